@@ -1,0 +1,43 @@
+import type { FastifyInstance } from "fastify";
+import type { Db } from "@zlh/db";
+import type { ControlPlaneConfig } from "./config";
+import { errorsPlugin } from "./plugins/errors";
+import { authPlugin } from "./plugins/auth";
+import { openapiPlugin } from "./plugins/openapi";
+import healthRoutes from "./routes/health";
+import hostRoutes from "./routes/hosts/index";
+import createServerRoute from "./routes/servers/create";
+import readServerRoutes from "./routes/servers/read";
+import lifecycleRoutes from "./routes/servers/lifecycle";
+
+export interface AppDeps {
+  db: Db;
+  config: ControlPlaneConfig;
+  vmidRange: ControlPlaneConfig["vmidRange"];
+  portRange: ControlPlaneConfig["portRange"];
+}
+
+declare module "fastify" {
+  interface FastifyInstance {
+    deps: AppDeps;
+  }
+}
+
+/**
+ * The HTTP application as a plugin: routes and their plugins, nothing that
+ * listens. Resources (database, worker, gateway) are owned and closed by
+ * controlPlane.ts, which passes them in.
+ */
+export default async function app(fastify: FastifyInstance, deps: AppDeps) {
+  fastify.decorate("deps", deps);
+  await fastify.register(errorsPlugin);
+  await fastify.register(openapiPlugin);
+  await fastify.register(healthRoutes);
+  await fastify.register(async (v1) => {
+    await v1.register(authPlugin, { apiTokens: deps.config.apiTokens });
+    await v1.register(hostRoutes);
+    await v1.register(createServerRoute);
+    await v1.register(readServerRoutes);
+    await v1.register(lifecycleRoutes);
+  });
+}

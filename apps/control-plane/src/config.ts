@@ -1,0 +1,88 @@
+/**
+ * Every environment variable the control plane reads, each explained once.
+ * `loadConfig(env)` is called by main(); nothing reads process.env at import.
+ */
+import { ConfigError, parseRange, type IntRange } from "@zlh/domain";
+
+export interface ControlPlaneConfig {
+  /** DATABASE_URL: the Postgres database that is the source of truth. Required. */
+  databaseUrl: string;
+  /** PORT: TCP port of the HTTP API and the agent websocket gateway. Default 3000. */
+  port: number;
+  /** HOST: address to listen on. Default 0.0.0.0, so agents on other hosts can dial in. */
+  host: string;
+  /** ZLH_API_TOKENS: comma-separated admin bearer tokens for the panel API (16+ characters each). Required. */
+  apiTokens: string[];
+  /** ZLH_VMID_RANGE: VMIDs this control plane may hand out, "first-last". Default 5000-5999. */
+  vmidRange: IntRange;
+  /** ZLH_PORT_RANGE: host ports handed out to servers (game + RCON), "first-last". Default 40000-44999. */
+  portRange: IntRange;
+  /** ZLH_LEASE_TTL_MS: how long an agent holds an operation without renewing it. Default 15000. */
+  leaseTtlMs: number;
+  /** ZLH_RECONCILE_INTERVAL_MS: period of the reconciliation job. Default 30000. */
+  reconcileIntervalMs: number;
+  /** ZLH_WORKER_CONCURRENCY: graphile-worker jobs run at once by this process. Default 4. */
+  workerConcurrency: number;
+  /** LOG_LEVEL: pino level (fatal, error, warn, info, debug, trace, silent). Default info. */
+  logLevel: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env): ControlPlaneConfig {
+  const databaseUrl = required(env, "DATABASE_URL");
+  if (!/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError("DATABASE_URL", "must be a postgres:// or postgresql:// URL.");
+  }
+  return {
+    databaseUrl,
+    port: int(env, "PORT", 3000, 0, 65535),
+    host: env.HOST?.trim() || "0.0.0.0",
+    apiTokens: apiTokens(env),
+    vmidRange: range(env, "ZLH_VMID_RANGE", "5000-5999", 100, 999_999_999),
+    portRange: range(env, "ZLH_PORT_RANGE", "40000-44999", 1024, 65535),
+    leaseTtlMs: int(env, "ZLH_LEASE_TTL_MS", 15_000, 300, 3_600_000),
+    reconcileIntervalMs: int(env, "ZLH_RECONCILE_INTERVAL_MS", 30_000, 200, 86_400_000),
+    workerConcurrency: int(env, "ZLH_WORKER_CONCURRENCY", 4, 1, 64),
+    logLevel: oneOf(env, "LOG_LEVEL", "info", ["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
+  };
+}
+
+function required(env: Env, name: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new ConfigError(name, "is required but not set.");
+  return value;
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got ${JSON.stringify(raw)}.`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}.`);
+  return n;
+}
+
+function range(env: Env, name: string, fallback: string, min: number, max: number): IntRange {
+  const parsed = parseRange(env[name]?.trim() || fallback, min, max);
+  if (typeof parsed === "string") throw new ConfigError(name, `${parsed}.`);
+  return parsed;
+}
+
+function oneOf(env: Env, name: string, fallback: string, allowed: string[]): string {
+  const raw = env[name]?.trim() || fallback;
+  if (!allowed.includes(raw)) throw new ConfigError(name, `must be one of ${allowed.join(", ")}.`);
+  return raw;
+}
+
+function apiTokens(env: Env): string[] {
+  const tokens = required(env, "ZLH_API_TOKENS")
+    .split(",")
+    .map((t) => t.trim())
+    .filter(Boolean);
+  if (tokens.length === 0) throw new ConfigError("ZLH_API_TOKENS", "must list at least one token.");
+  if (tokens.some((t) => t.length < 16 || /\s/.test(t))) {
+    throw new ConfigError("ZLH_API_TOKENS", "every token must be at least 16 characters without spaces.");
+  }
+  return tokens;
+}

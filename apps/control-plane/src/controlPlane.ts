@@ -1,0 +1,67 @@
+import Fastify, { LogController } from "fastify";
+import type { Logger } from "pino";
+import { connectDatabase, migrateDatabase, syncResourcePools } from "@zlh/db";
+import app from "./app";
+import type { ControlPlaneConfig } from "./config";
+import { startWorker } from "./jobs/worker";
+import { Lifo } from "./lifo";
+
+export interface ControlPlane {
+  /** Base URL of the HTTP API, e.g. http://127.0.0.1:3000 */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Run graphile-worker in this process (default true). Tests that inspect queued jobs turn it off. */
+  runWorker?: boolean;
+}
+
+/** Starts every part of the control plane; `close()` stops them in reverse order. */
+export async function startControlPlane(
+  config: ControlPlaneConfig,
+  log: Logger,
+  options: StartOptions = {},
+): Promise<ControlPlane> {
+  const resources = new Lifo(log);
+  try {
+    await migrateDatabase(config.databaseUrl);
+    log.info("database migrated");
+    const database = connectDatabase(config.databaseUrl, { max: 20, applicationName: "zlh-control-plane" });
+    resources.push("database", () => database.close());
+    await syncResourcePools(database.db, config.vmidRange, config.portRange);
+
+    if (options.runWorker !== false) {
+      const worker = await startWorker(config, log);
+      resources.push("worker", () => worker.stop());
+    }
+
+    const http = Fastify({
+      loggerInstance: log,
+      // One line per request would dominate the logs at hundreds of creates a
+      // second; handlers log what happened (server created, replayed, ...).
+      logController: new LogController({ disableRequestLogging: true }),
+      bodyLimit: 256 * 1024,
+      // Bodies are checked exactly as sent: no coercion ("5" is not 5), and an
+      // unknown property is refused, not silently dropped (Fastify's defaults).
+      ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true } },
+    });
+    await http.register(app, {
+      db: database.db,
+      config,
+      vmidRange: config.vmidRange,
+      portRange: config.portRange,
+    });
+    await http.listen({ port: config.port, host: config.host });
+    resources.push("http", () => http.close());
+    const address = http.server.address();
+    const port = typeof address === "object" && address ? address.port : config.port;
+    const host = config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
+    const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+    log.info({ url }, "control plane listening");
+    return { url, close: () => resources.closeAll() };
+  } catch (err) {
+    await resources.closeAll();
+    throw err;
+  }
+}

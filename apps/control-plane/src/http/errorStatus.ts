@@ -1,0 +1,24 @@
+/** The one place where error codes meet HTTP statuses. */
+const STATUS_BY_CODE: Record<string, number> = {
+  invalid_request: 400,
+  invalid_json: 400,
+  idempotency_key_missing: 400,
+  invalid_cursor: 400,
+  managed_property: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  server_not_found: 404,
+  not_found: 404,
+  host_name_taken: 409,
+  capacity_exhausted: 409,
+  invalid_transition: 409,
+  idempotency_key_reused: 422,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  unavailable: 503,
+  internal_error: 500,
+};
+
+export function httpStatusFor(code: string): number {
+  return STATUS_BY_CODE[code] ?? 500;
+}

@@ -1,0 +1,3 @@
+export { startControlPlane, type ControlPlane } from "./controlPlane";
+export { loadConfig, type ControlPlaneConfig } from "./config";
+export { createLogger } from "./logger";

@@ -1,0 +1,48 @@
+import type { FastifyInstance } from "fastify";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import { CreateHostBody, EnrolledHost, ErrorBody, HostList } from "@zlh/api";
+import { enrollHost, listHosts } from "@zlh/db";
+import { HostNameTakenError } from "@zlh/domain";
+import { isoTime } from "../../servers/present";
+import { newToken, sha256Hex } from "../../http/tokens";
+import { isHostConnected } from "../../hosts/connectivity";
+
+export default async function hostRoutes(root: FastifyInstance) {
+  const app = root.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.post(
+    "/v1/hosts",
+    { schema: { tags: ["hosts"], body: CreateHostBody, response: { 201: EnrolledHost, 409: ErrorBody } } },
+    async (request, reply) => {
+      const { name, node, capacity } = request.body;
+      const agentToken = newToken("zlha");
+      const host = await enrollHost(app.deps.db, {
+        name,
+        node,
+        agentTokenHash: sha256Hex(agentToken),
+        memoryMib: capacity.memoryMiB,
+        cpuCores: capacity.cpuCores,
+        diskGib: capacity.diskGiB,
+      });
+      if (!host) throw new HostNameTakenError(name);
+      request.log.info({ hostId: host.id }, "host enrolled");
+      return reply.status(201).send({ id: host.id, name: host.name, node: host.node, agentToken });
+    },
+  );
+
+  app.get("/v1/hosts", { schema: { tags: ["hosts"], response: { 200: HostList } } }, async () => {
+    const rows = await listHosts(app.deps.db);
+    const now = Date.now();
+    return {
+      items: rows.map((h) => ({
+        id: h.id,
+        name: h.name,
+        node: h.node,
+        connected: isHostConnected(h, now, app.deps.config.leaseTtlMs),
+        lastHeartbeatAt: h.last_heartbeat_at ? isoTime(h.last_heartbeat_at) : null,
+        capacity: { memoryMiB: h.memory_mib, cpuCores: h.cpu_cores, diskGiB: h.disk_gib },
+        allocated: { memoryMiB: h.allocated_memory_mib, cpuCores: h.allocated_cpu_cores, diskGiB: h.allocated_disk_gib },
+      })),
+    };
+  });
+}

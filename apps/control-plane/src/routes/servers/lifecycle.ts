@@ -1,0 +1,26 @@
+import type { FastifyInstance } from "fastify";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import { ErrorBody, Server, ServerIdParams } from "@zlh/api";
+import { presentServer } from "../../servers/present";
+import { requestIntent, type Action } from "../../servers/requestIntent";
+
+const ACTIONS: Action[] = ["start", "stop", "restart"];
+
+export default async function lifecycleRoutes(root: FastifyInstance) {
+  const app = root.withTypeProvider<TypeBoxTypeProvider>();
+  const schema = { tags: ["servers"], params: ServerIdParams, response: { 202: Server, 404: ErrorBody, 409: ErrorBody } };
+
+  app.delete("/v1/servers/:id", { schema: { ...schema, summary: "Delete a server (repeatable)" } }, async (request, reply) => {
+    const server = await requestIntent(app.deps, request.params.id, "delete");
+    request.log.info({ serverId: server.id, generation: server.generation }, "server delete requested");
+    return reply.status(202).send(presentServer(server));
+  });
+
+  for (const action of ACTIONS) {
+    app.post(`/v1/servers/:id/${action}`, { schema: { ...schema, summary: `${action} a server` } }, async (request, reply) => {
+      const server = await requestIntent(app.deps, request.params.id, action);
+      request.log.info({ serverId: server.id, generation: server.generation, action }, "server intent recorded");
+      return reply.status(202).send(presentServer(server));
+    });
+  }
+}

@@ -1,0 +1,27 @@
+import { getServer, recordIntent, transitionServer, type Db, type ServerRow } from "@zlh/db";
+import { InvalidTransitionError, ServerNotFoundError, type DesiredState } from "@zlh/domain";
+import { loadServer } from "./loadServer";
+
+export type Action = "delete" | "start" | "stop" | "restart";
+
+const DESIRED: Record<Action, DesiredState> = { delete: "deleted", start: "running", stop: "stopped", restart: "running" };
+
+/**
+ * Records what the panel wants. A delete is repeatable: asking again for a
+ * server already deleting or deleted returns it unchanged. Any other intent on
+ * a server that is being deleted is a conflict.
+ */
+export async function requestIntent(deps: { db: Db }, id: string, action: Action): Promise<ServerRow> {
+  await loadServer(deps.db, id);
+  return deps.db.transaction(async (tx) => {
+    const changed = await recordIntent(tx, id, DESIRED[action], action);
+    if (!changed) {
+      const current = await getServer(tx, id);
+      if (!current) throw new ServerNotFoundError(id);
+      if (action === "delete") return current;
+      throw new InvalidTransitionError(`The server is ${current.status === "deleted" ? "deleted" : "being deleted"}; it cannot ${action}.`);
+    }
+    if (action !== "delete") return changed;
+    return (await transitionServer(tx, id, "deleting", { data: { reason: "delete_requested" } })) ?? changed;
+  });
+}

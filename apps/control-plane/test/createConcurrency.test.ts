@@ -1,0 +1,96 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { enrollHost, serverBody, startTestPlane } from "./harness";
+
+/** Provision jobs as graphile-worker holds them (the public `jobs` view hides payloads). */
+const provisionJobs = (t: Plane) => t.sql`
+  select j.payload->>'serverId' as server_id from graphile_worker._private_jobs j
+  join graphile_worker._private_tasks k on k.id = j.task_id
+  where k.identifier = 'server.provision'`;
+
+type Plane = Awaited<ReturnType<typeof startTestPlane>>;
+
+async function planeWithTwoHosts(): Promise<Plane> {
+  // 100 VMIDs only; ports plentiful; no worker, so the enqueued jobs stay visible.
+  const t = await startTestPlane({ ZLH_VMID_RANGE: "7000-7099" }, { runWorker: false });
+  await enrollHost(t.api, "host-a");
+  await enrollHost(t.api, "host-b");
+  return t;
+}
+
+describe("POST /v1/servers with duplicated Idempotency-Keys", () => {
+  let t: Plane;
+  beforeAll(async () => {
+    t = await planeWithTwoHosts();
+  });
+
+  it("300 concurrent creates over 30 keys make exactly 30 servers and 30 jobs", async () => {
+    const keys = Array.from({ length: 30 }, (_, k) => `dup-key-${k}`);
+    const results = await Promise.all(
+      Array.from({ length: 300 }, (_, i) => {
+        const k = i % 30;
+        return t.api("POST", "/v1/servers", serverBody(k), { "idempotency-key": keys[k]! });
+      }),
+    );
+    expect(results.map((r) => r.status).filter((s) => s !== 202)).toEqual([]);
+    const idsByKey = new Map<number, Set<string>>();
+    results.forEach((r, i) => {
+      const set = idsByKey.get(i % 30) ?? new Set();
+      set.add(r.body.id);
+      idsByKey.set(i % 30, set);
+    });
+    expect([...idsByKey.values()].every((s) => s.size === 1)).toBe(true);
+    const ids = new Set([...idsByKey.values()].flatMap((s) => [...s]));
+    expect(ids.size).toBe(30);
+
+    const [{ servers }] = await t.sql`select count(*)::int as servers from servers where idempotency_key like 'dup-key-%'`;
+    const jobs = (await provisionJobs(t)).filter((j) => ids.has(j.server_id)).length;
+    const [{ requested }] = await t.sql`
+      select count(*)::int as requested from events where type = 'server.requested' and server_id = any(${[...ids]})`;
+    expect({ servers, jobs, requested }).toEqual({ servers: 30, jobs: 30, requested: 30 });
+
+    // A replay, sequential and later, returns the same server.
+    const replay = await t.api("POST", "/v1/servers", serverBody(3), { "idempotency-key": keys[3]! });
+    expect(replay.status).toBe(202);
+    expect(replay.body.id).toBe([...idsByKey.get(3)!][0]);
+  });
+
+});
+
+describe("POST /v1/servers exhausting the VMID range", () => {
+  let t: Plane;
+  beforeAll(async () => {
+    t = await planeWithTwoHosts();
+  });
+
+  it("150 distinct creates against 100 VMIDs: 100 accepted with unique VMIDs and ports, 50 capacity_exhausted", async () => {
+    const free = 100;
+    const results = await Promise.all(
+      Array.from({ length: 150 }, (_, i) =>
+        t.api("POST", "/v1/servers", serverBody(1000 + i), { "idempotency-key": `distinct-${i}` }),
+      ),
+    );
+    const accepted = results.filter((r) => r.status === 202).map((r) => r.body);
+    const refused = results.filter((r) => r.status === 409);
+    expect(results.filter((r) => r.status !== 202 && r.status !== 409)).toEqual([]);
+    expect(accepted.length).toBe(free);
+    expect(refused.length).toBe(150 - free);
+    expect(refused.every((r) => r.body.error === "capacity_exhausted")).toBe(true);
+    expect(new Set(accepted.map((s) => s.vmid)).size).toBe(accepted.length);
+    const ports = accepted.flatMap((s) => [s.ports.game, s.ports.rcon]);
+    expect(new Set(ports).size).toBe(ports.length);
+
+    // No partial rows: every taken pool row belongs to a server, and nothing else was written.
+    const [counts] = await t.sql`
+      select
+        (select count(*)::int from servers) as servers,
+        (select count(*)::int from vmid_pool where state = 'taken') as vmids,
+        (select count(*)::int from port_pool where state = 'taken') as ports,
+        (select count(*)::int from events where type = 'server.requested') as events,
+        (select count(*)::int from vmid_pool p left join servers s on s.id = p.server_id
+          where p.state = 'taken' and (s.id is null or s.vmid <> p.vmid)) as orphan_vmids`;
+    expect(counts).toEqual({ servers: 100, vmids: 100, ports: 200, events: 100, orphan_vmids: 0 });
+    expect((await provisionJobs(t)).length).toBe(100);
+    const [alloc] = await t.sql`select sum(allocated_memory_mib)::int as mem from hosts`;
+    expect(alloc.mem).toBe(100 * 1024);
+  });
+});

@@ -1,0 +1,42 @@
+import Type, { type Static } from "typebox";
+import { SafeText, Timestamp, Uuid } from "./primitives";
+
+const Capacity = Type.Object(
+  {
+    memoryMiB: Type.Integer({ minimum: 1, maximum: 16_777_216 }),
+    cpuCores: Type.Integer({ minimum: 1, maximum: 4096 }),
+    diskGiB: Type.Integer({ minimum: 1, maximum: 1_048_576 }),
+  },
+  { additionalProperties: false },
+);
+
+export const CreateHostBody = Type.Object(
+  {
+    name: Type.String({ pattern: "^[a-z0-9][a-z0-9-]{0,62}$", description: "Unique host name (DNS label)." }),
+    node: SafeText(1, 64, "The Proxmox node name this host is."),
+    capacity: Capacity,
+  },
+  { additionalProperties: false },
+);
+export type CreateHostBody = Static<typeof CreateHostBody>;
+
+export const EnrolledHost = Type.Object({
+  id: Uuid,
+  name: Type.String(),
+  node: Type.String(),
+  agentToken: Type.String({ description: "Shown once; only its hash is stored." }),
+});
+
+export const HostList = Type.Object({
+  items: Type.Array(
+    Type.Object({
+      id: Uuid,
+      name: Type.String(),
+      node: Type.String(),
+      connected: Type.Boolean(),
+      lastHeartbeatAt: Type.Union([Timestamp, Type.Null()]),
+      capacity: Capacity,
+      allocated: Capacity,
+    }),
+  ),
+});

@@ -1,0 +1,4 @@
+export * from "./primitives";
+export * from "./serverProperties";
+export * from "./servers";
+export * from "./hosts";

@@ -1,0 +1,39 @@
+import Type from "typebox";
+
+/**
+ * Text free of control characters (C0, DEL). A NUL byte in particular must be a
+ * 400, not a Postgres error, and line breaks must never reach server.properties.
+ */
+export const NO_CONTROL_CHARS = "^[^\\u0000-\\u001F\\u007F]*$";
+
+export const SafeText = (minLength: number, maxLength: number, description?: string) =>
+  Type.String({ minLength, maxLength, pattern: NO_CONTROL_CHARS, ...(description ? { description } : {}) });
+
+/** Game versions become URLs and file paths, so only their real shapes pass: 1.21.1, 1.21-pre1, 24w14a. */
+export const MinecraftVersion = Type.String({
+  pattern: "^(?:[0-9]{1,2}\\.[0-9]{1,2}(?:\\.[0-9]{1,2})?(?:-(?:pre|rc)[0-9]{1,2})?|[0-9]{2}w[0-9]{2}[a-z])$",
+  description: "A Minecraft release or snapshot version, e.g. 1.21.1.",
+});
+
+/** Fabric loader versions: 0.16.5, 0.15.0+build.1 */
+export const LoaderVersion = Type.String({
+  pattern: "^[0-9]{1,3}(?:\\.[0-9]{1,4}){1,3}(?:[-+][0-9A-Za-z]{1,16}(?:\\.[0-9A-Za-z]{1,16}){0,3})?$",
+  description: "A Fabric loader version, e.g. 0.16.5.",
+});
+
+/** A Modrinth project slug or 8-character id. No dots or slashes: it becomes a URL path segment. */
+export const ModProject = Type.String({ pattern: "^[A-Za-z0-9][A-Za-z0-9_-]{1,63}$" });
+
+/** A Modrinth version id or version number, e.g. `0.102.0+1.21.1`. */
+export const ModVersion = Type.String({ pattern: "^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$" });
+
+export const Uuid = Type.String({ format: "uuid" });
+
+export const Timestamp = Type.String({ format: "date-time" });
+
+export const ErrorBody = Type.Object(
+  {
+    error: Type.String({ description: "Stable snake_case error code." }),
+    message: Type.String({ description: "A human-readable sentence." }),
+  },
+);

@@ -1,0 +1,81 @@
+import Type, { type Static } from "typebox";
+import { DESIRED_STATES, SERVER_STATUSES } from "@zlh/domain";
+import { LoaderVersion, MinecraftVersion, ModProject, ModVersion, SafeText, Timestamp, Uuid } from "./primitives";
+import { ServerProperties } from "./serverProperties";
+
+export const IdempotencyKeyHeader = Type.Object({
+  "idempotency-key": Type.Optional(
+    Type.String({ minLength: 1, maxLength: 255, pattern: "^[\\x20-\\x7E]+$", description: "1-255 printable ASCII characters." }),
+  ),
+});
+
+export const CreateServerBody = Type.Object(
+  {
+    customerId: SafeText(1, 128, "The panel's customer id; used for filtering."),
+    name: SafeText(1, 64),
+    minecraftVersion: MinecraftVersion,
+    loaderVersion: Type.Optional(LoaderVersion),
+    mods: Type.Optional(
+      Type.Array(
+        Type.Object({ project: ModProject, version: Type.Optional(ModVersion) }, { additionalProperties: false }),
+        { maxItems: 100 },
+      ),
+    ),
+    memoryMiB: Type.Integer({ minimum: 512, maximum: 262_144 }),
+    cpuCores: Type.Integer({ minimum: 1, maximum: 64 }),
+    diskGiB: Type.Integer({ minimum: 1, maximum: 4096 }),
+    serverProperties: Type.Optional(ServerProperties),
+  },
+  { additionalProperties: false },
+);
+export type CreateServerBody = Static<typeof CreateServerBody>;
+
+const StatusEnum = Type.Enum(SERVER_STATUSES);
+
+export const Server = Type.Object(
+  {
+    id: Uuid,
+    customerId: Type.String(),
+    name: Type.String(),
+    status: StatusEnum,
+    desiredState: Type.Enum(DESIRED_STATES),
+    generation: Type.Integer(),
+    hostId: Uuid,
+    vmid: Type.Integer(),
+    ports: Type.Object({ game: Type.Integer(), rcon: Type.Integer() }),
+    minecraftVersion: Type.String(),
+    loaderVersion: Type.Union([Type.String(), Type.Null()]),
+    mods: Type.Array(Type.Object({ project: Type.String(), version: Type.Optional(Type.String()) })),
+    memoryMiB: Type.Integer(),
+    cpuCores: Type.Integer(),
+    diskGiB: Type.Integer(),
+    serverProperties: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()])),
+    failureReason: Type.Union([Type.String(), Type.Null()]),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  },
+);
+export type Server = Static<typeof Server>;
+
+export const ServerIdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+
+export const ListServersQuery = Type.Object(
+  {
+    customerId: Type.Optional(SafeText(1, 128)),
+    status: Type.Optional(StatusEnum),
+    limit: Type.Optional(Type.String({ pattern: "^[0-9]{1,4}$", description: "1-500, default 50." })),
+    cursor: Type.Optional(Type.String({ maxLength: 64 })),
+  },
+  { additionalProperties: false },
+);
+
+export const ServerList = Type.Object({
+  items: Type.Array(Server),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const ServerEvents = Type.Object({
+  items: Type.Array(
+    Type.Object({ type: Type.String(), at: Timestamp, data: Type.Record(Type.String(), Type.Unknown()) }),
+  ),
+});

@@ -1,0 +1,16 @@
+export * from "./client";
+export * from "./migrate";
+export * from "./rows";
+export * as schema from "./schema";
+export * from "./sql/lockMode";
+export * from "./sql/takeVmids";
+export * from "./sql/takePorts";
+export * from "./sql/placeServer";
+export * from "./sql/idempotency";
+export * from "./sql/syncResourcePools";
+export * from "./sql/recordEvent";
+export * from "./sql/transitionServer";
+export * from "./sql/recordIntent";
+export * from "./sql/servers";
+export * from "./sql/hosts";
+export * from "./pgError";

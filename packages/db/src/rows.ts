@@ -1,0 +1,73 @@
+/**
+ * Rows as raw SQL returns them (snake_case; timestamps as Postgres text, int8
+ * as string, which is how drizzle's postgres.js driver configures the client).
+ */
+import type { DesiredState, OperationKind, OperationStatus, ServerStatus } from "@zlh/domain";
+
+export type ServerRow = {
+  id: string;
+  seq: string;
+  caller_id: string;
+  idempotency_key: string;
+  request_hash: string;
+  customer_id: string;
+  name: string;
+  minecraft_version: string;
+  loader_version: string | null;
+  mods: { project: string; version?: string }[];
+  server_properties: Record<string, string | number | boolean>;
+  memory_mib: number;
+  cpu_cores: number;
+  disk_gib: number;
+  status: ServerStatus;
+  desired_state: DesiredState;
+  generation: number;
+  host_id: string;
+  vmid: number;
+  game_port: number;
+  rcon_port: number;
+  failure_reason: string | null;
+  created_at: string;
+  updated_at: string;
+};
+
+export type HostRow = {
+  id: string;
+  name: string;
+  node: string;
+  memory_mib: number;
+  cpu_cores: number;
+  disk_gib: number;
+  allocated_memory_mib: number;
+  allocated_cpu_cores: number;
+  allocated_disk_gib: number;
+  session_id: string | null;
+  last_heartbeat_at: string | null;
+  created_at: string;
+};
+
+export type OperationRow = {
+  id: string;
+  server_id: string;
+  host_id: string;
+  generation: number;
+  kind: OperationKind;
+  status: OperationStatus;
+  attempt: number;
+  max_attempts: number;
+  lease_token: string | null;
+  lease_session_id: string | null;
+  lease_expires_at: string | null;
+  result: unknown;
+  error: string | null;
+};
+
+export type EventRow = {
+  id: string;
+  server_id: string | null;
+  host_id: string | null;
+  operation_id: string | null;
+  type: string;
+  data: Record<string, unknown>;
+  at: string;
+};

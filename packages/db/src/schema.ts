@@ -1,0 +1,205 @@
+/**
+ * The database schema: the source of truth for every server, its resources and
+ * its host work. Invariants live here as constraints so that no code path can
+ * break them: unique idempotency keys per caller, unique VMID/ports among live
+ * servers, one live operation per (server, generation, kind), capacity never
+ * over-committed, statuses limited to the state machine's vocabulary.
+ */
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  bigserial,
+  check,
+  foreignKey,
+  index,
+  integer,
+  jsonb,
+  pgSequence,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+import {
+  DESIRED_STATES,
+  OPERATION_KINDS,
+  OPERATION_STATUSES,
+  SERVER_STATUSES,
+} from "@zlh/domain";
+
+const inList = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(", "));
+const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
+
+export const hosts = pgTable(
+  "hosts",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    name: text("name").notNull(),
+    node: text("node").notNull(),
+    /** sha256 of the agent token; the token itself is shown once at enrolment. */
+    agentTokenHash: text("agent_token_hash").notNull(),
+    memoryMib: integer("memory_mib").notNull(),
+    cpuCores: integer("cpu_cores").notNull(),
+    diskGib: integer("disk_gib").notNull(),
+    allocatedMemoryMib: integer("allocated_memory_mib").notNull().default(0),
+    allocatedCpuCores: integer("allocated_cpu_cores").notNull().default(0),
+    allocatedDiskGib: integer("allocated_disk_gib").notNull().default(0),
+    /** The agent session that currently owns this host's work (one live session per host). */
+    sessionId: uuid("session_id"),
+    lastHeartbeatAt: timestamp("last_heartbeat_at", { withTimezone: true }),
+    inventory: jsonb("inventory"),
+    inventoryAt: timestamp("inventory_at", { withTimezone: true }),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("hosts_name_key").on(t.name),
+    uniqueIndex("hosts_agent_token_hash_key").on(t.agentTokenHash),
+    check("hosts_capacity_positive", sql`${t.memoryMib} > 0 and ${t.cpuCores} > 0 and ${t.diskGib} > 0`),
+    check(
+      "hosts_allocation_within_capacity",
+      sql`${t.allocatedMemoryMib} between 0 and ${t.memoryMib}
+        and ${t.allocatedCpuCores} between 0 and ${t.cpuCores}
+        and ${t.allocatedDiskGib} between 0 and ${t.diskGib}`,
+    ),
+  ],
+);
+
+export const servers = pgTable(
+  "servers",
+  {
+    id: uuid("id").primaryKey(),
+    /** Insertion order, used for keyset pagination. */
+    seq: bigint("seq", { mode: "number" }).generatedAlwaysAsIdentity().notNull(),
+    /** sha256 of the API token that created it: idempotency keys are scoped to it. */
+    callerId: text("caller_id").notNull(),
+    idempotencyKey: text("idempotency_key").notNull(),
+    /** sha256 of the canonical request body, to tell a replay from a reused key. */
+    requestHash: text("request_hash").notNull(),
+    customerId: text("customer_id").notNull(),
+    name: text("name").notNull(),
+    minecraftVersion: text("minecraft_version").notNull(),
+    loaderVersion: text("loader_version"),
+    mods: jsonb("mods").notNull().default(sql`'[]'::jsonb`),
+    serverProperties: jsonb("server_properties").notNull().default(sql`'{}'::jsonb`),
+    memoryMib: integer("memory_mib").notNull(),
+    cpuCores: integer("cpu_cores").notNull(),
+    diskGib: integer("disk_gib").notNull(),
+    status: text("status").notNull().default("pending"),
+    desiredState: text("desired_state").notNull().default("running"),
+    /** Increases on every change of intent; operations are tied to one generation. */
+    generation: integer("generation").notNull().default(1),
+    hostId: uuid("host_id").notNull(),
+    vmid: integer("vmid").notNull(),
+    gamePort: integer("game_port").notNull(),
+    rconPort: integer("rcon_port").notNull(),
+    failureReason: text("failure_reason"),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("servers_seq_key").on(t.seq),
+    uniqueIndex("servers_caller_idempotency_key").on(t.callerId, t.idempotencyKey),
+    uniqueIndex("servers_live_vmid_key").on(t.vmid).where(sql`${t.status} <> 'deleted'`),
+    uniqueIndex("servers_live_game_port_key").on(t.gamePort).where(sql`${t.status} <> 'deleted'`),
+    uniqueIndex("servers_live_rcon_port_key").on(t.rconPort).where(sql`${t.status} <> 'deleted'`),
+    index("servers_customer_seq_idx").on(t.customerId, t.seq),
+    index("servers_host_idx").on(t.hostId),
+    foreignKey({ columns: [t.hostId], foreignColumns: [hosts.id], name: "servers_host_fk" }),
+    check("servers_status_valid", sql`${t.status} in (${inList(SERVER_STATUSES)})`),
+    check("servers_desired_state_valid", sql`${t.desiredState} in (${inList(DESIRED_STATES)})`),
+    check("servers_ports_distinct", sql`${t.gamePort} <> ${t.rconPort}`),
+    check("servers_resources_positive", sql`${t.memoryMib} > 0 and ${t.cpuCores} > 0 and ${t.diskGib} > 0`),
+  ],
+);
+
+/**
+ * One row per VMID of ZLH_VMID_RANGE. A row is taken by locking it
+ * (`FOR UPDATE SKIP LOCKED`) and flipping its state in the transaction that
+ * inserts the server; it goes back to `free` only once the host confirmed the
+ * container is gone.
+ */
+export const vmidPool = pgTable(
+  "vmid_pool",
+  {
+    vmid: integer("vmid").primaryKey(),
+    state: text("state").notNull().default("free"),
+    serverId: uuid("server_id"),
+  },
+  (t) => [
+    check("vmid_pool_state_valid", sql`${t.state} in ('free', 'taken', 'releasing', 'excluded')`),
+    check("vmid_pool_taken_has_server", sql`(${t.state} = 'taken') = (${t.serverId} is not null)`),
+    index("vmid_pool_free_idx").on(t.vmid).where(sql`${t.state} = 'free'`),
+  ],
+);
+
+/** One row per port of ZLH_PORT_RANGE; same discipline as vmid_pool. A server takes two. */
+export const portPool = pgTable(
+  "port_pool",
+  {
+    port: integer("port").primaryKey(),
+    state: text("state").notNull().default("free"),
+    serverId: uuid("server_id"),
+  },
+  (t) => [
+    check("port_pool_state_valid", sql`${t.state} in ('free', 'taken')`),
+    check("port_pool_taken_has_server", sql`(${t.state} = 'taken') = (${t.serverId} is not null)`),
+    index("port_pool_free_idx").on(t.port).where(sql`${t.state} = 'free'`),
+  ],
+);
+
+/** Fencing tokens: only ever grow, across every operation and every control-plane process. */
+export const fencingTokenSeq = pgSequence("fencing_token_seq", { startWith: 1 });
+
+export const operations = pgTable(
+  "operations",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    serverId: uuid("server_id").notNull(),
+    hostId: uuid("host_id").notNull(),
+    generation: integer("generation").notNull(),
+    kind: text("kind").notNull(),
+    status: text("status").notNull().default("queued"),
+    attempt: integer("attempt").notNull().default(0),
+    maxAttempts: integer("max_attempts").notNull().default(5),
+    leaseToken: bigint("lease_token", { mode: "number" }),
+    leaseSessionId: uuid("lease_session_id"),
+    leaseExpiresAt: timestamp("lease_expires_at", { withTimezone: true }),
+    result: jsonb("result"),
+    error: text("error"),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("operations_server_generation_kind_key").on(t.serverId, t.generation, t.kind),
+    index("operations_host_queued_idx").on(t.hostId, t.createdAt).where(sql`${t.status} = 'queued'`),
+    index("operations_lease_expiry_idx").on(t.leaseExpiresAt).where(sql`${t.status} = 'leased'`),
+    foreignKey({ columns: [t.serverId], foreignColumns: [servers.id], name: "operations_server_fk" }),
+    foreignKey({ columns: [t.hostId], foreignColumns: [hosts.id], name: "operations_host_fk" }),
+    check("operations_kind_valid", sql`${t.kind} in (${inList(OPERATION_KINDS)})`),
+    check("operations_status_valid", sql`${t.status} in (${inList(OPERATION_STATUSES)})`),
+    check(
+      "operations_lease_complete",
+      sql`(${t.status} = 'leased') = (${t.leaseExpiresAt} is not null and ${t.leaseSessionId} is not null)`,
+    ),
+  ],
+);
+
+/** The audit trail: every transition, lease and result, in order. */
+export const events = pgTable(
+  "events",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    serverId: uuid("server_id"),
+    hostId: uuid("host_id"),
+    operationId: uuid("operation_id"),
+    type: text("type").notNull(),
+    data: jsonb("data").notNull().default(sql`'{}'::jsonb`),
+    at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index("events_server_idx").on(t.serverId, t.id),
+    index("events_type_idx").on(t.type, t.id),
+  ],
+);

@@ -1,0 +1,26 @@
+import { sql } from "drizzle-orm";
+import type { DbOrTx } from "../client";
+import type { HostRow } from "../rows";
+
+export interface NewHost {
+  name: string;
+  node: string;
+  agentTokenHash: string;
+  memoryMib: number;
+  cpuCores: number;
+  diskGib: number;
+}
+
+/** Enrols a host; returns null if the name is taken (the unique index decides, not a prior read). */
+export async function enrollHost(db: DbOrTx, h: NewHost): Promise<HostRow | null> {
+  const rows = await db.execute<HostRow>(sql`
+    insert into hosts (name, node, agent_token_hash, memory_mib, cpu_cores, disk_gib)
+    values (${h.name}, ${h.node}, ${h.agentTokenHash}, ${h.memoryMib}, ${h.cpuCores}, ${h.diskGib})
+    on conflict (name) do nothing
+    returning *`);
+  return rows[0] ?? null;
+}
+
+export async function listHosts(db: DbOrTx): Promise<HostRow[]> {
+  return db.execute<HostRow>(sql`select * from hosts where revoked_at is null order by created_at, id`);
+}

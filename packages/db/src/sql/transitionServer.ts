@@ -1,0 +1,51 @@
+import { sql } from "drizzle-orm";
+import { allowedSources, type ServerStatus } from "@zlh/domain";
+import type { DbOrTx } from "../client";
+import type { ServerRow } from "../rows";
+
+export interface TransitionOptions {
+  /** Only move if the server is still at this generation (a newer intent wins). */
+  generation?: number;
+  failureReason?: string | null;
+  /** Extra data for the `server.status_changed` event. */
+  data?: Record<string, unknown>;
+}
+
+/**
+ * The only writer of `servers.status`. Moves the server to `to` if and only if
+ * the state machine allows it from the status it has at that instant (a
+ * conditional UPDATE, so two racing writers cannot both win), and records
+ * `server.status_changed` in the same statement. Returns the updated row, or
+ * null when the move was not allowed (or the generation moved on).
+ */
+export async function transitionServer(
+  tx: DbOrTx,
+  serverId: string,
+  to: ServerStatus,
+  options: TransitionOptions = {},
+): Promise<ServerRow | null> {
+  const from = allowedSources(to);
+  const generation = options.generation ?? null;
+  const rows = await tx.execute<ServerRow & { previous_status: ServerStatus }>(sql`
+    with prev as (
+      select id, status from servers where id = ${serverId} for update
+    ), moved as (
+      update servers s set
+        status = ${to},
+        failure_reason = case when ${to} = 'failed' then ${options.failureReason ?? null} else null end,
+        updated_at = now()
+      from prev
+      where s.id = prev.id
+        and prev.status = any(${sql.raw(`array[${from.map((f) => `'${f}'`).join(",") || "''"}]::text[]`)})
+        and (${generation}::int is null or s.generation = ${generation}::int)
+      returning s.*, prev.status as previous_status
+    ), event as (
+      insert into events (server_id, host_id, type, data)
+      select id, host_id, 'server.status_changed',
+        jsonb_build_object('from', previous_status, 'to', status, 'generation', generation)
+          || ${JSON.stringify({ ...options.data, ...(options.failureReason ? { reason: options.failureReason } : {}) })}::jsonb
+      from moved
+    )
+    select * from moved`);
+  return rows[0] ?? null;
+}

@@ -1,0 +1,71 @@
+/**
+ * Named errors with stable codes. The codes are part of the public API
+ * (`{ "error": "<code>", "message": ... }`); HTTP statuses are assigned to
+ * them in exactly one place, apps/control-plane/src/http/errorStatus.ts.
+ */
+export abstract class ZlhError extends Error {
+  abstract readonly code: string;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export class InvalidRequestError extends ZlhError {
+  readonly code = "invalid_request";
+}
+export class IdempotencyKeyMissingError extends ZlhError {
+  readonly code = "idempotency_key_missing";
+  constructor() {
+    super("The Idempotency-Key header is required (1-255 printable ASCII characters).");
+  }
+}
+export class IdempotencyKeyReusedError extends ZlhError {
+  readonly code = "idempotency_key_reused";
+  constructor() {
+    super("This Idempotency-Key was already used with a different request body.");
+  }
+}
+export class CapacityExhaustedError extends ZlhError {
+  readonly code = "capacity_exhausted";
+  constructor(readonly resource: "host" | "vmid" | "port") {
+    super(
+      resource === "host"
+        ? "No host has enough free memory, CPU and disk for this server."
+        : `No free ${resource === "vmid" ? "VMID" : "port"} is left in the configured range.`,
+    );
+  }
+}
+export class ServerNotFoundError extends ZlhError {
+  readonly code = "server_not_found";
+  constructor(id: string) {
+    super(`No server with id ${JSON.stringify(id)} exists.`);
+  }
+}
+export class HostNameTakenError extends ZlhError {
+  readonly code = "host_name_taken";
+  constructor(name: string) {
+    super(`A host named ${JSON.stringify(name)} is already enrolled.`);
+  }
+}
+export class InvalidCursorError extends ZlhError {
+  readonly code = "invalid_cursor";
+  constructor() {
+    super("The cursor is not one this API returned.");
+  }
+}
+export class UnauthorizedError extends ZlhError {
+  readonly code = "unauthorized";
+  constructor(message = "A valid bearer token is required.") {
+    super(message);
+  }
+}
+export class InvalidTransitionError extends ZlhError {
+  readonly code = "invalid_transition";
+}
+export class ConfigError extends ZlhError {
+  readonly code = "invalid_config";
+  constructor(readonly variable: string, detail: string) {
+    super(`${variable}: ${detail}`);
+  }
+}

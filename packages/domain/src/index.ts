@@ -1,0 +1,4 @@
+export * from "./serverStatus";
+export * from "./operations";
+export * from "./errors";
+export * from "./ranges";

