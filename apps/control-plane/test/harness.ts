@@ -33,7 +33,7 @@ export async function startTestPlane(env: Record<string, string> = {}, options: 
     PORT: "0",
     HOST: "127.0.0.1",
     ZLH_API_TOKENS: ADMIN_TOKEN,
-    LOG_LEVEL: "silent",
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
     ...env,
   });
   const plane = await startControlPlane(config, createLogger(config.logLevel, "test"), options);

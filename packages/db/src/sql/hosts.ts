@@ -24,3 +24,17 @@ export async function enrollHost(db: DbOrTx, h: NewHost): Promise<HostRow | null
 export async function listHosts(db: DbOrTx): Promise<HostRow[]> {
   return db.execute<HostRow>(sql`select * from hosts where revoked_at is null order by created_at, id`);
 }
+
+/** Replaces a host's agent token (the old one stops working at once); returns the host id, or null. */
+export async function rotateAgentToken(db: DbOrTx, hostId: string, agentTokenHash: string): Promise<string | null> {
+  const rows = await db.execute<{ id: string }>(sql`
+    update hosts set agent_token_hash = ${agentTokenHash}
+    where id = ${hostId} and revoked_at is null
+    returning id`);
+  return rows[0]?.id ?? null;
+}
+
+export async function findHostByName(db: DbOrTx, name: string): Promise<HostRow | null> {
+  const rows = await db.execute<HostRow>(sql`select * from hosts where name = ${name} and revoked_at is null`);
+  return rows[0] ?? null;
+}

@@ -22,7 +22,7 @@ export async function recordIntent(
     ), event as (
       insert into events (server_id, host_id, type, data)
       select id, host_id, 'server.intent',
-        jsonb_build_object('action', ${action}, 'desiredState', desired_state, 'generation', generation)
+        jsonb_build_object('action', ${action}::text, 'desiredState', desired_state, 'generation', generation)
       from changed
     )
     select * from changed`);

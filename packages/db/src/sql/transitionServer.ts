@@ -31,8 +31,8 @@ export async function transitionServer(
       select id, status from servers where id = ${serverId} for update
     ), moved as (
       update servers s set
-        status = ${to},
-        failure_reason = case when ${to} = 'failed' then ${options.failureReason ?? null} else null end,
+        status = ${to}::text,
+        failure_reason = case when ${to}::text = 'failed' then ${options.failureReason ?? null}::text else null end,
         updated_at = now()
       from prev
       where s.id = prev.id

@@ -1,0 +1,23 @@
+import { fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+/** Starts scripts/devPostgres.ts detached (see there for why) and waits until it accepts connections. */
+export async function startDevPostgres(dataDir: string): Promise<{ adminUrl: string; stop(): Promise<void> }> {
+  const child = fork(fileURLToPath(new URL("./devPostgres.ts", import.meta.url)), [dataDir], {
+    detached: true,
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+    execArgv: ["--import", "tsx"],
+  });
+  const adminUrl = await new Promise<string>((resolve, reject) => {
+    child.once("message", (m) => resolve((m as { adminUrl: string }).adminUrl));
+    child.once("exit", (code) => reject(new Error(`embedded Postgres exited early (code ${code})`)));
+  });
+  return {
+    adminUrl,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once("exit", () => resolve());
+        child.send("stop");
+      }),
+  };
+}
