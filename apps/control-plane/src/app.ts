@@ -9,12 +9,15 @@ import hostRoutes from "./routes/hosts/index";
 import createServerRoute from "./routes/servers/create";
 import readServerRoutes from "./routes/servers/read";
 import lifecycleRoutes from "./routes/servers/lifecycle";
+import { agentGateway } from "./gateway/plugin";
+import type { SessionRegistry } from "./gateway/sessionRegistry";
 
 export interface AppDeps {
   db: Db;
   config: ControlPlaneConfig;
   vmidRange: ControlPlaneConfig["vmidRange"];
   portRange: ControlPlaneConfig["portRange"];
+  registry: SessionRegistry;
 }
 
 declare module "fastify" {
@@ -33,6 +36,7 @@ export default async function app(fastify: FastifyInstance, deps: AppDeps) {
   await fastify.register(errorsPlugin);
   await fastify.register(openapiPlugin);
   await fastify.register(healthRoutes);
+  await fastify.register(agentGateway, { db: deps.db, registry: deps.registry, leaseTtlMs: deps.config.leaseTtlMs });
   await fastify.register(async (v1) => {
     await v1.register(authPlugin, { apiTokens: deps.config.apiTokens });
     await v1.register(hostRoutes);

@@ -4,6 +4,9 @@ import { connectDatabase, migrateDatabase, syncResourcePools } from "@zlh/db";
 import app from "./app";
 import type { ControlPlaneConfig } from "./config";
 import { startWorker } from "./jobs/worker";
+import { startExpiryLoop } from "./broker/expiryLoop";
+import { listenForNotifications } from "./gateway/notifications";
+import { SessionRegistry } from "./gateway/sessionRegistry";
 import { Lifo } from "./lifo";
 
 export interface ControlPlane {
@@ -32,9 +35,14 @@ export async function startControlPlane(
     await syncResourcePools(database.db, config.vmidRange, config.portRange);
 
     if (options.runWorker !== false) {
-      const worker = await startWorker(config, log);
+      const worker = await startWorker(config, database.db, log);
       resources.push("worker", () => worker.stop());
     }
+    const expiry = startExpiryLoop(database.db, Math.max(100, Math.floor(config.leaseTtlMs / 5)), log);
+    resources.push("lease expiry", () => expiry.stop());
+    const registry = new SessionRegistry();
+    const listening = await listenForNotifications(database.sql, registry);
+    resources.push("notifications", () => listening.stop());
 
     const http = Fastify({
       loggerInstance: log,
@@ -51,9 +59,13 @@ export async function startControlPlane(
       config,
       vmidRange: config.vmidRange,
       portRange: config.portRange,
+      registry,
     });
     await http.listen({ port: config.port, host: config.host });
-    resources.push("http", () => http.close());
+    resources.push("http", async () => {
+      registry.closeAll();
+      await http.close();
+    });
     const address = http.server.address();
     const port = typeof address === "object" && address ? address.port : config.port;
     const host = config.host === "0.0.0.0" ? "127.0.0.1" : config.host;

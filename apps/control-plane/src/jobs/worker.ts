@@ -1,18 +1,17 @@
 import { Logger as WorkerLogger, run, type TaskList } from "graphile-worker";
 import type { Logger } from "pino";
 import type { ControlPlaneConfig } from "../config";
-import { PROVISION_TASK } from "@zlh/db";
+import { PROVISION_TASK, type Db } from "@zlh/db";
+import { provisionServerTask } from "./tasks/provisionServer";
 
 export interface Worker {
   stop(): Promise<void>;
 }
 
 /** graphile-worker for durable control-plane jobs, logging through pino. */
-export async function startWorker(config: ControlPlaneConfig, log: Logger): Promise<Worker> {
+export async function startWorker(config: ControlPlaneConfig, db: Db, log: Logger): Promise<Worker> {
   const taskList: TaskList = {
-    [PROVISION_TASK]: async () => {
-      // Filled by the lease broker: turns the server into its provision operation.
-    },
+    [PROVISION_TASK]: provisionServerTask(db),
   };
   const runner = await run({
     connectionString: config.databaseUrl,

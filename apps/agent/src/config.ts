@@ -1,0 +1,76 @@
+/**
+ * Every environment variable the agent reads, each explained once.
+ * `loadAgentConfig(env)` is called by main(); nothing reads process.env at import.
+ */
+import { ConfigError } from "@zlh/domain";
+
+export interface AgentConfig {
+  /** ZLH_CONTROL_URL: http(s):// or ws(s):// base URL of the control plane. Required. */
+  controlUrl: string;
+  /** ZLH_AGENT_TOKEN: this host's agent token, shown once at enrolment. Required. */
+  agentToken: string;
+  /** ZLH_RUNTIME: `pct` on a Proxmox host, `sim` elsewhere. Default pct. */
+  runtime: "pct" | "sim";
+  /** ZLH_SIM_ROOT: sim only; where simulated containers live. Default <ZLH_STATE_DIR>/sim. */
+  simRoot: string;
+  /** ZLH_SIM_OP_DELAY_MS: sim only; latency added to every container operation. Default 0. */
+  simOpDelayMs: number;
+  /** ZLH_STATE_DIR: unacknowledged results and the artifact cache. Default /var/lib/zlh-agent. */
+  stateDir: string;
+  /** ZLH_AGENT_CONCURRENCY: operations executed at once. Default 4. */
+  concurrency: number;
+  /** ZLH_READY_TIMEOUT_MS: how long a started server may take to answer a status ping. Default 120000. */
+  readyTimeoutMs: number;
+  /** ZLH_STOP_TIMEOUT_MS: graceful stop window before a forced stop. Default 30000. */
+  stopTimeoutMs: number;
+  /** ZLH_SHUTDOWN_GRACE_MS: on SIGTERM, how long running operations may take to finish. Default 20000. */
+  shutdownGraceMs: number;
+  /** ZLH_PCT_STORAGE, ZLH_PCT_TEMPLATE, ZLH_PCT_BRIDGE: pct only; rootfs storage, OS template, network bridge. */
+  pct: { storage: string; template: string; bridge: string };
+  /** LOG_LEVEL: pino level. Default info. */
+  logLevel: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+export function loadAgentConfig(env: Env): AgentConfig {
+  const controlUrl = need(env, "ZLH_CONTROL_URL");
+  if (!/^(https?|wss?):\/\/[^/]+/.test(controlUrl)) {
+    throw new ConfigError("ZLH_CONTROL_URL", "must be an http(s):// or ws(s):// URL.");
+  }
+  const runtime = (env.ZLH_RUNTIME?.trim() || "pct") as AgentConfig["runtime"];
+  if (runtime !== "pct" && runtime !== "sim") throw new ConfigError("ZLH_RUNTIME", "must be pct or sim.");
+  const stateDir = env.ZLH_STATE_DIR?.trim() || "/var/lib/zlh-agent";
+  return {
+    controlUrl,
+    agentToken: need(env, "ZLH_AGENT_TOKEN"),
+    runtime,
+    simRoot: env.ZLH_SIM_ROOT?.trim() || `${stateDir}/sim`,
+    simOpDelayMs: int(env, "ZLH_SIM_OP_DELAY_MS", 0, 0, 600_000),
+    stateDir,
+    concurrency: int(env, "ZLH_AGENT_CONCURRENCY", 4, 1, 64),
+    readyTimeoutMs: int(env, "ZLH_READY_TIMEOUT_MS", 120_000, 100, 3_600_000),
+    stopTimeoutMs: int(env, "ZLH_STOP_TIMEOUT_MS", 30_000, 0, 3_600_000),
+    shutdownGraceMs: int(env, "ZLH_SHUTDOWN_GRACE_MS", 20_000, 0, 3_600_000),
+    pct: {
+      storage: env.ZLH_PCT_STORAGE?.trim() || "local-lvm",
+      template: env.ZLH_PCT_TEMPLATE?.trim() || "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst",
+      bridge: env.ZLH_PCT_BRIDGE?.trim() || "vmbr0",
+    },
+    logLevel: env.LOG_LEVEL?.trim() || "info",
+  };
+}
+
+function need(env: Env, name: string): string {
+  const v = env[name]?.trim();
+  if (!v) throw new ConfigError(name, "is required but not set.");
+  return v;
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < min || n > max) throw new ConfigError(name, `must be a whole number from ${min} to ${max}.`);
+  return n;
+}

@@ -1,0 +1,36 @@
+/**
+ * `pnpm start:agent`: one host agent. First SIGINT/SIGTERM: graceful (see
+ * Agent.shutdown); second: exit at once.
+ */
+import pino from "pino";
+import { ConfigError } from "@zlh/domain";
+import { Agent } from "./agent";
+import { loadAgentConfig, type AgentConfig } from "./config";
+import { createRuntime } from "./runtime/createRuntime";
+
+let config: AgentConfig;
+try {
+  config = loadAgentConfig(process.env);
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(`Invalid configuration: ${err.message}`);
+    process.exit(2);
+  }
+  throw err;
+}
+const log = pino({ name: "agent", level: config.logLevel, redact: { paths: ["token", "*.token", "agentToken"], censor: "[redacted]" } });
+const agent = new Agent(config, createRuntime(config), log);
+agent.start();
+
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    log.info({ signal }, "agent shutting down");
+    agent.shutdown(config.shutdownGraceMs).then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  });
+}

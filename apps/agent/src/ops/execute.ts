@@ -1,0 +1,35 @@
+import type { Result } from "@zlh/protocol";
+import { RuntimeError } from "../runtime/runtime";
+import type { OpContext, OpOutcome } from "./context";
+import { destroy } from "./destroy";
+import { OpFailure } from "./opFailure";
+import { restart, start, stop } from "./power";
+import { provision } from "./provision";
+
+const HANDLERS: Record<OpContext["op"]["kind"], (ctx: OpContext) => Promise<OpOutcome>> = {
+  provision,
+  destroy,
+  start,
+  stop,
+  restart,
+};
+
+/** Runs one leased operation and turns whatever happens into a result message (never throws). */
+export async function executeOperation(ctx: OpContext): Promise<Omit<Result, "v" | "type">> {
+  const { op } = ctx;
+  const base = { opId: op.opId, token: op.token };
+  try {
+    const data = await HANDLERS[op.kind](ctx);
+    return { ...base, outcome: "succeeded", data };
+  } catch (err) {
+    const failure =
+      err instanceof OpFailure
+        ? err
+        : err instanceof RuntimeError
+          ? // A lock that outlived the runtime's own retries may clear; other refusals will not.
+            new OpFailure(`runtime_${err.kind}`, err.message, err.kind === "locked" || err.kind === "other")
+          : new OpFailure("agent_error", (err as Error).message ?? String(err), true);
+    ctx.log.warn({ code: failure.code, retryable: failure.retryable, err: failure.message }, "operation failed");
+    return { ...base, outcome: "failed", retryable: failure.retryable, error: { code: failure.code, message: failure.message.slice(0, 2000) } };
+  }
+}

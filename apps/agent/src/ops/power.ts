@@ -1,0 +1,44 @@
+import { isRuntimeError } from "../runtime/runtime";
+import type { OpContext, OpOutcome } from "./context";
+import { assertOwnedBy } from "./identity";
+import { OpFailure } from "./opFailure";
+import { waitUntilAnswering } from "./readiness";
+
+async function ownedContainer(ctx: OpContext) {
+  const ct = await ctx.runtime.inspect(ctx.op.spec.vmid);
+  if (!ct) throw new OpFailure("container_missing", `CT ${ctx.op.spec.vmid} does not exist`, false);
+  assertOwnedBy(ct, ctx.op.serverId);
+  return ct;
+}
+
+/** Start, idempotent: already running is fine; done when the status ping answers. */
+export async function start(ctx: OpContext): Promise<OpOutcome> {
+  const ct = await ownedContainer(ctx);
+  if (ct.state !== "running") {
+    try {
+      await ctx.runtime.start(ct.vmid);
+    } catch (err) {
+      if (!isRuntimeError(err, "already_running")) throw err;
+    }
+  }
+  const status = await waitUntilAnswering(await ctx.runtime.address(ct.vmid), ctx.op.spec.gamePort, ctx.readyTimeoutMs);
+  return { version: status.version.name, playersMax: status.players.max };
+}
+
+/** Stop, idempotent: already stopped is fine. */
+export async function stop(ctx: OpContext): Promise<OpOutcome> {
+  const ct = await ownedContainer(ctx);
+  if (ct.state === "running") {
+    try {
+      await ctx.runtime.stop(ct.vmid, ctx.stopTimeoutMs);
+    } catch (err) {
+      if (!isRuntimeError(err, "not_running")) throw err;
+    }
+  }
+  return {};
+}
+
+export async function restart(ctx: OpContext): Promise<OpOutcome> {
+  await stop(ctx);
+  return start(ctx);
+}

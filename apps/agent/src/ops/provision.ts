@@ -1,0 +1,48 @@
+import { placeServerFiles } from "../placement/serverFiles";
+import { isRuntimeError } from "../runtime/runtime";
+import type { OpContext, OpOutcome } from "./context";
+import { assertOwnedBy, markerFor } from "./identity";
+import { OpFailure } from "./opFailure";
+import { waitUntilAnswering } from "./readiness";
+
+/**
+ * Provision, idempotent: continue from wherever an earlier attempt (ours or a
+ * previous lease holder's) left the container. Create it if absent; if it
+ * exists, it must carry this server's marker, else `vmid_conflict` and
+ * nothing is touched. Then place files, start, and wait for the status ping.
+ * Never destroys anything on failure: only an explicit destroy does that.
+ */
+export async function provision(ctx: OpContext): Promise<OpOutcome> {
+  const { op, runtime, log } = ctx;
+  const { vmid } = op.spec;
+  let ct = await runtime.inspect(vmid);
+  if (!ct) {
+    try {
+      await runtime.create({
+        vmid,
+        hostname: op.spec.hostname,
+        memoryMiB: op.spec.memoryMiB,
+        cpuCores: op.spec.cpuCores,
+        diskGiB: op.spec.diskGiB,
+        description: markerFor(op.serverId),
+      });
+      log.info({ vmid }, "container created");
+    } catch (err) {
+      // A concurrent or earlier create may have won; the marker check decides.
+      if (!isRuntimeError(err, "exists")) throw err;
+    }
+    ct = await runtime.inspect(vmid);
+    if (!ct) throw new OpFailure("create_failed", `CT ${vmid} does not exist after create`, true);
+  }
+  assertOwnedBy(ct, op.serverId);
+  await runtime.withRootfs(vmid, (rootfs) => placeServerFiles(rootfs, op.spec));
+  if (ct.state !== "running") {
+    try {
+      await runtime.start(vmid);
+    } catch (err) {
+      if (!isRuntimeError(err, "already_running")) throw err;
+    }
+  }
+  const status = await waitUntilAnswering(await runtime.address(vmid), op.spec.gamePort, ctx.readyTimeoutMs, op.spec.minecraftVersion);
+  return { version: status.version.name, playersMax: status.players.max };
+}

@@ -1,0 +1,56 @@
+/**
+ * What the agent needs from a container runtime. Two implementations: `pct`
+ * (Proxmox, real commands) and `sim` (folders and processes on this machine,
+ * behaving like pct: same refusals for an existing or missing VMID).
+ */
+export interface ContainerInfo {
+  vmid: number;
+  state: "running" | "stopped";
+  /** The container's description (Proxmox `description`), where our marker lives. */
+  description: string;
+}
+
+export interface CreateSpec {
+  vmid: number;
+  hostname: string;
+  memoryMiB: number;
+  cpuCores: number;
+  diskGiB: number;
+  description: string;
+}
+
+export interface Runtime {
+  readonly name: "pct" | "sim";
+  /** The container, or null if the VMID does not exist on this host. */
+  inspect(vmid: number): Promise<ContainerInfo | null>;
+  list(): Promise<ContainerInfo[]>;
+  /** Fails with `exists` if the VMID exists. */
+  create(spec: CreateSpec): Promise<void>;
+  /** A directory holding the container's root filesystem, for placing files before first boot. */
+  withRootfs<T>(vmid: number, fn: (rootfs: string) => Promise<T>): Promise<T>;
+  /** Fails with `already_running` if running, `missing` if absent. */
+  start(vmid: number): Promise<void>;
+  /** Graceful stop within `timeoutMs`, then forced. Fails with `not_running` if stopped, `missing` if absent. */
+  stop(vmid: number, timeoutMs: number): Promise<void>;
+  /** Destroys and purges. Fails with `missing` if absent, `running` if still running. */
+  destroy(vmid: number): Promise<void>;
+  /** The container's direct address, where the game port answers (never DNS). */
+  address(vmid: number): Promise<string>;
+}
+
+export type RuntimeErrorKind = "exists" | "missing" | "already_running" | "not_running" | "running" | "locked" | "other";
+
+/** A runtime refusal, classified so operations can decide what it means. */
+export class RuntimeError extends Error {
+  constructor(
+    readonly kind: RuntimeErrorKind,
+    message: string,
+  ) {
+    super(message);
+    this.name = "RuntimeError";
+  }
+}
+
+export function isRuntimeError(err: unknown, kind: RuntimeErrorKind): boolean {
+  return err instanceof RuntimeError && err.kind === kind;
+}

@@ -1,0 +1,16 @@
+import { applyResultIfCurrent, type Db, type ReportedResult, type ResultVerdict } from "@zlh/db";
+import { onOperationFinished } from "./effects";
+
+/**
+ * Applies one agent result and its consequences for the server in one
+ * transaction. The agent is acknowledged only after this commits, so a crash
+ * in between means the agent resends and the result is applied (or found a
+ * duplicate) then.
+ */
+export async function applyAgentResult(db: Db, hostId: string, result: ReportedResult): Promise<ResultVerdict> {
+  return db.transaction(async (tx) => {
+    const verdict = await applyResultIfCurrent(tx, hostId, result);
+    if (verdict.verdict === "applied") await onOperationFinished(tx, verdict.op);
+    return verdict;
+  });
+}

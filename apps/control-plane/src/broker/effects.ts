@@ -1,0 +1,45 @@
+import { recordEvent, transitionServer, type OperationRow, type Tx } from "@zlh/db";
+import type { ServerStatus } from "@zlh/domain";
+
+/** Server status while an operation of each kind is being worked on. */
+const WORKING_STATUS: Partial<Record<OperationRow["kind"], ServerStatus>> = {
+  provision: "provisioning",
+  start: "starting",
+  restart: "starting",
+  stop: "stopping",
+};
+
+/** Server status once an operation of each kind succeeded. */
+const DONE_STATUS: Partial<Record<OperationRow["kind"], ServerStatus>> = {
+  provision: "running",
+  start: "running",
+  restart: "running",
+  stop: "stopped",
+};
+
+/** Moves the server into its working status when its operation is leased (no-op where the table forbids it). */
+export async function onOperationLeased(tx: Tx, op: OperationRow): Promise<void> {
+  const to = WORKING_STATUS[op.kind];
+  if (to) await transitionServer(tx, op.server_id, to, { data: { operationId: op.id, kind: op.kind } });
+}
+
+/**
+ * What a finished operation means for its server, in the transaction that
+ * records the result. `server.running` is written only by the transition that
+ * actually makes the server running, so it appears once per start.
+ */
+export async function onOperationFinished(tx: Tx, op: OperationRow): Promise<void> {
+  if (op.status === "succeeded") {
+    const to = DONE_STATUS[op.kind];
+    if (!to) return;
+    const moved = await transitionServer(tx, op.server_id, to, { data: { operationId: op.id, kind: op.kind } });
+    if (moved && to === "running") {
+      await recordEvent(tx, { type: "server.running", serverId: op.server_id, hostId: op.host_id, operationId: op.id, data: { ...(op.result as object) } });
+    }
+  } else if (op.status === "failed") {
+    await transitionServer(tx, op.server_id, "failed", {
+      failureReason: op.error ?? `${op.kind}_failed`,
+      data: { operationId: op.id, kind: op.kind },
+    });
+  }
+}

@@ -1,0 +1,35 @@
+import { expireLeases, transitionServer, type Db } from "@zlh/db";
+import type { Logger } from "pino";
+
+/**
+ * Sweeps expired leases every `periodMs`. Every control-plane process runs
+ * one; SKIP LOCKED lets them share the work without double-handling an
+ * operation. An operation out of attempts fails its server with the reason.
+ */
+export function startExpiryLoop(db: Db, periodMs: number, log: Logger): { stop(): Promise<void> } {
+  let running: Promise<void> | null = null;
+  const sweep = async () => {
+    try {
+      await db.transaction(async (tx) => {
+        const expired = await expireLeases(tx);
+        for (const op of expired) {
+          log.warn({ opId: op.id, serverId: op.server_id, attempt: op.attempt, status: op.status }, "lease expired");
+          if (op.status === "failed") {
+            await transitionServer(tx, op.server_id, "failed", { failureReason: op.error, data: { operationId: op.id } });
+          }
+        }
+      });
+    } catch (err) {
+      log.error({ err }, "lease expiry sweep failed");
+    }
+  };
+  const timer = setInterval(() => {
+    if (!running) running = sweep().finally(() => (running = null));
+  }, periodMs);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

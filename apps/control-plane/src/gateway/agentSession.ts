@@ -1,0 +1,134 @@
+import type { WebSocket } from "ws";
+import type { FastifyBaseLogger } from "fastify";
+import { endAgentSession, reclaimLeases, recordHeartbeat, type Db } from "@zlh/db";
+import { decodeAgentMessage, encode, type AgentMessage, type ControlMessage } from "@zlh/protocol";
+import { applyAgentResult } from "../broker/applyResult";
+import { grantLeases } from "../broker/grantLeases";
+
+export interface SessionDeps {
+  db: Db;
+  leaseTtlMs: number;
+  log: FastifyBaseLogger;
+}
+
+/**
+ * One agent connection. Frames are handled strictly in arrival order (a
+ * promise chain), so a result is never overtaken by a later heartbeat. Every
+ * database call names the session: once a newer session exists, this one's
+ * leases, heartbeats and reclaims are refused by the database itself.
+ */
+export class AgentSession {
+  #queue: Promise<void> = Promise.resolve();
+  #greeted = false;
+  #closed = false;
+  readonly log: FastifyBaseLogger;
+
+  constructor(
+    readonly socket: WebSocket,
+    readonly hostId: string,
+    readonly sessionId: string,
+    private readonly deps: SessionDeps,
+    /** Recording the session in the database; no frame is handled before it is done. */
+    started: Promise<void>,
+  ) {
+    this.log = deps.log.child({ hostId, sessionId });
+    this.#queue = started.catch((err) => {
+      this.log.error({ err }, "could not start agent session");
+      this.close(1011, "could not start session");
+    });
+    socket.on("message", (data: Buffer, isBinary: boolean) => {
+      const raw = isBinary ? "" : data.toString();
+      this.#queue = this.#queue.then(() => this.#handle(raw));
+    });
+  }
+
+  send(message: Parameters<typeof encode<ControlMessage>>[0]): void {
+    if (!this.#closed && this.socket.readyState === this.socket.OPEN) this.socket.send(encode<ControlMessage>(message));
+  }
+
+  nudge(): void {
+    if (this.#greeted) this.send({ type: "work.available" });
+  }
+
+  supersede(): void {
+    this.log.info("agent session superseded");
+    this.close(4001, "superseded by a newer session for this host");
+  }
+
+  close(code: number, reason: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.socket.close(code, reason);
+  }
+
+  /** Called once the socket is gone. */
+  async ended(): Promise<void> {
+    this.#closed = true;
+    await this.#queue;
+    await endAgentSession(this.deps.db, this.hostId, this.sessionId).catch((err) =>
+      this.log.error({ err }, "could not record session end"),
+    );
+  }
+
+  async #handle(raw: string): Promise<void> {
+    if (this.#closed) return;
+    const decoded = decodeAgentMessage(raw);
+    if (!decoded.ok) {
+      this.log.warn({ code: decoded.code, reason: decoded.reason }, "agent message refused");
+      this.send({ type: "error", code: decoded.code, message: decoded.reason });
+      return;
+    }
+    try {
+      await this.#dispatch(decoded.message);
+    } catch (err) {
+      this.log.error({ err, type: decoded.message.type }, "agent message failed");
+      this.send({ type: "error", code: "internal", message: `could not handle ${decoded.message.type}; retry` });
+    }
+  }
+
+  async #dispatch(m: AgentMessage): Promise<void> {
+    const { db, leaseTtlMs } = this.deps;
+    if (m.type !== "hello" && !this.#greeted) {
+      this.send({ type: "error", code: "hello_required", message: "the first message of a session must be hello" });
+      return;
+    }
+    switch (m.type) {
+      case "hello": {
+        const confirmed = await reclaimLeases(db, this.hostId, this.sessionId, m.held, leaseTtlMs);
+        await recordHeartbeat(db, this.hostId, this.sessionId, [], m.inventory, leaseTtlMs);
+        this.#greeted = true;
+        this.log.info({ held: m.held.length, confirmed: confirmed.length, agentVersion: m.agentVersion }, "agent greeted");
+        this.send({ type: "welcome", sessionId: this.sessionId, hostId: this.hostId, leaseTtlMs, confirmed });
+        return;
+      }
+      case "lease.request": {
+        const ops = await grantLeases(db, this.hostId, this.sessionId, m.max, leaseTtlMs);
+        for (const op of ops) {
+          this.log.info({ opId: op.opId, serverId: op.serverId, token: op.token, attempt: op.attempt, kind: op.kind }, "lease granted");
+        }
+        this.send({ type: "lease.grant", ops });
+        return;
+      }
+      case "heartbeat": {
+        const renewed = await recordHeartbeat(db, this.hostId, this.sessionId, m.held, m.inventory, leaseTtlMs);
+        if (renewed === null) return this.supersede();
+        const kept = new Set(renewed);
+        this.send({ type: "heartbeat.ack", renewed, lost: m.held.map((h) => h.opId).filter((id) => !kept.has(id)) });
+        return;
+      }
+      case "result": {
+        const verdict = await applyAgentResult(db, this.hostId, m);
+        const fields = { opId: m.opId, token: m.token, outcome: m.outcome, verdict: verdict.verdict };
+        if (verdict.verdict === "rejected") this.log.warn({ ...fields, currentToken: verdict.currentToken }, "stale result rejected");
+        else this.log.info(fields, "result recorded");
+        this.send({
+          type: "result.ack",
+          opId: m.opId,
+          token: m.token,
+          outcome: verdict.verdict === "applied" ? "applied" : verdict.verdict,
+        });
+        return;
+      }
+    }
+  }
+}

@@ -1,0 +1,56 @@
+import { randomUUID } from "node:crypto";
+import websocket from "@fastify/websocket";
+import type { FastifyInstance } from "fastify";
+import fp from "fastify-plugin";
+import { findHostByTokenHash, startAgentSession, type Db } from "@zlh/db";
+import { UnauthorizedError } from "@zlh/domain";
+import { bearerToken, sha256Hex } from "../http/tokens";
+import { AgentSession } from "./agentSession";
+import type { SessionRegistry } from "./sessionRegistry";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    agentHost?: { id: string; name: string };
+  }
+}
+
+export interface GatewayOptions {
+  db: Db;
+  registry: SessionRegistry;
+  leaseTtlMs: number;
+}
+
+/**
+ * The agent gateway: `GET /v1/agent` upgraded to a websocket. The agent's
+ * host token (Authorization: Bearer) is checked before the upgrade; a wrong
+ * or revoked token gets a plain 401 and no socket.
+ */
+export const agentGateway = fp<GatewayOptions>(async (app: FastifyInstance, opts) => {
+  await app.register(websocket, { options: { maxPayload: 4 * 1024 * 1024 } });
+  app.get(
+    "/v1/agent",
+    {
+      websocket: true,
+      schema: { hide: true },
+      preValidation: async (request) => {
+        const token = bearerToken(request.headers.authorization);
+        const host = token ? await findHostByTokenHash(opts.db, sha256Hex(token)) : null;
+        if (!host) throw new UnauthorizedError("A valid agent token is required.");
+        request.agentHost = host;
+      },
+    },
+    async (socket, request) => {
+      const host = request.agentHost!;
+      const sessionId = randomUUID();
+      const started = startAgentSession(opts.db, host.id, sessionId);
+      const deps = { db: opts.db, leaseTtlMs: opts.leaseTtlMs, log: request.log };
+      const session = new AgentSession(socket, host.id, sessionId, deps, started);
+      socket.on("close", () => {
+        opts.registry.remove(session);
+        void session.ended();
+      });
+      opts.registry.add(session);
+      session.log.info({ hostName: host.name }, "agent connected");
+    },
+  );
+});

@@ -1,0 +1,69 @@
+import { sql } from "drizzle-orm";
+import type { DbOrTx } from "../client";
+import type { OperationRow } from "../rows";
+
+export interface ReportedResult {
+  opId: string;
+  token: string;
+  outcome: "succeeded" | "failed";
+  retryable?: boolean;
+  error?: { code: string; message: string };
+  data?: Record<string, unknown>;
+}
+
+export type ResultVerdict =
+  | { verdict: "applied"; op: OperationRow }
+  | { verdict: "duplicate" }
+  | { verdict: "rejected"; currentToken: string | null; status: string | null };
+
+const OP_COLUMNS = sql.raw(`id, server_id, host_id, generation, kind, status, attempt, max_attempts,
+  lease_token::text as lease_token, lease_session_id, lease_expires_at, result, error`);
+
+/**
+ * Where a result is fenced. Applies the agent's result only if `token` is the
+ * operation's current fencing token and the operation is still leased to this
+ * host: one conditional UPDATE, so a stale holder (an agent that was paused
+ * past its lease, a zombie after a restart) can never overwrite the work of
+ * the current one. A retryable failure requeues the operation while attempts
+ * remain. The same result delivered twice is a `duplicate` (no-op); any other
+ * mismatch is `rejected` and recorded as `op.result_rejected`.
+ * Must run in the caller's transaction with the result's effects.
+ */
+export async function applyResultIfCurrent(tx: DbOrTx, hostId: string, r: ReportedResult): Promise<ResultVerdict> {
+  const errorText = r.error ? `${r.error.code}: ${r.error.message}` : null;
+  const [applied] = await tx.execute<OperationRow>(sql`
+    update operations set
+      status = case
+        when ${r.outcome}::text = 'succeeded' then 'succeeded'
+        when ${r.retryable ?? false}::boolean and attempt < max_attempts then 'queued'
+        else 'failed' end,
+      result = ${r.data === undefined ? null : JSON.stringify(r.data)}::jsonb,
+      error = ${errorText}::text,
+      lease_session_id = null,
+      lease_expires_at = null,
+      updated_at = now()
+    where id = ${r.opId} and host_id = ${hostId} and status = 'leased' and lease_token = ${r.token}::bigint
+    returning ${OP_COLUMNS}`);
+  if (applied) {
+    const type = applied.status === "succeeded" ? "op.completed" : applied.status === "queued" ? "op.retry_queued" : "op.failed";
+    await tx.execute(sql`
+      insert into events (server_id, host_id, operation_id, type, data)
+      values (${applied.server_id}, ${applied.host_id}, ${applied.id}, ${type},
+        jsonb_build_object('kind', ${applied.kind}::text, 'token', ${r.token}::text, 'attempt', ${applied.attempt}::int,
+          'error', ${errorText}::text))`);
+    return { verdict: "applied", op: applied };
+  }
+  const [current] = await tx.execute<{ lease_token: string | null; status: string; host_id: string; server_id: string }>(
+    sql`select lease_token::text as lease_token, status, host_id, server_id from operations where id = ${r.opId}`,
+  );
+  const sameHost = current?.host_id === hostId;
+  if (sameHost && current.lease_token === r.token && (current.status === "succeeded" || current.status === "failed")) {
+    return { verdict: "duplicate" };
+  }
+  await tx.execute(sql`
+    insert into events (server_id, host_id, operation_id, type, data)
+    values (${sameHost ? current.server_id : null}, ${hostId}, ${sameHost ? r.opId : null}, 'op.result_rejected',
+      jsonb_build_object('opId', ${r.opId}::text, 'token', ${r.token}::text, 'outcome', ${r.outcome}::text,
+        'currentToken', ${sameHost ? current.lease_token : null}::text, 'status', ${sameHost ? current.status : null}::text))`);
+  return { verdict: "rejected", currentToken: sameHost ? current.lease_token : null, status: current?.status ?? null };
+}

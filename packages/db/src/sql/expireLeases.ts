@@ -1,0 +1,47 @@
+import { sql } from "drizzle-orm";
+import type { DbOrTx } from "../client";
+import { WORK_CHANNEL } from "./createProvisionOperation";
+
+export type ExpiredLease = {
+  id: string;
+  server_id: string;
+  host_id: string;
+  kind: string;
+  status: "queued" | "failed";
+  attempt: number;
+  error: string | null;
+};
+
+/**
+ * Takes back every lease whose expiry has passed, in one statement: the
+ * operation returns to the queue (`op.lease_expired`, and the host's agent is
+ * woken) or, once it has used all its attempts, fails (`op.failed`). The
+ * token is left as it was; the next grant draws a new, larger one. Safe to
+ * run from every control-plane process at once (SKIP LOCKED).
+ */
+export async function expireLeases(db: DbOrTx): Promise<ExpiredLease[]> {
+  return db.execute<ExpiredLease>(sql`
+    with expired as (
+      select id from operations
+      where status = 'leased' and lease_expires_at < now()
+      for update skip locked
+    ), moved as (
+      update operations o set
+        status = case when o.attempt >= o.max_attempts then 'failed' else 'queued' end,
+        error = case when o.attempt >= o.max_attempts
+          then 'lease_expired: no result after ' || o.attempt || ' attempts' else o.error end,
+        lease_session_id = null,
+        lease_expires_at = null,
+        updated_at = now()
+      from expired where o.id = expired.id
+      returning o.*
+    ), event as (
+      insert into events (server_id, host_id, operation_id, type, data)
+      select server_id, host_id, id, case when status = 'failed' then 'op.failed' else 'op.lease_expired' end,
+        jsonb_build_object('kind', kind, 'token', lease_token::text, 'attempt', attempt)
+      from moved
+    )
+    select id, server_id, host_id, kind, status, attempt, error,
+      case when status = 'queued' then pg_notify(${WORK_CHANNEL}, host_id::text) end as notified
+    from moved`);
+}

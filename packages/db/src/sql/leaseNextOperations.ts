@@ -1,0 +1,46 @@
+import { sql } from "drizzle-orm";
+import type { DbOrTx } from "../client";
+import type { OperationRow } from "../rows";
+
+/**
+ * Grants up to `max` queued operations of the host to its current session, in
+ * one statement: oldest first, rows other grants hold are skipped (SKIP
+ * LOCKED), each gets attempt + 1, a lease expiry and a fresh fencing token
+ * from `fencing_token_seq` (so tokens only grow), and an `op.leased` event.
+ * Nothing is granted to a session that is no longer the host's current one.
+ */
+export async function leaseNextOperations(
+  db: DbOrTx,
+  hostId: string,
+  sessionId: string,
+  max: number,
+  ttlMs: number,
+): Promise<OperationRow[]> {
+  return db.execute<OperationRow>(sql`
+    with next as (
+      select o.id from operations o
+      join hosts h on h.id = o.host_id and h.session_id = ${sessionId}
+      where o.host_id = ${hostId} and o.status = 'queued'
+      order by o.created_at, o.id
+      limit ${max}
+      for update of o skip locked
+    ), leased as (
+      update operations o set
+        status = 'leased',
+        attempt = o.attempt + 1,
+        lease_token = nextval('fencing_token_seq'),
+        lease_session_id = ${sessionId},
+        lease_expires_at = now() + ${ttlMs} * interval '1 millisecond',
+        updated_at = now()
+      from next where o.id = next.id
+      returning o.*
+    ), event as (
+      insert into events (server_id, host_id, operation_id, type, data)
+      select server_id, host_id, id, 'op.leased',
+        jsonb_build_object('kind', kind, 'token', lease_token::text, 'attempt', attempt, 'sessionId', lease_session_id)
+      from leased
+    )
+    select id, server_id, host_id, generation, kind, status, attempt, max_attempts,
+      lease_token::text as lease_token, lease_session_id, lease_expires_at, result, error
+    from leased`);
+}

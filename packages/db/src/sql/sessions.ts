@@ -1,0 +1,64 @@
+import { sql } from "drizzle-orm";
+import type { DbOrTx } from "../client";
+import { leasePairs } from "./params";
+
+export const SESSION_CHANNEL = "zlh_session";
+
+export type HostIdentity = {
+  id: string;
+  name: string;
+};
+
+/** The enrolled, non-revoked host whose agent token hashes to `tokenHash`. */
+export async function findHostByTokenHash(db: DbOrTx, tokenHash: string): Promise<HostIdentity | null> {
+  const rows = await db.execute<HostIdentity>(
+    sql`select id, name from hosts where agent_token_hash = ${tokenHash} and revoked_at is null`,
+  );
+  return rows[0] ?? null;
+}
+
+/**
+ * Makes `sessionId` the host's one live agent session, superseding any other.
+ * Every control-plane process hears the NOTIFY and closes its socket for the
+ * host if it holds an older session; the database refuses the old session's
+ * later leases, heartbeats and reclaims regardless (they all check
+ * hosts.session_id).
+ */
+export async function startAgentSession(db: DbOrTx, hostId: string, sessionId: string): Promise<void> {
+  await db.execute(sql`
+    with s as (
+      update hosts set session_id = ${sessionId}, last_heartbeat_at = now() where id = ${hostId} returning id
+    ), event as (
+      insert into events (host_id, type, data) select id, 'agent.connected', jsonb_build_object('sessionId', ${sessionId}::text) from s
+    )
+    select pg_notify(${SESSION_CHANNEL}, ${`${hostId}:${sessionId}`}) from s`);
+}
+
+/** Marks the session gone if it is still the host's current one (a newer session is left alone). */
+export async function endAgentSession(db: DbOrTx, hostId: string, sessionId: string): Promise<void> {
+  await db.execute(sql`update hosts set session_id = null where id = ${hostId} and session_id = ${sessionId}`);
+}
+
+/**
+ * After a reconnect: the leases the agent says it holds that are still
+ * current (same token, still leased, this host) move to the new session and
+ * are renewed. Returns those; the agent must abandon the others.
+ */
+export async function reclaimLeases(
+  db: DbOrTx,
+  hostId: string,
+  sessionId: string,
+  held: { opId: string; token: string }[],
+  ttlMs: number,
+): Promise<{ opId: string; token: string }[]> {
+  if (held.length === 0) return [];
+  const rows = await db.execute<{ id: string; lease_token: string }>(sql`
+    update operations o set lease_session_id = ${sessionId},
+      lease_expires_at = now() + ${ttlMs} * interval '1 millisecond', updated_at = now()
+    from ${leasePairs(held)},
+      hosts
+    where o.id = h.op_id and o.lease_token = h.token and o.status = 'leased' and o.host_id = ${hostId}
+      and hosts.id = ${hostId} and hosts.session_id = ${sessionId}
+    returning o.id, o.lease_token::text`);
+  return rows.map((r) => ({ opId: r.id, token: r.lease_token }));
+}

@@ -1,0 +1,133 @@
+/**
+ * The agent <-> control plane wire protocol, version 1. Every message is one
+ * JSON text frame with `v` (protocol version) and `type`; both ends validate
+ * every frame against these schemas and answer a bad one with `error`.
+ *
+ * Semantics (see README "Agent protocol"):
+ *  - An agent session starts with `hello`; the control plane answers `welcome`
+ *    with the lease TTL and which of the agent's held leases are still its own.
+ *  - `lease.request` asks for up to `max` queued operations; `lease.grant`
+ *    carries them, each with a fencing token. `work.available` is a nudge to ask.
+ *  - `heartbeat` (every TTL/3) renews the listed leases and reports inventory;
+ *    `heartbeat.ack` says which leases were renewed and which are lost.
+ *  - `result` reports an operation's outcome under its token; `result.ack`
+ *    comes after commit, whether applied, a duplicate, or rejected as stale.
+ */
+import Type, { type Static } from "typebox";
+
+export const PROTOCOL_VERSION = 1;
+
+const V = Type.Literal(PROTOCOL_VERSION);
+const Id = Type.String({ minLength: 1, maxLength: 64 });
+const Uuid = Type.String({ pattern: "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$" });
+/** Fencing tokens are int8 in Postgres; carried as decimal strings so no precision is lost. */
+const Token = Type.String({ pattern: "^[0-9]{1,19}$" });
+
+export const HeldLease = Type.Object({ opId: Uuid, token: Token });
+export type HeldLease = Static<typeof HeldLease>;
+
+export const InventoryItem = Type.Object({
+  vmid: Type.Integer({ minimum: 1 }),
+  state: Type.Union([Type.Literal("running"), Type.Literal("stopped")]),
+  /** The server id in the container's marker, or null when the container has no marker of ours. */
+  serverId: Type.Union([Type.String({ maxLength: 64 }), Type.Null()]),
+});
+export type InventoryItem = Static<typeof InventoryItem>;
+const Inventory = Type.Array(InventoryItem, { maxItems: 10_000 });
+
+export const OperationSpec = Type.Object({
+  vmid: Type.Integer(),
+  hostname: Type.String(),
+  memoryMiB: Type.Integer(),
+  cpuCores: Type.Integer(),
+  diskGiB: Type.Integer(),
+  gamePort: Type.Integer(),
+  rconPort: Type.Integer(),
+  minecraftVersion: Type.String(),
+  loaderVersion: Type.Union([Type.String(), Type.Null()]),
+  serverProperties: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()])),
+});
+export type OperationSpec = Static<typeof OperationSpec>;
+
+export const LeasedOperation = Type.Object({
+  opId: Id,
+  token: Token,
+  kind: Type.Union([
+    Type.Literal("provision"),
+    Type.Literal("start"),
+    Type.Literal("stop"),
+    Type.Literal("restart"),
+    Type.Literal("destroy"),
+  ]),
+  serverId: Id,
+  generation: Type.Integer(),
+  attempt: Type.Integer(),
+  leaseExpiresAt: Type.String(),
+  spec: OperationSpec,
+});
+export type LeasedOperation = Static<typeof LeasedOperation>;
+
+// ---- agent -> control plane
+export const Hello = Type.Object({
+  v: V,
+  type: Type.Literal("hello"),
+  agentVersion: Type.String({ maxLength: 64 }),
+  held: Type.Array(HeldLease, { maxItems: 1000 }),
+  inventory: Inventory,
+});
+export const LeaseRequest = Type.Object({ v: V, type: Type.Literal("lease.request"), max: Type.Integer({ minimum: 1, maximum: 64 }) });
+export const Heartbeat = Type.Object({
+  v: V,
+  type: Type.Literal("heartbeat"),
+  held: Type.Array(HeldLease, { maxItems: 1000 }),
+  inventory: Type.Optional(Inventory),
+});
+export const Result = Type.Object({
+  v: V,
+  type: Type.Literal("result"),
+  opId: Uuid,
+  token: Token,
+  outcome: Type.Union([Type.Literal("succeeded"), Type.Literal("failed")]),
+  /** A failure that another attempt may fix (lock timeout, network); the op is requeued if attempts remain. */
+  retryable: Type.Optional(Type.Boolean()),
+  error: Type.Optional(Type.Object({ code: Type.String({ maxLength: 64 }), message: Type.String({ maxLength: 2000 }) })),
+  data: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+});
+export type Result = Static<typeof Result>;
+export const AgentMessage = Type.Union([Hello, LeaseRequest, Heartbeat, Result]);
+export type AgentMessage = Static<typeof AgentMessage>;
+
+// ---- control plane -> agent
+export const Welcome = Type.Object({
+  v: V,
+  type: Type.Literal("welcome"),
+  sessionId: Id,
+  hostId: Id,
+  leaseTtlMs: Type.Integer(),
+  /** Held leases still this agent's: continue them. Any other held lease must not be reported as current. */
+  confirmed: Type.Array(HeldLease),
+});
+export const LeaseGrant = Type.Object({ v: V, type: Type.Literal("lease.grant"), ops: Type.Array(LeasedOperation) });
+export const HeartbeatAck = Type.Object({
+  v: V,
+  type: Type.Literal("heartbeat.ack"),
+  renewed: Type.Array(Id),
+  lost: Type.Array(Id),
+});
+export const ResultAck = Type.Object({
+  v: V,
+  type: Type.Literal("result.ack"),
+  opId: Id,
+  token: Token,
+  outcome: Type.Union([Type.Literal("applied"), Type.Literal("duplicate"), Type.Literal("rejected")]),
+});
+export const WorkAvailable = Type.Object({ v: V, type: Type.Literal("work.available") });
+export const ErrorMessage = Type.Object({
+  v: V,
+  type: Type.Literal("error"),
+  code: Type.String(),
+  message: Type.String(),
+});
+export const ControlMessage = Type.Union([Welcome, LeaseGrant, HeartbeatAck, ResultAck, WorkAvailable, ErrorMessage]);
+export type ControlMessage = Static<typeof ControlMessage>;
+export type ResultAck = Static<typeof ResultAck>;
