@@ -1,3 +1,3 @@
-export { startControlPlane, type ControlPlane } from "./controlPlane";
+export { startControlPlane, type ControlPlane, type StartOptions } from "./controlPlane";
 export { loadConfig, type ControlPlaneConfig } from "./config";
 export { createLogger } from "./logger";

@@ -18,8 +18,8 @@ describe("panel API", () => {
     expect((await fetch(`${t.plane.url}/healthz`)).status).toBe(200);
     const ready = await fetch(`${t.plane.url}/readyz`);
     expect(ready.status).toBe(200);
-    expect((await ready.json()).migrations).toBeGreaterThan(0);
-    const doc = await (await fetch(`${t.plane.url}/docs/json`)).json();
+    expect(((await ready.json()) as { migrations: number }).migrations).toBeGreaterThan(0);
+    const doc = (await (await fetch(`${t.plane.url}/docs/json`)).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/v1/servers", "/v1/servers/{id}", "/v1/hosts"]));
   });
 

@@ -27,6 +27,8 @@ export const EnrolledHost = Type.Object({
   agentToken: Type.String({ description: "Shown once; only its hash is stored." }),
 });
 
+const Allocated = Type.Object({ memoryMiB: Type.Integer(), cpuCores: Type.Integer(), diskGiB: Type.Integer() });
+
 export const HostList = Type.Object({
   items: Type.Array(
     Type.Object({
@@ -35,8 +37,10 @@ export const HostList = Type.Object({
       node: Type.String(),
       connected: Type.Boolean(),
       lastHeartbeatAt: Type.Union([Timestamp, Type.Null()]),
-      capacity: Capacity,
-      allocated: Capacity,
+      capacity: Allocated,
+      allocated: Allocated,
     }),
   ),
 });
+
+export const HostIdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });

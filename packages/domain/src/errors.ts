@@ -42,6 +42,12 @@ export class ServerNotFoundError extends ZlhError {
     super(`No server with id ${JSON.stringify(id)} exists.`);
   }
 }
+export class HostNotFoundError extends ZlhError {
+  readonly code = "host_not_found";
+  constructor(id: string) {
+    super(`No host with id ${JSON.stringify(id)} is enrolled.`);
+  }
+}
 export class HostNameTakenError extends ZlhError {
   readonly code = "host_name_taken";
   constructor(name: string) {

@@ -10,12 +10,7 @@ import type { TestProject } from "vitest/node";
 import { createMigratedDatabase, dropDatabase, uniqueName, withDatabase } from "./databases";
 import { startEmbeddedPostgres } from "./embeddedPostgres";
 
-declare module "vitest" {
-  export interface ProvidedContext {
-    pgAdminUrl: string;
-    pgTemplate: string;
-  }
-}
+import "./provided";
 
 export default async function setup(project: TestProject) {
   let adminUrl: string;

@@ -1,3 +1,4 @@
 export * from "./embeddedPostgres";
 export * from "./databases";
 export * from "./testDatabase";
+import "./provided";

@@ -8,6 +8,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   unauthorized: 401,
   forbidden: 403,
   server_not_found: 404,
+  host_not_found: 404,
   not_found: 404,
   host_name_taken: 409,
   capacity_exhausted: 409,

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { DbOrTx } from "../client";
 import type { HostRow } from "../rows";
+import { SESSION_CHANNEL } from "./sessions";
 
 export interface NewHost {
   name: string;
@@ -25,12 +26,21 @@ export async function listHosts(db: DbOrTx): Promise<HostRow[]> {
   return db.execute<HostRow>(sql`select * from hosts where revoked_at is null order by created_at, id`);
 }
 
-/** Replaces a host's agent token (the old one stops working at once); returns the host id, or null. */
+/**
+ * Replaces a host's agent token. The old token stops working at once: new
+ * connections with it are refused, and the live session (on whichever
+ * control-plane process holds it) is ended through the session channel.
+ */
 export async function rotateAgentToken(db: DbOrTx, hostId: string, agentTokenHash: string): Promise<string | null> {
   const rows = await db.execute<{ id: string }>(sql`
-    update hosts set agent_token_hash = ${agentTokenHash}
-    where id = ${hostId} and revoked_at is null
-    returning id`);
+    with h as (
+      update hosts set agent_token_hash = ${agentTokenHash}, session_id = null
+      where id = ${hostId} and revoked_at is null
+      returning id
+    ), event as (
+      insert into events (host_id, type) select id, 'host.token_rotated' from h
+    )
+    select id, pg_notify(${SESSION_CHANNEL}, id::text || ':revoked') from h`);
   return rows[0]?.id ?? null;
 }
 

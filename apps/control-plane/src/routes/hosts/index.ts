@@ -1,8 +1,8 @@
 import type { FastifyInstance } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import { CreateHostBody, EnrolledHost, ErrorBody, HostList } from "@zlh/api";
-import { enrollHost, listHosts } from "@zlh/db";
-import { HostNameTakenError } from "@zlh/domain";
+import { CreateHostBody, EnrolledHost, ErrorBody, HostIdParams, HostList } from "@zlh/api";
+import { enrollHost, listHosts, rotateAgentToken } from "@zlh/db";
+import { HostNameTakenError, HostNotFoundError } from "@zlh/domain";
 import { isoTime } from "../../servers/present";
 import { newToken, sha256Hex } from "../../http/tokens";
 import { isHostConnected } from "../../hosts/connectivity";
@@ -27,6 +27,19 @@ export default async function hostRoutes(root: FastifyInstance) {
       if (!host) throw new HostNameTakenError(name);
       request.log.info({ hostId: host.id }, "host enrolled");
       return reply.status(201).send({ id: host.id, name: host.name, node: host.node, agentToken });
+    },
+  );
+
+  app.post(
+    "/v1/hosts/:id/rotate-token",
+    { schema: { tags: ["hosts"], summary: "Replace the agent token (the old one stops working at once)", params: HostIdParams, response: { 200: EnrolledHost, 404: ErrorBody } } },
+    async (request) => {
+      const agentToken = newToken("zlha");
+      const id = /^[0-9a-f-]{36}$/.test(request.params.id) ? await rotateAgentToken(app.deps.db, request.params.id, sha256Hex(agentToken)) : null;
+      if (!id) throw new HostNotFoundError(request.params.id);
+      const host = (await listHosts(app.deps.db)).find((h) => h.id === id)!;
+      request.log.info({ hostId: id }, "agent token rotated");
+      return { id, name: host.name, node: host.node, agentToken };
     },
   );
 

@@ -1,0 +1,51 @@
+import { quickAddJob, run, Logger } from "graphile-worker";
+import { describe, expect, it } from "vitest";
+import { connectDatabase, PROVISION_TASK } from "@zlh/db";
+import { provisionServerTask } from "../src/jobs/tasks/provisionServer";
+import { enrollHost, serverBody, startTestPlane } from "./harness";
+
+describe("server.provision job", () => {
+  it("creates one operation even when the same job runs twice at once", async () => {
+    const t = await startTestPlane({}, { runWorker: false });
+    await enrollHost(t.api, "job-host");
+    const { body: server } = await t.api("POST", "/v1/servers", serverBody(1), { "idempotency-key": "job-1" });
+    const database = connectDatabase(t.databaseUrl, { max: 4 });
+    const task = provisionServerTask(database.db);
+
+    // Every run waits at the gate until two runs are in flight together.
+    let inFlight = 0;
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    let runs = 0;
+    const runner = await run({
+      connectionString: t.databaseUrl,
+      concurrency: 4,
+      noHandleSignals: true,
+      pollInterval: 50,
+      logger: new Logger(() => () => {}),
+      taskList: {
+        [PROVISION_TASK]: async (payload, helpers) => {
+          if (++inFlight === 2) open();
+          await gate;
+          await task(payload, helpers);
+          runs++;
+        },
+      },
+    });
+    // The create enqueued the first job; while it is locked and running, add it again:
+    // graphile-worker then inserts a second job rather than replacing the running one.
+    await new Promise((r) => setTimeout(r, 300));
+    await quickAddJob({ connectionString: t.databaseUrl }, PROVISION_TASK, { serverId: server.id }, { jobKey: `provision:${server.id}`, jobKeyMode: "replace" });
+    // And a burst of direct concurrent runs on top.
+    await Promise.all(Array.from({ length: 50 }, () => task({ serverId: server.id }, { logger: new Logger(() => () => {}) } as never)));
+    await gate;
+    while (runs < 2) await new Promise((r) => setTimeout(r, 20));
+    await runner.stop();
+    await database.close();
+
+    expect(runs).toBe(2);
+    const [{ ops }] = await t.sql`select count(*)::int as ops from operations where server_id = ${server.id}`;
+    const [{ queued }] = await t.sql`select count(*)::int as queued from events where server_id = ${server.id} and type = 'op.queued'`;
+    expect({ ops, queued }).toEqual({ ops: 1, queued: 1 });
+  });
+});

@@ -1,0 +1,103 @@
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { serverIdFromMarker } from "@zlh/protocol";
+import { testDatabase } from "@zlh/testing";
+import { api, createServer, enroll, serverStatus, type Api } from "../support/api";
+import { killSimServers, startAgentProcess, startControlPlaneProcess, tempDir, waitFor, type ControlPlaneProc, type Proc } from "../support/processes";
+
+const TTL = "1500";
+
+/** Containers in a sim root whose marker names `serverId`. */
+async function containersOf(simRoot: string, serverId: string): Promise<number[]> {
+  const found: number[] = [];
+  for (const name of await readdir(simRoot).catch(() => [] as string[])) {
+    const config = JSON.parse(await readFile(join(simRoot, name, "config.json"), "utf8").catch(() => "{}"));
+    if (serverIdFromMarker(config.description) === serverId) found.push(Number(name));
+  }
+  return found;
+}
+
+describe("agent faults while holding a lease", () => {
+  let cp: ControlPlaneProc;
+  let call: Api;
+  let sql: postgres.Sql;
+  let token: string;
+  const procs: Proc[] = [];
+  const simRoots: string[] = [];
+
+  beforeAll(async () => {
+    const url = await testDatabase();
+    sql = postgres(url, { max: 2, onnotice: () => {} });
+    cp = await startControlPlaneProcess(url, { ZLH_LEASE_TTL_MS: TTL });
+    call = api(cp.url);
+    token = (await enroll(call, "fault-host")).agentToken;
+  });
+  afterAll(async () => {
+    await Promise.all(procs.map((p) => p.stop()));
+    await cp?.stop();
+    for (const r of simRoots) await killSimServers(r);
+    await sql?.end();
+  });
+
+  const agent = (simRoot: string, stateDir: string, extra: Record<string, string> = {}) => {
+    const p = startAgentProcess({ controlUrl: cp.url, token, simRoot, stateDir, extra });
+    procs.push(p);
+    return p;
+  };
+  const leasedTokens = async (serverId: string) =>
+    (await sql`select (data->>'token')::bigint as token from events where server_id = ${serverId} and type = 'op.leased' order by id`).map((r) => Number(r.token));
+
+  it("SIGKILL while leased: the lease expires, a restarted agent finishes, one container results", async () => {
+    const simRoot = await tempDir("sim");
+    simRoots.push(simRoot);
+    const stateDir = await tempDir("state");
+    const slow = agent(simRoot, stateDir, { ZLH_SIM_OP_DELAY_MS: "4000" });
+    const server = await createServer(call);
+    await waitFor(async () => (await leasedTokens(server.id)).length === 1, 15_000, "first lease");
+    slow.signal("SIGKILL");
+    await slow.exited;
+
+    agent(simRoot, stateDir);
+    await waitFor(async () => (await serverStatus(call, server.id)) === "running", 20_000, "running");
+    const tokens = await leasedTokens(server.id);
+    expect(tokens.length).toBeGreaterThanOrEqual(2);
+    expect([...tokens].sort((a, b) => a - b)).toEqual(tokens); // tokens only grow
+    const [{ expired }] = await sql`select count(*)::int as expired from events where server_id = ${server.id} and type = 'op.lease_expired'`;
+    expect(expired).toBeGreaterThanOrEqual(1);
+    expect(await containersOf(simRoot, server.id)).toEqual([server.vmid]);
+    const [{ ops }] = await sql`select count(*)::int as ops from operations where server_id = ${server.id}`;
+    expect(ops).toBe(1);
+    await Promise.all(procs.splice(0).map((p) => p.stop()));
+  });
+
+  it("SIGSTOP past the lease: another session finishes, the paused agent's stale result is rejected and changes nothing", async () => {
+    const simRoot = await tempDir("sim");
+    simRoots.push(simRoot);
+    const paused = agent(simRoot, await tempDir("state"), { ZLH_SIM_OP_DELAY_MS: "2500" });
+    const server = await createServer(call);
+    await waitFor(async () => (await leasedTokens(server.id)).length === 1, 15_000, "first lease");
+    const [staleToken] = await leasedTokens(server.id);
+    paused.signal("SIGSTOP");
+
+    const other = agent(simRoot, await tempDir("state"));
+    await waitFor(async () => (await serverStatus(call, server.id)) === "running", 20_000, "running via the other session");
+    const pidBefore = await readFile(join(simRoot, String(server.vmid), "pid"), "utf8");
+    const [{ last }] = await sql`select max(id) as last from events where server_id = ${server.id}`;
+
+    paused.signal("SIGCONT");
+    await waitFor(
+      async () => (await sql`select 1 from events where server_id = ${server.id} and type = 'op.result_rejected' and data->>'token' = ${String(staleToken)}`).length > 0,
+      20_000,
+      "stale result rejected",
+    );
+    expect(await serverStatus(call, server.id)).toBe("running");
+    const later = await sql`select type from events where server_id = ${server.id} and id > ${last} order by id`;
+    expect(later.map((e) => e.type).filter((t) => t !== "op.result_rejected")).toEqual([]);
+    expect(await readFile(join(simRoot, String(server.vmid), "pid"), "utf8")).toBe(pidBefore);
+    expect(await containersOf(simRoot, server.id)).toEqual([server.vmid]);
+    await paused.stop();
+    await other.stop();
+  });
+});

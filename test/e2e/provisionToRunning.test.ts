@@ -1,0 +1,45 @@
+import { status as mcStatus } from "minecraft-server-util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testDatabase } from "@zlh/testing";
+import { api, createServer, enroll, eventTypes, serverStatus, type Api } from "../support/api";
+import { killSimServers, startAgentProcess, startControlPlaneProcess, tempDir, waitFor, type ControlPlaneProc, type Proc } from "../support/processes";
+
+describe("provision to running through a real agent", () => {
+  let cp: ControlPlaneProc;
+  let agent: Proc;
+  let call: Api;
+  let simRoot: string;
+
+  beforeAll(async () => {
+    cp = await startControlPlaneProcess(await testDatabase());
+    call = api(cp.url);
+    const host = await enroll(call, "e2e-host");
+    simRoot = await tempDir("sim");
+    agent = startAgentProcess({ controlUrl: cp.url, token: host.agentToken, simRoot, stateDir: await tempDir("state") });
+  });
+  afterAll(async () => {
+    await agent?.stop();
+    await cp?.stop();
+    await killSimServers(simRoot);
+  });
+
+  it("goes pending -> provisioning -> running, records server.running once, and answers a status ping", async () => {
+    const server = await createServer(call, { serverProperties: { motd: "e2e motd", "max-players": 7 } });
+    await waitFor(async () => (await serverStatus(call, server.id)) === "running", 20_000, "running");
+    const types = await eventTypes(call, server.id);
+    expect(types.filter((t) => t === "server.running")).toHaveLength(1);
+    const transitions = (await call("GET", `/v1/servers/${server.id}/events`)).body.items
+      .filter((e: { type: string }) => e.type === "server.status_changed")
+      .map((e: { data: { from: string; to: string } }) => `${e.data.from}->${e.data.to}`);
+    expect(transitions).toEqual(["pending->provisioning", "provisioning->running"]);
+
+    // An independent Minecraft status client sees the server on its direct address.
+    const seen = await mcStatus("127.0.0.1", server.ports.game, { timeout: 3000, enableSRV: false });
+    expect(seen.version.name).toBe("1.21.1");
+    expect(seen.players.max).toBe(7);
+    expect(seen.motd.clean).toBe("e2e motd");
+
+    const hosts = (await call("GET", "/v1/hosts")).body.items;
+    expect(hosts[0]).toMatchObject({ connected: true });
+  });
+});

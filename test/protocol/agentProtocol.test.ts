@@ -1,0 +1,158 @@
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testDatabase } from "@zlh/testing";
+import { createLogger, loadConfig, startControlPlane, type ControlPlane } from "@zlh/control-plane";
+import { api, createServer, enroll, serverStatus, type Api } from "../support/api";
+import { ADMIN_TOKEN, waitFor } from "../support/processes";
+import { RawAgent } from "../support/rawAgent";
+
+const TTL = 400;
+
+describe("agent protocol over a real websocket", () => {
+  let plane: ControlPlane;
+  let call: Api;
+  let sql: postgres.Sql;
+  let hostA: { id: string; agentToken: string };
+  let hostB: { id: string; agentToken: string };
+
+  beforeAll(async () => {
+    const url = await testDatabase();
+    sql = postgres(url, { max: 2, onnotice: () => {} });
+    const config = loadConfig({ DATABASE_URL: url, PORT: "0", HOST: "127.0.0.1", ZLH_API_TOKENS: ADMIN_TOKEN, ZLH_LEASE_TTL_MS: String(TTL), LOG_LEVEL: "silent" });
+    plane = await startControlPlane(config, createLogger("silent", "test"));
+    call = api(plane.url);
+    hostA = await enroll(call, "proto-a");
+    hostB = await enroll(call, "proto-b");
+  });
+  afterAll(async () => {
+    await plane?.close();
+    await sql?.end();
+  });
+
+  /** A server on `host`, with its provision operation queued. */
+  async function queuedServerOn(hostId: string) {
+    for (;;) {
+      const s = await createServer(call);
+      if (s.hostId === hostId) {
+        await waitFor(async () => (await sql`select 1 from operations where server_id = ${s.id}`).length > 0, 10_000, "operation");
+        return s;
+      }
+    }
+  }
+
+  it("refuses a wrong token before the upgrade", async () => {
+    await expect(RawAgent.connect(plane.url, "zlha_wrong")).rejects.toThrow("HTTP 401");
+  });
+
+  it("answers malformed, unversioned and out-of-order frames with an error and stays up", async () => {
+    const a = await RawAgent.connect(plane.url, hostA.agentToken);
+    a.sendRaw("{not json");
+    expect(await a.next("error")).toMatchObject({ code: "malformed" });
+    a.sendRaw(JSON.stringify({ v: 99, type: "hello" }));
+    expect(await a.next("error")).toMatchObject({ code: "unsupported_version" });
+    a.send({ type: "heartbeat", held: [] });
+    expect(await a.next("error")).toMatchObject({ code: "hello_required" });
+    a.send({ type: "lease.request", max: 0 });
+    expect(await a.next("error")).toMatchObject({ code: "malformed" });
+    a.send({ type: "no.such.type" });
+    expect(await a.next("error")).toMatchObject({ code: "malformed" });
+    expect((await a.greet()).hostId).toBe(hostA.id);
+    a.close();
+  });
+
+  it("applies the current result once, treats a resend as a duplicate, rejects an old token", async () => {
+    const a = await RawAgent.connect(plane.url, hostA.agentToken);
+    await a.greet();
+    const server = await queuedServerOn(hostA.id);
+    const [first] = (await a.lease()).filter((o) => o.serverId === server.id);
+    expect(first).toBeDefined();
+    expect(await serverStatus(call, server.id)).toBe("provisioning");
+
+    // Let the lease lapse; the next grant carries a larger token.
+    await waitFor(async () => (await sql`select status from operations where id = ${first!.opId}`)[0]?.status === "queued", 5000, "expiry");
+    const [second] = (await a.lease()).filter((o) => o.opId === first!.opId);
+    expect(BigInt(second!.token)).toBeGreaterThan(BigInt(first!.token));
+
+    // Reordered: the new holder reports first, then the old token's late result arrives.
+    expect((await a.report(second!.opId, second!.token)).outcome).toBe("applied");
+    expect((await a.report(first!.opId, first!.token)).outcome).toBe("rejected");
+    expect((await a.report(second!.opId, second!.token)).outcome).toBe("duplicate");
+    expect(await serverStatus(call, server.id)).toBe("running");
+    const types = (await sql`select type from events where server_id = ${server.id} order by id`).map((r) => r.type);
+    expect(types.filter((t) => t === "op.completed")).toHaveLength(1);
+    expect(types.filter((t) => t === "op.result_rejected")).toHaveLength(1);
+    expect(types.filter((t) => t === "server.running")).toHaveLength(1);
+    a.close();
+  });
+
+  it("lets a host report only for its own operations", async () => {
+    const b = await RawAgent.connect(plane.url, hostB.agentToken);
+    await b.greet();
+    const server = await queuedServerOn(hostB.id);
+    const [op] = (await b.lease()).filter((o) => o.serverId === server.id);
+    const a = await RawAgent.connect(plane.url, hostA.agentToken);
+    await a.greet();
+    expect((await a.report(op!.opId, op!.token, "failed")).outcome).toBe("rejected");
+    expect((await sql`select status from operations where id = ${op!.opId}`)[0].status).toBe("leased");
+    expect((await b.report(op!.opId, op!.token)).outcome).toBe("applied");
+    a.close();
+    b.close();
+  });
+
+  it("renews held leases on heartbeat and tells the agent which it lost", async () => {
+    const a = await RawAgent.connect(plane.url, hostA.agentToken);
+    await a.greet();
+    const server = await queuedServerOn(hostA.id);
+    const [op] = (await a.lease()).filter((o) => o.serverId === server.id);
+    for (let i = 0; i < 4; i++) {
+      await new Promise((r) => setTimeout(r, TTL / 3));
+      a.send({ type: "heartbeat", held: [{ opId: op!.opId, token: op!.token }], inventory: [] });
+      expect(await a.next("heartbeat.ack")).toMatchObject({ renewed: [op!.opId], lost: [] });
+    }
+    // Held for longer than a TTL thanks to renewals; a wrong token is not renewed.
+    a.send({ type: "heartbeat", held: [{ opId: op!.opId, token: "1" }] });
+    expect(await a.next("heartbeat.ack")).toMatchObject({ renewed: [], lost: [op!.opId] });
+    expect((await a.report(op!.opId, op!.token)).outcome).toBe("applied");
+    a.close();
+  });
+
+  it("a new connection supersedes the old session, whose later messages are refused", async () => {
+    const old = await RawAgent.connect(plane.url, hostA.agentToken);
+    await old.greet();
+    const fresh = await RawAgent.connect(plane.url, hostA.agentToken);
+    expect((await old.closed).code).toBe(4001);
+    await fresh.greet();
+    fresh.close();
+  });
+
+  it("a rotated token ends the live session and is refused afterwards", async () => {
+    const a = await RawAgent.connect(plane.url, hostA.agentToken);
+    await a.greet();
+    const rotated = await call("POST", `/v1/hosts/${hostA.id}/rotate-token`);
+    expect(rotated.status).toBe(200);
+    expect((await a.closed).code).toBe(4001);
+    await expect(RawAgent.connect(plane.url, hostA.agentToken)).rejects.toThrow("HTTP 401");
+    hostA = { id: hostA.id, agentToken: rotated.body.agentToken };
+    const again = await RawAgent.connect(plane.url, hostA.agentToken);
+    await again.greet();
+    again.close();
+  });
+
+  it("fails the operation and the server after the bounded number of expired leases", async () => {
+    const a = await RawAgent.connect(plane.url, hostA.agentToken);
+    await a.greet();
+    const server = await queuedServerOn(hostA.id);
+    await sql`update operations set max_attempts = 3 where server_id = ${server.id}`;
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const ops = await waitFor(async () => {
+        const got = (await a.lease()).filter((o) => o.serverId === server.id);
+        return got.length ? got : null;
+      }, 5000, `lease ${attempt}`);
+      expect(ops[0]!.attempt).toBe(attempt);
+    }
+    await waitFor(async () => (await serverStatus(call, server.id)) === "failed", 5000, "failed");
+    const got = (await call("GET", `/v1/servers/${server.id}`)).body;
+    expect(got.failureReason).toMatch(/^lease_expired/);
+    a.close();
+  });
+});

@@ -1,0 +1,124 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, readdir, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { freePort } from "@zlh/testing";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+export const ADMIN_TOKEN = "e2e-admin-token-0123456789abcdef";
+
+export interface Proc {
+  child: ChildProcess;
+  /** Lines the process wrote (pino JSON), for assertions and for failure reports. */
+  output: string[];
+  signal(sig: NodeJS.Signals): void;
+  /** Resolves with the exit code once the process is gone. */
+  exited: Promise<number | null>;
+  stop(): Promise<void>;
+}
+
+function launch(entry: string, env: Record<string, string>): Proc {
+  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, entry)], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: "info", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const output: string[] = [];
+  const collect = (buf: Buffer) => output.push(...buf.toString().split("\n").filter(Boolean));
+  child.stdout!.on("data", collect);
+  child.stderr!.on("data", collect);
+  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  return {
+    child,
+    output,
+    exited,
+    signal: (sig) => child.kill(sig),
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill("SIGCONT");
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 8000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export interface ControlPlaneProc extends Proc {
+  url: string;
+  port: number;
+}
+
+export async function startControlPlaneProcess(databaseUrl: string, env: Record<string, string> = {}, port?: number): Promise<ControlPlaneProc> {
+  const p = port ?? (await freePort());
+  const proc = launch("apps/control-plane/src/main.ts", {
+    DATABASE_URL: databaseUrl,
+    PORT: String(p),
+    HOST: "127.0.0.1",
+    ZLH_API_TOKENS: ADMIN_TOKEN,
+    ...env,
+  });
+  const url = `http://127.0.0.1:${p}`;
+  await waitFor(async () => {
+    if (proc.child.exitCode !== null) throw new Error(`control plane exited:\n${proc.output.join("\n")}`);
+    const res = await fetch(`${url}/readyz`).catch(() => null);
+    return res?.status === 200;
+  }, 30_000);
+  return { ...proc, url, port: p };
+}
+
+export interface AgentEnv {
+  controlUrl: string;
+  token: string;
+  simRoot: string;
+  stateDir: string;
+  extra?: Record<string, string>;
+}
+
+export function startAgentProcess(a: AgentEnv): Proc {
+  return launch("apps/agent/src/main.ts", {
+    ZLH_CONTROL_URL: a.controlUrl,
+    ZLH_AGENT_TOKEN: a.token,
+    ZLH_RUNTIME: "sim",
+    ZLH_SIM_ROOT: a.simRoot,
+    ZLH_STATE_DIR: a.stateDir,
+    ZLH_READY_TIMEOUT_MS: "10000",
+    ZLH_STOP_TIMEOUT_MS: "2000",
+    ZLH_SHUTDOWN_GRACE_MS: "2000",
+    ...a.extra,
+  });
+}
+
+export async function tempDir(prefix: string): Promise<string> {
+  return mkdtemp(join(tmpdir(), `zlh-${prefix}-`));
+}
+
+/** Ends every sim server process under `simRoot` (they are detached, like real containers, and outlive agents). */
+export async function killSimServers(simRoot: string): Promise<void> {
+  const names = await readdir(simRoot).catch(() => [] as string[]);
+  for (const n of names) {
+    const pid = Number(await readFile(join(simRoot, n, "pid"), "utf8").catch(() => "0"));
+    if (pid > 0) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
+
+export async function waitFor<T>(probe: () => Promise<T | false | null | undefined>, timeoutMs = 20_000, what = "condition"): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await probe();
+      if (v) return v;
+    } catch (err) {
+      lastError = err;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ""}`);
+}
