@@ -25,8 +25,8 @@ export interface AgentConfig {
   stopTimeoutMs: number;
   /** ZLH_SHUTDOWN_GRACE_MS: on SIGTERM, how long running operations may take to finish. Default 20000. */
   shutdownGraceMs: number;
-  /** ZLH_PCT_STORAGE, ZLH_PCT_TEMPLATE, ZLH_PCT_BRIDGE: pct only; rootfs storage, OS template, network bridge. */
-  pct: { storage: string; template: string; bridge: string };
+  /** ZLH_PCT_BIN, ZLH_PCT_STORAGE, ZLH_PCT_TEMPLATE, ZLH_PCT_BRIDGE: pct only; the pct executable, rootfs storage, OS template, network bridge. */
+  pct: { bin: string; storage: string; template: string; bridge: string };
   /** LOG_LEVEL: pino level. Default info. */
   logLevel: string;
 }
@@ -53,6 +53,7 @@ export function loadAgentConfig(env: Env): AgentConfig {
     stopTimeoutMs: int(env, "ZLH_STOP_TIMEOUT_MS", 30_000, 0, 3_600_000),
     shutdownGraceMs: int(env, "ZLH_SHUTDOWN_GRACE_MS", 20_000, 0, 3_600_000),
     pct: {
+      bin: env.ZLH_PCT_BIN?.trim() || "pct",
       storage: env.ZLH_PCT_STORAGE?.trim() || "local-lvm",
       template: env.ZLH_PCT_TEMPLATE?.trim() || "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst",
       bridge: env.ZLH_PCT_BRIDGE?.trim() || "vmbr0",

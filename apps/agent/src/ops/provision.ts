@@ -28,8 +28,10 @@ export async function provision(ctx: OpContext): Promise<OpOutcome> {
       });
       log.info({ vmid }, "container created");
     } catch (err) {
-      // A concurrent or earlier create may have won; the marker check decides.
-      if (!isRuntimeError(err, "exists")) throw err;
+      // An earlier create may have won, or a lock timeout may hide a create
+      // that went through: re-check what is really there; the marker decides.
+      if (!isRuntimeError(err, "exists") && !isRuntimeError(err, "locked")) throw err;
+      log.warn({ vmid, err: (err as Error).message }, "create refused; re-checking the container");
     }
     ct = await runtime.inspect(vmid);
     if (!ct) throw new OpFailure("create_failed", `CT ${vmid} does not exist after create`, true);

@@ -1,8 +1,9 @@
 import type { AgentConfig } from "../config";
+import { PctRuntime } from "./pct";
 import type { Runtime } from "./runtime";
 import { SimRuntime } from "./sim";
 
 export function createRuntime(config: AgentConfig): Runtime {
   if (config.runtime === "sim") return new SimRuntime({ root: config.simRoot, opDelayMs: config.simOpDelayMs });
-  throw new Error("the pct runtime is not available in this build yet; use ZLH_RUNTIME=sim");
+  return new PctRuntime({ bin: config.pct.bin, storage: config.pct.storage, template: config.pct.template, bridge: config.pct.bridge });
 }

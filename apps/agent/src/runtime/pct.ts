@@ -1,0 +1,127 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { classifyPctFailure } from "./pctErrors";
+import { isRuntimeError, RuntimeError, type ContainerInfo, type CreateSpec, type Runtime } from "./runtime";
+
+const run = promisify(execFile);
+
+export interface PctOptions {
+  /** The pct executable (tests point this at a fake that reproduces Proxmox's messages). */
+  bin?: string;
+  storage: string;
+  template: string;
+  bridge: string;
+  /** How often a "locked" refusal is retried, and the first backoff. */
+  lockRetries?: number;
+  lockBackoffMs?: number;
+}
+
+/**
+ * The `pct` runtime: real Proxmox commands. Every refusal is classified (see
+ * pctErrors.ts). A lock is retried with backoff; if it persists, the caller
+ * gets `locked` and decides from the container's real state, because a lock
+ * timeout can hide a create that went through.
+ */
+export class PctRuntime implements Runtime {
+  readonly name = "pct" as const;
+  constructor(private readonly opts: PctOptions) {}
+
+  async #pct(args: string[]): Promise<string> {
+    const bin = this.opts.bin ?? "pct";
+    const retries = this.opts.lockRetries ?? 3;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const { stdout } = await run(bin, args, { timeout: 10 * 60_000, maxBuffer: 16 * 1024 * 1024 });
+        return stdout;
+      } catch (err) {
+        const e = err as { stderr?: string; code?: number | string };
+        if (typeof e.code === "string") throw new RuntimeError("other", `pct ${args[0]}: ${e.code}`);
+        const failure = classifyPctFailure(`pct ${args.join(" ")}`, e.stderr ?? "", e.code ?? null);
+        if (failure.kind !== "locked" || attempt >= retries) throw failure;
+        await new Promise((r) => setTimeout(r, (this.opts.lockBackoffMs ?? 500) * 2 ** attempt));
+      }
+    }
+  }
+
+  async inspect(vmid: number): Promise<ContainerInfo | null> {
+    let status: string;
+    try {
+      status = await this.#pct(["status", String(vmid)]);
+    } catch (err) {
+      if (isRuntimeError(err, "missing")) return null;
+      throw err;
+    }
+    const config = await this.#pct(["config", String(vmid)]);
+    return { vmid, state: /status:\s*running/.test(status) ? "running" : "stopped", description: parseDescription(config) };
+  }
+
+  async list(): Promise<ContainerInfo[]> {
+    const out = await this.#pct(["list"]);
+    const vmids = out
+      .split("\n")
+      .slice(1)
+      .map((l) => Number(l.trim().split(/\s+/)[0]))
+      .filter((n) => Number.isInteger(n) && n > 0);
+    const found = await Promise.all(vmids.map((v) => this.inspect(v)));
+    return found.filter((c): c is ContainerInfo => c !== null);
+  }
+
+  async create(spec: CreateSpec): Promise<void> {
+    await this.#pct([
+      "create", String(spec.vmid), this.opts.template,
+      "--hostname", spec.hostname,
+      "--memory", String(spec.memoryMiB),
+      "--cores", String(spec.cpuCores),
+      "--rootfs", `${this.opts.storage}:${spec.diskGiB}`,
+      "--net0", `name=eth0,bridge=${this.opts.bridge},ip=dhcp`,
+      "--unprivileged", "1",
+      "--description", spec.description,
+    ]);
+  }
+
+  async withRootfs<T>(vmid: number, fn: (rootfs: string) => Promise<T>): Promise<T> {
+    const out = await this.#pct(["mount", String(vmid)]);
+    const m = /mounted CT \d+ in '([^']+)'/.exec(out);
+    if (!m?.[1]) {
+      await this.#pct(["unmount", String(vmid)]).catch(() => {});
+      throw new RuntimeError("other", `pct mount ${vmid}: unexpected output ${JSON.stringify(out.trim())}`);
+    }
+    try {
+      return await fn(m[1]);
+    } finally {
+      await this.#pct(["unmount", String(vmid)]);
+    }
+  }
+
+  async start(vmid: number): Promise<void> {
+    await this.#pct(["start", String(vmid)]);
+  }
+
+  async stop(vmid: number, timeoutMs: number): Promise<void> {
+    // shutdown is the graceful stop; --forceStop 1 turns a timeout into a hard stop.
+    await this.#pct(["shutdown", String(vmid), "--timeout", String(Math.ceil(timeoutMs / 1000)), "--forceStop", "1"]);
+  }
+
+  async destroy(vmid: number): Promise<void> {
+    await this.#pct(["destroy", String(vmid), "--purge"]);
+  }
+
+  async address(vmid: number): Promise<string> {
+    const out = await this.#pct(["exec", String(vmid), "--", "hostname", "-I"]);
+    const ip = out.trim().split(/\s+/).find((a) => /^\d+\.\d+\.\d+\.\d+$/.test(a));
+    if (!ip) throw new RuntimeError("other", `CT ${vmid} has no IPv4 address yet`);
+    return ip;
+  }
+}
+
+/** `pct config` prints the description percent-encoded on one line (`description: zlh-server%3D...`). */
+export function parseDescription(config: string): string {
+  const line = config.split("\n").find((l) => l.startsWith("description:"));
+  if (!line) return "";
+  const raw = line.slice("description:".length).trim();
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}

@@ -1,0 +1,110 @@
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import { beforeEach, describe, expect, it } from "vitest";
+import { markerFor } from "@zlh/protocol";
+import { destroy } from "../src/ops/destroy";
+import { provision } from "../src/ops/provision";
+import { PctRuntime } from "../src/runtime/pct";
+import { RuntimeError } from "../src/runtime/runtime";
+import type { LeasedOperation } from "@zlh/protocol";
+
+const FAKE = join(import.meta.dirname, "fixtures", "fake-pct.mjs");
+const SERVER = "0b0e7d7e-6c0a-4e58-9d7e-6a4f1d2e3c4b";
+const OTHER = "11111111-2222-4333-8444-555555555555";
+
+let dir: string;
+let rt: PctRuntime;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "zlh-fake-pct-"));
+  process.env.FAKE_PCT_DIR = dir;
+  rt = new PctRuntime({ bin: FAKE, storage: "local-lvm", template: "local:vztmpl/debian-12.tar.zst", bridge: "vmbr0", lockBackoffMs: 5, lockRetries: 2 });
+});
+
+const calls = async () => (await readFile(join(dir, "calls.log"), "utf8")).trim().split("\n").map((l) => JSON.parse(l) as string[]);
+const faults = (f: Record<string, { type: string; times: number }[]>) => writeFile(join(dir, "faults.json"), JSON.stringify(f));
+const spec = { vmid: 5100, hostname: "zlh-5100", memoryMiB: 2048, cpuCores: 2, diskGiB: 8, description: markerFor(SERVER) };
+
+function op(kind: LeasedOperation["kind"], serverId = SERVER): LeasedOperation {
+  return {
+    opId: "9c2f1a3e-0000-4000-8000-000000000001", token: "7", kind, serverId, generation: 1, attempt: 1, leaseExpiresAt: new Date().toISOString(),
+    spec: { vmid: 5100, hostname: "zlh-5100", memoryMiB: 2048, cpuCores: 2, diskGiB: 8, gamePort: 1, rconPort: 2, minecraftVersion: "1.21.1", loaderVersion: null, serverProperties: {} },
+  };
+}
+const ctx = (o: LeasedOperation) => ({ op: o, runtime: rt, log: pino({ level: "silent" }), readyTimeoutMs: 50, stopTimeoutMs: 1000 });
+
+describe("pct runtime against a fake pct", () => {
+  it("builds Proxmox command lines", async () => {
+    await rt.create(spec);
+    await rt.start(5100);
+    await rt.stop(5100, 30_000);
+    await rt.destroy(5100);
+    expect(await calls()).toEqual([
+      ["create", "5100", "local:vztmpl/debian-12.tar.zst", "--hostname", "zlh-5100", "--memory", "2048", "--cores", "2", "--rootfs", "local-lvm:8",
+        "--net0", "name=eth0,bridge=vmbr0,ip=dhcp", "--unprivileged", "1", "--description", `zlh-server=${SERVER}`],
+      ["start", "5100"],
+      ["shutdown", "5100", "--timeout", "30", "--forceStop", "1"],
+      ["destroy", "5100", "--purge"],
+    ]);
+  });
+
+  it("classifies refusals: exists, missing, already running, running, locked", async () => {
+    await rt.create(spec);
+    await expect(rt.create(spec)).rejects.toMatchObject({ kind: "exists" });
+    expect(await rt.inspect(5100)).toEqual({ vmid: 5100, state: "stopped", description: `zlh-server=${SERVER}` });
+    expect(await rt.inspect(5999)).toBeNull();
+    await expect(rt.destroy(5999)).rejects.toMatchObject({ kind: "missing" });
+    await rt.start(5100);
+    await expect(rt.start(5100)).rejects.toMatchObject({ kind: "already_running" });
+    await expect(rt.destroy(5100)).rejects.toMatchObject({ kind: "running" });
+    await faults({ start: [{ type: "lock_timeout", times: 10 }] });
+    await expect(rt.start(5100)).rejects.toBeInstanceOf(RuntimeError);
+    await expect(rt.start(5100)).rejects.toMatchObject({ kind: "locked" });
+  });
+
+  it("retries a lock that clears", async () => {
+    await faults({ create: [{ type: "lock_timeout", times: 2 }] });
+    await rt.create(spec);
+    expect((await calls()).filter((c) => c[0] === "create")).toHaveLength(3);
+    expect(await rt.inspect(5100)).not.toBeNull();
+  });
+
+  it("lists containers with their markers", async () => {
+    await rt.create(spec);
+    await rt.create({ ...spec, vmid: 5101, description: "not ours" });
+    expect((await rt.list()).map((c) => [c.vmid, c.description])).toEqual([[5100, `zlh-server=${SERVER}`], [5101, "not ours"]]);
+  });
+
+  it("provision: a create that timed out on its lock but went through is continued, not redone", async () => {
+    await faults({ create: [{ type: "lock_timeout_after_success", times: 1 }] });
+    // No retries inside the runtime: the lock error reaches provision, which must re-check the real state.
+    rt = new PctRuntime({ bin: FAKE, storage: "local-lvm", template: "t", bridge: "vmbr0", lockRetries: 0 });
+    // Readiness cannot pass against the fake (nothing listens); everything before it must have happened once.
+    await expect(provision(ctx(op("provision")))).rejects.toMatchObject({ code: "not_ready", retryable: true });
+    const c = await calls();
+    expect(c.filter((x) => x[0] === "create")).toHaveLength(1);
+    expect(c.filter((x) => x[0] === "start")).toHaveLength(1);
+    expect(c.filter((x) => x[0] === "destroy")).toHaveLength(0);
+    expect(await readFile(join(dir, "rootfs", "5100", "srv/minecraft/eula.txt"), "utf8")).toBe("eula=true\n");
+  });
+
+  it("provision and destroy refuse a container whose marker names another server, touching nothing", async () => {
+    await rt.create({ ...spec, description: markerFor(OTHER) });
+    await expect(provision(ctx(op("provision")))).rejects.toMatchObject({ code: "vmid_conflict", retryable: false });
+    await expect(destroy(ctx(op("destroy")))).rejects.toMatchObject({ code: "vmid_conflict" });
+    const c = await calls();
+    expect(c.map((x) => x[0]).filter((k) => !["status", "config", "create"].includes(k!))).toEqual([]);
+    expect(await rt.inspect(5100)).not.toBeNull();
+  });
+
+  it("destroy of a missing container is success; of a running one stops it first", async () => {
+    expect(await destroy(ctx(op("destroy")))).toEqual({ alreadyGone: true });
+    await rt.create(spec);
+    await rt.start(5100);
+    expect(await destroy(ctx(op("destroy")))).toEqual({ alreadyGone: false });
+    expect((await calls()).map((c) => c[0]).slice(-2)).toEqual(["shutdown", "destroy"]);
+    expect(await rt.inspect(5100)).toBeNull();
+  });
+});

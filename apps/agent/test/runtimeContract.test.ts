@@ -1,0 +1,74 @@
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { markerFor } from "@zlh/protocol";
+import { freePort } from "@zlh/testing";
+import { placeServerFiles } from "../src/placement/serverFiles";
+import { PctRuntime } from "../src/runtime/pct";
+import type { Runtime } from "../src/runtime/runtime";
+import { SimRuntime } from "../src/runtime/sim";
+import { pingServer } from "../src/slp/ping";
+
+const FAKE = join(import.meta.dirname, "fixtures", "fake-pct.mjs");
+const SERVER = "0b0e7d7e-6c0a-4e58-9d7e-6a4f1d2e3c4b";
+
+const runtimes: [string, () => Promise<Runtime>][] = [
+  ["sim", async () => new SimRuntime({ root: await mkdtemp(join(tmpdir(), "zlh-sim-")) })],
+  [
+    "pct (fake)",
+    async () => {
+      process.env.FAKE_PCT_DIR = await mkdtemp(join(tmpdir(), "zlh-fake-pct-"));
+      return new PctRuntime({ bin: FAKE, storage: "s", template: "t", bridge: "b", lockRetries: 0 });
+    },
+  ],
+];
+
+/** The sim runtime must refuse exactly where pct refuses, with the same classification. */
+describe.each(runtimes)("runtime contract: %s", (_name, make) => {
+  let rt: Runtime;
+  const spec = { vmid: 5200, hostname: "zlh-5200", memoryMiB: 1024, cpuCores: 1, diskGiB: 1, description: markerFor(SERVER) };
+  afterEach(async () => {
+    const ct = await rt.inspect(5200);
+    if (ct?.state === "running") await rt.stop(5200, 1000);
+  });
+
+  it("refuses like pct: existing VMID, missing VMID, double start, destroy while running, stop when stopped", async () => {
+    rt = await make();
+    expect(await rt.inspect(5200)).toBeNull();
+    await expect(rt.destroy(5200)).rejects.toMatchObject({ kind: "missing" });
+    await expect(rt.start(5200)).rejects.toMatchObject({ kind: "missing" });
+    await rt.create(spec);
+    await expect(rt.create(spec)).rejects.toMatchObject({ kind: "exists" });
+    expect(await rt.inspect(5200)).toEqual({ vmid: 5200, state: "stopped", description: markerFor(SERVER) });
+    await expect(rt.stop(5200, 1000)).rejects.toMatchObject({ kind: "not_running" });
+    await rt.withRootfs(5200, (root) =>
+      placeServerFiles(root, { vmid: 5200, hostname: "h", memoryMiB: 1, cpuCores: 1, diskGiB: 1, gamePort: 0, rconPort: 1, minecraftVersion: "1.21.1", loaderVersion: null, serverProperties: {} }),
+    );
+    await rt.start(5200);
+    expect((await rt.inspect(5200))?.state).toBe("running");
+    await expect(rt.start(5200)).rejects.toMatchObject({ kind: "already_running" });
+    await expect(rt.destroy(5200)).rejects.toMatchObject({ kind: "running" });
+    await rt.stop(5200, 1000);
+    await rt.destroy(5200);
+    expect(await rt.list()).toEqual([]);
+  });
+});
+
+describe("sim server process", () => {
+  it("answers a Server List Ping with the placed MOTD, max-players and game version, and stops on stop", async () => {
+    const rt = new SimRuntime({ root: await mkdtemp(join(tmpdir(), "zlh-sim-")) });
+    const port = await freePort();
+    await rt.create({ vmid: 1, hostname: "h", memoryMiB: 1, cpuCores: 1, diskGiB: 1, description: markerFor(SERVER) });
+    await rt.withRootfs(1, (root) =>
+      placeServerFiles(root, { vmid: 1, hostname: "h", memoryMiB: 1, cpuCores: 1, diskGiB: 1, gamePort: port, rconPort: port + 1, minecraftVersion: "1.20.4", loaderVersion: null, serverProperties: { motd: "sim motd", "max-players": 3 } }),
+    );
+    await rt.start(1);
+    let status;
+    for (let i = 0; i < 100 && !status; i++) status = await pingServer("127.0.0.1", port, 500).catch(() => new Promise((r) => setTimeout(r, 20)).then(() => undefined));
+    expect(status).toMatchObject({ version: { name: "1.20.4" }, players: { max: 3 }, description: { text: "sim motd" } });
+    await rt.stop(1, 1000);
+    await expect(pingServer("127.0.0.1", port, 500)).rejects.toThrow();
+    await rt.destroy(1);
+  });
+});
