@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { DbOrTx } from "../client";
 import type { OperationRow } from "../rows";
+import { WORK_CHANNEL } from "./createProvisionOperation";
 
 export interface ReportedResult {
   opId: string;
@@ -51,6 +52,7 @@ export async function applyResultIfCurrent(tx: DbOrTx, hostId: string, r: Report
       values (${applied.server_id}, ${applied.host_id}, ${applied.id}, ${type},
         jsonb_build_object('kind', ${applied.kind}::text, 'token', ${r.token}::text, 'attempt', ${applied.attempt}::int,
           'error', ${errorText}::text))`);
+    if (applied.status === "queued") await tx.execute(sql`select pg_notify(${WORK_CHANNEL}, ${applied.host_id})`);
     return { verdict: "applied", op: applied };
   }
   const [current] = await tx.execute<{ lease_token: string | null; status: string; host_id: string; server_id: string }>(
