@@ -1,3 +1,5 @@
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
 import postgres from "postgres";
 import { afterAll, describe, expect, it } from "vitest";
 import { testDatabase } from "@zlh/testing";
@@ -19,7 +21,7 @@ async function counts(sql: postgres.Sql, ids: string[]) {
 }
 
 describe("control-plane processes", () => {
-  it("a control-plane restart during a provision: the work completes once", async () => {
+  it("a control-plane restart during a provision: the result waits on disk, is resent, and the work completes once", async () => {
     const url = await testDatabase();
     const sql = postgres(url, { max: 2, onnotice: () => {} });
     cleanups.push(() => sql.end());
@@ -29,7 +31,8 @@ describe("control-plane processes", () => {
     const call = api(cp.url);
     const host = await enroll(call, "restart-host");
     const simRoot = await tempDir("sim");
-    const agent = startAgentProcess({ controlUrl: cp.url, token: host.agentToken, simRoot, stateDir: await tempDir("state"), extra: { ZLH_SIM_OP_DELAY_MS: "700" } });
+    const stateDir = await tempDir("state");
+    const agent = startAgentProcess({ controlUrl: cp.url, token: host.agentToken, simRoot, stateDir, extra: { ZLH_SIM_OP_DELAY_MS: "700" } });
     cleanups.push(async () => {
       await agent.stop();
       await killSimServers(simRoot);
@@ -38,10 +41,14 @@ describe("control-plane processes", () => {
     await waitFor(async () => (await sql`select 1 from events where server_id = ${server.id} and type = 'op.leased'`).length > 0, 15_000, "lease");
     cp.signal("SIGKILL");
     await cp.exited;
+    // The agent finishes while no control plane is up: its result must wait on disk.
+    const outbox = join(stateDir, "results");
+    await waitFor(async () => (await readdir(outbox).catch(() => [])).length === 1, 15_000, "result kept on disk");
     cp = await startControlPlaneProcess(url, env, port);
     cleanups.push(() => cp.stop());
     await waitFor(async () => (await serverStatus(call, server.id)) === "running", 25_000, "running after restart");
     expect(await counts(sql, [server.id])).toEqual({ ops: 1, running_events: 1, completed: 1 });
+    await waitFor(async () => (await readdir(outbox)).length === 0, 5000, "outbox emptied by the acknowledgement");
   });
 
   it("two control-plane processes with agents spread across them: all work completes once", async () => {
