@@ -1,4 +1,17 @@
 CREATE SEQUENCE "public"."fencing_token_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1;--> statement-breakpoint
+CREATE TABLE "drift_items" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"kind" text NOT NULL,
+	"host_id" uuid NOT NULL,
+	"vmid" integer NOT NULL,
+	"server_id" uuid,
+	"detail" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"detected_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"seen_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"resolved_at" timestamp with time zone,
+	CONSTRAINT "drift_items_kind_valid" CHECK ("drift_items"."kind" in ('missing_container', 'orphan_container', 'unmanaged_container', 'state_mismatch', 'vmid_conflict'))
+);
+--> statement-breakpoint
 CREATE TABLE "events" (
 	"id" bigserial PRIMARY KEY NOT NULL,
 	"server_id" uuid,
@@ -38,6 +51,7 @@ CREATE TABLE "operations" (
 	"host_id" uuid NOT NULL,
 	"generation" integer NOT NULL,
 	"kind" text NOT NULL,
+	"vmid" integer NOT NULL,
 	"status" text DEFAULT 'queued' NOT NULL,
 	"attempt" integer DEFAULT 0 NOT NULL,
 	"max_attempts" integer DEFAULT 5 NOT NULL,
@@ -84,6 +98,7 @@ CREATE TABLE "servers" (
 	"game_port" integer NOT NULL,
 	"rcon_port" integer NOT NULL,
 	"failure_reason" text,
+	"restart_generation" integer,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "servers_status_valid" CHECK ("servers"."status" in ('pending', 'provisioning', 'running', 'stopping', 'stopped', 'starting', 'deleting', 'deleted', 'failed')),
@@ -96,13 +111,16 @@ CREATE TABLE "vmid_pool" (
 	"vmid" integer PRIMARY KEY NOT NULL,
 	"state" text DEFAULT 'free' NOT NULL,
 	"server_id" uuid,
+	"host_id" uuid,
 	CONSTRAINT "vmid_pool_state_valid" CHECK ("vmid_pool"."state" in ('free', 'taken', 'releasing', 'excluded')),
 	CONSTRAINT "vmid_pool_taken_has_server" CHECK (("vmid_pool"."state" = 'taken') = ("vmid_pool"."server_id" is not null))
 );
 --> statement-breakpoint
+ALTER TABLE "drift_items" ADD CONSTRAINT "drift_items_host_fk" FOREIGN KEY ("host_id") REFERENCES "public"."hosts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "operations" ADD CONSTRAINT "operations_server_fk" FOREIGN KEY ("server_id") REFERENCES "public"."servers"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "operations" ADD CONSTRAINT "operations_host_fk" FOREIGN KEY ("host_id") REFERENCES "public"."hosts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "servers" ADD CONSTRAINT "servers_host_fk" FOREIGN KEY ("host_id") REFERENCES "public"."hosts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+CREATE UNIQUE INDEX "drift_items_open_key" ON "drift_items" USING btree ("kind","host_id","vmid") WHERE "drift_items"."resolved_at" is null;--> statement-breakpoint
 CREATE INDEX "events_server_idx" ON "events" USING btree ("server_id","id");--> statement-breakpoint
 CREATE INDEX "events_type_idx" ON "events" USING btree ("type","id");--> statement-breakpoint
 CREATE UNIQUE INDEX "hosts_name_key" ON "hosts" USING btree ("name");--> statement-breakpoint

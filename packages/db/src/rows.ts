@@ -27,6 +27,7 @@ export type ServerRow = {
   game_port: number;
   rcon_port: number;
   failure_reason: string | null;
+  restart_generation: number | null;
   created_at: string;
   updated_at: string;
 };
@@ -52,6 +53,7 @@ export type OperationRow = {
   host_id: string;
   generation: number;
   kind: OperationKind;
+  vmid: number;
   status: OperationStatus;
   attempt: number;
   max_attempts: number;

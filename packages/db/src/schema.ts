@@ -95,6 +95,8 @@ export const servers = pgTable(
     gamePort: integer("game_port").notNull(),
     rconPort: integer("rcon_port").notNull(),
     failureReason: text("failure_reason"),
+    /** The generation at which a restart was asked for (a restart is an action, not a state). */
+    restartGeneration: integer("restart_generation"),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
@@ -126,6 +128,8 @@ export const vmidPool = pgTable(
     vmid: integer("vmid").primaryKey(),
     state: text("state").notNull().default("free"),
     serverId: uuid("server_id"),
+    /** For `releasing`: the host whose inventory must show the VMID gone before it is free again. For `excluded`: where the unmanaged guest is. */
+    hostId: uuid("host_id"),
   },
   (t) => [
     check("vmid_pool_state_valid", sql`${t.state} in ('free', 'taken', 'releasing', 'excluded')`),
@@ -160,6 +164,8 @@ export const operations = pgTable(
     hostId: uuid("host_id").notNull(),
     generation: integer("generation").notNull(),
     kind: text("kind").notNull(),
+    /** The container this operation acts on (copied from the server when the operation is planned). */
+    vmid: integer("vmid").notNull(),
     status: text("status").notNull().default("queued"),
     attempt: integer("attempt").notNull().default(0),
     maxAttempts: integer("max_attempts").notNull().default(5),
@@ -201,5 +207,32 @@ export const events = pgTable(
   (t) => [
     index("events_server_idx").on(t.serverId, t.id),
     index("events_type_idx").on(t.type, t.id),
+  ],
+);
+
+export const DRIFT_KINDS = ["missing_container", "orphan_container", "unmanaged_container", "state_mismatch", "vmid_conflict"] as const;
+
+/**
+ * Differences between the database and what hosts (or Proxmox) report. An item
+ * is open while the difference is observed and resolves itself when it is not.
+ */
+export const driftItems = pgTable(
+  "drift_items",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    kind: text("kind").notNull(),
+    hostId: uuid("host_id").notNull(),
+    vmid: integer("vmid").notNull(),
+    serverId: uuid("server_id"),
+    detail: jsonb("detail").notNull().default(sql`'{}'::jsonb`),
+    detectedAt: timestamp("detected_at", { withTimezone: true }).notNull().defaultNow(),
+    /** Last time a reconciliation pass saw it. */
+    seenAt: timestamp("seen_at", { withTimezone: true }).notNull().defaultNow(),
+    resolvedAt: timestamp("resolved_at", { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex("drift_items_open_key").on(t.kind, t.hostId, t.vmid).where(sql`${t.resolvedAt} is null`),
+    check("drift_items_kind_valid", sql`${t.kind} in (${inList(DRIFT_KINDS)})`),
+    foreignKey({ columns: [t.hostId], foreignColumns: [hosts.id], name: "drift_items_host_fk" }),
   ],
 );

@@ -2,3 +2,4 @@ export * from "./serverStatus";
 export * from "./operations";
 export * from "./errors";
 export * from "./ranges";
+export * from "./planner";

@@ -25,7 +25,8 @@ export type DesiredState = (typeof DESIRED_STATES)[number];
 export const SERVER_TRANSITIONS: Readonly<Record<ServerStatus, readonly ServerStatus[]>> = {
   pending: ["provisioning", "deleting", "failed"],
   provisioning: ["running", "deleting", "failed"],
-  running: ["stopping", "starting", "deleting", "failed"],
+  // running -> stopped: reconciliation observed the process gone (then self-heals with a start).
+  running: ["stopping", "stopped", "starting", "deleting", "failed"],
   stopping: ["stopped", "starting", "deleting", "failed"],
   stopped: ["starting", "deleting", "failed"],
   starting: ["running", "stopping", "deleting", "failed"],
@@ -33,7 +34,8 @@ export const SERVER_TRANSITIONS: Readonly<Record<ServerStatus, readonly ServerSt
   // the row is never forgotten while a container may still exist.
   deleting: ["deleted"],
   deleted: [],
-  failed: ["starting", "provisioning", "deleting"],
+  // failed -> stopped: the panel asked to start a failed server again; convergence plans the start.
+  failed: ["starting", "stopped", "provisioning", "deleting"],
 };
 
 /** The statuses a server may be in for a move to `to` to be legal. */

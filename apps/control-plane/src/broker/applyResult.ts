@@ -1,4 +1,6 @@
 import { applyResultIfCurrent, type Db, type ReportedResult, type ResultVerdict } from "@zlh/db";
+import { converge } from "../lifecycle/converge";
+import { retryOnDeadlock } from "../servers/retryOnDeadlock";
 import { onOperationFinished } from "./effects";
 
 /**
@@ -8,9 +10,14 @@ import { onOperationFinished } from "./effects";
  * duplicate) then.
  */
 export async function applyAgentResult(db: Db, hostId: string, result: ReportedResult): Promise<ResultVerdict> {
-  return db.transaction(async (tx) => {
-    const verdict = await applyResultIfCurrent(tx, hostId, result);
-    if (verdict.verdict === "applied") await onOperationFinished(tx, verdict.op);
-    return verdict;
-  });
+  return retryOnDeadlock(() =>
+    db.transaction(async (tx) => {
+      const verdict = await applyResultIfCurrent(tx, hostId, result);
+      if (verdict.verdict === "applied") {
+        await onOperationFinished(tx, verdict.op);
+        await converge(tx, verdict.op.server_id);
+      }
+      return verdict;
+    }),
+  );
 }

@@ -1,4 +1,4 @@
-import { recordEvent, transitionServer, type OperationRow, type Tx } from "@zlh/db";
+import { recordEvent, releaseServerResources, transitionServer, type OperationRow, type Tx } from "@zlh/db";
 import type { ServerStatus } from "@zlh/domain";
 
 /** Server status while an operation of each kind is being worked on. */
@@ -29,6 +29,15 @@ export async function onOperationLeased(tx: Tx, op: OperationRow): Promise<void>
  * actually makes the server running, so it appears once per start.
  */
 export async function onOperationFinished(tx: Tx, op: OperationRow): Promise<void> {
+  if (op.kind === "destroy") {
+    // Only a confirmed destroy ends a server and frees what it held. A failed
+    // destroy leaves it `deleting` (visible, holding its resources) for
+    // reconciliation and the operator; it never becomes `deleted` on hope.
+    if (op.status !== "succeeded") return;
+    const moved = await transitionServer(tx, op.server_id, "deleted", { data: { operationId: op.id, ...(op.result as object) } });
+    if (moved) await releaseServerResources(tx, op.server_id);
+    return;
+  }
   if (op.status === "succeeded") {
     const to = DONE_STATUS[op.kind];
     if (!to) return;

@@ -1,5 +1,6 @@
 import { expireLeases, transitionServer, type Db } from "@zlh/db";
 import type { Logger } from "pino";
+import { converge } from "../lifecycle/converge";
 
 /**
  * Sweeps expired leases every `periodMs`. Every control-plane process runs
@@ -14,9 +15,11 @@ export function startExpiryLoop(db: Db, periodMs: number, log: Logger): { stop()
         const expired = await expireLeases(tx);
         for (const op of expired) {
           log.warn({ opId: op.id, serverId: op.server_id, attempt: op.attempt, status: op.status }, "lease expired");
-          if (op.status === "failed") {
+          if (op.status === "failed" && op.kind !== "destroy") {
             await transitionServer(tx, op.server_id, "failed", { failureReason: op.error, data: { operationId: op.id } });
           }
+          // A requeued operation may belong to an intent that has since changed.
+          await converge(tx, op.server_id);
         }
       });
     } catch (err) {

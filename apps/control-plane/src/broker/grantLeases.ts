@@ -36,8 +36,8 @@ export async function grantLeases(
         attempt: op.attempt,
         leaseExpiresAt: new Date(op.lease_expires_at).toISOString(),
         spec: {
-          vmid: s.vmid,
-          hostname: `zlh-${s.vmid}`,
+          vmid: op.vmid,
+          hostname: `zlh-${op.vmid}`,
           memoryMiB: s.memory_mib,
           cpuCores: s.cpu_cores,
           diskGiB: s.disk_gib,

@@ -1,6 +1,6 @@
 import type { WebSocket } from "ws";
 import type { FastifyBaseLogger } from "fastify";
-import { endAgentSession, reclaimLeases, recordHeartbeat, type Db } from "@zlh/db";
+import { confirmVmidsAbsent, endAgentSession, reclaimLeases, recordHeartbeat, type Db } from "@zlh/db";
 import { decodeAgentMessage, encode, type AgentMessage, type ControlMessage } from "@zlh/protocol";
 import { applyAgentResult } from "../broker/applyResult";
 import { grantLeases } from "../broker/grantLeases";
@@ -70,6 +70,12 @@ export class AgentSession {
     );
   }
 
+  /** Released VMIDs this host no longer lists are free to hand out again. */
+  async #confirmAbsent(inventory: { vmid: number }[]): Promise<void> {
+    const freed = await confirmVmidsAbsent(this.deps.db, this.hostId, inventory.map((c) => c.vmid));
+    if (freed.length) this.log.info({ vmids: freed }, "released VMIDs confirmed absent");
+  }
+
   async #handle(raw: string): Promise<void> {
     if (this.#closed) return;
     const decoded = decodeAgentMessage(raw);
@@ -96,6 +102,7 @@ export class AgentSession {
       case "hello": {
         const confirmed = await reclaimLeases(db, this.hostId, this.sessionId, m.held, leaseTtlMs);
         await recordHeartbeat(db, this.hostId, this.sessionId, [], m.inventory, leaseTtlMs);
+        await this.#confirmAbsent(m.inventory);
         this.#greeted = true;
         this.log.info({ held: m.held.length, confirmed: confirmed.length, agentVersion: m.agentVersion }, "agent greeted");
         this.send({ type: "welcome", sessionId: this.sessionId, hostId: this.hostId, leaseTtlMs, confirmed });
@@ -112,6 +119,7 @@ export class AgentSession {
       case "heartbeat": {
         const renewed = await recordHeartbeat(db, this.hostId, this.sessionId, m.held, m.inventory, leaseTtlMs);
         if (renewed === null) return this.supersede();
+        if (m.inventory) await this.#confirmAbsent(m.inventory);
         const kept = new Set(renewed);
         this.send({ type: "heartbeat.ack", renewed, lost: m.held.map((h) => h.opId).filter((id) => !kept.has(id)) });
         return;

@@ -1,4 +1,6 @@
 import { getServer, recordIntent, transitionServer, type Db, type ServerRow } from "@zlh/db";
+import { converge } from "../lifecycle/converge";
+import { retryOnDeadlock } from "./retryOnDeadlock";
 import { InvalidTransitionError, ServerNotFoundError, type DesiredState } from "@zlh/domain";
 import { loadServer } from "./loadServer";
 
@@ -13,15 +15,20 @@ const DESIRED: Record<Action, DesiredState> = { delete: "deleted", start: "runni
  */
 export async function requestIntent(deps: { db: Db }, id: string, action: Action): Promise<ServerRow> {
   await loadServer(deps.db, id);
-  return deps.db.transaction(async (tx) => {
-    const changed = await recordIntent(tx, id, DESIRED[action], action);
-    if (!changed) {
-      const current = await getServer(tx, id);
-      if (!current) throw new ServerNotFoundError(id);
-      if (action === "delete") return current;
-      throw new InvalidTransitionError(`The server is ${current.status === "deleted" ? "deleted" : "being deleted"}; it cannot ${action}.`);
-    }
-    if (action !== "delete") return changed;
-    return (await transitionServer(tx, id, "deleting", { data: { reason: "delete_requested" } })) ?? changed;
-  });
+  return retryOnDeadlock(() =>
+    deps.db.transaction(async (tx) => {
+      const changed = await recordIntent(tx, id, DESIRED[action], action);
+      if (!changed) {
+        const current = await getServer(tx, id);
+        if (!current) throw new ServerNotFoundError(id);
+        if (action === "delete") return current;
+        throw new InvalidTransitionError(`The server is ${current.status === "deleted" ? "deleted" : "being deleted"}; it cannot ${action}.`);
+      }
+      if (action === "delete") await transitionServer(tx, id, "deleting", { data: { reason: "delete_requested" } });
+      // Asking a failed server to start again: it counts as stopped, and the start is planned below.
+      else if (action !== "stop" && changed.status === "failed") await transitionServer(tx, id, "stopped", { data: { reason: `${action}_requested` } });
+      await converge(tx, id);
+      return (await getServer(tx, id)) ?? changed;
+    }),
+  );
 }

@@ -1,7 +1,8 @@
 import { sql } from "drizzle-orm";
 import type { DbOrTx } from "../client";
 import type { OperationRow } from "../rows";
-import { WORK_CHANNEL } from "./createProvisionOperation";
+import { WORK_CHANNEL } from "./channels";
+import { OP_COLUMNS } from "./operationColumns";
 
 export interface ReportedResult {
   opId: string;
@@ -17,8 +18,6 @@ export type ResultVerdict =
   | { verdict: "duplicate" }
   | { verdict: "rejected"; currentToken: string | null; status: string | null };
 
-const OP_COLUMNS = sql.raw(`id, server_id, host_id, generation, kind, status, attempt, max_attempts,
-  lease_token::text as lease_token, lease_session_id, lease_expires_at, result, error`);
 
 /**
  * Where a result is fenced. Applies the agent's result only if `token` is the

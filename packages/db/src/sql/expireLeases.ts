@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { DbOrTx } from "../client";
-import { WORK_CHANNEL } from "./createProvisionOperation";
+import { WORK_CHANNEL } from "./channels";
 
 export type ExpiredLease = {
   id: string;

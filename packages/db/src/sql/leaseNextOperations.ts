@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { DbOrTx } from "../client";
 import type { OperationRow } from "../rows";
+import { OP_COLUMNS } from "./operationColumns";
 
 /**
  * Grants up to `max` queued operations of the host to its current session, in
@@ -40,7 +41,5 @@ export async function leaseNextOperations(
         jsonb_build_object('kind', kind, 'token', lease_token::text, 'attempt', attempt, 'sessionId', lease_session_id)
       from leased
     )
-    select id, server_id, host_id, generation, kind, status, attempt, max_attempts,
-      lease_token::text as lease_token, lease_session_id, lease_expires_at, result, error
-    from leased`);
+    select ${OP_COLUMNS} from leased`);
 }

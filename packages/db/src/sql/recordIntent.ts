@@ -16,7 +16,8 @@ export async function recordIntent(
 ): Promise<ServerRow | null> {
   const rows = await tx.execute<ServerRow>(sql`
     with changed as (
-      update servers set desired_state = ${desired}, generation = generation + 1, updated_at = now()
+      update servers set desired_state = ${desired}, generation = generation + 1, updated_at = now(),
+        restart_generation = case when ${action}::text = 'restart' then generation + 1 else restart_generation end
       where id = ${serverId} and status <> 'deleted' and desired_state <> 'deleted'
       returning *
     ), event as (

@@ -1,0 +1,23 @@
+import { cancelOutdatedOperations, insertOperation, liveOperations, lockServer, type Tx } from "@zlh/db";
+import { nextOperationKind } from "@zlh/domain";
+
+/**
+ * Level-based convergence of one server toward its desired state, inside the
+ * caller's transaction (an intent, a result, an expiry, a reconciliation):
+ * lock the server, cancel queued work of older generations, and, if nothing
+ * is still in flight, plan the next operation. A held lease is left to
+ * finish or expire; whoever records its end calls converge again.
+ */
+export async function converge(tx: Tx, serverId: string): Promise<string | null> {
+  const s = await lockServer(tx, serverId);
+  if (!s || s.status === "deleted") return null;
+  await cancelOutdatedOperations(tx, s.id, s.generation);
+  if ((await liveOperations(tx, s.id)).length > 0) return null;
+  const kind = nextOperationKind({
+    status: s.status,
+    desiredState: s.desired_state,
+    generation: s.generation,
+    restartGeneration: s.restart_generation,
+  });
+  return kind ? insertOperation(tx, s, kind) : null;
+}

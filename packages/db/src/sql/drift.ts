@@ -1,0 +1,71 @@
+import { sql } from "drizzle-orm";
+import type { DbOrTx } from "../client";
+
+export type DriftKind = "missing_container" | "orphan_container" | "unmanaged_container" | "state_mismatch" | "vmid_conflict";
+
+export interface ObservedDrift {
+  kind: DriftKind;
+  vmid: number;
+  serverId: string | null;
+  detail: Record<string, unknown>;
+}
+
+export type DriftRow = {
+  id: string;
+  kind: DriftKind;
+  host_id: string;
+  vmid: number;
+  server_id: string | null;
+  detail: Record<string, unknown>;
+  detected_at: string;
+  seen_at: string;
+  /** True when this pass is not the first to see it (used to act only on persistent drift). */
+  persistent: boolean;
+};
+
+/**
+ * Records what one reconciliation pass of a host observed: open items are
+ * kept (seen again) or opened, and the host's open items not observed now are
+ * resolved. Returns the open items, each marked persistent if an earlier pass
+ * saw it too.
+ */
+export async function recordDriftPass(db: DbOrTx, hostId: string, observed: ObservedDrift[]): Promise<DriftRow[]> {
+  const items = JSON.stringify(observed.map((o) => ({ kind: o.kind, vmid: o.vmid, server_id: o.serverId, detail: o.detail })));
+  return db.execute<DriftRow>(sql`
+    with obs as (
+      select * from jsonb_to_recordset(${items}::jsonb) as o(kind text, vmid int, server_id uuid, detail jsonb)
+    ), resolved as (
+      update drift_items d set resolved_at = now()
+      where d.host_id = ${hostId} and d.resolved_at is null
+        and not exists (select 1 from obs where obs.kind = d.kind and obs.vmid = d.vmid)
+      returning d.id
+    ), upserted as (
+      insert into drift_items (kind, host_id, vmid, server_id, detail)
+      select kind, ${hostId}, vmid, server_id, detail from obs
+      on conflict (kind, host_id, vmid) where resolved_at is null
+      do update set seen_at = now(), detail = excluded.detail, server_id = excluded.server_id
+      returning *, (xmax <> 0) as persistent
+    )
+    select id::text, kind, host_id, vmid, server_id, detail, detected_at, seen_at, persistent from upserted`);
+}
+
+export async function listOpenDrift(db: DbOrTx): Promise<DriftRow[]> {
+  return db.execute<DriftRow>(sql`
+    select id::text, kind, host_id, vmid, server_id, detail, detected_at, seen_at, true as persistent
+    from drift_items where resolved_at is null order by detected_at, id`);
+}
+
+/**
+ * Unmanaged guests' VMIDs are never handed out: free pool rows whose VMID an
+ * unmanaged guest occupies on this host become `excluded`, and return to
+ * `free` once the guest is gone.
+ */
+export async function syncExcludedVmids(db: DbOrTx, hostId: string, unmanaged: readonly number[]): Promise<void> {
+  const list = sql`array(select jsonb_array_elements_text(${JSON.stringify(unmanaged)}::jsonb)::int)`;
+  await db.execute(sql`
+    update vmid_pool set state = 'excluded', host_id = ${hostId}
+    where state = 'free' and vmid = any(${list})`);
+  await db.execute(sql`
+    update vmid_pool set state = 'free', host_id = null
+    where state = 'excluded' and host_id = ${hostId} and not (vmid = any(${list}))`);
+}

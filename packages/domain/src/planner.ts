@@ -1,0 +1,27 @@
+import type { OperationKind } from "./operations";
+import type { DesiredState, ServerStatus } from "./serverStatus";
+
+export interface PlannerInput {
+  status: ServerStatus;
+  desiredState: DesiredState;
+  generation: number;
+  restartGeneration: number | null;
+}
+
+/**
+ * The one decision of level-based convergence: given what the server is and
+ * what is wanted, which operation (if any) moves it closer. Called only when
+ * the server has no live operation, so each step is planned once.
+ *
+ * - A server that never came up is provisioned first, whatever is wanted
+ *   next, so that nothing stays `pending`; the next step then follows.
+ * - `failed` is left alone until someone asks again (a start, or a delete).
+ */
+export function nextOperationKind(s: PlannerInput): OperationKind | null {
+  if (s.desiredState === "deleted") return s.status === "deleted" ? null : "destroy";
+  if (s.status === "pending" || s.status === "provisioning") return "provision";
+  if (s.desiredState === "stopped") return s.status === "running" || s.status === "starting" ? "stop" : null;
+  if (s.status === "stopped" || s.status === "stopping") return "start";
+  if (s.status === "running" && s.restartGeneration === s.generation) return "restart";
+  return null;
+}
