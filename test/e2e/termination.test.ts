@@ -1,0 +1,124 @@
+import { rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testDatabase } from "@zlh/testing";
+import { api, createServer, enroll, serverStatus, type Api } from "../support/api";
+import { answersPing, containerExists, waitStatus } from "../support/lifecycle";
+import { killSimServers, startAgentProcess, startControlPlaneProcess, tempDir, waitFor, type ControlPlaneProc, type Proc } from "../support/processes";
+
+describe("termination", () => {
+  let cp: ControlPlaneProc;
+  let call: Api;
+  let sql: postgres.Sql;
+  let token: string;
+  let simRoot: string;
+  let stateDir: string;
+  let agent: Proc | null = null;
+
+  const startAgent = (extra: Record<string, string> = {}) => {
+    agent = startAgentProcess({ controlUrl: cp.url, token, simRoot, stateDir, extra });
+    return agent;
+  };
+  const stopAgent = async () => {
+    await agent?.stop();
+    agent = null;
+  };
+
+  beforeAll(async () => {
+    const url = await testDatabase();
+    sql = postgres(url, { max: 2, onnotice: () => {} });
+    cp = await startControlPlaneProcess(url, { ZLH_LEASE_TTL_MS: "1500" });
+    call = api(cp.url);
+    token = (await enroll(call, "term-host")).agentToken;
+    simRoot = await tempDir("sim");
+    stateDir = await tempDir("state");
+  });
+  afterAll(async () => {
+    await stopAgent();
+    await cp?.stop();
+    await killSimServers(simRoot);
+    await sql?.end();
+  });
+
+  const held = async (id: string) =>
+    (await sql`select
+      (select count(*)::int from port_pool where server_id = ${id}) as ports,
+      (select state from vmid_pool where vmid = (select vmid from servers where id = ${id})) as vmid_state`)[0];
+
+  it("deletes a running server: container destroyed, process gone, resources released after the confirmed destroy", async () => {
+    startAgent();
+    const s = await createServer(call);
+    await waitStatus(call, s.id, "running");
+    expect(await answersPing(s.ports.game)).toBe(true);
+    const before = (await call("GET", "/v1/hosts")).body.items[0].allocated.memoryMiB;
+
+    const del = await call("DELETE", `/v1/servers/${s.id}`);
+    expect(del.status).toBe(202);
+    expect(del.body.status).toBe("deleting");
+    expect(await held(s.id)).toMatchObject({ ports: 2 }); // nothing freed before the host confirms
+    await waitStatus(call, s.id, "deleted");
+    expect(await containerExists(simRoot, s.vmid)).toBe(false);
+    expect(await answersPing(s.ports.game)).toBe(false);
+    expect((await held(s.id)).ports).toBe(0);
+    expect((await call("GET", "/v1/hosts")).body.items[0].allocated.memoryMiB).toBe(before - 1024);
+    // The VMID is free again only once an inventory shows it gone.
+    await waitFor(async () => (await held(s.id)).vmid_state === "free", 10_000, "vmid confirmed free");
+    const again = await call("DELETE", `/v1/servers/${s.id}`);
+    expect(again).toMatchObject({ status: 202, body: { status: "deleted" } });
+    const [{ destroys }] = await sql`select count(*)::int as destroys from operations where server_id = ${s.id} and kind = 'destroy'`;
+    expect(destroys).toBe(1);
+  });
+
+  it("deletes twice in a row, and a container already gone is success", async () => {
+    const s = await createServer(call);
+    await waitStatus(call, s.id, "running");
+    await killSimServers(simRoot);
+    await rm(join(simRoot, String(s.vmid)), { recursive: true, force: true });
+    const [a, b] = await Promise.all([call("DELETE", `/v1/servers/${s.id}`), call("DELETE", `/v1/servers/${s.id}`)]);
+    expect([a.status, b.status]).toEqual([202, 202]);
+    await waitStatus(call, s.id, "deleted");
+    const [op] = await sql`select count(*)::int as n, max(result->>'alreadyGone') as gone from operations where server_id = ${s.id} and kind = 'destroy'`;
+    expect(op).toEqual({ n: 1, gone: "true" });
+  });
+
+  it("deletes while provisioning: the held lease finishes, then the destroy runs", async () => {
+    await stopAgent();
+    startAgent({ ZLH_SIM_OP_DELAY_MS: "800" });
+    const s = await createServer(call);
+    await waitStatus(call, s.id, "provisioning");
+    await call("DELETE", `/v1/servers/${s.id}`);
+    await waitStatus(call, s.id, "deleted", 30_000);
+    expect(await containerExists(simRoot, s.vmid)).toBe(false);
+    const kinds = (await sql`select kind, status from operations where server_id = ${s.id} order by created_at`).map((o) => `${o.kind}:${o.status}`);
+    expect(kinds.at(-1)).toBe("destroy:succeeded");
+  });
+
+  it("deletes while pending and with the host offline: stays deleting until the host returns", async () => {
+    await stopAgent();
+    const s = await createServer(call);
+    await call("DELETE", `/v1/servers/${s.id}`);
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(await serverStatus(call, s.id)).toBe("deleting");
+    expect((await held(s.id)).ports).toBe(2);
+    startAgent();
+    await waitStatus(call, s.id, "deleted");
+    expect((await held(s.id)).ports).toBe(0);
+  });
+
+  it("refuses to destroy a container whose marker names another server: stays deleting, nothing touched", async () => {
+    const s = await createServer(call);
+    await waitStatus(call, s.id, "running");
+    const configPath = join(simRoot, String(s.vmid), "config.json");
+    const { readFile } = await import("node:fs/promises");
+    const config = JSON.parse(await readFile(configPath, "utf8"));
+    await writeFile(configPath, JSON.stringify({ ...config, description: "zlh-server=11111111-2222-4333-8444-555555555555" }));
+    await call("DELETE", `/v1/servers/${s.id}`);
+    await waitFor(async () => (await sql`select status from operations where server_id = ${s.id} and kind = 'destroy'`)[0]?.status === "failed", 15_000, "destroy refused");
+    expect(await serverStatus(call, s.id)).toBe("deleting");
+    expect(await containerExists(simRoot, s.vmid)).toBe(true);
+    expect(await answersPing(s.ports.game)).toBe(true);
+    const [op] = await sql`select error from operations where server_id = ${s.id} and kind = 'destroy'`;
+    expect(op.error).toMatch(/^vmid_conflict/);
+  });
+});
