@@ -9,6 +9,7 @@ import hostRoutes from "./routes/hosts/index";
 import createServerRoute from "./routes/servers/create";
 import readServerRoutes from "./routes/servers/read";
 import lifecycleRoutes from "./routes/servers/lifecycle";
+import driftRoutes from "./routes/drift";
 import { agentGateway } from "./gateway/plugin";
 import type { SessionRegistry } from "./gateway/sessionRegistry";
 
@@ -43,5 +44,6 @@ export default async function app(fastify: FastifyInstance, deps: AppDeps) {
     await v1.register(createServerRoute);
     await v1.register(readServerRoutes);
     await v1.register(lifecycleRoutes);
+    await v1.register(driftRoutes);
   });
 }

@@ -23,6 +23,17 @@ export interface ControlPlaneConfig {
   reconcileIntervalMs: number;
   /** ZLH_WORKER_CONCURRENCY: graphile-worker jobs run at once by this process. Default 4. */
   workerConcurrency: number;
+  /**
+   * ZLH_PROXMOX_URL (https://host:8006), ZLH_PROXMOX_TOKEN_ID (user@realm!name), ZLH_PROXMOX_TOKEN_SECRET:
+   * the Proxmox API, read by reconciliation to see every guest (also on hosts whose agent is down).
+   * All three or none; none means reconciliation uses agent inventories only.
+   */
+  proxmox: { url: string; tokenId: string; tokenSecret: string } | null;
+  /**
+   * ZLH_EDGE_WEBHOOK_URL: where DNS/edge publish and unpublish calls go (POST, JSON). Unset: edge publishing is a no-op.
+   * ZLH_EDGE_WEBHOOK_SECRET: if set, each call carries an HMAC-SHA256 of its body in X-ZLH-Signature.
+   */
+  edgeWebhook: { url: string; secret: string | null } | null;
   /** LOG_LEVEL: pino level (fatal, error, warn, info, debug, trace, silent). Default info. */
   logLevel: string;
 }
@@ -44,8 +55,34 @@ export function loadConfig(env: Env): ControlPlaneConfig {
     leaseTtlMs: int(env, "ZLH_LEASE_TTL_MS", 15_000, 300, 3_600_000),
     reconcileIntervalMs: int(env, "ZLH_RECONCILE_INTERVAL_MS", 30_000, 200, 86_400_000),
     workerConcurrency: int(env, "ZLH_WORKER_CONCURRENCY", 4, 1, 64),
+    proxmox: proxmox(env),
+    edgeWebhook: edgeWebhook(env),
     logLevel: oneOf(env, "LOG_LEVEL", "info", ["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
   };
+}
+
+function httpUrl(env: Env, name: string): string | null {
+  const raw = env[name]?.trim();
+  if (!raw) return null;
+  if (!/^https?:\/\/[^/\s]+/.test(raw)) throw new ConfigError(name, "must be an http:// or https:// URL.");
+  return raw;
+}
+
+function proxmox(env: Env): ControlPlaneConfig["proxmox"] {
+  const url = httpUrl(env, "ZLH_PROXMOX_URL");
+  const tokenId = env.ZLH_PROXMOX_TOKEN_ID?.trim();
+  const tokenSecret = env.ZLH_PROXMOX_TOKEN_SECRET?.trim();
+  if (!url && !tokenId && !tokenSecret) return null;
+  if (!url) throw new ConfigError("ZLH_PROXMOX_URL", "is required when a Proxmox token is set.");
+  if (!tokenId || !/^[^@\s]+@[^!\s]+![^\s]+$/.test(tokenId)) throw new ConfigError("ZLH_PROXMOX_TOKEN_ID", "must look like user@realm!tokenname.");
+  if (!tokenSecret) throw new ConfigError("ZLH_PROXMOX_TOKEN_SECRET", "is required when ZLH_PROXMOX_URL is set.");
+  return { url, tokenId, tokenSecret };
+}
+
+function edgeWebhook(env: Env): ControlPlaneConfig["edgeWebhook"] {
+  const url = httpUrl(env, "ZLH_EDGE_WEBHOOK_URL");
+  if (!url) return null;
+  return { url, secret: env.ZLH_EDGE_WEBHOOK_SECRET?.trim() || null };
 }
 
 function required(env: Env, name: string): string {

@@ -44,3 +44,16 @@ export const HostList = Type.Object({
 });
 
 export const HostIdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+
+export const DriftList = Type.Object({
+  items: Type.Array(
+    Type.Object({
+      kind: Type.Enum(["missing_container", "orphan_container", "unmanaged_container", "state_mismatch", "vmid_conflict"]),
+      hostId: Uuid,
+      vmid: Type.Integer(),
+      serverId: Type.Optional(Uuid),
+      detectedAt: Timestamp,
+      detail: Type.Record(Type.String(), Type.Unknown()),
+    }),
+  ),
+});

@@ -51,6 +51,7 @@ export const Server = Type.Object(
     diskGiB: Type.Integer(),
     serverProperties: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()])),
     failureReason: Type.Union([Type.String(), Type.Null()]),
+    stale: Type.Boolean({ description: "True while the host's agent is disconnected: the status is the last one observed." }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   },

@@ -24,3 +24,5 @@ export * from "./sql/applyResultIfCurrent";
 export * from "./sql/params";
 export * from "./sql/releaseServerResources";
 export * from "./sql/drift";
+export * from "./sql/reconcileInputs";
+export * from "./sql/addJob";

@@ -29,6 +29,9 @@ export type ServerRow = {
   failure_reason: string | null;
   restart_generation: number | null;
   created_at: string;
+  /** Present when read through getServer/listServers: the host's agent session and last heartbeat. */
+  host_session_id?: string | null;
+  host_heartbeat_at?: string | null;
   updated_at: string;
 };
 

@@ -1,4 +1,5 @@
-import { recordEvent, releaseServerResources, transitionServer, type OperationRow, type Tx } from "@zlh/db";
+import { addJob, recordEvent, releaseServerResources, transitionServer, type OperationRow, type Tx } from "@zlh/db";
+import { EDGE_PUBLISH_TASK, edgeJobKey } from "../jobs/taskNames";
 import type { ServerStatus } from "@zlh/domain";
 
 /** Server status while an operation of each kind is being worked on. */
@@ -44,6 +45,8 @@ export async function onOperationFinished(tx: Tx, op: OperationRow): Promise<voi
     const moved = await transitionServer(tx, op.server_id, to, { data: { operationId: op.id, kind: op.kind } });
     if (moved && to === "running") {
       await recordEvent(tx, { type: "server.running", serverId: op.server_id, hostId: op.host_id, operationId: op.id, data: { ...(op.result as object) } });
+      // Edge publishing follows `running`; it never decides it.
+      await addJob(tx, EDGE_PUBLISH_TASK, { serverId: op.server_id }, { jobKey: edgeJobKey(op.server_id), maxAttempts: 10 });
     }
   } else if (op.status === "failed") {
     await transitionServer(tx, op.server_id, "failed", {

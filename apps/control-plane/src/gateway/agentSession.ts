@@ -1,6 +1,7 @@
 import type { WebSocket } from "ws";
 import type { FastifyBaseLogger } from "fastify";
-import { confirmVmidsAbsent, endAgentSession, reclaimLeases, recordHeartbeat, type Db } from "@zlh/db";
+import { addJob, confirmVmidsAbsent, endAgentSession, reclaimLeases, recordHeartbeat, type Db } from "@zlh/db";
+import { RECONCILE_HOST_TASK } from "../jobs/taskNames";
 import { decodeAgentMessage, encode, type AgentMessage, type ControlMessage } from "@zlh/protocol";
 import { applyAgentResult } from "../broker/applyResult";
 import { grantLeases } from "../broker/grantLeases";
@@ -103,6 +104,8 @@ export class AgentSession {
         const confirmed = await reclaimLeases(db, this.hostId, this.sessionId, m.held, leaseTtlMs);
         await recordHeartbeat(db, this.hostId, this.sessionId, [], m.inventory, leaseTtlMs);
         await this.#confirmAbsent(m.inventory);
+        // Every (re)connect is a moment to compare what the host has with what it should have.
+        await addJob(db, RECONCILE_HOST_TASK, { hostId: this.hostId }, { jobKey: `reconcile:${this.hostId}`, maxAttempts: 3 });
         this.#greeted = true;
         this.log.info({ held: m.held.length, confirmed: confirmed.length, agentVersion: m.agentVersion }, "agent greeted");
         this.send({ type: "welcome", sessionId: this.sessionId, hostId: this.hostId, leaseTtlMs, confirmed });

@@ -1,8 +1,13 @@
 import { Logger as WorkerLogger, run, type TaskList } from "graphile-worker";
 import type { Logger } from "pino";
+import { addJob, type Db } from "@zlh/db";
 import type { ControlPlaneConfig } from "../config";
-import { PROVISION_TASK, type Db } from "@zlh/db";
+import { noopPublisher, webhookPublisher } from "../edge/publisher";
+import { connectProxmox } from "../reconcile/proxmox";
+import { edgePublishTask, edgeUnpublishTask } from "./tasks/edge";
 import { provisionServerTask } from "./tasks/provisionServer";
+import { reconcileAllTask, reconcileHostTask } from "./tasks/reconcile";
+import { EDGE_PUBLISH_TASK, EDGE_UNPUBLISH_TASK, PROVISION_TASK, RECONCILE_ALL_TASK, RECONCILE_HOST_TASK } from "./taskNames";
 
 export interface Worker {
   stop(): Promise<void>;
@@ -10,8 +15,20 @@ export interface Worker {
 
 /** graphile-worker for durable control-plane jobs, logging through pino. */
 export async function startWorker(config: ControlPlaneConfig, db: Db, log: Logger): Promise<Worker> {
+  const publisher = config.edgeWebhook ? webhookPublisher(config.edgeWebhook.url, config.edgeWebhook.secret) : noopPublisher;
+  const reconcileDeps = {
+    db,
+    log: log.child({ component: "reconcile" }),
+    leaseTtlMs: config.leaseTtlMs,
+    intervalMs: config.reconcileIntervalMs,
+    proxmox: config.proxmox ? connectProxmox(config.proxmox) : null,
+  };
   const taskList: TaskList = {
     [PROVISION_TASK]: provisionServerTask(db),
+    [RECONCILE_ALL_TASK]: reconcileAllTask(reconcileDeps),
+    [RECONCILE_HOST_TASK]: reconcileHostTask(reconcileDeps),
+    [EDGE_PUBLISH_TASK]: edgePublishTask(db, publisher),
+    [EDGE_UNPUBLISH_TASK]: edgeUnpublishTask(db, publisher),
   };
   const runner = await run({
     connectionString: config.databaseUrl,
@@ -21,6 +38,8 @@ export async function startWorker(config: ControlPlaneConfig, db: Db, log: Logge
     taskList,
     logger: pinoWorkerLogger(log),
   });
+  // Start the reconciliation cycle unless a run is already scheduled (by this or another process).
+  await addJob(db, RECONCILE_ALL_TASK, {}, { jobKey: "reconcile", jobKeyMode: "preserve_run_at", maxAttempts: 3 });
   return { stop: () => runner.stop() };
 }
 

@@ -1,13 +1,17 @@
 import type { Server } from "@zlh/api";
 import type { ServerRow } from "@zlh/db";
+import { isHostConnected } from "../hosts/connectivity";
 
 /** Postgres timestamptz text -> ISO 8601. */
 export function isoTime(pgText: string): string {
   return new Date(pgText).toISOString();
 }
 
-/** A server row as the panel API shows it. */
-export function presentServer(row: ServerRow): Server {
+/**
+ * A server row as the panel API shows it. `stale` marks a server whose host's
+ * agent is not connected: its status is the last one observed, not declared dead.
+ */
+export function presentServer(row: ServerRow, leaseTtlMs: number): Server {
   return {
     id: row.id,
     customerId: row.customer_id,
@@ -26,6 +30,10 @@ export function presentServer(row: ServerRow): Server {
     diskGiB: row.disk_gib,
     serverProperties: row.server_properties,
     failureReason: row.failure_reason,
+    stale:
+      row.status !== "deleted" &&
+      row.host_heartbeat_at !== undefined &&
+      !isHostConnected({ session_id: row.host_session_id ?? null, last_heartbeat_at: row.host_heartbeat_at ?? null }, Date.now(), leaseTtlMs),
     createdAt: isoTime(row.created_at),
     updatedAt: isoTime(row.updated_at),
   };

@@ -1,4 +1,5 @@
-import { getServer, recordIntent, transitionServer, type Db, type ServerRow } from "@zlh/db";
+import { addJob, getServer, recordIntent, transitionServer, type Db, type ServerRow } from "@zlh/db";
+import { EDGE_UNPUBLISH_TASK, edgeJobKey } from "../jobs/taskNames";
 import { converge } from "../lifecycle/converge";
 import { retryOnDeadlock } from "./retryOnDeadlock";
 import { InvalidTransitionError, ServerNotFoundError, type DesiredState } from "@zlh/domain";
@@ -24,7 +25,11 @@ export async function requestIntent(deps: { db: Db }, id: string, action: Action
         if (action === "delete") return current;
         throw new InvalidTransitionError(`The server is ${current.status === "deleted" ? "deleted" : "being deleted"}; it cannot ${action}.`);
       }
-      if (action === "delete") await transitionServer(tx, id, "deleting", { data: { reason: "delete_requested" } });
+      if (action === "delete") {
+        await transitionServer(tx, id, "deleting", { data: { reason: "delete_requested" } });
+        // Unpublish before the server is gone (replaces a publish still queued for it).
+        await addJob(tx, EDGE_UNPUBLISH_TASK, { serverId: id }, { jobKey: edgeJobKey(id), maxAttempts: 10 });
+      }
       // Asking a failed server to start again: it counts as stopped, and the start is planned below.
       else if (action !== "stop" && changed.status === "failed") await transitionServer(tx, id, "stopped", { data: { reason: `${action}_requested` } });
       await converge(tx, id);

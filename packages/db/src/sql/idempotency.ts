@@ -19,7 +19,9 @@ export async function findServerByIdempotencyKey(
   key: string,
 ): Promise<ServerRow | null> {
   const rows = await tx.execute<ServerRow>(
-    sql`select * from servers where caller_id = ${callerId} and idempotency_key = ${key}`,
+    sql`select s.*, h.session_id as host_session_id, h.last_heartbeat_at as host_heartbeat_at
+      from servers s join hosts h on h.id = s.host_id
+      where s.caller_id = ${callerId} and s.idempotency_key = ${key}`,
   );
   return rows[0] ?? null;
 }

@@ -77,6 +77,7 @@ export async function placeServer(tx: DbOrTx, s: NewServer, mode: LockMode): Pro
         job_key => 'provision:' || server.id, job_key_mode => 'unsafe_dedupe', max_attempts => 25) as j
       from server
     )
-    select server.* from server, job`);
+    select server.*, h.session_id as host_session_id, h.last_heartbeat_at as host_heartbeat_at
+    from server join hosts h on h.id = server.host_id, job`);
   return rows[0] ?? null;
 }

@@ -3,8 +3,11 @@ import type { ServerStatus } from "@zlh/domain";
 import type { DbOrTx } from "../client";
 import type { EventRow, ServerRow } from "../rows";
 
+/** A server with what the API needs of its host, to tell whether its state is current or stale. */
+const WITH_HOST = sql.raw("s.*, h.session_id as host_session_id, h.last_heartbeat_at as host_heartbeat_at");
+
 export async function getServer(db: DbOrTx, id: string): Promise<ServerRow | null> {
-  const rows = await db.execute<ServerRow>(sql`select * from servers where id = ${id}`);
+  const rows = await db.execute<ServerRow>(sql`select ${WITH_HOST} from servers s join hosts h on h.id = s.host_id where s.id = ${id}`);
   return rows[0] ?? null;
 }
 
@@ -19,11 +22,11 @@ export interface ServerFilter {
 /** One page in creation order, plus whether another page follows. */
 export async function listServers(db: DbOrTx, f: ServerFilter): Promise<{ rows: ServerRow[]; more: boolean }> {
   const rows = await db.execute<ServerRow>(sql`
-    select * from servers
-    where (${f.customerId ?? null}::text is null or customer_id = ${f.customerId ?? null})
-      and (${f.status ?? null}::text is null or status = ${f.status ?? null})
-      and (${f.afterSeq ?? null}::bigint is null or seq > ${f.afterSeq ?? null}::bigint)
-    order by seq
+    select ${WITH_HOST} from servers s join hosts h on h.id = s.host_id
+    where (${f.customerId ?? null}::text is null or s.customer_id = ${f.customerId ?? null})
+      and (${f.status ?? null}::text is null or s.status = ${f.status ?? null})
+      and (${f.afterSeq ?? null}::bigint is null or s.seq > ${f.afterSeq ?? null}::bigint)
+    order by s.seq
     limit ${f.limit + 1}`);
   return { rows: rows.slice(0, f.limit), more: rows.length > f.limit };
 }

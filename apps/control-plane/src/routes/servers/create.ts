@@ -23,7 +23,7 @@ export default async function createServerRoute(root: FastifyInstance) {
       if (key === undefined) throw new IdempotencyKeyMissingError();
       const { server, replayed } = await createServerOnce(app.deps, request.callerId, key, request.body);
       request.log.info({ serverId: server.id, replayed }, replayed ? "server create replayed" : "server created");
-      return reply.status(202).send(presentServer(server));
+      return reply.status(202).send(presentServer(server, app.deps.config.leaseTtlMs));
     },
   );
 }

@@ -13,14 +13,14 @@ export default async function lifecycleRoutes(root: FastifyInstance) {
   app.delete("/v1/servers/:id", { schema: { ...schema, summary: "Delete a server (repeatable)" } }, async (request, reply) => {
     const server = await requestIntent(app.deps, request.params.id, "delete");
     request.log.info({ serverId: server.id, generation: server.generation }, "server delete requested");
-    return reply.status(202).send(presentServer(server));
+    return reply.status(202).send(presentServer(server, app.deps.config.leaseTtlMs));
   });
 
   for (const action of ACTIONS) {
     app.post(`/v1/servers/:id/${action}`, { schema: { ...schema, summary: `${action} a server` } }, async (request, reply) => {
       const server = await requestIntent(app.deps, request.params.id, action);
       request.log.info({ serverId: server.id, generation: server.generation, action }, "server intent recorded");
-      return reply.status(202).send(presentServer(server));
+      return reply.status(202).send(presentServer(server, app.deps.config.leaseTtlMs));
     });
   }
 }

@@ -13,7 +13,7 @@ export default async function readServerRoutes(root: FastifyInstance) {
   app.get(
     "/v1/servers/:id",
     { schema: { tags: ["servers"], params: ServerIdParams, response: { 200: Server, 404: ErrorBody } } },
-    async (request) => presentServer(await loadServer(app.deps.db, request.params.id)),
+    async (request) => presentServer(await loadServer(app.deps.db, request.params.id), app.deps.config.leaseTtlMs),
   );
 
   app.get(
@@ -30,7 +30,7 @@ export default async function readServerRoutes(root: FastifyInstance) {
         afterSeq: cursor === undefined ? undefined : decodeCursor(cursor),
       });
       const last = rows.at(-1);
-      return { items: rows.map(presentServer), nextCursor: more && last ? encodeCursor(last.seq) : null };
+      return { items: rows.map((r) => presentServer(r, app.deps.config.leaseTtlMs)), nextCursor: more && last ? encodeCursor(last.seq) : null };
     },
   );
 

@@ -1,0 +1,8 @@
+export { PROVISION_TASK } from "@zlh/db";
+export const RECONCILE_ALL_TASK = "reconcile.all";
+export const RECONCILE_HOST_TASK = "reconcile.host";
+export const EDGE_PUBLISH_TASK = "edge.publish";
+export const EDGE_UNPUBLISH_TASK = "edge.unpublish";
+
+/** Publish and unpublish of one server share a key: a queued one is replaced by the newer, so the latest intent wins. */
+export const edgeJobKey = (serverId: string) => `edge:${serverId}`;
