@@ -1,0 +1,105 @@
+import { readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SimRuntime } from "@zlh/agent";
+import { markerFor } from "@zlh/protocol";
+import { testDatabase } from "@zlh/testing";
+import { api, createServer, enroll, serverStatus, type Api } from "../support/api";
+import { answersPing, containerExists, waitStatus } from "../support/lifecycle";
+import { killSimServers, startAgentProcess, startControlPlaneProcess, tempDir, waitFor, type ControlPlaneProc, type Proc } from "../support/processes";
+
+type Drift = { kind: string; vmid: number; serverId?: string; hostId: string };
+
+describe("reconciliation with a real agent", () => {
+  let cp: ControlPlaneProc;
+  let call: Api;
+  let sql: postgres.Sql;
+  let simRoot: string;
+  let agent: Proc;
+  let token: string;
+
+  beforeAll(async () => {
+    const url = await testDatabase();
+    sql = postgres(url, { max: 2, onnotice: () => {} });
+    cp = await startControlPlaneProcess(url, { ZLH_LEASE_TTL_MS: "1500", ZLH_RECONCILE_INTERVAL_MS: "300" });
+    call = api(cp.url);
+    token = (await enroll(call, "recon-host")).agentToken;
+    simRoot = await tempDir("sim");
+    agent = startAgentProcess({ controlUrl: cp.url, token, simRoot, stateDir: await tempDir("state") });
+  });
+  afterAll(async () => {
+    await agent?.stop();
+    await cp?.stop();
+    await killSimServers(simRoot);
+    await sql?.end();
+  });
+
+  const drift = async (): Promise<Drift[]> => (await call("GET", "/v1/drift")).body.items;
+  const events = async (id: string) => (await sql`select type from events where server_id = ${id} order by id`).map((e) => e.type as string);
+
+  it("restarts a server whose process was killed (self-heal), then clears the drift", async () => {
+    const s = await createServer(call);
+    await waitStatus(call, s.id, "running");
+    const pid = Number(await readFile(join(simRoot, String(s.vmid), "pid"), "utf8"));
+    process.kill(pid, "SIGKILL");
+    await waitFor(async () => (await events(s.id)).includes("server.self_heal"), 20_000, "self-heal");
+    await waitFor(async () => (await serverStatus(call, s.id)) === "running" && (await answersPing(s.ports.game)), 20_000, "running again");
+    await waitFor(async () => !(await drift()).some((d) => d.serverId === s.id), 10_000, "drift cleared");
+  });
+
+  it("fails a server whose container disappeared with container_missing, never re-creating it", async () => {
+    const s = await createServer(call);
+    await waitStatus(call, s.id, "running");
+    await killSimServers(simRoot);
+    await rm(join(simRoot, String(s.vmid)), { recursive: true, force: true });
+    await waitFor(async () => (await drift()).some((d) => d.kind === "missing_container" && d.serverId === s.id), 10_000, "missing_container");
+    await waitStatus(call, s.id, "failed");
+    expect((await call("GET", `/v1/servers/${s.id}`)).body.failureReason).toBe("container_missing");
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await containerExists(simRoot, s.vmid)).toBe(false);
+    const [{ n }] = await sql`select count(*)::int as n from operations where server_id = ${s.id} and kind = 'provision'`;
+    expect(n).toBe(1);
+  });
+
+  it("reports an unmanaged container, never touches it, and keeps its VMID out of allocation", async () => {
+    const unmanaged = 5010;
+    await new SimRuntime({ root: simRoot }).create({ vmid: unmanaged, hostname: "by-hand", memoryMiB: 1, cpuCores: 1, diskGiB: 1, description: "made by an operator" });
+    await waitFor(async () => (await drift()).some((d) => d.kind === "unmanaged_container" && d.vmid === unmanaged), 10_000, "unmanaged reported");
+    await waitFor(async () => (await sql`select state from vmid_pool where vmid = ${unmanaged}`)[0].state === "excluded", 10_000, "excluded");
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await containerExists(simRoot, unmanaged)).toBe(true);
+    const [{ ops }] = await sql`select count(*)::int as ops from operations where vmid = ${unmanaged}`;
+    expect(ops).toBe(0);
+    // Gone by hand: the item clears and the VMID is offered again.
+    await rm(join(simRoot, String(unmanaged)), { recursive: true });
+    await waitFor(async () => !(await drift()).some((d) => d.vmid === unmanaged), 10_000, "cleared");
+    await waitFor(async () => (await sql`select state from vmid_pool where vmid = ${unmanaged}`)[0].state === "free", 10_000, "free again");
+  });
+
+  it("destroys an orphan that carries the marker of a deleted server", async () => {
+    const s = await createServer(call);
+    await waitStatus(call, s.id, "running");
+    await call("DELETE", `/v1/servers/${s.id}`);
+    await waitStatus(call, s.id, "deleted");
+    const orphan = 5020;
+    await new SimRuntime({ root: simRoot }).create({ vmid: orphan, hostname: "orphan", memoryMiB: 1, cpuCores: 1, diskGiB: 1, description: markerFor(s.id) });
+    await waitFor(async () => (await events(s.id)).includes("drift.orphan_destroy"), 15_000, "orphan destroy planned");
+    await waitFor(async () => !(await containerExists(simRoot, orphan)), 15_000, "orphan destroyed");
+    await waitFor(async () => !(await drift()).some((d) => d.vmid === orphan), 10_000, "cleared");
+    expect(await serverStatus(call, s.id)).toBe("deleted");
+  });
+
+  it("shows a host whose agent is gone as disconnected and its servers as stale, keeping their last state", async () => {
+    const s = await createServer(call);
+    await waitStatus(call, s.id, "running");
+    await agent.stop();
+    await waitFor(async () => (await call("GET", "/v1/hosts")).body.items[0].connected === false, 10_000, "disconnected");
+    await new Promise((r) => setTimeout(r, 1000)); // several reconcile passes without evidence
+    const got = (await call("GET", `/v1/servers/${s.id}`)).body;
+    expect(got).toMatchObject({ status: "running", stale: true });
+    agent = startAgentProcess({ controlUrl: cp.url, token, simRoot, stateDir: await tempDir("state") });
+    await waitFor(async () => (await call("GET", `/v1/servers/${s.id}`)).body.stale === false, 10_000, "fresh again");
+    expect(await serverStatus(call, s.id)).toBe("running");
+  });
+});
