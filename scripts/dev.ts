@@ -37,7 +37,8 @@ if (!databaseUrl) {
 const apiToken = process.env.ZLH_API_TOKENS?.split(",")[0]?.trim() || newToken("zlh");
 const config = loadConfig({
   HOST: "127.0.0.1",
-  ZLH_ARTIFACT_SOURCE: "offline",
+  // Tampering with a simulated host shows up in /v1/drift within seconds.
+  ZLH_RECONCILE_INTERVAL_MS: "5000",
   ...process.env,
   DATABASE_URL: databaseUrl,
   ZLH_API_TOKENS: process.env.ZLH_API_TOKENS || apiToken,

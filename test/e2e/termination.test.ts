@@ -28,7 +28,7 @@ describe("termination", () => {
   beforeAll(async () => {
     const url = await testDatabase();
     sql = postgres(url, { max: 2, onnotice: () => {} });
-    cp = await startControlPlaneProcess(url, { ZLH_LEASE_TTL_MS: "1500" });
+    cp = await startControlPlaneProcess(url, { ZLH_LEASE_TTL_MS: "1500", ZLH_RECONCILE_INTERVAL_MS: "300" });
     call = api(cp.url);
     token = (await enroll(call, "term-host")).agentToken;
     simRoot = await tempDir("sim");
@@ -120,5 +120,7 @@ describe("termination", () => {
     expect(await answersPing(s.ports.game)).toBe(true);
     const [op] = await sql`select error from operations where server_id = ${s.id} and kind = 'destroy'`;
     expect(op.error).toMatch(/^vmid_conflict/);
+    // Reconciliation shows it as drift for an operator to resolve.
+    await waitFor(async () => (await call("GET", "/v1/drift")).body.items.some((d: { kind: string; serverId?: string }) => d.kind === "vmid_conflict" && d.serverId === s.id), 10_000, "vmid_conflict drift");
   });
 });

@@ -75,7 +75,9 @@ function proxmox(env: Env): ControlPlaneConfig["proxmox"] {
   if (!url && !tokenId && !tokenSecret) return null;
   if (!url) throw new ConfigError("ZLH_PROXMOX_URL", "is required when a Proxmox token is set.");
   if (!tokenId || !/^[^@\s]+@[^!\s]+![^\s]+$/.test(tokenId)) throw new ConfigError("ZLH_PROXMOX_TOKEN_ID", "must look like user@realm!tokenname.");
-  if (!tokenSecret) throw new ConfigError("ZLH_PROXMOX_TOKEN_SECRET", "is required when ZLH_PROXMOX_URL is set.");
+  if (!tokenSecret || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(tokenSecret)) {
+    throw new ConfigError("ZLH_PROXMOX_TOKEN_SECRET", "must be the token's secret, a lowercase UUID.");
+  }
   return { url, tokenId, tokenSecret };
 }
 

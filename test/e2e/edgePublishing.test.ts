@@ -1,0 +1,61 @@
+import { createHmac } from "node:crypto";
+import { createServer as createHttpServer, type Server } from "node:http";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort, testDatabase } from "@zlh/testing";
+import { api, createServer, enroll, serverStatus, type Api } from "../support/api";
+import { waitStatus } from "../support/lifecycle";
+import { killSimServers, startAgentProcess, startControlPlaneProcess, tempDir, waitFor, type ControlPlaneProc, type Proc } from "../support/processes";
+
+const SECRET = "edge-secret";
+
+describe("edge publishing through a webhook", () => {
+  let cp: ControlPlaneProc;
+  let call: Api;
+  let agent: Proc;
+  let simRoot: string;
+  let hook: Server;
+  const calls: { action: string; serverId: string; valid: boolean; statusAtCall?: string }[] = [];
+  let failNext = 1;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    hook = createHttpServer((req, res) => {
+      let body = "";
+      req.on("data", (c) => (body += c));
+      req.on("end", () => {
+        const expected = `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`;
+        const msg = JSON.parse(body);
+        if (failNext-- > 0) {
+          res.writeHead(503).end(); // an edge that is down: the job retries, the server is unaffected
+          return;
+        }
+        calls.push({ action: msg.action, serverId: msg.server?.serverId ?? msg.serverId, valid: req.headers["x-zlh-signature"] === expected });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => hook.listen(port, "127.0.0.1", r));
+    cp = await startControlPlaneProcess(await testDatabase(), { ZLH_EDGE_WEBHOOK_URL: `http://127.0.0.1:${port}/hook`, ZLH_EDGE_WEBHOOK_SECRET: SECRET });
+    call = api(cp.url);
+    simRoot = await tempDir("sim");
+    agent = startAgentProcess({ controlUrl: cp.url, token: (await enroll(call, "edge-host")).agentToken, simRoot, stateDir: await tempDir("state") });
+  });
+  afterAll(async () => {
+    await agent?.stop();
+    await cp?.stop();
+    await killSimServers(simRoot);
+    await new Promise((r) => hook.close(r));
+  });
+
+  it("publishes after running (retrying a failing edge without touching the status) and unpublishes on delete", async () => {
+    const s = await createServer(call);
+    await waitStatus(call, s.id, "running");
+    await waitFor(async () => calls.some((c) => c.action === "publish" && c.serverId === s.id), 30_000, "publish");
+    expect(await serverStatus(call, s.id)).toBe("running");
+    await call("DELETE", `/v1/servers/${s.id}`);
+    await waitFor(async () => calls.some((c) => c.action === "unpublish" && c.serverId === s.id), 30_000, "unpublish");
+    await waitStatus(call, s.id, "deleted");
+    expect(calls.every((c) => c.valid)).toBe(true);
+    const types = (await call("GET", `/v1/servers/${s.id}/events`)).body.items.map((e: { type: string }) => e.type);
+    expect(types).toEqual(expect.arrayContaining(["edge.published", "edge.unpublished"]));
+  });
+});
