@@ -1,4 +1,12 @@
 CREATE SEQUENCE "public"."fencing_token_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1;--> statement-breakpoint
+CREATE TABLE "artifact_digests" (
+	"url" text PRIMARY KEY NOT NULL,
+	"size" bigint NOT NULL,
+	"sha512" text NOT NULL,
+	"sha1" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "drift_items" (
 	"id" bigserial PRIMARY KEY NOT NULL,
 	"kind" text NOT NULL,
@@ -98,6 +106,8 @@ CREATE TABLE "servers" (
 	"game_port" integer NOT NULL,
 	"rcon_port" integer NOT NULL,
 	"failure_reason" text,
+	"manifest" jsonb,
+	"rcon_password_enc" text,
 	"restart_generation" integer,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,

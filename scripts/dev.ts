@@ -4,7 +4,9 @@
  * and ZLH_DEV_HOSTS simulated hosts, each enrolled and served by an agent
  * process on the sim runtime. Ctrl-C stops it all; a second Ctrl-C forces.
  */
-import { mkdir } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import postgres from "postgres";
 import { connectDatabase, findHostByName, rotateAgentToken, enrollHost } from "@zlh/db";
@@ -35,10 +37,17 @@ if (!databaseUrl) {
 }
 
 const apiToken = process.env.ZLH_API_TOKENS?.split(",")[0]?.trim() || newToken("zlh");
+// The key sealing RCON passwords must outlive restarts, or stored secrets become unreadable.
+const keyFile = resolve(dataDir, "secrets.key");
+if (!existsSync(keyFile)) await writeFile(keyFile, randomBytes(32).toString("base64"), { mode: 0o600 });
+const secretsKey = (await readFile(keyFile, "utf8")).trim();
 const config = loadConfig({
   HOST: "127.0.0.1",
   // Tampering with a simulated host shows up in /v1/drift within seconds.
   ZLH_RECONCILE_INTERVAL_MS: "5000",
+  // No network needed: Fabric, Mojang and Modrinth come from the bundled fixture mirror.
+  ZLH_ARTIFACT_SOURCE: "offline",
+  ZLH_SECRETS_KEY: secretsKey,
   ...process.env,
   DATABASE_URL: databaseUrl,
   ZLH_API_TOKENS: process.env.ZLH_API_TOKENS || apiToken,

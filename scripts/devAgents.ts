@@ -23,6 +23,7 @@ export async function startDevAgents(
         ZLH_CONTROL_URL: controlUrl,
         ZLH_AGENT_TOKEN: h.token,
         ZLH_RUNTIME: "sim",
+        ZLH_ARTIFACT_SOURCE: process.env.ZLH_ARTIFACT_SOURCE ?? "offline",
         ZLH_SIM_ROOT: resolve(dataDir, "sim", h.name),
         ZLH_STATE_DIR: resolve(dataDir, "agents", h.name),
       },

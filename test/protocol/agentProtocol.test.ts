@@ -1,6 +1,6 @@
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testDatabase } from "@zlh/testing";
+import { TEST_SECRETS_KEY, testDatabase } from "@zlh/testing";
 import { createLogger, loadConfig, startControlPlane, type ControlPlane } from "@zlh/control-plane";
 import { api, createServer, enroll, serverStatus, type Api } from "../support/api";
 import { ADMIN_TOKEN, waitFor } from "../support/processes";
@@ -18,7 +18,7 @@ describe("agent protocol over a real websocket", () => {
   beforeAll(async () => {
     const url = await testDatabase();
     sql = postgres(url, { max: 2, onnotice: () => {} });
-    const config = loadConfig({ DATABASE_URL: url, PORT: "0", HOST: "127.0.0.1", ZLH_API_TOKENS: ADMIN_TOKEN, ZLH_LEASE_TTL_MS: String(TTL), LOG_LEVEL: "silent" });
+    const config = loadConfig({ DATABASE_URL: url, PORT: "0", HOST: "127.0.0.1", ZLH_API_TOKENS: ADMIN_TOKEN, ZLH_SECRETS_KEY: TEST_SECRETS_KEY, ZLH_ARTIFACT_SOURCE: "offline", ZLH_LEASE_TTL_MS: String(TTL), LOG_LEVEL: "silent" });
     plane = await startControlPlane(config, createLogger("silent", "test"));
     call = api(plane.url);
     hostA = await enroll(call, "proto-a");

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, readdir, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { freePort } from "@zlh/testing";
+import { freePort, TEST_SECRETS_KEY } from "@zlh/testing";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 export const ADMIN_TOKEN = "e2e-admin-token-0123456789abcdef";
@@ -56,6 +56,8 @@ export async function startControlPlaneProcess(databaseUrl: string, env: Record<
     PORT: String(p),
     HOST: "127.0.0.1",
     ZLH_API_TOKENS: ADMIN_TOKEN,
+    ZLH_SECRETS_KEY: TEST_SECRETS_KEY,
+    ZLH_ARTIFACT_SOURCE: "offline",
     ...env,
   });
   const url = `http://127.0.0.1:${p}`;
@@ -85,6 +87,7 @@ export function startAgentProcess(a: AgentEnv): Proc {
     ZLH_READY_TIMEOUT_MS: "10000",
     ZLH_STOP_TIMEOUT_MS: "2000",
     ZLH_SHUTDOWN_GRACE_MS: "2000",
+    ZLH_ARTIFACT_SOURCE: "offline",
     ...a.extra,
   });
 }

@@ -12,6 +12,8 @@ import { Connection, gatewayUrl } from "./connection";
 import type { AgentConfig } from "./config";
 import { executeOperation } from "./ops/execute";
 import { Outbox, type PendingResult } from "./outbox";
+import { ArtifactCache } from "./placement/cache";
+import { createArtifactSource } from "@zlh/artifacts";
 import type { Runtime } from "./runtime/runtime";
 
 export const AGENT_VERSION = "0.1.0";
@@ -32,6 +34,7 @@ interface Held {
 export class Agent {
   readonly #held = new Map<string, Held>();
   readonly #outbox: Outbox;
+  readonly #artifacts: ArtifactCache;
   readonly #conn: Connection;
   #ttlMs = 15_000;
   #heartbeat: NodeJS.Timeout | null = null;
@@ -47,6 +50,7 @@ export class Agent {
     private readonly log: Logger,
   ) {
     this.#outbox = new Outbox(config.stateDir);
+    this.#artifacts = new ArtifactCache(config.stateDir, createArtifactSource(config.artifactSource, config.artifactMirror));
     this.#conn = new Connection(
       gatewayUrl(config.controlUrl),
       config.agentToken,
@@ -167,6 +171,7 @@ export class Agent {
       const result = await executeOperation({
         op,
         runtime: this.runtime,
+        artifacts: this.#artifacts,
         log,
         readyTimeoutMs: this.config.readyTimeoutMs,
         stopTimeoutMs: this.config.stopTimeoutMs,

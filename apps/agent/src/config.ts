@@ -2,6 +2,7 @@
  * Every environment variable the agent reads, each explained once.
  * `loadAgentConfig(env)` is called by main(); nothing reads process.env at import.
  */
+import type { ArtifactSourceKind } from "@zlh/artifacts";
 import { ConfigError } from "@zlh/domain";
 
 export interface AgentConfig {
@@ -27,6 +28,9 @@ export interface AgentConfig {
   shutdownGraceMs: number;
   /** ZLH_PCT_BIN, ZLH_PCT_STORAGE, ZLH_PCT_TEMPLATE, ZLH_PCT_BRIDGE: pct only; the pct executable, rootfs storage, OS template, network bridge. */
   pct: { bin: string; storage: string; template: string; bridge: string };
+  /** ZLH_ARTIFACT_SOURCE, ZLH_ARTIFACT_MIRROR: where artifacts are fetched from, as for the control plane (upstream, mirror, offline). */
+  artifactSource: ArtifactSourceKind;
+  artifactMirror: string | null;
   /** LOG_LEVEL: pino level. Default info. */
   logLevel: string;
 }
@@ -58,6 +62,8 @@ export function loadAgentConfig(env: Env): AgentConfig {
       template: env.ZLH_PCT_TEMPLATE?.trim() || "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst",
       bridge: env.ZLH_PCT_BRIDGE?.trim() || "vmbr0",
     },
+    artifactSource: artifactSource(env),
+    artifactMirror: env.ZLH_ARTIFACT_MIRROR?.trim() || null,
     logLevel: env.LOG_LEVEL?.trim() || "info",
   };
 }
@@ -74,4 +80,11 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
   const n = Number(raw);
   if (!/^\d+$/.test(raw) || n < min || n > max) throw new ConfigError(name, `must be a whole number from ${min} to ${max}.`);
   return n;
+}
+
+function artifactSource(env: Env): ArtifactSourceKind {
+  const kind = env.ZLH_ARTIFACT_SOURCE?.trim() || "upstream";
+  if (kind !== "upstream" && kind !== "mirror" && kind !== "offline") throw new ConfigError("ZLH_ARTIFACT_SOURCE", "must be upstream, mirror or offline.");
+  if (kind === "mirror" && !env.ZLH_ARTIFACT_MIRROR?.trim()) throw new ConfigError("ZLH_ARTIFACT_MIRROR", "is required with ZLH_ARTIFACT_SOURCE=mirror.");
+  return kind;
 }

@@ -9,6 +9,9 @@ import { provision } from "../src/ops/provision";
 import { PctRuntime } from "../src/runtime/pct";
 import { RuntimeError } from "../src/runtime/runtime";
 import type { LeasedOperation } from "@zlh/protocol";
+import { mirrorSource, OFFLINE_MIRROR_DIR, type Manifest } from "@zlh/artifacts";
+import { fixtureManifest } from "@zlh/testing";
+import { ArtifactCache } from "../src/placement/cache";
 
 const FAKE = join(import.meta.dirname, "fixtures", "fake-pct.mjs");
 const SERVER = "0b0e7d7e-6c0a-4e58-9d7e-6a4f1d2e3c4b";
@@ -16,8 +19,10 @@ const OTHER = "11111111-2222-4333-8444-555555555555";
 
 let dir: string;
 let rt: PctRuntime;
+let manifest: Manifest;
 
 beforeEach(async () => {
+  manifest ??= await fixtureManifest();
   dir = await mkdtemp(join(tmpdir(), "zlh-fake-pct-"));
   process.env.FAKE_PCT_DIR = dir;
   rt = new PctRuntime({ bin: FAKE, storage: "local-lvm", template: "local:vztmpl/debian-12.tar.zst", bridge: "vmbr0", lockBackoffMs: 5, lockRetries: 2 });
@@ -30,10 +35,17 @@ const spec = { vmid: 5100, hostname: "zlh-5100", memoryMiB: 2048, cpuCores: 2, d
 function op(kind: LeasedOperation["kind"], serverId = SERVER): LeasedOperation {
   return {
     opId: "9c2f1a3e-0000-4000-8000-000000000001", token: "7", kind, serverId, generation: 1, attempt: 1, leaseExpiresAt: new Date().toISOString(),
-    spec: { vmid: 5100, hostname: "zlh-5100", memoryMiB: 2048, cpuCores: 2, diskGiB: 8, gamePort: 1, rconPort: 2, minecraftVersion: "1.21.1", loaderVersion: null, serverProperties: {} },
+    spec: { vmid: 5100, hostname: "zlh-5100", memoryMiB: 2048, cpuCores: 2, diskGiB: 8, gamePort: 1, rconPort: 2, minecraftVersion: "1.21.1", loaderVersion: null, serverProperties: {}, manifest, rconPassword: "pw" },
   };
 }
-const ctx = (o: LeasedOperation) => ({ op: o, runtime: rt, log: pino({ level: "silent" }), readyTimeoutMs: 50, stopTimeoutMs: 1000 });
+const ctx = (o: LeasedOperation) => ({
+  op: o,
+  runtime: rt,
+  artifacts: new ArtifactCache(dir, mirrorSource(OFFLINE_MIRROR_DIR, "offline")),
+  log: pino({ level: "silent" }),
+  readyTimeoutMs: 50,
+  stopTimeoutMs: 1000,
+});
 
 describe("pct runtime against a fake pct", () => {
   it("builds Proxmox command lines", async () => {

@@ -4,7 +4,10 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { markerFor } from "@zlh/protocol";
 import { freePort } from "@zlh/testing";
-import { placeServerFiles } from "../src/placement/serverFiles";
+import { mirrorSource, OFFLINE_MIRROR_DIR } from "@zlh/artifacts";
+import { fixtureManifest } from "@zlh/testing";
+import { ArtifactCache } from "../src/placement/cache";
+import { placeServer } from "../src/placement/placeServer";
 import { PctRuntime } from "../src/runtime/pct";
 import type { Runtime } from "../src/runtime/runtime";
 import { SimRuntime } from "../src/runtime/sim";
@@ -12,6 +15,14 @@ import { pingServer } from "../src/slp/ping";
 
 const FAKE = join(import.meta.dirname, "fixtures", "fake-pct.mjs");
 const SERVER = "0b0e7d7e-6c0a-4e58-9d7e-6a4f1d2e3c4b";
+
+/** Places the fixture manifest's files as a provision would. */
+async function place(root: string, over: Record<string, unknown>) {
+  const manifest = await fixtureManifest();
+  const cache = new ArtifactCache(await mkdtemp(join(tmpdir(), "zlh-cache-")), mirrorSource(OFFLINE_MIRROR_DIR, "offline"));
+  const spec = { vmid: 1, hostname: "h", memoryMiB: 1, cpuCores: 1, diskGiB: 1, gamePort: 0, rconPort: 1, minecraftVersion: "1.21.1", loaderVersion: null, serverProperties: {}, manifest, rconPassword: "pw", ...over };
+  return placeServer(root, spec, manifest, cache);
+}
 
 const runtimes: [string, () => Promise<Runtime>][] = [
   ["sim", async () => new SimRuntime({ root: await mkdtemp(join(tmpdir(), "zlh-sim-")) })],
@@ -42,9 +53,7 @@ describe.each(runtimes)("runtime contract: %s", (_name, make) => {
     await expect(rt.create(spec)).rejects.toMatchObject({ kind: "exists" });
     expect(await rt.inspect(5200)).toEqual({ vmid: 5200, state: "stopped", description: markerFor(SERVER) });
     await expect(rt.stop(5200, 1000)).rejects.toMatchObject({ kind: "not_running" });
-    await rt.withRootfs(5200, (root) =>
-      placeServerFiles(root, { vmid: 5200, hostname: "h", memoryMiB: 1, cpuCores: 1, diskGiB: 1, gamePort: 0, rconPort: 1, minecraftVersion: "1.21.1", loaderVersion: null, serverProperties: {} }),
-    );
+    await rt.withRootfs(5200, (root) => place(root, { gamePort: 0 }));
     await rt.start(5200);
     expect((await rt.inspect(5200))?.state).toBe("running");
     await expect(rt.start(5200)).rejects.toMatchObject({ kind: "already_running" });
@@ -60,13 +69,11 @@ describe("sim server process", () => {
     const rt = new SimRuntime({ root: await mkdtemp(join(tmpdir(), "zlh-sim-")) });
     const port = await freePort();
     await rt.create({ vmid: 1, hostname: "h", memoryMiB: 1, cpuCores: 1, diskGiB: 1, description: markerFor(SERVER) });
-    await rt.withRootfs(1, (root) =>
-      placeServerFiles(root, { vmid: 1, hostname: "h", memoryMiB: 1, cpuCores: 1, diskGiB: 1, gamePort: port, rconPort: port + 1, minecraftVersion: "1.20.4", loaderVersion: null, serverProperties: { motd: "sim motd", "max-players": 3 } }),
-    );
+    await rt.withRootfs(1, (root) => place(root, { gamePort: port, rconPort: port + 1, serverProperties: { motd: "sim motd", "max-players": 3 } }));
     await rt.start(1);
     let status;
     for (let i = 0; i < 100 && !status; i++) status = await pingServer("127.0.0.1", port, 500).catch(() => new Promise((r) => setTimeout(r, 20)).then(() => undefined));
-    expect(status).toMatchObject({ version: { name: "1.20.4" }, players: { max: 3 }, description: { text: "sim motd" } });
+    expect(status).toMatchObject({ version: { name: "1.21.1" }, players: { max: 3 }, description: { text: "sim motd" } });
     await rt.stop(1, 1000);
     await expect(pingServer("127.0.0.1", port, 500)).rejects.toThrow();
     await rt.destroy(1);

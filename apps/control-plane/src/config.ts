@@ -2,6 +2,7 @@
  * Every environment variable the control plane reads, each explained once.
  * `loadConfig(env)` is called by main(); nothing reads process.env at import.
  */
+import type { ArtifactSourceKind } from "@zlh/artifacts";
 import { ConfigError, parseRange, type IntRange } from "@zlh/domain";
 
 export interface ControlPlaneConfig {
@@ -34,6 +35,15 @@ export interface ControlPlaneConfig {
    * ZLH_EDGE_WEBHOOK_SECRET: if set, each call carries an HMAC-SHA256 of its body in X-ZLH-Signature.
    */
   edgeWebhook: { url: string; secret: string | null } | null;
+  /**
+   * ZLH_ARTIFACT_SOURCE: where Fabric, Mojang and Modrinth metadata and files come from when resolving manifests:
+   * `upstream` (the real APIs; default), `mirror` (ZLH_ARTIFACT_MIRROR: a directory or an http(s) base URL holding
+   * the same files by path), `offline` (the small fixture mirror bundled in fixtures/offline-mirror; `pnpm dev` uses it).
+   */
+  artifactSource: ArtifactSourceKind;
+  artifactMirror: string | null;
+  /** ZLH_SECRETS_KEY: 32 bytes, base64; encrypts per-server secrets (RCON passwords) at rest. Required. */
+  secretsKey: Buffer;
   /** LOG_LEVEL: pino level (fatal, error, warn, info, debug, trace, silent). Default info. */
   logLevel: string;
 }
@@ -56,6 +66,9 @@ export function loadConfig(env: Env): ControlPlaneConfig {
     reconcileIntervalMs: int(env, "ZLH_RECONCILE_INTERVAL_MS", 30_000, 200, 86_400_000),
     workerConcurrency: int(env, "ZLH_WORKER_CONCURRENCY", 4, 1, 64),
     proxmox: proxmox(env),
+    artifactSource: oneOf(env, "ZLH_ARTIFACT_SOURCE", "upstream", ["upstream", "mirror", "offline"]) as ArtifactSourceKind,
+    artifactMirror: artifactMirror(env),
+    secretsKey: secretsKey(env),
     edgeWebhook: edgeWebhook(env),
     logLevel: oneOf(env, "LOG_LEVEL", "info", ["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
   };
@@ -124,4 +137,18 @@ function apiTokens(env: Env): string[] {
     throw new ConfigError("ZLH_API_TOKENS", "every token must be at least 16 characters without spaces.");
   }
   return tokens;
+}
+
+function artifactMirror(env: Env): string | null {
+  const mirror = env.ZLH_ARTIFACT_MIRROR?.trim() || null;
+  if (env.ZLH_ARTIFACT_SOURCE?.trim() === "mirror" && !mirror) {
+    throw new ConfigError("ZLH_ARTIFACT_MIRROR", "is required with ZLH_ARTIFACT_SOURCE=mirror (a directory or an http(s) base URL).");
+  }
+  return mirror;
+}
+
+function secretsKey(env: Env): Buffer {
+  const key = Buffer.from(required(env, "ZLH_SECRETS_KEY"), "base64");
+  if (key.length !== 32) throw new ConfigError("ZLH_SECRETS_KEY", "must be 32 bytes, base64-encoded (e.g. `openssl rand -base64 32`).");
+  return key;
 }

@@ -1,6 +1,6 @@
 import { afterAll } from "vitest";
 import postgres from "postgres";
-import { testDatabase } from "@zlh/testing";
+import { TEST_SECRETS_KEY, testDatabase } from "@zlh/testing";
 import { createLogger, loadConfig, startControlPlane, type StartOptions } from "../src/index";
 
 export const ADMIN_TOKEN = "test-admin-token-0123456789";
@@ -33,6 +33,8 @@ export async function startTestPlane(env: Record<string, string> = {}, options: 
     PORT: "0",
     HOST: "127.0.0.1",
     ZLH_API_TOKENS: ADMIN_TOKEN,
+    ZLH_SECRETS_KEY: TEST_SECRETS_KEY,
+    ZLH_ARTIFACT_SOURCE: "offline",
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
     ...env,
   });

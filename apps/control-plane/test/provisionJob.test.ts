@@ -1,5 +1,7 @@
 import { quickAddJob, run, Logger } from "graphile-worker";
 import { describe, expect, it } from "vitest";
+import pino from "pino";
+import { mirrorSource, OFFLINE_MIRROR_DIR } from "@zlh/artifacts";
 import { connectDatabase, PROVISION_TASK } from "@zlh/db";
 import { provisionServerTask } from "../src/jobs/tasks/provisionServer";
 import { enrollHost, serverBody, startTestPlane } from "./harness";
@@ -10,7 +12,12 @@ describe("server.provision job", () => {
     await enrollHost(t.api, "job-host");
     const { body: server } = await t.api("POST", "/v1/servers", serverBody(1), { "idempotency-key": "job-1" });
     const database = connectDatabase(t.databaseUrl, { max: 4 });
-    const task = provisionServerTask(database.db);
+    const task = provisionServerTask({
+      db: database.db,
+      source: mirrorSource(OFFLINE_MIRROR_DIR, "offline"),
+      secretsKey: t.config.secretsKey,
+      log: pino({ level: "silent" }),
+    });
 
     // Every run waits at the gate until two runs are in flight together.
     let inFlight = 0;
@@ -37,7 +44,7 @@ describe("server.provision job", () => {
     await new Promise((r) => setTimeout(r, 300));
     await quickAddJob({ connectionString: t.databaseUrl }, PROVISION_TASK, { serverId: server.id }, { jobKey: `provision:${server.id}`, jobKeyMode: "replace" });
     // And a burst of direct concurrent runs on top.
-    await Promise.all(Array.from({ length: 50 }, () => task({ serverId: server.id }, { logger: new Logger(() => () => {}) } as never)));
+    await Promise.all(Array.from({ length: 50 }, () => task({ serverId: server.id }, { job: { attempts: 1, max_attempts: 10 } } as never)));
     await gate;
     while (runs < 2) await new Promise((r) => setTimeout(r, 20));
     await runner.stop();
@@ -46,6 +53,7 @@ describe("server.provision job", () => {
     expect(runs).toBe(2);
     const [{ ops }] = await t.sql`select count(*)::int as ops from operations where server_id = ${server.id}`;
     const [{ queued }] = await t.sql`select count(*)::int as queued from events where server_id = ${server.id} and type = 'op.queued'`;
-    expect({ ops, queued }).toEqual({ ops: 1, queued: 1 });
+    const [{ resolved }] = await t.sql`select count(*)::int as resolved from events where server_id = ${server.id} and type = 'server.manifest_resolved'`;
+    expect({ ops, queued, resolved }).toEqual({ ops: 1, queued: 1, resolved: 1 });
   });
 });

@@ -26,3 +26,4 @@ export * from "./sql/releaseServerResources";
 export * from "./sql/drift";
 export * from "./sql/reconcileInputs";
 export * from "./sql/addJob";
+export * from "./sql/storeManifest";

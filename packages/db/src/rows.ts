@@ -28,6 +28,8 @@ export type ServerRow = {
   rcon_port: number;
   failure_reason: string | null;
   restart_generation: number | null;
+  manifest: unknown;
+  rcon_password_enc: string | null;
   created_at: string;
   /** Present when read through getServer/listServers: the host's agent session and last heartbeat. */
   host_session_id?: string | null;

@@ -95,6 +95,10 @@ export const servers = pgTable(
     gamePort: integer("game_port").notNull(),
     rconPort: integer("rcon_port").notNull(),
     failureReason: text("failure_reason"),
+    /** The pinned Fabric manifest (packages/artifacts), resolved once before the first provision and reused after. */
+    manifest: jsonb("manifest"),
+    /** RCON password, AES-256-GCM under ZLH_SECRETS_KEY (never stored or logged in clear). */
+    rconPasswordEnc: text("rcon_password_enc"),
     /** The generation at which a restart was asked for (a restart is an action, not a state). */
     restartGeneration: integer("restart_generation"),
     createdAt: createdAt(),
@@ -236,3 +240,16 @@ export const driftItems = pgTable(
     foreignKey({ columns: [t.hostId], foreignColumns: [hosts.id], name: "drift_items_host_fk" }),
   ],
 );
+
+/**
+ * Hashes the resolver computed for upstream files that publish none (the
+ * Fabric launcher, libraries) or only a sha1 (Mojang): each URL is downloaded
+ * and hashed once, then the same inputs always resolve to the same manifest.
+ */
+export const artifactDigests = pgTable("artifact_digests", {
+  url: text("url").primaryKey(),
+  size: bigint("size", { mode: "number" }).notNull(),
+  sha512: text("sha512").notNull(),
+  sha1: text("sha1").notNull(),
+  createdAt: createdAt(),
+});

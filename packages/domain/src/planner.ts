@@ -6,6 +6,8 @@ export interface PlannerInput {
   desiredState: DesiredState;
   generation: number;
   restartGeneration: number | null;
+  /** Provisioning waits for the pinned manifest (resolved by the provision job). */
+  hasManifest: boolean;
 }
 
 /**
@@ -13,13 +15,14 @@ export interface PlannerInput {
  * what is wanted, which operation (if any) moves it closer. Called only when
  * the server has no live operation, so each step is planned once.
  *
- * - A server that never came up is provisioned first, whatever is wanted
- *   next, so that nothing stays `pending`; the next step then follows.
+ * - A server that never came up is provisioned first (once its manifest is
+ *   resolved), whatever is wanted next, so that nothing stays `pending`; the
+ *   next step then follows.
  * - `failed` is left alone until someone asks again (a start, or a delete).
  */
 export function nextOperationKind(s: PlannerInput): OperationKind | null {
   if (s.desiredState === "deleted") return s.status === "deleted" ? null : "destroy";
-  if (s.status === "pending" || s.status === "provisioning") return "provision";
+  if (s.status === "pending" || s.status === "provisioning") return s.hasManifest ? "provision" : null;
   if (s.desiredState === "stopped") return s.status === "running" || s.status === "starting" ? "stop" : null;
   if (s.status === "stopped" || s.status === "stopping") return "start";
   if (s.status === "running" && s.restartGeneration === s.generation) return "restart";

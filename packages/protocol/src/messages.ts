@@ -14,6 +14,7 @@
  *    comes after commit, whether applied, a duplicate, or rejected as stale.
  */
 import Type, { type Static } from "typebox";
+import { Manifest } from "@zlh/artifacts";
 
 export const PROTOCOL_VERSION = 1;
 
@@ -46,6 +47,10 @@ export const OperationSpec = Type.Object({
   minecraftVersion: Type.String(),
   loaderVersion: Type.Union([Type.String(), Type.Null()]),
   serverProperties: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()])),
+  /** The pinned files to place (provision); null for operations that place nothing. */
+  manifest: Type.Union([Manifest, Type.Null()]),
+  /** The server's RCON password, for server.properties; sent only to the host's own agent. */
+  rconPassword: Type.Union([Type.String(), Type.Null()]),
 });
 export type OperationSpec = Static<typeof OperationSpec>;
 

@@ -1,4 +1,4 @@
-import { placeServerFiles } from "../placement/serverFiles";
+import { placeServer } from "../placement/placeServer";
 import { isRuntimeError } from "../runtime/runtime";
 import type { OpContext, OpOutcome } from "./context";
 import { assertOwnedBy, markerFor } from "./identity";
@@ -14,7 +14,8 @@ import { waitUntilAnswering } from "./readiness";
  */
 export async function provision(ctx: OpContext): Promise<OpOutcome> {
   const { op, runtime, log } = ctx;
-  const { vmid } = op.spec;
+  const { vmid, manifest } = op.spec;
+  if (!manifest) throw new OpFailure("manifest_missing", "a provision operation must carry its manifest", false);
   let ct = await runtime.inspect(vmid);
   if (!ct) {
     try {
@@ -37,7 +38,8 @@ export async function provision(ctx: OpContext): Promise<OpOutcome> {
     if (!ct) throw new OpFailure("create_failed", `CT ${vmid} does not exist after create`, true);
   }
   assertOwnedBy(ct, op.serverId);
-  await runtime.withRootfs(vmid, (rootfs) => placeServerFiles(rootfs, op.spec));
+  const placed = await runtime.withRootfs(vmid, (rootfs) => placeServer(rootfs, op.spec, manifest, ctx.artifacts));
+  log.info({ vmid, written: placed.written.length, kept: placed.kept.length, removed: placed.removed.length }, "files placed");
   if (ct.state !== "running") {
     try {
       await runtime.start(vmid);
@@ -46,5 +48,5 @@ export async function provision(ctx: OpContext): Promise<OpOutcome> {
     }
   }
   const status = await waitUntilAnswering(await runtime.address(vmid), op.spec.gamePort, ctx.readyTimeoutMs, op.spec.minecraftVersion);
-  return { version: status.version.name, playersMax: status.players.max };
+  return { version: status.version.name, playersMax: status.players.max, filesWritten: placed.written.length };
 }

@@ -27,6 +27,11 @@ if (!/^eula=true$/m.test(read("eula.txt") ?? "")) {
   console.error("You need to agree to the EULA in order to run the server.");
   process.exit(1);
 }
+// Started the way a Fabric server is: through its launcher jar, which must be in place.
+if (read("fabric-server-launch.jar") === null) {
+  console.error("Error: Unable to access jarfile fabric-server-launch.jar");
+  process.exit(1);
+}
 let manifest = {};
 try {
   manifest = JSON.parse(read(".zlh/manifest.json") ?? "{}");

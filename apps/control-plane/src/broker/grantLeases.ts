@@ -1,6 +1,8 @@
 import { sql } from "drizzle-orm";
 import { leaseNextOperations, uuidArray, type Db, type ServerRow } from "@zlh/db";
+import type { Manifest } from "@zlh/artifacts";
 import type { LeasedOperation } from "@zlh/protocol";
+import { unseal } from "../secrets/sealedSecrets";
 import { onOperationLeased } from "./effects";
 
 /**
@@ -10,6 +12,7 @@ import { onOperationLeased } from "./effects";
  */
 export async function grantLeases(
   db: Db,
+  secretsKey: Buffer,
   hostId: string,
   sessionId: string,
   max: number,
@@ -46,6 +49,8 @@ export async function grantLeases(
           minecraftVersion: s.minecraft_version,
           loaderVersion: s.loader_version,
           serverProperties: s.server_properties,
+          manifest: op.kind === "provision" ? (s.manifest as Manifest | null) : null,
+          rconPassword: s.rcon_password_enc ? unseal(secretsKey, s.rcon_password_enc) : null,
         },
       });
     }

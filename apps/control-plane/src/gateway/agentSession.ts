@@ -8,6 +8,7 @@ import { grantLeases } from "../broker/grantLeases";
 
 export interface SessionDeps {
   db: Db;
+  secretsKey: Buffer;
   leaseTtlMs: number;
   log: FastifyBaseLogger;
 }
@@ -112,7 +113,7 @@ export class AgentSession {
         return;
       }
       case "lease.request": {
-        const ops = await grantLeases(db, this.hostId, this.sessionId, m.max, leaseTtlMs);
+        const ops = await grantLeases(db, this.deps.secretsKey, this.hostId, this.sessionId, m.max, leaseTtlMs);
         for (const op of ops) {
           this.log.info({ opId: op.opId, serverId: op.serverId, token: op.token, attempt: op.attempt, kind: op.kind }, "lease granted");
         }

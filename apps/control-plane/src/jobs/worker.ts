@@ -1,5 +1,6 @@
 import { Logger as WorkerLogger, run, type TaskList } from "graphile-worker";
 import type { Logger } from "pino";
+import { createArtifactSource } from "@zlh/artifacts";
 import { addJob, type Db } from "@zlh/db";
 import type { ControlPlaneConfig } from "../config";
 import { noopPublisher, webhookPublisher } from "../edge/publisher";
@@ -24,7 +25,12 @@ export async function startWorker(config: ControlPlaneConfig, db: Db, log: Logge
     proxmox: config.proxmox ? connectProxmox(config.proxmox) : null,
   };
   const taskList: TaskList = {
-    [PROVISION_TASK]: provisionServerTask(db),
+    [PROVISION_TASK]: provisionServerTask({
+      db,
+      source: createArtifactSource(config.artifactSource, config.artifactMirror),
+      secretsKey: config.secretsKey,
+      log: log.child({ component: "resolver" }),
+    }),
     [RECONCILE_ALL_TASK]: reconcileAllTask(reconcileDeps),
     [RECONCILE_HOST_TASK]: reconcileHostTask(reconcileDeps),
     [EDGE_PUBLISH_TASK]: edgePublishTask(db, publisher),

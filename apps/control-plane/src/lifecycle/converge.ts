@@ -18,6 +18,7 @@ export async function converge(tx: Tx, serverId: string): Promise<string | null>
     desiredState: s.desired_state,
     generation: s.generation,
     restartGeneration: s.restart_generation,
+    hasManifest: s.manifest !== null,
   });
   return kind ? insertOperation(tx, s, kind) : null;
 }

@@ -74,7 +74,7 @@ export async function placeServer(tx: DbOrTx, s: NewServer, mode: LockMode): Pro
       -- prevents a second provision; this only avoids the wasted run.
       select graphile_worker.add_job(
         ${PROVISION_TASK}, json_build_object('serverId', server.id),
-        job_key => 'provision:' || server.id, job_key_mode => 'unsafe_dedupe', max_attempts => 25) as j
+        job_key => 'provision:' || server.id, job_key_mode => 'unsafe_dedupe', max_attempts => 10) as j
       from server
     )
     select server.*, h.session_id as host_session_id, h.last_heartbeat_at as host_heartbeat_at

@@ -1,19 +1,59 @@
 import type { Task } from "graphile-worker";
-import type { Db } from "@zlh/db";
+import type { Logger } from "pino";
+import { manifestHash, type ArtifactSource } from "@zlh/artifacts";
+import { getServer, storeManifest, transitionServer, type Db, type ServerRow } from "@zlh/db";
+import { ResolutionError } from "../../fabric/errors";
+import { resolveManifest } from "../../fabric/resolveManifest";
 import { converge } from "../../lifecycle/converge";
+import { newRconPassword, seal } from "../../secrets/sealedSecrets";
+
+export interface ProvisionDeps {
+  db: Db;
+  source: ArtifactSource;
+  secretsKey: Buffer;
+  log: Logger;
+}
 
 /**
- * `server.provision`: turns a created server into its provision operation
- * (through convergence, which plans it for a `pending` server). Safe to run
- * any number of times, concurrently too: the unique index on operations
- * (server, generation, kind) admits one; later runs find it and do nothing.
- * (graphile-worker's job_key does not guarantee a single run: a job replaced
- * while locked is inserted anew.)
+ * `server.provision`: resolves the server's manifest (once: a stored one is
+ * reused), then converges, which queues the provision operation. Safe to run
+ * any number of times, concurrently too: the manifest is stored only where
+ * none is, and the unique index on operations (server, generation, kind)
+ * admits one provision. (graphile-worker's job_key alone does not guarantee a
+ * single run: a job replaced while locked is inserted anew.)
+ *
+ * A request that cannot resolve fails the server at once with the reason;
+ * other errors are retried with graphile-worker's backoff, and the last
+ * attempt's error fails the server.
  */
-export function provisionServerTask(db: Db): Task {
+export function provisionServerTask(deps: ProvisionDeps): Task {
   return async (payload, helpers) => {
     const { serverId } = payload as { serverId: string };
-    const opId = await db.transaction((tx) => converge(tx, serverId));
-    helpers.logger.debug(opId ? "provision operation queued" : "nothing to plan", { serverId, opId });
+    const s = await getServer(deps.db, serverId);
+    if (!s) return;
+    if (s.manifest === null && s.status === "pending" && s.desired_state !== "deleted") {
+      try {
+        await resolveAndStore(deps, s);
+      } catch (err) {
+        const final = err instanceof ResolutionError || helpers.job.attempts >= helpers.job.max_attempts;
+        deps.log.warn({ serverId, err: (err as Error).message, attempt: helpers.job.attempts, final }, "manifest resolution failed");
+        if (!final) throw err;
+        await transitionServer(deps.db, serverId, "failed", { failureReason: `manifest_unresolvable: ${(err as Error).message}` });
+        return;
+      }
+    }
+    await deps.db.transaction((tx) => converge(tx, serverId));
   };
+}
+
+async function resolveAndStore(deps: ProvisionDeps, s: ServerRow): Promise<void> {
+  const manifest = await resolveManifest(deps.db, deps.source, {
+    minecraftVersion: s.minecraft_version,
+    loaderVersion: s.loader_version,
+    mods: s.mods,
+  });
+  const hash = manifestHash(manifest);
+  if (await storeManifest(deps.db, s.id, manifest, hash, seal(deps.secretsKey, newRconPassword()))) {
+    deps.log.info({ serverId: s.id, manifestHash: hash, files: manifest.files.length }, "manifest resolved");
+  }
 }

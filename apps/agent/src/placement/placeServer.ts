@@ -1,0 +1,106 @@
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { copyFile, mkdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { manifestHash, type Manifest } from "@zlh/artifacts";
+import type { OperationSpec } from "@zlh/protocol";
+import { writeFileAtomic } from "./atomicWrite";
+import type { ArtifactCache } from "./cache";
+import { safeTarget } from "./safePath";
+import { renderServerProperties } from "./serverProperties";
+
+/** Where the Minecraft server lives inside the container. */
+export const SERVER_DIR = "srv/minecraft";
+/** The platform's record of what it placed: the only files it will ever remove. */
+export const PLACED_RECORD = ".zlh/manifest.json";
+
+interface PlacedFile {
+  path: string;
+  sha512: string;
+  size: number;
+  mtimeMs: number;
+}
+interface PlacedRecord {
+  manifestHash: string;
+  game: string;
+  loader: string;
+  files: PlacedFile[];
+}
+
+export interface PlacementReport {
+  written: string[];
+  kept: string[];
+  removed: string[];
+}
+
+/**
+ * Places a server's files into its root filesystem before first boot, so the
+ * first start needs no network. Converges when run again:
+ *  - a file already correct (same size and sha512; unchanged since we placed
+ *    it, or re-hashed) is left alone;
+ *  - every other file comes from the verified cache, via temp file + rename;
+ *  - files the platform placed before and the manifest no longer lists are
+ *    removed; files it never placed (worlds, the customer's configs) are
+ *    never touched;
+ *  - every path is checked (no `..`, absolute path, NUL, or symlink on the way).
+ */
+export async function placeServer(rootfs: string, spec: OperationSpec, manifest: Manifest, cache: ArtifactCache): Promise<PlacementReport> {
+  const dir = await safeTarget(rootfs, SERVER_DIR);
+  await mkdir(dir, { recursive: true });
+  const previous = await readRecord(dir);
+  const before = new Map(previous?.files.map((f) => [f.path, f]) ?? []);
+  const report: PlacementReport = { written: [], kept: [], removed: [] };
+  const placed: PlacedFile[] = [];
+
+  for (const file of manifest.files) {
+    const target = await safeTarget(dir, file.path);
+    const st = await stat(target).catch(() => null);
+    const known = before.get(file.path);
+    const unchanged = st && known && known.sha512 === file.sha512 && known.size === st.size && known.mtimeMs === st.mtimeMs;
+    if (unchanged || (st && st.size === file.size && (await sha512Of(target)) === file.sha512)) {
+      report.kept.push(file.path);
+      placed.push({ path: file.path, sha512: file.sha512, size: file.size, mtimeMs: st!.mtimeMs });
+      continue;
+    }
+    const cached = await cache.ensure(file);
+    const tmp = `${target}.zlh-tmp`;
+    await copyFile(cached, tmp);
+    await rename(tmp, target);
+    report.written.push(file.path);
+    placed.push({ path: file.path, sha512: file.sha512, size: file.size, mtimeMs: (await stat(target)).mtimeMs });
+  }
+
+  const wanted = new Set(manifest.files.map((f) => f.path));
+  for (const old of previous?.files ?? []) {
+    if (wanted.has(old.path)) continue;
+    const target = await safeTarget(dir, old.path, false).catch(() => null);
+    if (target && (await stat(target).catch(() => null))?.isFile()) {
+      await rm(target);
+      report.removed.push(old.path);
+    }
+  }
+
+  await writeIfChanged(await safeTarget(dir, "eula.txt"), "eula=true\n");
+  await writeIfChanged(await safeTarget(dir, "server.properties"), renderServerProperties(spec));
+  const record: PlacedRecord = { manifestHash: manifestHash(manifest), game: manifest.game, loader: manifest.loader, files: placed };
+  await writeIfChanged(await safeTarget(dir, PLACED_RECORD), `${JSON.stringify(record, null, 2)}\n`);
+  return report;
+}
+
+async function readRecord(dir: string): Promise<PlacedRecord | null> {
+  try {
+    return JSON.parse(await readFile(join(dir, PLACED_RECORD), "utf8")) as PlacedRecord;
+  } catch {
+    return null;
+  }
+}
+
+async function writeIfChanged(path: string, content: string): Promise<void> {
+  if ((await readFile(path, "utf8").catch(() => null)) !== content) await writeFileAtomic(path, content);
+}
+
+async function sha512Of(path: string): Promise<string> {
+  const h = createHash("sha512");
+  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  return h.digest("hex");
+}

@@ -1,0 +1,38 @@
+import { sql } from "drizzle-orm";
+import { ArtifactNotFoundError, sha1Hex, sha512Hex, type ArtifactSource } from "@zlh/artifacts";
+import type { Db } from "@zlh/db";
+import { ResolutionError } from "./errors";
+
+export type Digest = {
+  size: number;
+  sha512: string;
+  sha1: string;
+};
+
+/**
+ * The size and hashes of the file at `url`, downloading it once: later calls
+ * (any server, any process) read them from `artifact_digests`. When upstream
+ * publishes a sha1 and size, the download must match them or it is refused.
+ */
+export async function digestOf(db: Db, source: ArtifactSource, url: string, expect?: { sha1?: string; size?: number }): Promise<Digest> {
+  const [known] = await db.execute<Digest>(sql`select size::int as size, sha512, sha1 from artifact_digests where url = ${url}`);
+  if (known) return checked(url, known, expect);
+  let bytes: Uint8Array;
+  try {
+    bytes = await source.fetchBytes(url);
+  } catch (err) {
+    if (err instanceof ArtifactNotFoundError) throw new ResolutionError(`upstream has no file at ${url}`);
+    throw err;
+  }
+  const digest = checked(url, { size: bytes.byteLength, sha512: sha512Hex(bytes), sha1: sha1Hex(bytes) }, expect);
+  await db.execute(sql`
+    insert into artifact_digests (url, size, sha512, sha1) values (${url}, ${digest.size}, ${digest.sha512}, ${digest.sha1})
+    on conflict (url) do nothing`);
+  return digest;
+}
+
+function checked(url: string, d: Digest, expect?: { sha1?: string; size?: number }): Digest {
+  if (expect?.sha1 && expect.sha1 !== d.sha1) throw new ResolutionError(`hash mismatch for ${url}: upstream publishes sha1 ${expect.sha1}, the file has ${d.sha1}`);
+  if (expect?.size !== undefined && expect.size !== d.size) throw new ResolutionError(`size mismatch for ${url}: upstream publishes ${expect.size} bytes, the file has ${d.size}`);
+  return d;
+}

@@ -1,0 +1,140 @@
+import { ArtifactNotFoundError, type ArtifactSource, type ManifestFile } from "@zlh/artifacts";
+import type { Static } from "typebox";
+import type { ManifestMod } from "@zlh/artifacts";
+import { ResolutionError } from "./errors";
+import { MODRINTH_API } from "./urls";
+
+interface Project {
+  id: string;
+  slug: string;
+  title: string;
+  server_side: "required" | "optional" | "unsupported" | "unknown";
+}
+interface Dependency {
+  version_id: string | null;
+  project_id: string | null;
+  dependency_type: "required" | "optional" | "incompatible" | "embedded";
+}
+interface Version {
+  id: string;
+  project_id: string;
+  version_number: string;
+  version_type: "release" | "beta" | "alpha";
+  date_published: string;
+  loaders: string[];
+  game_versions: string[];
+  dependencies: Dependency[];
+  files: { hashes: { sha512: string; sha1: string }; url: string; filename: string; primary: boolean; size: number }[];
+}
+
+export interface ModRequest {
+  project: string;
+  version?: string;
+}
+
+interface Chosen {
+  project: Project;
+  version: Version;
+  reason: "requested" | "dependency";
+}
+
+/**
+ * Resolves the requested mods and, recursively, their required dependencies
+ * on Modrinth (API v2), for one game version and the Fabric loader:
+ *  - a pinned version (id or version number) is used as is, after checking it
+ *    supports the game version and Fabric; otherwise the newest release that does;
+ *  - dependencies are deduplicated by project id, and what was asked for
+ *    (pinned versions above all) wins over what a dependency would pick;
+ *  - a client-only mod (`server_side: unsupported`) and a mod declared
+ *    `incompatible` with another in the set are refused, naming them;
+ *  - Modrinth ids, never slugs, are recorded; files come with Modrinth's
+ *    sha512 and sha1.
+ */
+export async function resolveMods(source: ArtifactSource, game: string, requests: ModRequest[]): Promise<{ mods: Static<typeof ManifestMod>[]; files: ManifestFile[] }> {
+  const chosen = new Map<string, Chosen>();
+  const projects = new Map<string, Project>();
+  const project = async (idOrSlug: string, forWhat: string): Promise<Project> => {
+    const cached = projects.get(idOrSlug);
+    if (cached) return cached;
+    const p = await json<Project>(source, `${MODRINTH_API}/project/${encodeURIComponent(idOrSlug)}`, `Modrinth has no project "${idOrSlug}" (${forWhat}).`);
+    if (p.server_side === "unsupported") throw new ResolutionError(`Mod "${p.slug}" (${p.id}) is client-only (server_side: unsupported) and cannot run on a server.`);
+    projects.set(idOrSlug, p);
+    projects.set(p.id, p);
+    return p;
+  };
+  const fits = (v: Version) => v.loaders.includes("fabric") && v.game_versions.includes(game);
+  const newestRelease = async (p: Project): Promise<Version> => {
+    const query = new URLSearchParams({ loaders: JSON.stringify(["fabric"]), game_versions: JSON.stringify([game]) });
+    const versions = await json<Version[]>(source, `${MODRINTH_API}/project/${p.id}/version?${query}`, `Modrinth lists no versions of "${p.slug}".`);
+    const best = versions
+      .filter((v) => v.version_type === "release" && fits(v))
+      .sort((a, b) => b.date_published.localeCompare(a.date_published) || a.id.localeCompare(b.id))[0];
+    if (!best) throw new ResolutionError(`Mod "${p.slug}" has no release for Minecraft ${game} with Fabric.`);
+    return best;
+  };
+  const pinned = async (p: Project, wanted: string): Promise<Version> => {
+    let v: Version | undefined;
+    if (/^[A-Za-z0-9]{8}$/.test(wanted)) {
+      // An 8-character pin may be a version id, or just a short version number.
+      v = await source.fetchJson<Version>(`${MODRINTH_API}/version/${wanted}`).catch((err) => {
+        if (err instanceof ArtifactNotFoundError) return undefined;
+        throw err;
+      });
+    }
+    if (!v || v.project_id !== p.id) {
+      const all = await json<Version[]>(source, `${MODRINTH_API}/project/${p.id}/version`, `Modrinth lists no versions of "${p.slug}".`);
+      v = all.find((x) => x.version_number === wanted || x.id === wanted);
+    }
+    if (!v) throw new ResolutionError(`Mod "${p.slug}" has no version "${wanted}".`);
+    if (!fits(v)) throw new ResolutionError(`Mod "${p.slug}" version ${v.version_number} does not support Minecraft ${game} with Fabric.`);
+    return v;
+  };
+
+  for (const r of requests) {
+    const p = await project(r.project, "requested");
+    const v = r.version ? await pinned(p, r.version) : await newestRelease(p);
+    const earlier = chosen.get(p.id);
+    if (earlier && earlier.version.id !== v.id) throw new ResolutionError(`Mod "${p.slug}" is requested twice with different versions.`);
+    chosen.set(p.id, { project: p, version: v, reason: "requested" });
+  }
+  const queue = [...chosen.values()];
+  for (let next = queue.shift(); next; next = queue.shift()) {
+    for (const dep of next.version.dependencies.filter((d) => d.dependency_type === "required")) {
+      const byVersion = dep.version_id ? await json<Version>(source, `${MODRINTH_API}/version/${dep.version_id}`, `Modrinth has no version ${dep.version_id} (required by "${next.project.slug}").`) : null;
+      const projectId = dep.project_id ?? byVersion?.project_id;
+      if (!projectId || chosen.has(projectId)) continue; // what was asked for, or chosen first, wins
+      const p = await project(projectId, `required by "${next.project.slug}"`);
+      if (chosen.has(p.id)) continue;
+      const v = byVersion && fits(byVersion) ? byVersion : await newestRelease(p);
+      const entry: Chosen = { project: p, version: v, reason: "dependency" };
+      chosen.set(p.id, entry);
+      queue.push(entry);
+    }
+  }
+  for (const c of chosen.values()) {
+    for (const dep of c.version.dependencies.filter((d) => d.dependency_type === "incompatible")) {
+      const clash = [...chosen.values()].find((o) => o.project.id === dep.project_id || o.version.id === dep.version_id);
+      if (clash) throw new ResolutionError(`Mod "${c.project.slug}" is incompatible with "${clash.project.slug}"; they cannot be installed together.`);
+    }
+  }
+
+  const sorted = [...chosen.values()].sort((a, b) => a.project.id.localeCompare(b.project.id));
+  return {
+    mods: sorted.map((c) => ({ projectId: c.project.id, versionId: c.version.id, versionNumber: c.version.version_number, reason: c.reason })),
+    files: sorted.map((c) => {
+      const f = c.version.files.find((x) => x.primary) ?? c.version.files[0];
+      if (!f) throw new ResolutionError(`Mod "${c.project.slug}" version ${c.version.version_number} has no file.`);
+      if (!/^[^/\\\0]+\.jar$/.test(f.filename)) throw new ResolutionError(`Mod "${c.project.slug}" has an unusable file name ${JSON.stringify(f.filename)}.`);
+      return { path: `mods/${f.filename}`, url: f.url, kind: "mod" as const, size: f.size, sha512: f.hashes.sha512, sha1: f.hashes.sha1 };
+    }),
+  };
+}
+
+async function json<T>(source: ArtifactSource, url: string, notFound: string): Promise<T> {
+  try {
+    return await source.fetchJson<T>(url);
+  } catch (err) {
+    if (err instanceof ArtifactNotFoundError && notFound) throw new ResolutionError(notFound);
+    throw err;
+  }
+}

@@ -1,0 +1,66 @@
+import { ArtifactNotFoundError, type ArtifactSource } from "./source";
+
+export interface UpstreamOptions {
+  userAgent: string;
+  /** Requests per minute across all upstream hosts (Modrinth allows 300). */
+  perMinute?: number;
+  maxRetries?: number;
+  /** Waits are capped at this, so a wrong reset header cannot stall a job for an hour. */
+  maxWaitMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * The real upstreams (Fabric meta and maven, Mojang piston-meta, Modrinth):
+ * a unique User-Agent (Modrinth requires one), at most `perMinute` requests a
+ * minute (a token bucket), and bounded retries: on 429 it waits for
+ * `X-Ratelimit-Reset` seconds (Modrinth's header), on 5xx and network errors
+ * it backs off exponentially. A 404 is final.
+ */
+export function upstreamSource(o: UpstreamOptions): ArtifactSource {
+  const perMinute = o.perMinute ?? 300;
+  const sleep = o.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+  let tokens = perMinute;
+  let refilledAt = Date.now();
+  const take = async () => {
+    for (;;) {
+      const now = Date.now();
+      tokens = Math.min(perMinute, tokens + ((now - refilledAt) / 60_000) * perMinute);
+      refilledAt = now;
+      if (tokens >= 1) {
+        tokens -= 1;
+        return;
+      }
+      await sleep(Math.ceil(((1 - tokens) / perMinute) * 60_000));
+    }
+  };
+  const request = async (url: string): Promise<Response> => {
+    const retries = o.maxRetries ?? 5;
+    for (let attempt = 0; ; attempt++) {
+      await take();
+      let res: Response | null = null;
+      try {
+        res = await fetch(url, { headers: { "user-agent": o.userAgent }, signal: AbortSignal.timeout(60_000) });
+      } catch (err) {
+        if (attempt >= retries) throw err;
+      }
+      if (res) {
+        if (res.ok) return res;
+        if (res.status === 404) throw new ArtifactNotFoundError(url);
+        if (attempt >= retries || (res.status !== 429 && res.status < 500)) throw new Error(`${url} answered ${res.status}`);
+      }
+      const reset = Number(res?.headers.get("x-ratelimit-reset"));
+      const wait = res?.status === 429 && Number.isFinite(reset) && reset >= 0 ? reset * 1000 : 250 * 2 ** attempt;
+      await sleep(Math.min(wait, o.maxWaitMs ?? 120_000));
+    }
+  };
+  return {
+    kind: "upstream",
+    async fetchJson<T>(url: string) {
+      return (await (await request(url)).json()) as T;
+    },
+    async fetchBytes(url: string) {
+      return new Uint8Array(await (await request(url)).arrayBuffer());
+    },
+  };
+}
