@@ -69,6 +69,9 @@ describe("agent faults while holding a lease", () => {
     expect(await containersOf(simRoot, server.id)).toEqual([server.vmid]);
     const [{ ops }] = await sql`select count(*)::int as ops from operations where server_id = ${server.id}`;
     expect(ops).toBe(1);
+    // The second attempt reused the stored manifest: resolved once.
+    const [{ resolved }] = await sql`select count(*)::int as resolved from events where server_id = ${server.id} and type = 'server.manifest_resolved'`;
+    expect(resolved).toBe(1);
     await Promise.all(procs.splice(0).map((p) => p.stop()));
   });
 

@@ -1,3 +1,5 @@
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { status as mcStatus } from "minecraft-server-util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabase } from "@zlh/testing";
@@ -23,8 +25,11 @@ describe("provision to running through a real agent", () => {
     await killSimServers(simRoot);
   });
 
-  it("goes pending -> provisioning -> running, records server.running once, and answers a status ping", async () => {
-    const server = await createServer(call, { serverProperties: { motd: "e2e motd", "max-players": 7 } });
+  it("provisions a Fabric server with two mods: pending -> provisioning -> running, server.running once, a status ping answers", async () => {
+    const server = await createServer(call, {
+      mods: [{ project: "lithium" }, { project: "modmenu" }],
+      serverProperties: { motd: "e2e motd", "max-players": 7 },
+    });
     await waitFor(async () => (await serverStatus(call, server.id)) === "running", 20_000, "running");
     const types = await eventTypes(call, server.id);
     expect(types.filter((t) => t === "server.running")).toHaveLength(1);
@@ -39,7 +44,21 @@ describe("provision to running through a real agent", () => {
     expect(seen.players.max).toBe(7);
     expect(seen.motd.clean).toBe("e2e motd");
 
+    // The manifest was pinned (modmenu pulled in fabric-api) and placed before the first boot.
+    const dir = join(simRoot, String(server.vmid), "rootfs/srv/minecraft");
+    expect((await readdir(join(dir, "mods"))).sort()).toEqual(["fabric-api-0.102.1+1.21.1.jar", "lithium-mc1.21.1-0.13.0.jar", "modmenu-11.0.2.jar"]);
+    expect((await readdir(join(dir, ".fabric/server")))).toEqual(["1.21.1-server.jar"]);
+    expect(await readFile(join(dir, "server.properties"), "utf8")).toContain(`server-port=${server.ports.game}\n`);
     const hosts = (await call("GET", "/v1/hosts")).body.items;
     expect(hosts[0]).toMatchObject({ connected: true });
+  });
+
+  it("fails a server whose mods cannot run on a server, with the reason, and provisions nothing", async () => {
+    const server = await createServer(call, { mods: [{ project: "sodium" }] });
+    await waitFor(async () => (await serverStatus(call, server.id)) === "failed", 20_000, "failed");
+    const got = (await call("GET", `/v1/servers/${server.id}`)).body;
+    expect(got.failureReason).toMatch(/^manifest_unresolvable: Mod "sodium" \(AANobbMI\) is client-only/);
+    const types = (await call("GET", `/v1/servers/${server.id}/events`)).body.items.map((e: { type: string }) => e.type);
+    expect(types).not.toContain("op.queued");
   });
 });

@@ -38,7 +38,7 @@ export async function provision(ctx: OpContext): Promise<OpOutcome> {
     if (!ct) throw new OpFailure("create_failed", `CT ${vmid} does not exist after create`, true);
   }
   assertOwnedBy(ct, op.serverId);
-  const placed = await runtime.withRootfs(vmid, (rootfs) => placeServer(rootfs, op.spec, manifest, ctx.artifacts));
+  const placed = await runtime.withRootfs(vmid, (rootfs) => placeServer(rootfs, op.spec, manifest, ctx.artifacts, { owner: runtime.rootfsOwner }));
   log.info({ vmid, written: placed.written.length, kept: placed.kept.length, removed: placed.removed.length }, "files placed");
   if (ct.state !== "running") {
     try {

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { copyFile, mkdir, readFile, rename, rm, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { chown, copyFile, mkdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { dirname, join, relative } from "node:path";
 import { manifestHash, type Manifest } from "@zlh/artifacts";
 import type { OperationSpec } from "@zlh/protocol";
 import { writeFileAtomic } from "./atomicWrite";
@@ -44,7 +44,16 @@ export interface PlacementReport {
  *    never touched;
  *  - every path is checked (no `..`, absolute path, NUL, or symlink on the way).
  */
-export async function placeServer(rootfs: string, spec: OperationSpec, manifest: Manifest, cache: ArtifactCache): Promise<PlacementReport> {
+export interface PlacementOptions {
+  /**
+   * Owner of what is placed, as the host sees it. An unprivileged Proxmox
+   * container maps its root to 100000:100000 on the host, so files written
+   * through the mounted rootfs must belong to that id to be root's inside.
+   */
+  owner?: { uid: number; gid: number } | null;
+}
+
+export async function placeServer(rootfs: string, spec: OperationSpec, manifest: Manifest, cache: ArtifactCache, opts: PlacementOptions = {}): Promise<PlacementReport> {
   const dir = await safeTarget(rootfs, SERVER_DIR);
   await mkdir(dir, { recursive: true });
   const previous = await readRecord(dir);
@@ -84,7 +93,17 @@ export async function placeServer(rootfs: string, spec: OperationSpec, manifest:
   await writeIfChanged(await safeTarget(dir, "server.properties"), renderServerProperties(spec));
   const record: PlacedRecord = { manifestHash: manifestHash(manifest), game: manifest.game, loader: manifest.loader, files: placed };
   await writeIfChanged(await safeTarget(dir, PLACED_RECORD), `${JSON.stringify(record, null, 2)}\n`);
+  if (opts.owner) await chownPlaced(dir, [...manifest.files.map((f) => f.path), "eula.txt", "server.properties", PLACED_RECORD], opts.owner);
   return report;
+}
+
+/** Gives the placed files, and the directories holding them, to `owner` (already checked paths only). */
+async function chownPlaced(dir: string, paths: string[], owner: { uid: number; gid: number }): Promise<void> {
+  const targets = new Set<string>([dir]);
+  for (const p of paths) {
+    for (let d = join(dir, p); relative(dir, d) !== ""; d = dirname(d)) targets.add(d);
+  }
+  for (const t of targets) await chown(t, owner.uid, owner.gid);
 }
 
 async function readRecord(dir: string): Promise<PlacedRecord | null> {

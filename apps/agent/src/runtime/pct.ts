@@ -24,6 +24,8 @@ export interface PctOptions {
  */
 export class PctRuntime implements Runtime {
   readonly name = "pct" as const;
+  /** Containers are created `--unprivileged 1`: their root is 100000:100000 on the host (Proxmox's default idmap). */
+  readonly rootfsOwner = { uid: 100_000, gid: 100_000 };
   constructor(private readonly opts: PctOptions) {}
 
   async #pct(args: string[]): Promise<string> {

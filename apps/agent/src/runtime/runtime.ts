@@ -21,6 +21,8 @@ export interface CreateSpec {
 
 export interface Runtime {
   readonly name: "pct" | "sim";
+  /** Host-side owner for files placed into the rootfs (unprivileged containers shift ids), or null to leave ownership as is. */
+  readonly rootfsOwner: { uid: number; gid: number } | null;
   /** The container, or null if the VMID does not exist on this host. */
   inspect(vmid: number): Promise<ContainerInfo | null>;
   list(): Promise<ContainerInfo[]>;

@@ -27,6 +27,7 @@ interface SimConfig extends CreateSpec {
  */
 export class SimRuntime implements Runtime {
   readonly name = "sim" as const;
+  readonly rootfsOwner = null;
   constructor(private readonly opts: SimOptions) {}
 
   #dir(vmid: number) {

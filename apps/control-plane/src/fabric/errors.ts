@@ -10,3 +10,4 @@ export class ResolutionError extends Error {
     this.name = "ResolutionError";
   }
 }
+

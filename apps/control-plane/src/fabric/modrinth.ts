@@ -2,6 +2,7 @@ import { ArtifactNotFoundError, type ArtifactSource, type ManifestFile } from "@
 import type { Static } from "typebox";
 import type { ManifestMod } from "@zlh/artifacts";
 import { ResolutionError } from "./errors";
+import { byCodeUnits } from "./order";
 import { MODRINTH_API } from "./urls";
 
 interface Project {
@@ -68,7 +69,7 @@ export async function resolveMods(source: ArtifactSource, game: string, requests
     const versions = await json<Version[]>(source, `${MODRINTH_API}/project/${p.id}/version?${query}`, `Modrinth lists no versions of "${p.slug}".`);
     const best = versions
       .filter((v) => v.version_type === "release" && fits(v))
-      .sort((a, b) => b.date_published.localeCompare(a.date_published) || a.id.localeCompare(b.id))[0];
+      .sort((a, b) => byCodeUnits(b.date_published, a.date_published) || byCodeUnits(a.id, b.id))[0];
     if (!best) throw new ResolutionError(`Mod "${p.slug}" has no release for Minecraft ${game} with Fabric.`);
     return best;
   };
@@ -118,7 +119,7 @@ export async function resolveMods(source: ArtifactSource, game: string, requests
     }
   }
 
-  const sorted = [...chosen.values()].sort((a, b) => a.project.id.localeCompare(b.project.id));
+  const sorted = [...chosen.values()].sort((a, b) => byCodeUnits(a.project.id, b.project.id));
   return {
     mods: sorted.map((c) => ({ projectId: c.project.id, versionId: c.version.id, versionNumber: c.version.version_number, reason: c.reason })),
     files: sorted.map((c) => {

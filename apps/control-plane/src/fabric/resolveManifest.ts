@@ -1,5 +1,6 @@
 import type { ArtifactSource, Manifest } from "@zlh/artifacts";
 import type { Db } from "@zlh/db";
+import { byCodeUnits } from "./order";
 import { resolveFabric } from "./fabric";
 import { resolveMods, type ModRequest } from "./modrinth";
 import { resolveVanillaServer } from "./mojang";
@@ -20,7 +21,7 @@ export async function resolveManifest(db: Db, source: ArtifactSource, r: Manifes
   const fabric = await resolveFabric(db, source, r.minecraftVersion, r.loaderVersion ?? undefined);
   const vanilla = await resolveVanillaServer(db, source, r.minecraftVersion);
   const mods = await resolveMods(source, r.minecraftVersion, r.mods);
-  const files = [...fabric.files, vanilla, ...mods.files].sort((a, b) => a.path.localeCompare(b.path));
+  const files = [...fabric.files, vanilla, ...mods.files].sort((a, b) => byCodeUnits(a.path, b.path));
   const paths = new Set<string>();
   for (const f of files) {
     if (paths.has(f.path)) throw new Error(`two files resolve to ${f.path}`);
