@@ -10,8 +10,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import postgres from "postgres";
 import { connectDatabase, findHostByName, rotateAgentToken, enrollHost } from "@zlh/db";
-import { withDatabase } from "@zlh/testing";
-import { startDevPostgres } from "./devPostgresClient";
+import { spawnEmbeddedPostgres, withDatabase } from "@zlh/testing";
 import { createLogger, loadConfig, startControlPlane } from "@zlh/control-plane";
 import { newToken, sha256Hex } from "../apps/control-plane/src/http/tokens";
 import { startDevAgents } from "./devAgents";
@@ -27,7 +26,7 @@ await mkdir(dataDir, { recursive: true });
 const stops: (() => Promise<void>)[] = [];
 let databaseUrl = process.env.DATABASE_URL;
 if (!databaseUrl) {
-  const pg = await startDevPostgres(resolve(dataDir, "postgres"));
+  const pg = await spawnEmbeddedPostgres(resolve(dataDir, "postgres"));
   stops.push(() => pg.stop());
   const admin = postgres(pg.adminUrl, { max: 1, onnotice: () => {} });
   const [exists] = await admin`select 1 from pg_database where datname = 'zlh'`;

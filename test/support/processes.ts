@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, readdir, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { freePort, TEST_SECRETS_KEY } from "@zlh/testing";
+import { freePort, nextPortRange, TEST_SECRETS_KEY } from "@zlh/testing";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 export const ADMIN_TOKEN = "e2e-admin-token-0123456789abcdef";
@@ -44,6 +44,14 @@ function launch(entry: string, env: Record<string, string>): Proc {
   };
 }
 
+/** Control planes sharing a database (two processes, or a restart) must share its port range. */
+const rangeByDatabase = new Map<string, string>();
+function portRangeFor(databaseUrl: string): string {
+  let range = rangeByDatabase.get(databaseUrl);
+  if (!range) rangeByDatabase.set(databaseUrl, (range = nextPortRange()));
+  return range;
+}
+
 export interface ControlPlaneProc extends Proc {
   url: string;
   port: number;
@@ -58,6 +66,7 @@ export async function startControlPlaneProcess(databaseUrl: string, env: Record<
     ZLH_API_TOKENS: ADMIN_TOKEN,
     ZLH_SECRETS_KEY: TEST_SECRETS_KEY,
     ZLH_ARTIFACT_SOURCE: "offline",
+    ZLH_PORT_RANGE: portRangeFor(databaseUrl),
     ...env,
   });
   const url = `http://127.0.0.1:${p}`;

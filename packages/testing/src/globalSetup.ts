@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { createMigratedDatabase, dropDatabase, uniqueName, withDatabase } from "./databases";
-import { startEmbeddedPostgres } from "./embeddedPostgres";
+import { spawnEmbeddedPostgres } from "./spawnEmbeddedPostgres";
 
 import "./provided";
 
@@ -21,7 +21,7 @@ export default async function setup(project: TestProject) {
     const dir = await mkdtemp(join(tmpdir(), "zlh-test-pg-"));
     const { chmod } = await import("node:fs/promises");
     await chmod(dir, 0o777); // the embedded server may run as the `postgres` user
-    const pg = await startEmbeddedPostgres(join(dir, "data"));
+    const pg = await spawnEmbeddedPostgres(join(dir, "data"));
     adminUrl = pg.adminUrl;
     stopEmbedded = async () => {
       await pg.stop();

@@ -1,5 +1,7 @@
-export * from "./embeddedPostgres";
+export { freePort } from "./embeddedPostgres";
+export { spawnEmbeddedPostgres } from "./spawnEmbeddedPostgres";
 export * from "./databases";
 export * from "./testDatabase";
 import "./provided";
 export * from "./fixtureManifest";
+export * from "./portRanges";

@@ -1,9 +1,9 @@
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-/** Starts scripts/devPostgres.ts detached (see there for why) and waits until it accepts connections. */
-export async function startDevPostgres(dataDir: string): Promise<{ adminUrl: string; stop(): Promise<void> }> {
-  const child = fork(fileURLToPath(new URL("./devPostgres.ts", import.meta.url)), [dataDir], {
+/** Starts postgresHolder.ts detached (see there for why) and waits until its Postgres accepts connections. */
+export async function spawnEmbeddedPostgres(dataDir: string): Promise<{ adminUrl: string; stop(): Promise<void> }> {
+  const child = fork(fileURLToPath(new URL("./postgresHolder.ts", import.meta.url)), [dataDir], {
     detached: true,
     stdio: ["ignore", "inherit", "inherit", "ipc"],
     execArgv: ["--import", "tsx"],
