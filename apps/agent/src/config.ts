@@ -16,6 +16,11 @@ export interface AgentConfig {
   simRoot: string;
   /** ZLH_SIM_OP_DELAY_MS: sim only; latency added to every container operation. Default 0. */
   simOpDelayMs: number;
+  /**
+   * ZLH_SIM_FAULTS: sim only, for the chaos harness: `lock=0.05,startFail=0.05,createErrorAfterSuccess=0.05,seed=42`
+   * (rates of injected refusals and the seed of their generator). Unset: no faults.
+   */
+  simFaults: { lock: number; startFail: number; createErrorAfterSuccess: number; seed: number } | null;
   /** ZLH_STATE_DIR: unacknowledged results and the artifact cache. Default /var/lib/zlh-agent. */
   stateDir: string;
   /** ZLH_AGENT_CONCURRENCY: operations executed at once. Default 4. */
@@ -51,6 +56,7 @@ export function loadAgentConfig(env: Env): AgentConfig {
     runtime,
     simRoot: env.ZLH_SIM_ROOT?.trim() || `${stateDir}/sim`,
     simOpDelayMs: int(env, "ZLH_SIM_OP_DELAY_MS", 0, 0, 600_000),
+    simFaults: simFaults(env),
     stateDir,
     concurrency: int(env, "ZLH_AGENT_CONCURRENCY", 4, 1, 64),
     readyTimeoutMs: int(env, "ZLH_READY_TIMEOUT_MS", 120_000, 100, 3_600_000),
@@ -87,4 +93,19 @@ function artifactSource(env: Env): ArtifactSourceKind {
   if (kind !== "upstream" && kind !== "mirror" && kind !== "offline") throw new ConfigError("ZLH_ARTIFACT_SOURCE", "must be upstream, mirror or offline.");
   if (kind === "mirror" && !env.ZLH_ARTIFACT_MIRROR?.trim()) throw new ConfigError("ZLH_ARTIFACT_MIRROR", "is required with ZLH_ARTIFACT_SOURCE=mirror.");
   return kind;
+}
+
+function simFaults(env: Env): AgentConfig["simFaults"] {
+  const raw = env.ZLH_SIM_FAULTS?.trim();
+  if (!raw) return null;
+  const f = { lock: 0, startFail: 0, createErrorAfterSuccess: 0, seed: 1 };
+  for (const part of raw.split(",")) {
+    const [k, v] = part.split("=");
+    const n = Number(v);
+    if (!k || !(k in f) || !Number.isFinite(n) || n < 0 || (k !== "seed" && n > 1)) {
+      throw new ConfigError("ZLH_SIM_FAULTS", `cannot read ${JSON.stringify(part)}; expected e.g. lock=0.05,startFail=0.05,createErrorAfterSuccess=0.05,seed=42.`);
+    }
+    f[k as keyof typeof f] = n;
+  }
+  return f;
 }

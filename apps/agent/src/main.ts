@@ -21,6 +21,8 @@ try {
 const log = pino({ name: "agent", level: config.logLevel, redact: { paths: ["token", "*.token", "agentToken"], censor: "[redacted]" } });
 const agent = new Agent(config, createRuntime(config), log);
 agent.start();
+// Fault injection (the chaos harness): drop the connection as a network fault would; the agent reconnects.
+process.on("SIGUSR2", () => agent.dropConnection());
 
 let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

@@ -3,3 +3,4 @@ export * from "./operations";
 export * from "./errors";
 export * from "./ranges";
 export * from "./planner";
+export * from "./random";

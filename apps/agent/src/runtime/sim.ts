@@ -11,6 +11,16 @@ export interface SimOptions {
   /** Latency added to every container operation (ZLH_SIM_OP_DELAY_MS). */
   opDelayMs?: number;
   node?: string;
+  /** Fault injection for the chaos harness (ZLH_SIM_FAULTS); off unless set. */
+  faults?: SimFaults;
+}
+
+/** Rates (0-1) of injected refusals, drawn from a seeded generator so a chaos seed replays the same sequence per agent. */
+export interface SimFaults {
+  lock: number;
+  startFail: number;
+  createErrorAfterSuccess: number;
+  random: () => number;
 }
 
 interface SimConfig extends CreateSpec {
@@ -36,6 +46,13 @@ export class SimRuntime implements Runtime {
 
   async #delay() {
     if (this.opts.opDelayMs) await new Promise((r) => setTimeout(r, this.opts.opDelayMs));
+    const f = this.opts.faults;
+    if (f && f.random() < f.lock) throw new RuntimeError("locked", "can't lock file '/run/lock/lxc/pve-config.lock' - got timeout");
+  }
+
+  #inject(kind: "startFail" | "createErrorAfterSuccess"): boolean {
+    const f = this.opts.faults;
+    return !!f && f.random() < f[kind];
   }
 
   async #config(vmid: number): Promise<SimConfig | null> {
@@ -89,6 +106,8 @@ export class SimRuntime implements Runtime {
     const config: SimConfig = { ...spec, node: this.opts.node ?? "sim" };
     await writeFile(join(dir, "config.json.tmp"), JSON.stringify(config, null, 2));
     await rename(join(dir, "config.json.tmp"), join(dir, "config.json"));
+    // Proxmox can report a failed create whose container exists (e.g. a task that timed out while finishing).
+    if (this.#inject("createErrorAfterSuccess")) throw new RuntimeError("other", `TASK ERROR: create CT ${spec.vmid} timed out waiting for the task`);
   }
 
   async withRootfs<T>(vmid: number, fn: (rootfs: string) => Promise<T>): Promise<T> {
@@ -100,6 +119,7 @@ export class SimRuntime implements Runtime {
     await this.#delay();
     if (!(await this.#config(vmid))) throw this.#missing(vmid);
     if (await this.#pid(vmid)) throw new RuntimeError("already_running", `CT ${vmid} already running`);
+    if (this.#inject("startFail")) throw new RuntimeError("other", `startup for container '${vmid}' failed`);
     const rootfs = join(this.#dir(vmid), "rootfs");
     const child = spawn(process.execPath, [MC_SERVER, rootfs], { detached: true, stdio: "ignore" });
     child.unref();

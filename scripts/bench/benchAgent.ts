@@ -1,0 +1,60 @@
+import WebSocket from "ws";
+import { decodeControlMessage, encode, type AgentMessage } from "@zlh/protocol";
+
+/**
+ * A protocol-level agent for the benchmark: leases whatever it is told
+ * exists, records when each lease arrived, and reports success at once (no
+ * container work), so the numbers are the control plane's alone.
+ */
+export class BenchAgent {
+  readonly leasedAt = new Map<string, number>();
+  #requested = false;
+  #beat: NodeJS.Timeout | null = null;
+
+  private constructor(private readonly ws: WebSocket) {}
+
+  static async connect(baseUrl: string, token: string, opts: { autoLease: boolean; heartbeatMs?: number; inventory?: number }): Promise<BenchAgent> {
+    const ws = new WebSocket(`${baseUrl.replace(/^http/, "ws")}/v1/agent`, { headers: { authorization: `Bearer ${token}` } });
+    const agent = new BenchAgent(ws);
+    const inventory = Array.from({ length: opts.inventory ?? 0 }, (_, i) => ({ vmid: 100 + i, state: "running" as const, serverId: null }));
+    await new Promise<void>((resolve, reject) => {
+      ws.once("error", reject);
+      ws.on("message", (data: WebSocket.RawData) => {
+        const d = decodeControlMessage(data.toString());
+        if (!d.ok) return;
+        const m = d.message;
+        if (m.type === "welcome") {
+          resolve();
+          if (opts.heartbeatMs) agent.#beat = setInterval(() => agent.#send({ type: "heartbeat", held: [], inventory }), opts.heartbeatMs);
+          if (opts.autoLease) agent.#ask();
+        } else if (m.type === "work.available" && opts.autoLease) agent.#ask();
+        else if (m.type === "lease.grant") {
+          agent.#requested = false;
+          const now = performance.now();
+          for (const op of m.ops) {
+            agent.leasedAt.set(op.serverId, now);
+            agent.#send({ type: "result", opId: op.opId, token: op.token, outcome: "succeeded", data: {} });
+          }
+          if (m.ops.length) agent.#ask();
+        }
+      });
+      ws.once("open", () => agent.#send({ type: "hello", agentVersion: "bench", held: [], inventory }));
+    });
+    return agent;
+  }
+
+  #send(m: Parameters<typeof encode<AgentMessage>>[0]) {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(encode<AgentMessage>(m));
+  }
+
+  #ask() {
+    if (this.#requested) return;
+    this.#requested = true;
+    this.#send({ type: "lease.request", max: 16 });
+  }
+
+  close() {
+    if (this.#beat) clearInterval(this.#beat);
+    this.ws.close();
+  }
+}

@@ -1,0 +1,32 @@
+import { BenchAgent } from "./benchAgent";
+import { percentile, sleep } from "./stats";
+import { createBody, type BenchSystem } from "./system";
+
+/**
+ * From a create's commit (its 202 arriving) to the host's agent holding the
+ * lease: the provision job (manifest resolution included), the operation's
+ * NOTIFY, the agent's lease request and the grant.
+ */
+export async function measureDispatch(sys: BenchSystem, samples = 200): Promise<{ p50: number; p99: number }> {
+  const agents = await Promise.all(sys.hosts.map((h) => BenchAgent.connect(sys.cp.url, h.agentToken, { autoLease: true })));
+  const delays: number[] = [];
+  try {
+    for (let i = 0; i < samples; i++) {
+      const res = await sys.call("POST", "/v1/servers", createBody(), { "idempotency-key": `dispatch-${i}` });
+      const committed = performance.now();
+      const id = res.body.id as string;
+      const deadline = Date.now() + 10_000;
+      let leased: number | undefined;
+      while (leased === undefined && Date.now() < deadline) {
+        leased = agents.map((a) => a.leasedAt.get(id)).find((t) => t !== undefined);
+        if (leased === undefined) await sleep(1);
+      }
+      if (leased === undefined) throw new Error(`server ${id} was never leased`);
+      delays.push(Math.max(0, leased - committed));
+      await sleep(10);
+    }
+  } finally {
+    for (const a of agents) a.close();
+  }
+  return { p50: percentile(delays, 50), p99: percentile(delays, 99) };
+}

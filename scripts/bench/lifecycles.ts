@@ -1,0 +1,80 @@
+import postgres from "postgres";
+import { killSimServers, startAgentProcess, tempDir, type Proc } from "../../test/support/processes";
+import { BenchAgent } from "./benchAgent";
+import { sleep } from "./stats";
+import { createBody, type BenchSystem } from "./system";
+
+/**
+ * Full lifecycles per second: create -> running -> delete -> deleted, through
+ * real agent processes on the sim runtime (operation latency 0), `inflight`
+ * at a time, for `seconds`. Status is read straight from the database.
+ */
+export async function measureLifecycles(sys: BenchSystem, seconds = 20, inflight = 40): Promise<number> {
+  const roots: string[] = [];
+  const agents: Proc[] = [];
+  for (const h of sys.hosts) {
+    const simRoot = await tempDir("bench-sim");
+    roots.push(simRoot);
+    agents.push(startAgentProcess({ controlUrl: sys.cp.url, token: h.agentToken, simRoot, stateDir: await tempDir("bench-state"), extra: { ZLH_AGENT_CONCURRENCY: "16", LOG_LEVEL: "warn" } }));
+  }
+  try {
+    return await runLifecycles(sys, seconds, inflight);
+  } finally {
+    await Promise.all(agents.map((a) => a.stop()));
+    for (const r of roots) await killSimServers(r);
+  }
+}
+
+/**
+ * The same lifecycles with protocol-level agents that report every operation
+ * done at once: the control plane's own ceiling, without containers.
+ */
+export async function measureControlPlaneLifecycles(sys: BenchSystem, seconds = 20, inflight = 40): Promise<number> {
+  const agents = await Promise.all(sys.hosts.map((h) => BenchAgent.connect(sys.cp.url, h.agentToken, { autoLease: true })));
+  try {
+    return await runLifecycles(sys, seconds, inflight);
+  } finally {
+    for (const a of agents) a.close();
+  }
+}
+
+async function runLifecycles(sys: BenchSystem, seconds: number, inflight: number): Promise<number> {
+  const sql = postgres(sys.databaseUrl, { max: 2, onnotice: () => {} });
+  const phase = new Map<string, "up" | "down">();
+  let done = 0;
+  let n = 0;
+  const startOne = async () => {
+    const res = await sys.call("POST", "/v1/servers", createBody(), { "idempotency-key": `life-${n++}` });
+    phase.set(res.body.id, "up");
+  };
+  try {
+    // Agents start through tsx (about a CPU-second each): wait until all are connected and idle.
+    for (let i = 0; i < 600; i++) {
+      const hosts = (await sys.call("GET", "/v1/hosts")).body.items as { connected: boolean }[];
+      if (hosts.every((h) => h.connected)) break;
+      await sleep(100);
+    }
+    await sleep(2000);
+    const started = performance.now();
+    const end = started + seconds * 1000;
+    await Promise.all(Array.from({ length: inflight }, startOne));
+    while (performance.now() < end) {
+      const rows = await sql`select id, status from servers where id = any(${[...phase.keys()]})`;
+      for (const r of rows) {
+        const p = phase.get(r.id);
+        if (p === "up" && (r.status === "running" || r.status === "failed")) {
+          phase.set(r.id, "down");
+          void sys.call("DELETE", `/v1/servers/${r.id}`);
+        } else if (p === "down" && r.status === "deleted") {
+          phase.delete(r.id);
+          done++;
+          void startOne();
+        }
+      }
+      await sleep(10);
+    }
+    return done / ((performance.now() - started) / 1000);
+  } finally {
+    await sql.end();
+  }
+}

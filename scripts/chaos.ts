@@ -1,0 +1,125 @@
+/**
+ * `pnpm chaos [--seed n] [--duration s] [--hosts n] [--control-planes n]`:
+ * real processes (Postgres, control planes, sim agents) under a seeded random
+ * workload and random faults; then the faults stop, the system must converge
+ * (bounded), and every invariant is checked against the database and what
+ * exists on the hosts. Exits 1 on any violation. The workload and fault
+ * schedule replay from the seed (process timing still varies run to run).
+ */
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import postgres from "postgres";
+import { seededRandom } from "@zlh/domain";
+import { createMigratedDatabase, dropDatabase, spawnEmbeddedPostgres, uniqueName, withDatabase } from "@zlh/testing";
+import { api, enroll } from "../test/support/api";
+import { Cluster } from "./chaos/cluster";
+import { Faults } from "./chaos/faults";
+import { checkInvariants } from "./chaos/invariants";
+import { Workload } from "./chaos/workload";
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  if (!Number.isInteger(v) || v < 0) {
+    console.error(`--${name} must be a whole number`);
+    process.exit(2);
+  }
+  return v;
+}
+const seed = arg("seed", Date.now() % 100_000);
+const duration = arg("duration", 60);
+const hostCount = Math.max(1, arg("hosts", 3));
+const planeCount = Math.max(1, arg("control-planes", 2));
+const random = seededRandom(seed);
+const say = (msg: string) => console.log(`[chaos] ${msg}`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let adminUrl: string;
+let stopPg = async () => {};
+if (process.env.DATABASE_URL) adminUrl = withDatabase(process.env.DATABASE_URL, "postgres");
+else {
+  const pg = await spawnEmbeddedPostgres(join(await mkdtemp(join(tmpdir(), "zlh-chaos-pg-")), "data"));
+  adminUrl = pg.adminUrl;
+  stopPg = pg.stop;
+}
+const dbName = uniqueName("zlh_chaos");
+const databaseUrl = await createMigratedDatabase(adminUrl, dbName);
+const sql = postgres(databaseUrl, { max: 2, onnotice: () => {} });
+const cluster = new Cluster(databaseUrl, {
+  LOG_LEVEL: "error",
+  ZLH_LEASE_TTL_MS: "2000",
+  ZLH_RECONCILE_INTERVAL_MS: "1000",
+  // A small VMID range, so bursts exhaust it and VMIDs are reused under faults.
+  ZLH_VMID_RANGE: "5000-5029",
+});
+let exitCode = 1;
+try {
+  say(`seed ${seed}, ${duration} s, ${hostCount} hosts, ${planeCount} control planes`);
+  await cluster.startPlanes(planeCount);
+  for (let i = 0; i < hostCount; i++) {
+    const h = await enroll(api(cluster.url(0)), `chaos-${i}`);
+    const delay = Math.floor(random() * 200);
+    await cluster.addHost(`chaos-${i}`, h.id, h.agentToken, i % planeCount, {
+      ZLH_SIM_OP_DELAY_MS: String(delay),
+      ZLH_SIM_FAULTS: `lock=0.04,startFail=0.04,createErrorAfterSuccess=0.05,seed=${seed * 100 + i}`,
+    });
+  }
+  const workload = new Workload(cluster, random);
+  const faults = new Faults(cluster, random, sql);
+  const end = Date.now() + duration * 1000;
+  let nextFault = Date.now() + 1000;
+  const inflight = new Set<Promise<void>>();
+  while (Date.now() < end) {
+    const step = workload.step().catch(() => {});
+    inflight.add(step);
+    void step.finally(() => inflight.delete(step));
+    if (Date.now() >= nextFault) {
+      await faults.inject().catch((err) => say(`fault failed: ${(err as Error).message}`));
+      nextFault = Date.now() + 700 + random() * 2000;
+    }
+    await sleep(60 + random() * 140);
+  }
+  say("faults stopped; waiting for convergence");
+  await Promise.all([...inflight]);
+  await faults.settle();
+  await cluster.heal();
+
+  const deadline = Date.now() + 120_000;
+  let settledFor = 0;
+  while (Date.now() < deadline && settledFor < 3) {
+    const [row] = await sql`select
+      (select count(*)::int from operations where status in ('queued','leased')) as ops,
+      (select count(*)::int from servers where status in ('pending','provisioning','deleting','starting','stopping')) as moving,
+      (select count(*)::int from drift_items where resolved_at is null and kind = 'state_mismatch') as mismatched`;
+    settledFor = row!.ops === 0 && row!.moving === 0 && row!.mismatched === 0 ? settledFor + 1 : 0;
+    await sleep(1000);
+  }
+  const checks = await checkInvariants(sql, cluster, workload.stats, faults.unmanaged);
+  const [{ ops }] = (await sql`select count(*)::int as ops from operations`) as unknown as [{ ops: number }];
+  const byStatus = await sql`select status, count(*)::int as n from servers group by 1 order by 1`;
+  console.log("");
+  console.log(`seed: ${seed}`);
+  console.log(`ops: ${ops}  requests: ${workload.stats.requests} (creates ${workload.stats.creates}, duplicated ${workload.stats.duplicates}, bursts ${workload.stats.bursts}, deletes ${workload.stats.deletes}, power ${workload.stats.powers}, refused ${workload.stats.refused}, failed requests ${workload.stats.errors})`);
+  console.log(`servers: ${byStatus.map((r) => `${r.status} ${r.n}`).join(", ")}`);
+  console.log(`faults: ${Object.entries(faults.counts).map(([k, v]) => `${k} ${v}`).join(", ") || "none"}`);
+  console.log("invariants:");
+  for (const c of checks) {
+    console.log(`  ${c.violations.length === 0 ? "ok  " : "FAIL"} ${c.name}: checked ${c.checked}, violations ${c.violations.length}`);
+    for (const v of c.violations.slice(0, 10)) console.log(`         ${v}`);
+  }
+  const violations = checks.reduce((n, c) => n + c.violations.length, 0);
+  console.log(`violations: ${violations}`);
+  exitCode = violations === 0 ? 0 : 1;
+} catch (err) {
+  console.error(err);
+} finally {
+  await cluster.stop().catch(() => {});
+  const { killSimServers } = await import("../test/support/processes");
+  for (const h of cluster.hosts) await killSimServers(h.simRoot);
+  await sql.end();
+  if (exitCode === 0) await dropDatabase(adminUrl, dbName).catch(() => {});
+  else console.log(`database kept for inspection: ${dbName}`);
+  await stopPg();
+}
+process.exit(exitCode);

@@ -1,0 +1,90 @@
+import { join } from "node:path";
+import { startAgentProcess, startControlPlaneProcess, tempDir, type ControlPlaneProc, type Proc } from "../../test/support/processes";
+
+export interface HostSlot {
+  name: string;
+  id: string;
+  token: string;
+  simRoot: string;
+  stateDir: string;
+  controlPlane: number;
+  env: Record<string, string>;
+  proc: Proc | null;
+  stopped: boolean;
+}
+
+/** The real processes under test: control planes sharing one database, one agent per simulated host. */
+export class Cluster {
+  readonly planes: (ControlPlaneProc | null)[] = [];
+  readonly ports: number[] = [];
+  readonly hosts: HostSlot[] = [];
+
+  constructor(
+    readonly databaseUrl: string,
+    readonly env: Record<string, string>,
+  ) {}
+
+  async startPlanes(count: number): Promise<void> {
+    for (let i = 0; i < count; i++) {
+      const p = await startControlPlaneProcess(this.databaseUrl, this.env);
+      this.planes.push(p);
+      this.ports.push(p.port);
+    }
+  }
+
+  url(i: number): string {
+    return `http://127.0.0.1:${this.ports[i]}`;
+  }
+
+  /** Any control plane that is up. */
+  liveUrl(pick: number): string {
+    const up = this.planes.map((p, i) => (p ? i : -1)).filter((i) => i >= 0);
+    return this.url(up[pick % up.length] ?? 0);
+  }
+
+  async restartPlane(i: number, hard: boolean): Promise<void> {
+    const p = this.planes[i];
+    if (!p) return;
+    this.planes[i] = null;
+    if (hard) {
+      p.signal("SIGKILL");
+      await p.exited;
+    } else await p.stop();
+    this.planes[i] = await startControlPlaneProcess(this.databaseUrl, this.env, this.ports[i]);
+  }
+
+  async addHost(name: string, id: string, token: string, controlPlane: number, env: Record<string, string>): Promise<HostSlot> {
+    const dir = await tempDir(`chaos-${name}`);
+    const slot: HostSlot = { name, id, token, simRoot: join(dir, "sim"), stateDir: join(dir, "state"), controlPlane, env, proc: null, stopped: false };
+    this.hosts.push(slot);
+    this.startAgent(slot);
+    return slot;
+  }
+
+  startAgent(h: HostSlot): void {
+    h.proc = startAgentProcess({
+      controlUrl: this.url(h.controlPlane),
+      token: h.token,
+      simRoot: h.simRoot,
+      stateDir: h.stateDir,
+      extra: { LOG_LEVEL: "warn", ZLH_READY_TIMEOUT_MS: "8000", ...h.env },
+    });
+    h.stopped = false;
+  }
+
+  /** Everything back up and running, for the convergence phase. */
+  async heal(): Promise<void> {
+    for (const h of this.hosts) {
+      if (h.stopped) {
+        h.proc?.signal("SIGCONT");
+        h.stopped = false;
+      }
+      if (!h.proc || h.proc.child.exitCode !== null || h.proc.child.signalCode !== null) this.startAgent(h);
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.hosts.map((h) => h.proc?.stop()));
+    await Promise.all(this.planes.map((p) => p?.stop()));
+  }
+}

@@ -1,0 +1,114 @@
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import postgres from "postgres";
+import { pingServer } from "@zlh/agent";
+import { serverIdFromMarker } from "@zlh/protocol";
+import type { Cluster } from "./cluster";
+import type { UnmanagedContainer } from "./faults";
+import type { WorkloadStats } from "./workload";
+
+export interface Check {
+  name: string;
+  checked: number;
+  violations: string[];
+}
+
+interface Container {
+  host: string;
+  vmid: number;
+  serverId: string | null;
+  running: boolean;
+}
+
+async function containersOn(simRoot: string, host: string): Promise<Container[]> {
+  const out: Container[] = [];
+  for (const n of (await readdir(simRoot).catch(() => [])).filter((x) => /^\d+$/.test(x))) {
+    const config = JSON.parse(await readFile(join(simRoot, n, "config.json"), "utf8").catch(() => "{}"));
+    const pid = Number(await readFile(join(simRoot, n, "pid"), "utf8").catch(() => "0"));
+    let running = false;
+    try {
+      running = pid > 0 && process.kill(pid, 0);
+    } catch {
+      running = false;
+    }
+    out.push({ host, vmid: Number(n), serverId: serverIdFromMarker(config.description), running });
+  }
+  return out;
+}
+
+/** The seven invariants, checked against the database and what actually exists on every host. */
+export async function checkInvariants(sql: postgres.Sql, cluster: Cluster, stats: WorkloadStats, unmanaged: UnmanagedContainer[]): Promise<Check[]> {
+  const checks: Check[] = [];
+  const check = (name: string, checked: number, violations: string[]) => checks.push({ name, checked, violations });
+
+  // 1. One server per (caller, Idempotency-Key), in the database and in every answer.
+  const dupRows = await sql`select caller_id, idempotency_key, count(*)::int as n from servers group by 1, 2 having count(*) > 1`;
+  const multiAnswers = [...stats.idsByKey].filter(([, ids]) => ids.size > 1).map(([k, ids]) => `${k} answered with ${[...ids].join(", ")}`);
+  check("1 one server per (caller, Idempotency-Key)", stats.idsByKey.size, [...dupRows.map((r) => `${r.idempotency_key} has ${r.n} servers`), ...multiAnswers]);
+
+  // 2. At most one live operation per (server, generation, kind), and every operation ended.
+  const liveDup = await sql`select server_id, generation, kind, count(*)::int as n from operations where status in ('queued','leased') group by 1,2,3 having count(*) > 1`;
+  const unended = await sql`select id, kind, status, server_id from operations where status in ('queued','leased')`;
+  const [{ ops }] = (await sql`select count(*)::int as ops from operations`) as unknown as [{ ops: number }];
+  check("2 one live operation per (server, generation, kind); all ended", ops, [
+    ...liveDup.map((r) => `${r.server_id} gen ${r.generation} ${r.kind}: ${r.n} live`),
+    ...unended.map((r) => `operation ${r.id} (${r.kind}) still ${r.status}`),
+  ]);
+
+  // 3. No VMID or port shared by live servers; every taken VMID/port belongs to a live server.
+  const shared = await sql`
+    select 'vmid ' || vmid as what from servers where status <> 'deleted' group by vmid having count(*) > 1
+    union all select 'port ' || p from (select game_port as p from servers where status <> 'deleted' union all select rcon_port from servers where status <> 'deleted') x group by p having count(*) > 1`;
+  const strayTaken = await sql`
+    select 'vmid ' || p.vmid as what from vmid_pool p left join servers s on s.id = p.server_id where p.state = 'taken' and (s.id is null or s.status = 'deleted' or s.vmid <> p.vmid)
+    union all select 'port ' || p.port from port_pool p left join servers s on s.id = p.server_id where p.state = 'taken' and (s.id is null or s.status = 'deleted')`;
+  const [{ live }] = (await sql`select count(*)::int as live from servers where status <> 'deleted'`) as unknown as [{ live: number }];
+  check("3 VMIDs and ports unique among live servers; none taken by a dead one", live, [...shared.map((r) => `${r.what} shared`), ...strayTaken.map((r) => `${r.what} taken without a live server`)]);
+
+  // 4. Every running server has exactly one container on its host, with its marker, answering a ping; deleted ones have none.
+  const byHost = new Map<string, Container[]>();
+  for (const h of cluster.hosts) byHost.set(h.id, await containersOn(h.simRoot, h.name));
+  const all = [...byHost.values()].flat();
+  const servers = await sql`select id, status, host_id, vmid, game_port from servers`;
+  const v4: string[] = [];
+  for (const s of servers) {
+    const mine = all.filter((c) => c.serverId === s.id);
+    if (s.status === "running") {
+      const onHost = (byHost.get(s.host_id) ?? []).filter((c) => c.serverId === s.id && c.vmid === s.vmid);
+      if (mine.length !== 1 || onHost.length !== 1) v4.push(`running ${s.id} has ${mine.length} containers (${onHost.length} at its VMID on its host)`);
+      else if (!(await pingServer("127.0.0.1", s.game_port, 2000).then(() => true, () => false))) v4.push(`running ${s.id} does not answer a status ping`);
+    } else if (s.status === "deleted" && mine.length > 0) v4.push(`deleted ${s.id} still has a container`);
+  }
+  check("4 running servers: one container, right marker, answers a ping; deleted: none", servers.length, v4);
+
+  // 5. No container the database does not account for; deliberately unmanaged ones untouched.
+  const liveAt = new Set(servers.filter((s) => s.status !== "deleted").map((s) => `${s.host_id}:${s.vmid}:${s.id}`));
+  const v5: string[] = [];
+  for (const h of cluster.hosts) {
+    for (const c of byHost.get(h.id) ?? []) {
+      if (unmanaged.some((u) => u.simRoot === h.simRoot && u.vmid === c.vmid)) continue;
+      if (!c.serverId || !liveAt.has(`${h.id}:${c.vmid}:${c.serverId}`)) v5.push(`${h.name} CT ${c.vmid} (marker ${c.serverId ?? "none"}) is not accounted for`);
+    }
+  }
+  for (const u of unmanaged) {
+    const now = await readFile(join(u.simRoot, String(u.vmid), "config.json"), "utf8").catch(() => null);
+    if (now !== u.config) v5.push(`unmanaged CT ${u.vmid} was touched`);
+  }
+  check("5 no unaccounted container; unmanaged ones untouched", all.length, v5);
+
+  // 6. Every request reached a terminal or steady state.
+  const stuck = await sql`select id, status from servers where status in ('pending','provisioning','deleting','starting','stopping')`;
+  check("6 nothing stuck in a transitional status", servers.length, stuck.map((r) => `${r.id} stuck ${r.status}`));
+
+  // 7. No result applied under a stale fencing token (from the event log).
+  const events = await sql`select operation_id, type, data->>'token' as token from events
+    where type in ('op.leased','op.completed','op.failed','op.retry_queued') and operation_id is not null order by id`;
+  const current = new Map<string, string>();
+  const v7: string[] = [];
+  for (const e of events) {
+    if (e.type === "op.leased") current.set(e.operation_id, e.token);
+    else if (e.token !== null && current.get(e.operation_id) !== e.token) v7.push(`${e.type} of ${e.operation_id} under token ${e.token}, current ${current.get(e.operation_id)}`);
+  }
+  check("7 no result applied with a stale fencing token", events.length, v7);
+  return checks;
+}

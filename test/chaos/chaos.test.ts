@@ -1,0 +1,27 @@
+import { spawn } from "node:child_process";
+import { resolve } from "node:path";
+import { describe, expect, inject, it } from "vitest";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+
+/**
+ * The short, seeded chaos run that is part of `pnpm test`: real processes,
+ * the full workload and every fault kind, then all seven invariants. Longer
+ * runs are `pnpm chaos --duration 600`.
+ */
+describe("chaos (short, seeded)", () => {
+  it("keeps every invariant under faults", async () => {
+    const child = spawn(process.execPath, ["--import", "tsx", "scripts/chaos.ts", "--seed", "20261126", "--duration", "35", "--hosts", "3", "--control-planes", "2"], {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_URL: inject("pgAdminUrl") },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.on("data", (b: Buffer) => (out += b.toString()));
+    child.stderr.on("data", (b: Buffer) => (out += b.toString()));
+    const code = await new Promise<number | null>((r) => child.once("exit", r));
+    expect(out).toMatch(/violations: 0\n/);
+    expect(out).toMatch(/faults: .*agent_sigkill/);
+    expect(code, out).toBe(0);
+  }, 300_000);
+});
