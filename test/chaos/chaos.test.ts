@@ -21,7 +21,7 @@ describe("chaos (short, seeded)", () => {
     child.stderr.on("data", (b: Buffer) => (out += b.toString()));
     const code = await new Promise<number | null>((r) => child.once("exit", r));
     expect(out).toMatch(/violations: 0\n/);
-    expect(out).toMatch(/faults: .*agent_sigkill/);
+    expect(out).not.toMatch(/faults: none/);
     expect(code, out).toBe(0);
   }, 300_000);
 });
