@@ -5,10 +5,7 @@
  * control-plane process. Targets are in docs/benchmarks.md.
  */
 import { cpus, totalmem } from "node:os";
-import { join } from "node:path";
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { createMigratedDatabase, dropDatabase, spawnEmbeddedPostgres, uniqueName, withDatabase } from "@zlh/testing";
+import { createMigratedDatabase, dropDatabase, postgresServer, uniqueName } from "@zlh/testing";
 import { measureCreateLatency, measureCreateThroughput } from "./bench/create";
 import { measureDispatch } from "./bench/dispatch";
 import { measureHeartbeatCpu } from "./bench/heartbeats";
@@ -22,14 +19,9 @@ const asJson = process.argv.includes("--json");
 const quick = process.argv.includes("--quick");
 const log = (msg: string) => !asJson && console.error(msg);
 
-let adminUrl: string;
-let stopPg = async () => {};
-if (process.env.DATABASE_URL) adminUrl = withDatabase(process.env.DATABASE_URL, "postgres");
-else {
-  const pg = await spawnEmbeddedPostgres(join(await mkdtemp(join(tmpdir(), "zlh-bench-pg-")), "data"));
-  adminUrl = pg.adminUrl;
-  stopPg = pg.stop;
-}
+const pg = await postgresServer();
+const adminUrl = pg.adminUrl;
+const stopPg = pg.stop;
 
 const results: Record<string, number> = {};
 try {

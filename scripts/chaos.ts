@@ -6,12 +6,9 @@
  * exists on the hosts. Exits 1 on any violation. The workload and fault
  * schedule replay from the seed (process timing still varies run to run).
  */
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import postgres from "postgres";
 import { seededRandom } from "@zlh/domain";
-import { createMigratedDatabase, dropDatabase, spawnEmbeddedPostgres, uniqueName, withDatabase } from "@zlh/testing";
+import { createMigratedDatabase, dropDatabase, postgresServer, uniqueName } from "@zlh/testing";
 import { api, enroll } from "../test/support/api";
 import { Cluster } from "./chaos/cluster";
 import { Faults } from "./chaos/faults";
@@ -35,14 +32,9 @@ const random = seededRandom(seed);
 const say = (msg: string) => console.log(`[chaos] ${msg}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-let adminUrl: string;
-let stopPg = async () => {};
-if (process.env.DATABASE_URL) adminUrl = withDatabase(process.env.DATABASE_URL, "postgres");
-else {
-  const pg = await spawnEmbeddedPostgres(join(await mkdtemp(join(tmpdir(), "zlh-chaos-pg-")), "data"));
-  adminUrl = pg.adminUrl;
-  stopPg = pg.stop;
-}
+const pg = await postgresServer();
+const adminUrl = pg.adminUrl;
+const stopPg = pg.stop;
 const dbName = uniqueName("zlh_chaos");
 const databaseUrl = await createMigratedDatabase(adminUrl, dbName);
 const sql = postgres(databaseUrl, { max: 2, onnotice: () => {} });

@@ -3,7 +3,7 @@
  * `loadAgentConfig(env)` is called by main(); nothing reads process.env at import.
  */
 import type { ArtifactSourceKind } from "@zlh/artifacts";
-import { ConfigError } from "@zlh/domain";
+import { ConfigError, intVar as int, LOG_LEVELS, oneOfVar, requiredVar as need, type Env } from "@zlh/domain";
 
 export interface AgentConfig {
   /** ZLH_CONTROL_URL: http(s):// or ws(s):// base URL of the control plane. Required. */
@@ -40,8 +40,6 @@ export interface AgentConfig {
   logLevel: string;
 }
 
-type Env = Record<string, string | undefined>;
-
 export function loadAgentConfig(env: Env): AgentConfig {
   const controlUrl = need(env, "ZLH_CONTROL_URL");
   if (!/^(https?|wss?):\/\/[^/]+/.test(controlUrl)) {
@@ -70,27 +68,14 @@ export function loadAgentConfig(env: Env): AgentConfig {
     },
     artifactSource: artifactSource(env),
     artifactMirror: env.ZLH_ARTIFACT_MIRROR?.trim() || null,
-    logLevel: env.LOG_LEVEL?.trim() || "info",
+    logLevel: oneOfVar(env, "LOG_LEVEL", "info", LOG_LEVELS),
   };
 }
 
-function need(env: Env, name: string): string {
-  const v = env[name]?.trim();
-  if (!v) throw new ConfigError(name, "is required but not set.");
-  return v;
-}
 
-function int(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw) || n < min || n > max) throw new ConfigError(name, `must be a whole number from ${min} to ${max}.`);
-  return n;
-}
 
 function artifactSource(env: Env): ArtifactSourceKind {
-  const kind = env.ZLH_ARTIFACT_SOURCE?.trim() || "upstream";
-  if (kind !== "upstream" && kind !== "mirror" && kind !== "offline") throw new ConfigError("ZLH_ARTIFACT_SOURCE", "must be upstream, mirror or offline.");
+  const kind = oneOfVar<ArtifactSourceKind>(env, "ZLH_ARTIFACT_SOURCE", "upstream", ["upstream", "mirror", "offline"]);
   if (kind === "mirror" && !env.ZLH_ARTIFACT_MIRROR?.trim()) throw new ConfigError("ZLH_ARTIFACT_MIRROR", "is required with ZLH_ARTIFACT_SOURCE=mirror.");
   return kind;
 }

@@ -3,7 +3,7 @@
  * `loadConfig(env)` is called by main(); nothing reads process.env at import.
  */
 import type { ArtifactSourceKind } from "@zlh/artifacts";
-import { ConfigError, parseRange, type IntRange } from "@zlh/domain";
+import { ConfigError, intVar as int, LOG_LEVELS, oneOfVar as oneOf, parseRange, requiredVar as required, type Env, type IntRange } from "@zlh/domain";
 
 export interface ControlPlaneConfig {
   /** DATABASE_URL: the Postgres database that is the source of truth. Required. */
@@ -48,8 +48,6 @@ export interface ControlPlaneConfig {
   logLevel: string;
 }
 
-type Env = Record<string, string | undefined>;
-
 export function loadConfig(env: Env): ControlPlaneConfig {
   const databaseUrl = required(env, "DATABASE_URL");
   if (!/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -66,11 +64,11 @@ export function loadConfig(env: Env): ControlPlaneConfig {
     reconcileIntervalMs: int(env, "ZLH_RECONCILE_INTERVAL_MS", 30_000, 200, 86_400_000),
     workerConcurrency: int(env, "ZLH_WORKER_CONCURRENCY", 4, 1, 64),
     proxmox: proxmox(env),
-    artifactSource: oneOf(env, "ZLH_ARTIFACT_SOURCE", "upstream", ["upstream", "mirror", "offline"]) as ArtifactSourceKind,
+    artifactSource: oneOf<ArtifactSourceKind>(env, "ZLH_ARTIFACT_SOURCE", "upstream", ["upstream", "mirror", "offline"]),
     artifactMirror: artifactMirror(env),
     secretsKey: secretsKey(env),
     edgeWebhook: edgeWebhook(env),
-    logLevel: oneOf(env, "LOG_LEVEL", "info", ["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
+    logLevel: oneOf(env, "LOG_LEVEL", "info", LOG_LEVELS),
   };
 }
 
@@ -100,20 +98,7 @@ function edgeWebhook(env: Env): ControlPlaneConfig["edgeWebhook"] {
   return { url, secret: env.ZLH_EDGE_WEBHOOK_SECRET?.trim() || null };
 }
 
-function required(env: Env, name: string): string {
-  const value = env[name]?.trim();
-  if (!value) throw new ConfigError(name, "is required but not set.");
-  return value;
-}
 
-function int(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got ${JSON.stringify(raw)}.`);
-  const n = Number(raw);
-  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}.`);
-  return n;
-}
 
 function range(env: Env, name: string, fallback: string, min: number, max: number): IntRange {
   const parsed = parseRange(env[name]?.trim() || fallback, min, max);
@@ -121,11 +106,6 @@ function range(env: Env, name: string, fallback: string, min: number, max: numbe
   return parsed;
 }
 
-function oneOf(env: Env, name: string, fallback: string, allowed: string[]): string {
-  const raw = env[name]?.trim() || fallback;
-  if (!allowed.includes(raw)) throw new ConfigError(name, `must be one of ${allowed.join(", ")}.`);
-  return raw;
-}
 
 function apiTokens(env: Env): string[] {
   const tokens = required(env, "ZLH_API_TOKENS")

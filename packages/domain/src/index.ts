@@ -4,3 +4,4 @@ export * from "./errors";
 export * from "./ranges";
 export * from "./planner";
 export * from "./random";
+export * from "./env";

@@ -5,3 +5,4 @@ export * from "./testDatabase";
 import "./provided";
 export * from "./fixtureManifest";
 export * from "./portRanges";
+export * from "./postgresServer";

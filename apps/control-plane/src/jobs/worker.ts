@@ -4,6 +4,7 @@ import { createArtifactSource } from "@zlh/artifacts";
 import { addJob, type Db } from "@zlh/db";
 import type { ControlPlaneConfig } from "../config";
 import { noopPublisher, webhookPublisher } from "../edge/publisher";
+import { ManifestCache } from "../fabric/manifestCache";
 import { connectProxmox } from "../reconcile/proxmox";
 import { edgePublishTask, edgeUnpublishTask } from "./tasks/edge";
 import { provisionServerTask } from "./tasks/provisionServer";
@@ -30,6 +31,7 @@ export async function startWorker(config: ControlPlaneConfig, db: Db, log: Logge
       source: createArtifactSource(config.artifactSource, config.artifactMirror),
       secretsKey: config.secretsKey,
       log: log.child({ component: "resolver" }),
+      cache: new ManifestCache(),
     }),
     [RECONCILE_ALL_TASK]: reconcileAllTask(reconcileDeps),
     [RECONCILE_HOST_TASK]: reconcileHostTask(reconcileDeps),

@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import { manifestHash, type ArtifactSource } from "@zlh/artifacts";
 import { getServer, storeManifest, transitionServer, type Db, type ServerRow } from "@zlh/db";
 import { ResolutionError } from "../../fabric/errors";
+import type { ManifestCache } from "../../fabric/manifestCache";
 import { resolveManifest } from "../../fabric/resolveManifest";
 import { converge } from "../../lifecycle/converge";
 import { newRconPassword, seal } from "../../secrets/sealedSecrets";
@@ -12,6 +13,8 @@ export interface ProvisionDeps {
   source: ArtifactSource;
   secretsKey: Buffer;
   log: Logger;
+  /** Optional: reuse manifests resolved moments ago for the same request. */
+  cache?: ManifestCache;
 }
 
 /**
@@ -47,11 +50,9 @@ export function provisionServerTask(deps: ProvisionDeps): Task {
 }
 
 async function resolveAndStore(deps: ProvisionDeps, s: ServerRow): Promise<void> {
-  const manifest = await resolveManifest(deps.db, deps.source, {
-    minecraftVersion: s.minecraft_version,
-    loaderVersion: s.loader_version,
-    mods: s.mods,
-  });
+  const request = { minecraftVersion: s.minecraft_version, loaderVersion: s.loader_version, mods: s.mods };
+  const fresh = () => resolveManifest(deps.db, deps.source, request);
+  const manifest = deps.cache ? await deps.cache.resolve(request, fresh) : await fresh();
   const hash = manifestHash(manifest);
   if (await storeManifest(deps.db, s.id, manifest, hash, seal(deps.secretsKey, newRconPassword()))) {
     deps.log.info({ serverId: s.id, manifestHash: hash, files: manifest.files.length }, "manifest resolved");
