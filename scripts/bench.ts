@@ -80,7 +80,7 @@ if (asJson) {
     placeWarmMs: "<= 300",
   };
   console.log(`machine: ${machine}`);
-  console.log("metric".padEnd(22) + "value".padStart(12) + "   target");
-  for (const [k, v] of Object.entries(results)) console.log(k.padEnd(22) + String(v).padStart(12) + (targets[k] ? `   ${targets[k]}` : ""));
+  console.log("metric".padEnd(30) + "value".padStart(10) + "   target");
+  for (const [k, v] of Object.entries(results)) console.log(k.padEnd(30) + String(v).padStart(10) + (targets[k] ? `   ${targets[k]}` : ""));
 }
 process.exit(0);

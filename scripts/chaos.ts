@@ -80,6 +80,7 @@ try {
   const deadline = Date.now() + 120_000;
   let settledFor = 0;
   while (Date.now() < deadline && settledFor < 3) {
+    await cluster.heal(); // as systemd's Restart=always would
     const [row] = await sql`select
       (select count(*)::int from operations where status in ('queued','leased')) as ops,
       (select count(*)::int from servers where status in ('pending','provisioning','deleting','starting','stopping')) as moving,
@@ -95,12 +96,23 @@ try {
   console.log(`ops: ${ops}  requests: ${workload.stats.requests} (creates ${workload.stats.creates}, duplicated ${workload.stats.duplicates}, bursts ${workload.stats.bursts}, deletes ${workload.stats.deletes}, power ${workload.stats.powers}, refused ${workload.stats.refused}, failed requests ${workload.stats.errors})`);
   console.log(`servers: ${byStatus.map((r) => `${r.status} ${r.n}`).join(", ")}`);
   console.log(`faults: ${Object.entries(faults.counts).map(([k, v]) => `${k} ${v}`).join(", ") || "none"}`);
+  console.log(`control-plane starts that failed (retried): ${cluster.planeStartFailures.length}`);
+  for (const f of cluster.planeStartFailures) console.log(`  ${f.split("\n").slice(0, 6).join(" | ").slice(0, 600)}`);
+  console.log(`agent crashes (restarted, as systemd would): ${cluster.crashes.length}`);
+  for (const c of cluster.crashes) console.log(`  ${c.host} exited ${c.code ?? c.signal}: ${c.lastOutput.join(" | ").slice(0, 500)}`);
   console.log("invariants:");
   for (const c of checks) {
     console.log(`  ${c.violations.length === 0 ? "ok  " : "FAIL"} ${c.name}: checked ${c.checked}, violations ${c.violations.length}`);
     for (const v of c.violations.slice(0, 10)) console.log(`         ${v}`);
   }
   const violations = checks.reduce((n, c) => n + c.violations.length, 0);
+  if (violations > 0) {
+    for (const h of cluster.hosts) {
+      const alive = h.proc && h.proc.child.exitCode === null && h.proc.child.signalCode === null;
+      console.log(`agent ${h.name}: ${alive ? "alive" : `exited (${h.proc?.child.exitCode ?? h.proc?.child.signalCode})`}; last output:`);
+      for (const line of h.proc?.output.slice(-8) ?? []) console.log(`    ${line.slice(0, 300)}`);
+    }
+  }
   console.log(`violations: ${violations}`);
   exitCode = violations === 0 ? 0 : 1;
 } catch (err) {

@@ -11,6 +11,7 @@ export interface HostSlot {
   env: Record<string, string>;
   proc: Proc | null;
   stopped: boolean;
+  killedOnPurpose?: boolean;
 }
 
 /** The real processes under test: control planes sharing one database, one agent per simulated host. */
@@ -18,6 +19,10 @@ export class Cluster {
   readonly planes: (ControlPlaneProc | null)[] = [];
   readonly ports: number[] = [];
   readonly hosts: HostSlot[] = [];
+  /** Control-plane starts that failed (retried by heal()), with what the process printed. */
+  readonly planeStartFailures: string[] = [];
+  /** Agents found dead that no fault had killed (each would be a bug worth reading its output for). */
+  readonly crashes: { host: string; code: number | null; signal: string | null; lastOutput: string[] }[] = [];
 
   constructor(
     readonly databaseUrl: string,
@@ -50,7 +55,16 @@ export class Cluster {
       p.signal("SIGKILL");
       await p.exited;
     } else await p.stop();
-    this.planes[i] = await startControlPlaneProcess(this.databaseUrl, this.env, this.ports[i]);
+    await this.#startPlane(i);
+  }
+
+  /** Starts control plane `i` on its port; a failed start is recorded and left for heal() to retry. */
+  async #startPlane(i: number): Promise<void> {
+    try {
+      this.planes[i] = await startControlPlaneProcess(this.databaseUrl, this.env, this.ports[i]);
+    } catch (err) {
+      this.planeStartFailures.push((err as Error).message.slice(0, 2000));
+    }
   }
 
   async addHost(name: string, id: string, token: string, controlPlane: number, env: Record<string, string>): Promise<HostSlot> {
@@ -62,6 +76,10 @@ export class Cluster {
   }
 
   startAgent(h: HostSlot): void {
+    if (h.proc && !h.killedOnPurpose && (h.proc.child.exitCode !== null || h.proc.child.signalCode !== null)) {
+      this.crashes.push({ host: h.name, code: h.proc.child.exitCode, signal: h.proc.child.signalCode, lastOutput: h.proc.output.slice(-10) });
+    }
+    h.killedOnPurpose = false;
     h.proc = startAgentProcess({
       controlUrl: this.url(h.controlPlane),
       token: h.token,
@@ -74,6 +92,7 @@ export class Cluster {
 
   /** Everything back up and running, for the convergence phase. */
   async heal(): Promise<void> {
+    for (let i = 0; i < this.planes.length; i++) if (!this.planes[i]) await this.#startPlane(i);
     for (const h of this.hosts) {
       if (h.stopped) {
         h.proc?.signal("SIGCONT");

@@ -48,6 +48,7 @@ export class Faults {
     const r = this.random();
     if (r < 0.2 && h.proc && !h.stopped) {
       this.#count("agent_sigkill");
+      h.killedOnPurpose = true;
       h.proc.signal("SIGKILL");
       const proc = h.proc;
       this.#later(300 + this.random() * 1500, async () => {

@@ -41,6 +41,9 @@ export class Agent {
   #poll: NodeJS.Timeout | null = null;
   #greeted = false;
   #leaseRequested = false;
+  /** Last time anything arrived from the control plane (for the silence watchdog). */
+  #heardAt = 0;
+  #watchdog: NodeJS.Timeout | null = null;
   #draining = false;
   readonly #running = new Set<Promise<void>>();
 
@@ -54,13 +57,23 @@ export class Agent {
     this.#conn = new Connection(
       gatewayUrl(config.controlUrl),
       config.agentToken,
-      { onOpen: () => void this.#hello(), onFrame: (f) => void this.#onFrame(f), onClose: () => this.#onClose() },
+      {
+        onOpen: () => void this.#hello().catch((err) => this.#fault("hello failed", err)),
+        onFrame: (f) => void this.#onFrame(f).catch((err) => this.#fault("control message failed", err)),
+        onClose: () => this.#onClose(),
+      },
       log,
     );
   }
 
   start(): void {
     this.#conn.start();
+  }
+
+  /** A failure in handling the connection must never crash the agent: log it and start a fresh session. */
+  #fault(msg: string, err: unknown): void {
+    this.log.error({ err: (err as Error).message }, msg);
+    this.#conn.drop();
   }
 
   /** For fault injection: drop the socket as a network fault would. */
@@ -84,17 +97,30 @@ export class Agent {
   async #hello(): Promise<void> {
     this.#greeted = false;
     this.#leaseRequested = false;
+    this.#heardAt = Date.now();
+    // A socket that stays open while nobody answers (a control plane stuck on
+    // its database, a half-open TCP connection) must not hold the agent
+    // forever: heartbeats are acknowledged every TTL/3, so silence for a TTL
+    // (or no welcome within 10 s) means the session is dead; reconnect.
+    if (this.#watchdog) clearInterval(this.#watchdog);
+    this.#watchdog = setInterval(() => {
+      const limit = this.#greeted ? Math.max(this.#ttlMs, 1000) : 10_000;
+      if (Date.now() - this.#heardAt > limit) {
+        this.log.warn({ silentMs: Date.now() - this.#heardAt }, "control plane silent; reconnecting");
+        this.#conn.drop();
+      }
+    }, 250);
     this.#send({ type: "hello", agentVersion: AGENT_VERSION, held: this.#heldLeases(), inventory: await this.inventory() });
   }
 
   #onClose(): void {
     this.#greeted = false;
-    if (this.#heartbeat) clearInterval(this.#heartbeat);
-    if (this.#poll) clearInterval(this.#poll);
-    this.#heartbeat = this.#poll = null;
+    for (const t of [this.#heartbeat, this.#poll, this.#watchdog]) if (t) clearInterval(t);
+    this.#heartbeat = this.#poll = this.#watchdog = null;
   }
 
   async #onFrame(frame: string): Promise<void> {
+    this.#heardAt = Date.now();
     const decoded = decodeControlMessage(frame);
     if (!decoded.ok) {
       this.log.warn({ code: decoded.code, reason: decoded.reason }, "control message refused");
@@ -129,6 +155,7 @@ export class Agent {
 
   async #welcome(m: Extract<ControlMessage, { type: "welcome" }>): Promise<void> {
     this.#ttlMs = m.leaseTtlMs;
+    for (const t of [this.#heartbeat, this.#poll]) if (t) clearInterval(t);
     const confirmed = new Set(m.confirmed.map((c) => `${c.opId}:${c.token}`));
     for (const h of this.#held.values()) {
       if (!h.done && !confirmed.has(`${h.op.opId}:${h.op.token}`)) this.#markLost(h.op.opId);
@@ -136,7 +163,7 @@ export class Agent {
     this.#greeted = true;
     this.log.info({ sessionId: m.sessionId, hostId: m.hostId, confirmed: m.confirmed.length }, "session started");
     for (const r of await this.#outbox.all()) this.#send({ type: "result", ...r });
-    this.#heartbeat = setInterval(() => void this.#beat(), Math.max(50, Math.floor(this.#ttlMs / 3)));
+    this.#heartbeat = setInterval(() => void this.#beat().catch((err) => this.#fault("heartbeat failed", err)), Math.max(50, Math.floor(this.#ttlMs / 3)));
     // Notifications can be lost (a control plane restarting); asking now and then bounds the delay.
     this.#poll = setInterval(() => this.#requestWork(), Math.max(200, this.#ttlMs));
     this.#requestWork();
@@ -179,7 +206,7 @@ export class Agent {
       held.done = true;
       await this.#report(result);
       log.info({ outcome: result.outcome }, "operation finished");
-    })();
+    })().catch((err) => log.error({ err: (err as Error).message }, "could not record the result; it will be redone after the lease expires"));
     this.#running.add(task);
     void task.finally(() => {
       this.#running.delete(task);

@@ -30,7 +30,7 @@ export async function startControlPlane(
   try {
     await migrateDatabase(config.databaseUrl);
     log.info("database migrated");
-    const database = connectDatabase(config.databaseUrl, { max: 20, applicationName: "zlh-control-plane" });
+    const database = connectDatabase(config.databaseUrl, { max: 20, applicationName: "zlh-control-plane", statementTimeoutMs: 30_000 });
     resources.push("database", () => database.close());
     await syncResourcePools(database.db, config.vmidRange, config.portRange);
 

@@ -18,13 +18,18 @@ export interface DatabaseOptions {
   max?: number;
   /** Name shown in pg_stat_activity, to tell processes apart. */
   applicationName?: string;
+  /** Server-side bound on any one statement, so no request or agent session can stall forever on a lost lock or connection. */
+  statementTimeoutMs?: number;
 }
 
 export function connectDatabase(url: string, options: DatabaseOptions = {}): Database {
   const sql = postgres(url, {
     max: options.max ?? 10,
     onnotice: () => {},
-    connection: { application_name: options.applicationName ?? "zlh" },
+    connection: {
+      application_name: options.applicationName ?? "zlh",
+      ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+    },
   });
   const db = drizzle(sql, { schema });
   return {

@@ -23,8 +23,13 @@ export interface PlannerInput {
 export function nextOperationKind(s: PlannerInput): OperationKind | null {
   if (s.desiredState === "deleted") return s.status === "deleted" ? null : "destroy";
   if (s.status === "pending" || s.status === "provisioning") return s.hasManifest ? "provision" : null;
-  if (s.desiredState === "stopped") return s.status === "running" || s.status === "starting" ? "stop" : null;
-  if (s.status === "stopped" || s.status === "stopping") return "start";
-  if (s.status === "running" && s.restartGeneration === s.generation) return "restart";
+  // Called only with nothing in flight: a server left `starting` or `stopping`
+  // (its operation expired, or was cancelled by a newer intent) is driven on
+  // from wherever it is; start and stop are idempotent on the host.
+  const moving = s.status === "starting" || s.status === "stopping";
+  if (s.desiredState === "stopped") return s.status === "running" || moving ? "stop" : null;
+  const restartAsked = s.restartGeneration === s.generation;
+  if (s.status === "running") return restartAsked ? "restart" : null;
+  if (s.status === "stopped" || moving) return restartAsked && s.status === "starting" ? "restart" : "start";
   return null;
 }
