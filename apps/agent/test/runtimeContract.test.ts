@@ -1,4 +1,4 @@
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -77,5 +77,24 @@ describe("sim server process", () => {
     await rt.stop(1, 1000);
     await expect(pingServer("127.0.0.1", port, 500)).rejects.toThrow();
     await rt.destroy(1);
+  });
+
+  it("refuses to start a server without eula=true or without the launcher jar, as a real one would", async () => {
+    const rt = new SimRuntime({ root: await mkdtemp(join(tmpdir(), "zlh-sim-")) });
+    const port = await freePort();
+    await rt.create({ vmid: 2, hostname: "h", memoryMiB: 1, cpuCores: 1, diskGiB: 1, description: markerFor(SERVER) });
+    await rt.withRootfs(2, (root) => place(root, { gamePort: port }));
+    const dir = await rt.withRootfs(2, async (root) => join(root, "srv/minecraft"));
+    for (const [file, broken] of [["eula.txt", "eula=false\n"], ["fabric-server-launch.jar", null]] as const) {
+      const saved = await readFile(join(dir, file));
+      if (broken === null) await rm(join(dir, file));
+      else await writeFile(join(dir, file), broken);
+      await rt.start(2);
+      // The process exits at once; nothing ever answers on the port.
+      for (let i = 0; i < 40 && (await rt.inspect(2))?.state === "running"; i++) await new Promise((r) => setTimeout(r, 25));
+      expect((await rt.inspect(2))?.state, file).toBe("stopped");
+      await expect(pingServer("127.0.0.1", port, 300)).rejects.toThrow();
+      await writeFile(join(dir, file), saved);
+    }
   });
 });
