@@ -1,6 +1,6 @@
 import type { WebSocket } from "ws";
 import type { FastifyBaseLogger } from "fastify";
-import { addJob, confirmVmidsAbsent, endAgentSession, reclaimLeases, recordHeartbeat, type Db } from "@zlh/db";
+import { addJob, endAgentSession, reclaimLeases, recordHeartbeat, type Db, type HeartbeatOutcome } from "@zlh/db";
 import { RECONCILE_HOST_TASK } from "../jobs/taskNames";
 import { decodeAgentMessage, encode, type AgentMessage, type ControlMessage } from "@zlh/protocol";
 import { applyAgentResult } from "../broker/applyResult";
@@ -72,10 +72,8 @@ export class AgentSession {
     );
   }
 
-  /** Released VMIDs this host no longer lists are free to hand out again. */
-  async #confirmAbsent(inventory: { vmid: number }[]): Promise<void> {
-    const freed = await confirmVmidsAbsent(this.deps.db, this.hostId, inventory.map((c) => c.vmid));
-    if (freed.length) this.log.info({ vmids: freed }, "released VMIDs confirmed absent");
+  #logFreed(outcome: HeartbeatOutcome | null): void {
+    if (outcome?.freed.length) this.log.info({ vmids: outcome.freed }, "released VMIDs confirmed absent");
   }
 
   async #handle(raw: string): Promise<void> {
@@ -103,8 +101,7 @@ export class AgentSession {
     switch (m.type) {
       case "hello": {
         const confirmed = await reclaimLeases(db, this.hostId, this.sessionId, m.held, leaseTtlMs);
-        await recordHeartbeat(db, this.hostId, this.sessionId, [], m.inventory, leaseTtlMs);
-        await this.#confirmAbsent(m.inventory);
+        this.#logFreed(await recordHeartbeat(db, this.hostId, this.sessionId, [], m.inventory, leaseTtlMs));
         // Every (re)connect is a moment to compare what the host has with what it should have.
         await addJob(db, RECONCILE_HOST_TASK, { hostId: this.hostId }, { jobKey: `reconcile:${this.hostId}`, maxAttempts: 3 });
         this.#greeted = true;
@@ -121,11 +118,11 @@ export class AgentSession {
         return;
       }
       case "heartbeat": {
-        const renewed = await recordHeartbeat(db, this.hostId, this.sessionId, m.held, m.inventory, leaseTtlMs);
-        if (renewed === null) return this.supersede();
-        if (m.inventory) await this.#confirmAbsent(m.inventory);
-        const kept = new Set(renewed);
-        this.send({ type: "heartbeat.ack", renewed, lost: m.held.map((h) => h.opId).filter((id) => !kept.has(id)) });
+        const outcome = await recordHeartbeat(db, this.hostId, this.sessionId, m.held, m.inventory, leaseTtlMs);
+        if (outcome === null) return this.supersede();
+        this.#logFreed(outcome);
+        const kept = new Set(outcome.renewed);
+        this.send({ type: "heartbeat.ack", renewed: outcome.renewed, lost: m.held.map((h) => h.opId).filter((id) => !kept.has(id)) });
         return;
       }
       case "result": {

@@ -2,21 +2,31 @@ import { sql } from "drizzle-orm";
 import type { DbOrTx } from "../client";
 import { leasePairs } from "./params";
 
+export interface HeartbeatOutcome {
+  /** Leases renewed; any other lease the agent named is lost to it. */
+  renewed: string[];
+  /** Released VMIDs this inventory shows gone, now free to hand out again. */
+  freed: number[];
+}
+
 /**
  * One heartbeat, one statement: renews the leases the session still holds
- * (matching token, still leased, this host, this session current) and stores
- * the host's heartbeat time and, when sent, its inventory. Returns the ids
- * renewed; any other held lease is lost to the agent.
+ * (matching token, still leased, this host, this session current), stores
+ * the host's heartbeat time and, when sent, its inventory, and frees the
+ * VMIDs released on this host that the inventory no longer lists (a VMID is
+ * offered again only once its host has confirmed the container gone).
+ * Returns null when the session is no longer the host's current one.
  */
 export async function recordHeartbeat(
   db: DbOrTx,
   hostId: string,
   sessionId: string,
   held: { opId: string; token: string }[],
-  inventory: unknown | undefined,
+  inventory: { vmid: number }[] | undefined,
   ttlMs: number,
-): Promise<string[] | null> {
-  const rows = await db.execute<{ renewed: string[] | null; current: boolean }>(sql`
+): Promise<HeartbeatOutcome | null> {
+  const present = inventory === undefined ? null : JSON.stringify(inventory.map((c) => c.vmid));
+  const rows = await db.execute<{ renewed: string[] | null; freed: number[] | null; current: boolean }>(sql`
     with host as (
       update hosts set last_heartbeat_at = now(),
         inventory = coalesce(${inventory === undefined ? null : JSON.stringify(inventory)}::jsonb, inventory),
@@ -29,9 +39,16 @@ export async function recordHeartbeat(
       where o.id = h.op_id and o.lease_token = h.token and o.status = 'leased'
         and o.host_id = host.id and o.lease_session_id = ${sessionId}
       returning o.id
+    ), freed as (
+      update vmid_pool p set state = 'free', host_id = null
+      from host
+      where ${present}::jsonb is not null and p.state = 'releasing' and p.host_id = host.id
+        and not (p.vmid = any(array(select jsonb_array_elements_text(${present}::jsonb)::int)))
+      returning p.vmid
     )
-    select (select array_agg(id) from renewed) as renewed, exists (select 1 from host) as current`);
+    select (select array_agg(id) from renewed) as renewed, (select array_agg(vmid) from freed) as freed,
+      exists (select 1 from host) as current`);
   const row = rows[0];
   if (!row?.current) return null;
-  return row.renewed ?? [];
+  return { renewed: row.renewed ?? [], freed: row.freed ?? [] };
 }

@@ -5,7 +5,7 @@ import type { DbOrTx } from "../client";
  * Gives back what a server held, in the transaction that records its
  * confirmed destroy and never before: host capacity and ports become free at
  * once; the VMID becomes `releasing` and is offered again only after the
- * host's inventory shows it absent (confirmVmidsAbsent), so a destroy still in
+ * host's inventory shows it absent (recordHeartbeat), so a destroy still in
  * flight on the host can never collide with a new create.
  */
 export async function releaseServerResources(tx: DbOrTx, serverId: string): Promise<void> {
@@ -32,15 +32,3 @@ export async function releaseServerResources(tx: DbOrTx, serverId: string): Prom
     from s`);
 }
 
-/**
- * A VMID released on `hostId` becomes free once that host's inventory no
- * longer lists it. Returns the VMIDs freed.
- */
-export async function confirmVmidsAbsent(db: DbOrTx, hostId: string, presentVmids: readonly number[]): Promise<number[]> {
-  const rows = await db.execute<{ vmid: number }>(sql`
-    update vmid_pool set state = 'free', host_id = null
-    where state = 'releasing' and host_id = ${hostId}
-      and not (vmid = any(array(select jsonb_array_elements_text(${JSON.stringify(presentVmids)}::jsonb)::int)))
-    returning vmid`);
-  return rows.map((r) => r.vmid);
-}
