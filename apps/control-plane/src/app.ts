@@ -37,7 +37,13 @@ export default async function app(fastify: FastifyInstance, deps: AppDeps) {
   await fastify.register(errorsPlugin);
   await fastify.register(openapiPlugin);
   await fastify.register(healthRoutes);
-  await fastify.register(agentGateway, { db: deps.db, secretsKey: deps.config.secretsKey, registry: deps.registry, leaseTtlMs: deps.config.leaseTtlMs });
+  await fastify.register(agentGateway, {
+    db: deps.db,
+    publishToEdge: deps.config.edgeWebhook !== null,
+    secretsKey: deps.config.secretsKey,
+    registry: deps.registry,
+    leaseTtlMs: deps.config.leaseTtlMs,
+  });
   await fastify.register(async (v1) => {
     await v1.register(authPlugin, { apiTokens: deps.config.apiTokens });
     await v1.register(hostRoutes);

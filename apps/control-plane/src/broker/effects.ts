@@ -29,7 +29,12 @@ export async function onOperationLeased(tx: Tx, op: OperationRow): Promise<void>
  * records the result. `server.running` is written only by the transition that
  * actually makes the server running, so it appears once per start.
  */
-export async function onOperationFinished(tx: Tx, op: OperationRow): Promise<void> {
+export interface EffectOptions {
+  /** Whether an edge publisher is configured; without one, no publish job is queued at all. */
+  publishToEdge: boolean;
+}
+
+export async function onOperationFinished(tx: Tx, op: OperationRow, opts: EffectOptions): Promise<void> {
   if (op.kind === "destroy") {
     // Only a confirmed destroy ends a server and frees what it held. A failed
     // destroy leaves it `deleting` (visible, holding its resources) for
@@ -46,7 +51,7 @@ export async function onOperationFinished(tx: Tx, op: OperationRow): Promise<voi
     if (moved && to === "running") {
       await recordEvent(tx, { type: "server.running", serverId: op.server_id, hostId: op.host_id, operationId: op.id, data: { ...(op.result as object) } });
       // Edge publishing follows `running`; it never decides it.
-      await addJob(tx, EDGE_PUBLISH_TASK, { serverId: op.server_id }, { jobKey: edgeJobKey(op.server_id), maxAttempts: 10 });
+      if (opts.publishToEdge) await addJob(tx, EDGE_PUBLISH_TASK, { serverId: op.server_id }, { jobKey: edgeJobKey(op.server_id), maxAttempts: 10 });
     }
   } else if (op.status === "failed") {
     await transitionServer(tx, op.server_id, "failed", {

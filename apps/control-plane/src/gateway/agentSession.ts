@@ -8,6 +8,8 @@ import { grantLeases } from "../broker/grantLeases";
 
 export interface SessionDeps {
   db: Db;
+  /** Whether edge publishing is configured (see broker/effects.ts). */
+  publishToEdge: boolean;
   secretsKey: Buffer;
   leaseTtlMs: number;
   log: FastifyBaseLogger;
@@ -126,7 +128,7 @@ export class AgentSession {
         return;
       }
       case "result": {
-        const verdict = await applyAgentResult(db, this.hostId, m);
+        const verdict = await applyAgentResult(db, this.hostId, m, { publishToEdge: this.deps.publishToEdge });
         const fields = { opId: m.opId, token: m.token, outcome: m.outcome, verdict: verdict.verdict };
         if (verdict.verdict === "rejected") this.log.warn({ ...fields, currentToken: verdict.currentToken }, "stale result rejected");
         else this.log.info(fields, "result recorded");

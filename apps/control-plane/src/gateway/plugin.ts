@@ -16,6 +16,7 @@ declare module "fastify" {
 
 export interface GatewayOptions {
   db: Db;
+  publishToEdge: boolean;
   secretsKey: Buffer;
   registry: SessionRegistry;
   leaseTtlMs: number;
@@ -44,7 +45,7 @@ export const agentGateway = fp<GatewayOptions>(async (app: FastifyInstance, opts
       const host = request.agentHost!;
       const sessionId = randomUUID();
       const started = startAgentSession(opts.db, host.id, sessionId);
-      const deps = { db: opts.db, secretsKey: opts.secretsKey, leaseTtlMs: opts.leaseTtlMs, log: request.log };
+      const deps = { db: opts.db, publishToEdge: opts.publishToEdge, secretsKey: opts.secretsKey, leaseTtlMs: opts.leaseTtlMs, log: request.log };
       const session = new AgentSession(socket, host.id, sessionId, deps, started);
       socket.on("close", () => {
         opts.registry.remove(session);

@@ -14,7 +14,7 @@ const DESIRED: Record<Action, DesiredState> = { delete: "deleted", start: "runni
  * server already deleting or deleted returns it unchanged. Any other intent on
  * a server that is being deleted is a conflict.
  */
-export async function requestIntent(deps: { db: Db }, id: string, action: Action): Promise<ServerRow> {
+export async function requestIntent(deps: { db: Db; config: { edgeWebhook: unknown } }, id: string, action: Action): Promise<ServerRow> {
   await loadServer(deps.db, id);
   return retryOnDeadlock(() =>
     deps.db.transaction(async (tx) => {
@@ -28,7 +28,7 @@ export async function requestIntent(deps: { db: Db }, id: string, action: Action
       if (action === "delete") {
         await transitionServer(tx, id, "deleting", { data: { reason: "delete_requested" } });
         // Unpublish before the server is gone (replaces a publish still queued for it).
-        await addJob(tx, EDGE_UNPUBLISH_TASK, { serverId: id }, { jobKey: edgeJobKey(id), maxAttempts: 10 });
+        if (deps.config.edgeWebhook) await addJob(tx, EDGE_UNPUBLISH_TASK, { serverId: id }, { jobKey: edgeJobKey(id), maxAttempts: 10 });
       }
       // Asking a failed server to start again: it counts as stopped, and the start is planned below.
       else if (action !== "stop" && changed.status === "failed") await transitionServer(tx, id, "stopped", { data: { reason: `${action}_requested` } });
