@@ -98,8 +98,8 @@ try {
   console.log(`faults: ${Object.entries(faults.counts).map(([k, v]) => `${k} ${v}`).join(", ") || "none"}`);
   console.log(`control-plane starts that failed (retried): ${cluster.planeStartFailures.length}`);
   for (const f of cluster.planeStartFailures) console.log(`  ${f.split("\n").slice(0, 6).join(" | ").slice(0, 600)}`);
-  console.log(`agent crashes (restarted, as systemd would): ${cluster.crashes.length}`);
-  for (const c of cluster.crashes) console.log(`  ${c.host} exited ${c.code ?? c.signal}: ${c.lastOutput.join(" | ").slice(0, 500)}`);
+  console.log(`process crashes (restarted, as systemd would): ${cluster.crashes.length}`);
+  for (const c of cluster.crashes) console.log(`  ${c.host} exited ${c.code ?? c.signal}: ${c.lastOutput.join(" | ").slice(0, 3000)}`);
   console.log("invariants:");
   for (const c of checks) {
     console.log(`  ${c.violations.length === 0 ? "ok  " : "FAIL"} ${c.name}: checked ${c.checked}, violations ${c.violations.length}`);

@@ -21,7 +21,7 @@ export class Cluster {
   readonly hosts: HostSlot[] = [];
   /** Control-plane starts that failed (retried by heal()), with what the process printed. */
   readonly planeStartFailures: string[] = [];
-  /** Agents found dead that no fault had killed (each would be a bug worth reading its output for). */
+  /** Processes (agents, control planes) found dead that no fault had killed, restarted as systemd would; each worth reading. */
   readonly crashes: { host: string; code: number | null; signal: string | null; lastOutput: string[] }[] = [];
 
   constructor(
@@ -92,7 +92,15 @@ export class Cluster {
 
   /** Everything back up and running, for the convergence phase. */
   async heal(): Promise<void> {
-    for (let i = 0; i < this.planes.length; i++) if (!this.planes[i]) await this.#startPlane(i);
+    for (let i = 0; i < this.planes.length; i++) {
+      const p = this.planes[i];
+      // A control plane that exited on its own (no fault stops one without clearing its slot) is a crash: record it, restart it.
+      if (p && (p.child.exitCode !== null || p.child.signalCode !== null)) {
+        this.crashes.push({ host: `control-plane-${i}`, code: p.child.exitCode, signal: p.child.signalCode, lastOutput: p.output.slice(-15) });
+        this.planes[i] = null;
+      }
+      if (!this.planes[i]) await this.#startPlane(i);
+    }
     for (const h of this.hosts) {
       if (h.stopped) {
         h.proc?.signal("SIGCONT");

@@ -19,6 +19,13 @@ try {
   throw err;
 }
 const log = pino({ name: "agent", level: config.logLevel, redact: { paths: ["token", "*.token", "agentToken"], censor: "[redacted]" } });
+// Fail fast, but say why first: systemd restarts the agent, which then resumes from its outbox.
+for (const event of ["unhandledRejection", "uncaughtException"] as const) {
+  process.on(event, (err) => {
+    log.fatal({ err }, "crashed");
+    process.exit(1);
+  });
+}
 const agent = new Agent(config, createRuntime(config), log);
 agent.start();
 // Fault injection (the chaos harness): drop the connection as a network fault would; the agent reconnects.

@@ -19,6 +19,13 @@ try {
   throw err;
 }
 const log = createLogger(config.logLevel, "control-plane");
+// Fail fast, but say why first: the supervisor (systemd) restarts the process.
+for (const event of ["unhandledRejection", "uncaughtException"] as const) {
+  process.on(event, (err) => {
+    log.fatal({ err }, "crashed");
+    process.exit(1);
+  });
+}
 const plane = await startControlPlane(config, log);
 
 let stopping = false;
