@@ -1,6 +1,6 @@
 import { applyResultIfCurrent, type Db, type ReportedResult, type ResultVerdict } from "@zlh/db";
 import { converge } from "../lifecycle/converge";
-import { retryOnDeadlock } from "../servers/retryOnDeadlock";
+import { retryOnDeadlock } from "../db/retryOnDeadlock";
 import { onOperationFinished, type EffectOptions } from "./effects";
 
 /**

@@ -11,7 +11,7 @@ import {
   type ServerRow,
 } from "@zlh/db";
 import { CapacityExhaustedError, IdempotencyKeyReusedError, type IntRange } from "@zlh/domain";
-import { retryOnDeadlock } from "./retryOnDeadlock";
+import { retryOnDeadlock } from "../db/retryOnDeadlock";
 import { requestHash } from "./requestHash";
 
 export interface CreateContext {

@@ -1,7 +1,7 @@
 import { addJob, getServer, recordIntent, transitionServer, type Db, type ServerRow } from "@zlh/db";
 import { EDGE_UNPUBLISH_TASK, edgeJobKey } from "../jobs/taskNames";
 import { converge } from "../lifecycle/converge";
-import { retryOnDeadlock } from "./retryOnDeadlock";
+import { retryOnDeadlock } from "../db/retryOnDeadlock";
 import { InvalidTransitionError, ServerNotFoundError, type DesiredState } from "@zlh/domain";
 import { loadServer } from "./loadServer";
 

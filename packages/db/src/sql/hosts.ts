@@ -31,17 +31,22 @@ export async function listHosts(db: DbOrTx): Promise<HostRow[]> {
  * connections with it are refused, and the live session (on whichever
  * control-plane process holds it) is ended through the session channel.
  */
-export async function rotateAgentToken(db: DbOrTx, hostId: string, agentTokenHash: string): Promise<string | null> {
-  const rows = await db.execute<{ id: string }>(sql`
+export async function rotateAgentToken(
+  db: DbOrTx,
+  hostId: string,
+  agentTokenHash: string,
+): Promise<{ id: string; name: string; node: string } | null> {
+  const rows = await db.execute<{ id: string; name: string; node: string }>(sql`
     with h as (
       update hosts set agent_token_hash = ${agentTokenHash}, session_id = null
       where id = ${hostId} and revoked_at is null
-      returning id
+      returning id, name, node
     ), event as (
       insert into events (host_id, type) select id, 'host.token_rotated' from h
     )
-    select id, pg_notify(${SESSION_CHANNEL}, id::text || ':revoked') from h`);
-  return rows[0]?.id ?? null;
+    select id, name, node, pg_notify(${SESSION_CHANNEL}, id::text || ':revoked') from h`);
+  const row = rows[0];
+  return row ? { id: row.id, name: row.name, node: row.node } : null;
 }
 
 export async function findHostByName(db: DbOrTx, name: string): Promise<HostRow | null> {

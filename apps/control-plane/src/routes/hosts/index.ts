@@ -35,11 +35,10 @@ export default async function hostRoutes(root: FastifyInstance) {
     { schema: { tags: ["hosts"], summary: "Replace the agent token (the old one stops working at once)", params: HostIdParams, response: { 200: EnrolledHost, 404: ErrorBody } } },
     async (request) => {
       const agentToken = newToken("zlha");
-      const id = /^[0-9a-f-]{36}$/.test(request.params.id) ? await rotateAgentToken(app.deps.db, request.params.id, sha256Hex(agentToken)) : null;
-      if (!id) throw new HostNotFoundError(request.params.id);
-      const host = (await listHosts(app.deps.db)).find((h) => h.id === id)!;
-      request.log.info({ hostId: id }, "agent token rotated");
-      return { id, name: host.name, node: host.node, agentToken };
+      const host = /^[0-9a-f-]{36}$/.test(request.params.id) ? await rotateAgentToken(app.deps.db, request.params.id, sha256Hex(agentToken)) : null;
+      if (!host) throw new HostNotFoundError(request.params.id);
+      request.log.info({ hostId: host.id }, "agent token rotated");
+      return { ...host, agentToken };
     },
   );
 
