@@ -64,7 +64,17 @@ export async function startControlPlane(
     await http.listen({ port: config.port, host: config.host });
     resources.push("http", async () => {
       registry.closeAll();
-      await http.close();
+      // Fastify 5.12 closes keep-alive connections only if idle when close()
+      // starts (fastify#7044): one serving a request then stays open for the
+      // whole keepAliveTimeout (72 s) after its response, and a SIGTERM under
+      // load ended in SIGKILL. Sweeping idle connections until the server is
+      // closed lets in-flight requests finish and their connections go.
+      const sweep = setInterval(() => http.server.closeIdleConnections(), 50);
+      try {
+        await http.close();
+      } finally {
+        clearInterval(sweep);
+      }
     });
     const address = http.server.address();
     const port = typeof address === "object" && address ? address.port : config.port;
