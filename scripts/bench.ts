@@ -1,9 +1,12 @@
 /**
- * `pnpm bench [--json] [--quick]`: the hardware baseline and the system's
- * numbers in one run, on one database server (DATABASE_URL's, else an
- * embedded one). Each system measurement gets a fresh database and its own
- * control-plane process. Targets are in docs/benchmarks.md.
+ * `pnpm bench [--json] [--quick] [--only <phase,...>]`: the hardware baseline
+ * and the system's numbers in one run, on one database server (DATABASE_URL's,
+ * else an embedded one). Each system measurement gets a fresh database and
+ * its own control-plane process. `--only` runs some phases (pg, create,
+ * dispatch, lifecycles, controlPlaneLifecycles, heartbeats, placement), for
+ * profiling one of them. Targets are in docs/benchmarks.md.
  */
+import { parseArgs } from "node:util";
 import { cpus, totalmem } from "node:os";
 import { createMigratedDatabase, dropDatabase, postgresServer, uniqueName } from "@zlh/testing";
 import { measureCreateLatency, measureCreateThroughput } from "./bench/create";
@@ -13,59 +16,82 @@ import { measureControlPlaneLifecycles, measureLifecycles } from "./bench/lifecy
 import { measurePgInsertTps } from "./bench/pgInsert";
 import { measureWarmPlacement } from "./bench/placement";
 import { round } from "./bench/stats";
-import { startSystem } from "./bench/system";
+import { startSystem, type BenchSystem } from "./bench/system";
 
-const asJson = process.argv.includes("--json");
-const quick = process.argv.includes("--quick");
+const { values: args } = parseArgs({
+  options: { json: { type: "boolean" }, quick: { type: "boolean" }, only: { type: "string" } },
+});
+const asJson = args.json ?? false;
+const quick = args.quick ?? false;
 const log = (msg: string) => !asJson && console.error(msg);
 
 const pg = await postgresServer();
 const adminUrl = pg.adminUrl;
-const stopPg = pg.stop;
-
 const results: Record<string, number> = {};
+
+/** A measurement on a fresh system (database + control-plane process) with `hosts` enrolled hosts. */
+async function onFreshSystem(hosts: number, measure: (sys: BenchSystem) => Promise<void>): Promise<void> {
+  const sys = await startSystem(adminUrl, hosts);
+  try {
+    await measure(sys);
+  } finally {
+    await sys.close();
+  }
+}
+
+const phases: Record<string, () => Promise<void>> = {
+  async pg() {
+    const scratch = uniqueName("zlh_bench_scratch");
+    const scratchUrl = await createMigratedDatabase(adminUrl, scratch);
+    results.pgInsertTps = round(await measurePgInsertTps(scratchUrl, 16, quick ? 2 : 5), 0);
+    await dropDatabase(adminUrl, scratch);
+  },
+  create: () =>
+    onFreshSystem(10, async (sys) => {
+      results.createRps = round(await measureCreateThroughput(sys, quick ? 400 : 1500), 0);
+      const lat = await measureCreateLatency(sys, 200, quick ? 2 : 5);
+      results.createP50Ms = round(lat.p50, 2);
+      results.createP99Ms = round(lat.p99, 2);
+    }),
+  dispatch: () =>
+    onFreshSystem(10, async (sys) => {
+      const dispatch = await measureDispatch(sys, quick ? 50 : 200);
+      results.dispatchP50Ms = round(dispatch.p50, 2);
+      results.dispatchP99Ms = round(dispatch.p99, 2);
+    }),
+  lifecycles: () =>
+    onFreshSystem(10, async (sys) => {
+      results.lifecyclesPerSec = round(await measureLifecycles(sys, quick ? 8 : 20), 1);
+      if (results.pgInsertTps) results.lifecycleEfficiency = round(results.lifecyclesPerSec / results.pgInsertTps, 4);
+    }),
+  controlPlaneLifecycles: () =>
+    onFreshSystem(10, async (sys) => {
+      results.controlPlaneLifecyclesPerSec = round(await measureControlPlaneLifecycles(sys, quick ? 8 : 20), 1);
+    }),
+  heartbeats: () =>
+    onFreshSystem(0, async (sys) => {
+      const hb = await measureHeartbeatCpu(sys, quick ? 200 : 1000, quick ? 6 : 15);
+      results.agents = hb.agents;
+      results.heartbeatCpuPct = round(hb.cpuPct, 1);
+    }),
+  async placement() {
+    results.placeWarmMs = round(await measureWarmPlacement(), 1);
+  },
+};
+
+const selected = args.only ? args.only.split(",") : Object.keys(phases);
+const unknown = selected.filter((p) => !(p in phases));
+if (unknown.length) {
+  console.error(`unknown phase(s): ${unknown.join(", ")}; phases: ${Object.keys(phases).join(", ")}`);
+  process.exit(2);
+}
 try {
-  log("pgInsertTps ...");
-  const scratch = uniqueName("zlh_bench_scratch");
-  const scratchUrl = await createMigratedDatabase(adminUrl, scratch);
-  results.pgInsertTps = round(await measurePgInsertTps(scratchUrl, 16, quick ? 2 : 5), 0);
-  await dropDatabase(adminUrl, scratch);
-
-  log("create ...");
-  let sys = await startSystem(adminUrl, 10);
-  results.createRps = round(await measureCreateThroughput(sys, quick ? 400 : 1500), 0);
-  const lat = await measureCreateLatency(sys, 200, quick ? 2 : 5);
-  results.createP50Ms = round(lat.p50, 2);
-  results.createP99Ms = round(lat.p99, 2);
-  await sys.close();
-
-  log("dispatch ...");
-  sys = await startSystem(adminUrl, 10);
-  const dispatch = await measureDispatch(sys, quick ? 50 : 200);
-  results.dispatchP50Ms = round(dispatch.p50, 2);
-  results.dispatchP99Ms = round(dispatch.p99, 2);
-  await sys.close();
-
-  log("lifecycles ...");
-  sys = await startSystem(adminUrl, 10);
-  results.lifecyclesPerSec = round(await measureLifecycles(sys, quick ? 8 : 20), 1);
-  results.lifecycleEfficiency = round(results.lifecyclesPerSec / results.pgInsertTps, 4);
-  await sys.close();
-  sys = await startSystem(adminUrl, 10);
-  results.controlPlaneLifecyclesPerSec = round(await measureControlPlaneLifecycles(sys, quick ? 8 : 20), 1);
-  await sys.close();
-
-  log("heartbeats ...");
-  sys = await startSystem(adminUrl, 0);
-  const hb = await measureHeartbeatCpu(sys, quick ? 200 : 1000, quick ? 6 : 15);
-  results.agents = hb.agents;
-  results.heartbeatCpuPct = round(hb.cpuPct, 1);
-  await sys.close();
-
-  log("placement ...");
-  results.placeWarmMs = round(await measureWarmPlacement(), 1);
+  for (const name of selected) {
+    log(`${name} ...`);
+    await phases[name]!();
+  }
 } finally {
-  await stopPg();
+  await pg.stop();
 }
 
 const machine = `${cpus().length} x ${cpus()[0]?.model ?? "cpu"}, ${round(totalmem() / 2 ** 30, 0)} GiB, Node ${process.version}`;

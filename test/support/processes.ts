@@ -17,8 +17,14 @@ export interface Proc {
   stop(): Promise<void>;
 }
 
+/** `ZLH_CPU_PROFILE_DIR=<dir>` makes every launched process write a V8 CPU profile there on exit (`pnpm bench` profiling). */
+function profileArgs(): string[] {
+  const dir = process.env.ZLH_CPU_PROFILE_DIR;
+  return dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [];
+}
+
 function launch(entry: string, env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, entry)], {
+  const child = spawn(process.execPath, [...profileArgs(), "--import", "tsx", join(ROOT, entry)], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
