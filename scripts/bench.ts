@@ -29,6 +29,11 @@ const pg = await postgresServer();
 const adminUrl = pg.adminUrl;
 const results: Record<string, number> = {};
 
+/** CPU milliseconds per lifecycle by spender, as `<prefix>.<spender>` results. */
+function recordCpuSplit(prefix: string, split: Record<string, number>) {
+  for (const [who, ms] of Object.entries(split)) results[`${prefix}.${who}`] = round(ms, 1);
+}
+
 /** A measurement on a fresh system (database + control-plane process) with `hosts` enrolled hosts. */
 async function onFreshSystem(hosts: number, measure: (sys: BenchSystem) => Promise<void>): Promise<void> {
   const sys = await startSystem(adminUrl, hosts);
@@ -61,12 +66,17 @@ const phases: Record<string, () => Promise<void>> = {
     }),
   lifecycles: () =>
     onFreshSystem(10, async (sys) => {
-      results.lifecyclesPerSec = round(await measureLifecycles(sys, quick ? 8 : 20), 1);
-      if (results.pgInsertTps) results.lifecycleEfficiency = round(results.lifecyclesPerSec / results.pgInsertTps, 4);
+      const life = await measureLifecycles(sys, quick ? 8 : 20);
+      results.lifecyclesPerSec = round(life.perSec, 1);
+      if (results.pgInsertTps) results.lifecycleEfficiency = round(life.perSec / results.pgInsertTps, 4);
+      recordCpuSplit("lifecycleCpuMs", life.cpuMsPerLifecycle);
     }),
   controlPlaneLifecycles: () =>
     onFreshSystem(10, async (sys) => {
-      results.controlPlaneLifecyclesPerSec = round(await measureControlPlaneLifecycles(sys, quick ? 8 : 20), 1);
+      const life = await measureControlPlaneLifecycles(sys, quick ? 8 : 20);
+      results.controlPlaneLifecyclesPerSec = round(life.perSec, 1);
+      const { controlPlane, rest } = life.cpuMsPerLifecycle;
+      recordCpuSplit("controlPlaneLifecycleCpuMs", { controlPlane, rest });
     }),
   heartbeats: () =>
     onFreshSystem(0, async (sys) => {

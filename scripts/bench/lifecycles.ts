@@ -1,15 +1,27 @@
 import postgres from "postgres";
 import { killSimServers, startAgentProcess, tempDir, type Proc } from "../../test/support/processes";
 import { BenchAgent } from "./benchAgent";
-import { sleep } from "./stats";
+import { cpuSeconds, machineBusySeconds, sleep } from "./stats";
 import { createBody, type BenchSystem } from "./system";
+
+export interface LifecycleResult {
+  perSec: number;
+  /**
+   * CPU milliseconds per lifecycle over the measured window, by who spent
+   * them: the control-plane process, the agent processes, the simulated
+   * servers they started (reaped children), and the rest of the machine
+   * (Postgres, this benchmark client, the kernel's share not charged to a
+   * process).
+   */
+  cpuMsPerLifecycle: { controlPlane: number; agents: number; simServers: number; rest: number };
+}
 
 /**
  * Full lifecycles per second: create -> running -> delete -> deleted, through
  * real agent processes on the sim runtime (operation latency 0), `inflight`
  * at a time, for `seconds`. Status is read straight from the database.
  */
-export async function measureLifecycles(sys: BenchSystem, seconds = 20, inflight = 40): Promise<number> {
+export async function measureLifecycles(sys: BenchSystem, seconds = 20, inflight = 40): Promise<LifecycleResult> {
   const roots: string[] = [];
   const agents: Proc[] = [];
   for (const h of sys.hosts) {
@@ -18,7 +30,7 @@ export async function measureLifecycles(sys: BenchSystem, seconds = 20, inflight
     agents.push(startAgentProcess({ controlUrl: sys.cp.url, token: h.agentToken, simRoot, stateDir: await tempDir("bench-state"), extra: { ZLH_AGENT_CONCURRENCY: "16", LOG_LEVEL: "warn" } }));
   }
   try {
-    return await runLifecycles(sys, seconds, inflight);
+    return await runLifecycles(sys, seconds, inflight, agents.map((a) => a.child.pid!));
   } finally {
     await Promise.all(agents.map((a) => a.stop()));
     for (const r of roots) await killSimServers(r);
@@ -29,16 +41,28 @@ export async function measureLifecycles(sys: BenchSystem, seconds = 20, inflight
  * The same lifecycles with protocol-level agents that report every operation
  * done at once: the control plane's own ceiling, without containers.
  */
-export async function measureControlPlaneLifecycles(sys: BenchSystem, seconds = 20, inflight = 40): Promise<number> {
+export async function measureControlPlaneLifecycles(sys: BenchSystem, seconds = 20, inflight = 40): Promise<LifecycleResult> {
   const agents = await Promise.all(sys.hosts.map((h) => BenchAgent.connect(sys.cp.url, h.agentToken, { autoLease: true })));
   try {
-    return await runLifecycles(sys, seconds, inflight);
+    return await runLifecycles(sys, seconds, inflight, []);
   } finally {
     for (const a of agents) a.close();
   }
 }
 
-async function runLifecycles(sys: BenchSystem, seconds: number, inflight: number): Promise<number> {
+interface CpuSample {
+  controlPlane: number;
+  agents: number;
+  simServers: number;
+  machine: number;
+}
+
+async function sampleCpu(cpPid: number, agentPids: number[]): Promise<CpuSample> {
+  const sum = async (reaped: boolean) => (await Promise.all(agentPids.map((p) => cpuSeconds(p, reaped)))).reduce((a, b) => a + b, 0);
+  return { controlPlane: await cpuSeconds(cpPid), agents: await sum(false), simServers: await sum(true), machine: await machineBusySeconds() };
+}
+
+async function runLifecycles(sys: BenchSystem, seconds: number, inflight: number, agentPids: number[]): Promise<LifecycleResult> {
   const sql = postgres(sys.databaseUrl, { max: 2, onnotice: () => {} });
   const phase = new Map<string, "up" | "down">();
   let done = 0;
@@ -55,6 +79,7 @@ async function runLifecycles(sys: BenchSystem, seconds: number, inflight: number
       await sleep(100);
     }
     await sleep(2000);
+    const before = await sampleCpu(sys.cp.child.pid!, agentPids);
     const started = performance.now();
     const end = started + seconds * 1000;
     await Promise.all(Array.from({ length: inflight }, startOne));
@@ -73,7 +98,21 @@ async function runLifecycles(sys: BenchSystem, seconds: number, inflight: number
       }
       await sleep(10);
     }
-    return done / ((performance.now() - started) / 1000);
+    const after = await sampleCpu(sys.cp.child.pid!, agentPids);
+    const elapsed = (performance.now() - started) / 1000;
+    const per = (s: number) => (done ? (s * 1000) / done : NaN);
+    const cp = after.controlPlane - before.controlPlane;
+    const agents = after.agents - before.agents;
+    const sims = after.simServers - before.simServers;
+    return {
+      perSec: done / elapsed,
+      cpuMsPerLifecycle: {
+        controlPlane: per(cp),
+        agents: per(agents),
+        simServers: per(sims),
+        rest: per(after.machine - before.machine - cp - agents - sims),
+      },
+    };
   } finally {
     await sql.end();
   }

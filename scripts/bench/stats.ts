@@ -8,11 +8,25 @@ export const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 1
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** CPU seconds (user + system) a process has used, from /proc (Linux). */
-export async function cpuSeconds(pid: number): Promise<number> {
+/**
+ * CPU seconds (user + system) a process has used, from /proc (Linux); with
+ * `reapedChildren`, only what its exited and reaped children used (cutime +
+ * cstime): for an agent, the simulated servers it started and stopped.
+ */
+export async function cpuSeconds(pid: number, reapedChildren = false): Promise<number> {
   const { readFile } = await import("node:fs/promises");
   const stat = await readFile(`/proc/${pid}/stat`, "utf8");
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  // fields[11] = utime, fields[12] = stime, in clock ticks (USER_HZ = 100 on Linux).
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  // fields[11..14] = utime, stime, cutime, cstime, in clock ticks (USER_HZ = 100 on Linux).
+  const [a, b] = reapedChildren ? [13, 14] : [11, 12];
+  return (Number(fields[a]) + Number(fields[b])) / 100;
+}
+
+/** CPU seconds the whole machine has been busy (all cores, from /proc/stat). */
+export async function machineBusySeconds(): Promise<number> {
+  const { readFile } = await import("node:fs/promises");
+  const [cpu] = (await readFile("/proc/stat", "utf8")).split("\n");
+  // user nice system idle iowait irq softirq steal: busy = all but idle and iowait.
+  const [user, nice, system, , , irq, softirq, steal] = cpu!.split(/\s+/).slice(1).map(Number);
+  return (user! + nice! + system! + irq! + softirq! + steal!) / 100;
 }

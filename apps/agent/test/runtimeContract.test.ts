@@ -1,4 +1,5 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -79,6 +80,34 @@ describe("sim server process", () => {
     await rt.destroy(1);
   });
 
+  it("speaks the protocol byte by byte: split packets, an escaped MOTD, ping echoed, garbage dropped without harm", async () => {
+    const rt = new SimRuntime({ root: await mkdtemp(join(tmpdir(), "zlh-sim-")) });
+    const port = await freePort();
+    const motd = 'Zero "Lag" \\ Hub \u00e9\u2713 \ttab';
+    await rt.create({ vmid: 3, hostname: "h", memoryMiB: 1, cpuCores: 1, diskGiB: 1, description: markerFor(SERVER) });
+    await rt.withRootfs(3, (root) => place(root, { gamePort: port, serverProperties: { motd } }));
+    await rt.start(3);
+    for (let i = 0; i < 100 && !(await pingServer("127.0.0.1", port, 500).catch(() => null)); i++) await new Promise((r) => setTimeout(r, 20));
+
+    // A client that sends garbage (a VarInt longer than 5 bytes) is dropped...
+    const garbage = await slpExchange(port, [Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01])]);
+    expect(garbage).toHaveLength(0);
+    // ...and a client that sends handshake, status request and ping one byte at a time is answered.
+    const handshake = slpPacket(0, Buffer.concat([Buffer.from([0xff, 0x05]), Buffer.from([9]), Buffer.from("127.0.0.1"), Buffer.from([port >> 8, port & 0xff]), Buffer.from([1])]));
+    const payload = Buffer.from("0123456789abcdef", "hex").subarray(0, 8);
+    const bytes = Buffer.concat([handshake, slpPacket(0, Buffer.alloc(0)), slpPacket(1, payload)]);
+    const reply = await slpExchange(port, [...bytes].map((b) => Buffer.from([b])));
+    // Status: length, id 0, string length, JSON; then the pong: length 9, id 1, the same 8 bytes.
+    const [len, lenSize] = readVarint(reply, 0);
+    const body = reply.subarray(lenSize, lenSize + len);
+    const [strLen, strLenSize] = readVarint(body, 1);
+    const status = JSON.parse(body.subarray(1 + strLenSize, 1 + strLenSize + strLen).toString("utf8"));
+    expect(status.description.text).toBe(motd);
+    expect(reply.subarray(lenSize + len)).toEqual(Buffer.concat([Buffer.from([9, 1]), payload]));
+    await rt.stop(3, 1000);
+    await rt.destroy(3);
+  });
+
   it("refuses to start a server without eula=true or without the launcher jar, as a real one would", async () => {
     const rt = new SimRuntime({ root: await mkdtemp(join(tmpdir(), "zlh-sim-")) });
     const port = await freePort();
@@ -98,3 +127,38 @@ describe("sim server process", () => {
     }
   });
 });
+
+function slpPacket(id: number, payload: Buffer): Buffer {
+  // Ids and the lengths used here stay below 128: one-byte VarInts.
+  return Buffer.concat([Buffer.from([payload.length + 1, id]), payload]);
+}
+
+function readVarint(buf: Buffer, off: number): [number, number] {
+  let value = 0;
+  for (let i = 0; i < 5; i++) {
+    const b = buf[off + i]!;
+    value |= (b & 0x7f) << (7 * i);
+    if (!(b & 0x80)) return [value, i + 1];
+  }
+  throw new Error("varint too long");
+}
+
+/** Sends `chunks` one write at a time (each on its own tick) and collects everything until the server closes. */
+function slpExchange(port: number, chunks: Buffer[]): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    const got: Buffer[] = [];
+    socket.setNoDelay(true);
+    socket.setTimeout(5000, () => reject(new Error("no close within 5 s")));
+    socket.on("data", (d) => got.push(d));
+    socket.on("error", () => {}); // a reset after garbage is a close, too
+    socket.on("close", () => resolve(Buffer.concat(got)));
+    socket.on("connect", async () => {
+      for (const c of chunks) {
+        if (socket.destroyed) return;
+        socket.write(c);
+        await new Promise((r) => setImmediate(r));
+      }
+    });
+  });
+}

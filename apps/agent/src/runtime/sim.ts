@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { RuntimeError, type ContainerInfo, type CreateSpec, type Runtime } from "./runtime";
 
-const MC_SERVER = fileURLToPath(new URL("../sim/mcServer.mjs", import.meta.url));
+const MC_SERVER = fileURLToPath(new URL("../sim/mcServer.pl", import.meta.url));
 
 export interface SimOptions {
   root: string;
@@ -121,9 +121,10 @@ export class SimRuntime implements Runtime {
     if (await this.#pid(vmid)) throw new RuntimeError("already_running", `CT ${vmid} already running`);
     if (this.#inject("startFail")) throw new RuntimeError("other", `startup for container '${vmid}' failed`);
     const rootfs = join(this.#dir(vmid), "rootfs");
-    const child = spawn(process.execPath, [MC_SERVER, rootfs], { detached: true, stdio: "ignore" });
+    const child = spawn("perl", [MC_SERVER, rootfs], { detached: true, stdio: "ignore" });
+    child.on("error", () => {}); // reported below: no pid
     child.unref();
-    if (!child.pid) throw new RuntimeError("other", `CT ${vmid}: could not start the server process`);
+    if (!child.pid) throw new RuntimeError("other", `CT ${vmid}: could not start the server process (is perl installed?)`);
     await writeFile(join(this.#dir(vmid), "pid"), String(child.pid));
   }
 
