@@ -1,0 +1,3 @@
+CREATE INDEX "port_pool_server_idx" ON "port_pool" USING btree ("server_id") WHERE "port_pool"."server_id" is not null;--> statement-breakpoint
+CREATE INDEX "vmid_pool_server_idx" ON "vmid_pool" USING btree ("server_id") WHERE "vmid_pool"."server_id" is not null;--> statement-breakpoint
+CREATE INDEX "vmid_pool_host_held_idx" ON "vmid_pool" USING btree ("host_id") WHERE "vmid_pool"."state" in ('releasing', 'excluded');
