@@ -1,4 +1,4 @@
-import { addJob, recordEvent, releaseServerResources, transitionServer, type OperationRow, type Tx } from "@zlh/db";
+import { addJob, releaseServerResources, transitionServer, type OperationRow, type Tx } from "@zlh/db";
 import { EDGE_PUBLISH_TASK, edgeJobKey } from "../jobs/taskNames";
 import type { ServerStatus } from "@zlh/domain";
 
@@ -47,11 +47,13 @@ export async function onOperationFinished(tx: Tx, op: OperationRow, opts: Effect
   if (op.status === "succeeded") {
     const to = DONE_STATUS[op.kind];
     if (!to) return;
-    const moved = await transitionServer(tx, op.server_id, to, { data: { operationId: op.id, kind: op.kind } });
-    if (moved && to === "running") {
-      await recordEvent(tx, { type: "server.running", serverId: op.server_id, hostId: op.host_id, operationId: op.id, data: { ...(op.result as object) } });
-      // Edge publishing follows `running`; it never decides it.
-      if (opts.publishToEdge) await addJob(tx, EDGE_PUBLISH_TASK, { serverId: op.server_id }, { jobKey: edgeJobKey(op.server_id), maxAttempts: 10 });
+    const moved = await transitionServer(tx, op.server_id, to, {
+      data: { operationId: op.id, kind: op.kind },
+      alsoRecord: to === "running" ? { type: "server.running", operationId: op.id, data: { ...(op.result as object) } } : undefined,
+    });
+    // Edge publishing follows `running`; it never decides it.
+    if (moved && to === "running" && opts.publishToEdge) {
+      await addJob(tx, EDGE_PUBLISH_TASK, { serverId: op.server_id }, { jobKey: edgeJobKey(op.server_id), maxAttempts: 10 });
     }
   } else if (op.status === "failed") {
     await transitionServer(tx, op.server_id, "failed", {

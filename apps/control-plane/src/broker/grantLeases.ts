@@ -1,5 +1,4 @@
-import { sql } from "drizzle-orm";
-import { leaseNextOperations, uuidArray, type Db, type ServerRow } from "@zlh/db";
+import { leaseNextOperations, type Db } from "@zlh/db";
 import type { Manifest } from "@zlh/artifacts";
 import type { LeasedOperation } from "@zlh/protocol";
 import { unseal } from "../secrets/sealedSecrets";
@@ -21,15 +20,10 @@ export async function grantLeases(
   return db.transaction(async (tx) => {
     const ops = await leaseNextOperations(tx, hostId, sessionId, max, ttlMs);
     if (ops.length === 0) return [];
-    const servers = await tx.execute<ServerRow>(
-      sql`select * from servers where id = any(${uuidArray(ops.map((o) => o.server_id))})`,
-    );
-    const byId = new Map(servers.map((s) => [s.id, s]));
     const granted: LeasedOperation[] = [];
     for (const op of ops) {
       await onOperationLeased(tx, op);
-      const s = byId.get(op.server_id);
-      if (!s || !op.lease_token || !op.lease_expires_at) continue;
+      if (!op.lease_token || !op.lease_expires_at) continue;
       granted.push({
         opId: op.id,
         token: op.lease_token,
@@ -41,16 +35,16 @@ export async function grantLeases(
         spec: {
           vmid: op.vmid,
           hostname: `zlh-${op.vmid}`,
-          memoryMiB: s.memory_mib,
-          cpuCores: s.cpu_cores,
-          diskGiB: s.disk_gib,
-          gamePort: s.game_port,
-          rconPort: s.rcon_port,
-          minecraftVersion: s.minecraft_version,
-          loaderVersion: s.loader_version,
-          serverProperties: s.server_properties,
-          manifest: op.kind === "provision" ? (s.manifest as Manifest | null) : null,
-          rconPassword: s.rcon_password_enc ? unseal(secretsKey, s.rcon_password_enc) : null,
+          memoryMiB: op.memory_mib,
+          cpuCores: op.cpu_cores,
+          diskGiB: op.disk_gib,
+          gamePort: op.game_port,
+          rconPort: op.rcon_port,
+          minecraftVersion: op.minecraft_version,
+          loaderVersion: op.loader_version,
+          serverProperties: op.server_properties,
+          manifest: op.manifest as Manifest | null,
+          rconPassword: op.rcon_password_enc ? unseal(secretsKey, op.rcon_password_enc) : null,
         },
       });
     }

@@ -1,4 +1,4 @@
-import { cancelOutdatedOperations, insertOperation, liveOperations, lockServer, type Tx } from "@zlh/db";
+import { cancelOutdatedOperations, insertOperation, lockServer, type Tx } from "@zlh/db";
 import { nextOperationKind } from "@zlh/domain";
 
 /**
@@ -11,8 +11,7 @@ import { nextOperationKind } from "@zlh/domain";
 export async function converge(tx: Tx, serverId: string): Promise<string | null> {
   const s = await lockServer(tx, serverId);
   if (!s || s.status === "deleted") return null;
-  await cancelOutdatedOperations(tx, s.id, s.generation);
-  if ((await liveOperations(tx, s.id)).length > 0) return null;
+  if ((await cancelOutdatedOperations(tx, s.id, s.generation)).inFlight > 0) return null;
   const kind = nextOperationKind({
     status: s.status,
     desiredState: s.desired_state,

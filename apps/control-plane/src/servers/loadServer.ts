@@ -3,9 +3,15 @@ import { ServerNotFoundError } from "@zlh/domain";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** `server_not_found` for an id that is not a UUID, before it reaches the database (where it would be a type error). */
+export function assertServerId(id: string): void {
+  if (!UUID.test(id)) throw new ServerNotFoundError(id);
+}
+
 /** The server, or `server_not_found`, also for ids that are not UUIDs (never a database error). */
 export async function loadServer(db: DbOrTx, id: string): Promise<ServerRow> {
-  const row = UUID.test(id) ? await getServer(db, id) : null;
+  assertServerId(id);
+  const row = await getServer(db, id);
   if (!row) throw new ServerNotFoundError(id);
   return row;
 }

@@ -3,7 +3,7 @@ import { EDGE_UNPUBLISH_TASK, edgeJobKey } from "../jobs/taskNames";
 import { converge } from "../lifecycle/converge";
 import { retryOnDeadlock } from "../db/retryOnDeadlock";
 import { InvalidTransitionError, ServerNotFoundError, type DesiredState } from "@zlh/domain";
-import { loadServer } from "./loadServer";
+import { assertServerId } from "./loadServer";
 
 export type Action = "delete" | "start" | "stop" | "restart";
 
@@ -15,7 +15,7 @@ const DESIRED: Record<Action, DesiredState> = { delete: "deleted", start: "runni
  * a server that is being deleted is a conflict.
  */
 export async function requestIntent(deps: { db: Db; config: { edgeWebhook: unknown } }, id: string, action: Action): Promise<ServerRow> {
-  await loadServer(deps.db, id);
+  assertServerId(id);
   return retryOnDeadlock(() =>
     deps.db.transaction(async (tx) => {
       const changed = await recordIntent(tx, id, DESIRED[action], action);

@@ -31,29 +31,31 @@ export type ResultVerdict =
  */
 export async function applyResultIfCurrent(tx: DbOrTx, hostId: string, r: ReportedResult): Promise<ResultVerdict> {
   const errorText = r.error ? `${r.error.code}: ${r.error.message}` : null;
+  // The update, its event and (for a requeue) the agent's wake-up in one statement.
   const [applied] = await tx.execute<OperationRow>(sql`
-    update operations set
-      status = case
-        when ${r.outcome}::text = 'succeeded' then 'succeeded'
-        when ${r.retryable ?? false}::boolean and attempt < max_attempts then 'queued'
-        else 'failed' end,
-      result = ${r.data === undefined ? null : JSON.stringify(r.data)}::jsonb,
-      error = ${errorText}::text,
-      lease_session_id = null,
-      lease_expires_at = null,
-      updated_at = now()
-    where id = ${r.opId} and host_id = ${hostId} and status = 'leased' and lease_token = ${r.token}::bigint
-    returning ${OP_COLUMNS}`);
-  if (applied) {
-    const type = applied.status === "succeeded" ? "op.completed" : applied.status === "queued" ? "op.retry_queued" : "op.failed";
-    await tx.execute(sql`
+    with applied as (
+      update operations set
+        status = case
+          when ${r.outcome}::text = 'succeeded' then 'succeeded'
+          when ${r.retryable ?? false}::boolean and attempt < max_attempts then 'queued'
+          else 'failed' end,
+        result = ${r.data === undefined ? null : JSON.stringify(r.data)}::jsonb,
+        error = ${errorText}::text,
+        lease_session_id = null,
+        lease_expires_at = null,
+        updated_at = now()
+      where id = ${r.opId} and host_id = ${hostId} and status = 'leased' and lease_token = ${r.token}::bigint
+      returning ${OP_COLUMNS}
+    ), event as (
       insert into events (server_id, host_id, operation_id, type, data)
-      values (${applied.server_id}, ${applied.host_id}, ${applied.id}, ${type},
-        jsonb_build_object('kind', ${applied.kind}::text, 'token', ${r.token}::text, 'attempt', ${applied.attempt}::int,
-          'error', ${errorText}::text))`);
-    if (applied.status === "queued") await tx.execute(sql`select pg_notify(${WORK_CHANNEL}, ${applied.host_id})`);
-    return { verdict: "applied", op: applied };
-  }
+      select server_id, host_id, id,
+        case status when 'succeeded' then 'op.completed' when 'queued' then 'op.retry_queued' else 'op.failed' end,
+        jsonb_build_object('kind', kind, 'token', ${r.token}::text, 'attempt', attempt, 'error', ${errorText}::text)
+      from applied
+    )
+    select applied.* from applied
+    left join lateral (select pg_notify(${WORK_CHANNEL}, applied.host_id::text) where applied.status = 'queued') wake on true`);
+  if (applied) return { verdict: "applied", op: applied };
   const [current] = await tx.execute<{ lease_token: string | null; status: string; host_id: string; server_id: string }>(
     sql`select lease_token::text as lease_token, status, host_id, server_id from operations where id = ${r.opId}`,
   );

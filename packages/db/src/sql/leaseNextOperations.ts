@@ -1,7 +1,23 @@
 import { sql } from "drizzle-orm";
 import type { DbOrTx } from "../client";
-import type { OperationRow } from "../rows";
+import type { OperationRow, ServerRow } from "../rows";
 import { OP_COLUMNS } from "./operationColumns";
+
+/** What a lease carries of its server: the container's spec, and the files to place (provisions only). */
+export type LeasedRow = OperationRow &
+  Pick<
+    ServerRow,
+    | "memory_mib"
+    | "cpu_cores"
+    | "disk_gib"
+    | "game_port"
+    | "rcon_port"
+    | "minecraft_version"
+    | "loader_version"
+    | "server_properties"
+    | "manifest"
+    | "rcon_password_enc"
+  >;
 
 /**
  * Grants up to `max` queued operations of the host to its current session, in
@@ -9,6 +25,8 @@ import { OP_COLUMNS } from "./operationColumns";
  * LOCKED), each gets attempt + 1, a lease expiry and a fresh fencing token
  * from `fencing_token_seq` (so tokens only grow), and an `op.leased` event.
  * Nothing is granted to a session that is no longer the host's current one.
+ * Each row carries what the agent needs of its server (LeasedRow), so a
+ * grant reads nothing else.
  */
 export async function leaseNextOperations(
   db: DbOrTx,
@@ -16,10 +34,10 @@ export async function leaseNextOperations(
   sessionId: string,
   max: number,
   ttlMs: number,
-): Promise<OperationRow[]> {
-  return db.execute<OperationRow>(sql`
+): Promise<LeasedRow[]> {
+  return db.execute<LeasedRow>(sql`
     with next as (
-      select o.id from operations o
+      select o.id as op_id from operations o
       join hosts h on h.id = o.host_id and h.session_id = ${sessionId}
       where o.host_id = ${hostId} and o.status = 'queued'
       order by o.created_at, o.id
@@ -33,13 +51,16 @@ export async function leaseNextOperations(
         lease_session_id = ${sessionId},
         lease_expires_at = now() + ${ttlMs} * interval '1 millisecond',
         updated_at = now()
-      from next where o.id = next.id
-      returning o.*
+      from next where o.id = next.op_id
+      returning ${OP_COLUMNS}
     ), event as (
       insert into events (server_id, host_id, operation_id, type, data)
       select server_id, host_id, id, 'op.leased',
         jsonb_build_object('kind', kind, 'token', lease_token::text, 'attempt', attempt, 'sessionId', lease_session_id)
       from leased
     )
-    select ${OP_COLUMNS} from leased`);
+    select leased.*, s.memory_mib, s.cpu_cores, s.disk_gib, s.game_port, s.rcon_port, s.minecraft_version,
+      s.loader_version, s.server_properties, case when leased.kind = 'provision' then s.manifest end as manifest,
+      s.rcon_password_enc
+    from leased join servers s on s.id = leased.server_id`);
 }

@@ -20,10 +20,13 @@ export async function liveOperations(tx: DbOrTx, serverId: string): Promise<Oper
 /**
  * The latest intent wins: queued operations planned for an older generation
  * are cancelled (`op.cancelled`). Leased ones are left to finish or expire;
- * their results still fence on their token.
+ * their results still fence on their token. Returns how many operations are
+ * still in flight for the server afterwards (queued or leased), counted in
+ * the same statement: run it while holding the server's lock (lockServer),
+ * so its snapshot already holds every operation a previous holder planned.
  */
-export async function cancelOutdatedOperations(tx: DbOrTx, serverId: string, generation: number): Promise<number> {
-  const rows = await tx.execute<{ id: string }>(sql`
+export async function cancelOutdatedOperations(tx: DbOrTx, serverId: string, generation: number): Promise<{ cancelled: number; inFlight: number }> {
+  const [row] = await tx.execute<{ cancelled: number; in_flight: number }>(sql`
     with cancelled as (
       update operations set status = 'cancelled', updated_at = now()
       where server_id = ${serverId} and status = 'queued' and generation < ${generation}
@@ -33,8 +36,12 @@ export async function cancelOutdatedOperations(tx: DbOrTx, serverId: string, gen
       select server_id, host_id, id, 'op.cancelled', jsonb_build_object('kind', kind, 'generation', generation, 'supersededBy', ${generation}::int)
       from cancelled
     )
-    select id from cancelled`);
-  return rows.length;
+    select
+      (select count(*)::int from cancelled) as cancelled,
+      -- The statement's snapshot still shows the rows just cancelled as queued.
+      (select count(*)::int from operations
+        where server_id = ${serverId} and status in ('queued', 'leased') and id not in (select id from cancelled)) as in_flight`);
+  return { cancelled: row!.cancelled, inFlight: row!.in_flight };
 }
 
 /**

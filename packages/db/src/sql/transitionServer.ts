@@ -9,6 +9,8 @@ export interface TransitionOptions {
   failureReason?: string | null;
   /** Extra data for the `server.status_changed` event. */
   data?: Record<string, unknown>;
+  /** A second event recorded if and only if this call makes the move (e.g. `server.running` once per start). */
+  alsoRecord?: { type: string; operationId?: string | null; data?: Record<string, unknown> };
 }
 
 /**
@@ -26,6 +28,7 @@ export async function transitionServer(
 ): Promise<ServerRow | null> {
   const from = allowedSources(to);
   const generation = options.generation ?? null;
+  const also = options.alsoRecord;
   const rows = await tx.execute<ServerRow & { previous_status: ServerStatus }>(sql`
     with prev as (
       select id, status from servers where id = ${serverId} for update
@@ -40,11 +43,14 @@ export async function transitionServer(
         and (${generation}::int is null or s.generation = ${generation}::int)
       returning s.*, prev.status as previous_status
     ), event as (
-      insert into events (server_id, host_id, type, data)
-      select id, host_id, 'server.status_changed',
+      insert into events (server_id, host_id, operation_id, type, data)
+      select id, host_id, null::uuid, 'server.status_changed',
         jsonb_build_object('from', previous_status, 'to', status, 'generation', generation)
           || ${JSON.stringify({ ...options.data, ...(options.failureReason ? { reason: options.failureReason } : {}) })}::jsonb
       from moved
+      union all
+      select id, host_id, ${also?.operationId ?? null}::uuid, ${also?.type ?? null}::text, ${JSON.stringify(also?.data ?? {})}::jsonb
+      from moved where ${also?.type ?? null}::text is not null
     )
     select * from moved`);
   return rows[0] ?? null;
