@@ -75,8 +75,8 @@ const phases: Record<string, () => Promise<void>> = {
     onFreshSystem(10, async (sys) => {
       const life = await measureControlPlaneLifecycles(sys, quick ? 8 : 20);
       results.controlPlaneLifecyclesPerSec = round(life.perSec, 1);
-      const { controlPlane, rest } = life.cpuMsPerLifecycle;
-      recordCpuSplit("controlPlaneLifecycleCpuMs", { controlPlane, rest });
+      const { controlPlane, benchClient, postgres, rest } = life.cpuMsPerLifecycle;
+      recordCpuSplit("controlPlaneLifecycleCpuMs", { controlPlane, benchClient, postgres, rest });
     }),
   heartbeats: () =>
     onFreshSystem(0, async (sys) => {

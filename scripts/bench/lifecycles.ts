@@ -1,7 +1,7 @@
 import postgres from "postgres";
 import { killSimServers, startAgentProcess, tempDir, type Proc } from "../../test/support/processes";
 import { BenchAgent } from "./benchAgent";
-import { cpuSeconds, machineBusySeconds, sleep } from "./stats";
+import { cpuSeconds, cpuSecondsByName, machineBusySeconds, sleep } from "./stats";
 import { createBody, type BenchSystem } from "./system";
 
 export interface LifecycleResult {
@@ -9,11 +9,12 @@ export interface LifecycleResult {
   /**
    * CPU milliseconds per lifecycle over the measured window, by who spent
    * them: the control-plane process, the agent processes, the simulated
-   * servers they started (reaped children), and the rest of the machine
-   * (Postgres, this benchmark client, the kernel's share not charged to a
-   * process).
+   * servers they started (reaped children), this benchmark client (HTTP
+   * calls, status polling, protocol-level agents), the Postgres processes
+   * (when it runs on this machine), and the rest (the kernel's share not
+   * charged to a process, other services).
    */
-  cpuMsPerLifecycle: { controlPlane: number; agents: number; simServers: number; rest: number };
+  cpuMsPerLifecycle: { controlPlane: number; agents: number; simServers: number; benchClient: number; postgres: number; rest: number };
 }
 
 /**
@@ -54,12 +55,22 @@ interface CpuSample {
   controlPlane: number;
   agents: number;
   simServers: number;
+  benchClient: number;
+  postgres: number;
   machine: number;
 }
 
 async function sampleCpu(cpPid: number, agentPids: number[]): Promise<CpuSample> {
   const sum = async (reaped: boolean) => (await Promise.all(agentPids.map((p) => cpuSeconds(p, reaped)))).reduce((a, b) => a + b, 0);
-  return { controlPlane: await cpuSeconds(cpPid), agents: await sum(false), simServers: await sum(true), machine: await machineBusySeconds() };
+  const self = process.cpuUsage();
+  return {
+    controlPlane: await cpuSeconds(cpPid),
+    agents: await sum(false),
+    simServers: await sum(true),
+    benchClient: (self.user + self.system) / 1e6,
+    postgres: await cpuSecondsByName("postgres"),
+    machine: await machineBusySeconds(),
+  };
 }
 
 async function runLifecycles(sys: BenchSystem, seconds: number, inflight: number, agentPids: number[]): Promise<LifecycleResult> {
@@ -104,13 +115,17 @@ async function runLifecycles(sys: BenchSystem, seconds: number, inflight: number
     const cp = after.controlPlane - before.controlPlane;
     const agents = after.agents - before.agents;
     const sims = after.simServers - before.simServers;
+    const client = after.benchClient - before.benchClient;
+    const pg = after.postgres - before.postgres;
     return {
       perSec: done / elapsed,
       cpuMsPerLifecycle: {
         controlPlane: per(cp),
         agents: per(agents),
         simServers: per(sims),
-        rest: per(after.machine - before.machine - cp - agents - sims),
+        benchClient: per(client),
+        postgres: per(pg),
+        rest: per(after.machine - before.machine - cp - agents - sims - client - pg),
       },
     };
   } finally {

@@ -30,3 +30,22 @@ export async function machineBusySeconds(): Promise<number> {
   const [user, nice, system, , , irq, softirq, steal] = cpu!.split(/\s+/).slice(1).map(Number);
   return (user! + nice! + system! + irq! + softirq! + steal!) / 100;
 }
+
+/**
+ * CPU seconds used so far by the processes named `comm` (e.g. every
+ * "postgres" backend and helper on this machine); processes that exit in
+ * between two samples are missed, so sample around a window in which the
+ * connections stay open.
+ */
+export async function cpuSecondsByName(comm: string): Promise<number> {
+  const { readdir, readFile } = await import("node:fs/promises");
+  let total = 0;
+  for (const pid of await readdir("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => null);
+    if (!stat || stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")) !== comm) continue;
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    total += (Number(fields[11]) + Number(fields[12])) / 100;
+  }
+  return total;
+}
