@@ -1,10 +1,37 @@
 import { spawn } from "node:child_process";
-import { mkdir, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { accessSync, constants, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { delimiter, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { RuntimeError, type ContainerInfo, type CreateSpec, type Runtime } from "./runtime";
 
 const MC_SERVER = fileURLToPath(new URL("../sim/mcServer.pl", import.meta.url));
+
+/**
+ * perl's absolute path, found once: spawning a bare "perl" makes the child
+ * try execve in every PATH entry before the right one (13 failed execve per
+ * start on the development machine, seen with strace).
+ */
+let perlPath: string | undefined;
+function perl(): string {
+  if (perlPath) return perlPath;
+  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+    try {
+      accessSync(join(dir, "perl"), constants.X_OK);
+      return (perlPath = join(dir, "perl"));
+    } catch {
+      // not here
+    }
+  }
+  return "perl"; // spawn reports it missing
+}
+
+function readText(path: string): string | null {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return null;
+  }
+}
 
 export interface SimOptions {
   root: string;
@@ -34,6 +61,12 @@ interface SimConfig extends CreateSpec {
  * pct's wording, and "running" means a real process answering the Minecraft
  * status protocol on the server's port, which outlives the agent like a real
  * container does.
+ *
+ * Its own bookkeeping (config.json, pid, the folders) uses synchronous fs
+ * calls on purpose: they are a few bytes on local disk, and each promise
+ * call costs a round trip through libuv's thread pool (strace: about 1,400
+ * futex calls per lifecycle before, most of the agent's CPU). The server's
+ * files are placed by placement/, asynchronously, as with pct.
  */
 export class SimRuntime implements Runtime {
   readonly name = "sim" as const;
@@ -55,22 +88,19 @@ export class SimRuntime implements Runtime {
     return !!f && f.random() < f[kind];
   }
 
-  async #config(vmid: number): Promise<SimConfig | null> {
+  #config(vmid: number): SimConfig | null {
+    const text = readText(join(this.#dir(vmid), "config.json"));
     try {
-      return JSON.parse(await readFile(join(this.#dir(vmid), "config.json"), "utf8")) as SimConfig;
+      return text === null ? null : (JSON.parse(text) as SimConfig);
     } catch {
       return null;
     }
   }
 
-  async #pid(vmid: number): Promise<number | null> {
-    try {
-      const pid = Number(await readFile(join(this.#dir(vmid), "pid"), "utf8"));
-      process.kill(pid, 0);
-      return pid;
-    } catch {
-      return null;
-    }
+  /** The server process's pid if it is alive. */
+  #pid(vmid: number): number | null {
+    const pid = Number(readText(join(this.#dir(vmid), "pid")));
+    return pid > 0 && alive(pid) ? pid : null;
   }
 
   #missing(vmid: number): RuntimeError {
@@ -78,77 +108,90 @@ export class SimRuntime implements Runtime {
   }
 
   async inspect(vmid: number): Promise<ContainerInfo | null> {
-    const config = await this.#config(vmid);
+    const config = this.#config(vmid);
     if (!config) return null;
-    return { vmid, state: (await this.#pid(vmid)) ? "running" : "stopped", description: config.description };
+    return { vmid, state: this.#pid(vmid) ? "running" : "stopped", description: config.description };
   }
 
   async list(): Promise<ContainerInfo[]> {
-    await mkdir(this.opts.root, { recursive: true });
-    const names = (await readdir(this.opts.root)).filter((n) => /^\d+$/.test(n));
+    mkdirSync(this.opts.root, { recursive: true });
+    const names = readdirSync(this.opts.root).filter((n) => /^\d+$/.test(n));
     const found = await Promise.all(names.map((n) => this.inspect(Number(n))));
     return found.filter((c): c is ContainerInfo => c !== null).sort((a, b) => a.vmid - b.vmid);
   }
 
   async create(spec: CreateSpec): Promise<void> {
     await this.#delay();
-    await mkdir(this.opts.root, { recursive: true });
+    mkdirSync(this.opts.root, { recursive: true });
     const dir = this.#dir(spec.vmid);
     try {
-      await mkdir(dir); // not recursive: an existing folder is an existing CT
+      mkdirSync(dir); // not recursive: an existing folder is an existing CT
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "EEXIST") {
         throw new RuntimeError("exists", `unable to create CT ${spec.vmid} - CT ${spec.vmid} already exists on node '${this.opts.node ?? "sim"}'`);
       }
       throw err;
     }
-    await mkdir(join(dir, "rootfs"));
+    mkdirSync(join(dir, "rootfs"));
     const config: SimConfig = { ...spec, node: this.opts.node ?? "sim" };
-    await writeFile(join(dir, "config.json.tmp"), JSON.stringify(config, null, 2));
-    await rename(join(dir, "config.json.tmp"), join(dir, "config.json"));
+    writeFileSync(join(dir, "config.json.tmp"), JSON.stringify(config, null, 2));
+    renameSync(join(dir, "config.json.tmp"), join(dir, "config.json"));
     // Proxmox can report a failed create whose container exists (e.g. a task that timed out while finishing).
     if (this.#inject("createErrorAfterSuccess")) throw new RuntimeError("other", `TASK ERROR: create CT ${spec.vmid} timed out waiting for the task`);
   }
 
   async withRootfs<T>(vmid: number, fn: (rootfs: string) => Promise<T>): Promise<T> {
-    if (!(await this.#config(vmid))) throw this.#missing(vmid);
+    if (!this.#config(vmid)) throw this.#missing(vmid);
     return fn(join(this.#dir(vmid), "rootfs"));
   }
 
   async start(vmid: number): Promise<void> {
     await this.#delay();
-    if (!(await this.#config(vmid))) throw this.#missing(vmid);
-    if (await this.#pid(vmid)) throw new RuntimeError("already_running", `CT ${vmid} already running`);
+    if (!this.#config(vmid)) throw this.#missing(vmid);
+    if (this.#pid(vmid)) throw new RuntimeError("already_running", `CT ${vmid} already running`);
     if (this.#inject("startFail")) throw new RuntimeError("other", `startup for container '${vmid}' failed`);
     const rootfs = join(this.#dir(vmid), "rootfs");
-    const child = spawn("perl", [MC_SERVER, rootfs], { detached: true, stdio: "ignore" });
+    const child = spawn(perl(), [MC_SERVER, rootfs], { detached: true, stdio: "ignore" });
     child.on("error", () => {}); // reported below: no pid
     child.unref();
     if (!child.pid) throw new RuntimeError("other", `CT ${vmid}: could not start the server process (is perl installed?)`);
-    await writeFile(join(this.#dir(vmid), "pid"), String(child.pid));
+    writeFileSync(join(this.#dir(vmid), "pid"), String(child.pid));
   }
 
   async stop(vmid: number, timeoutMs: number): Promise<void> {
     await this.#delay();
-    if (!(await this.#config(vmid))) throw this.#missing(vmid);
-    const pid = await this.#pid(vmid);
+    if (!this.#config(vmid)) throw this.#missing(vmid);
+    const pid = this.#pid(vmid);
     if (!pid) throw new RuntimeError("not_running", `CT ${vmid} not running`);
     process.kill(pid, "SIGTERM");
     const deadline = Date.now() + timeoutMs;
-    while ((await this.#pid(vmid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
-    if (await this.#pid(vmid)) process.kill(pid, "SIGKILL");
-    while (await this.#pid(vmid)) await new Promise((r) => setTimeout(r, 10));
-    await rm(join(this.#dir(vmid), "pid"), { force: true });
+    while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    if (alive(pid)) process.kill(pid, "SIGKILL");
+    while (alive(pid)) await new Promise((r) => setTimeout(r, 10));
+    try {
+      unlinkSync(join(this.#dir(vmid), "pid"));
+    } catch {
+      // already gone
+    }
   }
 
   async destroy(vmid: number): Promise<void> {
     await this.#delay();
-    if (!(await this.#config(vmid))) throw this.#missing(vmid);
-    if (await this.#pid(vmid)) throw new RuntimeError("running", `CT ${vmid} is running - destroy failed`);
-    await rm(this.#dir(vmid), { recursive: true, force: true });
+    if (!this.#config(vmid)) throw this.#missing(vmid);
+    if (this.#pid(vmid)) throw new RuntimeError("running", `CT ${vmid} is running - destroy failed`);
+    rmSync(this.#dir(vmid), { recursive: true, force: true });
   }
 
   async address(_vmid: number): Promise<string> {
     return "127.0.0.1";
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }
