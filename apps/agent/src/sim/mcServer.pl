@@ -38,7 +38,7 @@ if ((slurp('eula.txt') // '') !~ /^eula=true$/m) {
     exit 1;
 }
 # Started the way a Fabric server is: through its launcher jar, which must be in place.
-if (!defined slurp('fabric-server-launch.jar')) {
+if (!-r "$dir/fabric-server-launch.jar") {
     print STDERR "Error: Unable to access jarfile fabric-server-launch.jar\n";
     exit 1;
 }
