@@ -3,9 +3,9 @@ import { join } from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serverIdFromMarker } from "@zlh/protocol";
-import { testDatabase } from "@zlh/testing";
-import { api, createServer, enroll, serverStatus, type Api } from "../support/api";
-import { killSimServers, startAgentProcess, startControlPlaneProcess, tempDir, waitFor, type ControlPlaneProc, type Proc } from "../support/processes";
+import { createServer, serverStatus, type Api } from "../support/api";
+import { startE2eCluster, type E2eCluster } from "../support/cluster";
+import { tempDir, waitFor, type Proc } from "../support/processes";
 
 const TTL = "1500";
 
@@ -20,29 +20,19 @@ async function containersOf(simRoot: string, serverId: string): Promise<number[]
 }
 
 describe("agent faults while holding a lease", () => {
-  let cp: ControlPlaneProc;
+  let c: E2eCluster;
   let call: Api;
   let sql: postgres.Sql;
-  let token: string;
   const procs: Proc[] = [];
-  const simRoots: string[] = [];
 
   beforeAll(async () => {
-    const url = await testDatabase();
-    sql = postgres(url, { max: 2, onnotice: () => {} });
-    cp = await startControlPlaneProcess(url, { ZLH_LEASE_TTL_MS: TTL });
-    call = api(cp.url);
-    token = (await enroll(call, "fault-host")).agentToken;
+    c = await startE2eCluster("fault-host", { ZLH_LEASE_TTL_MS: TTL });
+    ({ call, sql } = c);
   });
-  afterAll(async () => {
-    await Promise.all(procs.map((p) => p.stop()));
-    await cp?.stop();
-    for (const r of simRoots) await killSimServers(r);
-    await sql?.end();
-  });
+  afterAll(() => c?.close());
 
   const agent = (simRoot: string, stateDir: string, extra: Record<string, string> = {}) => {
-    const p = startAgentProcess({ controlUrl: cp.url, token, simRoot, stateDir, extra });
+    const p = c.startAgent({ simRoot, stateDir, extra });
     procs.push(p);
     return p;
   };
@@ -50,8 +40,7 @@ describe("agent faults while holding a lease", () => {
     (await sql`select (data->>'token')::bigint as token from events where server_id = ${serverId} and type = 'op.leased' order by id`).map((r) => Number(r.token));
 
   it("SIGKILL while leased: the lease expires, a restarted agent finishes, one container results", async () => {
-    const simRoot = await tempDir("sim");
-    simRoots.push(simRoot);
+    const simRoot = await c.newSimRoot();
     const stateDir = await tempDir("state");
     const slow = agent(simRoot, stateDir, { ZLH_SIM_OP_DELAY_MS: "4000" });
     const server = await createServer(call);
@@ -76,8 +65,7 @@ describe("agent faults while holding a lease", () => {
   });
 
   it("SIGSTOP past the lease: another session finishes, the paused agent's stale result is rejected and changes nothing", async () => {
-    const simRoot = await tempDir("sim");
-    simRoots.push(simRoot);
+    const simRoot = await c.newSimRoot();
     const paused = agent(simRoot, await tempDir("state"), { ZLH_SIM_OP_DELAY_MS: "2500" });
     const server = await createServer(call);
     await waitFor(async () => (await leasedTokens(server.id)).length === 1, 15_000, "first lease");

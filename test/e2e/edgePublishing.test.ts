@@ -1,18 +1,17 @@
 import { createHmac } from "node:crypto";
 import { createServer as createHttpServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, testDatabase } from "@zlh/testing";
-import { api, createServer, enroll, serverStatus, type Api } from "../support/api";
+import { freePort } from "@zlh/testing";
+import { createServer, serverStatus, type Api } from "../support/api";
+import { startE2eCluster, type E2eCluster } from "../support/cluster";
 import { waitStatus } from "../support/lifecycle";
-import { killSimServers, startAgentProcess, startControlPlaneProcess, tempDir, waitFor, type ControlPlaneProc, type Proc } from "../support/processes";
+import { waitFor } from "../support/processes";
 
 const SECRET = "edge-secret";
 
 describe("edge publishing through a webhook", () => {
-  let cp: ControlPlaneProc;
+  let c: E2eCluster;
   let call: Api;
-  let agent: Proc;
-  let simRoot: string;
   let hook: Server;
   const calls: { action: string; serverId: string; valid: boolean; statusAtCall?: string }[] = [];
   let failNext = 1;
@@ -34,15 +33,12 @@ describe("edge publishing through a webhook", () => {
       });
     });
     await new Promise<void>((r) => hook.listen(port, "127.0.0.1", r));
-    cp = await startControlPlaneProcess(await testDatabase(), { ZLH_EDGE_WEBHOOK_URL: `http://127.0.0.1:${port}/hook`, ZLH_EDGE_WEBHOOK_SECRET: SECRET });
-    call = api(cp.url);
-    simRoot = await tempDir("sim");
-    agent = startAgentProcess({ controlUrl: cp.url, token: (await enroll(call, "edge-host")).agentToken, simRoot, stateDir: await tempDir("state") });
+    c = await startE2eCluster("edge-host", { ZLH_EDGE_WEBHOOK_URL: `http://127.0.0.1:${port}/hook`, ZLH_EDGE_WEBHOOK_SECRET: SECRET });
+    call = c.call;
+    c.startAgent();
   });
   afterAll(async () => {
-    await agent?.stop();
-    await cp?.stop();
-    await killSimServers(simRoot);
+    await c?.close();
     await new Promise((r) => hook.close(r));
   });
 

@@ -2,34 +2,24 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testDatabase } from "@zlh/testing";
-import { api, createServer, enroll, serverStatus, type Api } from "../support/api";
+import { createServer, serverStatus, type Api } from "../support/api";
+import { startE2eCluster, type E2eCluster } from "../support/cluster";
 import { answersPing, waitStatus } from "../support/lifecycle";
-import { killSimServers, startAgentProcess, startControlPlaneProcess, tempDir, waitFor, type ControlPlaneProc, type Proc } from "../support/processes";
+import { waitFor } from "../support/processes";
 
 describe("start/stop/restart and VMID reuse", () => {
-  let cp: ControlPlaneProc;
+  let c: E2eCluster;
   let call: Api;
   let sql: postgres.Sql;
   let simRoot: string;
-  let agent: Proc;
 
   beforeAll(async () => {
-    const url = await testDatabase();
-    sql = postgres(url, { max: 2, onnotice: () => {} });
     // One VMID only, to make reuse observable.
-    cp = await startControlPlaneProcess(url, { ZLH_LEASE_TTL_MS: "1500", ZLH_VMID_RANGE: "6000-6000" });
-    call = api(cp.url);
-    const token = (await enroll(call, "power-host")).agentToken;
-    simRoot = await tempDir("sim");
-    agent = startAgentProcess({ controlUrl: cp.url, token, simRoot, stateDir: await tempDir("state"), extra: { ZLH_SIM_OP_DELAY_MS: "150" } });
+    c = await startE2eCluster("power-host", { ZLH_LEASE_TTL_MS: "1500", ZLH_VMID_RANGE: "6000-6000" });
+    ({ call, sql, simRoot } = c);
+    c.startAgent({ extra: { ZLH_SIM_OP_DELAY_MS: "150" } });
   });
-  afterAll(async () => {
-    await agent?.stop();
-    await cp?.stop();
-    await killSimServers(simRoot);
-    await sql?.end();
-  });
+  afterAll(() => c?.close());
 
   const liveOps = async (id: string) =>
     (await sql`select count(*)::int as n from operations where server_id = ${id} and status in ('queued', 'leased')`)[0].n;

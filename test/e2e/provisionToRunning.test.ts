@@ -2,28 +2,21 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { status as mcStatus } from "minecraft-server-util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testDatabase } from "@zlh/testing";
-import { api, createServer, enroll, eventTypes, serverStatus, type Api } from "../support/api";
-import { killSimServers, startAgentProcess, startControlPlaneProcess, tempDir, waitFor, type ControlPlaneProc, type Proc } from "../support/processes";
+import { createServer, eventTypes, serverStatus, type Api } from "../support/api";
+import { startE2eCluster, type E2eCluster } from "../support/cluster";
+import { waitFor } from "../support/processes";
 
 describe("provision to running through a real agent", () => {
-  let cp: ControlPlaneProc;
-  let agent: Proc;
+  let c: E2eCluster;
   let call: Api;
   let simRoot: string;
 
   beforeAll(async () => {
-    cp = await startControlPlaneProcess(await testDatabase());
-    call = api(cp.url);
-    const host = await enroll(call, "e2e-host");
-    simRoot = await tempDir("sim");
-    agent = startAgentProcess({ controlUrl: cp.url, token: host.agentToken, simRoot, stateDir: await tempDir("state") });
+    c = await startE2eCluster("e2e-host");
+    ({ call, simRoot } = c);
+    c.startAgent();
   });
-  afterAll(async () => {
-    await agent?.stop();
-    await cp?.stop();
-    await killSimServers(simRoot);
-  });
+  afterAll(() => c?.close());
 
   it("provisions a Fabric server with two mods: pending -> provisioning -> running, server.running once, a status ping answers", async () => {
     const server = await createServer(call, {

@@ -4,36 +4,26 @@ import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SimRuntime } from "@zlh/agent";
 import { markerFor } from "@zlh/protocol";
-import { testDatabase } from "@zlh/testing";
-import { api, createServer, enroll, serverStatus, type Api } from "../support/api";
+import { createServer, serverStatus, type Api } from "../support/api";
+import { startE2eCluster, type E2eCluster } from "../support/cluster";
 import { answersPing, containerExists, waitStatus } from "../support/lifecycle";
-import { killSimServers, startAgentProcess, startControlPlaneProcess, tempDir, waitFor, type ControlPlaneProc, type Proc } from "../support/processes";
+import { killSimServers, tempDir, waitFor, type Proc } from "../support/processes";
 
 type Drift = { kind: string; vmid: number; serverId?: string; hostId: string };
 
 describe("reconciliation with a real agent", () => {
-  let cp: ControlPlaneProc;
+  let c: E2eCluster;
   let call: Api;
   let sql: postgres.Sql;
   let simRoot: string;
   let agent: Proc;
-  let token: string;
 
   beforeAll(async () => {
-    const url = await testDatabase();
-    sql = postgres(url, { max: 2, onnotice: () => {} });
-    cp = await startControlPlaneProcess(url, { ZLH_LEASE_TTL_MS: "1500", ZLH_RECONCILE_INTERVAL_MS: "300" });
-    call = api(cp.url);
-    token = (await enroll(call, "recon-host")).agentToken;
-    simRoot = await tempDir("sim");
-    agent = startAgentProcess({ controlUrl: cp.url, token, simRoot, stateDir: await tempDir("state") });
+    c = await startE2eCluster("recon-host", { ZLH_LEASE_TTL_MS: "1500", ZLH_RECONCILE_INTERVAL_MS: "300" });
+    ({ call, sql, simRoot } = c);
+    agent = c.startAgent();
   });
-  afterAll(async () => {
-    await agent?.stop();
-    await cp?.stop();
-    await killSimServers(simRoot);
-    await sql?.end();
-  });
+  afterAll(() => c?.close());
 
   const drift = async (): Promise<Drift[]> => (await call("GET", "/v1/drift")).body.items;
   const events = async (id: string) => (await sql`select type from events where server_id = ${id} order by id`).map((e) => e.type as string);
@@ -98,7 +88,7 @@ describe("reconciliation with a real agent", () => {
     await new Promise((r) => setTimeout(r, 1000)); // several reconcile passes without evidence
     const got = (await call("GET", `/v1/servers/${s.id}`)).body;
     expect(got).toMatchObject({ status: "running", stale: true });
-    agent = startAgentProcess({ controlUrl: cp.url, token, simRoot, stateDir: await tempDir("state") });
+    agent = c.startAgent({ stateDir: await tempDir("state") });
     await waitFor(async () => (await call("GET", `/v1/servers/${s.id}`)).body.stale === false, 10_000, "fresh again");
     expect(await serverStatus(call, s.id)).toBe("running");
   });

@@ -2,44 +2,29 @@ import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testDatabase } from "@zlh/testing";
-import { api, createServer, enroll, serverStatus, type Api } from "../support/api";
+import { createServer, serverStatus, type Api } from "../support/api";
+import { startE2eCluster, type E2eCluster } from "../support/cluster";
 import { answersPing, containerExists, waitStatus } from "../support/lifecycle";
-import { killSimServers, startAgentProcess, startControlPlaneProcess, tempDir, waitFor, type ControlPlaneProc, type Proc } from "../support/processes";
+import { killSimServers, waitFor, type Proc } from "../support/processes";
 
 describe("termination", () => {
-  let cp: ControlPlaneProc;
+  let c: E2eCluster;
   let call: Api;
   let sql: postgres.Sql;
-  let token: string;
   let simRoot: string;
-  let stateDir: string;
   let agent: Proc | null = null;
 
-  const startAgent = (extra: Record<string, string> = {}) => {
-    agent = startAgentProcess({ controlUrl: cp.url, token, simRoot, stateDir, extra });
-    return agent;
-  };
+  const startAgent = (extra: Record<string, string> = {}) => (agent = c.startAgent({ extra }));
   const stopAgent = async () => {
     await agent?.stop();
     agent = null;
   };
 
   beforeAll(async () => {
-    const url = await testDatabase();
-    sql = postgres(url, { max: 2, onnotice: () => {} });
-    cp = await startControlPlaneProcess(url, { ZLH_LEASE_TTL_MS: "1500", ZLH_RECONCILE_INTERVAL_MS: "300" });
-    call = api(cp.url);
-    token = (await enroll(call, "term-host")).agentToken;
-    simRoot = await tempDir("sim");
-    stateDir = await tempDir("state");
+    c = await startE2eCluster("term-host", { ZLH_LEASE_TTL_MS: "1500", ZLH_RECONCILE_INTERVAL_MS: "300" });
+    ({ call, sql, simRoot } = c);
   });
-  afterAll(async () => {
-    await stopAgent();
-    await cp?.stop();
-    await killSimServers(simRoot);
-    await sql?.end();
-  });
+  afterAll(() => c?.close());
 
   const held = async (id: string) =>
     (await sql`select
