@@ -4,17 +4,18 @@ import { status as mcStatus } from "minecraft-server-util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer, eventTypes, serverStatus, type Api } from "../support/api";
 import { startE2eCluster, type E2eCluster } from "../support/cluster";
-import { waitFor } from "../support/processes";
+import { waitFor, type Proc } from "../support/processes";
 
 describe("provision to running through a real agent", () => {
   let c: E2eCluster;
   let call: Api;
   let simRoot: string;
+  let agent: Proc;
 
   beforeAll(async () => {
     c = await startE2eCluster("e2e-host");
     ({ call, simRoot } = c);
-    c.startAgent();
+    agent = c.startAgent();
   });
   afterAll(() => c?.close());
 
@@ -44,6 +45,18 @@ describe("provision to running through a real agent", () => {
     expect(await readFile(join(dir, "server.properties"), "utf8")).toContain(`server-port=${server.ports.game}\n`);
     const hosts = (await call("GET", "/v1/hosts")).body.items;
     expect(hosts[0]).toMatchObject({ connected: true });
+
+    // The agent's log traces the work to its lease (fencing token in clear), and never shows its own secret.
+    const lines = agent.output.flatMap((l) => {
+      try {
+        return [JSON.parse(l) as Record<string, unknown>];
+      } catch {
+        return [];
+      }
+    });
+    const finished = lines.find((l) => l.msg === "operation finished" && l.serverId === server.id);
+    expect(finished).toMatchObject({ kind: "provision", outcome: "succeeded", token: expect.stringMatching(/^\d+$/) });
+    expect(agent.output.join("\n")).not.toContain(c.host.agentToken);
   });
 
   it("fails a server whose mods cannot run on a server, with the reason, and provisions nothing", async () => {

@@ -2,10 +2,10 @@
  * `pnpm start:agent`: one host agent. First SIGINT/SIGTERM: graceful (see
  * Agent.shutdown); second: exit at once.
  */
-import pino from "pino";
 import { ConfigError } from "@zlh/domain";
 import { Agent } from "./agent";
 import { loadAgentConfig, type AgentConfig } from "./config";
+import { createAgentLogger } from "./logger";
 import { createRuntime } from "./runtime/createRuntime";
 
 let config: AgentConfig;
@@ -18,7 +18,7 @@ try {
   }
   throw err;
 }
-const log = pino({ name: "agent", level: config.logLevel, redact: { paths: ["token", "*.token", "agentToken"], censor: "[redacted]" } });
+const log = createAgentLogger(config.logLevel);
 // Fail fast, but say why first: systemd restarts the agent, which then resumes from its outbox.
 for (const event of ["unhandledRejection", "uncaughtException"] as const) {
   process.on(event, (err) => {

@@ -1,0 +1,16 @@
+import pino, { type Logger } from "pino";
+
+/**
+ * The agent's structured logs. Its secret (the agent token) travels only in
+ * `config.agentToken` and the websocket's authorization header, so those are
+ * redacted; `token` in an operation's fields is the lease's fencing token,
+ * which is not a secret and must stay readable (it is how a result is traced
+ * to the lease that produced it).
+ */
+export function createAgentLogger(level: string): Logger {
+  return pino({
+    name: "agent",
+    level,
+    redact: { paths: ["agentToken", "*.agentToken", "headers.authorization", "*.headers.authorization"], censor: "[redacted]" },
+  });
+}
