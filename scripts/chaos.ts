@@ -108,8 +108,7 @@ try {
   const violations = checks.reduce((n, c) => n + c.violations.length, 0);
   if (violations > 0) {
     for (const h of cluster.hosts) {
-      const alive = h.proc && h.proc.child.exitCode === null && h.proc.child.signalCode === null;
-      console.log(`agent ${h.name}: ${alive ? "alive" : `exited (${h.proc?.child.exitCode ?? h.proc?.child.signalCode})`}; last output:`);
+      console.log(`agent ${h.name}: ${h.proc && !h.proc.ended() ? "alive" : `exited (${h.proc?.child.exitCode ?? h.proc?.child.signalCode})`}; last output:`);
       for (const line of h.proc?.output.slice(-8) ?? []) console.log(`    ${line.slice(0, 300)}`);
     }
   }

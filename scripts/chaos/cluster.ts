@@ -76,7 +76,7 @@ export class Cluster {
   }
 
   startAgent(h: HostSlot): void {
-    if (h.proc && !h.killedOnPurpose && (h.proc.child.exitCode !== null || h.proc.child.signalCode !== null)) {
+    if (h.proc && !h.killedOnPurpose && h.proc.ended()) {
       this.crashes.push({ host: h.name, code: h.proc.child.exitCode, signal: h.proc.child.signalCode, lastOutput: h.proc.output.slice(-10) });
     }
     h.killedOnPurpose = false;
@@ -95,7 +95,7 @@ export class Cluster {
     for (let i = 0; i < this.planes.length; i++) {
       const p = this.planes[i];
       // A control plane that exited on its own (no fault stops one without clearing its slot) is a crash: record it, restart it.
-      if (p && (p.child.exitCode !== null || p.child.signalCode !== null)) {
+      if (p?.ended()) {
         this.crashes.push({ host: `control-plane-${i}`, code: p.child.exitCode, signal: p.child.signalCode, lastOutput: p.output.slice(-15) });
         this.planes[i] = null;
       }
@@ -106,7 +106,7 @@ export class Cluster {
         h.proc?.signal("SIGCONT");
         h.stopped = false;
       }
-      if (!h.proc || h.proc.child.exitCode !== null || h.proc.child.signalCode !== null) this.startAgent(h);
+      if (!h.proc || h.proc.ended()) this.startAgent(h);
     }
   }
 

@@ -14,6 +14,8 @@ export interface Proc {
   signal(sig: NodeJS.Signals): void;
   /** Resolves with the exit code once the process is gone. */
   exited: Promise<number | null>;
+  /** Whether the process has exited (on its own or by a signal). */
+  ended(): boolean;
   stop(): Promise<void>;
 }
 
@@ -34,13 +36,15 @@ function launch(entry: string, env: Record<string, string>): Proc {
   child.stdout!.on("data", collect);
   child.stderr!.on("data", collect);
   const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  const ended = () => child.exitCode !== null || child.signalCode !== null;
   return {
     child,
     output,
     exited,
+    ended,
     signal: (sig) => child.kill(sig),
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
+      if (ended()) return;
       child.kill("SIGCONT");
       child.kill("SIGTERM");
       const timer = setTimeout(() => child.kill("SIGKILL"), 8000);
@@ -77,7 +81,7 @@ export async function startControlPlaneProcess(databaseUrl: string, env: Record<
   });
   const url = `http://127.0.0.1:${p}`;
   await waitFor(async () => {
-    if (proc.child.exitCode !== null) throw new Error(`control plane exited:\n${proc.output.join("\n")}`);
+    if (proc.ended()) throw new Error(`control plane exited:\n${proc.output.join("\n")}`);
     const res = await fetch(`${url}/readyz`).catch(() => null);
     return res?.status === 200;
   }, 30_000);
