@@ -1,153 +1,223 @@
 /**
- * Builds fixtures/offline-mirror: small stand-in artifacts for Minecraft
- * 1.21.1 with Fabric and a few mods, and the Fabric meta, Mojang piston-meta
- * and Modrinth API v2 responses that resolve them, shaped exactly like the
- * real ones and stored by URL path (see mirrorPath). `pnpm dev` provisions
- * from it with no network; tests serve it through msw as "upstream".
+ * Builds fixtures/offline-mirror: small stand-in artifacts and the Fabric
+ * meta, Mojang piston-meta and Modrinth API v2 responses that resolve them,
+ * stored by URL path (see mirrorPath). `pnpm dev` provisions from it with no
+ * network; tests serve it through msw as "upstream".
+ *
+ * Shapes and semantics follow the real services (../shared/upstream-facts.md
+ * and ../shared/upstream-samples), not our resolver's assumptions:
+ *  - Fabric meta: the loader list is the same for every game, newest first,
+ *    and exactly one loader is `stable` (the newest stable build); real
+ *    version numbers from meta-v2/loader.json, 0.11.7 included (too old for
+ *    unattended server installs); an unknown game answers 400 with `[]`;
+ *    the 2026 game 26.1 has the no-op intermediary 0.0.0;
+ *  - jars are real zips: the loader jar's manifest names its Main-Class, and
+ *    the installer's Maven `-server` jar (deflated, as Maven serves it) is
+ *    what the launcher is built from;
+ *  - Mojang: version ids and URLs as piston-meta lists them (1.21.1, 26.1);
+ *  - Modrinth: ids from the real projects where there is one; fabric-api's
+ *    newest version is a beta; chunky publishes the same version number for
+ *    Fabric and NeoForge; c2me has only betas for 1.21.1; lithium's only file
+ *    has `primary: false`; sodium and modmenu are client-side
+ *    (`server_side: unsupported`); starlight declares phosphor incompatible.
  * Deterministic: running it again produces the same files.
  *   pnpm tsx scripts/buildOfflineMirror.ts
  */
 import { createHash } from "node:crypto";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { mirrorPath, OFFLINE_MIRROR_DIR } from "@zlh/artifacts";
+import { zipSync } from "fflate";
+import { FABRIC_MAVEN, mavenPath, mirrorPath, mirrorRefusalPath, OFFLINE_MIRROR_DIR, renderJavaManifest } from "@zlh/artifacts";
 
 const files = new Map<string, Uint8Array>();
+const refusals = new Map<string, string>();
 const put = (url: string, body: string | Uint8Array) => files.set(url, typeof body === "string" ? new TextEncoder().encode(body) : body);
 const json = (url: string, value: unknown) => put(url, JSON.stringify(value, null, 2));
 const hash = (alg: string, b: Uint8Array) => createHash(alg).update(b).digest("hex");
-/** A stand-in jar: a few hundred bytes that name what they stand for. */
-const fakeJar = (name: string) => new TextEncoder().encode(`ZeroLagHub offline fixture, not a real jar: ${name}\n${"#".repeat(200)}\n`);
+const text = (s: string) => new TextEncoder().encode(s);
+/** A stand-in jar: a real zip (deflated, fixed timestamps) whose one class file names what it stands for. */
+const jar = (name: string, manifest: [string, string][] = [], extra: Record<string, Uint8Array> = {}) =>
+  zipSync(
+    {
+      "META-INF/MANIFEST.MF": text(renderJavaManifest(manifest)),
+      "zerolaghub-fixture.txt": text(`ZeroLagHub offline fixture, not the real jar: ${name}\n${"#".repeat(200)}\n`),
+      ...extra,
+    },
+    { level: 6, mtime: new Date(1980, 0, 1) },
+  );
 
-const GAME = "1.21.1";
-const FABRIC_MAVEN = "https://maven.fabricmc.net/";
-const mavenPath = (c: string) => {
-  const [g, a, v] = c.split(":") as [string, string, string];
-  return `${g.replaceAll(".", "/")}/${a}/${v}/${a}-${v}.jar`;
-};
+const META = "https://meta.fabricmc.net/v2";
+const GAMES = ["1.21.1", "26.1"] as const;
 
-// ---- Fabric: libraries (with hashes, as newer meta publishes them), loaders, installer, launcher jars.
-const libraries = ["net.fabricmc:sponge-mixin:0.15.3+mixin.0.8.7", "org.ow2.asm:asm:9.7.1", "org.ow2.asm:asm-tree:9.7.1"].map((name) => {
-  const jar = fakeJar(name);
-  put(`${FABRIC_MAVEN}${mavenPath(name)}`, jar);
-  return { name, url: FABRIC_MAVEN, md5: hash("md5", jar), sha1: hash("sha1", jar), sha256: hash("sha256", jar), sha512: hash("sha512", jar), size: jar.byteLength };
+// ---- Fabric meta and maven.
+const libraries = ["org.ow2.asm:asm:9.6", "org.ow2.asm:asm-tree:9.6", "net.fabricmc:sponge-mixin:0.15.3+mixin.0.8.7"].map((name) => {
+  const bytes = jar(name);
+  put(`${FABRIC_MAVEN}${mavenPath(name)}`, bytes);
+  return { md5: hash("md5", bytes), name, sha1: hash("sha1", bytes), sha256: hash("sha256", bytes), sha512: hash("sha512", bytes), size: bytes.byteLength, url: FABRIC_MAVEN };
 });
 const loaders = [
-  { version: "0.16.6", stable: false, build: 6 },
-  { version: "0.16.5", stable: true, build: 5 },
-  { version: "0.16.4", stable: true, build: 4 },
+  { version: "0.19.3", build: 3, stable: true },
+  { version: "0.19.2", build: 2, stable: false },
+  { version: "0.16.5", build: 5, stable: false },
+  { version: "0.16.4", build: 4, stable: false },
+  { version: "0.11.7", build: 7, stable: false },
 ];
+for (const l of loaders) {
+  put(
+    `${FABRIC_MAVEN}${mavenPath(`net.fabricmc:fabric-loader:${l.version}`)}`,
+    jar(`fabric-loader ${l.version}`, [["Main-Class", "net.fabricmc.loader.impl.launch.server.FabricServerLauncher"]], {
+      "fabric-installer.json": text(JSON.stringify({ version: 2, mainClass: { server: "net.fabricmc.loader.impl.launch.knot.KnotServer" } })),
+    }),
+  );
+}
+json(`${META}/versions/loader`, loaders.map((l) => ({ separator: ".", build: l.build, maven: `net.fabricmc:fabric-loader:${l.version}`, version: l.version, stable: l.stable })));
 const installers = [
   { version: "1.0.2", stable: false },
   { version: "1.0.1", stable: true },
 ];
 json(
-  `https://meta.fabricmc.net/v2/versions/installer`,
+  `${META}/versions/installer`,
   installers.map((i) => ({ url: `${FABRIC_MAVEN}net/fabricmc/fabric-installer/${i.version}/fabric-installer-${i.version}.jar`, maven: `net.fabricmc:fabric-installer:${i.version}`, version: i.version, stable: i.stable })),
 );
-put(`${FABRIC_MAVEN}${mavenPath(`net.fabricmc:intermediary:${GAME}`)}`, fakeJar(`intermediary ${GAME}`));
-json(
-  `https://meta.fabricmc.net/v2/versions/loader/${GAME}`,
-  loaders.map((l) => {
-    put(`${FABRIC_MAVEN}${mavenPath(`net.fabricmc:fabric-loader:${l.version}`)}`, fakeJar(`fabric-loader ${l.version}`));
-    for (const i of installers) put(`https://meta.fabricmc.net/v2/versions/loader/${GAME}/${l.version}/${i.version}/server/jar`, fakeJar(`fabric server launcher ${GAME} ${l.version} ${i.version}`));
-    return {
+for (const i of installers) {
+  put(
+    `${FABRIC_MAVEN}${mavenPath(`net.fabricmc:fabric-installer:${i.version}:server`)}`,
+    jar(`fabric-installer ${i.version} server`, [["Main-Class", "net.fabricmc.installer.ServerLauncher"]], {
+      "net/fabricmc/installer/ServerLauncher.class": text(`stand-in for ServerLauncher ${i.version}`),
+    }),
+  );
+}
+for (const game of GAMES) {
+  const intermediary = game.startsWith("26.") ? "0.0.0" : game;
+  if (intermediary !== "0.0.0") put(`${FABRIC_MAVEN}${mavenPath(`net.fabricmc:intermediary:${game}`)}`, jar(`intermediary ${game}`));
+  json(
+    `${META}/versions/loader/${game}`,
+    loaders.map((l) => ({
       loader: { separator: ".", build: l.build, maven: `net.fabricmc:fabric-loader:${l.version}`, version: l.version, stable: l.stable },
-      intermediary: { maven: `net.fabricmc:intermediary:${GAME}`, version: GAME, stable: true },
+      intermediary: { maven: `net.fabricmc:intermediary:${intermediary}`, version: intermediary, stable: true },
       launcherMeta: {
         version: 2,
         min_java_version: 8,
         libraries: { client: [], common: libraries, server: [], development: [] },
         mainClass: { client: "net.fabricmc.loader.impl.launch.knot.KnotClient", server: "net.fabricmc.loader.impl.launch.knot.KnotServer" },
       },
-    };
-  }),
-);
+    })),
+  );
+}
+// Meta's answer for a game it does not know (EndpointsV2): 400 with an empty list.
+refusals.set(`${META}/versions/loader/1.21.99`, "[]");
 
 // ---- Mojang: version manifest -> version JSON -> server jar (sha1 published).
-const serverJar = fakeJar(`minecraft_server ${GAME}`);
-const serverSha1 = hash("sha1", serverJar);
-const serverUrl = `https://piston-data.mojang.com/v1/objects/${serverSha1}/server.jar`;
-put(serverUrl, serverJar);
-const versionJson = JSON.stringify({
-  id: GAME,
-  type: "release",
-  mainClass: "net.minecraft.client.main.Main",
-  javaVersion: { component: "java-runtime-delta", majorVersion: 21 },
-  downloads: {
-    client: { sha1: "0".repeat(40), size: 1, url: `https://piston-data.mojang.com/v1/objects/${"0".repeat(40)}/client.jar` },
-    server: { sha1: serverSha1, size: serverJar.byteLength, url: serverUrl },
-  },
+const mojangVersions = GAMES.map((game) => {
+  const serverJar = jar(`minecraft_server ${game}`, [["Main-Class", "net.minecraft.bundler.Main"]]);
+  const serverUrl = `https://piston-data.mojang.com/v1/objects/${hash("sha1", serverJar)}/server.jar`;
+  put(serverUrl, serverJar);
+  const versionJson = JSON.stringify({
+    id: game,
+    type: "release",
+    mainClass: "net.minecraft.client.main.Main",
+    javaVersion: { component: game.startsWith("26.") ? "java-runtime-epsilon" : "java-runtime-delta", majorVersion: game.startsWith("26.") ? 25 : 21 },
+    downloads: {
+      client: { sha1: "0".repeat(40), size: 1, url: `https://piston-data.mojang.com/v1/objects/${"0".repeat(40)}/client.jar` },
+      server: { sha1: hash("sha1", serverJar), size: serverJar.byteLength, url: serverUrl },
+    },
+  });
+  const sha1 = hash("sha1", text(versionJson));
+  const url = `https://piston-meta.mojang.com/v1/packages/${sha1}/${game}.json`;
+  put(url, versionJson);
+  const time = game === "26.1" ? "2026-03-24T12:11:04+00:00" : "2024-08-08T12:24:45+00:00";
+  return { id: game, type: "release", url, time, releaseTime: time, sha1, complianceLevel: 1 };
 });
-const versionJsonSha1 = hash("sha1", new TextEncoder().encode(versionJson));
-const versionUrl = `https://piston-meta.mojang.com/v1/packages/${versionJsonSha1}/${GAME}.json`;
-put(versionUrl, versionJson);
-json("https://piston-meta.mojang.com/mc/game/version_manifest_v2.json", {
-  latest: { release: GAME, snapshot: GAME },
-  versions: [{ id: GAME, type: "release", url: versionUrl, time: "2024-08-08T12:24:45+00:00", releaseTime: "2024-08-08T12:24:45+00:00", sha1: versionJsonSha1, complianceLevel: 1 }],
-});
+json("https://piston-meta.mojang.com/mc/game/version_manifest_v2.json", { latest: { release: "26.1", snapshot: "26.1" }, versions: mojangVersions.reverse() });
 
 // ---- Modrinth: projects (by slug and by id), version lists, versions, files.
+type Dep = { project_id: string; dependency_type: "required" | "optional" | "incompatible" };
 interface FixtureVersion {
   id: string;
   number: string;
-  type: "release" | "beta";
+  type: "release" | "beta" | "alpha";
   date: string;
-  deps?: { project_id: string; dependency_type: "required" | "optional" | "incompatible" }[];
+  loaders?: string[];
+  games?: string[];
+  deps?: Dep[];
+  primary?: boolean;
 }
 const projects: { id: string; slug: string; title: string; server: string; client: string; versions: FixtureVersion[] }[] = [
-  { id: "P7dR8mSH", slug: "fabric-api", title: "Fabric API", server: "required", client: "required", versions: [
+  { id: "P7dR8mSH", slug: "fabric-api", title: "Fabric API", server: "optional", client: "optional", versions: [
     { id: "yGAe1owa", number: "0.103.0+1.21.1", type: "beta", date: "2024-09-01T10:00:00.000000Z" },
     { id: "VwBUsRBM", number: "0.102.1+1.21.1", type: "release", date: "2024-08-20T10:00:00.000000Z" },
     { id: "Kf2ZTlGz", number: "0.102.0+1.21.1", type: "release", date: "2024-08-10T10:00:00.000000Z" },
+    { id: "q26Fapi1", number: "0.140.0+26.1", type: "release", date: "2026-03-25T10:00:00.000000Z", games: ["26.1"] },
   ] },
   { id: "gvQqBUqZ", slug: "lithium", title: "Lithium", server: "optional", client: "optional", versions: [
-    { id: "5szYtenV", number: "mc1.21.1-0.13.0", type: "release", date: "2024-08-15T10:00:00.000000Z" },
+    { id: "5szYtenV", number: "mc1.21.1-0.13.0", type: "release", date: "2024-08-15T10:00:00.000000Z", primary: false },
   ] },
-  { id: "mOgUt4GM", slug: "modmenu", title: "Mod Menu", server: "optional", client: "required", versions: [
+  { id: "fALzjamp", slug: "chunky", title: "Chunky", server: "required", client: "optional", versions: [
+    { id: "Xn9kqNeo", number: "1.4.16", type: "release", date: "2024-06-17T06:00:14.000000Z", loaders: ["neoforge"], games: ["1.21", "1.21.1"] },
+    { id: "dPliWter", number: "1.4.16", type: "release", date: "2024-06-17T06:00:13.853652Z", games: ["1.21", "1.21.1"], deps: [{ project_id: "P7dR8mSH", dependency_type: "required" }] },
+  ] },
+  { id: "VSNURh3q", slug: "c2me-fabric", title: "Concurrent Chunk Management Engine", server: "optional", client: "optional", versions: [
+    { id: "c2mBeta2", number: "0.3.0+beta.2+1.21.1", type: "beta", date: "2024-09-10T10:00:00.000000Z" },
+    { id: "c2mAlph1", number: "0.3.0+alpha.1+1.21.1", type: "alpha", date: "2024-08-30T10:00:00.000000Z" },
+  ] },
+  { id: "mOgUt4GM", slug: "modmenu", title: "Mod Menu", server: "unsupported", client: "required", versions: [
     { id: "YIfqIJ8q", number: "11.0.2", type: "release", date: "2024-08-25T10:00:00.000000Z", deps: [{ project_id: "P7dR8mSH", dependency_type: "required" }] },
   ] },
   { id: "AANobbMI", slug: "sodium", title: "Sodium", server: "unsupported", client: "required", versions: [
     { id: "u1OEbNKx", number: "mc1.21.1-0.6.0", type: "release", date: "2024-08-30T10:00:00.000000Z" },
   ] },
-  { id: "Wb5oqrBJ", slug: "chunky", title: "Chunky", server: "required", client: "optional", versions: [
-    { id: "dPliWter", number: "1.4.16", type: "release", date: "2024-08-12T10:00:00.000000Z", deps: [{ project_id: "gvQqBUqZ", dependency_type: "incompatible" }] },
+  // Real projects; their 1.21.1 versions here are fixtures for the incompatibility rule.
+  { id: "H8CaAYZC", slug: "starlight", title: "Starlight", server: "optional", client: "optional", versions: [
+    { id: "stLt1211", number: "1.1.3+fabric.1.21.1", type: "release", date: "2024-08-12T10:00:00.000000Z", deps: [{ project_id: "hEOCdOgW", dependency_type: "incompatible" }] },
+  ] },
+  { id: "hEOCdOgW", slug: "phosphor", title: "Phosphor", server: "optional", client: "optional", versions: [
+    { id: "phos1211", number: "0.8.1+1.21.1", type: "release", date: "2024-08-11T10:00:00.000000Z" },
   ] },
 ];
 const API = "https://api.modrinth.com/v2";
 for (const p of projects) {
+  const all = p.versions.map((v) => {
+    const filename = `${p.slug}-${v.number}.jar`;
+    const bytes = jar(`${p.slug} ${v.number} (${(v.loaders ?? ["fabric"]).join(",")})`);
+    const url = `https://cdn.modrinth.com/data/${p.id}/versions/${v.id}/${encodeURIComponent(filename)}`;
+    put(url, bytes);
+    return {
+      game_versions: v.games ?? ["1.21.1"], loaders: v.loaders ?? ["fabric"],
+      id: v.id, project_id: p.id, author_id: "fixture", featured: false, name: `${p.title} ${v.number}`, version_number: v.number,
+      changelog: "", changelog_url: null, date_published: v.date, downloads: 0, version_type: v.type, status: "listed", requested_status: null,
+      files: [{ hashes: { sha512: hash("sha512", bytes), sha1: hash("sha1", bytes) }, url, filename, primary: v.primary ?? true, size: bytes.byteLength, file_type: null }],
+      dependencies: (v.deps ?? []).map((d) => ({ version_id: null, project_id: d.project_id, file_name: null, dependency_type: d.dependency_type })),
+    };
+  });
   const project = {
-    id: p.id, slug: p.slug, project_type: "mod", team: "fixture", title: p.title, description: `${p.title} (offline fixture)`,
-    body: "", categories: [], client_side: p.client, server_side: p.server, status: "approved", license: { id: "MIT", name: "MIT License", url: null },
-    downloads: 0, followers: 0, game_versions: [GAME], loaders: ["fabric"], versions: p.versions.map((v) => v.id),
-    published: "2024-01-01T00:00:00.000000Z", updated: "2024-09-01T00:00:00.000000Z",
+    client_side: p.client, server_side: p.server, game_versions: [...new Set(all.flatMap((v) => v.game_versions))].sort(), id: p.id, slug: p.slug,
+    project_type: "mod", team: "fixture", organization: null, title: p.title, description: `${p.title} (offline fixture)`, body: "", body_url: null,
+    published: "2024-01-01T00:00:00.000000Z", updated: "2024-09-01T00:00:00.000000Z", approved: "2024-01-01T00:00:00.000000Z", queued: null,
+    status: "approved", requested_status: null, moderator_message: null, license: { id: "MIT", name: "MIT License", url: null }, downloads: 0,
+    followers: 0, categories: [], additional_categories: [], loaders: [...new Set(all.flatMap((v) => v.loaders))].sort(), versions: all.map((v) => v.id),
+    icon_url: null, issues_url: null, source_url: null, wiki_url: null, discord_url: null, donation_urls: [], gallery: [], color: null, thread_id: "fixture",
+    monetization_status: "monetized",
   };
   json(`${API}/project/${p.slug}`, project);
   json(`${API}/project/${p.id}`, project);
-  const versions = p.versions.map((v) => {
-    const filename = `${p.slug}-${v.number}.jar`;
-    const jar = fakeJar(`${p.slug} ${v.number}`);
-    const url = `https://cdn.modrinth.com/data/${p.id}/versions/${v.id}/${encodeURIComponent(filename)}`;
-    put(url, jar);
-    return {
-      id: v.id, project_id: p.id, author_id: "fixture", featured: false, name: `${p.title} ${v.number}`, version_number: v.number,
-      changelog: "", changelog_url: null, date_published: v.date, downloads: 0, version_type: v.type, status: "listed", requested_status: null,
-      files: [{ hashes: { sha512: hash("sha512", jar), sha1: hash("sha1", jar) }, url, filename, primary: true, size: jar.byteLength, file_type: null }],
-      dependencies: (v.deps ?? []).map((d) => ({ version_id: null, project_id: d.project_id, file_name: null, dependency_type: d.dependency_type })),
-      game_versions: [GAME], loaders: ["fabric"],
-    };
-  });
-  const newestFirst = [...versions].sort((a, b) => b.date_published.localeCompare(a.date_published));
+  const newestFirst = [...all].sort((a, b) => b.date_published.localeCompare(a.date_published));
   json(`${API}/project/${p.id}/version`, newestFirst);
-  json(`${API}/project/${p.id}/version?${new URLSearchParams({ loaders: JSON.stringify(["fabric"]), game_versions: JSON.stringify([GAME]) })}`, newestFirst);
-  for (const v of versions) json(`${API}/version/${v.id}`, v);
+  for (const game of GAMES) {
+    const filtered = newestFirst.filter((v) => v.loaders.includes("fabric") && v.game_versions.includes(game));
+    json(`${API}/project/${p.id}/version?${new URLSearchParams({ loaders: JSON.stringify(["fabric"]), game_versions: JSON.stringify([game]) })}`, filtered);
+  }
+  for (const v of all) json(`${API}/version/${v.id}`, v);
 }
 
 await rm(OFFLINE_MIRROR_DIR, { recursive: true, force: true });
-for (const [url, body] of [...files.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-  const path = join(OFFLINE_MIRROR_DIR, mirrorPath(url));
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, body);
-}
-await writeFile(join(OFFLINE_MIRROR_DIR, "README.md"), "Generated by scripts/buildOfflineMirror.ts: upstream responses and stand-in artifacts stored by URL path (`<host><path>[@<query>].body`).\n");
-console.log(`offline mirror: ${files.size} files in ${OFFLINE_MIRROR_DIR}`);
+const write = async (path: string, body: string | Uint8Array) => {
+  await mkdir(dirname(join(OFFLINE_MIRROR_DIR, path)), { recursive: true });
+  await writeFile(join(OFFLINE_MIRROR_DIR, path), body);
+};
+for (const [url, body] of [...files.entries()].sort(([a], [b]) => a.localeCompare(b))) await write(mirrorPath(url), body);
+for (const [url, body] of refusals) await write(mirrorRefusalPath(url), body);
+await writeFile(
+  join(OFFLINE_MIRROR_DIR, "README.md"),
+  "Generated by scripts/buildOfflineMirror.ts (which says what each part models): upstream responses and stand-in artifacts stored by URL path (`<host><path>[@<query>].body`); `.400` files hold the body of a URL upstream answers with 400.\n",
+);
+console.log(`offline mirror: ${files.size} files and ${refusals.size} refusals in ${OFFLINE_MIRROR_DIR}`);

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { mirrorPath, mirrorSource, sha1Hex, sha512Hex, type Manifest, type ManifestFile } from "@zlh/artifacts";
+import { isBuilt, mirrorPath, mirrorSource, sha1Hex, sha512Hex, type Manifest, type ManifestFile } from "@zlh/artifacts";
 import { fixtureManifest } from "@zlh/testing";
 import { ArtifactCache } from "../../apps/agent/src/placement/cache";
 import { placeServer } from "../../apps/agent/src/placement/placeServer";
@@ -25,12 +25,14 @@ export async function measureWarmPlacement(runs = 7): Promise<number> {
     await writeFile(path, bytes);
     mods.push({ path: `mods/mod-${i}.jar`, url, kind: "mod", size: bytes.byteLength, sha512: sha512Hex(bytes), sha1: sha1Hex(bytes) });
   }
-  // The launcher and vanilla jar come from the offline mirror; copy them into this one.
+  // Fabric's files and the vanilla jar come from the offline mirror; copy them (and the launcher's input) into this one.
   const offline = mirrorSource((await import("@zlh/artifacts")).OFFLINE_MIRROR_DIR, "offline");
   for (const f of base.files) {
-    const path = join(mirror, mirrorPath(f.url));
+    const url = !isBuilt(f) ? f.url : f.kind === "launcher" ? f.build.installer.url : null;
+    if (!url) continue;
+    const path = join(mirror, mirrorPath(url));
     await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, await offline.fetchBytes(f.url));
+    await writeFile(path, await offline.fetchBytes(url));
   }
   const manifest: Manifest = { ...base, files: [...base.files, ...mods] };
   const cache = new ArtifactCache(await mkdtemp(join(tmpdir(), "zlh-bench-state-")), mirrorSource(mirror));

@@ -14,7 +14,7 @@ export interface WorkloadStats {
   idsByKey: Map<string, Set<string>>;
 }
 
-const MODS = [[], [{ project: "fabric-api" }], [{ project: "lithium" }, { project: "modmenu" }]];
+const MODS = [[], [{ project: "fabric-api" }], [{ project: "lithium" }, { project: "chunky" }]];
 
 /**
  * The panel under chaos, driven by the seeded generator: creates (a share of

@@ -2,6 +2,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { status as mcStatus } from "minecraft-server-util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fabricLaunchDecision } from "@zlh/artifacts";
 import { createServer, eventTypes, serverStatus, type Api } from "../support/api";
 import { startE2eCluster, type E2eCluster } from "../support/cluster";
 import { waitFor, type Proc } from "../support/processes";
@@ -21,7 +22,7 @@ describe("provision to running through a real agent", () => {
 
   it("provisions a Fabric server with two mods: pending -> provisioning -> running, server.running once, a status ping answers", async () => {
     const server = await createServer(call, {
-      mods: [{ project: "lithium" }, { project: "modmenu" }],
+      mods: [{ project: "lithium" }, { project: "chunky" }],
       serverProperties: { motd: "e2e motd", "max-players": 7 },
     });
     await waitFor(async () => (await serverStatus(call, server.id)) === "running", 20_000, "running");
@@ -38,10 +39,13 @@ describe("provision to running through a real agent", () => {
     expect(seen.players.max).toBe(7);
     expect(seen.motd.clean).toBe("e2e motd");
 
-    // The manifest was pinned (modmenu pulled in fabric-api) and placed before the first boot.
+    // The manifest was pinned (chunky pulled in fabric-api) and placed before the first boot,
+    // complete: the Fabric launcher's own check finds nothing to fetch from the network.
     const dir = join(simRoot, String(server.vmid), "rootfs/srv/minecraft");
-    expect((await readdir(join(dir, "mods"))).sort()).toEqual(["fabric-api-0.102.1+1.21.1.jar", "lithium-mc1.21.1-0.13.0.jar", "modmenu-11.0.2.jar"]);
-    expect((await readdir(join(dir, ".fabric/server")))).toEqual(["1.21.1-server.jar"]);
+    expect((await readdir(join(dir, "mods"))).sort()).toEqual(["chunky-1.4.16.jar", "fabric-api-0.102.1+1.21.1.jar", "lithium-mc1.21.1-0.13.0.jar"]);
+    expect((await readdir(join(dir, ".fabric/server"))).sort()).toEqual(["1.21.1-server.jar", "fabric-loader-server-0.19.3-minecraft-1.21.1.jar"]);
+    expect(await fabricLaunchDecision(dir)).toMatchObject({ launches: true, loader: "0.19.3", game: "1.21.1" });
+    expect(await readFile(join(dir, "logs/latest.log"), "utf8")).toContain("Loading Minecraft 1.21.1 with Fabric Loader 0.19.3");
     expect(await readFile(join(dir, "server.properties"), "utf8")).toContain(`server-port=${server.ports.game}\n`);
     const hosts = (await call("GET", "/v1/hosts")).body.items;
     expect(hosts[0]).toMatchObject({ connected: true });

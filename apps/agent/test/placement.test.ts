@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readFile, readdir, stat, symlink, writeFile } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
-import { mirrorSource, OFFLINE_MIRROR_DIR, type ArtifactSource, type Manifest } from "@zlh/artifacts";
+import { mirrorSource, OFFLINE_MIRROR_DIR, type ArtifactSource, type DownloadedFile, type Manifest } from "@zlh/artifacts";
 import type { OperationSpec } from "@zlh/protocol";
 import { FIXTURE_MODS, fixtureManifest } from "@zlh/testing";
 import { ArtifactCache } from "../src/placement/cache";
@@ -103,7 +103,7 @@ describe("placing a manifest into a server directory", () => {
 
   it("detects a corrupted cache entry and fetches the file again", async () => {
     await placeServer(rootfs, spec(manifest), manifest, cache);
-    const victim = manifest.files.find((f) => f.kind === "mod")!;
+    const victim = manifest.files.find((f) => f.kind === "mod") as DownloadedFile;
     await writeFile(cache.pathOf(victim.sha512), "bit rot");
     const fresh = new ArtifactCache(stateDir, source); // a restarted agent
     const before = source.fetched.length;

@@ -90,6 +90,9 @@ describe("panel API", () => {
       [serverBody(4, { memoryMiB: "1024" }), "invalid_request"],
       [serverBody(4, { memoryMiB: 0 }), "invalid_request"],
       [serverBody(4, { mods: [{ project: "a/b" }] }), "invalid_request"],
+      [serverBody(4, { mods: [{ project: "c2me-fabric", allowPrerelease: "yes" }] }), "invalid_request"],
+      [serverBody(4, { minecraftVersion: "26.2-snapshot" }), "invalid_request"],
+      [serverBody(4, { minecraftVersion: "26.2-pre-1/../x" }), "invalid_request"],
       [serverBody(4, { serverProperties: { "server-port": 25565 } }), "managed_property"],
       [serverBody(4, { serverProperties: { "rcon.password": "x" } }), "managed_property"],
       [serverBody(4, { serverProperties: { motd: "two\nlines" } }), "invalid_request"],
@@ -165,5 +168,18 @@ describe("panel API", () => {
     expect(items.map((e) => e.type)).toEqual(["server.requested", "server.intent", "server.intent", "server.status_changed", "op.queued"]);
     expect(items[3]!.data).toMatchObject({ from: "pending", to: "deleting" });
     expect(items[4]!.data).toMatchObject({ kind: "destroy", generation: 3 });
+  });
+});
+
+describe("panel API: version ids", () => {
+  it("accepts every version id shape Mojang uses for Fabric-era games, 2026 ids included, and the pre-release opt-in", async () => {
+    const t = await startTestPlane({}, { runWorker: false });
+    await enrollHost(t.api, "ids-host", { memoryMiB: 262_144, cpuCores: 64, diskGiB: 4096 });
+    const ids = ["1.21.1", "1.21", "1.21-pre1", "1.20.5-rc1", "24w14a", "26.1", "26.1.2", "26.2-pre-1", "26.2-rc-1", "26.3-snapshot-9"];
+    for (const [i, minecraftVersion] of ids.entries()) {
+      const res = await t.api("POST", "/v1/servers", serverBody(100 + i, { minecraftVersion, mods: [{ project: "c2me-fabric", allowPrerelease: true }] }), { "idempotency-key": `ids-${i}` });
+      expect(res.status, minecraftVersion).toBe(202);
+      expect(res.body.mods).toEqual([{ project: "c2me-fabric", allowPrerelease: true }]);
+    }
   });
 });

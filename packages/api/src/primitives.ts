@@ -9,9 +9,13 @@ export const NO_CONTROL_CHARS = "^[^\\u0000-\\u001F\\u007F]*$";
 export const SafeText = (minLength: number, maxLength: number, description?: string) =>
   Type.String({ minLength, maxLength, pattern: NO_CONTROL_CHARS, ...(description ? { description } : {}) });
 
-/** Game versions become URLs and file paths, so only their real shapes pass: 1.21.1, 1.21-pre1, 24w14a. */
+/**
+ * Game versions become URLs and file paths, so only their real shapes pass:
+ * 1.21.1, 1.21-pre1, 1.21-rc1, 24w14a, and the 2026 line's 26.1, 26.1.2,
+ * 26.2-pre-1, 26.2-rc-1, 26.3-snapshot-9 (Mojang's version_manifest_v2).
+ */
 export const MinecraftVersion = Type.String({
-  pattern: "^(?:[0-9]{1,2}\\.[0-9]{1,2}(?:\\.[0-9]{1,2})?(?:-(?:pre|rc)[0-9]{1,2})?|[0-9]{2}w[0-9]{2}[a-z])$",
+  pattern: "^(?:[0-9]{1,2}\\.[0-9]{1,2}(?:\\.[0-9]{1,2})?(?:-(?:pre|rc)[0-9]{1,2}|-(?:pre|rc|snapshot)-[0-9]{1,2})?|[0-9]{2}w[0-9]{2}[a-z])$",
   description: "A Minecraft release or snapshot version, e.g. 1.21.1.",
 });
 

@@ -17,7 +17,16 @@ export const CreateServerBody = Type.Object(
     loaderVersion: Type.Optional(LoaderVersion),
     mods: Type.Optional(
       Type.Array(
-        Type.Object({ project: ModProject, version: Type.Optional(ModVersion) }, { additionalProperties: false }),
+        Type.Object(
+          {
+            project: ModProject,
+            version: Type.Optional(ModVersion),
+            allowPrerelease: Type.Optional(
+              Type.Boolean({ description: "Accept the newest beta or alpha when the project has no release for this game version. Default false." }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
         { maxItems: 100 },
       ),
     ),
@@ -45,7 +54,7 @@ export const Server = Type.Object(
     ports: Type.Object({ game: Type.Integer(), rcon: Type.Integer() }),
     minecraftVersion: Type.String(),
     loaderVersion: Type.Union([Type.String(), Type.Null()]),
-    mods: Type.Array(Type.Object({ project: Type.String(), version: Type.Optional(Type.String()) })),
+    mods: Type.Array(Type.Object({ project: Type.String(), version: Type.Optional(Type.String()), allowPrerelease: Type.Optional(Type.Boolean()) })),
     memoryMiB: Type.Integer(),
     cpuCores: Type.Integer(),
     diskGiB: Type.Integer(),

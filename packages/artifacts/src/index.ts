@@ -5,3 +5,6 @@ export * from "./mirror";
 export * from "./upstream";
 export * from "./createSource";
 export * from "./hashes";
+export * from "./zip";
+export * from "./javaManifest";
+export * from "./fabric/index";

@@ -2,20 +2,57 @@ import { createHash } from "node:crypto";
 import stringify from "safe-stable-stringify";
 import Type, { type Static } from "typebox";
 
-/** A file the platform places in the server directory, pinned by size and hash. */
-export const ManifestFile = Type.Object({
-  /** Relative to the server directory; checked again by the agent before writing. */
-  path: Type.String({ minLength: 1, maxLength: 512 }),
+const Sha512 = Type.String({ pattern: "^[0-9a-f]{128}$" });
+const Sha1 = Type.String({ pattern: "^[0-9a-f]{40}$" });
+/** Relative to the server directory; checked again by the agent before writing. */
+const FilePath = Type.String({ minLength: 1, maxLength: 512 });
+
+/** An upstream file, pinned by size and hash: what the agents' content-addressed cache fetches. */
+export const DownloadedFile = Type.Object({
+  path: FilePath,
   /** The upstream URL; mirrors hold the same file under the same URL path. */
   url: Type.String(),
   size: Type.Integer({ minimum: 0 }),
   /** Always present: the key of the agents' content-addressed cache. */
-  sha512: Type.String({ pattern: "^[0-9a-f]{128}$" }),
+  sha512: Sha512,
   /** Present where upstream publishes a sha1 (Mojang, Modrinth), checked too. */
-  sha1: Type.Optional(Type.String({ pattern: "^[0-9a-f]{40}$" })),
-  kind: Type.Union([Type.Literal("launcher"), Type.Literal("server"), Type.Literal("library"), Type.Literal("mod")]),
+  sha1: Type.Optional(Sha1),
+  kind: Type.Union([Type.Literal("server"), Type.Literal("library"), Type.Literal("mod")]),
 });
+export type DownloadedFile = Static<typeof DownloadedFile>;
+
+/** An input of a built file: fetched through the cache like a downloaded file, but not placed itself. */
+export const BuildInput = Type.Object({ url: Type.String(), size: Type.Integer({ minimum: 0 }), sha512: Sha512, sha1: Type.Optional(Sha1) });
+
+/**
+ * A file the agent builds from pinned inputs (packages/artifacts/src/fabric/jars.ts),
+ * reproducible to the byte, so its size and sha512 are pinned and checked
+ * like a download's:
+ *  - `launcher`: fabric-server-launch.jar, the installer's Maven `-server` jar plus install.properties;
+ *  - `launch`: the launch jar the Fabric launcher looks for before it would reinstall from the network.
+ */
+export const BuiltFile = Type.Union([
+  Type.Object({
+    path: FilePath,
+    size: Type.Integer({ minimum: 0 }),
+    sha512: Sha512,
+    kind: Type.Literal("launcher"),
+    build: Type.Object({ installer: BuildInput, loader: Type.String(), game: Type.String() }),
+  }),
+  Type.Object({
+    path: FilePath,
+    size: Type.Integer({ minimum: 0 }),
+    sha512: Sha512,
+    kind: Type.Literal("launch"),
+    build: Type.Object({ mainClass: Type.String(), launchMainClass: Type.String(), classPath: Type.Array(Type.String()) }),
+  }),
+]);
+export type BuiltFile = Static<typeof BuiltFile>;
+
+/** A file the platform places in the server directory. */
+export const ManifestFile = Type.Union([DownloadedFile, BuiltFile]);
 export type ManifestFile = Static<typeof ManifestFile>;
+export const isBuilt = (f: ManifestFile): f is BuiltFile => "build" in f;
 
 export const ManifestMod = Type.Object({
   projectId: Type.String(),
@@ -26,12 +63,14 @@ export const ManifestMod = Type.Object({
 });
 
 /**
- * Everything a first boot needs, pinned: the game, loader and installer
+ * Everything a first boot needs, pinned, so that it needs no network (see the
+ * README's Fabric section): the game, loader and installer
  * versions and every file with its hash. Resolved once per server by the
  * control plane and stored with it; a re-provision reuses it.
  */
 export const Manifest = Type.Object({
-  schema: Type.Literal(1),
+  /** 2: the launcher and the launch jar are built files (schema 1 relied on meta's launcher and a first-boot install). */
+  schema: Type.Literal(2),
   game: Type.String(),
   loader: Type.String(),
   installer: Type.String(),

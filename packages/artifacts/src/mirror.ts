@@ -1,29 +1,35 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { mirrorPath } from "./mirrorPath";
+import { mirrorPath, mirrorRefusalPath } from "./mirrorPath";
 import { ArtifactNotFoundError, type ArtifactSource } from "./source";
 
 /** The offline mirror bundled with the repository (small fixture artifacts and the metadata to resolve them). */
 export const OFFLINE_MIRROR_DIR = fileURLToPath(new URL("../../../fixtures/offline-mirror", import.meta.url));
 
-/** A mirror: a local directory, or an HTTP base URL, holding upstream files at `mirrorPath(url)`. */
+/**
+ * A mirror: a local directory, or an HTTP base URL, holding upstream files at
+ * `mirrorPath(url)`. A directory records upstream's 400 answers too, as
+ * `mirrorRefusalPath(url)` holding the body; an HTTP mirror passes 400 on.
+ */
 export function mirrorSource(location: string, kind: "mirror" | "offline" = "mirror"): ArtifactSource {
   const http = /^https?:\/\//.test(location);
   const read = async (url: string): Promise<Uint8Array> => {
     const path = mirrorPath(url);
     if (http) {
       const res = await fetch(`${location.replace(/\/+$/, "")}/${path}`, { signal: AbortSignal.timeout(60_000) });
-      if (res.status === 404) throw new ArtifactNotFoundError(url);
+      if (res.status === 404 || res.status === 400) throw new ArtifactNotFoundError(url, res.status, await res.text().catch(() => ""));
       if (!res.ok) throw new Error(`mirror answered ${res.status} for ${url}`);
       return new Uint8Array(await res.arrayBuffer());
     }
     try {
       return await readFile(join(location, path));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new ArtifactNotFoundError(url);
-      throw err;
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
     }
+    // A recorded refusal: upstream answers this URL with 400 and this body.
+    const refused = await readFile(join(location, mirrorRefusalPath(url)), "utf8").catch(() => null);
+    throw new ArtifactNotFoundError(url, refused === null ? 404 : 400, refused ?? "");
   };
   return {
     kind,

@@ -11,3 +11,8 @@ export function mirrorPath(url: string): string {
   if (path.split("/").some((seg) => seg === ".." || seg === ".")) throw new Error(`refusing mirror path for ${url}`);
   return path;
 }
+
+/** Where a mirror directory records that upstream answers `url` with 400 (the file holds the body): Fabric meta's "unknown version". */
+export function mirrorRefusalPath(url: string): string {
+  return mirrorPath(url).replace(/\.body$/, ".400");
+}

@@ -15,7 +15,8 @@ export interface UpstreamOptions {
  * a unique User-Agent (Modrinth requires one), at most `perMinute` requests a
  * minute (a token bucket), and bounded retries: on 429 it waits for
  * `X-Ratelimit-Reset` seconds (Modrinth's header), on 5xx and network errors
- * it backs off exponentially. A 404 is final.
+ * it backs off exponentially. A 404, and a 400 (Fabric meta's "no such
+ * version"), are final: retrying cannot change them.
  */
 export function upstreamSource(o: UpstreamOptions): ArtifactSource {
   const perMinute = o.perMinute ?? 300;
@@ -46,7 +47,7 @@ export function upstreamSource(o: UpstreamOptions): ArtifactSource {
       }
       if (res) {
         if (res.ok) return res;
-        if (res.status === 404) throw new ArtifactNotFoundError(url);
+        if (res.status === 404 || res.status === 400) throw new ArtifactNotFoundError(url, res.status, await res.text().catch(() => ""));
         if (attempt >= retries || (res.status !== 429 && res.status < 500)) throw new Error(`${url} answered ${res.status}`);
       }
       const reset = Number(res?.headers.get("x-ratelimit-reset"));

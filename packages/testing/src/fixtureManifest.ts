@@ -1,37 +1,72 @@
-import { mirrorSource, OFFLINE_MIRROR_DIR, sha1Hex, sha512Hex, type Manifest, type ManifestFile } from "@zlh/artifacts";
+import {
+  FABRIC_MAVEN,
+  fabricInstallFiles,
+  fabricLibraries,
+  fabricServerMainClass,
+  loaderJarMainClass,
+  mavenPath,
+  mirrorSource,
+  OFFLINE_MIRROR_DIR,
+  sha1Hex,
+  sha512Hex,
+  vanillaServerJarPath,
+  type DownloadedFile,
+  type FabricLoaderEntry,
+  type Manifest,
+} from "@zlh/artifacts";
 
 /** A test key for ZLH_SECRETS_KEY (32 zero-padded bytes, base64). */
 export const TEST_SECRETS_KEY = Buffer.alloc(32, 7).toString("base64");
 
 const GAME = "1.21.1";
+const LOADER = "0.16.5";
+const INSTALLER = "1.0.1";
 const offline = mirrorSource(OFFLINE_MIRROR_DIR, "offline");
 
-async function file(path: string, url: string, kind: ManifestFile["kind"]): Promise<ManifestFile> {
+async function pinned(url: string) {
   const bytes = await offline.fetchBytes(url);
-  return { path, url, kind, size: bytes.byteLength, sha512: sha512Hex(bytes), sha1: sha1Hex(bytes) };
+  return { url, bytes, size: bytes.byteLength, sha512: sha512Hex(bytes), sha1: sha1Hex(bytes) };
+}
+
+async function file(path: string, url: string, kind: DownloadedFile["kind"]): Promise<DownloadedFile> {
+  const { bytes: _bytes, ...digest } = await pinned(url);
+  return { path, kind, ...digest };
 }
 
 /**
- * A small manifest over the offline mirror's files (launcher, vanilla server,
- * chosen mods), for agent tests that place files without a control plane.
+ * A complete manifest over the offline mirror's files (every Fabric file the
+ * launcher checks for, the vanilla server, chosen mods), built with the same
+ * pure function as the control plane's resolver, for agent tests that place
+ * files without a control plane.
  */
 export async function fixtureManifest(mods: { slug: string; projectId: string; versionId: string; version: string }[] = []): Promise<Manifest> {
+  const entry = (await offline.fetchJson<FabricLoaderEntry[]>(`https://meta.fabricmc.net/v2/versions/loader/${GAME}`)).find((e) => e.loader.version === LOADER)!;
+  const libraries = await Promise.all(fabricLibraries(entry).map(async (l) => ({ ...l, ...(await pinned(l.url)) })));
+  const loaderJar = await pinned(`${FABRIC_MAVEN}${mavenPath(entry.loader.maven)}`);
+  const fabric = fabricInstallFiles({
+    game: GAME,
+    loader: LOADER,
+    libraries,
+    mainClass: loaderJarMainClass(loaderJar.bytes),
+    launchMainClass: fabricServerMainClass(entry)!,
+    installer: await pinned(`${FABRIC_MAVEN}${mavenPath(`net.fabricmc:fabric-installer:${INSTALLER}:server`)}`),
+  });
   const mojang = await offline.fetchJson<{ versions: { id: string; url: string }[] }>("https://piston-meta.mojang.com/mc/game/version_manifest_v2.json");
   const version = await offline.fetchJson<{ downloads: { server: { url: string } } }>(mojang.versions.find((v) => v.id === GAME)!.url);
   const files = [
-    await file("fabric-server-launch.jar", `https://meta.fabricmc.net/v2/versions/loader/${GAME}/0.16.5/1.0.1/server/jar`, "launcher"),
-    await file(`.fabric/server/${GAME}-server.jar`, version.downloads.server.url, "server"),
+    ...fabric,
+    await file(vanillaServerJarPath(GAME), version.downloads.server.url, "server"),
     ...(await Promise.all(
       mods.map((m) =>
         file(`mods/${m.slug}-${m.version}.jar`, `https://cdn.modrinth.com/data/${m.projectId}/versions/${m.versionId}/${encodeURIComponent(`${m.slug}-${m.version}.jar`)}`, "mod"),
       ),
     )),
-  ].sort((a, b) => a.path.localeCompare(b.path));
+  ].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return {
-    schema: 1,
+    schema: 2,
     game: GAME,
-    loader: "0.16.5",
-    installer: "1.0.1",
+    loader: LOADER,
+    installer: INSTALLER,
     mods: mods.map((m) => ({ projectId: m.projectId, versionId: m.versionId, versionNumber: m.version, reason: "requested" as const })),
     files,
   };

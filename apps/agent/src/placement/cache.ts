@@ -1,6 +1,6 @@
 import { mkdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { sha1Hex, sha512Hex, type ArtifactSource, type ManifestFile } from "@zlh/artifacts";
+import { sha1Hex, sha512Hex, type ArtifactSource } from "@zlh/artifacts";
 import { OpFailure } from "../ops/opFailure";
 import { writeFileAtomic } from "./atomicWrite";
 
@@ -27,7 +27,7 @@ export class ArtifactCache {
   }
 
   /** The cached file for `file`, fetched and verified if needed. */
-  async ensure(file: ManifestFile): Promise<string> {
+  async ensure(file: Pinned): Promise<string> {
     const path = this.pathOf(file.sha512);
     const st = await stat(path).catch(() => null);
     if (st && this.#verified.get(path) === st.mtimeMs) return path;
@@ -47,7 +47,10 @@ export class ArtifactCache {
   }
 }
 
-function verify(file: ManifestFile, bytes: Uint8Array): void {
+/** An upstream file pinned by size and hashes: a downloaded manifest file, or the input of a built one. */
+type Pinned = { url: string; size: number; sha512: string; sha1?: string };
+
+function verify(file: Pinned, bytes: Uint8Array): void {
   const problems: string[] = [];
   if (bytes.byteLength !== file.size) problems.push(`size ${bytes.byteLength} instead of ${file.size}`);
   else if (sha512Hex(bytes) !== file.sha512) problems.push("sha512 differs");

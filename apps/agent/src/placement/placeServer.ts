@@ -1,10 +1,11 @@
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import { constants, createReadStream } from "node:fs";
 import { chown, copyFile, mkdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
-import { manifestHash, type Manifest } from "@zlh/artifacts";
+import { isBuilt, manifestHash, type Manifest } from "@zlh/artifacts";
 import type { OperationSpec } from "@zlh/protocol";
 import { writeFileAtomic } from "./atomicWrite";
+import { buildFile } from "./buildFile";
 import type { ArtifactCache } from "./cache";
 import { safeTarget } from "./safePath";
 import { renderServerProperties } from "./serverProperties";
@@ -34,11 +35,15 @@ export interface PlacementReport {
 }
 
 /**
- * Places a server's files into its root filesystem before first boot, so the
- * first start needs no network. Converges when run again:
+ * Places a server's files into its root filesystem before first boot: every
+ * file the Fabric launcher checks for (packages/artifacts/src/fabric), so
+ * that it finds a complete install and the first start needs no network.
+ * Converges when run again:
  *  - a file already correct (same size and sha512; unchanged since we placed
  *    it, or re-hashed) is left alone;
- *  - every other file comes from the verified cache, via temp file + rename;
+ *  - every other file comes from the verified cache (or is built from inputs
+ *    that come from it, and checked against its pinned hash), via a temp
+ *    file of its own + rename;
  *  - files the platform placed before and the manifest no longer lists are
  *    removed; files it never placed (worlds, the customer's configs) are
  *    never touched;
@@ -71,10 +76,14 @@ export async function placeServer(rootfs: string, spec: OperationSpec, manifest:
       placed.push({ path: file.path, sha512: file.sha512, size: file.size, mtimeMs: st!.mtimeMs });
       continue;
     }
-    const cached = await cache.ensure(file);
-    const tmp = `${target}.zlh-tmp`;
-    await copyFile(cached, tmp);
-    await rename(tmp, target);
+    if (isBuilt(file)) {
+      await writeFileAtomic(target, await buildFile(file, cache));
+    } else {
+      const cached = await cache.ensure(file);
+      const tmp = `${target}.zlh-tmp-${randomBytes(4).toString("hex")}`;
+      await copyFile(cached, tmp, constants.COPYFILE_EXCL);
+      await rename(tmp, target);
+    }
     report.written.push(file.path);
     placed.push({ path: file.path, sha512: file.sha512, size: file.size, mtimeMs: (await stat(target)).mtimeMs });
   }

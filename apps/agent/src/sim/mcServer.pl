@@ -2,8 +2,8 @@
 # The sim runtime's "Minecraft server": a process that answers the real
 # Server List Ping (handshake, status request, ping) on the port that
 # server.properties names, with the MOTD and max-players it sets and the game
-# version the placed manifest names. It refuses to start without eula=true or
-# without the launcher jar, as a Fabric server does.
+# version the placed manifest names. It refuses to start without eula=true,
+# and wherever the real Fabric launcher would need the network (see below).
 #
 # Why Perl, and why so spare: a server start is on the hot path of every
 # lifecycle. Measured with `perf stat` on the 2-vCPU development machine:
@@ -33,15 +33,104 @@ for my $line (split /\n/, slurp('server.properties') // '') {
     s/^\s+|\s+$//g for $k, $v;
     $props{$k} = $v;
 }
-if ((slurp('eula.txt') // '') !~ /^eula=true$/m) {
-    print STDERR "You need to agree to the EULA in order to run the server.\n";
+# Like a real server, it keeps its log in logs/latest.log inside the
+# container (replaced on every start), so a refusal can be read there.
+mkdir "$dir/logs";
+my $log;
+open($log, '>', "$dir/logs/latest.log") or undef $log;
+if ($log) { my $old = select($log); $| = 1; select($old) }
+sub logline {
+    my ($level, $msg) = @_;
+    my @t = localtime;
+    printf $log "[%02d:%02d:%02d] [main/%s]: %s\n", @t[2, 1, 0], $level, $msg if $log;
+}
+sub refuse {
+    my ($msg) = @_;
+    logline('ERROR', $msg);
+    print STDERR "$msg\n";
     exit 1;
 }
-# Started the way a Fabric server is: through its launcher jar, which must be in place.
-if (!-r "$dir/fabric-server-launch.jar") {
-    print STDERR "Error: Unable to access jarfile fabric-server-launch.jar\n";
-    exit 1;
+
+# ---- What `java -jar fabric-server-launch.jar nogui` decides before the game
+# starts (FabricMC/fabric-installer ServerLauncher.initialise; the TypeScript
+# twin is packages/artifacts/src/fabric/launcherDecision.ts). Where the real
+# launcher would go to the network (download the vanilla jar, or "reinstall":
+# query Fabric meta and download every library), this one refuses: a first
+# boot must find a complete install.
+my $launcher = "$dir/fabric-server-launch.jar";
+refuse("Error: Unable to access jarfile fabric-server-launch.jar") unless -r $launcher;
+
+# One entry of a zip file (stored, or deflated when zlib is at hand), undef if absent; dies on a corrupt zip.
+sub zip_entry {
+    my ($path, $want) = @_;
+    open(my $fh, '<:raw', $path) or die "cannot read $path: $!\n";
+    local $/;
+    my $zip = <$fh>;
+    close $fh;
+    my $end = rindex($zip, "PK\x05\x06");
+    die "zip END header not found\n" if $end < 0 || length($zip) < $end + 22;
+    my ($count, $cd_off) = unpack('x10 v x4 V', substr($zip, $end, 22));
+    my $p = $cd_off;
+    for (1 .. $count) {
+        die "invalid CEN header\n" unless substr($zip, $p, 4) eq "PK\x01\x02";
+        my ($method, $csize, $nlen, $xlen, $clen, $loff) = unpack('x10 v x8 V x4 v v v x8 V', substr($zip, $p, 46));
+        my $name = substr($zip, $p + 46, $nlen);
+        $p += 46 + $nlen + $xlen + $clen;
+        next unless $name eq $want;
+        die "invalid LOC header\n" unless substr($zip, $loff, 4) eq "PK\x03\x04";
+        my ($lnlen, $lxlen) = unpack('x26 v v', substr($zip, $loff, 30));
+        my $data = substr($zip, $loff + 30 + $lnlen + $lxlen, $csize);
+        return $data if $method == 0;
+        die "unsupported compression method $method\n" unless $method == 8;
+        require Compress::Raw::Zlib;
+        my ($inflate) = Compress::Raw::Zlib::Inflate->new(-WindowBits => -Compress::Raw::Zlib::MAX_WBITS());
+        my $out;
+        $inflate->inflate($data, $out);
+        return $out;
+    }
+    return undef;
 }
+
+my $install = eval { zip_entry($launcher, 'install.properties') };
+refuse("Error: Invalid or corrupt jarfile fabric-server-launch.jar ($@)") if $@;
+refuse("Jar does not contain unattended install.properties file") unless defined $install;
+my %install;
+for my $line (split /\r?\n/, $install) {
+    next if $line =~ /^\s*(?:[#!]|$)/;
+    $install{$1} = $2 if $line =~ /^\s*([^=:\s]+)\s*[=:\s]\s*(.*)$/;
+}
+my ($loader, $game_version) = @install{ 'fabric-loader-version', 'game-version' };
+refuse("no loader-version specified in install.properties") unless defined $loader;
+refuse("no game-version specified in install.properties") unless defined $game_version;
+my ($major, $minor) = map { /^(\d+)/ ? $1 : 0 } (split /[.+-]/, $loader)[0, 1];
+refuse("Fabric loader 0.12 or higher is required for unattended server installs. Please use a newer fabric loader version, or the full installer.")
+  if $major == 0 && ($minor // 0) < 12;
+
+my $data_dir = "$dir/.fabric/server";
+refuse("Downloading Minecraft server: .fabric/server/$game_version-server.jar is missing and this first boot has no network")
+  unless -e "$data_dir/$game_version-server.jar";
+my $launch_jar = "$data_dir/fabric-loader-server-$loader-minecraft-$game_version.jar";
+refuse("Installing Fabric from the network: .fabric/server/fabric-loader-server-$loader-minecraft-$game_version.jar is missing and this first boot has no network")
+  unless -e $launch_jar;
+my $mf = eval { zip_entry($launch_jar, 'META-INF/MANIFEST.MF') } // '';
+refuse("Failed to analyze or verify existing install: $@; reinstalling needs the network") if $@;
+my (%attr, $last);
+for my $line (split /\r\n|\r|\n/, $mf) {
+    last if $line eq '';
+    if ($line =~ /^ (.*)$/ && defined $last) { $attr{$last} .= $1; next }
+    ($last, my $value) = $line =~ /^([^:]+): (.*)$/ or next;
+    $attr{$last} = $value;
+}
+refuse("Failed to analyze or verify existing install: Jar does not have a Main-Class attribute; reinstalling needs the network")
+  unless $attr{'Main-Class'};
+for my $entry (split ' ', $attr{'Class-Path'} // '') {
+    (my $file = "$data_dir/$entry") =~ s/%([0-9A-Fa-f]{2})/chr(hex $1)/ge;
+    refuse("Detected incomplete install, reinstalling: $entry is missing and this first boot has no network") unless -e $file;
+}
+logline('INFO', "Loading Minecraft $game_version with Fabric Loader $loader");
+refuse("You need to agree to the EULA in order to run the server. Go to eula.txt for more info.")
+  if (slurp('eula.txt') // '') !~ /^eula=true$/m;
+
 # The manifest is JSON written by the agent (JSON.stringify); perl-base has no
 # JSON parser, and only the top-level "game" string is needed.
 my ($game) = (slurp('.zlh/manifest.json') // '') =~ /"game"\s*:\s*"((?:[^"\\]|\\.)*)"/;
@@ -107,9 +196,10 @@ unless (socket($listener, $af_inet, $sock_stream, 0)
     && setsockopt($listener, $sol_socket, $so_reuseaddr, pack('l', 1))
     && bind($listener, $address)
     && listen($listener, 128)) {
-    print STDERR "listen on 127.0.0.1:$port failed: $!\n";
-    exit 1;
+    refuse("**** FAILED TO BIND TO PORT! ($!) Perhaps a server is already running on that port?");
 }
+logline('INFO', "Starting Minecraft server on 127.0.0.1:$port");
+logline('INFO', 'Done! For help, type "help"');
 $SIG{$_} = sub { exit 0 } for qw(TERM INT);
 $SIG{PIPE} = 'IGNORE';
 

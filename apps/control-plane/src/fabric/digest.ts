@@ -17,6 +17,16 @@ export type Digest = {
 export async function digestOf(db: Db, source: ArtifactSource, url: string, expect?: { sha1?: string; size?: number }): Promise<Digest> {
   const [known] = await db.execute<Digest>(sql`select size::int as size, sha512, sha1 from artifact_digests where url = ${url}`);
   if (known) return checked(url, known, expect);
+  return (await fetchPinned(db, source, url, expect)).digest;
+}
+
+/**
+ * The file's bytes, for the few files resolution reads (the loader jar's
+ * manifest, the installer jar the launcher is built from), checked against
+ * what upstream publishes and against the digest recorded the first time:
+ * an immutable Maven file that changes is refused, never silently re-pinned.
+ */
+export async function fetchPinned(db: Db, source: ArtifactSource, url: string, expect?: { sha1?: string; size?: number }): Promise<{ bytes: Uint8Array; digest: Digest }> {
   let bytes: Uint8Array;
   try {
     bytes = await source.fetchBytes(url);
@@ -25,10 +35,14 @@ export async function digestOf(db: Db, source: ArtifactSource, url: string, expe
     throw err;
   }
   const digest = checked(url, { size: bytes.byteLength, sha512: sha512Hex(bytes), sha1: sha1Hex(bytes) }, expect);
-  await db.execute(sql`
-    insert into artifact_digests (url, size, sha512, sha1) values (${url}, ${digest.size}, ${digest.sha512}, ${digest.sha1})
-    on conflict (url) do nothing`);
-  return digest;
+  const [recorded] = await db.execute<Digest>(sql`
+    with ins as (
+      insert into artifact_digests (url, size, sha512, sha1) values (${url}, ${digest.size}, ${digest.sha512}, ${digest.sha1})
+      on conflict (url) do nothing returning size::int as size, sha512, sha1
+    )
+    select * from ins union all select size::int, sha512, sha1 from artifact_digests where url = ${url} limit 1`);
+  if (recorded && recorded.sha512 !== digest.sha512) throw new ResolutionError(`${url} changed upstream since it was first pinned (sha512 differs); refused`);
+  return { bytes, digest };
 }
 
 function checked(url: string, d: Digest, expect?: { sha1?: string; size?: number }): Digest {

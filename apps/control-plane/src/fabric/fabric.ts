@@ -1,28 +1,30 @@
-import { ArtifactNotFoundError, type ArtifactSource, type ManifestFile } from "@zlh/artifacts";
+import {
+  ArtifactNotFoundError,
+  compareFabricVersions,
+  FABRIC_MAVEN,
+  fabricInstallFiles,
+  fabricLibraries,
+  fabricServerMainClass,
+  loaderJarMainClass,
+  mavenPath,
+  MIN_UNATTENDED_LOADER,
+  UNATTENDED_LOADER_REFUSAL,
+  type ArtifactSource,
+  type FabricLoaderEntry,
+  type ManifestFile,
+} from "@zlh/artifacts";
 import type { Db } from "@zlh/db";
-import { digestOf } from "./digest";
+import { digestOf, fetchPinned } from "./digest";
 import { ResolutionError } from "./errors";
-import { FABRIC_META, mavenPath } from "./urls";
-
-interface Library {
-  name: string;
-  url: string;
-  sha1?: string;
-  size?: number;
-}
-
-interface LoaderEntry {
-  loader: { version: string; maven: string; stable: boolean };
-  intermediary: { maven: string; version: string };
-  launcherMeta: { libraries: { common?: Library[]; server?: Library[] } };
-}
+import { FABRIC_META } from "./urls";
 
 interface InstallerEntry {
   version: string;
   stable: boolean;
 }
 
-const FABRIC_MAVEN = "https://maven.fabricmc.net/";
+/** Unattended server installs need installer 0.8 or newer (fabric-meta ServerBootstrap). */
+const MIN_SERVER_INSTALLER = "0.8";
 
 export interface ResolvedLoader {
   loader: string;
@@ -31,56 +33,70 @@ export interface ResolvedLoader {
 }
 
 /**
- * The Fabric side of a manifest: the loader (pinned, or the newest stable one
- * that supports the game version, as Fabric meta lists them newest first),
- * the newest stable installer, the server launcher jar and every library the
- * launcher would otherwise download on first boot, pre-staged under
- * `libraries/` by Maven path. Fabric publishes no hash for the launcher (and
- * not always for libraries): those are downloaded once and hashed.
+ * The loader to install: the pinned one if meta lists it, else the one meta
+ * marks `stable` (exactly one: the newest stable build). The list is the same
+ * for every game, so a pin is either a known loader or no loader at all.
  */
-export async function resolveFabric(db: Db, source: ArtifactSource, game: string, loaderVersion?: string): Promise<ResolvedLoader> {
-  let entries: LoaderEntry[];
-  try {
-    entries = await source.fetchJson<LoaderEntry[]>(`${FABRIC_META}/versions/loader/${game}`);
-  } catch (err) {
-    if (err instanceof ArtifactNotFoundError) throw new ResolutionError(`Fabric has no loader for Minecraft ${game}.`);
-    throw err;
-  }
-  if (!Array.isArray(entries) || entries.length === 0) throw new ResolutionError(`Fabric has no loader for Minecraft ${game}.`);
-  const entry = loaderVersion ? entries.find((e) => e.loader.version === loaderVersion) : entries.find((e) => e.loader.stable);
-  if (!entry) {
-    throw new ResolutionError(
-      loaderVersion
-        ? `Fabric loader ${loaderVersion} does not support Minecraft ${game}.`
-        : `Fabric has no stable loader for Minecraft ${game}.`,
-    );
-  }
-  const installers = await source.fetchJson<InstallerEntry[]>(`${FABRIC_META}/versions/installer`);
-  const installer = installers.find((i) => i.stable)?.version;
-  if (!installer) throw new ResolutionError("Fabric lists no stable installer.");
-
-  const launcherUrl = `${FABRIC_META}/versions/loader/${game}/${entry.loader.version}/${installer}/server/jar`;
-  const files: ManifestFile[] = [{ path: "fabric-server-launch.jar", url: launcherUrl, kind: "launcher", ...(await digest(db, source, launcherUrl)) }];
-
-  const libraries: Library[] = [
-    ...(entry.launcherMeta.libraries.common ?? []),
-    ...(entry.launcherMeta.libraries.server ?? []),
-    { name: entry.loader.maven, url: FABRIC_MAVEN },
-    { name: entry.intermediary.maven, url: FABRIC_MAVEN },
-  ];
-  const seen = new Set<string>();
-  for (const lib of libraries) {
-    const path = mavenPath(lib.name);
-    if (seen.has(path)) continue;
-    seen.add(path);
-    const url = `${lib.url.replace(/\/?$/, "/")}${path}`;
-    const d = await digestOf(db, source, url, { sha1: lib.sha1, size: lib.size });
-    files.push({ path: `libraries/${path}`, url, kind: "library", size: d.size, sha512: d.sha512, sha1: d.sha1 });
-  }
-  return { loader: entry.loader.version, installer, files };
+export function chooseLoader<E extends { loader: { version: string; stable: boolean } }>(entries: E[], pinned?: string): E {
+  if (pinned) refuseIfTooOld(pinned);
+  const entry = pinned ? entries.find((e) => e.loader.version === pinned) : entries.find((e) => e.loader.stable);
+  if (!entry) throw new ResolutionError(pinned ? `Fabric has no loader ${pinned}.` : "Fabric meta lists no stable loader.");
+  return entry;
 }
 
-async function digest(db: Db, source: ArtifactSource, url: string) {
-  const d = await digestOf(db, source, url);
-  return { size: d.size, sha512: d.sha512, sha1: d.sha1 };
+function refuseIfTooOld(loader: string): void {
+  if (compareFabricVersions(loader, MIN_UNATTENDED_LOADER) < 0) {
+    throw new ResolutionError(`Fabric loader ${loader} cannot run a server unattended: ${UNATTENDED_LOADER_REFUSAL}`);
+  }
+}
+
+/**
+ * The Fabric side of a manifest, following Fabric meta's real rules
+ * (../shared/upstream-facts.md):
+ *  - meta answers 400 for a game it does not know: a permanent refusal;
+ *  - the loader list is the same for every game and exactly one loader is
+ *    `stable` (the newest stable build): the default; a pinned loader must
+ *    be listed and be 0.12 or newer (older ones cannot install unattended);
+ *  - the newest stable installer, 0.8 or newer.
+ * Then every file of a complete install (fabricInstallFiles): the libraries,
+ * and the launcher and launch jar built reproducibly from the loader jar's
+ * manifest and the installer's Maven jar. The vanilla jar comes from mojang.ts.
+ */
+export async function resolveFabric(db: Db, source: ArtifactSource, game: string, loaderVersion?: string): Promise<ResolvedLoader> {
+  if (loaderVersion) refuseIfTooOld(loaderVersion); // before asking meta anything
+  let entries: FabricLoaderEntry[];
+  try {
+    entries = await source.fetchJson<FabricLoaderEntry[]>(`${FABRIC_META}/versions/loader/${game}`);
+  } catch (err) {
+    if (err instanceof ArtifactNotFoundError) throw new ResolutionError(`Fabric does not support Minecraft ${game} (Fabric meta answered ${err.status}).`);
+    throw err;
+  }
+  if (!Array.isArray(entries) || entries.length === 0) throw new ResolutionError(`Fabric does not support Minecraft ${game}.`);
+  const entry = chooseLoader(entries, loaderVersion);
+  const loader = entry.loader.version;
+  const launchMainClass = fabricServerMainClass(entry);
+  if (!launchMainClass) throw new ResolutionError(`Fabric meta names no server main class for loader ${loader}.`);
+
+  const installers = await source.fetchJson<InstallerEntry[]>(`${FABRIC_META}/versions/installer`);
+  const installer = installers.find((i) => i.stable && compareFabricVersions(i.version, MIN_SERVER_INSTALLER) >= 0)?.version;
+  if (!installer) throw new ResolutionError("Fabric lists no stable installer that can install a server unattended.");
+
+  const libraries = [];
+  for (const lib of fabricLibraries(entry)) libraries.push({ ...lib, ...(await digestOf(db, source, lib.url, { sha1: lib.sha1, size: lib.size })) });
+  const loaderJar = await fetchPinned(db, source, `${FABRIC_MAVEN}${mavenPath(entry.loader.maven)}`);
+  const installerUrl = `${FABRIC_MAVEN}${mavenPath(`net.fabricmc:fabric-installer:${installer}:server`)}`;
+  const installerJar = await fetchPinned(db, source, installerUrl);
+  try {
+    const files = fabricInstallFiles({
+      game,
+      loader,
+      libraries,
+      mainClass: loaderJarMainClass(loaderJar.bytes),
+      launchMainClass,
+      installer: { url: installerUrl, ...installerJar.digest, bytes: installerJar.bytes },
+    });
+    return { loader, installer, files };
+  } catch (err) {
+    throw new ResolutionError(`the Fabric loader or installer jar is not a readable jar: ${(err as Error).message}`);
+  }
 }

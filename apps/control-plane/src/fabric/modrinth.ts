@@ -31,6 +31,8 @@ interface Version {
 export interface ModRequest {
   project: string;
   version?: string;
+  /** Accept a beta or alpha when the project has no release for the game (Modrinth's `version_type`). */
+  allowPrerelease?: boolean;
 }
 
 interface Chosen {
@@ -42,8 +44,13 @@ interface Chosen {
 /**
  * Resolves the requested mods and, recursively, their required dependencies
  * on Modrinth (API v2), for one game version and the Fabric loader:
- *  - a pinned version (id or version number) is used as is, after checking it
- *    supports the game version and Fabric; otherwise the newest release that does;
+ *  - a pinned version id is used as is, after checking it supports the game
+ *    version and Fabric; a pinned version number (not unique on Modrinth: the
+ *    same number is often published per loader or game) takes the newest
+ *    version with that number that fits;
+ *  - otherwise the newest release that fits; a project with only betas or
+ *    alphas for the game is refused, naming it, unless the request opts in
+ *    with `allowPrerelease` (then its newest pre-release is taken);
  *  - dependencies are deduplicated by project id, and what was asked for
  *    (pinned versions above all) wins over what a dependency would pick;
  *  - a client-only mod (`server_side: unsupported`) and a mod declared
@@ -64,14 +71,17 @@ export async function resolveMods(source: ArtifactSource, game: string, requests
     return p;
   };
   const fits = (v: Version) => v.loaders.includes("fabric") && v.game_versions.includes(game);
-  const newestRelease = async (p: Project): Promise<Version> => {
+  const newest = async (p: Project, allowPrerelease: boolean, forWhat: string): Promise<Version> => {
     const query = new URLSearchParams({ loaders: JSON.stringify(["fabric"]), game_versions: JSON.stringify([game]) });
-    const versions = await json<Version[]>(source, `${MODRINTH_API}/project/${p.id}/version?${query}`, `Modrinth lists no versions of "${p.slug}".`);
-    const best = versions
-      .filter((v) => v.version_type === "release" && fits(v))
-      .sort((a, b) => byCodeUnits(b.date_published, a.date_published) || byCodeUnits(a.id, b.id))[0];
-    if (!best) throw new ResolutionError(`Mod "${p.slug}" has no release for Minecraft ${game} with Fabric.`);
-    return best;
+    const versions = (await json<Version[]>(source, `${MODRINTH_API}/project/${p.id}/version?${query}`, `Modrinth lists no versions of "${p.slug}".`)).filter(fits);
+    const releases = versions.filter((v) => v.version_type === "release");
+    const best = newestOf(releases.length > 0 || !allowPrerelease ? releases : versions);
+    if (best) return best;
+    if (versions.length === 0) throw new ResolutionError(`Mod "${p.slug}" (${forWhat}) has no version for Minecraft ${game} with Fabric.`);
+    const types = [...new Set(versions.map((v) => v.version_type))].sort(byCodeUnits).join(", ");
+    throw new ResolutionError(
+      `Mod "${p.slug}" (${forWhat}) has only pre-release versions (${types}) for Minecraft ${game} with Fabric; ask for it with "allowPrerelease": true to accept one.`,
+    );
   };
   const pinned = async (p: Project, wanted: string): Promise<Version> => {
     let v: Version | undefined;
@@ -84,7 +94,8 @@ export async function resolveMods(source: ArtifactSource, game: string, requests
     }
     if (!v || v.project_id !== p.id) {
       const all = await json<Version[]>(source, `${MODRINTH_API}/project/${p.id}/version`, `Modrinth lists no versions of "${p.slug}".`);
-      v = all.find((x) => x.version_number === wanted || x.id === wanted);
+      const matches = all.filter((x) => x.version_number === wanted || x.id === wanted);
+      v = newestOf(matches.filter(fits)) ?? matches[0];
     }
     if (!v) throw new ResolutionError(`Mod "${p.slug}" has no version "${wanted}".`);
     if (!fits(v)) throw new ResolutionError(`Mod "${p.slug}" version ${v.version_number} does not support Minecraft ${game} with Fabric.`);
@@ -93,7 +104,7 @@ export async function resolveMods(source: ArtifactSource, game: string, requests
 
   for (const r of requests) {
     const p = await project(r.project, "requested");
-    const v = r.version ? await pinned(p, r.version) : await newestRelease(p);
+    const v = r.version ? await pinned(p, r.version) : await newest(p, r.allowPrerelease === true, "requested");
     const earlier = chosen.get(p.id);
     if (earlier && earlier.version.id !== v.id) throw new ResolutionError(`Mod "${p.slug}" is requested twice with different versions.`);
     chosen.set(p.id, { project: p, version: v, reason: "requested" });
@@ -106,7 +117,7 @@ export async function resolveMods(source: ArtifactSource, game: string, requests
       if (!projectId || chosen.has(projectId)) continue; // what was asked for, or chosen first, wins
       const p = await project(projectId, `required by "${next.project.slug}"`);
       if (chosen.has(p.id)) continue;
-      const v = byVersion && fits(byVersion) ? byVersion : await newestRelease(p);
+      const v = byVersion && fits(byVersion) ? byVersion : await newest(p, false, `required by "${next.project.slug}"`);
       const entry: Chosen = { project: p, version: v, reason: "dependency" };
       chosen.set(p.id, entry);
       queue.push(entry);
@@ -138,4 +149,9 @@ async function json<T>(source: ArtifactSource, url: string, notFound: string): P
     if (err instanceof ArtifactNotFoundError && notFound) throw new ResolutionError(notFound);
     throw err;
   }
+}
+
+/** The newest by publication date (ties broken by id, so the choice is stable). */
+function newestOf(versions: Version[]): Version | undefined {
+  return [...versions].sort((a, b) => byCodeUnits(b.date_published, a.date_published) || byCodeUnits(a.id, b.id))[0];
 }

@@ -27,5 +27,5 @@ export async function resolveManifest(db: Db, source: ArtifactSource, r: Manifes
     if (paths.has(f.path)) throw new Error(`two files resolve to ${f.path}`);
     paths.add(f.path);
   }
-  return { schema: 1, game: r.minecraftVersion, loader: fabric.loader, installer: fabric.installer, mods: mods.mods, files };
+  return { schema: 2, game: r.minecraftVersion, loader: fabric.loader, installer: fabric.installer, mods: mods.mods, files };
 }

@@ -2,10 +2,3 @@
 export const FABRIC_META = "https://meta.fabricmc.net/v2";
 export const MOJANG_VERSION_MANIFEST = "https://piston-meta.mojang.com/mc/game/version_manifest_v2.json";
 export const MODRINTH_API = "https://api.modrinth.com/v2";
-
-/** `group:artifact:version` -> the Maven repository path of its jar. */
-export function mavenPath(coords: string): string {
-  const [group, artifact, version] = coords.split(":");
-  if (!group || !artifact || !version || coords.split(":").length !== 3) throw new Error(`not a Maven coordinate: ${coords}`);
-  return `${group.replaceAll(".", "/")}/${artifact}/${version}/${artifact}-${version}.jar`;
-}

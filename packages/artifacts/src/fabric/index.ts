@@ -1,0 +1,4 @@
+export * from "./layout";
+export * from "./jars";
+export * from "./launcherDecision";
+export * from "./installFiles";
