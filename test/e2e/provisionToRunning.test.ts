@@ -71,4 +71,12 @@ describe("provision to running through a real agent", () => {
     const types = (await call("GET", `/v1/servers/${server.id}/events`)).body.items.map((e: { type: string }) => e.type);
     expect(types).not.toContain("op.queued");
   });
+
+  it("fails a server for a game Fabric meta refuses (400) within seconds, never retrying", async () => {
+    const server = await createServer(call, { minecraftVersion: "1.21.99" });
+    // A retried 400 would leave it pending across graphile-worker's growing backoff (10 attempts, hours).
+    await waitFor(async () => (await serverStatus(call, server.id)) === "failed", 20_000, "failed");
+    const got = (await call("GET", `/v1/servers/${server.id}`)).body;
+    expect(got.failureReason).toBe("manifest_unresolvable: Fabric does not support Minecraft 1.21.99 (Fabric meta answered 400).");
+  });
 });
