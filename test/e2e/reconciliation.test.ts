@@ -28,13 +28,23 @@ describe("reconciliation with a real agent", () => {
   const drift = async (): Promise<Drift[]> => (await call("GET", "/v1/drift")).body.items;
   const events = async (id: string) => (await sql`select type from events where server_id = ${id} order by id`).map((e) => e.type as string);
 
-  it("restarts a server whose process was killed (self-heal), then clears the drift", async () => {
+  it("heals every crash of a server that should run, not just the first, counting them (self-heal)", async () => {
     const s = await createServer(call);
     await waitStatus(call, s.id, "running");
-    const pid = Number(await readFile(join(simRoot, String(s.vmid), "pid"), "utf8"));
-    process.kill(pid, "SIGKILL");
-    await waitFor(async () => (await events(s.id)).includes("server.self_heal"), 20_000, "self-heal");
-    await waitFor(async () => (await serverStatus(call, s.id)) === "running" && (await answersPing(s.ports.game)), 20_000, "running again");
+    const crash = async () => process.kill(Number(await readFile(join(simRoot, String(s.vmid), "pid"), "utf8")), "SIGKILL");
+    const heals = async () => (await events(s.id)).filter((t) => t === "server.self_heal").length;
+    // Regression: the second heal planned nothing (a start already existed at that generation).
+    for (const n of [1, 2]) {
+      await crash();
+      await waitFor(async () => (await heals()) === n, 20_000, `self-heal ${n}`);
+      // The second crash in a row waits out a 10 s backoff before its restart.
+      await waitFor(async () => (await serverStatus(call, s.id)) === "running" && (await answersPing(s.ports.game)), 30_000, `running again after crash ${n}`);
+    }
+    const got = (await call("GET", `/v1/servers/${s.id}`)).body;
+    expect(got).toMatchObject({ restartCount: 2, crashLooping: false, nextRestartAt: null, desiredState: "running" });
+    expect(Date.parse(got.lastCrashAt)).toBeGreaterThan(Date.parse(got.createdAt));
+    const crashed = await sql`select data from events where server_id = ${s.id} and type = 'server.crashed' order by id`;
+    expect(crashed.map((e) => e.data.crashStreak)).toEqual([1, 2]);
     await waitFor(async () => !(await drift()).some((d) => d.serverId === s.id), 10_000, "drift cleared");
   });
 

@@ -48,7 +48,7 @@ export const HostIdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 export const DriftList = Type.Object({
   items: Type.Array(
     Type.Object({
-      kind: Type.Enum(["missing_container", "orphan_container", "unmanaged_container", "state_mismatch", "vmid_conflict"]),
+      kind: Type.Enum(["missing_container", "orphan_container", "unmanaged_container", "state_mismatch", "vmid_conflict", "crash_loop"]),
       hostId: Uuid,
       vmid: Type.Integer(),
       serverId: Type.Optional(Uuid),

@@ -27,3 +27,4 @@ export * from "./sql/drift";
 export * from "./sql/reconcileInputs";
 export * from "./sql/addJob";
 export * from "./sql/storeManifest";
+export * from "./sql/recordCrash";

@@ -28,6 +28,11 @@ export type ServerRow = {
   rcon_port: number;
   failure_reason: string | null;
   restart_generation: number | null;
+  status_changed_at: string;
+  restart_count: number;
+  crash_streak: number;
+  last_crash_at: string | null;
+  heal_after: string | null;
   manifest: unknown;
   rcon_password_enc: string | null;
   created_at: string;

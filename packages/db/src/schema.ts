@@ -101,6 +101,15 @@ export const servers = pgTable(
     rconPasswordEnc: text("rcon_password_enc"),
     /** The generation at which a restart was asked for (a restart is an action, not a state). */
     restartGeneration: integer("restart_generation"),
+    /** When `status` last changed: evidence taken before it says nothing about the server's present. */
+    statusChangedAt: timestamp("status_changed_at", { withTimezone: true }).notNull().defaultNow(),
+    /** Crashes healed since the server was created (a desired-running server found stopped). */
+    restartCount: integer("restart_count").notNull().default(0),
+    /** Crashes in a row without 10 minutes up in between: drives the crash-loop backoff. */
+    crashStreak: integer("crash_streak").notNull().default(0),
+    lastCrashAt: timestamp("last_crash_at", { withTimezone: true }),
+    /** Not restarted by self-heal before this instant (crash-loop backoff); also when the last heal began. */
+    healAfter: timestamp("heal_after", { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
@@ -185,6 +194,8 @@ export const operations = pgTable(
     leaseExpiresAt: timestamp("lease_expires_at", { withTimezone: true }),
     result: jsonb("result"),
     error: text("error"),
+    /** Retry backoff: a requeued operation is not leased before this instant. */
+    notBefore: timestamp("not_before", { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
@@ -221,7 +232,7 @@ export const events = pgTable(
   ],
 );
 
-export const DRIFT_KINDS = ["missing_container", "orphan_container", "unmanaged_container", "state_mismatch", "vmid_conflict"] as const;
+export const DRIFT_KINDS = ["missing_container", "orphan_container", "unmanaged_container", "state_mismatch", "vmid_conflict", "crash_loop"] as const;
 
 /**
  * Differences between the database and what hosts (or Proxmox) report. An item
@@ -239,6 +250,8 @@ export const driftItems = pgTable(
     detectedAt: timestamp("detected_at", { withTimezone: true }).notNull().defaultNow(),
     /** Last time a reconciliation pass saw it. */
     seenAt: timestamp("seen_at", { withTimezone: true }).notNull().defaultNow(),
+    /** When the evidence of the last pass that saw it was taken: two passes over the same evidence are one observation. */
+    observedAt: timestamp("observed_at", { withTimezone: true }),
     resolvedAt: timestamp("resolved_at", { withTimezone: true }),
   },
   (t) => [

@@ -5,3 +5,4 @@ export * from "./ranges";
 export * from "./planner";
 export * from "./random";
 export * from "./env";
+export * from "./crashLoop";

@@ -8,6 +8,8 @@ export interface PlannerInput {
   restartGeneration: number | null;
   /** Provisioning waits for the pinned manifest (resolved by the provision job). */
   hasManifest: boolean;
+  /** A crashed server inside its crash-loop backoff (crashLoop.ts): self-heal waits until it ends. */
+  healPending?: boolean;
 }
 
 /**
@@ -19,6 +21,8 @@ export interface PlannerInput {
  *   resolved), whatever is wanted next, so that nothing stays `pending`; the
  *   next step then follows.
  * - `failed` is left alone until someone asks again (a start, or a delete).
+ * - A crashed server (`stopped`, wanted running) waits out its crash-loop
+ *   backoff before it is started again.
  */
 export function nextOperationKind(s: PlannerInput): OperationKind | null {
   if (s.desiredState === "deleted") return s.status === "deleted" ? null : "destroy";
@@ -30,6 +34,7 @@ export function nextOperationKind(s: PlannerInput): OperationKind | null {
   if (s.desiredState === "stopped") return s.status === "running" || moving ? "stop" : null;
   const restartAsked = s.restartGeneration === s.generation;
   if (s.status === "running") return restartAsked ? "restart" : null;
+  if (s.status === "stopped" && s.healPending) return null;
   if (s.status === "stopped" || moving) return restartAsked && s.status === "starting" ? "restart" : "start";
   return null;
 }

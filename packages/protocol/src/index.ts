@@ -8,6 +8,7 @@ export function markerFor(serverId: string): string {
 }
 /** The server id a description names, or null when it is not ours. */
 export function serverIdFromMarker(description: string | null | undefined): string | null {
-  const m = /(?:^|\s)zlh-server=([0-9a-f-]{36})(?:\s|$)/.exec(description ?? "");
-  return m?.[1] ?? null;
+  // A real UUID only: anything else that looks like one must never reach a `::uuid` cast.
+  const m = /(?:^|\s)zlh-server=([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:\s|$)/i.exec(description ?? "");
+  return m?.[1]?.toLowerCase() ?? null;
 }

@@ -31,7 +31,7 @@ export const InventoryItem = Type.Object({
   vmid: Type.Integer({ minimum: 1 }),
   state: Type.Union([Type.Literal("running"), Type.Literal("stopped")]),
   /** The server id in the container's marker, or null when the container has no marker of ours. */
-  serverId: Type.Union([Type.String({ maxLength: 64 }), Type.Null()]),
+  serverId: Type.Union([Type.String({ pattern: "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$" }), Type.Null()]),
 });
 export type InventoryItem = Static<typeof InventoryItem>;
 const Inventory = Type.Array(InventoryItem, { maxItems: 10_000 });

@@ -1,6 +1,9 @@
 export { PROVISION_TASK } from "@zlh/db";
 export const RECONCILE_ALL_TASK = "reconcile.all";
 export const RECONCILE_HOST_TASK = "reconcile.host";
+/** Restarts a crashed server when its crash-loop backoff ends (one pending run per server). */
+export const HEAL_TASK = "server.heal";
+export const healJobKey = (serverId: string) => `heal:${serverId}`;
 export const EDGE_PUBLISH_TASK = "edge.publish";
 export const EDGE_UNPUBLISH_TASK = "edge.unpublish";
 

@@ -8,8 +8,9 @@ import { ManifestCache } from "../fabric/manifestCache";
 import { connectProxmox } from "../reconcile/proxmox";
 import { edgePublishTask, edgeUnpublishTask } from "./tasks/edge";
 import { provisionServerTask } from "./tasks/provisionServer";
+import { healServerTask } from "./tasks/heal";
 import { reconcileAllTask, reconcileHostTask } from "./tasks/reconcile";
-import { EDGE_PUBLISH_TASK, EDGE_UNPUBLISH_TASK, PROVISION_TASK, RECONCILE_ALL_TASK, RECONCILE_HOST_TASK } from "./taskNames";
+import { EDGE_PUBLISH_TASK, EDGE_UNPUBLISH_TASK, HEAL_TASK, PROVISION_TASK, RECONCILE_ALL_TASK, RECONCILE_HOST_TASK } from "./taskNames";
 
 export interface Worker {
   stop(): Promise<void>;
@@ -23,7 +24,7 @@ export async function startWorker(config: ControlPlaneConfig, db: Db, log: Logge
     log: log.child({ component: "reconcile" }),
     leaseTtlMs: config.leaseTtlMs,
     intervalMs: config.reconcileIntervalMs,
-    proxmox: config.proxmox ? connectProxmox(config.proxmox) : null,
+    proxmox: config.proxmox ? connectProxmox(config.proxmox, log.child({ component: "proxmox" })) : null,
   };
   const taskList: TaskList = {
     [PROVISION_TASK]: provisionServerTask({
@@ -35,6 +36,7 @@ export async function startWorker(config: ControlPlaneConfig, db: Db, log: Logge
     }),
     [RECONCILE_ALL_TASK]: reconcileAllTask(reconcileDeps),
     [RECONCILE_HOST_TASK]: reconcileHostTask(reconcileDeps),
+    [HEAL_TASK]: healServerTask(db),
     [EDGE_PUBLISH_TASK]: edgePublishTask(db, publisher),
     [EDGE_UNPUBLISH_TASK]: edgeUnpublishTask(db, publisher),
   };

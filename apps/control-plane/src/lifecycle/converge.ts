@@ -18,6 +18,7 @@ export async function converge(tx: Tx, serverId: string): Promise<string | null>
     generation: s.generation,
     restartGeneration: s.restart_generation,
     hasManifest: s.manifest !== null,
+    healPending: s.heal_pending,
   });
   return kind ? insertOperation(tx, s, kind) : null;
 }

@@ -1,13 +1,25 @@
 import type { ObservedDrift } from "@zlh/db";
-import type { DesiredState, ServerStatus } from "@zlh/domain";
+import { isCrashLooping, type DesiredState, type ServerStatus } from "@zlh/domain";
 
 /** A container as some source (the agent's inventory, Proxmox) reports it. */
 export interface ObservedContainer {
   vmid: number;
-  state: "running" | "stopped";
+  /** `unknown`: the source cannot tell (Proxmox's answer for a guest whose node stopped reporting). Never acted on. */
+  state: "running" | "stopped" | "unknown";
   /** The server its marker names, or null when it carries no marker of ours. */
   serverId: string | null;
+  /** The marker could not be read (the guest's config did not answer): the container exists, whose it is is unknown. */
+  markerUnknown?: boolean;
   source: "agent" | "proxmox";
+  /** When the source took the observation this container comes from. */
+  observedAt: Date;
+}
+
+/** One host's evidence: the containers every source reports, and since when a container nobody reports is known to be absent. */
+export interface HostObservation {
+  containers: ObservedContainer[];
+  /** The freshest listing's time: a container absent from every source was absent at least then. */
+  absentAt: Date;
 }
 
 export interface ServerOnHost {
@@ -17,10 +29,16 @@ export interface ServerOnHost {
   vmid: number;
   /** Operations queued or leased: a server with work in flight is not judged. */
   liveOps: number;
+  /** Evidence taken before this says nothing about the server as it is now. */
+  statusChangedAt: Date;
+  restartCount: number;
+  crashStreak: number;
+  lastCrashAt: Date | null;
+  healAfter: Date | null;
 }
 
 /** Servers named by markers, wherever they are: to tell an orphan from a container of a live server. */
-export type MarkerOwner = { status: ServerStatus; vmid: number; hostId: string } | undefined;
+export type MarkerOwner = { status: ServerStatus; vmid: number; hostId: string; updatedAt: Date } | undefined;
 
 /** Statuses in which the server's container must exist on its host. */
 const HAS_CONTAINER: ServerStatus[] = ["running", "stopped", "starting", "stopping"];
@@ -28,38 +46,48 @@ const HAS_CONTAINER: ServerStatus[] = ["running", "stopped", "starting", "stoppi
 /**
  * The drift of one host: what the database says against what is there.
  * Pure, so every rule is tested on its own; policies act on the result.
+ * A server is judged only on evidence taken after its last status change and
+ * with nothing in flight; every item carries when its evidence was taken and
+ * since when it counts (`since`), so that "persistent" can mean two distinct
+ * observations of the server as it is now (recordDriftPass).
  */
-export function diffHost(
-  servers: ServerOnHost[],
-  containers: ObservedContainer[],
-  ownerOf: (serverId: string) => MarkerOwner,
-): ObservedDrift[] {
+export function diffHost(servers: ServerOnHost[], observation: HostObservation, ownerOf: (serverId: string) => MarkerOwner, now = new Date()): ObservedDrift[] {
   const drift: ObservedDrift[] = [];
-  const byVmid = new Map(containers.map((c) => [c.vmid, c]));
+  const byVmid = new Map(observation.containers.map((c) => [c.vmid, c]));
   const ours = new Map(servers.map((s) => [s.vmid, s]));
 
   for (const s of servers) {
     if (s.status === "deleted") continue;
     const c = byVmid.get(s.vmid);
+    const item = (kind: ObservedDrift["kind"], detail: Record<string, unknown>, observedAt: Date, since: Date | null = s.statusChangedAt) =>
+      drift.push({ kind, vmid: s.vmid, serverId: s.id, detail, observedAt, since });
+    if (s.lastCrashAt && isCrashLooping(s.crashStreak, s.lastCrashAt, now)) {
+      item("crash_loop", { restartCount: s.restartCount, crashStreak: s.crashStreak, lastCrashAt: s.lastCrashAt.toISOString(), nextRestartAt: s.healAfter?.toISOString() ?? null }, now, null);
+    }
+    if (c?.markerUnknown) continue; // whose container it is, this pass cannot tell
     if (c && c.serverId !== s.id) {
-      drift.push({ kind: "vmid_conflict", vmid: s.vmid, serverId: s.id, detail: { markerServerId: c.serverId, source: c.source } });
+      item("vmid_conflict", { markerServerId: c.serverId, source: c.source }, c.observedAt, null);
       continue;
     }
     if (s.liveOps > 0) continue;
-    if (!c && HAS_CONTAINER.includes(s.status)) {
-      drift.push({ kind: "missing_container", vmid: s.vmid, serverId: s.id, detail: { status: s.status } });
-    } else if (c && s.status === "running" && s.desiredState === "running" && c.state === "stopped") {
-      drift.push({ kind: "state_mismatch", vmid: s.vmid, serverId: s.id, detail: { desired: "running", observed: "stopped", source: c.source } });
-    } else if (c && s.status === "stopped" && s.desiredState === "stopped" && c.state === "running") {
-      drift.push({ kind: "state_mismatch", vmid: s.vmid, serverId: s.id, detail: { desired: "stopped", observed: "running", source: c.source } });
+    if (!c) {
+      if (HAS_CONTAINER.includes(s.status) && observation.absentAt > s.statusChangedAt) item("missing_container", { status: s.status }, observation.absentAt);
+      continue;
+    }
+    if (c.state === "unknown" || c.observedAt <= s.statusChangedAt) continue;
+    if (s.status === "running" && s.desiredState === "running" && c.state === "stopped") {
+      item("state_mismatch", { desired: "running", observed: "stopped", source: c.source }, c.observedAt);
+    } else if (s.status === "stopped" && s.desiredState === "stopped" && c.state === "running") {
+      item("state_mismatch", { desired: "stopped", observed: "running", source: c.source }, c.observedAt);
     }
   }
 
-  for (const c of containers) {
+  for (const c of observation.containers) {
+    if (c.markerUnknown) continue;
     const owner = ours.get(c.vmid);
     if (owner && owner.id === c.serverId) continue;
     if (c.serverId === null) {
-      if (!owner) drift.push({ kind: "unmanaged_container", vmid: c.vmid, serverId: null, detail: { state: c.state, source: c.source } });
+      if (!owner) drift.push({ kind: "unmanaged_container", vmid: c.vmid, serverId: null, detail: { state: c.state, source: c.source }, observedAt: c.observedAt, since: null });
       continue;
     }
     if (owner) continue; // already a vmid_conflict above
@@ -70,6 +98,9 @@ export function diffHost(
         vmid: c.vmid,
         serverId: c.serverId,
         detail: { serverStatus: named?.status ?? "unknown", state: c.state, source: c.source },
+        observedAt: c.observedAt,
+        // A reap bumps the deleted server's row: what was seen before it does not count toward the next one.
+        since: named?.status === "deleted" ? named.updatedAt : null,
       });
     }
   }

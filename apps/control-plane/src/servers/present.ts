@@ -1,5 +1,6 @@
 import type { Server } from "@zlh/api";
 import type { ServerRow } from "@zlh/db";
+import { isCrashLooping } from "@zlh/domain";
 import { isHostConnected } from "../hosts/connectivity";
 
 /** Postgres timestamptz text -> ISO 8601. */
@@ -30,6 +31,10 @@ export function presentServer(row: ServerRow, leaseTtlMs: number): Server {
     diskGiB: row.disk_gib,
     serverProperties: row.server_properties,
     failureReason: row.failure_reason,
+    restartCount: row.restart_count,
+    lastCrashAt: row.last_crash_at ? isoTime(row.last_crash_at) : null,
+    nextRestartAt: row.status === "stopped" && row.desired_state === "running" && row.heal_after && new Date(row.heal_after).getTime() > Date.now() ? isoTime(row.heal_after) : null,
+    crashLooping: isCrashLooping(row.crash_streak, row.last_crash_at ? new Date(row.last_crash_at) : null, new Date()),
     stale:
       row.status !== "deleted" &&
       row.host_heartbeat_at !== undefined &&

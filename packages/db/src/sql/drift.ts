@@ -1,13 +1,17 @@
 import { sql } from "drizzle-orm";
 import type { DbOrTx } from "../client";
 
-export type DriftKind = "missing_container" | "orphan_container" | "unmanaged_container" | "state_mismatch" | "vmid_conflict";
+export type DriftKind = "missing_container" | "orphan_container" | "unmanaged_container" | "state_mismatch" | "vmid_conflict" | "crash_loop";
 
 export interface ObservedDrift {
   kind: DriftKind;
   vmid: number;
   serverId: string | null;
   detail: Record<string, unknown>;
+  /** When the evidence behind this item was taken (an agent's inventory, a Proxmox listing). */
+  observedAt: Date;
+  /** Observations before this instant do not count toward persistence (the server changed status then). */
+  since: Date | null;
 }
 
 export type DriftRow = {
@@ -26,27 +30,40 @@ export type DriftRow = {
 /**
  * Records what one reconciliation pass of a host observed: open items are
  * kept (seen again) or opened, and the host's open items not observed now are
- * resolved. Returns the open items, each marked persistent if an earlier pass
- * saw it too.
+ * resolved. Returns the open items, each marked persistent when it was
+ * already open from an earlier, distinct observation: taken before this
+ * one's evidence (two passes over one inventory are one observation, however
+ * fast reconciliation runs, and two concurrent passes over the same evidence
+ * cannot make each other persistent) and after the item's `since`.
  */
 export async function recordDriftPass(db: DbOrTx, hostId: string, observed: ObservedDrift[]): Promise<DriftRow[]> {
-  const items = JSON.stringify(observed.map((o) => ({ kind: o.kind, vmid: o.vmid, server_id: o.serverId, detail: o.detail })));
+  const items = JSON.stringify(
+    observed.map((o) => ({ kind: o.kind, vmid: o.vmid, server_id: o.serverId, detail: o.detail, observed_at: o.observedAt.toISOString(), since: o.since?.toISOString() ?? null })),
+  );
   return db.execute<DriftRow>(sql`
     with obs as (
-      select * from jsonb_to_recordset(${items}::jsonb) as o(kind text, vmid int, server_id uuid, detail jsonb)
+      select * from jsonb_to_recordset(${items}::jsonb) as o(kind text, vmid int, server_id uuid, detail jsonb, observed_at timestamptz, since timestamptz)
+    ), earlier as (
+      select d.kind, d.vmid, d.observed_at from drift_items d where d.host_id = ${hostId} and d.resolved_at is null
     ), resolved as (
       update drift_items d set resolved_at = now()
       where d.host_id = ${hostId} and d.resolved_at is null
         and not exists (select 1 from obs where obs.kind = d.kind and obs.vmid = d.vmid)
       returning d.id
     ), upserted as (
-      insert into drift_items (kind, host_id, vmid, server_id, detail)
-      select kind, ${hostId}, vmid, server_id, detail from obs
+      insert into drift_items (kind, host_id, vmid, server_id, detail, observed_at)
+      select kind, ${hostId}, vmid, server_id, detail, observed_at from obs
       on conflict (kind, host_id, vmid) where resolved_at is null
-      do update set seen_at = now(), detail = excluded.detail, server_id = excluded.server_id
-      returning *, (xmax <> 0) as persistent
+      do update set seen_at = now(), detail = excluded.detail, server_id = excluded.server_id,
+        observed_at = greatest(drift_items.observed_at, excluded.observed_at)
+      returning *
     )
-    select id::text, kind, host_id, vmid, server_id, detail, detected_at, seen_at, persistent from upserted`);
+    select u.id::text, u.kind, u.host_id, u.vmid, u.server_id, u.detail, u.detected_at, u.seen_at,
+      exists (
+        select 1 from earlier e join obs o on o.kind = e.kind and o.vmid = e.vmid
+        where e.kind = u.kind and e.vmid = u.vmid and e.observed_at < o.observed_at and (o.since is null or e.observed_at > o.since)
+      ) as persistent
+    from upserted u`);
 }
 
 export async function listOpenDrift(db: DbOrTx): Promise<DriftRow[]> {

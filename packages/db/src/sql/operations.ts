@@ -6,8 +6,10 @@ import { WORK_CHANNEL } from "./channels";
 import { OP_COLUMNS } from "./operationColumns";
 
 /** The server row, locked for the rest of the transaction: convergence of one server is serialised here. */
-export async function lockServer(tx: DbOrTx, serverId: string): Promise<ServerRow | null> {
-  const rows = await tx.execute<ServerRow>(sql`select * from servers where id = ${serverId} for update`);
+export async function lockServer(tx: DbOrTx, serverId: string): Promise<(ServerRow & { heal_pending: boolean }) | null> {
+  const rows = await tx.execute<ServerRow & { heal_pending: boolean }>(
+    sql`select *, coalesce(heal_after > now(), false) as heal_pending from servers where id = ${serverId} for update`,
+  );
   return rows[0] ?? null;
 }
 
@@ -51,11 +53,11 @@ export async function cancelOutdatedOperations(tx: DbOrTx, serverId: string, gen
  * however many times or however concurrently it is attempted. Returns the new
  * operation's id, or null when that step already exists.
  */
-export async function insertOperation(tx: DbOrTx, s: ServerRow, kind: OperationKind, vmid = s.vmid): Promise<string | null> {
+export async function insertOperation(tx: DbOrTx, s: ServerRow, kind: OperationKind, vmid = s.vmid, hostId = s.host_id): Promise<string | null> {
   const rows = await tx.execute<{ id: string }>(sql`
     with op as (
       insert into operations (server_id, host_id, generation, kind, vmid)
-      values (${s.id}, ${s.host_id}, ${s.generation}, ${kind}, ${vmid})
+      values (${s.id}, ${hostId}, ${s.generation}, ${kind}, ${vmid})
       on conflict (server_id, generation, kind) do nothing
       returning id, server_id, host_id, generation, kind
     ), event as (

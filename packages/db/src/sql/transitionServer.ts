@@ -36,6 +36,7 @@ export async function transitionServer(
       update servers s set
         status = ${to}::text,
         failure_reason = case when ${to}::text = 'failed' then ${options.failureReason ?? null}::text else null end,
+        status_changed_at = now(),
         updated_at = now()
       from prev
       where s.id = prev.id

@@ -1,7 +1,7 @@
 import type { Task } from "graphile-worker";
 import type { Logger } from "pino";
 import { addJob, listHostsForReconcile, type Db } from "@zlh/db";
-import type { ProxmoxView } from "../../reconcile/proxmox";
+import { proxmoxListingFor, type ProxmoxGuests, type ProxmoxView } from "../../reconcile/proxmox";
 import { reconcileHost } from "../../reconcile/reconcileHost";
 import { RECONCILE_ALL_TASK } from "../taskNames";
 
@@ -13,12 +13,28 @@ export interface ReconcileDeps {
   proxmox: ProxmoxView | null;
 }
 
+/**
+ * One pass over some hosts. Each host is reconciled on its own: one host's
+ * bad data (or a failure while reconciling it) is logged and never stops the
+ * others; a Proxmox that does not answer leaves only the agents' evidence.
+ */
 async function reconcile(deps: ReconcileDeps, hostId?: string): Promise<void> {
   const hosts = await listHostsForReconcile(deps.db, hostId);
   // One Proxmox listing per pass covers every host, whether its agent is up or not.
-  const guests = deps.proxmox ? await deps.proxmox.guestsByNode() : null;
+  let guests: ProxmoxGuests | null = null;
+  try {
+    guests = deps.proxmox ? await deps.proxmox.guests() : null;
+  } catch (err) {
+    deps.log.error({ err: (err as Error).message }, "Proxmox listing failed; reconciling on the agents' evidence alone");
+  }
   for (const host of hosts) {
-    await reconcileHost({ db: deps.db, log: deps.log, leaseTtlMs: deps.leaseTtlMs, proxmoxGuests: guests ? guests.get(host.node) ?? [] : null }, host);
+    const proxmoxGuests = proxmoxListingFor(guests, host.node);
+    if (guests && !proxmoxGuests) deps.log.warn({ hostId: host.id, node: host.node }, "Proxmox has no node of this name; its guests are not evidence for this host");
+    try {
+      await reconcileHost({ db: deps.db, log: deps.log, leaseTtlMs: deps.leaseTtlMs, proxmoxGuests }, host);
+    } catch (err) {
+      deps.log.error({ hostId: host.id, err: (err as Error).message }, "reconciling this host failed; the others go on");
+    }
   }
 }
 

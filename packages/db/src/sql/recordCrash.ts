@@ -1,0 +1,47 @@
+import { sql } from "drizzle-orm";
+import { CRASH_LOOP_STREAK, crashBackoffMs, nextCrashStreak } from "@zlh/domain";
+import type { DbOrTx } from "../client";
+import { transitionServer } from "./transitionServer";
+
+export interface Crash {
+  generation: number;
+  restartCount: number;
+  crashStreak: number;
+  /** When self-heal may start it again (now, for the first crash of a streak). */
+  healAfter: Date;
+  looping: boolean;
+}
+
+/**
+ * A desired-running server was observed stopped: it moves `running ->
+ * stopped`, and the crash is counted toward its crash-loop backoff
+ * (packages/domain/src/crashLoop.ts). Every crash is a new generation, so the
+ * start that heals it is a new operation (operations are unique per server,
+ * generation and kind: reusing the generation would plan nothing after the
+ * first heal). Returns null when the server was no longer `running`.
+ */
+export async function recordCrash(tx: DbOrTx, serverId: string, data: Record<string, unknown>): Promise<Crash | null> {
+  const moved = await transitionServer(tx, serverId, "stopped", { data: { reason: "observed_stopped", ...data } });
+  if (!moved) return null;
+  const [prev] = await tx.execute<{ crash_streak: number; heal_after: string | null; now: string }>(
+    sql`select crash_streak, heal_after, now() as now from servers where id = ${serverId}`,
+  );
+  const now = new Date(prev!.now);
+  const streak = nextCrashStreak(prev!.crash_streak, prev!.heal_after ? new Date(prev!.heal_after) : null, now);
+  const healAfter = new Date(now.getTime() + crashBackoffMs(streak));
+  const looping = streak >= CRASH_LOOP_STREAK;
+  const [row] = await tx.execute<{ generation: number; restart_count: number }>(sql`
+    with s as (
+      update servers set generation = generation + 1, restart_count = restart_count + 1, crash_streak = ${streak},
+        last_crash_at = ${now.toISOString()}::timestamptz, heal_after = ${healAfter.toISOString()}::timestamptz, updated_at = now()
+      where id = ${serverId}
+      returning id, host_id, generation, restart_count
+    ), event as (
+      insert into events (server_id, host_id, type, data)
+      select id, host_id, t.type, jsonb_build_object('restartCount', restart_count, 'crashStreak', ${streak}::int, 'restartAt', ${healAfter.toISOString()}::text) || ${JSON.stringify(data)}::jsonb
+      from s, (values ('server.crashed'), (case when ${looping} then 'server.crash_loop' end)) as t(type)
+      where t.type is not null
+    )
+    select generation, restart_count from s`);
+  return { generation: row!.generation, restartCount: row!.restart_count, crashStreak: streak, healAfter, looping };
+}
