@@ -24,7 +24,7 @@ describe("Postgres backends killed under load", () => {
           where datname = current_database() and pid <> pg_backend_pid() and application_name = 'zlh-control-plane'`;
         await new Promise((r) => setTimeout(r, 50));
       }
-      expect(cp.child.exitCode).toBeNull();
+      expect(cp.child.exitCode, cp.output.slice(-15).join("\n")).toBeNull();
       // Requests may fail while dead pooled connections are found and replaced; then they succeed again.
       let status = 0;
       for (let i = 0; i < 20 && status !== 202; i++) status = (await call("POST", "/v1/servers", body(100 + i), { "idempotency-key": `after-${i}` })).status;

@@ -2,7 +2,7 @@ import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createServer, serverStatus, type Api } from "../support/api";
+import { createServer, eventTypes, serverStatus, type Api } from "../support/api";
 import { startE2eCluster, type E2eCluster } from "../support/cluster";
 import { answersPing, containerExists, waitStatus } from "../support/lifecycle";
 import { killSimServers, waitFor, type Proc } from "../support/processes";
@@ -105,7 +105,18 @@ describe("termination", () => {
     expect(await answersPing(s.ports.game)).toBe(true);
     const [op] = await sql`select error from operations where server_id = ${s.id} and kind = 'destroy'`;
     expect(op.error).toMatch(/^vmid_conflict/);
-    // Reconciliation shows it as drift for an operator to resolve.
+    // Reconciliation shows it as drift for an operator to resolve, and the server says why it is stuck.
     await waitFor(async () => (await call("GET", "/v1/drift")).body.items.some((d: { kind: string; serverId?: string }) => d.kind === "vmid_conflict" && d.serverId === s.id), 10_000, "vmid_conflict drift");
+    expect((await call("GET", `/v1/servers/${s.id}`)).body.failureReason).toMatch(/^destroy_failed: vmid_conflict/);
+    expect(await eventTypes(call, s.id)).toContain("server.destroy_failed");
+
+    // Once the operator has put things right, a repeated DELETE plans a new destroy (regression: it did nothing).
+    await writeFile(configPath, JSON.stringify(config));
+    const again = await call("DELETE", `/v1/servers/${s.id}`);
+    expect(again.status).toBe(202);
+    await waitStatus(call, s.id, "deleted");
+    expect(await containerExists(simRoot, s.vmid)).toBe(false);
+    const destroys = await sql`select status from operations where server_id = ${s.id} and kind = 'destroy' order by generation`;
+    expect(destroys.map((d) => d.status)).toEqual(["failed", "succeeded"]);
   });
 });

@@ -70,7 +70,9 @@ describe("agent protocol over a real websocket", () => {
 
     // Let the lease lapse; the next grant carries a larger token.
     await waitFor(async () => (await sql`select status from operations where id = ${first!.opId}`)[0]?.status === "queued", 5000, "expiry");
-    const [second] = (await a.lease()).filter((o) => o.opId === first!.opId);
+    // It is granted again once its retry backoff has passed.
+    let second: Awaited<ReturnType<RawAgent["lease"]>>[number] | undefined;
+    await waitFor(async () => ([second] = (await a.lease()).filter((o) => o.opId === first!.opId)).length > 0, 5000, "second grant");
     expect(BigInt(second!.token)).toBeGreaterThan(BigInt(first!.token));
 
     // Reordered: the new holder reports first, then the old token's late result arrives.

@@ -10,6 +10,7 @@ import {
 } from "@zlh/protocol";
 import { Connection, gatewayUrl } from "./connection";
 import type { AgentConfig } from "./config";
+import { LeaseTable } from "./leases";
 import { executeOperation } from "./ops/execute";
 import { Outbox, type PendingResult } from "./outbox";
 import { ArtifactCache } from "./placement/cache";
@@ -18,21 +19,15 @@ import type { Runtime } from "./runtime/runtime";
 
 export const AGENT_VERSION = "0.1.0";
 
-interface Held {
-  op: LeasedOperation;
-  /** The control plane said this lease is no longer ours: finish quietly, never act on it again. */
-  lost: boolean;
-  done: boolean;
-}
-
 /**
  * The host agent. It never starts work on its own: it runs only operations
- * leased to it, heartbeats those leases every TTL/3, keeps every result on
- * disk until acknowledged, and after a reconnect continues only the leases
- * the control plane confirms.
+ * leased to it, heartbeats the leases it is still executing every TTL/3,
+ * keeps every result until acknowledged (resending it), cancels an execution
+ * whose lease it lost before its next step, and after a reconnect continues
+ * only the leases the control plane confirms.
  */
 export class Agent {
-  readonly #held = new Map<string, Held>();
+  readonly #leases = new LeaseTable();
   readonly #outbox: Outbox;
   readonly #artifacts: ArtifactCache;
   readonly #conn: Connection;
@@ -45,6 +40,8 @@ export class Agent {
   #heardAt = 0;
   #watchdog: NodeJS.Timeout | null = null;
   #draining = false;
+  /** A heartbeat (its inventory) in progress: the next waits, so each inventory is listed after the previous one was sent. */
+  #beating = false;
   readonly #running = new Set<Promise<void>>();
 
   constructor(
@@ -90,10 +87,6 @@ export class Agent {
     return cts.map((c) => ({ vmid: c.vmid, state: c.state, serverId: serverIdFromMarker(c.description) }));
   }
 
-  #heldLeases() {
-    return [...this.#held.values()].filter((h) => !h.lost).map((h) => ({ opId: h.op.opId, token: h.op.token }));
-  }
-
   async #hello(): Promise<void> {
     this.#greeted = false;
     this.#leaseRequested = false;
@@ -110,7 +103,8 @@ export class Agent {
         this.#conn.drop();
       }
     }, 250);
-    this.#send({ type: "hello", agentVersion: AGENT_VERSION, held: this.#heldLeases(), inventory: await this.inventory() });
+    await this.#outbox.load();
+    this.#send({ type: "hello", agentVersion: AGENT_VERSION, held: this.#leases.renewable(), inventory: await this.inventory() });
   }
 
   #onClose(): void {
@@ -142,7 +136,7 @@ export class Agent {
         return;
       case "result.ack":
         await this.#outbox.remove(m.opId, m.token);
-        if (this.#held.get(m.opId)?.op.token === m.token) this.#held.delete(m.opId);
+        this.#leases.acknowledged(m.opId, m.token);
         this.log.info({ opId: m.opId, token: m.token, outcome: m.outcome }, "result acknowledged");
         this.#requestWork();
         return;
@@ -157,12 +151,12 @@ export class Agent {
     this.#ttlMs = m.leaseTtlMs;
     for (const t of [this.#heartbeat, this.#poll]) if (t) clearInterval(t);
     const confirmed = new Set(m.confirmed.map((c) => `${c.opId}:${c.token}`));
-    for (const h of this.#held.values()) {
+    for (const h of this.#leases.values()) {
       if (!h.done && !confirmed.has(`${h.op.opId}:${h.op.token}`)) this.#markLost(h.op.opId);
     }
     this.#greeted = true;
     this.log.info({ sessionId: m.sessionId, hostId: m.hostId, confirmed: m.confirmed.length }, "session started");
-    for (const r of await this.#outbox.all()) this.#send({ type: "result", ...r });
+    for (const r of this.#outbox.due()) this.#send({ type: "result", ...r });
     this.#heartbeat = setInterval(() => void this.#beat().catch((err) => this.#fault("heartbeat failed", err)), Math.max(50, Math.floor(this.#ttlMs / 3)));
     // Notifications can be lost (a control plane restarting); asking now and then bounds the delay.
     this.#poll = setInterval(() => this.#requestWork(), Math.max(200, this.#ttlMs));
@@ -170,43 +164,56 @@ export class Agent {
   }
 
   async #beat(): Promise<void> {
-    if (!this.#greeted) return;
-    this.#send({ type: "heartbeat", held: this.#heldLeases(), inventory: await this.inventory() });
+    if (!this.#greeted || this.#beating) return;
+    this.#beating = true;
+    try {
+      const inventory = await this.inventory();
+      this.#send({ type: "heartbeat", held: this.#leases.renewable(), inventory });
+      // Results not acknowledged within a heartbeat are sent again: the control plane may have failed to apply them.
+      for (const r of this.#outbox.due(Date.now() - Math.floor(this.#ttlMs / 3))) this.#send({ type: "result", ...r });
+    } finally {
+      this.#beating = false;
+    }
   }
 
   #markLost(opId: string): void {
-    const h = this.#held.get(opId);
-    if (!h || h.lost) return;
-    h.lost = true;
-    this.log.warn({ opId, serverId: h.op.serverId, token: h.op.token }, "lease lost");
+    const h = this.#leases.markLost(opId);
+    if (h) this.log.warn({ opId, serverId: h.op.serverId, token: h.op.token }, "lease lost; cancelling its execution");
   }
 
   #requestWork(): void {
     if (!this.#greeted || this.#draining || this.#leaseRequested) return;
-    const free = this.config.concurrency - [...this.#held.values()].filter((h) => !h.done).length;
+    const free = this.config.concurrency - this.#leases.busy();
     if (free <= 0) return;
     this.#leaseRequested = this.#send({ type: "lease.request", max: free });
   }
 
   #run(op: LeasedOperation): void {
-    if (this.#held.has(op.opId) && this.#held.get(op.opId)!.op.token === op.token) return;
-    const held: Held = { op, lost: false, done: false };
-    this.#held.set(op.opId, held);
+    const begun = this.#leases.begin(op);
+    if (!begun) return; // this very lease is already being executed
+    const { held, after } = begun;
     const log = this.log.child({ opId: op.opId, serverId: op.serverId, token: op.token, kind: op.kind });
-    log.info({ attempt: op.attempt }, "operation started");
     const task = (async () => {
+      await after; // an earlier execution of this operation, cancelled, must have stopped first
+      log.info({ attempt: op.attempt }, "operation started");
       const result = await executeOperation({
         op,
         runtime: this.runtime,
         artifacts: this.#artifacts,
         log,
+        signal: held.abort.signal,
         readyTimeoutMs: this.config.readyTimeoutMs,
         stopTimeoutMs: this.config.stopTimeoutMs,
       });
       held.done = true;
-      await this.#report(result);
+      if (held.lost) {
+        log.warn("operation stopped: its lease was lost (the control plane gave it to another attempt)");
+        return;
+      }
+      await this.#report(result, log);
       log.info({ outcome: result.outcome }, "operation finished");
-    })().catch((err) => log.error({ err: (err as Error).message }, "could not record the result; it will be redone after the lease expires"));
+    })().catch((err) => log.error({ err: (err as Error).message }, "operation crashed; it will be redone after the lease expires"));
+    held.task = task;
     this.#running.add(task);
     void task.finally(() => {
       this.#running.delete(task);
@@ -214,8 +221,9 @@ export class Agent {
     });
   }
 
-  async #report(result: PendingResult): Promise<void> {
-    await this.#outbox.put(result);
+  async #report(result: PendingResult, log: Logger): Promise<void> {
+    const diskError = await this.#outbox.record(result);
+    if (diskError) log.error({ err: diskError.message }, "could not write the result to disk; it is kept in memory and resent until acknowledged");
     this.#send({ type: "result", ...result });
   }
 
@@ -230,13 +238,14 @@ export class Agent {
     const all = Promise.allSettled([...this.#running]);
     const timedOut = await Promise.race([all.then(() => false), sleep(graceMs).then(() => true)]);
     if (timedOut) {
-      for (const h of this.#held.values()) {
+      for (const h of this.#leases.values()) {
         if (h.done || h.lost) continue;
         this.#send({ type: "result", opId: h.op.opId, token: h.op.token, outcome: "failed", retryable: true, error: { code: "agent_shutdown", message: "the agent stopped before finishing" } });
+        this.#leases.markLost(h.op.opId); // handed back: it must not act any more
       }
     }
     const deadline = Date.now() + 2000;
-    while (Date.now() < deadline && (await this.#outbox.all()).length > 0 && this.#greeted) await sleep(50);
+    while (Date.now() < deadline && this.#outbox.size > 0 && this.#greeted) await sleep(50);
     this.#onClose();
     await this.#conn.stop();
   }

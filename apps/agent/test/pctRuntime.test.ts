@@ -43,6 +43,7 @@ const ctx = (o: LeasedOperation) => ({
   runtime: rt,
   artifacts: new ArtifactCache(dir, mirrorSource(OFFLINE_MIRROR_DIR, "offline")),
   log: pino({ level: "silent" }),
+  signal: new AbortController().signal,
   readyTimeoutMs: 50,
   stopTimeoutMs: 1000,
 });

@@ -28,3 +28,4 @@ export * from "./sql/reconcileInputs";
 export * from "./sql/addJob";
 export * from "./sql/storeManifest";
 export * from "./sql/recordCrash";
+export * from "./sql/retryBackoff";

@@ -35,7 +35,9 @@ export const SERVER_TRANSITIONS: Readonly<Record<ServerStatus, readonly ServerSt
   deleting: ["deleted"],
   deleted: [],
   // failed -> stopped: the panel asked to start a failed server again; convergence plans the start.
-  failed: ["starting", "stopped", "provisioning", "deleting"],
+  // failed -> provisioning / pending: ...one whose provision never succeeded; provisioned again
+  // (pending when its manifest never resolved, so resolution runs again first).
+  failed: ["starting", "stopped", "provisioning", "pending", "deleting"],
 };
 
 /** The statuses a server may be in for a move to `to` to be legal. */

@@ -9,6 +9,12 @@ export interface OpContext {
   /** The host's verified artifact cache, for placing manifest files. */
   artifacts: ArtifactCache;
   log: Logger;
+  /**
+   * Aborted when the lease is lost. Every step checks it before its next side
+   * effect on the host (sideEffect below), so a lost lease never acts beside
+   * the attempt the control plane granted instead.
+   */
+  signal: AbortSignal;
   /** How long to wait for the game port to answer a status ping after start. */
   readyTimeoutMs: number;
   /** Graceful stop window before a forced stop. */
@@ -16,3 +22,8 @@ export interface OpContext {
 }
 
 export type OpOutcome = Record<string, unknown>;
+
+/** Call before each side effect on the host: throws LeaseLost once the lease is gone. */
+export function sideEffect(ctx: Pick<OpContext, "signal">): void {
+  ctx.signal.throwIfAborted();
+}

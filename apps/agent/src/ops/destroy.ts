@@ -1,5 +1,5 @@
 import { isRuntimeError } from "../runtime/runtime";
-import type { OpContext, OpOutcome } from "./context";
+import { sideEffect, type OpContext, type OpOutcome } from "./context";
 import { assertOwnedBy } from "./identity";
 
 /**
@@ -14,12 +14,14 @@ export async function destroy(ctx: OpContext): Promise<OpOutcome> {
   if (!ct) return { alreadyGone: true };
   assertOwnedBy(ct, op.serverId);
   if (ct.state === "running") {
+    sideEffect(ctx);
     try {
       await runtime.stop(vmid, ctx.stopTimeoutMs);
     } catch (err) {
       if (!isRuntimeError(err, "not_running") && !isRuntimeError(err, "missing")) throw err;
     }
   }
+  sideEffect(ctx);
   try {
     await runtime.destroy(vmid);
   } catch (err) {

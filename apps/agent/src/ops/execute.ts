@@ -1,4 +1,5 @@
 import type { Result } from "@zlh/protocol";
+import { LeaseLost } from "../leases";
 import { RuntimeError } from "../runtime/runtime";
 import type { OpContext, OpOutcome } from "./context";
 import { destroy } from "./destroy";
@@ -25,6 +26,8 @@ export async function executeOperation(ctx: OpContext): Promise<Omit<Result, "v"
     const failure =
       err instanceof OpFailure
         ? err
+        : err instanceof LeaseLost
+          ? new OpFailure("lease_lost", err.message, true)
         : err instanceof RuntimeError
           ? // A lock that outlived the runtime's own retries may clear; other refusals will not.
             new OpFailure(`runtime_${err.kind}`, err.message, err.kind === "locked" || err.kind === "other")

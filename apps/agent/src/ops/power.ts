@@ -1,5 +1,5 @@
 import { isRuntimeError } from "../runtime/runtime";
-import type { OpContext, OpOutcome } from "./context";
+import { sideEffect, type OpContext, type OpOutcome } from "./context";
 import { assertOwnedBy } from "./identity";
 import { OpFailure } from "./opFailure";
 import { waitUntilAnswering } from "./readiness";
@@ -15,13 +15,14 @@ async function ownedContainer(ctx: OpContext) {
 export async function start(ctx: OpContext): Promise<OpOutcome> {
   const ct = await ownedContainer(ctx);
   if (ct.state !== "running") {
+    sideEffect(ctx);
     try {
       await ctx.runtime.start(ct.vmid);
     } catch (err) {
       if (!isRuntimeError(err, "already_running")) throw err;
     }
   }
-  const status = await waitUntilAnswering(await ctx.runtime.address(ct.vmid), ctx.op.spec.gamePort, ctx.readyTimeoutMs);
+  const status = await waitUntilAnswering(await ctx.runtime.address(ct.vmid), ctx.op.spec.gamePort, ctx.readyTimeoutMs, undefined, ctx.signal);
   return { version: status.version.name, playersMax: status.players.max };
 }
 
@@ -29,6 +30,7 @@ export async function start(ctx: OpContext): Promise<OpOutcome> {
 export async function stop(ctx: OpContext): Promise<OpOutcome> {
   const ct = await ownedContainer(ctx);
   if (ct.state === "running") {
+    sideEffect(ctx);
     try {
       await ctx.runtime.stop(ct.vmid, ctx.stopTimeoutMs);
     } catch (err) {

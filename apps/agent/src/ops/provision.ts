@@ -1,6 +1,6 @@
 import { placeServer } from "../placement/placeServer";
 import { isRuntimeError } from "../runtime/runtime";
-import type { OpContext, OpOutcome } from "./context";
+import { sideEffect, type OpContext, type OpOutcome } from "./context";
 import { assertOwnedBy, markerFor } from "./identity";
 import { OpFailure } from "./opFailure";
 import { waitUntilAnswering } from "./readiness";
@@ -18,6 +18,7 @@ export async function provision(ctx: OpContext): Promise<OpOutcome> {
   if (!manifest) throw new OpFailure("manifest_missing", "a provision operation must carry its manifest", false);
   let ct = await runtime.inspect(vmid);
   if (!ct) {
+    sideEffect(ctx);
     try {
       await runtime.create({
         vmid,
@@ -38,15 +39,17 @@ export async function provision(ctx: OpContext): Promise<OpOutcome> {
     if (!ct) throw new OpFailure("create_failed", `CT ${vmid} does not exist after create`, true);
   }
   assertOwnedBy(ct, op.serverId);
-  const placed = await runtime.withRootfs(vmid, (rootfs) => placeServer(rootfs, op.spec, manifest, ctx.artifacts, { owner: runtime.rootfsOwner }));
+  sideEffect(ctx);
+  const placed = await runtime.withRootfs(vmid, (rootfs) => placeServer(rootfs, op.spec, manifest, ctx.artifacts, { owner: runtime.rootfsOwner, signal: ctx.signal }));
   log.info({ vmid, written: placed.written.length, kept: placed.kept.length, removed: placed.removed.length }, "files placed");
   if (ct.state !== "running") {
+    sideEffect(ctx);
     try {
       await runtime.start(vmid);
     } catch (err) {
       if (!isRuntimeError(err, "already_running")) throw err;
     }
   }
-  const status = await waitUntilAnswering(await runtime.address(vmid), op.spec.gamePort, ctx.readyTimeoutMs, op.spec.minecraftVersion);
+  const status = await waitUntilAnswering(await runtime.address(vmid), op.spec.gamePort, ctx.readyTimeoutMs, op.spec.minecraftVersion, ctx.signal);
   return { version: status.version.name, playersMax: status.players.max, filesWritten: placed.written.length };
 }

@@ -12,10 +12,12 @@ export async function waitUntilAnswering(
   port: number,
   timeoutMs: number,
   expectVersion?: string,
+  signal?: AbortSignal,
 ): Promise<ServerStatus> {
   const deadline = Date.now() + timeoutMs;
   let last = "no attempt";
   for (let delay = 20; ; delay = Math.min(delay * 2, 500)) {
+    signal?.throwIfAborted();
     try {
       const status = await pingServer(address, port, Math.min(2000, Math.max(200, deadline - Date.now())));
       if (status.players.max > 0 && (!expectVersion || status.version.name === expectVersion)) return status;

@@ -56,6 +56,8 @@ export interface PlacementOptions {
    * through the mounted rootfs must belong to that id to be root's inside.
    */
   owner?: { uid: number; gid: number } | null;
+  /** Aborted when the operation's lease is lost: no file is written after that. */
+  signal?: AbortSignal;
 }
 
 export async function placeServer(rootfs: string, spec: OperationSpec, manifest: Manifest, cache: ArtifactCache, opts: PlacementOptions = {}): Promise<PlacementReport> {
@@ -67,6 +69,7 @@ export async function placeServer(rootfs: string, spec: OperationSpec, manifest:
   const placed: PlacedFile[] = [];
 
   for (const file of manifest.files) {
+    opts.signal?.throwIfAborted();
     const target = await safeTarget(dir, file.path);
     const st = await stat(target).catch(() => null);
     const known = before.get(file.path);
@@ -88,6 +91,7 @@ export async function placeServer(rootfs: string, spec: OperationSpec, manifest:
     placed.push({ path: file.path, sha512: file.sha512, size: file.size, mtimeMs: (await stat(target)).mtimeMs });
   }
 
+  opts.signal?.throwIfAborted();
   const wanted = new Set(manifest.files.map((f) => f.path));
   for (const old of previous?.files ?? []) {
     if (wanted.has(old.path)) continue;

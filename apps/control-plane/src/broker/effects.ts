@@ -1,4 +1,4 @@
-import { addJob, releaseServerResources, transitionServer, type OperationRow, type Tx } from "@zlh/db";
+import { addJob, releaseServerResources, reportDestroyFailed, transitionServer, type OperationRow, type Tx } from "@zlh/db";
 import { EDGE_PUBLISH_TASK, edgeJobKey } from "../jobs/taskNames";
 import type { ServerStatus } from "@zlh/domain";
 
@@ -39,6 +39,7 @@ export async function onOperationFinished(tx: Tx, op: OperationRow, opts: Effect
     // Only a confirmed destroy ends a server and frees what it held. A failed
     // destroy leaves it `deleting` (visible, holding its resources) for
     // reconciliation and the operator; it never becomes `deleted` on hope.
+    if (op.status === "failed") return onOperationFailed(tx, op);
     if (op.status !== "succeeded") return;
     const moved = await transitionServer(tx, op.server_id, "deleted", { data: { operationId: op.id, ...(op.result as object) } });
     if (moved) await releaseServerResources(tx, op.server_id);
@@ -56,9 +57,17 @@ export async function onOperationFinished(tx: Tx, op: OperationRow, opts: Effect
       await addJob(tx, EDGE_PUBLISH_TASK, { serverId: op.server_id }, { jobKey: edgeJobKey(op.server_id), maxAttempts: 10 });
     }
   } else if (op.status === "failed") {
-    await transitionServer(tx, op.server_id, "failed", {
-      failureReason: op.error ?? `${op.kind}_failed`,
-      data: { operationId: op.id, kind: op.kind },
-    });
+    await onOperationFailed(tx, op);
   }
+}
+
+/**
+ * An operation failed for good (its result, or its last lease expired): the
+ * server fails with the reason, except for a destroy, whose server stays
+ * `deleting` with the reason reported, until a repeated DELETE re-drives it.
+ */
+export async function onOperationFailed(tx: Tx, op: Pick<OperationRow, "id" | "server_id" | "kind" | "error">): Promise<void> {
+  const reason = op.error ?? `${op.kind}_failed`;
+  if (op.kind === "destroy") return reportDestroyFailed(tx, op.server_id, op.id, reason);
+  await transitionServer(tx, op.server_id, "failed", { failureReason: reason, data: { operationId: op.id, kind: op.kind } });
 }

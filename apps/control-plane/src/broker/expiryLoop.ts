@@ -1,6 +1,7 @@
-import { expireLeases, transitionServer, type Db } from "@zlh/db";
+import { expireLeases, type Db } from "@zlh/db";
 import type { Logger } from "pino";
 import { converge } from "../lifecycle/converge";
+import { onOperationFailed } from "./effects";
 
 /**
  * Sweeps expired leases every `periodMs`. Every control-plane process runs
@@ -15,9 +16,7 @@ export function startExpiryLoop(db: Db, periodMs: number, log: Logger): { stop()
         const expired = await expireLeases(tx);
         for (const op of expired) {
           log.warn({ opId: op.id, serverId: op.server_id, attempt: op.attempt, status: op.status }, "lease expired");
-          if (op.status === "failed" && op.kind !== "destroy") {
-            await transitionServer(tx, op.server_id, "failed", { failureReason: op.error, data: { operationId: op.id } });
-          }
+          if (op.status === "failed") await onOperationFailed(tx, { id: op.id, server_id: op.server_id, kind: op.kind, error: op.error });
           // A requeued operation may belong to an intent that has since changed.
           await converge(tx, op.server_id);
         }

@@ -1,4 +1,4 @@
-import { addJob, getServer, recordIntent, transitionServer, type Db, type ServerRow } from "@zlh/db";
+import { addJob, getServer, PROVISION_TASK, recordIntent, redriveDelete, transitionServer, wasProvisioned, type Db, type ServerRow, type Tx } from "@zlh/db";
 import { EDGE_UNPUBLISH_TASK, edgeJobKey } from "../jobs/taskNames";
 import { converge } from "../lifecycle/converge";
 import { retryOnDeadlock } from "../db/retryOnDeadlock";
@@ -11,8 +11,13 @@ const DESIRED: Record<Action, DesiredState> = { delete: "deleted", start: "runni
 
 /**
  * Records what the panel wants. A delete is repeatable: asking again for a
- * server already deleting or deleted returns it unchanged. Any other intent on
- * a server that is being deleted is a conflict.
+ * server already deleting or deleted returns it unchanged, except that a
+ * destroy that failed for good is planned again (redriveDelete). Any other
+ * intent on a server that is being deleted is a conflict. Asking a failed
+ * server to start (or restart) retries what failed: a provision that never
+ * succeeded is provisioned again (its manifest resolved again if it never
+ * was), keeping the server's id, VMID, ports and settings; otherwise it is
+ * started.
  */
 export async function requestIntent(deps: { db: Db; config: { edgeWebhook: unknown } }, id: string, action: Action): Promise<ServerRow> {
   assertServerId(id);
@@ -22,7 +27,10 @@ export async function requestIntent(deps: { db: Db; config: { edgeWebhook: unkno
       if (!changed) {
         const current = await getServer(tx, id);
         if (!current) throw new ServerNotFoundError(id);
-        if (action === "delete") return current;
+        if (action === "delete") {
+          if (await redriveDelete(tx, id)) await converge(tx, id);
+          return (await getServer(tx, id)) ?? current;
+        }
         throw new InvalidTransitionError(`The server is ${current.status === "deleted" ? "deleted" : "being deleted"}; it cannot ${action}.`);
       }
       if (action === "delete") {
@@ -30,10 +38,22 @@ export async function requestIntent(deps: { db: Db; config: { edgeWebhook: unkno
         // Unpublish before the server is gone (replaces a publish still queued for it).
         if (deps.config.edgeWebhook) await addJob(tx, EDGE_UNPUBLISH_TASK, { serverId: id }, { jobKey: edgeJobKey(id), maxAttempts: 10 });
       }
-      // Asking a failed server to start again: it counts as stopped, and the start is planned below.
-      else if (action !== "stop" && changed.status === "failed") await transitionServer(tx, id, "stopped", { data: { reason: `${action}_requested` } });
+      else if (action !== "stop" && changed.status === "failed") await retryFailed(tx, changed, action);
       await converge(tx, id);
       return (await getServer(tx, id)) ?? changed;
     }),
   );
+}
+
+/** A failed server asked to run again: back to where what failed can be retried; converge plans the step. */
+async function retryFailed(tx: Tx, s: ServerRow, action: Action): Promise<void> {
+  const data = { reason: `${action}_requested` };
+  if (s.manifest === null) {
+    await transitionServer(tx, s.id, "pending", { data });
+    await addJob(tx, PROVISION_TASK, { serverId: s.id }, { jobKey: `provision:${s.id}`, maxAttempts: 10 });
+  } else if (!(await wasProvisioned(tx, s.id))) {
+    await transitionServer(tx, s.id, "provisioning", { data });
+  } else {
+    await transitionServer(tx, s.id, "stopped", { data });
+  }
 }

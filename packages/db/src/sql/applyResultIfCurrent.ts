@@ -3,6 +3,7 @@ import type { DbOrTx } from "../client";
 import type { OperationRow } from "../rows";
 import { WORK_CHANNEL } from "./channels";
 import { OP_COLUMNS } from "./operationColumns";
+import { retryNotBefore } from "./retryBackoff";
 
 export interface ReportedResult {
   opId: string;
@@ -25,7 +26,7 @@ export type ResultVerdict =
  * host: one conditional UPDATE, so a stale holder (an agent that was paused
  * past its lease, a zombie after a restart) can never overwrite the work of
  * the current one. A retryable failure requeues the operation while attempts
- * remain. The same result delivered twice is a `duplicate` (no-op); any other
+ * remain, after a backoff (retryBackoff.ts). The same result delivered twice is a `duplicate` (no-op); any other
  * mismatch is `rejected` and recorded as `op.result_rejected`.
  * Must run in the caller's transaction with the result's effects.
  */
@@ -41,6 +42,8 @@ export async function applyResultIfCurrent(tx: DbOrTx, hostId: string, r: Report
           else 'failed' end,
         result = ${r.data === undefined ? null : JSON.stringify(r.data)}::jsonb,
         error = ${errorText}::text,
+        not_before = case when ${r.outcome}::text <> 'succeeded' and ${r.retryable ?? false}::boolean and attempt < max_attempts
+          then ${retryNotBefore(sql`attempt`)} end,
         lease_session_id = null,
         lease_expires_at = null,
         updated_at = now()

@@ -1,12 +1,14 @@
 import { sql } from "drizzle-orm";
+import type { OperationKind } from "@zlh/domain";
 import type { DbOrTx } from "../client";
 import { WORK_CHANNEL } from "./channels";
+import { retryNotBefore } from "./retryBackoff";
 
 export type ExpiredLease = {
   id: string;
   server_id: string;
   host_id: string;
-  kind: string;
+  kind: OperationKind;
   status: "queued" | "failed";
   attempt: number;
   error: string | null;
@@ -14,8 +16,8 @@ export type ExpiredLease = {
 
 /**
  * Takes back every lease whose expiry has passed, in one statement: the
- * operation returns to the queue (`op.lease_expired`, and the host's agent is
- * woken) or, once it has used all its attempts, fails (`op.failed`). The
+ * operation returns to the queue after a backoff (`op.lease_expired`, and the
+ * host's agent is woken) or, once it has used all its attempts, fails (`op.failed`). The
  * token is left as it was; the next grant draws a new, larger one. Safe to
  * run from every control-plane process at once (SKIP LOCKED).
  */
@@ -30,6 +32,7 @@ export async function expireLeases(db: DbOrTx): Promise<ExpiredLease[]> {
         status = case when o.attempt >= o.max_attempts then 'failed' else 'queued' end,
         error = case when o.attempt >= o.max_attempts
           then 'lease_expired: no result after ' || o.attempt || ' attempts' else o.error end,
+        not_before = case when o.attempt < o.max_attempts then ${retryNotBefore(sql`o.attempt`)} end,
         lease_session_id = null,
         lease_expires_at = null,
         updated_at = now()

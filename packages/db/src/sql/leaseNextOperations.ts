@@ -21,8 +21,8 @@ export type LeasedRow = OperationRow &
 
 /**
  * Grants up to `max` queued operations of the host to its current session, in
- * one statement: oldest first, rows other grants hold are skipped (SKIP
- * LOCKED), each gets attempt + 1, a lease expiry and a fresh fencing token
+ * one statement: oldest first, none still in its retry backoff, rows other
+ * grants hold are skipped (SKIP LOCKED), each gets attempt + 1, a lease expiry and a fresh fencing token
  * from `fencing_token_seq` (so tokens only grow), and an `op.leased` event.
  * Nothing is granted to a session that is no longer the host's current one.
  * Each row carries what the agent needs of its server (LeasedRow), so a
@@ -39,7 +39,7 @@ export async function leaseNextOperations(
     with next as (
       select o.id as op_id from operations o
       join hosts h on h.id = o.host_id and h.session_id = ${sessionId}
-      where o.host_id = ${hostId} and o.status = 'queued'
+      where o.host_id = ${hostId} and o.status = 'queued' and (o.not_before is null or o.not_before <= now())
       order by o.created_at, o.id
       limit ${max}
       for update of o skip locked

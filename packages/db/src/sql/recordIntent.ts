@@ -29,3 +29,42 @@ export async function recordIntent(
     select * from changed`);
   return rows[0] ?? null;
 }
+
+/**
+ * A repeated DELETE of a server whose destroy used up its attempts (it stays
+ * `deleting`, holding its resources, never "deleted on hope"): a new
+ * generation, so that convergence plans a fresh destroy. Nothing happens
+ * while a destroy is still queued or leased.
+ */
+export async function redriveDelete(tx: DbOrTx, serverId: string): Promise<ServerRow | null> {
+  const rows = await tx.execute<ServerRow>(sql`
+    with changed as (
+      update servers s set generation = generation + 1, failure_reason = null, updated_at = now()
+      where id = ${serverId} and status = 'deleting' and desired_state = 'deleted'
+        and not exists (select 1 from operations o where o.server_id = s.id and o.status in ('queued', 'leased'))
+      returning *
+    ), event as (
+      insert into events (server_id, host_id, type, data)
+      select id, host_id, 'server.intent', jsonb_build_object('action', 'delete', 'desiredState', desired_state, 'generation', generation, 'redrive', true)
+      from changed
+    )
+    select * from changed`);
+  return rows[0] ?? null;
+}
+
+/**
+ * A destroy that failed for good (attempts used up, or refused): the server
+ * stays `deleting` and holding its resources, with the reason shown as its
+ * `failureReason` and a `server.destroy_failed` event, until a repeated
+ * DELETE re-drives it (redriveDelete) or reconciliation sees it gone.
+ */
+export async function reportDestroyFailed(tx: DbOrTx, serverId: string, operationId: string, reason: string): Promise<void> {
+  await tx.execute(sql`
+    with s as (
+      update servers set failure_reason = ${`destroy_failed: ${reason}`}, updated_at = now()
+      where id = ${serverId} and status = 'deleting'
+      returning id, host_id
+    )
+    insert into events (server_id, host_id, operation_id, type, data)
+    select id, host_id, ${operationId}::uuid, 'server.destroy_failed', jsonb_build_object('reason', ${reason}::text) from s`);
+}

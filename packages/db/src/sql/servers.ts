@@ -31,6 +31,14 @@ export async function listServers(db: DbOrTx, f: ServerFilter): Promise<{ rows: 
   return { rows: rows.slice(0, f.limit), more: rows.length > f.limit };
 }
 
+/** Whether the server's container was ever provisioned (a provision succeeded): a failed server that never was needs one again, not a start. */
+export async function wasProvisioned(db: DbOrTx, serverId: string): Promise<boolean> {
+  const [row] = await db.execute<{ yes: boolean }>(
+    sql`select exists (select 1 from operations where server_id = ${serverId} and kind = 'provision' and status = 'succeeded') as yes`,
+  );
+  return row!.yes;
+}
+
 export async function listServerEvents(db: DbOrTx, serverId: string): Promise<EventRow[]> {
   return db.execute<EventRow>(sql`select * from events where server_id = ${serverId} order by id`);
 }
