@@ -3,8 +3,10 @@
  * real processes (Postgres, control planes, sim agents) under a seeded random
  * workload and random faults; then the faults stop, the system must converge
  * (bounded), and every invariant is checked against the database and what
- * exists on the hosts. Exits 1 on any violation. The workload and fault
- * schedule replay from the seed (process timing still varies run to run).
+ * exists on the hosts. Exits 1 on any violation. The workload, the fault
+ * schedule and the configuration (lease TTL 3-15 s, reconcile interval 1-30 s)
+ * replay from the seed (process timing still varies run to run). Every process
+ * it starts is stopped when it ends.
  */
 import postgres from "postgres";
 import { seededRandom } from "@zlh/domain";
@@ -38,16 +40,20 @@ const stopPg = pg.stop;
 const dbName = uniqueName("zlh_chaos");
 const databaseUrl = await createMigratedDatabase(adminUrl, dbName);
 const sql = postgres(databaseUrl, { max: 2, onnotice: () => {} });
+// Timing is part of what is tested: a short reconcile interval against slow heartbeats found real bugs.
+const leaseTtlMs = 3000 + Math.floor(random() * 12_000);
+const reconcileIntervalMs = 1000 + Math.floor(random() * 29_000);
 const cluster = new Cluster(databaseUrl, {
   LOG_LEVEL: "error",
-  ZLH_LEASE_TTL_MS: "2000",
-  ZLH_RECONCILE_INTERVAL_MS: "1000",
+  ZLH_LEASE_TTL_MS: String(leaseTtlMs),
+  ZLH_RECONCILE_INTERVAL_MS: String(reconcileIntervalMs),
   // A small VMID range, so bursts exhaust it and VMIDs are reused under faults.
   ZLH_VMID_RANGE: "5000-5029",
 });
 let exitCode = 1;
+let faults: Faults | undefined;
 try {
-  say(`seed ${seed}, ${duration} s, ${hostCount} hosts, ${planeCount} control planes`);
+  say(`seed ${seed}, ${duration} s, ${hostCount} hosts, ${planeCount} control planes, lease TTL ${leaseTtlMs} ms, reconcile every ${reconcileIntervalMs} ms`);
   await cluster.startPlanes(planeCount);
   for (let i = 0; i < hostCount; i++) {
     const h = await enroll(api(cluster.url(0)), `chaos-${i}`);
@@ -58,7 +64,8 @@ try {
     });
   }
   const workload = new Workload(cluster, random);
-  const faults = new Faults(cluster, random, sql);
+  faults = new Faults(cluster, random, sql, pg.restart);
+  await faults.install();
   const end = Date.now() + duration * 1000;
   let nextFault = Date.now() + 1000;
   const inflight = new Set<Promise<void>>();
@@ -77,14 +84,17 @@ try {
   await faults.settle();
   await cluster.heal();
 
-  const deadline = Date.now() + 120_000;
+  // Bounded: leases expire (TTL), retries back off (at most 60 s), a crash loop waits (at most 40 s here),
+  // a superseded agent comes back (at most 60 s), reconciliation runs (interval).
+  const deadline = Date.now() + 240_000 + 2 * reconcileIntervalMs;
   let settledFor = 0;
   while (Date.now() < deadline && settledFor < 3) {
     await cluster.heal(); // as systemd's Restart=always would
     const [row] = await sql`select
       (select count(*)::int from operations where status in ('queued','leased')) as ops,
-      (select count(*)::int from servers where status in ('pending','provisioning','deleting','starting','stopping')) as moving,
-      (select count(*)::int from drift_items where resolved_at is null and kind = 'state_mismatch') as mismatched`;
+      (select count(*)::int from servers where status in ('pending','provisioning','deleting','starting','stopping')
+        or (status = 'stopped' and desired_state = 'running')) as moving,
+      (select count(*)::int from drift_items where resolved_at is null and kind = 'state_mismatch') as mismatched`.catch(() => [{ ops: 1, moving: 1, mismatched: 1 }]);
     settledFor = row!.ops === 0 && row!.moving === 0 && row!.mismatched === 0 ? settledFor + 1 : 0;
     await sleep(1000);
   }
@@ -117,6 +127,7 @@ try {
 } catch (err) {
   console.error(err);
 } finally {
+  await faults?.settle().catch(() => {});
   await cluster.stop().catch(() => {});
   const { killSimServers } = await import("../test/support/processes");
   for (const h of cluster.hosts) await killSimServers(h.simRoot);

@@ -14,8 +14,11 @@ export interface HostSlot {
   killedOnPurpose?: boolean;
 }
 
-/** The real processes under test: control planes sharing one database, one agent per simulated host. */
+/** The real processes under test: control planes sharing one database, one agent per simulated host (and, as a fault, a duplicate). */
 export class Cluster {
+  /** Every process ever started, so that stop() leaves none behind (a restart scheduled by a fault included). */
+  readonly #started: Proc[] = [];
+  #stopping = false;
   readonly planes: (ControlPlaneProc | null)[] = [];
   readonly ports: number[] = [];
   readonly hosts: HostSlot[] = [];
@@ -32,6 +35,7 @@ export class Cluster {
   async startPlanes(count: number): Promise<void> {
     for (let i = 0; i < count; i++) {
       const p = await startControlPlaneProcess(this.databaseUrl, this.env);
+      this.#started.push(p);
       this.planes.push(p);
       this.ports.push(p.port);
     }
@@ -60,8 +64,11 @@ export class Cluster {
 
   /** Starts control plane `i` on its port; a failed start is recorded and left for heal() to retry. */
   async #startPlane(i: number): Promise<void> {
+    if (this.#stopping) return;
     try {
-      this.planes[i] = await startControlPlaneProcess(this.databaseUrl, this.env, this.ports[i]);
+      const p = await startControlPlaneProcess(this.databaseUrl, this.env, this.ports[i]);
+      this.#started.push(p);
+      this.planes[i] = p;
     } catch (err) {
       this.planeStartFailures.push((err as Error).message.slice(0, 2000));
     }
@@ -76,18 +83,30 @@ export class Cluster {
   }
 
   startAgent(h: HostSlot): void {
+    if (this.#stopping) return;
     if (h.proc && !h.killedOnPurpose && h.proc.ended()) {
       this.crashes.push({ host: h.name, code: h.proc.child.exitCode, signal: h.proc.child.signalCode, lastOutput: h.proc.output.slice(-10) });
     }
     h.killedOnPurpose = false;
-    h.proc = startAgentProcess({
+    h.proc = this.#agent(h, h.stateDir);
+    h.stopped = false;
+  }
+
+  #agent(h: HostSlot, stateDir: string): Proc {
+    const p = startAgentProcess({
       controlUrl: this.url(h.controlPlane),
       token: h.token,
       simRoot: h.simRoot,
-      stateDir: h.stateDir,
+      stateDir,
       extra: { LOG_LEVEL: "warn", ZLH_READY_TIMEOUT_MS: "8000", ...h.env },
     });
-    h.stopped = false;
+    this.#started.push(p);
+    return p;
+  }
+
+  /** A second agent for the host, with the host's token (a copy left running by an operator): stopped by the caller. */
+  startDuplicateAgent(h: HostSlot, stateDir: string): Proc | null {
+    return this.#stopping ? null : this.#agent(h, stateDir);
   }
 
   /** Everything back up and running, for the convergence phase. */
@@ -110,8 +129,12 @@ export class Cluster {
     }
   }
 
+  /** Stops every process this cluster ever started that is still running, agents first; nothing is started after. */
   async stop(): Promise<void> {
-    await Promise.all(this.hosts.map((h) => h.proc?.stop()));
-    await Promise.all(this.planes.map((p) => p?.stop()));
+    this.#stopping = true;
+    const alive = (p: Proc) => !p.ended();
+    const planes = new Set<Proc>(this.planes.filter((p): p is ControlPlaneProc => p !== null));
+    await Promise.all(this.#started.filter((p) => alive(p) && !planes.has(p)).map((p) => p.stop()));
+    await Promise.all(this.#started.filter(alive).map((p) => p.stop()));
   }
 }

@@ -1,7 +1,8 @@
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import postgres from "postgres";
-import type { Cluster } from "./cluster";
+import { tempDir } from "../../test/support/processes";
+import type { Cluster, HostSlot } from "./cluster";
 
 export interface UnmanagedContainer {
   simRoot: string;
@@ -9,44 +10,79 @@ export interface UnmanagedContainer {
   config: string;
 }
 
+/** How many times in a row the same server is killed (its crash-loop backoff then reaches 40 s, within the convergence window). */
+const REPEATED_KILLS = 4;
+
 /**
  * Faults, chosen by the seeded generator: agents SIGKILLed (and restarted),
- * SIGSTOPped past their lease (then SIGCONTed), their websockets dropped;
- * control planes restarted, gracefully or not; Postgres backends terminated;
- * containers changed out of band (a server process killed, an unmanaged
- * container created, which must then be left untouched).
+ * SIGSTOPped past their lease (then SIGCONTed), their websockets dropped, a
+ * duplicate agent started with a host's token, an agent's state directory
+ * made unwritable (a full disk); control planes restarted, gracefully or
+ * not; Postgres backends terminated, result statements failing, and (where
+ * the harness runs its own Postgres) a full Postgres restart; containers
+ * changed out of band (a server process killed, the same server's process
+ * killed again and again, an unmanaged container created, which must then be
+ * left untouched).
  */
 export class Faults {
   readonly counts: Record<string, number> = {};
   readonly unmanaged: UnmanagedContainer[] = [];
   readonly #pending = new Set<Promise<void>>();
+  readonly #timers = new Set<NodeJS.Timeout>();
+  #victim: { simRoot: string; vmid: string; kills: number } | null = null;
 
   constructor(
     private readonly cluster: Cluster,
     private readonly random: () => number,
     private readonly sql: postgres.Sql,
+    /** A full restart of Postgres (down for `downMs`), when the harness runs it itself. */
+    private readonly restartPostgres?: (downMs: number) => Promise<void>,
   ) {}
+
+  /** Installed once: result statements fail while `chaos_result_fault.until` is ahead of the sequence (a sequence, since a failing statement rolls its own writes back). */
+  async install(): Promise<void> {
+    await this.sql.unsafe(`
+      create sequence if not exists chaos_result_seq;
+      create table if not exists chaos_result_fault (until bigint not null);
+      insert into chaos_result_fault select 0 where not exists (select 1 from chaos_result_fault);
+      create or replace function chaos_result_fault() returns trigger language plpgsql as $$
+      begin
+        if old.status = 'leased' and new.status in ('succeeded', 'failed', 'queued')
+          and nextval('chaos_result_seq') <= (select until from chaos_result_fault) then
+          raise exception 'chaos: the result statement was killed';
+        end if;
+        return new;
+      end $$;
+      drop trigger if exists chaos_result_fault on operations;
+      create trigger chaos_result_fault before update on operations for each row execute function chaos_result_fault();`);
+  }
 
   #count(kind: string) {
     this.counts[kind] = (this.counts[kind] ?? 0) + 1;
   }
 
   #later(ms: number, fn: () => Promise<void> | void) {
-    const p = new Promise<void>((r) => setTimeout(r, ms)).then(fn).catch(() => {});
+    const p = new Promise<void>((r) => {
+      const t = setTimeout(() => (this.#timers.delete(t), r()), ms);
+      this.#timers.add(t);
+    })
+      .then(fn)
+      .catch(() => {});
     this.#pending.add(p);
     void p.finally(() => this.#pending.delete(p));
   }
 
-  /** Waits for scheduled recoveries (restarts, SIGCONTs) to happen. */
+  /** Waits for scheduled recoveries (restarts, SIGCONTs, a disk made writable again) to happen. */
   async settle(): Promise<void> {
     await Promise.all([...this.#pending]);
+    await this.sql`update chaos_result_fault set until = 0`;
   }
 
   async inject(): Promise<void> {
     const hosts = this.cluster.hosts;
     const h = hosts[Math.floor(this.random() * hosts.length)]!;
     const r = this.random();
-    if (r < 0.2 && h.proc && !h.stopped) {
+    if (r < 0.14 && h.proc && !h.stopped) {
       this.#count("agent_sigkill");
       h.killedOnPurpose = true;
       h.proc.signal("SIGKILL");
@@ -55,7 +91,7 @@ export class Faults {
         await proc.exited;
         this.cluster.startAgent(h);
       });
-    } else if (r < 0.35 && h.proc && !h.stopped) {
+    } else if (r < 0.24 && h.proc && !h.stopped) {
       this.#count("agent_sigstop");
       h.proc.signal("SIGSTOP");
       h.stopped = true;
@@ -64,30 +100,33 @@ export class Faults {
         proc.signal("SIGCONT");
         h.stopped = false;
       });
-    } else if (r < 0.5 && h.proc && !h.stopped) {
+    } else if (r < 0.34 && h.proc && !h.stopped) {
       this.#count("ws_drop");
       h.proc.signal("SIGUSR2");
-    } else if (r < 0.6) {
+    } else if (r < 0.41) {
       this.#count("control_plane_restart");
       const i = Math.floor(this.random() * this.cluster.planes.length);
       await this.cluster.restartPlane(i, this.random() < 0.5);
-    } else if (r < 0.72) {
+    } else if (r < 0.49) {
       this.#count("pg_terminate_backend");
       await this.sql`select pg_terminate_backend(pid) from pg_stat_activity
         where datname = current_database() and pid <> pg_backend_pid() and application_name = 'zlh-control-plane'
         order by random() limit 2`;
-    } else if (r < 0.9) {
-      const names = (await readdir(h.simRoot).catch(() => [])).filter((n) => /^\d+$/.test(n));
-      const victim = names[Math.floor(this.random() * names.length)];
-      const pid = victim ? Number(await readFile(join(h.simRoot, victim, "pid"), "utf8").catch(() => "0")) : 0;
-      if (pid > 0) {
-        this.#count("server_process_killed");
-        try {
-          process.kill(pid, "SIGKILL");
-        } catch {
-          // already gone
-        }
-      }
+    } else if (r < 0.55) {
+      this.#count("result_statement_killed");
+      await this.sql`update chaos_result_fault set until = (select last_value from chaos_result_seq) + ${1 + Math.floor(this.random() * 3)}`;
+    } else if (r < 0.67) {
+      await this.#killServerProcess(h);
+    } else if (r < 0.75) {
+      await this.#killSameServerAgain();
+    } else if (r < 0.81) {
+      await this.#duplicateAgent(h);
+    } else if (r < 0.87) {
+      await this.#fullStateDir(h);
+    } else if (r < 0.9 && this.restartPostgres && !this.counts.postgres_restart) {
+      // Once per run: the whole database goes away for ~10 s, then comes back.
+      this.#count("postgres_restart");
+      await this.restartPostgres(8000 + this.random() * 4000);
     } else if (this.unmanaged.length < 3) {
       this.#count("unmanaged_container");
       const vmid = 9000 + this.unmanaged.length;
@@ -96,5 +135,58 @@ export class Faults {
       await writeFile(join(h.simRoot, String(vmid), "config.json"), config);
       this.unmanaged.push({ simRoot: h.simRoot, vmid, config });
     }
+  }
+
+  async #killServerProcess(h: HostSlot): Promise<void> {
+    const names = (await readdir(h.simRoot).catch(() => [])).filter((n) => /^\d+$/.test(n));
+    const victim = names[Math.floor(this.random() * names.length)];
+    if (victim && (await this.#kill(h.simRoot, victim))) this.#count("server_process_killed");
+  }
+
+  /** The same server's process, killed again as soon as it is back: a crash loop, healed with its backoff. */
+  async #killSameServerAgain(): Promise<void> {
+    if (!this.#victim || this.#victim.kills >= REPEATED_KILLS) {
+      const h = this.cluster.hosts[Math.floor(this.random() * this.cluster.hosts.length)]!;
+      const names = (await readdir(h.simRoot).catch(() => [])).filter((n) => /^\d+$/.test(n));
+      const vmid = names[Math.floor(this.random() * names.length)];
+      if (!vmid) return;
+      this.#victim = { simRoot: h.simRoot, vmid, kills: 0 };
+    }
+    if (await this.#kill(this.#victim.simRoot, this.#victim.vmid)) {
+      this.#victim.kills++;
+      this.#count("same_server_killed_again");
+    }
+  }
+
+  async #kill(simRoot: string, vmid: string): Promise<boolean> {
+    const pid = Number(await readFile(join(simRoot, vmid, "pid"), "utf8").catch(() => "0"));
+    if (pid <= 0) return false;
+    try {
+      process.kill(pid, "SIGKILL");
+      return true;
+    } catch {
+      return false; // already gone
+    }
+  }
+
+  /** Another agent with the host's token, for a few seconds: the two must not fight over the session. */
+  async #duplicateAgent(h: HostSlot): Promise<void> {
+    const dup = this.cluster.startDuplicateAgent(h, await tempDir(`chaos-dup-${h.name}`));
+    if (!dup) return;
+    this.#count("duplicate_agent");
+    this.#later(2000 + this.random() * 4000, () => dup.stop());
+  }
+
+  /** The agent's results can no longer be written (a full disk) for a few seconds. */
+  async #fullStateDir(h: HostSlot): Promise<void> {
+    const results = join(h.stateDir, "results");
+    const away = `${results}.away-${Date.now()}`;
+    if (!(await rename(results, away).then(() => true, () => false))) return;
+    await writeFile(results, "not a directory: the disk is full");
+    this.#count("agent_state_dir_full");
+    this.#later(2000 + this.random() * 4000, async () => {
+      await rm(results, { force: true });
+      await rename(away, results);
+    });
   }
 }

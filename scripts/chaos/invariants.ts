@@ -36,7 +36,7 @@ async function containersOn(simRoot: string, host: string): Promise<Container[]>
   return out;
 }
 
-/** The seven invariants, checked against the database and what actually exists on every host. */
+/** The eight invariants, checked against the database and what actually exists on every host. */
 export async function checkInvariants(sql: postgres.Sql, cluster: Cluster, stats: WorkloadStats, unmanaged: UnmanagedContainer[]): Promise<Check[]> {
   const checks: Check[] = [];
   const check = (name: string, checked: number, violations: string[]) => checks.push({ name, checked, violations });
@@ -110,5 +110,19 @@ export async function checkInvariants(sql: postgres.Sql, cluster: Cluster, stats
     else if (e.token !== null && current.get(e.operation_id) !== e.token) v7.push(`${e.type} of ${e.operation_id} under token ${e.token}, current ${current.get(e.operation_id)}`);
   }
   check("7 no result applied with a stale fencing token", events.length, v7);
+
+  // 8. Convergence: every server reached its desired state, or failed with a reason an operator can act on;
+  //    none is held in `deleting` (a failed destroy must be reported and re-driven, not left).
+  const unconverged = await sql`
+    select id, status, desired_state, failure_reason from servers
+    where not (
+      (desired_state = 'deleted' and status = 'deleted')
+      or (desired_state <> 'deleted' and status = case desired_state when 'running' then 'running' else 'stopped' end)
+      or (desired_state <> 'deleted' and status = 'failed' and coalesce(failure_reason, '') <> ''))`;
+  check(
+    "8 every server converged: desired state reached, or failed with a reason",
+    servers.length,
+    unconverged.map((r) => `${r.id} wants ${r.desired_state} but is ${r.status}${r.failure_reason ? ` (${r.failure_reason})` : ""}`),
+  );
   return checks;
 }

@@ -29,10 +29,12 @@ export class Outbox {
     return join(this.#dir, `${key(opId, token)}.json`);
   }
 
-  /** Loads what an earlier run of the agent left unacknowledged. */
+  /** Loads what an earlier run of the agent left unacknowledged (nothing, if the state directory cannot be read). */
   async load(): Promise<void> {
-    await mkdir(this.#dir, { recursive: true });
-    for (const n of (await readdir(this.#dir)).filter((f) => f.endsWith(".json"))) {
+    const names = await mkdir(this.#dir, { recursive: true })
+      .then(() => readdir(this.#dir))
+      .catch(() => [] as string[]);
+    for (const n of names.filter((f) => f.endsWith(".json"))) {
       try {
         const r = JSON.parse(await readFile(join(this.#dir, n), "utf8")) as PendingResult;
         if (!this.#pending.has(key(r.opId, r.token))) this.#pending.set(key(r.opId, r.token), { result: r, sentAt: 0 });

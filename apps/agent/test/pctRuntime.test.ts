@@ -7,6 +7,7 @@ import { markerFor } from "@zlh/protocol";
 import { destroy } from "../src/ops/destroy";
 import { provision } from "../src/ops/provision";
 import { PctRuntime } from "../src/runtime/pct";
+import { classifyPctFailure } from "../src/runtime/pctErrors";
 import { RuntimeError } from "../src/runtime/runtime";
 import type { LeasedOperation } from "@zlh/protocol";
 import { mirrorSource, OFFLINE_MIRROR_DIR, type Manifest } from "@zlh/artifacts";
@@ -29,7 +30,7 @@ beforeEach(async () => {
 });
 
 const calls = async () => (await readFile(join(dir, "calls.log"), "utf8")).trim().split("\n").map((l) => JSON.parse(l) as string[]);
-const faults = (f: Record<string, { type: string; times: number }[]>) => writeFile(join(dir, "faults.json"), JSON.stringify(f));
+const faults = (f: Record<string, { type: string; times: number; message?: string }[]>) => writeFile(join(dir, "faults.json"), JSON.stringify(f));
 const spec = { vmid: 5100, hostname: "zlh-5100", memoryMiB: 2048, cpuCores: 2, diskGiB: 8, description: markerFor(SERVER) };
 
 function op(kind: LeasedOperation["kind"], serverId = SERVER): LeasedOperation {
@@ -119,5 +120,50 @@ describe("pct runtime against a fake pct", () => {
     expect(await destroy(ctx(op("destroy")))).toEqual({ alreadyGone: false });
     expect((await calls()).map((c) => c[0]).slice(-2)).toEqual(["shutdown", "destroy"]);
     expect(await rt.inspect(5100)).toBeNull();
+  });
+
+  it("reads the lock helper's chatter as no refusal, and `CT is locked (mounted)` as no transient lock", () => {
+    const destroyRunning = classifyPctFailure("pct destroy 5100", "trying to acquire lock...\nunable to destroy CT 5100 - container is running\n", 255);
+    expect(destroyRunning.kind).toBe("running");
+    expect(classifyPctFailure("pct start 5100", "CT is locked (mounted)\n", 255).kind).toBe("mounted");
+    expect(classifyPctFailure("pct start 5100", "trying to acquire lock...\ncan't lock file '/run/lock/lxc/pve-config-5100.lock' - got timeout\n", 255).kind).toBe("locked");
+    expect(classifyPctFailure("pct foo", "trying to acquire lock...\nsomething else went wrong\n", 255).kind).toBe("other");
+  });
+
+  it("clears a `mounted` lock left by a crashed agent, and unmounts after a mount that failed", async () => {
+    await rt.create(spec);
+    await rt.withRootfs(5100, async () => {
+      throw new Error("the agent crashed while placing");
+    }).catch(() => {});
+    // A crash before the unmount: the lock stays.
+    const file = join(dir, "cts", "5100.json");
+    await writeFile(file, JSON.stringify({ ...JSON.parse(await readFile(file, "utf8")), lock: "mounted" }));
+    await expect(rt.start(5100)).rejects.toMatchObject({ kind: "mounted" });
+    expect(await rt.withRootfs(5100, async (root) => root)).toBe(join(dir, "rootfs", "5100"));
+    await rt.start(5100); // the lock is gone
+    await rt.stop(5100, 1000);
+
+    // A mount that set its lock, then failed: the runtime unmounts, so the container is not left locked.
+    await faults({ mount: [{ type: "error_after_success", times: 1, message: "mount: special device /dev/pve/vm-5100-disk-0 does not exist" }] });
+    await expect(rt.withRootfs(5100, async () => "placed")).rejects.toBeInstanceOf(RuntimeError);
+    expect((await calls()).map((c) => c[0]).slice(-2)).toEqual(["mount", "unmount"]);
+    await rt.start(5100);
+  });
+
+  it("provision reports a VMID that is a VM, or a container on another node, as vmid_conflict instead of retrying", async () => {
+    for (const elsewhere of ["VM on pve2", "CT on pve3"]) {
+      await writeFile(join(dir, "elsewhere.json"), JSON.stringify({ 5100: elsewhere }));
+      await expect(provision(ctx(op("provision")))).rejects.toMatchObject({
+        code: "vmid_conflict",
+        retryable: false,
+        message: expect.stringContaining(`${elsewhere.split(" ")[0]} 5100 already exists on node '${elsewhere.split(" ")[2]}'`),
+      });
+    }
+    expect(await rt.inspect(5100)).toBeNull();
+  });
+
+  it("pct shutdown of a missing container says it is not running, as Proxmox does; stop and destroy treat that as done", async () => {
+    await expect(rt.stop(5100, 1000)).rejects.toMatchObject({ kind: "not_running" });
+    expect(await destroy(ctx(op("destroy")))).toEqual({ alreadyGone: true });
   });
 });

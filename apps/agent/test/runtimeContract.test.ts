@@ -50,6 +50,7 @@ describe.each(runtimes)("runtime contract: %s", (_name, make) => {
     expect(await rt.inspect(5200)).toBeNull();
     await expect(rt.destroy(5200)).rejects.toMatchObject({ kind: "missing" });
     await expect(rt.start(5200)).rejects.toMatchObject({ kind: "missing" });
+    await expect(rt.stop(5200, 1000)).rejects.toMatchObject({ kind: "not_running", message: expect.stringContaining("CT 5200 not running") });
     await rt.create(spec);
     await expect(rt.create(spec)).rejects.toMatchObject({ kind: "exists" });
     expect(await rt.inspect(5200)).toEqual({ vmid: 5200, state: "stopped", description: markerFor(SERVER) });

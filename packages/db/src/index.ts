@@ -29,3 +29,4 @@ export * from "./sql/addJob";
 export * from "./sql/storeManifest";
 export * from "./sql/recordCrash";
 export * from "./sql/retryBackoff";
+export * from "./sql/workerLiveness";

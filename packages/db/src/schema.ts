@@ -273,3 +273,14 @@ export const artifactDigests = pgTable("artifact_digests", {
   sha1: text("sha1").notNull(),
   createdAt: createdAt(),
 });
+
+/**
+ * graphile-worker workers of live control-plane processes, each seen every
+ * lease TTL/3. graphile-worker itself frees a job locked by a dead process
+ * only after 4 hours; a job locked by a worker not seen for a lease TTL is
+ * unlocked sooner (packages/db/src/sql/workerLiveness.ts).
+ */
+export const controlPlaneWorkers = pgTable("control_plane_workers", {
+  workerId: text("worker_id").primaryKey(),
+  seenAt: timestamp("seen_at", { withTimezone: true }).notNull().defaultNow(),
+});

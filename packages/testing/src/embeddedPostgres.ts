@@ -6,6 +6,8 @@ export interface RunningPostgres {
   /** URL of the `postgres` database, for administrative statements. */
   adminUrl: string;
   stop(): Promise<void>;
+  /** Stops the server, keeps it down for `downMs`, starts it again on the same port and data (a full Postgres restart). */
+  restart(downMs: number): Promise<void>;
 }
 
 /**
@@ -36,6 +38,11 @@ export async function startEmbeddedPostgres(dataDir: string, port?: number): Pro
   return {
     adminUrl: `postgres://postgres:postgres@127.0.0.1:${chosenPort}/postgres`,
     stop: () => pg.stop(),
+    async restart(downMs) {
+      await pg.stop();
+      await new Promise((r) => setTimeout(r, downMs));
+      await pg.start();
+    },
   };
 }
 

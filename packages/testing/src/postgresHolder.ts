@@ -27,6 +27,11 @@ const stop = async () => {
   await pg.stop();
   process.exit(0);
 };
-process.on("message", (m) => m === "stop" && void stop());
+process.on("message", (m) => {
+  if (m === "stop") void stop();
+  else if (typeof m === "object" && m !== null && (m as { type?: string }).type === "restart") {
+    void pg.restart((m as { downMs: number }).downMs).then(() => process.send!("restarted"));
+  }
+});
 process.on("disconnect", () => void stop());
 process.send({ adminUrl: pg.adminUrl });

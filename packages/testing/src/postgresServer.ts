@@ -8,6 +8,8 @@ export interface PostgresServer {
   /** URL of the server's `postgres` database, for creating and dropping databases. */
   adminUrl: string;
   stop(): Promise<void>;
+  /** A full restart (down for `downMs`), only where this process runs the server itself (the embedded one). */
+  restart?(downMs: number): Promise<void>;
 }
 
 /**
@@ -22,6 +24,7 @@ export async function postgresServer(): Promise<PostgresServer> {
   const pg = await spawnEmbeddedPostgres(join(dir, "data"));
   return {
     adminUrl: pg.adminUrl,
+    restart: (downMs) => pg.restart(downMs),
     async stop() {
       await pg.stop();
       await rm(dir, { recursive: true, force: true });

@@ -2,7 +2,7 @@ import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 /** Starts postgresHolder.ts detached (see there for why) and waits until its Postgres accepts connections. */
-export async function spawnEmbeddedPostgres(dataDir: string): Promise<{ adminUrl: string; stop(): Promise<void> }> {
+export async function spawnEmbeddedPostgres(dataDir: string): Promise<{ adminUrl: string; stop(): Promise<void>; restart(downMs: number): Promise<void> }> {
   const child = fork(fileURLToPath(new URL("./postgresHolder.ts", import.meta.url)), [dataDir], {
     detached: true,
     stdio: ["ignore", "inherit", "inherit", "ipc"],
@@ -18,6 +18,11 @@ export async function spawnEmbeddedPostgres(dataDir: string): Promise<{ adminUrl
       new Promise<void>((resolve) => {
         child.once("exit", () => resolve());
         child.send("stop");
+      }),
+    restart: (downMs) =>
+      new Promise<void>((resolve) => {
+        child.once("message", (m) => m === "restarted" && resolve());
+        child.send({ type: "restart", downMs });
       }),
   };
 }

@@ -19,6 +19,7 @@ export async function provision(ctx: OpContext): Promise<OpOutcome> {
   let ct = await runtime.inspect(vmid);
   if (!ct) {
     sideEffect(ctx);
+    let createError: unknown = null;
     try {
       await runtime.create({
         vmid,
@@ -33,10 +34,16 @@ export async function provision(ctx: OpContext): Promise<OpOutcome> {
       // An earlier create may have won, or a lock timeout may hide a create
       // that went through: re-check what is really there; the marker decides.
       if (!isRuntimeError(err, "exists") && !isRuntimeError(err, "locked")) throw err;
+      createError = err;
       log.warn({ vmid, err: (err as Error).message }, "create refused; re-checking the container");
     }
     ct = await runtime.inspect(vmid);
-    if (!ct) throw new OpFailure("create_failed", `CT ${vmid} does not exist after create`, true);
+    if (!ct) {
+      // "VM <n> already exists on node 'x'" / "CT <n> already exists on node 'y'": the VMID is a VM, or a
+      // container on another node. Retrying cannot help; an operator must free the VMID.
+      if (isRuntimeError(createError, "exists")) throw new OpFailure("vmid_conflict", `VMID ${vmid} is taken elsewhere in the cluster: ${(createError as Error).message}`, false);
+      throw new OpFailure("create_failed", `CT ${vmid} does not exist after create`, true);
+    }
   }
   assertOwnedBy(ct, op.serverId);
   sideEffect(ctx);

@@ -81,8 +81,26 @@ export class PctRuntime implements Runtime {
     ]);
   }
 
+  /**
+   * `pct mount` sets the `mounted` lock before it mounts and only `pct
+   * unmount` clears it, so every failed mount is unmounted, and a `mounted`
+   * lock found first (left by an agent that crashed while placing: this
+   * agent is the only one that mounts on its host) is cleared, then the
+   * mount tried once more.
+   */
+  async #mount(vmid: number): Promise<string> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#pct(["mount", String(vmid)]);
+      } catch (err) {
+        await this.#pct(["unmount", String(vmid)]).catch(() => {});
+        if (!isRuntimeError(err, "mounted") || attempt > 0) throw err;
+      }
+    }
+  }
+
   async withRootfs<T>(vmid: number, fn: (rootfs: string) => Promise<T>): Promise<T> {
-    const out = await this.#pct(["mount", String(vmid)]);
+    const out = await this.#mount(vmid);
     const m = /mounted CT \d+ in '([^']+)'/.exec(out);
     if (!m?.[1]) {
       await this.#pct(["unmount", String(vmid)]).catch(() => {});

@@ -32,7 +32,7 @@ export interface Runtime {
   withRootfs<T>(vmid: number, fn: (rootfs: string) => Promise<T>): Promise<T>;
   /** Fails with `already_running` if running, `missing` if absent. */
   start(vmid: number): Promise<void>;
-  /** Graceful stop within `timeoutMs`, then forced. Fails with `not_running` if stopped, `missing` if absent. */
+  /** Graceful stop within `timeoutMs`, then forced. Fails with `not_running` if stopped or absent (pct does not load the config first). */
   stop(vmid: number, timeoutMs: number): Promise<void>;
   /** Destroys and purges. Fails with `missing` if absent, `running` if still running. */
   destroy(vmid: number): Promise<void>;
@@ -40,7 +40,7 @@ export interface Runtime {
   address(vmid: number): Promise<string>;
 }
 
-export type RuntimeErrorKind = "exists" | "missing" | "already_running" | "not_running" | "running" | "locked" | "other";
+export type RuntimeErrorKind = "exists" | "missing" | "already_running" | "not_running" | "running" | "locked" | "mounted" | "other";
 
 /** A runtime refusal, classified so operations can decide what it means. */
 export class RuntimeError extends Error {

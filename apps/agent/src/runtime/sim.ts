@@ -160,8 +160,8 @@ export class SimRuntime implements Runtime {
 
   async stop(vmid: number, timeoutMs: number): Promise<void> {
     await this.#delay();
-    if (!this.#config(vmid)) throw this.#missing(vmid);
-    const pid = this.#pid(vmid);
+    // pct shutdown checks whether the CT runs before it loads its config: a missing CT is "not running" too.
+    const pid = this.#config(vmid) ? this.#pid(vmid) : null;
     if (!pid) throw new RuntimeError("not_running", `CT ${vmid} not running`);
     process.kill(pid, "SIGTERM");
     const deadline = Date.now() + timeoutMs;
@@ -178,7 +178,7 @@ export class SimRuntime implements Runtime {
   async destroy(vmid: number): Promise<void> {
     await this.#delay();
     if (!this.#config(vmid)) throw this.#missing(vmid);
-    if (this.#pid(vmid)) throw new RuntimeError("running", `CT ${vmid} is running - destroy failed`);
+    if (this.#pid(vmid)) throw new RuntimeError("running", `unable to destroy CT ${vmid} - container is running`);
     rmSync(this.#dir(vmid), { recursive: true, force: true });
   }
 

@@ -10,6 +10,7 @@ import { edgePublishTask, edgeUnpublishTask } from "./tasks/edge";
 import { provisionServerTask } from "./tasks/provisionServer";
 import { healServerTask } from "./tasks/heal";
 import { reconcileAllTask, reconcileHostTask } from "./tasks/reconcile";
+import { startWorkerLiveness } from "./workerLiveness";
 import { EDGE_PUBLISH_TASK, EDGE_UNPUBLISH_TASK, HEAL_TASK, PROVISION_TASK, RECONCILE_ALL_TASK, RECONCILE_HOST_TASK } from "./taskNames";
 
 export interface Worker {
@@ -40,17 +41,27 @@ export async function startWorker(config: ControlPlaneConfig, db: Db, log: Logge
     [EDGE_PUBLISH_TASK]: edgePublishTask(db, publisher),
     [EDGE_UNPUBLISH_TASK]: edgeUnpublishTask(db, publisher),
   };
+  const liveness = startWorkerLiveness(db, config.leaseTtlMs, log.child({ component: "worker" }));
   const runner = await run({
+    events: liveness.events,
     connectionString: config.databaseUrl,
     concurrency: config.workerConcurrency,
     noHandleSignals: true,
     pollInterval: 1000,
     taskList,
     logger: pinoWorkerLogger(log),
+  }).catch(async (err: unknown) => {
+    await liveness.stop();
+    throw err;
   });
   // Start the reconciliation cycle unless a run is already scheduled (by this or another process).
   await addJob(db, RECONCILE_ALL_TASK, {}, { jobKey: "reconcile", jobKeyMode: "preserve_run_at", maxAttempts: 3 });
-  return { stop: () => runner.stop() };
+  return {
+    async stop() {
+      await runner.stop();
+      await liveness.stop();
+    },
+  };
 }
 
 function pinoWorkerLogger(log: Logger): WorkerLogger {
