@@ -13,6 +13,18 @@ const PVE = "https://pve.test:8006/api2/json";
 const pveJson = (data: unknown) => HttpResponse.json({ data }, { headers: { "content-type": "application/json;charset=UTF-8" } });
 const UNKNOWN = "eeeeeeee-0000-4000-8000-000000000005";
 
+/** A reconciliation job over the test database, reading Proxmox (msw) with the given API token id. */
+function reconcileWith(db: ReturnType<typeof connectDatabase>, tokenId: string) {
+  const task = reconcileAllTask({
+    db: db.db,
+    log: pino({ level: "silent" }),
+    leaseTtlMs: 60_000,
+    intervalMs: 60_000,
+    proxmox: connectProxmox({ url: "https://pve.test:8006", tokenId, tokenSecret: "0b0e7d7e-6c0a-4e58-9d7e-6a4f1d2e3c4b" }),
+  });
+  return () => task({}, undefined as never);
+}
+
 describe("reconciliation against the Proxmox API (msw)", () => {
   const auth: string[] = [];
   let guests: Record<string, unknown>[] = [];
@@ -62,14 +74,8 @@ describe("reconciliation against the Proxmox API (msw)", () => {
       inventory = ${t.sql.json([{ vmid: agentOnly.vmid, state: "running", serverId: agentOnly.id }])}, inventory_at = now() where id = ${host.id}`;
 
     const db = connectDatabase(t.databaseUrl, { max: 2 });
-    const run = reconcileAllTask({
-      db: db.db,
-      log: pino({ level: "silent" }),
-      leaseTtlMs: 60_000,
-      intervalMs: 60_000,
-      proxmox: connectProxmox({ url: "https://pve.test:8006", tokenId: "root@pam!zlh", tokenSecret: "0b0e7d7e-6c0a-4e58-9d7e-6a4f1d2e3c4b" }),
-    });
-    await run({}, undefined as never);
+    const run = reconcileWith(db, "root@pam!zlh");
+    await run();
     const items = (await t.api("GET", "/v1/drift")).body.items as { kind: string; vmid: number; serverId?: string; detail: Record<string, unknown> }[];
     expect(items.map((d) => `${d.kind}@${d.vmid}`).sort()).toEqual(
       [`missing_container@${missing.vmid}`, `state_mismatch@${stopped.vmid}`, "unmanaged_container@5900", "unmanaged_container@5901", "orphan_container@5902"].sort(),
@@ -82,7 +88,7 @@ describe("reconciliation against the Proxmox API (msw)", () => {
     expect(excluded.map((r) => r.vmid)).toEqual([5900, 5901]);
 
     // A second pass sees the same: policies act on persistent drift.
-    await run({}, undefined as never);
+    await run();
     const [m] = await t.sql`select status, failure_reason from servers where id = ${missing.id}`;
     expect(m).toEqual({ status: "failed", failure_reason: "container_missing" });
     const [s] = await t.sql`select status from servers where id = ${stopped.id}`;
@@ -119,14 +125,8 @@ describe("reconciliation against the Proxmox API (msw)", () => {
     brokenConfigs.add(unreadable.vmid);
 
     const db = connectDatabase(t.databaseUrl, { max: 2 });
-    const run = reconcileAllTask({
-      db: db.db,
-      log: pino({ level: "silent" }),
-      leaseTtlMs: 60_000,
-      intervalMs: 60_000,
-      proxmox: connectProxmox({ url: "https://pve.test:8006", tokenId: "zlh@pve!audit", tokenSecret: "0b0e7d7e-6c0a-4e58-9d7e-6a4f1d2e3c4b" }),
-    });
-    for (let pass = 0; pass < 3; pass++) await run({}, undefined as never);
+    const run = reconcileWith(db, "zlh@pve!audit");
+    for (let pass = 0; pass < 3; pass++) await run();
     const items = (await t.api("GET", "/v1/drift")).body.items as { kind: string; vmid: number }[];
     expect(items.map((d) => `${d.kind}@${d.vmid}`)).toEqual(["unmanaged_container@5950"]);
     const statuses = await t.sql`select status from servers where id = any(${servers.map((x) => x.id)})`;
@@ -136,14 +136,8 @@ describe("reconciliation against the Proxmox API (msw)", () => {
     await t.sql`delete from drift_items`;
     permissions = { "/vms": { "VM.PowerMgmt": 1 } };
     guests = [];
-    const blind = reconcileAllTask({
-      db: db.db,
-      log: pino({ level: "silent" }),
-      leaseTtlMs: 60_000,
-      intervalMs: 60_000,
-      proxmox: connectProxmox({ url: "https://pve.test:8006", tokenId: "zlh@pve!blind", tokenSecret: "0b0e7d7e-6c0a-4e58-9d7e-6a4f1d2e3c4b" }),
-    });
-    for (let pass = 0; pass < 3; pass++) await blind({}, undefined as never);
+    const blind = reconcileWith(db, "zlh@pve!blind");
+    for (let pass = 0; pass < 3; pass++) await blind();
     expect((await t.api("GET", "/v1/drift")).body.items).toEqual([]);
     expect((await t.sql`select count(*)::int as n from servers where status = 'failed'`)[0].n).toBe(0);
     permissions = { "/vms": { "VM.Audit": 1, "VM.PowerMgmt": 1 } };
