@@ -13,7 +13,8 @@
  *    the 2026 game 26.1 has the no-op intermediary 0.0.0;
  *  - jars are real zips: the loader jar's manifest names its Main-Class, and
  *    the installer's Maven `-server` jar (deflated, as Maven serves it) is
- *    what the launcher is built from;
+ *    what the launcher is built from; meta's launcher endpoint serves that jar
+ *    with install.properties added (400 for loader 0.11.7), as meta does;
  *  - Mojang: version ids and URLs as piston-meta lists them (1.21.1, 26.1);
  *  - Modrinth: ids from the real projects where there is one; fabric-api's
  *    newest version is a beta; chunky publishes the same version number for
@@ -26,8 +27,8 @@
 import { createHash } from "node:crypto";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { zipSync } from "fflate";
-import { FABRIC_MAVEN, mavenPath, mirrorPath, mirrorRefusalPath, OFFLINE_MIRROR_DIR, renderJavaManifest } from "@zlh/artifacts";
+import { unzipSync, zipSync } from "fflate";
+import { FABRIC_MAVEN, installProperties, mavenPath, mirrorPath, mirrorRefusalPath, OFFLINE_MIRROR_DIR, renderJavaManifest } from "@zlh/artifacts";
 
 const files = new Map<string, Uint8Array>();
 const refusals = new Map<string, string>();
@@ -106,6 +107,21 @@ for (const game of GAMES) {
 }
 // Meta's answer for a game it does not know (EndpointsV2): 400 with an empty list.
 refusals.set(`${META}/versions/loader/1.21.99`, "[]");
+// Meta's launcher endpoint (ServerBootstrap), which the resolver does not use (see the README): the
+// installer's -server jar with install.properties added; 400 below loader 0.12.
+for (const game of GAMES) {
+  for (const l of loaders) {
+    for (const i of installers) {
+      const url = `${META}/versions/loader/${game}/${l.version}/${i.version}/server/jar`;
+      if (l.version === "0.11.7") {
+        refusals.set(url, "Fabric loader 0.12 or higher is required for unattended server installs. Please use a newer fabric loader version, or the full installer.");
+        continue;
+      }
+      const installer = unzipSync(files.get(`${FABRIC_MAVEN}${mavenPath(`net.fabricmc:fabric-installer:${i.version}:server`)}`)!);
+      put(url, zipSync({ ...installer, "install.properties": text(installProperties(l.version, game)) }, { level: 6, mtime: new Date(1980, 0, 1) }));
+    }
+  }
+}
 
 // ---- Mojang: version manifest -> version JSON -> server jar (sha1 published).
 const mojangVersions = GAMES.map((game) => {

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ArtifactNotFoundError, mirrorPath, mirrorSource, OFFLINE_MIRROR_DIR } from "../src/index";
+import { ArtifactNotFoundError, buildLauncherJar, mirrorPath, mirrorSource, OFFLINE_MIRROR_DIR, zipEntries } from "../src/index";
 
 describe("mirrors", () => {
   let server: Server;
@@ -10,8 +10,10 @@ describe("mirrors", () => {
   beforeAll(async () => {
     // An HTTP mirror: the same files by path, as any static file server would serve them.
     server = createServer(async (req, res) => {
-      const body = await readFile(join(OFFLINE_MIRROR_DIR, decodeURIComponent(req.url!.slice(1)))).catch(() => null);
-      res.writeHead(body ? 200 : 404).end(body ?? undefined);
+      const path = join(OFFLINE_MIRROR_DIR, decodeURIComponent(req.url!.slice(1)));
+      const body = await readFile(path).catch(() => null);
+      const refusal = body ? null : await readFile(path.replace(/\.body$/, ".400")).catch(() => null);
+      res.writeHead(body ? 200 : refusal ? 400 : 404).end(body ?? refusal ?? undefined);
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     const addr = server.address() as { port: number };
@@ -34,5 +36,26 @@ describe("mirrors", () => {
     expect(Buffer.from(await http.fetchBytes(url))).toEqual(Buffer.from(await dir.fetchBytes(url)));
     await expect(http.fetchBytes("https://meta.fabricmc.net/v2/nothing")).rejects.toBeInstanceOf(ArtifactNotFoundError);
     await expect(dir.fetchBytes("https://meta.fabricmc.net/v2/nothing")).rejects.toBeInstanceOf(ArtifactNotFoundError);
+  });
+
+  it("answers what upstream refuses with its 400 and body, from a directory and over HTTP", async () => {
+    const url = "https://meta.fabricmc.net/v2/versions/loader/1.21.99";
+    for (const source of [mirrorSource(OFFLINE_MIRROR_DIR), mirrorSource(base)]) {
+      const err = await source.fetchJson(url).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ArtifactNotFoundError);
+      expect(err).toMatchObject({ status: 400, body: "[]" });
+    }
+  });
+
+  it("holds meta's launcher jar as meta makes it, with the same entries as the launcher the agents build", async () => {
+    const dir = mirrorSource(OFFLINE_MIRROR_DIR);
+    const metaJar = await dir.fetchBytes("https://meta.fabricmc.net/v2/versions/loader/1.21.1/0.19.3/1.0.1/server/jar");
+    const installer = await dir.fetchBytes("https://maven.fabricmc.net/net/fabricmc/fabric-installer/1.0.1/fabric-installer-1.0.1-server.jar");
+    const ours = buildLauncherJar(installer, "0.19.3", "1.21.1");
+    const entries = (b: Uint8Array) => zipEntries(b).map((e) => [e.name, Buffer.from(e.data).toString("base64")]);
+    expect(entries(ours)).toEqual(entries(metaJar));
+    expect(Buffer.from(ours)).not.toEqual(Buffer.from(metaJar)); // other bytes (compression, timestamps): why meta's are not pinned
+    const old = await dir.fetchBytes("https://meta.fabricmc.net/v2/versions/loader/1.21.1/0.11.7/1.0.1/server/jar").catch((e: unknown) => e);
+    expect(old).toMatchObject({ status: 400 });
   });
 });
