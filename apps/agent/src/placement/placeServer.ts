@@ -67,10 +67,11 @@ export async function placeServer(rootfs: string, spec: OperationSpec, manifest:
   const before = new Map(previous?.files.map((f) => [f.path, f]) ?? []);
   const report: PlacementReport = { written: [], kept: [], removed: [] };
   const placed: PlacedFile[] = [];
+  const checkedDirs = new Set<string>();
 
   for (const file of manifest.files) {
     opts.signal?.throwIfAborted();
-    const target = await safeTarget(dir, file.path);
+    const target = await safeTarget(dir, file.path, true, checkedDirs);
     const st = await stat(target).catch(() => null);
     const known = before.get(file.path);
     const unchanged = st && known && known.sha512 === file.sha512 && known.size === st.size && known.mtimeMs === st.mtimeMs;
