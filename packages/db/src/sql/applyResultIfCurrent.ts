@@ -26,8 +26,9 @@ export type ResultVerdict =
  * host: one conditional UPDATE, so a stale holder (an agent that was paused
  * past its lease, a zombie after a restart) can never overwrite the work of
  * the current one. A retryable failure requeues the operation while attempts
- * remain, after a backoff (retryBackoff.ts). The same result delivered twice is a `duplicate` (no-op); any other
- * mismatch is `rejected` and recorded as `op.result_rejected`.
+ * remain, after a backoff (retryBackoff.ts). The same result delivered twice
+ * is a `duplicate` (no-op); any other mismatch is `rejected` and recorded as
+ * `op.result_rejected`.
  * Must run in the caller's transaction with the result's effects.
  */
 export async function applyResultIfCurrent(tx: DbOrTx, hostId: string, r: ReportedResult): Promise<ResultVerdict> {
