@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { resolve } from "node:path";
+import { readdir, readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import type { Logger } from "pino";
 
 export interface DevAgents {
@@ -8,7 +9,13 @@ export interface DevAgents {
 
 const AGENT_MAIN = resolve(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "../apps/agent/src/main.ts");
 
-/** One real agent process per simulated host, on the sim runtime, each with its own sim root and state dir. */
+/**
+ * One real agent process per simulated host, on the sim runtime, each with its
+ * own sim root and state dir. Agents run in their own process group, so a
+ * terminal's Ctrl-C reaches only `pnpm dev`, which then stops them once,
+ * gracefully (the signal used to reach them twice, which forces), and then the
+ * simulated servers: like containers they outlive an agent, but not `pnpm dev`.
+ */
 export async function startDevAgents(
   controlUrl: string,
   hosts: { name: string; token: string }[],
@@ -18,6 +25,7 @@ export async function startDevAgents(
   const children: ChildProcess[] = hosts.map((h) => {
     const child = spawn(process.execPath, ["--import", "tsx", AGENT_MAIN], {
       stdio: ["ignore", "inherit", "inherit"],
+      detached: true,
       env: {
         ...process.env,
         ZLH_CONTROL_URL: controlUrl,
@@ -31,6 +39,8 @@ export async function startDevAgents(
     child.on("exit", (code, signal) => log.info({ host: h.name, code, signal }, "dev agent exited"));
     return child;
   });
+  // Should `pnpm dev` end without stop() (an uncaught error), its agents end with it.
+  process.once("exit", () => children.forEach((c) => c.exitCode === null && c.signalCode === null && c.kill("SIGTERM")));
   return {
     async stop() {
       await Promise.all(
@@ -43,6 +53,44 @@ export async function startDevAgents(
             }),
         ),
       );
+      await stopSimServers(resolve(dataDir, "sim"));
     },
   };
+}
+
+/** Whether a process still runs (a zombie, dead but not yet reaped by whoever adopted it, does not). */
+async function running(pid: number): Promise<boolean> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => null);
+  if (stat !== null) return !/^\d+ \(.*\) Z/.test(stat);
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Ends the simulated servers under the dev sim roots (`<root>/<host>/<vmid>/pid`), waiting until they are gone; the next `pnpm dev` starts them again (self-heal). */
+async function stopSimServers(simRoot: string): Promise<void> {
+  const signalled: number[] = [];
+  for (const host of await readdir(simRoot).catch(() => [] as string[])) {
+    for (const vmid of await readdir(join(simRoot, host)).catch(() => [] as string[])) {
+      const pid = Number(await readFile(join(simRoot, host, vmid, "pid"), "utf8").catch(() => "0"));
+      // A pid file can outlive its process and the pid be reused: only a simulated server is signalled.
+      const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => null);
+      if (pid > 0 && (cmdline === null || cmdline.includes("mcServer.pl"))) {
+        try {
+          process.kill(pid, "SIGTERM");
+          signalled.push(pid);
+        } catch {
+          // already gone
+        }
+      }
+    }
+  }
+  const deadline = Date.now() + 5000;
+  for (const pid of signalled) {
+    while ((await running(pid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    if (await running(pid)) process.kill(pid, "SIGKILL");
+  }
 }
