@@ -1,7 +1,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import postgres from "postgres";
-import { pingServer } from "@zlh/agent";
+import { pingServer, simAddress } from "@zlh/agent";
 import { serverIdFromMarker } from "@zlh/protocol";
 import type { Cluster } from "./cluster";
 import type { UnmanagedContainer } from "./faults";
@@ -76,7 +76,7 @@ export async function checkInvariants(sql: postgres.Sql, cluster: Cluster, stats
     if (s.status === "running") {
       const onHost = (byHost.get(s.host_id) ?? []).filter((c) => c.serverId === s.id && c.vmid === s.vmid);
       if (mine.length !== 1 || onHost.length !== 1) v4.push(`running ${s.id} has ${mine.length} containers (${onHost.length} at its VMID on its host)`);
-      else if (!(await pingServer("127.0.0.1", s.game_port, 2000).then(() => true, () => false))) v4.push(`running ${s.id} does not answer a status ping`);
+      else if (!(await pingServer(simAddress(s.vmid), s.game_port, 2000).then(() => true, () => false))) v4.push(`running ${s.id} does not answer a status ping`);
     } else if (s.status === "deleted" && mine.length > 0) v4.push(`deleted ${s.id} still has a container`);
   }
   check("4 running servers: one container, right marker, answers a ping; deleted: none", servers.length, v4);

@@ -31,24 +31,24 @@ describe("start/stop/restart and VMID reuse", () => {
     await waitStatus(call, server.id, "running");
     expect((await call("POST", `/v1/servers/${server.id}/stop`)).status).toBe(202);
     await waitStatus(call, server.id, "stopped");
-    expect(await answersPing(server.ports.game)).toBe(false);
+    expect(await answersPing(server)).toBe(false);
     await call("POST", `/v1/servers/${server.id}/start`);
     await waitStatus(call, server.id, "running");
-    expect(await answersPing(server.ports.game)).toBe(true);
+    expect(await answersPing(server)).toBe(true);
     const before = await pid(server.vmid);
     const restart = await call("POST", `/v1/servers/${server.id}/restart`);
     expect(restart.body.desiredState).toBe("running");
     await waitFor(async () => (await pid(server.vmid)) !== before && (await serverStatus(call, server.id)) === "running" && (await liveOps(server.id)) === 0, 20_000, "restarted");
-    expect(await answersPing(server.ports.game)).toBe(true);
+    expect(await answersPing(server)).toBe(true);
   });
 
   it("resolves conflicting intents by generation: the latest wins, nothing is left in flight", async () => {
     for (const action of ["stop", "start", "stop", "start", "stop"]) await call("POST", `/v1/servers/${server.id}/${action}`);
     await waitFor(async () => (await liveOps(server.id)) === 0 && (await serverStatus(call, server.id)) === "stopped", 30_000, "settled stopped");
-    expect(await answersPing(server.ports.game)).toBe(false);
+    expect(await answersPing(server)).toBe(false);
     for (const action of ["start", "stop", "restart"]) await call("POST", `/v1/servers/${server.id}/${action}`);
     await waitFor(async () => (await liveOps(server.id)) === 0 && (await serverStatus(call, server.id)) === "running", 30_000, "settled running");
-    expect(await answersPing(server.ports.game)).toBe(true);
+    expect(await answersPing(server)).toBe(true);
     // Work is only ever planned for the newest generation: generations never go backwards.
     const gens = (await sql`select generation from operations where server_id = ${server.id} order by created_at, id`).map((r) => r.generation);
     expect([...gens].sort((a, b) => a - b)).toEqual(gens);

@@ -2,6 +2,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { status as mcStatus } from "minecraft-server-util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { simAddress } from "@zlh/agent";
 import { fabricLaunchDecision } from "@zlh/artifacts";
 import { createServer, eventTypes, serverStatus, type Api } from "../support/api";
 import { startE2eCluster, type E2eCluster } from "../support/cluster";
@@ -34,7 +35,7 @@ describe("provision to running through a real agent", () => {
     expect(transitions).toEqual(["pending->provisioning", "provisioning->running"]);
 
     // An independent Minecraft status client sees the server on its direct address.
-    const seen = await mcStatus("127.0.0.1", server.ports.game, { timeout: 3000, enableSRV: false });
+    const seen = await mcStatus(simAddress(server.vmid), server.ports.game, { timeout: 3000, enableSRV: false });
     expect(seen.version.name).toBe("1.21.1");
     expect(seen.players.max).toBe(7);
     expect(seen.motd.clean).toBe("e2e motd");

@@ -38,7 +38,7 @@ describe("reconciliation with a real agent", () => {
       await crash();
       await waitFor(async () => (await heals()) === n, 20_000, `self-heal ${n}`);
       // The second crash in a row waits out a 10 s backoff before its restart.
-      await waitFor(async () => (await serverStatus(call, s.id)) === "running" && (await answersPing(s.ports.game)), 30_000, `running again after crash ${n}`);
+      await waitFor(async () => (await serverStatus(call, s.id)) === "running" && (await answersPing(s)), 30_000, `running again after crash ${n}`);
     }
     const got = (await call("GET", `/v1/servers/${s.id}`)).body;
     expect(got).toMatchObject({ restartCount: 2, crashLooping: false, nextRestartAt: null, desiredState: "running" });

@@ -37,7 +37,7 @@ describe("failed work, retried", () => {
     expect({ id: after.id, vmid: after.vmid, ports: after.ports, serverProperties: after.serverProperties, failureReason: after.failureReason }).toEqual({
       id: server.id, vmid: server.vmid, ports: server.ports, serverProperties: { motd: "kept" }, failureReason: null,
     });
-    expect(await answersPing(server.ports.game)).toBe(true);
+    expect(await answersPing(server)).toBe(true);
     const ops = await c.sql`select kind, status from operations where server_id = ${server.id} order by generation`;
     expect(ops.map((o) => `${o.kind}:${o.status}`)).toEqual(["provision:failed", "provision:succeeded"]);
   });

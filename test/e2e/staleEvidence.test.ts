@@ -28,7 +28,7 @@ describe("reconciliation on evidence older than the server's state", () => {
     for (const s of servers) {
       const got = (await call("GET", `/v1/servers/${s.id}`)).body;
       expect({ status: got.status, failureReason: got.failureReason }).toEqual({ status: "running", failureReason: null });
-      expect(await answersPing(s.ports.game)).toBe(true);
+      expect(await answersPing(s)).toBe(true);
     }
     expect((await call("GET", "/v1/drift")).body.items).toEqual([]);
   });

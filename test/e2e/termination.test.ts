@@ -35,7 +35,7 @@ describe("termination", () => {
     startAgent();
     const s = await createServer(call);
     await waitStatus(call, s.id, "running");
-    expect(await answersPing(s.ports.game)).toBe(true);
+    expect(await answersPing(s)).toBe(true);
     const before = (await call("GET", "/v1/hosts")).body.items[0].allocated.memoryMiB;
 
     const del = await call("DELETE", `/v1/servers/${s.id}`);
@@ -44,7 +44,7 @@ describe("termination", () => {
     expect(await held(s.id)).toMatchObject({ ports: 2 }); // nothing freed before the host confirms
     await waitStatus(call, s.id, "deleted");
     expect(await containerExists(simRoot, s.vmid)).toBe(false);
-    expect(await answersPing(s.ports.game)).toBe(false);
+    expect(await answersPing(s)).toBe(false);
     expect((await held(s.id)).ports).toBe(0);
     expect((await call("GET", "/v1/hosts")).body.items[0].allocated.memoryMiB).toBe(before - 1024);
     // The VMID is free again only once an inventory shows it gone.
@@ -102,7 +102,7 @@ describe("termination", () => {
     await waitFor(async () => (await sql`select status from operations where server_id = ${s.id} and kind = 'destroy'`)[0]?.status === "failed", 15_000, "destroy refused");
     expect(await serverStatus(call, s.id)).toBe("deleting");
     expect(await containerExists(simRoot, s.vmid)).toBe(true);
-    expect(await answersPing(s.ports.game)).toBe(true);
+    expect(await answersPing(s)).toBe(true);
     const [op] = await sql`select error from operations where server_id = ${s.id} and kind = 'destroy'`;
     expect(op.error).toMatch(/^vmid_conflict/);
     // Reconciliation shows it as drift for an operator to resolve, and the server says why it is stuck.

@@ -87,6 +87,28 @@ describe("agent protocol over a real websocket", () => {
     a.close();
   });
 
+  it("keeps the audit trail's own facts: result data from an agent cannot rewrite from/to/generation", async () => {
+    const a = await RawAgent.connect(plane.url, hostA.agentToken);
+    await a.greet();
+    const server = await queuedServerOn(hostA.id);
+    const [op] = (await a.lease()).filter((o) => o.serverId === server.id);
+    const forged = { from: "failed", to: "deleted", generation: 999, reason: "forged" };
+    expect((await a.report(op!.opId, op!.token, "succeeded", { data: forged })).outcome).toBe("applied");
+    const [changed] = await sql`select data from events where server_id = ${server.id} and type = 'server.status_changed' order by id desc limit 1`;
+    expect(changed!.data).toMatchObject({ from: "provisioning", to: "running", generation: 1 });
+    const [running] = await sql`select data from events where server_id = ${server.id} and type = 'server.running'`;
+    expect(running!.data).toEqual({ result: forged });
+
+    // The destroy's result was spread into the deleted transition's event, after from/to.
+    await call("DELETE", `/v1/servers/${server.id}`);
+    let destroy: Awaited<ReturnType<RawAgent["lease"]>>[number] | undefined;
+    await waitFor(async () => ([destroy] = (await a.lease()).filter((o) => o.serverId === server.id && o.kind === "destroy")).length > 0, 5000, "destroy grant");
+    expect((await a.report(destroy!.opId, destroy!.token, "succeeded", { data: { ...forged, to: "running" } })).outcome).toBe("applied");
+    const [deleted] = await sql`select data from events where server_id = ${server.id} and type = 'server.status_changed' order by id desc limit 1`;
+    expect(deleted!.data).toMatchObject({ from: "deleting", to: "deleted", result: { ...forged, to: "running" } });
+    a.close();
+  });
+
   it("lets a host report only for its own operations", async () => {
     const b = await RawAgent.connect(plane.url, hostB.agentToken);
     await b.greet();
@@ -138,6 +160,31 @@ describe("agent protocol over a real websocket", () => {
     const again = await RawAgent.connect(plane.url, hostA.agentToken);
     await again.greet();
     again.close();
+  });
+
+  it("a token rotated while its agent is connecting does not survive the rotation", async () => {
+    const { agentToken } = await enroll(call, "proto-rotating");
+    const [{ id }] = await sql`select id from hosts where name = 'proto-rotating'`;
+    let agent: RawAgent | undefined;
+    // Hold the host row: the token is checked before the upgrade, then the
+    // session's start waits on the row while the rotation commits.
+    await sql.begin(async (tx) => {
+      await tx`select 1 from hosts where id = ${id} for update`;
+      agent = await RawAgent.connect(plane.url, agentToken);
+      await waitFor(async () => (await sql`select 1 from pg_stat_activity where wait_event_type = 'Lock' and query like '%update hosts set session_id%'`).length > 0, 5000, "session start waiting");
+      await tx`update hosts set agent_token_hash = ${"0".repeat(64)}, session_id = null where id = ${id}`;
+    });
+    expect(await agent!.closed).toMatchObject({ code: 4003 });
+    expect((await sql`select session_id from hosts where id = ${id}`)[0]!.session_id).toBeNull();
+  });
+
+  it("answers every frame of a flood, in order, while its backlog pauses and resumes the socket", async () => {
+    const a = await RawAgent.connect(plane.url, hostB.agentToken);
+    await a.greet();
+    // 2,000 heartbeats in one burst: each costs a query, so they pile up; all are still answered, in order.
+    for (let i = 0; i < 2000; i++) a.send({ type: "heartbeat", held: [], inventory: [] });
+    for (let i = 0; i < 2000; i++) await a.next("heartbeat.ack", 30_000);
+    a.close();
   });
 
   it("fails the operation and the server after the bounded number of expired leases", async () => {

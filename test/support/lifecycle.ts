@@ -1,6 +1,6 @@
 import { access } from "node:fs/promises";
 import { join } from "node:path";
-import { pingServer } from "@zlh/agent";
+import { pingServer, simAddress } from "@zlh/agent";
 import { serverStatus, type Api } from "./api";
 import { waitFor } from "./processes";
 
@@ -13,8 +13,9 @@ export const containerExists = (simRoot: string, vmid: number) =>
     () => false,
   );
 
-export const answersPing = (port: number) =>
-  pingServer("127.0.0.1", port, 1000).then(
+/** Whether the server answers a status ping on its container's own address (the sim gives each VMID one). */
+export const answersPing = (server: { vmid: number; ports: { game: number } }) =>
+  pingServer(simAddress(server.vmid), server.ports.game, 1000).then(
     () => true,
     () => false,
   );

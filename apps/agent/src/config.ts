@@ -6,7 +6,12 @@ import type { ArtifactSourceKind } from "@zlh/artifacts";
 import { ConfigError, intVar as int, LOG_LEVELS, oneOfVar, requiredVar as need, type Env } from "@zlh/domain";
 
 export interface AgentConfig {
-  /** ZLH_CONTROL_URL: http(s):// or ws(s):// base URL of the control plane. Required. */
+  /**
+   * ZLH_CONTROL_URL: http(s):// or ws(s):// base URL of the control plane. Required. RCON passwords travel
+   * over this connection, so a plaintext (http/ws) URL is refused unless its host is a loopback address
+   * (localhost, 127.0.0.0/8, ::1) or ZLH_ALLOW_INSECURE_CONTROL_URL=true says the network is trusted
+   * (a private link, a VPN).
+   */
   controlUrl: string;
   /** ZLH_AGENT_TOKEN: this host's agent token, shown once at enrolment. Required. */
   agentToken: string;
@@ -45,6 +50,12 @@ export function loadAgentConfig(env: Env): AgentConfig {
   if (!/^(https?|wss?):\/\/[^/]+/.test(controlUrl)) {
     throw new ConfigError("ZLH_CONTROL_URL", "must be an http(s):// or ws(s):// URL.");
   }
+  if (!isEncryptedOrLoopback(controlUrl) && env.ZLH_ALLOW_INSECURE_CONTROL_URL?.trim() !== "true") {
+    throw new ConfigError(
+      "ZLH_CONTROL_URL",
+      "must be https:// or wss:// outside loopback: RCON passwords travel over it (set ZLH_ALLOW_INSECURE_CONTROL_URL=true on a trusted network).",
+    );
+  }
   const runtime = (env.ZLH_RUNTIME?.trim() || "pct") as AgentConfig["runtime"];
   if (runtime !== "pct" && runtime !== "sim") throw new ConfigError("ZLH_RUNTIME", "must be pct or sim.");
   const stateDir = env.ZLH_STATE_DIR?.trim() || "/var/lib/zlh-agent";
@@ -73,6 +84,13 @@ export function loadAgentConfig(env: Env): AgentConfig {
 }
 
 
+/** Whether the URL is TLS, or plaintext that never leaves the host. */
+export function isEncryptedOrLoopback(url: string): boolean {
+  const parsed = new URL(url);
+  if (parsed.protocol === "https:" || parsed.protocol === "wss:") return true;
+  const host = parsed.hostname.replace(/^\[|\]$/g, "");
+  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
 
 function artifactSource(env: Env): ArtifactSourceKind {
   const kind = oneOfVar<ArtifactSourceKind>(env, "ZLH_ARTIFACT_SOURCE", "upstream", ["upstream", "mirror", "offline"]);

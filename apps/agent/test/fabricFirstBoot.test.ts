@@ -42,7 +42,7 @@ describe("Fabric first boot with no network", () => {
     let answered = false;
     for (let i = 0; i < 60 && !answered; i++) {
       if ((await rt.inspect(VMID))?.state !== "running") break;
-      answered = await pingServer("127.0.0.1", port, 200).then(() => true, () => false);
+      answered = await pingServer(await rt.address(VMID), port, 200).then(() => true, () => false);
     }
     if ((await rt.inspect(VMID))?.state === "running") await rt.stop(VMID, 2000);
     return { answered, log: await readFile(join(dir, "logs/latest.log"), "utf8").catch(() => "") };

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, readdir, stat, symlink, writeFile } from "node:fs/promises";
+import { lstat, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
@@ -6,7 +6,8 @@ import { mirrorSource, OFFLINE_MIRROR_DIR, type ArtifactSource, type DownloadedF
 import type { OperationSpec } from "@zlh/protocol";
 import { FIXTURE_MODS, fixtureManifest } from "@zlh/testing";
 import { ArtifactCache } from "../src/placement/cache";
-import { placeServer, SERVER_DIR } from "../src/placement/placeServer";
+import { chownPlaced, placeServer, SERVER_DIR } from "../src/placement/placeServer";
+import { writeFileAtomic } from "../src/placement/atomicWrite";
 
 /** The offline mirror, counting what is fetched from it. */
 function countingSource(): ArtifactSource & { fetched: string[] } {
@@ -125,5 +126,40 @@ describe("placing a manifest into a server directory", () => {
       const st = await stat(join(dir(), p));
       expect([st.uid, st.gid], p).toEqual([100_000, 100_000]);
     }
+  });
+
+  it("never changes the owner of a host file through a placed path swapped for a symlink (lchown)", async () => {
+    const outside = join(await mkdtemp(join(tmpdir(), "zlh-outside-")), "shadow");
+    await writeFile(outside, "host secret");
+    const before = await stat(outside);
+    await mkdir(dir(), { recursive: true });
+    // The container's root replaced a placed file with a link to a host file after it was written.
+    await symlink(outside, join(dir(), "server.properties"));
+    await chownPlaced(dir(), ["server.properties"], { uid: before.uid + 4242, gid: before.gid + 4242 });
+    const after = await stat(outside);
+    expect([after.uid, after.gid]).toEqual([before.uid, before.gid]);
+    expect((await lstat(join(dir(), "server.properties"))).uid).toBe(before.uid + 4242);
+  });
+
+  it("replaces a placed file swapped for a symlink instead of writing or hashing through it", async () => {
+    await placeServer(rootfs, spec(manifest), manifest, cache);
+    const outside = join(await mkdtemp(join(tmpdir(), "zlh-outside-")), "target");
+    await writeFile(outside, "host file");
+    const victim = manifest.files.find((f) => f.kind === "mod")!;
+    await rm(join(dir(), victim.path));
+    await symlink(outside, join(dir(), victim.path));
+    // The path check refuses the link outright; nothing outside is touched.
+    await expect(placeServer(rootfs, spec(manifest), manifest, cache)).rejects.toMatchObject({ code: "unsafe_path" });
+    expect(await readFile(outside, "utf8")).toBe("host file");
+  });
+
+  it("writes a file atomically without following a planted temp name or the target link", async () => {
+    const outside = join(await mkdtemp(join(tmpdir(), "zlh-outside-")), "target");
+    await writeFile(outside, "host file");
+    await mkdir(dir(), { recursive: true });
+    await symlink(outside, join(dir(), "eula.txt"));
+    await writeFileAtomic(join(dir(), "eula.txt"), "eula=true\n");
+    expect(await readFile(outside, "utf8")).toBe("host file");
+    expect((await lstat(join(dir(), "eula.txt"))).isFile()).toBe(true);
   });
 });

@@ -1,4 +1,5 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +13,7 @@ import { placeServer } from "../src/placement/placeServer";
 import { PctRuntime } from "../src/runtime/pct";
 import type { Runtime } from "../src/runtime/runtime";
 import { SimRuntime } from "../src/runtime/sim";
+import { simAddress } from "../src/runtime/simAddress";
 import { pingServer } from "../src/slp/ping";
 
 const FAKE = join(import.meta.dirname, "fixtures", "fake-pct.mjs");
@@ -74,10 +76,10 @@ describe("sim server process", () => {
     await rt.withRootfs(1, (root) => place(root, { gamePort: port, rconPort: port + 1, serverProperties: { motd: "sim motd", "max-players": 3 } }));
     await rt.start(1);
     let status;
-    for (let i = 0; i < 100 && !status; i++) status = await pingServer("127.0.0.1", port, 500).catch(() => new Promise((r) => setTimeout(r, 20)).then(() => undefined));
+    for (let i = 0; i < 100 && !status; i++) status = await pingServer(simAddress(1), port, 500).catch(() => new Promise((r) => setTimeout(r, 20)).then(() => undefined));
     expect(status).toMatchObject({ version: { name: "1.21.1" }, players: { max: 3 }, description: { text: "sim motd" } });
     await rt.stop(1, 1000);
-    await expect(pingServer("127.0.0.1", port, 500)).rejects.toThrow();
+    await expect(pingServer(simAddress(1), port, 500)).rejects.toThrow();
     await rt.destroy(1);
   });
 
@@ -88,16 +90,16 @@ describe("sim server process", () => {
     await rt.create({ vmid: 3, hostname: "h", memoryMiB: 1, cpuCores: 1, diskGiB: 1, description: markerFor(SERVER) });
     await rt.withRootfs(3, (root) => place(root, { gamePort: port, serverProperties: { motd } }));
     await rt.start(3);
-    for (let i = 0; i < 100 && !(await pingServer("127.0.0.1", port, 500).catch(() => null)); i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 100 && !(await pingServer(simAddress(3), port, 500).catch(() => null)); i++) await new Promise((r) => setTimeout(r, 20));
 
     // A client that sends garbage (a VarInt longer than 5 bytes) is dropped...
-    const garbage = await slpExchange(port, [Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01])]);
+    const garbage = await slpExchange(simAddress(3), port, [Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01])]);
     expect(garbage).toHaveLength(0);
     // ...and a client that sends handshake, status request and ping one byte at a time is answered.
     const handshake = slpPacket(0, Buffer.concat([Buffer.from([0xff, 0x05]), Buffer.from([9]), Buffer.from("127.0.0.1"), Buffer.from([port >> 8, port & 0xff]), Buffer.from([1])]));
     const payload = Buffer.from("0123456789abcdef", "hex").subarray(0, 8);
     const bytes = Buffer.concat([handshake, slpPacket(0, Buffer.alloc(0)), slpPacket(1, payload)]);
-    const reply = await slpExchange(port, [...bytes].map((b) => Buffer.from([b])));
+    const reply = await slpExchange(simAddress(3), port, [...bytes].map((b) => Buffer.from([b])));
     // Status: length, id 0, string length, JSON; then the pong: length 9, id 1, the same 8 bytes.
     const [len, lenSize] = readVarint(reply, 0);
     const body = reply.subarray(lenSize, lenSize + len);
@@ -107,6 +109,68 @@ describe("sim server process", () => {
     expect(reply.subarray(lenSize + len)).toEqual(Buffer.concat([Buffer.from([9, 1]), payload]));
     await rt.stop(3, 1000);
     await rt.destroy(3);
+  });
+
+  it("gives each container its own loopback address: another container's server on the same port never answers for it", async () => {
+    const rt = new SimRuntime({ root: await mkdtemp(join(tmpdir(), "zlh-sim-")) });
+    const port = await freePort();
+    for (const [vmid, motd] of [[5001, "first"], [5002, "second"]] as const) {
+      await rt.create({ vmid, hostname: "h", memoryMiB: 1, cpuCores: 1, diskGiB: 1, description: markerFor(SERVER) });
+      await rt.withRootfs(vmid, (root) => place(root, { gamePort: port, serverProperties: { motd } }));
+      await rt.start(vmid);
+    }
+    expect(await rt.address(5001)).not.toBe(await rt.address(5002));
+    for (const [vmid, motd] of [[5001, "first"], [5002, "second"]] as const) {
+      let status;
+      for (let i = 0; i < 100 && !status; i++) status = await pingServer(await rt.address(vmid), port, 500).catch(() => new Promise((r) => setTimeout(r, 20)).then(() => undefined));
+      expect(status, String(vmid)).toMatchObject({ description: { text: motd } });
+    }
+    await rt.stop(5001, 1000);
+    await expect(pingServer(await rt.address(5001), port, 300)).rejects.toThrow();
+    await rt.stop(5002, 1000);
+  });
+
+  it("writes a failure to bind to logs/latest.log inside the container, and nothing else answers for it", async () => {
+    const rt = new SimRuntime({ root: await mkdtemp(join(tmpdir(), "zlh-sim-")) });
+    const port = await freePort();
+    const squatter = createServer((c) => c.destroy());
+    await new Promise<void>((r) => squatter.listen(port, simAddress(5003), r));
+    try {
+      await rt.create({ vmid: 5003, hostname: "h", memoryMiB: 1, cpuCores: 1, diskGiB: 1, description: markerFor(SERVER) });
+      await rt.withRootfs(5003, (root) => place(root, { gamePort: port }));
+      await rt.start(5003);
+      for (let i = 0; i < 80 && (await rt.inspect(5003))?.state === "running"; i++) await new Promise((r) => setTimeout(r, 25));
+      expect((await rt.inspect(5003))?.state).toBe("stopped");
+      const log = await rt.withRootfs(5003, (root) => readFile(join(root, "srv/minecraft/logs/latest.log"), "utf8"));
+      expect(log).toMatch(/FAILED TO BIND TO PORT!.*Address already in use/);
+    } finally {
+      squatter.close();
+    }
+  });
+
+  it("reads server.properties as java.util.Properties does: a motd ending in a backslash cannot swallow rcon.password", async () => {
+    const rt = new SimRuntime({ root: await mkdtemp(join(tmpdir(), "zlh-sim-")) });
+    const port = await freePort();
+    const motd = "trailing \\ #not:a=comment! \u00e9\u2713 \\";
+    await rt.create({ vmid: 5004, hostname: "h", memoryMiB: 1, cpuCores: 1, diskGiB: 1, description: markerFor(SERVER) });
+    await rt.withRootfs(5004, (root) => place(root, { gamePort: port, serverProperties: { motd, "max-players": 7 } }));
+    const text = await rt.withRootfs(5004, (root) => readFile(join(root, "srv/minecraft/server.properties"), "utf8"));
+    expect(text).toContain("\nrcon.password=pw\n");
+    await rt.start(5004);
+    let status;
+    for (let i = 0; i < 100 && !status; i++) status = await pingServer(simAddress(5004), port, 500).catch(() => new Promise((r) => setTimeout(r, 20)).then(() => undefined));
+    expect(status).toMatchObject({ players: { max: 7 }, description: { text: motd } });
+    await rt.stop(5004, 1000);
+  });
+
+  it("a folder without config.json is not a container and does not block its VMID (as on Proxmox, the config is the container)", async () => {
+    const root = await mkdtemp(join(tmpdir(), "zlh-sim-"));
+    const rt = new SimRuntime({ root });
+    await mkdir(join(root, "5005"));
+    expect(await rt.list()).toEqual([]);
+    await rt.create({ vmid: 5005, hostname: "h", memoryMiB: 1, cpuCores: 1, diskGiB: 1, description: markerFor(SERVER) });
+    expect(await rt.inspect(5005)).toMatchObject({ vmid: 5005, state: "stopped" });
+    await expect(rt.create({ vmid: 5005, hostname: "h", memoryMiB: 1, cpuCores: 1, diskGiB: 1, description: "" })).rejects.toMatchObject({ kind: "exists" });
   });
 
   it("refuses to start a server without eula=true or without the launcher jar, as a real one would", async () => {
@@ -123,7 +187,7 @@ describe("sim server process", () => {
       // The process exits at once; nothing ever answers on the port.
       for (let i = 0; i < 40 && (await rt.inspect(2))?.state === "running"; i++) await new Promise((r) => setTimeout(r, 25));
       expect((await rt.inspect(2))?.state, file).toBe("stopped");
-      await expect(pingServer("127.0.0.1", port, 300)).rejects.toThrow();
+      await expect(pingServer(simAddress(2), port, 300)).rejects.toThrow();
       await writeFile(join(dir, file), saved);
     }
   });
@@ -145,9 +209,9 @@ function readVarint(buf: Buffer, off: number): [number, number] {
 }
 
 /** Sends `chunks` one write at a time (each on its own tick) and collects everything until the server closes. */
-function slpExchange(port: number, chunks: Buffer[]): Promise<Buffer> {
+function slpExchange(host: string, port: number, chunks: Buffer[]): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: "127.0.0.1", port });
+    const socket = connect({ host, port });
     const got: Buffer[] = [];
     socket.setNoDelay(true);
     socket.setTimeout(5000, () => reject(new Error("no close within 5 s")));

@@ -1,11 +1,12 @@
 import { createHash, randomBytes } from "node:crypto";
-import { constants, createReadStream } from "node:fs";
-import { chown, copyFile, mkdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { constants } from "node:fs";
+import { copyFile, lchown, lstat, mkdir, rename, rm } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { isBuilt, manifestHash, type Manifest } from "@zlh/artifacts";
 import type { OperationSpec } from "@zlh/protocol";
 import { writeFileAtomic } from "./atomicWrite";
 import { buildFile } from "./buildFile";
+import { readFileNoFollow, readStreamNoFollow } from "./noFollow";
 import type { ArtifactCache } from "./cache";
 import { safeTarget } from "./safePath";
 import { renderServerProperties } from "./serverProperties";
@@ -72,7 +73,9 @@ export async function placeServer(rootfs: string, spec: OperationSpec, manifest:
   for (const file of manifest.files) {
     opts.signal?.throwIfAborted();
     const target = await safeTarget(dir, file.path, true, checkedDirs);
-    const st = await stat(target).catch(() => null);
+    // Anything but a regular file (a symlink planted since the check) is replaced, never read through.
+    const found = await lstat(target).catch(() => null);
+    const st = found?.isFile() ? found : null;
     const known = before.get(file.path);
     const unchanged = st && known && known.sha512 === file.sha512 && known.size === st.size && known.mtimeMs === st.mtimeMs;
     if (unchanged || (st && st.size === file.size && (await sha512Of(target)) === file.sha512)) {
@@ -89,7 +92,7 @@ export async function placeServer(rootfs: string, spec: OperationSpec, manifest:
       await rename(tmp, target);
     }
     report.written.push(file.path);
-    placed.push({ path: file.path, sha512: file.sha512, size: file.size, mtimeMs: (await stat(target)).mtimeMs });
+    placed.push({ path: file.path, sha512: file.sha512, size: file.size, mtimeMs: (await lstat(target)).mtimeMs });
   }
 
   opts.signal?.throwIfAborted();
@@ -97,7 +100,7 @@ export async function placeServer(rootfs: string, spec: OperationSpec, manifest:
   for (const old of previous?.files ?? []) {
     if (wanted.has(old.path)) continue;
     const target = await safeTarget(dir, old.path, false).catch(() => null);
-    if (target && (await stat(target).catch(() => null))?.isFile()) {
+    if (target && (await lstat(target).catch(() => null))?.isFile()) {
       await rm(target);
       report.removed.push(old.path);
     }
@@ -111,29 +114,34 @@ export async function placeServer(rootfs: string, spec: OperationSpec, manifest:
   return report;
 }
 
-/** Gives the placed files, and the directories holding them, to `owner` (already checked paths only). */
-async function chownPlaced(dir: string, paths: string[], owner: { uid: number; gid: number }): Promise<void> {
+/**
+ * Gives the placed files, and the directories holding them, to `owner`.
+ * lchown, never chown: the paths were checked when written, but the
+ * container's root can have swapped one for a symlink since, and chown would
+ * then hand a host file (say /etc/shadow) to the container's root.
+ */
+export async function chownPlaced(dir: string, paths: string[], owner: { uid: number; gid: number }): Promise<void> {
   const targets = new Set<string>([dir]);
   for (const p of paths) {
     for (let d = join(dir, p); relative(dir, d) !== ""; d = dirname(d)) targets.add(d);
   }
-  for (const t of targets) await chown(t, owner.uid, owner.gid);
+  for (const t of targets) await lchown(t, owner.uid, owner.gid);
 }
 
 async function readRecord(dir: string): Promise<PlacedRecord | null> {
   try {
-    return JSON.parse(await readFile(join(dir, PLACED_RECORD), "utf8")) as PlacedRecord;
+    return JSON.parse((await readFileNoFollow(join(dir, PLACED_RECORD), "utf8")) ?? "null") as PlacedRecord | null;
   } catch {
     return null;
   }
 }
 
 async function writeIfChanged(path: string, content: string): Promise<void> {
-  if ((await readFile(path, "utf8").catch(() => null)) !== content) await writeFileAtomic(path, content);
+  if ((await readFileNoFollow(path, "utf8")) !== content) await writeFileAtomic(path, content);
 }
 
 async function sha512Of(path: string): Promise<string> {
   const h = createHash("sha512");
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  for await (const chunk of await readStreamNoFollow(path)) h.update(chunk as Buffer);
   return h.digest("hex");
 }

@@ -1,8 +1,9 @@
 import { spawn } from "node:child_process";
-import { accessSync, constants, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { accessSync, constants, linkSync, mkdirSync, readFileSync, readdirSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { RuntimeError, type ContainerInfo, type CreateSpec, type Runtime } from "./runtime";
+import { simAddress } from "./simAddress";
 
 const MC_SERVER = fileURLToPath(new URL("../sim/mcServer.pl", import.meta.url));
 
@@ -124,18 +125,27 @@ export class SimRuntime implements Runtime {
     await this.#delay();
     mkdirSync(this.opts.root, { recursive: true });
     const dir = this.#dir(spec.vmid);
-    try {
-      mkdirSync(dir); // not recursive: an existing folder is an existing CT
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "EEXIST") {
-        throw new RuntimeError("exists", `unable to create CT ${spec.vmid} - CT ${spec.vmid} already exists on node '${this.opts.node ?? "sim"}'`);
-      }
-      throw err;
+    // A container exists when its config does, as on Proxmox (pct create
+    // checks /etc/pve/lxc/<vmid>.conf): a folder without config.json (made by
+    // hand, or left by an interrupted create) is not one and does not block
+    // the VMID.
+    if (this.#config(spec.vmid)) {
+      throw new RuntimeError("exists", `unable to create CT ${spec.vmid} - CT ${spec.vmid} already exists on node '${this.opts.node ?? "sim"}'`);
     }
-    mkdirSync(join(dir, "rootfs"));
+    mkdirSync(join(dir, "rootfs"), { recursive: true });
     const config: SimConfig = { ...spec, node: this.opts.node ?? "sim" };
-    writeFileSync(join(dir, "config.json.tmp"), JSON.stringify(config, null, 2));
-    renameSync(join(dir, "config.json.tmp"), join(dir, "config.json"));
+    // link() is the atomic "create if absent" (two agents may share a root):
+    // of two concurrent creates one links, the other finds it there.
+    const tmp = join(dir, `config.json.${process.pid}.${Date.now()}.tmp`);
+    writeFileSync(tmp, JSON.stringify(config, null, 2));
+    try {
+      linkSync(tmp, join(dir, "config.json"));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      throw new RuntimeError("exists", `unable to create CT ${spec.vmid} - CT ${spec.vmid} already exists on node '${this.opts.node ?? "sim"}'`);
+    } finally {
+      unlinkSync(tmp);
+    }
     // Proxmox can report a failed create whose container exists (e.g. a task that timed out while finishing).
     if (this.#inject("createErrorAfterSuccess")) throw new RuntimeError("other", `TASK ERROR: create CT ${spec.vmid} timed out waiting for the task`);
   }
@@ -151,7 +161,7 @@ export class SimRuntime implements Runtime {
     if (this.#pid(vmid)) throw new RuntimeError("already_running", `CT ${vmid} already running`);
     if (this.#inject("startFail")) throw new RuntimeError("other", `startup for container '${vmid}' failed`);
     const rootfs = join(this.#dir(vmid), "rootfs");
-    const child = spawn(perl(), [MC_SERVER, rootfs], { detached: true, stdio: "ignore" });
+    const child = spawn(perl(), [MC_SERVER, rootfs, simAddress(vmid)], { detached: true, stdio: "ignore" });
     child.on("error", () => {}); // reported below: no pid
     child.unref();
     if (!child.pid) throw new RuntimeError("other", `CT ${vmid}: could not start the server process (is perl installed?)`);
@@ -182,8 +192,8 @@ export class SimRuntime implements Runtime {
     rmSync(this.#dir(vmid), { recursive: true, force: true });
   }
 
-  async address(_vmid: number): Promise<string> {
-    return "127.0.0.1";
+  async address(vmid: number): Promise<string> {
+    return simAddress(vmid);
   }
 }
 

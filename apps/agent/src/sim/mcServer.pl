@@ -26,12 +26,29 @@ sub slurp {
     return $text // '';
 }
 
+# server.properties is read as java.util.Properties#load reads it (the real
+# server does): a line ending in an odd number of backslashes continues on the
+# next one, the key ends at the first unescaped '=', ':' or blank, and \t \n
+# \r \f \uXXXX are unescaped (any other escaped character stands for itself).
+sub unescape_property {
+    my ($s) = @_;
+    my %named = (t => "\t", n => "\n", r => "\r", f => "\f");
+    $s =~ s{\\(?:u([0-9A-Fa-f]{4})|(.))}{defined $1 ? chr(hex $1) : ($named{$2} // $2)}gse;
+    return $s;
+}
 my %props;
-for my $line (split /\n/, slurp('server.properties') // '') {
-    next if $line eq '' || $line =~ /^#/ || index($line, '=') < 0;
-    my ($k, $v) = split /=/, $line, 2;
-    s/^\s+|\s+$//g for $k, $v;
-    $props{$k} = $v;
+my @lines = split /\r\n|\r|\n/, slurp('server.properties') // '';
+while (@lines) {
+    my $line = shift @lines;
+    $line =~ s/^[ \t\f]+//;
+    next if $line eq '' || $line =~ /^[#!]/;
+    while ($line =~ /(\\+)$/ && length($1) % 2 == 1 && @lines) {
+        chop $line;
+        (my $next = shift @lines) =~ s/^[ \t\f]+//;
+        $line .= $next;
+    }
+    my ($k, $v) = $line =~ /^((?:[^\\=: \t\f]|\\.)*)[ \t\f]*[=:]?[ \t\f]*(.*)$/s;
+    $props{unescape_property($k)} = unescape_property($v);
 }
 # Like a real server, it keeps its log in logs/latest.log inside the
 # container (replaced on every start), so a refusal can be read there.
@@ -148,6 +165,7 @@ my $max_players = ($props{'max-players'} // 20) + 0;
 my $status = sprintf('{"version":{"name":%s,"protocol":767},"players":{"max":%d,"online":0,"sample":[]},'
       . '"description":{"text":%s},"enforcesSecureChat":false}',
     defined $game ? "\"$game\"" : '"unknown"', $max_players, json_string($props{motd} // 'A Minecraft Server'));
+utf8::encode($status);    # the packet carries UTF-8 bytes; a \uXXXX motd may hold wide characters
 
 sub varint {
     my ($n) = @_;
@@ -180,16 +198,22 @@ sub packet {
     return varint(length $body) . $body;
 }
 
-# AF_INET, SOCK_STREAM, SOL_SOCKET, SO_REUSEADDR and a sockaddr_in for 127.0.0.1:$port.
+# AF_INET, SOCK_STREAM, SOL_SOCKET, SO_REUSEADDR and a sockaddr_in for the
+# container's own address (argv[1], a loopback address of its own: Linux
+# routes all of 127.0.0.0/8 to lo) and $port, as a real container listens on
+# its own IP: another container's server cannot answer for this one.
+my $ip = $ARGV[1] // '127.0.0.1';
+refuse("**** FAILED TO BIND TO PORT! (bad address $ip)") unless $ip =~ /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/;
+my @ip = ($1, $2, $3, $4);
 my ($af_inet, $sock_stream, $sol_socket, $so_reuseaddr, $address);
 if ($^O eq 'linux') {
     ($af_inet, $sock_stream, $sol_socket, $so_reuseaddr) = (2, 1, 1, 2);
-    $address = pack('S n C4 x8', $af_inet, $port, 127, 0, 0, 1);
+    $address = pack('S n C4 x8', $af_inet, $port, @ip);
 } else {
     require Socket;
     ($af_inet, $sock_stream, $sol_socket, $so_reuseaddr) =
       (Socket::AF_INET(), Socket::SOCK_STREAM(), Socket::SOL_SOCKET(), Socket::SO_REUSEADDR());
-    $address = Socket::pack_sockaddr_in($port, Socket::inet_aton('127.0.0.1'));
+    $address = Socket::pack_sockaddr_in($port, Socket::inet_aton($ip));
 }
 my $listener;
 unless (socket($listener, $af_inet, $sock_stream, 0)
@@ -198,7 +222,7 @@ unless (socket($listener, $af_inet, $sock_stream, 0)
     && listen($listener, 128)) {
     refuse("**** FAILED TO BIND TO PORT! ($!) Perhaps a server is already running on that port?");
 }
-logline('INFO', "Starting Minecraft server on 127.0.0.1:$port");
+logline('INFO', "Starting Minecraft server on $ip:$port");
 logline('INFO', 'Done! For help, type "help"');
 $SIG{$_} = sub { exit 0 } for qw(TERM INT);
 $SIG{PIPE} = 'IGNORE';

@@ -41,7 +41,8 @@ export async function onOperationFinished(tx: Tx, op: OperationRow, opts: Effect
     // reconciliation and the operator; it never becomes `deleted` on hope.
     if (op.status === "failed") return onOperationFailed(tx, op);
     if (op.status !== "succeeded") return;
-    const moved = await transitionServer(tx, op.server_id, "deleted", { data: { operationId: op.id, ...(op.result as object) } });
+    // What the agent reported goes under `result`, never beside the fields the control plane owns.
+    const moved = await transitionServer(tx, op.server_id, "deleted", { data: { operationId: op.id, result: op.result } });
     if (moved) await releaseServerResources(tx, op.server_id);
     return;
   }
@@ -50,7 +51,7 @@ export async function onOperationFinished(tx: Tx, op: OperationRow, opts: Effect
     if (!to) return;
     const moved = await transitionServer(tx, op.server_id, to, {
       data: { operationId: op.id, kind: op.kind },
-      alsoRecord: to === "running" ? { type: "server.running", operationId: op.id, data: { ...(op.result as object) } } : undefined,
+      alsoRecord: to === "running" ? { type: "server.running", operationId: op.id, data: { result: op.result } } : undefined,
     });
     // Edge publishing follows `running`; it never decides it.
     if (moved && to === "running" && opts.publishToEdge) {

@@ -5,6 +5,10 @@ import { RECONCILE_HOST_TASK } from "../jobs/taskNames";
 import { decodeAgentMessage, encode, type AgentMessage, type ControlMessage } from "@zlh/protocol";
 import { applyAgentResult } from "../broker/applyResult";
 import { grantLeases } from "../broker/grantLeases";
+import { FrameQueue } from "./frameQueue";
+
+/** The session could not start because the agent's token stopped being valid while it connected. */
+export class SessionRefusedError extends Error {}
 
 export interface SessionDeps {
   db: Db;
@@ -17,12 +21,12 @@ export interface SessionDeps {
 
 /**
  * One agent connection. Frames are handled strictly in arrival order (a
- * promise chain), so a result is never overtaken by a later heartbeat. Every
+ * bounded queue, frameQueue.ts), so a result is never overtaken by a later heartbeat. Every
  * database call names the session: once a newer session exists, this one's
  * leases, heartbeats and reclaims are refused by the database itself.
  */
 export class AgentSession {
-  #queue: Promise<void> = Promise.resolve();
+  readonly #queue: FrameQueue;
   #greeted = false;
   #closed = false;
   readonly log: FastifyBaseLogger;
@@ -36,13 +40,19 @@ export class AgentSession {
     started: Promise<void>,
   ) {
     this.log = deps.log.child({ hostId, sessionId });
-    this.#queue = started.catch((err) => {
+    const ready = started.catch((err) => {
+      if (err instanceof SessionRefusedError) {
+        this.log.warn({ reason: err.message }, "agent session refused");
+        this.close(4003, err.message);
+        return;
+      }
       this.log.error({ err }, "could not start agent session");
       this.close(1011, "could not start session");
     });
+    this.#queue = new FrameQueue(ready, socket);
     socket.on("message", (data: Buffer, isBinary: boolean) => {
       const raw = isBinary ? "" : data.toString();
-      this.#queue = this.#queue.then(() => this.#handle(raw));
+      this.#queue.push(() => this.#handle(raw));
     });
   }
 
@@ -68,7 +78,7 @@ export class AgentSession {
   /** Called once the socket is gone. */
   async ended(): Promise<void> {
     this.#closed = true;
-    await this.#queue;
+    await this.#queue.drained();
     await endAgentSession(this.deps.db, this.hostId, this.sessionId).catch((err) =>
       this.log.error({ err }, "could not record session end"),
     );

@@ -5,12 +5,12 @@ import fp from "fastify-plugin";
 import { findHostByTokenHash, startAgentSession, type Db } from "@zlh/db";
 import { UnauthorizedError } from "@zlh/domain";
 import { bearerToken, sha256Hex } from "../http/tokens";
-import { AgentSession } from "./agentSession";
+import { AgentSession, SessionRefusedError } from "./agentSession";
 import type { SessionRegistry } from "./sessionRegistry";
 
 declare module "fastify" {
   interface FastifyRequest {
-    agentHost?: { id: string; name: string };
+    agentHost?: { id: string; name: string; tokenHash: string };
   }
 }
 
@@ -36,15 +36,18 @@ export const agentGateway = fp<GatewayOptions>(async (app: FastifyInstance, opts
       schema: { hide: true },
       preValidation: async (request) => {
         const token = bearerToken(request.headers.authorization);
-        const host = token ? await findHostByTokenHash(opts.db, sha256Hex(token)) : null;
-        if (!host) throw new UnauthorizedError("A valid agent token is required.");
-        request.agentHost = host;
+        const tokenHash = token ? sha256Hex(token) : null;
+        const host = tokenHash ? await findHostByTokenHash(opts.db, tokenHash) : null;
+        if (!host || !tokenHash) throw new UnauthorizedError("A valid agent token is required.");
+        request.agentHost = { ...host, tokenHash };
       },
     },
     async (socket, request) => {
       const host = request.agentHost!;
       const sessionId = randomUUID();
-      const started = startAgentSession(opts.db, host.id, sessionId);
+      const started = startAgentSession(opts.db, host.id, sessionId, host.tokenHash).then((ok) => {
+        if (!ok) throw new SessionRefusedError("the agent token was rotated or revoked while connecting");
+      });
       const deps = { db: opts.db, publishToEdge: opts.publishToEdge, secretsKey: opts.secretsKey, leaseTtlMs: opts.leaseTtlMs, log: request.log };
       const session = new AgentSession(socket, host.id, sessionId, deps, started);
       socket.on("close", () => {

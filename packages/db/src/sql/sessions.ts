@@ -22,16 +22,21 @@ export async function findHostByTokenHash(db: DbOrTx, tokenHash: string): Promis
  * Every control-plane process hears the NOTIFY and closes its socket for the
  * host if it holds an older session; the database refuses the old session's
  * later leases, heartbeats and reclaims regardless (they all check
- * hosts.session_id).
+ * hosts.session_id). Only while `tokenHash` is still the host's token: a
+ * token rotated (or a host revoked) between the check before the upgrade and
+ * this moment must not yield a session. Returns whether it started.
  */
-export async function startAgentSession(db: DbOrTx, hostId: string, sessionId: string): Promise<void> {
-  await db.execute(sql`
+export async function startAgentSession(db: DbOrTx, hostId: string, sessionId: string, tokenHash: string): Promise<boolean> {
+  const rows = await db.execute(sql`
     with s as (
-      update hosts set session_id = ${sessionId}, last_heartbeat_at = now() where id = ${hostId} returning id
+      update hosts set session_id = ${sessionId}, last_heartbeat_at = now()
+      where id = ${hostId} and agent_token_hash = ${tokenHash} and revoked_at is null
+      returning id
     ), event as (
       insert into events (host_id, type, data) select id, 'agent.connected', jsonb_build_object('sessionId', ${sessionId}::text) from s
     )
     select pg_notify(${SESSION_CHANNEL}, ${`${hostId}:${sessionId}`}) from s`);
+  return rows.length === 1;
 }
 
 /** Marks the session gone if it is still the host's current one (a newer session is left alone). */

@@ -46,8 +46,9 @@ export async function transitionServer(
     ), event as (
       insert into events (server_id, host_id, operation_id, type, data)
       select id, host_id, null::uuid, 'server.status_changed',
-        jsonb_build_object('from', previous_status, 'to', status, 'generation', generation)
-          || ${JSON.stringify({ ...options.data, ...(options.failureReason ? { reason: options.failureReason } : {}) })}::jsonb
+        -- The transition's own facts are merged last, so no caller-supplied data can rewrite them.
+        ${JSON.stringify({ ...options.data, ...(options.failureReason ? { reason: options.failureReason } : {}) })}::jsonb
+          || jsonb_build_object('from', previous_status, 'to', status, 'generation', generation)
       from moved
       union all
       select id, host_id, ${also?.operationId ?? null}::uuid, ${also?.type ?? null}::text, ${JSON.stringify(also?.data ?? {})}::jsonb
