@@ -13,6 +13,7 @@ import { connectDatabase, findHostByName, rotateAgentToken, enrollHost } from "@
 import { spawnEmbeddedPostgres, withDatabase } from "@zlh/testing";
 import { createLogger, loadConfig, startControlPlane } from "@zlh/control-plane";
 import { newToken, sha256Hex } from "../apps/control-plane/src/http/tokens";
+import { onAncestorExit } from "@zlh/process";
 import { startDevAgents } from "./devAgents";
 
 const dataDir = resolve(process.env.ZLH_DATA_DIR ?? ".data");
@@ -35,11 +36,21 @@ if (!databaseUrl) {
   databaseUrl = withDatabase(pg.adminUrl, "zlh");
 }
 
-const apiToken = process.env.ZLH_API_TOKENS?.split(",")[0]?.trim() || newToken("zlh");
-// The key sealing RCON passwords must outlive restarts, or stored secrets become unreadable.
-const keyFile = resolve(dataDir, "secrets.key");
-if (!existsSync(keyFile)) await writeFile(keyFile, randomBytes(32).toString("base64"), { mode: 0o600 });
-const secretsKey = (await readFile(keyFile, "utf8")).trim();
+/** A secret kept in the data directory: made once, the same on every run (0600). */
+async function persisted(file: string, make: () => string): Promise<string> {
+  const path = resolve(dataDir, file);
+  if (!existsSync(path)) await writeFile(path, make(), { mode: 0o600 });
+  return (await readFile(path, "utf8")).trim();
+}
+// The dev admin token stays the same across runs (a panel or a script keeps working),
+// and the key sealing RCON passwords must, or stored secrets become unreadable.
+const apiToken = process.env.ZLH_API_TOKENS ? tokenOf(process.env.ZLH_API_TOKENS.split(",")[0]!.trim()) : await persisted("admin-token", () => newToken("zlh"));
+const secretsKey = await persisted("secrets.key", () => randomBytes(32).toString("base64"));
+
+function tokenOf(entry: string): string {
+  const eq = entry.indexOf("=");
+  return eq < 0 ? entry : entry.slice(eq + 1);
+}
 const config = loadConfig({
   HOST: "127.0.0.1",
   // Tampering with a simulated host shows up in /v1/drift within seconds.
@@ -47,11 +58,13 @@ const config = loadConfig({
   // No network needed: Fabric, Mojang and Modrinth come from the bundled fixture mirror.
   ZLH_ARTIFACT_SOURCE: "offline",
   ZLH_SECRETS_KEY: secretsKey,
+  // Three processes share the terminal: readable lines, each prefixed with its name.
+  LOG_FORMAT: "pretty",
   ...process.env,
   DATABASE_URL: databaseUrl,
-  ZLH_API_TOKENS: process.env.ZLH_API_TOKENS || apiToken,
+  ZLH_API_TOKENS: process.env.ZLH_API_TOKENS || `dev:admin=${apiToken}`,
 });
-const log = createLogger(config.logLevel, "dev");
+const log = createLogger(config.logLevel, "control-plane", config.logFormat);
 const plane = await startControlPlane(config, log);
 stops.push(() => plane.close());
 
@@ -67,13 +80,13 @@ for (let i = 1; i <= hostCount; i++) {
   hosts.push({ name, token });
 }
 await close();
-const agents = await startDevAgents(plane.url, hosts, dataDir, log);
+const agents = await startDevAgents(plane.url, hosts, dataDir, log, config.logFormat);
 stops.push(() => agents.stop());
 
 console.log(`
 ZeroLagHub control plane is up.
   API:        ${plane.url}   (OpenAPI: ${plane.url}/docs)
-  API token:  ${apiToken}
+  API token:  ${apiToken}   (client "dev", admin; kept in ${resolve(dataDir, "admin-token")})
   Hosts:      ${hosts.map((h) => h.name).join(", ") || "(none)"}  (sim runtime under ${resolve(dataDir, "sim")})
 Try:
   curl -s -H "Authorization: Bearer ${apiToken}" ${plane.url}/v1/hosts
@@ -81,12 +94,17 @@ Ctrl-C stops everything.
 `);
 
 let stopping = false;
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, async () => {
-    if (stopping) process.exit(1);
-    stopping = true;
-    console.log("stopping...");
-    for (let stop = stops.pop(); stop; stop = stops.pop()) await stop().catch((err) => log.error({ err }, "stop failed"));
-    process.exit(0);
-  });
+/** Stops everything, last started first. A second signal forces; the launcher's exit during a stop does not. */
+async function stopAll(why: string, forceIfStopping: boolean): Promise<void> {
+  if (stopping) {
+    if (forceIfStopping) process.exit(1);
+    return;
+  }
+  stopping = true;
+  console.log(`stopping (${why})...`);
+  for (let stop = stops.pop(); stop; stop = stops.pop()) await stop().catch((err) => log.error({ err }, "stop failed"));
+  process.exit(0);
 }
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void stopAll(signal, true));
+// `kill -TERM` of the pnpm process does not reach this one (pnpm exits without passing it on): stop when it is gone.
+onAncestorExit(() => void stopAll("the process that started pnpm dev exited", false));

@@ -21,6 +21,7 @@ export async function startDevAgents(
   hosts: { name: string; token: string }[],
   dataDir: string,
   log: Logger,
+  logFormat: "json" | "pretty" = "json",
 ): Promise<DevAgents> {
   const children: ChildProcess[] = hosts.map((h) => {
     const child = spawn(process.execPath, ["--import", "tsx", AGENT_MAIN], {
@@ -34,6 +35,8 @@ export async function startDevAgents(
         ZLH_ARTIFACT_SOURCE: process.env.ZLH_ARTIFACT_SOURCE ?? "offline",
         ZLH_SIM_ROOT: resolve(dataDir, "sim", h.name),
         ZLH_STATE_DIR: resolve(dataDir, "agents", h.name),
+        LOG_FORMAT: process.env.LOG_FORMAT ?? logFormat,
+        ZLH_LOG_NAME: `agent ${h.name}`,
       },
     });
     child.on("exit", (code, signal) => log.info({ host: h.name, code, signal }, "dev agent exited"));

@@ -1,3 +1,4 @@
+import { ZLH_VERSION } from "@zlh/process";
 import type { Logger } from "pino";
 import {
   decodeControlMessage,
@@ -17,7 +18,7 @@ import { ArtifactCache } from "./placement/cache";
 import { createArtifactSource } from "@zlh/artifacts";
 import type { Runtime } from "./runtime/runtime";
 
-export const AGENT_VERSION = "0.1.0";
+export const AGENT_VERSION = ZLH_VERSION;
 
 /**
  * The host agent. It never starts work on its own: it runs only operations

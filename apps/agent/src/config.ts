@@ -43,6 +43,10 @@ export interface AgentConfig {
   artifactMirror: string | null;
   /** LOG_LEVEL: pino level. Default info. */
   logLevel: string;
+  /** LOG_FORMAT: `json` (default) or `pretty` (readable, for a terminal). */
+  logFormat: "json" | "pretty";
+  /** ZLH_LOG_NAME: the logger's name, shown as the prefix of pretty logs. Default `agent`. */
+  logName: string;
 }
 
 export function loadAgentConfig(env: Env): AgentConfig {
@@ -80,6 +84,8 @@ export function loadAgentConfig(env: Env): AgentConfig {
     artifactSource: artifactSource(env),
     artifactMirror: env.ZLH_ARTIFACT_MIRROR?.trim() || null,
     logLevel: oneOfVar(env, "LOG_LEVEL", "info", LOG_LEVELS),
+    logFormat: oneOfVar(env, "LOG_FORMAT", "json", ["json", "pretty"] as const),
+    logName: env.ZLH_LOG_NAME?.trim() || "agent",
   };
 }
 

@@ -1,4 +1,5 @@
 import pino, { type Logger } from "pino";
+import { logOutput, type LogFormat } from "@zlh/process";
 
 /**
  * The agent's structured logs. Its secret (the agent token) travels only in
@@ -7,10 +8,13 @@ import pino, { type Logger } from "pino";
  * which is not a secret and must stay readable (it is how a result is traced
  * to the lease that produced it).
  */
-export function createAgentLogger(level: string): Logger {
-  return pino({
-    name: "agent",
-    level,
-    redact: { paths: ["agentToken", "*.agentToken", "headers.authorization", "*.headers.authorization"], censor: "[redacted]" },
-  });
+export function createAgentLogger(level: string, format: LogFormat = "json", name = "agent"): Logger {
+  return pino(
+    {
+      name,
+      level,
+      redact: { paths: ["agentToken", "*.agentToken", "headers.authorization", "*.headers.authorization"], censor: "[redacted]" },
+    },
+    logOutput(format) ?? pino.destination({ dest: 1, sync: true }),
+  );
 }

@@ -2,14 +2,15 @@
  * `pnpm start:agent`: one host agent. First SIGINT/SIGTERM: graceful (see
  * Agent.shutdown); second: exit at once.
  */
-import { exitOnCrash, loadConfigOrExit, stopOnSignals } from "@zlh/process";
+import { exitOnCrash, loadConfigOrExit, printVersionAndExitIfAsked, stopOnSignals } from "@zlh/process";
 import { Agent } from "./agent";
 import { loadAgentConfig } from "./config";
 import { createAgentLogger } from "./logger";
 import { createRuntime } from "./runtime/createRuntime";
 
+printVersionAndExitIfAsked("zlh-agent");
 const config = loadConfigOrExit(loadAgentConfig);
-const log = createAgentLogger(config.logLevel);
+const log = createAgentLogger(config.logLevel, config.logFormat, config.logName);
 exitOnCrash(log);
 const agent = new Agent(config, createRuntime(config), log);
 agent.start();

@@ -4,12 +4,15 @@ import type { ControlPlaneConfig } from "./config";
 import { errorsPlugin } from "./plugins/errors";
 import { authPlugin } from "./plugins/auth";
 import { openapiPlugin } from "./plugins/openapi";
+import { rateLimitsPlugin } from "./plugins/rateLimits";
+import { requestLogPlugin } from "./plugins/requestLog";
 import healthRoutes from "./routes/health";
 import hostRoutes from "./routes/hosts/index";
 import createServerRoute from "./routes/servers/create";
 import readServerRoutes from "./routes/servers/read";
 import lifecycleRoutes from "./routes/servers/lifecycle";
 import driftRoutes from "./routes/drift";
+import apiTokenRoutes from "./routes/apiTokens/index";
 import { agentGateway } from "./gateway/plugin";
 import type { SessionRegistry } from "./gateway/sessionRegistry";
 
@@ -35,6 +38,8 @@ declare module "fastify" {
 export default async function app(fastify: FastifyInstance, deps: AppDeps) {
   fastify.decorate("deps", deps);
   await fastify.register(errorsPlugin);
+  await fastify.register(requestLogPlugin);
+  await fastify.register(rateLimitsPlugin, deps.config.rateLimit);
   await fastify.register(openapiPlugin);
   await fastify.register(healthRoutes);
   await fastify.register(agentGateway, {
@@ -45,11 +50,12 @@ export default async function app(fastify: FastifyInstance, deps: AppDeps) {
     leaseTtlMs: deps.config.leaseTtlMs,
   });
   await fastify.register(async (v1) => {
-    await v1.register(authPlugin, { apiTokens: deps.config.apiTokens });
+    await v1.register(authPlugin, { clients: deps.config.apiClients, db: deps.db });
     await v1.register(hostRoutes);
     await v1.register(createServerRoute);
     await v1.register(readServerRoutes);
     await v1.register(lifecycleRoutes);
     await v1.register(driftRoutes);
+    await v1.register(apiTokenRoutes);
   });
 }

@@ -3,7 +3,17 @@
  * `loadConfig(env)` is called by main(); nothing reads process.env at import.
  */
 import type { ArtifactSourceKind } from "@zlh/artifacts";
-import { ConfigError, intVar as int, LOG_LEVELS, oneOfVar as oneOf, parseRange, requiredVar as required, type Env, type IntRange } from "@zlh/domain";
+import { createHash } from "node:crypto";
+import { API_SCOPES, CLIENT_NAME_PATTERN, ConfigError, type ApiScope, intVar as int, LOG_LEVELS, oneOfVar as oneOf, parseRange, requiredVar as required, type Env, type IntRange } from "@zlh/domain";
+
+/** An API client's token, from ZLH_API_TOKENS. */
+export interface ApiClientToken {
+  name: string;
+  scope: ApiScope;
+  token: string;
+}
+
+const sha256Hex = (text: string) => createHash("sha256").update(text).digest("hex");
 
 export interface ControlPlaneConfig {
   /** DATABASE_URL: the Postgres database that is the source of truth. Required. */
@@ -12,8 +22,14 @@ export interface ControlPlaneConfig {
   port: number;
   /** HOST: address to listen on. Default 0.0.0.0, so agents on other hosts can dial in. */
   host: string;
-  /** ZLH_API_TOKENS: comma-separated admin bearer tokens for the panel API (16+ characters each). Required. */
-  apiTokens: string[];
+  /**
+   * ZLH_API_TOKENS: the API's clients, comma-separated; each entry `name=token` or `name:scope=token` (split at the
+   * first `=`; scope `read`, `panel` or `admin`, default admin), tokens 16+ characters. Two entries with the same
+   * name are the same client (how a token is rotated without downtime: add the new one, move the panel, remove the
+   * old). A bare `token` stays valid (admin; its client name is the token's sha256, what idempotency keys were
+   * scoped to before clients had names). More tokens can live in the database (POST /v1/api-tokens). Required.
+   */
+  apiClients: ApiClientToken[];
   /** ZLH_VMID_RANGE: VMIDs this control plane may hand out, "first-last". Default 5000-5999. */
   vmidRange: IntRange;
   /** ZLH_PORT_RANGE: host ports handed out to servers (game + RCON), "first-last". Default 40000-44999. */
@@ -46,6 +62,28 @@ export interface ControlPlaneConfig {
   secretsKey: Buffer;
   /** LOG_LEVEL: pino level (fatal, error, warn, info, debug, trace, silent). Default info. */
   logLevel: string;
+  /** LOG_FORMAT: `json` (one object per line, for a log shipper; default) or `pretty` (readable, for a terminal; `pnpm dev`). */
+  logFormat: "json" | "pretty";
+  /**
+   * ZLH_RATE_LIMIT_PER_CLIENT: requests a minute one API client (by name, over all its tokens) may make. Default 1200.
+   * ZLH_RATE_LIMIT_PER_ADDRESS: requests a minute from one source address, before authentication (unauthenticated
+   * floods, agent upgrades included). Default 6000. Both per control-plane process; over the limit: 429 rate_limited
+   * with Retry-After.
+   */
+  rateLimit: { perClient: number; perAddress: number };
+  /**
+   * ZLH_HTTP_REQUEST_TIMEOUT_MS: the longest a client may take to send a whole request (headers and body); a slower
+   * one gets 408 and is disconnected (a trickled body cannot hold a socket). Default 30000.
+   * ZLH_HTTP_IDLE_TIMEOUT_MS: an idle connection is closed after this long. Default 65000.
+   */
+  http: { requestTimeoutMs: number; idleTimeoutMs: number };
+  /**
+   * ZLH_TLS_CERT_FILE, ZLH_TLS_KEY_FILE: PEM files; both set, the API and the agent gateway are served over HTTPS/WSS.
+   * Unset, serve plain HTTP behind a TLS-terminating proxy (agents refuse plaintext outside loopback).
+   */
+  tls: { certFile: string; keyFile: string } | null;
+  /** ZLH_METRICS_PUBLIC: `true` serves GET /metrics without a token (for a scraper on a private network). Default false: admin token. */
+  metricsPublic: boolean;
 }
 
 export function loadConfig(env: Env): ControlPlaneConfig {
@@ -57,7 +95,7 @@ export function loadConfig(env: Env): ControlPlaneConfig {
     databaseUrl,
     port: int(env, "PORT", 3000, 0, 65535),
     host: env.HOST?.trim() || "0.0.0.0",
-    apiTokens: apiTokens(env),
+    apiClients: apiClients(env),
     vmidRange: range(env, "ZLH_VMID_RANGE", "5000-5999", 100, 999_999_999),
     portRange: range(env, "ZLH_PORT_RANGE", "40000-44999", 1024, 65535),
     leaseTtlMs: int(env, "ZLH_LEASE_TTL_MS", 15_000, 300, 3_600_000),
@@ -69,6 +107,17 @@ export function loadConfig(env: Env): ControlPlaneConfig {
     secretsKey: secretsKey(env),
     edgeWebhook: edgeWebhook(env),
     logLevel: oneOf(env, "LOG_LEVEL", "info", LOG_LEVELS),
+    logFormat: oneOf(env, "LOG_FORMAT", "json", ["json", "pretty"] as const),
+    rateLimit: {
+      perClient: int(env, "ZLH_RATE_LIMIT_PER_CLIENT", 1200, 1, 10_000_000),
+      perAddress: int(env, "ZLH_RATE_LIMIT_PER_ADDRESS", 6000, 1, 10_000_000),
+    },
+    http: {
+      requestTimeoutMs: int(env, "ZLH_HTTP_REQUEST_TIMEOUT_MS", 30_000, 100, 600_000),
+      idleTimeoutMs: int(env, "ZLH_HTTP_IDLE_TIMEOUT_MS", 65_000, 1000, 3_600_000),
+    },
+    tls: tls(env),
+    metricsPublic: oneOf(env, "ZLH_METRICS_PUBLIC", "false", ["true", "false"] as const) === "true",
   };
 }
 
@@ -92,6 +141,14 @@ function proxmox(env: Env): ControlPlaneConfig["proxmox"] {
   return { url, tokenId, tokenSecret };
 }
 
+function tls(env: Env): ControlPlaneConfig["tls"] {
+  const certFile = env.ZLH_TLS_CERT_FILE?.trim();
+  const keyFile = env.ZLH_TLS_KEY_FILE?.trim();
+  if (!certFile && !keyFile) return null;
+  if (!certFile || !keyFile) throw new ConfigError(certFile ? "ZLH_TLS_KEY_FILE" : "ZLH_TLS_CERT_FILE", "is required when the other TLS file is set.");
+  return { certFile, keyFile };
+}
+
 function edgeWebhook(env: Env): ControlPlaneConfig["edgeWebhook"] {
   const url = httpUrl(env, "ZLH_EDGE_WEBHOOK_URL");
   if (!url) return null;
@@ -107,16 +164,38 @@ function range(env: Env, name: string, fallback: string, min: number, max: numbe
 }
 
 
-function apiTokens(env: Env): string[] {
-  const tokens = required(env, "ZLH_API_TOKENS")
+function apiClients(env: Env): ApiClientToken[] {
+  const entries = required(env, "ZLH_API_TOKENS")
     .split(",")
     .map((t) => t.trim())
     .filter(Boolean);
-  if (tokens.length === 0) throw new ConfigError("ZLH_API_TOKENS", "must list at least one token.");
-  if (tokens.some((t) => t.length < 16 || /\s/.test(t))) {
-    throw new ConfigError("ZLH_API_TOKENS", "every token must be at least 16 characters without spaces.");
+  if (entries.length === 0) throw new ConfigError("ZLH_API_TOKENS", "must list at least one token.");
+  const clients = entries.map(parseApiClientEntry);
+  const scopeOf = new Map<string, ApiScope>();
+  for (const c of clients) {
+    const seen = scopeOf.get(c.name);
+    if (seen && seen !== c.scope) throw new ConfigError("ZLH_API_TOKENS", `client ${JSON.stringify(c.name)} is given two scopes (${seen}, ${c.scope}).`);
+    scopeOf.set(c.name, c.scope);
   }
-  return tokens;
+  return clients;
+}
+
+/** One ZLH_API_TOKENS entry: `token`, `name=token` or `name:scope=token`. */
+export function parseApiClientEntry(entry: string): ApiClientToken {
+  const eq = entry.indexOf("=");
+  const token = eq < 0 ? entry : entry.slice(eq + 1);
+  if (token.length < 16 || /\s/.test(token)) {
+    throw new ConfigError("ZLH_API_TOKENS", "every token must be at least 16 characters without spaces (entries are token, name=token or name:scope=token).");
+  }
+  if (eq < 0) return { name: sha256Hex(token), scope: "admin", token };
+  const [name = "", scope = "admin", ...rest] = entry.slice(0, eq).split(":");
+  if (!CLIENT_NAME_PATTERN.test(name) || rest.length > 0) {
+    throw new ConfigError("ZLH_API_TOKENS", `${JSON.stringify(entry.slice(0, eq))} is not a client name (letters, digits, . _ -; up to 64) with an optional :scope.`);
+  }
+  if (!(API_SCOPES as readonly string[]).includes(scope)) {
+    throw new ConfigError("ZLH_API_TOKENS", `scope ${JSON.stringify(scope)} of client ${name} is not one of ${API_SCOPES.join(", ")}.`);
+  }
+  return { name, scope: scope as ApiScope, token };
 }
 
 function artifactMirror(env: Env): string | null {

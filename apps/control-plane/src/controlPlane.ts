@@ -8,6 +8,7 @@ import { startExpiryLoop } from "./broker/expiryLoop";
 import { listenForNotifications } from "./gateway/notifications";
 import { SessionRegistry } from "./gateway/sessionRegistry";
 import { Lifo } from "./lifo";
+import { serverFactory } from "./http/serverFactory";
 
 export interface ControlPlane {
   /** Base URL of the HTTP API, e.g. http://127.0.0.1:3000 */
@@ -46,9 +47,10 @@ export async function startControlPlane(
 
     const http = Fastify({
       loggerInstance: log,
-      // One line per request would dominate the logs at hundreds of creates a
-      // second; handlers log what happened (server created, replayed, ...).
+      // Fastify's two lines per request are replaced by one (plugins/requestLog.ts),
+      // with the client, the route, the status and the duration.
       logController: new LogController({ disableRequestLogging: true }),
+      serverFactory: serverFactory(config),
       bodyLimit: 256 * 1024,
       // Bodies are checked exactly as sent: no coercion ("5" is not 5), and an
       // unknown property is refused, not silently dropped (Fastify's defaults).
@@ -79,7 +81,7 @@ export async function startControlPlane(
     const address = http.server.address();
     const port = typeof address === "object" && address ? address.port : config.port;
     const host = config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
-    const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+    const url = `${config.tls ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${port}`;
     log.info({ url }, "control plane listening");
     return { url, close: () => resources.closeAll() };
   } catch (err) {

@@ -2,3 +2,4 @@ export * from "./primitives";
 export * from "./serverProperties";
 export * from "./servers";
 export * from "./hosts";
+export * from "./apiTokens";

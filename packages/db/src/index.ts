@@ -30,3 +30,5 @@ export * from "./sql/storeManifest";
 export * from "./sql/recordCrash";
 export * from "./sql/retryBackoff";
 export * from "./sql/workerLiveness";
+export * from "./sql/actor";
+export * from "./sql/apiTokens";

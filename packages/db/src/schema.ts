@@ -22,6 +22,7 @@ import {
   uuid,
 } from "drizzle-orm/pg-core";
 import {
+  API_SCOPES,
   DESIRED_STATES,
   OPERATION_KINDS,
   OPERATION_STATUSES,
@@ -72,7 +73,12 @@ export const servers = pgTable(
     id: uuid("id").primaryKey(),
     /** Insertion order, used for keyset pagination. */
     seq: bigint("seq", { mode: "number" }).generatedAlwaysAsIdentity().notNull(),
-    /** sha256 of the API token that created it: idempotency keys are scoped to it. */
+    /**
+     * The API client that created it (its name; for a bare token of old, the
+     * token's sha256, which is what keys were scoped to before clients had
+     * names). Idempotency keys are scoped to it, so rotating a client's token
+     * keeps them.
+     */
     callerId: text("caller_id").notNull(),
     idempotencyKey: text("idempotency_key").notNull(),
     /** sha256 of the canonical request body, to tell a replay from a reused key. */
@@ -225,10 +231,41 @@ export const events = pgTable(
     type: text("type").notNull(),
     data: jsonb("data").notNull().default(sql`'{}'::jsonb`),
     at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+    /**
+     * The API client whose request caused the event (its name), null for the
+     * control plane's own work (jobs, agents' reports, reconciliation). Set
+     * by the database from the transaction's `zlh.actor` setting (setActor),
+     * so no statement that writes an event can forget it.
+     */
+    actor: text("actor").default(sql`nullif(current_setting('zlh.actor', true), '')`),
   },
   (t) => [
     index("events_server_idx").on(t.serverId, t.id),
     index("events_type_idx").on(t.type, t.id),
+  ],
+);
+
+/**
+ * API tokens kept in the database (besides those of ZLH_API_TOKENS), hashed.
+ * Tokens with the same client name are the same client: that is how one is
+ * rotated without downtime (add the new, move the panel, revoke the old).
+ */
+export const apiTokens = pgTable(
+  "api_tokens",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    clientName: text("client_name").notNull(),
+    scope: text("scope").notNull(),
+    /** sha256 of the token; the token itself is shown once, when created. */
+    tokenHash: text("token_hash").notNull(),
+    createdAt: createdAt(),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex("api_tokens_token_hash_key").on(t.tokenHash),
+    index("api_tokens_client_idx").on(t.clientName),
+    check("api_tokens_scope_valid", sql`${t.scope} in (${inList(API_SCOPES)})`),
+    check("api_tokens_client_name_valid", sql`${t.clientName} ~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$'`),
   ],
 );
 

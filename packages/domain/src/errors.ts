@@ -66,6 +66,18 @@ export class UnauthorizedError extends ZlhError {
     super(message);
   }
 }
+export class ApiTokenNotFoundError extends ZlhError {
+  readonly code = "api_token_not_found";
+  constructor(id: string) {
+    super(`No live API token ${JSON.stringify(id)}.`);
+  }
+}
+export class ForbiddenError extends ZlhError {
+  readonly code = "forbidden";
+}
+export class RateLimitedError extends ZlhError {
+  readonly code = "rate_limited";
+}
 export class InvalidTransitionError extends ZlhError {
   readonly code = "invalid_transition";
 }

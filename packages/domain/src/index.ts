@@ -6,3 +6,4 @@ export * from "./planner";
 export * from "./random";
 export * from "./env";
 export * from "./crashLoop";
+export * from "./apiScopes";

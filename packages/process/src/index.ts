@@ -52,3 +52,6 @@ export function stopOnSignals(log: Logger, stop: () => Promise<void>): void {
     });
   }
 }
+export { logOutput, type LogFormat } from "./logOutput";
+export { ZLH_VERSION, printVersionAndExitIfAsked } from "./version";
+export { onAncestorExit } from "./ancestors";

@@ -8,8 +8,7 @@ import {
   takeVmids,
   withContentionFallback,
   type Db,
-  type ServerRow,
-} from "@zlh/db";
+  type ServerRow, setActor } from "@zlh/db";
 import { CapacityExhaustedError, IdempotencyKeyReusedError, type IntRange } from "@zlh/domain";
 import { retryOnDeadlock } from "../db/retryOnDeadlock";
 import { requestHash } from "./requestHash";
@@ -36,6 +35,7 @@ export interface Created {
  */
 export async function createServerOnce(
   ctx: CreateContext,
+  /** The API client's name: idempotency keys are scoped to it, and it is the actor of the events. */
   callerId: string,
   idempotencyKey: string,
   body: CreateServerBody,
@@ -49,6 +49,7 @@ export async function createServerOnce(
         if (existing.request_hash !== hash) throw new IdempotencyKeyReusedError();
         return { server: existing, replayed: true };
       }
+      await setActor(tx, callerId);
       const id = randomUUID();
       const [vmid] = await withContentionFallback(1, (mode, n) => takeVmids(tx, id, ctx.vmidRange, n, mode));
       if (vmid === undefined) throw new CapacityExhaustedError("vmid");

@@ -1,4 +1,4 @@
-import { addJob, getServer, PROVISION_TASK, recordIntent, redriveDelete, transitionServer, wasProvisioned, type Db, type ServerRow, type Tx } from "@zlh/db";
+import { addJob, setActor, getServer, PROVISION_TASK, recordIntent, redriveDelete, transitionServer, wasProvisioned, type Db, type ServerRow, type Tx } from "@zlh/db";
 import { EDGE_UNPUBLISH_TASK, edgeJobKey } from "../jobs/taskNames";
 import { converge } from "../lifecycle/converge";
 import { retryOnDeadlock } from "../db/retryOnDeadlock";
@@ -19,10 +19,11 @@ const DESIRED: Record<Action, DesiredState> = { delete: "deleted", start: "runni
  * was), keeping the server's id, VMID, ports and settings; otherwise it is
  * started.
  */
-export async function requestIntent(deps: { db: Db; config: { edgeWebhook: unknown } }, id: string, action: Action): Promise<ServerRow> {
+export async function requestIntent(deps: { db: Db; config: { edgeWebhook: unknown } }, id: string, action: Action, actor: string): Promise<ServerRow> {
   assertServerId(id);
   return retryOnDeadlock(() =>
     deps.db.transaction(async (tx) => {
+      await setActor(tx, actor);
       const changed = await recordIntent(tx, id, DESIRED[action], action);
       if (!changed) {
         const current = await getServer(tx, id);

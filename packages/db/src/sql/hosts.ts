@@ -15,10 +15,15 @@ export interface NewHost {
 /** Enrols a host; returns null if the name is taken (the unique index decides, not a prior read). */
 export async function enrollHost(db: DbOrTx, h: NewHost): Promise<HostRow | null> {
   const rows = await db.execute<HostRow>(sql`
-    insert into hosts (name, node, agent_token_hash, memory_mib, cpu_cores, disk_gib)
-    values (${h.name}, ${h.node}, ${h.agentTokenHash}, ${h.memoryMib}, ${h.cpuCores}, ${h.diskGib})
-    on conflict (name) do nothing
-    returning *`);
+    with h as (
+      insert into hosts (name, node, agent_token_hash, memory_mib, cpu_cores, disk_gib)
+      values (${h.name}, ${h.node}, ${h.agentTokenHash}, ${h.memoryMib}, ${h.cpuCores}, ${h.diskGib})
+      on conflict (name) do nothing
+      returning *
+    ), event as (
+      insert into events (host_id, type, data) select id, 'host.enrolled', jsonb_build_object('name', name, 'node', node) from h
+    )
+    select * from h`);
   return rows[0] ?? null;
 }
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { CreateHostBody, EnrolledHost, ErrorBody, HostIdParams, HostList } from "@zlh/api";
-import { enrollHost, listHosts, rotateAgentToken } from "@zlh/db";
+import { enrollHost, listHosts, rotateAgentToken, setActor } from "@zlh/db";
 import { HostNameTakenError, HostNotFoundError } from "@zlh/domain";
 import { isoTime } from "../../servers/present";
 import { newToken, sha256Hex } from "../../http/tokens";
@@ -10,19 +10,24 @@ import { isHostConnected } from "../../hosts/connectivity";
 export default async function hostRoutes(root: FastifyInstance) {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
 
+  const admin = { scope: "admin" as const };
+
   app.post(
     "/v1/hosts",
-    { schema: { tags: ["hosts"], body: CreateHostBody, response: { 201: EnrolledHost, 409: ErrorBody } } },
+    { config: admin, schema: { tags: ["hosts"], summary: "Enrol a Proxmox host (its agent token is shown once)", body: CreateHostBody, response: { 201: EnrolledHost, 409: ErrorBody } } },
     async (request, reply) => {
       const { name, node, capacity } = request.body;
       const agentToken = newToken("zlha");
-      const host = await enrollHost(app.deps.db, {
-        name,
-        node,
-        agentTokenHash: sha256Hex(agentToken),
-        memoryMib: capacity.memoryMiB,
-        cpuCores: capacity.cpuCores,
-        diskGib: capacity.diskGiB,
+      const host = await app.deps.db.transaction(async (tx) => {
+        await setActor(tx, request.client!.name);
+        return enrollHost(tx, {
+          name,
+          node,
+          agentTokenHash: sha256Hex(agentToken),
+          memoryMib: capacity.memoryMiB,
+          cpuCores: capacity.cpuCores,
+          diskGib: capacity.diskGiB,
+        });
       });
       if (!host) throw new HostNameTakenError(name);
       request.log.info({ hostId: host.id }, "host enrolled");
@@ -32,17 +37,23 @@ export default async function hostRoutes(root: FastifyInstance) {
 
   app.post(
     "/v1/hosts/:id/rotate-token",
-    { schema: { tags: ["hosts"], summary: "Replace the agent token (the old one stops working at once)", params: HostIdParams, response: { 200: EnrolledHost, 404: ErrorBody } } },
+    { config: admin, schema: { tags: ["hosts"], summary: "Replace the agent token (the old one stops working at once)", params: HostIdParams, response: { 200: EnrolledHost, 404: ErrorBody } } },
     async (request) => {
       const agentToken = newToken("zlha");
-      const host = /^[0-9a-f-]{36}$/.test(request.params.id) ? await rotateAgentToken(app.deps.db, request.params.id, sha256Hex(agentToken)) : null;
+      const id = request.params.id;
+      const host = /^[0-9a-f-]{36}$/.test(id)
+        ? await app.deps.db.transaction(async (tx) => {
+            await setActor(tx, request.client!.name);
+            return rotateAgentToken(tx, id, sha256Hex(agentToken));
+          })
+        : null;
       if (!host) throw new HostNotFoundError(request.params.id);
       request.log.info({ hostId: host.id }, "agent token rotated");
       return { ...host, agentToken };
     },
   );
 
-  app.get("/v1/hosts", { schema: { tags: ["hosts"], response: { 200: HostList } } }, async () => {
+  app.get("/v1/hosts", { schema: { tags: ["hosts"], summary: "List the hosts, their capacity and whether their agent is connected", response: { 200: HostList } } }, async () => {
     const rows = await listHosts(app.deps.db);
     const now = Date.now();
     return {

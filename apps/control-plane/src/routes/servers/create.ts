@@ -21,7 +21,7 @@ export default async function createServerRoute(root: FastifyInstance) {
     async (request, reply) => {
       const key = request.headers["idempotency-key"];
       if (key === undefined) throw new IdempotencyKeyMissingError();
-      const { server, replayed } = await createServerOnce(app.deps, request.callerId, key, request.body);
+      const { server, replayed } = await createServerOnce(app.deps, request.client!.name, key, request.body);
       request.log.info({ serverId: server.id, replayed }, replayed ? "server create replayed" : "server created");
       return reply.status(202).send(presentServer(server, app.deps.config.leaseTtlMs));
     },

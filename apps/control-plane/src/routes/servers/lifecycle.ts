@@ -11,14 +11,14 @@ export default async function lifecycleRoutes(root: FastifyInstance) {
   const schema = { tags: ["servers"], params: ServerIdParams, response: { 202: Server, 404: ErrorBody, 409: ErrorBody } };
 
   app.delete("/v1/servers/:id", { schema: { ...schema, summary: "Delete a server (repeatable)" } }, async (request, reply) => {
-    const server = await requestIntent(app.deps, request.params.id, "delete");
+    const server = await requestIntent(app.deps, request.params.id, "delete", request.client!.name);
     request.log.info({ serverId: server.id, generation: server.generation }, "server delete requested");
     return reply.status(202).send(presentServer(server, app.deps.config.leaseTtlMs));
   });
 
   for (const action of ACTIONS) {
     app.post(`/v1/servers/:id/${action}`, { schema: { ...schema, summary: `${action} a server` } }, async (request, reply) => {
-      const server = await requestIntent(app.deps, request.params.id, action);
+      const server = await requestIntent(app.deps, request.params.id, action, request.client!.name);
       request.log.info({ serverId: server.id, generation: server.generation, action }, "server intent recorded");
       return reply.status(202).send(presentServer(server, app.deps.config.leaseTtlMs));
     });

@@ -1,0 +1,31 @@
+import Type, { type Static } from "typebox";
+import { Timestamp, Uuid } from "./primitives";
+
+const Scope = Type.Union([Type.Literal("read"), Type.Literal("panel"), Type.Literal("admin")], {
+  description: "read: GET only; panel: servers (create, change, power, delete); admin: also hosts, API tokens, metrics.",
+});
+
+export const CreateApiTokenBody = Type.Object(
+  {
+    client: Type.String({
+      pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
+      description: "The client's name. Tokens of one name are one client: idempotency keys, rate limits and the audit trail follow the name, not the token.",
+    }),
+    scope: Scope,
+  },
+  { additionalProperties: false },
+);
+export type CreateApiTokenBody = Static<typeof CreateApiTokenBody>;
+
+const ApiTokenFields = {
+  id: Uuid,
+  client: Type.String(),
+  scope: Scope,
+  createdAt: Timestamp,
+  revokedAt: Type.Union([Timestamp, Type.Null()]),
+};
+
+export const ApiToken = Type.Object(ApiTokenFields);
+export const CreatedApiToken = Type.Object({ ...ApiTokenFields, token: Type.String({ description: "Shown once; only its hash is stored." }) });
+export const ApiTokenList = Type.Object({ items: Type.Array(ApiToken) });
+export const ApiTokenIdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
