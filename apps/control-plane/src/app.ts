@@ -13,6 +13,7 @@ import readServerRoutes from "./routes/servers/read";
 import lifecycleRoutes from "./routes/servers/lifecycle";
 import driftRoutes from "./routes/drift";
 import apiTokenRoutes from "./routes/apiTokens/index";
+import eventRoutes from "./routes/events";
 import { agentGateway } from "./gateway/plugin";
 import type { SessionRegistry } from "./gateway/sessionRegistry";
 
@@ -57,5 +58,6 @@ export default async function app(fastify: FastifyInstance, deps: AppDeps) {
     await v1.register(lifecycleRoutes);
     await v1.register(driftRoutes);
     await v1.register(apiTokenRoutes);
+    await v1.register(eventRoutes);
   });
 }

@@ -82,6 +82,11 @@ export interface ControlPlaneConfig {
    * Unset, serve plain HTTP behind a TLS-terminating proxy (agents refuse plaintext outside loopback).
    */
   tls: { certFile: string; keyFile: string } | null;
+  /**
+   * ZLH_EVENT_STREAM_POLL_MS: how often an open event stream (GET /v1/events/stream) looks for new events. Default 1000.
+   * A comment line goes out every 15 s on a quiet stream.
+   */
+  eventStream: { pollMs: number; keepAliveMs: number };
   /** ZLH_METRICS_PUBLIC: `true` serves GET /metrics without a token (for a scraper on a private network). Default false: admin token. */
   metricsPublic: boolean;
 }
@@ -117,6 +122,7 @@ export function loadConfig(env: Env): ControlPlaneConfig {
       idleTimeoutMs: int(env, "ZLH_HTTP_IDLE_TIMEOUT_MS", 65_000, 1000, 3_600_000),
     },
     tls: tls(env),
+    eventStream: { pollMs: int(env, "ZLH_EVENT_STREAM_POLL_MS", 1000, 50, 60_000), keepAliveMs: 15_000 },
     metricsPublic: oneOf(env, "ZLH_METRICS_PUBLIC", "false", ["true", "false"] as const) === "true",
   };
 }

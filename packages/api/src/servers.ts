@@ -88,8 +88,29 @@ export const ServerList = Type.Object({
   nextCursor: Type.Union([Type.String(), Type.Null()]),
 });
 
-export const ServerEvents = Type.Object({
-  items: Type.Array(
-    Type.Object({ type: Type.String(), at: Timestamp, data: Type.Record(Type.String(), Type.Unknown()) }),
-  ),
+export const Event = Type.Object({
+  id: Type.String({ description: "Stable; the cursor to continue after this event (and the SSE id)." }),
+  type: Type.String({ description: "e.g. server.status_changed, server.intent, op.completed, drift.detected." }),
+  at: Timestamp,
+  serverId: Type.Union([Uuid, Type.Null()]),
+  hostId: Type.Union([Uuid, Type.Null()]),
+  operationId: Type.Union([Uuid, Type.Null()]),
+  actor: Type.Union([Type.String(), Type.Null()], { description: "The API client whose request caused it; null for the control plane's own work." }),
+  data: Type.Record(Type.String(), Type.Unknown()),
+});
+export type Event = Static<typeof Event>;
+
+export const EventsQuery = Type.Object(
+  {
+    after: Type.Optional(Type.String({ pattern: "^[0-9]{1,18}$", description: "An event id: return the events after it (a nextCursor, or the id of the last event seen)." })),
+    limit: Type.Optional(Type.String({ pattern: "^[0-9]{1,4}$", description: "1-1000; default 100 (500 for one server's events)." })),
+    serverId: Type.Optional(Uuid),
+  },
+  { additionalProperties: false },
+);
+
+export const EventPage = Type.Object({
+  items: Type.Array(Event),
+  nextCursor: Type.Union([Type.String(), Type.Null()], { description: "Pass as `after` to continue: the last item's id (or `after` itself when there were none)." }),
+  hasMore: Type.Boolean({ description: "More events are there already; otherwise poll again later (or use the stream)." }),
 });

@@ -32,3 +32,4 @@ export * from "./sql/retryBackoff";
 export * from "./sql/workerLiveness";
 export * from "./sql/actor";
 export * from "./sql/apiTokens";
+export * from "./sql/listEvents";

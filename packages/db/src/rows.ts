@@ -73,13 +73,3 @@ export type OperationRow = {
   result: unknown;
   error: string | null;
 };
-
-export type EventRow = {
-  id: string;
-  server_id: string | null;
-  host_id: string | null;
-  operation_id: string | null;
-  type: string;
-  data: Record<string, unknown>;
-  at: string;
-};

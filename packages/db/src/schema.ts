@@ -10,6 +10,7 @@ import {
   bigint,
   bigserial,
   check,
+  customType,
   foreignKey,
   index,
   integer,
@@ -28,6 +29,9 @@ import {
   OPERATION_STATUSES,
   SERVER_STATUSES,
 } from "@zlh/domain";
+
+/** Postgres' 64-bit transaction id (pg_current_xact_id()); read as text. */
+const xid8 = customType<{ data: string; driverData: string }>({ dataType: () => "xid8" });
 
 const inList = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(", "));
 const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
@@ -238,10 +242,20 @@ export const events = pgTable(
      * so no statement that writes an event can forget it.
      */
     actor: text("actor").default(sql`nullif(current_setting('zlh.actor', true), '')`),
+    /**
+     * The writing transaction's id. Ids are handed out at insert but become
+     * visible at commit, in another order: a feed reading "id > cursor" would
+     * skip an event committed late with a smaller id. The feed (listEvents)
+     * serves only events of transactions older than every running one, in
+     * (xid, id) order, which is final for what it serves.
+     */
+    xid: xid8("xid").notNull().default(sql`pg_current_xact_id()`),
   },
   (t) => [
     index("events_server_idx").on(t.serverId, t.id),
     index("events_type_idx").on(t.type, t.id),
+    index("events_feed_idx").on(t.xid, t.id),
+    index("events_server_feed_idx").on(t.serverId, t.xid, t.id),
   ],
 );
 

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { ServerStatus } from "@zlh/domain";
 import type { DbOrTx } from "../client";
-import type { EventRow, ServerRow } from "../rows";
+import type { ServerRow } from "../rows";
 
 /** A server with what the API needs of its host, to tell whether its state is current or stale. */
 const WITH_HOST = sql.raw("s.*, h.session_id as host_session_id, h.last_heartbeat_at as host_heartbeat_at");
@@ -37,8 +37,4 @@ export async function wasProvisioned(db: DbOrTx, serverId: string): Promise<bool
     sql`select exists (select 1 from operations where server_id = ${serverId} and kind = 'provision' and status = 'succeeded') as yes`,
   );
   return row!.yes;
-}
-
-export async function listServerEvents(db: DbOrTx, serverId: string): Promise<EventRow[]> {
-  return db.execute<EventRow>(sql`select * from events where server_id = ${serverId} order by id`);
 }

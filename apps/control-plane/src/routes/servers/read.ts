@@ -1,10 +1,11 @@
 import type { FastifyInstance } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import { ErrorBody, ListServersQuery, Server, ServerEvents, ServerIdParams, ServerList } from "@zlh/api";
-import { listServerEvents, listServers } from "@zlh/db";
+import { ErrorBody, EventPage, EventsQuery, ListServersQuery, Server, ServerIdParams, ServerList } from "@zlh/api";
+import { listServers } from "@zlh/db";
 import { InvalidRequestError } from "@zlh/domain";
 import { decodeCursor, encodeCursor } from "../../servers/cursor";
-import { isoTime, presentServer } from "../../servers/present";
+import { presentServer } from "../../servers/present";
+import { pageLimit, readEventPage } from "../../events/feed";
 import { loadServer } from "../../servers/loadServer";
 
 export default async function readServerRoutes(root: FastifyInstance) {
@@ -12,13 +13,13 @@ export default async function readServerRoutes(root: FastifyInstance) {
 
   app.get(
     "/v1/servers/:id",
-    { schema: { tags: ["servers"], params: ServerIdParams, response: { 200: Server, 404: ErrorBody } } },
+    { schema: { tags: ["servers"], summary: "A server: its status, desired state, resources, ports and health", params: ServerIdParams, response: { 200: Server, 404: ErrorBody } } },
     async (request) => presentServer(await loadServer(app.deps.db, request.params.id), app.deps.config.leaseTtlMs),
   );
 
   app.get(
     "/v1/servers",
-    { schema: { tags: ["servers"], querystring: ListServersQuery, response: { 200: ServerList, 400: ErrorBody } } },
+    { schema: { tags: ["servers"], summary: "List servers (by customer, by status), a page at a time", querystring: ListServersQuery, response: { 200: ServerList, 400: ErrorBody } } },
     async (request) => {
       const { customerId, status, cursor } = request.query;
       const limit = request.query.limit === undefined ? 50 : Number(request.query.limit);
@@ -36,11 +37,18 @@ export default async function readServerRoutes(root: FastifyInstance) {
 
   app.get(
     "/v1/servers/:id/events",
-    { schema: { tags: ["servers"], params: ServerIdParams, response: { 200: ServerEvents, 404: ErrorBody } } },
+    {
+      schema: {
+        tags: ["servers"],
+        summary: "One server's events (its audit trail) by id, after a cursor; to follow one live, use /v1/events?serverId=",
+        params: ServerIdParams,
+        querystring: EventsQuery,
+        response: { 200: EventPage, 400: ErrorBody, 404: ErrorBody },
+      },
+    },
     async (request) => {
       const server = await loadServer(app.deps.db, request.params.id);
-      const events = await listServerEvents(app.deps.db, server.id);
-      return { items: events.map((e) => ({ type: e.type, at: isoTime(e.at), data: e.data })) };
+      return readEventPage(app.deps.db, { after: request.query.after ?? null, limit: pageLimit(request.query.limit, 500), serverId: server.id, history: true });
     },
   );
 }

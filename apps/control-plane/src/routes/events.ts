@@ -1,0 +1,48 @@
+import type { FastifyInstance } from "fastify";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import { ErrorBody, EventPage, EventsQuery } from "@zlh/api";
+import { InvalidCursorError } from "@zlh/domain";
+import { pageLimit, readEventPage } from "../events/feed";
+import { streamEvents } from "../events/sseStream";
+
+/** The panel's event feed: every server's events in order, paged or streamed (SSE). */
+export default async function eventRoutes(root: FastifyInstance) {
+  const app = root.withTypeProvider<TypeBoxTypeProvider>();
+  // Streams end when the control plane stops, so that closing it never waits on a panel.
+  const closing = new AbortController();
+  app.addHook("preClose", async () => closing.abort());
+
+  app.get(
+    "/v1/events",
+    {
+      schema: {
+        tags: ["events"],
+        summary: "The event feed of all servers and hosts (or one server: serverId), in order, after a cursor; gapless",
+        querystring: EventsQuery,
+        response: { 200: EventPage, 400: ErrorBody },
+      },
+    },
+    async (request) =>
+      readEventPage(app.deps.db, { after: request.query.after ?? null, limit: pageLimit(request.query.limit, 100), serverId: request.query.serverId }),
+  );
+
+  app.get(
+    "/v1/events/stream",
+    {
+      schema: {
+        tags: ["events"],
+        summary: "The event feed as server-sent events (SSE id = event id); resumes after Last-Event-ID",
+        description: "Each message is `id: <event id>` and `data: <the event as JSON, as in GET /v1/events>`. A reconnecting EventSource sends Last-Event-ID and the stream resumes after it; `?after=` does the same for the first connection.",
+        querystring: EventsQuery,
+        produces: ["text/event-stream"],
+        response: { 400: ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const header = request.headers["last-event-id"];
+      const resume = typeof header === "string" && header.trim() !== "" ? header.trim() : request.query.after ?? null;
+      if (resume !== null && !/^[0-9]{1,18}$/.test(resume)) throw new InvalidCursorError();
+      await streamEvents(app.deps.db, request, reply, { after: resume, serverId: request.query.serverId }, app.deps.config.eventStream, closing.signal);
+    },
+  );
+}

@@ -1,0 +1,137 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { enrollHost, serverBody, startTestPlane } from "./harness";
+
+type Plane = Awaited<ReturnType<typeof startTestPlane>>;
+type FeedEvent = { id: string; type: string; serverId: string | null; actor: string | null; data: Record<string, unknown> };
+
+/** Reads an SSE response until `count` events arrived; returns them and the raw text. */
+async function readSse(res: Response, count: number): Promise<{ events: FeedEvent[]; ids: string[]; text: string }> {
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  const events: FeedEvent[] = [];
+  const ids: string[] = [];
+  while (events.length < count) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value, { stream: true });
+    let end: number;
+    while ((end = text.indexOf("\n\n")) >= 0) {
+      const block = text.slice(0, end);
+      text = text.slice(end + 2);
+      const id = /^id: (.*)$/m.exec(block)?.[1];
+      const data = /^data: (.*)$/m.exec(block)?.[1];
+      if (id && data) {
+        ids.push(id);
+        events.push(JSON.parse(data) as FeedEvent);
+      }
+    }
+  }
+  await reader.cancel();
+  return { events, ids, text };
+}
+
+describe("the event feed", () => {
+  let t: Plane;
+  beforeAll(async () => {
+    t = await startTestPlane({ ZLH_EVENT_STREAM_POLL_MS: "50" }, { runWorker: false });
+    await enrollHost(t.api, "feed-host");
+  });
+
+  /** Follows the feed to its end; returns every event and the cursor to continue from. */
+  async function drain(after: string | null, limit = 7): Promise<{ events: FeedEvent[]; cursor: string | null }> {
+    const events: FeedEvent[] = [];
+    let cursor = after;
+    for (;;) {
+      const page = await t.api("GET", `/v1/events?limit=${limit}${cursor ? `&after=${cursor}` : ""}`);
+      expect(page.status).toBe(200);
+      events.push(...page.body.items);
+      cursor = page.body.nextCursor;
+      if (!page.body.hasMore) return { events, cursor };
+    }
+  }
+
+  it("pages every event once, in order, with stable ids, and says when it has caught up", async () => {
+    for (let i = 0; i < 4; i++) expect((await t.api("POST", "/v1/servers", serverBody(i), { "idempotency-key": `feed-${i}` })).status).toBe(202);
+    const all = await drain(null, 1000);
+    const paged = await drain(null, 3);
+    expect(paged.events.map((e) => e.id)).toEqual(all.events.map((e) => e.id));
+    expect(new Set(all.events.map((e) => e.id)).size).toBe(all.events.length);
+    expect(all.events.filter((e) => e.type === "server.requested")).toHaveLength(4);
+    expect(all.events.find((e) => e.type === "server.requested")).toMatchObject({ actor: expect.any(String), serverId: expect.any(String) });
+    const idle = await t.api("GET", `/v1/events?after=${all.cursor}`);
+    expect(idle.body).toEqual({ items: [], nextCursor: all.cursor, hasMore: false });
+  });
+
+  it("refuses a cursor it never gave and a bad limit with 400", async () => {
+    expect((await t.api("GET", "/v1/events?after=999999999999")).body.error).toBe("invalid_cursor");
+    expect((await t.api("GET", "/v1/events?after=abc")).status).toBe(400);
+    expect((await t.api("GET", "/v1/events?limit=0")).status).toBe(400);
+  });
+
+  it("never skips an event committed after a later one: an open transaction holds the feed back until it ends", async () => {
+    const { cursor } = await drain(null, 1000);
+    let releaseSlow!: () => void;
+    const slowWritten = new Promise<void>((wrote) => {
+      void t.sql.begin(async (tx) => {
+        await tx`insert into events (type) values ('test.slow')`;
+        wrote();
+        await new Promise<void>((r) => (releaseSlow = r));
+      });
+    });
+    await slowWritten;
+    await t.sql`insert into events (type) values ('test.fast')`; // a larger id, committed first
+    const during = await drain(cursor, 1000);
+    expect(during.events.map((e) => e.type)).not.toContain("test.fast");
+    releaseSlow();
+    await new Promise((r) => setTimeout(r, 50));
+    const after = await drain(during.cursor, 1000);
+    expect(after.events.map((e) => e.type)).toEqual(["test.slow", "test.fast"]);
+  });
+
+  it("pages one server's events, after a cursor", async () => {
+    const created = await t.api("POST", "/v1/servers", serverBody(9), { "idempotency-key": "feed-one" });
+    await t.api("POST", `/v1/servers/${created.body.id}/stop`);
+    const all = await t.api("GET", `/v1/servers/${created.body.id}/events`);
+    expect(all.body.items.length).toBeGreaterThanOrEqual(2);
+    expect(all.body.items.every((e: FeedEvent) => e.serverId === created.body.id)).toBe(true);
+    const first = await t.api("GET", `/v1/servers/${created.body.id}/events?limit=1`);
+    expect(first.body).toMatchObject({ items: [all.body.items[0]], hasMore: true });
+    const rest = await t.api("GET", `/v1/servers/${created.body.id}/events?after=${first.body.nextCursor}`);
+    expect(rest.body.items).toEqual(all.body.items.slice(1));
+    // The feed, filtered to the server, has the same events (to follow one server live).
+    const followed = await t.api("GET", `/v1/events?serverId=${created.body.id}`);
+    expect(followed.body.items.map((e: FeedEvent) => e.id)).toEqual(all.body.items.map((e: FeedEvent) => e.id));
+  });
+
+  it("streams the feed as server-sent events and resumes after Last-Event-ID without loss or repeats", async () => {
+    const { events: before, cursor } = await drain(null, 1000);
+    const headers = { authorization: `Bearer ${t.config.apiClients[0]!.token}` };
+    const first = await fetch(`${t.plane.url}/v1/events/stream?after=${before.at(-3)!.id}`, { headers });
+    expect(first.status).toBe(200);
+    expect(first.headers.get("content-type")).toMatch(/^text\/event-stream/);
+    // The last two known events first, then a live one as it happens.
+    const reading = readSse(first, 2 + 1);
+    const created = await t.api("POST", "/v1/servers", serverBody(20), { "idempotency-key": "feed-live" });
+    const got = await reading;
+    expect(got.events.slice(0, 2).map((e) => e.id)).toEqual(before.slice(-2).map((e) => e.id));
+    expect(got.ids).toEqual(got.events.map((e) => e.id));
+    expect(got.events.slice(2).every((e) => e.serverId === created.body.id)).toBe(true);
+
+    // A reconnect with the last id seen gets exactly what came after it.
+    await t.api("POST", `/v1/servers/${created.body.id}/stop`);
+    const live = await drain(cursor, 1000);
+    const seen = got.events.at(-1)!.id;
+    const expected = live.events.slice(live.events.findIndex((e) => e.id === seen) + 1);
+    expect(expected.length).toBeGreaterThan(0);
+    const resumed = await fetch(`${t.plane.url}/v1/events/stream`, { headers: { ...headers, "last-event-id": seen } });
+    const again = await readSse(resumed, expected.length);
+    expect(again.events.map((e) => e.id)).toEqual(expected.map((e) => e.id));
+  });
+
+  it("refuses a stream with an unknown Last-Event-ID with 400 before streaming", async () => {
+    const res = await fetch(`${t.plane.url}/v1/events/stream`, { headers: { authorization: `Bearer ${t.config.apiClients[0]!.token}`, "last-event-id": "999999999999" } });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: "invalid_cursor" });
+  });
+});
