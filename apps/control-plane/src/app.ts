@@ -16,6 +16,8 @@ import apiTokenRoutes from "./routes/apiTokens/index";
 import eventRoutes from "./routes/events";
 import { agentGateway } from "./gateway/plugin";
 import type { SessionRegistry } from "./gateway/sessionRegistry";
+import type { Metrics } from "./metrics/metrics";
+import metricsRoute from "./routes/metrics";
 
 export interface AppDeps {
   db: Db;
@@ -23,6 +25,7 @@ export interface AppDeps {
   vmidRange: ControlPlaneConfig["vmidRange"];
   portRange: ControlPlaneConfig["portRange"];
   registry: SessionRegistry;
+  metrics: Metrics;
 }
 
 declare module "fastify" {
@@ -49,7 +52,9 @@ export default async function app(fastify: FastifyInstance, deps: AppDeps) {
     secretsKey: deps.config.secretsKey,
     registry: deps.registry,
     leaseTtlMs: deps.config.leaseTtlMs,
+    metrics: deps.metrics,
   });
+  if (deps.config.metricsPublic) await fastify.register(metricsRoute);
   await fastify.register(async (v1) => {
     await v1.register(authPlugin, { clients: deps.config.apiClients, db: deps.db });
     await v1.register(hostRoutes);
@@ -59,5 +64,6 @@ export default async function app(fastify: FastifyInstance, deps: AppDeps) {
     await v1.register(driftRoutes);
     await v1.register(apiTokenRoutes);
     await v1.register(eventRoutes);
+    if (!deps.config.metricsPublic) await v1.register(metricsRoute);
   });
 }

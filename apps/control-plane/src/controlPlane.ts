@@ -9,6 +9,8 @@ import { listenForNotifications } from "./gateway/notifications";
 import { SessionRegistry } from "./gateway/sessionRegistry";
 import { Lifo } from "./lifo";
 import { serverFactory } from "./http/serverFactory";
+import { Metrics } from "./metrics/metrics";
+import { registerDatabaseGauges } from "./metrics/collectFromDatabase";
 
 export interface ControlPlane {
   /** Base URL of the HTTP API, e.g. http://127.0.0.1:3000 */
@@ -35,11 +37,13 @@ export async function startControlPlane(
     resources.push("database", () => database.close());
     await syncResourcePools(database.db, config.vmidRange, config.portRange);
 
+    const metrics = new Metrics();
+    registerDatabaseGauges(metrics.registry, database.db, config.leaseTtlMs);
     if (options.runWorker !== false) {
-      const worker = await startWorker(config, database.db, log);
+      const worker = await startWorker(config, database.db, log, metrics);
       resources.push("worker", () => worker.stop());
     }
-    const expiry = startExpiryLoop(database.db, Math.max(100, Math.floor(config.leaseTtlMs / 5)), log);
+    const expiry = startExpiryLoop(database.db, Math.max(100, Math.floor(config.leaseTtlMs / 5)), log, metrics);
     resources.push("lease expiry", () => expiry.stop());
     const registry = new SessionRegistry();
     const listening = await listenForNotifications(database.sql, registry);
@@ -62,6 +66,7 @@ export async function startControlPlane(
       vmidRange: config.vmidRange,
       portRange: config.portRange,
       registry,
+      metrics,
     });
     await http.listen({ port: config.port, host: config.host });
     resources.push("http", async () => {

@@ -141,3 +141,13 @@ describe("named API clients, scopes, rate limits and timeouts", () => {
     expect(doc.paths["/readyz"]?.get?.summary).toBeTruthy();
   });
 });
+
+describe("metrics without a token", () => {
+  it("serves /metrics openly only with ZLH_METRICS_PUBLIC=true", async () => {
+    const open = await startTestPlane({ ZLH_METRICS_PUBLIC: "true" }, { runWorker: false });
+    const res = await fetch(`${open.plane.url}/metrics`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toMatch(/^# HELP zlh_/m);
+    expect((await fetch(`${open.plane.url}/v1/servers`)).status).toBe(401);
+  });
+});

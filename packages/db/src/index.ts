@@ -33,3 +33,4 @@ export * from "./sql/workerLiveness";
 export * from "./sql/actor";
 export * from "./sql/apiTokens";
 export * from "./sql/listEvents";
+export * from "./sql/readFleetGauges";

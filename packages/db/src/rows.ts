@@ -72,4 +72,6 @@ export type OperationRow = {
   lease_expires_at: string | null;
   result: unknown;
   error: string | null;
+  /** Milliseconds since the operation was planned, by the database's clock (for the dispatch and duration metrics). */
+  age_ms: number;
 };

@@ -2,13 +2,14 @@ import { expireLeases, type Db } from "@zlh/db";
 import type { Logger } from "pino";
 import { converge } from "../lifecycle/converge";
 import { onOperationFailed } from "./effects";
+import type { Metrics } from "../metrics/metrics";
 
 /**
  * Sweeps expired leases every `periodMs`. Every control-plane process runs
  * one; SKIP LOCKED lets them share the work without double-handling an
  * operation. An operation out of attempts fails its server with the reason.
  */
-export function startExpiryLoop(db: Db, periodMs: number, log: Logger): { stop(): Promise<void> } {
+export function startExpiryLoop(db: Db, periodMs: number, log: Logger, metrics?: Metrics): { stop(): Promise<void> } {
   let running: Promise<void> | null = null;
   const sweep = async () => {
     try {
@@ -16,6 +17,7 @@ export function startExpiryLoop(db: Db, periodMs: number, log: Logger): { stop()
         const expired = await expireLeases(tx);
         for (const op of expired) {
           log.warn({ opId: op.id, serverId: op.server_id, attempt: op.attempt, status: op.status }, "lease expired");
+          metrics?.leaseExpiries.inc({ outcome: op.status });
           if (op.status === "failed") await onOperationFailed(tx, { id: op.id, server_id: op.server_id, kind: op.kind, error: op.error });
           // A requeued operation may belong to an intent that has since changed.
           await converge(tx, op.server_id);

@@ -3,6 +3,7 @@ import type { Manifest } from "@zlh/artifacts";
 import type { LeasedOperation } from "@zlh/protocol";
 import { unseal } from "../secrets/sealedSecrets";
 import { onOperationLeased } from "./effects";
+import type { Metrics } from "../metrics/metrics";
 
 /**
  * Where a lease is granted: up to `max` queued operations of the host go to
@@ -16,12 +17,15 @@ export async function grantLeases(
   sessionId: string,
   max: number,
   ttlMs: number,
+  metrics?: Metrics,
 ): Promise<LeasedOperation[]> {
   return db.transaction(async (tx) => {
     const ops = await leaseNextOperations(tx, hostId, sessionId, max, ttlMs);
     if (ops.length === 0) return [];
     const granted: LeasedOperation[] = [];
     for (const op of ops) {
+      metrics?.leasesGranted.inc({ kind: op.kind });
+      if (op.attempt === 1) metrics?.dispatchDuration.observe({ kind: op.kind }, op.age_ms / 1000);
       await onOperationLeased(tx, op);
       if (!op.lease_token || !op.lease_expires_at) continue;
       granted.push({

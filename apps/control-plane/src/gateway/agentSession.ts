@@ -6,6 +6,7 @@ import { decodeAgentMessage, encode, type AgentMessage, type ControlMessage } fr
 import { applyAgentResult } from "../broker/applyResult";
 import { grantLeases } from "../broker/grantLeases";
 import { FrameQueue } from "./frameQueue";
+import type { Metrics } from "../metrics/metrics";
 
 /** The session could not start because the agent's token stopped being valid while it connected. */
 export class SessionRefusedError extends Error {}
@@ -17,6 +18,7 @@ export interface SessionDeps {
   secretsKey: Buffer;
   leaseTtlMs: number;
   log: FastifyBaseLogger;
+  metrics: Metrics;
 }
 
 /**
@@ -122,7 +124,7 @@ export class AgentSession {
         return;
       }
       case "lease.request": {
-        const ops = await grantLeases(db, this.deps.secretsKey, this.hostId, this.sessionId, m.max, leaseTtlMs);
+        const ops = await grantLeases(db, this.deps.secretsKey, this.hostId, this.sessionId, m.max, leaseTtlMs, this.deps.metrics);
         for (const op of ops) {
           this.log.info({ opId: op.opId, serverId: op.serverId, token: op.token, attempt: op.attempt, kind: op.kind }, "lease granted");
         }
@@ -139,6 +141,8 @@ export class AgentSession {
       }
       case "result": {
         const verdict = await applyAgentResult(db, this.hostId, m, { publishToEdge: this.deps.publishToEdge });
+        this.deps.metrics.results.inc({ verdict: verdict.verdict });
+        if (verdict.verdict === "applied") this.deps.metrics.operationDuration.observe({ kind: verdict.op.kind, status: verdict.op.status }, verdict.op.age_ms / 1000);
         const fields = { opId: m.opId, token: m.token, outcome: m.outcome, verdict: verdict.verdict };
         if (verdict.verdict === "rejected") this.log.warn({ ...fields, currentToken: verdict.currentToken }, "stale result rejected");
         else this.log.info(fields, "result recorded");

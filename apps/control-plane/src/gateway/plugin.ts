@@ -7,6 +7,7 @@ import { UnauthorizedError } from "@zlh/domain";
 import { bearerToken, sha256Hex } from "../http/tokens";
 import { AgentSession, SessionRefusedError } from "./agentSession";
 import type { SessionRegistry } from "./sessionRegistry";
+import type { Metrics } from "../metrics/metrics";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -20,6 +21,7 @@ export interface GatewayOptions {
   secretsKey: Buffer;
   registry: SessionRegistry;
   leaseTtlMs: number;
+  metrics: Metrics;
 }
 
 /**
@@ -48,13 +50,15 @@ export const agentGateway = fp<GatewayOptions>(async (app: FastifyInstance, opts
       const started = startAgentSession(opts.db, host.id, sessionId, host.tokenHash).then((ok) => {
         if (!ok) throw new SessionRefusedError("the agent token was rotated or revoked while connecting");
       });
-      const deps = { db: opts.db, publishToEdge: opts.publishToEdge, secretsKey: opts.secretsKey, leaseTtlMs: opts.leaseTtlMs, log: request.log };
+      const deps = { db: opts.db, publishToEdge: opts.publishToEdge, secretsKey: opts.secretsKey, leaseTtlMs: opts.leaseTtlMs, log: request.log, metrics: opts.metrics };
       const session = new AgentSession(socket, host.id, sessionId, deps, started);
       socket.on("close", () => {
         opts.registry.remove(session);
+        opts.metrics.connectedAgents.set(opts.registry.size);
         void session.ended();
       });
       opts.registry.add(session);
+      opts.metrics.connectedAgents.set(opts.registry.size);
       session.log.info({ hostName: host.name }, "agent connected");
     },
   );

@@ -11,6 +11,7 @@ import { provisionServerTask } from "./tasks/provisionServer";
 import { healServerTask } from "./tasks/heal";
 import { reconcileAllTask, reconcileHostTask } from "./tasks/reconcile";
 import { startWorkerLiveness } from "./workerLiveness";
+import type { Metrics } from "../metrics/metrics";
 import { EDGE_PUBLISH_TASK, EDGE_UNPUBLISH_TASK, HEAL_TASK, PROVISION_TASK, RECONCILE_ALL_TASK, RECONCILE_HOST_TASK } from "./taskNames";
 
 export interface Worker {
@@ -18,7 +19,7 @@ export interface Worker {
 }
 
 /** graphile-worker for durable control-plane jobs, logging through pino. */
-export async function startWorker(config: ControlPlaneConfig, db: Db, log: Logger): Promise<Worker> {
+export async function startWorker(config: ControlPlaneConfig, db: Db, log: Logger, metrics?: Metrics): Promise<Worker> {
   const publisher = config.edgeWebhook ? webhookPublisher(config.edgeWebhook.url, config.edgeWebhook.secret) : noopPublisher;
   const reconcileDeps = {
     db,
@@ -26,6 +27,7 @@ export async function startWorker(config: ControlPlaneConfig, db: Db, log: Logge
     leaseTtlMs: config.leaseTtlMs,
     intervalMs: config.reconcileIntervalMs,
     proxmox: config.proxmox ? connectProxmox(config.proxmox, log.child({ component: "proxmox" })) : null,
+    passDuration: metrics?.reconcileDuration,
   };
   const taskList: TaskList = {
     [PROVISION_TASK]: provisionServerTask({

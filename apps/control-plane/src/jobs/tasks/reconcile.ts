@@ -1,5 +1,6 @@
 import type { Task } from "graphile-worker";
 import type { Logger } from "pino";
+import type { Histogram } from "prom-client";
 import { addJob, listHostsForReconcile, type Db } from "@zlh/db";
 import { proxmoxListingFor, type ProxmoxGuests, type ProxmoxView } from "../../reconcile/proxmox";
 import { reconcileHost } from "../../reconcile/reconcileHost";
@@ -11,6 +12,8 @@ export interface ReconcileDeps {
   leaseTtlMs: number;
   intervalMs: number;
   proxmox: ProxmoxView | null;
+  /** Observes each pass's duration, by scope (metrics). */
+  passDuration?: Histogram<"scope">;
 }
 
 /**
@@ -19,6 +22,15 @@ export interface ReconcileDeps {
  * others; a Proxmox that does not answer leaves only the agents' evidence.
  */
 async function reconcile(deps: ReconcileDeps, hostId?: string): Promise<void> {
+  const endTimer = deps.passDuration?.startTimer({ scope: hostId ? "host" : "all" });
+  try {
+    await reconcilePass(deps, hostId);
+  } finally {
+    endTimer?.();
+  }
+}
+
+async function reconcilePass(deps: ReconcileDeps, hostId?: string): Promise<void> {
   const hosts = await listHostsForReconcile(deps.db, hostId);
   // One Proxmox listing per pass covers every host, whether its agent is up or not.
   let guests: ProxmoxGuests | null = null;
