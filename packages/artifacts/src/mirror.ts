@@ -5,7 +5,10 @@ import { mirrorPath, mirrorRefusalPath } from "./mirrorPath";
 import { ArtifactNotFoundError, type ArtifactSource } from "./source";
 
 /** The offline mirror bundled with the repository (small fixture artifacts and the metadata to resolve them). */
-export const OFFLINE_MIRROR_DIR = fileURLToPath(new URL("../../../fixtures/offline-mirror", import.meta.url));
+export const OFFLINE_MIRROR_DIR = fileURLToPath(
+  // In the built bundles (ZLH_BUNDLED), the copy next to them.
+  process.env.ZLH_BUNDLED === "1" ? new URL("./offline-mirror", import.meta.url) : new URL("../../../fixtures/offline-mirror", import.meta.url),
+);
 
 /**
  * A mirror: a local directory, or an HTTP base URL, holding upstream files at

@@ -4,7 +4,13 @@ import { migrate } from "drizzle-orm/postgres-js/migrator";
 import { Logger, runMigrations } from "graphile-worker";
 import { connectDatabase } from "./client";
 
-export const MIGRATIONS_FOLDER = fileURLToPath(new URL("../../../drizzle", import.meta.url));
+/**
+ * The SQL migrations: the repository's drizzle/ folder, or, in the built
+ * bundle (scripts/build.ts defines ZLH_BUNDLED), the copy next to it.
+ */
+export const MIGRATIONS_FOLDER = fileURLToPath(
+  process.env.ZLH_BUNDLED === "1" ? new URL("./drizzle", import.meta.url) : new URL("../../../drizzle", import.meta.url),
+);
 
 /** Arbitrary constant: serialises migrations of every process against one database. */
 const MIGRATION_LOCK_KEY = 7_340_001;

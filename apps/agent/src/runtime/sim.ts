@@ -5,7 +5,10 @@ import { fileURLToPath } from "node:url";
 import { RuntimeError, type ContainerInfo, type CreateSpec, type Runtime } from "./runtime";
 import { simAddress } from "./simAddress";
 
-const MC_SERVER = fileURLToPath(new URL("../sim/mcServer.pl", import.meta.url));
+/** The simulated server's script; in the built bundle (ZLH_BUNDLED), the copy next to it. */
+const MC_SERVER = fileURLToPath(
+  process.env.ZLH_BUNDLED === "1" ? new URL("./sim/mcServer.pl", import.meta.url) : new URL("../sim/mcServer.pl", import.meta.url),
+);
 
 /**
  * perl's absolute path, found once: spawning a bare "perl" makes the child
