@@ -134,11 +134,18 @@ describe("named API clients, scopes, rate limits and timeouts", () => {
     expect(reply).toMatch(/^HTTP\/1\.1 408/);
   });
 
-  it("shows the version on /healthz and in the OpenAPI health routes", async () => {
+  it("shows the version on /healthz, and documents every route for a generated client: summaries, health, the required Idempotency-Key", async () => {
     expect(await (await fetch(`${t.plane.url}/healthz`)).json()).toEqual({ ok: true, version: ZLH_VERSION });
-    const doc = (await (await fetch(`${t.plane.url}/docs/json`)).json()) as { paths: Record<string, Record<string, { summary?: string }>> };
-    expect(doc.paths["/healthz"]?.get?.summary).toBeTruthy();
-    expect(doc.paths["/readyz"]?.get?.summary).toBeTruthy();
+    type Op = { summary?: string; parameters?: { in: string; name: string; required?: boolean }[] };
+    const doc = (await (await fetch(`${t.plane.url}/docs/json`)).json()) as { info: { version: string }; paths: Record<string, Record<string, Op>> };
+    expect(doc.info.version).toBe(ZLH_VERSION);
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/healthz", "/readyz", "/metrics", "/v1/events", "/v1/events/stream", "/v1/api-tokens"]));
+    const unsummarised = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).filter(([, op]) => !op.summary).map(([method]) => `${method} ${path}`));
+    expect(unsummarised).toEqual([]);
+    const key = doc.paths["/v1/servers"]!.post!.parameters!.find((p) => p.in === "header" && p.name === "idempotency-key");
+    expect(key?.required).toBe(true);
+    const missing = await admin("POST", "/v1/servers", serverBody(5));
+    expect(missing.body.error).toBe("idempotency_key_missing");
   });
 });
 

@@ -3,10 +3,14 @@ import { DESIRED_STATES, SERVER_STATUSES } from "@zlh/domain";
 import { LoaderVersion, MinecraftVersion, ModProject, ModVersion, SafeText, Timestamp, Uuid } from "./primitives";
 import { ServerProperties } from "./serverProperties";
 
+/** Required: a create without one is refused (idempotency_key_missing), never run twice by a retry. */
 export const IdempotencyKeyHeader = Type.Object({
-  "idempotency-key": Type.Optional(
-    Type.String({ minLength: 1, maxLength: 255, pattern: "^[\\x20-\\x7E]+$", description: "1-255 printable ASCII characters." }),
-  ),
+  "idempotency-key": Type.String({
+    minLength: 1,
+    maxLength: 255,
+    pattern: "^[\\x20-\\x7E]+$",
+    description: "Required. 1-255 printable ASCII characters, unique per request the panel means once; a retry with the same key and body returns the same server.",
+  }),
 });
 
 export const CreateServerBody = Type.Object(

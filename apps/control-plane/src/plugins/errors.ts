@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
 import { isManagedPropertyKey } from "@zlh/api";
-import { ZlhError } from "@zlh/domain";
+import { IdempotencyKeyMissingError, ZlhError } from "@zlh/domain";
 import { httpStatusFor } from "../http/errorStatus";
 
 interface ErrorReply {
@@ -44,6 +44,11 @@ function toErrorReply(err: FastifyError): ErrorReply {
 
 function validationReply(err: FastifyError): ErrorReply {
   const first = err.validation?.[0];
+  const missing = (first?.params as { missingProperty?: string } | undefined)?.missingProperty;
+  if (err.validationContext === "headers" && missing === "idempotency-key") {
+    const e = new IdempotencyKeyMissingError();
+    return { error: e.code, message: e.message };
+  }
   const extra = (first?.params as { additionalProperty?: string } | undefined)?.additionalProperty;
   const where = `${err.validationContext ?? "request"}${first?.instancePath ?? ""}`;
   if (extra !== undefined) {

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { CreateServerBody, ErrorBody, IdempotencyKeyHeader, Server } from "@zlh/api";
-import { IdempotencyKeyMissingError } from "@zlh/domain";
 import { createServerOnce } from "../../servers/createServerOnce";
 import { presentServer } from "../../servers/present";
 
@@ -20,7 +19,6 @@ export default async function createServerRoute(root: FastifyInstance) {
     },
     async (request, reply) => {
       const key = request.headers["idempotency-key"];
-      if (key === undefined) throw new IdempotencyKeyMissingError();
       const { server, replayed } = await createServerOnce(app.deps, request.client!.name, key, request.body);
       request.log.info({ serverId: server.id, replayed }, replayed ? "server create replayed" : "server created");
       return reply.status(202).send(presentServer(server, app.deps.config.leaseTtlMs));
