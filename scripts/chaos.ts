@@ -14,7 +14,7 @@ import { createMigratedDatabase, dropDatabase, postgresServer, uniqueName } from
 import { api, enroll } from "../test/support/api";
 import { Cluster } from "./chaos/cluster";
 import { Faults } from "./chaos/faults";
-import { checkInvariants } from "./chaos/invariants";
+import { checkInvariants, runningWithoutProcess } from "./chaos/invariants";
 import { Workload } from "./chaos/workload";
 
 function arg(name: string, fallback: number): number {
@@ -95,7 +95,8 @@ try {
       (select count(*)::int from servers where status in ('pending','provisioning','deleting','starting','stopping')
         or (status = 'stopped' and desired_state = 'running')) as moving,
       (select count(*)::int from drift_items where resolved_at is null and kind = 'state_mismatch') as mismatched`.catch(() => [{ ops: 1, moving: 1, mismatched: 1 }]);
-    settledFor = row!.ops === 0 && row!.moving === 0 && row!.mismatched === 0 ? settledFor + 1 : 0;
+    const crashedUnseen = await runningWithoutProcess(sql, cluster).catch(() => 1);
+    settledFor = row!.ops === 0 && row!.moving === 0 && row!.mismatched === 0 && crashedUnseen === 0 ? settledFor + 1 : 0;
     await sleep(1000);
   }
   const checks = await checkInvariants(sql, cluster, workload.stats, faults.unmanaged);

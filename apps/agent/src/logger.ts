@@ -13,6 +13,8 @@ export function createAgentLogger(level: string, format: LogFormat = "json", nam
     {
       name,
       level,
+      // ISO-8601 times, not epoch milliseconds: readable in journald and by a person.
+      timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: ["agentToken", "*.agentToken", "headers.authorization", "*.headers.authorization"], censor: "[redacted]" },
     },
     logOutput(format) ?? pino.destination({ dest: 1, sync: true }),

@@ -7,6 +7,8 @@ export function createLogger(level: string, name: string, format: LogFormat = "j
     {
       name,
       level,
+      // ISO-8601 times, not epoch milliseconds: readable in journald and by a person.
+      timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: ["req.headers.authorization", "headers.authorization", "*.agentToken", "*.token"], censor: "[redacted]" },
     },
     logOutput(format) ?? pino.destination({ dest: 1, sync: true }),

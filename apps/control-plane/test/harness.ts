@@ -37,6 +37,9 @@ export async function startTestPlane(env: Record<string, string> = {}, options: 
     ZLH_ARTIFACT_SOURCE: "offline",
     ZLH_PORT_RANGE: nextPortRange(),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
+    // Tests send far more requests a minute than a panel; the limits have their own test (apiClients.test.ts).
+    ZLH_RATE_LIMIT_PER_CLIENT: "10000000",
+    ZLH_RATE_LIMIT_PER_ADDRESS: "10000000",
     ...env,
   });
   const plane = await startControlPlane(config, createLogger(config.logLevel, "test"), options);
