@@ -8,6 +8,7 @@ import { rateLimitsPlugin } from "./plugins/rateLimits";
 import { requestLogPlugin } from "./plugins/requestLog";
 import healthRoutes from "./routes/health";
 import hostRoutes from "./routes/hosts/index";
+import hostMaintenanceRoutes from "./routes/hosts/maintenance";
 import createServerRoute from "./routes/servers/create";
 import readServerRoutes from "./routes/servers/read";
 import lifecycleRoutes from "./routes/servers/lifecycle";
@@ -58,6 +59,7 @@ export default async function app(fastify: FastifyInstance, deps: AppDeps) {
   await fastify.register(async (v1) => {
     await v1.register(authPlugin, { clients: deps.config.apiClients, db: deps.db });
     await v1.register(hostRoutes);
+    await v1.register(hostMaintenanceRoutes);
     await v1.register(createServerRoute);
     await v1.register(readServerRoutes);
     await v1.register(lifecycleRoutes);

@@ -38,6 +38,11 @@ export interface ControlPlaneConfig {
   leaseTtlMs: number;
   /** ZLH_RECONCILE_INTERVAL_MS: period of the reconciliation job. Default 30000. */
   reconcileIntervalMs: number;
+  /**
+   * ZLH_PLACEMENT_POLICY: which host a new server goes to, among those not cordoned, not known down, with room:
+   * `spread` (the most free memory; default) or `pack` (the least free memory that fits: fills hosts one by one).
+   */
+  placementPolicy: "spread" | "pack";
   /** ZLH_WORKER_CONCURRENCY: graphile-worker jobs run at once by this process. Default 4. */
   workerConcurrency: number;
   /**
@@ -106,6 +111,7 @@ export function loadConfig(env: Env): ControlPlaneConfig {
     leaseTtlMs: int(env, "ZLH_LEASE_TTL_MS", 15_000, 300, 3_600_000),
     reconcileIntervalMs: int(env, "ZLH_RECONCILE_INTERVAL_MS", 30_000, 200, 86_400_000),
     workerConcurrency: int(env, "ZLH_WORKER_CONCURRENCY", 4, 1, 64),
+    placementPolicy: oneOf(env, "ZLH_PLACEMENT_POLICY", "spread", ["spread", "pack"] as const),
     proxmox: proxmox(env),
     artifactSource: oneOf<ArtifactSourceKind>(env, "ZLH_ARTIFACT_SOURCE", "upstream", ["upstream", "mirror", "offline"]),
     artifactMirror: artifactMirror(env),

@@ -29,17 +29,26 @@ export const EnrolledHost = Type.Object({
 
 const Allocated = Type.Object({ memoryMiB: Type.Integer(), cpuCores: Type.Integer(), diskGiB: Type.Integer() });
 
-export const HostList = Type.Object({
-  items: Type.Array(
-    Type.Object({
-      id: Uuid,
-      name: Type.String(),
-      node: Type.String(),
-      connected: Type.Boolean(),
-      lastHeartbeatAt: Type.Union([Timestamp, Type.Null()]),
-      capacity: Allocated,
-      allocated: Allocated,
-    }),
+export const Host = Type.Object({
+  id: Uuid,
+  name: Type.String(),
+  node: Type.String(),
+  connected: Type.Boolean({ description: "The agent has a session and heartbeated within one lease TTL." }),
+  lastHeartbeatAt: Type.Union([Timestamp, Type.Null()]),
+  cordoned: Type.Boolean({ description: "No new server is placed here (cordon, drain); what runs keeps running." }),
+  cordonedAt: Type.Union([Timestamp, Type.Null()]),
+  capacity: Allocated,
+  allocated: Allocated,
+  servers: Type.Object({ total: Type.Integer({ description: "Servers on the host, not deleted." }), running: Type.Integer() }),
+});
+
+export const HostList = Type.Object({ items: Type.Array(Host) });
+
+export const DrainReport = Type.Object({
+  host: Host,
+  remaining: Type.Array(
+    Type.Object({ id: Uuid, name: Type.String(), status: Type.String(), vmid: Type.Integer() }),
+    { description: "What still runs (or exists) on the host: move or delete these, then DELETE the host." },
   ),
 });
 

@@ -34,3 +34,4 @@ export * from "./sql/actor";
 export * from "./sql/apiTokens";
 export * from "./sql/listEvents";
 export * from "./sql/readFleetGauges";
+export * from "./sql/hostMaintenance";

@@ -54,6 +54,7 @@ export type HostRow = {
   allocated_disk_gib: number;
   session_id: string | null;
   last_heartbeat_at: string | null;
+  cordoned_at: string | null;
   created_at: string;
 };
 

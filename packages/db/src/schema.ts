@@ -56,6 +56,8 @@ export const hosts = pgTable(
     inventory: jsonb("inventory"),
     inventoryAt: timestamp("inventory_at", { withTimezone: true }),
     revokedAt: timestamp("revoked_at", { withTimezone: true }),
+    /** Set while the host is cordoned (or draining): no new server is placed on it. */
+    cordonedAt: timestamp("cordoned_at", { withTimezone: true }),
     createdAt: createdAt(),
   },
   (t) => [

@@ -48,6 +48,12 @@ export class HostNotFoundError extends ZlhError {
     super(`No host with id ${JSON.stringify(id)} is enrolled.`);
   }
 }
+export class HostNotEmptyError extends ZlhError {
+  readonly code = "host_not_empty";
+  constructor(servers: number) {
+    super(`The host still holds ${servers} server${servers === 1 ? "" : "s"}; delete or move them first (POST /v1/hosts/:id/drain lists them).`);
+  }
+}
 export class HostNameTakenError extends ZlhError {
   readonly code = "host_name_taken";
   constructor(name: string) {

@@ -12,6 +12,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   api_token_not_found: 404,
   not_found: 404,
   host_name_taken: 409,
+  host_not_empty: 409,
   capacity_exhausted: 409,
   invalid_transition: 409,
   idempotency_key_reused: 422,

@@ -8,6 +8,7 @@ import {
   takeVmids,
   withContentionFallback,
   type Db,
+  type PlacementPolicy,
   type ServerRow, setActor } from "@zlh/db";
 import { CapacityExhaustedError, IdempotencyKeyReusedError, type IntRange } from "@zlh/domain";
 import { retryOnDeadlock } from "../db/retryOnDeadlock";
@@ -17,6 +18,7 @@ export interface CreateContext {
   db: Db;
   vmidRange: IntRange;
   portRange: IntRange;
+  config: { placementPolicy: PlacementPolicy; leaseTtlMs: number };
 }
 
 export interface Created {
@@ -79,6 +81,7 @@ export async function createServerOnce(
             rconPort,
           },
           mode,
+          { policy: ctx.config.placementPolicy, leaseTtlMs: ctx.config.leaseTtlMs },
         );
         return placed ? [placed] : [];
       });

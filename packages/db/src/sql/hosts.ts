@@ -27,10 +27,6 @@ export async function enrollHost(db: DbOrTx, h: NewHost): Promise<HostRow | null
   return rows[0] ?? null;
 }
 
-export async function listHosts(db: DbOrTx): Promise<HostRow[]> {
-  return db.execute<HostRow>(sql`select * from hosts where revoked_at is null order by created_at, id`);
-}
-
 /**
  * Replaces a host's agent token. The old token stops working at once: new
  * connections with it are refused, and the live session (on whichever

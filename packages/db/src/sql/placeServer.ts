@@ -24,8 +24,16 @@ export interface NewServer {
   rconPort: number;
 }
 
+export type PlacementPolicy = "spread" | "pack";
+
+export interface Placement {
+  policy: PlacementPolicy;
+  leaseTtlMs: number;
+}
+
 /**
- * Places a new server on the host with the most free memory that fits it, in
+ * Where a server is placed: on a host that is not cordoned, whose agent is
+ * not known to be down, with room for it, chosen by the placement policy, in
  * one statement: takes the host's capacity, inserts the server row, writes
  * `server.requested` and enqueues its provision job. Returns null when no host
  * fits (with `skip`, none that is not locked right now).
@@ -34,15 +42,22 @@ export interface NewServer {
  * row stays locked until commit: every create on that host waits for it, so
  * the lock is held for one round trip plus the commit, not the whole flow.
  */
-export async function placeServer(tx: DbOrTx, s: NewServer, mode: LockMode): Promise<ServerRow | null> {
+export async function placeServer(tx: DbOrTx, s: NewServer, mode: LockMode, placement: Placement): Promise<ServerRow | null> {
+  // spread: the most free memory first (servers apart, room to grow); pack: the least that fits (hosts filled one by one).
+  const order = placement.policy === "pack" ? sql.raw("asc") : sql.raw("desc");
   const rows = await tx.execute<ServerRow>(sql`
     with host as (
       select id from hosts
       where revoked_at is null
+        and cordoned_at is null
+        -- An agent that has been heard from, but not within one lease TTL, is down: nothing new goes there
+        -- (a reconnect within the TTL is not a reason to move). A host never connected yet is placed on:
+        -- its agent is expected, and the work waits for it; cordon it to keep it out.
+        and (last_heartbeat_at is null or last_heartbeat_at > now() - ${placement.leaseTtlMs} * interval '1 millisecond')
         and memory_mib - allocated_memory_mib >= ${s.memoryMib}
         and cpu_cores - allocated_cpu_cores >= ${s.cpuCores}
         and disk_gib - allocated_disk_gib >= ${s.diskGib}
-      order by memory_mib - allocated_memory_mib desc, id
+      order by memory_mib - allocated_memory_mib ${order}, id
       limit 1
       ${lockClause(mode)}
     ), taken as (

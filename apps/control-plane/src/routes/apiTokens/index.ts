@@ -1,7 +1,8 @@
 import type { FastifyInstance } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { ApiToken, ApiTokenIdParams, ApiTokenList, CreateApiTokenBody, CreatedApiToken, ErrorBody } from "@zlh/api";
-import { createApiToken, listApiTokens, revokeApiToken, setActor, type ApiTokenRow } from "@zlh/db";
+import { createApiToken, listApiTokens, revokeApiToken, type ApiTokenRow } from "@zlh/db";
+import { asClient } from "../../db/asClient";
 import { ApiTokenNotFoundError } from "@zlh/domain";
 import { newToken, sha256Hex } from "../../http/tokens";
 import { isoTime } from "../../servers/present";
@@ -24,10 +25,7 @@ export default async function apiTokenRoutes(root: FastifyInstance) {
     { config, schema: { tags: ["api tokens"], summary: "Create an API token for a client (shown once)", body: CreateApiTokenBody, response: { 201: CreatedApiToken } } },
     async (request, reply) => {
       const token = newToken("zlh");
-      const row = await app.deps.db.transaction(async (tx) => {
-        await setActor(tx, request.client!.name);
-        return createApiToken(tx, request.body.client, request.body.scope, sha256Hex(token));
-      });
+      const row = await asClient(app.deps.db, request.client!.name, (tx) => createApiToken(tx, request.body.client, request.body.scope, sha256Hex(token)));
       request.log.info({ tokenId: row.id, apiClient: row.client_name, scope: row.scope }, "api token created");
       return reply.status(201).send({ ...present(row), token });
     },
@@ -43,10 +41,7 @@ export default async function apiTokenRoutes(root: FastifyInstance) {
     async (request) => {
       const id = request.params.id;
       const row = /^[0-9a-f-]{36}$/.test(id)
-        ? await app.deps.db.transaction(async (tx) => {
-            await setActor(tx, request.client!.name);
-            return revokeApiToken(tx, id);
-          })
+        ? await asClient(app.deps.db, request.client!.name, (tx) => revokeApiToken(tx, id))
         : null;
       if (!row) throw new ApiTokenNotFoundError(id);
       request.log.info({ tokenId: row.id, apiClient: row.client_name }, "api token revoked");

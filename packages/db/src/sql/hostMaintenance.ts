@@ -1,0 +1,78 @@
+import { sql } from "drizzle-orm";
+import type { DbOrTx } from "../client";
+import type { HostRow } from "../rows";
+import { SESSION_CHANNEL } from "./sessions";
+
+export type HostWithCounts = HostRow & { servers: number; running: number };
+
+/** Every live host with how many servers it holds (not deleted) and how many of those run. */
+export async function listHostsWithCounts(db: DbOrTx): Promise<HostWithCounts[]> {
+  return db.execute<HostWithCounts>(sql`
+    select h.*, coalesce(c.servers, 0)::int as servers, coalesce(c.running, 0)::int as running
+    from hosts h
+    left join (
+      select host_id, count(*) as servers, count(*) filter (where status = 'running') as running
+      from servers where status <> 'deleted' group by host_id
+    ) c on c.host_id = h.id
+    where h.revoked_at is null
+    order by h.created_at, h.id`);
+}
+
+/**
+ * Cordons a host (no new server is placed on it; what runs there keeps
+ * running) or lifts that, with a `host.cordoned` / `host.uncordoned` event
+ * when it changed. Returns the host, or null if there is no such live host.
+ */
+export async function setHostCordon(db: DbOrTx, hostId: string, cordoned: boolean, reason: string): Promise<HostRow | null> {
+  const rows = await db.execute<HostRow & { changed: boolean }>(sql`
+    with before as (
+      select id, cordoned_at is not null as was from hosts where id = ${hostId} and revoked_at is null for update
+    ), h as (
+      update hosts set cordoned_at = case when ${cordoned}::boolean then coalesce(cordoned_at, now()) end
+      from before where hosts.id = before.id
+      returning hosts.*, before.was <> ${cordoned}::boolean as changed
+    ), event as (
+      insert into events (host_id, type, data)
+      select id, case when ${cordoned}::boolean then 'host.cordoned' else 'host.uncordoned' end, jsonb_build_object('reason', ${reason}::text)
+      from h where changed
+    )
+    select * from h`);
+  const row = rows[0];
+  if (!row) return null;
+  const { changed: _, ...host } = row;
+  return host;
+}
+
+/**
+ * Removes a host that holds no server: revokes it (its agent token stops
+ * working, its session is closed), keeping the row for the audit trail.
+ * `refused` when servers (not deleted) are still on it; null when there is
+ * no such live host. One statement: the check and the removal cannot be
+ * separated by a server being placed there (the host row is locked).
+ */
+export async function removeEmptyHost(db: DbOrTx, hostId: string): Promise<{ removed: HostRow } | { refused: number } | null> {
+  const rows = await db.execute<{ host: HostRow | null; held: number; found: boolean }>(sql`
+    with target as (
+      select id from hosts where id = ${hostId} and revoked_at is null for update
+    ), held as (
+      select count(*)::int as n from servers s join target on s.host_id = target.id where s.status <> 'deleted'
+    ), removed as (
+      update hosts set revoked_at = now(), session_id = null, cordoned_at = coalesce(cordoned_at, now())
+      from target, held where hosts.id = target.id and held.n = 0
+      returning hosts.*
+    ), event as (
+      insert into events (host_id, type, data) select id, 'host.removed', jsonb_build_object('name', name) from removed
+    ), notify as (
+      select pg_notify(${SESSION_CHANNEL}, id::text || ':revoked') from removed
+    )
+    select (select to_jsonb(removed) from removed) as host, (select n from held) as held,
+      exists (select 1 from target) as found, (select count(*) from notify) as notified`);
+  const row = rows[0];
+  if (!row?.found) return null;
+  return row.host ? { removed: row.host } : { refused: row.held };
+}
+
+/** The servers (not deleted) on a host: what a drain still waits for. */
+export async function serversHeldBy(db: DbOrTx, hostId: string): Promise<{ id: string; name: string; status: string; vmid: number }[]> {
+  return db.execute(sql`select id, name, status, vmid from servers where host_id = ${hostId} and status <> 'deleted' order by seq`);
+}
