@@ -12,6 +12,7 @@ const ROOT = resolve(import.meta.dirname, "../..");
 describe("pnpm dev", () => {
   let group: number | undefined;
   let simRoot: string | undefined;
+  const dataDirs: string[] = [];
   afterAll(async () => {
     try {
       if (group) process.kill(-group, "SIGKILL");
@@ -19,10 +20,21 @@ describe("pnpm dev", () => {
       // already gone
     }
     if (simRoot) await killSimServers(simRoot); // whatever a failed run left behind
+    // The agents run in process groups of their own: a failed run must not leave them behind either.
+    for (const dir of dataDirs) {
+      for (const line of await processesUnder(dir)) {
+        try {
+          process.kill(Number(line.split(" ")[0]), "SIGKILL");
+        } catch {
+          // gone meanwhile
+        }
+      }
+    }
   });
 
   it("stops the agents once and gracefully, and the simulated servers, on one Ctrl-C", async () => {
     const dataDir = await tempDir("dev");
+    dataDirs.push(dataDir);
     await chmod(dataDir, 0o755);
     simRoot = join(dataDir, "sim", "sim-1");
     const port = await freePort();
@@ -57,6 +69,7 @@ describe("pnpm dev", () => {
 
   it("under pnpm: readable logs per process, kill -TERM of pnpm alone stops everything, and the admin token persists", async () => {
     const dataDir = await tempDir("dev-pnpm");
+    dataDirs.push(dataDir);
     await chmod(dataDir, 0o755);
     simRoot = join(dataDir, "sim", "sim-1");
     const port = await freePort();

@@ -118,3 +118,8 @@ export const EventPage = Type.Object({
   nextCursor: Type.Union([Type.String(), Type.Null()], { description: "Pass as `after` to continue: the last item's id (or `after` itself when there were none)." }),
   hasMore: Type.Boolean({ description: "More events are there already; otherwise poll again later (or use the stream)." }),
 });
+
+export const ReinstallBody = Type.Object(
+  { wipe: Type.Optional(Type.Boolean({ description: "Also remove the customer's files (the world, configs): a fresh server. Default false." })) },
+  { additionalProperties: false },
+);

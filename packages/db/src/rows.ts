@@ -28,6 +28,8 @@ export type ServerRow = {
   rcon_port: number;
   failure_reason: string | null;
   restart_generation: number | null;
+  reinstall_generation: number | null;
+  reinstall_wipe: boolean;
   status_changed_at: string;
   restart_count: number;
   crash_streak: number;

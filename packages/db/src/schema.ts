@@ -8,6 +8,7 @@
 import { sql } from "drizzle-orm";
 import {
   bigint,
+  boolean,
   bigserial,
   check,
   customType,
@@ -113,6 +114,10 @@ export const servers = pgTable(
     rconPasswordEnc: text("rcon_password_enc"),
     /** The generation at which a restart was asked for (a restart is an action, not a state). */
     restartGeneration: integer("restart_generation"),
+    /** The generation at which a reinstall was asked for: its provision places the manifest again from scratch. */
+    reinstallGeneration: integer("reinstall_generation"),
+    /** Whether that reinstall also wipes the customer's files (the world), not only the platform's. */
+    reinstallWipe: boolean("reinstall_wipe").notNull().default(false),
     /** When `status` last changed: evidence taken before it says nothing about the server's present. */
     statusChangedAt: timestamp("status_changed_at", { withTimezone: true }).notNull().defaultNow(),
     /** Crashes healed since the server was created (a desired-running server found stopped). */

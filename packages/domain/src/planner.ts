@@ -6,6 +6,8 @@ export interface PlannerInput {
   desiredState: DesiredState;
   generation: number;
   restartGeneration: number | null;
+  /** The generation at which a reinstall was asked for: provisioned again, from scratch. */
+  reinstallGeneration?: number | null;
   /** Provisioning waits for the pinned manifest (resolved by the provision job). */
   hasManifest: boolean;
   /** A crashed server inside its crash-loop backoff (crashLoop.ts): self-heal waits until it ends. */
@@ -31,6 +33,9 @@ export function nextOperationKind(s: PlannerInput): OperationKind | null {
   // (its operation expired, or was cancelled by a newer intent) is driven on
   // from wherever it is; start and stop are idempotent on the host.
   const moving = s.status === "starting" || s.status === "stopping";
+  // A reinstall is a provision of the current generation over the existing container (once: operations
+  // are unique per generation and kind); it also wants the server running.
+  if (s.reinstallGeneration === s.generation && s.hasManifest && (s.status === "running" || s.status === "stopped" || moving)) return "provision";
   if (s.desiredState === "stopped") return s.status === "running" || moving ? "stop" : null;
   const restartAsked = s.restartGeneration === s.generation;
   if (s.status === "running") return restartAsked ? "restart" : null;

@@ -26,10 +26,11 @@ export const SERVER_TRANSITIONS: Readonly<Record<ServerStatus, readonly ServerSt
   pending: ["provisioning", "deleting", "failed"],
   provisioning: ["running", "deleting", "failed"],
   // running -> stopped: reconciliation observed the process gone (then self-heals with a start).
-  running: ["stopping", "stopped", "starting", "deleting", "failed"],
-  stopping: ["stopped", "starting", "deleting", "failed"],
-  stopped: ["starting", "deleting", "failed"],
-  starting: ["running", "stopping", "deleting", "failed"],
+  // running / stopped -> provisioning: a reinstall's provision was leased.
+  running: ["stopping", "stopped", "starting", "provisioning", "deleting", "failed"],
+  stopping: ["stopped", "starting", "provisioning", "deleting", "failed"],
+  stopped: ["starting", "provisioning", "deleting", "failed"],
+  starting: ["running", "stopping", "provisioning", "deleting", "failed"],
   // A destroy that fails leaves the server `deleting` until it is confirmed:
   // the row is never forgotten while a container may still exist.
   deleting: ["deleted"],

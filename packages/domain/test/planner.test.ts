@@ -33,4 +33,14 @@ describe("nextOperationKind", () => {
     expect(plan("failed", "running")).toBeNull();
     expect(plan("failed", "stopped")).toBeNull();
   });
+
+  it("reinstalls (a provision over the existing container) a settled or moving server asked to, and only in that generation", () => {
+    const reinstall = (status: ServerStatus, generation: number) =>
+      nextOperationKind({ status, desiredState: "running", generation: 5, restartGeneration: null, reinstallGeneration: generation, hasManifest: true });
+    for (const s of ["running", "stopped", "starting", "stopping"] as const) expect(reinstall(s, 5), s).toBe("provision");
+    expect(reinstall("running", 4)).toBeNull();
+    expect(reinstall("stopped", 4)).toBe("start");
+    expect(reinstall("failed", 5)).toBeNull();
+    expect(nextOperationKind({ status: "running", desiredState: "deleted", generation: 5, restartGeneration: null, reinstallGeneration: 5, hasManifest: true })).toBe("destroy");
+  });
 });

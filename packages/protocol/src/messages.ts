@@ -51,6 +51,11 @@ export const OperationSpec = Type.Object({
   manifest: Type.Union([Manifest, Type.Null()]),
   /** The server's RCON password, for server.properties; sent only to the host's own agent. */
   rconPassword: Type.Union([Type.String(), Type.Null()]),
+  /**
+   * A reinstall (a provision over an existing container): stop it, remove the platform's files (and, with
+   * `wipe`, the customer's: the world), then place and start as any provision. Absent otherwise.
+   */
+  reinstall: Type.Optional(Type.Object({ wipe: Type.Boolean() })),
 });
 export type OperationSpec = Static<typeof OperationSpec>;
 

@@ -1,4 +1,6 @@
+import { clearForReinstall } from "../placement/clearForReinstall";
 import { placeServer } from "../placement/placeServer";
+import type { ContainerInfo } from "../runtime/runtime";
 import { isRuntimeError } from "../runtime/runtime";
 import { sideEffect, type OpContext, type OpOutcome } from "./context";
 import { assertOwnedBy, markerFor } from "./identity";
@@ -46,6 +48,7 @@ export async function provision(ctx: OpContext): Promise<OpOutcome> {
     }
   }
   assertOwnedBy(ct, op.serverId);
+  if (op.spec.reinstall) ct = await clearInstall(ctx, ct.state === "running", op.spec.reinstall.wipe);
   sideEffect(ctx);
   const placed = await runtime.withRootfs(vmid, (rootfs) => placeServer(rootfs, op.spec, manifest, ctx.artifacts, { owner: runtime.rootfsOwner, signal: ctx.signal }));
   log.info({ vmid, written: placed.written.length, kept: placed.kept.length, removed: placed.removed.length }, "files placed");
@@ -59,4 +62,28 @@ export async function provision(ctx: OpContext): Promise<OpOutcome> {
   }
   const status = await waitUntilAnswering(await runtime.address(vmid), op.spec.gamePort, ctx.readyTimeoutMs, op.spec.minecraftVersion, ctx.signal);
   return { version: status.version.name, playersMax: status.players.max, filesWritten: placed.written.length };
+}
+
+/**
+ * A reinstall's first step: the server stopped (gracefully, as a stop would)
+ * and the platform's files removed (with `wipe`, everything), so that
+ * placement then writes every file anew. Safe to repeat after a lost lease.
+ */
+async function clearInstall(ctx: OpContext, running: boolean, wipe: boolean): Promise<ContainerInfo> {
+  const { op, runtime, log } = ctx;
+  const vmid = op.spec.vmid;
+  if (running) {
+    sideEffect(ctx);
+    try {
+      await runtime.stop(vmid, ctx.stopTimeoutMs);
+    } catch (err) {
+      if (!isRuntimeError(err, "not_running")) throw err;
+    }
+  }
+  sideEffect(ctx);
+  const removed = await runtime.withRootfs(vmid, (rootfs) => clearForReinstall(rootfs, wipe));
+  log.info({ vmid, removed, wipe }, "cleared for reinstall");
+  const ct = await runtime.inspect(vmid);
+  if (!ct) throw new OpFailure("container_missing", `CT ${vmid} disappeared during the reinstall`, true);
+  return ct;
 }

@@ -49,6 +49,7 @@ export async function grantLeases(
           serverProperties: op.server_properties,
           manifest: op.manifest as Manifest | null,
           rconPassword: op.rcon_password_enc ? unseal(secretsKey, op.rcon_password_enc) : null,
+          ...(op.reinstall_wipe === null ? {} : { reinstall: { wipe: op.reinstall_wipe } }),
         },
       });
     }

@@ -17,6 +17,7 @@ export async function converge(tx: Tx, serverId: string): Promise<string | null>
     desiredState: s.desired_state,
     generation: s.generation,
     restartGeneration: s.restart_generation,
+    reinstallGeneration: s.reinstall_generation,
     hasManifest: s.manifest !== null,
     healPending: s.heal_pending,
   });

@@ -5,9 +5,10 @@ import { retryOnDeadlock } from "../db/retryOnDeadlock";
 import { InvalidTransitionError, ServerNotFoundError, type DesiredState } from "@zlh/domain";
 import { assertServerId } from "./loadServer";
 
-export type Action = "delete" | "start" | "stop" | "restart";
+export type Action = "delete" | "start" | "stop" | "restart" | "reinstall";
 
-const DESIRED: Record<Action, DesiredState> = { delete: "deleted", start: "running", stop: "stopped", restart: "running" };
+/** A reinstall wants the server running again: it is how a server broken by hand is repaired. */
+const DESIRED: Record<Action, DesiredState> = { delete: "deleted", start: "running", stop: "stopped", restart: "running", reinstall: "running" };
 
 /**
  * Records what the panel wants. A delete is repeatable: asking again for a
@@ -19,12 +20,18 @@ const DESIRED: Record<Action, DesiredState> = { delete: "deleted", start: "runni
  * was), keeping the server's id, VMID, ports and settings; otherwise it is
  * started.
  */
-export async function requestIntent(deps: { db: Db; config: { edgeWebhook: unknown } }, id: string, action: Action, actor: string): Promise<ServerRow> {
+export async function requestIntent(
+  deps: { db: Db; config: { edgeWebhook: unknown } },
+  id: string,
+  action: Action,
+  actor: string,
+  options: { wipe?: boolean } = {},
+): Promise<ServerRow> {
   assertServerId(id);
   return retryOnDeadlock(() =>
     deps.db.transaction(async (tx) => {
       await setActor(tx, actor);
-      const changed = await recordIntent(tx, id, DESIRED[action], action);
+      const changed = await recordIntent(tx, id, DESIRED[action], action, options);
       if (!changed) {
         const current = await getServer(tx, id);
         if (!current) throw new ServerNotFoundError(id);

@@ -17,7 +17,10 @@ export type LeasedRow = OperationRow &
     | "server_properties"
     | "manifest"
     | "rcon_password_enc"
-  >;
+  > & {
+    /** For a reinstall's provision: whether it wipes the customer's files too; null for any other operation. */
+    reinstall_wipe: boolean | null;
+  };
 
 /**
  * Grants up to `max` queued operations of the host to its current session, in
@@ -61,6 +64,7 @@ export async function leaseNextOperations(
     )
     select leased.*, s.memory_mib, s.cpu_cores, s.disk_gib, s.game_port, s.rcon_port, s.minecraft_version,
       s.loader_version, s.server_properties, case when leased.kind = 'provision' then s.manifest end as manifest,
-      s.rcon_password_enc
+      s.rcon_password_enc,
+      case when leased.kind = 'provision' and leased.generation = s.reinstall_generation then s.reinstall_wipe end as reinstall_wipe
     from leased join servers s on s.id = leased.server_id`);
 }

@@ -13,17 +13,22 @@ export async function recordIntent(
   serverId: string,
   desired: DesiredState,
   action: string,
+  options: { wipe?: boolean } = {},
 ): Promise<ServerRow | null> {
+  const wipe = options.wipe ?? false;
   const rows = await tx.execute<ServerRow>(sql`
     with changed as (
       update servers set desired_state = ${desired}, generation = generation + 1, updated_at = now(),
-        restart_generation = case when ${action}::text = 'restart' then generation + 1 else restart_generation end
+        restart_generation = case when ${action}::text = 'restart' then generation + 1 else restart_generation end,
+        reinstall_generation = case when ${action}::text = 'reinstall' then generation + 1 else reinstall_generation end,
+        reinstall_wipe = case when ${action}::text = 'reinstall' then ${wipe}::boolean else reinstall_wipe end
       where id = ${serverId} and status <> 'deleted' and desired_state <> 'deleted'
       returning *
     ), event as (
       insert into events (server_id, host_id, type, data)
       select id, host_id, 'server.intent',
         jsonb_build_object('action', ${action}::text, 'desiredState', desired_state, 'generation', generation)
+          || case when ${action}::text = 'reinstall' then jsonb_build_object('wipe', ${wipe}::boolean) else '{}'::jsonb end
       from changed
     )
     select * from changed`);

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import { ErrorBody, Server, ServerIdParams } from "@zlh/api";
+import { ErrorBody, ReinstallBody, Server, ServerIdParams } from "@zlh/api";
 import { presentServer } from "../../servers/present";
 import { requestIntent, type Action } from "../../servers/requestIntent";
 
@@ -15,6 +15,27 @@ export default async function lifecycleRoutes(root: FastifyInstance) {
     request.log.info({ serverId: server.id, generation: server.generation }, "server delete requested");
     return reply.status(202).send(presentServer(server, app.deps.config.leaseTtlMs));
   });
+
+  app.post(
+    "/v1/servers/:id/reinstall",
+    {
+      schema: {
+        ...schema,
+        summary: "Reinstall: place the current manifest again from scratch and start (the world is kept unless wipe)",
+        body: ReinstallBody,
+      },
+      // No body at all means the defaults, as `{}` would.
+      preValidation: async (request) => {
+        if (request.body === undefined || request.body === null) request.body = {};
+      },
+    },
+    async (request, reply) => {
+      const wipe = request.body.wipe ?? false;
+      const server = await requestIntent(app.deps, request.params.id, "reinstall", request.client!.name, { wipe });
+      request.log.info({ serverId: server.id, generation: server.generation, wipe }, "server reinstall requested");
+      return reply.status(202).send(presentServer(server, app.deps.config.leaseTtlMs));
+    },
+  );
 
   for (const action of ACTIONS) {
     app.post(`/v1/servers/:id/${action}`, { schema: { ...schema, summary: `${action} a server` } }, async (request, reply) => {
