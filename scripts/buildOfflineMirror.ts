@@ -157,6 +157,8 @@ interface FixtureVersion {
   games?: string[];
   deps?: Dep[];
   primary?: boolean;
+  /** The jar's fabric.mod.json, which Fabric Loader reads at startup (its `depends` are checked then, not by Modrinth). */
+  modJson?: Record<string, unknown>;
 }
 const projects: { id: string; slug: string; title: string; server: string; client: string; versions: FixtureVersion[] }[] = [
   { id: "P7dR8mSH", slug: "fabric-api", title: "Fabric API", server: "optional", client: "optional", versions: [
@@ -189,12 +191,19 @@ const projects: { id: string; slug: string; title: string; server: string; clien
   { id: "hEOCdOgW", slug: "phosphor", title: "Phosphor", server: "optional", client: "optional", versions: [
     { id: "phos1211", number: "0.8.1+1.21.1", type: "release", date: "2024-08-11T10:00:00.000000Z" },
   ] },
+  // A fixture for a change that breaks a server: Modrinth lists it for Fabric and 1.21.1, so it resolves,
+  // but its fabric.mod.json needs a newer Fabric Loader than any the server can have, and Fabric Loader
+  // refuses to start the game with it (as it does whenever a mod's `depends` are not met).
+  { id: "NeedLdr1", slug: "needs-new-loader", title: "Needs New Loader", server: "optional", client: "optional", versions: [
+    { id: "nnl10000", number: "1.0.0", type: "release", date: "2024-09-02T10:00:00.000000Z",
+      modJson: { schemaVersion: 1, id: "needs_new_loader", version: "1.0.0", name: "Needs New Loader", depends: { fabricloader: ">=0.99.0", minecraft: "~1.21.1" } } },
+  ] },
 ];
 const API = "https://api.modrinth.com/v2";
 for (const p of projects) {
   const all = p.versions.map((v) => {
     const filename = `${p.slug}-${v.number}.jar`;
-    const bytes = jar(`${p.slug} ${v.number} (${(v.loaders ?? ["fabric"]).join(",")})`);
+    const bytes = jar(`${p.slug} ${v.number} (${(v.loaders ?? ["fabric"]).join(",")})`, [], v.modJson ? { "fabric.mod.json": text(JSON.stringify(v.modJson, null, 2)) } : {});
     const url = `https://cdn.modrinth.com/data/${p.id}/versions/${v.id}/${encodeURIComponent(filename)}`;
     put(url, bytes);
     return {

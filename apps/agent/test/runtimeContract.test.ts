@@ -66,6 +66,18 @@ describe.each(runtimes)("runtime contract: %s", (_name, make) => {
     await rt.destroy(5200);
     expect(await rt.list()).toEqual([]);
   });
+  it("sets memory and cores, grows the disk, and refuses to shrink it, as pct does", async () => {
+    rt = await make();
+    await rt.create(spec);
+    expect(await rt.resources(5200)).toEqual({ memoryMiB: 1024, cpuCores: 1, diskGiB: 1 });
+    await rt.resize(5200, { memoryMiB: 2048, cpuCores: 2, diskGiB: 4 });
+    expect(await rt.resources(5200)).toEqual({ memoryMiB: 2048, cpuCores: 2, diskGiB: 4 });
+    await rt.resize(5200, { memoryMiB: 2048, cpuCores: 2, diskGiB: 4 }); // the same size: a no-op
+    await expect(rt.resize(5200, { memoryMiB: 2048, cpuCores: 2, diskGiB: 2 })).rejects.toThrow("unable to shrink disk size");
+    expect((await rt.resources(5200)).diskGiB).toBe(4);
+    await expect(rt.resize(5201, { memoryMiB: 1, cpuCores: 1, diskGiB: 1 })).rejects.toMatchObject({ kind: "missing" });
+    await rt.destroy(5200);
+  });
 });
 
 describe("sim server process", () => {

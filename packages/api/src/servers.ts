@@ -69,6 +69,24 @@ export const Server = Type.Object(
     nextRestartAt: Type.Union([Timestamp, Type.Null()], { description: "While a crashed server waits out its crash-loop backoff: when self-heal starts it again." }),
     crashLooping: Type.Boolean({ description: "Crashed three times in a row within 10 minutes (also a crash_loop drift item)." }),
     stale: Type.Boolean({ description: "True while the host's agent is disconnected: the status is the last one observed." }),
+    manifests: Type.Object(
+      {
+        applied: Type.Union([Type.String(), Type.Null()], { description: "manifestHash of what the host has (null before the first provision resolved one)." }),
+        requested: Type.Union([Type.String(), Type.Null()], { description: "manifestHash of a change's manifest, resolved and not applied yet." }),
+        previous: Type.Union([Type.String(), Type.Null()], { description: "manifestHash before the last applied change." }),
+      },
+    ),
+    change: Type.Union(
+      [
+        Type.Object({
+          generation: Type.Integer(),
+          status: Type.Union([Type.Literal("resolving"), Type.Literal("applying"), Type.Literal("applied"), Type.Literal("rolled_back"), Type.Literal("failed")]),
+          reason: Type.Union([Type.String(), Type.Null()], { description: "Why a change rolled back or failed." }),
+        }),
+        Type.Null(),
+      ],
+      { description: "The last change (PATCH) and where it is." },
+    ),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   },
@@ -123,3 +141,18 @@ export const ReinstallBody = Type.Object(
   { wipe: Type.Optional(Type.Boolean({ description: "Also remove the customer's files (the world, configs): a fresh server. Default false." })) },
   { additionalProperties: false },
 );
+
+export const ChangeServerBody = Type.Object(
+  {
+    minecraftVersion: Type.Optional(MinecraftVersion),
+    loaderVersion: Type.Optional(Type.Union([LoaderVersion, Type.Null()])),
+    mods: Type.Optional(CreateServerBody.properties.mods),
+    serverProperties: Type.Optional(ServerProperties),
+    memoryMiB: Type.Optional(CreateServerBody.properties.memoryMiB),
+    cpuCores: Type.Optional(CreateServerBody.properties.cpuCores),
+    diskGiB: Type.Optional(CreateServerBody.properties.diskGiB),
+    force: Type.Optional(Type.Boolean({ description: "Allow a game-version downgrade (worlds may not survive it)." })),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type ChangeServerBody = Static<typeof ChangeServerBody>;

@@ -35,3 +35,4 @@ export * from "./sql/apiTokens";
 export * from "./sql/listEvents";
 export * from "./sql/readFleetGauges";
 export * from "./sql/hostMaintenance";
+export * from "./sql/changes";

@@ -30,6 +30,12 @@ export type ServerRow = {
   restart_generation: number | null;
   reinstall_generation: number | null;
   reinstall_wipe: boolean;
+  requested_manifest: unknown;
+  previous_manifest: unknown;
+  change_generation: number | null;
+  change_status: "resolving" | "applying" | "applied" | "rolled_back" | "failed" | null;
+  change_reason: string | null;
+  previous_config: Record<string, unknown> | null;
   status_changed_at: string;
   restart_count: number;
   crash_streak: number;

@@ -118,6 +118,16 @@ export const servers = pgTable(
     reinstallGeneration: integer("reinstall_generation"),
     /** Whether that reinstall also wipes the customer's files (the world), not only the platform's. */
     reinstallWipe: boolean("reinstall_wipe").notNull().default(false),
+    /** A requested change's manifest, resolved and not yet applied (`manifest` is what the host has). */
+    requestedManifest: jsonb("requested_manifest"),
+    /** The manifest before the last applied change (what a rollback placed again). */
+    previousManifest: jsonb("previous_manifest"),
+    /** The generation of the last change (PATCH), its state and, when it did not apply, why. */
+    changeGeneration: integer("change_generation"),
+    changeStatus: text("change_status"),
+    changeReason: text("change_reason"),
+    /** The settings before that change (version, loader, mods, properties, resources), restored by a rollback. */
+    previousConfig: jsonb("previous_config"),
     /** When `status` last changed: evidence taken before it says nothing about the server's present. */
     statusChangedAt: timestamp("status_changed_at", { withTimezone: true }).notNull().defaultNow(),
     /** Crashes healed since the server was created (a desired-running server found stopped). */
@@ -143,6 +153,27 @@ export const servers = pgTable(
     check("servers_desired_state_valid", sql`${t.desiredState} in (${inList(DESIRED_STATES)})`),
     check("servers_ports_distinct", sql`${t.gamePort} <> ${t.rconPort}`),
     check("servers_resources_positive", sql`${t.memoryMib} > 0 and ${t.cpuCores} > 0 and ${t.diskGib} > 0`),
+    check("servers_change_status_valid", sql`${t.changeStatus} is null or ${t.changeStatus} in ('resolving', 'applying', 'applied', 'rolled_back', 'failed')`),
+  ],
+);
+
+/** Every change (PATCH) asked of a server, once per (client, Idempotency-Key). */
+export const serverChanges = pgTable(
+  "server_changes",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    serverId: uuid("server_id").notNull(),
+    callerId: text("caller_id").notNull(),
+    idempotencyKey: text("idempotency_key").notNull(),
+    requestHash: text("request_hash").notNull(),
+    generation: integer("generation").notNull(),
+    changes: jsonb("changes").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("server_changes_caller_key").on(t.callerId, t.idempotencyKey),
+    index("server_changes_server_idx").on(t.serverId, t.generation),
+    foreignKey({ columns: [t.serverId], foreignColumns: [servers.id], name: "server_changes_server_fk" }),
   ],
 );
 

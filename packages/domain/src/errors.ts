@@ -78,6 +78,24 @@ export class ApiTokenNotFoundError extends ZlhError {
     super(`No live API token ${JSON.stringify(id)}.`);
   }
 }
+export class DowngradeRefusedError extends ZlhError {
+  readonly code = "downgrade_refused";
+  constructor(from: string, to: string) {
+    super(`Going from Minecraft ${from} to ${to} is a downgrade (or cannot be told apart from one); worlds cannot be opened safely by an older game. Send "force": true to do it anyway.`);
+  }
+}
+export class DiskShrinkRefusedError extends ZlhError {
+  readonly code = "disk_shrink_refused";
+  constructor(from: number, to: number) {
+    super(`diskGiB cannot go down (from ${from} to ${to}): a container's disk can only grow.`);
+  }
+}
+export class ChangeInProgressError extends ZlhError {
+  readonly code = "change_in_progress";
+  constructor() {
+    super("A change of this server is still being resolved or applied; send the next one once it has ended.");
+  }
+}
 export class ForbiddenError extends ZlhError {
   readonly code = "forbidden";
 }

@@ -7,3 +7,4 @@ export * from "./random";
 export * from "./env";
 export * from "./crashLoop";
 export * from "./apiScopes";
+export * from "./gameVersions";

@@ -8,6 +8,8 @@ export interface PlannerInput {
   restartGeneration: number | null;
   /** The generation at which a reinstall was asked for: provisioned again, from scratch. */
   reinstallGeneration?: number | null;
+  /** A change (PATCH) of this generation is resolved and waiting to be applied. */
+  changePending?: boolean;
   /** Provisioning waits for the pinned manifest (resolved by the provision job). */
   hasManifest: boolean;
   /** A crashed server inside its crash-loop backoff (crashLoop.ts): self-heal waits until it ends. */
@@ -35,7 +37,10 @@ export function nextOperationKind(s: PlannerInput): OperationKind | null {
   const moving = s.status === "starting" || s.status === "stopping";
   // A reinstall is a provision of the current generation over the existing container (once: operations
   // are unique per generation and kind); it also wants the server running.
-  if (s.reinstallGeneration === s.generation && s.hasManifest && (s.status === "running" || s.status === "stopped" || moving)) return "provision";
+  const settled = s.status === "running" || s.status === "stopped" || moving;
+  if (s.reinstallGeneration === s.generation && s.hasManifest && settled) return "provision";
+  // A change is applied by a provision over the container, too (it carries the requested manifest).
+  if (s.changePending && settled) return "provision";
   if (s.desiredState === "stopped") return s.status === "running" || moving ? "stop" : null;
   const restartAsked = s.restartGeneration === s.generation;
   if (s.status === "running") return restartAsked ? "restart" : null;

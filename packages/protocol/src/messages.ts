@@ -56,6 +56,23 @@ export const OperationSpec = Type.Object({
    * `wipe`, the customer's: the world), then place and start as any provision. Absent otherwise.
    */
   reinstall: Type.Optional(Type.Object({ wipe: Type.Boolean() })),
+  /**
+   * A change (PATCH) being applied: the new settings are this spec's; `previous` is what the server ran
+   * before, placed again (and started) if it does not come up with the change. `start`: whether to start
+   * it afterwards (false for a server wanted stopped; then nothing can be verified, and nothing rolls back).
+   */
+  change: Type.Optional(
+    Type.Object({
+      start: Type.Boolean(),
+      previous: Type.Object({
+        manifest: Manifest,
+        serverProperties: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()])),
+        memoryMiB: Type.Integer(),
+        cpuCores: Type.Integer(),
+        diskGiB: Type.Integer(),
+      }),
+    }),
+  ),
 });
 export type OperationSpec = Static<typeof OperationSpec>;
 

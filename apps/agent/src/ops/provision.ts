@@ -1,4 +1,5 @@
 import { clearForReinstall } from "../placement/clearForReinstall";
+import { applyChange } from "./applyChange";
 import { placeServer } from "../placement/placeServer";
 import type { ContainerInfo } from "../runtime/runtime";
 import { isRuntimeError } from "../runtime/runtime";
@@ -48,6 +49,7 @@ export async function provision(ctx: OpContext): Promise<OpOutcome> {
     }
   }
   assertOwnedBy(ct, op.serverId);
+  if (op.spec.change) return applyChange(ctx, ct.state === "running", op.spec.change);
   if (op.spec.reinstall) ct = await clearInstall(ctx, ct.state === "running", op.spec.reinstall.wipe);
   sideEffect(ctx);
   const placed = await runtime.withRootfs(vmid, (rootfs) => placeServer(rootfs, op.spec, manifest, ctx.artifacts, { owner: runtime.rootfsOwner, signal: ctx.signal }));

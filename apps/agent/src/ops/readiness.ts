@@ -13,6 +13,8 @@ export async function waitUntilAnswering(
   timeoutMs: number,
   expectVersion?: string,
   signal?: AbortSignal,
+  /** When given, checked between attempts: a server whose process is gone will not answer; say so at once. */
+  alive?: () => Promise<boolean>,
 ): Promise<ServerStatus> {
   const deadline = Date.now() + timeoutMs;
   let last = "no attempt";
@@ -25,6 +27,7 @@ export async function waitUntilAnswering(
     } catch (err) {
       last = (err as Error).message;
     }
+    if (alive && !(await alive())) throw new OpFailure("server_exited", `the server process exited before it answered (see logs/latest.log): ${last}`, false);
     if (Date.now() + delay > deadline) break;
     await new Promise((r) => setTimeout(r, delay));
   }

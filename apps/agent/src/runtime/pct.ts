@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { classifyPctFailure } from "./pctErrors";
-import { isRuntimeError, RuntimeError, type ContainerInfo, type CreateSpec, type Runtime } from "./runtime";
+import { isRuntimeError, RuntimeError, type ContainerInfo, type CreateSpec, type Resources, type Runtime } from "./runtime";
 
 const run = promisify(execFile);
 
@@ -124,6 +124,19 @@ export class PctRuntime implements Runtime {
 
   async destroy(vmid: number): Promise<void> {
     await this.#pct(["destroy", String(vmid), "--purge"]);
+  }
+
+  async resources(vmid: number): Promise<Resources> {
+    const config = await this.#pct(["config", String(vmid)]);
+    const field = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, "m").exec(config)?.[1] ?? "";
+    const size = /(?:^|,)size=(\d+(?:\.\d+)?)([KMGT])?/.exec(field("rootfs"));
+    const toGiB = size ? Number(size[1]) * ({ K: 1 / 1048576, M: 1 / 1024, G: 1, T: 1024 }[size[2] ?? "G"] ?? 1) : 0;
+    return { memoryMiB: Number(field("memory")), cpuCores: Number(field("cores")), diskGiB: toGiB };
+  }
+
+  async resize(vmid: number, to: Resources): Promise<void> {
+    await this.#pct(["set", String(vmid), "--memory", String(to.memoryMiB), "--cores", String(to.cpuCores)]);
+    await this.#pct(["resize", String(vmid), "rootfs", `${to.diskGiB}G`]);
   }
 
   async address(vmid: number): Promise<string> {

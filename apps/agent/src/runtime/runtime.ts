@@ -38,6 +38,20 @@ export interface Runtime {
   destroy(vmid: number): Promise<void>;
   /** The container's direct address, where the game port answers (never DNS). */
   address(vmid: number): Promise<string>;
+  /** Its configured memory, cores and root disk size; `missing` if absent. */
+  resources(vmid: number): Promise<Resources>;
+  /**
+   * Sets memory and cores (`pct set`) and grows the root disk to `diskGiB`
+   * (`pct resize`; the same size is a no-op). A smaller disk is refused, as
+   * pct refuses it ("unable to shrink disk size"). `missing` if absent.
+   */
+  resize(vmid: number, to: Resources): Promise<void>;
+}
+
+export interface Resources {
+  memoryMiB: number;
+  cpuCores: number;
+  diskGiB: number;
 }
 
 export type RuntimeErrorKind = "exists" | "missing" | "already_running" | "not_running" | "running" | "locked" | "mounted" | "other";

@@ -1,8 +1,8 @@
 import { spawn } from "node:child_process";
-import { accessSync, constants, linkSync, mkdirSync, readFileSync, readdirSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { accessSync, constants, linkSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { RuntimeError, type ContainerInfo, type CreateSpec, type Runtime } from "./runtime";
+import { RuntimeError, type ContainerInfo, type CreateSpec, type Resources, type Runtime } from "./runtime";
 import { simAddress } from "./simAddress";
 
 /** The simulated server's script; in the built bundle (ZLH_BUNDLED), the copy next to it. */
@@ -193,6 +193,22 @@ export class SimRuntime implements Runtime {
     if (!this.#config(vmid)) throw this.#missing(vmid);
     if (this.#pid(vmid)) throw new RuntimeError("running", `unable to destroy CT ${vmid} - container is running`);
     rmSync(this.#dir(vmid), { recursive: true, force: true });
+  }
+
+  async resources(vmid: number): Promise<Resources> {
+    const config = this.#config(vmid);
+    if (!config) throw this.#missing(vmid);
+    return { memoryMiB: config.memoryMiB, cpuCores: config.cpuCores, diskGiB: config.diskGiB };
+  }
+
+  async resize(vmid: number, to: Resources): Promise<void> {
+    await this.#delay();
+    const config = this.#config(vmid);
+    if (!config) throw this.#missing(vmid);
+    if (to.diskGiB < config.diskGiB) throw new RuntimeError("other", "unable to shrink disk size");
+    const tmp = join(this.#dir(vmid), `config.json.${process.pid}.${Date.now()}.tmp`);
+    writeFileSync(tmp, JSON.stringify({ ...config, ...to }, null, 2));
+    renameSync(tmp, join(this.#dir(vmid), "config.json"));
   }
 
   async address(vmid: number): Promise<string> {

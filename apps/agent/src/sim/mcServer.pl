@@ -145,6 +145,58 @@ for my $entry (split ' ', $attr{'Class-Path'} // '') {
     refuse("Detected incomplete install, reinstalling: $entry is missing and this first boot has no network") unless -e $file;
 }
 logline('INFO', "Loading Minecraft $game_version with Fabric Loader $loader");
+
+# ---- Fabric Loader's own check before the game starts: every mod's
+# fabric.mod.json `depends` must be met, or it refuses with "Incompatible mods
+# found!" (fabric-loader's exception.incompatible) and the server never
+# starts. Checked here: `fabricloader` (>=, or an exact version) and
+# `minecraft` (~x.y.z, >=, or exact), the two a server change can break.
+# Stand-in jars without a fabric.mod.json are not checked.
+sub version_cmp {
+    my ($a, $b) = @_;
+    my @a = map { /^(\d+)/ ? $1 : 0 } split /[.+-]/, $a;
+    my @b = map { /^(\d+)/ ? $1 : 0 } split /[.+-]/, $b;
+    for my $i (0 .. ($#a > $#b ? $#a : $#b)) {
+        my $d = ($a[$i] // 0) <=> ($b[$i] // 0);
+        return $d if $d;
+    }
+    return 0;
+}
+sub satisfies {
+    my ($have, $range) = @_;
+    return 1 if $range eq '*';
+    return version_cmp($have, $1) >= 0 if $range =~ /^>=\s*(\S+)$/;
+    if ($range =~ /^~\s*(\d+)\.(\d+)(?:\.(\d+))?$/) {
+        my ($maj, $min) = ($1, $2);
+        return version_cmp($have, join('.', $1, $2, $3 // 0)) >= 0 && $have =~ /^\Q$maj.$min\E(?:\.|$)/;
+    }
+    return version_cmp($have, $range) == 0;
+}
+my @incompatible;
+opendir(my $mods, "$dir/mods");
+for my $jar (sort grep { /\.jar$/ } ($mods ? readdir($mods) : ())) {
+    my $json = eval { zip_entry("$dir/mods/$jar", 'fabric.mod.json') };
+    next unless defined $json;
+    my ($id) = $json =~ /"id"\s*:\s*"([^"]+)"/;
+    my ($version) = $json =~ /"version"\s*:\s*"([^"]+)"/;
+    my ($name) = $json =~ /"name"\s*:\s*"([^"]+)"/;
+    my ($depends) = $json =~ /"depends"\s*:\s*\{([^}]*)\}/;
+    for my $dep (['fabricloader', 'Fabric Loader', $loader], ['minecraft', 'Minecraft', $game_version]) {
+        my ($dep_id, $dep_name, $have) = @$dep;
+        my ($range) = ($depends // '') =~ /"\Q$dep_id\E"\s*:\s*"([^"]+)"/;
+        next if !defined $range || satisfies($have, $range);
+        my $wanted = $range =~ /^>=\s*(\S+)$/ ? "version $1 or later" : "version $range";
+        push @incompatible, sprintf("Mod '%s' (%s) %s requires %s of '%s' (%s), but only the wrong version is present: %s!",
+            $name // $id // $jar, $id // $jar, $version // '?', $wanted, $dep_name, $dep_id, $have);
+    }
+}
+closedir($mods) if $mods;
+if (@incompatible) {
+    logline('ERROR', "Incompatible mods found!");
+    logline('ERROR', " - $_") for @incompatible;
+    print STDERR "Incompatible mods found!\n";
+    exit 1;
+}
 refuse("You need to agree to the EULA in order to run the server. Go to eula.txt for more info.")
   if (slurp('eula.txt') // '') !~ /^eula=true$/m;
 

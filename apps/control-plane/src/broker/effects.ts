@@ -1,4 +1,4 @@
-import { addJob, releaseServerResources, reportDestroyFailed, transitionServer, type OperationRow, type Tx } from "@zlh/db";
+import { addJob, endChange, releaseServerResources, reportDestroyFailed, transitionServer, type OperationRow, type Tx } from "@zlh/db";
 import { EDGE_PUBLISH_TASK, edgeJobKey } from "../jobs/taskNames";
 import type { ServerStatus } from "@zlh/domain";
 
@@ -47,6 +47,7 @@ export async function onOperationFinished(tx: Tx, op: OperationRow, opts: Effect
     return;
   }
   if (op.status === "succeeded") {
+    if (op.kind === "provision") await endChangeOf(tx, op);
     const to = DONE_STATUS[op.kind];
     if (!to) return;
     const moved = await transitionServer(tx, op.server_id, to, {
@@ -67,8 +68,21 @@ export async function onOperationFinished(tx: Tx, op: OperationRow, opts: Effect
  * server fails with the reason, except for a destroy, whose server stays
  * `deleting` with the reason reported, until a repeated DELETE re-drives it.
  */
-export async function onOperationFailed(tx: Tx, op: Pick<OperationRow, "id" | "server_id" | "kind" | "error">): Promise<void> {
+export async function onOperationFailed(tx: Tx, op: Pick<OperationRow, "id" | "server_id" | "kind" | "error" | "generation">): Promise<void> {
   const reason = op.error ?? `${op.kind}_failed`;
   if (op.kind === "destroy") return reportDestroyFailed(tx, op.server_id, op.id, reason);
+  // A change whose provision failed for good (the change and its rollback): it ends `failed`.
+  if (op.kind === "provision") await endChange(tx, op.server_id, op.generation, "failed", reason);
   await transitionServer(tx, op.server_id, "failed", { failureReason: reason, data: { operationId: op.id, kind: op.kind } });
+}
+
+/**
+ * A provision that succeeded ends the change it applied, if it was one (its
+ * generation is the change's): applied, or rolled back when the agent had to
+ * put the previous manifest back (result.rolledBack, with the reason).
+ */
+async function endChangeOf(tx: Tx, op: OperationRow): Promise<void> {
+  const result = (op.result ?? {}) as { rolledBack?: boolean; reason?: string };
+  if (result.rolledBack) await endChange(tx, op.server_id, op.generation, "rolled_back", result.reason ?? "the server did not come up with the change");
+  else await endChange(tx, op.server_id, op.generation, "applied", null);
 }

@@ -1,4 +1,4 @@
-import { leaseNextOperations, type Db } from "@zlh/db";
+import { leaseNextOperations, type Db, type LeasedRow } from "@zlh/db";
 import type { Manifest } from "@zlh/artifacts";
 import type { LeasedOperation } from "@zlh/protocol";
 import { unseal } from "../secrets/sealedSecrets";
@@ -50,9 +50,19 @@ export async function grantLeases(
           manifest: op.manifest as Manifest | null,
           rconPassword: op.rcon_password_enc ? unseal(secretsKey, op.rcon_password_enc) : null,
           ...(op.reinstall_wipe === null ? {} : { reinstall: { wipe: op.reinstall_wipe } }),
+          ...(op.change ? { change: changeSpec(op.change) } : {}),
         },
       });
     }
     return granted;
   });
+}
+
+/** What an agent needs to roll a change back: the settings and manifest the server had before it. */
+function changeSpec(c: NonNullable<LeasedRow["change"]>): NonNullable<LeasedOperation["spec"]["change"]> {
+  const p = c.previous as { serverProperties: Record<string, string | number | boolean>; memoryMiB: number; cpuCores: number; diskGiB: number };
+  return {
+    start: c.start,
+    previous: { manifest: c.previousManifest as Manifest, serverProperties: p.serverProperties, memoryMiB: p.memoryMiB, cpuCores: p.cpuCores, diskGiB: p.diskGiB },
+  };
 }

@@ -9,3 +9,6 @@ export const EDGE_UNPUBLISH_TASK = "edge.unpublish";
 
 /** Publish and unpublish of one server share a key: a queued one is replaced by the newer, so the latest intent wins. */
 export const edgeJobKey = (serverId: string) => `edge:${serverId}`;
+/** Resolves the manifest a change (PATCH) asks for; one pending run per server. */
+export const RESOLVE_CHANGE_TASK = "server.resolve_change";
+export const changeJobKey = (serverId: string) => `change:${serverId}`;

@@ -12,7 +12,8 @@ import { healServerTask } from "./tasks/heal";
 import { reconcileAllTask, reconcileHostTask } from "./tasks/reconcile";
 import { startWorkerLiveness } from "./workerLiveness";
 import type { Metrics } from "../metrics/metrics";
-import { EDGE_PUBLISH_TASK, EDGE_UNPUBLISH_TASK, HEAL_TASK, PROVISION_TASK, RECONCILE_ALL_TASK, RECONCILE_HOST_TASK } from "./taskNames";
+import { EDGE_PUBLISH_TASK, EDGE_UNPUBLISH_TASK, HEAL_TASK, PROVISION_TASK, RECONCILE_ALL_TASK, RECONCILE_HOST_TASK, RESOLVE_CHANGE_TASK } from "./taskNames";
+import { resolveChangeTask } from "./tasks/resolveChange";
 
 export interface Worker {
   stop(): Promise<void>;
@@ -29,14 +30,16 @@ export async function startWorker(config: ControlPlaneConfig, db: Db, log: Logge
     proxmox: config.proxmox ? connectProxmox(config.proxmox, log.child({ component: "proxmox" })) : null,
     passDuration: metrics?.reconcileDuration,
   };
+  const provisionDeps = {
+    db,
+    source: createArtifactSource(config.artifactSource, config.artifactMirror),
+    secretsKey: config.secretsKey,
+    log: log.child({ component: "resolver" }),
+    cache: new ManifestCache(),
+  };
   const taskList: TaskList = {
-    [PROVISION_TASK]: provisionServerTask({
-      db,
-      source: createArtifactSource(config.artifactSource, config.artifactMirror),
-      secretsKey: config.secretsKey,
-      log: log.child({ component: "resolver" }),
-      cache: new ManifestCache(),
-    }),
+    [PROVISION_TASK]: provisionServerTask(provisionDeps),
+    [RESOLVE_CHANGE_TASK]: resolveChangeTask(provisionDeps),
     [RECONCILE_ALL_TASK]: reconcileAllTask(reconcileDeps),
     [RECONCILE_HOST_TASK]: reconcileHostTask(reconcileDeps),
     [HEAL_TASK]: healServerTask(db),

@@ -18,6 +18,7 @@ export async function converge(tx: Tx, serverId: string): Promise<string | null>
     generation: s.generation,
     restartGeneration: s.restart_generation,
     reinstallGeneration: s.reinstall_generation,
+    changePending: s.change_status === "applying" && s.change_generation === s.generation && s.requested_manifest !== null,
     hasManifest: s.manifest !== null,
     healPending: s.heal_pending,
   });

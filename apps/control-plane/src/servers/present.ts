@@ -1,3 +1,4 @@
+import { manifestHash, type Manifest } from "@zlh/artifacts";
 import type { Server } from "@zlh/api";
 import type { ServerRow } from "@zlh/db";
 import { isCrashLooping } from "@zlh/domain";
@@ -39,7 +40,20 @@ export function presentServer(row: ServerRow, leaseTtlMs: number): Server {
       row.status !== "deleted" &&
       row.host_heartbeat_at !== undefined &&
       !isHostConnected({ session_id: row.host_session_id ?? null, last_heartbeat_at: row.host_heartbeat_at ?? null }, Date.now(), leaseTtlMs),
+    manifests: {
+      applied: hashOf(row.manifest),
+      requested: hashOf(row.requested_manifest),
+      previous: hashOf(row.previous_manifest),
+    },
+    change:
+      row.change_generation !== null && row.change_status !== null
+        ? { generation: row.change_generation, status: row.change_status, reason: row.change_reason }
+        : null,
     createdAt: isoTime(row.created_at),
     updatedAt: isoTime(row.updated_at),
   };
+}
+
+function hashOf(manifest: unknown): string | null {
+  return manifest ? manifestHash(manifest as Manifest) : null;
 }

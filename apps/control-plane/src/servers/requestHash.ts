@@ -7,6 +7,6 @@ import type { CreateServerBody } from "@zlh/api";
  * a reused key (same key, different body). Canonical JSON, so key order and
  * whitespace do not make two equal requests look different.
  */
-export function requestHash(body: CreateServerBody): string {
+export function requestHash(body: CreateServerBody | Record<string, unknown>): string {
   return createHash("sha256").update(stringify(body) ?? "").digest("hex");
 }

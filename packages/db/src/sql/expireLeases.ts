@@ -9,6 +9,7 @@ export type ExpiredLease = {
   server_id: string;
   host_id: string;
   kind: OperationKind;
+  generation: number;
   status: "queued" | "failed";
   attempt: number;
   error: string | null;
@@ -44,7 +45,7 @@ export async function expireLeases(db: DbOrTx): Promise<ExpiredLease[]> {
         jsonb_build_object('kind', kind, 'token', lease_token::text, 'attempt', attempt)
       from moved
     )
-    select id, server_id, host_id, kind, status, attempt, error,
+    select id, server_id, host_id, kind, generation, status, attempt, error,
       case when status = 'queued' then pg_notify(${WORK_CHANNEL}, host_id::text) end as notified
     from moved`);
 }

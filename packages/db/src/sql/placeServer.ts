@@ -1,24 +1,18 @@
 import { sql } from "drizzle-orm";
 import type { DbOrTx } from "../client";
 import type { ServerRow } from "../rows";
+import type { ServerSettings } from "./changes";
 import { lockClause, type LockMode } from "./lockMode";
 
 export const PROVISION_TASK = "server.provision";
 
-export interface NewServer {
+export interface NewServer extends ServerSettings {
   id: string;
   callerId: string;
   idempotencyKey: string;
   requestHash: string;
   customerId: string;
   name: string;
-  minecraftVersion: string;
-  loaderVersion: string | null;
-  mods: unknown;
-  serverProperties: unknown;
-  memoryMib: number;
-  cpuCores: number;
-  diskGib: number;
   vmid: number;
   gamePort: number;
   rconPort: number;

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import { ErrorBody, ReinstallBody, Server, ServerIdParams } from "@zlh/api";
+import { ChangeServerBody, ErrorBody, IdempotencyKeyHeader, ReinstallBody, Server, ServerIdParams } from "@zlh/api";
+import { changeServer } from "../../servers/changeServer";
 import { presentServer } from "../../servers/present";
 import { requestIntent, type Action } from "../../servers/requestIntent";
 
@@ -15,6 +16,24 @@ export default async function lifecycleRoutes(root: FastifyInstance) {
     request.log.info({ serverId: server.id, generation: server.generation }, "server delete requested");
     return reply.status(202).send(presentServer(server, app.deps.config.leaseTtlMs));
   });
+
+  app.patch(
+    "/v1/servers/:id",
+    {
+      schema: {
+        ...schema,
+        summary: "Change a server (version, loader, mods, properties, resources): a new generation, rolled back if it does not come up",
+        headers: IdempotencyKeyHeader,
+        body: ChangeServerBody,
+        response: { 202: Server, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const { server, replayed } = await changeServer(app.deps, request.params.id, request.client!.name, request.headers["idempotency-key"], request.body);
+      request.log.info({ serverId: server.id, generation: server.generation, replayed }, replayed ? "server change replayed" : "server change requested");
+      return reply.status(202).send(presentServer(server, app.deps.config.leaseTtlMs));
+    },
+  );
 
   app.post(
     "/v1/servers/:id/reinstall",

@@ -1,0 +1,110 @@
+import stringify from "safe-stable-stringify";
+import type { ChangeServerBody } from "@zlh/api";
+import { addJob, findChangeByKey, getServer, lockIdempotencyKey, lockServer, recordChange, setActor, type Db, type ServerRow, type ServerSettings } from "@zlh/db";
+import {
+  CapacityExhaustedError,
+  ChangeInProgressError,
+  compareGameVersions,
+  DiskShrinkRefusedError,
+  DowngradeRefusedError,
+  IdempotencyKeyReusedError,
+  InvalidTransitionError,
+  ServerNotFoundError,
+} from "@zlh/domain";
+import { retryOnDeadlock } from "../db/retryOnDeadlock";
+import { changeJobKey, RESOLVE_CHANGE_TASK } from "../jobs/taskNames";
+import { converge } from "../lifecycle/converge";
+import { assertServerId } from "./loadServer";
+import { requestHash } from "./requestHash";
+
+/** The statuses a server can be changed from: it exists on its host and nothing else is under way. */
+const CHANGEABLE = new Set(["running", "stopped", "starting", "stopping"]);
+
+/**
+ * One change request -> one new generation, whatever the retries: in one
+ * transaction, serialise on (client, Idempotency-Key) and replay an earlier
+ * one; check the change (no disk shrink, no game downgrade without `force`,
+ * nothing else in progress); record it with the capacity it needs
+ * (recordChange: 409 capacity_exhausted writes nothing); then either queue
+ * the resolution of its new manifest or plan its application at once (a
+ * change of properties or resources only re-places the applied manifest).
+ */
+export async function changeServer(deps: { db: Db }, id: string, client: string, key: string, body: ChangeServerBody): Promise<{ server: ServerRow; replayed: boolean }> {
+  assertServerId(id);
+  const hash = requestHash({ serverId: id, ...body });
+  return retryOnDeadlock(() =>
+    deps.db.transaction(async (tx) => {
+      await lockIdempotencyKey(tx, client, `change:${key}`);
+      const earlier = await findChangeByKey(tx, client, key);
+      if (earlier) {
+        if (earlier.request_hash !== hash) throw new IdempotencyKeyReusedError();
+        return { server: (await getServer(tx, earlier.server_id))!, replayed: true };
+      }
+      const s = await lockServer(tx, id);
+      if (!s) throw new ServerNotFoundError(id);
+      if (s.desired_state === "deleted" || !CHANGEABLE.has(s.status) || s.manifest === null) {
+        throw new InvalidTransitionError(`The server is ${s.status}; it can be changed once it has been provisioned, and until it is deleted.`);
+      }
+      if (s.change_status === "resolving" || s.change_status === "applying") throw new ChangeInProgressError();
+
+      const from: ServerSettings = settingsOf(s);
+      const to: ServerSettings = {
+        minecraftVersion: body.minecraftVersion ?? from.minecraftVersion,
+        loaderVersion: body.loaderVersion === undefined ? from.loaderVersion : body.loaderVersion,
+        mods: body.mods ?? from.mods,
+        serverProperties: body.serverProperties ?? from.serverProperties,
+        memoryMib: body.memoryMiB ?? from.memoryMib,
+        cpuCores: body.cpuCores ?? from.cpuCores,
+        diskGib: body.diskGiB ?? from.diskGib,
+      };
+      if (to.diskGib < from.diskGib) throw new DiskShrinkRefusedError(from.diskGib, to.diskGib);
+      if (to.minecraftVersion !== from.minecraftVersion && !body.force) {
+        const order = compareGameVersions(to.minecraftVersion, from.minecraftVersion);
+        if (order === null || order < 0) throw new DowngradeRefusedError(from.minecraftVersion, to.minecraftVersion);
+      }
+      const changes = diff(from, to);
+      if (Object.keys(changes).length === 0) return { server: s, replayed: false };
+
+      await setActor(tx, client);
+      const needsManifest = "minecraftVersion" in changes || "loaderVersion" in changes || "mods" in changes;
+      const changed = await recordChange(tx, { serverId: id, callerId: client, idempotencyKey: key, requestHash: hash, to, needsManifest, changes });
+      if (!changed) throw new CapacityExhaustedError("host");
+      if (needsManifest) {
+        await addJob(tx, RESOLVE_CHANGE_TASK, { serverId: id, generation: changed.generation }, { jobKey: changeJobKey(id), maxAttempts: 10 });
+      } else {
+        await converge(tx, id);
+      }
+      return { server: (await getServer(tx, id)) ?? changed, replayed: false };
+    }),
+  );
+}
+
+function settingsOf(s: ServerRow): ServerSettings {
+  return {
+    minecraftVersion: s.minecraft_version,
+    loaderVersion: s.loader_version,
+    mods: s.mods,
+    serverProperties: s.server_properties,
+    memoryMib: s.memory_mib,
+    cpuCores: s.cpu_cores,
+    diskGib: s.disk_gib,
+  };
+}
+
+/** What a change changes, as `{ field: { from, to } }` with the API's field names, for its event. */
+function diff(from: ServerSettings, to: ServerSettings): Record<string, { from: unknown; to: unknown }> {
+  const names: Record<keyof ServerSettings, string> = {
+    minecraftVersion: "minecraftVersion",
+    loaderVersion: "loaderVersion",
+    mods: "mods",
+    serverProperties: "serverProperties",
+    memoryMib: "memoryMiB",
+    cpuCores: "cpuCores",
+    diskGib: "diskGiB",
+  };
+  const out: Record<string, { from: unknown; to: unknown }> = {};
+  for (const k of Object.keys(names) as (keyof ServerSettings)[]) {
+    if (stringify(from[k]) !== stringify(to[k])) out[names[k]] = { from: from[k], to: to[k] };
+  }
+  return out;
+}
