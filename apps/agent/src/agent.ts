@@ -205,6 +205,7 @@ export class Agent {
         signal: held.abort.signal,
         readyTimeoutMs: this.config.readyTimeoutMs,
         stopTimeoutMs: this.config.stopTimeoutMs,
+        backupDir: this.config.backupDir,
       });
       held.done = true;
       if (held.lost) {

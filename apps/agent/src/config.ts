@@ -28,6 +28,11 @@ export interface AgentConfig {
   simFaults: { lock: number; startFail: number; createErrorAfterSuccess: number; seed: number } | null;
   /** ZLH_STATE_DIR: unacknowledged results and the artifact cache. Default /var/lib/zlh-agent. */
   stateDir: string;
+  /**
+   * ZLH_BACKUP_DIR: where backups are written, `<dir>/<serverId>/<backupId>.tar.gz`: a local disk, or a mounted
+   * NFS/CIFS share or Proxmox Backup Server datastore path for copies off the host. Default <ZLH_STATE_DIR>/backups.
+   */
+  backupDir: string;
   /** ZLH_AGENT_CONCURRENCY: operations executed at once. Default 4. */
   concurrency: number;
   /** ZLH_READY_TIMEOUT_MS: how long a started server may take to answer a status ping. Default 120000. */
@@ -72,6 +77,7 @@ export function loadAgentConfig(env: Env): AgentConfig {
     simFaults: simFaults(env),
     stateDir,
     concurrency: int(env, "ZLH_AGENT_CONCURRENCY", 4, 1, 64),
+    backupDir: env.ZLH_BACKUP_DIR?.trim() || `${stateDir}/backups`,
     readyTimeoutMs: int(env, "ZLH_READY_TIMEOUT_MS", 120_000, 100, 3_600_000),
     stopTimeoutMs: int(env, "ZLH_STOP_TIMEOUT_MS", 30_000, 0, 3_600_000),
     shutdownGraceMs: int(env, "ZLH_SHUTDOWN_GRACE_MS", 20_000, 0, 3_600_000),

@@ -36,7 +36,7 @@ describe("leases on the host", () => {
     };
     const result = await executeOperation({
       op: o, runtime, artifacts: new ArtifactCache(await mkdtemp(join(tmpdir(), "zlh-state-")), mirrorSource(OFFLINE_MIRROR_DIR, "offline")),
-      log: pino({ level: "silent" }), signal: held.abort.signal, readyTimeoutMs: 2000, stopTimeoutMs: 1000,
+      log: pino({ level: "silent" }), signal: held.abort.signal, readyTimeoutMs: 2000, stopTimeoutMs: 1000, backupDir: "/nonexistent-backups",
     });
     expect(result).toMatchObject({ outcome: "failed", error: { code: "lease_lost" } });
     // Created, then nothing more: no file placed, no server started.

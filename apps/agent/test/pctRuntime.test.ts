@@ -47,6 +47,7 @@ const ctx = (o: LeasedOperation) => ({
   signal: new AbortController().signal,
   readyTimeoutMs: 50,
   stopTimeoutMs: 1000,
+  backupDir: "/nonexistent-backups",
 });
 
 describe("pct runtime against a fake pct", () => {

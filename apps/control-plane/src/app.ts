@@ -12,6 +12,8 @@ import hostMaintenanceRoutes from "./routes/hosts/maintenance";
 import createServerRoute from "./routes/servers/create";
 import readServerRoutes from "./routes/servers/read";
 import lifecycleRoutes from "./routes/servers/lifecycle";
+import consoleRoutes from "./routes/servers/console";
+import backupRoutes from "./routes/servers/backups";
 import driftRoutes from "./routes/drift";
 import apiTokenRoutes from "./routes/apiTokens/index";
 import eventRoutes from "./routes/events";
@@ -54,6 +56,7 @@ export default async function app(fastify: FastifyInstance, deps: AppDeps) {
     registry: deps.registry,
     leaseTtlMs: deps.config.leaseTtlMs,
     metrics: deps.metrics,
+    backupRetention: deps.config.backupRetention,
   });
   if (deps.config.metricsPublic) await fastify.register(metricsRoute);
   await fastify.register(async (v1) => {
@@ -63,6 +66,8 @@ export default async function app(fastify: FastifyInstance, deps: AppDeps) {
     await v1.register(createServerRoute);
     await v1.register(readServerRoutes);
     await v1.register(lifecycleRoutes);
+    await v1.register(consoleRoutes);
+    await v1.register(backupRoutes);
     await v1.register(driftRoutes);
     await v1.register(apiTokenRoutes);
     await v1.register(eventRoutes);

@@ -92,6 +92,10 @@ export interface ControlPlaneConfig {
    * A comment line goes out every 15 s on a quiet stream.
    */
   eventStream: { pollMs: number; keepAliveMs: number };
+  /** ZLH_BACKUP_KEEP, ZLH_BACKUP_MAX_AGE_DAYS: retention: completed backups kept per server (7), and their longest life in days (30). */
+  backupRetention: { keep: number; maxAgeDays: number };
+  /** ZLH_COMMAND_TIMEOUT_MS: how long POST /v1/servers/:id/commands waits for the server's reply. Default 15000. */
+  commandTimeoutMs: number;
   /** ZLH_METRICS_PUBLIC: `true` serves GET /metrics without a token (for a scraper on a private network). Default false: admin token. */
   metricsPublic: boolean;
 }
@@ -128,6 +132,8 @@ export function loadConfig(env: Env): ControlPlaneConfig {
       idleTimeoutMs: int(env, "ZLH_HTTP_IDLE_TIMEOUT_MS", 65_000, 1000, 3_600_000),
     },
     tls: tls(env),
+    backupRetention: { keep: int(env, "ZLH_BACKUP_KEEP", 7, 1, 10_000), maxAgeDays: int(env, "ZLH_BACKUP_MAX_AGE_DAYS", 30, 1, 36_500) },
+    commandTimeoutMs: int(env, "ZLH_COMMAND_TIMEOUT_MS", 15_000, 500, 600_000),
     eventStream: { pollMs: int(env, "ZLH_EVENT_STREAM_POLL_MS", 1000, 50, 60_000), keepAliveMs: 15_000 },
     metricsPublic: oneOf(env, "ZLH_METRICS_PUBLIC", "false", ["true", "false"] as const) === "true",
   };

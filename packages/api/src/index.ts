@@ -3,3 +3,4 @@ export * from "./serverProperties";
 export * from "./servers";
 export * from "./hosts";
 export * from "./apiTokens";
+export * from "./console";

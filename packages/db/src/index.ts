@@ -36,3 +36,5 @@ export * from "./sql/listEvents";
 export * from "./sql/readFleetGauges";
 export * from "./sql/hostMaintenance";
 export * from "./sql/changes";
+export * from "./sql/taskOperations";
+export * from "./sql/backups";

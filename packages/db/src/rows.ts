@@ -83,4 +83,7 @@ export type OperationRow = {
   error: string | null;
   /** Milliseconds since the operation was planned, by the database's clock (for the dispatch and duration metrics). */
   age_ms: number;
+  /** Task operations: the request's id, and what the agent needs. */
+  subject_id: string | null;
+  params: Record<string, unknown> | null;
 };

@@ -221,6 +221,9 @@ export const portPool = pgTable(
   ],
 );
 
+/** Task operations' generations: -nextval, so that each is unique and none is a server's (those are >= 1). */
+export const taskGenerationSeq = pgSequence("task_generation_seq", { startWith: 1 });
+
 /** Fencing tokens: only ever grow, across every operation and every control-plane process. */
 export const fencingTokenSeq = pgSequence("fencing_token_seq", { startWith: 1 });
 
@@ -244,11 +247,18 @@ export const operations = pgTable(
     error: text("error"),
     /** Retry backoff: a requeued operation is not leased before this instant. */
     notBefore: timestamp("not_before", { withTimezone: true }),
+    /** Task operations: the request's own id (a command's, a backup's, a restore's), unique per kind. */
+    subjectId: uuid("subject_id"),
+    /** Task operations: what the agent needs (the command line; the backup to take or restore). */
+    params: jsonb("params"),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
+    // Lifecycle operations: one per (server, generation, kind). A task operation takes a generation of
+    // its own, below zero (task_generation_seq), so the index stays as it was (migrations stay additive).
     uniqueIndex("operations_server_generation_kind_key").on(t.serverId, t.generation, t.kind),
+    uniqueIndex("operations_subject_key").on(t.kind, t.subjectId).where(sql`${t.subjectId} is not null`),
     index("operations_host_queued_idx").on(t.hostId, t.createdAt).where(sql`${t.status} = 'queued'`),
     index("operations_lease_expiry_idx").on(t.leaseExpiresAt).where(sql`${t.status} = 'leased'`),
     foreignKey({ columns: [t.serverId], foreignColumns: [servers.id], name: "operations_server_fk" }),
@@ -318,6 +328,38 @@ export const apiTokens = pgTable(
     index("api_tokens_client_idx").on(t.clientName),
     check("api_tokens_scope_valid", sql`${t.scope} in (${inList(API_SCOPES)})`),
     check("api_tokens_client_name_valid", sql`${t.clientName} ~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$'`),
+  ],
+);
+
+export const BACKUP_STATUSES = ["pending", "running", "completed", "failed"] as const;
+
+/**
+ * Backups of a server's directory, kept on its host (ZLH_BACKUP_DIR: a local
+ * disk or a mounted NFS/CIFS/PBS path), each with its size and sha256 as the
+ * agent measured them after writing; a restore checks the sha256 first.
+ */
+export const backups = pgTable(
+  "backups",
+  {
+    id: uuid("id").primaryKey(),
+    serverId: uuid("server_id").notNull(),
+    hostId: uuid("host_id").notNull(),
+    status: text("status").notNull().default("pending"),
+    sizeBytes: bigint("size_bytes", { mode: "number" }),
+    sha256: text("sha256"),
+    /** The manifest the server had applied when the backup was asked for. */
+    manifestHash: text("manifest_hash"),
+    error: text("error"),
+    createdAt: createdAt(),
+    completedAt: timestamp("completed_at", { withTimezone: true }),
+    /** Set when removed (by DELETE or retention); the row stays for the audit trail. */
+    deletedAt: timestamp("deleted_at", { withTimezone: true }),
+  },
+  (t) => [
+    index("backups_server_idx").on(t.serverId, t.createdAt),
+    foreignKey({ columns: [t.serverId], foreignColumns: [servers.id], name: "backups_server_fk" }),
+    check("backups_status_valid", sql`${t.status} in (${inList(BACKUP_STATUSES)})`),
+    check("backups_completed_verified", sql`${t.status} <> 'completed' or (${t.sha256} is not null and ${t.sizeBytes} is not null)`),
   ],
 );
 

@@ -96,6 +96,24 @@ export class ChangeInProgressError extends ZlhError {
     super("A change of this server is still being resolved or applied; send the next one once it has ended.");
   }
 }
+export class ServerBusyError extends ZlhError {
+  readonly code = "server_busy";
+  constructor() {
+    super("Something is already running on this server (a lifecycle step, a command, a backup or a restore); retry once it has ended.");
+  }
+}
+export class BackupNotFoundError extends ZlhError {
+  readonly code = "backup_not_found";
+  constructor(id: string) {
+    super(`No backup ${JSON.stringify(id)} of this server.`);
+  }
+}
+export class CommandFailedError extends ZlhError {
+  readonly code = "command_failed";
+}
+export class CommandTimeoutError extends ZlhError {
+  readonly code = "command_timeout";
+}
 export class ForbiddenError extends ZlhError {
   readonly code = "forbidden";
 }

@@ -1,6 +1,19 @@
-/** Host work units. One live operation per (server, generation, kind), enforced by a unique index. */
-export const OPERATION_KINDS = ["provision", "start", "stop", "restart", "destroy"] as const;
+/**
+ * Host work units. Lifecycle operations move a server toward its desired
+ * state: one per (server, generation, kind), enforced by a unique index.
+ * Task operations (a console command, a backup, a restore) are asked for one
+ * by one, each with a subject id of its own, and run only while nothing else
+ * runs on the server.
+ */
+export const LIFECYCLE_KINDS = ["provision", "start", "stop", "restart", "destroy"] as const;
+export const TASK_KINDS = ["command", "backup", "restore", "backup_delete"] as const;
+export const OPERATION_KINDS = [...LIFECYCLE_KINDS, ...TASK_KINDS] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
+export type TaskKind = (typeof TASK_KINDS)[number];
+
+export function isLifecycleKind(kind: OperationKind): kind is (typeof LIFECYCLE_KINDS)[number] {
+  return (LIFECYCLE_KINDS as readonly string[]).includes(kind);
+}
 
 export const OPERATION_STATUSES = ["queued", "leased", "succeeded", "failed", "cancelled"] as const;
 export type OperationStatus = (typeof OPERATION_STATUSES)[number];

@@ -61,6 +61,12 @@ export const OperationSpec = Type.Object({
    * before, placed again (and started) if it does not come up with the change. `start`: whether to start
    * it afterwards (false for a server wanted stopped; then nothing can be verified, and nothing rolls back).
    */
+  /** A `command` operation: the console command, sent over RCON. */
+  command: Type.Optional(Type.String({ maxLength: 1000 })),
+  /** A `backup` or `restore` operation: which backup (its archive is `<ZLH_BACKUP_DIR>/<serverId>/<backupId>.tar.gz`) and, for a restore, the sha256 it must have. */
+  backup: Type.Optional(Type.Object({ backupId: Type.String(), sha256: Type.Optional(Type.String()), start: Type.Boolean() })),
+  /** A `backup_delete` operation: the backups whose archives to remove (DELETE, or retention). */
+  backupIds: Type.Optional(Type.Array(Type.String(), { maxItems: 1000 })),
   change: Type.Optional(
     Type.Object({
       start: Type.Boolean(),
@@ -85,6 +91,10 @@ export const LeasedOperation = Type.Object({
     Type.Literal("stop"),
     Type.Literal("restart"),
     Type.Literal("destroy"),
+    Type.Literal("command"),
+    Type.Literal("backup"),
+    Type.Literal("restore"),
+    Type.Literal("backup_delete"),
   ]),
   serverId: Id,
   generation: Type.Integer(),

@@ -19,6 +19,8 @@ export interface OpContext {
   readyTimeoutMs: number;
   /** Graceful stop window before a forced stop. */
   stopTimeoutMs: number;
+  /** Where backups are kept (ZLH_BACKUP_DIR). */
+  backupDir: string;
 }
 
 export type OpOutcome = Record<string, unknown>;

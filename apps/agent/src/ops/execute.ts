@@ -6,6 +6,9 @@ import { destroy } from "./destroy";
 import { OpFailure } from "./opFailure";
 import { restart, start, stop } from "./power";
 import { provision } from "./provision";
+import { command } from "./command";
+import { backup, backupDelete } from "./backup";
+import { restore } from "./restore";
 
 const HANDLERS: Record<OpContext["op"]["kind"], (ctx: OpContext) => Promise<OpOutcome>> = {
   provision,
@@ -13,6 +16,10 @@ const HANDLERS: Record<OpContext["op"]["kind"], (ctx: OpContext) => Promise<OpOu
   start,
   stop,
   restart,
+  command,
+  backup,
+  restore,
+  backup_delete: backupDelete,
 };
 
 /** Runs one leased operation and turns whatever happens into a result message (never throws). */

@@ -275,11 +275,108 @@ unless (socket($listener, $af_inet, $sock_stream, 0)
     refuse("**** FAILED TO BIND TO PORT! ($!) Perhaps a server is already running on that port?");
 }
 logline('INFO', "Starting Minecraft server on $ip:$port");
+
+# RCON, as the vanilla server runs it (RconThread/RconClient): only with
+# enable-rcon=true and a non-empty rcon.password, on rcon.port at the same
+# address. Packets are int32le length, int32le request id, int32le type,
+# body, two NULs; login (type 3) is answered with type 2 and the request id,
+# or -1 for a wrong password (and the connection closed); a command (type 2)
+# before login closes the connection; a command's reply is type 0 with the
+# same id. A handful of commands are understood, with vanilla's replies.
+my $rcon;
+my $rcon_password = $props{'rcon.password'} // '';
+if (($props{'enable-rcon'} // '') eq 'true') {
+    if ($rcon_password eq '') {
+        logline('WARN', 'No rcon password set in server.properties, rcon disabled!');
+    } else {
+        my $rport = $props{'rcon.port'} // 25575;
+        my $raddr = $^O eq 'linux' ? pack('S n C4 x8', $af_inet, $rport, @ip) : Socket::pack_sockaddr_in($rport, Socket::inet_aton($ip));
+        if (socket($rcon, $af_inet, $sock_stream, 0) && setsockopt($rcon, $sol_socket, $so_reuseaddr, pack('l', 1)) && bind($rcon, $raddr) && listen($rcon, 16)) {
+            logline('INFO', "RCON running on $ip:$rport");
+        } else {
+            logline('WARN', "Unable to initialise RCON on $ip:$rport ($!)");
+            undef $rcon;
+        }
+    }
+}
 logline('INFO', 'Done! For help, type "help"');
 $SIG{$_} = sub { exit 0 } for qw(TERM INT);
 $SIG{PIPE} = 'IGNORE';
 
-my %conn;    # fileno -> { sock, buf, state, seen }
+my %conn;    # fileno -> { sock, buf, state, seen, rcon, authed }
+my $autosave = 1;
+my $stopping = 0;
+
+sub rcon_packet {
+    my ($id, $type, $body) = @_;
+    utf8::encode($body) if utf8::is_utf8($body);
+    return pack('l< l< l<', 10 + length $body, $id, $type) . $body . "\0\0";
+}
+
+# The reply to one command, as vanilla answers it over RCON (its messages joined, no newlines).
+sub rcon_command {
+    my ($line) = @_;
+    $line =~ s/^\///;
+    my ($cmd, $rest) = split / /, $line, 2;
+    $cmd //= '';
+    if ($cmd eq 'list') {
+        return sprintf('There are 0 of a max of %d players online: ', $max_players);
+    }
+    if ($cmd eq 'say' && defined $rest && $rest ne '') {
+        logline('INFO', "[Rcon] $rest");
+        return '';
+    }
+    if ($cmd eq 'save-all') {
+        logline('INFO', 'Saving the game (this may take a moment!)');
+        logline('INFO', 'Saved the game');
+        return 'Saving the game (this may take a moment!)Saved the game';
+    }
+    if ($cmd eq 'save-off') {
+        return 'Saving is already turned off' unless $autosave;
+        $autosave = 0;
+        logline('INFO', 'Automatic saving is now disabled');
+        return 'Automatic saving is now disabled';
+    }
+    if ($cmd eq 'save-on') {
+        return 'Saving is already turned on' if $autosave;
+        $autosave = 1;
+        logline('INFO', 'Automatic saving is now enabled');
+        return 'Automatic saving is now enabled';
+    }
+    if ($cmd eq 'stop') {
+        logline('INFO', 'Stopping the server');
+        $stopping = 1;
+        return 'Stopping the server';
+    }
+    return "Unknown or incomplete command, see below for error$line<--[HERE]";
+}
+
+# RCON packets from one client; returns false when the connection is done.
+sub handle_rcon {
+    my ($c) = @_;
+    while (length($c->{buf}) >= 4) {
+        my $len = unpack('l<', $c->{buf});
+        return 0 if $len < 10 || $len > 1460;    # vanilla's request size limit
+        last if length($c->{buf}) < 4 + $len;
+        my ($id, $type) = unpack('x4 l< l<', $c->{buf});
+        my $body = substr($c->{buf}, 12, $len - 10);
+        substr($c->{buf}, 0, 4 + $len) = '';
+        if ($type == 3) {
+            if ($body eq $rcon_password) {
+                $c->{authed} = 1;
+                syswrite($c->{sock}, rcon_packet($id, 2, ''));
+            } else {
+                syswrite($c->{sock}, rcon_packet(-1, 2, ''));
+                return 0;
+            }
+        } elsif ($type == 2 && $c->{authed}) {
+            syswrite($c->{sock}, rcon_packet($id, 0, rcon_command($body)));
+        } else {
+            return 0;
+        }
+    }
+    return 1;
+}
 
 sub drop {
     my ($c) = @_;
@@ -308,17 +405,28 @@ sub handle_packet {
 
 while (1) {
     my $want = '';
-    vec($want, fileno($_), 1) = 1 for $listener, map { $_->{sock} } values %conn;
+    vec($want, fileno($_), 1) = 1 for $listener, ($rcon ? ($rcon) : ()), map { $_->{sock} } values %conn;
     my $ready = $want;
     if (select($ready, undef, undef, 1) > 0) {
         if (vec($ready, fileno($listener), 1) && accept(my $client, $listener)) {
             $conn{ fileno $client } = { sock => $client, buf => '', state => 0, seen => time };
+        }
+        if ($rcon && vec($ready, fileno($rcon), 1) && accept(my $client, $rcon)) {
+            $conn{ fileno $client } = { sock => $client, buf => '', seen => time, rcon => 1, authed => 0 };
         }
         for my $c (grep { vec($ready, fileno($_->{sock}), 1) } values %conn) {
             my $n = sysread($c->{sock}, my $chunk, 4096);
             if (!$n) { drop($c); next; }
             $c->{buf} .= $chunk;
             $c->{seen} = time;
+            if ($c->{rcon}) {
+                drop($c) unless handle_rcon($c);
+                if ($stopping) {
+                    logline('INFO', 'Stopping server');
+                    exit 0;
+                }
+                next;
+            }
             my $open = eval {
                 while (1) {
                     my ($len, $size) = read_varint($c->{buf}, 0);
@@ -332,6 +440,6 @@ while (1) {
             drop($c) unless $open;
         }
     }
-    # A client silent for 10 s is dropped, as the server's read timeout would.
-    for my $c (values %conn) { drop($c) if time - $c->{seen} > 10 }
+    # A status client silent for 10 s is dropped, as the server's read timeout would (RCON clients may idle).
+    for my $c (values %conn) { drop($c) if !$c->{rcon} && time - $c->{seen} > 10 }
 }

@@ -1,6 +1,7 @@
 import { addJob, endChange, releaseServerResources, reportDestroyFailed, transitionServer, type OperationRow, type Tx } from "@zlh/db";
 import { EDGE_PUBLISH_TASK, edgeJobKey } from "../jobs/taskNames";
-import type { ServerStatus } from "@zlh/domain";
+import { isLifecycleKind, type ServerStatus } from "@zlh/domain";
+import { onTaskFinished, onTaskLeased, type BackupRetention } from "./taskEffects";
 
 /** Server status while an operation of each kind is being worked on. */
 const WORKING_STATUS: Partial<Record<OperationRow["kind"], ServerStatus>> = {
@@ -20,6 +21,7 @@ const DONE_STATUS: Partial<Record<OperationRow["kind"], ServerStatus>> = {
 
 /** Moves the server into its working status when its operation is leased (no-op where the table forbids it). */
 export async function onOperationLeased(tx: Tx, op: OperationRow): Promise<void> {
+  if (!isLifecycleKind(op.kind)) return onTaskLeased(tx, op);
   const to = WORKING_STATUS[op.kind];
   if (to) await transitionServer(tx, op.server_id, to, { data: { operationId: op.id, kind: op.kind } });
 }
@@ -32,9 +34,12 @@ export async function onOperationLeased(tx: Tx, op: OperationRow): Promise<void>
 export interface EffectOptions {
   /** Whether an edge publisher is configured; without one, no publish job is queued at all. */
   publishToEdge: boolean;
+  /** Backup retention, applied when a backup completes. */
+  backupRetention?: BackupRetention;
 }
 
 export async function onOperationFinished(tx: Tx, op: OperationRow, opts: EffectOptions): Promise<void> {
+  if (!isLifecycleKind(op.kind)) return onTaskFinished(tx, op, opts.backupRetention ?? null);
   if (op.kind === "destroy") {
     // Only a confirmed destroy ends a server and frees what it held. A failed
     // destroy leaves it `deleting` (visible, holding its resources) for
@@ -68,7 +73,9 @@ export async function onOperationFinished(tx: Tx, op: OperationRow, opts: Effect
  * server fails with the reason, except for a destroy, whose server stays
  * `deleting` with the reason reported, until a repeated DELETE re-drives it.
  */
-export async function onOperationFailed(tx: Tx, op: Pick<OperationRow, "id" | "server_id" | "kind" | "error" | "generation">): Promise<void> {
+export async function onOperationFailed(tx: Tx, op: OperationRow): Promise<void> {
+  // A task that failed (its result, or its last lease expired) never fails its server.
+  if (!isLifecycleKind(op.kind)) return onTaskFinished(tx, { ...op, status: "failed" }, null);
   const reason = op.error ?? `${op.kind}_failed`;
   if (op.kind === "destroy") return reportDestroyFailed(tx, op.server_id, op.id, reason);
   // A change whose provision failed for good (the change and its rollback): it ends `failed`.

@@ -18,7 +18,7 @@ export function startExpiryLoop(db: Db, periodMs: number, log: Logger, metrics?:
         for (const op of expired) {
           log.warn({ opId: op.id, serverId: op.server_id, attempt: op.attempt, status: op.status }, "lease expired");
           metrics?.leaseExpiries.inc({ outcome: op.status });
-          if (op.status === "failed") await onOperationFailed(tx, { id: op.id, server_id: op.server_id, kind: op.kind, error: op.error, generation: op.generation });
+          if (op.status === "failed") await onOperationFailed(tx, op);
           // A requeued operation may belong to an intent that has since changed.
           await converge(tx, op.server_id);
         }

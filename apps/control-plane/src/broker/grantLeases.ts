@@ -51,6 +51,7 @@ export async function grantLeases(
           rconPassword: op.rcon_password_enc ? unseal(secretsKey, op.rcon_password_enc) : null,
           ...(op.reinstall_wipe === null ? {} : { reinstall: { wipe: op.reinstall_wipe } }),
           ...(op.change ? { change: changeSpec(op.change) } : {}),
+          ...taskSpec(op),
         },
       });
     }
@@ -65,4 +66,15 @@ function changeSpec(c: NonNullable<LeasedRow["change"]>): NonNullable<LeasedOper
     start: c.start,
     previous: { manifest: c.previousManifest as Manifest, serverProperties: p.serverProperties, memoryMiB: p.memoryMiB, cpuCores: p.cpuCores, diskGiB: p.diskGiB },
   };
+}
+
+/** A task operation's part of the spec: the command line, or the backup (and whether to start the server after a restore). */
+function taskSpec(op: LeasedRow): Partial<LeasedOperation["spec"]> {
+  const p = op.params ?? {};
+  if (op.kind === "command") return { command: String(p.command) };
+  if (op.kind === "backup_delete") return { backupIds: (p.backupIds as string[]) ?? [] };
+  if (op.kind === "backup" || op.kind === "restore") {
+    return { backup: { backupId: String(p.backupId), ...(p.sha256 ? { sha256: String(p.sha256) } : {}), start: op.desired_state === "running" } };
+  }
+  return {};
 }

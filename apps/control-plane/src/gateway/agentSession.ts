@@ -19,6 +19,7 @@ export interface SessionDeps {
   leaseTtlMs: number;
   log: FastifyBaseLogger;
   metrics: Metrics;
+  backupRetention: { keep: number; maxAgeDays: number };
 }
 
 /**
@@ -140,7 +141,7 @@ export class AgentSession {
         return;
       }
       case "result": {
-        const verdict = await applyAgentResult(db, this.hostId, m, { publishToEdge: this.deps.publishToEdge });
+        const verdict = await applyAgentResult(db, this.hostId, m, { publishToEdge: this.deps.publishToEdge, backupRetention: this.deps.backupRetention });
         this.deps.metrics.results.inc({ verdict: verdict.verdict });
         if (verdict.verdict === "applied") this.deps.metrics.operationDuration.observe({ kind: verdict.op.kind, status: verdict.op.status }, verdict.op.age_ms / 1000);
         const fields = { opId: m.opId, token: m.token, outcome: m.outcome, verdict: verdict.verdict };

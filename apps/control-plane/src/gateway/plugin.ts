@@ -22,6 +22,7 @@ export interface GatewayOptions {
   registry: SessionRegistry;
   leaseTtlMs: number;
   metrics: Metrics;
+  backupRetention: { keep: number; maxAgeDays: number };
 }
 
 /**
@@ -50,7 +51,7 @@ export const agentGateway = fp<GatewayOptions>(async (app: FastifyInstance, opts
       const started = startAgentSession(opts.db, host.id, sessionId, host.tokenHash).then((ok) => {
         if (!ok) throw new SessionRefusedError("the agent token was rotated or revoked while connecting");
       });
-      const deps = { db: opts.db, publishToEdge: opts.publishToEdge, secretsKey: opts.secretsKey, leaseTtlMs: opts.leaseTtlMs, log: request.log, metrics: opts.metrics };
+      const deps = { db: opts.db, publishToEdge: opts.publishToEdge, secretsKey: opts.secretsKey, leaseTtlMs: opts.leaseTtlMs, log: request.log, metrics: opts.metrics, backupRetention: opts.backupRetention };
       const session = new AgentSession(socket, host.id, sessionId, deps, started);
       socket.on("close", () => {
         opts.registry.remove(session);

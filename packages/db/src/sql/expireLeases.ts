@@ -1,19 +1,12 @@
 import { sql } from "drizzle-orm";
-import type { OperationKind } from "@zlh/domain";
 import type { DbOrTx } from "../client";
+import type { OperationRow } from "../rows";
+import { OP_COLUMNS } from "./operationColumns";
 import { WORK_CHANNEL } from "./channels";
 import { retryNotBefore } from "./retryBackoff";
 
-export type ExpiredLease = {
-  id: string;
-  server_id: string;
-  host_id: string;
-  kind: OperationKind;
-  generation: number;
-  status: "queued" | "failed";
-  attempt: number;
-  error: string | null;
-};
+/** An operation whose lease expired: queued again, or failed once out of attempts. */
+export type ExpiredLease = OperationRow & { status: "queued" | "failed" };
 
 /**
  * Takes back every lease whose expiry has passed, in one statement: the
@@ -45,7 +38,7 @@ export async function expireLeases(db: DbOrTx): Promise<ExpiredLease[]> {
         jsonb_build_object('kind', kind, 'token', lease_token::text, 'attempt', attempt)
       from moved
     )
-    select id, server_id, host_id, kind, generation, status, attempt, error,
+    select ${OP_COLUMNS},
       case when status = 'queued' then pg_notify(${WORK_CHANNEL}, host_id::text) end as notified
     from moved`);
 }

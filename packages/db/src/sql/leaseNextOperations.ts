@@ -22,6 +22,9 @@ export type LeasedRow = OperationRow &
     reinstall_wipe: boolean | null;
     /** For a change's provision: what to go back to if the server does not come up; null otherwise. */
     change: { previousManifest: unknown; previous: Record<string, unknown>; start: boolean } | null;
+    /** A task operation's parameters (a command's line; a backup's or restore's backup). */
+    params: Record<string, unknown> | null;
+    desired_state: ServerRow["desired_state"];
   };
 
 /**
@@ -66,12 +69,12 @@ export async function leaseNextOperations(
     )
     select leased.*, s.memory_mib, s.cpu_cores, s.disk_gib, s.game_port, s.rcon_port, s.minecraft_version,
       s.loader_version, s.server_properties,
-      case when leased.kind <> 'provision' then null
+      case when leased.kind not in ('provision', 'restore') then null
         when leased.generation = s.change_generation and s.change_status = 'applying' then s.requested_manifest
         else s.manifest end as manifest,
       case when leased.kind = 'provision' and leased.generation = s.change_generation and s.change_status = 'applying'
         then jsonb_build_object('previousManifest', s.manifest, 'previous', s.previous_config, 'start', s.desired_state = 'running') end as change,
-      s.rcon_password_enc,
+      s.rcon_password_enc, o.params, s.desired_state,
       case when leased.kind = 'provision' and leased.generation = s.reinstall_generation then s.reinstall_wipe end as reinstall_wipe
-    from leased join servers s on s.id = leased.server_id`);
+    from leased join servers s on s.id = leased.server_id join operations o on o.id = leased.id`);
 }

@@ -31,7 +31,8 @@ export async function cancelOutdatedOperations(tx: DbOrTx, serverId: string, gen
   const [row] = await tx.execute<{ cancelled: number; in_flight: number }>(sql`
     with cancelled as (
       update operations set status = 'cancelled', updated_at = now()
-      where server_id = ${serverId} and status = 'queued' and generation < ${generation}
+      -- Task operations (generation below zero) belong to no intent: a newer one does not cancel them.
+      where server_id = ${serverId} and status = 'queued' and generation < ${generation} and generation > 0
       returning id, server_id, host_id, kind, generation
     ), event as (
       insert into events (server_id, host_id, operation_id, type, data)

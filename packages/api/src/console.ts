@@ -1,0 +1,31 @@
+import Type from "typebox";
+import { Timestamp, Uuid } from "./primitives";
+
+export const CommandBody = Type.Object(
+  {
+    command: Type.String({
+      minLength: 1,
+      maxLength: 1000,
+      // Printable text only: RCON carries one line; a newline or a control character has no place in it.
+      pattern: "^[^\\u0000-\\u001f\\u007f]+$",
+      description: "One console command, as typed at the server console (a leading / is fine), e.g. `list`, `say hello`, `save-all`.",
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const CommandReply = Type.Object({ reply: Type.String({ description: "The server's answer, as RCON returns it." }) });
+
+export const Backup = Type.Object({
+  id: Uuid,
+  status: Type.Union([Type.Literal("pending"), Type.Literal("running"), Type.Literal("completed"), Type.Literal("failed")]),
+  sizeBytes: Type.Union([Type.Integer(), Type.Null()]),
+  sha256: Type.Union([Type.String(), Type.Null()], { description: "Of the archive, as measured on the host after writing; a restore checks it first." }),
+  manifestHash: Type.Union([Type.String(), Type.Null()], { description: "The manifest the server had applied when the backup was asked for." }),
+  error: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Timestamp,
+  completedAt: Type.Union([Timestamp, Type.Null()]),
+});
+
+export const BackupList = Type.Object({ items: Type.Array(Backup) });
+export const BackupParams = Type.Object({ id: Type.String({ maxLength: 64 }), backupId: Type.String({ maxLength: 64 }) });
