@@ -21,4 +21,4 @@ ALTER TABLE "operations" ADD COLUMN "params" jsonb;--> statement-breakpoint
 ALTER TABLE "backups" ADD CONSTRAINT "backups_server_fk" FOREIGN KEY ("server_id") REFERENCES "public"."servers"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "backups_server_idx" ON "backups" USING btree ("server_id","created_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "operations_subject_key" ON "operations" USING btree ("kind","subject_id") WHERE "operations"."subject_id" is not null;--> statement-breakpoint
-ALTER TABLE "operations" ADD CONSTRAINT "operations_kind_valid" CHECK ("operations"."kind" in ('provision', 'start', 'stop', 'restart', 'destroy', 'command', 'backup', 'restore', 'backup_delete'));
+ALTER TABLE "operations" ADD CONSTRAINT "operations_kind_valid" CHECK ("operations"."kind" in ('provision', 'start', 'stop', 'restart', 'destroy', 'command', 'backup', 'restore', 'backup_delete', 'logs'));

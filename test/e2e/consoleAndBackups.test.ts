@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer } from "../support/api";
 import { startE2eCluster, type E2eCluster } from "../support/cluster";
 import { answersPing, waitStatus } from "../support/lifecycle";
-import { waitFor } from "../support/processes";
+import { ADMIN_TOKEN, waitFor } from "../support/processes";
 
 type BackupItem = { id: string; status: string; sizeBytes: number | null; sha256: string | null };
 
@@ -42,6 +42,40 @@ describe("console and backups", () => {
     const audited = events.filter((e) => e.type === "server.command");
     expect(audited.map((e) => e.data.command)).toEqual(["list", "/say hello from the panel", "save-all", "nonsense"]);
     expect(audited.every((e) => e.actor !== null)).toBe(true);
+  });
+
+  it("shows the console log's last lines, and streams new ones live (resuming after Last-Event-ID)", async () => {
+    const tail = await c.call("GET", `/v1/servers/${server.id}/logs?tail=2`);
+    expect(tail.status).toBe(200);
+    expect(tail.body.lines).toHaveLength(2);
+    expect(tail.body.lines.join("\n")).toMatch(/\[Rcon\]|Saved the game|Done!/);
+    const headers = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    const res = await fetch(`${c.cp.url}/v1/servers/${server.id}/logs/stream?tail=0`, { headers });
+    expect(res.headers.get("content-type")).toMatch(/^text\/event-stream/);
+    const reader = res.body!.getReader();
+    let text = "";
+    const said = command("say streamed line");
+    while (!text.includes("[Rcon] streamed line")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    await said;
+    await reader.cancel();
+    expect(text).toMatch(/data: \[\d\d:\d\d:\d\d\] \[main\/INFO\]: \[Rcon\] streamed line/);
+    const lastId = [...text.matchAll(/^id: (\d+)$/gm)].at(-1)![1]!;
+    // Resuming after the last id sees only what came after it.
+    await command("say after the reconnect");
+    const again = await fetch(`${c.cp.url}/v1/servers/${server.id}/logs/stream`, { headers: { ...headers, "last-event-id": lastId } });
+    const r2 = again.body!.getReader();
+    let text2 = "";
+    while (!text2.includes("after the reconnect")) {
+      const { value, done } = await r2.read();
+      if (done) break;
+      text2 += new TextDecoder().decode(value);
+    }
+    await r2.cancel();
+    expect(text2).not.toContain("streamed line");
   });
 
   it("refuses a command that is not one printable line, or too long", async () => {

@@ -29,3 +29,15 @@ export const Backup = Type.Object({
 
 export const BackupList = Type.Object({ items: Type.Array(Backup) });
 export const BackupParams = Type.Object({ id: Type.String({ maxLength: 64 }), backupId: Type.String({ maxLength: 64 }) });
+
+export const LogsQuery = Type.Object(
+  {
+    tail: Type.Optional(Type.String({ pattern: "^[0-9]{1,4}$", description: "How many of the last lines (0-1000; default 100)." })),
+  },
+  { additionalProperties: false },
+);
+
+export const LogLines = Type.Object({
+  lines: Type.Array(Type.String()),
+  offset: Type.Integer({ description: "Where the log's next read starts (the stream's event id)." }),
+});

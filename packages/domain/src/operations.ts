@@ -6,10 +6,17 @@
  * runs on the server.
  */
 export const LIFECYCLE_KINDS = ["provision", "start", "stop", "restart", "destroy"] as const;
-export const TASK_KINDS = ["command", "backup", "restore", "backup_delete"] as const;
+export const TASK_KINDS = ["command", "backup", "restore", "backup_delete", "logs"] as const;
 export const OPERATION_KINDS = [...LIFECYCLE_KINDS, ...TASK_KINDS] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 export type TaskKind = (typeof TASK_KINDS)[number];
+
+/**
+ * Reads that change nothing (the console's log): they run beside anything
+ * else, are not counted as in flight, and leave no events (a panel's log
+ * view polls every second).
+ */
+export const READ_ONLY_KINDS: readonly OperationKind[] = ["logs"];
 
 export function isLifecycleKind(kind: OperationKind): kind is (typeof LIFECYCLE_KINDS)[number] {
   return (LIFECYCLE_KINDS as readonly string[]).includes(kind);

@@ -65,6 +65,8 @@ export const OperationSpec = Type.Object({
   command: Type.Optional(Type.String({ maxLength: 1000 })),
   /** A `backup` or `restore` operation: which backup (its archive is `<ZLH_BACKUP_DIR>/<serverId>/<backupId>.tar.gz`) and, for a restore, the sha256 it must have. */
   backup: Type.Optional(Type.Object({ backupId: Type.String(), sha256: Type.Optional(Type.String()), start: Type.Boolean() })),
+  /** A `logs` operation: the last `tail` lines of logs/latest.log, or what it holds from byte `offset` on. */
+  logs: Type.Optional(Type.Object({ tail: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })), offset: Type.Optional(Type.Integer({ minimum: 0 })) })),
   /** A `backup_delete` operation: the backups whose archives to remove (DELETE, or retention). */
   backupIds: Type.Optional(Type.Array(Type.String(), { maxItems: 1000 })),
   change: Type.Optional(
@@ -95,6 +97,7 @@ export const LeasedOperation = Type.Object({
     Type.Literal("backup"),
     Type.Literal("restore"),
     Type.Literal("backup_delete"),
+    Type.Literal("logs"),
   ]),
   serverId: Id,
   generation: Type.Integer(),

@@ -9,6 +9,7 @@ import { provision } from "./provision";
 import { command } from "./command";
 import { backup, backupDelete } from "./backup";
 import { restore } from "./restore";
+import { logs } from "./logs";
 
 const HANDLERS: Record<OpContext["op"]["kind"], (ctx: OpContext) => Promise<OpOutcome>> = {
   provision,
@@ -20,6 +21,7 @@ const HANDLERS: Record<OpContext["op"]["kind"], (ctx: OpContext) => Promise<OpOu
   backup,
   restore,
   backup_delete: backupDelete,
+  logs,
 };
 
 /** Runs one leased operation and turns whatever happens into a result message (never throws). */

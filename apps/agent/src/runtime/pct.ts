@@ -1,6 +1,8 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
+import { join } from "node:path";
 import { classifyPctFailure } from "./pctErrors";
+import { readFileBounded } from "./readFileBounded";
 import { isRuntimeError, RuntimeError, type ContainerInfo, type CreateSpec, type Resources, type Runtime } from "./runtime";
 
 const run = promisify(execFile);
@@ -137,6 +139,17 @@ export class PctRuntime implements Runtime {
   async resize(vmid: number, to: Resources): Promise<void> {
     await this.#pct(["set", String(vmid), "--memory", String(to.memoryMiB), "--cores", String(to.cpuCores)]);
     await this.#pct(["resize", String(vmid), "rootfs", `${to.diskGiB}G`]);
+  }
+
+  async readFile(vmid: number, path: string, offset: number, maxBytes: number): Promise<{ data: Buffer; size: number }> {
+    const ct = await this.inspect(vmid);
+    if (!ct) throw new RuntimeError("missing", `Configuration file 'nodes/localhost/lxc/${vmid}.conf' does not exist`);
+    if (ct.state !== "running") return this.withRootfs(vmid, (rootfs) => readFileBounded(join(rootfs, path), offset, maxBytes));
+    // Inside the container: its size, then the bytes from offset (stat and tail from coreutils, in every template).
+    const size = Number((await this.#pct(["exec", String(vmid), "--", "stat", "-c", "%s", `/${path}`]).catch(() => "0")).trim()) || 0;
+    if (size <= offset) return { data: Buffer.alloc(0), size };
+    const out = await this.#pct(["exec", String(vmid), "--", "sh", "-c", `tail -c +${offset + 1} "$1" | head -c ${maxBytes}`, "sh", `/${path}`]);
+    return { data: Buffer.from(out, "utf8"), size };
   }
 
   async address(vmid: number): Promise<string> {

@@ -46,6 +46,13 @@ export interface Runtime {
    * pct refuses it ("unable to shrink disk size"). `missing` if absent.
    */
   resize(vmid: number, to: Resources): Promise<void>;
+  /**
+   * Up to `maxBytes` of a file inside the container from byte `offset` on,
+   * and the file's size (0 and nothing when it does not exist). Running
+   * containers are read from inside (`pct exec`), stopped ones through
+   * their mounted rootfs; links are not followed.
+   */
+  readFile(vmid: number, path: string, offset: number, maxBytes: number): Promise<{ data: Buffer; size: number }>;
 }
 
 export interface Resources {

@@ -4,6 +4,7 @@ import { delimiter, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { RuntimeError, type ContainerInfo, type CreateSpec, type Resources, type Runtime } from "./runtime";
 import { simAddress } from "./simAddress";
+import { readFileBounded } from "./readFileBounded";
 
 /** The simulated server's script; in the built bundle (ZLH_BUNDLED), the copy next to it. */
 const MC_SERVER = fileURLToPath(
@@ -209,6 +210,11 @@ export class SimRuntime implements Runtime {
     const tmp = join(this.#dir(vmid), `config.json.${process.pid}.${Date.now()}.tmp`);
     writeFileSync(tmp, JSON.stringify({ ...config, ...to }, null, 2));
     renameSync(tmp, join(this.#dir(vmid), "config.json"));
+  }
+
+  async readFile(vmid: number, path: string, offset: number, maxBytes: number): Promise<{ data: Buffer; size: number }> {
+    if (!this.#config(vmid)) throw this.#missing(vmid);
+    return readFileBounded(join(this.#dir(vmid), "rootfs", path), offset, maxBytes);
   }
 
   async address(vmid: number): Promise<string> {

@@ -73,6 +73,7 @@ function taskSpec(op: LeasedRow): Partial<LeasedOperation["spec"]> {
   const p = op.params ?? {};
   if (op.kind === "command") return { command: String(p.command) };
   if (op.kind === "backup_delete") return { backupIds: (p.backupIds as string[]) ?? [] };
+  if (op.kind === "logs") return { logs: { ...(typeof p.tail === "number" ? { tail: p.tail } : {}), ...(typeof p.offset === "number" ? { offset: p.offset } : {}) } };
   if (op.kind === "backup" || op.kind === "restore") {
     return { backup: { backupId: String(p.backupId), ...(p.sha256 ? { sha256: String(p.sha256) } : {}), start: op.desired_state === "running" } };
   }

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Db } from "@zlh/db";
+import { openSse } from "../http/sse";
 import { readEventPage } from "./feed";
 
 export interface StreamOptions {
@@ -24,56 +25,28 @@ export async function streamEvents(
   opts: StreamOptions,
   closing: AbortSignal,
 ): Promise<void> {
-  let cursor = from.after;
   const serverId = from.serverId;
   // Check the cursor before committing to a 200 stream: a bad one is a 400 like anywhere else.
-  let page = await readEventPage(db, { after: cursor, limit: 500, serverId });
-  reply.hijack();
-  const res = reply.raw;
-  res.writeHead(200, {
-    "content-type": "text/event-stream; charset=utf-8",
-    "cache-control": "no-cache, no-transform",
-    connection: "keep-alive",
-    "x-accel-buffering": "no",
-  });
-  res.write(`retry: ${Math.max(1000, opts.pollMs)}\n\n`);
-  const gone = new AbortController();
-  const stop = () => gone.abort();
-  request.raw.once("close", stop);
-  closing.addEventListener("abort", stop, { once: true });
+  let page = await readEventPage(db, { after: from.after, limit: 500, serverId });
+  const sse = openSse(request, reply, closing, Math.max(1000, opts.pollMs));
   let lastWrite = Date.now();
   try {
-    while (!gone.signal.aborted) {
-      for (const e of page.items) res.write(`id: ${e.id}\ndata: ${JSON.stringify(e)}\n\n`);
+    while (!sse.gone.aborted) {
+      for (const e of page.items) sse.send(JSON.stringify(e), e.id);
       if (page.items.length > 0) lastWrite = Date.now();
-      cursor = page.nextCursor;
       if (!page.hasMore) {
         if (Date.now() - lastWrite >= opts.keepAliveMs) {
-          res.write(": keep-alive\n\n");
+          sse.keepAlive();
           lastWrite = Date.now();
         }
-        await sleep(opts.pollMs, gone.signal);
+        await sse.sleep(opts.pollMs);
       }
-      if (gone.signal.aborted) break;
-      page = await readEventPage(db, { after: cursor, limit: 500, serverId });
+      if (sse.gone.aborted) break;
+      page = await readEventPage(db, { after: page.nextCursor, limit: 500, serverId });
     }
   } catch (err) {
     request.log.warn({ err }, "event stream ended by an error");
   } finally {
-    request.raw.off("close", stop);
-    closing.removeEventListener("abort", stop);
-    res.end();
+    sse.end();
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

@@ -55,7 +55,7 @@ export async function applyResultIfCurrent(tx: DbOrTx, hostId: string, r: Report
       select server_id, host_id, id,
         case status when 'succeeded' then 'op.completed' when 'queued' then 'op.retry_queued' else 'op.failed' end,
         jsonb_build_object('kind', kind, 'token', ${r.token}::text, 'attempt', attempt, 'error', ${errorText}::text)
-      from applied
+      from applied where kind <> 'logs'
     )
     select applied.* from applied
     left join lateral (select pg_notify(${WORK_CHANNEL}, applied.host_id::text) where applied.status = 'queued') wake on true`);

@@ -65,7 +65,7 @@ export async function leaseNextOperations(
       insert into events (server_id, host_id, operation_id, type, data)
       select server_id, host_id, id, 'op.leased',
         jsonb_build_object('kind', kind, 'token', lease_token::text, 'attempt', attempt, 'sessionId', lease_session_id)
-      from leased
+      from leased where kind <> 'logs'
     )
     select leased.*, s.memory_mib, s.cpu_cores, s.disk_gib, s.game_port, s.rcon_port, s.minecraft_version,
       s.loader_version, s.server_properties,

@@ -43,7 +43,7 @@ export async function cancelOutdatedOperations(tx: DbOrTx, serverId: string, gen
       (select count(*)::int from cancelled) as cancelled,
       -- The statement's snapshot still shows the rows just cancelled as queued.
       (select count(*)::int from operations
-        where server_id = ${serverId} and status in ('queued', 'leased') and id not in (select id from cancelled)) as in_flight`);
+        where server_id = ${serverId} and status in ('queued', 'leased') and kind <> 'logs' and id not in (select id from cancelled)) as in_flight`);
   return { cancelled: row!.cancelled, inFlight: row!.in_flight };
 }
 

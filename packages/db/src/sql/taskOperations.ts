@@ -29,11 +29,13 @@ export async function insertTaskOperation(
       insert into operations (server_id, host_id, generation, kind, vmid, subject_id, params, max_attempts)
       select s.id, s.host_id, -nextval('task_generation_seq')::int, ${kind}, s.vmid, ${subjectId}, ${JSON.stringify(params)}::jsonb, ${maxAttempts}
       from s
-      where not exists (select 1 from operations o where o.server_id = s.id and o.status in ('queued', 'leased'))
+      -- A read (logs) runs beside anything; anything else only on an idle server (reads do not count).
+      where ${kind}::text = 'logs'
+        or not exists (select 1 from operations o where o.server_id = s.id and o.status in ('queued', 'leased') and o.kind <> 'logs')
       returning id, server_id, host_id, kind
     ), event as (
       insert into events (server_id, host_id, operation_id, type, data)
-      select server_id, host_id, id, 'op.queued', jsonb_build_object('kind', kind, 'subjectId', ${subjectId}::text) from op
+      select server_id, host_id, id, 'op.queued', jsonb_build_object('kind', kind, 'subjectId', ${subjectId}::text) from op where kind <> 'logs'
     )
     select op.id, pg_notify(${WORK_CHANNEL}, op.host_id::text) from op`);
   return rows[0]?.id ?? null;

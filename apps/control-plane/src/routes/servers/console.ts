@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import { CommandBody, CommandReply, ErrorBody, ServerIdParams } from "@zlh/api";
+import { CommandBody, CommandReply, ErrorBody, LogLines, LogsQuery, ServerIdParams } from "@zlh/api";
+import type { Db, ServerRow } from "@zlh/db";
+import { openSse } from "../../http/sse";
 import { insertTaskOperation, recordEvent } from "@zlh/db";
 import { CommandFailedError, CommandTimeoutError, InvalidTransitionError, ServerBusyError } from "@zlh/domain";
 import { asClient } from "../../db/asClient";
@@ -16,6 +18,66 @@ import { waitForOperation } from "../../servers/waitForOperation";
  */
 export default async function consoleRoutes(root: FastifyInstance) {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
+  const closing = new AbortController();
+  app.addHook("preClose", async () => closing.abort());
+
+  app.get(
+    "/v1/servers/:id/logs",
+    {
+      schema: {
+        tags: ["console"],
+        summary: "The last lines of the server's console log (logs/latest.log in its container)",
+        params: ServerIdParams,
+        querystring: LogsQuery,
+        response: { 200: LogLines, 404: ErrorBody, 409: ErrorBody, 502: ErrorBody, 504: ErrorBody },
+      },
+    },
+    async (request) => {
+      const server = await loadServer(app.deps.db, request.params.id);
+      return readLog(app.deps.db, server, { tail: tailOf(request.query.tail) }, app.deps.config.commandTimeoutMs);
+    },
+  );
+
+  app.get(
+    "/v1/servers/:id/logs/stream",
+    {
+      schema: {
+        tags: ["console"],
+        summary: "The console log live, as server-sent events: the last lines, then each new one (id = the log offset; resumes after Last-Event-ID)",
+        params: ServerIdParams,
+        querystring: LogsQuery,
+        produces: ["text/event-stream"],
+        response: { 404: ErrorBody, 409: ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const server = await loadServer(app.deps.db, request.params.id);
+      const resume = Number(request.headers["last-event-id"]);
+      const timeout = app.deps.config.commandTimeoutMs;
+      let read = await readLog(app.deps.db, server, Number.isInteger(resume) && resume >= 0 ? { offset: resume } : { tail: tailOf(request.query.tail) }, timeout);
+      const sse = openSse(request, reply, closing.signal, 1000);
+      let quietSince = Date.now();
+      try {
+        while (!sse.gone.aborted) {
+          // One message per line; the last carries the offset to resume from as its id.
+          read.lines.forEach((line, i) => sse.send(line, i === read.lines.length - 1 ? String(read.offset) : undefined));
+          if (read.lines.length > 0) {
+            quietSince = Date.now();
+          } else if (Date.now() - quietSince > 15_000) {
+            sse.keepAlive();
+            quietSince = Date.now();
+          }
+          await sse.sleep(app.deps.config.eventStream.pollMs);
+          if (sse.gone.aborted) break;
+          read = await readLog(app.deps.db, server, { offset: read.offset }, timeout);
+        }
+      } catch (err) {
+        request.log.warn({ err: (err as Error).message, serverId: server.id }, "log stream ended");
+      } finally {
+        sse.end();
+      }
+    },
+  );
 
   app.post(
     "/v1/servers/:id/commands",
@@ -45,4 +107,22 @@ export default async function consoleRoutes(root: FastifyInstance) {
       return { reply: String((op.result as { reply?: string } | null)?.reply ?? "") };
     },
   );
+}
+
+const tailOf = (raw: string | undefined) => Math.min(1000, raw === undefined ? 100 : Number(raw));
+
+/**
+ * One read of the console log through the host's agent: a `logs` task
+ * operation, which runs beside anything else on the server and leaves no
+ * events (a live view reads every second).
+ */
+async function readLog(db: Db, server: ServerRow, want: { tail: number } | { offset: number }, timeoutMs: number): Promise<{ lines: string[]; offset: number }> {
+  if (server.status === "deleted" || server.status === "pending") throw new InvalidTransitionError(`The server is ${server.status}; it has no log to read.`);
+  const opId = await db.transaction((tx) => insertTaskOperation(tx, server.id, "logs", randomUUID(), want, 1));
+  if (!opId) throw new InvalidTransitionError("The server is being deleted; it has no log to read.");
+  const op = await waitForOperation(db, opId, timeoutMs);
+  if (!op) throw new CommandTimeoutError(`The host did not answer within ${timeoutMs} ms.`);
+  if (op.status !== "succeeded") throw new CommandFailedError(`The log could not be read: ${op.error ?? op.status}.`);
+  const r = op.result as { lines?: string[]; offset?: number };
+  return { lines: r.lines ?? [], offset: r.offset ?? 0 };
 }
