@@ -94,7 +94,9 @@ try {
       (select count(*)::int from operations where status in ('queued','leased')) as ops,
       (select count(*)::int from servers where status in ('pending','provisioning','deleting','starting','stopping')
         or (status = 'stopped' and desired_state = 'running')) as moving,
-      (select count(*)::int from drift_items where resolved_at is null and kind = 'state_mismatch') as mismatched`.catch(() => [{ ops: 1, moving: 1, mismatched: 1 }]);
+      (select count(*)::int from drift_items where resolved_at is null and kind = 'state_mismatch')
+        + (select count(*)::int from servers where change_status in ('resolving', 'applying'))
+        + (select count(*)::int from backups where status in ('pending', 'running')) as mismatched`.catch(() => [{ ops: 1, moving: 1, mismatched: 1 }]);
     const crashedUnseen = await runningWithoutProcess(sql, cluster).catch(() => 1);
     settledFor = row!.ops === 0 && row!.moving === 0 && row!.mismatched === 0 && crashedUnseen === 0 ? settledFor + 1 : 0;
     await sleep(1000);
@@ -102,10 +104,13 @@ try {
   const checks = await checkInvariants(sql, cluster, workload.stats, faults.unmanaged);
   const [{ ops }] = (await sql`select count(*)::int as ops from operations`) as unknown as [{ ops: number }];
   const byStatus = await sql`select status, count(*)::int as n from servers group by 1 order by 1`;
+  const changes = await sql`select coalesce(change_status, 'none') as s, count(*)::int as n from servers group by 1 order by 1`;
+  const backupsByStatus = await sql`select status, count(*)::int as n from backups group by 1 order by 1`;
   console.log("");
   console.log(`seed: ${seed}`);
-  console.log(`ops: ${ops}  requests: ${workload.stats.requests} (creates ${workload.stats.creates}, duplicated ${workload.stats.duplicates}, bursts ${workload.stats.bursts}, deletes ${workload.stats.deletes}, power ${workload.stats.powers}, refused ${workload.stats.refused}, failed requests ${workload.stats.errors})`);
+  console.log(`ops: ${ops}  requests: ${workload.stats.requests} (creates ${workload.stats.creates}, duplicated ${workload.stats.duplicates}, bursts ${workload.stats.bursts}, deletes ${workload.stats.deletes}, power ${workload.stats.powers}, edits ${workload.stats.edits} (meant to roll back ${workload.stats.breakingEdits}), backups ${workload.stats.backups}, restores ${workload.stats.restores}, refused ${workload.stats.refused}, failed requests ${workload.stats.errors})`);
   console.log(`servers: ${byStatus.map((r) => `${r.status} ${r.n}`).join(", ")}`);
+  console.log(`last changes: ${changes.map((r) => `${r.s} ${r.n}`).join(", ")}; backups: ${backupsByStatus.map((r) => `${r.status} ${r.n}`).join(", ") || "none"}`);
   console.log(`faults: ${Object.entries(faults.counts).map(([k, v]) => `${k} ${v}`).join(", ") || "none"}`);
   console.log(`control-plane starts that failed (retried): ${cluster.planeStartFailures.length}`);
   for (const f of cluster.planeStartFailures) console.log(`  ${f.split("\n").slice(0, 6).join(" | ").slice(0, 600)}`);

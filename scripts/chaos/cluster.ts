@@ -7,6 +7,8 @@ export interface HostSlot {
   token: string;
   simRoot: string;
   stateDir: string;
+  /** The host's backup directory, shared by every agent of the host (as ZLH_BACKUP_DIR is on a real host). */
+  backupDir: string;
   controlPlane: number;
   env: Record<string, string>;
   proc: Proc | null;
@@ -76,7 +78,7 @@ export class Cluster {
 
   async addHost(name: string, id: string, token: string, controlPlane: number, env: Record<string, string>): Promise<HostSlot> {
     const dir = await tempDir(`chaos-${name}`);
-    const slot: HostSlot = { name, id, token, simRoot: join(dir, "sim"), stateDir: join(dir, "state"), controlPlane, env, proc: null, stopped: false };
+    const slot: HostSlot = { name, id, token, simRoot: join(dir, "sim"), stateDir: join(dir, "state"), backupDir: join(dir, "backups"), controlPlane, env, proc: null, stopped: false };
     this.hosts.push(slot);
     this.startAgent(slot);
     return slot;
@@ -98,7 +100,7 @@ export class Cluster {
       token: h.token,
       simRoot: h.simRoot,
       stateDir,
-      extra: { LOG_LEVEL: "warn", ZLH_READY_TIMEOUT_MS: "8000", ...h.env },
+      extra: { LOG_LEVEL: "warn", ZLH_READY_TIMEOUT_MS: "8000", ZLH_BACKUP_DIR: h.backupDir, ...h.env },
     });
     this.#started.push(p);
     return p;

@@ -1,4 +1,6 @@
+import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
+import { manifestHash, type Manifest } from "@zlh/artifacts";
 import { join } from "node:path";
 import postgres from "postgres";
 import { pingServer, simAddress } from "@zlh/agent";
@@ -49,7 +51,7 @@ export async function runningWithoutProcess(sql: postgres.Sql, cluster: Cluster)
   return running.filter((s) => !live.has(`${s.host_id}:${s.vmid}:${s.id}`)).length;
 }
 
-/** The eight invariants, checked against the database and what actually exists on every host. */
+/** The ten invariants, checked against the database and what actually exists on every host. */
 export async function checkInvariants(sql: postgres.Sql, cluster: Cluster, stats: WorkloadStats, unmanaged: UnmanagedContainer[]): Promise<Check[]> {
   const checks: Check[] = [];
   const check = (name: string, checked: number, violations: string[]) => checks.push({ name, checked, violations });
@@ -137,5 +139,34 @@ export async function checkInvariants(sql: postgres.Sql, cluster: Cluster, stats
     servers.length,
     unconverged.map((r) => `${r.id} wants ${r.desired_state} but is ${r.status}${r.failure_reason ? ` (${r.failure_reason})` : ""}`),
   );
+
+  // 9. Changes: a running server's placed files are exactly one of its manifests (the applied one, or the
+  //    previous one), never a mix; no change is left in progress.
+  const placedRows = await sql`select id, host_id, vmid, manifest, previous_manifest, change_status from servers where status = 'running'`;
+  const v9: string[] = [];
+  for (const s of placedRows) {
+    if (s.change_status === "resolving" || s.change_status === "applying") v9.push(`${s.id} has a change still ${s.change_status}`);
+    const host = cluster.hosts.find((h) => h.id === s.host_id);
+    const record = host ? await readFile(join(host.simRoot, String(s.vmid), "rootfs/srv/minecraft/.zlh/manifest.json"), "utf8").catch(() => null) : null;
+    const placed = record ? (JSON.parse(record) as { manifestHash: string; files: { path: string }[] }) : null;
+    const known = [s.manifest, s.previous_manifest].filter(Boolean).map((m) => manifestHash(m as Manifest));
+    if (!placed) v9.push(`${s.id} has no placement record`);
+    else if (!known.includes(placed.manifestHash)) v9.push(`${s.id} has files of manifest ${placed.manifestHash.slice(0, 12)}, none of its own`);
+    else if (placed.manifestHash !== known[0]) v9.push(`${s.id} runs its previous manifest while the applied one is another`);
+  }
+  check("9 a running server's files are its applied manifest; no change left in progress", placedRows.length, v9);
+
+  // 10. Backups: every one reported completed is on its host and verifies (size and sha256).
+  const completed = await sql`select b.id, b.server_id, b.host_id, b.size_bytes::text as size_bytes, b.sha256 from backups b where b.status = 'completed' and b.deleted_at is null`;
+  const v10: string[] = [];
+  for (const b of completed) {
+    const host = cluster.hosts.find((h) => h.id === b.host_id);
+    const bytes = host ? await readFile(join(host.backupDir, b.server_id, `${b.id}.tar.gz`)).catch(() => null) : null;
+    if (!bytes) v10.push(`backup ${b.id} is reported completed but its archive is missing`);
+    else if (String(bytes.length) !== b.size_bytes || createHash("sha256").update(bytes).digest("hex") !== b.sha256) v10.push(`backup ${b.id} does not verify`);
+  }
+  const unfinished = await sql`select count(*)::int as n from backups where status in ('pending', 'running')`;
+  if (unfinished[0]!.n > 0) v10.push(`${unfinished[0]!.n} backups still pending or running`);
+  check("10 every completed backup is on its host and verifies; none left unfinished", completed.length, v10);
   return checks;
 }

@@ -7,6 +7,11 @@ export interface WorkloadStats {
   duplicates: number;
   deletes: number;
   powers: number;
+  /** Changes asked for (PATCH), of which some are meant to fail to start and roll back. */
+  edits: number;
+  breakingEdits: number;
+  backups: number;
+  restores: number;
   bursts: number;
   refused: number;
   errors: number;
@@ -20,11 +25,16 @@ const MODS = [[], [{ project: "fabric-api" }], [{ project: "lithium" }, { projec
  * The panel under chaos, driven by the seeded generator: creates (a share of
  * them sent several times at once with one Idempotency-Key), deletes (some
  * during provisioning, some twice), stop/start/restart, and bursts that
- * exhaust the VMID range. Requests go to any control plane that is up; a
- * failed request (a control plane restarting) is counted, not fatal.
+ * exhaust the VMID range; changes (PATCH: mods, memory; some with a mod that
+ * makes the server fail to start, to be rolled back), backups and restores.
+ * Requests go to any control plane that is up; a failed request (a control
+ * plane restarting) or a refusal (409: busy, not running) is counted, not
+ * fatal.
  */
 export class Workload {
-  readonly stats: WorkloadStats = { requests: 0, creates: 0, duplicates: 0, deletes: 0, powers: 0, bursts: 0, refused: 0, errors: 0, idsByKey: new Map() };
+  readonly stats: WorkloadStats = {
+    requests: 0, creates: 0, duplicates: 0, deletes: 0, powers: 0, edits: 0, breakingEdits: 0, backups: 0, restores: 0, bursts: 0, refused: 0, errors: 0, idsByKey: new Map(),
+  };
   readonly servers: string[] = [];
   #n = 0;
 
@@ -67,21 +77,45 @@ export class Workload {
 
   async step(): Promise<void> {
     const r = this.random();
-    if (r < 0.4) return this.#create(this.random() < 0.25 ? 3 : 1);
-    if (r < 0.45) {
+    if (r < 0.33) return this.#create(this.random() < 0.25 ? 3 : 1);
+    if (r < 0.37) {
       this.stats.bursts++;
       await Promise.all(Array.from({ length: 12 }, () => this.#create(1)));
       return;
     }
     const id = this.#pick(this.servers);
     if (!id) return;
-    if (r < 0.65) {
+    if (r < 0.52) {
       this.stats.deletes++;
       await this.#call("DELETE", `/v1/servers/${id}`);
       if (this.random() < 0.3) await this.#call("DELETE", `/v1/servers/${id}`);
       return;
     }
-    this.stats.powers++;
-    await this.#call("POST", `/v1/servers/${id}/${this.#pick(["stop", "start", "restart"])}`);
+    if (r < 0.67) {
+      this.stats.powers++;
+      await this.#call("POST", `/v1/servers/${id}/${this.#pick(["stop", "start", "restart"])}`);
+      return;
+    }
+    if (r < 0.82) return this.#edit(id);
+    if (r < 0.93) {
+      this.stats.backups++;
+      await this.#call("POST", `/v1/servers/${id}/backups`);
+      return;
+    }
+    const list = await this.#call("GET", `/v1/servers/${id}/backups`);
+    const backup = this.#pick(((list?.body?.items ?? []) as { id: string; status: string }[]).filter((b) => b.status === "completed"));
+    if (!backup) return;
+    this.stats.restores++;
+    await this.#call("POST", `/v1/servers/${id}/backups/${backup.id}/restore`);
+  }
+
+  /** A change: other mods or memory; one in five adds a mod Fabric Loader refuses, which must roll back. */
+  async #edit(id: string): Promise<void> {
+    this.stats.edits++;
+    const breaking = this.random() < 0.2;
+    if (breaking) this.stats.breakingEdits++;
+    const mods = breaking ? [...(this.#pick(MODS) ?? []), { project: "needs-new-loader" }] : this.#pick(MODS);
+    const body = this.random() < 0.5 ? { mods } : { mods, memoryMiB: this.#pick([512, 768]) };
+    await this.#call("PATCH", `/v1/servers/${id}`, body, { "idempotency-key": `chaos-edit-${this.#n++}` });
   }
 }

@@ -6,7 +6,8 @@ const ROOT = resolve(import.meta.dirname, "../..");
 
 /**
  * The short, seeded chaos run that is part of `pnpm test`: real processes,
- * the full workload and every fault kind, then all seven invariants. Longer
+ * the full workload (changes, rollbacks, backups and restores included) and
+ * every fault kind, then all ten invariants. Longer
  * runs are `pnpm chaos --duration 600`.
  */
 describe("chaos (short, seeded)", () => {
@@ -22,6 +23,8 @@ describe("chaos (short, seeded)", () => {
     const code = await new Promise<number | null>((r) => child.once("exit", r));
     expect(out).toMatch(/violations: 0\n/);
     expect(out).not.toMatch(/faults: none/);
+    expect(out).toMatch(/edits [1-9]\d* \(meant to roll back [1-9]/);
+    expect(out).toMatch(/backups: .*completed [1-9]/);
     expect(code, out).toBe(0);
   }, 300_000);
 });
