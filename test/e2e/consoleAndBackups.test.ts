@@ -26,7 +26,12 @@ describe("console and backups", () => {
   const command = (cmd: unknown) => c.call("POST", `/v1/servers/${server.id}/commands`, { command: cmd });
   const backups = async () => (await c.call("GET", `/v1/servers/${server.id}/backups`)).body.items as BackupItem[];
   const takeBackup = async () => {
-    const asked = await c.call("POST", `/v1/servers/${server.id}/backups`);
+    // A client retries server_busy: a heal or a retention removal may be running on the server.
+    const asked = await waitFor(async () => {
+      const res = await c.call("POST", `/v1/servers/${server.id}/backups`);
+      if (res.status === 409 && res.body.error === "server_busy") return null;
+      return res;
+    }, 20_000, "backup accepted");
     expect(asked.status).toBe(202);
     return waitFor(async () => (await backups()).find((b) => b.id === asked.body.id && b.status !== "pending" && b.status !== "running") ?? null, 20_000, "backup done");
   };

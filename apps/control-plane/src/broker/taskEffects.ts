@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { finishBackup, insertTaskOperation, markBackupRunning, pruneBackups, recordEvent, type OperationRow, type Tx } from "@zlh/db";
+import { finishBackup, insertTaskOperation, markBackupRunning, pruneBackups, recordEvent, restartEvidenceClock, type OperationRow, type Tx } from "@zlh/db";
 
 export interface BackupRetention {
   /** Completed backups kept per server (ZLH_BACKUP_KEEP). */
@@ -34,6 +34,7 @@ export async function onTaskFinished(tx: Tx, op: OperationRow, retention: Backup
       await finishBackup(tx, op.subject_id, { error: op.error ?? "the agent reported no archive" });
     }
   } else if (op.kind === "restore") {
+    await restartEvidenceClock(tx, op.server_id);
     await recordEvent(tx, {
       type: failed ? "server.restore_failed" : "server.restored",
       serverId: op.server_id,

@@ -57,3 +57,12 @@ export async function transitionServer(
     select * from moved`);
   return rows[0] ?? null;
 }
+
+/**
+ * A restore stopped and started the server without changing its status:
+ * evidence taken before now (a host inventory showing it stopped during the
+ * restore) must not be judged as a crash, so the evidence clock restarts.
+ */
+export async function restartEvidenceClock(tx: DbOrTx, serverId: string): Promise<void> {
+  await tx.execute(sql`update servers set status_changed_at = now() where id = ${serverId}`);
+}
