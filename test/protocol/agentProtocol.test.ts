@@ -1,5 +1,6 @@
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { inventoryDigest } from "@zlh/protocol";
 import { TEST_SECRETS_KEY, testDatabase } from "@zlh/testing";
 import { createLogger, loadConfig, startControlPlane, type ControlPlane } from "@zlh/control-plane";
 import { api, createServer, enroll, serverStatus, type Api } from "../support/api";
@@ -184,6 +185,34 @@ describe("agent protocol over a real websocket", () => {
     // 2,000 heartbeats in one burst: each costs a query, so they pile up; all are still answered, in order.
     for (let i = 0; i < 2000; i++) a.send({ type: "heartbeat", held: [], inventory: [] });
     for (let i = 0; i < 2000; i++) await a.next("heartbeat.ack", 30_000);
+    a.close();
+  });
+
+  it("takes an unchanged inventory's digest as fresh evidence without rewriting it, and asks for the list when the digest is not its own", async () => {
+    const { agentToken } = await enroll(call, "proto-digest");
+    const [{ id }] = await sql`select id from hosts where name = 'proto-digest'`;
+    const a = await RawAgent.connect(plane.url, agentToken);
+    const inventory = [{ vmid: 5901, state: "running" as const, serverId: null }];
+    a.send({ type: "hello", agentVersion: "test", held: [], inventory });
+    await a.next("welcome");
+    const [before] = await sql`select inventory, inventory_digest, inventory_at from hosts where id = ${id}`;
+    expect(before!.inventory_digest).toBe(inventoryDigest(inventory));
+    await new Promise((r) => setTimeout(r, 20));
+    a.send({ type: "heartbeat", held: [], inventoryDigest: inventoryDigest(inventory) });
+    expect(await a.next("heartbeat.ack")).not.toHaveProperty("inventoryWanted");
+    const [confirmed] = await sql`select inventory, inventory_at from hosts where id = ${id}`;
+    expect(confirmed!.inventory).toEqual(before!.inventory);
+    expect(confirmed!.inventory_at.getTime()).toBeGreaterThan(before!.inventory_at.getTime());
+
+    // A digest of something else: not evidence; the control plane asks for the list.
+    a.send({ type: "heartbeat", held: [], inventoryDigest: inventoryDigest([]) });
+    expect(await a.next("heartbeat.ack")).toMatchObject({ inventoryWanted: true });
+    const [unconfirmed] = await sql`select inventory_at from hosts where id = ${id}`;
+    expect(unconfirmed!.inventory_at.getTime()).toBe(confirmed!.inventory_at.getTime());
+    a.send({ type: "heartbeat", held: [], inventory: [] });
+    expect(await a.next("heartbeat.ack")).not.toHaveProperty("inventoryWanted");
+    const [after] = await sql`select inventory, inventory_digest from hosts where id = ${id}`;
+    expect(after).toEqual({ inventory: [], inventory_digest: inventoryDigest([]) });
     a.close();
   });
 

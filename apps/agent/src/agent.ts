@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import {
   decodeControlMessage,
   encode,
+  inventoryDigest,
   serverIdFromMarker,
   type AgentMessage,
   type ControlMessage,
@@ -19,6 +20,8 @@ import { createArtifactSource } from "@zlh/artifacts";
 import type { Runtime } from "./runtime/runtime";
 
 export const AGENT_VERSION = ZLH_VERSION;
+/** A full inventory goes out at least this often, even unchanged: a safety net under the digests. */
+const FULL_INVENTORY_EVERY_MS = 5 * 60_000;
 
 /**
  * The host agent. It never starts work on its own: it runs only operations
@@ -34,6 +37,10 @@ export class Agent {
   readonly #conn: Connection;
   #ttlMs = 15_000;
   #heartbeat: NodeJS.Timeout | null = null;
+  /** The last inventory sent in full (its digest, and when): unchanged, heartbeats carry only the digest. */
+  #inventorySent: { digest: string; at: number } | null = null;
+  /** The control plane's digest did not match (it restarted, or lost a write): send the full inventory next. */
+  #inventoryWanted = false;
   #poll: NodeJS.Timeout | null = null;
   #greeted = false;
   #leaseRequested = false;
@@ -105,7 +112,10 @@ export class Agent {
       }
     }, 250);
     await this.#outbox.load();
-    this.#send({ type: "hello", agentVersion: AGENT_VERSION, held: this.#leases.renewable(), inventory: await this.inventory() });
+    const inventory = await this.inventory();
+    this.#send({ type: "hello", agentVersion: AGENT_VERSION, held: this.#leases.renewable(), inventory });
+    this.#inventorySent = { digest: inventoryDigest(inventory), at: Date.now() };
+    this.#inventoryWanted = false;
   }
 
   #onClose(): void {
@@ -134,6 +144,7 @@ export class Agent {
         return this.#requestWork();
       case "heartbeat.ack":
         for (const opId of m.lost) this.#markLost(opId);
+        if (m.inventoryWanted) this.#inventoryWanted = true;
         return;
       case "result.ack":
         await this.#outbox.remove(m.opId, m.token);
@@ -169,7 +180,17 @@ export class Agent {
     this.#beating = true;
     try {
       const inventory = await this.inventory();
-      this.#send({ type: "heartbeat", held: this.#leases.renewable(), inventory });
+      const digest = inventoryDigest(inventory);
+      const now = Date.now();
+      const last = this.#inventorySent;
+      if (this.#inventoryWanted || !last || last.digest !== digest || now - last.at >= FULL_INVENTORY_EVERY_MS) {
+        this.#send({ type: "heartbeat", held: this.#leases.renewable(), inventory });
+        this.#inventorySent = { digest, at: now };
+        this.#inventoryWanted = false;
+      } else {
+        // Nothing changed: the digest says so, and the control plane writes no inventory.
+        this.#send({ type: "heartbeat", held: this.#leases.renewable(), inventoryDigest: digest });
+      }
       // Results not acknowledged within a heartbeat are sent again: the control plane may have failed to apply them.
       for (const r of this.#outbox.due(Date.now() - Math.floor(this.#ttlMs / 3))) this.#send({ type: "result", ...r });
     } finally {

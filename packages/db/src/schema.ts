@@ -55,6 +55,9 @@ export const hosts = pgTable(
     sessionId: uuid("session_id"),
     lastHeartbeatAt: timestamp("last_heartbeat_at", { withTimezone: true }),
     inventory: jsonb("inventory"),
+    /** sha256 of the stored inventory's canonical form (inventoryDigest): a heartbeat naming it confirms the inventory without resending it. */
+    inventoryDigest: text("inventory_digest"),
+    /** When the inventory was last observed by the agent (sent, or confirmed by its digest): the evidence's time. */
     inventoryAt: timestamp("inventory_at", { withTimezone: true }),
     revokedAt: timestamp("revoked_at", { withTimezone: true }),
     /** Set while the host is cordoned (or draining): no new server is placed on it. */

@@ -12,3 +12,4 @@ export function serverIdFromMarker(description: string | null | undefined): stri
   const m = /(?:^|\s)zlh-server=([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:\s|$)/i.exec(description ?? "");
   return m?.[1]?.toLowerCase() ?? null;
 }
+export { inventoryDigest } from "./inventoryDigest";

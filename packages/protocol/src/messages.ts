@@ -120,7 +120,10 @@ export const Heartbeat = Type.Object({
   v: V,
   type: Type.Literal("heartbeat"),
   held: Type.Array(HeldLease, { maxItems: 1000 }),
+  /** The full inventory: when it changed, when asked for (inventoryWanted), and every few minutes regardless. */
   inventory: Type.Optional(Inventory),
+  /** Otherwise its digest (inventoryDigest): "what I reported last still holds, observed now". */
+  inventoryDigest: Type.Optional(Type.String({ pattern: "^[0-9a-f]{64}$" })),
 });
 export const Result = Type.Object({
   v: V,
@@ -153,6 +156,8 @@ export const HeartbeatAck = Type.Object({
   type: Type.Literal("heartbeat.ack"),
   renewed: Type.Array(Id),
   lost: Type.Array(Id),
+  /** The digest did not match what the control plane holds: send the full inventory next. */
+  inventoryWanted: Type.Optional(Type.Boolean()),
 });
 export const ResultAck = Type.Object({
   v: V,

@@ -2,7 +2,7 @@ import type { WebSocket } from "ws";
 import type { FastifyBaseLogger } from "fastify";
 import { addJob, endAgentSession, reclaimLeases, recordHeartbeat, type Db, type HeartbeatOutcome } from "@zlh/db";
 import { RECONCILE_HOST_TASK } from "../jobs/taskNames";
-import { decodeAgentMessage, encode, type AgentMessage, type ControlMessage } from "@zlh/protocol";
+import { decodeAgentMessage, encode, inventoryDigest, type AgentMessage, type ControlMessage } from "@zlh/protocol";
 import { applyAgentResult } from "../broker/applyResult";
 import { grantLeases } from "../broker/grantLeases";
 import { FrameQueue } from "./frameQueue";
@@ -116,7 +116,7 @@ export class AgentSession {
     switch (m.type) {
       case "hello": {
         const confirmed = await reclaimLeases(db, this.hostId, this.sessionId, m.held, leaseTtlMs);
-        this.#logFreed(await recordHeartbeat(db, this.hostId, this.sessionId, [], m.inventory, leaseTtlMs));
+        this.#logFreed(await recordHeartbeat(db, this.hostId, this.sessionId, [], m.inventory, leaseTtlMs, inventoryDigest(m.inventory)));
         // Every (re)connect is a moment to compare what the host has with what it should have.
         await addJob(db, RECONCILE_HOST_TASK, { hostId: this.hostId }, { jobKey: `reconcile:${this.hostId}`, maxAttempts: 3 });
         this.#greeted = true;
@@ -133,11 +133,17 @@ export class AgentSession {
         return;
       }
       case "heartbeat": {
-        const outcome = await recordHeartbeat(db, this.hostId, this.sessionId, m.held, m.inventory, leaseTtlMs);
+        const digest = m.inventory ? inventoryDigest(m.inventory) : m.inventoryDigest;
+        const outcome = await recordHeartbeat(db, this.hostId, this.sessionId, m.held, m.inventory, leaseTtlMs, digest);
         if (outcome === null) return this.supersede();
         this.#logFreed(outcome);
         const kept = new Set(outcome.renewed);
-        this.send({ type: "heartbeat.ack", renewed: outcome.renewed, lost: m.held.map((h) => h.opId).filter((id) => !kept.has(id)) });
+        this.send({
+          type: "heartbeat.ack",
+          renewed: outcome.renewed,
+          lost: m.held.map((h) => h.opId).filter((id) => !kept.has(id)),
+          ...(outcome.inventoryWanted ? { inventoryWanted: true } : {}),
+        });
         return;
       }
       case "result": {

@@ -5,6 +5,8 @@ import { leasePairs } from "./params";
 export interface HeartbeatOutcome {
   /** Leases renewed; any other lease the agent named is lost to it. */
   renewed: string[];
+  /** A digest was sent that does not match the stored inventory: the agent must send the full one. */
+  inventoryWanted: boolean;
   /** Released VMIDs this inventory shows gone, now free to hand out again. */
   freed: number[];
 }
@@ -24,13 +26,24 @@ export async function recordHeartbeat(
   held: { opId: string; token: string }[],
   inventory: { vmid: number }[] | undefined,
   ttlMs: number,
+  /** With `inventory`: its digest, stored with it. Without: the agent's claim that the stored one still holds. */
+  digest?: string,
 ): Promise<HeartbeatOutcome | null> {
   const present = inventory === undefined ? null : JSON.stringify(inventory.map((c) => c.vmid));
-  const rows = await db.execute<{ renewed: string[] | null; freed: number[] | null; current: boolean }>(sql`
-    with host as (
+  const sent = inventory === undefined ? null : JSON.stringify(inventory);
+  const rows = await db.execute<{ renewed: string[] | null; freed: number[] | null; current: boolean; wanted: boolean }>(sql`
+    with before as (
+      select inventory_digest from hosts where id = ${hostId}
+    ), host as (
+      -- The inventory is written only when sent (it changed, or was asked for); a matching digest only
+      -- moves inventory_at: the same evidence, observed now. A heartbeat of an idle host writes no inventory.
       update hosts set last_heartbeat_at = now(),
-        inventory = coalesce(${inventory === undefined ? null : JSON.stringify(inventory)}::jsonb, inventory),
-        inventory_at = case when ${inventory === undefined ? null : "1"}::text is null then inventory_at else now() end
+        inventory = coalesce(${sent}::jsonb, inventory),
+        inventory_digest = case when ${sent}::jsonb is not null then ${digest ?? null}::text else inventory_digest end,
+        inventory_at = case
+          when ${sent}::jsonb is not null then now()
+          when ${digest ?? null}::text is not null and ${digest ?? null}::text = inventory_digest then now()
+          else inventory_at end
       where id = ${hostId} and session_id = ${sessionId}
       returning id
     ), renewed as (
@@ -47,8 +60,10 @@ export async function recordHeartbeat(
       returning p.vmid
     )
     select (select array_agg(id) from renewed) as renewed, (select array_agg(vmid) from freed) as freed,
-      exists (select 1 from host) as current`);
+      exists (select 1 from host) as current,
+      (${sent}::jsonb is null and ${digest ?? null}::text is not null
+        and ${digest ?? null}::text is distinct from (select inventory_digest from before)) as wanted`);
   const row = rows[0];
   if (!row?.current) return null;
-  return { renewed: row.renewed ?? [], freed: row.freed ?? [] };
+  return { renewed: row.renewed ?? [], freed: row.freed ?? [], inventoryWanted: row.wanted };
 }
