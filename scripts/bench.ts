@@ -3,7 +3,7 @@
  * and the system's numbers in one run, on one database server (DATABASE_URL's,
  * else an embedded one). Each system measurement gets a fresh database and
  * its own control-plane process. `--only` runs some phases (pg, create,
- * dispatch, lifecycles, controlPlaneLifecycles, heartbeats, placement), for
+ * dispatch, lifecycles, controlPlaneLifecycles, heartbeats, fleet, placement), for
  * profiling one of them. Targets are in docs/benchmarks.md.
  */
 import { parseArgs } from "node:util";
@@ -11,7 +11,7 @@ import { cpus, totalmem } from "node:os";
 import { createMigratedDatabase, dropDatabase, postgresServer, uniqueName } from "@zlh/testing";
 import { measureCreateLatency, measureCreateThroughput } from "./bench/create";
 import { measureDispatch } from "./bench/dispatch";
-import { measureHeartbeatCpu } from "./bench/heartbeats";
+import { measureHeartbeatCost } from "./bench/heartbeats";
 import { measureControlPlaneLifecycles, measureLifecycles } from "./bench/lifecycles";
 import { measurePgInsertTps } from "./bench/pgInsert";
 import { measureWarmPlacement } from "./bench/placement";
@@ -80,10 +80,30 @@ const phases: Record<string, () => Promise<void>> = {
     }),
   heartbeats: () =>
     onFreshSystem(0, async (sys) => {
-      const hb = await measureHeartbeatCpu(sys, quick ? 200 : 1000, quick ? 6 : 15);
+      // The phase of old: 3 containers per host (kept for comparison).
+      const hb = await measureHeartbeatCost(sys, quick ? 200 : 1000, 3, true, quick ? 6 : 15);
       results.agents = hb.agents;
       results.heartbeatCpuPct = round(hb.cpuPct, 1);
     }),
+  // A fleet's steady state: 1,000 hosts with 50 containers each, heartbeats as the agent sends them
+  // (the list once, then its digest), and the same fleet sending the full list every time, side by side.
+  fleet: async () => {
+    const agents = quick ? 200 : 1000;
+    for (const digest of [true, false]) {
+      await onFreshSystem(0, async (sys) => {
+        const c = await measureHeartbeatCost(sys, agents, 50, digest, quick ? 6 : 20);
+        const suffix = digest ? "" : "FullInventory";
+        if (digest) {
+          results.fleetHosts = c.agents;
+          results.fleetServers = c.agents * c.containers;
+        }
+        results[`fleetHeartbeatCpuPct${suffix}`] = round(c.cpuPct, 1);
+        results[`fleetPgCpuPct${suffix}`] = round(c.pgCpuPct, 1);
+        results[`fleetRowsWrittenPerSec${suffix}`] = round(c.rowsWrittenPerSec, 0);
+        results[`fleetWalKiBPerSec${suffix}`] = round(c.walKiBPerSec, 1);
+      });
+    }
+  },
   async placement() {
     results.placeWarmMs = round(await measureWarmPlacement(), 1);
   },
@@ -113,6 +133,8 @@ if (asJson) {
     dispatchP99Ms: "<= 15",
     lifecyclesPerSec: ">= 100",
     heartbeatCpuPct: "< 25 (1,000 agents)",
+    fleetHeartbeatCpuPct: "< 25 (1,000 x 50)",
+    fleetPgCpuPct: "< 25",
     placeWarmMs: "<= 300",
   };
   console.log(`machine: ${machine}`);

@@ -43,6 +43,25 @@ const sql = postgres(databaseUrl, { max: 2, onnotice: () => {} });
 // Timing is part of what is tested: a short reconcile interval against slow heartbeats found real bugs.
 const leaseTtlMs = 3000 + Math.floor(random() * 12_000);
 const reconcileIntervalMs = 1000 + Math.floor(random() * 29_000);
+/** Stops everything the run started (control planes, agents, simulated servers); safe to call twice. */
+let cleaning: Promise<void> | null = null;
+function cleanUp(): Promise<void> {
+  cleaning ??= (async () => {
+    await faults?.settle().catch(() => {});
+    await cluster.stop().catch(() => {});
+    const { killSimServers } = await import("../test/support/processes");
+    for (const h of cluster.hosts) await killSimServers(h.simRoot);
+  })();
+  return cleaning;
+}
+// Stopped from outside (a test's timeout, Ctrl-C): leave no process behind.
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.once(signal, () => {
+    console.log(`[chaos] ${signal}: stopping what the run started`);
+    void cleanUp().finally(() => process.exit(1));
+  });
+}
+
 const cluster = new Cluster(databaseUrl, {
   LOG_LEVEL: "error",
   ZLH_LEASE_TTL_MS: String(leaseTtlMs),
@@ -133,10 +152,7 @@ try {
 } catch (err) {
   console.error(err);
 } finally {
-  await faults?.settle().catch(() => {});
-  await cluster.stop().catch(() => {});
-  const { killSimServers } = await import("../test/support/processes");
-  for (const h of cluster.hosts) await killSimServers(h.simRoot);
+  await cleanUp();
   await sql.end();
   if (exitCode === 0) await dropDatabase(adminUrl, dbName).catch(() => {});
   else console.log(`database kept for inspection: ${dbName}`);

@@ -1,5 +1,5 @@
 import WebSocket from "ws";
-import { decodeControlMessage, encode, type AgentMessage } from "@zlh/protocol";
+import { decodeControlMessage, encode, inventoryDigest, type AgentMessage } from "@zlh/protocol";
 
 /**
  * A protocol-level agent for the benchmark: leases whatever it is told
@@ -13,10 +13,15 @@ export class BenchAgent {
 
   private constructor(private readonly ws: WebSocket) {}
 
-  static async connect(baseUrl: string, token: string, opts: { autoLease: boolean; heartbeatMs?: number; inventory?: number }): Promise<BenchAgent> {
+  /**
+   * `inventory`: containers in every heartbeat's inventory. `digest`: send it
+   * as the real agent does (the list once, then its digest while unchanged);
+   * otherwise the full list every time (the scheme before digests).
+   */
+  static async connect(baseUrl: string, token: string, opts: { autoLease: boolean; heartbeatMs?: number; inventory?: number; digest?: boolean }): Promise<BenchAgent> {
     const ws = new WebSocket(`${baseUrl.replace(/^http/, "ws")}/v1/agent`, { headers: { authorization: `Bearer ${token}` } });
     const agent = new BenchAgent(ws);
-    const inventory = Array.from({ length: opts.inventory ?? 0 }, (_, i) => ({ vmid: 100 + i, state: "running" as const, serverId: null }));
+    const inventory = Array.from({ length: opts.inventory ?? 0 }, (_, i) => ({ vmid: 100 + i, state: "running" as const, serverId: null as string | null }));
     await new Promise<void>((resolve, reject) => {
       ws.once("error", reject);
       ws.on("message", (data: WebSocket.RawData) => {
@@ -25,7 +30,9 @@ export class BenchAgent {
         const m = d.message;
         if (m.type === "welcome") {
           resolve();
-          if (opts.heartbeatMs) agent.#beat = setInterval(() => agent.#send({ type: "heartbeat", held: [], inventory }), opts.heartbeatMs);
+          const digest = inventoryDigest(inventory);
+          const beat = opts.digest ? { type: "heartbeat" as const, held: [], inventoryDigest: digest } : { type: "heartbeat" as const, held: [], inventory };
+          if (opts.heartbeatMs) agent.#beat = setInterval(() => agent.#send(beat), opts.heartbeatMs);
           if (opts.autoLease) agent.#ask();
         } else if (m.type === "work.available" && opts.autoLease) agent.#ask();
         else if (m.type === "lease.grant") {

@@ -25,7 +25,11 @@ interface Container {
 async function containersOn(simRoot: string, host: string): Promise<Container[]> {
   const out: Container[] = [];
   for (const n of (await readdir(simRoot).catch(() => [])).filter((x) => /^\d+$/.test(x))) {
-    const config = JSON.parse(await readFile(join(simRoot, n, "config.json"), "utf8").catch(() => "{}"));
+    // As on Proxmox, a container is its config: a folder without one (a create killed before it
+    // wrote the config) is not a container, for the sim runtime or for this check.
+    const text = await readFile(join(simRoot, n, "config.json"), "utf8").catch(() => null);
+    if (text === null) continue;
+    const config = JSON.parse(text);
     const pid = Number(await readFile(join(simRoot, n, "pid"), "utf8").catch(() => "0"));
     let running = false;
     try {

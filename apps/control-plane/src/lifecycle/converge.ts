@@ -1,4 +1,4 @@
-import { cancelOutdatedOperations, insertOperation, lockServer, type Tx } from "@zlh/db";
+import { cancelOutdatedOperations, endChange, insertOperation, lockServer, type Tx } from "@zlh/db";
 import { nextOperationKind } from "@zlh/domain";
 
 /**
@@ -12,6 +12,12 @@ export async function converge(tx: Tx, serverId: string): Promise<string | null>
   const s = await lockServer(tx, serverId);
   if (!s || s.status === "deleted") return null;
   if ((await cancelOutdatedOperations(tx, s.id, s.generation)).inFlight > 0) return null;
+  // A change overtaken by a newer request (a stop, a delete, another intent) before it applied, with
+  // nothing of it still running on the host: it ends `failed` and its settings are restored, so that
+  // what the database says matches what the host has.
+  if ((s.change_status === "resolving" || s.change_status === "applying") && s.change_generation !== null && s.change_generation < s.generation) {
+    await endChange(tx, s.id, s.change_generation, "failed", `superseded by a newer request (generation ${s.generation}) before it was applied`);
+  }
   const kind = nextOperationKind({
     status: s.status,
     desiredState: s.desired_state,

@@ -1,0 +1,43 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { fixtureManifest } from "@zlh/testing";
+import { enrollHost, serverBody, startTestPlane } from "./harness";
+
+type Plane = Awaited<ReturnType<typeof startTestPlane>>;
+
+/**
+ * A change overtaken by a newer request before it was applied ends `failed`,
+ * its settings and the host's allocation restored: otherwise it stayed
+ * `resolving`/`applying` forever (seen in chaos: a server deleted mid-change)
+ * and the database described files the host never got.
+ */
+describe("a change overtaken by a newer request", () => {
+  let t: Plane;
+  let hostId: string;
+  beforeAll(async () => {
+    // No worker: the change's resolution never runs, so the next request always overtakes it.
+    t = await startTestPlane({}, { runWorker: false });
+    hostId = (await enrollHost(t.api, "supersede-host", { memoryMiB: 8192, cpuCores: 8, diskGiB: 100 })).id;
+  });
+
+  async function runningServer(key: string) {
+    const created = await t.api("POST", "/v1/servers", serverBody(1), { "idempotency-key": key });
+    const manifest = await fixtureManifest();
+    await t.sql`update servers set status = 'running', manifest = ${t.sql.json(manifest as never)} where id = ${created.body.id}`;
+    return created.body as { id: string; memoryMiB: number };
+  }
+
+  for (const [action, method, path] of [["stop", "POST", "stop"], ["delete", "DELETE", ""]] as const) {
+    it(`ends failed and restores the settings when a ${action} comes first`, async () => {
+      const server = await runningServer(`supersede-${action}`);
+      const changed = await t.api("PATCH", `/v1/servers/${server.id}`, { mods: [{ project: "lithium" }], memoryMiB: 2048 }, { "idempotency-key": `change-${action}` });
+      expect(changed.body.change).toMatchObject({ status: "resolving" });
+      const [allocated] = await t.sql`select allocated_memory_mib from hosts where id = ${hostId}`;
+      await t.api(method, `/v1/servers/${server.id}${path ? `/${path}` : ""}`);
+      const after = (await t.api("GET", `/v1/servers/${server.id}`)).body;
+      expect(after.change).toMatchObject({ status: "failed", reason: expect.stringContaining("superseded") });
+      expect(after).toMatchObject({ memoryMiB: 1024, mods: [] });
+      const [now] = await t.sql`select allocated_memory_mib from hosts where id = ${hostId}`;
+      expect(now!.allocated_memory_mib).toBe(allocated!.allocated_memory_mib - 1024);
+    });
+  }
+});
