@@ -213,6 +213,14 @@ describe("agent protocol over a real websocket", () => {
     expect(await a.next("heartbeat.ack")).not.toHaveProperty("inventoryWanted");
     const [after] = await sql`select inventory, inventory_digest from hosts where id = ${id}`;
     expect(after).toEqual({ inventory: [], inventory_digest: inventoryDigest([]) });
+
+    // A VMID released after the last full list (its destroy's result came after it) is freed by the next
+    // digest that confirms the list, not left for the next full one minutes later.
+    const [{ vmid }] = await sql`update vmid_pool set state = 'releasing', host_id = ${id}
+      where vmid = (select min(vmid) from vmid_pool where state = 'free') returning vmid`;
+    a.send({ type: "heartbeat", held: [], inventoryDigest: inventoryDigest([]) });
+    await a.next("heartbeat.ack");
+    expect((await sql`select state from vmid_pool where vmid = ${vmid}`)[0]!.state).toBe("free");
     a.close();
   });
 

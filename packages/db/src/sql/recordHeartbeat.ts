@@ -15,7 +15,8 @@ export interface HeartbeatOutcome {
  * One heartbeat, one statement: renews the leases the session still holds
  * (matching token, still leased, this host, this session current), stores
  * the host's heartbeat time and, when sent, its inventory, and frees the
- * VMIDs released on this host that the inventory no longer lists (a VMID is
+ * VMIDs released on this host that the inventory (sent, or confirmed by its
+ * digest) no longer lists (a VMID is
  * offered again only once its host has confirmed the container gone).
  * Returns null when the session is no longer the host's current one.
  */
@@ -33,7 +34,15 @@ export async function recordHeartbeat(
   const sent = inventory === undefined ? null : JSON.stringify(inventory);
   const rows = await db.execute<{ renewed: string[] | null; freed: number[] | null; current: boolean; wanted: boolean }>(sql`
     with before as (
-      select inventory_digest from hosts where id = ${hostId}
+      select inventory_digest, inventory from hosts where id = ${hostId}
+    ), present as (
+      -- The VMIDs on the host now: those sent, or, when the digest confirms the stored inventory, its own
+      -- (a VMID released after the inventory changed is freed by the next confirmation, not left waiting
+      -- for the next full list).
+      select coalesce(${present}::jsonb,
+        case when ${digest ?? null}::text is not null and ${digest ?? null}::text = before.inventory_digest
+          then (select coalesce(jsonb_agg(c->'vmid'), '[]'::jsonb) from jsonb_array_elements(coalesce(before.inventory, '[]'::jsonb)) c) end) as vmids
+      from before
     ), host as (
       -- The inventory is written only when sent (it changed, or was asked for); a matching digest only
       -- moves inventory_at: the same evidence, observed now. A heartbeat of an idle host writes no inventory.
@@ -54,9 +63,9 @@ export async function recordHeartbeat(
       returning o.id
     ), freed as (
       update vmid_pool p set state = 'free', host_id = null
-      from host
-      where ${present}::jsonb is not null and p.state = 'releasing' and p.host_id = host.id
-        and not (p.vmid = any(array(select jsonb_array_elements_text(${present}::jsonb)::int)))
+      from host, present
+      where present.vmids is not null and p.state = 'releasing' and p.host_id = host.id
+        and not (p.vmid = any(array(select jsonb_array_elements_text(present.vmids)::int)))
       returning p.vmid
     )
     select (select array_agg(id) from renewed) as renewed, (select array_agg(vmid) from freed) as freed,
