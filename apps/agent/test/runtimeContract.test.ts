@@ -66,6 +66,22 @@ describe.each(runtimes)("runtime contract: %s", (_name, make) => {
     await rt.destroy(5200);
     expect(await rt.list()).toEqual([]);
   });
+  it("reads a file inside the container from an offset, stopped (mounted) or running (from inside), a missing one as empty", async () => {
+    rt = await make();
+    await rt.create(spec);
+    await rt.withRootfs(5200, async (root) => {
+      await place(root, { gamePort: 0 });
+      await writeFile(join(root, "srv/minecraft/notes.txt"), "first line\nsecond line\n");
+    });
+    expect(await rt.readFile(5200, "srv/minecraft/missing.txt", 0, 100)).toEqual({ data: Buffer.alloc(0), size: 0 });
+    const stopped = await rt.readFile(5200, "srv/minecraft/notes.txt", 6, 4);
+    expect({ text: stopped.data.toString(), size: stopped.size }).toEqual({ text: "line", size: 23 });
+    await rt.start(5200);
+    const running = await rt.readFile(5200, "srv/minecraft/notes.txt", 11, 100);
+    expect({ text: running.data.toString(), size: running.size }).toEqual({ text: "second line\n", size: 23 });
+    expect((await rt.readFile(5200, "srv/minecraft/notes.txt", 23, 100)).data.length).toBe(0);
+  });
+
   it("sets memory and cores, grows the disk, and refuses to shrink it, as pct does", async () => {
     rt = await make();
     await rt.create(spec);

@@ -138,18 +138,22 @@ export class PctRuntime implements Runtime {
 
   async resize(vmid: number, to: Resources): Promise<void> {
     await this.#pct(["set", String(vmid), "--memory", String(to.memoryMiB), "--cores", String(to.cpuCores)]);
+    // Current pve-container refuses a resize to the size the disk has ("disk is already at specified
+    // size"), so the disk is resized only when it is to grow; a smaller size is left to pct to refuse.
+    if ((await this.resources(vmid)).diskGiB === to.diskGiB) return;
     await this.#pct(["resize", String(vmid), "rootfs", `${to.diskGiB}G`]);
   }
 
   async readFile(vmid: number, path: string, offset: number, maxBytes: number): Promise<{ data: Buffer; size: number }> {
-    const ct = await this.inspect(vmid);
-    if (!ct) throw new RuntimeError("missing", `Configuration file 'nodes/localhost/lxc/${vmid}.conf' does not exist`);
-    if (ct.state !== "running") return this.withRootfs(vmid, (rootfs) => readFileBounded(join(rootfs, path), offset, maxBytes));
-    // Inside the container: its size, then the bytes from offset (stat and tail from coreutils, in every template).
-    const size = Number((await this.#pct(["exec", String(vmid), "--", "stat", "-c", "%s", `/${path}`]).catch(() => "0")).trim()) || 0;
-    if (size <= offset) return { data: Buffer.alloc(0), size };
-    const out = await this.#pct(["exec", String(vmid), "--", "sh", "-c", `tail -c +${offset + 1} "$1" | head -c ${maxBytes}`, "sh", `/${path}`]);
-    return { data: Buffer.from(out, "utf8"), size };
+    // Two pct calls per read (a live log view reads every second): the state, then one exec.
+    const status = await this.#pct(["status", String(vmid)]);
+    if (!/status:\s*running/.test(status)) return this.withRootfs(vmid, (rootfs) => readFileBounded(join(rootfs, path), offset, maxBytes));
+    // Inside the container: the size on the first line, then the bytes from offset (coreutils, in every template).
+    const script = `stat -c %s "$1" 2>/dev/null || echo 0; tail -c +${offset + 1} "$1" 2>/dev/null | head -c ${maxBytes}`;
+    const out = await this.#pct(["exec", String(vmid), "--", "sh", "-c", script, "sh", `/${path}`]);
+    const newline = out.indexOf("\n");
+    const size = Number(out.slice(0, newline)) || 0;
+    return { data: size <= offset ? Buffer.alloc(0) : Buffer.from(out.slice(newline + 1), "utf8"), size };
   }
 
   async address(vmid: number): Promise<string> {

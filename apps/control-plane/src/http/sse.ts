@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 
 export interface SseStream {
   /** Aborted when the client goes or the control plane stops. */
@@ -51,4 +51,11 @@ export function openSse(request: FastifyRequest, reply: FastifyReply, closing: A
       res.end();
     },
   };
+}
+
+/** A signal aborted when the control plane starts closing: streams end then, so closing never waits on a client. */
+export function closingSignal(app: FastifyInstance): AbortSignal {
+  const closing = new AbortController();
+  app.addHook("preClose", async () => closing.abort());
+  return closing.signal;
 }

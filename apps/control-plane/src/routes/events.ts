@@ -4,13 +4,12 @@ import { ErrorBody, EventPage, EventsQuery } from "@zlh/api";
 import { InvalidCursorError } from "@zlh/domain";
 import { pageLimit, readEventPage } from "../events/feed";
 import { streamEvents } from "../events/sseStream";
+import { closingSignal } from "../http/sse";
 
 /** The panel's event feed: every server's events in order, paged or streamed (SSE). */
 export default async function eventRoutes(root: FastifyInstance) {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
-  // Streams end when the control plane stops, so that closing it never waits on a panel.
-  const closing = new AbortController();
-  app.addHook("preClose", async () => closing.abort());
+  const closing = closingSignal(app);
 
   app.get(
     "/v1/events",
@@ -42,7 +41,7 @@ export default async function eventRoutes(root: FastifyInstance) {
       const header = request.headers["last-event-id"];
       const resume = typeof header === "string" && header.trim() !== "" ? header.trim() : request.query.after ?? null;
       if (resume !== null && !/^[0-9]{1,18}$/.test(resume)) throw new InvalidCursorError();
-      await streamEvents(app.deps.db, request, reply, { after: resume, serverId: request.query.serverId }, app.deps.config.eventStream, closing.signal);
+      await streamEvents(app.deps.db, request, reply, { after: resume, serverId: request.query.serverId }, app.deps.config.eventStream, closing);
     },
   );
 }

@@ -22,8 +22,6 @@ export type LeasedRow = OperationRow &
     reinstall_wipe: boolean | null;
     /** For a change's provision: what to go back to if the server does not come up; null otherwise. */
     change: { previousManifest: unknown; previous: Record<string, unknown>; start: boolean } | null;
-    /** A task operation's parameters (a command's line; a backup's or restore's backup). */
-    params: Record<string, unknown> | null;
     desired_state: ServerRow["desired_state"];
   };
 
@@ -74,7 +72,7 @@ export async function leaseNextOperations(
         else s.manifest end as manifest,
       case when leased.kind = 'provision' and leased.generation = s.change_generation and s.change_status = 'applying'
         then jsonb_build_object('previousManifest', s.manifest, 'previous', s.previous_config, 'start', s.desired_state = 'running') end as change,
-      s.rcon_password_enc, o.params, s.desired_state,
+      s.rcon_password_enc, s.desired_state,
       case when leased.kind = 'provision' and leased.generation = s.reinstall_generation then s.reinstall_wipe end as reinstall_wipe
-    from leased join servers s on s.id = leased.server_id join operations o on o.id = leased.id`);
+    from leased join servers s on s.id = leased.server_id`);
 }

@@ -3,7 +3,7 @@ import type { FastifyInstance } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { CommandBody, CommandReply, ErrorBody, LogLines, LogsQuery, ServerIdParams } from "@zlh/api";
 import type { Db, ServerRow } from "@zlh/db";
-import { openSse } from "../../http/sse";
+import { closingSignal, openSse } from "../../http/sse";
 import { insertTaskOperation, recordEvent } from "@zlh/db";
 import { CommandFailedError, CommandTimeoutError, InvalidTransitionError, ServerBusyError } from "@zlh/domain";
 import { asClient } from "../../db/asClient";
@@ -18,8 +18,7 @@ import { waitForOperation } from "../../servers/waitForOperation";
  */
 export default async function consoleRoutes(root: FastifyInstance) {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
-  const closing = new AbortController();
-  app.addHook("preClose", async () => closing.abort());
+  const closing = closingSignal(app);
 
   app.get(
     "/v1/servers/:id/logs",
@@ -55,7 +54,7 @@ export default async function consoleRoutes(root: FastifyInstance) {
       const resume = Number(request.headers["last-event-id"]);
       const timeout = app.deps.config.commandTimeoutMs;
       let read = await readLog(app.deps.db, server, Number.isInteger(resume) && resume >= 0 ? { offset: resume } : { tail: tailOf(request.query.tail) }, timeout);
-      const sse = openSse(request, reply, closing.signal, 1000);
+      const sse = openSse(request, reply, closing, 1000);
       let quietSince = Date.now();
       try {
         while (!sse.gone.aborted) {
@@ -118,7 +117,7 @@ const tailOf = (raw: string | undefined) => Math.min(1000, raw === undefined ? 1
  */
 async function readLog(db: Db, server: ServerRow, want: { tail: number } | { offset: number }, timeoutMs: number): Promise<{ lines: string[]; offset: number }> {
   if (server.status === "deleted" || server.status === "pending") throw new InvalidTransitionError(`The server is ${server.status}; it has no log to read.`);
-  const opId = await db.transaction((tx) => insertTaskOperation(tx, server.id, "logs", randomUUID(), want, 1));
+  const opId = await insertTaskOperation(db, server.id, "logs", randomUUID(), want, 1);
   if (!opId) throw new InvalidTransitionError("The server is being deleted; it has no log to read.");
   const op = await waitForOperation(db, opId, timeoutMs);
   if (!op) throw new CommandTimeoutError(`The host did not answer within ${timeoutMs} ms.`);
