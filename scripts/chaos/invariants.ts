@@ -74,13 +74,14 @@ export async function checkInvariants(sql: postgres.Sql, cluster: Cluster, stats
     ...unended.map((r) => `operation ${r.id} (${r.kind}) still ${r.status}`),
   ]);
 
-  // 3. No VMID or port shared by live servers; every taken VMID/port belongs to a live server.
+  // 3. No VMID shared by live servers, no port shared on a host; every taken VMID/port belongs to a live server.
   const shared = await sql`
     select 'vmid ' || vmid as what from servers where status <> 'deleted' group by vmid having count(*) > 1
-    union all select 'port ' || p from (select game_port as p from servers where status <> 'deleted' union all select rcon_port from servers where status <> 'deleted') x group by p having count(*) > 1`;
+    union all select 'port ' || host_id || ':' || p from (select host_id, game_port as p from servers where status <> 'deleted' union all select host_id, rcon_port from servers where status <> 'deleted') x group by host_id, p having count(*) > 1`;
   const strayTaken = await sql`
     select 'vmid ' || p.vmid as what from vmid_pool p left join servers s on s.id = p.server_id where p.state = 'taken' and (s.id is null or s.status = 'deleted' or s.vmid <> p.vmid)
-    union all select 'port ' || p.port from port_pool p left join servers s on s.id = p.server_id where p.state = 'taken' and (s.id is null or s.status = 'deleted')`;
+    union all select 'port ' || p.host_id || ':' || p.port from host_ports p left join servers s on s.id = p.server_id
+      where s.id is null or s.status = 'deleted' or s.host_id <> p.host_id or p.port not in (s.game_port, s.rcon_port)`;
   const [{ live }] = (await sql`select count(*)::int as live from servers where status <> 'deleted'`) as unknown as [{ live: number }];
   check("3 VMIDs and ports unique among live servers; none taken by a dead one", live, [...shared.map((r) => `${r.what} shared`), ...strayTaken.map((r) => `${r.what} taken without a live server`)]);
 

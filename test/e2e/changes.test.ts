@@ -1,6 +1,7 @@
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { manifestHash } from "@zlh/artifacts";
 import { createServer } from "../support/api";
 import { startE2eCluster, type E2eCluster } from "../support/cluster";
 import { answersPing, waitStatus } from "../support/lifecycle";
@@ -39,6 +40,10 @@ describe("server changes (PATCH)", () => {
     expect(after.change).toEqual({ generation: before.generation + 1, status: "applied", reason: null });
     expect(after.manifests).toMatchObject({ previous: before.manifests.applied, requested: null });
     expect(after.manifests.applied).not.toBe(before.manifests.applied);
+    // The hash columns the API shows are the hashes of the manifests stored beside them.
+    const [row] = await c.sql`select manifest, previous_manifest, manifest_hash, previous_manifest_hash, requested_manifest_hash from servers where id = ${server.id}`;
+    expect([row!.manifest_hash, row!.previous_manifest_hash, row!.requested_manifest_hash]).toEqual([manifestHash(row!.manifest), manifestHash(row!.previous_manifest), null]);
+    expect([after.manifests.applied, after.manifests.previous]).toEqual([row!.manifest_hash, row!.previous_manifest_hash]);
     expect(after.memoryMiB).toBe(2048);
     const jars = await mods(server.vmid);
     expect(jars.some((j) => j.startsWith("chunky-"))).toBe(true);

@@ -28,7 +28,7 @@ describe("termination", () => {
 
   const held = async (id: string) =>
     (await sql`select
-      (select count(*)::int from port_pool where server_id = ${id}) as ports,
+      (select count(*)::int from host_ports where server_id = ${id}) as ports,
       (select state from vmid_pool where vmid = (select vmid from servers where id = ${id})) as vmid_state`)[0];
 
   it("deletes a running server: container destroyed, process gone, resources released after the confirmed destroy", async () => {

@@ -20,6 +20,7 @@ import eventRoutes from "./routes/events";
 import { agentGateway } from "./gateway/plugin";
 import type { SessionRegistry } from "./gateway/sessionRegistry";
 import type { Metrics } from "./metrics/metrics";
+import type { ManifestCache } from "./fabric/manifestCache";
 import metricsRoute from "./routes/metrics";
 
 export interface AppDeps {
@@ -29,6 +30,8 @@ export interface AppDeps {
   portRange: ControlPlaneConfig["portRange"];
   registry: SessionRegistry;
   metrics: Metrics;
+  /** Shared with this process's provision jobs (createServerOnce). */
+  manifests?: ManifestCache;
 }
 
 declare module "fastify" {

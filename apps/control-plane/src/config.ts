@@ -32,12 +32,18 @@ export interface ControlPlaneConfig {
   apiClients: ApiClientToken[];
   /** ZLH_VMID_RANGE: VMIDs this control plane may hand out, "first-last". Default 5000-5999. */
   vmidRange: IntRange;
-  /** ZLH_PORT_RANGE: host ports handed out to servers (game + RCON), "first-last". Default 40000-44999. */
+  /** ZLH_PORT_RANGE: ports handed out to servers (game + RCON) on each host, "first-last": unique per host, reused across hosts. Default 40000-44999. */
   portRange: IntRange;
   /** ZLH_LEASE_TTL_MS: how long an agent holds an operation without renewing it. Default 15000. */
   leaseTtlMs: number;
-  /** ZLH_RECONCILE_INTERVAL_MS: period of the reconciliation job. Default 30000. */
+  /** ZLH_RECONCILE_INTERVAL_MS: period of the reconciliation job. Each pass judges only hosts whose evidence or servers changed, or whose recheck is due. Default 30000. */
   reconcileIntervalMs: number;
+  /**
+   * ZLH_RECONCILE_RECHECK_MS: every host is judged again at least this often even when nothing it reports changed
+   * (the safety net for changes reconciliation cannot see, such as a server elsewhere that a container's marker names).
+   * Default 300000 (5 minutes).
+   */
+  reconcileRecheckMs: number;
   /**
    * ZLH_PLACEMENT_POLICY: which host a new server goes to, among those not cordoned, not known down, with room:
    * `spread` (the most free memory; default) or `pack` (the least free memory that fits: fills hosts one by one).
@@ -114,6 +120,7 @@ export function loadConfig(env: Env): ControlPlaneConfig {
     portRange: range(env, "ZLH_PORT_RANGE", "40000-44999", 1024, 65535),
     leaseTtlMs: int(env, "ZLH_LEASE_TTL_MS", 15_000, 300, 3_600_000),
     reconcileIntervalMs: int(env, "ZLH_RECONCILE_INTERVAL_MS", 30_000, 200, 86_400_000),
+    reconcileRecheckMs: int(env, "ZLH_RECONCILE_RECHECK_MS", 300_000, 1_000, 86_400_000),
     workerConcurrency: int(env, "ZLH_WORKER_CONCURRENCY", 4, 1, 64),
     placementPolicy: oneOf(env, "ZLH_PLACEMENT_POLICY", "spread", ["spread", "pack"] as const),
     proxmox: proxmox(env),

@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import { connectDatabase, migrateDatabase, syncResourcePools } from "@zlh/db";
 import app from "./app";
 import type { ControlPlaneConfig } from "./config";
+import { ManifestCache } from "./fabric/manifestCache";
 import { startWorker } from "./jobs/worker";
 import { startExpiryLoop } from "./broker/expiryLoop";
 import { listenForNotifications } from "./gateway/notifications";
@@ -35,12 +36,14 @@ export async function startControlPlane(
     log.info("database migrated");
     const database = connectDatabase(config.databaseUrl, { max: 20, applicationName: "zlh-control-plane", statementTimeoutMs: 30_000 });
     resources.push("database", () => database.close());
-    await syncResourcePools(database.db, config.vmidRange, config.portRange);
+    await syncResourcePools(database.db, config.vmidRange);
 
     const metrics = new Metrics();
     registerDatabaseGauges(metrics.registry, database.db, config.leaseTtlMs);
+    // One cache of resolved manifests for the provision jobs and the creates of this process.
+    const manifests = new ManifestCache();
     if (options.runWorker !== false) {
-      const worker = await startWorker(config, database.db, log, metrics);
+      const worker = await startWorker(config, database.db, log, metrics, manifests);
       resources.push("worker", () => worker.stop());
     }
     const expiry = startExpiryLoop(database.db, Math.max(100, Math.floor(config.leaseTtlMs / 5)), log, metrics);
@@ -67,6 +70,7 @@ export async function startControlPlane(
       portRange: config.portRange,
       registry,
       metrics,
+      manifests,
     });
     await http.listen({ port: config.port, host: config.host });
     resources.push("http", async () => {

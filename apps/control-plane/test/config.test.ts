@@ -15,6 +15,7 @@ describe("loadConfig", () => {
       portRange: { first: 40000, last: 44999 },
       leaseTtlMs: 15000,
       reconcileIntervalMs: 30000,
+      reconcileRecheckMs: 300000,
       artifactSource: "upstream",
       proxmox: null,
       edgeWebhook: null,

@@ -76,7 +76,8 @@ describe("POST /v1/servers exhausting the VMID range", () => {
     expect(refused.length).toBe(150 - free);
     expect(refused.every((r) => r.body.error === "capacity_exhausted")).toBe(true);
     expect(new Set(accepted.map((s) => s.vmid)).size).toBe(accepted.length);
-    const ports = accepted.flatMap((s) => [s.ports.game, s.ports.rcon]);
+    // Ports are per host: unique on each host, and reused across hosts.
+    const ports = accepted.flatMap((s) => [`${s.hostId} ${s.ports.game}`, `${s.hostId} ${s.ports.rcon}`]);
     expect(new Set(ports).size).toBe(ports.length);
 
     // No partial rows: every taken pool row belongs to a server, and nothing else was written.
@@ -84,7 +85,7 @@ describe("POST /v1/servers exhausting the VMID range", () => {
       select
         (select count(*)::int from servers) as servers,
         (select count(*)::int from vmid_pool where state = 'taken') as vmids,
-        (select count(*)::int from port_pool where state = 'taken') as ports,
+        (select count(*)::int from host_ports) as ports,
         (select count(*)::int from events where type = 'server.requested') as events,
         (select count(*)::int from vmid_pool p left join servers s on s.id = p.server_id
           where p.state = 'taken' and (s.id is null or s.vmid <> p.vmid)) as orphan_vmids`;
@@ -92,5 +93,32 @@ describe("POST /v1/servers exhausting the VMID range", () => {
     expect((await provisionJobs(t)).length).toBe(100);
     const [alloc] = await t.sql`select sum(allocated_memory_mib)::int as mem from hosts`;
     expect(alloc.mem).toBe(100 * 1024);
+  });
+});
+
+describe("ports are per host", () => {
+  it("40 concurrent creates on one host of 20 ports: 10 accepted with distinct ports, 30 refused for ports, nothing half-written", async () => {
+    // One host, so every create takes the same host lock and reads its ports after the previous holder's commit.
+    const t = await startTestPlane({ ZLH_VMID_RANGE: "7100-7199", ZLH_PORT_RANGE: "41000-41019" }, { runWorker: false });
+    const host = await enrollHost(t.api, "host-ports");
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => t.api("POST", "/v1/servers", serverBody(2000 + i), { "idempotency-key": `ports-${i}` })),
+    );
+    const accepted = results.filter((r) => r.status === 202).map((r) => r.body);
+    expect(results.filter((r) => r.status !== 202 && r.status !== 409)).toEqual([]);
+    expect(accepted.length).toBe(10);
+    expect(results.filter((r) => r.status === 409).every((r) => r.body.error === "capacity_exhausted" && /ports/.test(r.body.message))).toBe(true);
+    const ports = accepted.flatMap((s) => [s.ports.game, s.ports.rcon]).sort((a, b) => a - b);
+    expect(ports).toEqual(Array.from({ length: 20 }, (_, i) => 41000 + i));
+    const [counts] = await t.sql`
+      select (select count(*)::int from servers) as servers, (select count(*)::int from host_ports where host_id = ${host.id}) as ports,
+        (select count(*)::int from vmid_pool where state = 'taken') as vmids, (select allocated_memory_mib from hosts where id = ${host.id}) as mem`;
+    expect(counts).toEqual({ servers: 10, ports: 20, vmids: 10, mem: 10 * 1024 });
+
+    // A second host hands out the same ports again.
+    await enrollHost(t.api, "host-ports-2");
+    const other = await t.api("POST", "/v1/servers", serverBody(3000), { "idempotency-key": "ports-other" });
+    expect(other.status).toBe(202);
+    expect([other.body.ports.game, other.body.ports.rcon]).toEqual([41000, 41001]);
   });
 });

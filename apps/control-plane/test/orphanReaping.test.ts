@@ -19,7 +19,7 @@ describe("orphan reaping", () => {
   beforeAll(async () => {
     t = await startTestPlane({}, { runWorker: false });
     database = connectDatabase(t.databaseUrl, { max: 2 });
-    const task = reconcileAllTask({ db: database.db, log: pino({ level: "silent" }), leaseTtlMs: 60_000, intervalMs: 60_000, proxmox: null });
+    const task = reconcileAllTask({ db: database.db, log: pino({ level: "silent" }), leaseTtlMs: 60_000, intervalMs: 60_000, proxmox: null, schedule: { recheckMs: 300_000, clockMarginMs: 10_000 } });
     pass = () => task({}, undefined as never) as Promise<void>;
   });
   afterAll(() => database.close());

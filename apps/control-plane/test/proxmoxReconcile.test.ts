@@ -20,6 +20,7 @@ function reconcileWith(db: ReturnType<typeof connectDatabase>, tokenId: string) 
     log: pino({ level: "silent" }),
     leaseTtlMs: 60_000,
     intervalMs: 60_000,
+    schedule: { recheckMs: 300_000, clockMarginMs: 10_000 },
     proxmox: connectProxmox({ url: "https://pve.test:8006", tokenId, tokenSecret: "0b0e7d7e-6c0a-4e58-9d7e-6a4f1d2e3c4b" }),
   });
   return () => task({}, undefined as never);

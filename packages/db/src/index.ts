@@ -4,7 +4,6 @@ export * from "./rows";
 export * as schema from "./schema";
 export * from "./sql/lockMode";
 export * from "./sql/takeVmids";
-export * from "./sql/takePorts";
 export * from "./sql/placeServer";
 export * from "./sql/idempotency";
 export * from "./sql/syncResourcePools";

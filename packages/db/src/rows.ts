@@ -42,6 +42,9 @@ export type ServerRow = {
   last_crash_at: string | null;
   heal_after: string | null;
   manifest: unknown;
+  manifest_hash: string | null;
+  requested_manifest_hash: string | null;
+  previous_manifest_hash: string | null;
   rcon_password_enc: string | null;
   created_at: string;
   /** Present when read through getServer/listServers: the host's agent session and last heartbeat. */

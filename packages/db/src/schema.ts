@@ -17,6 +17,7 @@ import {
   integer,
   jsonb,
   pgSequence,
+  primaryKey,
   pgTable,
   text,
   timestamp,
@@ -62,6 +63,12 @@ export const hosts = pgTable(
     revokedAt: timestamp("revoked_at", { withTimezone: true }),
     /** Set while the host is cordoned (or draining): no new server is placed on it. */
     cordonedAt: timestamp("cordoned_at", { withTimezone: true }),
+    /** The evidence the last reconciliation of this host judged (reconcile/evidence.ts): a host whose evidence is unchanged is not judged again. */
+    reconciledEvidence: text("reconciled_evidence"),
+    /** When this host was last reconciled: drives the periodic recheck and the drift items' `seenAt`. */
+    reconciledAt: timestamp("reconciled_at", { withTimezone: true }),
+    /** False while the last pass left something unjudged (work in flight, drift awaiting a second observation, a crash loop): the next pass looks again. */
+    reconcileSettled: boolean("reconcile_settled").notNull().default(false),
     createdAt: createdAt(),
   },
   (t) => [
@@ -113,6 +120,14 @@ export const servers = pgTable(
     failureReason: text("failure_reason"),
     /** The pinned Fabric manifest (packages/artifacts), resolved once before the first provision and reused after. */
     manifest: jsonb("manifest"),
+    /**
+     * manifestHash() of `manifest`, `requested_manifest` and `previous_manifest`, written with them: a page of
+     * servers shows the three hashes without reading (and hashing) the manifests. Null on rows from before
+     * migration 0012, where the API computes them from the manifests.
+     */
+    manifestHash: text("manifest_hash"),
+    requestedManifestHash: text("requested_manifest_hash"),
+    previousManifestHash: text("previous_manifest_hash"),
     /** RCON password, AES-256-GCM under ZLH_SECRETS_KEY (never stored or logged in clear). */
     rconPasswordEnc: text("rcon_password_enc"),
     /** The generation at which a restart was asked for (a restart is an action, not a state). */
@@ -147,10 +162,9 @@ export const servers = pgTable(
     uniqueIndex("servers_seq_key").on(t.seq),
     uniqueIndex("servers_caller_idempotency_key").on(t.callerId, t.idempotencyKey),
     uniqueIndex("servers_live_vmid_key").on(t.vmid).where(sql`${t.status} <> 'deleted'`),
-    uniqueIndex("servers_live_game_port_key").on(t.gamePort).where(sql`${t.status} <> 'deleted'`),
-    uniqueIndex("servers_live_rcon_port_key").on(t.rconPort).where(sql`${t.status} <> 'deleted'`),
     index("servers_customer_seq_idx").on(t.customerId, t.seq),
-    index("servers_host_idx").on(t.hostId),
+    // Reconciliation asks "did a server of this host change status since its last pass?" per host.
+    index("servers_host_status_changed_idx").on(t.hostId, t.statusChangedAt),
     foreignKey({ columns: [t.hostId], foreignColumns: [hosts.id], name: "servers_host_fk" }),
     check("servers_status_valid", sql`${t.status} in (${inList(SERVER_STATUSES)})`),
     check("servers_desired_state_valid", sql`${t.desiredState} in (${inList(DESIRED_STATES)})`),
@@ -208,19 +222,25 @@ export const vmidPool = pgTable(
   ],
 );
 
-/** One row per port of ZLH_PORT_RANGE; same discipline as vmid_pool. A server takes two. */
-export const portPool = pgTable(
-  "port_pool",
+/**
+ * The ports held on each host: a port of a host belongs to at most one live
+ * server, and the primary key is that rule. Ports are per host (each host
+ * forwards its own), so a fleet is not capped by one range of 64k ports. A
+ * server's two rows are inserted with the server and deleted with its
+ * confirmed destroy (releaseServerResources).
+ */
+export const hostPorts = pgTable(
+  "host_ports",
   {
-    port: integer("port").primaryKey(),
-    state: text("state").notNull().default("free"),
-    serverId: uuid("server_id"),
+    hostId: uuid("host_id").notNull(),
+    port: integer("port").notNull(),
+    serverId: uuid("server_id").notNull(),
   },
   (t) => [
-    check("port_pool_state_valid", sql`${t.state} in ('free', 'taken')`),
-    check("port_pool_taken_has_server", sql`(${t.state} = 'taken') = (${t.serverId} is not null)`),
-    index("port_pool_free_idx").on(t.port).where(sql`${t.state} = 'free'`),
-    index("port_pool_server_idx").on(t.serverId).where(sql`${t.serverId} is not null`),
+    primaryKey({ columns: [t.hostId, t.port], name: "host_ports_pkey" }),
+    index("host_ports_server_idx").on(t.serverId),
+    foreignKey({ columns: [t.hostId], foreignColumns: [hosts.id], name: "host_ports_host_fk" }),
+    foreignKey({ columns: [t.serverId], foreignColumns: [servers.id], name: "host_ports_server_fk" }),
   ],
 );
 
@@ -390,6 +410,8 @@ export const driftItems = pgTable(
   },
   (t) => [
     uniqueIndex("drift_items_open_key").on(t.kind, t.hostId, t.vmid).where(sql`${t.resolvedAt} is null`),
+    // A host's open items, read by every pass that judges the host.
+    index("drift_items_host_open_idx").on(t.hostId).where(sql`${t.resolvedAt} is null`),
     check("drift_items_kind_valid", sql`${t.kind} in (${inList(DRIFT_KINDS)})`),
     foreignKey({ columns: [t.hostId], foreignColumns: [hosts.id], name: "drift_items_host_fk" }),
   ],

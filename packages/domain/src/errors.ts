@@ -32,7 +32,9 @@ export class CapacityExhaustedError extends ZlhError {
     super(
       resource === "host"
         ? "No host has enough free memory, CPU and disk for this server."
-        : `No free ${resource === "vmid" ? "VMID" : "port"} is left in the configured range.`,
+        : resource === "vmid"
+          ? "No free VMID is left in the configured range."
+          : "The chosen host has fewer than two free ports left in the configured port range.",
     );
   }
 }

@@ -1,5 +1,5 @@
 import stringify from "safe-stable-stringify";
-import type { Manifest } from "@zlh/artifacts";
+import { manifestHash, type Manifest } from "@zlh/artifacts";
 import type { ManifestRequest } from "./resolveManifest";
 
 /**
@@ -10,7 +10,7 @@ import type { ManifestRequest } from "./resolveManifest";
  * The TTL bounds how long a newly published "latest" version goes unseen.
  */
 export class ManifestCache {
-  readonly #entries = new Map<string, { manifest: Manifest; at: number }>();
+  readonly #entries = new Map<string, { manifest: Manifest; hash: string; at: number }>();
 
   constructor(
     private readonly ttlMs = 5 * 60_000,
@@ -18,13 +18,23 @@ export class ManifestCache {
   ) {}
 
   async resolve(request: ManifestRequest, resolveFresh: () => Promise<Manifest>): Promise<Manifest> {
-    const key = stringify({ game: request.minecraftVersion, loader: request.loaderVersion ?? null, mods: request.mods }) ?? "";
-    const hit = this.#entries.get(key);
-    if (hit && Date.now() - hit.at < this.ttlMs) return hit.manifest;
+    const hit = this.peek(request);
+    if (hit) return hit.manifest;
     const manifest = await resolveFresh();
+    const key = keyOf(request);
     this.#entries.delete(key);
-    this.#entries.set(key, { manifest, at: Date.now() });
+    this.#entries.set(key, { manifest, hash: manifestHash(manifest), at: Date.now() });
     if (this.#entries.size > this.max) this.#entries.delete(this.#entries.keys().next().value!);
     return manifest;
   }
+
+  /** The manifest resolved for this request within the TTL, with its hash, without resolving anything: null on a miss. */
+  peek(request: ManifestRequest): { manifest: Manifest; hash: string } | null {
+    const hit = this.#entries.get(keyOf(request));
+    return hit && Date.now() - hit.at < this.ttlMs ? hit : null;
+  }
+}
+
+function keyOf(request: ManifestRequest): string {
+  return stringify({ game: request.minecraftVersion, loader: request.loaderVersion ?? null, mods: request.mods }) ?? "";
 }

@@ -19,14 +19,18 @@ export interface Worker {
   stop(): Promise<void>;
 }
 
+/** Longer than any transaction that changes a server's status (milliseconds in practice): see ReconcileSchedule. */
+const RECONCILE_CLOCK_MARGIN_MS = 10_000;
+
 /** graphile-worker for durable control-plane jobs, logging through pino. */
-export async function startWorker(config: ControlPlaneConfig, db: Db, log: Logger, metrics?: Metrics): Promise<Worker> {
+export async function startWorker(config: ControlPlaneConfig, db: Db, log: Logger, metrics?: Metrics, manifests = new ManifestCache()): Promise<Worker> {
   const publisher = config.edgeWebhook ? webhookPublisher(config.edgeWebhook.url, config.edgeWebhook.secret) : noopPublisher;
   const reconcileDeps = {
     db,
     log: log.child({ component: "reconcile" }),
     leaseTtlMs: config.leaseTtlMs,
     intervalMs: config.reconcileIntervalMs,
+    schedule: { recheckMs: config.reconcileRecheckMs, clockMarginMs: RECONCILE_CLOCK_MARGIN_MS },
     proxmox: config.proxmox ? connectProxmox(config.proxmox, log.child({ component: "proxmox" })) : null,
     passDuration: metrics?.reconcileDuration,
   };
@@ -35,7 +39,7 @@ export async function startWorker(config: ControlPlaneConfig, db: Db, log: Logge
     source: createArtifactSource(config.artifactSource, config.artifactMirror),
     secretsKey: config.secretsKey,
     log: log.child({ component: "resolver" }),
-    cache: new ManifestCache(),
+    cache: manifests,
   };
   const taskList: TaskList = {
     [PROVISION_TASK]: provisionServerTask(provisionDeps),

@@ -43,6 +43,22 @@ export type MarkerOwner = { status: ServerStatus; vmid: number; hostId: string; 
 /** Statuses in which the server's container must exist on its host. */
 const HAS_CONTAINER: ServerStatus[] = ["running", "stopped", "starting", "stopping"];
 
+/** One host's judgment: its drift, and the servers this evidence could not judge yet. */
+export interface HostJudgment {
+  drift: ObservedDrift[];
+  /**
+   * Servers left unjudged: work in flight, evidence older than their last
+   * status change, a marker or a state nobody could read. Their host is
+   * judged again on the next pass even if its evidence does not change.
+   */
+  unjudged: string[];
+}
+
+/** The drift of one host (judgeHost without what it left unjudged). */
+export function diffHost(servers: ServerOnHost[], observation: HostObservation, ownerOf: (serverId: string) => MarkerOwner, now = new Date()): ObservedDrift[] {
+  return judgeHost(servers, observation, ownerOf, now).drift;
+}
+
 /**
  * The drift of one host: what the database says against what is there.
  * Pure, so every rule is tested on its own; policies act on the result.
@@ -51,8 +67,9 @@ const HAS_CONTAINER: ServerStatus[] = ["running", "stopped", "starting", "stoppi
  * since when it counts (`since`), so that "persistent" can mean two distinct
  * observations of the server as it is now (recordDriftPass).
  */
-export function diffHost(servers: ServerOnHost[], observation: HostObservation, ownerOf: (serverId: string) => MarkerOwner, now = new Date()): ObservedDrift[] {
+export function judgeHost(servers: ServerOnHost[], observation: HostObservation, ownerOf: (serverId: string) => MarkerOwner, now = new Date()): HostJudgment {
   const drift: ObservedDrift[] = [];
+  const unjudged: string[] = [];
   const byVmid = new Map(observation.containers.map((c) => [c.vmid, c]));
   const ours = new Map(servers.map((s) => [s.vmid, s]));
 
@@ -64,17 +81,28 @@ export function diffHost(servers: ServerOnHost[], observation: HostObservation, 
     if (s.lastCrashAt && isCrashLooping(s.crashStreak, s.lastCrashAt, now)) {
       item("crash_loop", { restartCount: s.restartCount, crashStreak: s.crashStreak, lastCrashAt: s.lastCrashAt.toISOString(), nextRestartAt: s.healAfter?.toISOString() ?? null }, now, null);
     }
-    if (c?.markerUnknown) continue; // whose container it is, this pass cannot tell
+    if (c?.markerUnknown) {
+      unjudged.push(s.id); // whose container it is, this pass cannot tell
+      continue;
+    }
     if (c && c.serverId !== s.id) {
       item("vmid_conflict", { markerServerId: c.serverId, source: c.source }, c.observedAt, null);
       continue;
     }
-    if (s.liveOps > 0) continue;
-    if (!c) {
-      if (HAS_CONTAINER.includes(s.status) && observation.absentAt > s.statusChangedAt) item("missing_container", { status: s.status }, observation.absentAt);
+    if (s.liveOps > 0) {
+      unjudged.push(s.id);
       continue;
     }
-    if (c.state === "unknown" || c.observedAt <= s.statusChangedAt) continue;
+    if (!c) {
+      if (!HAS_CONTAINER.includes(s.status)) continue;
+      if (observation.absentAt > s.statusChangedAt) item("missing_container", { status: s.status }, observation.absentAt);
+      else unjudged.push(s.id);
+      continue;
+    }
+    if (c.state === "unknown" || c.observedAt <= s.statusChangedAt) {
+      unjudged.push(s.id);
+      continue;
+    }
     if (s.status === "running" && s.desiredState === "running" && c.state === "stopped") {
       item("state_mismatch", { desired: "running", observed: "stopped", source: c.source }, c.observedAt);
     } else if (s.status === "stopped" && s.desiredState === "stopped" && c.state === "running") {
@@ -104,5 +132,11 @@ export function diffHost(servers: ServerOnHost[], observation: HostObservation, 
       });
     }
   }
-  return drift;
+  return { drift, unjudged };
+}
+
+/** Containers whose marker names a server that is not this host's server of that VMID: judging them needs that server's row (markerOwners). */
+export function namedElsewhere(servers: ServerOnHost[], observation: HostObservation): string[] {
+  const ours = new Map(servers.map((s) => [s.vmid, s.id]));
+  return [...new Set(observation.containers.filter((c) => c.serverId !== null && !c.markerUnknown && ours.get(c.vmid) !== c.serverId).map((c) => c.serverId!))];
 }

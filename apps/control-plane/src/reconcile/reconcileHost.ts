@@ -4,6 +4,7 @@ import {
   bumpDeletedServerGeneration,
   insertOperation,
   liveOperations,
+  markReconciled,
   markerOwners,
   recordCrash,
   recordDriftPass,
@@ -13,30 +14,53 @@ import {
   transitionServer,
   type Db,
   type DriftRow,
-  type HostForReconcile,
   type MarkerOwnerRow,
+  type ServerOnHostRow,
   type Tx,
 } from "@zlh/db";
-import { isHostConnected } from "../hosts/connectivity";
 import { HEAL_TASK, healJobKey } from "../jobs/taskNames";
 import { converge } from "../lifecycle/converge";
-import { diffHost, type ObservedContainer } from "./diff";
-import { mergeObservations, type Listing } from "./observe";
+import { judgeHost, namedElsewhere, type HostObservation, type ServerOnHost } from "./diff";
 
 export interface ReconcileContext {
   db: Db;
   log: Logger;
-  leaseTtlMs: number;
-  /** Proxmox's guests of this host's node and when they were listed; null when Proxmox is not configured or cannot be trusted for this host. */
-  proxmoxGuests: Listing<Omit<ObservedContainer, "observedAt">> | null;
+}
+
+/** What one host's evidence is (merged from every source), and its identity (evidenceKey). */
+export interface HostEvidence {
+  hostId: string;
+  observation: HostObservation;
+  key: string;
+}
+
+export function serverOnHostFrom(s: ServerOnHostRow): ServerOnHost {
+  return {
+    id: s.id,
+    status: s.status,
+    desiredState: s.desired_state,
+    vmid: s.vmid,
+    liveOps: s.live_ops,
+    statusChangedAt: new Date(s.status_changed_at),
+    restartCount: s.restart_count,
+    crashStreak: s.crash_streak,
+    lastCrashAt: s.last_crash_at ? new Date(s.last_crash_at) : null,
+    healAfter: s.heal_after ? new Date(s.heal_after) : null,
+  };
+}
+
+/** Settled: nothing left for a later pass over the same evidence (all judged, all drift confirmed, no crash loop whose window is still running). */
+export function isSettled(drift: Pick<DriftRow, "kind" | "persistent">[], unjudged: string[]): boolean {
+  return unjudged.length === 0 && drift.every((d) => d.persistent && d.kind !== "crash_loop");
 }
 
 /**
- * One reconciliation pass over one host: observe (agent inventory while the
- * agent is connected, Proxmox when configured), diff against the database,
- * record drift (items clear themselves when no longer observed), and apply
- * the policy to drift seen in two distinct observations of the server as it
- * is now (recordDriftPass), so a report racing a transition is never acted on:
+ * One reconciliation pass over one host, in one transaction: diff its
+ * evidence against the database, record drift (items clear themselves when no
+ * longer observed), apply the policy to drift seen in two distinct
+ * observations of the server as it is now (recordDriftPass), so a report
+ * racing a transition is never acted on, and store the verdict
+ * (markReconciled) so that later passes skip the host while nothing changes:
  *  - desired running but stopped: a crash; start it again, after its
  *    crash-loop backoff (recordCrash, the `server.heal` job);
  *  - missing container: the server fails with `container_missing` (a world is
@@ -45,46 +69,28 @@ export interface ReconcileContext {
  *    host where it was seen, unless the last such destroy failed (then it is
  *    only reported: an operator decides);
  *  - unmanaged guests: reported only, and their VMIDs never handed out.
- * Returns the open drift, or null when the host could not be observed.
+ * Returns the open drift.
  */
-export async function reconcileHost(ctx: ReconcileContext, host: HostForReconcile): Promise<DriftRow[] | null> {
-  const connected = isHostConnected(host, Date.now(), ctx.leaseTtlMs) && host.inventory_at !== null;
-  const agent = connected ? { items: host.inventory ?? [], at: new Date(host.inventory_at!) } : null;
-  const observation = mergeObservations(agent, ctx.proxmoxGuests);
-  if (!observation) return null; // no evidence: servers keep their last state (shown stale)
+export async function reconcileHost(ctx: ReconcileContext, evidence: HostEvidence): Promise<DriftRow[]> {
+  const { hostId, observation } = evidence;
   return ctx.db.transaction(async (tx) => {
-    const servers = await serversOnHost(tx, host.id);
-    const named = [...new Set(observation.containers.map((c) => c.serverId).filter((id): id is string => id !== null))];
-    const owners = new Map((await markerOwners(tx, named)).map((o) => [o.id, o]));
-    const observed = diffHost(
-      servers.map((s) => ({
-        id: s.id,
-        status: s.status,
-        desiredState: s.desired_state,
-        vmid: s.vmid,
-        liveOps: s.live_ops,
-        statusChangedAt: new Date(s.status_changed_at),
-        restartCount: s.restart_count,
-        crashStreak: s.crash_streak,
-        lastCrashAt: s.last_crash_at ? new Date(s.last_crash_at) : null,
-        healAfter: s.heal_after ? new Date(s.heal_after) : null,
-      })),
-      observation,
-      (id) => {
-        const o = owners.get(id);
-        return o && { status: o.status, vmid: o.vmid, hostId: o.host_id, updatedAt: new Date(o.updated_at) };
-      },
-    );
-    const drift = await recordDriftPass(tx, host.id, observed);
-    await syncExcludedVmids(tx, host.id, observation.containers.filter((c) => c.serverId === null && !c.markerUnknown).map((c) => c.vmid));
+    const servers = (await serversOnHost(tx, hostId)).map(serverOnHostFrom);
+    const owners = new Map((await markerOwners(tx, namedElsewhere(servers, observation))).map((o) => [o.id, o]));
+    const judgment = judgeHost(servers, observation, (id) => {
+      const o = owners.get(id);
+      return o && { status: o.status, vmid: o.vmid, hostId: o.host_id, updatedAt: new Date(o.updated_at) };
+    });
+    const drift = await recordDriftPass(tx, hostId, judgment.drift);
+    await syncExcludedVmids(tx, hostId, observation.containers.filter((c) => c.serverId === null && !c.markerUnknown).map((c) => c.vmid));
     for (const item of drift) {
       if (!item.persistent) {
-        ctx.log.warn({ hostId: host.id, kind: item.kind, vmid: item.vmid, serverId: item.server_id }, "drift detected");
-        await recordEvent(tx, { type: "drift.detected", hostId: host.id, serverId: ownsRow(item, owners), data: { kind: item.kind, vmid: item.vmid, ...item.detail } });
+        ctx.log.warn({ hostId, kind: item.kind, vmid: item.vmid, serverId: item.server_id }, "drift detected");
+        await recordEvent(tx, { type: "drift.detected", hostId, serverId: ownsRow(item, owners), data: { kind: item.kind, vmid: item.vmid, ...item.detail } });
       } else {
-        await applyPolicy(tx, ctx.log, host.id, item, owners);
+        await applyPolicy(tx, ctx.log, hostId, item, owners);
       }
     }
+    await markReconciled(tx, [{ hostId, evidence: evidence.key, settled: isSettled(drift, judgment.unjudged), at: null }]);
     return drift;
   });
 }

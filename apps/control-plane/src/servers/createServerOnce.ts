@@ -1,24 +1,32 @@
 import { randomUUID } from "node:crypto";
 import type { CreateServerBody } from "@zlh/api";
 import {
+  claimHost,
   findServerByIdempotencyKey,
+  insertPlacedServer,
   lockIdempotencyKey,
-  placeServer,
-  takePorts,
+  setActor,
+  storeManifest,
   takeVmids,
   withContentionFallback,
   type Db,
   type PlacementPolicy,
-  type ServerRow, setActor } from "@zlh/db";
+  type ServerRow,
+} from "@zlh/db";
 import { CapacityExhaustedError, IdempotencyKeyReusedError, type IntRange } from "@zlh/domain";
 import { retryOnDeadlock } from "../db/retryOnDeadlock";
+import type { ManifestCache } from "../fabric/manifestCache";
+import { converge } from "../lifecycle/converge";
+import { newRconPassword, seal } from "../secrets/sealedSecrets";
 import { requestHash } from "./requestHash";
 
 export interface CreateContext {
   db: Db;
   vmidRange: IntRange;
   portRange: IntRange;
-  config: { placementPolicy: PlacementPolicy; leaseTtlMs: number };
+  config: { placementPolicy: PlacementPolicy; leaseTtlMs: number; secretsKey: Buffer };
+  /** Manifests this process resolved recently (shared with its provision jobs): a hit lets the create plan the provision itself. */
+  manifests?: ManifestCache;
 }
 
 export interface Created {
@@ -31,9 +39,15 @@ export interface Created {
  * One request -> one server row -> one provision job, whatever the concurrency.
  *
  * In one transaction: serialise on (caller, key); return the earlier server if
- * the key was used (or refuse a different body); else take a VMID, two ports
- * and host capacity and insert the row, its event and its job. Any failure
+ * the key was used (or refuse a different body); else take a VMID, a host's
+ * capacity and two of its ports, and insert the row, its event and its job. Any failure
  * rolls back all of it, so a 409 leaves nothing behind.
+ *
+ * When this process resolved the same request moments ago (the manifest
+ * cache), the job would only store that manifest and plan the provision:
+ * the create does both itself instead and enqueues no job, so the agent is
+ * woken by the create's own commit, one job pickup and one commit sooner.
+ * graphile-worker keeps what needs it: resolution and its retries.
  */
 export async function createServerOnce(
   ctx: CreateContext,
@@ -55,38 +69,40 @@ export async function createServerOnce(
       const id = randomUUID();
       const [vmid] = await withContentionFallback(1, (mode, n) => takeVmids(tx, id, ctx.vmidRange, n, mode));
       if (vmid === undefined) throw new CapacityExhaustedError("vmid");
-      const [gamePort, rconPort] = await withContentionFallback(2, (mode, n) =>
-        takePorts(tx, id, ctx.portRange, n, mode),
-      );
-      if (gamePort === undefined || rconPort === undefined) throw new CapacityExhaustedError("port");
-      const server = await withContentionFallback(1, async (mode) => {
-        const placed = await placeServer(
-          tx,
-          {
-            id,
-            callerId,
-            idempotencyKey,
-            requestHash: hash,
-            customerId: body.customerId,
-            name: body.name,
-            minecraftVersion: body.minecraftVersion,
-            loaderVersion: body.loaderVersion ?? null,
-            mods: body.mods ?? [],
-            serverProperties: body.serverProperties ?? {},
-            memoryMib: body.memoryMiB,
-            cpuCores: body.cpuCores,
-            diskGib: body.diskGiB,
-            vmid,
-            gamePort,
-            rconPort,
-          },
-          mode,
-          { policy: ctx.config.placementPolicy, leaseTtlMs: ctx.config.leaseTtlMs },
-        );
-        return placed ? [placed] : [];
+      const resources = { memoryMib: body.memoryMiB, cpuCores: body.cpuCores, diskGib: body.diskGiB };
+      const [hostId] = await withContentionFallback(1, async (mode) => {
+        const claimed = await claimHost(tx, resources, mode, { policy: ctx.config.placementPolicy, leaseTtlMs: ctx.config.leaseTtlMs });
+        return claimed ? [claimed] : [];
       });
-      if (!server[0]) throw new CapacityExhaustedError("host");
-      return { server: server[0], replayed: false };
+      if (!hostId) throw new CapacityExhaustedError("host");
+      const request = { minecraftVersion: body.minecraftVersion, loaderVersion: body.loaderVersion ?? null, mods: body.mods ?? [] };
+      const resolved = ctx.manifests?.peek(request) ?? null;
+      const server = await insertPlacedServer(
+        tx,
+        {
+          id,
+          callerId,
+          idempotencyKey,
+          requestHash: hash,
+          customerId: body.customerId,
+          name: body.name,
+          minecraftVersion: body.minecraftVersion,
+          loaderVersion: body.loaderVersion ?? null,
+          mods: body.mods ?? [],
+          serverProperties: body.serverProperties ?? {},
+          ...resources,
+          vmid,
+        },
+        hostId,
+        ctx.portRange,
+        resolved === null,
+      );
+      if (!server) throw new CapacityExhaustedError("port");
+      if (resolved) {
+        await storeManifest(tx, id, resolved.manifest, resolved.hash, seal(ctx.config.secretsKey, newRconPassword()));
+        await converge(tx, id);
+      }
+      return { server, replayed: false };
     }),
   );
 }

@@ -41,9 +41,9 @@ export function presentServer(row: ServerRow, leaseTtlMs: number): Server {
       row.host_heartbeat_at !== undefined &&
       !isHostConnected({ session_id: row.host_session_id ?? null, last_heartbeat_at: row.host_heartbeat_at ?? null }, Date.now(), leaseTtlMs),
     manifests: {
-      applied: hashOf(row.manifest),
-      requested: hashOf(row.requested_manifest),
-      previous: hashOf(row.previous_manifest),
+      applied: row.manifest_hash ?? hashOf(row.manifest),
+      requested: row.requested_manifest_hash ?? hashOf(row.requested_manifest),
+      previous: row.previous_manifest_hash ?? hashOf(row.previous_manifest),
     },
     change:
       row.change_generation !== null && row.change_status !== null
@@ -54,6 +54,7 @@ export function presentServer(row: ServerRow, leaseTtlMs: number): Server {
   };
 }
 
+/** For rows written before the hash columns existed (null there); every later write stores the hash. */
 function hashOf(manifest: unknown): string | null {
   return manifest ? manifestHash(manifest as Manifest) : null;
 }

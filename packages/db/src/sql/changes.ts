@@ -56,6 +56,7 @@ export async function recordChange(
         generation = s.generation + 1, change_generation = s.generation + 1,
         change_status = case when ${c.needsManifest}::boolean then 'resolving' else 'applying' end, change_reason = null,
         requested_manifest = case when ${c.needsManifest}::boolean then null else s.manifest end,
+        requested_manifest_hash = case when ${c.needsManifest}::boolean then null else s.manifest_hash end,
         previous_config = jsonb_build_object(
           'minecraftVersion', cur.minecraft_version, 'loaderVersion', cur.loader_version, 'mods', cur.mods,
           'serverProperties', cur.server_properties, 'memoryMiB', cur.memory_mib, 'cpuCores', cur.cpu_cores, 'diskGiB', cur.disk_gib),
@@ -78,7 +79,7 @@ export async function recordChange(
 export async function storeRequestedManifest(tx: DbOrTx, serverId: string, generation: number, manifest: unknown, manifestHash: string): Promise<boolean> {
   const rows = await tx.execute<{ id: string }>(sql`
     with stored as (
-      update servers set requested_manifest = ${JSON.stringify(manifest)}::jsonb, change_status = 'applying', updated_at = now()
+      update servers set requested_manifest = ${JSON.stringify(manifest)}::jsonb, requested_manifest_hash = ${manifestHash}, change_status = 'applying', updated_at = now()
       where id = ${serverId} and change_generation = ${generation} and change_status = 'resolving'
       returning id, host_id
     ), event as (
@@ -123,8 +124,11 @@ export async function endChange(
     ), ended as (
       update servers s set
         manifest = case when ${revert}::boolean then s.manifest else coalesce(s.requested_manifest, s.manifest) end,
+        manifest_hash = case when ${revert}::boolean then s.manifest_hash when s.requested_manifest is not null then s.requested_manifest_hash else s.manifest_hash end,
         previous_manifest = case when ${revert}::boolean then s.previous_manifest else s.manifest end,
+        previous_manifest_hash = case when ${revert}::boolean then s.previous_manifest_hash else s.manifest_hash end,
         requested_manifest = null,
+        requested_manifest_hash = null,
         change_status = ${outcome}, change_reason = ${reason},
         minecraft_version = case when ${revert}::boolean then cur.previous_config->>'minecraftVersion' else s.minecraft_version end,
         loader_version = case when ${revert}::boolean then cur.previous_config->>'loaderVersion' else s.loader_version end,

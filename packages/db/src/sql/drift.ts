@@ -29,12 +29,18 @@ export type DriftRow = {
 
 /**
  * Records what one reconciliation pass of a host observed: open items are
- * kept (seen again) or opened, and the host's open items not observed now are
- * resolved. Returns the open items, each marked persistent when it was
- * already open from an earlier, distinct observation: taken before this
- * one's evidence (two passes over one inventory are one observation, however
- * fast reconciliation runs, and two concurrent passes over the same evidence
+ * kept or opened, and the host's open items not observed now are resolved.
+ * Returns the open items, each marked persistent when it was already open
+ * from an earlier, distinct observation: taken before this one's evidence
+ * (two passes over one inventory are one observation, however fast
+ * reconciliation runs, and two concurrent passes over the same evidence
  * cannot make each other persistent) and after the item's `since`.
+ *
+ * An item seen again as it was is not rewritten: its first observation
+ * already proves persistence, unless it predates the item's `since` (then it
+ * moves to this observation). So a host with fifty unmanaged guests writes
+ * nothing per pass; `seen_at` moves when an item changes, and the host's
+ * `reconciled_at` says when its open items were last confirmed.
  */
 export async function recordDriftPass(db: DbOrTx, hostId: string, observed: ObservedDrift[]): Promise<DriftRow[]> {
   const items = JSON.stringify(
@@ -44,26 +50,37 @@ export async function recordDriftPass(db: DbOrTx, hostId: string, observed: Obse
     with obs as (
       select * from jsonb_to_recordset(${items}::jsonb) as o(kind text, vmid int, server_id uuid, detail jsonb, observed_at timestamptz, since timestamptz)
     ), earlier as (
-      select d.kind, d.vmid, d.observed_at from drift_items d where d.host_id = ${hostId} and d.resolved_at is null
+      select d.id, d.kind, d.vmid, d.observed_at from drift_items d where d.host_id = ${hostId} and d.resolved_at is null
     ), resolved as (
       update drift_items d set resolved_at = now()
       where d.host_id = ${hostId} and d.resolved_at is null
         and not exists (select 1 from obs where obs.kind = d.kind and obs.vmid = d.vmid)
       returning d.id
-    ), upserted as (
+    ), changed as (
+      update drift_items d set seen_at = now(), detail = o.detail, server_id = o.server_id, observed_at = greatest(d.observed_at, o.observed_at)
+      from obs o
+      where d.host_id = ${hostId} and d.resolved_at is null and d.kind = o.kind and d.vmid = o.vmid
+        and (d.detail is distinct from o.detail or d.server_id is distinct from o.server_id
+          or (o.since is not null and d.observed_at <= o.since and o.observed_at > d.observed_at))
+      returning d.*
+    ), inserted as (
       insert into drift_items (kind, host_id, vmid, server_id, detail, observed_at)
-      select kind, ${hostId}, vmid, server_id, detail, observed_at from obs
-      on conflict (kind, host_id, vmid) where resolved_at is null
-      do update set seen_at = now(), detail = excluded.detail, server_id = excluded.server_id,
-        observed_at = greatest(drift_items.observed_at, excluded.observed_at)
+      select o.kind, ${hostId}, o.vmid, o.server_id, o.detail, o.observed_at from obs o
+      where not exists (select 1 from earlier e where e.kind = o.kind and e.vmid = o.vmid)
+      on conflict (kind, host_id, vmid) where resolved_at is null do nothing
       returning *
+    ), kept as (
+      select d.* from drift_items d join obs o on o.kind = d.kind and o.vmid = d.vmid
+      where d.host_id = ${hostId} and d.resolved_at is null and d.id not in (select id from changed)
+    ), still_open as (
+      select * from changed union all select * from inserted union all select * from kept
     )
     select u.id::text, u.kind, u.host_id, u.vmid, u.server_id, u.detail, u.detected_at, u.seen_at,
       exists (
         select 1 from earlier e join obs o on o.kind = e.kind and o.vmid = e.vmid
         where e.kind = u.kind and e.vmid = u.vmid and e.observed_at < o.observed_at and (o.since is null or e.observed_at > o.since)
       ) as persistent
-    from upserted u`);
+    from still_open u`);
 }
 
 export async function listOpenDrift(db: DbOrTx): Promise<DriftRow[]> {

@@ -4,21 +4,80 @@ import type { DbOrTx } from "../client";
 import type { ServerRow } from "../rows";
 import { uuidArray } from "./params";
 
-export type HostForReconcile = {
+export type InventoryRow = { vmid: number; state: "running" | "stopped"; serverId: string | null };
+
+/** A host as reconciliation first sees it: its evidence's identity and freshness, not the evidence itself. */
+export type HostToReconcile = {
   id: string;
   node: string;
   session_id: string | null;
   last_heartbeat_at: string | null;
-  inventory: { vmid: number; state: "running" | "stopped"; serverId: string | null }[] | null;
-  /** When the control plane received that inventory (the agent took it just before sending). */
+  inventory_digest: string | null;
+  /** When the control plane received (or, by digest, confirmed) the inventory: the evidence's time. */
   inventory_at: string | null;
+  reconciled_evidence: string | null;
+  /** The last pass is stale: never reconciled, something left unjudged, a server changed status since, or a recheck is due. */
+  due: boolean;
+  has_open_drift: boolean;
+  has_excluded_vmids: boolean;
 };
 
-export async function listHostsForReconcile(db: DbOrTx, hostId?: string): Promise<HostForReconcile[]> {
-  return db.execute<HostForReconcile>(sql`
-    select id, node, session_id, last_heartbeat_at, inventory, inventory_at from hosts
-    where revoked_at is null and (${hostId ?? null}::uuid is null or id = ${hostId ?? null}::uuid)
-    order by id`);
+export interface ReconcileSchedule {
+  /** Every host is judged again at least this often, changed or not. */
+  recheckMs: number;
+  /**
+   * A transition committed while a pass read the servers carries its own
+   * transaction's start time, which can be before the pass's: a server that
+   * changed status within this margin before the last pass counts as changed.
+   */
+  clockMarginMs: number;
+}
+
+/**
+ * Every host that is not revoked (or the one asked for), narrow: which of
+ * them need a pass is decided from these columns and the evidence's digest,
+ * without reading any inventory or any server.
+ */
+export async function listHostsToReconcile(db: DbOrTx, schedule: ReconcileSchedule, hostId?: string): Promise<HostToReconcile[]> {
+  return db.execute<HostToReconcile>(sql`
+    select h.id, h.node, h.session_id, h.last_heartbeat_at, h.inventory_digest, h.inventory_at, h.reconciled_evidence,
+      (h.reconciled_at is null or not h.reconcile_settled
+        or h.reconciled_at < now() - ${schedule.recheckMs} * interval '1 millisecond'
+        or exists (select 1 from servers s where s.host_id = h.id
+          and s.status_changed_at > h.reconciled_at - ${schedule.clockMarginMs} * interval '1 millisecond')) as due,
+      exists (select 1 from drift_items d where d.host_id = h.id and d.resolved_at is null) as has_open_drift,
+      exists (select 1 from vmid_pool v where v.host_id = h.id and v.state = 'excluded') as has_excluded_vmids
+    from hosts h
+    where h.revoked_at is null and (${hostId ?? null}::uuid is null or h.id = ${hostId ?? null}::uuid)
+    order by h.id`);
+}
+
+/** The stored inventories of some hosts (with when each was observed, and when this read was). */
+export async function hostInventories(
+  db: DbOrTx,
+  hostIds: string[],
+): Promise<{ id: string; inventory: InventoryRow[] | null; inventory_at: string | null; read_at: string }[]> {
+  if (hostIds.length === 0) return [];
+  return db.execute(sql`select id, inventory, inventory_at, statement_timestamp() as read_at from hosts where id = any(${uuidArray(hostIds)}) and revoked_at is null`);
+}
+
+/** A pass's verdict on one host, stored so that the next pass can skip it while nothing changed. */
+export interface ReconciledMark {
+  hostId: string;
+  evidence: string;
+  settled: boolean;
+  /** When the servers behind the verdict were read (null: now). */
+  at: Date | null;
+}
+
+/** Records the verdicts of a pass, for many hosts in one statement. */
+export async function markReconciled(db: DbOrTx, marks: ReconciledMark[]): Promise<void> {
+  if (marks.length === 0) return;
+  const rows = JSON.stringify(marks.map((m) => ({ id: m.hostId, evidence: m.evidence, settled: m.settled, at: m.at?.toISOString() ?? null })));
+  await db.execute(sql`
+    update hosts h set reconciled_evidence = m.evidence, reconcile_settled = m.settled, reconciled_at = coalesce(m.at, now())
+    from jsonb_to_recordset(${rows}::jsonb) as m(id uuid, evidence text, settled boolean, at timestamptz)
+    where h.id = m.id`);
 }
 
 export type ServerOnHostRow = {
@@ -36,10 +95,16 @@ export type ServerOnHostRow = {
 
 /** The host's servers that are not deleted, each with its count of operations in flight. */
 export async function serversOnHost(db: DbOrTx, hostId: string): Promise<ServerOnHostRow[]> {
-  return db.execute<ServerOnHostRow>(sql`
-    select s.id, s.status, s.desired_state, s.vmid, s.status_changed_at, s.restart_count, s.crash_streak, s.last_crash_at, s.heal_after,
+  return serversOnHosts(db, [hostId]);
+}
+
+/** serversOnHost for many hosts in one statement (each row names its host). */
+export async function serversOnHosts(db: DbOrTx, hostIds: string[]): Promise<(ServerOnHostRow & { host_id: string })[]> {
+  if (hostIds.length === 0) return [];
+  return db.execute(sql`
+    select s.host_id, s.id, s.status, s.desired_state, s.vmid, s.status_changed_at, s.restart_count, s.crash_streak, s.last_crash_at, s.heal_after,
       (select count(*)::int from operations o where o.server_id = s.id and o.status in ('queued', 'leased')) as live_ops
-    from servers s where s.host_id = ${hostId} and s.status <> 'deleted'`);
+    from servers s where s.host_id = any(${uuidArray(hostIds)}) and s.status <> 'deleted'`);
 }
 
 export type MarkerOwnerRow = {

@@ -3,7 +3,7 @@ import type { DbOrTx } from "../client";
 
 /**
  * Gives back what a server held, in the transaction that records its
- * confirmed destroy and never before: host capacity and ports become free at
+ * confirmed destroy and never before: host capacity and the host's ports become free at
  * once; the VMID becomes `releasing` and is offered again only after the
  * host's inventory shows it absent (recordHeartbeat), so a destroy still in
  * flight on the host can never collide with a new create.
@@ -20,7 +20,7 @@ export async function releaseServerResources(tx: DbOrTx, serverId: string): Prom
       from s where h.id = s.host_id
       returning h.id
     ), ports as (
-      update port_pool set state = 'free', server_id = null where server_id = ${serverId} returning port
+      delete from host_ports where server_id = ${serverId} returning port
     ), vmid as (
       update vmid_pool p set state = 'releasing', server_id = null, host_id = s.host_id
       from s where p.server_id = s.id

@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import type { ServerStatus } from "@zlh/domain";
 import type { DbOrTx } from "../client";
 import type { ServerRow } from "../rows";
@@ -19,13 +19,40 @@ export interface ServerFilter {
   limit: number;
 }
 
-/** One page in creation order, plus whether another page follows. */
+/**
+ * What a page shows of a server: every column but the manifests (tens of
+ * kilobytes each), whose hashes have columns of their own; a manifest is
+ * read only where its hash is missing (rows from before those columns).
+ */
+const LISTED = sql.raw(`s.id, s.seq, s.caller_id, s.idempotency_key, s.request_hash, s.customer_id, s.name, s.minecraft_version, s.loader_version,
+  s.mods, s.server_properties, s.memory_mib, s.cpu_cores, s.disk_gib, s.status, s.desired_state, s.generation, s.host_id, s.vmid,
+  s.game_port, s.rcon_port, s.failure_reason, s.restart_generation, s.reinstall_generation, s.reinstall_wipe, s.change_generation,
+  s.change_status, s.change_reason, s.previous_config, s.status_changed_at, s.restart_count, s.crash_streak, s.last_crash_at,
+  s.heal_after, s.rcon_password_enc, s.created_at, s.updated_at, s.manifest_hash, s.requested_manifest_hash, s.previous_manifest_hash,
+  case when s.manifest_hash is null then s.manifest end as manifest,
+  case when s.requested_manifest_hash is null then s.requested_manifest end as requested_manifest,
+  case when s.previous_manifest_hash is null then s.previous_manifest end as previous_manifest,
+  h.session_id as host_session_id, h.last_heartbeat_at as host_heartbeat_at`);
+
+/**
+ * One page in creation order, plus whether another page follows.
+ *
+ * Only the filters given are in the statement: with `($1 is null or
+ * customer_id = $1)`, the prepared statement's generic plan (Postgres's
+ * choice after five runs) cannot use the customer index, and a page out of
+ * 50,000 servers took 10 ms of sequential scan instead of 0.5 ms (pnpm bench,
+ * listServersP99Ms). Each combination of filters is its own statement.
+ */
 export async function listServers(db: DbOrTx, f: ServerFilter): Promise<{ rows: ServerRow[]; more: boolean }> {
+  const filters = [
+    f.customerId !== undefined ? sql`s.customer_id = ${f.customerId}` : null,
+    f.status !== undefined ? sql`s.status = ${f.status}` : null,
+    f.afterSeq !== undefined ? sql`s.seq > ${f.afterSeq}::bigint` : null,
+  ].filter((c): c is SQL => c !== null);
+  const where = filters.length > 0 ? sql`where ${sql.join(filters, sql` and `)}` : sql``;
   const rows = await db.execute<ServerRow>(sql`
-    select ${WITH_HOST} from servers s join hosts h on h.id = s.host_id
-    where (${f.customerId ?? null}::text is null or s.customer_id = ${f.customerId ?? null})
-      and (${f.status ?? null}::text is null or s.status = ${f.status ?? null})
-      and (${f.afterSeq ?? null}::bigint is null or s.seq > ${f.afterSeq ?? null}::bigint)
+    select ${LISTED} from servers s join hosts h on h.id = s.host_id
+    ${where}
     order by s.seq
     limit ${f.limit + 1}`);
   return { rows: rows.slice(0, f.limit), more: rows.length > f.limit };

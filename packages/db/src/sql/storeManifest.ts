@@ -9,7 +9,7 @@ import type { DbOrTx } from "../client";
 export async function storeManifest(tx: DbOrTx, serverId: string, manifest: unknown, manifestHash: string, rconSealed: string): Promise<boolean> {
   const rows = await tx.execute<{ id: string }>(sql`
     with stored as (
-      update servers set manifest = ${JSON.stringify(manifest)}::jsonb, rcon_password_enc = ${rconSealed}, updated_at = now()
+      update servers set manifest = ${JSON.stringify(manifest)}::jsonb, manifest_hash = ${manifestHash}, rcon_password_enc = ${rconSealed}, updated_at = now()
       where id = ${serverId} and manifest is null
       returning id, host_id
     ), event as (

@@ -3,17 +3,14 @@ import type { IntRange } from "@zlh/domain";
 import type { DbOrTx } from "../client";
 
 /**
- * Makes sure every VMID and port of the configured ranges has a pool row.
- * Idempotent; rows outside the ranges are kept (they may be taken) and simply
- * never offered, because allocation filters by range.
+ * Makes sure every VMID of the configured range has a pool row. Idempotent;
+ * rows outside the range are kept (they may be taken) and simply never
+ * offered, because allocation filters by range. (Ports need no pool: they are
+ * per host, chosen from ZLH_PORT_RANGE against `host_ports`.)
  */
-export async function syncResourcePools(db: DbOrTx, vmids: IntRange, ports: IntRange): Promise<void> {
+export async function syncResourcePools(db: DbOrTx, vmids: IntRange): Promise<void> {
   await db.execute(sql`
     insert into vmid_pool (vmid)
     select generate_series(${vmids.first}::int, ${vmids.last}::int)
-    on conflict do nothing`);
-  await db.execute(sql`
-    insert into port_pool (port)
-    select generate_series(${ports.first}::int, ${ports.last}::int)
     on conflict do nothing`);
 }
