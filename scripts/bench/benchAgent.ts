@@ -1,5 +1,5 @@
 import WebSocket from "ws";
-import { decodeControlMessage, encode, inventoryDigest, type AgentMessage } from "@zlh/protocol";
+import { decodeControlMessage, encode, inventoryDigest, type AgentMessage, type InventoryItem } from "@zlh/protocol";
 
 /**
  * A protocol-level agent for the benchmark: leases whatever it is told
@@ -14,14 +14,17 @@ export class BenchAgent {
   private constructor(private readonly ws: WebSocket) {}
 
   /**
-   * `inventory`: containers in every heartbeat's inventory. `digest`: send it
+   * `inventory`: the containers in every heartbeat's inventory (a number:
+   * that many unmanaged ones). `digest`: send it
    * as the real agent does (the list once, then its digest while unchanged);
    * otherwise the full list every time (the scheme before digests).
    */
-  static async connect(baseUrl: string, token: string, opts: { autoLease: boolean; heartbeatMs?: number; inventory?: number; digest?: boolean }): Promise<BenchAgent> {
+  static async connect(baseUrl: string, token: string, opts: { autoLease: boolean; heartbeatMs?: number; inventory?: number | InventoryItem[]; digest?: boolean }): Promise<BenchAgent> {
     const ws = new WebSocket(`${baseUrl.replace(/^http/, "ws")}/v1/agent`, { headers: { authorization: `Bearer ${token}` } });
     const agent = new BenchAgent(ws);
-    const inventory = Array.from({ length: opts.inventory ?? 0 }, (_, i) => ({ vmid: 100 + i, state: "running" as const, serverId: null as string | null }));
+    const inventory: InventoryItem[] = Array.isArray(opts.inventory)
+      ? opts.inventory
+      : Array.from({ length: opts.inventory ?? 0 }, (_, i) => ({ vmid: 100 + i, state: "running" as const, serverId: null }));
     await new Promise<void>((resolve, reject) => {
       ws.once("error", reject);
       ws.on("message", (data: WebSocket.RawData) => {

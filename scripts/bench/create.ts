@@ -21,7 +21,7 @@ export async function measureCreateThroughput(sys: BenchSystem, total = 1500, co
 }
 
 /** Open loop at a fixed rate (as a panel under load sends them): latency of each create. */
-export async function measureCreateLatency(sys: BenchSystem, ratePerSec = 200, seconds = 5): Promise<{ p50: number; p99: number }> {
+export async function measureCreateLatency(sys: BenchSystem, ratePerSec = 200, seconds = 5, keyPrefix = "lat"): Promise<{ p50: number; p99: number }> {
   const latencies: number[] = [];
   const inflight: Promise<void>[] = [];
   const start = performance.now();
@@ -29,7 +29,7 @@ export async function measureCreateLatency(sys: BenchSystem, ratePerSec = 200, s
     const due = start + (i * 1000) / ratePerSec;
     const wait = due - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    inflight.push(timedCreate(sys, `lat-${i}`).then((ms) => void latencies.push(ms)));
+    inflight.push(timedCreate(sys, `${keyPrefix}-${i}`).then((ms) => void latencies.push(ms)));
   }
   await Promise.all(inflight);
   return { p50: percentile(latencies, 50), p99: percentile(latencies, 99) };

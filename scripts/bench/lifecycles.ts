@@ -43,7 +43,8 @@ export async function measureLifecycles(sys: BenchSystem, seconds = 20, inflight
  * done at once: the control plane's own ceiling, without containers.
  */
 export async function measureControlPlaneLifecycles(sys: BenchSystem, seconds = 20, inflight = 40): Promise<LifecycleResult> {
-  const agents = await Promise.all(sys.hosts.map((h) => BenchAgent.connect(sys.cp.url, h.agentToken, { autoLease: true })));
+  // Spread over the control-plane processes, as a load balancer would.
+  const agents = await Promise.all(sys.hosts.map((h, i) => BenchAgent.connect(sys.cps[i % sys.cps.length]!.url, h.agentToken, { autoLease: true })));
   try {
     return await runLifecycles(sys, seconds, inflight, []);
   } finally {
@@ -60,13 +61,13 @@ interface CpuSample {
   machine: number;
 }
 
-async function sampleCpu(cpPid: number, agentPids: number[]): Promise<CpuSample> {
-  const sum = async (reaped: boolean) => (await Promise.all(agentPids.map((p) => cpuSeconds(p, reaped)))).reduce((a, b) => a + b, 0);
+async function sampleCpu(cpPids: number[], agentPids: number[]): Promise<CpuSample> {
+  const sum = async (pids: number[], reaped: boolean) => (await Promise.all(pids.map((p) => cpuSeconds(p, reaped)))).reduce((a, b) => a + b, 0);
   const self = process.cpuUsage();
   return {
-    controlPlane: await cpuSeconds(cpPid),
-    agents: await sum(false),
-    simServers: await sum(true),
+    controlPlane: await sum(cpPids, false),
+    agents: await sum(agentPids, false),
+    simServers: await sum(agentPids, true),
     benchClient: (self.user + self.system) / 1e6,
     postgres: await cpuSecondsByName("postgres"),
     machine: await machineBusySeconds(),
@@ -78,8 +79,10 @@ async function runLifecycles(sys: BenchSystem, seconds: number, inflight: number
   const phase = new Map<string, "up" | "down">();
   let done = 0;
   let n = 0;
+  // Requests alternate between the control-plane processes, as a load balancer would.
+  const call = () => sys.calls[n % sys.calls.length]!;
   const startOne = async () => {
-    const res = await sys.call("POST", "/v1/servers", createBody(), { "idempotency-key": `life-${n++}` });
+    const res = await call()("POST", "/v1/servers", createBody(), { "idempotency-key": `life-${n++}` });
     phase.set(res.body.id, "up");
   };
   try {
@@ -90,7 +93,7 @@ async function runLifecycles(sys: BenchSystem, seconds: number, inflight: number
       await sleep(100);
     }
     await sleep(2000);
-    const before = await sampleCpu(sys.cp.child.pid!, agentPids);
+    const before = await sampleCpu(sys.cps.map((c) => c.child.pid!), agentPids);
     const started = performance.now();
     const end = started + seconds * 1000;
     await Promise.all(Array.from({ length: inflight }, startOne));
@@ -100,7 +103,7 @@ async function runLifecycles(sys: BenchSystem, seconds: number, inflight: number
         const p = phase.get(r.id);
         if (p === "up" && (r.status === "running" || r.status === "failed")) {
           phase.set(r.id, "down");
-          void sys.call("DELETE", `/v1/servers/${r.id}`);
+          void call()("DELETE", `/v1/servers/${r.id}`);
         } else if (p === "down" && r.status === "deleted") {
           phase.delete(r.id);
           done++;
@@ -109,7 +112,7 @@ async function runLifecycles(sys: BenchSystem, seconds: number, inflight: number
       }
       await sleep(10);
     }
-    const after = await sampleCpu(sys.cp.child.pid!, agentPids);
+    const after = await sampleCpu(sys.cps.map((c) => c.child.pid!), agentPids);
     const elapsed = (performance.now() - started) / 1000;
     const per = (s: number) => (done ? (s * 1000) / done : NaN);
     const cp = after.controlPlane - before.controlPlane;

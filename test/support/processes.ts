@@ -26,7 +26,9 @@ function profileArgs(): string[] {
 }
 
 function launch(entry: string, env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, [...profileArgs(), "--import", "tsx", join(ROOT, entry)], {
+  // A release bundle (.mjs) runs as it would in production: plain node, no tsx.
+  const loader = entry.endsWith(".mjs") ? [] : ["--import", "tsx"];
+  const child = spawn(process.execPath, [...profileArgs(), ...loader, join(ROOT, entry)], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -98,10 +100,12 @@ export interface AgentEnv {
   simRoot: string;
   stateDir: string;
   extra?: Record<string, string>;
+  /** Run this file instead of the sources (the release bundle, dist/agent/zlh-agent.mjs, relative to the checkout). */
+  entry?: string;
 }
 
 export function startAgentProcess(a: AgentEnv): Proc {
-  return launch("apps/agent/src/main.ts", {
+  return launch(a.entry ?? "apps/agent/src/main.ts", {
     ZLH_CONTROL_URL: a.controlUrl,
     ZLH_AGENT_TOKEN: a.token,
     ZLH_RUNTIME: "sim",
