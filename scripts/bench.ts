@@ -71,6 +71,7 @@ const phases: Record<string, () => Promise<void>> = {
       const dispatch = await measureDispatch(sys, quick ? 50 : 200);
       results.dispatchP50Ms = round(dispatch.p50, 2);
       results.dispatchP99Ms = round(dispatch.p99, 2);
+      results.dispatchColdMs = round(dispatch.coldMs, 1);
     }),
   lifecycles: () =>
     onFreshSystem(10, async (sys) => {

@@ -24,7 +24,7 @@ export interface AgentIdle {
  */
 export async function measureAgentIdle(sys: BenchSystem, servers: number, seconds: number): Promise<AgentIdle> {
   // Built now, so that the bundle is this checkout's code.
-  execFileSync(process.execPath, ["--import", "tsx", "scripts/release/build.ts"], { cwd: ROOT, stdio: "ignore" });
+  execFileSync(process.execPath, ["--import", "tsx", "scripts/build.ts"], { cwd: ROOT, stdio: "ignore" });
   const simRoot = await tempDir("bench-idle-sim");
   const agent = startAgentProcess({ controlUrl: sys.cp.url, token: sys.hosts[0]!.agentToken, simRoot, stateDir: await tempDir("bench-idle-state"), entry: BUNDLE, extra: { LOG_LEVEL: "warn" } });
   const sql = postgres(sys.databaseUrl, { max: 1, onnotice: () => {} });
@@ -32,6 +32,7 @@ export async function measureAgentIdle(sys: BenchSystem, servers: number, second
     const ids: string[] = [];
     for (let i = 0; i < servers; i++) ids.push((await sys.call("POST", "/v1/servers", createBody(), { "idempotency-key": `idle-${i}` })).body.id);
     for (let i = 0; i < 1200; i++) {
+      if (agent.ended()) throw new Error(`the agent exited:\n${agent.output.slice(-20).join("\n")}`);
       const [r] = await sql`select count(*) filter (where status = 'running')::int as running, count(*) filter (where status = 'failed')::int as failed from servers where id = any(${ids})`;
       if (r!.failed > 0) throw new Error(`${r!.failed} servers failed to start`);
       if (r!.running === servers) break;

@@ -78,10 +78,17 @@ export async function claimHost(tx: DbOrTx, r: Resources, mode: LockMode, placem
 export async function insertPlacedServer(tx: DbOrTx, s: NewServer, hostId: string, ports: IntRange, enqueueProvision: boolean): Promise<ServerRow | null> {
   const rows = await tx.execute<ServerRow>(sql`
     with free as (
+      -- The two lowest free ports are among the range's first two and the two after each port in use
+      -- (the lowest free one starts a gap; the next is its neighbour or starts the next gap): a few
+      -- probes per server on the host, not one per port of the range.
       select array(
-        select p from generate_series(${ports.first}::int, ${ports.last}::int) p
-        where not exists (select 1 from host_ports hp where hp.host_id = ${hostId} and hp.port = p)
-        order by p limit 2) as pair
+        select distinct c.p from (
+          select ${ports.first}::int as p union all select ${ports.first}::int + 1
+          union all select hp.port + d from host_ports hp, (values (1), (2)) as step(d) where hp.host_id = ${hostId}
+        ) c
+        where c.p between ${ports.first}::int and ${ports.last}::int
+          and not exists (select 1 from host_ports hp where hp.host_id = ${hostId} and hp.port = c.p)
+        order by c.p limit 2) as pair
     ), server as (
       insert into servers (
         id, caller_id, idempotency_key, request_hash, customer_id, name,
