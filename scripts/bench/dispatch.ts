@@ -10,7 +10,7 @@ import { createBody, type BenchSystem } from "./system";
  * cold cache); it is reported on its own as `coldMs`, not as a sample.
  */
 export async function measureDispatch(sys: BenchSystem, samples = 200): Promise<{ p50: number; p99: number; coldMs: number }> {
-  const agents = await Promise.all(sys.hosts.map((h) => BenchAgent.connect(sys.cp.url, h.agentToken, { autoLease: true })));
+  const agents = await Promise.all(sys.hosts.map((h) => BenchAgent.connect(sys.cp.url, h.agentToken, { autoLease: true, heartbeatMs: 5000 })));
   const delays: number[] = [];
   let coldMs = NaN;
   try {

@@ -43,8 +43,9 @@ export async function measureLifecycles(sys: BenchSystem, seconds = 20, inflight
  * done at once: the control plane's own ceiling, without containers.
  */
 export async function measureControlPlaneLifecycles(sys: BenchSystem, seconds = 20, inflight = 40): Promise<LifecycleResult> {
-  // Spread over the control-plane processes, as a load balancer would.
-  const agents = await Promise.all(sys.hosts.map((h, i) => BenchAgent.connect(sys.cps[i % sys.cps.length]!.url, h.agentToken, { autoLease: true })));
+  // Spread over the control-plane processes, as a load balancer would, and heartbeating as agents do:
+  // placement skips a host silent for a lease TTL, so a run longer than 15 s ran out of hosts.
+  const agents = await Promise.all(sys.hosts.map((h, i) => BenchAgent.connect(sys.cps[i % sys.cps.length]!.url, h.agentToken, { autoLease: true, heartbeatMs: 5000 })));
   try {
     return await runLifecycles(sys, seconds, inflight, []);
   } finally {
@@ -83,6 +84,8 @@ async function runLifecycles(sys: BenchSystem, seconds: number, inflight: number
   const call = () => sys.calls[n % sys.calls.length]!;
   const startOne = async () => {
     const res = await call()("POST", "/v1/servers", createBody(), { "idempotency-key": `life-${n++}` });
+    // A refused create would leave an id-less entry behind and stall the loop; say why instead.
+    if (res.status !== 202) throw new Error(`create refused: ${res.status} ${JSON.stringify(res.body)}`);
     phase.set(res.body.id, "up");
   };
   try {
