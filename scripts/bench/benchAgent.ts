@@ -10,6 +10,7 @@ export class BenchAgent {
   readonly leasedAt = new Map<string, number>();
   #requested = false;
   #beat: NodeJS.Timeout | null = null;
+  #poll: NodeJS.Timeout | null = null;
 
   private constructor(private readonly ws: WebSocket) {}
 
@@ -18,8 +19,10 @@ export class BenchAgent {
    * that many unmanaged ones). `digest`: send it
    * as the real agent does (the list once, then its digest while unchanged);
    * otherwise the full list every time (the scheme before digests).
+   * `pollMs`: ask for work that often whatever happens, as the real agent
+   * does every lease TTL (most such asks find nothing).
    */
-  static async connect(baseUrl: string, token: string, opts: { autoLease: boolean; heartbeatMs?: number; inventory?: number | InventoryItem[]; digest?: boolean }): Promise<BenchAgent> {
+  static async connect(baseUrl: string, token: string, opts: { autoLease: boolean; heartbeatMs?: number; pollMs?: number; inventory?: number | InventoryItem[]; digest?: boolean }): Promise<BenchAgent> {
     const ws = new WebSocket(`${baseUrl.replace(/^http/, "ws")}/v1/agent`, { headers: { authorization: `Bearer ${token}` } });
     const agent = new BenchAgent(ws);
     const inventory: InventoryItem[] = Array.isArray(opts.inventory)
@@ -37,6 +40,7 @@ export class BenchAgent {
           const beat = opts.digest ? { type: "heartbeat" as const, held: [], inventoryDigest: digest } : { type: "heartbeat" as const, held: [], inventory };
           if (opts.heartbeatMs) agent.#beat = setInterval(() => agent.#send(beat), opts.heartbeatMs);
           if (opts.autoLease) agent.#ask();
+          if (opts.pollMs) agent.#poll = setInterval(() => agent.#ask(), opts.pollMs);
         } else if (m.type === "work.available" && opts.autoLease) agent.#ask();
         else if (m.type === "lease.grant") {
           agent.#requested = false;
@@ -65,6 +69,7 @@ export class BenchAgent {
 
   close() {
     if (this.#beat) clearInterval(this.#beat);
+    if (this.#poll) clearInterval(this.#poll);
     this.ws.close();
   }
 }

@@ -27,7 +27,8 @@ export async function enrollAgents(sys: BenchSystem, agents: number): Promise<{ 
 
 /**
  * `agents` concurrent sessions on one control-plane process, each
- * heartbeating every TTL/3 (5 s at the default 15 s TTL) with `containers`
+ * heartbeating every TTL/3 (5 s at the default 15 s TTL) and asking for
+ * work every TTL (as the agent polls) with `containers`
  * unmanaged containers in its inventory, sent as the agent sends it
  * (`digest`: the list once, then its digest) or in full every time; the
  * steady state's cost over `seconds`.
@@ -49,7 +50,7 @@ export async function withAgents<T>(
   try {
     for (let i = 0; i < hosts.length; i += 50) {
       connected.push(
-        ...(await Promise.all(hosts.slice(i, i + 50).map((h) => BenchAgent.connect(sys.cp.url, h.token, { autoLease: false, heartbeatMs: 5000, inventory: h.inventory, digest })))),
+        ...(await Promise.all(hosts.slice(i, i + 50).map((h) => BenchAgent.connect(sys.cp.url, h.token, { autoLease: false, heartbeatMs: 5000, pollMs: 15_000, inventory: h.inventory, digest })))),
       );
     }
     await drainJobs(sql); // every hello queued a reconciliation of its host: not what is measured

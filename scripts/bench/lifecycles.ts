@@ -80,6 +80,9 @@ async function runLifecycles(sys: BenchSystem, seconds: number, inflight: number
   const phase = new Map<string, "up" | "down">();
   let done = 0;
   let n = 0;
+  // A failed start is raised in the loop below, so that the phase ends through its finally blocks
+  // (a rejection in a detached promise crashed the benchmark and left its processes running).
+  let failure: Error | null = null;
   // Requests alternate between the control-plane processes, as a load balancer would.
   const call = () => sys.calls[n % sys.calls.length]!;
   const startOne = async () => {
@@ -101,16 +104,17 @@ async function runLifecycles(sys: BenchSystem, seconds: number, inflight: number
     const end = started + seconds * 1000;
     await Promise.all(Array.from({ length: inflight }, startOne));
     while (performance.now() < end) {
+      if (failure) throw failure;
       const rows = await sql`select id, status from servers where id = any(${[...phase.keys()]})`;
       for (const r of rows) {
         const p = phase.get(r.id);
         if (p === "up" && (r.status === "running" || r.status === "failed")) {
           phase.set(r.id, "down");
-          void call()("DELETE", `/v1/servers/${r.id}`);
+          void call()("DELETE", `/v1/servers/${r.id}`).catch((err: Error) => (failure ??= err));
         } else if (p === "down" && r.status === "deleted") {
           phase.delete(r.id);
           done++;
-          void startOne();
+          void startOne().catch((err: Error) => (failure ??= err));
         }
       }
       await sleep(10);

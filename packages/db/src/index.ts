@@ -17,6 +17,7 @@ export * from "./sql/channels";
 export * from "./sql/operations";
 export * from "./sql/sessions";
 export * from "./sql/leaseNextOperations";
+export * from "./sql/hasQueuedWork";
 export * from "./sql/recordHeartbeat";
 export * from "./sql/expireLeases";
 export * from "./sql/applyResultIfCurrent";
