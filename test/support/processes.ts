@@ -125,15 +125,24 @@ export async function tempDir(prefix: string): Promise<string> {
 
 /** Ends every sim server process under `simRoot` (they are detached, like real containers, and outlive agents). */
 export async function killSimServers(simRoot: string): Promise<void> {
-  const names = await readdir(simRoot).catch(() => [] as string[]);
-  for (const n of names) {
+  const pids = new Set<number>();
+  for (const n of await readdir(simRoot).catch(() => [] as string[])) {
     const pid = Number(await readFile(join(simRoot, n, "pid"), "utf8").catch(() => "0"));
-    if (pid > 0) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
+    if (pid > 0) pids.add(pid);
+  }
+  // And any server process whose command line names this root without a pid file naming it: an agent
+  // killed between starting the process and recording its pid (chaos: agent_sigkill) leaves one behind.
+  const prefix = `${simRoot}/`;
+  for (const entry of await readdir("/proc").catch(() => [] as string[])) {
+    if (!/^\d+$/.test(entry)) continue;
+    const argv = (await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "")).split("\0");
+    if (argv.some((a) => a.endsWith("mcServer.pl")) && argv.some((a) => a.startsWith(prefix))) pids.add(Number(entry));
+  }
+  for (const pid of pids) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // already gone
     }
   }
 }
