@@ -169,7 +169,16 @@ export class SimRuntime implements Runtime {
     child.on("error", () => {}); // reported below: no pid
     child.unref();
     if (!child.pid) throw new RuntimeError("other", `CT ${vmid}: could not start the server process (is perl installed?)`);
-    writeFileSync(join(this.#dir(vmid), "pid"), String(child.pid));
+    // The server records its own pid under the container's lock (mcServer.pl): done once it has, or
+    // refused (exit 3) when another start of this container got there first, as `pct start` refuses.
+    const pidFile = join(this.#dir(vmid), "pid");
+    const deadline = Date.now() + 10_000;
+    while (Number(readText(pidFile)) !== child.pid) {
+      if (child.exitCode === 3) throw new RuntimeError("already_running", `CT ${vmid} already running`);
+      if (child.exitCode !== null || child.signalCode !== null) return; // it ran and stopped on its own (a refusal it logged)
+      if (Date.now() > deadline) throw new RuntimeError("other", `startup for container '${vmid}' failed`);
+      await new Promise((r) => setTimeout(r, 2));
+    }
   }
 
   async stop(vmid: number, timeoutMs: number): Promise<void> {

@@ -17,6 +17,26 @@ use strict;
 
 my $dir = "$ARGV[0]/srv/minecraft";
 
+# A container's state is this process, so it records itself, as LXC's monitor
+# does: under an exclusive lock held for its whole life, it writes its own pid
+# (atomically) before anything else. A second start of the same container
+# refuses like `pct start` ("CT <vmid> already running", exit 3), and an agent
+# killed between spawning it and anything else cannot lose track of it.
+# flock(LOCK_EX | LOCK_NB) = 6 on Linux (numbers, so Fcntl is not loaded).
+my $ct = "$ARGV[0]/..";
+open(my $ct_lock, '>>', "$ct/lock") or die "cannot open $ct/lock: $!\n";
+unless (flock($ct_lock, 6)) {
+    my ($vmid) = $ct =~ m{(\d+)/rootfs/\.\.$};
+    print STDERR "CT " . ($vmid // '?') . " already running\n";
+    exit 3;
+}
+{
+    open(my $fh, '>', "$ct/pid.$$.tmp") or die "cannot write $ct/pid: $!\n";
+    print $fh $$;
+    close $fh;
+    rename("$ct/pid.$$.tmp", "$ct/pid") or die "cannot write $ct/pid: $!\n";
+}
+
 sub slurp {
     my ($name) = @_;
     open(my $fh, '<:raw', "$dir/$name") or return undef;
