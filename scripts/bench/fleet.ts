@@ -40,7 +40,10 @@ export async function measureFleet(sys: BenchSystem, hosts: number, perHost: num
     const servers = await seedFleet(sys, sql, perHost);
     const inventories = new Map<string, InventoryItem[]>();
     for (const r of await sql`select host_id, vmid, id from servers order by host_id, vmid`) {
-      inventories.set(r.host_id, [...(inventories.get(r.host_id) ?? []), { vmid: r.vmid, state: "running", serverId: r.id }]);
+      const item: InventoryItem = { vmid: r.vmid, state: "running", serverId: r.id };
+      const list = inventories.get(r.host_id);
+      if (list) list.push(item);
+      else inventories.set(r.host_id, [item]);
     }
     const customers = Math.max(1, Math.round((servers / 1000) * CUSTOMERS_PER_1000_SERVERS));
     return await withAgents(sys, enrolled.map((h) => ({ token: h.agentToken, inventory: inventories.get(h.id) ?? [] })), digest, async (connected) => {

@@ -124,20 +124,26 @@ export async function tempDir(prefix: string): Promise<string> {
 }
 
 /** Ends every sim server process under `simRoot` (they are detached, like real containers, and outlive agents). */
+/** The simulated server processes whose command line names `dir` or a path under it (found in /proc, pid file or not). */
+export async function simServerPids(dir: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir("/proc").catch(() => [] as string[])) {
+    if (!/^\d+$/.test(entry)) continue;
+    const argv = (await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "")).split("\0");
+    if (argv.some((a) => a.endsWith("mcServer.pl")) && argv.some((a) => a === dir || a.startsWith(`${dir}/`))) pids.push(Number(entry));
+  }
+  return pids;
+}
+
 export async function killSimServers(simRoot: string): Promise<void> {
   const pids = new Set<number>();
   for (const n of await readdir(simRoot).catch(() => [] as string[])) {
     const pid = Number(await readFile(join(simRoot, n, "pid"), "utf8").catch(() => "0"));
     if (pid > 0) pids.add(pid);
   }
-  // And any server process whose command line names this root without a pid file naming it: an agent
-  // killed between starting the process and recording its pid (chaos: agent_sigkill) leaves one behind.
-  const prefix = `${simRoot}/`;
-  for (const entry of await readdir("/proc").catch(() => [] as string[])) {
-    if (!/^\d+$/.test(entry)) continue;
-    const argv = (await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "")).split("\0");
-    if (argv.some((a) => a.endsWith("mcServer.pl")) && argv.some((a) => a.startsWith(prefix))) pids.add(Number(entry));
-  }
+  // And any server process naming this root without a pid file naming it: an agent killed between
+  // starting the process and recording its pid (chaos: agent_sigkill) left one behind.
+  for (const pid of await simServerPids(simRoot)) pids.add(pid);
   for (const pid of pids) {
     try {
       process.kill(pid, "SIGKILL");

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtemp, readdir, readFile } from "node:fs/promises";
+import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -10,20 +10,10 @@ import { ArtifactCache } from "../src/placement/cache";
 import { placeServer } from "../src/placement/placeServer";
 import { SimRuntime } from "../src/runtime/sim";
 import { simAddress } from "../src/runtime/simAddress";
+import { simServerPids } from "../../../test/support/processes";
 
 const SERVER = "0b0e7d7e-6c0a-4e58-9d7e-6a4f1d2e3c4b";
 const MC_SERVER = join(import.meta.dirname, "../src/sim/mcServer.pl");
-
-/** The server processes running for one container root. */
-async function serversOf(rootfs: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const e of await readdir("/proc")) {
-    if (!/^\d+$/.test(e)) continue;
-    const argv = (await readFile(`/proc/${e}/cmdline`, "utf8").catch(() => "")).split("\0");
-    if (argv.some((a) => a.endsWith("mcServer.pl")) && argv.includes(rootfs)) pids.push(Number(e));
-  }
-  return pids;
-}
 
 async function runnableContainer(vmid: number) {
   const rt = new SimRuntime({ root: await mkdtemp(join(tmpdir(), "zlh-sim-start-")) });
@@ -54,11 +44,11 @@ describe("sim runtime: one server process per container", () => {
       for (const r of results.filter((r): r is PromiseRejectedResult => r.status === "rejected")) {
         expect(r.reason).toMatchObject({ kind: "already_running", message: "CT 5301 already running" });
       }
-      expect(await serversOf(rootfs)).toHaveLength(1);
+      expect(await simServerPids(rootfs)).toHaveLength(1);
     } finally {
       await rt.stop(5301, 2000);
     }
-    expect(await serversOf(rootfs)).toEqual([]);
+    expect(await simServerPids(rootfs)).toEqual([]);
   });
 
   it("two agents' starts at once (two processes spawning): the second server refuses, exit 3", async () => {
@@ -76,7 +66,7 @@ describe("sim runtime: one server process per container", () => {
       expect(await first.exited).toBe(3);
       expect(first.stderr()).toContain("CT 5303 already running");
       const survivor = first === a ? b : a;
-      expect(await serversOf(rootfs)).toEqual([survivor.child.pid]);
+      expect(await simServerPids(rootfs)).toEqual([survivor.child.pid]);
       expect(Number(await readFile(join(rootfs, "..", "pid"), "utf8"))).toBe(survivor.child.pid);
     } finally {
       await rt.stop(5303, 2000);
@@ -92,7 +82,7 @@ describe("sim runtime: one server process per container", () => {
       for (let i = 0; i < 200 && (await rt.inspect(5302))?.state !== "running"; i++) await new Promise((r) => setTimeout(r, 10));
       expect((await rt.inspect(5302))?.state).toBe("running");
       await expect(rt.start(5302)).rejects.toMatchObject({ kind: "already_running" });
-      expect(await serversOf(rootfs)).toEqual([child.pid]);
+      expect(await simServerPids(rootfs)).toEqual([child.pid]);
     } finally {
       await rt.stop(5302, 2000);
     }

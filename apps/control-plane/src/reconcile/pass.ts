@@ -102,7 +102,11 @@ async function judgeBatch(deps: PassDeps, batch: { host: HostToReconcile; connec
   // Inventories first: the verdict is as of this read, and a server changing status after it is seen by the next pass.
   const inventories = new Map((await hostInventories(deps.db, ids)).map((r) => [r.id, r]));
   const servers = new Map<string, ServerOnHostRow[]>();
-  for (const s of await serversOnHosts(deps.db, ids)) servers.set(s.host_id, [...(servers.get(s.host_id) ?? []), s]);
+  for (const s of await serversOnHosts(deps.db, ids)) {
+    const list = servers.get(s.host_id);
+    if (list) list.push(s);
+    else servers.set(s.host_id, [s]);
+  }
   const marks: ReconciledMark[] = [];
   const drifting: HostEvidence[] = [];
   for (const { host, connected, proxmox, key } of batch) {
