@@ -88,7 +88,7 @@ describe("the previous release against this schema", () => {
     expect(await endChange(database.db, server.id, changed!.generation, "rolled_back", "did not come up")).toBe(true);
 
     // A backup (a task operation), leased and completed; retention; a DELETE of one.
-    const backups = [];
+    const backups: string[] = [];
     for (let i = 0; i < 2; i++) {
       const backup = await database.db.transaction((tx) => requestBackup(tx, server.id, crypto.randomUUID(), "hash"));
       expect(backup).not.toBeNull();
