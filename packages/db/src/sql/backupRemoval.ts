@@ -74,9 +74,18 @@ export async function abandonRemovedHostsArchives(db: DbOrTx): Promise<number> {
   return rows.length;
 }
 
-/** Servers with removed backups whose archives are not confirmed gone (a partial index keeps this cheap). */
+/**
+ * Servers with removed backups whose archives are not confirmed gone and
+ * that could take their removal now: nothing but reads live on them, and no
+ * removal failed there lately (a partial index keeps this cheap; skipping
+ * those that cannot take it keeps them from crowding out the others).
+ */
 export async function removalsPending(db: DbOrTx, limit: number): Promise<string[]> {
   const rows = await db.execute<{ server_id: string }>(sql`
-    select distinct server_id from backups where deleted_at is not null and archive_settled_at is null limit ${limit}`);
+    select distinct b.server_id from backups b
+    where b.deleted_at is not null and b.archive_settled_at is null
+      and not exists (select 1 from operations o where o.server_id = b.server_id and o.kind <> 'logs'
+        and (o.status in ('queued', 'leased') or (o.kind = 'backup_delete' and o.status = 'failed' and o.updated_at > now() - interval '5 minutes')))
+    limit ${limit}`);
   return rows.map((r) => r.server_id);
 }
