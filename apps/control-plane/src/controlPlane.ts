@@ -6,6 +6,7 @@ import type { ControlPlaneConfig } from "./config";
 import { ManifestCache } from "./fabric/manifestCache";
 import { startWorker } from "./jobs/worker";
 import { startExpiryLoop } from "./broker/expiryLoop";
+import { startBackupRemovalSweep } from "./broker/backupRemovalSweep";
 import { listenForNotifications } from "./gateway/notifications";
 import { SessionRegistry } from "./gateway/sessionRegistry";
 import { Lifo } from "./lifo";
@@ -48,6 +49,9 @@ export async function startControlPlane(
     }
     const expiry = startExpiryLoop(database.db, Math.max(100, Math.floor(config.leaseTtlMs / 5)), log, metrics);
     resources.push("lease expiry", () => expiry.stop());
+    // Archives whose removal could not be queued when their backup was removed (the server was busy).
+    const removals = startBackupRemovalSweep(database.db, Math.max(1000, config.leaseTtlMs), log);
+    resources.push("backup removal sweep", () => removals.stop());
     const registry = new SessionRegistry();
     const listening = await listenForNotifications(database.sql, registry);
     resources.push("notifications", () => listening.stop());

@@ -40,4 +40,22 @@ describe("a change overtaken by a newer request", () => {
       expect(now!.allocated_memory_mib).toBe(allocated!.allocated_memory_mib - 1024);
     });
   }
+  it("keeps the changed resources when the host no longer has room for the old ones, and says why", async () => {
+    const server = await runningServer("supersede-overfill");
+    const changed = await t.api("PATCH", `/v1/servers/${server.id}`, { mods: [{ project: "lithium" }], memoryMiB: 512 }, { "idempotency-key": "change-overfill" });
+    expect(changed.body.change).toMatchObject({ status: "resolving" });
+    // The memory the shrink freed is given to another server: the host is full.
+    await t.sql`update hosts set allocated_memory_mib = memory_mib where id = ${hostId}`;
+    const stopped = await t.api("POST", `/v1/servers/${server.id}/stop`);
+    expect(stopped.status).toBe(202);
+    const after = (await t.api("GET", `/v1/servers/${server.id}`)).body;
+    expect(after.change).toMatchObject({ status: "failed", reason: expect.stringContaining("no longer has room") });
+    expect(after).toMatchObject({ memoryMiB: 512, mods: [] });
+    const [host] = await t.sql`select allocated_memory_mib, memory_mib from hosts where id = ${hostId}`;
+    expect(host!.allocated_memory_mib).toBe(host!.memory_mib);
+    const [event] = await t.sql`select data from events where server_id = ${server.id} and type = 'server.change_resources_kept'`;
+    expect(event!.data).toMatchObject({ kept: { memoryMiB: 512, cpuCores: 1 }, previous: { memoryMiB: 1024, cpuCores: 1 } });
+    // Nothing is stuck: a delete goes through.
+    expect((await t.api("DELETE", `/v1/servers/${server.id}`)).status).toBe(202);
+  });
 });

@@ -27,6 +27,7 @@ import {
 import {
   API_SCOPES,
   DESIRED_STATES,
+  LIFECYCLE_KINDS,
   OPERATION_KINDS,
   OPERATION_STATUSES,
   SERVER_STATUSES,
@@ -34,6 +35,9 @@ import {
 
 /** Postgres' 64-bit transaction id (pg_current_xact_id()); read as text. */
 const xid8 = customType<{ data: string; driverData: string }>({ dataType: () => "xid8" });
+
+/** Task kinds that change nothing on the host: they run beside anything. */
+const READ_ONLY_TASK_KINDS = ["logs"] as const;
 
 const inList = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(", "));
 const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
@@ -282,6 +286,11 @@ export const operations = pgTable(
     // its own, below zero (task_generation_seq), so the index stays as it was (migrations stay additive).
     uniqueIndex("operations_server_generation_kind_key").on(t.serverId, t.generation, t.kind),
     uniqueIndex("operations_subject_key").on(t.kind, t.subjectId).where(sql`${t.subjectId} is not null`),
+    // One task at a time per server (a log read, which changes nothing, excepted): the database's rule, not
+    // a check a racing request can slip past. Lifecycle steps keep their own rule (one per generation and kind).
+    uniqueIndex("operations_one_live_task_key")
+      .on(t.serverId)
+      .where(sql`${t.status} in ('queued', 'leased') and ${t.kind} not in (${inList([...LIFECYCLE_KINDS, ...READ_ONLY_TASK_KINDS])})`),
     index("operations_host_queued_idx").on(t.hostId, t.createdAt).where(sql`${t.status} = 'queued'`),
     index("operations_lease_expiry_idx").on(t.leaseExpiresAt).where(sql`${t.status} = 'leased'`),
     foreignKey({ columns: [t.serverId], foreignColumns: [servers.id], name: "operations_server_fk" }),
@@ -377,9 +386,16 @@ export const backups = pgTable(
     completedAt: timestamp("completed_at", { withTimezone: true }),
     /** Set when removed (by DELETE or retention); the row stays for the audit trail. */
     deletedAt: timestamp("deleted_at", { withTimezone: true }),
+    /**
+     * When a removed backup's archive was settled: its removal confirmed by the agent, or given up because its
+     * host was removed (`backup.archive_abandoned`). Null while a removed backup's archive may still be on disk:
+     * the removal sweep queues its removal until then.
+     */
+    archiveSettledAt: timestamp("archive_settled_at", { withTimezone: true }),
   },
   (t) => [
     index("backups_server_idx").on(t.serverId, t.createdAt),
+    index("backups_removal_pending_idx").on(t.serverId).where(sql`${t.deletedAt} is not null and ${t.archiveSettledAt} is null`),
     foreignKey({ columns: [t.serverId], foreignColumns: [servers.id], name: "backups_server_fk" }),
     check("backups_status_valid", sql`${t.status} in (${inList(BACKUP_STATUSES)})`),
     check("backups_completed_verified", sql`${t.status} <> 'completed' or (${t.sha256} is not null and ${t.sizeBytes} is not null)`),

@@ -24,7 +24,8 @@ export type DesiredState = (typeof DESIRED_STATES)[number];
 /** from -> the statuses it may move to. `deleted` is terminal. */
 export const SERVER_TRANSITIONS: Readonly<Record<ServerStatus, readonly ServerStatus[]>> = {
   pending: ["provisioning", "deleting", "failed"],
-  provisioning: ["running", "deleting", "failed"],
+  // provisioning -> stopped: a change applied to a server wanted stopped leaves it stopped.
+  provisioning: ["running", "stopped", "deleting", "failed"],
   // running -> stopped: reconciliation observed the process gone (then self-heals with a start).
   // running / stopped -> provisioning: a reinstall's provision was leased.
   running: ["stopping", "stopped", "starting", "provisioning", "deleting", "failed"],

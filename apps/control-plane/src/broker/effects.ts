@@ -19,6 +19,17 @@ const DONE_STATUS: Partial<Record<OperationRow["kind"], ServerStatus>> = {
   stop: "stopped",
 };
 
+/**
+ * Where a succeeded operation leaves its server. A change applied to a server
+ * wanted stopped is not started by the agent (`started: false`): the server
+ * is stopped, not running (no `server.running`, no edge publish, no stop
+ * planned for a server that never started).
+ */
+function doneStatus(op: OperationRow): ServerStatus | undefined {
+  if (op.kind === "provision" && (op.result as { started?: unknown } | null)?.started === false) return "stopped";
+  return DONE_STATUS[op.kind];
+}
+
 /** Moves the server into its working status when its operation is leased (no-op where the table forbids it). */
 export async function onOperationLeased(tx: Tx, op: OperationRow): Promise<void> {
   if (!isLifecycleKind(op.kind)) return onTaskLeased(tx, op);
@@ -53,7 +64,7 @@ export async function onOperationFinished(tx: Tx, op: OperationRow, opts: Effect
   }
   if (op.status === "succeeded") {
     if (op.kind === "provision") await endChangeOf(tx, op);
-    const to = DONE_STATUS[op.kind];
+    const to = doneStatus(op);
     if (!to) return;
     const moved = await transitionServer(tx, op.server_id, to, {
       data: { operationId: op.id, kind: op.kind },

@@ -1,5 +1,4 @@
-import { randomUUID } from "node:crypto";
-import { finishBackup, insertTaskOperation, markBackupRunning, pruneBackups, recordEvent, restartEvidenceClock, type OperationRow, type Tx } from "@zlh/db";
+import { finishBackup, markBackupRunning, pruneBackups, queueBackupRemoval, recordEvent, restartEvidenceClock, settleRemovedArchives, type OperationRow, type Tx } from "@zlh/db";
 
 export interface BackupRetention {
   /** Completed backups kept per server (ZLH_BACKUP_KEEP). */
@@ -18,7 +17,8 @@ export async function onTaskLeased(tx: Tx, op: OperationRow): Promise<void> {
  * never changes its server's status (a failed command or backup does not
  * fail the server). A completed backup is recorded with what the agent
  * measured, then retention runs: what it removes is marked deleted and its
- * archives are queued for removal on the host.
+ * archives are queued for removal on the host. A removal confirmed by the
+ * agent settles those archives; a failed one is left to the removal sweep.
  */
 export async function onTaskFinished(tx: Tx, op: OperationRow, retention: BackupRetention | null): Promise<void> {
   const failed = op.status === "failed";
@@ -28,11 +28,15 @@ export async function onTaskFinished(tx: Tx, op: OperationRow, retention: Backup
       await finishBackup(tx, op.subject_id, { sha256: r.sha256, sizeBytes: r.sizeBytes });
       if (retention) {
         const pruned = await pruneBackups(tx, op.server_id, retention.keep, retention.maxAgeDays);
-        if (pruned.length > 0) await insertTaskOperation(tx, op.server_id, "backup_delete", randomUUID(), { backupIds: pruned }, 3);
+        // Queued now if it can be; otherwise the removal sweep queues it once the server is free.
+        if (pruned.length > 0) await queueBackupRemoval(tx, op.server_id);
       }
     } else {
       await finishBackup(tx, op.subject_id, { error: op.error ?? "the agent reported no archive" });
     }
+  } else if (op.kind === "backup_delete") {
+    const ids = (op.params?.backupIds ?? []) as string[];
+    if (!failed) await settleRemovedArchives(tx, ids.filter((id) => typeof id === "string"));
   } else if (op.kind === "restore") {
     await restartEvidenceClock(tx, op.server_id);
     await recordEvent(tx, {

@@ -95,8 +95,13 @@ export async function storeRequestedManifest(tx: DbOrTx, serverId: string, gener
  * becomes the applied one (the old one kept as previous_manifest).
  * `rolled_back` / `failed`: the settings go back to previous_config (the
  * disk excepted: a grown disk cannot shrink, so its size stays), and the
- * host's allocation with them. Only the current change (its generation,
- * still in progress) ends; returns whether it did.
+ * host's allocation with them, if it still fits: a shrink's freed memory or
+ * cores may have gone to another server since, and the host is never
+ * over-committed. Then the memory and cores stay at the changed size (the
+ * rest is restored), the reason says so and a `server.change_resources_kept`
+ * event records both sizes; the next provision of the server (a change, a
+ * reinstall) sets what the database holds. Only the current change (its
+ * generation, still in progress) ends; returns whether it did.
  */
 export async function endChange(
   tx: DbOrTx,
@@ -111,16 +116,27 @@ export async function endChange(
       select * from servers
       where id = ${serverId} and change_generation = ${generation} and change_status in ('resolving', 'applying')
       for update
-    ), back as (
+    ), want as (
       select cur.id, cur.host_id,
         case when ${revert}::boolean then (cur.previous_config->>'memoryMiB')::int else cur.memory_mib end as memory_mib,
         case when ${revert}::boolean then (cur.previous_config->>'cpuCores')::int else cur.cpu_cores end as cpu_cores
       from cur
     ), host as (
+      -- The condition is re-checked on the host row's latest version once its lock is had.
       update hosts h set
-        allocated_memory_mib = h.allocated_memory_mib + (back.memory_mib - cur.memory_mib),
-        allocated_cpu_cores = h.allocated_cpu_cores + (back.cpu_cores - cur.cpu_cores)
-      from back, cur where h.id = back.host_id and ${revert}::boolean
+        allocated_memory_mib = h.allocated_memory_mib + (want.memory_mib - cur.memory_mib),
+        allocated_cpu_cores = h.allocated_cpu_cores + (want.cpu_cores - cur.cpu_cores)
+      from want, cur where h.id = want.host_id and ${revert}::boolean
+        and h.allocated_memory_mib + (want.memory_mib - cur.memory_mib) <= h.memory_mib
+        and h.allocated_cpu_cores + (want.cpu_cores - cur.cpu_cores) <= h.cpu_cores
+      returning h.id
+    ), back as (
+      select want.id, want.host_id,
+        (not ${revert}::boolean or exists (select 1 from host)) as fits,
+        case when not ${revert}::boolean or exists (select 1 from host) then want.memory_mib else cur.memory_mib end as memory_mib,
+        case when not ${revert}::boolean or exists (select 1 from host) then want.cpu_cores else cur.cpu_cores end as cpu_cores,
+        want.memory_mib as previous_memory_mib, want.cpu_cores as previous_cpu_cores
+      from want, cur
     ), ended as (
       update servers s set
         manifest = case when ${revert}::boolean then s.manifest else coalesce(s.requested_manifest, s.manifest) end,
@@ -129,7 +145,10 @@ export async function endChange(
         previous_manifest_hash = case when ${revert}::boolean then s.previous_manifest_hash else s.manifest_hash end,
         requested_manifest = null,
         requested_manifest_hash = null,
-        change_status = ${outcome}, change_reason = ${reason},
+        change_status = ${outcome},
+        change_reason = case when back.fits then ${reason}::text
+          else concat_ws('; ', ${reason}::text, format('memory and cores kept at %s MiB / %s: the host no longer has room for the previous %s MiB / %s',
+            back.memory_mib, back.cpu_cores, back.previous_memory_mib, back.previous_cpu_cores)) end,
         minecraft_version = case when ${revert}::boolean then cur.previous_config->>'minecraftVersion' else s.minecraft_version end,
         loader_version = case when ${revert}::boolean then cur.previous_config->>'loaderVersion' else s.loader_version end,
         mods = case when ${revert}::boolean then cur.previous_config->'mods' else s.mods end,
@@ -137,12 +156,18 @@ export async function endChange(
         memory_mib = back.memory_mib, cpu_cores = back.cpu_cores,
         updated_at = now()
       from cur, back where s.id = cur.id
-      returning s.id, s.host_id
+      returning s.id, s.host_id, s.change_reason, back.fits, back.memory_mib as kept_memory_mib, back.cpu_cores as kept_cpu_cores,
+        back.previous_memory_mib, back.previous_cpu_cores
     ), event as (
       insert into events (server_id, host_id, type, data)
       select id, host_id, 'server.change_' || ${outcome}::text,
-        jsonb_build_object('generation', ${generation}::int) || case when ${reason}::text is null then '{}'::jsonb else jsonb_build_object('reason', ${reason}::text) end
+        jsonb_build_object('generation', ${generation}::int) || case when change_reason is null then '{}'::jsonb else jsonb_build_object('reason', change_reason) end
       from ended
+      union all
+      select id, host_id, 'server.change_resources_kept', jsonb_build_object('generation', ${generation}::int,
+        'kept', jsonb_build_object('memoryMiB', kept_memory_mib, 'cpuCores', kept_cpu_cores),
+        'previous', jsonb_build_object('memoryMiB', previous_memory_mib, 'cpuCores', previous_cpu_cores))
+      from ended where not fits
     )
     select id from ended`);
   return rows.length > 0;

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { DbOrTx } from "../client";
 import type { HostRow } from "../rows";
+import { inTransaction } from "./inTransaction";
 import { SESSION_CHANNEL } from "./sessions";
 
 export type HostWithCounts = HostRow & { servers: number; running: number };
@@ -47,29 +48,32 @@ export async function setHostCordon(db: DbOrTx, hostId: string, cordoned: boolea
  * Removes a host that holds no server: revokes it (its agent token stops
  * working, its session is closed), keeping the row for the audit trail.
  * `refused` when servers (not deleted) are still on it; null when there is
- * no such live host. One statement: the check and the removal cannot be
- * separated by a server being placed there (the host row is locked).
+ * no such live host. The host row is locked first, in a statement of its
+ * own: a create holds that lock from placing its server until it commits,
+ * and the count that follows takes a new snapshot, so it sees the server a
+ * create committed while the removal waited (a count in the locking
+ * statement would read the snapshot from before the wait).
  */
 export async function removeEmptyHost(db: DbOrTx, hostId: string): Promise<{ removed: HostRow } | { refused: number } | null> {
-  const rows = await db.execute<{ host: HostRow | null; held: number; found: boolean }>(sql`
-    with target as (
-      select id from hosts where id = ${hostId} and revoked_at is null for update
-    ), held as (
-      select count(*)::int as n from servers s join target on s.host_id = target.id where s.status <> 'deleted'
-    ), removed as (
-      update hosts set revoked_at = now(), session_id = null, cordoned_at = coalesce(cordoned_at, now())
-      from target, held where hosts.id = target.id and held.n = 0
-      returning hosts.*
-    ), event as (
-      insert into events (host_id, type, data) select id, 'host.removed', jsonb_build_object('name', name) from removed
-    ), notify as (
-      select pg_notify(${SESSION_CHANNEL}, id::text || ':revoked') from removed
-    )
-    select (select to_jsonb(removed) from removed) as host, (select n from held) as held,
-      exists (select 1 from target) as found, (select count(*) from notify) as notified`);
-  const row = rows[0];
-  if (!row?.found) return null;
-  return row.host ? { removed: row.host } : { refused: row.held };
+  return inTransaction(db, async (tx) => {
+    const target = await tx.execute<{ id: string }>(sql`select id from hosts where id = ${hostId} and revoked_at is null for update`);
+    if (target.length === 0) return null;
+    const rows = await tx.execute<{ host: HostRow | null; held: number }>(sql`
+      with held as (
+        select count(*)::int as n from servers s where s.host_id = ${hostId} and s.status <> 'deleted'
+      ), removed as (
+        update hosts set revoked_at = now(), session_id = null, cordoned_at = coalesce(cordoned_at, now())
+        from held where hosts.id = ${hostId} and held.n = 0
+        returning hosts.*
+      ), event as (
+        insert into events (host_id, type, data) select id, 'host.removed', jsonb_build_object('name', name) from removed
+      ), notify as (
+        select pg_notify(${SESSION_CHANNEL}, id::text || ':revoked') from removed
+      )
+      select (select to_jsonb(removed) from removed) as host, (select n from held) as held, (select count(*) from notify) as notified`);
+    const row = rows[0]!;
+    return row.host ? { removed: row.host } : { refused: row.held };
+  });
 }
 
 /** The servers (not deleted) on a host: what a drain still waits for. */

@@ -3,7 +3,7 @@ import type { FastifyInstance } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { Backup, BackupList, BackupParams, ErrorBody, ServerIdParams } from "@zlh/api";
 import { manifestHash, type Manifest } from "@zlh/artifacts";
-import { getBackup, insertTaskOperation, listBackups, markBackupDeleted, recordEvent, requestBackup, type BackupRow } from "@zlh/db";
+import { getBackup, insertTaskOperation, listBackups, markBackupDeleted, queueBackupRemoval, recordEvent, requestBackup, type BackupRow } from "@zlh/db";
 import { BackupNotFoundError, InvalidTransitionError, ServerBusyError } from "@zlh/domain";
 import { asClient } from "../../db/asClient";
 import { isoTime } from "../../servers/present";
@@ -76,14 +76,15 @@ export default async function backupRoutes(root: FastifyInstance) {
 
   app.delete(
     "/v1/servers/:id/backups/:backupId",
-    { schema: { tags, summary: "Delete a backup (its archive is removed from the host)", params: BackupParams, response: { 200: Backup, 404: ErrorBody, 409: ErrorBody } } },
+    { schema: { tags, summary: "Delete a backup, also of a deleted server (its archive is removed from the host once the server is free)", params: BackupParams, response: { 200: Backup, 404: ErrorBody, 409: ErrorBody } } },
     async (request) => {
       const server = await loadServer(app.deps.db, request.params.id);
       const backup = await findBackup(server.id, request.params.backupId);
       if (backup.status === "pending" || backup.status === "running") throw new ServerBusyError();
+      // The row is removed at once; its archive now if the server is free (a deleted server's is), else by the removal sweep.
       await asClient(app.deps.db, request.client!.name, async (tx) => {
         if (!(await markBackupDeleted(tx, server.id, backup.id))) throw new BackupNotFoundError(backup.id);
-        if (!(await insertTaskOperation(tx, server.id, "backup_delete", randomUUID(), { backupIds: [backup.id] }, 3))) throw new ServerBusyError();
+        await queueBackupRemoval(tx, server.id);
       });
       return present(backup);
     },

@@ -1,0 +1,150 @@
+// Copied from 2e9bd19:packages/db/src/sql/changes.ts by refresh.sh; do not edit.
+import { sql } from "drizzle-orm";
+import type { DbOrTx } from "../../../src/client";
+import type { ServerRow } from "../../../src/rows";
+
+/** A server's settings a change (PATCH) may set. */
+export interface ServerSettings {
+  minecraftVersion: string;
+  loaderVersion: string | null;
+  mods: unknown;
+  serverProperties: unknown;
+  memoryMib: number;
+  cpuCores: number;
+  diskGib: number;
+}
+
+export async function findChangeByKey(tx: DbOrTx, callerId: string, key: string): Promise<{ server_id: string; request_hash: string } | null> {
+  const [row] = await tx.execute<{ server_id: string; request_hash: string }>(
+    sql`select server_id, request_hash from server_changes where caller_id = ${callerId} and idempotency_key = ${key}`,
+  );
+  return row ?? null;
+}
+
+/**
+ * Where a change is recorded, in one statement: the host's allocation moves
+ * by the difference (only if it still fits: otherwise nothing is written and
+ * null comes back), the server takes the new settings as a new generation
+ * (change_generation), keeping the old ones in previous_config for a
+ * rollback, and a `server.change_requested` event lists what changed. With
+ * `needsManifest` the new manifest is resolved first (status `resolving`);
+ * otherwise the applied one is placed again with the new settings.
+ */
+export async function recordChange(
+  tx: DbOrTx,
+  c: { serverId: string; callerId: string; idempotencyKey: string; requestHash: string; to: ServerSettings; needsManifest: boolean; changes: Record<string, unknown> },
+): Promise<ServerRow | null> {
+  const t = c.to;
+  const rows = await tx.execute<ServerRow>(sql`
+    with cur as (
+      select * from servers where id = ${c.serverId} for update
+    ), cap as (
+      update hosts h set
+        allocated_memory_mib = h.allocated_memory_mib + (${t.memoryMib} - cur.memory_mib),
+        allocated_cpu_cores = h.allocated_cpu_cores + (${t.cpuCores} - cur.cpu_cores),
+        allocated_disk_gib = h.allocated_disk_gib + (${t.diskGib} - cur.disk_gib)
+      from cur
+      where h.id = cur.host_id
+        and h.allocated_memory_mib + (${t.memoryMib} - cur.memory_mib) <= h.memory_mib
+        and h.allocated_cpu_cores + (${t.cpuCores} - cur.cpu_cores) <= h.cpu_cores
+        and h.allocated_disk_gib + (${t.diskGib} - cur.disk_gib) <= h.disk_gib
+      returning h.id
+    ), changed as (
+      update servers s set
+        minecraft_version = ${t.minecraftVersion}, loader_version = ${t.loaderVersion},
+        mods = ${JSON.stringify(t.mods)}::jsonb, server_properties = ${JSON.stringify(t.serverProperties)}::jsonb,
+        memory_mib = ${t.memoryMib}, cpu_cores = ${t.cpuCores}, disk_gib = ${t.diskGib},
+        generation = s.generation + 1, change_generation = s.generation + 1,
+        change_status = case when ${c.needsManifest}::boolean then 'resolving' else 'applying' end, change_reason = null,
+        requested_manifest = case when ${c.needsManifest}::boolean then null else s.manifest end,
+        requested_manifest_hash = case when ${c.needsManifest}::boolean then null else s.manifest_hash end,
+        previous_config = jsonb_build_object(
+          'minecraftVersion', cur.minecraft_version, 'loaderVersion', cur.loader_version, 'mods', cur.mods,
+          'serverProperties', cur.server_properties, 'memoryMiB', cur.memory_mib, 'cpuCores', cur.cpu_cores, 'diskGiB', cur.disk_gib),
+        updated_at = now()
+      from cur, cap
+      where s.id = cur.id
+      returning s.*
+    ), recorded as (
+      insert into server_changes (server_id, caller_id, idempotency_key, request_hash, generation, changes)
+      select id, ${c.callerId}, ${c.idempotencyKey}, ${c.requestHash}, generation, ${JSON.stringify(c.changes)}::jsonb from changed
+    ), event as (
+      insert into events (server_id, host_id, type, data)
+      select id, host_id, 'server.change_requested', jsonb_build_object('generation', generation, 'changes', ${JSON.stringify(c.changes)}::jsonb) from changed
+    )
+    select * from changed`);
+  return rows[0] ?? null;
+}
+
+/** A change's resolved manifest: the change can now be applied. False if the change is no longer the current one. */
+export async function storeRequestedManifest(tx: DbOrTx, serverId: string, generation: number, manifest: unknown, manifestHash: string): Promise<boolean> {
+  const rows = await tx.execute<{ id: string }>(sql`
+    with stored as (
+      update servers set requested_manifest = ${JSON.stringify(manifest)}::jsonb, requested_manifest_hash = ${manifestHash}, change_status = 'applying', updated_at = now()
+      where id = ${serverId} and change_generation = ${generation} and change_status = 'resolving'
+      returning id, host_id
+    ), event as (
+      insert into events (server_id, host_id, type, data)
+      select id, host_id, 'server.change_resolved', jsonb_build_object('generation', ${generation}::int, 'manifestHash', ${manifestHash}::text) from stored
+    )
+    select id from stored`);
+  return rows.length > 0;
+}
+
+/**
+ * Where a change ends, in one statement. `applied`: the requested manifest
+ * becomes the applied one (the old one kept as previous_manifest).
+ * `rolled_back` / `failed`: the settings go back to previous_config (the
+ * disk excepted: a grown disk cannot shrink, so its size stays), and the
+ * host's allocation with them. Only the current change (its generation,
+ * still in progress) ends; returns whether it did.
+ */
+export async function endChange(
+  tx: DbOrTx,
+  serverId: string,
+  generation: number,
+  outcome: "applied" | "rolled_back" | "failed",
+  reason: string | null,
+): Promise<boolean> {
+  const revert = outcome !== "applied";
+  const rows = await tx.execute<{ id: string }>(sql`
+    with cur as (
+      select * from servers
+      where id = ${serverId} and change_generation = ${generation} and change_status in ('resolving', 'applying')
+      for update
+    ), back as (
+      select cur.id, cur.host_id,
+        case when ${revert}::boolean then (cur.previous_config->>'memoryMiB')::int else cur.memory_mib end as memory_mib,
+        case when ${revert}::boolean then (cur.previous_config->>'cpuCores')::int else cur.cpu_cores end as cpu_cores
+      from cur
+    ), host as (
+      update hosts h set
+        allocated_memory_mib = h.allocated_memory_mib + (back.memory_mib - cur.memory_mib),
+        allocated_cpu_cores = h.allocated_cpu_cores + (back.cpu_cores - cur.cpu_cores)
+      from back, cur where h.id = back.host_id and ${revert}::boolean
+    ), ended as (
+      update servers s set
+        manifest = case when ${revert}::boolean then s.manifest else coalesce(s.requested_manifest, s.manifest) end,
+        manifest_hash = case when ${revert}::boolean then s.manifest_hash when s.requested_manifest is not null then s.requested_manifest_hash else s.manifest_hash end,
+        previous_manifest = case when ${revert}::boolean then s.previous_manifest else s.manifest end,
+        previous_manifest_hash = case when ${revert}::boolean then s.previous_manifest_hash else s.manifest_hash end,
+        requested_manifest = null,
+        requested_manifest_hash = null,
+        change_status = ${outcome}, change_reason = ${reason},
+        minecraft_version = case when ${revert}::boolean then cur.previous_config->>'minecraftVersion' else s.minecraft_version end,
+        loader_version = case when ${revert}::boolean then cur.previous_config->>'loaderVersion' else s.loader_version end,
+        mods = case when ${revert}::boolean then cur.previous_config->'mods' else s.mods end,
+        server_properties = case when ${revert}::boolean then cur.previous_config->'serverProperties' else s.server_properties end,
+        memory_mib = back.memory_mib, cpu_cores = back.cpu_cores,
+        updated_at = now()
+      from cur, back where s.id = cur.id
+      returning s.id, s.host_id
+    ), event as (
+      insert into events (server_id, host_id, type, data)
+      select id, host_id, 'server.change_' || ${outcome}::text,
+        jsonb_build_object('generation', ${generation}::int) || case when ${reason}::text is null then '{}'::jsonb else jsonb_build_object('reason', ${reason}::text) end
+      from ended
+    )
+    select id from ended`);
+  return rows.length > 0;
+}
