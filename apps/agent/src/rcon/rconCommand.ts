@@ -65,6 +65,7 @@ export function rconCommand(host: string, port: number, password: string, comman
     socket.on("close", () => finish(new Error(`${where} closed the connection${stage === "login" ? " (login refused?)" : ""}`)));
     socket.on("connect", () => socket.write(encodePacket(LOGIN_ID, TYPE_LOGIN, password)));
     socket.on("data", (chunk: Buffer) => {
+      if (done) return;
       received += chunk.length;
       if (received > MAX_RECEIVED_BYTES) return finish(new Error(`${where} sent more than ${MAX_RECEIVED_BYTES} bytes; refused`));
       let packets;
@@ -75,7 +76,6 @@ export function rconCommand(host: string, port: number, password: string, comman
         throw err;
       }
       for (const { id, type, body } of packets) {
-        if (done) return;
         if (stage === "login") {
           if (type !== TYPE_AUTH_REPLY) continue;
           if (id === -1) return finish(new Error("RCON login refused: wrong password"));
