@@ -9,6 +9,7 @@ import { FIXTURE_MODS, fixtureManifest, freePort } from "@zlh/testing";
 import { executeOperation } from "../src/ops/execute";
 import { ArtifactCache } from "../src/placement/cache";
 import { placeServer, SERVER_DIR } from "../src/placement/placeServer";
+import type { Runtime } from "../src/runtime/runtime";
 import { SimRuntime } from "../src/runtime/sim";
 
 const SERVER = "6a1f0c3e-2b7d-4c8e-9f10-3d5e7a9b1c2d";
@@ -47,17 +48,18 @@ async function serverWithChange(vmid: number) {
     if (!file || isBuilt(file)) throw new Error(`no downloaded ${slug}`);
     return file.url;
   };
-  const changeOp = (start: boolean, attempt = 1): LeasedOperation => ({
-    opId: "7c9e6679-7425-40de-944b-e07fc1f90ae7", token: "t".repeat(32), kind: "provision", serverId: SERVER, generation: 2, attempt,
+  const changeOp = (start: boolean, attempt = 1, to = after, generation = 2): LeasedOperation => ({
+    opId: "7c9e6679-7425-40de-944b-e07fc1f90ae7", token: "t".repeat(32), kind: "provision", serverId: SERVER, generation, attempt,
     leaseExpiresAt: new Date(Date.now() + 60_000).toISOString(),
     spec: {
-      ...spec(after, { motd: "after" }),
+      ...spec(to, { motd: "after" }),
       memoryMiB: 2048,
       change: { start, previous: { manifest: before, serverProperties: { motd: "before" }, memoryMiB: 1024, cpuCores: 1, diskGiB: 1 } },
     },
   });
-  const run = (op: LeasedOperation, signal = new AbortController().signal) =>
-    executeOperation({ op, runtime: rt, artifacts: cache, log, signal, readyTimeoutMs: 20_000, stopTimeoutMs: 2_000, backupDir: "/nonexistent" });
+  const changesDir = await mkdtemp(join(tmpdir(), "zlh-change-journal-"));
+  const run = (op: LeasedOperation, signal = new AbortController().signal, artifacts = cache, runtime: Runtime = rt) =>
+    executeOperation({ op, runtime, artifacts, log, signal, readyTimeoutMs: 20_000, stopTimeoutMs: 2_000, backupDir: "/nonexistent", changesDir });
   const record = async () => JSON.parse(await readFile(join(dir, ".zlh/manifest.json"), "utf8")) as { manifestHash: string; files: { path: string }[] };
   const exists = async (p: string) => (await lstat(join(dir, p)).catch(() => null)) !== null;
   return { rt, vmid, cache, failing, before, after, rootfs, urlOf, dir, path, changeOp, run, record, exists, spec };
@@ -149,5 +151,61 @@ describe("a change that fails part-way leaves the old manifest, fully, and says 
     expect(result.data).toMatchObject({ rolledBack: true, reason: expect.stringMatching(/shrink/) });
     expect(await readFile(join(s.dir, s.path("fabric-api")), "utf8")).toBe("the customer's build");
     expect((await s.record()).manifestHash).toBe(manifestHash(s.before));
+  });
+
+  /**
+   * The first attempt of the change, cut by its lost lease right after it
+   * wrote fabric-api (the change's own runtime and cache, watched): on disk
+   * then, fabric-api in no record.
+   */
+  async function attemptDiesPartWay(s: Awaited<ReturnType<typeof serverWithChange>>) {
+    const lost = new AbortController();
+    const fabricApi = s.after.files.find((f) => f.path === s.path("fabric-api"))!;
+    let placing = false;
+    const watched = new Proxy(s.rt, {
+      get: (rt, key) => {
+        if (key === "withRootfs") return (vmid: number, fn: (root: string) => Promise<unknown>) => rt.withRootfs(vmid, (root) => ((placing = true), fn(root)));
+        const value = Reflect.get(rt, key);
+        return typeof value === "function" ? value.bind(rt) : value;
+      },
+    });
+    const cutting = Object.create(s.cache) as ArtifactCache;
+    cutting.ensure = async (file) => {
+      const got = await s.cache.ensure(file);
+      if (placing && file === fabricApi) lost.abort();
+      return got;
+    };
+    const result = await s.run(s.changeOp(true), lost.signal, cutting, watched);
+    expect(result.outcome).toBe("failed");
+    expect(await s.exists(s.path("fabric-api"))).toBe(true);
+    expect((await s.record()).manifestHash).toBe(manifestHash(s.before));
+  }
+
+  it("an attempt that died part-way, its change then superseded: the next change removes what it left", async () => {
+    const s = await serverWithChange(5406);
+    started.push(s);
+    await attemptDiesPartWay(s);
+    // Superseded: the control plane restores the old settings, and a later change asks for lithium only.
+    const lithiumOnly = await fixtureManifest([FIXTURE_MODS.lithium]);
+    const result = await s.run(s.changeOp(true, 1, lithiumOnly, 4));
+    expect(result.data).toMatchObject({ applied: true });
+    expect((await s.record()).manifestHash).toBe(manifestHash(lithiumOnly));
+    expect(await s.exists(s.path("lithium"))).toBe(true);
+    expect(await s.exists(s.path("fabric-api"))).toBe(false);
+  });
+
+  it("an attempt that died part-way, its change then superseded: the next reinstall removes what it left", async () => {
+    const s = await serverWithChange(5407);
+    started.push(s);
+    await attemptDiesPartWay(s);
+    const reinstall = s.changeOp(true, 1, s.before, 4);
+    delete reinstall.spec.change;
+    reinstall.spec.reinstall = { wipe: false };
+    reinstall.spec.serverProperties = { motd: "before" };
+    reinstall.spec.memoryMiB = 1024;
+    const result = await s.run(reinstall);
+    expect(result.data).toMatchObject({ version: "1.21.1" });
+    expect((await s.record()).manifestHash).toBe(manifestHash(s.before));
+    expect(await s.exists(s.path("fabric-api"))).toBe(false);
   });
 });

@@ -20,36 +20,41 @@ export async function prefetchManifest(cache: ArtifactCache, manifest: Manifest,
 }
 
 /**
- * Converges a server directory back to `previous` after a change to
- * `abandoned` stopped part-way. Placement writes its record
- * (`.zlh/manifest.json`) only once it has placed everything, so the files it
- * placed of `abandoned` before failing are on disk but in no record, and a
- * plain placement of `previous` would leave them behind as if they were the
- * customer's. So first the record is made to list them: `previous` is placed
- * with the abandoned manifest's own files added, each only if it is already
- * on disk with exactly the bytes that manifest pins (a cache that refuses
- * them means nothing of the abandoned manifest is ever written here, and a
- * customer's different file at such a path is left alone). All of them at
- * once when that works, else one at a time, skipping those that cannot be
- * (a path the customer has made unsafe, a file never written). Then
- * `previous` is placed, which removes everything the record lists and it
- * does not. Pass `abandoned` null when the change's own placement completed:
- * its record already lists everything.
+ * Places `target` over a server directory where the placement of other
+ * manifests (`abandoned`: a change that failed, or an attempt that died,
+ * part-way) may have stopped half-way. Placement writes its record
+ * (`.zlh/manifest.json`) only once it has placed everything, so the files
+ * it placed of those before stopping are on disk but in no record, and a
+ * plain placement of `target` would leave them behind as if they were the
+ * customer's. So first the record is made to list them: `target` is placed
+ * with the abandoned manifests' own files added, each only if it is already
+ * on disk with exactly the bytes its manifest pins (a cache that refuses
+ * them means none is written for this, and a customer's different file at
+ * such a path is left alone). All of them at once when that works, else one
+ * at a time, skipping those that cannot be (a path the customer has made
+ * unsafe, a file never written). Then `target` is placed, which removes
+ * everything the record lists and it does not. (A built launch jar needs no
+ * cache: if one is among them, it is written and removed again.)
  */
-export async function placeBack(
+export async function placeRemovingAbandoned(
   rootfs: string,
   spec: OperationSpec,
-  previous: Manifest,
-  abandoned: Manifest | null,
+  target: Manifest,
+  abandoned: Manifest[],
   cache: ArtifactCache,
   opts: PlacementOptions & { signal: AbortSignal },
   log: Logger,
 ): Promise<PlacementReport> {
-  const own = new Set(previous.files.map((f) => f.path));
-  const stray = abandoned?.files.filter((f) => !own.has(f.path)) ?? [];
+  const taken = new Set(target.files.map((f) => f.path));
+  const stray: ManifestFile[] = [];
+  for (const file of abandoned.flatMap((m) => m.files)) {
+    if (taken.has(file.path)) continue;
+    taken.add(file.path);
+    stray.push(file);
+  }
   if (stray.length > 0) {
     const onlyPresent = refusing(cache, stray);
-    const withStray = (files: ManifestFile[]): Manifest => ({ ...previous, files: [...files, ...previous.files] });
+    const withStray = (files: ManifestFile[]): Manifest => ({ ...target, files: [...files, ...target.files] });
     try {
       await placeServer(rootfs, spec, withStray(stray), onlyPresent, opts);
     } catch (all) {
@@ -65,7 +70,7 @@ export async function placeBack(
       }
     }
   }
-  return placeServer(rootfs, spec, previous, cache, opts);
+  return placeServer(rootfs, spec, target, cache, opts);
 }
 
 /**
