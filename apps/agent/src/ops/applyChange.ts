@@ -19,9 +19,9 @@ type Change = NonNullable<OperationSpec["change"]>;
  * wait for the status ping. Whatever fails in there (a resize, a path the
  * customer made unsafe, a write, the server not coming up) puts back what it
  * had: the previous manifest (every file placed of the new one removed, see
- * placeRemovingAbandoned) and properties, memory and cores (a grown disk stays grown),
- * starts it if it is wanted running, and reports success with `rolledBack`
- * and the reason; the control plane then restores the settings. Only if the
+ * placeRemovingAbandoned) and properties, memory and cores (a grown disk
+ * stays grown), starts it if it is wanted running, and reports success with
+ * `rolledBack` and the reason; the control plane then restores the settings. Only if the
  * rollback fails too does the operation fail. A server wanted stopped that
  * took the change is left stopped: nothing can be verified. A lost lease
  * stops everything at once; the next attempt of the operation starts over

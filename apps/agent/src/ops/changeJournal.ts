@@ -44,7 +44,11 @@ export async function noteAbandonable(dir: string | undefined, vmid: number, ser
   await rename(tmp, pathOf(dir, vmid));
 }
 
-/** The container is in one manifest, which its record lists: nothing is left to remove. */
+/**
+ * The container is in one manifest, which its record lists: nothing is left
+ * to remove. Never fails the operation that got it there: a note left
+ * behind only makes a later placement look for files that are not there.
+ */
 export async function clearAbandoned(dir: string | undefined, vmid: number): Promise<void> {
-  if (dir) await rm(pathOf(dir, vmid), { force: true });
+  if (dir) await rm(pathOf(dir, vmid), { force: true }).catch(() => undefined);
 }
