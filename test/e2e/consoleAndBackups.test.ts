@@ -83,8 +83,16 @@ describe("console and backups", () => {
     expect(text2).not.toContain("streamed line");
   });
 
-  it("refuses a command that is not one printable line, or too long", async () => {
-    for (const bad of ["", "say a\nop me", "x".repeat(1001), 42]) expect((await command(bad)).status, JSON.stringify(bad)).toBe(400);
+  it("refuses a command that is not one printable line, or longer than vanilla's RCON takes (1446 UTF-8 bytes), and writes nothing", async () => {
+    const before = (await eventTypes()).length;
+    for (const bad of ["", "say a\nop me", "x".repeat(1447), 42]) expect((await command(bad)).status, JSON.stringify(bad)).toBe(400);
+    // 483 characters, 1449 bytes: within any character limit, beyond what vanilla reads.
+    const euros = await command(`say ${"€".repeat(482)}`);
+    expect(euros.status).toBe(400);
+    expect(euros.body).toEqual({ error: "invalid_request", message: "body/command is 1450 bytes in UTF-8; vanilla's RCON accepts at most 1446." });
+    expect((await eventTypes()).length).toBe(before);
+    // The longest command vanilla takes goes through (the simulated server drops longer ones as vanilla does).
+    expect((await command(`say ${"é".repeat(721)}`)).body).toEqual({ reply: "" });
   });
 
   it("backs up a running server consistently, restores it after the world changed, and refuses a corrupted archive", async () => {

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { ZLH_VERSION } from "@zlh/process";
 import type { Logger } from "pino";
 import {
@@ -227,6 +228,7 @@ export class Agent {
         readyTimeoutMs: this.config.readyTimeoutMs,
         stopTimeoutMs: this.config.stopTimeoutMs,
         backupDir: this.config.backupDir,
+        changesDir: join(this.config.stateDir, "changes"),
       });
       held.done = true;
       if (held.lost) {

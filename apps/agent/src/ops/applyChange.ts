@@ -1,7 +1,8 @@
 import type { Manifest } from "@zlh/artifacts";
 import type { OperationSpec } from "@zlh/protocol";
-import { placeServer } from "../placement/placeServer";
 import { isRuntimeError, type Resources } from "../runtime/runtime";
+import { abandonedManifests, clearAbandoned, noteAbandonable } from "./changeJournal";
+import { placeRemovingAbandoned, prefetchManifest } from "./changeFiles";
 import { sideEffect, type OpContext, type OpOutcome } from "./context";
 import { OpFailure } from "./opFailure";
 import { waitUntilAnswering } from "./readiness";
@@ -9,42 +10,90 @@ import { waitUntilAnswering } from "./readiness";
 type Change = NonNullable<OperationSpec["change"]>;
 
 /**
- * Applies a change to a provisioned server, with automatic rollback: stop
- * it, set its memory and cores and grow its disk, converge its files to the
- * new manifest (platform files replaced, removed mods removed, the world and
- * the customer's files untouched), start it and wait for the status ping. If
- * it does not come up (it exits, or does not answer in time), put back what
- * it had: the previous manifest and properties, memory and cores (a grown
- * disk stays grown), start it, and report success with `rolledBack` and the
- * reason; the control plane then restores the settings. Only if the rollback
- * fails too does the operation fail. A server wanted stopped is changed and
- * left stopped: nothing can be verified, so nothing rolls back.
+ * Applies a change to a provisioned server, with automatic rollback. First
+ * every file of both manifests is fetched into the host's cache: if that
+ * fails, nothing is touched (a running server keeps running) and the change
+ * is rolled back. Then: stop it, set its memory and cores and grow its disk,
+ * converge its files to the new manifest (platform files replaced, removed
+ * mods removed, the world and the customer's files untouched), start it and
+ * wait for the status ping. Whatever fails in there (a resize, a path the
+ * customer made unsafe, a write, the server not coming up) puts back what it
+ * had: the previous manifest (every file placed of the new one removed, see
+ * placeRemovingAbandoned) and properties, memory and cores (a grown disk
+ * stays grown), starts it if it is wanted running, and reports success with
+ * `rolledBack` and the reason; the control plane then restores the settings. Only if the
+ * rollback fails too does the operation fail. A server wanted stopped that
+ * took the change is left stopped: nothing can be verified. A lost lease
+ * stops everything at once; the next attempt of the operation starts over
+ * and ends in one manifest or the other. The new manifest is noted in the
+ * agent's state before its first file is written (changeJournal.ts), so
+ * that if no attempt of this change runs again (it was superseded), the
+ * next placement, whatever it is, still removes what it left.
  */
 export async function applyChange(ctx: OpContext, running: boolean, change: Change): Promise<OpOutcome> {
   const { op } = ctx;
   const spec = op.spec;
-  if (running) await stopQuietly(ctx);
-  const written = await converge(ctx, spec, spec.manifest!, { memoryMiB: spec.memoryMiB, cpuCores: spec.cpuCores, diskGiB: spec.diskGiB });
-  if (!change.start) return { applied: true, started: false, filesWritten: written };
+  const earlier = await abandonedManifests(ctx.changesDir, spec.vmid, op.serverId, [spec.manifest!, change.previous.manifest]);
   try {
-    const status = await startAndWait(ctx, spec.minecraftVersion);
-    return { applied: true, version: status.version.name, playersMax: status.players.max, filesWritten: written };
+    await prefetchManifest(ctx.artifacts, spec.manifest!, ctx.signal);
+    await prefetchManifest(ctx.artifacts, change.previous.manifest, ctx.signal);
   } catch (err) {
     if (ctx.signal.aborted) throw err;
-    const reason = (err as Error).message;
-    ctx.log.warn({ vmid: spec.vmid, reason }, "change did not come up; rolling back");
-    const previous = change.previous;
-    try {
-      await stopQuietly(ctx);
-      const previousSpec: OperationSpec = { ...spec, serverProperties: previous.serverProperties, manifest: previous.manifest };
-      await converge(ctx, previousSpec, previous.manifest, { memoryMiB: previous.memoryMiB, cpuCores: previous.cpuCores, diskGiB: Math.max(previous.diskGiB, spec.diskGiB) });
-      const status = await startAndWait(ctx, previous.manifest.game);
-      ctx.log.info({ vmid: spec.vmid }, "change rolled back; the server runs as before");
-      return { rolledBack: true, reason, version: status.version.name };
-    } catch (rollbackErr) {
-      if (ctx.signal.aborted) throw rollbackErr;
-      throw new OpFailure("rollback_failed", `the change did not come up (${reason}), and neither did the rollback: ${(rollbackErr as Error).message}`, false);
+    const reason = `the change's files could not be fetched: ${(err as Error).message}`;
+    // Still as it was; a stopped server may hold what an earlier attempt left, and is wanted as before.
+    if (running) return untouched(ctx, reason);
+    return rollBack(ctx, change, reason, [spec.manifest!, ...earlier]);
+  }
+  // A stop that fails changed nothing: the operation fails (and is retried) as before.
+  if (running) await stopQuietly(ctx);
+  await noteAbandonable(ctx.changesDir, spec.vmid, op.serverId, [...earlier, spec.manifest!]);
+  let placed = false;
+  try {
+    const written = await converge(ctx, spec, earlier, { memoryMiB: spec.memoryMiB, cpuCores: spec.cpuCores, diskGiB: spec.diskGiB });
+    placed = true;
+    let outcome: OpOutcome = { applied: true, started: false, filesWritten: written };
+    if (change.start) {
+      const status = await startAndWait(ctx, spec.minecraftVersion);
+      outcome = { applied: true, version: status.version.name, playersMax: status.players.max, filesWritten: written };
     }
+    await clearAbandoned(ctx.changesDir, spec.vmid);
+    return outcome;
+  } catch (err) {
+    if (ctx.signal.aborted) throw err;
+    // Once the change's own placement completed, its record lists everything there is to remove.
+    return rollBack(ctx, change, (err as Error).message, placed ? [] : [spec.manifest!, ...earlier]);
+  }
+}
+
+function untouched(ctx: OpContext, reason: string): OpOutcome {
+  ctx.log.warn({ vmid: ctx.op.spec.vmid, reason }, "change not applied; the server was not touched");
+  return { rolledBack: true, reason, untouched: true };
+}
+
+/** Back to `change.previous`, removing what the placement of `abandoned` may have left in no record. */
+async function rollBack(ctx: OpContext, change: Change, reason: string, abandoned: Manifest[]): Promise<OpOutcome> {
+  const { op, runtime, log } = ctx;
+  const spec = op.spec;
+  const previous = change.previous;
+  log.warn({ vmid: spec.vmid, reason }, "change failed; rolling back");
+  try {
+    await stopQuietly(ctx);
+    sideEffect(ctx);
+    const resources = { memoryMiB: previous.memoryMiB, cpuCores: previous.cpuCores, diskGiB: Math.max(previous.diskGiB, spec.diskGiB) };
+    await runtime.resize(spec.vmid, resources);
+    sideEffect(ctx);
+    const previousSpec: OperationSpec = { ...spec, serverProperties: previous.serverProperties, manifest: previous.manifest };
+    const opts = { owner: runtime.rootfsOwner, signal: ctx.signal };
+    const back = await runtime.withRootfs(spec.vmid, (rootfs) => placeRemovingAbandoned(rootfs, previousSpec, previous.manifest, abandoned, ctx.artifacts, opts, log));
+    log.info({ vmid: spec.vmid, written: back.written.length, removed: back.removed.length, ...resources }, "previous manifest placed back");
+    await clearAbandoned(ctx.changesDir, spec.vmid);
+    if (!change.start) return { rolledBack: true, reason, started: false };
+    const status = await startAndWait(ctx, previous.manifest.game);
+    log.info({ vmid: spec.vmid }, "change rolled back; the server runs as before");
+    return { rolledBack: true, reason, version: status.version.name };
+  } catch (rollbackErr) {
+    if (ctx.signal.aborted) throw rollbackErr;
+    throw new OpFailure("rollback_failed", `the change failed (${reason}), and so did the rollback: ${(rollbackErr as Error).message}`, false);
   }
 }
 
@@ -57,13 +106,14 @@ async function stopQuietly(ctx: OpContext): Promise<void> {
   }
 }
 
-/** Resources and files to what `spec` and `manifest` say; returns how many files were written. */
-async function converge(ctx: OpContext, spec: OperationSpec, manifest: Manifest, resources: Resources): Promise<number> {
+/** Resources and files to what the change's spec says (removing what `earlier` left); returns how many files were written. */
+async function converge(ctx: OpContext, spec: OperationSpec, earlier: Manifest[], resources: Resources): Promise<number> {
   const { runtime, log } = ctx;
   sideEffect(ctx);
   await runtime.resize(spec.vmid, resources);
   sideEffect(ctx);
-  const placed = await runtime.withRootfs(spec.vmid, (rootfs) => placeServer(rootfs, spec, manifest, ctx.artifacts, { owner: runtime.rootfsOwner, signal: ctx.signal }));
+  const opts = { owner: runtime.rootfsOwner, signal: ctx.signal };
+  const placed = await runtime.withRootfs(spec.vmid, (rootfs) => placeRemovingAbandoned(rootfs, spec, spec.manifest!, earlier, ctx.artifacts, opts, log));
   log.info({ vmid: spec.vmid, written: placed.written.length, removed: placed.removed.length, ...resources }, "change placed");
   return placed.written.length;
 }

@@ -1,6 +1,7 @@
 import { clearForReinstall } from "../placement/clearForReinstall";
 import { applyChange } from "./applyChange";
-import { placeServer } from "../placement/placeServer";
+import { placeRemovingAbandoned } from "./changeFiles";
+import { abandonedManifests, clearAbandoned } from "./changeJournal";
 import type { ContainerInfo } from "../runtime/runtime";
 import { isRuntimeError } from "../runtime/runtime";
 import { sideEffect, type OpContext, type OpOutcome } from "./context";
@@ -50,10 +51,14 @@ export async function provision(ctx: OpContext): Promise<OpOutcome> {
   }
   assertOwnedBy(ct, op.serverId);
   if (op.spec.change) return applyChange(ctx, ct.state === "running", op.spec.change);
+  // A change abandoned part-way (superseded before an attempt could finish it) may have left files in no record.
+  const abandoned = await abandonedManifests(ctx.changesDir, vmid, op.serverId, [manifest]);
   if (op.spec.reinstall) ct = await clearInstall(ctx, ct.state === "running", op.spec.reinstall.wipe);
   sideEffect(ctx);
-  const placed = await runtime.withRootfs(vmid, (rootfs) => placeServer(rootfs, op.spec, manifest, ctx.artifacts, { owner: runtime.rootfsOwner, signal: ctx.signal }));
-  log.info({ vmid, written: placed.written.length, kept: placed.kept.length, removed: placed.removed.length }, "files placed");
+  const opts = { owner: runtime.rootfsOwner, signal: ctx.signal };
+  const placed = await runtime.withRootfs(vmid, (rootfs) => placeRemovingAbandoned(rootfs, op.spec, manifest, abandoned, ctx.artifacts, opts, log));
+  await clearAbandoned(ctx.changesDir, vmid);
+  log.info({ vmid, written: placed.written.length, kept: placed.kept.length, removed: placed.removed.length, abandoned: abandoned.length }, "files placed");
   if (ct.state !== "running") {
     sideEffect(ctx);
     try {

@@ -371,29 +371,32 @@ sub rcon_command {
     return "Unknown or incomplete command, see below for error$line<--[HERE]";
 }
 
-# RCON packets from one client; returns false when the connection is done.
+# One read from an RCON client, handled as vanilla's RconClient does; returns
+# false when the connection is done. Vanilla reads a request with one read
+# of at most 1460 bytes and drops the connection unless that read is exactly
+# one whole packet (so a body is at most 1446 bytes, and two requests sent
+# together, or one split, drop it too). A type it does not know is answered
+# "Unknown request <type in hex>", as type 0 with the same id.
 sub handle_rcon {
-    my ($c) = @_;
-    while (length($c->{buf}) >= 4) {
-        my $len = unpack('l<', $c->{buf});
-        return 0 if $len < 10 || $len > 1460;    # vanilla's request size limit
-        last if length($c->{buf}) < 4 + $len;
-        my ($id, $type) = unpack('x4 l< l<', $c->{buf});
-        my $body = substr($c->{buf}, 12, $len - 10);
-        substr($c->{buf}, 0, 4 + $len) = '';
-        if ($type == 3) {
-            if ($body eq $rcon_password) {
-                $c->{authed} = 1;
-                syswrite($c->{sock}, rcon_packet($id, 2, ''));
-            } else {
-                syswrite($c->{sock}, rcon_packet(-1, 2, ''));
-                return 0;
-            }
-        } elsif ($type == 2 && $c->{authed}) {
-            syswrite($c->{sock}, rcon_packet($id, 0, rcon_command($body)));
+    my ($c, $read) = @_;
+    return 0 if length($read) < 10;
+    my ($len, $id, $type) = unpack('l< l< l<', $read);
+    return 0 if $len != length($read) - 4;
+    my $body = substr($read, 12);
+    $body =~ s/\0.*//s;
+    if ($type == 3) {
+        if ($body eq $rcon_password) {
+            $c->{authed} = 1;
+            syswrite($c->{sock}, rcon_packet($id, 2, ''));
         } else {
+            syswrite($c->{sock}, rcon_packet(-1, 2, ''));
             return 0;
         }
+    } elsif ($type == 2) {
+        return 0 unless $c->{authed};
+        syswrite($c->{sock}, rcon_packet($id, 0, rcon_command($body)));
+    } else {
+        syswrite($c->{sock}, rcon_packet($id, 0, sprintf('Unknown request %x', $type)));
     }
     return 1;
 }
@@ -435,18 +438,18 @@ while (1) {
             $conn{ fileno $client } = { sock => $client, buf => '', seen => time, rcon => 1, authed => 0 };
         }
         for my $c (grep { vec($ready, fileno($_->{sock}), 1) } values %conn) {
-            my $n = sysread($c->{sock}, my $chunk, 4096);
+            my $n = sysread($c->{sock}, my $chunk, $c->{rcon} ? 1460 : 4096);
             if (!$n) { drop($c); next; }
-            $c->{buf} .= $chunk;
             $c->{seen} = time;
             if ($c->{rcon}) {
-                drop($c) unless handle_rcon($c);
+                drop($c) unless handle_rcon($c, $chunk);
                 if ($stopping) {
                     logline('INFO', 'Stopping server');
                     exit 0;
                 }
                 next;
             }
+            $c->{buf} .= $chunk;
             my $open = eval {
                 while (1) {
                     my ($len, $size) = read_varint($c->{buf}, 0);

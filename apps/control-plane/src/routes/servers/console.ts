@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import { CommandBody, CommandReply, ErrorBody, LogLines, LogsQuery, ServerIdParams } from "@zlh/api";
+import { CommandBody, CommandReply, commandBytes, ErrorBody, LogLines, LogsQuery, MAX_COMMAND_BYTES, ServerIdParams } from "@zlh/api";
 import type { Db, ServerRow } from "@zlh/db";
 import { closingSignal, openSse } from "../../http/sse";
 import { insertTaskOperation, recordEvent } from "@zlh/db";
-import { CommandFailedError, CommandTimeoutError, InvalidTransitionError, ServerBusyError } from "@zlh/domain";
+import { CommandFailedError, CommandTimeoutError, InvalidRequestError, InvalidTransitionError, ServerBusyError } from "@zlh/domain";
 import { asClient } from "../../db/asClient";
 import { loadServer } from "../../servers/loadServer";
 import { waitForOperation } from "../../servers/waitForOperation";
@@ -86,10 +86,12 @@ export default async function consoleRoutes(root: FastifyInstance) {
         summary: "Run a console command on the running server (over RCON) and return its reply",
         params: ServerIdParams,
         body: CommandBody,
-        response: { 200: CommandReply, 404: ErrorBody, 409: ErrorBody, 502: ErrorBody, 504: ErrorBody },
+        response: { 200: CommandReply, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 502: ErrorBody, 504: ErrorBody },
       },
     },
     async (request) => {
+      const bytes = commandBytes(request.body.command);
+      if (bytes > MAX_COMMAND_BYTES) throw new InvalidRequestError(`body/command is ${bytes} bytes in UTF-8; vanilla's RCON accepts at most ${MAX_COMMAND_BYTES}.`);
       const server = await loadServer(app.deps.db, request.params.id);
       if (server.status !== "running") throw new InvalidTransitionError(`The server is ${server.status}; commands go to a running server.`);
       const command = request.body.command;
