@@ -9,7 +9,7 @@ import { ID_BASE, LXC_PATH, SUBNET_PREFIX, TEMPLATE_DIR, TEMPLATE_FILE } from ".
 import { parseLxcConfig, renderLxcConfig, cpusetFor, limitKeys, type CgroupVersion, type LxcContainerSpec } from "./lxc/lxcConfig";
 import { classifyLxcFailure } from "./lxc/lxcErrors";
 import { readInside, rootOf } from "./lxc/rootfsAccess";
-import { unitCgroupState, type UnitCgroupState } from "./lxc/unitCgroup";
+import { unitCgroupState, unitPids, type UnitCgroupState } from "./lxc/unitCgroup";
 import { isRuntimeError, RuntimeError, type ContainerInfo, type CreateSpec, type Resources, type Runtime } from "./runtime";
 
 const run = promisify(execFile);
@@ -221,5 +221,12 @@ export class LxcRuntime implements Runtime {
     if (!(await this.#spec(vmid))) throw this.#missing(vmid);
     const { pid } = await this.#info(vmid);
     return pid ? unitCgroupState(pid, unit, this.#unifiedRoot) : null;
+  }
+
+  /** The host pids of a unit's processes inside the running container (empty when stopped or none). */
+  async unitPids(vmid: number, unit: string): Promise<number[]> {
+    if (!(await this.#spec(vmid))) throw this.#missing(vmid);
+    const { pid } = await this.#info(vmid);
+    return pid ? unitPids(pid, unit, this.#unifiedRoot) : [];
   }
 }

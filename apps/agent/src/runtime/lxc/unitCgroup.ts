@@ -91,3 +91,12 @@ export async function unitCgroupState(initPid: number, unit: string, unifiedRoot
     oomKills: flatKeyed(memEvents ?? v1).get("oom_kill") ?? 0,
   };
 }
+
+/** The host pids of the unit's processes (its cgroup.procs), empty when it has none. */
+export async function unitPids(initPid: number, unit: string, unifiedRoot: string): Promise<number[]> {
+  if (!/^[A-Za-z0-9@_.-]+\.service$/.test(unit)) throw new Error(`not a service unit name: ${JSON.stringify(unit)}`);
+  const { unified } = await containerCgroups(initPid);
+  if (unified === null) return [];
+  const text = await read(`${unifiedRoot}${unified}/system.slice/${unit}/cgroup.procs`);
+  return (text ?? "").split("\n").filter((l) => /^\d+$/.test(l)).map(Number);
+}
