@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { copyFile, mkdir, rm, writeFile, chown } from "node:fs/promises";
+import { copyFile, mkdir, readFile, rm, writeFile, chown } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { gunzipSync } from "node:zlib";
@@ -80,6 +80,12 @@ describe("a real container: the game starts with it", () => {
     expect(pids.length).toBeGreaterThan(0);
     const { stdout } = await run("ps", ["-o", "uid=,args=", "-p", pids.join(",")], { timeout: 10_000 });
     expect(stdout).toMatch(/^\s*100\d{3} \/opt\/zlh\/java\/17\/bin\/java -Xmx409M -jar standin-server\.jar nogui/m);
+  });
+
+  it("has one route, to the bridge's /24, and no way out (its network namespace's table, read from the host)", async () => {
+    const init = Number(/^PID:\s+(\d+)/m.exec((await run("lxc-info", ["-P", "/var/lib/zlh/lxc", "-n", String(VMID), "-p"], { timeout: 10_000 })).stdout)?.[1]);
+    const routes = (await readFile(`/proc/${init}/net/route`, "utf8")).trim().split("\n").slice(1).map((l) => l.split(/\s+/));
+    expect(routes.map((r) => [r[0], r[1], r[2]])).toEqual([["eth0", "004DD50A", "00000000"]]); // 10.213.77.0, no gateway
   });
 
   it("a container stop stops the unit with SIGTERM: the world is saved (level.dat written) before the container is down", async () => {
