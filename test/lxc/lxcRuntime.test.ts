@@ -1,4 +1,4 @@
-import { readFile, mkdir, symlink } from "node:fs/promises";
+import { readFile, mkdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LXC_PATH, SUBNET_PREFIX } from "../../apps/agent/src/runtime/lxc/hostLayout";
@@ -68,6 +68,21 @@ describe("lxc runtime on real LXC", () => {
     await expect(rt.readFile(9904, "srv/minecraft/logs/hostname", 0, 100)).rejects.toThrow(/not a directory \(a link is not followed\)/);
     expect((await rt.readFile(9904, "srv/minecraft/absent.log", 0, 100)).size).toBe(0);
     await rt.destroy(9904);
+  });
+
+  it("of two concurrent creates of one VMID, one creates and the other is refused as existing; a crashed create's leftover does not block it", async () => {
+    const results = await Promise.allSettled([rt.create(spec(9906)), rt.create(spec(9906))]);
+    expect(results.map((r) => r.status).sort()).toEqual(["fulfilled", "rejected"]);
+    expect(results.find((r) => r.status === "rejected")).toMatchObject({ reason: { kind: "exists" } });
+    await rt.destroy(9906);
+
+    // What a create killed mid-unpack leaves: a partial config and part of a rootfs. A new agent process creates over it.
+    await mkdir(join(LXC_PATH, "9907/rootfs/etc"), { recursive: true });
+    await writeFile(join(LXC_PATH, "9907/config.partial"), "#zlh.hostname = x\n");
+    expect(await rt.inspect(9907)).toBeNull();
+    await new LxcRuntime().create(spec(9907));
+    expect((await rt.inspect(9907))?.state).toBe("stopped");
+    await rt.destroy(9907);
   });
 
   it("refuses a hostname that is not a DNS label (it would land in the config)", async () => {

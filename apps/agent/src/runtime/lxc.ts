@@ -43,6 +43,8 @@ export class LxcRuntime implements Runtime {
   readonly #cgroup: CgroupVersion;
   readonly #unifiedRoot: string;
   #creating: Promise<unknown> = Promise.resolve();
+  /** VMIDs this process is creating now: their partial config is a create in progress, not a leftover. */
+  readonly #inflight = new Set<number>();
 
   constructor(opts: LxcOptions = {}) {
     this.#path = opts.lxcPath ?? LXC_PATH;
@@ -110,6 +112,9 @@ export class LxcRuntime implements Runtime {
   }
 
   async create(spec: CreateSpec): Promise<void> {
+    if (!Number.isInteger(spec.vmid) || spec.vmid < 100 || spec.vmid > 999_999_999) {
+      throw new RuntimeError("other", `lxc-create ${spec.vmid}: invalid VMID (an integer from 100 up, as Proxmox's)`);
+    }
     if (!/^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(spec.hostname)) {
       throw new RuntimeError("other", `lxc-create ${spec.vmid}: invalid hostname ${JSON.stringify(spec.hostname)} (letters, digits and inner dashes, at most 63)`);
     }
@@ -126,15 +131,18 @@ export class LxcRuntime implements Runtime {
     } catch (err) {
       await rm(dir, { recursive: true, force: true });
       throw new RuntimeError("other", `lxc-create ${spec.vmid}: ${(err as Error).message}`);
+    } finally {
+      this.#inflight.delete(spec.vmid);
     }
   }
 
   /** Under the create lock: refuse an existing VMID, pick a free address, write the partial config. */
   async #claim(spec: CreateSpec, dir: string, rootfs: string): Promise<void> {
-    if (existsSync(join(dir, "config")) || existsSync(join(dir, "config.partial"))) {
+    if (existsSync(join(dir, "config")) || this.#inflight.has(spec.vmid)) {
       throw new RuntimeError("exists", `lxc-create ${spec.vmid}: Container already exists`);
     }
-    // A folder without a config (left by an interrupted create) is no container and does not block the VMID.
+    // A folder without a config (left by a create interrupted by a crash: only this process creates
+    // on this host) is no container and does not block the VMID.
     await rm(dir, { recursive: true, force: true });
     const address = await this.#freeAddress();
     await mkdir(rootfs, { recursive: true });
@@ -144,6 +152,7 @@ export class LxcRuntime implements Runtime {
     await chown(rootfs, ID_BASE, ID_BASE);
     const full: LxcContainerSpec = { ...spec, address };
     await writeFile(join(dir, "config.partial"), renderLxcConfig(full, rootfs, this.#cgroup, availableParallelism()), { mode: 0o640 });
+    this.#inflight.add(spec.vmid);
   }
 
   async #freeAddress(): Promise<string> {
