@@ -9,7 +9,7 @@ import { ID_BASE, LXC_PATH, SUBNET_PREFIX, TEMPLATE_DIR, TEMPLATE_FILE } from ".
 import { parseLxcConfig, renderLxcConfig, cpusetFor, limitKeys, type CgroupVersion, type LxcContainerSpec } from "./lxc/lxcConfig";
 import { classifyLxcFailure } from "./lxc/lxcErrors";
 import { readInside, rootOf } from "./lxc/rootfsAccess";
-import { unitCgroupState, unitPids, type UnitCgroupState } from "./lxc/unitCgroup";
+import { containerMemory, unitCgroupState, unitPids, type UnitCgroupState } from "./lxc/unitCgroup";
 import { isRuntimeError, RuntimeError, type ContainerInfo, type CreateSpec, type Resources, type Runtime } from "./runtime";
 
 const run = promisify(execFile);
@@ -237,5 +237,12 @@ export class LxcRuntime implements Runtime {
     if (!(await this.#spec(vmid))) throw this.#missing(vmid);
     const { pid } = await this.#info(vmid);
     return pid ? unitPids(pid, unit, this.#unifiedRoot) : [];
+  }
+
+  /** The running container's memory evidence (limit hits, OOM kills where the kernel keeps them); null when stopped. */
+  async memoryEvents(vmid: number): Promise<{ limitHits: number; oomKills: number | null } | null> {
+    if (!(await this.#spec(vmid))) throw this.#missing(vmid);
+    const { pid } = await this.#info(vmid);
+    return pid ? containerMemory(pid, this.#unifiedRoot) : null;
   }
 }

@@ -16,7 +16,7 @@ export interface UnitCgroupState {
   exists: boolean;
   /** `populated 1` in cgroup.events: some process of the unit is alive. */
   populated: boolean;
-  /** Processes the OOM killer killed in the unit (memory.events on v2, memory.oom_control on v1). */
+  /** Processes the OOM killer killed in the unit (memory.events on v2, memory.oom_control on v1); readable only while its cgroup exists. */
   oomKills: number;
 }
 
@@ -99,4 +99,24 @@ export async function unitPids(initPid: number, unit: string, unifiedRoot: strin
   if (unified === null) return [];
   const text = await read(`${unifiedRoot}${unified}/system.slice/${unit}/cgroup.procs`);
   return (text ?? "").split("\n").filter((l) => /^\d+$/.test(l)).map(Number);
+}
+
+/**
+ * The container's memory evidence, which outlives a unit (systemd removes a
+ * dead unit's cgroup, and its counters with it): `limitHits`, how often the
+ * container's memory reached its limit (v2 memory.events `max`, v1
+ * memory.failcnt), and `oomKills`, processes the OOM killer killed in it
+ * (v2 memory.events `oom_kill`, hierarchical). On a v1 memory hierarchy
+ * `oomKills` is null: the kernel counts a v1 kill only in the victim's own
+ * cgroup (the unit's, gone with it), never in its parents.
+ */
+export async function containerMemory(initPid: number, unifiedRoot: string): Promise<{ limitHits: number; oomKills: number | null }> {
+  const { unified, memoryV1 } = await containerCgroups(initPid);
+  const events = unified === null ? null : await read(`${unifiedRoot}${unified}/memory.events`);
+  if (events !== null) {
+    const m = flatKeyed(events);
+    return { limitHits: m.get("max") ?? 0, oomKills: m.get("oom_kill") ?? 0 };
+  }
+  const failcnt = memoryV1 === null ? null : await read(`/sys/fs/cgroup/memory${memoryV1}/memory.failcnt`);
+  return { limitHits: Number(failcnt?.trim() ?? 0) || 0, oomKills: null };
 }
