@@ -2,6 +2,8 @@ import { readFile, mkdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LXC_PATH, SUBNET_PREFIX } from "../../apps/agent/src/runtime/lxc/hostLayout";
+import { loadAgentConfig } from "../../apps/agent/src/config";
+import { createRuntime } from "../../apps/agent/src/runtime/createRuntime";
 import { LxcRuntime } from "../../apps/agent/src/runtime/lxc";
 import { destroyTestContainers } from "./support/containers";
 
@@ -17,6 +19,12 @@ beforeAll(destroyTestContainers);
 afterAll(destroyTestContainers);
 
 describe("lxc runtime on real LXC", () => {
+  it("is what ZLH_RUNTIME=lxc makes the agent use", () => {
+    const config = loadAgentConfig({ ZLH_CONTROL_URL: "http://127.0.0.1:3000", ZLH_AGENT_TOKEN: "t", ZLH_RUNTIME: "lxc" });
+    expect(config.runtime).toBe("lxc");
+    expect(createRuntime(config)).toBeInstanceOf(LxcRuntime);
+  });
+
   it("refuses like pct: missing VMID, existing VMID, double start, destroy while running, stop when stopped; a destroyed VMID is reusable", async () => {
     expect(await rt.inspect(9900)).toBeNull();
     await expect(rt.destroy(9900)).rejects.toMatchObject({ kind: "missing", message: expect.stringContaining("Container is not defined") });

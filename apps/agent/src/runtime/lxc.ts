@@ -56,16 +56,16 @@ export class LxcRuntime implements Runtime {
     this.#unifiedRoot = pureV2 ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified";
   }
 
-  async #lxc(tool: string, vmid: number, args: string[] = []): Promise<string> {
+  async #lxc(tool: string, vmid: number, args: string[] = [], timeoutMs = this.#timeout): Promise<string> {
     const argv = ["-P", this.#path, "-n", String(vmid), ...args];
     try {
-      const { stdout, stderr } = await run(tool, argv, { timeout: this.#timeout, maxBuffer: 4 * 1024 * 1024 });
+      const { stdout, stderr } = await run(tool, argv, { timeout: timeoutMs, maxBuffer: 4 * 1024 * 1024 });
       // lxc-start of a running container prints "Container is already running" and exits 0; pct start refuses.
       if (tool === "lxc-start" && /is already running/.test(stderr)) throw Object.assign(new Error(stderr), { stderr, code: 0 });
       return stdout;
     } catch (err) {
       const e = err as { stderr?: string; code?: number | string; killed?: boolean };
-      if (e.killed) throw new RuntimeError("other", `${tool} ${vmid}: did not finish within ${this.#timeout} ms`);
+      if (e.killed) throw new RuntimeError("other", `${tool} ${vmid}: did not finish within ${timeoutMs} ms`);
       if (typeof e.code === "string") throw new RuntimeError("other", `${tool} ${vmid}: ${e.code}`);
       throw classifyLxcFailure(`${tool} ${argv.slice(2).join(" ")}`, e.stderr ?? "", e.code ?? null);
     }
@@ -184,7 +184,9 @@ export class LxcRuntime implements Runtime {
 
   async stop(vmid: number, timeoutMs: number): Promise<void> {
     // lxc-stop -t: systemd is asked to power off (SIGRTMIN+3), then the container is killed at the timeout.
-    await this.#lxc("lxc-stop", vmid, ["-t", String(Math.max(1, Math.ceil(timeoutMs / 1000)))]);
+    const seconds = Math.max(1, Math.ceil(timeoutMs / 1000));
+    // The command's own deadline leaves lxc-stop its graceful window plus time for the forced stop.
+    await this.#lxc("lxc-stop", vmid, ["-t", String(seconds)], Math.max(this.#timeout, seconds * 1000 + 60_000));
   }
 
   async destroy(vmid: number): Promise<void> {
