@@ -1,8 +1,6 @@
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.Reader;
 import java.net.BindException;
@@ -34,17 +32,13 @@ import java.util.zip.GZIPOutputStream;
  */
 public final class StandinServer {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss");
-    /** Vanilla's RCON request limit (RconClient reads into a 1460-byte buffer). */
-    private static final int RCON_MAX = 1460;
-    /** A status client sends a few dozen bytes; anything larger is not a Minecraft client. */
-    private static final int SLP_MAX = 32 * 1024;
     private static final Semaphore CONNECTIONS = new Semaphore(64);
 
     private static PrintStream log;
-    private static Properties props;
-    private static String rconPassword;
-    private static int maxPlayers;
-    private static volatile boolean autosave = true;
+    static Properties props;
+    static String rconPassword;
+    static int maxPlayers;
+    static volatile boolean autosave = true;
     private static final Object SAVE_LOCK = new Object();
 
     public static void main(String[] args) throws Exception {
@@ -78,7 +72,7 @@ public final class StandinServer {
         Runtime.getRuntime().addShutdownHook(new Thread(StandinServer::shutdown, "Server Shutdown Thread"));
         log("Server thread", "INFO", "Done (0.100s)! For help, type \"help\"");
         if ("true".equals(props.getProperty("enable-rcon", "false").trim())) startRcon(bindTo);
-        acceptLoop(game, "Server Listener", StandinServer::serveStatus);
+        acceptLoop(game, "Server Listener", StatusPing::serve);
     }
 
     private static void shutdown() {
@@ -92,7 +86,7 @@ public final class StandinServer {
         log("Server Shutdown Thread", "INFO", "ThreadedAnvilChunkStorage (world): All chunks are saved");
     }
 
-    private static void log(String thread, String level, String msg) {
+    static void log(String thread, String level, String msg) {
         String line = "[" + LocalTime.now().format(TIME) + "] [" + thread + "/" + level + "]: " + msg;
         System.out.println(line);
         if (log != null) log.println(line);
@@ -127,7 +121,7 @@ public final class StandinServer {
     }
 
     /** The game version the agent placed (.zlh/manifest.json "game"), so readiness checks see the expected one. */
-    private static String gameVersion() {
+    static String gameVersion() {
         try {
             String json = Files.readString(Path.of(".zlh", "manifest.json"));
             Matcher m = Pattern.compile("\"game\"\\s*:\\s*\"([0-9A-Za-z.\\-+ ]{1,64})\"").matcher(json);
@@ -162,7 +156,7 @@ public final class StandinServer {
             ServerSocket s = listen(bindTo, port);
             log("Server thread", "INFO", "Thread RCON Listener started");
             log("RCON Listener #1", "INFO", "RCON running on " + (bindTo == null ? "0.0.0.0" : bindTo.getHostAddress()) + ":" + port);
-            Thread t = new Thread(() -> acceptLoop(s, "RCON Client", StandinServer::serveRcon), "RCON Listener #1");
+            Thread t = new Thread(() -> acceptLoop(s, "RCON Client", Rcon::serve), "RCON Listener #1");
             t.setDaemon(true);
             t.start();
         } catch (IOException e) {
@@ -209,218 +203,9 @@ public final class StandinServer {
         }
     }
 
-    // ---- Server List Ping: handshake (next state 1), status request, ping.
-
-    private static void serveStatus(Socket s) throws IOException {
-        InputStream in = s.getInputStream();
-        OutputStream out = s.getOutputStream();
-        byte[] handshake = readPacket(in);
-        Buf h = new Buf(handshake);
-        if (h.varint() != 0) return;
-        h.varint(); // protocol version
-        h.skip(h.varint()); // server address
-        h.skip(2); // port
-        if (h.varint() != 1) return; // only the status state is served
-        while (true) {
-            Buf p = new Buf(readPacket(in));
-            int id = p.varint();
-            if (id == 0) {
-                byte[] json = statusJson().getBytes(StandardCharsets.UTF_8);
-                ByteArrayOutputStream body = new ByteArrayOutputStream();
-                writeVarint(body, json.length);
-                body.write(json);
-                writePacket(out, 0, body.toByteArray());
-            } else if (id == 1) {
-                writePacket(out, 1, p.rest());
-                return;
-            } else {
-                return;
-            }
-        }
-    }
-
-    private static String statusJson() {
-        return "{\"version\":{\"name\":" + jsonString(gameVersion()) + ",\"protocol\":763},"
-                + "\"players\":{\"max\":" + maxPlayers + ",\"online\":0,\"sample\":[]},"
-                + "\"description\":{\"text\":" + jsonString(props.getProperty("motd", "A Minecraft Server")) + "},"
-                + "\"enforcesSecureChat\":false}";
-    }
-
-    private static String jsonString(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            if (c == '"' || c == '\\') b.append('\\').append(c);
-            else if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
-            else b.append(c);
-        }
-        return b.append('"').toString();
-    }
-
-    private static byte[] readPacket(InputStream in) throws IOException {
-        int len = readVarint(in);
-        if (len <= 0 || len > SLP_MAX) throw new IOException("bad packet length " + len);
-        return in.readNBytes(len);
-    }
-
-    private static int readVarint(InputStream in) throws IOException {
-        int result = 0;
-        for (int i = 0; i < 5; i++) {
-            int b = in.read();
-            if (b < 0) throw new IOException("end of stream");
-            result |= (b & 0x7f) << (7 * i);
-            if ((b & 0x80) == 0) return result;
-        }
-        throw new IOException("varint too long");
-    }
-
-    private static void writeVarint(OutputStream out, int value) throws IOException {
-        int v = value;
-        do {
-            int b = v & 0x7f;
-            v >>>= 7;
-            if (v != 0) b |= 0x80;
-            out.write(b);
-        } while (v != 0);
-    }
-
-    private static void writePacket(OutputStream out, int id, byte[] payload) throws IOException {
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        writeVarint(body, id);
-        body.write(payload);
-        ByteArrayOutputStream framed = new ByteArrayOutputStream();
-        writeVarint(framed, body.size());
-        body.writeTo(framed);
-        out.write(framed.toByteArray());
-        out.flush();
-    }
-
-    /** A bounded reader over one packet: reading past its end throws, never blocks. */
-    private static final class Buf {
-        private final byte[] data;
-        private int pos;
-
-        Buf(byte[] data) {
-            this.data = data;
-        }
-
-        int varint() throws IOException {
-            int result = 0;
-            for (int i = 0; i < 5; i++) {
-                if (pos >= data.length) throw new IOException("truncated packet");
-                int b = data[pos++] & 0xff;
-                result |= (b & 0x7f) << (7 * i);
-                if ((b & 0x80) == 0) return result;
-            }
-            throw new IOException("varint too long");
-        }
-
-        void skip(int n) throws IOException {
-            if (n < 0 || pos + n > data.length) throw new IOException("truncated packet");
-            pos += n;
-        }
-
-        byte[] rest() {
-            byte[] r = new byte[data.length - pos];
-            System.arraycopy(data, pos, r, 0, r.length);
-            return r;
-        }
-    }
-
-    // ---- RCON (Source RCON framing, as vanilla's RconClient): int32le length, id, type, body, two NULs.
-
-    private static void serveRcon(Socket s) throws IOException {
-        s.setSoTimeout(0); // RCON clients may idle, as vanilla lets them
-        InputStream in = s.getInputStream();
-        OutputStream out = s.getOutputStream();
-        boolean authed = false;
-        while (true) {
-            byte[] head = in.readNBytes(4);
-            if (head.length < 4) return;
-            int len = le32(head, 0);
-            if (len < 10 || len > RCON_MAX) return;
-            byte[] rest = in.readNBytes(len);
-            if (rest.length < len) return;
-            int id = le32(rest, 0);
-            int type = le32(rest, 4);
-            String body = new String(rest, 8, len - 10, StandardCharsets.UTF_8);
-            if (type == 3) {
-                if (body.equals(rconPassword)) {
-                    authed = true;
-                    rconReply(out, id, 2, "");
-                } else {
-                    rconReply(out, -1, 2, "");
-                    return;
-                }
-            } else if (type == 2 && authed) {
-                String command = body.startsWith("/") ? body.substring(1) : body;
-                rconReply(out, id, 0, command(command));
-                if (command.equals("stop")) System.exit(0); // the shutdown hook saves the world
-            } else {
-                return;
-            }
-        }
-    }
-
-    private static int le32(byte[] b, int off) {
-        return (b[off] & 0xff) | (b[off + 1] & 0xff) << 8 | (b[off + 2] & 0xff) << 16 | (b[off + 3] & 0xff) << 24;
-    }
-
-    private static void rconReply(OutputStream out, int id, int type, String body) throws IOException {
-        byte[] b = body.getBytes(StandardCharsets.UTF_8);
-        ByteArrayOutputStream p = new ByteArrayOutputStream();
-        int[] ints = {10 + b.length, id, type};
-        for (int v : ints) {
-            p.write(v & 0xff);
-            p.write(v >>> 8 & 0xff);
-            p.write(v >>> 16 & 0xff);
-            p.write(v >>> 24 & 0xff);
-        }
-        p.write(b);
-        p.write(0);
-        p.write(0);
-        out.write(p.toByteArray());
-        out.flush();
-    }
-
-    /** One command's reply, as vanilla answers it over RCON (its messages joined, no newlines). */
-    private static String command(String line) throws IOException {
-        String[] parts = line.split(" ", 2);
-        String cmd = parts[0];
-        String rest = parts.length > 1 ? parts[1] : "";
-        switch (cmd) {
-            case "list":
-                return "There are 0 of a max of " + maxPlayers + " players online: ";
-            case "say":
-                if (rest.isEmpty()) break;
-                log("Server thread", "INFO", "[Rcon] " + rest);
-                return "";
-            case "save-all":
-                log("Server thread", "INFO", "Saving the game (this may take a moment!)");
-                saveWorld();
-                log("Server thread", "INFO", "Saved the game");
-                return "Saving the game (this may take a moment!)Saved the game";
-            case "save-off":
-                if (!autosave) return "Saving is already turned off";
-                autosave = false;
-                log("Server thread", "INFO", "Automatic saving is now disabled");
-                return "Automatic saving is now disabled";
-            case "save-on":
-                if (autosave) return "Saving is already turned on";
-                autosave = true;
-                log("Server thread", "INFO", "Automatic saving is now enabled");
-                return "Automatic saving is now enabled";
-            case "stop":
-                log("Server thread", "INFO", "Stopping the server");
-                return "Stopping the server";
-            default:
-                break;
-        }
-        return "Unknown or incomplete command, see below for error" + line + "<--[HERE]";
-    }
-
     // ---- The world: level.dat as vanilla writes it (gzipped NBT, level.dat_new renamed over level.dat).
 
-    private static void saveWorld() throws IOException {
+    static void saveWorld() throws IOException {
         synchronized (SAVE_LOCK) {
             Path world = Path.of("world");
             Files.createDirectories(world);
