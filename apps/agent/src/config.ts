@@ -15,8 +15,8 @@ export interface AgentConfig {
   controlUrl: string;
   /** ZLH_AGENT_TOKEN: this host's agent token, shown once at enrolment. Required. */
   agentToken: string;
-  /** ZLH_RUNTIME: `pct` on a Proxmox host, `sim` elsewhere. Default pct. */
-  runtime: "pct" | "sim";
+  /** ZLH_RUNTIME: `pct` on a Proxmox host, `lxc` on a plain-LXC host prepared by `pnpm host:prepare`, `sim` elsewhere. Default pct. */
+  runtime: "pct" | "sim" | "lxc";
   /** ZLH_SIM_ROOT: sim only; where simulated containers live. Default <ZLH_STATE_DIR>/sim. */
   simRoot: string;
   /** ZLH_SIM_OP_DELAY_MS: sim only; latency added to every container operation. Default 0. */
@@ -66,7 +66,7 @@ export function loadAgentConfig(env: Env): AgentConfig {
     );
   }
   const runtime = (env.ZLH_RUNTIME?.trim() || "pct") as AgentConfig["runtime"];
-  if (runtime !== "pct" && runtime !== "sim") throw new ConfigError("ZLH_RUNTIME", "must be pct or sim.");
+  if (runtime !== "pct" && runtime !== "sim" && runtime !== "lxc") throw new ConfigError("ZLH_RUNTIME", "must be pct, lxc or sim.");
   const stateDir = env.ZLH_STATE_DIR?.trim() || "/var/lib/zlh-agent";
   return {
     controlUrl,

@@ -1,5 +1,6 @@
 import { seededRandom } from "@zlh/domain";
 import type { AgentConfig } from "../config";
+import { LxcRuntime } from "./lxc";
 import { PctRuntime } from "./pct";
 import type { Runtime } from "./runtime";
 import { SimRuntime } from "./sim";
@@ -13,6 +14,7 @@ export function createRuntime(config: AgentConfig): Runtime {
       ...(f ? { faults: { lock: f.lock, startFail: f.startFail, createErrorAfterSuccess: f.createErrorAfterSuccess, random: seededRandom(f.seed) } } : {}),
     });
   }
+  if (config.runtime === "lxc") return new LxcRuntime();
   return new PctRuntime({ bin: config.pct.bin, storage: config.pct.storage, template: config.pct.template, bridge: config.pct.bridge });
 }
 

@@ -20,7 +20,7 @@ export interface CreateSpec {
 }
 
 export interface Runtime {
-  readonly name: "pct" | "sim";
+  readonly name: "pct" | "sim" | "lxc";
   /** Host-side owner for files placed into the rootfs (unprivileged containers shift ids), or null to leave ownership as is. */
   readonly rootfsOwner: { uid: number; gid: number } | null;
   /** The container, or null if the VMID does not exist on this host. */

@@ -1,0 +1,250 @@
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { chmod, chown, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { extractTemplate } from "./lxc/extractTemplate";
+import { ID_BASE, LXC_PATH, SUBNET_PREFIX, TEMPLATE_DIR, TEMPLATE_FILE } from "./lxc/hostLayout";
+import { parseLxcConfig, renderLxcConfig, cpusetFor, limitKeys, type CgroupVersion, type LxcContainerSpec } from "./lxc/lxcConfig";
+import { classifyLxcFailure } from "./lxc/lxcErrors";
+import { readInside, rootOf } from "./lxc/rootfsAccess";
+import { containerMemory, unitCgroupState, unitPids, type UnitCgroupState } from "./lxc/unitCgroup";
+import { isRuntimeError, RuntimeError, type ContainerInfo, type CreateSpec, type Resources, type Runtime } from "./runtime";
+
+const run = promisify(execFile);
+
+export interface LxcOptions {
+  /** The LXC path (`lxc-* -P`); default /var/lib/zlh/lxc, which host:prepare makes. */
+  lxcPath?: string;
+  /** The template tarball; default the one host:prepare builds. */
+  template?: string;
+  /** How long one lxc command (and unpacking the template) may take. */
+  commandTimeoutMs?: number;
+}
+
+/**
+ * The `lxc` runtime: plain LXC 5 on a host prepared by `pnpm host:prepare`.
+ * Container name = VMID; unprivileged (idmap 100000, as Proxmox); made from
+ * the Debian 12 systemd template; one veth on the local-only bridge with a
+ * static address the runtime picks; memory and cores as cgroup limits; the
+ * agent's record (description, sizes, address) as `#zlh.` lines in the
+ * config. Refusals carry LXC's own wording, classified as pct's are.
+ *
+ * One agent per host (as with pct): creates are serialised in-process, so
+ * two at once never pick the same address.
+ */
+export class LxcRuntime implements Runtime {
+  readonly name = "lxc" as const;
+  readonly rootfsOwner = { uid: ID_BASE, gid: ID_BASE };
+  readonly #path: string;
+  readonly #template: string;
+  readonly #timeout: number;
+  readonly #cgroup: CgroupVersion;
+  readonly #unifiedRoot: string;
+  #creating: Promise<unknown> = Promise.resolve();
+  /** VMIDs this process is creating now: their partial config is a create in progress, not a leftover. */
+  readonly #inflight = new Set<number>();
+
+  constructor(opts: LxcOptions = {}) {
+    this.#path = opts.lxcPath ?? LXC_PATH;
+    this.#template = opts.template ?? join(TEMPLATE_DIR, TEMPLATE_FILE);
+    this.#timeout = opts.commandTimeoutMs ?? 5 * 60_000;
+    // Pure cgroup v2: the controllers are on /sys/fs/cgroup; a hybrid host keeps them on v1 and v2 at unified/.
+    const pureV2 = existsSync("/sys/fs/cgroup/cgroup.controllers");
+    this.#cgroup = pureV2 ? 2 : 1;
+    this.#unifiedRoot = pureV2 ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified";
+  }
+
+  async #lxc(tool: string, vmid: number, args: string[] = [], timeoutMs = this.#timeout): Promise<string> {
+    const argv = ["-P", this.#path, "-n", String(vmid), ...args];
+    try {
+      const { stdout, stderr } = await run(tool, argv, { timeout: timeoutMs, maxBuffer: 4 * 1024 * 1024 });
+      // lxc-start of a running container prints "Container is already running" and exits 0; pct start refuses.
+      if (tool === "lxc-start" && /is already running/.test(stderr)) throw Object.assign(new Error(stderr), { stderr, code: 0 });
+      return stdout;
+    } catch (err) {
+      const e = err as { stderr?: string; code?: number | string; killed?: boolean };
+      if (e.killed) throw new RuntimeError("other", `${tool} ${vmid}: did not finish within ${timeoutMs} ms`);
+      if (typeof e.code === "string") throw new RuntimeError("other", `${tool} ${vmid}: ${e.code}`);
+      throw classifyLxcFailure(`${tool} ${argv.slice(2).join(" ")}`, e.stderr ?? "", e.code ?? null);
+    }
+  }
+
+  #dir(vmid: number): string {
+    return join(this.#path, String(vmid));
+  }
+
+  async #spec(vmid: number): Promise<LxcContainerSpec | null> {
+    const text = await readFile(join(this.#dir(vmid), "config"), "utf8").catch(() => null);
+    return text === null ? null : parseLxcConfig(vmid, text);
+  }
+
+  #missing(vmid: number): RuntimeError {
+    return new RuntimeError("missing", `lxc ${vmid}: ${vmid} doesn't exist`);
+  }
+
+  /** State and init pid from lxc-info (`State: RUNNING`, `PID: 1234`). */
+  async #info(vmid: number): Promise<{ running: boolean; pid: number | null }> {
+    const out = await this.#lxc("lxc-info", vmid, ["-s", "-p"]);
+    const state = /^State:\s+(\S+)/m.exec(out)?.[1] ?? "STOPPED";
+    const pid = Number(/^PID:\s+(\d+)/m.exec(out)?.[1] ?? 0);
+    return { running: state !== "STOPPED", pid: pid > 0 ? pid : null };
+  }
+
+  async inspect(vmid: number): Promise<ContainerInfo | null> {
+    const spec = await this.#spec(vmid);
+    if (!spec) return null;
+    let info;
+    try {
+      info = await this.#info(vmid);
+    } catch (err) {
+      if (isRuntimeError(err, "missing")) return null;
+      throw err;
+    }
+    return { vmid, state: info.running ? "running" : "stopped", description: spec.description };
+  }
+
+  async list(): Promise<ContainerInfo[]> {
+    const names = (await readdir(this.#path).catch(() => [] as string[])).filter((n) => /^\d+$/.test(n));
+    const found = await Promise.all(names.map((n) => this.inspect(Number(n))));
+    return found.filter((c): c is ContainerInfo => c !== null).sort((a, b) => a.vmid - b.vmid);
+  }
+
+  async create(spec: CreateSpec): Promise<void> {
+    if (!Number.isInteger(spec.vmid) || spec.vmid < 100 || spec.vmid > 999_999_999) {
+      throw new RuntimeError("other", `lxc-create ${spec.vmid}: invalid VMID (an integer from 100 up, as Proxmox's)`);
+    }
+    if (!/^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(spec.hostname)) {
+      throw new RuntimeError("other", `lxc-create ${spec.vmid}: invalid hostname ${JSON.stringify(spec.hostname)} (letters, digits and inner dashes, at most 63)`);
+    }
+    const dir = this.#dir(spec.vmid);
+    const rootfs = join(dir, "rootfs");
+    // Claiming the VMID and an address is serialised; unpacking is not.
+    const claim = this.#creating.then(() => this.#claim(spec, dir, rootfs));
+    this.#creating = claim.catch(() => {});
+    await claim;
+    try {
+      await extractTemplate(this.#template, rootfs, this.#timeout);
+      // The config appears last: a container exists when its config does (as lxc-create's is_defined checks).
+      await rename(join(dir, "config.partial"), join(dir, "config"));
+    } catch (err) {
+      await rm(dir, { recursive: true, force: true });
+      throw new RuntimeError("other", `lxc-create ${spec.vmid}: ${(err as Error).message}`);
+    } finally {
+      this.#inflight.delete(spec.vmid);
+    }
+  }
+
+  /** Under the create lock: refuse an existing VMID, pick a free address, write the partial config. */
+  async #claim(spec: CreateSpec, dir: string, rootfs: string): Promise<void> {
+    if (existsSync(join(dir, "config")) || this.#inflight.has(spec.vmid)) {
+      throw new RuntimeError("exists", `lxc-create ${spec.vmid}: Container already exists`);
+    }
+    // A folder without a config (left by a create interrupted by a crash: only this process creates
+    // on this host) is no container and does not block the VMID.
+    await rm(dir, { recursive: true, force: true });
+    const address = await this.#freeAddress();
+    await mkdir(rootfs, { recursive: true });
+    // The container's root (host uid 100000) must traverse its directory to reach the rootfs, and own the rootfs.
+    await chown(dir, 0, ID_BASE);
+    await chmod(dir, 0o750);
+    await chown(rootfs, ID_BASE, ID_BASE);
+    const full: LxcContainerSpec = { ...spec, address };
+    await writeFile(join(dir, "config.partial"), renderLxcConfig(full, rootfs, this.#cgroup, availableParallelism()), { mode: 0o640 });
+    this.#inflight.add(spec.vmid);
+  }
+
+  async #freeAddress(): Promise<string> {
+    const names = (await readdir(this.#path).catch(() => [] as string[])).filter((n) => /^\d+$/.test(n));
+    const used = new Set<string>();
+    for (const n of names) {
+      for (const file of ["config", "config.partial"]) {
+        const text = await readFile(join(this.#path, n, file), "utf8").catch(() => null);
+        const spec = text === null ? null : parseLxcConfig(Number(n), text);
+        if (spec) used.add(spec.address);
+      }
+    }
+    for (let host = 2; host <= 254; host++) {
+      const candidate = `${SUBNET_PREFIX}.${host}`;
+      if (!used.has(candidate)) return candidate;
+    }
+    throw new RuntimeError("other", `no free address left on ${SUBNET_PREFIX}.0/24 (253 containers)`);
+  }
+
+  async withRootfs<T>(vmid: number, fn: (rootfs: string) => Promise<T>): Promise<T> {
+    if (!(await this.#spec(vmid))) throw this.#missing(vmid);
+    const { pid } = await this.#info(vmid);
+    return fn(rootOf(join(this.#dir(vmid), "rootfs"), pid));
+  }
+
+  async start(vmid: number): Promise<void> {
+    await this.#lxc("lxc-start", vmid);
+  }
+
+  async stop(vmid: number, timeoutMs: number): Promise<void> {
+    // lxc-stop -t: systemd is asked to power off (SIGRTMIN+3), then the container is killed at the timeout.
+    const seconds = Math.max(1, Math.ceil(timeoutMs / 1000));
+    // The command's own deadline leaves lxc-stop its graceful window plus time for the forced stop.
+    await this.#lxc("lxc-stop", vmid, ["-t", String(seconds)], Math.max(this.#timeout, seconds * 1000 + 60_000));
+  }
+
+  async destroy(vmid: number): Promise<void> {
+    await this.#lxc("lxc-destroy", vmid);
+  }
+
+  async resources(vmid: number): Promise<Resources> {
+    const spec = await this.#spec(vmid);
+    if (!spec) throw this.#missing(vmid);
+    return { memoryMiB: spec.memoryMiB, cpuCores: spec.cpuCores, diskGiB: spec.diskGiB };
+  }
+
+  /** Rewrites the limits in the config and, when running, applies them at once (lxc-cgroup), as `pct set` does. */
+  async resize(vmid: number, to: Resources): Promise<void> {
+    const spec = await this.#spec(vmid);
+    if (!spec) throw this.#missing(vmid);
+    if (to.diskGiB < spec.diskGiB) throw new RuntimeError("other", `lxc ${vmid}: unable to shrink disk size`);
+    const next = { ...spec, ...to };
+    const dir = this.#dir(vmid);
+    await writeFile(join(dir, "config.tmp"), renderLxcConfig(next, join(dir, "rootfs"), this.#cgroup, availableParallelism()), { mode: 0o640 });
+    await rename(join(dir, "config.tmp"), join(dir, "config"));
+    if (!(await this.#info(vmid)).running) return;
+    const keys = limitKeys(this.#cgroup);
+    await this.#lxc("lxc-cgroup", vmid, [keys.memory, String(to.memoryMiB * 1024 * 1024)]);
+    await this.#lxc("lxc-cgroup", vmid, [keys.cpuset, cpusetFor(to.cpuCores, availableParallelism())]);
+  }
+
+  async readFile(vmid: number, path: string, offset: number, maxBytes: number): Promise<{ data: Buffer; size: number }> {
+    if (!(await this.#spec(vmid))) throw this.#missing(vmid);
+    const { pid } = await this.#info(vmid);
+    return readInside(rootOf(join(this.#dir(vmid), "rootfs"), pid), path, offset, maxBytes);
+  }
+
+  /** The static address the runtime gave the container on the bridge. */
+  async address(vmid: number): Promise<string> {
+    const spec = await this.#spec(vmid);
+    if (!spec) throw this.#missing(vmid);
+    return spec.address;
+  }
+
+  /** A systemd unit inside the running container, seen through its cgroup from the host; null when the container is not running. */
+  async unitState(vmid: number, unit: string): Promise<UnitCgroupState | null> {
+    if (!(await this.#spec(vmid))) throw this.#missing(vmid);
+    const { pid } = await this.#info(vmid);
+    return pid ? unitCgroupState(pid, unit, this.#unifiedRoot) : null;
+  }
+
+  /** The host pids of a unit's processes inside the running container (empty when stopped or none). */
+  async unitPids(vmid: number, unit: string): Promise<number[]> {
+    if (!(await this.#spec(vmid))) throw this.#missing(vmid);
+    const { pid } = await this.#info(vmid);
+    return pid ? unitPids(pid, unit, this.#unifiedRoot) : [];
+  }
+
+  /** The running container's memory evidence (limit hits, OOM kills where the kernel keeps them); null when stopped. */
+  async memoryEvents(vmid: number): Promise<{ limitHits: number; oomKills: number | null } | null> {
+    if (!(await this.#spec(vmid))) throw this.#missing(vmid);
+    const { pid } = await this.#info(vmid);
+    return pid ? containerMemory(pid, this.#unifiedRoot) : null;
+  }
+}

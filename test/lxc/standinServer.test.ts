@@ -1,0 +1,169 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { connect, createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "@zlh/testing";
+import { rconCommand } from "../../apps/agent/src/rcon/rconCommand";
+import { pingServer } from "../../apps/agent/src/slp/ping";
+import { buildStandinJar } from "./support/standinJar";
+
+/**
+ * The stand-in Minecraft server on the host's JVM, with real sockets and the
+ * agent's own status-ping and RCON clients: it must behave like vanilla
+ * where the agent looks, before it is trusted inside a container.
+ */
+let built: { jar: string; dir: string };
+const started: ChildProcess[] = [];
+const dirs: string[] = [];
+
+beforeAll(async () => {
+  built = await buildStandinJar();
+});
+afterEach(async () => {
+  for (const child of started.splice(0)) await stopped(child, "SIGKILL");
+  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+afterAll(async () => {
+  if (built) await rm(built.dir, { recursive: true, force: true });
+});
+
+async function serverDir(properties: string, eula = "eula=true\n"): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "zlh-standin-run-"));
+  dirs.push(dir);
+  await writeFile(join(dir, "server.properties"), properties);
+  if (eula !== "") await writeFile(join(dir, "eula.txt"), eula);
+  return dir;
+}
+
+function launch(dir: string): ChildProcess {
+  const child = spawn("java", ["-Xmx64M", "-jar", built.jar, "nogui"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout!.resume();
+  child.stderr!.resume();
+  started.push(child);
+  return child;
+}
+
+/** Resolves with the exit code (or 128 + signal number) once the process has ended. */
+function exited(child: ChildProcess): Promise<number> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once("exit", (code, signal) => resolve(code ?? 128 + (signal === "SIGKILL" ? 9 : 15))));
+}
+
+async function stopped(child: ChildProcess, signal: NodeJS.Signals): Promise<number> {
+  const done = exited(child);
+  if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  return done;
+}
+
+/** Waits (bounded) until the log holds `text`, or fails with what the log holds. */
+async function logShows(dir: string, text: string, child: ChildProcess): Promise<string> {
+  for (let i = 0; i < 300; i++) {
+    const log = await readFile(join(dir, "logs/latest.log"), "utf8").catch(() => "");
+    if (log.includes(text)) return log;
+    if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}) before logging ${JSON.stringify(text)}: ${log}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`the log never showed ${JSON.stringify(text)}`);
+}
+
+async function running(port: number, rconPort: number, extra = ""): Promise<{ dir: string; child: ChildProcess }> {
+  const dir = await serverDir(
+    `server-ip=127.0.0.1\nserver-port=${port}\nenable-rcon=true\nrcon.port=${rconPort}\nrcon.password=s3cret\nmax-players=7\n${extra}`,
+  );
+  const child = launch(dir);
+  await logShows(dir, "Done (", child);
+  return { dir, child };
+}
+
+describe("stand-in server on the host JVM", () => {
+  it("refuses to start without eula=true, as vanilla: logs the EULA sentence, writes eula=false if the file is absent, and exits", async () => {
+    const port = await freePort();
+    const absent = await serverDir(`server-ip=127.0.0.1\nserver-port=${port}\n`, "");
+    expect(await exited(launch(absent))).toBe(0);
+    expect(await readFile(join(absent, "logs/latest.log"), "utf8")).toMatch(
+      /\[\d\d:\d\d:\d\d\] \[main\/INFO\]: You need to agree to the EULA in order to run the server\. Go to eula\.txt for more info\./,
+    );
+    expect(await readFile(join(absent, "eula.txt"), "utf8")).toMatch(/^eula=false$/m);
+
+    const declined = await serverDir(`server-ip=127.0.0.1\nserver-port=${port}\n`, "eula=false\n");
+    expect(await exited(launch(declined))).toBe(0);
+    await expect(pingServer("127.0.0.1", port, 500)).rejects.toThrow();
+  });
+
+  it("answers the status ping with server.properties' motd and max-players, read as java.util.Properties reads them", async () => {
+    const [port, rconPort] = [await freePort(), await freePort()];
+    // A continued line, a ':' separator and a \u escape: Properties.load semantics, not line splitting.
+    const { dir } = await running(port, rconPort, "motd = Hello \\u00e9 \\\n    world\n");
+    await mkdir(join(dir, ".zlh"));
+    await writeFile(join(dir, ".zlh/manifest.json"), JSON.stringify({ game: "1.20.1" }));
+    const status = await pingServer("127.0.0.1", port, 5000);
+    expect(status.description).toEqual({ text: "Hello é world" });
+    expect(status.players).toMatchObject({ max: 7, online: 0 });
+    expect(status.version.name).toBe("1.20.1");
+  });
+
+  it("answers RCON as vanilla does: login, list, say, save-all, save-off/on twice, an unknown command; a wrong password is refused", async () => {
+    const [port, rconPort] = [await freePort(), await freePort()];
+    const { dir, child } = await running(port, rconPort);
+    const rcon = (cmd: string) => rconCommand("127.0.0.1", rconPort, "s3cret", cmd, 5000);
+    expect(await rcon("list")).toBe("There are 0 of a max of 7 players online: ");
+    expect(await rcon("say hello there")).toBe("");
+    expect(await rcon("save-all")).toBe("Saving the game (this may take a moment!)Saved the game");
+    expect(await rcon("save-off")).toBe("Automatic saving is now disabled");
+    expect(await rcon("save-off")).toBe("Saving is already turned off");
+    expect(await rcon("save-on")).toBe("Automatic saving is now enabled");
+    expect(await rcon("save-on")).toBe("Saving is already turned on");
+    expect(await rcon("frobnicate now")).toBe("Unknown or incomplete command, see below for errorfrobnicate now<--[HERE]");
+    await expect(rconCommand("127.0.0.1", rconPort, "wrong", "list", 5000)).rejects.toThrow(/wrong password/);
+    expect(await logShows(dir, "[Server thread/INFO]: [Rcon] hello there", child)).toContain("RCON running on 127.0.0.1:");
+  });
+
+  it("saves the world in a shutdown hook on SIGTERM and exits 143", async () => {
+    const [port, rconPort] = [await freePort(), await freePort()];
+    const { dir, child } = await running(port, rconPort);
+    await expect(stat(join(dir, "world/level.dat"))).rejects.toThrow(); // nothing saved at start
+    expect(await stopped(child, "SIGTERM")).toBe(143);
+    const nbt = gunzipSync(await readFile(join(dir, "world/level.dat")));
+    expect(nbt.includes(Buffer.from("LevelName"))).toBe(true);
+    expect(await readFile(join(dir, "logs/latest.log"), "utf8")).toContain("[Server Shutdown Thread/INFO]: Saving worlds");
+  });
+
+  it("stops on RCON stop: replies, saves, exits 0", async () => {
+    const [port, rconPort] = [await freePort(), await freePort()];
+    const { dir, child } = await running(port, rconPort);
+    expect(await rconCommand("127.0.0.1", rconPort, "s3cret", "stop", 5000)).toBe("Stopping the server");
+    expect(await exited(child)).toBe(0);
+    expect((await stat(join(dir, "world/level.dat"))).size).toBeGreaterThan(0);
+  });
+
+  it("logs FAILED TO BIND TO PORT and exits when the game port is taken", async () => {
+    const port = await freePort();
+    const taken: Server = createServer();
+    await new Promise<void>((r) => taken.listen(port, "127.0.0.1", r));
+    try {
+      const dir = await serverDir(`server-ip=127.0.0.1\nserver-port=${port}\n`);
+      expect(await exited(launch(dir))).toBe(1);
+      const log = await readFile(join(dir, "logs/latest.log"), "utf8");
+      expect(log).toContain("[Server thread/WARN]: **** FAILED TO BIND TO PORT!");
+      expect(log).toContain("Perhaps a server is already running on that port?");
+    } finally {
+      await new Promise((r) => taken.close(r));
+    }
+  });
+
+  it("drops a client announcing an oversized packet and keeps answering others", async () => {
+    const [port, rconPort] = [await freePort(), await freePort()];
+    await running(port, rconPort);
+    const closed = await new Promise<boolean>((resolve) => {
+      const s = connect({ host: "127.0.0.1", port }, () => s.write(Buffer.from([0xff, 0xff, 0xff, 0x7f])));
+      const deadline = setTimeout(() => (s.destroy(), resolve(false)), 5000);
+      s.on("close", () => (clearTimeout(deadline), resolve(true)));
+      s.on("error", () => {});
+    });
+    expect(closed).toBe(true);
+    expect((await pingServer("127.0.0.1", port, 5000)).players.max).toBe(7);
+  });
+});
