@@ -63,7 +63,7 @@ async function converge(ctx: OpContext, spec: OperationSpec, manifest: Manifest,
   sideEffect(ctx);
   await runtime.resize(spec.vmid, resources);
   sideEffect(ctx);
-  const placed = await runtime.withRootfs(spec.vmid, (rootfs) => placeServer(rootfs, spec, manifest, ctx.artifacts, { owner: runtime.rootfsOwner, signal: ctx.signal }));
+  const placed = await runtime.withGuest(spec.vmid, (guest) => placeServer(guest, spec, manifest, ctx.artifacts, { signal: ctx.signal }), ctx.signal);
   log.info({ vmid: spec.vmid, written: placed.written.length, removed: placed.removed.length, ...resources }, "change placed");
   return placed.written.length;
 }

@@ -52,7 +52,7 @@ export async function provision(ctx: OpContext): Promise<OpOutcome> {
   if (op.spec.change) return applyChange(ctx, ct.state === "running", op.spec.change);
   if (op.spec.reinstall) ct = await clearInstall(ctx, ct.state === "running", op.spec.reinstall.wipe);
   sideEffect(ctx);
-  const placed = await runtime.withRootfs(vmid, (rootfs) => placeServer(rootfs, op.spec, manifest, ctx.artifacts, { owner: runtime.rootfsOwner, signal: ctx.signal }));
+  const placed = await runtime.withGuest(vmid, (guest) => placeServer(guest, op.spec, manifest, ctx.artifacts, { signal: ctx.signal }), ctx.signal);
   log.info({ vmid, written: placed.written.length, kept: placed.kept.length, removed: placed.removed.length }, "files placed");
   if (ct.state !== "running") {
     sideEffect(ctx);
@@ -83,7 +83,7 @@ async function clearInstall(ctx: OpContext, running: boolean, wipe: boolean): Pr
     }
   }
   sideEffect(ctx);
-  const removed = await runtime.withRootfs(vmid, (rootfs) => clearForReinstall(rootfs, wipe));
+  const removed = await runtime.withGuest(vmid, (guest) => clearForReinstall(guest, wipe), ctx.signal);
   log.info({ vmid, removed, wipe }, "cleared for reinstall");
   const ct = await runtime.inspect(vmid);
   if (!ct) throw new OpFailure("container_missing", `CT ${vmid} disappeared during the reinstall`, true);
