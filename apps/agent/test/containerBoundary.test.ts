@@ -1,7 +1,7 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { constants } from "node:fs";
-import { lstat, mkdir, mkdtemp, open, readdir, readFile, readlink, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { chmod, lstat, mkdir, mkdtemp, open, readdir, readFile, readlink, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -163,3 +163,33 @@ describe("the container boundary", () => {
   });
 });
 
+
+describe("a backup while the customer swaps directories for links", () => {
+  it("never puts a host directory's files into the archive", { timeout: 120_000 }, async () => {
+    const h = await simHost();
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 200; i++) files[`world/region/r.${i}.mca`] = "chunk";
+    await world(h, 9111, files);
+    // A host directory anyone may read: only not following links keeps it out.
+    const host = await hostDir();
+    await writeFile(join(host, "host-secret"), "host");
+    await chmod(host, 0o755);
+    await symlink(host, join(h.serverDir(9111), "link"));
+    await giveToGuest(join(h.serverDir(9111), "link"));
+    // As fast as it can: the real directory and the link trade places at world/region.
+    const swap = 'while (1) { rename "world/region", "tmp"; rename "link", "world/region"; select(undef, undef, undef, 0.0005); rename "world/region", "link"; rename "tmp", "world/region"; select(undef, undef, undef, 0.0005) }';
+    const swapper = spawn("perl", ["-e", swap], { cwd: h.serverDir(9111), stdio: "ignore" });
+    let archived = 0;
+    try {
+      for (let i = 0; i < 15; i++) {
+        const b = await takeBackup(h, 9111).catch(() => null); // a walk that meets a swap may fail: never copy
+        if (!b) continue;
+        archived++;
+        expect(tarListing(b.archive).filter((l) => l.includes("host-secret") && !l.includes(" -> "))).toEqual([]);
+      }
+      expect(archived).toBeGreaterThan(0);
+    } finally {
+      swapper.kill("SIGKILL");
+    }
+  });
+});
