@@ -7,6 +7,8 @@ import { VmidLocks } from "./vmidLocks";
 import { isRuntimeError, RuntimeError, type ContainerInfo, type CreateSpec, type Resources, type Runtime } from "./runtime";
 
 const run = promisify(execFile);
+/** Reads (status, config, list) answer in well under a second; a create or shutdown may take minutes. */
+const READ_TIMEOUT_MS = 60_000;
 
 export interface PctOptions {
   /** The pct executable (tests point this at a fake that reproduces Proxmox's messages). */
@@ -60,17 +62,17 @@ export class PctRuntime implements Runtime {
   async inspect(vmid: number): Promise<ContainerInfo | null> {
     let status: string;
     try {
-      status = await this.#pct(["status", String(vmid)]);
+      status = await this.#pct(["status", String(vmid)], READ_TIMEOUT_MS);
     } catch (err) {
       if (isRuntimeError(err, "missing")) return null;
       throw err;
     }
-    const config = await this.#pct(["config", String(vmid)]);
+    const config = await this.#pct(["config", String(vmid)], READ_TIMEOUT_MS);
     return { vmid, state: /status:\s*running/.test(status) ? "running" : "stopped", description: parseDescription(config) };
   }
 
   async list(): Promise<ContainerInfo[]> {
-    const out = await this.#pct(["list"]);
+    const out = await this.#pct(["list"], READ_TIMEOUT_MS);
     const vmids = out
       .split("\n")
       .slice(1)
@@ -133,7 +135,7 @@ export class PctRuntime implements Runtime {
 
   /** The pid of the container's init (`pct status --verbose` prints it while running), or null when stopped; `missing` if absent. */
   async #initPid(vmid: number): Promise<number | null> {
-    const out = await this.#pct(["status", String(vmid), "--verbose"]);
+    const out = await this.#pct(["status", String(vmid), "--verbose"], READ_TIMEOUT_MS);
     if (!/^status:\s*running$/m.test(out)) return null;
     const pid = Number(/^pid:\s*(\d+)$/m.exec(out)?.[1]);
     if (!(pid > 1)) throw new RuntimeError("other", `pct status ${vmid} --verbose: running without an init pid`);
@@ -158,7 +160,7 @@ export class PctRuntime implements Runtime {
   }
 
   async #resources(vmid: number): Promise<Resources> {
-    const config = await this.#pct(["config", String(vmid)]);
+    const config = await this.#pct(["config", String(vmid)], READ_TIMEOUT_MS);
     const field = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, "m").exec(config)?.[1] ?? "";
     const size = /(?:^|,)size=(\d+(?:\.\d+)?)([KMGT])?/.exec(field("rootfs"));
     const toGiB = size ? Number(size[1]) * ({ K: 1 / 1048576, M: 1 / 1024, G: 1, T: 1024 }[size[2] ?? "G"] ?? 1) : 0;
