@@ -92,7 +92,7 @@ export class GuestFiles {
     this.#child = spawn(cmd!, args, { cwd: rootfs, stdio: ["pipe", "pipe", "pipe"], detached: true, env: { PATH: "/usr/bin:/bin", LC_ALL: "C" } });
     this.#exited = new Promise((r) => this.#child.once("close", () => r()));
     this.#child.once("close", (code, sig) => this.#fail(new OpFailure("guest_failed", `the guest worker exited (${sig ?? code}): ${this.#stderr.trim().slice(-500)}`, true)));
-    this.#child.on("error", (err) => this.#fail(new OpFailure("guest_failed", `the guest worker could not run: ${err.message}`, true)));
+    this.#child.on("error", (err) => this.#fail(new OpFailure("guest_failed", `the guest worker could not run in ${rootfs}: ${err.message}`, true)));
     this.#child.stdin.on("error", () => {}); // reported by close
     this.#child.stderr.on("data", (d: Buffer) => (this.#stderr = (this.#stderr + d.toString()).slice(-4000)));
     this.#child.stdout.on("data", (d: Buffer) => this.#onStdout(d));
@@ -175,7 +175,10 @@ export class GuestFiles {
   async close(): Promise<void> {
     this.#opts.signal?.removeEventListener("abort", this.#onAbort);
     this.#kill();
-    await this.#exited;
+    // SIGKILL of its group ends it at once; the bound only guards against a spawn that never produced a process.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.#exited, new Promise((r) => (timer = setTimeout(r, 5000)))]);
+    clearTimeout(timer);
   }
 
   #kill() {
