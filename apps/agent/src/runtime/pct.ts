@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { GuestFiles, type GuestIdentity } from "../guest/guestFiles";
+import { GuestFiles, type GuestIdentity, type GuestOptions } from "../guest/guestFiles";
 import { mapBounded } from "./mapBounded";
 import { classifyPctFailure } from "./pctErrors";
 import { VmidLocks } from "./vmidLocks";
@@ -118,10 +118,10 @@ export class PctRuntime implements Runtime {
     const opts = { identity: this.guestIdentity, signal };
     // A running container's tree is reached through its init's root (no mount, no lock); a stopped one is mounted.
     const pid = await this.#initPid(vmid);
-    if (pid) return GuestFiles.scope(`/proc/${pid}/root`, opts, fn);
+    if (pid) return this.#throughInit(vmid, pid, opts, fn);
     return this.#locks.run(vmid, async () => {
       const started = await this.#initPid(vmid);
-      if (started) return GuestFiles.scope(`/proc/${started}/root`, opts, fn);
+      if (started) return this.#throughInit(vmid, started, opts, fn);
       const out = await this.#mount(vmid);
       try {
         const m = /mounted CT \d+ in '([^']+)'/.exec(out);
@@ -130,6 +130,20 @@ export class PctRuntime implements Runtime {
       } finally {
         await this.#pct(["unmount", String(vmid)]);
       }
+    });
+  }
+
+  /**
+   * A worker rooted at `/proc/<pid>/root`. Its cwd is pinned once it has
+   * answered; the init is then checked to still be this container's (a
+   * container that stopped meanwhile could have had its pid reused by a host
+   * process, whose root is not the container's).
+   */
+  async #throughInit<T>(vmid: number, pid: number, opts: GuestOptions, fn: (guest: GuestFiles) => Promise<T>): Promise<T> {
+    return GuestFiles.scope(`/proc/${pid}/root`, opts, async (guest) => {
+      await guest.list("");
+      if ((await this.#initPid(vmid)) !== pid) throw new RuntimeError("other", `CT ${vmid} stopped or restarted while its files were opened; try again`);
+      return fn(guest);
     });
   }
 
