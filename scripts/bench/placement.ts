@@ -1,10 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { chown, mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { isBuilt, mirrorPath, mirrorSource, sha1Hex, sha512Hex, type Manifest, type ManifestFile } from "@zlh/artifacts";
 import { fixtureManifest } from "@zlh/testing";
 import { ArtifactCache } from "../../apps/agent/src/placement/cache";
+import { GuestFiles } from "../../apps/agent/src/guest/guestFiles";
 import { placeServer } from "../../apps/agent/src/placement/placeServer";
 import { percentile } from "./stats";
 
@@ -37,12 +38,18 @@ export async function measureWarmPlacement(runs = 7): Promise<number> {
   const manifest: Manifest = { ...base, files: [...base.files, ...mods] };
   const cache = new ArtifactCache(await mkdtemp(join(tmpdir(), "zlh-bench-state-")), mirrorSource(mirror));
   const spec = { vmid: 1, hostname: "h", memoryMiB: 1, cpuCores: 1, diskGiB: 1, gamePort: 1, rconPort: 2, minecraftVersion: "1.21.1", loaderVersion: null, serverProperties: {}, manifest, rconPassword: "x" };
-  await placeServer(await mkdtemp(join(tmpdir(), "zlh-bench-root-")), spec, manifest, cache); // warms the cache
+  // As in an unprivileged container when run as root: a rootfs of the container's root, placed through the container boundary.
+  const identity = process.getuid?.() === 0 ? { uid: 100_000, gid: 100_000 } : null;
+  const place = async (root: string) => {
+    if (identity) await chown(root, identity.uid, identity.gid);
+    return GuestFiles.scope(root, { identity }, (guest) => placeServer(guest, spec, manifest, cache));
+  };
+  await place(await mkdtemp(join(tmpdir(), "zlh-bench-root-"))); // warms the cache
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const root = await mkdtemp(join(tmpdir(), "zlh-bench-root-"));
     const t0 = performance.now();
-    await placeServer(root, spec, manifest, cache);
+    await place(root);
     times.push(performance.now() - t0);
   }
   return percentile(times, 50);

@@ -5,7 +5,7 @@
  * from disk, copied next to it:
  *
  *   dist/control-plane/zlh-control-plane.mjs   drizzle/ (SQL migrations), static/ (API docs UI), offline-mirror/
- *   dist/agent/zlh-agent.mjs                   sim/mcServer.pl (the sim runtime), offline-mirror/
+ *   dist/agent/zlh-agent.mjs                   guest/guestWorker.mjs (the container boundary's helper), sim/mcServer.pl (the sim runtime), offline-mirror/
  *
  * A Proxmox host needs Node.js (>= 20.19) and dist/agent. deploy/systemd/
  * has a unit for each. The bundles know they are bundles through
@@ -71,6 +71,9 @@ export async function buildRelease(dist = join(ROOT, "dist")): Promise<{ control
   await cp(join(swaggerUiDir, "static"), join(cpDir, "static"), { recursive: true });
   await mkdir(join(agentDir, "sim"), { recursive: true });
   await cp(join(ROOT, "apps/agent/src/sim/mcServer.pl"), join(agentDir, "sim/mcServer.pl"));
+  // Read by the agent and passed to node -e (never imported, so not bundled): it runs as a container's root.
+  await mkdir(join(agentDir, "guest"), { recursive: true });
+  await cp(join(ROOT, "apps/agent/src/guest/guestWorker.mjs"), join(agentDir, "guest/guestWorker.mjs"));
   for (const dir of [cpDir, agentDir]) await cp(join(ROOT, "fixtures/offline-mirror"), join(dir, "offline-mirror"), { recursive: true });
   await writeFile(join(dist, "VERSION"), `${ZLH_VERSION}\n`);
   return { controlPlane: join(dist, BUNDLES.controlPlane), agent: join(dist, BUNDLES.agent) };

@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { manifestHash } from "@zlh/artifacts";
@@ -6,6 +6,7 @@ import { createServer } from "../support/api";
 import { startE2eCluster, type E2eCluster } from "../support/cluster";
 import { answersPing, waitStatus } from "../support/lifecycle";
 import { waitFor } from "../support/processes";
+import { writeAsCustomer } from "../support/customerFiles";
 
 /** Changing a running server: the change applied, or rolled back when the server does not come up with it. */
 describe("server changes (PATCH)", () => {
@@ -30,8 +31,7 @@ describe("server changes (PATCH)", () => {
     const server = await createServer(c.call, { mods: [{ project: "lithium" }] });
     await waitStatus(c.call, server.id, "running", 30_000);
     const before = (await c.call("GET", `/v1/servers/${server.id}`)).body;
-    await mkdir(join(serverDir(server.vmid), "world"), { recursive: true });
-    await writeFile(join(serverDir(server.vmid), "world/level.dat"), "the customer's world");
+    await writeAsCustomer(serverDir(server.vmid), join(serverDir(server.vmid), "world/level.dat"), "the customer's world");
 
     const asked = await change(server.id, { mods: [{ project: "lithium" }, { project: "chunky" }], memoryMiB: 2048 });
     expect(asked.status).toBe(202);

@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
-import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer } from "../support/api";
 import { startE2eCluster, type E2eCluster } from "../support/cluster";
 import { answersPing, waitStatus } from "../support/lifecycle";
 import { ADMIN_TOKEN, waitFor } from "../support/processes";
+import { writeAsCustomer } from "../support/customerFiles";
 
 type BackupItem = { id: string; status: string; sizeBytes: number | null; sha256: string | null };
 
@@ -96,8 +97,7 @@ describe("console and backups", () => {
   });
 
   it("backs up a running server consistently, restores it after the world changed, and refuses a corrupted archive", async () => {
-    await mkdir(join(dir(), "world"), { recursive: true });
-    await writeFile(join(dir(), "world/marker.txt"), "before");
+    await writeAsCustomer(dir(), join(dir(), "world/marker.txt"), "before");
     const taken = await takeBackup();
     expect(taken.status).toBe("completed");
     const bytes = await readFile(archive(taken.id));
@@ -106,7 +106,7 @@ describe("console and backups", () => {
     const log = await readFile(join(dir(), "logs/latest.log"), "utf8");
     expect(log.indexOf("Automatic saving is now disabled")).toBeLessThan(log.lastIndexOf("Automatic saving is now enabled"));
 
-    await writeFile(join(dir(), "world/marker.txt"), "after");
+    await writeAsCustomer(dir(), join(dir(), "world/marker.txt"), "after");
     expect((await c.call("POST", `/v1/servers/${server.id}/backups/${taken.id}/restore`)).status).toBe(202);
     await waitFor(async () => (await eventTypes()).includes("server.restored"), 30_000, "restored");
     expect(await readFile(join(dir(), "world/marker.txt"), "utf8")).toBe("before");
@@ -115,7 +115,7 @@ describe("console and backups", () => {
 
     // An archive that no longer matches its sha256 is refused before anything is touched.
     const second = await takeBackup();
-    await writeFile(join(dir(), "world/marker.txt"), "current");
+    await writeAsCustomer(dir(), join(dir(), "world/marker.txt"), "current");
     const corrupt = Buffer.from(await readFile(archive(second.id)));
     corrupt[corrupt.length - 5] ^= 0xff;
     await writeFile(archive(second.id), corrupt);

@@ -1,10 +1,11 @@
-import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer, eventTypes } from "../support/api";
 import { startE2eCluster, type E2eCluster } from "../support/cluster";
 import { answersPing, waitStatus } from "../support/lifecycle";
 import { waitFor } from "../support/processes";
+import { writeAsCustomer } from "../support/customerFiles";
 
 /** Reinstall: the current manifest placed again from scratch, the world kept unless wiped. */
 describe("reinstall", () => {
@@ -22,8 +23,7 @@ describe("reinstall", () => {
     const server = await createServer(c.call, { mods: [{ project: "lithium" }] });
     await waitStatus(c.call, server.id, "running", 30_000);
     const dir = serverDir(server.vmid);
-    await mkdir(join(dir, "world"), { recursive: true });
-    await writeFile(join(dir, "world/marker.txt"), "the customer's world");
+    await writeAsCustomer(dir, join(dir, "world/marker.txt"), "the customer's world");
     // Broken by hand: the launcher and a mod gone, a library corrupted. It runs on (already loaded) but would not start again.
     await rm(join(dir, "fabric-server-launch.jar"));
     const mod = (await readFile(join(dir, ".zlh/manifest.json"), "utf8")).match(/"path": "(mods\/[^"]+)"/)![1]!;

@@ -63,14 +63,15 @@ describe("Fabric first boot with no network", () => {
   }
 
   beforeAll(async () => {
-    rt = new SimRuntime({ root: await mkdtemp(join(tmpdir(), "zlh-sim-")) });
+    const simRoot = await mkdtemp(join(tmpdir(), "zlh-sim-"));
+    rt = new SimRuntime({ root: simRoot });
     port = await freePort();
     manifest = await fixtureManifest([FIXTURE_MODS.fabricApi, FIXTURE_MODS.lithium]);
     await rt.create({ vmid: VMID, hostname: "h", memoryMiB: 1, cpuCores: 1, diskGiB: 1, description: markerFor(SERVER) });
     const cache = new ArtifactCache(await mkdtemp(join(tmpdir(), "zlh-cache-")), mirrorSource(OFFLINE_MIRROR_DIR, "offline"));
     const spec = { vmid: VMID, hostname: "h", memoryMiB: 1, cpuCores: 1, diskGiB: 1, gamePort: port, rconPort: port + 1, minecraftVersion: "1.21.1", loaderVersion: null, serverProperties: {}, manifest, rconPassword: "pw" };
-    await rt.withRootfs(VMID, (root) => placeServer(root, spec, manifest, cache));
-    dir = await rt.withRootfs(VMID, async (root) => join(root, SERVER_DIR));
+    await rt.withGuest(VMID, (guest) => placeServer(guest, spec, manifest, cache));
+    dir = join(simRoot, String(VMID), "rootfs", SERVER_DIR);
   });
   afterAll(async () => {
     if ((await rt.inspect(VMID))?.state === "running") await rt.stop(VMID, 2000);

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { markerFor } from "@zlh/protocol";
 import { destroy } from "../src/ops/destroy";
 import { provision } from "../src/ops/provision";
@@ -13,6 +13,7 @@ import type { LeasedOperation } from "@zlh/protocol";
 import { mirrorSource, OFFLINE_MIRROR_DIR, type Manifest } from "@zlh/artifacts";
 import { fixtureManifest } from "@zlh/testing";
 import { ArtifactCache } from "../src/placement/cache";
+import { stopFakeInits } from "./support/fakePct";
 
 const FAKE = join(import.meta.dirname, "fixtures", "fake-pct.mjs");
 const SERVER = "0b0e7d7e-6c0a-4e58-9d7e-6a4f1d2e3c4b";
@@ -28,6 +29,8 @@ beforeEach(async () => {
   process.env.FAKE_PCT_DIR = dir;
   rt = new PctRuntime({ bin: FAKE, storage: "local-lvm", template: "local:vztmpl/debian-12.tar.zst", bridge: "vmbr0", lockBackoffMs: 5, lockRetries: 2 });
 });
+
+afterEach(() => stopFakeInits(dir));
 
 const calls = async () => (await readFile(join(dir, "calls.log"), "utf8")).trim().split("\n").map((l) => JSON.parse(l) as string[]);
 const faults = (f: Record<string, { type: string; times: number; message?: string }[]>) => writeFile(join(dir, "faults.json"), JSON.stringify(f));
@@ -133,20 +136,20 @@ describe("pct runtime against a fake pct", () => {
 
   it("clears a `mounted` lock left by a crashed agent, and unmounts after a mount that failed", async () => {
     await rt.create(spec);
-    await rt.withRootfs(5100, async () => {
+    await rt.withGuest(5100, async () => {
       throw new Error("the agent crashed while placing");
     }).catch(() => {});
     // A crash before the unmount: the lock stays.
     const file = join(dir, "cts", "5100.json");
     await writeFile(file, JSON.stringify({ ...JSON.parse(await readFile(file, "utf8")), lock: "mounted" }));
     await expect(rt.start(5100)).rejects.toMatchObject({ kind: "mounted" });
-    expect(await rt.withRootfs(5100, async (root) => root)).toBe(join(dir, "rootfs", "5100"));
+    expect(await rt.withGuest(5100, async (guest) => guest.list(""))).toEqual([]);
     await rt.start(5100); // the lock is gone
     await rt.stop(5100, 1000);
 
     // A mount that set its lock, then failed: the runtime unmounts, so the container is not left locked.
     await faults({ mount: [{ type: "error_after_success", times: 1, message: "mount: special device /dev/pve/vm-5100-disk-0 does not exist" }] });
-    await expect(rt.withRootfs(5100, async () => "placed")).rejects.toBeInstanceOf(RuntimeError);
+    await expect(rt.withGuest(5100, async () => "placed")).rejects.toBeInstanceOf(RuntimeError);
     expect((await calls()).map((c) => c[0]).slice(-2)).toEqual(["mount", "unmount"]);
     await rt.start(5100);
   });

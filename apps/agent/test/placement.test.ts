@@ -6,8 +6,12 @@ import { mirrorSource, OFFLINE_MIRROR_DIR, type ArtifactSource, type DownloadedF
 import type { OperationSpec } from "@zlh/protocol";
 import { FIXTURE_MODS, fixtureManifest } from "@zlh/testing";
 import { ArtifactCache } from "../src/placement/cache";
-import { chownPlaced, placeServer, SERVER_DIR } from "../src/placement/placeServer";
-import { writeFileAtomic } from "../src/placement/atomicWrite";
+import { placeServer as placeWith, SERVER_DIR } from "../src/placement/placeServer";
+import { atGuest, giveToGuest, guestRootfs } from "./support/guestRoot";
+
+/** Placement into `rootfs` through the container boundary, as the runtimes run it. */
+const placeServer = (rootfs: string, ...rest: Parameters<typeof placeWith> extends [unknown, ...infer R] ? R : never) =>
+  atGuest(rootfs, (guest) => placeWith(guest, ...rest));
 
 /** The offline mirror, counting what is fetched from it. */
 function countingSource(): ArtifactSource & { fetched: string[] } {
@@ -29,7 +33,7 @@ describe("placing a manifest into a server directory", () => {
   const dir = () => join(rootfs, SERVER_DIR);
 
   beforeEach(async () => {
-    rootfs = await mkdtemp(join(tmpdir(), "zlh-rootfs-"));
+    rootfs = await guestRootfs();
     stateDir = await mkdtemp(join(tmpdir(), "zlh-state-"));
     source = countingSource();
     cache = new ArtifactCache(stateDir, source);
@@ -60,7 +64,7 @@ describe("placing a manifest into a server directory", () => {
     expect(again).toEqual({ written: [], kept: manifest.files.map((f) => f.path), removed: [] });
     expect(await Promise.all(manifest.files.map(async (f) => (await stat(join(dir(), f.path))).mtimeMs))).toEqual(mtimes);
     // A second server on the same host: files come from the cache.
-    const other = await mkdtemp(join(tmpdir(), "zlh-rootfs-"));
+    const other = await guestRootfs();
     await placeServer(other, spec(manifest), manifest, cache);
     expect(source.fetched.length).toBe(fetchedOnce);
   });
@@ -98,6 +102,7 @@ describe("placing a manifest into a server directory", () => {
     const outside = await mkdtemp(join(tmpdir(), "zlh-outside-"));
     await mkdir(dir(), { recursive: true });
     await symlink(outside, join(dir(), "mods"));
+    await giveToGuest(rootfs);
     await expect(placeServer(rootfs, spec(manifest), manifest, cache)).rejects.toMatchObject({ code: "unsafe_path" });
     expect(await readdir(outside)).toEqual([]);
   });
@@ -108,7 +113,7 @@ describe("placing a manifest into a server directory", () => {
     await writeFile(cache.pathOf(victim.sha512), "bit rot");
     const fresh = new ArtifactCache(stateDir, source); // a restarted agent
     const before = source.fetched.length;
-    const other = await mkdtemp(join(tmpdir(), "zlh-rootfs-"));
+    const other = await guestRootfs();
     await placeServer(other, spec(manifest), manifest, fresh);
     expect(source.fetched.slice(before)).toEqual([victim.url]);
     expect((await stat(join(other, SERVER_DIR, victim.path))).size).toBe(victim.size);
@@ -120,25 +125,13 @@ describe("placing a manifest into a server directory", () => {
     await expect(stat(cache.pathOf("0".repeat(128)))).rejects.toThrow();
   });
 
-  it("maps ownership for unprivileged containers", async () => {
-    await placeServer(rootfs, spec(manifest), manifest, cache, { owner: { uid: 100_000, gid: 100_000 } });
-    for (const p of ["fabric-server-launch.jar", "mods", "mods/fabric-api-0.102.1+1.21.1.jar", "server.properties", ".fabric/server", "."]) {
-      const st = await stat(join(dir(), p));
-      expect([st.uid, st.gid], p).toEqual([100_000, 100_000]);
+  it("places files owned by the container's root: written as it, nothing chowned by host root", async () => {
+    await placeServer(rootfs, spec(manifest), manifest, cache);
+    const want = process.getuid?.() === 0 ? [100_000, 100_000] : [process.getuid!(), process.getgid!()];
+    for (const p of ["fabric-server-launch.jar", "mods", "mods/fabric-api-0.102.1+1.21.1.jar", "server.properties", ".fabric/server", ".zlh/manifest.json", "."]) {
+      const st = await lstat(join(dir(), p));
+      expect([st.uid, st.gid], p).toEqual(want);
     }
-  });
-
-  it("never changes the owner of a host file through a placed path swapped for a symlink (lchown)", async () => {
-    const outside = join(await mkdtemp(join(tmpdir(), "zlh-outside-")), "shadow");
-    await writeFile(outside, "host secret");
-    const before = await stat(outside);
-    await mkdir(dir(), { recursive: true });
-    // The container's root replaced a placed file with a link to a host file after it was written.
-    await symlink(outside, join(dir(), "server.properties"));
-    await chownPlaced(dir(), ["server.properties"], { uid: before.uid + 4242, gid: before.gid + 4242 });
-    const after = await stat(outside);
-    expect([after.uid, after.gid]).toEqual([before.uid, before.gid]);
-    expect((await lstat(join(dir(), "server.properties"))).uid).toBe(before.uid + 4242);
   });
 
   it("replaces a placed file swapped for a symlink instead of writing or hashing through it", async () => {
@@ -148,18 +141,21 @@ describe("placing a manifest into a server directory", () => {
     const victim = manifest.files.find((f) => f.kind === "mod")!;
     await rm(join(dir(), victim.path));
     await symlink(outside, join(dir(), victim.path));
-    // The path check refuses the link outright; nothing outside is touched.
-    await expect(placeServer(rootfs, spec(manifest), manifest, cache)).rejects.toMatchObject({ code: "unsafe_path" });
+    // The link is replaced by the verified file (a rename replaces the link itself); nothing outside is touched.
+    const report = await placeServer(rootfs, spec(manifest), manifest, cache);
+    expect(report.written).toEqual([victim.path]);
+    expect((await lstat(join(dir(), victim.path))).isFile()).toBe(true);
     expect(await readFile(outside, "utf8")).toBe("host file");
   });
 
-  it("writes a file atomically without following a planted temp name or the target link", async () => {
+  it("refuses a link planted at eula.txt, never reading or writing through it", async () => {
     const outside = join(await mkdtemp(join(tmpdir(), "zlh-outside-")), "target");
     await writeFile(outside, "host file");
     await mkdir(dir(), { recursive: true });
     await symlink(outside, join(dir(), "eula.txt"));
-    await writeFileAtomic(join(dir(), "eula.txt"), "eula=true\n");
+    await giveToGuest(rootfs);
+    // Anything but a regular file where one is read is refused, with its path and type.
+    await expect(placeServer(rootfs, spec(manifest), manifest, cache)).rejects.toMatchObject({ code: "not_regular_file", message: expect.stringContaining("srv/minecraft/eula.txt is a symlink") });
     expect(await readFile(outside, "utf8")).toBe("host file");
-    expect((await lstat(join(dir(), "eula.txt"))).isFile()).toBe(true);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { lstat, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
@@ -9,26 +9,38 @@ import { freePort } from "@zlh/testing";
 import { mirrorSource, OFFLINE_MIRROR_DIR } from "@zlh/artifacts";
 import { fixtureManifest } from "@zlh/testing";
 import { ArtifactCache } from "../src/placement/cache";
+import type { GuestFiles } from "../src/guest/guestFiles";
 import { placeServer } from "../src/placement/placeServer";
 import { PctRuntime } from "../src/runtime/pct";
 import type { Runtime } from "../src/runtime/runtime";
 import { SimRuntime } from "../src/runtime/sim";
 import { simAddress } from "../src/runtime/simAddress";
+import { stopFakeInits } from "./support/fakePct";
 import { pingServer } from "../src/slp/ping";
 
 const FAKE = join(import.meta.dirname, "fixtures", "fake-pct.mjs");
 const SERVER = "0b0e7d7e-6c0a-4e58-9d7e-6a4f1d2e3c4b";
 
 /** Places the fixture manifest's files as a provision would. */
-async function place(root: string, over: Record<string, unknown>) {
+async function place(guest: GuestFiles, over: Record<string, unknown>) {
   const manifest = await fixtureManifest();
   const cache = new ArtifactCache(await mkdtemp(join(tmpdir(), "zlh-cache-")), mirrorSource(OFFLINE_MIRROR_DIR, "offline"));
   const spec = { vmid: 1, hostname: "h", memoryMiB: 1, cpuCores: 1, diskGiB: 1, gamePort: 0, rconPort: 1, minecraftVersion: "1.21.1", loaderVersion: null, serverProperties: {}, manifest, rconPassword: "pw", ...over };
-  return placeServer(root, spec, manifest, cache);
+  return placeServer(guest, spec, manifest, cache);
 }
 
+const simRoots = new WeakMap<SimRuntime, string>();
+const simRootOf = (rt: SimRuntime) => simRoots.get(rt)!;
 const runtimes: [string, () => Promise<Runtime>][] = [
-  ["sim", async () => new SimRuntime({ root: await mkdtemp(join(tmpdir(), "zlh-sim-")) })],
+  [
+    "sim",
+    async () => {
+      const root = await mkdtemp(join(tmpdir(), "zlh-sim-"));
+      const rt = new SimRuntime({ root });
+      simRoots.set(rt, root);
+      return rt;
+    },
+  ],
   [
     "pct (fake)",
     async () => {
@@ -45,6 +57,7 @@ describe.each(runtimes)("runtime contract: %s", (_name, make) => {
   afterEach(async () => {
     const ct = await rt.inspect(5200);
     if (ct?.state === "running") await rt.stop(5200, 1000);
+    if (process.env.FAKE_PCT_DIR) await stopFakeInits(process.env.FAKE_PCT_DIR);
   });
 
   it("refuses like pct: existing VMID, missing VMID, double start, destroy while running, stop when stopped", async () => {
@@ -57,7 +70,7 @@ describe.each(runtimes)("runtime contract: %s", (_name, make) => {
     await expect(rt.create(spec)).rejects.toMatchObject({ kind: "exists" });
     expect(await rt.inspect(5200)).toEqual({ vmid: 5200, state: "stopped", description: markerFor(SERVER) });
     await expect(rt.stop(5200, 1000)).rejects.toMatchObject({ kind: "not_running" });
-    await rt.withRootfs(5200, (root) => place(root, { gamePort: 0 }));
+    await rt.withGuest(5200, (guest) => place(guest, { gamePort: 0 }));
     await rt.start(5200);
     expect((await rt.inspect(5200))?.state).toBe("running");
     await expect(rt.start(5200)).rejects.toMatchObject({ kind: "already_running" });
@@ -66,20 +79,36 @@ describe.each(runtimes)("runtime contract: %s", (_name, make) => {
     await rt.destroy(5200);
     expect(await rt.list()).toEqual([]);
   });
-  it("reads a file inside the container from an offset, stopped (mounted) or running (from inside), a missing one as empty", async () => {
+  it("reads a file inside the container from an offset, stopped (mounted) or running (through its init's root), a missing one as empty", async () => {
     rt = await make();
     await rt.create(spec);
-    await rt.withRootfs(5200, async (root) => {
-      await place(root, { gamePort: 0 });
-      await writeFile(join(root, "srv/minecraft/notes.txt"), "first line\nsecond line\n");
+    await rt.withGuest(5200, async (guest) => {
+      await place(guest, { gamePort: 0 });
+      await guest.write("srv/minecraft/notes.txt", "first line\nsecond line\n");
     });
-    expect(await rt.readFile(5200, "srv/minecraft/missing.txt", 0, 100)).toEqual({ data: Buffer.alloc(0), size: 0 });
-    const stopped = await rt.readFile(5200, "srv/minecraft/notes.txt", 6, 4);
+    const read = (path: string, offset: number, max: number) => rt.withGuest(5200, (guest) => guest.read(path, offset, max));
+    expect(await read("srv/minecraft/missing.txt", 0, 100)).toEqual({ data: Buffer.alloc(0), size: 0, exists: false });
+    const stopped = await read("srv/minecraft/notes.txt", 6, 4);
     expect({ text: stopped.data.toString(), size: stopped.size }).toEqual({ text: "line", size: 23 });
     await rt.start(5200);
-    const running = await rt.readFile(5200, "srv/minecraft/notes.txt", 11, 100);
+    const running = await read("srv/minecraft/notes.txt", 11, 100);
     expect({ text: running.data.toString(), size: running.size }).toEqual({ text: "second line\n", size: 23 });
-    expect((await rt.readFile(5200, "srv/minecraft/notes.txt", 23, 100)).data.length).toBe(0);
+    expect((await read("srv/minecraft/notes.txt", 23, 100)).data.length).toBe(0);
+  });
+
+  it("gives what it places to the container's root identity (100000:100000 when the agent is root)", async () => {
+    rt = await make();
+    await rt.create(spec);
+    const paths = await rt.withGuest(5200, async (guest) => {
+      await place(guest, { gamePort: 0 });
+      return { props: await guest.stat("srv/minecraft/server.properties") };
+    });
+    expect(paths.props?.type).toBe("file");
+    if (process.getuid?.() !== 0) return;
+    const where = rt instanceof SimRuntime ? join(simRootOf(rt), "5200/rootfs") : join(process.env.FAKE_PCT_DIR!, "rootfs/5200");
+    for (const p of ["srv", "srv/minecraft", "srv/minecraft/server.properties", "srv/minecraft/.zlh/manifest.json", "srv/minecraft/fabric-server-launch.jar"]) {
+      expect(await lstat(join(where, p)).then((st) => [st.uid, st.gid]), p).toEqual([100_000, 100_000]);
+    }
   });
 
   it("sets memory and cores, grows the disk, and refuses to shrink it, as pct does", async () => {
@@ -101,7 +130,7 @@ describe("sim server process", () => {
     const rt = new SimRuntime({ root: await mkdtemp(join(tmpdir(), "zlh-sim-")) });
     const port = await freePort();
     await rt.create({ vmid: 1, hostname: "h", memoryMiB: 1, cpuCores: 1, diskGiB: 1, description: markerFor(SERVER) });
-    await rt.withRootfs(1, (root) => place(root, { gamePort: port, rconPort: port + 1, serverProperties: { motd: "sim motd", "max-players": 3 } }));
+    await rt.withGuest(1, (guest) => place(guest, { gamePort: port, rconPort: port + 1, serverProperties: { motd: "sim motd", "max-players": 3 } }));
     await rt.start(1);
     let status;
     for (let i = 0; i < 100 && !status; i++) status = await pingServer(simAddress(1), port, 500).catch(() => new Promise((r) => setTimeout(r, 20)).then(() => undefined));
@@ -116,7 +145,7 @@ describe("sim server process", () => {
     const port = await freePort();
     const motd = 'Zero "Lag" \\ Hub \u00e9\u2713 \ttab';
     await rt.create({ vmid: 3, hostname: "h", memoryMiB: 1, cpuCores: 1, diskGiB: 1, description: markerFor(SERVER) });
-    await rt.withRootfs(3, (root) => place(root, { gamePort: port, serverProperties: { motd } }));
+    await rt.withGuest(3, (guest) => place(guest, { gamePort: port, serverProperties: { motd } }));
     await rt.start(3);
     for (let i = 0; i < 100 && !(await pingServer(simAddress(3), port, 500).catch(() => null)); i++) await new Promise((r) => setTimeout(r, 20));
 
@@ -144,7 +173,7 @@ describe("sim server process", () => {
     const port = await freePort();
     for (const [vmid, motd] of [[5001, "first"], [5002, "second"]] as const) {
       await rt.create({ vmid, hostname: "h", memoryMiB: 1, cpuCores: 1, diskGiB: 1, description: markerFor(SERVER) });
-      await rt.withRootfs(vmid, (root) => place(root, { gamePort: port, serverProperties: { motd } }));
+      await rt.withGuest(vmid, (guest) => place(guest, { gamePort: port, serverProperties: { motd } }));
       await rt.start(vmid);
     }
     expect(await rt.address(5001)).not.toBe(await rt.address(5002));
@@ -165,11 +194,11 @@ describe("sim server process", () => {
     await new Promise<void>((r) => squatter.listen(port, simAddress(5003), r));
     try {
       await rt.create({ vmid: 5003, hostname: "h", memoryMiB: 1, cpuCores: 1, diskGiB: 1, description: markerFor(SERVER) });
-      await rt.withRootfs(5003, (root) => place(root, { gamePort: port }));
+      await rt.withGuest(5003, (guest) => place(guest, { gamePort: port }));
       await rt.start(5003);
       for (let i = 0; i < 80 && (await rt.inspect(5003))?.state === "running"; i++) await new Promise((r) => setTimeout(r, 25));
       expect((await rt.inspect(5003))?.state).toBe("stopped");
-      const log = await rt.withRootfs(5003, (root) => readFile(join(root, "srv/minecraft/logs/latest.log"), "utf8"));
+      const log = await rt.withGuest(5003, async (guest) => (await guest.readText("srv/minecraft/logs/latest.log", 1 << 20)) ?? "");
       expect(log).toMatch(/FAILED TO BIND TO PORT!.*Address already in use/);
     } finally {
       squatter.close();
@@ -181,8 +210,8 @@ describe("sim server process", () => {
     const port = await freePort();
     const motd = "trailing \\ #not:a=comment! \u00e9\u2713 \\";
     await rt.create({ vmid: 5004, hostname: "h", memoryMiB: 1, cpuCores: 1, diskGiB: 1, description: markerFor(SERVER) });
-    await rt.withRootfs(5004, (root) => place(root, { gamePort: port, serverProperties: { motd, "max-players": 7 } }));
-    const text = await rt.withRootfs(5004, (root) => readFile(join(root, "srv/minecraft/server.properties"), "utf8"));
+    await rt.withGuest(5004, (guest) => place(guest, { gamePort: port, serverProperties: { motd, "max-players": 7 } }));
+    const text = await rt.withGuest(5004, async (guest) => (await guest.readText("srv/minecraft/server.properties", 1 << 20)) ?? "");
     expect(text).toContain("\nrcon.password=pw\n");
     await rt.start(5004);
     let status;
@@ -202,11 +231,12 @@ describe("sim server process", () => {
   });
 
   it("refuses to start a server without eula=true or without the launcher jar, as a real one would", async () => {
-    const rt = new SimRuntime({ root: await mkdtemp(join(tmpdir(), "zlh-sim-")) });
+    const simRoot = await mkdtemp(join(tmpdir(), "zlh-sim-"));
+    const rt = new SimRuntime({ root: simRoot });
     const port = await freePort();
     await rt.create({ vmid: 2, hostname: "h", memoryMiB: 1, cpuCores: 1, diskGiB: 1, description: markerFor(SERVER) });
-    await rt.withRootfs(2, (root) => place(root, { gamePort: port }));
-    const dir = await rt.withRootfs(2, async (root) => join(root, "srv/minecraft"));
+    await rt.withGuest(2, (guest) => place(guest, { gamePort: port }));
+    const dir = join(simRoot, "2", "rootfs", "srv/minecraft");
     for (const [file, broken] of [["eula.txt", "eula=false\n"], ["fabric-server-launch.jar", null]] as const) {
       const saved = await readFile(join(dir, file));
       if (broken === null) await rm(join(dir, file));

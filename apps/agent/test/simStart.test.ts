@@ -16,15 +16,14 @@ const SERVER = "0b0e7d7e-6c0a-4e58-9d7e-6a4f1d2e3c4b";
 const MC_SERVER = join(import.meta.dirname, "../src/sim/mcServer.pl");
 
 async function runnableContainer(vmid: number) {
-  const rt = new SimRuntime({ root: await mkdtemp(join(tmpdir(), "zlh-sim-start-")) });
+  const root = await mkdtemp(join(tmpdir(), "zlh-sim-start-"));
+  const rt = new SimRuntime({ root });
   await rt.create({ vmid, hostname: `zlh-${vmid}`, memoryMiB: 1024, cpuCores: 1, diskGiB: 1, description: markerFor(SERVER) });
   const manifest = await fixtureManifest();
   const cache = new ArtifactCache(await mkdtemp(join(tmpdir(), "zlh-cache-")), mirrorSource(OFFLINE_MIRROR_DIR, "offline"));
   const spec = { vmid, hostname: "h", memoryMiB: 1, cpuCores: 1, diskGiB: 1, gamePort: await freePort(), rconPort: await freePort(), minecraftVersion: "1.21.1", loaderVersion: null, serverProperties: {}, manifest, rconPassword: "pw" };
-  const rootfs = await rt.withRootfs(vmid, async (root) => {
-    await placeServer(root, spec, manifest, cache);
-    return root;
-  });
+  await rt.withGuest(vmid, (guest) => placeServer(guest, spec, manifest, cache));
+  const rootfs = join(root, String(vmid), "rootfs");
   return { rt, rootfs };
 }
 

@@ -83,8 +83,11 @@ async function rollBack(ctx: OpContext, change: Change, reason: string, abandone
     await runtime.resize(spec.vmid, resources);
     sideEffect(ctx);
     const previousSpec: OperationSpec = { ...spec, serverProperties: previous.serverProperties, manifest: previous.manifest };
-    const opts = { owner: runtime.rootfsOwner, signal: ctx.signal };
-    const back = await runtime.withRootfs(spec.vmid, (rootfs) => placeRemovingAbandoned(rootfs, previousSpec, previous.manifest, abandoned, ctx.artifacts, opts, log));
+    const back = await runtime.withGuest(
+      spec.vmid,
+      (guest) => placeRemovingAbandoned(guest, previousSpec, previous.manifest, abandoned, ctx.artifacts, { signal: ctx.signal }, log),
+      ctx.signal,
+    );
     log.info({ vmid: spec.vmid, written: back.written.length, removed: back.removed.length, ...resources }, "previous manifest placed back");
     await clearAbandoned(ctx.changesDir, spec.vmid);
     if (!change.start) return { rolledBack: true, reason, started: false };
@@ -112,8 +115,11 @@ async function converge(ctx: OpContext, spec: OperationSpec, earlier: Manifest[]
   sideEffect(ctx);
   await runtime.resize(spec.vmid, resources);
   sideEffect(ctx);
-  const opts = { owner: runtime.rootfsOwner, signal: ctx.signal };
-  const placed = await runtime.withRootfs(spec.vmid, (rootfs) => placeRemovingAbandoned(rootfs, spec, spec.manifest!, earlier, ctx.artifacts, opts, log));
+  const placed = await runtime.withGuest(
+    spec.vmid,
+    (guest) => placeRemovingAbandoned(guest, spec, spec.manifest!, earlier, ctx.artifacts, { signal: ctx.signal }, log),
+    ctx.signal,
+  );
   log.info({ vmid: spec.vmid, written: placed.written.length, removed: placed.removed.length, ...resources }, "change placed");
   return placed.written.length;
 }

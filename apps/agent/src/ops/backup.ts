@@ -1,8 +1,7 @@
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { createReadStream, createWriteStream } from "node:fs";
+import { chmod, mkdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import * as tar from "tar";
 import { SERVER_DIR } from "../placement/placeServer";
 import { rconCommand } from "../rcon/rconCommand";
 import { sideEffect, type OpContext, type OpOutcome } from "./context";
@@ -23,43 +22,64 @@ export async function sha256OfFile(path: string): Promise<{ sha256: string; size
  * A consistent copy of the server directory, as a gzipped tar: of a stopped
  * server as it is; of a running one between `save-off` + `save-all` and
  * `save-on` over RCON (the world is flushed and not written meanwhile, the
- * server keeps running). Symlinks are stored as links, never followed.
- * Written to a temporary name and renamed, then measured (size, sha256):
- * what the control plane records is what is on disk.
+ * server keeps running; `save-on` is sent whatever happened once `save-off`
+ * may have been). The archive is made by GNU tar as the container's root
+ * inside the container boundary (links stored as links, FIFOs and devices
+ * as entries, nothing followed or read with host root's powers) and
+ * streamed out. The agent writes it 0600 in 0700 directories (it holds
+ * server.properties with the RCON password), to a temporary name renamed
+ * when complete, then measures it (size, sha256): what the control plane
+ * records is what is on disk.
  */
 export async function backup(ctx: OpContext): Promise<OpOutcome> {
   const { op, runtime } = ctx;
   const backupId = op.spec.backup?.backupId;
   if (!backupId) throw new OpFailure("backup_missing", "a backup operation must name its backup", false);
+  if (!/^[0-9a-f-]{36}$/.test(backupId)) throw new OpFailure("bad_backup_id", `refusing backup id ${JSON.stringify(backupId)}`, false);
   const ct = await runtime.inspect(op.spec.vmid);
   if (!ct) throw new OpFailure("container_missing", `CT ${op.spec.vmid} does not exist`, false);
   const target = backupPath(ctx, op.serverId, backupId);
   const tmp = `${target}.partial`;
-  await mkdir(join(ctx.backupDir, op.serverId), { recursive: true });
+  await privateDir(ctx.backupDir);
+  await privateDir(join(ctx.backupDir, op.serverId));
   const rcon = async (line: string) => {
     if (!op.spec.rconPassword) throw new OpFailure("rcon_disabled", "a running server without RCON cannot be copied consistently", false);
     return rconCommand(await runtime.address(op.spec.vmid), op.spec.rconPort, op.spec.rconPassword, line, 60_000);
   };
   const live = ct.state === "running";
   sideEffect(ctx);
-  if (live) {
-    await rcon("save-off");
-    await rcon("save-all flush");
-  }
+  let warnings = "";
   try {
-    await runtime.withRootfs(op.spec.vmid, (rootfs) =>
-      tar.c({ gzip: true, file: tmp, cwd: join(rootfs, SERVER_DIR), portable: true, follow: false, noDirRecurse: false }, ["."]),
-    );
+    if (live) {
+      await rcon("save-off");
+      await rcon("save-all flush");
+    }
+    await rm(tmp, { force: true });
+    const sink = createWriteStream(tmp, { flags: "wx", mode: 0o600 });
+    const closed = new Promise<void>((resolve, reject) => sink.once("close", resolve).once("error", reject));
+    try {
+      ({ warnings } = await runtime.withGuest(op.spec.vmid, (guest) => guest.archive(SERVER_DIR, sink), ctx.signal));
+    } finally {
+      sink.end();
+      await closed;
+    }
   } catch (err) {
     await rm(tmp, { force: true });
-    throw new OpFailure("backup_failed", `could not write the archive: ${(err as Error).message}`, true);
+    if (err instanceof OpFailure && err.code === "rcon_disabled") throw err;
+    throw new OpFailure("backup_failed", `could not write the archive: ${(err as Error).message}`, !(err instanceof OpFailure) || err.retryable);
   } finally {
     if (live) await rcon("save-on").catch((err) => ctx.log.warn({ err: (err as Error).message }, "save-on failed"));
   }
   await rename(tmp, target);
   const measured = await sha256OfFile(target);
-  ctx.log.info({ vmid: op.spec.vmid, backupId, ...measured, live }, "backup written");
+  ctx.log.info({ vmid: op.spec.vmid, backupId, ...measured, live, ...(warnings ? { warnings: warnings.slice(0, 500) } : {}) }, "backup written");
   return { ...measured, live };
+}
+
+/** A directory only the agent (host root) can enter: backups hold the servers' RCON passwords. */
+async function privateDir(path: string): Promise<void> {
+  await mkdir(path, { recursive: true, mode: 0o700 });
+  await chmod(path, 0o700);
 }
 
 /** Removes backups' archives (DELETE, or the retention policy); an archive already gone is fine. */

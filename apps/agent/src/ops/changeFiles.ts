@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { isBuilt, type Manifest, type ManifestFile } from "@zlh/artifacts";
 import type { OperationSpec } from "@zlh/protocol";
+import type { GuestFiles } from "../guest/guestFiles";
 import type { ArtifactCache } from "../placement/cache";
 import { placeServer, type PlacementOptions, type PlacementReport } from "../placement/placeServer";
 import { OpFailure } from "./opFailure";
@@ -37,7 +38,7 @@ export async function prefetchManifest(cache: ArtifactCache, manifest: Manifest,
  * cache: if one is among them, it is written and removed again.)
  */
 export async function placeRemovingAbandoned(
-  rootfs: string,
+  guest: GuestFiles,
   spec: OperationSpec,
   target: Manifest,
   abandoned: Manifest[],
@@ -56,13 +57,13 @@ export async function placeRemovingAbandoned(
     const onlyPresent = refusing(cache, stray);
     const withStray = (files: ManifestFile[]): Manifest => ({ ...target, files: [...files, ...target.files] });
     try {
-      await placeServer(rootfs, spec, withStray(stray), onlyPresent, opts);
+      await placeServer(guest, spec, withStray(stray), onlyPresent, opts);
     } catch (all) {
       opts.signal.throwIfAborted();
       log.info({ vmid: spec.vmid, files: stray.length, err: (all as Error).message }, "abandoned files not all present; recording them one by one");
       for (const file of stray) {
         try {
-          await placeServer(rootfs, spec, withStray([file]), onlyPresent, opts);
+          await placeServer(guest, spec, withStray([file]), onlyPresent, opts);
         } catch (one) {
           opts.signal.throwIfAborted();
           log.debug({ vmid: spec.vmid, path: file.path, err: (one as Error).message }, "abandoned file not on disk as placed; left alone");
@@ -70,7 +71,7 @@ export async function placeRemovingAbandoned(
       }
     }
   }
-  return placeServer(rootfs, spec, target, cache, opts);
+  return placeServer(guest, spec, target, cache, opts);
 }
 
 /**

@@ -55,8 +55,11 @@ export async function provision(ctx: OpContext): Promise<OpOutcome> {
   const abandoned = await abandonedManifests(ctx.changesDir, vmid, op.serverId, [manifest]);
   if (op.spec.reinstall) ct = await clearInstall(ctx, ct.state === "running", op.spec.reinstall.wipe);
   sideEffect(ctx);
-  const opts = { owner: runtime.rootfsOwner, signal: ctx.signal };
-  const placed = await runtime.withRootfs(vmid, (rootfs) => placeRemovingAbandoned(rootfs, op.spec, manifest, abandoned, ctx.artifacts, opts, log));
+  const placed = await runtime.withGuest(
+    vmid,
+    (guest) => placeRemovingAbandoned(guest, op.spec, manifest, abandoned, ctx.artifacts, { signal: ctx.signal }, log),
+    ctx.signal,
+  );
   await clearAbandoned(ctx.changesDir, vmid);
   log.info({ vmid, written: placed.written.length, kept: placed.kept.length, removed: placed.removed.length, abandoned: abandoned.length }, "files placed");
   if (ct.state !== "running") {
@@ -88,7 +91,7 @@ async function clearInstall(ctx: OpContext, running: boolean, wipe: boolean): Pr
     }
   }
   sideEffect(ctx);
-  const removed = await runtime.withRootfs(vmid, (rootfs) => clearForReinstall(rootfs, wipe));
+  const removed = await runtime.withGuest(vmid, (guest) => clearForReinstall(guest, wipe), ctx.signal);
   log.info({ vmid, removed, wipe }, "cleared for reinstall");
   const ct = await runtime.inspect(vmid);
   if (!ct) throw new OpFailure("container_missing", `CT ${vmid} disappeared during the reinstall`, true);

@@ -1,6 +1,4 @@
-import { access, lchown, lstat, mkdir, readdir, rm } from "node:fs/promises";
-import { join } from "node:path";
-import * as tar from "tar";
+import { access, open } from "node:fs/promises";
 import { placeServer, SERVER_DIR } from "../placement/placeServer";
 import { isRuntimeError } from "../runtime/runtime";
 import { backupPath, sha256OfFile } from "./backup";
@@ -8,20 +6,29 @@ import { sideEffect, type OpContext, type OpOutcome } from "./context";
 import { OpFailure } from "./opFailure";
 import { waitUntilAnswering } from "./readiness";
 
+/** The server directory's parent and name (SERVER_DIR is `srv/minecraft`). */
+const PARENT = SERVER_DIR.slice(0, SERVER_DIR.lastIndexOf("/"));
+const NAME = SERVER_DIR.slice(SERVER_DIR.lastIndexOf("/") + 1);
+
 /**
  * A restore: the archive's sha256 is checked first (a backup that does not
- * verify touches nothing), then the server is stopped, its directory
- * emptied and the archive extracted into it (entries that would leave it
- * are refused by tar's own checks: no absolute paths, no `..`, no writing
- * through a link), the server's applied manifest placed over it (the world
- * and the customer's files come from the backup, the platform's files are
- * those the server has now), and the server started again if it is wanted
- * running.
+ * verify touches nothing), then the server is stopped and the archive
+ * extracted, by GNU tar as the container's root inside the container
+ * boundary, into a staging directory beside the server directory
+ * (`srv/.zlh-restore-<id>`; tar strips a leading "/" from member names,
+ * refuses `..`, and keeps links as links). Only if that succeeds is the
+ * staging swapped in for the server directory (renames: a link planted at
+ * `srv/minecraft` is moved aside as a link, never emptied through) and the
+ * old tree removed; a failed extract leaves the live world as it was. Then
+ * the server's applied manifest is placed over it (the world and the
+ * customer's files come from the backup, the platform's files are those the
+ * server has now), and the server started again if it is wanted running.
  */
 export async function restore(ctx: OpContext): Promise<OpOutcome> {
   const { op, runtime, log } = ctx;
   const b = op.spec.backup;
   if (!b?.sha256) throw new OpFailure("backup_missing", "a restore must name a verified backup", false);
+  if (!/^[0-9a-f-]{36}$/.test(b.backupId)) throw new OpFailure("bad_backup_id", `refusing backup id ${JSON.stringify(b.backupId)}`, false);
   if (!op.spec.manifest) throw new OpFailure("manifest_missing", "a restore must carry the server's manifest", false);
   const archive = backupPath(ctx, op.serverId, b.backupId);
   if (!(await access(archive).then(() => true, () => false))) throw new OpFailure("backup_missing", `no archive at ${archive}`, false);
@@ -39,14 +46,31 @@ export async function restore(ctx: OpContext): Promise<OpOutcome> {
     }
   }
   sideEffect(ctx);
-  await runtime.withRootfs(op.spec.vmid, async (rootfs) => {
-    const dir = join(rootfs, SERVER_DIR);
-    await mkdir(dir, { recursive: true });
-    for (const name of await readdir(dir)) await rm(join(dir, name), { recursive: true, force: true });
-    await tar.x({ file: archive, cwd: dir, strict: true, preservePaths: false, preserveOwner: false });
-    if (runtime.rootfsOwner) await chownTree(dir, runtime.rootfsOwner);
-    await placeServer(rootfs, op.spec, op.spec.manifest!, ctx.artifacts, { owner: runtime.rootfsOwner, signal: ctx.signal });
-  });
+  const staging = `.zlh-restore-${b.backupId}`;
+  const old = `.zlh-replaced-${b.backupId}`;
+  await runtime.withGuest(
+    op.spec.vmid,
+    async (guest) => {
+      // Leftovers of an attempt that died midway are not the customer's files.
+      await guest.remove(`${PARENT}/${staging}`, true);
+      await guest.remove(`${PARENT}/${old}`, true);
+      await guest.mkdir(`${PARENT}/${staging}`);
+      const fh = await open(archive, "r");
+      try {
+        await guest.extract(`${PARENT}/${staging}`, fh.createReadStream({ autoClose: false }));
+      } catch (err) {
+        await guest.remove(`${PARENT}/${staging}`, true).catch(() => {});
+        throw new OpFailure("restore_failed", `the backup could not be extracted; the server's files are untouched: ${(err as Error).message}`, false);
+      } finally {
+        await fh.close();
+      }
+      sideEffect(ctx);
+      await guest.swap(PARENT, NAME, staging, old);
+      await guest.remove(`${PARENT}/${old}`, true).catch((err) => log.warn({ vmid: op.spec.vmid, err: (err as Error).message }, "the replaced server directory could not be removed"));
+      await placeServer(guest, op.spec, op.spec.manifest!, ctx.artifacts, { signal: ctx.signal });
+    },
+    ctx.signal,
+  );
   log.info({ vmid: op.spec.vmid, backupId: b.backupId }, "backup restored");
   if (!b.start) return { restored: true, started: false };
   sideEffect(ctx);
@@ -54,15 +78,4 @@ export async function restore(ctx: OpContext): Promise<OpOutcome> {
   const alive = async () => (await runtime.inspect(op.spec.vmid))?.state === "running";
   const status = await waitUntilAnswering(await runtime.address(op.spec.vmid), op.spec.gamePort, ctx.readyTimeoutMs, op.spec.minecraftVersion, ctx.signal, alive);
   return { restored: true, started: true, version: status.version.name };
-}
-
-/** Gives every restored entry to the container's root (lchown: links are not followed). */
-async function chownTree(dir: string, owner: { uid: number; gid: number }): Promise<void> {
-  await lchown(dir, owner.uid, owner.gid);
-  for (const name of await readdir(dir)) {
-    const p = join(dir, name);
-    const st = await lstat(p);
-    if (st.isDirectory()) await chownTree(p, owner);
-    else await lchown(p, owner.uid, owner.gid);
-  }
 }

@@ -1,8 +1,5 @@
-import { lstat, readdir, rm } from "node:fs/promises";
-import { join } from "node:path";
-import { readFileNoFollow } from "./noFollow";
-import { PLACED_RECORD, SERVER_DIR } from "./placeServer";
-import { safeTarget } from "./safePath";
+import type { GuestFiles } from "../guest/guestFiles";
+import { inServerDir, PLACED_RECORD, readRecord, SERVER_DIR } from "./placeServer";
 
 /**
  * Makes a server directory ready to be placed again from scratch (a
@@ -10,27 +7,28 @@ import { safeTarget } from "./safePath";
  * them) and the record, so that placement writes all of them anew, and
  * nothing else: the world and the customer's own files stay. With `wipe`,
  * everything in the server directory goes (the customer asked for a fresh
- * server). Symlinks are removed as links, never followed. Returns how many
- * entries were removed.
+ * server). Everything goes through the container boundary: a link (at `srv`
+ * or anywhere below) is removed as a link or refused, never followed.
+ * Returns how many entries were removed.
  */
-export async function clearForReinstall(rootfs: string, wipe: boolean): Promise<number> {
-  const dir = join(rootfs, SERVER_DIR);
-  const st = await lstat(dir).catch(() => null);
-  if (!st?.isDirectory()) return 0;
+export async function clearForReinstall(guest: GuestFiles, wipe: boolean): Promise<number> {
+  const entries = await guest.list(SERVER_DIR);
+  if (entries === null) return 0;
   if (wipe) {
-    const entries = await readdir(dir);
-    for (const name of entries) await rm(join(dir, name), { recursive: true, force: true });
+    for (const name of entries) await guest.remove(`${SERVER_DIR}/${name}`, true);
     return entries.length;
   }
-  const record = JSON.parse((await readFileNoFollow(join(dir, PLACED_RECORD), "utf8")) ?? "null") as { files?: { path: string }[] } | null;
+  const record = await readRecord(guest);
   let removed = 0;
   for (const f of record?.files ?? []) {
-    const target = await safeTarget(dir, f.path, false).catch(() => null);
-    if (target && (await lstat(target).catch(() => null))) {
-      await rm(target, { force: true });
-      removed++;
+    let target: string;
+    try {
+      target = inServerDir(f.path);
+    } catch {
+      continue; // a record the customer edited: such a path was never placed
     }
+    if ((await guest.stat(target).catch(() => null)) && (await guest.remove(target).catch(() => false))) removed++;
   }
-  await rm(join(dir, PLACED_RECORD), { force: true });
+  await guest.remove(`${SERVER_DIR}/${PLACED_RECORD}`);
   return removed;
 }

@@ -1,14 +1,10 @@
-import { createHash, randomBytes } from "node:crypto";
-import { constants } from "node:fs";
-import { copyFile, lchown, lstat, mkdir, rename, rm } from "node:fs/promises";
-import { dirname, join, relative } from "node:path";
+import { createReadStream } from "node:fs";
 import { isBuilt, manifestHash, type Manifest } from "@zlh/artifacts";
 import type { OperationSpec } from "@zlh/protocol";
-import { writeFileAtomic } from "./atomicWrite";
+import type { GuestFiles } from "../guest/guestFiles";
+import { OpFailure } from "../ops/opFailure";
 import { buildFile } from "./buildFile";
-import { readFileNoFollow, readStreamNoFollow } from "./noFollow";
 import type { ArtifactCache } from "./cache";
-import { safeTarget } from "./safePath";
 import { renderServerProperties } from "./serverProperties";
 
 /** Where the Minecraft server lives inside the container. */
@@ -51,97 +47,79 @@ export interface PlacementReport {
  *  - every path is checked (no `..`, absolute path, NUL, or symlink on the way).
  */
 export interface PlacementOptions {
-  /**
-   * Owner of what is placed, as the host sees it. An unprivileged Proxmox
-   * container maps its root to 100000:100000 on the host, so files written
-   * through the mounted rootfs must belong to that id to be root's inside.
-   */
-  owner?: { uid: number; gid: number } | null;
   /** Aborted when the operation's lease is lost: no file is written after that. */
   signal?: AbortSignal;
 }
 
-export async function placeServer(rootfs: string, spec: OperationSpec, manifest: Manifest, cache: ArtifactCache, opts: PlacementOptions = {}): Promise<PlacementReport> {
-  const dir = await safeTarget(rootfs, SERVER_DIR);
-  await mkdir(dir, { recursive: true });
-  const previous = await readRecord(dir);
+/** The platform's own small files (record, properties, eula) are read up to this size; more is refused. */
+const SMALL_FILE_MAX = 16 * 1024 * 1024;
+
+export async function placeServer(guest: GuestFiles, spec: OperationSpec, manifest: Manifest, cache: ArtifactCache, opts: PlacementOptions = {}): Promise<PlacementReport> {
+  await guest.mkdir(SERVER_DIR);
+  const previous = await readRecord(guest);
   const before = new Map(previous?.files.map((f) => [f.path, f]) ?? []);
   const report: PlacementReport = { written: [], kept: [], removed: [] };
   const placed: PlacedFile[] = [];
-  const checkedDirs = new Set<string>();
 
   for (const file of manifest.files) {
     opts.signal?.throwIfAborted();
-    const target = await safeTarget(dir, file.path, true, checkedDirs);
-    // Anything but a regular file (a symlink planted since the check) is replaced, never read through.
-    const found = await lstat(target).catch(() => null);
-    const st = found?.isFile() ? found : null;
+    const target = inServerDir(file.path);
+    // Anything but a regular file (a symlink, a FIFO planted since) is replaced by the write, never read.
+    const found = await guest.stat(target);
+    const st = found?.type === "file" ? found : null;
     const known = before.get(file.path);
     const unchanged = st && known && known.sha512 === file.sha512 && known.size === st.size && known.mtimeMs === st.mtimeMs;
-    if (unchanged || (st && st.size === file.size && (await sha512Of(target)) === file.sha512)) {
+    if (unchanged || (st && st.size === file.size && (await guest.hash(target))?.sha512 === file.sha512)) {
       report.kept.push(file.path);
       placed.push({ path: file.path, sha512: file.sha512, size: file.size, mtimeMs: st!.mtimeMs });
       continue;
     }
-    if (isBuilt(file)) {
-      await writeFileAtomic(target, await buildFile(file, cache));
-    } else {
-      const cached = await cache.ensure(file);
-      const tmp = `${target}.zlh-tmp-${randomBytes(4).toString("hex")}`;
-      await copyFile(cached, tmp, constants.COPYFILE_EXCL);
-      await rename(tmp, target);
-    }
+    const written = isBuilt(file)
+      ? await guest.write(target, await buildFile(file, cache))
+      : await guest.write(target, createReadStream(await cache.ensure(file)));
     report.written.push(file.path);
-    placed.push({ path: file.path, sha512: file.sha512, size: file.size, mtimeMs: (await lstat(target)).mtimeMs });
+    placed.push({ path: file.path, sha512: file.sha512, size: file.size, mtimeMs: written.mtimeMs });
   }
 
   opts.signal?.throwIfAborted();
   const wanted = new Set(manifest.files.map((f) => f.path));
   for (const old of previous?.files ?? []) {
-    if (wanted.has(old.path)) continue;
-    const target = await safeTarget(dir, old.path, false).catch(() => null);
-    if (target && (await lstat(target).catch(() => null))?.isFile()) {
-      await rm(target);
+    if (wanted.has(old.path) || !isSafeRelative(old.path)) continue;
+    const target = inServerDir(old.path);
+    if ((await guest.stat(target).catch(() => null))?.type === "file") {
+      await guest.remove(target);
       report.removed.push(old.path);
     }
   }
 
-  await writeIfChanged(await safeTarget(dir, "eula.txt"), "eula=true\n");
-  await writeIfChanged(await safeTarget(dir, "server.properties"), renderServerProperties(spec));
+  await writeIfChanged(guest, "eula.txt", "eula=true\n");
+  await writeIfChanged(guest, "server.properties", renderServerProperties(spec));
   const record: PlacedRecord = { manifestHash: manifestHash(manifest), game: manifest.game, loader: manifest.loader, files: placed };
-  await writeIfChanged(await safeTarget(dir, PLACED_RECORD), `${JSON.stringify(record, null, 2)}\n`);
-  if (opts.owner) await chownPlaced(dir, [...manifest.files.map((f) => f.path), "eula.txt", "server.properties", PLACED_RECORD], opts.owner);
+  await writeIfChanged(guest, PLACED_RECORD, `${JSON.stringify(record, null, 2)}\n`);
   return report;
 }
 
-/**
- * Gives the placed files, and the directories holding them, to `owner`.
- * lchown, never chown: the paths were checked when written, but the
- * container's root can have swapped one for a symlink since, and chown would
- * then hand a host file (say /etc/shadow) to the container's root.
- */
-export async function chownPlaced(dir: string, paths: string[], owner: { uid: number; gid: number }): Promise<void> {
-  const targets = new Set<string>([dir]);
-  for (const p of paths) {
-    for (let d = join(dir, p); relative(dir, d) !== ""; d = dirname(d)) targets.add(d);
-  }
-  for (const t of targets) await lchown(t, owner.uid, owner.gid);
+/** A manifest path inside the server directory; anything that could leave it is refused (the worker checks again). */
+export function inServerDir(path: string): string {
+  if (!isSafeRelative(path)) throw new OpFailure("unsafe_path", `refusing path ${JSON.stringify(path)}`, false);
+  return `${SERVER_DIR}/${path}`;
 }
 
-async function readRecord(dir: string): Promise<PlacedRecord | null> {
+function isSafeRelative(path: string): boolean {
+  return !path.includes("\0") && !path.startsWith("/") && !path.split(/[\\/]/).some((s) => s === ".." || s === "." || s === "");
+}
+
+/** The record of what was placed; a record that does not parse counts as none (everything is re-hashed). */
+export async function readRecord(guest: GuestFiles): Promise<PlacedRecord | null> {
+  const text = await guest.readText(`${SERVER_DIR}/${PLACED_RECORD}`, SMALL_FILE_MAX);
   try {
-    return JSON.parse((await readFileNoFollow(join(dir, PLACED_RECORD), "utf8")) ?? "null") as PlacedRecord | null;
+    return JSON.parse(text ?? "null") as PlacedRecord | null;
   } catch {
     return null;
   }
 }
 
-async function writeIfChanged(path: string, content: string): Promise<void> {
-  if ((await readFileNoFollow(path, "utf8")) !== content) await writeFileAtomic(path, content);
-}
-
-async function sha512Of(path: string): Promise<string> {
-  const h = createHash("sha512");
-  for await (const chunk of await readStreamNoFollow(path)) h.update(chunk as Buffer);
-  return h.digest("hex");
+async function writeIfChanged(guest: GuestFiles, path: string, content: string): Promise<void> {
+  const target = `${SERVER_DIR}/${path}`;
+  if ((await guest.readText(target, SMALL_FILE_MAX)) !== content) await guest.write(target, content);
 }

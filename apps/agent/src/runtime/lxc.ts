@@ -8,7 +8,7 @@ import { extractTemplate } from "./lxc/extractTemplate";
 import { ID_BASE, LXC_PATH, SUBNET_PREFIX, TEMPLATE_DIR, TEMPLATE_FILE } from "./lxc/hostLayout";
 import { parseLxcConfig, renderLxcConfig, cpusetFor, limitKeys, type CgroupVersion, type LxcContainerSpec } from "./lxc/lxcConfig";
 import { classifyLxcFailure } from "./lxc/lxcErrors";
-import { readInside, rootOf } from "./lxc/rootfsAccess";
+import { GuestFiles, type GuestIdentity } from "../guest/guestFiles";
 import { containerMemory, unitCgroupState, unitPids, type UnitCgroupState } from "./lxc/unitCgroup";
 import { isRuntimeError, RuntimeError, type ContainerInfo, type CreateSpec, type Resources, type Runtime } from "./runtime";
 
@@ -36,7 +36,8 @@ export interface LxcOptions {
  */
 export class LxcRuntime implements Runtime {
   readonly name = "lxc" as const;
-  readonly rootfsOwner = { uid: ID_BASE, gid: ID_BASE };
+  /** Containers are unprivileged with the 100000 idmap: their root is 100000:100000 on the host. */
+  readonly guestIdentity: GuestIdentity = { uid: ID_BASE, gid: ID_BASE };
   readonly #path: string;
   readonly #template: string;
   readonly #timeout: number;
@@ -172,10 +173,22 @@ export class LxcRuntime implements Runtime {
     throw new RuntimeError("other", `no free address left on ${SUBNET_PREFIX}.0/24 (253 containers)`);
   }
 
-  async withRootfs<T>(vmid: number, fn: (rootfs: string) => Promise<T>): Promise<T> {
+  /**
+   * The container's files through the boundary (apps/agent/src/guest): a
+   * stopped container's rootfs directory, a running one's `/proc/<init>/root`
+   * (its mount namespace's view), the init checked again once the worker
+   * holds its cwd (a pid reused by a host process has the host's root).
+   */
+  async withGuest<T>(vmid: number, fn: (guest: GuestFiles) => Promise<T>, signal?: AbortSignal): Promise<T> {
     if (!(await this.#spec(vmid))) throw this.#missing(vmid);
+    const opts = { identity: this.guestIdentity, signal };
     const { pid } = await this.#info(vmid);
-    return fn(rootOf(join(this.#dir(vmid), "rootfs"), pid));
+    if (!pid) return GuestFiles.scope(join(this.#dir(vmid), "rootfs"), opts, fn);
+    return GuestFiles.scope(`/proc/${pid}/root`, opts, async (guest) => {
+      await guest.list("");
+      if ((await this.#info(vmid)).pid !== pid) throw new RuntimeError("other", `CT ${vmid} stopped or restarted while its files were opened; try again`);
+      return fn(guest);
+    });
   }
 
   async start(vmid: number): Promise<void> {
@@ -212,12 +225,6 @@ export class LxcRuntime implements Runtime {
     const keys = limitKeys(this.#cgroup);
     await this.#lxc("lxc-cgroup", vmid, [keys.memory, String(to.memoryMiB * 1024 * 1024)]);
     await this.#lxc("lxc-cgroup", vmid, [keys.cpuset, cpusetFor(to.cpuCores, availableParallelism())]);
-  }
-
-  async readFile(vmid: number, path: string, offset: number, maxBytes: number): Promise<{ data: Buffer; size: number }> {
-    if (!(await this.#spec(vmid))) throw this.#missing(vmid);
-    const { pid } = await this.#info(vmid);
-    return readInside(rootOf(join(this.#dir(vmid), "rootfs"), pid), path, offset, maxBytes);
   }
 
   /** The static address the runtime gave the container on the bridge. */

@@ -1,11 +1,14 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { join } from "node:path";
+import { GuestFiles, type GuestIdentity, type GuestOptions } from "../guest/guestFiles";
+import { mapBounded } from "./mapBounded";
 import { classifyPctFailure } from "./pctErrors";
-import { readFileBounded } from "./readFileBounded";
+import { VmidLocks } from "./vmidLocks";
 import { isRuntimeError, RuntimeError, type ContainerInfo, type CreateSpec, type Resources, type Runtime } from "./runtime";
 
 const run = promisify(execFile);
+/** Reads (status, config, list) answer in well under a second; a create or shutdown may take minutes. */
+const READ_TIMEOUT_MS = 60_000;
 
 export interface PctOptions {
   /** The pct executable (tests point this at a fake that reproduces Proxmox's messages). */
@@ -27,15 +30,24 @@ export interface PctOptions {
 export class PctRuntime implements Runtime {
   readonly name = "pct" as const;
   /** Containers are created `--unprivileged 1`: their root is 100000:100000 on the host (Proxmox's default idmap). */
-  readonly rootfsOwner = { uid: 100_000, gid: 100_000 };
+  readonly guestIdentity: GuestIdentity = { uid: 100_000, gid: 100_000 };
+  /**
+   * One owner per container at a time for what `pct mount` conflicts with:
+   * a mount (held for its whole scope) and start, shutdown, set, resize and
+   * destroy, which pct refuses while mounted ("CT is locked (mounted)"),
+   * and whose own lock would make a mount fail (and its cleanup unmount
+   * another scope's mount).
+   */
+  readonly #locks = new VmidLocks();
   constructor(private readonly opts: PctOptions) {}
 
-  async #pct(args: string[]): Promise<string> {
+  async #pct(args: string[], timeoutMs = 10 * 60_000): Promise<string> {
     const bin = this.opts.bin ?? "pct";
     const retries = this.opts.lockRetries ?? 3;
     for (let attempt = 0; ; attempt++) {
       try {
-        const { stdout } = await run(bin, args, { timeout: 10 * 60_000, maxBuffer: 16 * 1024 * 1024 });
+        // Bounded: nothing the agent runs prints more than a container list; more is a failure, not a result.
+        const { stdout } = await run(bin, args, { timeout: timeoutMs, maxBuffer: 1024 * 1024, killSignal: "SIGKILL" });
         return stdout;
       } catch (err) {
         const e = err as { stderr?: string; code?: number | string };
@@ -50,23 +62,24 @@ export class PctRuntime implements Runtime {
   async inspect(vmid: number): Promise<ContainerInfo | null> {
     let status: string;
     try {
-      status = await this.#pct(["status", String(vmid)]);
+      status = await this.#pct(["status", String(vmid)], READ_TIMEOUT_MS);
     } catch (err) {
       if (isRuntimeError(err, "missing")) return null;
       throw err;
     }
-    const config = await this.#pct(["config", String(vmid)]);
+    const config = await this.#pct(["config", String(vmid)], READ_TIMEOUT_MS);
     return { vmid, state: /status:\s*running/.test(status) ? "running" : "stopped", description: parseDescription(config) };
   }
 
   async list(): Promise<ContainerInfo[]> {
-    const out = await this.#pct(["list"]);
+    const out = await this.#pct(["list"], READ_TIMEOUT_MS);
     const vmids = out
       .split("\n")
       .slice(1)
       .map((l) => Number(l.trim().split(/\s+/)[0]))
       .filter((n) => Number.isInteger(n) && n > 0);
-    const found = await Promise.all(vmids.map((v) => this.inspect(v)));
+    // Two pct calls per container every heartbeat: a few at a time, not hundreds of processes at once.
+    const found = await mapBounded(vmids, 4, (v) => this.inspect(v));
     return found.filter((c): c is ContainerInfo => c !== null);
   }
 
@@ -101,35 +114,67 @@ export class PctRuntime implements Runtime {
     }
   }
 
-  async withRootfs<T>(vmid: number, fn: (rootfs: string) => Promise<T>): Promise<T> {
-    const out = await this.#mount(vmid);
-    const m = /mounted CT \d+ in '([^']+)'/.exec(out);
-    if (!m?.[1]) {
-      await this.#pct(["unmount", String(vmid)]).catch(() => {});
-      throw new RuntimeError("other", `pct mount ${vmid}: unexpected output ${JSON.stringify(out.trim())}`);
-    }
-    try {
-      return await fn(m[1]);
-    } finally {
-      await this.#pct(["unmount", String(vmid)]);
-    }
+  async withGuest<T>(vmid: number, fn: (guest: GuestFiles) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const opts = { identity: this.guestIdentity, signal };
+    // A running container's tree is reached through its init's root (no mount, no lock); a stopped one is mounted.
+    const pid = await this.#initPid(vmid);
+    if (pid) return this.#throughInit(vmid, pid, opts, fn);
+    return this.#locks.run(vmid, async () => {
+      const started = await this.#initPid(vmid);
+      if (started) return this.#throughInit(vmid, started, opts, fn);
+      const out = await this.#mount(vmid);
+      try {
+        const m = /mounted CT \d+ in '([^']+)'/.exec(out);
+        if (!m?.[1]) throw new RuntimeError("other", `pct mount ${vmid}: unexpected output ${JSON.stringify(out.trim())}`);
+        return await GuestFiles.scope(m[1], opts, fn);
+      } finally {
+        await this.#pct(["unmount", String(vmid)]);
+      }
+    });
+  }
+
+  /**
+   * A worker rooted at `/proc/<pid>/root`. Its cwd is pinned once it has
+   * answered; the init is then checked to still be this container's (a
+   * container that stopped meanwhile could have had its pid reused by a host
+   * process, whose root is not the container's).
+   */
+  async #throughInit<T>(vmid: number, pid: number, opts: GuestOptions, fn: (guest: GuestFiles) => Promise<T>): Promise<T> {
+    return GuestFiles.scope(`/proc/${pid}/root`, opts, async (guest) => {
+      await guest.list("");
+      if ((await this.#initPid(vmid)) !== pid) throw new RuntimeError("other", `CT ${vmid} stopped or restarted while its files were opened; try again`);
+      return fn(guest);
+    });
+  }
+
+  /** The pid of the container's init (`pct status --verbose` prints it while running), or null when stopped; `missing` if absent. */
+  async #initPid(vmid: number): Promise<number | null> {
+    const out = await this.#pct(["status", String(vmid), "--verbose"], READ_TIMEOUT_MS);
+    if (!/^status:\s*running$/m.test(out)) return null;
+    const pid = Number(/^pid:\s*(\d+)$/m.exec(out)?.[1]);
+    if (!(pid > 1)) throw new RuntimeError("other", `pct status ${vmid} --verbose: running without an init pid`);
+    return pid;
   }
 
   async start(vmid: number): Promise<void> {
-    await this.#pct(["start", String(vmid)]);
+    await this.#locks.run(vmid, () => this.#pct(["start", String(vmid)]));
   }
 
   async stop(vmid: number, timeoutMs: number): Promise<void> {
     // shutdown is the graceful stop; --forceStop 1 turns a timeout into a hard stop.
-    await this.#pct(["shutdown", String(vmid), "--timeout", String(Math.ceil(timeoutMs / 1000)), "--forceStop", "1"]);
+    await this.#locks.run(vmid, () => this.#pct(["shutdown", String(vmid), "--timeout", String(Math.ceil(timeoutMs / 1000)), "--forceStop", "1"]));
   }
 
   async destroy(vmid: number): Promise<void> {
-    await this.#pct(["destroy", String(vmid), "--purge"]);
+    await this.#locks.run(vmid, () => this.#pct(["destroy", String(vmid), "--purge"]));
   }
 
   async resources(vmid: number): Promise<Resources> {
-    const config = await this.#pct(["config", String(vmid)]);
+    return this.#resources(vmid);
+  }
+
+  async #resources(vmid: number): Promise<Resources> {
+    const config = await this.#pct(["config", String(vmid)], READ_TIMEOUT_MS);
     const field = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, "m").exec(config)?.[1] ?? "";
     const size = /(?:^|,)size=(\d+(?:\.\d+)?)([KMGT])?/.exec(field("rootfs"));
     const toGiB = size ? Number(size[1]) * ({ K: 1 / 1048576, M: 1 / 1024, G: 1, T: 1024 }[size[2] ?? "G"] ?? 1) : 0;
@@ -137,27 +182,17 @@ export class PctRuntime implements Runtime {
   }
 
   async resize(vmid: number, to: Resources): Promise<void> {
-    await this.#pct(["set", String(vmid), "--memory", String(to.memoryMiB), "--cores", String(to.cpuCores)]);
-    // Current pve-container refuses a resize to the size the disk has ("disk is already at specified
-    // size"), so the disk is resized only when it is to grow; a smaller size is left to pct to refuse.
-    if ((await this.resources(vmid)).diskGiB === to.diskGiB) return;
-    await this.#pct(["resize", String(vmid), "rootfs", `${to.diskGiB}G`]);
-  }
-
-  async readFile(vmid: number, path: string, offset: number, maxBytes: number): Promise<{ data: Buffer; size: number }> {
-    // Two pct calls per read (a live log view reads every second): the state, then one exec.
-    const status = await this.#pct(["status", String(vmid)]);
-    if (!/status:\s*running/.test(status)) return this.withRootfs(vmid, (rootfs) => readFileBounded(join(rootfs, path), offset, maxBytes));
-    // Inside the container: the size on the first line, then the bytes from offset (coreutils, in every template).
-    const script = `stat -c %s "$1" 2>/dev/null || echo 0; tail -c +${offset + 1} "$1" 2>/dev/null | head -c ${maxBytes}`;
-    const out = await this.#pct(["exec", String(vmid), "--", "sh", "-c", script, "sh", `/${path}`]);
-    const newline = out.indexOf("\n");
-    const size = Number(out.slice(0, newline)) || 0;
-    return { data: size <= offset ? Buffer.alloc(0) : Buffer.from(out.slice(newline + 1), "utf8"), size };
+    await this.#locks.run(vmid, async () => {
+      await this.#pct(["set", String(vmid), "--memory", String(to.memoryMiB), "--cores", String(to.cpuCores)]);
+      // Current pve-container refuses a resize to the size the disk has ("disk is already at specified
+      // size"), so the disk is resized only when it is to grow; a smaller size is left to pct to refuse.
+      if ((await this.#resources(vmid)).diskGiB === to.diskGiB) return;
+      await this.#pct(["resize", String(vmid), "rootfs", `${to.diskGiB}G`]);
+    });
   }
 
   async address(vmid: number): Promise<string> {
-    const out = await this.#pct(["exec", String(vmid), "--", "hostname", "-I"]);
+    const out = await this.#pct(["exec", String(vmid), "--", "hostname", "-I"], 30_000);
     const ip = out.trim().split(/\s+/).find((a) => /^\d+\.\d+\.\d+\.\d+$/.test(a));
     if (!ip) throw new RuntimeError("other", `CT ${vmid} has no IPv4 address yet`);
     return ip;

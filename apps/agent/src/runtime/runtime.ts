@@ -1,3 +1,5 @@
+import type { GuestFiles } from "../guest/guestFiles";
+
 /**
  * What the agent needs from a container runtime. Two implementations: `pct`
  * (Proxmox, real commands) and `sim` (folders and processes on this machine,
@@ -21,15 +23,18 @@ export interface CreateSpec {
 
 export interface Runtime {
   readonly name: "pct" | "sim" | "lxc";
-  /** Host-side owner for files placed into the rootfs (unprivileged containers shift ids), or null to leave ownership as is. */
-  readonly rootfsOwner: { uid: number; gid: number } | null;
   /** The container, or null if the VMID does not exist on this host. */
   inspect(vmid: number): Promise<ContainerInfo | null>;
   list(): Promise<ContainerInfo[]>;
   /** Fails with `exists` if the VMID exists. */
   create(spec: CreateSpec): Promise<void>;
-  /** A directory holding the container's root filesystem, for placing files before first boot. */
-  withRootfs<T>(vmid: number, fn: (rootfs: string) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` with the container's files, running or stopped, through the
+   * container boundary (guest/guestFiles.ts: a worker as the container's root
+   * identity, never host root). The worker is stopped when `fn` settles or
+   * `signal` aborts. `missing` if the container does not exist.
+   */
+  withGuest<T>(vmid: number, fn: (guest: GuestFiles) => Promise<T>, signal?: AbortSignal): Promise<T>;
   /** Fails with `already_running` if running, `missing` if absent. */
   start(vmid: number): Promise<void>;
   /** Graceful stop within `timeoutMs`, then forced. Fails with `not_running` if stopped or absent (pct does not load the config first). */
@@ -46,13 +51,6 @@ export interface Runtime {
    * pct refuses it ("unable to shrink disk size"). `missing` if absent.
    */
   resize(vmid: number, to: Resources): Promise<void>;
-  /**
-   * Up to `maxBytes` of a file inside the container from byte `offset` on,
-   * and the file's size (0 and nothing when it does not exist). Running
-   * containers are read from inside (`pct exec`), stopped ones through
-   * their mounted rootfs; links are not followed.
-   */
-  readFile(vmid: number, path: string, offset: number, maxBytes: number): Promise<{ data: Buffer; size: number }>;
 }
 
 export interface Resources {

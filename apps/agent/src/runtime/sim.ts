@@ -1,10 +1,10 @@
 import { spawn } from "node:child_process";
-import { accessSync, constants, linkSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { accessSync, chownSync, constants, linkSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { RuntimeError, type ContainerInfo, type CreateSpec, type Resources, type Runtime } from "./runtime";
 import { simAddress } from "./simAddress";
-import { readFileBounded } from "./readFileBounded";
+import { GuestFiles, type GuestIdentity } from "../guest/guestFiles";
 
 /** The simulated server's script; in the built bundle (ZLH_BUNDLED), the copy next to it. */
 const MC_SERVER = fileURLToPath(
@@ -75,7 +75,14 @@ interface SimConfig extends CreateSpec {
  */
 export class SimRuntime implements Runtime {
   readonly name = "sim" as const;
-  readonly rootfsOwner = null;
+  /**
+   * The container's root as the host sees it. An agent running as root makes
+   * its containers unprivileged, as Proxmox does (root = 100000:100000): the
+   * rootfs belongs to that id and the simulated server drops to it, so every
+   * test as root takes the real path through the container boundary. An
+   * agent that is not root cannot: its containers are its own user's.
+   */
+  readonly guestIdentity: GuestIdentity | null = process.getuid?.() === 0 ? { uid: 100_000, gid: 100_000 } : null;
   constructor(private readonly opts: SimOptions) {}
 
   #dir(vmid: number) {
@@ -137,6 +144,7 @@ export class SimRuntime implements Runtime {
       throw new RuntimeError("exists", `unable to create CT ${spec.vmid} - CT ${spec.vmid} already exists on node '${this.opts.node ?? "sim"}'`);
     }
     mkdirSync(join(dir, "rootfs"), { recursive: true });
+    if (this.guestIdentity) chownSync(join(dir, "rootfs"), this.guestIdentity.uid, this.guestIdentity.gid);
     const config: SimConfig = { ...spec, node: this.opts.node ?? "sim" };
     // link() is the atomic "create if absent" (two agents may share a root):
     // of two concurrent creates one links, the other finds it there.
@@ -154,9 +162,9 @@ export class SimRuntime implements Runtime {
     if (this.#inject("createErrorAfterSuccess")) throw new RuntimeError("other", `TASK ERROR: create CT ${spec.vmid} timed out waiting for the task`);
   }
 
-  async withRootfs<T>(vmid: number, fn: (rootfs: string) => Promise<T>): Promise<T> {
+  async withGuest<T>(vmid: number, fn: (guest: GuestFiles) => Promise<T>, signal?: AbortSignal): Promise<T> {
     if (!this.#config(vmid)) throw this.#missing(vmid);
-    return fn(join(this.#dir(vmid), "rootfs"));
+    return GuestFiles.scope(join(this.#dir(vmid), "rootfs"), { identity: this.guestIdentity, signal }, fn);
   }
 
   async start(vmid: number): Promise<void> {
@@ -165,7 +173,8 @@ export class SimRuntime implements Runtime {
     if (this.#pid(vmid)) throw new RuntimeError("already_running", `CT ${vmid} already running`);
     if (this.#inject("startFail")) throw new RuntimeError("other", `startup for container '${vmid}' failed`);
     const rootfs = join(this.#dir(vmid), "rootfs");
-    const child = spawn(perl(), [MC_SERVER, rootfs, simAddress(vmid)], { detached: true, stdio: "ignore" });
+    const id = this.guestIdentity;
+    const child = spawn(perl(), [MC_SERVER, rootfs, simAddress(vmid), ...(id ? [`${id.uid}:${id.gid}`] : [])], { detached: true, stdio: "ignore" });
     child.on("error", () => {}); // reported below: no pid
     child.unref();
     if (!child.pid) throw new RuntimeError("other", `CT ${vmid}: could not start the server process (is perl installed?)`);
@@ -219,11 +228,6 @@ export class SimRuntime implements Runtime {
     const tmp = join(this.#dir(vmid), `config.json.${process.pid}.${Date.now()}.tmp`);
     writeFileSync(tmp, JSON.stringify({ ...config, ...to }, null, 2));
     renameSync(tmp, join(this.#dir(vmid), "config.json"));
-  }
-
-  async readFile(vmid: number, path: string, offset: number, maxBytes: number): Promise<{ data: Buffer; size: number }> {
-    if (!this.#config(vmid)) throw this.#missing(vmid);
-    return readFileBounded(join(this.#dir(vmid), "rootfs", path), offset, maxBytes);
   }
 
   async address(vmid: number): Promise<string> {

@@ -36,6 +36,21 @@ unless (flock($ct_lock, 6)) {
     close $fh;
     rename("$ct/pid.$$.tmp", "$ct/pid") or die "cannot write $ct/pid: $!\n";
 }
+# An unprivileged container's processes run as its root identity on the host
+# (ARGV[2] = "uid:gid", given when the agent is root): from here on, the
+# server writes its world and logs as the container's root, never as host root
+# (the lock above stays held through the open descriptor).
+# It works in its rootfs by relative paths from here on (entered before the
+# drop: the host directories above it may be closed to the container's root).
+chdir $ARGV[0] or die "cannot enter $ARGV[0]: $!\n";
+$dir = "srv/minecraft";
+if (defined $ARGV[2] && $ARGV[2] =~ /^(\d+):(\d+)$/) {
+    my ($uid, $gid) = ($1, $2);
+    $( = $gid;
+    $) = "$gid $gid";
+    ($<, $>) = ($uid, $uid);
+    die "cannot drop to $uid:$gid\n" unless $< == $uid && $> == $uid && $( == $gid;
+}
 
 sub slurp {
     my ($name) = @_;
