@@ -6,6 +6,8 @@ import type { ControlPlaneConfig } from "./config";
 import { ManifestCache } from "./fabric/manifestCache";
 import { startWorker } from "./jobs/worker";
 import { startExpiryLoop } from "./broker/expiryLoop";
+import { startLogReadSweep } from "./streams/logReadSweep";
+import { logStreamCaps } from "./streams/logStreamCaps";
 import { listenForNotifications } from "./gateway/notifications";
 import { SessionRegistry } from "./gateway/sessionRegistry";
 import { Lifo } from "./lifo";
@@ -48,6 +50,8 @@ export async function startControlPlane(
     }
     const expiry = startExpiryLoop(database.db, Math.max(100, Math.floor(config.leaseTtlMs / 5)), log, metrics);
     resources.push("lease expiry", () => expiry.stop());
+    const logReads = startLogReadSweep(database.db, logStreamCaps(config).staleAfterMs, 30_000, log);
+    resources.push("log read sweep", () => logReads.stop());
     const registry = new SessionRegistry();
     const listening = await listenForNotifications(database.sql, registry);
     resources.push("notifications", () => listening.stop());

@@ -38,3 +38,4 @@ export * from "./sql/hostMaintenance";
 export * from "./sql/changes";
 export * from "./sql/taskOperations";
 export * from "./sql/backups";
+export * from "./sql/logStreams";
