@@ -1,6 +1,6 @@
 import { getOperation, type Db, type OperationRow } from "@zlh/db";
 
-/** First look after this long, then each wait 1.5 times the last, up to POLL_MAX_MS. */
+/** The first pause between reads; each next is 1.5 times the last, up to POLL_MAX_MS. */
 const POLL_FIRST_MS = 20;
 const POLL_MAX_MS = 250;
 
@@ -8,10 +8,11 @@ const POLL_MAX_MS = 250;
  * The operation once it has ended (succeeded, failed or cancelled), or null
  * after `timeoutMs` or once `signal` aborts. The result may be applied by
  * whichever control-plane process holds the agent's session, so the database
- * is where it shows: its row is read with a backoff (20 ms, 30, 45, ... up
- * to 250 ms between reads), so a quick answer (a log read, a console
- * command) is seen within tens of milliseconds while a slow one costs about
- * four primary-key reads a second, not forty.
+ * is where it shows: its row is read at once, then with a backoff (20 ms,
+ * 30, 45, ... up to 250 ms between reads), so a quick answer (a log read, a
+ * console command) is seen within tens of milliseconds while a slow one
+ * costs about four primary-key reads a second, not forty. (A NOTIFY on every
+ * result would need the result path to send it; the backoff needs nothing.)
  */
 export async function waitForOperation(db: Db, opId: string, timeoutMs: number, signal?: AbortSignal): Promise<OperationRow | null> {
   const deadline = Date.now() + timeoutMs;

@@ -10,8 +10,9 @@ import { insertTaskOperation } from "./taskOperations";
  * earlier read is refused), and deleted when the view ends. A stream's row
  * carries `params.streamClient` (the API client that opened it), which is
  * what the caps count. Rows a dead control plane left behind are swept
- * (sweepLogReads) once untouched for `staleAfterMs`; until then they no
- * longer count once stale, so a crash never holds a client's slots.
+ * (sweepLogReads) once untouched for `staleAfterMs`, and stop counting
+ * against the caps then even before the sweep: a crashed control plane holds
+ * its clients' slots for at most that long.
  */
 export interface LogStreamCaps {
   perClient: number;
