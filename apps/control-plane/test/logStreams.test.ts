@@ -1,3 +1,4 @@
+import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectDatabase, insertTaskOperation, type Database } from "@zlh/db";
 import { createLogger, startControlPlane, type ControlPlane } from "../src/index";
@@ -157,6 +158,22 @@ describe("log streams and event streams", () => {
       expect(endReason(await s.ended)).toBe("read_failed");
       await closeAll();
     } finally {
+      agent.answer = (n) => ({ lines: [`line ${n}`], offset: n * 10 });
+    }
+  });
+
+  it("cuts off a stream whose client does not read, instead of buffering for it without bound", async () => {
+    const big = "x".repeat(100 * 1024);
+    agent.answer = (n) => ({ lines: Array.from({ length: 10 }, () => big), offset: n * 10 });
+    const socket = connect({ host: "127.0.0.1", port: Number(new URL(t.plane.url).port) });
+    try {
+      await new Promise((resolve) => socket.once("connect", resolve));
+      socket.pause(); // reads nothing, ever
+      socket.write(`GET /v1/servers/${serverA}/logs/stream HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${PANEL}\r\n\r\n`);
+      await waitFor(async () => (await logRows()) === 1, 10_000, "the stream open");
+      await waitFor(async () => (await logRows()) === 0, 20_000, "the stream cut off and its row removed");
+    } finally {
+      socket.destroy();
       agent.answer = (n) => ({ lines: [`line ${n}`], offset: n * 10 });
     }
   });

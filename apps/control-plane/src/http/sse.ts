@@ -3,6 +3,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 /** Why a stream ended, as its final `event: end` message says (`data: {"reason", "message"}`). */
 export type StreamEndReason = "token_revoked" | "token_unverified" | "max_duration" | "shutting_down" | "log_unavailable" | "read_failed";
 
+/** What a stream may hold written but not yet taken by its client (beyond the socket's own buffers). */
+export const MAX_UNREAD_BYTES = 1024 * 1024;
+
 export interface SseLimits {
   /** The token is checked again this often; a revoked or removed one ends the stream. */
   recheckMs: number;
@@ -18,7 +21,7 @@ export interface SseOptions extends SseLimits {
 }
 
 export interface SseStream {
-  /** Aborted when the client goes, the token is revoked, the stream is too old, or the control plane stops. */
+  /** Aborted when the client goes or stops reading, the token is revoked, the stream is too old, or the control plane stops. */
   readonly gone: AbortSignal;
   /** One message: `id:` (when given) and one `data:` line per line of `data`. Nothing once the stream is gone. */
   send(data: string, id?: string): void;
@@ -49,7 +52,15 @@ export function openSse(request: FastifyRequest, reply: FastifyReply, closing: A
   const controller = new AbortController();
   const gone = controller.signal;
   const write = (text: string) => {
-    if (!gone.aborted && !res.destroyed) res.write(text);
+    if (gone.aborted || res.destroyed) return;
+    res.write(text);
+    // A client that does not read would have us buffer its stream without bound: it is cut off
+    // (nothing more can reach it, so no final message), and reconnects when it reads again.
+    if (res.writableLength > MAX_UNREAD_BYTES) {
+      request.log.warn({ apiClient: request.client?.name, buffered: res.writableLength }, "stream cut off: its client does not read");
+      controller.abort();
+      res.destroy();
+    }
   };
   const finish = (reason: StreamEndReason, message: string) => {
     if (gone.aborted) return;
@@ -107,7 +118,7 @@ export function openSse(request: FastifyRequest, reply: FastifyReply, closing: A
       request.raw.off("close", clientGone);
       closing.removeEventListener("abort", shuttingDown);
       controller.abort();
-      res.end();
+      if (!res.destroyed) res.end();
     },
   };
 }
