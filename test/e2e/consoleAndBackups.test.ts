@@ -82,6 +82,8 @@ describe("console and backups", () => {
     }
     await r2.cancel();
     expect(text2).not.toContain("streamed line");
+    // Reads keep no rows: each stream's one row goes with it.
+    await waitFor(async () => (await c.sql`select count(*)::int as n from operations where kind = 'logs'`)[0]!.n === 0, 10_000, "log rows removed");
   });
 
   it("refuses a command that is not one printable line, or longer than vanilla's RCON takes (1446 UTF-8 bytes), and writes nothing", async () => {

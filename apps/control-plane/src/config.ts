@@ -98,6 +98,16 @@ export interface ControlPlaneConfig {
    * A comment line goes out every 15 s on a quiet stream.
    */
   eventStream: { pollMs: number; keepAliveMs: number };
+  /**
+   * What a client may hold open (see README "Clients, scopes and limits"):
+   * ZLH_STREAM_TOKEN_RECHECK_MS: an open stream (events or a console log) checks its token again this often and ends
+   * once it is revoked. Default 5000.
+   * ZLH_STREAM_MAX_DURATION_MS: a stream ends after this long (an EventSource reconnects and resumes). Default 3600000.
+   * ZLH_LOG_STREAMS_PER_CLIENT, ZLH_LOG_STREAMS_PER_SERVER: open console-log streams per API client (100) and per
+   * server (5), counted in the database, so across every control-plane process.
+   * ZLH_EVENT_STREAMS_PER_CLIENT: open event-feed streams per API client, per process. Default 50.
+   */
+  streams: { tokenRecheckMs: number; maxDurationMs: number; logsPerClient: number; logsPerServer: number; eventsPerClient: number };
   /** ZLH_BACKUP_KEEP, ZLH_BACKUP_MAX_AGE_DAYS: retention: completed backups kept per server (7), and their longest life in days (30). */
   backupRetention: { keep: number; maxAgeDays: number };
   /** ZLH_COMMAND_TIMEOUT_MS: how long POST /v1/servers/:id/commands waits for the server's reply. Default 15000. */
@@ -141,6 +151,13 @@ export function loadConfig(env: Env): ControlPlaneConfig {
     tls: tls(env),
     backupRetention: { keep: int(env, "ZLH_BACKUP_KEEP", 7, 1, 10_000), maxAgeDays: int(env, "ZLH_BACKUP_MAX_AGE_DAYS", 30, 1, 36_500) },
     commandTimeoutMs: int(env, "ZLH_COMMAND_TIMEOUT_MS", 15_000, 500, 600_000),
+    streams: {
+      tokenRecheckMs: int(env, "ZLH_STREAM_TOKEN_RECHECK_MS", 5000, 100, 300_000),
+      maxDurationMs: int(env, "ZLH_STREAM_MAX_DURATION_MS", 3_600_000, 1000, 86_400_000),
+      logsPerClient: int(env, "ZLH_LOG_STREAMS_PER_CLIENT", 100, 1, 100_000),
+      logsPerServer: int(env, "ZLH_LOG_STREAMS_PER_SERVER", 5, 1, 1000),
+      eventsPerClient: int(env, "ZLH_EVENT_STREAMS_PER_CLIENT", 50, 1, 100_000),
+    },
     eventStream: { pollMs: int(env, "ZLH_EVENT_STREAM_POLL_MS", 1000, 50, 60_000), keepAliveMs: 15_000 },
     metricsPublic: oneOf(env, "ZLH_METRICS_PUBLIC", "false", ["true", "false"] as const) === "true",
   };

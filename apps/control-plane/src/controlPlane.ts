@@ -7,6 +7,8 @@ import { ManifestCache } from "./fabric/manifestCache";
 import { startWorker } from "./jobs/worker";
 import { startExpiryLoop } from "./broker/expiryLoop";
 import { startBackupRemovalSweep } from "./broker/backupRemovalSweep";
+import { startLogReadSweep } from "./streams/logReadSweep";
+import { logStreamCaps } from "./streams/logStreamCaps";
 import { listenForNotifications } from "./gateway/notifications";
 import { SessionRegistry } from "./gateway/sessionRegistry";
 import { Lifo } from "./lifo";
@@ -52,6 +54,8 @@ export async function startControlPlane(
     // Archives whose removal could not be queued when their backup was removed (the server was busy).
     const removals = startBackupRemovalSweep(database.db, Math.max(1000, config.leaseTtlMs), log);
     resources.push("backup removal sweep", () => removals.stop());
+    const logReads = startLogReadSweep(database.db, logStreamCaps(config).staleAfterMs, 30_000, log);
+    resources.push("log read sweep", () => logReads.stop());
     const registry = new SessionRegistry();
     const listening = await listenForNotifications(database.sql, registry);
     resources.push("notifications", () => listening.stop());

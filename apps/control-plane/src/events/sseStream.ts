@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Db } from "@zlh/db";
-import { openSse } from "../http/sse";
+import { openSse, type SseOptions } from "../http/sse";
 import { readEventPage } from "./feed";
 
 export interface StreamOptions {
@@ -15,7 +15,8 @@ export interface StreamOptions {
  * and `data: <the event as JSON>`, starting after `after` (the
  * `Last-Event-ID` a reconnecting EventSource sends, or `?after=`). It reads
  * the same gapless feed as GET /v1/events, a page at a time, and ends when
- * the client goes or `closing` fires (the control plane stopping).
+ * the client goes, its token is revoked (`guard`), it reaches its longest
+ * life, or `closing` fires (the control plane stopping).
  */
 export async function streamEvents(
   db: Db,
@@ -24,11 +25,12 @@ export async function streamEvents(
   from: { after: string | null; serverId?: string },
   opts: StreamOptions,
   closing: AbortSignal,
+  guard: Omit<SseOptions, "retryMs">,
 ): Promise<void> {
   const serverId = from.serverId;
   // Check the cursor before committing to a 200 stream: a bad one is a 400 like anywhere else.
   let page = await readEventPage(db, { after: from.after, limit: 500, serverId });
-  const sse = openSse(request, reply, closing, Math.max(1000, opts.pollMs));
+  const sse = openSse(request, reply, closing, { ...guard, retryMs: Math.max(1000, opts.pollMs) });
   let lastWrite = Date.now();
   try {
     while (!sse.gone.aborted) {

@@ -25,6 +25,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   idempotency_key_reused: 422,
   payload_too_large: 413,
   rate_limited: 429,
+  too_many_streams: 429,
   request_timeout: 408,
   unsupported_media_type: 415,
   unavailable: 503,

@@ -15,11 +15,19 @@ declare module "fastify" {
   interface FastifyRequest {
     /** The authenticated API client (null before authentication and on open routes). */
     client: ApiClient | null;
+    /** How the client was recognised: what a long request (a stream) checks again while it lasts. */
+    credential: Credential | null;
   }
   interface FastifyContextConfig {
     /** The scope a route needs; default `read` for GET/HEAD, `panel` otherwise. */
     scope?: ApiScope;
   }
+}
+
+/** The presented token, by hash: one of ZLH_API_TOKENS (fixed for the process's life) or a database token (revocable). */
+export interface Credential {
+  tokenHash: string;
+  fromDatabase: boolean;
 }
 
 export function neededScope(request: FastifyRequest): ApiScope {
@@ -37,13 +45,16 @@ export const authPlugin = fp<{ clients: readonly ApiClientToken[]; db: Db }>(asy
   const known = opts.clients.map((c) => Buffer.from(sha256Hex(c.token), "hex"));
   const byHash = new Map(opts.clients.map((c) => [sha256Hex(c.token), { name: c.name, scope: c.scope }]));
   app.decorateRequest("client", null);
+  app.decorateRequest("credential", null);
   app.addHook("onRequest", async (request, reply) => {
     const token = bearerToken(request.headers.authorization);
     if (!token) throw new UnauthorizedError();
     const matched = matchTokenHash(token, known);
-    const client = matched ? byHash.get(matched)! : await findApiClientByTokenHash(opts.db, sha256Hex(token));
+    const tokenHash = matched ?? sha256Hex(token);
+    const client = matched ? byHash.get(matched)! : await findApiClientByTokenHash(opts.db, tokenHash);
     if (!client) throw new UnauthorizedError();
     request.client = client;
+    request.credential = { tokenHash, fromDatabase: !matched };
     await app.limitClient(request, reply);
     const need = neededScope(request);
     if (!scopeAllows(client.scope, need)) {
@@ -51,3 +62,17 @@ export const authPlugin = fp<{ clients: readonly ApiClientToken[]; db: Db }>(asy
     }
   });
 });
+
+/**
+ * Whether the request's token still lets its client do what the request
+ * does: a ZLH_API_TOKENS token always (the process's configuration does not
+ * change under it), a database token while it is neither revoked nor
+ * removed. Long requests (event and log streams) ask this every few seconds.
+ */
+export async function stillAuthorized(db: Db, request: FastifyRequest): Promise<boolean> {
+  const { client, credential } = request;
+  if (!client || !credential) return false;
+  if (!credential.fromDatabase) return true;
+  const now = await findApiClientByTokenHash(db, credential.tokenHash);
+  return now !== null && now.name === client.name && scopeAllows(now.scope, neededScope(request));
+}

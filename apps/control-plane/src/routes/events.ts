@@ -5,11 +5,14 @@ import { InvalidCursorError } from "@zlh/domain";
 import { pageLimit, readEventPage } from "../events/feed";
 import { streamEvents } from "../events/sseStream";
 import { closingSignal } from "../http/sse";
+import { EventStreamSlots } from "../streams/eventStreamSlots";
+import { streamOptions } from "../streams/streamOptions";
 
 /** The panel's event feed: every server's events in order, paged or streamed (SSE). */
 export default async function eventRoutes(root: FastifyInstance) {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
   const closing = closingSignal(app);
+  const slots = new EventStreamSlots(app.deps.config.streams.eventsPerClient);
 
   app.get(
     "/v1/events",
@@ -34,14 +37,19 @@ export default async function eventRoutes(root: FastifyInstance) {
         description: "Each message is `id: <event id>` and `data: <the event as JSON, as in GET /v1/events>`. A reconnecting EventSource sends Last-Event-ID and the stream resumes after it; `?after=` does the same for the first connection.",
         querystring: EventsQuery,
         produces: ["text/event-stream"],
-        response: { 400: ErrorBody },
+        response: { 400: ErrorBody, 429: ErrorBody },
       },
     },
     async (request, reply) => {
       const header = request.headers["last-event-id"];
       const resume = typeof header === "string" && header.trim() !== "" ? header.trim() : request.query.after ?? null;
       if (resume !== null && !/^[0-9]{1,18}$/.test(resume)) throw new InvalidCursorError();
-      await streamEvents(app.deps.db, request, reply, { after: resume, serverId: request.query.serverId }, app.deps.config.eventStream, closing);
+      const release = slots.take(request.client!.name);
+      try {
+        await streamEvents(app.deps.db, request, reply, { after: resume, serverId: request.query.serverId }, app.deps.config.eventStream, closing, streamOptions(app, request, 0));
+      } finally {
+        release();
+      }
     },
   );
 }

@@ -93,7 +93,12 @@ export type ServerOnHostRow = {
   heal_after: string | null;
 };
 
-/** The host's servers that are not deleted, each with its count of operations in flight. */
+/**
+ * The host's servers that are not deleted, each with its count of operations
+ * in flight. A read (`logs`: an open console) changes nothing, so it is not
+ * work in flight: counting it would leave a crashed server unjudged for as
+ * long as someone watches its log.
+ */
 export async function serversOnHost(db: DbOrTx, hostId: string): Promise<ServerOnHostRow[]> {
   return serversOnHosts(db, [hostId]);
 }
@@ -103,7 +108,7 @@ export async function serversOnHosts(db: DbOrTx, hostIds: string[]): Promise<(Se
   if (hostIds.length === 0) return [];
   return db.execute(sql`
     select s.host_id, s.id, s.status, s.desired_state, s.vmid, s.status_changed_at, s.restart_count, s.crash_streak, s.last_crash_at, s.heal_after,
-      (select count(*)::int from operations o where o.server_id = s.id and o.status in ('queued', 'leased')) as live_ops
+      (select count(*)::int from operations o where o.server_id = s.id and o.status in ('queued', 'leased') and o.kind <> 'logs') as live_ops
     from servers s where s.host_id = any(${uuidArray(hostIds)}) and s.status <> 'deleted'`);
 }
 

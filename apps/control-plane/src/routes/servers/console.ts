@@ -2,13 +2,14 @@ import { randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { CommandBody, CommandReply, commandBytes, ErrorBody, LogLines, LogsQuery, MAX_COMMAND_BYTES, ServerIdParams } from "@zlh/api";
-import type { Db, ServerRow } from "@zlh/db";
-import { closingSignal, openSse } from "../../http/sse";
+import { closingSignal } from "../../http/sse";
 import { insertTaskOperation, recordEvent } from "@zlh/db";
 import { CommandFailedError, CommandTimeoutError, InvalidRequestError, InvalidTransitionError, ServerBusyError } from "@zlh/domain";
 import { asClient } from "../../db/asClient";
 import { loadServer } from "../../servers/loadServer";
 import { waitForOperation } from "../../servers/waitForOperation";
+import { followLog } from "../../streams/followLog";
+import { readLogOnce } from "../../streams/logReads";
 
 /**
  * The console: a command goes to the server over RCON, through its host's
@@ -20,9 +21,14 @@ export default async function consoleRoutes(root: FastifyInstance) {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
   const closing = closingSignal(app);
 
+  // The console is the panel's: a log shows what players and the server say (names, addresses, command
+  // output), and every read is work on the host, so a `read` token (dashboards, monitoring) does not get it.
+  const config = { scope: "panel" as const };
+
   app.get(
     "/v1/servers/:id/logs",
     {
+      config,
       schema: {
         tags: ["console"],
         summary: "The last lines of the server's console log (logs/latest.log in its container)",
@@ -33,48 +39,30 @@ export default async function consoleRoutes(root: FastifyInstance) {
     },
     async (request) => {
       const server = await loadServer(app.deps.db, request.params.id);
-      return readLog(app.deps.db, server, { tail: tailOf(request.query.tail) }, app.deps.config.commandTimeoutMs);
+      return readLogOnce(app.deps.db, server, { tail: tailOf(request.query.tail) }, app.deps.config.commandTimeoutMs);
     },
   );
 
   app.get(
     "/v1/servers/:id/logs/stream",
     {
+      config,
       schema: {
         tags: ["console"],
         summary: "The console log live, as server-sent events: the last lines, then each new one (id = the log offset; resumes after Last-Event-ID)",
+        description:
+          "Ends with `event: end` (`data: {reason, message}`) when its token is revoked, after ZLH_STREAM_MAX_DURATION_MS, when the host stops answering or the control plane stops. 429 too_many_streams over ZLH_LOG_STREAMS_PER_CLIENT or ZLH_LOG_STREAMS_PER_SERVER.",
         params: ServerIdParams,
         querystring: LogsQuery,
         produces: ["text/event-stream"],
-        response: { 404: ErrorBody, 409: ErrorBody },
+        response: { 404: ErrorBody, 409: ErrorBody, 429: ErrorBody, 502: ErrorBody, 504: ErrorBody },
       },
     },
     async (request, reply) => {
       const server = await loadServer(app.deps.db, request.params.id);
       const resume = Number(request.headers["last-event-id"]);
-      const timeout = app.deps.config.commandTimeoutMs;
-      let read = await readLog(app.deps.db, server, Number.isInteger(resume) && resume >= 0 ? { offset: resume } : { tail: tailOf(request.query.tail) }, timeout);
-      const sse = openSse(request, reply, closing, 1000);
-      let quietSince = Date.now();
-      try {
-        while (!sse.gone.aborted) {
-          // One message per line; the last carries the offset to resume from as its id.
-          read.lines.forEach((line, i) => sse.send(line, i === read.lines.length - 1 ? String(read.offset) : undefined));
-          if (read.lines.length > 0) {
-            quietSince = Date.now();
-          } else if (Date.now() - quietSince > 15_000) {
-            sse.keepAlive();
-            quietSince = Date.now();
-          }
-          await sse.sleep(app.deps.config.eventStream.pollMs);
-          if (sse.gone.aborted) break;
-          read = await readLog(app.deps.db, server, { offset: read.offset }, timeout);
-        }
-      } catch (err) {
-        request.log.warn({ err: (err as Error).message, serverId: server.id }, "log stream ended");
-      } finally {
-        sse.end();
-      }
+      const want = Number.isSafeInteger(resume) && resume >= 0 ? { offset: resume } : { tail: tailOf(request.query.tail) };
+      await followLog(app, request, reply, server, want, closing);
     },
   );
 
@@ -111,19 +99,3 @@ export default async function consoleRoutes(root: FastifyInstance) {
 }
 
 const tailOf = (raw: string | undefined) => Math.min(1000, raw === undefined ? 100 : Number(raw));
-
-/**
- * One read of the console log through the host's agent: a `logs` task
- * operation, which runs beside anything else on the server and leaves no
- * events (a live view reads every second).
- */
-async function readLog(db: Db, server: ServerRow, want: { tail: number } | { offset: number }, timeoutMs: number): Promise<{ lines: string[]; offset: number }> {
-  if (server.status === "deleted" || server.status === "pending") throw new InvalidTransitionError(`The server is ${server.status}; it has no log to read.`);
-  const opId = await insertTaskOperation(db, server.id, "logs", randomUUID(), want, 1);
-  if (!opId) throw new InvalidTransitionError("The server is being deleted; it has no log to read.");
-  const op = await waitForOperation(db, opId, timeoutMs);
-  if (!op) throw new CommandTimeoutError(`The host did not answer within ${timeoutMs} ms.`);
-  if (op.status !== "succeeded") throw new CommandFailedError(`The log could not be read: ${op.error ?? op.status}.`);
-  const r = op.result as { lines?: string[]; offset?: number };
-  return { lines: r.lines ?? [], offset: r.offset ?? 0 };
-}
