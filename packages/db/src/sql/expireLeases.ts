@@ -37,6 +37,8 @@ export async function expireLeases(db: DbOrTx): Promise<ExpiredLease[]> {
       select server_id, host_id, id, case when status = 'failed' then 'op.failed' else 'op.lease_expired' end,
         jsonb_build_object('kind', kind, 'token', lease_token::text, 'attempt', attempt)
       from moved
+      -- A log read leaves no events (a live view reads every second), an expired one neither.
+      where kind <> 'logs'
     )
     select ${OP_COLUMNS},
       case when status = 'queued' then pg_notify(${WORK_CHANNEL}, host_id::text) end as notified

@@ -39,14 +39,15 @@ export async function recordIntent(
  * A repeated DELETE of a server whose destroy used up its attempts (it stays
  * `deleting`, holding its resources, never "deleted on hope"): a new
  * generation, so that convergence plans a fresh destroy. Nothing happens
- * while a destroy is still queued or leased.
+ * while a destroy is still queued or leased (a log read does not count).
  */
 export async function redriveDelete(tx: DbOrTx, serverId: string): Promise<ServerRow | null> {
   const rows = await tx.execute<ServerRow>(sql`
     with changed as (
       update servers s set generation = generation + 1, failure_reason = null, updated_at = now()
       where id = ${serverId} and status = 'deleting' and desired_state = 'deleted'
-        and not exists (select 1 from operations o where o.server_id = s.id and o.status in ('queued', 'leased'))
+        -- A log read in flight is no destroy: it must not delay the redrive.
+        and not exists (select 1 from operations o where o.server_id = s.id and o.status in ('queued', 'leased') and o.kind <> 'logs')
       returning *
     ), event as (
       insert into events (server_id, host_id, type, data)
