@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { markerFor } from "@zlh/protocol";
 import { destroy } from "../src/ops/destroy";
 import { provision } from "../src/ops/provision";
-import { PctRuntime } from "../src/runtime/pct";
+import { parsePctList, PctRuntime } from "../src/runtime/pct";
 import { classifyPctFailure } from "../src/runtime/pctErrors";
 import { RuntimeError } from "../src/runtime/runtime";
 import type { LeasedOperation } from "@zlh/protocol";
@@ -93,6 +93,23 @@ describe("pct runtime against a fake pct", () => {
     await rt.create(spec);
     await rt.create({ ...spec, vmid: 5101, description: "not ours" });
     expect((await rt.list()).map((c) => [c.vmid, c.description])).toEqual([[5100, `zlh-server=${SERVER}`], [5101, "not ours"]]);
+  });
+
+  it("an inventory reads each container's state from pct list and costs one config call per container", async () => {
+    await rt.create(spec);
+    await rt.create({ ...spec, vmid: 5101, description: "not ours" });
+    await rt.start(5101);
+    await writeFile(join(dir, "calls.log"), "");
+    expect(await rt.list()).toEqual([
+      { vmid: 5100, state: "stopped", description: `zlh-server=${SERVER}` },
+      { vmid: 5101, state: "running", description: "not ours" },
+    ]);
+    expect((await calls()).map((c) => c.slice(0, 2).join(" ")).sort()).toEqual(["config 5100", "config 5101", "list"]);
+  });
+
+  it("parses pct list rows with and without a lock", () => {
+    const out = "VMID       Status     Lock         Name\n100        running                 ct1\n101        stopped    mounted      ct2\n";
+    expect(parsePctList(out)).toEqual([{ vmid: 100, state: "running" }, { vmid: 101, state: "stopped" }]);
   });
 
   it("provision: a create that timed out on its lock but went through is continued, not redone", async () => {

@@ -71,15 +71,22 @@ export class PctRuntime implements Runtime {
     return { vmid, state: /status:\s*running/.test(status) ? "running" : "stopped", description: parseDescription(config) };
   }
 
+  /**
+   * `pct list` already says which containers run (its second column), so
+   * each container costs one more call, its config (for our marker), a few
+   * at a time: 51 Perl start-ups for 50 containers instead of 101.
+   */
   async list(): Promise<ContainerInfo[]> {
     const out = await this.#pct(["list"], READ_TIMEOUT_MS);
-    const vmids = out
-      .split("\n")
-      .slice(1)
-      .map((l) => Number(l.trim().split(/\s+/)[0]))
-      .filter((n) => Number.isInteger(n) && n > 0);
-    // Two pct calls per container every heartbeat: a few at a time, not hundreds of processes at once.
-    const found = await mapBounded(vmids, 4, (v) => this.inspect(v));
+    const rows = parsePctList(out);
+    const found = await mapBounded(rows, 4, async ({ vmid, state }): Promise<ContainerInfo | null> => {
+      try {
+        return { vmid, state, description: parseDescription(await this.#pct(["config", String(vmid)], READ_TIMEOUT_MS)) };
+      } catch (err) {
+        if (isRuntimeError(err, "missing")) return null; // destroyed since the listing
+        throw err;
+      }
+    });
     return found.filter((c): c is ContainerInfo => c !== null);
   }
 
@@ -197,6 +204,19 @@ export class PctRuntime implements Runtime {
     if (!ip) throw new RuntimeError("other", `CT ${vmid} has no IPv4 address yet`);
     return ip;
   }
+}
+
+/**
+ * `pct list`'s rows: `VMID Status Lock Name` under a header, the Lock column
+ * blank when there is none, so the status is the second field either way.
+ */
+export function parsePctList(out: string): { vmid: number; state: ContainerInfo["state"] }[] {
+  return out
+    .split("\n")
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([vmid]) => /^\d+$/.test(vmid ?? ""))
+    .map(([vmid, status]) => ({ vmid: Number(vmid), state: status === "running" ? ("running" as const) : ("stopped" as const) }));
 }
 
 /** `pct config` prints the description percent-encoded on one line (`description: zlh-server%3D...`). */
