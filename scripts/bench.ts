@@ -4,7 +4,7 @@
  * else an embedded one). Each system measurement gets a fresh database and
  * its own control-plane process. `--only` runs some phases (pg, create,
  * dispatch, lifecycles, controlPlaneLifecycles, twoControlPlanes, heartbeats,
- * fleet, agentIdle, placement), for profiling one of them. Targets are in
+ * fleet, agentIdle, pctInventory, placement), for profiling one of them. Targets are in
  * docs/benchmarks.md.
  */
 import { parseArgs } from "node:util";
@@ -17,6 +17,7 @@ import { measureFleet } from "./bench/fleet";
 import { measureHeartbeatCost } from "./bench/heartbeats";
 import { measureControlPlaneLifecycles, measureLifecycles } from "./bench/lifecycles";
 import { measurePgInsertTps } from "./bench/pgInsert";
+import { measurePctInventory } from "./bench/pctInventory";
 import { measureWarmPlacement } from "./bench/placement";
 import { round } from "./bench/stats";
 import { startSystem, type BenchSystem } from "./bench/system";
@@ -140,6 +141,12 @@ const phases: Record<string, () => Promise<void>> = {
       results.agentIdleRssMiB = round(idle.rssMiB, 1);
       results.agentIdleCpuPct = round(idle.cpuPct, 2);
     }),
+  // One heartbeat's inventory on a pct host with 50 containers (against the fake pct).
+  async pctInventory() {
+    const inv = await measurePctInventory(50, quick ? 2 : 5);
+    results.pctInventoryCalls = inv.pctCallsPerInventory;
+    results.pctInventoryMs = round(inv.inventoryMs, 0);
+  },
   async placement() {
     results.placeWarmMs = round(await measureWarmPlacement(), 1);
   },
