@@ -39,3 +39,4 @@ export * from "./sql/changes";
 export * from "./sql/taskOperations";
 export * from "./sql/backups";
 export * from "./sql/backupRemoval";
+export * from "./sql/hostNetwork";
