@@ -133,3 +133,24 @@ describe("host network settings", () => {
     expect(granted!.spec).not.toHaveProperty("network");
   });
 });
+
+describe("a network change racing creates", () => {
+  it("never leaves an address outside the host's range: the change is refused, or every held address fits it", async () => {
+    const t = await startTestPlane({}, { runWorker: false });
+    const wide = { bridge: "vmbr1", subnet: "10.61.0.0/24", gateway: "10.61.0.1", range: { first: "10.61.0.10", last: "10.61.0.29" } };
+    const narrow = { ...wide, range: { first: "10.61.0.10", last: "10.61.0.12" } };
+    for (let round = 0; round < 6; round++) {
+      const enrolled = await t.api("POST", "/v1/hosts", { name: `race-${round}`, node: "pve", capacity, network: wide });
+      await t.sql`update hosts set cordoned_at = now() where id <> ${enrolled.body.id}`;
+      const creates = Array.from({ length: 8 }, (_, i) => t.api("POST", "/v1/servers", serverBody(i), { "idempotency-key": `race-${round}-${i}` }));
+      const change = t.api("PATCH", `/v1/hosts/${enrolled.body.id}/network`, narrow);
+      const [changed, ...created] = await Promise.all([change, ...creates]);
+      expect([200, 409]).toContain(changed!.status); // which depends on timing; either is correct
+      expect(created.filter((r) => r.status !== 202 && r.status !== 409)).toEqual([]);
+      const [{ outside }] = await t.sql`
+        select count(*)::int as outside from host_addresses ha join hosts h on h.id = ha.host_id
+        where h.id = ${enrolled.body.id} and not ha.address between h.network_range_first and h.network_range_last`;
+      expect(outside).toBe(0);
+    }
+  });
+});
