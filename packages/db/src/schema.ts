@@ -91,13 +91,15 @@ export const hosts = pgTable(
   (t) => [
     uniqueIndex("hosts_name_key").on(t.name),
     // The API validates with messages (hostNetwork.ts); this is the rule no path can slip past.
+    // The bridge goes into a pct option (net0): never a ',' or '=' that would add another.
+    check("hosts_network_bridge_valid", sql`(${t.networkMode} is null) = (${t.networkBridge} is null) and ${t.networkBridge} ~ '^[A-Za-z][A-Za-z0-9_.-]{0,14}$'`),
     check(
       "hosts_network_valid",
       sql`(${t.networkMode} is null and ${t.networkBridge} is null and ${t.networkSubnet} is null and ${t.networkGateway} is null
           and ${t.networkRangeFirst} is null and ${t.networkRangeLast} is null)
-        or (${t.networkMode} = 'dhcp' and ${t.networkBridge} is not null and ${t.networkSubnet} is null and ${t.networkGateway} is null
+        or (${t.networkMode} = 'dhcp' and ${t.networkSubnet} is null and ${t.networkGateway} is null
           and ${t.networkRangeFirst} is null and ${t.networkRangeLast} is null)
-        or (${t.networkMode} = 'static' and ${t.networkBridge} is not null and family(${t.networkSubnet}) = 4
+        or (${t.networkMode} = 'static' and family(${t.networkSubnet}) = 4
           and masklen(${t.networkGateway}) = 32 and masklen(${t.networkRangeFirst}) = 32 and masklen(${t.networkRangeLast}) = 32
           and ${t.networkGateway} << ${t.networkSubnet} and ${t.networkRangeFirst} << ${t.networkSubnet} and ${t.networkRangeLast} << ${t.networkSubnet}
           and ${t.networkRangeFirst} <= ${t.networkRangeLast}

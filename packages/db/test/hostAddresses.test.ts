@@ -82,6 +82,8 @@ describe("host addresses", () => {
     await expect(database.sql`insert into host_addresses (host_id, address, server_id) values (${hostId}, '10.60.0.10', ${a.id})`).rejects.toThrow(/host_addresses_pkey|host_addresses_server_key/);
     await expect(database.sql`update hosts set network_range_last = '10.60.0.255' where id = ${hostId}`).rejects.toThrow(/hosts_network_valid/);
     await expect(database.sql`update hosts set network_gateway = '10.60.0.10' where id = ${hostId}`).rejects.toThrow(/hosts_network_valid/);
+    await expect(database.sql`update hosts set network_bridge = 'vmbr1,firewall=1' where id = ${hostId}`).rejects.toThrow(/hosts_network_bridge_valid/);
+    await expect(database.sql`update hosts set network_bridge = null where id = ${hostId}`).rejects.toThrow(/hosts_network_bridge_valid/);
   });
 
   it("a network change that would orphan a held address writes nothing; one that covers them applies", async () => {
