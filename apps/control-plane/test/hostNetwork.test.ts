@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectDatabase, getOperation, type Database } from "@zlh/db";
 import { grantLeases } from "../src/broker/grantLeases";
 import { onOperationFinished } from "../src/broker/effects";
+import { applyAgentResult } from "../src/broker/applyResult";
 import { enrollHost, serverBody, startTestPlane } from "./harness";
 
 type Plane = Awaited<ReturnType<typeof startTestPlane>>;
@@ -114,8 +115,10 @@ describe("host network settings", () => {
     // What the container said is hostile: anything but one unicast IPv4 address is ignored.
     for (const bad of ["10.0.0.1 10.0.0.2", "10.0.0.1/24", "0.0.0.0", "1.2.3.4'); drop table servers; --", 7]) await finish({ address: bad });
     expect((await t.api("GET", `/v1/servers/${s.body.id}`)).body.address).toBeNull();
-    await finish({ address: "192.168.5.23" });
-    expect((await t.api("GET", `/v1/servers/${s.body.id}`)).body.address).toBe("192.168.5.23");
+    // The real path: the agent's result under its lease token.
+    const verdict = await applyAgentResult(database.db, enrolled.body.id, { opId: granted!.opId, token: granted!.token, outcome: "succeeded", data: { address: "192.168.5.23" } }, { publishToEdge: false });
+    expect(verdict.verdict).toBe("applied");
+    expect((await t.api("GET", `/v1/servers/${s.body.id}`)).body).toMatchObject({ address: "192.168.5.23" });
     const events = (await t.api("GET", `/v1/servers/${s.body.id}/events`)).body.items;
     expect(events.filter((e: { type: string }) => e.type === "server.address_observed").map((e: { data: unknown }) => e.data)).toEqual([{ address: "192.168.5.23" }]);
   });
