@@ -13,4 +13,4 @@ export function serverIdFromMarker(description: string | null | undefined): stri
   return m?.[1]?.toLowerCase() ?? null;
 }
 export { inventoryDigest } from "./inventoryDigest";
-export { net0Value } from "./net0";
+export { allocatedAddress, net0Value } from "./specNetwork";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Compile } from "typebox/compile";
-import { SpecNetwork, net0Value } from "../src/index";
+import { SpecNetwork, allocatedAddress, net0Value } from "../src/index";
 
 const specNetwork = Compile(SpecNetwork);
 
@@ -13,6 +13,14 @@ describe("net0Value", () => {
 
   it("renders dhcp on the bridge", () => {
     expect(net0Value({ bridge: "vmbr0", mode: "dhcp" })).toBe("name=eth0,bridge=vmbr0,ip=dhcp");
+  });
+});
+
+describe("allocatedAddress", () => {
+  it("is the static address, and null where the agent must observe one", () => {
+    expect(allocatedAddress({ bridge: "vmbr1", address: "10.60.0.20", prefix: 24, gateway: "10.60.0.1" })).toBe("10.60.0.20");
+    expect(allocatedAddress({ bridge: "vmbr0", mode: "dhcp" })).toBeNull();
+    expect(allocatedAddress(undefined)).toBeNull();
   });
 });
 

@@ -10,3 +10,11 @@ export function net0Value(network: SpecNetwork): string {
   if ("mode" in network) return `name=eth0,bridge=${network.bridge},ip=dhcp`;
   return `name=eth0,bridge=${network.bridge},ip=${network.address}/${network.prefix},gw=${network.gateway}`;
 }
+
+/**
+ * The address the control plane allocated (static network), which the agent uses for readiness and RCON
+ * instead of asking the container; null when it must observe one (dhcp, or no network in the spec).
+ */
+export function allocatedAddress(network: SpecNetwork | undefined): string | null {
+  return network && "address" in network ? network.address : null;
+}
