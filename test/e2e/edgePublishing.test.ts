@@ -13,7 +13,7 @@ describe("edge publishing through a webhook", () => {
   let c: E2eCluster;
   let call: Api;
   let hook: Server;
-  const calls: { action: string; serverId: string; valid: boolean; statusAtCall?: string }[] = [];
+  const calls: { action: string; serverId: string; valid: boolean; address?: string | null }[] = [];
   let failNext = 1;
 
   beforeAll(async () => {
@@ -28,7 +28,7 @@ describe("edge publishing through a webhook", () => {
           res.writeHead(503).end(); // an edge that is down: the job retries, the server is unaffected
           return;
         }
-        calls.push({ action: msg.action, serverId: msg.server?.serverId ?? msg.serverId, valid: req.headers["x-zlh-signature"] === expected });
+        calls.push({ action: msg.action, serverId: msg.server?.serverId ?? msg.serverId, valid: req.headers["x-zlh-signature"] === expected, address: msg.server?.address });
         res.writeHead(204).end();
       });
     });
@@ -43,7 +43,12 @@ describe("edge publishing through a webhook", () => {
   });
 
   it("publishes after running (retrying a failing edge without touching the status) and unpublishes on delete", async () => {
+    // A static network on the host: the server's allocated address is what the edge is given (the sim agent
+    // keeps its loopback address; the pct runtime puts this one on net0).
+    const network = { bridge: "vmbr1", subnet: "10.60.0.0/24", gateway: "10.60.0.1", range: { first: "10.60.0.10", last: "10.60.0.20" } };
+    expect((await call("PATCH", `/v1/hosts/${c.host.id}/network`, network)).status).toBe(200);
     const s = await createServer(call);
+    expect((await call("GET", `/v1/servers/${s.id}`)).body.address).toBe("10.60.0.10");
     await waitStatus(call, s.id, "running");
     await waitFor(async () => calls.some((c) => c.action === "publish" && c.serverId === s.id), 30_000, "publish");
     expect(await serverStatus(call, s.id)).toBe("running");
@@ -51,6 +56,10 @@ describe("edge publishing through a webhook", () => {
     await waitFor(async () => calls.some((c) => c.action === "unpublish" && c.serverId === s.id), 30_000, "unpublish");
     await waitStatus(call, s.id, "deleted");
     expect(calls.every((c) => c.valid)).toBe(true);
+    expect(calls.find((c) => c.action === "publish" && c.serverId === s.id)?.address).toBe("10.60.0.10");
+    // The confirmed destroy gave the address back.
+    const [{ held }] = await c.sql`select count(*)::int as held from host_addresses where server_id = ${s.id}`;
+    expect(held).toBe(0);
     const types = (await call("GET", `/v1/servers/${s.id}/events`)).body.items.map((e: { type: string }) => e.type);
     expect(types).toEqual(expect.arrayContaining(["edge.published", "edge.unpublished"]));
   });

@@ -122,3 +122,35 @@ describe("ports are per host", () => {
     expect([other.body.ports.game, other.body.ports.rcon]).toEqual([41000, 41001]);
   });
 });
+
+describe("addresses are per host network", () => {
+  it("30 concurrent creates on one static host of 8 addresses: 8 accepted with distinct addresses, 22 refused for the address, nothing half-written", async () => {
+    const t = await startTestPlane({ ZLH_VMID_RANGE: "7200-7299" }, { runWorker: false });
+    const enrolled = await t.api("POST", "/v1/hosts", {
+      name: "host-addr",
+      node: "host-addr",
+      capacity: { memoryMiB: 1_000_000, cpuCores: 4000, diskGiB: 1_000_000 },
+      network: { bridge: "vmbr1", subnet: "10.60.0.0/24", gateway: "10.60.0.1", range: { first: "10.60.0.100", last: "10.60.0.107" } },
+    });
+    expect(enrolled.status).toBe(201);
+    const hostId = enrolled.body.id as string;
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => t.api("POST", "/v1/servers", serverBody(4000 + i), { "idempotency-key": `addr-${i}` })),
+    );
+    expect(results.filter((r) => r.status !== 202 && r.status !== 409)).toEqual([]);
+    const accepted = results.filter((r) => r.status === 202).map((r) => r.body);
+    expect(accepted.length).toBe(8);
+    const refused = results.filter((r) => r.status === 409);
+    expect(refused.every((r) => r.body.error === "capacity_exhausted" && /address/.test(r.body.message))).toBe(true);
+    expect(accepted.map((s) => s.address).sort()).toEqual(Array.from({ length: 8 }, (_, i) => `10.60.0.${100 + i}`));
+    const [counts] = await t.sql`
+      select (select count(*)::int from servers) as servers,
+        (select count(*)::int from host_addresses where host_id = ${hostId}) as addresses,
+        (select count(*)::int from host_addresses ha join servers s on s.id = ha.server_id and s.address = ha.address) as matching,
+        (select count(*)::int from host_ports where host_id = ${hostId}) as ports,
+        (select count(*)::int from vmid_pool where state = 'taken') as vmids,
+        (select count(*)::int from events where type = 'server.requested') as events,
+        (select allocated_memory_mib from hosts where id = ${hostId}) as mem`;
+    expect(counts).toEqual({ servers: 8, addresses: 8, matching: 8, ports: 16, vmids: 8, events: 8, mem: 8 * 1024 });
+  });
+});

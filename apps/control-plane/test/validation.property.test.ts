@@ -59,3 +59,45 @@ describe("create validation (property-based)", () => {
     expect(after.events - before.events).toBe(accepted);
   });
 });
+
+const ip = (n: number) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
+
+/** Networks near the edges: addresses around the subnet's network, broadcast and neighbours, any prefix, some junk. */
+const networkBody = fc
+  .tuple(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.integer({ min: 0, max: 32 }), fc.array(fc.integer({ min: -3, max: 300 }), { minLength: 3, maxLength: 3 }), fc.option(fc.constantFrom("static", "dhcp", "bogus")), fc.option(junk))
+  .map(([base, prefix, [g, f, l], mode, junkValue]) => {
+    const size = 2 ** (32 - prefix);
+    const network = base - (base % size);
+    const at = (o: number) => ip(Math.min(2 ** 32 - 1, Math.max(0, network + o)));
+    const body: Record<string, unknown> = { bridge: "vmbr1", subnet: `${ip(network)}/${prefix}`, gateway: at(g!), range: { first: at(f!), last: at(l!) } };
+    if (mode !== null) body.mode = mode;
+    if (junkValue !== null) body[["bridge", "subnet", "gateway", "range"][Math.abs(g!) % 4]!] = junkValue;
+    return body;
+  });
+
+describe("host network validation (property-based)", () => {
+  let t: Plane;
+  beforeAll(async () => {
+    t = await startTestPlane({}, { runWorker: false });
+  });
+
+  it("never answers 5xx (what the API accepts the database's check accepts too), and writes a host only when it accepts", async () => {
+    const counts = async () => (await t.sql`select (select count(*)::int from hosts) as hosts, (select count(*)::int from events) as events`)[0];
+    const before = await counts();
+    let accepted = 0;
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(networkBody, async (network) => {
+        const res = await t.api("POST", "/v1/hosts", { name: `net-${n++}`, node: "pve", capacity: { memoryMiB: 1, cpuCores: 1, diskGiB: 1 }, network });
+        expect(res.status).toBeLessThan(500);
+        if (res.status === 201) accepted++;
+        else expect(res.body).toEqual({ error: expect.stringMatching(/^(invalid_request|invalid_network)$/), message: expect.any(String) });
+      }),
+      { numRuns: 400 },
+    );
+    const after = await counts();
+    expect(after.hosts - before.hosts).toBe(accepted);
+    expect(after.events - before.events).toBe(accepted);
+    expect(accepted).toBeGreaterThan(0);
+  });
+});

@@ -10,20 +10,61 @@ const Capacity = Type.Object(
   { additionalProperties: false },
 );
 
+const Ipv4Text = (description: string) => Type.String({ minLength: 7, maxLength: 15, pattern: "^[0-9.]+$", description });
+
+/** A host's network (IPv4). Checked further (CIDR, gateway and range inside the subnet) before anything is written: 422 invalid_network. */
+export const HostNetworkBody = Type.Object(
+  {
+    bridge: Type.String({ minLength: 1, maxLength: 15, description: "The Proxmox bridge containers attach to, e.g. vmbr1." }),
+    mode: Type.Optional(
+      Type.Union([Type.Literal("static"), Type.Literal("dhcp")], {
+        description: "static (the default when a subnet is given): the control plane assigns each server an address of `range`. dhcp: the bridge only; the agent reports the address it observes.",
+      }),
+    ),
+    subnet: Type.Optional(Type.String({ minLength: 9, maxLength: 18, pattern: "^[0-9./]+$", description: "The bridge's IPv4 subnet, CIDR (e.g. 10.60.0.0/24); prefix 1-30." })),
+    gateway: Type.Optional(Ipv4Text("The default gateway, inside the subnet and outside the range.")),
+    range: Type.Optional(
+      Type.Object(
+        { first: Ipv4Text("First address the platform may assign."), last: Ipv4Text("Last address the platform may assign (inclusive).") },
+        { additionalProperties: false, description: "Inside the subnet; neither its network nor broadcast address nor the gateway." },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const CreateHostBody = Type.Object(
   {
     name: Type.String({ pattern: "^[a-z0-9][a-z0-9-]{0,62}$", description: "Unique host name (DNS label)." }),
     node: SafeText(1, 64, "The Proxmox node name this host is."),
     capacity: Capacity,
+    network: Type.Optional(HostNetworkBody),
   },
   { additionalProperties: false },
 );
 export type CreateHostBody = Static<typeof CreateHostBody>;
 
+export const HostNetworkView = Type.Union(
+  [
+    Type.Object({
+      mode: Type.Literal("static"),
+      bridge: Type.String(),
+      subnet: Type.String(),
+      gateway: Type.String(),
+      range: Type.Object({ first: Type.String(), last: Type.String() }),
+      addressesInUse: Type.Integer({ description: "Addresses of the range held by servers (not deleted)." }),
+    }),
+    Type.Object({ mode: Type.Literal("dhcp"), bridge: Type.String() }),
+    Type.Null(),
+  ],
+  { description: "Null: no network settings (the agent's own bridge and DHCP; no address allocated)." },
+);
+
 export const EnrolledHost = Type.Object({
   id: Uuid,
   name: Type.String(),
   node: Type.String(),
+  network: Type.Optional(HostNetworkView),
   agentToken: Type.String({ description: "Shown once; only its hash is stored." }),
 });
 
@@ -40,6 +81,7 @@ export const Host = Type.Object({
   capacity: Allocated,
   allocated: Allocated,
   servers: Type.Object({ total: Type.Integer({ description: "Servers on the host, not deleted." }), running: Type.Integer() }),
+  network: HostNetworkView,
 });
 
 export const HostList = Type.Object({ items: Type.Array(Host) });

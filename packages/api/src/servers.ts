@@ -56,6 +56,9 @@ export const Server = Type.Object(
     hostId: Uuid,
     vmid: Type.Integer(),
     ports: Type.Object({ game: Type.Integer(), rcon: Type.Integer() }),
+    address: Type.Union([Type.String(), Type.Null()], {
+      description: "The container's IPv4 address: allocated at create on a host with a static network; on a dhcp host (or one without network settings) the address the agent observed, null until then.",
+    }),
     minecraftVersion: Type.String(),
     loaderVersion: Type.Union([Type.String(), Type.Null()]),
     mods: Type.Array(Type.Object({ project: Type.String(), version: Type.Optional(Type.String()), allowPrerelease: Type.Optional(Type.Boolean()) })),

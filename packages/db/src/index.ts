@@ -12,6 +12,7 @@ export * from "./sql/transitionServer";
 export * from "./sql/recordIntent";
 export * from "./sql/servers";
 export * from "./sql/hosts";
+export * from "./sql/hostNetwork";
 export * from "./pgError";
 export * from "./sql/channels";
 export * from "./sql/operations";

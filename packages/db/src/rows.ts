@@ -26,6 +26,8 @@ export type ServerRow = {
   vmid: number;
   game_port: number;
   rcon_port: number;
+  /** IPv4 (inet text, no mask: addresses are /32); null until known. */
+  address: string | null;
   failure_reason: string | null;
   restart_generation: number | null;
   reinstall_generation: number | null;
@@ -66,6 +68,13 @@ export type HostRow = {
   session_id: string | null;
   last_heartbeat_at: string | null;
   cordoned_at: string | null;
+  network_mode: "static" | "dhcp" | null;
+  network_bridge: string | null;
+  /** cidr text, e.g. 10.60.0.0/24. */
+  network_subnet: string | null;
+  network_gateway: string | null;
+  network_range_first: string | null;
+  network_range_last: string | null;
   created_at: string;
 };
 

@@ -11,9 +11,11 @@ import {
   boolean,
   bigserial,
   check,
+  cidr,
   customType,
   foreignKey,
   index,
+  inet,
   integer,
   jsonb,
   pgSequence,
@@ -73,10 +75,38 @@ export const hosts = pgTable(
     reconciledAt: timestamp("reconciled_at", { withTimezone: true }),
     /** False while the last pass left something unjudged (work in flight, drift awaiting a second observation, a crash loop): the next pass looks again. */
     reconcileSettled: boolean("reconcile_settled").notNull().default(false),
+    /**
+     * The host's network (IPv4), all null for a host enrolled without one (its agent's own bridge and DHCP, as
+     * before). `static`: each server gets the lowest free address of range_first..range_last (host_addresses);
+     * `dhcp`: only the bridge, the address is what the agent observes. Addresses are stored as /32.
+     */
+    networkMode: text("network_mode"),
+    networkBridge: text("network_bridge"),
+    networkSubnet: cidr("network_subnet"),
+    networkGateway: inet("network_gateway"),
+    networkRangeFirst: inet("network_range_first"),
+    networkRangeLast: inet("network_range_last"),
     createdAt: createdAt(),
   },
   (t) => [
     uniqueIndex("hosts_name_key").on(t.name),
+    // The API validates with messages (hostNetwork.ts); this is the rule no path can slip past.
+    // The bridge goes into a pct option (net0): never a ',' or '=' that would add another.
+    check("hosts_network_bridge_valid", sql`(${t.networkMode} is null) = (${t.networkBridge} is null) and ${t.networkBridge} ~ '^[A-Za-z][A-Za-z0-9_.-]{0,14}$'`),
+    check(
+      "hosts_network_valid",
+      sql`(${t.networkMode} is null and ${t.networkBridge} is null and ${t.networkSubnet} is null and ${t.networkGateway} is null
+          and ${t.networkRangeFirst} is null and ${t.networkRangeLast} is null)
+        or (${t.networkMode} = 'dhcp' and ${t.networkSubnet} is null and ${t.networkGateway} is null
+          and ${t.networkRangeFirst} is null and ${t.networkRangeLast} is null)
+        or (${t.networkMode} = 'static' and family(${t.networkSubnet}) = 4
+          and masklen(${t.networkGateway}) = 32 and masklen(${t.networkRangeFirst}) = 32 and masklen(${t.networkRangeLast}) = 32
+          and ${t.networkGateway} << ${t.networkSubnet} and ${t.networkRangeFirst} << ${t.networkSubnet} and ${t.networkRangeLast} << ${t.networkSubnet}
+          and ${t.networkRangeFirst} <= ${t.networkRangeLast}
+          and ${t.networkRangeFirst} > set_masklen(network(${t.networkSubnet})::inet, 32)
+          and ${t.networkRangeLast} < set_masklen(broadcast(${t.networkSubnet}), 32)
+          and ${t.networkGateway} not between ${t.networkRangeFirst} and ${t.networkRangeLast})`,
+    ),
     uniqueIndex("hosts_agent_token_hash_key").on(t.agentTokenHash),
     check("hosts_capacity_positive", sql`${t.memoryMib} > 0 and ${t.cpuCores} > 0 and ${t.diskGib} > 0`),
     check(
@@ -121,6 +151,11 @@ export const servers = pgTable(
     vmid: integer("vmid").notNull(),
     gamePort: integer("game_port").notNull(),
     rconPort: integer("rcon_port").notNull(),
+    /**
+     * The container's IPv4 address (/32): allocated with the VMID and ports on a `static` host (held in
+     * host_addresses), or the one the agent observed on a `dhcp` host or one without a network; null until known.
+     */
+    address: inet("address"),
     failureReason: text("failure_reason"),
     /** The pinned Fabric manifest (packages/artifacts), resolved once before the first provision and reused after. */
     manifest: jsonb("manifest"),
@@ -172,6 +207,7 @@ export const servers = pgTable(
     foreignKey({ columns: [t.hostId], foreignColumns: [hosts.id], name: "servers_host_fk" }),
     check("servers_status_valid", sql`${t.status} in (${inList(SERVER_STATUSES)})`),
     check("servers_desired_state_valid", sql`${t.desiredState} in (${inList(DESIRED_STATES)})`),
+    check("servers_address_single_ipv4", sql`${t.address} is null or (family(${t.address}) = 4 and masklen(${t.address}) = 32)`),
     check("servers_ports_distinct", sql`${t.gamePort} <> ${t.rconPort}`),
     check("servers_resources_positive", sql`${t.memoryMib} > 0 and ${t.cpuCores} > 0 and ${t.diskGib} > 0`),
     check("servers_change_status_valid", sql`${t.changeStatus} is null or ${t.changeStatus} in ('resolving', 'applying', 'applied', 'rolled_back', 'failed')`),
@@ -245,6 +281,26 @@ export const hostPorts = pgTable(
     index("host_ports_server_idx").on(t.serverId),
     foreignKey({ columns: [t.hostId], foreignColumns: [hosts.id], name: "host_ports_host_fk" }),
     foreignKey({ columns: [t.serverId], foreignColumns: [servers.id], name: "host_ports_server_fk" }),
+  ],
+);
+
+/**
+ * The addresses held on each `static` host, like host_ports: an address of a host belongs to at most one
+ * live server, and the primary key is that rule. Inserted with the server, deleted with its confirmed destroy.
+ */
+export const hostAddresses = pgTable(
+  "host_addresses",
+  {
+    hostId: uuid("host_id").notNull(),
+    address: inet("address").notNull(),
+    serverId: uuid("server_id").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.hostId, t.address], name: "host_addresses_pkey" }),
+    uniqueIndex("host_addresses_server_key").on(t.serverId),
+    check("host_addresses_single_ipv4", sql`family(${t.address}) = 4 and masklen(${t.address}) = 32`),
+    foreignKey({ columns: [t.hostId], foreignColumns: [hosts.id], name: "host_addresses_host_fk" }),
+    foreignKey({ columns: [t.serverId], foreignColumns: [servers.id], name: "host_addresses_server_fk" }),
   ],
 );
 

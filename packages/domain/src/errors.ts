@@ -28,13 +28,15 @@ export class IdempotencyKeyReusedError extends ZlhError {
 }
 export class CapacityExhaustedError extends ZlhError {
   readonly code = "capacity_exhausted";
-  constructor(readonly resource: "host" | "vmid" | "port") {
+  constructor(readonly resource: "host" | "vmid" | "port" | "address") {
     super(
       resource === "host"
         ? "No host has enough free memory, CPU and disk for this server."
         : resource === "vmid"
           ? "No free VMID is left in the configured range."
-          : "The chosen host has fewer than two free ports left in the configured port range.",
+          : resource === "address"
+            ? "The chosen host has no free address left in its network range."
+            : "The chosen host has fewer than two free ports left in the configured port range.",
     );
   }
 }

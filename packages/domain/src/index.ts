@@ -8,3 +8,4 @@ export * from "./env";
 export * from "./crashLoop";
 export * from "./apiScopes";
 export * from "./gameVersions";
+export * from "./hostNetwork";

@@ -13,3 +13,4 @@ export function serverIdFromMarker(description: string | null | undefined): stri
   return m?.[1]?.toLowerCase() ?? null;
 }
 export { inventoryDigest } from "./inventoryDigest";
+export { allocatedAddress, net0Value } from "./specNetwork";

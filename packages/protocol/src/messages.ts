@@ -36,6 +36,21 @@ export const InventoryItem = Type.Object({
 export type InventoryItem = Static<typeof InventoryItem>;
 const Inventory = Type.Array(InventoryItem, { maxItems: 10_000 });
 
+/** A Linux interface name; never a comma or '=', which would change the pct option it is put into. */
+const Bridge = Type.String({ pattern: "^[A-Za-z][A-Za-z0-9_.-]{0,14}$" });
+const Ipv4 = Type.String({ pattern: "^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$" });
+
+/**
+ * The container's network, from its host's settings: a static address the control plane allocated, or the
+ * bridge only (dhcp; the agent reports the address it observes as `result.address`). Absent for a host with
+ * no network settings (or from a control plane older than this field): the agent does as before.
+ */
+export const SpecNetwork = Type.Union([
+  Type.Object({ bridge: Bridge, address: Ipv4, prefix: Type.Integer({ minimum: 1, maximum: 30 }), gateway: Ipv4 }),
+  Type.Object({ bridge: Bridge, mode: Type.Literal("dhcp") }),
+]);
+export type SpecNetwork = Static<typeof SpecNetwork>;
+
 export const OperationSpec = Type.Object({
   vmid: Type.Integer(),
   hostname: Type.String(),
@@ -47,6 +62,7 @@ export const OperationSpec = Type.Object({
   minecraftVersion: Type.String(),
   loaderVersion: Type.Union([Type.String(), Type.Null()]),
   serverProperties: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()])),
+  network: Type.Optional(SpecNetwork),
   /** The pinned files to place (provision); null for operations that place nothing. */
   manifest: Type.Union([Manifest, Type.Null()]),
   /** The server's RCON password, for server.properties; sent only to the host's own agent. */

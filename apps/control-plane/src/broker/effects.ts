@@ -1,6 +1,6 @@
-import { addJob, endChange, releaseServerResources, reportDestroyFailed, transitionServer, type OperationRow, type Tx } from "@zlh/db";
+import { addJob, endChange, recordObservedAddress, releaseServerResources, reportDestroyFailed, transitionServer, type OperationRow, type Tx } from "@zlh/db";
 import { EDGE_PUBLISH_TASK, edgeJobKey } from "../jobs/taskNames";
-import { isLifecycleKind, type ServerStatus } from "@zlh/domain";
+import { isLifecycleKind, isReportableIpv4, type ServerStatus } from "@zlh/domain";
 import { onTaskFinished, onTaskLeased, type BackupRetention } from "./taskEffects";
 
 /** Server status while an operation of each kind is being worked on. */
@@ -64,6 +64,7 @@ export async function onOperationFinished(tx: Tx, op: OperationRow, opts: Effect
   }
   if (op.status === "succeeded") {
     if (op.kind === "provision") await endChangeOf(tx, op);
+    await recordReportedAddress(tx, op);
     const to = doneStatus(op);
     if (!to) return;
     const moved = await transitionServer(tx, op.server_id, to, {
@@ -77,6 +78,18 @@ export async function onOperationFinished(tx: Tx, op: OperationRow, opts: Effect
   } else if (op.status === "failed") {
     await onOperationFailed(tx, op);
   }
+}
+
+/**
+ * The address the agent observed in the container (`result.address`: a dhcp host's, or one without network
+ * settings) after bringing it up, recorded before `running` so the edge publish reads it. It was read
+ * inside the customer's container: only one well-formed unicast IPv4 address is taken, anything else is
+ * ignored; a static allocation is never overridden (recordObservedAddress).
+ */
+async function recordReportedAddress(tx: Tx, op: OperationRow): Promise<void> {
+  if (op.kind !== "provision" && op.kind !== "start" && op.kind !== "restart") return;
+  const address = (op.result as { address?: unknown } | null)?.address;
+  if (isReportableIpv4(address)) await recordObservedAddress(tx, op.server_id, op.id, address);
 }
 
 /**

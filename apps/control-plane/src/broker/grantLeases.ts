@@ -51,6 +51,7 @@ export async function grantLeases(
           diskGiB: op.disk_gib,
           gamePort: op.game_port,
           rconPort: op.rcon_port,
+          ...networkSpec(op),
           minecraftVersion: op.minecraft_version,
           loaderVersion: op.loader_version,
           serverProperties: op.server_properties,
@@ -64,6 +65,19 @@ export async function grantLeases(
     }
     return granted;
   });
+}
+
+/**
+ * The container's network: on a static host the address allocated with the server; on a dhcp host the
+ * bridge only. Nothing for a host without network settings (the agent keeps its own), nor for a static
+ * host's server placed before the host had them (it holds no address; the agent keeps what it made).
+ */
+export function networkSpec(op: Pick<LeasedRow, "network_mode" | "network_bridge" | "network_prefix" | "network_gateway" | "allocated_address">): Pick<LeasedOperation["spec"], "network"> {
+  if (op.network_mode === "dhcp" && op.network_bridge) return { network: { bridge: op.network_bridge, mode: "dhcp" } };
+  if (op.network_mode === "static" && op.network_bridge && op.allocated_address && op.network_prefix !== null && op.network_gateway) {
+    return { network: { bridge: op.network_bridge, address: op.allocated_address, prefix: op.network_prefix, gateway: op.network_gateway } };
+  }
+  return {};
 }
 
 /** What an agent needs to roll a change back: the settings and manifest the server had before it. */

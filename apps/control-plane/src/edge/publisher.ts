@@ -7,6 +7,8 @@ export interface EdgeRecord {
   hostNode: string;
   vmid: number;
   gamePort: number;
+  /** The container's IPv4 address (what the edge routes to); null while it is not known (dhcp, not reported). */
+  address: string | null;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { HostWithCounts } from "@zlh/db";
+import type { HostRow, HostWithCounts } from "@zlh/db";
 import { isoTime } from "../servers/present";
 import { isHostConnected } from "./connectivity";
 
@@ -15,5 +15,22 @@ export function presentHost(h: HostWithCounts, leaseTtlMs: number, nowMs = Date.
     capacity: { memoryMiB: h.memory_mib, cpuCores: h.cpu_cores, diskGiB: h.disk_gib },
     allocated: { memoryMiB: h.allocated_memory_mib, cpuCores: h.allocated_cpu_cores, diskGiB: h.allocated_disk_gib },
     servers: { total: h.servers, running: h.running },
+    network: presentNetwork(h),
   };
+}
+
+/** A host's network settings as the API shows them (null: none; the agent's own bridge and DHCP). */
+export function presentNetwork(h: HostRow & { addresses?: number }) {
+  if (h.network_mode === "static") {
+    return {
+      mode: "static" as const,
+      bridge: h.network_bridge!,
+      subnet: h.network_subnet!,
+      gateway: h.network_gateway!,
+      range: { first: h.network_range_first!, last: h.network_range_last! },
+      addressesInUse: h.addresses ?? 0,
+    };
+  }
+  if (h.network_mode === "dhcp") return { mode: "dhcp" as const, bridge: h.network_bridge! };
+  return null;
 }

@@ -13,6 +13,8 @@ const STATUS_BY_CODE: Record<string, number> = {
   not_found: 404,
   host_name_taken: 409,
   host_not_empty: 409,
+  network_in_use: 409,
+  invalid_network: 422,
   server_busy: 409,
   backup_not_found: 404,
   command_failed: 502,

@@ -5,6 +5,7 @@ import {
   findServerByIdempotencyKey,
   insertPlacedServer,
   lockIdempotencyKey,
+  placementShortage,
   setActor,
   storeManifest,
   takeVmids,
@@ -40,7 +41,7 @@ export interface Created {
  *
  * In one transaction: serialise on (caller, key); return the earlier server if
  * the key was used (or refuse a different body); else take a VMID, a host's
- * capacity and two of its ports, and insert the row, its event and its job. Any failure
+ * capacity, two of its ports and (static network) an address, and insert the row, its event and its job. Any failure
  * rolls back all of it, so a 409 leaves nothing behind.
  *
  * When this process resolved the same request moments ago (the manifest
@@ -97,7 +98,7 @@ export async function createServerOnce(
         ctx.portRange,
         resolved === null,
       );
-      if (!server) throw new CapacityExhaustedError("port");
+      if (!server) throw new CapacityExhaustedError(await placementShortage(tx, hostId));
       if (resolved) {
         await storeManifest(tx, id, resolved.manifest, resolved.hash, seal(ctx.config.secretsKey, newRconPassword()));
         await converge(tx, id);

@@ -24,6 +24,7 @@ export function presentServer(row: ServerRow, leaseTtlMs: number): Server {
     hostId: row.host_id,
     vmid: row.vmid,
     ports: { game: row.game_port, rcon: row.rcon_port },
+    address: row.address,
     minecraftVersion: row.minecraft_version,
     loaderVersion: row.loader_version,
     mods: row.mods,

@@ -4,12 +4,13 @@ import type { HostRow } from "../rows";
 import { inTransaction } from "./inTransaction";
 import { SESSION_CHANNEL } from "./sessions";
 
-export type HostWithCounts = HostRow & { servers: number; running: number };
+export type HostWithCounts = HostRow & { servers: number; running: number; addresses: number };
 
 /** Every live host with how many servers it holds (not deleted) and how many of those run. */
 export async function listHostsWithCounts(db: DbOrTx): Promise<HostWithCounts[]> {
   return db.execute<HostWithCounts>(sql`
-    select h.*, coalesce(c.servers, 0)::int as servers, coalesce(c.running, 0)::int as running
+    select h.*, coalesce(c.servers, 0)::int as servers, coalesce(c.running, 0)::int as running,
+      (select count(*)::int from host_addresses ha where ha.host_id = h.id) as addresses
     from hosts h
     left join (
       select host_id, count(*) as servers, count(*) filter (where status = 'running') as running

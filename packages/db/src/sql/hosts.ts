@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import type { HostNetwork } from "@zlh/domain";
 import type { DbOrTx } from "../client";
 import type { HostRow } from "../rows";
 import { SESSION_CHANNEL } from "./sessions";
@@ -10,18 +11,29 @@ export interface NewHost {
   memoryMib: number;
   cpuCores: number;
   diskGib: number;
+  /** Validated (validateHostNetwork); absent: the host has no network settings. */
+  network?: HostNetwork;
+}
+
+/** A HostNetwork as the hosts table's six columns (null for what a mode has not). */
+export function networkColumns(n: HostNetwork | undefined) {
+  const s = n?.mode === "static" ? n : null;
+  return { mode: n?.mode ?? null, bridge: n?.bridge ?? null, subnet: s?.subnet ?? null, gateway: s?.gateway ?? null, first: s?.rangeFirst ?? null, last: s?.rangeLast ?? null };
 }
 
 /** Enrols a host; returns null if the name is taken (the unique index decides, not a prior read). */
 export async function enrollHost(db: DbOrTx, h: NewHost): Promise<HostRow | null> {
+  const n = networkColumns(h.network);
   const rows = await db.execute<HostRow>(sql`
     with h as (
-      insert into hosts (name, node, agent_token_hash, memory_mib, cpu_cores, disk_gib)
-      values (${h.name}, ${h.node}, ${h.agentTokenHash}, ${h.memoryMib}, ${h.cpuCores}, ${h.diskGib})
+      insert into hosts (name, node, agent_token_hash, memory_mib, cpu_cores, disk_gib,
+        network_mode, network_bridge, network_subnet, network_gateway, network_range_first, network_range_last)
+      values (${h.name}, ${h.node}, ${h.agentTokenHash}, ${h.memoryMib}, ${h.cpuCores}, ${h.diskGib},
+        ${n.mode}, ${n.bridge}, ${n.subnet}::cidr, ${n.gateway}::inet, ${n.first}::inet, ${n.last}::inet)
       on conflict (name) do nothing
       returning *
     ), event as (
-      insert into events (host_id, type, data) select id, 'host.enrolled', jsonb_build_object('name', name, 'node', node) from h
+      insert into events (host_id, type, data) select id, 'host.enrolled', jsonb_build_object('name', name, 'node', node, 'networkMode', network_mode) from h
     )
     select * from h`);
   return rows[0] ?? null;

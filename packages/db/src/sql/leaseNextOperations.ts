@@ -18,6 +18,13 @@ export type LeasedRow = OperationRow &
     | "manifest"
     | "rcon_password_enc"
   > & {
+    /** The address the server holds in host_addresses (allocated on a static host); null otherwise. */
+    allocated_address: string | null;
+    /** The host's network mode and bridge, and its subnet's prefix length (static): the container's net0. */
+    network_mode: "static" | "dhcp" | null;
+    network_bridge: string | null;
+    network_prefix: number | null;
+    network_gateway: string | null;
     /** For a reinstall's provision: whether it wipes the customer's files too; null for any other operation. */
     reinstall_wipe: boolean | null;
     /** For a change's provision: what to go back to if the server does not come up; null otherwise. */
@@ -72,7 +79,8 @@ export async function leaseNextOperations(
         else s.manifest end as manifest,
       case when leased.kind = 'provision' and leased.generation = s.change_generation and s.change_status = 'applying'
         then jsonb_build_object('previousManifest', s.manifest, 'previous', s.previous_config, 'start', s.desired_state = 'running') end as change,
-      s.rcon_password_enc, s.desired_state,
+      s.rcon_password_enc, s.desired_state, (select host(ha.address) from host_addresses ha where ha.server_id = s.id) as allocated_address,
+      h.network_mode, h.network_bridge, masklen(h.network_subnet) as network_prefix, host(h.network_gateway) as network_gateway,
       case when leased.kind = 'provision' and leased.generation = s.reinstall_generation then s.reinstall_wipe end as reinstall_wipe
-    from leased join servers s on s.id = leased.server_id`);
+    from leased join servers s on s.id = leased.server_id join hosts h on h.id = leased.host_id`);
 }

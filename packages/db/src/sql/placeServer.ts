@@ -67,13 +67,16 @@ export async function claimHost(tx: DbOrTx, r: Resources, mode: LockMode, placem
 
 /**
  * The server row on the host claimed by claimHost, in one statement: its two
- * ports (the lowest of `ports` the host has free), the row, `server.requested`
+ * ports (the lowest of `ports` the host has free), on a `static` host its
+ * address (the lowest free of the host's range), the row, `server.requested`
  * and, unless the create plans the provision itself, its provision job.
- * Returns null when the host has fewer than two free ports.
+ * Returns null when the host has fewer than two free ports or no free address
+ * (placementShortage tells which).
  *
- * The ports are read in this statement's snapshot, taken after claimHost got
- * the host's lock, so it sees every port a previous holder of that lock
- * committed; `host_ports`' primary key is the rule behind it.
+ * Ports and address are read in this statement's snapshot, taken after
+ * claimHost got the host's lock, so it sees every one a previous holder of
+ * that lock committed; the primary keys of `host_ports` and `host_addresses`
+ * are the rule behind it.
  */
 export async function insertPlacedServer(tx: DbOrTx, s: NewServer, hostId: string, ports: IntRange, enqueueProvision: boolean): Promise<ServerRow | null> {
   const rows = await tx.execute<ServerRow>(sql`
@@ -89,24 +92,39 @@ export async function insertPlacedServer(tx: DbOrTx, s: NewServer, hostId: strin
         where c.p between ${ports.first}::int and ${ports.last}::int
           and not exists (select 1 from host_ports hp where hp.host_id = ${hostId} and hp.port = c.p)
         order by c.p limit 2) as pair
+    ), addr as (
+      -- A static host's lowest free address of its range, found the way the ports are: the range's first and
+      -- the one after each address in use. Hosts in dhcp mode, or without a network, allocate nothing.
+      select h.network_mode = 'static' as needed, (
+        select c.a from (
+          select h.network_range_first as a
+          union all select ha.address + 1 from host_addresses ha where ha.host_id = h.id
+        ) c
+        where c.a between h.network_range_first and h.network_range_last
+          and not exists (select 1 from host_addresses ha where ha.host_id = h.id and ha.address = c.a)
+        order by c.a limit 1) as address
+      from hosts h where h.id = ${hostId}
     ), server as (
       insert into servers (
         id, caller_id, idempotency_key, request_hash, customer_id, name,
         minecraft_version, loader_version, mods, server_properties,
-        memory_mib, cpu_cores, disk_gib, host_id, vmid, game_port, rcon_port)
+        memory_mib, cpu_cores, disk_gib, host_id, vmid, game_port, rcon_port, address)
       select ${s.id}, ${s.callerId}, ${s.idempotencyKey}, ${s.requestHash}, ${s.customerId}, ${s.name},
         ${s.minecraftVersion}, ${s.loaderVersion}, ${JSON.stringify(s.mods)}::jsonb,
         ${JSON.stringify(s.serverProperties)}::jsonb,
-        ${s.memoryMib}, ${s.cpuCores}, ${s.diskGib}, ${hostId}, ${s.vmid}, free.pair[1], free.pair[2]
-      from free where cardinality(free.pair) = 2
+        ${s.memoryMib}, ${s.cpuCores}, ${s.diskGib}, ${hostId}, ${s.vmid}, free.pair[1], free.pair[2], addr.address
+      from free, addr where cardinality(free.pair) = 2 and (addr.address is not null or addr.needed is not true)
       returning *
     ), held as (
       insert into host_ports (host_id, port, server_id)
       select server.host_id, unnest(array[server.game_port, server.rcon_port]), server.id from server
+    ), held_address as (
+      insert into host_addresses (host_id, address, server_id)
+      select server.host_id, server.address, server.id from server where server.address is not null
     ), event as (
       insert into events (server_id, host_id, type, data)
       select server.id, server.host_id, 'server.requested',
-        jsonb_build_object('vmid', server.vmid, 'gamePort', server.game_port, 'rconPort', server.rcon_port)
+        jsonb_build_object('vmid', server.vmid, 'gamePort', server.game_port, 'rconPort', server.rcon_port, 'address', host(server.address))
       from server
     ), job as (
       -- unsafe_dedupe: a second add for the same key while the first is queued
@@ -120,4 +138,16 @@ export async function insertPlacedServer(tx: DbOrTx, s: NewServer, hostId: strin
     select server.*, h.session_id as host_session_id, h.last_heartbeat_at as host_heartbeat_at
     from server join hosts h on h.id = server.host_id left join job on true`);
   return rows[0] ?? null;
+}
+
+/**
+ * Why insertPlacedServer found no room on the host, asked in the same transaction (the host's lock is still
+ * held, so nothing changed in between): the address when a static host's range is full, else the ports.
+ */
+export async function placementShortage(tx: DbOrTx, hostId: string): Promise<"address" | "port"> {
+  const rows = await tx.execute<{ full: boolean }>(sql`
+    select h.network_mode = 'static' and (select count(*) from host_addresses ha where ha.host_id = h.id)
+      >= (h.network_range_last - h.network_range_first) + 1 as full
+    from hosts h where h.id = ${hostId}`);
+  return rows[0]?.full ? "address" : "port";
 }

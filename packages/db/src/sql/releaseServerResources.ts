@@ -3,8 +3,9 @@ import type { DbOrTx } from "../client";
 
 /**
  * Gives back what a server held, in the transaction that records its
- * confirmed destroy and never before: host capacity and the host's ports become free at
- * once; the VMID becomes `releasing` and is offered again only after the
+ * confirmed destroy and never before: host capacity, the host's ports and the
+ * server's address (on a static host) become free at once (the server row keeps
+ * its address as history); the VMID becomes `releasing` and is offered again only after the
  * host's inventory shows it absent (recordHeartbeat), so a destroy still in
  * flight on the host can never collide with a new create.
  */
@@ -21,6 +22,8 @@ export async function releaseServerResources(tx: DbOrTx, serverId: string): Prom
       returning h.id
     ), ports as (
       delete from host_ports where server_id = ${serverId} returning port
+    ), address as (
+      delete from host_addresses where server_id = ${serverId} returning host(address) as address
     ), vmid as (
       update vmid_pool p set state = 'releasing', server_id = null, host_id = s.host_id
       from s where p.server_id = s.id
@@ -28,7 +31,8 @@ export async function releaseServerResources(tx: DbOrTx, serverId: string): Prom
     )
     insert into events (server_id, host_id, type, data)
     select s.id, s.host_id, 'server.resources_released',
-      jsonb_build_object('vmid', (select vmid from vmid), 'ports', (select jsonb_agg(port) from ports), 'vmidState', 'releasing')
+      jsonb_build_object('vmid', (select vmid from vmid), 'ports', (select jsonb_agg(port) from ports), 'vmidState', 'releasing',
+        'address', (select address from address))
     from s`);
 }
 

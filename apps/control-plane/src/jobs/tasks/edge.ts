@@ -10,7 +10,7 @@ export function edgePublishTask(db: Db, publisher: EdgePublisher): Task {
     const s = await getServer(db, serverId);
     if (!s || s.status !== "running") return;
     const [host] = await db.execute<{ node: string }>(sql`select node from hosts where id = ${s.host_id}`);
-    await publisher.publish({ serverId, name: s.name, hostNode: host?.node ?? "", vmid: s.vmid, gamePort: s.game_port });
+    await publisher.publish({ serverId, name: s.name, hostNode: host?.node ?? "", vmid: s.vmid, gamePort: s.game_port, address: s.address });
     await recordEvent(db, { type: "edge.published", serverId, hostId: s.host_id });
   };
 }

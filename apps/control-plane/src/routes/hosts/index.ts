@@ -1,10 +1,10 @@
 import type { FastifyInstance } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import { CreateHostBody, EnrolledHost, ErrorBody, HostIdParams, HostList } from "@zlh/api";
-import { enrollHost, listHostsWithCounts, rotateAgentToken } from "@zlh/db";
-import { HostNameTakenError, HostNotFoundError } from "@zlh/domain";
+import { CreateHostBody, EnrolledHost, ErrorBody, Host, HostIdParams, HostList, HostNetworkBody } from "@zlh/api";
+import { enrollHost, listHostsWithCounts, rotateAgentToken, setHostNetwork } from "@zlh/db";
+import { HostNameTakenError, HostNotFoundError, NetworkInUseError, validateHostNetwork } from "@zlh/domain";
 import { newToken, sha256Hex } from "../../http/tokens";
-import { presentHost } from "../../hosts/presentHost";
+import { presentHost, presentNetwork } from "../../hosts/presentHost";
 import { asClient } from "../../db/asClient";
 
 export default async function hostRoutes(root: FastifyInstance) {
@@ -14,9 +14,11 @@ export default async function hostRoutes(root: FastifyInstance) {
 
   app.post(
     "/v1/hosts",
-    { config: admin, schema: { tags: ["hosts"], summary: "Enrol a Proxmox host (its agent token is shown once)", body: CreateHostBody, response: { 201: EnrolledHost, 409: ErrorBody } } },
+    { config: admin, schema: { tags: ["hosts"], summary: "Enrol a Proxmox host (its agent token is shown once)", body: CreateHostBody, response: { 201: EnrolledHost, 409: ErrorBody, 422: ErrorBody } } },
     async (request, reply) => {
       const { name, node, capacity } = request.body;
+      // Checked before the token exists or anything is written: a bad network is a 422 and no host.
+      const network = request.body.network ? validateHostNetwork(request.body.network) : undefined;
       const agentToken = newToken("zlha");
       const host = await asClient(app.deps.db, request.client!.name, (tx) =>
         enrollHost(tx, {
@@ -26,11 +28,12 @@ export default async function hostRoutes(root: FastifyInstance) {
           memoryMib: capacity.memoryMiB,
           cpuCores: capacity.cpuCores,
           diskGib: capacity.diskGiB,
+          network,
         }),
       );
       if (!host) throw new HostNameTakenError(name);
-      request.log.info({ hostId: host.id }, "host enrolled");
-      return reply.status(201).send({ id: host.id, name: host.name, node: host.node, agentToken });
+      request.log.info({ hostId: host.id, networkMode: host.network_mode }, "host enrolled");
+      return reply.status(201).send({ id: host.id, name: host.name, node: host.node, network: presentNetwork({ ...host, addresses: 0 }), agentToken });
     },
   );
 
@@ -46,6 +49,31 @@ export default async function hostRoutes(root: FastifyInstance) {
       if (!host) throw new HostNotFoundError(request.params.id);
       request.log.info({ hostId: host.id }, "agent token rotated");
       return { ...host, agentToken };
+    },
+  );
+
+  app.patch(
+    "/v1/hosts/:id/network",
+    {
+      config: admin,
+      schema: {
+        tags: ["hosts"],
+        summary: "Replace a host's network settings (refused while servers hold addresses the new settings would not cover)",
+        params: HostIdParams,
+        body: HostNetworkBody,
+        response: { 200: Host, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody },
+      },
+    },
+    async (request) => {
+      const id = request.params.id;
+      const network = validateHostNetwork(request.body);
+      const changed = /^[0-9a-f-]{36}$/.test(id) ? await asClient(app.deps.db, request.client!.name, (tx) => setHostNetwork(tx, id, network)) : { notFound: true as const };
+      if ("notFound" in changed) throw new HostNotFoundError(id);
+      if ("held" in changed) throw new NetworkInUseError(changed.held);
+      request.log.info({ hostId: id, networkMode: network.mode }, "host network changed");
+      const listed = (await listHostsWithCounts(app.deps.db)).find((h) => h.id === id);
+      if (!listed) throw new HostNotFoundError(id);
+      return presentHost(listed, app.deps.config.leaseTtlMs);
     },
   );
 

@@ -64,7 +64,7 @@ export default async function hostMaintenanceRoutes(root: FastifyInstance) {
       if (!outcome) throw new HostNotFoundError(id);
       if ("refused" in outcome) throw new HostNotEmptyError(outcome.refused);
       request.log.info({ hostId: id }, "host removed");
-      return presentHost({ ...outcome.removed, servers: 0, running: 0 }, app.deps.config.leaseTtlMs);
+      return presentHost({ ...outcome.removed, servers: 0, running: 0, addresses: 0 }, app.deps.config.leaseTtlMs);
     },
   );
 }
