@@ -39,6 +39,9 @@ describe("provision to running through a real agent", () => {
     expect(seen.version.name).toBe("1.21.1");
     expect(seen.players.max).toBe(7);
     expect(seen.motd.clean).toBe("e2e motd");
+    // A host without a static network allocates no address: the one the game answered on is recorded, and shown.
+    expect((await call("GET", `/v1/servers/${server.id}`)).body.address).toBe(simAddress(server.vmid));
+    expect(types).toContain("server.address_observed");
 
     // The manifest was pinned (chunky pulled in fabric-api) and placed before the first boot,
     // complete: the Fabric launcher's own check finds nothing to fetch from the network.

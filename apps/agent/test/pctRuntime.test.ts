@@ -107,6 +107,13 @@ describe("pct runtime against a fake pct", () => {
     expect((await calls()).map((c) => c.slice(0, 2).join(" ")).sort()).toEqual(["config 5100", "config 5101", "list"]);
   });
 
+  it("creates with the control plane's static address, or DHCP on the configured bridge when the spec has no network", async () => {
+    await rt.create({ ...spec, network: { bridge: "vmbr1", address: "192.0.2.10", prefix: 24, gateway: "192.0.2.1" } });
+    await rt.create({ ...spec, vmid: 5101 });
+    const net0 = (await calls()).filter((c) => c[0] === "create").map((c) => c[c.indexOf("--net0") + 1]);
+    expect(net0).toEqual(["name=eth0,bridge=vmbr1,ip=192.0.2.10/24,gw=192.0.2.1", "name=eth0,bridge=vmbr0,ip=dhcp"]);
+  });
+
   it("parses pct list rows with and without a lock", () => {
     const out = "VMID       Status     Lock         Name\n100        running                 ct1\n101        stopped    mounted      ct2\n";
     expect(parsePctList(out)).toEqual([{ vmid: 100, state: "running" }, { vmid: 101, state: "stopped" }]);

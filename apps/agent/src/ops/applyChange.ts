@@ -6,6 +6,7 @@ import { placeRemovingAbandoned, prefetchManifest } from "./changeFiles";
 import { sideEffect, type OpContext, type OpOutcome } from "./context";
 import { OpFailure } from "./opFailure";
 import { waitUntilAnswering } from "./readiness";
+import { serverAddress } from "./serverAddress";
 
 type Change = NonNullable<OperationSpec["change"]>;
 
@@ -129,5 +130,5 @@ async function startAndWait(ctx: OpContext, version: string) {
   sideEffect(ctx);
   await runtime.start(op.spec.vmid);
   const alive = async () => (await runtime.inspect(op.spec.vmid))?.state === "running";
-  return waitUntilAnswering(await runtime.address(op.spec.vmid), op.spec.gamePort, ctx.readyTimeoutMs, version, ctx.signal, alive);
+  return waitUntilAnswering(await serverAddress(ctx), op.spec.gamePort, ctx.readyTimeoutMs, version, ctx.signal, alive);
 }

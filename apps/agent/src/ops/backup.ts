@@ -6,6 +6,7 @@ import { SERVER_DIR } from "../placement/placeServer";
 import { rconCommand } from "../rcon/rconCommand";
 import { sideEffect, type OpContext, type OpOutcome } from "./context";
 import { OpFailure } from "./opFailure";
+import { serverAddress } from "./serverAddress";
 
 /** Where a backup's archive lives on the host. */
 export function backupPath(ctx: Pick<OpContext, "backupDir">, serverId: string, backupId: string): string {
@@ -44,7 +45,7 @@ export async function backup(ctx: OpContext): Promise<OpOutcome> {
   await privateDir(join(ctx.backupDir, op.serverId));
   const rcon = async (line: string) => {
     if (!op.spec.rconPassword) throw new OpFailure("rcon_disabled", "a running server without RCON cannot be copied consistently", false);
-    return rconCommand(await runtime.address(op.spec.vmid), op.spec.rconPort, op.spec.rconPassword, line, 60_000);
+    return rconCommand(await serverAddress(ctx), op.spec.rconPort, op.spec.rconPassword, line, 60_000);
   };
   const live = ct.state === "running";
   sideEffect(ctx);

@@ -1,6 +1,7 @@
 import { rconCommand } from "../rcon/rconCommand";
 import { sideEffect, type OpContext, type OpOutcome } from "./context";
 import { OpFailure } from "./opFailure";
+import { serverAddress } from "./serverAddress";
 
 /**
  * A console command: sent to the running server over RCON at the
@@ -17,7 +18,7 @@ export async function command(ctx: OpContext): Promise<OpOutcome> {
   if (ct?.state !== "running") throw new OpFailure("not_running", `CT ${op.spec.vmid} is not running`, false);
   sideEffect(ctx);
   try {
-    const reply = await rconCommand(await runtime.address(op.spec.vmid), op.spec.rconPort, op.spec.rconPassword, line);
+    const reply = await rconCommand(await serverAddress(ctx), op.spec.rconPort, op.spec.rconPassword, line);
     ctx.log.info({ vmid: op.spec.vmid, bytes: reply.length }, "console command answered");
     return { reply };
   } catch (err) {

@@ -3,6 +3,7 @@ import { sideEffect, type OpContext, type OpOutcome } from "./context";
 import { assertOwnedBy } from "./identity";
 import { OpFailure } from "./opFailure";
 import { waitUntilAnswering } from "./readiness";
+import { serverAddress } from "./serverAddress";
 
 async function ownedContainer(ctx: OpContext) {
   const ct = await ctx.runtime.inspect(ctx.op.spec.vmid);
@@ -22,8 +23,9 @@ export async function start(ctx: OpContext): Promise<OpOutcome> {
       if (!isRuntimeError(err, "already_running")) throw err;
     }
   }
-  const status = await waitUntilAnswering(await ctx.runtime.address(ct.vmid), ctx.op.spec.gamePort, ctx.readyTimeoutMs, undefined, ctx.signal);
-  return { version: status.version.name, playersMax: status.players.max };
+  const address = await serverAddress(ctx);
+  const status = await waitUntilAnswering(address, ctx.op.spec.gamePort, ctx.readyTimeoutMs, undefined, ctx.signal);
+  return { version: status.version.name, playersMax: status.players.max, address };
 }
 
 /** Stop, idempotent: already stopped is fine. */

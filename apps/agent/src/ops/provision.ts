@@ -8,6 +8,7 @@ import { sideEffect, type OpContext, type OpOutcome } from "./context";
 import { assertOwnedBy, markerFor } from "./identity";
 import { OpFailure } from "./opFailure";
 import { waitUntilAnswering } from "./readiness";
+import { serverAddress } from "./serverAddress";
 
 /**
  * Provision, idempotent: continue from wherever an earlier attempt (ours or a
@@ -32,6 +33,7 @@ export async function provision(ctx: OpContext): Promise<OpOutcome> {
         cpuCores: op.spec.cpuCores,
         diskGiB: op.spec.diskGiB,
         description: markerFor(op.serverId),
+        ...(op.spec.network ? { network: op.spec.network } : {}),
       });
       log.info({ vmid }, "container created");
     } catch (err) {
@@ -70,8 +72,10 @@ export async function provision(ctx: OpContext): Promise<OpOutcome> {
       if (!isRuntimeError(err, "already_running")) throw err;
     }
   }
-  const status = await waitUntilAnswering(await runtime.address(vmid), op.spec.gamePort, ctx.readyTimeoutMs, op.spec.minecraftVersion, ctx.signal);
-  return { version: status.version.name, playersMax: status.players.max, filesWritten: placed.written.length };
+  const address = await serverAddress(ctx);
+  const status = await waitUntilAnswering(address, op.spec.gamePort, ctx.readyTimeoutMs, op.spec.minecraftVersion, ctx.signal);
+  // The address it answered on: the control plane records it where it allocated none (DHCP, the sim).
+  return { version: status.version.name, playersMax: status.players.max, filesWritten: placed.written.length, address };
 }
 
 /**

@@ -5,6 +5,7 @@ import { backupPath, sha256OfFile } from "./backup";
 import { sideEffect, type OpContext, type OpOutcome } from "./context";
 import { OpFailure } from "./opFailure";
 import { waitUntilAnswering } from "./readiness";
+import { serverAddress } from "./serverAddress";
 
 /** The server directory's parent and name (SERVER_DIR is `srv/minecraft`). */
 const PARENT = SERVER_DIR.slice(0, SERVER_DIR.lastIndexOf("/"));
@@ -76,6 +77,6 @@ export async function restore(ctx: OpContext): Promise<OpOutcome> {
   sideEffect(ctx);
   await runtime.start(op.spec.vmid);
   const alive = async () => (await runtime.inspect(op.spec.vmid))?.state === "running";
-  const status = await waitUntilAnswering(await runtime.address(op.spec.vmid), op.spec.gamePort, ctx.readyTimeoutMs, op.spec.minecraftVersion, ctx.signal, alive);
+  const status = await waitUntilAnswering(await serverAddress(ctx), op.spec.gamePort, ctx.readyTimeoutMs, op.spec.minecraftVersion, ctx.signal, alive);
   return { restored: true, started: true, version: status.version.name };
 }

@@ -1,3 +1,4 @@
+import { net0Value } from "@zlh/protocol";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { GuestFiles, type GuestIdentity, type GuestOptions } from "../guest/guestFiles";
@@ -97,7 +98,7 @@ export class PctRuntime implements Runtime {
       "--memory", String(spec.memoryMiB),
       "--cores", String(spec.cpuCores),
       "--rootfs", `${this.opts.storage}:${spec.diskGiB}`,
-      "--net0", `name=eth0,bridge=${this.opts.bridge},ip=dhcp`,
+      "--net0", net0Value(spec.network ?? { bridge: this.opts.bridge, mode: "dhcp" }),
       "--unprivileged", "1",
       "--description", spec.description,
     ]);

@@ -1,3 +1,4 @@
+import type { SpecNetwork } from "@zlh/protocol";
 import type { GuestFiles } from "../guest/guestFiles";
 
 /**
@@ -19,6 +20,8 @@ export interface CreateSpec {
   cpuCores: number;
   diskGiB: number;
   description: string;
+  /** The network the control plane chose (a static address from the host's range, or DHCP on a bridge); absent: the runtime's default. */
+  network?: SpecNetwork;
 }
 
 export interface Runtime {
