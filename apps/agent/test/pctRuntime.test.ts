@@ -114,6 +114,31 @@ describe("pct runtime against a fake pct", () => {
     expect(net0).toEqual(["name=eth0,bridge=vmbr1,ip=192.0.2.10/24,gw=192.0.2.1", "name=eth0,bridge=vmbr0,ip=dhcp"]);
   });
 
+  it("a DHCP container's address is asked for again until its lease comes; a static one is the control plane's", async () => {
+    await rt.create(spec);
+    await rt.start(5100);
+    expect(await rt.address(5100)).toBe("127.0.0.1");
+    const asked = (await calls()).filter((c) => c[0] === "exec").length;
+    expect(asked).toBeGreaterThan(1); // the first answer had only fe80::1: read right after the start, DHCP had not answered
+    const network = { bridge: "vmbr1", address: "192.0.2.10", prefix: 24, gateway: "192.0.2.1" };
+    expect(await rt.address(5100, network)).toBe("192.0.2.10");
+    expect((await calls()).filter((c) => c[0] === "exec")).toHaveLength(asked); // the database's address: nothing asked
+    await rt.stop(5100, 1000);
+  });
+
+  it("gives up on a DHCP lease that never comes, with a clear reason", async () => {
+    process.env.FAKE_PCT_DHCP_MS = "600000";
+    try {
+      const impatient = new PctRuntime({ bin: FAKE, storage: "s", template: "t", bridge: "vmbr0", dhcpTimeoutMs: 600 });
+      await impatient.create(spec);
+      await impatient.start(5100);
+      await expect(impatient.address(5100)).rejects.toThrow("CT 5100 has no IPv4 address from DHCP after 1 s");
+      await impatient.stop(5100, 1000);
+    } finally {
+      delete process.env.FAKE_PCT_DHCP_MS;
+    }
+  });
+
   it("parses pct list rows with and without a lock", () => {
     const out = "VMID       Status     Lock         Name\n100        running                 ct1\n101        stopped    mounted      ct2\n";
     expect(parsePctList(out)).toEqual([{ vmid: 100, state: "running" }, { vmid: 101, state: "stopped" }]);

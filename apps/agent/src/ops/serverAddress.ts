@@ -1,11 +1,10 @@
-import { allocatedAddress } from "@zlh/protocol";
 import type { OpContext } from "./context";
 
 /**
- * Where this server's game and RCON answer: the address the control plane
- * allocated (the database is the source of truth), or, on a host without a
- * static network (DHCP, the sim), the one the runtime observes.
+ * Where this server's game and RCON answer: the runtime decides, from the
+ * network the control plane allocated (the database is the source of truth
+ * on a pct host) or, where none was, the address it gives or observes.
  */
 export async function serverAddress(ctx: Pick<OpContext, "op" | "runtime">): Promise<string> {
-  return allocatedAddress(ctx.op.spec.network) ?? ctx.runtime.address(ctx.op.spec.vmid);
+  return ctx.runtime.address(ctx.op.spec.vmid, ctx.op.spec.network);
 }

@@ -1,4 +1,4 @@
-import { net0Value } from "@zlh/protocol";
+import { allocatedAddress, net0Value, type SpecNetwork } from "@zlh/protocol";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { GuestFiles, type GuestIdentity, type GuestOptions } from "../guest/guestFiles";
@@ -17,6 +17,8 @@ export interface PctOptions {
   storage: string;
   template: string;
   bridge: string;
+  /** How long a DHCP container may take to get its address after a start (default 60 s). */
+  dhcpTimeoutMs?: number;
   /** How often a "locked" refusal is retried, and the first backoff. */
   lockRetries?: number;
   lockBackoffMs?: number;
@@ -199,11 +201,18 @@ export class PctRuntime implements Runtime {
     });
   }
 
-  async address(vmid: number): Promise<string> {
-    const out = await this.#pct(["exec", String(vmid), "--", "hostname", "-I"], 30_000);
-    const ip = out.trim().split(/\s+/).find((a) => /^\d+\.\d+\.\d+\.\d+$/.test(a));
-    if (!ip) throw new RuntimeError("other", `CT ${vmid} has no IPv4 address yet`);
-    return ip;
+  async address(vmid: number, network?: SpecNetwork): Promise<string> {
+    const allocated = allocatedAddress(network);
+    if (allocated) return allocated;
+    // DHCP: a container just started has no lease yet; ask again until it has one, within a deadline.
+    const deadline = Date.now() + (this.opts.dhcpTimeoutMs ?? 60_000);
+    for (;;) {
+      const out = await this.#pct(["exec", String(vmid), "--", "hostname", "-I"], 30_000);
+      const ip = out.trim().split(/\s+/).find((a) => /^\d+\.\d+\.\d+\.\d+$/.test(a));
+      if (ip) return ip;
+      if (Date.now() >= deadline) throw new RuntimeError("other", `CT ${vmid} has no IPv4 address from DHCP after ${Math.round((this.opts.dhcpTimeoutMs ?? 60_000) / 1000)} s`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
   }
 }
 

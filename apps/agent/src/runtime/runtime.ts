@@ -44,8 +44,14 @@ export interface Runtime {
   stop(vmid: number, timeoutMs: number): Promise<void>;
   /** Destroys and purges. Fails with `missing` if absent, `running` if still running. */
   destroy(vmid: number): Promise<void>;
-  /** The container's direct address, where the game port answers (never DNS). */
-  address(vmid: number): Promise<string>;
+  /**
+   * The container's direct address, where the game port answers (never DNS):
+   * the control plane's static address from `network` where the runtime puts
+   * containers on it (pct), otherwise the one the runtime gives or observes.
+   * The sim always answers its own per-VMID loopback address: its
+   * containers are processes on this machine, never on a host's network.
+   */
+  address(vmid: number, network?: SpecNetwork): Promise<string>;
   /** Its configured memory, cores and root disk size; `missing` if absent. */
   resources(vmid: number): Promise<Resources>;
   /**
