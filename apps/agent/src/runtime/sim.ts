@@ -1,3 +1,4 @@
+import type { SpecNetwork } from "@zlh/protocol";
 import { spawn } from "node:child_process";
 import { accessSync, chownSync, constants, linkSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
@@ -230,7 +231,7 @@ export class SimRuntime implements Runtime {
     renameSync(tmp, join(this.#dir(vmid), "config.json"));
   }
 
-  async address(vmid: number): Promise<string> {
+  async address(vmid: number, _network?: SpecNetwork): Promise<string> {
     return simAddress(vmid);
   }
 }
