@@ -57,7 +57,7 @@ describe("sim server RCON: vanilla's request limits", () => {
     const cache = new ArtifactCache(await mkdtemp(join(tmpdir(), "zlh-cache-")), mirrorSource(OFFLINE_MIRROR_DIR, "offline"));
     rconPort = await freePort();
     const spec = { vmid: VMID, hostname: "h", memoryMiB: 1, cpuCores: 1, diskGiB: 1, gamePort: await freePort(), rconPort, minecraftVersion: "1.21.1", loaderVersion: null, serverProperties: {}, manifest, rconPassword: "pw" };
-    await rt.withRootfs(VMID, (root) => placeServer(root, spec, manifest, cache));
+    await rt.withGuest(VMID, (guest) => placeServer(guest, spec, manifest, cache));
     await rt.start(VMID);
   });
   afterAll(async () => {
