@@ -60,9 +60,8 @@ async function serverWithChange(vmid: number) {
       change: { start, previous: { manifest: before, serverProperties: { motd: "before" }, memoryMiB: 1024, cpuCores: 1, diskGiB: 1 } },
     },
   });
-  const changesDir = await mkdtemp(join(tmpdir(), "zlh-change-journal-"));
   const run = (op: LeasedOperation, signal = new AbortController().signal, artifacts = cache, runtime: Runtime = rt) =>
-    executeOperation({ op, runtime, artifacts, log, signal, readyTimeoutMs: 20_000, stopTimeoutMs: 2_000, backupDir: "/nonexistent", changesDir });
+    executeOperation({ op, runtime, artifacts, log, signal, readyTimeoutMs: 20_000, stopTimeoutMs: 2_000, backupDir: "/nonexistent" });
   const record = async () => JSON.parse(await readFile(join(dir, ".zlh/manifest.json"), "utf8")) as { manifestHash: string; files: { path: string }[] };
   const exists = async (p: string) => (await lstat(join(dir, p)).catch(() => null)) !== null;
   /**
@@ -179,7 +178,8 @@ describe("a change that fails part-way leaves the old manifest, fully, and says 
   /**
    * The first attempt of the change, cut by its lost lease right after it
    * wrote fabric-api (the change's own runtime, watched): on disk then,
-   * fabric-api in no record.
+   * fabric-api, and in the record the old manifest with fabric-api pending
+   * (written ahead of it).
    */
   async function attemptDiesPartWay(s: Awaited<ReturnType<typeof serverWithChange>>) {
     const lost = new AbortController();
@@ -198,6 +198,7 @@ describe("a change that fails part-way leaves the old manifest, fully, and says 
     expect(result.outcome).toBe("failed");
     expect(await s.exists(s.path("fabric-api"))).toBe(true);
     expect((await s.record()).manifestHash).toBe(manifestHash(s.before));
+    expect((await s.record()).files.map((f) => f.path)).toContain(s.path("fabric-api"));
   }
 
   it("an attempt that died part-way, its change then superseded: the next change removes what it left", async () => {
