@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import { ZLH_VERSION } from "@zlh/process";
 import type { Logger } from "pino";
 import {
@@ -228,7 +227,6 @@ export class Agent {
         readyTimeoutMs: this.config.readyTimeoutMs,
         stopTimeoutMs: this.config.stopTimeoutMs,
         backupDir: this.config.backupDir,
-        changesDir: join(this.config.stateDir, "changes"),
       });
       held.done = true;
       if (held.lost) {

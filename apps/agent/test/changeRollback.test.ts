@@ -1,4 +1,4 @@
-import { lstat, mkdir, mkdtemp, readFile, readlink, symlink, writeFile } from "node:fs/promises";
+import { lstat, mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
@@ -6,11 +6,13 @@ import { afterEach, describe, expect, it } from "vitest";
 import { isBuilt, manifestHash, mirrorSource, OFFLINE_MIRROR_DIR, type ArtifactSource, type Manifest } from "@zlh/artifacts";
 import { markerFor, type LeasedOperation, type OperationSpec } from "@zlh/protocol";
 import { FIXTURE_MODS, fixtureManifest, freePort } from "@zlh/testing";
+import type { GuestFiles } from "../src/guest/guestFiles";
 import { executeOperation } from "../src/ops/execute";
 import { ArtifactCache } from "../src/placement/cache";
 import { placeServer, SERVER_DIR } from "../src/placement/placeServer";
 import type { Runtime } from "../src/runtime/runtime";
 import { SimRuntime } from "../src/runtime/sim";
+import { giveToGuest } from "./support/guestRoot";
 
 const SERVER = "6a1f0c3e-2b7d-4c8e-9f10-3d5e7a9b1c2d";
 const log = pino({ level: "silent" });
@@ -28,7 +30,8 @@ function sourceFailing(failing: Set<string>): ArtifactSource {
  * fabric-api on disk half-way through the change.
  */
 async function serverWithChange(vmid: number) {
-  const rt = new SimRuntime({ root: await mkdtemp(join(tmpdir(), "zlh-change-rt-")) });
+  const simRoot = await mkdtemp(join(tmpdir(), "zlh-change-rt-"));
+  const rt = new SimRuntime({ root: simRoot });
   await rt.create({ vmid, hostname: `zlh-${vmid}`, memoryMiB: 1024, cpuCores: 1, diskGiB: 1, description: markerFor(SERVER) });
   const failing = new Set<string>();
   const cache = new ArtifactCache(await mkdtemp(join(tmpdir(), "zlh-change-cache-")), sourceFailing(failing));
@@ -39,8 +42,8 @@ async function serverWithChange(vmid: number) {
     vmid, hostname: `zlh-${vmid}`, memoryMiB: 1024, cpuCores: 1, diskGiB: 1, gamePort, rconPort, minecraftVersion: "1.21.1",
     loaderVersion: null, serverProperties: props, manifest: m, rconPassword: "pw",
   });
-  const rootfs = await rt.withRootfs(vmid, async (root) => root);
-  await placeServer(rootfs, spec(before, { motd: "before" }), before, cache);
+  const rootfs = join(simRoot, String(vmid), "rootfs");
+  await rt.withGuest(vmid, (guest) => placeServer(guest, spec(before, { motd: "before" }), before, cache));
   const dir = join(rootfs, SERVER_DIR);
   const path = (slug: string) => after.files.find((f) => f.path.startsWith(`mods/${slug}-`))!.path;
   const urlOf = (slug: string) => {
@@ -57,12 +60,38 @@ async function serverWithChange(vmid: number) {
       change: { start, previous: { manifest: before, serverProperties: { motd: "before" }, memoryMiB: 1024, cpuCores: 1, diskGiB: 1 } },
     },
   });
-  const changesDir = await mkdtemp(join(tmpdir(), "zlh-change-journal-"));
   const run = (op: LeasedOperation, signal = new AbortController().signal, artifacts = cache, runtime: Runtime = rt) =>
-    executeOperation({ op, runtime, artifacts, log, signal, readyTimeoutMs: 20_000, stopTimeoutMs: 2_000, backupDir: "/nonexistent", changesDir });
+    executeOperation({ op, runtime, artifacts, log, signal, readyTimeoutMs: 20_000, stopTimeoutMs: 2_000, backupDir: "/nonexistent" });
   const record = async () => JSON.parse(await readFile(join(dir, ".zlh/manifest.json"), "utf8")) as { manifestHash: string; files: { path: string }[] };
   const exists = async (p: string) => (await lstat(join(dir, p)).catch(() => null)) !== null;
-  return { rt, vmid, cache, failing, before, after, rootfs, urlOf, dir, path, changeOp, run, record, exists, spec };
+  /**
+   * A directory the customer makes at a mod's path, as the container's root:
+   * no file can be placed there (the boundary replaces a link at a wanted
+   * path, but refuses a directory).
+   */
+  const blockWithDirectory = async (slug: string) => {
+    await mkdir(join(dir, path(slug)), { recursive: true });
+    await writeFile(join(dir, path(slug), "notes.txt"), "the customer's");
+    await giveToGuest(join(dir, "mods"));
+  };
+  return { rt, vmid, cache, failing, before, after, rootfs, urlOf, dir, path, changeOp, run, record, exists, spec, blockWithDirectory };
+}
+
+/** `guest`, except that the lease is lost (`lost` aborted) right after `path` was written through it. */
+function cutAfterWriting(guest: GuestFiles, path: string, lost: AbortController): GuestFiles {
+  return new Proxy(guest, {
+    get: (g, key) => {
+      if (key === "write") {
+        return async (...args: Parameters<GuestFiles["write"]>) => {
+          const written = await g.write(...args);
+          if (args[0] === path) lost.abort();
+          return written;
+        };
+      }
+      const value = Reflect.get(g, key);
+      return typeof value === "function" ? value.bind(g) : value;
+    },
+  });
 }
 
 /** On disk and in the record: exactly the old manifest, nothing of the new one. */
@@ -93,24 +122,22 @@ describe("a change that fails part-way leaves the old manifest, fully, and says 
     expect((await s.rt.inspect(s.vmid))?.state).toBe("running");
   });
 
-  it("a path the customer made a symlink: the mods placed before it are removed, the server starts as before", async () => {
+  it("a path the customer made a directory: the mods placed before it are removed, the server starts as before", async () => {
     const s = await serverWithChange(5402);
     started.push(s);
-    await mkdir(join(s.dir, "mods"), { recursive: true });
-    await symlink("/etc/passwd", join(s.dir, s.path("lithium")));
+    await s.blockWithDirectory("lithium");
     await s.rt.start(s.vmid);
     const result = await s.run(s.changeOp(true));
     expect(result.outcome).toBe("succeeded");
-    expect(result.data).toMatchObject({ rolledBack: true, reason: expect.stringMatching(/symlink/), version: "1.21.1" });
+    expect(result.data).toMatchObject({ rolledBack: true, reason: expect.stringMatching(/is a directory/), version: "1.21.1" });
     await expectOldManifestOnly(s);
-    expect(await readlink(join(s.dir, s.path("lithium")))).toBe("/etc/passwd");
+    expect(await readFile(join(s.dir, s.path("lithium"), "notes.txt"), "utf8")).toBe("the customer's");
     expect((await s.rt.inspect(s.vmid))?.state).toBe("running");
   });
 
   it("a server wanted stopped whose placement fails is rolled back too, and left stopped", async () => {
     const s = await serverWithChange(5403);
-    await mkdir(join(s.dir, "mods"), { recursive: true });
-    await symlink("/etc/passwd", join(s.dir, s.path("lithium")));
+    await s.blockWithDirectory("lithium");
     const result = await s.run(s.changeOp(false));
     expect(result.data).toMatchObject({ rolledBack: true, started: false });
     await expectOldManifestOnly(s);
@@ -122,14 +149,8 @@ describe("a change that fails part-way leaves the old manifest, fully, and says 
     started.push(s);
     // The first attempt's placement, cut by its lost lease right after fabric-api was written.
     const lost = new AbortController();
-    const fabricApi = s.after.files.find((f) => f.path === s.path("fabric-api"))!;
-    const cutting = Object.create(s.cache) as ArtifactCache;
-    cutting.ensure = async (file) => {
-      const got = await s.cache.ensure(file);
-      if (file === fabricApi) lost.abort();
-      return got;
-    };
-    await expect(placeServer(s.rootfs, s.changeOp(true).spec, s.after, cutting, { signal: lost.signal })).rejects.toThrow();
+    const cut = (guest: GuestFiles) => cutAfterWriting(guest, `${SERVER_DIR}/${s.path("fabric-api")}`, lost);
+    await expect(s.rt.withGuest(s.vmid, (guest) => placeServer(cut(guest), s.changeOp(true).spec, s.after, s.cache, { signal: lost.signal }), lost.signal)).rejects.toThrow();
     expect(await s.exists(s.path("fabric-api"))).toBe(true);
     expect((await s.record()).manifestHash).toBe(manifestHash(s.before));
     // The next attempt finds the server stopped, and lithium cannot be fetched.
@@ -144,6 +165,7 @@ describe("a change that fails part-way leaves the old manifest, fully, and says 
     const s = await serverWithChange(5405);
     await mkdir(join(s.dir, "mods"), { recursive: true });
     await writeFile(join(s.dir, s.path("fabric-api")), "the customer's build");
+    await giveToGuest(join(s.dir, "mods"));
     // The change fails before any file is placed: the disk cannot shrink (pct's refusal).
     const op = s.changeOp(false);
     op.spec.diskGiB = 0;
@@ -155,30 +177,28 @@ describe("a change that fails part-way leaves the old manifest, fully, and says 
 
   /**
    * The first attempt of the change, cut by its lost lease right after it
-   * wrote fabric-api (the change's own runtime and cache, watched): on disk
-   * then, fabric-api in no record.
+   * wrote fabric-api (the change's own runtime, watched): on disk then,
+   * fabric-api, and in the record the old manifest with fabric-api pending
+   * (written ahead of it).
    */
   async function attemptDiesPartWay(s: Awaited<ReturnType<typeof serverWithChange>>) {
     const lost = new AbortController();
-    const fabricApi = s.after.files.find((f) => f.path === s.path("fabric-api"))!;
-    let placing = false;
+    const fabricApi = `${SERVER_DIR}/${s.path("fabric-api")}`;
     const watched = new Proxy(s.rt, {
       get: (rt, key) => {
-        if (key === "withRootfs") return (vmid: number, fn: (root: string) => Promise<unknown>) => rt.withRootfs(vmid, (root) => ((placing = true), fn(root)));
+        if (key === "withGuest") {
+          return (vmid: number, fn: (guest: GuestFiles) => Promise<unknown>, signal?: AbortSignal) =>
+            rt.withGuest(vmid, (guest) => fn(cutAfterWriting(guest, fabricApi, lost)), signal);
+        }
         const value = Reflect.get(rt, key);
         return typeof value === "function" ? value.bind(rt) : value;
       },
     });
-    const cutting = Object.create(s.cache) as ArtifactCache;
-    cutting.ensure = async (file) => {
-      const got = await s.cache.ensure(file);
-      if (placing && file === fabricApi) lost.abort();
-      return got;
-    };
-    const result = await s.run(s.changeOp(true), lost.signal, cutting, watched);
+    const result = await s.run(s.changeOp(true), lost.signal, s.cache, watched);
     expect(result.outcome).toBe("failed");
     expect(await s.exists(s.path("fabric-api"))).toBe(true);
     expect((await s.record()).manifestHash).toBe(manifestHash(s.before));
+    expect((await s.record()).files.map((f) => f.path)).toContain(s.path("fabric-api"));
   }
 
   it("an attempt that died part-way, its change then superseded: the next change removes what it left", async () => {

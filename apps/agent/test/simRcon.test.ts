@@ -7,6 +7,7 @@ import { mirrorSource, OFFLINE_MIRROR_DIR } from "@zlh/artifacts";
 import { markerFor } from "@zlh/protocol";
 import { fixtureManifest, freePort } from "@zlh/testing";
 import { ArtifactCache } from "../src/placement/cache";
+import { waitUntilAnswering } from "../src/ops/readiness";
 import { placeServer } from "../src/placement/placeServer";
 import { rconCommand } from "../src/rcon/rconCommand";
 import { encodePacket, PacketReader, type RconPacket } from "../src/rcon/rconPacket";
@@ -57,8 +58,10 @@ describe("sim server RCON: vanilla's request limits", () => {
     const cache = new ArtifactCache(await mkdtemp(join(tmpdir(), "zlh-cache-")), mirrorSource(OFFLINE_MIRROR_DIR, "offline"));
     rconPort = await freePort();
     const spec = { vmid: VMID, hostname: "h", memoryMiB: 1, cpuCores: 1, diskGiB: 1, gamePort: await freePort(), rconPort, minecraftVersion: "1.21.1", loaderVersion: null, serverProperties: {}, manifest, rconPassword: "pw" };
-    await rt.withRootfs(VMID, (root) => placeServer(root, spec, manifest, cache));
+    await rt.withGuest(VMID, (guest) => placeServer(guest, spec, manifest, cache));
     await rt.start(VMID);
+    // Started is not listening yet; once it answers the status ping (its loop runs), RCON is bound too.
+    await waitUntilAnswering(simAddress(VMID), spec.gamePort, 10_000);
   });
   afterAll(async () => {
     await rt?.stop(VMID, 2000).catch(() => undefined);

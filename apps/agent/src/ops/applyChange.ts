@@ -1,8 +1,7 @@
-import type { Manifest } from "@zlh/artifacts";
 import type { OperationSpec } from "@zlh/protocol";
+import { placeServer } from "../placement/placeServer";
 import { isRuntimeError, type Resources } from "../runtime/runtime";
-import { abandonedManifests, clearAbandoned, noteAbandonable } from "./changeJournal";
-import { placeRemovingAbandoned, prefetchManifest } from "./changeFiles";
+import { prefetchManifest } from "./changeFiles";
 import { sideEffect, type OpContext, type OpOutcome } from "./context";
 import { OpFailure } from "./opFailure";
 import { waitUntilAnswering } from "./readiness";
@@ -19,22 +18,20 @@ type Change = NonNullable<OperationSpec["change"]>;
  * mods removed, the world and the customer's files untouched), start it and
  * wait for the status ping. Whatever fails in there (a resize, a path the
  * customer made unsafe, a write, the server not coming up) puts back what it
- * had: the previous manifest (every file placed of the new one removed, see
- * placeRemovingAbandoned) and properties, memory and cores (a grown disk
- * stays grown), starts it if it is wanted running, and reports success with
+ * had: the previous manifest (every file placed of the new one removed: the
+ * placement record lists each before it is written) and properties, memory
+ * and cores (a grown disk stays grown), starts it if it is wanted running,
+ * and reports success with
  * `rolledBack` and the reason; the control plane then restores the settings. Only if the
  * rollback fails too does the operation fail. A server wanted stopped that
  * took the change is left stopped: nothing can be verified. A lost lease
  * stops everything at once; the next attempt of the operation starts over
- * and ends in one manifest or the other. The new manifest is noted in the
- * agent's state before its first file is written (changeJournal.ts), so
- * that if no attempt of this change runs again (it was superseded), the
- * next placement, whatever it is, still removes what it left.
+ * and ends in one manifest or the other; if none runs again (the change was
+ * superseded), the next placement, whatever it is, removes what it left,
+ * as the record lists it.
  */
 export async function applyChange(ctx: OpContext, running: boolean, change: Change): Promise<OpOutcome> {
-  const { op } = ctx;
-  const spec = op.spec;
-  const earlier = await abandonedManifests(ctx.changesDir, spec.vmid, op.serverId, [spec.manifest!, change.previous.manifest]);
+  const spec = ctx.op.spec;
   try {
     await prefetchManifest(ctx.artifacts, spec.manifest!, ctx.signal);
     await prefetchManifest(ctx.artifacts, change.previous.manifest, ctx.signal);
@@ -43,26 +40,21 @@ export async function applyChange(ctx: OpContext, running: boolean, change: Chan
     const reason = `the change's files could not be fetched: ${(err as Error).message}`;
     // Still as it was; a stopped server may hold what an earlier attempt left, and is wanted as before.
     if (running) return untouched(ctx, reason);
-    return rollBack(ctx, change, reason, [spec.manifest!, ...earlier]);
+    return rollBack(ctx, change, reason);
   }
   // A stop that fails changed nothing: the operation fails (and is retried) as before.
   if (running) await stopQuietly(ctx);
-  await noteAbandonable(ctx.changesDir, spec.vmid, op.serverId, [...earlier, spec.manifest!]);
-  let placed = false;
   try {
-    const written = await converge(ctx, spec, earlier, { memoryMiB: spec.memoryMiB, cpuCores: spec.cpuCores, diskGiB: spec.diskGiB });
-    placed = true;
+    const written = await converge(ctx, spec, { memoryMiB: spec.memoryMiB, cpuCores: spec.cpuCores, diskGiB: spec.diskGiB });
     let outcome: OpOutcome = { applied: true, started: false, filesWritten: written };
     if (change.start) {
       const status = await startAndWait(ctx, spec.minecraftVersion);
       outcome = { applied: true, version: status.version.name, playersMax: status.players.max, filesWritten: written };
     }
-    await clearAbandoned(ctx.changesDir, spec.vmid);
     return outcome;
   } catch (err) {
     if (ctx.signal.aborted) throw err;
-    // Once the change's own placement completed, its record lists everything there is to remove.
-    return rollBack(ctx, change, (err as Error).message, placed ? [] : [spec.manifest!, ...earlier]);
+    return rollBack(ctx, change, (err as Error).message);
   }
 }
 
@@ -71,8 +63,8 @@ function untouched(ctx: OpContext, reason: string): OpOutcome {
   return { rolledBack: true, reason, untouched: true };
 }
 
-/** Back to `change.previous`, removing what the placement of `abandoned` may have left in no record. */
-async function rollBack(ctx: OpContext, change: Change, reason: string, abandoned: Manifest[]): Promise<OpOutcome> {
+/** Back to `change.previous`; its placement removes whatever the record lists and it does not want. */
+async function rollBack(ctx: OpContext, change: Change, reason: string): Promise<OpOutcome> {
   const { op, runtime, log } = ctx;
   const spec = op.spec;
   const previous = change.previous;
@@ -84,13 +76,8 @@ async function rollBack(ctx: OpContext, change: Change, reason: string, abandone
     await runtime.resize(spec.vmid, resources);
     sideEffect(ctx);
     const previousSpec: OperationSpec = { ...spec, serverProperties: previous.serverProperties, manifest: previous.manifest };
-    const back = await runtime.withGuest(
-      spec.vmid,
-      (guest) => placeRemovingAbandoned(guest, previousSpec, previous.manifest, abandoned, ctx.artifacts, { signal: ctx.signal }, log),
-      ctx.signal,
-    );
+    const back = await runtime.withGuest(spec.vmid, (guest) => placeServer(guest, previousSpec, previous.manifest, ctx.artifacts, { signal: ctx.signal }), ctx.signal);
     log.info({ vmid: spec.vmid, written: back.written.length, removed: back.removed.length, ...resources }, "previous manifest placed back");
-    await clearAbandoned(ctx.changesDir, spec.vmid);
     if (!change.start) return { rolledBack: true, reason, started: false };
     const status = await startAndWait(ctx, previous.manifest.game);
     log.info({ vmid: spec.vmid }, "change rolled back; the server runs as before");
@@ -110,17 +97,13 @@ async function stopQuietly(ctx: OpContext): Promise<void> {
   }
 }
 
-/** Resources and files to what the change's spec says (removing what `earlier` left); returns how many files were written. */
-async function converge(ctx: OpContext, spec: OperationSpec, earlier: Manifest[], resources: Resources): Promise<number> {
+/** Resources and files to what the change's spec says; returns how many files were written. */
+async function converge(ctx: OpContext, spec: OperationSpec, resources: Resources): Promise<number> {
   const { runtime, log } = ctx;
   sideEffect(ctx);
   await runtime.resize(spec.vmid, resources);
   sideEffect(ctx);
-  const placed = await runtime.withGuest(
-    spec.vmid,
-    (guest) => placeRemovingAbandoned(guest, spec, spec.manifest!, earlier, ctx.artifacts, { signal: ctx.signal }, log),
-    ctx.signal,
-  );
+  const placed = await runtime.withGuest(spec.vmid, (guest) => placeServer(guest, spec, spec.manifest!, ctx.artifacts, { signal: ctx.signal }), ctx.signal);
   log.info({ vmid: spec.vmid, written: placed.written.length, removed: placed.removed.length, ...resources }, "change placed");
   return placed.written.length;
 }

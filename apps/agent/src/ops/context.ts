@@ -21,12 +21,6 @@ export interface OpContext {
   stopTimeoutMs: number;
   /** Where backups are kept (ZLH_BACKUP_DIR). */
   backupDir: string;
-  /**
-   * Where the manifests of changes in progress are noted (`<state>/changes`,
-   * ops/changeJournal.ts), so that files of one abandoned part-way are
-   * removed by the next placement. Without it, they are not tracked.
-   */
-  changesDir?: string;
 }
 
 export type OpOutcome = Record<string, unknown>;

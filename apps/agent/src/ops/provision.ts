@@ -1,7 +1,6 @@
 import { clearForReinstall } from "../placement/clearForReinstall";
+import { placeServer } from "../placement/placeServer";
 import { applyChange } from "./applyChange";
-import { placeRemovingAbandoned } from "./changeFiles";
-import { abandonedManifests, clearAbandoned } from "./changeJournal";
 import type { ContainerInfo } from "../runtime/runtime";
 import { isRuntimeError } from "../runtime/runtime";
 import { sideEffect, type OpContext, type OpOutcome } from "./context";
@@ -53,17 +52,10 @@ export async function provision(ctx: OpContext): Promise<OpOutcome> {
   }
   assertOwnedBy(ct, op.serverId);
   if (op.spec.change) return applyChange(ctx, ct.state === "running", op.spec.change);
-  // A change abandoned part-way (superseded before an attempt could finish it) may have left files in no record.
-  const abandoned = await abandonedManifests(ctx.changesDir, vmid, op.serverId, [manifest]);
   if (op.spec.reinstall) ct = await clearInstall(ctx, ct.state === "running", op.spec.reinstall.wipe);
   sideEffect(ctx);
-  const placed = await runtime.withGuest(
-    vmid,
-    (guest) => placeRemovingAbandoned(guest, op.spec, manifest, abandoned, ctx.artifacts, { signal: ctx.signal }, log),
-    ctx.signal,
-  );
-  await clearAbandoned(ctx.changesDir, vmid);
-  log.info({ vmid, written: placed.written.length, kept: placed.kept.length, removed: placed.removed.length, abandoned: abandoned.length }, "files placed");
+  const placed = await runtime.withGuest(vmid, (guest) => placeServer(guest, op.spec, manifest, ctx.artifacts, { signal: ctx.signal }), ctx.signal);
+  log.info({ vmid, written: placed.written.length, kept: placed.kept.length, removed: placed.removed.length }, "files placed");
   if (ct.state !== "running") {
     sideEffect(ctx);
     try {

@@ -18,11 +18,17 @@ interface PlacedFile {
   size: number;
   mtimeMs: number;
 }
+/** A file a placement began to write and did not finish placing: ours, whatever is there now. */
+interface PendingFile extends Partial<PlacedFile> {
+  path: string;
+  pending: true;
+}
 interface PlacedRecord {
+  /** The last placement that finished (a record with pending files is one that did not, since). */
   manifestHash: string;
   game: string;
   loader: string;
-  files: PlacedFile[];
+  files: (PlacedFile | PendingFile)[];
 }
 
 export interface PlacementReport {
@@ -44,6 +50,10 @@ export interface PlacementReport {
  *  - files the platform placed before and the manifest no longer lists are
  *    removed; files it never placed (worlds, the customer's configs) are
  *    never touched;
+ *  - the record is written ahead: before a file it does not list yet is
+ *    written, it is listed (as pending), so that it always lists everything
+ *    the platform may have placed, and whatever stops a placement part-way,
+ *    the next one (of any manifest) removes what this one left;
  *  - every path is checked (no `..`, absolute path, NUL, or symlink on the way).
  */
 export interface PlacementOptions {
@@ -60,6 +70,7 @@ export async function placeServer(guest: GuestFiles, spec: OperationSpec, manife
   const before = new Map(previous?.files.map((f) => [f.path, f]) ?? []);
   const report: PlacementReport = { written: [], kept: [], removed: [] };
   const placed: PlacedFile[] = [];
+  const recorded = [...(previous?.files ?? [])];
 
   for (const file of manifest.files) {
     opts.signal?.throwIfAborted();
@@ -74,9 +85,13 @@ export async function placeServer(guest: GuestFiles, spec: OperationSpec, manife
       placed.push({ path: file.path, sha512: file.sha512, size: file.size, mtimeMs: st!.mtimeMs });
       continue;
     }
-    const written = isBuilt(file)
-      ? await guest.write(target, await buildFile(file, cache))
-      : await guest.write(target, createReadStream(await cache.ensure(file)));
+    const source = isBuilt(file) ? await buildFile(file, cache) : await cache.ensure(file);
+    if (!before.has(file.path)) {
+      recorded.push({ path: file.path, pending: true });
+      const header = previous ?? { manifestHash: manifestHash(manifest), game: manifest.game, loader: manifest.loader };
+      await guest.write(`${SERVER_DIR}/${PLACED_RECORD}`, recordText({ ...header, files: recorded }));
+    }
+    const written = await guest.write(target, typeof source === "string" ? createReadStream(source) : source);
     report.written.push(file.path);
     placed.push({ path: file.path, sha512: file.sha512, size: file.size, mtimeMs: written.mtimeMs });
   }
@@ -95,7 +110,7 @@ export async function placeServer(guest: GuestFiles, spec: OperationSpec, manife
   await writeIfChanged(guest, "eula.txt", "eula=true\n");
   await writeIfChanged(guest, "server.properties", renderServerProperties(spec));
   const record: PlacedRecord = { manifestHash: manifestHash(manifest), game: manifest.game, loader: manifest.loader, files: placed };
-  await writeIfChanged(guest, PLACED_RECORD, `${JSON.stringify(record, null, 2)}\n`);
+  await writeIfChanged(guest, PLACED_RECORD, recordText(record));
   return report;
 }
 
@@ -109,15 +124,18 @@ function isSafeRelative(path: string): boolean {
   return !path.includes("\0") && !path.startsWith("/") && !path.split(/[\\/]/).some((s) => s === ".." || s === "." || s === "");
 }
 
-/** The record of what was placed; a record that does not parse counts as none (everything is re-hashed). */
+/** The record of what was placed; one that does not parse as a record (it is in the customer's reach) counts as none (everything is re-hashed). */
 export async function readRecord(guest: GuestFiles): Promise<PlacedRecord | null> {
   const text = await guest.readText(`${SERVER_DIR}/${PLACED_RECORD}`, SMALL_FILE_MAX);
   try {
-    return JSON.parse(text ?? "null") as PlacedRecord | null;
+    const record = JSON.parse(text ?? "null") as PlacedRecord | null;
+    return Array.isArray(record?.files) && record.files.every((f) => typeof f?.path === "string") ? record : null;
   } catch {
     return null;
   }
 }
+
+const recordText = (record: PlacedRecord) => `${JSON.stringify(record, null, 2)}\n`;
 
 async function writeIfChanged(guest: GuestFiles, path: string, content: string): Promise<void> {
   const target = `${SERVER_DIR}/${path}`;
