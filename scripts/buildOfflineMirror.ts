@@ -1,6 +1,6 @@
 /**
  * Builds fixtures/offline-mirror: small stand-in artifacts and the Fabric
- * meta, Mojang piston-meta and Modrinth API v2 responses that resolve them,
+ * meta, Mojang piston-meta, Modrinth API v2 and Adoptium API v3 responses that resolve them,
  * stored by URL path (see mirrorPath). `pnpm dev` provisions from it with no
  * network; tests serve it through msw as "upstream".
  *
@@ -15,7 +15,12 @@
  *    the installer's Maven `-server` jar (deflated, as Maven serves it) is
  *    what the launcher is built from; meta's launcher endpoint serves that jar
  *    with install.properties added (400 for loader 0.11.7), as meta does;
- *  - Mojang: version ids and URLs as piston-meta lists them (1.21.1, 26.1);
+ *  - Mojang: version ids and URLs as piston-meta lists them (1.20.1, 1.21.1,
+ *    26.1), each version JSON naming its Java (`javaVersion`: 17, 21, 25);
+ *  - Adoptium API v3: the feature listings of those Javas in the API's shapes
+ *    (./offlineMirror/adoptiumRelease.ts); 21 and 25 are stand-in JREs, 17 a
+ *    real one built from this machine's JDK (./offlineMirror/machineJre.ts,
+ *    not committed);
  *  - Modrinth: ids from the real projects where there is one; fabric-api's
  *    newest version is a beta; chunky publishes the same version number for
  *    Fabric and NeoForge; c2me has only betas for 1.21.1; lithium's only file

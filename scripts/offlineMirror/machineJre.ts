@@ -31,6 +31,9 @@ export interface MachineJre {
 
 /** The JDK's version as its `release` file says: JAVA_VERSION="17.0.15", JAVA_RUNTIME_VERSION="17.0.15+6-Debian-1deb12u1". */
 function machineBuild(): TemurinBuild {
+  if (!existsSync(join(MACHINE_JDK, "bin", "jlink"))) {
+    throw new Error(`no JDK at ${MACHINE_JDK} to build the offline mirror's Java 17 from (install openjdk-17-jdk-headless, or set ZLH_FIXTURE_JDK to a JDK 17)`);
+  }
   const release = readFileSync(join(MACHINE_JDK, "release"), "utf8");
   const field = (k: string) => new RegExp(`^${k}="([^"]*)"`, "m").exec(release)?.[1];
   const version = /^(\d+)\.(\d+)\.(\d+)\+(\d+)/.exec(field("JAVA_RUNTIME_VERSION") ?? "");

@@ -11,6 +11,7 @@ import { temurinJreLink, temurinRelease, type TemurinBuild } from "../../../scri
 import { ensureMachineJre } from "../../../scripts/offlineMirror/machineJre";
 import { resolveJava } from "../src/fabric/adoptium";
 import { ResolutionError } from "../src/fabric/errors";
+import { resolveGame } from "../src/fabric/mojang";
 import { resolveManifest } from "../src/fabric/resolveManifest";
 
 /**
@@ -122,6 +123,19 @@ describe("pinning the Java runtime from Adoptium", () => {
     const [release] = listings.get(adoptiumReleasesUrl(21, "x64")) as { binaries: { package: { size: number } }[] }[];
     release!.binaries[0]!.package.size += 1;
     await expect(resolveJava(database.db, source, 21)).rejects.toThrow(/size mismatch/);
+  });
+
+  it("refuses a game whose version JSON names no Java", async () => {
+    const manifestUrl = "https://piston-meta.mojang.com/mc/game/version_manifest_v2.json";
+    const stub: ArtifactSource = {
+      kind: "upstream",
+      fetchBytes: () => Promise.reject(new Error("nothing is downloaded before the refusal")),
+      fetchJson: async <T,>(url: string) =>
+        (url === manifestUrl
+          ? { versions: [{ id: "1.20.1", type: "release", url: "https://piston-meta.mojang.com/v1/packages/x/1.20.1.json", sha1: "0".repeat(40) }] }
+          : { id: "1.20.1", downloads: { server: { sha1: "0".repeat(40), size: 1, url: "https://piston-data.mojang.com/v1/objects/x/server.jar" } } }) as T,
+    };
+    await expect(resolveGame(database.db, stub, "1.20.1")).rejects.toThrow(new ResolutionError("Minecraft 1.20.1's version JSON names no Java version (javaVersion.majorVersion)."));
   });
 
   it("puts the game's Java in the manifest: 1.20.1 names Java 17, pinned to the mirror's real JRE", async () => {
