@@ -5,7 +5,7 @@
  * listing) is written with it, holding its real size and sha256; both paths
  * are in fixtures/offline-mirror/.gitignore. The build is reproducible (same
  * JDK, same bytes), so concurrent test files writing it at once agree.
- *   pnpm tsx scripts/offlineMirror/machineJre.ts
+ *   pnpm tsx scripts/offlineMirror/machineJre.ts [mirror directory]
  */
 import { createHash, randomBytes } from "node:crypto";
 import { spawnSync } from "node:child_process";
@@ -84,6 +84,6 @@ export function ensureMachineJre(mirrorDir = OFFLINE_MIRROR_DIR): MachineJre {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const jre = ensureMachineJre();
+  const jre = ensureMachineJre(process.argv[2] ?? OFFLINE_MIRROR_DIR);
   console.log(`offline mirror: ${jre.release} (${jre.size} bytes) at ${jre.link}`);
 }
