@@ -1,6 +1,6 @@
 /**
  * Builds fixtures/offline-mirror: small stand-in artifacts and the Fabric
- * meta, Mojang piston-meta and Modrinth API v2 responses that resolve them,
+ * meta, Mojang piston-meta, Modrinth API v2 and Adoptium API v3 responses that resolve them,
  * stored by URL path (see mirrorPath). `pnpm dev` provisions from it with no
  * network; tests serve it through msw as "upstream".
  *
@@ -15,7 +15,12 @@
  *    the installer's Maven `-server` jar (deflated, as Maven serves it) is
  *    what the launcher is built from; meta's launcher endpoint serves that jar
  *    with install.properties added (400 for loader 0.11.7), as meta does;
- *  - Mojang: version ids and URLs as piston-meta lists them (1.21.1, 26.1);
+ *  - Mojang: version ids and URLs as piston-meta lists them (1.20.1, 1.21.1,
+ *    26.1), each version JSON naming its Java (`javaVersion`: 17, 21, 25);
+ *  - Adoptium API v3: the feature listings of those Javas in the API's shapes
+ *    (./offlineMirror/adoptiumRelease.ts); 21 and 25 are stand-in JREs, 17 a
+ *    real one built from this machine's JDK (./offlineMirror/machineJre.ts,
+ *    not committed);
  *  - Modrinth: ids from the real projects where there is one; fabric-api's
  *    newest version is a beta; chunky publishes the same version number for
  *    Fabric and NeoForge; c2me has only betas for 1.21.1; lithium's only file
@@ -28,7 +33,10 @@ import { createHash } from "node:crypto";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { unzipSync, zipSync } from "fflate";
-import { FABRIC_MAVEN, installProperties, mavenPath, mirrorPath, mirrorRefusalPath, OFFLINE_MIRROR_DIR, renderJavaManifest } from "@zlh/artifacts";
+import { adoptiumReleasesUrl, FABRIC_MAVEN, installProperties, mavenPath, mirrorPath, mirrorRefusalPath, OFFLINE_MIRROR_DIR, renderJavaManifest } from "@zlh/artifacts";
+import { temurinJreLink, temurinRelease, temurinReleaseName, type TemurinBuild } from "./offlineMirror/adoptiumRelease";
+import { standInJre } from "./offlineMirror/jreArchive";
+import { ensureMachineJre } from "./offlineMirror/machineJre";
 
 const files = new Map<string, Uint8Array>();
 const refusals = new Map<string, string>();
@@ -48,7 +56,10 @@ const jar = (name: string, manifest: [string, string][] = [], extra: Record<stri
   );
 
 const META = "https://meta.fabricmc.net/v2";
-const GAMES = ["1.21.1", "26.1"] as const;
+const GAMES = ["1.20.1", "1.21.1", "26.1"] as const;
+/** Each game's `javaVersion` as Mojang's version JSONs name it (17 up to 1.20.4, 21 from 1.20.5, 25 for the 26.x line). */
+const JAVA = { "1.20.1": { component: "java-runtime-gamma", majorVersion: 17 }, "1.21.1": { component: "java-runtime-delta", majorVersion: 21 }, "26.1": { component: "java-runtime-epsilon", majorVersion: 25 } } as const;
+const RELEASED = { "1.20.1": "2023-06-12T13:25:51+00:00", "1.21.1": "2024-08-08T12:24:45+00:00", "26.1": "2026-03-24T12:11:04+00:00" } as const;
 
 // ---- Fabric meta and maven.
 const libraries = ["org.ow2.asm:asm:9.6", "org.ow2.asm:asm-tree:9.6", "net.fabricmc:sponge-mixin:0.15.3+mixin.0.8.7"].map((name) => {
@@ -132,7 +143,7 @@ const mojangVersions = GAMES.map((game) => {
     id: game,
     type: "release",
     mainClass: "net.minecraft.client.main.Main",
-    javaVersion: { component: game.startsWith("26.") ? "java-runtime-epsilon" : "java-runtime-delta", majorVersion: game.startsWith("26.") ? 25 : 21 },
+    javaVersion: JAVA[game],
     downloads: {
       client: { sha1: "0".repeat(40), size: 1, url: `https://piston-data.mojang.com/v1/objects/${"0".repeat(40)}/client.jar` },
       server: { sha1: hash("sha1", serverJar), size: serverJar.byteLength, url: serverUrl },
@@ -141,10 +152,27 @@ const mojangVersions = GAMES.map((game) => {
   const sha1 = hash("sha1", text(versionJson));
   const url = `https://piston-meta.mojang.com/v1/packages/${sha1}/${game}.json`;
   put(url, versionJson);
-  const time = game === "26.1" ? "2026-03-24T12:11:04+00:00" : "2024-08-08T12:24:45+00:00";
+  const time = RELEASED[game];
   return { id: game, type: "release", url, time, releaseTime: time, sha1, complianceLevel: 1 };
 });
 json("https://piston-meta.mojang.com/mc/game/version_manifest_v2.json", { latest: { release: "26.1", snapshot: "26.1" }, versions: mojangVersions.reverse() });
+
+// ---- Adoptium API v3: the feature releases the games need, newest first, JREs for linux/x64. Java 21
+// and 25 are small stand-ins (like the jars); Java 17 is a real JRE built from this machine's JDK by
+// ./offlineMirror/machineJre.ts, not committed (see fixtures/offline-mirror/README.md).
+const standInJres: TemurinBuild[] = [
+  { major: 21, minor: 0, security: 7, build: 6, published: "2025-04-16T00:00:00Z" },
+  { major: 21, minor: 0, security: 6, build: 7, published: "2025-01-22T00:00:00Z" },
+  { major: 25, minor: 0, security: 1, build: 8, published: "2025-10-22T00:00:00Z" },
+];
+for (const major of [21, 25]) {
+  const releases = standInJres.filter((b) => b.major === major).map((b) => {
+    const archive = standInJre(temurinReleaseName(b), `${b.major}.${b.minor}.${b.security}`);
+    put(temurinJreLink(b, "x64"), archive);
+    return temurinRelease(b, [{ architecture: "x64", archive: { size: archive.byteLength, sha256: hash("sha256", archive) } }]);
+  });
+  json(adoptiumReleasesUrl(major, "x64"), releases);
+}
 
 // ---- Modrinth: projects (by slug and by id), version lists, versions, files.
 type Dep = { project_id: string; dependency_type: "required" | "optional" | "incompatible" };
@@ -243,6 +271,18 @@ for (const [url, body] of [...files.entries()].sort(([a], [b]) => a.localeCompar
 for (const [url, body] of refusals) await write(mirrorRefusalPath(url), body);
 await writeFile(
   join(OFFLINE_MIRROR_DIR, "README.md"),
-  "Generated by scripts/buildOfflineMirror.ts (which says what each part models): upstream responses and stand-in artifacts stored by URL path (`<host><path>[@<query>].body`); `.400` files hold the body of a URL upstream answers with 400.\n",
+  [
+    "Generated by scripts/buildOfflineMirror.ts (which says what each part models): upstream responses and stand-in artifacts stored by URL path (`<host><path>[@<query>].body`); `.400` files hold the body of a URL upstream answers with 400.",
+    "",
+    "Java runtimes (Adoptium API v3, `api.adoptium.net/v3/assets/feature_releases/<feature>/ga@<query>.body`, and the JRE tarballs on `github.com/adoptium/temurin<feature>-binaries`):",
+    "Java 21 and 25 are small committed stand-ins (Temurin's layout and names, a `bin/java` that runs the container's own java).",
+    "Java 17 is a real JRE, too large to commit: scripts/offlineMirror/machineJre.ts builds it from this machine's JDK",
+    "(`/usr/lib/jvm/java-17-openjdk-amd64`, or ZLH_FIXTURE_JDK; jlink, then a reproducible tar.gz in Temurin's layout) and writes",
+    "Adoptium's feature 17 listing with the tarball's real size and sha256 beside it. Both are git-ignored (.gitignore here); tests that",
+    "resolve or place Java 17 call `ensureMachineJre()` first, and this script runs it at the end, so `pnpm dev` has it too.",
+    "",
+  ].join("\n"),
 );
+await writeFile(join(OFFLINE_MIRROR_DIR, ".gitignore"), "# Built from this machine's JDK at test time (scripts/offlineMirror/machineJre.ts): see README.md.\n/api.adoptium.net/v3/assets/feature_releases/17/\n/github.com/adoptium/temurin17-binaries/\n");
+ensureMachineJre();
 console.log(`offline mirror: ${files.size} files and ${refusals.size} refusals in ${OFFLINE_MIRROR_DIR}`);

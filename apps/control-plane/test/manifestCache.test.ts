@@ -28,3 +28,18 @@ describe("ManifestCache", () => {
     expect(calls).toBe(4);
   });
 });
+
+describe("ManifestCache and the Java runtime's architecture", () => {
+  it("keeps manifests for different architectures apart (their Java differs), x64 being the default", async () => {
+    const manifest = await fixtureManifest();
+    let calls = 0;
+    const fresh = async () => (calls++, manifest);
+    const cache = new ManifestCache(60_000);
+    const req = { minecraftVersion: "1.21.1", loaderVersion: null, mods: [] };
+    await cache.resolve(req, fresh);
+    await cache.resolve({ ...req, architecture: "x64" as const }, fresh);
+    expect(calls).toBe(1);
+    await cache.resolve({ ...req, architecture: "aarch64" as const }, fresh);
+    expect(calls).toBe(2);
+  });
+});

@@ -17,7 +17,7 @@ import { resolveManifest } from "../src/fabric/resolveManifest";
 const overrides = new Map<string, () => Response>();
 const seen: { url: string; ua: string | null }[] = [];
 const upstream = setupServer(
-  http.get(/^https:\/\/(meta\.fabricmc\.net|maven\.fabricmc\.net|piston-meta\.mojang\.com|piston-data\.mojang\.com|api\.modrinth\.com|cdn\.modrinth\.com)\//, async ({ request }) => {
+  http.get(/^https:\/\/(meta\.fabricmc\.net|maven\.fabricmc\.net|piston-meta\.mojang\.com|piston-data\.mojang\.com|api\.modrinth\.com|cdn\.modrinth\.com|api\.adoptium\.net|github\.com)\//, async ({ request }) => {
     seen.push({ url: request.url, ua: request.headers.get("user-agent") });
     const override = overrides.get(request.url);
     if (override) return override();
@@ -25,7 +25,7 @@ const upstream = setupServer(
     const refusal = await readFile(join(OFFLINE_MIRROR_DIR, mirrorRefusalPath(request.url)), "utf8").catch(() => null);
     if (refusal !== null) return new HttpResponse(refusal, { status: 400, headers: { "content-type": "application/json" } });
     if (!body) return HttpResponse.json({ error: "not_found", description: "the requested resource does not exist" }, { status: 404 });
-    const isJson = !/\.jar$|\/jar$|server\.jar$/.test(new URL(request.url).pathname);
+    const isJson = !/\.jar$|\/jar$|server\.jar$|\.tar\.gz$/.test(new URL(request.url).pathname);
     return new HttpResponse(body, { headers: { "content-type": isJson ? "application/json" : "application/java-archive" } });
   }),
 );
@@ -58,6 +58,8 @@ describe("manifest resolution against mocked upstreams", () => {
     const paths = m.files.map((f) => f.path);
     expect(paths).toContain("fabric-server-launch.jar");
     expect(paths).toContain(fabricLaunchJarPath("0.19.3", "1.21.1"));
+    // Mojang's javaVersion for 1.21.1 is 21: the newest GA Temurin 21 JRE Adoptium lists.
+    expect(m.java).toMatchObject({ major: 21, release: "jdk-21.0.7+6", architecture: "x64", path: "/opt/zlh/java/21" });
     expect(paths).toContain(".fabric/server/1.21.1-server.jar");
     expect(paths).toContain("libraries/net/fabricmc/fabric-loader/0.19.3/fabric-loader-0.19.3.jar");
     expect(paths).toContain("libraries/net/fabricmc/intermediary/1.21.1/intermediary-1.21.1.jar");
@@ -89,6 +91,7 @@ describe("manifest resolution against mocked upstreams", () => {
   it("resolves a 2026 game, leaving out its no-op intermediary as Fabric does", async () => {
     const m = await resolve([{ project: "fabric-api" }], undefined, "26.1");
     expect(m.mods.map((x) => x.versionNumber)).toEqual(["0.140.0+26.1"]);
+    expect(m.java).toMatchObject({ major: 25, release: "jdk-25.0.1+8", path: "/opt/zlh/java/25" });
     expect(m.files.some((f) => f.path.includes("intermediary"))).toBe(false);
     expect(m.files.map((f) => f.path)).toContain(fabricLaunchJarPath("0.19.3", "26.1"));
   });

@@ -8,3 +8,4 @@ export * from "./hashes";
 export * from "./zip";
 export * from "./javaManifest";
 export * from "./fabric/index";
+export * from "./adoptium";

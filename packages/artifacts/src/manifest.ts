@@ -4,6 +4,7 @@ import Type, { type Static } from "typebox";
 
 const Sha512 = Type.String({ pattern: "^[0-9a-f]{128}$" });
 const Sha1 = Type.String({ pattern: "^[0-9a-f]{40}$" });
+const Sha256 = Type.String({ pattern: "^[0-9a-f]{64}$" });
 /** Relative to the server directory; checked again by the agent before writing. */
 const FilePath = Type.String({ minLength: 1, maxLength: 512 });
 
@@ -62,6 +63,31 @@ export const ManifestMod = Type.Object({
   reason: Type.Union([Type.Literal("requested"), Type.Literal("dependency")]),
 });
 
+/** Where a Java runtime of a feature release lives inside the container. */
+export const javaRuntimeDir = (major: number) => `/opt/zlh/java/${major}`;
+
+/**
+ * The Java runtime the game needs (Mojang's `javaVersion.majorVersion`),
+ * pinned to one build: a gzipped tar with one top directory (Adoptium's
+ * layout), extracted without that directory into `path` inside the container.
+ */
+export const JavaRuntime = Type.Object({
+  /** The feature release (17, 21, 25): the game's `javaVersion.majorVersion`. */
+  major: Type.Integer({ minimum: 8, maximum: 999 }),
+  /** The build's release name as Adoptium names it, e.g. `jdk-21.0.5+11`. */
+  release: Type.String({ minLength: 1, maxLength: 128 }),
+  architecture: Type.Union([Type.Literal("x64"), Type.Literal("aarch64")]),
+  url: Type.String(),
+  size: Type.Integer({ minimum: 0 }),
+  /** What Adoptium publishes (`package.checksum`), checked by the resolver and by the agents. */
+  sha256: Sha256,
+  /** The key of the agents' content-addressed cache, computed by the resolver from the one download it checks. */
+  sha512: Sha512,
+  /** Always `javaRuntimeDir(major)`; agents refuse anything else. */
+  path: Type.String(),
+});
+export type JavaRuntime = Static<typeof JavaRuntime>;
+
 /**
  * Everything a first boot needs, pinned, so that it needs no network (see the
  * README's Fabric section): the game, loader and installer
@@ -76,6 +102,8 @@ export const Manifest = Type.Object({
   installer: Type.String(),
   mods: Type.Array(ManifestMod),
   files: Type.Array(ManifestFile),
+  /** Absent in manifests resolved before Java was part of them (they hash as they always did). */
+  java: Type.Optional(JavaRuntime),
 });
 export type Manifest = Static<typeof Manifest>;
 

@@ -20,7 +20,9 @@ export function mirrorSource(location: string, kind: "mirror" | "offline" = "mir
   const read = async (url: string): Promise<Uint8Array> => {
     const path = mirrorPath(url);
     if (http) {
-      const res = await fetch(`${location.replace(/\/+$/, "")}/${path}`, { signal: AbortSignal.timeout(60_000) });
+      // The file's name is the path (with its literal %XX, e.g. Temurin's `jdk-21.0.7%2B6`, an encoded query): each
+      // segment is percent-encoded once more, so a static file server, which decodes the request, finds that name.
+      const res = await fetch(`${location.replace(/\/+$/, "")}/${path.split("/").map(encodeURIComponent).join("/")}`, { signal: AbortSignal.timeout(60_000) });
       if (res.status === 404 || res.status === 400) throw new ArtifactNotFoundError(url, res.status, await res.text().catch(() => ""));
       if (!res.ok) throw new Error(`mirror answered ${res.status} for ${url}`);
       return new Uint8Array(await res.arrayBuffer());

@@ -38,6 +38,14 @@ describe("mirrors", () => {
     await expect(dir.fetchBytes("https://meta.fabricmc.net/v2/nothing")).rejects.toBeInstanceOf(ArtifactNotFoundError);
   });
 
+  it("finds files whose names hold percent-escapes (an encoded query, Temurin's %2B) over HTTP, as a static server decodes the request", async () => {
+    const urls = [
+      "https://api.adoptium.net/v3/assets/feature_releases/21/ga?architecture=x64&heap_size=normal&image_type=jre&jvm_impl=hotspot&os=linux&page_size=10&project=jdk&sort_order=DESC&vendor=eclipse",
+      "https://github.com/adoptium/temurin21-binaries/releases/download/jdk-21.0.7%2B6/OpenJDK21U-jre_x64_linux_hotspot_21.0.7_6.tar.gz",
+    ];
+    for (const url of urls) expect(Buffer.from(await mirrorSource(base).fetchBytes(url))).toEqual(Buffer.from(await mirrorSource(OFFLINE_MIRROR_DIR).fetchBytes(url)));
+  });
+
   it("answers what upstream refuses with its 400 and body, from a directory and over HTTP", async () => {
     const url = "https://meta.fabricmc.net/v2/versions/loader/1.21.99";
     for (const source of [mirrorSource(OFFLINE_MIRROR_DIR), mirrorSource(base)]) {

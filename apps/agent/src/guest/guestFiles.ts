@@ -166,9 +166,13 @@ export class GuestFiles {
     return { warnings: r.warnings as string };
   }
 
-  /** Extracts the gzipped tar `source` into the (existing) directory `dir`. */
-  async extract(dir: string, source: AsyncIterable<Uint8Array>): Promise<void> {
-    await this.#request({ op: "extract", dir }, { timeoutMs: this.#opts.archiveTimeoutMs ?? 60 * 60_000, input: source });
+  /**
+   * Extracts the gzipped tar `source` into the (existing) directory `dir`;
+   * `stripComponents` drops that many leading directories of every member
+   * name, as tar's --strip-components does.
+   */
+  async extract(dir: string, source: AsyncIterable<Uint8Array>, opts: { stripComponents?: number } = {}): Promise<void> {
+    await this.#request({ op: "extract", dir, stripComponents: opts.stripComponents ?? 0 }, { timeoutMs: this.#opts.archiveTimeoutMs ?? 60 * 60_000, input: source });
   }
 
   /** Stops the worker (and whatever it runs) and waits until it is gone. */

@@ -257,10 +257,13 @@ const ops = {
     }, [0, 1]);
   },
   async extract(req) {
-    const { dir } = req;
+    const { dir, stripComponents } = req;
+    const strip = stripComponents ?? 0;
+    if (!Number.isInteger(strip) || strip < 0 || strip > 16) throw new Refusal("protocol", `stripComponents ${JSON.stringify(stripComponents)} is not an integer from 0 to 16`);
     if (!enter(parts(dir), false)) throw new Refusal("missing", `${dir} does not exist`);
     // Unprivileged: tar cannot chown, and an absolute member name is stripped of its "/" (exit 0).
-    return runTar(["--extract", "--gzip", "--no-same-owner", "--file=-"], async (tar, closed) => {
+    // --strip-components drops leading member directories (a JRE tarball's one top directory).
+    return runTar(["--extract", "--gzip", "--no-same-owner", `--strip-components=${strip}`, "--file=-"], async (tar, closed) => {
       let broken = false;
       tar.stdin.on("error", () => (broken = true));
       for (;;) {

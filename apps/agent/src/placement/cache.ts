@@ -1,5 +1,6 @@
 import { mkdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { createHash } from "node:crypto";
 import { sha1Hex, sha512Hex, type ArtifactSource } from "@zlh/artifacts";
 import { OpFailure } from "../ops/opFailure";
 import { writeFileAtomic } from "./atomicWrite";
@@ -47,14 +48,15 @@ export class ArtifactCache {
   }
 }
 
-/** An upstream file pinned by size and hashes: a downloaded manifest file, or the input of a built one. */
-type Pinned = { url: string; size: number; sha512: string; sha1?: string };
+/** An upstream file pinned by size and hashes: a downloaded manifest file, the input of a built one, or a Java runtime (sha256: what Adoptium publishes). */
+type Pinned = { url: string; size: number; sha512: string; sha1?: string; sha256?: string };
 
 function verify(file: Pinned, bytes: Uint8Array): void {
   const problems: string[] = [];
   if (bytes.byteLength !== file.size) problems.push(`size ${bytes.byteLength} instead of ${file.size}`);
   else if (sha512Hex(bytes) !== file.sha512) problems.push("sha512 differs");
   else if (file.sha1 && sha1Hex(bytes) !== file.sha1) problems.push("sha1 differs");
+  else if (file.sha256 && createHash("sha256").update(bytes).digest("hex") !== file.sha256) problems.push("sha256 differs");
   if (problems.length) throw new OpFailure("artifact_mismatch", `${file.url}: ${problems.join(", ")}; refused`, true);
 }
 

@@ -5,6 +5,7 @@ import type { GuestFiles } from "../guest/guestFiles";
 import { OpFailure } from "../ops/opFailure";
 import { buildFile } from "./buildFile";
 import type { ArtifactCache } from "./cache";
+import { placeJava } from "./placeJava";
 import { renderServerProperties } from "./serverProperties";
 
 /** Where the Minecraft server lives inside the container. */
@@ -65,6 +66,7 @@ export interface PlacementOptions {
 const SMALL_FILE_MAX = 16 * 1024 * 1024;
 
 export async function placeServer(guest: GuestFiles, spec: OperationSpec, manifest: Manifest, cache: ArtifactCache, opts: PlacementOptions = {}): Promise<PlacementReport> {
+  await placeJava(guest, manifest, cache, opts);
   await guest.mkdir(SERVER_DIR);
   const previous = await readRecord(guest);
   const before = new Map(previous?.files.map((f) => [f.path, f]) ?? []);

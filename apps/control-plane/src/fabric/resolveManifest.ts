@@ -1,31 +1,36 @@
-import type { ArtifactSource, Manifest } from "@zlh/artifacts";
+import type { ArtifactSource, JavaArchitecture, Manifest } from "@zlh/artifacts";
 import type { Db } from "@zlh/db";
 import { byCodeUnits } from "./order";
 import { resolveFabric } from "./fabric";
 import { resolveMods, type ModRequest } from "./modrinth";
-import { resolveVanillaServer } from "./mojang";
+import { resolveJava } from "./adoptium";
+import { resolveGame } from "./mojang";
 
 export interface ManifestRequest {
   minecraftVersion: string;
   loaderVersion?: string | null;
   mods: ModRequest[];
+  /** The architecture of the Java runtime to pin (the hosts'); x64 when not given. */
+  architecture?: JavaArchitecture;
 }
 
 /**
  * Resolves a server's request into a pinned manifest: Fabric (loader,
- * installer, launcher, libraries), the vanilla server jar, and the mods with
- * their dependencies. Files are sorted by path, so the same inputs give the
- * same manifest (and the same manifest hash).
+ * installer, launcher, libraries), the vanilla server jar, the mods with
+ * their dependencies, and the Java runtime the game names. Files are sorted
+ * by path, so the same inputs give the same manifest (and manifest hash).
  */
 export async function resolveManifest(db: Db, source: ArtifactSource, r: ManifestRequest): Promise<Manifest> {
   const fabric = await resolveFabric(db, source, r.minecraftVersion, r.loaderVersion ?? undefined);
-  const vanilla = await resolveVanillaServer(db, source, r.minecraftVersion);
+  const game = await resolveGame(db, source, r.minecraftVersion);
+  const vanilla = game.server;
   const mods = await resolveMods(source, r.minecraftVersion, r.mods);
+  const java = await resolveJava(db, source, game.javaMajor, r.architecture ?? "x64");
   const files = [...fabric.files, vanilla, ...mods.files].sort((a, b) => byCodeUnits(a.path, b.path));
   const paths = new Set<string>();
   for (const f of files) {
     if (paths.has(f.path)) throw new Error(`two files resolve to ${f.path}`);
     paths.add(f.path);
   }
-  return { schema: 2, game: r.minecraftVersion, loader: fabric.loader, installer: fabric.installer, mods: mods.mods, files };
+  return { schema: 2, game: r.minecraftVersion, loader: fabric.loader, installer: fabric.installer, mods: mods.mods, files, java };
 }
