@@ -3,7 +3,7 @@ import type { ArtifactCache } from "../placement/cache";
 
 /**
  * Every file `manifest` needs, fetched and verified into the host's cache
- * (the inputs of built files too), before the server is touched: a download
+ * (the inputs of built files too, and its Java runtime), before the server is touched: a download
  * that fails then fails with nothing on disk changed, never half-way through
  * a placement.
  */
@@ -13,4 +13,5 @@ export async function prefetchManifest(cache: ArtifactCache, manifest: Manifest,
     if (!isBuilt(file)) await cache.ensure(file);
     else if (file.kind === "launcher") await cache.ensure(file.build.installer);
   }
+  if (manifest.java) await cache.ensure(manifest.java);
 }
