@@ -1,5 +1,6 @@
 import type { Manifest } from "@zlh/artifacts";
 import type { OperationSpec } from "@zlh/protocol";
+import { installGameLayer } from "../container/gameLayer";
 import { isRuntimeError, type Resources } from "../runtime/runtime";
 import { abandonedManifests, clearAbandoned, noteAbandonable } from "./changeJournal";
 import { placeRemovingAbandoned, prefetchManifest } from "./changeFiles";
@@ -89,6 +90,7 @@ async function rollBack(ctx: OpContext, change: Change, reason: string, abandone
       ctx.signal,
     );
     log.info({ vmid: spec.vmid, written: back.written.length, removed: back.removed.length, ...resources }, "previous manifest placed back");
+    await installGameLayer(ctx, { minecraftVersion: previous.manifest.game });
     await clearAbandoned(ctx.changesDir, spec.vmid);
     if (!change.start) return { rolledBack: true, reason, started: false };
     const status = await startAndWait(ctx, previous.manifest.game);
@@ -121,6 +123,7 @@ async function converge(ctx: OpContext, spec: OperationSpec, earlier: Manifest[]
     ctx.signal,
   );
   log.info({ vmid: spec.vmid, written: placed.written.length, removed: placed.removed.length, ...resources }, "change placed");
+  await installGameLayer(ctx, spec);
   return placed.written.length;
 }
 

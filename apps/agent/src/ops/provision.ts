@@ -1,3 +1,4 @@
+import { installGameLayer } from "../container/gameLayer";
 import { clearForReinstall } from "../placement/clearForReinstall";
 import { applyChange } from "./applyChange";
 import { placeRemovingAbandoned } from "./changeFiles";
@@ -62,6 +63,7 @@ export async function provision(ctx: OpContext): Promise<OpOutcome> {
   );
   await clearAbandoned(ctx.changesDir, vmid);
   log.info({ vmid, written: placed.written.length, kept: placed.kept.length, removed: placed.removed.length, abandoned: abandoned.length }, "files placed");
+  await installGameLayer(ctx, op.spec);
   if (ct.state !== "running") {
     sideEffect(ctx);
     try {

@@ -1,4 +1,5 @@
 import { access, open } from "node:fs/promises";
+import { installGameLayer } from "../container/gameLayer";
 import { placeServer, SERVER_DIR } from "../placement/placeServer";
 import { isRuntimeError } from "../runtime/runtime";
 import { backupPath, sha256OfFile } from "./backup";
@@ -72,6 +73,7 @@ export async function restore(ctx: OpContext): Promise<OpOutcome> {
     ctx.signal,
   );
   log.info({ vmid: op.spec.vmid, backupId: b.backupId }, "backup restored");
+  await installGameLayer(ctx, op.spec);
   if (!b.start) return { restored: true, started: false };
   sideEffect(ctx);
   await runtime.start(op.spec.vmid);
