@@ -132,5 +132,5 @@ async function startAndWait(ctx: OpContext, version: string) {
   sideEffect(ctx);
   await runtime.start(op.spec.vmid);
   const alive = async () => (await runtime.inspect(op.spec.vmid))?.state === "running";
-  return waitUntilAnswering(await runtime.address(op.spec.vmid), op.spec.gamePort, ctx.readyTimeoutMs, version, ctx.signal, alive);
+  return waitUntilAnswering(await runtime.address(op.spec.vmid), op.spec, ctx.readyTimeoutMs, version, ctx.signal, alive);
 }

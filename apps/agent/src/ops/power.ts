@@ -22,7 +22,7 @@ export async function start(ctx: OpContext): Promise<OpOutcome> {
       if (!isRuntimeError(err, "already_running")) throw err;
     }
   }
-  const status = await waitUntilAnswering(await ctx.runtime.address(ct.vmid), ctx.op.spec.gamePort, ctx.readyTimeoutMs, undefined, ctx.signal);
+  const status = await waitUntilAnswering(await ctx.runtime.address(ct.vmid), ctx.op.spec, ctx.readyTimeoutMs, undefined, ctx.signal);
   return { version: status.version.name, playersMax: status.players.max };
 }
 

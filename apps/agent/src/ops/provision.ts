@@ -72,7 +72,7 @@ export async function provision(ctx: OpContext): Promise<OpOutcome> {
       if (!isRuntimeError(err, "already_running")) throw err;
     }
   }
-  const status = await waitUntilAnswering(await runtime.address(vmid), op.spec.gamePort, ctx.readyTimeoutMs, op.spec.minecraftVersion, ctx.signal);
+  const status = await waitUntilAnswering(await runtime.address(vmid), op.spec, ctx.readyTimeoutMs, op.spec.minecraftVersion, ctx.signal);
   return { version: status.version.name, playersMax: status.players.max, filesWritten: placed.written.length };
 }
 

@@ -78,6 +78,6 @@ export async function restore(ctx: OpContext): Promise<OpOutcome> {
   sideEffect(ctx);
   await runtime.start(op.spec.vmid);
   const alive = async () => (await runtime.inspect(op.spec.vmid))?.state === "running";
-  const status = await waitUntilAnswering(await runtime.address(op.spec.vmid), op.spec.gamePort, ctx.readyTimeoutMs, op.spec.minecraftVersion, ctx.signal, alive);
+  const status = await waitUntilAnswering(await runtime.address(op.spec.vmid), op.spec, ctx.readyTimeoutMs, op.spec.minecraftVersion, ctx.signal, alive);
   return { restored: true, started: true, version: status.version.name };
 }
