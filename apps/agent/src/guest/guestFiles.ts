@@ -9,7 +9,7 @@ import { OpFailure } from "../ops/opFailure";
  * container's tree. Host root never does; every read, write, hash, listing,
  * removal, archive and extract is done by guestWorker.mjs, a helper process
  * running as the container's root identity (setpriv: that uid/gid, no
- * groups, no capabilities, no new privileges) with its cwd at the
+ * groups, no capabilities, no new privileges) rooted at the
  * container's root filesystem, and walking every path without following a
  * link (see the worker). Whatever the customer plants (links to host files,
  * FIFOs, devices, swaps during a walk) can at worst make an operation fail,
