@@ -42,7 +42,7 @@ describe("lxc runtime on real LXC", () => {
     await expect(rt.start(9900)).rejects.toMatchObject({ kind: "already_running", message: expect.stringContaining("Container is already running") });
     await expect(rt.destroy(9900)).rejects.toMatchObject({ kind: "running", message: expect.stringContaining("9900 is running") });
     // Read from inside the running container (its mount namespace), then stop.
-    expect((await rt.readFile(9900, "etc/hostname", 0, 100)).data.toString()).toBe("localhost\n");
+    expect(await rt.withGuest(9900, (g) => g.readText("etc/hostname", 100))).toBe("localhost\n");
     await rt.stop(9900, 10_000);
     expect((await rt.inspect(9900))?.state).toBe("stopped");
 
@@ -73,8 +73,8 @@ describe("lxc runtime on real LXC", () => {
     const rootfs = join(LXC_PATH, "9904/rootfs");
     await mkdir(join(rootfs, "srv/minecraft"), { recursive: true });
     await symlink("/etc", join(rootfs, "srv/minecraft/logs"));
-    await expect(rt.readFile(9904, "srv/minecraft/logs/hostname", 0, 100)).rejects.toThrow(/not a directory \(a link is not followed\)/);
-    expect((await rt.readFile(9904, "srv/minecraft/absent.log", 0, 100)).size).toBe(0);
+    await expect(rt.withGuest(9904, (g) => g.readText("srv/minecraft/logs/hostname", 100))).rejects.toThrow(/srv\/minecraft\/logs is a symlink, not a directory; refused/);
+    expect(await rt.withGuest(9904, (g) => g.read("srv/minecraft/absent.log", 0, 100))).toMatchObject({ size: 0, exists: false });
     await rt.destroy(9904);
   });
 

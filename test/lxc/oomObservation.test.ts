@@ -1,6 +1,4 @@
 import { existsSync } from "node:fs";
-import { symlink, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { LxcRuntime } from "../../apps/agent/src/runtime/lxc";
 import { destroyTestContainers } from "./support/containers";
@@ -18,12 +16,13 @@ afterAll(destroyTestContainers);
 
 it("sees an OOM-killed unit dead and the container's limit hit (and the kill counted where the kernel keeps it: cgroup v2)", async () => {
   await rt.create({ vmid: V, hostname: "zlh-oom", memoryMiB: 256, cpuCores: 1, diskGiB: 1, description: "oom test" });
-  await rt.withRootfs(V, async (root) => {
+  await rt.withGuest(V, async (guest) => {
     // Perl (in every Debian) grows to 2000 MiB, 1 MiB at a time, in a 256 MiB container: bounded, and killed long before.
     // `$$` is a literal `$` to systemd.
     const hog = "for (1..2000) { push @a, \"x\" x 1048576 } sleep 60";
-    await writeFile(join(root, "etc/systemd/system", UNIT), `[Service]\nExecStart=/usr/bin/perl -e 'sleep 2; ${hog.replaceAll("$", "$$")}'\n[Install]\nWantedBy=multi-user.target\n`);
-    await symlink(`/etc/systemd/system/${UNIT}`, join(root, "etc/systemd/system/multi-user.target.wants", UNIT));
+    await guest.write(`etc/systemd/system/${UNIT}`, `[Service]\nExecStart=/usr/bin/perl -e 'sleep 2; ${hog.replaceAll("$", "$$")}'\n`);
+    // Enabled as the game unit is: a drop-in of multi-user.target, no link.
+    await guest.write("etc/systemd/system/multi-user.target.d/zlh-hog.conf", `[Unit]\nWants=${UNIT}\n`);
   });
   await rt.start(V);
   let sawAlive = false;

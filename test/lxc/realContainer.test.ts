@@ -1,20 +1,19 @@
 import { execFile } from "node:child_process";
-import { copyFile, mkdir, readFile, rm, writeFile, chown } from "node:fs/promises";
-import { join } from "node:path";
+import { createReadStream } from "node:fs";
+import { readFile, rm } from "node:fs/promises";
 import { promisify } from "node:util";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GAME_UNIT, JAVA_HOME, SERVER_DIR } from "../../apps/agent/src/container/gameUnit";
+import { GAME_UNIT } from "../../apps/agent/src/container/gameUnit";
 import { installGameUnit } from "../../apps/agent/src/container/installGameUnit";
 import { rconCommand } from "../../apps/agent/src/rcon/rconCommand";
 import { LxcRuntime } from "../../apps/agent/src/runtime/lxc";
-import { ID_BASE } from "../../apps/agent/src/runtime/lxc/hostLayout";
 import { pingServer } from "../../apps/agent/src/slp/ping";
 import { destroyTestContainers } from "./support/containers";
+import { placeHostJre } from "./support/hostJre";
 import { buildStandinJar } from "./support/standinJar";
 
 const run = promisify(execFile);
-const HOST_JRE = "/usr/lib/jvm/java-17-openjdk-amd64";
 const VMID = 9910;
 const rt = new LxcRuntime();
 let built: { jar: string; dir: string };
@@ -35,27 +34,20 @@ async function eventually<T>(what: string, tries: number, check: () => Promise<T
 }
 
 async function logOf(): Promise<string> {
-  return (await rt.readFile(VMID, "srv/minecraft/logs/latest.log", 0, 256 * 1024)).data.toString("utf8");
+  return (await rt.withGuest(VMID, (g) => g.readText("srv/minecraft/logs/latest.log", 256 * 1024))) ?? "";
 }
 
 beforeAll(async () => {
   await destroyTestContainers();
   built = await buildStandinJar();
   await rt.create({ vmid: VMID, hostname: `zlh-${VMID}`, memoryMiB: 512, cpuCores: 1, diskGiB: 2, description: "zlh-server=real-container-test" });
-  await rt.withRootfs(VMID, async (rootfs) => {
-    // The host's JRE, self-contained (links into /etc dereferenced; dangling ones such as lib/src.zip
-    // without the JDK sources are skipped), owned by the container's root.
-    const java = join(rootfs, JAVA_HOME);
-    await mkdir(java, { recursive: true });
-    await run("sh", ["-c", 'cp -rL "$1"/bin "$1"/lib "$1"/conf "$1"/release "$2" 2>/dev/null; test -x "$2"/bin/java', "sh", HOST_JRE, java], { timeout: 120_000 });
-    await run("chown", ["-R", `${ID_BASE}:${ID_BASE}`, join(rootfs, "opt/zlh")], { timeout: 60_000 });
-    const server = join(rootfs, SERVER_DIR);
-    await mkdir(server, { recursive: true });
-    await copyFile(built.jar, join(server, "standin-server.jar"));
-    await writeFile(join(server, "server.properties"), "server-port=25565\nenable-rcon=true\nrcon.port=25575\nrcon.password=container-secret\nmotd=Inside LXC\nmax-players=5\n");
-    await writeFile(join(server, "eula.txt"), "eula=true\n");
-    for (const f of ["standin-server.jar", "server.properties", "eula.txt", "."]) await chown(join(server, f), ID_BASE, ID_BASE);
-    await installGameUnit(rootfs, rt.rootfsOwner, { memoryMiB: 512, jar: "standin-server.jar" });
+  // Everything placed through the container boundary, as the agent places it: no file of the container touched by host root.
+  await rt.withGuest(VMID, async (guest) => {
+    await placeHostJre(guest, 17);
+    await guest.write("srv/minecraft/standin-server.jar", createReadStream(built.jar));
+    await guest.write("srv/minecraft/server.properties", "server-port=25565\nenable-rcon=true\nrcon.port=25575\nrcon.password=container-secret\nmotd=Inside LXC\nmax-players=5\n");
+    await guest.write("srv/minecraft/eula.txt", "eula=true\n");
+    await installGameUnit(guest, { memoryMiB: 512, javaMajor: 17, jar: "standin-server.jar" });
   });
 });
 
@@ -91,7 +83,7 @@ describe("a real container: the game starts with it", () => {
   it("a container stop stops the unit with SIGTERM: the world is saved (level.dat written) before the container is down", async () => {
     await rt.stop(VMID, 30_000);
     expect((await rt.inspect(VMID))?.state).toBe("stopped");
-    const levelDat = await rt.readFile(VMID, "srv/minecraft/world/level.dat", 0, 64 * 1024);
+    const levelDat = await rt.withGuest(VMID, (g) => g.read("srv/minecraft/world/level.dat", 0, 64 * 1024));
     expect(levelDat.size).toBeGreaterThan(0);
     expect(gunzipSync(levelDat.data).includes(Buffer.from("LevelName"))).toBe(true);
     expect(await logOf()).toContain("[Server Shutdown Thread/INFO]: Saving worlds");

@@ -43,6 +43,8 @@ export interface AgentConfig {
   shutdownGraceMs: number;
   /** ZLH_PCT_BIN, ZLH_PCT_STORAGE, ZLH_PCT_TEMPLATE, ZLH_PCT_BRIDGE: pct only; the pct executable, rootfs storage, OS template, network bridge. */
   pct: { bin: string; storage: string; template: string; bridge: string };
+  /** ZLH_LXC_TEMPLATE: lxc only; the template tarball containers are made from. Default the one `pnpm host:prepare` builds. */
+  lxcTemplate: string | null;
   /** ZLH_ARTIFACT_SOURCE, ZLH_ARTIFACT_MIRROR: where artifacts are fetched from, as for the control plane (upstream, mirror, offline). */
   artifactSource: ArtifactSourceKind;
   artifactMirror: string | null;
@@ -87,6 +89,7 @@ export function loadAgentConfig(env: Env): AgentConfig {
       template: env.ZLH_PCT_TEMPLATE?.trim() || "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst",
       bridge: env.ZLH_PCT_BRIDGE?.trim() || "vmbr0",
     },
+    lxcTemplate: env.ZLH_LXC_TEMPLATE?.trim() || null,
     artifactSource: artifactSource(env),
     artifactMirror: env.ZLH_ARTIFACT_MIRROR?.trim() || null,
     logLevel: oneOfVar(env, "LOG_LEVEL", "info", LOG_LEVELS),

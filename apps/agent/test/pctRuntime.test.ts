@@ -1,4 +1,6 @@
+import { execFile } from "node:child_process";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { promisify } from "node:util";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
@@ -61,11 +63,20 @@ describe("pct runtime against a fake pct", () => {
     await rt.destroy(5100);
     expect(await calls()).toEqual([
       ["create", "5100", "local:vztmpl/debian-12.tar.zst", "--hostname", "zlh-5100", "--memory", "2048", "--cores", "2", "--rootfs", "local-lvm:8",
-        "--net0", "name=eth0,bridge=vmbr0,ip=dhcp", "--unprivileged", "1", "--description", `zlh-server=${SERVER}`],
+        "--net0", "name=eth0,bridge=vmbr0,ip=dhcp", "--unprivileged", "1", "--features", "nesting=1", "--description", `zlh-server=${SERVER}`],
       ["start", "5100"],
       ["shutdown", "5100", "--timeout", "30", "--forceStop", "1"],
       ["destroy", "5100", "--purge"],
     ]);
+  });
+
+  it("creates with nesting (the container's systemd needs it); the fake refuses other features in pct's words", async () => {
+    await rt.create(spec);
+    expect(await readFile(join(dir, "cts", "5100.json"), "utf8")).toContain('"features":"nesting=1"');
+    const pct = (args: string[]) => promisify(execFile)(FAKE, args, { env: { ...process.env, FAKE_PCT_DIR: dir } }).then(() => "", (e: { stderr: string }) => e.stderr);
+    expect(await pct(["create", "5101", "t", "--features", "nestin=1"])).toContain("features.nestin: property is not defined in schema and the schema does not allow additional properties");
+    expect(await pct(["create", "5101", "t", "--features", "nesting=2"])).toContain("features.nesting: type check ('boolean') failed - got '2'");
+    expect(await rt.inspect(5101)).toBeNull();
   });
 
   it("classifies refusals: exists, missing, already running, running, locked", async () => {
@@ -192,7 +203,7 @@ describe("pct runtime against a fake pct", () => {
     const file = join(dir, "cts", "5100.json");
     await writeFile(file, JSON.stringify({ ...JSON.parse(await readFile(file, "utf8")), lock: "mounted" }));
     await expect(rt.start(5100)).rejects.toMatchObject({ kind: "mounted" });
-    expect(await rt.withGuest(5100, async (guest) => guest.list(""))).toEqual([]);
+    expect(await rt.withGuest(5100, async (guest) => guest.list(""))).toEqual(["etc", "lib", "sbin", "usr"]);
     await rt.start(5100); // the lock is gone
     await rt.stop(5100, 1000);
 

@@ -33,7 +33,7 @@ describe("status ping against a hostile server", () => {
       s.on("close", () => clearInterval(timer));
     });
     await expect(pingServer("127.0.0.1", port, 400)).rejects.toThrow(/within 400 ms/);
-    await expect(waitUntilAnswering("127.0.0.1", port, 600)).rejects.toMatchObject({ code: "not_ready" });
+    await expect(waitUntilAnswering("127.0.0.1", { gamePort: port, rconPort: 1, rconPassword: "pw" }, 600)).rejects.toMatchObject({ code: "not_ready" });
   });
 
   it("refuses a reply announced larger than the limit without reading it", async () => {

@@ -61,7 +61,7 @@ describe("sim server RCON: vanilla's request limits", () => {
     await rt.withGuest(VMID, (guest) => placeServer(guest, spec, manifest, cache));
     await rt.start(VMID);
     // Started is not listening yet; once it answers the status ping (its loop runs), RCON is bound too.
-    await waitUntilAnswering(simAddress(VMID), spec.gamePort, 10_000);
+    await waitUntilAnswering(simAddress(VMID), spec, 10_000);
   });
   afterAll(async () => {
     await rt?.stop(VMID, 2000).catch(() => undefined);

@@ -68,6 +68,11 @@ export const OperationSpec = Type.Object({
   /** The server's RCON password, for server.properties; sent only to the host's own agent. */
   rconPassword: Type.Union([Type.String(), Type.Null()]),
   /**
+   * The Java major version the game runs on (its java is /opt/zlh/java/<major> in a container that boots
+   * an OS). Absent: the agent picks it from the game version (17 up to 1.20.4, 21 after).
+   */
+  javaMajor: Type.Optional(Type.Integer({ minimum: 8, maximum: 99 })),
+  /**
    * A reinstall (a provision over an existing container): stop it, remove the platform's files (and, with
    * `wipe`, the customer's: the world), then place and start as any provision. Absent otherwise.
    */

@@ -7,7 +7,12 @@
 export const GAME_UNIT = "zlh-server.service";
 export const GAME_USER = "minecraft";
 export const SERVER_DIR = "/srv/minecraft";
-export const JAVA_HOME = "/opt/zlh/java/17";
+
+/** Where the container's Java of `major` lives: one directory per major version, so a game's Java can be added beside another. */
+export function javaHome(major: number): string {
+  if (!Number.isInteger(major) || major < 8 || major > 99) throw new Error(`Java ${major} is not a Java major version`);
+  return `/opt/zlh/java/${major}`;
+}
 
 /**
  * The heap for a container of `memoryMiB`: the JVM sizes its default heap
@@ -24,6 +29,8 @@ export function heapMiB(memoryMiB: number): number {
 
 export interface GameUnitOptions {
   memoryMiB: number;
+  /** The Java major version the game needs (javaMajor.ts); its java is /opt/zlh/java/<major>/bin/java. */
+  javaMajor: number;
   /** The jar in /srv/minecraft started with `-jar <jar> nogui`. Default fabric-server-launch.jar. */
   jar?: string;
   /** Extra JVM flags (e.g. -XX:+UseG1GC), each one token. */
@@ -45,7 +52,7 @@ export function renderGameUnit(opts: GameUnitOptions): string {
   }
   const stopSec = opts.stopTimeoutSec ?? 25;
   if (!Number.isInteger(stopSec) || stopSec < 1 || stopSec > 3600) throw new Error(`stop timeout ${stopSec} s is not 1 to 3600`);
-  const exec = [`${JAVA_HOME}/bin/java`, `-Xmx${heapMiB(opts.memoryMiB)}M`, ...flags, "-jar", jar, "nogui"].join(" ");
+  const exec = [`${javaHome(opts.javaMajor)}/bin/java`, `-Xmx${heapMiB(opts.memoryMiB)}M`, ...flags, "-jar", jar, "nogui"].join(" ");
   return [
     "# Written by the ZeroLagHub agent: the game server, started by the container's systemd at boot.",
     "[Unit]",

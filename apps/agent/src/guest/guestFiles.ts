@@ -1,5 +1,5 @@
 import { spawn, type ChildProcessByStdio } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { closeSync, constants, openSync, readFileSync } from "node:fs";
 import type { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { OpFailure } from "../ops/opFailure";
@@ -9,7 +9,7 @@ import { OpFailure } from "../ops/opFailure";
  * container's tree. Host root never does; every read, write, hash, listing,
  * removal, archive and extract is done by guestWorker.mjs, a helper process
  * running as the container's root identity (setpriv: that uid/gid, no
- * groups, no capabilities, no new privileges) with its cwd at the
+ * groups, no capabilities, no new privileges) rooted at the
  * container's root filesystem, and walking every path without following a
  * link (see the worker). Whatever the customer plants (links to host files,
  * FIFOs, devices, swaps during a walk) can at worst make an operation fail,
@@ -88,8 +88,21 @@ export class GuestFiles {
     const [cmd, ...args] = asRoot
       ? ["/usr/bin/setpriv", `--reuid=${opts.identity!.uid}`, `--regid=${opts.identity!.gid}`, "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--", ...node]
       : node;
-    // Its own process group: a kill takes the tar it runs with it.
-    this.#child = spawn(cmd!, args, { cwd: rootfs, stdio: ["pipe", "pipe", "pipe"], detached: true, env: { PATH: "/usr/bin:/bin", LC_ALL: "C" } });
+    // The rootfs is opened here, before the uid drop (as the agent may reach /proc/<init>/root and the
+    // container's root may not), and handed over as fd 3; the worker enters it itself. Node must be started in a
+    // directory it can name: a running container's root, in another mount namespace, has no name in ours.
+    let rootFd: number;
+    try {
+      rootFd = openSync(rootfs, constants.O_RDONLY | constants.O_DIRECTORY);
+    } catch (err) {
+      throw new OpFailure("guest_failed", `the guest worker could not run in ${rootfs}: ${(err as Error).message}`, true);
+    }
+    try {
+      // Its own process group: a kill takes the tar it runs with it.
+      this.#child = spawn(cmd!, args, { cwd: "/", stdio: ["pipe", "pipe", "pipe", rootFd], detached: true, env: { PATH: "/usr/bin:/bin", LC_ALL: "C" } }) as unknown as Worker;
+    } finally {
+      closeSync(rootFd);
+    }
     this.#exited = new Promise((r) => this.#child.once("close", () => r()));
     this.#child.once("close", (code, sig) => this.#fail(new OpFailure("guest_failed", `the guest worker exited (${sig ?? code}): ${this.#stderr.trim().slice(-500)}`, true)));
     this.#child.on("error", (err) => this.#fail(new OpFailure("guest_failed", `the guest worker could not run in ${rootfs}: ${err.message}`, true)));

@@ -1,7 +1,7 @@
 // The agent's hands inside a container's filesystem. Runs as the container's
 // root identity (100000:100000 for an unprivileged container: setpriv, no
-// capabilities, no new privileges), never as host root, with its cwd set to
-// the container's root filesystem by the agent before the uid drop. Only
+// capabilities, no new privileges), never as host root, rooted at the
+// container's root filesystem, which the agent opens before the uid drop. Only
 // node: builtins, only paths relative to that cwd: the agent passes this
 // source with -e, because the checkout may be unreadable to the container's
 // uid, and so may the rootfs's parents.
@@ -24,6 +24,10 @@ import * as fs from "node:fs";
 import { once } from "node:events";
 
 const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
+// The agent opened the rootfs before the uid drop and passed it as fd 3 (node starts in "/": a running
+// container's root, /proc/<init>/root, has no name node could start in).
+process.chdir("/proc/self/fd/3");
+fs.closeSync(3);
 const ROOT_FD = fs.openSync(".", O_RDONLY | fs.constants.O_DIRECTORY);
 const TAR = "/usr/bin/tar";
 

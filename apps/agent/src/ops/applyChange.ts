@@ -1,5 +1,6 @@
 import type { OperationSpec } from "@zlh/protocol";
 import { placeServer } from "../placement/placeServer";
+import { installGameLayer } from "../container/gameLayer";
 import { isRuntimeError, type Resources } from "../runtime/runtime";
 import { prefetchManifest } from "./changeFiles";
 import { sideEffect, type OpContext, type OpOutcome } from "./context";
@@ -78,6 +79,7 @@ async function rollBack(ctx: OpContext, change: Change, reason: string): Promise
     const previousSpec: OperationSpec = { ...spec, serverProperties: previous.serverProperties, manifest: previous.manifest };
     const back = await runtime.withGuest(spec.vmid, (guest) => placeServer(guest, previousSpec, previous.manifest, ctx.artifacts, { signal: ctx.signal }), ctx.signal);
     log.info({ vmid: spec.vmid, written: back.written.length, removed: back.removed.length, ...resources }, "previous manifest placed back");
+    await installGameLayer(ctx, { minecraftVersion: previous.manifest.game, manifest: previous.manifest });
     if (!change.start) return { rolledBack: true, reason, started: false };
     const status = await startAndWait(ctx, previous.manifest.game);
     log.info({ vmid: spec.vmid }, "change rolled back; the server runs as before");
@@ -105,6 +107,7 @@ async function converge(ctx: OpContext, spec: OperationSpec, resources: Resource
   sideEffect(ctx);
   const placed = await runtime.withGuest(spec.vmid, (guest) => placeServer(guest, spec, spec.manifest!, ctx.artifacts, { signal: ctx.signal }), ctx.signal);
   log.info({ vmid: spec.vmid, written: placed.written.length, removed: placed.removed.length, ...resources }, "change placed");
+  await installGameLayer(ctx, spec);
   return placed.written.length;
 }
 
@@ -113,5 +116,5 @@ async function startAndWait(ctx: OpContext, version: string) {
   sideEffect(ctx);
   await runtime.start(op.spec.vmid);
   const alive = async () => (await runtime.inspect(op.spec.vmid))?.state === "running";
-  return waitUntilAnswering(await serverAddress(ctx), op.spec.gamePort, ctx.readyTimeoutMs, version, ctx.signal, alive);
+  return waitUntilAnswering(await serverAddress(ctx), op.spec, ctx.readyTimeoutMs, version, ctx.signal, alive);
 }

@@ -24,7 +24,7 @@ export async function start(ctx: OpContext): Promise<OpOutcome> {
     }
   }
   const address = await serverAddress(ctx);
-  const status = await waitUntilAnswering(address, ctx.op.spec.gamePort, ctx.readyTimeoutMs, undefined, ctx.signal);
+  const status = await waitUntilAnswering(address, ctx.op.spec, ctx.readyTimeoutMs, undefined, ctx.signal);
   return { version: status.version.name, playersMax: status.players.max, address };
 }
 

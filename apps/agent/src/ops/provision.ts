@@ -1,3 +1,4 @@
+import { installGameLayer } from "../container/gameLayer";
 import { clearForReinstall } from "../placement/clearForReinstall";
 import { placeServer } from "../placement/placeServer";
 import { applyChange } from "./applyChange";
@@ -56,6 +57,7 @@ export async function provision(ctx: OpContext): Promise<OpOutcome> {
   sideEffect(ctx);
   const placed = await runtime.withGuest(vmid, (guest) => placeServer(guest, op.spec, manifest, ctx.artifacts, { signal: ctx.signal }), ctx.signal);
   log.info({ vmid, written: placed.written.length, kept: placed.kept.length, removed: placed.removed.length }, "files placed");
+  await installGameLayer(ctx, op.spec);
   if (ct.state !== "running") {
     sideEffect(ctx);
     try {
@@ -65,7 +67,7 @@ export async function provision(ctx: OpContext): Promise<OpOutcome> {
     }
   }
   const address = await serverAddress(ctx);
-  const status = await waitUntilAnswering(address, op.spec.gamePort, ctx.readyTimeoutMs, op.spec.minecraftVersion, ctx.signal);
+  const status = await waitUntilAnswering(address, op.spec, ctx.readyTimeoutMs, op.spec.minecraftVersion, ctx.signal);
   // The address it answered on: the control plane records it where it allocated none (DHCP, the sim).
   return { version: status.version.name, playersMax: status.players.max, filesWritten: placed.written.length, address };
 }

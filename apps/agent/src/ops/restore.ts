@@ -1,4 +1,5 @@
 import { access, open } from "node:fs/promises";
+import { installGameLayer } from "../container/gameLayer";
 import { placeServer, SERVER_DIR } from "../placement/placeServer";
 import { isRuntimeError } from "../runtime/runtime";
 import { backupPath, sha256OfFile } from "./backup";
@@ -73,10 +74,11 @@ export async function restore(ctx: OpContext): Promise<OpOutcome> {
     ctx.signal,
   );
   log.info({ vmid: op.spec.vmid, backupId: b.backupId }, "backup restored");
+  await installGameLayer(ctx, op.spec);
   if (!b.start) return { restored: true, started: false };
   sideEffect(ctx);
   await runtime.start(op.spec.vmid);
   const alive = async () => (await runtime.inspect(op.spec.vmid))?.state === "running";
-  const status = await waitUntilAnswering(await serverAddress(ctx), op.spec.gamePort, ctx.readyTimeoutMs, op.spec.minecraftVersion, ctx.signal, alive);
+  const status = await waitUntilAnswering(await serverAddress(ctx), op.spec, ctx.readyTimeoutMs, op.spec.minecraftVersion, ctx.signal, alive);
   return { restored: true, started: true, version: status.version.name };
 }

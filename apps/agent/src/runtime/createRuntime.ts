@@ -14,7 +14,7 @@ export function createRuntime(config: AgentConfig): Runtime {
       ...(f ? { faults: { lock: f.lock, startFail: f.startFail, createErrorAfterSuccess: f.createErrorAfterSuccess, random: seededRandom(f.seed) } } : {}),
     });
   }
-  if (config.runtime === "lxc") return new LxcRuntime();
+  if (config.runtime === "lxc") return new LxcRuntime(config.lxcTemplate ? { template: config.lxcTemplate } : {});
   return new PctRuntime({ bin: config.pct.bin, storage: config.pct.storage, template: config.pct.template, bridge: config.pct.bridge });
 }
 

@@ -36,6 +36,8 @@ export interface LxcOptions {
  */
 export class LxcRuntime implements Runtime {
   readonly name = "lxc" as const;
+  /** Its containers boot Debian with systemd, which starts the game (container/gameLayer.ts). */
+  readonly bootsOs = true;
   /** Containers are unprivileged with the 100000 idmap: their root is 100000:100000 on the host. */
   readonly guestIdentity: GuestIdentity = { uid: ID_BASE, gid: ID_BASE };
   readonly #path: string;

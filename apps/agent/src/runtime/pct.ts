@@ -32,6 +32,8 @@ export interface PctOptions {
  */
 export class PctRuntime implements Runtime {
   readonly name = "pct" as const;
+  /** Its containers boot Debian with systemd, which starts the game (container/gameLayer.ts). */
+  readonly bootsOs = true;
   /** Containers are created `--unprivileged 1`: their root is 100000:100000 on the host (Proxmox's default idmap). */
   readonly guestIdentity: GuestIdentity = { uid: 100_000, gid: 100_000 };
   /**
@@ -102,6 +104,8 @@ export class PctRuntime implements Runtime {
       "--rootfs", `${this.opts.storage}:${spec.diskGiB}`,
       "--net0", net0Value(spec.network ?? { bridge: this.opts.bridge, mode: "dhcp" }),
       "--unprivileged", "1",
+      // The container's systemd (which starts the game unit) needs nested proc/sys mounts in an unprivileged container.
+      "--features", "nesting=1",
       "--description", spec.description,
     ]);
   }

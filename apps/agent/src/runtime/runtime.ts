@@ -26,6 +26,13 @@ export interface CreateSpec {
 
 export interface Runtime {
   readonly name: "pct" | "sim" | "lxc";
+  /**
+   * True when a container boots an OS whose init must start the game (pct,
+   * lxc): placement then installs the game's systemd unit
+   * (container/gameLayer.ts). Absent or false: starting the container starts
+   * the game (sim).
+   */
+  readonly bootsOs?: boolean;
   /** The container, or null if the VMID does not exist on this host. */
   inspect(vmid: number): Promise<ContainerInfo | null>;
   list(): Promise<ContainerInfo[]>;

@@ -64,7 +64,14 @@ function flatKeyed(text: string | null): Map<string, number> {
  * `4:memory:/...` for v1 memory), as the host sees it.
  */
 export async function containerCgroups(initPid: number): Promise<{ unified: string | null; memoryV1: string | null }> {
-  const text = (await read(`/proc/${initPid}/cgroup`)) ?? "";
+  return parseContainerCgroups((await read(`/proc/${initPid}/cgroup`)) ?? "");
+}
+
+/**
+ * The same from the text of /proc/<init>/cgroup. Plain LXC: `0::/lxc.payload.<name>/init.scope`; Proxmox:
+ * `0::/lxc/<vmid>/ns/init.scope`, so a unit there is /sys/fs/cgroup/lxc/<vmid>/ns/system.slice/<unit>/.
+ */
+export function parseContainerCgroups(text: string): { unified: string | null; memoryV1: string | null } {
   const strip = (p: string) => p.replace(/\/init\.scope$/, "");
   let unified: string | null = null;
   let memoryV1: string | null = null;
@@ -77,11 +84,17 @@ export async function containerCgroups(initPid: number): Promise<{ unified: stri
   return { unified, memoryV1 };
 }
 
+/** A unit's cgroup directory on the host, from the container's unified cgroup (parseContainerCgroups). */
+export function unitCgroupDir(containerCgroup: string, unit: string, unifiedRoot: string): string {
+  if (!/^[A-Za-z0-9@_.-]+\.service$/.test(unit)) throw new Error(`not a service unit name: ${JSON.stringify(unit)}`);
+  return `${unifiedRoot}${containerCgroup}/system.slice/${unit}`;
+}
+
 export async function unitCgroupState(initPid: number, unit: string, unifiedRoot: string): Promise<UnitCgroupState> {
   if (!/^[A-Za-z0-9@_.-]+\.service$/.test(unit)) throw new Error(`not a service unit name: ${JSON.stringify(unit)}`);
   const { unified, memoryV1 } = await containerCgroups(initPid);
   if (unified === null) return { exists: false, populated: false, oomKills: 0 };
-  const dir = `${unifiedRoot}${unified}/system.slice/${unit}`;
+  const dir = unitCgroupDir(unified, unit, unifiedRoot);
   const events = await read(`${dir}/cgroup.events`);
   const memEvents = await read(`${dir}/memory.events`);
   const v1 = memEvents === null && memoryV1 !== null ? await read(`/sys/fs/cgroup/memory${memoryV1}/system.slice/${unit}/memory.oom_control`) : null;
@@ -97,7 +110,7 @@ export async function unitPids(initPid: number, unit: string, unifiedRoot: strin
   if (!/^[A-Za-z0-9@_.-]+\.service$/.test(unit)) throw new Error(`not a service unit name: ${JSON.stringify(unit)}`);
   const { unified } = await containerCgroups(initPid);
   if (unified === null) return [];
-  const text = await read(`${unifiedRoot}${unified}/system.slice/${unit}/cgroup.procs`);
+  const text = await read(`${unitCgroupDir(unified, unit, unifiedRoot)}/cgroup.procs`);
   return (text ?? "").split("\n").filter((l) => /^\d+$/.test(l)).map(Number);
 }
 

@@ -1,0 +1,68 @@
+import { execFile } from "node:child_process";
+import { rm } from "node:fs/promises";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { GAME_UNIT } from "../../apps/agent/src/container/gameUnit";
+import { LxcRuntime } from "../../apps/agent/src/runtime/lxc";
+import { pingServer } from "../../apps/agent/src/slp/ping";
+import { createServer, serverStatus, type Api } from "../support/api";
+import { startE2eCluster, type E2eCluster } from "../support/cluster";
+import { waitFor } from "../support/processes";
+import { destroyTestContainers } from "./support/containers";
+import { buildGameTemplate } from "./support/gameTemplate";
+import { buildStandinJar } from "./support/standinJar";
+
+/**
+ * The real agent (ZLH_RUNTIME=lxc) with a real control plane: a server is
+ * provisioned to `running` on a real container (created from a template
+ * that holds the game's java: see support/gameTemplate.ts), with the game
+ * started by the container's systemd from the unit the agent installed, and
+ * readiness proven by the status ping and RCON on the container's bridge
+ * address; then deleted, and its container with it.
+ */
+const run = promisify(execFile);
+const rt = new LxcRuntime();
+let c: E2eCluster;
+let call: Api;
+const temp: string[] = [];
+
+beforeAll(async () => {
+  await destroyTestContainers();
+  const jar = await buildStandinJar();
+  temp.push(jar.dir);
+  // 1.21.1, the harness's game: Java 21 by the agent's rule.
+  const t = await buildGameTemplate(jar.jar, 21);
+  temp.push(t.dir);
+  c = await startE2eCluster("lxc-host", { ZLH_VMID_RANGE: "9916-9919" });
+  call = c.call;
+  c.startAgent({ extra: { ZLH_RUNTIME: "lxc", ZLH_LXC_TEMPLATE: t.template, ZLH_READY_TIMEOUT_MS: "120000", ZLH_STOP_TIMEOUT_MS: "20000" } });
+});
+
+afterAll(async () => {
+  await c?.close();
+  await destroyTestContainers();
+  for (const d of temp) await rm(d, { recursive: true, force: true });
+});
+
+it("provisions a server to running on a real container, the game started by its systemd, then deletes it", async () => {
+  const server = await createServer(call, { memoryMiB: 1024, serverProperties: { motd: "real lxc", "max-players": 3 } });
+  expect(server.vmid).toBeGreaterThanOrEqual(9916);
+  await waitFor(async () => {
+    const s = await serverStatus(call, server.id);
+    if (s === "failed") throw new Error(`provision failed: ${JSON.stringify((await call("GET", `/v1/servers/${server.id}/events`)).body.items.slice(-3))}`);
+    return s === "running";
+  }, 240_000, "running");
+
+  const address = await rt.address(server.vmid);
+  const status = await pingServer(address, server.ports.game, 3000);
+  expect(status).toMatchObject({ version: { name: "1.21.1" }, players: { max: 3 }, description: { text: "real lxc" } });
+  expect((await rt.unitState(server.vmid, GAME_UNIT))?.populated).toBe(true);
+  // The unit's heap follows the memory (1024 / 1.25), and the game runs as its own user.
+  const pids = await rt.unitPids(server.vmid, GAME_UNIT);
+  const { stdout } = await run("ps", ["-o", "uid=,args=", "-p", pids.join(",")], { timeout: 10_000 });
+  expect(stdout).toMatch(/^\s*100\d{3} \/opt\/zlh\/jre\/bin\/java -Xmx819M -jar \/opt\/zlh\/standin-server\.jar nogui/m);
+
+  expect((await call("DELETE", `/v1/servers/${server.id}`)).status).toBe(202);
+  await waitFor(async () => (await serverStatus(call, server.id)) === "deleted", 120_000, "deleted");
+  expect(await rt.inspect(server.vmid)).toBeNull();
+});
