@@ -4,8 +4,8 @@
  * stored by URL path (see mirrorPath). `pnpm dev` provisions from it with no
  * network; tests serve it through msw as "upstream".
  *
- * Shapes and semantics follow the real services (../shared/upstream-facts.md
- * and ../shared/upstream-samples), not our resolver's assumptions:
+ * Shapes and semantics follow the real services (read from their public source code,
+ * and the recorded responses in fixtures/upstream-samples), not our resolver's assumptions:
  *  - Fabric meta: the loader list is the same for every game, newest first,
  *    and exactly one loader is `stable` (the newest stable build); real
  *    version numbers from meta-v2/loader.json, 0.11.7 included (too old for

@@ -1,7 +1,7 @@
 import { RuntimeError, type RuntimeErrorKind } from "./runtime";
 
 /**
- * Proxmox's own wording (pve-container, pve-common; ../shared/upstream-facts.md),
+ * Proxmox's own wording (pve-container, pve-common source),
  * mapped to what it means. pct exits 255 (or 2) for nearly everything, so the
  * message is all there is to go on.
  *  - `CT <n> already exists on node 'x'` and `VM <n> already exists on node 'x'`:

@@ -52,7 +52,7 @@ function refuseIfTooOld(loader: string): void {
 
 /**
  * The Fabric side of a manifest, following Fabric meta's real rules
- * (../shared/upstream-facts.md):
+ * (FabricMC fabric-installer and fabric-meta source):
  *  - meta answers 400 for a game it does not know: a permanent refusal;
  *  - the loader list is the same for every game and exactly one loader is
  *    `stable` (the newest stable build): the default; a pinned loader must

@@ -42,7 +42,7 @@ export const REQUIRED_PRIVILEGES = [{ path: "/vms", privilege: "VM.Audit" }] as 
 /**
  * The Proxmox cluster's own list of guests, through the proxmox-api client
  * (given the global fetch, so that tests can answer it with msw), read the
- * way Proxmox means it (../shared/upstream-facts.md):
+ * way Proxmox means it (pve-manager and pve-cluster source):
  *  - the token's privileges are checked first (once, then again after a
  *    refusal), and what is missing is logged; without them there is no
  *    Proxmox evidence at all, since the listing would silently omit guests;
