@@ -95,10 +95,6 @@ while (@lines) {
 # Like a real server, it keeps its log in logs/latest.log inside the
 # container (replaced on every start), so a refusal can be read there.
 mkdir "$dir/logs";
-# The JVM ignores SIGPIPE (a write then fails with EPIPE, which log4j
-# swallows): a customer's log that is a FIFO whose reader left does not kill
-# the server, so neither does it kill this one.
-$SIG{PIPE} = 'IGNORE';
 my $log;
 open($log, '>', "$dir/logs/latest.log") or undef $log;
 if ($log) { my $old = select($log); $| = 1; select($old) }
