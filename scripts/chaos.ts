@@ -156,7 +156,12 @@ try {
   for (const f of cluster.planeStartFailures) console.log(`  ${f.split("\n").slice(0, 6).join(" | ").slice(0, 600)}`);
   console.log(`process crashes (restarted, as systemd would): ${cluster.crashes.length}`);
   for (const c of cluster.crashes) console.log(`  ${c.host} exited ${c.code ?? c.signal}: ${c.lastOutput.join(" | ").slice(0, 3000)}`);
-  console.log(`hostile faults: ${hostile.targeted.size} servers targeted; excused (the customer's own tree still hostile): ${excused.length}`);
+  // What the hostile faults made the agent refuse (operations and backups failed on the customer's tree).
+  const refusals = await sql`select code, count(*)::int as n from (
+      select substring(error from '(unsafe_path|not_regular_file|tar_failed|file_too_large)') as code from operations where error is not null
+      union all select substring(error from '(unsafe_path|not_regular_file|tar_failed|file_too_large)') from backups where error is not null) x
+    where code is not null group by 1 order by 1`;
+  console.log(`hostile faults: ${hostile.targeted.size} servers targeted; refusals seen: ${refusals.map((r) => `${r.code} ${r.n}`).join(", ") || "none"}; excused (the customer's own tree still hostile): ${excused.length}`);
   for (const e of excused.slice(0, 10)) console.log(`  ${e}`);
   console.log("invariants:");
   for (const c of checks) {
