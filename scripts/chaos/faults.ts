@@ -1,6 +1,7 @@
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import postgres from "postgres";
+import { api } from "../../test/support/api";
 import { tempDir } from "../../test/support/processes";
 import type { Canary } from "./canary";
 import type { Cluster, HostSlot } from "./cluster";
@@ -18,6 +19,8 @@ const REPEATED_KILLS = 4;
 /** The share of faults that are a hostile customer's (hostileGuest.ts). */
 const HOSTILE_SHARE = 0.2;
 const HOSTILE_AT_LEAST_EVERY = 4;
+/** Long enough for a restarted agent (tsx, on a loaded machine) to be up and connected. */
+const AGENT_BOOT_MS = 15_000;
 
 /**
  * Faults, chosen by the seeded generator: agents SIGKILLed (and restarted),
@@ -50,7 +53,8 @@ export class Faults {
     canary: Canary,
     private readonly restartPostgres?: (downMs: number) => Promise<void>,
   ) {
-    const kit = { random, count: (k: string) => this.#count(k), later: (ms: number, fn: () => Promise<void> | void) => this.#later(ms, fn) };
+    const ask = (method: string, path: string) => api(cluster.liveUrl(Math.floor(random() * 1000)))(method, path).catch(() => null);
+    const kit = { random, count: (k: string) => this.#count(k), later: (ms: number, fn: () => Promise<void> | void) => this.#later(ms, fn), ask };
     this.hostile = new HostileGuest(kit, sql, canary);
   }
 
@@ -126,7 +130,8 @@ export class Faults {
         proc.signal("SIGCONT");
         h.stopped = false;
       });
-    } else if (r < 0.34 && h.proc && !h.stopped) {
+    } else if (r < 0.34 && h.proc && !h.stopped && Date.now() - (h.startedAt ?? 0) > AGENT_BOOT_MS) {
+      // SIGUSR2 before the agent has installed its handler kills it: only an agent that is up has a websocket to drop.
       this.#count("ws_drop");
       this.watch.cut(h.id, 0);
       h.proc.signal("SIGUSR2");

@@ -25,6 +25,8 @@ export interface FaultKit {
   random: () => number;
   count: (kind: string) => void;
   later: (ms: number, fn: () => Promise<void> | void) => void;
+  /** A panel request, as the customer (any control plane that is up); null if it could not be sent. */
+  ask: (method: string, path: string) => Promise<{ status: number; body: any } | null>;
 }
 
 /** Quoted for sh. */
@@ -47,7 +49,9 @@ function parents(path: string): string[] {
  * canary file, by a FIFO or by a character device (made by host root at the
  * container's top, where no customer link can redirect it, then moved into
  * place by the guest), a 4 GiB sparse file in the world, invalid UTF-8 and
- * terminal escapes appended to the log. Every swap is undone a few seconds
+ * terminal escapes appended to the log. Most swaps come with the customer's
+ * own request for work on that tree (a backup, a restart, a restore). Every
+ * swap is undone a few seconds
  * later, and only if what the fault planted is still there (the agent may
  * have legitimately replaced it): a FIFO is first opened both ways and fed
  * the file it hid, so a server blocked on it goes on as if it had read the
@@ -101,11 +105,12 @@ export class HostileGuest {
     if (t.serverId) this.targeted.add(t.serverId);
     const n = this.#n++;
     const r = this.kit.random();
-    const undoAfter = 500 + this.kit.random() * 3500;
-    if (r < 0.3) await this.#linkSwap(h, t.rootfs, this.#pick(DIRS), n, undoAfter, "hostile_dir_link");
-    else if (r < 0.45) await this.#linkSwap(h, t.rootfs, `${SRV}/${this.#pick(FILES)}`, n, undoAfter, "hostile_file_link");
-    else if (r < 0.65) await this.#special(h, t.rootfs, `${SRV}/${this.#pick(FILES)}`, n, undoAfter, "fifo");
-    else if (r < 0.75) await this.#special(h, t.rootfs, `${SRV}/${this.#pick(FILES)}`, n, undoAfter, "device");
+    const undoAfter = 1500 + this.kit.random() * 4500;
+    let planted = false;
+    if (r < 0.3) planted = await this.#linkSwap(h, t.rootfs, this.#pick(DIRS), n, undoAfter, "hostile_dir_link");
+    else if (r < 0.45) planted = await this.#linkSwap(h, t.rootfs, `${SRV}/${this.#pick(FILES)}`, n, undoAfter, "hostile_file_link");
+    else if (r < 0.65) planted = await this.#special(h, t.rootfs, `${SRV}/${this.#pick(FILES)}`, n, undoAfter, "fifo");
+    else if (r < 0.75) planted = await this.#special(h, t.rootfs, `${SRV}/${this.#pick(FILES)}`, n, undoAfter, "device");
     else if (r < 0.87) {
       const script = `${guard(parents(`${SRV}/world/x`))}\nmkdir -p ${SRV}/world && truncate -s 4G ${SRV}/world/hostile-sparse-${n}.bin`;
       if (await this.#run(t.rootfs, script)) this.kit.count("hostile_sparse_4g");
@@ -115,10 +120,30 @@ export class HostileGuest {
       const script = `${guard([...parents(log), log])}\n[ -f ${q(log)} ] || exit 0\nprintf '${bytes}' >> ${q(log)}`;
       if (await this.#run(t.rootfs, script)) this.kit.count("hostile_invalid_utf8_log");
     }
+    if (planted && t.serverId && this.kit.random() < 0.7) await this.#provoke(t.serverId);
+  }
+
+  /**
+   * The same customer, at the panel, asks for work on its hostile tree while
+   * the swap is in place (a backup, a restart, a restore of its newest
+   * backup), so the agent meets it rather than only racing it by chance.
+   */
+  async #provoke(serverId: string): Promise<void> {
+    const r = this.kit.random();
+    let asked: string | null = null;
+    if (r < 0.5) asked = (await this.kit.ask("POST", `/v1/servers/${serverId}/backups`))?.status === 202 ? "backup" : null;
+    else if (r < 0.75) asked = (await this.kit.ask("POST", `/v1/servers/${serverId}/restart`))?.status === 202 ? "restart" : null;
+    else {
+      const list = await this.kit.ask("GET", `/v1/servers/${serverId}/backups`);
+      const done = ((list?.body?.items ?? []) as { id: string; status: string }[]).filter((b) => b.status === "completed");
+      const newest = done[done.length - 1];
+      if (newest) asked = (await this.kit.ask("POST", `/v1/servers/${serverId}/backups/${newest.id}/restore`))?.status === 202 ? "restore" : null;
+    }
+    if (asked) this.kit.count(`hostile_asked_${asked}`);
   }
 
   /** `path` moved aside and replaced by a link to a canary path (absolute or relative); undone later if the link is still there. */
-  async #linkSwap(h: HostSlot, rootfs: string, path: string, n: number, undoAfter: number, kind: string): Promise<void> {
+  async #linkSwap(h: HostSlot, rootfs: string, path: string, n: number, undoAfter: number, kind: string): Promise<boolean> {
     const target = this.#pick(this.canary.targets());
     const dest = this.kit.random() < 0.5 ? target : relative(join(rootfs, path, ".."), target);
     const aside = `${path}.hostile-${n}`;
@@ -126,7 +151,7 @@ export class HostileGuest {
       if [ -e ${q(path)} ] || [ -L ${q(path)} ]; then mv -T ${q(path)} ${q(aside)} || exit 0; fi
       ln -s ${q(dest)} ${q(path)} || exit 0
       echo planted`);
-    if (!planted) return;
+    if (!planted) return false;
     this.kit.count(kind);
     this.#window(h, kind, undoAfter);
     this.kit.later(undoAfter, () =>
@@ -136,16 +161,17 @@ export class HostileGuest {
           if [ -e ${q(path)} ] || [ -L ${q(path)} ]; then rm -rf ${q(aside)}; else mv -n -T ${q(aside)} ${q(path)}; fi
         fi`).then(() => {}),
     );
+    return true;
   }
 
   /** A FIFO or a character device (/dev/null's numbers) where a file is expected; undone later if still there. */
-  async #special(h: HostSlot, rootfs: string, path: string, n: number, undoAfter: number, what: "fifo" | "device"): Promise<void> {
+  async #special(h: HostSlot, rootfs: string, path: string, n: number, undoAfter: number, what: "fifo" | "device"): Promise<boolean> {
     const aside = `${path}.hostile-${n}`;
     let make = `mkfifo -m 0644 ${q(path)} || exit 0`;
     if (what === "device") {
       // Host root makes it at the container's top (a path no customer link can redirect: mknod does not follow its last component).
       const staged = `.hostile-dev-${n}`;
-      if (!(await exec("/usr/bin/mknod", ["-m", "0666", join(rootfs, staged), "c", "1", "3"], rootfs))) return;
+      if (!(await exec("/usr/bin/mknod", ["-m", "0666", join(rootfs, staged), "c", "1", "3"], rootfs))) return false;
       if (process.getuid?.() === 0) await lchown(join(rootfs, staged), GUEST_UID, GUEST_UID);
       make = `mv -T ${q(staged)} ${q(path)} || { rm -f ${q(staged)}; exit 0; }`;
     }
@@ -155,7 +181,7 @@ export class HostileGuest {
       ${make}
       echo planted`);
     if (what === "device") await this.#run(rootfs, `rm -f .hostile-dev-${n}`);
-    if (!planted) return;
+    if (!planted) return false;
     const kind = what === "fifo" ? "hostile_fifo" : "hostile_device";
     this.kit.count(kind);
     this.#window(h, kind, undoAfter);
@@ -171,6 +197,7 @@ export class HostileGuest {
           if [ -e ${q(path)} ] || [ -L ${q(path)} ]; then rm -rf ${q(aside)}; else mv -n -T ${q(aside)} ${q(path)}; fi
         fi`).then(() => {}),
     );
+    return true;
   }
 
   #window(h: HostSlot, kind: string, ms: number) {

@@ -27,21 +27,29 @@ async function setup(draws: number[]) {
   const later: (() => Promise<void> | void)[] = [];
   const counts: Record<string, number> = {};
   let i = 0;
-  const kit = { random: () => draws[i++] ?? 0, count: (k: string) => (counts[k] = (counts[k] ?? 0) + 1), later: (_ms: number, fn: () => Promise<void> | void) => void later.push(fn) };
+  const asked: string[] = [];
+  const kit = {
+    random: () => draws[i++] ?? 0.99,
+    count: (k: string) => (counts[k] = (counts[k] ?? 0) + 1),
+    later: (_ms: number, fn: () => Promise<void> | void) => void later.push(fn),
+    ask: async (method: string, path: string) => (asked.push(`${method} ${path}`), { status: 202, body: {} }),
+  };
   // The two queries a target is chosen with: nothing in flight, one live server at 5001.
   const sql = ((strings: TemplateStringsArray) => Promise.resolve(strings.join("").includes("from operations") ? [] : [{ vmid: 5001 }])) as never;
   const canary = await Canary.create(1);
   const guest = new HostileGuest(kit, sql, canary);
   const host = { id: "h1", simRoot } as HostSlot;
-  return { srv, rootfs: join(simRoot, "5001/rootfs"), guest, host, later, counts, canary };
+  return { srv, rootfs: join(simRoot, "5001/rootfs"), guest, host, later, counts, canary, asked };
 }
 
 describe("hostile guest faults", () => {
   it("a FIFO where server.properties was: planted as the container's root, then a reader blocked on it gets the file, and the file is back", async () => {
-    // Draws: the container (the only one); kind 0.5 (FIFO); undo delay; FILES[1] = server.properties.
-    const { srv, rootfs, guest, host, later, counts } = await setup([0, 0.5, 0.5, 0.3]);
+    // Draws: the container (the only one); kind 0.5 (FIFO); undo delay; FILES[1] = server.properties;
+    // then the customer asks for a backup of that tree.
+    const { srv, rootfs, guest, host, later, counts, asked } = await setup([0, 0.5, 0.5, 0.3, 0.1, 0.1]);
     await guest.inject(host);
-    expect(counts).toEqual({ hostile_fifo: 1 });
+    expect(counts).toEqual({ hostile_fifo: 1, hostile_asked_backup: 1 });
+    expect(asked).toEqual([`POST /v1/servers/${SERVER}/backups`]);
     expect(guest.targeted).toEqual(new Set([SERVER]));
     const st = await lstat(join(srv, "server.properties"));
     expect(st.isFIFO()).toBe(true);
