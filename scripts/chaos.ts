@@ -2,8 +2,9 @@
  * `pnpm chaos [--seed n] [--duration s] [--hosts n] [--control-planes n]`:
  * real processes (Postgres, control planes, sim agents) under a seeded random
  * workload and random faults; then the faults stop, the system must converge
- * (bounded), and every invariant is checked against the database and what
- * exists on the hosts. Exits 1 on any violation. The workload, the fault
+ * (bounded), and every invariant is checked against the database, what
+ * exists on the hosts, and a canary directory on the host that a hostile
+ * customer's links aim at. Exits 1 on any violation. The workload, the fault
  * schedule and the configuration (lease TTL 3-15 s, reconcile interval 1-30 s)
  * replay from the seed (process timing still varies run to run). Every process
  * it starts is stopped when it ends.
@@ -12,8 +13,12 @@ import postgres from "postgres";
 import { seededRandom } from "@zlh/domain";
 import { createMigratedDatabase, dropDatabase, postgresServer, uniqueName } from "@zlh/testing";
 import { api, enroll } from "../test/support/api";
+import { join } from "node:path";
+import { Canary } from "./chaos/canary";
 import { Cluster } from "./chaos/cluster";
 import { Faults } from "./chaos/faults";
+import { HeartbeatWatch } from "./chaos/heartbeatWatch";
+import { checkHostileInvariants, hostileResidue } from "./chaos/hostileInvariants";
 import { checkInvariants, runningWithoutProcess } from "./chaos/invariants";
 import { Workload } from "./chaos/workload";
 
@@ -43,10 +48,12 @@ const sql = postgres(databaseUrl, { max: 2, onnotice: () => {} });
 // Timing is part of what is tested: a short reconcile interval against slow heartbeats found real bugs.
 const leaseTtlMs = 3000 + Math.floor(random() * 12_000);
 const reconcileIntervalMs = 1000 + Math.floor(random() * 29_000);
+const watch = new HeartbeatWatch(sql, leaseTtlMs);
 /** Stops everything the run started (control planes, agents, simulated servers); safe to call twice. */
 let cleaning: Promise<void> | null = null;
 function cleanUp(): Promise<void> {
   cleaning ??= (async () => {
+    watch.stop();
     await faults?.settle().catch(() => {});
     await cluster.stop().catch(() => {});
     const { killSimServers } = await import("../test/support/processes");
@@ -83,8 +90,12 @@ try {
     });
   }
   const workload = new Workload(cluster, random);
-  faults = new Faults(cluster, random, sql, pg.restart);
+  // The host files a hostile customer aims at, listed whole before the first fault.
+  const canary = await Canary.create(seed);
+  const canaryBefore = await canary.listing();
+  faults = new Faults(cluster, random, sql, watch, canary, pg.restart);
   await faults.install();
+  watch.start();
   const end = Date.now() + duration * 1000;
   let nextFault = Date.now() + 1000;
   const inflight = new Set<Promise<void>>();
@@ -120,7 +131,17 @@ try {
     settledFor = row!.ops === 0 && row!.moving === 0 && row!.mismatched === 0 && crashedUnseen === 0 ? settledFor + 1 : 0;
     await sleep(1000);
   }
-  const checks = await checkInvariants(sql, cluster, workload.stats, faults.unmanaged);
+  watch.stop();
+  const hostile = faults.hostile;
+  const excused: string[] = [];
+  const excuse = async (serverId: string, hostId: string, vmid: number) => {
+    const h = cluster.hosts.find((x) => x.id === hostId);
+    return hostile.targeted.has(serverId) && h ? hostileResidue(join(h.simRoot, String(vmid), "rootfs")) : null;
+  };
+  const checks = [
+    ...(await checkInvariants(sql, cluster, workload.stats, faults.unmanaged, excuse, excused)),
+    ...(await checkHostileInvariants(cluster, canary, canaryBefore, hostile, watch)),
+  ];
   const [{ ops }] = (await sql`select count(*)::int as ops from operations`) as unknown as [{ ops: number }];
   const byStatus = await sql`select status, count(*)::int as n from servers group by 1 order by 1`;
   const changes = await sql`select coalesce(change_status, 'none') as s, count(*)::int as n from servers group by 1 order by 1`;
@@ -135,6 +156,13 @@ try {
   for (const f of cluster.planeStartFailures) console.log(`  ${f.split("\n").slice(0, 6).join(" | ").slice(0, 600)}`);
   console.log(`process crashes (restarted, as systemd would): ${cluster.crashes.length}`);
   for (const c of cluster.crashes) console.log(`  ${c.host} exited ${c.code ?? c.signal}: ${c.lastOutput.join(" | ").slice(0, 3000)}`);
+  // What the hostile faults made the agent refuse (operations and backups failed on the customer's tree).
+  const refusals = await sql`select code, count(*)::int as n from (
+      select substring(error from '(unsafe_path|not_regular_file|tar_failed|file_too_large)') as code from operations where error is not null
+      union all select substring(error from '(unsafe_path|not_regular_file|tar_failed|file_too_large)') from backups where error is not null) x
+    where code is not null group by 1 order by 1`;
+  console.log(`hostile faults: ${hostile.targeted.size} servers targeted; refusals seen: ${refusals.map((r) => `${r.code} ${r.n}`).join(", ") || "none"}; excused (the customer's own tree still hostile): ${excused.length}`);
+  for (const e of excused.slice(0, 10)) console.log(`  ${e}`);
   console.log("invariants:");
   for (const c of checks) {
     console.log(`  ${c.violations.length === 0 ? "ok  " : "FAIL"} ${c.name}: checked ${c.checked}, violations ${c.violations.length}`);

@@ -14,6 +14,8 @@ export interface HostSlot {
   proc: Proc | null;
   stopped: boolean;
   killedOnPurpose?: boolean;
+  /** When its current agent process was started (Date.now()). */
+  startedAt?: number;
 }
 
 /** The real processes under test: control planes sharing one database, one agent per simulated host (and, as a fault, a duplicate). */
@@ -91,6 +93,7 @@ export class Cluster {
     }
     h.killedOnPurpose = false;
     h.proc = this.#agent(h, h.stateDir);
+    h.startedAt = Date.now();
     h.stopped = false;
   }
 

@@ -1,8 +1,12 @@
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import postgres from "postgres";
+import { api } from "../../test/support/api";
 import { tempDir } from "../../test/support/processes";
+import type { Canary } from "./canary";
 import type { Cluster, HostSlot } from "./cluster";
+import type { HeartbeatWatch } from "./heartbeatWatch";
+import { HostileGuest } from "./hostileGuest";
 
 export interface UnmanagedContainer {
   simRoot: string;
@@ -12,6 +16,11 @@ export interface UnmanagedContainer {
 
 /** How many times in a row the same server is killed (its crash-loop backoff then reaches 40 s, within the convergence window). */
 const REPEATED_KILLS = 4;
+/** The share of faults that are a hostile customer's (hostileGuest.ts). */
+const HOSTILE_SHARE = 0.2;
+const HOSTILE_AT_LEAST_EVERY = 4;
+/** Long enough for a restarted agent (tsx, on a loaded machine) to be up and connected. */
+const AGENT_BOOT_MS = 15_000;
 
 /**
  * Faults, chosen by the seeded generator: agents SIGKILLed (and restarted),
@@ -22,7 +31,9 @@ const REPEATED_KILLS = 4;
  * the harness runs its own Postgres) a full Postgres restart; containers
  * changed out of band (a server process killed, the same server's process
  * killed again and again, an unmanaged container created, which must then be
- * left untouched).
+ * left untouched); and a hostile customer inside a container (hostileGuest.ts).
+ * Faults that cut a host off on purpose tell the heartbeat watch, whose
+ * judgement covers only the rest.
  */
 export class Faults {
   readonly counts: Record<string, number> = {};
@@ -30,14 +41,22 @@ export class Faults {
   readonly #pending = new Set<Promise<void>>();
   readonly #timers = new Set<NodeJS.Timeout>();
   #victim: { simRoot: string; vmid: string; kills: number } | null = null;
+  readonly hostile: HostileGuest;
+  #sinceHostile = 0;
 
   constructor(
     private readonly cluster: Cluster,
     private readonly random: () => number,
     private readonly sql: postgres.Sql,
     /** A full restart of Postgres (down for `downMs`), when the harness runs it itself. */
+    private readonly watch: HeartbeatWatch,
+    canary: Canary,
     private readonly restartPostgres?: (downMs: number) => Promise<void>,
-  ) {}
+  ) {
+    const ask = (method: string, path: string) => api(cluster.liveUrl(Math.floor(random() * 1000)))(method, path).catch(() => null);
+    const kit = { random, count: (k: string) => this.#count(k), later: (ms: number, fn: () => Promise<void> | void) => this.#later(ms, fn), ask };
+    this.hostile = new HostileGuest(kit, sql, canary);
+  }
 
   /** Installed once: result statements fail while `chaos_result_fault.until` is ahead of the sequence (a sequence, since a failing statement rolls its own writes back). */
   async install(): Promise<void> {
@@ -81,13 +100,22 @@ export class Faults {
   async inject(): Promise<void> {
     const hosts = this.cluster.hosts;
     const h = hosts[Math.floor(this.random() * hosts.length)]!;
-    const r = this.random();
+    const drawn = this.random();
+    // A fifth of the faults are a hostile customer's, and at least every fourth one (a short run gets
+    // some whatever the draws); the rest keep their proportions among themselves.
+    if (drawn < HOSTILE_SHARE || ++this.#sinceHostile >= HOSTILE_AT_LEAST_EVERY) {
+      this.#sinceHostile = 0;
+      return this.hostile.inject(h);
+    }
+    const r = (drawn - HOSTILE_SHARE) / (1 - HOSTILE_SHARE);
     if (r < 0.14 && h.proc && !h.stopped) {
       this.#count("agent_sigkill");
       h.killedOnPurpose = true;
       h.proc.signal("SIGKILL");
       const proc = h.proc;
-      this.#later(300 + this.random() * 1500, async () => {
+      const down = 300 + this.random() * 1500;
+      this.watch.cut(h.id, down);
+      this.#later(down, async () => {
         await proc.exited;
         this.cluster.startAgent(h);
       });
@@ -96,19 +124,27 @@ export class Faults {
       h.proc.signal("SIGSTOP");
       h.stopped = true;
       const proc = h.proc;
-      this.#later(500 + this.random() * 3500, () => {
+      const down = 500 + this.random() * 3500;
+      this.watch.cut(h.id, down);
+      this.#later(down, () => {
         proc.signal("SIGCONT");
         h.stopped = false;
       });
-    } else if (r < 0.34 && h.proc && !h.stopped) {
+    } else if (r < 0.34 && h.proc && !h.stopped && Date.now() - (h.startedAt ?? 0) > AGENT_BOOT_MS) {
+      // SIGUSR2 before the agent has installed its handler kills it: only an agent that is up has a websocket to drop.
       this.#count("ws_drop");
+      this.watch.cut(h.id, 0);
       h.proc.signal("SIGUSR2");
     } else if (r < 0.41) {
       this.#count("control_plane_restart");
       const i = Math.floor(this.random() * this.cluster.planes.length);
+      const onIt = this.cluster.hosts.filter((x) => x.controlPlane === i);
+      for (const x of onIt) this.watch.cut(x.id, 0);
       await this.cluster.restartPlane(i, this.random() < 0.5);
+      for (const x of onIt) this.watch.cut(x.id, 0);
     } else if (r < 0.49) {
       this.#count("pg_terminate_backend");
+      this.watch.cut(null, 0);
       await this.sql`select pg_terminate_backend(pid) from pg_stat_activity
         where datname = current_database() and pid <> pg_backend_pid() and application_name = 'zlh-control-plane'
         order by random() limit 2`;
@@ -126,7 +162,10 @@ export class Faults {
     } else if (r < 0.9 && this.restartPostgres && !this.counts.postgres_restart) {
       // Once per run: the whole database goes away for ~10 s, then comes back.
       this.#count("postgres_restart");
-      await this.restartPostgres(8000 + this.random() * 4000);
+      const down = 8000 + this.random() * 4000;
+      this.watch.cut(null, down);
+      await this.restartPostgres(down);
+      this.watch.cut(null, 0);
     } else if (this.unmanaged.length < 3) {
       this.#count("unmanaged_container");
       const vmid = 9000 + this.unmanaged.length;
@@ -174,7 +213,9 @@ export class Faults {
     const dup = this.cluster.startDuplicateAgent(h, await tempDir(`chaos-dup-${h.name}`));
     if (!dup) return;
     this.#count("duplicate_agent");
-    this.#later(2000 + this.random() * 4000, () => dup.stop());
+    const life = 2000 + this.random() * 4000;
+    this.watch.cut(h.id, life);
+    this.#later(life, () => dup.stop());
   }
 
   /** The agent's results can no longer be written (a full disk) for a few seconds. */
@@ -184,7 +225,9 @@ export class Faults {
     if (!(await rename(results, away).then(() => true, () => false))) return;
     await writeFile(results, "not a directory: the disk is full");
     this.#count("agent_state_dir_full");
-    this.#later(2000 + this.random() * 4000, async () => {
+    const full = 2000 + this.random() * 4000;
+    this.watch.cut(h.id, full);
+    this.#later(full, async () => {
       await rm(results, { force: true });
       await rename(away, results);
     });

@@ -7,6 +7,7 @@ import { pingServer, simAddress } from "@zlh/agent";
 import { serverIdFromMarker } from "@zlh/protocol";
 import type { Cluster } from "./cluster";
 import type { UnmanagedContainer } from "./faults";
+import { readGuestFile } from "./hostileInvariants";
 import type { WorkloadStats } from "./workload";
 
 export interface Check {
@@ -55,9 +56,28 @@ export async function runningWithoutProcess(sql: postgres.Sql, cluster: Cluster)
   return running.filter((s) => !live.has(`${s.host_id}:${s.vmid}:${s.id}`)).length;
 }
 
-/** The ten invariants, checked against the database and what actually exists on every host. */
-export async function checkInvariants(sql: postgres.Sql, cluster: Cluster, stats: WorkloadStats, unmanaged: UnmanagedContainer[]): Promise<Check[]> {
+/**
+ * Why a violation of (4) or (9) by this server is the customer's doing, or
+ * null: only a server a hostile fault targeted, whose tree still holds what
+ * the customer planted (a restore can bring back what a backup captured).
+ */
+export type Excuse = (serverId: string, hostId: string, vmid: number) => Promise<string | null>;
+
+/** The ten invariants, checked against the database and what actually exists on every host; `excused` collects what `excuse` let pass. */
+export async function checkInvariants(
+  sql: postgres.Sql,
+  cluster: Cluster,
+  stats: WorkloadStats,
+  unmanaged: UnmanagedContainer[],
+  excuse: Excuse,
+  excused: string[],
+): Promise<Check[]> {
   const checks: Check[] = [];
+  const unless = async (list: string[], s: { id: string; host_id: string; vmid: number }, violation: string) => {
+    const why = await excuse(s.id, s.host_id, s.vmid);
+    if (why) excused.push(`${violation} (targeted: ${why})`);
+    else list.push(violation);
+  };
   const check = (name: string, checked: number, violations: string[]) => checks.push({ name, checked, violations });
 
   // 1. One server per (caller, Idempotency-Key), in the database and in every answer.
@@ -96,7 +116,7 @@ export async function checkInvariants(sql: postgres.Sql, cluster: Cluster, stats
     if (s.status === "running") {
       const onHost = (byHost.get(s.host_id) ?? []).filter((c) => c.serverId === s.id && c.vmid === s.vmid);
       if (mine.length !== 1 || onHost.length !== 1) v4.push(`running ${s.id} has ${mine.length} containers (${onHost.length} at its VMID on its host)`);
-      else if (!(await pingServer(simAddress(s.vmid), s.game_port, 2000).then(() => true, () => false))) v4.push(`running ${s.id} does not answer a status ping`);
+      else if (!(await pingServer(simAddress(s.vmid), s.game_port, 2000).then(() => true, () => false))) await unless(v4, s as never, `running ${s.id} does not answer a status ping`);
     } else if (s.status === "deleted" && mine.length > 0) v4.push(`deleted ${s.id} still has a container`);
   }
   check("4 running servers: one container, right marker, answers a ping; deleted: none", servers.length, v4);
@@ -152,12 +172,19 @@ export async function checkInvariants(sql: postgres.Sql, cluster: Cluster, stats
   for (const s of placedRows) {
     if (s.change_status === "resolving" || s.change_status === "applying") v9.push(`${s.id} has a change still ${s.change_status}`);
     const host = cluster.hosts.find((h) => h.id === s.host_id);
-    const record = host ? await readFile(join(host.simRoot, String(s.vmid), "rootfs/srv/minecraft/.zlh/manifest.json"), "utf8").catch(() => null) : null;
-    const placed = record ? (JSON.parse(record) as { manifestHash: string; files: { path: string }[] }) : null;
+    // Read as the customer's tree deserves: no link followed, no FIFO opened.
+    const record = host ? await readGuestFile(join(host.simRoot, String(s.vmid), "rootfs"), "srv/minecraft/.zlh/manifest.json") : null;
+    let placed: { manifestHash: string } | null = null;
+    try {
+      placed = record ? (JSON.parse(record) as { manifestHash: string }) : null;
+    } catch {
+      placed = null;
+    }
     const known = [s.manifest, s.previous_manifest].filter(Boolean).map((m) => manifestHash(m as Manifest));
-    if (!placed) v9.push(`${s.id} has no placement record`);
-    else if (!known.includes(placed.manifestHash)) v9.push(`${s.id} has files of manifest ${placed.manifestHash.slice(0, 12)}, none of its own`);
-    else if (placed.manifestHash !== known[0]) v9.push(`${s.id} runs its previous manifest while the applied one is another`);
+    const server = s as never;
+    if (!placed) await unless(v9, server, `${s.id} has no placement record`);
+    else if (!known.includes(placed.manifestHash)) await unless(v9, server, `${s.id} has files of manifest ${String(placed.manifestHash).slice(0, 12)}, none of its own`);
+    else if (placed.manifestHash !== known[0]) await unless(v9, server, `${s.id} runs its previous manifest while the applied one is another`);
   }
   check("9 a running server's files are its applied manifest; no change left in progress", placedRows.length, v9);
 

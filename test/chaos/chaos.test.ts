@@ -7,7 +7,8 @@ const ROOT = resolve(import.meta.dirname, "../..");
 /**
  * The short, seeded chaos run that is part of `pnpm test`: real processes,
  * the full workload (changes, rollbacks, backups and restores included) and
- * every fault kind, then all ten invariants. Longer
+ * every fault kind, a hostile customer's included (at least every fourth
+ * fault), then all twelve invariants. Longer
  * runs are `pnpm chaos --duration 600`.
  */
 describe("chaos (short, seeded)", () => {
@@ -26,6 +27,9 @@ describe("chaos (short, seeded)", () => {
     clearTimeout(budget);
     expect(out).toMatch(/violations: 0\n/);
     expect(out).not.toMatch(/faults: none/);
+    expect(out).toMatch(/faults: .*hostile_\w+ [1-9]/);
+    expect(out).toMatch(/ok {3}11 nothing outside a container changed/);
+    expect(out).toMatch(/ok {3}12 the agents kept beating/);
     expect(out).toMatch(/edits [1-9]\d* \(meant to roll back [1-9]/);
     expect(out).toMatch(/backups: .*completed [1-9]/);
     expect(code, out).toBe(0);

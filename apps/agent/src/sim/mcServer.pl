@@ -46,6 +46,13 @@ chdir $ARGV[0] or die "cannot enter $ARGV[0]: $!\n";
 $dir = "srv/minecraft";
 if (defined $ARGV[2] && $ARGV[2] =~ /^(\d+):(\d+)$/) {
     my ($uid, $gid) = ($1, $2);
+    # A container's processes resolve every path (a customer's absolute or
+    # `../..` link included) inside the container's own tree, never the host's:
+    # so does this one (chroot before the drop; localtime once before it, for
+    # the zone). Inside, only what is loaded is at hand: jars must be stored
+    # (packages/artifacts storedZip), as they already are for want of a zlib.
+    my @zone = localtime;
+    chroot('.') && chdir('/') or die "cannot enter $ARGV[0] as its root: $!\n";
     $( = $gid;
     $) = "$gid $gid";
     ($<, $>) = ($uid, $uid);
