@@ -49,9 +49,10 @@ if (defined $ARGV[2] && $ARGV[2] =~ /^(\d+):(\d+)$/) {
     # A container's processes resolve every path (a customer's absolute or
     # `../..` link included) inside the container's own tree, never the host's:
     # so does this one (chroot before the drop; localtime once before it, for
-    # the zone). Inside, only what is loaded is at hand: jars must be stored
-    # (packages/artifacts storedZip), as they already are for want of a zlib.
+    # the zone, and zlib before it, for deflated jars: inside, only what is
+    # loaded is at hand).
     my @zone = localtime;
+    eval { require Compress::Raw::Zlib; 1 };
     chroot('.') && chdir('/') or die "cannot enter $ARGV[0] as its root: $!\n";
     $( = $gid;
     $) = "$gid $gid";
