@@ -145,4 +145,27 @@ describe("the guest worker", () => {
     }
     await rm(root, { recursive: true, force: true });
   });
+
+  it("refuses to extract into a running container (its processes could race tar through a link), before reading the archive", async () => {
+    const root = await guestRootfs();
+    let read = false;
+    async function* archive() {
+      read = true;
+      yield new Uint8Array(0);
+    }
+    await expect(
+      GuestFiles.scope(root, { identity: TEST_IDENTITY, live: true }, (guest) => guest.extract("opt/zlh/java/.staging", archive())),
+    ).rejects.toMatchObject({ code: "container_running", retryable: false });
+    expect(read).toBe(false);
+  });
+
+  it("fails a worker that announces a frame over the bound, at once, instead of buffering it", async () => {
+    const root = await guestRootfs();
+    // A header announcing 1 GiB, then a trickle: the agent must not wait for (or hold) the rest.
+    const liar = `const h = Buffer.alloc(5); h.writeUInt32BE(1 << 30, 0); h[4] = 1; process.stdin.once("data", () => { process.stdout.write(h); process.stdout.write(Buffer.alloc(1024)); }); process.stdin.resume();`;
+    // Refused on the header (guest_protocol), not at the request's deadline (guest_timeout).
+    await expect(
+      GuestFiles.scope(root, { identity: TEST_IDENTITY, timeoutMs: 20_000, workerSource: liar }, (guest) => guest.stat("x")),
+    ).rejects.toMatchObject({ code: "guest_protocol" });
+  });
 });

@@ -29,9 +29,19 @@ export interface GuestOptions {
   /** Deadline of each file request (a tar request has its own, `archiveTimeoutMs`). */
   timeoutMs?: number;
   archiveTimeoutMs?: number;
+  /**
+   * The container is running: its processes (the customer's) can swap a
+   * directory for a link while we work. Requests that walk safely do not
+   * care; GNU tar's extract does (it follows a link swapped into the middle
+   * of a path it is writing), so an extract into a live container is refused.
+   */
+  live?: boolean;
   /** Tests only: another worker source (one that hangs, to test the deadline). */
   workerSource?: string;
 }
+
+/** The largest frame the worker may send (a reply, or a data chunk): more is a broken or hostile worker. */
+const MAX_FRAME = 16 * 1024 * 1024;
 
 export type EntryType = "file" | "directory" | "symlink" | "FIFO" | "socket" | "character device" | "block device" | "unknown";
 export interface Entry {
@@ -72,7 +82,8 @@ type Worker = ChildProcessByStdio<Writable, Readable, Readable>;
 export class GuestFiles {
   #child: Worker;
   #pending: Pending | null = null;
-  #buf: Buffer = Buffer.alloc(0);
+  #chunks: Buffer[] = [];
+  #buffered = 0;
   #stderr = "";
   #dead: Error | null = null;
   #queue: Promise<unknown> = Promise.resolve();
@@ -185,6 +196,9 @@ export class GuestFiles {
    * name, as tar's --strip-components does.
    */
   async extract(dir: string, source: AsyncIterable<Uint8Array>, opts: { stripComponents?: number } = {}): Promise<void> {
+    if (this.#opts.live) {
+      throw new OpFailure("container_running", `refusing to extract into ${dir} of a running container: its processes could race the extract through a link; stop it first`, false);
+    }
     await this.#request({ op: "extract", dir, stripComponents: opts.stripComponents ?? 0 }, { timeoutMs: this.#opts.archiveTimeoutMs ?? 60 * 60_000, input: source });
   }
 
@@ -252,13 +266,23 @@ export class GuestFiles {
   }
 
   #onStdout(d: Buffer) {
-    this.#buf = this.#buf.length ? Buffer.concat([this.#buf, d]) : d;
-    while (this.#buf.length >= 5) {
-      const len = this.#buf.readUInt32BE(0);
-      if (this.#buf.length < 4 + len) break;
-      const kind = this.#buf[4];
-      const payload = this.#buf.subarray(5, 4 + len);
-      this.#buf = this.#buf.subarray(4 + len);
+    // Chunks are kept until a whole frame is there, then joined once: joining on every chunk made one
+    // large reply (a listing of a directory the customer filled) cost quadratic time on the agent's thread.
+    this.#chunks.push(d);
+    this.#buffered += d.length;
+    for (;;) {
+      if (this.#buffered < 5) return;
+      if (this.#chunks[0]!.length < 5) this.#chunks = [Buffer.concat(this.#chunks)];
+      const len = this.#chunks[0]!.readUInt32BE(0);
+      if (len > MAX_FRAME + 1) return this.#fail(new OpFailure("guest_protocol", `the worker sent a frame of ${len} bytes (at most ${MAX_FRAME})`, false));
+      if (this.#buffered < 4 + len) return;
+      const whole = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks);
+      const payloadEnd = 4 + len;
+      const rest = whole.subarray(payloadEnd);
+      this.#chunks = rest.length ? [rest] : [];
+      this.#buffered = rest.length;
+      const kind = whole[4];
+      const payload = whole.subarray(5, payloadEnd);
       const p = this.#pending;
       if (!p) continue;
       if (kind === DATA_FRAME) {

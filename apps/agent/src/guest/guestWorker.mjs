@@ -302,16 +302,22 @@ async function runTar(args, pump, okCodes) {
 
 /** Removes the directory `p` and everything in it; each level re-walked and checked, links removed as links. */
 function removeTree(p) {
-  enter(p, false);
+  // A directory the customer removed meanwhile is gone already; never go on from wherever the walk stopped
+  // (the cwd would be a parent, which would then be emptied).
+  if (!enter(p, false)) return;
   for (const name of fs.readdirSync(".")) {
-    enter(p, false);
+    if (!enter(p, false)) return;
     const st = fs.lstatSync(name, { throwIfNoEntry: false });
     if (!st) continue;
     if (st.isDirectory()) removeTree([...p, name]);
     else fs.unlinkSync(name);
   }
-  enter(p.slice(0, -1), false);
-  fs.rmdirSync(p[p.length - 1]);
+  if (!enter(p.slice(0, -1), false)) return;
+  try {
+    fs.rmdirSync(p[p.length - 1]);
+  } catch (err) {
+    if (err.code !== "ENOENT") throw err;
+  }
 }
 
 async function main() {

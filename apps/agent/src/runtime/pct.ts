@@ -154,7 +154,7 @@ export class PctRuntime implements Runtime {
    * process, whose root is not the container's).
    */
   async #throughInit<T>(vmid: number, pid: number, opts: GuestOptions, fn: (guest: GuestFiles) => Promise<T>): Promise<T> {
-    return GuestFiles.scope(`/proc/${pid}/root`, opts, async (guest) => {
+    return GuestFiles.scope(`/proc/${pid}/root`, { ...opts, live: true }, async (guest) => {
       await guest.list("");
       if ((await this.#initPid(vmid)) !== pid) throw new RuntimeError("other", `CT ${vmid} stopped or restarted while its files were opened; try again`);
       return fn(guest);

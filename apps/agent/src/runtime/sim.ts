@@ -165,7 +165,8 @@ export class SimRuntime implements Runtime {
 
   async withGuest<T>(vmid: number, fn: (guest: GuestFiles) => Promise<T>, signal?: AbortSignal): Promise<T> {
     if (!this.#config(vmid)) throw this.#missing(vmid);
-    return GuestFiles.scope(join(this.#dir(vmid), "rootfs"), { identity: this.guestIdentity, signal }, fn);
+    // Live while its server runs, as a real container is while its processes do.
+    return GuestFiles.scope(join(this.#dir(vmid), "rootfs"), { identity: this.guestIdentity, signal, live: this.#pid(vmid) !== null }, fn);
   }
 
   async start(vmid: number): Promise<void> {
