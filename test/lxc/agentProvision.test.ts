@@ -1,5 +1,8 @@
 import { execFile } from "node:child_process";
-import { rm } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { readdir, readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { OFFLINE_MIRROR_DIR } from "@zlh/artifacts";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { GAME_UNIT } from "../../apps/agent/src/container/gameUnit";
@@ -21,6 +24,16 @@ import { buildStandinJar } from "./support/standinJar";
  * address; then deleted, and its container with it.
  */
 const run = promisify(execFile);
+
+/** The build the resolver pins for `major` from the offline mirror (the newest GA release there) and its archive's sha512. */
+async function mirrorJava(major: number): Promise<{ release: string; sha512: string }> {
+  const base = join(OFFLINE_MIRROR_DIR, `github.com/adoptium/temurin${major}-binaries/releases/download`);
+  const version = (tag: string) => tag.match(/\d+/g)!.map(Number);
+  const newer = (a: string, b: string) => { const [x, y] = [version(a), version(b)]; for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0); return 0; };
+  const tag = (await readdir(base)).sort(newer).at(-1)!;
+  const [file] = (await readdir(join(base, tag))).filter((f) => f.endsWith(".tar.gz.body"));
+  return { release: decodeURIComponent(tag), sha512: createHash("sha512").update(await readFile(join(base, tag, file!))).digest("hex") };
+}
 const rt = new LxcRuntime();
 let c: E2eCluster;
 let call: Api;
@@ -30,8 +43,8 @@ beforeAll(async () => {
   await destroyTestContainers();
   const jar = await buildStandinJar();
   temp.push(jar.dir);
-  // 1.21.1, the harness's game: Java 21 by the agent's rule.
-  const t = await buildGameTemplate(jar.jar, 21);
+  // 1.21.1, the harness's game: Java 21, pinned by the resolver to the offline mirror's newest Temurin 21.
+  const t = await buildGameTemplate(jar.jar, 21, await mirrorJava(21));
   temp.push(t.dir);
   c = await startE2eCluster("lxc-host", { ZLH_VMID_RANGE: "9916-9919" });
   call = c.call;
@@ -51,7 +64,7 @@ it("provisions a server to running on a real container, the game started by its 
     const s = await serverStatus(call, server.id);
     if (s === "failed") throw new Error(`provision failed: ${JSON.stringify((await call("GET", `/v1/servers/${server.id}/events`)).body.items.slice(-3))}`);
     return s === "running";
-  }, 240_000, "running");
+  }, 150_000, "running"); // within the test's own timeout, so a failure says what it waited for
 
   const address = await rt.address(server.vmid);
   const status = await pingServer(address, server.ports.game, 3000);

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { TEMPLATE_DIR, TEMPLATE_FILE } from "../../../apps/agent/src/runtime/lxc/hostLayout";
+import { JAVA_MARKER } from "../../../apps/agent/src/placement/placeJava";
 import { HOST_JRE } from "./hostJre";
 
 const run = promisify(execFile);
@@ -14,12 +15,19 @@ const run = promisify(execFile);
  * the game's java at /opt/zlh/java/<major>/bin/java. That java is the test
  * double: a script that runs the host's JRE (copied to /opt/zlh/jre) on the
  * stand-in server (/opt/zlh/standin-server.jar) in place of the jar the unit
- * names, keeping the unit's -Xmx; the offline mirror's Fabric jars are
+ * names, keeping the unit's -Xmx (the offline mirror's Fabric jars and its
+ * Java 21 are fixtures, not a game: the marker of the manifest's pinned Java
+ * makes placement take this one for it);
  * fixtures, not a game. Built in a fresh temporary directory (the caller
  * removes `dir`): the base tarball with the additions appended, owned by
  * root (numeric 0, shifted to the container's root on unpacking).
  */
-export async function buildGameTemplate(standinJar: string, javaMajor: number): Promise<{ template: string; dir: string }> {
+export async function buildGameTemplate(
+  standinJar: string,
+  javaMajor: number,
+  /** The manifest's pinned runtime: its marker makes placement keep this java as the one it would place. */
+  pinned?: { release: string; sha512: string },
+): Promise<{ template: string; dir: string }> {
   const dir = await mkdtemp(join(tmpdir(), "zlh-game-template-"));
   const staging = join(dir, "staging");
   const zlh = join(staging, "opt/zlh");
@@ -40,6 +48,7 @@ export async function buildGameTemplate(standinJar: string, javaMajor: number): 
     ].join("\n"),
   );
   await chmod(java, 0o755);
+  if (pinned) await writeFile(join(zlh, `java/${javaMajor}/${JAVA_MARKER}`), `${pinned.release}\n${pinned.sha512}\n`);
   const tar = join(dir, "template.tar");
   const template = join(dir, "template.tar.zst");
   await run("sh", ["-c", 'zstd -q -d -c "$1" > "$2"', "sh", join(TEMPLATE_DIR, TEMPLATE_FILE), tar], { timeout: 120_000 });
