@@ -1,16 +1,13 @@
+import type { CreateSpec } from "../runtime";
 import { BRIDGE, ID_BASE, ID_COUNT, PREFIX_LENGTH } from "./hostLayout";
 
-/** What the agent asked for, kept in the container's config as `#zlh.` comment lines (LXC ignores comments). */
-export interface LxcContainerSpec {
-  vmid: number;
-  hostname: string;
-  memoryMiB: number;
-  cpuCores: number;
-  /** Recorded only: a directory rootfs has no size limit (see README "Real containers"). */
-  diskGiB: number;
-  description: string;
-  address: string;
-}
+/**
+ * What the agent asked for (the runtime's CreateSpec, the disk size recorded
+ * only: a directory rootfs has no size limit, see README "Real containers")
+ * and the address the runtime gave it, kept in the container's config as
+ * `#zlh.` comment lines (LXC ignores comments).
+ */
+export type LxcContainerSpec = Omit<CreateSpec, "network"> & { address: string };
 
 export type CgroupVersion = 1 | 2;
 
