@@ -43,7 +43,7 @@ describe("control-plane processes", () => {
     await cp.exited;
     // The agent finishes while no control plane is up: its result must wait on disk.
     const outbox = join(stateDir, "results");
-    await waitFor(async () => (await readdir(outbox).catch(() => [])).length === 1, 15_000, "result kept on disk");
+    await waitFor(async () => (await readdir(outbox).catch(() => [])).length === 1, 30_000, "result kept on disk");
     cp = await startControlPlaneProcess(url, env, port);
     cleanups.push(() => cp.stop());
     await waitFor(async () => (await serverStatus(call, server.id)) === "running", 25_000, "running after restart");
