@@ -28,20 +28,19 @@ import {
 } from "drizzle-orm/pg-core";
 import {
   API_SCOPES,
+  CHANGE_STATUSES,
   DESIRED_STATES,
   LIFECYCLE_KINDS,
   OPERATION_KINDS,
   OPERATION_STATUSES,
+  READ_ONLY_KINDS,
   SERVER_STATUSES,
 } from "@zlh/domain";
+import { inList, liveOperation } from "./sql/statusLists";
 
 /** Postgres' 64-bit transaction id (pg_current_xact_id()); read as text. */
 const xid8 = customType<{ data: string; driverData: string }>({ dataType: () => "xid8" });
 
-/** Task kinds that change nothing on the host: they run beside anything. */
-const READ_ONLY_TASK_KINDS = ["logs"] as const;
-
-const inList = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(", "));
 const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
 
 export const hosts = pgTable(
@@ -210,7 +209,7 @@ export const servers = pgTable(
     check("servers_address_single_ipv4", sql`${t.address} is null or (family(${t.address}) = 4 and masklen(${t.address}) = 32)`),
     check("servers_ports_distinct", sql`${t.gamePort} <> ${t.rconPort}`),
     check("servers_resources_positive", sql`${t.memoryMib} > 0 and ${t.cpuCores} > 0 and ${t.diskGib} > 0`),
-    check("servers_change_status_valid", sql`${t.changeStatus} is null or ${t.changeStatus} in ('resolving', 'applying', 'applied', 'rolled_back', 'failed')`),
+    check("servers_change_status_valid", sql`${t.changeStatus} is null or ${t.changeStatus} in (${inList(CHANGE_STATUSES)})`),
   ],
 );
 
@@ -346,7 +345,7 @@ export const operations = pgTable(
     // a check a racing request can slip past. Lifecycle steps keep their own rule (one per generation and kind).
     uniqueIndex("operations_one_live_task_key")
       .on(t.serverId)
-      .where(sql`${t.status} in ('queued', 'leased') and ${t.kind} not in (${inList([...LIFECYCLE_KINDS, ...READ_ONLY_TASK_KINDS])})`),
+      .where(sql`${t.status} in (${liveOperation}) and ${t.kind} not in (${inList([...LIFECYCLE_KINDS, ...READ_ONLY_KINDS])})`),
     index("operations_host_queued_idx").on(t.hostId, t.createdAt).where(sql`${t.status} = 'queued'`),
     index("operations_lease_expiry_idx").on(t.leaseExpiresAt).where(sql`${t.status} = 'leased'`),
     foreignKey({ columns: [t.serverId], foreignColumns: [servers.id], name: "operations_server_fk" }),

@@ -3,6 +3,7 @@ export * from "./operations";
 export * from "./errors";
 export * from "./ranges";
 export * from "./planner";
+export * from "./lifecycle";
 export * from "./random";
 export * from "./env";
 export * from "./crashLoop";

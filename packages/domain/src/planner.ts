@@ -1,3 +1,4 @@
+import { hasContainer } from "./lifecycle";
 import type { OperationKind } from "./operations";
 import type { DesiredState, ServerStatus } from "./serverStatus";
 
@@ -36,8 +37,8 @@ export function nextOperationKind(s: PlannerInput): OperationKind | null {
   // from wherever it is; start and stop are idempotent on the host.
   const moving = s.status === "starting" || s.status === "stopping";
   // A reinstall is a provision of the current generation over the existing container (once: operations
-  // are unique per generation and kind); it also wants the server running.
-  const settled = s.status === "running" || s.status === "stopped" || moving;
+  // are unique per generation and kind), settled or moving; it also wants the server running.
+  const settled = hasContainer(s.status);
   if (s.reinstallGeneration === s.generation && s.hasManifest && settled) return "provision";
   // A change is applied by a provision over the container, too (it carries the requested manifest).
   if (s.changePending && settled) return "provision";

@@ -46,10 +46,3 @@ export const SERVER_TRANSITIONS: Readonly<Record<ServerStatus, readonly ServerSt
 export function allowedSources(to: ServerStatus): ServerStatus[] {
   return SERVER_STATUSES.filter((from) => SERVER_TRANSITIONS[from].includes(to));
 }
-
-export function canTransition(from: ServerStatus, to: ServerStatus): boolean {
-  return SERVER_TRANSITIONS[from].includes(to);
-}
-
-/** Statuses in which a server still holds its VMID, ports and host capacity. */
-export const LIVE_STATUSES = SERVER_STATUSES.filter((s) => s !== "deleted");

@@ -1,23 +1,7 @@
 import { addJob, endChange, recordObservedAddress, releaseServerResources, reportDestroyFailed, transitionServer, type OperationRow, type Tx } from "@zlh/db";
 import { EDGE_PUBLISH_TASK, edgeJobKey } from "../jobs/taskNames";
-import { isLifecycleKind, isReportableIpv4, type ServerStatus } from "@zlh/domain";
+import { DONE_STATUS, isLifecycleKind, isReportableIpv4, WORKING_STATUS, type ServerStatus } from "@zlh/domain";
 import { onTaskFinished, onTaskLeased, type BackupRetention } from "./taskEffects";
-
-/** Server status while an operation of each kind is being worked on. */
-const WORKING_STATUS: Partial<Record<OperationRow["kind"], ServerStatus>> = {
-  provision: "provisioning",
-  start: "starting",
-  restart: "starting",
-  stop: "stopping",
-};
-
-/** Server status once an operation of each kind succeeded. */
-const DONE_STATUS: Partial<Record<OperationRow["kind"], ServerStatus>> = {
-  provision: "running",
-  start: "running",
-  restart: "running",
-  stop: "stopped",
-};
 
 /**
  * Where a succeeded operation leaves its server. A change applied to a server

@@ -1,5 +1,5 @@
 import { cancelOutdatedOperations, endChange, insertOperation, lockServer, type Tx } from "@zlh/db";
-import { nextOperationKind } from "@zlh/domain";
+import { isChangeInFlight, nextOperationKind } from "@zlh/domain";
 
 /**
  * Level-based convergence of one server toward its desired state, inside the
@@ -15,7 +15,7 @@ export async function converge(tx: Tx, serverId: string): Promise<string | null>
   // A change overtaken by a newer request (a stop, a delete, another intent) before it applied, with
   // nothing of it still running on the host: it ends `failed` and its settings are restored, so that
   // what the database says matches what the host has.
-  if ((s.change_status === "resolving" || s.change_status === "applying") && s.change_generation !== null && s.change_generation < s.generation) {
+  if (isChangeInFlight(s.change_status) && s.change_generation !== null && s.change_generation < s.generation) {
     await endChange(tx, s.id, s.change_generation, "failed", `superseded by a newer request (generation ${s.generation}) before it was applied`);
   }
   const kind = nextOperationKind({

@@ -1,5 +1,5 @@
 import type { ObservedDrift } from "@zlh/db";
-import { isCrashLooping, type DesiredState, type ServerStatus } from "@zlh/domain";
+import { hasContainer, isCrashLooping, type DesiredState, type ServerStatus } from "@zlh/domain";
 
 /** A container as some source (the agent's inventory, Proxmox) reports it. */
 export interface ObservedContainer {
@@ -39,9 +39,6 @@ export interface ServerOnHost {
 
 /** Servers named by markers, wherever they are: to tell an orphan from a container of a live server. */
 export type MarkerOwner = { status: ServerStatus; vmid: number; hostId: string; updatedAt: Date } | undefined;
-
-/** Statuses in which the server's container must exist on its host. */
-const HAS_CONTAINER: ServerStatus[] = ["running", "stopped", "starting", "stopping"];
 
 /** One host's judgment: its drift, and the servers this evidence could not judge yet. */
 export interface HostJudgment {
@@ -94,7 +91,7 @@ export function judgeHost(servers: ServerOnHost[], observation: HostObservation,
       continue;
     }
     if (!c) {
-      if (!HAS_CONTAINER.includes(s.status)) continue;
+      if (!hasContainer(s.status)) continue;
       if (observation.absentAt > s.statusChangedAt) item("missing_container", { status: s.status }, observation.absentAt);
       else unjudged.push(s.id);
       continue;

@@ -9,6 +9,8 @@ import {
   DowngradeRefusedError,
   IdempotencyKeyReusedError,
   InvalidTransitionError,
+  isChangeable,
+  isChangeInFlight,
   ServerNotFoundError,
 } from "@zlh/domain";
 import { retryOnDeadlock } from "../db/retryOnDeadlock";
@@ -16,9 +18,6 @@ import { changeJobKey, RESOLVE_CHANGE_TASK } from "../jobs/taskNames";
 import { converge } from "../lifecycle/converge";
 import { assertServerId } from "./loadServer";
 import { requestHash } from "./requestHash";
-
-/** The statuses a server can be changed from: it exists on its host and nothing else is under way. */
-const CHANGEABLE = new Set(["running", "stopped", "starting", "stopping"]);
 
 /**
  * One change request -> one new generation, whatever the retries: in one
@@ -42,10 +41,10 @@ export async function changeServer(deps: { db: Db }, id: string, client: string,
       }
       const s = await lockServer(tx, id);
       if (!s) throw new ServerNotFoundError(id);
-      if (s.desired_state === "deleted" || !CHANGEABLE.has(s.status) || s.manifest === null) {
+      if (s.desired_state === "deleted" || !isChangeable(s.status) || s.manifest === null) {
         throw new InvalidTransitionError(`The server is ${s.status}; it can be changed once it has been provisioned, and until it is deleted.`);
       }
-      if (s.change_status === "resolving" || s.change_status === "applying") throw new ChangeInProgressError();
+      if (isChangeInFlight(s.change_status)) throw new ChangeInProgressError();
 
       const from: ServerSettings = settingsOf(s);
       const to: ServerSettings = {

@@ -2,7 +2,7 @@ import { addJob, setActor, getServer, PROVISION_TASK, recordIntent, redriveDelet
 import { EDGE_UNPUBLISH_TASK, edgeJobKey } from "../jobs/taskNames";
 import { converge } from "../lifecycle/converge";
 import { retryOnDeadlock } from "../db/retryOnDeadlock";
-import { InvalidTransitionError, ServerNotFoundError, type DesiredState } from "@zlh/domain";
+import { InvalidTransitionError, retryTarget, ServerNotFoundError, type DesiredState } from "@zlh/domain";
 import { assertServerId } from "./loadServer";
 
 export type Action = "delete" | "start" | "stop" | "restart" | "reinstall";
@@ -55,13 +55,9 @@ export async function requestIntent(
 
 /** A failed server asked to run again: back to where what failed can be retried; converge plans the step. */
 async function retryFailed(tx: Tx, s: ServerRow, action: Action): Promise<void> {
-  const data = { reason: `${action}_requested` };
-  if (s.manifest === null) {
-    await transitionServer(tx, s.id, "pending", { data });
-    await addJob(tx, PROVISION_TASK, { serverId: s.id }, { jobKey: `provision:${s.id}`, maxAttempts: 10 });
-  } else if (!(await wasProvisioned(tx, s.id))) {
-    await transitionServer(tx, s.id, "provisioning", { data });
-  } else {
-    await transitionServer(tx, s.id, "stopped", { data });
-  }
+  const hasManifest = s.manifest !== null;
+  const to = retryTarget({ hasManifest, wasProvisioned: hasManifest && (await wasProvisioned(tx, s.id)) });
+  await transitionServer(tx, s.id, to, { data: { reason: `${action}_requested` } });
+  // Resolution runs again first.
+  if (to === "pending") await addJob(tx, PROVISION_TASK, { serverId: s.id }, { jobKey: `provision:${s.id}`, maxAttempts: 10 });
 }

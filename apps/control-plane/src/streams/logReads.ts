@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { endLogRead, insertTaskOperation, type Db, type LogWant, type OperationRow, type ServerRow } from "@zlh/db";
-import { CommandFailedError, CommandTimeoutError, InvalidTransitionError } from "@zlh/domain";
+import { CommandFailedError, CommandTimeoutError, hasLog, InvalidTransitionError } from "@zlh/domain";
 import { waitForOperation } from "../servers/waitForOperation";
 
 export interface LogRead {
@@ -10,7 +10,7 @@ export interface LogRead {
 
 /** A server with no log to read (never placed, or gone) is refused before anything is queued. */
 export function assertHasLog(server: ServerRow): void {
-  if (server.status === "deleted" || server.status === "pending") throw new InvalidTransitionError(`The server is ${server.status}; it has no log to read.`);
+  if (!hasLog(server.status)) throw new InvalidTransitionError(`The server is ${server.status}; it has no log to read.`);
 }
 
 /**

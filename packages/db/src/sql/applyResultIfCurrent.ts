@@ -4,6 +4,7 @@ import type { OperationRow } from "../rows";
 import { WORK_CHANNEL } from "./channels";
 import { OP_COLUMNS } from "./operationColumns";
 import { retryNotBefore } from "./retryBackoff";
+import { readOnlyKind } from "./statusLists";
 
 export interface ReportedResult {
   opId: string;
@@ -55,7 +56,7 @@ export async function applyResultIfCurrent(tx: DbOrTx, hostId: string, r: Report
       select server_id, host_id, id,
         case status when 'succeeded' then 'op.completed' when 'queued' then 'op.retry_queued' else 'op.failed' end,
         jsonb_build_object('kind', kind, 'token', ${r.token}::text, 'attempt', attempt, 'error', ${errorText}::text)
-      from applied where kind <> 'logs'
+      from applied where kind not in (${readOnlyKind})
     )
     select applied.* from applied
     left join lateral (select pg_notify(${WORK_CHANNEL}, applied.host_id::text) where applied.status = 'queued') wake on true`);

@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import type { DbOrTx, Tx } from "../client";
 import { inTransaction } from "./inTransaction";
 import { lockServerForTask, queueTaskLocked } from "./taskOperations";
+import { liveOperation, readOnlyKind } from "./statusLists";
 
 /**
  * Removing a backup is two steps: the row is marked deleted at once (by
@@ -29,7 +30,7 @@ export async function queueBackupRemoval(db: DbOrTx, serverId: string): Promise<
     const rows = await tx.execute<{ id: string }>(sql`
       select b.id from backups b
       where b.server_id = ${serverId} and b.deleted_at is not null and b.archive_settled_at is null
-        and not exists (select 1 from operations o where o.server_id = ${serverId} and o.kind = 'backup_delete' and o.status in ('queued', 'leased'))
+        and not exists (select 1 from operations o where o.server_id = ${serverId} and o.kind = 'backup_delete' and o.status in (${liveOperation}))
         -- A removal that failed for good is tried again, but not at every sweep.
         and not exists (select 1 from operations o where o.server_id = ${serverId} and o.kind = 'backup_delete' and o.status = 'failed'
           and o.updated_at > now() - interval '5 minutes')
@@ -84,8 +85,8 @@ export async function removalsPending(db: DbOrTx, limit: number): Promise<string
   const rows = await db.execute<{ server_id: string }>(sql`
     select distinct b.server_id from backups b
     where b.deleted_at is not null and b.archive_settled_at is null
-      and not exists (select 1 from operations o where o.server_id = b.server_id and o.kind <> 'logs'
-        and (o.status in ('queued', 'leased') or (o.kind = 'backup_delete' and o.status = 'failed' and o.updated_at > now() - interval '5 minutes')))
+      and not exists (select 1 from operations o where o.server_id = b.server_id and o.kind not in (${readOnlyKind})
+        and (o.status in (${liveOperation}) or (o.kind = 'backup_delete' and o.status = 'failed' and o.updated_at > now() - interval '5 minutes')))
     limit ${limit}`);
   return rows.map((r) => r.server_id);
 }

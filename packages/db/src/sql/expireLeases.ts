@@ -4,6 +4,7 @@ import type { OperationRow } from "../rows";
 import { OP_COLUMNS } from "./operationColumns";
 import { WORK_CHANNEL } from "./channels";
 import { retryNotBefore } from "./retryBackoff";
+import { readOnlyKind } from "./statusLists";
 
 /** An operation whose lease expired: queued again, or failed once out of attempts. */
 export type ExpiredLease = OperationRow & { status: "queued" | "failed" };
@@ -38,7 +39,7 @@ export async function expireLeases(db: DbOrTx): Promise<ExpiredLease[]> {
         jsonb_build_object('kind', kind, 'token', lease_token::text, 'attempt', attempt)
       from moved
       -- A log read leaves no events (a live view reads every second), an expired one neither.
-      where kind <> 'logs'
+      where kind not in (${readOnlyKind})
     )
     select ${OP_COLUMNS},
       case when status = 'queued' then pg_notify(${WORK_CHANNEL}, host_id::text) end as notified

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import type { DbOrTx } from "../client";
 import type { OperationRow, ServerRow } from "../rows";
 import { OP_COLUMNS } from "./operationColumns";
+import { readOnlyKind } from "./statusLists";
 
 /** What a lease carries of its server: the container's spec, and the files to place (provisions only). */
 export type LeasedRow = OperationRow &
@@ -70,7 +71,7 @@ export async function leaseNextOperations(
       insert into events (server_id, host_id, operation_id, type, data)
       select server_id, host_id, id, 'op.leased',
         jsonb_build_object('kind', kind, 'token', lease_token::text, 'attempt', attempt, 'sessionId', lease_session_id)
-      from leased where kind <> 'logs'
+      from leased where kind not in (${readOnlyKind})
     )
     select leased.*, s.memory_mib, s.cpu_cores, s.disk_gib, s.game_port, s.rcon_port, s.minecraft_version,
       s.loader_version, s.server_properties,

@@ -4,6 +4,7 @@ import type { DbOrTx } from "../client";
 import type { OperationRow, ServerRow } from "../rows";
 import { WORK_CHANNEL } from "./channels";
 import { OP_COLUMNS } from "./operationColumns";
+import { liveOperation, readOnlyKind } from "./statusLists";
 
 /** The server row, locked for the rest of the transaction: convergence of one server is serialised here. */
 export async function lockServer(tx: DbOrTx, serverId: string): Promise<(ServerRow & { heal_pending: boolean }) | null> {
@@ -15,7 +16,7 @@ export async function lockServer(tx: DbOrTx, serverId: string): Promise<(ServerR
 
 export async function liveOperations(tx: DbOrTx, serverId: string): Promise<OperationRow[]> {
   return tx.execute<OperationRow>(
-    sql`select ${OP_COLUMNS} from operations where server_id = ${serverId} and status in ('queued', 'leased') order by created_at`,
+    sql`select ${OP_COLUMNS} from operations where server_id = ${serverId} and status in (${liveOperation}) order by created_at`,
   );
 }
 
@@ -43,7 +44,7 @@ export async function cancelOutdatedOperations(tx: DbOrTx, serverId: string, gen
       (select count(*)::int from cancelled) as cancelled,
       -- The statement's snapshot still shows the rows just cancelled as queued.
       (select count(*)::int from operations
-        where server_id = ${serverId} and status in ('queued', 'leased') and kind <> 'logs' and id not in (select id from cancelled)) as in_flight`);
+        where server_id = ${serverId} and status in (${liveOperation}) and kind not in (${readOnlyKind}) and id not in (select id from cancelled)) as in_flight`);
   return { cancelled: row!.cancelled, inFlight: row!.in_flight };
 }
 

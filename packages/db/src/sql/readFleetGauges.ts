@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { DbOrTx } from "../client";
+import { liveOperation } from "./statusLists";
 
 export interface FleetGauges {
   operations: { kind: string; status: string; count: number }[];
@@ -23,7 +24,7 @@ export async function readFleetGauges(db: DbOrTx, leaseTtlMs: number): Promise<F
   const [row] = await db.execute<{ g: FleetGauges }>(sql`
     select json_build_object(
       'operations', coalesce((select json_agg(json_build_object('kind', kind, 'status', status, 'count', n))
-        from (select kind, status, count(*)::int as n from operations where status in ('queued', 'leased') group by 1, 2) o), '[]'::json),
+        from (select kind, status, count(*)::int as n from operations where status in (${liveOperation}) group by 1, 2) o), '[]'::json),
       'oldestQueuedSeconds', coalesce((select extract(epoch from now() - min(created_at)) from operations where status = 'queued'), 0),
       'jobsDue', (select count(*)::int from graphile_worker.jobs where locked_at is null and run_at <= now()),
       'oldestJobSeconds', coalesce((select extract(epoch from now() - min(run_at)) from graphile_worker.jobs where locked_at is null and run_at <= now()), 0),

@@ -3,6 +3,7 @@ import type { DesiredState, ServerStatus } from "@zlh/domain";
 import type { DbOrTx } from "../client";
 import type { ServerRow } from "../rows";
 import { uuidArray } from "./params";
+import { liveOperation, readOnlyKind } from "./statusLists";
 
 export type InventoryRow = { vmid: number; state: "running" | "stopped"; serverId: string | null };
 
@@ -108,7 +109,7 @@ export async function serversOnHosts(db: DbOrTx, hostIds: string[]): Promise<(Se
   if (hostIds.length === 0) return [];
   return db.execute(sql`
     select s.host_id, s.id, s.status, s.desired_state, s.vmid, s.status_changed_at, s.restart_count, s.crash_streak, s.last_crash_at, s.heal_after,
-      (select count(*)::int from operations o where o.server_id = s.id and o.status in ('queued', 'leased') and o.kind <> 'logs') as live_ops
+      (select count(*)::int from operations o where o.server_id = s.id and o.status in (${liveOperation}) and o.kind not in (${readOnlyKind})) as live_ops
     from servers s where s.host_id = any(${uuidArray(hostIds)}) and s.status <> 'deleted'`);
 }
 

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import type { DesiredState } from "@zlh/domain";
 import type { DbOrTx } from "../client";
 import type { ServerRow } from "../rows";
+import { liveOperation, readOnlyKind } from "./statusLists";
 
 /**
  * Records a change of intent: sets the desired state and bumps the generation
@@ -47,7 +48,7 @@ export async function redriveDelete(tx: DbOrTx, serverId: string): Promise<Serve
       update servers s set generation = generation + 1, failure_reason = null, updated_at = now()
       where id = ${serverId} and status = 'deleting' and desired_state = 'deleted'
         -- A log read in flight is no destroy: it must not delay the redrive.
-        and not exists (select 1 from operations o where o.server_id = s.id and o.status in ('queued', 'leased') and o.kind <> 'logs')
+        and not exists (select 1 from operations o where o.server_id = s.id and o.status in (${liveOperation}) and o.kind not in (${readOnlyKind}))
       returning *
     ), event as (
       insert into events (server_id, host_id, type, data)

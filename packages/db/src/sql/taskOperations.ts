@@ -5,6 +5,7 @@ import type { OperationRow } from "../rows";
 import { WORK_CHANNEL } from "./channels";
 import { inTransaction } from "./inTransaction";
 import { OP_COLUMNS } from "./operationColumns";
+import { liveOperation, readOnlyKind } from "./statusLists";
 
 /**
  * Task operations' generations are below zero (no intent's) and unique per
@@ -82,12 +83,12 @@ export async function queueTaskLocked(
       from s, gen
       -- A read (logs) runs beside anything; anything else only on an idle server (reads do not count).
       where ${kind}::text = 'logs'
-        or not exists (select 1 from operations o where o.server_id = s.id and o.status in ('queued', 'leased') and o.kind <> 'logs')
+        or not exists (select 1 from operations o where o.server_id = s.id and o.status in (${liveOperation}) and o.kind not in (${readOnlyKind}))
       on conflict do nothing
       returning id, server_id, host_id, kind
     ), event as (
       insert into events (server_id, host_id, operation_id, type, data)
-      select server_id, host_id, id, 'op.queued', jsonb_build_object('kind', kind, 'subjectId', ${subjectId}::text) from op where kind <> 'logs'
+      select server_id, host_id, id, 'op.queued', jsonb_build_object('kind', kind, 'subjectId', ${subjectId}::text) from op where kind not in (${readOnlyKind})
     )
     select op.id, pg_notify(${WORK_CHANNEL}, op.host_id::text) from op`);
   return rows[0]?.id ?? null;

@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { Backup, BackupList, BackupParams, ErrorBody, ServerIdParams } from "@zlh/api";
 import { manifestHash, type Manifest } from "@zlh/artifacts";
 import { getBackup, insertTaskOperation, listBackups, markBackupDeleted, queueBackupRemoval, recordEvent, requestBackup, type BackupRow } from "@zlh/db";
-import { BackupNotFoundError, InvalidTransitionError, ServerBusyError } from "@zlh/domain";
+import { BackupNotFoundError, canBackUp, InvalidTransitionError, ServerBusyError } from "@zlh/domain";
 import { asClient } from "../../db/asClient";
 import { isoTime } from "../../servers/present";
 import { loadServer } from "../../servers/loadServer";
@@ -27,7 +27,7 @@ export default async function backupRoutes(root: FastifyInstance) {
 
   async function provisioned(id: string) {
     const server = await loadServer(app.deps.db, id);
-    if (server.manifest === null || server.status === "deleting" || server.status === "deleted" || server.status === "pending" || server.status === "provisioning") {
+    if (server.manifest === null || !canBackUp(server.status)) {
       throw new InvalidTransitionError(`The server is ${server.status}; backups are of a provisioned server.`);
     }
     return server;

@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { CommandBody, CommandReply, commandBytes, ErrorBody, LogLines, LogsQuery, MAX_COMMAND_BYTES, ServerIdParams } from "@zlh/api";
 import { closingSignal } from "../../http/sse";
 import { insertTaskOperation, recordEvent } from "@zlh/db";
-import { CommandFailedError, CommandTimeoutError, InvalidRequestError, InvalidTransitionError, ServerBusyError } from "@zlh/domain";
+import { acceptsCommands, CommandFailedError, CommandTimeoutError, InvalidRequestError, InvalidTransitionError, ServerBusyError } from "@zlh/domain";
 import { asClient } from "../../db/asClient";
 import { loadServer } from "../../servers/loadServer";
 import { waitForOperation } from "../../servers/waitForOperation";
@@ -81,7 +81,7 @@ export default async function consoleRoutes(root: FastifyInstance) {
       const bytes = commandBytes(request.body.command);
       if (bytes > MAX_COMMAND_BYTES) throw new InvalidRequestError(`body/command is ${bytes} bytes in UTF-8; vanilla's RCON accepts at most ${MAX_COMMAND_BYTES}.`);
       const server = await loadServer(app.deps.db, request.params.id);
-      if (server.status !== "running") throw new InvalidTransitionError(`The server is ${server.status}; commands go to a running server.`);
+      if (!acceptsCommands(server.status)) throw new InvalidTransitionError(`The server is ${server.status}; commands go to a running server.`);
       const command = request.body.command;
       const opId = await asClient(app.deps.db, request.client!.name, async (tx) => {
         const id = await insertTaskOperation(tx, server.id, "command", randomUUID(), { command }, 1);
