@@ -3,6 +3,7 @@ import type { Manifest } from "@zlh/artifacts";
 import type { LeasedOperation } from "@zlh/protocol";
 import { unseal } from "../secrets/sealedSecrets";
 import { onOperationLeased } from "./effects";
+import { OPERATION_DEFINITIONS } from "./kinds";
 import type { Metrics } from "../metrics/metrics";
 
 /**
@@ -57,9 +58,7 @@ export async function grantLeases(
           serverProperties: op.server_properties,
           manifest: op.manifest as Manifest | null,
           rconPassword: op.rcon_password_enc ? unseal(secretsKey, op.rcon_password_enc) : null,
-          ...(op.reinstall_wipe === null ? {} : { reinstall: { wipe: op.reinstall_wipe } }),
-          ...(op.change ? { change: changeSpec(op.change) } : {}),
-          ...taskSpec(op),
+          ...OPERATION_DEFINITIONS[op.kind].spec?.(op),
         },
       });
     }
@@ -76,27 +75,6 @@ export function networkSpec(op: Pick<LeasedRow, "network_mode" | "network_bridge
   if (op.network_mode === "dhcp" && op.network_bridge) return { network: { bridge: op.network_bridge, mode: "dhcp" } };
   if (op.network_mode === "static" && op.network_bridge && op.allocated_address && op.network_prefix !== null && op.network_gateway) {
     return { network: { bridge: op.network_bridge, address: op.allocated_address, prefix: op.network_prefix, gateway: op.network_gateway } };
-  }
-  return {};
-}
-
-/** What an agent needs to roll a change back: the settings and manifest the server had before it. */
-function changeSpec(c: NonNullable<LeasedRow["change"]>): NonNullable<LeasedOperation["spec"]["change"]> {
-  const p = c.previous as { serverProperties: Record<string, string | number | boolean>; memoryMiB: number; cpuCores: number; diskGiB: number };
-  return {
-    start: c.start,
-    previous: { manifest: c.previousManifest as Manifest, serverProperties: p.serverProperties, memoryMiB: p.memoryMiB, cpuCores: p.cpuCores, diskGiB: p.diskGiB },
-  };
-}
-
-/** A task operation's part of the spec: the command line, or the backup (and whether to start the server after a restore). */
-function taskSpec(op: LeasedRow): Partial<LeasedOperation["spec"]> {
-  const p = op.params ?? {};
-  if (op.kind === "command") return { command: String(p.command) };
-  if (op.kind === "backup_delete") return { backupIds: (p.backupIds as string[]) ?? [] };
-  if (op.kind === "logs") return { logs: { ...(typeof p.tail === "number" ? { tail: p.tail } : {}), ...(typeof p.offset === "number" ? { offset: p.offset } : {}) } };
-  if (op.kind === "backup" || op.kind === "restore") {
-    return { backup: { backupId: String(p.backupId), ...(p.sha256 ? { sha256: String(p.sha256) } : {}), start: op.desired_state === "running" } };
   }
   return {};
 }
