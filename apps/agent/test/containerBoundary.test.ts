@@ -7,6 +7,7 @@ import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { backup } from "../src/ops/backup";
 import { logs } from "../src/ops/logs";
+import { reinstall } from "../src/ops/reinstall";
 import { provision } from "../src/ops/provision";
 import { restore } from "../src/ops/restore";
 import { giveToGuest, GUEST_UID, simHost, tarListing } from "./support/opHarness";
@@ -69,7 +70,7 @@ describe("the container boundary", () => {
     await writeFile(join(host, "minecraft", "precious"), "host data");
     await rm(join(h.rootfs(9102), "srv"), { recursive: true });
     await symlink(host, join(h.rootfs(9102), "srv"));
-    await expect(provision(h.ctx("provision", 9102, { reinstall: { wipe: true } }))).rejects.toMatchObject({ code: "unsafe_path" });
+    await expect(reinstall(h.ctx("provision", 9102, { reinstall: { wipe: true } }))).rejects.toMatchObject({ code: "unsafe_path" });
     expect(await readFile(join(host, "minecraft", "precious"), "utf8")).toBe("host data");
   });
 

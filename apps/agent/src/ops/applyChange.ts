@@ -4,11 +4,19 @@ import { installGameLayer } from "../container/gameLayer";
 import { isRuntimeError, type Resources } from "../runtime/runtime";
 import { prefetchManifest } from "./changeFiles";
 import { sideEffect, type OpContext, type OpOutcome } from "./context";
+import { ensureContainer, manifestOf } from "./ensureContainer";
 import { OpFailure } from "./opFailure";
 import { waitUntilAnswering } from "./readiness";
 import { serverAddress } from "./serverAddress";
 
 type Change = NonNullable<OperationSpec["change"]>;
+
+/** A change (a provision carrying `spec.change`): applied over the server's container (applyChange). */
+export async function change(ctx: OpContext): Promise<OpOutcome> {
+  manifestOf(ctx);
+  const ct = await ensureContainer(ctx);
+  return applyChange(ctx, ct.state === "running", ctx.op.spec.change!);
+}
 
 /**
  * Applies a change to a provisioned server, with automatic rollback. First

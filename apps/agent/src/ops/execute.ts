@@ -6,13 +6,24 @@ import { destroy } from "./destroy";
 import { OpFailure } from "./opFailure";
 import { restart, start, stop } from "./power";
 import { provision } from "./provision";
+import { reinstall } from "./reinstall";
+import { change } from "./applyChange";
 import { command } from "./command";
 import { backup, backupDelete } from "./backup";
 import { restore } from "./restore";
 import { logs } from "./logs";
 
-const HANDLERS: Record<OpContext["op"]["kind"], (ctx: OpContext) => Promise<OpOutcome>> = {
+/**
+ * What the agent does for each operation: one handler per kind, and two for
+ * the provisions that are not a first install (a change and a reinstall:
+ * one operation kind for the control plane, one container, other steps on
+ * the host). A kind missing here does not compile.
+ */
+type HandlerName = OpContext["op"]["kind"] | "change" | "reinstall";
+const HANDLERS: Record<HandlerName, (ctx: OpContext) => Promise<OpOutcome>> = {
   provision,
+  change,
+  reinstall,
   destroy,
   start,
   stop,
@@ -24,12 +35,19 @@ const HANDLERS: Record<OpContext["op"]["kind"], (ctx: OpContext) => Promise<OpOu
   logs,
 };
 
+/** The handler of a leased operation: a provision carrying a change, or a reinstall, is that. */
+export function handlerName(op: OpContext["op"]): HandlerName {
+  if (op.kind === "provision" && op.spec.change) return "change";
+  if (op.kind === "provision" && op.spec.reinstall) return "reinstall";
+  return op.kind;
+}
+
 /** Runs one leased operation and turns whatever happens into a result message (never throws). */
 export async function executeOperation(ctx: OpContext): Promise<Omit<Result, "v" | "type">> {
   const { op } = ctx;
   const base = { opId: op.opId, token: op.token };
   try {
-    const data = await HANDLERS[op.kind](ctx);
+    const data = await HANDLERS[handlerName(op)](ctx);
     return { ...base, outcome: "succeeded", data };
   } catch (err) {
     const failure =
