@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { enrollHost, serverBody, startTestPlane } from "./harness";
 
 /**
- * Dispatch off the job queue's critical path (issue 14): once this process
+ * Dispatch off the job queue's critical path: once this process
  * has resolved a request, a create of the same request stores the manifest
  * and plans the provision in its own transaction, and enqueues no job.
  */

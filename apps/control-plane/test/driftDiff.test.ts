@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { diffHost, type ObservedContainer, type ServerOnHost } from "../src/reconcile/diff";
+import { diffHost, type ObservedContainer, type ServerOnHost } from "../src/reconcile/judgeHost";
 import { mergeObservations } from "../src/reconcile/observe";
 
 const A = "aaaaaaaa-0000-4000-8000-000000000001";

@@ -9,7 +9,7 @@ type Plane = Awaited<ReturnType<typeof startTestPlane>>;
 
 /**
  * Reconciliation judges a host only when its last verdict may be stale, and
- * writes nothing for what it already knows (issue 14): a fleet that does not
+ * writes nothing for what it already knows: a fleet that does not
  * change costs one narrow read per pass.
  */
 describe("incremental reconciliation", () => {

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DESIRED_STATES, SERVER_STATUSES } from "@zlh/domain";
-import { judgeHost, type HostObservation, type MarkerOwner, type ObservedContainer, type ServerOnHost } from "../src/reconcile/diff";
+import { judgeHost, type HostObservation, type MarkerOwner, type ObservedContainer, type ServerOnHost } from "../src/reconcile/judgeHost";
 
 /**
  * Properties of the pure host judge over random hosts (compare Nomad's

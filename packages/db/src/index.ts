@@ -4,7 +4,7 @@ export * from "./rows";
 export * as schema from "./schema";
 export * from "./sql/lockMode";
 export * from "./sql/takeVmids";
-export * from "./sql/placeServer";
+export * from "./sql/hostPlacement";
 export * from "./sql/idempotency";
 export * from "./sql/syncResourcePools";
 export * from "./sql/recordEvent";

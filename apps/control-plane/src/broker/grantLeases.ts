@@ -17,15 +17,20 @@ import type { Metrics } from "../metrics/metrics";
  * round trips and a commit fewer); the probe never says "none" while there
  * is queued work (hasQueuedWork), so it hides nothing.
  */
-export async function grantLeases(
-  db: Db,
-  secretsKey: Buffer,
-  hostId: string,
-  sessionId: string,
-  max: number,
-  ttlMs: number,
-  metrics?: Metrics,
-): Promise<LeasedOperation[]> {
+export interface LeaseAsk {
+  hostId: string;
+  /** The agent's session: leases are granted to it, and fenced by it. */
+  sessionId: string;
+  /** How many operations the agent has room for. */
+  max: number;
+  ttlMs: number;
+  /** Unseals the RCON password put into the spec. */
+  secretsKey: Buffer;
+  metrics?: Metrics;
+}
+
+export async function grantLeases(db: Db, ask: LeaseAsk): Promise<LeasedOperation[]> {
+  const { hostId, sessionId, max, ttlMs, secretsKey, metrics } = ask;
   if (!(await hasQueuedWork(db, hostId))) return [];
   return db.transaction(async (tx) => {
     const ops = await leaseNextOperations(tx, hostId, sessionId, max, ttlMs);

@@ -116,7 +116,7 @@ export class AgentSession {
     switch (m.type) {
       case "hello": {
         const confirmed = await reclaimLeases(db, this.hostId, this.sessionId, m.held, leaseTtlMs);
-        this.#logFreed(await recordHeartbeat(db, this.hostId, this.sessionId, [], m.inventory, leaseTtlMs, inventoryDigest(m.inventory)));
+        this.#logFreed(await recordHeartbeat(db, { hostId: this.hostId, sessionId: this.sessionId, held: [], inventory: m.inventory, ttlMs: leaseTtlMs, digest: inventoryDigest(m.inventory) }));
         // Every (re)connect is a moment to compare what the host has with what it should have.
         await addJob(db, RECONCILE_HOST_TASK, { hostId: this.hostId }, { jobKey: `reconcile:${this.hostId}`, maxAttempts: 3 });
         this.#greeted = true;
@@ -125,7 +125,7 @@ export class AgentSession {
         return;
       }
       case "lease.request": {
-        const ops = await grantLeases(db, this.deps.secretsKey, this.hostId, this.sessionId, m.max, leaseTtlMs, this.deps.metrics);
+        const ops = await grantLeases(db, { hostId: this.hostId, sessionId: this.sessionId, max: m.max, ttlMs: leaseTtlMs, secretsKey: this.deps.secretsKey, metrics: this.deps.metrics });
         for (const op of ops) {
           this.log.info({ opId: op.opId, serverId: op.serverId, token: op.token, attempt: op.attempt, kind: op.kind }, "lease granted");
         }
@@ -134,7 +134,7 @@ export class AgentSession {
       }
       case "heartbeat": {
         const digest = m.inventory ? inventoryDigest(m.inventory) : m.inventoryDigest;
-        const outcome = await recordHeartbeat(db, this.hostId, this.sessionId, m.held, m.inventory, leaseTtlMs, digest);
+        const outcome = await recordHeartbeat(db, { hostId: this.hostId, sessionId: this.sessionId, held: m.held, inventory: m.inventory, ttlMs: leaseTtlMs, digest });
         if (outcome === null) return this.supersede();
         this.#logFreed(outcome);
         const kept = new Set(outcome.renewed);

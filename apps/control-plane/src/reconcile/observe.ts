@@ -1,5 +1,5 @@
 import type { InventoryItem } from "@zlh/protocol";
-import type { HostObservation, ObservedContainer } from "./diff";
+import type { HostObservation, ObservedContainer } from "./judgeHost";
 
 /** A source's listing of one host, and when it was taken. */
 export interface Listing<T> {

@@ -11,7 +11,7 @@ import {
   type ServerOnHostRow,
 } from "@zlh/db";
 import { isHostConnected } from "../hosts/connectivity";
-import { judgeHost, namedElsewhere } from "./diff";
+import { judgeHost, namedElsewhere } from "./judgeHost";
 import { evidenceKey } from "./evidence";
 import { mergeObservations, type Listing } from "./observe";
 import { proxmoxListingFor, type ProxmoxGuest, type ProxmoxGuests, type ProxmoxView } from "./proxmox";

@@ -1,7 +1,7 @@
 import proxmoxApi from "proxmox-api";
 import type { Logger } from "pino";
 import { serverIdFromMarker } from "@zlh/protocol";
-import type { ObservedContainer } from "./diff";
+import type { ObservedContainer } from "./judgeHost";
 import type { Listing } from "./observe";
 
 export interface ProxmoxSettings {

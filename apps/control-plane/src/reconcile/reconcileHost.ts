@@ -20,7 +20,7 @@ import {
 } from "@zlh/db";
 import { HEAL_TASK, healJobKey } from "../jobs/taskNames";
 import { converge } from "../lifecycle/converge";
-import { judgeHost, namedElsewhere, type HostObservation, type ServerOnHost } from "./diff";
+import { judgeHost, namedElsewhere, type HostObservation, type ServerOnHost } from "./judgeHost";
 
 export interface ReconcileContext {
   db: Db;

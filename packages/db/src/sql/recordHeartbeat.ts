@@ -20,16 +20,21 @@ export interface HeartbeatOutcome {
  * offered again only once its host has confirmed the container gone).
  * Returns null when the session is no longer the host's current one.
  */
-export async function recordHeartbeat(
-  db: DbOrTx,
-  hostId: string,
-  sessionId: string,
-  held: { opId: string; token: string }[],
-  inventory: { vmid: number }[] | undefined,
-  ttlMs: number,
+export interface HeartbeatRecord {
+  hostId: string;
+  sessionId: string;
+  /** The leases the agent still holds, to renew. */
+  held: { opId: string; token: string }[];
+  /** The full inventory, when sent. */
+  inventory: { vmid: number }[] | undefined;
+  /** The lease TTL the renewals get. */
+  ttlMs: number;
   /** With `inventory`: its digest, stored with it. Without: the agent's claim that the stored one still holds. */
-  digest?: string,
-): Promise<HeartbeatOutcome | null> {
+  digest?: string;
+}
+
+export async function recordHeartbeat(db: DbOrTx, beat: HeartbeatRecord): Promise<HeartbeatOutcome | null> {
+  const { hostId, sessionId, held, inventory, ttlMs, digest } = beat;
   const present = inventory === undefined ? null : JSON.stringify(inventory.map((c) => c.vmid));
   const sent = inventory === undefined ? null : JSON.stringify(inventory);
   const rows = await db.execute<{ renewed: string[] | null; freed: number[] | null; current: boolean; wanted: boolean }>(sql`
