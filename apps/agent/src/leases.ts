@@ -8,7 +8,7 @@ export class LeaseLost extends Error {
   }
 }
 
-export interface Held {
+export interface LeaseEntry {
   op: LeasedOperation;
   /** The control plane said this lease is no longer ours: its execution is cancelled and its result never sent. */
   lost: boolean;
@@ -28,13 +28,13 @@ export interface Held {
  * stopped.
  */
 export class LeaseTable {
-  readonly #held = new Map<string, Held>();
+  readonly #held = new Map<string, LeaseEntry>();
 
-  get(opId: string): Held | undefined {
+  get(opId: string): LeaseEntry | undefined {
     return this.#held.get(opId);
   }
 
-  values(): IterableIterator<Held> {
+  values(): IterableIterator<LeaseEntry> {
     return this.#held.values();
   }
 
@@ -52,17 +52,17 @@ export class LeaseTable {
    * Tracks a grant. Returns null when this very lease is already held (a
    * duplicate grant), else the entry and what its execution must wait for.
    */
-  begin(op: LeasedOperation): { held: Held; after: Promise<unknown> } | null {
+  begin(op: LeasedOperation): { held: LeaseEntry; after: Promise<unknown> } | null {
     const earlier = this.#held.get(op.opId);
     if (earlier?.op.token === op.token) return null;
     if (earlier) this.markLost(op.opId);
-    const held: Held = { op, lost: false, done: false, abort: new AbortController() };
+    const held: LeaseEntry = { op, lost: false, done: false, abort: new AbortController() };
     this.#held.set(op.opId, held);
     return { held, after: earlier?.task?.catch(() => {}) ?? Promise.resolve() };
   }
 
   /** The lease is gone: cancel its execution. Returns the entry if this call marked it. */
-  markLost(opId: string): Held | null {
+  markLost(opId: string): LeaseEntry | null {
     const h = this.#held.get(opId);
     if (!h || h.lost) return null;
     h.lost = true;

@@ -1,5 +1,5 @@
 import type { OpContext } from "../ops/context";
-import { sideEffect } from "../ops/context";
+import { ensureLeaseHeld } from "../ops/context";
 import { installGameUnit } from "./installGameUnit";
 import { javaMajorFor } from "./javaMajor";
 
@@ -27,7 +27,7 @@ export async function installGameLayer(ctx: OpContext, game: GameOf): Promise<vo
   const vmid = op.spec.vmid;
   const { memoryMiB } = await runtime.resources(vmid);
   const javaMajor = javaMajorFor(game.minecraftVersion, game.manifest?.java?.major ?? game.javaMajor);
-  sideEffect(ctx);
+  ensureLeaseHeld(ctx);
   await runtime.withGuest(vmid, (guest) => installGameUnit(guest, { memoryMiB, javaMajor }), ctx.signal);
   log.info({ vmid, memoryMiB, javaMajor }, "game unit installed");
 }

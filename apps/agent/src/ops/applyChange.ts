@@ -3,7 +3,7 @@ import { placeServer } from "../placement/placeServer";
 import { installGameLayer } from "../container/gameLayer";
 import { isRuntimeError, type Resources } from "../runtime/runtime";
 import { prefetchManifest } from "./changeFiles";
-import { sideEffect, type OpContext, type OpOutcome } from "./context";
+import { ensureLeaseHeld, type OpContext, type ResultData } from "./context";
 import { ensureContainer, manifestOf } from "./ensureContainer";
 import { OpFailure } from "./opFailure";
 import { waitUntilAnswering } from "./readiness";
@@ -12,7 +12,7 @@ import { serverAddress } from "./serverAddress";
 type Change = NonNullable<OperationSpec["change"]>;
 
 /** A change (a provision carrying `spec.change`): applied over the server's container (applyChange). */
-export async function change(ctx: OpContext): Promise<OpOutcome> {
+export async function change(ctx: OpContext): Promise<ResultData> {
   manifestOf(ctx);
   const ct = await ensureContainer(ctx);
   return applyChange(ctx, ct.state === "running", ctx.op.spec.change!);
@@ -39,7 +39,7 @@ export async function change(ctx: OpContext): Promise<OpOutcome> {
  * superseded), the next placement, whatever it is, removes what it left,
  * as the record lists it.
  */
-export async function applyChange(ctx: OpContext, running: boolean, change: Change): Promise<OpOutcome> {
+export async function applyChange(ctx: OpContext, running: boolean, change: Change): Promise<ResultData> {
   const spec = ctx.op.spec;
   try {
     await prefetchManifest(ctx.artifacts, spec.manifest!, ctx.signal);
@@ -54,8 +54,8 @@ export async function applyChange(ctx: OpContext, running: boolean, change: Chan
   // A stop that fails changed nothing: the operation fails (and is retried) as before.
   if (running) await stopQuietly(ctx);
   try {
-    const written = await converge(ctx, spec, { memoryMiB: spec.memoryMiB, cpuCores: spec.cpuCores, diskGiB: spec.diskGiB });
-    let outcome: OpOutcome = { applied: true, started: false, filesWritten: written };
+    const written = await applyResourcesAndFiles(ctx, spec, { memoryMiB: spec.memoryMiB, cpuCores: spec.cpuCores, diskGiB: spec.diskGiB });
+    let outcome: ResultData = { applied: true, started: false, filesWritten: written };
     if (change.start) {
       const status = await startAndWait(ctx, spec.minecraftVersion);
       outcome = { applied: true, version: status.version.name, playersMax: status.players.max, filesWritten: written };
@@ -67,23 +67,23 @@ export async function applyChange(ctx: OpContext, running: boolean, change: Chan
   }
 }
 
-function untouched(ctx: OpContext, reason: string): OpOutcome {
+function untouched(ctx: OpContext, reason: string): ResultData {
   ctx.log.warn({ vmid: ctx.op.spec.vmid, reason }, "change not applied; the server was not touched");
   return { rolledBack: true, reason, untouched: true };
 }
 
 /** Back to `change.previous`; its placement removes whatever the record lists and it does not want. */
-async function rollBack(ctx: OpContext, change: Change, reason: string): Promise<OpOutcome> {
+async function rollBack(ctx: OpContext, change: Change, reason: string): Promise<ResultData> {
   const { op, runtime, log } = ctx;
   const spec = op.spec;
   const previous = change.previous;
   log.warn({ vmid: spec.vmid, reason }, "change failed; rolling back");
   try {
     await stopQuietly(ctx);
-    sideEffect(ctx);
+    ensureLeaseHeld(ctx);
     const resources = { memoryMiB: previous.memoryMiB, cpuCores: previous.cpuCores, diskGiB: Math.max(previous.diskGiB, spec.diskGiB) };
     await runtime.resize(spec.vmid, resources);
-    sideEffect(ctx);
+    ensureLeaseHeld(ctx);
     const previousSpec: OperationSpec = { ...spec, serverProperties: previous.serverProperties, manifest: previous.manifest };
     const back = await runtime.withGuest(spec.vmid, (guest) => placeServer(guest, previousSpec, previous.manifest, ctx.artifacts, { signal: ctx.signal }), ctx.signal);
     log.info({ vmid: spec.vmid, written: back.written.length, removed: back.removed.length, ...resources }, "previous manifest placed back");
@@ -99,7 +99,7 @@ async function rollBack(ctx: OpContext, change: Change, reason: string): Promise
 }
 
 async function stopQuietly(ctx: OpContext): Promise<void> {
-  sideEffect(ctx);
+  ensureLeaseHeld(ctx);
   try {
     await ctx.runtime.stop(ctx.op.spec.vmid, ctx.stopTimeoutMs);
   } catch (err) {
@@ -108,11 +108,11 @@ async function stopQuietly(ctx: OpContext): Promise<void> {
 }
 
 /** Resources and files to what the change's spec says; returns how many files were written. */
-async function converge(ctx: OpContext, spec: OperationSpec, resources: Resources): Promise<number> {
+async function applyResourcesAndFiles(ctx: OpContext, spec: OperationSpec, resources: Resources): Promise<number> {
   const { runtime, log } = ctx;
-  sideEffect(ctx);
+  ensureLeaseHeld(ctx);
   await runtime.resize(spec.vmid, resources);
-  sideEffect(ctx);
+  ensureLeaseHeld(ctx);
   const placed = await runtime.withGuest(spec.vmid, (guest) => placeServer(guest, spec, spec.manifest!, ctx.artifacts, { signal: ctx.signal }), ctx.signal);
   log.info({ vmid: spec.vmid, written: placed.written.length, removed: placed.removed.length, ...resources }, "change placed");
   await installGameLayer(ctx, spec);
@@ -121,7 +121,7 @@ async function converge(ctx: OpContext, spec: OperationSpec, resources: Resource
 
 async function startAndWait(ctx: OpContext, version: string) {
   const { runtime, op } = ctx;
-  sideEffect(ctx);
+  ensureLeaseHeld(ctx);
   await runtime.start(op.spec.vmid);
   const alive = async () => (await runtime.inspect(op.spec.vmid))?.state === "running";
   return waitUntilAnswering(await serverAddress(ctx), op.spec, ctx.readyTimeoutMs, version, ctx.signal, alive);

@@ -4,7 +4,7 @@ import { chmod, mkdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { SERVER_DIR } from "../placement/placeServer";
 import { rconCommand } from "../rcon/rconCommand";
-import { sideEffect, type OpContext, type OpOutcome } from "./context";
+import { ensureLeaseHeld, type OpContext, type ResultData } from "./context";
 import { OpFailure } from "./opFailure";
 import { serverAddress } from "./serverAddress";
 
@@ -32,7 +32,7 @@ export async function sha256OfFile(path: string): Promise<{ sha256: string; size
  * when complete, then measures it (size, sha256): what the control plane
  * records is what is on disk.
  */
-export async function backup(ctx: OpContext): Promise<OpOutcome> {
+export async function backup(ctx: OpContext): Promise<ResultData> {
   const { op, runtime } = ctx;
   const backupId = op.spec.backup?.backupId;
   if (!backupId) throw new OpFailure("backup_missing", "a backup operation must name its backup", false);
@@ -48,7 +48,7 @@ export async function backup(ctx: OpContext): Promise<OpOutcome> {
     return rconCommand(await serverAddress(ctx), op.spec.rconPort, op.spec.rconPassword, line, 60_000);
   };
   const live = ct.state === "running";
-  sideEffect(ctx);
+  ensureLeaseHeld(ctx);
   let warnings = "";
   try {
     if (live) {
@@ -84,9 +84,9 @@ async function privateDir(path: string): Promise<void> {
 }
 
 /** Removes backups' archives (DELETE, or the retention policy); an archive already gone is fine. */
-export async function backupDelete(ctx: OpContext): Promise<OpOutcome> {
+export async function backupDelete(ctx: OpContext): Promise<ResultData> {
   const ids = ctx.op.spec.backupIds ?? [];
-  sideEffect(ctx);
+  ensureLeaseHeld(ctx);
   for (const id of ids) {
     if (!/^[0-9a-f-]{36}$/.test(id)) throw new OpFailure("bad_backup_id", `refusing backup id ${JSON.stringify(id)}`, false);
     await rm(backupPath(ctx, ctx.op.serverId, id), { force: true });

@@ -1,5 +1,5 @@
 import { rconCommand } from "../rcon/rconCommand";
-import { sideEffect, type OpContext, type OpOutcome } from "./context";
+import { ensureLeaseHeld, type OpContext, type ResultData } from "./context";
 import { OpFailure } from "./opFailure";
 import { serverAddress } from "./serverAddress";
 
@@ -9,14 +9,14 @@ import { serverAddress } from "./serverAddress";
  * leaves the control plane and this agent); the reply comes back as the
  * result. Run once (a command is not repeated on a retry).
  */
-export async function command(ctx: OpContext): Promise<OpOutcome> {
+export async function command(ctx: OpContext): Promise<ResultData> {
   const { op, runtime } = ctx;
   const line = op.spec.command;
   if (!line) throw new OpFailure("command_missing", "a command operation must carry its command", false);
   if (!op.spec.rconPassword) throw new OpFailure("rcon_disabled", "the server has no RCON password", false);
   const ct = await runtime.inspect(op.spec.vmid);
   if (ct?.state !== "running") throw new OpFailure("not_running", `CT ${op.spec.vmid} is not running`, false);
-  sideEffect(ctx);
+  ensureLeaseHeld(ctx);
   try {
     const reply = await rconCommand(await serverAddress(ctx), op.spec.rconPort, op.spec.rconPassword, line);
     ctx.log.info({ vmid: op.spec.vmid, bytes: reply.length }, "console command answered");

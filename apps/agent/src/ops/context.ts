@@ -11,7 +11,7 @@ export interface OpContext {
   log: Logger;
   /**
    * Aborted when the lease is lost. Every step checks it before its next side
-   * effect on the host (sideEffect below), so a lost lease never acts beside
+   * effect on the host (ensureLeaseHeld below), so a lost lease never acts beside
    * the attempt the control plane granted instead.
    */
   signal: AbortSignal;
@@ -23,9 +23,9 @@ export interface OpContext {
   backupDir: string;
 }
 
-export type OpOutcome = Record<string, unknown>;
+export type ResultData = Record<string, unknown>;
 
 /** Call before each side effect on the host: throws LeaseLost once the lease is gone. */
-export function sideEffect(ctx: Pick<OpContext, "signal">): void {
+export function ensureLeaseHeld(ctx: Pick<OpContext, "signal">): void {
   ctx.signal.throwIfAborted();
 }

@@ -1,5 +1,5 @@
 import { isRuntimeError } from "../runtime/runtime";
-import { sideEffect, type OpContext, type OpOutcome } from "./context";
+import { ensureLeaseHeld, type OpContext, type ResultData } from "./context";
 import { assertOwnedBy } from "./identity";
 
 /**
@@ -7,21 +7,21 @@ import { assertOwnedBy } from "./identity";
  * success. Its marker must name this server (else `vmid_conflict`, nothing
  * touched); it is stopped (gracefully, then forced) and destroyed with purge.
  */
-export async function destroy(ctx: OpContext): Promise<OpOutcome> {
+export async function destroy(ctx: OpContext): Promise<ResultData> {
   const { op, runtime, log } = ctx;
   const { vmid } = op.spec;
   const ct = await runtime.inspect(vmid);
   if (!ct) return { alreadyGone: true };
   assertOwnedBy(ct, op.serverId);
   if (ct.state === "running") {
-    sideEffect(ctx);
+    ensureLeaseHeld(ctx);
     try {
       await runtime.stop(vmid, ctx.stopTimeoutMs);
     } catch (err) {
       if (!isRuntimeError(err, "not_running") && !isRuntimeError(err, "missing")) throw err;
     }
   }
-  sideEffect(ctx);
+  ensureLeaseHeld(ctx);
   try {
     await runtime.destroy(vmid);
   } catch (err) {

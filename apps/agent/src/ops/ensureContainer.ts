@@ -1,6 +1,6 @@
 import type { ContainerInfo } from "../runtime/runtime";
 import { isRuntimeError } from "../runtime/runtime";
-import { sideEffect, type OpContext } from "./context";
+import { ensureLeaseHeld, type OpContext } from "./context";
 import { assertOwnedBy, markerFor } from "./identity";
 import { OpFailure } from "./opFailure";
 
@@ -16,7 +16,7 @@ export async function ensureContainer(ctx: OpContext): Promise<ContainerInfo> {
   const { vmid } = op.spec;
   let ct = await runtime.inspect(vmid);
   if (!ct) {
-    sideEffect(ctx);
+    ensureLeaseHeld(ctx);
     let createError: unknown = null;
     try {
       await runtime.create({

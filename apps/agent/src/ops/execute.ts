@@ -1,7 +1,7 @@
 import type { Result } from "@zlh/protocol";
 import { LeaseLost } from "../leases";
 import { RuntimeError } from "../runtime/runtime";
-import type { OpContext, OpOutcome } from "./context";
+import type { OpContext, ResultData } from "./context";
 import { destroy } from "./destroy";
 import { OpFailure } from "./opFailure";
 import { restart, start, stop } from "./power";
@@ -20,7 +20,7 @@ import { logs } from "./logs";
  * the host). A kind missing here does not compile.
  */
 type HandlerName = OpContext["op"]["kind"] | "change" | "reinstall";
-const HANDLERS: Record<HandlerName, (ctx: OpContext) => Promise<OpOutcome>> = {
+const HANDLERS: Record<HandlerName, (ctx: OpContext) => Promise<ResultData>> = {
   provision,
   change,
   reinstall,

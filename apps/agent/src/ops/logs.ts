@@ -1,5 +1,5 @@
 import { SERVER_DIR } from "../placement/placeServer";
-import type { OpContext, OpOutcome } from "./context";
+import type { OpContext, ResultData } from "./context";
 
 export const LATEST_LOG = `${SERVER_DIR}/logs/latest.log`;
 const TAIL_WINDOW = 256 * 1024;
@@ -16,7 +16,7 @@ const NEWLINE = 0x0a;
  * (`rotated`). Bounded reads through the container boundary: the log is the
  * customer's, and anything but a regular file there is refused.
  */
-export async function logs(ctx: OpContext): Promise<OpOutcome> {
+export async function logs(ctx: OpContext): Promise<ResultData> {
   const { op, runtime } = ctx;
   const want = op.spec.logs ?? {};
   return runtime.withGuest(

@@ -1,5 +1,5 @@
 import { isRuntimeError } from "../runtime/runtime";
-import { sideEffect, type OpContext, type OpOutcome } from "./context";
+import { ensureLeaseHeld, type OpContext, type ResultData } from "./context";
 import { assertOwnedBy } from "./identity";
 import { OpFailure } from "./opFailure";
 import { waitUntilAnswering } from "./readiness";
@@ -13,10 +13,10 @@ async function ownedContainer(ctx: OpContext) {
 }
 
 /** Start, idempotent: already running is fine; done when the status ping answers. */
-export async function start(ctx: OpContext): Promise<OpOutcome> {
+export async function start(ctx: OpContext): Promise<ResultData> {
   const ct = await ownedContainer(ctx);
   if (ct.state !== "running") {
-    sideEffect(ctx);
+    ensureLeaseHeld(ctx);
     try {
       await ctx.runtime.start(ct.vmid);
     } catch (err) {
@@ -29,10 +29,10 @@ export async function start(ctx: OpContext): Promise<OpOutcome> {
 }
 
 /** Stop, idempotent: already stopped is fine. */
-export async function stop(ctx: OpContext): Promise<OpOutcome> {
+export async function stop(ctx: OpContext): Promise<ResultData> {
   const ct = await ownedContainer(ctx);
   if (ct.state === "running") {
-    sideEffect(ctx);
+    ensureLeaseHeld(ctx);
     try {
       await ctx.runtime.stop(ct.vmid, ctx.stopTimeoutMs);
     } catch (err) {
@@ -42,7 +42,7 @@ export async function stop(ctx: OpContext): Promise<OpOutcome> {
   return {};
 }
 
-export async function restart(ctx: OpContext): Promise<OpOutcome> {
+export async function restart(ctx: OpContext): Promise<ResultData> {
   await stop(ctx);
   return start(ctx);
 }

@@ -2,7 +2,7 @@ import { installGameLayer } from "../container/gameLayer";
 import { placeServer } from "../placement/placeServer";
 import type { ContainerInfo } from "../runtime/runtime";
 import { isRuntimeError } from "../runtime/runtime";
-import { sideEffect, type OpContext, type OpOutcome } from "./context";
+import { ensureLeaseHeld, type OpContext, type ResultData } from "./context";
 import { ensureContainer, manifestOf } from "./ensureContainer";
 import { waitUntilAnswering } from "./readiness";
 import { serverAddress } from "./serverAddress";
@@ -13,22 +13,22 @@ import { serverAddress } from "./serverAddress";
  * container started, and done when the game proves it is ours (status ping
  * and RCON login). Idempotent: a repeat converges to the same files.
  */
-export async function provision(ctx: OpContext): Promise<OpOutcome> {
+export async function provision(ctx: OpContext): Promise<ResultData> {
   manifestOf(ctx);
   return install(ctx, await ensureContainer(ctx));
 }
 
 /** Places the files over the container `ct` and brings the game up: a provision's and a reinstall's last part. */
-export async function install(ctx: OpContext, ct: ContainerInfo): Promise<OpOutcome> {
+export async function install(ctx: OpContext, ct: ContainerInfo): Promise<ResultData> {
   const { op, runtime, log } = ctx;
   const vmid = op.spec.vmid;
   const manifest = manifestOf(ctx);
-  sideEffect(ctx);
+  ensureLeaseHeld(ctx);
   const placed = await runtime.withGuest(vmid, (guest) => placeServer(guest, op.spec, manifest, ctx.artifacts, { signal: ctx.signal }), ctx.signal);
   log.info({ vmid, written: placed.written.length, kept: placed.kept.length, removed: placed.removed.length }, "files placed");
   await installGameLayer(ctx, op.spec);
   if (ct.state !== "running") {
-    sideEffect(ctx);
+    ensureLeaseHeld(ctx);
     try {
       await runtime.start(vmid);
     } catch (err) {

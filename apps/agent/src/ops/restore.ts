@@ -3,7 +3,7 @@ import { installGameLayer } from "../container/gameLayer";
 import { placeServer, SERVER_DIR } from "../placement/placeServer";
 import { isRuntimeError } from "../runtime/runtime";
 import { backupPath, sha256OfFile } from "./backup";
-import { sideEffect, type OpContext, type OpOutcome } from "./context";
+import { ensureLeaseHeld, type OpContext, type ResultData } from "./context";
 import { OpFailure } from "./opFailure";
 import { waitUntilAnswering } from "./readiness";
 import { serverAddress } from "./serverAddress";
@@ -26,7 +26,7 @@ const NAME = SERVER_DIR.slice(SERVER_DIR.lastIndexOf("/") + 1);
  * customer's files come from the backup, the platform's files are those the
  * server has now), and the server started again if it is wanted running.
  */
-export async function restore(ctx: OpContext): Promise<OpOutcome> {
+export async function restore(ctx: OpContext): Promise<ResultData> {
   const { op, runtime, log } = ctx;
   const b = op.spec.backup;
   if (!b?.sha256) throw new OpFailure("backup_missing", "a restore must name a verified backup", false);
@@ -40,14 +40,14 @@ export async function restore(ctx: OpContext): Promise<OpOutcome> {
   const ct = await runtime.inspect(op.spec.vmid);
   if (!ct) throw new OpFailure("container_missing", `CT ${op.spec.vmid} does not exist`, false);
   if (ct.state === "running") {
-    sideEffect(ctx);
+    ensureLeaseHeld(ctx);
     try {
       await runtime.stop(op.spec.vmid, ctx.stopTimeoutMs);
     } catch (err) {
       if (!isRuntimeError(err, "not_running")) throw err;
     }
   }
-  sideEffect(ctx);
+  ensureLeaseHeld(ctx);
   const staging = `.zlh-restore-${b.backupId}`;
   const old = `.zlh-replaced-${b.backupId}`;
   await runtime.withGuest(
@@ -66,7 +66,7 @@ export async function restore(ctx: OpContext): Promise<OpOutcome> {
       } finally {
         await fh.close();
       }
-      sideEffect(ctx);
+      ensureLeaseHeld(ctx);
       await guest.swap(PARENT, NAME, staging, old);
       await guest.remove(`${PARENT}/${old}`, true).catch((err) => log.warn({ vmid: op.spec.vmid, err: (err as Error).message }, "the replaced server directory could not be removed"));
       await placeServer(guest, op.spec, op.spec.manifest!, ctx.artifacts, { signal: ctx.signal });
@@ -76,7 +76,7 @@ export async function restore(ctx: OpContext): Promise<OpOutcome> {
   log.info({ vmid: op.spec.vmid, backupId: b.backupId }, "backup restored");
   await installGameLayer(ctx, op.spec);
   if (!b.start) return { restored: true, started: false };
-  sideEffect(ctx);
+  ensureLeaseHeld(ctx);
   await runtime.start(op.spec.vmid);
   const alive = async () => (await runtime.inspect(op.spec.vmid))?.state === "running";
   const status = await waitUntilAnswering(await serverAddress(ctx), op.spec, ctx.readyTimeoutMs, op.spec.minecraftVersion, ctx.signal, alive);
