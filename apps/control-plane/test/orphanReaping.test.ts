@@ -1,7 +1,7 @@
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectDatabase, type Database } from "@zlh/db";
-import { reconcileAllTask } from "../src/jobs/tasks/reconcile";
+import { reconcileAllTask } from "../src/jobs/handlers/reconcile";
 import { enrollHost, serverBody, startTestPlane } from "./harness";
 
 type Plane = Awaited<ReturnType<typeof startTestPlane>>;

@@ -2,8 +2,8 @@ import { quickAddJob, run, Logger } from "graphile-worker";
 import { describe, expect, it } from "vitest";
 import pino from "pino";
 import { mirrorSource, OFFLINE_MIRROR_DIR } from "@zlh/artifacts";
-import { connectDatabase, PROVISION_TASK } from "@zlh/db";
-import { provisionServerTask } from "../src/jobs/tasks/provisionServer";
+import { connectDatabase, PROVISION_JOB } from "@zlh/db";
+import { provisionServerTask } from "../src/jobs/handlers/provisionServer";
 import { enrollHost, serverBody, startTestPlane } from "./harness";
 
 describe("server.provision job", () => {
@@ -31,7 +31,7 @@ describe("server.provision job", () => {
       pollInterval: 50,
       logger: new Logger(() => () => {}),
       taskList: {
-        [PROVISION_TASK]: async (payload, helpers) => {
+        [PROVISION_JOB]: async (payload, helpers) => {
           if (++inFlight === 2) open();
           await gate;
           await task(payload, helpers);
@@ -42,7 +42,7 @@ describe("server.provision job", () => {
     // The create enqueued the first job; while it is locked and running, add it again:
     // graphile-worker then inserts a second job rather than replacing the running one.
     await new Promise((r) => setTimeout(r, 300));
-    await quickAddJob({ connectionString: t.databaseUrl }, PROVISION_TASK, { serverId: server.id }, { jobKey: `provision:${server.id}`, jobKeyMode: "replace" });
+    await quickAddJob({ connectionString: t.databaseUrl }, PROVISION_JOB, { serverId: server.id }, { jobKey: `provision:${server.id}`, jobKeyMode: "replace" });
     // And a burst of direct concurrent runs on top.
     await Promise.all(Array.from({ length: 50 }, () => task({ serverId: server.id }, { job: { attempts: 1, max_attempts: 10 } } as never)));
     await gate;

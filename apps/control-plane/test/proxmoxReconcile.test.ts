@@ -4,7 +4,7 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectDatabase } from "@zlh/db";
 import { markerFor } from "@zlh/protocol";
-import { reconcileAllTask } from "../src/jobs/tasks/reconcile";
+import { reconcileAllTask } from "../src/jobs/handlers/reconcile";
 import { connectProxmox } from "../src/reconcile/proxmox";
 import { enrollHost, serverBody, startTestPlane } from "./harness";
 

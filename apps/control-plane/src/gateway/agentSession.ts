@@ -1,7 +1,7 @@
 import type { WebSocket } from "ws";
 import type { FastifyBaseLogger } from "fastify";
 import { addJob, endAgentSession, reclaimLeases, recordHeartbeat, type Db, type HeartbeatOutcome } from "@zlh/db";
-import { RECONCILE_HOST_TASK } from "../jobs/taskNames";
+import { RECONCILE_HOST_JOB } from "../jobs/jobNames";
 import { decodeAgentMessage, encode, inventoryDigest, type AgentMessage, type ControlMessage } from "@zlh/protocol";
 import { applyAgentResult } from "../broker/applyResult";
 import { grantLeases } from "../broker/grantLeases";
@@ -118,7 +118,7 @@ export class AgentSession {
         const confirmed = await reclaimLeases(db, this.hostId, this.sessionId, m.held, leaseTtlMs);
         this.#logFreed(await recordHeartbeat(db, { hostId: this.hostId, sessionId: this.sessionId, held: [], inventory: m.inventory, ttlMs: leaseTtlMs, digest: inventoryDigest(m.inventory) }));
         // Every (re)connect is a moment to compare what the host has with what it should have.
-        await addJob(db, RECONCILE_HOST_TASK, { hostId: this.hostId }, { jobKey: `reconcile:${this.hostId}`, maxAttempts: 3 });
+        await addJob(db, RECONCILE_HOST_JOB, { hostId: this.hostId }, { jobKey: `reconcile:${this.hostId}`, maxAttempts: 3 });
         this.#greeted = true;
         this.log.info({ held: m.held.length, confirmed: confirmed.length, agentVersion: m.agentVersion }, "agent greeted");
         this.send({ type: "welcome", sessionId: this.sessionId, hostId: this.hostId, leaseTtlMs, confirmed });

@@ -6,14 +6,14 @@ import type { ControlPlaneConfig } from "../config";
 import { noopPublisher, webhookPublisher } from "../edge/publisher";
 import { ManifestCache } from "../fabric/manifestCache";
 import { connectProxmox } from "../reconcile/proxmox";
-import { edgePublishTask, edgeUnpublishTask } from "./tasks/edge";
-import { provisionServerTask } from "./tasks/provisionServer";
-import { healServerTask } from "./tasks/heal";
-import { reconcileAllTask, reconcileHostTask } from "./tasks/reconcile";
+import { edgePublishTask, edgeUnpublishTask } from "./handlers/edge";
+import { provisionServerTask } from "./handlers/provisionServer";
+import { healServerTask } from "./handlers/heal";
+import { reconcileAllTask, reconcileHostTask } from "./handlers/reconcile";
 import { startWorkerLiveness } from "./workerLiveness";
 import type { Metrics } from "../metrics/metrics";
-import { EDGE_PUBLISH_TASK, EDGE_UNPUBLISH_TASK, HEAL_TASK, PROVISION_TASK, RECONCILE_ALL_TASK, RECONCILE_HOST_TASK, RESOLVE_CHANGE_TASK } from "./taskNames";
-import { resolveChangeTask } from "./tasks/resolveChange";
+import { EDGE_PUBLISH_JOB, EDGE_UNPUBLISH_JOB, HEAL_JOB, PROVISION_JOB, RECONCILE_ALL_JOB, RECONCILE_HOST_JOB, RESOLVE_CHANGE_JOB } from "./jobNames";
+import { resolveChangeTask } from "./handlers/resolveChange";
 
 export interface Worker {
   stop(): Promise<void>;
@@ -42,13 +42,13 @@ export async function startWorker(config: ControlPlaneConfig, db: Db, log: Logge
     cache: manifests,
   };
   const taskList: TaskList = {
-    [PROVISION_TASK]: provisionServerTask(provisionDeps),
-    [RESOLVE_CHANGE_TASK]: resolveChangeTask(provisionDeps),
-    [RECONCILE_ALL_TASK]: reconcileAllTask(reconcileDeps),
-    [RECONCILE_HOST_TASK]: reconcileHostTask(reconcileDeps),
-    [HEAL_TASK]: healServerTask(db),
-    [EDGE_PUBLISH_TASK]: edgePublishTask(db, publisher),
-    [EDGE_UNPUBLISH_TASK]: edgeUnpublishTask(db, publisher),
+    [PROVISION_JOB]: provisionServerTask(provisionDeps),
+    [RESOLVE_CHANGE_JOB]: resolveChangeTask(provisionDeps),
+    [RECONCILE_ALL_JOB]: reconcileAllTask(reconcileDeps),
+    [RECONCILE_HOST_JOB]: reconcileHostTask(reconcileDeps),
+    [HEAL_JOB]: healServerTask(db),
+    [EDGE_PUBLISH_JOB]: edgePublishTask(db, publisher),
+    [EDGE_UNPUBLISH_JOB]: edgeUnpublishTask(db, publisher),
   };
   const liveness = startWorkerLiveness(db, config.leaseTtlMs, log.child({ component: "worker" }));
   const runner = await run({
@@ -64,7 +64,7 @@ export async function startWorker(config: ControlPlaneConfig, db: Db, log: Logge
     throw err;
   });
   // Start the reconciliation cycle unless a run is already scheduled (by this or another process).
-  await addJob(db, RECONCILE_ALL_TASK, {}, { jobKey: "reconcile", jobKeyMode: "preserve_run_at", maxAttempts: 3 });
+  await addJob(db, RECONCILE_ALL_JOB, {}, { jobKey: "reconcile", jobKeyMode: "preserve_run_at", maxAttempts: 3 });
   return {
     async stop() {
       await runner.stop();

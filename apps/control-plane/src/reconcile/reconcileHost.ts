@@ -18,7 +18,7 @@ import {
   type ServerOnHostRow,
   type Tx,
 } from "@zlh/db";
-import { HEAL_TASK, healJobKey } from "../jobs/taskNames";
+import { HEAL_JOB, healJobKey } from "../jobs/jobNames";
 import { converge } from "../lifecycle/converge";
 import { judgeHost, namedElsewhere, type HostObservation, type ServerOnHost } from "./judgeHost";
 
@@ -110,7 +110,7 @@ async function applyPolicy(tx: Tx, log: Logger, hostId: string, item: DriftRow, 
     if (!crash) return;
     await recordEvent(tx, { type: "server.self_heal", serverId, hostId, data: { vmid: item.vmid, action: "start", crashStreak: crash.crashStreak, restartAt: crash.healAfter.toISOString() } });
     if (crash.healAfter.getTime() > Date.now()) {
-      await addJob(tx, HEAL_TASK, { serverId }, { jobKey: healJobKey(serverId), runAt: crash.healAfter, maxAttempts: 10 });
+      await addJob(tx, HEAL_JOB, { serverId }, { jobKey: healJobKey(serverId), runAt: crash.healAfter, maxAttempts: 10 });
       log.warn({ ...fields, crashStreak: crash.crashStreak, restartAt: crash.healAfter }, crash.looping ? "server crash-looping; restarting it after a backoff" : "server found stopped; restarting it after a backoff");
     } else {
       await converge(tx, serverId);

@@ -14,7 +14,7 @@ import {
   ServerNotFoundError,
 } from "@zlh/domain";
 import { retryOnDeadlock } from "../db/retryOnDeadlock";
-import { changeJobKey, RESOLVE_CHANGE_TASK } from "../jobs/taskNames";
+import { changeJobKey, RESOLVE_CHANGE_JOB } from "../jobs/jobNames";
 import { converge } from "../lifecycle/converge";
 import { assertServerId } from "./loadServer";
 import { requestHash } from "./requestHash";
@@ -69,7 +69,7 @@ export async function changeServer(deps: { db: Db }, id: string, client: string,
       const changed = await recordChange(tx, { serverId: id, callerId: client, idempotencyKey: key, requestHash: hash, to, needsManifest, changes });
       if (!changed) throw new CapacityExhaustedError("host");
       if (needsManifest) {
-        await addJob(tx, RESOLVE_CHANGE_TASK, { serverId: id, generation: changed.generation }, { jobKey: changeJobKey(id), maxAttempts: 10 });
+        await addJob(tx, RESOLVE_CHANGE_JOB, { serverId: id, generation: changed.generation }, { jobKey: changeJobKey(id), maxAttempts: 10 });
       } else {
         await converge(tx, id);
       }

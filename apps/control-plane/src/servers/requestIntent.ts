@@ -1,5 +1,5 @@
-import { addJob, setActor, getServer, PROVISION_TASK, recordIntent, redriveDelete, transitionServer, wasProvisioned, type Db, type ServerRow, type Tx } from "@zlh/db";
-import { EDGE_UNPUBLISH_TASK, edgeJobKey } from "../jobs/taskNames";
+import { addJob, setActor, getServer, PROVISION_JOB, recordIntent, redriveDelete, transitionServer, wasProvisioned, type Db, type ServerRow, type Tx } from "@zlh/db";
+import { EDGE_UNPUBLISH_JOB, edgeJobKey } from "../jobs/jobNames";
 import { converge } from "../lifecycle/converge";
 import { retryOnDeadlock } from "../db/retryOnDeadlock";
 import { InvalidTransitionError, retryTarget, ServerNotFoundError, type DesiredState } from "@zlh/domain";
@@ -44,7 +44,7 @@ export async function requestIntent(
       if (action === "delete") {
         await transitionServer(tx, id, "deleting", { data: { reason: "delete_requested" } });
         // Unpublish before the server is gone (replaces a publish still queued for it).
-        if (deps.config.edgeWebhook) await addJob(tx, EDGE_UNPUBLISH_TASK, { serverId: id }, { jobKey: edgeJobKey(id), maxAttempts: 10 });
+        if (deps.config.edgeWebhook) await addJob(tx, EDGE_UNPUBLISH_JOB, { serverId: id }, { jobKey: edgeJobKey(id), maxAttempts: 10 });
       }
       else if (action !== "stop" && changed.status === "failed") await retryFailed(tx, changed, action);
       await converge(tx, id);
@@ -59,5 +59,5 @@ async function retryFailed(tx: Tx, s: ServerRow, action: Action): Promise<void> 
   const to = retryTarget({ hasManifest, wasProvisioned: hasManifest && (await wasProvisioned(tx, s.id)) });
   await transitionServer(tx, s.id, to, { data: { reason: `${action}_requested` } });
   // Resolution runs again first.
-  if (to === "pending") await addJob(tx, PROVISION_TASK, { serverId: s.id }, { jobKey: `provision:${s.id}`, maxAttempts: 10 });
+  if (to === "pending") await addJob(tx, PROVISION_JOB, { serverId: s.id }, { jobKey: `provision:${s.id}`, maxAttempts: 10 });
 }

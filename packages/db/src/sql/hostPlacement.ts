@@ -5,7 +5,7 @@ import type { ServerRow } from "../rows";
 import type { ServerSettings } from "./changes";
 import { lockClause, type LockMode } from "./lockMode";
 
-export const PROVISION_TASK = "server.provision";
+export const PROVISION_JOB = "server.provision";
 
 export interface NewServer extends ServerSettings {
   id: string;
@@ -131,7 +131,7 @@ export async function insertPlacedServer(tx: DbOrTx, s: NewServer, hostId: strin
       -- or running is dropped. The unique index on operations is what really
       -- prevents a second provision; this only avoids the wasted run.
       select graphile_worker.add_job(
-        ${PROVISION_TASK}, json_build_object('serverId', server.id),
+        ${PROVISION_JOB}, json_build_object('serverId', server.id),
         job_key => 'provision:' || server.id, job_key_mode => 'unsafe_dedupe', max_attempts => 10) as j
       from server where ${enqueueProvision}
     )

@@ -2,7 +2,7 @@ import { addJob, endChange, recordObservedAddress, releaseServerResources, repor
 import type { Manifest } from "@zlh/artifacts";
 import { DONE_STATUS, isReportableIpv4, WORKING_STATUS, type ServerStatus } from "@zlh/domain";
 import type { LeasedOperation } from "@zlh/protocol";
-import { EDGE_PUBLISH_TASK, edgeJobKey } from "../../jobs/taskNames";
+import { EDGE_PUBLISH_JOB, edgeJobKey } from "../../jobs/jobNames";
 import type { EffectOptions, OperationDefinition } from "./definition";
 
 /**
@@ -30,7 +30,7 @@ async function reachDoneStatus(tx: Tx, op: OperationRow, to: ServerStatus | unde
     alsoRecord: to === "running" ? { type: "server.running", operationId: op.id, data: { result: op.result } } : undefined,
   });
   if (moved && to === "running" && opts.publishToEdge) {
-    await addJob(tx, EDGE_PUBLISH_TASK, { serverId: op.server_id }, { jobKey: edgeJobKey(op.server_id), maxAttempts: 10 });
+    await addJob(tx, EDGE_PUBLISH_JOB, { serverId: op.server_id }, { jobKey: edgeJobKey(op.server_id), maxAttempts: 10 });
   }
 }
 

@@ -2,7 +2,7 @@ import type { Task } from "graphile-worker";
 import type { Histogram } from "prom-client";
 import { addJob } from "@zlh/db";
 import { reconcilePass, type PassDeps } from "../../reconcile/pass";
-import { RECONCILE_ALL_TASK } from "../taskNames";
+import { RECONCILE_ALL_JOB } from "../jobNames";
 
 export interface ReconcileDeps extends PassDeps {
   intervalMs: number;
@@ -30,7 +30,7 @@ export function reconcileAllTask(deps: ReconcileDeps): Task {
     try {
       await timedPass(deps);
     } finally {
-      await addJob(deps.db, RECONCILE_ALL_TASK, {}, { jobKey: "reconcile", runAt: new Date(Date.now() + deps.intervalMs), maxAttempts: 3 });
+      await addJob(deps.db, RECONCILE_ALL_JOB, {}, { jobKey: "reconcile", runAt: new Date(Date.now() + deps.intervalMs), maxAttempts: 3 });
     }
   };
 }
