@@ -76,7 +76,7 @@ for (let i = 1; i <= hostCount; i++) {
   const token = newToken("zlha");
   const existing = await findHostByName(db, name);
   if (existing) await rotateAgentToken(db, existing.id, sha256Hex(token));
-  else await enrollHost(db, { name, node: name, agentTokenHash: sha256Hex(token), memoryMib: 65536, cpuCores: 32, diskGib: 1024 });
+  else await enrollHost(db, { name, node: name, agentTokenHash: sha256Hex(token), memoryMiB: 65536, cpuCores: 32, diskGiB: 1024 });
   hosts.push({ name, token });
 }
 await close();

@@ -51,9 +51,9 @@ export const hosts = pgTable(
     node: text("node").notNull(),
     /** sha256 of the agent token; the token itself is shown once at enrolment. */
     agentTokenHash: text("agent_token_hash").notNull(),
-    memoryMib: integer("memory_mib").notNull(),
+    memoryMiB: integer("memory_mib").notNull(),
     cpuCores: integer("cpu_cores").notNull(),
-    diskGib: integer("disk_gib").notNull(),
+    diskGiB: integer("disk_gib").notNull(),
     allocatedMemoryMib: integer("allocated_memory_mib").notNull().default(0),
     allocatedCpuCores: integer("allocated_cpu_cores").notNull().default(0),
     allocatedDiskGib: integer("allocated_disk_gib").notNull().default(0),
@@ -107,12 +107,12 @@ export const hosts = pgTable(
           and ${t.networkGateway} not between ${t.networkRangeFirst} and ${t.networkRangeLast})`,
     ),
     uniqueIndex("hosts_agent_token_hash_key").on(t.agentTokenHash),
-    check("hosts_capacity_positive", sql`${t.memoryMib} > 0 and ${t.cpuCores} > 0 and ${t.diskGib} > 0`),
+    check("hosts_capacity_positive", sql`${t.memoryMiB} > 0 and ${t.cpuCores} > 0 and ${t.diskGiB} > 0`),
     check(
       "hosts_allocation_within_capacity",
-      sql`${t.allocatedMemoryMib} between 0 and ${t.memoryMib}
+      sql`${t.allocatedMemoryMib} between 0 and ${t.memoryMiB}
         and ${t.allocatedCpuCores} between 0 and ${t.cpuCores}
-        and ${t.allocatedDiskGib} between 0 and ${t.diskGib}`,
+        and ${t.allocatedDiskGib} between 0 and ${t.diskGiB}`,
     ),
   ],
 );
@@ -139,9 +139,9 @@ export const servers = pgTable(
     loaderVersion: text("loader_version"),
     mods: jsonb("mods").notNull().default(sql`'[]'::jsonb`),
     serverProperties: jsonb("server_properties").notNull().default(sql`'{}'::jsonb`),
-    memoryMib: integer("memory_mib").notNull(),
+    memoryMiB: integer("memory_mib").notNull(),
     cpuCores: integer("cpu_cores").notNull(),
-    diskGib: integer("disk_gib").notNull(),
+    diskGiB: integer("disk_gib").notNull(),
     status: text("status").notNull().default("pending"),
     desiredState: text("desired_state").notNull().default("running"),
     /** Increases on every change of intent; operations are tied to one generation. */
@@ -208,7 +208,7 @@ export const servers = pgTable(
     check("servers_desired_state_valid", sql`${t.desiredState} in (${inList(DESIRED_STATES)})`),
     check("servers_address_single_ipv4", sql`${t.address} is null or (family(${t.address}) = 4 and masklen(${t.address}) = 32)`),
     check("servers_ports_distinct", sql`${t.gamePort} <> ${t.rconPort}`),
-    check("servers_resources_positive", sql`${t.memoryMib} > 0 and ${t.cpuCores} > 0 and ${t.diskGib} > 0`),
+    check("servers_resources_positive", sql`${t.memoryMiB} > 0 and ${t.cpuCores} > 0 and ${t.diskGiB} > 0`),
     check("servers_change_status_valid", sql`${t.changeStatus} is null or ${t.changeStatus} in (${inList(CHANGE_STATUSES)})`),
   ],
 );

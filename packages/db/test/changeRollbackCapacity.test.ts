@@ -16,13 +16,13 @@ describe("endChange when the previous resources no longer fit", () => {
   });
   afterAll(() => database.close());
 
-  const settings = (memoryMib: number, cpuCores: number): ServerSettings => ({
-    minecraftVersion: "1.21.1", loaderVersion: null, mods: [], serverProperties: {}, memoryMib, cpuCores, diskGib: 10,
+  const settings = (memoryMiB: number, cpuCores: number): ServerSettings => ({
+    minecraftVersion: "1.21.1", loaderVersion: null, mods: [], serverProperties: {}, memoryMiB, cpuCores, diskGiB: 10,
   });
 
   async function shrunk(hostName: string) {
     const hostId = await seedHost(database.sql, hostName, { memory: 4096, cpu: 4, disk: 100 });
-    const server = await seedServer(database, hostId, { memoryMib: 3072 });
+    const server = await seedServer(database, hostId, { memoryMiB: 3072 });
     const changed = await recordChange(database.db, {
       serverId: server.id, callerId: "t", idempotencyKey: `shrink-${hostName}`, requestHash: "h", to: settings(1024, 1), needsManifest: false, changes: {},
     });
@@ -31,7 +31,7 @@ describe("endChange when the previous resources no longer fit", () => {
 
   it("keeps the changed memory and cores, ends the change rolled back, and records why", async () => {
     const { hostId, server, generation } = await shrunk("full");
-    await seedServer(database, hostId, { memoryMib: 3072 }); // takes what the shrink freed: 4096 of 4096
+    await seedServer(database, hostId, { memoryMiB: 3072 }); // takes what the shrink freed: 4096 of 4096
     expect(await endChange(database.db, server.id, generation, "rolled_back", "the server did not come up")).toBe(true);
     const [s] = await database.sql`select memory_mib, cpu_cores, change_status, change_reason from servers where id = ${server.id}`;
     expect(s).toMatchObject({ memory_mib: 1024, cpu_cores: 1, change_status: "rolled_back" });

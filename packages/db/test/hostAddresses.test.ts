@@ -15,7 +15,7 @@ describe("host addresses", () => {
 
   const host = async (network?: Parameters<typeof validateHostNetwork>[0]) => {
     const { id } = (await enrollHost(database.db, {
-      name: `h${++n}`, node: "pve1", agentTokenHash: `x${n}`, memoryMib: 100, cpuCores: 100, diskGib: 100,
+      name: `h${++n}`, node: "pve1", agentTokenHash: `x${n}`, memoryMiB: 100, cpuCores: 100, diskGiB: 100,
       network: network && validateHostNetwork(network),
     }))!;
     // insertPlacedServer places on a host claimHost already charged; these servers' capacity, charged up front.
@@ -30,7 +30,7 @@ describe("host addresses", () => {
       database.db,
       {
         id, callerId: "t", idempotencyKey: `k${n}`, requestHash: "h", customerId: "c", name: `s${n}`,
-        minecraftVersion: "1.21.1", loaderVersion: null, mods: [], serverProperties: {}, memoryMib: 1, cpuCores: 1, diskGib: 1, vmid: 9000 + n,
+        minecraftVersion: "1.21.1", loaderVersion: null, mods: [], serverProperties: {}, memoryMiB: 1, cpuCores: 1, diskGiB: 1, vmid: 9000 + n,
       },
       hostId,
       ports,

@@ -22,12 +22,12 @@ describe("removeEmptyHost racing a create", () => {
     let placed!: () => void;
     const isPlaced = new Promise<void>((r) => (placed = r));
     const create = database.db.transaction(async (tx) => {
-      const claimed = await claimHost(tx, { memoryMib: 1024, cpuCores: 1, diskGib: 1 }, "wait", { policy: "spread", leaseTtlMs: 60_000 });
+      const claimed = await claimHost(tx, { memoryMiB: 1024, cpuCores: 1, diskGiB: 1 }, "wait", { policy: "spread", leaseTtlMs: 60_000 });
       expect(claimed).toBe(hostId);
       const id = crypto.randomUUID();
       await insertPlacedServer(
         tx,
-        { id, callerId: "t", idempotencyKey: "k", requestHash: "h", customerId: "c", name: "s", minecraftVersion: "1.21.1", loaderVersion: null, mods: [], serverProperties: {}, memoryMib: 1024, cpuCores: 1, diskGib: 1, vmid: 7001 },
+        { id, callerId: "t", idempotencyKey: "k", requestHash: "h", customerId: "c", name: "s", minecraftVersion: "1.21.1", loaderVersion: null, mods: [], serverProperties: {}, memoryMiB: 1024, cpuCores: 1, diskGiB: 1, vmid: 7001 },
         hostId,
         { first: 30000, last: 30010 },
         false,
@@ -50,6 +50,6 @@ describe("removeEmptyHost racing a create", () => {
     await database.sql`update hosts set cordoned_at = now() where id <> ${hostId}`;
     const outcome = await removeEmptyHost(database.db, hostId);
     expect(outcome && "removed" in outcome).toBe(true);
-    expect(await claimHost(database.db, { memoryMib: 1, cpuCores: 1, diskGib: 1 }, "wait", { policy: "spread", leaseTtlMs: 60_000 })).toBeNull();
+    expect(await claimHost(database.db, { memoryMiB: 1, cpuCores: 1, diskGiB: 1 }, "wait", { policy: "spread", leaseTtlMs: 60_000 })).toBeNull();
   });
 });

@@ -52,11 +52,11 @@ export async function changeServer(deps: { db: Db }, id: string, client: string,
         loaderVersion: body.loaderVersion === undefined ? from.loaderVersion : body.loaderVersion,
         mods: body.mods ?? from.mods,
         serverProperties: body.serverProperties ?? from.serverProperties,
-        memoryMib: body.memoryMiB ?? from.memoryMib,
+        memoryMiB: body.memoryMiB ?? from.memoryMiB,
         cpuCores: body.cpuCores ?? from.cpuCores,
-        diskGib: body.diskGiB ?? from.diskGib,
+        diskGiB: body.diskGiB ?? from.diskGiB,
       };
-      if (to.diskGib < from.diskGib) throw new DiskShrinkRefusedError(from.diskGib, to.diskGib);
+      if (to.diskGiB < from.diskGiB) throw new DiskShrinkRefusedError(from.diskGiB, to.diskGiB);
       if (to.minecraftVersion !== from.minecraftVersion && !body.force) {
         const order = compareGameVersions(to.minecraftVersion, from.minecraftVersion);
         if (order === null || order < 0) throw new DowngradeRefusedError(from.minecraftVersion, to.minecraftVersion);
@@ -84,26 +84,17 @@ function settingsOf(s: ServerRow): ServerSettings {
     loaderVersion: s.loader_version,
     mods: s.mods,
     serverProperties: s.server_properties,
-    memoryMib: s.memory_mib,
+    memoryMiB: s.memory_mib,
     cpuCores: s.cpu_cores,
-    diskGib: s.disk_gib,
+    diskGiB: s.disk_gib,
   };
 }
 
-/** What a change changes, as `{ field: { from, to } }` with the API's field names, for its event. */
+/** What a change changes, as `{ field: { from, to } }` (the settings' names are the API's), for its event. */
 function diff(from: ServerSettings, to: ServerSettings): Record<string, { from: unknown; to: unknown }> {
-  const names: Record<keyof ServerSettings, string> = {
-    minecraftVersion: "minecraftVersion",
-    loaderVersion: "loaderVersion",
-    mods: "mods",
-    serverProperties: "serverProperties",
-    memoryMib: "memoryMiB",
-    cpuCores: "cpuCores",
-    diskGib: "diskGiB",
-  };
   const out: Record<string, { from: unknown; to: unknown }> = {};
-  for (const k of Object.keys(names) as (keyof ServerSettings)[]) {
-    if (stringify(from[k]) !== stringify(to[k])) out[names[k]] = { from: from[k], to: to[k] };
+  for (const k of Object.keys(from) as (keyof ServerSettings)[]) {
+    if (stringify(from[k]) !== stringify(to[k])) out[k] = { from: from[k], to: to[k] };
   }
   return out;
 }

@@ -70,7 +70,7 @@ export async function createServerOnce(
       const id = randomUUID();
       const [vmid] = await withContentionFallback(1, (mode, n) => takeVmids(tx, id, ctx.vmidRange, n, mode));
       if (vmid === undefined) throw new CapacityExhaustedError("vmid");
-      const resources = { memoryMib: body.memoryMiB, cpuCores: body.cpuCores, diskGib: body.diskGiB };
+      const resources = { memoryMiB: body.memoryMiB, cpuCores: body.cpuCores, diskGiB: body.diskGiB };
       const [hostId] = await withContentionFallback(1, async (mode) => {
         const claimed = await claimHost(tx, resources, mode, { policy: ctx.config.placementPolicy, leaseTtlMs: ctx.config.leaseTtlMs });
         return claimed ? [claimed] : [];

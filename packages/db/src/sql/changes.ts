@@ -8,9 +8,9 @@ export interface ServerSettings {
   loaderVersion: string | null;
   mods: unknown;
   serverProperties: unknown;
-  memoryMib: number;
+  memoryMiB: number;
   cpuCores: number;
-  diskGib: number;
+  diskGiB: number;
 }
 
 export async function findChangeByKey(tx: DbOrTx, callerId: string, key: string): Promise<{ server_id: string; request_hash: string } | null> {
@@ -39,20 +39,20 @@ export async function recordChange(
       select * from servers where id = ${c.serverId} for update
     ), cap as (
       update hosts h set
-        allocated_memory_mib = h.allocated_memory_mib + (${t.memoryMib} - cur.memory_mib),
+        allocated_memory_mib = h.allocated_memory_mib + (${t.memoryMiB} - cur.memory_mib),
         allocated_cpu_cores = h.allocated_cpu_cores + (${t.cpuCores} - cur.cpu_cores),
-        allocated_disk_gib = h.allocated_disk_gib + (${t.diskGib} - cur.disk_gib)
+        allocated_disk_gib = h.allocated_disk_gib + (${t.diskGiB} - cur.disk_gib)
       from cur
       where h.id = cur.host_id
-        and h.allocated_memory_mib + (${t.memoryMib} - cur.memory_mib) <= h.memory_mib
+        and h.allocated_memory_mib + (${t.memoryMiB} - cur.memory_mib) <= h.memory_mib
         and h.allocated_cpu_cores + (${t.cpuCores} - cur.cpu_cores) <= h.cpu_cores
-        and h.allocated_disk_gib + (${t.diskGib} - cur.disk_gib) <= h.disk_gib
+        and h.allocated_disk_gib + (${t.diskGiB} - cur.disk_gib) <= h.disk_gib
       returning h.id
     ), changed as (
       update servers s set
         minecraft_version = ${t.minecraftVersion}, loader_version = ${t.loaderVersion},
         mods = ${JSON.stringify(t.mods)}::jsonb, server_properties = ${JSON.stringify(t.serverProperties)}::jsonb,
-        memory_mib = ${t.memoryMib}, cpu_cores = ${t.cpuCores}, disk_gib = ${t.diskGib},
+        memory_mib = ${t.memoryMiB}, cpu_cores = ${t.cpuCores}, disk_gib = ${t.diskGiB},
         generation = s.generation + 1, change_generation = s.generation + 1,
         change_status = case when ${c.needsManifest}::boolean then 'resolving' else 'applying' end, change_reason = null,
         requested_manifest = case when ${c.needsManifest}::boolean then null else s.manifest end,

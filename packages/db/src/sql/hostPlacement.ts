@@ -24,7 +24,7 @@ export interface Placement {
   leaseTtlMs: number;
 }
 
-export type Resources = Pick<ServerSettings, "memoryMib" | "cpuCores" | "diskGib">;
+export type Resources = Pick<ServerSettings, "memoryMiB" | "cpuCores" | "diskGiB">;
 
 /**
  * Where a server goes: a host that is not cordoned, whose agent is not known
@@ -49,17 +49,17 @@ export async function claimHost(tx: DbOrTx, r: Resources, mode: LockMode, placem
         -- (a reconnect within the TTL is not a reason to move). A host never connected yet is placed on:
         -- its agent is expected, and the work waits for it; cordon it to keep it out.
         and (last_heartbeat_at is null or last_heartbeat_at > now() - ${placement.leaseTtlMs} * interval '1 millisecond')
-        and memory_mib - allocated_memory_mib >= ${r.memoryMib}
+        and memory_mib - allocated_memory_mib >= ${r.memoryMiB}
         and cpu_cores - allocated_cpu_cores >= ${r.cpuCores}
-        and disk_gib - allocated_disk_gib >= ${r.diskGib}
+        and disk_gib - allocated_disk_gib >= ${r.diskGiB}
       order by memory_mib - allocated_memory_mib ${order}, id
       limit 1
       ${lockClause(mode)}
     )
     update hosts h set
-      allocated_memory_mib = h.allocated_memory_mib + ${r.memoryMib},
+      allocated_memory_mib = h.allocated_memory_mib + ${r.memoryMiB},
       allocated_cpu_cores = h.allocated_cpu_cores + ${r.cpuCores},
-      allocated_disk_gib = h.allocated_disk_gib + ${r.diskGib}
+      allocated_disk_gib = h.allocated_disk_gib + ${r.diskGiB}
     from host where h.id = host.id
     returning h.id`);
   return rows[0]?.id ?? null;
@@ -112,7 +112,7 @@ export async function insertPlacedServer(tx: DbOrTx, s: NewServer, hostId: strin
       select ${s.id}, ${s.callerId}, ${s.idempotencyKey}, ${s.requestHash}, ${s.customerId}, ${s.name},
         ${s.minecraftVersion}, ${s.loaderVersion}, ${JSON.stringify(s.mods)}::jsonb,
         ${JSON.stringify(s.serverProperties)}::jsonb,
-        ${s.memoryMib}, ${s.cpuCores}, ${s.diskGib}, ${hostId}, ${s.vmid}, free.pair[1], free.pair[2], addr.address
+        ${s.memoryMiB}, ${s.cpuCores}, ${s.diskGiB}, ${hostId}, ${s.vmid}, free.pair[1], free.pair[2], addr.address
       from free, addr where cardinality(free.pair) = 2 and (addr.address is not null or addr.needed is not true)
       returning *
     ), held as (

@@ -8,9 +8,9 @@ export interface NewHost {
   name: string;
   node: string;
   agentTokenHash: string;
-  memoryMib: number;
+  memoryMiB: number;
   cpuCores: number;
-  diskGib: number;
+  diskGiB: number;
   /** Validated (validateHostNetwork); absent: the host has no network settings. */
   network?: HostNetwork;
 }
@@ -28,7 +28,7 @@ export async function enrollHost(db: DbOrTx, h: NewHost): Promise<HostRow | null
     with h as (
       insert into hosts (name, node, agent_token_hash, memory_mib, cpu_cores, disk_gib,
         network_mode, network_bridge, network_subnet, network_gateway, network_range_first, network_range_last)
-      values (${h.name}, ${h.node}, ${h.agentTokenHash}, ${h.memoryMib}, ${h.cpuCores}, ${h.diskGib},
+      values (${h.name}, ${h.node}, ${h.agentTokenHash}, ${h.memoryMiB}, ${h.cpuCores}, ${h.diskGiB},
         ${n.mode}, ${n.bridge}, ${n.subnet}::cidr, ${n.gateway}::inet, ${n.first}::inet, ${n.last}::inet)
       on conflict (name) do nothing
       returning *

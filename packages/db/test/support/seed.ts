@@ -18,17 +18,17 @@ let n = 0;
 export async function seedServer(
   database: Database,
   hostId: string,
-  opts: { memoryMib?: number; status?: string; desiredState?: string; manifest?: unknown } = {},
+  opts: { memoryMiB?: number; status?: string; desiredState?: string; manifest?: unknown } = {},
 ): Promise<ServerRow> {
   n++;
   const id = crypto.randomUUID();
-  const memoryMib = opts.memoryMib ?? 1024;
-  await database.sql`update hosts set allocated_memory_mib = allocated_memory_mib + ${memoryMib}, allocated_cpu_cores = allocated_cpu_cores + 1, allocated_disk_gib = allocated_disk_gib + 10 where id = ${hostId}`;
+  const memoryMiB = opts.memoryMiB ?? 1024;
+  await database.sql`update hosts set allocated_memory_mib = allocated_memory_mib + ${memoryMiB}, allocated_cpu_cores = allocated_cpu_cores + 1, allocated_disk_gib = allocated_disk_gib + 10 where id = ${hostId}`;
   const row = await insertPlacedServer(
     database.db,
     {
       id, callerId: "seed", idempotencyKey: `seed-${n}-${id}`, requestHash: "h", customerId: "c", name: `s${n}`,
-      minecraftVersion: "1.21.1", loaderVersion: null, mods: [], serverProperties: {}, memoryMib, cpuCores: 1, diskGib: 10,
+      minecraftVersion: "1.21.1", loaderVersion: null, mods: [], serverProperties: {}, memoryMiB, cpuCores: 1, diskGiB: 10,
       vmid: 5000 + n,
     },
     hostId,

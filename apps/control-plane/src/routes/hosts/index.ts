@@ -25,9 +25,9 @@ export default async function hostRoutes(root: FastifyInstance) {
           name,
           node,
           agentTokenHash: sha256Hex(agentToken),
-          memoryMib: capacity.memoryMiB,
+          memoryMiB: capacity.memoryMiB,
           cpuCores: capacity.cpuCores,
-          diskGib: capacity.diskGiB,
+          diskGiB: capacity.diskGiB,
           network,
         }),
       );
