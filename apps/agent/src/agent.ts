@@ -3,7 +3,6 @@ import type { Logger } from "pino";
 import {
   decodeControlMessage,
   encode,
-  inventoryDigest,
   serverIdFromMarker,
   type AgentMessage,
   type ControlMessage,
@@ -18,10 +17,13 @@ import { Outbox, type PendingResult } from "./outbox";
 import { ArtifactCache } from "./placement/cache";
 import { createArtifactSource } from "@zlh/artifacts";
 import type { Runtime } from "./runtime/runtime";
+import type { SessionComponent } from "./session/component";
+import { Heartbeat } from "./session/heartbeat";
+import { InventoryReport } from "./session/inventoryReport";
+import { SilenceWatchdog } from "./session/silenceWatchdog";
+import { WorkRequests } from "./session/workRequests";
 
 export const AGENT_VERSION = ZLH_VERSION;
-/** A full inventory goes out at least this often, even unchanged: a safety net under the digests. */
-const FULL_INVENTORY_EVERY_MS = 5 * 60_000;
 
 /**
  * The host agent. It never starts work on its own: it runs only operations
@@ -29,27 +31,25 @@ const FULL_INVENTORY_EVERY_MS = 5 * 60_000;
  * keeps every result until acknowledged (resending it), cancels an execution
  * whose lease it lost before its next step, and after a reconnect continues
  * only the leases the control plane confirms.
+ *
+ * This class is the wiring: the connection's messages go to the session's
+ * components (session/: heartbeat, inventory report, silence watchdog, work
+ * requests), the lease table and the outbox, and leased operations to their
+ * handlers (ops/execute.ts).
  */
 export class Agent {
   readonly #leases = new LeaseTable();
   readonly #outbox: Outbox;
   readonly #artifacts: ArtifactCache;
   readonly #conn: Connection;
-  #ttlMs = 15_000;
-  #heartbeat: NodeJS.Timeout | null = null;
-  /** The last inventory sent in full (its digest, and when): unchanged, heartbeats carry only the digest. */
-  #inventorySent: { digest: string; at: number } | null = null;
-  /** The control plane's digest did not match (it restarted, or lost a write): send the full inventory next. */
-  #inventoryWanted = false;
-  #poll: NodeJS.Timeout | null = null;
+  readonly #inventoryReport = new InventoryReport();
+  readonly #watchdog: SilenceWatchdog;
+  readonly #work: WorkRequests;
+  readonly #heartbeat: Heartbeat;
+  /** Started at each welcome, stopped when the session ends. */
+  readonly #components: SessionComponent[];
+  /** Between the welcome and the end of the session. */
   #greeted = false;
-  #leaseRequested = false;
-  /** Last time anything arrived from the control plane (for the silence watchdog). */
-  #heardAt = 0;
-  #watchdog: NodeJS.Timeout | null = null;
-  #draining = false;
-  /** A heartbeat (its inventory) in progress: the next waits, so each inventory is listed after the previous one was sent. */
-  #beating = false;
   readonly #running = new Set<Promise<void>>();
 
   constructor(
@@ -69,6 +69,23 @@ export class Agent {
       },
       log,
     );
+    this.#watchdog = new SilenceWatchdog(() => this.#conn.drop(), log);
+    this.#work = new WorkRequests({
+      concurrency: config.concurrency,
+      busy: () => this.#leases.busy(),
+      send: (max) => this.#send({ type: "lease.request", max }),
+    });
+    this.#heartbeat = new Heartbeat({
+      inventory: () => this.inventory(),
+      renewable: () => this.#leases.renewable(),
+      report: this.#inventoryReport,
+      send: (beat) => this.#send(beat),
+      resendOlderThan: (ageMs) => {
+        for (const r of this.#outbox.due(Date.now() - ageMs)) this.#send({ type: "result", ...r });
+      },
+      onError: (err) => this.#fault("heartbeat failed", err),
+    });
+    this.#components = [this.#watchdog, this.#heartbeat, this.#work];
   }
 
   start(): void {
@@ -97,35 +114,21 @@ export class Agent {
 
   async #hello(): Promise<void> {
     this.#greeted = false;
-    this.#leaseRequested = false;
-    this.#heardAt = Date.now();
-    // A socket that stays open while nobody answers (a control plane stuck on
-    // its database, a half-open TCP connection) must not hold the agent
-    // forever: heartbeats are acknowledged every TTL/3, so silence for a TTL
-    // (or no welcome within 10 s) means the session is dead; reconnect.
-    if (this.#watchdog) clearInterval(this.#watchdog);
-    this.#watchdog = setInterval(() => {
-      const limit = this.#greeted ? Math.max(this.#ttlMs, 1000) : 10_000;
-      if (Date.now() - this.#heardAt > limit) {
-        this.log.warn({ silentMs: Date.now() - this.#heardAt }, "control plane silent; reconnecting");
-        this.#conn.drop();
-      }
-    }, 250);
+    this.#work.stop();
+    this.#watchdog.arm();
     await this.#outbox.load();
     const inventory = await this.inventory();
     this.#send({ type: "hello", agentVersion: AGENT_VERSION, held: this.#leases.renewable(), inventory });
-    this.#inventorySent = { digest: inventoryDigest(inventory), at: Date.now() };
-    this.#inventoryWanted = false;
+    this.#inventoryReport.sentInFull(inventory);
   }
 
   #onClose(): void {
     this.#greeted = false;
-    for (const t of [this.#heartbeat, this.#poll, this.#watchdog]) if (t) clearInterval(t);
-    this.#heartbeat = this.#poll = this.#watchdog = null;
+    for (const c of this.#components) c.stop();
   }
 
   async #onFrame(frame: string): Promise<void> {
-    this.#heardAt = Date.now();
+    this.#watchdog.heard();
     const decoded = decodeControlMessage(frame);
     if (!decoded.ok) {
       this.log.warn({ code: decoded.code, reason: decoded.reason }, "control message refused");
@@ -136,78 +139,44 @@ export class Agent {
       case "welcome":
         return this.#welcome(m);
       case "lease.grant":
-        this.#leaseRequested = false;
+        this.#work.answered();
         for (const op of m.ops) this.#run(op);
-        if (m.ops.length > 0) this.#requestWork();
+        if (m.ops.length > 0) this.#work.request();
         return;
       case "work.available":
-        return this.#requestWork();
+        return this.#work.request();
       case "heartbeat.ack":
         for (const opId of m.lost) this.#markLost(opId);
-        if (m.inventoryWanted) this.#inventoryWanted = true;
+        if (m.inventoryWanted) this.#inventoryReport.want();
         return;
       case "result.ack":
         await this.#outbox.remove(m.opId, m.token);
         this.#leases.acknowledged(m.opId, m.token);
         this.log.info({ opId: m.opId, token: m.token, outcome: m.outcome }, "result acknowledged");
-        this.#requestWork();
+        this.#work.request();
         return;
       case "error":
         this.log.warn({ code: m.code, reason: m.message }, "control plane reported an error");
-        if (m.code === "internal") this.#leaseRequested = false;
+        if (m.code === "internal") this.#work.answered();
         return;
     }
   }
 
+  /** The session is greeted: drop the leases it does not confirm, resend what waits, start the components. */
   async #welcome(m: Extract<ControlMessage, { type: "welcome" }>): Promise<void> {
-    this.#ttlMs = m.leaseTtlMs;
-    for (const t of [this.#heartbeat, this.#poll]) if (t) clearInterval(t);
     const confirmed = new Set(m.confirmed.map((c) => `${c.opId}:${c.token}`));
     for (const h of this.#leases.values()) {
       if (!h.done && !confirmed.has(`${h.op.opId}:${h.op.token}`)) this.#markLost(h.op.opId);
     }
-    this.#greeted = true;
     this.log.info({ sessionId: m.sessionId, hostId: m.hostId, confirmed: m.confirmed.length }, "session started");
+    this.#greeted = true;
     for (const r of this.#outbox.due()) this.#send({ type: "result", ...r });
-    this.#heartbeat = setInterval(() => void this.#beat().catch((err) => this.#fault("heartbeat failed", err)), Math.max(50, Math.floor(this.#ttlMs / 3)));
-    // Notifications can be lost (a control plane restarting); asking now and then bounds the delay.
-    this.#poll = setInterval(() => this.#requestWork(), Math.max(200, this.#ttlMs));
-    this.#requestWork();
-  }
-
-  async #beat(): Promise<void> {
-    if (!this.#greeted || this.#beating) return;
-    this.#beating = true;
-    try {
-      const inventory = await this.inventory();
-      const digest = inventoryDigest(inventory);
-      const now = Date.now();
-      const last = this.#inventorySent;
-      if (this.#inventoryWanted || !last || last.digest !== digest || now - last.at >= FULL_INVENTORY_EVERY_MS) {
-        this.#send({ type: "heartbeat", held: this.#leases.renewable(), inventory });
-        this.#inventorySent = { digest, at: now };
-        this.#inventoryWanted = false;
-      } else {
-        // Nothing changed: the digest says so, and the control plane writes no inventory.
-        this.#send({ type: "heartbeat", held: this.#leases.renewable(), inventoryDigest: digest });
-      }
-      // Results not acknowledged within a heartbeat are sent again: the control plane may have failed to apply them.
-      for (const r of this.#outbox.due(Date.now() - Math.floor(this.#ttlMs / 3))) this.#send({ type: "result", ...r });
-    } finally {
-      this.#beating = false;
-    }
+    for (const c of this.#components) c.start({ ttlMs: m.leaseTtlMs });
   }
 
   #markLost(opId: string): void {
     const h = this.#leases.markLost(opId);
     if (h) this.log.warn({ opId, serverId: h.op.serverId, token: h.op.token }, "lease lost; cancelling its execution");
-  }
-
-  #requestWork(): void {
-    if (!this.#greeted || this.#draining || this.#leaseRequested) return;
-    const free = this.config.concurrency - this.#leases.busy();
-    if (free <= 0) return;
-    this.#leaseRequested = this.#send({ type: "lease.request", max: free });
   }
 
   #run(op: LeasedOperation): void {
@@ -233,18 +202,18 @@ export class Agent {
         log.warn("operation stopped: its lease was lost (the control plane gave it to another attempt)");
         return;
       }
-      await this.#report(result, log);
+      await this.#deliver(result, log);
       log.info({ outcome: result.outcome }, "operation finished");
     })().catch((err) => log.error({ err: (err as Error).message }, "operation crashed; it will be redone after the lease expires"));
     held.task = task;
     this.#running.add(task);
     void task.finally(() => {
       this.#running.delete(task);
-      this.#requestWork();
+      this.#work.request();
     });
   }
 
-  async #report(result: PendingResult, log: Logger): Promise<void> {
+  async #deliver(result: PendingResult, log: Logger): Promise<void> {
     const diskError = await this.#outbox.record(result);
     if (diskError) log.error({ err: diskError.message }, "could not write the result to disk; it is kept in memory and resent until acknowledged");
     this.#send({ type: "result", ...result });
@@ -257,7 +226,7 @@ export class Agent {
    * briefly for acknowledgements, then close.
    */
   async shutdown(graceMs: number): Promise<void> {
-    this.#draining = true;
+    this.#work.drain();
     const all = Promise.allSettled([...this.#running]);
     const timedOut = await Promise.race([all.then(() => false), sleep(graceMs).then(() => true)]);
     if (timedOut) {
