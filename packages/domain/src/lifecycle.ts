@@ -59,7 +59,6 @@ export function acceptsCommands(status: ServerStatus): boolean {
 
 /** A change's progress (servers.change_status). */
 export const CHANGE_STATUSES = ["resolving", "applying", "applied", "rolled_back", "failed"] as const;
-export type ChangeStatus = (typeof CHANGE_STATUSES)[number];
 
 /** Resolving its manifest or being applied: another change must wait, and a newer intent supersedes it. */
 export function isChangeInFlight(status: string | null): boolean {

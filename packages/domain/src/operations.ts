@@ -18,10 +18,6 @@ export type TaskKind = (typeof TASK_KINDS)[number];
  */
 export const READ_ONLY_KINDS: readonly OperationKind[] = ["logs"];
 
-export function isLifecycleKind(kind: OperationKind): kind is (typeof LIFECYCLE_KINDS)[number] {
-  return (LIFECYCLE_KINDS as readonly string[]).includes(kind);
-}
-
 export const OPERATION_STATUSES = ["queued", "leased", "succeeded", "failed", "cancelled"] as const;
 export type OperationStatus = (typeof OPERATION_STATUSES)[number];
 
