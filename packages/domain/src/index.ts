@@ -5,6 +5,7 @@ export * from "./ranges";
 export * from "./planner";
 export * from "./random";
 export * from "./env";
+export * from "./envTable";
 export * from "./crashLoop";
 export * from "./apiScopes";
 export * from "./gameVersions";
