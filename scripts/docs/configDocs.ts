@@ -16,7 +16,7 @@ const SECTIONS: { name: string; source: string; table: EnvTable }[] = [
 
 const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
-export function renderEnvTable(table: EnvTable): string {
+function renderEnvTable(table: EnvTable): string {
   const rows = Object.entries(table).map(
     ([name, spec]) => `| \`${name}\` | ${cell(envTypeText(spec))} | ${cell(envDefaultText(spec))} | ${cell(spec.description)} |`,
   );

@@ -9,7 +9,7 @@ function withoutCode(markdown: string): string {
 }
 
 /** GitHub's heading anchor: lowercased, punctuation dropped (letters, digits, `-` and `_` kept), each space a `-`. */
-export function headingSlug(heading: string): string {
+function headingSlug(heading: string): string {
   const text = heading
     .replace(/\[([^\]]*)\]\([^)]*\)/g, "$1")
     .replace(/`([^`]*)`/g, "$1")
