@@ -118,7 +118,7 @@ for (const game of GAMES) {
 }
 // Meta's answer for a game it does not know (EndpointsV2): 400 with an empty list.
 refusals.set(`${META}/versions/loader/1.21.99`, "[]");
-// Meta's launcher endpoint (ServerBootstrap), which the resolver does not use (see the README): the
+// Meta's launcher endpoint (ServerBootstrap), which the resolver does not use (see docs/design/manifests.md): the
 // installer's -server jar with install.properties added; 400 below loader 0.12.
 for (const game of GAMES) {
   for (const l of loaders) {

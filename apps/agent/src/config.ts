@@ -1,103 +1,97 @@
 /**
- * Every environment variable the agent reads, each explained once.
+ * The agent's configuration, parsed and validated from the environment. Every variable is read through the table
+ * in configVars.ts (types, defaults, bounds, descriptions; docs/configuration.md is generated from it).
  * `loadAgentConfig(env)` is called by main(); nothing reads process.env at import.
  */
 import type { ArtifactSourceKind } from "@zlh/artifacts";
-import { ConfigError, intVar as int, LOG_LEVELS, oneOfVar, requiredVar as need, type Env } from "@zlh/domain";
+import { ConfigError, envReader, type Env } from "@zlh/domain";
+import { AGENT_ENV } from "./configVars";
 
+/** The agent's configuration; each field names the variables it comes from, explained in `AGENT_ENV`. */
 export interface AgentConfig {
-  /**
-   * ZLH_CONTROL_URL: http(s):// or ws(s):// base URL of the control plane. Required. RCON passwords travel
-   * over this connection, so a plaintext (http/ws) URL is refused unless its host is a loopback address
-   * (localhost, 127.0.0.0/8, ::1) or ZLH_ALLOW_INSECURE_CONTROL_URL=true says the network is trusted
-   * (a private link, a VPN).
-   */
+  /** ZLH_CONTROL_URL (plaintext outside loopback only with ZLH_ALLOW_INSECURE_CONTROL_URL=true) */
   controlUrl: string;
-  /** ZLH_AGENT_TOKEN: this host's agent token, shown once at enrolment. Required. */
+  /** ZLH_AGENT_TOKEN */
   agentToken: string;
-  /** ZLH_RUNTIME: `pct` on a Proxmox host, `lxc` on a plain-LXC host prepared by `pnpm host:prepare`, `sim` elsewhere. Default pct. */
+  /** ZLH_RUNTIME */
   runtime: "pct" | "sim" | "lxc";
-  /** ZLH_SIM_ROOT: sim only; where simulated containers live. Default <ZLH_STATE_DIR>/sim. */
+  /** ZLH_SIM_ROOT */
   simRoot: string;
-  /** ZLH_SIM_OP_DELAY_MS: sim only; latency added to every container operation. Default 0. */
+  /** ZLH_SIM_OP_DELAY_MS */
   simOpDelayMs: number;
-  /**
-   * ZLH_SIM_FAULTS: sim only, for the chaos harness: `lock=0.05,startFail=0.05,createErrorAfterSuccess=0.05,seed=42`
-   * (rates of injected refusals and the seed of their generator). Unset: no faults.
-   */
+  /** ZLH_SIM_FAULTS; null: no faults. */
   simFaults: { lock: number; startFail: number; createErrorAfterSuccess: number; seed: number } | null;
-  /** ZLH_STATE_DIR: unacknowledged results and the artifact cache. Default /var/lib/zlh-agent. */
+  /** ZLH_STATE_DIR */
   stateDir: string;
-  /**
-   * ZLH_BACKUP_DIR: where backups are written, `<dir>/<serverId>/<backupId>.tar.gz`: a local disk, or a mounted
-   * NFS/CIFS share or Proxmox Backup Server datastore path for copies off the host. Default <ZLH_STATE_DIR>/backups.
-   */
+  /** ZLH_BACKUP_DIR */
   backupDir: string;
-  /** ZLH_AGENT_CONCURRENCY: operations executed at once. Default 4. */
+  /** ZLH_AGENT_CONCURRENCY */
   concurrency: number;
-  /** ZLH_READY_TIMEOUT_MS: how long a started server may take to answer a status ping. Default 120000. */
+  /** ZLH_READY_TIMEOUT_MS */
   readyTimeoutMs: number;
-  /** ZLH_STOP_TIMEOUT_MS: graceful stop window before a forced stop. Default 30000. */
+  /** ZLH_STOP_TIMEOUT_MS */
   stopTimeoutMs: number;
-  /** ZLH_SHUTDOWN_GRACE_MS: on SIGTERM, how long running operations may take to finish. Default 20000. */
+  /** ZLH_SHUTDOWN_GRACE_MS */
   shutdownGraceMs: number;
-  /** ZLH_PCT_BIN, ZLH_PCT_STORAGE, ZLH_PCT_TEMPLATE, ZLH_PCT_BRIDGE: pct only; the pct executable, rootfs storage, OS template, network bridge. */
+  /** ZLH_PCT_BIN, ZLH_PCT_STORAGE, ZLH_PCT_TEMPLATE, ZLH_PCT_BRIDGE */
   pct: { bin: string; storage: string; template: string; bridge: string };
-  /** ZLH_LXC_TEMPLATE: lxc only; the template tarball containers are made from. Default the one `pnpm host:prepare` builds. */
+  /** ZLH_LXC_TEMPLATE; null: the one `pnpm host:prepare` builds. */
   lxcTemplate: string | null;
-  /** ZLH_ARTIFACT_SOURCE, ZLH_ARTIFACT_MIRROR: where artifacts are fetched from, as for the control plane (upstream, mirror, offline). */
+  /** ZLH_ARTIFACT_SOURCE */
   artifactSource: ArtifactSourceKind;
+  /** ZLH_ARTIFACT_MIRROR */
   artifactMirror: string | null;
-  /** LOG_LEVEL: pino level. Default info. */
+  /** LOG_LEVEL */
   logLevel: string;
-  /** LOG_FORMAT: `json` (default) or `pretty` (readable, for a terminal). */
+  /** LOG_FORMAT */
   logFormat: "json" | "pretty";
-  /** ZLH_LOG_NAME: the logger's name, shown as the prefix of pretty logs. Default `agent`. */
+  /** ZLH_LOG_NAME */
   logName: string;
 }
 
+type Reader = ReturnType<typeof envReader<typeof AGENT_ENV>>;
+
 export function loadAgentConfig(env: Env): AgentConfig {
-  const controlUrl = need(env, "ZLH_CONTROL_URL");
+  const read = envReader(env, AGENT_ENV);
+  const controlUrl = read.required("ZLH_CONTROL_URL");
   if (!/^(https?|wss?):\/\/[^/]+/.test(controlUrl)) {
     throw new ConfigError("ZLH_CONTROL_URL", "must be an http(s):// or ws(s):// URL.");
   }
-  if (!isEncryptedOrLoopback(controlUrl) && env.ZLH_ALLOW_INSECURE_CONTROL_URL?.trim() !== "true") {
+  if (!isEncryptedOrLoopback(controlUrl) && read.text("ZLH_ALLOW_INSECURE_CONTROL_URL") !== "true") {
     throw new ConfigError(
       "ZLH_CONTROL_URL",
       "must be https:// or wss:// outside loopback: RCON passwords travel over it (set ZLH_ALLOW_INSECURE_CONTROL_URL=true on a trusted network).",
     );
   }
-  const runtime = (env.ZLH_RUNTIME?.trim() || "pct") as AgentConfig["runtime"];
-  if (runtime !== "pct" && runtime !== "sim" && runtime !== "lxc") throw new ConfigError("ZLH_RUNTIME", "must be pct, lxc or sim.");
-  const stateDir = env.ZLH_STATE_DIR?.trim() || "/var/lib/zlh-agent";
+  const runtime = read.choice("ZLH_RUNTIME");
+  const stateDir = read.textWithDefault("ZLH_STATE_DIR");
   return {
     controlUrl,
-    agentToken: need(env, "ZLH_AGENT_TOKEN"),
+    agentToken: read.required("ZLH_AGENT_TOKEN"),
     runtime,
-    simRoot: env.ZLH_SIM_ROOT?.trim() || `${stateDir}/sim`,
-    simOpDelayMs: int(env, "ZLH_SIM_OP_DELAY_MS", 0, 0, 600_000),
-    simFaults: simFaults(env),
+    simRoot: read.text("ZLH_SIM_ROOT") ?? `${stateDir}/sim`,
+    simOpDelayMs: read.integer("ZLH_SIM_OP_DELAY_MS"),
+    simFaults: simFaults(read.text("ZLH_SIM_FAULTS")),
     stateDir,
-    concurrency: int(env, "ZLH_AGENT_CONCURRENCY", 4, 1, 64),
-    backupDir: env.ZLH_BACKUP_DIR?.trim() || `${stateDir}/backups`,
-    readyTimeoutMs: int(env, "ZLH_READY_TIMEOUT_MS", 120_000, 100, 3_600_000),
-    stopTimeoutMs: int(env, "ZLH_STOP_TIMEOUT_MS", 30_000, 0, 3_600_000),
-    shutdownGraceMs: int(env, "ZLH_SHUTDOWN_GRACE_MS", 20_000, 0, 3_600_000),
+    concurrency: read.integer("ZLH_AGENT_CONCURRENCY"),
+    backupDir: read.text("ZLH_BACKUP_DIR") ?? `${stateDir}/backups`,
+    readyTimeoutMs: read.integer("ZLH_READY_TIMEOUT_MS"),
+    stopTimeoutMs: read.integer("ZLH_STOP_TIMEOUT_MS"),
+    shutdownGraceMs: read.integer("ZLH_SHUTDOWN_GRACE_MS"),
     pct: {
-      bin: env.ZLH_PCT_BIN?.trim() || "pct",
-      storage: env.ZLH_PCT_STORAGE?.trim() || "local-lvm",
-      template: env.ZLH_PCT_TEMPLATE?.trim() || "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst",
-      bridge: env.ZLH_PCT_BRIDGE?.trim() || "vmbr0",
+      bin: read.textWithDefault("ZLH_PCT_BIN"),
+      storage: read.textWithDefault("ZLH_PCT_STORAGE"),
+      template: read.textWithDefault("ZLH_PCT_TEMPLATE"),
+      bridge: read.textWithDefault("ZLH_PCT_BRIDGE"),
     },
-    lxcTemplate: env.ZLH_LXC_TEMPLATE?.trim() || null,
-    artifactSource: artifactSource(env),
-    artifactMirror: env.ZLH_ARTIFACT_MIRROR?.trim() || null,
-    logLevel: oneOfVar(env, "LOG_LEVEL", "info", LOG_LEVELS),
-    logFormat: oneOfVar(env, "LOG_FORMAT", "json", ["json", "pretty"] as const),
-    logName: env.ZLH_LOG_NAME?.trim() || "agent",
+    lxcTemplate: read.text("ZLH_LXC_TEMPLATE"),
+    artifactSource: artifactSource(read),
+    artifactMirror: read.text("ZLH_ARTIFACT_MIRROR"),
+    logLevel: read.choice("LOG_LEVEL"),
+    logFormat: read.choice("LOG_FORMAT"),
+    logName: read.textWithDefault("ZLH_LOG_NAME"),
   };
 }
-
 
 /** Whether the URL is TLS, or plaintext that never leaves the host. */
 export function isEncryptedOrLoopback(url: string): boolean {
@@ -107,14 +101,13 @@ export function isEncryptedOrLoopback(url: string): boolean {
   return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
-function artifactSource(env: Env): ArtifactSourceKind {
-  const kind = oneOfVar<ArtifactSourceKind>(env, "ZLH_ARTIFACT_SOURCE", "upstream", ["upstream", "mirror", "offline"]);
-  if (kind === "mirror" && !env.ZLH_ARTIFACT_MIRROR?.trim()) throw new ConfigError("ZLH_ARTIFACT_MIRROR", "is required with ZLH_ARTIFACT_SOURCE=mirror.");
+function artifactSource(read: Reader): ArtifactSourceKind {
+  const kind = read.choice("ZLH_ARTIFACT_SOURCE");
+  if (kind === "mirror" && !read.text("ZLH_ARTIFACT_MIRROR")) throw new ConfigError("ZLH_ARTIFACT_MIRROR", "is required with ZLH_ARTIFACT_SOURCE=mirror.");
   return kind;
 }
 
-function simFaults(env: Env): AgentConfig["simFaults"] {
-  const raw = env.ZLH_SIM_FAULTS?.trim();
+function simFaults(raw: string | null): AgentConfig["simFaults"] {
   if (!raw) return null;
   const f = { lock: 0, startFail: 0, createErrorAfterSuccess: 0, seed: 1 };
   for (const part of raw.split(",")) {

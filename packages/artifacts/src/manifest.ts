@@ -90,7 +90,7 @@ export type JavaRuntime = Static<typeof JavaRuntime>;
 
 /**
  * Everything a first boot needs, pinned, so that it needs no network (see the
- * README's Fabric section): the game, loader and installer
+ * docs/design/manifests.md): the game, loader and installer
  * versions and every file with its hash. Resolved once per server by the
  * control plane and stored with it; a re-provision reuses it.
  */

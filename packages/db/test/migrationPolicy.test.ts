@@ -7,12 +7,12 @@ const DRIZZLE = fileURLToPath(new URL("../../../drizzle/", import.meta.url));
 /**
  * The migrations that contract the schema (drop or rename what an older
  * release used), each with why it was allowed. A contraction ships only in
- * a release after the one that stopped using it (README "Upgrades"), and is
+ * a release after the one that stopped using it (docs/operations.md "Upgrades"), and is
  * listed here when it does: the list is the review point.
  */
 const CONTRACTIONS: Record<string, string> = {
   // Shipped before the rule: the release before it (fleet-wide port_pool) cannot run beside it; upgrades
-  // from that release stop the old control planes first (README "Upgrades").
+  // from that release stop the old control planes first (docs/operations.md "Upgrades").
   "0012_host_ports_incremental_reconcile.sql": "port_pool and the fleet-wide port indexes, replaced by host_ports",
 };
 

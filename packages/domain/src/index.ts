@@ -6,6 +6,7 @@ export * from "./planner";
 export * from "./lifecycle";
 export * from "./random";
 export * from "./env";
+export * from "./envTable";
 export * from "./crashLoop";
 export * from "./apiScopes";
 export * from "./gameVersions";

@@ -3,7 +3,7 @@
  * JSON text frame with `v` (protocol version) and `type`; both ends validate
  * every frame against these schemas and answer a bad one with `error`.
  *
- * Semantics (see README "Agent protocol"):
+ * Semantics (see docs/design/agent-protocol.md):
  *  - An agent session starts with `hello`; the control plane answers `welcome`
  *    with the lease TTL and which of the agent's held leases are still its own.
  *  - `lease.request` asks for up to `max` queued operations; `lease.grant`

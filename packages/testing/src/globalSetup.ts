@@ -9,6 +9,8 @@ import { postgresServer } from "./postgresServer";
 import "./provided";
 
 export default async function setup(project: TestProject) {
+  // `pnpm test:unit` runs only the `unit` project (vitest.config.ts), whose files need no database.
+  if (project.vitest.projects.every((p) => p.name === "unit")) return;
   const pg = await postgresServer();
   const template = uniqueName("zlh_tpl");
   await createMigratedDatabase(pg.adminUrl, template);

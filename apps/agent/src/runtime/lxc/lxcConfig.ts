@@ -3,7 +3,7 @@ import { BRIDGE, ID_BASE, ID_COUNT, PREFIX_LENGTH } from "./hostLayout";
 
 /**
  * What the agent asked for (the runtime's CreateSpec, the disk size recorded
- * only: a directory rootfs has no size limit, see README "Real containers")
+ * only: a directory rootfs has no size limit, see docs/real-containers.md)
  * and the address the runtime gave it, kept in the container's config as
  * `#zlh.` comment lines (LXC ignores comments).
  */

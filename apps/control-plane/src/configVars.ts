@@ -1,0 +1,203 @@
+/**
+ * Every environment variable the control plane reads, each explained once: `loadConfig` reads them through this
+ * table (defaults and bounds included) and docs/configuration.md is generated from it (`pnpm docs:config`).
+ * Descriptions are Markdown; their links are relative to docs/.
+ */
+import { LOG_LEVELS, type EnvTable } from "@zlh/domain";
+
+export const CONTROL_PLANE_ENV = {
+  DATABASE_URL: {
+    type: "text",
+    required: true,
+    format: "`postgres://` or `postgresql://` URL",
+    description: "The Postgres database that is the source of truth.",
+  },
+  PORT: { type: "integer", default: 3000, min: 0, max: 65535, description: "TCP port of the HTTP API and the agent websocket gateway." },
+  HOST: {
+    type: "text",
+    default: "0.0.0.0",
+    format: "address",
+    description: "Address to listen on; the default lets agents on other hosts dial in (`pnpm dev` uses 127.0.0.1).",
+  },
+  ZLH_API_TOKENS: {
+    type: "text",
+    required: true,
+    format: "comma-separated `name=token` or `name:scope=token`",
+    description:
+      "The API's clients: each entry is split at its first `=`; scope `read`, `panel` or `admin` (default `admin`); tokens 16+ characters without spaces, compared in constant time. " +
+      "Entries with the same name are one client (rotate a token without downtime by adding the new one, moving the panel over, removing the old); one name given two scopes is refused. " +
+      "A bare `token` still works: an admin client named by the token's sha256, which keeps the idempotency keys it used before names existed. " +
+      "More tokens can be kept in the database (`POST /v1/api-tokens`). See [Clients, scopes and limits](api.md#clients-scopes-and-limits).",
+  },
+  ZLH_SECRETS_KEY: {
+    type: "text",
+    required: true,
+    format: "32 bytes, base64",
+    description:
+      "Seals per-server secrets (RCON passwords) at rest with AES-256-GCM; make one with `openssl rand -base64 32`. `pnpm dev` generates one in `.data/secrets.key`. Keep it across upgrades: it unseals the stored RCON passwords.",
+  },
+  ZLH_ARTIFACT_SOURCE: {
+    type: "choice",
+    default: "upstream",
+    values: ["upstream", "mirror", "offline"],
+    description:
+      "Where Fabric, Mojang, Modrinth and Adoptium metadata and files come from when resolving manifests: `upstream` (the real services), `mirror` (`ZLH_ARTIFACT_MIRROR`), `offline` (the small fixture mirror bundled in `fixtures/offline-mirror`; `pnpm dev` uses it). See [Artifact sources](design/manifests.md#artifact-sources).",
+  },
+  ZLH_ARTIFACT_MIRROR: {
+    type: "text",
+    format: "directory or http(s) base URL",
+    description: "For `ZLH_ARTIFACT_SOURCE=mirror` (required then): where the upstream files are kept by path.",
+  },
+  ZLH_VMID_RANGE: { type: "range", default: "5000-5999", min: 100, max: 999_999_999, description: "VMIDs this control plane may hand out." },
+  ZLH_PORT_RANGE: {
+    type: "range",
+    default: "40000-44999",
+    min: 1024,
+    max: 65535,
+    description:
+      "Ports for servers on each host; each server takes two (game, RCON), the lowest free on its host. Unique per host, reused across hosts, so the range bounds servers per host (2,500 by default), not the fleet.",
+  },
+  ZLH_LEASE_TTL_MS: {
+    type: "integer",
+    default: 15_000,
+    min: 300,
+    max: 3_600_000,
+    description: "How long an agent holds an operation without renewing it. Agents heartbeat every TTL/3.",
+  },
+  ZLH_RECONCILE_INTERVAL_MS: {
+    type: "integer",
+    default: 30_000,
+    min: 200,
+    max: 86_400_000,
+    description:
+      "Period of the reconciliation job; each pass judges only the hosts whose evidence or servers changed, or whose recheck is due (see [Reconciliation](design/reconciliation.md#a-pass-judges-only-what-may-have-changed)).",
+  },
+  ZLH_RECONCILE_RECHECK_MS: {
+    type: "integer",
+    default: 300_000,
+    min: 1_000,
+    max: 86_400_000,
+    description:
+      "Every host is judged again at least this often, even when nothing it reports changed: the safety net for changes reconciliation cannot see, such as a server elsewhere that a container's marker names.",
+  },
+  ZLH_WORKER_CONCURRENCY: { type: "integer", default: 4, min: 1, max: 64, description: "graphile-worker jobs run at once by this process." },
+  ZLH_PLACEMENT_POLICY: {
+    type: "choice",
+    default: "spread",
+    values: ["spread", "pack"],
+    description:
+      "Which host a new server goes to, among those not cordoned, not known down, with room: `spread` (the most free memory) or `pack` (the least free memory that fits: fills hosts one by one). See [Placement and host maintenance](hosts.md#placement-and-host-maintenance).",
+  },
+  ZLH_PROXMOX_URL: {
+    type: "text",
+    format: "`https://host:8006`",
+    description:
+      "The Proxmox API, read by reconciliation to see every guest, also on hosts whose agent is down. `ZLH_PROXMOX_URL`, `ZLH_PROXMOX_TOKEN_ID` and `ZLH_PROXMOX_TOKEN_SECRET`: all three or none; none means reconciliation uses agent inventories only. Give Node your CA with `NODE_EXTRA_CA_CERTS` if Proxmox uses its self-signed certificate.",
+  },
+  ZLH_PROXMOX_TOKEN_ID: { type: "text", format: "`user@realm!name`", description: "The Proxmox API token's id (with `ZLH_PROXMOX_URL`)." },
+  ZLH_PROXMOX_TOKEN_SECRET: { type: "text", format: "lowercase UUID", description: "The Proxmox API token's secret (with `ZLH_PROXMOX_URL`)." },
+  ZLH_EDGE_WEBHOOK_URL: {
+    type: "text",
+    format: "http(s) URL",
+    description:
+      'Edge (DNS/Traefik) publishing: POSTs `{action:"publish",server:{serverId,name,hostNode,vmid,gamePort,address}}` / `{action:"unpublish",serverId}` as JSON. Unset: edge publishing is off and no edge jobs are queued.',
+  },
+  ZLH_EDGE_WEBHOOK_SECRET: {
+    type: "text",
+    format: "text",
+    description: "If set, each edge call carries `X-ZLH-Signature: sha256=<HMAC-SHA256 of the body>`.",
+  },
+  ZLH_RATE_LIMIT_PER_CLIENT: {
+    type: "integer",
+    default: 1200,
+    min: 1,
+    max: 10_000_000,
+    description: "Requests a minute one API client (by name, all its tokens together) may make, per process; over it: 429 `rate_limited` with `Retry-After`.",
+  },
+  ZLH_RATE_LIMIT_PER_ADDRESS: {
+    type: "integer",
+    default: 6000,
+    min: 1,
+    max: 10_000_000,
+    description: "Requests a minute from one source address on every route, before authentication (unauthenticated floods, agent upgrades included), per process.",
+  },
+  ZLH_HTTP_REQUEST_TIMEOUT_MS: {
+    type: "integer",
+    default: 30_000,
+    min: 100,
+    max: 600_000,
+    description: "The longest a client may take to send a whole request (headers and body); a slower one gets 408 and is disconnected (a trickled body cannot hold a socket).",
+  },
+  ZLH_HTTP_IDLE_TIMEOUT_MS: { type: "integer", default: 65_000, min: 1000, max: 3_600_000, description: "An idle connection is closed after this long." },
+  ZLH_TLS_CERT_FILE: {
+    type: "text",
+    format: "PEM file",
+    description:
+      "With `ZLH_TLS_KEY_FILE` (both or neither): the API and the agent gateway are served over HTTPS/WSS. Unset: plain HTTP; put a TLS proxy in front outside a trusted network (agents refuse plaintext outside loopback).",
+  },
+  ZLH_TLS_KEY_FILE: { type: "text", format: "PEM file", description: "The private key of `ZLH_TLS_CERT_FILE`." },
+  ZLH_BACKUP_KEEP: { type: "integer", default: 7, min: 1, max: 10_000, description: "Backup retention: completed backups kept per server." },
+  ZLH_BACKUP_MAX_AGE_DAYS: { type: "integer", default: 30, min: 1, max: 36_500, description: "Backup retention: a backup's longest life, in days." },
+  ZLH_COMMAND_TIMEOUT_MS: {
+    type: "integer",
+    default: 15_000,
+    min: 500,
+    max: 600_000,
+    description: "How long `POST /v1/servers/:id/commands` waits for the server's reply (then 504 `command_timeout`).",
+  },
+  ZLH_METRICS_PUBLIC: {
+    type: "choice",
+    default: "false",
+    values: ["true", "false"],
+    description: "`true` serves `GET /metrics` without a token (for a scraper on a private network); otherwise it needs an admin token.",
+  },
+  ZLH_EVENT_STREAM_POLL_MS: {
+    type: "integer",
+    default: 1000,
+    min: 50,
+    max: 60_000,
+    description: "How often an open `/v1/events/stream` looks for new events, and an open `/logs/stream` reads the log again. A comment line goes out every 15 s on a quiet stream.",
+  },
+  ZLH_STREAM_TOKEN_RECHECK_MS: {
+    type: "integer",
+    default: 5000,
+    min: 100,
+    max: 300_000,
+    description: "How often an open stream (events, console log) checks its token again; a revoked or removed one ends it.",
+  },
+  ZLH_STREAM_MAX_DURATION_MS: {
+    type: "integer",
+    default: 3_600_000,
+    min: 1000,
+    max: 86_400_000,
+    description: "A stream's longest life; then it ends (`event: end`, `max_duration`) and an EventSource reconnects and resumes.",
+  },
+  ZLH_LOG_STREAMS_PER_CLIENT: {
+    type: "integer",
+    default: 100,
+    min: 1,
+    max: 100_000,
+    description: "Open console-log streams per API client, counted in the database (so across every control-plane process); over it: 429 `too_many_streams`.",
+  },
+  ZLH_LOG_STREAMS_PER_SERVER: {
+    type: "integer",
+    default: 5,
+    min: 1,
+    max: 1000,
+    description: "Open console-log streams per server, counted in the database; over it: 429 `too_many_streams`.",
+  },
+  ZLH_EVENT_STREAMS_PER_CLIENT: {
+    type: "integer",
+    default: 50,
+    min: 1,
+    max: 100_000,
+    description: "Open event streams per API client, per process; over it: 429 `too_many_streams`.",
+  },
+  LOG_LEVEL: { type: "choice", default: "info", values: LOG_LEVELS, description: "pino level." },
+  LOG_FORMAT: {
+    type: "choice",
+    default: "json",
+    values: ["json", "pretty"],
+    description: "`json` (one object a line, for journald and a log shipper) or `pretty` (readable, for a terminal; `pnpm dev`'s default).",
+  },
+} as const satisfies EnvTable;
