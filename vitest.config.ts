@@ -9,6 +9,7 @@ import { SLOW_TESTS, UNIT_TESTS } from "./vitest.projects";
 const shared = { pool: "forks", testTimeout: 60_000, hookTimeout: 120_000 } as const;
 // Real containers need root and a prepared host: `pnpm test:lxc` (vitest.lxc.config.ts) runs them.
 const always = ["**/node_modules/**", "**/.git/**", "test/lxc/**"];
+const leakGuard = "test/support/leakGuard.ts";
 
 export default defineConfig({
   test: {
@@ -24,8 +25,9 @@ export default defineConfig({
           exclude: [...always, ...UNIT_TESTS, ...SLOW_TESTS],
         },
       },
-      { test: { ...shared, name: "e2e", include: ["test/**/*.test.ts"], exclude: [...always, ...UNIT_TESTS, ...SLOW_TESTS] } },
-      { test: { ...shared, name: "slow", include: [...SLOW_TESTS], exclude: always } },
+      // Processes launched through test/support fail their file if they outlive it (leakGuard.ts).
+      { test: { ...shared, name: "e2e", include: ["test/**/*.test.ts"], exclude: [...always, ...UNIT_TESTS, ...SLOW_TESTS], setupFiles: [leakGuard] } },
+      { test: { ...shared, name: "slow", include: [...SLOW_TESTS], exclude: always, setupFiles: [leakGuard] } },
     ],
   },
 });

@@ -25,6 +25,13 @@ function profileArgs(): string[] {
   return dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [];
 }
 
+/**
+ * Everything this test file launched and every simulated-server root it made, for the leak guard
+ * (leakGuard.ts), which fails a file that leaves any of them running.
+ */
+export const launched: { entry: string; proc: Proc }[] = [];
+export const tempDirsMade: string[] = [];
+
 function launch(entry: string, env: Record<string, string>): Proc {
   // A release bundle (.mjs) runs as it would in production: plain node, no tsx.
   const loader = entry.endsWith(".mjs") ? [] : ["--import", "tsx"];
@@ -39,7 +46,7 @@ function launch(entry: string, env: Record<string, string>): Proc {
   child.stderr!.on("data", collect);
   const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
   const ended = () => child.exitCode !== null || child.signalCode !== null;
-  return {
+  const proc: Proc = {
     child,
     output,
     exited,
@@ -54,6 +61,8 @@ function launch(entry: string, env: Record<string, string>): Proc {
       clearTimeout(timer);
     },
   };
+  launched.push({ entry, proc });
+  return proc;
 }
 
 /** Control planes sharing a database (two processes, or a restart) must share its port range. */
@@ -120,7 +129,9 @@ export function startAgentProcess(a: AgentEnv): Proc {
 }
 
 export async function tempDir(prefix: string): Promise<string> {
-  return mkdtemp(join(tmpdir(), `zlh-${prefix}-`));
+  const dir = await mkdtemp(join(tmpdir(), `zlh-${prefix}-`));
+  tempDirsMade.push(dir);
+  return dir;
 }
 
 /** Ends every sim server process under `simRoot` (they are detached, like real containers, and outlive agents). */
