@@ -3,18 +3,19 @@ import { promisify } from "node:util";
 
 const execFileP = promisify(execFile);
 
-/** What host:prepare found and did, line by line, and what it could not fix. */
+/** What host:prepare found and did, line by line, and what it could not fix; `quiet`: only collected, nothing printed. */
 export class Report {
   readonly missing: string[] = [];
+  constructor(private readonly quiet = false) {}
   ok(msg: string): void {
-    console.log(`ok       ${msg}`);
+    if (!this.quiet) console.log(`ok       ${msg}`);
   }
   did(msg: string): void {
-    console.log(`did      ${msg}`);
+    if (!this.quiet) console.log(`did      ${msg}`);
   }
   lack(msg: string): void {
     this.missing.push(msg);
-    console.log(`missing  ${msg}`);
+    if (!this.quiet) console.log(`missing  ${msg}`);
   }
 }
 

@@ -1,8 +1,5 @@
 import { execFile } from "node:child_process";
-import { createHash } from "node:crypto";
-import { readdir, readFile, rm } from "node:fs/promises";
-import { join } from "node:path";
-import { OFFLINE_MIRROR_DIR } from "@zlh/artifacts";
+import { rm } from "node:fs/promises";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { GAME_UNIT } from "../../apps/agent/src/container/gameUnit";
@@ -12,28 +9,20 @@ import { createServer, serverStatus, type Api } from "../support/api";
 import { startE2eCluster, type E2eCluster } from "../support/cluster";
 import { waitFor } from "../support/processes";
 import { destroyTestContainers } from "./support/containers";
-import { buildGameTemplate } from "./support/gameTemplate";
-import { buildStandinJar } from "./support/standinJar";
+import { buildGameTemplate } from "../../scripts/standinGame/gameTemplate";
+import { pinnedJava } from "../../scripts/standinGame/pinnedJava";
+import { buildStandinJar } from "../../scripts/standinGame/standinJar";
 
 /**
  * The real agent (ZLH_RUNTIME=lxc) with a real control plane: a server is
  * provisioned to `running` on a real container (created from a template
- * that holds the game's java: see support/gameTemplate.ts), with the game
+ * that holds the game's java: see scripts/standinGame/gameTemplate.ts), with the game
  * started by the container's systemd from the unit the agent installed, and
  * readiness proven by the status ping and RCON on the container's bridge
  * address; then deleted, and its container with it.
  */
 const run = promisify(execFile);
 
-/** The build the resolver pins for `major` from the offline mirror (the newest GA release there) and its archive's sha512. */
-async function mirrorJava(major: number): Promise<{ release: string; sha512: string }> {
-  const base = join(OFFLINE_MIRROR_DIR, `github.com/adoptium/temurin${major}-binaries/releases/download`);
-  const version = (tag: string) => tag.match(/\d+/g)!.map(Number);
-  const newer = (a: string, b: string) => { const [x, y] = [version(a), version(b)]; for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0); return 0; };
-  const tag = (await readdir(base)).sort(newer).at(-1)!;
-  const [file] = (await readdir(join(base, tag))).filter((f) => f.endsWith(".tar.gz.body"));
-  return { release: decodeURIComponent(tag), sha512: createHash("sha512").update(await readFile(join(base, tag, file!))).digest("hex") };
-}
 const rt = new LxcRuntime();
 let c: E2eCluster;
 let call: Api;
@@ -44,7 +33,7 @@ beforeAll(async () => {
   const jar = await buildStandinJar();
   temp.push(jar.dir);
   // 1.21.1, the harness's game: Java 21, pinned by the resolver to the offline mirror's newest Temurin 21.
-  const t = await buildGameTemplate(jar.jar, 21, await mirrorJava(21));
+  const t = await buildGameTemplate(jar.jar, [{ major: 21, pinned: await pinnedJava(21) }]);
   temp.push(t.dir);
   c = await startE2eCluster("lxc-host", { ZLH_VMID_RANGE: "9916-9919" });
   call = c.call;

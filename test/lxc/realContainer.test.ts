@@ -11,7 +11,7 @@ import { LxcRuntime } from "../../apps/agent/src/runtime/lxc";
 import { pingServer } from "../../apps/agent/src/slp/ping";
 import { destroyTestContainers } from "./support/containers";
 import { placeHostJre } from "./support/hostJre";
-import { buildStandinJar } from "./support/standinJar";
+import { buildStandinJar } from "../../scripts/standinGame/standinJar";
 
 const run = promisify(execFile);
 const VMID = 9910;

@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "@zlh/testing";
 import { rconCommand } from "../../apps/agent/src/rcon/rconCommand";
 import { pingServer } from "../../apps/agent/src/slp/ping";
-import { buildStandinJar } from "./support/standinJar";
+import { buildStandinJar } from "../../scripts/standinGame/standinJar";
 
 /**
  * The stand-in Minecraft server on the host's JVM, with real sockets and the

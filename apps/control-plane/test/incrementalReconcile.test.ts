@@ -78,11 +78,17 @@ describe("incremental reconciliation", () => {
     expect(await reconcilePass(deps)).toMatchObject({ judged: 1, written: 1 });
     expect((await hostRow()).reconcile_settled).toBe(false);
     expect((await t.sql`select count(*)::int as n from events where server_id = ${serverId} and type = 'server.self_heal'`)[0]!.n).toBe(0);
+    const detected = async () => (await t.sql`select count(*)::int as n from events where server_id = ${serverId} and type = 'drift.detected'`)[0]!.n;
+    expect(await detected()).toBe(1);
+    // Judged again over the same evidence (unsettled): the drift is reported when opened, not once per pass.
+    expect(await reconcilePass(deps, { hostId, force: true })).toMatchObject({ judged: 1 });
+    expect(await detected()).toBe(1);
 
     // The same inventory confirmed by a later heartbeat (same digest): unsettled, so judged again, and now it is persistent.
     await heartbeat([{ vmid, state: "stopped", serverId }]);
     expect(await reconcilePass(deps)).toMatchObject({ judged: 1, written: 1 });
     expect((await t.sql`select count(*)::int as n from events where server_id = ${serverId} and type = 'server.self_heal'`)[0]!.n).toBe(1);
+    expect(await detected()).toBe(1);
   });
 
   it("does not rewrite the drift items it sees again unchanged (fifty unmanaged guests)", async () => {

@@ -31,6 +31,16 @@ describe("recordDriftPass: persistence counts distinct observations", () => {
     expect(persistent(await recordDriftPass(database.db, hostId, [missing(1, T2)]), 1)).toBe(true);
   });
 
+  it("an item is opened by one pass only: passes over the same evidence before it is persistent do not open it again", async () => {
+    const opened = (rows: { vmid: number; opened: boolean }[]) => rows.find((r) => r.vmid === 2)?.opened;
+    expect(opened(await recordDriftPass(database.db, hostId, [missing(2, T1)]))).toBe(true);
+    expect(opened(await recordDriftPass(database.db, hostId, [missing(2, T1)]))).toBe(false);
+    expect(opened(await recordDriftPass(database.db, hostId, [missing(2, T2)]))).toBe(false);
+    // Resolved (not observed), then seen again: a new item, opened again.
+    await recordDriftPass(database.db, hostId, []);
+    expect(opened(await recordDriftPass(database.db, hostId, [missing(2, new Date(T2.getTime() + 1000))]))).toBe(true);
+  });
+
   it("two concurrent passes over the same evidence cannot make each other persistent", async () => {
     for (let vmid = 10; vmid < 30; vmid++) {
       const [a, b] = await Promise.all([

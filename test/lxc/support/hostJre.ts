@@ -3,9 +3,8 @@ import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { javaHome } from "../../../apps/agent/src/container/gameUnit";
 import type { GuestFiles } from "../../../apps/agent/src/guest/guestFiles";
+import { HOST_JRE } from "../../../scripts/standinGame/gameTemplate";
 
-/** The host's Java 17 (host:prepare installs it); self-contained once its links into /etc are dereferenced. */
-export const HOST_JRE = "/usr/lib/jvm/java-17-openjdk-amd64";
 
 /**
  * Copies the host's JRE into a container as /opt/zlh/java/<major>, through

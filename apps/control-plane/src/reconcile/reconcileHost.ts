@@ -84,6 +84,8 @@ export async function reconcileHost(ctx: ReconcileContext, evidence: HostEvidenc
     await syncExcludedVmids(tx, hostId, observation.containers.filter((c) => c.serverId === null && !c.markerUnknown).map((c) => c.vmid));
     for (const item of drift) {
       if (!item.persistent) {
+        // Once, when opened: a host not yet settled is judged again over the same evidence, which must not report it again.
+        if (!item.opened) continue;
         ctx.log.warn({ hostId, kind: item.kind, vmid: item.vmid, serverId: item.server_id }, "drift detected");
         await recordEvent(tx, { type: "drift.detected", hostId, serverId: ownsRow(item, owners), data: { kind: item.kind, vmid: item.vmid, ...item.detail } });
       } else {

@@ -25,12 +25,14 @@ export type DriftRow = {
   seen_at: string;
   /** True when this pass is not the first to see it (used to act only on persistent drift). */
   persistent: boolean;
+  /** True when this pass opened it: it is reported once, however many passes judge the same evidence before it is persistent. */
+  opened: boolean;
 };
 
 /**
  * Records what one reconciliation pass of a host observed: open items are
  * kept or opened, and the host's open items not observed now are resolved.
- * Returns the open items, each marked persistent when it was already open
+ * Returns the open items, each marked opened when this pass opened it, and persistent when it was already open
  * from an earlier, distinct observation: taken before this one's evidence
  * (two passes over one inventory are one observation, however fast
  * reconciliation runs, and two concurrent passes over the same evidence
@@ -73,9 +75,9 @@ export async function recordDriftPass(db: DbOrTx, hostId: string, observed: Obse
       select d.* from drift_items d join obs o on o.kind = d.kind and o.vmid = d.vmid
       where d.host_id = ${hostId} and d.resolved_at is null and d.id not in (select id from changed)
     ), still_open as (
-      select * from changed union all select * from inserted union all select * from kept
+      select *, false as opened from changed union all select *, true as opened from inserted union all select *, false as opened from kept
     )
-    select u.id::text, u.kind, u.host_id, u.vmid, u.server_id, u.detail, u.detected_at, u.seen_at,
+    select u.id::text, u.kind, u.host_id, u.vmid, u.server_id, u.detail, u.detected_at, u.seen_at, u.opened,
       exists (
         select 1 from earlier e join obs o on o.kind = e.kind and o.vmid = e.vmid
         where e.kind = u.kind and e.vmid = u.vmid and e.observed_at < o.observed_at and (o.since is null or e.observed_at > o.since)
@@ -85,7 +87,7 @@ export async function recordDriftPass(db: DbOrTx, hostId: string, observed: Obse
 
 export async function listOpenDrift(db: DbOrTx): Promise<DriftRow[]> {
   return db.execute<DriftRow>(sql`
-    select id::text, kind, host_id, vmid, server_id, detail, detected_at, seen_at, true as persistent
+    select id::text, kind, host_id, vmid, server_id, detail, detected_at, seen_at, true as persistent, false as opened
     from drift_items where resolved_at is null order by detected_at, id`);
 }
 

@@ -26,7 +26,7 @@ export function limitKeys(version: CgroupVersion): { memory: string; swap: strin
 
 /**
  * The LXC config of an unprivileged container, shaped like the one Proxmox
- * generates for `unprivileged: 1` and `features: nesting=1`: Debian's common
+ * generates for `unprivileged: 1` and `features: nesting=1`: LXC's common
  * and userns includes, the 100000 idmap, no AppArmor (the kernel here has
  * none; Proxmox uses its generated profile), the proc/sys mounts nesting
  * gives systemd, one veth on the bridge with a static address and no
@@ -44,8 +44,10 @@ export function renderLxcConfig(spec: LxcContainerSpec, rootfs: string, cgroup: 
     `#zlh.diskGiB = ${spec.diskGiB}`,
     `#zlh.address = ${spec.address}`,
     `#zlh.description = ${encodeURIComponent(spec.description)}`,
-    "lxc.include = /usr/share/lxc/config/debian.common.conf",
-    "lxc.include = /usr/share/lxc/config/debian.userns.conf",
+    // LXC's own common and userns includes (liblxc-common, a dependency of lxc). Not the debian.* ones:
+    // lxc-templates ships those, a recommendation of lxc only, so a host without recommends has none.
+    "lxc.include = /usr/share/lxc/config/common.conf",
+    "lxc.include = /usr/share/lxc/config/userns.conf",
     "lxc.arch = amd64",
     `lxc.uts.name = ${spec.hostname}`,
     `lxc.rootfs.path = dir:${rootfs}`,

@@ -5,7 +5,7 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
-const SOURCES = resolve(import.meta.dirname, "../../../tools/standin-server/src");
+const SOURCES = resolve(import.meta.dirname, "../../tools/standin-server/src");
 
 /**
  * Builds the stand-in Minecraft server (tools/standin-server) with the
