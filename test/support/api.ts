@@ -1,24 +1,12 @@
+import { apiClient, enrollHost, type Api } from "@zlh/testing";
 import { ADMIN_TOKEN } from "./processes";
 
-export type Api = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<{ status: number; body: any }>;
+export type { Api } from "@zlh/testing";
 
-export function api(baseUrl: string, token = ADMIN_TOKEN): Api {
-  return async (method, path, body, headers = {}) => {
-    const res = await fetch(`${baseUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }), ...headers },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  };
-}
+export const api = (baseUrl: string, token = ADMIN_TOKEN): Api => apiClient(baseUrl, token);
 
-export async function enroll(call: Api, name: string): Promise<{ id: string; agentToken: string }> {
-  const res = await call("POST", "/v1/hosts", { name, node: name, capacity: { memoryMiB: 1_000_000, cpuCores: 1000, diskGiB: 100_000 } });
-  if (res.status !== 201) throw new Error(`enrol ${name}: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
+/** Hosts of the end-to-end tests: room for every server a file makes. */
+export const enroll = (call: Api, name: string) => enrollHost(call, name, { memoryMiB: 1_000_000, cpuCores: 1000, diskGiB: 100_000 });
 
 let n = 0;
 export async function createServer(call: Api, extra: Record<string, unknown> = {}, key = `e2e-${process.pid}-${n++}`) {

@@ -1,38 +1,27 @@
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import pino from "pino";
-import { afterAll, describe, expect, it } from "vitest";
-import { WebSocketServer, type WebSocket } from "ws";
-import { inventoryDigest, markerFor, PROTOCOL_VERSION } from "@zlh/protocol";
-import { Agent } from "../src/agent";
-import { loadAgentConfig } from "../src/config";
-import { SimRuntime } from "../src/runtime/sim";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { WebSocket } from "ws";
+import { inventoryDigest, markerFor } from "@zlh/protocol";
+import { simAgent, startFakeControlPlane, type FakeControlPlane } from "./support/fakeControlPlane";
 
 /** Cheap heartbeats: the inventory is sent when it changes or is asked for; otherwise only its digest. */
 describe("agent heartbeats and the inventory", () => {
-  const server = new WebSocketServer({ port: 0, host: "127.0.0.1" });
-  afterAll(() => new Promise((r) => server.close(r)));
+  const beats: { inventory?: unknown[]; inventoryDigest?: string }[] = [];
+  let socket: WebSocket | undefined;
+  let cp: FakeControlPlane;
+  beforeAll(async () => {
+    cp = await startFakeControlPlane((m, ws) => {
+      socket = ws;
+      if (m.type === "hello") cp.welcome(ws, 300);
+      if (m.type === "heartbeat") {
+        beats.push(m as { inventory?: unknown[]; inventoryDigest?: string });
+        cp.send(ws, { type: "heartbeat.ack", renewed: [], lost: [] });
+      }
+    });
+  });
+  afterAll(() => cp.close());
 
   it("sends the digest while nothing changes, the list when a container appears, and the list again when asked", async () => {
-    const beats: { inventory?: unknown[]; inventoryDigest?: string }[] = [];
-    let socket: WebSocket | undefined;
-    server.on("connection", (ws) => {
-      socket = ws;
-      ws.on("message", (data) => {
-        const m = JSON.parse(data.toString());
-        if (m.type === "hello") ws.send(JSON.stringify({ v: PROTOCOL_VERSION, type: "welcome", sessionId: "s", hostId: "h", leaseTtlMs: 300, confirmed: [] }));
-        if (m.type === "heartbeat") {
-          beats.push(m);
-          ws.send(JSON.stringify({ v: PROTOCOL_VERSION, type: "heartbeat.ack", renewed: [], lost: [] }));
-        }
-      });
-    });
-    const { port } = server.address() as { port: number };
-    const stateDir = await mkdtemp(join(tmpdir(), "zlh-agent-"));
-    const runtime = new SimRuntime({ root: join(stateDir, "sim") });
-    const config = loadAgentConfig({ ZLH_CONTROL_URL: `http://127.0.0.1:${port}`, ZLH_AGENT_TOKEN: "t", ZLH_RUNTIME: "sim", ZLH_STATE_DIR: stateDir, ZLH_ARTIFACT_SOURCE: "offline" });
-    const agent = new Agent(config, runtime, pino({ level: "silent" }));
+    const { agent, runtime } = await simAgent(cp.url);
     agent.start();
     const waitBeats = async (n: number) => {
       const deadline = Date.now() + 5000;
@@ -52,7 +41,7 @@ describe("agent heartbeats and the inventory", () => {
       expect(changed.at(-1)!.inventory).toBeUndefined();
 
       // The control plane lost track (its digest differs): it asks, and the next heartbeat carries the list.
-      socket!.send(JSON.stringify({ v: PROTOCOL_VERSION, type: "heartbeat.ack", renewed: [], lost: [], inventoryWanted: true }));
+      cp.send(socket!, { type: "heartbeat.ack", renewed: [], lost: [], inventoryWanted: true });
       const asked = beats.length;
       await waitBeats(asked + 2);
       expect(beats.slice(asked).some((b) => Array.isArray(b.inventory))).toBe(true);

@@ -1,36 +1,38 @@
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import pino from "pino";
-import { afterAll, describe, expect, it } from "vitest";
-import { WebSocketServer } from "ws";
-import { PROTOCOL_VERSION } from "@zlh/protocol";
-import { Agent } from "../src/agent";
-import { loadAgentConfig } from "../src/config";
-import { SimRuntime } from "../src/runtime/sim";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { simAgent, startFakeControlPlane, type FakeControlPlane } from "./support/fakeControlPlane";
 
 describe("agent liveness", () => {
-  const server = new WebSocketServer({ port: 0, host: "127.0.0.1" });
-  afterAll(() => new Promise((r) => server.close(r)));
-
-  it("reconnects when the control plane goes silent on an open socket", async () => {
-    let connections = 0;
-    server.on("connection", (ws) => {
-      connections++;
-      ws.on("message", (data) => {
-        const m = JSON.parse(data.toString());
-        // Welcome the agent, then never answer again (a control plane stuck on its database).
-        if (m.type === "hello") ws.send(JSON.stringify({ v: PROTOCOL_VERSION, type: "welcome", sessionId: "s", hostId: "h", leaseTtlMs: 300, confirmed: [] }));
-      });
+  let cp: FakeControlPlane;
+  beforeAll(async () => {
+    // Welcome the agent, then never answer again (a control plane stuck on its database).
+    cp = await startFakeControlPlane((m, ws) => {
+      if (m.type === "hello") cp.welcome(ws, 300);
     });
-    const { port } = server.address() as { port: number };
-    const stateDir = await mkdtemp(join(tmpdir(), "zlh-agent-"));
-    const config = loadAgentConfig({ ZLH_CONTROL_URL: `http://127.0.0.1:${port}`, ZLH_AGENT_TOKEN: "t", ZLH_RUNTIME: "sim", ZLH_STATE_DIR: stateDir, ZLH_ARTIFACT_SOURCE: "offline" });
-    const agent = new Agent(config, new SimRuntime({ root: join(stateDir, "sim") }), pino({ level: "silent" }));
+  });
+  afterAll(() => cp.close());
+
+  it("closes a session that stays silent past its lease TTL and says hello again on a new socket", async () => {
+    const { agent } = await simAgent(cp.url);
+    const firstClosed = new Promise<number>((r) => {
+      const check = setInterval(() => {
+        if (cp.sockets[0]) {
+          clearInterval(check);
+          cp.sockets[0].once("close", () => r(Date.now()));
+        }
+      }, 5);
+    });
+    const startedAt = Date.now();
     agent.start();
-    const deadline = Date.now() + 8000;
-    while (connections < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    await agent.shutdown(0);
-    expect(connections).toBeGreaterThanOrEqual(2);
+    try {
+      const closedAt = await firstClosed;
+      // Silence is a TTL (300 ms, floored at 1 s) without a word: not at once, and well before the 10 s pre-welcome limit.
+      expect(closedAt - startedAt).toBeGreaterThanOrEqual(1000);
+      expect(closedAt - startedAt).toBeLessThan(8000);
+      const deadline = Date.now() + 8000;
+      while (cp.sockets.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(cp.sockets).toHaveLength(2);
+    } finally {
+      await agent.shutdown(0);
+    }
   });
 });

@@ -1,29 +1,11 @@
 import { afterAll } from "vitest";
 import postgres from "postgres";
-import { nextPortRange, TEST_SECRETS_KEY, testDatabase } from "@zlh/testing";
+import { apiClient, nextPortRange, TEST_SECRETS_KEY, testDatabase } from "@zlh/testing";
+
+export { apiClient, enrollHost, type Api } from "@zlh/testing";
 import { createLogger, loadConfig, startControlPlane, type StartOptions } from "../src/index";
 
 export const ADMIN_TOKEN = "test-admin-token-0123456789";
-
-export interface Api {
-  (method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
-}
-
-export function apiClient(baseUrl: string, token = ADMIN_TOKEN): Api {
-  return async (method, path, body, headers = {}) => {
-    const res = await fetch(`${baseUrl}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-        ...headers,
-      },
-      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  };
-}
 
 /** A control plane on its own cloned database, closed after the file. */
 export async function startTestPlane(env: Record<string, string> = {}, options: StartOptions = {}) {
@@ -48,13 +30,7 @@ export async function startTestPlane(env: Record<string, string> = {}, options: 
     await plane.close();
     await sql.end();
   });
-  return { plane, config, databaseUrl, sql, api: apiClient(plane.url) };
-}
-
-export async function enrollHost(api: Api, name: string, capacity = { memoryMiB: 1_000_000, cpuCores: 4000, diskGiB: 1_000_000 }) {
-  const res = await api("POST", "/v1/hosts", { name, node: name, capacity });
-  if (res.status !== 201) throw new Error(`enroll failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body as { id: string; agentToken: string };
+  return { plane, config, databaseUrl, sql, api: apiClient(plane.url, ADMIN_TOKEN) };
 }
 
 export function serverBody(i: number, overrides: Record<string, unknown> = {}) {

@@ -6,3 +6,4 @@ import "./provided";
 export * from "./fixtureManifest";
 export * from "./portRanges";
 export * from "./postgresServer";
+export * from "./apiClient";
