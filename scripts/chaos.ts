@@ -1,5 +1,5 @@
 /**
- * `pnpm chaos [--seed n] [--duration s] [--hosts n] [--control-planes n]`:
+ * `pnpm chaos [--seed n] [--duration s] [--hosts n] [--control-planes n] [--json]`:
  * real processes (Postgres, control planes, sim agents) under a seeded random
  * workload and random faults; then the faults stop, the system must converge
  * (bounded), and every invariant is checked against the database, what
@@ -7,7 +7,9 @@
  * customer's links aim at. Exits 1 on any violation. The workload, the fault
  * schedule and the configuration (lease TTL 3-15 s, reconcile interval 1-30 s)
  * replay from the seed (process timing still varies run to run). Every process
- * it starts is stopped when it ends.
+ * it starts is stopped when it ends. With `--json`, stdout carries one JSON
+ * document, the run's summary (what tests and scripts read); progress goes to
+ * stderr.
  */
 import postgres from "postgres";
 import { seededRandom } from "@zlh/domain";
@@ -36,7 +38,10 @@ const duration = arg("duration", 60);
 const hostCount = Math.max(1, arg("hosts", 3));
 const planeCount = Math.max(1, arg("control-planes", 2));
 const random = seededRandom(seed);
-const say = (msg: string) => console.log(`[chaos] ${msg}`);
+const json = process.argv.includes("--json");
+/** Progress; the human report. With --json both go to stderr, and stdout is the summary alone. */
+const say = (msg: string) => (json ? console.error : console.log)(`[chaos] ${msg}`);
+const report = (line: string) => (json ? console.error : console.log)(line);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const pg = await postgresServer();
@@ -64,7 +69,7 @@ function cleanUp(): Promise<void> {
 // Stopped from outside (a test's timeout, Ctrl-C): leave no process behind.
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.once(signal, () => {
-    console.log(`[chaos] ${signal}: stopping what the run started`);
+    say(`${signal}: stopping what the run started`);
     void cleanUp().finally(() => process.exit(1));
   });
 }
@@ -146,36 +151,53 @@ try {
   const byStatus = await sql`select status, count(*)::int as n from servers group by 1 order by 1`;
   const changes = await sql`select coalesce(change_status, 'none') as s, count(*)::int as n from servers group by 1 order by 1`;
   const backupsByStatus = await sql`select status, count(*)::int as n from backups group by 1 order by 1`;
-  console.log("");
-  console.log(`seed: ${seed}`);
-  console.log(`ops: ${ops}  requests: ${workload.stats.requests} (creates ${workload.stats.creates}, duplicated ${workload.stats.duplicates}, bursts ${workload.stats.bursts}, deletes ${workload.stats.deletes}, power ${workload.stats.powers}, edits ${workload.stats.edits} (meant to roll back ${workload.stats.breakingEdits}), backups ${workload.stats.backups}, restores ${workload.stats.restores}, refused ${workload.stats.refused}, failed requests ${workload.stats.errors})`);
-  console.log(`servers: ${byStatus.map((r) => `${r.status} ${r.n}`).join(", ")}`);
-  console.log(`last changes: ${changes.map((r) => `${r.s} ${r.n}`).join(", ")}; backups: ${backupsByStatus.map((r) => `${r.status} ${r.n}`).join(", ") || "none"}`);
-  console.log(`faults: ${Object.entries(faults.counts).map(([k, v]) => `${k} ${v}`).join(", ") || "none"}`);
-  console.log(`control-plane starts that failed (retried): ${cluster.planeStartFailures.length}`);
-  for (const f of cluster.planeStartFailures) console.log(`  ${f.split("\n").slice(0, 6).join(" | ").slice(0, 600)}`);
-  console.log(`process crashes (restarted, as systemd would): ${cluster.crashes.length}`);
-  for (const c of cluster.crashes) console.log(`  ${c.host} exited ${c.code ?? c.signal}: ${c.lastOutput.join(" | ").slice(0, 3000)}`);
+  report("");
+  report(`seed: ${seed}`);
+  report(`ops: ${ops}  requests: ${workload.stats.requests} (creates ${workload.stats.creates}, duplicated ${workload.stats.duplicates}, bursts ${workload.stats.bursts}, deletes ${workload.stats.deletes}, power ${workload.stats.powers}, edits ${workload.stats.edits} (meant to roll back ${workload.stats.breakingEdits}), backups ${workload.stats.backups}, restores ${workload.stats.restores}, refused ${workload.stats.refused}, failed requests ${workload.stats.errors})`);
+  report(`servers: ${byStatus.map((r) => `${r.status} ${r.n}`).join(", ")}`);
+  report(`last changes: ${changes.map((r) => `${r.s} ${r.n}`).join(", ")}; backups: ${backupsByStatus.map((r) => `${r.status} ${r.n}`).join(", ") || "none"}`);
+  report(`faults: ${Object.entries(faults.counts).map(([k, v]) => `${k} ${v}`).join(", ") || "none"}`);
+  report(`control-plane starts that failed (retried): ${cluster.planeStartFailures.length}`);
+  for (const f of cluster.planeStartFailures) report(`  ${f.split("\n").slice(0, 6).join(" | ").slice(0, 600)}`);
+  report(`process crashes (restarted, as systemd would): ${cluster.crashes.length}`);
+  for (const c of cluster.crashes) report(`  ${c.host} exited ${c.code ?? c.signal}: ${c.lastOutput.join(" | ").slice(0, 3000)}`);
   // What the hostile faults made the agent refuse (operations and backups failed on the customer's tree).
   const refusals = await sql`select code, count(*)::int as n from (
       select substring(error from '(unsafe_path|not_regular_file|tar_failed|file_too_large)') as code from operations where error is not null
       union all select substring(error from '(unsafe_path|not_regular_file|tar_failed|file_too_large)') from backups where error is not null) x
     where code is not null group by 1 order by 1`;
-  console.log(`hostile faults: ${hostile.targeted.size} servers targeted; refusals seen: ${refusals.map((r) => `${r.code} ${r.n}`).join(", ") || "none"}; excused (the customer's own tree still hostile): ${excused.length}`);
-  for (const e of excused.slice(0, 10)) console.log(`  ${e}`);
-  console.log("invariants:");
+  report(`hostile faults: ${hostile.targeted.size} servers targeted; refusals seen: ${refusals.map((r) => `${r.code} ${r.n}`).join(", ") || "none"}; excused (the customer's own tree still hostile): ${excused.length}`);
+  for (const e of excused.slice(0, 10)) report(`  ${e}`);
+  report("invariants:");
   for (const c of checks) {
-    console.log(`  ${c.violations.length === 0 ? "ok  " : "FAIL"} ${c.name}: checked ${c.checked}, violations ${c.violations.length}`);
-    for (const v of c.violations.slice(0, 10)) console.log(`         ${v}`);
+    report(`  ${c.violations.length === 0 ? "ok  " : "FAIL"} ${c.name}: checked ${c.checked}, violations ${c.violations.length}`);
+    for (const v of c.violations.slice(0, 10)) report(`         ${v}`);
   }
   const violations = checks.reduce((n, c) => n + c.violations.length, 0);
   if (violations > 0) {
     for (const h of cluster.hosts) {
-      console.log(`agent ${h.name}: ${h.proc && !h.proc.ended() ? "alive" : `exited (${h.proc?.child.exitCode ?? h.proc?.child.signalCode})`}; last output:`);
-      for (const line of h.proc?.output.slice(-8) ?? []) console.log(`    ${line.slice(0, 300)}`);
+      report(`agent ${h.name}: ${h.proc && !h.proc.ended() ? "alive" : `exited (${h.proc?.child.exitCode ?? h.proc?.child.signalCode})`}; last output:`);
+      for (const line of h.proc?.output.slice(-8) ?? []) report(`    ${line.slice(0, 300)}`);
     }
   }
-  console.log(`violations: ${violations}`);
+  report(`violations: ${violations}`);
+  if (json) {
+    const summary = {
+      seed,
+      ops,
+      workload: workload.stats,
+      servers: Object.fromEntries(byStatus.map((r) => [r.status, r.n])),
+      lastChanges: Object.fromEntries(changes.map((r) => [r.s, r.n])),
+      backups: Object.fromEntries(backupsByStatus.map((r) => [r.status, r.n])),
+      faults: faults.counts,
+      planeStartFailures: cluster.planeStartFailures.length,
+      crashes: cluster.crashes.length,
+      hostile: { targeted: hostile.targeted.size, refusals: Object.fromEntries(refusals.map((r) => [r.code, r.n])), excused: excused.length },
+      invariants: checks.map((c) => ({ name: c.name, checked: c.checked, violations: c.violations.length, examples: c.violations.slice(0, 10) })),
+      violations,
+    };
+    process.stdout.write(`${JSON.stringify(summary)}\n`);
+  }
   exitCode = violations === 0 ? 0 : 1;
 } catch (err) {
   console.error(err);
@@ -183,7 +205,7 @@ try {
   await cleanUp();
   await sql.end();
   if (exitCode === 0) await dropDatabase(adminUrl, dbName).catch(() => {});
-  else console.log(`database kept for inspection: ${dbName}`);
+  else report(`database kept for inspection: ${dbName}`);
   await stopPg();
 }
 process.exit(exitCode);

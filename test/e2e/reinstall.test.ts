@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -35,8 +36,9 @@ describe("reinstall", () => {
     await waitFor(async () => (await eventTypes(c.call, server.id)).filter((t) => t === "server.running").length === 2, 30_000, "running again");
     await waitStatus(c.call, server.id, "running");
     expect(await pidOf(server.vmid)).not.toBe(pidBefore);
-    expect((await stat(join(dir, "fabric-server-launch.jar"))).size).toBeGreaterThan(0);
-    expect((await stat(join(dir, mod))).size).toBeGreaterThan(0);
+    // Placed again, byte for byte what the manifest pins.
+    expect(await placedAsPinned(dir, "fabric-server-launch.jar")).toBe(true);
+    expect(await placedAsPinned(dir, mod)).toBe(true);
     expect(await readFile(join(dir, "world/marker.txt"), "utf8")).toBe("the customer's world");
     expect(await answersPing(server)).toBe(true);
     const intents = (await c.call("GET", `/v1/servers/${server.id}/events`)).body.items.filter((e: { type: string }) => e.type === "server.intent");
@@ -45,7 +47,7 @@ describe("reinstall", () => {
     expect((await c.call("POST", `/v1/servers/${server.id}/reinstall`, { wipe: true })).status).toBe(202);
     await waitFor(async () => (await eventTypes(c.call, server.id)).filter((t) => t === "server.running").length === 3, 30_000, "running after the wipe");
     await expect(stat(join(dir, "world/marker.txt"))).rejects.toThrow();
-    expect((await stat(join(dir, "fabric-server-launch.jar"))).size).toBeGreaterThan(0);
+    expect(await placedAsPinned(dir, "fabric-server-launch.jar")).toBe(true);
     expect(await answersPing(server)).toBe(true);
   });
 
@@ -57,3 +59,11 @@ describe("reinstall", () => {
     expect((await c.call("POST", `/v1/servers/${server.id}/reinstall`)).body.error).toBe("invalid_transition");
   });
 });
+
+/** Whether the file at `path` holds the sha512 its entry in the placement record (`.zlh/manifest.json`) pins. */
+async function placedAsPinned(dir: string, path: string): Promise<boolean> {
+  const record = JSON.parse(await readFile(join(dir, ".zlh/manifest.json"), "utf8")) as { files: { path: string; sha512: string }[] };
+  const entry = record.files.find((f) => f.path === path);
+  if (!entry) throw new Error(`${path} is not in the placement record`);
+  return createHash("sha512").update(await readFile(join(dir, path))).digest("hex") === entry.sha512;
+}

@@ -66,7 +66,7 @@ describe("agent protocol over a real websocket", () => {
     await a.greet();
     const server = await queuedServerOn(hostA.id);
     const [first] = (await a.lease()).filter((o) => o.serverId === server.id);
-    expect(first).toBeDefined();
+    expect(first?.kind).toBe("provision");
     expect(await serverStatus(call, server.id)).toBe("provisioning");
 
     // Let the lease lapse; the next grant carries a larger token.
