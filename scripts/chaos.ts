@@ -153,7 +153,7 @@ try {
   const backupsByStatus = await sql`select status, count(*)::int as n from backups group by 1 order by 1`;
   report("");
   report(`seed: ${seed}`);
-  report(`ops: ${ops}  requests: ${workload.stats.requests} (creates ${workload.stats.creates}, duplicated ${workload.stats.duplicates}, bursts ${workload.stats.bursts}, deletes ${workload.stats.deletes}, power ${workload.stats.powers}, edits ${workload.stats.edits} (meant to roll back ${workload.stats.breakingEdits}), backups ${workload.stats.backups}, restores ${workload.stats.restores}, refused ${workload.stats.refused}, failed requests ${workload.stats.errors})`);
+  report(`ops: ${ops}  requests: ${workload.stats.requests} (creates ${workload.stats.creates}, duplicated ${workload.stats.duplicates}, bursts ${workload.stats.bursts}, deletes ${workload.stats.deletes}, power ${workload.stats.powers}, changes ${workload.stats.changes} (meant to roll back ${workload.stats.breakingChanges}), backups ${workload.stats.backups}, restores ${workload.stats.restores}, refused ${workload.stats.refused}, failed requests ${workload.stats.errors})`);
   report(`servers: ${byStatus.map((r) => `${r.status} ${r.n}`).join(", ")}`);
   report(`last changes: ${changes.map((r) => `${r.s} ${r.n}`).join(", ")}; backups: ${backupsByStatus.map((r) => `${r.status} ${r.n}`).join(", ") || "none"}`);
   report(`faults: ${Object.entries(faults.counts).map(([k, v]) => `${k} ${v}`).join(", ") || "none"}`);

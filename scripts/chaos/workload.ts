@@ -8,8 +8,8 @@ export interface WorkloadStats {
   deletes: number;
   powers: number;
   /** Changes asked for (PATCH), of which some are meant to fail to start and roll back. */
-  edits: number;
-  breakingEdits: number;
+  changes: number;
+  breakingChanges: number;
   backups: number;
   restores: number;
   bursts: number;
@@ -33,7 +33,7 @@ const MODS = [[], [{ project: "fabric-api" }], [{ project: "lithium" }, { projec
  */
 export class Workload {
   readonly stats: WorkloadStats = {
-    requests: 0, creates: 0, duplicates: 0, deletes: 0, powers: 0, edits: 0, breakingEdits: 0, backups: 0, restores: 0, bursts: 0, refused: 0, errors: 0, idsByKey: new Map(),
+    requests: 0, creates: 0, duplicates: 0, deletes: 0, powers: 0, changes: 0, breakingChanges: 0, backups: 0, restores: 0, bursts: 0, refused: 0, errors: 0, idsByKey: new Map(),
   };
   readonly servers: string[] = [];
   #n = 0;
@@ -96,7 +96,7 @@ export class Workload {
       await this.#call("POST", `/v1/servers/${id}/${this.#pick(["stop", "start", "restart"])}`);
       return;
     }
-    if (r < 0.82) return this.#edit(id);
+    if (r < 0.82) return this.#change(id);
     if (r < 0.93) {
       this.stats.backups++;
       await this.#call("POST", `/v1/servers/${id}/backups`);
@@ -110,12 +110,12 @@ export class Workload {
   }
 
   /** A change: other mods or memory; one in five adds a mod Fabric Loader refuses, which must roll back. */
-  async #edit(id: string): Promise<void> {
-    this.stats.edits++;
+  async #change(id: string): Promise<void> {
+    this.stats.changes++;
     const breaking = this.random() < 0.2;
-    if (breaking) this.stats.breakingEdits++;
+    if (breaking) this.stats.breakingChanges++;
     const mods = breaking ? [...(this.#pick(MODS) ?? []), { project: "needs-new-loader" }] : this.#pick(MODS);
     const body = this.random() < 0.5 ? { mods } : { mods, memoryMiB: this.#pick([512, 768]) };
-    await this.#call("PATCH", `/v1/servers/${id}`, body, { "idempotency-key": `chaos-edit-${this.#n++}` });
+    await this.#call("PATCH", `/v1/servers/${id}`, body, { "idempotency-key": `chaos-change-${this.#n++}` });
   }
 }

@@ -38,8 +38,8 @@ describe("chaos (short, seeded)", () => {
     const faults = Object.entries(summary.faults);
     expect(faults.reduce((sum, [, v]) => sum + v, 0)).toBeGreaterThan(0);
     expect(faults.filter(([k]) => k.startsWith("hostile_")).reduce((sum, [, v]) => sum + v, 0)).toBeGreaterThan(0);
-    expect(summary.workload.edits).toBeGreaterThan(0);
-    expect(summary.workload.breakingEdits).toBeGreaterThan(0);
+    expect(summary.workload.changes).toBeGreaterThan(0);
+    expect(summary.workload.breakingChanges).toBeGreaterThan(0);
     expect(summary.backups.completed ?? 0).toBeGreaterThan(0);
     expect(code, log).toBe(0);
   }, 300_000);
@@ -47,7 +47,7 @@ describe("chaos (short, seeded)", () => {
 
 /** What `pnpm chaos --json` prints (scripts/chaos.ts). */
 interface ChaosSummary {
-  workload: { edits: number; breakingEdits: number };
+  workload: { changes: number; breakingChanges: number };
   backups: Record<string, number>;
   faults: Record<string, number>;
   invariants: { name: string; checked: number; violations: number }[];
