@@ -43,7 +43,9 @@ export async function startDevAgents(
     return child;
   });
   // Should `pnpm dev` end without stop() (an uncaught error), its agents end with it.
-  process.once("exit", () => children.forEach((c) => c.exitCode === null && c.signalCode === null && c.kill("SIGTERM")));
+  process.once("exit", () => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGTERM");
+  });
   return {
     async stop() {
       await Promise.all(

@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import postgres from "postgres";
+import type postgres from "postgres";
 import { api } from "../../test/support/api";
 import { tempDir } from "../../test/support/processes";
 import type { Canary } from "./canary";

@@ -56,7 +56,7 @@ export async function hostileResidue(rootfs: string): Promise<string | null> {
     const on = await linkOnTheWay(rootfs, rel);
     if (on) return on;
     const st = await lstat(join(rootfs, rel)).catch(() => null);
-    if (st && !(want === "dir" ? st.isDirectory() : st.isFile())) return `${rel} is ${st.isSymbolicLink() ? "a link" : st.isFIFO() ? "a FIFO" : st.isCharacterDevice() ? "a device" : "not a " + want}`;
+    if (st && !(want === "dir" ? st.isDirectory() : st.isFile())) return `${rel} is ${st.isSymbolicLink() ? "a link" : st.isFIFO() ? "a FIFO" : st.isCharacterDevice() ? "a device" : `not a ${want}`}`;
   }
   return null;
 }

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { manifestHash, type Manifest } from "@zlh/artifacts";
 import { join } from "node:path";
-import postgres from "postgres";
+import type postgres from "postgres";
 import { pingServer, simAddress } from "@zlh/agent";
 import { serverIdFromMarker } from "@zlh/protocol";
 import type { Cluster } from "./cluster";

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import postgres from "postgres";
+import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer, serverStatus, type Api } from "../support/api";
 import { startE2eCluster, type E2eCluster } from "../support/cluster";

@@ -24,7 +24,7 @@ describe("failed work, retried", () => {
     expect(leased).toHaveLength(5);
     // Exponential backoff with jitter: at least 0.5 s, 1 s, 2 s, 4 s between the attempts (it was ~60 ms for all five).
     const gaps = leased.slice(1).map((e, i) => new Date(e.at).getTime() - new Date(leased[i]!.at).getTime());
-    gaps.forEach((gap, i) => expect(gap).toBeGreaterThanOrEqual(500 * 2 ** i - 50));
+    for (const [i, gap] of gaps.entries()) expect(gap).toBeGreaterThanOrEqual(500 * 2 ** i - 50);
     broken.signal("SIGTERM");
     await broken.exited;
 

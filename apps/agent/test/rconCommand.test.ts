@@ -31,7 +31,7 @@ function vanillaReply(id: number, reply: string): Buffer[] {
 /** What the client should make of vanilla's pieces: their bytes joined, decoded once. */
 const decodedPieces = (pieces: Buffer[]) => Buffer.concat(pieces.map((p) => p.subarray(12, p.length - 2))).toString("utf8");
 
-let servers: Server[] = [];
+const servers: Server[] = [];
 afterEach(async () => {
   for (const s of servers.splice(0)) await new Promise((r) => s.close(r));
 });

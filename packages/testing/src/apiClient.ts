@@ -4,10 +4,8 @@
  * (apps/control-plane/test/harness.ts) and the end-to-end one
  * (test/support/api.ts) alike.
  */
-export interface Api {
-  // biome-ignore lint/suspicious/noExplicitAny: a test reads whatever the API answered
-  (method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
-}
+// A test reads whatever the API answered.
+export type Api = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<{ status: number; body: any }>;
 
 /** `body` as given when a string (a test sending invalid JSON), else JSON. */
 export function apiClient(baseUrl: string, token: string): Api {

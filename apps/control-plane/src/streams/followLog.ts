@@ -46,7 +46,7 @@ export async function followLog(app: FastifyInstance, request: FastifyRequest, r
     try {
       while (!sse.gone.aborted) {
         // One message per line; the last carries the offset to resume from as its id.
-        read.lines.forEach((line, i) => sse.send(line, i === read.lines.length - 1 ? String(read.offset) : undefined));
+        for (const [i, line] of read.lines.entries()) sse.send(line, i === read.lines.length - 1 ? String(read.offset) : undefined);
         if (read.lines.length > 0) lastWrite = Date.now();
         else if (Date.now() - lastWrite >= KEEP_ALIVE_MS) {
           sse.keepAlive();
