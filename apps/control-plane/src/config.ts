@@ -5,7 +5,9 @@
  */
 import type { ArtifactSourceKind } from "@zlh/artifacts";
 import { createHash } from "node:crypto";
-import { API_SCOPES, CLIENT_NAME_PATTERN, ConfigError, envReader, type ApiScope, type Env, type IntRange } from "@zlh/domain";
+import { API_SCOPES, CLIENT_NAME_PATTERN, ConfigError, envReader, isReportableIpv4, type ApiScope, type Env, type IntRange } from "@zlh/domain";
+import type { EdgeNaming } from "./edge/desiredEdge";
+import { NamingError, parseNameTemplate, parseZone } from "./edge/naming";
 import { CONTROL_PLANE_ENV } from "./configVars";
 
 /** An API client's token, from ZLH_API_TOKENS. */
@@ -45,6 +47,8 @@ export interface ControlPlaneConfig {
   proxmox: { url: string; tokenId: string; tokenSecret: string } | null;
   /** ZLH_EDGE_WEBHOOK_URL, ZLH_EDGE_WEBHOOK_SECRET; null: edge publishing is a no-op. */
   edgeWebhook: { url: string; secret: string | null } | null;
+  /** How servers are named on the edge (ZLH_EDGE_*); null without a zone. */
+  edgeNaming: EdgeNaming | null;
   /** ZLH_ARTIFACT_SOURCE */
   artifactSource: ArtifactSourceKind;
   /** ZLH_ARTIFACT_MIRROR */
@@ -97,6 +101,7 @@ export function loadConfig(env: Env): ControlPlaneConfig {
     artifactMirror: artifactMirror(artifactSource, read.text("ZLH_ARTIFACT_MIRROR")),
     secretsKey: secretsKey(read.required("ZLH_SECRETS_KEY")),
     edgeWebhook: edgeWebhook(read),
+    edgeNaming: edgeNaming(read),
     logLevel: read.choice("LOG_LEVEL"),
     logFormat: read.choice("LOG_FORMAT"),
     rateLimit: {
@@ -156,6 +161,29 @@ function edgeWebhook(read: Reader): ControlPlaneConfig["edgeWebhook"] {
   const url = httpUrl("ZLH_EDGE_WEBHOOK_URL", read.text("ZLH_EDGE_WEBHOOK_URL"));
   if (!url) return null;
   return { url, secret: read.text("ZLH_EDGE_WEBHOOK_SECRET") };
+}
+
+function edgeNaming(read: Reader): ControlPlaneConfig["edgeNaming"] {
+  // The template and the address are checked even without a zone: a typo must not wait until one is set.
+  let template;
+  try {
+    template = parseNameTemplate(read.textWithDefault("ZLH_EDGE_NAME_TEMPLATE"));
+  } catch (err) {
+    throw new ConfigError("ZLH_EDGE_NAME_TEMPLATE", (err as Error).message);
+  }
+  const address = read.text("ZLH_EDGE_ADDRESS");
+  if (address !== null && !isReportableIpv4(address)) throw new ConfigError("ZLH_EDGE_ADDRESS", "must be a unicast IPv4 address (the edge proxy's).");
+  const port = read.integer("ZLH_EDGE_PORT");
+  const ttl = read.integer("ZLH_EDGE_TTL");
+  const zoneText = read.text("ZLH_EDGE_ZONE");
+  if (zoneText === null) return null;
+  let zone;
+  try {
+    zone = parseZone(zoneText);
+  } catch (err) {
+    throw new ConfigError("ZLH_EDGE_ZONE", err instanceof NamingError ? err.message : String(err));
+  }
+  return { zone, template, edge: address === null ? null : { address, port }, ttl };
 }
 
 function apiClients(tokens: string): ApiClientToken[] {

@@ -107,6 +107,29 @@ export const CONTROL_PLANE_ENV = {
     format: "text",
     description: "If set, each edge call carries `X-ZLH-Signature: sha256=<HMAC-SHA256 of the body>`.",
   },
+  ZLH_EDGE_ZONE: {
+    type: "text",
+    format: "DNS zone",
+    shownDefault: "unset",
+    description:
+      "The zone servers are named under (`play.example.com`): a server is `<ZLH_EDGE_NAME_TEMPLATE>.<zone>`, shown as `connect` in the API. Unset: servers have no name, and `connect` is null.",
+  },
+  ZLH_EDGE_NAME_TEMPLATE: {
+    type: "text",
+    format: "DNS label template",
+    default: "mc-{type}-{vmid}",
+    description:
+      "A server's label in the zone: lowercase letters, digits, `-` and the placeholders `{vmid}`, `{type}` (the server type, `fabric`) and `{id8}` (the first 8 hex digits of its id); it must contain `{vmid}` or `{id8}`. Checked at start.",
+  },
+  ZLH_EDGE_ADDRESS: {
+    type: "text",
+    format: "IPv4 address",
+    shownDefault: "unset",
+    description:
+      "Where the records point when players reach servers through a proxy that routes by name (Velocity, mc-router), with ZLH_EDGE_PORT. Unset: each server's records point at its own address and game port.",
+  },
+  ZLH_EDGE_PORT: { type: "integer", default: 25565, min: 1, max: 65535, description: "The edge proxy's port, with ZLH_EDGE_ADDRESS (the port in each server's SRV record)." },
+  ZLH_EDGE_TTL: { type: "integer", default: 60, min: 5, max: 86400, description: "Seconds the edge's DNS records may be cached: short, so a moved server is found again quickly." },
   ZLH_RATE_LIMIT_PER_CLIENT: {
     type: "integer",
     default: 1200,

@@ -18,7 +18,7 @@ describe("host network settings", () => {
   const counts = async () => (await t.sql`select (select count(*)::int from hosts) as hosts, (select count(*)::int from events) as events`)[0];
 
   beforeAll(async () => {
-    t = await startTestPlane({}, { runWorker: false });
+    t = await startTestPlane({ ZLH_EDGE_ZONE: "play.example.com" }, { runWorker: false });
     database = connectDatabase(t.databaseUrl, { max: 2 });
   });
   afterAll(() => database.close());
@@ -53,6 +53,8 @@ describe("host network settings", () => {
     expect([a.status, b.status]).toEqual([202, 202]);
     expect([a.body.address, b.body.address]).toEqual(["10.60.0.10", "10.60.0.11"]);
     expect((await t.api("GET", `/v1/servers/${a.body.id}`)).body.address).toBe("10.60.0.10");
+    // Its name on the edge, for a player's server list: derived from the database, no DNS asked.
+    expect(a.body.connect).toEqual({ host: `mc-fabric-${a.body.vmid}.play.example.com`, port: a.body.ports.game });
     const listed = (await t.api("GET", "/v1/servers?limit=500")).body.items.find((s: { id: string }) => s.id === b.body.id);
     expect(listed.address).toBe("10.60.0.11");
     const events = (await t.api("GET", `/v1/servers/${a.body.id}/events`)).body.items;
@@ -71,6 +73,8 @@ describe("host network settings", () => {
     const op = (await getOperation(database.db, granted!.opId))!;
     await database.db.transaction((tx) => onOperationFinished(tx, { ...op, status: "succeeded", result: { address: "192.168.9.9" } }, { publishToEdge: false }));
     expect((await t.api("GET", `/v1/servers/${a.body.id}`)).body.address).toBe("10.60.0.10");
+    // Its name on the edge, for a player's server list: derived from the database, no DNS asked.
+    expect(a.body.connect).toEqual({ host: `mc-fabric-${a.body.vmid}.play.example.com`, port: a.body.ports.game });
   });
 
   it("refuses a network change that would orphan a held address (409, nothing written) and applies one that covers them", async () => {
@@ -102,6 +106,7 @@ describe("host network settings", () => {
     const s = await create();
     expect(s.body.hostId).toBe(enrolled.body.id);
     expect(s.body.address).toBeNull();
+    expect(s.body.connect).toBeNull(); // no address yet: nothing to point a name at
 
     const sessionId = crypto.randomUUID();
     await t.sql`update hosts set session_id = ${sessionId} where id = ${enrolled.body.id}`;
@@ -118,7 +123,7 @@ describe("host network settings", () => {
     // The real path: the agent's result under its lease token.
     const verdict = await applyAgentResult(database.db, enrolled.body.id, { opId: granted!.opId, token: granted!.token, outcome: "succeeded", data: { address: "192.168.5.23" } }, { publishToEdge: false });
     expect(verdict.verdict).toBe("applied");
-    expect((await t.api("GET", `/v1/servers/${s.body.id}`)).body).toMatchObject({ address: "192.168.5.23" });
+    expect((await t.api("GET", `/v1/servers/${s.body.id}`)).body).toMatchObject({ address: "192.168.5.23", connect: { host: `mc-fabric-${s.body.vmid}.play.example.com`, port: s.body.ports.game } });
     const events = (await t.api("GET", `/v1/servers/${s.body.id}/events`)).body.items;
     expect(events.filter((e: { type: string }) => e.type === "server.address_observed").map((e: { data: unknown }) => e.data)).toEqual([{ address: "192.168.5.23" }]);
   });

@@ -59,6 +59,10 @@ export const Server = Type.Object(
     address: Type.Union([Type.String(), Type.Null()], {
       description: "The container's IPv4 address: allocated at create on a host with a static network; on a dhcp host (or one without network settings) the address the agent observed, null until then.",
     }),
+    connect: Type.Union([Type.Object({ host: Type.String(), port: Type.Integer() }), Type.Null()], {
+      description:
+        "What a player types into Minecraft's server list: the server's name under the edge zone (ZLH_EDGE_ZONE) and the port its records point at (the edge's, or the server's own). Derived from the database; it says nothing about whether DNS answers yet. Null without an edge zone, or while the address is unknown.",
+    }),
     minecraftVersion: Type.String(),
     loaderVersion: Type.Union([Type.String(), Type.Null()]),
     mods: Type.Array(Type.Object({ project: Type.String(), version: Type.Optional(Type.String()), allowPrerelease: Type.Optional(Type.Boolean()) })),

@@ -2,6 +2,7 @@ import { manifestHash, type Manifest } from "@zlh/artifacts";
 import type { Server } from "@zlh/api";
 import type { ServerRow } from "@zlh/db";
 import { isCrashLooping } from "@zlh/domain";
+import { desiredEdge, type EdgeNaming } from "../edge/desiredEdge";
 import { isHostConnected } from "../hosts/connectivity";
 
 /** Postgres timestamptz text -> ISO 8601. */
@@ -13,7 +14,8 @@ export function isoTime(pgText: string): string {
  * A server row as the panel API shows it. `stale` marks a server whose host's
  * agent is not connected: its status is the last one observed, not declared dead.
  */
-export function presentServer(row: ServerRow, leaseTtlMs: number): Server {
+export function presentServer(row: ServerRow, view: { leaseTtlMs: number; edgeNaming: EdgeNaming | null }): Server {
+  const { leaseTtlMs } = view;
   return {
     id: row.id,
     customerId: row.customer_id,
@@ -25,6 +27,7 @@ export function presentServer(row: ServerRow, leaseTtlMs: number): Server {
     vmid: row.vmid,
     ports: { game: row.game_port, rcon: row.rcon_port },
     address: row.address,
+    connect: connectTo(row, view.edgeNaming),
     minecraftVersion: row.minecraft_version,
     loaderVersion: row.loader_version,
     mods: row.mods,
@@ -58,4 +61,13 @@ export function presentServer(row: ServerRow, leaseTtlMs: number): Server {
 /** For rows written before the hash columns existed (null there); every later write stores the hash. */
 function hashOf(manifest: unknown): string | null {
   return manifest ? manifestHash(manifest as Manifest) : null;
+}
+
+/** Where a player connects: the server's name on the edge, with the port its records point at. */
+function connectTo(row: ServerRow, naming: EdgeNaming | null): Server["connect"] {
+  if (!naming || row.status === "deleted" || row.address === null) return null;
+  // Servers are Fabric only, so far: the type is not a column yet.
+  const edge = desiredEdge({ id: row.id, vmid: row.vmid, type: "fabric", address: row.address, gamePort: row.game_port }, naming);
+  const srv = edge.records.find((r) => r.type === "SRV");
+  return srv ? { host: edge.fqdn, port: srv.port } : null;
 }

@@ -21,7 +21,7 @@ export default async function createServerRoute(root: FastifyInstance) {
       const key = request.headers["idempotency-key"];
       const { server, replayed } = await createServerOnce(app.deps, request.client!.name, key, request.body);
       request.log.info({ serverId: server.id, replayed }, replayed ? "server create replayed" : "server created");
-      return reply.status(202).send(presentServer(server, app.deps.config.leaseTtlMs));
+      return reply.status(202).send(presentServer(server, app.deps.config));
     },
   );
 }

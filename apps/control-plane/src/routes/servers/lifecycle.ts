@@ -14,7 +14,7 @@ export default async function lifecycleRoutes(root: FastifyInstance) {
   app.delete("/v1/servers/:id", { schema: { ...schema, summary: "Delete a server (repeatable)" } }, async (request, reply) => {
     const server = await requestIntent(app.deps, request.params.id, "delete", request.client!.name);
     request.log.info({ serverId: server.id, generation: server.generation }, "server delete requested");
-    return reply.status(202).send(presentServer(server, app.deps.config.leaseTtlMs));
+    return reply.status(202).send(presentServer(server, app.deps.config));
   });
 
   app.patch(
@@ -31,7 +31,7 @@ export default async function lifecycleRoutes(root: FastifyInstance) {
     async (request, reply) => {
       const { server, replayed } = await changeServer(app.deps, request.params.id, request.client!.name, request.headers["idempotency-key"], request.body);
       request.log.info({ serverId: server.id, generation: server.generation, replayed }, replayed ? "server change replayed" : "server change requested");
-      return reply.status(202).send(presentServer(server, app.deps.config.leaseTtlMs));
+      return reply.status(202).send(presentServer(server, app.deps.config));
     },
   );
 
@@ -52,7 +52,7 @@ export default async function lifecycleRoutes(root: FastifyInstance) {
       const wipe = request.body.wipe ?? false;
       const server = await requestIntent(app.deps, request.params.id, "reinstall", request.client!.name, { wipe });
       request.log.info({ serverId: server.id, generation: server.generation, wipe }, "server reinstall requested");
-      return reply.status(202).send(presentServer(server, app.deps.config.leaseTtlMs));
+      return reply.status(202).send(presentServer(server, app.deps.config));
     },
   );
 
@@ -60,7 +60,7 @@ export default async function lifecycleRoutes(root: FastifyInstance) {
     app.post(`/v1/servers/:id/${action}`, { schema: { ...schema, summary: `${action} a server` } }, async (request, reply) => {
       const server = await requestIntent(app.deps, request.params.id, action, request.client!.name);
       request.log.info({ serverId: server.id, generation: server.generation, action }, "server intent recorded");
-      return reply.status(202).send(presentServer(server, app.deps.config.leaseTtlMs));
+      return reply.status(202).send(presentServer(server, app.deps.config));
     });
   }
 }

@@ -14,7 +14,7 @@ export default async function readServerRoutes(root: FastifyInstance) {
   app.get(
     "/v1/servers/:id",
     { schema: { tags: ["servers"], summary: "A server: its status, desired state, resources, ports and health", params: ServerIdParams, response: { 200: Server, 404: ErrorBody } } },
-    async (request) => presentServer(await loadServer(app.deps.db, request.params.id), app.deps.config.leaseTtlMs),
+    async (request) => presentServer(await loadServer(app.deps.db, request.params.id), app.deps.config),
   );
 
   app.get(
@@ -31,7 +31,7 @@ export default async function readServerRoutes(root: FastifyInstance) {
         afterSeq: cursor === undefined ? undefined : decodeCursor(cursor),
       });
       const last = rows.at(-1);
-      return { items: rows.map((r) => presentServer(r, app.deps.config.leaseTtlMs)), nextCursor: more && last ? encodeCursor(last.seq) : null };
+      return { items: rows.map((r) => presentServer(r, app.deps.config)), nextCursor: more && last ? encodeCursor(last.seq) : null };
     },
   );
 

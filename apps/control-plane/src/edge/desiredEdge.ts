@@ -1,0 +1,61 @@
+import type { NameTemplate } from "./naming";
+
+/**
+ * What the edge should hold for one server, derived from the database alone
+ * (never read back from DNS as truth): its name, the DNS records that let a
+ * player's client find it, and the proxy route. It changes only when the
+ * server's row does (created, its address or port changed, deleted).
+ */
+export interface EdgeNaming {
+  zone: string;
+  template: NameTemplate;
+  /**
+   * Where public records point: a proxy or router in front of the hosts
+   * (Velocity, mc-router), which routes a player by the name asked for. Null:
+   * records point at the server's own address and port (an internal zone, or
+   * hosts that players reach directly).
+   */
+  edge: { address: string; port: number } | null;
+  /** Seconds; short, so that a moved server is found again quickly. */
+  ttl: number;
+}
+
+export interface ServerForEdge {
+  id: string;
+  vmid: number;
+  /** The server type (`fabric`). */
+  type: string;
+  /** The container's address; null while it is not known (a DHCP host that has not reported it). */
+  address: string | null;
+  gamePort: number;
+}
+
+export type EdgeRecord =
+  | { type: "A"; name: string; ttl: number; address: string }
+  | { type: "SRV"; name: string; ttl: number; priority: number; weight: number; port: number; target: string };
+
+export interface DesiredEdge {
+  fqdn: string;
+  /** Empty while the server's address is unknown: no record points anywhere it is not. */
+  records: EdgeRecord[];
+  /** Where a name-routing proxy (Velocity, mc-router) sends a player who asks for `fqdn`. */
+  route: { host: string; address: string; port: number } | null;
+}
+
+/** The FQDN players connect to, and the records and route that make it work. */
+export function desiredEdge(s: ServerForEdge, naming: EdgeNaming): DesiredEdge {
+  const fqdn = `${naming.template.label({ vmid: s.vmid, type: s.type, serverId: s.id })}.${naming.zone}`;
+  if (s.address === null) return { fqdn, records: [], route: null };
+  // Through an edge the player connects to the edge (the proxy routes by name); direct, to the server itself.
+  const target = naming.edge?.address ?? s.address;
+  const port = naming.edge?.port ?? s.gamePort;
+  return {
+    fqdn,
+    records: [
+      { type: "A", name: fqdn, ttl: naming.ttl, address: target },
+      // Minecraft's client looks up _minecraft._tcp.<name> first: the port travels in the SRV record.
+      { type: "SRV", name: `_minecraft._tcp.${fqdn}`, ttl: naming.ttl, priority: 0, weight: 5, port, target: fqdn },
+    ],
+    route: { host: fqdn, address: s.address, port: s.gamePort },
+  };
+}
