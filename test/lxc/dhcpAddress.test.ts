@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { LxcRuntime } from "../../apps/agent/src/runtime/lxc";
+import { LXC_PATH } from "../../apps/agent/src/runtime/lxc/hostLayout";
+import { hostBridgeView, readNetnsAddress } from "../../apps/agent/src/runtime/netnsAddress";
 import { destroyTestContainers } from "./support/containers";
 import { createDhcpBridge, DHCP_BRIDGE, removeDhcpBridge, startDnsmasq, type Dnsmasq } from "./support/dhcpBridge";
 
@@ -10,7 +14,7 @@ import { createDhcpBridge, DHCP_BRIDGE, removeDhcpBridge, startDnsmasq, type Dns
  * from the host in the container's network namespace: only once DHCP has
  * answered, and failing clearly at its deadline when DHCP never does.
  */
-const VMIDS = [9930, 9931];
+const VMIDS = [9930, 9931, 9936];
 const network = { bridge: DHCP_BRIDGE, mode: "dhcp" as const };
 const spec = (vmid: number) => ({ vmid, hostname: `zlh-dhcp-${vmid}`, memoryMiB: 256, cpuCores: 1, diskGiB: 2, description: `zlh-server=dhcp-test-${vmid}`, network });
 let dnsmasq: Dnsmasq | undefined;
@@ -60,5 +64,17 @@ describe("DHCP on a real bridge", () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(8000);
     await rt.stop(9931, 10_000);
     await rt.destroy(9931);
+  });
+
+  it("a static network from the control plane: the container holds the database's address at once, with nothing waited for", async () => {
+    const rt = new LxcRuntime({ dhcpTimeoutMs: 1000 });
+    const staticNet = { bridge: DHCP_BRIDGE, address: "10.213.78.20", prefix: 24, gateway: "10.213.78.1" };
+    await rt.create({ ...spec(9936), network: staticNet });
+    await rt.start(9936);
+    expect(await rt.address(9936)).toBe("10.213.78.20");
+    const { stdout } = await promisify(execFile)("lxc-info", ["-P", LXC_PATH, "-n", "9936", "-p", "-H"], { timeout: 10_000 });
+    expect(await readNetnsAddress(Number(stdout.trim()), 9936, await hostBridgeView(DHCP_BRIDGE))).toBe("10.213.78.20");
+    await rt.stop(9936, 10_000);
+    await rt.destroy(9936);
   });
 });
