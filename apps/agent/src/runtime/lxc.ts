@@ -34,7 +34,8 @@ export interface LxcOptions {
  * network where the spec has one (a static address, or DHCP, whose address
  * is then read from the host), else the local-only bridge with a static
  * address the runtime picks; memory and cores as cgroup limits; the agent's
- * record (description, sizes, network) as `#zlh.` lines in the config. Refusals carry LXC's own wording, classified as pct's are.
+ * record (description, sizes, network) as `#zlh.` lines in the config.
+ * Refusals carry LXC's own wording, classified as pct's are.
  *
  * One agent per host (as with pct): creates are serialised in-process, so
  * two at once never pick the same address.

@@ -141,7 +141,6 @@ export interface WaitForAddress {
   /** The container's init pid now (null when it is not running). */
   initPid: () => Promise<number | null>;
   pollMs?: number;
-  signal?: AbortSignal;
 }
 
 /**
@@ -154,7 +153,6 @@ export async function waitForNetnsAddress(w: WaitForAddress): Promise<string> {
   const deadline = Date.now() + w.timeoutMs;
   const view = await hostBridgeView(w.bridge);
   for (;;) {
-    w.signal?.throwIfAborted();
     const pid = await w.initPid();
     if (pid === null) throw new RuntimeError("not_running", `CT ${w.vmid} is not running; it has no address`);
     const address = await readNetnsAddress(pid, w.vmid, view);
