@@ -17,7 +17,7 @@ export const BENCH_VMIDS = Array.from({ length: 50 }, (_, i) => 9940 + i);
 export function lxcUnusable(): string | null {
   if (process.platform !== "linux") return `not Linux (${process.platform})`;
   if (process.getuid?.() !== 0) return "not root (real unprivileged containers need root on the host)";
-  for (const tool of ["lxc-create", "lxc-copy", "lxc-start", "lxc-info", "javac", "strace"]) {
+  for (const tool of ["lxc-create", "lxc-copy", "lxc-start", "lxc-info", "rsync", "javac", "strace"]) {
     try {
       execFileSync("sh", ["-c", 'command -v "$1"', "sh", tool], { stdio: "ignore" });
     } catch {
