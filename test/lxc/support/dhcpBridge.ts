@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -23,6 +23,9 @@ export async function removeDhcpBridge(): Promise<void> {
 export async function createDhcpBridge(): Promise<void> {
   await removeDhcpBridge();
   await run("ip", ["link", "add", DHCP_BRIDGE, "type", "bridge"], { timeout: 10_000 });
+  // Local as host:prepare leaves zlhbr0: nothing forwarded from it, no IPv6 on it.
+  await writeFile(`/proc/sys/net/ipv4/conf/${DHCP_BRIDGE}/forwarding`, "0");
+  await writeFile(`/proc/sys/net/ipv6/conf/${DHCP_BRIDGE}/disable_ipv6`, "1");
   await run("ip", ["addr", "add", `${DHCP_HOST}/24`, "dev", DHCP_BRIDGE], { timeout: 10_000 });
   await run("ip", ["link", "set", DHCP_BRIDGE, "up"], { timeout: 10_000 });
 }
