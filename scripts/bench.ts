@@ -4,7 +4,10 @@
  * else an embedded one). Each system measurement gets a fresh database and
  * its own control-plane process. `--only` runs some phases (pg, create,
  * dispatch, lifecycles, controlPlaneLifecycles, twoControlPlanes, heartbeats,
- * fleet, agentIdle, pctInventory, placement), for profiling one of them. Targets are in
+ * fleet, agentIdle, pctInventory, placement, realContainers), for profiling
+ * one of them. realContainers runs where LXC is usable (root, a host
+ * prepared by `pnpm host:prepare --install`) and says why it is skipped
+ * otherwise. Targets are in
  * docs/benchmarks.md.
  */
 import { parseArgs } from "node:util";
@@ -19,6 +22,8 @@ import { measureControlPlaneLifecycles, measureLifecycles } from "./bench/lifecy
 import { measurePgInsertTps } from "./bench/pgInsert";
 import { measurePctInventory } from "./bench/pctInventory";
 import { measureWarmPlacement } from "./bench/placement";
+import { lxcUnusable } from "./bench/lxcHost";
+import { measureRealContainers } from "./bench/realContainers";
 import { round } from "./bench/stats";
 import { startSystem, type BenchSystem } from "./bench/system";
 
@@ -150,6 +155,26 @@ const phases: Record<string, () => Promise<void>> = {
   async placement() {
     results.placeWarmMs = round(await measureWarmPlacement(), 1);
   },
+  // Real unprivileged containers through the real agent, against the machine's own hand-made start.
+  async realContainers() {
+    const unusable = lxcUnusable();
+    if (unusable) {
+      console.error(`realContainers: skipped: ${unusable}`);
+      return;
+    }
+    const real = await measureRealContainers(adminUrl, quick ? 2 : 3, quick ? 2 : 5);
+    results.lxcCreateToRunningMs = round(real.createToRunningMs, 0);
+    results.lxcBaselineMs = round(real.baselineMs, 0);
+    results.lxcCreateRatio = round(real.ratio, 2);
+    results.lxcAgentCpuMsPerLifecycle = round(real.agentCpuMs, 0);
+    results.lxcAgentChildrenCpuMsPerLifecycle = round(real.agentChildrenCpuMs, 0);
+    results.lxcObservedContainers = real.observation.containers;
+    results.lxcInventoryMs = round(real.observation.inventoryMs, 0);
+    results.lxcInventorySyscalls = round(real.observation.syscallsPerInventory, 0);
+    results.lxcInventoryExecs = round(real.observation.execsPerInventory, 1);
+    for (const [program, n] of Object.entries(real.observation.programs)) results[`lxcInventoryExecs.${program}`] = round(n, 1);
+    results.lxcInventoryAttachExecs = (real.observation.programs["lxc-attach"] ?? 0) + (real.observation.programs["pct"] ?? 0);
+  },
 };
 
 const selected = args.only ? args.only.split(",") : Object.keys(phases);
@@ -185,6 +210,8 @@ if (asJson) {
     fleetHeartbeatCpuPct: "< 25 (1,000 x 50)",
     fleetPgCpuPct: "< 25",
     placeWarmMs: "<= 300",
+    lxcCreateRatio: "<= 1.5 (of lxcBaselineMs)",
+    lxcInventoryAttachExecs: "0 (no lxc-attach / pct exec per heartbeat)",
   };
   console.log(`machine: ${machine}`);
   console.log("metric".padEnd(30) + "value".padStart(10) + "   target");

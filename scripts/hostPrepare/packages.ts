@@ -4,9 +4,11 @@ import { Report, sh } from "./report";
  * Debian packages a plain-LXC host needs: LXC itself, debootstrap and zstd
  * for the template, and Java 17 (Minecraft 1.20.1's runtime), which the
  * real-container suite copies into containers; the JDK's javac builds the
- * stand-in server there.
+ * stand-in server there. dnsmasq-base is the DHCP server of the suite's DHCP
+ * tests (the binary only: no service is started); rsync (lxc-copy's) and
+ * strace are the benchmark's real-container phase's.
  */
-export const PACKAGES = ["lxc", "debootstrap", "zstd", "openjdk-17-jre-headless", "openjdk-17-jdk-headless"];
+export const PACKAGES = ["lxc", "debootstrap", "zstd", "openjdk-17-jre-headless", "openjdk-17-jdk-headless", "dnsmasq-base", "rsync", "strace"];
 
 async function installed(pkg: string): Promise<boolean> {
   try {

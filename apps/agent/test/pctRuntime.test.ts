@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { markerFor } from "@zlh/protocol";
 import { destroy } from "../src/ops/destroy";
 import { provision } from "../src/ops/provision";
+import { parseLocalAddresses } from "../src/runtime/netnsAddress";
 import { parsePctList, PctRuntime } from "../src/runtime/pct";
 import { classifyPctFailure } from "../src/runtime/pctErrors";
 import { RuntimeError } from "../src/runtime/runtime";
@@ -41,7 +42,9 @@ const spec = { vmid: 5100, hostname: "zlh-5100", memoryMiB: 2048, cpuCores: 2, d
 function op(kind: LeasedOperation["kind"], serverId = SERVER): LeasedOperation {
   return {
     opId: "9c2f1a3e-0000-4000-8000-000000000001", token: "7", kind, serverId, generation: 1, attempt: 1, leaseExpiresAt: new Date().toISOString(),
-    spec: { vmid: 5100, hostname: "zlh-5100", memoryMiB: 2048, cpuCores: 2, diskGiB: 8, gamePort: 1, rconPort: 2, minecraftVersion: "1.21.1", loaderVersion: null, serverProperties: {}, manifest, rconPassword: "pw" },
+    spec: { vmid: 5100, hostname: "zlh-5100", memoryMiB: 2048, cpuCores: 2, diskGiB: 8, gamePort: 1, rconPort: 2, minecraftVersion: "1.21.1", loaderVersion: null, serverProperties: {}, manifest, rconPassword: "pw",
+      // A static address on loopback: readiness then fails at once, with nothing sent off this machine.
+      network: { bridge: "vmbr0", address: "127.0.0.1", prefix: 8, gateway: "127.0.0.1" } },
   };
 }
 const ctx = (o: LeasedOperation) => ({
@@ -125,28 +128,53 @@ describe("pct runtime against a fake pct", () => {
     expect(net0).toEqual(["name=eth0,bridge=vmbr1,ip=192.0.2.10/24,gw=192.0.2.1", "name=eth0,bridge=vmbr0,ip=dhcp"]);
   });
 
-  it("a DHCP container's address is asked for again until its lease comes; a static one is the control plane's", async () => {
+  it("a DHCP container's address is read from its network namespace once its lease comes, never by running anything inside; a static one is the control plane's", async () => {
     await rt.create(spec);
     await rt.start(5100);
-    expect(await rt.address(5100)).toBe("127.0.0.1");
-    const asked = (await calls()).filter((c) => c[0] === "exec").length;
-    expect(asked).toBeGreaterThan(1); // the first answer had only fe80::1: read right after the start, DHCP had not answered
+    const started = Date.now();
+    expect(await rt.address(5100)).toBe("198.51.100.7");
+    // Read right after the start, eth0 had no address yet: the runtime waited for the fake's lease (500 ms).
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
     const network = { bridge: "vmbr1", address: "192.0.2.10", prefix: 24, gateway: "192.0.2.1" };
+    const before = (await calls()).length;
     expect(await rt.address(5100, network)).toBe("192.0.2.10");
-    expect((await calls()).filter((c) => c[0] === "exec")).toHaveLength(asked); // the database's address: nothing asked
+    expect(await calls()).toHaveLength(before); // the database's address: nothing asked
+    expect((await calls()).filter((c) => c[0] === "exec")).toEqual([]);
     await rt.stop(5100, 1000);
   });
 
-  it("gives up on a DHCP lease that never comes, with a clear reason", async () => {
+  it("gives up on a DHCP lease that never comes, with a clear reason; a stopped container has no address", async () => {
     process.env.FAKE_PCT_DHCP_MS = "600000";
     try {
       const impatient = new PctRuntime({ bin: FAKE, storage: "s", template: "t", bridge: "vmbr0", dhcpTimeoutMs: 600 });
       await impatient.create(spec);
+      await expect(impatient.address(5100)).rejects.toMatchObject({ kind: "not_running" });
       await impatient.start(5100);
-      await expect(impatient.address(5100)).rejects.toThrow("CT 5100 has no IPv4 address from DHCP after 1 s");
+      await expect(impatient.address(5100)).rejects.toThrow("CT 5100 has no IPv4 address from DHCP on vmbr0 after 1 s");
       await impatient.stop(5100, 1000);
     } finally {
       delete process.env.FAKE_PCT_DHCP_MS;
+    }
+  });
+
+  it("refuses an address a hostile container gives itself that the host would not reach it at (loopback, the host's own)", async () => {
+    const hostOwn = parseLocalAddresses(await readFile("/proc/self/net/fib_trie", "utf8")).find((a) => !a.startsWith("127."));
+    expect(hostOwn).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    for (const claimed of ["127.0.0.9", hostOwn!]) {
+      process.env.FAKE_PCT_DHCP_ADDRESS = claimed;
+      process.env.FAKE_PCT_DHCP_MS = "0";
+      try {
+        await rt.create(spec);
+        await rt.start(5100);
+        // 127.0.0.9/24 on eth0 puts the namespace's own 127.0.0.1 on eth0's subnet too: either is refused.
+        const shown = claimed.startsWith("127.") ? "127\\.0\\.0\\.(1|9)" : claimed.replaceAll(".", "\\.");
+        await expect(rt.address(5100)).rejects.toThrow(new RegExp(`^CT 5100 holds ${shown}, which is not a container's address on its bridge; refused$`));
+        await rt.stop(5100, 1000);
+        await rt.destroy(5100);
+      } finally {
+        delete process.env.FAKE_PCT_DHCP_ADDRESS;
+        delete process.env.FAKE_PCT_DHCP_MS;
+      }
     }
   });
 

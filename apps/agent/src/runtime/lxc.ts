@@ -5,8 +5,10 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { extractTemplate } from "./lxc/extractTemplate";
-import { ID_BASE, LXC_PATH, SUBNET_PREFIX, TEMPLATE_DIR, TEMPLATE_FILE } from "./lxc/hostLayout";
-import { parseLxcConfig, renderLxcConfig, cpusetFor, limitKeys, type CgroupVersion, type LxcContainerSpec } from "./lxc/lxcConfig";
+import { BRIDGE, ID_BASE, LXC_PATH, PREFIX_LENGTH, SUBNET_PREFIX, TEMPLATE_DIR, TEMPLATE_FILE } from "./lxc/hostLayout";
+import { enableDhcpClient } from "./lxc/dhcpClient";
+import { parseLxcConfig, renderLxcConfig, cpusetFor, limitKeys, staticAddress, type CgroupVersion, type LxcContainerSpec, type LxcNetwork } from "./lxc/lxcConfig";
+import { waitForNetnsAddress } from "./netnsAddress";
 import { classifyLxcFailure } from "./lxc/lxcErrors";
 import { GuestFiles, type GuestIdentity } from "../guest/guestFiles";
 import { containerMemory, unitCgroupState, unitPids, type UnitCgroupState } from "./lxc/unitCgroup";
@@ -21,15 +23,19 @@ export interface LxcOptions {
   template?: string;
   /** How long one lxc command (and unpacking the template) may take. */
   commandTimeoutMs?: number;
+  /** How long a DHCP container may take to get its address after a start (default 60 s). */
+  dhcpTimeoutMs?: number;
 }
 
 /**
  * The `lxc` runtime: plain LXC 5 on a host prepared by `pnpm host:prepare`.
  * Container name = VMID; unprivileged (idmap 100000, as Proxmox); made from
- * the Debian 12 systemd template; one veth on the local-only bridge with a
- * static address the runtime picks; memory and cores as cgroup limits; the
- * agent's record (description, sizes, address) as `#zlh.` lines in the
- * config. Refusals carry LXC's own wording, classified as pct's are.
+ * the Debian 12 systemd template; one veth on a bridge: the control plane's
+ * network where the spec has one (a static address, or DHCP, whose address
+ * is then read from the host), else the local-only bridge with a static
+ * address the runtime picks; memory and cores as cgroup limits; the agent's
+ * record (description, sizes, network) as `#zlh.` lines in the config.
+ * Refusals carry LXC's own wording, classified as pct's are.
  *
  * One agent per host (as with pct): creates are serialised in-process, so
  * two at once never pick the same address.
@@ -43,6 +49,7 @@ export class LxcRuntime implements Runtime {
   readonly #path: string;
   readonly #template: string;
   readonly #timeout: number;
+  readonly #dhcpTimeout: number;
   readonly #cgroup: CgroupVersion;
   readonly #unifiedRoot: string;
   #creating: Promise<unknown> = Promise.resolve();
@@ -53,6 +60,7 @@ export class LxcRuntime implements Runtime {
     this.#path = opts.lxcPath ?? LXC_PATH;
     this.#template = opts.template ?? join(TEMPLATE_DIR, TEMPLATE_FILE);
     this.#timeout = opts.commandTimeoutMs ?? 5 * 60_000;
+    this.#dhcpTimeout = opts.dhcpTimeoutMs ?? 60_000;
     // Pure cgroup v2: the controllers are on /sys/fs/cgroup; a hybrid host keeps them on v1 and v2 at unified/.
     const pureV2 = existsSync("/sys/fs/cgroup/cgroup.controllers");
     this.#cgroup = pureV2 ? 2 : 1;
@@ -129,6 +137,8 @@ export class LxcRuntime implements Runtime {
     await claim;
     try {
       await extractTemplate(this.#template, rootfs, this.#timeout);
+      // The tree is the template's, never booted yet; the client's files go in as the container's root would write them.
+      if (spec.network && "mode" in spec.network) await GuestFiles.scope(rootfs, { identity: this.guestIdentity }, enableDhcpClient);
       // The config appears last: a container exists when its config does (as lxc-create's is_defined checks).
       await rename(join(dir, "config.partial"), join(dir, "config"));
     } catch (err) {
@@ -147,13 +157,14 @@ export class LxcRuntime implements Runtime {
     // A folder without a config (left by a create interrupted by a crash: only this process creates
     // on this host) is no container and does not block the VMID.
     await rm(dir, { recursive: true, force: true });
-    const address = await this.#freeAddress();
+    const network: LxcNetwork = spec.network ?? { bridge: BRIDGE, address: await this.#freeAddress(), prefix: PREFIX_LENGTH, gateway: null };
     await mkdir(rootfs, { recursive: true });
     // The container's root (host uid 100000) must traverse its directory to reach the rootfs, and own the rootfs.
     await chown(dir, 0, ID_BASE);
     await chmod(dir, 0o750);
     await chown(rootfs, ID_BASE, ID_BASE);
-    const full: LxcContainerSpec = { ...spec, address };
+    const { network: _asked, ...rest } = spec;
+    const full: LxcContainerSpec = { ...rest, network };
     await writeFile(join(dir, "config.partial"), renderLxcConfig(full, rootfs, this.#cgroup, availableParallelism()), { mode: 0o640 });
     this.#inflight.add(spec.vmid);
   }
@@ -165,7 +176,8 @@ export class LxcRuntime implements Runtime {
       for (const file of ["config", "config.partial"]) {
         const text = await readFile(join(this.#path, n, file), "utf8").catch(() => null);
         const spec = text === null ? null : parseLxcConfig(Number(n), text);
-        if (spec) used.add(spec.address);
+        const address = spec && staticAddress(spec);
+        if (address) used.add(address);
       }
     }
     for (let host = 2; host <= 254; host++) {
@@ -229,11 +241,17 @@ export class LxcRuntime implements Runtime {
     await this.#lxc("lxc-cgroup", vmid, [keys.cpuset, cpusetFor(to.cpuCores, availableParallelism())]);
   }
 
-  /** The static address the runtime gave the container on the bridge. */
+  /**
+   * The container's static address (the control plane's, or the one the
+   * runtime gave it), or (DHCP) the one it holds, read from the host in its
+   * network namespace and waited for within the deadline.
+   */
   async address(vmid: number): Promise<string> {
     const spec = await this.#spec(vmid);
     if (!spec) throw this.#missing(vmid);
-    return spec.address;
+    const address = staticAddress(spec);
+    if (address) return address;
+    return waitForNetnsAddress({ vmid, bridge: spec.network.bridge, timeoutMs: this.#dhcpTimeout, initPid: async () => (await this.#info(vmid)).pid });
   }
 
   /** A systemd unit inside the running container, seen through its cgroup from the host; null when the container is not running. */

@@ -3,6 +3,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { GuestFiles, type GuestIdentity, type GuestOptions } from "../guest/guestFiles";
 import { mapBounded } from "./mapBounded";
+import { waitForNetnsAddress } from "./netnsAddress";
 import { classifyPctFailure } from "./pctErrors";
 import { VmidLocks } from "./vmidLocks";
 import { isRuntimeError, RuntimeError, type ContainerInfo, type CreateSpec, type Resources, type Runtime } from "./runtime";
@@ -205,18 +206,21 @@ export class PctRuntime implements Runtime {
     });
   }
 
+  /**
+   * The control plane's static address, or (DHCP) the one the container
+   * holds, read from the host in its network namespace (netnsAddress.ts:
+   * nothing runs inside), waited for within the deadline: a container just
+   * started has none until DHCP answers.
+   */
   async address(vmid: number, network?: SpecNetwork): Promise<string> {
     const allocated = allocatedAddress(network);
     if (allocated) return allocated;
-    // DHCP: a container just started has no lease yet; ask again until it has one, within a deadline.
-    const deadline = Date.now() + (this.opts.dhcpTimeoutMs ?? 60_000);
-    for (;;) {
-      const out = await this.#pct(["exec", String(vmid), "--", "hostname", "-I"], 30_000);
-      const ip = out.trim().split(/\s+/).find((a) => /^\d+\.\d+\.\d+\.\d+$/.test(a));
-      if (ip) return ip;
-      if (Date.now() >= deadline) throw new RuntimeError("other", `CT ${vmid} has no IPv4 address from DHCP after ${Math.round((this.opts.dhcpTimeoutMs ?? 60_000) / 1000)} s`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    return waitForNetnsAddress({
+      vmid,
+      bridge: network?.bridge ?? this.opts.bridge,
+      timeoutMs: this.opts.dhcpTimeoutMs ?? 60_000,
+      initPid: () => this.#initPid(vmid),
+    });
   }
 }
 

@@ -54,7 +54,9 @@ export interface Runtime {
   /**
    * The container's direct address, where the game port answers (never DNS):
    * the control plane's static address from `network` where the runtime puts
-   * containers on it (pct), otherwise the one the runtime gives or observes.
+   * containers on it (pct, lxc), otherwise the one the runtime gives or
+   * observes: on DHCP, read from the host in the container's network
+   * namespace once DHCP has answered, within a deadline (netnsAddress.ts).
    * The sim always answers its own per-VMID loopback address: its
    * containers are processes on this machine, never on a host's network.
    */

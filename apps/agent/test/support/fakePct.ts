@@ -8,7 +8,7 @@ export async function stopFakeInits(fakeDir: string): Promise<void> {
     const ct = JSON.parse(await readFile(join(fakeDir, "cts", name), "utf8").catch(() => "{}")) as { pid?: number; status?: string };
     if (ct.status !== "running" || !ct.pid) continue;
     try {
-      process.kill(ct.pid, "SIGKILL");
+      process.kill(-ct.pid, "SIGKILL"); // its process group: the init and any DHCP helper of the fake
     } catch {
       // already gone
     }
