@@ -173,7 +173,7 @@ const phases: Record<string, () => Promise<void>> = {
     results.lxcInventorySyscalls = round(real.observation.syscallsPerInventory, 0);
     results.lxcInventoryExecs = round(real.observation.execsPerInventory, 1);
     for (const [program, n] of Object.entries(real.observation.programs)) results[`lxcInventoryExecs.${program}`] = round(n, 1);
-    results.lxcInventoryAttachExecs = (real.observation.programs["lxc-attach"] ?? 0) + (real.observation.programs["pct"] ?? 0);
+    results.lxcInventoryAttachExecs = (real.observation.programs["lxc-attach"] ?? 0) + (real.observation.programs.pct ?? 0);
   },
 };
 
@@ -214,7 +214,7 @@ if (asJson) {
     lxcInventoryAttachExecs: "0 (no lxc-attach / pct exec per heartbeat)",
   };
   console.log(`machine: ${machine}`);
-  console.log("metric".padEnd(30) + "value".padStart(10) + "   target");
+  console.log(`${"metric".padEnd(30)}${"value".padStart(10)}   target`);
   for (const [k, v] of Object.entries(results)) console.log(k.padEnd(30) + String(v).padStart(10) + (targets[k] ? `   ${targets[k]}` : ""));
 }
 process.exit(0);

@@ -1,4 +1,4 @@
-import { Report, sh } from "./report";
+import { type Report, sh } from "./report";
 
 /**
  * Debian packages a plain-LXC host needs: LXC itself, debootstrap and zstd
@@ -12,6 +12,7 @@ export const PACKAGES = ["lxc", "debootstrap", "zstd", "openjdk-17-jre-headless"
 
 async function installed(pkg: string): Promise<boolean> {
   try {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: ${Status} is dpkg-query's own format field, not JavaScript's
     return (await sh("dpkg-query", ["-W", "-f=${Status}", pkg], 10_000)).trim() === "install ok installed";
   } catch {
     return false;
