@@ -18,6 +18,8 @@ import { Outbox, type PendingResult } from "./outbox";
 import { ArtifactCache } from "./placement/cache";
 import { createArtifactSource } from "@zlh/artifacts";
 import type { Runtime } from "./runtime/runtime";
+import { GameLiveness } from "./container/gameLiveness";
+import { mapBounded } from "./runtime/mapBounded";
 
 export const AGENT_VERSION = ZLH_VERSION;
 /** A full inventory goes out at least this often, even unchanged: a safety net under the digests. */
@@ -51,12 +53,14 @@ export class Agent {
   /** A heartbeat (its inventory) in progress: the next waits, so each inventory is listed after the previous one was sent. */
   #beating = false;
   readonly #running = new Set<Promise<void>>();
+  readonly #games: GameLiveness;
 
   constructor(
     private readonly config: AgentConfig,
     private readonly runtime: Runtime,
     private readonly log: Logger,
   ) {
+    this.#games = new GameLiveness(runtime);
     this.#outbox = new Outbox(config.stateDir);
     this.#artifacts = new ArtifactCache(config.stateDir, createArtifactSource(config.artifactSource, config.artifactMirror));
     this.#conn = new Connection(
@@ -90,9 +94,24 @@ export class Agent {
     return this.#conn.send(encode<AgentMessage>(message));
   }
 
+  /**
+   * Every container, and for a running one of ours on a runtime that boots
+   * an OS, whether its game is alive (container/gameLiveness.ts: from the
+   * host's cgroup files, a few containers at a time, so a dead game changes
+   * the digest and the control plane judges it).
+   */
   async inventory(): Promise<InventoryItem[]> {
     const cts = await this.runtime.list();
-    return cts.map((c) => ({ vmid: c.vmid, state: c.state, serverId: serverIdFromMarker(c.description) }));
+    this.#games.retain(cts.map((c) => c.vmid));
+    return mapBounded(cts, 4, async (c) => {
+      const item: InventoryItem = { vmid: c.vmid, state: c.state, serverId: serverIdFromMarker(c.description) };
+      if (c.state !== "running" || item.serverId === null) return item;
+      const game = await this.#games.observe(c.vmid).catch((err) => {
+        this.log.warn({ vmid: c.vmid, err: (err as Error).message }, "could not observe the game");
+        return undefined;
+      });
+      return game === undefined ? item : { ...item, game };
+    });
   }
 
   async #hello(): Promise<void> {
