@@ -1,12 +1,15 @@
 import { Report, sh } from "./report";
 
 /**
- * Debian packages a plain-LXC host needs: LXC itself, debootstrap and zstd
- * for the template, and Java 17 (Minecraft 1.20.1's runtime), which the
- * real-container suite copies into containers; the JDK's javac builds the
- * stand-in server there.
+ * Debian packages a plain-LXC host needs: LXC itself, and lxc-templates for
+ * the distribution configs a container's config includes
+ * (/usr/share/lxc/config/debian.common.conf and debian.userns.conf: only a
+ * Recommends of lxc, so an install without recommends lacks them and
+ * lxc-info refuses every container), debootstrap and zstd for the template,
+ * and Java 17 (Minecraft 1.20.1's runtime), which the real-container suite
+ * copies into containers; the JDK's javac builds the stand-in server there.
  */
-export const PACKAGES = ["lxc", "debootstrap", "zstd", "openjdk-17-jre-headless", "openjdk-17-jdk-headless"];
+export const PACKAGES = ["lxc", "lxc-templates", "debootstrap", "zstd", "openjdk-17-jre-headless", "openjdk-17-jdk-headless"];
 
 async function installed(pkg: string): Promise<boolean> {
   try {

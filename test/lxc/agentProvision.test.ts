@@ -1,19 +1,12 @@
 import { execFile } from "node:child_process";
-import { createHash } from "node:crypto";
-import { readdir, readFile, rm } from "node:fs/promises";
-import { join } from "node:path";
-import { OFFLINE_MIRROR_DIR } from "@zlh/artifacts";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { GAME_UNIT } from "../../apps/agent/src/container/gameUnit";
 import { LxcRuntime } from "../../apps/agent/src/runtime/lxc";
 import { pingServer } from "../../apps/agent/src/slp/ping";
 import { createServer, serverStatus, type Api } from "../support/api";
-import { startE2eCluster, type E2eCluster } from "../support/cluster";
 import { waitFor } from "../support/processes";
-import { destroyTestContainers } from "./support/containers";
-import { buildGameTemplate } from "./support/gameTemplate";
-import { buildStandinJar } from "./support/standinJar";
+import { startLxcAgentCluster, type LxcAgentCluster } from "./support/agentCluster";
 
 /**
  * The real agent (ZLH_RUNTIME=lxc) with a real control plane: a server is
@@ -24,38 +17,15 @@ import { buildStandinJar } from "./support/standinJar";
  * address; then deleted, and its container with it.
  */
 const run = promisify(execFile);
-
-/** The build the resolver pins for `major` from the offline mirror (the newest GA release there) and its archive's sha512. */
-async function mirrorJava(major: number): Promise<{ release: string; sha512: string }> {
-  const base = join(OFFLINE_MIRROR_DIR, `github.com/adoptium/temurin${major}-binaries/releases/download`);
-  const version = (tag: string) => tag.match(/\d+/g)!.map(Number);
-  const newer = (a: string, b: string) => { const [x, y] = [version(a), version(b)]; for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0); return 0; };
-  const tag = (await readdir(base)).sort(newer).at(-1)!;
-  const [file] = (await readdir(join(base, tag))).filter((f) => f.endsWith(".tar.gz.body"));
-  return { release: decodeURIComponent(tag), sha512: createHash("sha512").update(await readFile(join(base, tag, file!))).digest("hex") };
-}
 const rt = new LxcRuntime();
-let c: E2eCluster;
+let cluster: LxcAgentCluster;
 let call: Api;
-const temp: string[] = [];
 
 beforeAll(async () => {
-  await destroyTestContainers();
-  const jar = await buildStandinJar();
-  temp.push(jar.dir);
-  // 1.21.1, the harness's game: Java 21, pinned by the resolver to the offline mirror's newest Temurin 21.
-  const t = await buildGameTemplate(jar.jar, 21, await mirrorJava(21));
-  temp.push(t.dir);
-  c = await startE2eCluster("lxc-host", { ZLH_VMID_RANGE: "9916-9919" });
-  call = c.call;
-  c.startAgent({ extra: { ZLH_RUNTIME: "lxc", ZLH_LXC_TEMPLATE: t.template, ZLH_READY_TIMEOUT_MS: "120000", ZLH_STOP_TIMEOUT_MS: "20000" } });
+  cluster = await startLxcAgentCluster();
+  call = cluster.c.call;
 });
-
-afterAll(async () => {
-  await c?.close();
-  await destroyTestContainers();
-  for (const d of temp) await rm(d, { recursive: true, force: true });
-});
+afterAll(() => cluster?.close());
 
 it("provisions a server to running on a real container, the game started by its systemd, then deletes it", async () => {
   const server = await createServer(call, { memoryMiB: 1024, serverProperties: { motd: "real lxc", "max-players": 3 } });

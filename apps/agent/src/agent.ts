@@ -60,7 +60,7 @@ export class Agent {
     private readonly runtime: Runtime,
     private readonly log: Logger,
   ) {
-    this.#games = new GameLiveness(runtime);
+    this.#games = new GameLiveness(runtime, log);
     this.#outbox = new Outbox(config.stateDir);
     this.#artifacts = new ArtifactCache(config.stateDir, createArtifactSource(config.artifactSource, config.artifactMirror));
     this.#conn = new Connection(

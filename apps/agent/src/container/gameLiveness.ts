@@ -1,3 +1,4 @@
+import type { Logger } from "pino";
 import type { InventoryItem } from "@zlh/protocol";
 import type { GameObservation, Runtime } from "../runtime/runtime";
 import { readGameExit, type GameExit } from "./gameExit";
@@ -25,50 +26,46 @@ export function diedOfMemory(baseline: Memory | null, now: Memory, exit: GameExi
   return sigkill && now.limitHits > baseline.limitHits;
 }
 
-/** How many heartbeats a death without an exit record is judged again (the record is written just after the game dies). */
-const RECORD_TRIES = 3;
-
-interface Watched {
-  /** The container's memory counters when the game was last seen alive. */
-  baseline: Memory | null;
-  verdict: "dead" | "oom_killed" | null;
-  tries: number;
-}
-
 /**
  * The game's liveness per container for the inventory, kept across
- * heartbeats: the memory baseline from when each game was last seen alive,
- * and a death's verdict once judged (the exit record is read through the
- * container boundary once per death, not every heartbeat).
+ * heartbeats: the memory baseline from when each game was last seen alive.
+ * A death is judged on every heartbeat that sees it (its exit record read
+ * through the container boundary each time, while the game is dead: a
+ * heal restarts it within seconds, and nothing cached can outlive a death
+ * the agent did not see between two heartbeats: a game restarted and dead
+ * again before the next one).
  */
 export class GameLiveness {
-  readonly #watched = new Map<number, Watched>();
-  constructor(private readonly runtime: Runtime) {}
+  /** The container's memory counters when its game was last seen alive. */
+  readonly #baselines = new Map<number, Memory>();
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly log?: Logger,
+  ) {}
 
   /** The game of a running container, or undefined where the runtime does not observe games (sim) or the container stopped. */
   async observe(vmid: number): Promise<GameState | undefined> {
     if (!this.runtime.bootsOs || !this.runtime.observeGame) return undefined;
     const seen = await this.runtime.observeGame(vmid);
     if (!seen) {
-      this.#watched.delete(vmid);
+      this.#baselines.delete(vmid);
       return undefined;
     }
     if (seen.alive) {
-      this.#watched.set(vmid, { baseline: seen.memory, verdict: null, tries: 0 });
+      this.#baselines.set(vmid, seen.memory);
       return "alive";
     }
-    const w = this.#watched.get(vmid) ?? { baseline: null, verdict: null, tries: 0 };
-    this.#watched.set(vmid, w);
-    if (w.verdict) return w.verdict;
+    const baseline = this.#baselines.get(vmid) ?? null;
     const exit = await this.runtime.withGuest(vmid, readGameExit, AbortSignal.timeout(10_000)).catch(() => null);
-    const verdict = diedOfMemory(w.baseline, seen.memory, exit) ? "oom_killed" : "dead";
-    if (exit || ++w.tries >= RECORD_TRIES) w.verdict = verdict;
+    const verdict = diedOfMemory(baseline, seen.memory, exit) ? "oom_killed" : "dead";
+    // What the verdict rests on: an operator can check it against the kernel's log.
+    this.log?.debug({ vmid, verdict, exit, memory: seen.memory, baseline }, "game found dead in a running container");
     return verdict;
   }
 
   /** Drops what it keeps for containers no longer listed. */
   retain(vmids: Iterable<number>): void {
     const keep = new Set(vmids);
-    for (const v of this.#watched.keys()) if (!keep.has(v)) this.#watched.delete(v);
+    for (const v of this.#baselines.keys()) if (!keep.has(v)) this.#baselines.delete(v);
   }
 }

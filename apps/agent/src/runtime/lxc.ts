@@ -103,7 +103,9 @@ export class LxcRuntime implements Runtime {
     try {
       info = await this.#info(vmid);
     } catch (err) {
-      if (isRuntimeError(err, "missing")) return null;
+      // lxc-destroy removes the config while lxc-info reads it ("Failed to load config"): a container
+      // destroyed meanwhile is gone, not a failure of the whole listing (and of the heartbeat with it).
+      if (isRuntimeError(err, "missing") || !(await this.#spec(vmid))) return null;
       throw err;
     }
     return { vmid, state: info.running ? "running" : "stopped", description: spec.description };
