@@ -1,17 +1,12 @@
 import { execFile } from "node:child_process";
-import { rm } from "node:fs/promises";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { GAME_UNIT } from "../../apps/agent/src/container/gameUnit";
 import { LxcRuntime } from "../../apps/agent/src/runtime/lxc";
 import { pingServer } from "../../apps/agent/src/slp/ping";
 import { createServer, serverStatus, type Api } from "../support/api";
-import { startE2eCluster, type E2eCluster } from "../support/cluster";
 import { waitFor } from "../support/processes";
-import { destroyTestContainers } from "./support/containers";
-import { buildGameTemplate } from "../../scripts/standinGame/gameTemplate";
-import { pinnedJava } from "../../scripts/standinGame/pinnedJava";
-import { buildStandinJar } from "../../scripts/standinGame/standinJar";
+import { startLxcAgentCluster, type LxcAgentCluster } from "./support/agentCluster";
 
 /**
  * The real agent (ZLH_RUNTIME=lxc) with a real control plane: a server is
@@ -22,29 +17,15 @@ import { buildStandinJar } from "../../scripts/standinGame/standinJar";
  * address; then deleted, and its container with it.
  */
 const run = promisify(execFile);
-
 const rt = new LxcRuntime();
-let c: E2eCluster;
+let cluster: LxcAgentCluster;
 let call: Api;
-const temp: string[] = [];
 
 beforeAll(async () => {
-  await destroyTestContainers();
-  const jar = await buildStandinJar();
-  temp.push(jar.dir);
-  // 1.21.1, the harness's game: Java 21, pinned by the resolver to the offline mirror's newest Temurin 21.
-  const t = await buildGameTemplate(jar.jar, [{ major: 21, pinned: await pinnedJava(21) }]);
-  temp.push(t.dir);
-  c = await startE2eCluster("lxc-host", { ZLH_VMID_RANGE: "9916-9919" });
-  call = c.call;
-  c.startAgent({ extra: { ZLH_RUNTIME: "lxc", ZLH_LXC_TEMPLATE: t.template, ZLH_READY_TIMEOUT_MS: "120000", ZLH_STOP_TIMEOUT_MS: "20000" } });
+  cluster = await startLxcAgentCluster();
+  call = cluster.c.call;
 });
-
-afterAll(async () => {
-  await c?.close();
-  await destroyTestContainers();
-  for (const d of temp) await rm(d, { recursive: true, force: true });
-});
+afterAll(() => cluster?.close());
 
 it("provisions a server to running on a real container, the game started by its systemd, then deletes it", async () => {
   const server = await createServer(call, { memoryMiB: 1024, serverProperties: { motd: "real lxc", "max-players": 3 } });

@@ -22,6 +22,8 @@ import { Heartbeat } from "./session/heartbeat";
 import { InventoryReport } from "./session/inventoryReport";
 import { SilenceWatchdog } from "./session/silenceWatchdog";
 import { WorkRequests } from "./session/workRequests";
+import { GameLiveness } from "./container/gameLiveness";
+import { mapBounded } from "./runtime/mapBounded";
 
 export const AGENT_VERSION = ZLH_VERSION;
 
@@ -51,12 +53,14 @@ export class Agent {
   /** Between the welcome and the end of the session. */
   #greeted = false;
   readonly #running = new Set<Promise<void>>();
+  readonly #games: GameLiveness;
 
   constructor(
     private readonly config: AgentConfig,
     private readonly runtime: Runtime,
     private readonly log: Logger,
   ) {
+    this.#games = new GameLiveness(runtime, log);
     this.#outbox = new Outbox(config.stateDir);
     this.#artifacts = new ArtifactCache(config.stateDir, createArtifactSource(config.artifactSource, config.artifactMirror));
     this.#conn = new Connection(
@@ -107,9 +111,24 @@ export class Agent {
     return this.#conn.send(encode<AgentMessage>(message));
   }
 
+  /**
+   * Every container, and for a running one of ours on a runtime that boots
+   * an OS, whether its game is alive (container/gameLiveness.ts: from the
+   * host's cgroup files, a few containers at a time, so a dead game changes
+   * the digest and the control plane judges it).
+   */
   async inventory(): Promise<InventoryItem[]> {
     const cts = await this.runtime.list();
-    return cts.map((c) => ({ vmid: c.vmid, state: c.state, serverId: serverIdFromMarker(c.description) }));
+    this.#games.retain(cts.map((c) => c.vmid));
+    return mapBounded(cts, 4, async (c) => {
+      const item: InventoryItem = { vmid: c.vmid, state: c.state, serverId: serverIdFromMarker(c.description) };
+      if (c.state !== "running" || item.serverId === null) return item;
+      const game = await this.#games.observe(c.vmid).catch((err) => {
+        this.log.warn({ vmid: c.vmid, err: (err as Error).message }, "could not observe the game");
+        return undefined;
+      });
+      return game === undefined ? item : { ...item, game };
+    });
   }
 
   async #hello(): Promise<void> {

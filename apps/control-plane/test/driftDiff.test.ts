@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { diffHost, type ObservedContainer, type ServerOnHost } from "../src/reconcile/judgeHost";
 import { mergeObservations } from "../src/reconcile/observe";
+import { crashReasonOf } from "../src/reconcile/reconcileHost";
+import { crashHint } from "@zlh/domain";
 
 const A = "aaaaaaaa-0000-4000-8000-000000000001";
 const B = "bbbbbbbb-0000-4000-8000-000000000002";
@@ -44,6 +46,22 @@ describe("diffHost", () => {
     expect(diffHost([server({ liveOps: 2 })], seen([ct({ state: "stopped" })]), () => undefined)).toEqual([]);
     // Proxmox's "unknown" (its node stopped reporting) is no evidence of a crash.
     expect(diffHost([server()], seen([ct({ state: "unknown", source: "proxmox" })]), () => undefined)).toEqual([]);
+  });
+
+  it("state_mismatch when a running server's container runs with its game dead (out_of_memory when OOM-killed); nothing for a live or unobserved game", () => {
+    expect(diffHost([server()], seen([ct({ game: "dead" })]), () => undefined)).toEqual([
+      { kind: "state_mismatch", vmid: 100, serverId: A, detail: { desired: "running", observed: "game_dead", source: "agent" }, observedAt: T1, since: T0 },
+    ]);
+    expect(diffHost([server()], seen([ct({ game: "oom_killed" })]), () => undefined)).toEqual([
+      { kind: "state_mismatch", vmid: 100, serverId: A, detail: { desired: "running", observed: "game_dead", source: "agent", reason: "out_of_memory" }, observedAt: T1, since: T0 },
+    ]);
+    expect(diffHost([server()], seen([ct({ game: "alive" })]), () => undefined)).toEqual([]);
+    expect(diffHost([server()], seen([ct()]), () => undefined)).toEqual([]); // an older agent, or the sim
+    // Not yet judged: work in flight (the heal's own start), evidence from before the status change, a server not meant to run.
+    expect(diffHost([server({ liveOps: 1 })], seen([ct({ game: "dead" })]), () => undefined)).toEqual([]);
+    expect(diffHost([server({ statusChangedAt: T1 })], seen([ct({ game: "dead", observedAt: T0 })], T0), () => undefined)).toEqual([]);
+    expect(diffHost([server({ status: "starting" })], seen([ct({ game: "dead" })]), () => undefined)).toEqual([]);
+    expect(diffHost([server({ desiredState: "stopped" })], seen([ct({ game: "dead" })]), () => undefined)).toEqual([]);
   });
 
   it("judges nothing on a guest whose marker could not be read", () => {
@@ -100,5 +118,20 @@ describe("mergeObservations", () => {
       ],
       absentAt: T1,
     });
+  });
+
+  it("keeps the agent's word on the game where it gave one", () => {
+    const merged = mergeObservations({ items: [{ vmid: 1, state: "running", serverId: A, game: "oom_killed" }, { vmid: 2, state: "running", serverId: B }], at: T0 }, null);
+    expect(merged!.containers.map((c) => c.game)).toEqual(["oom_killed", undefined]);
+  });
+});
+
+describe("crashReasonOf", () => {
+  it("names a stopped container, a dead game and an OOM-killed game apart", () => {
+    expect(crashReasonOf({ desired: "running", observed: "stopped", source: "agent" })).toBe("observed_stopped");
+    expect(crashReasonOf({ desired: "running", observed: "game_dead", source: "agent" })).toBe("game_exited");
+    expect(crashReasonOf({ desired: "running", observed: "game_dead", source: "agent", reason: "out_of_memory" })).toBe("out_of_memory");
+    expect(crashHint("out_of_memory")).toMatch(/raise the server's memoryMiB/);
+    expect(crashHint("game_exited")).toBeNull();
   });
 });

@@ -73,6 +73,17 @@ export const Server = Type.Object(
     failureReason: Type.Union([Type.String(), Type.Null()]),
     restartCount: Type.Integer({ description: "Crashes healed so far: times the server was found stopped while it should run, and started again." }),
     lastCrashAt: Type.Union([Timestamp, Type.Null()]),
+    lastCrash: Type.Union(
+      [
+        Type.Object({
+          at: Timestamp,
+          reason: Type.String({ description: "observed_stopped (its container was found stopped), game_exited (its game died in a running container) or out_of_memory (the OOM killer killed its game)." }),
+          hint: Type.Union([Type.String(), Type.Null()], { description: "What to do about it, where there is something particular: for out_of_memory, raise the server's memory." }),
+        }),
+        Type.Null(),
+      ],
+      { description: "The last crash healed (lastCrashAt with why)." },
+    ),
     nextRestartAt: Type.Union([Timestamp, Type.Null()], { description: "While a crashed server waits out its crash-loop backoff: when self-heal starts it again." }),
     crashLooping: Type.Boolean({ description: "Crashed three times in a row within 10 minutes (also a crash_loop drift item)." }),
     stale: Type.Boolean({ description: "True while the host's agent is disconnected: the status is the last one observed." }),

@@ -42,6 +42,7 @@ export type ServerRow = {
   restart_count: number;
   crash_streak: number;
   last_crash_at: string | null;
+  last_crash_reason: string | null;
   heal_after: string | null;
   manifest: unknown;
   manifest_hash: string | null;

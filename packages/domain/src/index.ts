@@ -11,3 +11,4 @@ export * from "./crashLoop";
 export * from "./apiScopes";
 export * from "./gameVersions";
 export * from "./hostNetwork";
+export * from "./crashReason";

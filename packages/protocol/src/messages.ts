@@ -32,6 +32,13 @@ export const InventoryItem = Type.Object({
   state: Type.Union([Type.Literal("running"), Type.Literal("stopped")]),
   /** The server id in the container's marker, or null when the container has no marker of ours. */
   serverId: Type.Union([Type.String({ pattern: "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$" }), Type.Null()]),
+  /**
+   * The game in a running container of a runtime that boots an OS (lxc, pct), seen from the host through the
+   * game unit's cgroup (docs/game-liveness.md): `alive` while the unit has a process, `dead` once it has none,
+   * `oom_killed` when it died and the evidence says the OOM killer killed it. Absent for a stopped container, on
+   * the sim (its container is its game), and from an agent older than this field.
+   */
+  game: Type.Optional(Type.Union([Type.Literal("alive"), Type.Literal("dead"), Type.Literal("oom_killed")])),
 });
 export type InventoryItem = Static<typeof InventoryItem>;
 const Inventory = Type.Array(InventoryItem, { maxItems: 10_000 });

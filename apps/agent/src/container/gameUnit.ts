@@ -1,3 +1,5 @@
+import { CLEAR_EXIT_COMMAND, RECORD_EXIT_COMMAND } from "./gameExit";
+
 /**
  * The systemd unit that makes the container's OS start the game: in a real
  * container "container started" and "game started" are two events, and the
@@ -66,7 +68,10 @@ export function renderGameUnit(opts: GameUnitOptions): string {
     `WorkingDirectory=${SERVER_DIR}`,
     // Files are placed from the host as the container's root; the game writes its world and logs as its own user.
     `ExecStartPre=+/bin/chown -R ${GAME_USER}:${GAME_USER} ${SERVER_DIR}`,
+    // How the game last ended, for the agent to tell an OOM kill from another death (gameExit.ts).
+    `ExecStartPre=${CLEAR_EXIT_COMMAND}`,
     `ExecStart=${exec}`,
+    `ExecStopPost=${RECORD_EXIT_COMMAND}`,
     // Vanilla saves in a shutdown hook on SIGTERM; the JVM then exits 143, which is a clean stop.
     "SuccessExitStatus=143",
     "KillSignal=SIGTERM",

@@ -12,7 +12,12 @@ async function ownedContainer(ctx: OpContext) {
   return ct;
 }
 
-/** Start, idempotent: already running is fine; done when the status ping answers. */
+/**
+ * Start, idempotent: already running is fine; done when the status ping
+ * answers. A running container whose game is dead (a crash the control
+ * plane heals) gets its game unit started again, never a container restart:
+ * its OS, and whatever else runs in it, are left as they are.
+ */
 export async function start(ctx: OpContext): Promise<ResultData> {
   const ct = await ownedContainer(ctx);
   if (ct.state !== "running") {
@@ -21,6 +26,13 @@ export async function start(ctx: OpContext): Promise<ResultData> {
       await ctx.runtime.start(ct.vmid);
     } catch (err) {
       if (!isRuntimeError(err, "already_running")) throw err;
+    }
+  } else if (ctx.runtime.bootsOs && ctx.runtime.observeGame && ctx.runtime.startGame) {
+    const game = await ctx.runtime.observeGame(ct.vmid);
+    if (game && !game.alive) {
+      ensureLeaseHeld(ctx);
+      ctx.log.info({ vmid: ct.vmid }, "container running, its game dead: starting the game unit");
+      await ctx.runtime.startGame(ct.vmid, ctx.readyTimeoutMs);
     }
   }
   const address = await serverAddress(ctx);

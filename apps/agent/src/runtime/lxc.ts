@@ -12,7 +12,8 @@ import { waitForNetnsAddress } from "./netnsAddress";
 import { classifyLxcFailure } from "./lxc/lxcErrors";
 import { GuestFiles, type GuestIdentity } from "../guest/guestFiles";
 import { containerMemory, unitCgroupState, unitPids, type UnitCgroupState } from "./lxc/unitCgroup";
-import { isRuntimeError, RuntimeError, type ContainerInfo, type CreateSpec, type Resources, type Runtime } from "./runtime";
+import { GAME_UNIT } from "../container/gameUnit";
+import { isRuntimeError, RuntimeError, type ContainerInfo, type CreateSpec, type GameObservation, type Resources, type Runtime } from "./runtime";
 
 const run = promisify(execFile);
 
@@ -110,7 +111,9 @@ export class LxcRuntime implements Runtime {
     try {
       info = await this.#info(vmid);
     } catch (err) {
-      if (isRuntimeError(err, "missing")) return null;
+      // lxc-destroy removes the config while lxc-info reads it ("Failed to load config"): a container
+      // destroyed meanwhile is gone, not a failure of the whole listing (and of the heartbeat with it).
+      if (isRuntimeError(err, "missing") || !(await this.#spec(vmid))) return null;
       throw err;
     }
     return { vmid, state: info.running ? "running" : "stopped", description: spec.description };
@@ -266,6 +269,25 @@ export class LxcRuntime implements Runtime {
     if (!(await this.#spec(vmid))) throw this.#missing(vmid);
     const { pid } = await this.#info(vmid);
     return pid ? unitPids(pid, unit, this.#unifiedRoot) : [];
+  }
+
+  /** The game unit and the container's memory, from the host (lxc-info for the init, then cgroup files); null when stopped. */
+  async observeGame(vmid: number): Promise<GameObservation | null> {
+    const { pid } = await this.#info(vmid);
+    if (!pid) return null;
+    const unit = await unitCgroupState(pid, GAME_UNIT, this.#unifiedRoot);
+    return { alive: unit.populated, memory: await containerMemory(pid, this.#unifiedRoot) };
+  }
+
+  /**
+   * `systemctl start` of the game unit inside the running container
+   * (lxc-attach with a clean environment: nothing of the agent's leaks in),
+   * within `timeoutMs`; the container and its init are left as they are.
+   */
+  async startGame(vmid: number, timeoutMs: number): Promise<void> {
+    if (!(await this.#spec(vmid))) throw this.#missing(vmid);
+    if (!(await this.#info(vmid)).running) throw new RuntimeError("not_running", `lxc ${vmid}: not running`);
+    await this.#lxc("lxc-attach", vmid, ["--clear-env", "--", "systemctl", "start", GAME_UNIT], timeoutMs);
   }
 
   /** The running container's memory evidence (limit hits, OOM kills where the kernel keeps them); null when stopped. */

@@ -6,7 +6,9 @@ import { mapBounded } from "./mapBounded";
 import { waitForNetnsAddress } from "./netnsAddress";
 import { classifyPctFailure } from "./pctErrors";
 import { VmidLocks } from "./vmidLocks";
-import { isRuntimeError, RuntimeError, type ContainerInfo, type CreateSpec, type Resources, type Runtime } from "./runtime";
+import { GAME_UNIT } from "../container/gameUnit";
+import { memoryEventsAt, unitCgroupAt } from "./lxc/unitCgroup";
+import { isRuntimeError, RuntimeError, type ContainerInfo, type CreateSpec, type GameObservation, type Resources, type Runtime } from "./runtime";
 
 const run = promisify(execFile);
 /** Reads (status, config, list) answer in well under a second; a create or shutdown may take minutes. */
@@ -23,6 +25,12 @@ export interface PctOptions {
   /** How often a "locked" refusal is retried, and the first backoff. */
   lockRetries?: number;
   lockBackoffMs?: number;
+  /**
+   * The unified cgroup hierarchy (default /sys/fs/cgroup, Proxmox 7+ is pure
+   * v2), where a container is lxc/<vmid> and its systemd's units are under
+   * lxc/<vmid>/ns/system.slice/; tests point it at a folder shaped the same.
+   */
+  cgroupRoot?: string;
 }
 
 /**
@@ -204,6 +212,26 @@ export class PctRuntime implements Runtime {
       if ((await this.#resources(vmid)).diskGiB === to.diskGiB) return;
       await this.#pct(["resize", String(vmid), "rootfs", `${to.diskGiB}G`]);
     });
+  }
+
+  /**
+   * The game unit from its cgroup, whose path Proxmox fixes by VMID (no pct
+   * call at all: this runs every heartbeat), and the container's memory
+   * events beside its limit at lxc/<vmid>. Null when the container has no
+   * cgroup (it is not running).
+   */
+  async observeGame(vmid: number): Promise<GameObservation | null> {
+    if (!Number.isInteger(vmid) || vmid < 1) throw new RuntimeError("other", `invalid VMID ${vmid}`);
+    const container = `${this.opts.cgroupRoot ?? "/sys/fs/cgroup"}/lxc/${vmid}`;
+    const memory = await memoryEventsAt(container);
+    if (memory === null) return null;
+    const unit = await unitCgroupAt(`${container}/ns/system.slice/${GAME_UNIT}`);
+    return { alive: unit.populated, memory };
+  }
+
+  /** `pct exec <vmid> -- systemctl start zlh-server.service` (pct refuses a stopped container: "CT <vmid> not running"). */
+  async startGame(vmid: number, timeoutMs: number): Promise<void> {
+    await this.#pct(["exec", String(vmid), "--", "systemctl", "start", GAME_UNIT], timeoutMs);
   }
 
   /**

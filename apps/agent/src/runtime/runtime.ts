@@ -24,6 +24,14 @@ export interface CreateSpec {
   network?: SpecNetwork;
 }
 
+/** The game unit of a running container, seen from the host (runtime/lxc/unitCgroup.ts), and the container's memory evidence. */
+export interface GameObservation {
+  /** The unit's cgroup has a live process. */
+  alive: boolean;
+  /** How often the container's memory reached its limit, and OOM kills in it (null where the kernel does not count them per container: cgroup v1). */
+  memory: { limitHits: number; oomKills: number | null };
+}
+
 export interface Runtime {
   readonly name: "pct" | "sim" | "lxc";
   /**
@@ -69,6 +77,18 @@ export interface Runtime {
    * pct refuses it ("unable to shrink disk size"). `missing` if absent.
    */
   resize(vmid: number, to: Resources): Promise<void>;
+  /**
+   * OS-booting runtimes only: the game unit of a running container, read on
+   * the host from its cgroup (never by entering the container: this runs
+   * every heartbeat); null when the container is not running.
+   */
+  observeGame?(vmid: number): Promise<GameObservation | null>;
+  /**
+   * OS-booting runtimes only: starts the game unit in a running container
+   * whose game is dead (`systemctl start` inside it, within `timeoutMs`), the
+   * container left running. `not_running` when it is stopped.
+   */
+  startGame?(vmid: number, timeoutMs: number): Promise<void>;
 }
 
 export interface Resources {

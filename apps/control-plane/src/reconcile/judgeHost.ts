@@ -10,6 +10,8 @@ export interface ObservedContainer {
   serverId: string | null;
   /** The marker could not be read (the guest's config did not answer): the container exists, whose it is is unknown. */
   markerUnknown?: boolean;
+  /** The game in a running container (the agent's inventory, on runtimes that boot an OS); absent where nobody observes it. */
+  game?: "alive" | "dead" | "oom_killed";
   source: "agent" | "proxmox";
   /** When the source took the observation this container comes from. */
   observedAt: Date;
@@ -102,6 +104,9 @@ export function judgeHost(servers: ServerOnHost[], observation: HostObservation,
     }
     if (s.status === "running" && s.desiredState === "running" && c.state === "stopped") {
       item("state_mismatch", { desired: "running", observed: "stopped", source: c.source }, c.observedAt);
+    } else if (s.status === "running" && s.desiredState === "running" && c.state === "running" && (c.game === "dead" || c.game === "oom_killed")) {
+      // The container is up but its game is not: a crash all the same, healed by starting the game again.
+      item("state_mismatch", { desired: "running", observed: "game_dead", source: c.source, ...(c.game === "oom_killed" ? { reason: "out_of_memory" } : {}) }, c.observedAt);
     } else if (s.status === "stopped" && s.desiredState === "stopped" && c.state === "running") {
       item("state_mismatch", { desired: "stopped", observed: "running", source: c.source }, c.observedAt);
     }

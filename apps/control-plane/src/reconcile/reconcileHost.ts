@@ -18,6 +18,7 @@ import {
   type ServerOnHostRow,
   type Tx,
 } from "@zlh/db";
+import { crashHint, type CrashReason } from "@zlh/domain";
 import { HEAL_JOB, healJobKey } from "../jobs/jobNames";
 import { converge } from "../lifecycle/converge";
 import { judgeHost, namedElsewhere, type HostObservation, type ServerOnHost } from "./judgeHost";
@@ -61,8 +62,10 @@ export function isSettled(drift: Pick<DriftRow, "kind" | "persistent">[], unjudg
  * observations of the server as it is now (recordDriftPass), so a report
  * racing a transition is never acted on, and store the verdict
  * (markReconciled) so that later passes skip the host while nothing changes:
- *  - desired running but stopped: a crash; start it again, after its
- *    crash-loop backoff (recordCrash, the `server.heal` job);
+ *  - desired running but stopped, or its container running with its game
+ *    dead (crashReasonOf: an OOM kill is `out_of_memory`, with a hint): a
+ *    crash; start it again, after its crash-loop backoff (recordCrash, the
+ *    `server.heal` job; the agent's start restarts only a dead game's unit);
  *  - missing container: the server fails with `container_missing` (a world is
  *    never silently re-created empty);
  *  - our marker on a container whose server is deleted: destroy it, on the
@@ -103,20 +106,28 @@ function ownsRow(item: DriftRow, owners: Map<string, unknown>): string | null {
   return item.kind === "orphan_container" && !owners.has(item.server_id) ? null : item.server_id;
 }
 
+/** A crash's reason from its drift detail (diff.ts): the container stopped, or its game died (of memory, or otherwise). */
+export function crashReasonOf(detail: Record<string, unknown>): CrashReason {
+  if (detail.observed !== "game_dead") return "observed_stopped";
+  return detail.reason === "out_of_memory" ? "out_of_memory" : "game_exited";
+}
+
 async function applyPolicy(tx: Tx, log: Logger, hostId: string, item: DriftRow, owners: Map<string, MarkerOwnerRow>): Promise<void> {
   const serverId = item.server_id;
   if (!serverId) return;
   const fields = { hostId, serverId, vmid: item.vmid, kind: item.kind };
   if (item.kind === "state_mismatch" && item.detail.desired === "running") {
-    const crash = await recordCrash(tx, serverId, { vmid: item.vmid, source: item.detail.source });
+    const reason = crashReasonOf(item.detail);
+    const hint = crashHint(reason);
+    const crash = await recordCrash(tx, serverId, { vmid: item.vmid, source: item.detail.source, reason, ...(hint ? { hint } : {}) });
     if (!crash) return;
     await recordEvent(tx, { type: "server.self_heal", serverId, hostId, data: { vmid: item.vmid, action: "start", crashStreak: crash.crashStreak, restartAt: crash.healAfter.toISOString() } });
     if (crash.healAfter.getTime() > Date.now()) {
       await addJob(tx, HEAL_JOB, { serverId }, { jobKey: healJobKey(serverId), runAt: crash.healAfter, maxAttempts: 10 });
-      log.warn({ ...fields, crashStreak: crash.crashStreak, restartAt: crash.healAfter }, crash.looping ? "server crash-looping; restarting it after a backoff" : "server found stopped; restarting it after a backoff");
+      log.warn({ ...fields, reason, crashStreak: crash.crashStreak, restartAt: crash.healAfter }, crash.looping ? "server crash-looping; restarting it after a backoff" : "server found down; restarting it after a backoff");
     } else {
       await converge(tx, serverId);
-      log.warn(fields, "server found stopped; starting it again");
+      log.warn({ ...fields, reason }, "server found down; starting it again");
     }
   } else if (item.kind === "missing_container") {
     const moved = await transitionServer(tx, serverId, "failed", { failureReason: "container_missing", data: { vmid: item.vmid } });

@@ -1,7 +1,7 @@
 import { manifestHash, type Manifest } from "@zlh/artifacts";
 import type { Server } from "@zlh/api";
 import type { ServerRow } from "@zlh/db";
-import { isCrashLooping } from "@zlh/domain";
+import { crashHint, isCrashLooping } from "@zlh/domain";
 import { desiredEdge, type EdgeNaming } from "../edge/desiredEdge";
 import { isHostConnected } from "../hosts/connectivity";
 
@@ -38,6 +38,7 @@ export function presentServer(row: ServerRow, view: { leaseTtlMs: number; edgeNa
     failureReason: row.failure_reason,
     restartCount: row.restart_count,
     lastCrashAt: row.last_crash_at ? isoTime(row.last_crash_at) : null,
+    lastCrash: row.last_crash_at ? { at: isoTime(row.last_crash_at), reason: row.last_crash_reason ?? "observed_stopped", hint: crashHint(row.last_crash_reason) } : null,
     nextRestartAt: row.status === "stopped" && row.desired_state === "running" && row.heal_after && new Date(row.heal_after).getTime() > Date.now() ? isoTime(row.heal_after) : null,
     crashLooping: isCrashLooping(row.crash_streak, row.last_crash_at ? new Date(row.last_crash_at) : null, new Date()),
     stale:

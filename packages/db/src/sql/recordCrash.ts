@@ -18,7 +18,8 @@ export interface Crash {
  * (packages/domain/src/crashLoop.ts). Every crash is a new generation, so the
  * start that heals it is a new operation (operations are unique per server,
  * generation and kind: reusing the generation would plan nothing after the
- * first heal). Returns null when the server was no longer `running`.
+ * first heal). `data.reason` (default observed_stopped) is kept as the
+ * server's last crash reason. Returns null when the server was no longer `running`.
  */
 export async function recordCrash(tx: DbOrTx, serverId: string, data: Record<string, unknown>): Promise<Crash | null> {
   const moved = await transitionServer(tx, serverId, "stopped", { data: { reason: "observed_stopped", ...data } });
@@ -33,7 +34,7 @@ export async function recordCrash(tx: DbOrTx, serverId: string, data: Record<str
   const [row] = await tx.execute<{ generation: number; restart_count: number }>(sql`
     with s as (
       update servers set generation = generation + 1, restart_count = restart_count + 1, crash_streak = ${streak},
-        last_crash_at = ${now.toISOString()}::timestamptz, heal_after = ${healAfter.toISOString()}::timestamptz, updated_at = now()
+        last_crash_at = ${now.toISOString()}::timestamptz, last_crash_reason = ${typeof data.reason === "string" ? data.reason : "observed_stopped"}, heal_after = ${healAfter.toISOString()}::timestamptz, updated_at = now()
       where id = ${serverId}
       returning id, host_id, generation, restart_count
     ), event as (

@@ -95,14 +95,24 @@ export async function unitCgroupState(initPid: number, unit: string, unifiedRoot
   const { unified, memoryV1 } = await containerCgroups(initPid);
   if (unified === null) return { exists: false, populated: false, oomKills: 0 };
   const dir = unitCgroupDir(unified, unit, unifiedRoot);
-  const events = await read(`${dir}/cgroup.events`);
+  const { exists, populated } = await unitCgroupAt(dir);
   const memEvents = await read(`${dir}/memory.events`);
   const v1 = memEvents === null && memoryV1 !== null ? await read(`/sys/fs/cgroup/memory${memoryV1}/system.slice/${unit}/memory.oom_control`) : null;
-  return {
-    exists: events !== null,
-    populated: flatKeyed(events).get("populated") === 1,
-    oomKills: flatKeyed(memEvents ?? v1).get("oom_kill") ?? 0,
-  };
+  return { exists, populated, oomKills: flatKeyed(memEvents ?? v1).get("oom_kill") ?? 0 };
+}
+
+/** A unit's liveness from its cgroup directory where the path is known without the init (Proxmox: <root>/lxc/<vmid>/ns/system.slice/<unit>). */
+export async function unitCgroupAt(dir: string): Promise<{ exists: boolean; populated: boolean }> {
+  const events = await read(`${dir}/cgroup.events`);
+  return { exists: events !== null, populated: flatKeyed(events).get("populated") === 1 };
+}
+
+/** A container's v2 memory evidence from its cgroup directory (Proxmox: <root>/lxc/<vmid>, where its limit is), null when it has none. */
+export async function memoryEventsAt(dir: string): Promise<{ limitHits: number; oomKills: number } | null> {
+  const events = await read(`${dir}/memory.events`);
+  if (events === null) return null;
+  const m = flatKeyed(events);
+  return { limitHits: m.get("max") ?? 0, oomKills: m.get("oom_kill") ?? 0 };
 }
 
 /** The host pids of the unit's processes (its cgroup.procs), empty when it has none. */
@@ -125,11 +135,8 @@ export async function unitPids(initPid: number, unit: string, unifiedRoot: strin
  */
 export async function containerMemory(initPid: number, unifiedRoot: string): Promise<{ limitHits: number; oomKills: number | null }> {
   const { unified, memoryV1 } = await containerCgroups(initPid);
-  const events = unified === null ? null : await read(`${unifiedRoot}${unified}/memory.events`);
-  if (events !== null) {
-    const m = flatKeyed(events);
-    return { limitHits: m.get("max") ?? 0, oomKills: m.get("oom_kill") ?? 0 };
-  }
+  const v2 = unified === null ? null : await memoryEventsAt(`${unifiedRoot}${unified}`);
+  if (v2 !== null) return v2;
   const failcnt = memoryV1 === null ? null : await read(`/sys/fs/cgroup/memory${memoryV1}/memory.failcnt`);
   return { limitHits: Number(failcnt?.trim() ?? 0) || 0, oomKills: null };
 }
