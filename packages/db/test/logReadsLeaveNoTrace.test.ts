@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabase } from "@zlh/testing";
-import { connectDatabase, expireLeases, redriveDelete, type Database } from "../src/index";
+import { applyResultIfCurrent, connectDatabase, endLogRead, expireLeases, redriveDelete, removeEndedLogRead, type Database } from "../src/index";
 
 /**
  * A `logs` operation is a read a live console repeats every second: it
@@ -28,6 +28,21 @@ describe("log reads leave no trace in lifecycle statements", () => {
     expect(expired.map((o) => [o.id, o.status])).toEqual([[id, "queued"]]);
     expect(await database.sql`select type from events where operation_id = ${id}`).toEqual([]);
     await database.sql`delete from operations where id = ${id}`;
+  });
+
+  it("a read whose stream ended while the agent held it is gone once its answer is applied, not left for the sweep", async () => {
+    const session = crypto.randomUUID();
+    await database.sql`update hosts set session_id = ${session} where id = ${hostId}`;
+    const [{ id }] = await database.sql`insert into operations (server_id, host_id, generation, kind, vmid, status, lease_token, lease_session_id, lease_expires_at, attempt, max_attempts, params)
+      values (${serverId}, ${hostId}, -1073741827, 'logs', 5000, 'leased', 9, ${session}, now() + interval '1 minute', 1, 3, '{"tail": 5}') returning id`;
+    await endLogRead(database.db, id); // the stream closed: the agent holds the row, so it is only marked
+    expect((await database.sql`select params->>'ended' as ended from operations where id = ${id}`)[0]?.ended).toBe("true");
+    await database.db.transaction(async (tx) => {
+      const verdict = await applyResultIfCurrent(tx, hostId, { opId: id, token: "9", outcome: "succeeded", data: { lines: [], offset: 0 } });
+      expect(verdict.verdict).toBe("applied");
+      await removeEndedLogRead(tx, id);
+    });
+    expect(await database.sql`select id from operations where id = ${id}`).toEqual([]);
   });
 
   it("a repeated DELETE is driven again while a log read is in flight", async () => {

@@ -75,7 +75,8 @@ export async function requeueLogRead(db: DbOrTx, opId: string, want: LogWant): P
 /**
  * A read's row is no longer wanted: deleted, unless the agent holds it right
  * now (its answer then finds no row or a refused one); such a row is marked
- * ended, counts no more, and is swept once answered or taken back.
+ * ended, counts no more, and is deleted when its answer arrives or its lease
+ * is taken back (removeEndedLogRead), the sweep being the net under both.
  */
 export async function endLogRead(db: DbOrTx, opId: string): Promise<void> {
   await db.execute(sql`
@@ -103,4 +104,9 @@ export async function sweepLogReads(db: DbOrTx, staleAfterMs: number, batch = 50
       for update skip locked)
     returning id`);
   return rows.length;
+}
+
+/** An ended read's answer arrived (or its last lease expired): nobody waits for it, so its row goes now. */
+export async function removeEndedLogRead(db: DbOrTx, opId: string): Promise<void> {
+  await db.execute(sql`delete from operations where id = ${opId} and kind = 'logs' and params->>'ended' is not null and status <> 'leased'`);
 }

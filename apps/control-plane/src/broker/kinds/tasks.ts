@@ -1,4 +1,4 @@
-import { finishBackup, markBackupRunning, pruneBackups, queueBackupRemoval, recordEvent, restartEvidenceClock, settleRemovedArchives, type LeasedRow } from "@zlh/db";
+import { finishBackup, markBackupRunning, removeEndedLogRead, pruneBackups, queueBackupRemoval, recordEvent, restartEvidenceClock, settleRemovedArchives, type LeasedRow } from "@zlh/db";
 import type { LeasedOperation } from "@zlh/protocol";
 import type { OperationDefinition } from "./definition";
 
@@ -26,7 +26,10 @@ export const logs: OperationDefinition = {
     const p = op.params ?? {};
     return { logs: { ...(typeof p.tail === "number" ? { tail: p.tail } : {}), ...(typeof p.offset === "number" ? { offset: p.offset } : {}) } };
   },
-  async onFinished() {},
+  // The stream that asked is gone (it ended while the agent held the read): the answer has no reader.
+  async onFinished(tx, op) {
+    if (op.params?.ended) await removeEndedLogRead(tx, op.id);
+  },
 };
 
 /**
