@@ -148,6 +148,15 @@ describe("the RFC 2136 provider against a real BIND 9", () => {
     expect(e.message).toMatch(/signature does not verify/);
   });
 
+  it("calls a reply of garbage a protocol error, and one cut short unreachable", async () => {
+    const garbage = await listen((c) => c.once("data", () => c.end(Buffer.from([0, 14, 0x12, 0x34, 0x84, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 0xff]))));
+    const e = await rejection(rfc2136Provider(config({ server: `127.0.0.1:${garbage}` })).read("mc-fabric-5013.play.test"));
+    expect(e.code).toBe("protocol");
+    expect(e.message).toMatch(/malformed/);
+    const short = await listen((c) => c.once("data", () => c.end(Buffer.from([0x01, 0x00, 0x12]))));
+    expect((await rejection(rfc2136Provider(config({ server: `127.0.0.1:${short}` })).read("mc-fabric-5013.play.test"))).message).toMatch(/closed the connection without a full answer/);
+  });
+
   it("gives up at its deadline on a server that never answers", async () => {
     const silent = await listen(() => {});
     const started = Date.now();

@@ -54,8 +54,19 @@ function mac(key: TsigKey, ...parts: Buffer[]): Buffer {
 
 /** Appends a TSIG record to an unsigned message; returns the signed bytes and the MAC the reply must sign over. */
 export function signRequest(message: Buffer, key: TsigKey, now = Date.now()): { signed: Buffer; mac: Buffer } {
+  return appendTsig(message, key, now, []);
+}
+
+/** Signs a reply as a server does (section 5.3): over the request's MAC first. For fakes and tests of the check. */
+export function signReply(reply: Buffer, key: TsigKey, requestMac: Buffer, now = Date.now()): Buffer {
+  const length = Buffer.alloc(2);
+  length.writeUInt16BE(requestMac.length);
+  return appendTsig(reply, key, now, [length, requestMac]).signed;
+}
+
+function appendTsig(message: Buffer, key: TsigKey, now: number, before: Buffer[]): { signed: Buffer; mac: Buffer } {
   const time = u48(Math.floor(now / 1000));
-  const digest = mac(key, message, variables(key.name, ALGORITHM, time, FUDGE, 0, Buffer.alloc(0)));
+  const digest = mac(key, ...before, message, variables(key.name, ALGORITHM, time, FUDGE, 0, Buffer.alloc(0)));
   const sizes = Buffer.alloc(4);
   sizes.writeUInt16BE(FUDGE, 0);
   sizes.writeUInt16BE(digest.length, 2);
