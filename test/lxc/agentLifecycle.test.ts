@@ -18,15 +18,11 @@ import { startLxcAgentCluster, type LxcAgentCluster } from "./support/agentClust
  * change (the container's limit and the unit's -Xmx follow) -> a game killed
  * from the host, healed by starting its unit again in the same container
  * (its init unchanged) -> an OOM kill, reported as out_of_memory and healed
- * -> backup and restore -> delete (the container gone, its VMID and
- * address free for the next). The steps share one server, in order; each
- * is a test of its own so each has the suite's timeout.
- *
- * Not here yet: a reinstall. On a real container it fails today (EACCES
- * unlinking /srv/minecraft/manifest.json): the unit's ExecStartPre gives
- * /srv/minecraft to the game's user, and the boundary's worker, the
- * container's root uid on the host without DAC override, may not unlink in
- * a directory it does not own.
+ * -> backup and restore -> reinstall (every platform file placed again over
+ * a tree the game's user owns, the world kept) -> delete (the container
+ * gone, its VMID and address free for the next). The steps share one
+ * server, in order; each is a test of its own so each has the suite's
+ * timeout.
  */
 const rt = new LxcRuntime();
 let cluster: LxcAgentCluster;
@@ -170,6 +166,22 @@ describe("a server's life on a real container", () => {
     expect((await call("POST", `/v1/servers/${server.id}/backups/${backup.id}/restore`)).status).toBe(202);
     await waitFor(async () => (await events()).some((e) => e.type === "server.restored") && (await serverStatus(call, server.id)) === "running", 150_000, "restored");
     expect(await rt.withGuest(server.vmid, (g) => g.stat("srv/minecraft/world/after-backup.txt"))).toBeNull();
+    await pingServer(address, server.ports.game, 3000);
+  });
+
+  it("reinstalls over the game user's files, keeping the world, and runs again", async () => {
+    // The unit gave /srv/minecraft to the game's user: the boundary's worker, the container's root as the
+    // container sees it, must remove and place files there (before, it failed with EACCES).
+    const dir = `/proc/${await initPid()}/root/srv/minecraft`;
+    const owner = await stat(dir);
+    expect(owner.uid).not.toBe(100_000);
+    await writeFile(`${dir}/world/kept.txt`, "the customer's world");
+    await chown(`${dir}/world/kept.txt`, owner.uid, owner.gid);
+    const runningBefore = (await events()).filter((e) => e.type === "server.running").length;
+    expect((await call("POST", `/v1/servers/${server.id}/reinstall`)).status).toBe(202);
+    await waitFor(async () => (await events()).filter((e) => e.type === "server.running").length > runningBefore, 150_000, `running again after the reinstall\n${cluster.logs()}`);
+    expect(await serverStatus(call, server.id)).toBe("running");
+    expect(await readFile(`/proc/${await initPid()}/root/srv/minecraft/world/kept.txt`, "utf8")).toBe("the customer's world");
     await pingServer(address, server.ports.game, 3000);
   });
 

@@ -8,9 +8,8 @@ import { OpFailure } from "../ops/opFailure";
  * The container boundary: the only way the agent touches files inside a
  * container's tree. Host root never does; every read, write, hash, listing,
  * removal, archive and extract is done by guestWorker.mjs, a helper process
- * running as the container's root identity (setpriv: that uid/gid, no
- * groups, no capabilities, no new privileges) rooted at the
- * container's root filesystem, and walking every path without following a
+ * with the container's root identity, rooted at the container's root
+ * filesystem, and walking every path without following a
  * link (see the worker). Whatever the customer plants (links to host files,
  * FIFOs, devices, swaps during a walk) can at worst make an operation fail,
  * never read or write a host file, and every request has a deadline after
@@ -19,6 +18,18 @@ import { OpFailure } from "../ops/opFailure";
 export interface GuestIdentity {
   uid: number;
   gid: number;
+  /**
+   * The container's id map (Proxmox's and LXC's unprivileged default: 65536
+   * ids from `uid`). With it, the worker is the container's root as the
+   * container sees it: uid 0 of a user namespace mapped like the container
+   * (lxc-usernsexec, which LXC and Proxmox ship and use themselves), whose
+   * capabilities reach exactly the files owned by the container's ids (its
+   * root's and its game user's: the unit chowns the server directory to
+   * `minecraft`), never a host file (owned by unmapped ids). Without it
+   * (the sim, whose containers hold files of `uid` only), setpriv drops to
+   * that uid/gid with no capabilities.
+   */
+  mapCount?: number;
 }
 
 export interface GuestOptions {
@@ -95,10 +106,7 @@ export class GuestFiles {
     this.#opts = opts;
     const source = opts.workerSource ?? (workerSource ??= readFileSync(WORKER, "utf8"));
     const node = [process.execPath, "--input-type=module", "-e", source];
-    const asRoot = process.getuid?.() === 0 && opts.identity;
-    const [cmd, ...args] = asRoot
-      ? ["/usr/bin/setpriv", `--reuid=${opts.identity!.uid}`, `--regid=${opts.identity!.gid}`, "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--", ...node]
-      : node;
+    const [cmd, ...args] = process.getuid?.() === 0 && opts.identity ? [...dropToContainerRoot(opts.identity), ...node] : node;
     // The rootfs is opened here, before the uid drop (as the agent may reach /proc/<init>/root and the
     // container's root may not), and handed over as fd 3; the worker enters it itself. Node must be started in a
     // directory it can name: a running container's root, in another mount namespace, has no name in ours.
@@ -310,4 +318,24 @@ function writeAll(sink: Writable, chunk: Buffer): void | Promise<void> {
     sink.once("drain", resolve);
     sink.once("error", reject);
   });
+}
+
+/**
+ * The command prefix that runs the worker as the container's root: in a user
+ * namespace mapped like the container, keeping only the capabilities a file
+ * manager needs there (no new privileges, nothing inherited), or, without an
+ * id map, as that uid/gid with none at all.
+ */
+function dropToContainerRoot(id: GuestIdentity): string[] {
+  for (const n of [id.uid, id.gid, id.mapCount ?? 1]) if (!Number.isInteger(n) || n < 1) throw new Error(`invalid container identity ${JSON.stringify(id)}`);
+  if (id.mapCount === undefined) {
+    return ["/usr/bin/setpriv", `--reuid=${id.uid}`, `--regid=${id.gid}`, "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"];
+  }
+  return [
+    "/usr/bin/lxc-usernsexec",
+    "-m", `u:0:${id.uid}:${id.mapCount}`,
+    "-m", `g:0:${id.gid}:${id.mapCount}`,
+    "--",
+    "/usr/bin/setpriv", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all,+chown,+dac_override,+dac_read_search,+fowner,+fsetid", "--no-new-privs", "--",
+  ];
 }

@@ -265,7 +265,8 @@ const ops = {
     const strip = stripComponents ?? 0;
     if (!Number.isInteger(strip) || strip < 0 || strip > 16) throw new Refusal("protocol", `stripComponents ${JSON.stringify(stripComponents)} is not an integer from 0 to 16`);
     if (!enter(parts(dir), false)) throw new Refusal("missing", `${dir} does not exist`);
-    // Unprivileged: tar cannot chown, and an absolute member name is stripped of its "/" (exit 0).
+    // --no-same-owner: what is extracted belongs to the container's root (the unit gives the server
+    // directory to its game user at start); an absolute member name is stripped of its "/" (exit 0).
     // --strip-components drops leading member directories (a JRE tarball's one top directory).
     return runTar(["--extract", "--gzip", "--no-same-owner", `--strip-components=${strip}`, "--file=-"], async (tar, closed) => {
       let broken = false;

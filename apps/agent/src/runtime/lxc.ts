@@ -5,7 +5,7 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { extractTemplate } from "./lxc/extractTemplate";
-import { BRIDGE, ID_BASE, LXC_PATH, PREFIX_LENGTH, SUBNET_PREFIX, TEMPLATE_DIR, TEMPLATE_FILE } from "./lxc/hostLayout";
+import { BRIDGE, ID_BASE, ID_COUNT, LXC_PATH, PREFIX_LENGTH, SUBNET_PREFIX, TEMPLATE_DIR, TEMPLATE_FILE } from "./lxc/hostLayout";
 import { enableDhcpClient } from "./lxc/dhcpClient";
 import { parseLxcConfig, renderLxcConfig, cpusetFor, limitKeys, staticAddress, type CgroupVersion, type LxcContainerSpec, type LxcNetwork } from "./lxc/lxcConfig";
 import { waitForNetnsAddress } from "./netnsAddress";
@@ -46,7 +46,7 @@ export class LxcRuntime implements Runtime {
   /** Its containers boot Debian with systemd, which starts the game (container/gameLayer.ts). */
   readonly bootsOs = true;
   /** Containers are unprivileged with the 100000 idmap: their root is 100000:100000 on the host. */
-  readonly guestIdentity: GuestIdentity = { uid: ID_BASE, gid: ID_BASE };
+  readonly guestIdentity: GuestIdentity = { uid: ID_BASE, gid: ID_BASE, mapCount: ID_COUNT };
   readonly #path: string;
   readonly #template: string;
   readonly #timeout: number;

@@ -44,7 +44,8 @@ export class PctRuntime implements Runtime {
   /** Its containers boot Debian with systemd, which starts the game (container/gameLayer.ts). */
   readonly bootsOs = true;
   /** Containers are created `--unprivileged 1`: their root is 100000:100000 on the host (Proxmox's default idmap). */
-  readonly guestIdentity: GuestIdentity = { uid: 100_000, gid: 100_000 };
+  // Proxmox's default id map for unprivileged containers (lxc.idmap u 0 100000 65536).
+  readonly guestIdentity: GuestIdentity = { uid: 100_000, gid: 100_000, mapCount: 65_536 };
   /**
    * One owner per container at a time for what `pct mount` conflicts with:
    * a mount (held for its whole scope) and start, shutdown, set, resize and
