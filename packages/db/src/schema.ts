@@ -191,7 +191,7 @@ export const servers = pgTable(
     /** Crashes in a row without 10 minutes up in between: drives the crash-loop backoff. */
     crashStreak: integer("crash_streak").notNull().default(0),
     lastCrashAt: timestamp("last_crash_at", { withTimezone: true }),
-    /** Why it was last found down (@zlh/domain CrashReason: observed_stopped, game_exited, out_of_memory). */
+    /** Why it was last found down (packages/domain crashReason.ts: observed_stopped, game_exited, out_of_memory). */
     lastCrashReason: text("last_crash_reason"),
     /** Not restarted by self-heal before this instant (crash-loop backoff); also when the last heal began. */
     healAfter: timestamp("heal_after", { withTimezone: true }),
