@@ -15,8 +15,8 @@ import { destroyTestContainers } from "./support/containers";
 const rt = new LxcRuntime();
 const spec = (vmid: number) => ({ vmid, hostname: `zlh-${vmid}`, memoryMiB: 512, cpuCores: 1, diskGiB: 2, description: `zlh-server=test-${vmid}\nline two` });
 
-beforeAll(destroyTestContainers);
-afterAll(destroyTestContainers);
+beforeAll(() => destroyTestContainers());
+afterAll(() => destroyTestContainers());
 
 describe("lxc runtime on real LXC", () => {
   it("is what ZLH_RUNTIME=lxc makes the agent use", () => {

@@ -11,8 +11,8 @@ import { destroyTestContainers } from "./support/containers";
 const rt = new LxcRuntime();
 const V = 9915;
 const UNIT = "zlh-hog.service";
-beforeAll(destroyTestContainers);
-afterAll(destroyTestContainers);
+beforeAll(() => destroyTestContainers());
+afterAll(() => destroyTestContainers());
 
 it("sees an OOM-killed unit dead and the container's limit hit (and the kill counted where the kernel keeps it: cgroup v2)", async () => {
   await rt.create({ vmid: V, hostname: "zlh-oom", memoryMiB: 256, cpuCores: 1, diskGiB: 1, description: "oom test" });

@@ -10,9 +10,11 @@ import { createRuntime } from "./runtime/createRuntime";
 
 printVersionAndExitIfAsked("zlh-agent");
 const config = loadConfigOrExit(loadAgentConfig);
+// Kept in memory only: nothing the agent starts (pct, lxc, tar, the guest worker) inherits its token.
+delete process.env.ZLH_AGENT_TOKEN;
 const log = createAgentLogger(config.logLevel, config.logFormat, config.logName);
 exitOnCrash(log);
-const agent = new Agent(config, createRuntime(config), log);
+const agent = new Agent(config, loadConfigOrExit(() => createRuntime(config)), log);
 agent.start();
 // Fault injection (the chaos harness): drop the connection as a network fault would; the agent reconnects.
 process.on("SIGUSR2", () => agent.dropConnection());

@@ -67,12 +67,26 @@ describe("pct: the game unit seen from the host", () => {
     expect(await rt.observeGame(VMID)).toBeNull();
   });
 
+  it("passes nothing of the agent's environment into the customer's container: not its token, not pct's own", async () => {
+    await runningGame();
+    await killGame();
+    process.env.ZLH_AGENT_TOKEN = "zlha-secret-token-of-this-host";
+    try {
+      await rt.startGame(VMID, 10_000);
+    } finally {
+      delete process.env.ZLH_AGENT_TOKEN;
+    }
+    const passed = (await readFile(join(dir, "exec-env.log"), "utf8")).trim().split("\n").map((l) => JSON.parse(l) as string[]);
+    expect(passed.at(-1)).toEqual([]); // --keep-env 0: the command inside starts with a clean environment
+    await rt.stop(VMID, 1000);
+  });
+
   it("starts a dead game with pct exec, refused (not_running) on a stopped container", async () => {
     await runningGame();
     await killGame();
     await rt.startGame(VMID, 10_000);
     expect((await rt.observeGame(VMID))?.alive).toBe(true);
-    expect((await calls()).at(-1)).toEqual(["exec", String(VMID), "--", "systemctl", "start", "zlh-server.service"]);
+    expect((await calls()).at(-1)).toEqual(["exec", String(VMID), "--keep-env", "0", "--", "systemctl", "start", "zlh-server.service"]);
     await rt.stop(VMID, 1000);
     await expect(rt.startGame(VMID, 10_000)).rejects.toMatchObject({ kind: "not_running" });
   });

@@ -56,6 +56,8 @@ export class GameLiveness {
       return "alive";
     }
     const baseline = this.#baselines.get(vmid) ?? null;
+    // Bounded to 10 s: a dead game is judged on every heartbeat that sees it, and a customer can keep it dead
+    // (a masked unit) and make its container slow to enter; the heartbeat must not wait on that.
     const exit = await this.runtime.withGuest(vmid, readGameExit, AbortSignal.timeout(10_000)).catch(() => null);
     const verdict = diedOfMemory(baseline, seen.memory, exit) ? "oom_killed" : "dead";
     // What the verdict rests on: an operator can check it against the kernel's log.

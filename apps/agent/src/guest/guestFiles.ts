@@ -326,6 +326,9 @@ function writeAll(sink: Writable, chunk: Buffer): void | Promise<void> {
  * manager needs there (no new privileges, nothing inherited), or, without an
  * id map, as that uid/gid with none at all.
  */
+/** The tools dropToContainerRoot runs. */
+export const BOUNDARY_TOOLS = ["/usr/bin/lxc-usernsexec", "/usr/bin/setpriv"] as const;
+
 function dropToContainerRoot(id: GuestIdentity): string[] {
   for (const n of [id.uid, id.gid, id.mapCount ?? 1]) if (!Number.isInteger(n) || n < 1) throw new Error(`invalid container identity ${JSON.stringify(id)}`);
   if (id.mapCount === undefined) {

@@ -115,7 +115,9 @@ export async function readNetnsAddress(initPid: number, vmid: number, bridge: Br
   if (fib === null || route === null) return null;
   const eth0 = parseLinkSubnets(route, "eth0");
   const candidates = parseLocalAddresses(fib).filter((a) => eth0.some((s) => inSubnet(toInt(a)!, s)));
-  const address = candidates.sort()[0];
+  // The lowest by value (not as text: "10.0.0.123" sorts before "10.0.0.57"); which one a customer's root adds
+  // beside its lease is theirs to choose, so the control plane refuses one another server holds (recordObservedAddress).
+  const address = candidates.sort((x, y) => toInt(x)! - toInt(y)!)[0];
   if (!address) return null;
   const n = toInt(address)!;
   const onBridge = bridge.subnets.find((s) => inSubnet(n, s));

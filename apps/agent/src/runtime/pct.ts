@@ -11,6 +11,10 @@ import { memoryEventsAt, unitCgroupAt } from "./lxc/unitCgroup";
 import { isRuntimeError, RuntimeError, type ContainerInfo, type CreateSpec, type GameObservation, type Resources, type Runtime } from "./runtime";
 
 const run = promisify(execFile);
+/** pct's environment: the agent's without its own settings (ZLH_*, its token among them). */
+function pctEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("ZLH_")));
+}
 /** Reads (status, config, list) answer in well under a second; a create or shutdown may take minutes. */
 const READ_TIMEOUT_MS = 60_000;
 
@@ -62,7 +66,9 @@ export class PctRuntime implements Runtime {
     for (let attempt = 0; ; attempt++) {
       try {
         // Bounded: nothing the agent runs prints more than a container list; more is a failure, not a result.
-        const { stdout } = await run(bin, args, { timeout: timeoutMs, maxBuffer: 1024 * 1024, killSignal: "SIGKILL" });
+        // pct gets a clean environment, never the agent's (its token is in it): `pct exec` keeps the caller's
+        // environment inside the container unless told not to (pve-container: keep-env defaults to 1 in PVE 8).
+        const { stdout } = await run(bin, args, { timeout: timeoutMs, maxBuffer: 1024 * 1024, killSignal: "SIGKILL", env: pctEnv() });
         return stdout;
       } catch (err) {
         const e = err as { stderr?: string; code?: number | string };
@@ -165,7 +171,7 @@ export class PctRuntime implements Runtime {
    */
   async #throughInit<T>(vmid: number, pid: number, opts: GuestOptions, fn: (guest: GuestFiles) => Promise<T>): Promise<T> {
     return GuestFiles.scope(`/proc/${pid}/root`, { ...opts, live: true }, async (guest) => {
-      await guest.list("");
+      await guest.stat("etc"); // constant-size, whatever the customer put in /: the worker answers from inside the root
       if ((await this.#initPid(vmid)) !== pid) throw new RuntimeError("other", `CT ${vmid} stopped or restarted while its files were opened; try again`);
       return fn(guest);
     });
@@ -230,9 +236,13 @@ export class PctRuntime implements Runtime {
     return { alive: unit.populated, memory };
   }
 
-  /** `pct exec <vmid> -- systemctl start zlh-server.service` (pct refuses a stopped container: "CT <vmid> not running"). */
+  /**
+   * `pct exec <vmid> --keep-env 0 -- systemctl start zlh-server.service`
+   * (pct refuses a stopped container: "CT <vmid> not running"). Whatever runs
+   * inside is the customer's; it gets a clean environment, nothing of ours.
+   */
   async startGame(vmid: number, timeoutMs: number): Promise<void> {
-    await this.#pct(["exec", String(vmid), "--", "systemctl", "start", GAME_UNIT], timeoutMs);
+    await this.#pct(["exec", String(vmid), "--keep-env", "0", "--", "systemctl", "start", GAME_UNIT], timeoutMs);
   }
 
   /**

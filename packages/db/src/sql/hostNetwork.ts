@@ -49,14 +49,28 @@ export async function setHostNetwork(tx: Tx, hostId: string, network: HostNetwor
  */
 export async function recordObservedAddress(db: DbOrTx, serverId: string, operationId: string, address: string): Promise<boolean> {
   const rows = await db.execute<{ id: string }>(sql`
-    with s as (
+    with taken as (
+      -- The customer's root owns its network namespace and may add any address to it: one another live
+      -- server of the host holds (observed or allocated) is never taken over.
+      select 1 from servers me join servers other on other.host_id = me.host_id and other.id <> me.id
+      where me.id = ${serverId} and other.status <> 'deleted' and other.address = ${address}::inet
+      union all
+      select 1 from servers me join host_addresses ha on ha.host_id = me.host_id and ha.address = ${address}::inet and ha.server_id <> me.id
+      where me.id = ${serverId}
+    ), s as (
       update servers s set address = ${address}::inet, updated_at = now()
       where s.id = ${serverId} and s.address is distinct from ${address}::inet
         and not exists (select 1 from host_addresses ha where ha.server_id = s.id)
+        and not exists (select 1 from taken)
       returning s.id, s.host_id
     ), event as (
       insert into events (server_id, host_id, operation_id, type, data)
       select id, host_id, ${operationId}, 'server.address_observed', jsonb_build_object('address', ${address}::text) from s
+    ), refused as (
+      insert into events (server_id, host_id, operation_id, type, data)
+      select id, host_id, ${operationId}, 'server.address_refused',
+        jsonb_build_object('address', ${address}::text, 'reason', 'another server of this host holds it')
+      from servers where id = ${serverId} and exists (select 1 from taken)
     )
     select id from s`);
   return rows.length > 0;
