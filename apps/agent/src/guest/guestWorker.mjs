@@ -1,6 +1,7 @@
 // The agent's hands inside a container's filesystem. Runs as the container's
-// root identity (100000:100000 for an unprivileged container: setpriv, no
-// capabilities, no new privileges), never as host root, rooted at the
+// root identity (on pct and lxc: uid 0 of a user namespace mapped like the
+// container, with file capabilities only; on the sim: 100000:100000 without
+// any; no new privileges either way: guestFiles.ts), never as host root, rooted at the
 // container's root filesystem, which the agent opens before the uid drop. Only
 // node: builtins, only paths relative to that cwd: the agent passes this
 // source with -e, because the checkout may be unreadable to the container's
