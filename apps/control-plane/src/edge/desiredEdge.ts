@@ -42,6 +42,11 @@ export interface DesiredEdge {
   route: { host: string; address: string; port: number } | null;
 }
 
+/** Where Minecraft's client looks for a name's SRV record (it asks for this first: the port travels in it). */
+export function minecraftSrvName(fqdn: string): string {
+  return `_minecraft._tcp.${fqdn}`;
+}
+
 /** The FQDN players connect to, and the records and route that make it work. */
 export function desiredEdge(s: ServerForEdge, naming: EdgeNaming): DesiredEdge {
   const fqdn = `${naming.template.label({ vmid: s.vmid, type: s.type, serverId: s.id })}.${naming.zone}`;
@@ -53,8 +58,7 @@ export function desiredEdge(s: ServerForEdge, naming: EdgeNaming): DesiredEdge {
     fqdn,
     records: [
       { type: "A", name: fqdn, ttl: naming.ttl, address: target },
-      // Minecraft's client looks up _minecraft._tcp.<name> first: the port travels in the SRV record.
-      { type: "SRV", name: `_minecraft._tcp.${fqdn}`, ttl: naming.ttl, priority: 0, weight: 5, port, target: fqdn },
+      { type: "SRV", name: minecraftSrvName(fqdn), ttl: naming.ttl, priority: 0, weight: 5, port, target: fqdn },
     ],
     route: { host: fqdn, address: s.address, port: s.gamePort },
   };

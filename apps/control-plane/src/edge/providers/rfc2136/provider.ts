@@ -1,4 +1,4 @@
-import type { DesiredEdge, EdgeRecord } from "../../desiredEdge";
+import { type DesiredEdge, type EdgeRecord, minecraftSrvName } from "../../desiredEdge";
 import { NamingError, parseZone } from "../../naming";
 import { type DnsServer, queryRecords, sendUpdate } from "./client";
 import { Rfc2136Error } from "./errors";
@@ -42,7 +42,6 @@ export interface Rfc2136Provider {
 }
 
 /** The name Minecraft's client asks for (the same prefix as desiredEdge's SRV record). */
-const srvName = (fqdn: string) => `_minecraft._tcp.${fqdn}`;
 const OWNER = "zlh-owner=";
 const MARKER_TTL = 300;
 
@@ -56,7 +55,7 @@ export function rfc2136Provider(config: Rfc2136Config): Rfc2136Provider {
   const inZone = (fqdn: string): string => {
     const name = fqdn.toLowerCase().replace(/\.$/, "");
     if (!name.endsWith(`.${zone}`)) throw new Rfc2136Error("notzone", `${JSON.stringify(fqdn)} is not a name inside zone ${zone}.`);
-    encodeName(srvName(name));
+    encodeName(minecraftSrvName(name));
     return name;
   };
   const checkOwner = (serverId: string) => {
@@ -71,7 +70,7 @@ export function rfc2136Provider(config: Rfc2136Config): Rfc2136Provider {
 
   const encodeRecords = (fqdn: string, records: EdgeRecord[]): ResourceRecord[] =>
     records.map((r) => {
-      const expected = r.type === "A" ? fqdn : srvName(fqdn);
+      const expected = r.type === "A" ? fqdn : minecraftSrvName(fqdn);
       if (r.name.toLowerCase().replace(/\.$/, "") !== expected) throw new Rfc2136Error("notzone", `a ${r.type} record for ${fqdn} must be named ${expected}, not ${r.name}.`);
       if (!Number.isInteger(r.ttl) || r.ttl < 0 || r.ttl > 0x7fffffff) throw new Rfc2136Error("protocol", `TTL ${r.ttl} is not a DNS TTL.`);
       try {
@@ -86,7 +85,7 @@ export function rfc2136Provider(config: Rfc2136Config): Rfc2136Provider {
 
   const read = async (fqdn: string): Promise<EdgeZoneState> => {
     const name = inZone(fqdn);
-    const [a, srv, txt] = await Promise.all([queryRecords(dns, name, "A", zone), queryRecords(dns, srvName(name), "SRV", zone), queryRecords(dns, name, "TXT", zone)]);
+    const [a, srv, txt] = await Promise.all([queryRecords(dns, name, "A", zone), queryRecords(dns, minecraftSrvName(name), "SRV", zone), queryRecords(dns, name, "TXT", zone)]);
     const markers = txt.flatMap((t) => (t.type === "TXT" && t.text.startsWith(OWNER) ? [t.text.slice(OWNER.length)] : []));
     const records: EdgeRecord[] = [...a, ...srv].flatMap((r) => (r.type === "TXT" ? [] : [r]));
     // Ours only when the marker is the name's only TXT record: what the UPDATE prerequisite checks too.
@@ -98,17 +97,17 @@ export function rfc2136Provider(config: Rfc2136Config): Rfc2136Provider {
     async apply(serverId, edge) {
       const fqdn = inZone(edge.fqdn);
       const marker = { ...checkOwner(serverId), name: fqdn };
-      const updates = [deleteRRset(fqdn, TYPE.A), deleteRRset(srvName(fqdn), TYPE.SRV), marker, ...encodeRecords(fqdn, edge.records)];
+      const updates = [deleteRRset(fqdn, TYPE.A), deleteRRset(minecraftSrvName(fqdn), TYPE.SRV), marker, ...encodeRecords(fqdn, edge.records)];
       // Ours already (the common case), else a name nobody uses; each checked by the server in the same UPDATE.
       if ((await sendUpdate(dns, zone, [asPrerequisite(marker)], updates)) === "applied") return;
-      if ((await sendUpdate(dns, zone, [notInUse(fqdn), notInUse(srvName(fqdn))], updates)) === "applied") return;
+      if ((await sendUpdate(dns, zone, [notInUse(fqdn), notInUse(minecraftSrvName(fqdn))], updates)) === "applied") return;
       throw notOwned(fqdn, serverId);
     },
 
     async remove(serverId, fqdn) {
       const name = inZone(fqdn);
       const marker = { ...checkOwner(serverId), name };
-      const updates = [deleteRRset(name, TYPE.A), deleteRRset(srvName(name), TYPE.SRV), deleteRRset(name, TYPE.TXT)];
+      const updates = [deleteRRset(name, TYPE.A), deleteRRset(minecraftSrvName(name), TYPE.SRV), deleteRRset(name, TYPE.TXT)];
       if ((await sendUpdate(dns, zone, [asPrerequisite(marker)], updates)) === "applied") return "removed";
       const state = await read(name);
       if (state.records.length === 0 && state.owner === null) return "absent";
