@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, readdir, readFile } from "node:fs/promises";
+import { get as httpsGet } from "node:https";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { freePort, nextPortRange, TEST_SECRETS_KEY } from "@zlh/testing";
@@ -78,7 +79,16 @@ export interface ControlPlaneProc extends Proc {
   port: number;
 }
 
-export async function startControlPlaneProcess(databaseUrl: string, env: Record<string, string> = {}, port?: number): Promise<ControlPlaneProc> {
+/**
+ * A control plane on `databaseUrl`, ready (`/readyz` 200). With `tls`, it serves HTTPS with those
+ * files (ZLH_TLS_CERT_FILE, ZLH_TLS_KEY_FILE) and readiness is checked trusting only `tls.ca`.
+ */
+export async function startControlPlaneProcess(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+  port?: number,
+  tls?: { certFile: string; keyFile: string; ca: string },
+): Promise<ControlPlaneProc> {
   const p = port ?? (await freePort());
   const proc = launch("apps/control-plane/src/main.ts", {
     DATABASE_URL: databaseUrl,
@@ -92,15 +102,28 @@ export async function startControlPlaneProcess(databaseUrl: string, env: Record<
     // and one address than a panel does; the limits have their own tests.
     ZLH_RATE_LIMIT_PER_CLIENT: "10000000",
     ZLH_RATE_LIMIT_PER_ADDRESS: "10000000",
+    ...(tls ? { ZLH_TLS_CERT_FILE: tls.certFile, ZLH_TLS_KEY_FILE: tls.keyFile } : {}),
     ...env,
   });
-  const url = `http://127.0.0.1:${p}`;
+  const url = `${tls ? "https" : "http"}://127.0.0.1:${p}`;
   await waitFor(async () => {
     if (proc.ended()) throw new Error(`control plane exited:\n${proc.output.join("\n")}`);
+    if (tls) return (await httpsStatus(`${url}/readyz`, tls.ca)) === 200;
     const res = await fetch(`${url}/readyz`).catch(() => null);
     return res?.status === 200;
   }, 30_000);
   return { ...proc, url, port: p };
+}
+
+function httpsStatus(url: string, ca: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = httpsGet(url, { ca, timeout: 2000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on("timeout", () => req.destroy());
+    req.on("error", () => resolve(0));
+  });
 }
 
 export interface AgentEnv {
