@@ -1,6 +1,6 @@
 import type { WebSocket } from "ws";
 import type { FastifyBaseLogger } from "fastify";
-import { addJob, endAgentSession, reclaimLeases, recordHeartbeat, type Db, type HeartbeatOutcome } from "@zlh/db";
+import { addJob, endAgentSession, nextBackoffEnd, reclaimLeases, recordHeartbeat, type Db, type HeartbeatOutcome } from "@zlh/db";
 import { RECONCILE_HOST_JOB } from "../jobs/jobNames";
 import { decodeAgentMessage, encode, inventoryDigest, type AgentMessage, type ControlMessage } from "@zlh/protocol";
 import { applyAgentResult } from "../broker/applyResult";
@@ -32,6 +32,7 @@ export class AgentSession {
   readonly #queue: FrameQueue;
   #greeted = false;
   #closed = false;
+  #backoffTimer: NodeJS.Timeout | null = null;
   readonly log: FastifyBaseLogger;
 
   constructor(
@@ -67,6 +68,25 @@ export class AgentSession {
     if (this.#greeted) this.send({ type: "work.available" });
   }
 
+  /**
+   * A requeued operation waits out its retry backoff (not_before), and when it
+   * ends nothing else tells the agent, which asked while it was still waiting:
+   * one timer per session nudges it then (the agent asks again; the grant is
+   * decided by the database as always).
+   */
+  async #nudgeWhenBackoffEnds(): Promise<void> {
+    const at = await nextBackoffEnd(this.deps.db, this.hostId);
+    if (this.#backoffTimer) clearTimeout(this.#backoffTimer);
+    this.#backoffTimer = null;
+    if (!at || this.#closed) return;
+    const delay = Math.min(60_000, Math.max(0, at.getTime() - Date.now()) + 50);
+    this.#backoffTimer = setTimeout(() => {
+      this.#backoffTimer = null;
+      this.nudge();
+    }, delay);
+    this.#backoffTimer.unref();
+  }
+
   supersede(): void {
     this.log.info("agent session superseded");
     this.close(4001, "superseded by a newer session for this host");
@@ -75,6 +95,7 @@ export class AgentSession {
   close(code: number, reason: string): void {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#backoffTimer) clearTimeout(this.#backoffTimer);
     this.socket.close(code, reason);
   }
 
@@ -130,6 +151,7 @@ export class AgentSession {
           this.log.info({ opId: op.opId, serverId: op.serverId, token: op.token, attempt: op.attempt, kind: op.kind }, "lease granted");
         }
         this.send({ type: "lease.grant", ops });
+        if (ops.length < m.max) await this.#nudgeWhenBackoffEnds();
         return;
       }
       case "heartbeat": {
