@@ -42,7 +42,12 @@ export class Faults {
   readonly #timers = new Set<NodeJS.Timeout>();
   #victim: { simRoot: string; vmid: string; kills: number } | null = null;
   readonly hostile: HostileGuest;
-  #sinceHostile = 0;
+  /**
+   * Starts one short of the rule, so the first fault is a hostile customer's: its window opens before any
+   * deliberate cut, so invariant 12 (agents keep beating through hostile faults) always has samples to judge.
+   * Otherwise, on a slow machine, every hostile window of a short run fell inside some other fault's cut.
+   */
+  #sinceHostile = HOSTILE_AT_LEAST_EVERY - 1;
 
   constructor(
     private readonly cluster: Cluster,
