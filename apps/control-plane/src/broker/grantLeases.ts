@@ -1,4 +1,4 @@
-import { hasQueuedWork, leaseNextOperations, type Db, type LeasedRow } from "@zlh/db";
+import { hasQueuedWork, leaseNextOperations, nextBackoffEnd, type Db, type LeasedRow } from "@zlh/db";
 import type { Manifest } from "@zlh/artifacts";
 import type { LeasedOperation } from "@zlh/protocol";
 import { unseal } from "../secrets/sealedSecrets";
@@ -29,9 +29,24 @@ export interface LeaseAsk {
   metrics?: Metrics;
 }
 
-export async function grantLeases(db: Db, ask: LeaseAsk): Promise<LeasedOperation[]> {
+export interface LeaseGrant {
+  ops: LeasedOperation[];
+  /**
+   * With fewer granted than asked for, when a queued operation of the host now waiting out its retry
+   * backoff becomes leasable (null: none waits): nothing else tells the agent then, so its session does.
+   */
+  nextBackoffEnd: Date | null;
+}
+
+export async function grantLeases(db: Db, ask: LeaseAsk): Promise<LeaseGrant> {
+  // An idle host costs one statement, as before: nothing queued, nothing waiting out a backoff either.
+  if (!(await hasQueuedWork(db, ask.hostId))) return { ops: [], nextBackoffEnd: null };
+  const ops = await leaseQueued(db, ask);
+  return { ops, nextBackoffEnd: ops.length < ask.max ? await nextBackoffEnd(db, ask.hostId) : null };
+}
+
+async function leaseQueued(db: Db, ask: LeaseAsk): Promise<LeasedOperation[]> {
   const { hostId, sessionId, max, ttlMs, secretsKey, metrics } = ask;
-  if (!(await hasQueuedWork(db, hostId))) return [];
   return db.transaction(async (tx) => {
     const ops = await leaseNextOperations(tx, hostId, sessionId, max, ttlMs);
     if (ops.length === 0) return [];

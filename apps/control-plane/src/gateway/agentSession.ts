@@ -1,6 +1,6 @@
 import type { WebSocket } from "ws";
 import type { FastifyBaseLogger } from "fastify";
-import { addJob, endAgentSession, nextBackoffEnd, reclaimLeases, recordHeartbeat, type Db, type HeartbeatOutcome } from "@zlh/db";
+import { addJob, endAgentSession, reclaimLeases, recordHeartbeat, type Db, type HeartbeatOutcome } from "@zlh/db";
 import { RECONCILE_HOST_JOB } from "../jobs/jobNames";
 import { decodeAgentMessage, encode, inventoryDigest, type AgentMessage, type ControlMessage } from "@zlh/protocol";
 import { applyAgentResult } from "../broker/applyResult";
@@ -74,8 +74,7 @@ export class AgentSession {
    * one timer per session nudges it then (the agent asks again; the grant is
    * decided by the database as always).
    */
-  async #nudgeWhenBackoffEnds(): Promise<void> {
-    const at = await nextBackoffEnd(this.deps.db, this.hostId);
+  #nudgeWhenBackoffEnds(at: Date | null): void {
     if (this.#backoffTimer) clearTimeout(this.#backoffTimer);
     this.#backoffTimer = null;
     if (!at || this.#closed) return;
@@ -146,12 +145,12 @@ export class AgentSession {
         return;
       }
       case "lease.request": {
-        const ops = await grantLeases(db, { hostId: this.hostId, sessionId: this.sessionId, max: m.max, ttlMs: leaseTtlMs, secretsKey: this.deps.secretsKey, metrics: this.deps.metrics });
+        const { ops, nextBackoffEnd } = await grantLeases(db, { hostId: this.hostId, sessionId: this.sessionId, max: m.max, ttlMs: leaseTtlMs, secretsKey: this.deps.secretsKey, metrics: this.deps.metrics });
         for (const op of ops) {
           this.log.info({ opId: op.opId, serverId: op.serverId, token: op.token, attempt: op.attempt, kind: op.kind }, "lease granted");
         }
         this.send({ type: "lease.grant", ops });
-        if (ops.length < m.max) await this.#nudgeWhenBackoffEnds();
+        this.#nudgeWhenBackoffEnds(nextBackoffEnd);
         return;
       }
       case "heartbeat": {
