@@ -43,9 +43,11 @@ export class Faults {
   #victim: { simRoot: string; vmid: string; kills: number } | null = null;
   readonly hostile: HostileGuest;
   /**
-   * Starts one short of the rule, so the first fault is a hostile customer's: its window opens before any
-   * deliberate cut, so invariant 12 (agents keep beating through hostile faults) always has samples to judge.
-   * Otherwise, on a slow machine, every hostile window of a short run fell inside some other fault's cut.
+   * Starts one short of the rule, so the first fault is a hostile customer's, and the count starts again
+   * only once a hostile fault planted something: early in a run a host has no container to attack yet,
+   * and a hostile draw that found none used to count as done, so on a slow machine a short run could end
+   * with every hostile window inside another fault's cut and invariant 12 (agents keep beating through
+   * hostile faults) judging nothing.
    */
   #sinceHostile = HOSTILE_AT_LEAST_EVERY - 1;
 
@@ -109,8 +111,8 @@ export class Faults {
     // A fifth of the faults are a hostile customer's, and at least every fourth one (a short run gets
     // some whatever the draws); the rest keep their proportions among themselves.
     if (drawn < HOSTILE_SHARE || ++this.#sinceHostile >= HOSTILE_AT_LEAST_EVERY) {
-      this.#sinceHostile = 0;
-      return this.hostile.inject(h);
+      if (await this.hostile.inject(h)) this.#sinceHostile = 0;
+      return;
     }
     const r = (drawn - HOSTILE_SHARE) / (1 - HOSTILE_SHARE);
     if (r < 0.14 && h.proc && !h.stopped) {

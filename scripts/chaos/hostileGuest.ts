@@ -99,9 +99,10 @@ export class HostileGuest {
     return { vmid, rootfs: join(h.simRoot, String(vmid), "rootfs"), serverId };
   }
 
-  async inject(h: HostSlot): Promise<void> {
+  /** True if something was planted in a container (a window opened), false if `h` had nothing to attack yet. */
+  async inject(h: HostSlot): Promise<boolean> {
     const t = await this.#target(h);
-    if (!t) return;
+    if (!t) return false;
     if (t.serverId) this.targeted.add(t.serverId);
     const n = this.#n++;
     const r = this.kit.random();
@@ -113,14 +114,23 @@ export class HostileGuest {
     else if (r < 0.75) planted = await this.#special(h, t.rootfs, `${SRV}/${this.#pick(FILES)}`, n, undoAfter, "device");
     else if (r < 0.87) {
       const script = `${guard(parents(`${SRV}/world/x`))}\nmkdir -p ${SRV}/world && truncate -s 4G ${SRV}/world/hostile-sparse-${n}.bin`;
-      if (await this.#run(t.rootfs, script)) this.kit.count("hostile_sparse_4g");
+      if (await this.#run(t.rootfs, script)) {
+        this.kit.count("hostile_sparse_4g");
+        this.#window(h, "hostile_sparse_4g", undoAfter);
+        planted = true;
+      }
     } else {
       const log = `${SRV}/logs/latest.log`;
       const bytes = "\\377\\376\\300\\200 \\355\\240\\200 \\033[2J\\033]0;owned\\007 [00:00:00] [Server thread/INFO]: <\\342\\200\\256> \\0 \\n";
       const script = `${guard([...parents(log), log])}\n[ -f ${q(log)} ] || exit 0\nprintf '${bytes}' >> ${q(log)}`;
-      if (await this.#run(t.rootfs, script)) this.kit.count("hostile_invalid_utf8_log");
+      if (await this.#run(t.rootfs, script)) {
+        this.kit.count("hostile_invalid_utf8_log");
+        this.#window(h, "hostile_invalid_utf8_log", undoAfter);
+        planted = true;
+      }
     }
     if (planted && t.serverId && this.kit.random() < 0.7) await this.#provoke(t.serverId);
+    return planted;
   }
 
   /**

@@ -33,8 +33,8 @@ describe("chaos (short, seeded)", () => {
     expect(summary.violations).toBe(0);
     // All twelve ran; the hostile customer's two looked at something.
     for (let n = 1; n <= 12; n++) expect(invariant(n), `invariant ${n}`).toBeDefined();
-    expect(invariant(11)!.checked).toBeGreaterThan(0);
-    expect(invariant(12)!.checked).toBeGreaterThan(0);
+    expect(invariant(11)!.checked, `${invariant(11)!.name}\n${log}`).toBeGreaterThan(0);
+    expect(invariant(12)!.checked, `${invariant(12)!.name}\n${log}`).toBeGreaterThan(0);
     const faults = Object.entries(summary.faults);
     expect(faults.reduce((sum, [, v]) => sum + v, 0)).toBeGreaterThan(0);
     expect(faults.filter(([k]) => k.startsWith("hostile_")).reduce((sum, [, v]) => sum + v, 0)).toBeGreaterThan(0);
