@@ -14,19 +14,27 @@ export interface TemurinBuild {
   major: number;
   minor: number;
   security: number;
+  /** The fourth number of an emergency release (`17.0.4.1+1`); absent for the usual three. */
+  patch?: number;
   build: number;
   /** When the build was published (the release's `timestamp`). */
   published: string;
 }
 
-/** `jdk-21.0.7+6`, or `jdk-21+35` for a feature's first build (as Temurin names its releases). */
+/** `21.0.7`, `17.0.4.1` for an emergency release, or `21` for a feature's first build. */
+function versionNumber(b: TemurinBuild): string {
+  if (b.patch) return `${b.major}.${b.minor}.${b.security}.${b.patch}`;
+  return b.minor === 0 && b.security === 0 ? `${b.major}` : `${b.major}.${b.minor}.${b.security}`;
+}
+
+/** `jdk-21.0.7+6`, `jdk-17.0.4.1+1`, or `jdk-21+35` for a feature's first build (as Temurin names its releases). */
 export function temurinReleaseName(b: TemurinBuild): string {
-  return b.minor === 0 && b.security === 0 ? `jdk-${b.major}+${b.build}` : `jdk-${b.major}.${b.minor}.${b.security}+${b.build}`;
+  return `jdk-${versionNumber(b)}+${b.build}`;
 }
 
 /** Where Adoptium's `package.link` points for this build's JRE tarball. */
 export function temurinJreLink(b: TemurinBuild, architecture: JavaArchitecture): string {
-  const version = b.minor === 0 && b.security === 0 ? `${b.major}` : `${b.major}.${b.minor}.${b.security}`;
+  const version = versionNumber(b);
   const name = `OpenJDK${b.major}U-jre_${architecture}_linux_hotspot_${version}_${b.build}.tar.gz`;
   return `https://github.com/adoptium/temurin${b.major}-binaries/releases/download/${encodeURIComponent(temurinReleaseName(b))}/${name}`;
 }
@@ -35,7 +43,7 @@ export function temurinJreLink(b: TemurinBuild, architecture: JavaArchitecture):
 export function temurinRelease(b: TemurinBuild, jres: { architecture: JavaArchitecture; archive: { size: number; sha256: string } }[]) {
   const name = temurinReleaseName(b);
   const tag = `https://github.com/adoptium/temurin${b.major}-binaries/releases/tag/${encodeURIComponent(name)}`;
-  const openjdk = `${b.major}${b.minor === 0 && b.security === 0 ? "" : `.${b.minor}.${b.security}`}+${b.build}-LTS`;
+  const openjdk = `${versionNumber(b)}+${b.build}-LTS`;
   return {
     binaries: jres.map(({ architecture, archive }) => {
       const link = temurinJreLink(b, architecture);
@@ -76,7 +84,9 @@ export function temurinRelease(b: TemurinBuild, jres: { architecture: JavaArchit
       openjdk_version: openjdk,
       optional: "LTS",
       security: b.security,
-      semver: `${b.major}.${b.minor}.${b.security}+${b.build}.0.LTS`,
+      ...(b.patch ? { patch: b.patch } : {}),
+      // Semver has no fourth number: Adoptium folds an emergency release's patch into the build (17.0.4.1+1 is 17.0.4+101).
+      semver: `${b.major}.${b.minor}.${b.security}+${(b.patch ?? 0) * 100 + b.build}.0.LTS`,
     },
   };
 }

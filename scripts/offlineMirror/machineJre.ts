@@ -29,17 +29,20 @@ export interface MachineJre {
   sha512: string;
 }
 
-/** The JDK's version as its `release` file says: JAVA_VERSION="17.0.15", JAVA_RUNTIME_VERSION="17.0.15+6-Debian-1deb12u1". */
+/**
+ * The JDK's version as its `release` file says: JAVA_RUNTIME_VERSION="17.0.15+6-Debian-1deb12u1", or with a
+ * fourth number for an emergency release, "17.0.21.1+2-1-deb12u1-Debian" (JEP 322 allows more; none has had them).
+ */
 function machineBuild(): TemurinBuild {
   if (!existsSync(join(MACHINE_JDK, "bin", "jlink"))) {
     throw new Error(`no JDK at ${MACHINE_JDK} to build the offline mirror's Java 17 from (install openjdk-17-jdk-headless, or set ZLH_FIXTURE_JDK to a JDK 17)`);
   }
   const release = readFileSync(join(MACHINE_JDK, "release"), "utf8");
   const field = (k: string) => new RegExp(`^${k}="([^"]*)"`, "m").exec(release)?.[1];
-  const version = /^(\d+)\.(\d+)\.(\d+)\+(\d+)/.exec(field("JAVA_RUNTIME_VERSION") ?? "");
-  if (!version) throw new Error(`${MACHINE_JDK}/release has no JAVA_RUNTIME_VERSION like 17.0.15+6`);
-  const [, major, minor, security, build] = version.map(Number);
-  return { major: major!, minor: minor!, security: security!, build: build!, published: `${field("JAVA_VERSION_DATE") ?? "2025-01-01"}T00:00:00Z` };
+  const version = /^(\d+)\.(\d+)\.(\d+)(?:\.(\d+))?\+(\d+)/.exec(field("JAVA_RUNTIME_VERSION") ?? "");
+  if (!version) throw new Error(`${MACHINE_JDK}/release has no JAVA_RUNTIME_VERSION like 17.0.15+6 or 17.0.21.1+2`);
+  const [major, minor, security, patch, build] = version.slice(1).map((n) => (n === undefined ? undefined : Number(n)));
+  return { major: major!, minor: minor!, security: security!, ...(patch ? { patch } : {}), build: build!, published: `${field("JAVA_VERSION_DATE") ?? "2025-01-01"}T00:00:00Z` };
 }
 
 const sha = (alg: string, b: Uint8Array) => createHash(alg).update(b).digest("hex");

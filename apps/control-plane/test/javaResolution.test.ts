@@ -72,6 +72,15 @@ describe("pinning the Java runtime from Adoptium", () => {
     source = upstreamSource({ userAgent: USER_AGENT, sleep: async () => {} });
   });
 
+  it("pins an emergency release (a fourth version number, as 17.0.21.1+2 on this machine) over the build it patches, named as Temurin names it", async () => {
+    const base = build(7, 6, "2025-04-16T00:00:00Z");
+    const emergency: TemurinBuild = { ...base, patch: 1, build: 1, published: "2025-04-30T00:00:00Z" };
+    serve("x64", [emergency, base]);
+    const java = await resolveJava(database.db, source, 21);
+    expect(java.release).toBe("jdk-21.0.7.1+1");
+    expect(java.url).toBe("https://github.com/adoptium/temurin21-binaries/releases/download/jdk-21.0.7.1%2B1/OpenJDK21U-jre_x64_linux_hotspot_21.0.7.1_1.tar.gz");
+  });
+
   it("pins the newest GA build of the feature, whatever order the listing is in, with Adoptium's sha256 and a computed sha512", async () => {
     const older = build(6, 7, "2025-01-22T00:00:00Z");
     const newest = build(7, 6, "2025-04-16T00:00:00Z");
