@@ -21,6 +21,8 @@ export interface EdgeProvider {
   readonly name: string;
   /** The integration: `rfc2136`, `technitium`, `cloudflare`, `velocity`, `mc-router`, `webhook`. */
   readonly kind: string;
+  /** True for a provider that cannot be read back (the webhook): a successful apply or remove is its only evidence. */
+  readonly pushOnly?: boolean;
   /** Makes the provider hold exactly `desired` for `desired.fqdn`, marked as `serverId`'s. A name someone else holds: `not_owner`, untouched. */
   apply(serverId: string, desired: DesiredEdge, signal: AbortSignal): Promise<void>;
   /** Removes what `serverId` holds at `fqdn`; `absent` when nothing was there. Never touches a name that is not ours. */
