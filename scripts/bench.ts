@@ -4,7 +4,7 @@
  * else an embedded one). Each system measurement gets a fresh database and
  * its own control-plane process. `--only` runs some phases (pg, create,
  * dispatch, lifecycles, controlPlaneLifecycles, twoControlPlanes, heartbeats,
- * fleet, agentIdle, pctInventory, placement, realContainers), for profiling
+ * fleet, edge, agentIdle, pctInventory, placement, realContainers), for profiling
  * one of them. realContainers runs where LXC is usable (root, a host
  * prepared by `pnpm host:prepare --install`) and says why it is skipped
  * otherwise. Targets are in
@@ -16,6 +16,7 @@ import { createMigratedDatabase, dropDatabase, postgresServer, uniqueName } from
 import { measureCreateLatency, measureCreateThroughput } from "./bench/create";
 import { measureDispatch } from "./bench/dispatch";
 import { measureAgentIdle } from "./bench/agentIdle";
+import { measureEdge } from "./bench/edge";
 import { measureFleet } from "./bench/fleet";
 import { measureHeartbeatCost } from "./bench/heartbeats";
 import { measureControlPlaneLifecycles, measureLifecycles } from "./bench/lifecycles";
@@ -139,6 +140,16 @@ const phases: Record<string, () => Promise<void>> = {
       });
     }
   },
+  // The edge pass over the 50,000-server fleet: quiet (nothing dirty, nothing due), then publishing 1,000 new
+  // servers' records to a real BIND 9 (applied and verified by lookups).
+  edge: () =>
+    onFreshSystem(0, async (sys) => {
+      const e = await measureEdge(sys, quick ? 200 : 1000, 50, 1000);
+      results.edgeFleetServers = e.servers;
+      results.edgeQuietPassMs = round(e.edgeQuietPassMs, 1);
+      results.edgePublish1000Ms = round(e.edgePublishMs, 0);
+      results.edgePublishPasses = e.edgePublishPasses;
+    }),
   agentIdle: () =>
     onFreshSystem(1, async (sys) => {
       const idle = await measureAgentIdle(sys, 50, quick ? 15 : 60);
@@ -210,6 +221,7 @@ if (asJson) {
     fleetHeartbeatCpuPct: "< 25 (1,000 x 50)",
     fleetPgCpuPct: "< 25",
     placeWarmMs: "<= 300",
+    edgeQuietPassMs: "< 20 (of 50,000)",
     lxcCreateRatio: "<= 1.5 (of lxcBaselineMs)",
     lxcInventoryAttachExecs: "0 (no lxc-attach / pct exec per heartbeat)",
   };

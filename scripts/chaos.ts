@@ -18,6 +18,7 @@ import { api, enroll } from "../test/support/api";
 import { join } from "node:path";
 import { Canary } from "./chaos/canary";
 import { Cluster } from "./chaos/cluster";
+import { EdgeChaos } from "./chaos/edge";
 import { Faults } from "./chaos/faults";
 import { HeartbeatWatch } from "./chaos/heartbeatWatch";
 import { checkHostileInvariants, hostileResidue } from "./chaos/hostileInvariants";
@@ -38,6 +39,7 @@ const duration = arg("duration", 60);
 const hostCount = Math.max(1, arg("hosts", 3));
 const planeCount = Math.max(1, arg("control-planes", 2));
 const random = seededRandom(seed);
+const edgeRandom = seededRandom(seed + 1_000_003);
 const json = process.argv.includes("--json");
 /** Progress; the human report. With --json both go to stderr, and stdout is the summary alone. */
 const say = (msg: string) => (json ? console.error : console.log)(`[chaos] ${msg}`);
@@ -54,6 +56,8 @@ const sql = postgres(databaseUrl, { max: 2, onnotice: () => {} });
 const leaseTtlMs = 3000 + Math.floor(random() * 12_000);
 const reconcileIntervalMs = 1000 + Math.floor(random() * 29_000);
 const watch = new HeartbeatWatch(sql, leaseTtlMs);
+// A real BIND 9 the control planes publish every server to (RFC 2136), itself a target of faults.
+const edge = await EdgeChaos.start();
 /** Stops everything the run started (control planes, agents, simulated servers); safe to call twice. */
 let cleaning: Promise<void> | null = null;
 function cleanUp(): Promise<void> {
@@ -61,6 +65,7 @@ function cleanUp(): Promise<void> {
     watch.stop();
     await faults?.settle().catch(() => {});
     await cluster.stop().catch(() => {});
+    await edge.stop().catch(() => {});
     const { killSimServers } = await import("../test/support/processes");
     for (const h of cluster.hosts) await killSimServers(h.simRoot);
   })();
@@ -80,6 +85,7 @@ const cluster = new Cluster(databaseUrl, {
   ZLH_RECONCILE_INTERVAL_MS: String(reconcileIntervalMs),
   // A small VMID range, so bursts exhaust it and VMIDs are reused under faults.
   ZLH_VMID_RANGE: "5000-5029",
+  ...edge.env(),
 });
 let exitCode = 1;
 let faults: Faults | undefined;
@@ -109,7 +115,9 @@ try {
     inflight.add(step);
     void step.finally(() => inflight.delete(step));
     if (Date.now() >= nextFault) {
-      await faults.inject().catch((err) => say(`fault failed: ${(err as Error).message}`));
+      // One fault in five is the edge's (its own generator, so the others' schedule replays as before).
+      if (edgeRandom() < 0.2) await edge.inject(edgeRandom, sql).catch((err) => say(`edge fault failed: ${(err as Error).message}`));
+      else await faults.inject().catch((err) => say(`fault failed: ${(err as Error).message}`));
       nextFault = Date.now() + 700 + random() * 2000;
     }
     await sleep(60 + random() * 140);
@@ -117,6 +125,7 @@ try {
   say("faults stopped; waiting for convergence");
   await Promise.all([...inflight]);
   await faults.settle();
+  await edge.settle();
   await cluster.heal();
 
   // Bounded: leases expire (TTL), retries back off (at most 60 s), a crash loop waits (at most 40 s here),
@@ -146,6 +155,8 @@ try {
   const checks = [
     ...(await checkInvariants(sql, cluster, workload.stats, faults.unmanaged, excuse, excused)),
     ...(await checkHostileInvariants(cluster, canary, canaryBefore, hostile, watch)),
+    // Backoff after the longest outage is at most 16 s, the audit runs every 2 s: a minute is ample.
+    await edge.check(sql, 60_000),
   ];
   const [{ ops }] = (await sql`select count(*)::int as ops from operations`) as unknown as [{ ops: number }];
   const byStatus = await sql`select status, count(*)::int as n from servers group by 1 order by 1`;
@@ -156,6 +167,7 @@ try {
   report(`ops: ${ops}  requests: ${workload.stats.requests} (creates ${workload.stats.creates}, duplicated ${workload.stats.duplicates}, bursts ${workload.stats.bursts}, deletes ${workload.stats.deletes}, power ${workload.stats.powers}, changes ${workload.stats.changes} (meant to roll back ${workload.stats.breakingChanges}), backups ${workload.stats.backups}, restores ${workload.stats.restores}, refused ${workload.stats.refused}, failed requests ${workload.stats.errors})`);
   report(`servers: ${byStatus.map((r) => `${r.status} ${r.n}`).join(", ")}`);
   report(`last changes: ${changes.map((r) => `${r.s} ${r.n}`).join(", ")}; backups: ${backupsByStatus.map((r) => `${r.status} ${r.n}`).join(", ") || "none"}`);
+  report(`edge faults: ${Object.entries(edge.counts).map(([k, v]) => `${k} ${v}`).join(", ") || "none"}`);
   report(`faults: ${Object.entries(faults.counts).map(([k, v]) => `${k} ${v}`).join(", ") || "none"}`);
   report(`control-plane starts that failed (retried): ${cluster.planeStartFailures.length}`);
   for (const f of cluster.planeStartFailures) report(`  ${f.split("\n").slice(0, 6).join(" | ").slice(0, 600)}`);
@@ -190,6 +202,7 @@ try {
       lastChanges: Object.fromEntries(changes.map((r) => [r.s, r.n])),
       backups: Object.fromEntries(backupsByStatus.map((r) => [r.status, r.n])),
       faults: faults.counts,
+      edgeFaults: edge.counts,
       planeStartFailures: cluster.planeStartFailures.length,
       crashes: cluster.crashes.length,
       hostile: { targeted: hostile.targeted.size, refusals: Object.fromEntries(refusals.map((r) => [r.code, r.n])), excused: excused.length },

@@ -60,7 +60,7 @@ export async function measureFleet(sys: BenchSystem, hosts: number, perHost: num
   }
 }
 
-async function seedFleet(sys: BenchSystem, sql: postgres.Sql, perHost: number): Promise<number> {
+export async function seedFleet(sys: BenchSystem, sql: postgres.Sql, perHost: number): Promise<number> {
   // One server through the API: its manifest (resolved from the offline mirror) is every seeded row's.
   const first = await sys.call("POST", "/v1/servers", createBody(), { "idempotency-key": "fleet-manifest" });
   if (first.status !== 202) throw new Error(`create: ${first.status} ${JSON.stringify(first.body)}`);

@@ -33,7 +33,7 @@ describe("edge publishing through a webhook", () => {
       });
     });
     await new Promise<void>((r) => hook.listen(port, "127.0.0.1", r));
-    c = await startE2eCluster("edge-host", { ZLH_EDGE_WEBHOOK_URL: `http://127.0.0.1:${port}/hook`, ZLH_EDGE_WEBHOOK_SECRET: SECRET });
+    c = await startE2eCluster("edge-host", { ZLH_EDGE_ZONE: "play.test", ZLH_EDGE_WEBHOOK_URL: `http://127.0.0.1:${port}/hook`, ZLH_EDGE_WEBHOOK_SECRET: SECRET, ZLH_EDGE_PASS_INTERVAL_MS: "300" });
     call = c.call;
     c.startAgent();
   });

@@ -26,4 +26,25 @@ describe("a process with an invalid configuration", () => {
       expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
     }
   });
+
+  it("stops at an edge provider that cannot work (a bad TSIG key, an unknown kind, a bad URL), naming it in one line, never quoting the secret", async () => {
+    const base = { DATABASE_URL: "postgres://127.0.0.1:1/x", ZLH_API_TOKENS: "a-long-enough-token-123", ZLH_SECRETS_KEY: Buffer.alloc(32, 1).toString("base64"), ZLH_EDGE_ZONE: "play.example.com" };
+    const secret = "c2VjcmV0LXRoYXQtaXMtdG9vLXNob3J0";
+    const cases = [
+      [[{ name: "dns", kind: "rfc2136", server: "127.0.0.1:53", keyName: "zlh-edge", keySecret: `${secret}!` }], /ZLH_EDGE_PROVIDERS: edge provider dns: key secret is not base64/],
+      [[{ name: "dns", kind: "bind" }], /kind "bind" is not one of/],
+      [[{ name: "hook", kind: "webhook", url: "ftp://x" }], /edge provider hook: url must be an http/],
+    ] as const;
+    const results = await Promise.all(cases.map(([providers]) => run("apps/control-plane/src/main.ts", { ...base, ZLH_EDGE_PROVIDERS: JSON.stringify(providers) })));
+    results.forEach((r, i) => {
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^Invalid configuration: .+/);
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      expect(r.stderr).toMatch(cases[i]![1]);
+      expect(r.stderr).not.toContain(secret);
+    });
+    const badZone = await run("apps/control-plane/src/main.ts", { ...base, ZLH_EDGE_ZONE: "nozone", ZLH_EDGE_PROVIDERS: "[]" });
+    expect(badZone.code).toBe(2);
+    expect(badZone.stderr).toMatch(/ZLH_EDGE_ZONE/);
+  });
 });

@@ -54,7 +54,7 @@ export default async function app(fastify: FastifyInstance, deps: AppDeps) {
   await fastify.register(healthRoutes);
   await fastify.register(agentGateway, {
     db: deps.db,
-    publishToEdge: deps.config.edgeWebhook !== null,
+    publishToEdge: false,
     secretsKey: deps.config.secretsKey,
     registry: deps.registry,
     leaseTtlMs: deps.config.leaseTtlMs,

@@ -7,7 +7,10 @@ import type { ArtifactSourceKind } from "@zlh/artifacts";
 import { createHash } from "node:crypto";
 import { API_SCOPES, CLIENT_NAME_PATTERN, ConfigError, envReader, isReportableIpv4, type ApiScope, type Env, type IntRange } from "@zlh/domain";
 import type { EdgeNaming } from "./edge/desiredEdge";
+import { parseEdgeProviders } from "./edge/edgeProviders";
 import { NamingError, parseNameTemplate, parseZone } from "./edge/naming";
+import { EdgeConfigError, type EdgeProvider } from "./edge/provider";
+import { EDGE_PROVIDER_FACTORIES } from "./edge/providers/registry";
 import { CONTROL_PLANE_ENV } from "./configVars";
 
 /** An API client's token, from ZLH_API_TOKENS. */
@@ -45,8 +48,10 @@ export interface ControlPlaneConfig {
   workerConcurrency: number;
   /** ZLH_PROXMOX_URL, ZLH_PROXMOX_TOKEN_ID, ZLH_PROXMOX_TOKEN_SECRET: all three or none (null). */
   proxmox: { url: string; tokenId: string; tokenSecret: string } | null;
-  /** ZLH_EDGE_WEBHOOK_URL, ZLH_EDGE_WEBHOOK_SECRET; null: edge publishing is a no-op. */
-  edgeWebhook: { url: string; secret: string | null } | null;
+  /** ZLH_EDGE_PROVIDERS (and the ZLH_EDGE_WEBHOOK_URL shorthand); empty: nothing is published. */
+  edgeProviders: EdgeProvider[];
+  /** ZLH_EDGE_PASS_INTERVAL_MS, ZLH_EDGE_AUDIT_INTERVAL_MS, ZLH_EDGE_DELETE_GRACE_SECONDS (as ms) */
+  edgeTiming: { passIntervalMs: number; auditIntervalMs: number; deleteGraceMs: number };
   /** How servers are named on the edge (ZLH_EDGE_*); null without a zone. */
   edgeNaming: EdgeNaming | null;
   /** ZLH_ARTIFACT_SOURCE */
@@ -84,6 +89,7 @@ export function loadConfig(env: Env): ControlPlaneConfig {
     throw new ConfigError("DATABASE_URL", "must be a postgres:// or postgresql:// URL.");
   }
   const artifactSource = read.choice("ZLH_ARTIFACT_SOURCE");
+  const edgeNaming = readEdgeNaming(read);
   return {
     databaseUrl,
     port: read.integer("PORT"),
@@ -100,8 +106,13 @@ export function loadConfig(env: Env): ControlPlaneConfig {
     artifactSource,
     artifactMirror: artifactMirror(artifactSource, read.text("ZLH_ARTIFACT_MIRROR")),
     secretsKey: secretsKey(read.required("ZLH_SECRETS_KEY")),
-    edgeWebhook: edgeWebhook(read),
-    edgeNaming: edgeNaming(read),
+    edgeNaming,
+    edgeProviders: edgeProviders(read, edgeNaming),
+    edgeTiming: {
+      passIntervalMs: read.integer("ZLH_EDGE_PASS_INTERVAL_MS"),
+      auditIntervalMs: read.integer("ZLH_EDGE_AUDIT_INTERVAL_MS"),
+      deleteGraceMs: read.integer("ZLH_EDGE_DELETE_GRACE_SECONDS") * 1000,
+    },
     logLevel: read.choice("LOG_LEVEL"),
     logFormat: read.choice("LOG_FORMAT"),
     rateLimit: {
@@ -157,13 +168,25 @@ function tls(read: Reader): ControlPlaneConfig["tls"] {
   return { certFile, keyFile };
 }
 
-function edgeWebhook(read: Reader): ControlPlaneConfig["edgeWebhook"] {
+function edgeProviders(read: Reader, naming: EdgeNaming | null): EdgeProvider[] {
   const url = httpUrl("ZLH_EDGE_WEBHOOK_URL", read.text("ZLH_EDGE_WEBHOOK_URL"));
-  if (!url) return null;
-  return { url, secret: read.text("ZLH_EDGE_WEBHOOK_SECRET") };
+  const raw = read.text("ZLH_EDGE_PROVIDERS");
+  const name = raw ? "ZLH_EDGE_PROVIDERS" : "ZLH_EDGE_WEBHOOK_URL";
+  if (!raw && !url) return [];
+  if (!naming) throw new ConfigError(name, "needs ZLH_EDGE_ZONE: a server's records are named under it.");
+  const secret = read.text("ZLH_EDGE_WEBHOOK_SECRET");
+  try {
+    const providers = raw ? parseEdgeProviders(raw, naming, EDGE_PROVIDER_FACTORIES) : [];
+    const hook = url ? parseEdgeProviders(JSON.stringify([{ name: "webhook", kind: "webhook", url, ...(secret ? { secret } : {}) }]), naming, EDGE_PROVIDER_FACTORIES) : [];
+    if (hook.length > 0 && providers.some((p) => p.name === "webhook")) throw new EdgeConfigError("a provider is named webhook, as ZLH_EDGE_WEBHOOK_URL's is.");
+    return [...providers, ...hook];
+  } catch (err) {
+    if (err instanceof EdgeConfigError) throw new ConfigError(name, err.message);
+    throw err;
+  }
 }
 
-function edgeNaming(read: Reader): ControlPlaneConfig["edgeNaming"] {
+function readEdgeNaming(read: Reader): ControlPlaneConfig["edgeNaming"] {
   // The template and the address are checked even without a zone: a typo must not wait until one is set.
   let template;
   try {

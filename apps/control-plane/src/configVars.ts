@@ -100,7 +100,7 @@ export const CONTROL_PLANE_ENV = {
     type: "text",
     format: "http(s) URL",
     description:
-      'Edge (DNS/Traefik) publishing: POSTs `{action:"publish",server:{serverId,name,hostNode,vmid,gamePort,address}}` / `{action:"unpublish",serverId}` as JSON. Unset: edge publishing is off and no edge jobs are queued.',
+      'A shorthand for one `webhook` entry of ZLH_EDGE_PROVIDERS named `webhook` (needs ZLH_EDGE_ZONE): POSTs `{action:"publish",server:{serverId,fqdn,address,gamePort,records,route}}` / `{action:"unpublish",serverId,fqdn}` as JSON.',
   },
   ZLH_EDGE_WEBHOOK_SECRET: {
     type: "text",
@@ -130,6 +130,28 @@ export const CONTROL_PLANE_ENV = {
   },
   ZLH_EDGE_PORT: { type: "integer", default: 25565, min: 1, max: 65535, description: "The edge proxy's port, with ZLH_EDGE_ADDRESS (the port in each server's SRV record)." },
   ZLH_EDGE_TTL: { type: "integer", default: 60, min: 5, max: 86400, description: "Seconds the edge's DNS records may be cached: short, so a moved server is found again quickly." },
+  ZLH_EDGE_PROVIDERS: {
+    type: "text",
+    format: "JSON array",
+    shownDefault: "unset",
+    description:
+      'Where the edge is published, side by side: `[{"name":"internal-dns","kind":"rfc2136","server":"10.0.0.53:53","keyName":"zlh-edge","keySecretFile":"/etc/zlh/tsig.key"}, {"name":"hook","kind":"webhook","url":"https://...","secretFile":"..."}]`; any setting `<x>File` is read from that file. Needs ZLH_EDGE_ZONE; checked at start (see [The edge](design/edge.md#configuration)). Unset (and no ZLH_EDGE_WEBHOOK_URL): nothing is published and no server waits on the edge.',
+  },
+  ZLH_EDGE_PASS_INTERVAL_MS: { type: "integer", default: 2000, min: 100, max: 3_600_000, description: "Period of the incremental edge pass: it applies only the servers whose desired edge changed and the retries that are due." },
+  ZLH_EDGE_AUDIT_INTERVAL_MS: {
+    type: "integer",
+    default: 60_000,
+    min: 200,
+    max: 86_400_000,
+    description: "Period of the edge audit: each readable provider's whole zone or route list is compared with the database and repaired; names in the naming scheme the platform does not own are reported as edge drift.",
+  },
+  ZLH_EDGE_DELETE_GRACE_SECONDS: {
+    type: "integer",
+    default: 60,
+    min: 0,
+    max: 86400,
+    description: "How long a delete waits for its edge records to be removed and verified before the container is destroyed anyway (the removal keeps being retried and reported): a DNS outage never blocks a delete.",
+  },
   ZLH_RATE_LIMIT_PER_CLIENT: {
     type: "integer",
     default: 1200,

@@ -18,7 +18,7 @@ describe("loadConfig", () => {
       reconcileRecheckMs: 300000,
       artifactSource: "upstream",
       proxmox: null,
-      edgeWebhook: null,
+      edgeProviders: [],
     });
   });
 

@@ -99,9 +99,9 @@ export const HostIdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 export const DriftList = Type.Object({
   items: Type.Array(
     Type.Object({
-      kind: Type.Enum(["missing_container", "orphan_container", "unmanaged_container", "state_mismatch", "vmid_conflict", "crash_loop"]),
-      hostId: Uuid,
-      vmid: Type.Integer(),
+      kind: Type.Enum(["missing_container", "orphan_container", "unmanaged_container", "state_mismatch", "vmid_conflict", "crash_loop", "edge_unowned"]),
+      hostId: Type.Optional(Uuid),
+      vmid: Type.Optional(Type.Integer()),
       serverId: Type.Optional(Uuid),
       detectedAt: Timestamp,
       detail: Type.Record(Type.String(), Type.Unknown()),

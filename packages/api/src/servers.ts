@@ -45,6 +45,16 @@ export type CreateServerBody = Static<typeof CreateServerBody>;
 
 const StatusEnum = Type.Enum(SERVER_STATUSES);
 
+/** One of a server's conditions: `running` (its status) and `reachable` (the edge's), never confused. */
+export const ServerCondition = Type.Object({
+  type: Type.Union([Type.Literal("running"), Type.Literal("reachable")]),
+  status: Type.Boolean(),
+  reason: Type.String({ description: "running: the server's status. reachable: verified, propagating, not_published, edge_not_configured, or the failing provider's code (timeout, unreachable, refused, badsig, not_owner, http_error, ...)." }),
+  message: Type.String(),
+  since: Timestamp,
+});
+export type ServerCondition = Static<typeof ServerCondition>;
+
 export const Server = Type.Object(
   {
     id: Uuid,
@@ -62,6 +72,10 @@ export const Server = Type.Object(
     connect: Type.Union([Type.Object({ host: Type.String(), port: Type.Integer() }), Type.Null()], {
       description:
         "What a player types into Minecraft's server list: the server's name under the edge zone (ZLH_EDGE_ZONE) and the port its records point at (the edge's, or the server's own). Derived from the database; it says nothing about whether DNS answers yet. Null without an edge zone, or while the address is unknown.",
+    }),
+    conditions: Type.Array(ServerCondition, {
+      description:
+        "`running`: the game answered on the server's own address (no DNS involved). `reachable`: the edge (every configured provider) applied its records and route and a lookup answered them. A panel can show \"running, DNS propagating\"; no status ever waits on `reachable`.",
     }),
     minecraftVersion: Type.String(),
     loaderVersion: Type.Union([Type.String(), Type.Null()]),

@@ -44,6 +44,9 @@ export type ServerRow = {
   last_crash_at: string | null;
   last_crash_reason: string | null;
   heal_after: string | null;
+  edge_hold_until?: string | null;
+  /** The `reachable` condition the edge pass last judged (null: never). */
+  reachable?: { status: boolean; reason: string; message: string; since: string } | null;
   manifest: unknown;
   manifest_hash: string | null;
   requested_manifest_hash: string | null;

@@ -195,6 +195,15 @@ export const servers = pgTable(
     lastCrashReason: text("last_crash_reason"),
     /** Not restarted by self-heal before this instant (crash-loop backoff); also when the last heal began. */
     healAfter: timestamp("heal_after", { withTimezone: true }),
+    /**
+     * Set (by the trigger servers_edge_dirty, in the transaction of the change) when something its desired edge
+     * is derived from changed: created, status, desired state, address, port, VMID. The edge pass clears it.
+     */
+    edgeDirtyAt: timestamp("edge_dirty_at", { withTimezone: true }),
+    /** A delete waits for its edge removal to be verified until this instant, then proceeds (ZLH_EDGE_DELETE_GRACE_SECONDS). */
+    edgeHoldUntil: timestamp("edge_hold_until", { withTimezone: true }),
+    /** The `reachable` condition as the edge pass last judged it: `{status, reason, message, since}`; null: never judged. */
+    reachable: jsonb("reachable"),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
@@ -203,6 +212,8 @@ export const servers = pgTable(
     uniqueIndex("servers_caller_idempotency_key").on(t.callerId, t.idempotencyKey),
     uniqueIndex("servers_live_vmid_key").on(t.vmid).where(sql`${t.status} <> 'deleted'`),
     index("servers_customer_seq_idx").on(t.customerId, t.seq),
+    // The edge pass reads only the dirty ones: a quiet pass over a large fleet is one empty index scan.
+    index("servers_edge_dirty_idx").on(t.edgeDirtyAt).where(sql`${t.edgeDirtyAt} is not null`),
     // Reconciliation asks "did a server of this host change status since its last pass?" per host.
     index("servers_host_status_changed_idx").on(t.hostId, t.statusChangedAt),
     foreignKey({ columns: [t.hostId], foreignColumns: [hosts.id], name: "servers_host_fk" }),
@@ -213,6 +224,49 @@ export const servers = pgTable(
     check("servers_resources_positive", sql`${t.memoryMiB} > 0 and ${t.cpuCores} > 0 and ${t.diskGiB} > 0`),
     check("servers_change_status_valid", sql`${t.changeStatus} is null or ${t.changeStatus} in (${inList(CHANGE_STATUSES)})`),
   ],
+);
+
+/**
+ * What each edge provider should hold for each server and what it was last seen to hold (docs/design/edge.md):
+ * `desired_hash` null means the provider should hold nothing for the server (deleted, not yet running).
+ */
+export const edgePublications = pgTable(
+  "edge_publications",
+  {
+    serverId: uuid("server_id").notNull(),
+    provider: text("provider").notNull(),
+    /** The name published (or to remove): the name survives the server's row changing. */
+    fqdn: text("fqdn").notNull(),
+    desiredHash: text("desired_hash"),
+    /** The hash last applied and verified; null: verified absent (or never applied). */
+    appliedHash: text("applied_hash"),
+    appliedAt: timestamp("applied_at", { withTimezone: true }),
+    verifiedAt: timestamp("verified_at", { withTimezone: true }),
+    lastErrorCode: text("last_error_code"),
+    lastError: text("last_error"),
+    attempts: integer("attempts").notNull().default(0),
+    /** When the pass should apply (or remove) again; null: nothing due. */
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.serverId, t.provider] }),
+    index("edge_publications_due_idx").on(t.nextAttemptAt).where(sql`${t.nextAttemptAt} is not null`),
+    foreignKey({ columns: [t.serverId], foreignColumns: [servers.id], name: "edge_publications_server_fk" }),
+  ],
+);
+
+/** Names a provider holds in the platform's naming scheme without the platform's ownership mark: reported, never touched. */
+export const edgeDrift = pgTable(
+  "edge_drift",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    provider: text("provider").notNull(),
+    fqdn: text("fqdn").notNull(),
+    detail: jsonb("detail").notNull().default(sql`'{}'::jsonb`),
+    detectedAt: timestamp("detected_at", { withTimezone: true }).notNull().defaultNow(),
+    resolvedAt: timestamp("resolved_at", { withTimezone: true }),
+  },
+  (t) => [uniqueIndex("edge_drift_open_key").on(t.provider, t.fqdn).where(sql`${t.resolvedAt} is null`)],
 );
 
 /** Every change (PATCH) asked of a server, once per (client, Idempotency-Key). */

@@ -15,6 +15,8 @@ export interface PlannerInput {
   hasManifest: boolean;
   /** A crashed server inside its crash-loop backoff (crashLoop.ts): self-heal waits until it ends. */
   healPending?: boolean;
+  /** A delete waits (bounded, ZLH_EDGE_DELETE_GRACE_SECONDS) for its edge records to be removed and verified. */
+  edgeRemovalPending?: boolean;
 }
 
 /**
@@ -30,7 +32,7 @@ export interface PlannerInput {
  *   backoff before it is started again.
  */
 export function nextOperationKind(s: PlannerInput): OperationKind | null {
-  if (s.desiredState === "deleted") return s.status === "deleted" ? null : "destroy";
+  if (s.desiredState === "deleted") return s.status === "deleted" || s.edgeRemovalPending ? null : "destroy";
   if (s.status === "pending" || s.status === "provisioning") return s.hasManifest ? "provision" : null;
   // Called only with nothing in flight: a server left `starting` or `stopping`
   // (its operation expired, or was cancelled by a newer intent) is driven on

@@ -27,6 +27,8 @@ export interface NameTemplate {
   readonly source: string;
   /** The label for a server (one DNS label, lowercase). */
   label(s: NameInputs): string;
+  /** Whether a label has the template's shape (a name the platform could have made: an unowned one is edge drift). */
+  matches(label: string): boolean;
 }
 
 const LITERAL = /^[a-z0-9-]*$/;
@@ -58,8 +60,10 @@ export function parseNameTemplate(source: string): NameTemplate {
   const longest = render({ vmid: 999_999_999, type: "neoforge", serverId: "ffffffff" });
   if (longest.length > 63) throw new NamingError(`makes labels of up to ${longest.length} characters; a DNS label holds 63.`);
   if (longest.startsWith("-") || longest.endsWith("-")) throw new NamingError("makes labels that start or end with '-', which DNS does not allow.");
+  const shape = new RegExp(`^${parts.map((p) => ("literal" in p ? p.literal : p.placeholder === "vmid" ? "[0-9]+" : p.placeholder === "type" ? "[a-z0-9]+" : "[0-9a-f]{8}")).join("")}$`);
   return {
     source,
+    matches: (label) => shape.test(label),
     label(s) {
       const label = render(s);
       if (!isLabel(label)) throw new NamingError(`made ${JSON.stringify(label)}, which is not a DNS label.`);

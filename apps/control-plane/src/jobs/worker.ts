@@ -3,16 +3,15 @@ import type { Logger } from "pino";
 import { createArtifactSource } from "@zlh/artifacts";
 import { addJob, type Db } from "@zlh/db";
 import type { ControlPlaneConfig } from "../config";
-import { noopPublisher, webhookPublisher } from "../edge/publisher";
 import { ManifestCache } from "../fabric/manifestCache";
 import { connectProxmox } from "../reconcile/proxmox";
-import { edgePublishTask, edgeUnpublishTask } from "./handlers/edge";
+import { edgeAuditTask, edgePassTask } from "./handlers/edge";
 import { provisionServerTask } from "./handlers/provisionServer";
 import { healServerTask } from "./handlers/heal";
 import { reconcileAllTask, reconcileHostTask } from "./handlers/reconcile";
 import { startWorkerLiveness } from "./workerLiveness";
 import type { Metrics } from "../metrics/metrics";
-import { EDGE_PUBLISH_JOB, EDGE_UNPUBLISH_JOB, HEAL_JOB, PROVISION_JOB, RECONCILE_ALL_JOB, RECONCILE_HOST_JOB, RESOLVE_CHANGE_JOB } from "./jobNames";
+import { EDGE_AUDIT_JOB, EDGE_PASS_JOB, HEAL_JOB, PROVISION_JOB, RECONCILE_ALL_JOB, RECONCILE_HOST_JOB, RESOLVE_CHANGE_JOB } from "./jobNames";
 import { resolveChangeTask } from "./handlers/resolveChange";
 
 export interface Worker {
@@ -24,7 +23,6 @@ const RECONCILE_CLOCK_MARGIN_MS = 10_000;
 
 /** graphile-worker for durable control-plane jobs, logging through pino. */
 export async function startWorker(config: ControlPlaneConfig, db: Db, log: Logger, metrics?: Metrics, manifests = new ManifestCache()): Promise<Worker> {
-  const publisher = config.edgeWebhook ? webhookPublisher(config.edgeWebhook.url, config.edgeWebhook.secret) : noopPublisher;
   const reconcileDeps = {
     db,
     log: log.child({ component: "reconcile" }),
@@ -47,9 +45,12 @@ export async function startWorker(config: ControlPlaneConfig, db: Db, log: Logge
     [RECONCILE_ALL_JOB]: reconcileAllTask(reconcileDeps),
     [RECONCILE_HOST_JOB]: reconcileHostTask(reconcileDeps),
     [HEAL_JOB]: healServerTask(db),
-    [EDGE_PUBLISH_JOB]: edgePublishTask(db, publisher),
-    [EDGE_UNPUBLISH_JOB]: edgeUnpublishTask(db, publisher),
   };
+  const edge = config.edgeNaming && config.edgeProviders.length > 0 ? { db, log: log.child({ component: "edge" }), naming: config.edgeNaming, providers: config.edgeProviders, ...config.edgeTiming } : null;
+  if (edge) {
+    taskList[EDGE_PASS_JOB] = edgePassTask(edge);
+    taskList[EDGE_AUDIT_JOB] = edgeAuditTask(edge);
+  }
   const liveness = startWorkerLiveness(db, config.leaseTtlMs, log.child({ component: "worker" }));
   const runner = await run({
     events: liveness.events,
@@ -65,6 +66,10 @@ export async function startWorker(config: ControlPlaneConfig, db: Db, log: Logge
   });
   // Start the reconciliation cycle unless a run is already scheduled (by this or another process).
   await addJob(db, RECONCILE_ALL_JOB, {}, { jobKey: "reconcile", jobKeyMode: "preserve_run_at", maxAttempts: 3 });
+  if (edge) {
+    await addJob(db, EDGE_PASS_JOB, {}, { jobKey: "edge-pass", jobKeyMode: "preserve_run_at", maxAttempts: 3 });
+    await addJob(db, EDGE_AUDIT_JOB, {}, { jobKey: "edge-audit", jobKeyMode: "preserve_run_at", maxAttempts: 3 });
+  }
   return {
     async stop() {
       await runner.stop();

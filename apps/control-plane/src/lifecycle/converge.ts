@@ -27,6 +27,7 @@ export async function converge(tx: Tx, serverId: string): Promise<string | null>
     changePending: s.change_status === "applying" && s.change_generation === s.generation && s.requested_manifest !== null,
     hasManifest: s.manifest !== null,
     healPending: s.heal_pending,
+    edgeRemovalPending: s.edge_removal_pending,
   });
   return kind ? insertOperation(tx, s, kind) : null;
 }

@@ -2,6 +2,7 @@ import { manifestHash, type Manifest } from "@zlh/artifacts";
 import type { Server } from "@zlh/api";
 import type { ServerRow } from "@zlh/db";
 import { crashHint, isCrashLooping } from "@zlh/domain";
+import { presentConditions } from "../edge/conditions";
 import { desiredEdge, type EdgeNaming } from "../edge/desiredEdge";
 import { isHostConnected } from "../hosts/connectivity";
 
@@ -14,7 +15,7 @@ export function isoTime(pgText: string): string {
  * A server row as the panel API shows it. `stale` marks a server whose host's
  * agent is not connected: its status is the last one observed, not declared dead.
  */
-export function presentServer(row: ServerRow, view: { leaseTtlMs: number; edgeNaming: EdgeNaming | null }): Server {
+export function presentServer(row: ServerRow, view: { leaseTtlMs: number; edgeNaming: EdgeNaming | null; edgeProviders?: readonly unknown[] }): Server {
   const { leaseTtlMs } = view;
   return {
     id: row.id,
@@ -28,6 +29,7 @@ export function presentServer(row: ServerRow, view: { leaseTtlMs: number; edgeNa
     ports: { game: row.game_port, rcon: row.rcon_port },
     address: row.address,
     connect: connectTo(row, view.edgeNaming),
+    conditions: presentConditions(row, (view.edgeProviders?.length ?? 0) > 0),
     minecraftVersion: row.minecraft_version,
     loaderVersion: row.loader_version,
     mods: row.mods,

@@ -1,5 +1,4 @@
-import { addJob, setActor, getServer, PROVISION_JOB, recordIntent, redriveDelete, transitionServer, wasProvisioned, type Db, type ServerRow, type Tx } from "@zlh/db";
-import { EDGE_UNPUBLISH_JOB, edgeJobKey } from "../jobs/jobNames";
+import { addJob, setActor, getServer, holdDeleteForEdge, PROVISION_JOB, recordIntent, redriveDelete, transitionServer, wasProvisioned, type Db, type ServerRow, type Tx } from "@zlh/db";
 import { converge } from "../lifecycle/converge";
 import { retryOnDeadlock } from "../db/retryOnDeadlock";
 import { InvalidTransitionError, retryTarget, ServerNotFoundError, type DesiredState } from "@zlh/domain";
@@ -21,7 +20,7 @@ const DESIRED: Record<Action, DesiredState> = { delete: "deleted", start: "runni
  * started.
  */
 export async function requestIntent(
-  deps: { db: Db; config: { edgeWebhook: unknown } },
+  deps: { db: Db; config: { edgeProviders: readonly unknown[]; edgeTiming: { deleteGraceMs: number } } },
   id: string,
   action: Action,
   actor: string,
@@ -43,8 +42,8 @@ export async function requestIntent(
       }
       if (action === "delete") {
         await transitionServer(tx, id, "deleting", { data: { reason: "delete_requested" } });
-        // Unpublish before the server is gone (replaces a publish still queued for it).
-        if (deps.config.edgeWebhook) await addJob(tx, EDGE_UNPUBLISH_JOB, { serverId: id }, { jobKey: edgeJobKey(id), maxAttempts: 10 });
+        // The edge is unpublished (and verified) before the container is destroyed, within a bounded grace.
+        if (deps.config.edgeProviders.length > 0) await holdDeleteForEdge(tx, id, deps.config.edgeTiming.deleteGraceMs);
       }
       else if (action !== "stop" && changed.status === "failed") await retryFailed(tx, changed, action);
       await converge(tx, id);

@@ -26,6 +26,8 @@ export interface Bind {
   dig(name: string, type: string): Promise<string[]>;
   /** The zone as an AXFR gives it, one record a line, sorted. */
   axfr(): Promise<string[]>;
+  /** Stops named (a DNS outage) and starts it again after `downMs`, on the same port with the zone as it was. */
+  restart(downMs: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -78,23 +80,14 @@ controls { };
 zone "${zone}" { type primary; file "${zone}.zone"; allow-update { key "zlh-edge"; }; };
 `,
   );
-  const named: ChildProcess = spawn(paths.named!, ["-g", "-n", "1", "-c", join(dir, "named.conf")], { stdio: ["ignore", "ignore", "pipe"] });
-  let log = "";
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`named did not start within 20 s:\n${log}`)), 20_000);
-    named.stderr!.on("data", (chunk: Buffer) => {
-      log += chunk.toString();
-      if (/ running$/m.test(log)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    named.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`named exited with ${code} at start:\n${log}`));
-    });
-  });
-
+  let named = await startNamed(paths.named!, join(dir, "named.conf"));
+  const stopNamed = async () => {
+    if (named.exitCode === null && named.signalCode === null) {
+      const exited = new Promise((resolve) => named.once("exit", resolve));
+      named.kill("SIGTERM");
+      await exited;
+    }
+  };
   return {
     port,
     zone,
@@ -119,13 +112,35 @@ zone "${zone}" { type primary; file "${zone}.zone"; allow-update { key "zlh-edge
       if (!lines.some((l) => l.includes(" SOA "))) throw new Error(`the zone transfer failed:\n${out}`);
       return lines;
     },
+    async restart(downMs) {
+      await stopNamed();
+      await new Promise((r) => setTimeout(r, downMs));
+      named = await startNamed(paths.named!, join(dir, "named.conf"));
+    },
     async stop() {
-      if (named.exitCode === null) {
-        const exited = new Promise((resolve) => named.once("exit", resolve));
-        named.kill("SIGTERM");
-        await exited;
-      }
+      await stopNamed();
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** named in the foreground, resolved once it says it is running. */
+async function startNamed(binary: string, conf: string): Promise<ChildProcess> {
+  const named: ChildProcess = spawn(binary, ["-g", "-n", "1", "-c", conf], { stdio: ["ignore", "ignore", "pipe"] });
+  let log = "";
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`named did not start within 20 s:\n${log}`)), 20_000);
+    named.stderr!.on("data", (chunk: Buffer) => {
+      log += chunk.toString();
+      if (/ running$/m.test(log)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    named.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`named exited with ${code} at start:\n${log}`));
+    });
+  });
+  return named;
 }

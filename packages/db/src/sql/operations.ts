@@ -7,9 +7,9 @@ import { OP_COLUMNS } from "./operationColumns";
 import { liveOperation, readOnlyKind } from "./statusLists";
 
 /** The server row, locked for the rest of the transaction: convergence of one server is serialised here. */
-export async function lockServer(tx: DbOrTx, serverId: string): Promise<(ServerRow & { heal_pending: boolean }) | null> {
-  const rows = await tx.execute<ServerRow & { heal_pending: boolean }>(
-    sql`select *, coalesce(heal_after > now(), false) as heal_pending from servers where id = ${serverId} for update`,
+export async function lockServer(tx: DbOrTx, serverId: string): Promise<(ServerRow & { heal_pending: boolean; edge_removal_pending: boolean }) | null> {
+  const rows = await tx.execute<ServerRow & { heal_pending: boolean; edge_removal_pending: boolean }>(
+    sql`select *, coalesce(heal_after > now(), false) as heal_pending, coalesce(edge_hold_until > now(), false) as edge_removal_pending from servers where id = ${serverId} for update`,
   );
   return rows[0] ?? null;
 }

@@ -1,9 +1,8 @@
-import { addJob, endChange, recordObservedAddress, releaseServerResources, reportDestroyFailed, transitionServer, type LeasedRow, type OperationRow, type Tx } from "@zlh/db";
+import { endChange, recordObservedAddress, releaseServerResources, reportDestroyFailed, transitionServer, type LeasedRow, type OperationRow, type Tx } from "@zlh/db";
 import type { Manifest } from "@zlh/artifacts";
 import { DONE_STATUS, isReportableIpv4, WORKING_STATUS, type ServerStatus } from "@zlh/domain";
 import type { LeasedOperation } from "@zlh/protocol";
-import { EDGE_PUBLISH_JOB, edgeJobKey } from "../../jobs/jobNames";
-import type { EffectOptions, OperationDefinition } from "./definition";
+import type { OperationDefinition } from "./definition";
 
 /**
  * The lifecycle kinds: each moves its server into its working status when
@@ -20,18 +19,15 @@ async function enterWorkingStatus(tx: Tx, op: OperationRow): Promise<void> {
 /**
  * A succeeded start, restart, stop or provision: the server reaches its done
  * status. `server.running` is written only by the transition that actually
- * makes the server running, so it appears once per start; edge publishing
- * follows `running`, it never decides it.
+ * makes the server running, so it appears once per start; the edge follows
+ * `running` (the servers_edge_dirty trigger marks it), it never decides it.
  */
-async function reachDoneStatus(tx: Tx, op: OperationRow, to: ServerStatus | undefined, opts: EffectOptions): Promise<void> {
+async function reachDoneStatus(tx: Tx, op: OperationRow, to: ServerStatus | undefined): Promise<void> {
   if (!to) return;
-  const moved = await transitionServer(tx, op.server_id, to, {
+  await transitionServer(tx, op.server_id, to, {
     data: { operationId: op.id, kind: op.kind },
     alsoRecord: to === "running" ? { type: "server.running", operationId: op.id, data: { result: op.result } } : undefined,
   });
-  if (moved && to === "running" && opts.publishToEdge) {
-    await addJob(tx, EDGE_PUBLISH_JOB, { serverId: op.server_id }, { jobKey: edgeJobKey(op.server_id), maxAttempts: 10 });
-  }
 }
 
 /** Failed for good (its result, or its last lease expired): the server fails with the reason. */
@@ -55,12 +51,12 @@ async function recordReportedAddress(tx: Tx, op: OperationRow): Promise<void> {
 /** Start, stop and restart: power moves of an existing container. */
 const power: OperationDefinition = {
   onLeased: enterWorkingStatus,
-  async onFinished(tx, op, opts) {
+  async onFinished(tx, op) {
     if (op.status === "failed") return failServer(tx, op, reasonOf(op));
     if (op.status !== "succeeded") return;
     // A start reports where the game answered; a stop brought nothing up.
     if (op.kind !== "stop") await recordReportedAddress(tx, op);
-    await reachDoneStatus(tx, op, DONE_STATUS[op.kind], opts);
+    await reachDoneStatus(tx, op, DONE_STATUS[op.kind]);
   },
 };
 
@@ -74,14 +70,14 @@ export const provision: OperationDefinition = {
     ...(op.change ? { change: changeSpec(op.change) } : {}),
   }),
   onLeased: enterWorkingStatus,
-  async onFinished(tx, op, opts) {
+  async onFinished(tx, op) {
     if (op.status === "succeeded") {
       await endChangeOf(tx, op);
       await recordReportedAddress(tx, op);
       // A change applied to a server wanted stopped is not started by the agent (`started: false`): the
       // server is stopped, not running (no `server.running`, no edge publish, no stop planned for it).
       const started = (op.result as { started?: unknown } | null)?.started !== false;
-      await reachDoneStatus(tx, op, started ? DONE_STATUS.provision : "stopped", opts);
+      await reachDoneStatus(tx, op, started ? DONE_STATUS.provision : "stopped");
     } else if (op.status === "failed") {
       // A change whose provision failed for good (the change and its rollback): it ends `failed`.
       await endChange(tx, op.server_id, op.generation, "failed", reasonOf(op));

@@ -1,25 +1,39 @@
-import { sql } from "drizzle-orm";
 import type { Task } from "graphile-worker";
-import { getServer, recordEvent, type Db } from "@zlh/db";
-import type { EdgePublisher } from "../../edge/publisher";
+import { addJob } from "@zlh/db";
+import { auditEdgeProvider } from "../../edge/audit";
+import { edgePass, type EdgePassDeps } from "../../edge/pass";
+import { EDGE_AUDIT_JOB, EDGE_PASS_JOB } from "../jobNames";
 
-/** `edge.publish`: makes a running server reachable by name. Skipped if the server is no longer running. */
-export function edgePublishTask(db: Db, publisher: EdgePublisher): Task {
-  return async (payload) => {
-    const { serverId } = payload as { serverId: string };
-    const s = await getServer(db, serverId);
-    if (!s || s.status !== "running") return;
-    const [host] = await db.execute<{ node: string }>(sql`select node from hosts where id = ${s.host_id}`);
-    await publisher.publish({ serverId, name: s.name, hostNode: host?.node ?? "", vmid: s.vmid, gamePort: s.game_port, address: s.address });
-    await recordEvent(db, { type: "edge.published", serverId, hostId: s.host_id });
+export interface EdgeJobDeps extends EdgePassDeps {
+  passIntervalMs: number;
+  auditIntervalMs: number;
+}
+
+/** `edge.pass`: the incremental pass (edge/pass.ts), then its own next run; one pending run across processes (job key). */
+export function edgePassTask(deps: EdgeJobDeps): Task {
+  return async () => {
+    try {
+      const stats = await edgePass(deps);
+      if (stats.attempted > 0) deps.log.debug(stats, "edge pass");
+    } finally {
+      await addJob(deps.db, EDGE_PASS_JOB, {}, { jobKey: "edge-pass", runAt: new Date(Date.now() + deps.passIntervalMs), maxAttempts: 3 });
+    }
   };
 }
 
-/** `edge.unpublish`: runs when a delete is asked for, before the server is gone. */
-export function edgeUnpublishTask(db: Db, publisher: EdgePublisher): Task {
-  return async (payload) => {
-    const { serverId } = payload as { serverId: string };
-    await publisher.unpublish(serverId);
-    await recordEvent(db, { type: "edge.unpublished", serverId });
+/** `edge.audit`: every readable provider listed and compared with the database (edge/audit.ts); a provider that cannot be listed is logged and audited next time. */
+export function edgeAuditTask(deps: EdgeJobDeps): Task {
+  return async () => {
+    try {
+      for (const provider of deps.providers) {
+        try {
+          await auditEdgeProvider(deps, provider);
+        } catch (err) {
+          deps.log.warn({ provider: provider.name, err: { message: (err as Error).message, code: (err as { code?: string }).code } }, "edge audit could not list the provider");
+        }
+      }
+    } finally {
+      await addJob(deps.db, EDGE_AUDIT_JOB, {}, { jobKey: "edge-audit", runAt: new Date(Date.now() + deps.auditIntervalMs), maxAttempts: 3 });
+    }
   };
 }

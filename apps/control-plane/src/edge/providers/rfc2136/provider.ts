@@ -1,6 +1,6 @@
 import { type DesiredEdge, type EdgeRecord, minecraftSrvName } from "../../desiredEdge";
 import { NamingError, parseZone } from "../../naming";
-import { type DnsServer, queryRecords, sendUpdate } from "./client";
+import { type Answer, type DnsServer, queryRecords, sendUpdate, transferZone } from "./client";
 import { Rfc2136Error } from "./errors";
 import { CLASS, encodeName, rdataA, rdataSrv, rdataTxt, type ResourceRecord, TYPE, WireError } from "./wire";
 
@@ -39,6 +39,8 @@ export interface Rfc2136Provider {
   /** Deletes the name's A, SRV and marker; `absent` when nothing of the name was there. */
   remove(serverId: string, fqdn: string): Promise<"removed" | "absent">;
   read(fqdn: string): Promise<EdgeZoneState>;
+  /** Every name of the zone with an A, TXT or Minecraft SRV record, by a signed zone transfer. */
+  list(): Promise<(EdgeZoneState & { fqdn: string })[]>;
 }
 
 /** The name Minecraft's client asks for (the same prefix as desiredEdge's SRV record). */
@@ -86,14 +88,21 @@ export function rfc2136Provider(config: Rfc2136Config): Rfc2136Provider {
   const read = async (fqdn: string): Promise<EdgeZoneState> => {
     const name = inZone(fqdn);
     const [a, srv, txt] = await Promise.all([queryRecords(dns, name, "A", zone), queryRecords(dns, minecraftSrvName(name), "SRV", zone), queryRecords(dns, name, "TXT", zone)]);
-    const markers = txt.flatMap((t) => (t.type === "TXT" && t.text.startsWith(OWNER) ? [t.text.slice(OWNER.length)] : []));
-    const records: EdgeRecord[] = [...a, ...srv].flatMap((r) => (r.type === "TXT" ? [] : [r]));
-    // Ours only when the marker is the name's only TXT record: what the UPDATE prerequisite checks too.
-    return { owner: markers.length === 1 && txt.length === 1 ? markers[0]! : null, records };
+    return stateOf([...a, ...srv, ...txt]);
   };
 
   return {
     read,
+    async list() {
+      const byName = new Map<string, Answer[]>();
+      const srvPrefix = minecraftSrvName("");
+      for (const r of await transferZone(dns, zone)) {
+        const name = r.type === "SRV" && r.name.startsWith(srvPrefix) ? r.name.slice(srvPrefix.length) : r.name;
+        if (name.startsWith("_") || !name.endsWith(`.${zone}`)) continue;
+        byName.set(name, [...(byName.get(name) ?? []), r]);
+      }
+      return [...byName].map(([fqdn, answers]) => ({ fqdn, ...stateOf(answers) }));
+    },
     async apply(serverId, edge) {
       const fqdn = inZone(edge.fqdn);
       const marker = { ...checkOwner(serverId), name: fqdn };
@@ -114,6 +123,14 @@ export function rfc2136Provider(config: Rfc2136Config): Rfc2136Provider {
       throw notOwned(name, serverId);
     },
   };
+}
+
+/** A name's answers as its owner (the marker, when it is the name's only TXT record: what the UPDATE prerequisite checks too) and records. */
+function stateOf(answers: Answer[]): EdgeZoneState {
+  const txt = answers.filter((t) => t.type === "TXT");
+  const markers = txt.flatMap((t) => (t.text.startsWith(OWNER) ? [t.text.slice(OWNER.length)] : []));
+  const records: EdgeRecord[] = answers.flatMap((r) => (r.type === "TXT" ? [] : [r]));
+  return { owner: markers.length === 1 && txt.length === 1 ? markers[0]! : null, records };
 }
 
 /** Checks a configuration once, at start: a bad one is a sentence naming the field, never the secret. */

@@ -119,7 +119,7 @@ function readTsig(buf: Buffer, at: number, length: number): TsigFields {
  * that is reported as the error it names. Anything else unsigned, signed with
  * another key, or with a MAC that does not verify, is not the server's word.
  */
-export function verifyReply(reply: Buffer, decoded: Message, key: TsigKey, requestMac: Buffer, now = Date.now()): void {
+export function verifyReply(reply: Buffer, decoded: Message, key: TsigKey, requestMac: Buffer, now = Date.now(), continuation = false): Buffer {
   const last = decoded.additional.at(-1);
   if (!last || last.type !== TYPE.TSIG) throw new TsigError("the reply is not signed, though the request was: it is not the server's word");
   if (last.name !== key.name.replace(/\.$/, "")) throw new TsigError("the reply is signed with another key");
@@ -132,11 +132,16 @@ export function verifyReply(reply: Buffer, decoded: Message, key: TsigKey, reque
   unsigned.writeUInt16BE(t.originalId, 0);
   const prefix = Buffer.alloc(2);
   prefix.writeUInt16BE(requestMac.length);
-  const expected = mac(key, prefix, requestMac, unsigned, variables(key.name, t.algorithm, t.timeSigned, t.fudge, t.error, t.other));
+  // A later message of a transfer signs over the previous MAC and only the timers (section 5.3.1).
+  const fudge = Buffer.alloc(2);
+  fudge.writeUInt16BE(t.fudge);
+  const signedVars = continuation ? Buffer.concat([t.timeSigned, fudge]) : variables(key.name, t.algorithm, t.timeSigned, t.fudge, t.error, t.other);
+  const expected = mac(key, prefix, requestMac, unsigned, signedVars);
   if (t.mac.length !== expected.length || !timingSafeEqual(t.mac, expected)) throw new TsigError("the reply's TSIG signature does not verify: it is not the server's word, or was changed on the way");
   if (t.error !== 0) throw new TsigError("the server could not verify the request", t.error);
   const signedAt = t.timeSigned.readUIntBE(0, 6);
   if (Math.abs(Math.floor(now / 1000) - signedAt) > t.fudge) throw new TsigError(`the reply was signed at a time more than ${t.fudge} s from this machine's clock`, TSIG_ERROR.BADTIME);
+  return Buffer.from(t.mac);
 }
 
 /** Decodes a reply once, for callers that verify it and then read it. */

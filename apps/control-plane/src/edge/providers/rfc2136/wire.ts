@@ -4,7 +4,7 @@
  * read, never written) and the rdata of A, SRV and TXT. A reply is a
  * server's bytes: every length and pointer is checked before it is followed.
  */
-export const TYPE = { A: 1, TXT: 16, SRV: 33, TSIG: 250, ANY: 255, SOA: 6 } as const;
+export const TYPE = { A: 1, TXT: 16, SRV: 33, TSIG: 250, AXFR: 252, ANY: 255, SOA: 6 } as const;
 export const CLASS = { IN: 1, NONE: 254, ANY: 255 } as const;
 export const OPCODE = { QUERY: 0, UPDATE: 5 } as const;
 

@@ -1,0 +1,81 @@
+import { createHash } from "node:crypto";
+import type { EdgeServerRow } from "@zlh/db";
+import { type DesiredEdge, desiredEdge, type EdgeNaming, type EdgeRecord } from "./desiredEdge";
+import type { ObservedName } from "./provider";
+
+/**
+ * The pure half of the edge pass and audit: what a server should have on the edge (or nothing), its hash,
+ * and whether what a provider reports matches it. Nothing here reads DNS as truth: observed state only
+ * decides whether a repair is due.
+ */
+type EdgeInputs = Pick<EdgeServerRow, "id" | "vmid" | "address" | "game_port" | "status" | "desired_state">;
+
+/** A server with a container that came up: its name stays while it is stopped or restarting (the panel shows `running` apart). */
+const PUBLISHED_STATUSES = new Set(["running", "starting", "stopping", "stopped"]);
+
+/** What the server should have published, or null: nothing (not yet running once with an address, deleting, deleted, failed). */
+export function wantedEdge(s: EdgeInputs, naming: EdgeNaming): DesiredEdge | null {
+  if (s.address === null || s.desired_state === "deleted" || !PUBLISHED_STATUSES.has(s.status)) return null;
+  return desiredEdge({ id: s.id, vmid: s.vmid, type: "fabric", address: s.address, gamePort: s.game_port }, naming);
+}
+
+/** The server's name, published or not (what a removal targets). */
+export function edgeName(s: EdgeInputs, naming: EdgeNaming): string {
+  return desiredEdge({ id: s.id, vmid: s.vmid, type: "fabric", address: null, gamePort: s.game_port }, naming).fqdn;
+}
+
+export function edgeHash(edge: DesiredEdge | null): string | null {
+  return edge === null ? null : createHash("sha256").update(JSON.stringify(edge)).digest("hex").slice(0, 32);
+}
+
+const key = (r: EdgeRecord) => (r.type === "A" ? `A ${r.name} ${r.ttl} ${r.address}` : `SRV ${r.name} ${r.ttl} ${r.priority} ${r.weight} ${r.port} ${r.target}`);
+
+/** True when the provider holds exactly the desired records (and route, for a proxy), marked as the server's. */
+export function matchesDesired(serverId: string, desired: DesiredEdge, observed: ObservedName | null): boolean {
+  if (!observed || observed.owner !== serverId) return false;
+  const want = desired.records.map(key).sort();
+  const have = observed.records.map(key).sort();
+  if (want.length !== have.length || want.some((k, i) => k !== have[i])) return false;
+  if (observed.route === null) return true;
+  return desired.route !== null && observed.route.address === desired.route.address && observed.route.port === desired.route.port;
+}
+
+/** True when nothing of the server's is left at the name (a name someone else holds is not ours to judge). */
+export function removalVerified(serverId: string, observed: ObservedName | null): boolean {
+  return observed === null || observed.owner !== serverId;
+}
+
+export type AuditAction = { kind: "repair"; serverId: string; fqdn: string } | { kind: "remove"; serverId: string; fqdn: string } | { kind: "drift"; fqdn: string; detail: Record<string, unknown> };
+
+/**
+ * One provider's listing against the database: a desired name missing or different is repaired, a name marked
+ * as a server's that should hold nothing there is removed, a name in the naming scheme nobody marked (or
+ * marked by a server this database does not know) is drift, reported and never touched.
+ */
+export function auditProvider(
+  observed: ObservedName[],
+  desired: Map<string, { serverId: string; edge: DesiredEdge }>,
+  known: (serverId: string) => boolean,
+  inScheme: (fqdn: string) => boolean,
+): AuditAction[] {
+  const out: AuditAction[] = [];
+  const seen = new Set<string>();
+  for (const o of observed) {
+    seen.add(o.fqdn);
+    const want = desired.get(o.fqdn);
+    if (o.owner === null || !known(o.owner)) {
+      if (inScheme(o.fqdn) || want) out.push({ kind: "drift", fqdn: o.fqdn, detail: { reason: o.owner === null ? "not_owned" : "unknown_owner", owner: o.owner, records: o.records, route: o.route } });
+    } else if (!want || want.serverId !== o.owner) {
+      out.push({ kind: "remove", serverId: o.owner, fqdn: o.fqdn });
+    } else if (!matchesDesired(o.owner, want.edge, o)) {
+      out.push({ kind: "repair", serverId: o.owner, fqdn: o.fqdn });
+    }
+  }
+  for (const [fqdn, want] of desired) if (!seen.has(fqdn)) out.push({ kind: "repair", serverId: want.serverId, fqdn });
+  return out;
+}
+
+/** Seconds between attempts of a failing provider: 1, 2, 4, ... up to 5 minutes. */
+export function backoffMs(attempts: number): number {
+  return Math.min(300_000, 1000 * 2 ** Math.min(attempts, 9));
+}

@@ -1,0 +1,55 @@
+import type { DesiredEdge, EdgeNaming, EdgeRecord } from "./desiredEdge";
+
+/** What a provider holds for one name, as it reports it (evidence, never truth). */
+export interface ObservedName {
+  fqdn: string;
+  /** The server id in the platform's ownership mark, or null: a name the platform does not own (edge drift, never touched). */
+  owner: string | null;
+  /** DNS providers: the name's A and SRV records, in desiredEdge's shape so the two compare directly. */
+  records: EdgeRecord[];
+  /** Proxies: where the provider routes a player asking for `fqdn`. */
+  route: { address: string; port: number } | null;
+}
+
+/**
+ * One configured place the edge is published to (a DNS zone, a proxy's route
+ * list). Every call is idempotent and bounded by `signal`; a failure throws
+ * an EdgeProviderError whose code becomes `reachable=false`'s reason.
+ */
+export interface EdgeProvider {
+  /** The configured instance name, unique among providers (`internal-dns`, `public-dns`, `velocity`). */
+  readonly name: string;
+  /** The integration: `rfc2136`, `technitium`, `cloudflare`, `velocity`, `mc-router`, `webhook`. */
+  readonly kind: string;
+  /** True for a provider that cannot be read back (the webhook): a successful apply or remove is its only evidence. */
+  readonly pushOnly?: boolean;
+  /** Makes the provider hold exactly `desired` for `desired.fqdn`, marked as `serverId`'s. A name someone else holds: `not_owner`, untouched. */
+  apply(serverId: string, desired: DesiredEdge, signal: AbortSignal): Promise<void>;
+  /** Removes what `serverId` holds at `fqdn`; `absent` when nothing was there. Never touches a name that is not ours. */
+  remove(serverId: string, fqdn: string, signal: AbortSignal): Promise<"removed" | "absent">;
+  /** One name read back (the verifying lookup); null when the provider holds nothing for it. */
+  read(fqdn: string, signal: AbortSignal): Promise<ObservedName | null>;
+  /** Every name the provider holds in its zone or route list, ours or not; null for a push-only provider that cannot be read (the webhook). */
+  list(signal: AbortSignal): Promise<ObservedName[] | null>;
+}
+
+/** Why a provider call failed: `code` is the machine reason (`timeout`, `unreachable`, `unauthorized`, `not_owner`, ...), the message a sentence naming the provider and never quoting a secret. */
+export class EdgeProviderError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "EdgeProviderError";
+  }
+}
+
+/** A provider's settings refused at start: the sentence names the provider and the field, never the secret. */
+export class EdgeConfigError extends Error {}
+
+/** How one kind of provider is made from its entry in ZLH_EDGE_PROVIDERS. */
+export interface EdgeProviderFactory {
+  kind: string;
+  /** Checks `settings` (everything in the entry but `name` and `kind`) and makes the provider; throws EdgeConfigError. */
+  create(name: string, settings: Record<string, unknown>, naming: EdgeNaming): EdgeProvider;
+}
