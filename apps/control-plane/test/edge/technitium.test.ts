@@ -64,6 +64,8 @@ describe("the Technitium provider against its HTTP API (msw, from APIDOCS.md)", 
     await p.apply(OTHER, edgeOf(5018, "10.213.77.60", 25565, OTHER), signal());
     expect((await rejection(p.apply(SERVER, edgeOf(5018), signal()))).code).toBe("not_owner");
     await p.apply(SERVER, edgeOf(5019), signal());
+    // Names the edge never writes (the apex, a deeper name) are not edge names at all.
+    zone().push({ name: "play.test", type: "A", ttl: 300, rData: { ipAddress: "192.0.2.1" } }, { name: "www.deep.play.test", type: "A", ttl: 300, rData: { ipAddress: "192.0.2.2" } });
     const listed = await p.list(signal());
     expect(listed?.map((n) => [n.fqdn, n.owner])).toEqual([
       ["mc-fabric-5017.play.test", null],

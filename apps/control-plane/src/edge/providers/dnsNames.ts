@@ -51,15 +51,16 @@ export function observeName(fqdn: string, records: readonly ZoneRecord[]): Obser
 }
 
 /**
- * A zone's records as edge names: every name holding an A record, an SRV
- * record at its `_minecraft._tcp` name, or the platform's mark; the apex
- * (the zone's SOA and NS) and names the edge never writes are left out.
+ * A zone's records as edge names: every name directly under the edge's zone
+ * holding an A record, an SRV record at its `_minecraft._tcp` name, or the
+ * platform's mark. The apex (SOA, NS), names deeper or elsewhere (a parent
+ * zone's `www`) and other types are names the edge never writes: left out.
  */
 export function observeZone(zone: string, records: readonly ZoneRecord[]): ObservedName[] {
   const byName = new Map<string, ZoneRecord[]>();
   for (const r of records) {
     const key = edgeNameOf(r.name);
-    if (key === zone || !key.endsWith(`.${zone}`)) continue;
+    if (!key.endsWith(`.${zone}`) || key.slice(0, -(zone.length + 1)).includes(".")) continue;
     byName.set(key, [...(byName.get(key) ?? []), r]);
   }
   const names: ObservedName[] = [];

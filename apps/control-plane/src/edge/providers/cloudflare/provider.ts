@@ -22,6 +22,8 @@ interface CloudflareConfig {
   zoneId: string;
   /** The zone's name, for the records' names (the edge's zone or a parent of it). */
   zone: string;
+  /** The edge's zone: `list` reports names under it only. */
+  edgeZone: string;
   baseUrl: string;
   timeoutMs: number;
 }
@@ -118,7 +120,7 @@ function cloudflareProvider(name: string, config: CloudflareConfig): EdgeProvide
     },
 
     async list(signal) {
-      return observeZone(zone, await listAll("listing the zone", {}, signal));
+      return observeZone(config.edgeZone, await listAll("listing the zone", {}, signal));
     },
   };
 }
@@ -135,6 +137,6 @@ export const cloudflareFactory: EdgeProviderFactory = {
     const zone = zoneText === null ? naming.zone : normalName(zoneText.trim());
     if (zone !== naming.zone && !naming.zone.endsWith(`.${zone}`)) read.fail("zone", `${JSON.stringify(zoneText)} must be the edge's zone ${naming.zone} or a parent of it.`);
     const baseUrl = settings.baseUrl === undefined ? "https://api.cloudflare.com/client/v4" : read.url("baseUrl");
-    return cloudflareProvider(name, { apiToken, zoneId: zoneId!, zone, baseUrl, timeoutMs: read.timeoutMs(10_000) });
+    return cloudflareProvider(name, { apiToken, zoneId: zoneId!, zone, edgeZone: naming.zone, baseUrl, timeoutMs: read.timeoutMs(10_000) });
   },
 };

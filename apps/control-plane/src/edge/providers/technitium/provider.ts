@@ -21,6 +21,8 @@ export interface TechnitiumConfig {
   token: string;
   /** The authoritative zone in Technitium: the edge's zone or a parent of it. */
   zone: string;
+  /** The edge's zone: `list` reports names under it only (a parent zone holds names the edge never writes). */
+  edgeZone: string;
   timeoutMs: number;
 }
 
@@ -50,7 +52,7 @@ function technitiumProvider(name: string, config: TechnitiumConfig): EdgeProvide
     if (res.status !== 200) throw providerError(target, res.status >= 500 ? "unavailable" : "rejected", `answered ${path} with HTTP ${res.status}.`);
     const answer = (res.body ?? {}) as Answer;
     if (answer.status === "ok") return answer;
-    if (answer.status === "invalid-token") throw providerError(target, "unauthorized", `refused the API token (invalid-token: ${answer.errorMessage ?? "no message"}): create one under Administration, API Token, with zone ${zone}'s Modify permission.`);
+    if (answer.status === "invalid-token") throw providerError(target, "unauthorized", `refused the API token (invalid-token: ${answer.errorMessage ?? "no message"}): create one under Administration, Sessions, Create Token, for a user with View and Modify on zone ${zone}.`);
     if (answer.status === "error") {
       const forbidden = /access was denied/i.test(answer.errorMessage ?? "");
       throw providerError(target, forbidden ? "unauthorized" : "rejected", `refused ${path} for zone ${zone}: ${answer.errorMessage ?? "no message"}`);
@@ -127,7 +129,7 @@ function technitiumProvider(name: string, config: TechnitiumConfig): EdgeProvide
 
     async list(signal) {
       const answer = await call("/api/zones/records/get", { domain: zone, listZone: "true" }, signal);
-      return observeZone(zone, (answer.response?.records ?? []).map(toZoneRecord));
+      return observeZone(config.edgeZone, (answer.response?.records ?? []).map(toZoneRecord));
     },
   };
 }
@@ -143,6 +145,6 @@ export const technitiumFactory: EdgeProviderFactory = {
     const zone = zoneText === null ? naming.zone : normalName(zoneText.trim());
     if (zone !== naming.zone && !naming.zone.endsWith(`.${zone}`)) read.fail("zone", `${JSON.stringify(zoneText)} must be the edge's zone ${naming.zone} or a parent of it.`);
     if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(zone)) read.fail("zone", `${JSON.stringify(zoneText)} is not a DNS zone such as example.com.`);
-    return technitiumProvider(name, { url, token, zone, timeoutMs: read.timeoutMs(5000) });
+    return technitiumProvider(name, { url, token, zone, edgeZone: naming.zone, timeoutMs: read.timeoutMs(5000) });
   },
 };
