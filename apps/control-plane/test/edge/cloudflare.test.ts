@@ -46,6 +46,11 @@ describe("the Cloudflare provider through the official SDK (msw, from the v4 API
     fake.records.set(ZONE_ID, zone().filter((r) => r.type !== "SRV"));
     await p.apply(SERVER, edgeOf(5014, "10.213.77.51", 25570), signal());
     expect(at("_minecraft._tcp.mc-fabric-5014.play.test").map((r) => r.data?.port)).toEqual([25570]);
+    // Proxied by hand in the dashboard: Cloudflare would answer its own addresses; the next apply turns the proxy off.
+    at("mc-fabric-5014.play.test")[0]!.proxied = true;
+    expect((await p.read("mc-fabric-5014.play.test", signal()))?.records.map((r) => r.type)).toEqual(["SRV"]);
+    await p.apply(SERVER, edgeOf(5014, "10.213.77.51", 25570), signal());
+    expect(at("mc-fabric-5014.play.test")).toEqual([expect.objectContaining({ id, proxied: false, content: "10.213.77.51" })]);
   });
 
   it("never touches a hand-made record or another server's, lists them all across pages", async () => {

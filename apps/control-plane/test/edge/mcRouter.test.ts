@@ -50,12 +50,16 @@ describe("the mc-router provider against its REST API (msw, from server/api_serv
     expect(fake.routes.size).toBe(0);
   });
 
-  it("a hung router times out and an unreachable one is unreachable, each a sentence naming it", async () => {
+  it("a hung router times out, an unreachable one is unreachable, a call the caller gave up on is aborted, each a sentence naming it", async () => {
     fake.hang = true;
     const hung = await rejection(provider({ timeoutMs: 200 }).apply(SERVER, edgeOf(5020), signal()));
     expect([hung.code, hung.message]).toEqual(["timeout", 'mc-router provider "mc-router" at http://mc-router.test:8080 did not answer GET /routes within 200 ms.']);
     const down = await rejection(provider({ url: "http://127.0.0.1:9" }).list(signal()));
     expect(down.code).toBe("unreachable");
+    const gaveUp = new AbortController();
+    gaveUp.abort();
+    const aborted = await rejection(provider().apply(SERVER, edgeOf(5020), gaveUp.signal));
+    expect([aborted.code, aborted.message]).toEqual(["aborted", expect.stringMatching(/was not answered: the caller gave up \(GET \/routes\)/)]);
     expect(() => mcRouterFactory.create("mc-router", { url: BASE, secret: "x" }, naming)).toThrow(/secret is not a setting of mc-router/);
   });
 });

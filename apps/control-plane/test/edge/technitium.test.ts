@@ -49,6 +49,12 @@ describe("the Technitium provider against its HTTP API (msw, from APIDOCS.md)", 
     expect((await p.read("mc-fabric-5014.play.test", signal()))?.records.map((r) => r.type)).toEqual(["SRV"]);
     await p.apply(SERVER, edgeOf(5014, "10.213.77.51", 25570), signal());
     expect(at("mc-fabric-5014.play.test").map((r) => r.rData)).toEqual([{ ipAddress: "10.213.77.51" }]);
+    // Disabled in the web console: not answered, so not the desired record; the next apply enables it again.
+    at("mc-fabric-5014.play.test")[0]!.disabled = true;
+    expect((await p.read("mc-fabric-5014.play.test", signal()))?.records.map((r) => r.type)).toEqual(["SRV"]);
+    await p.apply(SERVER, edgeOf(5014, "10.213.77.51", 25570), signal());
+    expect(at("mc-fabric-5014.play.test")).toEqual([expect.objectContaining({ rData: { ipAddress: "10.213.77.51" }, comments: `zlh-owner=${SERVER}` })]);
+    expect(at("mc-fabric-5014.play.test")[0]!.disabled).toBeUndefined();
   });
 
   it("never touches a record made by hand or marked as another server's, and lists it with owner null", async () => {

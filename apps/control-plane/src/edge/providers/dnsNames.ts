@@ -65,7 +65,8 @@ export function observeZone(zone: string, records: readonly ZoneRecord[]): Obser
   }
   const names: ObservedName[] = [];
   for (const [fqdn, rs] of byName) {
-    const relevant = rs.some((r) => r.edge !== null || (r.note ?? "").startsWith(OWNER_PREFIX));
+    // By type, not by edge shape: a disabled or proxied A record is still a name someone holds.
+    const relevant = rs.some((r) => r.type === "A" || (r.type === "SRV" && r.name.startsWith(SRV_PREFIX)) || (r.note ?? "").startsWith(OWNER_PREFIX));
     const seen = relevant ? observeName(fqdn, rs) : null;
     if (seen) names.push(seen);
   }

@@ -12,6 +12,7 @@ export interface FakeRecord {
   ttl: number;
   rData: Record<string, unknown>;
   comments?: string;
+  disabled?: boolean;
 }
 
 export interface FakeTechnitium {
@@ -31,7 +32,7 @@ export function fakeTechnitium(base: string, tokens: Record<string, string[]>): 
   const ok = (response?: unknown) => HttpResponse.json(response === undefined ? { status: "ok" } : { response, status: "ok" });
   const error = (errorMessage: string) => HttpResponse.json({ status: "error", errorMessage, stackTrace: "   at DnsServerCore.WebServiceZonesApi", innerErrorMessage: null });
   const zoneInfo = (name: string) => ({ name, type: "Primary", internal: false, dnssecStatus: "Unsigned", disabled: false });
-  const shown = (r: FakeRecord) => ({ disabled: false, name: r.name, type: r.type, ttl: r.ttl, rData: r.rData, dnssecStatus: "Unknown", lastUsedOn: "0001-01-01T00:00:00", ...(r.comments ? { comments: r.comments } : {}) });
+  const shown = (r: FakeRecord) => ({ disabled: r.disabled === true, name: r.name, type: r.type, ttl: r.ttl, rData: r.rData, dnssecStatus: "Unknown", lastUsedOn: "0001-01-01T00:00:00", ...(r.comments ? { comments: r.comments } : {}) });
 
   const handle = (path: string, act: (p: Record<string, string>, zone: string, records: FakeRecord[]) => Response) =>
     http.post(`${base}${path}`, async ({ request }) => {

@@ -35,6 +35,7 @@ interface CfRecord {
   type: string;
   ttl: number;
   content?: string;
+  proxied?: boolean;
   comment?: string | null;
   data?: { priority?: number; weight?: number; port?: number; target?: string };
 }
@@ -42,7 +43,8 @@ interface CfRecord {
 function cloudflareProvider(name: string, config: CloudflareConfig): EdgeProvider {
   const target: HttpTarget = { label: `cloudflare provider ${JSON.stringify(name)} at zone ${config.zoneId}`, timeoutMs: config.timeoutMs, secrets: [config.apiToken] };
   // No retries inside the SDK: it would sleep out a Retry-After of any length, past the caller's deadline; the edge pass backs off instead.
-  const cf = new Cloudflare({ apiToken: config.apiToken, baseURL: config.baseUrl, maxRetries: 0, timeout: config.timeoutMs });
+  // Its logger off: nothing of a request (headers included) reaches the console; failures reach the caller as EdgeProviderErrors.
+  const cf = new Cloudflare({ apiToken: config.apiToken, baseURL: config.baseUrl, maxRetries: 0, timeout: config.timeoutMs, logLevel: "off" });
   const zone_id = config.zoneId;
   const zone = config.zone;
 
@@ -58,7 +60,8 @@ function cloudflareProvider(name: string, config: CloudflareConfig): EdgeProvide
   const toZoneRecord = (r: CfRecord): ZoneRecord => {
     const recordName = normalName(r.name);
     const note = r.comment ? r.comment : null;
-    if (r.type === "A" && r.content) return { name: recordName, type: "A", note, edge: { type: "A", name: recordName, ttl: r.ttl, address: r.content } };
+    // A proxied A record answers with Cloudflare's addresses, not ours: it is not the desired record (an apply turns the proxy off again).
+    if (r.type === "A" && r.content && r.proxied !== true) return { name: recordName, type: "A", note, edge: { type: "A", name: recordName, ttl: r.ttl, address: r.content } };
     const d = r.data;
     if (r.type === "SRV" && d && typeof d.port === "number" && typeof d.target === "string") {
       return { name: recordName, type: "SRV", note, edge: { type: "SRV", name: recordName, ttl: r.ttl, priority: d.priority ?? 0, weight: d.weight ?? 0, port: d.port, target: normalName(d.target) } };

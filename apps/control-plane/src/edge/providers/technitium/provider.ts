@@ -64,6 +64,8 @@ function technitiumProvider(name: string, config: TechnitiumConfig): EdgeProvide
     const recordName = normalName(r.name);
     const note = r.comments ? r.comments : null;
     const d = r.rData ?? {};
+    // A disabled record is not answered: it is not the desired record (an apply writes it enabled again).
+    if (r.disabled === true) return { name: recordName, type: r.type, note, edge: null };
     if (r.type === "A" && typeof d.ipAddress === "string") return { name: recordName, type: "A", note, edge: { type: "A", name: recordName, ttl: r.ttl, address: d.ipAddress } };
     if (r.type === "SRV" && typeof d.target === "string" && typeof d.port === "number") {
       return { name: recordName, type: "SRV", note, edge: { type: "SRV", name: recordName, ttl: r.ttl, priority: d.priority ?? 0, weight: d.weight ?? 0, port: d.port, target: normalName(d.target) } };
