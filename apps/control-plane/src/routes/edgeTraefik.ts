@@ -9,8 +9,9 @@ import { traefikConfig } from "../edge/traefik";
 /**
  * GET /v1/edge/traefik: Traefik's HTTP provider polls this for its dynamic
  * configuration (see edge/traefik.ts), with a bearer token of the `read`
- * scope in its `headers` option. The answer carries an ETag of its body; a
- * poll sending it back in If-None-Match gets 304 and no body.
+ * scope in its `headers` option. Traefik sends no If-None-Match (it hashes
+ * each body and skips an unchanged one, so the body is deterministic); the
+ * ETag is for pollers that do, who get 304 and no body.
  */
 export default async function edgeTraefikRoute(root: FastifyInstance) {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
