@@ -55,6 +55,10 @@ describe("the Technitium provider against its HTTP API (msw, from APIDOCS.md)", 
     await p.apply(SERVER, edgeOf(5014, "10.213.77.51", 25570), signal());
     expect(at("mc-fabric-5014.play.test")).toEqual([expect.objectContaining({ rData: { ipAddress: "10.213.77.51" }, comments: `zlh-owner=${SERVER}` })]);
     expect(at("mc-fabric-5014.play.test")[0]!.disabled).toBeUndefined();
+    // A disabled record of ours is still removed with the rest.
+    at("mc-fabric-5014.play.test")[0]!.disabled = true;
+    expect(await p.remove(SERVER, "mc-fabric-5014.play.test", signal())).toBe("removed");
+    expect(zone().filter((r) => r.name.includes("5014"))).toEqual([]);
   });
 
   it("never touches a record made by hand or marked as another server's, and lists it with owner null", async () => {

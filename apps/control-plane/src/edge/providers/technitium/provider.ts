@@ -60,20 +60,23 @@ function technitiumProvider(name: string, config: TechnitiumConfig): EdgeProvide
     throw providerError(target, "protocol", `answered ${path} without a known status.`);
   };
 
-  const toZoneRecord = (r: TechnitiumRecord): ZoneRecord => {
+  /** A record as the edge reads it, with the value parameters that name it to /delete (its rData's fields, as Technitium's API spells them). */
+  const toZoneRecord = (r: TechnitiumRecord): ZoneRecord & { value: Record<string, string> } => {
     const recordName = normalName(r.name);
     const note = r.comments ? r.comments : null;
     const d = r.rData ?? {};
+    const value = Object.fromEntries(Object.entries(d).flatMap(([k, v]) => (typeof v === "string" || typeof v === "number" ? [[k, String(v)]] : [])));
+    const base = { name: recordName, type: r.type, note, value };
     // A disabled record is not answered: it is not the desired record (an apply writes it enabled again).
-    if (r.disabled === true) return { name: recordName, type: r.type, note, edge: null };
-    if (r.type === "A" && typeof d.ipAddress === "string") return { name: recordName, type: "A", note, edge: { type: "A", name: recordName, ttl: r.ttl, address: d.ipAddress } };
+    if (r.disabled === true) return { ...base, edge: null };
+    if (r.type === "A" && typeof d.ipAddress === "string") return { ...base, edge: { type: "A", name: recordName, ttl: r.ttl, address: d.ipAddress } };
     if (r.type === "SRV" && typeof d.target === "string" && typeof d.port === "number") {
-      return { name: recordName, type: "SRV", note, edge: { type: "SRV", name: recordName, ttl: r.ttl, priority: d.priority ?? 0, weight: d.weight ?? 0, port: d.port, target: normalName(d.target) } };
+      return { ...base, edge: { type: "SRV", name: recordName, ttl: r.ttl, priority: d.priority ?? 0, weight: d.weight ?? 0, port: d.port, target: normalName(d.target) } };
     }
-    return { name: recordName, type: r.type, note, edge: null };
+    return { ...base, edge: null };
   };
 
-  const recordsAt = async (domain: string, signal: AbortSignal): Promise<ZoneRecord[]> => {
+  const recordsAt = async (domain: string, signal: AbortSignal) => {
     const answer = await call("/api/zones/records/get", { domain, listZone: "false" }, signal);
     // Only the name asked for: Technitium lists a name's records, never its children's, without listZone.
     return (answer.response?.records ?? []).map(toZoneRecord).filter((r) => r.name === domain);
@@ -91,10 +94,7 @@ function technitiumProvider(name: string, config: TechnitiumConfig): EdgeProvide
 
   const recordParams = (r: EdgeRecord): Record<string, string> =>
     r.type === "A" ? { type: "A", ipAddress: r.address } : { type: "SRV", priority: String(r.priority), weight: String(r.weight), port: String(r.port), target: r.target };
-  const remove = (r: ZoneRecord, signal: AbortSignal) => {
-    if (!r.edge) return call("/api/zones/records/delete", { domain: r.name, type: r.type }, signal);
-    return call("/api/zones/records/delete", { domain: r.name, ...recordParams(r.edge) }, signal);
-  };
+  const remove = (r: ReturnType<typeof toZoneRecord>, signal: AbortSignal) => call("/api/zones/records/delete", { domain: r.name, type: r.type, ...r.value }, signal);
 
   return {
     name,
