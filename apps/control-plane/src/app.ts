@@ -17,6 +17,7 @@ import backupRoutes from "./routes/servers/backups";
 import driftRoutes from "./routes/drift";
 import apiTokenRoutes from "./routes/apiTokens/index";
 import eventRoutes from "./routes/events";
+import edgeTraefikRoute from "./routes/edgeTraefik";
 import { agentGateway } from "./gateway/plugin";
 import type { SessionRegistry } from "./gateway/sessionRegistry";
 import type { Metrics } from "./metrics/metrics";
@@ -74,6 +75,7 @@ export default async function app(fastify: FastifyInstance, deps: AppDeps) {
     await v1.register(driftRoutes);
     await v1.register(apiTokenRoutes);
     await v1.register(eventRoutes);
+    await v1.register(edgeTraefikRoute);
     if (!deps.config.metricsPublic) await v1.register(metricsRoute);
   });
 }

@@ -38,6 +38,7 @@ export * from "./sql/readFleetGauges";
 export * from "./sql/hostMaintenance";
 export * from "./sql/changes";
 export * from "./sql/taskOperations";
+export * from "./sql/edgeRoutes";
 export * from "./sql/backups";
 export * from "./sql/backupRemoval";
 export * from "./sql/logStreams";

@@ -133,3 +133,9 @@ export class ConfigError extends ZlhError {
     super(`${variable}: ${detail}`);
   }
 }
+export class EdgeNotConfiguredError extends ZlhError {
+  readonly code = "edge_not_configured";
+  constructor() {
+    super("The edge has no zone (ZLH_EDGE_ZONE is not set), so servers have no names and there is nothing to route.");
+  }
+}

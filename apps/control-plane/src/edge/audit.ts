@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import { type Db, listPublications, markPublicationsDue, recordEdgeDrift } from "@zlh/db";
 import { sql } from "drizzle-orm";
 import type { DesiredEdge, EdgeNaming } from "./desiredEdge";
-import { auditProvider, wantedEdge } from "./edgeDiff";
+import { auditProvider, resolveNamedOwners, wantedEdge } from "./edgeDiff";
 import type { EdgeProvider } from "./provider";
 
 /**
@@ -12,10 +12,12 @@ import type { EdgeProvider } from "./provider";
  * A push-only provider cannot be read and is not audited.
  */
 export async function auditEdgeProvider(deps: { db: Db; log: Logger; naming: EdgeNaming }, provider: EdgeProvider): Promise<{ due: number; drift: number } | null> {
-  const observed = await provider.list(AbortSignal.timeout(60_000));
-  if (observed === null) return null;
+  const listed = await provider.list(AbortSignal.timeout(60_000));
+  if (listed === null) return null;
+  const publications = await listPublications(deps.db, { provider: provider.name });
+  const observed = resolveNamedOwners(listed, publications);
   const desired = new Map<string, { serverId: string; edge: DesiredEdge }>();
-  for (const p of await listPublications(deps.db, { provider: provider.name })) {
+  for (const p of publications) {
     const edge = p.desired_hash === null ? null : wantedEdge(p, deps.naming);
     if (edge) desired.set(edge.fqdn, { serverId: p.server_id, edge });
   }

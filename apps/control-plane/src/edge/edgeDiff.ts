@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { EdgeServerRow } from "@zlh/db";
 import { type DesiredEdge, desiredEdge, type EdgeNaming, type EdgeRecord } from "./desiredEdge";
-import type { ObservedName } from "./provider";
+import { NAMED_OWNER, type ObservedName } from "./provider";
 
 /**
  * The pure half of the edge pass and audit: what a server should have on the edge (or nothing), its hash,
@@ -30,9 +30,12 @@ export function edgeHash(edge: DesiredEdge | null): string | null {
 
 const key = (r: EdgeRecord) => (r.type === "A" ? `A ${r.name} ${r.ttl} ${r.address}` : `SRV ${r.name} ${r.ttl} ${r.priority} ${r.weight} ${r.port} ${r.target}`);
 
+/** Whether `observed` is marked as `serverId`'s: by its id, or by the naming scheme (a proxy's route list, which holds no mark). */
+const heldFor = (serverId: string, observed: ObservedName) => observed.owner === serverId || observed.owner === NAMED_OWNER;
+
 /** True when the provider holds exactly the desired records (and route, for a proxy), marked as the server's. */
 export function matchesDesired(serverId: string, desired: DesiredEdge, observed: ObservedName | null): boolean {
-  if (!observed || observed.owner !== serverId) return false;
+  if (!observed || !heldFor(serverId, observed)) return false;
   const want = desired.records.map(key).sort();
   const have = observed.records.map(key).sort();
   if (want.length !== have.length || want.some((k, i) => k !== have[i])) return false;
@@ -42,7 +45,19 @@ export function matchesDesired(serverId: string, desired: DesiredEdge, observed:
 
 /** True when nothing of the server's is left at the name (a name someone else holds is not ours to judge). */
 export function removalVerified(serverId: string, observed: ObservedName | null): boolean {
-  return observed === null || observed.owner !== serverId;
+  return observed === null || !heldFor(serverId, observed);
+}
+
+/**
+ * A listing whose names are owned by the naming scheme (NAMED_OWNER) given the owner the database has for each
+ * name: the live server holding it, else the last one that did (a deleted server's route, to be removed); a
+ * name in the scheme that no server of this database ever had stays unowned, reported and never touched.
+ */
+export function resolveNamedOwners(observed: ObservedName[], holders: { server_id: string; fqdn: string; desired_hash: string | null }[]): ObservedName[] {
+  const byName = new Map<string, string>();
+  for (const h of holders) if (!byName.has(h.fqdn)) byName.set(h.fqdn, h.server_id);
+  for (const h of holders) if (h.desired_hash !== null) byName.set(h.fqdn, h.server_id);
+  return observed.map((o) => (o.owner === NAMED_OWNER ? { ...o, owner: byName.get(o.fqdn) ?? null } : o));
 }
 
 export type AuditAction = { kind: "repair"; serverId: string; fqdn: string } | { kind: "remove"; serverId: string; fqdn: string } | { kind: "drift"; fqdn: string; detail: Record<string, unknown> };

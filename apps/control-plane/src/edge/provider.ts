@@ -3,13 +3,24 @@ import type { DesiredEdge, EdgeNaming, EdgeRecord } from "./desiredEdge";
 /** What a provider holds for one name, as it reports it (evidence, never truth). */
 export interface ObservedName {
   fqdn: string;
-  /** The server id in the platform's ownership mark, or null: a name the platform does not own (edge drift, never touched). */
+  /**
+   * The server id in the platform's ownership mark, or null: a name the platform does not own (edge drift, never touched).
+   * A provider that can hold no mark (a proxy's route list) owns by the naming scheme and reports NAMED_OWNER instead of an id.
+   */
   owner: string | null;
   /** DNS providers: the name's A and SRV records, in desiredEdge's shape so the two compare directly. */
   records: EdgeRecord[];
   /** Proxies: where the provider routes a player asking for `fqdn`. */
   route: { address: string; port: number } | null;
 }
+
+/**
+ * The owner a provider reports for a name it can only tell is the platform's
+ * by its shape (Velocity, mc-router: a route list holds a name and a backend,
+ * nothing else): the name fits the naming template under the zone, so it is
+ * ours, and the database says whose. Never a server id (ids are UUIDs).
+ */
+export const NAMED_OWNER = "*";
 
 /**
  * One configured place the edge is published to (a DNS zone, a proxy's route

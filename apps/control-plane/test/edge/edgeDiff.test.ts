@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { reachableCondition } from "../../src/edge/conditions";
 import type { EdgeNaming } from "../../src/edge/desiredEdge";
-import { auditProvider, backoffMs, edgeHash, matchesDesired, wantedEdge } from "../../src/edge/edgeDiff";
+import { auditProvider, backoffMs, edgeHash, matchesDesired, removalVerified, resolveNamedOwners, wantedEdge } from "../../src/edge/edgeDiff";
 import { parseEdgeProviders } from "../../src/edge/edgeProviders";
 import { DEFAULT_NAME_TEMPLATE, parseNameTemplate } from "../../src/edge/naming";
-import type { ObservedName } from "../../src/edge/provider";
+import { NAMED_OWNER, type ObservedName } from "../../src/edge/provider";
 import { EDGE_PROVIDER_FACTORIES } from "../../src/edge/providers/registry";
 
 const A = "5e1f5a5e-0d2b-4c53-8a4e-2f0d3c1b7a91";
@@ -61,6 +61,23 @@ describe("desired edge against observed", () => {
     expect(auditProvider([observedOf(A)], new Map([[a.fqdn, { serverId: A, edge: a }]]), () => true, () => true)).toEqual([]);
   });
 
+  it("judges a proxy's route, owned by the naming scheme, as the server's the database gives that name", () => {
+    const edge = wantedEdge(server(), naming)!;
+    const route = { fqdn: edge.fqdn, owner: NAMED_OWNER, records: [], route: { address: edge.route!.address, port: edge.route!.port } };
+    const dnsless = { ...edge, records: [] };
+    expect(matchesDesired(A, dnsless, route)).toBe(true);
+    expect(removalVerified(A, route)).toBe(false);
+    const gone = "7b7b7b7b-1111-4222-8333-444455556666";
+    const stale = { fqdn: "mc-fabric-5020.play.test", owner: NAMED_OWNER, records: [], route: { address: "10.0.0.9", port: 25565 } };
+    const stranger = { fqdn: "mc-fabric-5999.play.test", owner: NAMED_OWNER, records: [], route: { address: "10.0.0.8", port: 25565 } };
+    const holders = [
+      { server_id: gone, fqdn: edge.fqdn, desired_hash: null }, // a deleted server that had VMID 5013 before A
+      { server_id: A, fqdn: edge.fqdn, desired_hash: "h" },
+      { server_id: gone, fqdn: stale.fqdn, desired_hash: null },
+    ];
+    expect(resolveNamedOwners([route, stale, stranger], holders).map((o) => o.owner)).toEqual([A, gone, null]);
+  });
+
   it("backs off exponentially, bounded", () => {
     expect([0, 1, 2, 3].map(backoffMs)).toEqual([1000, 2000, 4000, 8000]);
     expect(backoffMs(50)).toBe(300_000);
@@ -97,7 +114,7 @@ describe("ZLH_EDGE_PROVIDERS", () => {
     for (const [raw, says] of [
       ["{", /not JSON/],
       ['{"name":"x"}', /JSON array/],
-      ['[{"name":"x","kind":"bind"}]', /kind "bind" is not one of rfc2136, webhook/],
+      ['[{"name":"x","kind":"bind"}]', /kind "bind" is not one of rfc2136, technitium, cloudflare, velocity, mc-router, webhook/],
       ['[{"name":"X","kind":"webhook"}]', /name must be/],
       ['[{"name":"a","kind":"webhook","url":"ftp://x"},{"name":"a","kind":"webhook","url":"http://x"}]', /url must be an http/],
       ['[{"name":"a","kind":"webhook","url":"http://x"},{"name":"a","kind":"webhook","url":"http://x"}]', /two providers are named a/],
