@@ -122,12 +122,12 @@ export class Agent {
     this.#games.retain(cts.map((c) => c.vmid));
     return mapBounded(cts, 4, async (c) => {
       const item: InventoryItem = { vmid: c.vmid, state: c.state, serverId: serverIdFromMarker(c.description) };
-      if (c.state !== "running" || item.serverId === null) return item;
-      const game = await this.#games.observe(c.vmid).catch((err) => {
+      if (item.serverId === null) return item;
+      const game = await this.#games.observe(c.vmid, c.state).catch((err) => {
         this.log.warn({ vmid: c.vmid, err: (err as Error).message }, "could not observe the game");
         return undefined;
       });
-      return game === undefined ? item : { ...item, game };
+      return game === undefined ? item : { ...item, ...game };
     });
   }
 

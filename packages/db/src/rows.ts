@@ -43,6 +43,7 @@ export type ServerRow = {
   crash_streak: number;
   last_crash_at: string | null;
   last_crash_reason: string | null;
+  last_crash_detail: Record<string, unknown> | null;
   heal_after: string | null;
   manifest: unknown;
   manifest_hash: string | null;
