@@ -2,6 +2,7 @@ import Type, { type Static } from "typebox";
 import { DESIRED_STATES, SERVER_STATUSES } from "@zlh/domain";
 import { LoaderVersion, MinecraftVersion, ModProject, ModVersion, SafeText, Timestamp, Uuid } from "./primitives";
 import { ServerProperties } from "./serverProperties";
+import { StatsSample } from "./stats";
 
 /** Required: a create without one is refused (idempotency_key_missing), never run twice by a retry. */
 export const IdempotencyKeyHeader = Type.Object({
@@ -103,6 +104,7 @@ export const Server = Type.Object(
       ],
       { description: "The last crash healed (lastCrashAt with why)." },
     ),
+    stats: Type.Union([StatsSample, Type.Null()], { description: "The latest live figures from its agent (docs/live-stats.md); null before the first, and once it stops (the last ones stay in its history)." }),
     nextRestartAt: Type.Union([Timestamp, Type.Null()], { description: "While a crashed server waits out its crash-loop backoff: when self-heal starts it again." }),
     crashLooping: Type.Boolean({ description: "Crashed three times in a row within 10 minutes (also a crash_loop drift item)." }),
     stale: Type.Boolean({ description: "True while the host's agent is disconnected: the status is the last one observed." }),

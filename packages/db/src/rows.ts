@@ -44,6 +44,7 @@ export type ServerRow = {
   last_crash_at: string | null;
   last_crash_reason: string | null;
   last_crash_detail: Record<string, unknown> | null;
+  stats: { at: string; cpuPercent: number | null; memoryBytes: number | null } | null;
   heal_after: string | null;
   manifest: unknown;
   manifest_hash: string | null;

@@ -164,6 +164,18 @@ export const Hello = Type.Object({
   inventory: Inventory,
 });
 export const LeaseRequest = Type.Object({ v: V, type: Type.Literal("lease.request"), max: Type.Integer({ minimum: 1, maximum: 64 }) });
+/**
+ * One running container's live figures (docs/live-stats.md), read on the host at the stats cadence: CPU in
+ * percent of one core since the previous sample (null on the first), memory charged to its cgroup.
+ */
+export const ServerStat = Type.Object({
+  vmid: Type.Integer({ minimum: 1 }),
+  serverId: Uuid,
+  cpuPercent: Type.Union([Type.Number({ minimum: 0, maximum: 100_000 }), Type.Null()]),
+  memoryBytes: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+});
+export type ServerStat = Static<typeof ServerStat>;
+
 export const Heartbeat = Type.Object({
   v: V,
   type: Type.Literal("heartbeat"),
@@ -172,6 +184,8 @@ export const Heartbeat = Type.Object({
   inventory: Type.Optional(Inventory),
   /** Otherwise its digest (inventoryDigest): "what I reported last still holds, observed now". */
   inventoryDigest: Type.Optional(Type.String({ pattern: "^[0-9a-f]{64}$" })),
+  /** At the stats cadence (not every heartbeat), the running containers' live figures; never part of the digest. */
+  stats: Type.Optional(Type.Array(ServerStat, { maxItems: 10_000 })),
 });
 export const Result = Type.Object({
   v: V,

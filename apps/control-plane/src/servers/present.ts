@@ -39,6 +39,7 @@ export function presentServer(row: ServerRow, view: { leaseTtlMs: number; edgeNa
     restartCount: row.restart_count,
     lastCrashAt: row.last_crash_at ? isoTime(row.last_crash_at) : null,
     lastCrash: row.last_crash_at ? lastCrash(row) : null,
+    stats: row.status === "running" ? row.stats : null,
     nextRestartAt: row.status === "stopped" && row.desired_state === "running" && row.heal_after && new Date(row.heal_after).getTime() > Date.now() ? isoTime(row.heal_after) : null,
     crashLooping: isCrashLooping(row.crash_streak, row.last_crash_at ? new Date(row.last_crash_at) : null, new Date()),
     stale:
