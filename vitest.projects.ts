@@ -34,6 +34,8 @@ export const UNIT_TESTS = [
   "packages/artifacts/test/manifestJava.test.ts",
   "packages/artifacts/test/mirror.test.ts",
   "packages/db/test/migrationPolicy.test.ts",
+  "apps/agent/test/cgroupUsage.test.ts",
+  "packages/domain/test/crashCause.test.ts",
   "packages/domain/test/crashLoop.test.ts",
   "packages/domain/test/hostNetwork.test.ts",
   "packages/domain/test/lifecycle.property.test.ts",

@@ -20,6 +20,7 @@ import type { Runtime } from "./runtime/runtime";
 import type { SessionComponent } from "./session/component";
 import { Heartbeat } from "./session/heartbeat";
 import { InventoryReport } from "./session/inventoryReport";
+import { LiveStats } from "./session/liveStats";
 import { SilenceWatchdog } from "./session/silenceWatchdog";
 import { WorkRequests } from "./session/workRequests";
 import { GameLiveness } from "./container/gameLiveness";
@@ -54,6 +55,7 @@ export class Agent {
   #greeted = false;
   readonly #running = new Set<Promise<void>>();
   readonly #games: GameLiveness;
+  readonly #stats: LiveStats;
 
   constructor(
     private readonly config: AgentConfig,
@@ -61,6 +63,7 @@ export class Agent {
     private readonly log: Logger,
   ) {
     this.#games = new GameLiveness(runtime, log);
+    this.#stats = new LiveStats(runtime);
     this.#outbox = new Outbox(config.stateDir);
     this.#artifacts = new ArtifactCache(config.stateDir, createArtifactSource(config.artifactSource, config.artifactMirror));
     this.#conn = new Connection(
@@ -83,6 +86,7 @@ export class Agent {
       inventory: () => this.inventory(),
       renewable: () => this.#leases.renewable(),
       report: this.#inventoryReport,
+      stats: (inventory) => this.#stats.due(inventory),
       send: (beat) => this.#send(beat),
       resendOlderThan: (ageMs) => {
         for (const r of this.#outbox.due(Date.now() - ageMs)) this.#send({ type: "result", ...r });
@@ -122,12 +126,12 @@ export class Agent {
     this.#games.retain(cts.map((c) => c.vmid));
     return mapBounded(cts, 4, async (c) => {
       const item: InventoryItem = { vmid: c.vmid, state: c.state, serverId: serverIdFromMarker(c.description) };
-      if (c.state !== "running" || item.serverId === null) return item;
-      const game = await this.#games.observe(c.vmid).catch((err) => {
+      if (item.serverId === null) return item;
+      const game = await this.#games.observe(c.vmid, c.state).catch((err) => {
         this.log.warn({ vmid: c.vmid, err: (err as Error).message }, "could not observe the game");
         return undefined;
       });
-      return game === undefined ? item : { ...item, game };
+      return game === undefined ? item : { ...item, ...game };
     });
   }
 

@@ -96,7 +96,7 @@ describe("pct: the game unit seen from the host", () => {
 async function seenAliveThenKilled(record: string, memoryEvents?: string): Promise<GameLiveness> {
   await runningGame();
   const games = new GameLiveness(rt);
-  expect(await games.observe(VMID)).toBe("alive");
+  expect((await games.observe(VMID, "running"))?.game).toBe("alive");
   await writeExitRecord(record);
   await killGame(memoryEvents);
   return games;
@@ -105,34 +105,34 @@ async function seenAliveThenKilled(record: string, memoryEvents?: string): Promi
 describe("the inventory's game liveness (GameLiveness)", () => {
   it("alive, then dead for a plain kill, then alive again after a start", async () => {
     const games = await seenAliveThenKilled("signal killed KILL\n");
-    expect(await games.observe(VMID)).toBe("dead");
+    expect((await games.observe(VMID, "running"))?.game).toBe("dead");
     await rt.startGame(VMID, 10_000);
-    expect(await games.observe(VMID)).toBe("alive");
+    expect((await games.observe(VMID, "running"))?.game).toBe("alive");
   });
 
   it("oom_killed when the container's oom_kill rose since the game was last alive and the unit says SIGKILL", async () => {
     const games = await seenAliveThenKilled("signal killed KILL\n", "low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n");
-    expect(await games.observe(VMID)).toBe("oom_killed");
+    expect((await games.observe(VMID, "running"))?.game).toBe("oom_killed");
   });
 
   it("judges a death the heartbeats did not see begin: restarted and OOM-killed again between two observations", async () => {
     const games = await seenAliveThenKilled("signal killed KILL\n");
-    expect(await games.observe(VMID)).toBe("dead");
+    expect((await games.observe(VMID, "running"))?.game).toBe("dead");
     // Started again and killed for memory before the next heartbeat: judged on the new record and counters.
     await rt.startGame(VMID, 10_000);
     await killGame("low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n");
-    expect(await games.observe(VMID)).toBe("oom_killed");
+    expect((await games.observe(VMID, "running"))?.game).toBe("oom_killed");
   });
 
   it("dead, not oom_killed, when the record says the game exited by itself though another process was OOM-killed", async () => {
     const games = await seenAliveThenKilled("exit-code exited 1\n", "low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n");
-    expect(await games.observe(VMID)).toBe("dead");
+    expect((await games.observe(VMID, "running"))?.game).toBe("dead");
   });
 
   it("a malformed record counts as none", async () => {
     const games = await seenAliveThenKilled("signal killed KILL\n; rm -rf /\n", "low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n");
     // No record: the counter alone (it rose since the game was last alive).
-    expect(await games.observe(VMID)).toBe("oom_killed");
+    expect((await games.observe(VMID, "running"))?.game).toBe("oom_killed");
   });
 });
 

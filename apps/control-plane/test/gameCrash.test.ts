@@ -55,7 +55,15 @@ describe("a dead game in a running container", () => {
     const [op] = await t.sql`select kind from operations where server_id = ${s.id} and status = 'queued'`;
     expect(op?.kind).toBe("start");
     const shown = (await t.api("GET", `/v1/servers/${s.id}`)).body;
-    expect(shown.lastCrash).toEqual({ at: shown.lastCrashAt, reason: "out_of_memory", hint: expect.stringMatching(/raise the server's memoryMiB/) });
+    expect(shown.lastCrash).toEqual({
+      at: shown.lastCrashAt,
+      reason: "out_of_memory",
+      hint: expect.stringMatching(/raise the server's memoryMiB/),
+      cause: "out_of_memory",
+      summary: null,
+      repeated: 1,
+      evidence: null,
+    });
   });
 
   it("a game that died otherwise: game_exited, no hint; a live game is no crash", async () => {
@@ -72,5 +80,36 @@ describe("a dead game in a running container", () => {
     }
     expect(await events(s.id, "server.crashed")).toEqual([expect.objectContaining({ reason: "game_exited" })]);
     expect((await t.api("GET", `/v1/servers/${s.id}`)).body.lastCrash).toMatchObject({ reason: "game_exited", hint: null });
+  });
+
+  it("carries the agent's evidence into the crash: the cause recognised, its hint, and a crash loop that says what keeps failing", async () => {
+    const s = await runningServer(3);
+    const evidence = {
+      log: ["[10:00:00] [Server thread/INFO]: Stopping server"],
+      stderr: [
+        "Error: LinkageError occurred while loading main class net.fabricmc.loader.impl.launch.server.FabricServerLauncher",
+        "\tjava.lang.UnsupportedClassVersionError: net/fabricmc/loader/impl/launch/server/FabricServerLauncher has been compiled by a more recent version of the Java Runtime (class file version 65.0), this version of the Java Runtime only recognizes class file versions up to 61.0",
+      ],
+      exit: { result: "exit-code", code: "exited", status: "1" },
+    };
+    for (let n = 1; n <= 3; n++) {
+      if (n > 1) {
+        // Healed: its start ran (cancelled here) and the server is running again, until the game dies the same way.
+        await t.sql`update operations set status = 'cancelled' where server_id = ${s.id} and status in ('queued', 'leased')`;
+        await t.sql`update servers set status = 'running', status_changed_at = now() where id = ${s.id}`;
+      }
+      for (let i = 0; i < 2; i++) {
+        await heartbeat([{ vmid: s.vmid, state: "running", serverId: s.id, game: "dead", crash: evidence }]);
+        await reconcilePass(deps, { hostId, force: true });
+      }
+    }
+    const crashed = await events(s.id, "server.crashed");
+    expect(crashed.map((e) => [e.cause, e.repeated])).toEqual([["java_version", 1], ["java_version", 2], ["java_version", 3]]);
+    expect(crashed[0]).toMatchObject({ reason: "game_exited", hint: expect.stringContaining("needs Java 21 but runs on Java 17"), evidence });
+    const [loop] = await events(s.id, "server.crash_loop");
+    expect(loop).toMatchObject({ cause: "java_version", repeated: 3, summary: expect.stringContaining("class file version 65.0") });
+    const shown = (await t.api("GET", `/v1/servers/${s.id}`)).body;
+    expect(shown.lastCrash).toMatchObject({ reason: "game_exited", cause: "java_version", repeated: 3, evidence });
+    expect(shown.crashLooping).toBe(true);
   });
 });

@@ -5,3 +5,4 @@ export * from "./hosts";
 export * from "./apiTokens";
 export * from "./console";
 export * from "./edge";
+export * from "./stats";

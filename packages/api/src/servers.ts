@@ -2,6 +2,7 @@ import Type, { type Static } from "typebox";
 import { DESIRED_STATES, SERVER_STATUSES } from "@zlh/domain";
 import { LoaderVersion, MinecraftVersion, ModProject, ModVersion, SafeText, Timestamp, Uuid } from "./primitives";
 import { ServerProperties } from "./serverProperties";
+import { StatsSample } from "./stats";
 
 /** Required: a create without one is refused (idempotency_key_missing), never run twice by a retry. */
 export const IdempotencyKeyHeader = Type.Object({
@@ -92,12 +93,32 @@ export const Server = Type.Object(
         Type.Object({
           at: Timestamp,
           reason: Type.String({ description: "observed_stopped (its container was found stopped), game_exited (its game died in a running container) or out_of_memory (the OOM killer killed its game)." }),
-          hint: Type.Union([Type.String(), Type.Null()], { description: "What to do about it, where there is something particular: for out_of_memory, raise the server's memory." }),
+          hint: Type.Union([Type.String(), Type.Null()], { description: "What to do about it, where there is something particular: for out_of_memory, raise the server's memory; otherwise the cause's own." }),
+          cause: Type.Union([Type.String(), Type.Null()], {
+            description:
+              "What the evidence says (docs/crash-reports.md): out_of_memory, java_version, eula_not_accepted, port_in_use, mod_dependency, corrupt_world, java_heap, game_crash or unknown; null for a crash recorded before crash reports.",
+          }),
+          summary: Type.Union([Type.String(), Type.Null()], { description: "The line the cause was recognised from, or the crash report's description." }),
+          repeated: Type.Integer({ description: "Crashes in a row (this crash-loop streak) with this cause: a crash loop says what keeps failing." }),
+          evidence: Type.Union(
+            [
+              Type.Object({
+                log: Type.Optional(Type.Array(Type.String(), { description: "The last lines of logs/latest.log." })),
+                stderr: Type.Optional(Type.Array(Type.String(), { description: "The last lines of the game's stderr." })),
+                crashReport: Type.Optional(Type.Object({ name: Type.String(), lines: Type.Array(Type.String()) }, { description: "The first lines of the newest crash report of the run." })),
+                exit: Type.Optional(Type.Object({ result: Type.String(), code: Type.String(), status: Type.String() }, { description: "How systemd says the game unit ended." })),
+                refused: Type.Optional(Type.Array(Type.String(), { description: "Files that could not be read, and why (not a regular file, ...)." })),
+              }),
+              Type.Null(),
+            ],
+            { description: "What the agent read from the container, bounded and made safe (invalid UTF-8 and terminal escapes neutralised)." },
+          ),
         }),
         Type.Null(),
       ],
       { description: "The last crash healed (lastCrashAt with why)." },
     ),
+    stats: Type.Union([StatsSample, Type.Null()], { description: "The latest live figures from its agent (docs/live-stats.md); null before the first, and once it stops (the last ones stay in its history)." }),
     nextRestartAt: Type.Union([Timestamp, Type.Null()], { description: "While a crashed server waits out its crash-loop backoff: when self-heal starts it again." }),
     crashLooping: Type.Boolean({ description: "Crashed three times in a row within 10 minutes (also a crash_loop drift item)." }),
     stale: Type.Boolean({ description: "True while the host's agent is disconnected: the status is the last one observed." }),

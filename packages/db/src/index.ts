@@ -29,6 +29,7 @@ export * from "./sql/reconcileInputs";
 export * from "./sql/addJob";
 export * from "./sql/storeManifest";
 export * from "./sql/recordCrash";
+export * from "./sql/serverStats";
 export * from "./sql/retryBackoff";
 export * from "./sql/workerLiveness";
 export * from "./sql/actor";

@@ -193,6 +193,12 @@ export const servers = pgTable(
     lastCrashAt: timestamp("last_crash_at", { withTimezone: true }),
     /** Why it was last found down (packages/domain crashReason.ts: observed_stopped, game_exited, out_of_memory). */
     lastCrashReason: text("last_crash_reason"),
+    /** What the last crash's evidence says (docs/crash-reports.md): cause, hint, summary, the agent's bounded evidence, how often in a row. */
+    lastCrashDetail: jsonb("last_crash_detail"),
+    /** The latest live figures from its agent (docs/live-stats.md): { at, cpuPercent, memoryBytes }. */
+    stats: jsonb("stats"),
+    /** The last 60 of them, oldest first (a ring: 30 minutes at the 30 s cadence), for a console's chart. */
+    statsHistory: jsonb("stats_history"),
     /** Not restarted by self-heal before this instant (crash-loop backoff); also when the last heal began. */
     healAfter: timestamp("heal_after", { withTimezone: true }),
     /**
@@ -221,6 +227,8 @@ export const servers = pgTable(
     check("servers_desired_state_valid", sql`${t.desiredState} in (${inList(DESIRED_STATES)})`),
     check("servers_address_single_ipv4", sql`${t.address} is null or (family(${t.address}) = 4 and masklen(${t.address}) = 32)`),
     check("servers_ports_distinct", sql`${t.gamePort} <> ${t.rconPort}`),
+    // The protocol bounds the evidence (about 36 KiB); this bounds the row whatever wrote it.
+    check("servers_last_crash_detail_bounded", sql`${t.lastCrashDetail} is null or octet_length(${t.lastCrashDetail}::text) <= 65536`),
     check("servers_resources_positive", sql`${t.memoryMiB} > 0 and ${t.cpuCores} > 0 and ${t.diskGiB} > 0`),
     check("servers_change_status_valid", sql`${t.changeStatus} is null or ${t.changeStatus} in (${inList(CHANGE_STATUSES)})`),
   ],

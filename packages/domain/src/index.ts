@@ -12,3 +12,5 @@ export * from "./apiScopes";
 export * from "./gameVersions";
 export * from "./hostNetwork";
 export * from "./crashReason";
+export * from "./crashCause";
+export * from "./crashText";

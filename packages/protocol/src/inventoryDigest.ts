@@ -8,6 +8,14 @@ import type { InventoryItem } from "./messages";
  */
 export function inventoryDigest(inventory: readonly InventoryItem[]): string {
   // The game's liveness only where reported, so an inventory without it digests as it always did.
-  const canonical = [...inventory].sort((a, b) => a.vmid - b.vmid).map((c) => (c.game === undefined ? [c.vmid, c.state, c.serverId] : [c.vmid, c.state, c.serverId, c.game]));
+  // The crash evidence likewise: a new death's evidence changes the digest, so the control plane reads it.
+  const canonical = [...inventory]
+    .sort((a, b) => a.vmid - b.vmid)
+    .map((c) => {
+      const base: unknown[] = c.game === undefined ? [c.vmid, c.state, c.serverId] : [c.vmid, c.state, c.serverId, c.game];
+      const k = c.crash;
+      // Fixed field order (a jsonb round trip reorders an object's keys).
+      return k === undefined ? base : [...base, [k.log ?? null, k.stderr ?? null, k.crashReport?.name ?? null, k.crashReport?.lines ?? null, k.exit ? [k.exit.result, k.exit.code, k.exit.status] : null, k.refused ?? null]];
+    });
   return createHash("sha256").update(JSON.stringify(canonical)).digest("hex");
 }

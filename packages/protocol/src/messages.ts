@@ -27,6 +27,21 @@ const Token = Type.String({ pattern: "^[0-9]{1,19}$" });
 export const HeldLease = Type.Object({ opId: Uuid, token: Token });
 export type HeldLease = Static<typeof HeldLease>;
 
+const EvidenceLine = Type.String({ maxLength: 300 });
+/**
+ * Why a game died, read by the agent from the container (docs/crash-reports.md): bounded and made safe there,
+ * and bounded again here, since the agent's host may be the customer's to subvert. 40 lines of the log, 20 of
+ * stderr, the first 60 of the newest crash report; at most about 36 KiB per container.
+ */
+export const CrashEvidence = Type.Object({
+  log: Type.Optional(Type.Array(EvidenceLine, { maxItems: 40 })),
+  stderr: Type.Optional(Type.Array(EvidenceLine, { maxItems: 20 })),
+  crashReport: Type.Optional(Type.Object({ name: Type.String({ maxLength: 128 }), lines: Type.Array(EvidenceLine, { maxItems: 60 }) })),
+  exit: Type.Optional(Type.Object({ result: Type.String({ maxLength: 32 }), code: Type.String({ maxLength: 16 }), status: Type.String({ maxLength: 16 }) })),
+  refused: Type.Optional(Type.Array(Type.String({ maxLength: 300 }), { maxItems: 4 })),
+});
+export type CrashEvidence = Static<typeof CrashEvidence>;
+
 export const InventoryItem = Type.Object({
   vmid: Type.Integer({ minimum: 1 }),
   state: Type.Union([Type.Literal("running"), Type.Literal("stopped")]),
@@ -39,6 +54,11 @@ export const InventoryItem = Type.Object({
    * the sim (its container is its game), and from an agent older than this field.
    */
   game: Type.Optional(Type.Union([Type.Literal("alive"), Type.Literal("dead"), Type.Literal("oom_killed")])),
+  /**
+   * With a dead game (`dead`, `oom_killed`), or a sim container the agent saw stop: what it read about why.
+   * Absent otherwise, and from agents older than this field.
+   */
+  crash: Type.Optional(CrashEvidence),
 });
 export type InventoryItem = Static<typeof InventoryItem>;
 const Inventory = Type.Array(InventoryItem, { maxItems: 10_000 });
@@ -144,6 +164,18 @@ export const Hello = Type.Object({
   inventory: Inventory,
 });
 export const LeaseRequest = Type.Object({ v: V, type: Type.Literal("lease.request"), max: Type.Integer({ minimum: 1, maximum: 64 }) });
+/**
+ * One running container's live figures (docs/live-stats.md), read on the host at the stats cadence: CPU in
+ * percent of one core since the previous sample (null on the first), memory charged to its cgroup.
+ */
+export const ServerStat = Type.Object({
+  vmid: Type.Integer({ minimum: 1 }),
+  serverId: Uuid,
+  cpuPercent: Type.Union([Type.Number({ minimum: 0, maximum: 100_000 }), Type.Null()]),
+  memoryBytes: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+});
+export type ServerStat = Static<typeof ServerStat>;
+
 export const Heartbeat = Type.Object({
   v: V,
   type: Type.Literal("heartbeat"),
@@ -152,6 +184,8 @@ export const Heartbeat = Type.Object({
   inventory: Type.Optional(Inventory),
   /** Otherwise its digest (inventoryDigest): "what I reported last still holds, observed now". */
   inventoryDigest: Type.Optional(Type.String({ pattern: "^[0-9a-f]{64}$" })),
+  /** At the stats cadence (not every heartbeat), the running containers' live figures; never part of the digest. */
+  stats: Type.Optional(Type.Array(ServerStat, { maxItems: 10_000 })),
 });
 export const Result = Type.Object({
   v: V,

@@ -1,9 +1,17 @@
 import type { Logger } from "pino";
-import type { InventoryItem } from "@zlh/protocol";
+import type { CrashEvidence, InventoryItem } from "@zlh/protocol";
 import type { GameObservation, Runtime } from "../runtime/runtime";
+import { readCrashEvidence } from "./crashEvidence";
 import { readGameExit, type GameExit } from "./gameExit";
 
 export type GameState = NonNullable<InventoryItem["game"]>;
+/** What the inventory says of a container's game: its state (OS-booting runtimes), and why it died. */
+export interface GameReport {
+  game?: GameState;
+  crash?: CrashEvidence;
+}
+/** A sim container's evidence stays in the inventory this long after its stop: long enough to be judged (two heartbeats). */
+export const STOP_EVIDENCE_TTL_MS = 5 * 60_000;
 type Memory = GameObservation["memory"];
 
 /**
@@ -43,9 +51,19 @@ export class GameLiveness {
     private readonly log?: Logger,
   ) {}
 
-  /** The game of a running container, or undefined where the runtime does not observe games (sim) or the container stopped. */
-  async observe(vmid: number): Promise<GameState | undefined> {
-    if (!this.runtime.bootsOs || !this.runtime.observeGame) return undefined;
+  /** The sim containers seen running since this agent started, and the evidence read once each stopped. */
+  readonly #seenRunning = new Set<number>();
+  readonly #stopEvidence = new Map<number, { crash: CrashEvidence; at: number }>();
+
+  /**
+   * The game of a container of ours: on an OS-booting runtime, whether the
+   * game of a running container is alive, and why it died; on the sim (whose
+   * container is its game), why a container this agent saw running stopped.
+   * Undefined when there is nothing to say.
+   */
+  async observe(vmid: number, state: "running" | "stopped", now = Date.now()): Promise<GameReport | undefined> {
+    if (!this.runtime.bootsOs) return this.#simStop(vmid, state, now);
+    if (state !== "running" || !this.runtime.observeGame) return undefined;
     const seen = await this.runtime.observeGame(vmid);
     if (!seen) {
       this.#baselines.delete(vmid);
@@ -53,21 +71,49 @@ export class GameLiveness {
     }
     if (seen.alive) {
       this.#baselines.set(vmid, seen.memory);
-      return "alive";
+      return { game: "alive" };
     }
     const baseline = this.#baselines.get(vmid) ?? null;
     // Bounded to 10 s: a dead game is judged on every heartbeat that sees it, and a customer can keep it dead
     // (a masked unit) and make its container slow to enter; the heartbeat must not wait on that.
-    const exit = await this.runtime.withGuest(vmid, readGameExit, AbortSignal.timeout(10_000)).catch(() => null);
+    const read = await this.runtime
+      .withGuest(
+        vmid,
+        async (guest) => {
+          const exit = await readGameExit(guest).catch(() => null);
+          return { exit, crash: await readCrashEvidence(guest, exit) };
+        },
+        AbortSignal.timeout(10_000),
+      )
+      .catch(() => null);
+    const exit = read?.exit ?? null;
     const verdict = diedOfMemory(baseline, seen.memory, exit) ? "oom_killed" : "dead";
     // What the verdict rests on: an operator can check it against the kernel's log.
     this.log?.debug({ vmid, verdict, exit, memory: seen.memory, baseline }, "game found dead in a running container");
-    return verdict;
+    return read ? { game: verdict, crash: read.crash } : { game: verdict };
+  }
+
+  /** Read once per stop of a sim container seen running (its files do not change while it is stopped), kept a while. */
+  async #simStop(vmid: number, state: "running" | "stopped", now: number): Promise<GameReport | undefined> {
+    if (state === "running") {
+      this.#seenRunning.add(vmid);
+      this.#stopEvidence.delete(vmid);
+      return undefined;
+    }
+    const kept = this.#stopEvidence.get(vmid);
+    if (kept) return now - kept.at < STOP_EVIDENCE_TTL_MS ? { crash: kept.crash } : undefined;
+    if (!this.#seenRunning.delete(vmid)) return undefined;
+    const crash = await this.runtime.withGuest(vmid, (guest) => readCrashEvidence(guest, null), AbortSignal.timeout(10_000)).catch(() => null);
+    if (!crash) return undefined;
+    this.#stopEvidence.set(vmid, { crash, at: now });
+    return { crash };
   }
 
   /** Drops what it keeps for containers no longer listed. */
   retain(vmids: Iterable<number>): void {
     const keep = new Set(vmids);
     for (const v of this.#baselines.keys()) if (!keep.has(v)) this.#baselines.delete(v);
+    for (const v of this.#stopEvidence.keys()) if (!keep.has(v)) this.#stopEvidence.delete(v);
+    for (const v of this.#seenRunning) if (!keep.has(v)) this.#seenRunning.delete(v);
   }
 }

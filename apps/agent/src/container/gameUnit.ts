@@ -9,6 +9,8 @@ import { CLEAR_EXIT_COMMAND, RECORD_EXIT_COMMAND } from "./gameExit";
 export const GAME_UNIT = "zlh-server.service";
 export const GAME_USER = "minecraft";
 export const SERVER_DIR = "/srv/minecraft";
+/** Where the unit sends the game's stderr: truncated at every start, so it is this run's (read by crashEvidence.ts). */
+export const GAME_STDERR_FILE = "/run/zlh-server.stderr";
 
 /** Where the container's Java of `major` lives: one directory per major version, so a game's Java can be added beside another. */
 export function javaHome(major: number): string {
@@ -72,6 +74,9 @@ export function renderGameUnit(opts: GameUnitOptions): string {
     `ExecStartPre=${CLEAR_EXIT_COMMAND}`,
     `ExecStart=${exec}`,
     `ExecStopPost=${RECORD_EXIT_COMMAND}`,
+    // This run's stderr (the JVM's own refusals, such as a class built for a newer Java), for crash reports
+    // (crashEvidence.ts); truncated at every start, so it stays this run's. stdout stays with the journal.
+    `StandardError=truncate:${GAME_STDERR_FILE}`,
     // Vanilla saves in a shutdown hook on SIGTERM; the JVM then exits 143, which is a clean stop.
     "SuccessExitStatus=143",
     "KillSignal=SIGTERM",

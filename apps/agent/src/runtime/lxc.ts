@@ -11,7 +11,8 @@ import { parseLxcConfig, renderLxcConfig, cpusetFor, limitKeys, staticAddress, t
 import { waitForNetnsAddress } from "./netnsAddress";
 import { classifyLxcFailure } from "./lxc/lxcErrors";
 import { GuestFiles, type GuestIdentity } from "../guest/guestFiles";
-import { containerMemory, unitCgroupState, unitPids, type UnitCgroupState } from "./lxc/unitCgroup";
+import { containerMemory, parseContainerCgroups, unitCgroupState, unitPids, type UnitCgroupState } from "./lxc/unitCgroup";
+import { readSmall, usageV1, usageV2, type Usage } from "./cgroupUsage";
 import { GAME_UNIT } from "../container/gameUnit";
 import { isRuntimeError, RuntimeError, type ContainerInfo, type CreateSpec, type GameObservation, type Resources, type Runtime } from "./runtime";
 
@@ -288,6 +289,17 @@ export class LxcRuntime implements Runtime {
     if (!(await this.#spec(vmid))) throw this.#missing(vmid);
     if (!(await this.#info(vmid)).running) throw new RuntimeError("not_running", `lxc ${vmid}: not running`);
     await this.#lxc("lxc-attach", vmid, ["--clear-env", "--", "systemctl", "start", GAME_UNIT], timeoutMs);
+  }
+
+  /** The running container's usage from its cgroups (v2, or v1 cpuacct and memory on a hybrid host), found from its init. */
+  async usage(vmid: number): Promise<Usage | null> {
+    const { pid } = await this.#info(vmid);
+    if (!pid) return null;
+    const text = (await readSmall(`/proc/${pid}/cgroup`)) ?? "";
+    const { unified, memoryV1 } = parseContainerCgroups(text);
+    const cpuacct = /^\d+:(?:[^:]*,)?cpuacct(?:,[^:]*)?:(\/.*)$/m.exec(text)?.[1]?.replace(/\/init\.scope$/, "");
+    if (cpuacct) return usageV1(`/sys/fs/cgroup/cpuacct${cpuacct}`, memoryV1 === null ? null : `/sys/fs/cgroup/memory${memoryV1}`);
+    return unified === null ? null : usageV2(`${this.#unifiedRoot}${unified}`);
   }
 
   /** The running container's memory evidence (limit hits, OOM kills where the kernel keeps them); null when stopped. */

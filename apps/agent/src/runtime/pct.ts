@@ -8,6 +8,7 @@ import { classifyPctFailure } from "./pctErrors";
 import { VmidLocks } from "./vmidLocks";
 import { GAME_UNIT } from "../container/gameUnit";
 import { memoryEventsAt, unitCgroupAt } from "./lxc/unitCgroup";
+import { usageV2, type Usage } from "./cgroupUsage";
 import { isRuntimeError, RuntimeError, type ContainerInfo, type CreateSpec, type GameObservation, type Resources, type Runtime } from "./runtime";
 
 const run = promisify(execFile);
@@ -234,6 +235,12 @@ export class PctRuntime implements Runtime {
     if (memory === null) return null;
     const unit = await unitCgroupAt(`${container}/ns/system.slice/${GAME_UNIT}`);
     return { alive: unit.populated, memory };
+  }
+
+  /** The container's usage from its v2 cgroup, whose path Proxmox fixes by VMID (no pct call). */
+  async usage(vmid: number): Promise<Usage | null> {
+    if (!Number.isInteger(vmid) || vmid < 1) throw new RuntimeError("other", `invalid VMID ${vmid}`);
+    return usageV2(`${this.opts.cgroupRoot ?? "/sys/fs/cgroup"}/lxc/${vmid}`);
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { SpecNetwork } from "@zlh/protocol";
 import type { GuestFiles } from "../guest/guestFiles";
+import type { Usage } from "./cgroupUsage";
 
 /**
  * What the agent needs from a container runtime. Two implementations: `pct`
@@ -89,6 +90,13 @@ export interface Runtime {
    * container left running. `not_running` when it is stopped.
    */
   startGame?(vmid: number, timeoutMs: number): Promise<void>;
+  /**
+   * The running container's CPU and memory use, read on the host (its
+   * cgroup; the sim: its process), never by entering it: this runs at the
+   * stats cadence for every container (docs/live-stats.md). Null when it is
+   * not running.
+   */
+  usage?(vmid: number): Promise<Usage | null>;
 }
 
 export interface Resources {

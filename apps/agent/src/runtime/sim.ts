@@ -5,6 +5,7 @@ import { delimiter, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { RuntimeError, type ContainerInfo, type CreateSpec, type Resources, type Runtime } from "./runtime";
 import { simAddress } from "./simAddress";
+import { processUsage, type Usage } from "./cgroupUsage";
 import { GuestFiles, type GuestIdentity } from "../guest/guestFiles";
 
 /** The simulated server's script; in the built bundle (ZLH_BUNDLED), the copy next to it. */
@@ -230,6 +231,12 @@ export class SimRuntime implements Runtime {
     const tmp = join(this.#dir(vmid), `config.json.${process.pid}.${Date.now()}.tmp`);
     writeFileSync(tmp, JSON.stringify({ ...config, ...to }, null, 2));
     renameSync(tmp, join(this.#dir(vmid), "config.json"));
+  }
+
+  /** The server process's own use (/proc): the sim's container is that one process. */
+  async usage(vmid: number): Promise<Usage | null> {
+    const pid = this.#pid(vmid);
+    return pid ? processUsage(pid) : null;
   }
 
   async address(vmid: number, _network?: SpecNetwork): Promise<string> {

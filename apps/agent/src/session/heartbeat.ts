@@ -1,4 +1,4 @@
-import type { HeldLease, InventoryItem } from "@zlh/protocol";
+import type { HeldLease, InventoryItem, ServerStat } from "@zlh/protocol";
 import type { SessionComponent } from "./component";
 import type { InventoryReport } from "./inventoryReport";
 
@@ -8,7 +8,9 @@ export interface HeartbeatDeps {
   /** The leases to renew: held, neither lost nor finished. */
   renewable(): HeldLease[];
   report: InventoryReport;
-  send(beat: { type: "heartbeat"; held: HeldLease[]; inventory?: InventoryItem[]; inventoryDigest?: string }): void;
+  /** The live figures when due (session/liveStats.ts), else undefined. */
+  stats?(inventory: InventoryItem[]): Promise<ServerStat[] | undefined>;
+  send(beat: { type: "heartbeat"; held: HeldLease[]; inventory?: InventoryItem[]; inventoryDigest?: string; stats?: ServerStat[] }): void;
   /** Called after each heartbeat with the age beyond which an unacknowledged result is sent again. */
   resendOlderThan(ageMs: number): void;
   onError(err: unknown): void;
@@ -43,8 +45,9 @@ export class Heartbeat implements SessionComponent {
     this.#beating = true;
     try {
       const inventory = await this.deps.inventory();
+      const stats = await this.deps.stats?.(inventory).catch(() => undefined);
       if (!this.#timer) return; // the session ended while the inventory was listed
-      this.deps.send({ type: "heartbeat", held: this.deps.renewable(), ...this.deps.report.next(inventory) });
+      this.deps.send({ type: "heartbeat", held: this.deps.renewable(), ...this.deps.report.next(inventory), ...(stats ? { stats } : {}) });
       this.deps.resendOlderThan(third);
     } finally {
       this.#beating = false;

@@ -93,6 +93,23 @@ while (@lines) {
     my ($k, $v) = $line =~ /^((?:[^\\=: \t\f]|\\.)*)[ \t\f]*[=:]?[ \t\f]*(.*)$/s;
     $props{unescape_property($k)} = unescape_property($v);
 }
+# The game unit sends the game's stderr to /run/zlh-server.stderr,
+# truncated at each start (container/gameUnit.ts); so does this one.
+mkdir 'run';
+open(STDERR, '>', 'run/zlh-server.stderr');
+# A crash on demand, for tests (the stand-in's own knob, as ZLH_SIM_FAULTS is
+# the runtime's): srv/minecraft/.sim-crash says how, on its first line, and
+# what was thrown, on the rest. `jvm` (read at start): the JVM refuses the
+# main class before the game runs (no log written: latest.log stays the last
+# run's), printing to stderr as java does, exit 1. `tick` (read while it runs,
+# so a running server can be made to crash): it dies as vanilla does on an
+# exception in the server tick loop: the error logged, a crash report written
+# to crash-reports/, its path logged, exit 1.
+my ($crash_mode, $crash_text) = (slurp('.sim-crash') // '') =~ /^(jvm|tick)\n(.*)$/s;
+if (($crash_mode // '') eq 'jvm') {
+    print STDERR $crash_text;
+    exit 1;
+}
 # Like a real server, it keeps its log in logs/latest.log inside the
 # container (replaced on every start), so a refusal can be read there.
 mkdir "$dir/logs";
@@ -216,7 +233,8 @@ sub satisfies {
     return version_cmp($have, $range) == 0;
 }
 my @incompatible;
-opendir(my $mods, "$dir/mods");
+my $mods;
+opendir($mods, "$dir/mods") or undef $mods;
 for my $jar (sort grep { /\.jar$/ } ($mods ? readdir($mods) : ())) {
     my $json = eval { zip_entry("$dir/mods/$jar", 'fabric.mod.json') };
     next unless defined $json;
@@ -343,6 +361,7 @@ if (($props{'enable-rcon'} // '') eq 'true') {
     }
 }
 logline('INFO', 'Done! For help, type "help"');
+
 $SIG{$_} = sub { exit 0 } for qw(TERM INT);
 $SIG{PIPE} = 'IGNORE';
 
@@ -449,7 +468,32 @@ sub handle_packet {
     return 0;
 }
 
+# The game's tick loop dying of an exception (see .sim-crash above): checked once a loop (at most a second).
+sub tick_crash {
+    my ($crash_text) = @_;
+    my @t = localtime;
+    my $stamp = sprintf('%04d-%02d-%02d_%02d.%02d.%02d', $t[5] + 1900, $t[4] + 1, @t[3, 2, 1, 0]);
+    my $name = "crash-$stamp-server.txt";
+    $crash_text =~ s/\s+$//;
+    logline('ERROR', "Encountered an unexpected exception\n$crash_text") if $log;
+    mkdir "$dir/crash-reports";
+    if (open(my $report, '>', "$dir/crash-reports/$name")) {
+        my $time = sprintf('%04d-%02d-%02d %02d:%02d:%02d', $t[5] + 1900, $t[4] + 1, @t[3, 2, 1, 0]);
+        print $report "---- Minecraft Crash Report ----\n// Why did you do that?\n\nTime: $time\nDescription: Exception in server tick loop\n\n$crash_text\n\n\n"
+          . "A detailed walkthrough of the error, its code path and all known details is as follows:\n"
+          . "---------------------------------------------------------------------------------------\n\n-- System Details --\nDetails:\n\tMinecraft Version: " . ($game // 'unknown') . "\n";
+        close $report;
+        logline('ERROR', "This crash report has been saved to: /srv/minecraft/./crash-reports/$name");
+    }
+    print STDERR "$crash_text\n";
+    exit 1;
+}
+
 while (1) {
+    if (-e "$dir/.sim-crash") {
+        my ($mode, $text) = (slurp('.sim-crash') // '') =~ /^(jvm|tick)\n(.*)$/s;
+        tick_crash($text) if ($mode // '') eq 'tick';
+    }
     my $want = '';
     vec($want, fileno($_), 1) = 1 for $listener, ($rcon ? ($rcon) : ()), map { $_->{sock} } values %conn;
     my $ready = $want;

@@ -1,6 +1,6 @@
 import type { WebSocket } from "ws";
 import type { FastifyBaseLogger } from "fastify";
-import { addJob, endAgentSession, reclaimLeases, recordHeartbeat, type Db, type HeartbeatOutcome } from "@zlh/db";
+import { addJob, endAgentSession, reclaimLeases, recordHeartbeat, recordServerStats, type Db, type HeartbeatOutcome } from "@zlh/db";
 import { RECONCILE_HOST_JOB } from "../jobs/jobNames";
 import { decodeAgentMessage, encode, inventoryDigest, type AgentMessage, type ControlMessage } from "@zlh/protocol";
 import { applyAgentResult } from "../broker/applyResult";
@@ -158,6 +158,7 @@ export class AgentSession {
         const outcome = await recordHeartbeat(db, { hostId: this.hostId, sessionId: this.sessionId, held: m.held, inventory: m.inventory, ttlMs: leaseTtlMs, digest });
         if (outcome === null) return this.supersede();
         this.#logFreed(outcome);
+        if (m.stats) await recordServerStats(db, this.hostId, m.stats);
         const kept = new Set(outcome.renewed);
         this.send({
           type: "heartbeat.ack",

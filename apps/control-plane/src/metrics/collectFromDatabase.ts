@@ -1,5 +1,5 @@
 import { Gauge, type Registry } from "prom-client";
-import { readFleetGauges, type Db, type FleetGauges } from "@zlh/db";
+import { hostStatsTotals, readFleetGauges, type Db, type FleetGauges, type HostStatsTotals } from "@zlh/db";
 
 /**
  * Fleet-wide gauges read from the database when Prometheus scrapes (one
@@ -67,4 +67,30 @@ export function registerDatabaseGauges(registry: Registry, db: Db, leaseTtlMs: n
       for (const r of (await snapshot()).connections) this.set({ state: r.state }, r.count);
     },
   });
+  registerLiveStatsGauges(registry, db);
+}
+
+/**
+ * The servers' live figures (docs/live-stats.md), summed per host: one
+ * series per enrolled host and gauge, never per server (a fleet of thousands
+ * of servers would be thousands of series); a server's own figures are in
+ * the API (`stats`, `GET /v1/servers/:id/stats`).
+ */
+function registerLiveStatsGauges(registry: Registry, db: Db): void {
+  let pending: Promise<HostStatsTotals[]> | null = null;
+  const snapshot = () => (pending ??= hostStatsTotals(db).finally(() => setTimeout(() => (pending = null), 0)));
+  const perHost = (name: string, help: string, pick: (t: HostStatsTotals) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ["host_id"] as const,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const t of await snapshot()) this.set({ host_id: t.host_id }, pick(t));
+      },
+    });
+  perHost("zlh_host_servers_reporting", "Running servers whose agent reported live figures in the last 2 minutes, by host.", (t) => t.servers);
+  perHost("zlh_host_server_cpu_percent", "The running servers' CPU, summed per host, in percent of one core.", (t) => t.cpu_percent);
+  perHost("zlh_host_server_memory_bytes", "The running servers' memory (their cgroups'), summed per host.", (t) => t.memory_bytes);
 }

@@ -1,4 +1,5 @@
 import type { ObservedDrift } from "@zlh/db";
+import type { CrashEvidence } from "@zlh/protocol";
 import { hasContainer, isCrashLooping, type DesiredState, type ServerStatus } from "@zlh/domain";
 
 /** A container as some source (the agent's inventory, Proxmox) reports it. */
@@ -12,6 +13,8 @@ export interface ObservedContainer {
   markerUnknown?: boolean;
   /** The game in a running container (the agent's inventory, on runtimes that boot an OS); absent where nobody observes it. */
   game?: "alive" | "dead" | "oom_killed";
+  /** Why its game died, as the agent read it (bounded by the protocol): carried into the crash (docs/crash-reports.md). */
+  crash?: CrashEvidence;
   source: "agent" | "proxmox";
   /** When the source took the observation this container comes from. */
   observedAt: Date;
@@ -103,10 +106,10 @@ export function judgeHost(servers: ServerOnHost[], observation: HostObservation,
       continue;
     }
     if (s.status === "running" && s.desiredState === "running" && c.state === "stopped") {
-      item("state_mismatch", { desired: "running", observed: "stopped", source: c.source }, c.observedAt);
+      item("state_mismatch", { desired: "running", observed: "stopped", source: c.source, ...(c.crash ? { evidence: c.crash } : {}) }, c.observedAt);
     } else if (s.status === "running" && s.desiredState === "running" && c.state === "running" && (c.game === "dead" || c.game === "oom_killed")) {
       // The container is up but its game is not: a crash all the same, healed by starting the game again.
-      item("state_mismatch", { desired: "running", observed: "game_dead", source: c.source, ...(c.game === "oom_killed" ? { reason: "out_of_memory" } : {}) }, c.observedAt);
+      item("state_mismatch", { desired: "running", observed: "game_dead", source: c.source, ...(c.game === "oom_killed" ? { reason: "out_of_memory" } : {}), ...(c.crash ? { evidence: c.crash } : {}) }, c.observedAt);
     } else if (s.status === "stopped" && s.desiredState === "stopped" && c.state === "running") {
       item("state_mismatch", { desired: "stopped", observed: "running", source: c.source }, c.observedAt);
     }

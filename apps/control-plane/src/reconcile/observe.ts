@@ -21,7 +21,7 @@ export function mergeObservations(agent: Listing<InventoryItem> | null, proxmox:
   const merged = new Map<number, ObservedContainer>();
   for (const g of proxmox?.items ?? []) merged.set(g.vmid, { ...g, observedAt: proxmox!.at });
   for (const c of agent?.items ?? []) {
-    merged.set(c.vmid, { vmid: c.vmid, state: c.state, serverId: c.serverId, source: "agent", observedAt: agent!.at, ...(c.game ? { game: c.game } : {}) });
+    merged.set(c.vmid, { vmid: c.vmid, state: c.state, serverId: c.serverId, source: "agent", observedAt: agent!.at, ...(c.game ? { game: c.game } : {}), ...(c.crash ? { crash: c.crash } : {}) });
   }
   const times = [agent?.at, proxmox?.at].filter((t): t is Date => t !== undefined);
   return { containers: [...merged.values()].sort((a, b) => a.vmid - b.vmid), absentAt: new Date(Math.max(...times.map((t) => t.getTime()))) };

@@ -18,7 +18,7 @@ import {
   type ServerOnHostRow,
   type Tx,
 } from "@zlh/db";
-import { crashHint, type CrashReason } from "@zlh/domain";
+import { recognizeCrash, type CrashEvidence, type CrashReason } from "@zlh/domain";
 import { HEAL_JOB, healJobKey } from "../jobs/jobNames";
 import { converge } from "../lifecycle/converge";
 import { judgeHost, namedElsewhere, type HostObservation, type ServerOnHost } from "./judgeHost";
@@ -118,16 +118,17 @@ async function applyPolicy(tx: Tx, log: Logger, hostId: string, item: DriftRow, 
   const fields = { hostId, serverId, vmid: item.vmid, kind: item.kind };
   if (item.kind === "state_mismatch" && item.detail.desired === "running") {
     const reason = crashReasonOf(item.detail);
-    const hint = crashHint(reason);
-    const crash = await recordCrash(tx, serverId, { vmid: item.vmid, source: item.detail.source, reason, ...(hint ? { hint } : {}) });
+    const evidence = (item.detail.evidence as CrashEvidence | undefined) ?? null;
+    const { cause, hint, summary } = recognizeCrash(reason, evidence);
+    const crash = await recordCrash(tx, serverId, { vmid: item.vmid, source: item.detail.source, reason, cause, ...(hint ? { hint } : {}), ...(summary ? { summary } : {}) }, evidence);
     if (!crash) return;
     await recordEvent(tx, { type: "server.self_heal", serverId, hostId, data: { vmid: item.vmid, action: "start", crashStreak: crash.crashStreak, restartAt: crash.healAfter.toISOString() } });
     if (crash.healAfter.getTime() > Date.now()) {
       await addJob(tx, HEAL_JOB, { serverId }, { jobKey: healJobKey(serverId), runAt: crash.healAfter, maxAttempts: 10 });
-      log.warn({ ...fields, reason, crashStreak: crash.crashStreak, restartAt: crash.healAfter }, crash.looping ? "server crash-looping; restarting it after a backoff" : "server found down; restarting it after a backoff");
+      log.warn({ ...fields, reason, cause, crashStreak: crash.crashStreak, restartAt: crash.healAfter }, crash.looping ? "server crash-looping; restarting it after a backoff" : "server found down; restarting it after a backoff");
     } else {
       await converge(tx, serverId);
-      log.warn({ ...fields, reason }, "server found down; starting it again");
+      log.warn({ ...fields, reason, cause }, "server found down; starting it again");
     }
   } else if (item.kind === "missing_container") {
     const moved = await transitionServer(tx, serverId, "failed", { failureReason: "container_missing", data: { vmid: item.vmid } });

@@ -40,7 +40,8 @@ export function presentServer(row: ServerRow, view: { leaseTtlMs: number; edgeNa
     failureReason: row.failure_reason,
     restartCount: row.restart_count,
     lastCrashAt: row.last_crash_at ? isoTime(row.last_crash_at) : null,
-    lastCrash: row.last_crash_at ? { at: isoTime(row.last_crash_at), reason: row.last_crash_reason ?? "observed_stopped", hint: crashHint(row.last_crash_reason) } : null,
+    lastCrash: row.last_crash_at ? lastCrash(row) : null,
+    stats: row.status === "running" ? row.stats : null,
     nextRestartAt: row.status === "stopped" && row.desired_state === "running" && row.heal_after && new Date(row.heal_after).getTime() > Date.now() ? isoTime(row.heal_after) : null,
     crashLooping: isCrashLooping(row.crash_streak, row.last_crash_at ? new Date(row.last_crash_at) : null, new Date()),
     stale:
@@ -73,4 +74,27 @@ function connectTo(row: ServerRow, naming: EdgeNaming | null): Server["connect"]
   const edge = desiredEdge({ id: row.id, vmid: row.vmid, type: "fabric", address: row.address, gamePort: row.game_port }, naming);
   const srv = edge.records.find((r) => r.type === "SRV");
   return srv ? { host: edge.fqdn, port: srv.port } : null;
+}
+
+type LastCrash = NonNullable<Server["lastCrash"]>;
+interface CrashDetail {
+  cause?: string;
+  hint?: string | null;
+  summary?: string | null;
+  repeated?: number;
+  evidence?: LastCrash["evidence"];
+}
+
+/** The last crash as the API shows it: its reason, and what its evidence says where it was recorded with some. */
+function lastCrash(row: ServerRow): LastCrash {
+  const d = (row.last_crash_detail ?? {}) as CrashDetail;
+  return {
+    at: isoTime(row.last_crash_at!),
+    reason: row.last_crash_reason ?? "observed_stopped",
+    hint: d.hint ?? crashHint(row.last_crash_reason),
+    cause: d.cause ?? null,
+    summary: d.summary ?? null,
+    repeated: d.repeated ?? 1,
+    evidence: d.evidence ?? null,
+  };
 }

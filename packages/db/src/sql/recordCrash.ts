@@ -19,27 +19,37 @@ export interface Crash {
  * start that heals it is a new operation (operations are unique per server,
  * generation and kind: reusing the generation would plan nothing after the
  * first heal). `data.reason` (default observed_stopped) is kept as the
- * server's last crash reason. Returns null when the server was no longer `running`.
+ * server's last crash reason; `data.cause`, `hint` and `summary` (the evidence
+ * recognised: @zlh/domain recognizeCrash) and `evidence` are kept as its last
+ * crash detail, with `repeated`: how many crashes in a row had this cause (a
+ * crash loop says what keeps failing). The events carry the same. Returns
+ * null when the server was no longer `running`.
  */
-export async function recordCrash(tx: DbOrTx, serverId: string, data: Record<string, unknown>): Promise<Crash | null> {
+export async function recordCrash(tx: DbOrTx, serverId: string, data: Record<string, unknown>, evidence: unknown = null): Promise<Crash | null> {
   const moved = await transitionServer(tx, serverId, "stopped", { data: { reason: "observed_stopped", ...data } });
   if (!moved) return null;
-  const [prev] = await tx.execute<{ crash_streak: number; heal_after: string | null; now: string }>(
-    sql`select crash_streak, heal_after, now() as now from servers where id = ${serverId}`,
+  const [prev] = await tx.execute<{ crash_streak: number; heal_after: string | null; now: string; last_cause: string | null; last_repeated: number | null }>(
+    sql`select crash_streak, heal_after, now() as now, last_crash_detail->>'cause' as last_cause, (last_crash_detail->>'repeated')::int as last_repeated from servers where id = ${serverId}`,
   );
   const now = new Date(prev!.now);
   const streak = nextCrashStreak(prev!.crash_streak, prev!.heal_after ? new Date(prev!.heal_after) : null, now);
   const healAfter = new Date(now.getTime() + crashBackoffMs(streak));
   const looping = streak >= CRASH_LOOP_STREAK;
+  const cause = typeof data.cause === "string" ? data.cause : null;
+  // In a row: within this streak, with the same cause as the crash before.
+  const repeated = cause !== null && streak > 1 && prev!.last_cause === cause ? (prev!.last_repeated ?? 1) + 1 : 1;
+  const detail = cause === null ? null : { cause, hint: data.hint ?? null, summary: data.summary ?? null, repeated, ...(evidence ? { evidence } : {}) };
+  const eventData = { ...data, ...(cause === null ? {} : { repeated }), ...(evidence ? { evidence } : {}) };
   const [row] = await tx.execute<{ generation: number; restart_count: number }>(sql`
     with s as (
       update servers set generation = generation + 1, restart_count = restart_count + 1, crash_streak = ${streak},
-        last_crash_at = ${now.toISOString()}::timestamptz, last_crash_reason = ${typeof data.reason === "string" ? data.reason : "observed_stopped"}, heal_after = ${healAfter.toISOString()}::timestamptz, updated_at = now()
+        last_crash_at = ${now.toISOString()}::timestamptz, last_crash_reason = ${typeof data.reason === "string" ? data.reason : "observed_stopped"},
+        last_crash_detail = ${detail === null ? null : JSON.stringify(detail)}::jsonb, heal_after = ${healAfter.toISOString()}::timestamptz, updated_at = now()
       where id = ${serverId}
       returning id, host_id, generation, restart_count
     ), event as (
       insert into events (server_id, host_id, type, data)
-      select id, host_id, t.type, jsonb_build_object('restartCount', restart_count, 'crashStreak', ${streak}::int, 'restartAt', ${healAfter.toISOString()}::text) || ${JSON.stringify(data)}::jsonb
+      select id, host_id, t.type, jsonb_build_object('restartCount', restart_count, 'crashStreak', ${streak}::int, 'restartAt', ${healAfter.toISOString()}::text) || ${JSON.stringify(eventData)}::jsonb
       from s, (values ('server.crashed'), (case when ${looping} then 'server.crash_loop' end)) as t(type)
       where t.type is not null
     )

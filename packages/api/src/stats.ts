@@ -1,0 +1,19 @@
+import Type from "typebox";
+
+/** One sample of a server's live figures (docs/live-stats.md). */
+export const StatsSample = Type.Object({
+  at: Type.String({ format: "date-time", description: "When the control plane received it (the agent reads at its 30 s cadence)." }),
+  cpuPercent: Type.Union([Type.Number(), Type.Null()], { description: "CPU since the previous sample, in percent of one core (200 is two cores busy); null on a container's first sample." }),
+  memoryBytes: Type.Union([Type.Integer(), Type.Null()], { description: "Memory charged to the container's cgroup (page cache included, as its limit counts it); on the sim, the server process's RSS." }),
+});
+
+export const StatsQuery = Type.Object(
+  {
+    window: Type.Optional(Type.String({ pattern: "^[0-9]{1,5}$", description: "Seconds back from now (60-1800; default 1800: all that is kept)." })),
+  },
+  { additionalProperties: false },
+);
+
+export const StatsHistory = Type.Object({
+  items: Type.Array(StatsSample, { description: "Oldest first; at most 60 (30 minutes at the 30 s cadence)." }),
+});
