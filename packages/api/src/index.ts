@@ -4,3 +4,4 @@ export * from "./servers";
 export * from "./hosts";
 export * from "./apiTokens";
 export * from "./console";
+export * from "./schedules";

@@ -41,3 +41,4 @@ export * from "./sql/taskOperations";
 export * from "./sql/backups";
 export * from "./sql/backupRemoval";
 export * from "./sql/logStreams";
+export * from "./sql/schedules";

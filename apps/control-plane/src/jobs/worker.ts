@@ -14,6 +14,7 @@ import { startWorkerLiveness } from "./workerLiveness";
 import type { Metrics } from "../metrics/metrics";
 import { EDGE_PUBLISH_JOB, EDGE_UNPUBLISH_JOB, HEAL_JOB, PROVISION_JOB, RECONCILE_ALL_JOB, RECONCILE_HOST_JOB, RESOLVE_CHANGE_JOB } from "./jobNames";
 import { resolveChangeTask } from "./handlers/resolveChange";
+import { COUNTDOWN_JOB, countdownTask } from "../schedules/countdownJob";
 
 export interface Worker {
   stop(): Promise<void>;
@@ -49,6 +50,7 @@ export async function startWorker(config: ControlPlaneConfig, db: Db, log: Logge
     [HEAL_JOB]: healServerTask(db),
     [EDGE_PUBLISH_JOB]: edgePublishTask(db, publisher),
     [EDGE_UNPUBLISH_JOB]: edgeUnpublishTask(db, publisher),
+    [COUNTDOWN_JOB]: countdownTask(db, { config }, log.child({ component: "scheduler" })),
   };
   const liveness = startWorkerLiveness(db, config.leaseTtlMs, log.child({ component: "worker" }));
   const runner = await run({

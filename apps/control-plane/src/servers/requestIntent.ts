@@ -1,4 +1,4 @@
-import { addJob, setActor, getServer, PROVISION_JOB, recordIntent, redriveDelete, transitionServer, wasProvisioned, type Db, type ServerRow, type Tx } from "@zlh/db";
+import { addJob, endSchedules, setActor, getServer, PROVISION_JOB, recordIntent, redriveDelete, transitionServer, wasProvisioned, type Db, type ServerRow, type Tx } from "@zlh/db";
 import { EDGE_UNPUBLISH_JOB, edgeJobKey } from "../jobs/jobNames";
 import { converge } from "../lifecycle/converge";
 import { retryOnDeadlock } from "../db/retryOnDeadlock";
@@ -31,26 +31,38 @@ export async function requestIntent(
   return retryOnDeadlock(() =>
     deps.db.transaction(async (tx) => {
       await setActor(tx, actor);
-      const changed = await recordIntent(tx, id, DESIRED[action], action, options);
-      if (!changed) {
-        const current = await getServer(tx, id);
-        if (!current) throw new ServerNotFoundError(id);
-        if (action === "delete") {
-          if (await redriveDelete(tx, id)) await converge(tx, id);
-          return (await getServer(tx, id)) ?? current;
-        }
-        throw new InvalidTransitionError(`The server is ${current.status === "deleted" ? "deleted" : "being deleted"}; it cannot ${action}.`);
-      }
-      if (action === "delete") {
-        await transitionServer(tx, id, "deleting", { data: { reason: "delete_requested" } });
-        // Unpublish before the server is gone (replaces a publish still queued for it).
-        if (deps.config.edgeWebhook) await addJob(tx, EDGE_UNPUBLISH_JOB, { serverId: id }, { jobKey: edgeJobKey(id), maxAttempts: 10 });
-      }
-      else if (action !== "stop" && changed.status === "failed") await retryFailed(tx, changed, action);
-      await converge(tx, id);
-      return (await getServer(tx, id)) ?? changed;
+      return recordIntentIn(tx, deps, id, action, options);
     }),
   );
+}
+
+/** requestIntent's work in the caller's transaction (a schedule's restart ends its run in the same one). */
+export async function recordIntentIn(
+  tx: Tx,
+  deps: { config: { edgeWebhook: unknown } },
+  id: string,
+  action: Action,
+  options: { wipe?: boolean } = {},
+): Promise<ServerRow> {
+  const changed = await recordIntent(tx, id, DESIRED[action], action, options);
+  if (!changed) {
+    const current = await getServer(tx, id);
+    if (!current) throw new ServerNotFoundError(id);
+    if (action === "delete") {
+      if (await redriveDelete(tx, id)) await converge(tx, id);
+      return (await getServer(tx, id)) ?? current;
+    }
+    throw new InvalidTransitionError(`The server is ${current.status === "deleted" ? "deleted" : "being deleted"}; it cannot ${action}.`);
+  }
+  if (action === "delete") {
+    await transitionServer(tx, id, "deleting", { data: { reason: "delete_requested" } });
+    // A deleted server's schedules end with it.
+    await endSchedules(tx, id, null, "server_deleted");
+    // Unpublish before the server is gone (replaces a publish still queued for it).
+    if (deps.config.edgeWebhook) await addJob(tx, EDGE_UNPUBLISH_JOB, { serverId: id }, { jobKey: edgeJobKey(id), maxAttempts: 10 });
+  } else if (action !== "stop" && changed.status === "failed") await retryFailed(tx, changed, action);
+  await converge(tx, id);
+  return (await getServer(tx, id)) ?? changed;
 }
 
 /** A failed server asked to run again: back to where what failed can be retried; converge plans the step. */
