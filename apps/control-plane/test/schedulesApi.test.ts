@@ -43,6 +43,8 @@ describe("schedules API", () => {
     expect((await t.api("DELETE", `/v1/servers/${id}/schedules/${s.id}`)).status).toBe(200);
     expect((await t.api("GET", `/v1/servers/${id}/schedules/${s.id}`)).status).toBe(404);
     expect((await t.api("DELETE", `/v1/servers/${id}/schedules/${s.id}`)).status).toBe(404);
+    // Its runs stay readable.
+    expect((await t.api("GET", `/v1/servers/${id}/schedules/${s.id}/runs`)).body).toEqual({ items: [] });
     const events = await t.sql`select type, actor from events where server_id = ${id} and type like 'schedule.%' order by id`;
     expect(events.map((e) => e.type)).toEqual(["schedule.created", "schedule.updated", "schedule.deleted"]);
   });

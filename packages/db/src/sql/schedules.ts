@@ -134,10 +134,11 @@ export async function listSchedules(db: DbOrTx, serverId: string): Promise<Sched
     where s.server_id = ${serverId} and s.ended_at is null order by s.created_at, s.id`);
 }
 
-export async function getSchedule(db: DbOrTx, serverId: string, id: string): Promise<ScheduleRow | null> {
+/** A live schedule of the server; `endedToo` also finds an ended one (its runs stay readable). */
+export async function getSchedule(db: DbOrTx, serverId: string, id: string, endedToo = false): Promise<ScheduleRow | null> {
   const [row] = await db.execute<ScheduleRow>(sql`
     select ${COLUMNS} from schedules s join servers v on v.id = s.server_id
-    where s.id = ${id} and s.server_id = ${serverId} and s.ended_at is null`);
+    where s.id = ${id} and s.server_id = ${serverId} and (${endedToo}::boolean or s.ended_at is null)`);
   return row ?? null;
 }
 

@@ -27,8 +27,8 @@ export default async function scheduleRoutes(root: FastifyInstance) {
   const tags = ["schedules"];
   const cfg = () => app.deps.config.schedules;
 
-  async function find(serverId: string, scheduleId: string) {
-    const s = UUID.test(scheduleId) ? await getSchedule(app.deps.db, serverId, scheduleId) : null;
+  async function find(serverId: string, scheduleId: string, endedToo = false) {
+    const s = UUID.test(scheduleId) ? await getSchedule(app.deps.db, serverId, scheduleId, endedToo) : null;
     if (!s) throw new ScheduleNotFoundError(scheduleId);
     return s;
   }
@@ -121,10 +121,11 @@ export default async function scheduleRoutes(root: FastifyInstance) {
 
   app.get(
     "/v1/servers/:id/schedules/:scheduleId/runs",
-    { schema: { tags, summary: "The schedule's runs, newest slot first (the last 100)", params: ScheduleParams, response: { 200: ScheduleRunList, 404: ErrorBody } } },
+    { schema: { tags, summary: "The schedule's runs, newest slot first (the last 100); also of a deleted schedule", params: ScheduleParams, response: { 200: ScheduleRunList, 404: ErrorBody } } },
     async (request) => {
       const server = await loadServer(app.deps.db, request.params.id);
-      const s = await find(server.id, request.params.scheduleId);
+      // A deleted schedule's runs stay readable.
+      const s = await find(server.id, request.params.scheduleId, true);
       return { items: (await listRuns(app.deps.db, s.id, 100)).map(presentRun) };
     },
   );
