@@ -1,6 +1,7 @@
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectDatabase, type Database } from "@zlh/db";
+import { countdownTask, type CountdownPayload } from "../src/schedules/countdownJob";
 import { scheduleTick } from "../src/schedules/scheduler";
 import { enrollHost, serverBody, startTestPlane } from "./harness";
 
@@ -142,5 +143,55 @@ describe("schedules API", () => {
     await database.db.transaction((tx) => onOperationFinished(tx, { ...op, status: "failed", error: "rcon refused" } as never, { publishToEdge: false }));
     const runs = (await t.api("GET", `/v1/servers/${id}/schedules/${s.id}/runs`)).body.items;
     expect(runs).toMatchObject([{ status: "failed", reason: "rcon refused" }]);
+  });
+});
+
+describe("a countdown restart's steps", () => {
+  let t: Plane;
+  let database: Database;
+  beforeAll(async () => {
+    t = await startTestPlane({ ZLH_SCHEDULE_TICK_MS: "600000" }, { runWorker: false });
+    database = connectDatabase(t.databaseUrl, { max: 4 });
+    await enrollHost(t.api, "countdown-host");
+  });
+  afterAll(() => database.close());
+
+  it("queues one job per step still ahead; a busy warning is queued again under its key, the restart ends the run once", async () => {
+    const s0 = (await t.api("POST", "/v1/servers", serverBody(900), { "idempotency-key": "countdown-1" })).body as { id: string };
+    const id = s0.id;
+    await t.sql`update servers set status = 'running', desired_state = 'running', manifest = '{}'::jsonb where id = ${id}`;
+    const s = (await t.api("POST", `/v1/servers/${id}/schedules`, { name: "reboot", cron: "0 4 * * *", action: "restart" })).body;
+    const [slotRow] = await t.sql`update schedules set next_slot = date_trunc('second', now()) + interval '30 seconds', due_at = now() - interval '1 second' where id = ${s.id} returning next_slot`;
+    const slot = new Date(slotRow!.next_slot);
+    const log = pino({ level: "silent" });
+    await scheduleTick({ db: database.db, log, toleranceMs: 60_000, config: { edgeWebhook: null } });
+    const jobs = await t.sql`select key, run_at from graphile_worker.jobs where key like ${`schedule:${s.id}:%`} order by run_at`;
+    expect(jobs.map((j) => j.key)).toEqual([`schedule:${s.id}:${slot.toISOString()}:warn10`, `schedule:${s.id}:${slot.toISOString()}:restart`]);
+    expect(new Date(jobs[1]!.run_at).getTime()).toBe(slot.getTime());
+
+    const task = countdownTask(database.db, { config: { edgeWebhook: null } }, log);
+    const warn: CountdownPayload = { scheduleId: s.id, slot: slot.toISOString(), step: "warn10", say: "say The server restarts in 10 seconds.", until: slot.toISOString() };
+    await t.sql`delete from graphile_worker._private_jobs where key = ${`schedule:${s.id}:${slot.toISOString()}:warn10`}`;
+    // Busy: no command, the step queued again a second later under its own key.
+    await t.sql`insert into operations (server_id, host_id, generation, kind, vmid, status, lease_session_id, lease_expires_at)
+      select id, host_id, -9, 'backup', vmid, 'leased', gen_random_uuid(), now() + interval '1 hour' from servers where id = ${id}`;
+    await task(warn, {} as never);
+    expect(await t.sql`select 1 from operations where server_id = ${id} and kind = 'command'`).toHaveLength(0);
+    const [again] = await t.sql`select run_at > now() as later from graphile_worker.jobs where key = ${`schedule:${s.id}:${slot.toISOString()}:warn10`}`;
+    expect(again!.later).toBe(true);
+    // Free: the warning is said.
+    await t.sql`update operations set status = 'succeeded', lease_session_id = null, lease_expires_at = null where server_id = ${id} and kind = 'backup'`;
+    await task(warn, {} as never);
+    const said = await t.sql`select params->>'command' as c from operations where server_id = ${id} and kind = 'command'`;
+    expect(said).toEqual([{ c: "say The server restarts in 10 seconds." }]);
+    // The restart, twice (a job run again): one intent, the run ended once.
+    const restart = { ...warn, step: "restart", say: null };
+    await task(restart, {} as never);
+    await task(restart, {} as never);
+    const intents = await t.sql`select actor from events where server_id = ${id} and type = 'server.intent' and data->>'action' = 'restart'`;
+    expect(intents).toEqual([{ actor: "schedule:reboot" }]);
+    const runs = (await t.api("GET", `/v1/servers/${id}/schedules/${s.id}/runs`)).body.items;
+    expect(runs).toMatchObject([{ status: "succeeded", slot: slot.toISOString() }]);
+    expect(await t.sql`select 1 from events where server_id = ${id} and type = 'schedule.run_succeeded'`).toHaveLength(1);
   });
 });
