@@ -144,6 +144,27 @@ describe("schedules API", () => {
     const runs = (await t.api("GET", `/v1/servers/${id}/schedules/${s.id}/runs`)).body.items;
     expect(runs).toMatchObject([{ status: "failed", reason: "rcon refused" }]);
   });
+  it("takes a scheduled backup through the backup path: its run ends with the backup, and retention applies", async () => {
+    const id = await server();
+    const s = (await create(id, { name: "bk", cron: "0 4 * * *", action: "backup" })).body;
+    await t.sql`insert into backups (id, server_id, host_id, status, size_bytes, sha256, completed_at, created_at)
+      select gen_random_uuid(), id, host_id, 'completed', 10, 'ab', now(), now() - interval '1 day' from servers where id = ${id}`;
+    await t.sql`update schedules set next_slot = now() - interval '100 milliseconds', due_at = now() - interval '100 milliseconds' where id = ${s.id}`;
+    await scheduleTick(deps());
+    const [run] = await t.sql`select operation_id, status from schedule_runs where schedule_id = ${s.id}`;
+    const [op] = await t.sql`select * from operations where id = ${run!.operation_id}`;
+    expect(op!.kind).toBe("backup");
+    expect(await t.sql`select 1 from events where server_id = ${id} and type = 'backup.requested' and actor = 'schedule:bk'`).toHaveLength(1);
+    const { onOperationFinished } = await import("../src/broker/effects");
+    await database.db.transaction((tx) =>
+      onOperationFinished(tx, { ...op, status: "succeeded", result: { sha256: "cd", sizeBytes: 20 } } as never, { publishToEdge: false, backupRetention: { keep: 1, maxAgeDays: 30 } }),
+    );
+    const runs = (await t.api("GET", `/v1/servers/${id}/schedules/${s.id}/runs`)).body.items;
+    expect(runs).toMatchObject([{ status: "succeeded", operationId: op!.id }]);
+    // keep 1: the older backup is removed, the scheduled one stays.
+    const live = (await t.api("GET", `/v1/servers/${id}/backups`)).body.items;
+    expect(live.map((b: { id: string; status: string }) => [b.id, b.status])).toEqual([[op!.subject_id, "completed"]]);
+  });
 });
 
 describe("a countdown restart's steps", () => {
