@@ -40,6 +40,7 @@ export const UNIT_TESTS = [
   "packages/domain/test/hostNetwork.test.ts",
   "packages/domain/test/lifecycle.property.test.ts",
   "packages/domain/test/planner.test.ts",
+  "packages/domain/test/schedules.test.ts",
   "packages/protocol/test/specNetwork.test.ts",
   "test/docs/configuration.test.ts",
   "test/docs/links.test.ts",

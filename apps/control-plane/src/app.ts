@@ -15,6 +15,7 @@ import lifecycleRoutes from "./routes/servers/lifecycle";
 import consoleRoutes from "./routes/servers/console";
 import backupRoutes from "./routes/servers/backups";
 import statsRoutes from "./routes/servers/stats";
+import scheduleRoutes from "./routes/servers/schedules";
 import driftRoutes from "./routes/drift";
 import apiTokenRoutes from "./routes/apiTokens/index";
 import eventRoutes from "./routes/events";
@@ -74,6 +75,7 @@ export default async function app(fastify: FastifyInstance, deps: AppDeps) {
     await v1.register(consoleRoutes);
     await v1.register(backupRoutes);
     await v1.register(statsRoutes);
+    await v1.register(scheduleRoutes);
     await v1.register(driftRoutes);
     await v1.register(apiTokenRoutes);
     await v1.register(eventRoutes);

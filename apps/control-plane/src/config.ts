@@ -78,6 +78,8 @@ export interface ControlPlaneConfig {
   backupRetention: { keep: number; maxAgeDays: number };
   /** ZLH_COMMAND_TIMEOUT_MS */
   commandTimeoutMs: number;
+  /** ZLH_SCHEDULE_TICK_MS, ZLH_SCHEDULE_TOLERANCE_MS, ZLH_SCHEDULE_MIN_INTERVAL_MS, ZLH_SCHEDULES_PER_SERVER */
+  schedules: { tickMs: number; toleranceMs: number; minIntervalMs: number; perServer: number };
   /** ZLH_METRICS_PUBLIC */
   metricsPublic: boolean;
 }
@@ -126,6 +128,12 @@ export function loadConfig(env: Env): ControlPlaneConfig {
     tls: tls(read),
     backupRetention: { keep: read.integer("ZLH_BACKUP_KEEP"), maxAgeDays: read.integer("ZLH_BACKUP_MAX_AGE_DAYS") },
     commandTimeoutMs: read.integer("ZLH_COMMAND_TIMEOUT_MS"),
+    schedules: {
+      tickMs: read.integer("ZLH_SCHEDULE_TICK_MS"),
+      toleranceMs: read.integer("ZLH_SCHEDULE_TOLERANCE_MS"),
+      minIntervalMs: read.integer("ZLH_SCHEDULE_MIN_INTERVAL_MS"),
+      perServer: read.integer("ZLH_SCHEDULES_PER_SERVER"),
+    },
     streams: {
       tokenRecheckMs: read.integer("ZLH_STREAM_TOKEN_RECHECK_MS"),
       maxDurationMs: read.integer("ZLH_STREAM_MAX_DURATION_MS"),

@@ -183,6 +183,30 @@ export const CONTROL_PLANE_ENV = {
   ZLH_TLS_KEY_FILE: { type: "text", format: "PEM file", description: "The private key of `ZLH_TLS_CERT_FILE`." },
   ZLH_BACKUP_KEEP: { type: "integer", default: 7, min: 1, max: 10_000, description: "Backup retention: completed backups kept per server." },
   ZLH_BACKUP_MAX_AGE_DAYS: { type: "integer", default: 30, min: 1, max: 36_500, description: "Backup retention: a backup's longest life, in days." },
+  ZLH_SCHEDULE_TICK_MS: {
+    type: "integer",
+    default: 5_000,
+    min: 100,
+    max: 600_000,
+    description:
+      "How often each control plane looks for due schedule slots (jittered by a quarter either way, by the database's clock). Any number of control planes tick; each slot runs once. See [Schedules](design/schedules.md).",
+  },
+  ZLH_SCHEDULE_TOLERANCE_MS: {
+    type: "integer",
+    default: 60_000,
+    min: 100,
+    max: 86_400_000,
+    description:
+      "How late a slot may still run as on time (a busy server's slot is tried again each tick until then); past it the slot was missed and its schedule's `missedPolicy` decides: `skip` or `run_late`.",
+  },
+  ZLH_SCHEDULE_MIN_INTERVAL_MS: {
+    type: "integer",
+    default: 60_000,
+    min: 1_000,
+    max: 86_400_000,
+    description: "The shortest time between two slots of a schedule; a cron expression firing more often is refused (422).",
+  },
+  ZLH_SCHEDULES_PER_SERVER: { type: "integer", default: 20, min: 1, max: 1_000, description: "Live schedules one server may have; one more is 409 `schedule_limit`." },
   ZLH_COMMAND_TIMEOUT_MS: {
     type: "integer",
     default: 15_000,

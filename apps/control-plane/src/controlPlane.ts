@@ -8,6 +8,7 @@ import { startWorker } from "./jobs/worker";
 import { startExpiryLoop } from "./broker/expiryLoop";
 import { startBackupRemovalSweep } from "./broker/backupRemovalSweep";
 import { startLogReadSweep } from "./streams/logReadSweep";
+import { startScheduler } from "./schedules/scheduler";
 import { logStreamCaps } from "./streams/logStreamCaps";
 import { listenForNotifications } from "./gateway/notifications";
 import { SessionRegistry } from "./gateway/sessionRegistry";
@@ -56,6 +57,10 @@ export async function startControlPlane(
     resources.push("backup removal sweep", () => removals.stop());
     const logReads = startLogReadSweep(database.db, logStreamCaps(config).staleAfterMs, 30_000, log);
     resources.push("log read sweep", () => logReads.stop());
+    // Every process ticks; each due slot is taken by one of them (schedules/takeSlot.ts).
+    const scheduleLog = log.child({ component: "scheduler" });
+    const scheduler = startScheduler({ db: database.db, log: scheduleLog, toleranceMs: config.schedules.toleranceMs, config }, config.schedules.tickMs, scheduleLog);
+    resources.push("scheduler", () => scheduler.stop());
     const registry = new SessionRegistry();
     const listening = await listenForNotifications(database.sql, registry);
     resources.push("notifications", () => listening.stop());

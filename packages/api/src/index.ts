@@ -6,3 +6,4 @@ export * from "./apiTokens";
 export * from "./console";
 export * from "./edge";
 export * from "./stats";
+export * from "./schedules";

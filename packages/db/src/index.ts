@@ -44,3 +44,4 @@ export * from "./sql/backups";
 export * from "./sql/backupRemoval";
 export * from "./sql/logStreams";
 export * from "./sql/edge";
+export * from "./sql/schedules";

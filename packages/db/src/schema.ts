@@ -31,9 +31,12 @@ import {
   CHANGE_STATUSES,
   DESIRED_STATES,
   LIFECYCLE_KINDS,
+  MISSED_POLICIES,
   OPERATION_KINDS,
   OPERATION_STATUSES,
   READ_ONLY_KINDS,
+  SCHEDULE_ACTIONS,
+  SCHEDULE_RUN_STATUSES,
   SERVER_STATUSES,
 } from "@zlh/domain";
 import { inList, liveOperation } from "./sql/statusLists";
@@ -575,3 +578,67 @@ export const controlPlaneWorkers = pgTable("control_plane_workers", {
   workerId: text("worker_id").primaryKey(),
   seenAt: timestamp("seen_at", { withTimezone: true }).notNull().defaultNow(),
 });
+
+/**
+ * Per-server schedules (docs/design/schedules.md): a cron expression in a time zone and an action. `next_slot`
+ * is the next slot no tick has judged yet; `due_at` is when a tick takes it (the slot, or a countdown
+ * restart's first warning before it). A schedule ends (ended_at) when deleted or when its server is.
+ */
+export const schedules = pgTable(
+  "schedules",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    serverId: uuid("server_id").notNull(),
+    name: text("name").notNull(),
+    cron: text("cron").notNull(),
+    timeZone: text("time_zone").notNull(),
+    action: text("action").notNull(),
+    /** command: the console line; announce: the `say` text. */
+    argument: text("argument"),
+    /** restart: warn in game first. */
+    countdown: boolean("countdown").notNull().default(true),
+    missedPolicy: text("missed_policy").notNull().default("skip"),
+    nextSlot: timestamp("next_slot", { withTimezone: true }),
+    dueAt: timestamp("due_at", { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    endedAt: timestamp("ended_at", { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex("schedules_server_name_key").on(t.serverId, t.name).where(sql`${t.endedAt} is null`),
+    index("schedules_due_idx").on(t.dueAt).where(sql`${t.endedAt} is null`),
+    foreignKey({ columns: [t.serverId], foreignColumns: [servers.id], name: "schedules_server_fk" }),
+    check("schedules_action_valid", sql`${t.action} in (${inList(SCHEDULE_ACTIONS)})`),
+    check("schedules_missed_policy_valid", sql`${t.missedPolicy} in (${inList(MISSED_POLICIES)})`),
+    check("schedules_argument_needed", sql`(${t.action} in ('command', 'announce')) = (${t.argument} is not null)`),
+  ],
+);
+
+/**
+ * A schedule's slots, each claimed once: the primary key (schedule, slot) is inserted in the transaction that
+ * asks for the slot's action, so any number of control planes run a slot exactly once.
+ */
+export const scheduleRuns = pgTable(
+  "schedule_runs",
+  {
+    scheduleId: uuid("schedule_id").notNull(),
+    slot: timestamp("slot", { withTimezone: true }).notNull(),
+    serverId: uuid("server_id").notNull(),
+    status: text("status").notNull(),
+    /** Run after its tolerance had passed (policy run_late). */
+    late: boolean("late").notNull().default(false),
+    /** Due slots before this one that were missed and only counted. */
+    missedBefore: integer("missed_before").notNull().default(0),
+    /** The task operation the run asked for (backup, command, announce). */
+    operationId: uuid("operation_id"),
+    reason: text("reason"),
+    startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.scheduleId, t.slot], name: "schedule_runs_pkey" }),
+    index("schedule_runs_operation_idx").on(t.operationId).where(sql`${t.operationId} is not null`),
+    foreignKey({ columns: [t.scheduleId], foreignColumns: [schedules.id], name: "schedule_runs_schedule_fk" }),
+    check("schedule_runs_status_valid", sql`${t.status} in (${inList(SCHEDULE_RUN_STATUSES)})`),
+  ],
+);

@@ -139,3 +139,21 @@ export class EdgeNotConfiguredError extends ZlhError {
     super("The edge has no zone (ZLH_EDGE_ZONE is not set), so servers have no names and there is nothing to route.");
   }
 }
+export class ScheduleNotFoundError extends ZlhError {
+  readonly code = "schedule_not_found";
+  constructor(id: string) {
+    super(`No schedule ${JSON.stringify(id)} of this server.`);
+  }
+}
+export class ScheduleLimitError extends ZlhError {
+  readonly code = "schedule_limit";
+  constructor(cap: number) {
+    super(`The server has ${cap} schedules, the most it may have (ZLH_SCHEDULES_PER_SERVER); delete one first.`);
+  }
+}
+export class ScheduleNameTakenError extends ZlhError {
+  readonly code = "schedule_name_taken";
+  constructor(name: string) {
+    super(`The server already has a schedule named ${JSON.stringify(name)}.`);
+  }
+}

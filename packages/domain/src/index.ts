@@ -14,3 +14,4 @@ export * from "./hostNetwork";
 export * from "./crashReason";
 export * from "./crashCause";
 export * from "./crashText";
+export * from "./schedules";

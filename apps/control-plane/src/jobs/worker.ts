@@ -13,6 +13,7 @@ import { startWorkerLiveness } from "./workerLiveness";
 import type { Metrics } from "../metrics/metrics";
 import { EDGE_AUDIT_JOB, EDGE_PASS_JOB, HEAL_JOB, PROVISION_JOB, RECONCILE_ALL_JOB, RECONCILE_HOST_JOB, RESOLVE_CHANGE_JOB } from "./jobNames";
 import { resolveChangeTask } from "./handlers/resolveChange";
+import { COUNTDOWN_JOB, countdownTask } from "../schedules/countdownJob";
 
 export interface Worker {
   stop(): Promise<void>;
@@ -45,6 +46,7 @@ export async function startWorker(config: ControlPlaneConfig, db: Db, log: Logge
     [RECONCILE_ALL_JOB]: reconcileAllTask(reconcileDeps),
     [RECONCILE_HOST_JOB]: reconcileHostTask(reconcileDeps),
     [HEAL_JOB]: healServerTask(db),
+    [COUNTDOWN_JOB]: countdownTask(db, { config }, log.child({ component: "scheduler" })),
   };
   const edge = config.edgeNaming && config.edgeProviders.length > 0 ? { db, log: log.child({ component: "edge" }), naming: config.edgeNaming, providers: config.edgeProviders, ...config.edgeTiming } : null;
   if (edge) {

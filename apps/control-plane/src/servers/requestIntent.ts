@@ -1,8 +1,12 @@
-import { addJob, setActor, getServer, holdDeleteForEdge, PROVISION_JOB, recordIntent, redriveDelete, transitionServer, wasProvisioned, type Db, type ServerRow, type Tx } from "@zlh/db";
+import { addJob, endSchedules, setActor, getServer, holdDeleteForEdge, PROVISION_JOB, recordIntent, redriveDelete, transitionServer, wasProvisioned, type Db, type ServerRow, type Tx } from "@zlh/db";
 import { converge } from "../lifecycle/converge";
 import { retryOnDeadlock } from "../db/retryOnDeadlock";
 import { InvalidTransitionError, retryTarget, ServerNotFoundError, type DesiredState } from "@zlh/domain";
 import { assertServerId } from "./loadServer";
+
+export interface IntentDeps {
+  config: { edgeProviders: readonly unknown[]; edgeTiming: { deleteGraceMs: number } };
+}
 
 export type Action = "delete" | "start" | "stop" | "restart" | "reinstall";
 
@@ -20,7 +24,7 @@ const DESIRED: Record<Action, DesiredState> = { delete: "deleted", start: "runni
  * started.
  */
 export async function requestIntent(
-  deps: { db: Db; config: { edgeProviders: readonly unknown[]; edgeTiming: { deleteGraceMs: number } } },
+  deps: IntentDeps & { db: Db },
   id: string,
   action: Action,
   actor: string,
@@ -30,26 +34,38 @@ export async function requestIntent(
   return retryOnDeadlock(() =>
     deps.db.transaction(async (tx) => {
       await setActor(tx, actor);
-      const changed = await recordIntent(tx, id, DESIRED[action], action, options);
-      if (!changed) {
-        const current = await getServer(tx, id);
-        if (!current) throw new ServerNotFoundError(id);
-        if (action === "delete") {
-          if (await redriveDelete(tx, id)) await converge(tx, id);
-          return (await getServer(tx, id)) ?? current;
-        }
-        throw new InvalidTransitionError(`The server is ${current.status === "deleted" ? "deleted" : "being deleted"}; it cannot ${action}.`);
-      }
-      if (action === "delete") {
-        await transitionServer(tx, id, "deleting", { data: { reason: "delete_requested" } });
-        // The edge is unpublished (and verified) before the container is destroyed, within a bounded grace.
-        if (deps.config.edgeProviders.length > 0) await holdDeleteForEdge(tx, id, deps.config.edgeTiming.deleteGraceMs);
-      }
-      else if (action !== "stop" && changed.status === "failed") await retryFailed(tx, changed, action);
-      await converge(tx, id);
-      return (await getServer(tx, id)) ?? changed;
+      return recordIntentIn(tx, deps, id, action, options);
     }),
   );
+}
+
+/** requestIntent's work in the caller's transaction (a schedule's restart ends its run in the same one). */
+export async function recordIntentIn(
+  tx: Tx,
+  deps: IntentDeps,
+  id: string,
+  action: Action,
+  options: { wipe?: boolean } = {},
+): Promise<ServerRow> {
+  const changed = await recordIntent(tx, id, DESIRED[action], action, options);
+  if (!changed) {
+    const current = await getServer(tx, id);
+    if (!current) throw new ServerNotFoundError(id);
+    if (action === "delete") {
+      if (await redriveDelete(tx, id)) await converge(tx, id);
+      return (await getServer(tx, id)) ?? current;
+    }
+    throw new InvalidTransitionError(`The server is ${current.status === "deleted" ? "deleted" : "being deleted"}; it cannot ${action}.`);
+  }
+  if (action === "delete") {
+    await transitionServer(tx, id, "deleting", { data: { reason: "delete_requested" } });
+    // A deleted server's schedules end with it.
+    await endSchedules(tx, id, null, "server_deleted");
+    // The edge is unpublished (and verified) before the container is destroyed, within a bounded grace.
+    if (deps.config.edgeProviders.length > 0) await holdDeleteForEdge(tx, id, deps.config.edgeTiming.deleteGraceMs);
+  } else if (action !== "stop" && changed.status === "failed") await retryFailed(tx, changed, action);
+  await converge(tx, id);
+  return (await getServer(tx, id)) ?? changed;
 }
 
 /** A failed server asked to run again: back to where what failed can be retried; converge plans the step. */

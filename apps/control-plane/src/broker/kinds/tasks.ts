@@ -1,4 +1,4 @@
-import { finishBackup, markBackupRunning, removeEndedLogRead, pruneBackups, queueBackupRemoval, recordEvent, restartEvidenceClock, settleRemovedArchives, type LeasedRow } from "@zlh/db";
+import { finishBackup, finishRunOfOperation, markBackupRunning, removeEndedLogRead, pruneBackups, queueBackupRemoval, recordEvent, restartEvidenceClock, settleRemovedArchives, type LeasedRow } from "@zlh/db";
 import type { LeasedOperation } from "@zlh/protocol";
 import type { OperationDefinition } from "./definition";
 
@@ -17,8 +17,11 @@ function backupSpec(op: LeasedRow): Partial<LeasedOperation["spec"]> {
 
 export const command: OperationDefinition = {
   spec: (op) => ({ command: String(op.params?.command) }),
-  // Its answer is read from the operation's result by whoever asked (the console route).
-  async onFinished() {},
+  // Its answer is read from the operation's result by whoever asked (the console route); a schedule's run ends with it.
+  async onFinished(tx, op) {
+    const failed = op.status === "failed";
+    await finishRunOfOperation(tx, op.id, failed ? "failed" : "succeeded", failed ? (op.error ?? "the command did not run") : null);
+  },
 };
 
 export const logs: OperationDefinition = {
@@ -48,13 +51,16 @@ export const backup: OperationDefinition = {
     const r = (op.result ?? {}) as { sha256?: string; sizeBytes?: number };
     if (op.status !== "failed" && r.sha256 && typeof r.sizeBytes === "number") {
       await finishBackup(tx, op.subject_id, { sha256: r.sha256, sizeBytes: r.sizeBytes });
+      await finishRunOfOperation(tx, op.id, "succeeded", null);
       const retention = opts.backupRetention;
       if (retention) {
         const pruned = await pruneBackups(tx, op.server_id, retention.keep, retention.maxAgeDays);
         if (pruned.length > 0) await queueBackupRemoval(tx, op.server_id);
       }
     } else {
-      await finishBackup(tx, op.subject_id, { error: op.error ?? "the agent reported no archive" });
+      const error = op.error ?? "the agent reported no archive";
+      await finishBackup(tx, op.subject_id, { error });
+      await finishRunOfOperation(tx, op.id, "failed", error);
     }
   },
 };

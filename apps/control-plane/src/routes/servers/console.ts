@@ -1,12 +1,11 @@
-import { randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { CommandBody, CommandReply, commandBytes, ErrorBody, LogLines, LogsQuery, MAX_COMMAND_BYTES, ServerIdParams } from "@zlh/api";
 import { closingSignal } from "../../http/sse";
-import { insertTaskOperation, recordEvent } from "@zlh/db";
 import { acceptsCommands, CommandFailedError, CommandTimeoutError, InvalidRequestError, InvalidTransitionError, ServerBusyError } from "@zlh/domain";
 import { asClient } from "../../db/asClient";
 import { loadServer } from "../../servers/loadServer";
+import { sendCommand } from "../../servers/sendCommand";
 import { waitForOperation } from "../../servers/waitForOperation";
 import { followLog } from "../../streams/followLog";
 import { readLogOnce } from "../../streams/logReads";
@@ -83,11 +82,7 @@ export default async function consoleRoutes(root: FastifyInstance) {
       const server = await loadServer(app.deps.db, request.params.id);
       if (!acceptsCommands(server.status)) throw new InvalidTransitionError(`The server is ${server.status}; commands go to a running server.`);
       const command = request.body.command;
-      const opId = await asClient(app.deps.db, request.client!.name, async (tx) => {
-        const id = await insertTaskOperation(tx, server.id, "command", randomUUID(), { command }, 1);
-        if (id) await recordEvent(tx, { type: "server.command", serverId: server.id, hostId: server.host_id, operationId: id, data: { command } });
-        return id;
-      });
+      const opId = await asClient(app.deps.db, request.client!.name, (tx) => sendCommand(tx, server, command));
       if (!opId) throw new ServerBusyError();
       const op = await waitForOperation(app.deps.db, opId, app.deps.config.commandTimeoutMs);
       request.log.info({ serverId: server.id, opId, status: op?.status ?? "pending" }, "console command");

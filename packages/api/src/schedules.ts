@@ -1,0 +1,77 @@
+import Type from "typebox";
+import { Timestamp, Uuid } from "./primitives";
+
+const Printable = (description: string) => Type.String({ minLength: 1, maxLength: 1446, pattern: "^[^\\u0000-\\u001f\\u007f]+$", description });
+
+const fields = {
+  name: Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9][A-Za-z0-9 ._-]*$", description: "Unique among the server's schedules; events name it as their actor (`schedule:<name>`)." }),
+  cron: Type.String({
+    minLength: 1,
+    maxLength: 128,
+    description: "A cron expression (5 fields, or 6 with seconds first), read by croner in `timeZone`; slots closer than ZLH_SCHEDULE_MIN_INTERVAL_MS are refused.",
+  }),
+  timeZone: Type.String({ minLength: 1, maxLength: 64, description: 'An IANA time zone, e.g. "Europe/Berlin" (default "UTC"); daylight saving time is followed.' }),
+  action: Type.String({ maxLength: 32, description: "`backup`, `restart`, `command` (needs `command`) or `announce` (needs `message`)." }),
+  command: Printable("command: the console line to run."),
+  message: Printable("announce: the text said in game (`say`)."),
+  countdown: Type.Boolean({ description: "restart: warn in game 5 min, 1 min and 10 s before (default true)." }),
+  missedPolicy: Type.String({ maxLength: 16, description: "A slot missed while every control plane was down: `skip` (recorded skipped, the default) or `run_late` (run once, marked late)." }),
+};
+
+export const ScheduleBody = Type.Object(
+  {
+    name: fields.name,
+    cron: fields.cron,
+    timeZone: Type.Optional(fields.timeZone),
+    action: fields.action,
+    command: Type.Optional(fields.command),
+    message: Type.Optional(fields.message),
+    countdown: Type.Optional(fields.countdown),
+    missedPolicy: Type.Optional(fields.missedPolicy),
+  },
+  { additionalProperties: false },
+);
+
+export const SchedulePatch = Type.Object(
+  {
+    name: Type.Optional(fields.name),
+    cron: Type.Optional(fields.cron),
+    timeZone: Type.Optional(fields.timeZone),
+    action: Type.Optional(fields.action),
+    command: Type.Optional(Type.Union([fields.command, Type.Null()])),
+    message: Type.Optional(Type.Union([fields.message, Type.Null()])),
+    countdown: Type.Optional(fields.countdown),
+    missedPolicy: Type.Optional(fields.missedPolicy),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+export const Schedule = Type.Object({
+  id: Uuid,
+  serverId: Uuid,
+  name: Type.String(),
+  cron: Type.String(),
+  timeZone: Type.String(),
+  action: Type.String(),
+  command: Type.Union([Type.String(), Type.Null()]),
+  message: Type.Union([Type.String(), Type.Null()]),
+  countdown: Type.Boolean(),
+  missedPolicy: Type.String(),
+  nextRuns: Type.Array(Timestamp, { description: "The next slots (up to 5), from now." }),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+export const ScheduleList = Type.Object({ items: Type.Array(Schedule) });
+export const ScheduleParams = Type.Object({ id: Type.String({ maxLength: 64 }), scheduleId: Type.String({ maxLength: 64 }) });
+
+export const ScheduleRun = Type.Object({
+  slot: Timestamp,
+  status: Type.Union([Type.Literal("started"), Type.Literal("succeeded"), Type.Literal("failed"), Type.Literal("skipped")]),
+  late: Type.Boolean({ description: "Run after its tolerance had passed (missedPolicy run_late)." }),
+  missedBefore: Type.Integer({ description: "Missed slots before this one, counted but not run." }),
+  operationId: Type.Union([Uuid, Type.Null()]),
+  reason: Type.Union([Type.String(), Type.Null()]),
+  startedAt: Timestamp,
+  finishedAt: Type.Union([Timestamp, Type.Null()]),
+});
+export const ScheduleRunList = Type.Object({ items: Type.Array(ScheduleRun) });
