@@ -12,3 +12,5 @@ export * from "./apiScopes";
 export * from "./gameVersions";
 export * from "./hostNetwork";
 export * from "./crashReason";
+export * from "./errorCodes";
+export * from "./eventTypes";
