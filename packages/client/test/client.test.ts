@@ -94,6 +94,17 @@ describe("@zlh/client", () => {
     }
   });
 
+  it("hands back a real control plane's 429 at once when its Retry-After is longer than the client may wait", async () => {
+    const limited = await startTestPlane({ ZLH_RATE_LIMIT_PER_CLIENT: "1" }, { runWorker: false });
+    const zlh = createZlhClient({ baseUrl: limited.plane.url, token: ADMIN_TOKEN, maxDelayMs: 5_000 });
+    const first = await zlh.api.GET("/v1/hosts");
+    expect([first.response.status, first.response.headers.get("x-ratelimit-remaining")]).toEqual([200, "0"]);
+    const second = await zlh.api.GET("/v1/hosts");
+    expect(second.response.status).toBe(429);
+    expect(Number(second.response.headers.get("retry-after"))).toBeGreaterThan(5);
+    expect(second.error).toMatchObject({ error: "rate_limited" });
+  });
+
   it("follows the event feed across a dropped connection: resumes after the last event, nothing missed, nothing twice", async () => {
     const target = new URL(t.plane.url);
     const sockets = new Set<Socket>();
