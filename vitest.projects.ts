@@ -43,6 +43,7 @@ export const UNIT_TESTS = [
   "packages/domain/test/schedules.test.ts",
   "packages/protocol/test/specNetwork.test.ts",
   "test/docs/configuration.test.ts",
+  "test/docs/eventTypes.test.ts",
   "test/docs/links.test.ts",
   "test/testProjects.test.ts",
 ] as const;

@@ -14,6 +14,8 @@ import { listenForNotifications } from "./gateway/notifications";
 import { SessionRegistry } from "./gateway/sessionRegistry";
 import { Lifo } from "./lifo";
 import { serverFactory } from "./http/serverFactory";
+import { requestId } from "./http/requestId";
+import { validatorCompiler } from "./http/validatorCompiler";
 import { Metrics } from "./metrics/metrics";
 import { registerDatabaseGauges } from "./metrics/collectFromDatabase";
 
@@ -69,13 +71,14 @@ export async function startControlPlane(
       loggerInstance: log,
       // Fastify's two lines per request are replaced by one (plugins/requestLog.ts),
       // with the client, the route, the status and the duration.
-      logController: new LogController({ disableRequestLogging: true }),
+      logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: "requestId" }),
       serverFactory: serverFactory(config),
       bodyLimit: 256 * 1024,
-      // Bodies are checked exactly as sent: no coercion ("5" is not 5), and an
-      // unknown property is refused, not silently dropped (Fastify's defaults).
-      ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true } },
+      genReqId: requestId,
+      requestIdHeader: false,
     });
+    // Bodies exactly as sent; query strings, paths and headers with whole numbers coerced; every problem reported.
+    http.setValidatorCompiler(validatorCompiler());
     await http.register(app, {
       db: database.db,
       config,

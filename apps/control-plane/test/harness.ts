@@ -7,10 +7,10 @@ import { createLogger, loadConfig, startControlPlane, type StartOptions } from "
 
 export const ADMIN_TOKEN = "test-admin-token-0123456789";
 
-/** A control plane on its own cloned database, closed after the file. */
-export async function startTestPlane(env: Record<string, string> = {}, options: StartOptions = {}) {
+/** The configuration of a test's control plane on its own cloned database. */
+export async function testPlaneConfig(env: Record<string, string> = {}) {
   const databaseUrl = await testDatabase();
-  const config = loadConfig({
+  return loadConfig({
     DATABASE_URL: databaseUrl,
     PORT: "0",
     HOST: "127.0.0.1",
@@ -24,6 +24,12 @@ export async function startTestPlane(env: Record<string, string> = {}, options: 
     ZLH_RATE_LIMIT_PER_ADDRESS: "10000000",
     ...env,
   });
+}
+
+/** A control plane on its own cloned database, closed after the file. */
+export async function startTestPlane(env: Record<string, string> = {}, options: StartOptions = {}) {
+  const config = await testPlaneConfig(env);
+  const databaseUrl = config.databaseUrl;
   const plane = await startControlPlane(config, createLogger(config.logLevel, "test"), options);
   const sql = postgres(databaseUrl, { max: 4, onnotice: () => {} });
   afterAll(async () => {

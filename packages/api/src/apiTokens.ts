@@ -1,7 +1,8 @@
 import Type, { type Static } from "typebox";
 import { Timestamp, Uuid } from "./primitives";
 
-const Scope = Type.Union([Type.Literal("read"), Type.Literal("panel"), Type.Literal("admin")], {
+const Scope = Type.Enum(["read", "panel", "admin"], {
+  title: "ApiScope",
   description: "read: GET only; panel: servers (create, change, power, delete); admin: also hosts, API tokens, metrics.",
 });
 
@@ -13,7 +14,7 @@ export const CreateApiTokenBody = Type.Object(
     }),
     scope: Scope,
   },
-  { additionalProperties: false },
+  { additionalProperties: false, title: "CreateApiTokenBody" },
 );
 export type CreateApiTokenBody = Static<typeof CreateApiTokenBody>;
 
@@ -25,7 +26,7 @@ const ApiTokenFields = {
   revokedAt: Type.Union([Timestamp, Type.Null()]),
 };
 
-export const ApiToken = Type.Object(ApiTokenFields);
-export const CreatedApiToken = Type.Object({ ...ApiTokenFields, token: Type.String({ description: "Shown once; only its hash is stored." }) });
-export const ApiTokenList = Type.Object({ items: Type.Array(ApiToken) });
+export const ApiToken = Type.Object(ApiTokenFields, { title: "ApiToken" });
+export const CreatedApiToken = Type.Object({ ...ApiTokenFields, token: Type.String({ description: "Shown once; only its hash is stored." }) }, { title: "CreatedApiToken" });
+export const ApiTokenList = Type.Object({ items: Type.Array(ApiToken) }, { title: "ApiTokenList" });
 export const ApiTokenIdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });

@@ -1,5 +1,5 @@
 import Type from "typebox";
-import { Timestamp, Uuid } from "./primitives";
+import { QueryInteger, Timestamp, Uuid } from "./primitives";
 
 /**
  * The longest command vanilla's RCON accepts, in UTF-8 bytes: it reads one
@@ -20,28 +20,28 @@ export const CommandBody = Type.Object(
       description: "One console command, as typed at the server console (a leading / is fine), e.g. `list`, `say hello`, `save-all`; at most 1446 bytes in UTF-8 (vanilla's RCON limit).",
     }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, title: "CommandBody" },
 );
 
-export const CommandReply = Type.Object({ reply: Type.String({ description: "The server's answer, as RCON returns it." }) });
+export const CommandReply = Type.Object({ reply: Type.String({ description: "The server's answer, as RCON returns it." }) }, { title: "CommandReply" });
 
 export const Backup = Type.Object({
   id: Uuid,
-  status: Type.Union([Type.Literal("pending"), Type.Literal("running"), Type.Literal("completed"), Type.Literal("failed")]),
+  status: Type.Enum(["pending", "running", "completed", "failed"], { title: "BackupStatus" }),
   sizeBytes: Type.Union([Type.Integer(), Type.Null()]),
   sha256: Type.Union([Type.String(), Type.Null()], { description: "Of the archive, as measured on the host after writing; a restore checks it first." }),
   manifestHash: Type.Union([Type.String(), Type.Null()], { description: "The manifest the server had applied when the backup was asked for." }),
   error: Type.Union([Type.String(), Type.Null()]),
   createdAt: Timestamp,
   completedAt: Type.Union([Timestamp, Type.Null()]),
-});
+}, { title: "Backup" });
 
-export const BackupList = Type.Object({ items: Type.Array(Backup) });
+export const BackupList = Type.Object({ items: Type.Array(Backup) }, { title: "BackupList" });
 export const BackupParams = Type.Object({ id: Type.String({ maxLength: 64 }), backupId: Type.String({ maxLength: 64 }) });
 
 export const LogsQuery = Type.Object(
   {
-    tail: Type.Optional(Type.String({ pattern: "^[0-9]{1,4}$", description: "How many of the last lines (0-1000; default 100)." })),
+    tail: Type.Optional(QueryInteger(0, 1000, "How many of the last lines: 0-1000, default 100.")),
   },
   { additionalProperties: false },
 );
@@ -49,4 +49,4 @@ export const LogsQuery = Type.Object(
 export const LogLines = Type.Object({
   lines: Type.Array(Type.String()),
   offset: Type.Integer({ description: "Where the log's next read starts (the stream's event id)." }),
-});
+}, { title: "LogLines" });

@@ -7,7 +7,7 @@ const Capacity = Type.Object(
     cpuCores: Type.Integer({ minimum: 1, maximum: 4096 }),
     diskGiB: Type.Integer({ minimum: 1, maximum: 1_048_576 }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, title: "HostCapacity" },
 );
 
 const Ipv4Text = (description: string) => Type.String({ minLength: 7, maxLength: 15, pattern: "^[0-9.]+$", description });
@@ -30,7 +30,7 @@ export const HostNetworkBody = Type.Object(
       ),
     ),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, title: "HostNetworkBody" },
 );
 
 export const CreateHostBody = Type.Object(
@@ -40,7 +40,7 @@ export const CreateHostBody = Type.Object(
     capacity: Capacity,
     network: Type.Optional(HostNetworkBody),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, title: "CreateHostBody" },
 );
 export type CreateHostBody = Static<typeof CreateHostBody>;
 
@@ -57,7 +57,7 @@ export const HostNetworkView = Type.Union(
     Type.Object({ mode: Type.Literal("dhcp"), bridge: Type.String() }),
     Type.Null(),
   ],
-  { description: "Null: no network settings (the agent's own bridge and DHCP; no address allocated)." },
+  { title: "HostNetwork", description: "Null: no network settings (the agent's own bridge and DHCP; no address allocated)." },
 );
 
 export const EnrolledHost = Type.Object({
@@ -66,7 +66,7 @@ export const EnrolledHost = Type.Object({
   node: Type.String(),
   network: Type.Optional(HostNetworkView),
   agentToken: Type.String({ description: "Shown once; only its hash is stored." }),
-});
+}, { title: "EnrolledHost" });
 
 const Allocated = Type.Object({ memoryMiB: Type.Integer(), cpuCores: Type.Integer(), diskGiB: Type.Integer() });
 
@@ -82,9 +82,9 @@ export const Host = Type.Object({
   allocated: Allocated,
   servers: Type.Object({ total: Type.Integer({ description: "Servers on the host, not deleted." }), running: Type.Integer() }),
   network: HostNetworkView,
-});
+}, { title: "Host" });
 
-export const HostList = Type.Object({ items: Type.Array(Host) });
+export const HostList = Type.Object({ items: Type.Array(Host) }, { title: "HostList" });
 
 export const DrainReport = Type.Object({
   host: Host,
@@ -92,19 +92,19 @@ export const DrainReport = Type.Object({
     Type.Object({ id: Uuid, name: Type.String(), status: Type.String(), vmid: Type.Integer() }),
     { description: "What still runs (or exists) on the host: move or delete these, then DELETE the host." },
   ),
-});
+}, { title: "DrainReport" });
 
 export const HostIdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 
 export const DriftList = Type.Object({
   items: Type.Array(
     Type.Object({
-      kind: Type.Enum(["missing_container", "orphan_container", "unmanaged_container", "state_mismatch", "vmid_conflict", "crash_loop", "edge_unowned"]),
+      kind: Type.Enum(["missing_container", "orphan_container", "unmanaged_container", "state_mismatch", "vmid_conflict", "crash_loop", "edge_unowned"], { title: "DriftKind" }),
       hostId: Type.Optional(Uuid),
       vmid: Type.Optional(Type.Integer()),
       serverId: Type.Optional(Uuid),
       detectedAt: Timestamp,
       detail: Type.Record(Type.String(), Type.Unknown()),
-    }),
+    }, { title: "DriftItem" }),
   ),
-});
+}, { title: "DriftList" });

@@ -1,4 +1,5 @@
 import Type from "typebox";
+import { ERROR_CODES } from "@zlh/domain";
 
 /**
  * Text free of control characters (C0, DEL). A NUL byte in particular must be a
@@ -35,9 +36,25 @@ export const Uuid = Type.String({ format: "uuid" });
 
 export const Timestamp = Type.String({ format: "date-time" });
 
+/** How many problems one validation error lists (ajv's allErrors, bounded): the rest are counted, not named. */
+export const MAX_LISTED_PROBLEMS = 10;
+
 export const ErrorBody = Type.Object(
   {
-    error: Type.String({ description: "Stable snake_case error code." }),
-    message: Type.String({ description: "A human-readable sentence." }),
+    error: Type.Enum(ERROR_CODES, { title: "ErrorCode", description: "Stable snake_case error code." }),
+    message: Type.String({ description: "A human-readable sentence: for a validation error, every problem found (at most 10), each naming its field." }),
+    problems: Type.Optional(
+      Type.Array(
+        Type.Object({
+          field: Type.String({ description: "Where: `body.mods[0].project`, `query.limit`, `path.id`, `header.idempotency-key`." }),
+          message: Type.String({ description: "What is wrong with it, in plain words." }),
+        }),
+        { maxItems: MAX_LISTED_PROBLEMS, description: "A validation error's problems, one per field." },
+      ),
+    ),
   },
+  { title: "Error" },
 );
+
+/** A query parameter that is a whole number (a query string is text: Fastify's ajv coerces it for querystrings only). */
+export const QueryInteger = (minimum: number, maximum: number, description: string) => Type.Integer({ minimum, maximum, description });

@@ -1,6 +1,6 @@
 import Type, { type Static } from "typebox";
-import { DESIRED_STATES, SERVER_STATUSES } from "@zlh/domain";
-import { LoaderVersion, MinecraftVersion, ModProject, ModVersion, SafeText, Timestamp, Uuid } from "./primitives";
+import { DESIRED_STATES, EVENT_TYPES, SERVER_STATUSES } from "@zlh/domain";
+import { LoaderVersion, MinecraftVersion, ModProject, ModVersion, QueryInteger, SafeText, Timestamp, Uuid } from "./primitives";
 import { ServerProperties } from "./serverProperties";
 import { StatsSample } from "./stats";
 
@@ -40,11 +40,11 @@ export const CreateServerBody = Type.Object(
     diskGiB: Type.Integer({ minimum: 1, maximum: 4096 }),
     serverProperties: Type.Optional(ServerProperties),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, title: "CreateServerBody" },
 );
 export type CreateServerBody = Static<typeof CreateServerBody>;
 
-const StatusEnum = Type.Enum(SERVER_STATUSES);
+const StatusEnum = Type.Enum(SERVER_STATUSES, { title: "ServerStatus" });
 
 /** One of a server's conditions: `running` (its status) and `reachable` (the edge's), never confused. */
 export const ServerCondition = Type.Object({
@@ -62,7 +62,7 @@ export const Server = Type.Object(
     customerId: Type.String(),
     name: Type.String(),
     status: StatusEnum,
-    desiredState: Type.Enum(DESIRED_STATES),
+    desiredState: Type.Enum(DESIRED_STATES, { title: "DesiredState" }),
     generation: Type.Integer(),
     hostId: Uuid,
     vmid: Type.Integer(),
@@ -143,6 +143,7 @@ export const Server = Type.Object(
     createdAt: Timestamp,
     updatedAt: Timestamp,
   },
+  { title: "Server" },
 );
 export type Server = Static<typeof Server>;
 
@@ -152,33 +153,36 @@ export const ListServersQuery = Type.Object(
   {
     customerId: Type.Optional(SafeText(1, 128)),
     status: Type.Optional(StatusEnum),
-    limit: Type.Optional(Type.String({ pattern: "^[0-9]{1,4}$", description: "1-500, default 50." })),
+    limit: Type.Optional(QueryInteger(1, 500, "How many servers a page holds: 1-500, default 50.")),
     cursor: Type.Optional(Type.String({ maxLength: 64 })),
   },
   { additionalProperties: false },
 );
 
-export const ServerList = Type.Object({
-  items: Type.Array(Server),
-  nextCursor: Type.Union([Type.String(), Type.Null()]),
-});
+export const ServerList = Type.Object(
+  {
+    items: Type.Array(Server),
+    nextCursor: Type.Union([Type.String(), Type.Null()], { description: "Pass as `cursor` for the next page; null on the last." }),
+  },
+  { title: "ServerList" },
+);
 
 export const Event = Type.Object({
   id: Type.String({ description: "Stable; the cursor to continue after this event (and the SSE id)." }),
-  type: Type.String({ description: "e.g. server.status_changed, server.intent, op.completed, drift.detected." }),
+  type: Type.Enum(EVENT_TYPES, { title: "EventType", description: "What happened: server.status_changed, server.intent, op.completed, drift.detected, ..." }),
   at: Timestamp,
   serverId: Type.Union([Uuid, Type.Null()]),
   hostId: Type.Union([Uuid, Type.Null()]),
   operationId: Type.Union([Uuid, Type.Null()]),
   actor: Type.Union([Type.String(), Type.Null()], { description: "The API client whose request caused it; null for the control plane's own work." }),
   data: Type.Record(Type.String(), Type.Unknown()),
-});
+}, { title: "Event" });
 export type Event = Static<typeof Event>;
 
 export const EventsQuery = Type.Object(
   {
     after: Type.Optional(Type.String({ pattern: "^[0-9]{1,18}$", description: "An event id: return the events after it (a nextCursor, or the id of the last event seen)." })),
-    limit: Type.Optional(Type.String({ pattern: "^[0-9]{1,4}$", description: "1-1000; default 100 (500 for one server's events)." })),
+    limit: Type.Optional(QueryInteger(1, 1000, "How many events a page holds: 1-1000; default 100 (500 for one server's events).")),
     serverId: Type.Optional(Uuid),
   },
   { additionalProperties: false },
@@ -188,11 +192,11 @@ export const EventPage = Type.Object({
   items: Type.Array(Event),
   nextCursor: Type.Union([Type.String(), Type.Null()], { description: "Pass as `after` to continue: the last item's id (or `after` itself when there were none)." }),
   hasMore: Type.Boolean({ description: "More events are there already; otherwise poll again later (or use the stream)." }),
-});
+}, { title: "EventPage" });
 
 export const ReinstallBody = Type.Object(
   { wipe: Type.Optional(Type.Boolean({ description: "Also remove the customer's files (the world, configs): a fresh server. Default false." })) },
-  { additionalProperties: false },
+  { additionalProperties: false, title: "ReinstallBody" },
 );
 
 export const ChangeServerBody = Type.Object(
@@ -206,6 +210,6 @@ export const ChangeServerBody = Type.Object(
     diskGiB: Type.Optional(CreateServerBody.properties.diskGiB),
     force: Type.Optional(Type.Boolean({ description: "Allow a game-version downgrade (worlds may not survive it)." })),
   },
-  { additionalProperties: false, minProperties: 1 },
+  { additionalProperties: false, minProperties: 1, title: "ChangeServerBody" },
 );
 export type ChangeServerBody = Static<typeof ChangeServerBody>;

@@ -15,3 +15,5 @@ export * from "./crashReason";
 export * from "./crashCause";
 export * from "./crashText";
 export * from "./schedules";
+export * from "./errorCodes";
+export * from "./eventTypes";

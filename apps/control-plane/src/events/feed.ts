@@ -1,12 +1,13 @@
 import { listEvents, listServerHistory, type Db, type FeedEventRow } from "@zlh/db";
-import { InvalidCursorError, InvalidRequestError } from "@zlh/domain";
+import { InvalidCursorError, type EventType } from "@zlh/domain";
 import type { Event } from "@zlh/api";
 import { isoTime } from "../servers/present";
 
 export function presentEvent(e: FeedEventRow): Event {
   return {
     id: e.id,
-    type: e.type,
+    // Written only by recordEvent and SQL that the event-type test checks against EVENT_TYPES.
+    type: e.type as EventType,
     at: isoTime(e.at),
     serverId: e.server_id,
     hostId: e.host_id,
@@ -16,10 +17,9 @@ export function presentEvent(e: FeedEventRow): Event {
   };
 }
 
-export function pageLimit(raw: string | undefined, fallback: number): number {
-  const limit = raw === undefined ? fallback : Number(raw);
-  if (!(limit >= 1 && limit <= 1000)) throw new InvalidRequestError("limit must be between 1 and 1000.");
-  return limit;
+/** The query's limit (1-1000, checked by its schema), or the route's default. */
+export function pageLimit(limit: number | undefined, fallback: number): number {
+  return limit ?? fallback;
 }
 
 /** One page of the feed (all servers, or one), or of one server's history, as the API returns it. */

@@ -1,5 +1,7 @@
-/** The one place where error codes meet HTTP statuses. */
-const STATUS_BY_CODE: Record<string, number> = {
+import type { ErrorCode } from "@zlh/domain";
+
+/** The one place where error codes meet HTTP statuses (every code of ERROR_CODES has one). */
+const STATUS_BY_CODE: Record<ErrorCode, number> = {
   invalid_request: 400,
   invalid_json: 400,
   idempotency_key_missing: 400,
@@ -11,6 +13,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   host_not_found: 404,
   api_token_not_found: 404,
   not_found: 404,
+  method_not_allowed: 405,
   host_name_taken: 409,
   host_not_empty: 409,
   network_in_use: 409,
@@ -40,5 +43,10 @@ const STATUS_BY_CODE: Record<string, number> = {
 };
 
 export function httpStatusFor(code: string): number {
-  return STATUS_BY_CODE[code] ?? 500;
+  return STATUS_BY_CODE[code as ErrorCode] ?? 500;
+}
+
+/** The codes answered with one HTTP status, for the OpenAPI document's error responses. */
+export function codesWithStatus(status: number): ErrorCode[] {
+  return (Object.keys(STATUS_BY_CODE) as ErrorCode[]).filter((code) => STATUS_BY_CODE[code] === status);
 }

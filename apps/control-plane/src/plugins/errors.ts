@@ -1,12 +1,15 @@
 import type { FastifyError, FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
-import { isManagedPropertyKey } from "@zlh/api";
+import type { ErrorObject } from "ajv";
+import { isManagedPropertyKey, MAX_LISTED_PROBLEMS } from "@zlh/api";
 import { IdempotencyKeyMissingError, ZlhError } from "@zlh/domain";
 import { httpStatusFor } from "../http/errorStatus";
+import { describeValidation, validationSentence, type Problem } from "../http/validationMessages";
 
 interface ErrorReply {
   error: string;
   message: string;
+  problems?: Problem[];
 }
 
 /** Fastify's own errors that are the client's fault, with our codes. */
@@ -22,13 +25,14 @@ const FASTIFY_CODES: Record<string, string> = {
 export const errorsPlugin = fp(async (app: FastifyInstance) => {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const body = toErrorReply(err);
+    if (body.error === "unsupported_media_type") {
+      const type = String(request.headers["content-type"] ?? "none").split(";")[0]!.slice(0, 100);
+      body.message = `The body must be JSON (Content-Type: application/json), not ${JSON.stringify(type)}.`;
+    }
     const status = httpStatusFor(body.error);
     if (status >= 500) request.log.error({ err }, "request failed");
     return reply.status(status).send(body);
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({ error: "not_found", message: `No route for ${request.method} ${request.url.split("?")[0]}.` }),
-  );
 });
 
 function toErrorReply(err: FastifyError): ErrorReply {
@@ -43,24 +47,20 @@ function toErrorReply(err: FastifyError): ErrorReply {
 }
 
 function validationReply(err: FastifyError): ErrorReply {
-  const first = err.validation?.[0];
-  const missing = (first?.params as { missingProperty?: string } | undefined)?.missingProperty;
-  if (err.validationContext === "headers" && missing === "idempotency-key") {
+  const errors = (err.validation ?? []) as unknown as ErrorObject[];
+  const param = (e: ErrorObject, name: string) => (e.params as Record<string, unknown>)[name];
+  if (err.validationContext === "headers" && errors.some((e) => param(e, "missingProperty") === "idempotency-key")) {
     const e = new IdempotencyKeyMissingError();
     return { error: e.code, message: e.message };
   }
-  const extra = (first?.params as { additionalProperty?: string } | undefined)?.additionalProperty;
-  const where = `${err.validationContext ?? "request"}${first?.instancePath ?? ""}`;
-  if (extra !== undefined) {
-    if (where.endsWith("/serverProperties") && isManagedPropertyKey(extra)) {
-      return {
-        error: "managed_property",
-        message: `serverProperties.${extra} is managed by the platform and cannot be set.`,
-      };
-    }
-    return { error: "invalid_request", message: `${where} has a property that is not allowed: ${JSON.stringify(extra)}.` };
+  const problems = describeValidation(errors, err.validationContext);
+  const managed = errors.find((e) => e.instancePath.endsWith("/serverProperties") && isManagedPropertyKey(String(param(e, "additionalProperty") ?? "")));
+  if (managed) {
+    const key = String(param(managed, "additionalProperty"));
+    return { error: "managed_property", message: `serverProperties.${key} is managed by the platform and cannot be set.`, problems: problems.slice(0, MAX_LISTED_PROBLEMS) };
   }
-  return { error: "invalid_request", message: sentence(err.message) };
+  if (problems.length === 0) return { error: "invalid_request", message: sentence(err.message) };
+  return { error: "invalid_request", message: validationSentence(problems), problems: problems.slice(0, MAX_LISTED_PROBLEMS) };
 }
 
 function sentence(text: string): string {

@@ -7,7 +7,7 @@ import { isoTime } from "../servers/present";
 /** GET /v1/drift: open differences between the database and the hosts; items clear themselves when resolved. */
 export default async function driftRoutes(root: FastifyInstance) {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
-  app.get("/v1/drift", { schema: { tags: ["drift"], summary: "Open differences between the database and what hosts (or Proxmox) and edge providers report", response: { 200: DriftList } } }, async () => ({
+  app.get("/v1/drift", { schema: { tags: ["drift"], operationId: "listDrift", summary: "Open differences between the database and what hosts (or Proxmox) and edge providers report", response: { 200: DriftList } } }, async () => ({
     items: [
       ...(await listOpenDrift(app.deps.db)).map((d) => ({
         kind: d.kind,

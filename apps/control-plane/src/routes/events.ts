@@ -19,7 +19,7 @@ export default async function eventRoutes(root: FastifyInstance) {
     {
       schema: {
         tags: ["events"],
-        summary: "The event feed of all servers and hosts (or one server: serverId), in order, after a cursor; gapless",
+        operationId: "listEvents", summary: "The event feed of all servers and hosts (or one server: serverId), in order, after a cursor; gapless",
         querystring: EventsQuery,
         response: { 200: EventPage, 400: ErrorBody },
       },
@@ -33,7 +33,7 @@ export default async function eventRoutes(root: FastifyInstance) {
     {
       schema: {
         tags: ["events"],
-        summary: "The event feed as server-sent events (SSE id = event id); resumes after Last-Event-ID",
+        operationId: "streamEvents", summary: "The event feed as server-sent events (SSE id = event id); resumes after Last-Event-ID",
         description: "Each message is `id: <event id>` and `data: <the event as JSON, as in GET /v1/events>`. A reconnecting EventSource sends Last-Event-ID and the stream resumes after it; `?after=` does the same for the first connection.",
         querystring: EventsQuery,
         produces: ["text/event-stream"],

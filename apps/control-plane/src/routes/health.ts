@@ -20,7 +20,7 @@ export default async function healthRoutes(app: FastifyInstance) {
     "/healthz",
     {
       config: exempt,
-      schema: { ...open, summary: "Liveness: the process is up, and its version", response: { 200: Type.Object({ ok: Type.Literal(true), version: Type.String() }) } },
+      schema: { ...open, operationId: "getHealth", summary: "Liveness: the process is up, and its version", response: { 200: Type.Object({ ok: Type.Literal(true), version: Type.String() }) } },
     },
     async () => ({ ok: true as const, version: ZLH_VERSION }),
   );
@@ -30,7 +30,7 @@ export default async function healthRoutes(app: FastifyInstance) {
       config: exempt,
       schema: {
         ...open,
-        summary: "Readiness: the database answers and has every migration applied",
+        operationId: "getReadiness", summary: "Readiness: the database answers and has every migration applied",
         response: { 200: Type.Object({ ok: Type.Literal(true), migrations: Type.Integer(), version: Type.String() }), 503: ErrorBody },
       },
     },

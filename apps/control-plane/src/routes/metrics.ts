@@ -10,7 +10,7 @@ export default async function metricsRoute(app: FastifyInstance) {
     "/metrics",
     {
       config: { scope: "admin", rateLimit: false },
-      schema: { tags: ["health"], summary: "Prometheus metrics (text exposition format); admin token unless ZLH_METRICS_PUBLIC=true", produces: ["text/plain"] },
+      schema: { tags: ["health"], operationId: "getMetrics", summary: "Prometheus metrics (text exposition format); admin token unless ZLH_METRICS_PUBLIC=true", produces: ["text/plain"] },
     },
     async (_request, reply) => {
       const { registry } = app.deps.metrics;

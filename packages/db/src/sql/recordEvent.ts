@@ -1,8 +1,9 @@
 import { sql } from "drizzle-orm";
+import type { EventType } from "@zlh/domain";
 import type { DbOrTx } from "../client";
 
 export interface NewEvent {
-  type: string;
+  type: EventType;
   serverId?: string | null;
   hostId?: string | null;
   operationId?: string | null;

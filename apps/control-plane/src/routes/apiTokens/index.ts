@@ -22,7 +22,7 @@ export default async function apiTokenRoutes(root: FastifyInstance) {
 
   app.post(
     "/v1/api-tokens",
-    { config, schema: { tags: ["api tokens"], summary: "Create an API token for a client (shown once)", body: CreateApiTokenBody, response: { 201: CreatedApiToken } } },
+    { config, schema: { tags: ["api tokens"], operationId: "createApiToken", summary: "Create an API token for a client (shown once)", body: CreateApiTokenBody, response: { 201: CreatedApiToken } } },
     async (request, reply) => {
       const token = newToken("zlh");
       const row = await asClient(app.deps.db, request.client!.name, (tx) => createApiToken(tx, request.body.client, request.body.scope, sha256Hex(token)));
@@ -31,13 +31,13 @@ export default async function apiTokenRoutes(root: FastifyInstance) {
     },
   );
 
-  app.get("/v1/api-tokens", { config, schema: { tags: ["api tokens"], summary: "List the API tokens kept in the database (never the tokens themselves)", response: { 200: ApiTokenList } } }, async () => ({
+  app.get("/v1/api-tokens", { config, schema: { tags: ["api tokens"], operationId: "listApiTokens", summary: "List the API tokens kept in the database (never the tokens themselves)", response: { 200: ApiTokenList } } }, async () => ({
     items: (await listApiTokens(app.deps.db)).map(present),
   }));
 
   app.delete(
     "/v1/api-tokens/:id",
-    { config, schema: { tags: ["api tokens"], summary: "Revoke an API token (refused from the next request on)", params: ApiTokenIdParams, response: { 200: ApiToken, 404: ErrorBody } } },
+    { config, schema: { tags: ["api tokens"], operationId: "revokeApiToken", summary: "Revoke an API token (refused from the next request on)", params: ApiTokenIdParams, response: { 200: ApiToken, 404: ErrorBody } } },
     async (request) => {
       const id = request.params.id;
       const row = /^[0-9a-f-]{36}$/.test(id)

@@ -14,7 +14,7 @@ export default async function hostRoutes(root: FastifyInstance) {
 
   app.post(
     "/v1/hosts",
-    { config: admin, schema: { tags: ["hosts"], summary: "Enrol a Proxmox host (its agent token is shown once)", body: CreateHostBody, response: { 201: EnrolledHost, 409: ErrorBody, 422: ErrorBody } } },
+    { config: admin, schema: { tags: ["hosts"], operationId: "enrollHost", summary: "Enrol a Proxmox host (its agent token is shown once)", body: CreateHostBody, response: { 201: EnrolledHost, 409: ErrorBody, 422: ErrorBody } } },
     async (request, reply) => {
       const { name, node, capacity } = request.body;
       // Checked before the token exists or anything is written: a bad network is a 422 and no host.
@@ -39,7 +39,7 @@ export default async function hostRoutes(root: FastifyInstance) {
 
   app.post(
     "/v1/hosts/:id/rotate-token",
-    { config: admin, schema: { tags: ["hosts"], summary: "Replace the agent token (the old one stops working at once)", params: HostIdParams, response: { 200: EnrolledHost, 404: ErrorBody } } },
+    { config: admin, schema: { tags: ["hosts"], operationId: "rotateAgentToken", summary: "Replace the agent token (the old one stops working at once)", params: HostIdParams, response: { 200: EnrolledHost, 404: ErrorBody } } },
     async (request) => {
       const agentToken = newToken("zlha");
       const id = request.params.id;
@@ -58,7 +58,7 @@ export default async function hostRoutes(root: FastifyInstance) {
       config: admin,
       schema: {
         tags: ["hosts"],
-        summary: "Replace a host's network settings (refused while servers hold addresses the new settings would not cover)",
+        operationId: "setHostNetwork", summary: "Replace a host's network settings (refused while servers hold addresses the new settings would not cover)",
         params: HostIdParams,
         body: HostNetworkBody,
         response: { 200: Host, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody },
@@ -77,7 +77,7 @@ export default async function hostRoutes(root: FastifyInstance) {
     },
   );
 
-  app.get("/v1/hosts", { schema: { tags: ["hosts"], summary: "List the hosts: capacity, connection, cordon state, servers held", response: { 200: HostList } } }, async () => {
+  app.get("/v1/hosts", { schema: { tags: ["hosts"], operationId: "listHosts", summary: "List the hosts: capacity, connection, cordon state, servers held", response: { 200: HostList } } }, async () => {
     const now = Date.now();
     return { items: (await listHostsWithCounts(app.deps.db)).map((h) => presentHost(h, app.deps.config.leaseTtlMs, now)) };
   });

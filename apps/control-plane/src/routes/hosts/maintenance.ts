@@ -31,7 +31,7 @@ export default async function hostMaintenanceRoutes(root: FastifyInstance) {
       `/v1/hosts/:id/${action}`,
       {
         config,
-        schema: { ...schema, summary: cordoned ? "Cordon a host: no new servers are placed on it" : "Lift a cordon: the host takes new servers again", response: { 200: Host, 404: ErrorBody } },
+        schema: { ...schema, operationId: `${action}Host`, summary: cordoned ? "Cordon a host: no new servers are placed on it" : "Lift a cordon: the host takes new servers again", response: { 200: Host, 404: ErrorBody } },
       },
       async (request) => {
         const host = await cordon(request.params.id, cordoned, action, request.client!.name);
@@ -43,7 +43,7 @@ export default async function hostMaintenanceRoutes(root: FastifyInstance) {
 
   app.post(
     "/v1/hosts/:id/drain",
-    { config, schema: { ...schema, summary: "Drain a host: cordon it and list the servers still on it", response: { 200: DrainReport, 404: ErrorBody } } },
+    { config, schema: { ...schema, operationId: "drainHost", summary: "Drain a host: cordon it and list the servers still on it", response: { 200: DrainReport, 404: ErrorBody } } },
     async (request) => {
       const host = await cordon(request.params.id, true, "drain", request.client!.name);
       const remaining = await serversHeldBy(app.deps.db, host.id);
@@ -56,7 +56,7 @@ export default async function hostMaintenanceRoutes(root: FastifyInstance) {
     "/v1/hosts/:id",
     {
       config,
-      schema: { ...schema, summary: "Remove an empty host (its agent token stops working); refused while it holds servers", response: { 200: Host, 404: ErrorBody, 409: ErrorBody } },
+      schema: { ...schema, operationId: "removeHost", summary: "Remove an empty host (its agent token stops working); refused while it holds servers", response: { 200: Host, 404: ErrorBody, 409: ErrorBody } },
     },
     async (request) => {
       const id = request.params.id;

@@ -35,7 +35,7 @@ export default async function backupRoutes(root: FastifyInstance) {
 
   app.post(
     "/v1/servers/:id/backups",
-    { schema: { tags, summary: "Take a backup: a consistent copy of the server directory (save-off/save-all over RCON while running)", params: ServerIdParams, response: { 202: Backup, 404: ErrorBody, 409: ErrorBody } } },
+    { schema: { tags, operationId: "createBackup", summary: "Take a backup: a consistent copy of the server directory (save-off/save-all over RCON while running)", params: ServerIdParams, response: { 202: Backup, 404: ErrorBody, 409: ErrorBody } } },
     async (request, reply) => {
       const server = await provisioned(request.params.id);
       const backup = await asClient(app.deps.db, request.client!.name, (tx) =>
@@ -49,7 +49,7 @@ export default async function backupRoutes(root: FastifyInstance) {
 
   app.get(
     "/v1/servers/:id/backups",
-    { schema: { tags, summary: "The server's backups, newest first", params: ServerIdParams, response: { 200: BackupList, 404: ErrorBody } } },
+    { schema: { tags, operationId: "listBackups", summary: "The server's backups, newest first", params: ServerIdParams, response: { 200: BackupList, 404: ErrorBody } } },
     async (request) => {
       const server = await loadServer(app.deps.db, request.params.id);
       return { items: (await listBackups(app.deps.db, server.id)).map(present) };
@@ -58,7 +58,7 @@ export default async function backupRoutes(root: FastifyInstance) {
 
   app.post(
     "/v1/servers/:id/backups/:backupId/restore",
-    { schema: { tags, summary: "Restore a backup (its sha256 is checked first); the server restarts on it", params: BackupParams, response: { 202: Backup, 404: ErrorBody, 409: ErrorBody } } },
+    { schema: { tags, operationId: "restoreBackup", summary: "Restore a backup (its sha256 is checked first); the server restarts on it", params: BackupParams, response: { 202: Backup, 404: ErrorBody, 409: ErrorBody } } },
     async (request, reply) => {
       const server = await provisioned(request.params.id);
       const backup = await findBackup(server.id, request.params.backupId);
@@ -76,7 +76,7 @@ export default async function backupRoutes(root: FastifyInstance) {
 
   app.delete(
     "/v1/servers/:id/backups/:backupId",
-    { schema: { tags, summary: "Delete a backup, also of a deleted server (its archive is removed from the host once the server is free)", params: BackupParams, response: { 200: Backup, 404: ErrorBody, 409: ErrorBody } } },
+    { schema: { tags, operationId: "deleteBackup", summary: "Delete a backup, also of a deleted server (its archive is removed from the host once the server is free)", params: BackupParams, response: { 200: Backup, 404: ErrorBody, 409: ErrorBody } } },
     async (request) => {
       const server = await loadServer(app.deps.db, request.params.id);
       const backup = await findBackup(server.id, request.params.backupId);

@@ -30,7 +30,7 @@ export default async function consoleRoutes(root: FastifyInstance) {
       config,
       schema: {
         tags: ["console"],
-        summary: "The last lines of the server's console log (logs/latest.log in its container)",
+        operationId: "getLogs", summary: "The last lines of the server's console log (logs/latest.log in its container)",
         params: ServerIdParams,
         querystring: LogsQuery,
         response: { 200: LogLines, 404: ErrorBody, 409: ErrorBody, 502: ErrorBody, 504: ErrorBody },
@@ -48,7 +48,7 @@ export default async function consoleRoutes(root: FastifyInstance) {
       config,
       schema: {
         tags: ["console"],
-        summary: "The console log live, as server-sent events: the last lines, then each new one (id = the log offset; resumes after Last-Event-ID)",
+        operationId: "streamLogs", summary: "The console log live, as server-sent events: the last lines, then each new one (id = the log offset; resumes after Last-Event-ID)",
         description:
           "Ends with `event: end` (`data: {reason, message}`) when its token is revoked, after ZLH_STREAM_MAX_DURATION_MS, when the host stops answering or the control plane stops. 429 too_many_streams over ZLH_LOG_STREAMS_PER_CLIENT or ZLH_LOG_STREAMS_PER_SERVER.",
         params: ServerIdParams,
@@ -70,7 +70,7 @@ export default async function consoleRoutes(root: FastifyInstance) {
     {
       schema: {
         tags: ["console"],
-        summary: "Run a console command on the running server (over RCON) and return its reply",
+        operationId: "runCommand", summary: "Run a console command on the running server (over RCON) and return its reply",
         params: ServerIdParams,
         body: CommandBody,
         response: { 200: CommandReply, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 502: ErrorBody, 504: ErrorBody },
@@ -93,4 +93,4 @@ export default async function consoleRoutes(root: FastifyInstance) {
   );
 }
 
-const tailOf = (raw: string | undefined) => Math.min(1000, raw === undefined ? 100 : Number(raw));
+const tailOf = (tail: number | undefined) => tail ?? 100;

@@ -11,7 +11,7 @@ export default async function createServerRoute(root: FastifyInstance) {
     {
       schema: {
         tags: ["servers"],
-        summary: "Create a server (idempotent per Idempotency-Key)",
+        operationId: "createServer", summary: "Create a server (idempotent per Idempotency-Key)",
         headers: IdempotencyKeyHeader,
         body: CreateServerBody,
         response: { 202: Server, 400: ErrorBody, 409: ErrorBody, 422: ErrorBody },

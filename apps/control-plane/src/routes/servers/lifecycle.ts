@@ -11,7 +11,7 @@ export default async function lifecycleRoutes(root: FastifyInstance) {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
   const schema = { tags: ["servers"], params: ServerIdParams, response: { 202: Server, 404: ErrorBody, 409: ErrorBody } };
 
-  app.delete("/v1/servers/:id", { schema: { ...schema, summary: "Delete a server (repeatable)" } }, async (request, reply) => {
+  app.delete("/v1/servers/:id", { schema: { ...schema, operationId: "deleteServer", summary: "Delete a server (repeatable)" } }, async (request, reply) => {
     const server = await requestIntent(app.deps, request.params.id, "delete", request.client!.name);
     request.log.info({ serverId: server.id, generation: server.generation }, "server delete requested");
     return reply.status(202).send(presentServer(server, app.deps.config));
@@ -22,7 +22,7 @@ export default async function lifecycleRoutes(root: FastifyInstance) {
     {
       schema: {
         ...schema,
-        summary: "Change a server (version, loader, mods, properties, resources): a new generation, rolled back if it does not come up",
+        operationId: "changeServer", summary: "Change a server (version, loader, mods, properties, resources): a new generation, rolled back if it does not come up",
         headers: IdempotencyKeyHeader,
         body: ChangeServerBody,
         response: { 202: Server, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody },
@@ -40,7 +40,7 @@ export default async function lifecycleRoutes(root: FastifyInstance) {
     {
       schema: {
         ...schema,
-        summary: "Reinstall: place the current manifest again from scratch and start (the world is kept unless wipe)",
+        operationId: "reinstallServer", summary: "Reinstall: place the current manifest again from scratch and start (the world is kept unless wipe)",
         body: ReinstallBody,
       },
       // No body at all means the defaults, as `{}` would.
@@ -57,7 +57,7 @@ export default async function lifecycleRoutes(root: FastifyInstance) {
   );
 
   for (const action of ACTIONS) {
-    app.post(`/v1/servers/:id/${action}`, { schema: { ...schema, summary: `${action} a server` } }, async (request, reply) => {
+    app.post(`/v1/servers/:id/${action}`, { schema: { ...schema, operationId: `${action}Server`, summary: `${action[0]!.toUpperCase()}${action.slice(1)} a server` } }, async (request, reply) => {
       const server = await requestIntent(app.deps, request.params.id, action, request.client!.name);
       request.log.info({ serverId: server.id, generation: server.generation, action }, "server intent recorded");
       return reply.status(202).send(presentServer(server, app.deps.config));

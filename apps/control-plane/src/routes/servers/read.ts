@@ -2,7 +2,6 @@ import type { FastifyInstance } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { ErrorBody, EventPage, EventsQuery, ListServersQuery, Server, ServerIdParams, ServerList } from "@zlh/api";
 import { listServers } from "@zlh/db";
-import { InvalidRequestError } from "@zlh/domain";
 import { decodeCursor, encodeCursor } from "../../servers/cursor";
 import { presentServer } from "../../servers/present";
 import { pageLimit, readEventPage } from "../../events/feed";
@@ -13,17 +12,16 @@ export default async function readServerRoutes(root: FastifyInstance) {
 
   app.get(
     "/v1/servers/:id",
-    { schema: { tags: ["servers"], summary: "A server: its status, desired state, resources, ports and health", params: ServerIdParams, response: { 200: Server, 404: ErrorBody } } },
+    { schema: { tags: ["servers"], operationId: "getServer", summary: "A server: its status, desired state, resources, ports and health", params: ServerIdParams, response: { 200: Server, 404: ErrorBody } } },
     async (request) => presentServer(await loadServer(app.deps.db, request.params.id), app.deps.config),
   );
 
   app.get(
     "/v1/servers",
-    { schema: { tags: ["servers"], summary: "List servers (by customer, by status), a page at a time", querystring: ListServersQuery, response: { 200: ServerList, 400: ErrorBody } } },
+    { schema: { tags: ["servers"], operationId: "listServers", summary: "List servers (by customer, by status), a page at a time", querystring: ListServersQuery, response: { 200: ServerList, 400: ErrorBody } } },
     async (request) => {
       const { customerId, status, cursor } = request.query;
-      const limit = request.query.limit === undefined ? 50 : Number(request.query.limit);
-      if (!(limit >= 1 && limit <= 500)) throw new InvalidRequestError("limit must be between 1 and 500.");
+      const limit = request.query.limit ?? 50;
       const { rows, more } = await listServers(app.deps.db, {
         customerId,
         status,
@@ -40,7 +38,7 @@ export default async function readServerRoutes(root: FastifyInstance) {
     {
       schema: {
         tags: ["servers"],
-        summary: "One server's events (its audit trail) by id, after a cursor; to follow one live, use /v1/events?serverId=",
+        operationId: "listServerEvents", summary: "One server's events (its audit trail) by id, after a cursor; to follow one live, use /v1/events?serverId=",
         params: ServerIdParams,
         querystring: EventsQuery,
         response: { 200: EventPage, 400: ErrorBody, 404: ErrorBody },
