@@ -395,89 +395,7 @@ export interface paths {
             cookie?: never;
         };
         /** The server's live figures of the last `window` seconds (at most 30 minutes), oldest first */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description Seconds back from now (60-1800; default 1800: all that is kept). */
-                    window?: string;
-                };
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description Oldest first; at most 60 (30 minutes at the 30 s cadence). */
-                            items: {
-                                /**
-                                 * Format: date-time
-                                 * @description When the control plane received it (the agent reads at its 30 s cadence).
-                                 */
-                                at: string;
-                                /** @description CPU since the previous sample, in percent of one core (200 is two cores busy); null on a container's first sample. */
-                                cpuPercent: number | null;
-                                /** @description Memory charged to the container's cgroup (page cache included, as its limit counts it); on the sim, the server process's RSS. */
-                                memoryBytes: number | null;
-                            }[];
-                        };
-                    };
-                };
-                /** @description The request is malformed: validation (every problem, each naming its field), JSON, a cursor or key. `error` is one of: invalid_request, invalid_json, idempotency_key_missing, invalid_cursor, managed_property, disk_shrink_refused. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No bearer token, or one that is not known (or revoked). `error` is one of: unauthorized. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The token's scope does not allow this route. `error` is one of: forbidden. */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["getServerStats"];
         put?: never;
         post?: never;
         delete?: never;
@@ -494,221 +412,10 @@ export interface paths {
             cookie?: never;
         };
         /** The server's schedules, each with its next slots */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                /** Format: uuid */
-                                id: string;
-                                /** Format: uuid */
-                                serverId: string;
-                                name: string;
-                                cron: string;
-                                timeZone: string;
-                                action: string;
-                                command: string | null;
-                                message: string | null;
-                                countdown: boolean;
-                                missedPolicy: string;
-                                /** @description The next slots (up to 5), from now. */
-                                nextRuns: string[];
-                                /** Format: date-time */
-                                createdAt: string;
-                                /** Format: date-time */
-                                updatedAt: string;
-                            }[];
-                        };
-                    };
-                };
-                /** @description No bearer token, or one that is not known (or revoked). `error` is one of: unauthorized. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The token's scope does not allow this route. `error` is one of: forbidden. */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["listSchedules"];
         put?: never;
         /** Add a schedule: a cron expression in a time zone and an action (backup, restart, command, announce) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @description Unique among the server's schedules; events name it as their actor (`schedule:<name>`). */
-                        name: string;
-                        /** @description A cron expression (5 fields, or 6 with seconds first), read by croner in `timeZone`; slots closer than ZLH_SCHEDULE_MIN_INTERVAL_MS are refused. */
-                        cron: string;
-                        /** @description An IANA time zone, e.g. "Europe/Berlin" (default "UTC"); daylight saving time is followed. */
-                        timeZone?: string;
-                        /** @description `backup`, `restart`, `command` (needs `command`) or `announce` (needs `message`). */
-                        action: string;
-                        /** @description command: the console line to run. */
-                        command?: string;
-                        /** @description announce: the text said in game (`say`). */
-                        message?: string;
-                        /** @description restart: warn in game 5 min, 1 min and 10 s before (default true). */
-                        countdown?: boolean;
-                        /** @description A slot missed while every control plane was down: `skip` (recorded skipped, the default) or `run_late` (run once, marked late). */
-                        missedPolicy?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            id: string;
-                            /** Format: uuid */
-                            serverId: string;
-                            name: string;
-                            cron: string;
-                            timeZone: string;
-                            action: string;
-                            command: string | null;
-                            message: string | null;
-                            countdown: boolean;
-                            missedPolicy: string;
-                            /** @description The next slots (up to 5), from now. */
-                            nextRuns: string[];
-                            /** Format: date-time */
-                            createdAt: string;
-                            /** Format: date-time */
-                            updatedAt: string;
-                        };
-                    };
-                };
-                /** @description The request is malformed: validation (every problem, each naming its field), JSON, a cursor or key. `error` is one of: invalid_request, invalid_json, idempotency_key_missing, invalid_cursor, managed_property, disk_shrink_refused. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No bearer token, or one that is not known (or revoked). `error` is one of: unauthorized. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The token's scope does not allow this route. `error` is one of: forbidden. */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The body is not JSON. `error` is one of: unsupported_media_type. */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, idempotency_key_reused. */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["createSchedule"];
         delete?: never;
         options?: never;
         head?: never;
@@ -723,301 +430,15 @@ export interface paths {
             cookie?: never;
         };
         /** One schedule, with its next slots */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                    scheduleId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            id: string;
-                            /** Format: uuid */
-                            serverId: string;
-                            name: string;
-                            cron: string;
-                            timeZone: string;
-                            action: string;
-                            command: string | null;
-                            message: string | null;
-                            countdown: boolean;
-                            missedPolicy: string;
-                            /** @description The next slots (up to 5), from now. */
-                            nextRuns: string[];
-                            /** Format: date-time */
-                            createdAt: string;
-                            /** Format: date-time */
-                            updatedAt: string;
-                        };
-                    };
-                };
-                /** @description No bearer token, or one that is not known (or revoked). `error` is one of: unauthorized. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The token's scope does not allow this route. `error` is one of: forbidden. */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["getSchedule"];
         put?: never;
         post?: never;
         /** Delete a schedule: no slot of it runs after this (a countdown under way does not restart) */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                    scheduleId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            id: string;
-                            /** Format: uuid */
-                            serverId: string;
-                            name: string;
-                            cron: string;
-                            timeZone: string;
-                            action: string;
-                            command: string | null;
-                            message: string | null;
-                            countdown: boolean;
-                            missedPolicy: string;
-                            /** @description The next slots (up to 5), from now. */
-                            nextRuns: string[];
-                            /** Format: date-time */
-                            createdAt: string;
-                            /** Format: date-time */
-                            updatedAt: string;
-                        };
-                    };
-                };
-                /** @description No bearer token, or one that is not known (or revoked). `error` is one of: unauthorized. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The token's scope does not allow this route. `error` is one of: forbidden. */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        delete: operations["deleteSchedule"];
         options?: never;
         head?: never;
         /** Change a schedule (the fields given); its next slot is placed again from now */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                    scheduleId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @description Unique among the server's schedules; events name it as their actor (`schedule:<name>`). */
-                        name?: string;
-                        /** @description A cron expression (5 fields, or 6 with seconds first), read by croner in `timeZone`; slots closer than ZLH_SCHEDULE_MIN_INTERVAL_MS are refused. */
-                        cron?: string;
-                        /** @description An IANA time zone, e.g. "Europe/Berlin" (default "UTC"); daylight saving time is followed. */
-                        timeZone?: string;
-                        /** @description `backup`, `restart`, `command` (needs `command`) or `announce` (needs `message`). */
-                        action?: string;
-                        command?: string | null;
-                        message?: string | null;
-                        /** @description restart: warn in game 5 min, 1 min and 10 s before (default true). */
-                        countdown?: boolean;
-                        /** @description A slot missed while every control plane was down: `skip` (recorded skipped, the default) or `run_late` (run once, marked late). */
-                        missedPolicy?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            id: string;
-                            /** Format: uuid */
-                            serverId: string;
-                            name: string;
-                            cron: string;
-                            timeZone: string;
-                            action: string;
-                            command: string | null;
-                            message: string | null;
-                            countdown: boolean;
-                            missedPolicy: string;
-                            /** @description The next slots (up to 5), from now. */
-                            nextRuns: string[];
-                            /** Format: date-time */
-                            createdAt: string;
-                            /** Format: date-time */
-                            updatedAt: string;
-                        };
-                    };
-                };
-                /** @description The request is malformed: validation (every problem, each naming its field), JSON, a cursor or key. `error` is one of: invalid_request, invalid_json, idempotency_key_missing, invalid_cursor, managed_property, disk_shrink_refused. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No bearer token, or one that is not known (or revoked). `error` is one of: unauthorized. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The token's scope does not allow this route. `error` is one of: forbidden. */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The body is not JSON. `error` is one of: unsupported_media_type. */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, idempotency_key_reused. */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        patch: operations["changeSchedule"];
         trace?: never;
     };
     "/v1/servers/{id}/schedules/{scheduleId}/runs": {
@@ -1028,80 +449,7 @@ export interface paths {
             cookie?: never;
         };
         /** The schedule's runs, newest slot first (the last 100); also of a deleted schedule */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                    scheduleId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                /** Format: date-time */
-                                slot: string;
-                                status: "started" | "succeeded" | "failed" | "skipped";
-                                /** @description Run after its tolerance had passed (missedPolicy run_late). */
-                                late: boolean;
-                                /** @description Missed slots before this one, counted but not run. */
-                                missedBefore: number;
-                                operationId: string | null;
-                                reason: string | null;
-                                /** Format: date-time */
-                                startedAt: string;
-                                finishedAt: string | null;
-                            }[];
-                        };
-                    };
-                };
-                /** @description No bearer token, or one that is not known (or revoked). `error` is one of: unauthorized. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The token's scope does not allow this route. `error` is one of: forbidden. */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["listScheduleRuns"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1207,91 +555,7 @@ export interface paths {
             cookie?: never;
         };
         /** Traefik's dynamic configuration (HTTP provider): a TCP router and service per running server */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            tcp: {
-                                routers: {
-                                    [key: string]: {
-                                        /** @description The entry point a router listens on; defined in Traefik's static configuration. */
-                                        entryPoints: string[];
-                                        /** @description HostSNI(`*`): Minecraft's protocol carries no TLS, so a TCP router cannot route by name. */
-                                        rule: string;
-                                        service: string;
-                                    };
-                                };
-                                services: {
-                                    [key: string]: {
-                                        loadBalancer: {
-                                            servers: {
-                                                /** @description host:port of the server's container. */
-                                                address: string;
-                                            }[];
-                                        };
-                                    };
-                                };
-                            };
-                        };
-                    };
-                };
-                /** @description Unchanged since the ETag sent in If-None-Match. */
-                304: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description No bearer token, or one that is not known (or revoked). `error` is one of: unauthorized. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The token's scope does not allow this route. `error` is one of: forbidden. */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["getTraefikConfig"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3655,6 +2919,665 @@ export interface operations {
             };
         };
     };
+    getServerStats: {
+        parameters: {
+            query?: {
+                /** @description Seconds back from now (60-1800; default 1800: all that is kept). */
+                window?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Oldest first; at most 60 (30 minutes at the 30 s cadence). */
+                        items: {
+                            /**
+                             * Format: date-time
+                             * @description When the control plane received it (the agent reads at its 30 s cadence).
+                             */
+                            at: string;
+                            /** @description CPU since the previous sample, in percent of one core (200 is two cores busy); null on a container's first sample. */
+                            cpuPercent: number | null;
+                            /** @description Memory charged to the container's cgroup (page cache included, as its limit counts it); on the sim, the server process's RSS. */
+                            memoryBytes: number | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description The request is malformed: validation (every problem, each naming its field), JSON, a cursor or key. `error` is one of: invalid_request, invalid_json, idempotency_key_missing, invalid_cursor, managed_property, disk_shrink_refused. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No bearer token, or one that is not known (or revoked). `error` is one of: unauthorized. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token's scope does not allow this route. `error` is one of: forbidden. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listSchedules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            serverId: string;
+                            name: string;
+                            cron: string;
+                            timeZone: string;
+                            action: string;
+                            command: string | null;
+                            message: string | null;
+                            countdown: boolean;
+                            missedPolicy: string;
+                            /** @description The next slots (up to 5), from now. */
+                            nextRuns: string[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description No bearer token, or one that is not known (or revoked). `error` is one of: unauthorized. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token's scope does not allow this route. `error` is one of: forbidden. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Unique among the server's schedules; events name it as their actor (`schedule:<name>`). */
+                    name: string;
+                    /** @description A cron expression (5 fields, or 6 with seconds first), read by croner in `timeZone`; slots closer than ZLH_SCHEDULE_MIN_INTERVAL_MS are refused. */
+                    cron: string;
+                    /** @description An IANA time zone, e.g. "Europe/Berlin" (default "UTC"); daylight saving time is followed. */
+                    timeZone?: string;
+                    /** @description `backup`, `restart`, `command` (needs `command`) or `announce` (needs `message`). */
+                    action: string;
+                    /** @description command: the console line to run. */
+                    command?: string;
+                    /** @description announce: the text said in game (`say`). */
+                    message?: string;
+                    /** @description restart: warn in game 5 min, 1 min and 10 s before (default true). */
+                    countdown?: boolean;
+                    /** @description A slot missed while every control plane was down: `skip` (recorded skipped, the default) or `run_late` (run once, marked late). */
+                    missedPolicy?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        /** Format: uuid */
+                        serverId: string;
+                        name: string;
+                        cron: string;
+                        timeZone: string;
+                        action: string;
+                        command: string | null;
+                        message: string | null;
+                        countdown: boolean;
+                        missedPolicy: string;
+                        /** @description The next slots (up to 5), from now. */
+                        nextRuns: string[];
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description The request is malformed: validation (every problem, each naming its field), JSON, a cursor or key. `error` is one of: invalid_request, invalid_json, idempotency_key_missing, invalid_cursor, managed_property, disk_shrink_refused. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No bearer token, or one that is not known (or revoked). `error` is one of: unauthorized. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token's scope does not allow this route. `error` is one of: forbidden. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON. `error` is one of: unsupported_media_type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, idempotency_key_reused. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                scheduleId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        /** Format: uuid */
+                        serverId: string;
+                        name: string;
+                        cron: string;
+                        timeZone: string;
+                        action: string;
+                        command: string | null;
+                        message: string | null;
+                        countdown: boolean;
+                        missedPolicy: string;
+                        /** @description The next slots (up to 5), from now. */
+                        nextRuns: string[];
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description No bearer token, or one that is not known (or revoked). `error` is one of: unauthorized. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token's scope does not allow this route. `error` is one of: forbidden. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                scheduleId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        /** Format: uuid */
+                        serverId: string;
+                        name: string;
+                        cron: string;
+                        timeZone: string;
+                        action: string;
+                        command: string | null;
+                        message: string | null;
+                        countdown: boolean;
+                        missedPolicy: string;
+                        /** @description The next slots (up to 5), from now. */
+                        nextRuns: string[];
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description No bearer token, or one that is not known (or revoked). `error` is one of: unauthorized. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token's scope does not allow this route. `error` is one of: forbidden. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    changeSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                scheduleId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Unique among the server's schedules; events name it as their actor (`schedule:<name>`). */
+                    name?: string;
+                    /** @description A cron expression (5 fields, or 6 with seconds first), read by croner in `timeZone`; slots closer than ZLH_SCHEDULE_MIN_INTERVAL_MS are refused. */
+                    cron?: string;
+                    /** @description An IANA time zone, e.g. "Europe/Berlin" (default "UTC"); daylight saving time is followed. */
+                    timeZone?: string;
+                    /** @description `backup`, `restart`, `command` (needs `command`) or `announce` (needs `message`). */
+                    action?: string;
+                    command?: string | null;
+                    message?: string | null;
+                    /** @description restart: warn in game 5 min, 1 min and 10 s before (default true). */
+                    countdown?: boolean;
+                    /** @description A slot missed while every control plane was down: `skip` (recorded skipped, the default) or `run_late` (run once, marked late). */
+                    missedPolicy?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        /** Format: uuid */
+                        serverId: string;
+                        name: string;
+                        cron: string;
+                        timeZone: string;
+                        action: string;
+                        command: string | null;
+                        message: string | null;
+                        countdown: boolean;
+                        missedPolicy: string;
+                        /** @description The next slots (up to 5), from now. */
+                        nextRuns: string[];
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description The request is malformed: validation (every problem, each naming its field), JSON, a cursor or key. `error` is one of: invalid_request, invalid_json, idempotency_key_missing, invalid_cursor, managed_property, disk_shrink_refused. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No bearer token, or one that is not known (or revoked). `error` is one of: unauthorized. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token's scope does not allow this route. `error` is one of: forbidden. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON. `error` is one of: unsupported_media_type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, idempotency_key_reused. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listScheduleRuns: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                scheduleId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: date-time */
+                            slot: string;
+                            status: "started" | "succeeded" | "failed" | "skipped";
+                            /** @description Run after its tolerance had passed (missedPolicy run_late). */
+                            late: boolean;
+                            /** @description Missed slots before this one, counted but not run. */
+                            missedBefore: number;
+                            operationId: string | null;
+                            reason: string | null;
+                            /** Format: date-time */
+                            startedAt: string;
+                            finishedAt: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description No bearer token, or one that is not known (or revoked). `error` is one of: unauthorized. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token's scope does not allow this route. `error` is one of: forbidden. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listDrift: {
         parameters: {
             query?: never;
@@ -3982,6 +3905,91 @@ export interface operations {
             };
             /** @description The token's scope does not allow this route. `error` is one of: forbidden. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTraefikConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tcp: {
+                            routers: {
+                                [key: string]: {
+                                    /** @description The entry point a router listens on; defined in Traefik's static configuration. */
+                                    entryPoints: string[];
+                                    /** @description HostSNI(`*`): Minecraft's protocol carries no TLS, so a TCP router cannot route by name. */
+                                    rule: string;
+                                    service: string;
+                                };
+                            };
+                            services: {
+                                [key: string]: {
+                                    loadBalancer: {
+                                        servers: {
+                                            /** @description host:port of the server's container. */
+                                            address: string;
+                                        }[];
+                                    };
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Unchanged since the ETag sent in If-None-Match. */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No bearer token, or one that is not known (or revoked). `error` is one of: unauthorized. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token's scope does not allow this route. `error` is one of: forbidden. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -21,6 +21,7 @@ export default async function edgeTraefikRoute(root: FastifyInstance) {
       config: { scope: "read" },
       schema: {
         tags: ["edge"],
+        operationId: "getTraefikConfig",
         summary: "Traefik's dynamic configuration (HTTP provider): a TCP router and service per running server",
         response: { 200: TraefikDynamicConfig, 304: { type: "null", description: "Unchanged since the ETag sent in If-None-Match." }, 404: ErrorBody },
       },

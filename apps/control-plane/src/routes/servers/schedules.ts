@@ -38,6 +38,7 @@ export default async function scheduleRoutes(root: FastifyInstance) {
     {
       schema: {
         tags,
+        operationId: "createSchedule",
         summary: "Add a schedule: a cron expression in a time zone and an action (backup, restart, command, announce)",
         params: ServerIdParams,
         body: ScheduleBody,
@@ -59,7 +60,7 @@ export default async function scheduleRoutes(root: FastifyInstance) {
 
   app.get(
     "/v1/servers/:id/schedules",
-    { schema: { tags, summary: "The server's schedules, each with its next slots", params: ServerIdParams, response: { 200: ScheduleList, 404: ErrorBody } } },
+    { schema: { tags, operationId: "listSchedules", summary: "The server's schedules, each with its next slots", params: ServerIdParams, response: { 200: ScheduleList, 404: ErrorBody } } },
     async (request) => {
       const server = await loadServer(app.deps.db, request.params.id);
       const now = new Date();
@@ -69,7 +70,7 @@ export default async function scheduleRoutes(root: FastifyInstance) {
 
   app.get(
     "/v1/servers/:id/schedules/:scheduleId",
-    { schema: { tags, summary: "One schedule, with its next slots", params: ScheduleParams, response: { 200: Schedule, 404: ErrorBody } } },
+    { schema: { tags, operationId: "getSchedule", summary: "One schedule, with its next slots", params: ScheduleParams, response: { 200: Schedule, 404: ErrorBody } } },
     async (request) => {
       const server = await loadServer(app.deps.db, request.params.id);
       return presentSchedule(await find(server.id, request.params.scheduleId), new Date());
@@ -81,6 +82,7 @@ export default async function scheduleRoutes(root: FastifyInstance) {
     {
       schema: {
         tags,
+        operationId: "changeSchedule",
         summary: "Change a schedule (the fields given); its next slot is placed again from now",
         params: ScheduleParams,
         body: SchedulePatch,
@@ -109,7 +111,7 @@ export default async function scheduleRoutes(root: FastifyInstance) {
 
   app.delete(
     "/v1/servers/:id/schedules/:scheduleId",
-    { schema: { tags, summary: "Delete a schedule: no slot of it runs after this (a countdown under way does not restart)", params: ScheduleParams, response: { 200: Schedule, 404: ErrorBody } } },
+    { schema: { tags, operationId: "deleteSchedule", summary: "Delete a schedule: no slot of it runs after this (a countdown under way does not restart)", params: ScheduleParams, response: { 200: Schedule, 404: ErrorBody } } },
     async (request) => {
       const server = await loadServer(app.deps.db, request.params.id);
       const s = await find(server.id, request.params.scheduleId);
@@ -121,7 +123,7 @@ export default async function scheduleRoutes(root: FastifyInstance) {
 
   app.get(
     "/v1/servers/:id/schedules/:scheduleId/runs",
-    { schema: { tags, summary: "The schedule's runs, newest slot first (the last 100); also of a deleted schedule", params: ScheduleParams, response: { 200: ScheduleRunList, 404: ErrorBody } } },
+    { schema: { tags, operationId: "listScheduleRuns", summary: "The schedule's runs, newest slot first (the last 100); also of a deleted schedule", params: ScheduleParams, response: { 200: ScheduleRunList, 404: ErrorBody } } },
     async (request) => {
       const server = await loadServer(app.deps.db, request.params.id);
       // A deleted schedule's runs stay readable.

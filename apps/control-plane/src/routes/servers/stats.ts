@@ -11,7 +11,7 @@ export default async function statsRoutes(root: FastifyInstance) {
   app.get(
     "/v1/servers/:id/stats",
     {
-      schema: { tags: ["servers"], summary: "The server's live figures of the last `window` seconds (at most 30 minutes), oldest first", params: ServerIdParams, querystring: StatsQuery, response: { 200: StatsHistory, 400: ErrorBody, 404: ErrorBody } },
+      schema: { tags: ["servers"], operationId: "getServerStats", summary: "The server's live figures of the last `window` seconds (at most 30 minutes), oldest first", params: ServerIdParams, querystring: StatsQuery, response: { 200: StatsHistory, 400: ErrorBody, 404: ErrorBody } },
     },
     async (request) => {
       const window = request.query.window === undefined ? 1800 : Number(request.query.window);
