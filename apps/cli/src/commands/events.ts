@@ -71,7 +71,7 @@ export function eventCommands(program: Command, run: Run): void {
           return;
         }
         const start = o.since ?? (await nowCursor(ctx, o.server));
-        if (!ctx.json) ctx.err(start ? `following events after ${start} (Ctrl-C ends)` : "following events from the beginning (Ctrl-C ends)");
+        ctx.err(start ? `following events after ${start} (Ctrl-C ends)` : "following events from the beginning (Ctrl-C ends)");
         if (!ctx.json) ctx.out(HEADERS.join("  "));
         let n = 0;
         await follow(

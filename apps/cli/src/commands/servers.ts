@@ -128,7 +128,7 @@ export function serverCommands(program: Command, run: Run): void {
       .description("create a server and follow it to running")
       .requiredOption("--name <name>", "the server's name")
       .requiredOption("--customer <id>", "the panel's customer id")
-      .requiredOption("--version <minecraft>", "Minecraft version, e.g. 1.21.1")
+      .requiredOption("--minecraft <version>", "Minecraft version, e.g. 1.21.1")
       .option("--loader <version>", "Fabric loader version (default: the newest for the game version)")
       .option("--mod <project[@version]>", "a Modrinth project (repeatable)", repeat, [])
       .option("--memory <MiB>", "memory in MiB", intArg, 2048)
@@ -137,11 +137,11 @@ export function serverCommands(program: Command, run: Run): void {
       .option("--property <key=value>", "a server.properties entry (repeatable)", repeat, []),
     true,
   ).action(
-    run(async (ctx, o: { name: string; customer: string; version: string; loader?: string; mod: string[]; memory: number; cpu: number; disk: number; property: string[] } & WaitOpts) => {
+    run(async (ctx, o: { name: string; customer: string; minecraft: string; loader?: string; mod: string[]; memory: number; cpu: number; disk: number; property: string[] } & WaitOpts) => {
       const body = {
         customerId: o.customer,
         name: o.name,
-        minecraftVersion: o.version,
+        minecraftVersion: o.minecraft,
         ...(o.loader ? { loaderVersion: o.loader } : {}),
         ...(o.mod.length ? { mods: parseMods(o.mod) } : {}),
         memoryMiB: o.memory,
@@ -158,7 +158,7 @@ export function serverCommands(program: Command, run: Run): void {
     servers
       .command("change <id>")
       .description("change a server (a new generation, rolled back if it does not come up) and follow it")
-      .option("--version <minecraft>", "Minecraft version")
+      .option("--minecraft <version>", "Minecraft version")
       .option("--loader <version>", "Fabric loader version")
       .option("--mod <project[@version]>", "the mod list, replaced as a whole (repeatable)", repeat, [])
       .option("--no-mods", "remove every mod")
@@ -172,11 +172,11 @@ export function serverCommands(program: Command, run: Run): void {
     run(
       async (
         ctx,
-        o: { version?: string; loader?: string; mod: string[]; mods: boolean; memory?: number; cpu?: number; disk?: number; property: string[]; force?: boolean } & WaitOpts,
+        o: { minecraft?: string; loader?: string; mod: string[]; mods: boolean; memory?: number; cpu?: number; disk?: number; property: string[]; force?: boolean } & WaitOpts,
         id: string,
       ) => {
         const body: Record<string, unknown> = {
-          ...(o.version ? { minecraftVersion: o.version } : {}),
+          ...(o.minecraft ? { minecraftVersion: o.minecraft } : {}),
           ...(o.loader ? { loaderVersion: o.loader } : {}),
           ...(o.mod.length ? { mods: parseMods(o.mod) } : o.mods === false ? { mods: [] } : {}),
           ...(o.memory !== undefined ? { memoryMiB: o.memory } : {}),
@@ -184,7 +184,7 @@ export function serverCommands(program: Command, run: Run): void {
           ...(o.disk !== undefined ? { diskGiB: o.disk } : {}),
           ...(o.property.length ? { serverProperties: parseProperties(o.property) } : {}),
         };
-        if (Object.keys(body).length === 0) throw new CliError("nothing to change: give at least one of --version, --loader, --mod, --memory, --cpu, --disk, --property", EXIT.usage);
+        if (Object.keys(body).length === 0) throw new CliError("nothing to change: give at least one of --minecraft, --loader, --mod, --memory, --cpu, --disk, --property", EXIT.usage);
         if (o.force) body.force = true;
         // Only what happens after the request draws the bar.
         const cursor = o.wait ? await serverEventsAfter(ctx, id, null) : null;
