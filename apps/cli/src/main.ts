@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /** `zlh`: the command line (docs/cli.md). SIGINT/SIGTERM end a follow (exit 0) or a wait (exit 130); a second one ends at once. */
 import { EXIT } from "./exitCodes";
 import { runCli } from "./program";
