@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ZLH_VERSION } from "@zlh/process";
 import { createServer } from "../support/api";
 import { startE2eCluster, type E2eCluster } from "../support/cluster";
-import { ADMIN_TOKEN, tempDir, waitFor } from "../support/processes";
+import { ADMIN_TOKEN, startControlPlaneProcess, tempDir, waitFor } from "../support/processes";
+import { makeTestCa } from "../support/tls";
 import { killAllZlh, startZlh, zlh } from "./zlhRunner";
 
 /** The CLI end to end: its own process against a control-plane process and a real agent on the sim runtime. */
@@ -190,5 +191,24 @@ describe("zlh", () => {
     expect(shown.stdout).toContain(`url:     ${c.cp.url}  (profile live`);
     expect(shown.stdout).toContain("token:   set (env ZLH_TOKEN)");
     for (const out of [shown.stdout, shown.stderr]) expect(out).not.toContain(ADMIN_TOKEN);
+  });
+
+  it("trusts a private CA given with --ca, ZLH_CA or NODE_EXTRA_CA_CERTS, and refuses the certificate without it (exit 6)", async () => {
+    const tls = await makeTestCa(await tempDir("cli-tls"));
+    // A second control plane on the same database, serving HTTPS with a certificate of that CA.
+    const secure = await startControlPlaneProcess(c.databaseUrl, {}, undefined, tls);
+    try {
+      const tlsEnv = { HOME: home, ZLH_URL: secure.url, ZLH_TOKEN: ADMIN_TOKEN };
+      const refused = await zlh(["servers", "list"], tlsEnv);
+      expect(refused.code).toBe(6);
+      expect(refused.stderr).toMatch(/certificate/i);
+      const withFlag = await zlh(["--json", "servers", "list", "--ca", tls.caFile], tlsEnv);
+      expect(withFlag.code, withFlag.stderr).toBe(0);
+      expect(JSON.parse(withFlag.stdout).items.map((s: { id: string }) => s.id)).toContain(server.id);
+      expect((await zlh(["servers", "list"], { ...tlsEnv, ZLH_CA: tls.caFile })).code).toBe(0);
+      expect((await zlh(["servers", "list"], { ...tlsEnv, NODE_EXTRA_CA_CERTS: tls.caFile })).code).toBe(0);
+    } finally {
+      await secure.stop();
+    }
   });
 });
