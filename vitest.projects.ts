@@ -34,6 +34,7 @@ export const UNIT_TESTS = [
   "packages/domain/test/lifecycle.property.test.ts",
   "packages/domain/test/planner.test.ts",
   "packages/protocol/test/specNetwork.test.ts",
+  "test/cli/sse.test.ts",
   "test/docs/configuration.test.ts",
   "test/docs/links.test.ts",
   "test/testProjects.test.ts",

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from "node:http";
+import type { Readable } from "node:stream";
 
 export interface SseMessage {
   id: string | null;
@@ -7,7 +7,7 @@ export interface SseMessage {
 }
 
 /** Server-sent events as the WHATWG spec frames them: fields up to a blank line; `data` lines joined by newlines. */
-export async function* readSse(res: IncomingMessage): AsyncGenerator<SseMessage> {
+export async function* readSse(res: Readable): AsyncGenerator<SseMessage> {
   let buffer = "";
   let msg: { id: string | null; event: string; data: string[] } = { id: null, event: "message", data: [] };
   res.setEncoding("utf8");
