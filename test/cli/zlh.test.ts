@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ZLH_VERSION } from "@zlh/process";
 import { createServer } from "../support/api";
 import { startE2eCluster, type E2eCluster } from "../support/cluster";
-import { ADMIN_TOKEN, startControlPlaneProcess, tempDir, waitFor } from "../support/processes";
+import { ADMIN_TOKEN, simServerPids, startControlPlaneProcess, tempDir, waitFor } from "../support/processes";
 import { makeTestCa } from "../support/tls";
 import { killAllZlh, startZlh, zlh } from "./zlhRunner";
 
@@ -24,6 +24,8 @@ describe("zlh", () => {
   afterAll(async () => {
     killAllZlh();
     await c?.close();
+    // close() SIGKILLs the sim servers; a killed process lingers in /proc until the kernel is done with it.
+    if (c) await waitFor(async () => (await simServerPids(c.simRoot)).length === 0, 10_000, "the sim servers gone");
   });
 
   it("prints its version", async () => {

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import { CliError, EXIT } from "./exitCodes";
 import type { Ctx } from "./output";
+import { pause } from "./pause";
 import { readSse, type SseMessage } from "./sse";
 
 const RECONNECTS = 5;
@@ -42,10 +43,7 @@ export async function follow(ctx: Ctx, path: (resume: string | null) => string, 
       }
       if (ctx.signal.aborted) return;
       if (++failures > RECONNECTS) throw new CliError(`gave up following after ${RECONNECTS} reconnects: ${why}`, EXIT.unavailable);
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, Math.min(250 * 2 ** failures, 5000));
-        ctx.signal.addEventListener("abort", () => (clearTimeout(t), r()), { once: true });
-      });
+      await pause(Math.min(250 * 2 ** failures, 5000), ctx.signal);
     }
   } finally {
     ctx.signal.removeEventListener("abort", abort);

@@ -1,5 +1,6 @@
 import { CliError, EXIT } from "./exitCodes";
 import type { Ctx } from "./output";
+import { pause } from "./pause";
 import { bytes, seg } from "./output";
 
 /** What a wait ends on. A create or reinstall ends at `running`; a change when its generation is applied and running. */
@@ -116,10 +117,7 @@ export async function waitForServer(ctx: Ctx, id: string, goal: Goal, opts: { ti
         throw new CliError(`change ${change.generation} ${change.status.replace("_", " ")}: ${change.reason ?? "no reason given"}`, EXIT.waitFailed);
       }
       if (Date.now() > deadline) throw new CliError(`server ${id} is ${server.status} after ${Math.round(opts.timeoutMs / 1000)} s; still waiting for it is up to you (zlh servers get ${id})`, EXIT.waitFailed);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, opts.intervalMs ?? 500);
-        ctx.signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
-      });
+      await pause(opts.intervalMs ?? 500, ctx.signal);
     }
   } finally {
     end();

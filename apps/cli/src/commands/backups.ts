@@ -6,6 +6,7 @@ import { pipeline } from "node:stream/promises";
 import type { Command } from "commander";
 import { CliError, EXIT } from "../exitCodes";
 import { ago, bytes, seg, show, table, type Ctx } from "../output";
+import { pause } from "../pause";
 import { intArg, type Run } from "./shared";
 
 interface Backup {
@@ -53,7 +54,7 @@ export function backupCommands(program: Command, run: Run): void {
         while (o.wait && (backup.status === "pending" || backup.status === "running")) {
           if (ctx.signal.aborted) throw new CliError(`interrupted; backup ${backup.id} goes on`, EXIT.interrupted);
           if (Date.now() > deadline) throw new CliError(`backup ${backup.id} is still ${backup.status} after ${o.timeout} s`, EXIT.waitFailed);
-          await new Promise((r) => setTimeout(r, 500));
+          await pause(500, ctx.signal);
           backup = (await listBackups(ctx, server)).items.find((b) => b.id === backup.id) ?? backup;
         }
         show(ctx, backup, () => backupTable(ctx, [backup]));
