@@ -6,6 +6,7 @@
  *
  *   dist/control-plane/zlh-control-plane.mjs   drizzle/ (SQL migrations), static/ (API docs UI), offline-mirror/
  *   dist/agent/zlh-agent.mjs                   guest/guestWorker.mjs (the container boundary's helper), sim/mcServer.pl (the sim runtime), offline-mirror/
+ *   dist/cli/zlh.mjs                           nothing: the command line (docs/cli.md), for any machine with Node
  *
  * A Proxmox host needs Node.js (>= 20.19) and dist/agent. deploy/systemd/
  * has a unit for each. The bundles know they are bundles through
@@ -13,7 +14,7 @@
  * themselves.
  */
 import { build } from "esbuild";
-import { cp, mkdir, rm, writeFile } from "node:fs/promises";
+import { chmod, cp, mkdir, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { ZLH_VERSION } from "@zlh/process";
@@ -50,12 +51,12 @@ async function bundle(entry: string, outfile: string): Promise<void> {
   });
 }
 
-export const BUNDLES = { controlPlane: "control-plane/zlh-control-plane.mjs", agent: "agent/zlh-agent.mjs" } as const;
+export const BUNDLES = { controlPlane: "control-plane/zlh-control-plane.mjs", agent: "agent/zlh-agent.mjs", cli: "cli/zlh.mjs" } as const;
 /** What the bundles may import at run time: Node's own modules and the optional externals above. */
 export const RUNTIME_EXTERNALS = ["pg-native", "bufferutil", "utf-8-validate", "typescript"];
 
-/** Builds both deployables into `dist` (emptied first); returns the bundles' paths. */
-export async function buildRelease(dist = join(ROOT, "dist")): Promise<{ controlPlane: string; agent: string }> {
+/** Builds the deployables and the CLI into `dist` (emptied first); returns the bundles' paths. */
+export async function buildRelease(dist = join(ROOT, "dist")): Promise<{ controlPlane: string; agent: string; cli: string }> {
   await rm(dist, { recursive: true, force: true });
   const cpDir = join(dist, "control-plane");
   const agentDir = join(dist, "agent");
@@ -64,6 +65,9 @@ export async function buildRelease(dist = join(ROOT, "dist")): Promise<{ control
 
   await bundle("apps/control-plane/src/main.ts", join(dist, BUNDLES.controlPlane));
   await bundle("apps/agent/src/main.ts", join(dist, BUNDLES.agent));
+  await mkdir(join(dist, "cli"), { recursive: true });
+  await bundle("apps/cli/src/main.ts", join(dist, BUNDLES.cli));
+  await chmod(join(dist, BUNDLES.cli), 0o755);
 
   const requireFromCp = createRequire(join(ROOT, "apps/control-plane/package.json"));
   const swaggerUiDir = dirname(requireFromCp.resolve("@fastify/swagger-ui/package.json"));
@@ -76,5 +80,5 @@ export async function buildRelease(dist = join(ROOT, "dist")): Promise<{ control
   await cp(join(ROOT, "apps/agent/src/guest/guestWorker.mjs"), join(agentDir, "guest/guestWorker.mjs"));
   for (const dir of [cpDir, agentDir]) await cp(join(ROOT, "fixtures/offline-mirror"), join(dir, "offline-mirror"), { recursive: true });
   await writeFile(join(dist, "VERSION"), `${ZLH_VERSION}\n`);
-  return { controlPlane: join(dist, BUNDLES.controlPlane), agent: join(dist, BUNDLES.agent) };
+  return { controlPlane: join(dist, BUNDLES.controlPlane), agent: join(dist, BUNDLES.agent), cli: join(dist, BUNDLES.cli) };
 }

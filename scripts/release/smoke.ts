@@ -3,16 +3,20 @@
  * node_modules can be reached from it), starts the control-plane bundle with
  * plain `node` against a fresh database, enrols a host, starts the agent
  * bundle on the sim runtime, and takes one server through provision ->
- * running -> delete -> deleted. Then stops both with SIGTERM and expects them
- * to exit 0. Throws with the processes' output on any failure.
+ * running -> delete -> deleted, asking the CLI bundle for its version and the
+ * server list on the way. Then stops both with SIGTERM and expects them to
+ * exit 0. Throws with the processes' output on any failure.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { cp, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import postgres from "postgres";
+
+const run = promisify(execFile);
 
 interface Proc {
   child: ChildProcess;
@@ -105,6 +109,14 @@ export async function smokeRelease(distDir: string, adminUrl: string): Promise<s
     const status = async () => ((await (await fetch(`${url}/v1/servers/${server.id}`, { headers: bearer })).json()) as { status: string }).status;
     await until("running server", async () => (await status()) === "running", 60_000, procs);
     report.push("server provisioned from the bundled offline mirror and running on the sim runtime");
+    // The CLI bundle, as an operator runs it: plain node, the URL and token from the environment only.
+    const cli = join(work, "dist/cli/zlh.mjs");
+    const cliEnv = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: work, ZLH_URL: url, ZLH_TOKEN: token.slice(token.indexOf("=") + 1) };
+    const version = (await run(process.execPath, [cli, "--version"], { env: cliEnv })).stdout.trim();
+    if (version !== `zlh ${(health as { version: string }).version}`) throw new Error(`smoke: zlh --version printed "${version}"`);
+    const listed = JSON.parse((await run(process.execPath, [cli, "--json", "servers", "list"], { env: cliEnv })).stdout) as { items: { id: string; status: string }[] };
+    if (!listed.items.some((s) => s.id === server.id && s.status === "running")) throw new Error(`smoke: zlh servers list did not show the running server: ${JSON.stringify(listed)}`);
+    report.push(`${version} lists the running server`);
     const deleting = await fetch(`${url}/v1/servers/${server.id}`, { method: "DELETE", headers: { authorization: bearer.authorization } });
     if (deleting.status !== 202) throw new Error(`smoke: DELETE answered ${deleting.status}: ${await deleting.text()}`);
     await until("deleted server", async () => (await status()) === "deleted", 60_000, procs);

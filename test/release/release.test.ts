@@ -13,14 +13,14 @@ const run = promisify(execFile);
 
 /** The release build: self-contained bundles and the service units that run them. (`pnpm smoke` runs them end to end.) */
 describe("pnpm build", () => {
-  let built: { controlPlane: string; agent: string };
+  let built: { controlPlane: string; agent: string; cli: string };
   beforeAll(async () => {
     built = await buildRelease(await tempDir("dist"));
   }, 120_000);
 
   it("bundles each deployable into one file that imports nothing but Node's own modules (and optional externals)", async () => {
     const allowed = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`), ...RUNTIME_EXTERNALS]);
-    for (const file of [built.controlPlane, built.agent]) {
+    for (const file of [built.controlPlane, built.agent, built.cli]) {
       const text = await readFile(file, "utf8");
       // A require() inside a string or template literal (Ajv's code generator writes `require("ajv/...")`) is text, not an import.
       const imported = [...text.matchAll(/^import .*? from "([^"]+)";$/gm), ...text.matchAll(/(?<![`'\w])require\("([^"./][^"]*)"\)/g)].map((m) => m[1]!);
@@ -32,6 +32,9 @@ describe("pnpm build", () => {
   it("prints its version with --version, as /healthz shows it, and the root package.json says the same", async () => {
     expect((await run(process.execPath, [built.controlPlane, "--version"], { env: { PATH: process.env.PATH } })).stdout.trim()).toBe(`zlh-control-plane ${ZLH_VERSION}`);
     expect((await run(process.execPath, [built.agent, "--version"], { env: { PATH: process.env.PATH } })).stdout.trim()).toBe(`zlh-agent ${ZLH_VERSION}`);
+    // The CLI runs by itself too: a shebang, executable, no node_modules next to it.
+    expect((await run(built.cli, ["--version"], { env: { PATH: process.env.PATH } })).stdout.trim()).toBe(`zlh ${ZLH_VERSION}`);
+    expect((await readFile(built.cli, "utf8")).startsWith("#!/usr/bin/env node\n")).toBe(true);
     expect(JSON.parse(await readFile(join(ROOT, "package.json"), "utf8")).version).toBe(ZLH_VERSION);
   });
 

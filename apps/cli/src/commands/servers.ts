@@ -1,0 +1,222 @@
+import type { Command } from "commander";
+import { CliError, EXIT } from "../exitCodes";
+import { ago, keyValues, mib, seg, show, table, type Ctx } from "../output";
+import { serverEventsAfter, waitForServer, type Goal } from "../progress";
+import { intArg, repeat, type Run } from "./shared";
+
+interface Server {
+  id: string;
+  name: string;
+  customerId: string;
+  status: string;
+  generation: number;
+  vmid: number | null;
+  hostId: string;
+  ports: { game: number; rcon: number } | null;
+  address: string | null;
+  minecraftVersion: string;
+  loaderVersion: string | null;
+  memoryMiB: number;
+  cpuCores: number;
+  diskGiB: number;
+  stale: boolean;
+  createdAt: string;
+}
+
+function serverTable(ctx: Ctx, items: Server[]): void {
+  table(
+    ctx,
+    ["ID", "NAME", "CUSTOMER", "STATUS", "VERSION", "RESOURCES", "VMID", "PORT", "AGE"],
+    items.map((s) => [
+      s.id,
+      s.name,
+      s.customerId,
+      s.stale ? `${s.status} (stale)` : s.status,
+      s.loaderVersion ? `${s.minecraftVersion} fabric ${s.loaderVersion}` : s.minecraftVersion,
+      `${mib(s.memoryMiB)} ${s.cpuCores}cpu ${s.diskGiB}G`,
+      s.vmid,
+      s.ports?.game,
+      ago(s.createdAt),
+    ]),
+  );
+}
+
+/** `--mod lithium --mod sodium@mc1.21.1-0.6.0`: a project, optionally @version. */
+function parseMods(values: string[]): { project: string; version?: string }[] {
+  return values.map((v) => {
+    const at = v.indexOf("@");
+    return at < 0 ? { project: v } : { project: v.slice(0, at), version: v.slice(at + 1) };
+  });
+}
+
+/** `--property motd=Hello --property max-players=10`: numbers and booleans as such, like server.properties. */
+function parseProperties(values: string[]): Record<string, string | number | boolean> | undefined {
+  if (values.length === 0) return undefined;
+  const out: Record<string, string | number | boolean> = {};
+  for (const v of values) {
+    const eq = v.indexOf("=");
+    if (eq <= 0) throw new CliError(`--property wants key=value, got "${v}"`, EXIT.usage);
+    const raw = v.slice(eq + 1);
+    out[v.slice(0, eq)] = raw === "true" ? true : raw === "false" ? false : /^-?\d+$/.test(raw) ? Number(raw) : raw;
+  }
+  return out;
+}
+
+interface WaitOpts {
+  wait: boolean;
+  timeout: number;
+}
+
+/** The answer (202, the server) and then, unless --no-wait, the progress until the goal. */
+async function answerAndWait(ctx: Ctx, accepted: Server, goal: Goal | null, opts: WaitOpts, cursor: string | null): Promise<void> {
+  let final: Server = accepted;
+  if (goal && opts.wait) {
+    if (!ctx.json) ctx.err(`server ${accepted.id} accepted (${accepted.status}); following it (--no-wait returns at once)`);
+    final = (await waitForServer(ctx, accepted.id, goal, { timeoutMs: opts.timeout * 1000, cursor })) as unknown as Server;
+  }
+  show(ctx, final, () => serverTable(ctx, [final]));
+}
+
+const waitFlags = (cmd: Command, defaultWait: boolean) =>
+  (defaultWait ? cmd.option("--no-wait", "return once the request is accepted") : cmd.option("--wait", "follow the server until it gets there"))
+    .option("--timeout <seconds>", "give up waiting after this long (exit 7)", intArg, 600);
+
+export function serverCommands(program: Command, run: Run): void {
+  const servers = program.command("servers").alias("server").description("list, inspect, create, change and power servers");
+
+  servers
+    .command("list")
+    .description("servers in creation order")
+    .option("--customer <id>", "only this customer's")
+    .option("--status <status>", "only servers in this status")
+    .option("--limit <n>", "a page of at most n (1-500)", intArg)
+    .option("--cursor <cursor>", "the page after this cursor (a nextCursor)")
+    .option("--all", "follow nextCursor to the end")
+    .action(
+      run(async (ctx, o: { customer?: string; status?: string; limit?: number; cursor?: string; all?: boolean }) => {
+        const items: Server[] = [];
+        let cursor = o.cursor ?? null;
+        let body: { items: Server[]; nextCursor: string | null };
+        do {
+          const q = new URLSearchParams();
+          if (o.customer) q.set("customerId", o.customer);
+          if (o.status) q.set("status", o.status);
+          if (o.limit) q.set("limit", String(o.limit));
+          if (cursor) q.set("cursor", cursor);
+          body = (await ctx.client.call<typeof body>("GET", `/v1/servers?${q}`)).body;
+          items.push(...body.items);
+          cursor = body.nextCursor;
+        } while (o.all && cursor);
+        show(ctx, o.all ? { items, nextCursor: null } : body, () => serverTable(ctx, items));
+      }),
+    );
+
+  servers
+    .command("get <id>")
+    .alias("describe")
+    .description("one server, every field")
+    .action(
+      run(async (ctx, _o, id: string) => {
+        const body = (await ctx.client.call("GET", `/v1/servers/${seg(id)}`)).body;
+        show(ctx, body, () => keyValues(ctx, body));
+      }),
+    );
+
+  waitFlags(
+    servers
+      .command("create")
+      .description("create a server and follow it to running")
+      .requiredOption("--name <name>", "the server's name")
+      .requiredOption("--customer <id>", "the panel's customer id")
+      .requiredOption("--minecraft <version>", "Minecraft version, e.g. 1.21.1")
+      .option("--loader <version>", "Fabric loader version (default: the newest for the game version)")
+      .option("--mod <project[@version]>", "a Modrinth project (repeatable)", repeat, [])
+      .option("--memory <MiB>", "memory in MiB", intArg, 2048)
+      .option("--cpu <cores>", "CPU cores", intArg, 1)
+      .option("--disk <GiB>", "disk in GiB", intArg, 10)
+      .option("--property <key=value>", "a server.properties entry (repeatable)", repeat, []),
+    true,
+  ).action(
+    run(async (ctx, o: { name: string; customer: string; minecraft: string; loader?: string; mod: string[]; memory: number; cpu: number; disk: number; property: string[] } & WaitOpts) => {
+      const body = {
+        customerId: o.customer,
+        name: o.name,
+        minecraftVersion: o.minecraft,
+        ...(o.loader ? { loaderVersion: o.loader } : {}),
+        ...(o.mod.length ? { mods: parseMods(o.mod) } : {}),
+        memoryMiB: o.memory,
+        cpuCores: o.cpu,
+        diskGiB: o.disk,
+        ...(o.property.length ? { serverProperties: parseProperties(o.property) } : {}),
+      };
+      const accepted = (await ctx.client.call<Server>("POST", "/v1/servers", body)).body;
+      await answerAndWait(ctx, accepted, { kind: "status", status: "running" }, o, null);
+    }),
+  );
+
+  waitFlags(
+    servers
+      .command("change <id>")
+      .description("change a server (a new generation, rolled back if it does not come up) and follow it")
+      .option("--minecraft <version>", "Minecraft version")
+      .option("--loader <version>", "Fabric loader version")
+      .option("--mod <project[@version]>", "the mod list, replaced as a whole (repeatable)", repeat, [])
+      .option("--no-mods", "remove every mod")
+      .option("--memory <MiB>", "memory in MiB", intArg)
+      .option("--cpu <cores>", "CPU cores", intArg)
+      .option("--disk <GiB>", "disk in GiB (never less than now)", intArg)
+      .option("--property <key=value>", "server.properties entries, replaced as a whole (repeatable)", repeat, [])
+      .option("--force", "allow a game-version downgrade"),
+    true,
+  ).action(
+    run(
+      async (
+        ctx,
+        o: { minecraft?: string; loader?: string; mod: string[]; mods: boolean; memory?: number; cpu?: number; disk?: number; property: string[]; force?: boolean } & WaitOpts,
+        id: string,
+      ) => {
+        const body: Record<string, unknown> = {
+          ...(o.minecraft ? { minecraftVersion: o.minecraft } : {}),
+          ...(o.loader ? { loaderVersion: o.loader } : {}),
+          ...(o.mod.length ? { mods: parseMods(o.mod) } : o.mods === false ? { mods: [] } : {}),
+          ...(o.memory !== undefined ? { memoryMiB: o.memory } : {}),
+          ...(o.cpu !== undefined ? { cpuCores: o.cpu } : {}),
+          ...(o.disk !== undefined ? { diskGiB: o.disk } : {}),
+          ...(o.property.length ? { serverProperties: parseProperties(o.property) } : {}),
+        };
+        if (Object.keys(body).length === 0) throw new CliError("nothing to change: give at least one of --minecraft, --loader, --mod, --memory, --cpu, --disk, --property", EXIT.usage);
+        if (o.force) body.force = true;
+        // Only what happens after the request draws the bar.
+        const cursor = o.wait ? await serverEventsAfter(ctx, id, null) : null;
+        const accepted = (await ctx.client.call<Server>("PATCH", `/v1/servers/${seg(id)}`, body)).body;
+        await answerAndWait(ctx, accepted, { kind: "change", generation: accepted.generation }, o, cursor);
+      },
+    ),
+  );
+
+  waitFlags(servers.command("reinstall <id>").description("place the current manifest again from scratch and start").option("--wipe", "also remove the world and the customer's files"), true).action(
+    run(async (ctx, o: { wipe?: boolean } & WaitOpts, id: string) => {
+      const cursor = o.wait ? await serverEventsAfter(ctx, id, null) : null;
+      const accepted = (await ctx.client.call<Server>("POST", `/v1/servers/${seg(id)}/reinstall`, { wipe: o.wipe === true })).body;
+      // Running before the reinstall's provision is leased is not the end: wait for the status to leave and come back.
+      await answerAndWait(ctx, accepted, { kind: "status", status: "running", again: true }, o, cursor);
+    }),
+  );
+
+  const intents: [string, string, string][] = [
+    ["start", "start a server", "running"],
+    ["stop", "stop a server (the world is saved)", "stopped"],
+    ["restart", "restart a server", "running"],
+    ["delete", "delete a server and free its resources (repeatable)", "deleted"],
+  ];
+  for (const [action, description, target] of intents) {
+    waitFlags(servers.command(`${action} <id>`).description(description), false).action(
+      run(async (ctx, o: WaitOpts, id: string) => {
+        const again = action === "restart";
+        const cursor = o.wait && again ? await serverEventsAfter(ctx, id, null) : null;
+        const accepted = await ctx.client.call<Server>(action === "delete" ? "DELETE" : "POST", `/v1/servers/${seg(id)}${action === "delete" ? "" : `/${action}`}`);
+        await answerAndWait(ctx, accepted.body, { kind: "status", status: target, again }, { wait: o.wait === true, timeout: o.timeout }, cursor);
+      }),
+    );
+  }
+}

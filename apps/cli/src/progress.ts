@@ -1,0 +1,125 @@
+import { CliError, EXIT } from "./exitCodes";
+import type { Ctx } from "./output";
+import { pause } from "./pause";
+import { bytes, seg } from "./output";
+
+/** What a wait ends on. A create or reinstall ends at `running`; a change when its generation is applied and running. */
+/** `again`: the server is there already (a restart, a reinstall): only a move into `status` after the request counts. */
+export type Goal = { kind: "status"; status: string; again?: boolean } | { kind: "change"; generation: number };
+
+interface ServerView {
+  id: string;
+  status: string;
+  generation: number;
+  failureReason: string | null;
+  change: { generation: number; status: string; reason: string | null } | null;
+  progress?: unknown;
+}
+
+interface EventItem {
+  id: string;
+  type: string;
+  data: Record<string, unknown>;
+}
+
+/** The phases a provision goes through, as its status and events show them; the bar is their count. */
+const PHASES = ["requested", "manifest resolved", "placing on the host", "starting the game", "running"] as const;
+
+function phaseOf(server: ServerView, seen: Set<string>, done: boolean): number {
+  if (done) return 4;
+  if (server.status === "starting" || seen.has("starting")) return 3;
+  if (server.status === "provisioning" || seen.has("provisioning") || seen.has("op.leased")) return 2;
+  if (seen.has("server.manifest_resolved") || seen.has("server.change_resolved")) return 1;
+  return 0;
+}
+
+/**
+ * Numbers a progress report may carry (`{ phase, done, total, bytesDone, bytesTotal }` on the server's `progress`
+ * or an event's data): "downloading 3/12 files, 5.1 MiB/20.0 MiB". Only numbers and short printable text are shown.
+ */
+export function progressDetail(p: unknown): string | null {
+  if (p === null || typeof p !== "object") return null;
+  const o = p as Record<string, unknown>;
+  const num = (k: string) => (typeof o[k] === "number" && Number.isFinite(o[k]) ? (o[k] as number) : null);
+  const phase = typeof o.phase === "string" && /^[\w .:-]{1,40}$/.test(o.phase) ? o.phase : null;
+  const parts: string[] = [];
+  const done = num("done") ?? num("filesDone");
+  const total = num("total") ?? num("filesTotal");
+  if (done !== null && total !== null) parts.push(`${done}/${total}`);
+  const bd = num("bytesDone");
+  const bt = num("bytesTotal");
+  if (bd !== null) parts.push(bt !== null ? `${bytes(bd)}/${bytes(bt)}` : bytes(bd));
+  if (!phase && parts.length === 0) return null;
+  return [phase, ...parts].filter(Boolean).join(" ");
+}
+
+function bar(step: number, of: number, width = 20): string {
+  const filled = Math.round((step / of) * width);
+  return `[${"#".repeat(filled)}${"-".repeat(width - filled)}]`;
+}
+
+/** The server's events after `cursor`, following nextCursor to the end; returns the new cursor. */
+export async function serverEventsAfter(ctx: Ctx, id: string, cursor: string | null, onEvent: (e: EventItem) => void = () => {}): Promise<string | null> {
+  let after = cursor;
+  for (let page = 0; page < 1000; page++) {
+    const q = new URLSearchParams({ limit: "1000" });
+    if (after) q.set("after", after);
+    const res = await ctx.client.call<{ items: EventItem[]; nextCursor: string | null; hasMore: boolean }>("GET", `/v1/servers/${seg(id)}/events?${q}`);
+    for (const e of res.body.items as EventItem[]) onEvent(e);
+    after = res.body.nextCursor ?? after;
+    if (!res.body.hasMore) break;
+  }
+  return after;
+}
+
+/**
+ * Follows a server until `goal` or failure, drawing its phases on stderr: a bar redrawn in place on a terminal, a
+ * line per phase otherwise (logs, CI). Polls the server and its events every `intervalMs`; bounded by `timeoutMs`.
+ */
+export async function waitForServer(ctx: Ctx, id: string, goal: Goal, opts: { timeoutMs: number; cursor: string | null; intervalMs?: number }): Promise<ServerView> {
+  const tty = process.stderr.isTTY === true;
+  const deadline = Date.now() + opts.timeoutMs;
+  const seen = new Set<string>();
+  let cursor = opts.cursor;
+  let last = "";
+  let detail: string | null = null;
+  const draw = (server: ServerView, done: boolean) => {
+    const step = phaseOf(server, seen, done);
+    const text =
+      goal.kind === "status" && goal.status !== "running"
+        ? `${server.status}${done ? "" : ` (waiting for ${goal.status})`}`
+        : `${bar(step, PHASES.length - 1)} ${step + 1}/${PHASES.length} ${PHASES[step]}${detail ? ` (${detail})` : ""}`;
+    if (text === last) return;
+    last = text;
+    if (tty) process.stderr.write(`\r\x1b[2K${text}`);
+    else ctx.err(text);
+  };
+  const end = () => {
+    if (tty && last) process.stderr.write("\n");
+  };
+  try {
+    for (;;) {
+      if (ctx.signal.aborted) throw new CliError(`interrupted; server ${id} goes on without the CLI watching`, EXIT.interrupted);
+      cursor = await serverEventsAfter(ctx, id, cursor, (e) => {
+        seen.add(e.type);
+        if (e.type === "server.status_changed" && typeof e.data.to === "string") seen.add(e.data.to);
+        detail = progressDetail(e.data.progress ?? (e.type.endsWith("progress") ? e.data : null)) ?? detail;
+      });
+      const server = (await ctx.client.call<ServerView>("GET", `/v1/servers/${seg(id)}`)).body;
+      detail = progressDetail(server.progress) ?? detail;
+      const change = goal.kind === "change" && server.change?.generation === goal.generation ? server.change : null;
+      const done =
+        goal.kind === "status" ? server.status === goal.status && (!goal.again || seen.has(goal.status)) : change?.status === "applied" && (server.status === "running" || server.status === "stopped");
+      draw(server, done);
+      if (done) return server;
+      if (server.status === "failed") throw new CliError(`server ${id} failed: ${server.failureReason ?? "no reason given"}`, EXIT.waitFailed);
+      if (change && (change.status === "rolled_back" || change.status === "failed")) {
+        throw new CliError(`change ${change.generation} ${change.status.replace("_", " ")}: ${change.reason ?? "no reason given"}`, EXIT.waitFailed);
+      }
+      if (Date.now() > deadline) throw new CliError(`server ${id} is ${server.status} after ${Math.round(opts.timeoutMs / 1000)} s; still waiting for it is up to you (zlh servers get ${id})`, EXIT.waitFailed);
+      await pause(opts.intervalMs ?? 500, ctx.signal);
+    }
+  } finally {
+    end();
+  }
+}
