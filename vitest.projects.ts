@@ -30,6 +30,7 @@ export const UNIT_TESTS = [
   "packages/artifacts/test/mirror.test.ts",
   "packages/db/test/migrationPolicy.test.ts",
   "packages/domain/test/crashLoop.test.ts",
+  "packages/domain/test/eventTypes.test.ts",
   "packages/domain/test/hostNetwork.test.ts",
   "packages/domain/test/lifecycle.property.test.ts",
   "packages/domain/test/planner.test.ts",

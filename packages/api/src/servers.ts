@@ -1,5 +1,5 @@
 import Type, { type Static } from "typebox";
-import { DESIRED_STATES, SERVER_STATUSES } from "@zlh/domain";
+import { DESIRED_STATES, EVENT_TYPES, SERVER_STATUSES } from "@zlh/domain";
 import { LoaderVersion, MinecraftVersion, ModProject, ModVersion, SafeText, Timestamp, Uuid } from "./primitives";
 import { ServerProperties } from "./serverProperties";
 
@@ -128,13 +128,18 @@ export const ServerList = Type.Object({
   nextCursor: Type.Union([Type.String(), Type.Null()]),
 });
 
+export const EventTypeEnum = Type.Enum(EVENT_TYPES, { description: "What happened; the list is docs/api.md's (packages/domain eventTypes.ts)." });
+
 export const Event = Type.Object({
-  id: Type.String({ description: "Stable; the cursor to continue after this event (and the SSE id)." }),
-  type: Type.String({ description: "e.g. server.status_changed, server.intent, op.completed, drift.detected." }),
+  id: Type.String({
+    pattern: "^[0-9]{1,18}$",
+    description: "The event's position in the feed, a decimal integer that only grows in feed order: keep the largest seen and continue after it (`after`, or the SSE id and Last-Event-ID).",
+  }),
+  type: EventTypeEnum,
   at: Timestamp,
   serverId: Type.Union([Uuid, Type.Null()]),
   hostId: Type.Union([Uuid, Type.Null()]),
-  operationId: Type.Union([Uuid, Type.Null()]),
+  operationId: Type.Union([Uuid, Type.Null()], { description: "The operation the event is about or came from, on every event type alike (never inside data)." }),
   actor: Type.Union([Type.String(), Type.Null()], { description: "The API client whose request caused it; null for the control plane's own work." }),
   data: Type.Record(Type.String(), Type.Unknown()),
 });
@@ -142,7 +147,8 @@ export type Event = Static<typeof Event>;
 
 export const EventsQuery = Type.Object(
   {
-    after: Type.Optional(Type.String({ pattern: "^[0-9]{1,18}$", description: "An event id: return the events after it (a nextCursor, or the id of the last event seen)." })),
+    after: Type.Optional(Type.String({ pattern: "^[0-9]{1,18}$", description: "An event id (position): return the events after it (a nextCursor, or the largest id seen). 0 is the start." })),
+    from: Type.Optional(Type.Literal("now", { description: "`now`: start at the feed's end, skipping what happened before (not with `after`)." })),
     limit: Type.Optional(Type.String({ pattern: "^[0-9]{1,4}$", description: "1-1000; default 100 (500 for one server's events)." })),
     serverId: Type.Optional(Uuid),
   },
@@ -151,7 +157,9 @@ export const EventsQuery = Type.Object(
 
 export const EventPage = Type.Object({
   items: Type.Array(Event),
-  nextCursor: Type.Union([Type.String(), Type.Null()], { description: "Pass as `after` to continue: the last item's id (or `after` itself when there were none)." }),
+  nextCursor: Type.Union([Type.String(), Type.Null()], {
+    description: "Pass as `after` to continue: the last item's id (or, with no items, `after` itself, or the feed's end with `from=now`).",
+  }),
   hasMore: Type.Boolean({ description: "More events are there already; otherwise poll again later (or use the stream)." }),
 });
 

@@ -12,3 +12,4 @@ export * from "./apiScopes";
 export * from "./gameVersions";
 export * from "./hostNetwork";
 export * from "./crashReason";
+export * from "./eventTypes";

@@ -57,7 +57,10 @@ export async function recordDriftPass(db: DbOrTx, hostId: string, observed: Obse
       update drift_items d set resolved_at = now()
       where d.host_id = ${hostId} and d.resolved_at is null
         and not exists (select 1 from obs where obs.kind = d.kind and obs.vmid = d.vmid)
-      returning d.id
+      returning d.id, d.kind, d.vmid, d.server_id
+    ), resolved_event as (
+      insert into events (server_id, host_id, type, data)
+      select (select s.id from servers s where s.id = r.server_id), ${hostId}, 'drift.resolved', jsonb_build_object('driftId', r.id::text, 'kind', r.kind, 'vmid', r.vmid) from resolved r
     ), changed as (
       update drift_items d set seen_at = now(), detail = o.detail, server_id = o.server_id, observed_at = greatest(d.observed_at, o.observed_at)
       from obs o

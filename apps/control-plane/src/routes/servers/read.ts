@@ -48,7 +48,7 @@ export default async function readServerRoutes(root: FastifyInstance) {
     },
     async (request) => {
       const server = await loadServer(app.deps.db, request.params.id);
-      return readEventPage(app.deps.db, { after: request.query.after ?? null, limit: pageLimit(request.query.limit, 500), serverId: server.id, history: true });
+      return readEventPage(app.deps.db, { after: request.query.after ?? null, limit: pageLimit(request.query.limit, 500), serverId: server.id });
     },
   );
 }
