@@ -169,6 +169,22 @@ describe("panel API", () => {
     expect(items[3]!.data).toMatchObject({ from: "pending", to: "deleting" });
     expect(items[4]!.data).toMatchObject({ kind: "destroy", generation: 3 });
   });
+
+  it("shows a deleted server without its VMID, ports and address, and lists it only when asked", async () => {
+    await enrollHost(t.api, "host-gone", { memoryMiB: 8192, cpuCores: 8, diskGiB: 100 });
+    const { body: server } = await create("gone-1", serverBody(210, { customerId: "gone" }));
+    const { body: kept } = await create("gone-2", serverBody(211, { customerId: "gone" }));
+    expect(server.vmid).toEqual(expect.any(Number));
+    // What the destroy's confirmation does in the end (the e2e termination test runs the real path).
+    await t.sql`update servers set status = 'deleted', desired_state = 'deleted' where id = ${server.id}`;
+    const got = await t.api("GET", `/v1/servers/${server.id}`);
+    expect(got.body).toMatchObject({ id: server.id, status: "deleted", vmid: null, ports: null, address: null });
+    const ids = async (q: string) => (await t.api("GET", `/v1/servers?customerId=gone${q}`)).body.items.map((s: { id: string }) => s.id);
+    expect(await ids("")).toEqual([kept.id]);
+    expect(await ids("&include=deleted")).toEqual([server.id, kept.id]);
+    expect(await ids("&status=deleted")).toEqual([server.id]);
+    expect((await t.api("GET", "/v1/servers?include=all")).status).toBe(400);
+  });
 });
 
 describe("panel API: version ids", () => {

@@ -54,8 +54,8 @@ export const Server = Type.Object(
     desiredState: Type.Enum(DESIRED_STATES),
     generation: Type.Integer(),
     hostId: Uuid,
-    vmid: Type.Integer(),
-    ports: Type.Object({ game: Type.Integer(), rcon: Type.Integer() }),
+    vmid: Type.Union([Type.Integer(), Type.Null()], { description: "Null once deleted: the VMID may belong to another server then." }),
+    ports: Type.Union([Type.Object({ game: Type.Integer(), rcon: Type.Integer() }), Type.Null()], { description: "Null once deleted: the ports may be reused." }),
     address: Type.Union([Type.String(), Type.Null()], {
       description: "The container's IPv4 address: allocated at create on a host with a static network; on a dhcp host (or one without network settings) the address the agent observed, null until then.",
     }),
@@ -71,6 +71,18 @@ export const Server = Type.Object(
     diskGiB: Type.Integer(),
     serverProperties: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()])),
     failureReason: Type.Union([Type.String(), Type.Null()]),
+    lastError: Type.Union(
+      [
+        Type.Object({
+          code: Type.String({ description: "e.g. artifact_fetch_failed." }),
+          message: Type.String({ description: "Why, as a sentence (the cause the fetch gave: DNS, refused, a status)." }),
+          url: Type.Union([Type.String(), Type.Null()], { description: "The URL that failed, when there was one." }),
+          at: Timestamp,
+        }),
+        Type.Null(),
+      ],
+      { description: "The last error of work being retried for the server (e.g. resolving its artifacts while the network is down); null once that work succeeds." },
+    ),
     restartCount: Type.Integer({ description: "Crashes healed so far: times the server was found stopped while it should run, and started again." }),
     lastCrashAt: Type.Union([Timestamp, Type.Null()]),
     lastCrash: Type.Union(
@@ -117,6 +129,7 @@ export const ListServersQuery = Type.Object(
   {
     customerId: Type.Optional(SafeText(1, 128)),
     status: Type.Optional(StatusEnum),
+    include: Type.Optional(Type.Literal("deleted", { description: "`deleted`: deleted servers too. Without it (and without status=deleted) they are left out." })),
     limit: Type.Optional(Type.String({ pattern: "^[0-9]{1,4}$", description: "1-500, default 50." })),
     cursor: Type.Optional(Type.String({ maxLength: 64 })),
   },

@@ -44,6 +44,8 @@ export type ServerRow = {
   last_crash_at: string | null;
   last_crash_reason: string | null;
   heal_after: string | null;
+  /** The last error of work being retried for it (a manifest resolution that cannot fetch), cleared when it succeeds. */
+  last_error: { code: string; message: string; url: string | null; at: string } | null;
   manifest: unknown;
   manifest_hash: string | null;
   requested_manifest_hash: string | null;

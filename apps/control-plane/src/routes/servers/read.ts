@@ -19,14 +19,15 @@ export default async function readServerRoutes(root: FastifyInstance) {
 
   app.get(
     "/v1/servers",
-    { schema: { tags: ["servers"], summary: "List servers (by customer, by status), a page at a time", querystring: ListServersQuery, response: { 200: ServerList, 400: ErrorBody } } },
+    { schema: { tags: ["servers"], summary: "List servers (by customer, by status), a page at a time; deleted ones only with status=deleted or include=deleted", querystring: ListServersQuery, response: { 200: ServerList, 400: ErrorBody } } },
     async (request) => {
-      const { customerId, status, cursor } = request.query;
+      const { customerId, status, cursor, include } = request.query;
       const limit = request.query.limit === undefined ? 50 : Number(request.query.limit);
       if (!(limit >= 1 && limit <= 500)) throw new InvalidRequestError("limit must be between 1 and 500.");
       const { rows, more } = await listServers(app.deps.db, {
         customerId,
         status,
+        includeDeleted: include === "deleted",
         limit,
         afterSeq: cursor === undefined ? undefined : decodeCursor(cursor),
       });
