@@ -67,3 +67,11 @@ export async function wasProvisioned(db: DbOrTx, serverId: string): Promise<bool
   );
   return row!.yes;
 }
+
+/** The server's last error of work being retried ({code, message, url}, stamped now), or null to clear it once that work succeeded. */
+export async function setLastError(db: DbOrTx, serverId: string, error: { code: string; message: string; url: string | null } | null): Promise<void> {
+  const value = error === null ? null : JSON.stringify(error);
+  await db.execute(sql`
+    update servers set last_error = case when ${value}::jsonb is null then null else ${value}::jsonb || jsonb_build_object('at', now()) end
+    where id = ${serverId} and last_error is distinct from ${value}::jsonb`);
+}
