@@ -13,27 +13,27 @@ export const IdempotencyKeyHeader = Type.Object({
   }),
 });
 
+const ModList = Type.Array(
+  Type.Object(
+    {
+      project: ModProject,
+      version: Type.Optional(ModVersion),
+      allowPrerelease: Type.Optional(
+        Type.Boolean({ description: "Accept the newest beta or alpha when the project has no release for this game version. Default false." }),
+      ),
+    },
+    { additionalProperties: false },
+  ),
+  { maxItems: 100 },
+);
+
 export const CreateServerBody = Type.Object(
   {
     customerId: SafeText(1, 128, "The panel's customer id; used for filtering."),
     name: SafeText(1, 64),
     minecraftVersion: MinecraftVersion,
     loaderVersion: Type.Optional(LoaderVersion),
-    mods: Type.Optional(
-      Type.Array(
-        Type.Object(
-          {
-            project: ModProject,
-            version: Type.Optional(ModVersion),
-            allowPrerelease: Type.Optional(
-              Type.Boolean({ description: "Accept the newest beta or alpha when the project has no release for this game version. Default false." }),
-            ),
-          },
-          { additionalProperties: false },
-        ),
-        { maxItems: 100 },
-      ),
-    ),
+    mods: Type.Optional(ModList),
     memoryMiB: Type.Integer({ minimum: 512, maximum: 262_144 }),
     cpuCores: Type.Integer({ minimum: 1, maximum: 64 }),
     diskGiB: Type.Integer({ minimum: 1, maximum: 4096 }),
@@ -185,7 +185,21 @@ export const ChangeServerBody = Type.Object(
   {
     minecraftVersion: Type.Optional(MinecraftVersion),
     loaderVersion: Type.Optional(Type.Union([LoaderVersion, Type.Null()])),
-    mods: Type.Optional(CreateServerBody.properties.mods),
+    mods: Type.Optional(
+      Type.Union(
+        [
+          ModList,
+          Type.Object(
+            {
+              add: Type.Optional(ModList),
+              remove: Type.Optional(Type.Array(ModProject, { maxItems: 100, description: "Projects to take out; each must be one of the server's mods." })),
+            },
+            { additionalProperties: false, minProperties: 1, description: "Edit the list: remove these projects, then add these (an added project already there is replaced, e.g. to pin another version)." },
+          ),
+        ],
+        { description: "A list replaces the server's mods (an empty list removes them all); `{ add, remove }` edits them." },
+      ),
+    ),
     serverProperties: Type.Optional(ServerProperties),
     memoryMiB: Type.Optional(CreateServerBody.properties.memoryMiB),
     cpuCores: Type.Optional(CreateServerBody.properties.cpuCores),
