@@ -96,15 +96,29 @@ export const DrainReport = Type.Object({
 
 export const HostIdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 
-export const DriftList = Type.Object({
-  items: Type.Array(
-    Type.Object({
-      kind: Type.Enum(["missing_container", "orphan_container", "unmanaged_container", "state_mismatch", "vmid_conflict", "crash_loop"]),
-      hostId: Uuid,
-      vmid: Type.Integer(),
-      serverId: Type.Optional(Uuid),
-      detectedAt: Timestamp,
-      detail: Type.Record(Type.String(), Type.Unknown()),
-    }),
-  ),
+export const DriftItem = Type.Object({
+  id: Type.String({ pattern: "^[0-9]{1,18}$", description: "The item's id: acknowledge it with POST /v1/drift/:id/acknowledge." }),
+  kind: Type.Enum(["missing_container", "orphan_container", "unmanaged_container", "state_mismatch", "vmid_conflict", "crash_loop"]),
+  hostId: Uuid,
+  vmid: Type.Integer(),
+  serverId: Type.Optional(Uuid),
+  detectedAt: Timestamp,
+  detail: Type.Record(Type.String(), Type.Unknown()),
+  acknowledged: Type.Union([Type.Object({ at: Timestamp, by: Type.String({ description: "The API client that acknowledged it." }) }), Type.Null()]),
 });
+
+export const DriftList = Type.Object({
+  items: Type.Array(DriftItem),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const DriftQuery = Type.Object(
+  {
+    include: Type.Optional(Type.Literal("acknowledged", { description: "`acknowledged`: acknowledged items too (hidden by default)." })),
+    limit: Type.Optional(Type.String({ pattern: "^[0-9]{1,4}$", description: "1-500, default 100." })),
+    cursor: Type.Optional(Type.String({ maxLength: 64 })),
+  },
+  { additionalProperties: false },
+);
+
+export const DriftIdParams = Type.Object({ id: Type.String({ maxLength: 20 }) });

@@ -56,6 +56,7 @@ export const EVENT_TYPES = [
   // Drift (differences between the database and a host)
   "drift.detected",
   "drift.resolved",
+  "drift.acknowledged",
   "drift.orphan_destroy",
   // The edge (DNS)
   "edge.published",

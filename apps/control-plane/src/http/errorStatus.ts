@@ -9,6 +9,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   forbidden: 403,
   server_not_found: 404,
   host_not_found: 404,
+  drift_not_found: 404,
   api_token_not_found: 404,
   not_found: 404,
   host_name_taken: 409,
