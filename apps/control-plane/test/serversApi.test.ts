@@ -52,7 +52,7 @@ describe("panel API", () => {
     const got = await t.api("GET", `/v1/servers/${res.body.id}`);
     expect(got.body).toEqual(res.body);
     const hosts = await t.api("GET", "/v1/hosts");
-    expect(hosts.body.items[0].allocated).toEqual({ memoryMiB: 1024, cpuCores: 1, diskGiB: 2 });
+    expect(hosts.body.items.find((h: { id: string }) => h.id === hostId).allocated).toEqual({ memoryMiB: 1024, cpuCores: 1, diskGiB: 2 });
   });
 
   it("answers idempotency errors as the IETF draft says", async () => {
@@ -184,6 +184,24 @@ describe("panel API", () => {
     expect(await ids("&include=deleted")).toEqual([server.id, kept.id]);
     expect(await ids("&status=deleted")).toEqual([server.id]);
     expect((await t.api("GET", "/v1/servers?include=all")).status).toBe(400);
+  });
+
+  it("pages hosts with keyset cursors", async () => {
+    for (let i = 0; i < 3; i++) await enrollHost(t.api, `page-host-${i}`);
+    const all = (await t.api("GET", "/v1/hosts")).body;
+    expect(all.nextCursor).toBeNull();
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res: { status: number; body: { items: { name: string }[]; nextCursor: string | null } } = await t.api("GET", `/v1/hosts?limit=2${cursor ? `&cursor=${cursor}` : ""}`);
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expect(res.body.items.length).toBeLessThanOrEqual(2);
+      seen.push(...res.body.items.map((h) => h.name));
+      cursor = res.body.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(all.items.map((h: { name: string }) => h.name));
+    expect(seen).toEqual(["host-1", "host-gone", "page-host-0", "page-host-1", "page-host-2"]);
+    for (const q of ["limit=0", "limit=501", "cursor=zzz"]) expect((await t.api("GET", `/v1/hosts?${q}`)).status, q).toBe(400);
   });
 });
 

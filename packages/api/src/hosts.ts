@@ -84,7 +84,15 @@ export const Host = Type.Object({
   network: HostNetworkView,
 });
 
-export const HostList = Type.Object({ items: Type.Array(Host) });
+export const HostList = Type.Object({ items: Type.Array(Host), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+
+export const HostsQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.String({ pattern: "^[0-9]{1,4}$", description: "1-500, default 100." })),
+    cursor: Type.Optional(Type.String({ maxLength: 128 })),
+  },
+  { additionalProperties: false },
+);
 
 export const DrainReport = Type.Object({
   host: Host,
