@@ -37,6 +37,7 @@ export const UNIT_TESTS = [
   "apps/agent/test/cgroupUsage.test.ts",
   "packages/domain/test/crashCause.test.ts",
   "packages/domain/test/crashLoop.test.ts",
+  "packages/domain/test/eventTypes.test.ts",
   "packages/domain/test/hostNetwork.test.ts",
   "packages/domain/test/lifecycle.property.test.ts",
   "packages/domain/test/planner.test.ts",
@@ -44,7 +45,6 @@ export const UNIT_TESTS = [
   "packages/protocol/test/specNetwork.test.ts",
   "test/cli/sse.test.ts",
   "test/docs/configuration.test.ts",
-  "test/docs/eventTypes.test.ts",
   "test/docs/links.test.ts",
   "test/testProjects.test.ts",
 ] as const;

@@ -69,24 +69,81 @@ describe("the event feed", () => {
     expect((await t.api("GET", "/v1/events?limit=0")).status).toBe(400);
   });
 
-  it("never skips an event committed after a later one: an open transaction holds the feed back until it ends", async () => {
+  it("numbers an event committed late after the ones already served: ids only grow, none is skipped, whatever the commit order", async () => {
     const { cursor } = await drain(null, 1000);
-    let releaseSlow!: () => void;
-    const slowWritten = new Promise<void>((wrote) => {
-      void t.sql.begin(async (tx) => {
-        await tx`insert into events (type) values ('test.slow')`;
-        wrote();
-        await new Promise<void>((r) => (releaseSlow = r));
+    // Three transactions take their xids in order, then an autocommitted event is written, then the three write
+    // theirs in reverse: in feed order (oldest transaction first) the row ids run backwards, and the three commit
+    // in reverse too (the one that started first commits last).
+    type Step = () => void;
+    const steps: { insert: Step; commit: Step; inserted: Promise<void> }[] = [];
+    const done: Promise<unknown>[] = [];
+    for (const name of ["first", "second", "third"]) {
+      await new Promise<void>((began) => {
+        let insert!: Step;
+        let commit!: Step;
+        let inserted!: Step;
+        const step = { insert: () => insert(), commit: () => commit(), inserted: new Promise<void>((r) => (inserted = r)) };
+        steps.push(step);
+        done.push(
+          t.sql.begin(async (tx) => {
+            await tx`select pg_current_xact_id()`;
+            began();
+            await new Promise<void>((r) => (insert = r));
+            await tx`insert into events (type) values (${`test.${name}`})`;
+            inserted();
+            await new Promise<void>((r) => (commit = r));
+          }),
+        );
       });
-    });
-    await slowWritten;
-    await t.sql`insert into events (type) values ('test.fast')`; // a larger id, committed first
-    const during = await drain(cursor, 1000);
-    expect(during.events.map((e) => e.type)).not.toContain("test.fast");
-    releaseSlow();
-    await new Promise((r) => setTimeout(r, 50));
-    const after = await drain(during.cursor, 1000);
-    expect(after.events.map((e) => e.type)).toEqual(["test.slow", "test.fast"]);
+    }
+    await t.sql`insert into events (type) values ('test.autocommit')`;
+    for (const i of [2, 1, 0]) {
+      steps[i]!.insert();
+      await steps[i]!.inserted;
+    }
+    const releases = steps.map((s) => s.commit);
+    const seen: FeedEvent[] = [];
+    let at = cursor;
+    const readMore = async () => {
+      const page = await drain(at, 1000);
+      seen.push(...page.events);
+      at = page.cursor;
+    };
+    await readMore();
+    expect(seen.map((e) => e.type)).toEqual([]); // held back while the first is open
+    for (const i of [2, 1]) {
+      releases[i]!();
+      await done[i];
+      await readMore();
+    }
+    expect(seen.map((e) => e.type)).toEqual([]); // the first, the oldest, is still open
+    // Readers racing the sequencing while the last one commits.
+    const racing = Promise.all(Array.from({ length: 4 }, () => drain(at, 2)));
+    releases[0]!();
+    await done[0];
+    const raced = await racing;
+    await readMore();
+    expect(seen.map((e) => e.type)).toEqual(["test.first", "test.second", "test.third", "test.autocommit"]);
+    const ids = seen.map((e) => BigInt(e.id));
+    expect(ids.every((id, i) => i === 0 || id === ids[i - 1]! + 1n)).toBe(true); // consecutive: nothing skipped, nothing repeated
+    expect(ids[0]).toBe(BigInt(cursor!) + 1n);
+    // Every racing reader saw a prefix of the same sequence, never another order.
+    for (const r of raced) expect(r.events.map((e) => e.id)).toEqual(seen.slice(0, r.events.length).map((e) => e.id));
+  });
+
+  it("from=now starts at the feed's end, on the list and the stream", async () => {
+    const { cursor } = await drain(null, 1000);
+    const now = await t.api("GET", "/v1/events?from=now");
+    expect(now.body).toEqual({ items: [], nextCursor: cursor, hasMore: false });
+    expect((await t.api("GET", `/v1/events?from=now&after=${cursor}`)).status).toBe(400);
+    const headers = { authorization: `Bearer ${t.config.apiClients[0]!.token}` };
+    const stream = await fetch(`${t.plane.url}/v1/events/stream?from=now`, { headers });
+    expect(stream.status).toBe(200);
+    const reading = readSse(stream, 1);
+    const created = await t.api("POST", "/v1/servers", serverBody(30), { "idempotency-key": "feed-now" });
+    const got = await reading;
+    expect(got.events[0]).toMatchObject({ type: "server.requested", serverId: created.body.id });
+    expect(BigInt(got.events[0]!.id)).toBeGreaterThan(BigInt(cursor!));
   });
 
   it("pages one server's events, after a cursor", async () => {

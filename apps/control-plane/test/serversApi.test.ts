@@ -52,7 +52,7 @@ describe("panel API", () => {
     const got = await t.api("GET", `/v1/servers/${res.body.id}`);
     expect(got.body).toEqual(res.body);
     const hosts = await t.api("GET", "/v1/hosts");
-    expect(hosts.body.items[0].allocated).toEqual({ memoryMiB: 1024, cpuCores: 1, diskGiB: 2 });
+    expect(hosts.body.items.find((h: { id: string }) => h.id === hostId).allocated).toEqual({ memoryMiB: 1024, cpuCores: 1, diskGiB: 2 });
   });
 
   it("answers idempotency errors as the IETF draft says", async () => {
@@ -168,6 +168,40 @@ describe("panel API", () => {
     expect(items.map((e) => e.type)).toEqual(["server.requested", "server.intent", "server.intent", "server.status_changed", "op.queued"]);
     expect(items[3]!.data).toMatchObject({ from: "pending", to: "deleting" });
     expect(items[4]!.data).toMatchObject({ kind: "destroy", generation: 3 });
+  });
+
+  it("shows a deleted server without its VMID, ports and address, and lists it only when asked", async () => {
+    await enrollHost(t.api, "host-gone", { memoryMiB: 8192, cpuCores: 8, diskGiB: 100 });
+    const { body: server } = await create("gone-1", serverBody(210, { customerId: "gone" }));
+    const { body: kept } = await create("gone-2", serverBody(211, { customerId: "gone" }));
+    expect(server.vmid).toEqual(expect.any(Number));
+    // What the destroy's confirmation does in the end (the e2e termination test runs the real path).
+    await t.sql`update servers set status = 'deleted', desired_state = 'deleted' where id = ${server.id}`;
+    const got = await t.api("GET", `/v1/servers/${server.id}`);
+    expect(got.body).toMatchObject({ id: server.id, status: "deleted", vmid: null, ports: null, address: null });
+    const ids = async (q: string) => (await t.api("GET", `/v1/servers?customerId=gone${q}`)).body.items.map((s: { id: string }) => s.id);
+    expect(await ids("")).toEqual([kept.id]);
+    expect(await ids("&include=deleted")).toEqual([server.id, kept.id]);
+    expect(await ids("&status=deleted")).toEqual([server.id]);
+    expect((await t.api("GET", "/v1/servers?include=all")).status).toBe(400);
+  });
+
+  it("pages hosts with keyset cursors", async () => {
+    for (let i = 0; i < 3; i++) await enrollHost(t.api, `page-host-${i}`);
+    const all = (await t.api("GET", "/v1/hosts")).body;
+    expect(all.nextCursor).toBeNull();
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res: { status: number; body: { items: { name: string }[]; nextCursor: string | null } } = await t.api("GET", `/v1/hosts?limit=2${cursor ? `&cursor=${cursor}` : ""}`);
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expect(res.body.items.length).toBeLessThanOrEqual(2);
+      seen.push(...res.body.items.map((h) => h.name));
+      cursor = res.body.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(all.items.map((h: { name: string }) => h.name));
+    expect(seen).toEqual(["host-1", "host-gone", "page-host-0", "page-host-1", "page-host-2"]);
+    for (const q of ["limit=0", "limit=501", "cursor=zzz"]) expect((await t.api("GET", `/v1/hosts?${q}`)).status, q).toBe(400);
   });
 });
 

@@ -1,5 +1,5 @@
 import Type, { type Static } from "typebox";
-import { SafeText, Timestamp, Uuid } from "./primitives";
+import { QueryInteger, SafeText, Timestamp, Uuid } from "./primitives";
 
 const Capacity = Type.Object(
   {
@@ -84,7 +84,15 @@ export const Host = Type.Object({
   network: HostNetworkView,
 }, { title: "Host" });
 
-export const HostList = Type.Object({ items: Type.Array(Host) }, { title: "HostList" });
+export const HostList = Type.Object({ items: Type.Array(Host), nextCursor: Type.Union([Type.String(), Type.Null()]) }, { title: "HostList" });
+
+export const HostsQuery = Type.Object(
+  {
+    limit: Type.Optional(QueryInteger(1, 500, "How many hosts a page holds: 1-500, default 100.")),
+    cursor: Type.Optional(Type.String({ maxLength: 128 })),
+  },
+  { additionalProperties: false },
+);
 
 export const DrainReport = Type.Object({
   host: Host,
@@ -96,15 +104,35 @@ export const DrainReport = Type.Object({
 
 export const HostIdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 
-export const DriftList = Type.Object({
-  items: Type.Array(
-    Type.Object({
-      kind: Type.Enum(["missing_container", "orphan_container", "unmanaged_container", "state_mismatch", "vmid_conflict", "crash_loop", "edge_unowned"], { title: "DriftKind" }),
-      hostId: Type.Optional(Uuid),
-      vmid: Type.Optional(Type.Integer()),
-      serverId: Type.Optional(Uuid),
-      detectedAt: Timestamp,
-      detail: Type.Record(Type.String(), Type.Unknown()),
-    }, { title: "DriftItem" }),
-  ),
-}, { title: "DriftList" });
+export const DriftItem = Type.Object(
+  {
+    id: Type.Optional(Type.String({ pattern: "^[0-9]{1,18}$", description: "The item's id: acknowledge it with POST /v1/drift/:id/acknowledge. Edge drift (`edge_unowned`) has none." })),
+    kind: Type.Enum(["missing_container", "orphan_container", "unmanaged_container", "state_mismatch", "vmid_conflict", "crash_loop", "edge_unowned"], { title: "DriftKind" }),
+    hostId: Type.Optional(Uuid),
+    vmid: Type.Optional(Type.Integer()),
+    serverId: Type.Optional(Uuid),
+    detectedAt: Timestamp,
+    detail: Type.Record(Type.String(), Type.Unknown()),
+    acknowledged: Type.Union([Type.Object({ at: Timestamp, by: Type.String({ description: "The API client that acknowledged it." }) }), Type.Null()]),
+  },
+  { title: "DriftItem" },
+);
+
+export const DriftList = Type.Object(
+  {
+    items: Type.Array(DriftItem),
+    nextCursor: Type.Union([Type.String(), Type.Null()]),
+  },
+  { title: "DriftList" },
+);
+
+export const DriftQuery = Type.Object(
+  {
+    include: Type.Optional(Type.Literal("acknowledged", { description: "`acknowledged`: acknowledged items too (hidden by default)." })),
+    limit: Type.Optional(QueryInteger(1, 500, "How many items a page holds: 1-500, default 100.")),
+    cursor: Type.Optional(Type.String({ maxLength: 64 })),
+  },
+  { additionalProperties: false },
+);
+
+export const DriftIdParams = Type.Object({ id: Type.String({ maxLength: 20 }) });

@@ -14,27 +14,27 @@ export const IdempotencyKeyHeader = Type.Object({
   }),
 });
 
+const ModList = Type.Array(
+  Type.Object(
+    {
+      project: ModProject,
+      version: Type.Optional(ModVersion),
+      allowPrerelease: Type.Optional(
+        Type.Boolean({ description: "Accept the newest beta or alpha when the project has no release for this game version. Default false." }),
+      ),
+    },
+    { additionalProperties: false },
+  ),
+  { maxItems: 100 },
+);
+
 export const CreateServerBody = Type.Object(
   {
     customerId: SafeText(1, 128, "The panel's customer id; used for filtering."),
     name: SafeText(1, 64),
     minecraftVersion: MinecraftVersion,
     loaderVersion: Type.Optional(LoaderVersion),
-    mods: Type.Optional(
-      Type.Array(
-        Type.Object(
-          {
-            project: ModProject,
-            version: Type.Optional(ModVersion),
-            allowPrerelease: Type.Optional(
-              Type.Boolean({ description: "Accept the newest beta or alpha when the project has no release for this game version. Default false." }),
-            ),
-          },
-          { additionalProperties: false },
-        ),
-        { maxItems: 100 },
-      ),
-    ),
+    mods: Type.Optional(ModList),
     memoryMiB: Type.Integer({ minimum: 512, maximum: 262_144 }),
     cpuCores: Type.Integer({ minimum: 1, maximum: 64 }),
     diskGiB: Type.Integer({ minimum: 1, maximum: 4096 }),
@@ -65,8 +65,8 @@ export const Server = Type.Object(
     desiredState: Type.Enum(DESIRED_STATES, { title: "DesiredState" }),
     generation: Type.Integer(),
     hostId: Uuid,
-    vmid: Type.Integer(),
-    ports: Type.Object({ game: Type.Integer(), rcon: Type.Integer() }),
+    vmid: Type.Union([Type.Integer(), Type.Null()], { description: "Null once deleted: the VMID may belong to another server then." }),
+    ports: Type.Union([Type.Object({ game: Type.Integer(), rcon: Type.Integer() }), Type.Null()], { description: "Null once deleted: the ports may be reused." }),
     address: Type.Union([Type.String(), Type.Null()], {
       description: "The container's IPv4 address: allocated at create on a host with a static network; on a dhcp host (or one without network settings) the address the agent observed, null until then.",
     }),
@@ -86,6 +86,18 @@ export const Server = Type.Object(
     diskGiB: Type.Integer(),
     serverProperties: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()])),
     failureReason: Type.Union([Type.String(), Type.Null()]),
+    lastError: Type.Union(
+      [
+        Type.Object({
+          code: Type.String({ description: "e.g. artifact_fetch_failed." }),
+          message: Type.String({ description: "Why, as a sentence (the cause the fetch gave: DNS, refused, a status)." }),
+          url: Type.Union([Type.String(), Type.Null()], { description: "The URL that failed, when there was one." }),
+          at: Timestamp,
+        }),
+        Type.Null(),
+      ],
+      { description: "The last error of work being retried for the server (e.g. resolving its artifacts while the network is down); null once that work succeeds." },
+    ),
     restartCount: Type.Integer({ description: "Crashes healed so far: times the server was found stopped while it should run, and started again." }),
     lastCrashAt: Type.Union([Timestamp, Type.Null()]),
     lastCrash: Type.Union(
@@ -153,6 +165,7 @@ export const ListServersQuery = Type.Object(
   {
     customerId: Type.Optional(SafeText(1, 128)),
     status: Type.Optional(StatusEnum),
+    include: Type.Optional(Type.Literal("deleted", { description: "`deleted`: deleted servers too. Without it (and without status=deleted) they are left out." })),
     limit: Type.Optional(QueryInteger(1, 500, "How many servers a page holds: 1-500, default 50.")),
     cursor: Type.Optional(Type.String({ maxLength: 64 })),
   },
@@ -167,13 +180,18 @@ export const ServerList = Type.Object(
   { title: "ServerList" },
 );
 
+export const EventTypeEnum = Type.Enum(EVENT_TYPES, { title: "EventType", description: "What happened; the list is docs/api.md's (packages/domain eventTypes.ts)." });
+
 export const Event = Type.Object({
-  id: Type.String({ description: "Stable; the cursor to continue after this event (and the SSE id)." }),
-  type: Type.Enum(EVENT_TYPES, { title: "EventType", description: "What happened: server.status_changed, server.intent, op.completed, drift.detected, ..." }),
+  id: Type.String({
+    pattern: "^[0-9]{1,18}$",
+    description: "The event's position in the feed, a decimal integer that only grows in feed order: keep the largest seen and continue after it (`after`, or the SSE id and Last-Event-ID).",
+  }),
+  type: EventTypeEnum,
   at: Timestamp,
   serverId: Type.Union([Uuid, Type.Null()]),
   hostId: Type.Union([Uuid, Type.Null()]),
-  operationId: Type.Union([Uuid, Type.Null()]),
+  operationId: Type.Union([Uuid, Type.Null()], { description: "The operation the event is about or came from, on every event type alike (never inside data)." }),
   actor: Type.Union([Type.String(), Type.Null()], { description: "The API client whose request caused it; null for the control plane's own work." }),
   data: Type.Record(Type.String(), Type.Unknown()),
 }, { title: "Event" });
@@ -181,7 +199,8 @@ export type Event = Static<typeof Event>;
 
 export const EventsQuery = Type.Object(
   {
-    after: Type.Optional(Type.String({ pattern: "^[0-9]{1,18}$", description: "An event id: return the events after it (a nextCursor, or the id of the last event seen)." })),
+    after: Type.Optional(Type.String({ pattern: "^[0-9]{1,18}$", description: "An event id (position): return the events after it (a nextCursor, or the largest id seen). 0 is the start." })),
+    from: Type.Optional(Type.Literal("now", { description: "`now`: start at the feed's end, skipping what happened before (not with `after`)." })),
     limit: Type.Optional(QueryInteger(1, 1000, "How many events a page holds: 1-1000; default 100 (500 for one server's events).")),
     serverId: Type.Optional(Uuid),
   },
@@ -190,7 +209,9 @@ export const EventsQuery = Type.Object(
 
 export const EventPage = Type.Object({
   items: Type.Array(Event),
-  nextCursor: Type.Union([Type.String(), Type.Null()], { description: "Pass as `after` to continue: the last item's id (or `after` itself when there were none)." }),
+  nextCursor: Type.Union([Type.String(), Type.Null()], {
+    description: "Pass as `after` to continue: the last item's id (or, with no items, `after` itself, or the feed's end with `from=now`).",
+  }),
   hasMore: Type.Boolean({ description: "More events are there already; otherwise poll again later (or use the stream)." }),
 }, { title: "EventPage" });
 
@@ -203,7 +224,21 @@ export const ChangeServerBody = Type.Object(
   {
     minecraftVersion: Type.Optional(MinecraftVersion),
     loaderVersion: Type.Optional(Type.Union([LoaderVersion, Type.Null()])),
-    mods: Type.Optional(CreateServerBody.properties.mods),
+    mods: Type.Optional(
+      Type.Union(
+        [
+          ModList,
+          Type.Object(
+            {
+              add: Type.Optional(ModList),
+              remove: Type.Optional(Type.Array(ModProject, { maxItems: 100, description: "Projects to take out; each must be one of the server's mods." })),
+            },
+            { additionalProperties: false, minProperties: 1, description: "Edit the list: remove these projects, then add these (an added project already there is replaced, e.g. to pin another version)." },
+          ),
+        ],
+        { description: "A list replaces the server's mods (an empty list removes them all); `{ add, remove }` edits them." },
+      ),
+    ),
     serverProperties: Type.Optional(ServerProperties),
     memoryMiB: Type.Optional(CreateServerBody.properties.memoryMiB),
     cpuCores: Type.Optional(CreateServerBody.properties.cpuCores),

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { mirrorPath, mirrorRefusalPath } from "./mirrorPath";
-import { ArtifactNotFoundError, type ArtifactSource } from "./source";
+import { ArtifactFetchError, ArtifactNotFoundError, fetchFailure, type ArtifactSource } from "./source";
 
 /** The offline mirror bundled with the repository (small fixture artifacts and the metadata to resolve them). */
 export const OFFLINE_MIRROR_DIR = fileURLToPath(
@@ -22,9 +22,12 @@ export function mirrorSource(location: string, kind: "mirror" | "offline" = "mir
     if (http) {
       // The file's name is the path (with its literal %XX, e.g. Temurin's `jdk-21.0.7%2B6`, an encoded query): each
       // segment is percent-encoded once more, so a static file server, which decodes the request, finds that name.
-      const res = await fetch(`${location.replace(/\/+$/, "")}/${path.split("/").map(encodeURIComponent).join("/")}`, { signal: AbortSignal.timeout(60_000) });
+      const at = `${location.replace(/\/+$/, "")}/${path.split("/").map(encodeURIComponent).join("/")}`;
+      const res = await fetch(at, { signal: AbortSignal.timeout(60_000) }).catch((err: unknown) => {
+        throw fetchFailure(at, err);
+      });
       if (res.status === 404 || res.status === 400) throw new ArtifactNotFoundError(url, res.status, await res.text().catch(() => ""));
-      if (!res.ok) throw new Error(`mirror answered ${res.status} for ${url}`);
+      if (!res.ok) throw new ArtifactFetchError(at, `the mirror answered ${res.status} for ${url}`);
       return new Uint8Array(await res.arrayBuffer());
     }
     try {

@@ -21,3 +21,26 @@ export class ArtifactNotFoundError extends Error {
     this.name = "ArtifactNotFoundError";
   }
 }
+
+/**
+ * A fetch that kept failing for a reason that may pass (no network, DNS, a
+ * refused connection, a timeout, a 5xx or 429 after the retries): the job
+ * retries later. Names the URL and why, as fetch's own "fetch failed" does not.
+ */
+export class ArtifactFetchError extends Error {
+  constructor(
+    readonly url: string,
+    readonly reason: string,
+  ) {
+    super(`could not fetch ${url}: ${reason}`);
+    this.name = "ArtifactFetchError";
+  }
+}
+
+/** Why a fetch threw, from undici's cause (e.g. "getaddrinfo ENOTFOUND meta.fabricmc.net", "connect ECONNREFUSED 127.0.0.1:9"). */
+export function fetchFailure(url: string, err: unknown): ArtifactFetchError {
+  const e = err as Error & { cause?: { code?: string; message?: string } };
+  const cause = e.cause?.message ?? e.cause?.code;
+  const reason = e.name === "TimeoutError" ? "no answer within 60 s" : cause ? `${e.message} (${cause})` : e.message;
+  return new ArtifactFetchError(url, reason);
+}

@@ -1,4 +1,4 @@
-import { ArtifactNotFoundError, type ArtifactSource } from "./source";
+import { ArtifactFetchError, ArtifactNotFoundError, fetchFailure, type ArtifactSource } from "./source";
 
 export interface UpstreamOptions {
   userAgent: string;
@@ -43,12 +43,12 @@ export function upstreamSource(o: UpstreamOptions): ArtifactSource {
       try {
         res = await fetch(url, { headers: { "user-agent": o.userAgent }, signal: AbortSignal.timeout(60_000) });
       } catch (err) {
-        if (attempt >= retries) throw err;
+        if (attempt >= retries) throw fetchFailure(url, err);
       }
       if (res) {
         if (res.ok) return res;
         if (res.status === 404 || res.status === 400) throw new ArtifactNotFoundError(url, res.status, await res.text().catch(() => ""));
-        if (attempt >= retries || (res.status !== 429 && res.status < 500)) throw new Error(`${url} answered ${res.status}`);
+        if (attempt >= retries || (res.status !== 429 && res.status < 500)) throw new ArtifactFetchError(url, `answered ${res.status}`);
       }
       const reset = Number(res?.headers.get("x-ratelimit-reset"));
       const wait = res?.status === 429 && Number.isFinite(reset) && reset >= 0 ? reset * 1000 : 250 * 2 ** attempt;

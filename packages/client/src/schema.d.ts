@@ -46,7 +46,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the hosts: capacity, connection, cordon state, servers held */
+        /** List the hosts a page at a time: capacity, connection, cordon state, servers held */
         get: operations["listHosts"];
         put?: never;
         /** Enrol a Proxmox host (its agent token is shown once) */
@@ -166,7 +166,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List servers (by customer, by status), a page at a time */
+        /** List servers (by customer, by status), a page at a time; deleted ones only with status=deleted or include=deleted */
         get: operations["listServers"];
         put?: never;
         /** Create a server (idempotent per Idempotency-Key) */
@@ -465,10 +465,27 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Open differences between the database and what hosts (or Proxmox) and edge providers report */
+        /** Open differences between the database and what hosts (or Proxmox) and edge providers report, a page at a time; acknowledged ones only with include=acknowledged */
         get: operations["listDrift"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/drift/{id}/acknowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Acknowledge an open drift item (who and when are kept): it leaves the default list until it resolves */
+        post: operations["acknowledgeDrift"];
         delete?: never;
         options?: never;
         head?: never;
@@ -517,7 +534,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The event feed of all servers and hosts (or one server: serverId), in order, after a cursor; gapless */
+        /** The event feed of all servers and hosts (or one server: serverId), in order, after a cursor (or from now); gapless */
         get: operations["listEvents"];
         put?: never;
         post?: never;
@@ -536,7 +553,7 @@ export interface paths {
         };
         /**
          * The event feed as server-sent events (SSE id = event id); resumes after Last-Event-ID
-         * @description Each message is `id: <event id>` and `data: <the event as JSON, as in GET /v1/events>`. A reconnecting EventSource sends Last-Event-ID and the stream resumes after it; `?after=` does the same for the first connection.
+         * @description Each message is `id: <event id>` and `data: <the event as JSON, as in GET /v1/events>`. Ids only grow. A reconnecting EventSource sends Last-Event-ID and the stream resumes after it (it wins over the query); `?after=` does the same for the first connection, `?from=now` starts at the feed's end.
          */
         get: operations["streamEvents"];
         put?: never;
@@ -625,12 +642,22 @@ export interface components {
             /** @description A Minecraft release or snapshot version, e.g. 1.21.1. */
             minecraftVersion?: string;
             loaderVersion?: string | null;
+            /** @description A list replaces the server's mods (an empty list removes them all); `{ add, remove }` edits them. */
             mods?: {
                 project: string;
                 version?: string;
                 /** @description Accept the newest beta or alpha when the project has no release for this game version. Default false. */
                 allowPrerelease?: boolean;
-            }[];
+            }[] | {
+                add?: {
+                    project: string;
+                    version?: string;
+                    /** @description Accept the newest beta or alpha when the project has no release for this game version. Default false. */
+                    allowPrerelease?: boolean;
+                }[];
+                /** @description Projects to take out; each must be one of the server's mods. */
+                remove?: string[];
+            };
             serverProperties?: {
                 motd?: string;
                 "max-players"?: number;
@@ -739,6 +766,8 @@ export interface components {
             }[];
         };
         DriftItem: {
+            /** @description The item's id: acknowledge it with POST /v1/drift/:id/acknowledge. Edge drift (`edge_unowned`) has none. */
+            id?: string;
             kind: components["schemas"]["DriftKind"];
             /** Format: uuid */
             hostId?: string;
@@ -750,11 +779,18 @@ export interface components {
             detail: {
                 [key: string]: unknown;
             };
+            acknowledged: {
+                /** Format: date-time */
+                at: string;
+                /** @description The API client that acknowledged it. */
+                by: string;
+            } | null;
         };
         /** @enum {unknown} */
         DriftKind: "missing_container" | "orphan_container" | "unmanaged_container" | "state_mismatch" | "vmid_conflict" | "crash_loop" | "edge_unowned";
         DriftList: {
             items: components["schemas"]["DriftItem"][];
+            nextCursor: string | null;
         };
         EnrolledHost: {
             /** Format: uuid */
@@ -781,15 +817,16 @@ export interface components {
          * @description Stable snake_case error code.
          * @enum {unknown}
          */
-        ErrorCode: "invalid_request" | "invalid_json" | "idempotency_key_missing" | "invalid_cursor" | "managed_property" | "unauthorized" | "forbidden" | "server_not_found" | "host_not_found" | "api_token_not_found" | "backup_not_found" | "not_found" | "method_not_allowed" | "request_timeout" | "host_name_taken" | "host_not_empty" | "network_in_use" | "server_busy" | "downgrade_refused" | "change_in_progress" | "capacity_exhausted" | "invalid_transition" | "disk_shrink_refused" | "payload_too_large" | "unsupported_media_type" | "invalid_network" | "idempotency_key_reused" | "rate_limited" | "too_many_streams" | "internal_error" | "command_failed" | "unavailable" | "command_timeout" | "edge_not_configured" | "schedule_not_found" | "schedule_limit" | "schedule_name_taken" | "invalid_schedule";
+        ErrorCode: "invalid_request" | "invalid_json" | "idempotency_key_missing" | "invalid_cursor" | "managed_property" | "unauthorized" | "forbidden" | "server_not_found" | "host_not_found" | "api_token_not_found" | "backup_not_found" | "not_found" | "method_not_allowed" | "request_timeout" | "host_name_taken" | "host_not_empty" | "network_in_use" | "server_busy" | "downgrade_refused" | "change_in_progress" | "capacity_exhausted" | "invalid_transition" | "disk_shrink_refused" | "payload_too_large" | "unsupported_media_type" | "invalid_network" | "idempotency_key_reused" | "rate_limited" | "too_many_streams" | "internal_error" | "command_failed" | "unavailable" | "command_timeout" | "edge_not_configured" | "schedule_not_found" | "schedule_limit" | "schedule_name_taken" | "invalid_schedule" | "drift_not_found";
         Event: {
-            /** @description Stable; the cursor to continue after this event (and the SSE id). */
+            /** @description The event's position in the feed, a decimal integer that only grows in feed order: keep the largest seen and continue after it (`after`, or the SSE id and Last-Event-ID). */
             id: string;
             type: components["schemas"]["EventType"];
             /** Format: date-time */
             at: string;
             serverId: string | null;
             hostId: string | null;
+            /** @description The operation the event is about or came from, on every event type alike (never inside data). */
             operationId: string | null;
             /** @description The API client whose request caused it; null for the control plane's own work. */
             actor: string | null;
@@ -799,16 +836,16 @@ export interface components {
         };
         EventPage: {
             items: components["schemas"]["Event"][];
-            /** @description Pass as `after` to continue: the last item's id (or `after` itself when there were none). */
+            /** @description Pass as `after` to continue: the last item's id (or, with no items, `after` itself, or the feed's end with `from=now`). */
             nextCursor: string | null;
             /** @description More events are there already; otherwise poll again later (or use the stream). */
             hasMore: boolean;
         };
         /**
-         * @description What happened: server.status_changed, server.intent, op.completed, drift.detected, ...
+         * @description What happened; the list is docs/api.md's (packages/domain eventTypes.ts).
          * @enum {unknown}
          */
-        EventType: "server.requested" | "server.intent" | "server.status_changed" | "server.manifest_resolved" | "server.running" | "server.self_heal" | "server.crashed" | "server.crash_loop" | "server.command" | "server.address_observed" | "server.address_refused" | "server.change_requested" | "server.change_resolved" | "server.change_applied" | "server.change_rolled_back" | "server.change_failed" | "server.change_resources_kept" | "server.restore_requested" | "server.restored" | "server.restore_failed" | "server.destroy_failed" | "server.resources_released" | "server.condition_changed" | "server.edge_removed" | "server.edge_removal_overdue" | "op.queued" | "op.leased" | "op.completed" | "op.failed" | "op.cancelled" | "op.lease_expired" | "op.retry_queued" | "op.result_rejected" | "backup.requested" | "backup.completed" | "backup.failed" | "backup.deleted" | "backup.archive_removed" | "backup.archive_abandoned" | "host.enrolled" | "host.token_rotated" | "host.network_changed" | "host.cordoned" | "host.uncordoned" | "host.removed" | "agent.connected" | "api_token.created" | "api_token.revoked" | "drift.detected" | "drift.orphan_destroy" | "edge.published" | "edge.unpublished" | "schedule.created" | "schedule.updated" | "schedule.deleted" | "schedule.run_started" | "schedule.run_late" | "schedule.run_succeeded" | "schedule.run_failed" | "schedule.run_skipped";
+        EventType: "server.requested" | "server.intent" | "server.status_changed" | "server.running" | "server.manifest_resolved" | "server.resources_released" | "server.destroy_failed" | "server.address_observed" | "server.address_refused" | "server.crashed" | "server.crash_loop" | "server.self_heal" | "server.command" | "server.change_requested" | "server.change_resolved" | "server.change_resources_kept" | "server.change_applied" | "server.change_rolled_back" | "server.change_failed" | "server.restore_requested" | "server.restored" | "server.restore_failed" | "server.condition_changed" | "server.edge_removed" | "server.edge_removal_overdue" | "op.queued" | "op.leased" | "op.completed" | "op.failed" | "op.cancelled" | "op.lease_expired" | "op.retry_queued" | "op.result_rejected" | "backup.requested" | "backup.completed" | "backup.failed" | "backup.deleted" | "backup.archive_removed" | "backup.archive_abandoned" | "host.enrolled" | "host.token_rotated" | "host.cordoned" | "host.uncordoned" | "host.network_changed" | "host.removed" | "host.connected" | "host.disconnected" | "drift.detected" | "drift.resolved" | "drift.acknowledged" | "drift.orphan_destroy" | "edge.published" | "edge.unpublished" | "schedule.created" | "schedule.updated" | "schedule.deleted" | "schedule.run_started" | "schedule.run_late" | "schedule.run_succeeded" | "schedule.run_failed" | "schedule.run_skipped" | "api_token.created" | "api_token.revoked";
         Host: {
             /** Format: uuid */
             id: string;
@@ -844,6 +881,7 @@ export interface components {
         };
         HostList: {
             items: components["schemas"]["Host"][];
+            nextCursor: string | null;
         };
         /** @description Null: no network settings (the agent's own bridge and DHCP; no address allocated). */
         HostNetwork: {
@@ -899,11 +937,13 @@ export interface components {
             generation: number;
             /** Format: uuid */
             hostId: string;
-            vmid: number;
+            /** @description Null once deleted: the VMID may belong to another server then. */
+            vmid: number | null;
+            /** @description Null once deleted: the ports may be reused. */
             ports: {
                 game: number;
                 rcon: number;
-            };
+            } | null;
             /** @description The container's IPv4 address: allocated at create on a host with a static network; on a dhcp host (or one without network settings) the address the agent observed, null until then. */
             address: string | null;
             /** @description What a player types into Minecraft's server list: the server's name under the edge zone (ZLH_EDGE_ZONE) and the port its records point at (the edge's, or the server's own). Derived from the database; it says nothing about whether DNS answers yet. Null without an edge zone, or while the address is unknown. */
@@ -935,6 +975,17 @@ export interface components {
                 [key: string]: string | number | boolean;
             };
             failureReason: string | null;
+            /** @description The last error of work being retried for the server (e.g. resolving its artifacts while the network is down); null once that work succeeds. */
+            lastError: {
+                /** @description e.g. artifact_fetch_failed. */
+                code: string;
+                /** @description Why, as a sentence (the cause the fetch gave: DNS, refused, a status). */
+                message: string;
+                /** @description The URL that failed, when there was one. */
+                url: string | null;
+                /** Format: date-time */
+                at: string;
+            } | null;
             /** @description Crashes healed so far: times the server was found stopped while it should run, and started again. */
             restartCount: number;
             lastCrashAt: string | null;
@@ -1087,7 +1138,11 @@ export interface operations {
     };
     listHosts: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description How many hosts a page holds: 1-500, default 100. */
+                limit?: number;
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1101,6 +1156,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HostList"];
+                };
+            };
+            /** @description The request is malformed: validation (every problem, each naming its field), JSON, a cursor or key. `error` is one of: invalid_request, invalid_json, idempotency_key_missing, invalid_cursor, managed_property, disk_shrink_refused. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description No bearer token, or one that is not known (or revoked). `error` is one of: unauthorized. */
@@ -1257,7 +1321,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1328,7 +1392,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1413,7 +1477,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1471,7 +1535,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1529,7 +1593,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1587,7 +1651,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1621,6 +1685,8 @@ export interface operations {
             query?: {
                 customerId?: string;
                 status?: components["schemas"]["ServerStatus"];
+                /** @description `deleted`: deleted servers too. Without it (and without status=deleted) they are left out. */
+                include?: "deleted";
                 /** @description How many servers a page holds: 1-500, default 50. */
                 limit?: number;
                 cursor?: string;
@@ -1806,7 +1872,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1864,7 +1930,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1947,7 +2013,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1997,8 +2063,10 @@ export interface operations {
     listServerEvents: {
         parameters: {
             query?: {
-                /** @description An event id: return the events after it (a nextCursor, or the id of the last event seen). */
+                /** @description An event id (position): return the events after it (a nextCursor, or the largest id seen). 0 is the start. */
                 after?: string;
+                /** @description `now`: start at the feed's end, skipping what happened before (not with `after`). */
+                from?: "now";
                 /** @description How many events a page holds: 1-1000; default 100 (500 for one server's events). */
                 limit?: number;
                 serverId?: string;
@@ -2047,7 +2115,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2118,7 +2186,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2194,7 +2262,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2261,7 +2329,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2328,7 +2396,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2407,7 +2475,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2504,7 +2572,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2602,7 +2670,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2696,7 +2764,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2754,7 +2822,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2822,7 +2890,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2890,7 +2958,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2982,7 +3050,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3061,7 +3129,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3168,7 +3236,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3273,7 +3341,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3351,7 +3419,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3457,7 +3525,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3558,7 +3626,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3580,7 +3648,13 @@ export interface operations {
     };
     listDrift: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description `acknowledged`: acknowledged items too (hidden by default). */
+                include?: "acknowledged";
+                /** @description How many items a page holds: 1-500, default 100. */
+                limit?: number;
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -3596,6 +3670,15 @@ export interface operations {
                     "application/json": components["schemas"]["DriftList"];
                 };
             };
+            /** @description The request is malformed: validation (every problem, each naming its field), JSON, a cursor or key. `error` is one of: invalid_request, invalid_json, idempotency_key_missing, invalid_cursor, managed_property, disk_shrink_refused. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description No bearer token, or one that is not known (or revoked). `error` is one of: unauthorized. */
             401: {
                 headers: {
@@ -3607,6 +3690,64 @@ export interface operations {
             };
             /** @description The token's scope does not allow this route. `error` is one of: forbidden. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    acknowledgeDrift: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DriftItem"];
+                };
+            };
+            /** @description No bearer token, or one that is not known (or revoked). `error` is one of: unauthorized. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token's scope does not allow this route. `error` is one of: forbidden. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3779,7 +3920,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3802,8 +3943,10 @@ export interface operations {
     listEvents: {
         parameters: {
             query?: {
-                /** @description An event id: return the events after it (a nextCursor, or the id of the last event seen). */
+                /** @description An event id (position): return the events after it (a nextCursor, or the largest id seen). 0 is the start. */
                 after?: string;
+                /** @description `now`: start at the feed's end, skipping what happened before (not with `after`). */
+                from?: "now";
                 /** @description How many events a page holds: 1-1000; default 100 (500 for one server's events). */
                 limit?: number;
                 serverId?: string;
@@ -3864,8 +4007,10 @@ export interface operations {
     streamEvents: {
         parameters: {
             query?: {
-                /** @description An event id: return the events after it (a nextCursor, or the id of the last event seen). */
+                /** @description An event id (position): return the events after it (a nextCursor, or the largest id seen). 0 is the start. */
                 after?: string;
+                /** @description `now`: start at the feed's end, skipping what happened before (not with `after`). */
+                from?: "now";
                 /** @description How many events a page holds: 1-1000; default 100 (500 for one server's events). */
                 limit?: number;
                 serverId?: string;
@@ -3988,7 +4133,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;

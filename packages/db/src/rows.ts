@@ -49,6 +49,8 @@ export type ServerRow = {
   edge_hold_until?: string | null;
   /** The `reachable` condition the edge pass last judged (null: never). */
   reachable?: { status: boolean; reason: string; message: string; since: string } | null;
+  /** The last error of work being retried for it (a manifest resolution that cannot fetch), cleared when it succeeds. */
+  last_error: { code: string; message: string; url: string | null; at: string } | null;
   manifest: unknown;
   manifest_hash: string | null;
   requested_manifest_hash: string | null;

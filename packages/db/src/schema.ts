@@ -213,6 +213,11 @@ export const servers = pgTable(
     edgeHoldUntil: timestamp("edge_hold_until", { withTimezone: true }),
     /** The `reachable` condition as the edge pass last judged it: `{status, reason, message, since}`; null: never judged. */
     reachable: jsonb("reachable"),
+    /**
+     * The last error of work for this server that is being retried ({code, message, url, at}): e.g. the
+     * artifact URL a manifest resolution could not fetch, and why. Cleared when that work succeeds.
+     */
+    lastError: jsonb("last_error"),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
@@ -452,12 +457,25 @@ export const events = pgTable(
      * (xid, id) order, which is final for what it serves.
      */
     xid: xid8("xid").notNull().default(sql`pg_current_xact_id()`),
+    /**
+     * The feed's cursor: the event's place in the feed, which only grows.
+     * Null until sequenced: one sequencing step at a time (sequenceEvents,
+     * under an advisory lock) numbers the events of transactions older than
+     * every running one, in (xid, id) order, after the largest position
+     * already given. An event committed late is numbered late, never before
+     * one a reader has already passed.
+     */
+    position: bigint("position", { mode: "number" }),
   },
   (t) => [
     index("events_server_idx").on(t.serverId, t.id),
     index("events_type_idx").on(t.type, t.id),
+    // What the release before this one reads the feed by (xid, id); dropped once no release reads it so.
     index("events_feed_idx").on(t.xid, t.id),
     index("events_server_feed_idx").on(t.serverId, t.xid, t.id),
+    uniqueIndex("events_position_key").on(t.position),
+    index("events_unsequenced_idx").on(t.xid, t.id).where(sql`${t.position} is null`),
+    index("events_server_position_idx").on(t.serverId, t.position),
   ],
 );
 
@@ -545,6 +563,10 @@ export const driftItems = pgTable(
     /** When the evidence of the last pass that saw it was taken: two passes over the same evidence are one observation. */
     observedAt: timestamp("observed_at", { withTimezone: true }),
     resolvedAt: timestamp("resolved_at", { withTimezone: true }),
+    /** An operator saw it and said so (POST /v1/drift/:id/acknowledge): hidden from the default list while it stays open. */
+    acknowledgedAt: timestamp("acknowledged_at", { withTimezone: true }),
+    /** Who acknowledged it: the API client's name. */
+    acknowledgedBy: text("acknowledged_by"),
   },
   (t) => [
     uniqueIndex("drift_items_open_key").on(t.kind, t.hostId, t.vmid).where(sql`${t.resolvedAt} is null`),

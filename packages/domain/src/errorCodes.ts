@@ -44,5 +44,6 @@ export const ERROR_CODES = [
   "schedule_limit",
   "schedule_name_taken",
   "invalid_schedule",
+  "drift_not_found",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

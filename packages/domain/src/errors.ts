@@ -52,6 +52,12 @@ export class HostNotFoundError extends ZlhError {
     super(`No host with id ${JSON.stringify(id)} is enrolled.`);
   }
 }
+export class DriftNotFoundError extends ZlhError {
+  readonly code = "drift_not_found";
+  constructor(id: string) {
+    super(`No open drift item has id ${JSON.stringify(id)}.`);
+  }
+}
 export class HostNotEmptyError extends ZlhError {
   readonly code = "host_not_empty";
   constructor(servers: number) {

@@ -1,11 +1,11 @@
-import { listEvents, listServerHistory, type Db, type FeedEventRow } from "@zlh/db";
-import { InvalidCursorError, type EventType } from "@zlh/domain";
+import { feedHead, listEvents, type Db, type FeedEventRow } from "@zlh/db";
+import { InvalidCursorError, InvalidRequestError, type EventType } from "@zlh/domain";
 import type { Event } from "@zlh/api";
 import { isoTime } from "../servers/present";
 
 export function presentEvent(e: FeedEventRow): Event {
   return {
-    id: e.id,
+    id: e.position,
     // Written only by recordEvent and SQL that the event-type test checks against EVENT_TYPES.
     type: e.type as EventType,
     at: isoTime(e.at),
@@ -22,9 +22,21 @@ export function pageLimit(limit: number | undefined, fallback: number): number {
   return limit ?? fallback;
 }
 
-/** One page of the feed (all servers, or one), or of one server's history, as the API returns it. */
-export async function readEventPage(db: Db, q: { after: string | null; limit: number; serverId?: string; history?: boolean }) {
-  const page = q.history && q.serverId ? await listServerHistory(db, q.serverId, q.after, q.limit) : await listEvents(db, q);
+/**
+ * Where a read of the feed starts: after `after` (a position), at the feed's
+ * end for `from=now`, or at its start. Both at once is a 400.
+ */
+export async function feedStart(db: Db, q: { after?: string | null; from?: "now" }): Promise<string | null> {
+  if (q.from === "now") {
+    if (q.after != null) throw new InvalidRequestError("Give after or from=now, not both.");
+    return feedHead(db);
+  }
+  return q.after ?? null;
+}
+
+/** One page of the feed (all servers, or one), as the API returns it. */
+export async function readEventPage(db: Db, q: { after: string | null; limit: number; serverId?: string }) {
+  const page = await listEvents(db, q);
   if (!page.cursorKnown) throw new InvalidCursorError();
   const items = page.rows.map(presentEvent);
   return { items, nextCursor: items.at(-1)?.id ?? q.after, hasMore: page.more };

@@ -90,7 +90,7 @@ export async function reconcileHost(ctx: ReconcileContext, evidence: HostEvidenc
         // Once, when opened: a host not yet settled is judged again over the same evidence, which must not report it again.
         if (!item.opened) continue;
         ctx.log.warn({ hostId, kind: item.kind, vmid: item.vmid, serverId: item.server_id }, "drift detected");
-        await recordEvent(tx, { type: "drift.detected", hostId, serverId: ownsRow(item, owners), data: { kind: item.kind, vmid: item.vmid, ...item.detail } });
+        await recordEvent(tx, { type: "drift.detected", hostId, serverId: ownsRow(item, owners), data: { kind: item.kind, vmid: item.vmid, ...item.detail, driftId: item.id } });
       } else {
         await applyPolicy(tx, ctx.log, hostId, item, owners);
       }

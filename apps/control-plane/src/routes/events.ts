@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { ErrorBody, EventPage, EventsQuery } from "@zlh/api";
 import { InvalidCursorError } from "@zlh/domain";
-import { pageLimit, readEventPage } from "../events/feed";
+import { feedStart, pageLimit, readEventPage } from "../events/feed";
 import { streamEvents } from "../events/sseStream";
 import { closingSignal } from "../http/sse";
 import { EventStreamSlots } from "../streams/eventStreamSlots";
@@ -19,13 +19,16 @@ export default async function eventRoutes(root: FastifyInstance) {
     {
       schema: {
         tags: ["events"],
-        operationId: "listEvents", summary: "The event feed of all servers and hosts (or one server: serverId), in order, after a cursor; gapless",
+        operationId: "listEvents",
+        summary: "The event feed of all servers and hosts (or one server: serverId), in order, after a cursor (or from now); gapless",
         querystring: EventsQuery,
         response: { 200: EventPage, 400: ErrorBody },
       },
     },
-    async (request) =>
-      readEventPage(app.deps.db, { after: request.query.after ?? null, limit: pageLimit(request.query.limit, 100), serverId: request.query.serverId }),
+    async (request) => {
+      const limit = pageLimit(request.query.limit, 100);
+      return readEventPage(app.deps.db, { after: await feedStart(app.deps.db, request.query), limit, serverId: request.query.serverId });
+    },
   );
 
   app.get(
@@ -33,8 +36,10 @@ export default async function eventRoutes(root: FastifyInstance) {
     {
       schema: {
         tags: ["events"],
-        operationId: "streamEvents", summary: "The event feed as server-sent events (SSE id = event id); resumes after Last-Event-ID",
-        description: "Each message is `id: <event id>` and `data: <the event as JSON, as in GET /v1/events>`. A reconnecting EventSource sends Last-Event-ID and the stream resumes after it; `?after=` does the same for the first connection.",
+        operationId: "streamEvents",
+        summary: "The event feed as server-sent events (SSE id = event id); resumes after Last-Event-ID",
+        description:
+          "Each message is `id: <event id>` and `data: <the event as JSON, as in GET /v1/events>`. Ids only grow. A reconnecting EventSource sends Last-Event-ID and the stream resumes after it (it wins over the query); `?after=` does the same for the first connection, `?from=now` starts at the feed's end.",
         querystring: EventsQuery,
         produces: ["text/event-stream"],
         response: { 400: ErrorBody, 429: ErrorBody },
@@ -42,8 +47,9 @@ export default async function eventRoutes(root: FastifyInstance) {
     },
     async (request, reply) => {
       const header = request.headers["last-event-id"];
-      const resume = typeof header === "string" && header.trim() !== "" ? header.trim() : request.query.after ?? null;
-      if (resume !== null && !/^[0-9]{1,18}$/.test(resume)) throw new InvalidCursorError();
+      const lastEventId = typeof header === "string" && header.trim() !== "" ? header.trim() : null;
+      if (lastEventId !== null && !/^[0-9]{1,18}$/.test(lastEventId)) throw new InvalidCursorError();
+      const resume = lastEventId ?? (await feedStart(app.deps.db, request.query));
       const release = slots.take(request.client!.name);
       try {
         await streamEvents(app.deps.db, request, reply, { after: resume, serverId: request.query.serverId }, app.deps.config.eventStream, closing, streamOptions(app, request, 0));

@@ -17,6 +17,7 @@ import { retryOnDeadlock } from "../db/retryOnDeadlock";
 import { changeJobKey, RESOLVE_CHANGE_JOB } from "../jobs/jobNames";
 import { converge } from "../lifecycle/converge";
 import { assertServerId } from "./loadServer";
+import { editMods } from "./modsEdit";
 import { requestHash } from "./requestHash";
 
 /**
@@ -50,7 +51,7 @@ export async function changeServer(deps: { db: Db }, id: string, client: string,
       const to: ServerSettings = {
         minecraftVersion: body.minecraftVersion ?? from.minecraftVersion,
         loaderVersion: body.loaderVersion === undefined ? from.loaderVersion : body.loaderVersion,
-        mods: body.mods ?? from.mods,
+        mods: body.mods === undefined ? from.mods : editMods(s.mods, body.mods),
         serverProperties: body.serverProperties ?? from.serverProperties,
         memoryMiB: body.memoryMiB ?? from.memoryMiB,
         cpuCores: body.cpuCores ?? from.cpuCores,

@@ -57,7 +57,10 @@ export async function recordDriftPass(db: DbOrTx, hostId: string, observed: Obse
       update drift_items d set resolved_at = now()
       where d.host_id = ${hostId} and d.resolved_at is null
         and not exists (select 1 from obs where obs.kind = d.kind and obs.vmid = d.vmid)
-      returning d.id
+      returning d.id, d.kind, d.vmid, d.server_id
+    ), resolved_event as (
+      insert into events (server_id, host_id, type, data)
+      select (select s.id from servers s where s.id = r.server_id), ${hostId}, 'drift.resolved', jsonb_build_object('driftId', r.id::text, 'kind', r.kind, 'vmid', r.vmid) from resolved r
     ), changed as (
       update drift_items d set seen_at = now(), detail = o.detail, server_id = o.server_id, observed_at = greatest(d.observed_at, o.observed_at)
       from obs o
@@ -85,10 +88,44 @@ export async function recordDriftPass(db: DbOrTx, hostId: string, observed: Obse
     from still_open u`);
 }
 
-export async function listOpenDrift(db: DbOrTx): Promise<DriftRow[]> {
-  return db.execute<DriftRow>(sql`
-    select id::text, kind, host_id, vmid, server_id, detail, detected_at, seen_at, true as persistent, false as opened
-    from drift_items where resolved_at is null order by detected_at, id`);
+export type ListedDrift = DriftRow & { acknowledged_at: string | null; acknowledged_by: string | null };
+
+/**
+ * Open items a page at a time, by id (keyset: after `afterId`); acknowledged
+ * ones only when asked.
+ */
+export async function listOpenDrift(db: DbOrTx, q: { afterId?: string; limit: number; includeAcknowledged: boolean }): Promise<{ rows: ListedDrift[]; more: boolean }> {
+  const rows = await db.execute<ListedDrift>(sql`
+    select id::text, kind, host_id, vmid, server_id, detail, detected_at, seen_at, acknowledged_at, acknowledged_by, true as persistent, false as opened
+    from drift_items
+    where resolved_at is null
+      and (${q.afterId ?? null}::bigint is null or id > ${q.afterId ?? null}::bigint)
+      and (${q.includeAcknowledged} or acknowledged_at is null)
+    order by id
+    limit ${q.limit + 1}`);
+  return { rows: rows.slice(0, q.limit), more: rows.length > q.limit };
+}
+
+/**
+ * An operator saw an open item and said so (`by`: the client): it leaves the
+ * default list, with `drift.acknowledged`. Acknowledging it again changes
+ * nothing. Null when no open item has this id.
+ */
+export async function acknowledgeDrift(db: DbOrTx, id: string, by: string): Promise<ListedDrift | null> {
+  const rows = await db.execute<ListedDrift>(sql`
+    with acked as (
+      update drift_items set acknowledged_at = now(), acknowledged_by = ${by}
+      where id = ${id}::bigint and resolved_at is null and acknowledged_at is null
+      returning *
+    ), event as (
+      insert into events (server_id, host_id, type, data)
+      select (select s.id from servers s where s.id = a.server_id), a.host_id, 'drift.acknowledged', jsonb_build_object('driftId', a.id::text, 'kind', a.kind, 'vmid', a.vmid)
+      from acked a
+    ), current as (
+      select * from acked union all select * from drift_items where id = ${id}::bigint and resolved_at is null and not exists (select 1 from acked)
+    )
+    select id::text, kind, host_id, vmid, server_id, detail, detected_at, seen_at, acknowledged_at, acknowledged_by, true as persistent, false as opened from current`);
+  return rows[0] ?? null;
 }
 
 /**

@@ -6,10 +6,19 @@ import { SESSION_CHANNEL } from "./sessions";
 
 export type HostWithCounts = HostRow & { servers: number; running: number; addresses: number };
 
-/** Every live host with how many servers it holds (not deleted) and how many of those run. */
-export async function listHostsWithCounts(db: DbOrTx): Promise<HostWithCounts[]> {
-  return db.execute<HostWithCounts>(sql`
-    select h.*, coalesce(c.servers, 0)::int as servers, coalesce(c.running, 0)::int as running,
+/** created_at as Postgres prints it, to the microsecond: a host page's keyset. */
+type Keyed = { created_key: string };
+
+/**
+ * Live hosts with how many servers each holds (not deleted) and how many of
+ * those run, in enrolment order; a page of them after the host `after` (a
+ * keyset on (created_at, id)) when `limit` is given.
+ */
+export async function listHostsWithCounts(db: DbOrTx, page?: { after?: { createdAt: string; id: string }; limit: number }): Promise<(HostWithCounts & Keyed)[]> {
+  const afterAt = page?.after?.createdAt ?? null;
+  const afterId = page?.after?.id ?? null;
+  return db.execute<HostWithCounts & Keyed>(sql`
+    select h.*, h.created_at::text as created_key, coalesce(c.servers, 0)::int as servers, coalesce(c.running, 0)::int as running,
       (select count(*)::int from host_addresses ha where ha.host_id = h.id) as addresses
     from hosts h
     left join (
@@ -17,7 +26,9 @@ export async function listHostsWithCounts(db: DbOrTx): Promise<HostWithCounts[]>
       from servers where status <> 'deleted' group by host_id
     ) c on c.host_id = h.id
     where h.revoked_at is null
-    order by h.created_at, h.id`);
+      and (${afterAt}::timestamptz is null or (h.created_at, h.id) > (${afterAt}::timestamptz, ${afterId}::uuid))
+    order by h.created_at, h.id
+    limit ${page ? page.limit : null}`);
 }
 
 /**

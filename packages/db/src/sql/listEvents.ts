@@ -1,8 +1,10 @@
 import { sql } from "drizzle-orm";
-import type { DbOrTx } from "../client";
+import type { Db, DbOrTx } from "../client";
+import { inTransaction } from "./inTransaction";
 
 export type FeedEventRow = {
-  id: string;
+  /** The event's feed position (the cursor), as text. */
+  position: string;
   server_id: string | null;
   host_id: string | null;
   operation_id: string | null;
@@ -15,53 +17,63 @@ export type FeedEventRow = {
 export interface EventPage {
   rows: FeedEventRow[];
   more: boolean;
-  /** False when `after` names no event (a cursor this API never gave). */
+  /** False when `after` is past the feed's end (a cursor this API never gave). */
   cursorKnown: boolean;
 }
 
+const SEQUENCER_LOCK = sql`hashtextextended('zlh:event_sequencer', 0)`;
+
 /**
- * Where the event feed is read, gapless: only events whose transaction is
- * older than every transaction still running (so none can still appear
- * before them), in (xid, id) order, after the event `after` (its id is the
- * cursor, and an SSE stream's Last-Event-ID). One statement; optionally one
- * server's events only.
+ * The one sequencing step of the feed: numbers the events not numbered yet
+ * whose transactions are older than every running one (so no event can still
+ * commit before them in (xid, id) order), in that order, after the largest
+ * position already given. One step at a time (a transaction-scoped advisory
+ * lock; a reader that finds it taken skips, since the holder numbers the
+ * same events), and the numbering runs in its own statement after the lock,
+ * so its snapshot sees the previous step's positions. A batch commits at
+ * once, and the next batch starts only after it is visible: a reader sees
+ * positions 1..n with no hole, and nothing is ever numbered below a position
+ * already given, however late its transaction commits.
  */
-export async function listEvents(db: DbOrTx, opts: { after: string | null; limit: number; serverId?: string }): Promise<EventPage> {
+export async function sequenceEvents(db: Db, batch = 5000): Promise<void> {
+  await inTransaction(db, async (tx) => {
+    const [lock] = await tx.execute<{ got: boolean }>(sql`select pg_try_advisory_xact_lock(${SEQUENCER_LOCK}) as got`);
+    if (!lock!.got) return;
+    await tx.execute(sql`
+      with next as (
+        select id, row_number() over (order by xid, id) as n
+        from events
+        where position is null and xid < pg_snapshot_xmin(pg_current_snapshot())
+        order by xid, id
+        limit ${batch}
+      )
+      update events e set position = (select coalesce(max(position), 0) from events) + next.n
+      from next where e.id = next.id`);
+  });
+}
+
+/**
+ * The feed after position `after` (null: from the start), in position order;
+ * optionally one server's events only. Numbers what can be numbered first
+ * (sequenceEvents), so a reader sees every event whose transaction ended.
+ */
+export async function listEvents(db: Db, opts: { after: string | null; limit: number; serverId?: string }): Promise<EventPage> {
+  await sequenceEvents(db);
   const serverId = opts.serverId ?? null;
-  const rows = await db.execute<FeedEventRow & { cursor_known: boolean }>(sql`
-    with cursor as (select xid, id from events where id = ${opts.after}::bigint)
-    select e.id::text as id, e.server_id, e.host_id, e.operation_id, e.type, e.data, e.at, e.actor,
-      (${opts.after}::bigint is null or exists (select 1 from cursor)) as cursor_known
-    from events e
-    where e.xid < pg_snapshot_xmin(pg_current_snapshot())
-      and (${opts.after}::bigint is null or (e.xid, e.id) > (select xid, id from cursor))
-      and (${serverId}::uuid is null or e.server_id = ${serverId}::uuid)
-    order by e.xid, e.id
-    limit ${opts.limit + 1}`);
-  const cursorKnown = rows.length > 0 ? rows[0]!.cursor_known : await eventExists(db, opts.after);
-  const page = rows.slice(0, opts.limit).map(({ cursor_known: _, ...row }) => row);
-  return { rows: page, more: rows.length > opts.limit, cursorKnown };
-}
-
-/**
- * One server's audit trail, by id: everything committed so far, nothing held
- * back (a history to read, not a feed to follow: to follow one server, read
- * the feed with its serverId).
- */
-export async function listServerHistory(db: DbOrTx, serverId: string, after: string | null, limit: number): Promise<EventPage> {
+  const after = opts.after ?? "0";
   const rows = await db.execute<FeedEventRow>(sql`
-    select e.id::text as id, e.server_id, e.host_id, e.operation_id, e.type, e.data, e.at, e.actor
+    select e.position::text as position, e.server_id, e.host_id, e.operation_id, e.type, e.data, e.at, e.actor
     from events e
-    where e.server_id = ${serverId}::uuid and (${after}::bigint is null or e.id > ${after}::bigint)
-    -- e.id, the bigint: a bare "id" would be the text output column, where "10" < "9".
-    order by e.id
-    limit ${limit + 1}`);
-  const cursorKnown = after === null || (await eventExists(db, after));
-  return { rows: rows.slice(0, limit), more: rows.length > limit, cursorKnown };
+    where e.position > ${after}::bigint
+      and (${serverId}::uuid is null or e.server_id = ${serverId}::uuid)
+    order by e.position
+    limit ${opts.limit + 1}`);
+  const cursorKnown = rows.length > 0 || BigInt(after) <= BigInt(await feedHead(db));
+  return { rows: rows.slice(0, opts.limit), more: rows.length > opts.limit, cursorKnown };
 }
 
-async function eventExists(db: DbOrTx, id: string | null): Promise<boolean> {
-  if (id === null) return true;
-  const [row] = await db.execute<{ yes: boolean }>(sql`select exists (select 1 from events where id = ${id}::bigint) as yes`);
-  return row!.yes;
+/** The largest position given so far ("0" on an empty feed): `?from=now` starts after it. */
+export async function feedHead(db: DbOrTx): Promise<string> {
+  const [row] = await db.execute<{ head: string }>(sql`select coalesce(max(position), 0)::text as head from events`);
+  return row!.head;
 }

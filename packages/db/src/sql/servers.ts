@@ -14,6 +14,8 @@ export async function getServer(db: DbOrTx, id: string): Promise<ServerRow | nul
 export interface ServerFilter {
   customerId?: string;
   status?: ServerStatus;
+  /** Deleted servers too (without a status filter, the list leaves them out). */
+  includeDeleted?: boolean;
   /** Keyset: only servers created after the one with this `seq`. */
   afterSeq?: string;
   limit: number;
@@ -28,7 +30,7 @@ const LISTED = sql.raw(`s.id, s.seq, s.caller_id, s.idempotency_key, s.request_h
   s.mods, s.server_properties, s.memory_mib, s.cpu_cores, s.disk_gib, s.status, s.desired_state, s.generation, s.host_id, s.vmid,
   s.game_port, s.rcon_port, s.address, s.failure_reason, s.restart_generation, s.reinstall_generation, s.reinstall_wipe, s.change_generation,
   s.change_status, s.change_reason, s.previous_config, s.status_changed_at, s.restart_count, s.crash_streak, s.last_crash_at,
-  s.last_crash_reason, s.last_crash_detail, s.stats, s.heal_after, s.edge_hold_until, s.reachable, s.rcon_password_enc, s.created_at, s.updated_at, s.manifest_hash, s.requested_manifest_hash, s.previous_manifest_hash,
+  s.last_crash_reason, s.last_crash_detail, s.stats, s.heal_after, s.edge_hold_until, s.reachable, s.last_error, s.rcon_password_enc, s.created_at, s.updated_at, s.manifest_hash, s.requested_manifest_hash, s.previous_manifest_hash,
   case when s.manifest_hash is null then s.manifest end as manifest,
   case when s.requested_manifest_hash is null then s.requested_manifest end as requested_manifest,
   case when s.previous_manifest_hash is null then s.previous_manifest end as previous_manifest,
@@ -46,7 +48,7 @@ const LISTED = sql.raw(`s.id, s.seq, s.caller_id, s.idempotency_key, s.request_h
 export async function listServers(db: DbOrTx, f: ServerFilter): Promise<{ rows: ServerRow[]; more: boolean }> {
   const filters = [
     f.customerId !== undefined ? sql`s.customer_id = ${f.customerId}` : null,
-    f.status !== undefined ? sql`s.status = ${f.status}` : null,
+    f.status !== undefined ? sql`s.status = ${f.status}` : f.includeDeleted ? null : sql`s.status <> 'deleted'`,
     f.afterSeq !== undefined ? sql`s.seq > ${f.afterSeq}::bigint` : null,
   ].filter((c): c is SQL => c !== null);
   const where = filters.length > 0 ? sql`where ${sql.join(filters, sql` and `)}` : sql``;
@@ -64,4 +66,12 @@ export async function wasProvisioned(db: DbOrTx, serverId: string): Promise<bool
     sql`select exists (select 1 from operations where server_id = ${serverId} and kind = 'provision' and status = 'succeeded') as yes`,
   );
   return row!.yes;
+}
+
+/** The server's last error of work being retried ({code, message, url}, stamped now), or null to clear it once that work succeeded. */
+export async function setLastError(db: DbOrTx, serverId: string, error: { code: string; message: string; url: string | null } | null): Promise<void> {
+  const value = error === null ? null : JSON.stringify(error);
+  await db.execute(sql`
+    update servers set last_error = case when ${value}::jsonb is null then null else ${value}::jsonb || jsonb_build_object('at', now()) end
+    where id = ${serverId} and last_error is distinct from ${value}::jsonb`);
 }

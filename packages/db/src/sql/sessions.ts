@@ -33,15 +33,24 @@ export async function startAgentSession(db: DbOrTx, hostId: string, sessionId: s
       where id = ${hostId} and agent_token_hash = ${tokenHash} and revoked_at is null
       returning id
     ), event as (
-      insert into events (host_id, type, data) select id, 'agent.connected', jsonb_build_object('sessionId', ${sessionId}::text) from s
+      insert into events (host_id, type, data) select id, 'host.connected', jsonb_build_object('sessionId', ${sessionId}::text) from s
     )
     select pg_notify(${SESSION_CHANNEL}, ${`${hostId}:${sessionId}`}) from s`);
   return rows.length === 1;
 }
 
-/** Marks the session gone if it is still the host's current one (a newer session is left alone). */
+/**
+ * Marks the session gone if it is still the host's current one (a newer
+ * session is left alone), with `host.disconnected`: only the session that was
+ * current says so, so a superseded one ending says nothing.
+ */
 export async function endAgentSession(db: DbOrTx, hostId: string, sessionId: string): Promise<void> {
-  await db.execute(sql`update hosts set session_id = null where id = ${hostId} and session_id = ${sessionId}`);
+  await db.execute(sql`
+    with s as (
+      update hosts set session_id = null where id = ${hostId} and session_id = ${sessionId} returning id
+    )
+    insert into events (host_id, type, data)
+    select id, 'host.disconnected', jsonb_build_object('sessionId', ${sessionId}::text) from s`);
 }
 
 /**

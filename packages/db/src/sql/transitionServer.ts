@@ -9,6 +9,8 @@ export interface TransitionOptions {
   failureReason?: string | null;
   /** Extra data for the `server.status_changed` event. */
   data?: Record<string, unknown>;
+  /** The operation whose result made the move: the event's top-level `operationId`, as on every event. */
+  operationId?: string | null;
   /** A second event recorded if and only if this call makes the move (e.g. `server.running` once per start). */
   alsoRecord?: { type: string; operationId?: string | null; data?: Record<string, unknown> };
 }
@@ -45,7 +47,7 @@ export async function transitionServer(
       returning s.*, prev.status as previous_status
     ), event as (
       insert into events (server_id, host_id, operation_id, type, data)
-      select id, host_id, null::uuid, 'server.status_changed',
+      select id, host_id, ${options.operationId ?? null}::uuid, 'server.status_changed',
         -- The transition's own facts are merged last, so no caller-supplied data can rewrite them.
         ${JSON.stringify({ ...options.data, ...(options.failureReason ? { reason: options.failureReason } : {}) })}::jsonb
           || jsonb_build_object('from', previous_status, 'to', status, 'generation', generation)

@@ -13,7 +13,7 @@ import type { OperationDefinition } from "./definition";
 /** Moves the server into its working status (a no-op where the table forbids it). */
 async function enterWorkingStatus(tx: Tx, op: OperationRow): Promise<void> {
   const to = WORKING_STATUS[op.kind];
-  if (to) await transitionServer(tx, op.server_id, to, { data: { operationId: op.id, kind: op.kind } });
+  if (to) await transitionServer(tx, op.server_id, to, { operationId: op.id, data: { kind: op.kind } });
 }
 
 /**
@@ -25,14 +25,14 @@ async function enterWorkingStatus(tx: Tx, op: OperationRow): Promise<void> {
 async function reachDoneStatus(tx: Tx, op: OperationRow, to: ServerStatus | undefined): Promise<void> {
   if (!to) return;
   await transitionServer(tx, op.server_id, to, {
-    data: { operationId: op.id, kind: op.kind },
+    operationId: op.id, data: { kind: op.kind },
     alsoRecord: to === "running" ? { type: "server.running", operationId: op.id, data: { result: op.result } } : undefined,
   });
 }
 
 /** Failed for good (its result, or its last lease expired): the server fails with the reason. */
 async function failServer(tx: Tx, op: OperationRow, reason: string): Promise<void> {
-  await transitionServer(tx, op.server_id, "failed", { failureReason: reason, data: { operationId: op.id, kind: op.kind } });
+  await transitionServer(tx, op.server_id, "failed", { failureReason: reason, operationId: op.id, data: { kind: op.kind } });
 }
 
 const reasonOf = (op: OperationRow) => op.error ?? `${op.kind}_failed`;
@@ -97,7 +97,7 @@ export const destroy: OperationDefinition = {
     if (op.status === "failed") return reportDestroyFailed(tx, op.server_id, op.id, reasonOf(op));
     if (op.status !== "succeeded") return;
     // What the agent reported goes under `result`, never beside the fields the control plane owns.
-    const moved = await transitionServer(tx, op.server_id, "deleted", { data: { operationId: op.id, result: op.result } });
+    const moved = await transitionServer(tx, op.server_id, "deleted", { operationId: op.id, data: { result: op.result } });
     if (moved) await releaseServerResources(tx, op.server_id);
   },
 };

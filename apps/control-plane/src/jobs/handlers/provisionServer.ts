@@ -1,7 +1,7 @@
 import type { Task } from "graphile-worker";
 import type { Logger } from "pino";
-import { manifestHash, type ArtifactSource, type Manifest } from "@zlh/artifacts";
-import { getServer, storeManifest, transitionServer, type Db, type ServerRow } from "@zlh/db";
+import { ArtifactFetchError, manifestHash, type ArtifactSource, type Manifest } from "@zlh/artifacts";
+import { getServer, setLastError, storeManifest, transitionServer, type Db, type ServerRow } from "@zlh/db";
 import { ResolutionError } from "../../fabric/errors";
 import type { ManifestCache } from "../../fabric/manifestCache";
 import { resolveManifest } from "../../fabric/resolveManifest";
@@ -40,8 +40,13 @@ export function provisionServerTask(deps: ProvisionDeps): Task {
         manifest = await resolve(deps, s);
       } catch (err) {
         const final = err instanceof ResolutionError || helpers.job.attempts >= helpers.job.max_attempts;
-        deps.log.warn({ serverId, err: (err as Error).message, attempt: helpers.job.attempts, final }, "manifest resolution failed");
-        if (!final) throw err;
+        const url = err instanceof ArtifactFetchError ? err.url : null;
+        deps.log.warn({ serverId, err: (err as Error).message, url, attempt: helpers.job.attempts, final }, "manifest resolution failed");
+        if (!final) {
+          // On the server, so a panel sees why it stays pending (and which URL), not only the log.
+          await setLastError(deps.db, serverId, { code: url ? "artifact_fetch_failed" : "manifest_resolution_failed", message: (err as Error).message, url });
+          throw err;
+        }
         await transitionServer(deps.db, serverId, "failed", { failureReason: `manifest_unresolvable: ${(err as Error).message}` });
         return;
       }
@@ -53,6 +58,7 @@ export function provisionServerTask(deps: ProvisionDeps): Task {
         if (await storeManifest(tx, serverId, manifest, hash, seal(deps.secretsKey, newRconPassword()))) {
           deps.log.info({ serverId, manifestHash: hash, files: manifest.files.length }, "manifest resolved");
         }
+        await setLastError(tx, serverId, null);
       }
       await converge(tx, serverId);
     });

@@ -1,11 +1,12 @@
 import type { FastifyInstance } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import { CreateHostBody, EnrolledHost, ErrorBody, Host, HostIdParams, HostList, HostNetworkBody } from "@zlh/api";
+import { CreateHostBody, EnrolledHost, ErrorBody, Host, HostIdParams, HostList, HostNetworkBody, HostsQuery } from "@zlh/api";
 import { enrollHost, listHostsWithCounts, rotateAgentToken, setHostNetwork } from "@zlh/db";
 import { HostNameTakenError, HostNotFoundError, NetworkInUseError, validateHostNetwork } from "@zlh/domain";
 import { newToken, sha256Hex } from "../../http/tokens";
 import { presentHost, presentNetwork } from "../../hosts/presentHost";
 import { asClient } from "../../db/asClient";
+import { decodeHostCursor, encodeHostCursor } from "../../servers/cursor";
 
 export default async function hostRoutes(root: FastifyInstance) {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
@@ -77,8 +78,20 @@ export default async function hostRoutes(root: FastifyInstance) {
     },
   );
 
-  app.get("/v1/hosts", { schema: { tags: ["hosts"], operationId: "listHosts", summary: "List the hosts: capacity, connection, cordon state, servers held", response: { 200: HostList } } }, async () => {
-    const now = Date.now();
-    return { items: (await listHostsWithCounts(app.deps.db)).map((h) => presentHost(h, app.deps.config.leaseTtlMs, now)) };
-  });
+  app.get(
+    "/v1/hosts",
+    { schema: { tags: ["hosts"], operationId: "listHosts", summary: "List the hosts a page at a time: capacity, connection, cordon state, servers held", querystring: HostsQuery, response: { 200: HostList, 400: ErrorBody } } },
+    async (request) => {
+      const limit = request.query.limit ?? 100;
+      const after = request.query.cursor === undefined ? undefined : decodeHostCursor(request.query.cursor);
+      const rows = await listHostsWithCounts(app.deps.db, { after, limit: limit + 1 });
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      const now = Date.now();
+      return {
+        items: page.map((h) => presentHost(h, app.deps.config.leaseTtlMs, now)),
+        nextCursor: rows.length > limit && last ? encodeHostCursor(last.created_key, last.id) : null,
+      };
+    },
+  );
 }

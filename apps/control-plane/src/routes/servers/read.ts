@@ -18,13 +18,14 @@ export default async function readServerRoutes(root: FastifyInstance) {
 
   app.get(
     "/v1/servers",
-    { schema: { tags: ["servers"], operationId: "listServers", summary: "List servers (by customer, by status), a page at a time", querystring: ListServersQuery, response: { 200: ServerList, 400: ErrorBody } } },
+    { schema: { tags: ["servers"], operationId: "listServers", summary: "List servers (by customer, by status), a page at a time; deleted ones only with status=deleted or include=deleted", querystring: ListServersQuery, response: { 200: ServerList, 400: ErrorBody } } },
     async (request) => {
-      const { customerId, status, cursor } = request.query;
+      const { customerId, status, cursor, include } = request.query;
       const limit = request.query.limit ?? 50;
       const { rows, more } = await listServers(app.deps.db, {
         customerId,
         status,
+        includeDeleted: include === "deleted",
         limit,
         afterSeq: cursor === undefined ? undefined : decodeCursor(cursor),
       });
@@ -46,7 +47,7 @@ export default async function readServerRoutes(root: FastifyInstance) {
     },
     async (request) => {
       const server = await loadServer(app.deps.db, request.params.id);
-      return readEventPage(app.deps.db, { after: request.query.after ?? null, limit: pageLimit(request.query.limit, 500), serverId: server.id, history: true });
+      return readEventPage(app.deps.db, { after: request.query.after ?? null, limit: pageLimit(request.query.limit, 500), serverId: server.id });
     },
   );
 }

@@ -1,0 +1,48 @@
+import { createServer } from "node:net";
+import { describe, expect, it } from "vitest";
+import pino from "pino";
+import { mirrorSource, OFFLINE_MIRROR_DIR } from "@zlh/artifacts";
+import { connectDatabase } from "@zlh/db";
+import { provisionServerTask } from "../src/jobs/handlers/provisionServer";
+import { enrollHost, serverBody, startTestPlane } from "./harness";
+
+/** A loopback port nothing listens on: connecting is refused, as with no network. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+describe("a manifest resolution that keeps failing", () => {
+  it("says on the server which URL failed and why while it is retried, and clears that once it resolves", async () => {
+    const t = await startTestPlane({}, { runWorker: false });
+    await enrollHost(t.api, "last-error-host");
+    const { body: server } = await t.api("POST", "/v1/servers", serverBody(1), { "idempotency-key": "last-error-1" });
+    expect(server.lastError).toBeNull();
+    const database = connectDatabase(t.databaseUrl, { max: 2 });
+    const deps = { db: database.db, secretsKey: t.config.secretsKey, log: pino({ level: "silent" }) };
+    const port = await closedPort();
+    const unreachable = provisionServerTask({ ...deps, source: mirrorSource(`http://127.0.0.1:${port}`, "mirror") });
+    const attempt = { job: { attempts: 1, max_attempts: 10 } } as never;
+    try {
+      await expect(unreachable({ serverId: server.id }, attempt)).rejects.toThrow(/could not fetch http:\/\/127\.0\.0\.1/);
+      const pending = (await t.api("GET", `/v1/servers/${server.id}`)).body;
+      expect(pending).toMatchObject({ status: "pending", failureReason: null });
+      expect(pending.lastError).toEqual({
+        code: "artifact_fetch_failed",
+        url: expect.stringMatching(new RegExp(`^http://127\\.0\\.0\\.1:${port}/`)),
+        message: expect.stringContaining("ECONNREFUSED"),
+        at: expect.any(String),
+      });
+      const resolved = provisionServerTask({ ...deps, source: mirrorSource(OFFLINE_MIRROR_DIR, "offline") });
+      await resolved({ serverId: server.id }, attempt);
+      const after = (await t.api("GET", `/v1/servers/${server.id}`)).body;
+      expect(after.lastError).toBeNull();
+      expect(after.manifests.applied).toEqual(expect.any(String));
+    } finally {
+      await database.close();
+    }
+  });
+});
