@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { Db } from "@zlh/db";
 import type { ControlPlaneConfig } from "./config";
 import { errorsPlugin } from "./plugins/errors";
+import { jsonBodyPlugin } from "./plugins/jsonBody";
 import { authPlugin } from "./plugins/auth";
 import { openapiPlugin } from "./plugins/openapi";
 import { rateLimitsPlugin } from "./plugins/rateLimits";
@@ -48,6 +49,7 @@ declare module "fastify" {
 export default async function app(fastify: FastifyInstance, deps: AppDeps) {
   fastify.decorate("deps", deps);
   await fastify.register(errorsPlugin);
+  await fastify.register(jsonBodyPlugin);
   await fastify.register(requestLogPlugin);
   await fastify.register(rateLimitsPlugin, deps.config.rateLimit);
   await fastify.register(openapiPlugin);
