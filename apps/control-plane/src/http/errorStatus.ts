@@ -17,6 +17,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   invalid_network: 422,
   server_busy: 409,
   backup_not_found: 404,
+  backup_on_other_host: 409,
   command_failed: 502,
   command_timeout: 504,
   downgrade_refused: 409,

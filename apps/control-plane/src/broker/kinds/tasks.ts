@@ -12,7 +12,14 @@ import type { OperationDefinition } from "./definition";
 /** The backup a backup or restore is about, and whether the server runs after a restore. */
 function backupSpec(op: LeasedRow): Partial<LeasedOperation["spec"]> {
   const p = op.params ?? {};
-  return { backup: { backupId: String(p.backupId), ...(p.sha256 ? { sha256: String(p.sha256) } : {}), start: op.desired_state === "running" } };
+  return {
+    backup: {
+      backupId: String(p.backupId),
+      ...(p.sha256 ? { sha256: String(p.sha256) } : {}),
+      ...(p.sourceServerId ? { sourceServerId: String(p.sourceServerId) } : {}),
+      start: op.desired_state === "running",
+    },
+  };
 }
 
 export const command: OperationDefinition = {
