@@ -1,11 +1,12 @@
 import { execFileSync } from "node:child_process";
-import { readFile, rm, symlink } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer } from "../support/api";
 import { startE2eCluster, type E2eCluster } from "../support/cluster";
 import { answersPing, waitStatus } from "../support/lifecycle";
-import { simServerPids, waitFor } from "../support/processes";
+import { ADMIN_TOKEN, simServerPids, waitFor } from "../support/processes";
 import { writeAsCustomer } from "../support/customerFiles";
 
 type Server = { id: string; vmid: number; ports: { game: number; rcon: number } };
@@ -84,5 +85,41 @@ describe("restore into another server", () => {
       await rm(path);
     }
     expect(await answersPing(target)).toBe(true);
+  });
+
+  it("downloads a completed backup: the archive's bytes, its sha256 as ETag; a tampered archive aborts the response", async () => {
+    const backupId = await backupOf(source);
+    const url = `${c.cp.url}/v1/servers/${source.id}/backups/${backupId}/download`;
+    const headers = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    const res = await fetch(url, { headers });
+    expect(res.status).toBe(200);
+    const body = Buffer.from(await res.arrayBuffer());
+    const onDisk = await readFile(archive(source.id, backupId));
+    expect(body.equals(onDisk)).toBe(true);
+    const sha = createHash("sha256").update(body).digest("hex");
+    expect(res.headers.get("etag")).toBe(`"${sha}"`);
+    expect(res.headers.get("content-length")).toBe(String(onDisk.length));
+    expect(res.headers.get("content-type")).toBe("application/gzip");
+    // Reads keep no rows.
+    await waitFor(async () => (await c.sql`select count(*)::int as n from operations where kind = 'backup_read'`)[0]!.n === 0, 10_000, "read rows removed");
+
+    // The same size, one byte changed: the client never gets a whole body.
+    const tampered = Buffer.from(onDisk);
+    tampered[tampered.length - 3] ^= 0xff;
+    await writeFile(archive(source.id, backupId), tampered);
+    // (A one-chunk archive is refused before its headers leave; a longer one mid-body: the connection is cut either way.)
+    const bad = await fetch(url, { headers }).then((r) => r.arrayBuffer()).then(() => "whole", () => "aborted");
+    expect(bad).toBe("aborted");
+    // A FIFO at the archive's path: a JSON error before anything is sent, and the agent is not blocked.
+    await rm(archive(source.id, backupId));
+    execFileSync("mkfifo", [archive(source.id, backupId)]);
+    const fifo = await fetch(url, { headers });
+    expect(fifo.status).toBe(502);
+    expect(((await fifo.json()) as { message: string }).message).toMatch(/not a regular file/);
+    await rm(archive(source.id, backupId));
+    expect(await answersPing(source)).toBe(true);
+
+    const unknown = await fetch(`${c.cp.url}/v1/servers/${source.id}/backups/00000000-0000-0000-0000-000000000000/download`, { headers });
+    expect(unknown.status).toBe(404);
   });
 });

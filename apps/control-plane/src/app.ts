@@ -15,6 +15,7 @@ import readServerRoutes from "./routes/servers/read";
 import lifecycleRoutes from "./routes/servers/lifecycle";
 import consoleRoutes from "./routes/servers/console";
 import backupRoutes from "./routes/servers/backups";
+import backupDownloadRoute from "./routes/servers/backupDownload";
 import driftRoutes from "./routes/drift";
 import apiTokenRoutes from "./routes/apiTokens/index";
 import eventRoutes from "./routes/events";
@@ -73,6 +74,7 @@ export default async function app(fastify: FastifyInstance, deps: AppDeps) {
     await v1.register(lifecycleRoutes);
     await v1.register(consoleRoutes);
     await v1.register(backupRoutes);
+    await v1.register(backupDownloadRoute);
     await v1.register(driftRoutes);
     await v1.register(apiTokenRoutes);
     await v1.register(eventRoutes);

@@ -103,6 +103,8 @@ export const OperationSpec = Type.Object({
   ),
   /** A `logs` operation: the last `tail` lines of logs/latest.log, or what it holds from byte `offset` on. */
   logs: Type.Optional(Type.Object({ tail: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })), offset: Type.Optional(Type.Integer({ minimum: 0 })) })),
+  /** A `backup_read` operation (a download): `length` bytes (at most 1 MiB) of the backup's archive from byte `offset`. */
+  read: Type.Optional(Type.Object({ backupId: Type.String(), offset: Type.Integer({ minimum: 0 }), length: Type.Integer({ minimum: 1, maximum: 1048576 }) })),
   /** A `backup_delete` operation: the backups whose archives to remove (DELETE, or retention). */
   backupIds: Type.Optional(Type.Array(Type.String(), { maxItems: 1000 })),
   change: Type.Optional(
@@ -134,6 +136,7 @@ export const LeasedOperation = Type.Object({
     Type.Literal("restore"),
     Type.Literal("backup_delete"),
     Type.Literal("logs"),
+    Type.Literal("backup_read"),
   ]),
   serverId: Id,
   generation: Type.Integer(),

@@ -82,6 +82,17 @@ export const restore: OperationDefinition = {
   },
 };
 
+/** One chunk of a download (routes/servers/backupDownload.ts): a read, removed once answered if its download ended meanwhile. */
+export const backupRead: OperationDefinition = {
+  spec: (op) => {
+    const p = op.params ?? {};
+    return { read: { backupId: String(p.backupId), offset: Number(p.offset), length: Number(p.length) } };
+  },
+  async onFinished(tx, op) {
+    if (op.params?.ended) await removeEndedLogRead(tx, op.id);
+  },
+};
+
 /** Removal of archives on the host: a confirmed one settles them; a failed one is left to the removal sweep. */
 export const backupDelete: OperationDefinition = {
   spec: (op) => ({ backupIds: (op.params?.backupIds as string[]) ?? [] }),
