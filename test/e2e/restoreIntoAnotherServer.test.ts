@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -121,5 +121,22 @@ describe("restore into another server", () => {
 
     const unknown = await fetch(`${c.cp.url}/v1/servers/${source.id}/backups/00000000-0000-0000-0000-000000000000/download`, { headers });
     expect(unknown.status).toBe(404);
+  });
+
+  it("downloads an archive of several chunks whole, in order, and none of a backup not yet completed", async () => {
+    // Incompressible: the archive is over 3 MiB, so the download takes four reads at least.
+    await writeAsCustomer(dir(source), join(dir(source), "world/region.bin"), randomBytes(3 * 1024 * 1024).toString("base64"));
+    const backupId = await backupOf(source);
+    const onDisk = await readFile(archive(source.id, backupId));
+    expect(onDisk.length).toBeGreaterThan(3 * 1024 * 1024);
+    const res = await fetch(`${c.cp.url}/v1/servers/${source.id}/backups/${backupId}/download`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(res.status).toBe(200);
+    expect(Buffer.from(await res.arrayBuffer()).equals(onDisk)).toBe(true);
+
+    await c.sql`update backups set status = 'running' where id = ${backupId}`;
+    const running = await c.call("GET", `/v1/servers/${source.id}/backups/${backupId}/download`);
+    expect(running.status).toBe(409);
+    expect(running.body.error).toBe("invalid_transition");
+    await c.sql`update backups set status = 'completed' where id = ${backupId}`;
   });
 });
