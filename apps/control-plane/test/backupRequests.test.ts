@@ -8,7 +8,7 @@ describe("backup and restore requests", () => {
   let t: Plane;
   let n = 0;
   beforeAll(async () => {
-    t = await startTestPlane({}, { runWorker: false });
+    t = await startTestPlane({ ZLH_COMMAND_TIMEOUT_MS: "3000", ZLH_BACKUP_DOWNLOADS_PER_SERVER: "2" }, { runWorker: false });
   });
 
   async function runningServer(hostName: string, overrides: Record<string, unknown> = {}) {
@@ -97,4 +97,27 @@ describe("backup and restore requests", () => {
     expect((await t.api("POST", `/v1/servers/${target.id}/restore`, { backupId: "00000000-0000-0000-0000-000000000000" })).body.error).toBe("backup_not_found");
     expect((await t.api("POST", `/v1/servers/${target.id}/restore`, {})).status).toBe(400);
   });
+
+  it("caps the downloads open at once per server, counted in the database, and removes their rows", async () => {
+    const s = await runningServer("idem-host");
+    const backupId = await completedBackup(s);
+    const download = () => t.api("GET", `/v1/servers/${s.id}/backups/${backupId}/download`);
+    // No agent answers: the first two wait for their first chunk (and time out), the third is over the cap.
+    const waiting = [download(), download()];
+    await waitForRows(s.id, 2);
+    const third = await download();
+    expect(third.status).toBe(429);
+    expect(third.body).toEqual({ error: "too_many_streams", message: expect.stringMatching(/at most 2/) });
+    expect((await Promise.all(waiting)).map((r) => r.status)).toEqual([504, 504]);
+    expect((await t.sql`select count(*)::int as n from operations where server_id = ${s.id} and kind = 'backup_read'`)[0]!.n).toBe(0);
+  });
+
+  async function waitForRows(serverId: string, n: number) {
+    for (let i = 0; i < 200; i++) {
+      const [row] = await t.sql`select count(*)::int as n from operations where server_id = ${serverId} and kind = 'backup_read'`;
+      if (row!.n >= n) return;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error(`fewer than ${n} download rows`);
+  }
 });
