@@ -73,7 +73,7 @@ export interface ControlPlaneConfig {
   /** ZLH_EVENT_STREAM_POLL_MS; a comment line goes out every `keepAliveMs` on a quiet stream. */
   eventStream: { pollMs: number; keepAliveMs: number };
   /** ZLH_STREAM_TOKEN_RECHECK_MS, ZLH_STREAM_MAX_DURATION_MS, ZLH_LOG_STREAMS_PER_CLIENT, ZLH_LOG_STREAMS_PER_SERVER, ZLH_EVENT_STREAMS_PER_CLIENT */
-  streams: { tokenRecheckMs: number; maxDurationMs: number; logsPerClient: number; logsPerServer: number; eventsPerClient: number };
+  streams: { tokenRecheckMs: number; maxDurationMs: number; logsPerClient: number; logsPerServer: number; eventsPerClient: number; downloadsPerServer: number };
   /** ZLH_BACKUP_KEEP, ZLH_BACKUP_MAX_AGE_DAYS */
   backupRetention: { keep: number; maxAgeDays: number };
   /** ZLH_COMMAND_TIMEOUT_MS */
@@ -140,6 +140,7 @@ export function loadConfig(env: Env): ControlPlaneConfig {
       logsPerClient: read.integer("ZLH_LOG_STREAMS_PER_CLIENT"),
       logsPerServer: read.integer("ZLH_LOG_STREAMS_PER_SERVER"),
       eventsPerClient: read.integer("ZLH_EVENT_STREAMS_PER_CLIENT"),
+      downloadsPerServer: read.integer("ZLH_BACKUP_DOWNLOADS_PER_SERVER"),
     },
     // The keep-alive comment's period is fixed: it only has to beat idle timeouts of proxies in between.
     eventStream: { pollMs: read.integer("ZLH_EVENT_STREAM_POLL_MS"), keepAliveMs: 15_000 },

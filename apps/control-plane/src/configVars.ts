@@ -255,6 +255,14 @@ export const CONTROL_PLANE_ENV = {
     max: 1000,
     description: "Open console-log streams per server, counted in the database; over it: 429 `too_many_streams`.",
   },
+  ZLH_BACKUP_DOWNLOADS_PER_SERVER: {
+    type: "integer",
+    default: 2,
+    min: 1,
+    max: 100,
+    description:
+      "Backup downloads open at once per server, counted in the database; over it: 429 `too_many_streams`. A download lasts at most `ZLH_STREAM_MAX_DURATION_MS` and ends when its token is revoked.",
+  },
   ZLH_EVENT_STREAMS_PER_CLIENT: {
     type: "integer",
     default: 50,

@@ -37,6 +37,33 @@ export const Backup = Type.Object({
 }, { title: "Backup" });
 
 export const BackupList = Type.Object({ items: Type.Array(Backup) }, { title: "BackupList" });
+
+/** A task the server's host runs later (a restore): what 202 answers with; its end shows as events (`server.restored`, `server.restore_failed`) naming its id. */
+export const TaskOperation = Type.Object(
+  {
+    id: Uuid,
+    kind: Type.Literal("restore"),
+    status: Type.Union([Type.Literal("queued"), Type.Literal("leased"), Type.Literal("succeeded"), Type.Literal("failed"), Type.Literal("cancelled")]),
+    serverId: Uuid,
+    backupId: Uuid,
+  },
+  { title: "TaskOperation" },
+);
+
+/** `POST /v1/servers/:id/restore`: the backup to restore into this server (of this server, or another of the same customer on the same host). */
+export const RestoreBody = Type.Object({ backupId: Type.String({ maxLength: 64 }) }, { additionalProperties: false, title: "RestoreBody" });
+
+/** An optional Idempotency-Key on a backup or a restore: a retry with the same key and request answers as the first did, and queues nothing more. */
+export const OptionalIdempotencyKeyHeader = Type.Object({
+  "idempotency-key": Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 255,
+      pattern: "^[\\x20-\\x7E]+$",
+      description: "Optional. 1-255 printable ASCII characters; a retry with the same key and request answers with the same backup or operation; another request with the key is 422 idempotency_key_reused.",
+    }),
+  ),
+});
 export const BackupParams = Type.Object({ id: Type.String({ maxLength: 64 }), backupId: Type.String({ maxLength: 64 }) });
 
 export const LogsQuery = Type.Object(

@@ -6,7 +6,7 @@
  * runs on the server.
  */
 export const LIFECYCLE_KINDS = ["provision", "start", "stop", "restart", "destroy"] as const;
-export const TASK_KINDS = ["command", "backup", "restore", "backup_delete", "logs"] as const;
+export const TASK_KINDS = ["command", "backup", "restore", "backup_delete", "logs", "backup_read"] as const;
 export const OPERATION_KINDS = [...LIFECYCLE_KINDS, ...TASK_KINDS] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 export type TaskKind = (typeof TASK_KINDS)[number];
@@ -16,7 +16,7 @@ export type TaskKind = (typeof TASK_KINDS)[number];
  * else, are not counted as in flight, and leave no events (a panel's log
  * view polls every second).
  */
-export const READ_ONLY_KINDS: readonly OperationKind[] = ["logs"];
+export const READ_ONLY_KINDS: readonly OperationKind[] = ["logs", "backup_read"];
 
 export const OPERATION_STATUSES = ["queued", "leased", "succeeded", "failed", "cancelled"] as const;
 export type OperationStatus = (typeof OPERATION_STATUSES)[number];

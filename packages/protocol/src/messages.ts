@@ -112,9 +112,19 @@ export const OperationSpec = Type.Object({
   /** A `command` operation: the console command, sent over RCON. */
   command: Type.Optional(Type.String({ maxLength: 1000 })),
   /** A `backup` or `restore` operation: which backup (its archive is `<ZLH_BACKUP_DIR>/<serverId>/<backupId>.tar.gz`) and, for a restore, the sha256 it must have. */
-  backup: Type.Optional(Type.Object({ backupId: Type.String(), sha256: Type.Optional(Type.String()), start: Type.Boolean() })),
+  backup: Type.Optional(
+    Type.Object({
+      backupId: Type.String(),
+      sha256: Type.Optional(Type.String()),
+      start: Type.Boolean(),
+      /** A restore of another server's backup (same host): the server whose backup directory holds the archive. */
+      sourceServerId: Type.Optional(Type.String()),
+    }),
+  ),
   /** A `logs` operation: the last `tail` lines of logs/latest.log, or what it holds from byte `offset` on. */
   logs: Type.Optional(Type.Object({ tail: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })), offset: Type.Optional(Type.Integer({ minimum: 0 })) })),
+  /** A `backup_read` operation (a download): `length` bytes (at most 1 MiB) of the backup's archive from byte `offset`. */
+  read: Type.Optional(Type.Object({ backupId: Type.String(), offset: Type.Integer({ minimum: 0 }), length: Type.Integer({ minimum: 1, maximum: 1048576 }) })),
   /** A `backup_delete` operation: the backups whose archives to remove (DELETE, or retention). */
   backupIds: Type.Optional(Type.Array(Type.String(), { maxItems: 1000 })),
   change: Type.Optional(
@@ -146,6 +156,7 @@ export const LeasedOperation = Type.Object({
     Type.Literal("restore"),
     Type.Literal("backup_delete"),
     Type.Literal("logs"),
+    Type.Literal("backup_read"),
   ]),
   serverId: Id,
   generation: Type.Integer(),

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
-import { chmod, mkdir, rename, rm, stat } from "node:fs/promises";
+import { constants, createWriteStream } from "node:fs";
+import { chmod, mkdir, open, rename, rm, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { SERVER_DIR } from "../placement/placeServer";
 import { rconCommand } from "../rcon/rconCommand";
@@ -13,10 +13,43 @@ export function backupPath(ctx: Pick<OpContext, "backupDir">, serverId: string, 
   return join(ctx.backupDir, serverId, `${backupId}.tar.gz`);
 }
 
+/**
+ * Opens an archive for reading as a regular file only: never through a link
+ * at its name (O_NOFOLLOW), never waiting on a FIFO or device (O_NONBLOCK,
+ * then fstat), so whatever was put at that path, the agent reads no other
+ * host file and does not block. Missing: `backup_missing`.
+ */
+export async function openArchive(path: string): Promise<FileHandle> {
+  let fh: FileHandle;
+  try {
+    fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new OpFailure("backup_missing", `no archive at ${path}`, false);
+    if (code === "ELOOP") throw new OpFailure("not_regular_file", `${path} is a symbolic link, not an archive`, false);
+    throw err;
+  }
+  const st = await fh.stat();
+  if (!st.isFile()) {
+    await fh.close();
+    throw new OpFailure("not_regular_file", `${path} is not a regular file`, false);
+  }
+  return fh;
+}
+
 export async function sha256OfFile(path: string): Promise<{ sha256: string; sizeBytes: number }> {
   const h = createHash("sha256");
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
-  return { sha256: h.digest("hex"), sizeBytes: (await stat(path)).size };
+  const fh = await openArchive(path);
+  try {
+    let sizeBytes = 0;
+    for await (const chunk of fh.createReadStream({ autoClose: false })) {
+      h.update(chunk as Buffer);
+      sizeBytes += (chunk as Buffer).length;
+    }
+    return { sha256: h.digest("hex"), sizeBytes };
+  } finally {
+    await fh.close();
+  }
 }
 
 /**

@@ -12,6 +12,7 @@ import { command } from "./command";
 import { backup, backupDelete } from "./backup";
 import { restore } from "./restore";
 import { logs } from "./logs";
+import { backupRead } from "./backupRead";
 
 /**
  * What the agent does for each operation: one handler per kind, and two for
@@ -33,6 +34,7 @@ const HANDLERS: Record<HandlerName, (ctx: OpContext) => Promise<ResultData>> = {
   restore,
   backup_delete: backupDelete,
   logs,
+  backup_read: backupRead,
 };
 
 /** The handler of a leased operation: a provision carrying a change, or a reinstall, is that. */

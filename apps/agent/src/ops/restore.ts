@@ -1,8 +1,7 @@
-import { access, open } from "node:fs/promises";
 import { installGameLayer } from "../container/gameLayer";
 import { placeServer, SERVER_DIR } from "../placement/placeServer";
 import { isRuntimeError } from "../runtime/runtime";
-import { backupPath, sha256OfFile } from "./backup";
+import { backupPath, openArchive, sha256OfFile } from "./backup";
 import { ensureLeaseHeld, type OpContext, type ResultData } from "./context";
 import { OpFailure } from "./opFailure";
 import { waitUntilAnswering } from "./readiness";
@@ -32,8 +31,9 @@ export async function restore(ctx: OpContext): Promise<ResultData> {
   if (!b?.sha256) throw new OpFailure("backup_missing", "a restore must name a verified backup", false);
   if (!/^[0-9a-f-]{36}$/.test(b.backupId)) throw new OpFailure("bad_backup_id", `refusing backup id ${JSON.stringify(b.backupId)}`, false);
   if (!op.spec.manifest) throw new OpFailure("manifest_missing", "a restore must carry the server's manifest", false);
-  const archive = backupPath(ctx, op.serverId, b.backupId);
-  if (!(await access(archive).then(() => true, () => false))) throw new OpFailure("backup_missing", `no archive at ${archive}`, false);
+  const source = b.sourceServerId ?? op.serverId;
+  if (!/^[0-9a-f-]{36}$/.test(source)) throw new OpFailure("bad_server_id", `refusing source server id ${JSON.stringify(source)}`, false);
+  const archive = backupPath(ctx, source, b.backupId);
   const measured = await sha256OfFile(archive);
   if (measured.sha256 !== b.sha256) throw new OpFailure("backup_corrupt", `the archive's sha256 is ${measured.sha256}, the backup's ${b.sha256}`, false);
 
@@ -57,7 +57,7 @@ export async function restore(ctx: OpContext): Promise<ResultData> {
       await guest.remove(`${PARENT}/${staging}`, true);
       await guest.remove(`${PARENT}/${old}`, true);
       await guest.mkdir(`${PARENT}/${staging}`);
-      const fh = await open(archive, "r");
+      const fh = await openArchive(archive);
       try {
         await guest.extract(`${PARENT}/${staging}`, fh.createReadStream({ autoClose: false }));
       } catch (err) {

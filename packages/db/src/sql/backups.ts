@@ -21,8 +21,14 @@ const COLUMNS = sql.raw(`id, server_id, status, size_bytes::text as size_bytes, 
  * neither when the server is busy (null). The manifest applied now is
  * recorded with it.
  */
-export async function requestBackup(tx: DbOrTx, serverId: string, backupId: string, manifestHash: string | null): Promise<BackupRow | null> {
-  const opId = await insertTaskOperation(tx, serverId, "backup", backupId, { backupId }, 3);
+export async function requestBackup(
+  tx: DbOrTx,
+  serverId: string,
+  backupId: string,
+  manifestHash: string | null,
+  keyed: TaskKey | null = null,
+): Promise<BackupRow | null> {
+  const opId = await insertTaskOperation(tx, serverId, "backup", backupId, { backupId, ...keyParams(keyed) }, 3);
   if (!opId) return null;
   const [row] = await tx.execute<BackupRow>(sql`
     with b as (
@@ -37,12 +43,44 @@ export async function requestBackup(tx: DbOrTx, serverId: string, backupId: stri
   return row!;
 }
 
+/** The Idempotency-Key a backup or restore was asked with: the client's, with the fingerprint of its request. */
+export interface TaskKey {
+  client: string;
+  key: string;
+  requestHash: string;
+}
+
+/** How a keyed task's operation carries its key (in its params: the operation is the request's record). */
+export function keyParams(keyed: TaskKey | null): Record<string, string> {
+  return keyed ? { idempotencyClient: keyed.client, idempotencyKey: keyed.key, requestHash: keyed.requestHash } : {};
+}
+
+/**
+ * The backup or restore a client already asked for on this server with this
+ * Idempotency-Key, if any (the caller holds lockIdempotencyKey, so of
+ * concurrent retries one queues and the others find it here).
+ */
+export async function findKeyedTask(tx: DbOrTx, serverId: string, client: string, key: string): Promise<{ id: string; kind: string; subject_id: string; request_hash: string } | null> {
+  const [row] = await tx.execute<{ id: string; kind: string; subject_id: string; request_hash: string }>(sql`
+    select id, kind, subject_id, params->>'requestHash' as request_hash from operations
+    where server_id = ${serverId} and kind in ('backup', 'restore')
+      and params->>'idempotencyClient' = ${client} and params->>'idempotencyKey' = ${key}
+    limit 1`);
+  return row ?? null;
+}
+
 export async function listBackups(db: DbOrTx, serverId: string): Promise<BackupRow[]> {
   return db.execute<BackupRow>(sql`select ${COLUMNS} from backups where server_id = ${serverId} and deleted_at is null order by created_at desc, id`);
 }
 
 export async function getBackup(db: DbOrTx, serverId: string, backupId: string): Promise<BackupRow | null> {
   const [row] = await db.execute<BackupRow>(sql`select ${COLUMNS} from backups where id = ${backupId} and server_id = ${serverId} and deleted_at is null`);
+  return row ?? null;
+}
+
+/** A backup by its id alone, whichever server it is of (a restore into another server). */
+export async function getBackupById(db: DbOrTx, backupId: string): Promise<BackupRow | null> {
+  const [row] = await db.execute<BackupRow>(sql`select ${COLUMNS} from backups where id = ${backupId} and deleted_at is null`);
   return row ?? null;
 }
 

@@ -1,7 +1,8 @@
 import { sql } from "drizzle-orm";
-import type { DbOrTx } from "../client";
+import type { DbOrTx, Tx } from "../client";
 import { WORK_CHANNEL } from "./channels";
-import { insertTaskOperation } from "./taskOperations";
+import { readOnlyKind } from "./statusLists";
+import { insertTaskOperation, lockServerForTask, queueTaskLocked } from "./taskOperations";
 
 /**
  * A live view of a console log costs one `logs` operation row for its whole
@@ -81,10 +82,10 @@ export async function requeueLogRead(db: DbOrTx, opId: string, want: LogWant): P
 export async function endLogRead(db: DbOrTx, opId: string): Promise<void> {
   await db.execute(sql`
     with gone as (
-      delete from operations where id = ${opId} and kind = 'logs' and status <> 'leased' returning id
+      delete from operations where id = ${opId} and kind in (${readOnlyKind}) and status <> 'leased' returning id
     )
     update operations set params = params || '{"ended": true}'::jsonb
-    where id = ${opId} and kind = 'logs' and not exists (select 1 from gone)`);
+    where id = ${opId} and kind in (${readOnlyKind}) and not exists (select 1 from gone)`);
 }
 
 /**
@@ -98,7 +99,7 @@ export async function sweepLogReads(db: DbOrTx, staleAfterMs: number, batch = 50
   const rows = await db.execute<{ id: string }>(sql`
     delete from operations where id in (
       select id from operations
-      where kind = 'logs' and status <> 'leased'
+      where kind in (${readOnlyKind}) and status <> 'leased'
         and (params->>'ended' is not null or updated_at < now() - ${staleAfterMs} * interval '1 millisecond')
       limit ${batch}
       for update skip locked)
@@ -108,5 +109,39 @@ export async function sweepLogReads(db: DbOrTx, staleAfterMs: number, batch = 50
 
 /** An ended read's answer arrived (or its last lease expired): nobody waits for it, so its row goes now. */
 export async function removeEndedLogRead(db: DbOrTx, opId: string): Promise<void> {
-  await db.execute(sql`delete from operations where id = ${opId} and kind = 'logs' and params->>'ended' is not null and status <> 'leased'`);
+  await db.execute(sql`delete from operations where id = ${opId} and kind in (${readOnlyKind}) and params->>'ended' is not null and status <> 'leased'`);
+}
+
+/**
+ * Opens a download's row (a `backup_read` of its first chunk) if the server
+ * has fewer than `perServer` downloads open, counted like log streams (under
+ * one advisory lock, rows untouched for `staleAfterMs` not counted). A
+ * deleted server's backups can be downloaded too. Must run in a transaction.
+ */
+export async function openBackupDownload(
+  tx: Tx,
+  serverId: string,
+  readId: string,
+  want: { backupId: string; offset: number; length: number },
+  caps: { perServer: number; staleAfterMs: number },
+): Promise<{ opId: string } | { refused: number } | { gone: true }> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended('zlh:backup_downloads', 0))`);
+  const [n] = await tx.execute<{ open: number }>(sql`
+    select count(*)::int as open from operations
+    where kind = 'backup_read' and server_id = ${serverId} and params->>'ended' is null
+      and updated_at > now() - ${caps.staleAfterMs} * interval '1 millisecond'`);
+  if (n!.open >= caps.perServer) return { refused: n!.open };
+  if (!(await lockServerForTask(tx, serverId, true))) return { gone: true };
+  const opId = await queueTaskLocked(tx, serverId, "backup_read", readId, want, 1);
+  return opId ? { opId } : { gone: true };
+}
+
+/** The download's next chunk: its row queued again in place from `offset` (false once it was swept). */
+export async function requeueBackupRead(db: DbOrTx, opId: string, offset: number): Promise<boolean> {
+  const rows = await db.execute<{ id: string }>(sql`
+    update operations set status = 'queued', attempt = 0, result = null, error = null, not_before = null,
+      params = params || jsonb_build_object('offset', ${offset}::bigint), updated_at = now()
+    where id = ${opId} and kind = 'backup_read' and status in ('succeeded', 'failed') and params->>'ended' is null
+    returning id, pg_notify(${WORK_CHANNEL}, host_id::text)`);
+  return rows.length > 0;
 }

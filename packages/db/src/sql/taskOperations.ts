@@ -82,7 +82,7 @@ export async function queueTaskLocked(
       select s.id, s.host_id, gen.g, ${kind}, s.vmid, ${subjectId}, ${JSON.stringify(params)}::jsonb, ${maxAttempts}
       from s, gen
       -- A read (logs) runs beside anything; anything else only on an idle server (reads do not count).
-      where ${kind}::text = 'logs'
+      where ${kind}::text in (${readOnlyKind})
         or not exists (select 1 from operations o where o.server_id = s.id and o.status in (${liveOperation}) and o.kind not in (${readOnlyKind}))
       on conflict do nothing
       returning id, server_id, host_id, kind

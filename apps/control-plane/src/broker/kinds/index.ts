@@ -1,7 +1,7 @@
 import type { OperationKind } from "@zlh/domain";
 import type { OperationDefinition } from "./definition";
 import { destroy, provision, restart, start, stop } from "./lifecycle";
-import { backup, backupDelete, command, logs, restore } from "./tasks";
+import { backup, backupDelete, backupRead, command, logs, restore } from "./tasks";
 
 export type { BackupRetention, EffectOptions, OperationDefinition } from "./definition";
 
@@ -17,4 +17,5 @@ export const OPERATION_DEFINITIONS: Readonly<Record<OperationKind, OperationDefi
   restore,
   backup_delete: backupDelete,
   logs,
+  backup_read: backupRead,
 };

@@ -12,7 +12,14 @@ import type { OperationDefinition } from "./definition";
 /** The backup a backup or restore is about, and whether the server runs after a restore. */
 function backupSpec(op: LeasedRow): Partial<LeasedOperation["spec"]> {
   const p = op.params ?? {};
-  return { backup: { backupId: String(p.backupId), ...(p.sha256 ? { sha256: String(p.sha256) } : {}), start: op.desired_state === "running" } };
+  return {
+    backup: {
+      backupId: String(p.backupId),
+      ...(p.sha256 ? { sha256: String(p.sha256) } : {}),
+      ...(p.sourceServerId ? { sourceServerId: String(p.sourceServerId) } : {}),
+      start: op.desired_state === "running",
+    },
+  };
 }
 
 export const command: OperationDefinition = {
@@ -78,6 +85,17 @@ export const restore: OperationDefinition = {
       operationId: op.id,
       data: { backupId: op.params?.backupId, ...(failed ? { reason: op.error } : {}) },
     });
+  },
+};
+
+/** One chunk of a download (routes/servers/backupDownload.ts): a read, removed once answered if its download ended meanwhile. */
+export const backupRead: OperationDefinition = {
+  spec: (op) => {
+    const p = op.params ?? {};
+    return { read: { backupId: String(p.backupId), offset: Number(p.offset), length: Number(p.length) } };
+  },
+  async onFinished(tx, op) {
+    if (op.params?.ended) await removeEndedLogRead(tx, op.id);
   },
 };
 

@@ -1,13 +1,14 @@
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import { Backup, BackupList, BackupParams, ErrorBody, ServerIdParams } from "@zlh/api";
+import { Backup, BackupList, BackupParams, ErrorBody, OptionalIdempotencyKeyHeader, RestoreBody, ServerIdParams, TaskOperation } from "@zlh/api";
 import { manifestHash, type Manifest } from "@zlh/artifacts";
-import { getBackup, insertTaskOperation, listBackups, markBackupDeleted, queueBackupRemoval, recordEvent, requestBackup, type BackupRow } from "@zlh/db";
-import { BackupNotFoundError, canBackUp, InvalidTransitionError, ServerBusyError } from "@zlh/domain";
+import { findKeyedTask, getBackup, getBackupById, getOperation, insertTaskOperation, keyParams, listBackups, lockIdempotencyKey, markBackupDeleted, queueBackupRemoval, recordEvent, requestBackup, type BackupRow, type ServerRow, type TaskKey, type Tx } from "@zlh/db";
+import { BackupNotFoundError, BackupOnOtherHostError, canBackUp, IdempotencyKeyReusedError, InvalidTransitionError, ServerBusyError } from "@zlh/domain";
 import { asClient } from "../../db/asClient";
 import { isoTime } from "../../servers/present";
 import { loadServer } from "../../servers/loadServer";
+import { requestHash } from "../../servers/requestHash";
 
 const present = (b: BackupRow) => ({
   id: b.id,
@@ -35,14 +36,26 @@ export default async function backupRoutes(root: FastifyInstance) {
 
   app.post(
     "/v1/servers/:id/backups",
-    { schema: { tags, operationId: "createBackup", summary: "Take a backup: a consistent copy of the server directory (save-off/save-all over RCON while running)", params: ServerIdParams, response: { 202: Backup, 404: ErrorBody, 409: ErrorBody } } },
+    {
+      schema: {
+        tags,
+        operationId: "createBackup",
+        summary: "Take a backup: a consistent copy of the server directory (save-off/save-all over RCON while running); idempotent per Idempotency-Key",
+        headers: OptionalIdempotencyKeyHeader,
+        params: ServerIdParams,
+        response: { 202: Backup, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody },
+      },
+    },
     async (request, reply) => {
       const server = await provisioned(request.params.id);
-      const backup = await asClient(app.deps.db, request.client!.name, (tx) =>
-        requestBackup(tx, server.id, randomUUID(), manifestHash(server.manifest as Manifest)),
-      );
+      const keyed = taskKey(request.client!.name, request.headers["idempotency-key"], { route: "backup", serverId: server.id });
+      const backup = await asClient(app.deps.db, request.client!.name, async (tx) => {
+        const earlier = await replay(tx, server.id, keyed, "backup");
+        if (earlier) return getBackup(tx, server.id, earlier.subject_id);
+        return requestBackup(tx, server.id, randomUUID(), manifestHash(server.manifest as Manifest), keyed);
+      });
       if (!backup) throw new ServerBusyError();
-      request.log.info({ serverId: server.id, backupId: backup.id }, "backup requested");
+      request.log.info({ serverId: server.id, backupId: backup.id, keyed: keyed !== null }, "backup requested");
       return reply.status(202).send(present(backup));
     },
   );
@@ -58,21 +71,81 @@ export default async function backupRoutes(root: FastifyInstance) {
 
   app.post(
     "/v1/servers/:id/backups/:backupId/restore",
-    { schema: { tags, operationId: "restoreBackup", summary: "Restore a backup (its sha256 is checked first); the server restarts on it", params: BackupParams, response: { 202: Backup, 404: ErrorBody, 409: ErrorBody } } },
+    {
+      schema: {
+        tags,
+        operationId: "restoreBackup",
+        summary: "Restore a backup (its sha256 is checked first); the server is stopped, and restarts on it if it was wanted running",
+        headers: OptionalIdempotencyKeyHeader,
+        params: BackupParams,
+        response: { 202: TaskOperation, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody },
+      },
+    },
     async (request, reply) => {
       const server = await provisioned(request.params.id);
       const backup = await findBackup(server.id, request.params.backupId);
-      if (backup.status !== "completed" || !backup.sha256) throw new InvalidTransitionError(`The backup is ${backup.status}; only a completed backup can be restored.`);
-      const opId = await asClient(app.deps.db, request.client!.name, async (tx) => {
-        const id = await insertTaskOperation(tx, server.id, "restore", randomUUID(), { backupId: backup.id, sha256: backup.sha256 }, 3);
-        if (id) await recordEvent(tx, { type: "server.restore_requested", serverId: server.id, hostId: server.host_id, operationId: id, data: { backupId: backup.id } });
-        return id;
-      });
-      if (!opId) throw new ServerBusyError();
-      request.log.info({ serverId: server.id, backupId: backup.id, opId }, "restore requested");
-      return reply.status(202).send(present(backup));
+      return reply.status(202).send(await restoreInto(request.client!.name, request.headers["idempotency-key"], server, backup, request.log));
     },
   );
+
+  app.post(
+    "/v1/servers/:id/restore",
+    {
+      schema: {
+        tags,
+        summary: "Restore a backup of this server or of another of the same customer (an admin token: any) into this server, on the same host",
+        description:
+          "The target is stopped first (as any restore does) and gets the backup's world and files, with its own manifest placed over them. The backup's archive stays on its host: one of a server on another host is refused with 409 backup_on_other_host.",
+        headers: OptionalIdempotencyKeyHeader,
+        params: ServerIdParams,
+        body: RestoreBody,
+        response: { 202: TaskOperation, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const target = await provisioned(request.params.id);
+      const backup = /^[0-9a-f-]{36}$/.test(request.body.backupId) ? await getBackupById(app.deps.db, request.body.backupId) : null;
+      if (!backup) throw new BackupNotFoundError(request.body.backupId);
+      if (backup.server_id !== target.id) {
+        const source = await loadServer(app.deps.db, backup.server_id);
+        // Another customer's backup is as unknown as a missing one to a panel token.
+        if (source.customer_id !== target.customer_id && request.client!.scope !== "admin") throw new BackupNotFoundError(request.body.backupId);
+        if (source.host_id !== target.host_id) throw new BackupOnOtherHostError();
+      }
+      return reply.status(202).send(await restoreInto(request.client!.name, request.headers["idempotency-key"], target, backup, request.log));
+    },
+  );
+
+  /**
+   * Queues a restore of `backup` into `server` (its archive read from the
+   * backup's own server's directory on the host), or finds the one this
+   * Idempotency-Key already queued; answers with the operation.
+   */
+  async function restoreInto(client: string, key: string | undefined, server: ServerRow, backup: BackupRow, log: { info: (o: object, m: string) => void }) {
+    if (backup.status !== "completed" || !backup.sha256) throw new InvalidTransitionError(`The backup is ${backup.status}; only a completed backup can be restored.`);
+    const keyed = taskKey(client, key, { route: "restore", serverId: server.id, backupId: backup.id });
+    const opId = await asClient(app.deps.db, client, async (tx) => {
+      const earlier = await replay(tx, server.id, keyed, "restore");
+      if (earlier) return earlier.id;
+      const source = backup.server_id === server.id ? {} : { sourceServerId: backup.server_id };
+      const id = await insertTaskOperation(tx, server.id, "restore", randomUUID(), { backupId: backup.id, sha256: backup.sha256, ...source, ...keyParams(keyed) }, 3);
+      if (id) await recordEvent(tx, { type: "server.restore_requested", serverId: server.id, hostId: server.host_id, operationId: id, data: { backupId: backup.id, ...source } });
+      return id;
+    });
+    if (!opId) throw new ServerBusyError();
+    log.info({ serverId: server.id, backupId: backup.id, opId }, "restore requested");
+    const op = await getOperation(app.deps.db, opId);
+    return { id: opId, kind: "restore" as const, status: op?.status ?? "queued", serverId: server.id, backupId: backup.id };
+  }
+
+  /** The earlier task of this key, when the request is the same; a reused key with another request is 422. */
+  async function replay(tx: Tx, serverId: string, keyed: TaskKey | null, kind: "backup" | "restore") {
+    if (!keyed) return null;
+    await lockIdempotencyKey(tx, keyed.client, `task:${keyed.key}`);
+    const earlier = await findKeyedTask(tx, serverId, keyed.client, keyed.key);
+    if (earlier && (earlier.request_hash !== keyed.requestHash || earlier.kind !== kind)) throw new IdempotencyKeyReusedError();
+    return earlier;
+  }
 
   app.delete(
     "/v1/servers/:id/backups/:backupId",
@@ -89,6 +162,10 @@ export default async function backupRoutes(root: FastifyInstance) {
       return present(backup);
     },
   );
+
+  function taskKey(client: string, key: string | undefined, request: Record<string, unknown>): TaskKey | null {
+    return key === undefined ? null : { client, key, requestHash: requestHash(request) };
+  }
 
   async function findBackup(serverId: string, backupId: string) {
     const b = /^[0-9a-f-]{36}$/.test(backupId) ? await getBackup(app.deps.db, serverId, backupId) : null;

@@ -1,0 +1,20 @@
+import type { FastifyInstance } from "fastify";
+import fp from "fastify-plugin";
+
+/**
+ * `content-type: application/json` with no body at all is `{}`: a client
+ * library that always sends the header (and a retry that drops the body)
+ * would otherwise get 400 invalid_json from a route whose body is optional
+ * (reinstall, a backup, a restore, start/stop). A route whose body is
+ * required still refuses `{}` with its schema's 400. Anything else is
+ * parsed by Fastify's own JSON parser, with its refusals (`__proto__` and
+ * `constructor.prototype` keys, malformed JSON) unchanged.
+ */
+export const jsonBodyPlugin = fp(async (app: FastifyInstance) => {
+  const parse = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    if (body.length === 0) return done(null, {});
+    return parse(request, body as string, done);
+  });
+});

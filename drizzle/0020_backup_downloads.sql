@@ -1,0 +1,4 @@
+ALTER TABLE "operations" DROP CONSTRAINT "operations_kind_valid";--> statement-breakpoint
+DROP INDEX "operations_one_live_task_key";--> statement-breakpoint
+CREATE UNIQUE INDEX "operations_one_live_task_key" ON "operations" USING btree ("server_id") WHERE "operations"."status" in ('queued', 'leased') and "operations"."kind" not in ('provision', 'start', 'stop', 'restart', 'destroy', 'logs', 'backup_read');--> statement-breakpoint
+ALTER TABLE "operations" ADD CONSTRAINT "operations_kind_valid" CHECK ("operations"."kind" in ('provision', 'start', 'stop', 'restart', 'destroy', 'command', 'backup', 'restore', 'backup_delete', 'logs', 'backup_read'));
