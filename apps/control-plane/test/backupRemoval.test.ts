@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectDatabase, type Database, type OperationRow } from "@zlh/db";
@@ -56,7 +57,7 @@ describe("removing backups' archives", () => {
     await t.sql`insert into operations (server_id, host_id, generation, kind, vmid, status, lease_session_id, lease_expires_at)
       select id, host_id, -5, 'restore', vmid, 'leased', gen_random_uuid(), now() + interval '1 hour' from servers where id = ${s.id}`;
     await database.db.transaction((tx) =>
-      onOperationFinished(tx, { kind: "backup", status: "succeeded", server_id: s.id, host_id: s.hostId, subject_id: s.backupIds[0], result: { sha256: "ab", sizeBytes: 10 } } as unknown as OperationRow, { publishToEdge: false, backupRetention: { keep: 1, maxAgeDays: 30 } }),
+      onOperationFinished(tx, { id: randomUUID(), kind: "backup", status: "succeeded", server_id: s.id, host_id: s.hostId, subject_id: s.backupIds[0], result: { sha256: "ab", sizeBytes: 10 } } as unknown as OperationRow, { publishToEdge: false, backupRetention: { keep: 1, maxAgeDays: 30 } }),
     );
     expect(await removalOps(s.id)).toEqual([]);
     await sweepBackupRemovals(database.db, log);

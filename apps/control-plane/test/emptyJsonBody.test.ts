@@ -40,7 +40,7 @@ describe("an empty JSON body", () => {
     const res = await send("POST", "/v1/servers", { "content-type": "application/json", "content-length": "0", "idempotency-key": "empty-body-2" });
     expect(res.status).toBe(400);
     expect(res.body.error).toBe("invalid_request");
-    expect(res.body.message).toMatch(/must have required property/);
+    expect(res.body.message).toMatch(/body.customerId is required/);
     expect((await t.sql`select count(*)::int as n from servers`)[0]!.n).toBe(1);
   });
 
