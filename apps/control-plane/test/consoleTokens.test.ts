@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FakeLogAgent } from "./fakeLogAgent";
-import { apiClient, enrollHost, serverBody, startTestPlane, type Api } from "./harness";
+import type { FakeLogAgent } from "./fakeLogAgent";
+import { apiClient, type Api } from "./harness";
+import { startLogFixture } from "./logFixture";
 import { endReason, openStream, type OpenStream } from "./sseClient";
 
-type Plane = Awaited<ReturnType<typeof startTestPlane>>;
+type Plane = Awaited<ReturnType<typeof startLogFixture>>["t"];
 
 const ADMIN = "admin-token-0123456789";
 const PANEL_ORIGIN = "https://panel.example.test";
@@ -31,17 +32,11 @@ describe("console tokens", { timeout: 120_000 }, () => {
   };
 
   beforeAll(async () => {
-    t = await startTestPlane(
+    ({ t, admin, agent, serverA, serverB } = await startLogFixture(
+      ADMIN,
       { ZLH_API_TOKENS: `ops:admin=${ADMIN}`, ZLH_STREAM_TOKEN_RECHECK_MS: "200", ZLH_CONSOLE_ORIGINS: PANEL_ORIGIN },
-      { runWorker: false },
-    );
-    admin = apiClient(t.plane.url, ADMIN);
-    const host = await enrollHost(admin, "console-host");
-    const created = [];
-    for (const i of [1, 2]) created.push((await admin("POST", "/v1/servers", serverBody(i), { "idempotency-key": `console-${i}` })).body.id as string);
-    [serverA, serverB] = created as [string, string];
-    await t.sql`update servers set status = 'running', desired_state = 'running' where id in ${t.sql(created)}`;
-    agent = await FakeLogAgent.start(t.plane.url, host.agentToken);
+      "console",
+    ));
   });
   afterAll(async () => {
     for (const s of streams) s.close();
