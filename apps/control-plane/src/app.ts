@@ -5,6 +5,7 @@ import { errorsPlugin } from "./plugins/errors";
 import { httpShapePlugin } from "./plugins/httpShape";
 import { jsonBodyPlugin } from "./plugins/jsonBody";
 import { authPlugin } from "./plugins/auth";
+import { consoleCorsPlugin } from "./plugins/consoleCors";
 import { openapiPlugin } from "./plugins/openapi";
 import { rateLimitsPlugin } from "./plugins/rateLimits";
 import { requestLogPlugin } from "./plugins/requestLog";
@@ -14,6 +15,7 @@ import hostMaintenanceRoutes from "./routes/hosts/maintenance";
 import createServerRoute from "./routes/servers/create";
 import readServerRoutes from "./routes/servers/read";
 import lifecycleRoutes from "./routes/servers/lifecycle";
+import consoleTokenRoutes from "./routes/servers/consoleTokens";
 import consoleRoutes from "./routes/servers/console";
 import backupRoutes from "./routes/servers/backups";
 import statsRoutes from "./routes/servers/stats";
@@ -59,6 +61,7 @@ export default async function app(fastify: FastifyInstance, deps: AppDeps) {
   await fastify.register(requestLogPlugin);
   await fastify.register(rateLimitsPlugin, deps.config.rateLimit);
   await fastify.register(openapiPlugin);
+  await fastify.register(consoleCorsPlugin, { origins: deps.config.console.origins });
   await fastify.register(healthRoutes);
   await fastify.register(agentGateway, {
     db: deps.db,
@@ -78,6 +81,7 @@ export default async function app(fastify: FastifyInstance, deps: AppDeps) {
     await v1.register(readServerRoutes);
     await v1.register(lifecycleRoutes);
     await v1.register(consoleRoutes);
+    await v1.register(consoleTokenRoutes);
     await v1.register(backupRoutes);
     await v1.register(statsRoutes);
     await v1.register(scheduleRoutes);

@@ -82,6 +82,8 @@ export interface ControlPlaneConfig {
   schedules: { tickMs: number; toleranceMs: number; minIntervalMs: number; perServer: number };
   /** ZLH_METRICS_PUBLIC */
   metricsPublic: boolean;
+  /** ZLH_CONSOLE_TOKEN_TTL_MS, ZLH_CONSOLE_ORIGINS */
+  console: { tokenTtlMs: number; origins: readonly string[] };
 }
 
 export function loadConfig(env: Env): ControlPlaneConfig {
@@ -145,7 +147,16 @@ export function loadConfig(env: Env): ControlPlaneConfig {
     // The keep-alive comment's period is fixed: it only has to beat idle timeouts of proxies in between.
     eventStream: { pollMs: read.integer("ZLH_EVENT_STREAM_POLL_MS"), keepAliveMs: 15_000 },
     metricsPublic: read.choice("ZLH_METRICS_PUBLIC") === "true",
+    console: { tokenTtlMs: read.integer("ZLH_CONSOLE_TOKEN_TTL_MS"), origins: origins(read.text("ZLH_CONSOLE_ORIGINS")) },
   };
+}
+
+function origins(raw: string | null): string[] {
+  const list = (raw ?? "").split(",").map((o) => o.trim()).filter(Boolean);
+  for (const o of list) {
+    if (!/^https?:\/\/[^/\s]+$/.test(o)) throw new ConfigError("ZLH_CONSOLE_ORIGINS", `${JSON.stringify(o)} is not an origin (scheme://host[:port], no path).`);
+  }
+  return list;
 }
 
 type Reader = ReturnType<typeof envReader<typeof CONTROL_PLANE_ENV>>;

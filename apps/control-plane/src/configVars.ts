@@ -227,6 +227,20 @@ export const CONTROL_PLANE_ENV = {
     max: 60_000,
     description: "How often an open `/v1/events/stream` looks for new events, and an open `/logs/stream` reads the log again. A comment line goes out every 15 s on a quiet stream.",
   },
+  ZLH_CONSOLE_TOKEN_TTL_MS: {
+    type: "integer",
+    default: 600_000,
+    min: 10_000,
+    max: 3_600_000,
+    description:
+      "How long a console token (`POST /v1/servers/{id}/console-tokens`) lives; a stream opened with it ends when it expires. See [Console access for a browser](api.md#console-access-for-a-browser).",
+  },
+  ZLH_CONSOLE_ORIGINS: {
+    type: "text",
+    format: "comma-separated origins (`https://panel.example.com`)",
+    description:
+      "Browser origins (the panel's) allowed to call the console routes (log, log stream, commands, `POST /v1/console/session`) across origins, with credentials. Unset: none (same-origin only). Other routes never answer CORS.",
+  },
   ZLH_STREAM_TOKEN_RECHECK_MS: {
     type: "integer",
     default: 5000,

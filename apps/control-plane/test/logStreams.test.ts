@@ -4,11 +4,12 @@ import { connectDatabase, insertTaskOperation, type Database } from "@zlh/db";
 import { createLogger, startControlPlane, type ControlPlane } from "../src/index";
 import { waitForOperation } from "../src/servers/waitForOperation";
 import { waitFor } from "../../../test/support/processes";
-import { FakeLogAgent } from "./fakeLogAgent";
-import { apiClient, enrollHost, serverBody, startTestPlane, type Api } from "./harness";
+import type { FakeLogAgent } from "./fakeLogAgent";
+import { apiClient, type Api } from "./harness";
+import { startLogFixture } from "./logFixture";
 import { endReason, openStream, type OpenStream } from "./sseClient";
 
-type Plane = Awaited<ReturnType<typeof startTestPlane>>;
+type Plane = Awaited<ReturnType<typeof startLogFixture>>["t"];
 
 const ADMIN = "admin-token-0123456789";
 const PANEL = "panel-token-0123456789";
@@ -42,7 +43,8 @@ describe("log streams and event streams", { timeout: 120_000 }, () => {
   };
 
   beforeAll(async () => {
-    t = await startTestPlane(
+    ({ t, admin, agent, serverA, serverB } = await startLogFixture(
+      ADMIN,
       {
         ZLH_API_TOKENS: `ops:admin=${ADMIN},panel:panel=${PANEL},grafana:read=${READER}`,
         ZLH_LOG_STREAMS_PER_SERVER: "2",
@@ -50,18 +52,11 @@ describe("log streams and event streams", { timeout: 120_000 }, () => {
         ZLH_EVENT_STREAM_POLL_MS: "50",
         ZLH_STREAM_TOKEN_RECHECK_MS: "200",
       },
-      { runWorker: false },
-    );
+      "logs",
+    ));
     // A second control-plane process on the same database: caps are the database's, not a process's.
     other = await startControlPlane({ ...t.config, port: 0 }, createLogger("silent", "test"), { runWorker: false });
     database = connectDatabase(t.databaseUrl, { max: 4 });
-    admin = apiClient(t.plane.url, ADMIN);
-    const host = await enrollHost(admin, "logs-host");
-    const created = [];
-    for (const i of [1, 2]) created.push((await admin("POST", "/v1/servers", serverBody(i), { "idempotency-key": `logs-${i}` })).body.id as string);
-    [serverA, serverB] = created as [string, string];
-    await t.sql`update servers set status = 'running', desired_state = 'running' where id in ${t.sql(created)}`;
-    agent = await FakeLogAgent.start(t.plane.url, host.agentToken);
   });
   afterAll(async () => {
     for (const s of streams) s.close();

@@ -77,3 +77,19 @@ export const LogLines = Type.Object({
   lines: Type.Array(Type.String()),
   offset: Type.Integer({ description: "Where the log's next read starts (the stream's event id)." }),
 }, { title: "LogLines" });
+
+export const ConsoleTokenParams = Type.Object({ id: Type.String({ maxLength: 64 }), tokenId: Type.String({ maxLength: 64 }) });
+export const ConsoleToken = Type.Object(
+  {
+    id: Uuid,
+    token: Type.String({ description: "Shown once; only its hash is stored. Opens this server's log (read, stream) and commands, nothing else." }),
+    expiresAt: Timestamp,
+  },
+  { title: "ConsoleToken" },
+);
+export const ConsoleSessionBody = Type.Object(
+  { token: Type.String({ minLength: 1, maxLength: 200, description: "A console token (from POST /v1/servers/{id}/console-tokens)." }) },
+  { additionalProperties: false, title: "ConsoleSessionBody" },
+);
+export const ConsoleSession = Type.Object({ serverId: Uuid, expiresAt: Timestamp }, { title: "ConsoleSession" });
+export const RevokedConsoleToken = Type.Object({ id: Uuid, revokedAt: Timestamp }, { title: "RevokedConsoleToken" });

@@ -335,6 +335,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/servers/{id}/console-tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A short-lived token for this server's console only (log read, log stream, commands), for a browser */
+        post: operations["createConsoleToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/servers/{id}/console-tokens/{tokenId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a console token: refused from the next request on, its open log streams end */
+        delete: operations["revokeConsoleToken"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/console/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Trade a console token for an HttpOnly cookie on its server's console paths (what a browser's EventSource sends) */
+        post: operations["openConsoleSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/servers/{id}/backups": {
         parameters: {
             query?: never;
@@ -731,6 +782,24 @@ export interface components {
             /** @description The server's answer, as RCON returns it. */
             reply: string;
         };
+        ConsoleSession: {
+            /** Format: uuid */
+            serverId: string;
+            /** Format: date-time */
+            expiresAt: string;
+        };
+        ConsoleSessionBody: {
+            /** @description A console token (from POST /v1/servers/{id}/console-tokens). */
+            token: string;
+        };
+        ConsoleToken: {
+            /** Format: uuid */
+            id: string;
+            /** @description Shown once; only its hash is stored. Opens this server's log (read, stream) and commands, nothing else. */
+            token: string;
+            /** Format: date-time */
+            expiresAt: string;
+        };
         CreateApiTokenBody: {
             /** @description The client's name. Tokens of one name are one client: idempotency keys, rate limits and the audit trail follow the name, not the token. */
             client: string;
@@ -969,6 +1038,12 @@ export interface components {
         };
         RestoreBody: {
             backupId: string;
+        };
+        RevokedConsoleToken: {
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            revokedAt: string;
         };
         Server: {
             /** Format: uuid */
@@ -2771,6 +2846,192 @@ export interface operations {
             };
             /** @description The host did not answer in time. `error` is one of: command_timeout. */
             504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createConsoleToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsoleToken"];
+                };
+            };
+            /** @description No bearer token, or one that is not known (or revoked). `error` is one of: unauthorized. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token's scope does not allow this route. `error` is one of: forbidden. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    revokeConsoleToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                tokenId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevokedConsoleToken"];
+                };
+            };
+            /** @description No bearer token, or one that is not known (or revoked). `error` is one of: unauthorized. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token's scope does not allow this route. `error` is one of: forbidden. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    openConsoleSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConsoleSessionBody"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsoleSession"];
+                };
+            };
+            /** @description The request is malformed: validation (every problem, each naming its field), JSON, a cursor or key. `error` is one of: invalid_request, invalid_json, idempotency_key_missing, invalid_cursor, managed_property, disk_shrink_refused. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No bearer token, or one that is not known (or revoked). `error` is one of: unauthorized. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token's scope does not allow this route. `error` is one of: forbidden. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON. `error` is one of: unsupported_media_type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

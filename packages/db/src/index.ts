@@ -34,6 +34,7 @@ export * from "./sql/retryBackoff";
 export * from "./sql/workerLiveness";
 export * from "./sql/actor";
 export * from "./sql/apiTokens";
+export * from "./sql/consoleTokens";
 export * from "./sql/listEvents";
 export * from "./sql/readFleetGauges";
 export * from "./sql/hostMaintenance";

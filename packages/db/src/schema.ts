@@ -503,6 +503,30 @@ export const apiTokens = pgTable(
   ],
 );
 
+/**
+ * Console tokens: short-lived, one server's console (log read and commands)
+ * only, handed by the panel to a customer's browser. Stored hashed; they die
+ * with their server (cascade), at `expires_at`, on revocation, and with the
+ * database API token that asked for them (`parent_token_hash`; null when a
+ * ZLH_API_TOKENS client asked, whose tokens live as long as the process).
+ */
+export const consoleTokens = pgTable(
+  "console_tokens",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    serverId: uuid("server_id")
+      .notNull()
+      .references(() => servers.id, { onDelete: "cascade" }),
+    clientName: text("client_name").notNull(),
+    tokenHash: text("token_hash").notNull(),
+    parentTokenHash: text("parent_token_hash"),
+    createdAt: createdAt(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+  },
+  (t) => [uniqueIndex("console_tokens_token_hash_key").on(t.tokenHash), index("console_tokens_server_idx").on(t.serverId)],
+);
+
 export const BACKUP_STATUSES = ["pending", "running", "completed", "failed"] as const;
 
 /**

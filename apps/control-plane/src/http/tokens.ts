@@ -31,3 +31,14 @@ export function bearerToken(header: string | undefined): string | null {
   const m = /^Bearer\s+(\S+)$/i.exec(header);
   return m?.[1] ?? null;
 }
+
+/** The cookie POST /v1/console/session sets: HttpOnly, so page scripts never see the token. */
+export const CONSOLE_COOKIE = "zlh_console";
+
+export function consoleCookie(header: string | undefined): string | null {
+  for (const part of (header ?? "").split(";")) {
+    const [name, value] = part.trim().split("=", 2);
+    if (name === CONSOLE_COOKIE && value) return value;
+  }
+  return null;
+}

@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
-import { findApiClientByTokenHash, type Db } from "@zlh/db";
+import { findApiClientByTokenHash, findConsoleGrant, type Db } from "@zlh/db";
 import { ForbiddenError, scopeAllows, UnauthorizedError, type ApiScope } from "@zlh/domain";
 import type { ApiClientToken } from "../config";
-import { bearerToken, matchTokenHash, sha256Hex } from "../http/tokens";
+import { bearerToken, consoleCookie, matchTokenHash, sha256Hex } from "../http/tokens";
 
 export interface ApiClient {
   /** What idempotency keys, events (`actor`), request logs and rate limits are keyed on. */
@@ -21,6 +21,10 @@ declare module "fastify" {
   interface FastifyContextConfig {
     /** The scope a route needs; default `read` for GET/HEAD, `panel` otherwise. */
     scope?: ApiScope;
+    /** A console token opens this route (on its own server only). */
+    console?: true;
+    /** The route checks a token in its body itself (POST /v1/console/session). */
+    tokenInBody?: true;
   }
 }
 
@@ -28,6 +32,8 @@ declare module "fastify" {
 export interface Credential {
   tokenHash: string;
   fromDatabase: boolean;
+  /** A console token (routes/servers/consoleTokens.ts): one server's console, until it expires or is revoked. */
+  console?: true;
 }
 
 export function neededScope(request: FastifyRequest): ApiScope {
@@ -47,12 +53,16 @@ export const authPlugin = fp<{ clients: readonly ApiClientToken[]; db: Db }>(asy
   app.decorateRequest("client", null);
   app.decorateRequest("credential", null);
   app.addHook("onRequest", async (request, reply) => {
-    const token = bearerToken(request.headers.authorization);
+    if (request.routeOptions.config?.tokenInBody) return;
+    const token = bearerToken(request.headers.authorization) ?? (request.routeOptions.config?.console ? consoleCookie(request.headers.cookie) : null);
     if (!token) throw new UnauthorizedError();
     const matched = matchTokenHash(token, known);
     const tokenHash = matched ?? sha256Hex(token);
     const client = matched ? byHash.get(matched)! : await findApiClientByTokenHash(opts.db, tokenHash);
-    if (!client) throw new UnauthorizedError();
+    if (!client) {
+      await consoleClient(opts.db, request, tokenHash);
+      return app.limitClient(request, reply);
+    }
     request.client = client;
     request.credential = { tokenHash, fromDatabase: !matched };
     await app.limitClient(request, reply);
@@ -64,6 +74,22 @@ export const authPlugin = fp<{ clients: readonly ApiClientToken[]; db: Db }>(asy
 });
 
 /**
+ * A console token: it acts as its issuer's client with the panel scope, on
+ * the console routes of its own server only. Not rate limited apart from
+ * the client's own (a browser follows one log and sends a few commands).
+ */
+async function consoleClient(db: Db, request: FastifyRequest, tokenHash: string): Promise<void> {
+  const grant = await findConsoleGrant(db, tokenHash);
+  if (!grant) throw new UnauthorizedError();
+  if (!grant.live) throw new UnauthorizedError("The console token has expired or was revoked; ask the panel for a new one.");
+  const where = `${request.method} ${request.routeOptions.url ?? request.url}`;
+  if (!request.routeOptions.config?.console) throw new ForbiddenError(`A console token opens only its server's log and commands, not ${where}.`);
+  if ((request.params as { id?: string }).id !== grant.serverId) throw new ForbiddenError(`This console token opens the console of server ${grant.serverId} only.`);
+  request.client = { name: grant.clientName, scope: "panel" };
+  request.credential = { tokenHash, fromDatabase: true, console: true };
+}
+
+/**
  * Whether the request's token still lets its client do what the request
  * does: a ZLH_API_TOKENS token always (the process's configuration does not
  * change under it), a database token while it is neither revoked nor
@@ -73,6 +99,7 @@ export async function stillAuthorized(db: Db, request: FastifyRequest): Promise<
   const { client, credential } = request;
   if (!client || !credential) return false;
   if (!credential.fromDatabase) return true;
+  if (credential.console) return (await findConsoleGrant(db, credential.tokenHash))?.live === true;
   const now = await findApiClientByTokenHash(db, credential.tokenHash);
   return now !== null && now.name === client.name && scopeAllows(now.scope, neededScope(request));
 }

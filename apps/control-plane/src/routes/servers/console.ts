@@ -22,7 +22,7 @@ export default async function consoleRoutes(root: FastifyInstance) {
 
   // The console is the panel's: a log shows what players and the server say (names, addresses, command
   // output), and every read is work on the host, so a `read` token (dashboards, monitoring) does not get it.
-  const config = { scope: "panel" as const };
+  const config = { scope: "panel" as const, console: true as const };
 
   app.get(
     "/v1/servers/:id/logs",
@@ -68,6 +68,7 @@ export default async function consoleRoutes(root: FastifyInstance) {
   app.post(
     "/v1/servers/:id/commands",
     {
+      config,
       schema: {
         tags: ["console"],
         operationId: "runCommand", summary: "Run a console command on the running server (over RCON) and return its reply",
