@@ -88,6 +88,13 @@ describe("LiveStats: players online from a status ping at the stats cadence", ()
     expect(await sample('{"players":{"max":20,"online":3}}', "99999999-2222-4333-8444-555555555555")).toMatchObject({ playersOnline: null });
   });
 
+  it("has null players, and still the other figures, when the runtime cannot give the address (DHCP not answered)", async () => {
+    const noAddress = { ...runtime, address: async () => Promise.reject(new Error("no DHCP lease within 5000 ms")) } as unknown as Runtime;
+    const stats = new LiveStats(noAddress);
+    stats.learn(SERVER, { vmid: 7, gamePort: await gamePort('{"players":{"max":20,"online":3}}') });
+    expect((await stats.due(running))?.[0]).toMatchObject({ playersOnline: null, playersMax: null, memoryBytes: 4096 });
+  });
+
   it("has null players before it knows the server's port (no operation seen since the agent started)", async () => {
     const stats = new LiveStats(runtime);
     expect((await stats.due(running))?.[0]).toMatchObject({ playersOnline: null, playersMax: null, diskBytes: null });

@@ -12,7 +12,7 @@ export const DISK_WALK: Omit<WalkBounds, "deadline"> & { timeMs: number } = { ma
  * sample carries the last figure and never waits for a walk.
  */
 /** How long a stats sample waits for a walk it started. */
-const DISK_WAIT_MS = 2000;
+const DISK_WAIT_MS = 1500;
 
 export class DiskUse {
   readonly #cache = new Map<number, { bytes: number | null; at: number }>();

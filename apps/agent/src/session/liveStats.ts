@@ -7,8 +7,9 @@ import { DiskUse } from "./diskUse";
 
 /** How often a heartbeat carries the live figures (docs/live-stats.md): every 30 s at most, not every heartbeat. */
 export const STATS_EVERY_MS = 30_000;
-/** The status ping's whole exchange, at most, per server per sample. */
+/** The status pings' time, at most, per sample: all servers' at once (16 at a time), so a heartbeat waits this long at most for them. */
 export const STATS_PING_MS = 1500;
+const PINGS_AT_ONCE = 16;
 
 type Target = Pick<OperationSpec, "gamePort" | "network"> & { serverId: string };
 
@@ -43,26 +44,41 @@ export class LiveStats {
     const running = inventory.filter((c): c is InventoryItem & { serverId: string } => c.state === "running" && c.serverId !== null);
     const keep = new Set(running.map((c) => c.vmid));
     for (const v of this.#previous.keys()) if (!keep.has(v)) this.#previous.delete(v);
-    const disk = await this.#disk.figures([...keep], now);
+    const [disk, players] = await Promise.all([this.#disk.figures([...keep], now), this.#allPlayers(running)]);
     const read = await mapBounded(running, 4, async (c) => {
-      const [u, players] = await Promise.all([usage(c.vmid).catch(() => null), this.#players(c)]);
+      const u = await usage(c.vmid).catch(() => null);
       if (!u) return null;
       const prev = this.#previous.get(c.vmid);
       this.#previous.set(c.vmid, { cpuUsec: u.cpuUsec, at: now });
       const elapsedUsec = prev ? (now - prev.at) * 1000 : 0;
       // A counter that went back is a new cgroup (the container restarted): no figure until the next sample.
       const cpuPercent = prev && elapsedUsec > 0 && u.cpuUsec >= prev.cpuUsec ? Math.min(100_000, Math.round(((u.cpuUsec - prev.cpuUsec) / elapsedUsec) * 1000) / 10) : null;
-      return { vmid: c.vmid, serverId: c.serverId, cpuPercent, memoryBytes: u.memoryBytes, playersOnline: players?.online ?? null, playersMax: players?.max ?? null, diskBytes: disk.get(c.vmid) ?? null };
+      return { vmid: c.vmid, serverId: c.serverId, cpuPercent, memoryBytes: u.memoryBytes, playersOnline: players.get(c.vmid)?.online ?? null, playersMax: players.get(c.vmid)?.max ?? null, diskBytes: disk.get(c.vmid) ?? null };
     });
     return read.filter((s): s is NonNullable<typeof s> => s !== null);
   }
 
-  /** The status ping's players, within STATS_PING_MS; null when the port is unknown (or not this server's) or nothing honest answers. */
-  async #players(c: { vmid: number; serverId: string }): Promise<Players | null> {
-    const target = this.#targets.get(c.vmid);
-    if (!target || target.serverId !== c.serverId) return null;
-    const deadline = new Promise<null>((r) => setTimeout(r, STATS_PING_MS, null).unref());
-    const ping = (async () => playersOf(await pingServer(await this.runtime.address(c.vmid, target.network), target.gamePort, STATS_PING_MS)))().catch(() => null);
-    return Promise.race([ping, deadline]);
+  /**
+   * The status pings' players of the servers whose port is known (and is
+   * this server's), all within STATS_PING_MS from now: a ping not answered
+   * by then, and one not started by then, has none.
+   */
+  async #allPlayers(running: { vmid: number; serverId: string }[]): Promise<Map<number, Players>> {
+    const found = new Map<number, Players>();
+    const end = Date.now() + STATS_PING_MS;
+    const pinged = running.filter((c) => this.#targets.get(c.vmid)?.serverId === c.serverId);
+    const pings = mapBounded(pinged, PINGS_AT_ONCE, async (c) => {
+      const target = this.#targets.get(c.vmid);
+      const left = end - Date.now();
+      if (!target || left < 50) return;
+      try {
+        const players = playersOf(await pingServer(await this.runtime.address(c.vmid, target.network), target.gamePort, left));
+        if (players && Date.now() <= end) found.set(c.vmid, players);
+      } catch {
+        // no answer, refused, malformed or too large: no players for this sample
+      }
+    });
+    await Promise.race([pings, new Promise((r) => setTimeout(r, STATS_PING_MS).unref())]);
+    return new Map(found); // a copy: a ping answering later changes nothing sent
   }
 }
