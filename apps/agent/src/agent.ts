@@ -210,6 +210,7 @@ export class Agent {
     const task = (async () => {
       await after; // an earlier execution of this operation, cancelled, must have stopped first
       log.info({ attempt: op.attempt }, "operation started");
+      this.#stats.learn(op.serverId, op.spec);
       const result = await executeOperation({
         op,
         runtime: this.runtime,

@@ -1153,6 +1153,12 @@ export interface components {
                 cpuPercent: number | null;
                 /** @description Memory charged to the container's cgroup (page cache included, as its limit counts it); on the sim, the server process's RSS. */
                 memoryBytes: number | null;
+                /** @description Players online, from the status ping on its game port; null when it did not answer (within 1.5 s) or the agent does not know its port yet. Absent from samples older than the field. */
+                playersOnline?: number | null;
+                /** @description The server's player limit, from the same ping. */
+                playersMax?: number | null;
+                /** @description Bytes its files allocate on disk (a sparse file counts what it allocates), walked every 5 minutes; null before the first walk, where the runtime has no walkable folder, or past the walk's bounds. */
+                diskBytes?: number | null;
             } | null;
             /** @description While a crashed server waits out its crash-loop backoff: when self-heal starts it again. */
             nextRestartAt: string | null;
@@ -3477,6 +3483,12 @@ export interface operations {
                             cpuPercent: number | null;
                             /** @description Memory charged to the container's cgroup (page cache included, as its limit counts it); on the sim, the server process's RSS. */
                             memoryBytes: number | null;
+                            /** @description Players online, from the status ping on its game port; null when it did not answer (within 1.5 s) or the agent does not know its port yet. Absent from samples older than the field. */
+                            playersOnline?: number | null;
+                            /** @description The server's player limit, from the same ping. */
+                            playersMax?: number | null;
+                            /** @description Bytes its files allocate on disk (a sparse file counts what it allocates), walked every 5 minutes; null before the first walk, where the runtime has no walkable folder, or past the walk's bounds. */
+                            diskBytes?: number | null;
                         }[];
                     };
                 };

@@ -198,7 +198,7 @@ export const servers = pgTable(
     lastCrashReason: text("last_crash_reason"),
     /** What the last crash's evidence says (docs/crash-reports.md): cause, hint, summary, the agent's bounded evidence, how often in a row. */
     lastCrashDetail: jsonb("last_crash_detail"),
-    /** The latest live figures from its agent (docs/live-stats.md): { at, cpuPercent, memoryBytes }. */
+    /** The latest live figures from its agent (docs/live-stats.md): { at, cpuPercent, memoryBytes, playersOnline, playersMax, diskBytes }. */
     stats: jsonb("stats"),
     /** The last 60 of them, oldest first (a ring: 30 minutes at the 30 s cadence), for a console's chart. */
     statsHistory: jsonb("stats_history"),

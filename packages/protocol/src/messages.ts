@@ -184,6 +184,11 @@ export const ServerStat = Type.Object({
   serverId: Uuid,
   cpuPercent: Type.Union([Type.Number({ minimum: 0, maximum: 100_000 }), Type.Null()]),
   memoryBytes: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+  /** From the status ping on its game port (null: no answer, or the agent does not know the port yet). Absent from older agents. */
+  playersOnline: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 1_000_000 }), Type.Null()])),
+  playersMax: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 1_000_000 }), Type.Null()])),
+  /** Bytes its server files allocate, from a bounded walk every few minutes (null: not measured, or the walk hit its bound). */
+  diskBytes: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])),
 });
 export type ServerStat = Static<typeof ServerStat>;
 

@@ -97,6 +97,12 @@ export interface Runtime {
    * not running.
    */
   usage?(vmid: number): Promise<Usage | null>;
+  /**
+   * A host folder holding the container's files whose allocated blocks are
+   * its disk use (session/diskUse.ts walks it, lstat only); absent where the
+   * runtime has none the agent may walk safely (pct, lxc: not yet).
+   */
+  diskRoot?(vmid: number): string | null;
 }
 
 export interface Resources {

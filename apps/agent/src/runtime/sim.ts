@@ -239,6 +239,11 @@ export class SimRuntime implements Runtime {
     return pid ? processUsage(pid) : null;
   }
 
+  /** The container's rootfs folder, for the disk walk (session/diskUse.ts). */
+  diskRoot(vmid: number): string | null {
+    return this.#config(vmid) ? join(this.#dir(vmid), "rootfs") : null;
+  }
+
   async address(vmid: number, _network?: SpecNetwork): Promise<string> {
     return simAddress(vmid);
   }

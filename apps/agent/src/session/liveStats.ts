@@ -1,21 +1,40 @@
-import type { InventoryItem, ServerStat } from "@zlh/protocol";
+import type { InventoryItem, OperationSpec, ServerStat } from "@zlh/protocol";
 import { mapBounded } from "../runtime/mapBounded";
 import type { Runtime } from "../runtime/runtime";
+import { pingServer } from "../slp/ping";
+import { playersOf, type Players } from "../slp/players";
+import { DiskUse } from "./diskUse";
 
 /** How often a heartbeat carries the live figures (docs/live-stats.md): every 30 s at most, not every heartbeat. */
 export const STATS_EVERY_MS = 30_000;
+/** The status pings' time, at most, per sample: all servers' at once (16 at a time), so a heartbeat waits this long at most for them. */
+export const STATS_PING_MS = 1500;
+const PINGS_AT_ONCE = 16;
+
+type Target = Pick<OperationSpec, "gamePort" | "network"> & { serverId: string };
 
 /**
  * The live figures of the host's running servers, for the heartbeat at the
  * stats cadence: a few host file reads per container (its cgroup; the sim:
- * its process), 4 containers at a time, no process started. CPU is the
- * counter's rise since the previous sample over the time between them.
+ * its process), a status ping on its game port, 4 containers at a time, no
+ * process started. CPU is the counter's rise since the previous sample over
+ * the time between them; disk use is DiskUse's last walk.
  */
 export class LiveStats {
   readonly #previous = new Map<number, { cpuUsec: number; at: number }>();
+  /** Where each container's game answers, learned from the operations the agent ran on it (their spec). */
+  readonly #targets = new Map<number, Target>();
+  readonly #disk: DiskUse;
   #last = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly runtime: Runtime) {}
+  constructor(private readonly runtime: Runtime) {
+    this.#disk = new DiskUse(runtime);
+  }
+
+  /** Remembers where the server of an operation answers (the control plane's spec: its port and network). */
+  learn(serverId: string, spec: Pick<OperationSpec, "vmid" | "gamePort" | "network">): void {
+    this.#targets.set(spec.vmid, { serverId, gamePort: spec.gamePort, network: spec.network });
+  }
 
   /** The figures if they are due at `now`, else undefined (the heartbeat then carries none). */
   async due(inventory: InventoryItem[], now = Date.now()): Promise<ServerStat[] | undefined> {
@@ -25,6 +44,7 @@ export class LiveStats {
     const running = inventory.filter((c): c is InventoryItem & { serverId: string } => c.state === "running" && c.serverId !== null);
     const keep = new Set(running.map((c) => c.vmid));
     for (const v of this.#previous.keys()) if (!keep.has(v)) this.#previous.delete(v);
+    const [disk, players] = await Promise.all([this.#disk.figures([...keep], now), this.#allPlayers(running)]);
     const read = await mapBounded(running, 4, async (c) => {
       const u = await usage(c.vmid).catch(() => null);
       if (!u) return null;
@@ -33,8 +53,32 @@ export class LiveStats {
       const elapsedUsec = prev ? (now - prev.at) * 1000 : 0;
       // A counter that went back is a new cgroup (the container restarted): no figure until the next sample.
       const cpuPercent = prev && elapsedUsec > 0 && u.cpuUsec >= prev.cpuUsec ? Math.min(100_000, Math.round(((u.cpuUsec - prev.cpuUsec) / elapsedUsec) * 1000) / 10) : null;
-      return { vmid: c.vmid, serverId: c.serverId, cpuPercent, memoryBytes: u.memoryBytes };
+      return { vmid: c.vmid, serverId: c.serverId, cpuPercent, memoryBytes: u.memoryBytes, playersOnline: players.get(c.vmid)?.online ?? null, playersMax: players.get(c.vmid)?.max ?? null, diskBytes: disk.get(c.vmid) ?? null };
     });
-    return read.filter((s): s is ServerStat => s !== null);
+    return read.filter((s): s is NonNullable<typeof s> => s !== null);
+  }
+
+  /**
+   * The status pings' players of the servers whose port is known (and is
+   * this server's), all within STATS_PING_MS from now: a ping not answered
+   * by then, and one not started by then, has none.
+   */
+  async #allPlayers(running: { vmid: number; serverId: string }[]): Promise<Map<number, Players>> {
+    const found = new Map<number, Players>();
+    const end = Date.now() + STATS_PING_MS;
+    const pinged = running.filter((c) => this.#targets.get(c.vmid)?.serverId === c.serverId);
+    const pings = mapBounded(pinged, PINGS_AT_ONCE, async (c) => {
+      const target = this.#targets.get(c.vmid);
+      const left = end - Date.now();
+      if (!target || left < 50) return;
+      try {
+        const players = playersOf(await pingServer(await this.runtime.address(c.vmid, target.network), target.gamePort, left));
+        if (players && Date.now() <= end) found.set(c.vmid, players);
+      } catch {
+        // no answer, refused, malformed or too large: no players for this sample
+      }
+    });
+    await Promise.race([pings, new Promise((r) => setTimeout(r, STATS_PING_MS).unref())]);
+    return new Map(found); // a copy: a ping answering later changes nothing sent
   }
 }

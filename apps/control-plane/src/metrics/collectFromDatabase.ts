@@ -93,4 +93,6 @@ function registerLiveStatsGauges(registry: Registry, db: Db): void {
   perHost("zlh_host_servers_reporting", "Running servers whose agent reported live figures in the last 2 minutes, by host.", (t) => t.servers);
   perHost("zlh_host_server_cpu_percent", "The running servers' CPU, summed per host, in percent of one core.", (t) => t.cpu_percent);
   perHost("zlh_host_server_memory_bytes", "The running servers' memory (their cgroups'), summed per host.", (t) => t.memory_bytes);
+  perHost("zlh_host_players_online", "Players online on the running servers (their status pings), summed per host.", (t) => t.players_online);
+  perHost("zlh_host_server_disk_bytes", "The running servers' disk use (allocated bytes of their files), summed per host.", (t) => t.disk_bytes);
 }
