@@ -43,6 +43,8 @@ export const UNIT_TESTS = [
   "packages/domain/test/planner.test.ts",
   "packages/domain/test/schedules.test.ts",
   "packages/protocol/test/specNetwork.test.ts",
+  "packages/protocol/test/progress.test.ts",
+  "apps/agent/test/progressReporter.test.ts",
   "test/cli/sse.test.ts",
   "test/docs/configuration.test.ts",
   "test/docs/links.test.ts",

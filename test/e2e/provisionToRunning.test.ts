@@ -33,6 +33,16 @@ describe("provision to running through a real agent", () => {
       .filter((e: { type: string }) => e.type === "server.status_changed")
       .map((e: { data: { from: string; to: string } }) => `${e.data.from}->${e.data.to}`);
     expect(transitions).toEqual(["pending->provisioning", "provisioning->running"]);
+    // Its agent reported each phase as it went, in order, the download with its file and byte counts; none is left once done.
+    const progress = (await call("GET", `/v1/servers/${server.id}/events`)).body.items
+      .filter((e: { type: string }) => e.type === "server.progress")
+      .map((e: { data: Record<string, unknown> }) => e.data);
+    expect(progress.map((d: { phase: string }) => d.phase)).toEqual(["creating", "downloading", "placing", "starting", "waiting"]);
+    const download = progress[1] as { total: number; bytesTotal: number; done: number };
+    expect(download.total).toBeGreaterThanOrEqual(5);
+    expect(download.bytesTotal).toBeGreaterThan(0);
+    expect(download.done).toBe(0);
+    expect((await call("GET", `/v1/servers/${server.id}`)).body.progress).toBeNull();
 
     // An independent Minecraft status client sees the server on its direct address.
     const seen = await mcStatus(simAddress(server.vmid), server.ports.game, { timeout: 3000, enableSRV: false });

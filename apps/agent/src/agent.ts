@@ -25,6 +25,7 @@ import { SilenceWatchdog } from "./session/silenceWatchdog";
 import { WorkRequests } from "./session/workRequests";
 import { GameLiveness } from "./container/gameLiveness";
 import { mapBounded } from "./runtime/mapBounded";
+import { progressReporter } from "./ops/progress";
 
 export const AGENT_VERSION = ZLH_VERSION;
 
@@ -220,6 +221,7 @@ export class Agent {
         readyTimeoutMs: this.config.readyTimeoutMs,
         stopTimeoutMs: this.config.stopTimeoutMs,
         backupDir: this.config.backupDir,
+        progress: progressReporter(op, (m) => this.#send(m)),
       });
       held.done = true;
       if (held.lost) {

@@ -27,8 +27,10 @@ const PHASES = ["requested", "manifest resolved", "placing on the host", "starti
 
 function phaseOf(server: ServerView, seen: Set<string>, done: boolean): number {
   if (done) return 4;
-  if (server.status === "starting" || seen.has("starting")) return 3;
-  if (server.status === "provisioning" || seen.has("provisioning") || seen.has("op.leased")) return 2;
+  // The agent's own report (progress, server.progress events) says where its operation is.
+  const reported = (server.progress as { phase?: unknown } | null | undefined)?.phase;
+  if (server.status === "starting" || seen.has("starting") || reported === "starting" || reported === "waiting") return 3;
+  if (server.status === "provisioning" || seen.has("provisioning") || seen.has("op.leased") || seen.has("server.progress")) return 2;
   if (seen.has("server.manifest_resolved") || seen.has("server.change_resolved")) return 1;
   return 0;
 }
@@ -88,7 +90,7 @@ export async function waitForServer(ctx: Ctx, id: string, goal: Goal, opts: { ti
     const text =
       goal.kind === "status" && goal.status !== "running"
         ? `${server.status}${done ? "" : ` (waiting for ${goal.status})`}`
-        : `${bar(step, PHASES.length - 1)} ${step + 1}/${PHASES.length} ${PHASES[step]}${detail ? ` (${detail})` : ""}`;
+        : `${bar(step, PHASES.length - 1)} ${step + 1}/${PHASES.length} ${PHASES[step]}${detail && !done ? ` (${detail})` : ""}`;
     if (text === last) return;
     last = text;
     if (tty) process.stderr.write(`\r\x1b[2K${text}`);
@@ -106,7 +108,8 @@ export async function waitForServer(ctx: Ctx, id: string, goal: Goal, opts: { ti
         detail = progressDetail(e.data.progress ?? (e.type.endsWith("progress") ? e.data : null)) ?? detail;
       });
       const server = (await ctx.client.call<ServerView>("GET", `/v1/servers/${seg(id)}`)).body;
-      detail = progressDetail(server.progress) ?? detail;
+      // The latest report while an operation runs; none once it ended (what it said last is over).
+      detail = server.progress === null ? null : (progressDetail(server.progress) ?? detail);
       const change = goal.kind === "change" && server.change?.generation === goal.generation ? server.change : null;
       const done =
         goal.kind === "status" ? server.status === goal.status && (!goal.again || seen.has(goal.status)) : change?.status === "applied" && (server.status === "running" || server.status === "stopped");

@@ -131,6 +131,20 @@ export const Server = Type.Object(
       { description: "The last crash healed (lastCrashAt with why)." },
     ),
     stats: Type.Union([StatsSample, Type.Null()], { description: "The latest live figures from its agent (docs/live-stats.md); null before the first, and once it stops (the last ones stay in its history)." }),
+    progress: Type.Union(
+      [
+        Type.Object({
+          phase: Type.String({ description: "creating (the container), downloading (the files, with counts), placing (the game layer and settings), starting, or waiting (for the game to answer and prove it is this server)." }),
+          done: Type.Union([Type.Integer(), Type.Null()], { description: "Files done in this phase." }),
+          total: Type.Union([Type.Integer(), Type.Null()], { description: "Files in this phase." }),
+          bytesDone: Type.Union([Type.Integer(), Type.Null()], { description: "Bytes done (a download)." }),
+          bytesTotal: Type.Union([Type.Integer(), Type.Null()], { description: "Bytes to do (a download)." }),
+          at: Timestamp,
+        }),
+        Type.Null(),
+      ],
+      { description: "Where the running operation (a provision, a reinstall, a change) is, as its agent reports it (docs/design/agent-protocol.md); null when none runs." },
+    ),
     nextRestartAt: Type.Union([Timestamp, Type.Null()], { description: "While a crashed server waits out its crash-loop backoff: when self-heal starts it again." }),
     crashLooping: Type.Boolean({ description: "Crashed three times in a row within 10 minutes (also a crash_loop drift item)." }),
     stale: Type.Boolean({ description: "True while the host's agent is disconnected: the status is the last one observed." }),

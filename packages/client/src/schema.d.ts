@@ -954,7 +954,7 @@ export interface components {
          * @description What happened; the list is docs/api.md's (packages/domain eventTypes.ts).
          * @enum {unknown}
          */
-        EventType: "server.requested" | "server.intent" | "server.status_changed" | "server.running" | "server.manifest_resolved" | "server.resources_released" | "server.destroy_failed" | "server.address_observed" | "server.address_refused" | "server.crashed" | "server.crash_loop" | "server.self_heal" | "server.command" | "server.change_requested" | "server.change_resolved" | "server.change_resources_kept" | "server.change_applied" | "server.change_rolled_back" | "server.change_failed" | "server.restore_requested" | "server.restored" | "server.restore_failed" | "server.condition_changed" | "server.edge_removed" | "server.edge_removal_overdue" | "op.queued" | "op.leased" | "op.completed" | "op.failed" | "op.cancelled" | "op.lease_expired" | "op.retry_queued" | "op.result_rejected" | "backup.requested" | "backup.completed" | "backup.failed" | "backup.deleted" | "backup.archive_removed" | "backup.archive_abandoned" | "host.enrolled" | "host.token_rotated" | "host.cordoned" | "host.uncordoned" | "host.network_changed" | "host.removed" | "host.connected" | "host.disconnected" | "drift.detected" | "drift.resolved" | "drift.acknowledged" | "drift.orphan_destroy" | "edge.published" | "edge.unpublished" | "schedule.created" | "schedule.updated" | "schedule.deleted" | "schedule.run_started" | "schedule.run_late" | "schedule.run_succeeded" | "schedule.run_failed" | "schedule.run_skipped" | "api_token.created" | "api_token.revoked";
+        EventType: "server.requested" | "server.intent" | "server.status_changed" | "server.progress" | "server.running" | "server.manifest_resolved" | "server.resources_released" | "server.destroy_failed" | "server.address_observed" | "server.address_refused" | "server.crashed" | "server.crash_loop" | "server.self_heal" | "server.command" | "server.change_requested" | "server.change_resolved" | "server.change_resources_kept" | "server.change_applied" | "server.change_rolled_back" | "server.change_failed" | "server.restore_requested" | "server.restored" | "server.restore_failed" | "server.condition_changed" | "server.edge_removed" | "server.edge_removal_overdue" | "op.queued" | "op.leased" | "op.completed" | "op.failed" | "op.cancelled" | "op.lease_expired" | "op.retry_queued" | "op.result_rejected" | "backup.requested" | "backup.completed" | "backup.failed" | "backup.deleted" | "backup.archive_removed" | "backup.archive_abandoned" | "host.enrolled" | "host.token_rotated" | "host.cordoned" | "host.uncordoned" | "host.network_changed" | "host.removed" | "host.connected" | "host.disconnected" | "drift.detected" | "drift.resolved" | "drift.acknowledged" | "drift.orphan_destroy" | "edge.published" | "edge.unpublished" | "schedule.created" | "schedule.updated" | "schedule.deleted" | "schedule.run_started" | "schedule.run_late" | "schedule.run_succeeded" | "schedule.run_failed" | "schedule.run_skipped" | "api_token.created" | "api_token.revoked";
         Host: {
             /** Format: uuid */
             id: string;
@@ -1159,6 +1159,21 @@ export interface components {
                 playersMax?: number | null;
                 /** @description Bytes its files allocate on disk (a sparse file counts what it allocates), walked every 5 minutes; null before the first walk, where the runtime has no walkable folder, or past the walk's bounds. */
                 diskBytes?: number | null;
+            } | null;
+            /** @description Where the running operation (a provision, a reinstall, a change) is, as its agent reports it (docs/design/agent-protocol.md); null when none runs. */
+            progress: {
+                /** @description creating (the container), downloading (the files, with counts), placing (the game layer and settings), starting, or waiting (for the game to answer and prove it is this server). */
+                phase: string;
+                /** @description Files done in this phase. */
+                done: number | null;
+                /** @description Files in this phase. */
+                total: number | null;
+                /** @description Bytes done (a download). */
+                bytesDone: number | null;
+                /** @description Bytes to do (a download). */
+                bytesTotal: number | null;
+                /** Format: date-time */
+                at: string;
             } | null;
             /** @description While a crashed server waits out its crash-loop backoff: when self-heal starts it again. */
             nextRestartAt: string | null;

@@ -30,6 +30,7 @@ export * from "./sql/addJob";
 export * from "./sql/storeManifest";
 export * from "./sql/recordCrash";
 export * from "./sql/serverStats";
+export * from "./sql/recordProgress";
 export * from "./sql/retryBackoff";
 export * from "./sql/workerLiveness";
 export * from "./sql/actor";

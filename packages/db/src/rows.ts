@@ -45,6 +45,7 @@ export type ServerRow = {
   last_crash_reason: string | null;
   last_crash_detail: Record<string, unknown> | null;
   stats: { at: string; cpuPercent: number | null; memoryBytes: number | null; playersOnline?: number | null; playersMax?: number | null; diskBytes?: number | null } | null;
+  progress: { opId: string; phase: string; done: number | null; total: number | null; bytesDone: number | null; bytesTotal: number | null; at: string } | null;
   heal_after: string | null;
   edge_hold_until?: string | null;
   /** The `reachable` condition the edge pass last judged (null: never). */

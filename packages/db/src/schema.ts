@@ -202,6 +202,8 @@ export const servers = pgTable(
     stats: jsonb("stats"),
     /** The last 60 of them, oldest first (a ring: 30 minutes at the 30 s cadence), for a console's chart. */
     statsHistory: jsonb("stats_history"),
+    /** The current operation's latest progress (docs/design/agent-protocol.md): { opId, phase, done, total, bytesDone, bytesTotal, at }; null once it ends. */
+    progress: jsonb("progress"),
     /** Not restarted by self-heal before this instant (crash-loop backoff); also when the last heal began. */
     healAfter: timestamp("heal_after", { withTimezone: true }),
     /**

@@ -9,6 +9,7 @@ export const EVENT_TYPES = [
   "server.requested",
   "server.intent",
   "server.status_changed",
+  "server.progress",
   "server.running",
   "server.manifest_resolved",
   "server.resources_released",

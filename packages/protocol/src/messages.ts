@@ -215,7 +215,26 @@ export const Result = Type.Object({
   data: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
 });
 export type Result = Static<typeof Result>;
-export const AgentMessage = Type.Union([Hello, LeaseRequest, Heartbeat, Result]);
+const Count = Type.Integer({ minimum: 0, maximum: 1_000_000 });
+const ByteCount = Type.Integer({ minimum: 0, maximum: 1024 ** 4 });
+/**
+ * Where a leased operation is, as it happens: its phase (in order: creating, downloading, placing, starting, waiting), files done of total, bytes done of total (a download).
+ * Sent at most twice a second per operation, and on every change of phase; only the current lease's
+ * progress is kept, and it never changes a status.
+ */
+export const Progress = Type.Object({
+  v: V,
+  type: Type.Literal("progress"),
+  opId: Uuid,
+  token: Token,
+  phase: Type.Union([Type.Literal("creating"), Type.Literal("downloading"), Type.Literal("placing"), Type.Literal("starting"), Type.Literal("waiting")]),
+  done: Type.Optional(Count),
+  total: Type.Optional(Count),
+  bytesDone: Type.Optional(ByteCount),
+  bytesTotal: Type.Optional(ByteCount),
+});
+export type Progress = Static<typeof Progress>;
+export const AgentMessage = Type.Union([Hello, LeaseRequest, Heartbeat, Result, Progress]);
 export type AgentMessage = Static<typeof AgentMessage>;
 
 // ---- control plane -> agent

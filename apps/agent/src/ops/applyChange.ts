@@ -7,6 +7,7 @@ import { ensureLeaseHeld, type OpContext, type ResultData } from "./context";
 import { ensureContainer, manifestOf } from "./ensureContainer";
 import { OpFailure } from "./opFailure";
 import { waitUntilAnswering } from "./readiness";
+import { downloadProgress } from "./progress";
 import { serverAddress } from "./serverAddress";
 
 type Change = NonNullable<OperationSpec["change"]>;
@@ -113,8 +114,9 @@ async function applyResourcesAndFiles(ctx: OpContext, spec: OperationSpec, resou
   ensureLeaseHeld(ctx);
   await runtime.resize(spec.vmid, resources);
   ensureLeaseHeld(ctx);
-  const placed = await runtime.withGuest(spec.vmid, (guest) => placeServer(guest, spec, spec.manifest!, ctx.artifacts, { signal: ctx.signal }), ctx.signal);
+  const placed = await runtime.withGuest(spec.vmid, (guest) => placeServer(guest, spec, spec.manifest!, ctx.artifacts, { signal: ctx.signal, onFile: downloadProgress(ctx.progress) }), ctx.signal);
   log.info({ vmid: spec.vmid, written: placed.written.length, removed: placed.removed.length, ...resources }, "change placed");
+  ctx.progress?.({ phase: "placing" });
   await installGameLayer(ctx, spec);
   return placed.written.length;
 }
@@ -122,7 +124,9 @@ async function applyResourcesAndFiles(ctx: OpContext, spec: OperationSpec, resou
 async function startAndWait(ctx: OpContext, version: string) {
   const { runtime, op } = ctx;
   ensureLeaseHeld(ctx);
+  ctx.progress?.({ phase: "starting" });
   await runtime.start(op.spec.vmid);
   const alive = async () => (await runtime.inspect(op.spec.vmid))?.state === "running";
+  ctx.progress?.({ phase: "waiting" });
   return waitUntilAnswering(await serverAddress(ctx), op.spec, ctx.readyTimeoutMs, version, ctx.signal, alive);
 }

@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { LeasedOperation } from "@zlh/protocol";
 import type { ArtifactCache } from "../placement/cache";
 import type { Runtime } from "../runtime/runtime";
+import type { ReportProgress } from "./progress";
 
 export interface OpContext {
   op: LeasedOperation;
@@ -21,6 +22,8 @@ export interface OpContext {
   stopTimeoutMs: number;
   /** Where backups are kept (ZLH_BACKUP_DIR). */
   backupDir: string;
+  /** Reports the operation's phase and counts to the control plane (throttled, progress.ts); absent: not reported. */
+  progress?: ReportProgress;
 }
 
 export type ResultData = Record<string, unknown>;

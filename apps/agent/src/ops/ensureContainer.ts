@@ -14,6 +14,7 @@ import { OpFailure } from "./opFailure";
 export async function ensureContainer(ctx: OpContext): Promise<ContainerInfo> {
   const { op, runtime, log } = ctx;
   const { vmid } = op.spec;
+  ctx.progress?.({ phase: "creating" });
   let ct = await runtime.inspect(vmid);
   if (!ct) {
     ensureLeaseHeld(ctx);

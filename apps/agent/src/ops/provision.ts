@@ -5,6 +5,7 @@ import { isRuntimeError } from "../runtime/runtime";
 import { ensureLeaseHeld, type OpContext, type ResultData } from "./context";
 import { ensureContainer, manifestOf } from "./ensureContainer";
 import { waitUntilAnswering } from "./readiness";
+import { downloadProgress } from "./progress";
 import { serverAddress } from "./serverAddress";
 
 /**
@@ -24,11 +25,13 @@ export async function install(ctx: OpContext, ct: ContainerInfo): Promise<Result
   const vmid = op.spec.vmid;
   const manifest = manifestOf(ctx);
   ensureLeaseHeld(ctx);
-  const placed = await runtime.withGuest(vmid, (guest) => placeServer(guest, op.spec, manifest, ctx.artifacts, { signal: ctx.signal }), ctx.signal);
+  const placed = await runtime.withGuest(vmid, (guest) => placeServer(guest, op.spec, manifest, ctx.artifacts, { signal: ctx.signal, onFile: downloadProgress(ctx.progress) }), ctx.signal);
   log.info({ vmid, written: placed.written.length, kept: placed.kept.length, removed: placed.removed.length }, "files placed");
+  ctx.progress?.({ phase: "placing" });
   await installGameLayer(ctx, op.spec);
   if (ct.state !== "running") {
     ensureLeaseHeld(ctx);
+    ctx.progress?.({ phase: "starting" });
     try {
       await runtime.start(vmid);
     } catch (err) {
@@ -36,6 +39,7 @@ export async function install(ctx: OpContext, ct: ContainerInfo): Promise<Result
     }
   }
   const address = await serverAddress(ctx);
+  ctx.progress?.({ phase: "waiting" });
   const status = await waitUntilAnswering(address, op.spec, ctx.readyTimeoutMs, op.spec.minecraftVersion, ctx.signal);
   // The address it answered on: the control plane records it where it allocated none (DHCP, the sim).
   return { version: status.version.name, playersMax: status.players.max, filesWritten: placed.written.length, address };

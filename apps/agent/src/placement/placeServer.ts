@@ -60,6 +60,8 @@ export interface PlacementReport {
 export interface PlacementOptions {
   /** Aborted when the operation's lease is lost: no file is written after that. */
   signal?: AbortSignal;
+  /** After each manifest file is in place (and once before the first): files and their bytes, done of total. */
+  onFile?: (done: number, total: number, bytesDone: number, bytesTotal: number) => void;
 }
 
 /** The platform's own small files (record, properties, eula) are read up to this size; more is refused. */
@@ -73,6 +75,13 @@ export async function placeServer(guest: GuestFiles, spec: OperationSpec, manife
   const report: PlacementReport = { written: [], kept: [], removed: [] };
   const placed: PlacedFile[] = [];
   const recorded = [...(previous?.files ?? [])];
+  const bytesTotal = manifest.files.reduce((n, f) => n + f.size, 0);
+  let bytesDone = 0;
+  const fileDone = (size: number) => {
+    bytesDone += size;
+    opts.onFile?.(placed.length, manifest.files.length, bytesDone, bytesTotal);
+  };
+  opts.onFile?.(0, manifest.files.length, 0, bytesTotal);
 
   for (const file of manifest.files) {
     opts.signal?.throwIfAborted();
@@ -85,6 +94,7 @@ export async function placeServer(guest: GuestFiles, spec: OperationSpec, manife
     if (unchanged || (st && st.size === file.size && (await guest.hash(target))?.sha512 === file.sha512)) {
       report.kept.push(file.path);
       placed.push({ path: file.path, sha512: file.sha512, size: file.size, mtimeMs: st!.mtimeMs });
+      fileDone(file.size);
       continue;
     }
     const source = isBuilt(file) ? await buildFile(file, cache) : await cache.ensure(file);
@@ -96,6 +106,7 @@ export async function placeServer(guest: GuestFiles, spec: OperationSpec, manife
     const written = await guest.write(target, typeof source === "string" ? createReadStream(source) : source);
     report.written.push(file.path);
     placed.push({ path: file.path, sha512: file.sha512, size: file.size, mtimeMs: written.mtimeMs });
+    fileDone(file.size);
   }
 
   opts.signal?.throwIfAborted();

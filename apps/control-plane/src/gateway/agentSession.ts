@@ -1,6 +1,6 @@
 import type { WebSocket } from "ws";
 import type { FastifyBaseLogger } from "fastify";
-import { addJob, endAgentSession, reclaimLeases, recordHeartbeat, recordServerStats, type Db, type HeartbeatOutcome } from "@zlh/db";
+import { addJob, endAgentSession, reclaimLeases, recordHeartbeat, recordProgress, recordServerStats, type Db, type HeartbeatOutcome } from "@zlh/db";
 import { RECONCILE_HOST_JOB } from "../jobs/jobNames";
 import { decodeAgentMessage, encode, inventoryDigest, type AgentMessage, type ControlMessage } from "@zlh/protocol";
 import { applyAgentResult } from "../broker/applyResult";
@@ -166,6 +166,12 @@ export class AgentSession {
           lost: m.held.map((h) => h.opId).filter((id) => !kept.has(id)),
           ...(outcome.inventoryWanted ? { inventoryWanted: true } : {}),
         });
+        return;
+      }
+      case "progress": {
+        // Never answered and never a status: a stale lease's report is dropped (the database decides).
+        const kept = await recordProgress(db, this.hostId, m);
+        if (!kept) this.log.debug({ opId: m.opId, token: m.token, phase: m.phase }, "progress of a lease not current dropped");
         return;
       }
       case "result": {

@@ -44,6 +44,7 @@ export function presentServer(row: ServerRow, view: { leaseTtlMs: number; edgeNa
     lastCrashAt: row.last_crash_at ? isoTime(row.last_crash_at) : null,
     lastCrash: row.last_crash_at ? lastCrash(row) : null,
     stats: row.status === "running" ? row.stats : null,
+    progress: presentProgress(row.progress),
     nextRestartAt: row.status === "stopped" && row.desired_state === "running" && row.heal_after && new Date(row.heal_after).getTime() > Date.now() ? isoTime(row.heal_after) : null,
     crashLooping: isCrashLooping(row.crash_streak, row.last_crash_at ? new Date(row.last_crash_at) : null, new Date()),
     stale:
@@ -62,6 +63,12 @@ export function presentServer(row: ServerRow, view: { leaseTtlMs: number; edgeNa
     createdAt: isoTime(row.created_at),
     updatedAt: isoTime(row.updated_at),
   };
+}
+
+/** The operation's progress without the operation id it was recorded under. */
+function presentProgress(p: ServerRow["progress"]): Server["progress"] {
+  if (!p) return null;
+  return { phase: p.phase, done: p.done, total: p.total, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, at: p.at };
 }
 
 /** For rows written before the hash columns existed (null there); every later write stores the hash. */

@@ -57,6 +57,8 @@ export async function applyResultIfCurrent(tx: DbOrTx, hostId: string, r: Report
         case status when 'succeeded' then 'op.completed' when 'queued' then 'op.retry_queued' else 'op.failed' end,
         jsonb_build_object('kind', kind, 'token', ${r.token}::text, 'attempt', attempt, 'error', ${errorText}::text)
       from applied where kind not in (${readOnlyKind})
+    ), progress_ended as (
+      update servers s set progress = null from applied where s.id = applied.server_id and s.progress->>'opId' = applied.id::text
     )
     select applied.* from applied
     left join lateral (select pg_notify(${WORK_CHANNEL}, applied.host_id::text) where applied.status = 'queued') wake on true`);

@@ -40,6 +40,9 @@ export async function expireLeases(db: DbOrTx): Promise<ExpiredLease[]> {
       from moved
       -- A log read leaves no events (a live view reads every second), an expired one neither.
       where kind not in (${readOnlyKind})
+    ), progress_ended as (
+      -- The lease ended: what it reported is over (the next attempt reports its own).
+      update servers s set progress = null from moved where s.id = moved.server_id and s.progress->>'opId' = moved.id::text
     )
     select ${OP_COLUMNS},
       case when status = 'queued' then pg_notify(${WORK_CHANNEL}, host_id::text) end as notified
