@@ -95,7 +95,8 @@ describe("zlh", () => {
     expect(res.stderr.trim().split("\n").at(-1)).toMatch(/5\/5 running$/);
     const after = (await c.call("GET", `/v1/servers/${server.id}`)).body;
     expect(after.memoryMiB).toBe(2048);
-    expect(after.change.status).toBe("applied");
+    expect(after.change).toBeNull();
+    expect((await c.call("GET", `/v1/servers/${server.id}/changes?limit=1`)).body.items[0]).toMatchObject({ generation: after.generation, status: "applied" });
   });
 
   it("watches events from now: sees a new one, not the past, and stops at --limit", async () => {

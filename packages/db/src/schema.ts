@@ -296,9 +296,14 @@ export const serverChanges = pgTable(
     requestHash: text("request_hash").notNull(),
     generation: integer("generation").notNull(),
     changes: jsonb("changes").notNull(),
+    /** Where the change is (resolving, applying) or how it ended (applied, rolled_back, failed), and why; the server shows only a change in progress. */
+    status: text("status").notNull(),
+    reason: text("reason"),
+    endedAt: timestamp("ended_at", { withTimezone: true }),
     createdAt: createdAt(),
   },
   (t) => [
+    check("server_changes_status_valid", sql`${t.status} in (${inList(CHANGE_STATUSES)})`),
     uniqueIndex("server_changes_caller_key").on(t.callerId, t.idempotencyKey),
     index("server_changes_server_idx").on(t.serverId, t.generation),
     foreignKey({ columns: [t.serverId], foreignColumns: [servers.id], name: "server_changes_server_fk" }),

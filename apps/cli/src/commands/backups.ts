@@ -25,8 +25,25 @@ const backupTable = (ctx: Ctx, items: Backup[]) =>
     items.map((b) => [b.id, b.status, bytes(b.sizeBytes), b.sha256?.slice(0, 12), ago(b.createdAt), b.error]),
   );
 
-async function listBackups(ctx: Ctx, server: string): Promise<{ items: Backup[] }> {
-  return (await ctx.client.call<{ items: Backup[] }>("GET", `/v1/servers/${seg(server)}/backups`)).body;
+type BackupPage = { items: Backup[]; nextCursor: string | null };
+
+async function backupPage(ctx: Ctx, server: string, page: { limit?: number; cursor?: string | null } = {}): Promise<BackupPage> {
+  const q = new URLSearchParams();
+  if (page.limit) q.set("limit", String(page.limit));
+  if (page.cursor) q.set("cursor", page.cursor);
+  return (await ctx.client.call<BackupPage>("GET", `/v1/servers/${seg(server)}/backups?${q}`)).body;
+}
+
+/** One backup of the server, looked for page by page (the list is paged). */
+async function findBackup(ctx: Ctx, server: string, id: string): Promise<Backup | undefined> {
+  let cursor: string | null = null;
+  do {
+    const page = await backupPage(ctx, server, { limit: 500, cursor });
+    const found = page.items.find((b) => b.id === id);
+    if (found) return found;
+    cursor = page.nextCursor;
+  } while (cursor);
+  return undefined;
 }
 
 export function backupCommands(program: Command, run: Run): void {
@@ -35,10 +52,20 @@ export function backupCommands(program: Command, run: Run): void {
   backups
     .command("list <server>")
     .description("newest first")
+    .option("--limit <n>", "a page of at most n (1-500)", intArg)
+    .option("--cursor <cursor>", "the page after this cursor (a nextCursor)")
+    .option("--all", "follow nextCursor to the end")
     .action(
-      run(async (ctx, _o, server: string) => {
-        const body = await listBackups(ctx, server);
-        show(ctx, body, () => backupTable(ctx, body.items));
+      run(async (ctx, o: { limit?: number; cursor?: string; all?: boolean }, server: string) => {
+        const items: Backup[] = [];
+        let cursor = o.cursor ?? null;
+        let body: BackupPage;
+        do {
+          body = await backupPage(ctx, server, { limit: o.limit, cursor });
+          items.push(...body.items);
+          cursor = body.nextCursor;
+        } while (o.all && cursor);
+        show(ctx, o.all ? { items, nextCursor: null } : body, () => backupTable(ctx, items));
       }),
     );
 
@@ -55,7 +82,7 @@ export function backupCommands(program: Command, run: Run): void {
           if (ctx.signal.aborted) throw new CliError(`interrupted; backup ${backup.id} goes on`, EXIT.interrupted);
           if (Date.now() > deadline) throw new CliError(`backup ${backup.id} is still ${backup.status} after ${o.timeout} s`, EXIT.waitFailed);
           await pause(500, ctx.signal);
-          backup = (await listBackups(ctx, server)).items.find((b) => b.id === backup.id) ?? backup;
+          backup = (await findBackup(ctx, server, backup.id)) ?? backup;
         }
         show(ctx, backup, () => backupTable(ctx, [backup]));
         if (backup.status === "failed") throw new CliError(`backup ${backup.id} failed: ${backup.error ?? "no reason given"}`, EXIT.waitFailed);
@@ -88,7 +115,7 @@ export function backupCommands(program: Command, run: Run): void {
     .option("-o, --output <file>", "where to write it (default <backup>.tar.gz)")
     .action(
       run(async (ctx, o: { output?: string }, server: string, backupId: string) => {
-        const backup = (await listBackups(ctx, server)).items.find((b) => b.id === backupId);
+        const backup = await findBackup(ctx, server, backupId);
         if (!backup) throw new CliError(`backup_not_found: no backup ${backupId} of server ${server}`, EXIT.notFound);
         if (backup.status !== "completed" || !backup.sha256) throw new CliError(`the backup is ${backup.status}; only a completed backup can be downloaded`, EXIT.conflict);
         const file = o.output ?? `${backup.id}.tar.gz`;
