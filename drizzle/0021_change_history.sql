@@ -11,5 +11,4 @@ UPDATE "server_changes" c SET "status" = s."change_status", "reason" = s."change
   FROM "servers" s
   WHERE c."status" IS NULL AND s."id" = c."server_id" AND s."change_generation" = c."generation" AND s."change_status" IS NOT NULL;--> statement-breakpoint
 UPDATE "server_changes" SET "status" = 'failed', "reason" = 'how this change ended was not recorded', "ended_at" = "created_at" WHERE "status" IS NULL;--> statement-breakpoint
-ALTER TABLE "server_changes" ALTER COLUMN "status" SET NOT NULL;--> statement-breakpoint
 ALTER TABLE "server_changes" ADD CONSTRAINT "server_changes_status_valid" CHECK ("server_changes"."status" in ('resolving', 'applying', 'applied', 'rolled_back', 'failed'));

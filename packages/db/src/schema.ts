@@ -296,8 +296,12 @@ export const serverChanges = pgTable(
     requestHash: text("request_hash").notNull(),
     generation: integer("generation").notNull(),
     changes: jsonb("changes").notNull(),
-    /** Where the change is (resolving, applying) or how it ended (applied, rolled_back, failed), and why; the server shows only a change in progress. */
-    status: text("status").notNull(),
+    /**
+     * Where the change is (resolving, applying) or how it ended (applied, rolled_back, failed), and why; the
+     * server shows only a change in progress. Null only in a row a release before the history wrote during an
+     * upgrade: listChanges then reads the server or the change's end event.
+     */
+    status: text("status"),
     reason: text("reason"),
     endedAt: timestamp("ended_at", { withTimezone: true }),
     createdAt: createdAt(),

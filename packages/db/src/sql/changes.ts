@@ -189,11 +189,27 @@ export type ChangeRow = {
   ended_at: string | null;
 };
 
-/** A server's changes, newest first (by generation), a page at a time: `limit + 1` rows tell whether more follow. */
+/**
+ * A server's changes, newest first (by generation), a page at a time: `limit + 1` rows tell whether more follow.
+ * A row without a status was written by a release before the history (during an upgrade): the server's own
+ * change fields tell where its current change is, and an ended one's event how it ended.
+ */
 export async function listChanges(db: DbOrTx, serverId: string, page: { beforeGeneration?: number; limit: number }): Promise<ChangeRow[]> {
   return db.execute<ChangeRow>(sql`
-    select generation, status, reason, changes, created_at, ended_at from server_changes
-    where server_id = ${serverId} and (${page.beforeGeneration ?? null}::int is null or generation < ${page.beforeGeneration ?? null}::int)
-    order by generation desc
+    select c.generation,
+      coalesce(c.status, case when c.generation = s.change_generation then s.change_status end, substr(e.type, 15), 'failed') as status,
+      case when c.status is not null then c.reason when c.generation = s.change_generation then s.change_reason
+        when e.type is null then 'how this change ended was not recorded' else e.data->>'reason' end as reason,
+      c.changes, c.created_at, coalesce(c.ended_at, e.at) as ended_at
+    from server_changes c
+    join servers s on s.id = c.server_id
+    left join lateral (
+      select type, data, at from events
+      where c.status is null and server_id = c.server_id and type in ('server.change_applied', 'server.change_rolled_back', 'server.change_failed')
+        and (data->>'generation')::int = c.generation
+      order by id desc limit 1
+    ) e on true
+    where c.server_id = ${serverId} and (${page.beforeGeneration ?? null}::int is null or c.generation < ${page.beforeGeneration ?? null}::int)
+    order by c.generation desc
     limit ${page.limit}`);
 }
