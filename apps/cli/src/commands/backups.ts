@@ -7,7 +7,7 @@ import type { Command } from "commander";
 import { CliError, EXIT } from "../exitCodes";
 import { ago, bytes, seg, show, table, type Ctx } from "../output";
 import { pause } from "../pause";
-import { intArg, type Run } from "./shared";
+import { intArg, pageFlags, readPages, type Page, type Run } from "./shared";
 
 interface Backup {
   id: string;
@@ -25,20 +25,15 @@ const backupTable = (ctx: Ctx, items: Backup[]) =>
     items.map((b) => [b.id, b.status, bytes(b.sizeBytes), b.sha256?.slice(0, 12), ago(b.createdAt), b.error]),
   );
 
-type BackupPage = { items: Backup[]; nextCursor: string | null };
-
-async function backupPage(ctx: Ctx, server: string, page: { limit?: number; cursor?: string | null } = {}): Promise<BackupPage> {
-  const q = new URLSearchParams();
-  if (page.limit) q.set("limit", String(page.limit));
-  if (page.cursor) q.set("cursor", page.cursor);
-  return (await ctx.client.call<BackupPage>("GET", `/v1/servers/${seg(server)}/backups?${q}`)).body;
+async function backupPage(ctx: Ctx, server: string, q: URLSearchParams): Promise<Page<Backup>> {
+  return (await ctx.client.call<Page<Backup>>("GET", `/v1/servers/${seg(server)}/backups?${q}`)).body;
 }
 
 /** One backup of the server, looked for page by page (the list is paged). */
 async function findBackup(ctx: Ctx, server: string, id: string): Promise<Backup | undefined> {
   let cursor: string | null = null;
   do {
-    const page = await backupPage(ctx, server, { limit: 500, cursor });
+    const page: Page<Backup> = await backupPage(ctx, server, new URLSearchParams({ limit: "500", ...(cursor ? { cursor } : {}) }));
     const found = page.items.find((b) => b.id === id);
     if (found) return found;
     cursor = page.nextCursor;
@@ -49,25 +44,12 @@ async function findBackup(ctx: Ctx, server: string, id: string): Promise<Backup 
 export function backupCommands(program: Command, run: Run): void {
   const backups = program.command("backups").alias("backup").description("a server's backups: take, list, restore, delete, download");
 
-  backups
-    .command("list <server>")
-    .description("newest first")
-    .option("--limit <n>", "a page of at most n (1-500)", intArg)
-    .option("--cursor <cursor>", "the page after this cursor (a nextCursor)")
-    .option("--all", "follow nextCursor to the end")
-    .action(
-      run(async (ctx, o: { limit?: number; cursor?: string; all?: boolean }, server: string) => {
-        const items: Backup[] = [];
-        let cursor = o.cursor ?? null;
-        let body: BackupPage;
-        do {
-          body = await backupPage(ctx, server, { limit: o.limit, cursor });
-          items.push(...body.items);
-          cursor = body.nextCursor;
-        } while (o.all && cursor);
-        show(ctx, o.all ? { items, nextCursor: null } : body, () => backupTable(ctx, items));
-      }),
-    );
+  pageFlags(backups.command("list <server>").description("newest first")).action(
+    run(async (ctx, o: { limit?: number; cursor?: string; all?: boolean }, server: string) => {
+      const body = await readPages((q) => backupPage(ctx, server, q), o);
+      show(ctx, body, () => backupTable(ctx, body.items));
+    }),
+  );
 
   backups
     .command("create <server>")
