@@ -34,6 +34,7 @@ export default async function backupDownloadRoute(root: FastifyInstance) {
       config: { scope: "panel" },
       schema: {
         tags: ["backups"],
+        operationId: "downloadBackup",
         summary: "Download a completed backup's archive (application/gzip, Content-Length, ETag = its sha256, checked as it streams)",
         description: "429 too_many_streams over ZLH_BACKUP_DOWNLOADS_PER_SERVER; ends (the response aborted) when its token is revoked, after ZLH_STREAM_MAX_DURATION_MS, or when the bytes do not match the recorded sha256.",
         params: BackupParams,

@@ -99,6 +99,7 @@ export default async function backupRoutes(root: FastifyInstance) {
     {
       schema: {
         tags,
+        operationId: "restoreIntoServer",
         summary: "Restore a backup of this server or of another of the same customer (an admin token: any) into this server, on the same host",
         description:
           "The target is stopped first (as any restore does) and gets the backup's world and files, with its own manifest placed over them. The backup's archive stays on its host: one of a server on another host is refused with 409 backup_on_other_host.",
