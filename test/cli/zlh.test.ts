@@ -87,6 +87,11 @@ describe("zlh", () => {
     expect(backup.status).toBe("completed");
     const list = await zlh(["backups", "list", server.id], env);
     expect(list.stdout).toMatch(new RegExp(`^${backup.id}\\s+completed\\s+\\d`, "m"));
+    const all = await zlh(["--json", "backups", "list", server.id, "--limit", "1", "--all"], env);
+    expect(all.code, all.stderr).toBe(0);
+    const pages = JSON.parse(all.stdout) as { items: { id: string }[]; nextCursor: string | null };
+    expect(pages.nextCursor).toBeNull();
+    expect(pages.items.map((b) => b.id)).toContain(backup.id);
   });
 
   it("changes a server and follows the change until it is applied", async () => {
@@ -95,7 +100,11 @@ describe("zlh", () => {
     expect(res.stderr.trim().split("\n").at(-1)).toMatch(/5\/5 running$/);
     const after = (await c.call("GET", `/v1/servers/${server.id}`)).body;
     expect(after.memoryMiB).toBe(2048);
-    expect(after.change.status).toBe("applied");
+    expect(after.change).toBeNull();
+    expect((await c.call("GET", `/v1/servers/${server.id}/changes?limit=1`)).body.items[0]).toMatchObject({ generation: after.generation, status: "applied" });
+    const history = await zlh(["servers", "changes", server.id, "--limit", "1"], env);
+    expect(history.code, history.stderr).toBe(0);
+    expect(history.stdout).toMatch(new RegExp(`^${after.generation}\\s+applied\\s+memoryMiB\\s`, "m"));
   });
 
   it("watches events from now: sees a new one, not the past, and stops at --limit", async () => {

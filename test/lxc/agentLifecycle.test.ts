@@ -106,7 +106,8 @@ describe("a server's life on a real container", () => {
   it("takes a memory change: the container's limit and the unit's -Xmx follow", async () => {
     const asked = await call("PATCH", `/v1/servers/${server.id}`, { memoryMiB: 768 }, { "idempotency-key": "lifecycle-memory" });
     expect(asked.status).toBe(202);
-    await waitFor(async () => (await call("GET", `/v1/servers/${server.id}`)).body.change?.status === "applied", 150_000, "change applied");
+    // An ended change leaves the server; the newest entry of its history says how it ended.
+    await waitFor(async () => (await call("GET", `/v1/servers/${server.id}/changes?limit=1`)).body.items[0]?.status === "applied", 150_000, "change applied");
     await waitStatus("running", 30_000);
     expect((await rt.resources(server.vmid)).memoryMiB).toBe(768);
     const { memoryV1, unified } = await containerCgroups(await initPid());

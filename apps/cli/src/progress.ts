@@ -12,8 +12,23 @@ interface ServerView {
   status: string;
   generation: number;
   failureReason: string | null;
-  change: { generation: number; status: string; reason: string | null } | null;
+  change: ChangeView | null;
   progress?: unknown;
+}
+
+type ChangeView = { generation: number; status: string; reason: string | null };
+
+/** A change that is no longer the server's in progress: its entry in the history (newest first), or null if not there yet. */
+async function endedChange(ctx: Ctx, id: string, generation: number): Promise<ChangeView | null> {
+  let cursor: string | null = null;
+  do {
+    const q: URLSearchParams = new URLSearchParams({ limit: "50", ...(cursor ? { cursor } : {}) });
+    const page: { items: ChangeView[]; nextCursor: string | null } = (await ctx.client.call<{ items: ChangeView[]; nextCursor: string | null }>("GET", `/v1/servers/${seg(id)}/changes?${q}`)).body;
+    const found = page.items.find((c) => c.generation <= generation);
+    if (found) return found.generation === generation ? found : null;
+    cursor = page.nextCursor;
+  } while (cursor);
+  return null;
 }
 
 interface EventItem {
@@ -110,7 +125,7 @@ export async function waitForServer(ctx: Ctx, id: string, goal: Goal, opts: { ti
       const server = (await ctx.client.call<ServerView>("GET", `/v1/servers/${seg(id)}`)).body;
       // The latest report while an operation runs; none once it ended (what it said last is over).
       detail = server.progress === null ? null : (progressDetail(server.progress) ?? detail);
-      const change = goal.kind === "change" && server.change?.generation === goal.generation ? server.change : null;
+      const change = goal.kind === "change" ? (server.change?.generation === goal.generation ? server.change : await endedChange(ctx, id, goal.generation)) : null;
       const done =
         goal.kind === "status" ? server.status === goal.status && (!goal.again || seen.has(goal.status)) : change?.status === "applied" && (server.status === "running" || server.status === "stopped");
       draw(server, done);

@@ -18,6 +18,7 @@ import lifecycleRoutes from "./routes/servers/lifecycle";
 import consoleTokenRoutes from "./routes/servers/consoleTokens";
 import consoleRoutes from "./routes/servers/console";
 import backupRoutes from "./routes/servers/backups";
+import changeHistoryRoutes from "./routes/servers/changes";
 import statsRoutes from "./routes/servers/stats";
 import scheduleRoutes from "./routes/servers/schedules";
 import backupDownloadRoute from "./routes/servers/backupDownload";
@@ -83,6 +84,7 @@ export default async function app(fastify: FastifyInstance, deps: AppDeps) {
     await v1.register(consoleRoutes);
     await v1.register(consoleTokenRoutes);
     await v1.register(backupRoutes);
+    await v1.register(changeHistoryRoutes);
     await v1.register(statsRoutes);
     await v1.register(scheduleRoutes);
     await v1.register(backupDownloadRoute);

@@ -37,6 +37,8 @@ describe("a change to a stopped server", () => {
 
     const [s] = await database.sql`select status, change_status, generation from servers where id = ${seeded.id}`;
     expect(s).toMatchObject({ status: "stopped", change_status: "applied", generation: changed!.generation });
+    const [history] = await database.sql`select status, ended_at from server_changes where server_id = ${seeded.id} and generation = ${changed!.generation}`;
+    expect(history).toMatchObject({ status: "applied", ended_at: expect.anything() });
     const [{ running }] = await database.sql`select count(*)::int as running from events where server_id = ${seeded.id} and type = 'server.running'`;
     expect(running).toBe(0);
     const [{ jobs }] = await database.sql`select count(*)::int as jobs from graphile_worker.jobs where task_identifier like 'edge%'`;

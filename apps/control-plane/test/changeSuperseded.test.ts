@@ -26,6 +26,12 @@ describe("a change overtaken by a newer request", () => {
     return created.body as { id: string; memoryMiB: number };
   }
 
+  async function lastChange(id: string) {
+    const history = await t.api("GET", `/v1/servers/${id}/changes?limit=1`);
+    expect(history.status).toBe(200);
+    return history.body.items[0];
+  }
+
   for (const [action, method, path] of [["stop", "POST", "stop"], ["delete", "DELETE", ""]] as const) {
     it(`ends failed and restores the settings when a ${action} comes first`, async () => {
       const server = await runningServer(`supersede-${action}`);
@@ -34,7 +40,9 @@ describe("a change overtaken by a newer request", () => {
       const [allocated] = await t.sql`select allocated_memory_mib from hosts where id = ${hostId}`;
       await t.api(method, `/v1/servers/${server.id}${path ? `/${path}` : ""}`);
       const after = (await t.api("GET", `/v1/servers/${server.id}`)).body;
-      expect(after.change).toMatchObject({ status: "failed", reason: expect.stringContaining("superseded") });
+      // The ended change leaves the server and is kept in its history.
+      expect(after.change).toBeNull();
+      expect(await lastChange(server.id)).toMatchObject({ status: "failed", reason: expect.stringContaining("superseded"), endedAt: expect.any(String) });
       expect(after).toMatchObject({ memoryMiB: 1024, mods: [] });
       const [now] = await t.sql`select allocated_memory_mib from hosts where id = ${hostId}`;
       expect(now!.allocated_memory_mib).toBe(allocated!.allocated_memory_mib - 1024);
@@ -49,7 +57,8 @@ describe("a change overtaken by a newer request", () => {
     const stopped = await t.api("POST", `/v1/servers/${server.id}/stop`);
     expect(stopped.status).toBe(202);
     const after = (await t.api("GET", `/v1/servers/${server.id}`)).body;
-    expect(after.change).toMatchObject({ status: "failed", reason: expect.stringContaining("no longer has room") });
+    expect(after.change).toBeNull();
+    expect(await lastChange(server.id)).toMatchObject({ status: "failed", reason: expect.stringContaining("no longer has room") });
     expect(after).toMatchObject({ memoryMiB: 512, mods: [] });
     const [host] = await t.sql`select allocated_memory_mib, memory_mib from hosts where id = ${hostId}`;
     expect(host!.allocated_memory_mib).toBe(host!.memory_mib);

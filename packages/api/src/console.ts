@@ -36,7 +36,31 @@ export const Backup = Type.Object({
   completedAt: Type.Union([Timestamp, Type.Null()]),
 }, { title: "Backup" });
 
-export const BackupList = Type.Object({ items: Type.Array(Backup) }, { title: "BackupList" });
+export const BackupList = Type.Object({ items: Type.Array(Backup), nextCursor: Type.Union([Type.String(), Type.Null()]) }, { title: "BackupList" });
+
+/** A page of a server's list (backups, changes): newest first. */
+export const ServerPageQuery = Type.Object(
+  {
+    limit: Type.Optional(QueryInteger(1, 500, "How many items a page holds: 1-500, default 50.")),
+    cursor: Type.Optional(Type.String({ maxLength: 128 })),
+  },
+  { additionalProperties: false },
+);
+
+/** One change (PATCH) of a server: where it is or how it ended. */
+export const ServerChange = Type.Object(
+  {
+    generation: Type.Integer({ description: "The generation the change made; changes are listed by it, newest first." }),
+    status: Type.Union([Type.Literal("resolving"), Type.Literal("applying"), Type.Literal("applied"), Type.Literal("rolled_back"), Type.Literal("failed")]),
+    reason: Type.Union([Type.String(), Type.Null()], { description: "Why it rolled back or failed (and what was kept, if anything)." }),
+    changes: Type.Record(Type.String(), Type.Object({ from: Type.Unknown(), to: Type.Unknown() }), { description: "Each changed setting, with its value before and the one asked." }),
+    requestedAt: Timestamp,
+    endedAt: Type.Union([Timestamp, Type.Null()], { description: "Null while it is in progress." }),
+  },
+  { title: "ServerChange" },
+);
+
+export const ServerChangeList = Type.Object({ items: Type.Array(ServerChange), nextCursor: Type.Union([Type.String(), Type.Null()]) }, { title: "ServerChangeList" });
 
 /** A task the server's host runs later (a restore): what 202 answers with; its end shows as events (`server.restored`, `server.restore_failed`) naming its id. */
 export const TaskOperation = Type.Object(

@@ -159,12 +159,12 @@ export const Server = Type.Object(
       [
         Type.Object({
           generation: Type.Integer(),
-          status: Type.Union([Type.Literal("resolving"), Type.Literal("applying"), Type.Literal("applied"), Type.Literal("rolled_back"), Type.Literal("failed")]),
-          reason: Type.Union([Type.String(), Type.Null()], { description: "Why a change rolled back or failed." }),
+          status: Type.Union([Type.Literal("resolving"), Type.Literal("applying")]),
+          reason: Type.Null(),
         }),
         Type.Null(),
       ],
-      { description: "The last change (PATCH) and where it is." },
+      { description: "A change (PATCH) in progress and where it is; null once it has ended (how it ended: GET /v1/servers/:id/changes)." },
     ),
     createdAt: Timestamp,
     updatedAt: Timestamp,

@@ -393,7 +393,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The server's backups, newest first */
+        /** The server's backups, newest first, a page at a time */
         get: operations["listBackups"];
         put?: never;
         /** Take a backup: a consistent copy of the server directory (save-off/save-all over RCON while running); idempotent per Idempotency-Key */
@@ -453,6 +453,23 @@ export interface paths {
         post?: never;
         /** Delete a backup, also of a deleted server (its archive is removed from the host once the server is free) */
         delete: operations["deleteBackup"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/servers/{id}/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The server's changes (PATCH), newest first, a page at a time: each with what it changed and where it is or how it ended */
+        get: operations["listServerChanges"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -726,6 +743,7 @@ export interface components {
         };
         BackupList: {
             items: components["schemas"]["Backup"][];
+            nextCursor: string | null;
         };
         /** @enum {unknown} */
         BackupStatus: "pending" | "running" | "completed" | "failed";
@@ -1189,17 +1207,38 @@ export interface components {
                 /** @description manifestHash before the last applied change. */
                 previous: string | null;
             };
-            /** @description The last change (PATCH) and where it is. */
+            /** @description A change (PATCH) in progress and where it is; null once it has ended (how it ended: GET /v1/servers/:id/changes). */
             change: {
                 generation: number;
-                status: "resolving" | "applying" | "applied" | "rolled_back" | "failed";
-                /** @description Why a change rolled back or failed. */
-                reason: string | null;
+                status: "resolving" | "applying";
+                reason: null;
             } | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
+        };
+        ServerChange: {
+            /** @description The generation the change made; changes are listed by it, newest first. */
+            generation: number;
+            status: "resolving" | "applying" | "applied" | "rolled_back" | "failed";
+            /** @description Why it rolled back or failed (and what was kept, if anything). */
+            reason: string | null;
+            /** @description Each changed setting, with its value before and the one asked. */
+            changes: {
+                [key: string]: {
+                    from: unknown;
+                    to: unknown;
+                };
+            };
+            /** Format: date-time */
+            requestedAt: string;
+            /** @description Null while it is in progress. */
+            endedAt: string | null;
+        };
+        ServerChangeList: {
+            items: components["schemas"]["ServerChange"][];
+            nextCursor: string | null;
         };
         ServerList: {
             items: components["schemas"]["Server"][];
@@ -3064,7 +3103,11 @@ export interface operations {
     };
     listBackups: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description How many items a page holds: 1-500, default 50. */
+                limit?: number;
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: string;
@@ -3080,6 +3123,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BackupList"];
+                };
+            };
+            /** @description The request is malformed: validation (every problem, each naming its field), JSON, a cursor or key. `error` is one of: invalid_request, invalid_json, idempotency_key_missing, invalid_cursor, managed_property, disk_shrink_refused. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description No bearer token, or one that is not known (or revoked). `error` is one of: unauthorized. */
@@ -3448,6 +3500,77 @@ export interface operations {
             };
             /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, backup_on_other_host, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listServerChanges: {
+        parameters: {
+            query?: {
+                /** @description How many items a page holds: 1-500, default 50. */
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerChangeList"];
+                };
+            };
+            /** @description The request is malformed: validation (every problem, each naming its field), JSON, a cursor or key. `error` is one of: invalid_request, invalid_json, idempotency_key_missing, invalid_cursor, managed_property, disk_shrink_refused. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No bearer token, or one that is not known (or revoked). `error` is one of: unauthorized. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token's scope does not allow this route. `error` is one of: forbidden. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

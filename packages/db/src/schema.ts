@@ -298,9 +298,18 @@ export const serverChanges = pgTable(
     requestHash: text("request_hash").notNull(),
     generation: integer("generation").notNull(),
     changes: jsonb("changes").notNull(),
+    /**
+     * Where the change is (resolving, applying) or how it ended (applied, rolled_back, failed), and why; the
+     * server shows only a change in progress. Null only in a row a release before the history wrote during an
+     * upgrade: listChanges then reads the server or the change's end event.
+     */
+    status: text("status"),
+    reason: text("reason"),
+    endedAt: timestamp("ended_at", { withTimezone: true }),
     createdAt: createdAt(),
   },
   (t) => [
+    check("server_changes_status_valid", sql`${t.status} in (${inList(CHANGE_STATUSES)})`),
     uniqueIndex("server_changes_caller_key").on(t.callerId, t.idempotencyKey),
     index("server_changes_server_idx").on(t.serverId, t.generation),
     foreignKey({ columns: [t.serverId], foreignColumns: [servers.id], name: "server_changes_server_fk" }),

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabase } from "@zlh/testing";
-import { connectDatabase, listBackups, queueBackupRemoval, type Database, type ServerRow } from "../src/index";
+import { connectDatabase, listBackups, listChanges, queueBackupRemoval, type Database, type ServerRow } from "../src/index";
 import { applyResultIfCurrent } from "./previousRelease/sql/applyResultIfCurrent";
 import { markBackupDeleted, pruneBackups, requestBackup, finishBackup } from "./previousRelease/sql/backups";
 import { endChange, recordChange } from "./previousRelease/sql/changes";
@@ -85,7 +85,15 @@ describe("the previous release against this schema", () => {
       serverId: server.id, callerId: "old", idempotencyKey: "change-1", requestHash: "h", to: { ...settings, memoryMib: 1024 }, needsManifest: false, changes: {},
     });
     expect(changed).not.toBeNull();
+    // Recorded before it ended (the current change, as the server holds it), then after (its end event).
+    expect(await listChanges(database.db, server.id, { limit: 1 })).toMatchObject([{ generation: changed!.generation, status: "applying", ended_at: null }]);
     expect(await endChange(database.db, server.id, changed!.generation, "rolled_back", "did not come up")).toBe(true);
+    expect(await listChanges(database.db, server.id, { limit: 1 })).toMatchObject([{ generation: changed!.generation, status: "rolled_back", reason: "did not come up" }]);
+    // Once a later change is the server's current one, the old row's end comes from its event.
+    await database.sql`update servers set change_generation = change_generation + 100 where id = ${server.id}`;
+    const [old] = await listChanges(database.db, server.id, { limit: 1 });
+    expect(old).toMatchObject({ status: "rolled_back", reason: "did not come up", ended_at: expect.anything() });
+    await database.sql`update servers set change_generation = change_generation - 100 where id = ${server.id}`;
 
     // A backup (a task operation), leased and completed; retention; a DELETE of one.
     const backups: string[] = [];

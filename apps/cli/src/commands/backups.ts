@@ -7,7 +7,7 @@ import type { Command } from "commander";
 import { CliError, EXIT } from "../exitCodes";
 import { ago, bytes, seg, show, table, type Ctx } from "../output";
 import { pause } from "../pause";
-import { intArg, type Run } from "./shared";
+import { intArg, pageFlags, readPages, type Page, type Run } from "./shared";
 
 interface Backup {
   id: string;
@@ -25,22 +25,31 @@ const backupTable = (ctx: Ctx, items: Backup[]) =>
     items.map((b) => [b.id, b.status, bytes(b.sizeBytes), b.sha256?.slice(0, 12), ago(b.createdAt), b.error]),
   );
 
-async function listBackups(ctx: Ctx, server: string): Promise<{ items: Backup[] }> {
-  return (await ctx.client.call<{ items: Backup[] }>("GET", `/v1/servers/${seg(server)}/backups`)).body;
+async function backupPage(ctx: Ctx, server: string, q: URLSearchParams): Promise<Page<Backup>> {
+  return (await ctx.client.call<Page<Backup>>("GET", `/v1/servers/${seg(server)}/backups?${q}`)).body;
+}
+
+/** One backup of the server, looked for page by page (the list is paged). */
+async function findBackup(ctx: Ctx, server: string, id: string): Promise<Backup | undefined> {
+  let cursor: string | null = null;
+  do {
+    const page: Page<Backup> = await backupPage(ctx, server, new URLSearchParams({ limit: "500", ...(cursor ? { cursor } : {}) }));
+    const found = page.items.find((b) => b.id === id);
+    if (found) return found;
+    cursor = page.nextCursor;
+  } while (cursor);
+  return undefined;
 }
 
 export function backupCommands(program: Command, run: Run): void {
   const backups = program.command("backups").alias("backup").description("a server's backups: take, list, restore, delete, download");
 
-  backups
-    .command("list <server>")
-    .description("newest first")
-    .action(
-      run(async (ctx, _o, server: string) => {
-        const body = await listBackups(ctx, server);
-        show(ctx, body, () => backupTable(ctx, body.items));
-      }),
-    );
+  pageFlags(backups.command("list <server>").description("newest first")).action(
+    run(async (ctx, o: { limit?: number; cursor?: string; all?: boolean }, server: string) => {
+      const body = await readPages((q) => backupPage(ctx, server, q), o);
+      show(ctx, body, () => backupTable(ctx, body.items));
+    }),
+  );
 
   backups
     .command("create <server>")
@@ -55,7 +64,7 @@ export function backupCommands(program: Command, run: Run): void {
           if (ctx.signal.aborted) throw new CliError(`interrupted; backup ${backup.id} goes on`, EXIT.interrupted);
           if (Date.now() > deadline) throw new CliError(`backup ${backup.id} is still ${backup.status} after ${o.timeout} s`, EXIT.waitFailed);
           await pause(500, ctx.signal);
-          backup = (await listBackups(ctx, server)).items.find((b) => b.id === backup.id) ?? backup;
+          backup = (await findBackup(ctx, server, backup.id)) ?? backup;
         }
         show(ctx, backup, () => backupTable(ctx, [backup]));
         if (backup.status === "failed") throw new CliError(`backup ${backup.id} failed: ${backup.error ?? "no reason given"}`, EXIT.waitFailed);
@@ -88,7 +97,7 @@ export function backupCommands(program: Command, run: Run): void {
     .option("-o, --output <file>", "where to write it (default <backup>.tar.gz)")
     .action(
       run(async (ctx, o: { output?: string }, server: string, backupId: string) => {
-        const backup = (await listBackups(ctx, server)).items.find((b) => b.id === backupId);
+        const backup = await findBackup(ctx, server, backupId);
         if (!backup) throw new CliError(`backup_not_found: no backup ${backupId} of server ${server}`, EXIT.notFound);
         if (backup.status !== "completed" || !backup.sha256) throw new CliError(`the backup is ${backup.status}; only a completed backup can be downloaded`, EXIT.conflict);
         const file = o.output ?? `${backup.id}.tar.gz`;

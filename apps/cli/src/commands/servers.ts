@@ -2,7 +2,9 @@ import type { Command } from "commander";
 import { CliError, EXIT } from "../exitCodes";
 import { ago, keyValues, mib, seg, show, table, type Ctx } from "../output";
 import { serverEventsAfter, waitForServer, type Goal } from "../progress";
-import { intArg, repeat, type Run } from "./shared";
+import { intArg, pageFlags, readPages, repeat, type Page, type Run } from "./shared";
+
+type Change = { generation: number; status: string; reason: string | null; changes: Record<string, unknown>; requestedAt: string; endedAt: string | null };
 
 interface Server {
   id: string;
@@ -84,32 +86,29 @@ const waitFlags = (cmd: Command, defaultWait: boolean) =>
 export function serverCommands(program: Command, run: Run): void {
   const servers = program.command("servers").alias("server").description("list, inspect, create, change and power servers");
 
-  servers
-    .command("list")
-    .description("servers in creation order")
-    .option("--customer <id>", "only this customer's")
-    .option("--status <status>", "only servers in this status")
-    .option("--limit <n>", "a page of at most n (1-500)", intArg)
-    .option("--cursor <cursor>", "the page after this cursor (a nextCursor)")
-    .option("--all", "follow nextCursor to the end")
-    .action(
-      run(async (ctx, o: { customer?: string; status?: string; limit?: number; cursor?: string; all?: boolean }) => {
-        const items: Server[] = [];
-        let cursor = o.cursor ?? null;
-        let body: { items: Server[]; nextCursor: string | null };
-        do {
-          const q = new URLSearchParams();
-          if (o.customer) q.set("customerId", o.customer);
-          if (o.status) q.set("status", o.status);
-          if (o.limit) q.set("limit", String(o.limit));
-          if (cursor) q.set("cursor", cursor);
-          body = (await ctx.client.call<typeof body>("GET", `/v1/servers?${q}`)).body;
-          items.push(...body.items);
-          cursor = body.nextCursor;
-        } while (o.all && cursor);
-        show(ctx, o.all ? { items, nextCursor: null } : body, () => serverTable(ctx, items));
-      }),
-    );
+  pageFlags(servers.command("list").description("servers in creation order").option("--customer <id>", "only this customer's").option("--status <status>", "only servers in this status")).action(
+    run(async (ctx, o: { customer?: string; status?: string; limit?: number; cursor?: string; all?: boolean }) => {
+      const body = await readPages(async (q) => {
+        if (o.customer) q.set("customerId", o.customer);
+        if (o.status) q.set("status", o.status);
+        return (await ctx.client.call<Page<Server>>("GET", `/v1/servers?${q}`)).body;
+      }, o);
+      show(ctx, body, () => serverTable(ctx, body.items));
+    }),
+  );
+
+  pageFlags(servers.command("changes <id>").description("the server's changes, newest first: what each changed and how it ended")).action(
+    run(async (ctx, o: { limit?: number; cursor?: string; all?: boolean }, id: string) => {
+      const body = await readPages(async (q) => (await ctx.client.call<Page<Change>>("GET", `/v1/servers/${seg(id)}/changes?${q}`)).body, o);
+      show(ctx, body, () =>
+        table(
+          ctx,
+          ["GENERATION", "STATUS", "CHANGED", "REQUESTED", "ENDED", "REASON"],
+          body.items.map((c) => [String(c.generation), c.status, Object.keys(c.changes).join(","), ago(c.requestedAt), c.endedAt ? ago(c.endedAt) : null, c.reason]),
+        ),
+      );
+    }),
+  );
 
   servers
     .command("get <id>")

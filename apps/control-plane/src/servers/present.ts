@@ -56,9 +56,10 @@ export function presentServer(row: ServerRow, view: { leaseTtlMs: number; edgeNa
       requested: row.requested_manifest_hash ?? hashOf(row.requested_manifest),
       previous: row.previous_manifest_hash ?? hashOf(row.previous_manifest),
     },
+    // Only a change in progress: one that has ended is in the server's change history (GET .../changes).
     change:
-      row.change_generation !== null && row.change_status !== null
-        ? { generation: row.change_generation, status: row.change_status, reason: row.change_reason }
+      row.change_generation !== null && (row.change_status === "resolving" || row.change_status === "applying")
+        ? { generation: row.change_generation, status: row.change_status, reason: null }
         : null,
     createdAt: isoTime(row.created_at),
     updatedAt: isoTime(row.updated_at),

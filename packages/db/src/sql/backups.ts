@@ -69,8 +69,24 @@ export async function findKeyedTask(tx: DbOrTx, serverId: string, client: string
   return row ?? null;
 }
 
-export async function listBackups(db: DbOrTx, serverId: string): Promise<BackupRow[]> {
-  return db.execute<BackupRow>(sql`select ${COLUMNS} from backups where server_id = ${serverId} and deleted_at is null order by created_at desc, id`);
+/**
+ * A server's backups, newest first, a page at a time (`limit + 1` rows tell
+ * whether more follow): keyset on (created_at, id), `created_key` being
+ * created_at as Postgres writes it (to the microsecond) for the next cursor.
+ */
+export async function listBackups(
+  db: DbOrTx,
+  serverId: string,
+  page?: { before?: { createdAt: string; id: string }; limit: number },
+): Promise<(BackupRow & { created_key: string })[]> {
+  const beforeAt = page?.before?.createdAt ?? null;
+  const beforeId = page?.before?.id ?? null;
+  return db.execute<BackupRow & { created_key: string }>(sql`
+    select ${COLUMNS}, created_at::text as created_key from backups
+    where server_id = ${serverId} and deleted_at is null
+      and (${beforeAt}::timestamptz is null or (created_at, id) < (${beforeAt}::timestamptz, ${beforeId}::uuid))
+    order by created_at desc, id desc
+    limit ${page ? page.limit : null}`);
 }
 
 export async function getBackup(db: DbOrTx, serverId: string, backupId: string): Promise<BackupRow | null> {

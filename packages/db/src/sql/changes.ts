@@ -65,8 +65,8 @@ export async function recordChange(
       where s.id = cur.id
       returning s.*
     ), recorded as (
-      insert into server_changes (server_id, caller_id, idempotency_key, request_hash, generation, changes)
-      select id, ${c.callerId}, ${c.idempotencyKey}, ${c.requestHash}, generation, ${JSON.stringify(c.changes)}::jsonb from changed
+      insert into server_changes (server_id, caller_id, idempotency_key, request_hash, generation, changes, status)
+      select id, ${c.callerId}, ${c.idempotencyKey}, ${c.requestHash}, generation, ${JSON.stringify(c.changes)}::jsonb, change_status from changed
     ), event as (
       insert into events (server_id, host_id, type, data)
       select id, host_id, 'server.change_requested', jsonb_build_object('generation', generation, 'changes', ${JSON.stringify(c.changes)}::jsonb) from changed
@@ -82,6 +82,8 @@ export async function storeRequestedManifest(tx: DbOrTx, serverId: string, gener
       update servers set requested_manifest = ${JSON.stringify(manifest)}::jsonb, requested_manifest_hash = ${manifestHash}, change_status = 'applying', updated_at = now()
       where id = ${serverId} and change_generation = ${generation} and change_status = 'resolving'
       returning id, host_id
+    ), history as (
+      update server_changes c set status = 'applying' from stored where c.server_id = stored.id and c.generation = ${generation}
     ), event as (
       insert into events (server_id, host_id, type, data)
       select id, host_id, 'server.change_resolved', jsonb_build_object('generation', ${generation}::int, 'manifestHash', ${manifestHash}::text) from stored
@@ -101,7 +103,9 @@ export async function storeRequestedManifest(tx: DbOrTx, serverId: string, gener
  * rest is restored), the reason says so and a `server.change_resources_kept`
  * event records both sizes; the next provision of the server (a change, a
  * reinstall) sets what the database holds. Only the current change (its
- * generation, still in progress) ends; returns whether it did.
+ * generation, still in progress) ends; returns whether it did. Its
+ * server_changes row keeps how it ended (the history); the server shows only
+ * a change in progress.
  */
 export async function endChange(
   tx: DbOrTx,
@@ -158,6 +162,9 @@ export async function endChange(
       from cur, back where s.id = cur.id
       returning s.id, s.host_id, s.change_reason, back.fits, back.memory_mib as kept_memory_mib, back.cpu_cores as kept_cpu_cores,
         back.previous_memory_mib, back.previous_cpu_cores
+    ), history as (
+      update server_changes c set status = ${outcome}, reason = ended.change_reason, ended_at = now()
+      from ended where c.server_id = ended.id and c.generation = ${generation}
     ), event as (
       insert into events (server_id, host_id, type, data)
       select id, host_id, 'server.change_' || ${outcome}::text,
@@ -171,4 +178,38 @@ export async function endChange(
     )
     select id from ended`);
   return rows.length > 0;
+}
+
+export type ChangeRow = {
+  generation: number;
+  status: "resolving" | "applying" | "applied" | "rolled_back" | "failed";
+  reason: string | null;
+  changes: Record<string, { from: unknown; to: unknown }>;
+  created_at: string;
+  ended_at: string | null;
+};
+
+/**
+ * A server's changes, newest first (by generation), a page at a time: `limit + 1` rows tell whether more follow.
+ * A row without a status was written by a release before the history (during an upgrade): the server's own
+ * change fields tell where its current change is, and an ended one's event how it ended.
+ */
+export async function listChanges(db: DbOrTx, serverId: string, page: { beforeGeneration?: number; limit: number }): Promise<ChangeRow[]> {
+  return db.execute<ChangeRow>(sql`
+    select c.generation,
+      coalesce(c.status, case when c.generation = s.change_generation then s.change_status end, substr(e.type, 15), 'failed') as status,
+      case when c.status is not null then c.reason when c.generation = s.change_generation then s.change_reason
+        when e.type is null then 'how this change ended was not recorded' else e.data->>'reason' end as reason,
+      c.changes, c.created_at, coalesce(c.ended_at, e.at) as ended_at
+    from server_changes c
+    join servers s on s.id = c.server_id
+    left join lateral (
+      select type, data, at from events
+      where c.status is null and server_id = c.server_id and type in ('server.change_applied', 'server.change_rolled_back', 'server.change_failed')
+        and (data->>'generation')::int = c.generation
+      order by id desc limit 1
+    ) e on true
+    where c.server_id = ${serverId} and (${page.beforeGeneration ?? null}::int is null or c.generation < ${page.beforeGeneration ?? null}::int)
+    order by c.generation desc
+    limit ${page.limit}`);
 }

@@ -6,7 +6,7 @@ import { HostNameTakenError, HostNotFoundError, NetworkInUseError, validateHostN
 import { newToken, sha256Hex } from "../../http/tokens";
 import { presentHost, presentNetwork } from "../../hosts/presentHost";
 import { asClient } from "../../db/asClient";
-import { decodeHostCursor, encodeHostCursor } from "../../servers/cursor";
+import { decodeTimeCursor, encodeTimeCursor } from "../../servers/cursor";
 
 export default async function hostRoutes(root: FastifyInstance) {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
@@ -83,14 +83,14 @@ export default async function hostRoutes(root: FastifyInstance) {
     { schema: { tags: ["hosts"], operationId: "listHosts", summary: "List the hosts a page at a time: capacity, connection, cordon state, servers held", querystring: HostsQuery, response: { 200: HostList, 400: ErrorBody } } },
     async (request) => {
       const limit = request.query.limit ?? 100;
-      const after = request.query.cursor === undefined ? undefined : decodeHostCursor(request.query.cursor);
+      const after = request.query.cursor === undefined ? undefined : decodeTimeCursor(request.query.cursor);
       const rows = await listHostsWithCounts(app.deps.db, { after, limit: limit + 1 });
       const page = rows.slice(0, limit);
       const last = page.at(-1);
       const now = Date.now();
       return {
         items: page.map((h) => presentHost(h, app.deps.config.leaseTtlMs, now)),
-        nextCursor: rows.length > limit && last ? encodeHostCursor(last.created_key, last.id) : null,
+        nextCursor: rows.length > limit && last ? encodeTimeCursor(last.created_key, last.id) : null,
       };
     },
   );

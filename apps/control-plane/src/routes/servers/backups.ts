@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import { Backup, BackupList, BackupParams, ErrorBody, OptionalIdempotencyKeyHeader, RestoreBody, ServerIdParams, TaskOperation } from "@zlh/api";
+import { Backup, BackupList, BackupParams, ErrorBody, OptionalIdempotencyKeyHeader, RestoreBody, ServerIdParams, ServerPageQuery, TaskOperation } from "@zlh/api";
 import { manifestHash, type Manifest } from "@zlh/artifacts";
 import { findKeyedTask, getBackup, getBackupById, getOperation, insertTaskOperation, keyParams, listBackups, lockIdempotencyKey, markBackupDeleted, queueBackupRemoval, recordEvent, requestBackup, type BackupRow, type ServerRow, type TaskKey, type Tx } from "@zlh/db";
 import { BackupNotFoundError, BackupOnOtherHostError, canBackUp, IdempotencyKeyReusedError, InvalidTransitionError, ServerBusyError } from "@zlh/domain";
 import { asClient } from "../../db/asClient";
+import { decodeTimeCursor, encodeTimeCursor } from "../../servers/cursor";
 import { isoTime } from "../../servers/present";
 import { loadServer } from "../../servers/loadServer";
 import { requestHash } from "../../servers/requestHash";
@@ -62,10 +63,15 @@ export default async function backupRoutes(root: FastifyInstance) {
 
   app.get(
     "/v1/servers/:id/backups",
-    { schema: { tags, operationId: "listBackups", summary: "The server's backups, newest first", params: ServerIdParams, response: { 200: BackupList, 404: ErrorBody } } },
+    { schema: { tags, operationId: "listBackups", summary: "The server's backups, newest first, a page at a time", params: ServerIdParams, querystring: ServerPageQuery, response: { 200: BackupList, 400: ErrorBody, 404: ErrorBody } } },
     async (request) => {
+      const limit = request.query.limit ?? 50;
+      const before = request.query.cursor === undefined ? undefined : decodeTimeCursor(request.query.cursor);
       const server = await loadServer(app.deps.db, request.params.id);
-      return { items: (await listBackups(app.deps.db, server.id)).map(present) };
+      const rows = await listBackups(app.deps.db, server.id, { before, limit: limit + 1 });
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      return { items: page.map(present), nextCursor: rows.length > limit && last ? encodeTimeCursor(last.created_key, last.id) : null };
     },
   );
 
