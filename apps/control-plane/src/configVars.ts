@@ -24,7 +24,7 @@ export const CONTROL_PLANE_ENV = {
     required: true,
     format: "comma-separated `name=token` or `name:scope=token`",
     description:
-      "The API's clients: each entry is split at its first `=`; scope `read`, `panel` or `admin` (default `admin`); tokens 16+ characters without spaces, compared in constant time. " +
+      "The API's clients: each entry is split at its first `=`; scope `read`, `panel`, `admin` (default) or `metrics` (reads `/metrics` only); tokens 16+ characters without spaces, compared in constant time. " +
       "Entries with the same name are one client (rotate a token without downtime by adding the new one, moving the panel over, removing the old); one name given two scopes is refused. " +
       "A bare `token` still works: an admin client named by the token's sha256, which keeps the idempotency keys it used before names existed. " +
       "More tokens can be kept in the database (`POST /v1/api-tokens`). See [Clients, scopes and limits](api.md#clients-scopes-and-limits).",

@@ -804,7 +804,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics (text exposition format); admin token unless ZLH_METRICS_PUBLIC=true */
+        /** Prometheus metrics (text exposition format); metrics or admin token unless ZLH_METRICS_PUBLIC=true */
         get: operations["getMetrics"];
         put?: never;
         post?: never;
@@ -819,10 +819,10 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
-         * @description read: GET only; panel: servers (create, change, power, delete); admin: also hosts, API tokens, metrics.
+         * @description read: GET only; panel: servers (create, change, power, delete); admin: also hosts, API tokens, metrics; metrics: GET /metrics and nothing else (a Prometheus scraper).
          * @enum {unknown}
          */
-        ApiScope: "read" | "panel" | "admin";
+        ApiScope: "read" | "panel" | "admin" | "metrics";
         ApiToken: {
             /** Format: uuid */
             id: string;

@@ -1,0 +1,2 @@
+ALTER TABLE "api_tokens" DROP CONSTRAINT "api_tokens_scope_valid";--> statement-breakpoint
+ALTER TABLE "api_tokens" ADD CONSTRAINT "api_tokens_scope_valid" CHECK ("api_tokens"."scope" in ('read', 'panel', 'admin', 'metrics'));
