@@ -153,7 +153,7 @@ describe("named API clients, scopes, rate limits and timeouts", () => {
     for (const entry of [SCRAPER, ADMIN]) {
       const res = await scrape(tokenOf(entry));
       expect(res.status, entry).toBe(200);
-      expect(await res.text()).toMatch(/^# HELP zlh_/m);
+      expect(await res.text()).toMatch(/^# TYPE zlh_servers gauge$/m);
     }
     // (The panel client's budget is spent by the rate-limit test: a panel token of another name.)
     const otherPanel = (await admin("POST", "/v1/api-tokens", { client: "panel-2", scope: "panel" })).body.token as string;
@@ -183,7 +183,7 @@ describe("metrics without a token", () => {
     const open = await startTestPlane({ ZLH_METRICS_PUBLIC: "true" }, { runWorker: false });
     const res = await fetch(`${open.plane.url}/metrics`);
     expect(res.status).toBe(200);
-    expect(await res.text()).toMatch(/^# HELP zlh_/m);
+    expect(await res.text()).toMatch(/^# TYPE zlh_servers gauge$/m);
     expect((await fetch(`${open.plane.url}/v1/servers`)).status).toBe(401);
   });
 });

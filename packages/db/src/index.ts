@@ -36,6 +36,7 @@ export * from "./sql/actor";
 export * from "./sql/apiTokens";
 export * from "./sql/listEvents";
 export * from "./sql/readFleetGauges";
+export * from "./sql/readCapacityGauges";
 export * from "./sql/hostMaintenance";
 export * from "./sql/changes";
 export * from "./sql/taskOperations";
