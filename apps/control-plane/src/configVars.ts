@@ -64,6 +64,15 @@ export const CONTROL_PLANE_ENV = {
     max: 3_600_000,
     description: "How long an agent holds an operation without renewing it. Agents heartbeat every TTL/3.",
   },
+  ZLH_AGENT_TOKEN_GRACE_MS: {
+    type: "integer",
+    default: 3_600_000,
+    min: 0,
+    max: 604_800_000,
+    description:
+      "After `POST /v1/hosts/:id/rotate-token`, how long the host's previous agent token keeps working (new connections and the live session), so the new one can be put on the host without a cut; " +
+      "when it ends, the previous token is refused and a session still using it is closed (code 4003). 0: the previous token stops at once.",
+  },
   ZLH_RECONCILE_INTERVAL_MS: {
     type: "integer",
     default: 30_000,
