@@ -120,7 +120,7 @@ for (const name of names) {
   const token = newToken("zlha");
   const capacity = lxc ? lxcHostCapacity() : { memoryMiB: 65536, cpuCores: 32, diskGiB: 1024 };
   const existing = await findHostByName(db, name);
-  if (existing) await rotateAgentToken(db, existing.id, sha256Hex(token));
+  if (existing) await rotateAgentToken(db, existing.id, sha256Hex(token), 0);
   const id = existing?.id ?? (await enrollHost(db, { name, node: name, agentTokenHash: sha256Hex(token), ...capacity }))!.id;
   hosts.push({ id, name, token });
 }

@@ -19,7 +19,7 @@ describe("agent protocol over a real websocket", () => {
   beforeAll(async () => {
     const url = await testDatabase();
     sql = postgres(url, { max: 2, onnotice: () => {} });
-    const config = loadConfig({ DATABASE_URL: url, PORT: "0", HOST: "127.0.0.1", ZLH_API_TOKENS: ADMIN_TOKEN, ZLH_SECRETS_KEY: TEST_SECRETS_KEY, ZLH_ARTIFACT_SOURCE: "offline", ZLH_LEASE_TTL_MS: String(TTL), LOG_LEVEL: "silent" });
+    const config = loadConfig({ DATABASE_URL: url, PORT: "0", HOST: "127.0.0.1", ZLH_API_TOKENS: ADMIN_TOKEN, ZLH_SECRETS_KEY: TEST_SECRETS_KEY, ZLH_ARTIFACT_SOURCE: "offline", ZLH_LEASE_TTL_MS: String(TTL), ZLH_AGENT_TOKEN_GRACE_MS: "0", LOG_LEVEL: "silent" });
     plane = await startControlPlane(config, createLogger("silent", "test"));
     call = api(plane.url);
     hostA = await enroll(call, "proto-a");

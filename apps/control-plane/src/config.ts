@@ -38,6 +38,8 @@ export interface ControlPlaneConfig {
   portRange: IntRange;
   /** ZLH_LEASE_TTL_MS */
   leaseTtlMs: number;
+  /** ZLH_AGENT_TOKEN_GRACE_MS */
+  agentTokenGraceMs: number;
   /** ZLH_RECONCILE_INTERVAL_MS */
   reconcileIntervalMs: number;
   /** ZLH_RECONCILE_RECHECK_MS */
@@ -102,6 +104,7 @@ export function loadConfig(env: Env): ControlPlaneConfig {
     vmidRange: read.range("ZLH_VMID_RANGE"),
     portRange: read.range("ZLH_PORT_RANGE"),
     leaseTtlMs: read.integer("ZLH_LEASE_TTL_MS"),
+    agentTokenGraceMs: read.integer("ZLH_AGENT_TOKEN_GRACE_MS"),
     reconcileIntervalMs: read.integer("ZLH_RECONCILE_INTERVAL_MS"),
     reconcileRecheckMs: read.integer("ZLH_RECONCILE_RECHECK_MS"),
     workerConcurrency: read.integer("ZLH_WORKER_CONCURRENCY"),

@@ -24,7 +24,7 @@ export const CONTROL_PLANE_ENV = {
     required: true,
     format: "comma-separated `name=token` or `name:scope=token`",
     description:
-      "The API's clients: each entry is split at its first `=`; scope `read`, `panel` or `admin` (default `admin`); tokens 16+ characters without spaces, compared in constant time. " +
+      "The API's clients: each entry is split at its first `=`; scope `read`, `panel`, `admin` (default) or `metrics` (reads `/metrics` only); tokens 16+ characters without spaces, compared in constant time. " +
       "Entries with the same name are one client (rotate a token without downtime by adding the new one, moving the panel over, removing the old); one name given two scopes is refused. " +
       "A bare `token` still works: an admin client named by the token's sha256, which keeps the idempotency keys it used before names existed. " +
       "More tokens can be kept in the database (`POST /v1/api-tokens`). See [Clients, scopes and limits](api.md#clients-scopes-and-limits).",
@@ -63,6 +63,15 @@ export const CONTROL_PLANE_ENV = {
     min: 300,
     max: 3_600_000,
     description: "How long an agent holds an operation without renewing it. Agents heartbeat every TTL/3.",
+  },
+  ZLH_AGENT_TOKEN_GRACE_MS: {
+    type: "integer",
+    default: 3_600_000,
+    min: 0,
+    max: 604_800_000,
+    description:
+      "After `POST /v1/hosts/:id/rotate-token`, how long the host's previous agent token keeps working (new connections and the live session), so the new one can be put on the host without a cut; " +
+      "when it ends, the previous token is refused and a session still using it is closed (code 4003). 0: the previous token stops at once.",
   },
   ZLH_RECONCILE_INTERVAL_MS: {
     type: "integer",

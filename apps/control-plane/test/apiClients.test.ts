@@ -10,6 +10,7 @@ const ADMIN = "ops:admin=admin-token-0123456789";
 const PANEL_OLD = "panel:panel=panel-token-old-0123456789";
 const PANEL_NEW = "panel:panel=panel-token-new-0123456789";
 const READER = "grafana:read=reader-token-0123456789";
+const SCRAPER = "prometheus:metrics=scrape-token-0123456789";
 const tokenOf = (entry: string) => entry.slice(entry.indexOf("=") + 1);
 
 describe("ZLH_API_TOKENS entries", () => {
@@ -37,7 +38,7 @@ describe("named API clients, scopes, rate limits and timeouts", () => {
   let reader: Api;
   beforeAll(async () => {
     t = await startTestPlane(
-      { ZLH_API_TOKENS: [ADMIN, PANEL_OLD, PANEL_NEW, READER].join(","), ZLH_RATE_LIMIT_PER_CLIENT: "40", ZLH_HTTP_REQUEST_TIMEOUT_MS: "600" },
+      { ZLH_API_TOKENS: [ADMIN, PANEL_OLD, PANEL_NEW, READER, SCRAPER].join(","), ZLH_RATE_LIMIT_PER_CLIENT: "40", ZLH_HTTP_REQUEST_TIMEOUT_MS: "600" },
       { runWorker: false },
     );
     [admin, panelOld, panelNew, reader] = [ADMIN, PANEL_OLD, PANEL_NEW, READER].map((e) => apiClient(t.plane.url, tokenOf(e)));
@@ -147,6 +148,34 @@ describe("named API clients, scopes, rate limits and timeouts", () => {
     const missing = await admin("POST", "/v1/servers", serverBody(5));
     expect(missing.body.error).toBe("idempotency_key_missing");
   });
+  it("scopes: a metrics token reads /metrics and nothing else; admin reads it too; read and panel do not", async () => {
+    const scrape = (token: string) => fetch(`${t.plane.url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+    for (const entry of [SCRAPER, ADMIN]) {
+      const res = await scrape(tokenOf(entry));
+      expect(res.status, entry).toBe(200);
+      expect(await res.text()).toMatch(/^# TYPE zlh_servers gauge$/m);
+    }
+    // (The panel client's budget is spent by the rate-limit test: a panel token of another name.)
+    const otherPanel = (await admin("POST", "/v1/api-tokens", { client: "panel-2", scope: "panel" })).body.token as string;
+    for (const token of [tokenOf(READER), otherPanel]) {
+      const res = await scrape(token);
+      expect(res.status).toBe(403);
+      expect(((await res.json()) as { message: string }).message).toContain("needs metrics");
+    }
+    const scraper = apiClient(t.plane.url, tokenOf(SCRAPER));
+    expect((await scraper("GET", "/v1/servers")).body).toEqual({ error: "forbidden", message: expect.stringContaining("has the metrics scope") });
+    expect((await scraper("GET", "/v1/hosts")).status).toBe(403);
+    expect((await scraper("GET", "/v1/events")).status).toBe(403);
+    const denied = await scraper("POST", "/v1/servers", serverBody(4), { "idempotency-key": "scraper-1" });
+    expect(denied.status).toBe(403);
+    expect((await t.sql`select count(*)::int as n from servers where idempotency_key = 'scraper-1'`)[0]!.n).toBe(0);
+    // The same scope for a database token (stored in api_tokens, whose check allows it).
+    const created = await admin("POST", "/v1/api-tokens", { client: "prometheus-db", scope: "metrics" });
+    expect(created.status).toBe(201);
+    expect((await scrape(created.body.token)).status).toBe(200);
+    expect((await apiClient(t.plane.url, created.body.token)("GET", "/v1/servers")).status).toBe(403);
+    expect((await admin("DELETE", `/v1/api-tokens/${created.body.id}`)).status).toBe(200);
+  });
 });
 
 describe("metrics without a token", () => {
@@ -154,7 +183,7 @@ describe("metrics without a token", () => {
     const open = await startTestPlane({ ZLH_METRICS_PUBLIC: "true" }, { runWorker: false });
     const res = await fetch(`${open.plane.url}/metrics`);
     expect(res.status).toBe(200);
-    expect(await res.text()).toMatch(/^# HELP zlh_/m);
+    expect(await res.text()).toMatch(/^# TYPE zlh_servers gauge$/m);
     expect((await fetch(`${open.plane.url}/v1/servers`)).status).toBe(401);
   });
 });

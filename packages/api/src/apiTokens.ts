@@ -1,9 +1,9 @@
 import Type, { type Static } from "typebox";
 import { Timestamp, Uuid } from "./primitives";
 
-const Scope = Type.Enum(["read", "panel", "admin"], {
+const Scope = Type.Enum(["read", "panel", "admin", "metrics"], {
   title: "ApiScope",
-  description: "read: GET only; panel: servers (create, change, power, delete); admin: also hosts, API tokens, metrics.",
+  description: "read: GET only; panel: servers (create, change, power, delete); admin: also hosts, API tokens, metrics; metrics: GET /metrics and nothing else (a Prometheus scraper).",
 });
 
 export const CreateApiTokenBody = Type.Object(

@@ -66,6 +66,7 @@ export const EnrolledHost = Type.Object({
   node: Type.String(),
   network: Type.Optional(HostNetworkView),
   agentToken: Type.String({ description: "Shown once; only its hash is stored." }),
+  previousTokenExpiresAt: Type.Optional(Type.Union([Timestamp, Type.Null()], { description: "On a rotation: until when the replaced token keeps working (ZLH_AGENT_TOKEN_GRACE_MS); null when it stopped at once." })),
 }, { title: "EnrolledHost" });
 
 const Allocated = Type.Object({ memoryMiB: Type.Integer(), cpuCores: Type.Integer(), diskGiB: Type.Integer() });

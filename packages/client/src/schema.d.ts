@@ -66,7 +66,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Replace the agent token (the old one stops working at once) */
+        /** Replace the agent token (the old one keeps working for ZLH_AGENT_TOKEN_GRACE_MS) */
         post: operations["rotateAgentToken"];
         delete?: never;
         options?: never;
@@ -696,7 +696,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics (text exposition format); admin token unless ZLH_METRICS_PUBLIC=true */
+        /** Prometheus metrics (text exposition format); metrics or admin token unless ZLH_METRICS_PUBLIC=true */
         get: operations["getMetrics"];
         put?: never;
         post?: never;
@@ -711,10 +711,10 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
-         * @description read: GET only; panel: servers (create, change, power, delete); admin: also hosts, API tokens, metrics.
+         * @description read: GET only; panel: servers (create, change, power, delete); admin: also hosts, API tokens, metrics; metrics: GET /metrics and nothing else (a Prometheus scraper).
          * @enum {unknown}
          */
-        ApiScope: "read" | "panel" | "admin";
+        ApiScope: "read" | "panel" | "admin" | "metrics";
         ApiToken: {
             /** Format: uuid */
             id: string;
@@ -927,6 +927,8 @@ export interface components {
             network?: components["schemas"]["HostNetwork"];
             /** @description Shown once; only its hash is stored. */
             agentToken: string;
+            /** @description On a rotation: until when the replaced token keeps working (ZLH_AGENT_TOKEN_GRACE_MS); null when it stopped at once. */
+            previousTokenExpiresAt?: string | null;
         };
         Error: {
             error: components["schemas"]["ErrorCode"];
@@ -972,7 +974,7 @@ export interface components {
          * @description What happened; the list is docs/api.md's (packages/domain eventTypes.ts).
          * @enum {unknown}
          */
-        EventType: "server.requested" | "server.intent" | "server.status_changed" | "server.progress" | "server.running" | "server.manifest_resolved" | "server.resources_released" | "server.destroy_failed" | "server.address_observed" | "server.address_refused" | "server.crashed" | "server.crash_loop" | "server.self_heal" | "server.command" | "server.change_requested" | "server.change_resolved" | "server.change_resources_kept" | "server.change_applied" | "server.change_rolled_back" | "server.change_failed" | "server.restore_requested" | "server.restored" | "server.restore_failed" | "server.condition_changed" | "server.edge_removed" | "server.edge_removal_overdue" | "op.queued" | "op.leased" | "op.completed" | "op.failed" | "op.cancelled" | "op.lease_expired" | "op.retry_queued" | "op.result_rejected" | "backup.requested" | "backup.completed" | "backup.failed" | "backup.deleted" | "backup.archive_removed" | "backup.archive_abandoned" | "host.enrolled" | "host.token_rotated" | "host.cordoned" | "host.uncordoned" | "host.network_changed" | "host.removed" | "host.connected" | "host.disconnected" | "drift.detected" | "drift.resolved" | "drift.acknowledged" | "drift.orphan_destroy" | "edge.published" | "edge.unpublished" | "schedule.created" | "schedule.updated" | "schedule.deleted" | "schedule.run_started" | "schedule.run_late" | "schedule.run_succeeded" | "schedule.run_failed" | "schedule.run_skipped" | "api_token.created" | "api_token.revoked";
+        EventType: "server.requested" | "server.intent" | "server.status_changed" | "server.progress" | "server.running" | "server.manifest_resolved" | "server.resources_released" | "server.destroy_failed" | "server.address_observed" | "server.address_refused" | "server.crashed" | "server.crash_loop" | "server.self_heal" | "server.command" | "server.change_requested" | "server.change_resolved" | "server.change_resources_kept" | "server.change_applied" | "server.change_rolled_back" | "server.change_failed" | "server.restore_requested" | "server.restored" | "server.restore_failed" | "server.condition_changed" | "server.edge_removed" | "server.edge_removal_overdue" | "op.queued" | "op.leased" | "op.completed" | "op.failed" | "op.cancelled" | "op.lease_expired" | "op.retry_queued" | "op.result_rejected" | "backup.requested" | "backup.completed" | "backup.failed" | "backup.deleted" | "backup.archive_removed" | "backup.archive_abandoned" | "host.enrolled" | "host.token_rotated" | "host.previous_token_expired" | "host.cordoned" | "host.uncordoned" | "host.network_changed" | "host.removed" | "host.connected" | "host.disconnected" | "drift.detected" | "drift.resolved" | "drift.acknowledged" | "drift.orphan_destroy" | "edge.published" | "edge.unpublished" | "schedule.created" | "schedule.updated" | "schedule.deleted" | "schedule.run_started" | "schedule.run_late" | "schedule.run_succeeded" | "schedule.run_failed" | "schedule.run_skipped" | "api_token.created" | "api_token.revoked";
         Host: {
             /** Format: uuid */
             id: string;

@@ -38,6 +38,7 @@ export * from "./sql/apiTokens";
 export * from "./sql/consoleTokens";
 export * from "./sql/listEvents";
 export * from "./sql/readFleetGauges";
+export * from "./sql/readCapacityGauges";
 export * from "./sql/hostMaintenance";
 export * from "./sql/changes";
 export * from "./sql/taskOperations";

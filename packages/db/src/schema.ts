@@ -54,6 +54,9 @@ export const hosts = pgTable(
     node: text("node").notNull(),
     /** sha256 of the agent token; the token itself is shown once at enrolment. */
     agentTokenHash: text("agent_token_hash").notNull(),
+    /** sha256 of the token a rotation replaced: still accepted until previousAgentTokenExpiresAt, then cleared (its sessions closed). */
+    previousAgentTokenHash: text("previous_agent_token_hash"),
+    previousAgentTokenExpiresAt: timestamp("previous_agent_token_expires_at", { withTimezone: true }),
     memoryMiB: integer("memory_mib").notNull(),
     cpuCores: integer("cpu_cores").notNull(),
     diskGiB: integer("disk_gib").notNull(),
@@ -110,6 +113,7 @@ export const hosts = pgTable(
           and ${t.networkGateway} not between ${t.networkRangeFirst} and ${t.networkRangeLast})`,
     ),
     uniqueIndex("hosts_agent_token_hash_key").on(t.agentTokenHash),
+    uniqueIndex("hosts_previous_agent_token_hash_key").on(t.previousAgentTokenHash),
     check("hosts_capacity_positive", sql`${t.memoryMiB} > 0 and ${t.cpuCores} > 0 and ${t.diskGiB} > 0`),
     check(
       "hosts_allocation_within_capacity",

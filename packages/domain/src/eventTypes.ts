@@ -51,6 +51,7 @@ export const EVENT_TYPES = [
   // Hosts and their agents
   "host.enrolled",
   "host.token_rotated",
+  "host.previous_token_expired",
   "host.cordoned",
   "host.uncordoned",
   "host.network_changed",

@@ -1,11 +1,11 @@
-import { expireLeases, type Db } from "@zlh/db";
+import { expireLeases, expirePreviousAgentTokens, type Db } from "@zlh/db";
 import type { Logger } from "pino";
 import { converge } from "../lifecycle/converge";
 import { onOperationFailed } from "./effects";
 import type { Metrics } from "../metrics/metrics";
 
 /**
- * Sweeps expired leases every `periodMs`. Every control-plane process runs
+ * Sweeps expired leases, and rotated agent tokens whose grace ended, every `periodMs`. Every control-plane process runs
  * one; SKIP LOCKED lets them share the work without double-handling an
  * operation. An operation out of attempts fails its server with the reason.
  */
@@ -23,6 +23,8 @@ export function startExpiryLoop(db: Db, periodMs: number, log: Logger, metrics?:
           await converge(tx, op.server_id);
         }
       });
+      // Rotated agent tokens whose grace ended: refused from now on, their sessions closed.
+      for (const hostId of await expirePreviousAgentTokens(db)) log.info({ hostId }, "previous agent token expired");
     } catch (err) {
       log.error({ err }, "lease expiry sweep failed");
     }

@@ -34,6 +34,8 @@ export class AgentSession {
   #closed = false;
   #backoffTimer: NodeJS.Timeout | null = null;
   readonly log: FastifyBaseLogger;
+  /** sha256 of the token the agent connected with: a rotation's grace ending closes the sessions of the replaced one. */
+  tokenHash = "";
 
   constructor(
     readonly socket: WebSocket,

@@ -11,8 +11,9 @@ import type { SessionRegistry } from "./sessionRegistry";
 export async function listenForNotifications(sql: postgres.Sql, registry: SessionRegistry): Promise<{ stop(): Promise<void> }> {
   const work = await sql.listen(WORK_CHANNEL, (hostId) => registry.workAvailable(hostId));
   const sessions = await sql.listen(SESSION_CHANNEL, (payload) => {
-    const [hostId, sessionId] = payload.split(":");
-    if (hostId && sessionId) registry.sessionStarted(hostId, sessionId);
+    const [hostId, sessionId, tokenHash] = payload.split(":");
+    if (hostId && sessionId === "token_expired" && tokenHash) registry.tokenExpired(hostId, tokenHash);
+    else if (hostId && sessionId) registry.sessionStarted(hostId, sessionId);
   });
   return {
     async stop() {

@@ -53,6 +53,7 @@ export const agentGateway = fp<GatewayOptions>(async (app: FastifyInstance, opts
       });
       const deps = { db: opts.db, publishToEdge: opts.publishToEdge, secretsKey: opts.secretsKey, leaseTtlMs: opts.leaseTtlMs, log: request.log, metrics: opts.metrics, backupRetention: opts.backupRetention };
       const session = new AgentSession(socket, host.id, sessionId, deps, started);
+      session.tokenHash = host.tokenHash;
       socket.on("close", () => {
         opts.registry.remove(session);
         opts.metrics.connectedAgents.set(opts.registry.size);

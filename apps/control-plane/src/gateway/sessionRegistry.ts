@@ -24,6 +24,15 @@ export class SessionRegistry {
     if (local && local.sessionId !== sessionId) local.supersede();
   }
 
+  /** A rotated token's grace ended: the host's local session, if it was opened with that token, ends. */
+  tokenExpired(hostId: string, tokenHash: string): void {
+    const local = this.#byHost.get(hostId);
+    if (local && local.tokenHash === tokenHash) {
+      local.log.info("agent token's grace after a rotation ended");
+      local.close(4003, "the agent token was rotated and its grace period ended");
+    }
+  }
+
   workAvailable(hostId: string): void {
     this.#byHost.get(hostId)?.nudge();
   }

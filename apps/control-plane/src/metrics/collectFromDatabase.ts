@@ -1,4 +1,5 @@
 import { Gauge, type Registry } from "prom-client";
+import { registerCapacityGauges } from "./capacityGauges";
 import { hostStatsTotals, readFleetGauges, type Db, type FleetGauges, type HostStatsTotals } from "@zlh/db";
 
 /**
@@ -68,6 +69,7 @@ export function registerDatabaseGauges(registry: Registry, db: Db, leaseTtlMs: n
     },
   });
   registerLiveStatsGauges(registry, db);
+  registerCapacityGauges(registry, db);
 }
 
 /**

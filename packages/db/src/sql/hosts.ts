@@ -40,26 +40,36 @@ export async function enrollHost(db: DbOrTx, h: NewHost): Promise<HostRow | null
 }
 
 /**
- * Replaces a host's agent token. The old token stops working at once: new
- * connections with it are refused, and the live session (on whichever
- * control-plane process holds it) is ended through the session channel.
+ * Replaces a host's agent token. With a grace (`graceMs` > 0) the old token
+ * keeps working until the grace ends (new connections with it are accepted,
+ * the live session stays), then expirePreviousAgentTokens clears it and
+ * closes its sessions; a token rotated again inside the grace replaces the
+ * previous one, so at most two work at once. With no grace the old token
+ * stops at once: new connections with it are refused, and the live session
+ * (on whichever control-plane process holds it) is ended through the
+ * session channel.
  */
 export async function rotateAgentToken(
   db: DbOrTx,
   hostId: string,
   agentTokenHash: string,
-): Promise<{ id: string; name: string; node: string } | null> {
-  const rows = await db.execute<{ id: string; name: string; node: string }>(sql`
+  graceMs: number,
+): Promise<{ id: string; name: string; node: string; previousTokenExpiresAt: string | null } | null> {
+  const grace = graceMs > 0;
+  const rows = await db.execute<{ id: string; name: string; node: string; expires: string | null }>(sql`
     with h as (
-      update hosts set agent_token_hash = ${agentTokenHash}, session_id = null
+      update hosts set agent_token_hash = ${agentTokenHash},
+        previous_agent_token_hash = case when ${grace}::boolean then agent_token_hash end,
+        previous_agent_token_expires_at = case when ${grace}::boolean then now() + ${graceMs} * interval '1 millisecond' end,
+        session_id = case when ${grace}::boolean then session_id end
       where id = ${hostId} and revoked_at is null
-      returning id, name, node
+      returning id, name, node, previous_agent_token_expires_at as expires
     ), event as (
-      insert into events (host_id, type) select id, 'host.token_rotated' from h
+      insert into events (host_id, type, data) select id, 'host.token_rotated', jsonb_build_object('previousTokenExpiresAt', expires) from h
     )
-    select id, name, node, pg_notify(${SESSION_CHANNEL}, id::text || ':revoked') from h`);
+    select id, name, node, expires, case when not ${grace}::boolean then pg_notify(${SESSION_CHANNEL}, id::text || ':revoked') end from h`);
   const row = rows[0];
-  return row ? { id: row.id, name: row.name, node: row.node } : null;
+  return row ? { id: row.id, name: row.name, node: row.node, previousTokenExpiresAt: row.expires } : null;
 }
 
 export async function findHostByName(db: DbOrTx, name: string): Promise<HostRow | null> {

@@ -9,12 +9,34 @@ export type HostIdentity = {
   name: string;
 };
 
-/** The enrolled, non-revoked host whose agent token hashes to `tokenHash`. */
+/** The token is the host's current one, or the one a rotation replaced while its grace lasts. */
+const acceptsToken = (tokenHash: string) =>
+  sql`(agent_token_hash = ${tokenHash} or (previous_agent_token_hash = ${tokenHash} and previous_agent_token_expires_at > now()))`;
+
+/** The enrolled, non-revoked host whose agent token (current, or previous within its grace) hashes to `tokenHash`. */
 export async function findHostByTokenHash(db: DbOrTx, tokenHash: string): Promise<HostIdentity | null> {
-  const rows = await db.execute<HostIdentity>(
-    sql`select id, name from hosts where agent_token_hash = ${tokenHash} and revoked_at is null`,
-  );
+  const rows = await db.execute<HostIdentity>(sql`select id, name from hosts where ${acceptsToken(tokenHash)} and revoked_at is null`);
   return rows[0] ?? null;
+}
+
+/**
+ * Ends the grace of previous agent tokens whose time is up: clears them (no
+ * new connection with one is accepted) and tells every control-plane process,
+ * through the session channel (`<hostId>:token_expired:<hash>`), to close the
+ * sessions still using one. Returns the hosts whose previous token ended.
+ */
+export async function expirePreviousAgentTokens(db: DbOrTx): Promise<string[]> {
+  const rows = await db.execute<{ id: string }>(sql`
+    with old as (
+      select id, previous_agent_token_hash as hash from hosts
+      where previous_agent_token_expires_at <= now() for update skip locked
+    ), cleared as (
+      update hosts set previous_agent_token_hash = null, previous_agent_token_expires_at = null from old where hosts.id = old.id returning hosts.id
+    ), event as (
+      insert into events (host_id, type) select id, 'host.previous_token_expired' from cleared
+    )
+    select old.id, pg_notify(${SESSION_CHANNEL}, old.id::text || ':token_expired:' || old.hash) from old join cleared using (id)`);
+  return rows.map((r) => r.id);
 }
 
 /**
@@ -30,7 +52,7 @@ export async function startAgentSession(db: DbOrTx, hostId: string, sessionId: s
   const rows = await db.execute(sql`
     with s as (
       update hosts set session_id = ${sessionId}, last_heartbeat_at = now()
-      where id = ${hostId} and agent_token_hash = ${tokenHash} and revoked_at is null
+      where id = ${hostId} and ${acceptsToken(tokenHash)} and revoked_at is null
       returning id
     ), event as (
       insert into events (host_id, type, data) select id, 'host.connected', jsonb_build_object('sessionId', ${sessionId}::text) from s

@@ -40,15 +40,15 @@ export default async function hostRoutes(root: FastifyInstance) {
 
   app.post(
     "/v1/hosts/:id/rotate-token",
-    { config: admin, schema: { tags: ["hosts"], operationId: "rotateAgentToken", summary: "Replace the agent token (the old one stops working at once)", params: HostIdParams, response: { 200: EnrolledHost, 404: ErrorBody } } },
+    { config: admin, schema: { tags: ["hosts"], operationId: "rotateAgentToken", summary: "Replace the agent token (the old one keeps working for ZLH_AGENT_TOKEN_GRACE_MS)", params: HostIdParams, response: { 200: EnrolledHost, 404: ErrorBody } } },
     async (request) => {
       const agentToken = newToken("zlha");
       const id = request.params.id;
       const host = /^[0-9a-f-]{36}$/.test(id)
-        ? await asClient(app.deps.db, request.client!.name, (tx) => rotateAgentToken(tx, id, sha256Hex(agentToken)))
+        ? await asClient(app.deps.db, request.client!.name, (tx) => rotateAgentToken(tx, id, sha256Hex(agentToken), app.deps.config.agentTokenGraceMs))
         : null;
       if (!host) throw new HostNotFoundError(request.params.id);
-      request.log.info({ hostId: host.id }, "agent token rotated");
+      request.log.info({ hostId: host.id, previousTokenExpiresAt: host.previousTokenExpiresAt }, "agent token rotated");
       return { ...host, agentToken };
     },
   );
