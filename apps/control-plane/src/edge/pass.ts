@@ -50,7 +50,7 @@ export async function edgePass(deps: EdgePassDeps): Promise<{ dirty: number; att
     // A delete waiting for its removal stays dirty: each pass judges it again until the wait ends.
     await db.transaction((tx) => storeDesiredPublications(tx, rows, dirty.filter((s) => s.edge_hold_until === null).map((s) => ({ id: s.id, edge_dirty_at: s.edge_dirty_at! }))));
   }
-  const due = await listDuePublications(db, DUE_BATCH);
+  const due = await listDuePublications(db, providers.map((p) => p.name), DUE_BATCH);
   let failed = 0;
   await eachLimited(due, CONCURRENCY, async (p) => {
     if (!(await attempt(deps, p))) failed++;
@@ -63,7 +63,7 @@ export async function edgePass(deps: EdgePassDeps): Promise<{ dirty: number; att
 /** One apply or removal, verified by reading the name back; its outcome recorded. True when it succeeded. */
 async function attempt(deps: EdgePassDeps, p: PublicationRow): Promise<boolean> {
   const provider = deps.providers.find((x) => x.name === p.provider);
-  if (!provider) return true; // a provider no longer configured: its rows wait for it to return
+  if (!provider) return true; // never listed (listDuePublications takes the configured providers)
   const signal = AbortSignal.timeout(deps.callTimeoutMs ?? 30_000);
   const edge = p.desired_hash === null ? null : wantedEdge(p, deps.naming);
   const log = deps.log.child({ serverId: p.server_id, provider: p.provider, fqdn: p.fqdn });
@@ -109,8 +109,12 @@ async function judgeServers(deps: EdgePassDeps, serverIds: string[]): Promise<vo
   }
 }
 
-/** A delete goes on once every provider's removal is verified, or its grace is over (the removal keeps being retried). */
-async function endDeleteWait(deps: EdgePassDeps, s: EdgeServerRow, pubs: PublicationRow[]): Promise<void> {
+/**
+ * A delete goes on once every configured provider's removal is verified, or its grace is over (the removal
+ * keeps being retried). A row of a provider no longer configured is not waited for.
+ */
+async function endDeleteWait(deps: EdgePassDeps, s: EdgeServerRow, all: PublicationRow[]): Promise<void> {
+  const pubs = all.filter((p) => deps.providers.some((x) => x.name === p.provider));
   const removed = pubs.every((p) => p.desired_hash === null && p.applied_hash === null && p.next_attempt_at === null);
   const expired = new Date(s.edge_hold_until!).getTime() <= Date.now();
   if (!removed && !expired) return;
