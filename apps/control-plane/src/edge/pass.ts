@@ -75,7 +75,10 @@ async function attempt(deps: EdgePassDeps, p: PublicationRow): Promise<boolean> 
       }
       await recordEvent(deps.db, { type: "edge.published", serverId: p.server_id, data: { provider: p.provider, fqdn: edge.fqdn } });
     } else {
-      await provider.remove(p.server_id, p.fqdn, signal);
+      // A name someone else now holds is nothing of ours left there: removed (as the verifying read says too).
+      await provider.remove(p.server_id, p.fqdn, signal).catch((e: unknown) => {
+        if (!(e instanceof EdgeProviderError && e.code === "not_owner")) throw e;
+      });
       if (!provider.pushOnly && !removalVerified(p.server_id, await provider.read(p.fqdn, signal))) {
         throw new EdgeProviderError("unverified", `${provider.name}: ${p.fqdn} was removed but a lookup still answers it.`);
       }

@@ -3,7 +3,7 @@ import { testDatabase } from "@zlh/testing";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { edgePass } from "../../src/edge/pass";
-import type { EdgeProvider } from "../../src/edge/provider";
+import { EdgeProviderError, type EdgeProvider } from "../../src/edge/provider";
 import { seedHost, seedServer } from "../../../../packages/db/test/support/seed";
 import { naming } from "./providerKit";
 
@@ -24,14 +24,14 @@ function emptyProvider(name: string): EdgeProvider & { removed: string[] } {
   };
 }
 
-describe("the edge pass and a provider no longer configured", () => {
+describe("the edge pass", () => {
   let database: Database;
   beforeAll(async () => {
     database = connectDatabase(await testDatabase(), { max: 2 });
   });
   afterAll(() => database.close());
 
-  it("never lists that provider's due rows (they would fill the batch) and a delete does not wait for them", async () => {
+  it("never lists the due rows of a provider no longer configured's due rows (they would fill the batch) and a delete does not wait for them", async () => {
     const hostId = await seedHost(database.sql, "edge-pass-host");
     const s = await seedServer(database, hostId, { status: "deleting", desiredState: "deleted" });
     await database.sql`update servers set edge_hold_until = now() + interval '1 hour', edge_dirty_at = null where id = ${s.id}`;
@@ -51,5 +51,23 @@ describe("the edge pass and a provider no longer configured", () => {
     const [left] = await database.sql`select applied_hash, next_attempt_at from edge_publications where server_id = ${s.id} and provider = 'removed-dns'`;
     expect(left).toMatchObject({ applied_hash: "abc" });
     expect(left!.next_attempt_at).not.toBeNull();
+  });
+
+  it("counts a removal of a name someone else now holds (not_owner from remove) as removed, instead of retrying it forever", async () => {
+    const hostId = await seedHost(database.sql, "edge-pass-owner-host");
+    const s = await seedServer(database, hostId, { status: "deleted", desiredState: "deleted" });
+    await database.sql`update servers set edge_dirty_at = null where id = ${s.id}`;
+    const fqdn = `mc-fabric-${s.vmid}.play.test`;
+    await database.sql`insert into edge_publications (server_id, provider, fqdn, desired_hash, applied_hash, next_attempt_at)
+      values (${s.id}, 'internal-dns', ${fqdn}, null, 'abc', now() - interval '1 minute')`;
+    const provider: EdgeProvider = {
+      ...emptyProvider("internal-dns"),
+      remove: async () => {
+        throw new EdgeProviderError("not_owner", `internal-dns: ${fqdn} is held by someone else: left alone.`);
+      },
+      read: async () => ({ fqdn, owner: "someone-else", records: [], route: null }),
+    };
+    expect(await edgePass({ db: database.db, log: pino({ level: "silent" }), naming, providers: [provider] })).toMatchObject({ attempted: 1, failed: 0 });
+    expect(await database.sql`select * from edge_publications where server_id = ${s.id}`).toEqual([]);
   });
 });
