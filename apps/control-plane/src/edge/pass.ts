@@ -50,6 +50,9 @@ export async function edgePass(deps: EdgePassDeps): Promise<{ dirty: number; att
     // A delete waiting for its removal stays dirty: each pass judges it again until the wait ends.
     await db.transaction((tx) => storeDesiredPublications(tx, rows, dirty.filter((s) => s.edge_hold_until === null).map((s) => ({ id: s.id, edge_dirty_at: s.edge_dirty_at! }))));
   }
+  // A delete whose grace is over goes on before any provider call: a blackholed DNS must not delay it further.
+  const overdue = dirty.filter((s) => s.edge_hold_until !== null && new Date(s.edge_hold_until).getTime() <= Date.now());
+  if (overdue.length > 0) await judgeServers(deps, overdue.map((s) => s.id));
   const due = await listDuePublications(db, providers.map((p) => p.name), DUE_BATCH);
   let failed = 0;
   await eachLimited(due, CONCURRENCY, async (p) => {

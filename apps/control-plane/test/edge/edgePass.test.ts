@@ -70,4 +70,24 @@ describe("the edge pass", () => {
     expect(await edgePass({ db: database.db, log: pino({ level: "silent" }), naming, providers: [provider] })).toMatchObject({ attempted: 1, failed: 0 });
     expect(await database.sql`select * from edge_publications where server_id = ${s.id}`).toEqual([]);
   });
+
+  it("lets a delete whose grace is over go on before any provider call of the pass", async () => {
+    const hostId = await seedHost(database.sql, "edge-pass-grace-host");
+    const s = await seedServer(database, hostId, { status: "deleting", desiredState: "deleted" });
+    await database.sql`update servers set edge_hold_until = now() - interval '1 second', edge_dirty_at = now() where id = ${s.id}`;
+    await database.sql`insert into edge_publications (server_id, provider, fqdn, desired_hash, applied_hash, next_attempt_at)
+      values (${s.id}, 'internal-dns', ${`mc-fabric-${s.vmid}.play.test`}, null, 'abc', now() - interval '1 minute')`;
+    const holdsSeen: unknown[] = [];
+    const provider: EdgeProvider = {
+      ...emptyProvider("internal-dns"),
+      remove: async () => {
+        holdsSeen.push((await database.sql`select edge_hold_until from servers where id = ${s.id}`)[0]!.edge_hold_until);
+        throw new EdgeProviderError("unreachable", "internal-dns: blackholed.");
+      },
+    };
+    expect(await edgePass({ db: database.db, log: pino({ level: "silent" }), naming, providers: [provider] })).toMatchObject({ attempted: 1, failed: 1 });
+    expect(holdsSeen).toEqual([null]);
+    const types = (await database.sql`select type from events where server_id = ${s.id}`).map((e) => e.type);
+    expect(types).toContain("server.edge_removal_overdue");
+  });
 });
