@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import { type Db, listPublications, markPublicationsDue, recordEdgeDrift } from "@zlh/db";
 import { sql } from "drizzle-orm";
 import type { DesiredEdge, EdgeNaming } from "./desiredEdge";
-import { auditProvider, resolveNamedOwners, wantedEdge } from "./edgeDiff";
+import { auditProvider, markedOwners, resolveNamedOwners, wantedEdge } from "./edgeDiff";
 import type { EdgeProvider } from "./provider";
 
 /**
@@ -22,11 +22,11 @@ export async function auditEdgeProvider(deps: { db: Db; log: Logger; naming: Edg
     if (edge) desired.set(edge.fqdn, { serverId: p.server_id, edge });
   }
   // The owners a listing names: a mark of a server this database never had is someone else's (drift).
-  const owners = [...new Set(observed.flatMap((o) => (o.owner && /^[0-9a-f-]{36}$/i.test(o.owner) ? [o.owner] : [])))];
+  const owners = markedOwners(observed);
   const known = new Set((await deps.db.execute<{ id: string }>(sql`select id from servers where id in (select jsonb_array_elements_text(${JSON.stringify(owners)}::jsonb)::uuid)`)).map((r) => r.id));
   const suffix = `.${deps.naming.zone}`;
   const inScheme = (fqdn: string) => fqdn.endsWith(suffix) && deps.naming.template.matches(fqdn.slice(0, -suffix.length));
-  const actions = auditProvider(observed, desired, (id) => known.has(id), inScheme);
+  const actions = auditProvider(observed, desired, (id) => known.has(id.toLowerCase()), inScheme);
   const due = actions.flatMap((a) => (a.kind === "drift" ? [] : [{ serverId: a.serverId, provider: provider.name, fqdn: a.fqdn }]));
   const drift = actions.flatMap((a) => (a.kind === "drift" ? [{ fqdn: a.fqdn, detail: a.detail }] : []));
   await markPublicationsDue(deps.db, due);

@@ -60,6 +60,16 @@ export function resolveNamedOwners(observed: ObservedName[], holders: { server_i
   return observed.map((o) => (o.owner === NAMED_OWNER ? { ...o, owner: byName.get(o.fqdn) ?? null } : o));
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The server ids a listing's marks name, to look up. A mark is text anyone with the zone can write: only a
+ * well-formed UUID is looked up (Postgres would refuse a malformed one in the `::uuid` cast, failing the audit).
+ */
+export function markedOwners(observed: ObservedName[]): string[] {
+  return [...new Set(observed.flatMap((o) => (o.owner && UUID.test(o.owner) ? [o.owner.toLowerCase()] : [])))];
+}
+
 export type AuditAction = { kind: "repair"; serverId: string; fqdn: string } | { kind: "remove"; serverId: string; fqdn: string } | { kind: "drift"; fqdn: string; detail: Record<string, unknown> };
 
 /**

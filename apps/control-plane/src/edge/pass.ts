@@ -50,7 +50,10 @@ export async function edgePass(deps: EdgePassDeps): Promise<{ dirty: number; att
     // A delete waiting for its removal stays dirty: each pass judges it again until the wait ends.
     await db.transaction((tx) => storeDesiredPublications(tx, rows, dirty.filter((s) => s.edge_hold_until === null).map((s) => ({ id: s.id, edge_dirty_at: s.edge_dirty_at! }))));
   }
-  const due = await listDuePublications(db, DUE_BATCH);
+  // A delete whose grace is over goes on before any provider call: a blackholed DNS must not delay it further.
+  const overdue = dirty.filter((s) => s.edge_hold_until !== null && new Date(s.edge_hold_until).getTime() <= Date.now());
+  if (overdue.length > 0) await judgeServers(deps, overdue.map((s) => s.id));
+  const due = await listDuePublications(db, providers.map((p) => p.name), DUE_BATCH);
   let failed = 0;
   await eachLimited(due, CONCURRENCY, async (p) => {
     if (!(await attempt(deps, p))) failed++;
@@ -63,7 +66,7 @@ export async function edgePass(deps: EdgePassDeps): Promise<{ dirty: number; att
 /** One apply or removal, verified by reading the name back; its outcome recorded. True when it succeeded. */
 async function attempt(deps: EdgePassDeps, p: PublicationRow): Promise<boolean> {
   const provider = deps.providers.find((x) => x.name === p.provider);
-  if (!provider) return true; // a provider no longer configured: its rows wait for it to return
+  if (!provider) return true; // never listed (listDuePublications takes the configured providers)
   const signal = AbortSignal.timeout(deps.callTimeoutMs ?? 30_000);
   const edge = p.desired_hash === null ? null : wantedEdge(p, deps.naming);
   const log = deps.log.child({ serverId: p.server_id, provider: p.provider, fqdn: p.fqdn });
@@ -75,7 +78,10 @@ async function attempt(deps: EdgePassDeps, p: PublicationRow): Promise<boolean> 
       }
       await recordEvent(deps.db, { type: "edge.published", serverId: p.server_id, data: { provider: p.provider, fqdn: edge.fqdn } });
     } else {
-      await provider.remove(p.server_id, p.fqdn, signal);
+      // A name someone else now holds is nothing of ours left there: removed (as the verifying read says too).
+      await provider.remove(p.server_id, p.fqdn, signal).catch((e: unknown) => {
+        if (!(e instanceof EdgeProviderError && e.code === "not_owner")) throw e;
+      });
       if (!provider.pushOnly && !removalVerified(p.server_id, await provider.read(p.fqdn, signal))) {
         throw new EdgeProviderError("unverified", `${provider.name}: ${p.fqdn} was removed but a lookup still answers it.`);
       }
@@ -109,8 +115,12 @@ async function judgeServers(deps: EdgePassDeps, serverIds: string[]): Promise<vo
   }
 }
 
-/** A delete goes on once every provider's removal is verified, or its grace is over (the removal keeps being retried). */
-async function endDeleteWait(deps: EdgePassDeps, s: EdgeServerRow, pubs: PublicationRow[]): Promise<void> {
+/**
+ * A delete goes on once every configured provider's removal is verified, or its grace is over (the removal
+ * keeps being retried). A row of a provider no longer configured is not waited for.
+ */
+async function endDeleteWait(deps: EdgePassDeps, s: EdgeServerRow, all: PublicationRow[]): Promise<void> {
+  const pubs = all.filter((p) => deps.providers.some((x) => x.name === p.provider));
   const removed = pubs.every((p) => p.desired_hash === null && p.applied_hash === null && p.next_attempt_at === null);
   const expired = new Date(s.edge_hold_until!).getTime() <= Date.now();
   if (!removed && !expired) return;

@@ -112,5 +112,9 @@ describe("the Cloudflare provider through the official SDK (msw, from the v4 API
     expect(refused({ apiToken: TOKEN, zoneId: "example.com" })).toMatch(/zoneId must be the zone's id, 32 lowercase hex digits/);
     expect(refused({ apiToken: TOKEN, zoneId: ZONE_ID, zone: "example.net" })).toMatch(/zone "example.net" must be the edge's zone play.test or a parent/);
     expect(refused({ apiToken: TOKEN, zoneId: ZONE_ID, baseUrl: `https://x:${TOKEN}@api.cloudflare.com` })).toMatch(/baseUrl must not carry credentials/);
+    expect(() => cloudflareFactory.create("public-dns", { apiToken: TOKEN, zoneId: ZONE_ID }, { ...naming, ttl: 30 })).toThrow(
+      /"public-dns" \(cloudflare\): ZLH_EDGE_TTL 30 is under the 60 s Cloudflare accepts/,
+    );
+    expect(() => cloudflareFactory.create("public-dns", { apiToken: TOKEN, zoneId: ZONE_ID }, { ...naming, ttl: 60 })).not.toThrow();
   });
 });

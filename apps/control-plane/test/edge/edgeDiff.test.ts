@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { reachableCondition } from "../../src/edge/conditions";
 import type { EdgeNaming } from "../../src/edge/desiredEdge";
-import { auditProvider, backoffMs, edgeHash, matchesDesired, removalVerified, resolveNamedOwners, wantedEdge } from "../../src/edge/edgeDiff";
+import { auditProvider, backoffMs, markedOwners, edgeHash, matchesDesired, removalVerified, resolveNamedOwners, wantedEdge } from "../../src/edge/edgeDiff";
 import { parseEdgeProviders } from "../../src/edge/edgeProviders";
 import { DEFAULT_NAME_TEMPLATE, parseNameTemplate } from "../../src/edge/naming";
 import { NAMED_OWNER, type ObservedName } from "../../src/edge/provider";
@@ -33,6 +33,12 @@ describe("desired edge against observed", () => {
     expect(matchesDesired(A, edge, null)).toBe(false);
     expect(matchesDesired(A, edge, { ...observedOf(A), records: edge.records.slice(0, 1) })).toBe(false);
     expect(matchesDesired(A, edge, observedOf(A, wantedEdge(server({ address: "10.0.0.6" }), naming)!))).toBe(false);
+  });
+
+  it("looks up only marks that are well-formed UUIDs (a malformed one would fail the audit's ::uuid cast)", () => {
+    const mark = (owner: string | null): ObservedName => ({ fqdn: "x.play.test", owner, records: [], route: null });
+    const odd = ["------------------------------------", "5e1f5a5e0d2b-4c53-8a4e-2f0d3c1b7a91-", "5e1f5a5e-0d2b-4c53-8a4e-2f0d3c1b7a9g", NAMED_OWNER];
+    expect(markedOwners([mark(A), mark(A.toUpperCase()), mark(null), mark(B), ...odd.map(mark)])).toEqual([A, B]);
   });
 
   it("audits a listing: repairs what is missing or wrong, removes a deleted server's name, reports unowned names in the scheme and leaves them", () => {
@@ -120,6 +126,7 @@ describe("ZLH_EDGE_PROVIDERS", () => {
       ['[{"name":"a","kind":"webhook","url":"http://x"},{"name":"a","kind":"webhook","url":"http://x"}]', /two providers are named a/],
       ['[{"name":"a","kind":"rfc2136","server":"h","keyName":"k","keySecretFile":"/missing"}]', /keySecretFile \/missing cannot be read \(ENOENT\)/],
       [`[{"name":"a","kind":"rfc2136","server":"h","keyName":"k","keySecret":"${secret}!"}]`, /key secret is not base64/],
+      [`[{"name":"a","kind":"rfc2136","server":"h","keyName":"k","keySecret":"${secret}","zone":"example.net"}]`, /zone "example.net" must be the edge's zone play.test or a parent of it/],
     ] as const) {
       expect(() => parse(raw), raw).toThrow(says);
       try {

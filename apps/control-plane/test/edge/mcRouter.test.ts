@@ -16,6 +16,7 @@ afterAll(() => mock.close());
 beforeEach(() => {
   fake.routes.clear();
   fake.hang = false;
+  fake.legacy = false;
 });
 
 describe("the mc-router provider against its REST API (msw, from server/api_server.go)", () => {
@@ -38,6 +39,18 @@ describe("the mc-router provider against its REST API (msw, from server/api_serv
       { fqdn: "vanilla.example.com", owner: null, records: [], route: { address: "10.0.0.9", port: 25565 } },
     ]);
     expect(fake.routes.get("vanilla.example.com")).toEqual({ address: "10.0.0.9", port: 25565 });
+  });
+
+  it("reads the routes of an mc-router before v1.42.0, whose GET /routes maps each address to a backend string", async () => {
+    fake.legacy = true;
+    const p = provider();
+    fake.routes.set("vanilla.example.com", { address: "10.0.0.9", port: 25565 });
+    await p.apply(SERVER, edgeOf(5015), signal());
+    await p.apply(SERVER, edgeOf(5015), signal());
+    expect(await p.list(signal())).toEqual([
+      { fqdn: "mc-fabric-5015.play.test", owner: NAMED_OWNER, records: [], route: { address: "10.213.77.50", port: 25565 } },
+      { fqdn: "vanilla.example.com", owner: null, records: [], route: { address: "10.0.0.9", port: 25565 } },
+    ]);
   });
 
   it("removes idempotently (mc-router's 404 is absent), and a server without an address gets no route", async () => {

@@ -69,12 +69,16 @@ export type PublicationRow = EdgeServerRow & {
   last_error: string | null;
 };
 
-/** The publications whose apply or removal is due (changed, failed and backed off, found wrong by an audit). */
-export async function listDuePublications(db: DbOrTx, limit: number): Promise<PublicationRow[]> {
+/**
+ * The publications of these providers whose apply or removal is due (changed, failed and backed off, found
+ * wrong by an audit). A row of a provider no longer configured is never listed: it would fill the batch.
+ */
+export async function listDuePublications(db: DbOrTx, providers: string[], limit: number): Promise<PublicationRow[]> {
   return db.execute<PublicationRow>(sql`
     select p.server_id, p.provider, p.fqdn, p.desired_hash, p.applied_hash, p.attempts, p.next_attempt_at::text, p.last_error_code, p.last_error, ${EDGE_COLUMNS}
     from edge_publications p join servers s on s.id = p.server_id
-    where p.next_attempt_at <= now() order by p.next_attempt_at limit ${limit}`);
+    where p.next_attempt_at <= now() and p.provider in (select jsonb_array_elements_text(${JSON.stringify(providers)}::jsonb))
+    order by p.next_attempt_at limit ${limit}`);
 }
 
 /** Every publication of these servers (the conditions), or of one provider (an audit). */

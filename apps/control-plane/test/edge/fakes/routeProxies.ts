@@ -6,6 +6,8 @@ export interface FakeProxy {
   handlers: ReturnType<typeof http.get>[];
   routes: Map<string, { address: string; port: number }>;
   hang: boolean;
+  /** mc-router before v1.42.0: GET /routes maps each address to its backend string. */
+  legacy?: boolean;
 }
 
 /**
@@ -48,8 +50,10 @@ export function fakeVelocity(base: string, secret: string): FakeProxy {
 
 /**
  * itzg/mc-router's API as server/api_server.go serves it: no authentication;
- * GET /routes is an object keyed by server address; POST /routes creates or
- * replaces (201, empty body; 400 for a body that is not JSON); DELETE
+ * GET /routes is an object keyed by server address, each `{backend,
+ * scalingTarget}` (v1.42.0 on) or the backend string (`legacy`, before);
+ * POST /routes creates or replaces (201, empty body; 400 for a body Go's
+ * decoder cannot read into its struct, such as no JSON or a non-object); DELETE
  * answers 200 or 404 with an empty body; addresses are lowercased.
  */
 export function fakeMcRouter(base: string): FakeProxy {
@@ -60,14 +64,15 @@ export function fakeMcRouter(base: string): FakeProxy {
   fake.handlers = [
     http.get(`${base}/routes`, async () => {
       await hang();
-      return HttpResponse.json(Object.fromEntries([...fake.routes].map(([name, r]) => [name, { backend: `${r.address}:${r.port}`, scalingTarget: "" }])));
+      return HttpResponse.json(Object.fromEntries([...fake.routes].map(([name, r]) => [name, fake.legacy ? `${r.address}:${r.port}` : { backend: `${r.address}:${r.port}`, scalingTarget: "" }])));
     }),
     http.post(`${base}/routes`, async ({ request }) => {
       await hang();
-      const b = (await request.json().catch(() => null)) as { serverAddress?: string; backend?: string } | null;
-      if (b === null) return new HttpResponse(null, { status: 400 });
-      const [address, port] = (b.backend ?? "").split(":");
-      fake.routes.set((b.serverAddress ?? "").toLowerCase(), { address: address ?? "", port: Number(port) });
+      const b = (await request.json().catch(() => undefined)) as { serverAddress?: string; backend?: string } | null | undefined;
+      // Go's json.Decoder into a struct: JSON null leaves it empty, anything else not an object fails.
+      if (b === undefined || (b !== null && (typeof b !== "object" || Array.isArray(b)))) return new HttpResponse(null, { status: 400 });
+      const [address, port] = (b?.backend ?? "").split(":");
+      fake.routes.set((b?.serverAddress ?? "").toLowerCase(), { address: address ?? "", port: Number(port) });
       return new HttpResponse(null, { status: 201 });
     }),
     http.delete(`${base}/routes/:serverAddress`, async ({ params }) => {

@@ -1,6 +1,6 @@
 import Cloudflare from "cloudflare";
 import { type DesiredEdge, type EdgeNaming, type EdgeRecord, minecraftSrvName } from "../../desiredEdge";
-import type { EdgeProvider, EdgeProviderFactory } from "../../provider";
+import { EdgeConfigError, type EdgeProvider, type EdgeProviderFactory } from "../../provider";
 import { changedRRsets, claim, normalName, notOwner, observeName, observeZone, ownerMark, type ZoneRecord } from "../dnsNames";
 import { type HttpTarget, providerError } from "../httpCall";
 import { readSettings } from "../settings";
@@ -140,6 +140,8 @@ export const cloudflareFactory: EdgeProviderFactory = {
     const zone = zoneText === null ? naming.zone : normalName(zoneText.trim());
     if (zone !== naming.zone && !naming.zone.endsWith(`.${zone}`)) read.fail("zone", `${JSON.stringify(zoneText)} must be the edge's zone ${naming.zone} or a parent of it.`);
     const baseUrl = settings.baseUrl === undefined ? "https://api.cloudflare.com/client/v4" : read.url("baseUrl");
+    // Cloudflare takes a TTL of 60-86400 s, or 1 (automatic): a shorter one would fail every apply.
+    if (naming.ttl !== 1 && naming.ttl < 60) throw new EdgeConfigError(`edge provider ${JSON.stringify(name)} (cloudflare): ZLH_EDGE_TTL ${naming.ttl} is under the 60 s Cloudflare accepts: raise it to 60 or more.`);
     return cloudflareProvider(name, { apiToken, zoneId: zoneId!, zone, edgeZone: naming.zone, baseUrl, timeoutMs: read.timeoutMs(10_000) });
   },
 };

@@ -7,7 +7,8 @@ import { readSettings } from "../settings";
 /**
  * itzg/mc-router's routes, through its REST API (server/api_server.go):
  * `GET /routes` answers `{"<serverAddress>": {"backend": "host:port",
- * "scalingTarget": ...}}`, `POST /routes {serverAddress, backend}` creates
+ * "scalingTarget": ...}}` since v1.42.0 and `{"<serverAddress>": "host:port"}`
+ * before it (both are read), `POST /routes {serverAddress, backend}` creates
  * or replaces a mapping (201), `DELETE /routes/{serverAddress}` answers 200,
  * or 404 when there was none. mc-router lowercases every server address.
  *
@@ -25,8 +26,9 @@ function mcRouterApi(name: string, url: string, timeoutMs: number): RouteApi {
       const res = await httpCall(target, `${url}/routes`, { method: "GET", headers: { accept: "application/json" } }, signal);
       if (res.status !== 200) throw failed("GET /routes", res.status);
       if (typeof res.body !== "object" || res.body === null || Array.isArray(res.body)) throw providerError(target, "protocol", "answered GET /routes with something other than an object of routes.");
-      return Object.entries(res.body as Record<string, { backend?: unknown }>).map(([serverAddress, route]) => {
-        const backend = typeof route?.backend === "string" ? splitBackend(route.backend) : null;
+      return Object.entries(res.body as Record<string, unknown>).map(([serverAddress, route]) => {
+        const raw = typeof route === "string" ? route : (route as { backend?: unknown } | null)?.backend;
+        const backend = typeof raw === "string" ? splitBackend(raw) : null;
         return { fqdn: serverAddress.toLowerCase(), address: backend?.address ?? "", port: backend?.port ?? 0 };
       });
     },

@@ -21,6 +21,9 @@ export const rfc2136Factory: EdgeProviderFactory = {
     const known = new Set(["server", "zone", "keyName", "keyAlgorithm", "keySecret", "timeoutMs"]);
     const unknown = Object.keys(settings).filter((k) => !known.has(k));
     if (unknown.length > 0) throw new EdgeConfigError(`edge provider ${name}: unknown setting ${unknown.join(", ")} for kind rfc2136.`);
+    // The names the platform makes are under ZLH_EDGE_ZONE: a zone beside it could never hold them.
+    const zone = text("zone", naming.zone).trim().toLowerCase().replace(/\.$/, "");
+    if (zone !== naming.zone && !naming.zone.endsWith(`.${zone}`)) throw new EdgeConfigError(`edge provider ${name}: zone ${JSON.stringify(zone)} must be the edge's zone ${naming.zone} or a parent of it.`);
     let dns: ReturnType<typeof rfc2136Provider>;
     try {
       dns = rfc2136Provider({ server: text("server"), zone: text("zone", naming.zone), keyName: text("keyName"), keyAlgorithm: text("keyAlgorithm", "hmac-sha256"), keySecret: text("keySecret"), timeoutMs });

@@ -1,0 +1,93 @@
+import { connectDatabase, type Database } from "@zlh/db";
+import { testDatabase } from "@zlh/testing";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { edgePass } from "../../src/edge/pass";
+import { EdgeProviderError, type EdgeProvider } from "../../src/edge/provider";
+import { seedHost, seedServer } from "../../../../packages/db/test/support/seed";
+import { naming } from "./providerKit";
+
+/** A provider that holds nothing and records what it was asked to remove. */
+function emptyProvider(name: string): EdgeProvider & { removed: string[] } {
+  const removed: string[] = [];
+  return {
+    name,
+    kind: "test",
+    removed,
+    apply: async () => {},
+    remove: async (_id, fqdn) => {
+      removed.push(fqdn);
+      return "absent";
+    },
+    read: async () => null,
+    list: async () => [],
+  };
+}
+
+describe("the edge pass", () => {
+  let database: Database;
+  beforeAll(async () => {
+    database = connectDatabase(await testDatabase(), { max: 2 });
+  });
+  afterAll(() => database.close());
+
+  it("never lists the due rows of a provider no longer configured's due rows (they would fill the batch) and a delete does not wait for them", async () => {
+    const hostId = await seedHost(database.sql, "edge-pass-host");
+    const s = await seedServer(database, hostId, { status: "deleting", desiredState: "deleted" });
+    await database.sql`update servers set edge_hold_until = now() + interval '1 hour', edge_dirty_at = null where id = ${s.id}`;
+    for (const provider of ["removed-dns", "internal-dns"]) {
+      await database.sql`insert into edge_publications (server_id, provider, fqdn, desired_hash, applied_hash, next_attempt_at)
+        values (${s.id}, ${provider}, ${`mc-fabric-${s.vmid}.play.test`}, null, 'abc', now() - interval '1 minute')`;
+    }
+    const configured = emptyProvider("internal-dns");
+    const result = await edgePass({ db: database.db, log: pino({ level: "silent" }), naming, providers: [configured] });
+    expect(result).toMatchObject({ attempted: 1, failed: 0 });
+    expect(configured.removed).toEqual([`mc-fabric-${s.vmid}.play.test`]);
+    const [held] = await database.sql`select edge_hold_until from servers where id = ${s.id}`;
+    expect(held!.edge_hold_until).toBeNull();
+    const types = (await database.sql`select type from events where server_id = ${s.id}`).map((e) => e.type);
+    expect(types).toContain("server.edge_removed");
+    // The removed provider's row is left as it was, for that provider's return.
+    const [left] = await database.sql`select applied_hash, next_attempt_at from edge_publications where server_id = ${s.id} and provider = 'removed-dns'`;
+    expect(left).toMatchObject({ applied_hash: "abc" });
+    expect(left!.next_attempt_at).not.toBeNull();
+  });
+
+  it("counts a removal of a name someone else now holds (not_owner from remove) as removed, instead of retrying it forever", async () => {
+    const hostId = await seedHost(database.sql, "edge-pass-owner-host");
+    const s = await seedServer(database, hostId, { status: "deleted", desiredState: "deleted" });
+    await database.sql`update servers set edge_dirty_at = null where id = ${s.id}`;
+    const fqdn = `mc-fabric-${s.vmid}.play.test`;
+    await database.sql`insert into edge_publications (server_id, provider, fqdn, desired_hash, applied_hash, next_attempt_at)
+      values (${s.id}, 'internal-dns', ${fqdn}, null, 'abc', now() - interval '1 minute')`;
+    const provider: EdgeProvider = {
+      ...emptyProvider("internal-dns"),
+      remove: async () => {
+        throw new EdgeProviderError("not_owner", `internal-dns: ${fqdn} is held by someone else: left alone.`);
+      },
+      read: async () => ({ fqdn, owner: "someone-else", records: [], route: null }),
+    };
+    expect(await edgePass({ db: database.db, log: pino({ level: "silent" }), naming, providers: [provider] })).toMatchObject({ attempted: 1, failed: 0 });
+    expect(await database.sql`select * from edge_publications where server_id = ${s.id}`).toEqual([]);
+  });
+
+  it("lets a delete whose grace is over go on before any provider call of the pass", async () => {
+    const hostId = await seedHost(database.sql, "edge-pass-grace-host");
+    const s = await seedServer(database, hostId, { status: "deleting", desiredState: "deleted" });
+    await database.sql`update servers set edge_hold_until = now() - interval '1 second', edge_dirty_at = now() where id = ${s.id}`;
+    await database.sql`insert into edge_publications (server_id, provider, fqdn, desired_hash, applied_hash, next_attempt_at)
+      values (${s.id}, 'internal-dns', ${`mc-fabric-${s.vmid}.play.test`}, null, 'abc', now() - interval '1 minute')`;
+    const holdsSeen: unknown[] = [];
+    const provider: EdgeProvider = {
+      ...emptyProvider("internal-dns"),
+      remove: async () => {
+        holdsSeen.push((await database.sql`select edge_hold_until from servers where id = ${s.id}`)[0]!.edge_hold_until);
+        throw new EdgeProviderError("unreachable", "internal-dns: blackholed.");
+      },
+    };
+    expect(await edgePass({ db: database.db, log: pino({ level: "silent" }), naming, providers: [provider] })).toMatchObject({ attempted: 1, failed: 1 });
+    expect(holdsSeen).toEqual([null]);
+    const types = (await database.sql`select type from events where server_id = ${s.id}`).map((e) => e.type);
+    expect(types).toContain("server.edge_removal_overdue");
+  });
+});
