@@ -67,7 +67,7 @@ export default async function app(fastify: FastifyInstance, deps: AppDeps) {
   await fastify.register(agentGateway, {
     db: deps.db,
     publishToEdge: false,
-    secretsKey: deps.config.secretsKey,
+    secretsKeys: deps.config.secretsKeys,
     registry: deps.registry,
     leaseTtlMs: deps.config.leaseTtlMs,
     metrics: deps.metrics,

@@ -12,6 +12,7 @@ import { NamingError, parseNameTemplate, parseZone } from "./edge/naming";
 import { EdgeConfigError, type EdgeProvider } from "./edge/provider";
 import { EDGE_PROVIDER_FACTORIES } from "./edge/providers/registry";
 import { CONTROL_PLANE_ENV } from "./configVars";
+import { secretsKey, type SecretsKeyring } from "./secrets/sealedSecrets";
 
 /** An API client's token, from ZLH_API_TOKENS. */
 export interface ApiClientToken {
@@ -60,8 +61,8 @@ export interface ControlPlaneConfig {
   artifactSource: ArtifactSourceKind;
   /** ZLH_ARTIFACT_MIRROR */
   artifactMirror: string | null;
-  /** ZLH_SECRETS_KEY */
-  secretsKey: Buffer;
+  /** ZLH_SECRETS_KEY seals; it and ZLH_SECRETS_KEY_PREVIOUS unseal. */
+  secretsKeys: SecretsKeyring;
   /** LOG_LEVEL */
   logLevel: string;
   /** LOG_FORMAT */
@@ -112,7 +113,7 @@ export function loadConfig(env: Env): ControlPlaneConfig {
     proxmox: proxmox(read),
     artifactSource,
     artifactMirror: artifactMirror(artifactSource, read.text("ZLH_ARTIFACT_MIRROR")),
-    secretsKey: secretsKey(read.required("ZLH_SECRETS_KEY")),
+    secretsKeys: secretsKeyring(read.required("ZLH_SECRETS_KEY"), read.text("ZLH_SECRETS_KEY_PREVIOUS")),
     edgeNaming,
     edgeProviders: edgeProviders(read, edgeNaming),
     edgeTiming: {
@@ -273,8 +274,16 @@ function artifactMirror(source: ArtifactSourceKind, mirror: string | null): stri
   return mirror;
 }
 
-function secretsKey(base64: string): Buffer {
-  const key = Buffer.from(base64, "base64");
-  if (key.length !== 32) throw new ConfigError("ZLH_SECRETS_KEY", "must be 32 bytes, base64-encoded (e.g. `openssl rand -base64 32`).");
-  return key;
+function secretsKeyring(current: string, previous: string | null): SecretsKeyring {
+  const key = (name: string, base64: string) => {
+    const bytes = Buffer.from(base64, "base64");
+    if (bytes.length !== 32) throw new ConfigError(name, "must be 32 bytes, base64-encoded (e.g. `openssl rand -base64 32`).");
+    return secretsKey(bytes);
+  };
+  const keys = {
+    current: key("ZLH_SECRETS_KEY", current),
+    previous: (previous ?? "").split(",").map((k) => k.trim()).filter(Boolean).map((k) => key("ZLH_SECRETS_KEY_PREVIOUS", k)),
+  };
+  if (keys.previous.some((k) => k.id === keys.current.id)) throw new ConfigError("ZLH_SECRETS_KEY_PREVIOUS", "holds ZLH_SECRETS_KEY itself: list only the keys being rotated away from.");
+  return keys;
 }

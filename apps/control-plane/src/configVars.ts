@@ -34,7 +34,14 @@ export const CONTROL_PLANE_ENV = {
     required: true,
     format: "32 bytes, base64",
     description:
-      "Seals per-server secrets (RCON passwords) at rest with AES-256-GCM; make one with `openssl rand -base64 32`. `pnpm dev` generates one in `.data/secrets.key`. Keep it across upgrades: it unseals the stored RCON passwords.",
+      "Seals per-server secrets (RCON passwords) at rest with AES-256-GCM; make one with `openssl rand -base64 32`. `pnpm dev` generates one in `.data/secrets.key`. Keep it across upgrades: it unseals the stored RCON passwords. To change it, see [Rotating ZLH_SECRETS_KEY](operations.md#rotating-zlh_secrets_key).",
+  },
+  ZLH_SECRETS_KEY_PREVIOUS: {
+    type: "text",
+    format: "comma-separated keys, 32 bytes base64 each",
+    shownDefault: "unset",
+    description:
+      "During a rotation of ZLH_SECRETS_KEY: the keys being rotated away from. They only unseal (ZLH_SECRETS_KEY alone seals); `zlh-control-plane.mjs reseal-secrets` (`pnpm secrets:reseal`) rewrites every value under ZLH_SECRETS_KEY, after which they can be removed. See [Rotating ZLH_SECRETS_KEY](operations.md#rotating-zlh_secrets_key).",
   },
   ZLH_ARTIFACT_SOURCE: {
     type: "choice",

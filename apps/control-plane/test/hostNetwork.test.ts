@@ -66,7 +66,7 @@ describe("host network settings", () => {
     const sessionId = crypto.randomUUID();
     await t.sql`update hosts set session_id = ${sessionId} where id = ${enrolled.body.id}`;
     await t.sql`insert into operations (server_id, host_id, generation, kind, vmid) values (${a.body.id}, ${enrolled.body.id}, 1, 'provision', ${a.body.vmid})`;
-    const { ops: [granted] } = await grantLeases(database.db, { hostId: enrolled.body.id, sessionId, max: 1, ttlMs: 30_000, secretsKey: t.config.secretsKey });
+    const { ops: [granted] } = await grantLeases(database.db, { hostId: enrolled.body.id, sessionId, max: 1, ttlMs: 30_000, secretsKeys: t.config.secretsKeys });
     expect(granted!.spec.network).toEqual({ bridge: "vmbr1", address: "10.60.0.10", prefix: 24, gateway: "10.60.0.1" });
 
     // A provision result naming another address does not override the allocation.
@@ -111,7 +111,7 @@ describe("host network settings", () => {
     const sessionId = crypto.randomUUID();
     await t.sql`update hosts set session_id = ${sessionId} where id = ${enrolled.body.id}`;
     await t.sql`insert into operations (server_id, host_id, generation, kind, vmid) values (${s.body.id}, ${enrolled.body.id}, 1, 'provision', ${s.body.vmid})`;
-    const { ops: [granted] } = await grantLeases(database.db, { hostId: enrolled.body.id, sessionId, max: 1, ttlMs: 30_000, secretsKey: t.config.secretsKey });
+    const { ops: [granted] } = await grantLeases(database.db, { hostId: enrolled.body.id, sessionId, max: 1, ttlMs: 30_000, secretsKeys: t.config.secretsKeys });
     expect(granted!.spec.network).toEqual({ bridge: "vmbr0", mode: "dhcp" });
 
     const op = (await getOperation(database.db, granted!.opId))!;
@@ -137,7 +137,7 @@ describe("host network settings", () => {
     const sessionId = crypto.randomUUID();
     await t.sql`update hosts set session_id = ${sessionId} where id = ${plain.id}`;
     await t.sql`insert into operations (server_id, host_id, generation, kind, vmid) values (${s.body.id}, ${plain.id}, 1, 'provision', ${s.body.vmid})`;
-    const { ops: [granted] } = await grantLeases(database.db, { hostId: plain.id, sessionId, max: 1, ttlMs: 30_000, secretsKey: t.config.secretsKey });
+    const { ops: [granted] } = await grantLeases(database.db, { hostId: plain.id, sessionId, max: 1, ttlMs: 30_000, secretsKeys: t.config.secretsKeys });
     expect(granted!.spec).not.toHaveProperty("network");
   });
 });

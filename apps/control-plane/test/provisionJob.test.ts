@@ -15,7 +15,7 @@ describe("server.provision job", () => {
     const task = provisionServerTask({
       db: database.db,
       source: mirrorSource(OFFLINE_MIRROR_DIR, "offline"),
-      secretsKey: t.config.secretsKey,
+      secretsKeys: t.config.secretsKeys,
       log: pino({ level: "silent" }),
     });
 

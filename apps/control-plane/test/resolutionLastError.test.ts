@@ -22,7 +22,7 @@ describe("a manifest resolution that keeps failing", () => {
     const { body: server } = await t.api("POST", "/v1/servers", serverBody(1), { "idempotency-key": "last-error-1" });
     expect(server.lastError).toBeNull();
     const database = connectDatabase(t.databaseUrl, { max: 2 });
-    const deps = { db: database.db, secretsKey: t.config.secretsKey, log: pino({ level: "silent" }) };
+    const deps = { db: database.db, secretsKeys: t.config.secretsKeys, log: pino({ level: "silent" }) };
     const port = await closedPort();
     const unreachable = provisionServerTask({ ...deps, source: mirrorSource(`http://127.0.0.1:${port}`, "mirror") });
     const attempt = { job: { attempts: 1, max_attempts: 10 } } as never;

@@ -28,6 +28,7 @@ export * from "./sql/drift";
 export * from "./sql/reconcileInputs";
 export * from "./sql/addJob";
 export * from "./sql/storeManifest";
+export * from "./sql/sealedSecrets";
 export * from "./sql/recordCrash";
 export * from "./sql/serverStats";
 export * from "./sql/recordProgress";

@@ -1,7 +1,7 @@
 import { hasQueuedWork, leaseNextOperations, nextBackoffEnd, type Db, type LeasedRow } from "@zlh/db";
 import type { Manifest } from "@zlh/artifacts";
 import type { LeasedOperation } from "@zlh/protocol";
-import { unseal } from "../secrets/sealedSecrets";
+import { unseal, type SecretsKeyring } from "../secrets/sealedSecrets";
 import { onOperationLeased } from "./effects";
 import { OPERATION_DEFINITIONS } from "./kinds";
 import type { Metrics } from "../metrics/metrics";
@@ -25,7 +25,7 @@ export interface LeaseAsk {
   max: number;
   ttlMs: number;
   /** Unseals the RCON password put into the spec. */
-  secretsKey: Buffer;
+  secretsKeys: SecretsKeyring;
   metrics?: Metrics;
 }
 
@@ -46,7 +46,7 @@ export async function grantLeases(db: Db, ask: LeaseAsk): Promise<LeaseGrant> {
 }
 
 async function leaseQueued(db: Db, ask: LeaseAsk): Promise<LeasedOperation[]> {
-  const { hostId, sessionId, max, ttlMs, secretsKey, metrics } = ask;
+  const { hostId, sessionId, max, ttlMs, secretsKeys, metrics } = ask;
   return db.transaction(async (tx) => {
     const ops = await leaseNextOperations(tx, hostId, sessionId, max, ttlMs);
     if (ops.length === 0) return [];
@@ -77,7 +77,7 @@ async function leaseQueued(db: Db, ask: LeaseAsk): Promise<LeasedOperation[]> {
           loaderVersion: op.loader_version,
           serverProperties: op.server_properties,
           manifest: op.manifest as Manifest | null,
-          rconPassword: op.rcon_password_enc ? unseal(secretsKey, op.rcon_password_enc) : null,
+          rconPassword: op.rcon_password_enc ? unseal(secretsKeys, op.rcon_password_enc) : null,
           ...OPERATION_DEFINITIONS[op.kind].spec?.(op),
         },
       });

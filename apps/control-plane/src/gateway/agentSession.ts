@@ -7,6 +7,7 @@ import { applyAgentResult } from "../broker/applyResult";
 import { grantLeases } from "../broker/grantLeases";
 import { FrameQueue } from "./frameQueue";
 import type { Metrics } from "../metrics/metrics";
+import type { SecretsKeyring } from "../secrets/sealedSecrets";
 
 /** The session could not start because the agent's token stopped being valid while it connected. */
 export class SessionRefusedError extends Error {}
@@ -15,7 +16,7 @@ export interface SessionDeps {
   db: Db;
   /** Whether edge publishing is configured (see broker/effects.ts). */
   publishToEdge: boolean;
-  secretsKey: Buffer;
+  secretsKeys: SecretsKeyring;
   leaseTtlMs: number;
   log: FastifyBaseLogger;
   metrics: Metrics;
@@ -147,7 +148,7 @@ export class AgentSession {
         return;
       }
       case "lease.request": {
-        const { ops, nextBackoffEnd } = await grantLeases(db, { hostId: this.hostId, sessionId: this.sessionId, max: m.max, ttlMs: leaseTtlMs, secretsKey: this.deps.secretsKey, metrics: this.deps.metrics });
+        const { ops, nextBackoffEnd } = await grantLeases(db, { hostId: this.hostId, sessionId: this.sessionId, max: m.max, ttlMs: leaseTtlMs, secretsKeys: this.deps.secretsKeys, metrics: this.deps.metrics });
         for (const op of ops) {
           this.log.info({ opId: op.opId, serverId: op.serverId, token: op.token, attempt: op.attempt, kind: op.kind }, "lease granted");
         }

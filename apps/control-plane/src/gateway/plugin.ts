@@ -8,6 +8,7 @@ import { bearerToken, sha256Hex } from "../http/tokens";
 import { AgentSession, SessionRefusedError } from "./agentSession";
 import type { SessionRegistry } from "./sessionRegistry";
 import type { Metrics } from "../metrics/metrics";
+import type { SecretsKeyring } from "../secrets/sealedSecrets";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -18,7 +19,7 @@ declare module "fastify" {
 export interface GatewayOptions {
   db: Db;
   publishToEdge: boolean;
-  secretsKey: Buffer;
+  secretsKeys: SecretsKeyring;
   registry: SessionRegistry;
   leaseTtlMs: number;
   metrics: Metrics;
@@ -51,7 +52,7 @@ export const agentGateway = fp<GatewayOptions>(async (app: FastifyInstance, opts
       const started = startAgentSession(opts.db, host.id, sessionId, host.tokenHash).then((ok) => {
         if (!ok) throw new SessionRefusedError("the agent token was rotated or revoked while connecting");
       });
-      const deps = { db: opts.db, publishToEdge: opts.publishToEdge, secretsKey: opts.secretsKey, leaseTtlMs: opts.leaseTtlMs, log: request.log, metrics: opts.metrics, backupRetention: opts.backupRetention };
+      const deps = { db: opts.db, publishToEdge: opts.publishToEdge, secretsKeys: opts.secretsKeys, leaseTtlMs: opts.leaseTtlMs, log: request.log, metrics: opts.metrics, backupRetention: opts.backupRetention };
       const session = new AgentSession(socket, host.id, sessionId, deps, started);
       session.tokenHash = host.tokenHash;
       socket.on("close", () => {

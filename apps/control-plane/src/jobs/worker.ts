@@ -36,7 +36,7 @@ export async function startWorker(config: ControlPlaneConfig, db: Db, log: Logge
   const provisionDeps = {
     db,
     source: createArtifactSource(config.artifactSource, config.artifactMirror),
-    secretsKey: config.secretsKey,
+    secretsKeys: config.secretsKeys,
     log: log.child({ component: "resolver" }),
     cache: manifests,
   };

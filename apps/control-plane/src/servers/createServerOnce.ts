@@ -18,14 +18,14 @@ import { CapacityExhaustedError, IdempotencyKeyReusedError, type IntRange } from
 import { retryOnDeadlock } from "../db/retryOnDeadlock";
 import type { ManifestCache } from "../fabric/manifestCache";
 import { converge } from "../lifecycle/converge";
-import { newRconPassword, seal } from "../secrets/sealedSecrets";
+import { newRconPassword, seal, type SecretsKeyring } from "../secrets/sealedSecrets";
 import { requestHash } from "./requestHash";
 
 export interface CreateContext {
   db: Db;
   vmidRange: IntRange;
   portRange: IntRange;
-  config: { placementPolicy: PlacementPolicy; leaseTtlMs: number; secretsKey: Buffer };
+  config: { placementPolicy: PlacementPolicy; leaseTtlMs: number; secretsKeys: SecretsKeyring };
   /** Manifests this process resolved recently (shared with its provision jobs): a hit lets the create plan the provision itself. */
   manifests?: ManifestCache;
 }
@@ -100,7 +100,7 @@ export async function createServerOnce(
       );
       if (!server) throw new CapacityExhaustedError(await placementShortage(tx, hostId));
       if (resolved) {
-        await storeManifest(tx, id, resolved.manifest, resolved.hash, seal(ctx.config.secretsKey, newRconPassword()));
+        await storeManifest(tx, id, resolved.manifest, resolved.hash, seal(ctx.config.secretsKeys, newRconPassword()));
         await converge(tx, id);
       }
       return { server, replayed: false };

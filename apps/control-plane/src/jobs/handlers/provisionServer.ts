@@ -6,12 +6,12 @@ import { ResolutionError } from "../../fabric/errors";
 import type { ManifestCache } from "../../fabric/manifestCache";
 import { resolveManifest } from "../../fabric/resolveManifest";
 import { converge } from "../../lifecycle/converge";
-import { newRconPassword, seal } from "../../secrets/sealedSecrets";
+import { newRconPassword, seal, type SecretsKeyring } from "../../secrets/sealedSecrets";
 
 export interface ProvisionDeps {
   db: Db;
   source: ArtifactSource;
-  secretsKey: Buffer;
+  secretsKeys: SecretsKeyring;
   log: Logger;
   /** Optional: reuse manifests resolved moments ago for the same request. */
   cache?: ManifestCache;
@@ -55,7 +55,7 @@ export function provisionServerTask(deps: ProvisionDeps): Task {
     await deps.db.transaction(async (tx) => {
       if (manifest) {
         const hash = manifestHash(manifest);
-        if (await storeManifest(tx, serverId, manifest, hash, seal(deps.secretsKey, newRconPassword()))) {
+        if (await storeManifest(tx, serverId, manifest, hash, seal(deps.secretsKeys, newRconPassword()))) {
           deps.log.info({ serverId, manifestHash: hash, files: manifest.files.length }, "manifest resolved");
         }
         await setLastError(tx, serverId, null);
