@@ -8,6 +8,7 @@ import {
   type ControlMessage,
   type InventoryItem,
   type LeasedOperation,
+  type ServerStat,
 } from "@zlh/protocol";
 import { Connection, gatewayUrl } from "./connection";
 import type { AgentConfig } from "./config";
@@ -26,6 +27,8 @@ import { WorkRequests } from "./session/workRequests";
 import { GameLiveness } from "./container/gameLiveness";
 import { mapBounded } from "./runtime/mapBounded";
 import { progressReporter } from "./ops/progress";
+import { AgentMetrics } from "./metrics/agentMetrics";
+import { cacheBytes } from "./metrics/cacheBytes";
 
 export const AGENT_VERSION = ZLH_VERSION;
 
@@ -57,6 +60,11 @@ export class Agent {
   readonly #running = new Set<Promise<void>>();
   readonly #games: GameLiveness;
   readonly #stats: LiveStats;
+  /** For the metrics: the last inventory, the last figures sent, the last heartbeat acknowledged. */
+  #lastInventory: InventoryItem[] | null = null;
+  #lastStats: ServerStat[] = [];
+  #lastAck: number | null = null;
+  readonly metrics: AgentMetrics;
 
   constructor(
     private readonly config: AgentConfig,
@@ -66,7 +74,8 @@ export class Agent {
     this.#games = new GameLiveness(runtime, log);
     this.#stats = new LiveStats(runtime);
     this.#outbox = new Outbox(config.stateDir);
-    this.#artifacts = new ArtifactCache(config.stateDir, createArtifactSource(config.artifactSource, config.artifactMirror));
+    const cacheSize = cacheBytes(config.stateDir);
+    this.#artifacts = new ArtifactCache(config.stateDir, createArtifactSource(config.artifactSource, config.artifactMirror), () => cacheSize.changed());
     this.#conn = new Connection(
       gatewayUrl(config.controlUrl),
       config.agentToken,
@@ -87,7 +96,11 @@ export class Agent {
       inventory: () => this.inventory(),
       renewable: () => this.#leases.renewable(),
       report: this.#inventoryReport,
-      stats: (inventory) => this.#stats.due(inventory),
+      stats: async (inventory) => {
+        const stats = await this.#stats.due(inventory);
+        if (stats) this.#lastStats = stats;
+        return stats;
+      },
       send: (beat) => this.#send(beat),
       resendOlderThan: (ageMs) => {
         for (const r of this.#outbox.due(Date.now() - ageMs)) this.#send({ type: "result", ...r });
@@ -95,6 +108,17 @@ export class Agent {
       onError: (err) => this.#fault("heartbeat failed", err),
     });
     this.#components = [this.#watchdog, this.#heartbeat, this.#work];
+    const leases = () => [...this.#leases.values()];
+    this.metrics = new AgentMetrics({
+      connected: () => this.#greeted,
+      lastHeartbeatAck: () => this.#lastAck,
+      executing: () => leases().filter((h) => !h.done && !h.lost).map((h) => h.op.kind),
+      leasesHeld: () => leases().length,
+      unacknowledged: () => this.#outbox.size,
+      containers: () => this.#lastInventory,
+      stats: () => this.#lastStats,
+      cacheBytes: () => cacheSize.read(),
+    });
   }
 
   start(): void {
@@ -125,7 +149,7 @@ export class Agent {
   async inventory(): Promise<InventoryItem[]> {
     const cts = await this.runtime.list();
     this.#games.retain(cts.map((c) => c.vmid));
-    return mapBounded(cts, 4, async (c) => {
+    const items = await mapBounded(cts, 4, async (c) => {
       const item: InventoryItem = { vmid: c.vmid, state: c.state, serverId: serverIdFromMarker(c.description) };
       if (item.serverId === null) return item;
       const game = await this.#games.observe(c.vmid, c.state).catch((err) => {
@@ -134,6 +158,8 @@ export class Agent {
       });
       return game === undefined ? item : { ...item, ...game };
     });
+    this.#lastInventory = items;
+    return items;
   }
 
   async #hello(): Promise<void> {
@@ -170,6 +196,7 @@ export class Agent {
       case "work.available":
         return this.#work.request();
       case "heartbeat.ack":
+        this.#lastAck = Date.now();
         for (const opId of m.lost) this.#markLost(opId);
         if (m.inventoryWanted) this.#inventoryReport.want();
         return;
@@ -224,13 +251,17 @@ export class Agent {
         progress: progressReporter(op, (m) => this.#send(m)),
       });
       held.done = true;
+      this.metrics.finished(op.kind, held.lost ? "lost" : result.outcome);
       if (held.lost) {
         log.warn("operation stopped: its lease was lost (the control plane gave it to another attempt)");
         return;
       }
       await this.#deliver(result, log);
       log.info({ outcome: result.outcome }, "operation finished");
-    })().catch((err) => log.error({ err: (err as Error).message }, "operation crashed; it will be redone after the lease expires"));
+    })().catch((err) => {
+      this.metrics.finished(op.kind, "crashed");
+      log.error({ err: (err as Error).message }, "operation crashed; it will be redone after the lease expires");
+    });
     held.task = task;
     this.#running.add(task);
     void task.finally(() => {

@@ -47,6 +47,8 @@ export interface AgentConfig {
   logFormat: "json" | "pretty";
   /** ZLH_LOG_NAME */
   logName: string;
+  /** ZLH_AGENT_METRICS_LISTEN (null: no metrics endpoint), ZLH_AGENT_METRICS_ALLOW_REMOTE */
+  metricsListen: { host: string; port: number } | null;
 }
 
 type Reader = ReturnType<typeof envReader<typeof AGENT_ENV>>;
@@ -90,14 +92,31 @@ export function loadAgentConfig(env: Env): AgentConfig {
     logLevel: read.choice("LOG_LEVEL"),
     logFormat: read.choice("LOG_FORMAT"),
     logName: read.textWithDefault("ZLH_LOG_NAME"),
+    metricsListen: metricsListen(read.text("ZLH_AGENT_METRICS_LISTEN"), read.text("ZLH_AGENT_METRICS_ALLOW_REMOTE") === "true"),
   };
+}
+
+/** ZLH_AGENT_METRICS_LISTEN as host and port; loopback only unless allowed (the endpoint has no token). */
+function metricsListen(raw: string | null, allowRemote: boolean): AgentConfig["metricsListen"] {
+  if (!raw) return null;
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(raw);
+  const port = Number(m?.[3]);
+  if (!m || !(port >= 1 && port <= 65535)) throw new ConfigError("ZLH_AGENT_METRICS_LISTEN", `cannot read ${JSON.stringify(raw)}; expected host:port, e.g. 127.0.0.1:9464 or [::1]:9464.`);
+  const host = (m[1] ?? m[2])!;
+  if (!allowRemote && !isLoopbackHost(host)) {
+    throw new ConfigError("ZLH_AGENT_METRICS_LISTEN", `${host} is not a loopback address: the metrics endpoint has no token; set ZLH_AGENT_METRICS_ALLOW_REMOTE=true to serve it on a network you trust.`);
+  }
+  return { host, port };
 }
 
 /** Whether the URL is TLS, or plaintext that never leaves the host. */
 export function isEncryptedOrLoopback(url: string): boolean {
   const parsed = new URL(url);
   if (parsed.protocol === "https:" || parsed.protocol === "wss:") return true;
-  const host = parsed.hostname.replace(/^\[|\]$/g, "");
+  return isLoopbackHost(parsed.hostname.replace(/^\[|\]$/g, ""));
+}
+
+function isLoopbackHost(host: string): boolean {
   return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 

@@ -45,6 +45,18 @@ export const AGENT_ENV = {
     description:
       "sim only, for the chaos harness: rates (0 to 1) of injected refusals and the seed of their generator. Unset: no faults. (Any agent also drops its connection on SIGUSR2, for fault injection.)",
   },
+  ZLH_AGENT_METRICS_LISTEN: {
+    type: "text",
+    shownDefault: "unset (off)",
+    format: "`host:port` (`[::1]:9464` for IPv6)",
+    description:
+      "Serves the agent's own Prometheus metrics on `http://<host:port>/metrics` (see [Agent metrics](operations.md#agent-metrics)). Plain HTTP without a token: an address outside loopback is refused unless ZLH_AGENT_METRICS_ALLOW_REMOTE=true.",
+  },
+  ZLH_AGENT_METRICS_ALLOW_REMOTE: {
+    type: "text",
+    format: "`true` or unset",
+    description: "`true` lets ZLH_AGENT_METRICS_LISTEN bind outside loopback (a private interface Prometheus reaches, firewalled from customers' containers).",
+  },
   ZLH_AGENT_CONCURRENCY: { type: "integer", default: 4, min: 1, max: 64, description: "Operations executed at once." },
   ZLH_BACKUP_DIR: {
     type: "text",

@@ -19,6 +19,8 @@ export class ArtifactCache {
   constructor(
     stateDir: string,
     private readonly source: ArtifactSource,
+    /** Told when a file is stored or dropped (the metrics' cache size). */
+    private readonly onChange: () => void = () => {},
   ) {
     this.#dir = join(stateDir, "cache", "sha512");
   }
@@ -38,11 +40,13 @@ export class ArtifactCache {
         return path;
       }
       await rm(path, { force: true }); // corrupted: never served, fetched again below
+      this.onChange();
     }
     const bytes = await this.source.fetchBytes(file.url);
     verify(file, bytes);
     await mkdir(join(this.#dir, file.sha512.slice(0, 2)), { recursive: true });
     await writeFileAtomic(path, bytes);
+    this.onChange();
     this.#verified.set(path, (await stat(path)).mtimeMs);
     return path;
   }
