@@ -95,6 +95,17 @@ describe("LiveStats: players online from a status ping at the stats cadence", ()
     expect((await stats.due(running))?.[0]).toMatchObject({ playersOnline: null, playersMax: null, memoryBytes: 4096 });
   });
 
+  it("takes disk use from the runtime's volume figure where it has one (pct, lxc), at every sample; a failed read is null", async () => {
+    let bytes = 12_345_678;
+    const withVolume = { ...runtime, volumeUsage: async () => bytes, diskRoot: () => { throw new Error("a runtime with a volume figure is never walked"); } } as unknown as Runtime;
+    const stats = new LiveStats(withVolume);
+    expect((await stats.due(running, 0))?.[0]).toMatchObject({ diskBytes: 12_345_678 });
+    bytes = 22_345_678;
+    expect((await stats.due(running, 30_000))?.[0]).toMatchObject({ diskBytes: 22_345_678 });
+    const failing = new LiveStats({ ...runtime, volumeUsage: async () => Promise.reject(new Error("EACCES")) } as unknown as Runtime);
+    expect((await failing.due(running))?.[0]).toMatchObject({ diskBytes: null, memoryBytes: 4096 });
+  });
+
   it("has null players before it knows the server's port (no operation seen since the agent started)", async () => {
     const stats = new LiveStats(runtime);
     expect((await stats.due(running))?.[0]).toMatchObject({ playersOnline: null, playersMax: null, diskBytes: null });

@@ -13,6 +13,7 @@ import { classifyLxcFailure } from "./lxc/lxcErrors";
 import { GuestFiles, type GuestIdentity } from "../guest/guestFiles";
 import { containerMemory, parseContainerCgroups, unitCgroupState, unitPids, type UnitCgroupState } from "./lxc/unitCgroup";
 import { readSmall, usageV1, usageV2, type Usage } from "./cgroupUsage";
+import { deviceOf, volumeUsedBytes } from "./volumeUsage";
 import { GAME_UNIT } from "../container/gameUnit";
 import { isRuntimeError, RuntimeError, type ContainerInfo, type CreateSpec, type GameObservation, type Resources, type Runtime } from "./runtime";
 
@@ -207,6 +208,17 @@ export class LxcRuntime implements Runtime {
       if ((await this.#info(vmid)).pid !== pid) throw new RuntimeError("other", `CT ${vmid} stopped or restarted while its files were opened; try again`);
       return fn(guest);
     });
+  }
+
+  /**
+   * Its volume's use through its init (volumeUsage.ts), the init checked again after the statfs (a
+   * pid reused meanwhile). A rootfs directory on the host's filesystem (the default here) has null.
+   */
+  async volumeUsage(vmid: number): Promise<number | null> {
+    const { pid } = await this.#info(vmid);
+    if (!pid) return null;
+    const bytes = await volumeUsedBytes(pid, await deviceOf(this.#path));
+    return bytes !== null && (await this.#info(vmid)).pid === pid ? bytes : null;
   }
 
   async start(vmid: number): Promise<void> {

@@ -8,7 +8,8 @@ import { classifyPctFailure } from "./pctErrors";
 import { VmidLocks } from "./vmidLocks";
 import { GAME_UNIT } from "../container/gameUnit";
 import { memoryEventsAt, unitCgroupAt } from "./lxc/unitCgroup";
-import { usageV2, type Usage } from "./cgroupUsage";
+import { readSmall, usageV2, type Usage } from "./cgroupUsage";
+import { deviceOf, isNamespaceInit, volumeUsedBytes } from "./volumeUsage";
 import { isRuntimeError, RuntimeError, type ContainerInfo, type CreateSpec, type GameObservation, type Resources, type Runtime } from "./runtime";
 
 const run = promisify(execFile);
@@ -235,6 +236,23 @@ export class PctRuntime implements Runtime {
     if (memory === null) return null;
     const unit = await unitCgroupAt(`${container}/ns/system.slice/${GAME_UNIT}`);
     return { alive: unit.populated, memory };
+  }
+
+  /**
+   * Its volume's use (volumeUsage.ts) through its init, found from its cgroup, whose path Proxmox
+   * fixes by VMID (lxc/<vmid>/ns; a systemd guest moves its init to init.scope): no pct call. A pid
+   * counts only if it is pid 1 of a namespace of its own, checked again after the statfs.
+   */
+  async volumeUsage(vmid: number): Promise<number | null> {
+    const ns = `${this.opts.cgroupRoot ?? "/sys/fs/cgroup"}/lxc/${vmid}/ns`;
+    for (const procs of [`${ns}/init.scope/cgroup.procs`, `${ns}/cgroup.procs`]) {
+      for (const pid of ((await readSmall(procs)) ?? "").split("\n").map(Number).filter((p) => Number.isInteger(p) && p > 0).slice(0, 64)) {
+        if (!(await isNamespaceInit(pid))) continue;
+        const bytes = await volumeUsedBytes(pid, await deviceOf("/"));
+        return bytes !== null && (await isNamespaceInit(pid)) ? bytes : null;
+      }
+    }
+    return null;
   }
 
   /** The container's usage from its v2 cgroup, whose path Proxmox fixes by VMID (no pct call). */

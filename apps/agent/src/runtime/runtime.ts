@@ -98,9 +98,17 @@ export interface Runtime {
    */
   usage?(vmid: number): Promise<Usage | null>;
   /**
+   * The running container's disk use from its volume, read on the host with
+   * one statfs (runtime/volumeUsage.ts), no walk; null when it is not running
+   * or has no volume of its own. Where a runtime has this, the stats sample
+   * uses it instead of walking `diskRoot`.
+   */
+  volumeUsage?(vmid: number): Promise<number | null>;
+  /**
    * A host folder holding the container's files whose allocated blocks are
-   * its disk use (session/diskUse.ts walks it, lstat only); absent where the
-   * runtime has none the agent may walk safely (pct, lxc: not yet).
+   * its disk use (session/diskUse.ts walks it, lstat only): the sim's. pct and
+   * lxc have none (a host-root walk of a live container can be raced by its
+   * customer): they measure the volume instead (volumeUsage).
    */
   diskRoot?(vmid: number): string | null;
 }

@@ -18,7 +18,8 @@ type Target = Pick<OperationSpec, "gamePort" | "network"> & { serverId: string }
  * stats cadence: a few host file reads per container (its cgroup; the sim:
  * its process), a status ping on its game port, 4 containers at a time, no
  * process started. CPU is the counter's rise since the previous sample over
- * the time between them; disk use is DiskUse's last walk.
+ * the time between them; disk use is the volume's statfs (pct, lxc) or
+ * DiskUse's last walk (the sim).
  */
 export class LiveStats {
   readonly #previous = new Map<number, { cpuUsec: number; at: number }>();
@@ -44,7 +45,7 @@ export class LiveStats {
     const running = inventory.filter((c): c is InventoryItem & { serverId: string } => c.state === "running" && c.serverId !== null);
     const keep = new Set(running.map((c) => c.vmid));
     for (const v of this.#previous.keys()) if (!keep.has(v)) this.#previous.delete(v);
-    const [disk, players] = await Promise.all([this.#disk.figures([...keep], now), this.#allPlayers(running)]);
+    const [disk, players] = await Promise.all([this.#diskFigures([...keep], now), this.#allPlayers(running)]);
     const read = await mapBounded(running, 4, async (c) => {
       const u = await usage(c.vmid).catch(() => null);
       if (!u) return null;
@@ -56,6 +57,14 @@ export class LiveStats {
       return { vmid: c.vmid, serverId: c.serverId, cpuPercent, memoryBytes: u.memoryBytes, playersOnline: players.get(c.vmid)?.online ?? null, playersMax: players.get(c.vmid)?.max ?? null, diskBytes: disk.get(c.vmid) ?? null };
     });
     return read.filter((s): s is NonNullable<typeof s> => s !== null);
+  }
+
+  /** Each container's volume figure where the runtime has one (one statfs each, every sample), else DiskUse's last walk. */
+  async #diskFigures(vmids: number[], now: number): Promise<Map<number, number | null>> {
+    const volume = this.runtime.volumeUsage?.bind(this.runtime);
+    if (!volume) return this.#disk.figures(vmids, now);
+    const figures = await mapBounded(vmids, 4, async (v) => [v, await volume(v).catch(() => null)] as const);
+    return new Map(figures);
   }
 
   /**
