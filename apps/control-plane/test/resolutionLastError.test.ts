@@ -1,7 +1,9 @@
 import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
 import pino from "pino";
-import { mirrorSource, OFFLINE_MIRROR_DIR } from "@zlh/artifacts";
+import { http, HttpResponse } from "msw";
+import { setupServer } from "msw/node";
+import { mirrorSource, OFFLINE_MIRROR_DIR, upstreamSource, USER_AGENT } from "@zlh/artifacts";
 import { connectDatabase } from "@zlh/db";
 import { provisionServerTask } from "../src/jobs/handlers/provisionServer";
 import { enrollHost, serverBody, startTestPlane } from "./harness";
@@ -42,6 +44,33 @@ describe("a manifest resolution that keeps failing", () => {
       expect(after.lastError).toBeNull();
       expect(after.manifests.applied).toEqual(expect.any(String));
     } finally {
+      await database.close();
+    }
+  });
+
+  it("with the default upstream source and no network, names the upstream URL that failed and why, on the server", async () => {
+    // No network: every upstream (https) host fails as fetch fails with no route (msw's network error; nothing leaves
+    // the machine). The test's own calls to its control plane (http on loopback) pass.
+    const requested: string[] = [];
+    const offline = setupServer(http.all(/^https:\/\//, ({ request }) => {
+      requested.push(request.url);
+      return HttpResponse.error();
+    }));
+    offline.listen({ onUnhandledRequest: "bypass" });
+    const t = await startTestPlane({}, { runWorker: false });
+    const database = connectDatabase(t.databaseUrl, { max: 2 });
+    try {
+      await enrollHost(t.api, "no-network-host");
+      const { body: server } = await t.api("POST", "/v1/servers", serverBody(2), { "idempotency-key": "no-network-1" });
+      const task = provisionServerTask({ db: database.db, secretsKeys: t.config.secretsKeys, log: pino({ level: "silent" }), source: upstreamSource({ userAgent: USER_AGENT, maxRetries: 1, sleep: async () => {} }) });
+      await expect(task({ serverId: server.id }, { job: { attempts: 1, max_attempts: 10 } } as never)).rejects.toThrow(/could not fetch https:\/\//);
+      const pending = (await t.api("GET", `/v1/servers/${server.id}`)).body;
+      expect(pending).toMatchObject({ status: "pending", failureReason: null });
+      expect(requested.length).toBeGreaterThan(0);
+      expect(pending.lastError).toEqual({ code: "artifact_fetch_failed", url: requested[0], message: expect.stringMatching(/^could not fetch https:\/\/\S+: .*fetch/i), at: expect.any(String) });
+      expect(pending.lastError.message).toContain(requested[0]);
+    } finally {
+      offline.close();
       await database.close();
     }
   });
