@@ -128,4 +128,11 @@ describe("rotating ZLH_SECRETS_KEY", () => {
       await s.end();
     }
   });
+
+  it("the command says in one sentence why it stopped, and exits 1, when the database fails", async () => {
+    const url = (await testDatabase()).replace(/\/([^/?]+)(\?|$)/, "/zlh_no_such_database$2");
+    const env = { ...process.env, DATABASE_URL: url, ZLH_API_TOKENS: ADMIN_TOKEN, ZLH_SECRETS_KEY: NEW.toString("base64"), LOG_LEVEL: "silent" };
+    const failed = await promisify(execFile)(process.execPath, ["--import", "tsx", "apps/control-plane/src/main.ts", "reseal-secrets"], { cwd: ROOT, env }).catch((e: { code: number; stderr: string }) => e);
+    expect(failed).toMatchObject({ code: 1, stderr: expect.stringMatching(/^reseal-secrets stopped: database "zlh_no_such_database" does not exist; run it again/) });
+  });
 });
