@@ -1,5 +1,8 @@
 import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { zipSync, type Zippable } from "fflate";
+import { mirrorPath, OFFLINE_MIRROR_DIR } from "@zlh/artifacts";
 
 /**
  * `.mrpack` archives built to Modrinth's modpack format
@@ -72,3 +75,18 @@ export function buildMrpack(spec: PackSpec): Uint8Array {
 
 /** A file's sha512, as the upload endpoint answers it. */
 export const packSha512 = (pack: Uint8Array) => hex("sha512", pack);
+
+/** A pack file whose bytes are the offline mirror's copy of `url` (so agents and msw serve exactly what the index hashes). */
+export async function mirroredPackFile(path: string, url: string, env?: PackFileSpec["env"]): Promise<PackFileSpec> {
+  const bytes = new Uint8Array(await readFile(join(OFFLINE_MIRROR_DIR, mirrorPath(url))));
+  return { path, url, bytes, ...(env ? { env } : {}) };
+}
+
+/** Files of the offline mirror a pack for Minecraft 1.21.1 with Fabric can list. */
+export const MIRRORED_MODS = {
+  lithium: "https://cdn.modrinth.com/data/gvQqBUqZ/versions/5szYtenV/lithium-mc1.21.1-0.13.0.jar",
+  fabricApi: "https://cdn.modrinth.com/data/P7dR8mSH/versions/Kf2ZTlGz/fabric-api-0.102.0%2B1.21.1.jar",
+  sodium: "https://cdn.modrinth.com/data/AANobbMI/versions/u1OEbNKx/sodium-mc1.21.1-0.6.0.jar",
+  /** Fabric Loader (the simulated server too) refuses to start with it. */
+  needsNewLoader: "https://cdn.modrinth.com/data/NeedLdr1/versions/nnl10000/needs-new-loader-1.0.0.jar",
+} as const;
