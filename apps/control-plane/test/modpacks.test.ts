@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
-import { cp, mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { manifestHash, mirrorPath, OFFLINE_MIRROR_DIR, type Manifest } from "@zlh/artifacts";
 import { buildMrpack, mirroredPackFile, MIRRORED_MODS, packSha512, type PackSpec } from "@zlh/testing";
 import { enrollHost, serverBody, startTestPlane } from "./harness";
@@ -64,9 +64,11 @@ describe("modpacks (.mrpack): upload, Modrinth ids, create, resolution", () => {
     throw new Error("no manifest");
   };
 
+  let mirror = "";
+  afterAll(() => rm(mirror, { recursive: true, force: true }));
   beforeAll(async () => {
     // A mirror of the real services: the offline one plus a modpack project with two versions on Modrinth.
-    const mirror = await mkdtemp(join(tmpdir(), "zlh-packs-"));
+    mirror = await mkdtemp(join(tmpdir(), "zlh-packs-"));
     await cp(OFFLINE_MIRROR_DIR, mirror, { recursive: true });
     packs.v1 = buildMrpack(await spec("1.0.0"));
     packs.v2 = buildMrpack(await spec("2.0.0"));

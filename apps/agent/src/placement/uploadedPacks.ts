@@ -20,7 +20,7 @@ export function withUploadedPacks(source: ArtifactSource, controlUrl: string, ag
       if (!/^[0-9a-f]{128}$/.test(sha512)) throw new ArtifactNotFoundError(url);
       let res: Response;
       try {
-        res = await fetch(`${base}/v1/agent/modpacks/${sha512}`, { headers: { authorization: `Bearer ${agentToken}` }, signal: AbortSignal.timeout(120_000) });
+        res = await fetch(`${base}/v1/agent/modpack?sha512=${sha512}`, { headers: { authorization: `Bearer ${agentToken}` }, signal: AbortSignal.timeout(120_000) });
       } catch (err) {
         throw new ArtifactFetchError(url, (err as Error).message);
       }

@@ -40,11 +40,12 @@ export const agentGateway = fp<GatewayOptions>(async (app: FastifyInstance, opts
     request.agentHost = { ...host, tokenHash };
   };
   // An uploaded modpack, for the agent that extracts its overrides (docs/modpacks.md): only one of its own servers' packs.
-  app.get<{ Params: { sha512: string } }>(
-    "/v1/agent/modpacks/:sha512",
+  // The hash is a query parameter: 128 characters is past Fastify's route parameter limit (maxParamLength 100).
+  app.get<{ Querystring: { sha512?: string } }>(
+    "/v1/agent/modpack",
     { schema: { hide: true, operationId: "agentDownloadModpack" }, preValidation: agentOnly },
     async (request, reply) => {
-      const { sha512 } = request.params;
+      const sha512 = String(request.query.sha512 ?? "");
       const bytes = /^[0-9a-f]{128}$/.test(sha512) ? await readModpackUploadForHost(opts.db, request.agentHost!.id, sha512) : null;
       if (!bytes) throw new ModpackNotFoundError(`No server of this host uses an uploaded modpack ${sha512.slice(0, 128)}.`);
       return reply.header("content-type", "application/x-modrinth-modpack+zip").send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));

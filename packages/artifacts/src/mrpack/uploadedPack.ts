@@ -1,6 +1,6 @@
 /**
  * The URL a manifest gives an uploaded pack: no upstream has it, so agents
- * fetch it from the control plane that stored it (GET /v1/agent/modpacks/<sha512>,
+ * fetch it from the control plane that stored it (GET /v1/agent/modpack?sha512=<sha512>,
  * with their host token) and verify it like any other pinned file.
  */
 export const UPLOADED_PACK_PREFIX = "zlh:modpack/";
