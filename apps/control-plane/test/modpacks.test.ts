@@ -65,6 +65,7 @@ describe("modpacks (.mrpack): upload, Modrinth ids, create, resolution", () => {
   };
 
   let mirror = "";
+  let host: { id: string; agentToken: string };
   afterAll(() => rm(mirror, { recursive: true, force: true }));
   beforeAll(async () => {
     // A mirror of the real services: the offline one plus a modpack project with two versions on Modrinth.
@@ -85,7 +86,7 @@ describe("modpacks (.mrpack): upload, Modrinth ids, create, resolution", () => {
     await put(cdnUrl(V1), packs.v1);
     await put(cdnUrl(V2), packs.v2);
     t = await startTestPlane({ ZLH_ARTIFACT_SOURCE: "mirror", ZLH_ARTIFACT_MIRROR: mirror, ZLH_MODPACK_MAX_BYTES: String(1024 * 1024) });
-    await enrollHost(t.api, "packs-host");
+    host = await enrollHost(t.api, "packs-host");
   });
 
   it("refuses bad uploads with the reason, storing nothing", async () => {
@@ -174,5 +175,19 @@ describe("modpacks (.mrpack): upload, Modrinth ids, create, resolution", () => {
     await refused({ modpack: { version: "Nope0000" } }, 404, "modpack_not_found", /Modrinth has no version "Nope0000"/);
     await refused({ minecraftVersion: undefined }, 400, "invalid_request", /minecraftVersion is required/);
     expect(await count("servers")).toBe(before);
+  });
+
+  it("serves an uploaded pack to the agent of a host that runs it, and to no one else", async () => {
+    const sha = packSha512(packs.v1!);
+    const get = (token: string | null, hash = sha) => fetch(`${t.plane.url}/v1/agent/modpack?sha512=${hash}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    const ok = await get(host.agentToken);
+    expect(ok.status).toBe(200);
+    expect(new Uint8Array(await ok.arrayBuffer())).toEqual(packs.v1);
+    expect((await get(null)).status).toBe(401);
+    expect((await get("not-a-host-token")).status).toBe(401);
+    const other = await enrollHost(t.api, "packs-other-host");
+    const refused = await get(other.agentToken);
+    expect({ status: refused.status, error: (await refused.json()).error }).toEqual({ status: 404, error: "modpack_not_found" });
+    expect((await get(host.agentToken, packSha512(packs.v2!))).status).toBe(404); // on Modrinth, never uploaded
   });
 });

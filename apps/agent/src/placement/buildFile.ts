@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { buildLauncherJar, buildLaunchJar, PackRefusedError, packEntryBytes, sha512Hex, type BuiltFile } from "@zlh/artifacts";
+import { buildLauncherJar, buildLaunchJar, PackRefusedError, packEntries, packEntryBytes, sha512Hex, type BuiltFile } from "@zlh/artifacts";
 import { OpFailure } from "../ops/opFailure";
 import type { ArtifactCache } from "./cache";
 
@@ -22,9 +22,22 @@ export async function buildFile(file: BuiltFile, cache: ArtifactCache): Promise<
   return bytes;
 }
 
+/**
+ * The last pack read, kept for a few seconds: a pack's overrides are placed
+ * one after the other, and reading the whole archive again for each of
+ * hundreds of config files would cost that many times its size.
+ */
+let lastPack: { sha512: string; bytes: Uint8Array; entries: ReturnType<typeof packEntries>; drop: NodeJS.Timeout } | null = null;
+
 async function packFile(file: Extract<BuiltFile, { kind: "packFile" }>, cache: ArtifactCache): Promise<Uint8Array> {
   try {
-    return packEntryBytes(await readFile(await cache.ensure(file.build.pack)), file.build.entry);
+    const path = await cache.ensure(file.build.pack);
+    if (lastPack?.sha512 !== file.build.pack.sha512) {
+      if (lastPack) clearTimeout(lastPack.drop);
+      const bytes = new Uint8Array(await readFile(path));
+      lastPack = { sha512: file.build.pack.sha512, bytes, entries: packEntries(bytes), drop: setTimeout(() => (lastPack = null), 10_000).unref() };
+    }
+    return packEntryBytes(lastPack.bytes, file.build.entry, lastPack.entries);
   } catch (err) {
     if (err instanceof PackRefusedError) throw new OpFailure("artifact_mismatch", `${file.path}: ${err.message}`, false);
     throw err;
