@@ -91,4 +91,27 @@ describe("modpacks on the sim", () => {
     expect(await readFile(join(dir, "world/level.dat"), "utf8")).toBe("the customer's world");
     expect(await answersPing(server)).toBe(true);
   });
+
+  it("changes a server without a pack to one, and refuses bad pack changes with nothing changed", async () => {
+    const server = await createServer(c.call, { mods: [{ project: "chunky" }] });
+    await waitStatus(c.call, server.id, "running", 40_000);
+    const dir = serverDir(server.vmid);
+    const before = (await c.call("GET", `/v1/servers/${server.id}`)).body;
+    const refused = async (body: Record<string, unknown>, status: number, error: string) => {
+      const r = await c.call("PATCH", `/v1/servers/${server.id}`, body, { "idempotency-key": `refused-${Math.random()}` });
+      expect({ status: r.status, error: r.body.error }).toEqual({ status, error });
+    };
+    await refused({ modpack: { upload: "f".repeat(128) } }, 404, "modpack_not_found");
+    await refused({ modpack: { upload: await pack("3.0.0") }, mods: [] }, 400, "invalid_request");
+    expect((await c.call("GET", `/v1/servers/${server.id}`)).body).toMatchObject({ generation: before.generation, modpack: null, change: null });
+
+    const v3 = await pack("3.0.0");
+    const asked = await c.call("PATCH", `/v1/servers/${server.id}`, { modpack: { upload: v3 } }, { "idempotency-key": "to-pack" });
+    expect(asked.status).toBe(202);
+    const applied = await changeEnded(server.id, asked.body.generation);
+    expect(applied).toMatchObject({ ended: { status: "applied" }, mods: [], loaderVersion: "0.16.5", modpack: { version: "3.0.0", sha512: v3 } });
+    expect((await readdir(join(dir, "mods"))).sort()).toEqual(["fabric-api.jar", "lithium.jar"]); // chunky's jars gone: the pack's mods only
+    expect(await readFile(join(dir, "config/pack.toml"), "utf8")).toBe('version = "3.0.0"\n');
+    await refused({ mods: [{ project: "chunky" }] }, 400, "invalid_request"); // a pack server's mods are the pack's
+  });
 });
