@@ -103,6 +103,9 @@ describe("modpacks (.mrpack): upload, Modrinth ids, create, resolution", () => {
     await refused(buildMrpack({ dependencies: { minecraft: "1.20.1", neoforge: "47.1.100" } }), 422, "modpack_loader_unsupported", /neoforge 47.1.100/);
     const big = await upload(buildMrpack({ entries: { "overrides/noise.bin": [new Uint8Array(2 * 1024 * 1024).map((_, i) => (i * 2654435761) >>> 24), { level: 0 }] } }));
     expect({ status: big.status, error: big.body.error }).toEqual({ status: 413, error: "payload_too_large" });
+    const wrongType = await upload(packs.v1!, "text/plain");
+    expect({ status: wrongType.status, error: wrongType.body.error }).toEqual({ status: 415, error: "unsupported_media_type" });
+    expect(wrongType.body.message).toMatch(/must be the .mrpack file \(Content-Type: application\/x-modrinth-modpack\+zip/);
     const json = await t.api("POST", "/v1/modpacks", { not: "a pack" });
     expect({ status: json.status, error: json.body.error }).toEqual({ status: 400, error: "invalid_request" });
     expect(await count("modpack_uploads")).toBe(0);
@@ -123,6 +126,10 @@ describe("modpacks (.mrpack): upload, Modrinth ids, create, resolution", () => {
     });
     expect((await upload(packs.v1!, "application/zip")).body.sha512).toBe(first.body.sha512);
     expect(await count("modpack_uploads")).toBe(1);
+    // Over the API's JSON body limit (256 KiB), under ZLH_MODPACK_MAX_BYTES: the upload route has its own.
+    const noise = new Uint8Array(600 * 1024).map((_, i) => (i * 2654435761) >>> 24);
+    const large = await upload(buildMrpack({ entries: { "overrides/noise.bin": [noise, { level: 0 }] } }), "application/octet-stream");
+    expect({ status: large.status, overrides: large.body.overrides }).toEqual({ status: 201, overrides: 1 });
 
     const body = serverBody(1, { minecraftVersion: undefined, modpack: { upload: first.body.sha512 } });
     const created = await t.api("POST", "/v1/servers", body, { "idempotency-key": "pack-1" });
@@ -187,7 +194,7 @@ describe("modpacks (.mrpack): upload, Modrinth ids, create, resolution", () => {
     expect((await get("not-a-host-token")).status).toBe(401);
     const other = await enrollHost(t.api, "packs-other-host");
     const refused = await get(other.agentToken);
-    expect({ status: refused.status, error: (await refused.json()).error }).toEqual({ status: 404, error: "modpack_not_found" });
+    expect({ status: refused.status, error: ((await refused.json()) as { error: string }).error }).toEqual({ status: 404, error: "modpack_not_found" });
     expect((await get(host.agentToken, packSha512(packs.v2!))).status).toBe(404); // on Modrinth, never uploaded
   });
 });

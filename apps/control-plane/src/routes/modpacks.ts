@@ -5,9 +5,8 @@ import { sha512Hex, type ReadPack } from "@zlh/artifacts";
 import { storeModpackUpload } from "@zlh/db";
 import { InvalidRequestError, ModpackTooLargeError } from "@zlh/domain";
 import { checkedPack } from "../modpacks/inspectModpack";
+import { MODPACK_UPLOAD_ROUTE, PACK_MEDIA_TYPES } from "./modpackMedia";
 
-/** What a `.mrpack` may be sent as: Modrinth serves `application/x-modrinth-modpack+zip`; clients often say zip or octet-stream. */
-export const PACK_MEDIA_TYPES = ["application/x-modrinth-modpack+zip", "application/zip", "application/octet-stream"];
 
 /**
  * `POST /v1/modpacks`: a `.mrpack` uploaded as the raw body, at most
@@ -22,7 +21,7 @@ export default async function modpackRoutes(root: FastifyInstance) {
   const maxBytes = app.deps.config.modpackMaxBytes;
   app.addContentTypeParser(PACK_MEDIA_TYPES, { parseAs: "buffer", bodyLimit: maxBytes }, (_request, body, done) => done(null, body));
   app.post(
-    "/v1/modpacks",
+    MODPACK_UPLOAD_ROUTE,
     {
       bodyLimit: maxBytes,
       config: { scope: "panel" },
