@@ -197,4 +197,21 @@ describe("modpacks (.mrpack): upload, Modrinth ids, create, resolution", () => {
     expect({ status: refused.status, error: ((await refused.json()) as { error: string }).error }).toEqual({ status: 404, error: "modpack_not_found" });
     expect((await get(host.agentToken, packSha512(packs.v2!))).status).toBe(404); // on Modrinth, never uploaded
   });
+
+  it("fails a server whose pack only resolution can refuse, with the reason", async () => {
+    const failure = async (spec: PackSpec, reason: RegExp) => {
+      const up = await upload(buildMrpack(spec));
+      expect(up.status).toBe(201);
+      const created = await t.api("POST", "/v1/servers", serverBody(20, { modpack: { upload: up.body.sha512 } }), { "idempotency-key": `late-${up.body.sha512.slice(0, 12)}` });
+      expect(created.status).toBe(202);
+      for (let i = 0; i < 200; i++) {
+        const s = (await t.api("GET", `/v1/servers/${created.body.id}`)).body;
+        if (s.status === "failed") return expect(s.failureReason).toMatch(reason);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error("the server did not fail");
+    };
+    await failure({ overrides: { "fabric-server-launch.jar": "not the launcher" } }, /^manifest_unresolvable: two files resolve to fabric-server-launch.jar/);
+    await failure({ dependencies: { minecraft: "1.21.1", "fabric-loader": "0.11.7" } }, /^manifest_unresolvable: .*0\.11\.7/);
+  });
 });

@@ -42,6 +42,8 @@ describe("reading .mrpack files to Modrinth's modpack format", () => {
   it("refuses what the format does not allow, each with its reason", () => {
     expect(() => readPack(text("not a zip at all"))).toThrow(/not a zip archive/);
     expect(() => readPack(storedZip([{ name: "readme.txt", data: text("hi") }]))).toThrow(/no modrinth.index.json/);
+    const index = text(JSON.stringify(packIndex(good)));
+    expect(() => readPack(storedZip([{ name: "modrinth.index.json", data: index }, { name: "modrinth.index.json", data: index }]))).toThrow(/modrinth.index.json 2 times/);
     expect(refusal({ ...good, index: { formatVersion: 2 } })).toThrow(/Unknown formatVersion 2; this platform reads formatVersion 1/);
     expect(refusal({ ...good, index: { game: "terraria" } })).toThrow(/game "terraria"; only "minecraft"/);
     const noSha1 = packIndex(good);

@@ -56,7 +56,9 @@ const PLATFORM_OWNED = new Set(["server.properties", "eula.txt"]);
  */
 export function readPack(bytes: Uint8Array): ReadPack {
   const dir = zipDirectory(bytes);
-  const indexEntry = dir.find((e) => e.name === INDEX);
+  const indexEntries = dir.filter((e) => e.name === INDEX);
+  if (indexEntries.length > 1) throw new PackRefusedError(`The archive has ${INDEX} ${indexEntries.length} times.`);
+  const indexEntry = indexEntries[0];
   if (!indexEntry) throw new PackRefusedError(`The archive has no ${INDEX}; it is not a Modrinth modpack.`);
   if (indexEntry.size > INDEX_MAX) throw new PackRefusedError(`${INDEX} is ${indexEntry.size} bytes; at most ${INDEX_MAX} are read.`);
   let index: Record<string, unknown>;
