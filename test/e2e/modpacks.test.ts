@@ -114,4 +114,16 @@ describe("modpacks on the sim", () => {
     expect(await readFile(join(dir, "config/pack.toml"), "utf8")).toBe('version = "3.0.0"\n');
     await refused({ mods: [{ project: "chunky" }] }, 400, "invalid_request"); // a pack server's mods are the pack's
   });
+
+  it("runs a pack from Modrinth by project: the .mrpack downloaded by the agent through its cache, overrides extracted from it", async () => {
+    const server = await createServer(c.call, { minecraftVersion: undefined, modpack: { project: "zlh-offline-pack" } });
+    await waitStatus(c.call, server.id, "running", 40_000);
+    const dir = serverDir(server.vmid);
+    expect((await c.call("GET", `/v1/servers/${server.id}`)).body.modpack).toMatchObject({ source: "modrinth", projectId: "ZlhPack1", versionId: "zlhPk100", version: "1.0.0" });
+    expect((await readdir(join(dir, "mods"))).sort()).toEqual(["fabric-api.jar", "lithium.jar"]);
+    expect(await readFile(join(dir, "config/zlh-pack.toml"), "utf8")).toBe('pack = "1.0.0"\n');
+    expect(await readFile(join(dir, "config/zlh-server.toml"), "utf8")).toBe("server = true\n");
+    expect(await exists(join(dir, "options.txt"))).toBe(false);
+    expect(await answersPing(server)).toBe(true);
+  });
 });
