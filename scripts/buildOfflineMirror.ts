@@ -262,6 +262,49 @@ for (const p of projects) {
   for (const v of all) json(`${API}/version/${v.id}`, v);
 }
 
+// A Modrinth modpack (docs/modpacks.md): a project whose versions' primary file is a `.mrpack` listing mods of
+// this mirror (by their URLs and hashes), a client-only one, and overrides for the server and the client.
+{
+  const PACK = { id: "ZlhPack1", slug: "zlh-offline-pack", title: "ZeroLagHub Offline Pack" };
+  const mod = (path: string, url: string, server = "required") => {
+    const bytes = files.get(url)!;
+    return { path, hashes: { sha1: hash("sha1", bytes), sha512: hash("sha512", bytes) }, env: { client: "required", server }, downloads: [url], fileSize: bytes.byteLength };
+  };
+  const cdn = (project: string, version: string, name: string) => `https://cdn.modrinth.com/data/${project}/versions/${version}/${encodeURIComponent(name)}`;
+  const versions = [{ id: "zlhPk100", number: "1.0.0", date: "2024-09-05T10:00:00.000000Z" }].map((v) => {
+    const index = {
+      formatVersion: 1, game: "minecraft", versionId: v.number, name: PACK.title, summary: "Offline fixture pack",
+      files: [
+        mod("mods/lithium.jar", cdn("gvQqBUqZ", "5szYtenV", "lithium-mc1.21.1-0.13.0.jar")),
+        mod("mods/fabric-api.jar", cdn("P7dR8mSH", "Kf2ZTlGz", "fabric-api-0.102.0+1.21.1.jar")),
+        mod("mods/sodium.jar", cdn("AANobbMI", "u1OEbNKx", "sodium-mc1.21.1-0.6.0.jar"), "unsupported"),
+      ],
+      dependencies: { minecraft: "1.21.1", "fabric-loader": "0.16.5" },
+    };
+    const bytes = zipSync(
+      {
+        "modrinth.index.json": text(JSON.stringify(index, null, 2)),
+        "overrides/config/zlh-pack.toml": text(`pack = "${v.number}"\n`),
+        "server-overrides/config/zlh-server.toml": text("server = true\n"),
+        "client-overrides/options.txt": text("fov:90\n"),
+      },
+      { level: 6, mtime: new Date(1980, 0, 1) },
+    );
+    const filename = `zlh-offline-pack-${v.number}.mrpack`;
+    const url = cdn(PACK.id, v.id, filename);
+    put(url, bytes);
+    return {
+      game_versions: ["1.21.1"], loaders: ["fabric"], id: v.id, project_id: PACK.id, author_id: "fixture", featured: false, name: `${PACK.title} ${v.number}`,
+      version_number: v.number, changelog: "", changelog_url: null, date_published: v.date, downloads: 0, version_type: "release", status: "listed", requested_status: null,
+      files: [{ hashes: { sha512: hash("sha512", bytes), sha1: hash("sha1", bytes) }, url, filename, primary: true, size: bytes.byteLength, file_type: null }],
+      dependencies: [],
+    };
+  });
+  json(`${API}/project/${PACK.slug}/version`, versions);
+  json(`${API}/project/${PACK.id}/version`, versions);
+  for (const v of versions) json(`${API}/version/${v.id}`, v);
+}
+
 await rm(OFFLINE_MIRROR_DIR, { recursive: true, force: true });
 const write = async (path: string, body: string | Uint8Array) => {
   await mkdir(dirname(join(OFFLINE_MIRROR_DIR, path)), { recursive: true });

@@ -185,6 +185,18 @@ export async function killSimServers(simRoot: string): Promise<void> {
       // already gone
     }
   }
+  // SIGKILL is asynchronous: on a busy machine a killed server is still running (state R) for a moment,
+  // and whoever looks next (the leak guard, the next test's port) must not find it. Bounded: 5 s.
+  const deadline = Date.now() + 5_000;
+  for (const pid of pids) {
+    while (Date.now() < deadline && (await alive(pid))) await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Whether `pid` still runs (a zombie, waiting for its parent to reap it, does not). */
+async function alive(pid: number): Promise<boolean> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+  return stat !== "" && stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
 }
 
 export async function waitFor<T>(probe: () => Promise<T | false | null | undefined>, timeoutMs = 20_000, what = "condition"): Promise<T> {

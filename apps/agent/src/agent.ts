@@ -16,6 +16,7 @@ import { LeaseTable } from "./leases";
 import { executeOperation } from "./ops/execute";
 import { Outbox, type PendingResult } from "./outbox";
 import { ArtifactCache } from "./placement/cache";
+import { withUploadedPacks } from "./placement/uploadedPacks";
 import { createArtifactSource } from "@zlh/artifacts";
 import type { Runtime } from "./runtime/runtime";
 import type { SessionComponent } from "./session/component";
@@ -75,7 +76,8 @@ export class Agent {
     this.#stats = new LiveStats(runtime);
     this.#outbox = new Outbox(config.stateDir);
     const cacheSize = cacheBytes(config.stateDir);
-    this.#artifacts = new ArtifactCache(config.stateDir, createArtifactSource(config.artifactSource, config.artifactMirror), () => cacheSize.changed());
+    const artifacts = withUploadedPacks(createArtifactSource(config.artifactSource, config.artifactMirror), config.controlUrl, config.agentToken);
+    this.#artifacts = new ArtifactCache(config.stateDir, artifacts, () => cacheSize.changed());
     this.#conn = new Connection(
       gatewayUrl(config.controlUrl),
       config.agentToken,

@@ -31,6 +31,8 @@ import type { SessionRegistry } from "./gateway/sessionRegistry";
 import type { Metrics } from "./metrics/metrics";
 import type { ManifestCache } from "./fabric/manifestCache";
 import metricsRoute from "./routes/metrics";
+import modpackRoutes from "./routes/modpacks";
+import { createArtifactSource, type ArtifactSource } from "@zlh/artifacts";
 
 export interface AppDeps {
   db: Db;
@@ -41,6 +43,8 @@ export interface AppDeps {
   metrics: Metrics;
   /** Shared with this process's provision jobs (createServerOnce). */
   manifests?: ManifestCache;
+  /** Where modpacks from Modrinth are read at create and change (default: ZLH_ARTIFACT_SOURCE's). */
+  source?: ArtifactSource;
 }
 
 declare module "fastify" {
@@ -55,7 +59,7 @@ declare module "fastify" {
  * controlPlane.ts, which passes them in.
  */
 export default async function app(fastify: FastifyInstance, deps: AppDeps) {
-  fastify.decorate("deps", deps);
+  fastify.decorate("deps", { ...deps, source: deps.source ?? createArtifactSource(deps.config.artifactSource, deps.config.artifactMirror) });
   await fastify.register(errorsPlugin);
   await fastify.register(httpShapePlugin);
   await fastify.register(jsonBodyPlugin);
@@ -78,6 +82,7 @@ export default async function app(fastify: FastifyInstance, deps: AppDeps) {
     await v1.register(authPlugin, { clients: deps.config.apiClients, db: deps.db });
     await v1.register(hostRoutes);
     await v1.register(hostMaintenanceRoutes);
+    await v1.register(modpackRoutes);
     await v1.register(createServerRoute);
     await v1.register(readServerRoutes);
     await v1.register(lifecycleRoutes);

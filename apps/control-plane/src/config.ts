@@ -77,6 +77,8 @@ export interface ControlPlaneConfig {
   eventStream: { pollMs: number; keepAliveMs: number };
   /** ZLH_STREAM_TOKEN_RECHECK_MS, ZLH_STREAM_MAX_DURATION_MS, ZLH_LOG_STREAMS_PER_CLIENT, ZLH_LOG_STREAMS_PER_SERVER, ZLH_EVENT_STREAMS_PER_CLIENT */
   streams: { tokenRecheckMs: number; maxDurationMs: number; logsPerClient: number; logsPerServer: number; eventsPerClient: number; downloadsPerServer: number };
+  /** ZLH_MODPACK_MAX_BYTES */
+  modpackMaxBytes: number;
   /** ZLH_BACKUP_KEEP, ZLH_BACKUP_MAX_AGE_DAYS */
   backupRetention: { keep: number; maxAgeDays: number };
   /** ZLH_COMMAND_TIMEOUT_MS */
@@ -151,6 +153,7 @@ export function loadConfig(env: Env): ControlPlaneConfig {
     // The keep-alive comment's period is fixed: it only has to beat idle timeouts of proxies in between.
     eventStream: { pollMs: read.integer("ZLH_EVENT_STREAM_POLL_MS"), keepAliveMs: 15_000 },
     metricsPublic: read.choice("ZLH_METRICS_PUBLIC") === "true",
+    modpackMaxBytes: read.integer("ZLH_MODPACK_MAX_BYTES"),
     console: { tokenTtlMs: read.integer("ZLH_CONSOLE_TOKEN_TTL_MS"), origins: origins(read.text("ZLH_CONSOLE_ORIGINS")) },
   };
 }

@@ -293,6 +293,14 @@ export const CONTROL_PLANE_ENV = {
     description:
       "Backup downloads open at once per server, counted in the database; over it: 429 `too_many_streams`. A download lasts at most `ZLH_STREAM_MAX_DURATION_MS` and ends when its token is revoked.",
   },
+  ZLH_MODPACK_MAX_BYTES: {
+    type: "integer",
+    default: 64 * 1024 * 1024,
+    min: 1024 * 1024,
+    max: 512 * 1024 * 1024,
+    description:
+      "The largest `.mrpack` accepted, uploaded (`POST /v1/modpacks`: 413 `payload_too_large` over it) or from Modrinth (422 `modpack_invalid`). Uploads are stored in the database. See [Modpacks](modpacks.md).",
+  },
   ZLH_EVENT_STREAMS_PER_CLIENT: {
     type: "integer",
     default: 50,

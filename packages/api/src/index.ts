@@ -7,3 +7,4 @@ export * from "./console";
 export * from "./edge";
 export * from "./stats";
 export * from "./schedules";
+export * from "./modpacks";

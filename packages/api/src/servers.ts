@@ -1,6 +1,7 @@
 import Type, { type Static } from "typebox";
 import { DESIRED_STATES, EVENT_TYPES, SERVER_STATUSES } from "@zlh/domain";
 import { LoaderVersion, MinecraftVersion, ModProject, ModVersion, QueryInteger, SafeText, Timestamp, Uuid } from "./primitives";
+import { ModpackRef, ServerModpack } from "./modpacks";
 import { ServerProperties } from "./serverProperties";
 import { StatsSample } from "./stats";
 
@@ -32,9 +33,10 @@ export const CreateServerBody = Type.Object(
   {
     customerId: SafeText(1, 128, "The panel's customer id; used for filtering."),
     name: SafeText(1, 64),
-    minecraftVersion: MinecraftVersion,
+    minecraftVersion: Type.Optional(MinecraftVersion), // required unless `modpack` is given (createServerOnce checks)
     loaderVersion: Type.Optional(LoaderVersion),
     mods: Type.Optional(ModList),
+    modpack: Type.Optional(ModpackRef),
     memoryMiB: Type.Integer({ minimum: 512, maximum: 262_144 }),
     cpuCores: Type.Integer({ minimum: 1, maximum: 64 }),
     diskGiB: Type.Integer({ minimum: 1, maximum: 4096 }),
@@ -81,6 +83,7 @@ export const Server = Type.Object(
     minecraftVersion: Type.String(),
     loaderVersion: Type.Union([Type.String(), Type.Null()]),
     mods: Type.Array(Type.Object({ project: Type.String(), version: Type.Optional(Type.String()), allowPrerelease: Type.Optional(Type.Boolean()) })),
+    modpack: ServerModpack,
     memoryMiB: Type.Integer(),
     cpuCores: Type.Integer(),
     diskGiB: Type.Integer(),
@@ -253,6 +256,7 @@ export const ChangeServerBody = Type.Object(
         { description: "A list replaces the server's mods (an empty list removes them all); `{ add, remove }` edits them." },
       ),
     ),
+    modpack: Type.Optional(ModpackRef),
     serverProperties: Type.Optional(ServerProperties),
     memoryMiB: Type.Optional(CreateServerBody.properties.memoryMiB),
     cpuCores: Type.Optional(CreateServerBody.properties.cpuCores),

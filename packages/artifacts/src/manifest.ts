@@ -18,7 +18,8 @@ export const DownloadedFile = Type.Object({
   sha512: Sha512,
   /** Present where upstream publishes a sha1 (Mojang, Modrinth), checked too. */
   sha1: Type.Optional(Sha1),
-  kind: Type.Union([Type.Literal("server"), Type.Literal("library"), Type.Literal("mod")]),
+  /** `pack`: a file a modpack's index lists (docs/modpacks.md). */
+  kind: Type.Union([Type.Literal("server"), Type.Literal("library"), Type.Literal("mod"), Type.Literal("pack")]),
 });
 export type DownloadedFile = Static<typeof DownloadedFile>;
 
@@ -30,7 +31,8 @@ export const BuildInput = Type.Object({ url: Type.String(), size: Type.Integer({
  * reproducible to the byte, so its size and sha512 are pinned and checked
  * like a download's:
  *  - `launcher`: fabric-server-launch.jar, the installer's Maven `-server` jar plus install.properties;
- *  - `launch`: the launch jar the Fabric launcher looks for before it would reinstall from the network.
+ *  - `launch`: the launch jar the Fabric launcher looks for before it would reinstall from the network;
+ *  - `packFile`: one entry of a modpack's archive (its overrides), extracted from the pinned `.mrpack`.
  */
 export const BuiltFile = Type.Union([
   Type.Object({
@@ -47,6 +49,13 @@ export const BuiltFile = Type.Union([
     kind: Type.Literal("launch"),
     build: Type.Object({ mainClass: Type.String(), launchMainClass: Type.String(), classPath: Type.Array(Type.String()) }),
   }),
+  Type.Object({
+    path: FilePath,
+    size: Type.Integer({ minimum: 0 }),
+    sha512: Sha512,
+    kind: Type.Literal("packFile"),
+    build: Type.Object({ pack: BuildInput, entry: Type.String({ minLength: 1, maxLength: 600 }) }),
+  }),
 ]);
 export type BuiltFile = Static<typeof BuiltFile>;
 
@@ -62,6 +71,24 @@ export const ManifestMod = Type.Object({
   /** Why it is in the set: asked for, or required by another mod. */
   reason: Type.Union([Type.Literal("requested"), Type.Literal("dependency")]),
 });
+
+/**
+ * The modpack a server runs (docs/modpacks.md): the `.mrpack` by hash, where
+ * it came from, and the pack's name and version as its index gives them.
+ */
+export const ManifestModpack = Type.Object({
+  source: Type.Union([Type.Literal("modrinth"), Type.Literal("upload")]),
+  name: Type.String(),
+  /** The pack's own version (`versionId` of modrinth.index.json). */
+  version: Type.String(),
+  /** Modrinth's project and version ids (a pack from Modrinth). */
+  projectId: Type.Optional(Type.String()),
+  versionId: Type.Optional(Type.String()),
+  url: Type.String(),
+  size: Type.Integer({ minimum: 0 }),
+  sha512: Sha512,
+});
+export type ManifestModpack = Static<typeof ManifestModpack>;
 
 /** Where a Java runtime of a feature release lives inside the container. */
 export const javaRuntimeDir = (major: number) => `/opt/zlh/java/${major}`;
@@ -104,6 +131,8 @@ export const Manifest = Type.Object({
   files: Type.Array(ManifestFile),
   /** Absent in manifests resolved before Java was part of them (they hash as they always did). */
   java: Type.Optional(JavaRuntime),
+  /** Only on a modpack server's manifest (others hash as they always did). */
+  modpack: Type.Optional(ManifestModpack),
 });
 export type Manifest = Static<typeof Manifest>;
 

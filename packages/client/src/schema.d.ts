@@ -159,6 +159,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/modpacks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload a Modrinth modpack (.mrpack) to create servers from
+         * @description The raw .mrpack as the body (Content-Type application/x-modrinth-modpack+zip, application/zip, application/octet-stream), at most ZLH_MODPACK_MAX_BYTES. Refused with 422 modpack_invalid or modpack_loader_unsupported and the reason; nothing is stored then.
+         */
+        post: operations["uploadModpack"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/servers": {
         parameters: {
             query?: never;
@@ -767,6 +787,7 @@ export interface components {
                 /** @description Projects to take out; each must be one of the server's mods. */
                 remove?: string[];
             };
+            modpack?: components["schemas"]["ModpackRef"];
             serverProperties?: {
                 motd?: string;
                 "max-players"?: number;
@@ -847,7 +868,7 @@ export interface components {
             customerId: string;
             name: string;
             /** @description A Minecraft release or snapshot version, e.g. 1.21.1. */
-            minecraftVersion: string;
+            minecraftVersion?: string;
             /** @description A Fabric loader version, e.g. 0.16.5. */
             loaderVersion?: string;
             mods?: {
@@ -856,6 +877,7 @@ export interface components {
                 /** @description Accept the newest beta or alpha when the project has no release for this game version. Default false. */
                 allowPrerelease?: boolean;
             }[];
+            modpack?: components["schemas"]["ModpackRef"];
             memoryMiB: number;
             cpuCores: number;
             diskGiB: number;
@@ -946,7 +968,7 @@ export interface components {
          * @description Stable snake_case error code.
          * @enum {unknown}
          */
-        ErrorCode: "invalid_request" | "invalid_json" | "idempotency_key_missing" | "invalid_cursor" | "managed_property" | "unauthorized" | "forbidden" | "server_not_found" | "host_not_found" | "api_token_not_found" | "backup_not_found" | "not_found" | "method_not_allowed" | "request_timeout" | "host_name_taken" | "host_not_empty" | "network_in_use" | "server_busy" | "downgrade_refused" | "change_in_progress" | "capacity_exhausted" | "invalid_transition" | "disk_shrink_refused" | "payload_too_large" | "unsupported_media_type" | "invalid_network" | "idempotency_key_reused" | "rate_limited" | "too_many_streams" | "internal_error" | "command_failed" | "unavailable" | "command_timeout" | "edge_not_configured" | "schedule_not_found" | "schedule_limit" | "schedule_name_taken" | "invalid_schedule" | "drift_not_found" | "backup_on_other_host";
+        ErrorCode: "invalid_request" | "invalid_json" | "idempotency_key_missing" | "invalid_cursor" | "managed_property" | "unauthorized" | "forbidden" | "server_not_found" | "host_not_found" | "api_token_not_found" | "backup_not_found" | "not_found" | "method_not_allowed" | "request_timeout" | "host_name_taken" | "host_not_empty" | "network_in_use" | "server_busy" | "downgrade_refused" | "change_in_progress" | "capacity_exhausted" | "invalid_transition" | "disk_shrink_refused" | "payload_too_large" | "unsupported_media_type" | "invalid_network" | "idempotency_key_reused" | "rate_limited" | "too_many_streams" | "internal_error" | "command_failed" | "unavailable" | "command_timeout" | "edge_not_configured" | "schedule_not_found" | "schedule_limit" | "schedule_name_taken" | "invalid_schedule" | "drift_not_found" | "backup_on_other_host" | "modpack_invalid" | "modpack_loader_unsupported" | "modpack_not_found";
         Event: {
             /** @description The event's position in the feed, a decimal integer that only grows in feed order: keep the largest seen and continue after it (`after`, or the SSE id and Last-Event-ID). */
             id: string;
@@ -1052,6 +1074,36 @@ export interface components {
             /** @description Where the log's next read starts (the stream's event id). */
             offset: number;
         };
+        /** @description A Modrinth modpack (docs/modpacks.md). The pack's Minecraft and loader versions become the server's; its files are its mods (`mods` cannot be given with it). */
+        ModpackRef: {
+            /** @description The sha512 POST /v1/modpacks answered. */
+            upload: string;
+        } | {
+            project: string;
+            version?: string;
+        } | {
+            /** @description A Modrinth version id of a modpack. */
+            version: string;
+        };
+        ModpackUpload: {
+            sha512: string;
+            size: number;
+            name: string;
+            version: string;
+            minecraftVersion: string;
+            loader: {
+                name: string;
+                version: string;
+            };
+            /** @description Files the server downloads (client-only ones left out). */
+            files: number;
+            /** @description Files placed from overrides/ and server-overrides/. */
+            overrides: number;
+            /** @description What a server does not get: client-only files, client-overrides/, files the platform writes itself. */
+            skipped: string[];
+            /** Format: date-time */
+            uploadedAt: string;
+        };
         ReinstallBody: {
             /** @description Also remove the customer's files (the world, configs): a fresh server. Default false. */
             wipe?: boolean;
@@ -1106,6 +1158,17 @@ export interface components {
                 version?: string;
                 allowPrerelease?: boolean;
             }[];
+            /** @description The modpack the server runs (its settings: during a change, the one asked for); null for none. */
+            modpack: {
+                source: "modrinth" | "upload";
+                name: string;
+                /** @description The pack's own version (versionId of its modrinth.index.json). */
+                version: string;
+                projectId: string | null;
+                /** @description Modrinth's version id, for a pack from Modrinth. */
+                versionId: string | null;
+                sha512: string;
+            } | null;
             memoryMiB: number;
             cpuCores: number;
             diskGiB: number;
@@ -1454,7 +1517,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, idempotency_key_reused. */
+            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1512,7 +1575,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1583,7 +1646,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1610,7 +1673,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, idempotency_key_reused. */
+            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1668,7 +1731,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1726,7 +1789,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1784,7 +1847,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1842,7 +1905,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1853,6 +1916,89 @@ export interface operations {
             };
             /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, backup_on_other_host, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    uploadModpack: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModpackUpload"];
+                };
+            };
+            /** @description The request is malformed: validation (every problem, each naming its field), JSON, a cursor or key. `error` is one of: invalid_request, invalid_json, idempotency_key_missing, invalid_cursor, managed_property, disk_shrink_refused. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No bearer token, or one that is not known (or revoked). `error` is one of: unauthorized. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token's scope does not allow this route. `error` is one of: forbidden. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than 256 KiB. `error` is one of: payload_too_large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON. `error` is one of: unsupported_media_type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2005,7 +2151,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, idempotency_key_reused. */
+            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2063,7 +2209,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2121,7 +2267,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2204,7 +2350,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2231,7 +2377,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, idempotency_key_reused. */
+            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2306,7 +2452,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2377,7 +2523,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2453,7 +2599,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2520,7 +2666,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2587,7 +2733,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2666,7 +2812,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2763,7 +2909,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2861,7 +3007,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2955,7 +3101,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3014,7 +3160,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3154,7 +3300,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3224,7 +3370,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3242,7 +3388,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, idempotency_key_reused. */
+            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3313,7 +3459,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3331,7 +3477,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, idempotency_key_reused. */
+            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3405,7 +3551,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3432,7 +3578,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, idempotency_key_reused. */
+            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3491,7 +3637,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3571,7 +3717,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3660,7 +3806,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3739,7 +3885,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3846,7 +3992,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3873,7 +4019,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, idempotency_key_reused. */
+            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3951,7 +4097,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4029,7 +4175,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4135,7 +4281,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4162,7 +4308,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, idempotency_key_reused. */
+            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4236,7 +4382,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4286,7 +4432,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4433,7 +4579,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4607,7 +4753,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4820,7 +4966,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -49,3 +49,4 @@ export * from "./sql/backupRemoval";
 export * from "./sql/logStreams";
 export * from "./sql/edge";
 export * from "./sql/schedules";
+export * from "./sql/modpackUploads";

@@ -15,6 +15,8 @@ export type ServerRow = {
   minecraft_version: string;
   loader_version: string | null;
   mods: { project: string; version?: string }[];
+  /** ModpackPin (apps/control-plane/src/modpacks), null for none. */
+  modpack: unknown;
   server_properties: Record<string, string | number | boolean>;
   memory_mib: number;
   cpu_cores: number;

@@ -43,6 +43,7 @@ import { inList, liveOperation } from "./sql/statusLists";
 
 /** Postgres' 64-bit transaction id (pg_current_xact_id()); read as text. */
 const xid8 = customType<{ data: string; driverData: string }>({ dataType: () => "xid8" });
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => "bytea" });
 
 const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
 
@@ -145,6 +146,8 @@ export const servers = pgTable(
     minecraftVersion: text("minecraft_version").notNull(),
     loaderVersion: text("loader_version"),
     mods: jsonb("mods").notNull().default(sql`'[]'::jsonb`),
+    /** The Modrinth modpack the server runs (docs/modpacks.md): the pack by sha512 and where it came from; null for none. */
+    modpack: jsonb("modpack"),
     serverProperties: jsonb("server_properties").notNull().default(sql`'{}'::jsonb`),
     memoryMiB: integer("memory_mib").notNull(),
     cpuCores: integer("cpu_cores").notNull(),
@@ -615,6 +618,22 @@ export const driftItems = pgTable(
     foreignKey({ columns: [t.hostId], foreignColumns: [hosts.id], name: "drift_items_host_fk" }),
   ],
 );
+
+/**
+ * `.mrpack` files customers uploaded (POST /v1/modpacks), content-addressed
+ * by sha512: read and checked before they are stored, so every row is a pack
+ * the platform can provision. Agents fetch them by hash to extract overrides.
+ */
+export const modpackUploads = pgTable("modpack_uploads", {
+  sha512: text("sha512").primaryKey(),
+  size: integer("size").notNull(),
+  data: bytea("data").notNull(),
+  /** The pack's name, version, game and loader, as read at upload. */
+  summary: jsonb("summary").notNull(),
+  /** The API client that first uploaded it. */
+  callerId: text("caller_id").notNull(),
+  createdAt: createdAt(),
+});
 
 /**
  * Hashes the resolver computed for upstream files that publish none (the

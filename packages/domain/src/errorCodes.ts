@@ -46,5 +46,8 @@ export const ERROR_CODES = [
   "invalid_schedule",
   "drift_not_found",
   "backup_on_other_host",
+  "modpack_invalid",
+  "modpack_loader_unsupported",
+  "modpack_not_found",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

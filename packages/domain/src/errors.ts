@@ -170,3 +170,22 @@ export class ScheduleNameTakenError extends ZlhError {
     super(`The server already has a schedule named ${JSON.stringify(name)}.`);
   }
 }
+/** A `.mrpack` that is not a pack this platform can read safely (docs/modpacks.md): the message says why. */
+export class ModpackInvalidError extends ZlhError {
+  readonly code = "modpack_invalid";
+}
+/** A pack whose loader this platform does not provision (yet). */
+export class ModpackLoaderUnsupportedError extends ZlhError {
+  readonly code = "modpack_loader_unsupported";
+}
+export class ModpackNotFoundError extends ZlhError {
+  readonly code = "modpack_not_found";
+}
+/** Modrinth could not be asked for the pack right now (network, 5xx): worth retrying. */
+export class ModpackUnavailableError extends ZlhError {
+  readonly code = "unavailable";
+}
+/** An upload over ZLH_MODPACK_MAX_BYTES. */
+export class ModpackTooLargeError extends ZlhError {
+  readonly code = "payload_too_large";
+}

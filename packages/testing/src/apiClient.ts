@@ -7,7 +7,7 @@
 // A test reads whatever the API answered.
 export type Api = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<{ status: number; body: any }>;
 
-/** `body` as given when a string (a test sending invalid JSON), else JSON. */
+/** `body` as given when a string (a test sending invalid JSON) or bytes (an upload), else JSON. */
 export function apiClient(baseUrl: string, token: string): Api {
   return async (method, path, body, headers = {}) => {
     const res = await fetch(`${baseUrl}${path}`, {
@@ -17,7 +17,7 @@ export function apiClient(baseUrl: string, token: string): Api {
         ...(body === undefined ? {} : { "content-type": "application/json" }),
         ...headers,
       },
-      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+      body: body === undefined ? undefined : typeof body === "string" || body instanceof Uint8Array ? body : JSON.stringify(body),
     });
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : undefined };

@@ -7,3 +7,4 @@ export * from "./fixtureManifest";
 export * from "./portRanges";
 export * from "./postgresServer";
 export * from "./apiClient";
+export * from "./mrpack";

@@ -12,6 +12,7 @@ export async function prefetchManifest(cache: ArtifactCache, manifest: Manifest,
     signal.throwIfAborted();
     if (!isBuilt(file)) await cache.ensure(file);
     else if (file.kind === "launcher") await cache.ensure(file.build.installer);
+    else if (file.kind === "packFile") await cache.ensure(file.build.pack);
   }
   if (manifest.java) await cache.ensure(manifest.java);
 }

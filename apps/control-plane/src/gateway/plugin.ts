@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import websocket from "@fastify/websocket";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
-import { findHostByTokenHash, startAgentSession, type Db } from "@zlh/db";
-import { UnauthorizedError } from "@zlh/domain";
+import { findHostByTokenHash, readModpackUploadForHost, startAgentSession, type Db } from "@zlh/db";
+import { ModpackNotFoundError, UnauthorizedError } from "@zlh/domain";
 import { bearerToken, sha256Hex } from "../http/tokens";
 import { AgentSession, SessionRefusedError } from "./agentSession";
 import type { SessionRegistry } from "./sessionRegistry";
@@ -33,18 +33,31 @@ export interface GatewayOptions {
  */
 export const agentGateway = fp<GatewayOptions>(async (app: FastifyInstance, opts) => {
   await app.register(websocket, { options: { maxPayload: 4 * 1024 * 1024 } });
+  const agentOnly = async (request: FastifyRequest) => {
+    const token = bearerToken(request.headers.authorization);
+    const tokenHash = token ? sha256Hex(token) : null;
+    const host = tokenHash ? await findHostByTokenHash(opts.db, tokenHash) : null;
+    if (!host || !tokenHash) throw new UnauthorizedError("A valid agent token is required.");
+    request.agentHost = { ...host, tokenHash };
+  };
+  // An uploaded modpack, for the agent that extracts its overrides (docs/modpacks.md): only one of its own servers' packs.
+  // The hash is a query parameter: 128 characters is past Fastify's route parameter limit (maxParamLength 100).
+  app.get<{ Querystring: { sha512?: string } }>(
+    "/v1/agent/modpack",
+    { schema: { hide: true, operationId: "agentDownloadModpack" }, preValidation: agentOnly },
+    async (request, reply) => {
+      const sha512 = String(request.query.sha512 ?? "");
+      const bytes = /^[0-9a-f]{128}$/.test(sha512) ? await readModpackUploadForHost(opts.db, request.agentHost!.id, sha512) : null;
+      if (!bytes) throw new ModpackNotFoundError(`No server of this host uses an uploaded modpack ${sha512.slice(0, 128)}.`);
+      return reply.header("content-type", "application/x-modrinth-modpack+zip").send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    },
+  );
   app.get(
     "/v1/agent",
     {
       websocket: true,
       schema: { hide: true },
-      preValidation: async (request) => {
-        const token = bearerToken(request.headers.authorization);
-        const tokenHash = token ? sha256Hex(token) : null;
-        const host = tokenHash ? await findHostByTokenHash(opts.db, tokenHash) : null;
-        if (!host || !tokenHash) throw new UnauthorizedError("A valid agent token is required.");
-        request.agentHost = { ...host, tokenHash };
-      },
+      preValidation: agentOnly,
     },
     async (socket, request) => {
       const host = request.agentHost!;

@@ -5,6 +5,7 @@ import { isManagedPropertyKey, MAX_LISTED_PROBLEMS } from "@zlh/api";
 import { IdempotencyKeyMissingError, ZlhError } from "@zlh/domain";
 import { httpStatusFor } from "../http/errorStatus";
 import { describeValidation, validationSentence, type Problem } from "../http/validationMessages";
+import { MODPACK_UPLOAD_ROUTE, PACK_MEDIA_TYPES } from "../routes/modpackMedia";
 
 interface ErrorReply {
   error: string;
@@ -27,7 +28,10 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
     const body = toErrorReply(err);
     if (body.error === "unsupported_media_type") {
       const type = String(request.headers["content-type"] ?? "none").split(";")[0]!.slice(0, 100);
-      body.message = `The body must be JSON (Content-Type: application/json), not ${JSON.stringify(type)}.`;
+      body.message =
+        request.routeOptions.url === MODPACK_UPLOAD_ROUTE
+          ? `The body must be the .mrpack file (Content-Type: ${PACK_MEDIA_TYPES.join(", ")}), not ${JSON.stringify(type)}.`
+          : `The body must be JSON (Content-Type: application/json), not ${JSON.stringify(type)}.`;
     }
     const status = httpStatusFor(body.error);
     if (status >= 500) request.log.error({ err }, "request failed");

@@ -1,5 +1,6 @@
 import stringify from "safe-stable-stringify";
 import type { ChangeServerBody } from "@zlh/api";
+import type { ArtifactSource } from "@zlh/artifacts";
 import { addJob, findChangeByKey, getServer, lockIdempotencyKey, lockServer, recordChange, setActor, type Db, type ServerRow, type ServerSettings } from "@zlh/db";
 import {
   CapacityExhaustedError,
@@ -8,6 +9,7 @@ import {
   DiskShrinkRefusedError,
   DowngradeRefusedError,
   IdempotencyKeyReusedError,
+  InvalidRequestError,
   InvalidTransitionError,
   isChangeable,
   isChangeInFlight,
@@ -18,6 +20,7 @@ import { changeJobKey, RESOLVE_CHANGE_JOB } from "../jobs/jobNames";
 import { converge } from "../lifecycle/converge";
 import { assertServerId } from "./loadServer";
 import { editMods } from "./modsEdit";
+import { packSettings } from "../modpacks/packSettings";
 import { requestHash } from "./requestHash";
 
 /**
@@ -29,9 +32,18 @@ import { requestHash } from "./requestHash";
  * the resolution of its new manifest or plan its application at once (a
  * change of properties or resources only re-places the applied manifest).
  */
-export async function changeServer(deps: { db: Db }, id: string, client: string, key: string, body: ChangeServerBody): Promise<{ server: ServerRow; replayed: boolean }> {
+export async function changeServer(
+  deps: { db: Db; source?: ArtifactSource; config?: { modpackMaxBytes: number } },
+  id: string,
+  client: string,
+  key: string,
+  body: ChangeServerBody,
+): Promise<{ server: ServerRow; replayed: boolean }> {
   assertServerId(id);
   const hash = requestHash({ serverId: id, ...body });
+  // A pack is read and checked before the transaction: a bad one is a 4xx and nothing is written.
+  if (body.modpack && !deps.source) throw new InvalidRequestError("This control plane cannot read modpacks (no artifact source).");
+  const pack = body.modpack && deps.source ? await packSettings({ db: deps.db, source: deps.source, maxBytes: deps.config?.modpackMaxBytes ?? 0 }, body.modpack, body) : null;
   return retryOnDeadlock(() =>
     deps.db.transaction(async (tx) => {
       await lockIdempotencyKey(tx, client, `change:${key}`);
@@ -48,10 +60,14 @@ export async function changeServer(deps: { db: Db }, id: string, client: string,
       if (isChangeInFlight(s.change_status)) throw new ChangeInProgressError();
 
       const from: ServerSettings = settingsOf(s);
+      if (s.modpack && !pack && (body.mods !== undefined || body.loaderVersion !== undefined || body.minecraftVersion !== undefined)) {
+        throw new InvalidRequestError("The server runs a modpack: its game, loader and mods are the pack's; change to another pack version with modpack.");
+      }
       const to: ServerSettings = {
-        minecraftVersion: body.minecraftVersion ?? from.minecraftVersion,
-        loaderVersion: body.loaderVersion === undefined ? from.loaderVersion : body.loaderVersion,
-        mods: body.mods === undefined ? from.mods : editMods(s.mods, body.mods),
+        minecraftVersion: pack?.minecraftVersion ?? body.minecraftVersion ?? from.minecraftVersion,
+        loaderVersion: pack ? pack.loaderVersion : body.loaderVersion === undefined ? from.loaderVersion : body.loaderVersion,
+        mods: pack ? [] : body.mods === undefined ? from.mods : editMods(s.mods, body.mods),
+        modpack: pack ? pack.modpack : from.modpack,
         serverProperties: body.serverProperties ?? from.serverProperties,
         memoryMiB: body.memoryMiB ?? from.memoryMiB,
         cpuCores: body.cpuCores ?? from.cpuCores,
@@ -66,7 +82,7 @@ export async function changeServer(deps: { db: Db }, id: string, client: string,
       if (Object.keys(changes).length === 0) return { server: s, replayed: false };
 
       await setActor(tx, client);
-      const needsManifest = "minecraftVersion" in changes || "loaderVersion" in changes || "mods" in changes;
+      const needsManifest = "minecraftVersion" in changes || "loaderVersion" in changes || "mods" in changes || "modpack" in changes;
       const changed = await recordChange(tx, { serverId: id, callerId: client, idempotencyKey: key, requestHash: hash, to, needsManifest, changes });
       if (!changed) throw new CapacityExhaustedError("host");
       if (needsManifest) {
@@ -84,6 +100,7 @@ function settingsOf(s: ServerRow): ServerSettings {
     minecraftVersion: s.minecraft_version,
     loaderVersion: s.loader_version,
     mods: s.mods,
+    modpack: s.modpack,
     serverProperties: s.server_properties,
     memoryMiB: s.memory_mib,
     cpuCores: s.cpu_cores,

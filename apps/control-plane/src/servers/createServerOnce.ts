@@ -14,10 +14,12 @@ import {
   type PlacementPolicy,
   type ServerRow,
 } from "@zlh/db";
-import { CapacityExhaustedError, IdempotencyKeyReusedError, type IntRange } from "@zlh/domain";
+import type { ArtifactSource } from "@zlh/artifacts";
+import { CapacityExhaustedError, IdempotencyKeyReusedError, InvalidRequestError, type IntRange } from "@zlh/domain";
 import { retryOnDeadlock } from "../db/retryOnDeadlock";
 import type { ManifestCache } from "../fabric/manifestCache";
 import { converge } from "../lifecycle/converge";
+import { packSettings, type PackSettings } from "../modpacks/packSettings";
 import { newRconPassword, seal, type SecretsKeyring } from "../secrets/sealedSecrets";
 import { requestHash } from "./requestHash";
 
@@ -25,7 +27,9 @@ export interface CreateContext {
   db: Db;
   vmidRange: IntRange;
   portRange: IntRange;
-  config: { placementPolicy: PlacementPolicy; leaseTtlMs: number; secretsKeys: SecretsKeyring };
+  config: { placementPolicy: PlacementPolicy; leaseTtlMs: number; secretsKeys: SecretsKeyring; modpackMaxBytes: number };
+  /** Where a modpack from Modrinth is read (checked before anything is written). */
+  source?: ArtifactSource;
   /** Manifests this process resolved recently (shared with its provision jobs): a hit lets the create plan the provision itself. */
   manifests?: ManifestCache;
 }
@@ -49,6 +53,9 @@ export interface Created {
  * the create does both itself instead and enqueues no job, so the agent is
  * woken by the create's own commit, one job pickup and one commit sooner.
  * graphile-worker keeps what needs it: resolution and its retries.
+ *
+ * A modpack is read and checked first, outside the transaction (a bad pack
+ * is a 4xx and nothing is written); its game and loader become the server's.
  */
 export async function createServerOnce(
   ctx: CreateContext,
@@ -58,6 +65,10 @@ export async function createServerOnce(
   body: CreateServerBody,
 ): Promise<Created> {
   const hash = requestHash(body);
+  const pack = body.modpack && ctx.source ? await packSettings({ db: ctx.db, source: ctx.source, maxBytes: ctx.config.modpackMaxBytes }, body.modpack, body) : null;
+  if (body.modpack && !pack) throw new InvalidRequestError("This control plane cannot read modpacks (no artifact source).");
+  const game = pack?.minecraftVersion ?? body.minecraftVersion;
+  if (game === undefined) throw new InvalidRequestError("minecraftVersion is required (unless the server is created from a modpack).");
   return retryOnDeadlock(() =>
     ctx.db.transaction(async (tx) => {
       await lockIdempotencyKey(tx, callerId, idempotencyKey);
@@ -76,7 +87,7 @@ export async function createServerOnce(
         return claimed ? [claimed] : [];
       });
       if (!hostId) throw new CapacityExhaustedError("host");
-      const request = { minecraftVersion: body.minecraftVersion, loaderVersion: body.loaderVersion ?? null, mods: body.mods ?? [] };
+      const request = settings(body, game, pack);
       const resolved = ctx.manifests?.peek(request) ?? null;
       const server = await insertPlacedServer(
         tx,
@@ -87,9 +98,7 @@ export async function createServerOnce(
           requestHash: hash,
           customerId: body.customerId,
           name: body.name,
-          minecraftVersion: body.minecraftVersion,
-          loaderVersion: body.loaderVersion ?? null,
-          mods: body.mods ?? [],
+          ...request,
           serverProperties: body.serverProperties ?? {},
           ...resources,
           vmid,
@@ -106,4 +115,9 @@ export async function createServerOnce(
       return { server, replayed: false };
     }),
   );
+}
+
+/** The game, loader, mods and pack a create asks for (a modpack's where there is one). */
+function settings(body: CreateServerBody, game: string, pack: PackSettings | null) {
+  return { minecraftVersion: game, loaderVersion: pack?.loaderVersion ?? body.loaderVersion ?? null, mods: body.mods ?? [], modpack: pack?.modpack ?? null };
 }

@@ -1,4 +1,4 @@
-import { manifestHash, type Manifest } from "@zlh/artifacts";
+import { manifestHash, type Manifest, type ManifestModpack } from "@zlh/artifacts";
 import type { Server } from "@zlh/api";
 import type { ServerRow } from "@zlh/db";
 import { crashHint, isCrashLooping } from "@zlh/domain";
@@ -34,6 +34,7 @@ export function presentServer(row: ServerRow, view: { leaseTtlMs: number; edgeNa
     minecraftVersion: row.minecraft_version,
     loaderVersion: row.loader_version,
     mods: row.mods,
+    modpack: presentModpack(row.modpack as ManifestModpack | null),
     memoryMiB: row.memory_mib,
     cpuCores: row.cpu_cores,
     diskGiB: row.disk_gib,
@@ -107,4 +108,8 @@ function lastCrash(row: ServerRow): LastCrash {
     repeated: d.repeated ?? 1,
     evidence: d.evidence ?? null,
   };
+}
+
+function presentModpack(p: ManifestModpack | null): Server["modpack"] {
+  return p ? { source: p.source, name: p.name, version: p.version, projectId: p.projectId ?? null, versionId: p.versionId ?? null, sha512: p.sha512 } : null;
 }

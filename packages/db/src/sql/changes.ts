@@ -7,6 +7,8 @@ export interface ServerSettings {
   minecraftVersion: string;
   loaderVersion: string | null;
   mods: unknown;
+  /** The modpack (servers.modpack), null for none. */
+  modpack?: unknown;
   serverProperties: unknown;
   memoryMiB: number;
   cpuCores: number;
@@ -51,14 +53,14 @@ export async function recordChange(
     ), changed as (
       update servers s set
         minecraft_version = ${t.minecraftVersion}, loader_version = ${t.loaderVersion},
-        mods = ${JSON.stringify(t.mods)}::jsonb, server_properties = ${JSON.stringify(t.serverProperties)}::jsonb,
+        mods = ${JSON.stringify(t.mods)}::jsonb, modpack = nullif(${JSON.stringify(t.modpack ?? null)}::jsonb, 'null'::jsonb), server_properties = ${JSON.stringify(t.serverProperties)}::jsonb,
         memory_mib = ${t.memoryMiB}, cpu_cores = ${t.cpuCores}, disk_gib = ${t.diskGiB},
         generation = s.generation + 1, change_generation = s.generation + 1,
         change_status = case when ${c.needsManifest}::boolean then 'resolving' else 'applying' end, change_reason = null,
         requested_manifest = case when ${c.needsManifest}::boolean then null else s.manifest end,
         requested_manifest_hash = case when ${c.needsManifest}::boolean then null else s.manifest_hash end,
         previous_config = jsonb_build_object(
-          'minecraftVersion', cur.minecraft_version, 'loaderVersion', cur.loader_version, 'mods', cur.mods,
+          'minecraftVersion', cur.minecraft_version, 'loaderVersion', cur.loader_version, 'mods', cur.mods, 'modpack', cur.modpack,
           'serverProperties', cur.server_properties, 'memoryMiB', cur.memory_mib, 'cpuCores', cur.cpu_cores, 'diskGiB', cur.disk_gib),
         updated_at = now()
       from cur, cap
@@ -156,6 +158,7 @@ export async function endChange(
         minecraft_version = case when ${revert}::boolean then cur.previous_config->>'minecraftVersion' else s.minecraft_version end,
         loader_version = case when ${revert}::boolean then cur.previous_config->>'loaderVersion' else s.loader_version end,
         mods = case when ${revert}::boolean then cur.previous_config->'mods' else s.mods end,
+        modpack = case when ${revert}::boolean then nullif(cur.previous_config->'modpack', 'null'::jsonb) else s.modpack end,
         server_properties = case when ${revert}::boolean then cur.previous_config->'serverProperties' else s.server_properties end,
         memory_mib = back.memory_mib, cpu_cores = back.cpu_cores,
         updated_at = now()

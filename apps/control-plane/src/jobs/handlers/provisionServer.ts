@@ -1,6 +1,6 @@
 import type { Task } from "graphile-worker";
 import type { Logger } from "pino";
-import { ArtifactFetchError, manifestHash, type ArtifactSource, type Manifest } from "@zlh/artifacts";
+import { ArtifactFetchError, manifestHash, type ArtifactSource, type Manifest, type ManifestModpack } from "@zlh/artifacts";
 import { getServer, setLastError, storeManifest, transitionServer, type Db, type ServerRow } from "@zlh/db";
 import { ResolutionError } from "../../fabric/errors";
 import type { ManifestCache } from "../../fabric/manifestCache";
@@ -66,7 +66,7 @@ export function provisionServerTask(deps: ProvisionDeps): Task {
 }
 
 async function resolve(deps: ProvisionDeps, s: ServerRow): Promise<Manifest> {
-  const request = { minecraftVersion: s.minecraft_version, loaderVersion: s.loader_version, mods: s.mods };
+  const request = { minecraftVersion: s.minecraft_version, loaderVersion: s.loader_version, mods: s.mods, modpack: s.modpack as ManifestModpack | null };
   const fresh = () => resolveManifest(deps.db, deps.source, request);
   return deps.cache ? deps.cache.resolve(request, fresh) : fresh();
 }

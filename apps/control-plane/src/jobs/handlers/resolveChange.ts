@@ -1,5 +1,5 @@
 import type { Task } from "graphile-worker";
-import { manifestHash } from "@zlh/artifacts";
+import { manifestHash, type ManifestModpack } from "@zlh/artifacts";
 import { endChange, getServer, storeRequestedManifest } from "@zlh/db";
 import { ResolutionError } from "../../fabric/errors";
 import { resolveManifest } from "../../fabric/resolveManifest";
@@ -20,7 +20,12 @@ export function resolveChangeTask(deps: ProvisionDeps): Task {
     const s = await getServer(deps.db, serverId);
     if (!s || s.change_generation !== generation || s.change_status !== "resolving") return;
     try {
-      const manifest = await resolveManifest(deps.db, deps.source, { minecraftVersion: s.minecraft_version, loaderVersion: s.loader_version, mods: s.mods });
+      const manifest = await resolveManifest(deps.db, deps.source, {
+        minecraftVersion: s.minecraft_version,
+        loaderVersion: s.loader_version,
+        mods: s.mods,
+        modpack: s.modpack as ManifestModpack | null,
+      });
       await deps.db.transaction(async (tx) => {
         if (await storeRequestedManifest(tx, serverId, generation, manifest, manifestHash(manifest))) {
           deps.log.info({ serverId, generation, files: manifest.files.length }, "change resolved");

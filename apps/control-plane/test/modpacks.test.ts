@@ -1,0 +1,217 @@
+import { createHash } from "node:crypto";
+import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { manifestHash, mirrorPath, OFFLINE_MIRROR_DIR, type Manifest } from "@zlh/artifacts";
+import { buildMrpack, mirroredPackFile, MIRRORED_MODS, packSha512, type PackSpec } from "@zlh/testing";
+import { enrollHost, serverBody, startTestPlane } from "./harness";
+
+const PROJECT = "TstPack1";
+const V1 = "TPver001";
+const V2 = "TPver002";
+const cdnUrl = (version: string) => `https://cdn.modrinth.com/data/${PROJECT}/versions/${version}/test-pack-${version}.mrpack`;
+/** A Modrinth modpack version as API v2 documents it (GET /v2/version/{id}): its primary file is the .mrpack. */
+const packVersion = (id: string, number: string, pack: Uint8Array, date: string) => ({
+  id,
+  project_id: PROJECT,
+  name: `Test Pack ${number}`,
+  version_number: number,
+  version_type: "release",
+  date_published: date,
+  game_versions: ["1.21.1"],
+  loaders: ["fabric"],
+  status: "listed",
+  dependencies: [],
+  files: [
+    {
+      hashes: { sha1: hash("sha1", pack), sha512: packSha512(pack) },
+      url: cdnUrl(id),
+      filename: `test-pack-${id}.mrpack`,
+      primary: true,
+      size: pack.byteLength,
+      file_type: null,
+    },
+  ],
+});
+const hash = (alg: string, b: Uint8Array) => createHash(alg).update(b).digest("hex");
+
+async function spec(versionId: string): Promise<PackSpec> {
+  return {
+    name: "Test Pack",
+    versionId,
+    files: [
+      await mirroredPackFile("mods/lithium.jar", MIRRORED_MODS.lithium),
+      await mirroredPackFile("mods/sodium.jar", MIRRORED_MODS.sodium, { client: "required", server: "unsupported" }),
+    ],
+    overrides: { "config/pack.toml": `version = "${versionId}"\n` },
+    serverOverrides: { "config/server-only.toml": "server = true\n" },
+    clientOverrides: { "options.txt": "fov:90\n" },
+  };
+}
+
+describe("modpacks (.mrpack): upload, Modrinth ids, create, resolution", () => {
+  let t: Awaited<ReturnType<typeof startTestPlane>>;
+  const packs: Record<string, Uint8Array> = {};
+  const count = async (table: string) => (await t.sql`select count(*)::int as n from ${t.sql(table)}`)[0]!.n as number;
+  const upload = (body: Uint8Array, type = "application/x-modrinth-modpack+zip") => t.api("POST", "/v1/modpacks", Buffer.from(body), { "content-type": type });
+  const manifestOf = async (id: string) => {
+    for (let i = 0; i < 200; i++) {
+      const [row] = await t.sql`select manifest from servers where id = ${id}`;
+      if (row?.manifest) return row.manifest as Manifest;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error("no manifest");
+  };
+
+  let mirror = "";
+  let host: { id: string; agentToken: string };
+  afterAll(() => rm(mirror, { recursive: true, force: true }));
+  beforeAll(async () => {
+    // A mirror of the real services: the offline one plus a modpack project with two versions on Modrinth.
+    mirror = await mkdtemp(join(tmpdir(), "zlh-packs-"));
+    await cp(OFFLINE_MIRROR_DIR, mirror, { recursive: true });
+    packs.v1 = buildMrpack(await spec("1.0.0"));
+    packs.v2 = buildMrpack(await spec("2.0.0"));
+    const put = async (url: string, body: string | Uint8Array) => {
+      const path = join(mirror, mirrorPath(url));
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, body);
+    };
+    const v1 = packVersion(V1, "1.0.0", packs.v1, "2024-09-01T00:00:00Z");
+    const v2 = packVersion(V2, "2.0.0", packs.v2, "2024-10-01T00:00:00Z");
+    await put(`https://api.modrinth.com/v2/version/${V1}`, JSON.stringify(v1));
+    await put(`https://api.modrinth.com/v2/version/${V2}`, JSON.stringify(v2));
+    await put("https://api.modrinth.com/v2/project/test-pack/version", JSON.stringify([v2, v1]));
+    await put(cdnUrl(V1), packs.v1);
+    await put(cdnUrl(V2), packs.v2);
+    t = await startTestPlane({ ZLH_ARTIFACT_SOURCE: "mirror", ZLH_ARTIFACT_MIRROR: mirror, ZLH_MODPACK_MAX_BYTES: String(1024 * 1024) });
+    host = await enrollHost(t.api, "packs-host");
+  });
+
+  it("refuses bad uploads with the reason, storing nothing", async () => {
+    const refused = async (body: Uint8Array, status: number, error: string, message: RegExp) => {
+      const r = await upload(body);
+      expect({ status: r.status, error: r.body.error }).toEqual({ status, error });
+      expect(r.body.message).toMatch(message);
+    };
+    await refused(new TextEncoder().encode("PK but not really"), 422, "modpack_invalid", /not a zip archive/);
+    await refused(buildMrpack({ index: { formatVersion: 2 } }), 422, "modpack_invalid", /Unknown formatVersion 2/);
+    await refused(buildMrpack({ files: [{ path: "mods/x.jar", bytes: new Uint8Array(3), url: "https://example.com/x.jar" }] }), 422, "modpack_invalid", /example.com, which the format does not allow/);
+    await refused(buildMrpack({ overrides: { "../../root/.ssh/authorized_keys": "ssh-ed25519 AAAA" } }), 422, "modpack_invalid", /escapes the server directory/);
+    await refused(buildMrpack({ dependencies: { minecraft: "1.21.1", "quilt-loader": "0.26.0" } }), 422, "modpack_loader_unsupported", /quilt-loader 0.26.0, which this platform cannot provision yet; packs for fabric-loader/);
+    await refused(buildMrpack({ dependencies: { minecraft: "1.20.1", neoforge: "47.1.100" } }), 422, "modpack_loader_unsupported", /neoforge 47.1.100/);
+    const big = await upload(buildMrpack({ entries: { "overrides/noise.bin": [new Uint8Array(2 * 1024 * 1024).map((_, i) => (i * 2654435761) >>> 24), { level: 0 }] } }));
+    expect({ status: big.status, error: big.body.error }).toEqual({ status: 413, error: "payload_too_large" });
+    const wrongType = await upload(packs.v1!, "text/plain");
+    expect({ status: wrongType.status, error: wrongType.body.error }).toEqual({ status: 415, error: "unsupported_media_type" });
+    expect(wrongType.body.message).toMatch(/must be the .mrpack file \(Content-Type: application\/x-modrinth-modpack\+zip/);
+    const json = await t.api("POST", "/v1/modpacks", { not: "a pack" });
+    expect({ status: json.status, error: json.body.error }).toEqual({ status: 400, error: "invalid_request" });
+    expect(await count("modpack_uploads")).toBe(0);
+  });
+
+  it("stores a good upload by sha512 once, and creates a server from it that runs the pack's game and loader", async () => {
+    const first = await upload(packs.v1!);
+    expect(first.status).toBe(201);
+    expect(first.body).toMatchObject({
+      sha512: packSha512(packs.v1!),
+      name: "Test Pack",
+      version: "1.0.0",
+      minecraftVersion: "1.21.1",
+      loader: { name: "fabric-loader", version: "0.16.5" },
+      files: 1,
+      overrides: 2,
+      skipped: ["client-overrides/options.txt", "mods/sodium.jar"],
+    });
+    expect((await upload(packs.v1!, "application/zip")).body.sha512).toBe(first.body.sha512);
+    expect(await count("modpack_uploads")).toBe(1);
+    // Over the API's JSON body limit (256 KiB), under ZLH_MODPACK_MAX_BYTES: the upload route has its own.
+    const noise = new Uint8Array(600 * 1024).map((_, i) => (i * 2654435761) >>> 24);
+    const large = await upload(buildMrpack({ entries: { "overrides/noise.bin": [noise, { level: 0 }] } }), "application/octet-stream");
+    expect({ status: large.status, overrides: large.body.overrides }).toEqual({ status: 201, overrides: 1 });
+
+    const body = serverBody(1, { minecraftVersion: undefined, modpack: { upload: first.body.sha512 } });
+    const created = await t.api("POST", "/v1/servers", body, { "idempotency-key": "pack-1" });
+    expect(created.status).toBe(202);
+    expect(created.body).toMatchObject({ minecraftVersion: "1.21.1", loaderVersion: "0.16.5", mods: [], modpack: { source: "upload", name: "Test Pack", version: "1.0.0", sha512: first.body.sha512 } });
+    const m = await manifestOf(created.body.id);
+    expect(m.modpack).toMatchObject({ source: "upload", url: `zlh:modpack/${first.body.sha512}`, size: packs.v1!.byteLength });
+    expect(m).toMatchObject({ game: "1.21.1", loader: "0.16.5" });
+    const lithium = (await mirroredPackFile("mods/lithium.jar", MIRRORED_MODS.lithium)).bytes;
+    expect(m.files.find((f) => f.path === "mods/lithium.jar")).toEqual({ path: "mods/lithium.jar", url: MIRRORED_MODS.lithium, kind: "pack", size: lithium.byteLength, sha512: hash("sha512", lithium), sha1: hash("sha1", lithium) });
+    expect(m.files.find((f) => f.path === "config/server-only.toml")).toEqual({
+      path: "config/server-only.toml",
+      kind: "packFile",
+      size: 14,
+      sha512: hash("sha512", new TextEncoder().encode("server = true\n")),
+      build: { pack: { url: `zlh:modpack/${first.body.sha512}`, size: packs.v1!.byteLength, sha512: first.body.sha512 }, entry: "server-overrides/config/server-only.toml" },
+    });
+    expect(m.files.some((f) => f.path === "mods/sodium.jar" || f.path === "options.txt")).toBe(false);
+    expect(m.files.some((f) => f.path === "fabric-server-launch.jar")).toBe(true);
+
+    // The same pack again: the same manifest, to the hash.
+    const again = await t.api("POST", "/v1/servers", serverBody(2, { minecraftVersion: undefined, modpack: { upload: first.body.sha512 } }), { "idempotency-key": "pack-2" });
+    expect(manifestHash(await manifestOf(again.body.id))).toBe(manifestHash(m));
+  });
+
+  it("creates servers from a Modrinth version id and from a project's newest release, pinning the .mrpack by Modrinth's hashes", async () => {
+    const byId = await t.api("POST", "/v1/servers", serverBody(3, { minecraftVersion: "1.21.1", modpack: { version: V1 } }), { "idempotency-key": "pack-3" });
+    expect(byId.status).toBe(202);
+    expect(byId.body.modpack).toEqual({ source: "modrinth", name: "Test Pack", version: "1.0.0", projectId: PROJECT, versionId: V1, sha512: packSha512(packs.v1!) });
+    const m = await manifestOf(byId.body.id);
+    expect(m.files.find((f) => f.path === "config/pack.toml")).toMatchObject({ kind: "packFile", build: { pack: { url: cdnUrl(V1), sha512: packSha512(packs.v1!) } } });
+    const newest = await t.api("POST", "/v1/servers", serverBody(4, { modpack: { project: "test-pack" } }), { "idempotency-key": "pack-4" });
+    expect(newest.body.modpack).toMatchObject({ versionId: V2, version: "2.0.0" });
+    const pinned = await t.api("POST", "/v1/servers", serverBody(5, { modpack: { project: "test-pack", version: "1.0.0" } }), { "idempotency-key": "pack-5" });
+    expect(pinned.body.modpack).toMatchObject({ versionId: V1 });
+  });
+
+  it("refuses a create the pack contradicts, or that names no pack that exists, writing nothing", async () => {
+    const before = await count("servers");
+    const refused = async (overrides: Record<string, unknown>, status: number, error: string, message: RegExp) => {
+      const r = await t.api("POST", "/v1/servers", serverBody(9, overrides), { "idempotency-key": `refused-${Math.random()}` });
+      expect({ status: r.status, error: r.body.error }).toEqual({ status, error });
+      expect(r.body.message).toMatch(message);
+    };
+    await refused({ minecraftVersion: "1.20.1", modpack: { version: V1 } }, 422, "modpack_invalid", /The pack is for Minecraft 1.21.1; the request asks for 1.20.1/);
+    await refused({ loaderVersion: "0.19.3", modpack: { version: V1 } }, 422, "modpack_invalid", /needs fabric-loader 0.16.5/);
+    await refused({ mods: [{ project: "lithium" }], modpack: { version: V1 } }, 400, "invalid_request", /mods cannot be given with a modpack/);
+    await refused({ modpack: { upload: "0".repeat(128) } }, 404, "modpack_not_found", /No uploaded modpack/);
+    await refused({ modpack: { version: "Kf2ZTlGz" } }, 422, "modpack_invalid", /has no .mrpack file; it is not a modpack/);
+    await refused({ modpack: { version: "Nope0000" } }, 404, "modpack_not_found", /Modrinth has no version "Nope0000"/);
+    await refused({ minecraftVersion: undefined }, 400, "invalid_request", /minecraftVersion is required/);
+    expect(await count("servers")).toBe(before);
+  });
+
+  it("serves an uploaded pack to the agent of a host that runs it, and to no one else", async () => {
+    const sha = packSha512(packs.v1!);
+    const get = (token: string | null, hash = sha) => fetch(`${t.plane.url}/v1/agent/modpack?sha512=${hash}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    const ok = await get(host.agentToken);
+    expect(ok.status).toBe(200);
+    expect(new Uint8Array(await ok.arrayBuffer())).toEqual(packs.v1);
+    expect((await get(null)).status).toBe(401);
+    expect((await get("not-a-host-token")).status).toBe(401);
+    const other = await enrollHost(t.api, "packs-other-host");
+    const refused = await get(other.agentToken);
+    expect({ status: refused.status, error: ((await refused.json()) as { error: string }).error }).toEqual({ status: 404, error: "modpack_not_found" });
+    expect((await get(host.agentToken, packSha512(packs.v2!))).status).toBe(404); // on Modrinth, never uploaded
+  });
+
+  it("fails a server whose pack only resolution can refuse, with the reason", async () => {
+    const failure = async (spec: PackSpec, reason: RegExp) => {
+      const up = await upload(buildMrpack(spec));
+      expect(up.status).toBe(201);
+      const created = await t.api("POST", "/v1/servers", serverBody(20, { modpack: { upload: up.body.sha512 } }), { "idempotency-key": `late-${up.body.sha512.slice(0, 12)}` });
+      expect(created.status).toBe(202);
+      for (let i = 0; i < 200; i++) {
+        const s = (await t.api("GET", `/v1/servers/${created.body.id}`)).body;
+        if (s.status === "failed") return expect(s.failureReason).toMatch(reason);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error("the server did not fail");
+    };
+    await failure({ overrides: { "fabric-server-launch.jar": "not the launcher" } }, /^manifest_unresolvable: two files resolve to fabric-server-launch.jar/);
+    await failure({ dependencies: { minecraft: "1.21.1", "fabric-loader": "0.11.7" } }, /^manifest_unresolvable: .*0\.11\.7/);
+  });
+});

@@ -1,0 +1,54 @@
+import Type, { type Static } from "typebox";
+import { ModProject, ModVersion, Timestamp } from "./primitives";
+
+const Sha512 = Type.String({ pattern: "^[0-9a-f]{128}$" });
+
+/** Which Modrinth modpack (`.mrpack`) a server runs: an uploaded one by hash, or one of Modrinth's. */
+export const ModpackRef = Type.Union(
+  [
+    Type.Object({ upload: Type.String({ pattern: "^[0-9a-f]{128}$", description: "The sha512 POST /v1/modpacks answered." }) }, { additionalProperties: false }),
+    Type.Object(
+      { project: ModProject, version: Type.Optional(ModVersion) },
+      { additionalProperties: false, description: "A Modrinth modpack project (slug or id) at a version (id or version number; default its newest release)." },
+    ),
+    Type.Object({ version: Type.String({ pattern: "^[A-Za-z0-9]{8}$", description: "A Modrinth version id of a modpack." }) }, { additionalProperties: false }),
+  ],
+  {
+    title: "ModpackRef",
+    description: "A Modrinth modpack (docs/modpacks.md). The pack's Minecraft and loader versions become the server's; its files are its mods (`mods` cannot be given with it).",
+  },
+);
+export type ModpackRef = Static<typeof ModpackRef>;
+
+/** What a server runs, on the server. */
+export const ServerModpack = Type.Union(
+  [
+    Type.Object({
+      source: Type.Union([Type.Literal("modrinth"), Type.Literal("upload")]),
+      name: Type.String(),
+      version: Type.String({ description: "The pack's own version (versionId of its modrinth.index.json)." }),
+      projectId: Type.Union([Type.String(), Type.Null()]),
+      versionId: Type.Union([Type.String(), Type.Null()], { description: "Modrinth's version id, for a pack from Modrinth." }),
+      sha512: Sha512,
+    }),
+    Type.Null(),
+  ],
+  { description: "The modpack the server runs (its settings: during a change, the one asked for); null for none." },
+);
+
+export const ModpackUpload = Type.Object(
+  {
+    sha512: Sha512,
+    size: Type.Integer(),
+    name: Type.String(),
+    version: Type.String(),
+    minecraftVersion: Type.String(),
+    loader: Type.Object({ name: Type.String(), version: Type.String() }),
+    files: Type.Integer({ description: "Files the server downloads (client-only ones left out)." }),
+    overrides: Type.Integer({ description: "Files placed from overrides/ and server-overrides/." }),
+    skipped: Type.Array(Type.String(), { description: "What a server does not get: client-only files, client-overrides/, files the platform writes itself." }),
+    uploadedAt: Timestamp,
+  },
+  { title: "ModpackUpload" },
+);
+export type ModpackUpload = Static<typeof ModpackUpload>;

@@ -1,0 +1,5 @@
+export * from "./boundedZip";
+export * from "./packPaths";
+export * from "./readPack";
+export * from "./packEntry";
+export * from "./uploadedPack";

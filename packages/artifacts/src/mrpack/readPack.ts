@@ -1,0 +1,167 @@
+import { PackRefusedError, readEntry, zipDirectory, type ZipDirEntry } from "./boundedZip";
+import { packPathProblem } from "./packPaths";
+
+/** Hosts the format lets a pack download from (Modrinth's modpack format, `downloads`). */
+export const PACK_DOWNLOAD_HOSTS = ["cdn.modrinth.com", "github.com", "raw.githubusercontent.com", "gitlab.com"] as const;
+/** The loaders a pack's `dependencies` may name (besides `minecraft`), as the format lists them. */
+export const PACK_LOADERS = ["fabric-loader", "quilt-loader", "forge", "neoforge"] as const;
+export type PackLoader = (typeof PACK_LOADERS)[number];
+
+/** A file of `files[]` the server gets: downloaded, pinned by the pack's own hashes and size. */
+export interface PackDownload {
+  path: string;
+  url: string;
+  size: number;
+  sha1: string;
+  sha512: string;
+}
+
+/** A file of `overrides/` or `server-overrides/`: placed from the pack archive itself. */
+export interface PackOverride {
+  path: string;
+  /** The archive entry it comes from (`server-overrides/...` where both folders have the path). */
+  entry: string;
+  size: number;
+}
+
+export interface ReadPack {
+  name: string;
+  /** The pack's own version (`versionId` of modrinth.index.json). */
+  versionId: string;
+  game: string;
+  loader: { name: PackLoader; version: string };
+  downloads: PackDownload[];
+  overrides: PackOverride[];
+  /** Paths left out: client-only files (`env.server: unsupported`), `client-overrides/`, and the platform's own files. */
+  skipped: string[];
+}
+
+const INDEX = "modrinth.index.json";
+const INDEX_MAX = 8 * 1024 * 1024;
+/** Written by the platform from the server's settings; a pack's copy would be overwritten on every placement. */
+const PLATFORM_OWNED = new Set(["server.properties", "eula.txt"]);
+
+/**
+ * A `.mrpack` read to Modrinth's modpack format, as hostile input: the
+ * archive through bounded reads (boundedZip), `modrinth.index.json` checked
+ * field by field (formatVersion 1, game `minecraft`, every file with a safe
+ * relative path, both sha1 and sha512, a size and downloads from the hosts
+ * the format allows; `dependencies` naming `minecraft` and one loader), then
+ * the overrides: `overrides/` and `server-overrides/` (which wins on the same
+ * path), never `client-overrides/`. Files whose `env.server` is
+ * `unsupported` are skipped; `optional` ones are kept (the pack's author
+ * says they can run on a server, and a server has nobody to opt in).
+ * Anything else is refused with a PackRefusedError saying why. The result
+ * is sorted by path, so the same pack reads the same every time.
+ */
+export function readPack(bytes: Uint8Array): ReadPack {
+  const dir = zipDirectory(bytes);
+  const indexEntries = dir.filter((e) => e.name === INDEX);
+  if (indexEntries.length > 1) throw new PackRefusedError(`The archive has ${INDEX} ${indexEntries.length} times.`);
+  const indexEntry = indexEntries[0];
+  if (!indexEntry) throw new PackRefusedError(`The archive has no ${INDEX}; it is not a Modrinth modpack.`);
+  if (indexEntry.size > INDEX_MAX) throw new PackRefusedError(`${INDEX} is ${indexEntry.size} bytes; at most ${INDEX_MAX} are read.`);
+  let index: Record<string, unknown>;
+  try {
+    index = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(readEntry(bytes, indexEntry))) as Record<string, unknown>;
+  } catch (err) {
+    if (err instanceof PackRefusedError) throw err;
+    throw new PackRefusedError(`${INDEX} is not valid UTF-8 JSON.`);
+  }
+  if (typeof index !== "object" || index === null || Array.isArray(index)) throw new PackRefusedError(`${INDEX} is not a JSON object.`);
+  if (index.formatVersion !== 1) throw new PackRefusedError(`Unknown formatVersion ${JSON.stringify(index.formatVersion)}; this platform reads formatVersion 1.`);
+  if (index.game !== "minecraft") throw new PackRefusedError(`The pack is for game ${JSON.stringify(index.game)}; only "minecraft" is provisioned.`);
+  const name = text(index.name, "name");
+  const versionId = text(index.versionId, "versionId");
+  const { game, loader } = dependencies(index.dependencies);
+
+  const seen = new Set<string>();
+  const skipped: string[] = [];
+  const downloads: PackDownload[] = [];
+  if (!Array.isArray(index.files)) throw new PackRefusedError(`${INDEX} has no files array.`);
+  index.files.forEach((raw: unknown, i: number) => {
+    const f = (raw ?? {}) as Record<string, unknown>;
+    const path = safePath(f.path, `files[${i}].path`);
+    if (seen.has(path)) throw new PackRefusedError(`The pack lists ${JSON.stringify(path)} twice.`);
+    seen.add(path);
+    const hashes = (f.hashes ?? {}) as Record<string, unknown>;
+    if (typeof hashes.sha1 !== "string" || !/^[0-9a-f]{40}$/.test(hashes.sha1)) throw new PackRefusedError(`${path} has no sha1 hash (the format requires sha1 and sha512).`);
+    if (typeof hashes.sha512 !== "string" || !/^[0-9a-f]{128}$/.test(hashes.sha512)) throw new PackRefusedError(`${path} has no sha512 hash (the format requires sha1 and sha512).`);
+    if (!Number.isSafeInteger(f.fileSize) || (f.fileSize as number) < 0) throw new PackRefusedError(`${path} has no fileSize.`);
+    const env = f.env === undefined ? { server: "required" } : ((f.env ?? {}) as Record<string, unknown>);
+    if (!["required", "optional", "unsupported"].includes(env.server as string)) throw new PackRefusedError(`${path} has env.server ${JSON.stringify(env.server)}; the format allows required, optional and unsupported.`);
+    if (!Array.isArray(f.downloads) || f.downloads.length === 0) throw new PackRefusedError(`${path} has no downloads.`);
+    const urls = f.downloads.map((u: unknown) => allowedUrl(u, path));
+    if (PLATFORM_OWNED.has(path)) throw new PackRefusedError(`The pack downloads ${path}, which the platform writes from the server's settings.`);
+    if (env.server === "unsupported") skipped.push(path);
+    else downloads.push({ path, url: urls[0]!, size: f.fileSize as number, sha1: hashes.sha1, sha512: hashes.sha512 });
+  });
+
+  const overrides = new Map<string, PackOverride>();
+  const layer = (prefix: string, entries: ZipDirEntry[]) => {
+    const inLayer = new Set<string>();
+    for (const e of entries) {
+      const path = safePath(e.name.slice(prefix.length), JSON.stringify(e.name));
+      if (inLayer.has(path)) throw new PackRefusedError(`The archive has ${JSON.stringify(e.name)} twice.`);
+      inLayer.add(path);
+      if (PLATFORM_OWNED.has(path)) {
+        skipped.push(e.name);
+        continue;
+      }
+      overrides.set(path, { path, entry: e.name, size: e.size });
+    }
+  };
+  const files = dir.filter((e) => !e.directory);
+  for (const e of dir) {
+    if (e.symlink) throw new PackRefusedError(`The archive entry ${JSON.stringify(e.name)} is a symbolic link; packs may hold only files.`);
+  }
+  layer("overrides/", files.filter((e) => e.name.startsWith("overrides/")));
+  layer("server-overrides/", files.filter((e) => e.name.startsWith("server-overrides/")));
+  skipped.push(...files.filter((e) => e.name.startsWith("client-overrides/")).map((e) => e.name));
+  // The format copies overrides over the downloaded files: the override wins on the same path.
+  const kept = downloads.filter((d) => !overrides.has(d.path));
+  const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  return { name, versionId, game, loader, downloads: kept.sort(byPath), overrides: [...overrides.values()].sort(byPath), skipped: skipped.sort() };
+}
+
+function text(v: unknown, field: string): string {
+  if (typeof v !== "string" || v.length === 0 || v.length > 256) throw new PackRefusedError(`${INDEX} has no ${field} (a string of 1 to 256 characters).`);
+  return v;
+}
+
+function dependencies(raw: unknown): { game: string; loader: ReadPack["loader"] } {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new PackRefusedError(`${INDEX} has no dependencies object.`);
+  const deps = raw as Record<string, unknown>;
+  const version = (k: string) => {
+    const v = deps[k];
+    if (typeof v !== "string" || !/^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/.test(v)) throw new PackRefusedError(`dependencies.${k} is not a version.`);
+    return v;
+  };
+  for (const k of Object.keys(deps)) {
+    if (k !== "minecraft" && !(PACK_LOADERS as readonly string[]).includes(k)) throw new PackRefusedError(`dependencies names ${JSON.stringify(k)}; the format knows minecraft, ${PACK_LOADERS.join(", ")}.`);
+  }
+  if (!("minecraft" in deps)) throw new PackRefusedError("dependencies does not name the minecraft version.");
+  const loaders = PACK_LOADERS.filter((l) => l in deps);
+  if (loaders.length !== 1) throw new PackRefusedError(`dependencies must name exactly one loader (${PACK_LOADERS.join(", ")}); it names ${loaders.length}.`);
+  return { game: version("minecraft"), loader: { name: loaders[0]!, version: version(loaders[0]!) } };
+}
+
+function safePath(v: unknown, what: string): string {
+  if (typeof v !== "string") throw new PackRefusedError(`${what} is not a path.`);
+  const problem = packPathProblem(v);
+  if (problem) throw new PackRefusedError(`${what} ${JSON.stringify(v.slice(0, 200))} ${problem}; refused.`);
+  return v;
+}
+
+function allowedUrl(u: unknown, path: string): string {
+  let url: URL;
+  try {
+    url = new URL(String(u));
+  } catch {
+    throw new PackRefusedError(`${path} has a download that is not a URL.`);
+  }
+  if (url.protocol !== "https:" || !(PACK_DOWNLOAD_HOSTS as readonly string[]).includes(url.hostname) || url.username || url.password || url.port) {
+    throw new PackRefusedError(`${path} downloads from ${url.protocol}//${url.host}, which the format does not allow (https from ${PACK_DOWNLOAD_HOSTS.join(", ")}).`);
+  }
+  return url.href;
+}
