@@ -1,14 +1,14 @@
 import { createHash } from "node:crypto";
 import type { EdgeServerRow } from "@zlh/db";
 import { type DesiredEdge, desiredEdge, type EdgeNaming, type EdgeRecord } from "./desiredEdge";
-import { NAMED_OWNER, type ObservedName } from "./provider";
+import { type EdgeProvider, NAMED_OWNER, type ObservedName } from "./provider";
 
 /**
  * The pure half of the edge pass and audit: what a server should have on the edge (or nothing), its hash,
  * and whether what a provider reports matches it. Nothing here reads DNS as truth: observed state only
  * decides whether a repair is due.
  */
-type EdgeInputs = Pick<EdgeServerRow, "id" | "vmid" | "address" | "game_port" | "status" | "desired_state">;
+type EdgeInputs = Pick<EdgeServerRow, "id" | "vmid" | "address" | "game_port" | "status" | "desired_state"> & Partial<Pick<EdgeServerRow, "name" | "host_node">>;
 
 /** A server with a container that came up: its name stays while it is stopped or restarting (the panel shows `running` apart). */
 const PUBLISHED_STATUSES = new Set(["running", "starting", "stopping", "stopped"]);
@@ -16,7 +16,18 @@ const PUBLISHED_STATUSES = new Set(["running", "starting", "stopping", "stopped"
 /** What the server should have published, or null: nothing (not yet running once with an address, deleting, deleted, failed). */
 export function wantedEdge(s: EdgeInputs, naming: EdgeNaming): DesiredEdge | null {
   if (s.address === null || s.desired_state === "deleted" || !PUBLISHED_STATUSES.has(s.status)) return null;
-  return desiredEdge({ id: s.id, vmid: s.vmid, type: "fabric", address: s.address, gamePort: s.game_port }, naming);
+  return desiredEdge({ id: s.id, vmid: s.vmid, type: "fabric", address: s.address, gamePort: s.game_port, name: s.name, hostNode: s.host_node }, naming);
+}
+
+/**
+ * What one provider should hold for the server, or null: its edge under the provider's own zone and target,
+ * cut to what the provider holds (a DNS zone the records, a proxy the route; the webhook is told both). This is
+ * the desired state per (server, provider) the pass hashes, applies and verifies.
+ */
+export function wantedOn(s: EdgeInputs, provider: Pick<EdgeProvider, "naming" | "publishes">): DesiredEdge | null {
+  const edge = wantedEdge(s, provider.naming);
+  if (edge === null || provider.publishes === "both") return edge;
+  return provider.publishes === "records" ? { ...edge, route: null } : { ...edge, records: [] };
 }
 
 /** The server's name, published or not (what a removal targets). */
@@ -24,8 +35,9 @@ export function edgeName(s: EdgeInputs, naming: EdgeNaming): string {
   return desiredEdge({ id: s.id, vmid: s.vmid, type: "fabric", address: null, gamePort: s.game_port }, naming).fqdn;
 }
 
+/** What was published, hashed: the name, records and route (not the server's own name: it is not routed by). */
 export function edgeHash(edge: DesiredEdge | null): string | null {
-  return edge === null ? null : createHash("sha256").update(JSON.stringify(edge)).digest("hex").slice(0, 32);
+  return edge === null ? null : createHash("sha256").update(JSON.stringify({ fqdn: edge.fqdn, records: edge.records, route: edge.route })).digest("hex").slice(0, 32);
 }
 
 const key = (r: EdgeRecord) => (r.type === "A" ? `A ${r.name} ${r.ttl} ${r.address}` : `SRV ${r.name} ${r.ttl} ${r.priority} ${r.weight} ${r.port} ${r.target}`);

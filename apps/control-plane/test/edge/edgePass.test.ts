@@ -13,6 +13,8 @@ function emptyProvider(name: string): EdgeProvider & { removed: string[] } {
   return {
     name,
     kind: "test",
+    naming,
+    publishes: "records",
     removed,
     apply: async () => {},
     remove: async (_id, fqdn) => {
@@ -40,7 +42,7 @@ describe("the edge pass", () => {
         values (${s.id}, ${provider}, ${`mc-fabric-${s.vmid}.play.test`}, null, 'abc', now() - interval '1 minute')`;
     }
     const configured = emptyProvider("internal-dns");
-    const result = await edgePass({ db: database.db, log: pino({ level: "silent" }), naming, providers: [configured] });
+    const result = await edgePass({ db: database.db, log: pino({ level: "silent" }), providers: [configured] });
     expect(result).toMatchObject({ attempted: 1, failed: 0 });
     expect(configured.removed).toEqual([`mc-fabric-${s.vmid}.play.test`]);
     const [held] = await database.sql`select edge_hold_until from servers where id = ${s.id}`;
@@ -67,7 +69,7 @@ describe("the edge pass", () => {
       },
       read: async () => ({ fqdn, owner: "someone-else", records: [], route: null }),
     };
-    expect(await edgePass({ db: database.db, log: pino({ level: "silent" }), naming, providers: [provider] })).toMatchObject({ attempted: 1, failed: 0 });
+    expect(await edgePass({ db: database.db, log: pino({ level: "silent" }), providers: [provider] })).toMatchObject({ attempted: 1, failed: 0 });
     expect(await database.sql`select * from edge_publications where server_id = ${s.id}`).toEqual([]);
   });
 
@@ -85,7 +87,7 @@ describe("the edge pass", () => {
         throw new EdgeProviderError("unreachable", "internal-dns: blackholed.");
       },
     };
-    expect(await edgePass({ db: database.db, log: pino({ level: "silent" }), naming, providers: [provider] })).toMatchObject({ attempted: 1, failed: 1 });
+    expect(await edgePass({ db: database.db, log: pino({ level: "silent" }), providers: [provider] })).toMatchObject({ attempted: 1, failed: 1 });
     expect(holdsSeen).toEqual([null]);
     const types = (await database.sql`select type from events where server_id = ${s.id}`).map((e) => e.type);
     expect(types).toContain("server.edge_removal_overdue");

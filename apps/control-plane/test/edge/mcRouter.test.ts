@@ -59,7 +59,7 @@ describe("the mc-router provider against its REST API (msw, from server/api_serv
     expect(await p.remove(SERVER, "mc-fabric-5016.play.test", signal())).toBe("removed");
     expect(await p.remove(SERVER, "mc-fabric-5016.play.test", signal())).toBe("absent");
     await p.apply(SERVER, edgeOf(5017), signal());
-    await p.apply(SERVER, { fqdn: "mc-fabric-5017.play.test", records: [], route: null }, signal());
+    await p.apply(SERVER, { ...edgeOf(5017), records: [], route: null }, signal());
     expect(fake.routes.size).toBe(0);
   });
 
