@@ -126,7 +126,7 @@ describe("ZLH_EDGE_PROVIDERS", () => {
       ['[{"name":"a","kind":"webhook","url":"http://x"},{"name":"a","kind":"webhook","url":"http://x"}]', /two providers are named a/],
       ['[{"name":"a","kind":"rfc2136","server":"h","keyName":"k","keySecretFile":"/missing"}]', /keySecretFile \/missing cannot be read \(ENOENT\)/],
       [`[{"name":"a","kind":"rfc2136","server":"h","keyName":"k","keySecret":"${secret}!"}]`, /key secret is not base64/],
-      [`[{"name":"a","kind":"rfc2136","server":"h","keyName":"k","keySecret":"${secret}","zone":"example.net"}]`, /zone "example.net" must be the edge's zone play.test or a parent of it/],
+      [`[{"name":"a","kind":"rfc2136","server":"h","keyName":"k","keySecret":"${secret}","authZone":"example.net"}]`, /authZone "example.net" must be the provider's zone play.test or a parent of it/],
     ] as const) {
       expect(() => parse(raw), raw).toThrow(says);
       try {

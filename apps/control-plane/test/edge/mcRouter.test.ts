@@ -33,7 +33,8 @@ describe("the mc-router provider against its REST API (msw, from server/api_serv
     const p = provider();
     fake.routes.set("vanilla.example.com", { address: "10.0.0.9", port: 25565 });
     await p.apply(SERVER, edgeOf(5014), signal());
-    expect((await rejection(p.remove(SERVER, "vanilla.example.com", signal()))).code).toBe("not_owner");
+    expect((await rejection(p.apply(SERVER, { ...edgeOf(5014), fqdn: "vanilla.example.com" }, signal()))).code).toBe("not_owner");
+    expect((await rejection(p.remove(SERVER, "vanilla", signal()))).code).toBe("not_owner");
     expect(await p.list(signal())).toEqual([
       { fqdn: "mc-fabric-5014.play.test", owner: NAMED_OWNER, records: [], route: { address: "10.213.77.50", port: 25565 } },
       { fqdn: "vanilla.example.com", owner: null, records: [], route: { address: "10.0.0.9", port: 25565 } },
