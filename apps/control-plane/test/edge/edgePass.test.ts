@@ -4,6 +4,7 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { edgePass } from "../../src/edge/pass";
 import { EdgeProviderError, type EdgeProvider } from "../../src/edge/provider";
+import { type Route, routeListProvider } from "../../src/edge/providers/routeList";
 import { seedHost, seedServer } from "../../../../packages/db/test/support/seed";
 import { naming } from "./providerKit";
 
@@ -91,5 +92,50 @@ describe("the edge pass", () => {
     expect(holdsSeen).toEqual([null]);
     const types = (await database.sql`select type from events where server_id = ${s.id}`).map((e) => e.type);
     expect(types).toContain("server.edge_removal_overdue");
+  });
+
+  it("never lets a deleted server's overdue removal take the route a live server with its reused VMID now wants (route lists own by name)", async () => {
+    const oldHost = await seedHost(database.sql, "edge-pass-reuse-old");
+    const newHost = await seedHost(database.sql, "edge-pass-reuse-new");
+    const gone = await seedServer(database, oldHost, { status: "deleted", desiredState: "deleted" });
+    const live = await seedServer(database, newHost);
+    const reuse = await seedServer(database, newHost);
+    await database.sql`update servers set vmid = ${gone.vmid}, address = '10.0.0.21' where id = ${live.id}`;
+    const routes = new Map<string, Route>();
+    const proxy = routeListProvider(
+      "velocity",
+      "velocity",
+      {
+        label: "velocity provider \"velocity\"",
+        replaces: false,
+        list: async () => [...routes.values()],
+        put: async (r) => void routes.set(r.fqdn, r),
+        delete: async (fqdn) => (routes.delete(fqdn) ? "removed" : "absent"),
+      },
+      naming,
+    );
+    const deps = { db: database.db, log: pino({ level: "silent" }), providers: [proxy] };
+    const name = `mc-fabric-${gone.vmid}.play.test`;
+    // The live server is published first; the deleted one's removal failed earlier and comes due again now.
+    await database.sql`update servers set edge_dirty_at = null where id in ${database.sql([gone.id, reuse.id])}`;
+    await edgePass(deps);
+    expect(routes.get(name)).toMatchObject({ address: "10.0.0.21", port: live.game_port });
+    await database.sql`insert into edge_publications (server_id, provider, fqdn, desired_hash, applied_hash, applied_fqdn, attempts, next_attempt_at)
+      values (${gone.id}, 'velocity', ${name}, null, 'old', ${name}, 3, now() - interval '1 second')`;
+    expect(await edgePass(deps)).toMatchObject({ attempted: 1, failed: 0 });
+    expect(routes.get(name)).toMatchObject({ address: "10.0.0.21", port: live.game_port });
+    expect(await database.sql`select * from edge_publications where server_id = ${gone.id}`).toEqual([]);
+
+    // The same in one pass: the deleted server's removal and the reused VMID's first publish due together.
+    await database.sql`update servers set vmid = ${gone.vmid} + 100000, address = null where id = ${live.id}`;
+    await edgePass(deps);
+    expect(routes.size).toBe(0);
+    const again = `mc-fabric-${gone.vmid + 200000}.play.test`;
+    routes.set(again, { fqdn: again, address: "10.0.0.99", port: 25565 });
+    await database.sql`insert into edge_publications (server_id, provider, fqdn, desired_hash, applied_hash, applied_fqdn, next_attempt_at)
+      values (${gone.id}, 'velocity', ${again}, null, 'old', ${again}, now() - interval '1 second')`;
+    await database.sql`update servers set vmid = ${gone.vmid} + 200000, address = '10.0.0.22' where id = ${reuse.id}`;
+    expect(await edgePass(deps)).toMatchObject({ failed: 0 });
+    expect(routes.get(again)).toMatchObject({ address: "10.0.0.22", port: reuse.game_port });
   });
 });
