@@ -66,7 +66,6 @@ export default async function app(fastify: FastifyInstance, deps: AppDeps) {
   await fastify.register(healthRoutes);
   await fastify.register(agentGateway, {
     db: deps.db,
-    publishToEdge: false,
     secretsKey: deps.config.secretsKey,
     registry: deps.registry,
     leaseTtlMs: deps.config.leaseTtlMs,
