@@ -3,6 +3,7 @@ import { testDatabase } from "@zlh/testing";
 import { setupServer } from "msw/node";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { auditEdgeProvider } from "../../src/edge/audit";
 import type { EdgeNaming } from "../../src/edge/desiredEdge";
 import { parseEdgeProviders } from "../../src/edge/edgeProviders";
 import { noteEdgeNaming } from "../../src/edge/fingerprint";
@@ -98,5 +99,15 @@ describe("internal DNS, public DNS and a proxy side by side", () => {
     // The same configuration again is no change: nothing is marked.
     expect(await noteEdgeNaming(database.db, providersWith("dev-{vmid}"))).toBe(false);
     expect(await edgePass({ db: database.db, log, providers: second })).toEqual({ dirty: 0, attempted: 0, failed: 0 });
+
+    // Deleted by hand: the incremental pass follows the database and does not see it; one audit run puts it back.
+    await bind.nsupdate([`update delete _minecraft._tcp.${internal2}. SRV`]);
+    expect(await edgePass({ db: database.db, log, providers: second })).toEqual({ dirty: 0, attempted: 0, failed: 0 });
+    expect(await bind.dig(`_minecraft._tcp.${internal2}`, "SRV")).toEqual([]);
+    expect(await auditEdgeProvider({ db: database.db, log }, second[0]!)).toEqual({ due: 1, drift: 0, repaired: 1 });
+    expect(await bind.dig(`_minecraft._tcp.${internal2}`, "SRV")).toEqual([`0 5 ${s.game_port} ${internal2}.`]);
+    velocity.routes.delete(public2);
+    expect(await auditEdgeProvider({ db: database.db, log }, second[2]!)).toEqual({ due: 1, drift: 0, repaired: 1 });
+    expect(velocity.routes.get(public2)).toEqual({ address: "10.213.77.20", port: s.game_port });
   }, 60_000);
 });
