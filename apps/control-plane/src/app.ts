@@ -26,6 +26,8 @@ import driftRoutes from "./routes/drift";
 import apiTokenRoutes from "./routes/apiTokens/index";
 import eventRoutes from "./routes/events";
 import edgeTraefikRoute from "./routes/edgeTraefik";
+import type { EdgeBodyCache } from "./edge/bodyCache";
+import type { TraefikDynamicConfig } from "@zlh/api";
 import { agentGateway } from "./gateway/plugin";
 import type { SessionRegistry } from "./gateway/sessionRegistry";
 import type { Metrics } from "./metrics/metrics";
@@ -41,6 +43,8 @@ export interface AppDeps {
   metrics: Metrics;
   /** Shared with this process's provision jobs (createServerOnce). */
   manifests?: ManifestCache;
+  /** The Traefik endpoint's body, kept until the servers' edge inputs change; without it, built on every poll. */
+  traefikCache?: EdgeBodyCache<TraefikDynamicConfig>;
 }
 
 declare module "fastify" {
