@@ -84,6 +84,10 @@ export function markedOwners(observed: ObservedName[]): string[] {
 
 export type AuditAction = { kind: "repair"; serverId: string; fqdn: string } | { kind: "remove"; serverId: string; fqdn: string } | { kind: "drift"; fqdn: string; detail: Record<string, unknown> };
 
+/** The most drift items one audit of a provider reports, and records each quotes: a zone of junk must not flood the drift list. */
+const MAX_DRIFT = 1000;
+const MAX_DRIFT_RECORDS = 20;
+
 /**
  * One provider's listing against the database: a desired name missing or different is repaired, a name marked
  * as a server's that should hold nothing there is removed, a name in the naming scheme nobody marked (or
@@ -97,11 +101,16 @@ export function auditProvider(
 ): AuditAction[] {
   const out: AuditAction[] = [];
   const seen = new Set<string>();
+  let drift = 0;
   for (const o of observed) {
     seen.add(o.fqdn);
     const want = desired.get(o.fqdn);
     if (o.owner === null || !known(o.owner)) {
-      if (inScheme(o.fqdn) || want) out.push({ kind: "drift", fqdn: o.fqdn, detail: { reason: o.owner === null ? "not_owned" : "unknown_owner", owner: o.owner, records: o.records, route: o.route } });
+      if ((inScheme(o.fqdn) || want) && drift++ < MAX_DRIFT) {
+        // What a provider answers is anyone's text: a bounded part of it is reported.
+        const detail = { reason: o.owner === null ? "not_owned" : "unknown_owner", owner: o.owner?.slice(0, 64) ?? null, records: o.records.slice(0, MAX_DRIFT_RECORDS), route: o.route };
+        out.push({ kind: "drift", fqdn: o.fqdn, detail });
+      }
     } else if (!want || want.serverId !== o.owner) {
       out.push({ kind: "remove", serverId: o.owner, fqdn: o.fqdn });
     } else if (!matchesDesired(o.owner, want.edge, o)) {

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "@zlh/domain";
 import { loadConfig } from "../../src/config";
@@ -122,5 +123,33 @@ describe("the webhook", () => {
     const base = { DATABASE_URL: "postgres://x@127.0.0.1/x", ZLH_API_TOKENS: "admin-token-0123456789", ZLH_SECRETS_KEY: Buffer.alloc(32, 1).toString("base64"), ZLH_EDGE_ZONE: "play.example.com" };
     expect(() => loadConfig({ ...base, ZLH_EDGE_WEBHOOK_URL: "http://[bad" })).toThrow(ConfigError);
     expect(() => loadConfig({ ...base, ZLH_EDGE_WEBHOOK_URL: "http://[bad" })).toThrow(/ZLH_EDGE_WEBHOOK_URL/);
+  });
+});
+
+describe("the worked example in docs/design/edge.md", () => {
+  it("is a configuration the control plane takes, holding exactly what its table says", () => {
+    const doc = readFileSync(new URL("../../../../docs/design/edge.md", import.meta.url), "utf8");
+    const raw = /ZLH_EDGE_PROVIDERS='([^']+)'/.exec(doc)?.[1];
+    expect(raw).toBeDefined();
+    const files: Record<string, string> = { "/etc/zlh/tsig-internal.key": `${SECRET}\n`, "/etc/zlh/cloudflare.token": `${TOKEN}\n`, "/etc/zlh/zpack.secret": "correct horse battery staple\n" };
+    const docNaming: EdgeNaming = { ...global, edge: { address: "203.0.113.7", port: 25565 } };
+    const providers = parseEdgeProviders(raw!, docNaming, EDGE_PROVIDER_FACTORIES, (p) => files[p]!);
+    expect(providers.map((p) => [p.name, p.kind])).toEqual([
+      ["internal-dns", "rfc2136"],
+      ["public-dns", "cloudflare"],
+      ["velocity", "velocity"],
+    ]);
+    const s = { ...row, address: "10.0.0.23" };
+    const [internal, pub, velocity] = providers.map((p) => wantedOn(s, p)!);
+    expect(internal!.records.map((r) => (r.type === "A" ? `${r.name} A ${r.address}` : `${r.name} SRV ${r.port} ${r.target}`))).toEqual([
+      "mc-fabric-5013.mc.internal.lan A 10.0.0.23",
+      "_minecraft._tcp.mc-fabric-5013.mc.internal.lan SRV 30012 mc-fabric-5013.mc.internal.lan",
+    ]);
+    expect(pub!.records.map((r) => (r.type === "A" ? `${r.name} A ${r.address}` : `${r.name} SRV ${r.port} ${r.target}`))).toEqual([
+      "mc-fabric-5013.play.example.com A 203.0.113.7",
+      "_minecraft._tcp.mc-fabric-5013.play.example.com SRV 25565 mc-fabric-5013.play.example.com",
+    ]);
+    expect(velocity!.route).toEqual({ host: "mc-fabric-5013.play.example.com", address: "10.0.0.23", port: 30012 });
+    for (const line of ["mc-fabric-5013.mc.internal.lan A 10.0.0.23", "mc-fabric-5013.play.example.com A 203.0.113.7", "mc-fabric-5013.play.example.com -> 10.0.0.23:30012"]) expect(doc).toContain(line);
   });
 });
