@@ -35,6 +35,15 @@ export function edgeName(s: EdgeInputs, naming: EdgeNaming): string {
   return desiredEdge({ id: s.id, vmid: s.vmid, type: "fabric", address: null, gamePort: s.game_port }, naming).fqdn;
 }
 
+/**
+ * The hash of what one provider should hold: of the server's whole edge under the provider's zone and target
+ * (not cut to what the provider holds, so a configuration without per-provider zones hashes exactly as before
+ * they existed, and an upgrade makes nothing due). It changes whenever what the provider holds does.
+ */
+export function desiredHashOn(s: EdgeInputs, provider: Pick<EdgeProvider, "naming">): string | null {
+  return edgeHash(wantedEdge(s, provider.naming));
+}
+
 /** What was published, hashed: the name, records and route (not the server's own name: it is not routed by). */
 export function edgeHash(edge: DesiredEdge | null): string | null {
   return edge === null ? null : createHash("sha256").update(JSON.stringify({ fqdn: edge.fqdn, records: edge.records, route: edge.route })).digest("hex").slice(0, 32);

@@ -15,7 +15,7 @@ import { converge } from "../lifecycle/converge";
 import { reachableCondition } from "./conditions";
 import { type AttemptDeps, attemptPublication } from "./attempt";
 import { eachLimited } from "./eachLimited";
-import { edgeHash, edgeName, wantedOn } from "./edgeDiff";
+import { desiredHashOn, edgeName } from "./edgeDiff";
 import type { EdgeProvider } from "./provider";
 
 export interface EdgePassDeps extends AttemptDeps {
@@ -38,10 +38,7 @@ export async function edgePass(deps: EdgePassDeps): Promise<{ dirty: number; att
   const dirty = await listEdgeDirty(db, DIRTY_BATCH);
   if (dirty.length > 0) {
     const rows = dirty.flatMap((s) =>
-      providers.map((p) => {
-        const edge = wantedOn(s, p);
-        return { serverId: s.id, provider: p.name, fqdn: edge?.fqdn ?? edgeName(s, p.naming), desiredHash: edgeHash(edge) };
-      }),
+      providers.map((p) => ({ serverId: s.id, provider: p.name, fqdn: edgeName(s, p.naming), desiredHash: desiredHashOn(s, p) })),
     );
     // A delete waiting for its removal stays dirty: each pass judges it again until the wait ends.
     await db.transaction((tx) => storeDesiredPublications(tx, rows, dirty.filter((s) => s.edge_hold_until === null).map((s) => ({ id: s.id, edge_dirty_at: s.edge_dirty_at! }))));

@@ -77,7 +77,7 @@ describe("desired edge against observed", () => {
     const actions = auditProvider(junk, new Map(), () => false, () => true);
     expect(actions).toHaveLength(1000);
     expect(actions.every((a) => a.kind === "drift" && (a.detail.records as unknown[]).length === 20)).toBe(true);
-    expect(((actions[0] as { detail: { owner: string } }).detail.owner).length).toBe(64);
+    expect((actions[0] as unknown as { detail: { owner: string } }).detail.owner.length).toBe(64);
   });
 
   it("judges a proxy's route, owned by the naming scheme, as the server's the database gives that name", () => {

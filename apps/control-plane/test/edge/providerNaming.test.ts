@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { ConfigError } from "@zlh/domain";
 import { loadConfig } from "../../src/config";
 import type { EdgeNaming } from "../../src/edge/desiredEdge";
-import { edgeHash, wantedOn } from "../../src/edge/edgeDiff";
+import { createHash } from "node:crypto";
+import { desiredHashOn, edgeHash, wantedEdge, wantedOn } from "../../src/edge/edgeDiff";
 import { parseEdgeProviders } from "../../src/edge/edgeProviders";
 import { namingFingerprint } from "../../src/edge/fingerprint";
 import { DEFAULT_NAME_TEMPLATE, parseNameTemplate } from "../../src/edge/naming";
@@ -56,6 +57,13 @@ describe("each provider's own zone and target", () => {
     // Desired state per (server, provider): four different hashes, four different fingerprints.
     expect(new Set([internal, pub, velocity, hook].map((p) => edgeHash(wantedOn(row, p!)))).size).toBe(4);
     expect(new Set([internal, pub, velocity, hook].map((p) => namingFingerprint(p!))).size).toBe(4);
+  });
+
+  it("hashes an entry without its own zone or target exactly as before per-provider naming existed: an upgrade makes nothing due", () => {
+    const [dns] = parse([{ name: "dns", ...rfc }]);
+    const full = wantedEdge(row, global)!;
+    const before = createHash("sha256").update(JSON.stringify({ fqdn: full.fqdn, records: full.records, route: full.route })).digest("hex").slice(0, 32);
+    expect(desiredHashOn(row, dns!)).toBe(before);
   });
 
   it("takes a target edge's port from ZLH_EDGE_PORT when only the entry gives the address", () => {
