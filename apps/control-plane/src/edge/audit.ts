@@ -34,7 +34,16 @@ export async function auditEdgeProvider(deps: { db: Db; log: Logger; callTimeout
   const suffix = `.${naming.zone}`;
   const inScheme = (fqdn: string) => fqdn.endsWith(suffix) && naming.template.matches(fqdn.slice(0, -suffix.length));
   const actions = auditProvider(observed, desired, (id) => known.has(id.toLowerCase()), inScheme);
-  const due = actions.flatMap((a) => (a.kind === "drift" ? [] : [{ serverId: a.serverId, provider: provider.name, fqdn: a.fqdn, leftover: a.kind === "remove" }]));
+  // One row per server: a second action of the same server (two leftovers, or a leftover beside a missing name)
+  // would be one upsert touching the row twice, which Postgres refuses. A leftover goes first (the pass then
+  // removes it and publishes the wanted name); another is found by the next audit.
+  const byServer = new Map<string, { serverId: string; provider: string; fqdn: string; leftover: boolean }>();
+  for (const a of actions) {
+    if (a.kind === "drift") continue;
+    const seen = byServer.get(a.serverId);
+    if (!seen || (!seen.leftover && a.kind === "remove")) byServer.set(a.serverId, { serverId: a.serverId, provider: provider.name, fqdn: a.fqdn, leftover: a.kind === "remove" });
+  }
+  const due = [...byServer.values()];
   const drift = actions.flatMap((a) => (a.kind === "drift" ? [{ fqdn: a.fqdn, detail: a.detail }] : []));
   await markPublicationsDue(deps.db, due);
   await recordEdgeDrift(deps.db, provider.name, drift);

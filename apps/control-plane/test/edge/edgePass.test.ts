@@ -3,7 +3,8 @@ import { testDatabase } from "@zlh/testing";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { edgePass } from "../../src/edge/pass";
-import { EdgeProviderError, type EdgeProvider } from "../../src/edge/provider";
+import { auditEdgeProvider } from "../../src/edge/audit";
+import { EdgeProviderError, type EdgeProvider, type ObservedName } from "../../src/edge/provider";
 import { type Route, routeListProvider } from "../../src/edge/providers/routeList";
 import { seedHost, seedServer } from "../../../../packages/db/test/support/seed";
 import { naming } from "./providerKit";
@@ -137,5 +138,28 @@ describe("the edge pass", () => {
     await database.sql`update servers set vmid = ${gone.vmid} + 200000, address = '10.0.0.22' where id = ${reuse.id}`;
     expect(await edgePass(deps)).toMatchObject({ failed: 0 });
     expect(routes.get(again)).toMatchObject({ address: "10.0.0.22", port: reuse.game_port });
+  });
+
+  it("audits a provider holding two leftovers of one server, beside its missing wanted name, without failing, and the passes clear them", async () => {
+    const hostId = await seedHost(database.sql, "edge-audit-twice-host");
+    const s = await seedServer(database, hostId);
+    await database.sql`update servers set address = '10.0.0.31' where id = ${s.id}`;
+    const held = new Map<string, ObservedName>();
+    const provider: EdgeProvider = {
+      ...emptyProvider("internal-dns"),
+      apply: async (id, d) => void held.set(d.fqdn, { fqdn: d.fqdn, owner: id, records: d.records, route: null }),
+      remove: async (_id, fqdn) => (held.delete(fqdn) ? "removed" : "absent"),
+      read: async (fqdn) => held.get(fqdn) ?? null,
+      list: async () => [...held.values()],
+    };
+    const log = pino({ level: "silent" });
+    await edgePass({ db: database.db, log, providers: [provider] });
+    // Two names marked as the server's it should not hold (made under templates since changed), and its own deleted by hand.
+    held.clear();
+    for (const fqdn of [`old-a-${s.vmid}.play.test`, `old-b-${s.vmid}.play.test`]) held.set(fqdn, { fqdn, owner: s.id, records: [], route: null });
+    expect(await auditEdgeProvider({ db: database.db, log }, provider)).toMatchObject({ due: 1, repaired: 1 });
+    expect(await auditEdgeProvider({ db: database.db, log }, provider)).toMatchObject({ due: 1, repaired: 1 });
+    expect([...held.keys()]).toEqual([`mc-fabric-${s.vmid}.play.test`]);
+    expect(await auditEdgeProvider({ db: database.db, log }, provider)).toMatchObject({ due: 0 });
   });
 });
