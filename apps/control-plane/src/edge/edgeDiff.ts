@@ -117,7 +117,7 @@ export function auditProvider(
     if (o.owner === null || !known(o.owner)) {
       if ((inScheme(o.fqdn) || want) && drift++ < MAX_DRIFT) {
         // What a provider answers is anyone's text: a bounded part of it is reported.
-        const detail = { reason: o.owner === null ? "not_owned" : "unknown_owner", owner: o.owner?.slice(0, 64) ?? null, records: o.records.slice(0, MAX_DRIFT_RECORDS), route: o.route };
+        const detail = { reason: o.owner === null ? "not_owned" : "unknown_owner", owner: o.owner?.slice(0, 64) ?? null, records: o.records.slice(0, MAX_DRIFT_RECORDS), route: o.route && { address: o.route.address.slice(0, 255), port: o.route.port } };
         out.push({ kind: "drift", fqdn: o.fqdn, detail });
       }
     } else if (!want || want.serverId !== o.owner) {
