@@ -141,7 +141,7 @@ const phases: Record<string, () => Promise<void>> = {
     }
   },
   // The edge pass over the 50,000-server fleet: quiet (nothing dirty, nothing due), then publishing 1,000 new
-  // servers' records to a real BIND 9 (applied and verified by lookups).
+  // servers' records to a real BIND 9 (applied and verified by lookups), then the audit of that zone.
   edge: () =>
     onFreshSystem(0, async (sys) => {
       const e = await measureEdge(sys, quick ? 200 : 1000, 50, 1000);
@@ -149,6 +149,8 @@ const phases: Record<string, () => Promise<void>> = {
       results.edgeQuietPassMs = round(e.edgeQuietPassMs, 1);
       results.edgePublish1000Ms = round(e.edgePublishMs, 0);
       results.edgePublishPasses = e.edgePublishPasses;
+      results.edgeAuditMs = round(e.edgeAuditMs, 0);
+      results.edgeAuditRepairMs = round(e.edgeAuditRepairMs, 0);
     }),
   agentIdle: () =>
     onFreshSystem(1, async (sys) => {

@@ -3,6 +3,7 @@ import postgres from "postgres";
 import { connectDatabase } from "@zlh/db";
 import type { EdgeNaming } from "../../apps/control-plane/src/edge/desiredEdge";
 import { DEFAULT_NAME_TEMPLATE, parseNameTemplate } from "../../apps/control-plane/src/edge/naming";
+import { auditEdgeProvider } from "../../apps/control-plane/src/edge/audit";
 import { edgePass } from "../../apps/control-plane/src/edge/pass";
 import { rfc2136Factory } from "../../apps/control-plane/src/edge/providers/rfc2136/edgeProvider";
 import { startBind } from "../../apps/control-plane/test/edge/bind";
@@ -18,12 +19,17 @@ export interface EdgeBenchResult {
   edgePublishMs: number;
   edgePublishPasses: number;
   published: number;
+  /** One audit of the zone (a signed AXFR of every record, compared with the provider's publications) with nothing wrong. */
+  edgeAuditMs: number;
+  /** The same audit after one record was deleted by hand with nsupdate: it finds it and puts it back. */
+  edgeAuditRepairMs: number;
 }
 
 /**
  * The edge pass over a seeded fleet (`hosts` x `perHost` running servers), against a real BIND 9 through RFC
  * 2136: first the fleet's dirty marks drained (the seeded servers have no address, so nothing is published),
- * then a quiet pass, then `publish` servers given an address and the passes that publish and verify them.
+ * then a quiet pass, then `publish` servers given an address and the passes that publish and verify them, then
+ * the audit of the zone: once with nothing wrong, once with a record deleted by hand.
  */
 export async function measureEdge(sys: BenchSystem, hosts: number, perHost: number, publish: number): Promise<EdgeBenchResult> {
   await enrollAgents(sys, hosts);
@@ -34,7 +40,7 @@ export async function measureEdge(sys: BenchSystem, hosts: number, perHost: numb
     const servers = await seedFleet(sys, sql, perHost);
     const naming: EdgeNaming = { zone: bind.zone, template: parseNameTemplate(DEFAULT_NAME_TEMPLATE), edge: null, ttl: 60 };
     const provider = rfc2136Factory.create("bench-dns", { server: `127.0.0.1:${bind.port}`, keyName: bind.keyName, keySecret: bind.secret }, naming);
-    const deps = { db: database.db, log: pino({ level: "silent" }), naming, providers: [provider] };
+    const deps = { db: database.db, log: pino({ level: "silent" }), providers: [provider] };
     while ((await edgePass(deps)).dirty > 0);
     let t = performance.now();
     const quiet = await edgePass(deps);
@@ -52,7 +58,17 @@ export async function measureEdge(sys: BenchSystem, hosts: number, perHost: numb
     const edgePublishMs = performance.now() - t;
     const [{ n } = { n: 0 }] = await sql<{ n: number }[]>`select count(*)::int as n from edge_publications where applied_hash is not null and applied_hash = desired_hash`;
     if (n !== publish) throw new Error(`${n} of ${publish} publications verified`);
-    return { servers, edgeQuietPassMs, edgePublishMs, edgePublishPasses: passes, published: n };
+    t = performance.now();
+    const audit = await auditEdgeProvider(deps, provider);
+    const edgeAuditMs = performance.now() - t;
+    if (audit?.due !== 0) throw new Error(`an audit of a zone as desired found work: ${JSON.stringify(audit)}`);
+    const [{ vmid } = { vmid: 0 }] = await sql<{ vmid: number }[]>`select s.vmid from servers s join edge_publications p on p.server_id = s.id limit 1`;
+    await bind.nsupdate([`update delete _minecraft._tcp.mc-fabric-${vmid}.${bind.zone}. SRV`]);
+    t = performance.now();
+    const repair = await auditEdgeProvider(deps, provider);
+    const edgeAuditRepairMs = performance.now() - t;
+    if (repair?.repaired !== 1) throw new Error(`the audit did not repair the record deleted by hand: ${JSON.stringify(repair)}`);
+    return { servers, edgeQuietPassMs, edgePublishMs, edgePublishPasses: passes, published: n, edgeAuditMs, edgeAuditRepairMs };
   } finally {
     await database.close();
     await bind.stop();

@@ -1,6 +1,6 @@
 import type postgres from "postgres";
 import type { EdgeNaming } from "../../apps/control-plane/src/edge/desiredEdge";
-import { matchesDesired, wantedEdge } from "../../apps/control-plane/src/edge/edgeDiff";
+import { matchesDesired, wantedOn } from "../../apps/control-plane/src/edge/edgeDiff";
 import { DEFAULT_NAME_TEMPLATE, parseNameTemplate } from "../../apps/control-plane/src/edge/naming";
 import type { EdgeProvider } from "../../apps/control-plane/src/edge/provider";
 import { rfc2136Factory } from "../../apps/control-plane/src/edge/providers/rfc2136/edgeProvider";
@@ -78,7 +78,7 @@ export class EdgeChaos {
     let checked = 0;
     for (const r of rows) {
       if (r.status !== "running") continue;
-      const want = wantedEdge(r, this.naming);
+      const want = wantedOn(r, this.reader);
       if (!want) continue;
       checked++;
       if (!matchesDesired(r.id, want, byName.get(want.fqdn) ?? null)) violations.push(`running server ${r.id} (${want.fqdn}): its records are missing or differ`);

@@ -22,6 +22,11 @@ describe("the edge through a real BIND 9", () => {
   let bind: Bind;
   let c: E2eCluster;
   let call: Api;
+  /** One run of the audit, now: its job is made due, and it has run when it has rescheduled itself an hour on. */
+  const auditOnce = async () => {
+    await c.sql`select graphile_worker.add_job('edge.audit', '{}'::json, job_key := 'edge-audit', run_at := now(), max_attempts := 3)`;
+    await waitFor(async () => (await c.sql`select 1 from graphile_worker.jobs where key = 'edge-audit' and locked_at is null and run_at > now() + interval '30 minutes'`).length > 0, 30_000, "one audit run");
+  };
   const reachable = async (id: string): Promise<Condition> => ((await call("GET", `/v1/servers/${id}`)).body.conditions as Condition[]).find((x) => x.type === "reachable")!;
 
   beforeAll(async () => {
@@ -31,7 +36,8 @@ describe("the edge through a real BIND 9", () => {
       ZLH_EDGE_ZONE: bind.zone,
       ZLH_EDGE_PROVIDERS: JSON.stringify(providers),
       ZLH_EDGE_PASS_INTERVAL_MS: "300",
-      ZLH_EDGE_AUDIT_INTERVAL_MS: "500",
+      // An audit runs at start and then only when the test asks for one: "within one audit run" is what it proves.
+      ZLH_EDGE_AUDIT_INTERVAL_MS: "3600000",
       ZLH_EDGE_DELETE_GRACE_SECONDS: "3",
     });
     call = c.call;
@@ -55,13 +61,19 @@ describe("the edge through a real BIND 9", () => {
     expect(await bind.dig(`_minecraft._tcp.${fqdn}`, "SRV")).toEqual([`0 5 ${s.ports.game} ${fqdn}.`]);
     expect(await bind.dig(fqdn, "A")).toEqual(["10.61.0.10"]);
 
-    // Deleted by hand: the audit finds it and the next pass puts it back.
+    // Deleted by hand with nsupdate: the incremental passes (every 300 ms here) follow the database and leave it
+    // missing; it is back when the first audit run after the deletion ends (docs/design/edge.md, "Which pass
+    // repairs what").
     await bind.nsupdate([`update delete _minecraft._tcp.${fqdn}. SRV`]);
-    await waitFor(async () => (await bind.dig(`_minecraft._tcp.${fqdn}`, "SRV")).length === 1, 30_000, "SRV put back");
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(await bind.dig(`_minecraft._tcp.${fqdn}`, "SRV")).toEqual([]);
+    await auditOnce();
+    expect(await bind.dig(`_minecraft._tcp.${fqdn}`, "SRV")).toEqual([`0 5 ${s.ports.game} ${fqdn}.`]);
 
-    // A name in the naming scheme nobody marked: drift, reported and left alone.
+    // A name in the naming scheme nobody marked: drift, reported by that audit run and left alone.
     await bind.nsupdate(["update add mc-fabric-9999.play.test. 60 A 192.0.2.99"]);
-    await waitFor(async () => (await call("GET", "/v1/drift")).body.items.some((d: { kind: string; detail: { fqdn: string } }) => d.kind === "edge_unowned" && d.detail.fqdn === "mc-fabric-9999.play.test"), 30_000, "edge drift");
+    await auditOnce();
+    expect((await call("GET", "/v1/drift")).body.items.some((d: { kind: string; detail: { fqdn: string } }) => d.kind === "edge_unowned" && d.detail.fqdn === "mc-fabric-9999.play.test")).toBe(true);
     expect(await bind.dig("mc-fabric-9999.play.test", "A")).toEqual(["192.0.2.99"]);
 
     // The delete removes every record (and its marker) before the server is deleted.

@@ -13,7 +13,7 @@ describe("edge publishing through a webhook", () => {
   let c: E2eCluster;
   let call: Api;
   let hook: Server;
-  const calls: { action: string; serverId: string; valid: boolean; address?: string | null }[] = [];
+  const calls: { action: string; serverId: string; valid: boolean; address?: string | null; server?: Record<string, unknown> }[] = [];
   let failNext = 1;
 
   beforeAll(async () => {
@@ -28,7 +28,7 @@ describe("edge publishing through a webhook", () => {
           res.writeHead(503).end(); // an edge that is down: the job retries, the server is unaffected
           return;
         }
-        calls.push({ action: msg.action, serverId: msg.server?.serverId ?? msg.serverId, valid: req.headers["x-zlh-signature"] === expected, address: msg.server?.address });
+        calls.push({ action: msg.action, serverId: msg.server?.serverId ?? msg.serverId, valid: req.headers["x-zlh-signature"] === expected, address: msg.server?.address, server: msg.server });
         res.writeHead(204).end();
       });
     });
@@ -57,6 +57,16 @@ describe("edge publishing through a webhook", () => {
     await waitStatus(call, s.id, "deleted");
     expect(calls.every((c) => c.valid)).toBe(true);
     expect(calls.find((c) => c.action === "publish" && c.serverId === s.id)?.address).toBe("10.60.0.10");
+    // The documented fields: who the server is, and where its name routes a player.
+    expect(calls.find((c) => c.action === "publish" && c.serverId === s.id)?.server).toMatchObject({
+      serverId: s.id,
+      name: expect.any(String),
+      hostNode: expect.any(String),
+      vmid: s.vmid,
+      gamePort: s.ports.game,
+      fqdn: `mc-fabric-${s.vmid}.play.test`,
+      port: s.ports.game,
+    });
     // The confirmed destroy gave the address back.
     const [{ held }] = await c.sql`select count(*)::int as held from host_addresses where server_id = ${s.id}`;
     expect(held).toBe(0);

@@ -26,6 +26,8 @@ import driftRoutes from "./routes/drift";
 import apiTokenRoutes from "./routes/apiTokens/index";
 import eventRoutes from "./routes/events";
 import edgeTraefikRoute from "./routes/edgeTraefik";
+import type { EdgeBodyCache } from "./edge/bodyCache";
+import type { TraefikDynamicConfig } from "@zlh/api";
 import { agentGateway } from "./gateway/plugin";
 import type { SessionRegistry } from "./gateway/sessionRegistry";
 import type { Metrics } from "./metrics/metrics";
@@ -45,6 +47,8 @@ export interface AppDeps {
   manifests?: ManifestCache;
   /** Where modpacks from Modrinth are read at create and change (default: ZLH_ARTIFACT_SOURCE's). */
   source?: ArtifactSource;
+  /** The Traefik endpoint's body, kept until the servers' edge inputs change; without it, built on every poll. */
+  traefikCache?: EdgeBodyCache<TraefikDynamicConfig>;
 }
 
 declare module "fastify" {
@@ -70,7 +74,6 @@ export default async function app(fastify: FastifyInstance, deps: AppDeps) {
   await fastify.register(healthRoutes);
   await fastify.register(agentGateway, {
     db: deps.db,
-    publishToEdge: false,
     secretsKeys: deps.config.secretsKeys,
     registry: deps.registry,
     leaseTtlMs: deps.config.leaseTtlMs,

@@ -203,8 +203,9 @@ function edgeProviders(read: Reader, naming: EdgeNaming | null): EdgeProvider[] 
   if (!naming) throw new ConfigError(name, "needs ZLH_EDGE_ZONE: a server's records are named under it.");
   const secret = read.text("ZLH_EDGE_WEBHOOK_SECRET");
   try {
-    const providers = raw ? parseEdgeProviders(raw, naming, EDGE_PROVIDER_FACTORIES) : [];
-    const hook = url ? parseEdgeProviders(JSON.stringify([{ name: "webhook", kind: "webhook", url, ...(secret ? { secret } : {}) }]), naming, EDGE_PROVIDER_FACTORIES) : [];
+    const edgePort = read.integer("ZLH_EDGE_PORT");
+    const providers = raw ? parseEdgeProviders(raw, naming, EDGE_PROVIDER_FACTORIES, undefined, edgePort) : [];
+    const hook = url ? parseEdgeProviders(JSON.stringify([{ name: "webhook", kind: "webhook", url, ...(secret ? { secret } : {}) }]), naming, EDGE_PROVIDER_FACTORIES, undefined, edgePort) : [];
     if (hook.length > 0 && providers.some((p) => p.name === "webhook")) throw new EdgeConfigError("a provider is named webhook, as ZLH_EDGE_WEBHOOK_URL's is.");
     return [...providers, ...hook];
   } catch (err) {

@@ -116,7 +116,7 @@ export const CONTROL_PLANE_ENV = {
     type: "text",
     format: "http(s) URL",
     description:
-      'A shorthand for one `webhook` entry of ZLH_EDGE_PROVIDERS named `webhook` (needs ZLH_EDGE_ZONE): POSTs `{action:"publish",server:{serverId,fqdn,address,gamePort,records,route}}` / `{action:"unpublish",serverId,fqdn}` as JSON.',
+      'A shorthand for one `webhook` entry of ZLH_EDGE_PROVIDERS named `webhook` (needs ZLH_EDGE_ZONE): POSTs `{action:"publish",server:{serverId,name,hostNode,vmid,gamePort,fqdn,address,port,records,route}}` (`address`/`port`: where the name routes a player) / `{action:"unpublish",serverId,fqdn}` as JSON. A URL that is not http(s) stops the control plane at start.',
   },
   ZLH_EDGE_WEBHOOK_SECRET: {
     type: "text",
@@ -128,7 +128,7 @@ export const CONTROL_PLANE_ENV = {
     format: "DNS zone",
     shownDefault: "unset",
     description:
-      "The zone servers are named under (`play.example.com`): a server is `<ZLH_EDGE_NAME_TEMPLATE>.<zone>`, shown as `connect` in the API. Unset: servers have no name, and `connect` is null.",
+      "The zone servers are named under (`play.example.com`): a server is `<ZLH_EDGE_NAME_TEMPLATE>.<zone>`, shown as `connect` in the API; the default of each provider's own `zone`. Unset: servers have no name, and `connect` is null.",
   },
   ZLH_EDGE_NAME_TEMPLATE: {
     type: "text",
@@ -142,16 +142,16 @@ export const CONTROL_PLANE_ENV = {
     format: "IPv4 address",
     shownDefault: "unset",
     description:
-      "Where the records point when players reach servers through a proxy that routes by name (Velocity, mc-router), with ZLH_EDGE_PORT. Unset: each server's records point at its own address and game port.",
+      "Where the records point when players reach servers through a proxy that routes by name (Velocity, mc-router), with ZLH_EDGE_PORT: the default of each provider's `target` (`edge`) and `edgeAddress`. Unset: a provider's records point at each server's own address and game port unless it says `target: \"edge\"` with an `edgeAddress`.",
   },
-  ZLH_EDGE_PORT: { type: "integer", default: 25565, min: 1, max: 65535, description: "The edge proxy's port, with ZLH_EDGE_ADDRESS (the port in each server's SRV record)." },
+  ZLH_EDGE_PORT: { type: "integer", default: 25565, min: 1, max: 65535, description: "The edge proxy's port (the port in each server's SRV record under `target: \"edge\"`), the default of a provider's `edgePort`." },
   ZLH_EDGE_TTL: { type: "integer", default: 60, min: 5, max: 86400, description: "Seconds the edge's DNS records may be cached: short, so a moved server is found again quickly." },
   ZLH_EDGE_PROVIDERS: {
     type: "text",
     format: "JSON array",
     shownDefault: "unset",
     description:
-      'Where the edge is published, side by side: `[{"name":"internal-dns","kind":"rfc2136","server":"10.0.0.53:53","keyName":"zlh-edge","keySecretFile":"/etc/zlh/tsig.key"}, {"name":"hook","kind":"webhook","url":"https://...","secretFile":"..."}]`; any setting `<x>File` is read from that file. Needs ZLH_EDGE_ZONE; checked at start (see [The edge](design/edge.md#configuration)). Unset (and no ZLH_EDGE_WEBHOOK_URL): nothing is published and no server waits on the edge.',
+      'Where the edge is published, side by side: `[{"name":"internal-dns","kind":"rfc2136","zone":"mc.internal.lan","target":"server","server":"10.0.0.53:53","keyName":"zlh-edge","keySecretFile":"/etc/zlh/tsig.key"}, {"name":"hook","kind":"webhook","url":"https://...","secretFile":"..."}]`; each entry may give its own `zone` (default ZLH_EDGE_ZONE) and `target` (`server` or `edge`, default `edge` when ZLH_EDGE_ADDRESS is set); any setting `<x>File` is read from that file. Needs ZLH_EDGE_ZONE; checked at start (see [The edge](design/edge.md#configuration)). Unset (and no ZLH_EDGE_WEBHOOK_URL): nothing is published and no server waits on the edge.',
   },
   ZLH_EDGE_PASS_INTERVAL_MS: { type: "integer", default: 2000, min: 100, max: 3_600_000, description: "Period of the incremental edge pass: it applies only the servers whose desired edge changed and the retries that are due." },
   ZLH_EDGE_AUDIT_INTERVAL_MS: {
@@ -159,7 +159,7 @@ export const CONTROL_PLANE_ENV = {
     default: 60_000,
     min: 200,
     max: 86_400_000,
-    description: "Period of the edge audit: each readable provider's whole zone or route list is compared with the database and repaired; names in the naming scheme the platform does not own are reported as edge drift.",
+    description: "Period of the edge audit: each readable provider's whole zone or route list is compared with the database and repaired in the same run (a record deleted by hand is back when the next audit ends); names in the naming scheme the platform does not own are reported as edge drift, never touched.",
   },
   ZLH_EDGE_DELETE_GRACE_SECONDS: {
     type: "integer",

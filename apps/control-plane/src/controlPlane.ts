@@ -11,6 +11,8 @@ import { startLogReadSweep } from "./streams/logReadSweep";
 import { startScheduler } from "./schedules/scheduler";
 import { logStreamCaps } from "./streams/logStreamCaps";
 import { listenForNotifications } from "./gateway/notifications";
+import { EdgeBodyCache, listenForEdgeChanges } from "./edge/bodyCache";
+import type { TraefikDynamicConfig } from "@zlh/api";
 import { SessionRegistry } from "./gateway/sessionRegistry";
 import { Lifo } from "./lifo";
 import { serverFactory } from "./http/serverFactory";
@@ -66,6 +68,11 @@ export async function startControlPlane(
     const registry = new SessionRegistry();
     const listening = await listenForNotifications(database.sql, registry);
     resources.push("notifications", () => listening.stop());
+    const traefikCache = new EdgeBodyCache<TraefikDynamicConfig>();
+    if (config.edgeNaming) {
+      const edgeChanges = await listenForEdgeChanges(database.sql, traefikCache as EdgeBodyCache<unknown>);
+      resources.push("edge change notifications", () => edgeChanges.stop());
+    }
 
     const http = Fastify({
       loggerInstance: log,
@@ -87,6 +94,7 @@ export async function startControlPlane(
       registry,
       metrics,
       manifests,
+      traefikCache,
     });
     await http.listen({ port: config.port, host: config.host });
     resources.push("http", async () => {

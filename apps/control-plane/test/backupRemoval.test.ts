@@ -57,7 +57,7 @@ describe("removing backups' archives", () => {
     await t.sql`insert into operations (server_id, host_id, generation, kind, vmid, status, lease_session_id, lease_expires_at)
       select id, host_id, -5, 'restore', vmid, 'leased', gen_random_uuid(), now() + interval '1 hour' from servers where id = ${s.id}`;
     await database.db.transaction((tx) =>
-      onOperationFinished(tx, { id: randomUUID(), kind: "backup", status: "succeeded", server_id: s.id, host_id: s.hostId, subject_id: s.backupIds[0], result: { sha256: "ab", sizeBytes: 10 } } as unknown as OperationRow, { publishToEdge: false, backupRetention: { keep: 1, maxAgeDays: 30 } }),
+      onOperationFinished(tx, { id: randomUUID(), kind: "backup", status: "succeeded", server_id: s.id, host_id: s.hostId, subject_id: s.backupIds[0], result: { sha256: "ab", sizeBytes: 10 } } as unknown as OperationRow, { backupRetention: { keep: 1, maxAgeDays: 30 } }),
     );
     expect(await removalOps(s.id)).toEqual([]);
     await sweepBackupRemovals(database.db, log);
@@ -72,7 +72,7 @@ describe("removing backups' archives", () => {
     expect(await removalOps(s.id)).toHaveLength(1); // one at a time
 
     const [row] = await t.sql`update operations set status = 'succeeded' where server_id = ${s.id} and kind = 'backup_delete' returning *`;
-    await database.db.transaction((tx) => onOperationFinished(tx, row as unknown as OperationRow, { publishToEdge: false }));
+    await database.db.transaction((tx) => onOperationFinished(tx, row as unknown as OperationRow, {}));
     const [{ pending }] = await t.sql`select count(*)::int as pending from backups where server_id = ${s.id} and deleted_at is not null and archive_settled_at is null`;
     expect(pending).toBe(0);
     const [{ removed }] = await t.sql`select count(*)::int as removed from events where server_id = ${s.id} and type = 'backup.archive_removed'`;

@@ -31,7 +31,7 @@ describe("a change to a stopped server", () => {
     const op = { ...row, age_ms: 0 } as unknown as OperationRow;
     await database.db.transaction(async (tx) => {
       await onOperationLeased(tx, op);
-      await onOperationFinished(tx, op, { publishToEdge: true });
+      await onOperationFinished(tx, op, {});
       await converge(tx, seeded.id);
     });
 

@@ -71,7 +71,7 @@ describe("host network settings", () => {
 
     // A provision result naming another address does not override the allocation.
     const op = (await getOperation(database.db, granted!.opId))!;
-    await database.db.transaction((tx) => onOperationFinished(tx, { ...op, status: "succeeded", result: { address: "192.168.9.9" } }, { publishToEdge: false }));
+    await database.db.transaction((tx) => onOperationFinished(tx, { ...op, status: "succeeded", result: { address: "192.168.9.9" } }, {}));
     expect((await t.api("GET", `/v1/servers/${a.body.id}`)).body.address).toBe("10.60.0.10");
     // Its name on the edge, for a player's server list: derived from the database, no DNS asked.
     expect(a.body.connect).toEqual({ host: `mc-fabric-${a.body.vmid}.play.example.com`, port: a.body.ports.game });
@@ -116,12 +116,12 @@ describe("host network settings", () => {
 
     const op = (await getOperation(database.db, granted!.opId))!;
     const finish = (result: unknown) =>
-      database.db.transaction((tx) => onOperationFinished(tx, { ...op, status: "succeeded", result: result as Record<string, unknown> }, { publishToEdge: false }));
+      database.db.transaction((tx) => onOperationFinished(tx, { ...op, status: "succeeded", result: result as Record<string, unknown> }, {}));
     // What the container said is hostile: anything but one unicast IPv4 address is ignored.
     for (const bad of ["10.0.0.1 10.0.0.2", "10.0.0.1/24", "0.0.0.0", "1.2.3.4'); drop table servers; --", 7]) await finish({ address: bad });
     expect((await t.api("GET", `/v1/servers/${s.body.id}`)).body.address).toBeNull();
     // The real path: the agent's result under its lease token.
-    const verdict = await applyAgentResult(database.db, enrolled.body.id, { opId: granted!.opId, token: granted!.token, outcome: "succeeded", data: { address: "192.168.5.23" } }, { publishToEdge: false });
+    const verdict = await applyAgentResult(database.db, enrolled.body.id, { opId: granted!.opId, token: granted!.token, outcome: "succeeded", data: { address: "192.168.5.23" } }, {});
     expect(verdict.verdict).toBe("applied");
     expect((await t.api("GET", `/v1/servers/${s.body.id}`)).body).toMatchObject({ address: "192.168.5.23", connect: { host: `mc-fabric-${s.body.vmid}.play.example.com`, port: s.body.ports.game } });
     const events = (await t.api("GET", `/v1/servers/${s.body.id}/events`)).body.items;

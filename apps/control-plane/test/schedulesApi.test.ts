@@ -140,7 +140,7 @@ describe("schedules API", () => {
     const [run] = await t.sql`select operation_id from schedule_runs where schedule_id = ${s.id}`;
     const { onOperationFinished } = await import("../src/broker/effects");
     const [op] = await t.sql`select * from operations where id = ${run!.operation_id}`;
-    await database.db.transaction((tx) => onOperationFinished(tx, { ...op, status: "failed", error: "rcon refused" } as never, { publishToEdge: false }));
+    await database.db.transaction((tx) => onOperationFinished(tx, { ...op, status: "failed", error: "rcon refused" } as never, {}));
     const runs = (await t.api("GET", `/v1/servers/${id}/schedules/${s.id}/runs`)).body.items;
     expect(runs).toMatchObject([{ status: "failed", reason: "rcon refused" }]);
   });
@@ -157,7 +157,7 @@ describe("schedules API", () => {
     expect(await t.sql`select 1 from events where server_id = ${id} and type = 'backup.requested' and actor = 'schedule:bk'`).toHaveLength(1);
     const { onOperationFinished } = await import("../src/broker/effects");
     await database.db.transaction((tx) =>
-      onOperationFinished(tx, { ...op, status: "succeeded", result: { sha256: "cd", sizeBytes: 20 } } as never, { publishToEdge: false, backupRetention: { keep: 1, maxAgeDays: 30 } }),
+      onOperationFinished(tx, { ...op, status: "succeeded", result: { sha256: "cd", sizeBytes: 20 } } as never, { backupRetention: { keep: 1, maxAgeDays: 30 } }),
     );
     const runs = (await t.api("GET", `/v1/servers/${id}/schedules/${s.id}/runs`)).body.items;
     expect(runs).toMatchObject([{ status: "succeeded", operationId: op!.id }]);

@@ -265,6 +265,12 @@ export const edgePublications = pgTable(
     desiredHash: text("desired_hash"),
     /** The hash last applied and verified; null: verified absent (or never applied). */
     appliedHash: text("applied_hash"),
+    /**
+     * The name something of the server's may still be held under (what was applied, or a leftover an audit
+     * found); null: nothing anywhere. When it differs from `fqdn` (the naming template or the provider's zone
+     * changed), the pass removes it before publishing the new name.
+     */
+    appliedFqdn: text("applied_fqdn"),
     appliedAt: timestamp("applied_at", { withTimezone: true }),
     verifiedAt: timestamp("verified_at", { withTimezone: true }),
     lastErrorCode: text("last_error_code"),
@@ -279,6 +285,16 @@ export const edgePublications = pgTable(
     foreignKey({ columns: [t.serverId], foreignColumns: [servers.id], name: "edge_publications_server_fk" }),
   ],
 );
+
+/**
+ * Each edge provider's naming as the control plane last started with it (zone, template, target): a different
+ * fingerprint at start marks every server dirty, so that the next pass moves the names instead of the next audit.
+ */
+export const edgeProviderConfigs = pgTable("edge_provider_configs", {
+  provider: text("provider").primaryKey(),
+  fingerprint: text("fingerprint").notNull(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});
 
 /** Names a provider holds in the platform's naming scheme without the platform's ownership mark: reported, never touched. */
 export const edgeDrift = pgTable(

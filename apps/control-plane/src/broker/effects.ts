@@ -23,5 +23,5 @@ export async function onOperationFinished(tx: Tx, op: OperationRow, opts: Effect
  * stays `deleting`; a task never fails its server).
  */
 export async function onOperationFailed(tx: Tx, op: OperationRow): Promise<void> {
-  await OPERATION_DEFINITIONS[op.kind].onFinished(tx, { ...op, status: "failed" }, { publishToEdge: false });
+  await OPERATION_DEFINITIONS[op.kind].onFinished(tx, { ...op, status: "failed" }, {});
 }

@@ -28,6 +28,9 @@ export interface ServerForEdge {
   /** The container's address; null while it is not known (a DHCP host that has not reported it). */
   address: string | null;
   gamePort: number;
+  /** The server's own name (the customer's) and its host's Proxmox node, for receivers that want them (the webhook). */
+  name?: string;
+  hostNode?: string;
 }
 
 export type EdgeRecord =
@@ -40,6 +43,8 @@ export interface DesiredEdge {
   records: EdgeRecord[];
   /** Where a name-routing proxy (Velocity, mc-router) sends a player who asks for `fqdn`. */
   route: { host: string; address: string; port: number } | null;
+  /** Who the edge is for: what a receiver without a zone of its own (the webhook) is told besides the records. */
+  server: { id: string; name: string | null; hostNode: string | null; vmid: number; gamePort: number };
 }
 
 /** Where Minecraft's client looks for a name's SRV record (it asks for this first: the port travels in it). */
@@ -50,7 +55,8 @@ export function minecraftSrvName(fqdn: string): string {
 /** The FQDN players connect to, and the records and route that make it work. */
 export function desiredEdge(s: ServerForEdge, naming: EdgeNaming): DesiredEdge {
   const fqdn = `${naming.template.label({ vmid: s.vmid, type: s.type, serverId: s.id })}.${naming.zone}`;
-  if (s.address === null) return { fqdn, records: [], route: null };
+  const server = { id: s.id, name: s.name ?? null, hostNode: s.hostNode ?? null, vmid: s.vmid, gamePort: s.gamePort };
+  if (s.address === null) return { fqdn, records: [], route: null, server };
   // Through an edge the player connects to the edge (the proxy routes by name); direct, to the server itself.
   const target = naming.edge?.address ?? s.address;
   const port = naming.edge?.port ?? s.gamePort;
@@ -61,5 +67,6 @@ export function desiredEdge(s: ServerForEdge, naming: EdgeNaming): DesiredEdge {
       { type: "SRV", name: minecraftSrvName(fqdn), ttl: naming.ttl, priority: 0, weight: 5, port, target: fqdn },
     ],
     route: { host: fqdn, address: s.address, port: s.gamePort },
+    server,
   };
 }

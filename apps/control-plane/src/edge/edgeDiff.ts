@@ -1,14 +1,14 @@
 import { createHash } from "node:crypto";
 import type { EdgeServerRow } from "@zlh/db";
 import { type DesiredEdge, desiredEdge, type EdgeNaming, type EdgeRecord } from "./desiredEdge";
-import { NAMED_OWNER, type ObservedName } from "./provider";
+import { type EdgeProvider, NAMED_OWNER, type ObservedName } from "./provider";
 
 /**
  * The pure half of the edge pass and audit: what a server should have on the edge (or nothing), its hash,
  * and whether what a provider reports matches it. Nothing here reads DNS as truth: observed state only
  * decides whether a repair is due.
  */
-type EdgeInputs = Pick<EdgeServerRow, "id" | "vmid" | "address" | "game_port" | "status" | "desired_state">;
+type EdgeInputs = Pick<EdgeServerRow, "id" | "vmid" | "address" | "game_port" | "status" | "desired_state"> & Partial<Pick<EdgeServerRow, "name" | "host_node">>;
 
 /** A server with a container that came up: its name stays while it is stopped or restarting (the panel shows `running` apart). */
 const PUBLISHED_STATUSES = new Set(["running", "starting", "stopping", "stopped"]);
@@ -16,7 +16,18 @@ const PUBLISHED_STATUSES = new Set(["running", "starting", "stopping", "stopped"
 /** What the server should have published, or null: nothing (not yet running once with an address, deleting, deleted, failed). */
 export function wantedEdge(s: EdgeInputs, naming: EdgeNaming): DesiredEdge | null {
   if (s.address === null || s.desired_state === "deleted" || !PUBLISHED_STATUSES.has(s.status)) return null;
-  return desiredEdge({ id: s.id, vmid: s.vmid, type: "fabric", address: s.address, gamePort: s.game_port }, naming);
+  return desiredEdge({ id: s.id, vmid: s.vmid, type: "fabric", address: s.address, gamePort: s.game_port, name: s.name, hostNode: s.host_node }, naming);
+}
+
+/**
+ * What one provider should hold for the server, or null: its edge under the provider's own zone and target,
+ * cut to what the provider holds (a DNS zone the records, a proxy the route; the webhook is told both). This is
+ * the desired state per (server, provider) the pass hashes, applies and verifies.
+ */
+export function wantedOn(s: EdgeInputs, provider: Pick<EdgeProvider, "naming" | "publishes">): DesiredEdge | null {
+  const edge = wantedEdge(s, provider.naming);
+  if (edge === null || provider.publishes === "both") return edge;
+  return provider.publishes === "records" ? { ...edge, route: null } : { ...edge, records: [] };
 }
 
 /** The server's name, published or not (what a removal targets). */
@@ -24,8 +35,18 @@ export function edgeName(s: EdgeInputs, naming: EdgeNaming): string {
   return desiredEdge({ id: s.id, vmid: s.vmid, type: "fabric", address: null, gamePort: s.game_port }, naming).fqdn;
 }
 
+/**
+ * The hash of what one provider should hold: of the server's whole edge under the provider's zone and target
+ * (not cut to what the provider holds, so a configuration without per-provider zones hashes exactly as before
+ * they existed, and an upgrade makes nothing due). It changes whenever what the provider holds does.
+ */
+export function desiredHashOn(s: EdgeInputs, provider: Pick<EdgeProvider, "naming">): string | null {
+  return edgeHash(wantedEdge(s, provider.naming));
+}
+
+/** What was published, hashed: the name, records and route (not the server's own name: it is not routed by). */
 export function edgeHash(edge: DesiredEdge | null): string | null {
-  return edge === null ? null : createHash("sha256").update(JSON.stringify(edge)).digest("hex").slice(0, 32);
+  return edge === null ? null : createHash("sha256").update(JSON.stringify({ fqdn: edge.fqdn, records: edge.records, route: edge.route })).digest("hex").slice(0, 32);
 }
 
 const key = (r: EdgeRecord) => (r.type === "A" ? `A ${r.name} ${r.ttl} ${r.address}` : `SRV ${r.name} ${r.ttl} ${r.priority} ${r.weight} ${r.port} ${r.target}`);
@@ -72,6 +93,10 @@ export function markedOwners(observed: ObservedName[]): string[] {
 
 export type AuditAction = { kind: "repair"; serverId: string; fqdn: string } | { kind: "remove"; serverId: string; fqdn: string } | { kind: "drift"; fqdn: string; detail: Record<string, unknown> };
 
+/** The most drift items one audit of a provider reports, and records each quotes: a zone of junk must not flood the drift list. */
+const MAX_DRIFT = 1000;
+const MAX_DRIFT_RECORDS = 20;
+
 /**
  * One provider's listing against the database: a desired name missing or different is repaired, a name marked
  * as a server's that should hold nothing there is removed, a name in the naming scheme nobody marked (or
@@ -85,11 +110,16 @@ export function auditProvider(
 ): AuditAction[] {
   const out: AuditAction[] = [];
   const seen = new Set<string>();
+  let drift = 0;
   for (const o of observed) {
     seen.add(o.fqdn);
     const want = desired.get(o.fqdn);
     if (o.owner === null || !known(o.owner)) {
-      if (inScheme(o.fqdn) || want) out.push({ kind: "drift", fqdn: o.fqdn, detail: { reason: o.owner === null ? "not_owned" : "unknown_owner", owner: o.owner, records: o.records, route: o.route } });
+      if ((inScheme(o.fqdn) || want) && drift++ < MAX_DRIFT) {
+        // What a provider answers is anyone's text: a bounded part of it is reported.
+        const detail = { reason: o.owner === null ? "not_owned" : "unknown_owner", owner: o.owner?.slice(0, 64) ?? null, records: o.records.slice(0, MAX_DRIFT_RECORDS), route: o.route && { address: o.route.address.slice(0, 255), port: o.route.port } };
+        out.push({ kind: "drift", fqdn: o.fqdn, detail });
+      }
     } else if (!want || want.serverId !== o.owner) {
       out.push({ kind: "remove", serverId: o.owner, fqdn: o.fqdn });
     } else if (!matchesDesired(o.owner, want.edge, o)) {

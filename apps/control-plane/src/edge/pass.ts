@@ -1,14 +1,11 @@
-import type { Logger } from "pino";
 import {
   dropRemovedPublications,
-  type Db,
   type EdgeServerRow,
   listDuePublications,
   listEdgeDirty,
   listEdgeServers,
   listPublications,
   recordEvent,
-  recordPublicationOutcome,
   releaseEdgeHold,
   storeDesiredPublications,
   storeReachable,
@@ -16,17 +13,14 @@ import {
 } from "@zlh/db";
 import { converge } from "../lifecycle/converge";
 import { reachableCondition } from "./conditions";
-import type { EdgeNaming } from "./desiredEdge";
-import { backoffMs, edgeHash, edgeName, matchesDesired, removalVerified, wantedEdge } from "./edgeDiff";
-import { EdgeProviderError, type EdgeProvider } from "./provider";
+import { type AttemptDeps, attemptPublication } from "./attempt";
+import { eachLimited } from "./eachLimited";
+import { desiredHashOn, edgeName } from "./edgeDiff";
+import type { EdgeProvider } from "./provider";
 
-export interface EdgePassDeps {
-  db: Db;
-  log: Logger;
-  naming: EdgeNaming;
+export interface EdgePassDeps extends AttemptDeps {
+  /** Each with its own zone and target (`naming`): desired state is per (server, provider). */
   providers: EdgeProvider[];
-  /** Each provider call's deadline. */
-  callTimeoutMs?: number;
 }
 
 const DIRTY_BATCH = 1000;
@@ -40,13 +34,12 @@ const CONCURRENCY = 16;
  * A quiet pass reads two empty partial indexes.
  */
 export async function edgePass(deps: EdgePassDeps): Promise<{ dirty: number; attempted: number; failed: number }> {
-  const { db, naming, providers } = deps;
+  const { db, providers } = deps;
   const dirty = await listEdgeDirty(db, DIRTY_BATCH);
   if (dirty.length > 0) {
-    const rows = dirty.flatMap((s) => {
-      const edge = wantedEdge(s, naming);
-      return providers.map((p) => ({ serverId: s.id, provider: p.name, fqdn: edge?.fqdn ?? edgeName(s, naming), desiredHash: edgeHash(edge) }));
-    });
+    const rows = dirty.flatMap((s) =>
+      providers.map((p) => ({ serverId: s.id, provider: p.name, fqdn: edgeName(s, p.naming), desiredHash: desiredHashOn(s, p) })),
+    );
     // A delete waiting for its removal stays dirty: each pass judges it again until the wait ends.
     await db.transaction((tx) => storeDesiredPublications(tx, rows, dirty.filter((s) => s.edge_hold_until === null).map((s) => ({ id: s.id, edge_dirty_at: s.edge_dirty_at! }))));
   }
@@ -56,47 +49,13 @@ export async function edgePass(deps: EdgePassDeps): Promise<{ dirty: number; att
   const due = await listDuePublications(db, providers.map((p) => p.name), DUE_BATCH);
   let failed = 0;
   await eachLimited(due, CONCURRENCY, async (p) => {
-    if (!(await attempt(deps, p))) failed++;
+    // Never absent: listDuePublications takes the configured providers.
+    const provider = providers.find((x) => x.name === p.provider);
+    if (provider && !(await attemptPublication(deps, provider, p))) failed++;
   });
   const touched = [...new Set([...dirty.map((s) => s.id), ...due.map((p) => p.server_id)])];
   if (touched.length > 0) await judgeServers(deps, touched);
   return { dirty: dirty.length, attempted: due.length, failed };
-}
-
-/** One apply or removal, verified by reading the name back; its outcome recorded. True when it succeeded. */
-async function attempt(deps: EdgePassDeps, p: PublicationRow): Promise<boolean> {
-  const provider = deps.providers.find((x) => x.name === p.provider);
-  if (!provider) return true; // never listed (listDuePublications takes the configured providers)
-  const signal = AbortSignal.timeout(deps.callTimeoutMs ?? 30_000);
-  const edge = p.desired_hash === null ? null : wantedEdge(p, deps.naming);
-  const log = deps.log.child({ serverId: p.server_id, provider: p.provider, fqdn: p.fqdn });
-  try {
-    if (edge) {
-      await provider.apply(p.server_id, edge, signal);
-      if (!provider.pushOnly && !matchesDesired(p.server_id, edge, await provider.read(edge.fqdn, signal))) {
-        throw new EdgeProviderError("unverified", `${provider.name}: ${edge.fqdn} was applied but a lookup does not answer the records yet.`);
-      }
-      await recordEvent(deps.db, { type: "edge.published", serverId: p.server_id, data: { provider: p.provider, fqdn: edge.fqdn } });
-    } else {
-      // A name someone else now holds is nothing of ours left there: removed (as the verifying read says too).
-      await provider.remove(p.server_id, p.fqdn, signal).catch((e: unknown) => {
-        if (!(e instanceof EdgeProviderError && e.code === "not_owner")) throw e;
-      });
-      if (!provider.pushOnly && !removalVerified(p.server_id, await provider.read(p.fqdn, signal))) {
-        throw new EdgeProviderError("unverified", `${provider.name}: ${p.fqdn} was removed but a lookup still answers it.`);
-      }
-      await recordEvent(deps.db, { type: "edge.unpublished", serverId: p.server_id, data: { provider: p.provider, fqdn: p.fqdn } });
-    }
-    await recordPublicationOutcome(deps.db, { serverId: p.server_id, provider: p.provider, attempted: p.desired_hash }, { ok: true });
-    return true;
-  } catch (e) {
-    const err = e instanceof EdgeProviderError ? e : new EdgeProviderError("error", `${provider.name}: ${(e as Error).name === "TimeoutError" ? "the call timed out" : "the call failed"}.`);
-    if (!(e instanceof EdgeProviderError)) log.error({ err: e }, "edge provider call failed unexpectedly");
-    const retryInMs = backoffMs(p.attempts);
-    log.warn({ code: err.code, attempts: p.attempts + 1, retryInMs }, err.message);
-    await recordPublicationOutcome(deps.db, { serverId: p.server_id, provider: p.provider, attempted: p.desired_hash }, { ok: false, code: err.code, message: err.message, retryInMs });
-    return false;
-  }
 }
 
 /** The touched servers' `reachable` condition, and the deletes whose wait for the edge is over. */
@@ -130,13 +89,4 @@ async function endDeleteWait(deps: EdgePassDeps, s: EdgeServerRow, all: Publicat
     await recordEvent(tx, { type: removed ? "server.edge_removed" : "server.edge_removal_overdue", serverId: s.id, data: removed ? {} : { pending } });
     await converge(tx, s.id);
   });
-}
-
-async function eachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) await work(items[next++]!);
-    }),
-  );
 }

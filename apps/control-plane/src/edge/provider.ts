@@ -1,5 +1,7 @@
 import type { DesiredEdge, EdgeNaming, EdgeRecord } from "./desiredEdge";
 
+export type EdgePublishes = "records" | "route" | "both";
+
 /** What a provider holds for one name, as it reports it (evidence, never truth). */
 export interface ObservedName {
   fqdn: string;
@@ -34,6 +36,13 @@ export interface EdgeProvider {
   readonly kind: string;
   /** True for a provider that cannot be read back (the webhook): a successful apply or remove is its only evidence. */
   readonly pushOnly?: boolean;
+  /**
+   * This provider's zone and target (its entry's `zone` and `target`, else ZLH_EDGE_ZONE and ZLH_EDGE_ADDRESS):
+   * an internal DNS names servers under its zone at their own addresses while a public one points at the edge.
+   */
+  readonly naming: EdgeNaming;
+  /** What of a server's edge it holds: DNS records, a proxy's route, or both (the webhook is told everything). */
+  readonly publishes: EdgePublishes;
   /** Makes the provider hold exactly `desired` for `desired.fqdn`, marked as `serverId`'s. A name someone else holds: `not_owner`, untouched. */
   apply(serverId: string, desired: DesiredEdge, signal: AbortSignal): Promise<void>;
   /** Removes what `serverId` holds at `fqdn`; `absent` when nothing was there. Never touches a name that is not ours. */

@@ -14,8 +14,6 @@ export class SessionRefusedError extends Error {}
 
 export interface SessionDeps {
   db: Db;
-  /** Whether edge publishing is configured (see broker/effects.ts). */
-  publishToEdge: boolean;
   secretsKeys: SecretsKeyring;
   leaseTtlMs: number;
   log: FastifyBaseLogger;
@@ -178,7 +176,7 @@ export class AgentSession {
         return;
       }
       case "result": {
-        const verdict = await applyAgentResult(db, this.hostId, m, { publishToEdge: this.deps.publishToEdge, backupRetention: this.deps.backupRetention });
+        const verdict = await applyAgentResult(db, this.hostId, m, { backupRetention: this.deps.backupRetention });
         this.deps.metrics.results.inc({ verdict: verdict.verdict });
         if (verdict.verdict === "applied") this.deps.metrics.operationDuration.observe({ kind: verdict.op.kind, status: verdict.op.status }, verdict.op.age_ms / 1000);
         const fields = { opId: m.opId, token: m.token, outcome: m.outcome, verdict: verdict.verdict };

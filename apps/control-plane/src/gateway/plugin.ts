@@ -18,7 +18,6 @@ declare module "fastify" {
 
 export interface GatewayOptions {
   db: Db;
-  publishToEdge: boolean;
   secretsKeys: SecretsKeyring;
   registry: SessionRegistry;
   leaseTtlMs: number;
@@ -65,7 +64,7 @@ export const agentGateway = fp<GatewayOptions>(async (app: FastifyInstance, opts
       const started = startAgentSession(opts.db, host.id, sessionId, host.tokenHash).then((ok) => {
         if (!ok) throw new SessionRefusedError("the agent token was rotated or revoked while connecting");
       });
-      const deps = { db: opts.db, publishToEdge: opts.publishToEdge, secretsKeys: opts.secretsKeys, leaseTtlMs: opts.leaseTtlMs, log: request.log, metrics: opts.metrics, backupRetention: opts.backupRetention };
+      const deps = { db: opts.db, secretsKeys: opts.secretsKeys, leaseTtlMs: opts.leaseTtlMs, log: request.log, metrics: opts.metrics, backupRetention: opts.backupRetention };
       const session = new AgentSession(socket, host.id, sessionId, deps, started);
       session.tokenHash = host.tokenHash;
       socket.on("close", () => {

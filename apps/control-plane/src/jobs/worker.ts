@@ -5,6 +5,7 @@ import { addJob, type Db } from "@zlh/db";
 import type { ControlPlaneConfig } from "../config";
 import { ManifestCache } from "../fabric/manifestCache";
 import { connectProxmox } from "../reconcile/proxmox";
+import { noteEdgeNaming } from "../edge/fingerprint";
 import { edgeAuditTask, edgePassTask } from "./handlers/edge";
 import { provisionServerTask } from "./handlers/provisionServer";
 import { healServerTask } from "./handlers/heal";
@@ -48,7 +49,7 @@ export async function startWorker(config: ControlPlaneConfig, db: Db, log: Logge
     [HEAL_JOB]: healServerTask(db),
     [COUNTDOWN_JOB]: countdownTask(db, { config }, log.child({ component: "scheduler" })),
   };
-  const edge = config.edgeNaming && config.edgeProviders.length > 0 ? { db, log: log.child({ component: "edge" }), naming: config.edgeNaming, providers: config.edgeProviders, ...config.edgeTiming } : null;
+  const edge = config.edgeNaming && config.edgeProviders.length > 0 ? { db, log: log.child({ component: "edge" }), providers: config.edgeProviders, ...config.edgeTiming } : null;
   if (edge) {
     taskList[EDGE_PASS_JOB] = edgePassTask(edge);
     taskList[EDGE_AUDIT_JOB] = edgeAuditTask(edge);
@@ -69,6 +70,7 @@ export async function startWorker(config: ControlPlaneConfig, db: Db, log: Logge
   // Start the reconciliation cycle unless a run is already scheduled (by this or another process).
   await addJob(db, RECONCILE_ALL_JOB, {}, { jobKey: "reconcile", jobKeyMode: "preserve_run_at", maxAttempts: 3 });
   if (edge) {
+    if (await noteEdgeNaming(db, edge.providers)) edge.log.info({ providers: edge.providers.map((p) => p.name) }, "edge naming changed since the last start: every server is marked dirty");
     await addJob(db, EDGE_PASS_JOB, {}, { jobKey: "edge-pass", jobKeyMode: "preserve_run_at", maxAttempts: 3 });
     await addJob(db, EDGE_AUDIT_JOB, {}, { jobKey: "edge-audit", jobKeyMode: "preserve_run_at", maxAttempts: 3 });
   }

@@ -11,7 +11,8 @@ import { traefikConfig } from "../edge/traefik";
  * configuration (see edge/traefik.ts), with a bearer token of the `read`
  * scope in its `headers` option. Traefik sends no If-None-Match (it hashes
  * each body and skips an unchanged one, so the body is deterministic); the
- * ETag is for pollers that do, who get 304 and no body.
+ * ETag is for pollers that do, who get 304 and no body. Body and ETag are
+ * built once per change of the database, not per poll.
  */
 export default async function edgeTraefikRoute(root: FastifyInstance) {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
@@ -29,8 +30,12 @@ export default async function edgeTraefikRoute(root: FastifyInstance) {
     async (request, reply) => {
       const naming = app.deps.config.edgeNaming;
       if (!naming) throw new EdgeNotConfiguredError();
-      const config = traefikConfig(await listRoutableServers(app.deps.db), naming);
-      const etag = `"${createHash("sha256").update(JSON.stringify(config)).digest("base64url").slice(0, 27)}"`;
+      const build = async () => {
+        const body = traefikConfig(await listRoutableServers(app.deps.db), naming);
+        return { body, etag: `"${createHash("sha256").update(JSON.stringify(body)).digest("base64url").slice(0, 27)}"` };
+      };
+      // Kept until a server's edge inputs change (edge/bodyCache.ts): a poll every few seconds reads nothing then.
+      const { body: config, etag } = app.deps.traefikCache ? await app.deps.traefikCache.get(build) : await build();
       reply.header("etag", etag).header("cache-control", "no-cache");
       const sent = request.headers["if-none-match"];
       if (sent !== undefined && sent.split(",").some((t) => t.trim().replace(/^W\//, "") === etag)) return reply.code(304).send(null);

@@ -110,7 +110,7 @@ describe("the Cloudflare provider through the official SDK (msw, from the v4 API
     };
     expect(refused({ zoneId: ZONE_ID })).toMatch(/"public-dns" \(cloudflare\): apiToken is required/);
     expect(refused({ apiToken: TOKEN, zoneId: "example.com" })).toMatch(/zoneId must be the zone's id, 32 lowercase hex digits/);
-    expect(refused({ apiToken: TOKEN, zoneId: ZONE_ID, zone: "example.net" })).toMatch(/zone "example.net" must be the edge's zone play.test or a parent/);
+    expect(refused({ apiToken: TOKEN, zoneId: ZONE_ID, authZone: "example.net" })).toMatch(/authZone "example.net" must be the provider's zone play.test or a parent/);
     expect(refused({ apiToken: TOKEN, zoneId: ZONE_ID, baseUrl: `https://x:${TOKEN}@api.cloudflare.com` })).toMatch(/baseUrl must not carry credentials/);
     expect(() => cloudflareFactory.create("public-dns", { apiToken: TOKEN, zoneId: ZONE_ID }, { ...naming, ttl: 30 })).toThrow(
       /"public-dns" \(cloudflare\): ZLH_EDGE_TTL 30 is under the 60 s Cloudflare accepts/,

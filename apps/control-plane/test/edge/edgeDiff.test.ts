@@ -67,6 +67,19 @@ describe("desired edge against observed", () => {
     expect(auditProvider([observedOf(A)], new Map([[a.fqdn, { serverId: A, edge: a }]]), () => true, () => true)).toEqual([]);
   });
 
+  it("reports at most 1,000 drift items an audit, each quoting at most 20 records and a bounded owner: a provider's answer is anyone's text", () => {
+    const junk: ObservedName[] = Array.from({ length: 5000 }, (_, i) => ({
+      fqdn: `mc-fabric-${100000 + i}.play.test`,
+      owner: i === 0 ? "x".repeat(5000) : null,
+      records: Array.from({ length: 50 }, (_, j) => ({ type: "A" as const, name: `mc-fabric-${100000 + i}.play.test`, ttl: 60, address: `192.0.2.${j}` })),
+      route: null,
+    }));
+    const actions = auditProvider(junk, new Map(), () => false, () => true);
+    expect(actions).toHaveLength(1000);
+    expect(actions.every((a) => a.kind === "drift" && (a.detail.records as unknown[]).length === 20)).toBe(true);
+    expect((actions[0] as unknown as { detail: { owner: string } }).detail.owner.length).toBe(64);
+  });
+
   it("judges a proxy's route, owned by the naming scheme, as the server's the database gives that name", () => {
     const edge = wantedEdge(server(), naming)!;
     const route = { fqdn: edge.fqdn, owner: NAMED_OWNER, records: [], route: { address: edge.route!.address, port: edge.route!.port } };
@@ -126,7 +139,7 @@ describe("ZLH_EDGE_PROVIDERS", () => {
       ['[{"name":"a","kind":"webhook","url":"http://x"},{"name":"a","kind":"webhook","url":"http://x"}]', /two providers are named a/],
       ['[{"name":"a","kind":"rfc2136","server":"h","keyName":"k","keySecretFile":"/missing"}]', /keySecretFile \/missing cannot be read \(ENOENT\)/],
       [`[{"name":"a","kind":"rfc2136","server":"h","keyName":"k","keySecret":"${secret}!"}]`, /key secret is not base64/],
-      [`[{"name":"a","kind":"rfc2136","server":"h","keyName":"k","keySecret":"${secret}","zone":"example.net"}]`, /zone "example.net" must be the edge's zone play.test or a parent of it/],
+      [`[{"name":"a","kind":"rfc2136","server":"h","keyName":"k","keySecret":"${secret}","authZone":"example.net"}]`, /authZone "example.net" must be the provider's zone play.test or a parent of it/],
     ] as const) {
       expect(() => parse(raw), raw).toThrow(says);
       try {

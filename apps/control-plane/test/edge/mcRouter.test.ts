@@ -33,7 +33,8 @@ describe("the mc-router provider against its REST API (msw, from server/api_serv
     const p = provider();
     fake.routes.set("vanilla.example.com", { address: "10.0.0.9", port: 25565 });
     await p.apply(SERVER, edgeOf(5014), signal());
-    expect((await rejection(p.remove(SERVER, "vanilla.example.com", signal()))).code).toBe("not_owner");
+    expect((await rejection(p.apply(SERVER, { ...edgeOf(5014), fqdn: "vanilla.example.com" }, signal()))).code).toBe("not_owner");
+    expect((await rejection(p.remove(SERVER, "vanilla", signal()))).code).toBe("not_owner");
     expect(await p.list(signal())).toEqual([
       { fqdn: "mc-fabric-5014.play.test", owner: NAMED_OWNER, records: [], route: { address: "10.213.77.50", port: 25565 } },
       { fqdn: "vanilla.example.com", owner: null, records: [], route: { address: "10.0.0.9", port: 25565 } },
@@ -59,7 +60,7 @@ describe("the mc-router provider against its REST API (msw, from server/api_serv
     expect(await p.remove(SERVER, "mc-fabric-5016.play.test", signal())).toBe("removed");
     expect(await p.remove(SERVER, "mc-fabric-5016.play.test", signal())).toBe("absent");
     await p.apply(SERVER, edgeOf(5017), signal());
-    await p.apply(SERVER, { fqdn: "mc-fabric-5017.play.test", records: [], route: null }, signal());
+    await p.apply(SERVER, { ...edgeOf(5017), records: [], route: null }, signal());
     expect(fake.routes.size).toBe(0);
   });
 

@@ -68,7 +68,7 @@ describe("the RFC 2136 edge provider's listing (AXFR signed with TSIG) against a
       [{ server: "127.0.0.1:53", keyName: "k", keySecret: secret }, /edge provider p: key secret is not base64/],
       [{ server: "not a server", keyName: "k", keySecret: Buffer.alloc(32).toString("base64") }, /edge provider p: server/],
       [{ keyName: "k", keySecret: Buffer.alloc(32).toString("base64") }, /server is required/],
-      [{ server: "127.0.0.1", keyName: "k", keySecret: Buffer.alloc(32).toString("base64"), zone: "nozone" }, /zone "nozone"/],
+      [{ server: "127.0.0.1", keyName: "k", keySecret: Buffer.alloc(32).toString("base64"), authZone: "nozone" }, /authZone "nozone"/],
       [{ server: "127.0.0.1", keyName: "k", keySecret: Buffer.alloc(32).toString("base64"), extra: 1 }, /unknown setting extra/],
     ] as const) {
       let err: unknown;

@@ -125,7 +125,7 @@ describe("the Technitium provider against its HTTP API (msw, from APIDOCS.md)", 
     expect(refused({ url: `http://admin:${TOKEN}@dns:5380`, token: TOKEN })).not.toContain(TOKEN);
     expect(refused({ url: BASE, token: "short secret" })).toMatch(/token must be at least 16 characters, .*not shown/);
     expect(refused({ url: BASE, token: "short secret" })).not.toContain("short secret");
-    expect(refused({ url: BASE, token: TOKEN, zone: "elsewhere.test" })).toMatch(/zone "elsewhere.test" must be the edge's zone play.test or a parent of it/);
+    expect(refused({ url: BASE, token: TOKEN, authZone: "elsewhere.test" })).toMatch(/authZone "elsewhere.test" must be the provider's zone play.test or a parent of it/);
     expect(refused({ url: BASE, token: TOKEN, tokn: "x" })).toMatch(/tokn is not a setting of technitium/);
     expect(refused({ url: BASE, token: TOKEN, timeoutMs: 0 })).toMatch(/timeoutMs must be an integer of 1-120000 ms/);
   });

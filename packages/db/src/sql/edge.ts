@@ -12,9 +12,14 @@ export type EdgeServerRow = {
   edge_dirty_at: string | null;
   edge_hold_until: string | null;
   reachable: { status: boolean; reason: string; message: string; since: string } | null;
+  /** The server's own name and its host's node, told to the webhook. */
+  name: string;
+  host_node: string;
 };
 
-const EDGE_COLUMNS = sql.raw("s.id, s.vmid, host(s.address) as address, s.game_port, s.status, s.desired_state, s.edge_dirty_at::text, s.edge_hold_until::text, s.reachable");
+const EDGE_COLUMNS = sql.raw(
+  "s.id, s.vmid, host(s.address) as address, s.game_port, s.status, s.desired_state, s.edge_dirty_at::text, s.edge_hold_until::text, s.reachable, s.name, (select h.node from hosts h where h.id = s.host_id) as host_node",
+);
 
 /** The servers whose desired edge may have changed (marked by the trigger servers_edge_dirty), oldest first. */
 export async function listEdgeDirty(db: DbOrTx, limit: number): Promise<EdgeServerRow[]> {
@@ -63,6 +68,7 @@ export type PublicationRow = EdgeServerRow & {
   fqdn: string;
   desired_hash: string | null;
   applied_hash: string | null;
+  applied_fqdn: string | null;
   attempts: number;
   next_attempt_at: string | null;
   last_error_code: string | null;
@@ -75,7 +81,7 @@ export type PublicationRow = EdgeServerRow & {
  */
 export async function listDuePublications(db: DbOrTx, providers: string[], limit: number): Promise<PublicationRow[]> {
   return db.execute<PublicationRow>(sql`
-    select p.server_id, p.provider, p.fqdn, p.desired_hash, p.applied_hash, p.attempts, p.next_attempt_at::text, p.last_error_code, p.last_error, ${EDGE_COLUMNS}
+    select p.server_id, p.provider, p.fqdn, p.desired_hash, p.applied_hash, p.applied_fqdn, p.attempts, p.next_attempt_at::text, p.last_error_code, p.last_error, ${EDGE_COLUMNS}
     from edge_publications p join servers s on s.id = p.server_id
     where p.next_attempt_at <= now() and p.provider in (select jsonb_array_elements_text(${JSON.stringify(providers)}::jsonb))
     order by p.next_attempt_at limit ${limit}`);
@@ -85,7 +91,7 @@ export async function listDuePublications(db: DbOrTx, providers: string[], limit
 export async function listPublications(db: DbOrTx, by: { serverIds: string[] } | { provider: string }): Promise<PublicationRow[]> {
   const where = "serverIds" in by ? sql`p.server_id in (select jsonb_array_elements_text(${JSON.stringify(by.serverIds)}::jsonb)::uuid)` : sql`p.provider = ${by.provider}`;
   return db.execute<PublicationRow>(sql`
-    select p.server_id, p.provider, p.fqdn, p.desired_hash, p.applied_hash, p.attempts, p.next_attempt_at::text, p.last_error_code, p.last_error, ${EDGE_COLUMNS}
+    select p.server_id, p.provider, p.fqdn, p.desired_hash, p.applied_hash, p.applied_fqdn, p.attempts, p.next_attempt_at::text, p.last_error_code, p.last_error, ${EDGE_COLUMNS}
     from edge_publications p join servers s on s.id = p.server_id where ${where}`);
 }
 
@@ -102,6 +108,7 @@ export async function recordPublicationOutcome(
   if (outcome.ok) {
     await db.execute(sql`
       update edge_publications set applied_hash = desired_hash, applied_at = case when desired_hash is null then applied_at else now() end,
+        applied_fqdn = case when desired_hash is null then null else fqdn end,
         verified_at = now(), last_error = null, last_error_code = null, attempts = 0, next_attempt_at = null
       where ${match}`);
   } else {
@@ -112,16 +119,47 @@ export async function recordPublicationOutcome(
   }
 }
 
-/** An audit found a publication wrong or missing: due now, no longer counted as verified. */
-export async function markPublicationsDue(db: DbOrTx, rows: { serverId: string; provider: string; fqdn: string }[]): Promise<void> {
+/**
+ * An audit found a publication wrong or missing (`repair`), or something of the server's at a name it should
+ * not hold (`leftover`: a deleted server's, or a name the server had before the template changed): due now, no
+ * longer counted as verified; a leftover's name is where the next pass removes.
+ */
+export async function markPublicationsDue(db: DbOrTx, rows: { serverId: string; provider: string; fqdn: string; leftover: boolean }[]): Promise<void> {
   if (rows.length === 0) return;
+  const items = JSON.stringify(rows.map((r) => ({ server_id: r.serverId, provider: r.provider, fqdn: r.fqdn, leftover: r.leftover })));
   await db.execute(sql`
-    insert into edge_publications as p (server_id, provider, fqdn, desired_hash, next_attempt_at)
-    select d.server_id, d.provider, d.fqdn, null, now()
-    from jsonb_to_recordset(${JSON.stringify(rows.map((r) => ({ server_id: r.serverId, provider: r.provider, fqdn: r.fqdn })))}::jsonb) as d(server_id uuid, provider text, fqdn text)
+    insert into edge_publications as p (server_id, provider, fqdn, desired_hash, applied_fqdn, next_attempt_at)
+    select d.server_id, d.provider, d.fqdn, null, case when d.leftover then d.fqdn end, now()
+    from jsonb_to_recordset(${items}::jsonb) as d(server_id uuid, provider text, fqdn text, leftover boolean)
     where exists (select 1 from servers s where s.id = d.server_id)
     on conflict (server_id, provider) do update set applied_hash = null, next_attempt_at = now(), attempts = 0,
-      fqdn = case when p.desired_hash is null then excluded.fqdn else p.fqdn end`);
+      fqdn = case when p.desired_hash is null then excluded.fqdn else p.fqdn end,
+      applied_fqdn = case when excluded.applied_fqdn is not null then excluded.applied_fqdn else p.applied_fqdn end`);
+}
+
+/** Whether a server other than `serverId` wants `fqdn` on this provider now (a reused VMID: the name is the live server's). */
+export async function nameWantedByAnother(db: DbOrTx, provider: string, fqdn: string, serverId: string): Promise<boolean> {
+  const rows = await db.execute(sql`
+    select 1 from edge_publications where provider = ${provider} and fqdn = ${fqdn} and server_id <> ${serverId} and desired_hash is not null limit 1`);
+  return rows.length > 0;
+}
+
+/**
+ * Records each provider's naming fingerprint; when any differs from the last start's (or is new), every server
+ * not deleted is marked dirty, so the next passes recompute their names and targets. True when it did.
+ */
+export async function noteEdgeProviderConfigs(db: DbOrTx, configs: { provider: string; fingerprint: string }[]): Promise<boolean> {
+  const items = JSON.stringify(configs);
+  const changed = await db.execute(sql`
+    with c as (select * from jsonb_to_recordset(${items}::jsonb) as c(provider text, fingerprint text))
+    insert into edge_provider_configs as e (provider, fingerprint)
+    select provider, fingerprint from c
+    on conflict (provider) do update set fingerprint = excluded.fingerprint, updated_at = now()
+    where e.fingerprint is distinct from excluded.fingerprint
+    returning provider`);
+  if (changed.length === 0) return false;
+  await db.execute(sql`update servers set edge_dirty_at = clock_timestamp() where status <> 'deleted' and edge_dirty_at is null`);
+  return true;
 }
 
 /** Rows of deleted servers whose removal is verified: nothing left to do or show. */

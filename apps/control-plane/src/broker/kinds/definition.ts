@@ -11,8 +11,6 @@ export interface BackupRetention {
 
 /** What the control plane's settings decide about an operation's consequences. */
 export interface EffectOptions {
-  /** Whether an edge publisher is configured; without one, no publish job is queued at all. */
-  publishToEdge: boolean;
   /** Backup retention, applied when a backup completes. */
   backupRetention?: BackupRetention;
 }

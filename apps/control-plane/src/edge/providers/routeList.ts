@@ -6,8 +6,9 @@ import { namedByScheme } from "./namingOwnership";
  * What the name-routing proxies share (Velocity's bridge, mc-router): a list
  * of routes, name -> backend, with nothing to mark a route with, so
  * ownership is the naming scheme's (namingOwnership.ts). apply reads the
- * list and writes only what differs; remove deletes a route of ours, and
- * says `absent` when it was not there.
+ * list and writes only what differs, never under a name outside the scheme;
+ * remove deletes a route the pass published (it says `absent` when it was
+ * not there), and the pass never removes one another live server wants.
  */
 export interface Route {
   fqdn: string;
@@ -36,6 +37,8 @@ export function routeListProvider(name: string, kind: string, api: RouteApi, nam
   return {
     name,
     kind,
+    naming,
+    publishes: "route",
     async apply(_serverId, desired: DesiredEdge, signal) {
       const fqdn = normal(desired.fqdn);
       if (!ours(fqdn)) throw refuse(fqdn);
@@ -50,9 +53,11 @@ export function routeListProvider(name: string, kind: string, api: RouteApi, nam
       if (have && !api.replaces) await api.delete(fqdn, signal);
       await api.put(want, signal);
     },
+    // Not judged by today's scheme: the pass removes only names it published, under a template or zone since
+    // changed too (edge_publications.applied_fqdn). Something that is not a DNS name was never one of them.
     async remove(_serverId, fqdn, signal) {
       const n = normal(fqdn);
-      if (!ours(n)) throw refuse(n);
+      if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(n)) throw refuse(n);
       return api.delete(n, signal);
     },
     async read(fqdn, signal) {

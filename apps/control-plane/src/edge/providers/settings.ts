@@ -1,3 +1,4 @@
+import type { EdgeNaming } from "../desiredEdge";
 import { EdgeConfigError } from "../provider";
 
 /**
@@ -69,4 +70,17 @@ export function readSettings(kind: string, name: string, settings: Record<string
       return v;
     },
   };
+}
+
+/**
+ * A DNS provider's `authZone`: the zone its server or account holds (where updates go), the provider's own
+ * zone by default, else a parent of it; any other zone could never hold the provider's names.
+ */
+export function authZone(read: SettingsReader, naming: EdgeNaming): string {
+  const text = read.text("authZone");
+  if (text === null) return naming.zone;
+  const zone = text.trim().toLowerCase().replace(/\.$/, "");
+  if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(zone)) read.fail("authZone", `${JSON.stringify(text)} is not a DNS zone such as example.com.`);
+  if (zone !== naming.zone && !naming.zone.endsWith(`.${zone}`)) read.fail("authZone", `${JSON.stringify(text)} must be the provider's zone ${naming.zone} or a parent of it.`);
+  return zone;
 }

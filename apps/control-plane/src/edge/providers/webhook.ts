@@ -1,20 +1,46 @@
 import { createHmac } from "node:crypto";
-import { EdgeConfigError, EdgeProviderError, type EdgeProviderFactory } from "../provider";
+import type { DesiredEdge } from "../desiredEdge";
+import { EdgeProviderError, type EdgeProviderFactory } from "../provider";
+import { readSettings } from "./settings";
 
 /**
- * `kind: "webhook"`: POSTs `{action: "publish", server: {serverId, fqdn, address, gamePort, records, route}}`
- * and `{action: "unpublish", serverId, fqdn}` as JSON; any non-2xx answer (or none within `timeoutMs`) is a
- * failure the edge pass retries with backoff. With `secret` (or `secretFile`), X-ZLH-Signature carries
- * `sha256=<hex HMAC of the body>`. Push-only: the receiver cannot be read back, so its 2xx is the evidence.
+ * `kind: "webhook"`: POSTs JSON; any non-2xx answer (or none within `timeoutMs`) is a failure the edge pass
+ * retries with backoff. With `secret` (or `secretFile`), X-ZLH-Signature carries `sha256=<hex HMAC of the
+ * body>`. Push-only: the receiver cannot be read back, so its 2xx is the evidence.
+ *
+ * publish: `{action, server: {serverId, name, hostNode, vmid, gamePort, fqdn, address, port, records, route}}`,
+ * where `address` and `port` are where the name routes a player (the provider's target: the edge's, or the
+ * server's own) and `gamePort` the server's; unpublish: `{action, serverId, fqdn}`.
  */
+export function publishBody(serverId: string, desired: DesiredEdge): Record<string, unknown> {
+  const a = desired.records.find((r) => r.type === "A");
+  const srv = desired.records.find((r) => r.type === "SRV");
+  const { server } = desired;
+  return {
+    action: "publish",
+    server: {
+      serverId,
+      name: server.name,
+      hostNode: server.hostNode,
+      vmid: server.vmid,
+      gamePort: server.gamePort,
+      fqdn: desired.fqdn,
+      address: a?.address ?? null,
+      port: srv?.port ?? null,
+      records: desired.records,
+      route: desired.route,
+    },
+  };
+}
+
 export const webhookFactory: EdgeProviderFactory = {
   kind: "webhook",
-  create(name, settings) {
-    const { url, secret, timeoutMs = 10_000, ...rest } = settings;
-    if (Object.keys(rest).length > 0) throw new EdgeConfigError(`edge provider ${name}: unknown setting ${Object.keys(rest).join(", ")} for kind webhook.`);
-    if (typeof url !== "string" || !/^https?:\/\/[^/\s]+/.test(url)) throw new EdgeConfigError(`edge provider ${name}: url must be an http:// or https:// URL.`);
-    if (secret !== undefined && (typeof secret !== "string" || secret === "")) throw new EdgeConfigError(`edge provider ${name}: secret must be a non-empty string.`);
-    if (typeof timeoutMs !== "number" || !Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 120_000) throw new EdgeConfigError(`edge provider ${name}: timeoutMs must be 1-120000.`);
+  create(name, settings, naming) {
+    const read = readSettings("webhook", name, settings, ["url", "secret", "timeoutMs"]);
+    const url = read.url("url");
+    const secret = read.text("secret");
+    if (secret !== null && secret === "") read.fail("secret", "must not be empty (the value is not shown).");
+    const timeoutMs = read.timeoutMs(10_000);
     const where = new URL(url).host;
     const post = async (body: Record<string, unknown>, signal: AbortSignal) => {
       const text = JSON.stringify(body);
@@ -22,7 +48,7 @@ export const webhookFactory: EdgeProviderFactory = {
       if (secret) headers["x-zlh-signature"] = `sha256=${createHmac("sha256", secret).update(text).digest("hex")}`;
       let res: Response;
       try {
-        res = await fetch(url, { method: "POST", headers, body: text, signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) });
+        res = await fetch(url, { method: "POST", headers, body: text, redirect: "error", signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) });
       } catch (e) {
         const timedOut = (e as Error).name === "TimeoutError";
         throw new EdgeProviderError(timedOut ? "timeout" : "unreachable", `${name}: ${timedOut ? `no answer from ${where} within ${timeoutMs} ms` : `could not reach ${where}`}.`);
@@ -33,11 +59,10 @@ export const webhookFactory: EdgeProviderFactory = {
     return {
       name,
       kind: "webhook",
+      naming,
+      publishes: "both",
       pushOnly: true,
-      async apply(serverId, desired, signal) {
-        const address = desired.route?.address ?? null;
-        await post({ action: "publish", server: { serverId, fqdn: desired.fqdn, address, gamePort: desired.route?.port ?? null, records: desired.records, route: desired.route } }, signal);
-      },
+      apply: (serverId, desired, signal) => post(publishBody(serverId, desired), signal),
       async remove(serverId, fqdn, signal) {
         await post({ action: "unpublish", serverId, fqdn }, signal);
         return "removed";

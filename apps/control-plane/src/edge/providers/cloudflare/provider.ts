@@ -1,9 +1,10 @@
 import Cloudflare from "cloudflare";
-import { type DesiredEdge, type EdgeNaming, type EdgeRecord, minecraftSrvName } from "../../desiredEdge";
+import type { EdgeNaming, EdgeRecord } from "../../desiredEdge";
 import { EdgeConfigError, type EdgeProvider, type EdgeProviderFactory } from "../../provider";
-import { changedRRsets, claim, normalName, notOwner, observeName, observeZone, ownerMark, type ZoneRecord } from "../dnsNames";
-import { type HttpTarget, providerError } from "../httpCall";
-import { readSettings } from "../settings";
+import { normalName, type ZoneRecord } from "../dnsNames";
+import type { HttpTarget } from "../httpCall";
+import { type RecordZoneApi, recordZoneProvider } from "../recordZone";
+import { authZone, readSettings } from "../settings";
 import { cloudflareFailure } from "./errors";
 
 /**
@@ -20,10 +21,8 @@ import { cloudflareFailure } from "./errors";
 interface CloudflareConfig {
   apiToken: string;
   zoneId: string;
-  /** The zone's name, for the records' names (the edge's zone or a parent of it). */
+  /** The Cloudflare zone's name (`authZone`): the provider's zone or a parent of it. */
   zone: string;
-  /** The edge's zone: `list` reports names under it only. */
-  edgeZone: string;
   baseUrl: string;
   timeoutMs: number;
 }
@@ -40,13 +39,14 @@ interface CfRecord {
   data?: { priority?: number; weight?: number; port?: number; target?: string };
 }
 
-function cloudflareProvider(name: string, config: CloudflareConfig): EdgeProvider {
+type CfZoneRecord = ZoneRecord & { id: string };
+
+function cloudflareProvider(name: string, config: CloudflareConfig, naming: EdgeNaming): EdgeProvider {
   const target: HttpTarget = { label: `cloudflare provider ${JSON.stringify(name)} at zone ${config.zoneId}`, timeoutMs: config.timeoutMs, secrets: [config.apiToken] };
   // No retries inside the SDK: it would sleep out a Retry-After of any length, past the caller's deadline; the edge pass backs off instead.
   // Its logger off: nothing of a request (headers included) reaches the console; failures reach the caller as EdgeProviderErrors.
   const cf = new Cloudflare({ apiToken: config.apiToken, baseURL: config.baseUrl, maxRetries: 0, timeout: config.timeoutMs, logLevel: "off" });
   const zone_id = config.zoneId;
-  const zone = config.zone;
 
   const sdk = async <T>(what: string, signal: AbortSignal, call: (options: { signal: AbortSignal }) => Promise<T>): Promise<T> => {
     const deadline = AbortSignal.timeout(config.timeoutMs);
@@ -71,77 +71,47 @@ function cloudflareProvider(name: string, config: CloudflareConfig): EdgeProvide
 
   const listAll = (what: string, filter: { name?: { exact: string } }, signal: AbortSignal) =>
     sdk(what, signal, async (options) => {
-      const out: (ZoneRecord & { id: string })[] = [];
+      const out: CfZoneRecord[] = [];
       for await (const r of cf.dns.records.list({ zone_id, per_page: 1000, ...filter }, options)) out.push({ ...toZoneRecord(r as CfRecord), id: (r as CfRecord).id });
       return out;
     });
-  const inZone = (fqdn: string): string => {
-    const n = normalName(fqdn);
-    if (!n.endsWith(`.${zone}`)) throw providerError(target, "invalid", `cannot hold ${fqdn}: it is not inside zone ${zone}.`);
-    return n;
-  };
-  const namesOf = async (fqdn: string, signal: AbortSignal) => {
-    const n = inZone(fqdn);
-    const [a, srv] = await Promise.all([listAll("listing records", { name: { exact: n } }, signal), listAll("listing records", { name: { exact: minecraftSrvName(n) } }, signal)]);
-    return { name: n, records: [...a, ...srv] };
-  };
-
   const body = (r: EdgeRecord, comment: string) =>
     r.type === "A"
       ? { zone_id, type: "A" as const, name: r.name, content: r.address, ttl: r.ttl, proxied: false, comment }
       : { zone_id, type: "SRV" as const, name: r.name, ttl: r.ttl, comment, data: { priority: r.priority, weight: r.weight, port: r.port, target: r.target } };
-
-  return {
-    name,
-    kind: "cloudflare",
-    async apply(serverId, desired: DesiredEdge, signal) {
-      const mark = ownerMark(serverId);
-      const { name: fqdn, records } = await namesOf(desired.fqdn, signal);
-      for (const { want, have } of changedRRsets(target.label, serverId, fqdn, desired.records, records)) {
-        // Overwrite what is there in place (PUT keeps the record's id), create what is missing, delete the rest.
-        for (const [i, r] of want.entries()) {
-          const old = have[i];
-          if (old) await sdk("updating a record", signal, (options) => cf.dns.records.update(old.id, body(r, mark), options));
-          else await sdk("creating a record", signal, (options) => cf.dns.records.create(body(r, mark), options));
-        }
-        for (const old of have.slice(want.length)) await sdk("deleting a record", signal, (options) => cf.dns.records.delete(old.id, { zone_id }, options));
+  const api: RecordZoneApi<CfZoneRecord> = {
+    label: target.label,
+    zone: config.zone,
+    recordsAt: (name, signal) => listAll("listing records", { name: { exact: name } }, signal),
+    listZone: (signal) => listAll("listing the zone", {}, signal),
+    async deleteRecord(r, signal) {
+      await sdk("deleting a record", signal, (options) => cf.dns.records.delete(r.id, { zone_id }, options));
+    },
+    async writeRRset(_name, want, have, mark, signal) {
+      // Overwrite what is there in place (PUT keeps the record's id), create what is missing, delete the rest.
+      for (const [i, r] of want.entries()) {
+        const old = have[i];
+        if (old) await sdk("updating a record", signal, (options) => cf.dns.records.update(old.id, body(r, mark), options));
+        else await sdk("creating a record", signal, (options) => cf.dns.records.create(body(r, mark), options));
       }
-    },
-
-    async remove(serverId, fqdn, signal) {
-      const { name: n, records } = await namesOf(fqdn, signal);
-      const owned = claim(records, serverId);
-      if (owned === "free") return "absent";
-      if (owned === "theirs") throw notOwner(target.label, n, serverId);
-      for (const r of records) await sdk("deleting a record", signal, (options) => cf.dns.records.delete(r.id, { zone_id }, options));
-      return "removed";
-    },
-
-    async read(fqdn, signal) {
-      const { name: n, records } = await namesOf(fqdn, signal);
-      return observeName(n, records);
-    },
-
-    async list(signal) {
-      return observeZone(config.edgeZone, await listAll("listing the zone", {}, signal));
+      for (const old of have.slice(want.length)) await api.deleteRecord(old, signal);
     },
   };
+  return recordZoneProvider(name, "cloudflare", naming, api);
 }
 
-/** Settings: `apiToken`, `zoneId` (32 hex digits), optional `zone` (default the edge's), `baseUrl` and `timeoutMs` (10000). */
+/** Settings: `apiToken`, `zoneId` (32 hex digits), optional `authZone` (the Cloudflare zone's name, default the provider's zone), `baseUrl` and `timeoutMs` (10000). */
 export const cloudflareFactory: EdgeProviderFactory = {
   kind: "cloudflare",
   create(name, settings, naming: EdgeNaming) {
-    const read = readSettings("cloudflare", name, settings, ["apiToken", "zoneId", "zone", "baseUrl", "timeoutMs"]);
+    const read = readSettings("cloudflare", name, settings, ["apiToken", "zoneId", "authZone", "baseUrl", "timeoutMs"]);
     const apiToken = read.secret("apiToken", 20);
     const zoneId = read.text("zoneId");
     if (zoneId === null || !/^[0-9a-f]{32}$/.test(zoneId)) read.fail("zoneId", "must be the zone's id, 32 lowercase hex digits (the zone's Overview page shows it).");
-    const zoneText = read.text("zone");
-    const zone = zoneText === null ? naming.zone : normalName(zoneText.trim());
-    if (zone !== naming.zone && !naming.zone.endsWith(`.${zone}`)) read.fail("zone", `${JSON.stringify(zoneText)} must be the edge's zone ${naming.zone} or a parent of it.`);
+    const zone = authZone(read, naming);
     const baseUrl = settings.baseUrl === undefined ? "https://api.cloudflare.com/client/v4" : read.url("baseUrl");
     // Cloudflare takes a TTL of 60-86400 s, or 1 (automatic): a shorter one would fail every apply.
     if (naming.ttl !== 1 && naming.ttl < 60) throw new EdgeConfigError(`edge provider ${JSON.stringify(name)} (cloudflare): ZLH_EDGE_TTL ${naming.ttl} is under the 60 s Cloudflare accepts: raise it to 60 or more.`);
-    return cloudflareProvider(name, { apiToken, zoneId: zoneId!, zone, edgeZone: naming.zone, baseUrl, timeoutMs: read.timeoutMs(10_000) });
+    return cloudflareProvider(name, { apiToken, zoneId: zoneId!, zone, baseUrl, timeoutMs: read.timeoutMs(10_000) }, naming);
   },
 };

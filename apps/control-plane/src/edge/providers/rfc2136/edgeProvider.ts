@@ -5,7 +5,8 @@ import { Rfc2136ConfigError, rfc2136Provider } from "./provider";
 
 /**
  * `kind: "rfc2136"` in ZLH_EDGE_PROVIDERS: `{server, keyName, keyAlgorithm?, keySecret | keySecretFile,
- * zone?, timeoutMs?}`; the zone defaults to ZLH_EDGE_ZONE. Listing is a zone transfer signed with the same
+ * authZone?, timeoutMs?}`; `authZone` (the zone the DNS server holds, where the UPDATEs go) defaults to the
+ * provider's zone and may be a parent of it. Listing is a zone transfer signed with the same
  * key (BIND: `allow-transfer { key "<keyName>"; };`).
  */
 export const rfc2136Factory: EdgeProviderFactory = {
@@ -18,15 +19,15 @@ export const rfc2136Factory: EdgeProviderFactory = {
     };
     const timeoutMs = settings.timeoutMs;
     if (timeoutMs !== undefined && typeof timeoutMs !== "number") throw new EdgeConfigError(`edge provider ${name}: timeoutMs must be a number.`);
-    const known = new Set(["server", "zone", "keyName", "keyAlgorithm", "keySecret", "timeoutMs"]);
+    const known = new Set(["server", "authZone", "keyName", "keyAlgorithm", "keySecret", "timeoutMs"]);
     const unknown = Object.keys(settings).filter((k) => !known.has(k));
     if (unknown.length > 0) throw new EdgeConfigError(`edge provider ${name}: unknown setting ${unknown.join(", ")} for kind rfc2136.`);
-    // The names the platform makes are under ZLH_EDGE_ZONE: a zone beside it could never hold them.
-    const zone = text("zone", naming.zone).trim().toLowerCase().replace(/\.$/, "");
-    if (zone !== naming.zone && !naming.zone.endsWith(`.${zone}`)) throw new EdgeConfigError(`edge provider ${name}: zone ${JSON.stringify(zone)} must be the edge's zone ${naming.zone} or a parent of it.`);
+    // The names the provider makes are under its zone: a zone beside it could never hold them.
+    const zone = text("authZone", naming.zone).trim().toLowerCase().replace(/\.$/, "");
+    if (zone !== naming.zone && !naming.zone.endsWith(`.${zone}`)) throw new EdgeConfigError(`edge provider ${name}: authZone ${JSON.stringify(zone)} must be the provider's zone ${naming.zone} or a parent of it.`);
     let dns: ReturnType<typeof rfc2136Provider>;
     try {
-      dns = rfc2136Provider({ server: text("server"), zone: text("zone", naming.zone), keyName: text("keyName"), keyAlgorithm: text("keyAlgorithm", "hmac-sha256"), keySecret: text("keySecret"), timeoutMs });
+      dns = rfc2136Provider({ server: text("server"), zone, keyName: text("keyName"), keyAlgorithm: text("keyAlgorithm", "hmac-sha256"), keySecret: text("keySecret"), timeoutMs });
     } catch (e) {
       if (e instanceof Rfc2136ConfigError) throw new EdgeConfigError(`edge provider ${name}: ${e.message}`);
       throw e;
@@ -42,6 +43,8 @@ export const rfc2136Factory: EdgeProviderFactory = {
     return {
       name,
       kind: "rfc2136",
+      naming,
+      publishes: "records",
       apply: (serverId, desired) => call(() => dns.apply(serverId, desired)),
       remove: (serverId, fqdn) => call(() => dns.remove(serverId, fqdn)),
       async read(fqdn) {

@@ -1,8 +1,9 @@
-import { type DesiredEdge, type EdgeNaming, type EdgeRecord, minecraftSrvName } from "../../desiredEdge";
+import type { EdgeNaming, EdgeRecord } from "../../desiredEdge";
 import type { EdgeProvider, EdgeProviderFactory } from "../../provider";
-import { changedRRsets, claim, normalName, notOwner, observeName, observeZone, ownerMark, type ZoneRecord } from "../dnsNames";
+import { normalName, type ZoneRecord } from "../dnsNames";
 import { type HttpTarget, httpCall, providerError } from "../httpCall";
-import { readSettings } from "../settings";
+import { type RecordZoneApi, recordZoneProvider } from "../recordZone";
+import { authZone, readSettings } from "../settings";
 
 /**
  * The edge's records in a zone of Technitium DNS Server, through its HTTP
@@ -19,10 +20,8 @@ import { readSettings } from "../settings";
 export interface TechnitiumConfig {
   url: string;
   token: string;
-  /** The authoritative zone in Technitium: the edge's zone or a parent of it. */
+  /** The authoritative zone in Technitium (`authZone`): the provider's zone or a parent of it. */
   zone: string;
-  /** The edge's zone: `list` reports names under it only (a parent zone holds names the edge never writes). */
-  edgeZone: string;
   timeoutMs: number;
 }
 
@@ -42,7 +41,10 @@ interface TechnitiumRecord {
   rData?: { ipAddress?: string; priority?: number; weight?: number; port?: number; target?: string };
 }
 
-function technitiumProvider(name: string, config: TechnitiumConfig): EdgeProvider {
+/** A record as the edge reads it, with the value parameters that name it to /delete. */
+type TechnitiumZoneRecord = ZoneRecord & { value: Record<string, string> };
+
+function technitiumProvider(name: string, config: TechnitiumConfig, naming: EdgeNaming): EdgeProvider {
   const target: HttpTarget = { label: `technitium provider ${JSON.stringify(name)} at ${config.url}`, timeoutMs: config.timeoutMs, secrets: [config.token] };
   const zone = config.zone;
 
@@ -61,7 +63,7 @@ function technitiumProvider(name: string, config: TechnitiumConfig): EdgeProvide
   };
 
   /** A record as the edge reads it, with the value parameters that name it to /delete (its rData's fields, as Technitium's API spells them). */
-  const toZoneRecord = (r: TechnitiumRecord): ZoneRecord & { value: Record<string, string> } => {
+  const toZoneRecord = (r: TechnitiumRecord): TechnitiumZoneRecord => {
     const recordName = normalName(r.name);
     const note = r.comments ? r.comments : null;
     const d = r.rData ?? {};
@@ -76,77 +78,44 @@ function technitiumProvider(name: string, config: TechnitiumConfig): EdgeProvide
     return { ...base, edge: null };
   };
 
-  const recordsAt = async (domain: string, signal: AbortSignal) => {
-    const answer = await call("/api/zones/records/get", { domain, listZone: "false" }, signal);
-    // Only the name asked for: Technitium lists a name's records, never its children's, without listZone.
-    return (answer.response?.records ?? []).map(toZoneRecord).filter((r) => r.name === domain);
-  };
-  const namesOf = async (fqdn: string, signal: AbortSignal) => {
-    const name = inZone(fqdn);
-    const [a, srv] = await Promise.all([recordsAt(name, signal), recordsAt(minecraftSrvName(name), signal)]);
-    return { name, records: [...a, ...srv] };
-  };
-  const inZone = (fqdn: string): string => {
-    const n = normalName(fqdn);
-    if (!n.endsWith(`.${zone}`)) throw providerError(target, "invalid", `cannot hold ${fqdn}: it is not inside zone ${zone}.`);
-    return n;
-  };
-
   const recordParams = (r: EdgeRecord): Record<string, string> =>
     r.type === "A" ? { type: "A", ipAddress: r.address } : { type: "SRV", priority: String(r.priority), weight: String(r.weight), port: String(r.port), target: r.target };
-  const remove = (r: ReturnType<typeof toZoneRecord>, signal: AbortSignal) => call("/api/zones/records/delete", { domain: r.name, type: r.type, ...r.value }, signal);
-
-  return {
-    name,
-    kind: "technitium",
-    async apply(serverId, desired: DesiredEdge, signal) {
-      const mark = ownerMark(serverId);
-      const { name: fqdn, records } = await namesOf(desired.fqdn, signal);
-      for (const { want, have } of changedRRsets(target.label, serverId, fqdn, desired.records, records)) {
-        if (want.length === 0) {
-          for (const r of have) await remove(r, signal);
-          continue;
-        }
-        // overwrite=true replaces the name's whole RRset of the type: one record, however often it is applied.
-        const [first, ...rest] = want;
-        const domain = first!.type === "A" ? fqdn : minecraftSrvName(fqdn);
-        await call("/api/zones/records/add", { domain, ttl: String(first!.ttl), overwrite: "true", comments: mark, ...recordParams(first!) }, signal);
-        for (const r of rest) await call("/api/zones/records/add", { domain, ttl: String(r.ttl), overwrite: "false", comments: mark, ...recordParams(r) }, signal);
+  const api: RecordZoneApi<TechnitiumZoneRecord> = {
+    label: target.label,
+    zone,
+    async recordsAt(domain, signal) {
+      const answer = await call("/api/zones/records/get", { domain, listZone: "false" }, signal);
+      // Only the name asked for: Technitium lists a name's records, never its children's, without listZone.
+      return (answer.response?.records ?? []).map(toZoneRecord).filter((r) => r.name === domain);
+    },
+    async listZone(signal) {
+      const answer = await call("/api/zones/records/get", { domain: zone, listZone: "true" }, signal);
+      return (answer.response?.records ?? []).map(toZoneRecord);
+    },
+    async deleteRecord(r, signal) {
+      await call("/api/zones/records/delete", { domain: r.name, type: r.type, ...r.value }, signal);
+    },
+    async writeRRset(domain, want, have, mark, signal) {
+      if (want.length === 0) {
+        for (const r of have) await api.deleteRecord(r, signal);
+        return;
+      }
+      // overwrite=true replaces the name's whole RRset of the type: one record, however often it is applied.
+      for (const [i, r] of want.entries()) {
+        await call("/api/zones/records/add", { domain, ttl: String(r.ttl), overwrite: i === 0 ? "true" : "false", comments: mark, ...recordParams(r) }, signal);
       }
     },
-
-    async remove(serverId, fqdn, signal) {
-      const { name: n, records } = await namesOf(fqdn, signal);
-      const owned = claim(records, serverId);
-      if (owned === "free") return "absent";
-      if (owned === "theirs") throw notOwner(target.label, n, serverId);
-      for (const r of records) await remove(r, signal);
-      return "removed";
-    },
-
-    async read(fqdn, signal) {
-      const { name: n, records } = await namesOf(fqdn, signal);
-      return observeName(n, records);
-    },
-
-    async list(signal) {
-      const answer = await call("/api/zones/records/get", { domain: zone, listZone: "true" }, signal);
-      return observeZone(config.edgeZone, (answer.response?.records ?? []).map(toZoneRecord));
-    },
   };
+  return recordZoneProvider(name, "technitium", naming, api);
 }
 
-/** Settings: `url`, `token`, optional `zone` (default the edge's zone) and `timeoutMs` (5000). */
+/** Settings: `url`, `token`, optional `authZone` (Technitium's zone: the provider's zone or a parent of it) and `timeoutMs` (5000). */
 export const technitiumFactory: EdgeProviderFactory = {
   kind: "technitium",
   create(name, settings, naming: EdgeNaming) {
-    const read = readSettings("technitium", name, settings, ["url", "token", "zone", "timeoutMs"]);
+    const read = readSettings("technitium", name, settings, ["url", "token", "authZone", "timeoutMs"]);
     const url = read.url("url");
     const token = read.secret("token", 16);
-    const zoneText = read.text("zone");
-    const zone = zoneText === null ? naming.zone : normalName(zoneText.trim());
-    if (zone !== naming.zone && !naming.zone.endsWith(`.${zone}`)) read.fail("zone", `${JSON.stringify(zoneText)} must be the edge's zone ${naming.zone} or a parent of it.`);
-    if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(zone)) read.fail("zone", `${JSON.stringify(zoneText)} is not a DNS zone such as example.com.`);
-    return technitiumProvider(name, { url, token, zone, edgeZone: naming.zone, timeoutMs: read.timeoutMs(5000) });
+    return technitiumProvider(name, { url, token, zone: authZone(read, naming), timeoutMs: read.timeoutMs(5000) }, naming);
   },
 };
