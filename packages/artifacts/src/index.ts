@@ -9,3 +9,4 @@ export * from "./zip";
 export * from "./javaManifest";
 export * from "./fabric/index";
 export * from "./adoptium";
+export * from "./vanilla/launcherDecision";

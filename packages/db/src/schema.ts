@@ -143,6 +143,8 @@ export const servers = pgTable(
     customerId: text("customer_id").notNull(),
     name: text("name").notNull(),
     minecraftVersion: text("minecraft_version").notNull(),
+    /** What the server runs (SERVER_TYPES): fabric for every server from before types existed. */
+    serverType: text("server_type").notNull().default("fabric"),
     loaderVersion: text("loader_version"),
     mods: jsonb("mods").notNull().default(sql`'[]'::jsonb`),
     serverProperties: jsonb("server_properties").notNull().default(sql`'{}'::jsonb`),

@@ -46,5 +46,6 @@ export const ERROR_CODES = [
   "invalid_schedule",
   "drift_not_found",
   "backup_on_other_host",
+  "not_supported_by_type",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

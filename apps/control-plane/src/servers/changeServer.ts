@@ -17,6 +17,7 @@ import { retryOnDeadlock } from "../db/retryOnDeadlock";
 import { changeJobKey, RESOLVE_CHANGE_JOB } from "../jobs/jobNames";
 import { converge } from "../lifecycle/converge";
 import { assertServerId } from "./loadServer";
+import { checkTypeSettings } from "../serverTypes/typeSettings";
 import { editMods } from "./modsEdit";
 import { requestHash } from "./requestHash";
 
@@ -48,15 +49,19 @@ export async function changeServer(deps: { db: Db }, id: string, client: string,
       if (isChangeInFlight(s.change_status)) throw new ChangeInProgressError();
 
       const from: ServerSettings = settingsOf(s);
+      const type = body.type ?? from.type;
       const to: ServerSettings = {
+        type,
         minecraftVersion: body.minecraftVersion ?? from.minecraftVersion,
-        loaderVersion: body.loaderVersion === undefined ? from.loaderVersion : body.loaderVersion,
+        // A loader version is one loader's: another type starts from its default (or the one asked for).
+        loaderVersion: body.loaderVersion !== undefined ? body.loaderVersion : type === from.type ? from.loaderVersion : null,
         mods: body.mods === undefined ? from.mods : editMods(s.mods, body.mods),
         serverProperties: body.serverProperties ?? from.serverProperties,
         memoryMiB: body.memoryMiB ?? from.memoryMiB,
         cpuCores: body.cpuCores ?? from.cpuCores,
         diskGiB: body.diskGiB ?? from.diskGiB,
       };
+      checkTypeSettings({ type: to.type, loaderVersion: to.loaderVersion, mods: to.mods as unknown[] });
       if (to.diskGiB < from.diskGiB) throw new DiskShrinkRefusedError(from.diskGiB, to.diskGiB);
       if (to.minecraftVersion !== from.minecraftVersion && !body.force) {
         const order = compareGameVersions(to.minecraftVersion, from.minecraftVersion);
@@ -66,7 +71,7 @@ export async function changeServer(deps: { db: Db }, id: string, client: string,
       if (Object.keys(changes).length === 0) return { server: s, replayed: false };
 
       await setActor(tx, client);
-      const needsManifest = "minecraftVersion" in changes || "loaderVersion" in changes || "mods" in changes;
+      const needsManifest = "type" in changes || "minecraftVersion" in changes || "loaderVersion" in changes || "mods" in changes;
       const changed = await recordChange(tx, { serverId: id, callerId: client, idempotencyKey: key, requestHash: hash, to, needsManifest, changes });
       if (!changed) throw new CapacityExhaustedError("host");
       if (needsManifest) {
@@ -81,6 +86,7 @@ export async function changeServer(deps: { db: Db }, id: string, client: string,
 
 function settingsOf(s: ServerRow): ServerSettings {
   return {
+    type: s.server_type,
     minecraftVersion: s.minecraft_version,
     loaderVersion: s.loader_version,
     mods: s.mods,

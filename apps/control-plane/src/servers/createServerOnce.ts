@@ -14,10 +14,11 @@ import {
   type PlacementPolicy,
   type ServerRow,
 } from "@zlh/db";
-import { CapacityExhaustedError, IdempotencyKeyReusedError, type IntRange } from "@zlh/domain";
+import { CapacityExhaustedError, DEFAULT_SERVER_TYPE, IdempotencyKeyReusedError, type IntRange } from "@zlh/domain";
 import { retryOnDeadlock } from "../db/retryOnDeadlock";
 import type { ManifestCache } from "../fabric/manifestCache";
 import { converge } from "../lifecycle/converge";
+import { checkTypeSettings } from "../serverTypes/typeSettings";
 import { newRconPassword, seal } from "../secrets/sealedSecrets";
 import { requestHash } from "./requestHash";
 
@@ -57,6 +58,8 @@ export async function createServerOnce(
   idempotencyKey: string,
   body: CreateServerBody,
 ): Promise<Created> {
+  const type = body.type ?? DEFAULT_SERVER_TYPE;
+  checkTypeSettings({ type, loaderVersion: body.loaderVersion ?? null, mods: body.mods ?? [] });
   const hash = requestHash(body);
   return retryOnDeadlock(() =>
     ctx.db.transaction(async (tx) => {
@@ -76,7 +79,7 @@ export async function createServerOnce(
         return claimed ? [claimed] : [];
       });
       if (!hostId) throw new CapacityExhaustedError("host");
-      const request = { minecraftVersion: body.minecraftVersion, loaderVersion: body.loaderVersion ?? null, mods: body.mods ?? [] };
+      const request = { type, minecraftVersion: body.minecraftVersion, loaderVersion: body.loaderVersion ?? null, mods: body.mods ?? [] };
       const resolved = ctx.manifests?.peek(request) ?? null;
       const server = await insertPlacedServer(
         tx,
@@ -87,6 +90,7 @@ export async function createServerOnce(
           requestHash: hash,
           customerId: body.customerId,
           name: body.name,
+          type,
           minecraftVersion: body.minecraftVersion,
           loaderVersion: body.loaderVersion ?? null,
           mods: body.mods ?? [],

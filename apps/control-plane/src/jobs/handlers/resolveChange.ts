@@ -20,7 +20,7 @@ export function resolveChangeTask(deps: ProvisionDeps): Task {
     const s = await getServer(deps.db, serverId);
     if (!s || s.change_generation !== generation || s.change_status !== "resolving") return;
     try {
-      const manifest = await resolveManifest(deps.db, deps.source, { minecraftVersion: s.minecraft_version, loaderVersion: s.loader_version, mods: s.mods });
+      const manifest = await resolveManifest(deps.db, deps.source, { type: s.server_type, minecraftVersion: s.minecraft_version, loaderVersion: s.loader_version, mods: s.mods });
       await deps.db.transaction(async (tx) => {
         if (await storeRequestedManifest(tx, serverId, generation, manifest, manifestHash(manifest))) {
           deps.log.info({ serverId, generation, files: manifest.files.length }, "change resolved");
