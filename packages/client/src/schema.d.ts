@@ -748,6 +748,7 @@ export interface components {
         /** @enum {unknown} */
         BackupStatus: "pending" | "running" | "completed" | "failed";
         ChangeServerBody: {
+            type?: components["schemas"]["ServerType"];
             /** @description A Minecraft release or snapshot version, e.g. 1.21.1. */
             minecraftVersion?: string;
             loaderVersion?: string | null;
@@ -846,6 +847,7 @@ export interface components {
             /** @description The panel's customer id; used for filtering. */
             customerId: string;
             name: string;
+            type?: components["schemas"]["ServerType"];
             /** @description A Minecraft release or snapshot version, e.g. 1.21.1. */
             minecraftVersion: string;
             /** @description A Fabric loader version, e.g. 0.16.5. */
@@ -946,7 +948,7 @@ export interface components {
          * @description Stable snake_case error code.
          * @enum {unknown}
          */
-        ErrorCode: "invalid_request" | "invalid_json" | "idempotency_key_missing" | "invalid_cursor" | "managed_property" | "unauthorized" | "forbidden" | "server_not_found" | "host_not_found" | "api_token_not_found" | "backup_not_found" | "not_found" | "method_not_allowed" | "request_timeout" | "host_name_taken" | "host_not_empty" | "network_in_use" | "server_busy" | "downgrade_refused" | "change_in_progress" | "capacity_exhausted" | "invalid_transition" | "disk_shrink_refused" | "payload_too_large" | "unsupported_media_type" | "invalid_network" | "idempotency_key_reused" | "rate_limited" | "too_many_streams" | "internal_error" | "command_failed" | "unavailable" | "command_timeout" | "edge_not_configured" | "schedule_not_found" | "schedule_limit" | "schedule_name_taken" | "invalid_schedule" | "drift_not_found" | "backup_on_other_host";
+        ErrorCode: "invalid_request" | "invalid_json" | "idempotency_key_missing" | "invalid_cursor" | "managed_property" | "unauthorized" | "forbidden" | "server_not_found" | "host_not_found" | "api_token_not_found" | "backup_not_found" | "not_found" | "method_not_allowed" | "request_timeout" | "host_name_taken" | "host_not_empty" | "network_in_use" | "server_busy" | "downgrade_refused" | "change_in_progress" | "capacity_exhausted" | "invalid_transition" | "disk_shrink_refused" | "payload_too_large" | "unsupported_media_type" | "invalid_network" | "idempotency_key_reused" | "rate_limited" | "too_many_streams" | "internal_error" | "command_failed" | "unavailable" | "command_timeout" | "edge_not_configured" | "schedule_not_found" | "schedule_limit" | "schedule_name_taken" | "invalid_schedule" | "drift_not_found" | "backup_on_other_host" | "not_supported_by_type";
         Event: {
             /** @description The event's position in the feed, a decimal integer that only grows in feed order: keep the largest seen and continue after it (`after`, or the SSE id and Last-Event-ID). */
             id: string;
@@ -1099,6 +1101,7 @@ export interface components {
                 /** Format: date-time */
                 since: string;
             }[];
+            type: components["schemas"]["ServerType"];
             minecraftVersion: string;
             loaderVersion: string | null;
             mods: {
@@ -1249,6 +1252,11 @@ export interface components {
         };
         /** @enum {unknown} */
         ServerStatus: "pending" | "provisioning" | "running" | "stopping" | "stopped" | "starting" | "deleting" | "deleted" | "failed";
+        /**
+         * @description What the server runs: fabric (the default; Modrinth mods for Fabric) or vanilla (Mojang's server, no mods). Paper, Purpur, Quilt, Forge and NeoForge are not provisioned yet.
+         * @enum {unknown}
+         */
+        ServerType: "fabric" | "vanilla";
         TaskOperation: {
             /** Format: uuid */
             id: string;
@@ -1454,7 +1462,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, idempotency_key_reused. */
+            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, not_supported_by_type, idempotency_key_reused. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1610,7 +1618,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, idempotency_key_reused. */
+            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, not_supported_by_type, idempotency_key_reused. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2005,7 +2013,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, idempotency_key_reused. */
+            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, not_supported_by_type, idempotency_key_reused. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2231,7 +2239,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, idempotency_key_reused. */
+            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, not_supported_by_type, idempotency_key_reused. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3242,7 +3250,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, idempotency_key_reused. */
+            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, not_supported_by_type, idempotency_key_reused. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3331,7 +3339,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, idempotency_key_reused. */
+            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, not_supported_by_type, idempotency_key_reused. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3432,7 +3440,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, idempotency_key_reused. */
+            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, not_supported_by_type, idempotency_key_reused. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3873,7 +3881,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, idempotency_key_reused. */
+            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, not_supported_by_type, idempotency_key_reused. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4162,7 +4170,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, idempotency_key_reused. */
+            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, not_supported_by_type, idempotency_key_reused. */
             422: {
                 headers: {
                     [name: string]: unknown;
