@@ -9,4 +9,7 @@ export * from "./zip";
 export * from "./javaManifest";
 export * from "./fabric/index";
 export * from "./adoptium";
+export * from "./jvmJar";
 export * from "./vanilla/launcherDecision";
+export * from "./paper/launcherDecision";
+export * from "./paper/paperclipJar";

@@ -54,6 +54,7 @@ if (defined $ARGV[2] && $ARGV[2] =~ /^(\d+):(\d+)$/) {
     # loaded is at hand).
     my @zone = localtime;
     eval { require Compress::Raw::Zlib; 1 };
+    eval { require Digest::SHA; 1 };    # for Paperclip's sha256 checks
     chroot('.') && chdir('/') or die "cannot enter $ARGV[0] as its root: $!\n";
     $( = $gid;
     $) = "$gid $gid";
@@ -182,6 +183,67 @@ if ($type eq 'vanilla') {
     my $mf = eval { zip_entry("$dir/$jar", 'META-INF/MANIFEST.MF') };
     refuse("Error: Invalid or corrupt jarfile $jar") if $@;
     refuse("no main manifest attribute, in $jar") unless ($mf // '') =~ /^Main-Class: *\S/m;
+} elsif ($type eq 'paper') {
+    # ---- What `java -jar paper.jar nogui` decides: the JVM's checks, then
+    # Paperclip's (PaperMC/Paperclip Paperclip.setupClasspath; the TypeScript
+    # twin is packages/artifacts/src/paper/launcherDecision.ts). Where it
+    # would download Mojang's jar (cache/<file> missing or its sha256 not the
+    # download context's), this one refuses; the rest is local (patch inputs
+    # and patches, the listed versions and libraries, each with its sha256).
+    my $ours = "$dir/$jar";
+    my $mf = eval { zip_entry($ours, 'META-INF/MANIFEST.MF') };
+    refuse("Error: Invalid or corrupt jarfile $jar") if $@;
+    refuse("no main manifest attribute, in $jar") unless ($mf // '') =~ /^Main-Class: *\S/m;
+    require Digest::SHA;
+    my $sha = sub { Digest::SHA::sha256_hex($_[0] // '') };
+    my $entry = sub { my ($zip, $name) = @_; my $e = eval { zip_entry($zip, $name) }; refuse("Paperclip cannot read $zip: $@") if $@; $e };
+    my $ctx = $entry->($ours, 'META-INF/download-context');
+    my @patches = grep { !/^\s*$/ && !/^#/ } split /\r\n|\r|\n/, ($entry->($ours, 'META-INF/patches.list') // '');
+    my $has_ctx = defined $ctx && $ctx =~ /\S/;
+    refuse("patches.list file found without a corresponding original-url file") if @patches && !$has_ctx;
+    my $original;
+    if ($has_ctx) {
+        my @ctx = split /\t/, $ctx, -1;
+        refuse("Invalid download-context line: $ctx") unless @ctx == 3;
+        my $cached = slurp("cache/$ctx[2]");
+        refuse("Downloading $ctx[2]: cache/$ctx[2] is missing or its sha256 differs and this first boot has no network")
+          unless defined $cached && $sha->($cached) eq lc $ctx[0];
+        $original = "$dir/cache/$ctx[2]";
+    }
+    my %patched;
+    for my $line (@patches) {
+        my @p = split /\t/, $line, -1;
+        refuse("Invalid patch data line: $line") unless @p == 7;
+        my ($loc, $in_hash, $patch_hash, $out_hash, $in, $patch, $out) = @p;
+        $patched{"$loc/$out"} = 1;
+        my $done = slurp("$loc/$out");
+        next if defined $done && $sha->($done) eq lc $out_hash;
+        my $input = $entry->($original, "META-INF/$loc/$in");
+        refuse("Input file not found: /META-INF/$loc/$in") unless defined $input;
+        refuse("Hash check of input file failed for /META-INF/$loc/$in") unless $sha->($input) eq lc $in_hash;
+        my $bytes = $entry->($ours, "META-INF/$loc/$patch");
+        refuse("Patch file not found: /META-INF/$loc/$patch") unless defined $bytes;
+        refuse("Hash check of patch file failed for /META-INF/$loc/$patch") unless $sha->($bytes) eq lc $patch_hash;
+    }
+    for my $list ('versions', 'libraries') {
+        my $body = $entry->($ours, "META-INF/$list.list");
+        next unless defined $body;
+        for my $line (split /\r\n|\r|\n/, $body) {
+            my @e = split /\t/, $line, -1;
+            refuse("Malformed library entry: $line") unless @e == 3;
+            next if $patched{"$list/$e[2]"};
+            my $placed = slurp("$list/$e[2]");
+            next if defined $placed && $sha->($placed) eq lc $e[0];
+            my $inside = $entry->($ours, "META-INF/$list/$e[2]");
+            $inside = $entry->($original, "META-INF/$list/$e[2]") if !defined $inside && defined $original;
+            refuse("$e[2] not found in our jar or in the original jar") unless defined $inside;
+            refuse("Hash check failed for extract filed $list/$e[2]") unless $sha->($inside) eq lc $e[0];
+        }
+    }
+    my $main = $entry->($ours, 'META-INF/main-class') // '';
+    $main =~ s/\s+$//;
+    refuse("Failed to read main-class file") if $main eq '';
+    logline('INFO', "Starting $main");
 } elsif ($type eq 'fabric') {
     # ---- What `java -jar fabric-server-launch.jar nogui` decides before the game
     # starts (FabricMC/fabric-installer ServerLauncher.initialise; the TypeScript

@@ -1,12 +1,7 @@
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
-import { parseJavaManifest } from "../javaManifest";
-import { zipEntry } from "../zip";
+import { openExecutableJar, type JarLaunchDecision } from "../jvmJar";
 
 /** Where a vanilla server's jar is placed, and the jar its unit starts (`java -jar server.jar nogui`). */
 export const VANILLA_SERVER_JAR = "server.jar";
-
-export type VanillaLaunchDecision = { launches: true; jar: string; mainClass: string } | { launches: false; needsNetwork: false; reason: string };
 
 /**
  * What `java -jar server.jar nogui` decides in `dir` before the game runs:
@@ -20,19 +15,7 @@ export type VanillaLaunchDecision = { launches: true; jar: string; mainClass: st
  * (apps/agent/src/sim/mcServer.pl) and the stand-in java on real containers
  * (scripts/standinGame/gameTemplate.ts) make the same decision.
  */
-export async function vanillaLaunchDecision(dir: string, jar = VANILLA_SERVER_JAR): Promise<VanillaLaunchDecision> {
-  const bytes = await readFile(join(dir, jar)).catch(() => null);
-  if (!bytes) return refuse(`Error: Unable to access jarfile ${jar}`);
-  let attributes: Map<string, string>;
-  try {
-    const mf = zipEntry(bytes, "META-INF/MANIFEST.MF");
-    attributes = parseJavaManifest(mf ? new TextDecoder().decode(mf) : "");
-  } catch {
-    return refuse(`Error: Invalid or corrupt jarfile ${jar}`);
-  }
-  const mainClass = attributes.get("Main-Class");
-  if (!mainClass) return refuse(`no main manifest attribute, in ${jar}`);
-  return { launches: true, jar, mainClass };
+export async function vanillaLaunchDecision(dir: string, jar = VANILLA_SERVER_JAR): Promise<JarLaunchDecision> {
+  const opened = await openExecutableJar(dir, jar);
+  return "launches" in opened ? opened : { launches: true, jar, mainClass: opened.mainClass };
 }
-
-const refuse = (reason: string): VanillaLaunchDecision => ({ launches: false, needsNetwork: false, reason });
