@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { status as mcStatus } from "minecraft-server-util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { simAddress } from "@zlh/agent";
-import { FABRIC_LAUNCHER_JAR, fabricLaunchDecision, VANILLA_SERVER_JAR, vanillaLaunchDecision } from "@zlh/artifacts";
+import { FABRIC_LAUNCHER_JAR, fabricLaunchDecision, PAPER_SERVER_JAR, paperclipLaunchDecision, VANILLA_SERVER_JAR, vanillaLaunchDecision } from "@zlh/artifacts";
 import { createServer } from "../support/api";
 import { startE2eCluster, type E2eCluster } from "../support/cluster";
 import { writeAsCustomer } from "../support/customerFiles";
@@ -50,6 +50,21 @@ describe("server types", () => {
     expect(row!.manifest).toMatchObject({ type: "vanilla", launch: { jar: VANILLA_SERVER_JAR } });
   });
 
+  it("provisions a Paper server to running: Paperclip and Mojang's jar where it looks, so its own decision needs no network", async () => {
+    const server = await createServer(c.call, { type: "paper" });
+    await waitStatus(c.call, server.id, "running", 30_000);
+    expect((await c.call("GET", `/v1/servers/${server.id}`)).body).toMatchObject({ type: "paper", loaderVersion: null, mods: [] });
+    const dir = serverDir(server.vmid);
+    expect(await paperclipLaunchDecision(dir, PAPER_SERVER_JAR)).toEqual({ launches: true, jar: PAPER_SERVER_JAR, mainClass: "io.papermc.paper.PaperBootstrap" });
+    expect(await exists(join(dir, "cache/mojang_1.21.1.jar"))).toBe(true);
+    expect(await readFile(join(dir, "logs/latest.log"), "utf8")).toContain("Starting io.papermc.paper.PaperBootstrap");
+    const [row] = await c.sql`select manifest from servers where id = ${server.id}`;
+    expect(row!.manifest).toMatchObject({ type: "paper", loader: "132", launch: { jar: PAPER_SERVER_JAR } });
+    expect(await answersPing(server)).toBe(true);
+    const mods = await change(server.id, { mods: [{ project: "lithium" }] });
+    expect(mods.body).toEqual({ error: "not_supported_by_type", message: 'A paper server runs no mods (Paper takes plugins, which are not provisioned yet); remove them ("mods": []), or choose the fabric type.' });
+  });
+
   it("refuses mods or a loader version on vanilla and a type it does not provision, writing nothing", async () => {
     const [{ count: before }] = await c.sql`select count(*)::int as count from servers`;
     const mods = await create({ type: "vanilla", mods: [{ project: "lithium" }] });
@@ -57,7 +72,7 @@ describe("server types", () => {
     expect(mods.body).toEqual({ error: "not_supported_by_type", message: 'A vanilla server runs no mods (it has no mod loader); remove them ("mods": []), or choose the fabric type.' });
     const loader = await create({ type: "vanilla", loaderVersion: "0.16.5" });
     expect([loader.status, loader.body.error]).toEqual([422, "not_supported_by_type"]);
-    for (const type of ["paper", "neoforge", "Vanilla"]) expect((await create({ type })).body.error).toBe("invalid_request");
+    for (const type of ["purpur", "neoforge", "Vanilla"]) expect((await create({ type })).body.error).toBe("invalid_request");
     const [{ count: after }] = await c.sql`select count(*)::int as count from servers`;
     expect(after).toBe(before);
   });

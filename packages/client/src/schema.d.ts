@@ -1253,10 +1253,10 @@ export interface components {
         /** @enum {unknown} */
         ServerStatus: "pending" | "provisioning" | "running" | "stopping" | "stopped" | "starting" | "deleting" | "deleted" | "failed";
         /**
-         * @description What the server runs: fabric (the default; Modrinth mods for Fabric) or vanilla (Mojang's server, no mods). Paper, Purpur, Quilt, Forge and NeoForge are not provisioned yet.
+         * @description What the server runs: fabric (the default; Modrinth mods for Fabric), vanilla (Mojang's server) or paper (PaperMC's newest stable build); vanilla and paper take no mods. Purpur, Quilt, Forge and NeoForge are not provisioned yet.
          * @enum {unknown}
          */
-        ServerType: "fabric" | "vanilla";
+        ServerType: "fabric" | "vanilla" | "paper";
         TaskOperation: {
             /** Format: uuid */
             id: string;
