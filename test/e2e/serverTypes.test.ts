@@ -7,8 +7,7 @@ import { FABRIC_LAUNCHER_JAR, fabricLaunchDecision, PAPER_SERVER_JAR, paperclipL
 import { createServer } from "../support/api";
 import { startE2eCluster, type E2eCluster } from "../support/cluster";
 import { writeAsCustomer } from "../support/customerFiles";
-import { answersPing, waitStatus } from "../support/lifecycle";
-import { waitFor } from "../support/processes";
+import { answersPing, changeEnded as waitChangeEnded, waitStatus } from "../support/lifecycle";
 
 const exists = (p: string) => access(p).then(() => true, () => false);
 
@@ -26,13 +25,7 @@ describe("server types", () => {
   const change = (id: string, body: Record<string, unknown>) => c.call("PATCH", `/v1/servers/${id}`, body, { "idempotency-key": `type-change-${n++}` });
   const create = (body: Record<string, unknown>) =>
     c.call("POST", "/v1/servers", { customerId: "e2e", name: `types-${n}`, minecraftVersion: "1.21.1", memoryMiB: 1024, cpuCores: 1, diskGiB: 1, ...body }, { "idempotency-key": `type-create-${n++}` });
-  const changeEnded = async (id: string, generation: number) =>
-    waitFor(async () => {
-      const s = (await c.call("GET", `/v1/servers/${id}`)).body;
-      if (s.change !== null || s.status !== "running") return null;
-      const ended = ((await c.call("GET", `/v1/servers/${id}/changes`)).body.items as { generation: number; status: string }[]).find((h) => h.generation === generation);
-      return ended && ["applied", "rolled_back", "failed"].includes(ended.status) ? { ...s, ended } : null;
-    }, 40_000, `change ${generation} ended`);
+  const changeEnded = (id: string, generation: number) => waitChangeEnded(c.call, id, generation);
 
   it("provisions a vanilla server to running: Mojang's jar at server.jar, nothing of Fabric's, the JVM's check passes", async () => {
     const server = await createServer(c.call, { type: "vanilla", serverProperties: { motd: "plain vanilla" } });

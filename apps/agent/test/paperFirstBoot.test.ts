@@ -1,15 +1,11 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { unzipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mirrorSource, OFFLINE_MIRROR_DIR, PAPER_SERVER_JAR, paperclipLaunchDecision, storedZip, type Manifest } from "@zlh/artifacts";
-import { markerFor } from "@zlh/protocol";
-import { fixturePaperManifest, freePort } from "@zlh/testing";
-import { ArtifactCache } from "../src/placement/cache";
-import { placeServer, readRecord, SERVER_DIR } from "../src/placement/placeServer";
-import { SimRuntime } from "../src/runtime/sim";
-import { pingServer } from "../src/slp/ping";
+import { PAPER_SERVER_JAR, paperclipLaunchDecision, storedZip } from "@zlh/artifacts";
+import { fixturePaperManifest } from "@zlh/testing";
+import { readRecord } from "../src/placement/placeServer";
+import { simFirstBoot, type SimFirstBoot } from "./support/simFirstBoot";
 
 const SERVER = "7c2d9e4f-1a3b-4c5d-8e6f-9a0b1c2d3e4f";
 const VMID = 7102;
@@ -24,22 +20,9 @@ const MOJANG_CACHE = "cache/mojang_1.21.1.jar";
  * which must decide the same way.
  */
 describe("Paper first boot with no network", () => {
-  let rt: SimRuntime;
+  let sim: SimFirstBoot;
   let dir: string;
-  let manifest: Manifest;
-  let port: number;
-
-  async function boot(): Promise<{ answered: boolean; log: string }> {
-    await rt.start(VMID);
-    let answered = false;
-    for (const deadline = Date.now() + 15_000; !answered && Date.now() < deadline; ) {
-      if ((await rt.inspect(VMID))?.state !== "running") break;
-      answered = await pingServer(await rt.address(VMID), port, 200).then(() => true, () => false);
-      if (!answered) await new Promise((r) => setTimeout(r, 50));
-    }
-    if ((await rt.inspect(VMID))?.state === "running") await rt.stop(VMID, 2000);
-    return { answered, log: await readFile(join(dir, "logs/latest.log"), "utf8").catch(() => "") };
-  }
+  const boot = () => sim.boot();
 
   /** Breaks `file`, checks both deciders refuse with `reason` (and whether it is the network that is missing), then puts it back. */
   async function expectRefusal(file: string, broken: Uint8Array | null, reason: string, needsNetwork: boolean) {
@@ -49,9 +32,9 @@ describe("Paper first boot with no network", () => {
     const decision = await paperclipLaunchDecision(dir, PAPER_SERVER_JAR);
     expect(decision).toMatchObject({ launches: false, needsNetwork });
     expect(decision.launches === false && decision.reason).toContain(reason);
-    const sim = await boot();
-    expect(sim.answered, file).toBe(false);
-    expect(sim.log).toContain(reason);
+    const booted = await boot();
+    expect(booted.answered, file).toBe(false);
+    expect(booted.log).toContain(reason);
     await writeFile(join(dir, file), saved);
   }
 
@@ -63,26 +46,17 @@ describe("Paper first boot with no network", () => {
   }
 
   beforeAll(async () => {
-    const simRoot = await mkdtemp(join(tmpdir(), "zlh-sim-"));
-    rt = new SimRuntime({ root: simRoot });
-    port = await freePort();
-    manifest = await fixturePaperManifest();
-    await rt.create({ vmid: VMID, hostname: "h", memoryMiB: 1, cpuCores: 1, diskGiB: 1, description: markerFor(SERVER) });
-    const cache = new ArtifactCache(await mkdtemp(join(tmpdir(), "zlh-cache-")), mirrorSource(OFFLINE_MIRROR_DIR, "offline"));
-    const spec = { vmid: VMID, hostname: "h", memoryMiB: 1, cpuCores: 1, diskGiB: 1, gamePort: port, rconPort: port + 1, minecraftVersion: "1.21.1", loaderVersion: null, serverProperties: {}, manifest, rconPassword: "pw" };
-    await rt.withGuest(VMID, (guest) => placeServer(guest, spec, manifest, cache));
-    dir = join(simRoot, String(VMID), "rootfs", SERVER_DIR);
+    sim = await simFirstBoot(VMID, SERVER, await fixturePaperManifest());
+    dir = sim.dir;
   });
-  afterAll(async () => {
-    if ((await rt.inspect(VMID))?.state === "running") await rt.stop(VMID, 2000);
-  });
+  afterAll(() => sim?.close());
 
   it("places Paperclip and Mojang's jar where Paperclip looks: it would start the game with no network, and so does the sim", async () => {
-    expect((await rt.withGuest(VMID, (guest) => readRecord(guest)))).toMatchObject({ type: "paper", jar: PAPER_SERVER_JAR });
+    expect(await sim.rt.withGuest(VMID, (guest) => readRecord(guest))).toMatchObject({ type: "paper", jar: PAPER_SERVER_JAR });
     expect(await paperclipLaunchDecision(dir, PAPER_SERVER_JAR)).toEqual({ launches: true, jar: PAPER_SERVER_JAR, mainClass: "io.papermc.paper.PaperBootstrap" });
-    const sim = await boot();
-    expect(sim.answered).toBe(true);
-    expect(sim.log).toContain("Starting io.papermc.paper.PaperBootstrap");
+    const booted = await boot();
+    expect(booted.answered).toBe(true);
+    expect(booted.log).toContain("Starting io.papermc.paper.PaperBootstrap");
   });
 
   it("would download Mojang's jar when it is missing, or not the one the download context names", async () => {

@@ -36,7 +36,7 @@ describe("resolving a Paper server", () => {
     const m = await resolve(mirror);
     expect(m).toMatchObject({ type: "paper", launch: { jar: PAPER_SERVER_JAR }, game: "1.21.1", loader: "132", mods: [] });
     expect(m.files.map((f) => f.path)).toEqual(["cache/mojang_1.21.1.jar", PAPER_SERVER_JAR]);
-    const [mojang, paper] = m.files as [{ url: string; sha1?: string }, { url: string }];
+    const [mojang, paper] = m.files as unknown as [{ url: string; sha1?: string }, { url: string }];
     expect(paper.url).toBe(`${BUILDS}/132/downloads/paper-1.21.1-132.jar`);
     // The Mojang jar is the version JSON's, with Mojang's sha1; its sha256 is the one the Paper jar's download context names.
     expect(mojang.url).toMatch(/^https:\/\/piston-data\.mojang\.com\/v1\/objects\/[0-9a-f]{40}\/server\.jar$/);
