@@ -203,6 +203,40 @@ const paperBuilds = [
 });
 json(`https://api.papermc.io/v2/projects/paper/versions/${PAPER_GAME}/builds`, { project_id: "paper", project_name: "Paper", version: PAPER_GAME, builds: paperBuilds });
 
+// ---- Purpur's API v2 (api.purpurmc.org/v2/purpur): a version lists its builds (`builds.all`, oldest
+// first, `builds.latest`); each build says its `result` (SUCCESS or FAILURE) and its jar's md5; the jar
+// at .../<build>/download. The newest build here failed (as Purpur's do at times: it lists them too).
+// An unknown version is a 404. Purpur is a Paper fork: its jar is a Paperclip laid out as Paper's.
+const purpurBuilds = [
+  { build: "2327", result: "SUCCESS", timestamp: 1729411200000 },
+  { build: "2328", result: "SUCCESS", timestamp: 1730534400000 },
+  { build: "2329", result: "FAILURE", timestamp: 1731225600000 },
+];
+for (const b of purpurBuilds) {
+  const base = `https://api.purpurmc.org/v2/purpur/${PAPER_GAME}/${b.build}`;
+  const info: Record<string, unknown> = { project: "purpur", version: PAPER_GAME, build: b.build, result: b.result, timestamp: b.timestamp, duration: 412000, commits: [] };
+  if (b.result === "SUCCESS") {
+    const mojang = mojangServerJars.get(PAPER_GAME)!;
+    const library = jar("com.google.guava:guava:33.3.1-jre");
+    const libraryPath = "com/google/guava/guava/33.3.1-jre/guava-33.3.1-jre.jar";
+    const purpurJar = jar(`purpur ${PAPER_GAME} build ${b.build}`, [["Main-Class", "io.papermc.paperclip.Main"]], {
+      "META-INF/download-context": text(`${hash("sha256", mojang.bytes)}\t${mojang.url}\tmojang_${PAPER_GAME}.jar`),
+      "META-INF/versions.list": text(`${hash("sha256", innerServerJars.get(PAPER_GAME)!)}\t${PAPER_GAME}\t${PAPER_GAME}/server-${PAPER_GAME}.jar\n`),
+      "META-INF/libraries.list": text(`${hash("sha256", library)}\tcom.google.guava:guava:33.3.1-jre\t${libraryPath}\n`),
+      [`META-INF/libraries/${libraryPath}`]: library,
+      "META-INF/main-class": text("org.bukkit.craftbukkit.Main"),
+    });
+    put(`${base}/download`, purpurJar);
+    info.md5 = hash("md5", purpurJar);
+  }
+  json(base, info);
+}
+json(`https://api.purpurmc.org/v2/purpur/${PAPER_GAME}`, {
+  project: "purpur",
+  version: PAPER_GAME,
+  builds: { latest: purpurBuilds.at(-1)!.build, all: purpurBuilds.map((b) => b.build) },
+});
+
 // ---- Adoptium API v3: the feature releases the games need, newest first, JREs for linux/x64. Java 21
 // and 25 are small stand-ins (like the jars); Java 17 is a real JRE built from this machine's JDK by
 // ./offlineMirror/machineJre.ts, not committed (see fixtures/offline-mirror/README.md).

@@ -1,9 +1,9 @@
-import { access, readdir, readFile } from "node:fs/promises";
+import { access, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { status as mcStatus } from "minecraft-server-util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { simAddress } from "@zlh/agent";
-import { FABRIC_LAUNCHER_JAR, fabricLaunchDecision, PAPER_SERVER_JAR, paperclipLaunchDecision, VANILLA_SERVER_JAR, vanillaLaunchDecision } from "@zlh/artifacts";
+import { FABRIC_LAUNCHER_JAR, fabricLaunchDecision, PAPER_SERVER_JAR, paperclipLaunchDecision, PURPUR_SERVER_JAR, VANILLA_SERVER_JAR, vanillaLaunchDecision } from "@zlh/artifacts";
 import { createServer } from "../support/api";
 import { startE2eCluster, type E2eCluster } from "../support/cluster";
 import { writeAsCustomer } from "../support/customerFiles";
@@ -55,7 +55,20 @@ describe("server types", () => {
     expect(row!.manifest).toMatchObject({ type: "paper", loader: "132", launch: { jar: PAPER_SERVER_JAR } });
     expect(await answersPing(server)).toBe(true);
     const mods = await change(server.id, { mods: [{ project: "lithium" }] });
-    expect(mods.body).toEqual({ error: "not_supported_by_type", message: 'A paper server runs no mods (Paper takes plugins, which are not provisioned yet); remove them ("mods": []), or choose the fabric type.' });
+    expect(mods.body).toEqual({ error: "not_supported_by_type", message: 'A paper server runs no mods (it takes plugins, which are not provisioned yet); remove them ("mods": []), or choose the fabric type.' });
+  });
+
+  it("provisions a Purpur server to running: a Paperclip too, Mojang's jar where it looks, the game's jar taken from Mojang's", async () => {
+    const server = await createServer(c.call, { type: "purpur" });
+    await waitStatus(c.call, server.id, "running", 30_000);
+    expect((await c.call("GET", `/v1/servers/${server.id}`)).body).toMatchObject({ type: "purpur", loaderVersion: null, mods: [] });
+    const dir = serverDir(server.vmid);
+    expect(await paperclipLaunchDecision(dir, PURPUR_SERVER_JAR)).toEqual({ launches: true, jar: PURPUR_SERVER_JAR, mainClass: "org.bukkit.craftbukkit.Main" });
+    expect(await readFile(join(dir, "logs/latest.log"), "utf8")).toContain("Starting org.bukkit.craftbukkit.Main");
+    // What Purpur's Paperclip extracts from Mojang's jar (the game's jar, listed in versions.list) is there only in Mojang's jar:
+    // without it Paperclip would download it.
+    await rm(join(dir, "cache/mojang_1.21.1.jar"));
+    expect(await paperclipLaunchDecision(dir, PURPUR_SERVER_JAR)).toMatchObject({ launches: false, needsNetwork: true, reason: expect.stringContaining("Downloading mojang_1.21.1.jar") });
   });
 
   it("refuses mods or a loader version on vanilla and a type it does not provision, writing nothing", async () => {
@@ -65,7 +78,7 @@ describe("server types", () => {
     expect(mods.body).toEqual({ error: "not_supported_by_type", message: 'A vanilla server runs no mods (it has no mod loader); remove them ("mods": []), or choose the fabric type.' });
     const loader = await create({ type: "vanilla", loaderVersion: "0.16.5" });
     expect([loader.status, loader.body.error]).toEqual([422, "not_supported_by_type"]);
-    for (const type of ["purpur", "neoforge", "Vanilla"]) expect((await create({ type })).body.error).toBe("invalid_request");
+    for (const type of ["quilt", "neoforge", "Vanilla"]) expect((await create({ type })).body.error).toBe("invalid_request");
     const [{ count: after }] = await c.sql`select count(*)::int as count from servers`;
     expect(after).toBe(before);
   });

@@ -1253,10 +1253,10 @@ export interface components {
         /** @enum {unknown} */
         ServerStatus: "pending" | "provisioning" | "running" | "stopping" | "stopped" | "starting" | "deleting" | "deleted" | "failed";
         /**
-         * @description What the server runs: fabric (the default; Modrinth mods for Fabric), vanilla (Mojang's server) or paper (PaperMC's newest stable build); vanilla and paper take no mods. Purpur, Quilt, Forge and NeoForge are not provisioned yet.
+         * @description What the server runs: fabric (the default; Modrinth mods for Fabric), vanilla (Mojang's server) paper (PaperMC's newest stable build) or purpur (Purpur's newest successful build); vanilla, paper and purpur take no mods. Quilt, Forge and NeoForge are not provisioned yet.
          * @enum {unknown}
          */
-        ServerType: "fabric" | "vanilla" | "paper";
+        ServerType: "fabric" | "vanilla" | "paper" | "purpur";
         TaskOperation: {
             /** Format: uuid */
             id: string;

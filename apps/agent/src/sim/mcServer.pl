@@ -183,8 +183,9 @@ if ($type eq 'vanilla') {
     my $mf = eval { zip_entry("$dir/$jar", 'META-INF/MANIFEST.MF') };
     refuse("Error: Invalid or corrupt jarfile $jar") if $@;
     refuse("no main manifest attribute, in $jar") unless ($mf // '') =~ /^Main-Class: *\S/m;
-} elsif ($type eq 'paper') {
-    # ---- What `java -jar paper.jar nogui` decides: the JVM's checks, then
+} elsif ($type eq 'paper' || $type eq 'purpur') {
+    # ---- What `java -jar paper.jar nogui` (or purpur.jar: a Paper fork, the
+    # same Paperclip) decides: the JVM's checks, then
     # Paperclip's (PaperMC/Paperclip Paperclip.setupClasspath; the TypeScript
     # twin is packages/artifacts/src/paper/launcherDecision.ts). Where it
     # would download Mojang's jar (cache/<file> missing or its sha256 not the

@@ -8,7 +8,7 @@ import { NotSupportedByTypeError, typeHasLoader, typeLoadsMods, type ServerType 
  */
 export function checkTypeSettings(s: { type: ServerType; loaderVersion: string | null; mods: readonly unknown[] }): void {
   if (!typeLoadsMods(s.type) && s.mods.length > 0) {
-    const why = s.type === "paper" ? "Paper takes plugins, which are not provisioned yet" : "it has no mod loader";
+    const why = s.type === "paper" || s.type === "purpur" ? "it takes plugins, which are not provisioned yet" : "it has no mod loader";
     throw new NotSupportedByTypeError(`A ${s.type} server runs no mods (${why}); remove them ("mods": []), or choose the fabric type.`);
   }
   if (!typeHasLoader(s.type) && s.loaderVersion !== null) {

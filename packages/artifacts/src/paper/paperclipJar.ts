@@ -15,6 +15,8 @@ export const PAPERCLIP_FILES = {
 
 /** Where a Paper server's jar is placed, and the jar its unit starts (`java -jar paper.jar nogui`). */
 export const PAPER_SERVER_JAR = "paper.jar";
+/** Where a Purpur server's jar (a Paperclip too) is placed, and the jar its unit starts. */
+export const PURPUR_SERVER_JAR = "purpur.jar";
 
 /** The original (Mojang) jar Paperclip patches: where it keeps it (`cache/<fileName>`), its sha256, and where it would download it from. */
 export interface DownloadContext {
