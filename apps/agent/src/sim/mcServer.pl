@@ -3,8 +3,9 @@
 # Server List Ping (handshake, status request, ping) on the port that
 # server.properties names, with the MOTD and max-players it sets and the game
 # version the placed manifest names. It refuses to start without eula=true,
-# and wherever the real launcher of its type (Fabric's, or the JVM's for
-# Mojang's jar) would need the network or refuses (see below).
+# and wherever the real launcher of its type (Fabric's, Paperclip's for
+# Paper and Purpur, the JVM's for Mojang's jar) would need the network or
+# refuses (see below).
 #
 # Why Perl, and why so spare: a server start is on the hot path of every
 # lifecycle. Measured with `perf stat` on the 2-vCPU development machine:
