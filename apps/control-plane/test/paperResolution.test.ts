@@ -6,19 +6,10 @@ import { connectDatabase, type Database } from "@zlh/db";
 import { testDatabase } from "@zlh/testing";
 import { ResolutionError } from "../src/fabric/errors";
 import { resolveManifest } from "../src/fabric/resolveManifest";
+import { rewritingMirror } from "./rewritingMirror";
 
 const BUILDS = "https://api.papermc.io/v2/projects/paper/versions/1.21.1/builds";
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
-
-/** The offline mirror (PaperMC's v2 shapes), with JSON answers rewritten per test. */
-function sourceWith(rewrite: (url: string, body: unknown) => unknown): ArtifactSource {
-  const mirror = mirrorSource(OFFLINE_MIRROR_DIR, "offline");
-  return {
-    ...mirror,
-    fetchJson: async <T>(url: string) => rewrite(url, await mirror.fetchJson<unknown>(url)) as T,
-    fetchBytes: (url: string) => mirror.fetchBytes(url),
-  } as ArtifactSource;
-}
 
 describe("resolving a Paper server", () => {
   let database: Database;
@@ -47,7 +38,7 @@ describe("resolving a Paper server", () => {
   it("refuses a game Paper does not build (PaperMC's 404), mods, and a version with only experimental builds", async () => {
     await expect(resolve(mirrorSource(OFFLINE_MIRROR_DIR, "offline"), "26.1")).rejects.toThrow(new ResolutionError("Paper does not build Minecraft 26.1 (PaperMC answered 404)."));
     await expect(resolveManifest(database.db, mirrorSource(OFFLINE_MIRROR_DIR, "offline"), { type: "paper", minecraftVersion: "1.21.1", mods: [{ project: "lithium" }] })).rejects.toThrow(ResolutionError);
-    const experimentalOnly = sourceWith((url, body) => (url === BUILDS ? { ...(body as object), builds: (body as { builds: { channel: string }[] }).builds.filter((b) => b.channel === "experimental") } : body));
+    const experimentalOnly = rewritingMirror((url, body) => (url === BUILDS ? { ...(body as object), builds: (body as { builds: { channel: string }[] }).builds.filter((b) => b.channel === "experimental") } : body));
     await expect(resolve(experimentalOnly)).rejects.toThrow(new ResolutionError("Paper has no stable (default channel) build of Minecraft 1.21.1."));
   });
 
@@ -59,7 +50,7 @@ describe("resolving a Paper server", () => {
     entries["META-INF/download-context"] = new TextEncoder().encode(`${"ab".repeat(32)}\t${url}\t${file}`);
     const other = storedZip(Object.entries(entries).map(([name, data]) => ({ name, data })));
     const source = {
-      ...sourceWith((u, body) => {
+      ...rewritingMirror((u, body) => {
         if (u !== BUILDS) return body;
         const b = body as { builds: { build: number; downloads: { application: { name: string; sha256: string } } }[] };
         return { ...b, builds: b.builds.map((x) => (x.build === 132 ? { ...x, downloads: { application: { ...x.downloads.application, sha256: sha256(other) } } } : x)) };
@@ -76,7 +67,7 @@ describe("resolving a Paper server", () => {
   });
 
   it("refuses a jar whose sha256 is not the one PaperMC publishes", async () => {
-    const tampered = sourceWith((url, body) => {
+    const tampered = rewritingMirror((url, body) => {
       if (url !== BUILDS) return body;
       const b = body as { builds: { build: number; downloads: { application: { sha256: string } } }[] };
       return { ...b, builds: b.builds.map((x) => ({ ...x, downloads: { application: { ...x.downloads.application, sha256: sha256(new TextEncoder().encode("other")) } } })) };

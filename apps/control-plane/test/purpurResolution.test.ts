@@ -4,14 +4,9 @@ import { connectDatabase, type Database } from "@zlh/db";
 import { testDatabase } from "@zlh/testing";
 import { ResolutionError } from "../src/fabric/errors";
 import { resolveManifest } from "../src/fabric/resolveManifest";
+import { rewritingMirror } from "./rewritingMirror";
 
 const API = "https://api.purpurmc.org/v2/purpur/1.21.1";
-
-/** The offline mirror (Purpur's v2 shapes), with JSON answers rewritten per test. */
-function sourceWith(rewrite: (url: string, body: unknown) => unknown): ArtifactSource {
-  const mirror = mirrorSource(OFFLINE_MIRROR_DIR, "offline");
-  return { ...mirror, fetchJson: async <T>(url: string) => rewrite(url, await mirror.fetchJson<unknown>(url)) as T, fetchBytes: (url: string) => mirror.fetchBytes(url) } as ArtifactSource;
-}
 
 describe("resolving a Purpur server", () => {
   let database: Database;
@@ -35,9 +30,9 @@ describe("resolving a Purpur server", () => {
 
   it("refuses a game Purpur does not build (its 404), a version whose builds all failed, and a jar whose md5 is not the published one", async () => {
     await expect(resolve(mirrorSource(OFFLINE_MIRROR_DIR, "offline"), "26.1")).rejects.toThrow(new ResolutionError("Purpur does not build Minecraft 26.1 (Purpur answered 404)."));
-    const allFailed = sourceWith((url, body) => (url.startsWith(`${API}/`) ? { ...(body as object), result: "FAILURE" } : body));
+    const allFailed = rewritingMirror((url, body) => (url.startsWith(`${API}/`) ? { ...(body as object), result: "FAILURE" } : body));
     await expect(resolve(allFailed)).rejects.toThrow(new ResolutionError("Purpur has no successful build of Minecraft 1.21.1 among its newest 10."));
-    const otherMd5 = sourceWith((url, body) => (url === `${API}/2328` ? { ...(body as object), md5: "0".repeat(32) } : body));
+    const otherMd5 = rewritingMirror((url, body) => (url === `${API}/2328` ? { ...(body as object), md5: "0".repeat(32) } : body));
     await expect(resolve(otherMd5)).rejects.toThrow(`hash mismatch for ${API}/2328/download: Purpur publishes md5 ${"0".repeat(32)}`);
   });
 });
