@@ -135,10 +135,21 @@ for (const game of GAMES) {
 }
 
 // ---- Mojang: version manifest -> version JSON -> server jar (sha1 published).
+// Each server jar is a bundler, as Mojang's are since 1.18: the game's own jar inside it under
+// META-INF/versions/ (listed in versions.list with its sha256), which Paperclip patches.
+const innerServerJars = new Map<string, Uint8Array>();
+const mojangServerJars = new Map<string, { url: string; bytes: Uint8Array }>();
 const mojangVersions = GAMES.map((game) => {
-  const serverJar = jar(`minecraft_server ${game}`, [["Main-Class", "net.minecraft.bundler.Main"]]);
+  const inner = jar(`minecraft server ${game} (the game, inside the bundler)`, [["Main-Class", "net.minecraft.server.Main"]]);
+  innerServerJars.set(game, inner);
+  const serverJar = jar(`minecraft_server ${game}`, [["Main-Class", "net.minecraft.bundler.Main"]], {
+    "META-INF/main-class": text("net.minecraft.server.Main"),
+    "META-INF/versions.list": text(`${hash("sha256", inner)}\t${game}\t${game}/server-${game}.jar\n`),
+    [`META-INF/versions/${game}/server-${game}.jar`]: inner,
+  });
   const serverUrl = `https://piston-data.mojang.com/v1/objects/${hash("sha1", serverJar)}/server.jar`;
   put(serverUrl, serverJar);
+  mojangServerJars.set(game, { url: serverUrl, bytes: serverJar });
   const versionJson = JSON.stringify({
     id: game,
     type: "release",
@@ -156,6 +167,75 @@ const mojangVersions = GAMES.map((game) => {
   return { id: game, type: "release", url, time, releaseTime: time, sha1, complianceLevel: 1 };
 });
 json("https://piston-meta.mojang.com/mc/game/version_manifest_v2.json", { latest: { release: "26.1", snapshot: "26.1" }, versions: mojangVersions.reverse() });
+
+// ---- PaperMC downloads API v2 (api.papermc.io/v2, its documented shapes): a version's builds, oldest
+// first, each with `channel` (`default` or `experimental`) and `downloads.application` ({ name, sha256 });
+// the jar at .../builds/<build>/downloads/<name>. An unknown version is a 404. Each jar is a stand-in
+// Paperclip laid out as the real one (PaperMC/Paperclip): a download context naming Mojang's jar (sha256,
+// url, cache file name), a patch of the game's jar inside it (its stand-in patch bytes are not a real
+// bsdiff: nothing here applies it), the versions and libraries lists and the main class.
+const PAPER_GAME = "1.21.1";
+const paperBuilds = [
+  { build: 131, time: "2024-10-20T09:12:41.102Z", channel: "default" },
+  { build: 132, time: "2024-11-02T14:51:03.553Z", channel: "default" },
+  { build: 133, time: "2024-11-10T18:20:17.004Z", channel: "experimental" },
+].map((b) => {
+  const mojang = mojangServerJars.get(PAPER_GAME)!;
+  const inner = innerServerJars.get(PAPER_GAME)!;
+  const patch = text(`stand-in bsdiff patch, paper ${PAPER_GAME} build ${b.build}\n`);
+  const patched = jar(`paper ${PAPER_GAME} build ${b.build} (the patched game)`, [["Main-Class", "net.minecraft.server.Main"]]);
+  const library = jar("com.google.guava:guava:33.3.1-jre");
+  const libraryPath = "com/google/guava/guava/33.3.1-jre/guava-33.3.1-jre.jar";
+  const name = `paper-${PAPER_GAME}-${b.build}.jar`;
+  const paperJar = jar(`paper ${PAPER_GAME} build ${b.build}`, [["Main-Class", "io.papermc.paperclip.Main"]], {
+    "META-INF/download-context": text(`${hash("sha256", mojang.bytes)}\t${mojang.url}\tmojang_${PAPER_GAME}.jar`),
+    "META-INF/patches.list": text(
+      `versions\t${hash("sha256", inner)}\t${hash("sha256", patch)}\t${hash("sha256", patched)}\t${PAPER_GAME}/server-${PAPER_GAME}.jar\t${PAPER_GAME}/paper-${PAPER_GAME}.jar.patch\t${PAPER_GAME}/paper-${PAPER_GAME}.jar\n`,
+    ),
+    [`META-INF/versions/${PAPER_GAME}/paper-${PAPER_GAME}.jar.patch`]: patch,
+    "META-INF/versions.list": text(`${hash("sha256", patched)}\tpaper-${PAPER_GAME}\t${PAPER_GAME}/paper-${PAPER_GAME}.jar\n`),
+    "META-INF/libraries.list": text(`${hash("sha256", library)}\tcom.google.guava:guava:33.3.1-jre\t${libraryPath}\n`),
+    [`META-INF/libraries/${libraryPath}`]: library,
+    "META-INF/main-class": text("io.papermc.paper.PaperBootstrap"),
+  });
+  put(`https://api.papermc.io/v2/projects/paper/versions/${PAPER_GAME}/builds/${b.build}/downloads/${name}`, paperJar);
+  return { ...b, promoted: false, changes: [{ commit: hash("sha1", text(name)), summary: `Build ${b.build}`, message: `Build ${b.build}` }], downloads: { application: { name, sha256: hash("sha256", paperJar) } } };
+});
+json(`https://api.papermc.io/v2/projects/paper/versions/${PAPER_GAME}/builds`, { project_id: "paper", project_name: "Paper", version: PAPER_GAME, builds: paperBuilds });
+
+// ---- Purpur's API v2 (api.purpurmc.org/v2/purpur): a version lists its builds (`builds.all`, oldest
+// first, `builds.latest`); each build says its `result` (SUCCESS or FAILURE) and its jar's md5; the jar
+// at .../<build>/download. The newest build here failed (as Purpur's do at times: it lists them too).
+// An unknown version is a 404. Purpur is a Paper fork: its jar is a Paperclip laid out as Paper's.
+const purpurBuilds = [
+  { build: "2327", result: "SUCCESS", timestamp: 1729411200000 },
+  { build: "2328", result: "SUCCESS", timestamp: 1730534400000 },
+  { build: "2329", result: "FAILURE", timestamp: 1731225600000 },
+];
+for (const b of purpurBuilds) {
+  const base = `https://api.purpurmc.org/v2/purpur/${PAPER_GAME}/${b.build}`;
+  const info: Record<string, unknown> = { project: "purpur", version: PAPER_GAME, build: b.build, result: b.result, timestamp: b.timestamp, duration: 412000, commits: [] };
+  if (b.result === "SUCCESS") {
+    const mojang = mojangServerJars.get(PAPER_GAME)!;
+    const library = jar("com.google.guava:guava:33.3.1-jre");
+    const libraryPath = "com/google/guava/guava/33.3.1-jre/guava-33.3.1-jre.jar";
+    const purpurJar = jar(`purpur ${PAPER_GAME} build ${b.build}`, [["Main-Class", "io.papermc.paperclip.Main"]], {
+      "META-INF/download-context": text(`${hash("sha256", mojang.bytes)}\t${mojang.url}\tmojang_${PAPER_GAME}.jar`),
+      "META-INF/versions.list": text(`${hash("sha256", innerServerJars.get(PAPER_GAME)!)}\t${PAPER_GAME}\t${PAPER_GAME}/server-${PAPER_GAME}.jar\n`),
+      "META-INF/libraries.list": text(`${hash("sha256", library)}\tcom.google.guava:guava:33.3.1-jre\t${libraryPath}\n`),
+      [`META-INF/libraries/${libraryPath}`]: library,
+      "META-INF/main-class": text("org.bukkit.craftbukkit.Main"),
+    });
+    put(`${base}/download`, purpurJar);
+    info.md5 = hash("md5", purpurJar);
+  }
+  json(base, info);
+}
+json(`https://api.purpurmc.org/v2/purpur/${PAPER_GAME}`, {
+  project: "purpur",
+  version: PAPER_GAME,
+  builds: { latest: purpurBuilds.at(-1)!.build, all: purpurBuilds.map((b) => b.build) },
+});
 
 // ---- Adoptium API v3: the feature releases the games need, newest first, JREs for linux/x64. Java 21
 // and 25 are small stand-ins (like the jars); Java 17 is a real JRE built from this machine's JDK by

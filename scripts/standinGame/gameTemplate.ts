@@ -26,7 +26,9 @@ export interface TemplateJava {
  * the game's java at /opt/zlh/java/<major>/bin/java for each major asked.
  * That java is a stand-in: a script that runs the host's JRE (copied to
  * /opt/zlh/jre) on the stand-in server (/opt/zlh/standin-server.jar) in
- * place of the jar the unit names, keeping the unit's -Xmx (the offline
+ * place of the jar the unit names, keeping the unit's -Xmx, and refusing as
+ * java does when that jar cannot be run (the stand-in checks it, given as
+ * -Dzlh.jar: missing, corrupt, no Main-Class; the offline
  * mirror's Fabric jars and its Java 21 and 25 are fixtures, not a game: the
  * marker of the manifest's pinned Java makes placement keep this one).
  * Built in a fresh temporary directory (the caller removes `dir`): the base
@@ -48,10 +50,11 @@ export async function buildGameTemplate(standinJar: string, javas: readonly Temp
       java,
       [
         "#!/bin/sh",
-        "# Stand-in (scripts/standinGame/gameTemplate.ts): the stand-in server in place of the jar the unit names, with the unit's heap.",
-        'heap=""',
-        'for a in "$@"; do case "$a" in -Xmx*) heap="$a" ;; esac; done',
-        'exec /opt/zlh/jre/bin/java $heap -jar /opt/zlh/standin-server.jar nogui',
+        "# Stand-in (scripts/standinGame/gameTemplate.ts): the stand-in server in place of the jar the unit names, with the unit's heap;",
+        "# the stand-in refuses as java would when that jar cannot be run (-Dzlh.jar).",
+        'heap="" jar="" prev=""',
+        'for a in "$@"; do case "$a" in -Xmx*) heap="$a" ;; esac; [ "$prev" = "-jar" ] && jar="$a"; prev="$a"; done',
+        'exec /opt/zlh/jre/bin/java $heap "-Dzlh.jar=$jar" -jar /opt/zlh/standin-server.jar nogui',
         "",
       ].join("\n"),
     );

@@ -141,6 +141,16 @@ describe("zlh", () => {
     expect((await c.call("GET", "/v1/hosts")).body.items[0].cordoned).toBe(false);
   });
 
+  it("creates a server of another type with --type, and the API's refusal of mods on it fails with the API's message", async () => {
+    const res = await zlh(["servers", "create", "--name", "cli-vanilla", "--customer", "cli", "--minecraft", "1.21.1", "--type", "vanilla", "--memory", "1024", "--disk", "1"], env);
+    expect(res.code, res.stderr).toBe(0);
+    const id = res.stdout.trim().split("\n")[1]!.split(/\s+/)[0]!;
+    expect((await c.call("GET", `/v1/servers/${id}`)).body).toMatchObject({ type: "vanilla", status: "running" });
+    const refused = await zlh(["servers", "change", id, "--mod", "lithium", "--no-wait"], env);
+    expect(refused.stderr).toContain("runs no mods");
+    expect(refused.code).not.toBe(0);
+  });
+
   it("exits 3 for not found, 4 for a conflict, 5 for auth, 2 for usage, 6 when unreachable; --json prints the API's error", async () => {
     const missing = await zlh(["--json", "servers", "get", randomUUID()], env);
     expect(missing.code).toBe(3);

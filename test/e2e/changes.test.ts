@@ -4,8 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { manifestHash } from "@zlh/artifacts";
 import { createServer } from "../support/api";
 import { startE2eCluster, type E2eCluster } from "../support/cluster";
-import { answersPing, waitStatus } from "../support/lifecycle";
-import { waitFor } from "../support/processes";
+import { answersPing, changeEnded as waitChangeEnded, waitStatus } from "../support/lifecycle";
 import { writeAsCustomer } from "../support/customerFiles";
 
 /** Changing a running server: the change applied, or rolled back when the server does not come up with it. */
@@ -21,14 +20,7 @@ describe("server changes (PATCH)", () => {
   const serverDir = (vmid: number) => join(c.simRoot, String(vmid), "rootfs/srv/minecraft");
   const mods = async (vmid: number) => (await readdir(join(serverDir(vmid), "mods"))).sort();
   const change = (id: string, body: Record<string, unknown>, key = `change-${n++}`) => c.call("PATCH", `/v1/servers/${id}`, body, { "idempotency-key": key });
-  const changeEnded = async (id: string, generation: number) =>
-    waitFor(async () => {
-      const s = (await c.call("GET", `/v1/servers/${id}`)).body;
-      if (s.change !== null || s.status !== "running") return null;
-      // An ended change leaves the server: how it ended is in the history, newest first.
-      const ended = ((await c.call("GET", `/v1/servers/${id}/changes`)).body.items as { generation: number; status: string }[]).find((h) => h.generation === generation);
-      return ended && ["applied", "rolled_back", "failed"].includes(ended.status) ? { ...s, ended } : null;
-    }, 40_000, `change ${generation} ended`);
+  const changeEnded = (id: string, generation: number) => waitChangeEnded(c.call, id, generation);
 
   it("adds a mod and memory: new jars placed, the world kept, the container resized, the server running again", async () => {
     const server = await createServer(c.call, { mods: [{ project: "lithium" }] });

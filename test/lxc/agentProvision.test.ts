@@ -43,9 +43,29 @@ it("provisions a server to running on a real container, the game started by its 
   // The unit's heap follows the memory (1024 / 1.25), and the game runs as its own user.
   const pids = await rt.unitPids(server.vmid, GAME_UNIT);
   const { stdout } = await run("ps", ["-o", "uid=,args=", "-p", pids.join(",")], { timeout: 10_000 });
-  expect(stdout).toMatch(/^\s*100\d{3} \/opt\/zlh\/jre\/bin\/java -Xmx819M -jar \/opt\/zlh\/standin-server\.jar nogui/m);
+  expect(stdout).toMatch(/^\s*100\d{3} \/opt\/zlh\/jre\/bin\/java -Xmx819M -Dzlh\.jar=fabric-server-launch\.jar -jar \/opt\/zlh\/standin-server\.jar nogui/m);
 
   expect((await call("DELETE", `/v1/servers/${server.id}`)).status).toBe(202);
   await waitFor(async () => (await serverStatus(call, server.id)) === "deleted", 120_000, "deleted");
   expect(await rt.inspect(server.vmid)).toBeNull();
+});
+
+it("provisions a vanilla server to running on a real container: its unit starts Mojang's jar, which the stand-in java checks as java would", async () => {
+  const server = await createServer(call, { type: "vanilla", memoryMiB: 1024, serverProperties: { motd: "real vanilla" } });
+  await waitFor(async () => {
+    const s = await serverStatus(call, server.id);
+    if (s === "failed") throw new Error(`provision failed: ${JSON.stringify((await call("GET", `/v1/servers/${server.id}/events`)).body.items.slice(-3))}`);
+    return s === "running";
+  }, 150_000, "running");
+  const status = await pingServer(await rt.address(server.vmid), server.ports.game, 3000);
+  expect(status).toMatchObject({ version: { name: "1.21.1" }, description: { text: "real vanilla" } });
+  const unit = await rt.withGuest(server.vmid, (guest) => guest.readText(`etc/systemd/system/${GAME_UNIT}`, 64 * 1024));
+  expect(unit).toContain("ExecStart=/opt/zlh/java/21/bin/java -Xmx819M -jar server.jar nogui\n");
+  const pids = await rt.unitPids(server.vmid, GAME_UNIT);
+  const { stdout } = await run("ps", ["-o", "args=", "-p", pids.join(",")], { timeout: 10_000 });
+  expect(stdout).toMatch(/-Dzlh\.jar=server\.jar -jar \/opt\/zlh\/standin-server\.jar nogui/);
+
+
+  expect((await call("DELETE", `/v1/servers/${server.id}`)).status).toBe(202);
+  await waitFor(async () => (await serverStatus(call, server.id)) === "deleted", 120_000, "deleted");
 });

@@ -167,3 +167,43 @@ describe("stand-in server on the host JVM", () => {
     expect((await pingServer("127.0.0.1", port, 5000)).players.max).toBe(7);
   });
 });
+
+describe("the jar the unit names (the stand-in java passes it as -Dzlh.jar)", () => {
+  /** Runs `java <args>` in `dir` to its end: its exit code and stderr. */
+  async function java(dir: string, args: string[]): Promise<{ code: number; stderr: string }> {
+    const child = spawn("java", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
+    started.push(child);
+    let stderr = "";
+    child.stderr!.on("data", (b: Buffer) => (stderr += b.toString()));
+    const code = await exited(child);
+    return { code, stderr };
+  }
+
+  it("refuses a missing, a corrupt and a jar without Main-Class word for word as the machine's own java does", async () => {
+    const dir = await serverDir("server-port=0\n");
+    await writeFile(join(dir, "corrupt.jar"), "not a zip");
+    // A jar with a manifest and no Main-Class: the stand-in's own jar, its manifest rewritten.
+    await spawnDone("jar", ["--create", "--file", join(dir, "nomain.jar"), "-C", dir, "server.properties"]);
+    for (const jar of ["server.jar", "corrupt.jar", "nomain.jar"]) {
+      const real = await java(dir, ["-jar", jar, "nogui"]);
+      const standin = await java(dir, ["-Xmx64M", `-Dzlh.jar=${jar}`, "-jar", built.jar, "nogui"]);
+      expect(real.code, jar).toBe(1);
+      expect(standin, jar).toEqual({ code: 1, stderr: real.stderr });
+    }
+  });
+
+  it("starts the game when the named jar is an executable jar", async () => {
+    const dir = await serverDir(`server-port=${await freePort()}\n`);
+    await spawnDone("cp", [built.jar, join(dir, "server.jar")]);
+    const child = spawn("java", ["-Xmx64M", "-Dzlh.jar=server.jar", "-jar", built.jar, "nogui"], { cwd: dir, stdio: ["ignore", "ignore", "ignore"] });
+    started.push(child);
+    const log = async () => readFile(join(dir, "logs/latest.log"), "utf8").catch(() => "");
+    for (const deadline = Date.now() + 30_000; !(await log()).includes("Done (") && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 100));
+    expect(await log()).toContain("Done (");
+  });
+});
+
+async function spawnDone(cmd: string, args: string[]): Promise<void> {
+  const child = spawn(cmd, args, { stdio: "ignore" });
+  if ((await exited(child)) !== 0) throw new Error(`${cmd} failed`);
+}

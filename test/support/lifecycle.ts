@@ -19,3 +19,13 @@ export const answersPing = (server: { vmid: number; ports: { game: number } }) =
     () => true,
     () => false,
   );
+
+/** Once the server's change `generation` has ended and the server runs again: the server, with how the change ended (from its history). */
+export const changeEnded = async (call: Api, id: string, generation: number) =>
+  waitFor(async () => {
+    const s = (await call("GET", `/v1/servers/${id}`)).body;
+    if (s.change !== null || s.status !== "running") return null;
+    // An ended change leaves the server: how it ended is in the history, newest first.
+    const ended = ((await call("GET", `/v1/servers/${id}/changes`)).body.items as { generation: number; status: string }[]).find((h) => h.generation === generation);
+    return ended && ["applied", "rolled_back", "failed"].includes(ended.status) ? { ...s, ended } : null;
+  }, 40_000, `change ${generation} ended`);

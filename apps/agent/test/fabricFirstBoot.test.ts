@@ -1,23 +1,9 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  buildLauncherJar,
-  fabricLaunchDecision,
-  fabricLaunchJarPath,
-  mirrorSource,
-  OFFLINE_MIRROR_DIR,
-  storedZip,
-  vanillaServerJarPath,
-  type Manifest,
-} from "@zlh/artifacts";
-import { markerFor } from "@zlh/protocol";
-import { FIXTURE_MODS, fixtureManifest, freePort } from "@zlh/testing";
-import { ArtifactCache } from "../src/placement/cache";
-import { placeServer, SERVER_DIR } from "../src/placement/placeServer";
-import { SimRuntime } from "../src/runtime/sim";
-import { pingServer } from "../src/slp/ping";
+import { buildLauncherJar, fabricLaunchDecision, fabricLaunchJarPath, mirrorSource, OFFLINE_MIRROR_DIR, storedZip, vanillaServerJarPath } from "@zlh/artifacts";
+import { FIXTURE_MODS, fixtureManifest } from "@zlh/testing";
+import { simFirstBoot, type SimFirstBoot } from "./support/simFirstBoot";
 
 const SERVER = "5e1f5a5e-0d2b-4c53-8a4e-2f0d3c1b7a90";
 const VMID = 7100;
@@ -30,26 +16,10 @@ const VMID = 7100;
  * say why in logs/latest.log.
  */
 describe("Fabric first boot with no network", () => {
-  let rt: SimRuntime;
+  let sim: SimFirstBoot;
   let dir: string;
-  let manifest: Manifest;
-  let port: number;
   const read = (p: string) => readFile(join(dir, p));
-
-  /** Starts the simulated server on the directory as it is, then stops it; returns whether it answered and its log. */
-  async function boot(): Promise<{ answered: boolean; log: string }> {
-    await rt.start(VMID);
-    let answered = false;
-    // Until it answers or stops (a refusal), within a deadline, not a number of tries: a refused connection
-    // returns at once, and on a loaded machine the server takes longer than a fixed count of tries to listen.
-    for (const deadline = Date.now() + 15_000; !answered && Date.now() < deadline; ) {
-      if ((await rt.inspect(VMID))?.state !== "running") break;
-      answered = await pingServer(await rt.address(VMID), port, 200).then(() => true, () => false);
-      if (!answered) await new Promise((r) => setTimeout(r, 50));
-    }
-    if ((await rt.inspect(VMID))?.state === "running") await rt.stop(VMID, 2000);
-    return { answered, log: await readFile(join(dir, "logs/latest.log"), "utf8").catch(() => "") };
-  }
+  const boot = () => sim.boot();
 
   /** Breaks the directory, checks both deciders refuse with `reason`, then puts it back. */
   async function expectRefusal(file: string, broken: Uint8Array | null, reason: RegExp, needsNetwork: boolean) {
@@ -59,26 +29,17 @@ describe("Fabric first boot with no network", () => {
     const decision = await fabricLaunchDecision(dir);
     expect(decision).toMatchObject({ launches: false, needsNetwork });
     expect(decision.launches === false && decision.reason).toMatch(reason);
-    const sim = await boot();
-    expect(sim.answered, file).toBe(false);
-    expect(sim.log).toMatch(reason);
+    const booted = await boot();
+    expect(booted.answered, file).toBe(false);
+    expect(booted.log).toMatch(reason);
     await writeFile(join(dir, file), saved);
   }
 
   beforeAll(async () => {
-    const simRoot = await mkdtemp(join(tmpdir(), "zlh-sim-"));
-    rt = new SimRuntime({ root: simRoot });
-    port = await freePort();
-    manifest = await fixtureManifest([FIXTURE_MODS.fabricApi, FIXTURE_MODS.lithium]);
-    await rt.create({ vmid: VMID, hostname: "h", memoryMiB: 1, cpuCores: 1, diskGiB: 1, description: markerFor(SERVER) });
-    const cache = new ArtifactCache(await mkdtemp(join(tmpdir(), "zlh-cache-")), mirrorSource(OFFLINE_MIRROR_DIR, "offline"));
-    const spec = { vmid: VMID, hostname: "h", memoryMiB: 1, cpuCores: 1, diskGiB: 1, gamePort: port, rconPort: port + 1, minecraftVersion: "1.21.1", loaderVersion: null, serverProperties: {}, manifest, rconPassword: "pw" };
-    await rt.withGuest(VMID, (guest) => placeServer(guest, spec, manifest, cache));
-    dir = join(simRoot, String(VMID), "rootfs", SERVER_DIR);
+    sim = await simFirstBoot(VMID, SERVER, await fixtureManifest([FIXTURE_MODS.fabricApi, FIXTURE_MODS.lithium]));
+    dir = sim.dir;
   });
-  afterAll(async () => {
-    if ((await rt.inspect(VMID))?.state === "running") await rt.stop(VMID, 2000);
-  });
+  afterAll(() => sim?.close());
 
   it("finds a complete install in a placed directory: the launcher would start the game with no network", async () => {
     expect(await fabricLaunchDecision(dir)).toEqual({
@@ -89,9 +50,9 @@ describe("Fabric first boot with no network", () => {
       launchJar: fabricLaunchJarPath("0.16.5", "1.21.1"),
       serverJar: vanillaServerJarPath("1.21.1"),
     });
-    const sim = await boot();
-    expect(sim.answered).toBe(true);
-    expect(sim.log).toContain("Loading Minecraft 1.21.1 with Fabric Loader 0.16.5");
+    const booted = await boot();
+    expect(booted.answered).toBe(true);
+    expect(booted.log).toContain("Loading Minecraft 1.21.1 with Fabric Loader 0.16.5");
   });
 
   it("would go to the network with the layout placed before (libraries and launcher, no launch jar)", async () => {
@@ -120,9 +81,9 @@ describe("Fabric first boot with no network", () => {
   it("then refuses without eula=true, as Minecraft does (the launcher itself does not look)", async () => {
     await writeFile(join(dir, "eula.txt"), "eula=false\n");
     expect((await fabricLaunchDecision(dir)).launches).toBe(true);
-    const sim = await boot();
-    expect(sim.answered).toBe(false);
-    expect(sim.log).toMatch(/You need to agree to the EULA in order to run the server/);
+    const booted = await boot();
+    expect(booted.answered).toBe(false);
+    expect(booted.log).toMatch(/You need to agree to the EULA in order to run the server/);
     await writeFile(join(dir, "eula.txt"), "eula=true\n");
     expect((await boot()).answered).toBe(true);
   });

@@ -23,7 +23,7 @@ describe("a change to a stopped server", () => {
     const seeded = await seedServer(database, hostId, { status: "stopped", desiredState: "stopped" });
     const changed = await recordChange(database.db, {
       serverId: seeded.id, callerId: "t", idempotencyKey: "k", requestHash: "h", needsManifest: false, changes: { memoryMiB: { from: 1024, to: 2048 } },
-      to: { minecraftVersion: "1.21.1", loaderVersion: null, mods: [], serverProperties: {}, memoryMiB: 2048, cpuCores: 1, diskGiB: 10 },
+      to: { type: "fabric", minecraftVersion: "1.21.1", loaderVersion: null, mods: [], serverProperties: {}, memoryMiB: 2048, cpuCores: 1, diskGiB: 10 },
     });
     const opId = await database.db.transaction(async (tx) => insertOperation(tx, (await lockServer(tx, seeded.id))!, "provision"));
     const [row] = await database.sql`update operations set status = 'succeeded', result = ${JSON.stringify({ applied: true, started: false, filesWritten: 1 })}::jsonb

@@ -8,7 +8,7 @@ import { fabricLaunchJarPath, isBuilt, renderJavaManifest, upstreamSource, USER_
 import { connectDatabase, type Database } from "@zlh/db";
 import { testDatabase } from "@zlh/testing";
 import { ResolutionError } from "../src/fabric/errors";
-import { chooseLoader, resolveFabric } from "../src/fabric/fabric";
+import { chooseLoader, resolveFabric } from "../src/serverTypes/fabric";
 import { resolveMods } from "../src/fabric/modrinth";
 import { resolveVanillaServer } from "../src/fabric/mojang";
 

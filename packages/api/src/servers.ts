@@ -1,5 +1,5 @@
 import Type, { type Static } from "typebox";
-import { DESIRED_STATES, EVENT_TYPES, SERVER_STATUSES } from "@zlh/domain";
+import { DESIRED_STATES, EVENT_TYPES, SERVER_STATUSES, SERVER_TYPES } from "@zlh/domain";
 import { LoaderVersion, MinecraftVersion, ModProject, ModVersion, QueryInteger, SafeText, Timestamp, Uuid } from "./primitives";
 import { ModpackRef, ServerModpack } from "./modpacks";
 import { ServerProperties } from "./serverProperties";
@@ -29,10 +29,17 @@ const ModList = Type.Array(
   { maxItems: 100 },
 );
 
+/** What a server runs (docs/server-types.md); quilt and neoforge are not provisioned yet. */
+const ServerTypeEnum = Type.Enum(SERVER_TYPES, {
+  title: "ServerType",
+  description: "What the server runs: fabric (the default; Modrinth mods for Fabric), vanilla (Mojang's server) paper (PaperMC's newest stable build) or purpur (Purpur's newest successful build); vanilla, paper and purpur take no mods. Quilt, Forge and NeoForge are not provisioned yet.",
+});
+
 export const CreateServerBody = Type.Object(
   {
     customerId: SafeText(1, 128, "The panel's customer id; used for filtering."),
     name: SafeText(1, 64),
+    type: Type.Optional(ServerTypeEnum),
     minecraftVersion: Type.Optional(MinecraftVersion), // required unless `modpack` is given (createServerOnce checks)
     loaderVersion: Type.Optional(LoaderVersion),
     mods: Type.Optional(ModList),
@@ -80,6 +87,7 @@ export const Server = Type.Object(
       description:
         "`running`: the game answered on the server's own address (no DNS involved). `reachable`: the edge (every configured provider) applied its records and route and a lookup answered them. A panel can show \"running, DNS propagating\"; no status ever waits on `reachable`.",
     }),
+    type: ServerTypeEnum,
     minecraftVersion: Type.String(),
     loaderVersion: Type.Union([Type.String(), Type.Null()]),
     mods: Type.Array(Type.Object({ project: Type.String(), version: Type.Optional(Type.String()), allowPrerelease: Type.Optional(Type.Boolean()) })),
@@ -239,6 +247,7 @@ export const ReinstallBody = Type.Object(
 
 export const ChangeServerBody = Type.Object(
   {
+    type: Type.Optional(ServerTypeEnum),
     minecraftVersion: Type.Optional(MinecraftVersion),
     loaderVersion: Type.Optional(Type.Union([LoaderVersion, Type.Null()])),
     mods: Type.Optional(

@@ -10,3 +10,7 @@ export * from "./javaManifest";
 export * from "./fabric/index";
 export * from "./adoptium";
 export * from "./mrpack/index";
+export * from "./jvmJar";
+export * from "./vanilla/launcherDecision";
+export * from "./paper/launcherDecision";
+export * from "./paper/paperclipJar";

@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import stringify from "safe-stable-stringify";
 import Type, { type Static } from "typebox";
+import { SERVER_TYPES, type ServerType } from "@zlh/domain";
+import { FABRIC_LAUNCHER_JAR } from "./fabric/layout";
 
 const Sha512 = Type.String({ pattern: "^[0-9a-f]{128}$" });
 const Sha1 = Type.String({ pattern: "^[0-9a-f]{40}$" });
@@ -116,6 +118,14 @@ export const JavaRuntime = Type.Object({
 export type JavaRuntime = Static<typeof JavaRuntime>;
 
 /**
+ * How the game is started: `java -jar <jar> nogui` in the server directory
+ * (the agent's game unit, and the sim, read it from here; neither guesses).
+ * A plain file name, no path: the unit refuses anything else.
+ */
+export const ManifestLaunch = Type.Object({ jar: Type.String({ pattern: "^[A-Za-z0-9][A-Za-z0-9._-]*\\.jar$", maxLength: 128 }) });
+export type ManifestLaunch = Static<typeof ManifestLaunch>;
+
+/**
  * Everything a first boot needs, pinned, so that it needs no network (see the
  * docs/design/manifests.md): the game, loader and installer
  * versions and every file with its hash. Resolved once per server by the
@@ -124,7 +134,12 @@ export type JavaRuntime = Static<typeof JavaRuntime>;
 export const Manifest = Type.Object({
   /** 2: the launcher and the launch jar are built files (schema 1 relied on meta's launcher and a first-boot install). */
   schema: Type.Literal(2),
+  /** What it runs (docs/server-types.md). Absent in manifests resolved before types existed: those are Fabric. */
+  type: Type.Optional(Type.Enum(SERVER_TYPES)),
+  /** Absent in manifests resolved before types existed: Fabric's launcher. */
+  launch: Type.Optional(ManifestLaunch),
   game: Type.String(),
+  /** The loader and installer versions, for a type that has them (fabric); "" for one that has none (vanilla). */
   loader: Type.String(),
   installer: Type.String(),
   mods: Type.Array(ManifestMod),
@@ -139,4 +154,9 @@ export type Manifest = Static<typeof Manifest>;
 /** Identical manifests hash identically (canonical JSON, files in path order). */
 export function manifestHash(m: Manifest): string {
   return createHash("sha256").update(stringify(m) ?? "").digest("hex");
+}
+
+/** The type a manifest is for and the jar that starts it; a manifest from before types existed is Fabric's. */
+export function manifestLaunch(m: Pick<Manifest, "type" | "launch">): { type: ServerType; jar: string } {
+  return { type: m.type ?? "fabric", jar: m.launch?.jar ?? FABRIC_LAUNCHER_JAR };
 }

@@ -768,6 +768,7 @@ export interface components {
         /** @enum {unknown} */
         BackupStatus: "pending" | "running" | "completed" | "failed";
         ChangeServerBody: {
+            type?: components["schemas"]["ServerType"];
             /** @description A Minecraft release or snapshot version, e.g. 1.21.1. */
             minecraftVersion?: string;
             loaderVersion?: string | null;
@@ -867,6 +868,7 @@ export interface components {
             /** @description The panel's customer id; used for filtering. */
             customerId: string;
             name: string;
+            type?: components["schemas"]["ServerType"];
             /** @description A Minecraft release or snapshot version, e.g. 1.21.1. */
             minecraftVersion?: string;
             /** @description A Fabric loader version, e.g. 0.16.5. */
@@ -968,7 +970,7 @@ export interface components {
          * @description Stable snake_case error code.
          * @enum {unknown}
          */
-        ErrorCode: "invalid_request" | "invalid_json" | "idempotency_key_missing" | "invalid_cursor" | "managed_property" | "unauthorized" | "forbidden" | "server_not_found" | "host_not_found" | "api_token_not_found" | "backup_not_found" | "not_found" | "method_not_allowed" | "request_timeout" | "host_name_taken" | "host_not_empty" | "network_in_use" | "server_busy" | "downgrade_refused" | "change_in_progress" | "capacity_exhausted" | "invalid_transition" | "disk_shrink_refused" | "payload_too_large" | "unsupported_media_type" | "invalid_network" | "idempotency_key_reused" | "rate_limited" | "too_many_streams" | "internal_error" | "command_failed" | "unavailable" | "command_timeout" | "edge_not_configured" | "schedule_not_found" | "schedule_limit" | "schedule_name_taken" | "invalid_schedule" | "drift_not_found" | "backup_on_other_host" | "modpack_invalid" | "modpack_loader_unsupported" | "modpack_not_found";
+        ErrorCode: "invalid_request" | "invalid_json" | "idempotency_key_missing" | "invalid_cursor" | "managed_property" | "unauthorized" | "forbidden" | "server_not_found" | "host_not_found" | "api_token_not_found" | "backup_not_found" | "not_found" | "method_not_allowed" | "request_timeout" | "host_name_taken" | "host_not_empty" | "network_in_use" | "server_busy" | "downgrade_refused" | "change_in_progress" | "capacity_exhausted" | "invalid_transition" | "disk_shrink_refused" | "payload_too_large" | "unsupported_media_type" | "invalid_network" | "idempotency_key_reused" | "rate_limited" | "too_many_streams" | "internal_error" | "command_failed" | "unavailable" | "command_timeout" | "edge_not_configured" | "schedule_not_found" | "schedule_limit" | "schedule_name_taken" | "invalid_schedule" | "drift_not_found" | "backup_on_other_host" | "modpack_invalid" | "modpack_loader_unsupported" | "modpack_not_found" | "not_supported_by_type";
         Event: {
             /** @description The event's position in the feed, a decimal integer that only grows in feed order: keep the largest seen and continue after it (`after`, or the SSE id and Last-Event-ID). */
             id: string;
@@ -1151,6 +1153,7 @@ export interface components {
                 /** Format: date-time */
                 since: string;
             }[];
+            type: components["schemas"]["ServerType"];
             minecraftVersion: string;
             loaderVersion: string | null;
             mods: {
@@ -1312,6 +1315,11 @@ export interface components {
         };
         /** @enum {unknown} */
         ServerStatus: "pending" | "provisioning" | "running" | "stopping" | "stopped" | "starting" | "deleting" | "deleted" | "failed";
+        /**
+         * @description What the server runs: fabric (the default; Modrinth mods for Fabric), vanilla (Mojang's server) paper (PaperMC's newest stable build) or purpur (Purpur's newest successful build); vanilla, paper and purpur take no mods. Quilt, Forge and NeoForge are not provisioned yet.
+         * @enum {unknown}
+         */
+        ServerType: "fabric" | "vanilla" | "paper" | "purpur";
         TaskOperation: {
             /** Format: uuid */
             id: string;
@@ -1517,7 +1525,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
+            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, not_supported_by_type, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1673,7 +1681,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
+            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, not_supported_by_type, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1997,7 +2005,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
+            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, not_supported_by_type, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2151,7 +2159,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
+            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, not_supported_by_type, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2377,7 +2385,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
+            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, not_supported_by_type, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3388,7 +3396,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
+            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, not_supported_by_type, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3477,7 +3485,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
+            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, not_supported_by_type, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3578,7 +3586,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
+            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, not_supported_by_type, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4019,7 +4027,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
+            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, not_supported_by_type, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4308,7 +4316,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
+            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, not_supported_by_type, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -2,7 +2,7 @@
  * Rows as raw SQL returns them (snake_case; timestamps as Postgres text, int8
  * as string, which is how drizzle's postgres.js driver configures the client).
  */
-import type { DesiredState, OperationKind, OperationStatus, ServerStatus } from "@zlh/domain";
+import type { DesiredState, OperationKind, OperationStatus, ServerStatus, ServerType } from "@zlh/domain";
 
 export type ServerRow = {
   id: string;
@@ -13,6 +13,7 @@ export type ServerRow = {
   customer_id: string;
   name: string;
   minecraft_version: string;
+  server_type: ServerType;
   loader_version: string | null;
   mods: { project: string; version?: string }[];
   /** ModpackPin (apps/control-plane/src/modpacks), null for none. */

@@ -144,6 +144,8 @@ export const servers = pgTable(
     customerId: text("customer_id").notNull(),
     name: text("name").notNull(),
     minecraftVersion: text("minecraft_version").notNull(),
+    /** What the server runs (SERVER_TYPES): fabric for every server from before types existed. */
+    serverType: text("server_type").notNull().default("fabric"),
     loaderVersion: text("loader_version"),
     mods: jsonb("mods").notNull().default(sql`'[]'::jsonb`),
     /** The Modrinth modpack the server runs (docs/modpacks.md): the pack by sha512 and where it came from; null for none. */

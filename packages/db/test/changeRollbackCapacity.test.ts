@@ -17,7 +17,7 @@ describe("endChange when the previous resources no longer fit", () => {
   afterAll(() => database.close());
 
   const settings = (memoryMiB: number, cpuCores: number): ServerSettings => ({
-    minecraftVersion: "1.21.1", loaderVersion: null, mods: [], serverProperties: {}, memoryMiB, cpuCores, diskGiB: 10,
+    type: "fabric", minecraftVersion: "1.21.1", loaderVersion: null, mods: [], serverProperties: {}, memoryMiB, cpuCores, diskGiB: 10,
   });
 
   async function shrunk(hostName: string) {

@@ -20,7 +20,7 @@ describe("insertPlacedServer: ports per host", () => {
       database.db,
       {
         id, callerId: "t", idempotencyKey: `k${n}`, requestHash: "h", customerId: "c", name: `s${n}`,
-        minecraftVersion: "1.21.1", loaderVersion: null, mods: [], serverProperties: {}, memoryMiB: 1, cpuCores: 1, diskGiB: 1, vmid: 9000 + n,
+        type: "fabric", minecraftVersion: "1.21.1", loaderVersion: null, mods: [], serverProperties: {}, memoryMiB: 1, cpuCores: 1, diskGiB: 1, vmid: 9000 + n,
       },
       hostId,
       range,

@@ -27,7 +27,7 @@ describe("removeEmptyHost racing a create", () => {
       const id = crypto.randomUUID();
       await insertPlacedServer(
         tx,
-        { id, callerId: "t", idempotencyKey: "k", requestHash: "h", customerId: "c", name: "s", minecraftVersion: "1.21.1", loaderVersion: null, mods: [], serverProperties: {}, memoryMiB: 1024, cpuCores: 1, diskGiB: 1, vmid: 7001 },
+        { id, callerId: "t", idempotencyKey: "k", requestHash: "h", customerId: "c", name: "s", type: "fabric", minecraftVersion: "1.21.1", loaderVersion: null, mods: [], serverProperties: {}, memoryMiB: 1024, cpuCores: 1, diskGiB: 1, vmid: 7001 },
         hostId,
         { first: 30000, last: 30010 },
         false,

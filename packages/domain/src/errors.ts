@@ -94,6 +94,10 @@ export class DowngradeRefusedError extends ZlhError {
     super(`Going from Minecraft ${from} to ${to} is a downgrade (or cannot be told apart from one); worlds cannot be opened safely by an older game. Send "force": true to do it anyway.`);
   }
 }
+/** A setting the server's type has no use for: mods on vanilla, a loader version without a loader. */
+export class NotSupportedByTypeError extends ZlhError {
+  readonly code = "not_supported_by_type";
+}
 export class DiskShrinkRefusedError extends ZlhError {
   readonly code = "disk_shrink_refused";
   constructor(from: number, to: number) {

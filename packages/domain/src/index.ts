@@ -17,3 +17,4 @@ export * from "./crashText";
 export * from "./schedules";
 export * from "./errorCodes";
 export * from "./eventTypes";
+export * from "./serverTypes";

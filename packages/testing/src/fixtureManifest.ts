@@ -9,6 +9,8 @@ import {
   OFFLINE_MIRROR_DIR,
   sha1Hex,
   sha512Hex,
+  PAPER_SERVER_JAR,
+  VANILLA_SERVER_JAR,
   vanillaServerJarPath,
   type DownloadedFile,
   type FabricLoaderEntry,
@@ -76,3 +78,20 @@ export const FIXTURE_MODS = {
   fabricApi: { slug: "fabric-api", projectId: "P7dR8mSH", versionId: "VwBUsRBM", version: "0.102.1+1.21.1" },
   lithium: { slug: "lithium", projectId: "gvQqBUqZ", versionId: "5szYtenV", version: "mc1.21.1-0.13.0" },
 };
+
+/** A vanilla manifest over the offline mirror: Mojang's server jar of 1.21.1 at server.jar, started by it. */
+export async function fixtureVanillaManifest(): Promise<Manifest> {
+  const mojang = await offline.fetchJson<{ versions: { id: string; url: string }[] }>("https://piston-meta.mojang.com/mc/game/version_manifest_v2.json");
+  const version = await offline.fetchJson<{ downloads: { server: { url: string } } }>(mojang.versions.find((v) => v.id === GAME)!.url);
+  const server = await file(VANILLA_SERVER_JAR, version.downloads.server.url, "server");
+  return { schema: 2, type: "vanilla", launch: { jar: VANILLA_SERVER_JAR }, game: GAME, loader: "", installer: "", mods: [], files: [server] };
+}
+
+/** A Paper manifest over the offline mirror: build 132 of 1.21.1 at paper.jar, Mojang's jar where its Paperclip looks (cache/mojang_1.21.1.jar). */
+export async function fixturePaperManifest(): Promise<Manifest> {
+  const mojang = await offline.fetchJson<{ versions: { id: string; url: string }[] }>("https://piston-meta.mojang.com/mc/game/version_manifest_v2.json");
+  const version = await offline.fetchJson<{ downloads: { server: { url: string } } }>(mojang.versions.find((v) => v.id === GAME)!.url);
+  const paperUrl = `https://api.papermc.io/v2/projects/paper/versions/${GAME}/builds/132/downloads/paper-${GAME}-132.jar`;
+  const files = [await file(`cache/mojang_${GAME}.jar`, version.downloads.server.url, "server"), await file(PAPER_SERVER_JAR, paperUrl, "server")];
+  return { schema: 2, type: "paper", launch: { jar: PAPER_SERVER_JAR }, game: GAME, loader: "132", installer: "", mods: [], files };
+}

@@ -42,6 +42,7 @@ public final class StandinServer {
     private static final Object SAVE_LOCK = new Object();
 
     public static void main(String[] args) throws Exception {
+        checkLaunchedJar(System.getProperty("zlh.jar"));
         Files.createDirectories(Path.of("logs"));
         log = new PrintStream(Files.newOutputStream(Path.of("logs", "latest.log")), true, StandardCharsets.UTF_8);
         log("main", "INFO", "Starting minecraft server version " + gameVersion() + " (stand-in)");
@@ -73,6 +74,28 @@ public final class StandinServer {
         log("Server thread", "INFO", "Done (0.100s)! For help, type \"help\"");
         if ("true".equals(props.getProperty("enable-rcon", "false").trim())) startRcon(bindTo);
         acceptLoop(game, "Server Listener", StatusPing::serve);
+    }
+
+    /**
+     * The JVM's own checks of the jar the unit names (`-jar <jar>`), which the
+     * stand-in java passes on as -Dzlh.jar: it runs this server in its place,
+     * but must refuse where java would, with java's wording, on stderr, exit 1.
+     */
+    private static void checkLaunchedJar(String jar) {
+        if (jar == null || jar.isEmpty()) return;
+        Path path = Path.of(jar);
+        if (!Files.isReadable(path)) refuseJar("Error: Unable to access jarfile " + jar);
+        try (java.util.jar.JarFile file = new java.util.jar.JarFile(path.toFile())) {
+            java.util.jar.Manifest mf = file.getManifest();
+            if (mf == null || mf.getMainAttributes().getValue("Main-Class") == null) refuseJar("no main manifest attribute, in " + jar);
+        } catch (IOException e) {
+            refuseJar("Error: Invalid or corrupt jarfile " + jar);
+        }
+    }
+
+    private static void refuseJar(String message) {
+        System.err.println(message);
+        System.exit(1);
     }
 
     private static void shutdown() {

@@ -1,3 +1,4 @@
+import { manifestLaunch, type Manifest } from "@zlh/artifacts";
 import type { OpContext } from "../ops/context";
 import { ensureLeaseHeld } from "../ops/context";
 import { installGameUnit } from "./installGameUnit";
@@ -7,7 +8,7 @@ import { javaMajorFor } from "./javaMajor";
 export interface GameOf {
   minecraftVersion: string;
   javaMajor?: number;
-  manifest?: { java?: { major: number } } | null;
+  manifest?: ({ java?: { major: number } } & Pick<Manifest, "type" | "launch">) | null;
 }
 
 /**
@@ -15,7 +16,8 @@ export interface GameOf {
  * systemd unit that starts the game at boot (container/gameUnit.ts), with
  * the heap from the memory the container has now (read from the runtime, so
  * it is right after a change and after its rollback alike), the java of the
- * game's major version and fabric-server-launch.jar. Called after every
+ * game's major version and the jar the manifest starts the game with (its
+ * `launch`; Fabric's launcher for a manifest from before types). Called after every
  * placement (provision, reinstall, change, rollback, restore) and before the
  * container is started; a running container's systemd reads it at its next
  * boot. A runtime whose containers boot no OS (sim: the server is the
@@ -27,7 +29,8 @@ export async function installGameLayer(ctx: OpContext, game: GameOf): Promise<vo
   const vmid = op.spec.vmid;
   const { memoryMiB } = await runtime.resources(vmid);
   const javaMajor = javaMajorFor(game.minecraftVersion, game.manifest?.java?.major ?? game.javaMajor);
+  const { jar } = manifestLaunch(game.manifest ?? {});
   ensureLeaseHeld(ctx);
-  await runtime.withGuest(vmid, (guest) => installGameUnit(guest, { memoryMiB, javaMajor }), ctx.signal);
-  log.info({ vmid, memoryMiB, javaMajor }, "game unit installed");
+  await runtime.withGuest(vmid, (guest) => installGameUnit(guest, { memoryMiB, javaMajor, jar }), ctx.signal);
+  log.info({ vmid, memoryMiB, javaMajor, jar }, "game unit installed");
 }

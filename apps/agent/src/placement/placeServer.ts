@@ -1,5 +1,5 @@
 import { createReadStream } from "node:fs";
-import { isBuilt, manifestHash, type Manifest } from "@zlh/artifacts";
+import { isBuilt, manifestHash, manifestLaunch, type Manifest } from "@zlh/artifacts";
 import type { OperationSpec } from "@zlh/protocol";
 import type { GuestFiles } from "../guest/guestFiles";
 import { OpFailure } from "../ops/opFailure";
@@ -29,6 +29,9 @@ interface PlacedRecord {
   manifestHash: string;
   game: string;
   loader: string;
+  /** What the manifest runs and the jar that starts it (manifestLaunch): the sim, which has no unit, starts what these say. */
+  type?: string;
+  jar?: string;
   files: (PlacedFile | PendingFile)[];
 }
 
@@ -100,7 +103,7 @@ export async function placeServer(guest: GuestFiles, spec: OperationSpec, manife
     const source = isBuilt(file) ? await buildFile(file, cache) : await cache.ensure(file);
     if (!before.has(file.path)) {
       recorded.push({ path: file.path, pending: true });
-      const header = previous ?? { manifestHash: manifestHash(manifest), game: manifest.game, loader: manifest.loader };
+      const header = previous ?? recordHeader(manifest);
       await guest.write(`${SERVER_DIR}/${PLACED_RECORD}`, recordText({ ...header, files: recorded }));
     }
     const written = await guest.write(target, typeof source === "string" ? createReadStream(source) : source);
@@ -122,9 +125,13 @@ export async function placeServer(guest: GuestFiles, spec: OperationSpec, manife
 
   await writeIfChanged(guest, "eula.txt", "eula=true\n");
   await writeIfChanged(guest, "server.properties", renderServerProperties(spec));
-  const record: PlacedRecord = { manifestHash: manifestHash(manifest), game: manifest.game, loader: manifest.loader, files: placed };
+  const record: PlacedRecord = { ...recordHeader(manifest), files: placed };
   await writeIfChanged(guest, PLACED_RECORD, recordText(record));
   return report;
+}
+
+function recordHeader(manifest: Manifest): Omit<PlacedRecord, "files"> {
+  return { manifestHash: manifestHash(manifest), game: manifest.game, loader: manifest.loader, ...manifestLaunch(manifest) };
 }
 
 /** A manifest path inside the server directory; anything that could leave it is refused (the worker checks again). */

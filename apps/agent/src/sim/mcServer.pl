@@ -3,7 +3,9 @@
 # Server List Ping (handshake, status request, ping) on the port that
 # server.properties names, with the MOTD and max-players it sets and the game
 # version the placed manifest names. It refuses to start without eula=true,
-# and wherever the real Fabric launcher would need the network (see below).
+# and wherever the real launcher of its type (Fabric's, Paperclip's for
+# Paper and Purpur, the JVM's for Mojang's jar) would need the network or
+# refuses (see below).
 #
 # Why Perl, and why so spare: a server start is on the hot path of every
 # lifecycle. Measured with `perf stat` on the 2-vCPU development machine:
@@ -53,6 +55,7 @@ if (defined $ARGV[2] && $ARGV[2] =~ /^(\d+):(\d+)$/) {
     # loaded is at hand).
     my @zone = localtime;
     eval { require Compress::Raw::Zlib; 1 };
+    eval { require Digest::SHA; 1 };    # for Paperclip's sha256 checks
     chroot('.') && chdir('/') or die "cannot enter $ARGV[0] as its root: $!\n";
     $( = $gid;
     $) = "$gid $gid";
@@ -128,14 +131,19 @@ sub refuse {
     exit 1;
 }
 
-# ---- What `java -jar fabric-server-launch.jar nogui` decides before the game
-# starts (FabricMC/fabric-installer ServerLauncher.initialise; the TypeScript
-# twin is packages/artifacts/src/fabric/launcherDecision.ts). Where the real
-# launcher would go to the network (download the vanilla jar, or "reinstall":
-# query Fabric meta and download every library), this one refuses: a first
-# boot must find a complete install.
-my $launcher = "$dir/fabric-server-launch.jar";
-refuse("Error: Unable to access jarfile fabric-server-launch.jar") unless -r $launcher;
+# ---- What the container's unit runs: `java -jar <jar> nogui`, with the jar
+# and the server type the manifest names (its `launch` and `type`, which
+# placement copies into its record, .zlh/manifest.json: the sim has no unit,
+# so it reads them there; a record from before types is Fabric's launcher).
+# The record is JSON written by the agent (JSON.stringify, its header before
+# its files); perl-base has no JSON parser, and only top-level strings are needed.
+my $record = slurp('.zlh/manifest.json') // '';
+my ($type) = $record =~ /"type"\s*:\s*"([a-z]+)"/;
+my ($jar) = $record =~ /"jar"\s*:\s*"([A-Za-z0-9][A-Za-z0-9._-]*\.jar)"/;
+$type //= 'fabric';
+$jar //= 'fabric-server-launch.jar';
+# The JVM's own first check, whatever the jar.
+refuse("Error: Unable to access jarfile $jar") unless -r "$dir/$jar";
 
 # One entry of a zip file (stored, or deflated when zlib is at hand), undef if absent; dies on a corrupt zip.
 sub zip_entry {
@@ -168,102 +176,182 @@ sub zip_entry {
     return undef;
 }
 
-my $install = eval { zip_entry($launcher, 'install.properties') };
-refuse("Error: Invalid or corrupt jarfile fabric-server-launch.jar ($@)") if $@;
-refuse("Jar does not contain unattended install.properties file") unless defined $install;
-my %install;
-for my $line (split /\r?\n/, $install) {
-    next if $line =~ /^\s*(?:[#!]|$)/;
-    $install{$1} = $2 if $line =~ /^\s*([^=:\s]+)\s*[=:\s]\s*(.*)$/;
-}
-my ($loader, $game_version) = @install{ 'fabric-loader-version', 'game-version' };
-refuse("no loader-version specified in install.properties") unless defined $loader;
-refuse("no game-version specified in install.properties") unless defined $game_version;
-my ($major, $minor) = map { /^(\d+)/ ? $1 : 0 } (split /[.+-]/, $loader)[0, 1];
-refuse("Fabric loader 0.12 or higher is required for unattended server installs. Please use a newer fabric loader version, or the full installer.")
-  if $major == 0 && ($minor // 0) < 12;
+if ($type eq 'vanilla') {
+    # ---- What `java -jar server.jar nogui` decides (the TypeScript twin is
+    # packages/artifacts/src/vanilla/launcherDecision.ts): the JVM's checks of
+    # an executable jar, with its wording. Mojang's jar needs nothing else (a
+    # bundler that unpacks the game from inside itself), and it loads no mods.
+    my $mf = eval { zip_entry("$dir/$jar", 'META-INF/MANIFEST.MF') };
+    refuse("Error: Invalid or corrupt jarfile $jar") if $@;
+    refuse("no main manifest attribute, in $jar") unless ($mf // '') =~ /^Main-Class: *\S/m;
+} elsif ($type eq 'paper' || $type eq 'purpur') {
+    # ---- What `java -jar paper.jar nogui` (or purpur.jar: a Paper fork, the
+    # same Paperclip) decides: the JVM's checks, then
+    # Paperclip's (PaperMC/Paperclip Paperclip.setupClasspath; the TypeScript
+    # twin is packages/artifacts/src/paper/launcherDecision.ts). Where it
+    # would download Mojang's jar (cache/<file> missing or its sha256 not the
+    # download context's), this one refuses; the rest is local (patch inputs
+    # and patches, the listed versions and libraries, each with its sha256).
+    my $ours = "$dir/$jar";
+    my $mf = eval { zip_entry($ours, 'META-INF/MANIFEST.MF') };
+    refuse("Error: Invalid or corrupt jarfile $jar") if $@;
+    refuse("no main manifest attribute, in $jar") unless ($mf // '') =~ /^Main-Class: *\S/m;
+    require Digest::SHA;
+    my $sha = sub { Digest::SHA::sha256_hex($_[0] // '') };
+    my $entry = sub { my ($zip, $name) = @_; my $e = eval { zip_entry($zip, $name) }; refuse("Paperclip cannot read $zip: $@") if $@; $e };
+    my $ctx = $entry->($ours, 'META-INF/download-context');
+    my @patches = grep { !/^\s*$/ && !/^#/ } split /\r\n|\r|\n/, ($entry->($ours, 'META-INF/patches.list') // '');
+    my $has_ctx = defined $ctx && $ctx =~ /\S/;
+    refuse("patches.list file found without a corresponding original-url file") if @patches && !$has_ctx;
+    my $original;
+    if ($has_ctx) {
+        my @ctx = split /\t/, $ctx, -1;
+        refuse("Invalid download-context line: $ctx") unless @ctx == 3;
+        my $cached = slurp("cache/$ctx[2]");
+        refuse("Downloading $ctx[2]: cache/$ctx[2] is missing or its sha256 differs and this first boot has no network")
+          unless defined $cached && $sha->($cached) eq lc $ctx[0];
+        $original = "$dir/cache/$ctx[2]";
+    }
+    my %patched;
+    for my $line (@patches) {
+        my @p = split /\t/, $line, -1;
+        refuse("Invalid patch data line: $line") unless @p == 7;
+        my ($loc, $in_hash, $patch_hash, $out_hash, $in, $patch, $out) = @p;
+        $patched{"$loc/$out"} = 1;
+        my $done = slurp("$loc/$out");
+        next if defined $done && $sha->($done) eq lc $out_hash;
+        my $input = $entry->($original, "META-INF/$loc/$in");
+        refuse("Input file not found: /META-INF/$loc/$in") unless defined $input;
+        refuse("Hash check of input file failed for /META-INF/$loc/$in") unless $sha->($input) eq lc $in_hash;
+        my $bytes = $entry->($ours, "META-INF/$loc/$patch");
+        refuse("Patch file not found: /META-INF/$loc/$patch") unless defined $bytes;
+        refuse("Hash check of patch file failed for /META-INF/$loc/$patch") unless $sha->($bytes) eq lc $patch_hash;
+    }
+    for my $list ('versions', 'libraries') {
+        my $body = $entry->($ours, "META-INF/$list.list");
+        next unless defined $body;
+        for my $line (split /\r\n|\r|\n/, $body) {
+            my @e = split /\t/, $line, -1;
+            refuse("Malformed library entry: $line") unless @e == 3;
+            next if $patched{"$list/$e[2]"};
+            my $placed = slurp("$list/$e[2]");
+            next if defined $placed && $sha->($placed) eq lc $e[0];
+            my $inside = $entry->($ours, "META-INF/$list/$e[2]");
+            $inside = $entry->($original, "META-INF/$list/$e[2]") if !defined $inside && defined $original;
+            refuse("$e[2] not found in our jar or in the original jar") unless defined $inside;
+            refuse("Hash check failed for extract filed $list/$e[2]") unless $sha->($inside) eq lc $e[0];
+        }
+    }
+    my $main = $entry->($ours, 'META-INF/main-class') // '';
+    $main =~ s/\s+$//;
+    refuse("Failed to read main-class file") if $main eq '';
+    logline('INFO', "Starting $main");
+} elsif ($type eq 'fabric') {
+    # ---- What `java -jar fabric-server-launch.jar nogui` decides before the game
+    # starts (FabricMC/fabric-installer ServerLauncher.initialise; the TypeScript
+    # twin is packages/artifacts/src/fabric/launcherDecision.ts). Where the real
+    # launcher would go to the network (download the vanilla jar, or "reinstall":
+    # query Fabric meta and download every library), this one refuses: a first
+    # boot must find a complete install.
+    my $launcher = "$dir/$jar";
+    my $install = eval { zip_entry($launcher, 'install.properties') };
+    refuse("Error: Invalid or corrupt jarfile fabric-server-launch.jar ($@)") if $@;
+    refuse("Jar does not contain unattended install.properties file") unless defined $install;
+    my %install;
+    for my $line (split /\r?\n/, $install) {
+        next if $line =~ /^\s*(?:[#!]|$)/;
+        $install{$1} = $2 if $line =~ /^\s*([^=:\s]+)\s*[=:\s]\s*(.*)$/;
+    }
+    my ($loader, $game_version) = @install{ 'fabric-loader-version', 'game-version' };
+    refuse("no loader-version specified in install.properties") unless defined $loader;
+    refuse("no game-version specified in install.properties") unless defined $game_version;
+    my ($major, $minor) = map { /^(\d+)/ ? $1 : 0 } (split /[.+-]/, $loader)[0, 1];
+    refuse("Fabric loader 0.12 or higher is required for unattended server installs. Please use a newer fabric loader version, or the full installer.")
+      if $major == 0 && ($minor // 0) < 12;
 
-my $data_dir = "$dir/.fabric/server";
-refuse("Downloading Minecraft server: .fabric/server/$game_version-server.jar is missing and this first boot has no network")
-  unless -e "$data_dir/$game_version-server.jar";
-my $launch_jar = "$data_dir/fabric-loader-server-$loader-minecraft-$game_version.jar";
-refuse("Installing Fabric from the network: .fabric/server/fabric-loader-server-$loader-minecraft-$game_version.jar is missing and this first boot has no network")
-  unless -e $launch_jar;
-my $mf = eval { zip_entry($launch_jar, 'META-INF/MANIFEST.MF') } // '';
-refuse("Failed to analyze or verify existing install: $@; reinstalling needs the network") if $@;
-my (%attr, $last);
-for my $line (split /\r\n|\r|\n/, $mf) {
-    last if $line eq '';
-    if ($line =~ /^ (.*)$/ && defined $last) { $attr{$last} .= $1; next }
-    ($last, my $value) = $line =~ /^([^:]+): (.*)$/ or next;
-    $attr{$last} = $value;
-}
-refuse("Failed to analyze or verify existing install: Jar does not have a Main-Class attribute; reinstalling needs the network")
-  unless $attr{'Main-Class'};
-for my $entry (split ' ', $attr{'Class-Path'} // '') {
-    (my $file = "$data_dir/$entry") =~ s/%([0-9A-Fa-f]{2})/chr(hex $1)/ge;
-    refuse("Detected incomplete install, reinstalling: $entry is missing and this first boot has no network") unless -e $file;
-}
-logline('INFO', "Loading Minecraft $game_version with Fabric Loader $loader");
+    my $data_dir = "$dir/.fabric/server";
+    refuse("Downloading Minecraft server: .fabric/server/$game_version-server.jar is missing and this first boot has no network")
+      unless -e "$data_dir/$game_version-server.jar";
+    my $launch_jar = "$data_dir/fabric-loader-server-$loader-minecraft-$game_version.jar";
+    refuse("Installing Fabric from the network: .fabric/server/fabric-loader-server-$loader-minecraft-$game_version.jar is missing and this first boot has no network")
+      unless -e $launch_jar;
+    my $mf = eval { zip_entry($launch_jar, 'META-INF/MANIFEST.MF') } // '';
+    refuse("Failed to analyze or verify existing install: $@; reinstalling needs the network") if $@;
+    my (%attr, $last);
+    for my $line (split /\r\n|\r|\n/, $mf) {
+        last if $line eq '';
+        if ($line =~ /^ (.*)$/ && defined $last) { $attr{$last} .= $1; next }
+        ($last, my $value) = $line =~ /^([^:]+): (.*)$/ or next;
+        $attr{$last} = $value;
+    }
+    refuse("Failed to analyze or verify existing install: Jar does not have a Main-Class attribute; reinstalling needs the network")
+      unless $attr{'Main-Class'};
+    for my $entry (split ' ', $attr{'Class-Path'} // '') {
+        (my $file = "$data_dir/$entry") =~ s/%([0-9A-Fa-f]{2})/chr(hex $1)/ge;
+        refuse("Detected incomplete install, reinstalling: $entry is missing and this first boot has no network") unless -e $file;
+    }
+    logline('INFO', "Loading Minecraft $game_version with Fabric Loader $loader");
 
-# ---- Fabric Loader's own check before the game starts: every mod's
-# fabric.mod.json `depends` must be met, or it refuses with "Incompatible mods
-# found!" (fabric-loader's exception.incompatible) and the server never
-# starts. Checked here: `fabricloader` (>=, or an exact version) and
-# `minecraft` (~x.y.z, >=, or exact), the two a server change can break.
-# Stand-in jars without a fabric.mod.json are not checked.
-sub version_cmp {
-    my ($a, $b) = @_;
-    my @a = map { /^(\d+)/ ? $1 : 0 } split /[.+-]/, $a;
-    my @b = map { /^(\d+)/ ? $1 : 0 } split /[.+-]/, $b;
-    for my $i (0 .. ($#a > $#b ? $#a : $#b)) {
-        my $d = ($a[$i] // 0) <=> ($b[$i] // 0);
-        return $d if $d;
+    # ---- Fabric Loader's own check before the game starts: every mod's
+    # fabric.mod.json `depends` must be met, or it refuses with "Incompatible mods
+    # found!" (fabric-loader's exception.incompatible) and the server never
+    # starts. Checked here: `fabricloader` (>=, or an exact version) and
+    # `minecraft` (~x.y.z, >=, or exact), the two a server change can break.
+    # Stand-in jars without a fabric.mod.json are not checked.
+    sub version_cmp {
+        my ($a, $b) = @_;
+        my @a = map { /^(\d+)/ ? $1 : 0 } split /[.+-]/, $a;
+        my @b = map { /^(\d+)/ ? $1 : 0 } split /[.+-]/, $b;
+        for my $i (0 .. ($#a > $#b ? $#a : $#b)) {
+            my $d = ($a[$i] // 0) <=> ($b[$i] // 0);
+            return $d if $d;
+        }
+        return 0;
     }
-    return 0;
-}
-sub satisfies {
-    my ($have, $range) = @_;
-    return 1 if $range eq '*';
-    return version_cmp($have, $1) >= 0 if $range =~ /^>=\s*(\S+)$/;
-    if ($range =~ /^~\s*(\d+)\.(\d+)(?:\.(\d+))?$/) {
-        my ($maj, $min) = ($1, $2);
-        return version_cmp($have, join('.', $1, $2, $3 // 0)) >= 0 && $have =~ /^\Q$maj.$min\E(?:\.|$)/;
+    sub satisfies {
+        my ($have, $range) = @_;
+        return 1 if $range eq '*';
+        return version_cmp($have, $1) >= 0 if $range =~ /^>=\s*(\S+)$/;
+        if ($range =~ /^~\s*(\d+)\.(\d+)(?:\.(\d+))?$/) {
+            my ($maj, $min) = ($1, $2);
+            return version_cmp($have, join('.', $1, $2, $3 // 0)) >= 0 && $have =~ /^\Q$maj.$min\E(?:\.|$)/;
+        }
+        return version_cmp($have, $range) == 0;
     }
-    return version_cmp($have, $range) == 0;
-}
-my @incompatible;
-my $mods;
-opendir($mods, "$dir/mods") or undef $mods;
-for my $jar (sort grep { /\.jar$/ } ($mods ? readdir($mods) : ())) {
-    my $json = eval { zip_entry("$dir/mods/$jar", 'fabric.mod.json') };
-    next unless defined $json;
-    my ($id) = $json =~ /"id"\s*:\s*"([^"]+)"/;
-    my ($version) = $json =~ /"version"\s*:\s*"([^"]+)"/;
-    my ($name) = $json =~ /"name"\s*:\s*"([^"]+)"/;
-    my ($depends) = $json =~ /"depends"\s*:\s*\{([^}]*)\}/;
-    for my $dep (['fabricloader', 'Fabric Loader', $loader], ['minecraft', 'Minecraft', $game_version]) {
-        my ($dep_id, $dep_name, $have) = @$dep;
-        my ($range) = ($depends // '') =~ /"\Q$dep_id\E"\s*:\s*"([^"]+)"/;
-        next if !defined $range || satisfies($have, $range);
-        my $wanted = $range =~ /^>=\s*(\S+)$/ ? "version $1 or later" : "version $range";
-        push @incompatible, sprintf("Mod '%s' (%s) %s requires %s of '%s' (%s), but only the wrong version is present: %s!",
-            $name // $id // $jar, $id // $jar, $version // '?', $wanted, $dep_name, $dep_id, $have);
+    my @incompatible;
+    my $mods;
+    opendir($mods, "$dir/mods") or undef $mods;
+    for my $jar (sort grep { /\.jar$/ } ($mods ? readdir($mods) : ())) {
+        my $json = eval { zip_entry("$dir/mods/$jar", 'fabric.mod.json') };
+        next unless defined $json;
+        my ($id) = $json =~ /"id"\s*:\s*"([^"]+)"/;
+        my ($version) = $json =~ /"version"\s*:\s*"([^"]+)"/;
+        my ($name) = $json =~ /"name"\s*:\s*"([^"]+)"/;
+        my ($depends) = $json =~ /"depends"\s*:\s*\{([^}]*)\}/;
+        for my $dep (['fabricloader', 'Fabric Loader', $loader], ['minecraft', 'Minecraft', $game_version]) {
+            my ($dep_id, $dep_name, $have) = @$dep;
+            my ($range) = ($depends // '') =~ /"\Q$dep_id\E"\s*:\s*"([^"]+)"/;
+            next if !defined $range || satisfies($have, $range);
+            my $wanted = $range =~ /^>=\s*(\S+)$/ ? "version $1 or later" : "version $range";
+            push @incompatible, sprintf("Mod '%s' (%s) %s requires %s of '%s' (%s), but only the wrong version is present: %s!",
+                $name // $id // $jar, $id // $jar, $version // '?', $wanted, $dep_name, $dep_id, $have);
+        }
     }
-}
-closedir($mods) if $mods;
-if (@incompatible) {
-    logline('ERROR', "Incompatible mods found!");
-    logline('ERROR', " - $_") for @incompatible;
-    print STDERR "Incompatible mods found!\n";
-    exit 1;
+    closedir($mods) if $mods;
+    if (@incompatible) {
+        logline('ERROR', "Incompatible mods found!");
+        logline('ERROR', " - $_") for @incompatible;
+        print STDERR "Incompatible mods found!\n";
+        exit 1;
+    }
+} else {
+    # A type this sim does not know is one the agent should never have placed.
+    refuse("the sim cannot start a server of type $type");
 }
 refuse("You need to agree to the EULA in order to run the server. Go to eula.txt for more info.")
   if (slurp('eula.txt') // '') !~ /^eula=true$/m;
 
-# The manifest is JSON written by the agent (JSON.stringify); perl-base has no
-# JSON parser, and only the top-level "game" string is needed.
-my ($game) = (slurp('.zlh/manifest.json') // '') =~ /"game"\s*:\s*"((?:[^"\\]|\\.)*)"/;
+my ($game) = $record =~ /"game"\s*:\s*"((?:[^"\\]|\\.)*)"/;
 
 sub json_string {
     my ($s) = @_;

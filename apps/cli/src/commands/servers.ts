@@ -128,6 +128,7 @@ export function serverCommands(program: Command, run: Run): void {
       .requiredOption("--name <name>", "the server's name")
       .requiredOption("--customer <id>", "the panel's customer id")
       .requiredOption("--minecraft <version>", "Minecraft version, e.g. 1.21.1")
+      .option("--type <type>", "what it runs: fabric (default), vanilla, paper or purpur")
       .option("--loader <version>", "Fabric loader version (default: the newest for the game version)")
       .option("--mod <project[@version]>", "a Modrinth project (repeatable)", repeat, [])
       .option("--memory <MiB>", "memory in MiB", intArg, 2048)
@@ -136,10 +137,11 @@ export function serverCommands(program: Command, run: Run): void {
       .option("--property <key=value>", "a server.properties entry (repeatable)", repeat, []),
     true,
   ).action(
-    run(async (ctx, o: { name: string; customer: string; minecraft: string; loader?: string; mod: string[]; memory: number; cpu: number; disk: number; property: string[] } & WaitOpts) => {
+    run(async (ctx, o: { name: string; customer: string; minecraft: string; type?: string; loader?: string; mod: string[]; memory: number; cpu: number; disk: number; property: string[] } & WaitOpts) => {
       const body = {
         customerId: o.customer,
         name: o.name,
+        ...(o.type ? { type: o.type } : {}),
         minecraftVersion: o.minecraft,
         ...(o.loader ? { loaderVersion: o.loader } : {}),
         ...(o.mod.length ? { mods: parseMods(o.mod) } : {}),
@@ -157,6 +159,7 @@ export function serverCommands(program: Command, run: Run): void {
     servers
       .command("change <id>")
       .description("change a server (a new generation, rolled back if it does not come up) and follow it")
+      .option("--type <type>", "what it runs: fabric, vanilla, paper or purpur (vanilla, paper and purpur take no mods: add --no-mods)")
       .option("--minecraft <version>", "Minecraft version")
       .option("--loader <version>", "Fabric loader version")
       .option("--mod <project[@version]>", "the mod list, replaced as a whole (repeatable)", repeat, [])
@@ -171,10 +174,11 @@ export function serverCommands(program: Command, run: Run): void {
     run(
       async (
         ctx,
-        o: { minecraft?: string; loader?: string; mod: string[]; mods: boolean; memory?: number; cpu?: number; disk?: number; property: string[]; force?: boolean } & WaitOpts,
+        o: { type?: string; minecraft?: string; loader?: string; mod: string[]; mods: boolean; memory?: number; cpu?: number; disk?: number; property: string[]; force?: boolean } & WaitOpts,
         id: string,
       ) => {
         const body: Record<string, unknown> = {
+          ...(o.type ? { type: o.type } : {}),
           ...(o.minecraft ? { minecraftVersion: o.minecraft } : {}),
           ...(o.loader ? { loaderVersion: o.loader } : {}),
           ...(o.mod.length ? { mods: parseMods(o.mod) } : o.mods === false ? { mods: [] } : {}),

@@ -36,5 +36,5 @@ export class ManifestCache {
 }
 
 function keyOf(request: ManifestRequest): string {
-  return stringify({ game: request.minecraftVersion, loader: request.loaderVersion ?? null, mods: request.mods, modpack: request.modpack ?? null, architecture: request.architecture ?? "x64" }) ?? "";
+  return stringify({ type: request.type ?? "fabric", game: request.minecraftVersion, loader: request.loaderVersion ?? null, mods: request.mods, modpack: request.modpack ?? null, architecture: request.architecture ?? "x64" }) ?? "";
 }

@@ -1,4 +1,5 @@
 import type { PackLoader } from "@zlh/artifacts";
+import type { ServerType } from "@zlh/domain";
 
 /**
  * The loader a pack's `dependencies` names -> how this platform provisions
@@ -6,7 +7,7 @@ import type { PackLoader } from "@zlh/artifacts";
  * resolver exists yet (the pack is refused, naming the loader). Quilt,
  * Forge and NeoForge get their entry when their server types land.
  */
-export const PACK_LOADER_SUPPORT: Record<PackLoader, "fabric" | null> = {
+export const PACK_LOADER_SUPPORT: Record<PackLoader, ServerType | null> = {
   "fabric-loader": "fabric",
   "quilt-loader": null,
   forge: null,

@@ -1,9 +1,12 @@
 import type { ModpackRef } from "@zlh/api";
 import type { ManifestModpack } from "@zlh/artifacts";
-import { InvalidRequestError, ModpackInvalidError } from "@zlh/domain";
+import { InvalidRequestError, ModpackInvalidError, ModpackLoaderUnsupportedError, type ServerType } from "@zlh/domain";
 import { inspectModpack, type ModpackDeps } from "./inspectModpack";
+import { PACK_LOADER_SUPPORT } from "./loaders";
 
 export interface PackSettings {
+  /** The server type that runs the pack's loader (PACK_LOADER_SUPPORT). */
+  type: ServerType;
   minecraftVersion: string;
   loaderVersion: string;
   modpack: ManifestModpack;
@@ -17,7 +20,7 @@ export interface PackSettings {
 export async function packSettings(
   deps: ModpackDeps,
   ref: ModpackRef,
-  asked: { minecraftVersion?: string; loaderVersion?: string | null; mods?: unknown },
+  asked: { type?: ServerType; minecraftVersion?: string; loaderVersion?: string | null; mods?: unknown },
 ): Promise<PackSettings> {
   if (asked.mods !== undefined) throw new InvalidRequestError("mods cannot be given with a modpack: a modpack server's mods are the pack's files.");
   const { pin, pack } = await inspectModpack(deps, ref);
@@ -27,5 +30,10 @@ export async function packSettings(
   if (asked.loaderVersion != null && asked.loaderVersion !== pack.loader.version) {
     throw new ModpackInvalidError(`The pack needs ${pack.loader.name} ${pack.loader.version}; the request asks for loader ${asked.loaderVersion}. Leave loaderVersion out to take the pack's.`);
   }
-  return { minecraftVersion: pack.game, loaderVersion: pack.loader.version, modpack: pin };
+  const type = PACK_LOADER_SUPPORT[pack.loader.name];
+  if (!type) throw new ModpackLoaderUnsupportedError(`The pack needs ${pack.loader.name}, which this platform does not provision yet.`);
+  if (asked.type !== undefined && asked.type !== type) {
+    throw new ModpackInvalidError(`The pack's loader (${pack.loader.name}) runs on the ${type} type; the request asks for ${asked.type}. Leave type out to take the pack's.`);
+  }
+  return { type, minecraftVersion: pack.game, loaderVersion: pack.loader.version, modpack: pin };
 }

@@ -19,6 +19,7 @@ import { retryOnDeadlock } from "../db/retryOnDeadlock";
 import { changeJobKey, RESOLVE_CHANGE_JOB } from "../jobs/jobNames";
 import { converge } from "../lifecycle/converge";
 import { assertServerId } from "./loadServer";
+import { checkTypeSettings } from "../serverTypes/typeSettings";
 import { editMods } from "./modsEdit";
 import { packSettings } from "../modpacks/packSettings";
 import { requestHash } from "./requestHash";
@@ -60,12 +61,15 @@ export async function changeServer(
       if (isChangeInFlight(s.change_status)) throw new ChangeInProgressError();
 
       const from: ServerSettings = settingsOf(s);
-      if (s.modpack && !pack && (body.mods !== undefined || body.loaderVersion !== undefined || body.minecraftVersion !== undefined)) {
-        throw new InvalidRequestError("The server runs a modpack: its game, loader and mods are the pack's; change to another pack version with modpack.");
+      if (s.modpack && !pack && (body.mods !== undefined || body.loaderVersion !== undefined || body.minecraftVersion !== undefined || body.type !== undefined)) {
+        throw new InvalidRequestError("The server runs a modpack: its type, game, loader and mods are the pack's; change to another pack version with modpack.");
       }
+      const type = pack?.type ?? body.type ?? from.type;
       const to: ServerSettings = {
+        type,
         minecraftVersion: pack?.minecraftVersion ?? body.minecraftVersion ?? from.minecraftVersion,
-        loaderVersion: pack ? pack.loaderVersion : body.loaderVersion === undefined ? from.loaderVersion : body.loaderVersion,
+        // A loader version is one loader's: another type starts from its default (or the one asked for).
+        loaderVersion: pack ? pack.loaderVersion : body.loaderVersion !== undefined ? body.loaderVersion : type === from.type ? from.loaderVersion : null,
         mods: pack ? [] : body.mods === undefined ? from.mods : editMods(s.mods, body.mods),
         modpack: pack ? pack.modpack : from.modpack,
         serverProperties: body.serverProperties ?? from.serverProperties,
@@ -73,6 +77,7 @@ export async function changeServer(
         cpuCores: body.cpuCores ?? from.cpuCores,
         diskGiB: body.diskGiB ?? from.diskGiB,
       };
+      checkTypeSettings({ type: to.type, loaderVersion: to.loaderVersion, mods: to.mods as unknown[] });
       if (to.diskGiB < from.diskGiB) throw new DiskShrinkRefusedError(from.diskGiB, to.diskGiB);
       if (to.minecraftVersion !== from.minecraftVersion && !body.force) {
         const order = compareGameVersions(to.minecraftVersion, from.minecraftVersion);
@@ -82,7 +87,7 @@ export async function changeServer(
       if (Object.keys(changes).length === 0) return { server: s, replayed: false };
 
       await setActor(tx, client);
-      const needsManifest = "minecraftVersion" in changes || "loaderVersion" in changes || "mods" in changes || "modpack" in changes;
+      const needsManifest = "type" in changes || "minecraftVersion" in changes || "loaderVersion" in changes || "mods" in changes || "modpack" in changes;
       const changed = await recordChange(tx, { serverId: id, callerId: client, idempotencyKey: key, requestHash: hash, to, needsManifest, changes });
       if (!changed) throw new CapacityExhaustedError("host");
       if (needsManifest) {
@@ -97,6 +102,7 @@ export async function changeServer(
 
 function settingsOf(s: ServerRow): ServerSettings {
   return {
+    type: s.server_type,
     minecraftVersion: s.minecraft_version,
     loaderVersion: s.loader_version,
     mods: s.mods,

@@ -15,11 +15,12 @@ import {
   type ServerRow,
 } from "@zlh/db";
 import type { ArtifactSource } from "@zlh/artifacts";
-import { CapacityExhaustedError, IdempotencyKeyReusedError, InvalidRequestError, type IntRange } from "@zlh/domain";
+import { CapacityExhaustedError, DEFAULT_SERVER_TYPE, IdempotencyKeyReusedError, InvalidRequestError, type IntRange, type ServerType } from "@zlh/domain";
 import { retryOnDeadlock } from "../db/retryOnDeadlock";
 import type { ManifestCache } from "../fabric/manifestCache";
 import { converge } from "../lifecycle/converge";
 import { packSettings, type PackSettings } from "../modpacks/packSettings";
+import { checkTypeSettings } from "../serverTypes/typeSettings";
 import { newRconPassword, seal, type SecretsKeyring } from "../secrets/sealedSecrets";
 import { requestHash } from "./requestHash";
 
@@ -64,9 +65,11 @@ export async function createServerOnce(
   idempotencyKey: string,
   body: CreateServerBody,
 ): Promise<Created> {
+  if (!body.modpack) checkTypeSettings({ type: body.type ?? DEFAULT_SERVER_TYPE, loaderVersion: body.loaderVersion ?? null, mods: body.mods ?? [] });
   const hash = requestHash(body);
   const pack = body.modpack && ctx.source ? await packSettings({ db: ctx.db, source: ctx.source, maxBytes: ctx.config.modpackMaxBytes }, body.modpack, body) : null;
   if (body.modpack && !pack) throw new InvalidRequestError("This control plane cannot read modpacks (no artifact source).");
+  const type = pack?.type ?? body.type ?? DEFAULT_SERVER_TYPE;
   const game = pack?.minecraftVersion ?? body.minecraftVersion;
   if (game === undefined) throw new InvalidRequestError("minecraftVersion is required (unless the server is created from a modpack).");
   return retryOnDeadlock(() =>
@@ -87,7 +90,7 @@ export async function createServerOnce(
         return claimed ? [claimed] : [];
       });
       if (!hostId) throw new CapacityExhaustedError("host");
-      const request = settings(body, game, pack);
+      const request = settings(body, type, game, pack);
       const resolved = ctx.manifests?.peek(request) ?? null;
       const server = await insertPlacedServer(
         tx,
@@ -118,6 +121,6 @@ export async function createServerOnce(
 }
 
 /** The game, loader, mods and pack a create asks for (a modpack's where there is one). */
-function settings(body: CreateServerBody, game: string, pack: PackSettings | null) {
-  return { minecraftVersion: game, loaderVersion: pack?.loaderVersion ?? body.loaderVersion ?? null, mods: body.mods ?? [], modpack: pack?.modpack ?? null };
+function settings(body: CreateServerBody, type: ServerType, game: string, pack: PackSettings | null) {
+  return { type, minecraftVersion: game, loaderVersion: pack?.loaderVersion ?? body.loaderVersion ?? null, mods: body.mods ?? [], modpack: pack?.modpack ?? null };
 }

@@ -31,6 +31,7 @@ export function presentServer(row: ServerRow, view: { leaseTtlMs: number; edgeNa
     address: row.status === "deleted" ? null : row.address,
     connect: connectTo(row, view.edgeNaming),
     conditions: presentConditions(row, (view.edgeProviders?.length ?? 0) > 0),
+    type: row.server_type,
     minecraftVersion: row.minecraft_version,
     loaderVersion: row.loader_version,
     mods: row.mods,

@@ -1,9 +1,11 @@
 import { sql } from "drizzle-orm";
 import type { DbOrTx } from "../client";
+import type { ServerType } from "@zlh/domain";
 import type { ServerRow } from "../rows";
 
 /** A server's settings a change (PATCH) may set. */
 export interface ServerSettings {
+  type: ServerType;
   minecraftVersion: string;
   loaderVersion: string | null;
   mods: unknown;
@@ -52,7 +54,7 @@ export async function recordChange(
       returning h.id
     ), changed as (
       update servers s set
-        minecraft_version = ${t.minecraftVersion}, loader_version = ${t.loaderVersion},
+        server_type = ${t.type}, minecraft_version = ${t.minecraftVersion}, loader_version = ${t.loaderVersion},
         mods = ${JSON.stringify(t.mods)}::jsonb, modpack = nullif(${JSON.stringify(t.modpack ?? null)}::jsonb, 'null'::jsonb), server_properties = ${JSON.stringify(t.serverProperties)}::jsonb,
         memory_mib = ${t.memoryMiB}, cpu_cores = ${t.cpuCores}, disk_gib = ${t.diskGiB},
         generation = s.generation + 1, change_generation = s.generation + 1,
@@ -60,7 +62,7 @@ export async function recordChange(
         requested_manifest = case when ${c.needsManifest}::boolean then null else s.manifest end,
         requested_manifest_hash = case when ${c.needsManifest}::boolean then null else s.manifest_hash end,
         previous_config = jsonb_build_object(
-          'minecraftVersion', cur.minecraft_version, 'loaderVersion', cur.loader_version, 'mods', cur.mods, 'modpack', cur.modpack,
+          'type', cur.server_type, 'minecraftVersion', cur.minecraft_version, 'loaderVersion', cur.loader_version, 'mods', cur.mods, 'modpack', cur.modpack,
           'serverProperties', cur.server_properties, 'memoryMiB', cur.memory_mib, 'cpuCores', cur.cpu_cores, 'diskGiB', cur.disk_gib),
         updated_at = now()
       from cur, cap
@@ -155,6 +157,8 @@ export async function endChange(
         change_reason = case when back.fits then ${reason}::text
           else concat_ws('; ', ${reason}::text, format('memory and cores kept at %s MiB / %s: the host no longer has room for the previous %s MiB / %s',
             back.memory_mib, back.cpu_cores, back.previous_memory_mib, back.previous_cpu_cores)) end,
+        -- A change recorded before types existed kept no type: the server was (and stays) what it is.
+        server_type = case when ${revert}::boolean then coalesce(cur.previous_config->>'type', s.server_type) else s.server_type end,
         minecraft_version = case when ${revert}::boolean then cur.previous_config->>'minecraftVersion' else s.minecraft_version end,
         loader_version = case when ${revert}::boolean then cur.previous_config->>'loaderVersion' else s.loader_version end,
         mods = case when ${revert}::boolean then cur.previous_config->'mods' else s.mods end,

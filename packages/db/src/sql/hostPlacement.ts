@@ -107,10 +107,10 @@ export async function insertPlacedServer(tx: DbOrTx, s: NewServer, hostId: strin
     ), server as (
       insert into servers (
         id, caller_id, idempotency_key, request_hash, customer_id, name,
-        minecraft_version, loader_version, mods, modpack, server_properties,
+        minecraft_version, server_type, loader_version, mods, modpack, server_properties,
         memory_mib, cpu_cores, disk_gib, host_id, vmid, game_port, rcon_port, address)
       select ${s.id}, ${s.callerId}, ${s.idempotencyKey}, ${s.requestHash}, ${s.customerId}, ${s.name},
-        ${s.minecraftVersion}, ${s.loaderVersion}, ${JSON.stringify(s.mods)}::jsonb,
+        ${s.minecraftVersion}, ${s.type}, ${s.loaderVersion}, ${JSON.stringify(s.mods)}::jsonb,
         nullif(${JSON.stringify(s.modpack ?? null)}::jsonb, 'null'::jsonb), ${JSON.stringify(s.serverProperties)}::jsonb,
         ${s.memoryMiB}, ${s.cpuCores}, ${s.diskGiB}, ${hostId}, ${s.vmid}, free.pair[1], free.pair[2], addr.address
       from free, addr where cardinality(free.pair) = 2 and (addr.address is not null or addr.needed is not true)

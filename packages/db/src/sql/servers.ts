@@ -26,7 +26,7 @@ export interface ServerFilter {
  * kilobytes each), whose hashes have columns of their own; a manifest is
  * read only where its hash is missing (rows from before those columns).
  */
-const LISTED = sql.raw(`s.id, s.seq, s.caller_id, s.idempotency_key, s.request_hash, s.customer_id, s.name, s.minecraft_version, s.loader_version,
+const LISTED = sql.raw(`s.id, s.seq, s.caller_id, s.idempotency_key, s.request_hash, s.customer_id, s.name, s.minecraft_version, s.server_type, s.loader_version,
   s.mods, s.modpack, s.server_properties, s.memory_mib, s.cpu_cores, s.disk_gib, s.status, s.desired_state, s.generation, s.host_id, s.vmid,
   s.game_port, s.rcon_port, s.address, s.failure_reason, s.restart_generation, s.reinstall_generation, s.reinstall_wipe, s.change_generation,
   s.change_status, s.change_reason, s.previous_config, s.status_changed_at, s.restart_count, s.crash_streak, s.last_crash_at,

@@ -28,7 +28,7 @@ export async function seedServer(
     database.db,
     {
       id, callerId: "seed", idempotencyKey: `seed-${n}-${id}`, requestHash: "h", customerId: "c", name: `s${n}`,
-      minecraftVersion: "1.21.1", loaderVersion: null, mods: [], serverProperties: {}, memoryMiB, cpuCores: 1, diskGiB: 10,
+      type: "fabric", minecraftVersion: "1.21.1", loaderVersion: null, mods: [], serverProperties: {}, memoryMiB, cpuCores: 1, diskGiB: 10,
       vmid: 5000 + n,
     },
     hostId,

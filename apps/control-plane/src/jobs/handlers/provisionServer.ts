@@ -66,7 +66,7 @@ export function provisionServerTask(deps: ProvisionDeps): Task {
 }
 
 async function resolve(deps: ProvisionDeps, s: ServerRow): Promise<Manifest> {
-  const request = { minecraftVersion: s.minecraft_version, loaderVersion: s.loader_version, mods: s.mods, modpack: s.modpack as ManifestModpack | null };
+  const request = { type: s.server_type, minecraftVersion: s.minecraft_version, loaderVersion: s.loader_version, mods: s.mods, modpack: s.modpack as ManifestModpack | null };
   const fresh = () => resolveManifest(deps.db, deps.source, request);
   return deps.cache ? deps.cache.resolve(request, fresh) : fresh();
 }

@@ -21,6 +21,7 @@ export function resolveChangeTask(deps: ProvisionDeps): Task {
     if (!s || s.change_generation !== generation || s.change_status !== "resolving") return;
     try {
       const manifest = await resolveManifest(deps.db, deps.source, {
+        type: s.server_type,
         minecraftVersion: s.minecraft_version,
         loaderVersion: s.loader_version,
         mods: s.mods,

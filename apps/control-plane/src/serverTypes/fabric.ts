@@ -1,6 +1,7 @@
 import {
   ArtifactNotFoundError,
   compareFabricVersions,
+  FABRIC_LAUNCHER_JAR,
   FABRIC_MAVEN,
   fabricInstallFiles,
   fabricLibraries,
@@ -14,9 +15,11 @@ import {
   type ManifestFile,
 } from "@zlh/artifacts";
 import type { Db } from "@zlh/db";
-import { digestOf, fetchPinned } from "./digest";
-import { ResolutionError } from "./errors";
-import { FABRIC_META } from "./urls";
+import { digestOf, fetchPinned } from "../fabric/digest";
+import { ResolutionError } from "../fabric/errors";
+import { resolveMods } from "../fabric/modrinth";
+import { FABRIC_META } from "../fabric/urls";
+import type { TypeResolver } from "./serverType";
 
 interface InstallerEntry {
   version: string;
@@ -100,3 +103,11 @@ export async function resolveFabric(db: Db, source: ArtifactSource, game: string
     throw new ResolutionError(`the Fabric loader or installer jar is not a readable jar: ${(err as Error).message}`);
   }
 }
+
+/** The Fabric type: loader and launcher (above), the Mojang jar where the launcher looks for it, and Modrinth's Fabric mods. */
+export const resolveFabricType: TypeResolver = async ({ db, source, request, mojangServer }) => {
+  const fabric = await resolveFabric(db, source, request.minecraftVersion, request.loaderVersion ?? undefined);
+  const vanilla = await mojangServer();
+  const mods = await resolveMods(source, request.minecraftVersion, request.mods);
+  return { loader: fabric.loader, installer: fabric.installer, mods: mods.mods, files: [...fabric.files, vanilla, ...mods.files], launch: { jar: FABRIC_LAUNCHER_JAR } };
+};

@@ -1,0 +1,38 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mirrorSource, OFFLINE_MIRROR_DIR, PURPUR_SERVER_JAR, type ArtifactSource } from "@zlh/artifacts";
+import { connectDatabase, type Database } from "@zlh/db";
+import { testDatabase } from "@zlh/testing";
+import { ResolutionError } from "../src/fabric/errors";
+import { resolveManifest } from "../src/fabric/resolveManifest";
+import { rewritingMirror } from "./rewritingMirror";
+
+const API = "https://api.purpurmc.org/v2/purpur/1.21.1";
+
+describe("resolving a Purpur server", () => {
+  let database: Database;
+  const resolve = (source: ArtifactSource, game = "1.21.1") => resolveManifest(database.db, source, { type: "purpur", minecraftVersion: game, mods: [] });
+
+  beforeAll(async () => {
+    database = connectDatabase(await testDatabase(), { max: 2 });
+  });
+  afterAll(async () => {
+    await database.close();
+  });
+
+  it("pins the newest successful build (the newest listed failed), and Mojang's jar where its Paperclip looks", async () => {
+    const m = await resolve(mirrorSource(OFFLINE_MIRROR_DIR, "offline"));
+    expect(m).toMatchObject({ type: "purpur", launch: { jar: PURPUR_SERVER_JAR }, loader: "2328", mods: [] });
+    expect(m.files.map((f) => [f.path, "url" in f ? f.url : null])).toEqual([
+      ["cache/mojang_1.21.1.jar", expect.stringMatching(/^https:\/\/piston-data\.mojang\.com\//)],
+      [PURPUR_SERVER_JAR, `${API}/2328/download`],
+    ]);
+  });
+
+  it("refuses a game Purpur does not build (its 404), a version whose builds all failed, and a jar whose md5 is not the published one", async () => {
+    await expect(resolve(mirrorSource(OFFLINE_MIRROR_DIR, "offline"), "26.1")).rejects.toThrow(new ResolutionError("Purpur does not build Minecraft 26.1 (Purpur answered 404)."));
+    const allFailed = rewritingMirror((url, body) => (url.startsWith(`${API}/`) ? { ...(body as object), result: "FAILURE" } : body));
+    await expect(resolve(allFailed)).rejects.toThrow(new ResolutionError("Purpur has no successful build of Minecraft 1.21.1 among its newest 10."));
+    const otherMd5 = rewritingMirror((url, body) => (url === `${API}/2328` ? { ...(body as object), md5: "0".repeat(32) } : body));
+    await expect(resolve(otherMd5)).rejects.toThrow(`hash mismatch for ${API}/2328/download: Purpur publishes md5 ${"0".repeat(32)}`);
+  });
+});

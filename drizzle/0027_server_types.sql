@@ -1,0 +1,1 @@
+ALTER TABLE "servers" ADD COLUMN "server_type" text DEFAULT 'fabric' NOT NULL;
