@@ -61,8 +61,8 @@ export function consolePath(url: string): string | null {
  * Open: the files hold no data; the console asks for a token and sends it
  * to the API itself.
  */
-export const consoleUiPlugin = fp(async (app: FastifyInstance) => {
-  const dir = consoleDir();
+export const consoleUiPlugin = fp<{ dir?: string }>(async (app: FastifyInstance, opts) => {
+  const dir = opts.dir ?? consoleDir();
   let files: Map<string, ConsoleFile> | null = null;
   // Read once it exists: a build made after the start (pnpm dev, the tests) is found on the next request.
   const current = async () => (files ??= await loadConsoleFiles(dir));
