@@ -16,8 +16,9 @@ type Line = { n: number; text: string; kind: "log" | "command" | "reply" };
 /**
  * The console log live and a command box. The stream is opened while the
  * server runs (a panel or admin token: the log is not for read tokens) and
- * ends when the page goes, the server stops or the token dies. A command's
- * reply is written into the log under the command.
+ * ends when the page goes, the server stops or the token dies (each new
+ * stream starts again from the log's last lines). A command's reply is
+ * written into the log under the command.
  */
 export function ConsoleLog({ server }: { server: ServerView }) {
   const api = useApi();
@@ -37,6 +38,8 @@ export function ConsoleLog({ server }: { server: ServerView }) {
     if (!live) return;
     const abort = new AbortController();
     setError(null);
+    // A new stream starts with the log's last lines again: what the old one showed would repeat.
+    setLines([]);
     followLog({ serverId: server.id, token: api.token, signal: abort.signal, onLine: (l) => append("log", l), onUnauthorized: api.expire }).catch((err: unknown) => {
       if (!abort.signal.aborted) setError(err);
     });

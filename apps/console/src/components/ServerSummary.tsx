@@ -10,6 +10,15 @@ function address(s: ServerView): string {
   return "not yet";
 }
 
+function live(stats: NonNullable<ServerView["stats"]>): string {
+  const parts = [
+    stats.cpuPercent !== null ? `${stats.cpuPercent.toFixed(0)} % cpu` : "",
+    stats.memoryBytes !== null ? `${bytes(stats.memoryBytes)} memory` : "",
+    stats.playersOnline != null ? `${stats.playersOnline}/${stats.playersMax ?? "?"} players` : "",
+  ];
+  return parts.filter(Boolean).join(", ") || "no figures yet";
+}
+
 /** What the server is: status, where to connect, what it runs, why it failed if it did. */
 export function ServerSummary({ server: s }: { server: ServerView }) {
   return (
@@ -39,11 +48,7 @@ export function ServerSummary({ server: s }: { server: ServerView }) {
         {s.stats && (
           <>
             <dt>Live</dt>
-            <dd>
-              {s.stats.cpuPercent !== null ? `${s.stats.cpuPercent.toFixed(0)} % cpu` : ""}
-              {s.stats.memoryBytes !== null ? `, ${bytes(s.stats.memoryBytes)} memory` : ""}
-              {s.stats.playersOnline != null ? `, ${s.stats.playersOnline}/${s.stats.playersMax ?? "?"} players` : ""}
-            </dd>
+            <dd>{live(s.stats)}</dd>
           </>
         )}
         <dt>Created</dt>
