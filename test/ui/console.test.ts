@@ -117,12 +117,12 @@ describe("the operator console in a browser", () => {
     await page.waitForSelector("input[name=command]:not([disabled])", WAIT);
     await page.fill("input[name=command]", "list");
     await page.press("input[name=command]", "Enter");
-    await page.waitForSelector('.log .reply:has-text("There are 0 of a max of 20 players online")', WAIT);
-    expect(await page.textContent(".log .command")).toBe("> list");
+    await page.waitForSelector('.log .line-reply:has-text("There are 0 of a max of 20 players online")', WAIT);
+    expect(await page.textContent(".log .line-command")).toBe("> list");
     // What the game writes arrives through the log stream (a `say` is logged as [Rcon] by the server itself).
     await page.fill("input[name=command]", "say hello from the browser");
     await page.press("input[name=command]", "Enter");
-    await page.waitForSelector('.log .log:has-text("[Rcon] hello from the browser")', WAIT);
+    await page.waitForSelector('.log .line-log:has-text("[Rcon] hello from the browser")', WAIT);
     await screenshot(page, "server-console");
   });
 
@@ -168,11 +168,11 @@ describe("the operator console in a browser", () => {
     expect(await page.isDisabled("input[name=command]")).toBe(true);
 
     // Forced past the disabled box (as from the developer tools): the API refuses and the page says why.
-    await page.evaluate(`document.querySelectorAll(".command [disabled]").forEach((el) => el.removeAttribute("disabled"))`);
+    await page.evaluate(`document.querySelectorAll(".command-box [disabled]").forEach((el) => el.removeAttribute("disabled"))`);
     await page.fill("input[name=command]", "stop");
     await page.press("input[name=command]", "Enter");
-    await page.waitForSelector('.command .error[data-code="forbidden"]', WAIT);
-    expect(await page.textContent(".command .error")).toMatch(/^Not allowed with this token: The client "viewer" has the read scope; POST .* needs panel\.$/);
+    await page.waitForSelector('.command-box .error[data-code="forbidden"]', WAIT);
+    expect(await page.textContent(".command-box .error")).toMatch(/^Not allowed with this token: The client "viewer" has the read scope; POST .* needs panel\.$/);
     expect((await c.call("GET", `/v1/servers/${serverId}`)).body.status).toBe("running");
     await screenshot(page, "read-token");
   });

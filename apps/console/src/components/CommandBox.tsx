@@ -26,7 +26,7 @@ export function CommandBox({ serverId, disabled, onCommand, onReply }: { serverI
     }
   }
   return (
-    <form class="command" onSubmit={submit} autocomplete="off">
+    <form class="command-box" onSubmit={submit} autocomplete="off">
       <input name="command" placeholder="a console command, e.g. list" maxLength={1446} value={command} disabled={disabled} onInput={(e) => setCommand(e.currentTarget.value)} />
       <button type="submit" disabled={disabled || busy}>Send</button>
       <ErrorNote error={error} />

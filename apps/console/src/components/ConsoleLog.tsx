@@ -59,7 +59,7 @@ export function ConsoleLog({ server }: { server: ServerView }) {
       <ErrorNote error={error} />
       <pre class="log" ref={pane} aria-live="polite">
         {lines.map((l) => (
-          <div key={l.n} class={`line ${l.kind}`}>
+          <div key={l.n} class={`line line-${l.kind}`}>
             {l.text}
           </div>
         ))}
