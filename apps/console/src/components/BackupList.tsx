@@ -5,6 +5,7 @@ import { useApi } from "../context";
 import { bytes, time } from "../format";
 import { useCoalesced } from "../live/useCoalesced";
 import { ErrorNote } from "./ErrorNote";
+import { TableHead } from "./TableHead";
 
 /**
  * The server's newest backups; a panel or admin token may take one and
@@ -56,14 +57,7 @@ export function BackupList({ server, seen }: { server: ServerView; seen: number 
       {backups && backups.length === 0 && <p class="notice">No backup yet.</p>}
       {backups && backups.length > 0 && (
         <table>
-          <thead>
-            <tr>
-              <th>Taken</th>
-              <th>Status</th>
-              <th>Size</th>
-              <th />
-            </tr>
-          </thead>
+          <TableHead columns={["Taken", "Status", "Size", ""]} />
           <tbody>
             {backups.map((b) => (
               <tr key={b.id} data-backup={b.id}>

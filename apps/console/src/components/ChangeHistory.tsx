@@ -4,6 +4,7 @@ import { useApi } from "../context";
 import { time } from "../format";
 import { useCoalesced } from "../live/useCoalesced";
 import { ErrorNote } from "./ErrorNote";
+import { TableHead } from "./TableHead";
 
 type Change = components["schemas"]["ServerChange"];
 
@@ -33,15 +34,7 @@ export function ChangeHistory({ serverId, seen }: { serverId: string; seen: numb
       {changes && changes.length === 0 && <p class="notice">No change since it was created.</p>}
       {changes && changes.length > 0 && (
         <table>
-          <thead>
-            <tr>
-              <th>Generation</th>
-              <th>Status</th>
-              <th>What</th>
-              <th>Asked</th>
-              <th>Ended</th>
-            </tr>
-          </thead>
+          <TableHead columns={["Generation", "Status", "What", "Asked", "Ended"]} />
           <tbody>
             {changes.map((c) => (
               <tr key={c.generation} data-generation={c.generation}>

@@ -8,6 +8,7 @@ import { useLiveEvents } from "../live/useLiveEvents";
 import { listAll } from "../lists";
 import { ErrorNote } from "./ErrorNote";
 import { Link } from "./Link";
+import { TableHead } from "./TableHead";
 
 type DriftItem = components["schemas"]["DriftItem"];
 
@@ -50,15 +51,7 @@ export function DriftPage() {
       {items && items.length === 0 && <p class="notice">No drift: the hosts match the database.</p>}
       {items && items.length > 0 && (
         <table class="drift">
-          <thead>
-            <tr>
-              <th>Kind</th>
-              <th>Where</th>
-              <th>Detected</th>
-              <th>Detail</th>
-              <th>Acknowledged</th>
-            </tr>
-          </thead>
+          <TableHead columns={["Kind", "Where", "Detected", "Detail", "Acknowledged"]} />
           <tbody>
             {items.map((d, i) => (
               <tr key={d.id ?? `edge-${i}`} data-drift={d.id ?? ""}>

@@ -5,6 +5,7 @@ import { useApi } from "../context";
 import { ago } from "../format";
 import { CapacityBar } from "./CapacityBar";
 import { ErrorNote } from "./ErrorNote";
+import { TableHead } from "./TableHead";
 
 /** The hosts: connection, last heartbeat, cordon state (admin tokens may change it), and what their servers hold. */
 export function HostTable({ hosts, onChanged }: { hosts: Host[]; onChanged: () => void }) {
@@ -26,16 +27,7 @@ export function HostTable({ hosts, onChanged }: { hosts: Host[]; onChanged: () =
     <>
       <ErrorNote error={error} />
       <table class="hosts">
-        <thead>
-          <tr>
-            <th>Host</th>
-            <th>Agent</th>
-            <th>Last heartbeat</th>
-            <th>Placement</th>
-            <th>Capacity held</th>
-            <th>Servers</th>
-          </tr>
-        </thead>
+        <TableHead columns={["Host", "Agent", "Last heartbeat", "Placement", "Capacity held", "Servers"]} />
         <tbody>
           {hosts.map((h) => (
             <tr key={h.id} data-host={h.name}>

@@ -3,6 +3,7 @@ import type { ServerView } from "../api";
 import { useState } from "preact/hooks";
 import { Link } from "./Link";
 import { StatusBadge } from "./StatusBadge";
+import { TableHead } from "./TableHead";
 
 function matches(s: ServerView, query: string): boolean {
   if (!query) return true;
@@ -35,16 +36,7 @@ export function ServerTable({ servers, hosts }: { servers: ServerView[]; hosts: 
         <p class="notice">{servers.length === 0 ? "No server yet." : "No server matches."}</p>
       ) : (
         <table class="servers">
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>Status</th>
-              <th>Customer</th>
-              <th>Host</th>
-              <th>Address</th>
-              <th>Minecraft</th>
-            </tr>
-          </thead>
+          <TableHead columns={["Name", "Status", "Customer", "Host", "Address", "Minecraft"]} />
           <tbody>
             {shown.map((s) => (
               <tr key={s.id} data-server={s.id}>
