@@ -100,6 +100,9 @@ describe("the operator console in a browser", () => {
     expect(seen).toContain("provisioning");
     // The live events the page received on the way, newest first.
     await page.waitForSelector('.events li[data-type="server.running"]', WAIT);
+    // The agent's phases reached the page as they happened (the bar follows them).
+    expect(await page.$$('.events li[data-type="server.progress"]')).not.toHaveLength(0);
+    expect(await page.textContent(".events")).toContain("server.progress downloading");
     expect(await page.textContent(".events")).toMatch(/server\.status_changed\s*\S+ → running/);
     expect(await page.textContent('[data-field="address"]')).toMatch(/:\d+$/);
     await page.waitForSelector('[data-condition="running"].ok', WAIT);
@@ -123,6 +126,12 @@ describe("the operator console in a browser", () => {
     await page.fill("input[name=command]", "say hello from the browser");
     await page.press("input[name=command]", "Enter");
     await page.waitForSelector('.log .line-log:has-text("[Rcon] hello from the browser")', WAIT);
+    // A line from the server is text, never markup: what a container prints cannot run in the page.
+    await page.fill("input[name=command]", `say <b>bold</b><img src=x onerror="window.pwned=1">`);
+    await page.press("input[name=command]", "Enter");
+    await page.waitForSelector('.log .line-log:has-text("[Rcon] <b>bold</b><img")', WAIT);
+    expect(await page.$$(".log b, .log img")).toHaveLength(0);
+    expect(await page.evaluate("window.pwned")).toBeUndefined();
     await screenshot(page, "server-console");
   });
 

@@ -57,7 +57,7 @@ export function ConsoleLog({ server }: { server: ServerView }) {
       {!allowed && <p class="hint">The console log and commands need a panel or admin token; this one has the {api.caller.scope} scope.</p>}
       {allowed && !live && <p class="notice">The log is followed while the server runs (it is {server.status}).</p>}
       <ErrorNote error={error} />
-      <pre class="log" ref={pane} aria-live="polite">
+      <pre class="log" ref={pane} role="log">
         {lines.map((l) => (
           <div key={l.n} class={`line line-${l.kind}`}>
             {l.text}

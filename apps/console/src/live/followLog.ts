@@ -22,6 +22,8 @@ export interface FollowLog {
 export async function followLog(f: FollowLog): Promise<void> {
   let lastId: string | undefined;
   let failures = 0;
+  /** Streams in a row that ended without a line (the host cannot give the log): after 10, the page is told. */
+  let emptyEnds = 0;
   while (!f.signal.aborted) {
     const headers: Record<string, string> = { authorization: `Bearer ${f.token}`, accept: "text/event-stream" };
     if (lastId !== undefined) headers["last-event-id"] = lastId;
@@ -41,14 +43,18 @@ export async function followLog(f: FollowLog): Promise<void> {
     }
     if (!res.ok) throw errorOf(res, await res.json().catch(() => null));
     let dead: { message: string } | null = null;
+    let ended = "";
+    let lines = 0;
     await readSse(
       res,
       (m) => {
         if (m.event === "end") {
           dead = endedForGood(m.data);
+          ended = m.data;
           return;
         }
         failures = 0;
+        lines++;
         if (m.id !== undefined) lastId = m.id;
         f.onLine(m.data);
       },
@@ -57,6 +63,8 @@ export async function followLog(f: FollowLog): Promise<void> {
       if (!f.signal.aborted && err instanceof ZlhApiError) throw err;
     });
     if (dead) return f.onUnauthorized((dead as { message: string }).message);
-    await pause(1000, f.signal);
+    emptyEnds = lines > 0 ? 0 : emptyEnds + 1;
+    if (emptyEnds >= 10) throw new Error(`The console log keeps ending: ${ended || "the connection closed"}`);
+    await pause(1000 * Math.min(emptyEnds + 1, 5), f.signal);
   }
 }
