@@ -7,7 +7,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { build } from "vite";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const CONSOLE = join(ROOT, "apps/console");
@@ -40,6 +39,8 @@ async function sourceHash(): Promise<string> {
 
 /** A production build of the console into `outDir` (emptied first). */
 export async function buildConsole(outDir: string): Promise<void> {
+  // Loaded only to build: pnpm dev with a fresh build does not pay for importing Vite.
+  const { build } = await import("vite");
   await build({ configFile: join(CONSOLE, "vite.config.ts"), build: { outDir, emptyOutDir: true }, logLevel: "warn" });
 }
 
