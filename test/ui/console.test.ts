@@ -166,7 +166,9 @@ describe("the operator console in a browser", () => {
     const page = (viewer = await signedIn(reader.token));
     expect(await page.textContent(".caller")).toBe("viewer (read)");
     await page.waitForSelector(`tr[data-server="${serverId}"] [data-status="running"]`, WAIT);
+    await page.waitForSelector('tr[data-host="ui-host"] td.ok:has-text("connected")', WAIT);
     expect(await page.$$("text=Cordon")).toHaveLength(0);
+    await screenshot(page, "fleet");
     await page.click(`tr[data-server="${serverId}"] a`);
     await page.waitForSelector('.summary [data-status="running"]', WAIT);
     await page.waitForSelector(".backups tr[data-backup]", WAIT);
