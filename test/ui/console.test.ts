@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { ensureConsoleBuilt } from "../../scripts/console/buildConsole";
-import { createServer } from "../support/api";
+import { createServer, enroll } from "../support/api";
 import { launchChromium, screenshot } from "../support/browser";
 import { startE2eCluster, type E2eCluster } from "../support/cluster";
 import { ADMIN_TOKEN, simServerPids, waitFor } from "../support/processes";
@@ -160,6 +160,25 @@ describe("the operator console in a browser", () => {
     const res = await c.call("PATCH", `/v1/servers/${serverId}`, { memoryMiB: 1536 }, { "idempotency-key": "ui-change-1" });
     expect(res.status).toBe(202);
     await page.waitForSelector('.changes tr:has-text("applied"):has-text("memoryMiB: 1024 → 1536")', WAIT);
+  });
+
+  it("lists drift and acknowledges an item", async () => {
+    const page = admin;
+    // Recorded as a reconcile pass records a container the database does not know (drift_items), on a host
+    // with no agent: passes resolve a host's items only when they judge that host, so none can clear it meanwhile.
+    const quiet = await enroll(c.call, "quiet-host");
+    const [item] = await c.sql<{ id: string }[]>`insert into drift_items (kind, host_id, vmid, detail) values ('unmanaged_container', ${quiet.id}, 4321, '{"name":"stray"}'::jsonb) returning id::text`;
+    await page.click("header.top >> text=Drift");
+    const row = `tr[data-drift="${item!.id}"]`;
+    await page.waitForSelector(`${row}:has-text("unmanaged_container"):has-text("VMID 4321")`, WAIT);
+    await page.click(`${row} button:has-text("Acknowledge")`);
+    // Acknowledged items leave the default list; they show, with who and when, on request.
+    await page.waitForSelector(row, { ...WAIT, state: "detached" });
+    await page.check(".toggle input");
+    await page.waitForSelector(`${row}:has-text("by ")`, WAIT);
+    const [stored] = await c.sql<{ by: string }[]>`select acknowledged_by as by from drift_items where id = ${item!.id}`;
+    expect(stored!.by).toMatch(/^[0-9a-f]{64}$/);
+    await screenshot(page, "drift");
   });
 
   it("gives a read token every page and no action, and explains a 403 when one is forced", async () => {
