@@ -188,6 +188,13 @@ describe("the operator console in a browser", () => {
     await page.waitForSelector('tr[data-host="ui-host"] td.ok:has-text("connected")', WAIT);
     expect(await page.$$("text=Cordon")).toHaveLength(0);
     await screenshot(page, "fleet");
+    // The server list is searchable (here by customer) and filtered by a status's count.
+    await page.fill("input[name=search]", "no-such-server");
+    await page.waitForSelector("text=No server matches.", WAIT);
+    await page.fill("input[name=search]", "E2E");
+    await page.waitForSelector(`tr[data-server="${serverId}"]`, WAIT);
+    await page.click('.filters button:has-text("running 1")');
+    expect(await page.$$("tr[data-server]")).toHaveLength(1);
     await page.click(`tr[data-server="${serverId}"] a`);
     await page.waitForSelector('.summary [data-status="running"]', WAIT);
     await page.waitForSelector(".backups tr[data-backup]", WAIT);
