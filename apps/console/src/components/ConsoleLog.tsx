@@ -38,8 +38,8 @@ export function ConsoleLog({ server }: { server: ServerView }) {
     if (!live) return;
     const abort = new AbortController();
     setError(null);
-    // A new stream starts with the log's last lines again: what the old one showed would repeat.
-    setLines([]);
+    // A new stream starts with the log's last lines again: what the old one showed would repeat (commands and replies stay).
+    setLines((prev) => prev.filter((l) => l.kind !== "log"));
     followLog({ serverId: server.id, token: api.token, signal: abort.signal, onLine: (l) => append("log", l), onUnauthorized: api.expire }).catch((err: unknown) => {
       if (!abort.signal.aborted) setError(err);
     });
