@@ -19,7 +19,7 @@ export function App() {
   const expire = useCallback((message: string) => {
     storeToken(null);
     setSession(null);
-    setNotice(message);
+    setNotice(`Signed out: ${message}`);
   }, []);
 
   const signIn = useCallback(async (token: string) => {
@@ -35,7 +35,7 @@ export function App() {
     const token = storedToken();
     if (!token) return;
     signIn(token)
-      .catch((err: Error) => expire(`Signed out: ${err.message}`))
+      .catch((err: Error) => expire(err.message))
       .finally(() => setChecking(false));
   }, [signIn, expire]);
 
@@ -44,7 +44,7 @@ export function App() {
   if (!api) return <SignIn onSignIn={signIn} notice={notice} />;
   return (
     <ApiContext.Provider value={api}>
-      <Layout onSignOut={() => expire("Signed out.")} />
+      <Layout onSignOut={() => expire("you signed out.")} />
     </ApiContext.Provider>
   );
 }
