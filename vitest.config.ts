@@ -14,7 +14,8 @@ const leakGuard = "test/support/leakGuard.ts";
 export default defineConfig({
   test: {
     // Once for every project (its provide() reaches them all); it starts nothing when only `unit` runs.
-    globalSetup: ["packages/testing/src/globalSetup.ts"],
+    // The console's build too, when stale (test/support/consoleBuild.ts): the browser test and pnpm dev serve it.
+    globalSetup: ["packages/testing/src/globalSetup.ts", "test/support/consoleBuild.ts"],
     projects: [
       { test: { ...shared, name: "unit", include: [...UNIT_TESTS], exclude: always } },
       {

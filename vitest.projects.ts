@@ -21,6 +21,7 @@ export const UNIT_TESTS = [
   "apps/agent/test/unitCgroup.test.ts",
   "apps/agent/test/watchdog.test.ts",
   "apps/control-plane/test/config.test.ts",
+  "apps/control-plane/test/consoleUi.test.ts",
   "apps/control-plane/test/driftDiff.test.ts",
   "apps/control-plane/test/edge/bodyCache.test.ts",
   "apps/control-plane/test/edge/cloudflare.test.ts",

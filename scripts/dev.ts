@@ -19,6 +19,7 @@ import { createLogger, loadConfig, startControlPlane } from "@zlh/control-plane"
 import { newToken, sha256Hex } from "../apps/control-plane/src/http/tokens";
 import { onAncestorExit } from "@zlh/process";
 import { startDevAgents } from "./devAgents";
+import { ensureConsoleBuilt } from "./console/buildConsole";
 import { parseDevArgs } from "./devArgs";
 import { deleteDevServers, destroyLeftContainers, DevLxcRefusal, LXC_DEV_HOST, lxcHostCapacity, prepareDevLxc } from "./devLxc";
 import { resumeSimServers, stopSimServers } from "./devSimServers";
@@ -109,6 +110,8 @@ const config = loadConfig({
   ZLH_API_TOKENS: process.env.ZLH_API_TOKENS || `dev:admin=${apiToken}`,
 });
 const log = createLogger(config.logLevel, "control-plane", config.logFormat);
+// The operator console at /ui, built from apps/console when missing or older than its sources.
+if (await ensureConsoleBuilt()) log.info("operator console built");
 const plane = await startControlPlane(config, log);
 stops.push(() => plane.close());
 
@@ -156,6 +159,7 @@ if (lxc) {
 console.log(`
 ZeroLagHub control plane is up.
   API:        ${plane.url}   (OpenAPI: ${plane.url}/docs)
+  Console:    ${plane.url}/ui/   (sign in with the API token)
   API token:  ${apiToken}   (client "dev", admin; kept in ${resolve(dataDir, "admin-token")})
   Hosts:      ${hosts.map((h) => h.name).join(", ") || "(none)"}  (${lxc ? "lxc runtime: real containers, deleted on Ctrl-C" : `sim runtime under ${resolve(dataDir, "sim")}`})
 Try:

@@ -6,9 +6,10 @@ import { type Report, sh } from "./report";
  * real-container suite copies into containers; the JDK's javac builds the
  * stand-in server there. dnsmasq-base is the DHCP server of the suite's DHCP
  * tests (the binary only: no service is started); rsync (lxc-copy's) and
- * strace are the benchmark's real-container phase's.
+ * strace are the benchmark's real-container phase's. chromium is the
+ * operator console's browser test's (test/ui), which `pnpm test` runs.
  */
-export const PACKAGES = ["lxc", "debootstrap", "zstd", "openjdk-17-jre-headless", "openjdk-17-jdk-headless", "dnsmasq-base", "rsync", "strace"];
+export const PACKAGES = ["lxc", "debootstrap", "zstd", "openjdk-17-jre-headless", "openjdk-17-jdk-headless", "dnsmasq-base", "rsync", "strace", "chromium"];
 
 async function installed(pkg: string): Promise<boolean> {
   try {

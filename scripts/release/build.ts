@@ -4,7 +4,7 @@
  * node_modules, no dev dependencies at run time) plus the few files it reads
  * from disk, copied next to it:
  *
- *   dist/control-plane/zlh-control-plane.mjs   drizzle/ (SQL migrations), static/ (API docs UI), offline-mirror/
+ *   dist/control-plane/zlh-control-plane.mjs   drizzle/ (SQL migrations), static/ (API docs UI), ui/ (the operator console), offline-mirror/
  *   dist/agent/zlh-agent.mjs                   guest/guestWorker.mjs (the container boundary's helper), sim/mcServer.pl (the sim runtime), offline-mirror/
  *   dist/cli/zlh.mjs                           nothing: the command line (docs/cli.md), for any machine with Node
  *
@@ -18,6 +18,7 @@ import { chmod, cp, mkdir, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { ZLH_VERSION } from "@zlh/process";
+import { buildConsole } from "../console/buildConsole";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 
@@ -73,6 +74,8 @@ export async function buildRelease(dist = join(ROOT, "dist")): Promise<{ control
   const swaggerUiDir = dirname(requireFromCp.resolve("@fastify/swagger-ui/package.json"));
   await cp(join(ROOT, "drizzle"), join(cpDir, "drizzle"), { recursive: true });
   await cp(join(swaggerUiDir, "static"), join(cpDir, "static"), { recursive: true });
+  // The operator console's static files, served at /ui (plugins/consoleUi.ts looks for them next to the bundle).
+  await buildConsole(join(cpDir, "ui"));
   await mkdir(join(agentDir, "sim"), { recursive: true });
   await cp(join(ROOT, "apps/agent/src/sim/mcServer.pl"), join(agentDir, "sim/mcServer.pl"));
   // Read by the agent and passed to node -e (never imported, so not bundled): it runs as a container's root.

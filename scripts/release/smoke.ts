@@ -82,6 +82,8 @@ export async function smokeRelease(distDir: string, adminUrl: string): Promise<s
     report.push(`control plane ${(health as { version: string }).version} ready (migrations applied from the bundle)`);
     const docs = await fetch(`${url}/docs/static/index.html`);
     if (!docs.ok) throw new Error(`smoke: the API docs UI is not served from the bundle (${docs.status})`);
+    const ui = await fetch(`${url}/ui/`);
+    if (!ui.ok || !(await ui.text()).includes('<div id="app">')) throw new Error(`smoke: the operator console is not served from the bundle (${ui.status})`);
 
     const enrolled = await fetch(`${url}/v1/hosts`, { method: "POST", headers: bearer, body: JSON.stringify({ name: "smoke-host", node: "smoke-host", capacity: { memoryMiB: 8192, cpuCores: 8, diskGiB: 100 } }) });
     const host = (await enrolled.json()) as { id: string; agentToken: string };

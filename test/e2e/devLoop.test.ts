@@ -84,6 +84,11 @@ describe("pnpm dev", () => {
     const first = launch("exec pnpm dev", env);
     await up(first);
     const call = api(`http://127.0.0.1:${port}`, tokenOf(first));
+    // The operator console, built by pnpm dev when missing or stale, at the address it prints.
+    expect(first.out()).toContain(`Console:    http://127.0.0.1:${port}/ui/`);
+    const page = await fetch(`http://127.0.0.1:${port}/ui/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<div id="app">');
     const servers = [await createServer(call), await createServer(call)];
     const running = async () => (await Promise.all(servers.map((s) => call("GET", `/v1/servers/${s.id}`)))).map((r) => r.body);
     await waitFor(async () => (await running()).every((s) => s.status === "running"), 60_000, "running");

@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { builtinModules } from "node:module";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ZLH_VERSION } from "@zlh/process";
@@ -27,6 +27,17 @@ describe("pnpm build", () => {
       expect(imported.filter((name) => !allowed.has(name) && !allowed.has(name.split("/")[0]!)), file).toEqual([]);
       expect(text).not.toMatch(/from "tsx|@zlh\//);
     }
+  });
+
+  it("carries the operator console next to the control plane: index.html and its hashed assets, nothing inline", async () => {
+    const ui = join(dirname(built.controlPlane), "ui");
+    const index = await readFile(join(ui, "index.html"), "utf8");
+    const assets = [...index.matchAll(/(?:src|href)="\/ui\/(assets\/[^"]+)"/g)].map((m) => m[1]!);
+    expect(assets.some((a) => a.endsWith(".js"))).toBe(true);
+    expect(assets.some((a) => a.endsWith(".css"))).toBe(true);
+    for (const asset of assets) expect((await readFile(join(ui, asset))).length, asset).toBeGreaterThan(0);
+    // The page's CSP allows no inline script or style element.
+    expect(index).not.toMatch(/<script(?![^>]*\ssrc=)[^>]*>|<style/);
   });
 
   it("prints its version with --version, as /healthz shows it, and the root package.json says the same", async () => {

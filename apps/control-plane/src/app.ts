@@ -28,6 +28,8 @@ import eventRoutes from "./routes/events";
 import edgeTraefikRoute from "./routes/edgeTraefik";
 import type { EdgeBodyCache } from "./edge/bodyCache";
 import type { TraefikDynamicConfig } from "@zlh/api";
+import whoamiRoute from "./routes/whoami";
+import { consoleUiPlugin } from "./plugins/consoleUi";
 import { agentGateway } from "./gateway/plugin";
 import type { SessionRegistry } from "./gateway/sessionRegistry";
 import type { Metrics } from "./metrics/metrics";
@@ -72,6 +74,7 @@ export default async function app(fastify: FastifyInstance, deps: AppDeps) {
   await fastify.register(openapiPlugin);
   await fastify.register(consoleCorsPlugin, { origins: deps.config.console.origins });
   await fastify.register(healthRoutes);
+  await fastify.register(consoleUiPlugin);
   await fastify.register(agentGateway, {
     db: deps.db,
     secretsKeys: deps.config.secretsKeys,
@@ -100,6 +103,7 @@ export default async function app(fastify: FastifyInstance, deps: AppDeps) {
     await v1.register(apiTokenRoutes);
     await v1.register(eventRoutes);
     await v1.register(edgeTraefikRoute);
+    await v1.register(whoamiRoute);
     if (!deps.config.metricsPublic) await v1.register(metricsRoute);
   });
 }

@@ -83,6 +83,14 @@ describe("named API clients, scopes, rate limits and timeouts", () => {
     expect((await t.sql`select count(*)::int as n from servers where idempotency_key = 'reader-1'`)[0]!.n).toBe(0);
   });
 
+  it("tells a token's client and scope on /v1/whoami (the console hides what the scope cannot do); a metrics token is refused", async () => {
+    expect((await reader("GET", "/v1/whoami")).body).toEqual({ client: "grafana", scope: "read" });
+    expect((await panelOld("GET", "/v1/whoami")).body).toEqual({ client: "panel", scope: "panel" });
+    expect((await admin("GET", "/v1/whoami")).body).toEqual({ client: "ops", scope: "admin" });
+    expect((await apiClient(t.plane.url, tokenOf(SCRAPER))("GET", "/v1/whoami")).status).toBe(403);
+    expect((await apiClient(t.plane.url, "not-a-token-0123456789")("GET", "/v1/whoami")).status).toBe(401);
+  });
+
   it("keeps tokens in the database: created once (shown once, stored hashed), usable, revoked at once", async () => {
     const created = await admin("POST", "/v1/api-tokens", { client: "panel", scope: "panel" });
     expect(created.status).toBe(201);

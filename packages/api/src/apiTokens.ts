@@ -30,3 +30,11 @@ export const ApiToken = Type.Object(ApiTokenFields, { title: "ApiToken" });
 export const CreatedApiToken = Type.Object({ ...ApiTokenFields, token: Type.String({ description: "Shown once; only its hash is stored." }) }, { title: "CreatedApiToken" });
 export const ApiTokenList = Type.Object({ items: Type.Array(ApiToken) }, { title: "ApiTokenList" });
 export const ApiTokenIdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+
+export const Caller = Type.Object(
+  {
+    client: Type.String({ description: "The API client the token belongs to (what events' `actor` and idempotency keys name)." }),
+    scope: Scope,
+  },
+  { title: "Caller" },
+);
