@@ -2,9 +2,8 @@ import { randomUUID } from "node:crypto";
 import websocket from "@fastify/websocket";
 import type { FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
-import { findHostByTokenHash, startAgentSession, type Db } from "@zlh/db";
-import { UnauthorizedError } from "@zlh/domain";
-import { bearerToken, sha256Hex } from "../http/tokens";
+import { startAgentSession, type Db } from "@zlh/db";
+import { authenticateAgent } from "./agentAuth";
 import { AgentSession, SessionRefusedError } from "./agentSession";
 import type { SessionRegistry } from "./sessionRegistry";
 import type { Metrics } from "../metrics/metrics";
@@ -38,13 +37,7 @@ export const agentGateway = fp<GatewayOptions>(async (app: FastifyInstance, opts
     {
       websocket: true,
       schema: { hide: true },
-      preValidation: async (request) => {
-        const token = bearerToken(request.headers.authorization);
-        const tokenHash = token ? sha256Hex(token) : null;
-        const host = tokenHash ? await findHostByTokenHash(opts.db, tokenHash) : null;
-        if (!host || !tokenHash) throw new UnauthorizedError("A valid agent token is required.");
-        request.agentHost = { ...host, tokenHash };
-      },
+      preValidation: authenticateAgent(opts.db),
     },
     async (socket, request) => {
       const host = request.agentHost!;
