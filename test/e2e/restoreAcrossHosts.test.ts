@@ -1,4 +1,4 @@
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer, enroll } from "../support/api";
@@ -22,6 +22,7 @@ describe("restore across hosts", () => {
   let agentB: Proc;
   let simB: string;
   let stateB: string;
+  let tokenB: string;
   let source: Server;
   let target: Server;
   beforeAll(async () => {
@@ -32,6 +33,7 @@ describe("restore across hosts", () => {
     const hostB = await enroll(c.call, "restore-host-b");
     simB = await c.newSimRoot();
     stateB = await tempDir("state");
+    tokenB = hostB.agentToken;
     agentB = startAgentProcess({ controlUrl: c.cp.url, token: hostB.agentToken, simRoot: simB, stateDir: stateB });
     target = await createServer(c.call);
     expect(target.hostId).toBe(hostB.id);
@@ -87,6 +89,26 @@ describe("restore across hosts", () => {
     await waitStatus(c.call, target.id, "running");
     await waitFor(async () => answersPing(target), 20_000, "target answering after the restore");
     await waitFor(async () => (await c.sql`select count(*)::int as n from operations where kind = 'backup_read'`)[0]!.n === 0, 10_000, "relay rows removed");
+  });
+
+  it("resumes a fetch from the bytes an interrupted one left, and relays only to the host holding the restore's lease", async () => {
+    const backupId = await backupOfSource();
+    const whole = await readFile(archive(backupId));
+    await mkdir(join(stateB, "backups/.fetched"), { recursive: true });
+    await writeFile(join(stateB, "backups/.fetched", `${backupId}.tar.gz.part`), whole.subarray(0, 1000));
+    const done = await restore(backupId);
+    expect(done.type).toBe("server.restored");
+    const relayed = c.cp.output.flatMap((l) => (l.startsWith("{") ? [JSON.parse(l) as Record<string, unknown>] : [])).find((l) => l.msg === "backup relayed for a restore" && l.backupId === backupId);
+    expect(relayed).toMatchObject({ from: 1000, bytes: whole.length - 1000 });
+    expect(await fetched()).toEqual([]);
+
+    const url = `${c.cp.url}/v1/agent/restores/${done.operationId}/archive`;
+    expect((await fetch(url)).status).toBe(401);
+    const otherHost = await fetch(url, { headers: { authorization: `Bearer ${c.host.agentToken}` } });
+    expect(otherHost.status).toBe(404);
+    const ended = await fetch(url, { headers: { authorization: `Bearer ${tokenB}` } });
+    expect(ended.status).toBe(409);
+    expect(((await ended.json()) as { message: string }).message).toMatch(/only while it is leased/);
   });
 
   it("refuses a relayed archive that is not the backup (a byte changed, or cut short), leaving the target's world", async () => {
