@@ -45,6 +45,5 @@ export const ERROR_CODES = [
   "schedule_name_taken",
   "invalid_schedule",
   "drift_not_found",
-  "backup_on_other_host",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -26,7 +26,6 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   schedule_limit: 409,
   schedule_name_taken: 409,
   invalid_schedule: 422,
-  backup_on_other_host: 409,
   command_failed: 502,
   command_timeout: 504,
   downgrade_refused: 409,
