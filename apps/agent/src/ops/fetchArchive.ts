@@ -23,7 +23,9 @@ export async function fetchArchive(ctx: OpContext, want: { backupId: string; sha
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const path = join(dir, `${want.backupId}.tar.gz`);
   const part = `${path}.part`;
-  const fh = await open(part, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o600);
+  const fh = await open(part, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o600).catch((err: NodeJS.ErrnoException) => {
+    throw err.code === "ELOOP" ? new OpFailure("not_regular_file", `${part} is a symbolic link, not a partial archive`, false) : err;
+  });
   let offset: number;
   try {
     const st = await fh.stat();
