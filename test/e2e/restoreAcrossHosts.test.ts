@@ -76,7 +76,11 @@ describe("restore across hosts", () => {
       return r.status === 409 && r.body.error === "server_busy" ? null : r;
     }, 20_000, "restore accepted");
     expect(res.status).toBe(202);
-    return ended(res.body.id);
+    const end = await ended(res.body.id);
+    // One end per restore: a retried attempt (requeued) records none of its own.
+    const ends = ((await c.call("GET", `/v1/servers/${target.id}/events`)).body.items as Event[]).filter((e) => e.operationId === res.body.id && /^server\.restore(d|_failed)$/.test(e.type));
+    expect(ends).toHaveLength(1);
+    return end;
   }
 
   it("brings the source's world to the target on the other host, and keeps no copy of the archive there", async () => {
