@@ -250,6 +250,7 @@ export class Agent {
         readyTimeoutMs: this.config.readyTimeoutMs,
         stopTimeoutMs: this.config.stopTimeoutMs,
         backupDir: this.config.backupDir,
+        control: { url: this.config.controlUrl.replace(/^ws/, "http").replace(/\/+$/, ""), token: this.config.agentToken },
         progress: progressReporter(op, (m) => this.#send(m)),
       });
       held.done = true;

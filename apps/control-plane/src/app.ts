@@ -30,6 +30,8 @@ import type { EdgeBodyCache } from "./edge/bodyCache";
 import type { TraefikDynamicConfig } from "@zlh/api";
 import whoamiRoute from "./routes/whoami";
 import { consoleUiPlugin } from "./plugins/consoleUi";
+import { restoreArchiveRoute } from "./gateway/restoreArchive";
+import { logStreamCaps } from "./streams/logStreamCaps";
 import { agentGateway } from "./gateway/plugin";
 import type { SessionRegistry } from "./gateway/sessionRegistry";
 import type { Metrics } from "./metrics/metrics";
@@ -82,6 +84,12 @@ export default async function app(fastify: FastifyInstance, deps: AppDeps) {
     leaseTtlMs: deps.config.leaseTtlMs,
     metrics: deps.metrics,
     backupRetention: deps.config.backupRetention,
+  });
+  await fastify.register(restoreArchiveRoute, {
+    db: deps.db,
+    commandTimeoutMs: deps.config.commandTimeoutMs,
+    downloadsPerServer: deps.config.streams.downloadsPerServer,
+    staleAfterMs: logStreamCaps(deps.config).staleAfterMs,
   });
   if (deps.config.metricsPublic) await fastify.register(metricsRoute);
   await fastify.register(async (v1) => {

@@ -63,7 +63,7 @@ describe("backup and restore requests", () => {
     expect((await t.api("POST", `/v1/servers/${s.id}/backups/${other}/restore`, undefined, { "idempotency-key": "undo-1" })).status).toBe(422);
   });
 
-  it("restores another server's backup of the same customer on the same host, and refuses other customers and other hosts", async () => {
+  it("restores another server's backup of the same customer, on the same host or (fetched) on another, and refuses other customers", async () => {
     const source = await runningServer("idem-host", { customerId: "cust-shared" });
     const target = await runningServer("idem-host", { customerId: "cust-shared" });
     const backupId = await completedBackup(source);
@@ -84,14 +84,18 @@ describe("backup and restore requests", () => {
     const byAdmin = await t.api("POST", `/v1/servers/${stranger.id}/restore`, { backupId });
     expect(byAdmin.status).toBe(202);
 
-    // A server on another host: the archive is not moved, and nothing is queued.
+    // A server on another host: queued, its agent told to fetch the archive (of the recorded size) through the relay.
     await enrollHost(t.api, "far-host");
     const far = await runningServer("far-host", { customerId: "cust-shared" });
     await t.sql`update servers set host_id = (select id from hosts where name = 'far-host') where id = ${far.id}`;
     const across = await t.api("POST", `/v1/servers/${far.id}/restore`, { backupId });
-    expect(across.status).toBe(409);
-    expect(across.body.error).toBe("backup_on_other_host");
-    expect((await t.sql`select count(*)::int as n from operations where server_id = ${far.id} and kind = 'restore'`)[0]!.n).toBe(0);
+    expect(across.status).toBe(202);
+    const [queued] = await t.sql`select params from operations where id = ${across.body.id} and server_id = ${far.id} and kind = 'restore'`;
+    const [recorded] = await t.sql`select size_bytes::int as size from backups where id = ${backupId}`;
+    expect(queued!.params).toMatchObject({ backupId, sourceServerId: source.id, fetch: true, sizeBytes: recorded!.size });
+    // The same host's restore carries no fetch.
+    const [near] = await t.sql`select params from operations where id = ${byAdmin.body.id}`;
+    expect(near!.params.fetch).toBeUndefined();
 
     // An unknown or incomplete backup.
     expect((await t.api("POST", `/v1/servers/${target.id}/restore`, { backupId: "00000000-0000-0000-0000-000000000000" })).body.error).toBe("backup_not_found");

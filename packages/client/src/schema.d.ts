@@ -451,8 +451,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Restore a backup of this server or of another of the same customer (an admin token: any) into this server, on the same host
-         * @description The target is stopped first (as any restore does) and gets the backup's world and files, with its own manifest placed over them. The backup's archive stays on its host: one of a server on another host is refused with 409 backup_on_other_host.
+         * Restore a backup of this server or of another of the same customer (an admin token: any) into this server, on this host or another
+         * @description The target is stopped first (as any restore does) and gets the backup's world and files, with its own manifest placed over them. A backup kept on another host is fetched by this server's agent from the control plane, which relays it from the source host's agent (resumable; its size and sha256 checked before the restore uses it); the source host being offline fails the restore operation (server.restore_failed), retried as any operation.
          */
         post: operations["restoreIntoServer"];
         delete?: never;
@@ -992,7 +992,7 @@ export interface components {
          * @description Stable snake_case error code.
          * @enum {unknown}
          */
-        ErrorCode: "invalid_request" | "invalid_json" | "idempotency_key_missing" | "invalid_cursor" | "managed_property" | "unauthorized" | "forbidden" | "server_not_found" | "host_not_found" | "api_token_not_found" | "backup_not_found" | "not_found" | "method_not_allowed" | "request_timeout" | "host_name_taken" | "host_not_empty" | "network_in_use" | "server_busy" | "downgrade_refused" | "change_in_progress" | "capacity_exhausted" | "invalid_transition" | "disk_shrink_refused" | "payload_too_large" | "unsupported_media_type" | "invalid_network" | "idempotency_key_reused" | "rate_limited" | "too_many_streams" | "internal_error" | "command_failed" | "unavailable" | "command_timeout" | "edge_not_configured" | "schedule_not_found" | "schedule_limit" | "schedule_name_taken" | "invalid_schedule" | "drift_not_found" | "backup_on_other_host" | "modpack_invalid" | "modpack_loader_unsupported" | "modpack_not_found" | "not_supported_by_type";
+        ErrorCode: "invalid_request" | "invalid_json" | "idempotency_key_missing" | "invalid_cursor" | "managed_property" | "unauthorized" | "forbidden" | "server_not_found" | "host_not_found" | "api_token_not_found" | "backup_not_found" | "not_found" | "method_not_allowed" | "request_timeout" | "host_name_taken" | "host_not_empty" | "network_in_use" | "server_busy" | "downgrade_refused" | "change_in_progress" | "capacity_exhausted" | "invalid_transition" | "disk_shrink_refused" | "payload_too_large" | "unsupported_media_type" | "invalid_network" | "idempotency_key_reused" | "rate_limited" | "too_many_streams" | "internal_error" | "command_failed" | "unavailable" | "command_timeout" | "edge_not_configured" | "schedule_not_found" | "schedule_limit" | "schedule_name_taken" | "invalid_schedule" | "drift_not_found" | "modpack_invalid" | "modpack_loader_unsupported" | "modpack_not_found" | "not_supported_by_type";
         Event: {
             /** @description The event's position in the feed, a decimal integer that only grows in feed order: keep the largest seen and continue after it (`after`, or the SSE id and Last-Event-ID). */
             id: string;
@@ -1529,7 +1529,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, backup_on_other_host, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
+            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1685,7 +1685,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, backup_on_other_host, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
+            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1944,7 +1944,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, backup_on_other_host, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
+            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2163,7 +2163,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, backup_on_other_host, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
+            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2306,7 +2306,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, backup_on_other_host, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
+            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2389,7 +2389,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, backup_on_other_host, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
+            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2562,7 +2562,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, backup_on_other_host, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
+            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2638,7 +2638,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, backup_on_other_host, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
+            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2705,7 +2705,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, backup_on_other_host, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
+            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2772,7 +2772,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, backup_on_other_host, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
+            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2851,7 +2851,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, backup_on_other_host, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
+            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2948,7 +2948,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, backup_on_other_host, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
+            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3046,7 +3046,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, backup_on_other_host, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
+            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3409,7 +3409,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, backup_on_other_host, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
+            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3498,7 +3498,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, backup_on_other_host, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
+            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3590,7 +3590,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, backup_on_other_host, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
+            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3676,7 +3676,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, backup_on_other_host, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
+            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4031,7 +4031,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, backup_on_other_host, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
+            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4320,7 +4320,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, backup_on_other_host, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
+            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4471,7 +4471,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, backup_on_other_host, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
+            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
             409: {
                 headers: {
                     [name: string]: unknown;

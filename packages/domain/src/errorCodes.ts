@@ -45,7 +45,6 @@ export const ERROR_CODES = [
   "schedule_name_taken",
   "invalid_schedule",
   "drift_not_found",
-  "backup_on_other_host",
   "modpack_invalid",
   "modpack_loader_unsupported",
   "modpack_not_found",

@@ -135,12 +135,6 @@ export class RateLimitedError extends ZlhError {
   readonly code = "rate_limited";
 }
 /** A restore into a server on another host than the backup's archive: archives are not moved between hosts. */
-export class BackupOnOtherHostError extends ZlhError {
-  readonly code = "backup_on_other_host";
-  constructor() {
-    super("The backup's archive is kept on another host than this server's; restore it into a server on the same host.");
-  }
-}
 export class InvalidTransitionError extends ZlhError {
   readonly code = "invalid_transition";
 }

@@ -117,8 +117,10 @@ export const OperationSpec = Type.Object({
       backupId: Type.String(),
       sha256: Type.Optional(Type.String()),
       start: Type.Boolean(),
-      /** A restore of another server's backup (same host): the server whose backup directory holds the archive. */
+      /** A restore of another server's backup: the server whose backup directory holds the archive. */
       sourceServerId: Type.Optional(Type.String()),
+      /** That server is on another host: the archive (of this size) is fetched from the control plane's relay, GET /v1/agent/restores/<opId>/archive. */
+      fetch: Type.Optional(Type.Object({ sizeBytes: Type.Integer({ minimum: 0 }) })),
     }),
   ),
   /** A `logs` operation: the last `tail` lines of logs/latest.log, or what it holds from byte `offset` on. */

@@ -22,6 +22,8 @@ export interface OpContext {
   stopTimeoutMs: number;
   /** Where backups are kept (ZLH_BACKUP_DIR). */
   backupDir: string;
+  /** The control plane's HTTP base URL and this host's token, for fetching a backup kept on another host; absent: none can be. */
+  control?: { url: string; token: string };
   /** Reports the operation's phase and counts to the control plane (throttled, progress.ts); absent: not reported. */
   progress?: ReportProgress;
 }

@@ -1,8 +1,10 @@
+import { rm } from "node:fs/promises";
 import { installGameLayer } from "../container/gameLayer";
 import { placeServer, SERVER_DIR } from "../placement/placeServer";
 import { isRuntimeError } from "../runtime/runtime";
 import { backupPath, openArchive, sha256OfFile } from "./backup";
 import { ensureLeaseHeld, type OpContext, type ResultData } from "./context";
+import { fetchArchive } from "./fetchArchive";
 import { OpFailure } from "./opFailure";
 import { waitUntilAnswering } from "./readiness";
 import { serverAddress } from "./serverAddress";
@@ -24,16 +26,31 @@ const NAME = SERVER_DIR.slice(SERVER_DIR.lastIndexOf("/") + 1);
  * the server's applied manifest is placed over it (the world and the
  * customer's files come from the backup, the platform's files are those the
  * server has now), and the server started again if it is wanted running.
+ * A backup kept on another host (`fetch`) is fetched first (fetchArchive.ts)
+ * and then restored by exactly this path; the fetched copy is removed after.
  */
 export async function restore(ctx: OpContext): Promise<ResultData> {
-  const { op, runtime, log } = ctx;
+  const { op } = ctx;
   const b = op.spec.backup;
   if (!b?.sha256) throw new OpFailure("backup_missing", "a restore must name a verified backup", false);
   if (!/^[0-9a-f-]{36}$/.test(b.backupId)) throw new OpFailure("bad_backup_id", `refusing backup id ${JSON.stringify(b.backupId)}`, false);
   if (!op.spec.manifest) throw new OpFailure("manifest_missing", "a restore must carry the server's manifest", false);
   const source = b.sourceServerId ?? op.serverId;
   if (!/^[0-9a-f-]{36}$/.test(source)) throw new OpFailure("bad_server_id", `refusing source server id ${JSON.stringify(source)}`, false);
-  const archive = backupPath(ctx, source, b.backupId);
+  if (!b.fetch) return restoreFrom(ctx, backupPath(ctx, source, b.backupId));
+  const fetched = await fetchArchive(ctx, { backupId: b.backupId, sha256: b.sha256, sizeBytes: b.fetch.sizeBytes });
+  try {
+    return await restoreFrom(ctx, fetched);
+  } finally {
+    // The fetched copy is not a backup of any server here: it goes once used (or refused).
+    await rm(fetched, { force: true }).catch(() => {});
+  }
+}
+
+/** The restore itself, of the archive at `archive` (the host's own backup, or one fetched from another host). */
+async function restoreFrom(ctx: OpContext, archive: string): Promise<ResultData> {
+  const { op, runtime, log } = ctx;
+  const b = op.spec.backup!;
   const measured = await sha256OfFile(archive);
   if (measured.sha256 !== b.sha256) throw new OpFailure("backup_corrupt", `the archive's sha256 is ${measured.sha256}, the backup's ${b.sha256}`, false);
 

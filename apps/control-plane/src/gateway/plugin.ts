@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import websocket from "@fastify/websocket";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
-import { findHostByTokenHash, readModpackUploadForHost, startAgentSession, type Db } from "@zlh/db";
-import { ModpackNotFoundError, UnauthorizedError } from "@zlh/domain";
-import { bearerToken, sha256Hex } from "../http/tokens";
+import { readModpackUploadForHost, startAgentSession, type Db } from "@zlh/db";
+import { ModpackNotFoundError } from "@zlh/domain";
+import { authenticateAgent } from "./agentAuth";
 import { AgentSession, SessionRefusedError } from "./agentSession";
 import type { SessionRegistry } from "./sessionRegistry";
 import type { Metrics } from "../metrics/metrics";
@@ -32,13 +32,7 @@ export interface GatewayOptions {
  */
 export const agentGateway = fp<GatewayOptions>(async (app: FastifyInstance, opts) => {
   await app.register(websocket, { options: { maxPayload: 4 * 1024 * 1024 } });
-  const agentOnly = async (request: FastifyRequest) => {
-    const token = bearerToken(request.headers.authorization);
-    const tokenHash = token ? sha256Hex(token) : null;
-    const host = tokenHash ? await findHostByTokenHash(opts.db, tokenHash) : null;
-    if (!host || !tokenHash) throw new UnauthorizedError("A valid agent token is required.");
-    request.agentHost = { ...host, tokenHash };
-  };
+  const agentOnly = authenticateAgent(opts.db);
   // An uploaded modpack, for the agent that extracts its overrides (docs/modpacks.md): only one of its own servers' packs.
   // The hash is a query parameter: 128 characters is past Fastify's route parameter limit (maxParamLength 100).
   app.get<{ Querystring: { sha512?: string } }>(

@@ -17,6 +17,7 @@ function backupSpec(op: LeasedRow): Partial<LeasedOperation["spec"]> {
       backupId: String(p.backupId),
       ...(p.sha256 ? { sha256: String(p.sha256) } : {}),
       ...(p.sourceServerId ? { sourceServerId: String(p.sourceServerId) } : {}),
+      ...(p.fetch === true ? { fetch: { sizeBytes: Number(p.sizeBytes) } } : {}),
       start: op.desired_state === "running",
     },
   };
@@ -76,6 +77,8 @@ export const backup: OperationDefinition = {
 export const restore: OperationDefinition = {
   spec: backupSpec,
   async onFinished(tx, op) {
+    // A retryable failure with attempts left is requeued (status queued): the restore has not ended, and the files are untouched.
+    if (op.status === "queued") return;
     const failed = op.status === "failed";
     await restartEvidenceClock(tx, op.server_id);
     await recordEvent(tx, {

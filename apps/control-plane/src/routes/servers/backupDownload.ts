@@ -3,15 +3,14 @@ import type { FastifyInstance } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { BackupParams, ErrorBody } from "@zlh/api";
 import { endLogRead, getBackup, openBackupDownload, requeueBackupRead, type OperationRow } from "@zlh/db";
-import { BackupNotFoundError, CommandFailedError, CommandTimeoutError, InvalidTransitionError } from "@zlh/domain";
+import { BackupNotFoundError, CommandFailedError, InvalidTransitionError } from "@zlh/domain";
 import { closingSignal } from "../../http/sse";
 import { stillAuthorized } from "../../plugins/auth";
+import { BACKUP_CHUNK, backupChunk } from "../../servers/backupChunk";
 import { loadServer } from "../../servers/loadServer";
 import { waitForOperation } from "../../servers/waitForOperation";
 import { logStreamCaps } from "../../streams/logStreamCaps";
 import { TooManyStreamsError } from "../../streams/tooManyStreams";
-
-const CHUNK = 1024 * 1024;
 
 /**
  * `GET /v1/servers/:id/backups/:backupId/download`: a completed backup's
@@ -50,21 +49,13 @@ export default async function backupDownloadRoute(root: FastifyInstance) {
       if (backup.status !== "completed" || !backup.sha256 || backup.size_bytes === null) throw new InvalidTransitionError(`The backup is ${backup.status}; only a completed backup can be downloaded.`);
       const size = Number(backup.size_bytes);
       const caps = { perServer: config.streams.downloadsPerServer, staleAfterMs: logStreamCaps(config).staleAfterMs };
-      const opened = await db.transaction((tx) => openBackupDownload(tx, server.id, randomUUID(), { backupId: backup.id, offset: 0, length: CHUNK }, caps));
+      const opened = await db.transaction((tx) => openBackupDownload(tx, server.id, randomUUID(), { backupId: backup.id, offset: 0, length: BACKUP_CHUNK }, caps));
       if ("refused" in opened) throw new TooManyStreamsError(`This server already has ${opened.refused} backup downloads open (at most ${caps.perServer}); wait for one to end.`);
       if ("gone" in opened) throw new InvalidTransitionError("The server's host is gone; its backups cannot be read.");
       const opId = opened.opId;
       const log = request.log.child({ serverId: server.id, opId, backupId: backup.id });
       const gone = new AbortController();
-      const readChunk = async (op: OperationRow | null, offset: number): Promise<Buffer> => {
-        if (!op) throw new CommandTimeoutError(`The host did not answer within ${config.commandTimeoutMs} ms.`);
-        if (op.status !== "succeeded") throw new CommandFailedError(`The archive could not be read: ${op.error ?? op.status}.`);
-        const r = (op.result ?? {}) as { data?: unknown; size?: unknown };
-        if (typeof r.data !== "string" || r.size !== size) throw new CommandFailedError(`The archive on the host is not the backup (${String(r.size)} bytes, recorded ${size}).`);
-        const buf = Buffer.from(r.data, "base64");
-        if (buf.length === 0 && offset < size) throw new CommandFailedError("The archive on the host ended early.");
-        return buf;
-      };
+      const readChunk = async (op: OperationRow | null, offset: number) => backupChunk(op, offset, size, config.commandTimeoutMs);
       try {
         let chunk = await readChunk(await waitForOperation(db, opId, config.commandTimeoutMs, closing), 0);
         reply.hijack();

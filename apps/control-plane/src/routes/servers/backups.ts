@@ -3,8 +3,8 @@ import type { FastifyInstance } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { Backup, BackupList, BackupParams, ErrorBody, OptionalIdempotencyKeyHeader, RestoreBody, ServerIdParams, ServerPageQuery, TaskOperation } from "@zlh/api";
 import { manifestHash, type Manifest } from "@zlh/artifacts";
-import { findKeyedTask, getBackup, getBackupById, getOperation, insertTaskOperation, keyParams, listBackups, lockIdempotencyKey, markBackupDeleted, queueBackupRemoval, recordEvent, requestBackup, type BackupRow, type ServerRow, type TaskKey, type Tx } from "@zlh/db";
-import { BackupNotFoundError, BackupOnOtherHostError, canBackUp, IdempotencyKeyReusedError, InvalidTransitionError, ServerBusyError } from "@zlh/domain";
+import { findKeyedTask, getBackup, getBackupById, getOperation, getServer, insertTaskOperation, keyParams, listBackups, lockIdempotencyKey, markBackupDeleted, queueBackupRemoval, recordEvent, requestBackup, type BackupRow, type ServerRow, type TaskKey, type Tx } from "@zlh/db";
+import { BackupNotFoundError, canBackUp, IdempotencyKeyReusedError, InvalidTransitionError, ServerBusyError } from "@zlh/domain";
 import { asClient } from "../../db/asClient";
 import { decodeTimeCursor, encodeTimeCursor } from "../../servers/cursor";
 import { isoTime } from "../../servers/present";
@@ -100,9 +100,9 @@ export default async function backupRoutes(root: FastifyInstance) {
       schema: {
         tags,
         operationId: "restoreIntoServer",
-        summary: "Restore a backup of this server or of another of the same customer (an admin token: any) into this server, on the same host",
+        summary: "Restore a backup of this server or of another of the same customer (an admin token: any) into this server, on this host or another",
         description:
-          "The target is stopped first (as any restore does) and gets the backup's world and files, with its own manifest placed over them. The backup's archive stays on its host: one of a server on another host is refused with 409 backup_on_other_host.",
+          "The target is stopped first (as any restore does) and gets the backup's world and files, with its own manifest placed over them. A backup kept on another host is fetched by this server's agent from the control plane, which relays it from the source host's agent (resumable; its size and sha256 checked before the restore uses it); the source host being offline fails the restore operation (server.restore_failed), retried as any operation.",
         headers: OptionalIdempotencyKeyHeader,
         params: ServerIdParams,
         body: RestoreBody,
@@ -117,7 +117,6 @@ export default async function backupRoutes(root: FastifyInstance) {
         const source = await loadServer(app.deps.db, backup.server_id);
         // Another customer's backup is as unknown as a missing one to a panel token.
         if (source.customer_id !== target.customer_id && request.client!.scope !== "admin") throw new BackupNotFoundError(request.body.backupId);
-        if (source.host_id !== target.host_id) throw new BackupOnOtherHostError();
       }
       return reply.status(202).send(await restoreInto(request.client!.name, request.headers["idempotency-key"], target, backup, request.log));
     },
@@ -135,7 +134,8 @@ export default async function backupRoutes(root: FastifyInstance) {
       const earlier = await replay(tx, server.id, keyed, "restore");
       if (earlier) return earlier.id;
       const source = backup.server_id === server.id ? {} : { sourceServerId: backup.server_id };
-      const id = await insertTaskOperation(tx, server.id, "restore", randomUUID(), { backupId: backup.id, sha256: backup.sha256, ...source, ...keyParams(keyed) }, 3);
+      const fetched = backup.server_id === server.id ? {} : await fetchedFrom(tx, backup, server);
+      const id = await insertTaskOperation(tx, server.id, "restore", randomUUID(), { backupId: backup.id, sha256: backup.sha256, ...source, ...fetched, ...keyParams(keyed) }, 3);
       if (id) await recordEvent(tx, { type: "server.restore_requested", serverId: server.id, hostId: server.host_id, operationId: id, data: { backupId: backup.id, ...source } });
       return id;
     });
@@ -143,6 +143,12 @@ export default async function backupRoutes(root: FastifyInstance) {
     log.info({ serverId: server.id, backupId: backup.id, opId }, "restore requested");
     const op = await getOperation(app.deps.db, opId);
     return { id: opId, kind: "restore" as const, status: op?.status ?? "queued", serverId: server.id, backupId: backup.id };
+  }
+
+  /** A backup of a server on another host: the restoring agent fetches its archive (of this size) through the control plane. */
+  async function fetchedFrom(tx: Tx, backup: BackupRow, server: ServerRow) {
+    const source = await getServer(tx, backup.server_id);
+    return source && source.host_id !== server.host_id ? { fetch: true, sizeBytes: Number(backup.size_bytes) } : {};
   }
 
   /** The earlier task of this key, when the request is the same; a reused key with another request is 422. */
