@@ -33,7 +33,7 @@ describe("a process with an invalid configuration", () => {
     const cases = [
       [[{ name: "dns", kind: "rfc2136", server: "127.0.0.1:53", keyName: "zlh-edge", keySecret: `${secret}!` }], /ZLH_EDGE_PROVIDERS: edge provider dns: key secret is not base64/],
       [[{ name: "dns", kind: "bind" }], /kind "bind" is not one of/],
-      [[{ name: "hook", kind: "webhook", url: "ftp://x" }], /edge provider hook: url must be an http/],
+      [[{ name: "hook", kind: "webhook", url: "ftp://x" }], /edge provider "hook" \(webhook\): url must be an http:\/\/ or https:\/\/ URL, not ftp:/],
     ] as const;
     const results = await Promise.all(cases.map(([providers]) => run("apps/control-plane/src/main.ts", { ...base, ZLH_EDGE_PROVIDERS: JSON.stringify(providers) })));
     results.forEach((r, i) => {
