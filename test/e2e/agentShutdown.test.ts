@@ -1,5 +1,5 @@
 import type postgres from "postgres";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createServer, serverStatus, type Api } from "../support/api";
 import { startE2eCluster, type E2eCluster } from "../support/cluster";
 import { tempDir, waitFor, type Proc } from "../support/processes";
@@ -20,6 +20,8 @@ describe("agent shutdown", () => {
     c = await startE2eCluster("shutdown-host", { ZLH_LEASE_TTL_MS: "60000" });
     ({ call, sql } = c);
   });
+  // Each case stops its agents even when it fails, so a failure never spills into the next case.
+  afterEach(() => Promise.all(procs.splice(0).map((p) => p.stop())));
   afterAll(() => c?.close());
 
   it("SIGTERM hands unfinished leases back at once (no waiting for expiry) and exits cleanly", async () => {
@@ -36,7 +38,6 @@ describe("agent shutdown", () => {
     expect(op).toEqual({ status: "queued", attempt: 1 });
     await agent();
     await waitFor(async () => (await serverStatus(call, server.id)) === "running", 20_000, "running");
-    await Promise.all(procs.splice(0).map((p) => p.stop()));
   });
 
   it("a second signal forces the exit", async () => {

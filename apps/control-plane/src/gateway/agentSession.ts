@@ -99,10 +99,17 @@ export class AgentSession {
     this.socket.close(code, reason);
   }
 
-  /** Called once the socket is gone. */
+  /**
+   * Called once the socket is gone. Frames the agent sent before it closed
+   * are still handled first: an agent that stops hands its leases back and
+   * closes, and a control plane behind on its queue must not drop those
+   * results (the lease would then wait out its TTL). A late result is safe:
+   * the database fences it by its lease token.
+   */
   async ended(): Promise<void> {
-    this.#closed = true;
     await this.#queue.drained();
+    this.#closed = true;
+    if (this.#backoffTimer) clearTimeout(this.#backoffTimer);
     await endAgentSession(this.deps.db, this.hostId, this.sessionId).catch((err) =>
       this.log.error({ err }, "could not record session end"),
     );
