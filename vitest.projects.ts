@@ -30,6 +30,7 @@ export const UNIT_TESTS = [
   "apps/control-plane/test/edge/providerRegistry.test.ts",
   "apps/control-plane/test/edge/technitium.test.ts",
   "apps/control-plane/test/edge/velocity.test.ts",
+  "apps/control-plane/test/edge/webhookSigning.test.ts",
   "apps/control-plane/test/frameQueue.test.ts",
   "apps/control-plane/test/judgeHost.property.test.ts",
   "apps/control-plane/test/manifestCache.test.ts",

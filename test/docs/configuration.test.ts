@@ -36,7 +36,7 @@ describe("docs/configuration.md is generated from the code that reads the config
       ZLH_PROXMOX_TOKEN_ID: "zlh@pve!reconcile",
       ZLH_PROXMOX_TOKEN_SECRET: "0a1b2c3d-0a1b-0a1b-0a1b-0a1b2c3d4e5f",
       ZLH_EDGE_WEBHOOK_URL: "https://edge.internal/hook",
-      ZLH_EDGE_WEBHOOK_SECRET: "s",
+      ZLH_EDGE_WEBHOOK_SECRET: "a-webhook-secret-of-32-characters",
       ZLH_EDGE_ZONE: "play.example.com",
       ZLH_EDGE_PROVIDERS: JSON.stringify([{ name: "dns", kind: "rfc2136", server: "127.0.0.1:53", keyName: "zlh-edge", keySecret: Buffer.alloc(32).toString("base64") }]),
       ZLH_TLS_CERT_FILE: "/etc/zlh/cert.pem",

@@ -7,7 +7,7 @@ import { startE2eCluster, type E2eCluster } from "../support/cluster";
 import { waitStatus } from "../support/lifecycle";
 import { waitFor } from "../support/processes";
 
-const SECRET = "edge-secret";
+const SECRET = "an-edge-secret-of-at-least-32-chars";
 
 describe("edge publishing through a webhook", () => {
   let c: E2eCluster;
@@ -22,13 +22,16 @@ describe("edge publishing through a webhook", () => {
       let body = "";
       req.on("data", (c) => (body += c));
       req.on("end", () => {
-        const expected = `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`;
+        // What a receiver does: the signature covers "<timestamp>.<body>", and a stale timestamp is refused.
+        const timestamp = String(req.headers["x-zlh-timestamp"]);
+        const expected = `sha256=${createHmac("sha256", SECRET).update(`${timestamp}.${body}`).digest("hex")}`;
+        const fresh = Math.abs(Date.now() / 1000 - Number(timestamp)) < 300;
         const msg = JSON.parse(body);
         if (failNext-- > 0) {
           res.writeHead(503).end(); // an edge that is down: the job retries, the server is unaffected
           return;
         }
-        calls.push({ action: msg.action, serverId: msg.server?.serverId ?? msg.serverId, valid: req.headers["x-zlh-signature"] === expected, address: msg.server?.address, server: msg.server });
+        calls.push({ action: msg.action, serverId: msg.server?.serverId ?? msg.serverId, valid: fresh && req.headers["x-zlh-signature"] === expected, address: msg.server?.address, server: msg.server });
         res.writeHead(204).end();
       });
     });

@@ -116,12 +116,13 @@ export const CONTROL_PLANE_ENV = {
     type: "text",
     format: "http(s) URL",
     description:
-      'A shorthand for one `webhook` entry of ZLH_EDGE_PROVIDERS named `webhook` (needs ZLH_EDGE_ZONE): POSTs `{action:"publish",server:{serverId,name,hostNode,vmid,gamePort,fqdn,address,port,records,route}}` (`address`/`port`: where the name routes a player) / `{action:"unpublish",serverId,fqdn}` as JSON. A URL that is not http(s) stops the control plane at start.',
+      'A shorthand for one `webhook` entry of ZLH_EDGE_PROVIDERS named `webhook` (needs ZLH_EDGE_ZONE): POSTs `{action:"publish",server:{serverId,name,hostNode,vmid,gamePort,fqdn,address,port,records,route}}` (`address`/`port`: where the name routes a player) / `{action:"unpublish",serverId,fqdn}` as JSON. A URL that is not https:// (http:// only to a loopback address) stops the control plane at start.',
   },
   ZLH_EDGE_WEBHOOK_SECRET: {
     type: "text",
     format: "text",
-    description: "If set, each edge call carries `X-ZLH-Signature: sha256=<HMAC-SHA256 of the body>`.",
+    description:
+      "If set (at least 32 characters), each edge call carries `X-ZLH-Timestamp: <Unix seconds>` and `X-ZLH-Signature: sha256=<hex HMAC-SHA256 of \"<timestamp>.<body>\">`; a receiver refuses a bad signature or a timestamp more than 5 minutes off.",
   },
   ZLH_EDGE_ZONE: {
     type: "text",

@@ -136,7 +136,7 @@ describe("ZLH_EDGE_PROVIDERS", () => {
       ['[{"name":"x","kind":"bind"}]', /kind "bind" is not one of rfc2136, technitium, cloudflare, velocity, mc-router, webhook/],
       ['[{"name":"X","kind":"webhook"}]', /name must be/],
       ['[{"name":"a","kind":"webhook","url":"ftp://x"},{"name":"a","kind":"webhook","url":"http://x"}]', /url must be an http/],
-      ['[{"name":"a","kind":"webhook","url":"http://x"},{"name":"a","kind":"webhook","url":"http://x"}]', /two providers are named a/],
+      ['[{"name":"a","kind":"webhook","url":"https://x"},{"name":"a","kind":"webhook","url":"https://x"}]', /two providers are named a/],
       ['[{"name":"a","kind":"rfc2136","server":"h","keyName":"k","keySecretFile":"/missing"}]', /keySecretFile \/missing cannot be read \(ENOENT\)/],
       [`[{"name":"a","kind":"rfc2136","server":"h","keyName":"k","keySecret":"${secret}!"}]`, /key secret is not base64/],
       [`[{"name":"a","kind":"rfc2136","server":"h","keyName":"k","keySecret":"${secret}","authZone":"example.net"}]`, /authZone "example.net" must be the provider's zone play.test or a parent of it/],

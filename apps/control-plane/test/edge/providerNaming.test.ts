@@ -33,7 +33,7 @@ describe("each provider's own zone and target", () => {
       { name: "internal-dns", ...rfc, zone: "mc.internal.lan", target: "server" },
       { name: "public-dns", kind: "cloudflare", apiToken: TOKEN, zoneId: "023e105f4ecef8ad9ca31a8372d0c353", target: "edge", edgeAddress: "198.51.100.4", edgePort: 25577 },
       { name: "velocity", kind: "velocity", url: "http://10.0.0.9:8081", secret: "0123456789abcdef" },
-      { name: "hook", kind: "webhook", url: "http://10.0.0.5/edge", zone: "hook.example.org" },
+      { name: "hook", kind: "webhook", url: "https://10.0.0.5/edge", zone: "hook.example.org" },
     ]);
     expect(wantedOn(row, internal!)).toMatchObject({
       fqdn: "mc-fabric-5013.mc.internal.lan",

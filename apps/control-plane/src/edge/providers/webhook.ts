@@ -3,10 +3,30 @@ import type { DesiredEdge } from "../desiredEdge";
 import { EdgeProviderError, type EdgeProviderFactory } from "../provider";
 import { readSettings } from "./settings";
 
+/** A secret shorter than a SHA-256 block's worth of entropy can be guessed offline from one captured call. */
+export const WEBHOOK_SECRET_MIN_LENGTH = 32;
+
+/**
+ * The signature of one call: HMAC-SHA256 over `<timestamp>.<body>`, so a receiver that refuses a stale
+ * X-ZLH-Timestamp (docs: more than 5 minutes off) cannot be fed a captured call again later, and the
+ * timestamp cannot be changed without breaking the signature.
+ */
+export function webhookSignature(secret: string, timestamp: number, body: string): string {
+  return `sha256=${createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex")}`;
+}
+
+/** Plain http:// carries the signed body and the records in clear: allowed only to this machine. */
+function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  return h === "localhost" || h === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
 /**
  * `kind: "webhook"`: POSTs JSON; any non-2xx answer (or none within `timeoutMs`) is a failure the edge pass
- * retries with backoff. With `secret` (or `secretFile`), X-ZLH-Signature carries `sha256=<hex HMAC of the
- * body>`. Push-only: the receiver cannot be read back, so its 2xx is the evidence.
+ * retries with backoff. With `secret` (or `secretFile`, at least 32 characters), X-ZLH-Timestamp carries the
+ * call's Unix time in seconds and X-ZLH-Signature `sha256=<hex HMAC of "<timestamp>.<body>">`. The URL must
+ * be https:// unless it is a loopback address. Push-only: the receiver cannot be read back, so its 2xx is the
+ * evidence.
  *
  * publish: `{action, server: {serverId, name, hostNode, vmid, gamePort, fqdn, address, port, records, route}}`,
  * where `address` and `port` are where the name routes a player (the provider's target: the edge's, or the
@@ -38,14 +58,20 @@ export const webhookFactory: EdgeProviderFactory = {
   create(name, settings, naming) {
     const read = readSettings("webhook", name, settings, ["url", "secret", "timeoutMs"]);
     const url = read.url("url");
-    const secret = read.text("secret");
-    if (secret !== null && secret === "") read.fail("secret", "must not be empty (the value is not shown).");
+    if (new URL(url).protocol === "http:" && !isLoopbackHost(new URL(url).hostname)) {
+      read.fail("url", "must be an https:// URL: plain http:// is allowed only to a loopback address (127.0.0.1, ::1, localhost), since the call carries the signed records in clear.");
+    }
+    const secret = read.text("secret") === null ? null : read.secret("secret", WEBHOOK_SECRET_MIN_LENGTH);
     const timeoutMs = read.timeoutMs(10_000);
     const where = new URL(url).host;
     const post = async (body: Record<string, unknown>, signal: AbortSignal) => {
       const text = JSON.stringify(body);
       const headers: Record<string, string> = { "content-type": "application/json" };
-      if (secret) headers["x-zlh-signature"] = `sha256=${createHmac("sha256", secret).update(text).digest("hex")}`;
+      if (secret) {
+        const timestamp = Math.floor(Date.now() / 1000);
+        headers["x-zlh-timestamp"] = String(timestamp);
+        headers["x-zlh-signature"] = webhookSignature(secret, timestamp, text);
+      }
       let res: Response;
       try {
         res = await fetch(url, { method: "POST", headers, body: text, redirect: "error", signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) });
