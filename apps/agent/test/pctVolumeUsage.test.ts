@@ -10,9 +10,10 @@ const run = promisify(execFile);
 const FAKE = join(import.meta.dirname, "fixtures", "fake-pct.mjs");
 
 /**
- * A pct container's disk use from its volume: its init found from the cgroup Proxmox gives it
- * (lxc/<vmid>/ns/init.scope), then one statfs of /proc/<init>/root. The "container" is a real
- * process in a pid namespace of its own, chrooted into a tmpfs of its own (its volume).
+ * A pct container's disk use from its volume: its init as `pct status --verbose` names it (the fake
+ * pct prints the pid its state file holds, as pve-container prints lxc-info's), then one statfs of
+ * /proc/<init>/root. The "container" is a real process in a pid namespace of its own, chrooted into a
+ * tmpfs of its own (its volume); its cgroup (lxc/<vmid>) is a directory the test writes.
  */
 describe("pct runtime: disk use from the container's volume", () => {
   let dir: string;
@@ -21,6 +22,7 @@ describe("pct runtime: disk use from the container's volume", () => {
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), "zlh-pct-volume-"));
+    process.env.FAKE_PCT_DIR = join(dir, "pct");
     volume = join(dir, "volume");
     await mkdir(volume);
     await run("mount", ["-t", "tmpfs", "-o", "size=32m", "tmpfs", volume]);
@@ -52,16 +54,23 @@ describe("pct runtime: disk use from the container's volume", () => {
     await mkdir(at, { recursive: true });
     await writeFile(join(at, file.split("/").at(-1)!), pids.map((p) => `${p}\n`).join(""));
   };
+  /** A running container as pct knows it: its state (the init's pid) and the cgroup Proxmox gives it. */
+  const running = async (vmid: number, pid: number) => {
+    await mkdir(join(dir, "pct", "cts"), { recursive: true });
+    await writeFile(join(dir, "pct", "cts", `${vmid}.json`), JSON.stringify({ vmid, status: "running", pid, hostname: `ct${vmid}` }));
+    await mkdir(join(dir, "cg", "lxc", String(vmid)), { recursive: true });
+    await writeFile(join(dir, "cg", "lxc", String(vmid), "memory.events"), "low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\n");
+  };
+  const pctCalls = async () => (await readFile(join(dir, "pct", "calls.log"), "utf8").catch(() => "")).split("\n").filter(Boolean).length;
   const used = async (path: string) => {
     const s = await statfs(path);
     return (s.blocks - s.bfree) * s.bsize;
   };
 
-  it("reads the volume's used bytes through the init, never a pid that is not one, and follows what the customer writes", async () => {
+  it("reads the volume's used bytes through the init pct names, and follows what the customer writes", async () => {
     const rt = new PctRuntime({ bin: FAKE, storage: "local-lvm", template: "t", bridge: "vmbr0", cgroupRoot: join(dir, "cg") });
-    const [outer, inner] = await init(volume);
-    // unshare itself is in the cgroup too, first: it is pid 1 of no namespace, so it is skipped.
-    await cgroup(9950, "init.scope/cgroup.procs", [outer, inner]);
+    const [, inner] = await init(volume);
+    await running(9950, inner);
     const before = await rt.volumeUsage(9950);
     expect(before).toBe(await used(volume));
     expect(before).toBeGreaterThan(500_000); // the busybox binary
@@ -73,14 +82,53 @@ describe("pct runtime: disk use from the container's volume", () => {
     expect(after).toBe(await used(volume));
   });
 
+  it("is not fooled by a namespace init the customer plants in its own cgroup, rooted in an empty filesystem", async () => {
+    const rt = new PctRuntime({ bin: FAKE, storage: "local-lvm", template: "t", bridge: "vmbr0", cgroupRoot: join(dir, "cg") });
+    const [, inner] = await init(volume);
+    await writeFile(join(volume, "fill"), Buffer.alloc(8 * 1024 * 1024, 1));
+    // The customer's systemd owns lxc/<vmid>/ns: a pid-namespace init of its own, first in init.scope,
+    // chrooted into a nearly empty tmpfs.
+    const decoy = join(dir, "decoy");
+    await mkdir(decoy);
+    await run("mount", ["-t", "tmpfs", "-o", "size=8m", "tmpfs", decoy]);
+    try {
+      await copyFile("/usr/bin/busybox", join(decoy, "busybox"));
+      const [, fake] = await init(decoy);
+      await cgroup(9954, "init.scope/cgroup.procs", [fake, inner]);
+      await running(9954, inner);
+      const figure = await rt.volumeUsage(9954);
+      expect(figure).toBe(await used(volume));
+      expect(figure).toBeGreaterThan(8 * 1024 * 1024);
+    } finally {
+      for (const p of procs.splice(0)) p.kill("SIGKILL");
+      await new Promise((r) => setTimeout(r, 100));
+      await run("umount", ["-l", decoy]).catch(() => {});
+    }
+  });
+
+  it("asks pct once per container start, and again when the init changes", async () => {
+    const rt = new PctRuntime({ bin: FAKE, storage: "local-lvm", template: "t", bridge: "vmbr0", cgroupRoot: join(dir, "cg") });
+    const [, first] = await init(volume);
+    await running(9955, first);
+    for (let i = 0; i < 5; i++) expect(await rt.volumeUsage(9955)).toBe(await used(volume));
+    expect(await pctCalls()).toBe(1);
+    // A restart: the old init is gone, pct names the new one.
+    const [, second] = await init(volume);
+    procs[0]!.kill("SIGKILL");
+    await new Promise((r) => procs[0]!.once("exit", r));
+    await running(9955, second);
+    expect(await rt.volumeUsage(9955)).toBe(await used(volume));
+    expect(await pctCalls()).toBe(2);
+  });
+
   it("has no figure for a container whose root is the host's own filesystem, nor for one not running", async () => {
     const rt = new PctRuntime({ bin: FAKE, storage: "local-lvm", template: "t", bridge: "vmbr0", cgroupRoot: join(dir, "cg") });
     const [, onHost] = await init(null);
-    // A guest without systemd keeps its init in ns/ itself.
-    await cgroup(9951, "cgroup.procs", [onHost]);
+    await running(9951, onHost);
     expect(await rt.volumeUsage(9951)).toBeNull();
+    // Not running: no cgroup, and no pct call for it.
+    const calls = await pctCalls();
     expect(await rt.volumeUsage(9952)).toBeNull();
-    await cgroup(9953, "cgroup.procs", [process.pid]);
-    expect(await rt.volumeUsage(9953)).toBeNull();
+    expect(await pctCalls()).toBe(calls);
   });
 });

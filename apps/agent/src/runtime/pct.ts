@@ -8,8 +8,8 @@ import { classifyPctFailure } from "./pctErrors";
 import { VmidLocks } from "./vmidLocks";
 import { GAME_UNIT } from "../container/gameUnit";
 import { memoryEventsAt, unitCgroupAt } from "./lxc/unitCgroup";
-import { readSmall, usageV2, type Usage } from "./cgroupUsage";
-import { deviceOf, isNamespaceInit, volumeUsedBytes } from "./volumeUsage";
+import { usageV2, type Usage } from "./cgroupUsage";
+import { deviceOf, processStartTime, volumeUsedBytes } from "./volumeUsage";
 import { isRuntimeError, RuntimeError, type ContainerInfo, type CreateSpec, type GameObservation, type Resources, type Runtime } from "./runtime";
 
 const run = promisify(execFile);
@@ -60,6 +60,8 @@ export class PctRuntime implements Runtime {
    * another scope's mount).
    */
   readonly #locks = new VmidLocks();
+  /** Each running container's init for volumeUsage, as pct named it, with its start time (a reused pid has another). */
+  readonly #volumeInits = new Map<number, { pid: number; startTime: number }>();
   constructor(private readonly opts: PctOptions) {}
 
   async #pct(args: string[], timeoutMs = 10 * 60_000): Promise<string> {
@@ -239,20 +241,33 @@ export class PctRuntime implements Runtime {
   }
 
   /**
-   * Its volume's use (volumeUsage.ts) through its init, found from its cgroup, whose path Proxmox
-   * fixes by VMID (lxc/<vmid>/ns; a systemd guest moves its init to init.scope): no pct call. A pid
-   * counts only if it is pid 1 of a namespace of its own, checked again after the statfs.
+   * Its volume's use (volumeUsage.ts) through its init. The init is the one `pct status --verbose` names
+   * (lxc-info's, from the host side), never a pid read from the container's cgroups: the customer's
+   * systemd owns lxc/<vmid>/ns and can put there a pid-namespace init of its own, rooted in a small
+   * filesystem, to make its disk look empty. One pct call per container start: the pid is kept with its
+   * start time (/proc/<pid>/stat), so a reused pid is never taken for the init; a container without its
+   * cgroup (not running) costs no pct call at all.
    */
   async volumeUsage(vmid: number): Promise<number | null> {
-    const ns = `${this.opts.cgroupRoot ?? "/sys/fs/cgroup"}/lxc/${vmid}/ns`;
-    for (const procs of [`${ns}/init.scope/cgroup.procs`, `${ns}/cgroup.procs`]) {
-      for (const pid of ((await readSmall(procs)) ?? "").split("\n").map(Number).filter((p) => Number.isInteger(p) && p > 0).slice(0, 64)) {
-        if (!(await isNamespaceInit(pid))) continue;
-        const bytes = await volumeUsedBytes(pid, await deviceOf("/"));
-        return bytes !== null && (await isNamespaceInit(pid)) ? bytes : null;
-      }
+    if (!Number.isInteger(vmid) || vmid < 1) throw new RuntimeError("other", `invalid VMID ${vmid}`);
+    if ((await memoryEventsAt(`${this.opts.cgroupRoot ?? "/sys/fs/cgroup"}/lxc/${vmid}`)) === null) {
+      this.#volumeInits.delete(vmid);
+      return null;
     }
-    return null;
+    let init = this.#volumeInits.get(vmid);
+    if (!init || (await processStartTime(init.pid)) !== init.startTime) {
+      const pid = await this.#initPid(vmid).catch(() => null);
+      const startTime = pid ? await processStartTime(pid) : null;
+      if (!pid || startTime === null) {
+        this.#volumeInits.delete(vmid);
+        return null;
+      }
+      init = { pid, startTime };
+      this.#volumeInits.set(vmid, init);
+    }
+    const bytes = await volumeUsedBytes(init.pid, await deviceOf("/"));
+    // The init could have exited during the statfs and its pid been reused: the figure counts only if not.
+    return bytes !== null && (await processStartTime(init.pid)) === init.startTime ? bytes : null;
   }
 
   /** The container's usage from its v2 cgroup, whose path Proxmox fixes by VMID (no pct call). */

@@ -19,11 +19,19 @@ export async function volumeUsedBytes(pid: number, hostDev: bigint): Promise<num
   return Number((fs.blocks - fs.bfree) * fs.bsize);
 }
 
-/** Whether `pid` is the init of a container: pid 1 in a pid namespace of its own (the last NSpid field of its status). */
-export async function isNamespaceInit(pid: number): Promise<boolean> {
-  const status = await readSmall(`/proc/${pid}/status`);
-  const ns = /^NSpid:\s+(.+)$/m.exec(status ?? "")?.[1]?.trim().split(/\s+/);
-  return !!ns && ns.length >= 2 && ns.at(-1) === "1";
+/**
+ * A process's start time (field 22 of /proc/<pid>/stat, clock ticks since boot), null when it has exited:
+ * with the pid it names one process for the machine's uptime, since a reused pid starts later.
+ */
+export async function processStartTime(pid: number): Promise<number | null> {
+  const stat = await readSmall(`/proc/${pid}/stat`);
+  if (stat === null) return null;
+  // The command (field 2) is in parentheses and may hold spaces or ')': fields count from the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // A zombie (Z, or X while it is reaped) has exited: its root can no longer be read.
+  if (fields[0] === "Z" || fields[0] === "X") return null;
+  const start = Number(fields[19]);
+  return Number.isSafeInteger(start) ? start : null;
 }
 
 /** The device of the filesystem holding `path` (the host's side of the comparison above). */
