@@ -42,7 +42,9 @@ public final class StandinServer {
     private static final Object SAVE_LOCK = new Object();
 
     public static void main(String[] args) throws Exception {
-        checkLaunchedJar(System.getProperty("zlh.jar"));
+        String launched = System.getProperty("zlh.jar");
+        // A Paper or Purpur jar is Paperclip: it sets up the patched game first, then starts it (this server plays the game).
+        if (Paperclip.MAIN_CLASS.equals(checkLaunchedJar(launched))) Paperclip.setup(Path.of(launched));
         Files.createDirectories(Path.of("logs"));
         log = new PrintStream(Files.newOutputStream(Path.of("logs", "latest.log")), true, StandardCharsets.UTF_8);
         log("main", "INFO", "Starting minecraft server version " + gameVersion() + " (stand-in)");
@@ -80,16 +82,19 @@ public final class StandinServer {
      * The JVM's own checks of the jar the unit names (`-jar <jar>`), which the
      * stand-in java passes on as -Dzlh.jar: it runs this server in its place,
      * but must refuse where java would, with java's wording, on stderr, exit 1.
+     * Returns the jar's Main-Class (null without a jar).
      */
-    private static void checkLaunchedJar(String jar) {
-        if (jar == null || jar.isEmpty()) return;
+    private static String checkLaunchedJar(String jar) {
+        if (jar == null || jar.isEmpty()) return null;
         Path path = Path.of(jar);
         if (!Files.isReadable(path)) refuseJar("Error: Unable to access jarfile " + jar);
         try (java.util.jar.JarFile file = new java.util.jar.JarFile(path.toFile())) {
             java.util.jar.Manifest mf = file.getManifest();
             if (mf == null || mf.getMainAttributes().getValue("Main-Class") == null) refuseJar("no main manifest attribute, in " + jar);
+            return mf.getMainAttributes().getValue("Main-Class").trim();
         } catch (IOException e) {
             refuseJar("Error: Invalid or corrupt jarfile " + jar);
+            return null;
         }
     }
 
