@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { paperclipLaunchDecision } from "@zlh/artifacts";
+import { paperclipLaunchDecision, storedZip, zipEntries, zipEntry } from "@zlh/artifacts";
 import { freePort } from "@zlh/testing";
 import { pingServer } from "../../apps/agent/src/slp/ping";
 import { standinPaperclipJar, type StandinPaperclip } from "../../scripts/standinGame/standinPaperclip";
@@ -126,6 +126,48 @@ describe("the stand-in Paperclip", () => {
       await expect(stat(join(dir, "versions"))).rejects.toThrow();
       await expect(pingServer("127.0.0.1", port, 300)).rejects.toThrow();
     }
+  });
+
+  /** The stand-in's jar with some entries replaced (or removed: null), laid out again as a stored zip. */
+  const rewritten = (edit: Record<string, string | Uint8Array | null>): Uint8Array => {
+    const entries = zipEntries(paper.jar).filter((e) => !(e.name in edit) || edit[e.name] !== null);
+    const out = entries.map((e) => (e.name in edit ? { name: e.name, data: typeof edit[e.name] === "string" ? new TextEncoder().encode(edit[e.name] as string) : (edit[e.name] as Uint8Array) } : e));
+    return storedZip(out);
+  };
+  const entryText = (name: string) => new TextDecoder().decode(zipEntry(paper.jar, name)!);
+
+  it("refuses a broken jar where Paperclip does, with its exception's message, the same sentence the TypeScript twin gives", async () => {
+    const patches = entryText("META-INF/patches.list").split("\t");
+    const libraries = entryText("META-INF/libraries.list");
+    const cases: [string, Uint8Array][] = [
+      ["another patch input", rewritten({ "META-INF/patches.list": [patches[0], "ab".repeat(32), ...patches.slice(2)].join("\t") })],
+      ["another patch file", rewritten({ "META-INF/patches.list": [...patches.slice(0, 2), "cd".repeat(32), ...patches.slice(3)].join("\t") })],
+      ["a library in neither jar", rewritten({ [`META-INF/${paper.library.path}`]: null })],
+      ["a library with another hash", rewritten({ "META-INF/libraries.list": `${"ef".repeat(32)}${libraries.slice(64)}` })],
+      ["patches without a download context", rewritten({ "META-INF/download-context": null })],
+    ];
+    for (const [what, jar] of cases) {
+      const { dir } = await paperDir();
+      await writeFile(join(dir, "paper.jar"), jar);
+      const decision = await paperclipLaunchDecision(dir, "paper.jar");
+      expect(decision, what).toMatchObject({ launches: false, needsNetwork: false });
+      const run = launch(dir);
+      expect(await exited(run.child), what).toBe(1);
+      const thrown = run.out().stderr.match(/^Exception in thread "main" java\.lang\.Illegal(?:State|Argument)Exception: (.*)$/m);
+      expect(thrown?.[1], `${what}: ${run.out().stderr}`).toBe((decision as { reason: string }).reason.replace(join(dir, "libraries/"), "libraries/"));
+    }
+  });
+
+  it("fails a patch that does not apply as Paperclip fails a corrupt bsdiff: Failed to patch <input>, exit 1", async () => {
+    const patches = entryText("META-INF/patches.list").split("\t");
+    const garbage = new TextEncoder().encode("BSDIFF40 but not a patch");
+    const sha = sha256(garbage);
+    const { dir } = await paperDir();
+    await writeFile(join(dir, "paper.jar"), rewritten({ [`META-INF/versions/${GAME}/paper-${GAME}.jar.patch`]: garbage, "META-INF/patches.list": [...patches.slice(0, 2), sha, ...patches.slice(3)].join("\t") }));
+    const run = launch(dir);
+    expect(await exited(run.child)).toBe(1);
+    expect(run.out().stdout).toBe("Applying patches\n");
+    expect(run.out().stderr.split("\n")[0]).toBe(`Failed to patch /META-INF/versions/${GAME}/server-${GAME}.jar`);
   });
 
   it("refuses a working directory containing '!' with Paperclip's sentence, which the TypeScript twin gives too", async () => {
