@@ -6,6 +6,9 @@ const text = (s: string) => new TextEncoder().encode(s);
 
 /** The header of a stand-in patch (tools/standin-server/src/Paperclip.java, STANDIN_PATCH); the rest is the patched jar. */
 const STANDIN_PATCH = "ZLH-STANDIN-BSDIFF\n";
+
+/** A stand-in patch whose output is `patched`: what the stand-in Paperclip applies where the real one applies a bsdiff. */
+export const standinPatch = (patched: Uint8Array): Uint8Array => new Uint8Array(Buffer.concat([Buffer.from(STANDIN_PATCH, "ascii"), patched]));
 /** io.papermc.paperclip.Main: the Main-Class of every Paperclip jar, which the stand-in server recognises. */
 const PAPERCLIP_MAIN = "io.papermc.paperclip.Main";
 
@@ -36,7 +39,7 @@ export function standinPaperclipJar(mojang: { url: string; bytes: Uint8Array }, 
     { name: "META-INF/MANIFEST.MF", data: text(renderJavaManifest([["Main-Class", "net.minecraft.server.Main"]])) },
     { name: "zerolaghub-standin.txt", data: text(`paper ${game} build ${build}, patched by the stand-in Paperclip (not the game)\n`) },
   ]);
-  const patch = new Uint8Array(Buffer.concat([Buffer.from(STANDIN_PATCH, "ascii"), patched]));
+  const patch = standinPatch(patched);
   const library = { path: "io/papermc/standin/standin-library/1.0/standin-library-1.0.jar", bytes: storedZip([{ name: "standin-library.txt", data: text("a library Paperclip extracts\n") }]) };
   const jar = storedZip([
     { name: "META-INF/MANIFEST.MF", data: text(renderJavaManifest([["Main-Class", PAPERCLIP_MAIN]])) },

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { paperclipLaunchDecision, storedZip, zipEntries, zipEntry } from "@zlh/artifacts";
+import { mirrorSource, OFFLINE_MIRROR_DIR, paperclipLaunchDecision, storedZip, zipEntries, zipEntry } from "@zlh/artifacts";
 import { freePort } from "@zlh/testing";
 import { pingServer } from "../../apps/agent/src/slp/ping";
 import { standinPaperclipJar, type StandinPaperclip } from "../../scripts/standinGame/standinPaperclip";
@@ -125,6 +125,28 @@ describe("the stand-in Paperclip", () => {
       await expect(stat(join(dir, `cache/mojang_${GAME}.jar`))).rejects.toThrow();
       await expect(stat(join(dir, "versions"))).rejects.toThrow();
       await expect(pingServer("127.0.0.1", port, 300)).rejects.toThrow();
+    }
+  });
+
+  it("sets up the offline mirror's Paper and Purpur jars too (what `pnpm dev --runtime lxc` serves): each listed file in place with its hash", async () => {
+    const mirror = mirrorSource(OFFLINE_MIRROR_DIR, "offline");
+    const jars = {
+      "paper 132": await mirror.fetchBytes(`https://api.papermc.io/v2/projects/paper/versions/${GAME}/builds/132/downloads/paper-${GAME}-132.jar`),
+      "purpur 2328": await mirror.fetchBytes(`https://api.purpurmc.org/v2/purpur/${GAME}/2328/download`),
+    };
+    for (const [what, jar] of Object.entries(jars)) {
+      const { dir, port } = await paperDir();
+      await writeFile(join(dir, "paper.jar"), jar);
+      const run = launch(dir);
+      await pinged(port, run.child, run.out);
+      for (const list of ["versions", "libraries"]) {
+        for (const line of new TextDecoder().decode(zipEntry(jar, `META-INF/${list}.list`) ?? new Uint8Array()).split("\n").filter(Boolean)) {
+          const [hash, , path] = line.split("\t");
+          expect(sha256(await readFile(join(dir, list, path!))), `${what}: ${list}/${path}`).toBe(hash);
+        }
+      }
+      run.child.kill("SIGKILL");
+      await exited(run.child);
     }
   });
 
