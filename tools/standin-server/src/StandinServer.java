@@ -29,6 +29,8 @@ import java.util.zip.GZIPOutputStream;
  * saved by a shutdown hook on SIGTERM (the JVM then exits 143), and
  * "FAILED TO BIND TO PORT" when the port is taken. Everything a client sends
  * is treated as hostile: bounded packets, read timeouts, a connection cap.
+ * A Paper or Purpur jar named by the unit is set up first as its Paperclip
+ * would set it up (Paperclip.java); this server then plays the game.
  */
 public final class StandinServer {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss");
