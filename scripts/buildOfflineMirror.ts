@@ -37,6 +37,7 @@ import { adoptiumReleasesUrl, FABRIC_MAVEN, installProperties, mavenPath, mirror
 import { temurinJreLink, temurinRelease, temurinReleaseName, type TemurinBuild } from "./offlineMirror/adoptiumRelease";
 import { standInJre } from "./offlineMirror/jreArchive";
 import { ensureMachineJre } from "./offlineMirror/machineJre";
+import { standinPatch } from "./standinGame/standinPaperclip";
 
 const files = new Map<string, Uint8Array>();
 const refusals = new Map<string, string>();
@@ -172,8 +173,9 @@ json("https://piston-meta.mojang.com/mc/game/version_manifest_v2.json", { latest
 // first, each with `channel` (`default` or `experimental`) and `downloads.application` ({ name, sha256 });
 // the jar at .../builds/<build>/downloads/<name>. An unknown version is a 404. Each jar is a stand-in
 // Paperclip laid out as the real one (PaperMC/Paperclip): a download context naming Mojang's jar (sha256,
-// url, cache file name), a patch of the game's jar inside it (its stand-in patch bytes are not a real
-// bsdiff: nothing here applies it), the versions and libraries lists and the main class.
+// url, cache file name), a patch of the game's jar inside it (a stand-in patch, not a real bsdiff: the
+// stand-in Paperclip of real containers applies it, tools/standin-server/src/Paperclip.java), the versions
+// and libraries lists and the main class.
 const PAPER_GAME = "1.21.1";
 const paperBuilds = [
   { build: 131, time: "2024-10-20T09:12:41.102Z", channel: "default" },
@@ -182,8 +184,8 @@ const paperBuilds = [
 ].map((b) => {
   const mojang = mojangServerJars.get(PAPER_GAME)!;
   const inner = innerServerJars.get(PAPER_GAME)!;
-  const patch = text(`stand-in bsdiff patch, paper ${PAPER_GAME} build ${b.build}\n`);
   const patched = jar(`paper ${PAPER_GAME} build ${b.build} (the patched game)`, [["Main-Class", "net.minecraft.server.Main"]]);
+  const patch = standinPatch(patched);
   const library = jar("com.google.guava:guava:33.3.1-jre");
   const libraryPath = "com/google/guava/guava/33.3.1-jre/guava-33.3.1-jre.jar";
   const name = `paper-${PAPER_GAME}-${b.build}.jar`;

@@ -151,6 +151,17 @@ describe("zlh", () => {
     expect(refused.code).not.toBe(0);
   });
 
+  it("pins a Paper build with --build (the API's loaderVersion); an unknown one fails with the API's message, --build with --loader is usage", async () => {
+    const base = ["servers", "create", "--customer", "cli", "--minecraft", "1.21.1", "--type", "paper", "--memory", "1024", "--disk", "1", "--no-wait"];
+    const res = await zlh([...base, "--name", "cli-paper", "--build", "131"], env);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toMatch(/\s1\.21\.1 paper 131\s/);
+    const unknown = await zlh([...base, "--name", "cli-paper-2", "--build", "999"], env);
+    expect(unknown.stderr).toContain("Paper has no build 999 of Minecraft 1.21.1; its newest: 133, 132, 131.");
+    expect(unknown.code).not.toBe(0);
+    expect((await zlh([...base, "--name", "cli-paper-3", "--build", "131", "--loader", "0.16.5"], env)).code).toBe(2);
+  });
+
   it("exits 3 for not found, 4 for a conflict, 5 for auth, 2 for usage, 6 when unreachable; --json prints the API's error", async () => {
     const missing = await zlh(["--json", "servers", "get", randomUUID()], env);
     expect(missing.code).toBe(3);

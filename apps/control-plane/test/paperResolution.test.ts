@@ -35,6 +35,16 @@ describe("resolving a Paper server", () => {
     expect(m.java).toMatchObject({ major: 21 });
   });
 
+  it("pins the build asked for (loaderVersion), an experimental one too; a build PaperMC does not list fails resolution naming the ones it does", async () => {
+    const mirror = mirrorSource(OFFLINE_MIRROR_DIR, "offline");
+    const pin = (build: string) => resolveManifest(database.db, mirror, { type: "paper", minecraftVersion: "1.21.1", loaderVersion: build, mods: [] });
+    const m = await pin("133");
+    expect(m).toMatchObject({ type: "paper", loader: "133" });
+    expect(m.files.find((f) => f.path === PAPER_SERVER_JAR)).toMatchObject({ url: `${BUILDS}/133/downloads/paper-1.21.1-133.jar` });
+    // Gone upstream since the request was accepted: the server fails at once, as any request that cannot resolve.
+    await expect(pin("140")).rejects.toThrow(new ResolutionError("Paper has no build 140 of Minecraft 1.21.1; its newest: 133, 132, 131."));
+  });
+
   it("refuses a game Paper does not build (PaperMC's 404), mods, and a version with only experimental builds", async () => {
     await expect(resolve(mirrorSource(OFFLINE_MIRROR_DIR, "offline"), "26.1")).rejects.toThrow(new ResolutionError("Paper does not build Minecraft 26.1 (PaperMC answered 404)."));
     await expect(resolveManifest(database.db, mirrorSource(OFFLINE_MIRROR_DIR, "offline"), { type: "paper", minecraftVersion: "1.21.1", mods: [{ project: "lithium" }] })).rejects.toThrow(ResolutionError);

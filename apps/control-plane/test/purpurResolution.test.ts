@@ -28,6 +28,14 @@ describe("resolving a Purpur server", () => {
     ]);
   });
 
+  it("pins the build asked for (loaderVersion) when it succeeded; a failed or unlisted one fails resolution", async () => {
+    const mirror = mirrorSource(OFFLINE_MIRROR_DIR, "offline");
+    const pin = (build: string) => resolveManifest(database.db, mirror, { type: "purpur", minecraftVersion: "1.21.1", loaderVersion: build, mods: [] });
+    expect(await pin("2327")).toMatchObject({ type: "purpur", loader: "2327" });
+    await expect(pin("2329")).rejects.toThrow(new ResolutionError("Purpur build 2329 of Minecraft 1.21.1 did not succeed (its result: FAILURE), so it has no jar."));
+    await expect(pin("7")).rejects.toThrow(new ResolutionError("Purpur has no build 7 of Minecraft 1.21.1; its newest: 2329, 2328, 2327."));
+  });
+
   it("refuses a game Purpur does not build (its 404), a version whose builds all failed, and a jar whose md5 is not the published one", async () => {
     await expect(resolve(mirrorSource(OFFLINE_MIRROR_DIR, "offline"), "26.1")).rejects.toThrow(new ResolutionError("Purpur does not build Minecraft 26.1 (Purpur answered 404)."));
     const allFailed = rewritingMirror((url, body) => (url.startsWith(`${API}/`) ? { ...(body as object), result: "FAILURE" } : body));

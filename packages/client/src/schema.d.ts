@@ -893,7 +893,7 @@ export interface components {
             type?: components["schemas"]["ServerType"];
             /** @description A Minecraft release or snapshot version, e.g. 1.21.1. */
             minecraftVersion?: string;
-            /** @description A Fabric loader version, e.g. 0.16.5. */
+            /** @description The loader to pin: for fabric a Fabric loader version (e.g. 0.16.5); for paper and purpur a build number of the game (e.g. 132; default: the newest stable build), refused with 422 unknown_build when the upstream does not list it. */
             loaderVersion?: string;
             mods?: {
                 project: string;
@@ -992,7 +992,7 @@ export interface components {
          * @description Stable snake_case error code.
          * @enum {unknown}
          */
-        ErrorCode: "invalid_request" | "invalid_json" | "idempotency_key_missing" | "invalid_cursor" | "managed_property" | "unauthorized" | "forbidden" | "server_not_found" | "host_not_found" | "api_token_not_found" | "backup_not_found" | "not_found" | "method_not_allowed" | "request_timeout" | "host_name_taken" | "host_not_empty" | "network_in_use" | "server_busy" | "downgrade_refused" | "change_in_progress" | "capacity_exhausted" | "invalid_transition" | "disk_shrink_refused" | "payload_too_large" | "unsupported_media_type" | "invalid_network" | "idempotency_key_reused" | "rate_limited" | "too_many_streams" | "internal_error" | "command_failed" | "unavailable" | "command_timeout" | "edge_not_configured" | "schedule_not_found" | "schedule_limit" | "schedule_name_taken" | "invalid_schedule" | "drift_not_found" | "modpack_invalid" | "modpack_loader_unsupported" | "modpack_not_found" | "not_supported_by_type";
+        ErrorCode: "invalid_request" | "invalid_json" | "idempotency_key_missing" | "invalid_cursor" | "managed_property" | "unauthorized" | "forbidden" | "server_not_found" | "host_not_found" | "api_token_not_found" | "backup_not_found" | "not_found" | "method_not_allowed" | "request_timeout" | "host_name_taken" | "host_not_empty" | "network_in_use" | "server_busy" | "downgrade_refused" | "change_in_progress" | "capacity_exhausted" | "invalid_transition" | "disk_shrink_refused" | "payload_too_large" | "unsupported_media_type" | "invalid_network" | "idempotency_key_reused" | "rate_limited" | "too_many_streams" | "internal_error" | "command_failed" | "unavailable" | "command_timeout" | "edge_not_configured" | "schedule_not_found" | "schedule_limit" | "schedule_name_taken" | "invalid_schedule" | "drift_not_found" | "modpack_invalid" | "modpack_loader_unsupported" | "modpack_not_found" | "not_supported_by_type" | "unknown_build";
         Event: {
             /** @description The event's position in the feed, a decimal integer that only grows in feed order: keep the largest seen and continue after it (`after`, or the SSE id and Last-Event-ID). */
             id: string;
@@ -1338,7 +1338,7 @@ export interface components {
         /** @enum {unknown} */
         ServerStatus: "pending" | "provisioning" | "running" | "stopping" | "stopped" | "starting" | "deleting" | "deleted" | "failed";
         /**
-         * @description What the server runs: fabric (the default; Modrinth mods for Fabric), vanilla (Mojang's server) paper (PaperMC's newest stable build) or purpur (Purpur's newest successful build); vanilla, paper and purpur take no mods. Quilt, Forge and NeoForge are not provisioned yet.
+         * @description What the server runs: fabric (the default; Modrinth mods for Fabric), vanilla (Mojang's server), paper (PaperMC's newest stable build) or purpur (Purpur's newest successful build), a paper or purpur build pinned by loaderVersion; vanilla, paper and purpur take no mods. Quilt, Forge and NeoForge are not provisioned yet.
          * @enum {unknown}
          */
         ServerType: "fabric" | "vanilla" | "paper" | "purpur";
@@ -1547,7 +1547,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, not_supported_by_type, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
+            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, not_supported_by_type, unknown_build, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1703,7 +1703,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, not_supported_by_type, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
+            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, not_supported_by_type, unknown_build, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2027,7 +2027,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, not_supported_by_type, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
+            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, not_supported_by_type, unknown_build, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2181,7 +2181,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, not_supported_by_type, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
+            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, not_supported_by_type, unknown_build, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2192,6 +2192,15 @@ export interface operations {
             };
             /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not available now. `error` is one of: unavailable. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2407,7 +2416,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, not_supported_by_type, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
+            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, not_supported_by_type, unknown_build, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2418,6 +2427,15 @@ export interface operations {
             };
             /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not available now. `error` is one of: unavailable. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3418,7 +3436,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, not_supported_by_type, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
+            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, not_supported_by_type, unknown_build, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3507,7 +3525,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, not_supported_by_type, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
+            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, not_supported_by_type, unknown_build, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3608,7 +3626,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, not_supported_by_type, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
+            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, not_supported_by_type, unknown_build, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4049,7 +4067,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, not_supported_by_type, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
+            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, not_supported_by_type, unknown_build, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4338,7 +4356,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, not_supported_by_type, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
+            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, not_supported_by_type, unknown_build, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
             422: {
                 headers: {
                     [name: string]: unknown;

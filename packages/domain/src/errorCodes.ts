@@ -49,5 +49,6 @@ export const ERROR_CODES = [
   "modpack_loader_unsupported",
   "modpack_not_found",
   "not_supported_by_type",
+  "unknown_build",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

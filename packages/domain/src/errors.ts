@@ -98,6 +98,14 @@ export class DowngradeRefusedError extends ZlhError {
 export class NotSupportedByTypeError extends ZlhError {
   readonly code = "not_supported_by_type";
 }
+/** A Paper or Purpur build the caller pinned that its upstream does not list for the game (or that has no jar). */
+export class UnknownBuildError extends ZlhError {
+  readonly code = "unknown_build";
+}
+/** An upstream (PaperMC, Purpur) could not be asked right now (network, 5xx): worth retrying. */
+export class UpstreamUnavailableError extends ZlhError {
+  readonly code = "unavailable";
+}
 export class DiskShrinkRefusedError extends ZlhError {
   readonly code = "disk_shrink_refused";
   constructor(from: number, to: number) {

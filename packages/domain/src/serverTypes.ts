@@ -13,7 +13,15 @@ export const DEFAULT_SERVER_TYPE: ServerType = "fabric";
 export function typeLoadsMods(type: ServerType): boolean {
   return type === "fabric";
 }
-/** Whether a type has a loader version to pin (`loaderVersion`). */
+/** Whether a type has a loader version to pin (`loaderVersion`): Fabric's loader, or Paper's and Purpur's build. */
 export function typeHasLoader(type: ServerType): boolean {
-  return type === "fabric";
+  return type === "fabric" || typePinsBuild(type);
+}
+/**
+ * Whether a type's `loaderVersion` is a build number (Paper, Purpur): the
+ * upstream numbers builds per game version, so a pinned build means nothing
+ * for another game (a game change goes back to the newest build).
+ */
+export function typePinsBuild(type: ServerType): boolean {
+  return type === "paper" || type === "purpur";
 }

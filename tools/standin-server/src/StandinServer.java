@@ -29,6 +29,8 @@ import java.util.zip.GZIPOutputStream;
  * saved by a shutdown hook on SIGTERM (the JVM then exits 143), and
  * "FAILED TO BIND TO PORT" when the port is taken. Everything a client sends
  * is treated as hostile: bounded packets, read timeouts, a connection cap.
+ * A Paper or Purpur jar named by the unit is set up first as its Paperclip
+ * would set it up (Paperclip.java); this server then plays the game.
  */
 public final class StandinServer {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss");
@@ -42,7 +44,9 @@ public final class StandinServer {
     private static final Object SAVE_LOCK = new Object();
 
     public static void main(String[] args) throws Exception {
-        checkLaunchedJar(System.getProperty("zlh.jar"));
+        String launched = System.getProperty("zlh.jar");
+        // A Paper or Purpur jar is Paperclip: it sets up the patched game first, then starts it (this server plays the game).
+        if (Paperclip.MAIN_CLASS.equals(checkLaunchedJar(launched))) Paperclip.setup(Path.of(launched));
         Files.createDirectories(Path.of("logs"));
         log = new PrintStream(Files.newOutputStream(Path.of("logs", "latest.log")), true, StandardCharsets.UTF_8);
         log("main", "INFO", "Starting minecraft server version " + gameVersion() + " (stand-in)");
@@ -80,16 +84,19 @@ public final class StandinServer {
      * The JVM's own checks of the jar the unit names (`-jar <jar>`), which the
      * stand-in java passes on as -Dzlh.jar: it runs this server in its place,
      * but must refuse where java would, with java's wording, on stderr, exit 1.
+     * Returns the jar's Main-Class (null without a jar).
      */
-    private static void checkLaunchedJar(String jar) {
-        if (jar == null || jar.isEmpty()) return;
+    private static String checkLaunchedJar(String jar) {
+        if (jar == null || jar.isEmpty()) return null;
         Path path = Path.of(jar);
         if (!Files.isReadable(path)) refuseJar("Error: Unable to access jarfile " + jar);
         try (java.util.jar.JarFile file = new java.util.jar.JarFile(path.toFile())) {
             java.util.jar.Manifest mf = file.getManifest();
             if (mf == null || mf.getMainAttributes().getValue("Main-Class") == null) refuseJar("no main manifest attribute, in " + jar);
+            return mf.getMainAttributes().getValue("Main-Class").trim();
         } catch (IOException e) {
             refuseJar("Error: Invalid or corrupt jarfile " + jar);
+            return null;
         }
     }
 

@@ -16,6 +16,7 @@ interface Server {
   hostId: string;
   ports: { game: number; rcon: number } | null;
   address: string | null;
+  type?: string;
   minecraftVersion: string;
   loaderVersion: string | null;
   memoryMiB: number;
@@ -23,6 +24,12 @@ interface Server {
   diskGiB: number;
   stale: boolean;
   createdAt: string;
+}
+
+/** --loader or --build: the API's one field for both (a Fabric loader version, or a Paper/Purpur build number). */
+function loaderOf(o: { loader?: string; build?: string }): string | undefined {
+  if (o.loader && o.build) throw new CliError("give --loader (Fabric) or --build (Paper, Purpur), not both", EXIT.usage);
+  return o.loader ?? o.build;
 }
 
 function serverTable(ctx: Ctx, items: Server[]): void {
@@ -34,7 +41,8 @@ function serverTable(ctx: Ctx, items: Server[]): void {
       s.name,
       s.customerId,
       s.stale ? `${s.status} (stale)` : s.status,
-      s.loaderVersion ? `${s.minecraftVersion} fabric ${s.loaderVersion}` : s.minecraftVersion,
+      // The loader version is Fabric's loader, or Paper's and Purpur's build.
+      s.loaderVersion ? `${s.minecraftVersion} ${s.type ?? "fabric"} ${s.loaderVersion}` : s.minecraftVersion,
       `${mib(s.memoryMiB)} ${s.cpuCores}cpu ${s.diskGiB}G`,
       s.vmid,
       s.ports?.game,
@@ -130,6 +138,7 @@ export function serverCommands(program: Command, run: Run): void {
       .requiredOption("--minecraft <version>", "Minecraft version, e.g. 1.21.1")
       .option("--type <type>", "what it runs: fabric (default), vanilla, paper or purpur")
       .option("--loader <version>", "Fabric loader version (default: the newest for the game version)")
+      .option("--build <number>", "Paper or Purpur build to pin (default: the newest stable build); sent as loaderVersion")
       .option("--mod <project[@version]>", "a Modrinth project (repeatable)", repeat, [])
       .option("--memory <MiB>", "memory in MiB", intArg, 2048)
       .option("--cpu <cores>", "CPU cores", intArg, 1)
@@ -137,13 +146,14 @@ export function serverCommands(program: Command, run: Run): void {
       .option("--property <key=value>", "a server.properties entry (repeatable)", repeat, []),
     true,
   ).action(
-    run(async (ctx, o: { name: string; customer: string; minecraft: string; type?: string; loader?: string; mod: string[]; memory: number; cpu: number; disk: number; property: string[] } & WaitOpts) => {
+    run(async (ctx, o: { name: string; customer: string; minecraft: string; type?: string; loader?: string; build?: string; mod: string[]; memory: number; cpu: number; disk: number; property: string[] } & WaitOpts) => {
+      const loader = loaderOf(o);
       const body = {
         customerId: o.customer,
         name: o.name,
         ...(o.type ? { type: o.type } : {}),
         minecraftVersion: o.minecraft,
-        ...(o.loader ? { loaderVersion: o.loader } : {}),
+        ...(loader ? { loaderVersion: loader } : {}),
         ...(o.mod.length ? { mods: parseMods(o.mod) } : {}),
         memoryMiB: o.memory,
         cpuCores: o.cpu,
@@ -162,6 +172,7 @@ export function serverCommands(program: Command, run: Run): void {
       .option("--type <type>", "what it runs: fabric, vanilla, paper or purpur (vanilla, paper and purpur take no mods: add --no-mods)")
       .option("--minecraft <version>", "Minecraft version")
       .option("--loader <version>", "Fabric loader version")
+      .option("--build <number>", "Paper or Purpur build to pin; sent as loaderVersion")
       .option("--mod <project[@version]>", "the mod list, replaced as a whole (repeatable)", repeat, [])
       .option("--no-mods", "remove every mod")
       .option("--memory <MiB>", "memory in MiB", intArg)
@@ -174,20 +185,21 @@ export function serverCommands(program: Command, run: Run): void {
     run(
       async (
         ctx,
-        o: { type?: string; minecraft?: string; loader?: string; mod: string[]; mods: boolean; memory?: number; cpu?: number; disk?: number; property: string[]; force?: boolean } & WaitOpts,
+        o: { type?: string; minecraft?: string; loader?: string; build?: string; mod: string[]; mods: boolean; memory?: number; cpu?: number; disk?: number; property: string[]; force?: boolean } & WaitOpts,
         id: string,
       ) => {
+        const loader = loaderOf(o);
         const body: Record<string, unknown> = {
           ...(o.type ? { type: o.type } : {}),
           ...(o.minecraft ? { minecraftVersion: o.minecraft } : {}),
-          ...(o.loader ? { loaderVersion: o.loader } : {}),
+          ...(loader ? { loaderVersion: loader } : {}),
           ...(o.mod.length ? { mods: parseMods(o.mod) } : o.mods === false ? { mods: [] } : {}),
           ...(o.memory !== undefined ? { memoryMiB: o.memory } : {}),
           ...(o.cpu !== undefined ? { cpuCores: o.cpu } : {}),
           ...(o.disk !== undefined ? { diskGiB: o.disk } : {}),
           ...(o.property.length ? { serverProperties: parseProperties(o.property) } : {}),
         };
-        if (Object.keys(body).length === 0) throw new CliError("nothing to change: give at least one of --minecraft, --loader, --mod, --memory, --cpu, --disk, --property", EXIT.usage);
+        if (Object.keys(body).length === 0) throw new CliError("nothing to change: give at least one of --minecraft, --loader, --build, --mod, --memory, --cpu, --disk, --property", EXIT.usage);
         if (o.force) body.force = true;
         // Only what happens after the request draws the bar.
         const cursor = o.wait ? await serverEventsAfter(ctx, id, null) : null;

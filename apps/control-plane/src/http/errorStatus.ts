@@ -27,6 +27,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   schedule_name_taken: 409,
   invalid_schedule: 422,
   not_supported_by_type: 422,
+  unknown_build: 422,
   modpack_invalid: 422,
   modpack_loader_unsupported: 422,
   modpack_not_found: 404,

@@ -3,6 +3,7 @@ import { paperclipCachePath, readDownloadContext, type DownloadContext, type Dow
 import type { Digest } from "../fabric/digest";
 import { fetchPinned } from "../fabric/digest";
 import { ResolutionError } from "../fabric/errors";
+import { UnknownBuildError } from "@zlh/domain";
 import type { TypeInput } from "./serverType";
 
 export const sha256Hex = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
@@ -44,8 +45,23 @@ function downloadContextOf(jar: Uint8Array, what: string): DownloadContext {
   return context;
 }
 
-/** Paper and Purpur take plugins, not Modrinth mods, and have no loader to pin. */
-export function refuseModsAndLoader(type: string, request: TypeInput["request"]): void {
+/** Paper and Purpur take plugins, not Modrinth mods. */
+export function refuseMods(type: string, request: TypeInput["request"]): void {
   if (request.mods.length > 0) throw new ResolutionError(`A ${type} server runs no mods (it takes plugins, which are not provisioned yet); remove them.`);
-  if (request.loaderVersion) throw new ResolutionError(`A ${type} server has no loader; loaderVersion must be null.`);
+}
+
+/** "its newest: 133, 132, 131" (at most ten), or "it lists none": what a refusal of a pinned build tells the caller to pick from. */
+export function newestListed(builds: readonly number[]): string {
+  const newest = [...builds].sort((a, b) => b - a).slice(0, 10);
+  return newest.length > 0 ? `its newest: ${newest.join(", ")}` : "it lists none";
+}
+
+/** A build lookup in a resolution (a job): a pinned build gone upstream fails the server like any request that cannot resolve. */
+export async function pinnedBuildOf<T>(lookup: () => Promise<T>): Promise<T> {
+  try {
+    return await lookup();
+  } catch (err) {
+    if (err instanceof UnknownBuildError) throw new ResolutionError(err.message);
+    throw err;
+  }
 }

@@ -14,11 +14,13 @@ import {
   isChangeable,
   isChangeInFlight,
   ServerNotFoundError,
+  typePinsBuild,
 } from "@zlh/domain";
 import { retryOnDeadlock } from "../db/retryOnDeadlock";
 import { changeJobKey, RESOLVE_CHANGE_JOB } from "../jobs/jobNames";
 import { converge } from "../lifecycle/converge";
 import { assertServerId } from "./loadServer";
+import { checkPinnedBuild } from "../serverTypes/pinnedBuild";
 import { checkTypeSettings } from "../serverTypes/typeSettings";
 import { editMods } from "./modsEdit";
 import { packSettings } from "../modpacks/packSettings";
@@ -45,6 +47,7 @@ export async function changeServer(
   // A pack is read and checked before the transaction: a bad one is a 4xx and nothing is written.
   if (body.modpack && !deps.source) throw new InvalidRequestError("This control plane cannot read modpacks (no artifact source).");
   const pack = body.modpack && deps.source ? await packSettings({ db: deps.db, source: deps.source, maxBytes: deps.config?.modpackMaxBytes ?? 0 }, body.modpack, body) : null;
+  if (typeof body.loaderVersion === "string" && !pack && deps.source) await checkBuildAsked(deps.db, deps.source, { id, client, key }, body);
   return retryOnDeadlock(() =>
     deps.db.transaction(async (tx) => {
       await lockIdempotencyKey(tx, client, `change:${key}`);
@@ -68,8 +71,7 @@ export async function changeServer(
       const to: ServerSettings = {
         type,
         minecraftVersion: pack?.minecraftVersion ?? body.minecraftVersion ?? from.minecraftVersion,
-        // A loader version is one loader's: another type starts from its default (or the one asked for).
-        loaderVersion: pack ? pack.loaderVersion : body.loaderVersion !== undefined ? body.loaderVersion : type === from.type ? from.loaderVersion : null,
+        loaderVersion: pack ? pack.loaderVersion : body.loaderVersion !== undefined ? body.loaderVersion : keptLoader(from, type, body.minecraftVersion),
         mods: pack ? [] : body.mods === undefined ? from.mods : editMods(s.mods, body.mods),
         modpack: pack ? pack.modpack : from.modpack,
         serverProperties: body.serverProperties ?? from.serverProperties,
@@ -98,6 +100,36 @@ export async function changeServer(
       return { server: (await getServer(tx, id)) ?? changed, replayed: false };
     }),
   );
+}
+
+/**
+ * The loader version a change that names none keeps: a loader version is one
+ * loader's, so another type starts from its default; a Paper or Purpur build
+ * is one game's (builds are numbered per game), so another game starts from
+ * its newest build.
+ */
+function keptLoader(from: ServerSettings, type: ServerSettings["type"], game: string | undefined): string | null {
+  if (type !== from.type) return null;
+  if (typePinsBuild(type) && game !== undefined && game !== from.minecraftVersion) return null;
+  return from.loaderVersion;
+}
+
+/**
+ * A build the change pins (`loaderVersion` on a Paper or Purpur server, or
+ * on the type it changes to) is asked of its upstream before the
+ * transaction, for the game the server will run: an unknown one is 422
+ * unknown_build and nothing is written (a retry of a change already made is
+ * not asked again: it replays). The server is read here only to
+ * know its type and game; the transaction reads it again under its lock.
+ */
+async function checkBuildAsked(db: Db, source: ArtifactSource, asked: { id: string; client: string; key: string }, body: ChangeServerBody): Promise<void> {
+  if (await findChangeByKey(db, asked.client, asked.key)) return; // a replay answers as the first request did
+  const current = await getServer(db, asked.id);
+  if (!current) return; // the transaction answers 404
+  const type = body.type ?? current.server_type;
+  const loaderVersion = body.loaderVersion ?? null;
+  checkTypeSettings({ type, loaderVersion, mods: [] });
+  await checkPinnedBuild(source, { type, minecraftVersion: body.minecraftVersion ?? current.minecraft_version, loaderVersion });
 }
 
 function settingsOf(s: ServerRow): ServerSettings {

@@ -20,6 +20,7 @@ import { retryOnDeadlock } from "../db/retryOnDeadlock";
 import type { ManifestCache } from "../fabric/manifestCache";
 import { converge } from "../lifecycle/converge";
 import { packSettings, type PackSettings } from "../modpacks/packSettings";
+import { checkPinnedBuild } from "../serverTypes/pinnedBuild";
 import { checkTypeSettings } from "../serverTypes/typeSettings";
 import { newRconPassword, seal, type SecretsKeyring } from "../secrets/sealedSecrets";
 import { requestHash } from "./requestHash";
@@ -29,7 +30,7 @@ export interface CreateContext {
   vmidRange: IntRange;
   portRange: IntRange;
   config: { placementPolicy: PlacementPolicy; leaseTtlMs: number; secretsKeys: SecretsKeyring; modpackMaxBytes: number };
-  /** Where a modpack from Modrinth is read (checked before anything is written). */
+  /** Where a modpack from Modrinth is read, and a pinned Paper/Purpur build looked up (both checked before anything is written). */
   source?: ArtifactSource;
   /** Manifests this process resolved recently (shared with its provision jobs): a hit lets the create plan the provision itself. */
   manifests?: ManifestCache;
@@ -57,6 +58,7 @@ export interface Created {
  *
  * A modpack is read and checked first, outside the transaction (a bad pack
  * is a 4xx and nothing is written); its game and loader become the server's.
+ * So is a pinned Paper or Purpur build (checkPinnedBuild: 422 unknown_build).
  */
 export async function createServerOnce(
   ctx: CreateContext,
@@ -72,6 +74,11 @@ export async function createServerOnce(
   const type = pack?.type ?? body.type ?? DEFAULT_SERVER_TYPE;
   const game = pack?.minecraftVersion ?? body.minecraftVersion;
   if (game === undefined) throw new InvalidRequestError("minecraftVersion is required (unless the server is created from a modpack).");
+  // A pinned Paper/Purpur build is asked of its upstream before the transaction: an unknown one is a 422 and nothing is written.
+  // A retry of a create already made is not asked again: it replays.
+  if (!pack && ctx.source && body.loaderVersion && !(await findServerByIdempotencyKey(ctx.db, callerId, idempotencyKey))) {
+    await checkPinnedBuild(ctx.source, { type, minecraftVersion: game, loaderVersion: body.loaderVersion });
+  }
   return retryOnDeadlock(() =>
     ctx.db.transaction(async (tx) => {
       await lockIdempotencyKey(tx, callerId, idempotencyKey);

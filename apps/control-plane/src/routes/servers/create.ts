@@ -14,7 +14,7 @@ export default async function createServerRoute(root: FastifyInstance) {
         operationId: "createServer", summary: "Create a server (idempotent per Idempotency-Key)",
         headers: IdempotencyKeyHeader,
         body: CreateServerBody,
-        response: { 202: Server, 400: ErrorBody, 409: ErrorBody, 422: ErrorBody },
+        response: { 202: Server, 400: ErrorBody, 409: ErrorBody, 422: ErrorBody, 503: ErrorBody },
       },
     },
     async (request, reply) => {

@@ -25,7 +25,7 @@ export default async function lifecycleRoutes(root: FastifyInstance) {
         operationId: "changeServer", summary: "Change a server (version, loader, mods, properties, resources): a new generation, rolled back if it does not come up",
         headers: IdempotencyKeyHeader,
         body: ChangeServerBody,
-        response: { 202: Server, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody },
+        response: { 202: Server, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody, 503: ErrorBody },
       },
     },
     async (request, reply) => {
