@@ -42,7 +42,8 @@ export function httpsApi(baseUrl: string, ca: string, token = ADMIN_TOKEN): Api 
         let data = "";
         res.setEncoding("utf8");
         res.on("data", (c: string) => (data += c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: data ? JSON.parse(data) : undefined }));
+        const answered = Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(", ") : String(v)]));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: data ? JSON.parse(data) : undefined, headers: answered }));
       });
       req.on("timeout", () => req.destroy(new Error(`${method} ${path}: no answer within 10 s`)));
       req.on("error", reject);

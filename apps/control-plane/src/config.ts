@@ -205,12 +205,23 @@ function edgeProviders(read: Reader, naming: EdgeNaming | null): EdgeProvider[] 
   try {
     const edgePort = read.integer("ZLH_EDGE_PORT");
     const providers = raw ? parseEdgeProviders(raw, naming, EDGE_PROVIDER_FACTORIES, undefined, edgePort) : [];
-    const hook = url ? parseEdgeProviders(JSON.stringify([{ name: "webhook", kind: "webhook", url, ...(secret ? { secret } : {}) }]), naming, EDGE_PROVIDER_FACTORIES, undefined, edgePort) : [];
-    if (hook.length > 0 && providers.some((p) => p.name === "webhook")) throw new EdgeConfigError("a provider is named webhook, as ZLH_EDGE_WEBHOOK_URL's is.");
-    return [...providers, ...hook];
+    if (url && providers.some((p) => p.name === "webhook")) throw new EdgeConfigError("a provider is named webhook, as ZLH_EDGE_WEBHOOK_URL's is.");
+    return [...providers, ...shorthandWebhook(url, secret, naming, edgePort)];
   } catch (err) {
     if (err instanceof EdgeConfigError) throw new ConfigError(name, err.message);
     throw err;
+  }
+}
+
+/** ZLH_EDGE_WEBHOOK_URL's provider; a refusal names the variable the operator set (the URL or the secret), not the list's. */
+function shorthandWebhook(url: string | null, secret: string | null, naming: EdgeNaming, edgePort: number | undefined): EdgeProvider[] {
+  if (!url) return [];
+  try {
+    return parseEdgeProviders(JSON.stringify([{ name: "webhook", kind: "webhook", url, ...(secret !== null ? { secret } : {}) }]), naming, EDGE_PROVIDER_FACTORIES, undefined, edgePort);
+  } catch (err) {
+    if (!(err instanceof EdgeConfigError)) throw err;
+    const variable = /\): secret /.test(err.message) ? "ZLH_EDGE_WEBHOOK_SECRET" : "ZLH_EDGE_WEBHOOK_URL";
+    throw new ConfigError(variable, err.message);
   }
 }
 

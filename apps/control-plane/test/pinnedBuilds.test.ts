@@ -115,7 +115,33 @@ describe("pinned builds with the upstream unreachable", () => {
     const res = await t.api("POST", "/v1/servers", serverBody(1, { type: "paper", loaderVersion: "132" }), { "idempotency-key": "pin-offline" });
     expect(res.status).toBe(503);
     expect(res.body).toMatchObject({ error: "unavailable", message: expect.stringMatching(/^The paper builds of Minecraft 1\.21\.1 could not be asked for now \(could not fetch .*\); try again\.$/) });
+    expect(res.headers["retry-after"]).toBe("5");
     const [{ servers }] = await t.sql`select count(*)::int as servers from servers`;
     expect(servers).toBe(0);
+
+    // What the server alone decides is answered without asking the upstream: a retry of a create already
+    // made replays (here its key was used for another request: 422, not 503), a deleting server is 409
+    // whatever build is named, and repeating the pin a server has is no question for the upstream.
+    const { client } = (await t.api("GET", "/v1/whoami")).body;
+    const database = connectDatabase(t.databaseUrl, { max: 2 });
+    try {
+      const hostId = await seedHost(database.sql, "pin-offline-seed");
+      const made = await seedServer(database, hostId, { manifest: { game: "1.21.1", type: "paper", loader: "131" } });
+      await t.sql`update servers set server_type = 'paper', loader_version = '131', caller_id = ${client}, idempotency_key = 'pin-made' where id = ${made.id}`;
+      const replay = await t.api("POST", "/v1/servers", serverBody(2, { type: "paper", loaderVersion: "132" }), { "idempotency-key": "pin-made" });
+      expect([replay.status, replay.body.error]).toEqual([422, "idempotency_key_reused"]);
+      const same = await t.api("PATCH", `/v1/servers/${made.id}`, { loaderVersion: "131" }, { "idempotency-key": "pin-same" });
+      expect(same.status).not.toBe(503);
+      const other = await t.api("PATCH", `/v1/servers/${made.id}`, { loaderVersion: "132" }, { "idempotency-key": "pin-other" });
+      expect([other.status, other.body.error, other.headers["retry-after"]]).toEqual([503, "unavailable", "5"]);
+      const deleting = await seedServer(database, hostId, { manifest: { game: "1.21.1", type: "paper", loader: "131" }, desiredState: "deleted", status: "deleting" });
+      await t.sql`update servers set server_type = 'paper' where id = ${deleting.id}`;
+      for (const build of ["131", "999"]) {
+        const res = await t.api("PATCH", `/v1/servers/${deleting.id}`, { loaderVersion: build }, { "idempotency-key": `pin-deleting-${build}` });
+        expect([res.status, res.body.error], build).toEqual([409, "invalid_transition"]);
+      }
+    } finally {
+      await database.close();
+    }
   });
 });

@@ -5,7 +5,7 @@
  * (test/support/api.ts) alike.
  */
 // A test reads whatever the API answered.
-export type Api = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<{ status: number; body: any }>;
+export type Api = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<{ status: number; body: any; headers: Record<string, string> }>;
 
 /** `body` as given when a string (a test sending invalid JSON) or bytes (an upload), else JSON. */
 export function apiClient(baseUrl: string, token: string): Api {
@@ -20,7 +20,7 @@ export function apiClient(baseUrl: string, token: string): Api {
       body: body === undefined ? undefined : typeof body === "string" || body instanceof Uint8Array ? body : JSON.stringify(body),
     });
     const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+    return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: Object.fromEntries(res.headers) };
   };
 }
 

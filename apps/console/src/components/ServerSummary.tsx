@@ -36,7 +36,8 @@ export function ServerSummary({ server: s }: { server: ServerView }) {
         <dt>Game</dt>
         <dd>
           Minecraft {s.minecraftVersion}
-          {s.loaderVersion ? `, Fabric loader ${s.loaderVersion}` : ""}
+          {`, ${s.type}`}
+          {s.loaderVersion ? (s.type === "paper" || s.type === "purpur" ? ` build ${s.loaderVersion}` : ` loader ${s.loaderVersion}`) : ""}
           {s.mods.length > 0 ? `, mods: ${s.mods.map((m) => m.project).join(", ")}` : ""}
         </dd>
         <dt>Resources</dt>

@@ -22,6 +22,9 @@ const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: "invalid_request",
 };
 
+/** Seconds a client waits after a 503 before it retries (the pin check's deadline is 10 s; upstream blips are short). */
+const UNAVAILABLE_RETRY_AFTER_S = 5;
+
 /** Turns every error into `{ error, message }` with the status errorStatus.ts assigns. */
 export const errorsPlugin = fp(async (app: FastifyInstance) => {
   app.setErrorHandler((err: FastifyError, request, reply) => {
@@ -35,6 +38,8 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
     }
     const status = httpStatusFor(body.error);
     if (status >= 500) request.log.error({ err }, "request failed");
+    // 503 is "an upstream could not be asked now": say when asking again is worth it, as a 429 does.
+    if (status === 503) void reply.header("retry-after", String(UNAVAILABLE_RETRY_AFTER_S));
     return reply.status(status).send(body);
   });
 });

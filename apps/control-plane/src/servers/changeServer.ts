@@ -125,9 +125,14 @@ function keptLoader(from: ServerSettings, type: ServerSettings["type"], game: st
 async function checkBuildAsked(db: Db, source: ArtifactSource, asked: { id: string; client: string; key: string }, body: ChangeServerBody): Promise<void> {
   if (await findChangeByKey(db, asked.client, asked.key)) return; // a replay answers as the first request did
   const current = await getServer(db, asked.id);
-  if (!current) return; // the transaction answers 404
+  // What the transaction refuses on the server alone (404, 409 not changeable or a change in flight, a
+  // modpack's settings) it answers the same whatever build is named, so the upstream is not asked.
+  if (!current || current.desired_state === "deleted" || !isChangeable(current.status) || current.manifest === null) return;
+  if (isChangeInFlight(current.change_status) || current.modpack) return;
   const type = body.type ?? current.server_type;
   const loaderVersion = body.loaderVersion ?? null;
+  // The pin it has, for the game it runs: nothing new to ask.
+  if (type === current.server_type && loaderVersion === current.loader_version && (body.minecraftVersion ?? current.minecraft_version) === current.minecraft_version) return;
   checkTypeSettings({ type, loaderVersion, mods: [] });
   await checkPinnedBuild(source, { type, minecraftVersion: body.minecraftVersion ?? current.minecraft_version, loaderVersion });
 }

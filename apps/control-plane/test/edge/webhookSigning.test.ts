@@ -2,6 +2,8 @@ import { createHmac } from "node:crypto";
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ConfigError } from "@zlh/domain";
+import { loadConfig } from "../../src/config";
 import type { EdgeNaming } from "../../src/edge/desiredEdge";
 import { wantedOn } from "../../src/edge/edgeDiff";
 import { parseEdgeProviders } from "../../src/edge/edgeProviders";
@@ -29,6 +31,18 @@ describe("the webhook's transport and secret", () => {
     expect(run).toThrow(/secret must be at least 32 characters/);
     expect(run).not.toThrow(/short-secret-123/);
     expect(() => parse({ url: "https://panel.example.com/edge", secret: "" })).toThrow(/secret /);
+  });
+
+  it("names ZLH_EDGE_WEBHOOK_SECRET when the shorthand's secret is short, with or without ZLH_EDGE_PROVIDERS", () => {
+    const base = { DATABASE_URL: "postgres://x@127.0.0.1/x", ZLH_API_TOKENS: "admin-token-0123456789", ZLH_SECRETS_KEY: Buffer.alloc(32, 1).toString("base64"), ZLH_EDGE_ZONE: "play.example.com" };
+    const short = { ...base, ZLH_EDGE_WEBHOOK_URL: "https://panel.example.com/edge", ZLH_EDGE_WEBHOOK_SECRET: "too-short" };
+    const other = JSON.stringify([{ name: "dns", kind: "rfc2136", server: "10.0.0.53:53", keyName: "k", keySecret: Buffer.alloc(32, 7).toString("base64") }]);
+    for (const env of [short, { ...short, ZLH_EDGE_PROVIDERS: other }]) {
+      expect(() => loadConfig(env)).toThrow(ConfigError);
+      expect(() => loadConfig(env)).toThrow(/^ZLH_EDGE_WEBHOOK_SECRET\b.*secret must be at least 32 characters/);
+      expect(() => loadConfig(env)).not.toThrow(/too-short/);
+    }
+    expect(() => loadConfig({ ...base, ZLH_EDGE_WEBHOOK_URL: "http://panel.example.com/edge" })).toThrow(/^ZLH_EDGE_WEBHOOK_URL\b.*https:\/\//);
   });
 });
 

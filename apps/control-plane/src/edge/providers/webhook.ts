@@ -3,7 +3,7 @@ import type { DesiredEdge } from "../desiredEdge";
 import { EdgeProviderError, type EdgeProviderFactory } from "../provider";
 import { readSettings } from "./settings";
 
-/** A secret shorter than a SHA-256 block's worth of entropy can be guessed offline from one captured call. */
+/** A short secret can be guessed offline from one captured call; 32 characters is what `openssl rand -base64 24` gives. */
 export const WEBHOOK_SECRET_MIN_LENGTH = 32;
 
 /**
