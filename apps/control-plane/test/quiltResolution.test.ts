@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildQuiltLaunchJar, mirrorSource, OFFLINE_MIRROR_DIR, parseJavaManifest, QUILT_LAUNCHER_JAR, sha512Hex, zipEntry, type ArtifactSource } from "@zlh/artifacts";
+import { connectDatabase, type Database } from "@zlh/db";
+import { testDatabase } from "@zlh/testing";
+import { ResolutionError } from "../src/fabric/errors";
+import { resolveManifest } from "../src/fabric/resolveManifest";
+import { rewritingMirror } from "./rewritingMirror";
+
+const META = "https://meta.quiltmc.org/v3/versions/loader/1.21.1";
+const QUILT_MAVEN = "https://maven.quiltmc.org/repository/release/";
+const LIBRARIES = [
+  "libraries/net/fabricmc/sponge-mixin/0.15.3+mixin.0.8.7/sponge-mixin-0.15.3+mixin.0.8.7.jar",
+  "libraries/org/quiltmc/quilt-json5/1.0.4+final/quilt-json5-1.0.4+final.jar",
+  "libraries/org/ow2/asm/asm/9.6/asm-9.6.jar",
+  "libraries/org/ow2/asm/asm-tree/9.6/asm-tree-9.6.jar",
+  "libraries/org/quiltmc/quilt-config/1.3.2/quilt-config-1.3.2.jar",
+  "libraries/org/quiltmc/hashed/1.21.1/hashed-1.21.1.jar",
+  "libraries/net/fabricmc/intermediary/1.21.1/intermediary-1.21.1.jar",
+  "libraries/org/quiltmc/quilt-loader/0.26.4/quilt-loader-0.26.4.jar",
+];
+
+describe("resolving a Quilt server", () => {
+  let database: Database;
+  const offline = mirrorSource(OFFLINE_MIRROR_DIR, "offline");
+  const resolve = (source: ArtifactSource, more: { game?: string; loaderVersion?: string; mods?: { project: string }[] } = {}) =>
+    resolveManifest(database.db, source, { type: "quilt", minecraftVersion: more.game ?? "1.21.1", loaderVersion: more.loaderVersion ?? null, mods: more.mods ?? [] });
+
+  beforeAll(async () => {
+    database = connectDatabase(await testDatabase(), { max: 2 });
+  });
+  afterAll(async () => {
+    await database.close();
+  });
+
+  it("pins the newest loader without a `-` (the installer's rule; the newest listed is a beta), every library of its server profile, the launch jar and Mojang's jar at server.jar", async () => {
+    const m = await resolve(offline);
+    expect(m).toMatchObject({ type: "quilt", launch: { jar: QUILT_LAUNCHER_JAR }, loader: "0.26.4", installer: "", mods: [] });
+    expect(m.files.map((f) => f.path)).toEqual([...LIBRARIES, QUILT_LAUNCHER_JAR, "server.jar"].sort());
+    const launch = m.files.find((f) => f.path === QUILT_LAUNCHER_JAR)!;
+    expect(launch).toMatchObject({ kind: "quiltLaunch", build: { mainClass: "org.quiltmc.loader.impl.launch.server.QuiltServerLauncher", classPath: LIBRARIES } });
+    // The pinned hash is the hash of the jar the installer's recipe makes, and that jar's manifest is the installer's.
+    const bytes = buildQuiltLaunchJar((launch as { build: { mainClass: string; classPath: string[] } }).build);
+    expect([launch.size, launch.sha512]).toEqual([bytes.byteLength, sha512Hex(bytes)]);
+    const mf = parseJavaManifest(new TextDecoder().decode(zipEntry(bytes, "META-INF/MANIFEST.MF")!));
+    expect([...mf.entries()]).toEqual([
+      ["Manifest-Version", "1.0"],
+      ["Main-Class", "org.quiltmc.loader.impl.launch.server.QuiltServerLauncher"],
+      ["Class-Path", LIBRARIES.join(" ")],
+    ]);
+    // Every library is pinned by what its Maven repository publishes beside it.
+    for (const f of m.files.filter((x) => x.path.startsWith("libraries/"))) {
+      const url = (f as { url: string }).url;
+      expect(new TextDecoder().decode(await offline.fetchBytes(`${url}.sha1`))).toBe((f as { sha1: string }).sha1);
+    }
+  });
+
+  it("takes a pinned loader that meta lists, a beta too, and refuses one it does not, and a game meta does not know (its 404)", async () => {
+    expect((await resolve(offline, { loaderVersion: "0.27.0-beta.1" })).loader).toBe("0.27.0-beta.1");
+    await expect(resolve(offline, { loaderVersion: "0.99.0" })).rejects.toThrow(new ResolutionError("Quilt has no loader 0.99.0 (Specified loader version 0.99.0 was not found)."));
+    await expect(resolve(offline, { game: "26.1" })).rejects.toThrow(new ResolutionError("Quilt does not support Minecraft 26.1 (Quilt meta answered 404)."));
+    const onlyBetas = rewritingMirror((url, body) => (url === META ? (body as { loader: object }[]).slice(0, 1) : body));
+    await expect(resolve(onlyBetas)).rejects.toThrow(new ResolutionError("Quilt meta lists no stable loader (every loader is a beta)."));
+  });
+
+  it("resolves Quilt mods and Fabric mods for a Quilt server (Quilt loads both), while a Fabric server cannot have a Quilt-only mod", async () => {
+    const m = await resolve(offline, { mods: [{ project: "qsl" }, { project: "lithium" }] });
+    expect(m.mods.map((x) => [x.projectId, x.versionId])).toEqual([
+      ["gvQqBUqZ", "5szYtenV"],
+      ["qvIfYCYJ", "qsl71211"],
+    ]);
+    expect(m.files.filter((f) => f.path.startsWith("mods/")).map((f) => f.path)).toEqual(["mods/lithium-mc1.21.1-0.13.0.jar", "mods/qsl-10.0.0-alpha.1+1.21.1.jar"]);
+    await expect(resolveManifest(database.db, offline, { type: "fabric", minecraftVersion: "1.21.1", mods: [{ project: "qsl" }] })).rejects.toThrow(
+      new ResolutionError('Mod "qsl" (requested) has no version for Minecraft 1.21.1 with Fabric.'),
+    );
+  });
+
+  it("refuses a library whose bytes are not what Maven's .sha1 says, one Maven publishes no .sha1 for, and a profile the installer itself would refuse", async () => {
+    const config = `${QUILT_MAVEN}org/quiltmc/quilt-config/1.3.2/quilt-config-1.3.2.jar`;
+    const otherSha1: ArtifactSource = { ...offline, fetchBytes: async (url: string) => (url === `${config}.sha1` ? new TextEncoder().encode(`${"ab".repeat(20)}  quilt-config-1.3.2.jar\n`) : offline.fetchBytes(url)) };
+    await expect(resolve(otherSha1, { loaderVersion: "0.26.3" })).rejects.toThrow(`hash mismatch for ${config}: upstream publishes sha1 ${"ab".repeat(20)}`);
+    const noSha1: ArtifactSource = { ...offline, fetchBytes: (url: string) => offline.fetchBytes(url.endsWith(".sha1") ? `${url}.missing` : url) };
+    await expect(resolve(noSha1, { loaderVersion: "0.26.3" })).rejects.toThrow(/^upstream publishes no sha1 for https:\/\/maven\.fabricmc\.net\/.* \(.*\.sha1 answered 404\); refused unpinned$/);
+    const noMain = rewritingMirror((url, body) => (url.endsWith("/server/json") ? { ...(body as object), launcherMainClass: undefined } : body));
+    await expect(resolve(noMain)).rejects.toThrow(new ResolutionError("Quilt loader 0.26.4: launcherMainClass in server launch json was not present."));
+    const noLibraries = rewritingMirror((url, body) => (url.endsWith("/server/json") ? { ...(body as object), libraries: [] } : body));
+    await expect(resolve(noLibraries)).rejects.toThrow(new ResolutionError("Quilt loader 0.26.4: No libraries were specified!"));
+    const escaping = rewritingMirror((url, body) => (url.endsWith("/server/json") ? { ...(body as object), libraries: [{ name: "org.quiltmc:..:1", url: QUILT_MAVEN }] } : body));
+    await expect(resolve(escaping)).rejects.toThrow(/lists an unusable library/);
+  });
+});
