@@ -20,10 +20,10 @@ export const MinecraftVersion = Type.String({
   description: "A Minecraft release or snapshot version, e.g. 1.21.1.",
 });
 
-/** Fabric loader versions: 0.16.5, 0.15.0+build.1 */
+/** Fabric and Quilt loader versions: 0.16.5, 0.15.0+build.1, 0.27.0-beta.1 */
 export const LoaderVersion = Type.String({
   pattern: "^[0-9]{1,3}(?:\\.[0-9]{1,4}){1,3}(?:[-+][0-9A-Za-z]{1,16}(?:\\.[0-9A-Za-z]{1,16}){0,3})?$",
-  description: "A Fabric loader version, e.g. 0.16.5.",
+  description: "A Fabric or Quilt loader version, e.g. 0.16.5.",
 });
 
 /** A Modrinth project slug or 8-character id. No dots or slashes: it becomes a URL path segment. */
