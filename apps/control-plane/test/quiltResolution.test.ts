@@ -84,7 +84,11 @@ describe("resolving a Quilt server", () => {
     await expect(resolve(noMain)).rejects.toThrow(new ResolutionError("Quilt loader 0.26.4: launcherMainClass in server launch json was not present."));
     const noLibraries = rewritingMirror((url, body) => (url.endsWith("/server/json") ? { ...(body as object), libraries: [] } : body));
     await expect(resolve(noLibraries)).rejects.toThrow(new ResolutionError("Quilt loader 0.26.4: No libraries were specified!"));
-    const escaping = rewritingMirror((url, body) => (url.endsWith("/server/json") ? { ...(body as object), libraries: [{ name: "org.quiltmc:..:1", url: QUILT_MAVEN }] } : body));
-    await expect(resolve(escaping)).rejects.toThrow(/lists an unusable library/);
+    for (const name of ["org.quiltmc:..:1", "org.quiltmc:two words:1"]) {
+      const unusable = rewritingMirror((url, body) => (url.endsWith("/server/json") ? { ...(body as object), libraries: [{ name, url: QUILT_MAVEN }] } : body));
+      await expect(resolve(unusable)).rejects.toThrow(new ResolutionError(`Quilt loader 0.26.4 lists an unusable library ${JSON.stringify(name)}.`));
+    }
+    const plainHttp = rewritingMirror((url, body) => (url.endsWith("/server/json") ? { ...(body as object), libraries: [{ name: "org.quiltmc:x:1", url: "http://maven.example/" }] } : body));
+    await expect(resolve(plainHttp)).rejects.toThrow(/lists an unusable library/);
   });
 });

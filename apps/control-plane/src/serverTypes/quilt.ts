@@ -68,7 +68,8 @@ export async function resolveQuilt(db: Db, source: ArtifactSource, game: string,
     } catch (err) {
       throw new ResolutionError(`Quilt loader ${loader}: ${(err as Error).message}`);
     }
-    if (path.split("/").some((part) => part === ".." || part === "")) throw new ResolutionError(`Quilt loader ${loader} lists an unusable library ${JSON.stringify(lib.name)}.`);
+    // Upstream's bytes become a path and a Class-Path entry: plain segments only (no `..`, no blank that would split the Class-Path).
+    if (!path.split("/").every((part) => /^[A-Za-z0-9_+-][A-Za-z0-9_.+-]*$/.test(part))) throw new ResolutionError(`Quilt loader ${loader} lists an unusable library ${JSON.stringify(lib.name)}.`);
     if (seen.has(path)) continue;
     seen.add(path);
     const url = quiltLibraryUrl(lib);

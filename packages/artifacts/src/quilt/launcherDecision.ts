@@ -32,7 +32,7 @@ export type QuiltLaunchDecision =
  */
 export async function quiltLaunchDecision(dir: string, jar = QUILT_LAUNCHER_JAR): Promise<QuiltLaunchDecision> {
   const opened = await openExecutableJar(dir, jar);
-  if ("launches" in opened) return refuse(opened.launches ? "unreachable" : opened.reason);
+  if ("launches" in opened) return refuse("reason" in opened ? opened.reason : `${jar} could not be opened`);
   const mf = zipEntry(opened.bytes, "META-INF/MANIFEST.MF");
   const classPath = (parseJavaManifest(mf ? new TextDecoder().decode(mf) : "").get("Class-Path") ?? "").split(/\s+/).filter(Boolean);
   const entries = classPath.map((e) => ({ entry: e, path: inside(decodeURIComponent(e)) }));
