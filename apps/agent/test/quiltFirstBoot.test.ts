@@ -1,8 +1,9 @@
 import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { QUILT_LAUNCHER_JAR, QUILT_LAUNCHER_PROPERTIES, QUILT_SERVER_JAR, quiltLaunchDecision, storedZip } from "@zlh/artifacts";
+import { QUILT_LAUNCHER_JAR, QUILT_LAUNCHER_PROPERTIES, QUILT_SERVER_JAR, quiltLaunchDecision, storedZip, type Manifest } from "@zlh/artifacts";
 import { FIXTURE_MODS, fixtureQuiltManifest } from "@zlh/testing";
+import { placeServer } from "../src/placement/placeServer";
 import { simFirstBoot, type SimFirstBoot } from "./support/simFirstBoot";
 
 const SERVER = "3b8e1c2d-4f5a-4b6c-9d7e-8f9a0b1c2d3e";
@@ -22,6 +23,7 @@ const LOADER_JAR = "libraries/org/quiltmc/quilt-loader/0.26.4/quilt-loader-0.26.
 describe("Quilt first boot with no network", () => {
   let sim: SimFirstBoot;
   let dir: string;
+  let manifest: Manifest;
   const boot = () => sim.boot();
 
   /** Changes `file` (null: removes it), checks both deciders refuse outright with `reason`, then puts it back. */
@@ -46,7 +48,8 @@ describe("Quilt first boot with no network", () => {
   const launchJar = (attributes: string) => storedZip([{ name: "META-INF/MANIFEST.MF", data: new TextEncoder().encode(`Manifest-Version: 1.0\r\n${attributes}\r\n`) }]);
 
   beforeAll(async () => {
-    sim = await simFirstBoot(VMID, SERVER, await fixtureQuiltManifest([FIXTURE_MODS.qsl, FIXTURE_MODS.lithium]));
+    manifest = await fixtureQuiltManifest([FIXTURE_MODS.qsl, FIXTURE_MODS.lithium]);
+    sim = await simFirstBoot(VMID, SERVER, manifest);
     dir = sim.dir;
   });
   afterAll(() => sim?.close());
@@ -89,6 +92,25 @@ describe("Quilt first boot with no network", () => {
   it("refuses a library the Class-Path names that is not there: Knot would fail with a NoClassDefFoundError", async () => {
     const lib = "libraries/org/ow2/asm/asm-tree/9.6/asm-tree-9.6.jar";
     await expectRefusal(lib, null, `Class-Path entry ${lib} of quilt-server-launch.jar is missing: Quilt Loader would stop with a NoClassDefFoundError when it needs it`);
+  });
+
+  it("builds the launch jar from its recipe when placing, and refuses a recipe that does not give the pinned bytes", async () => {
+    const placed = await readFile(join(dir, QUILT_LAUNCHER_JAR));
+    const tampered = structuredClone(manifest);
+    const launch = tampered.files.find((f) => f.path === QUILT_LAUNCHER_JAR)!;
+    if (launch.kind !== "quiltLaunch") throw new Error(`the launch jar is a ${launch.kind} file`);
+    launch.build.classPath = launch.build.classPath.filter((e) => !e.includes("asm-tree"));
+    // Placement keeps a file whose bytes are already the pinned ones, so the jar must be missing for it to build one.
+    await rm(join(dir, QUILT_LAUNCHER_JAR));
+    await expect(sim.rt.withGuest(VMID, (guest) => placeServer(guest, sim.spec(tampered), tampered, sim.cache))).rejects.toMatchObject({
+      code: "artifact_mismatch",
+      message: expect.stringContaining("quilt-server-launch.jar: the built file differs from the one the manifest pins"),
+    });
+    expect((await quiltLaunchDecision(dir)).launches).toBe(false);
+    // The manifest as pinned builds the same bytes the fixture placed.
+    await sim.rt.withGuest(VMID, (guest) => placeServer(guest, sim.spec(manifest), manifest, sim.cache));
+    expect(await readFile(join(dir, QUILT_LAUNCHER_JAR))).toEqual(placed);
+    expect((await quiltLaunchDecision(dir)).launches).toBe(true);
   });
 
   it("then refuses without eula=true, as Minecraft does (the launcher itself does not look)", async () => {
