@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -73,6 +74,30 @@ describe("Quilt first boot with no network", () => {
     await expectRefusal(QUILT_LAUNCHER_JAR, launchJar(`Main-Class: ${MAIN}\r\nClass-Path: libraries/org/ow2/asm/asm/9.6/asm-9.6.jar\r\n`), notFound);
     // A Class-Path entry climbing out of the server directory is never followed.
     await expectRefusal(QUILT_LAUNCHER_JAR, launchJar(`Main-Class: ${MAIN}\r\nClass-Path: ../../../../${LOADER_JAR}\r\n`), notFound);
+  });
+
+  it("says what the machine's own java says when it cannot load the main class", async () => {
+    /** `java -jar quilt-server-launch.jar nogui` in the directory, to its end (killed past a deadline): its stderr. */
+    const realJava = () =>
+      new Promise<string>((resolve, reject) => {
+        const child = spawn("java", ["-Xmx32M", "-jar", QUILT_LAUNCHER_JAR, "nogui"], { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
+        let stderr = "";
+        const deadline = setTimeout(() => child.kill("SIGKILL"), 20_000);
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        child.on("error", (err) => reject(new Error(`this test runs the machine's java (apt-get install -y openjdk-17-jre-headless): ${err.message}`)));
+        child.on("close", () => {
+          clearTimeout(deadline);
+          resolve(stderr.trim());
+        });
+      });
+    const loader = await readFile(join(dir, LOADER_JAR));
+    await rm(join(dir, LOADER_JAR));
+    try {
+      const decision = await quiltLaunchDecision(dir);
+      expect(decision.launches === false && decision.reason).toBe(await realJava());
+    } finally {
+      await writeFile(join(dir, LOADER_JAR), loader);
+    }
   });
 
   it("stops as QuiltServerLauncher does without the Minecraft server jar, also where quilt-server-launcher.properties points", async () => {
