@@ -21,20 +21,33 @@ const LIBRARIES = [
 
 describe("resolving a Quilt server", () => {
   let database: Database;
+  /** A second database, where no library is pinned yet (a pinned one is never downloaded, so never checked, again). */
+  let unpinned: Database;
   const offline = mirrorSource(OFFLINE_MIRROR_DIR, "offline");
-  const resolve = (source: ArtifactSource, more: { game?: string; loaderVersion?: string; mods?: { project: string }[] } = {}) =>
-    resolveManifest(database.db, source, { type: "quilt", minecraftVersion: more.game ?? "1.21.1", loaderVersion: more.loaderVersion ?? null, mods: more.mods ?? [] });
+  type More = { game?: string; loaderVersion?: string; mods?: { project: string }[]; db?: Database };
+  const resolve = (source: ArtifactSource, more: More = {}) =>
+    resolveManifest((more.db ?? database).db, source, { type: "quilt", minecraftVersion: more.game ?? "1.21.1", loaderVersion: more.loaderVersion ?? null, mods: more.mods ?? [] });
+  /** The offline mirror, counting the Maven `.sha1` files asked for. */
+  const counting = () => {
+    const asked: string[] = [];
+    const source: ArtifactSource = { ...offline, fetchBytes: (url: string) => (url.endsWith(".sha1") && asked.push(url), offline.fetchBytes(url)) };
+    return { source, asked };
+  };
 
   beforeAll(async () => {
     database = connectDatabase(await testDatabase(), { max: 2 });
+    unpinned = connectDatabase(await testDatabase(), { max: 2 });
   });
   afterAll(async () => {
     await database.close();
+    await unpinned.close();
   });
 
   it("pins the newest loader without a `-` (the installer's rule; the newest listed is a beta), every library of its server profile, the launch jar and Mojang's jar at server.jar", async () => {
-    const m = await resolve(offline);
+    const first = counting();
+    const m = await resolve(first.source);
     expect(m).toMatchObject({ type: "quilt", launch: { jar: QUILT_LAUNCHER_JAR }, loader: "0.26.4", installer: "", mods: [] });
+    expect(first.asked.length).toBe(LIBRARIES.length);
     expect(m.files.map((f) => f.path)).toEqual([...LIBRARIES, QUILT_LAUNCHER_JAR, "server.jar"].sort());
     const launch = m.files.find((f) => f.path === QUILT_LAUNCHER_JAR)!;
     expect(launch).toMatchObject({ kind: "quiltLaunch", build: { mainClass: "org.quiltmc.loader.impl.launch.server.QuiltServerLauncher", classPath: LIBRARIES } });
@@ -52,6 +65,10 @@ describe("resolving a Quilt server", () => {
       const url = (f as { url: string }).url;
       expect(new TextDecoder().decode(await offline.fetchBytes(`${url}.sha1`))).toBe((f as { sha1: string }).sha1);
     }
+    // Resolved again: the same manifest from the recorded digests, and Maven is not asked for a .sha1 again.
+    const again = counting();
+    expect(await resolve(again.source)).toEqual(m);
+    expect(again.asked).toEqual([]);
   });
 
   it("takes a pinned loader that meta lists, a beta too, and refuses one it does not, and a game meta does not know (its 404)", async () => {
@@ -77,9 +94,9 @@ describe("resolving a Quilt server", () => {
   it("refuses a library whose bytes are not what Maven's .sha1 says, one Maven publishes no .sha1 for, and a profile the installer itself would refuse", async () => {
     const config = `${QUILT_MAVEN}org/quiltmc/quilt-config/1.3.2/quilt-config-1.3.2.jar`;
     const otherSha1: ArtifactSource = { ...offline, fetchBytes: async (url: string) => (url === `${config}.sha1` ? new TextEncoder().encode(`${"ab".repeat(20)}  quilt-config-1.3.2.jar\n`) : offline.fetchBytes(url)) };
-    await expect(resolve(otherSha1, { loaderVersion: "0.26.3" })).rejects.toThrow(`hash mismatch for ${config}: upstream publishes sha1 ${"ab".repeat(20)}`);
+    await expect(resolve(otherSha1, { loaderVersion: "0.26.3", db: unpinned })).rejects.toThrow(`hash mismatch for ${config}: upstream publishes sha1 ${"ab".repeat(20)}`);
     const noSha1: ArtifactSource = { ...offline, fetchBytes: (url: string) => offline.fetchBytes(url.endsWith(".sha1") ? `${url}.missing` : url) };
-    await expect(resolve(noSha1, { loaderVersion: "0.26.3" })).rejects.toThrow(/^upstream publishes no sha1 for https:\/\/maven\.fabricmc\.net\/.* \(.*\.sha1 answered 404\); refused unpinned$/);
+    await expect(resolve(noSha1, { loaderVersion: "0.26.3", db: unpinned })).rejects.toThrow(/^upstream publishes no sha1 for (https:\/\/maven\.\S+\.jar) \(\1\.sha1 answered 404\); refused unpinned$/);
     const noMain = rewritingMirror((url, body) => (url.endsWith("/server/json") ? { ...(body as object), launcherMainClass: undefined } : body));
     await expect(resolve(noMain)).rejects.toThrow(new ResolutionError("Quilt loader 0.26.4: launcherMainClass in server launch json was not present."));
     const noLibraries = rewritingMirror((url, body) => (url.endsWith("/server/json") ? { ...(body as object), libraries: [] } : body));

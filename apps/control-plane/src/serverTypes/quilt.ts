@@ -44,7 +44,8 @@ export function chooseQuiltLoader(entries: QuiltLoaderEntry[], pinned?: string):
  *  - the server launch profile (`.../<game>/<loader>/server/json`): its
  *    `launcherMainClass` and `libraries` ({ name, url }, no hashes: meta
  *    publishes none), each pinned by the sha1 its Maven repository publishes
- *    beside it (`<jar>.sha1`), checked on the one download, then sha512;
+ *    beside it (`<jar>.sha1`), checked on the one download, then by its
+ *    recorded sha512 (no `.sha1` asked for again);
  *  - quilt-server-launch.jar built from them as the installer writes it.
  * Mojang's jar goes to `server.jar`, where QuiltServerLauncher looks.
  */
@@ -73,7 +74,8 @@ export async function resolveQuilt(db: Db, source: ArtifactSource, game: string,
     if (seen.has(path)) continue;
     seen.add(path);
     const url = quiltLibraryUrl(lib);
-    libraries.push({ path, url, ...(await digestOf(db, source, url, { sha1: await mavenSha1(source, url) })) });
+    // Maven's .sha1 is asked for only on the first download: a recorded digest is the pin from then on.
+    libraries.push({ path, url, ...(await digestOf(db, source, url, async () => ({ sha1: await mavenSha1(source, url) }))) });
   }
   return { loader, files: quiltInstallFiles({ mainClass, libraries }) };
 }
