@@ -117,6 +117,8 @@ describe("Quilt first boot with no network", () => {
   it("refuses a library the Class-Path names that is not there: Knot would fail with a NoClassDefFoundError", async () => {
     const lib = "libraries/org/ow2/asm/asm-tree/9.6/asm-tree-9.6.jar";
     await expectRefusal(lib, null, `Class-Path entry ${lib} of quilt-server-launch.jar is missing: Quilt Loader would stop with a NoClassDefFoundError when it needs it`);
+    // A malformed escape in the Class-Path (the launch jar is the customer's to change) is an entry that names no file, not a crash of the decision.
+    await expectRefusal(QUILT_LAUNCHER_JAR, launchJar(`Main-Class: ${MAIN}\r\nClass-Path: ${LOADER_JAR} libraries/%zz.jar\r\n`), "Class-Path entry libraries/%zz.jar of quilt-server-launch.jar is missing: Quilt Loader would stop with a NoClassDefFoundError when it needs it");
   });
 
   it("builds the launch jar from its recipe when placing, and refuses a recipe that does not give the pinned bytes", async () => {

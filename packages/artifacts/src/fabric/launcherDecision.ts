@@ -1,6 +1,6 @@
 import { access, readFile } from "node:fs/promises";
 import { join, posix } from "node:path";
-import { parseJavaManifest } from "../javaManifest";
+import { decodeClassPathEntry, parseJavaManifest } from "../javaManifest";
 import { parseJavaProperties } from "../javaProperties";
 import { zipEntry } from "../zip";
 import { compareFabricVersions, FABRIC_DATA_DIR, FABRIC_LAUNCHER_JAR, fabricLaunchJarPath, MIN_UNATTENDED_LOADER, UNATTENDED_LOADER_REFUSAL, vanillaServerJarPath } from "./layout";
@@ -53,7 +53,7 @@ export async function fabricLaunchDecision(dir: string): Promise<LaunchDecision>
   const mainClass = attributes.get("Main-Class");
   if (!mainClass) return network("Failed to analyze or verify existing install: Jar does not have a Main-Class attribute");
   for (const entry of (attributes.get("Class-Path") ?? "").split(/\s+/).filter(Boolean)) {
-    const target = posix.normalize(posix.join(FABRIC_DATA_DIR, decodeURIComponent(entry)));
+    const target = posix.normalize(posix.join(FABRIC_DATA_DIR, decodeClassPathEntry(entry)));
     if (target.startsWith("../") || !(await exists(join(dir, target)))) {
       return network(`Detected incomplete install, reinstalling (${target} is missing)`);
     }

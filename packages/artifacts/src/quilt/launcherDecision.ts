@@ -1,7 +1,7 @@
 import { access, readFile } from "node:fs/promises";
 import { join, posix, resolve } from "node:path";
 import { openExecutableJar } from "../jvmJar";
-import { parseJavaManifest } from "../javaManifest";
+import { decodeClassPathEntry, parseJavaManifest } from "../javaManifest";
 import { parseJavaProperties } from "../javaProperties";
 import { zipEntry } from "../zip";
 import { QUILT_LAUNCHER_JAR, QUILT_LAUNCHER_PROPERTIES, QUILT_SERVER_JAR } from "./layout";
@@ -35,7 +35,7 @@ export async function quiltLaunchDecision(dir: string, jar = QUILT_LAUNCHER_JAR)
   if ("launches" in opened) return refuse("reason" in opened ? opened.reason : `${jar} could not be opened`);
   const mf = zipEntry(opened.bytes, "META-INF/MANIFEST.MF");
   const classPath = (parseJavaManifest(mf ? new TextDecoder().decode(mf) : "").get("Class-Path") ?? "").split(/\s+/).filter(Boolean);
-  const entries = classPath.map((e) => ({ entry: e, path: inside(decodeURIComponent(e)) }));
+  const entries = classPath.map((e) => ({ entry: e, path: inside(decodeClassPathEntry(e)) }));
 
   const classFile = `${opened.mainClass.replaceAll(".", "/")}.class`;
   let found = zipHas(opened.bytes, classFile);
