@@ -1,6 +1,6 @@
 /**
  * Builds fixtures/offline-mirror: small stand-in artifacts and the Fabric
- * meta, Mojang piston-meta, Modrinth API v2 and Adoptium API v3 responses that resolve them,
+ * meta, Quilt meta, Mojang piston-meta, Modrinth API v2 and Adoptium API v3 responses that resolve them,
  * stored by URL path (see mirrorPath). `pnpm dev` provisions from it with no
  * network; tests serve it through msw as "upstream".
  *
@@ -33,7 +33,7 @@ import { createHash } from "node:crypto";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { unzipSync, zipSync } from "fflate";
-import { adoptiumReleasesUrl, FABRIC_MAVEN, installProperties, mavenPath, mirrorPath, mirrorRefusalPath, OFFLINE_MIRROR_DIR, renderJavaManifest } from "@zlh/artifacts";
+import { adoptiumReleasesUrl, FABRIC_MAVEN, installProperties, mavenPath, mirrorPath, mirrorRefusalPath, OFFLINE_MIRROR_DIR, QUILT_MAVEN, renderJavaManifest } from "@zlh/artifacts";
 import { temurinJreLink, temurinRelease, temurinReleaseName, type TemurinBuild } from "./offlineMirror/adoptiumRelease";
 import { standInJre } from "./offlineMirror/jreArchive";
 import { ensureMachineJre } from "./offlineMirror/machineJre";
@@ -134,6 +134,71 @@ for (const game of GAMES) {
     }
   }
 }
+
+// ---- Quilt meta v3 and Quilt's Maven (update-quilt-meta Main, quilt-installer InstallServer): the loader list
+// for a game, newest first, with no `stable` flag (a beta, 0.27.0-beta.1, is the newest: the installer skips
+// versions with a `-`); each loader's server launch profile (`.../<game>/<loader>/server/json`) with
+// `launcherMainClass` and `libraries` as meta builds them: the loader's common libraries, then hashed,
+// intermediary and the loader, each { name, url } with no hash. Maven publishes `<jar>.sha1` beside each jar.
+// A game meta does not know (26.1 here) is a 404: meta is static files.
+const QUILT_META = "https://meta.quiltmc.org/v3";
+const QUILT_GAMES = ["1.20.1", "1.21.1"] as const;
+const quiltLoaders = [
+  { version: "0.27.0-beta.1", build: 1, separator: "." },
+  { version: "0.26.4", build: 4, separator: "." },
+  { version: "0.26.3", build: 3, separator: "." },
+];
+const quiltCommon = [
+  { name: "net.fabricmc:sponge-mixin:0.15.3+mixin.0.8.7", url: FABRIC_MAVEN },
+  { name: "org.quiltmc:quilt-json5:1.0.4+final", url: QUILT_MAVEN },
+  { name: "org.ow2.asm:asm:9.6", url: FABRIC_MAVEN },
+  { name: "org.ow2.asm:asm-tree:9.6", url: FABRIC_MAVEN },
+  { name: "org.quiltmc:quilt-config:1.3.2", url: QUILT_MAVEN },
+];
+for (const lib of quiltCommon) if (lib.url === QUILT_MAVEN) put(`${QUILT_MAVEN}${mavenPath(lib.name)}`, jar(lib.name));
+for (const l of quiltLoaders) {
+  put(
+    `${QUILT_MAVEN}${mavenPath(`org.quiltmc:quilt-loader:${l.version}`)}`,
+    jar(`quilt-loader ${l.version}`, [], {
+      "org/quiltmc/loader/impl/launch/server/QuiltServerLauncher.class": text(`stand-in for QuiltServerLauncher ${l.version}`),
+      "quilt_installer.json": text(JSON.stringify({ version: 2, mainClass: { server: "org.quiltmc.loader.impl.launch.knot.KnotServer", serverLauncher: "org.quiltmc.loader.impl.launch.server.QuiltServerLauncher" } })),
+    }),
+  );
+}
+for (const game of QUILT_GAMES) {
+  put(`${QUILT_MAVEN}${mavenPath(`org.quiltmc:hashed:${game}`)}`, jar(`hashed ${game}`));
+  const hashed = { maven: `org.quiltmc:hashed:${game}`, version: game };
+  const intermediary = { maven: `net.fabricmc:intermediary:${game}`, version: game };
+  json(
+    `${QUILT_META}/versions/loader/${game}`,
+    quiltLoaders.map((l) => ({
+      loader: { separator: l.separator, build: l.build, maven: `org.quiltmc:quilt-loader:${l.version}`, version: l.version },
+      hashed,
+      intermediary,
+      launcherMeta: {
+        version: 2,
+        min_java_version: 8,
+        libraries: { client: [], common: quiltCommon, server: [], development: [] },
+        mainClass: { client: "org.quiltmc.loader.impl.launch.knot.KnotClient", server: "org.quiltmc.loader.impl.launch.knot.KnotServer", serverLauncher: "org.quiltmc.loader.impl.launch.server.QuiltServerLauncher" },
+      },
+    })),
+  );
+  for (const l of quiltLoaders) {
+    json(`${QUILT_META}/versions/loader/${game}/${l.version}/server/json`, {
+      id: `quilt-loader-${l.version}-${game}`,
+      inheritsFrom: game,
+      type: "release",
+      mainClass: "org.quiltmc.loader.impl.launch.knot.KnotServer",
+      launcherMainClass: "org.quiltmc.loader.impl.launch.server.QuiltServerLauncher",
+      arguments: { game: [] },
+      libraries: [...quiltCommon, { name: hashed.maven, url: QUILT_MAVEN }, { name: intermediary.maven, url: FABRIC_MAVEN }, { name: `org.quiltmc:quilt-loader:${l.version}`, url: QUILT_MAVEN }],
+      releaseTime: "2024-08-20T10:00:00+0000",
+      time: "2024-08-20T10:00:00+0000",
+    });
+  }
+}
+// Maven's checksum beside every jar of both repositories (Quilt's resolver pins by it; meta publishes no hash).
+for (const [url, body] of [...files.entries()]) if ((url.startsWith(QUILT_MAVEN) || url.startsWith(FABRIC_MAVEN)) && url.endsWith(".jar")) put(`${url}.sha1`, hash("sha1", body));
 
 // ---- Mojang: version manifest -> version JSON -> server jar (sha1 published).
 // Each server jar is a bundler, as Mojang's are since 1.18: the game's own jar inside it under
@@ -308,6 +373,10 @@ const projects: { id: string; slug: string; title: string; server: string; clien
     { id: "nnl10000", number: "1.0.0", type: "release", date: "2024-09-02T10:00:00.000000Z",
       modJson: { schemaVersion: 1, id: "needs_new_loader", version: "1.0.0", name: "Needs New Loader", depends: { fabricloader: ">=0.99.0", minecraft: "~1.21.1" } } },
   ] },
+  // Quilt Standard Libraries: for Quilt only (a Fabric server cannot have it; a Quilt server can, beside Fabric mods).
+  { id: "qvIfYCYJ", slug: "qsl", title: "Quilt Standard Libraries", server: "optional", client: "optional", versions: [
+    { id: "qsl71211", number: "10.0.0-alpha.1+1.21.1", type: "release", date: "2024-08-22T10:00:00.000000Z", loaders: ["quilt"] },
+  ] },
 ];
 const API = "https://api.modrinth.com/v2";
 for (const p of projects) {
@@ -340,6 +409,9 @@ for (const p of projects) {
   for (const game of GAMES) {
     const filtered = newestFirst.filter((v) => v.loaders.includes("fabric") && v.game_versions.includes(game));
     json(`${API}/project/${p.id}/version?${new URLSearchParams({ loaders: JSON.stringify(["fabric"]), game_versions: JSON.stringify([game]) })}`, filtered);
+    // A Quilt server's query: the `loaders` facet matches a version listed for any of them.
+    const quiltOrFabric = newestFirst.filter((v) => v.loaders.some((l) => l === "quilt" || l === "fabric") && v.game_versions.includes(game));
+    json(`${API}/project/${p.id}/version?${new URLSearchParams({ loaders: JSON.stringify(["quilt", "fabric"]), game_versions: JSON.stringify([game]) })}`, quiltOrFabric);
   }
   for (const v of all) json(`${API}/version/${v.id}`, v);
 }

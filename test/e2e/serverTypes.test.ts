@@ -3,7 +3,17 @@ import { join } from "node:path";
 import { status as mcStatus } from "minecraft-server-util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { simAddress } from "@zlh/agent";
-import { FABRIC_LAUNCHER_JAR, fabricLaunchDecision, PAPER_SERVER_JAR, paperclipLaunchDecision, PURPUR_SERVER_JAR, VANILLA_SERVER_JAR, vanillaLaunchDecision } from "@zlh/artifacts";
+import {
+  FABRIC_LAUNCHER_JAR,
+  fabricLaunchDecision,
+  PAPER_SERVER_JAR,
+  paperclipLaunchDecision,
+  PURPUR_SERVER_JAR,
+  QUILT_LAUNCHER_JAR,
+  quiltLaunchDecision,
+  VANILLA_SERVER_JAR,
+  vanillaLaunchDecision,
+} from "@zlh/artifacts";
 import { createServer } from "../support/api";
 import { startE2eCluster, type E2eCluster } from "../support/cluster";
 import { writeAsCustomer } from "../support/customerFiles";
@@ -11,7 +21,7 @@ import { answersPing, changeEnded as waitChangeEnded, waitStatus } from "../supp
 
 const exists = (p: string) => access(p).then(() => true, () => false);
 
-/** Server types besides Fabric, to `running` on the sim through a real agent; a type change is a change with rollback. */
+/** Server types besides Fabric (Quilt among them), to `running` on the sim through a real agent; a type change is a change with rollback. */
 describe("server types", () => {
   let c: E2eCluster;
   let n = 0;
@@ -71,6 +81,40 @@ describe("server types", () => {
     expect(await paperclipLaunchDecision(dir, PURPUR_SERVER_JAR)).toMatchObject({ launches: false, needsNetwork: true, reason: expect.stringContaining("Downloading mojang_1.21.1.jar") });
   });
 
+  it("provisions a Quilt server to running with a Quilt mod and a Fabric one: its launch jar, libraries and server.jar, so Quilt's own decision passes", async () => {
+    const server = await createServer(c.call, { type: "quilt", mods: [{ project: "qsl" }, { project: "lithium" }] });
+    await waitStatus(c.call, server.id, "running", 30_000);
+    const shown = (await c.call("GET", `/v1/servers/${server.id}`)).body;
+    expect(shown).toMatchObject({ type: "quilt", mods: [{ project: "qsl" }, { project: "lithium" }] });
+    const dir = serverDir(server.vmid);
+    expect(await quiltLaunchDecision(dir)).toEqual({ launches: true, jar: QUILT_LAUNCHER_JAR, mainClass: "org.quiltmc.loader.impl.launch.server.QuiltServerLauncher", serverJar: "server.jar", loader: "0.26.4" });
+    expect(await readFile(join(dir, "logs/latest.log"), "utf8")).toContain("Loading Minecraft 1.21.1 with Quilt Loader 0.26.4");
+    expect((await readdir(join(dir, "mods"))).sort()).toEqual(["lithium-mc1.21.1-0.13.0.jar", "qsl-10.0.0-alpha.1+1.21.1.jar"]);
+    expect(await exists(join(dir, FABRIC_LAUNCHER_JAR))).toBe(false);
+    const [row] = await c.sql`select server_type, manifest from servers where id = ${server.id}`;
+    expect(row!.server_type).toBe("quilt");
+    expect(row!.manifest).toMatchObject({ type: "quilt", loader: "0.26.4", launch: { jar: QUILT_LAUNCHER_JAR } });
+    expect(await answersPing(server)).toBe(true);
+  });
+
+  it("changes a Fabric server to Quilt keeping its Fabric mods (Quilt loads them): Fabric's install out, Quilt's in, the world kept", async () => {
+    const server = await createServer(c.call, { mods: [{ project: "lithium" }] });
+    await waitStatus(c.call, server.id, "running", 30_000);
+    const dir = serverDir(server.vmid);
+    await writeAsCustomer(dir, join(dir, "world/level.dat"), "the customer's world");
+    const asked = await change(server.id, { type: "quilt" });
+    expect(asked.status).toBe(202);
+    const after = await changeEnded(server.id, asked.body.generation);
+    expect(after.ended).toMatchObject({ status: "applied", changes: { type: { from: "fabric", to: "quilt" } } });
+    expect(after).toMatchObject({ type: "quilt", mods: [{ project: "lithium" }] });
+    expect(await quiltLaunchDecision(dir)).toMatchObject({ launches: true, loader: "0.26.4" });
+    expect(await exists(join(dir, FABRIC_LAUNCHER_JAR))).toBe(false);
+    expect(await readdir(join(dir, ".fabric/server")).catch(() => [])).toEqual([]);
+    expect(await readdir(join(dir, "mods"))).toEqual(["lithium-mc1.21.1-0.13.0.jar"]);
+    expect(await readFile(join(dir, "world/level.dat"), "utf8")).toBe("the customer's world");
+    expect(await answersPing(server)).toBe(true);
+  });
+
   it("refuses mods or a loader version on vanilla and a type it does not provision, writing nothing", async () => {
     const [{ count: before }] = await c.sql`select count(*)::int as count from servers`;
     const mods = await create({ type: "vanilla", mods: [{ project: "lithium" }] });
@@ -78,7 +122,7 @@ describe("server types", () => {
     expect(mods.body).toEqual({ error: "not_supported_by_type", message: 'A vanilla server runs no mods (it has no mod loader); remove them ("mods": []), or choose the fabric type.' });
     const loader = await create({ type: "vanilla", loaderVersion: "0.16.5" });
     expect([loader.status, loader.body.error]).toEqual([422, "not_supported_by_type"]);
-    for (const type of ["quilt", "neoforge", "Vanilla"]) expect((await create({ type })).body.error).toBe("invalid_request");
+    for (const type of ["forge", "neoforge", "Vanilla"]) expect((await create({ type })).body.error).toBe("invalid_request");
     const [{ count: after }] = await c.sql`select count(*)::int as count from servers`;
     expect(after).toBe(before);
   });

@@ -72,6 +72,12 @@ describe("Fabric first boot with no network", () => {
     await expectRefusal(fabricLaunchJarPath("0.16.5", "1.21.1"), noMain, /Jar does not have a Main-Class attribute/, true);
   });
 
+  it("would reinstall when the launch jar's Class-Path has a malformed escape (an entry naming no file), rather than the decision throwing", async () => {
+    const manifest = "Manifest-Version: 1.0\r\nMain-Class: net.fabricmc.loader.impl.launch.server.FabricServerLauncher\r\nClass-Path: ../../libraries/%zz.jar\r\n\r\n";
+    const malformed = storedZip([{ name: "META-INF/MANIFEST.MF", data: new TextEncoder().encode(manifest) }]);
+    await expectRefusal(fabricLaunchJarPath("0.16.5", "1.21.1"), malformed, /Detected incomplete install, reinstalling/, true);
+  });
+
   it("refuses a launcher without install.properties, and one naming a loader below 0.12, as the real launcher does", async () => {
     const installer = await mirrorSource(OFFLINE_MIRROR_DIR, "offline").fetchBytes("https://maven.fabricmc.net/net/fabricmc/fabric-installer/1.0.1/fabric-installer-1.0.1-server.jar");
     await expectRefusal("fabric-server-launch.jar", installer, /Jar does not contain unattended install\.properties file/, false);

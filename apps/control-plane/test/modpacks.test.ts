@@ -99,7 +99,7 @@ describe("modpacks (.mrpack): upload, Modrinth ids, create, resolution", () => {
     await refused(buildMrpack({ index: { formatVersion: 2 } }), 422, "modpack_invalid", /Unknown formatVersion 2/);
     await refused(buildMrpack({ files: [{ path: "mods/x.jar", bytes: new Uint8Array(3), url: "https://example.com/x.jar" }] }), 422, "modpack_invalid", /example.com, which the format does not allow/);
     await refused(buildMrpack({ overrides: { "../../root/.ssh/authorized_keys": "ssh-ed25519 AAAA" } }), 422, "modpack_invalid", /escapes the server directory/);
-    await refused(buildMrpack({ dependencies: { minecraft: "1.21.1", "quilt-loader": "0.26.0" } }), 422, "modpack_loader_unsupported", /quilt-loader 0.26.0, which this platform cannot provision yet; packs for fabric-loader/);
+    await refused(buildMrpack({ dependencies: { minecraft: "1.21.1", forge: "52.0.1" } }), 422, "modpack_loader_unsupported", /forge 52.0.1, which this platform cannot provision yet; packs for fabric-loader, quilt-loader can/);
     await refused(buildMrpack({ dependencies: { minecraft: "1.20.1", neoforge: "47.1.100" } }), 422, "modpack_loader_unsupported", /neoforge 47.1.100/);
     const big = await upload(buildMrpack({ entries: { "overrides/noise.bin": [new Uint8Array(2 * 1024 * 1024).map((_, i) => (i * 2654435761) >>> 24), { level: 0 }] } }));
     expect({ status: big.status, error: big.body.error }).toEqual({ status: 413, error: "payload_too_large" });
@@ -153,6 +153,21 @@ describe("modpacks (.mrpack): upload, Modrinth ids, create, resolution", () => {
     // The same pack again: the same manifest, to the hash.
     const again = await t.api("POST", "/v1/servers", serverBody(2, { minecraftVersion: undefined, modpack: { upload: first.body.sha512 } }), { "idempotency-key": "pack-2" });
     expect(manifestHash(await manifestOf(again.body.id))).toBe(manifestHash(m));
+  });
+
+  it("creates a Quilt server from a quilt-loader pack: the quilt type, the pack's loader, Quilt's launch jar beside the pack's files", async () => {
+    const quiltPack = buildMrpack({ ...(await spec("q-1.0.0")), dependencies: { minecraft: "1.21.1", "quilt-loader": "0.26.3" } });
+    const uploaded = await upload(quiltPack);
+    expect(uploaded.status).toBe(201);
+    expect(uploaded.body).toMatchObject({ loader: { name: "quilt-loader", version: "0.26.3" } });
+    const created = await t.api("POST", "/v1/servers", serverBody(6, { minecraftVersion: undefined, modpack: { upload: uploaded.body.sha512 } }), { "idempotency-key": "pack-quilt" });
+    expect(created.status).toBe(202);
+    expect(created.body).toMatchObject({ type: "quilt", loaderVersion: "0.26.3", mods: [] });
+    const m = await manifestOf(created.body.id);
+    expect(m).toMatchObject({ type: "quilt", loader: "0.26.3", launch: { jar: "quilt-server-launch.jar" } });
+    expect(m.files.filter((f) => ["mods/lithium.jar", "config/pack.toml", "quilt-server-launch.jar", "server.jar"].includes(f.path)).map((f) => f.kind)).toEqual(["packFile", "pack", "quiltLaunch", "server"]);
+    const refused = await t.api("POST", "/v1/servers", serverBody(7, { type: "fabric", modpack: { upload: uploaded.body.sha512 } }), { "idempotency-key": "pack-quilt-as-fabric" });
+    expect([refused.status, refused.body.message]).toEqual([422, "The pack's loader (quilt-loader) runs on the quilt type; the request asks for fabric. Leave type out to take the pack's."]);
   });
 
   it("creates servers from a Modrinth version id and from a project's newest release, pinning the .mrpack by Modrinth's hashes", async () => {

@@ -20,11 +20,11 @@ export const MinecraftVersion = Type.String({
   description: "A Minecraft release or snapshot version, e.g. 1.21.1.",
 });
 
-/** Fabric loader versions: 0.16.5, 0.15.0+build.1 */
+/** Fabric and Quilt loader versions: 0.16.5, 0.15.0+build.1, 0.27.0-beta.1 */
 export const LoaderVersion = Type.String({
   pattern: "^(?:[0-9]{1,3}(?:\\.[0-9]{1,4}){1,3}(?:[-+][0-9A-Za-z]{1,16}(?:\\.[0-9A-Za-z]{1,16}){0,3})?|[1-9][0-9]{0,8})$",
   description:
-    "The loader to pin: for fabric a Fabric loader version (e.g. 0.16.5); for paper and purpur a build number of the game (e.g. 132; default: the newest stable build), refused with 422 unknown_build when the upstream does not list it.",
+    "The loader to pin: for fabric and quilt a loader version (e.g. 0.16.5); for paper and purpur a build number of the game (e.g. 132; default: the newest stable build), refused with 422 unknown_build when the upstream does not list it.",
 });
 
 /** A Modrinth project slug or 8-character id. No dots or slashes: it becomes a URL path segment. */

@@ -32,3 +32,16 @@ export function parseJavaManifest(text: string): Map<string, string> {
   }
   return attributes;
 }
+
+/**
+ * A Class-Path entry is a relative URL: `%XX` decoded. A malformed escape
+ * (a launch jar is the customer's to change) is left as it is, an entry that
+ * then names no file, rather than an exception.
+ */
+export function decodeClassPathEntry(entry: string): string {
+  try {
+    return decodeURIComponent(entry);
+  } catch {
+    return entry;
+  }
+}

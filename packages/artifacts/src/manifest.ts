@@ -34,6 +34,7 @@ export const BuildInput = Type.Object({ url: Type.String(), size: Type.Integer({
  * like a download's:
  *  - `launcher`: fabric-server-launch.jar, the installer's Maven `-server` jar plus install.properties;
  *  - `launch`: the launch jar the Fabric launcher looks for before it would reinstall from the network;
+ *  - `quiltLaunch`: quilt-server-launch.jar as Quilt's installer writes it (packages/artifacts/src/quilt/layout.ts);
  *  - `packFile`: one entry of a modpack's archive (its overrides), extracted from the pinned `.mrpack`.
  */
 export const BuiltFile = Type.Union([
@@ -50,6 +51,13 @@ export const BuiltFile = Type.Union([
     sha512: Sha512,
     kind: Type.Literal("launch"),
     build: Type.Object({ mainClass: Type.String(), launchMainClass: Type.String(), classPath: Type.Array(Type.String()) }),
+  }),
+  Type.Object({
+    path: FilePath,
+    size: Type.Integer({ minimum: 0 }),
+    sha512: Sha512,
+    kind: Type.Literal("quiltLaunch"),
+    build: Type.Object({ mainClass: Type.String(), classPath: Type.Array(Type.String()) }),
   }),
   Type.Object({
     path: FilePath,

@@ -893,7 +893,7 @@ export interface components {
             type?: components["schemas"]["ServerType"];
             /** @description A Minecraft release or snapshot version, e.g. 1.21.1. */
             minecraftVersion?: string;
-            /** @description The loader to pin: for fabric a Fabric loader version (e.g. 0.16.5); for paper and purpur a build number of the game (e.g. 132; default: the newest stable build), refused with 422 unknown_build when the upstream does not list it. */
+            /** @description The loader to pin: for fabric and quilt a loader version (e.g. 0.16.5); for paper and purpur a build number of the game (e.g. 132; default: the newest stable build), refused with 422 unknown_build when the upstream does not list it. */
             loaderVersion?: string;
             mods?: {
                 project: string;
@@ -1338,10 +1338,10 @@ export interface components {
         /** @enum {unknown} */
         ServerStatus: "pending" | "provisioning" | "running" | "stopping" | "stopped" | "starting" | "deleting" | "deleted" | "failed";
         /**
-         * @description What the server runs: fabric (the default; Modrinth mods for Fabric), vanilla (Mojang's server), paper (PaperMC's newest stable build) or purpur (Purpur's newest successful build), a paper or purpur build pinned by loaderVersion; vanilla, paper and purpur take no mods. Quilt, Forge and NeoForge are not provisioned yet.
+         * @description What the server runs: fabric (the default; Modrinth mods for Fabric), quilt (Quilt's loader; Modrinth mods for Quilt or Fabric), vanilla (Mojang's server), paper (PaperMC's newest stable build) or purpur (Purpur's newest successful build), a paper or purpur build pinned by loaderVersion; vanilla, paper and purpur take no mods. Forge and NeoForge are not provisioned yet.
          * @enum {unknown}
          */
-        ServerType: "fabric" | "vanilla" | "paper" | "purpur";
+        ServerType: "fabric" | "vanilla" | "paper" | "purpur" | "quilt";
         TaskOperation: {
             /** Format: uuid */
             id: string;

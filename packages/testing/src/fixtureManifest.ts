@@ -10,11 +10,17 @@ import {
   sha1Hex,
   sha512Hex,
   PAPER_SERVER_JAR,
+  QUILT_LAUNCHER_JAR,
+  QUILT_SERVER_JAR,
+  quiltInstallFiles,
+  quiltLibraryPath,
+  quiltLibraryUrl,
   VANILLA_SERVER_JAR,
   vanillaServerJarPath,
   type DownloadedFile,
   type FabricLoaderEntry,
   type Manifest,
+  type QuiltServerJson,
 } from "@zlh/artifacts";
 
 /** A test key for ZLH_SECRETS_KEY (32 zero-padded bytes, base64). */
@@ -77,6 +83,7 @@ export async function fixtureManifest(mods: { slug: string; projectId: string; v
 export const FIXTURE_MODS = {
   fabricApi: { slug: "fabric-api", projectId: "P7dR8mSH", versionId: "VwBUsRBM", version: "0.102.1+1.21.1" },
   lithium: { slug: "lithium", projectId: "gvQqBUqZ", versionId: "5szYtenV", version: "mc1.21.1-0.13.0" },
+  qsl: { slug: "qsl", projectId: "qvIfYCYJ", versionId: "qsl71211", version: "10.0.0-alpha.1+1.21.1" },
 };
 
 /** A vanilla manifest over the offline mirror: Mojang's server jar of 1.21.1 at server.jar, started by it. */
@@ -94,4 +101,34 @@ export async function fixturePaperManifest(): Promise<Manifest> {
   const paperUrl = `https://api.papermc.io/v2/projects/paper/versions/${GAME}/builds/132/downloads/paper-${GAME}-132.jar`;
   const files = [await file(`cache/mojang_${GAME}.jar`, version.downloads.server.url, "server"), await file(PAPER_SERVER_JAR, paperUrl, "server")];
   return { schema: 2, type: "paper", launch: { jar: PAPER_SERVER_JAR }, game: GAME, loader: "132", installer: "", mods: [], files };
+}
+
+/**
+ * A Quilt manifest over the offline mirror: loader 0.26.4 of 1.21.1, every
+ * library of its server profile, quilt-server-launch.jar built with the same
+ * pure function as the control plane's resolver, Mojang's jar at server.jar,
+ * and chosen mods.
+ */
+export async function fixtureQuiltManifest(mods: { slug: string; projectId: string; versionId: string; version: string }[] = []): Promise<Manifest> {
+  const loader = "0.26.4";
+  const profile = await offline.fetchJson<QuiltServerJson>(`https://meta.quiltmc.org/v3/versions/loader/${GAME}/${loader}/server/json`);
+  const libraries = await Promise.all(profile.libraries!.map(async (l) => ({ path: quiltLibraryPath(l.name), ...(await pinned(quiltLibraryUrl(l))) })));
+  const quilt = quiltInstallFiles({ mainClass: profile.launcherMainClass!, libraries: libraries.map(({ bytes: _bytes, ...l }) => l) });
+  const mojang = await offline.fetchJson<{ versions: { id: string; url: string }[] }>("https://piston-meta.mojang.com/mc/game/version_manifest_v2.json");
+  const version = await offline.fetchJson<{ downloads: { server: { url: string } } }>(mojang.versions.find((v) => v.id === GAME)!.url);
+  const files = [
+    ...quilt,
+    await file(QUILT_SERVER_JAR, version.downloads.server.url, "server"),
+    ...(await Promise.all(mods.map((m) => file(`mods/${m.slug}-${m.version}.jar`, `https://cdn.modrinth.com/data/${m.projectId}/versions/${m.versionId}/${encodeURIComponent(`${m.slug}-${m.version}.jar`)}`, "mod")))),
+  ].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return {
+    schema: 2,
+    type: "quilt",
+    launch: { jar: QUILT_LAUNCHER_JAR },
+    game: GAME,
+    loader,
+    installer: "",
+    mods: mods.map((m) => ({ projectId: m.projectId, versionId: m.versionId, versionNumber: m.version, reason: "requested" as const })),
+    files,
+  };
 }

@@ -3,9 +3,9 @@
 # Server List Ping (handshake, status request, ping) on the port that
 # server.properties names, with the MOTD and max-players it sets and the game
 # version the placed manifest names. It refuses to start without eula=true,
-# and wherever the real launcher of its type (Fabric's, Paperclip's for
-# Paper and Purpur, the JVM's for Mojang's jar) would need the network or
-# refuses (see below).
+# and wherever the real launcher of its type (Fabric's, Quilt's,
+# Paperclip's for Paper and Purpur, the JVM's for Mojang's jar) would need
+# the network or refuses (see below).
 #
 # Why Perl, and why so spare: a server start is on the hot path of every
 # lifecycle. Measured with `perf stat` on the 2-vCPU development machine:
@@ -344,6 +344,63 @@ if ($type eq 'vanilla') {
         print STDERR "Incompatible mods found!\n";
         exit 1;
     }
+} elsif ($type eq 'quilt') {
+    # ---- What `java -jar quilt-server-launch.jar nogui` decides (the TypeScript
+    # twin is packages/artifacts/src/quilt/launcherDecision.ts): the JVM's checks
+    # of the jar; the JVM finding Main-Class in it or on its Class-Path (entries
+    # relative to the jar's folder, missing ones skipped); Quilt Loader's
+    # QuiltServerLauncher finding the server jar that quilt-server-launcher.properties
+    # names (server.jar by default); then every library Knot loads. Quilt's
+    # launcher never downloads, so each of these is an outright refusal.
+    my $launch = "$dir/$jar";
+    my $mf = eval { zip_entry($launch, 'META-INF/MANIFEST.MF') };
+    refuse("Error: Invalid or corrupt jarfile $jar") if $@;
+    my (%attr, $last);
+    for my $line (split /\r\n|\r|\n/, $mf // '') {
+        last if $line eq '';
+        if ($line =~ /^ (.*)$/ && defined $last) { $attr{$last} .= $1; next }
+        ($last, my $value) = $line =~ /^([^:]+): (.*)$/ or next;
+        $attr{$last} = $value;
+    }
+    my $main = $attr{'Main-Class'};
+    refuse("no main manifest attribute, in $jar") unless defined $main && $main =~ /\S/;
+    # A path relative to the server directory that stays inside it (never followed out), or undef.
+    my $inside = sub {
+        my @parts;
+        return undef if $_[0] =~ m{^/};
+        for my $part (split m{/}, $_[0]) {
+            next if $part eq '' || $part eq '.';
+            if ($part eq '..') { return undef unless @parts; pop @parts; next }
+            push @parts, $part;
+        }
+        return join('/', @parts);
+    };
+    my @class_path = map { (my $e = $_) =~ s/%([0-9A-Fa-f]{2})/chr(hex $1)/ge; [$_, $inside->($e)] } split ' ', $attr{'Class-Path'} // '';
+    (my $class_file = "$main.class") =~ s{\.(?=.*\.class$)}{/}g;
+    my $found = defined eval { zip_entry($launch, $class_file) };
+    for my $e (@class_path) {
+        last if $found;
+        $found = defined $e->[1] && -f "$dir/$e->[1]" && defined eval { zip_entry("$dir/$e->[1]", $class_file) };
+    }
+    refuse("Error: Could not find or load main class $main\nCaused by: java.lang.ClassNotFoundException: $main") unless $found;
+    my $server_jar = 'server.jar';
+    for my $line (split /\r\n|\r|\n/, slurp("quilt-server-launcher.properties") // '') {
+        next if $line =~ /^\s*(?:[#!]|$)/;
+        $server_jar = $2 if $line =~ /^\s*([^=:\s]+)\s*[=:\s]\s*(.*)$/ && $1 eq 'serverJar';
+    }
+    my $server_path = $inside->($server_jar);
+    unless (defined $server_path && -e "$dir/$server_path") {
+        # The absolute path as the launcher prints it inside the container.
+        my $shown = defined $server_path ? "/srv/minecraft/$server_path" : $server_jar;
+        refuse("The Minecraft server .JAR is missing ($shown)!\nWithout the official Minecraft server .JAR, Quilt Loader cannot launch.");
+    }
+    for my $e (@class_path) {
+        refuse("Class-Path entry $e->[0] of $jar is missing: Quilt Loader would stop with a NoClassDefFoundError when it needs it")
+          unless defined $e->[1] && -e "$dir/$e->[1]";
+    }
+    my ($loader) = map { m{^libraries/org/quiltmc/quilt-loader/([^/]+)/} ? $1 : () } map { $_->[0] } @class_path;
+    my ($game) = $record =~ /"game"\s*:\s*"([^"\\]*)"/;
+    logline('INFO', "Loading Minecraft " . ($game // '?') . " with Quilt Loader " . ($loader // '?'));
 } else {
     # A type this sim does not know is one the agent should never have placed.
     refuse("the sim cannot start a server of type $type");

@@ -9,15 +9,20 @@ export type Digest = {
   sha1: string;
 };
 
+type Published = { sha1?: string; size?: number };
+
 /**
  * The size and hashes of the file at `url`, downloading it once: later calls
  * (any server, any process) read them from `artifact_digests`. When upstream
  * publishes a sha1 and size, the download must match them or it is refused.
+ * `expect` may be a function when what upstream publishes costs a request
+ * of its own (a Maven `.sha1`): it is asked only when the file is downloaded,
+ * since a recorded digest is the pin from then on.
  */
-export async function digestOf(db: Db, source: ArtifactSource, url: string, expect?: { sha1?: string; size?: number }): Promise<Digest> {
+export async function digestOf(db: Db, source: ArtifactSource, url: string, expect?: Published | (() => Promise<Published>)): Promise<Digest> {
   const [known] = await db.execute<Digest>(sql`select size::int as size, sha512, sha1 from artifact_digests where url = ${url}`);
-  if (known) return checked(url, known, expect);
-  return (await fetchPinned(db, source, url, expect)).digest;
+  if (known) return typeof expect === "function" ? known : checked(url, known, expect);
+  return (await fetchPinned(db, source, url, typeof expect === "function" ? await expect() : expect)).digest;
 }
 
 /**

@@ -35,6 +35,18 @@ export interface ModRequest {
   allowPrerelease?: boolean;
 }
 
+/**
+ * The Modrinth loaders a server's mods may be for (the `loaders` facet, and
+ * the check of each version), and how messages name them. Quilt loads
+ * Fabric's mods as well as its own, so a Quilt server asks for both.
+ */
+export interface ModLoader {
+  loaders: string[];
+  name: string;
+}
+const FABRIC_MODS: ModLoader = { loaders: ["fabric"], name: "Fabric" };
+export const QUILT_MODS: ModLoader = { loaders: ["quilt", "fabric"], name: "Quilt (or Fabric)" };
+
 interface Chosen {
   project: Project;
   version: Version;
@@ -43,7 +55,8 @@ interface Chosen {
 
 /**
  * Resolves the requested mods and, recursively, their required dependencies
- * on Modrinth (API v2), for one game version and the Fabric loader:
+ * on Modrinth (API v2), for one game version and a loader (Fabric's, or
+ * Quilt's, which loads Fabric's mods too):
  *  - a pinned version id is used as is, after checking it supports the game
  *    version and Fabric; a pinned version number (not unique on Modrinth: the
  *    same number is often published per loader or game) takes the newest
@@ -58,7 +71,13 @@ interface Chosen {
  *  - Modrinth ids, never slugs, are recorded; files come with Modrinth's
  *    sha512 and sha1.
  */
-export async function resolveMods(source: ArtifactSource, game: string, requests: ModRequest[]): Promise<{ mods: Static<typeof ManifestMod>[]; files: ManifestFile[] }> {
+export async function resolveMods(
+  source: ArtifactSource,
+  game: string,
+  requests: ModRequest[],
+  loader: ModLoader = FABRIC_MODS,
+): Promise<{ mods: Static<typeof ManifestMod>[]; files: ManifestFile[] }> {
+  const withLoader = loader.name;
   const chosen = new Map<string, Chosen>();
   const projects = new Map<string, Project>();
   const project = async (idOrSlug: string, forWhat: string): Promise<Project> => {
@@ -70,17 +89,17 @@ export async function resolveMods(source: ArtifactSource, game: string, requests
     projects.set(p.id, p);
     return p;
   };
-  const fits = (v: Version) => v.loaders.includes("fabric") && v.game_versions.includes(game);
+  const fits = (v: Version) => v.loaders.some((l) => loader.loaders.includes(l)) && v.game_versions.includes(game);
   const newest = async (p: Project, allowPrerelease: boolean, forWhat: string): Promise<Version> => {
-    const query = new URLSearchParams({ loaders: JSON.stringify(["fabric"]), game_versions: JSON.stringify([game]) });
+    const query = new URLSearchParams({ loaders: JSON.stringify(loader.loaders), game_versions: JSON.stringify([game]) });
     const versions = (await json<Version[]>(source, `${MODRINTH_API}/project/${p.id}/version?${query}`, `Modrinth lists no versions of "${p.slug}".`)).filter(fits);
     const releases = versions.filter((v) => v.version_type === "release");
     const best = newestOf(releases.length > 0 || !allowPrerelease ? releases : versions);
     if (best) return best;
-    if (versions.length === 0) throw new ResolutionError(`Mod "${p.slug}" (${forWhat}) has no version for Minecraft ${game} with Fabric.`);
+    if (versions.length === 0) throw new ResolutionError(`Mod "${p.slug}" (${forWhat}) has no version for Minecraft ${game} with ${withLoader}.`);
     const types = [...new Set(versions.map((v) => v.version_type))].sort(byCodeUnits).join(", ");
     throw new ResolutionError(
-      `Mod "${p.slug}" (${forWhat}) has only pre-release versions (${types}) for Minecraft ${game} with Fabric; ask for it with "allowPrerelease": true to accept one.`,
+      `Mod "${p.slug}" (${forWhat}) has only pre-release versions (${types}) for Minecraft ${game} with ${withLoader}; ask for it with "allowPrerelease": true to accept one.`,
     );
   };
   const pinned = async (p: Project, wanted: string): Promise<Version> => {
@@ -98,7 +117,7 @@ export async function resolveMods(source: ArtifactSource, game: string, requests
       v = newestOf(matches.filter(fits)) ?? matches[0];
     }
     if (!v) throw new ResolutionError(`Mod "${p.slug}" has no version "${wanted}".`);
-    if (!fits(v)) throw new ResolutionError(`Mod "${p.slug}" version ${v.version_number} does not support Minecraft ${game} with Fabric.`);
+    if (!fits(v)) throw new ResolutionError(`Mod "${p.slug}" version ${v.version_number} does not support Minecraft ${game} with ${withLoader}.`);
     return v;
   };
 

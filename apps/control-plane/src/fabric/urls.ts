@@ -4,3 +4,4 @@ export const MOJANG_VERSION_MANIFEST = "https://piston-meta.mojang.com/mc/game/v
 export const MODRINTH_API = "https://api.modrinth.com/v2";
 export const PAPER_API = "https://api.papermc.io/v2";
 export const PURPUR_API = "https://api.purpurmc.org/v2/purpur";
+export const QUILT_META = "https://meta.quiltmc.org/v3";

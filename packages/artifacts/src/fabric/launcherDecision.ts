@@ -1,6 +1,7 @@
 import { access, readFile } from "node:fs/promises";
 import { join, posix } from "node:path";
-import { parseJavaManifest } from "../javaManifest";
+import { decodeClassPathEntry, parseJavaManifest } from "../javaManifest";
+import { parseJavaProperties } from "../javaProperties";
 import { zipEntry } from "../zip";
 import { compareFabricVersions, FABRIC_DATA_DIR, FABRIC_LAUNCHER_JAR, fabricLaunchJarPath, MIN_UNATTENDED_LOADER, UNATTENDED_LOADER_REFUSAL, vanillaServerJarPath } from "./layout";
 
@@ -30,7 +31,7 @@ export async function fabricLaunchDecision(dir: string): Promise<LaunchDecision>
     return refuse(`Error: Invalid or corrupt jarfile ${FABRIC_LAUNCHER_JAR} (${(err as Error).message})`);
   }
   if (!props) return refuse("Jar does not contain unattended install.properties file");
-  const properties = parseProperties(new TextDecoder().decode(props));
+  const properties = parseJavaProperties(new TextDecoder().decode(props));
   const loader = properties.get("fabric-loader-version");
   const game = properties.get("game-version");
   if (!loader) return refuse("no loader-version specified in install.properties");
@@ -52,24 +53,12 @@ export async function fabricLaunchDecision(dir: string): Promise<LaunchDecision>
   const mainClass = attributes.get("Main-Class");
   if (!mainClass) return network("Failed to analyze or verify existing install: Jar does not have a Main-Class attribute");
   for (const entry of (attributes.get("Class-Path") ?? "").split(/\s+/).filter(Boolean)) {
-    const target = posix.normalize(posix.join(FABRIC_DATA_DIR, decodeURIComponent(entry)));
+    const target = posix.normalize(posix.join(FABRIC_DATA_DIR, decodeClassPathEntry(entry)));
     if (target.startsWith("../") || !(await exists(join(dir, target)))) {
       return network(`Detected incomplete install, reinstalling (${target} is missing)`);
     }
   }
   return { launches: true, loader, game, mainClass, launchJar, serverJar };
-}
-
-/** java.util.Properties, as far as install.properties uses it: `key=value` (or `key: value`) lines, `#`/`!` comments. */
-function parseProperties(text: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const raw of text.split(/\r\n|\r|\n/)) {
-    const line = raw.trimStart();
-    if (line === "" || line.startsWith("#") || line.startsWith("!")) continue;
-    const m = /^([^=:\s]+)\s*[=:\s]\s*(.*)$/.exec(line);
-    if (m) out.set(m[1]!, m[2]!);
-  }
-  return out;
 }
 
 const refuse = (reason: string): LaunchDecision => ({ launches: false, needsNetwork: false, reason });
