@@ -23,6 +23,7 @@ interface Server {
   diskGiB: number;
   stale: boolean;
   createdAt: string;
+  lastError?: { at: string } | null;
 }
 
 function serverTable(ctx: Ctx, items: Server[]): void {
@@ -74,7 +75,7 @@ async function answerAndWait(ctx: Ctx, accepted: Server, goal: Goal | null, opts
   let final: Server = accepted;
   if (goal && opts.wait) {
     if (!ctx.json) ctx.err(`server ${accepted.id} accepted (${accepted.status}); following it (--no-wait returns at once)`);
-    final = (await waitForServer(ctx, accepted.id, goal, { timeoutMs: opts.timeout * 1000, cursor })) as unknown as Server;
+    final = (await waitForServer(ctx, accepted.id, goal, { timeoutMs: opts.timeout * 1000, cursor, knownErrorAt: accepted.lastError?.at ?? null })) as unknown as Server;
   }
   show(ctx, final, () => serverTable(ctx, [final]));
 }
