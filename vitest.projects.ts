@@ -55,4 +55,4 @@ export const UNIT_TESTS = [
   "test/testProjects.test.ts",
 ] as const;
 
-export const SLOW_TESTS = ["test/chaos/chaos.test.ts", "test/release/release.test.ts", "test/e2e/devLoop.test.ts"] as const;
+export const SLOW_TESTS = ["test/chaos/chaos.test.ts", "test/release/release.test.ts", "test/e2e/devLoop.test.ts", "test/release/operatorWalkthrough.test.ts"] as const;
