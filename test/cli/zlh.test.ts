@@ -162,7 +162,11 @@ describe("zlh", () => {
     expect(missing.stderr).toMatch(/^zlh: server_not_found: /);
 
     const doomed = await createServer(c.call);
-    expect((await zlh(["servers", "delete", doomed.id], env)).code).toBe(0);
+    const deleting = await zlh(["servers", "delete", doomed.id, "--wait"], env);
+    expect(deleting.code).toBe(0);
+    // delete has no --no-wait (waiting is its --wait): the hint names what does stop the watching.
+    expect(deleting.stderr).toContain(`server ${doomed.id} accepted (deleting); following it (Ctrl-C stops watching, not the request)`);
+    expect(deleting.stderr).not.toContain("--no-wait");
     const conflict = await zlh(["servers", "start", doomed.id], env);
     expect(conflict.code).toBe(4);
     expect(conflict.stderr).toMatch(/invalid_transition/);
