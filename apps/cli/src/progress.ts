@@ -109,12 +109,12 @@ export async function waitForServer(
   const knownErrorAt = opts.knownErrorAt ?? null;
   let lastErrorSaid = "";
   let reportedPhase: unknown = null;
-  // The last server seen; before the first, the events alone say where it is.
-  let current: ServerView = { id, status: "pending", generation: 0, failureReason: null, change: null, progress: null };
+  // What the events alone say: they are read after each look at the server, so they are never older than it.
+  const byEvents: ServerView = { id, status: "pending", generation: 0, failureReason: null, change: null, progress: null };
   const barred = goal.kind === "change" || goal.status === "running";
   const draw = (server: ServerView, done: boolean) => {
-    // The agent's own report (the server's progress, else the last server.progress event) says where its operation is.
-    const step = phaseOf(server, seen, done, (server.progress as { phase?: unknown } | null | undefined)?.phase ?? reportedPhase);
+    // The agent's own report (the last server.progress event: each phase is one) says where its operation is.
+    const step = phaseOf(server, seen, done, reportedPhase);
     const text = !barred
         ? `${server.status}${done ? "" : ` (waiting for ${goal.status})`}`
         : `${bar(step, PHASES.length - 1)} ${step + 1}/${PHASES.length} ${PHASES[step]}${detail && !done ? ` (${detail})` : ""}`;
@@ -138,9 +138,8 @@ export async function waitForServer(
     if (e.type === "server.status_changed" && typeof e.data.to === "string") seen.add(e.data.to);
     detail = progressDetail(e.data.progress ?? (e.type.endsWith("progress") ? e.data : null)) ?? detail;
     if (e.type === "server.progress") reportedPhase = e.data.phase;
-    // Each event drawn as it comes, so a phase passed between two polls still gets its line (the events are
-    // newer than the last server seen: their report wins over its progress).
-    if (barred) draw({ ...current, progress: null }, false);
+    // Each event drawn as it comes, so a phase passed between two polls still gets its line.
+    if (barred) draw(byEvents, false);
   };
   const end = () => {
     if (tty && last) process.stderr.write("\n");
@@ -148,17 +147,17 @@ export async function waitForServer(
   try {
     for (;;) {
       if (ctx.signal.aborted) throw new CliError(`interrupted; server ${id} goes on without the CLI watching`, EXIT.interrupted);
-      cursor = await serverEventsAfter(ctx, id, cursor, onEvent);
+      // The server first, then the events up to now: a draw never goes back (the events hold every phase and
+      // status the server showed), and a phase passed between two looks is drawn from its event.
       const server = (await ctx.client.call<ServerView>("GET", `/v1/servers/${seg(id)}`)).body;
-      current = server;
+      cursor = await serverEventsAfter(ctx, id, cursor, onEvent);
       sayError(server);
-      // The latest report while an operation runs; none once it ended (what it said last is over).
-      detail = server.progress === null ? null : (progressDetail(server.progress) ?? detail);
+      // Within the phase the events last reported, the server's own report has the newer counts.
+      const reported = server.progress as { phase?: unknown } | null | undefined;
+      if (reported && reported.phase === reportedPhase) detail = progressDetail(reported) ?? detail;
       const change = goal.kind === "change" ? (server.change?.generation === goal.generation ? server.change : await endedChange(ctx, id, goal.generation)) : null;
       const done =
         goal.kind === "status" ? server.status === goal.status && (!goal.again || seen.has(goal.status)) : change?.status === "applied" && (server.status === "running" || server.status === "stopped");
-      // The events up to the end, read after the server was seen done: the phases it passed since the last read.
-      if (done) cursor = await serverEventsAfter(ctx, id, cursor, onEvent);
       draw(server, done);
       if (done) return server;
       if (server.status === "failed") throw new CliError(`server ${id} failed: ${server.failureReason ?? "no reason given"}`, EXIT.waitFailed);
