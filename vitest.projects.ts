@@ -50,10 +50,11 @@ export const UNIT_TESTS = [
   "packages/protocol/test/specNetwork.test.ts",
   "packages/protocol/test/progress.test.ts",
   "apps/agent/test/progressReporter.test.ts",
+  "test/cli/progressTimeline.test.ts",
   "test/cli/sse.test.ts",
   "test/docs/configuration.test.ts",
   "test/docs/links.test.ts",
   "test/testProjects.test.ts",
 ] as const;
 
-export const SLOW_TESTS = ["test/chaos/chaos.test.ts", "test/release/release.test.ts", "test/e2e/devLoop.test.ts"] as const;
+export const SLOW_TESTS = ["test/chaos/chaos.test.ts", "test/release/release.test.ts", "test/e2e/devLoop.test.ts", "test/release/operatorWalkthrough.test.ts"] as const;

@@ -38,8 +38,12 @@ describe("zlh", () => {
     expect(res.code, res.stderr).toBe(0);
     const phases = res.stderr.split("\n").filter((l) => l.startsWith("["));
     expect(phases.at(-1)).toMatch(/^\[#{20}\] 5\/5 running$/);
-    // It drew where the server was before it ran (not only the end).
-    expect(phases.length).toBeGreaterThan(1);
+    // Every phase gets its line, in order, also one passed between two polls (each event is drawn as it is read),
+    // and the download shows its files and bytes.
+    const steps = phases.map((l) => Number(/ (\d)\/5 /.exec(l)?.[1]));
+    expect([...new Set(steps)]).toEqual([1, 2, 3, 4, 5]);
+    expect(steps).toEqual([...steps].sort());
+    expect(phases).toContainEqual(expect.stringMatching(/^\[#{10}-{10}\] 3\/5 placing on the host \(downloading \d+\/\d+ \d+ B\/[\d.]+ KiB\)$/));
     const [header, row] = res.stdout.trim().split("\n");
     expect(header).toMatch(/^ID\s+NAME\s+CUSTOMER\s+STATUS/);
     expect(row).toMatch(/^\S{36}\s+cli-one\s+cli\s+running\s/);
@@ -169,7 +173,11 @@ describe("zlh", () => {
     expect(missing.stderr).toMatch(/^zlh: server_not_found: /);
 
     const doomed = await createServer(c.call);
-    expect((await zlh(["servers", "delete", doomed.id], env)).code).toBe(0);
+    const deleting = await zlh(["servers", "delete", doomed.id, "--wait"], env);
+    expect(deleting.code).toBe(0);
+    // delete has no --no-wait (waiting is its --wait): the hint names what does stop the watching.
+    expect(deleting.stderr).toContain(`server ${doomed.id} accepted (deleting); following it (Ctrl-C stops watching, not the request)`);
+    expect(deleting.stderr).not.toContain("--no-wait");
     const conflict = await zlh(["servers", "start", doomed.id], env);
     expect(conflict.code).toBe(4);
     expect(conflict.stderr).toMatch(/invalid_transition/);

@@ -59,6 +59,10 @@ describe("installing from nothing: a database owned by an ordinary role, TLS for
     let cp = await startControlPlaneProcess(ownerUrl(databases[0]!), env, undefined, tls);
     stops.push(() => cp.stop());
     expect(cp.url).toMatch(/^https:/);
+    // What the operator reads in the log names the scheme it serves (Fastify's own line said http:// behind TLS).
+    const listening = cp.output.filter((l) => l.includes("Server listening at"));
+    expect(listening.length).toBeGreaterThan(0);
+    for (const line of listening) expect(line).toMatch(/Server listening at https:\/\//);
     let call = httpsApi(cp.url, tls.ca);
     const host = await enroll(call, "install-host");
     const startAgent = (controlUrl: string, trust = true): Proc => {

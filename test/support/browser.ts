@@ -10,15 +10,16 @@ export const ARTIFACTS = resolve(import.meta.dirname, "../../test-artifacts/ui")
 
 /**
  * A real headless Chromium, driven over the DevTools protocol. Fails with a
- * sentence saying what to install when the binary is missing. The caller
+ * sentence saying what to install when the binary is missing; `extraArgs` are
+ * Chromium flags of the caller's (a pinned certificate). The caller
  * closes it (browser.close() ends the process and its children).
  */
-export async function launchChromium(): Promise<Browser> {
+export async function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`The browser tests need Chromium at ${CHROMIUM}: install Debian's package (apt-get install -y chromium), or set ZLH_CHROMIUM to a Chromium binary.`);
   }
   // As root Chromium refuses to start without --no-sandbox (its sandbox needs an unprivileged user).
-  const args = ["--headless=new", "--disable-gpu", "--disable-dev-shm-usage", ...(process.getuid?.() === 0 ? ["--no-sandbox"] : [])];
+  const args = ["--headless=new", "--disable-gpu", "--disable-dev-shm-usage", ...(process.getuid?.() === 0 ? ["--no-sandbox"] : []), ...extraArgs];
   return chromium.launch({ executablePath: CHROMIUM, args, timeout: 30_000 });
 }
 

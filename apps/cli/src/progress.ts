@@ -1,7 +1,7 @@
 import { CliError, EXIT } from "./exitCodes";
 import type { Ctx } from "./output";
 import { pause } from "./pause";
-import { bytes, seg } from "./output";
+import { bytes, printable, seg } from "./output";
 
 /** What a wait ends on. A create or reinstall ends at `running`; a change when its generation is applied and running. */
 /** `again`: the server is there already (a restart, a reinstall): only a move into `status` after the request counts. */
@@ -14,6 +14,8 @@ interface ServerView {
   failureReason: string | null;
   change: ChangeView | null;
   progress?: unknown;
+  /** The error the control plane is retrying (an upstream it cannot reach, ...), while it retries. */
+  lastError?: { code: string; message: string; at: string } | null;
 }
 
 type ChangeView = { generation: number; status: string; reason: string | null };
@@ -40,10 +42,8 @@ interface EventItem {
 /** The phases a provision goes through, as its status and events show them; the bar is their count. */
 const PHASES = ["requested", "manifest resolved", "placing on the host", "starting the game", "running"] as const;
 
-function phaseOf(server: ServerView, seen: Set<string>, done: boolean): number {
+function phaseOf(server: ServerView, seen: Set<string>, done: boolean, reported: unknown): number {
   if (done) return 4;
-  // The agent's own report (progress, server.progress events) says where its operation is.
-  const reported = (server.progress as { phase?: unknown } | null | undefined)?.phase;
   if (server.status === "starting" || seen.has("starting") || reported === "starting" || reported === "waiting") return 3;
   if (server.status === "provisioning" || seen.has("provisioning") || seen.has("op.leased") || seen.has("server.progress")) return 2;
   if (seen.has("server.manifest_resolved") || seen.has("server.change_resolved")) return 1;
@@ -93,17 +93,29 @@ export async function serverEventsAfter(ctx: Ctx, id: string, cursor: string | n
  * Follows a server until `goal` or failure, drawing its phases on stderr: a bar redrawn in place on a terminal, a
  * line per phase otherwise (logs, CI). Polls the server and its events every `intervalMs`; bounded by `timeoutMs`.
  */
-export async function waitForServer(ctx: Ctx, id: string, goal: Goal, opts: { timeoutMs: number; cursor: string | null; intervalMs?: number }): Promise<ServerView> {
+export async function waitForServer(
+  ctx: Ctx,
+  id: string,
+  goal: Goal,
+  opts: { timeoutMs: number; cursor: string | null; intervalMs?: number; knownErrorAt?: string | null },
+): Promise<ServerView> {
   const tty = process.stderr.isTTY === true;
   const deadline = Date.now() + opts.timeoutMs;
   const seen = new Set<string>();
   let cursor = opts.cursor;
   let last = "";
   let detail: string | null = null;
+  // What the accepted answer already showed is not news; each different error retried after it is said once.
+  const knownErrorAt = opts.knownErrorAt ?? null;
+  let lastErrorSaid = "";
+  let reportedPhase: unknown = null;
+  // What the events alone say: they are read after each look at the server, so they are never older than it.
+  const byEvents: ServerView = { id, status: "pending", generation: 0, failureReason: null, change: null, progress: null };
+  const barred = goal.kind === "change" || goal.status === "running";
   const draw = (server: ServerView, done: boolean) => {
-    const step = phaseOf(server, seen, done);
-    const text =
-      goal.kind === "status" && goal.status !== "running"
+    // The agent's own report (the last server.progress event: each phase is one) says where its operation is.
+    const step = phaseOf(server, seen, done, reportedPhase);
+    const text = !barred
         ? `${server.status}${done ? "" : ` (waiting for ${goal.status})`}`
         : `${bar(step, PHASES.length - 1)} ${step + 1}/${PHASES.length} ${PHASES[step]}${detail && !done ? ` (${detail})` : ""}`;
     if (text === last) return;
@@ -111,20 +123,38 @@ export async function waitForServer(ctx: Ctx, id: string, goal: Goal, opts: { ti
     if (tty) process.stderr.write(`\r\x1b[2K${text}`);
     else ctx.err(text);
   };
+  // A server stuck on an error being retried (an upstream unreachable) would otherwise look like a frozen bar.
+  const sayError = (server: ServerView) => {
+    const e = server.lastError;
+    const said = e ? printable(`retrying: ${e.message} (${e.code})`) : "";
+    if (!e || e.at === knownErrorAt || said === lastErrorSaid) return;
+    lastErrorSaid = said;
+    if (tty && last) process.stderr.write("\r\x1b[2K");
+    ctx.err(said);
+    last = "";
+  };
+  const onEvent = (e: EventItem) => {
+    seen.add(e.type);
+    if (e.type === "server.status_changed" && typeof e.data.to === "string") seen.add(e.data.to);
+    detail = progressDetail(e.data.progress ?? (e.type.endsWith("progress") ? e.data : null)) ?? detail;
+    if (e.type === "server.progress") reportedPhase = e.data.phase;
+    // Each event drawn as it comes, so a phase passed between two polls still gets its line.
+    if (barred) draw(byEvents, false);
+  };
   const end = () => {
     if (tty && last) process.stderr.write("\n");
   };
   try {
     for (;;) {
       if (ctx.signal.aborted) throw new CliError(`interrupted; server ${id} goes on without the CLI watching`, EXIT.interrupted);
-      cursor = await serverEventsAfter(ctx, id, cursor, (e) => {
-        seen.add(e.type);
-        if (e.type === "server.status_changed" && typeof e.data.to === "string") seen.add(e.data.to);
-        detail = progressDetail(e.data.progress ?? (e.type.endsWith("progress") ? e.data : null)) ?? detail;
-      });
+      // The server first, then the events up to now: a draw never goes back (the events hold every phase and
+      // status the server showed), and a phase passed between two looks is drawn from its event.
       const server = (await ctx.client.call<ServerView>("GET", `/v1/servers/${seg(id)}`)).body;
-      // The latest report while an operation runs; none once it ended (what it said last is over).
-      detail = server.progress === null ? null : (progressDetail(server.progress) ?? detail);
+      cursor = await serverEventsAfter(ctx, id, cursor, onEvent);
+      sayError(server);
+      // Within the phase the events last reported, the server's own report has the newer counts.
+      const reported = server.progress as { phase?: unknown } | null | undefined;
+      if (reported && reported.phase === reportedPhase) detail = progressDetail(reported) ?? detail;
       const change = goal.kind === "change" ? (server.change?.generation === goal.generation ? server.change : await endedChange(ctx, id, goal.generation)) : null;
       const done =
         goal.kind === "status" ? server.status === goal.status && (!goal.again || seen.has(goal.status)) : change?.status === "applied" && (server.status === "running" || server.status === "stopped");

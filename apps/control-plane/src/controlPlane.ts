@@ -96,7 +96,10 @@ export async function startControlPlane(
       manifests,
       traefikCache,
     });
-    await http.listen({ port: config.port, host: config.host });
+    // Fastify names the scheme from its own `https` option, which a serverFactory bypasses: without this a TLS
+    // control plane logs "listening at http://..." and an operator's first curl goes to the wrong scheme.
+    const scheme = config.tls ? "https://" : "http://";
+    await http.listen({ port: config.port, host: config.host, listenTextResolver: (address) => `Server listening at ${address.replace(/^https?:\/\//, scheme)}` });
     resources.push("http", async () => {
       registry.closeAll();
       // Fastify 5.12 closes keep-alive connections only if idle when close()

@@ -24,6 +24,7 @@ interface Server {
   diskGiB: number;
   stale: boolean;
   createdAt: string;
+  lastError?: { at: string } | null;
 }
 
 /** --loader or --build: the API's one field for both (a Fabric loader version, or a Paper/Purpur build number). */
@@ -75,14 +76,17 @@ function parseProperties(values: string[]): Record<string, string | number | boo
 interface WaitOpts {
   wait: boolean;
   timeout: number;
+  /** Waiting was asked for with --wait (start, stop, restart, delete): there is no --no-wait to point at. */
+  optIn?: boolean;
 }
 
 /** The answer (202, the server) and then, unless --no-wait, the progress until the goal. */
 async function answerAndWait(ctx: Ctx, accepted: Server, goal: Goal | null, opts: WaitOpts, cursor: string | null): Promise<void> {
   let final: Server = accepted;
   if (goal && opts.wait) {
-    if (!ctx.json) ctx.err(`server ${accepted.id} accepted (${accepted.status}); following it (--no-wait returns at once)`);
-    final = (await waitForServer(ctx, accepted.id, goal, { timeoutMs: opts.timeout * 1000, cursor })) as unknown as Server;
+    const hint = opts.optIn ? "Ctrl-C stops watching, not the request" : "--no-wait returns at once";
+    if (!ctx.json) ctx.err(`server ${accepted.id} accepted (${accepted.status}); following it (${hint})`);
+    final = (await waitForServer(ctx, accepted.id, goal, { timeoutMs: opts.timeout * 1000, cursor, knownErrorAt: accepted.lastError?.at ?? null })) as unknown as Server;
   }
   show(ctx, final, () => serverTable(ctx, [final]));
 }
@@ -230,7 +234,7 @@ export function serverCommands(program: Command, run: Run): void {
         const again = action === "restart";
         const cursor = o.wait && again ? await serverEventsAfter(ctx, id, null) : null;
         const accepted = await ctx.client.call<Server>(action === "delete" ? "DELETE" : "POST", `/v1/servers/${seg(id)}${action === "delete" ? "" : `/${action}`}`);
-        await answerAndWait(ctx, accepted.body, { kind: "status", status: target, again }, { wait: o.wait === true, timeout: o.timeout }, cursor);
+        await answerAndWait(ctx, accepted.body, { kind: "status", status: target, again }, { wait: o.wait === true, timeout: o.timeout, optIn: true }, cursor);
       }),
     );
   }
