@@ -4,6 +4,7 @@
  * file to `database` or `e2e`; test/testProjects.test.ts checks every path still names a file.
  */
 export const UNIT_TESTS = [
+  "apps/agent/test/artifactCache.test.ts",
   "apps/agent/test/backupSaveOn.test.ts",
   "apps/agent/test/config.test.ts",
   "apps/agent/test/fabricFirstBoot.test.ts",

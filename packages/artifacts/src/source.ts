@@ -3,6 +3,20 @@ export interface ArtifactSource {
   readonly kind: "upstream" | "mirror" | "offline";
   fetchJson<T = unknown>(url: string): Promise<T>;
   fetchBytes(url: string): Promise<Uint8Array>;
+  /**
+   * The same bytes as a stream, for a consumer that must not hold a file whole (the agent's cache streams to disk
+   * and stops as soon as a file is longer than pinned). Sources without it are read with fetchBytes.
+   */
+  fetchStream?(url: string): Promise<AsyncIterable<Uint8Array>>;
+}
+
+/** A source's bytes for `url` as a stream: its fetchStream, or fetchBytes's answer as one chunk for a source without. */
+export async function streamFrom(source: ArtifactSource, url: string): Promise<AsyncIterable<Uint8Array>> {
+  if (source.fetchStream) return source.fetchStream(url);
+  const bytes = await source.fetchBytes(url);
+  return (async function* () {
+    yield bytes;
+  })();
 }
 
 /**

@@ -63,5 +63,10 @@ export function upstreamSource(o: UpstreamOptions): ArtifactSource {
     async fetchBytes(url: string) {
       return new Uint8Array(await (await request(url)).arrayBuffer());
     },
+    async fetchStream(url: string) {
+      const res = await request(url);
+      if (!res.body) throw new ArtifactFetchError(url, "answered without a body");
+      return res.body;
+    },
   };
 }
