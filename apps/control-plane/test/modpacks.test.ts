@@ -256,6 +256,20 @@ describe("modpacks (.mrpack): upload, Modrinth ids, create, resolution", () => {
     expect(other.body.error).toBe("idempotency_key_reused");
   });
 
+  it("answers a retried change from its Idempotency-Key before reading the pack again", async () => {
+    const created = await t.api("POST", "/v1/servers", serverBody(43, { modpack: { version: V1 } }), { "idempotency-key": "change-base" });
+    await manifestOf(created.body.id);
+    await t.sql`update servers set status = 'running' where id = ${created.body.id}`; // provisioned, as an agent would report
+    const target = await upload(buildMrpack({ ...(await spec("5.0.0")), name: "Change Target" }));
+    const patch = () => t.api("PATCH", `/v1/servers/${created.body.id}`, { modpack: { upload: target.body.sha512 } }, { "idempotency-key": "change-replay" });
+    const first = await patch();
+    expect(first.status).toBe(202);
+    // The customer's claim removed (as the sweep would, later): reading the pack now would be a 404.
+    await t.sql`delete from modpack_upload_owners where sha512 = ${target.body.sha512}`;
+    const retried = await patch();
+    expect({ status: retried.status, id: retried.body.id }).toEqual({ status: 202, id: created.body.id });
+  });
+
   it("schedules the sweep of unused uploads when the worker starts", async () => {
     const [job] = await t.sql`select task_identifier from graphile_worker.jobs where key = 'modpack-sweep'`;
     expect(job?.task_identifier).toBe("modpacks.sweep");
