@@ -35,6 +35,7 @@ export const UNIT_TESTS = [
   "apps/control-plane/test/judgeHost.property.test.ts",
   "apps/control-plane/test/manifestCache.test.ts",
   "apps/control-plane/test/operationKinds.test.ts",
+  "apps/control-plane/test/packRedirects.test.ts",
   "packages/artifacts/test/manifestJava.test.ts",
   "packages/artifacts/test/mirror.test.ts",
   "packages/artifacts/test/mrpackLimits.test.ts",
