@@ -90,6 +90,24 @@ describe("the agent's artifact cache", () => {
     expect(fetches).toBe(1);
   });
 
+  it("tries a file's alternate URLs in order, and names every URL's reason when none gives the pinned bytes", async () => {
+    const good = new Uint8Array(1000).fill(9);
+    const [missing, wrong, right] = ["missing", "wrong", "right"].map((n) => `https://cdn.modrinth.com/data/x/${n}.jar`) as [string, string, string];
+    const inner = mirrorSource(await dirMirror({ [wrong]: new Uint8Array(1000).fill(1), [right]: good }));
+    const tried: string[] = [];
+    const cache = new ArtifactCache(await mkdtemp(join(tmpdir(), "zlh-state-")), { ...inner, fetchStream: (u) => (tried.push(u), inner.fetchStream!(u)) });
+    const path = await cache.ensure({ url: missing, alternates: [wrong, right], size: good.length, sha512: sha512(good) });
+    expect(tried).toEqual([missing, wrong, right]);
+    expect(sha512(await readFile(path))).toBe(sha512(good));
+
+    const err = (await cache.ensure({ url: missing, alternates: [wrong], size: 1000, sha512: "c".repeat(128) }).catch((e: Error) => e)) as Error;
+    expect(err.message).toContain(`${missing}: not found`);
+    expect(err.message).toContain(`${wrong}: sha512 differs`);
+    expect(err.name).toBe("ArtifactFetchError"); // one URL could not be fetched at all: worth retrying later
+    const mismatch = await cache.ensure({ url: wrong, alternates: [right], size: 1000, sha512: "d".repeat(128) }).catch((e: Error & { code?: string }) => e);
+    expect(mismatch).toMatchObject({ code: "artifact_mismatch", message: expect.stringMatching(/no download of .*wrong.jar matched: .*wrong.jar: sha512 differs.*right.jar: sha512 differs/) });
+  });
+
   it("evicts the least recently used files past its byte budget, never one in use, and counts what a restart finds", async () => {
     const files = Object.fromEntries(["a", "b", "c", "d"].map((n, i) => [`https://cdn.modrinth.com/data/x/${n}.jar`, new Uint8Array(MiB).fill(i + 1)]));
     const source = mirrorSource(await dirMirror(files));

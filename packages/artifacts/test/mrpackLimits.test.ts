@@ -100,4 +100,18 @@ describe("the limits a pack is read within", () => {
     // A record claiming fewer bytes than its stream inflates to: stopped at the claim, as the synchronous read is.
     await expect(readEntryAsync(bytes, { ...e, size: e.size - 1 })).rejects.toThrow(`does not inflate to its declared ${e.size - 1} bytes`);
   });
+
+  it("keeps a file's further downloads as alternates, in order, and refuses more than five", () => {
+    const index = packIndex(base);
+    const file = (index.files as { downloads: string[] }[])[0]!;
+    file.downloads = [cdn("a.jar"), "https://github.com/o/r/releases/download/v1/a.jar", "https://gitlab.com/o/r/-/raw/main/a.jar"];
+    expect(readPack(buildMrpack({ ...base, index: { files: index.files } })).downloads[0]).toMatchObject({
+      url: cdn("a.jar"),
+      alternates: ["https://github.com/o/r/releases/download/v1/a.jar", "https://gitlab.com/o/r/-/raw/main/a.jar"],
+    });
+    file.downloads = Array.from({ length: 6 }, (_, i) => cdn(`a${i}.jar`));
+    expect(() => readPack(buildMrpack({ ...base, index: { files: index.files } }))).toThrow("mods/a.jar has 6 downloads; at most 5 are tried.");
+    file.downloads = [cdn("a.jar"), "https://evil.example.com/a.jar"];
+    expect(() => readPack(buildMrpack({ ...base, index: { files: index.files } }))).toThrow(/evil.example.com, which the format does not allow/);
+  });
 });

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdir, readdir, rename, rm, stat, utimes } from "node:fs/promises";
 import { join } from "node:path";
-import { streamFrom, type ArtifactSource } from "@zlh/artifacts";
+import { ArtifactFetchError, streamFrom, type ArtifactSource } from "@zlh/artifacts";
 import { OpFailure } from "../ops/opFailure";
 import { streamToFile } from "./streamToFile";
 
@@ -74,9 +74,29 @@ export class ArtifactCache {
   async #fetch(file: Pinned, path: string): Promise<string> {
     const total = await this.#measure();
     await mkdir(this.#tmp, { recursive: true });
+    const urls = [file.url, ...(file.alternates ?? [])];
+    const failures: { url: string; err: unknown }[] = [];
+    for (const url of urls) {
+      try {
+        await this.#download(file, url, path);
+        break;
+      } catch (err) {
+        failures.push({ url, err });
+      }
+    }
+    if (failures.length === urls.length) throw allFailed(file, failures);
+    total.bytes += file.size;
+    this.#verified.set(path, (await stat(path)).mtimeMs);
+    this.onChange();
+    await this.#evict(total, path);
+    return path;
+  }
+
+  /** One URL's bytes streamed into `path`, or an error saying why not (nothing is left behind then). */
+  async #download(file: Pinned, url: string, path: string): Promise<void> {
     const tmp = join(this.#tmp, `${file.sha512.slice(0, 16)}-${process.pid}-${Math.random().toString(36).slice(2)}`);
     try {
-      const body = await streamFrom(this.source, file.url);
+      const body = await streamFrom(this.source, url);
       const got = await streamToFile(body, tmp, file.size, { sha1: !!file.sha1, sha256: !!file.sha256 });
       const problem = got.overflow
         ? `more than the pinned ${file.size} bytes (the download was stopped there)`
@@ -89,17 +109,12 @@ export class ArtifactCache {
               : file.sha256 && got.sha256 !== file.sha256
                 ? "sha256 differs"
                 : null;
-      if (problem) throw new OpFailure("artifact_mismatch", `${file.url}: ${problem}; refused`, true);
+      if (problem) throw new OpFailure("artifact_mismatch", `${url}: ${problem}; refused`, true);
       await mkdir(join(this.#dir, file.sha512.slice(0, 2)), { recursive: true });
       await rename(tmp, path);
     } finally {
       await rm(tmp, { force: true });
     }
-    total.bytes += file.size;
-    this.#verified.set(path, (await stat(path)).mtimeMs);
-    this.onChange();
-    await this.#evict(total, path);
-    return path;
   }
 
   /** Records a use (atime, the LRU order) without changing the mtime its verification is keyed on. */
@@ -150,7 +165,19 @@ export class ArtifactCache {
 }
 
 /** An upstream file pinned by size and hashes: a downloaded manifest file, the input of a built one, or a Java runtime (sha256: what Adoptium publishes). */
-type Pinned = { url: string; size: number; sha512: string; sha1?: string; sha256?: string };
+type Pinned = { url: string; alternates?: string[]; size: number; sha512: string; sha1?: string; sha256?: string };
+
+/**
+ * Why no URL of a file gave its bytes: with one URL, its own error; with
+ * alternates, every URL's reason in the order tried, as a mismatch when each
+ * answered wrong bytes, else as a fetch failure (worth retrying later).
+ */
+function allFailed(file: Pinned, failures: { url: string; err: unknown }[]): Error {
+  if (failures.length === 1) return failures[0]!.err as Error;
+  const reasons = failures.map(({ url, err }) => `${url}: ${err instanceof OpFailure ? err.message.replace(`${url}: `, "") : (err as Error).message}`).join("; ");
+  if (failures.every((f) => f.err instanceof OpFailure)) return new OpFailure("artifact_mismatch", `no download of ${file.url} matched: ${reasons}`, true);
+  return new ArtifactFetchError(file.url, `every download failed: ${reasons}`);
+}
 
 async function hashFile(path: string): Promise<string> {
   const h = createHash("sha512");

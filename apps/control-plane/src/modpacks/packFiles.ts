@@ -9,7 +9,7 @@ import type { ManifestFile, ManifestModpack, PackContents } from "@zlh/artifacts
 export function packManifestFiles(pin: ManifestModpack, pack: PackContents): ManifestFile[] {
   const input = { url: pin.url, size: pin.size, sha512: pin.sha512 };
   return [
-    ...pack.downloads.map((d) => ({ path: d.path, url: d.url, size: d.size, sha512: d.sha512, sha1: d.sha1, kind: "pack" as const })),
+    ...pack.downloads.map((d) => ({ path: d.path, url: d.url, ...(d.alternates ? { alternates: d.alternates } : {}), size: d.size, sha512: d.sha512, sha1: d.sha1, kind: "pack" as const })),
     ...pack.overrides.map((o) => ({ path: o.path, size: o.size, sha512: o.sha512, kind: "packFile" as const, build: { pack: input, entry: o.entry } })),
   ];
 }

@@ -11,6 +11,8 @@ export type PackLoader = (typeof PACK_LOADERS)[number];
 export interface PackDownload {
   path: string;
   url: string;
+  /** The file's further `downloads`, in the pack's order: tried when the first fails. */
+  alternates?: string[];
   size: number;
   sha1: string;
   sha512: string;
@@ -56,6 +58,8 @@ export const PACK_LIMITS = {
 } as const;
 
 const INDEX = "modrinth.index.json";
+/** URLs one file may list (the first, then alternates tried in order). */
+const MAX_DOWNLOADS = 5;
 const INDEX_MAX = 8 * 1024 * 1024;
 /** Written by the platform from the server's settings; a pack's copy would be overwritten on every placement. */
 const PLATFORM_OWNED = new Set(["server.properties", "eula.txt"]);
@@ -112,10 +116,11 @@ export function readPack(bytes: Uint8Array): ReadPack {
     const env = f.env === undefined ? { server: "required" } : ((f.env ?? {}) as Record<string, unknown>);
     if (!["required", "optional", "unsupported"].includes(env.server as string)) throw new PackRefusedError(`${path} has env.server ${JSON.stringify(env.server)}; the format allows required, optional and unsupported.`);
     if (!Array.isArray(f.downloads) || f.downloads.length === 0) throw new PackRefusedError(`${path} has no downloads.`);
+    if (f.downloads.length > MAX_DOWNLOADS) throw new PackRefusedError(`${path} has ${f.downloads.length} downloads; at most ${MAX_DOWNLOADS} are tried.`);
     const urls = f.downloads.map((u: unknown) => allowedUrl(u, path));
     if (PLATFORM_OWNED.has(path)) throw new PackRefusedError(`The pack downloads ${path}, which the platform writes from the server's settings.`);
     if (env.server === "unsupported") skipped.push(path);
-    else downloads.push({ path, url: urls[0]!, size: f.fileSize as number, sha1: hashes.sha1, sha512: hashes.sha512 });
+    else downloads.push({ path, url: urls[0]!, ...(urls.length > 1 ? { alternates: urls.slice(1) } : {}), size: f.fileSize as number, sha1: hashes.sha1, sha512: hashes.sha512 });
   });
 
   const overrides = new Map<string, PackOverride>();
