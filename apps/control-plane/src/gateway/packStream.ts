@@ -10,13 +10,15 @@ const SLICE = 4 * 1024 * 1024;
  * removed meanwhile ends the stream short: the agent's cache refuses it by
  * its pinned size, as any broken download.
  */
-export function uploadedPackStream(db: Db, sha512: string, size: number): Readable {
+export function uploadedPackStream(db: Db, sha512: string, size: number, slice = SLICE): Readable {
   let offset = 0;
   return new Readable({
+    // One slice buffered ahead at most: a slow agent costs two slices of memory, not the pack.
+    highWaterMark: slice,
     async read() {
       try {
         if (offset >= size) return void this.push(null);
-        const part = await modpackUploadSlice(db, sha512, offset, Math.min(SLICE, size - offset));
+        const part = await modpackUploadSlice(db, sha512, offset, Math.min(slice, size - offset));
         if (part.byteLength === 0) return void this.destroy(new Error(`modpack ${sha512} is no longer stored`));
         offset += part.byteLength;
         this.push(part);

@@ -2,9 +2,9 @@ import type { FastifyInstance } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { ErrorBody, ModpackUpload, ModpackUploadQuery } from "@zlh/api";
 import { sha512Hex, type PackContents } from "@zlh/artifacts";
-import { storeModpackContents, storeModpackUpload } from "@zlh/db";
+import { storeModpackUpload } from "@zlh/db";
 import { InvalidRequestError, ModpackTooLargeError } from "@zlh/domain";
-import { checkedContents, readContents } from "../modpacks/packContents";
+import { checkedContents, contentsOf } from "../modpacks/packContents";
 import { MODPACK_UPLOAD_ROUTE, PACK_MEDIA_TYPES } from "./modpackMedia";
 
 /**
@@ -41,15 +41,12 @@ export default async function modpackRoutes(root: FastifyInstance) {
       if (!Buffer.isBuffer(body)) throw new InvalidRequestError(`The body must be the .mrpack file itself (Content-Type ${PACK_MEDIA_TYPES[0]}).`);
       if (body.byteLength > maxBytes) throw new ModpackTooLargeError(`The pack is ${body.byteLength} bytes; at most ${maxBytes} are accepted (ZLH_MODPACK_MAX_BYTES).`);
       const bytes = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
-      // Read once, off the event loop, and recorded: resolutions use the recorded override digests, never the bytes.
-      const pack = checkedContents(await readContents(bytes));
+      // Read once, off the event loop, and recorded by sha512 (a pack uploaded again is not inflated again):
+      // resolutions use the recorded override digests, never the bytes.
       const sha512 = sha512Hex(bytes);
+      const pack = checkedContents(await contentsOf(app.deps.db, sha512, async () => bytes));
       const { customerId } = request.query;
-      const stored = await app.deps.db.transaction(async (tx) => {
-        const row = await storeModpackUpload(tx, { sha512, data: bytes, summary: summaryOf(pack), callerId: request.client!.name, customerId });
-        await storeModpackContents(tx, sha512, pack);
-        return row;
-      });
+      const stored = await storeModpackUpload(app.deps.db, { sha512, data: bytes, summary: summaryOf(pack), callerId: request.client!.name, customerId });
       request.log.info({ sha512, size: bytes.byteLength, pack: pack.name, version: pack.versionId }, "modpack uploaded");
       return reply.status(201).send({ sha512, size: stored.size, ...summaryOf(pack), uploadedAt: new Date(stored.created_at).toISOString() });
     },

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import type { DbOrTx } from "../client";
+import type { Db, DbOrTx } from "../client";
 
 export type ModpackUpload = {
   sha512: string;
@@ -14,12 +14,14 @@ export type ModpackUpload = {
  * records that `customerId` uploaded it; returns the pack with that
  * customer's own upload time.
  */
-export async function storeModpackUpload(tx: DbOrTx, u: { sha512: string; data: Uint8Array; summary: unknown; callerId: string; customerId: string }): Promise<ModpackUpload> {
-  await tx.execute(sql`
-    insert into modpack_uploads (sha512, size, data, summary, caller_id)
-    values (${u.sha512}, ${u.data.byteLength}, ${Buffer.from(u.data.buffer, u.data.byteOffset, u.data.byteLength)}, ${JSON.stringify(u.summary)}::jsonb, ${u.callerId})
-    on conflict (sha512) do nothing`);
-  const [row] = await tx.execute<ModpackUpload>(sql`
+export async function storeModpackUpload(db: Db, u: { sha512: string; data: Uint8Array; summary: unknown; callerId: string; customerId: string }): Promise<ModpackUpload> {
+  // One transaction: the sweep cannot remove the pack between its insert and the customer's claim.
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`
+      insert into modpack_uploads (sha512, size, data, summary, caller_id)
+      values (${u.sha512}, ${u.data.byteLength}, ${Buffer.from(u.data.buffer, u.data.byteOffset, u.data.byteLength)}, ${JSON.stringify(u.summary)}::jsonb, ${u.callerId})
+      on conflict (sha512) do update set sha512 = excluded.sha512`);
+    const [row] = await tx.execute<ModpackUpload>(sql`
     with ins as (
       insert into modpack_upload_owners (customer_id, sha512, caller_id) values (${u.customerId}, ${u.sha512}, ${u.callerId})
       on conflict (customer_id, sha512) do nothing
@@ -30,7 +32,8 @@ export async function storeModpackUpload(tx: DbOrTx, u: { sha512: string; data: 
       limit 1
     )
     select p.sha512, p.size, p.summary, mine.created_at::text from modpack_uploads p, mine where p.sha512 = ${u.sha512}`);
-  return row!;
+    return row!;
+  });
 }
 
 /** An uploaded pack's size for a customer's create or change: null unless that customer uploaded it. */
