@@ -20,6 +20,22 @@ export async function streamFrom(source: ArtifactSource, url: string): Promise<A
 }
 
 /**
+ * At most `limit` bytes of `url`, or null as soon as the source sends more:
+ * a file whose size is published is never read past it (a source without
+ * fetchStream is read whole, then judged).
+ */
+export async function fetchAtMost(source: ArtifactSource, url: string, limit: number): Promise<Uint8Array | null> {
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of await streamFrom(source, url)) {
+    size += chunk.byteLength;
+    if (size > limit) return null; // leaving the loop cancels the download
+    parts.push(chunk);
+  }
+  return new Uint8Array(Buffer.concat(parts));
+}
+
+/**
  * Upstream said, for good, that there is no such thing: a 404, or Fabric
  * meta's 400 (its answer for a game, loader or installer version it does not
  * know, or a loader too old for unattended installs). Not worth retrying; the
