@@ -4,6 +4,7 @@
  * file to `database` or `e2e`; test/testProjects.test.ts checks every path still names a file.
  */
 export const UNIT_TESTS = [
+  "apps/agent/test/artifactCache.test.ts",
   "apps/agent/test/backupSaveOn.test.ts",
   "apps/agent/test/config.test.ts",
   "apps/agent/test/fabricFirstBoot.test.ts",
@@ -35,9 +36,11 @@ export const UNIT_TESTS = [
   "apps/control-plane/test/judgeHost.property.test.ts",
   "apps/control-plane/test/manifestCache.test.ts",
   "apps/control-plane/test/operationKinds.test.ts",
+  "apps/control-plane/test/packRedirects.test.ts",
   "apps/control-plane/test/pinnedBuildCheck.test.ts",
   "packages/artifacts/test/manifestJava.test.ts",
   "packages/artifacts/test/mirror.test.ts",
+  "packages/artifacts/test/mrpackLimits.test.ts",
   "packages/db/test/migrationPolicy.test.ts",
   "apps/agent/test/cgroupUsage.test.ts",
   "packages/domain/test/crashCause.test.ts",

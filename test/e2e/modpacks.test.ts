@@ -39,7 +39,7 @@ describe("modpacks on the sim", () => {
       serverOverrides: { "config/both.toml": "from server-overrides\n" },
       clientOverrides: { "options.txt": "fov:90\n", "config/client-only.toml": "x\n" },
     };
-    const r = await c.call("POST", "/v1/modpacks", buildMrpack(spec), { "content-type": "application/x-modrinth-modpack+zip" });
+    const r = await c.call("POST", "/v1/modpacks?customerId=e2e", buildMrpack(spec), { "content-type": "application/x-modrinth-modpack+zip" });
     if (r.status !== 201) throw new Error(`upload: ${r.status} ${JSON.stringify(r.body)}`);
     return r.body.sha512 as string;
   };

@@ -77,7 +77,7 @@ export class Agent {
     this.#outbox = new Outbox(config.stateDir);
     const cacheSize = cacheBytes(config.stateDir);
     const artifacts = withUploadedPacks(createArtifactSource(config.artifactSource, config.artifactMirror), config.controlUrl, config.agentToken);
-    this.#artifacts = new ArtifactCache(config.stateDir, artifacts, () => cacheSize.changed());
+    this.#artifacts = new ArtifactCache(config.stateDir, artifacts, () => cacheSize.changed(), config.cacheMaxBytes);
     this.#conn = new Connection(
       gatewayUrl(config.controlUrl),
       config.agentToken,

@@ -41,6 +41,8 @@ export interface AgentConfig {
   artifactSource: ArtifactSourceKind;
   /** ZLH_ARTIFACT_MIRROR */
   artifactMirror: string | null;
+  /** ZLH_AGENT_CACHE_MAX_BYTES */
+  cacheMaxBytes: number;
   /** LOG_LEVEL */
   logLevel: string;
   /** LOG_FORMAT */
@@ -89,6 +91,7 @@ export function loadAgentConfig(env: Env): AgentConfig {
     lxcTemplate: read.text("ZLH_LXC_TEMPLATE"),
     artifactSource: artifactSource(read),
     artifactMirror: read.text("ZLH_ARTIFACT_MIRROR"),
+    cacheMaxBytes: read.integer("ZLH_AGENT_CACHE_MAX_BYTES"),
     logLevel: read.choice("LOG_LEVEL"),
     logFormat: read.choice("LOG_FORMAT"),
     logName: read.textWithDefault("ZLH_LOG_NAME"),

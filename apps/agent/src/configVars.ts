@@ -101,6 +101,14 @@ export const AGENT_ENV = {
     values: ["upstream", "mirror", "offline"],
     description: "Where the agent fetches artifacts into its cache: the same meaning as for the control plane.",
   },
+  ZLH_AGENT_CACHE_MAX_BYTES: {
+    type: "integer",
+    default: 20 * 1024 ** 3,
+    min: 64 * 1024 * 1024,
+    max: 2 ** 50,
+    description:
+      "Bytes the artifact cache (`<ZLH_STATE_DIR>/cache/sha512/`) may hold: past it, the least recently used files are removed (a file used in the last ten minutes stays, so the cache can exceed it while placements read). See [Modpacks](modpacks.md#limits).",
+  },
   ZLH_ARTIFACT_MIRROR: { type: "text", format: "directory or http(s) base URL", description: "For `ZLH_ARTIFACT_SOURCE=mirror` (required then), as for the control plane." },
   LOG_LEVEL: { type: "choice", default: "info", values: LOG_LEVELS, description: "pino level." },
   LOG_FORMAT: { type: "choice", default: "json", values: ["json", "pretty"], description: "`json` or `pretty` (readable, for a terminal)." },

@@ -20,7 +20,8 @@ const log = pino({ level: "silent" });
 /** The offline mirror, except for the URLs in `failing`, whose download fails as a dead mirror's would. */
 function sourceFailing(failing: Set<string>): ArtifactSource {
   const inner = mirrorSource(OFFLINE_MIRROR_DIR, "offline");
-  return { ...inner, fetchBytes: (url) => (failing.has(url) ? Promise.reject(new Error(`GET ${url}: 503`)) : inner.fetchBytes(url)) };
+  const fail = (url: string) => Promise.reject(new Error(`GET ${url}: 503`));
+  return { ...inner, fetchBytes: (url) => (failing.has(url) ? fail(url) : inner.fetchBytes(url)), fetchStream: (url) => (failing.has(url) ? fail(url) : inner.fetchStream!(url)) };
 }
 
 /**

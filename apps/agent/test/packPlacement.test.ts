@@ -33,7 +33,8 @@ describe("placing a modpack's overrides", () => {
     fetched = [];
     const mirror = mirrorSource(OFFLINE_MIRROR_DIR, "offline");
     // The control plane's answer for an uploaded pack; everything else from the offline mirror.
-    const source: ArtifactSource = { ...mirror, fetchBytes: async (url) => (fetched.push(url), url === packInput.url ? pack : mirror.fetchBytes(url)) };
+    const fetchBytes = async (url: string) => (fetched.push(url), url === packInput.url ? pack : mirror.fetchBytes(url));
+    const source: ArtifactSource = { kind: mirror.kind, fetchJson: mirror.fetchJson, fetchBytes };
     cache = new ArtifactCache(await mkdtemp(join(tmpdir(), "zlh-state-")), source);
     base = await fixtureManifest([]);
   });

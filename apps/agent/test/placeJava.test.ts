@@ -61,7 +61,7 @@ describe("placing the Java runtime into a container (sim, through the container 
   beforeAll(async () => {
     simRoot = await mkdtemp(join(tmpdir(), "zlh-sim-"));
     rt = new SimRuntime({ root: simRoot });
-    cache = new ArtifactCache(await mkdtemp(join(tmpdir(), "zlh-cache-")), { ...source, fetchBytes: (url) => (fetched.push(url), source.fetchBytes(url)) });
+    cache = new ArtifactCache(await mkdtemp(join(tmpdir(), "zlh-cache-")), { ...source, fetchBytes: (url) => (fetched.push(url), source.fetchBytes(url)), fetchStream: (url) => (fetched.push(url), source.fetchStream!(url)) });
     base = await fixtureManifest();
   });
 

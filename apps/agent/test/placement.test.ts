@@ -17,7 +17,7 @@ const placeServer = (rootfs: string, ...rest: Parameters<typeof placeWith> exten
 function countingSource(): ArtifactSource & { fetched: string[] } {
   const inner = mirrorSource(OFFLINE_MIRROR_DIR, "offline");
   const fetched: string[] = [];
-  return { ...inner, fetched, fetchBytes: (url) => (fetched.push(url), inner.fetchBytes(url)) };
+  return { ...inner, fetched, fetchBytes: (url) => (fetched.push(url), inner.fetchBytes(url)), fetchStream: (url) => (fetched.push(url), inner.fetchStream!(url)) };
 }
 
 describe("placing a manifest into a server directory", () => {

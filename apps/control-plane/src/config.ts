@@ -79,6 +79,8 @@ export interface ControlPlaneConfig {
   streams: { tokenRecheckMs: number; maxDurationMs: number; logsPerClient: number; logsPerServer: number; eventsPerClient: number; downloadsPerServer: number };
   /** ZLH_MODPACK_MAX_BYTES */
   modpackMaxBytes: number;
+  /** ZLH_MODPACK_RETENTION_DAYS, in milliseconds */
+  modpackRetentionMs: number;
   /** ZLH_BACKUP_KEEP, ZLH_BACKUP_MAX_AGE_DAYS */
   backupRetention: { keep: number; maxAgeDays: number };
   /** ZLH_COMMAND_TIMEOUT_MS */
@@ -154,6 +156,7 @@ export function loadConfig(env: Env): ControlPlaneConfig {
     eventStream: { pollMs: read.integer("ZLH_EVENT_STREAM_POLL_MS"), keepAliveMs: 15_000 },
     metricsPublic: read.choice("ZLH_METRICS_PUBLIC") === "true",
     modpackMaxBytes: read.integer("ZLH_MODPACK_MAX_BYTES"),
+    modpackRetentionMs: read.integer("ZLH_MODPACK_RETENTION_DAYS") * 86_400_000,
     console: { tokenTtlMs: read.integer("ZLH_CONSOLE_TOKEN_TTL_MS"), origins: origins(read.text("ZLH_CONSOLE_ORIGINS")) },
   };
 }

@@ -298,9 +298,18 @@ export const CONTROL_PLANE_ENV = {
     type: "integer",
     default: 64 * 1024 * 1024,
     min: 1024 * 1024,
-    max: 512 * 1024 * 1024,
+    // Uploads are bytea, sent to Postgres as hex (twice the size) in one message: past ~256 MiB that fails with a 500.
+    max: 200 * 1024 * 1024,
     description:
-      "The largest `.mrpack` accepted, uploaded (`POST /v1/modpacks`: 413 `payload_too_large` over it) or from Modrinth (422 `modpack_invalid`). Uploads are stored in the database. See [Modpacks](modpacks.md).",
+      "The largest `.mrpack` accepted, uploaded (`POST /v1/modpacks`: 413 `payload_too_large` over it) or from Modrinth (422 `modpack_invalid`). Uploads are stored in the database, so at most 200 MiB. See [Modpacks](modpacks.md#limits).",
+  },
+  ZLH_MODPACK_RETENTION_DAYS: {
+    type: "integer",
+    default: 7,
+    min: 1,
+    max: 3650,
+    description:
+      "An uploaded pack no live server of its customer uses is removed this many days after that customer's upload (checked hourly); a server keeps the pack it runs, asks for or could roll back to. See [Modpacks](modpacks.md#limits).",
   },
   ZLH_EVENT_STREAMS_PER_CLIENT: {
     type: "integer",

@@ -34,6 +34,9 @@ describe("loadConfig", () => {
     [{ ZLH_ARTIFACT_SOURCE: "mirror" }, "ZLH_ARTIFACT_MIRROR"],
     [{ ZLH_PROXMOX_URL: "https://pve:8006" }, "ZLH_PROXMOX_TOKEN_ID"],
     [{ LOG_LEVEL: "loud" }, "LOG_LEVEL"],
+    // Over 200 MiB an upload's bytea, sent as hex, breaks Postgres's message limit: a 500 at upload, so refused at start.
+    [{ ZLH_MODPACK_MAX_BYTES: String(200 * 1024 * 1024 + 1) }, "ZLH_MODPACK_MAX_BYTES"],
+    [{ ZLH_MODPACK_RETENTION_DAYS: "0" }, "ZLH_MODPACK_RETENTION_DAYS"],
   ])("names the bad variable: %o", (over, variable) => {
     let err: unknown;
     try {

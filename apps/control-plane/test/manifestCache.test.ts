@@ -19,13 +19,25 @@ describe("ManifestCache", () => {
     expect(calls).toBe(3);
   });
 
-  it("keeps at most `max` entries, dropping the oldest", async () => {
+  it("keeps at most `maxBytes` of manifests, dropping the oldest, and never caches one larger than that", async () => {
     const manifest = await fixtureManifest();
+    const size = JSON.stringify(manifest).length;
     let calls = 0;
     const fresh = async () => (calls++, manifest);
-    const cache = new ManifestCache(60_000, 2);
+    const cache = new ManifestCache(60_000, Math.floor(2.5 * size)); // room for two
     for (const v of ["1", "2", "3", "1"]) await cache.resolve({ minecraftVersion: "1.21.1", loaderVersion: v, mods: [] }, fresh);
     expect(calls).toBe(4);
+    expect(cache.bytes).toBe(2 * size);
+    await cache.resolve({ minecraftVersion: "1.21.1", loaderVersion: "3", mods: [] }, fresh);
+    expect(calls).toBe(4); // 3 and 1 are the two kept
+    // A modpack's manifest bigger than the whole budget: resolved every time, evicting nothing.
+    const huge = { ...manifest, files: Array.from({ length: 200 }, () => manifest.files).flat() };
+    const tiny = new ManifestCache(60_000, 3 * size);
+    await tiny.resolve({ minecraftVersion: "1.21.1", loaderVersion: "a", mods: [] }, fresh);
+    let hugeCalls = 0;
+    for (let i = 0; i < 2; i++) await tiny.resolve({ minecraftVersion: "1.21.1", loaderVersion: "huge", mods: [] }, async () => (hugeCalls++, huge));
+    expect(hugeCalls).toBe(2);
+    expect(tiny.bytes).toBe(size);
   });
 });
 

@@ -54,7 +54,9 @@ describe("modpacks (.mrpack): upload, Modrinth ids, create, resolution", () => {
   let t: Awaited<ReturnType<typeof startTestPlane>>;
   const packs: Record<string, Uint8Array> = {};
   const count = async (table: string) => (await t.sql`select count(*)::int as n from ${t.sql(table)}`)[0]!.n as number;
-  const upload = (body: Uint8Array, type = "application/x-modrinth-modpack+zip") => t.api("POST", "/v1/modpacks", Buffer.from(body), { "content-type": type });
+  /** serverBody(n)'s customer is `cust-${n % 7}`: packs are uploaded for cust-1 unless a test says otherwise. */
+  const upload = (body: Uint8Array, type = "application/x-modrinth-modpack+zip", customer = "cust-1") =>
+    t.api("POST", `/v1/modpacks?customerId=${customer}`, Buffer.from(body), { "content-type": type });
   const manifestOf = async (id: string) => {
     for (let i = 0; i < 200; i++) {
       const [row] = await t.sql`select manifest from servers where id = ${id}`;
@@ -151,13 +153,14 @@ describe("modpacks (.mrpack): upload, Modrinth ids, create, resolution", () => {
     expect(m.files.some((f) => f.path === "fabric-server-launch.jar")).toBe(true);
 
     // The same pack again: the same manifest, to the hash.
-    const again = await t.api("POST", "/v1/servers", serverBody(2, { minecraftVersion: undefined, modpack: { upload: first.body.sha512 } }), { "idempotency-key": "pack-2" });
+    const again = await t.api("POST", "/v1/servers", serverBody(8, { minecraftVersion: undefined, modpack: { upload: first.body.sha512 } }), { "idempotency-key": "pack-2" });
     expect(manifestHash(await manifestOf(again.body.id))).toBe(manifestHash(m));
   });
 
   it("creates a Quilt server from a quilt-loader pack: the quilt type, the pack's loader, Quilt's launch jar beside the pack's files", async () => {
     const quiltPack = buildMrpack({ ...(await spec("q-1.0.0")), dependencies: { minecraft: "1.21.1", "quilt-loader": "0.26.3" } });
-    const uploaded = await upload(quiltPack);
+    // Uploaded for the customer the servers below are made for (serverBody(6) and (13): cust-6).
+    const uploaded = await upload(quiltPack, undefined, "cust-6");
     expect(uploaded.status).toBe(201);
     expect(uploaded.body).toMatchObject({ loader: { name: "quilt-loader", version: "0.26.3" } });
     const created = await t.api("POST", "/v1/servers", serverBody(6, { minecraftVersion: undefined, modpack: { upload: uploaded.body.sha512 } }), { "idempotency-key": "pack-quilt" });
@@ -166,7 +169,7 @@ describe("modpacks (.mrpack): upload, Modrinth ids, create, resolution", () => {
     const m = await manifestOf(created.body.id);
     expect(m).toMatchObject({ type: "quilt", loader: "0.26.3", launch: { jar: "quilt-server-launch.jar" } });
     expect(m.files.filter((f) => ["mods/lithium.jar", "config/pack.toml", "quilt-server-launch.jar", "server.jar"].includes(f.path)).map((f) => f.kind)).toEqual(["packFile", "pack", "quiltLaunch", "server"]);
-    const refused = await t.api("POST", "/v1/servers", serverBody(7, { type: "fabric", modpack: { upload: uploaded.body.sha512 } }), { "idempotency-key": "pack-quilt-as-fabric" });
+    const refused = await t.api("POST", "/v1/servers", serverBody(13, { type: "fabric", modpack: { upload: uploaded.body.sha512 } }), { "idempotency-key": "pack-quilt-as-fabric" });
     expect([refused.status, refused.body.message]).toEqual([422, "The pack's loader (quilt-loader) runs on the quilt type; the request asks for fabric. Leave type out to take the pack's."]);
   });
 
@@ -192,7 +195,7 @@ describe("modpacks (.mrpack): upload, Modrinth ids, create, resolution", () => {
     await refused({ minecraftVersion: "1.20.1", modpack: { version: V1 } }, 422, "modpack_invalid", /The pack is for Minecraft 1.21.1; the request asks for 1.20.1/);
     await refused({ loaderVersion: "0.19.3", modpack: { version: V1 } }, 422, "modpack_invalid", /needs fabric-loader 0.16.5/);
     await refused({ mods: [{ project: "lithium" }], modpack: { version: V1 } }, 400, "invalid_request", /mods cannot be given with a modpack/);
-    await refused({ modpack: { upload: "0".repeat(128) } }, 404, "modpack_not_found", /No uploaded modpack/);
+    await refused({ modpack: { upload: "0".repeat(128) } }, 404, "modpack_not_found", /This customer has no uploaded modpack/);
     await refused({ modpack: { version: "Kf2ZTlGz" } }, 422, "modpack_invalid", /has no .mrpack file; it is not a modpack/);
     await refused({ modpack: { version: "Nope0000" } }, 404, "modpack_not_found", /Modrinth has no version "Nope0000"/);
     await refused({ minecraftVersion: undefined }, 400, "invalid_request", /minecraftVersion is required/);
@@ -211,11 +214,86 @@ describe("modpacks (.mrpack): upload, Modrinth ids, create, resolution", () => {
     const refused = await get(other.agentToken);
     expect({ status: refused.status, error: ((await refused.json()) as { error: string }).error }).toEqual({ status: 404, error: "modpack_not_found" });
     expect((await get(host.agentToken, packSha512(packs.v2!))).status).toBe(404); // on Modrinth, never uploaded
+    // Deleted servers still on the host (their rows are kept) are not a reason to serve the pack.
+    const users = await t.sql`select id, status from servers where host_id = ${host.id} and status <> 'deleted' and ${sha} in (modpack->>'sha512', manifest->'modpack'->>'sha512')`;
+    await t.sql`update servers set status = 'deleted', desired_state = 'deleted' where id in ${t.sql(users.map((u) => u.id as string))}`;
+    expect((await get(host.agentToken)).status).toBe(404);
+    for (const u of users) await t.sql`update servers set status = ${u.status as string}, desired_state = 'running' where id = ${u.id as string}`;
+    expect((await get(host.agentToken)).status).toBe(200);
+  });
+
+  it("scopes an upload to its customer: another customer's servers cannot use it, nor learn when it was uploaded", async () => {
+    const pack = buildMrpack({ ...(await spec("3.0.0")), name: "Scoped Pack" });
+    const mine = await upload(pack, undefined, "cust-1");
+    expect(mine.status).toBe(201);
+    const before = await count("servers");
+    // cust-2 knows the sha512 but never uploaded it: as unknown as a pack that does not exist.
+    const theirs = await t.api("POST", "/v1/servers", serverBody(2, { minecraftVersion: undefined, modpack: { upload: mine.body.sha512 } }), { "idempotency-key": "scoped-2" });
+    expect({ status: theirs.status, error: theirs.body.error }).toEqual({ status: 404, error: "modpack_not_found" });
+    expect(await count("servers")).toBe(before);
+    await new Promise((r) => setTimeout(r, 20));
+    const second = await upload(pack, undefined, "cust-2");
+    expect(second.body.sha512).toBe(mine.body.sha512);
+    expect(second.body.uploadedAt).not.toBe(mine.body.uploadedAt); // cust-2's own upload, not cust-1's
+    expect((await upload(pack, undefined, "cust-1")).body.uploadedAt).toBe(mine.body.uploadedAt);
+    expect(await count("modpack_uploads")).toBeGreaterThan(0);
+    const now = await t.api("POST", "/v1/servers", serverBody(2, { minecraftVersion: undefined, modpack: { upload: mine.body.sha512 } }), { "idempotency-key": "scoped-2b" });
+    expect(now.status).toBe(202);
+    const noCustomer = await t.api("POST", "/v1/modpacks", Buffer.from(pack), { "content-type": "application/zip" });
+    expect({ status: noCustomer.status, error: noCustomer.body.error }).toEqual({ status: 400, error: "invalid_request" });
+  });
+
+  it("reads a pack once: later resolutions use the recorded files and digests, neither the stored bytes nor Modrinth's download", async () => {
+    const pack = buildMrpack({ ...(await spec("4.0.0")), name: "Read Once" });
+    const up = await upload(pack);
+    const first = await t.api("POST", "/v1/servers", serverBody(15, { minecraftVersion: undefined, modpack: { upload: up.body.sha512 } }), { "idempotency-key": "once-1" });
+    const m = await manifestOf(first.body.id);
+    // The stored bytes made unreadable (same size): a resolution that read them again would refuse the pack.
+    await t.sql`update modpack_uploads set data = ${Buffer.alloc(pack.byteLength)} where sha512 = ${up.body.sha512}`;
+    const second = await t.api("POST", "/v1/servers", serverBody(22, { minecraftVersion: undefined, modpack: { upload: up.body.sha512 } }), { "idempotency-key": "once-2" });
+    expect(second.status).toBe(202);
+    expect(manifestHash(await manifestOf(second.body.id))).toBe(manifestHash(m));
+    // A Modrinth pack read before (V1, by the test above) is not downloaded again: its file gone from the mirror, it still creates.
+    await rm(join(mirror, mirrorPath(cdnUrl(V1))));
+    const byId = await t.api("POST", "/v1/servers", serverBody(29, { minecraftVersion: "1.21.1", modpack: { version: V1 } }), { "idempotency-key": "once-3" });
+    expect(byId.status).toBe(202);
+    expect((await manifestOf(byId.body.id)).modpack).toMatchObject({ versionId: V1 });
+  });
+
+  it("answers a retried create from its Idempotency-Key before reading the pack again", async () => {
+    const body = serverBody(36, { modpack: { version: V2 } });
+    const first = await t.api("POST", "/v1/servers", body, { "idempotency-key": "replay-pack" });
+    expect(first.status).toBe(202);
+    // Modrinth no longer knows the version: reading the pack now would be a 404.
+    await rm(join(mirror, mirrorPath(`https://api.modrinth.com/v2/version/${V2}`)));
+    const retried = await t.api("POST", "/v1/servers", body, { "idempotency-key": "replay-pack" });
+    expect({ status: retried.status, id: retried.body.id }).toEqual({ status: 202, id: first.body.id });
+    const other = await t.api("POST", "/v1/servers", { ...body, name: "another" }, { "idempotency-key": "replay-pack" });
+    expect(other.body.error).toBe("idempotency_key_reused");
+  });
+
+  it("answers a retried change from its Idempotency-Key before reading the pack again", async () => {
+    const created = await t.api("POST", "/v1/servers", serverBody(43, { modpack: { version: V1 } }), { "idempotency-key": "change-base" });
+    await manifestOf(created.body.id);
+    await t.sql`update servers set status = 'running' where id = ${created.body.id}`; // provisioned, as an agent would report
+    const target = await upload(buildMrpack({ ...(await spec("5.0.0")), name: "Change Target" }));
+    const patch = () => t.api("PATCH", `/v1/servers/${created.body.id}`, { modpack: { upload: target.body.sha512 } }, { "idempotency-key": "change-replay" });
+    const first = await patch();
+    expect(first.status).toBe(202);
+    // The customer's claim removed (as the sweep would, later): reading the pack now would be a 404.
+    await t.sql`delete from modpack_upload_owners where sha512 = ${target.body.sha512}`;
+    const retried = await patch();
+    expect({ status: retried.status, id: retried.body.id }).toEqual({ status: 202, id: created.body.id });
+  });
+
+  it("schedules the sweep of unused uploads when the worker starts", async () => {
+    const [job] = await t.sql`select task_identifier from graphile_worker.jobs where key = 'modpack-sweep'`;
+    expect(job?.task_identifier).toBe("modpacks.sweep");
   });
 
   it("fails a server whose pack only resolution can refuse, with the reason", async () => {
     const failure = async (spec: PackSpec, reason: RegExp) => {
-      const up = await upload(buildMrpack(spec));
+      const up = await upload(buildMrpack(spec), undefined, "cust-6");
       expect(up.status).toBe(201);
       const created = await t.api("POST", "/v1/servers", serverBody(20, { modpack: { upload: up.body.sha512 } }), { "idempotency-key": `late-${up.body.sha512.slice(0, 12)}` });
       expect(created.status).toBe(202);

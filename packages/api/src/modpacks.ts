@@ -1,5 +1,5 @@
 import Type, { type Static } from "typebox";
-import { ModProject, ModVersion, Timestamp } from "./primitives";
+import { ModProject, ModVersion, SafeText, Timestamp } from "./primitives";
 
 const Sha512 = Type.String({ pattern: "^[0-9a-f]{128}$" });
 
@@ -50,5 +50,11 @@ export const ModpackUpload = Type.Object(
     uploadedAt: Timestamp,
   },
   { title: "ModpackUpload" },
+);
+
+/** `POST /v1/modpacks?customerId=`: the customer the pack is uploaded for; only that customer's servers can use it. */
+export const ModpackUploadQuery = Type.Object(
+  { customerId: SafeText(1, 128, "The panel's customer id (as on servers): only this customer's servers can be created from or changed to the pack.") },
+  { additionalProperties: false },
 );
 export type ModpackUpload = Static<typeof ModpackUpload>;

@@ -15,6 +15,8 @@ export const DownloadedFile = Type.Object({
   path: FilePath,
   /** The upstream URL; mirrors hold the same file under the same URL path. */
   url: Type.String(),
+  /** Other URLs of the same bytes (a modpack file's further `downloads`), tried in order when `url` fails. */
+  alternates: Type.Optional(Type.Array(Type.String(), { maxItems: 4 })),
   size: Type.Integer({ minimum: 0 }),
   /** Always present: the key of the agents' content-addressed cache. */
   sha512: Sha512,

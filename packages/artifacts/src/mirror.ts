@@ -1,4 +1,5 @@
-import { readFile } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { mirrorPath, mirrorRefusalPath } from "./mirrorPath";
@@ -17,7 +18,8 @@ export const OFFLINE_MIRROR_DIR = fileURLToPath(
  */
 export function mirrorSource(location: string, kind: "mirror" | "offline" = "mirror"): ArtifactSource {
   const http = /^https?:\/\//.test(location);
-  const read = async (url: string): Promise<Uint8Array> => {
+  /** Where a URL's file is: a local path or an HTTP response (a URL the mirror lacks: ArtifactNotFoundError). */
+  const open = async (url: string): Promise<{ file: string } | { res: Response }> => {
     const path = mirrorPath(url);
     if (http) {
       // The file's name is the path (with its literal %XX, e.g. Temurin's `jdk-21.0.7%2B6`, an encoded query): each
@@ -28,20 +30,27 @@ export function mirrorSource(location: string, kind: "mirror" | "offline" = "mir
       });
       if (res.status === 404 || res.status === 400) throw new ArtifactNotFoundError(url, res.status, await res.text().catch(() => ""));
       if (!res.ok) throw new ArtifactFetchError(at, `the mirror answered ${res.status} for ${url}`);
-      return new Uint8Array(await res.arrayBuffer());
+      return { res };
     }
-    try {
-      return await readFile(join(location, path));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-    }
+    const file = join(location, path);
+    if ((await stat(file).catch(() => null))?.isFile()) return { file };
     // A recorded refusal: upstream answers this URL with 400 and this body.
     const refused = await readFile(join(location, mirrorRefusalPath(url)), "utf8").catch(() => null);
     throw new ArtifactNotFoundError(url, refused === null ? 404 : 400, refused ?? "");
   };
+  const read = async (url: string): Promise<Uint8Array> => {
+    const at = await open(url);
+    return "file" in at ? await readFile(at.file) : new Uint8Array(await at.res.arrayBuffer());
+  };
   return {
     kind,
     fetchBytes: read,
+    async fetchStream(url: string): Promise<AsyncIterable<Uint8Array>> {
+      const at = await open(url);
+      if ("file" in at) return createReadStream(at.file);
+      if (!at.res.body) throw new ArtifactFetchError(url, "the mirror answered without a body");
+      return at.res.body;
+    },
     async fetchJson<T>(url: string) {
       return JSON.parse(new TextDecoder().decode(await read(url))) as T;
     },

@@ -3,6 +3,36 @@ export interface ArtifactSource {
   readonly kind: "upstream" | "mirror" | "offline";
   fetchJson<T = unknown>(url: string): Promise<T>;
   fetchBytes(url: string): Promise<Uint8Array>;
+  /**
+   * The same bytes as a stream, for a consumer that must not hold a file whole (the agent's cache streams to disk
+   * and stops as soon as a file is longer than pinned). Sources without it are read with fetchBytes.
+   */
+  fetchStream?(url: string): Promise<AsyncIterable<Uint8Array>>;
+}
+
+/** A source's bytes for `url` as a stream: its fetchStream, or fetchBytes's answer as one chunk for a source without. */
+export async function streamFrom(source: ArtifactSource, url: string): Promise<AsyncIterable<Uint8Array>> {
+  if (source.fetchStream) return source.fetchStream(url);
+  const bytes = await source.fetchBytes(url);
+  return (async function* () {
+    yield bytes;
+  })();
+}
+
+/**
+ * At most `limit` bytes of `url`, or null as soon as the source sends more:
+ * a file whose size is published is never read past it (a source without
+ * fetchStream is read whole, then judged).
+ */
+export async function fetchAtMost(source: ArtifactSource, url: string, limit: number): Promise<Uint8Array | null> {
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of await streamFrom(source, url)) {
+    size += chunk.byteLength;
+    if (size > limit) return null; // leaving the loop cancels the download
+    parts.push(chunk);
+  }
+  return new Uint8Array(Buffer.concat(parts));
 }
 
 /**

@@ -1,3 +1,4 @@
+import { fetchPackDownload, isPackDownload, RedirectRefusedError } from "./packRedirects";
 import { ArtifactFetchError, ArtifactNotFoundError, fetchFailure, type ArtifactSource } from "./source";
 
 export interface UpstreamOptions {
@@ -41,8 +42,11 @@ export function upstreamSource(o: UpstreamOptions): ArtifactSource {
       await take();
       let res: Response | null = null;
       try {
-        res = await fetch(url, { headers: { "user-agent": o.userAgent }, signal: AbortSignal.timeout(60_000) });
+        const init = { headers: { "user-agent": o.userAgent }, signal: AbortSignal.timeout(60_000) };
+        // A pack's files are named by hostile input: their redirects are followed only to the hosts a pack may use.
+        res = isPackDownload(url) ? await fetchPackDownload(url, init) : await fetch(url, init);
       } catch (err) {
+        if (err instanceof RedirectRefusedError) throw err;
         if (attempt >= retries) throw fetchFailure(url, err);
       }
       if (res) {
@@ -62,6 +66,11 @@ export function upstreamSource(o: UpstreamOptions): ArtifactSource {
     },
     async fetchBytes(url: string) {
       return new Uint8Array(await (await request(url)).arrayBuffer());
+    },
+    async fetchStream(url: string) {
+      const res = await request(url);
+      if (!res.body) throw new ArtifactFetchError(url, "answered without a body");
+      return res.body;
     },
   };
 }

@@ -1966,7 +1966,10 @@ export interface operations {
     };
     uploadModpack: {
         parameters: {
-            query?: never;
+            query: {
+                /** @description The panel's customer id (as on servers): only this customer's servers can be created from or changed to the pack. */
+                customerId: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;

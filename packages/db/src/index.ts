@@ -49,4 +49,6 @@ export * from "./sql/backupRemoval";
 export * from "./sql/logStreams";
 export * from "./sql/edge";
 export * from "./sql/schedules";
+export * from "./sql/modpackContents";
+export * from "./sql/modpackRetention";
 export * from "./sql/modpackUploads";

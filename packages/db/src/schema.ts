@@ -641,6 +641,8 @@ export const driftItems = pgTable(
  * `.mrpack` files customers uploaded (POST /v1/modpacks), content-addressed
  * by sha512: read and checked before they are stored, so every row is a pack
  * the platform can provision. Agents fetch them by hash to extract overrides.
+ * Who may use one is modpack_upload_owners; bytes no owner and no live server
+ * need are removed after ZLH_MODPACK_RETENTION_DAYS.
  */
 export const modpackUploads = pgTable("modpack_uploads", {
   sha512: text("sha512").primaryKey(),
@@ -650,6 +652,41 @@ export const modpackUploads = pgTable("modpack_uploads", {
   summary: jsonb("summary").notNull(),
   /** The API client that first uploaded it. */
   callerId: text("caller_id").notNull(),
+  createdAt: createdAt(),
+});
+
+/**
+ * Which customers uploaded a pack: a customer's servers can use only packs
+ * uploaded for that customer, so knowing a sha512 is not enough. One row per
+ * customer and pack; its `created_at` is that customer's own upload time.
+ */
+export const modpackUploadOwners = pgTable(
+  "modpack_upload_owners",
+  {
+    /** The panel's customer id the pack was uploaded for (servers' `customer_id`). */
+    customerId: text("customer_id").notNull(),
+    sha512: text("sha512").notNull(),
+    /** The API client that uploaded it for this customer. */
+    callerId: text("caller_id").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.customerId, t.sha512] }),
+    index("modpack_upload_owners_sha512_idx").on(t.sha512),
+    foreignKey({ columns: [t.sha512], foreignColumns: [modpackUploads.sha512], name: "modpack_upload_owners_upload_fk" }).onDelete("cascade"),
+  ],
+);
+
+/**
+ * What a pack (uploaded or from Modrinth) places, read once by its sha512:
+ * its files and each override's size and sha512, which take inflating and
+ * hashing the whole archive. Resolution reads this instead of the pack, so
+ * a pack is inflated when it is first seen, not at every resolution. The
+ * same bytes always read the same, so rows are shared by every customer.
+ */
+export const modpackContents = pgTable("modpack_contents", {
+  sha512: text("sha512").primaryKey(),
+  contents: jsonb("contents").notNull(),
   createdAt: createdAt(),
 });
 

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { buildLauncherJar, buildLaunchJar, buildQuiltLaunchJar, PackRefusedError, packEntries, packEntryBytes, sha512Hex, type BuiltFile } from "@zlh/artifacts";
+import { buildLauncherJar, buildLaunchJar, buildQuiltLaunchJar, PackRefusedError, packEntries, readEntryAsync, sha512Hex, type BuiltFile } from "@zlh/artifacts";
 import { OpFailure } from "../ops/opFailure";
 import type { ArtifactCache } from "./cache";
 
@@ -39,7 +39,10 @@ async function packFile(file: Extract<BuiltFile, { kind: "packFile" }>, cache: A
       const bytes = new Uint8Array(await readFile(path));
       lastPack = { sha512: file.build.pack.sha512, bytes, entries: packEntries(bytes), drop: setTimeout(() => (lastPack = null), 10_000).unref() };
     }
-    return packEntryBytes(lastPack.bytes, file.build.entry, lastPack.entries);
+    const entry = lastPack.entries.get(file.build.entry);
+    if (!entry) throw new PackRefusedError(`The pack has no entry ${JSON.stringify(file.build.entry)}.`);
+    // Inflated on libuv's thread pool: an override of hundreds of MiB does not stall the agent's heartbeats.
+    return await readEntryAsync(lastPack.bytes, entry);
   } catch (err) {
     if (err instanceof PackRefusedError) throw new OpFailure("artifact_mismatch", `${file.path}: ${err.message}`, false);
     throw err;

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { ArtifactNotFoundError, sha1Hex, sha512Hex, type ArtifactSource } from "@zlh/artifacts";
+import { ArtifactNotFoundError, fetchAtMost, sha1Hex, sha512Hex, type ArtifactSource } from "@zlh/artifacts";
 import type { Db } from "@zlh/db";
 import { ResolutionError } from "./errors";
 
@@ -34,7 +34,10 @@ export async function digestOf(db: Db, source: ArtifactSource, url: string, expe
 export async function fetchPinned(db: Db, source: ArtifactSource, url: string, expect?: { sha1?: string; size?: number }): Promise<{ bytes: Uint8Array; digest: Digest }> {
   let bytes: Uint8Array;
   try {
-    bytes = await source.fetchBytes(url);
+    // A published size bounds the download: a source sending more (a pack's hostile mirror, a broken CDN) is cut off there.
+    const got = expect?.size !== undefined ? await fetchAtMost(source, url, expect.size) : await source.fetchBytes(url);
+    if (!got) throw new ResolutionError(`size mismatch for ${url}: upstream publishes ${expect!.size} bytes, the file has more (the download was stopped there)`);
+    bytes = got;
   } catch (err) {
     if (err instanceof ArtifactNotFoundError) throw new ResolutionError(`upstream has no file at ${url}`);
     throw err;

@@ -2,9 +2,10 @@ import { randomUUID } from "node:crypto";
 import websocket from "@fastify/websocket";
 import type { FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
-import { readModpackUploadForHost, startAgentSession, type Db } from "@zlh/db";
+import { modpackUploadSizeForHost, startAgentSession, type Db } from "@zlh/db";
 import { ModpackNotFoundError } from "@zlh/domain";
 import { authenticateAgent } from "./agentAuth";
+import { uploadedPackStream } from "./packStream";
 import { AgentSession, SessionRefusedError } from "./agentSession";
 import type { SessionRegistry } from "./sessionRegistry";
 import type { Metrics } from "../metrics/metrics";
@@ -33,16 +34,17 @@ export interface GatewayOptions {
 export const agentGateway = fp<GatewayOptions>(async (app: FastifyInstance, opts) => {
   await app.register(websocket, { options: { maxPayload: 4 * 1024 * 1024 } });
   const agentOnly = authenticateAgent(opts.db);
-  // An uploaded modpack, for the agent that extracts its overrides (docs/modpacks.md): only one of its own servers' packs.
+  // An uploaded modpack, for the agent that extracts its overrides (docs/modpacks.md): only one of its own live servers'
+  // packs, streamed in slices (uploadedPackStream) so concurrent agents never make the control plane hold packs whole.
   // The hash is a query parameter: 128 characters is past Fastify's route parameter limit (maxParamLength 100).
   app.get<{ Querystring: { sha512?: string } }>(
     "/v1/agent/modpack",
     { schema: { hide: true, operationId: "agentDownloadModpack" }, preValidation: agentOnly },
     async (request, reply) => {
       const sha512 = String(request.query.sha512 ?? "");
-      const bytes = /^[0-9a-f]{128}$/.test(sha512) ? await readModpackUploadForHost(opts.db, request.agentHost!.id, sha512) : null;
-      if (!bytes) throw new ModpackNotFoundError(`No server of this host uses an uploaded modpack ${sha512.slice(0, 128)}.`);
-      return reply.header("content-type", "application/x-modrinth-modpack+zip").send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      const size = /^[0-9a-f]{128}$/.test(sha512) ? await modpackUploadSizeForHost(opts.db, request.agentHost!.id, sha512) : null;
+      if (size === null) throw new ModpackNotFoundError(`No server of this host uses an uploaded modpack ${sha512.slice(0, 128)}.`);
+      return reply.header("content-type", "application/x-modrinth-modpack+zip").header("content-length", size).send(uploadedPackStream(opts.db, sha512, size));
     },
   );
   app.get(

@@ -10,3 +10,5 @@ export const EDGE_AUDIT_JOB = "edge.audit";
 /** Resolves the manifest a change (PATCH) asks for; one pending run per server. */
 export const RESOLVE_CHANGE_JOB = "server.resolve_change";
 export const changeJobKey = (serverId: string) => `change:${serverId}`;
+/** Removes uploaded packs no live server uses, past ZLH_MODPACK_RETENTION_DAYS (docs/modpacks.md); one pending run. */
+export const MODPACK_SWEEP_JOB = "modpacks.sweep";

@@ -1,10 +1,10 @@
 import type { ModpackRef } from "@zlh/api";
-import { ArtifactFetchError, PackRefusedError, readPack, sha512Hex, uploadedPackUrl, type ArtifactSource, type ManifestModpack, type ReadPack } from "@zlh/artifacts";
-import { readModpackUpload, type Db } from "@zlh/db";
-import { ModpackInvalidError, ModpackLoaderUnsupportedError, ModpackNotFoundError, ModpackUnavailableError } from "@zlh/domain";
+import { ArtifactFetchError, sha512Hex, uploadedPackUrl, type ArtifactSource, type ManifestModpack, type PackContents } from "@zlh/artifacts";
+import { ownedModpackUploadSize, readPinnedModpackUpload, type Db } from "@zlh/db";
+import { ModpackInvalidError, ModpackNotFoundError, ModpackUnavailableError } from "@zlh/domain";
 import { fetchPinned } from "../fabric/digest";
 import { ResolutionError } from "../fabric/errors";
-import { PACK_LOADER_SUPPORT, provisionableLoaders } from "./loaders";
+import { checkedContents, contentsOf } from "./packContents";
 import { modrinthPackFile } from "./modrinthPack";
 
 export interface ModpackDeps {
@@ -12,36 +12,39 @@ export interface ModpackDeps {
   source: ArtifactSource;
   /** ZLH_MODPACK_MAX_BYTES: the largest pack read, uploaded or from Modrinth. */
   maxBytes: number;
+  /** The customer the server is (or is being created) for: an uploaded pack must be one this customer uploaded. */
+  customerId: string;
 }
 
 export interface InspectedPack {
   pin: ManifestModpack;
-  pack: ReadPack;
-  bytes: Uint8Array;
+  pack: PackContents;
 }
 
 /**
  * A create's or change's modpack, read and checked before anything is
- * written: the pack's bytes (an upload from the database, or Modrinth's
- * `.mrpack` checked against its published size, sha1 and sha512), read to
- * the format (readPack), with a loader this platform provisions. Every
- * refusal is a 4xx saying why; Modrinth being unreachable is a 503.
+ * written: an upload of this customer's (another customer's is as unknown as
+ * a missing one), or Modrinth's `.mrpack` checked against its published
+ * size, sha1 and sha512, read to the format with a loader this platform
+ * provisions. What the pack places is read once per pack (contentsOf): a
+ * pack seen before, uploaded or from Modrinth, is neither downloaded nor
+ * inflated again. Every refusal is a 4xx saying why; Modrinth being
+ * unreachable is a 503.
  */
 export async function inspectModpack(deps: ModpackDeps, ref: ModpackRef): Promise<InspectedPack> {
   try {
     if ("upload" in ref) {
-      const bytes = await readModpackUpload(deps.db, ref.upload);
-      if (!bytes) throw new ModpackNotFoundError(`No uploaded modpack has sha512 ${ref.upload}; upload it with POST /v1/modpacks first.`);
-      const pack = checkedPack(bytes);
-      return { pack, bytes, pin: { source: "upload", name: pack.name, version: pack.versionId, url: uploadedPackUrl(ref.upload), size: bytes.byteLength, sha512: ref.upload } };
+      const size = await ownedModpackUploadSize(deps.db, ref.upload, deps.customerId);
+      if (size === null) throw new ModpackNotFoundError(`This customer has no uploaded modpack with sha512 ${ref.upload}; upload it with POST /v1/modpacks first.`);
+      const pin: ManifestModpack = { source: "upload", name: "", version: "", url: uploadedPackUrl(ref.upload), size, sha512: ref.upload };
+      const pack = checkedContents(await contentsOf(deps.db, ref.upload, () => packBytes(deps, pin)));
+      return { pack, pin: { ...pin, name: pack.name, version: pack.versionId } };
     }
     const f = await modrinthPackFile(deps.source, ref);
     if (f.size > deps.maxBytes) throw new ModpackInvalidError(`The pack is ${f.size} bytes; at most ${deps.maxBytes} are accepted (ZLH_MODPACK_MAX_BYTES).`);
-    const bytes = await packBytes(deps, { url: f.url, size: f.size, sha512: f.sha512, sha1: f.sha1 });
-    const pack = checkedPack(bytes);
+    const pack = checkedContents(await contentsOf(deps.db, f.sha512, () => packBytes(deps, { url: f.url, size: f.size, sha512: f.sha512, sha1: f.sha1 })));
     return {
       pack,
-      bytes,
       pin: { source: "modrinth", name: pack.name, version: pack.versionId, projectId: f.projectId, versionId: f.versionId, url: f.url, size: f.size, sha512: f.sha512 },
     };
   } catch (err) {
@@ -51,31 +54,14 @@ export async function inspectModpack(deps: ModpackDeps, ref: ModpackRef): Promis
   }
 }
 
-/** A pack read to the format, refused (4xx) unless its loader is one this platform provisions. */
-export function checkedPack(bytes: Uint8Array): ReadPack {
-  let pack: ReadPack;
-  try {
-    pack = readPack(bytes);
-  } catch (err) {
-    if (err instanceof PackRefusedError) throw new ModpackInvalidError(err.message);
-    throw err;
-  }
-  if (PACK_LOADER_SUPPORT[pack.loader.name] === null) {
-    throw new ModpackLoaderUnsupportedError(
-      `The pack needs ${pack.loader.name} ${pack.loader.version}, which this platform cannot provision yet; packs for ${provisionableLoaders().join(", ")} can be provisioned.`,
-    );
-  }
-  return pack;
-}
-
 /**
- * The bytes of a pinned pack, for resolution: an upload from the database,
- * a Modrinth pack downloaded (once per URL, recorded in artifact_digests)
- * and refused unless it is the pinned size and sha512.
+ * The bytes of a pinned pack, for reading it the first time: an upload from
+ * the database, a Modrinth pack downloaded (once per URL, recorded in
+ * artifact_digests) and refused unless it is the pinned size and sha512.
  */
 export async function packBytes(deps: Pick<ModpackDeps, "db" | "source">, pin: { url: string; size: number; sha512: string; sha1?: string }): Promise<Uint8Array> {
   const upload = pin.url === uploadedPackUrl(pin.sha512);
-  const bytes = upload ? await readModpackUpload(deps.db, pin.sha512) : (await fetchPinned(deps.db, deps.source, pin.url, { size: pin.size, sha1: pin.sha1 })).bytes;
+  const bytes = upload ? await readPinnedModpackUpload(deps.db, pin.sha512) : (await fetchPinned(deps.db, deps.source, pin.url, { size: pin.size, sha1: pin.sha1 })).bytes;
   if (!bytes) throw new ResolutionError(`The uploaded modpack ${pin.sha512} is no longer stored.`);
   if (bytes.byteLength !== pin.size || sha512Hex(bytes) !== pin.sha512) throw new ResolutionError(`The modpack at ${pin.url} is not the pinned one (size or sha512 differs); refused.`);
   return bytes;

@@ -23,7 +23,7 @@ import { assertServerId } from "./loadServer";
 import { checkPinnedBuild } from "../serverTypes/pinnedBuild";
 import { checkTypeSettings } from "../serverTypes/typeSettings";
 import { editMods } from "./modsEdit";
-import { packSettings } from "../modpacks/packSettings";
+import { packSettings, type PackSettings } from "../modpacks/packSettings";
 import { requestHash } from "./requestHash";
 
 /**
@@ -46,7 +46,19 @@ export async function changeServer(
   const hash = requestHash({ serverId: id, ...body });
   // A pack is read and checked before the transaction: a bad one is a 4xx and nothing is written.
   if (body.modpack && !deps.source) throw new InvalidRequestError("This control plane cannot read modpacks (no artifact source).");
-  const pack = body.modpack && deps.source ? await packSettings({ db: deps.db, source: deps.source, maxBytes: deps.config?.modpackMaxBytes ?? 0 }, body.modpack, body) : null;
+  let pack: PackSettings | null = null;
+  if (body.modpack && deps.source) {
+    // A retry gets its stored answer before the pack is read again (reading it could now fail: a 503 for a change that was made).
+    const earlier = await findChangeByKey(deps.db, client, key);
+    if (earlier) {
+      if (earlier.request_hash !== hash) throw new IdempotencyKeyReusedError();
+      return { server: (await getServer(deps.db, earlier.server_id))!, replayed: true };
+    }
+    const current = await getServer(deps.db, id);
+    if (!current) throw new ServerNotFoundError(id);
+    // An uploaded pack must be one the server's own customer uploaded.
+    pack = await packSettings({ db: deps.db, source: deps.source, maxBytes: deps.config?.modpackMaxBytes ?? 0, customerId: current.customer_id }, body.modpack, body);
+  }
   if (typeof body.loaderVersion === "string" && !pack && deps.source) await checkBuildAsked(deps.db, deps.source, { id, client, key }, body);
   return retryOnDeadlock(() =>
     deps.db.transaction(async (tx) => {

@@ -69,7 +69,19 @@ export async function createServerOnce(
 ): Promise<Created> {
   if (!body.modpack) checkTypeSettings({ type: body.type ?? DEFAULT_SERVER_TYPE, loaderVersion: body.loaderVersion ?? null, mods: body.mods ?? [] });
   const hash = requestHash(body);
-  const pack = body.modpack && ctx.source ? await packSettings({ db: ctx.db, source: ctx.source, maxBytes: ctx.config.modpackMaxBytes }, body.modpack, body) : null;
+  // A retry gets its stored answer before the pack is read again: reading it could now fail (Modrinth down, the upload
+  // removed), which would answer a retried create 503 or 404 for a server that exists.
+  if (body.modpack) {
+    const earlier = await findServerByIdempotencyKey(ctx.db, callerId, idempotencyKey);
+    if (earlier) {
+      if (earlier.request_hash !== hash) throw new IdempotencyKeyReusedError();
+      return { server: earlier, replayed: true };
+    }
+  }
+  const pack =
+    body.modpack && ctx.source
+      ? await packSettings({ db: ctx.db, source: ctx.source, maxBytes: ctx.config.modpackMaxBytes, customerId: body.customerId }, body.modpack, body)
+      : null;
   if (body.modpack && !pack) throw new InvalidRequestError("This control plane cannot read modpacks (no artifact source).");
   const type = pack?.type ?? body.type ?? DEFAULT_SERVER_TYPE;
   const game = pack?.minecraftVersion ?? body.minecraftVersion;

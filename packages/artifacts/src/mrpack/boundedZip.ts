@@ -1,4 +1,7 @@
-import { crc32, inflateRawSync } from "node:zlib";
+import { promisify } from "node:util";
+import { crc32, inflateRaw, inflateRawSync, type ZlibOptions } from "node:zlib";
+
+const inflateRawAsync = promisify<Buffer, ZlibOptions, Buffer>(inflateRaw);
 
 /** Why an archive was refused: its message is shown to the customer as is. */
 export class PackRefusedError extends Error {
@@ -16,11 +19,16 @@ export interface ZipLimits {
   maxEntryBytes: number;
   /** All entries' uncompressed sizes together. */
   maxTotalBytes: number;
-  /** Uncompressed over compressed size, for entries over 1 MiB (a zip bomb inflates by thousands). */
+  /**
+   * Uncompressed over compressed size (a zip bomb inflates by thousands): for each entry over RATIO_FLOOR bytes,
+   * and for the archive as a whole. Compressed sizes are the entries' real data (their ranges may not overlap).
+   */
   maxRatio: number;
 }
 
-export const PACK_ZIP_LIMITS: ZipLimits = { maxEntries: 20_000, maxEntryBytes: 256 * 1024 * 1024, maxTotalBytes: 1024 * 1024 * 1024, maxRatio: 200 };
+export const PACK_ZIP_LIMITS: ZipLimits = { maxEntries: 10_000, maxEntryBytes: 256 * 1024 * 1024, maxTotalBytes: 512 * 1024 * 1024, maxRatio: 200 };
+/** Entries this small may compress better than maxRatio (a config of repeated lines) without costing anything. */
+const RATIO_FLOOR = 64 * 1024;
 
 export interface ZipDirEntry {
   name: string;
@@ -29,6 +37,8 @@ export interface ZipDirEntry {
   size: number;
   crc: number;
   localOffset: number;
+  /** Where its data starts (after the local header, checked against the central directory's). */
+  dataOffset: number;
   /** A directory (name ends with `/`). */
   directory: boolean;
   /** Unix mode bits say symlink (external attributes of a zip made on Unix). */
@@ -85,36 +95,91 @@ export function zipDirectory(bytes: Uint8Array, limits: ZipLimits = PACK_ZIP_LIM
     if (size === 0xffffffff || compressedSize === 0xffffffff || localOffset === 0xffffffff) throw new PackRefusedError("ZIP64 archives are not accepted.");
     if (method !== 0 && method !== 8) throw new PackRefusedError(`The archive entry ${JSON.stringify(name)} uses compression method ${method}; only stored and deflate are read.`);
     if (size > limits.maxEntryBytes) throw new PackRefusedError(`The archive entry ${JSON.stringify(name)} is ${size} bytes uncompressed; at most ${limits.maxEntryBytes} are accepted.`);
-    if (size > 1024 * 1024 && size > compressedSize * limits.maxRatio) {
+    if (size > RATIO_FLOOR && size > compressedSize * limits.maxRatio) {
       throw new PackRefusedError(`The archive entry ${JSON.stringify(name)} inflates ${Math.round(size / Math.max(1, compressedSize))} times (${size} bytes); refused as a zip bomb.`);
     }
     total += size;
     if (total > limits.maxTotalBytes) throw new PackRefusedError(`The archive holds more than ${limits.maxTotalBytes} bytes uncompressed; refused.`);
     // Unix "made by" (3): the upper 16 bits of the external attributes are st_mode.
     const symlink = madeBy === 3 && ((external >>> 16) & 0o170000) === 0o120000;
-    entries.push({ name, method, compressedSize, size, crc, localOffset, directory: name.endsWith("/"), symlink });
+    const dataOffset = localHeader(buf, { name, method, compressedSize, size, crc, localOffset }, dirOffset);
+    entries.push({ name, method, compressedSize, size, crc, localOffset, dataOffset, directory: name.endsWith("/"), symlink });
+  }
+  // Entries whose bytes overlap (one deflate stream named by many entries) would multiply what a small file inflates
+  // to, past every ratio check: each entry's header and data must be its own.
+  const byOffset = [...entries].sort((a, b) => a.localOffset - b.localOffset);
+  for (let i = 1; i < byOffset.length; i++) {
+    const prev = byOffset[i - 1]!;
+    if (byOffset[i]!.localOffset < prev.dataOffset + prev.compressedSize) {
+      throw new PackRefusedError(`The archive entries ${JSON.stringify(prev.name)} and ${JSON.stringify(byOffset[i]!.name)} overlap; refused.`);
+    }
+  }
+  if (total > RATIO_FLOOR && total > buf.length * limits.maxRatio) {
+    throw new PackRefusedError(`The archive inflates ${Math.round(total / Math.max(1, buf.length))} times its size (${total} bytes); refused as a zip bomb.`);
   }
   return entries;
 }
 
+/**
+ * An entry's local header, checked against its central directory record: the
+ * same name and method, and (unless sizes follow the data, flag bit 3) the
+ * same CRC and sizes; its data must end before the central directory. A zip
+ * whose two headers disagree reads differently in different tools, so it is
+ * refused rather than read one way. Answers where the data starts.
+ */
+function localHeader(buf: Buffer, e: Omit<ZipDirEntry, "dataOffset" | "directory" | "symlink">, dirOffset: number): number {
+  const p = e.localOffset;
+  const what = JSON.stringify(e.name);
+  if (p + 30 > dirOffset || buf.readUInt32LE(p) !== LOCAL) throw new PackRefusedError(`The archive entry ${what} has no local header.`);
+  const flags = buf.readUInt16LE(p + 6);
+  const nameLen = buf.readUInt16LE(p + 26);
+  const start = p + 30 + nameLen + buf.readUInt16LE(p + 28);
+  if (start + e.compressedSize > dirOffset) throw new PackRefusedError(`The archive entry ${what} lies outside the file.`);
+  const sizesAfter = (flags & 8) !== 0;
+  const same = (at: number, want: number) => buf.readUInt32LE(p + at) === want || (sizesAfter && buf.readUInt32LE(p + at) === 0);
+  if (buf.subarray(p + 30, p + 30 + nameLen).toString("utf8") !== e.name || buf.readUInt16LE(p + 8) !== e.method || !same(14, e.crc) || !same(18, e.compressedSize) || !same(22, e.size)) {
+    throw new PackRefusedError(`The archive entry ${what} has a local header that differs from the central directory; refused.`);
+  }
+  return start;
+}
+
 /** One entry's bytes: inflated to at most its declared size, and refused unless size and CRC-32 match. */
 export function readEntry(bytes: Uint8Array, e: ZipDirEntry): Uint8Array {
+  const data = inflated(e, rawData(bytes, e), (raw) => inflateRawSync(raw, { maxOutputLength: e.size }));
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/**
+ * readEntry off the event loop: the inflate runs on libuv's thread pool, so
+ * a control plane reading a large override answers other requests meanwhile.
+ */
+export async function readEntryAsync(bytes: Uint8Array, e: ZipDirEntry): Promise<Uint8Array> {
+  const raw = rawData(bytes, e);
+  const out = e.method === 0 || e.size === 0 ? null : await inflateRawAsync(raw, { maxOutputLength: e.size }).catch(() => undefined);
+  const data = inflated(e, raw, () => {
+    if (!out) throw new Error("no inflate");
+    return out;
+  });
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+function rawData(bytes: Uint8Array, e: ZipDirEntry): Buffer {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const p = e.localOffset;
-  if (p + 30 > buf.length || buf.readUInt32LE(p) !== LOCAL) throw new PackRefusedError(`The archive entry ${JSON.stringify(e.name)} has no local header.`);
-  const start = p + 30 + buf.readUInt16LE(p + 26) + buf.readUInt16LE(p + 28);
-  if (start + e.compressedSize > buf.length) throw new PackRefusedError(`The archive entry ${JSON.stringify(e.name)} lies outside the file.`);
-  const raw = buf.subarray(start, start + e.compressedSize);
+  if (e.dataOffset + e.compressedSize > buf.length) throw new PackRefusedError(`The archive entry ${JSON.stringify(e.name)} lies outside the file.`);
+  return buf.subarray(e.dataOffset, e.dataOffset + e.compressedSize);
+}
+
+function inflated(e: ZipDirEntry, raw: Buffer, inflate: (raw: Buffer) => Buffer): Buffer {
   let data: Buffer;
   if (e.method === 0) data = raw;
   else {
     try {
       // maxOutputLength: a stream that inflates past the declared size stops there (RangeError), it is never held whole.
-      data = e.size === 0 ? Buffer.alloc(0) : inflateRawSync(raw, { maxOutputLength: e.size });
+      data = e.size === 0 ? Buffer.alloc(0) : inflate(raw);
     } catch {
       throw new PackRefusedError(`The archive entry ${JSON.stringify(e.name)} does not inflate to its declared ${e.size} bytes.`);
     }
   }
   if (data.length !== e.size || crc32(data) !== e.crc) throw new PackRefusedError(`The archive entry ${JSON.stringify(e.name)} does not match its declared size and CRC.`);
-  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return data;
 }

@@ -3,3 +3,4 @@ export * from "./packPaths";
 export * from "./readPack";
 export * from "./packEntry";
 export * from "./uploadedPack";
+export * from "./packContents";

@@ -11,6 +11,8 @@ export type PackLoader = (typeof PACK_LOADERS)[number];
 export interface PackDownload {
   path: string;
   url: string;
+  /** The file's further `downloads`, in the pack's order: tried when the first fails. */
+  alternates?: string[];
   size: number;
   sha1: string;
   sha512: string;
@@ -36,7 +38,28 @@ export interface ReadPack {
   skipped: string[];
 }
 
+/**
+ * What one pack may make a server hold. The zip's own bounds (PACK_ZIP_LIMITS) cap what is inflated; these cap what
+ * is downloaded (files[]: declared sizes, each fetched by every host that runs the pack), placed from the archive
+ * (overrides: inflated and hashed when the pack is first read), and pinned (every placed file is a manifest entry,
+ * stored with the server and sent in every operation).
+ */
+export const PACK_LIMITS = {
+  /** files[] entries placed plus overrides placed. */
+  maxFiles: 5000,
+  /** One files[] entry's fileSize. */
+  maxFileBytes: 256 * 1024 * 1024,
+  /** All placed files[] entries' fileSize together. */
+  maxDownloadBytes: 2 * 1024 * 1024 * 1024,
+  /** All placed overrides' sizes together. */
+  maxOverrideBytes: 256 * 1024 * 1024,
+  /** The pack's part of the manifest, serialized (its files' paths, URLs and hashes). */
+  maxManifestBytes: 4 * 1024 * 1024,
+} as const;
+
 const INDEX = "modrinth.index.json";
+/** URLs one file may list (the first, then alternates tried in order). */
+const MAX_DOWNLOADS = 5;
 const INDEX_MAX = 8 * 1024 * 1024;
 /** Written by the platform from the server's settings; a pack's copy would be overwritten on every placement. */
 const PLATFORM_OWNED = new Set(["server.properties", "eula.txt"]);
@@ -79,6 +102,7 @@ export function readPack(bytes: Uint8Array): ReadPack {
   const skipped: string[] = [];
   const downloads: PackDownload[] = [];
   if (!Array.isArray(index.files)) throw new PackRefusedError(`${INDEX} has no files array.`);
+  if (index.files.length > PACK_LIMITS.maxFiles) throw new PackRefusedError(`The pack lists ${index.files.length} files; at most ${PACK_LIMITS.maxFiles} are placed.`);
   index.files.forEach((raw: unknown, i: number) => {
     const f = (raw ?? {}) as Record<string, unknown>;
     const path = safePath(f.path, `files[${i}].path`);
@@ -88,13 +112,15 @@ export function readPack(bytes: Uint8Array): ReadPack {
     if (typeof hashes.sha1 !== "string" || !/^[0-9a-f]{40}$/.test(hashes.sha1)) throw new PackRefusedError(`${path} has no sha1 hash (the format requires sha1 and sha512).`);
     if (typeof hashes.sha512 !== "string" || !/^[0-9a-f]{128}$/.test(hashes.sha512)) throw new PackRefusedError(`${path} has no sha512 hash (the format requires sha1 and sha512).`);
     if (!Number.isSafeInteger(f.fileSize) || (f.fileSize as number) < 0) throw new PackRefusedError(`${path} has no fileSize.`);
+    if ((f.fileSize as number) > PACK_LIMITS.maxFileBytes) throw new PackRefusedError(`${path} is ${f.fileSize} bytes; a pack file may be at most ${PACK_LIMITS.maxFileBytes}.`);
     const env = f.env === undefined ? { server: "required" } : ((f.env ?? {}) as Record<string, unknown>);
     if (!["required", "optional", "unsupported"].includes(env.server as string)) throw new PackRefusedError(`${path} has env.server ${JSON.stringify(env.server)}; the format allows required, optional and unsupported.`);
     if (!Array.isArray(f.downloads) || f.downloads.length === 0) throw new PackRefusedError(`${path} has no downloads.`);
+    if (f.downloads.length > MAX_DOWNLOADS) throw new PackRefusedError(`${path} has ${f.downloads.length} downloads; at most ${MAX_DOWNLOADS} are tried.`);
     const urls = f.downloads.map((u: unknown) => allowedUrl(u, path));
     if (PLATFORM_OWNED.has(path)) throw new PackRefusedError(`The pack downloads ${path}, which the platform writes from the server's settings.`);
     if (env.server === "unsupported") skipped.push(path);
-    else downloads.push({ path, url: urls[0]!, size: f.fileSize as number, sha1: hashes.sha1, sha512: hashes.sha512 });
+    else downloads.push({ path, url: urls[0]!, ...(urls.length > 1 ? { alternates: urls.slice(1) } : {}), size: f.fileSize as number, sha1: hashes.sha1, sha512: hashes.sha512 });
   });
 
   const overrides = new Map<string, PackOverride>();
@@ -121,7 +147,23 @@ export function readPack(bytes: Uint8Array): ReadPack {
   // The format copies overrides over the downloaded files: the override wins on the same path.
   const kept = downloads.filter((d) => !overrides.has(d.path));
   const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
-  return { name, versionId, game, loader, downloads: kept.sort(byPath), overrides: [...overrides.values()].sort(byPath), skipped: skipped.sort() };
+  const read = { name, versionId, game, loader, downloads: kept.sort(byPath), overrides: [...overrides.values()].sort(byPath), skipped: skipped.sort() };
+  withinLimits(read);
+  return read;
+}
+
+/** Refuses a pack whose placed files break PACK_LIMITS, naming the limit. */
+function withinLimits(pack: ReadPack): void {
+  const L = PACK_LIMITS;
+  const count = pack.downloads.length + pack.overrides.length;
+  if (count > L.maxFiles) throw new PackRefusedError(`The pack places ${count} files (${pack.downloads.length} downloaded, ${pack.overrides.length} overrides); at most ${L.maxFiles} are placed.`);
+  const downloaded = pack.downloads.reduce((n, d) => n + d.size, 0);
+  if (downloaded > L.maxDownloadBytes) throw new PackRefusedError(`The pack's files are ${downloaded} bytes together; at most ${L.maxDownloadBytes} are downloaded for one pack.`);
+  const overridden = pack.overrides.reduce((n, o) => n + o.size, 0);
+  if (overridden > L.maxOverrideBytes) throw new PackRefusedError(`The pack's overrides are ${overridden} bytes together; at most ${L.maxOverrideBytes} are placed from the archive.`);
+  // Each override also pins its sha512 (128) and the pack's URL in the manifest: counted as the serialized entry will be.
+  const manifestBytes = JSON.stringify(pack.downloads).length + JSON.stringify(pack.overrides).length + pack.overrides.length * 300;
+  if (manifestBytes > L.maxManifestBytes) throw new PackRefusedError(`The pack's files take ${manifestBytes} bytes of manifest; at most ${L.maxManifestBytes} are pinned for one pack.`);
 }
 
 function text(v: unknown, field: string): string {

@@ -1,42 +1,73 @@
 import { sql } from "drizzle-orm";
-import type { DbOrTx } from "../client";
+import type { Db, DbOrTx } from "../client";
 
 export type ModpackUpload = {
   sha512: string;
   size: number;
   summary: unknown;
+  /** When this customer uploaded it (each customer's own time: another's upload of the same bytes says nothing). */
   created_at: string;
 };
 
-/** Stores a checked pack under its sha512 (the same bytes uploaded twice are one row); returns the stored row. */
-export async function storeModpackUpload(tx: DbOrTx, u: { sha512: string; data: Uint8Array; summary: unknown; callerId: string }): Promise<ModpackUpload> {
-  const [row] = await tx.execute<ModpackUpload>(sql`
-    with ins as (
+/**
+ * Stores a checked pack under its sha512 (the same bytes are stored once) and
+ * records that `customerId` uploaded it; returns the pack with that
+ * customer's own upload time.
+ */
+export async function storeModpackUpload(db: Db, u: { sha512: string; data: Uint8Array; summary: unknown; callerId: string; customerId: string }): Promise<ModpackUpload> {
+  // One transaction: the sweep cannot remove the pack between its insert and the customer's claim.
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`
       insert into modpack_uploads (sha512, size, data, summary, caller_id)
       values (${u.sha512}, ${u.data.byteLength}, ${Buffer.from(u.data.buffer, u.data.byteOffset, u.data.byteLength)}, ${JSON.stringify(u.summary)}::jsonb, ${u.callerId})
-      on conflict (sha512) do nothing
-      returning sha512, size, summary, created_at::text
+      on conflict (sha512) do update set sha512 = excluded.sha512`);
+    const [row] = await tx.execute<ModpackUpload>(sql`
+    with ins as (
+      insert into modpack_upload_owners (customer_id, sha512, caller_id) values (${u.customerId}, ${u.sha512}, ${u.callerId})
+      on conflict (customer_id, sha512) do nothing
+      returning created_at
+    ), mine as (
+      select created_at from ins union all
+      select created_at from modpack_upload_owners where customer_id = ${u.customerId} and sha512 = ${u.sha512}
+      limit 1
     )
-    select * from ins union all select sha512, size, summary, created_at::text from modpack_uploads where sha512 = ${u.sha512} limit 1`);
-  return row!;
+    select p.sha512, p.size, p.summary, mine.created_at::text from modpack_uploads p, mine where p.sha512 = ${u.sha512}`);
+    return row!;
+  });
 }
 
-/** An uploaded pack's bytes, or null when none has that sha512. */
-export async function readModpackUpload(tx: DbOrTx, sha512: string): Promise<Uint8Array | null> {
+/** An uploaded pack's size for a customer's create or change: null unless that customer uploaded it. */
+export async function ownedModpackUploadSize(tx: DbOrTx, sha512: string, customerId: string): Promise<number | null> {
+  const [row] = await tx.execute<{ size: number }>(sql`
+    select u.size from modpack_uploads u
+    join modpack_upload_owners o on o.sha512 = u.sha512 and o.customer_id = ${customerId}
+    where u.sha512 = ${sha512}`);
+  return row ? row.size : null;
+}
+
+/** An uploaded pack's bytes for resolving a server that already pins it (its customer was checked when it was chosen). */
+export async function readPinnedModpackUpload(tx: DbOrTx, sha512: string): Promise<Uint8Array | null> {
   const [row] = await tx.execute<{ data: Buffer }>(sql`select data from modpack_uploads where sha512 = ${sha512}`);
   return row ? new Uint8Array(row.data.buffer, row.data.byteOffset, row.data.byteLength) : null;
 }
 
 /**
- * An uploaded pack's bytes for a host's agent: only a pack one of that
- * host's servers runs, asks for, or would roll back to, so a host token
- * reads no other customer's pack.
+ * An uploaded pack's size for a host's agent: only a pack one of that host's
+ * live (not deleted) servers runs, asks for, or would roll back to, so a host
+ * token reads no other customer's pack. Null when there is none such.
  */
-export async function readModpackUploadForHost(tx: DbOrTx, hostId: string, sha512: string): Promise<Uint8Array | null> {
-  const [row] = await tx.execute<{ data: Buffer }>(sql`
-    select u.data from modpack_uploads u
+export async function modpackUploadSizeForHost(tx: DbOrTx, hostId: string, sha512: string): Promise<number | null> {
+  const [row] = await tx.execute<{ size: number }>(sql`
+    select u.size from modpack_uploads u
     where u.sha512 = ${sha512} and exists (
-      select 1 from servers s where s.host_id = ${hostId} and ${sha512} in (
+      select 1 from servers s where s.host_id = ${hostId} and s.status <> 'deleted' and ${sha512} in (
         s.modpack->>'sha512', s.manifest->'modpack'->>'sha512', s.requested_manifest->'modpack'->>'sha512', s.previous_manifest->'modpack'->>'sha512'))`);
-  return row ? new Uint8Array(row.data.buffer, row.data.byteOffset, row.data.byteLength) : null;
+  return row ? row.size : null;
+}
+
+/** Bytes `[offset, offset + length)` of a stored pack: the agent route streams a pack in such slices, never holding it whole. */
+export async function modpackUploadSlice(tx: DbOrTx, sha512: string, offset: number, length: number): Promise<Uint8Array> {
+  const [row] = await tx.execute<{ part: Buffer }>(sql`select substring(data from ${offset + 1}::int for ${length}::int) as part from modpack_uploads where sha512 = ${sha512}`);
+  if (!row) return new Uint8Array(0);
+  return new Uint8Array(row.part.buffer, row.part.byteOffset, row.part.byteLength);
 }

@@ -1,0 +1,145 @@
+import { createHash } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { mkdir, mkdtemp, readdir, readFile, stat, utimes, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { mirrorPath, mirrorSource } from "@zlh/artifacts";
+import { ArtifactCache } from "../src/placement/cache";
+
+const sha512 = (b: Uint8Array) => createHash("sha512").update(b).digest("hex");
+const MiB = 1024 * 1024;
+
+/** An HTTP mirror on loopback that answers every request with bytes until the client hangs up, counting what it sent. */
+async function endlessMirror(): Promise<{ base: string; sent: () => number; closed: Promise<void>; server: Server }> {
+  let sent = 0;
+  let closedResolve!: () => void;
+  const closed = new Promise<void>((r) => (closedResolve = r));
+  const chunk = Buffer.alloc(64 * 1024, 7);
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { "content-type": "application/octet-stream" });
+    const pump = () => {
+      while (!res.destroyed && res.write(chunk)) sent += chunk.length;
+      if (!res.destroyed) sent += chunk.length;
+    };
+    res.on("drain", pump);
+    res.on("close", () => closedResolve());
+    pump();
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, sent: () => sent, closed, server };
+}
+
+/** A directory mirror holding `files` (url -> bytes). */
+async function dirMirror(files: Record<string, Uint8Array>): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "zlh-mirror-"));
+  for (const [url, bytes] of Object.entries(files)) {
+    const path = join(dir, mirrorPath(url));
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, bytes);
+  }
+  return dir;
+}
+
+const servers: Server[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) await new Promise((r) => s.close(r));
+});
+
+describe("the agent's artifact cache", () => {
+  it("stops a download as soon as it is longer than pinned, and keeps nothing of it", async () => {
+    const m = await endlessMirror();
+    servers.push(m.server);
+    const state = await mkdtemp(join(tmpdir(), "zlh-state-"));
+    const cache = new ArtifactCache(state, mirrorSource(m.base));
+    const file = { url: "https://cdn.modrinth.com/data/x/endless.jar", size: 1 * MiB, sha512: "a".repeat(128) };
+    const started = Date.now();
+    await expect(cache.ensure(file)).rejects.toMatchObject({ code: "artifact_mismatch", message: expect.stringContaining(`more than the pinned ${MiB} bytes`) });
+    await m.closed; // the connection was hung up, not read to the end
+    expect(Date.now() - started).toBeLessThan(20_000);
+    // What the server managed to write before the hang-up is socket buffers, not the file: far below what "read it all" would be.
+    expect(m.sent()).toBeLessThan(64 * MiB);
+    await expect(stat(cache.pathOf(file.sha512))).rejects.toThrow();
+    expect(await readdir(join(state, "cache", "tmp"))).toEqual([]);
+  });
+
+  it("streams a good file into place checked by size and every pinned hash, and refuses a wrong sha1 without caching it", async () => {
+    const bytes = new Uint8Array(3 * MiB).map((_, i) => i % 251);
+    const url = "https://cdn.modrinth.com/data/x/good.jar";
+    const source = mirrorSource(await dirMirror({ [url]: bytes }));
+    const state = await mkdtemp(join(tmpdir(), "zlh-state-"));
+    const cache = new ArtifactCache(state, source);
+    const sha1 = createHash("sha1").update(bytes).digest("hex");
+    await expect(cache.ensure({ url, size: bytes.length, sha512: sha512(bytes), sha1: "0".repeat(40) })).rejects.toMatchObject({ message: expect.stringContaining("sha1 differs") });
+    await expect(stat(cache.pathOf(sha512(bytes)))).rejects.toThrow();
+    const path = await cache.ensure({ url, size: bytes.length, sha512: sha512(bytes), sha1 });
+    expect(sha512(await readFile(path))).toBe(sha512(bytes));
+    await expect(cache.ensure({ url, size: bytes.length - 1, sha512: "b".repeat(128) })).rejects.toMatchObject({ message: expect.stringContaining(`more than the pinned ${bytes.length - 1} bytes`) });
+  });
+
+  it("downloads a file once when placements ask for it at the same time", async () => {
+    const bytes = new Uint8Array(2 * MiB).fill(3);
+    const url = "https://cdn.modrinth.com/data/x/shared.jar";
+    const inner = mirrorSource(await dirMirror({ [url]: bytes }));
+    let fetches = 0;
+    const cache = new ArtifactCache(await mkdtemp(join(tmpdir(), "zlh-state-")), { ...inner, fetchStream: (u) => (fetches++, inner.fetchStream!(u)) });
+    const file = { url, size: bytes.length, sha512: sha512(bytes) };
+    const paths = await Promise.all(Array.from({ length: 8 }, () => cache.ensure(file)));
+    expect(new Set(paths).size).toBe(1);
+    expect(fetches).toBe(1);
+  });
+
+  it("tries a file's alternate URLs in order, and names every URL's reason when none gives the pinned bytes", async () => {
+    const good = new Uint8Array(1000).fill(9);
+    const [missing, wrong, right] = ["missing", "wrong", "right"].map((n) => `https://cdn.modrinth.com/data/x/${n}.jar`) as [string, string, string];
+    const inner = mirrorSource(await dirMirror({ [wrong]: new Uint8Array(1000).fill(1), [right]: good }));
+    const tried: string[] = [];
+    const cache = new ArtifactCache(await mkdtemp(join(tmpdir(), "zlh-state-")), { ...inner, fetchStream: (u) => (tried.push(u), inner.fetchStream!(u)) });
+    const path = await cache.ensure({ url: missing, alternates: [wrong, right], size: good.length, sha512: sha512(good) });
+    expect(tried).toEqual([missing, wrong, right]);
+    expect(sha512(await readFile(path))).toBe(sha512(good));
+
+    const err = (await cache.ensure({ url: missing, alternates: [wrong], size: 1000, sha512: "c".repeat(128) }).catch((e: Error) => e)) as Error;
+    expect(err.message).toContain(`${missing}: not found`);
+    expect(err.message).toContain(`${wrong}: sha512 differs`);
+    expect(err.name).toBe("ArtifactFetchError"); // one URL could not be fetched at all: worth retrying later
+    const mismatch = await cache.ensure({ url: wrong, alternates: [right], size: 1000, sha512: "d".repeat(128) }).catch((e: Error & { code?: string }) => e);
+    expect(mismatch).toMatchObject({ code: "artifact_mismatch", message: expect.stringMatching(/no download of .*wrong.jar matched: .*wrong.jar: sha512 differs.*right.jar: sha512 differs/) });
+  });
+
+  it("evicts the least recently used files past its byte budget, never one in use, and counts what a restart finds", async () => {
+    const files = Object.fromEntries(["a", "b", "c", "d"].map((n, i) => [`https://cdn.modrinth.com/data/x/${n}.jar`, new Uint8Array(MiB).fill(i + 1)]));
+    const source = mirrorSource(await dirMirror(files));
+    const state = await mkdtemp(join(tmpdir(), "zlh-state-"));
+    const pin = (n: string) => {
+      const url = `https://cdn.modrinth.com/data/x/${n}.jar`;
+      return { url, size: MiB, sha512: sha512(files[url]!) };
+    };
+    const budget = Math.floor(2.5 * MiB);
+    const cache = new ArtifactCache(state, source, () => {}, budget);
+    const ago = (ms: number) => new Date(Date.now() - ms);
+    const a = await cache.ensure(pin("a"));
+    const b = await cache.ensure(pin("b"));
+    // a used two hours ago, b one hour ago: a is the least recently used.
+    await utimes(a, ago(2 * 3600_000), ago(2 * 3600_000));
+    await utimes(b, ago(3600_000), ago(3600_000));
+    const c = await cache.ensure(pin("c")); // 3 MiB > 2.5 MiB: one must go
+    await expect(stat(a)).rejects.toThrow();
+    expect((await stat(b)).isFile()).toBe(true);
+    expect((await stat(c)).isFile()).toBe(true);
+
+    // Using b again (a cache hit) makes c, untouched for longer, the one to go; b is in use now anyway.
+    await utimes(c, ago(3 * 3600_000), ago(3 * 3600_000));
+    await utimes(b, ago(4 * 3600_000), ago(4 * 3600_000));
+    const fresh = new ArtifactCache(state, source, () => {}, budget); // a restarted agent measures the cache it finds
+    expect(await fresh.ensure(pin("b"))).toBe(b);
+    expect(Date.now() - (await stat(b)).atimeMs).toBeLessThan(60_000);
+    await fresh.ensure(pin("d"));
+    await expect(stat(c)).rejects.toThrow();
+    expect((await stat(b)).isFile()).toBe(true);
+    // b and d were both used just now: over the budget again, nothing in use is removed.
+    await fresh.ensure(pin("a"));
+    for (const n of ["a", "b", "d"]) expect((await stat(fresh.pathOf(pin(n).sha512))).isFile()).toBe(true);
+  });
+});

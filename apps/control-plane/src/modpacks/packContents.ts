@@ -1,0 +1,38 @@
+import { PackRefusedError, packContents, type PackContents } from "@zlh/artifacts";
+import { readModpackContents, storeModpackContents, type Db } from "@zlh/db";
+import { ModpackInvalidError, ModpackLoaderUnsupportedError } from "@zlh/domain";
+import { PACK_LOADER_SUPPORT, provisionableLoaders } from "./loaders";
+
+/**
+ * What the pack with this sha512 places: read from modpack_contents when it
+ * was read before, else from its bytes (`bytes()`, fetched only then), off
+ * the event loop (packContents), and stored, so no pack is inflated and
+ * hashed twice. A pack that does not read is a 422 with the reason.
+ */
+export async function contentsOf(db: Db, sha512: string, bytes: () => Promise<Uint8Array>): Promise<PackContents> {
+  const stored = await readModpackContents(db, sha512);
+  if (stored) return stored as PackContents;
+  const contents = await readContents(await bytes());
+  await storeModpackContents(db, sha512, contents);
+  return contents;
+}
+
+/** A pack's bytes read to the format (packContents), its refusals as 422 modpack_invalid. */
+export async function readContents(bytes: Uint8Array): Promise<PackContents> {
+  try {
+    return await packContents(bytes);
+  } catch (err) {
+    if (err instanceof PackRefusedError) throw new ModpackInvalidError(err.message);
+    throw err;
+  }
+}
+
+/** A read pack, refused (4xx) unless its loader is one this platform provisions. */
+export function checkedContents<T extends Pick<PackContents, "loader">>(pack: T): T {
+  if (PACK_LOADER_SUPPORT[pack.loader.name] === null) {
+    throw new ModpackLoaderUnsupportedError(
+      `The pack needs ${pack.loader.name} ${pack.loader.version}, which this platform cannot provision yet; packs for ${provisionableLoaders().join(", ")} can be provisioned.`,
+    );
+  }
+  return pack;
+}

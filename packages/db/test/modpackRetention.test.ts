@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testDatabase } from "@zlh/testing";
+import {
+  connectDatabase,
+  modpackUploadSizeForHost,
+  ownedModpackUploadSize,
+  readModpackContents,
+  removeUnusedModpacks,
+  storeModpackContents,
+  storeModpackUpload,
+  type Database,
+} from "../src/index";
+import { seedHost, seedServer } from "./support/seed";
+
+const DAY = 86_400_000;
+const sha = (c: string) => c.repeat(128);
+
+describe("uploaded packs: per-customer claims, removal when unused", () => {
+  let database: Database;
+  let hostId: string;
+  beforeAll(async () => {
+    database = connectDatabase(await testDatabase(), { max: 2 });
+    hostId = await seedHost(database.sql, "packs-retention");
+  });
+  afterAll(() => database.close());
+
+  const upload = (sha512: string, customerId: string) =>
+    storeModpackUpload(database.db, { sha512, data: new Uint8Array([1, 2, 3]), summary: { name: "p" }, callerId: "panel", customerId });
+  /** Makes a customer's claim (and the stored pack, and its contents) look `days` old. */
+  const age = async (sha512: string, days: number) => {
+    const at = new Date(Date.now() - days * DAY).toISOString();
+    await database.sql`update modpack_upload_owners set created_at = ${at}::timestamptz where sha512 = ${sha512}`;
+    await database.sql`update modpack_uploads set created_at = ${at}::timestamptz where sha512 = ${sha512}`;
+    await database.sql`update modpack_contents set created_at = ${at}::timestamptz where sha512 = ${sha512}`;
+  };
+  const stored = async (sha512: string) => (await database.sql`select 1 from modpack_uploads where sha512 = ${sha512}`).length === 1;
+
+  it("answers each customer its own upload time, and a pack only to the customers who uploaded it", async () => {
+    const first = await upload(sha("a"), "cust-1");
+    await database.sql`update modpack_upload_owners set created_at = now() - interval '1 hour' where sha512 = ${sha("a")}`;
+    const again = await upload(sha("a"), "cust-1");
+    const other = await upload(sha("a"), "cust-2");
+    expect(again.created_at).not.toBe(first.created_at); // cust-1's claim is an hour old now: answered as it is
+    expect(new Date(other.created_at).getTime()).toBeGreaterThan(new Date(again.created_at).getTime()); // cust-2 does not see cust-1's time
+    expect(await ownedModpackUploadSize(database.db, sha("a"), "cust-1")).toBe(3);
+    expect(await ownedModpackUploadSize(database.db, sha("a"), "cust-3")).toBeNull();
+  });
+
+  it("removes unused packs past the retention, keeping what a live server runs, asks for or could roll back to", async () => {
+    for (const c of ["b", "c", "d", "e", "f"]) {
+      await upload(sha(c), "c");
+      await storeModpackContents(database.db, sha(c), { name: c });
+      await age(sha(c), 8);
+    }
+    await upload(sha("1"), "c"); // recent: kept whatever uses it
+    await storeModpackContents(database.db, sha("9"), { name: "from Modrinth" }); // contents of a Modrinth pack no one uses
+    await age(sha("9"), 8);
+    const running = await seedServer(database, hostId, { manifest: { modpack: { sha512: sha("b") } } });
+    const rollback = await seedServer(database, hostId);
+    await database.sql`update servers set previous_manifest = ${JSON.stringify({ modpack: { sha512: sha("c") } })}::jsonb where id = ${rollback.id}`;
+    const deleted = await seedServer(database, hostId, { status: "deleted", desiredState: "deleted", manifest: { modpack: { sha512: sha("d") } } });
+    await database.sql`update servers set modpack = ${JSON.stringify({ sha512: sha("e") })}::jsonb where id = ${running.id}`;
+
+    // The agent route follows the same rule: a deleted server's pack is no longer served to its host.
+    expect(await modpackUploadSizeForHost(database.db, hostId, sha("b"))).toBe(3);
+    expect(await modpackUploadSizeForHost(database.db, hostId, sha("d"))).toBeNull();
+    expect(deleted.id).toBeTruthy();
+
+    const removed = await removeUnusedModpacks(database.db, 7 * DAY);
+    expect(await stored(sha("b"))).toBe(true); // running
+    expect(await stored(sha("c"))).toBe(true); // could be rolled back to
+    expect(await stored(sha("e"))).toBe(true); // asked for
+    expect(await stored(sha("d"))).toBe(false); // only a deleted server used it
+    expect(await stored(sha("f"))).toBe(false); // unused
+    expect(await stored(sha("1"))).toBe(true); // within the retention
+    expect(await readModpackContents(database.db, sha("f"))).toBeNull();
+    expect(await readModpackContents(database.db, sha("9"))).toBeNull();
+    expect(await readModpackContents(database.db, sha("b"))).toEqual({ name: "b" });
+    expect(removed).toEqual({ owners: 2, uploads: 2, contents: 3 });
+    // The claim of a pack a server uses stays too: that customer can create another server from it.
+    expect(await ownedModpackUploadSize(database.db, sha("b"), "c")).toBe(3);
+    expect(await removeUnusedModpacks(database.db, 7 * DAY)).toEqual({ owners: 0, uploads: 0, contents: 0 });
+  });
+});
