@@ -36,6 +36,8 @@ export const UNIT_TESTS = [
   "apps/control-plane/test/operationKinds.test.ts",
   "packages/artifacts/test/manifestJava.test.ts",
   "packages/artifacts/test/mirror.test.ts",
+  "packages/artifacts/test/neoforgeInstallProfile.test.ts",
+  "packages/artifacts/test/neoforgeVersions.test.ts",
   "packages/db/test/migrationPolicy.test.ts",
   "apps/agent/test/cgroupUsage.test.ts",
   "packages/domain/test/crashCause.test.ts",

@@ -14,3 +14,4 @@ export * from "./jvmJar";
 export * from "./vanilla/launcherDecision";
 export * from "./paper/launcherDecision";
 export * from "./paper/paperclipJar";
+export * from "./neoforge/index";

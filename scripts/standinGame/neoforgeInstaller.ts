@@ -1,0 +1,121 @@
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { storedZip, type ZipEntry } from "@zlh/artifacts";
+
+const run = promisify(execFile);
+const SOURCES = resolve(import.meta.dirname, "../../tools/standin-neoforge");
+const text = (s: string) => new TextEncoder().encode(s);
+const hex = (alg: string, b: Uint8Array) => createHash(alg).update(b).digest("hex");
+
+let compiled: Promise<{ installer: ZipEntry[]; installertools: ZipEntry[] }> | undefined;
+
+/** The stand-in installer's and installertools' classes, compiled once per process with the machine's javac (never committed). */
+function classes(): Promise<{ installer: ZipEntry[]; installertools: ZipEntry[] }> {
+  compiled ??= (async () => {
+    const dir = await mkdtemp(join(tmpdir(), "zlh-neoforge-standin-"));
+    try {
+      const out: Record<string, ZipEntry[]> = {};
+      for (const part of ["installer", "installertools"]) {
+        const sources = (await readdir(join(SOURCES, part))).filter((f) => f.endsWith(".java")).map((f) => join(SOURCES, part, f));
+        await run("javac", ["--release", "17", "-d", join(dir, part), ...sources], { timeout: 120_000 });
+        const names = (await readdir(join(dir, part))).filter((f) => f.endsWith(".class")).sort();
+        out[part] = await Promise.all(names.map(async (name) => ({ name, data: new Uint8Array(await readFile(join(dir, part, name))) })));
+      }
+      return { installer: out.installer!, installertools: out.installertools! };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  })();
+  return compiled;
+}
+
+const manifest = (mainClass: string): ZipEntry => ({ name: "META-INF/MANIFEST.MF", data: text(`Manifest-Version: 1.0\r\nMain-Class: ${mainClass}\r\n\r\n`) });
+
+export const STANDIN_INSTALLERTOOLS = "net.neoforged.installertools:installertools:2.1.2";
+const INSTALLERTOOLS_PATH = "net/neoforged/installertools/installertools/2.1.2/installertools-2.1.2.jar";
+const MAVEN = "https://maven.neoforged.net/releases/";
+
+export interface StandinNeoforge {
+  version: string;
+  game: string;
+  /** The installer jar: the stand-in installer with its install_profile.json, version.json, data/ and maven/. */
+  installer: Uint8Array;
+  /** Libraries the installer expects pre-placed (fetched from upstream by url), with their bytes. */
+  libraries: { path: string; url: string; bytes: Uint8Array }[];
+  /** What unix_args.txt holds. */
+  unixArgs: string;
+}
+
+/**
+ * A NeoForge installer as maven.neoforged.net publishes one, laid out as
+ * the real one (install_profile.json spec 1, version.json, data/ with the
+ * run scripts and args files, maven/ with NeoForge's own universal jar),
+ * run by the stand-in installer (tools/standin-neoforge). Its server
+ * processors are real installertools tasks: EXTRACT_FILES (run.sh,
+ * user_jvm_args.txt, unix_args.txt) and BUNDLER_EXTRACT (the game jar out
+ * of Mojang's bundler, an output pinned by sha1). `mojangInner` is the jar
+ * inside Mojang's bundler (its sha1 is that output's).
+ */
+export async function buildStandinNeoforge(opts: { version: string; game: string; mojangInner: Uint8Array; omitLibrary?: boolean }): Promise<StandinNeoforge> {
+  const { version, game } = opts;
+  const cls = await classes();
+  const installertools = storedZip([manifest("InstallerTools"), ...cls.installertools]);
+  const loader = storedZip([manifest("net.neoforged.fml.loading.FMLLoader"), { name: "fml.txt", data: text(`fancymodloader for ${version}\n`) }]);
+  const universal = storedZip([{ name: "META-INF/MANIFEST.MF", data: text("Manifest-Version: 1.0\r\n\r\n") }, { name: "neoforge.txt", data: text(`neoforge ${version}\n`) }]);
+  const loaderPath = "net/neoforged/fancymodloader/loader/4.0.24/loader-4.0.24.jar";
+  const universalPath = `net/neoforged/neoforge/${version}/neoforge-${version}-universal.jar`;
+  const lib = (name: string, path: string, bytes: Uint8Array) => ({ name, downloads: { artifact: { path, url: `${MAVEN}${path}`, sha1: hex("sha1", bytes), size: bytes.byteLength } } });
+  const unixArgs = `-DlibraryDirectory=libraries\n-p libraries/${loaderPath}:libraries/${universalPath}\n--add-modules ALL-MODULE-PATH\ncpw.mods.bootstraplauncher.BootstrapLauncher\n--launchTarget forgeserver\n--fml.neoForgeVersion ${version}\n--fml.mcVersion ${game}\n`;
+  const argsDir = `{ROOT}/libraries/net/neoforged/neoforge/${version}`;
+  const profile = {
+    spec: 1,
+    profile: "NeoForge",
+    version: `neoforge-${version}`,
+    minecraft: game,
+    json: "/version.json",
+    serverJarPath: "{LIBRARY_DIR}/net/minecraft/server/{MINECRAFT_VERSION}/server-{MINECRAFT_VERSION}.jar",
+    data: { MC_UNPACKED: { client: `[net.minecraft:client:${game}:unpacked]`, server: `[net.minecraft:server:${game}:unpacked]` } },
+    processors: [
+      {
+        sides: ["server"],
+        jar: STANDIN_INSTALLERTOOLS,
+        classpath: [],
+        args: [
+          "--task", "EXTRACT_FILES", "--archive", "{INSTALLER}",
+          "--from", "data/run.sh", "--to", "{ROOT}/run.sh", "--exec", "{ROOT}/run.sh",
+          "--from", "data/user_jvm_args.txt", "--to", "{ROOT}/user_jvm_args.txt", "--optional", "{ROOT}/user_jvm_args.txt",
+          "--from", "data/unix_args.txt", "--to", `${argsDir}/unix_args.txt`,
+        ],
+      },
+      { sides: ["server"], jar: STANDIN_INSTALLERTOOLS, classpath: [], args: ["--task", "BUNDLER_EXTRACT", "--input", "{MINECRAFT_JAR}", "--output", "{MC_UNPACKED}", "--jar-only"], outputs: { "{MC_UNPACKED}": hex("sha1", opts.mojangInner) } },
+      // A client processor: never run on a server install (the real one would fetch mappings here).
+      { sides: ["client"], jar: STANDIN_INSTALLERTOOLS, classpath: [], args: ["--task", "DOWNLOAD_MOJMAPS", "--version", game, "--side", "client"] },
+    ],
+    libraries: [lib(STANDIN_INSTALLERTOOLS, INSTALLERTOOLS_PATH, installertools)],
+  };
+  const versionJson = {
+    id: `neoforge-${version}`,
+    inheritsFrom: game,
+    mainClass: "cpw.mods.bootstraplauncher.BootstrapLauncher",
+    libraries: [lib("net.neoforged.fancymodloader:loader:4.0.24", loaderPath, loader), lib(`net.neoforged:neoforge:${version}:universal`, universalPath, universal)],
+  };
+  const installer = storedZip([
+    manifest("StandinInstaller"),
+    ...cls.installer,
+    { name: "install_profile.json", data: text(JSON.stringify(profile, null, 2)) },
+    { name: "version.json", data: text(JSON.stringify(versionJson, null, 2)) },
+    { name: "data/run.sh", data: text(`#!/usr/bin/env sh\njava @user_jvm_args.txt @libraries/net/neoforged/neoforge/${version}/unix_args.txt "$@"\n`) },
+    { name: "data/user_jvm_args.txt", data: text("# Xmx and Xms set the maximum and minimum RAM usage, respectively.\n") },
+    { name: "data/unix_args.txt", data: text(unixArgs) },
+    { name: `maven/${universalPath}`, data: universal },
+  ]);
+  const libraries = [
+    { path: INSTALLERTOOLS_PATH, url: `${MAVEN}${INSTALLERTOOLS_PATH}`, bytes: installertools },
+    ...(opts.omitLibrary ? [] : [{ path: loaderPath, url: `${MAVEN}${loaderPath}`, bytes: loader }]),
+  ];
+  return { version, game, installer, libraries, unixArgs };
+}
