@@ -64,7 +64,7 @@ export async function buildStandinNeoforge(opts: { version: string; game: string
   const { version, game } = opts;
   const cls = await classes();
   const installertools = storedZip([manifest("InstallerTools"), ...cls.installertools]);
-  const loader = storedZip([manifest("net.neoforged.fml.loading.FMLLoader"), { name: "fml.txt", data: text(`fancymodloader for ${version}\n`) }]);
+  const loader = storedZip([manifest("net.neoforged.fml.loading.FMLLoader"), { name: "fml.txt", data: text("fancymodloader 4.0.24\n") }]);
   const universal = storedZip([{ name: "META-INF/MANIFEST.MF", data: text("Manifest-Version: 1.0\r\n\r\n") }, { name: "neoforge.txt", data: text(`neoforge ${version}\n`) }]);
   const loaderPath = "net/neoforged/fancymodloader/loader/4.0.24/loader-4.0.24.jar";
   const universalPath = `net/neoforged/neoforge/${version}/neoforge-${version}-universal.jar`;
