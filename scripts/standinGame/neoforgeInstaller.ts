@@ -66,10 +66,25 @@ export async function buildStandinNeoforge(opts: { version: string; game: string
   const installertools = storedZip([manifest("InstallerTools"), ...cls.installertools]);
   const loader = storedZip([manifest("net.neoforged.fml.loading.FMLLoader"), { name: "fml.txt", data: text("fancymodloader 4.0.24\n") }]);
   const universal = storedZip([{ name: "META-INF/MANIFEST.MF", data: text("Manifest-Version: 1.0\r\n\r\n") }, { name: "neoforge.txt", data: text(`neoforge ${version}\n`) }]);
+  // BootstrapLauncher's class is there by name, as the JVM looks for it; its bytes are not a class (nothing here runs NeoForge).
+  const bootstrap = storedZip([{ name: "META-INF/MANIFEST.MF", data: text("Manifest-Version: 1.0\r\n\r\n") }, { name: "cpw/mods/bootstraplauncher/BootstrapLauncher.class", data: text("stand-in") }]);
+  const bootstrapPath = "cpw/mods/bootstraplauncher/2.0.2/bootstraplauncher-2.0.2.jar";
   const loaderPath = "net/neoforged/fancymodloader/loader/4.0.24/loader-4.0.24.jar";
   const universalPath = `net/neoforged/neoforge/${version}/neoforge-${version}-universal.jar`;
   const lib = (name: string, path: string, bytes: Uint8Array) => ({ name, downloads: { artifact: { path, url: `${MAVEN}${path}`, sha1: hex("sha1", bytes), size: bytes.byteLength } } });
-  const unixArgs = `-DlibraryDirectory=libraries\n-p libraries/${loaderPath}:libraries/${universalPath}\n--add-modules ALL-MODULE-PATH\ncpw.mods.bootstraplauncher.BootstrapLauncher\n--launchTarget forgeserver\n--fml.neoForgeVersion ${version}\n--fml.mcVersion ${game}\n`;
+  const unpackedPath = `net/minecraft/server/${game}/server-${game}-unpacked.jar`;
+  const unixArgs = [
+    "-DlibraryDirectory=libraries",
+    `-p libraries/${bootstrapPath}:libraries/${loaderPath}`,
+    "--add-modules ALL-MODULE-PATH",
+    "--add-opens java.base/java.util.jar=cpw.mods.securejarhandler",
+    `-DlegacyClassPath=libraries/${universalPath}:libraries/${unpackedPath}`,
+    "cpw.mods.bootstraplauncher.BootstrapLauncher",
+    "--launchTarget forgeserver",
+    `--fml.neoForgeVersion ${version}`,
+    `--fml.mcVersion ${game}`,
+    "",
+  ].join("\n");
   const argsDir = `{ROOT}/libraries/net/neoforged/neoforge/${version}`;
   const profile = {
     spec: 1,
@@ -101,7 +116,7 @@ export async function buildStandinNeoforge(opts: { version: string; game: string
     id: `neoforge-${version}`,
     inheritsFrom: game,
     mainClass: "cpw.mods.bootstraplauncher.BootstrapLauncher",
-    libraries: [lib("net.neoforged.fancymodloader:loader:4.0.24", loaderPath, loader), lib(`net.neoforged:neoforge:${version}:universal`, universalPath, universal)],
+    libraries: [lib("cpw.mods:bootstraplauncher:2.0.2", bootstrapPath, bootstrap), lib("net.neoforged.fancymodloader:loader:4.0.24", loaderPath, loader), lib(`net.neoforged:neoforge:${version}:universal`, universalPath, universal)],
   };
   const installer = storedZip([
     manifest("StandinInstaller"),
@@ -115,6 +130,7 @@ export async function buildStandinNeoforge(opts: { version: string; game: string
   ]);
   const libraries = [
     { path: INSTALLERTOOLS_PATH, url: `${MAVEN}${INSTALLERTOOLS_PATH}`, bytes: installertools },
+    { path: bootstrapPath, url: `${MAVEN}${bootstrapPath}`, bytes: bootstrap },
     ...(opts.omitLibrary ? [] : [{ path: loaderPath, url: `${MAVEN}${loaderPath}`, bytes: loader }]),
   ];
   return { version, game, installer, libraries, unixArgs };
