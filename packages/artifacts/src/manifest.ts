@@ -20,8 +20,8 @@ export const DownloadedFile = Type.Object({
   sha512: Sha512,
   /** Present where upstream publishes a sha1 (Mojang, Modrinth), checked too. */
   sha1: Type.Optional(Sha1),
-  /** `pack`: a file a modpack's index lists (docs/modpacks.md). */
-  kind: Type.Union([Type.Literal("server"), Type.Literal("library"), Type.Literal("mod"), Type.Literal("pack")]),
+  /** `pack`: a file a modpack's index lists (docs/modpacks.md); `installed`: one NeoForge's installer made (its url is `zlh:neoforge/<sha512>`). */
+  kind: Type.Union([Type.Literal("server"), Type.Literal("library"), Type.Literal("mod"), Type.Literal("pack"), Type.Literal("installed")]),
 });
 export type DownloadedFile = Static<typeof DownloadedFile>;
 

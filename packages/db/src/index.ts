@@ -50,3 +50,4 @@ export * from "./sql/logStreams";
 export * from "./sql/edge";
 export * from "./sql/schedules";
 export * from "./sql/modpackUploads";
+export * from "./sql/neoforgeFiles";

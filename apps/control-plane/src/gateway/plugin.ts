@@ -2,8 +2,8 @@ import { randomUUID } from "node:crypto";
 import websocket from "@fastify/websocket";
 import type { FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
-import { readModpackUploadForHost, startAgentSession, type Db } from "@zlh/db";
-import { ModpackNotFoundError } from "@zlh/domain";
+import { readModpackUploadForHost, readNeoforgeFileForHost, startAgentSession, type Db } from "@zlh/db";
+import { InstallerFileNotFoundError, ModpackNotFoundError } from "@zlh/domain";
 import { authenticateAgent } from "./agentAuth";
 import { AgentSession, SessionRefusedError } from "./agentSession";
 import type { SessionRegistry } from "./sessionRegistry";
@@ -43,6 +43,17 @@ export const agentGateway = fp<GatewayOptions>(async (app: FastifyInstance, opts
       const bytes = /^[0-9a-f]{128}$/.test(sha512) ? await readModpackUploadForHost(opts.db, request.agentHost!.id, sha512) : null;
       if (!bytes) throw new ModpackNotFoundError(`No server of this host uses an uploaded modpack ${sha512.slice(0, 128)}.`);
       return reply.header("content-type", "application/x-modrinth-modpack+zip").send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    },
+  );
+  // A file NeoForge's installer made (docs/server-types.md#neoforge), scoped as the modpack route is: only one a server of this host places.
+  app.get<{ Querystring: { sha512?: string } }>(
+    "/v1/agent/neoforge-file",
+    { schema: { hide: true, operationId: "agentDownloadNeoforgeFile" }, preValidation: agentOnly },
+    async (request, reply) => {
+      const sha512 = String(request.query.sha512 ?? "");
+      const bytes = /^[0-9a-f]{128}$/.test(sha512) ? await readNeoforgeFileForHost(opts.db, request.agentHost!.id, sha512) : null;
+      if (!bytes) throw new InstallerFileNotFoundError(`No server of this host places a NeoForge installer file ${sha512.slice(0, 128)}.`);
+      return reply.header("content-type", "application/octet-stream").send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     },
   );
   app.get(
