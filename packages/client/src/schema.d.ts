@@ -1338,10 +1338,10 @@ export interface components {
         /** @enum {unknown} */
         ServerStatus: "pending" | "provisioning" | "running" | "stopping" | "stopped" | "starting" | "deleting" | "deleted" | "failed";
         /**
-         * @description What the server runs: fabric (the default; Modrinth mods for Fabric), vanilla (Mojang's server) paper (PaperMC's newest stable build) or purpur (Purpur's newest successful build); vanilla, paper and purpur take no mods. Quilt, Forge and NeoForge are not provisioned yet.
+         * @description What the server runs: fabric (the default; Modrinth mods for Fabric), vanilla (Mojang's server), paper (PaperMC's newest stable build), purpur (Purpur's newest successful build) or neoforge (NeoForge's newest release for the game; Modrinth mods for NeoForge); vanilla, paper and purpur take no mods. Quilt and Forge are not provisioned yet.
          * @enum {unknown}
          */
-        ServerType: "fabric" | "vanilla" | "paper" | "purpur";
+        ServerType: "fabric" | "vanilla" | "paper" | "purpur" | "neoforge";
         TaskOperation: {
             /** Format: uuid */
             id: string;

@@ -58,7 +58,14 @@ interface Chosen {
  *  - Modrinth ids, never slugs, are recorded; files come with Modrinth's
  *    sha512 and sha1.
  */
-export async function resolveMods(source: ArtifactSource, game: string, requests: ModRequest[]): Promise<{ mods: Static<typeof ManifestMod>[]; files: ManifestFile[] }> {
+/** The Modrinth loader a type's mods are for, and its name in messages. */
+export interface ModLoader {
+  modrinth: string;
+  name: string;
+}
+const FABRIC_MODS: ModLoader = { modrinth: "fabric", name: "Fabric" };
+
+export async function resolveMods(source: ArtifactSource, game: string, requests: ModRequest[], loader: ModLoader = FABRIC_MODS): Promise<{ mods: Static<typeof ManifestMod>[]; files: ManifestFile[] }> {
   const chosen = new Map<string, Chosen>();
   const projects = new Map<string, Project>();
   const project = async (idOrSlug: string, forWhat: string): Promise<Project> => {
@@ -70,17 +77,17 @@ export async function resolveMods(source: ArtifactSource, game: string, requests
     projects.set(p.id, p);
     return p;
   };
-  const fits = (v: Version) => v.loaders.includes("fabric") && v.game_versions.includes(game);
+  const fits = (v: Version) => v.loaders.includes(loader.modrinth) && v.game_versions.includes(game);
   const newest = async (p: Project, allowPrerelease: boolean, forWhat: string): Promise<Version> => {
-    const query = new URLSearchParams({ loaders: JSON.stringify(["fabric"]), game_versions: JSON.stringify([game]) });
+    const query = new URLSearchParams({ loaders: JSON.stringify([loader.modrinth]), game_versions: JSON.stringify([game]) });
     const versions = (await json<Version[]>(source, `${MODRINTH_API}/project/${p.id}/version?${query}`, `Modrinth lists no versions of "${p.slug}".`)).filter(fits);
     const releases = versions.filter((v) => v.version_type === "release");
     const best = newestOf(releases.length > 0 || !allowPrerelease ? releases : versions);
     if (best) return best;
-    if (versions.length === 0) throw new ResolutionError(`Mod "${p.slug}" (${forWhat}) has no version for Minecraft ${game} with Fabric.`);
+    if (versions.length === 0) throw new ResolutionError(`Mod "${p.slug}" (${forWhat}) has no version for Minecraft ${game} with ${loader.name}.`);
     const types = [...new Set(versions.map((v) => v.version_type))].sort(byCodeUnits).join(", ");
     throw new ResolutionError(
-      `Mod "${p.slug}" (${forWhat}) has only pre-release versions (${types}) for Minecraft ${game} with Fabric; ask for it with "allowPrerelease": true to accept one.`,
+      `Mod "${p.slug}" (${forWhat}) has only pre-release versions (${types}) for Minecraft ${game} with ${loader.name}; ask for it with "allowPrerelease": true to accept one.`,
     );
   };
   const pinned = async (p: Project, wanted: string): Promise<Version> => {
@@ -98,7 +105,7 @@ export async function resolveMods(source: ArtifactSource, game: string, requests
       v = newestOf(matches.filter(fits)) ?? matches[0];
     }
     if (!v) throw new ResolutionError(`Mod "${p.slug}" has no version "${wanted}".`);
-    if (!fits(v)) throw new ResolutionError(`Mod "${p.slug}" version ${v.version_number} does not support Minecraft ${game} with Fabric.`);
+    if (!fits(v)) throw new ResolutionError(`Mod "${p.slug}" version ${v.version_number} does not support Minecraft ${game} with ${loader.name}.`);
     return v;
   };
 

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { sql } from "drizzle-orm";
-import { ArtifactNotFoundError, InstallerRefusedError, readInstallProfile, zipDirectory, INSTALLER_ZIP_LIMITS, type ArtifactSource, type DownloadedFile } from "@zlh/artifacts";
+import { ArtifactNotFoundError, InstallerRefusedError, readInstallProfile, zipDirectory, neoforgeArgFiles, neoforgeLaunchDecision, INSTALLER_ZIP_LIMITS, type ArtifactSource, type DownloadedFile } from "@zlh/artifacts";
 import type { Db } from "@zlh/db";
 import { fetchPinned } from "../fabric/digest";
 import { ResolutionError } from "../fabric/errors";
@@ -106,6 +106,9 @@ async function install(db: Db, source: ArtifactSource, opts: { game: string; ver
     throw err;
   }
   try {
+    // What the server will start with must start: refused here, once, rather than at every first boot.
+    const launch = await neoforgeLaunchDecision(run.serverDir, neoforgeArgFiles(opts.version));
+    if (!launch.launches) throw new ResolutionError(`the NeoForge ${opts.version} install would not start: ${launch.reason}`);
     const tree = await readProducedTree(run.serverDir).catch((err) => {
       throw err instanceof TreeRefusedError ? new ResolutionError(err.message) : err;
     });

@@ -1,0 +1,71 @@
+import { createHash } from "node:crypto";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { unzipSync } from "fflate";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mirrorPath, mirrorSource, neoforgeArgFiles, neoforgeLaunchDecision, OFFLINE_MIRROR_DIR } from "@zlh/artifacts";
+import { buildStandinNeoforge, type StandinNeoforge } from "../../scripts/standinGame/neoforgeInstaller";
+import { createServer } from "../support/api";
+import { startE2eCluster, type E2eCluster } from "../support/cluster";
+import { answersPing, waitStatus } from "../support/lifecycle";
+
+const GAME = "1.21.1";
+const VERSION = "21.1.77";
+const MAVEN = "https://maven.neoforged.net/releases/net/neoforged/neoforge";
+
+/** Mojang's 1.21.1 server jar as the offline mirror serves it, and the game's jar inside its bundler. */
+async function mirroredMojangInner(): Promise<Uint8Array> {
+  const source = mirrorSource(OFFLINE_MIRROR_DIR, "offline");
+  const manifest = await source.fetchJson<{ versions: { id: string; url: string }[] }>("https://piston-meta.mojang.com/mc/game/version_manifest_v2.json");
+  const version = await source.fetchJson<{ downloads: { server: { url: string } } }>(manifest.versions.find((v) => v.id === GAME)!.url);
+  const bundler = await source.fetchBytes(version.downloads.server.url);
+  return unzipSync(bundler)[`META-INF/versions/${GAME}/server-${GAME}.jar`]!;
+}
+
+/** NeoForge to `running` on the sim: the installer run once by the control plane, its tree placed by a real agent, started from its args files. */
+describe("a NeoForge server", () => {
+  let c: E2eCluster;
+  let mirror: string;
+  let neo: StandinNeoforge;
+  beforeAll(async () => {
+    // The offline mirror plus NeoForge's Maven as it serves a build: maven-metadata.xml, the installer with its .sha256, the libraries.
+    mirror = await mkdtemp(join(tmpdir(), "zlh-neoforge-mirror-"));
+    await cp(OFFLINE_MIRROR_DIR, mirror, { recursive: true });
+    const put = async (url: string, body: string | Uint8Array) => {
+      const path = join(mirror, mirrorPath(url));
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, body);
+    };
+    neo = await buildStandinNeoforge({ version: VERSION, game: GAME, mojangInner: await mirroredMojangInner() });
+    const versions = ["21.1.1-beta", "21.1.9", VERSION, "21.2.1-beta"].map((v) => `<version>${v}</version>`).join("");
+    await put(`${MAVEN}/maven-metadata.xml`, `<metadata><groupId>net.neoforged</groupId><artifactId>neoforge</artifactId><versioning><versions>${versions}</versions></versioning></metadata>`);
+    await put(`${MAVEN}/${VERSION}/neoforge-${VERSION}-installer.jar`, neo.installer);
+    await put(`${MAVEN}/${VERSION}/neoforge-${VERSION}-installer.jar.sha256`, createHash("sha256").update(neo.installer).digest("hex"));
+    for (const l of neo.libraries) await put(l.url, l.bytes);
+    const env = { ZLH_ARTIFACT_SOURCE: "mirror", ZLH_ARTIFACT_MIRROR: mirror };
+    c = await startE2eCluster("neoforge-host", env);
+    c.startAgent({ extra: env });
+  });
+  afterAll(async () => {
+    await c?.close();
+    await rm(mirror, { recursive: true, force: true });
+  });
+
+  it("provisions to running: the newest release pinned, every installer file placed, started from its args files with no network", async () => {
+    const server = await createServer(c.call, { type: "neoforge" });
+    await waitStatus(c.call, server.id, "running", 90_000);
+    expect((await c.call("GET", `/v1/servers/${server.id}`)).body).toMatchObject({ type: "neoforge", mods: [] });
+    const [row] = await c.sql`select manifest from servers where id = ${server.id}`;
+    expect(row!.manifest).toMatchObject({ type: "neoforge", loader: VERSION, launch: { argFiles: neoforgeArgFiles(VERSION) } });
+    const files = row!.manifest.files as { path: string; url: string; kind: string }[];
+    expect(files.find((f) => f.path.endsWith("unix_args.txt"))).toMatchObject({ kind: "installed", url: expect.stringMatching(/^zlh:neoforge\/[0-9a-f]{128}$/) });
+    const dir = join(c.simRoot, String(server.vmid), "rootfs/srv/minecraft");
+    expect(await readFile(join(dir, neoforgeArgFiles(VERSION)[1]!), "utf8")).toBe(neo.unixArgs);
+    expect(await neoforgeLaunchDecision(dir, neoforgeArgFiles(VERSION))).toMatchObject({ launches: true, mainClass: "cpw.mods.bootstraplauncher.BootstrapLauncher" });
+    expect(await readFile(join(dir, "logs/latest.log"), "utf8")).toContain("Starting cpw.mods.bootstraplauncher.BootstrapLauncher (NeoForge)");
+    expect(await answersPing(server)).toBe(true);
+    const [installs] = await c.sql`select count(*)::int as n from neoforge_installs`;
+    expect(installs!.n).toBe(1);
+  });
+});
