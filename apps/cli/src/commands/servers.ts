@@ -128,7 +128,7 @@ export function serverCommands(program: Command, run: Run): void {
       .requiredOption("--name <name>", "the server's name")
       .requiredOption("--customer <id>", "the panel's customer id")
       .requiredOption("--minecraft <version>", "Minecraft version, e.g. 1.21.1")
-      .option("--type <type>", "what it runs: fabric (default), vanilla, paper or purpur")
+      .option("--type <type>", "what it runs: fabric (default), vanilla, paper, purpur or neoforge")
       .option("--loader <version>", "Fabric loader version (default: the newest for the game version)")
       .option("--mod <project[@version]>", "a Modrinth project (repeatable)", repeat, [])
       .option("--memory <MiB>", "memory in MiB", intArg, 2048)
@@ -159,7 +159,7 @@ export function serverCommands(program: Command, run: Run): void {
     servers
       .command("change <id>")
       .description("change a server (a new generation, rolled back if it does not come up) and follow it")
-      .option("--type <type>", "what it runs: fabric, vanilla, paper or purpur (vanilla, paper and purpur take no mods: add --no-mods)")
+      .option("--type <type>", "what it runs: fabric, vanilla, paper, purpur or neoforge (vanilla, paper and purpur take no mods: add --no-mods)")
       .option("--minecraft <version>", "Minecraft version")
       .option("--loader <version>", "Fabric loader version")
       .option("--mod <project[@version]>", "the mod list, replaced as a whole (repeatable)", repeat, [])
