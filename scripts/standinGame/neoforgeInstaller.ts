@@ -4,7 +4,8 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
-import { storedZip, type ZipEntry } from "@zlh/artifacts";
+import { unzipSync } from "fflate";
+import { mirrorSource, OFFLINE_MIRROR_DIR, storedZip, type ZipEntry } from "@zlh/artifacts";
 
 const run = promisify(execFile);
 const SOURCES = resolve(import.meta.dirname, "../../tools/standin-neoforge");
@@ -134,4 +135,34 @@ export async function buildStandinNeoforge(opts: { version: string; game: string
     ...(opts.omitLibrary ? [] : [{ path: loaderPath, url: `${MAVEN}${loaderPath}`, bytes: loader }]),
   ];
   return { version, game, installer, libraries, unixArgs };
+}
+
+/**
+ * NeoForge's Maven as it serves builds, by URL: maven-metadata.xml listing
+ * `listed` (Maven's shape), and for each stand-in build its installer, the
+ * installer's `.sha256` (hex, as NeoForge's Maven publishes it) and its
+ * libraries. For a mirror directory (mirrorPath) or an in-memory source.
+ */
+export function neoforgeMavenFiles(builds: StandinNeoforge[], listed: string[]): [string, Uint8Array][] {
+  const base = `${MAVEN}net/neoforged/neoforge`;
+  const versions = listed.map((v) => `      <version>${v}</version>`).join("\n");
+  const out: [string, Uint8Array][] = [
+    [`${base}/maven-metadata.xml`, text(`<?xml version="1.0" encoding="UTF-8"?>\n<metadata>\n  <groupId>net.neoforged</groupId>\n  <artifactId>neoforge</artifactId>\n  <versioning>\n    <versions>\n${versions}\n    </versions>\n  </versioning>\n</metadata>\n`)],
+  ];
+  for (const b of builds) {
+    const installer = `${base}/${b.version}/neoforge-${b.version}-installer.jar`;
+    out.push([installer, b.installer], [`${installer}.sha256`, text(hex("sha256", b.installer))]);
+    for (const l of b.libraries) out.push([l.url, l.bytes]);
+  }
+  return out;
+}
+
+/** The game's jar inside Mojang's bundler for `game`, as the offline mirror serves it: what a stand-in install's BUNDLER_EXTRACT yields. */
+export async function mirroredMojangInner(game: string): Promise<Uint8Array> {
+  const source = mirrorSource(OFFLINE_MIRROR_DIR, "offline");
+  const manifest = await source.fetchJson<{ versions: { id: string; url: string }[] }>("https://piston-meta.mojang.com/mc/game/version_manifest_v2.json");
+  const version = await source.fetchJson<{ downloads: { server: { url: string } } }>(manifest.versions.find((v) => v.id === game)!.url);
+  const inner = unzipSync(await source.fetchBytes(version.downloads.server.url))[`META-INF/versions/${game}/server-${game}.jar`];
+  if (!inner) throw new Error(`the offline mirror's ${game} server jar is not a bundler`);
+  return inner;
 }

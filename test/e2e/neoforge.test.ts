@@ -1,27 +1,15 @@
-import { createHash } from "node:crypto";
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { unzipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mirrorPath, mirrorSource, neoforgeArgFiles, neoforgeLaunchDecision, OFFLINE_MIRROR_DIR } from "@zlh/artifacts";
-import { buildStandinNeoforge, type StandinNeoforge } from "../../scripts/standinGame/neoforgeInstaller";
+import { mirrorPath, neoforgeArgFiles, neoforgeLaunchDecision, OFFLINE_MIRROR_DIR } from "@zlh/artifacts";
+import { buildStandinNeoforge, mirroredMojangInner, neoforgeMavenFiles, type StandinNeoforge } from "../../scripts/standinGame/neoforgeInstaller";
 import { createServer } from "../support/api";
 import { startE2eCluster, type E2eCluster } from "../support/cluster";
 import { answersPing, waitStatus } from "../support/lifecycle";
 
 const GAME = "1.21.1";
 const VERSION = "21.1.77";
-const MAVEN = "https://maven.neoforged.net/releases/net/neoforged/neoforge";
-
-/** Mojang's 1.21.1 server jar as the offline mirror serves it, and the game's jar inside its bundler. */
-async function mirroredMojangInner(): Promise<Uint8Array> {
-  const source = mirrorSource(OFFLINE_MIRROR_DIR, "offline");
-  const manifest = await source.fetchJson<{ versions: { id: string; url: string }[] }>("https://piston-meta.mojang.com/mc/game/version_manifest_v2.json");
-  const version = await source.fetchJson<{ downloads: { server: { url: string } } }>(manifest.versions.find((v) => v.id === GAME)!.url);
-  const bundler = await source.fetchBytes(version.downloads.server.url);
-  return unzipSync(bundler)[`META-INF/versions/${GAME}/server-${GAME}.jar`]!;
-}
 
 /** NeoForge to `running` on the sim: the installer run once by the control plane, its tree placed by a real agent, started from its args files. */
 describe("a NeoForge server", () => {
@@ -37,12 +25,8 @@ describe("a NeoForge server", () => {
       await mkdir(dirname(path), { recursive: true });
       await writeFile(path, body);
     };
-    neo = await buildStandinNeoforge({ version: VERSION, game: GAME, mojangInner: await mirroredMojangInner() });
-    const versions = ["21.1.1-beta", "21.1.9", VERSION, "21.2.1-beta"].map((v) => `<version>${v}</version>`).join("");
-    await put(`${MAVEN}/maven-metadata.xml`, `<metadata><groupId>net.neoforged</groupId><artifactId>neoforge</artifactId><versioning><versions>${versions}</versions></versioning></metadata>`);
-    await put(`${MAVEN}/${VERSION}/neoforge-${VERSION}-installer.jar`, neo.installer);
-    await put(`${MAVEN}/${VERSION}/neoforge-${VERSION}-installer.jar.sha256`, createHash("sha256").update(neo.installer).digest("hex"));
-    for (const l of neo.libraries) await put(l.url, l.bytes);
+    neo = await buildStandinNeoforge({ version: VERSION, game: GAME, mojangInner: await mirroredMojangInner(GAME) });
+    for (const [url, body] of neoforgeMavenFiles([neo], ["21.1.1-beta", "21.1.9", VERSION, "21.2.1-beta"])) await put(url, body);
     const env = { ZLH_ARTIFACT_SOURCE: "mirror", ZLH_ARTIFACT_MIRROR: mirror };
     c = await startE2eCluster("neoforge-host", env);
     c.startAgent({ extra: env });

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ArtifactNotFoundError, sha1Hex, sha512Hex, type ArtifactSource, type DownloadedFile } from "@zlh/artifacts";
@@ -7,23 +6,16 @@ import { testDatabase } from "@zlh/testing";
 import { ResolutionError } from "../../src/fabric/errors";
 import { neoforgeInstall, neoforgeInstallerUrl } from "../../src/neoforge/install";
 import { runInstaller } from "../../src/neoforge/runInstaller";
-import { buildStandinNeoforge, type StandinNeoforge } from "../../../../scripts/standinGame/neoforgeInstaller";
+import { buildStandinNeoforge, neoforgeMavenFiles, type StandinNeoforge } from "../../../../scripts/standinGame/neoforgeInstaller";
 import { mojangBundler } from "./mojangBundler";
 
 const GAME = "1.21.1";
-const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 const text = (s: string) => new TextEncoder().encode(s);
 
 /** Upstream as NeoForge's Maven and Mojang serve it, by URL (a missing URL is their 404). */
 function upstream(neo: StandinNeoforge, mojangJar: Uint8Array, overrides: Record<string, Uint8Array> = {}): { source: ArtifactSource; mojang: DownloadedFile } {
   const mojangUrl = `https://piston-data.mojang.com/v1/objects/${sha1Hex(mojangJar)}/server.jar`;
-  const files = new Map<string, Uint8Array>([
-    [neoforgeInstallerUrl(neo.version), neo.installer],
-    [`${neoforgeInstallerUrl(neo.version)}.sha256`, text(sha256(neo.installer))],
-    [mojangUrl, mojangJar],
-    ...neo.libraries.map((l) => [l.url, l.bytes] as [string, Uint8Array]),
-    ...Object.entries(overrides),
-  ]);
+  const files = new Map<string, Uint8Array>([...neoforgeMavenFiles([neo], [neo.version]), [mojangUrl, mojangJar], ...Object.entries(overrides)]);
   const fetchBytes = async (url: string) => {
     const body = files.get(url);
     if (!body) throw new ArtifactNotFoundError(url);
