@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chown, mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { isSafeRelativePath } from "@zlh/artifacts";
@@ -44,9 +44,10 @@ export interface RunInstallerOptions {
  * Runs NeoForge's installer once, `java -jar <installer> --installServer
  * <dir> --offline`, in a sandbox: a new network namespace (`unshare
  * --net`: only a down loopback, so a step that would download fails at
- * once rather than reaching anything), a fresh temporary directory, a time
- * bound (the whole process group is killed at it) and a bound on its
- * output. `--offline` makes the real installer take only what is in place
+ * once rather than reaching anything), a PID namespace it is the init of,
+ * nobody's uid when we are root (sandboxArgv), a fresh temporary directory
+ * it alone may write, a time bound (it is killed at it, and everything it
+ * started with it) and a bound on its output. `--offline` makes the real installer take only what is in place
  * (LegacyInstaller's Downloader: a present file with its sha1, or its own
  * maven/ entry) and say which file it would have downloaded; the caller
  * pre-places exactly those. The installer is upstream's code, pinned by
@@ -68,6 +69,7 @@ export async function runInstaller(opts: RunInstallerOptions): Promise<Installer
       await mkdir(dirname(join(serverDir, f.path)), { recursive: true });
       await writeFile(join(serverDir, f.path), f.bytes, { flag: "wx" });
     }
+    if (asRoot()) await chownTree(root, SANDBOX_ID);
     const log = await sandboxed(
       [opts.java ?? "java", "-Djava.net.preferIPv4Stack=true", "-jar", installerPath, "--installServer", serverDir, "--offline"],
       work,
@@ -81,12 +83,28 @@ export async function runInstaller(opts: RunInstallerOptions): Promise<Installer
   }
 }
 
-/** `unshare --net` needs CAP_SYS_ADMIN: as root it has it; otherwise a user namespace maps us to root inside first. */
-const unshareArgs = () => (process.getuid?.() === 0 ? ["--net"] : ["--net", "--map-root-user"]);
+/** The uid and gid the installer runs as when the control plane is root: nobody's, so upstream's code can write only its own temporary directory. */
+const SANDBOX_ID = 65534;
+const asRoot = () => process.getuid?.() === 0;
+
+/**
+ * The sandbox around argv: new network and PID namespaces (`--fork`: the
+ * installer is the namespace's init, so when it dies, or is killed at a
+ * bound, everything it started dies with it, even a process that left its
+ * group with setsid; `--kill-child`: it dies with unshare). As root, the
+ * installer then drops to nobody (setpriv, no supplementary groups);
+ * otherwise a user namespace maps us to root inside it, which is still
+ * only our own uid outside.
+ */
+function sandboxArgv(argv: string[]): string[] {
+  const ns = ["--net", "--pid", "--fork", "--kill-child"];
+  if (asRoot()) return [...ns, "--", "setpriv", `--reuid=${SANDBOX_ID}`, `--regid=${SANDBOX_ID}`, "--clear-groups", "--", ...argv];
+  return [...ns, "--map-root-user", "--", ...argv];
+}
 
 function sandboxed(argv: string[], cwd: string, timeoutMs: number, maxLogBytes: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn("unshare", [...unshareArgs(), "--", ...argv], { cwd, detached: true, stdio: ["ignore", "pipe", "pipe"], env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: cwd, LANG: "C.UTF-8" } });
+    const child = spawn("unshare", sandboxArgv(argv), { cwd, detached: true, stdio: ["ignore", "pipe", "pipe"], env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: cwd, LANG: "C.UTF-8" } });
     const chunks: Buffer[] = [];
     let bytes = 0;
     let failure: string | null = null;
@@ -127,4 +145,14 @@ function sandboxed(argv: string[], cwd: string, timeoutMs: number, maxLogBytes: 
       else resolve(log);
     });
   });
+}
+
+/** Hands the sandbox's directory (made by us, holding only what we wrote) to the installer's uid. */
+async function chownTree(dir: string, id: number): Promise<void> {
+  await chown(dir, id, id);
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) await chownTree(p, id);
+    else await chown(p, id, id);
+  }
 }

@@ -69,6 +69,7 @@ describe("the installer's sandbox (a stand-in java: a shell script)", () => {
   let port: number;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "zlh-sandbox-test-"));
+    await chmod(dir, 0o755); // the stand-in javas must be runnable by the installer's uid (nobody, as root); still not writable by it
     listener = createServer((s) => {
       s.on("error", () => {}); // the probe closes without reading: a reset is expected
       s.end("reached\n");
@@ -98,16 +99,28 @@ describe("the installer's sandbox (a stand-in java: a shell script)", () => {
     expect(sandboxed.log).not.toContain("REACHED\n");
   });
 
-  it("is stopped at its time bound, with the children it started", async () => {
-    const marker = join(dir, "child-alive");
-    const java = await fakeJava("slow.sh", `(sleep 3; touch ${marker}) & sleep 30`);
+  it("is stopped at its time bound, with every process it started, even one that left its process group", async () => {
+    // In /tmp: the installer may write only there and in its own directory.
+    const child = join(tmpdir(), `zlh-sandbox-child-${process.pid}-${Date.now()}`);
+    const escaped = `${child}-setsid`;
+    const java = await fakeJava("slow.sh", `(sleep 2; touch ${child}) & setsid sh -c 'sleep 2; touch ${escaped}' & sleep 30`);
     const started = Date.now();
     const err = await runInstaller({ ...opts, java, timeoutMs: 500 }).catch((e) => e);
     expect(err).toBeInstanceOf(InstallerFailedError);
     expect(err.message).toMatch(/did not finish within 1 s/);
     expect(Date.now() - started).toBeLessThan(5_000);
-    await new Promise((r) => setTimeout(r, 3_500));
-    await expect(readFile(marker)).rejects.toThrow(); // the background child died with the group
+    await new Promise((r) => setTimeout(r, 3_000));
+    await expect(readFile(child)).rejects.toThrow(); // the background child died with the group
+    await expect(readFile(escaped)).rejects.toThrow(); // and the one in its own session died with the PID namespace
+  });
+
+  it("runs the installer as nobody when the control plane is root, able to write only its own directory", async () => {
+    const java = await fakeJava("who.sh", `echo "uid=$(id -u)"; if touch ${join(dir, "written-by-installer")} 2>/dev/null; then echo WROTE; else echo REFUSED; fi; touch ./own-dir && echo OWN`);
+    const sandboxed = await runInstaller({ ...opts, java });
+    await sandboxed.dispose();
+    if (process.getuid?.() === 0) expect(sandboxed.log).toContain("uid=65534");
+    expect(sandboxed.log).toContain("REFUSED");
+    expect(sandboxed.log).toContain("OWN");
   });
 
   it("is stopped when its output passes the bound", async () => {
