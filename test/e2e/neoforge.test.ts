@@ -1,14 +1,16 @@
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { access, cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mirrorPath, neoforgeArgFiles, neoforgeLaunchDecision, OFFLINE_MIRROR_DIR } from "@zlh/artifacts";
+import { FABRIC_LAUNCHER_JAR, mirrorPath, neoforgeArgFiles, neoforgeLaunchDecision, OFFLINE_MIRROR_DIR } from "@zlh/artifacts";
 import { buildStandinNeoforge, mirroredMojangInner, neoforgeMavenFiles, type StandinNeoforge } from "../../scripts/standinGame/neoforgeInstaller";
 import { createServer } from "../support/api";
 import { startE2eCluster, type E2eCluster } from "../support/cluster";
-import { answersPing, waitStatus } from "../support/lifecycle";
+import { writeAsCustomer } from "../support/customerFiles";
+import { answersPing, changeEnded, waitStatus } from "../support/lifecycle";
 
 const GAME = "1.21.1";
+const exists = (p: string) => access(p).then(() => true, () => false);
 const VERSION = "21.1.77";
 
 /** NeoForge to `running` on the sim: the installer run once by the control plane, its tree placed by a real agent, started from its args files. */
@@ -49,6 +51,32 @@ describe("a NeoForge server", () => {
     expect(await neoforgeLaunchDecision(dir, neoforgeArgFiles(VERSION))).toMatchObject({ launches: true, mainClass: "cpw.mods.bootstraplauncher.BootstrapLauncher" });
     expect(await readFile(join(dir, "logs/latest.log"), "utf8")).toContain("Starting cpw.mods.bootstraplauncher.BootstrapLauncher (NeoForge)");
     expect(await answersPing(server)).toBe(true);
+    const [installs] = await c.sql`select count(*)::int as n from neoforge_installs`;
+    expect(installs!.n).toBe(1);
+  });
+
+  it("changes a Fabric server to NeoForge (its mods out in the same change): Fabric's install out, NeoForge's tree in, the world kept", async () => {
+    const server = await createServer(c.call, { mods: [{ project: "lithium" }] });
+    await waitStatus(c.call, server.id, "running", 60_000);
+    const dir = join(c.simRoot, String(server.vmid), "rootfs/srv/minecraft");
+    await writeAsCustomer(dir, join(dir, "world/level.dat"), "the customer's world");
+    const asked = await c.call("PATCH", `/v1/servers/${server.id}`, { type: "neoforge", mods: [] }, { "idempotency-key": "neoforge-change-1" });
+    expect(asked.status).toBe(202);
+    const after = await changeEnded(c.call, server.id, asked.body.generation);
+    expect(after.ended).toMatchObject({ status: "applied", changes: { type: { from: "fabric", to: "neoforge" } } });
+    // No loader asked for: the type's default, NeoForge's newest release, is what the manifest pins.
+    expect(after).toMatchObject({ type: "neoforge", loaderVersion: null, mods: [] });
+    const [row] = await c.sql`select manifest from servers where id = ${server.id}`;
+    expect(row!.manifest).toMatchObject({ type: "neoforge", loader: VERSION });
+    expect(await neoforgeLaunchDecision(dir, neoforgeArgFiles(VERSION))).toMatchObject({ launches: true });
+    expect(await exists(join(dir, FABRIC_LAUNCHER_JAR))).toBe(false);
+    // Placement removes the files the old manifest placed (their directories may stay, empty).
+    const fabricLeft = await readdir(join(dir, ".fabric"), { recursive: true, withFileTypes: true }).catch(() => []);
+    expect(fabricLeft.filter((e) => e.isFile()).map((e) => e.name)).toEqual([]);
+    expect(await readdir(join(dir, "mods")).catch(() => [])).toEqual([]);
+    expect(await readFile(join(dir, "world/level.dat"), "utf8")).toBe("the customer's world");
+    expect(await answersPing(server)).toBe(true);
+    // One install per (game, version), however many servers place it.
     const [installs] = await c.sql`select count(*)::int as n from neoforge_installs`;
     expect(installs!.n).toBe(1);
   });
