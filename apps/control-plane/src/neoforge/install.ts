@@ -71,9 +71,9 @@ async function recorded(db: Db, game: string, version: string): Promise<Neoforge
 async function install(db: Db, source: ArtifactSource, opts: { game: string; version: string; mojang: DownloadedFile; run?: InstallerRunner }) {
   const url = neoforgeInstallerUrl(opts.version);
   const installer = await fetchPinned(db, source, url);
-  const published = await publishedSha256(source, url);
-  const actual = sha256Hex(installer.bytes);
-  if (published !== actual) throw new ResolutionError(`hash mismatch for ${url}: NeoForge's Maven publishes sha256 ${published}, the file has ${actual}`);
+  const published = await publishedDigest(source, url);
+  const actual = createHash(published.algorithm).update(installer.bytes).digest("hex");
+  if (published.hex !== actual) throw new ResolutionError(`hash mismatch for ${url}: NeoForge's Maven publishes ${published.algorithm} ${published.hex}, the file has ${actual}`);
   let profile: ReturnType<typeof readInstallProfile>;
   try {
     profile = readInstallProfile(installer.bytes);
@@ -128,18 +128,23 @@ async function install(db: Db, source: ArtifactSource, opts: { game: string; ver
   }
 }
 
-const sha256Hex = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
-
-/** Maven's `<file>.sha256`: the hex digest, optionally followed by the file name. */
-async function publishedSha256(source: ArtifactSource, url: string): Promise<string> {
-  let body: Uint8Array;
-  try {
-    body = await source.fetchBytes(`${url}.sha256`);
-  } catch (err) {
-    if (err instanceof ArtifactNotFoundError) throw new ResolutionError(`NeoForge's Maven publishes no sha256 for ${url}; refused.`);
-    throw err;
+/**
+ * What NeoForge's Maven publishes beside a file: `<file>.sha256`, or, where
+ * an older build has none, `<file>.sha1` (Maven's own checksum); each the
+ * hex digest, optionally followed by the file name. Neither is a refusal.
+ */
+async function publishedDigest(source: ArtifactSource, url: string): Promise<{ algorithm: "sha256" | "sha1"; hex: string }> {
+  for (const algorithm of ["sha256", "sha1"] as const) {
+    let body: Uint8Array;
+    try {
+      body = await source.fetchBytes(`${url}.${algorithm}`);
+    } catch (err) {
+      if (err instanceof ArtifactNotFoundError) continue;
+      throw err;
+    }
+    const hex = new TextDecoder().decode(body.subarray(0, 200)).trim().split(/\s+/)[0]?.toLowerCase() ?? "";
+    if (!new RegExp(`^[0-9a-f]{${algorithm === "sha256" ? 64 : 40}}$`).test(hex)) throw new ResolutionError(`NeoForge's Maven publishes an unreadable ${algorithm} for ${url}; refused.`);
+    return { algorithm, hex };
   }
-  const hex = new TextDecoder().decode(body.subarray(0, 200)).trim().split(/\s+/)[0]?.toLowerCase() ?? "";
-  if (!/^[0-9a-f]{64}$/.test(hex)) throw new ResolutionError(`NeoForge's Maven publishes an unreadable sha256 for ${url}; refused.`);
-  return hex;
+  throw new ResolutionError(`NeoForge's Maven publishes no sha256 or sha1 for ${url}; refused.`);
 }

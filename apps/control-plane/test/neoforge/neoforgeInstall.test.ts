@@ -75,6 +75,23 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
     expect(rows).toHaveLength(0);
   });
 
+  it("checks the installer against .sha1 where NeoForge's Maven has no .sha256, and refuses one with neither", async () => {
+    const neo = await buildStandinNeoforge({ version: "21.1.83", game: GAME, mojangInner: mojang.inner });
+    const sha256Url = `${neoforgeInstallerUrl("21.1.83")}.sha256`;
+    const without = (extra: Record<string, Uint8Array>) => {
+      const u = upstream(neo, mojang.bundler, extra);
+      return { ...u, source: { ...u.source, fetchBytes: (url: string) => (url === sha256Url ? Promise.reject(new ArtifactNotFoundError(url)) : u.source.fetchBytes(url)) } };
+    };
+    const wrongSha1 = without({ [`${neoforgeInstallerUrl("21.1.83")}.sha1`]: text("f".repeat(40)) });
+    await expect(neoforgeInstall(database.db, wrongSha1.source, { game: GAME, version: "21.1.83", mojang: wrongSha1.mojang })).rejects.toThrow(/publishes sha1 f{40}, the file has/);
+    const neither = without({});
+    await expect(neoforgeInstall(database.db, neither.source, { game: GAME, version: "21.1.83", mojang: neither.mojang })).rejects.toThrow(
+      `NeoForge's Maven publishes no sha256 or sha1 for ${neoforgeInstallerUrl("21.1.83")}; refused.`,
+    );
+    const rightSha1 = without({ [`${neoforgeInstallerUrl("21.1.83")}.sha1`]: text(`${sha1Hex(neo.installer)}  neoforge-21.1.83-installer.jar`) });
+    expect((await neoforgeInstall(database.db, rightSha1.source, { game: GAME, version: "21.1.83", mojang: rightSha1.mojang })).version).toBe("21.1.83");
+  });
+
   it("refuses an installer that installs another build or game than asked for", async () => {
     const neo = await buildStandinNeoforge({ version: "21.1.79", game: GAME, mojangInner: mojang.inner });
     const { source, mojang: file } = upstream({ ...neo, version: "21.1.80" }, mojang.bundler);
