@@ -5,7 +5,7 @@ import type { Db } from "@zlh/db";
 import { fetchPinned } from "../fabric/digest";
 import { ResolutionError } from "../fabric/errors";
 import { readProducedTree, TreeRefusedError } from "./producedTree";
-import { InstallerFailedError, runInstaller } from "./runInstaller";
+import { INSTALLER_TIMEOUT_MS, InstallerFailedError, runInstaller } from "./runInstaller";
 
 export const NEOFORGE_MAVEN = "https://maven.neoforged.net/releases/";
 export const neoforgeInstallerUrl = (v: string) => `${NEOFORGE_MAVEN}net/neoforged/neoforge/${v}/neoforge-${v}-installer.jar`;
@@ -26,6 +26,9 @@ export interface NeoforgeInstall {
   files: InstalledFile[];
 }
 
+/** One install's bound and the fetches around it: how long a resolution waits for another's install of the same build. */
+const LOCK_WAIT_MS = INSTALLER_TIMEOUT_MS + 5 * 60_000;
+
 /** How the installer is run: the real runner, or a wrapper of it (a test counting runs). */
 export type InstallerRunner = typeof runInstaller;
 
@@ -42,6 +45,9 @@ export async function neoforgeInstall(db: Db, source: ArtifactSource, opts: { ga
   const known = await recorded(db, opts.game, opts.version);
   if (known) return known;
   return db.transaction(async (tx) => {
+    // Waiting for the lock is waiting for another process's install (minutes, not the control plane's 30-s
+    // statement bound): this transaction's statements may take as long as one install, and no longer.
+    await tx.execute(sql.raw(`set local statement_timeout = ${LOCK_WAIT_MS}`));
     await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`zlh:neoforge:${opts.game}:${opts.version}`}, 0))`);
     const raced = await recorded(tx as unknown as Db, opts.game, opts.version);
     if (raced) return raced;

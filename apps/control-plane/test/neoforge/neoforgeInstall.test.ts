@@ -67,6 +67,26 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
     expect(runs).toBe(1);
   });
 
+  it("lets a resolution wait out another's install past the control plane's statement bound (installs take minutes)", async () => {
+    // The control plane bounds every statement (30 s); here 300 ms, and the install takes 1.5 s.
+    const bounded = connectDatabase(await testDatabase(), { max: 4, statementTimeoutMs: 300 });
+    try {
+      const neo = await buildStandinNeoforge({ version: "21.1.84", game: GAME, mojangInner: mojang.inner });
+      const { source, mojang: file } = upstream(neo, mojang.bundler);
+      let runs = 0;
+      const slow: typeof runInstaller = async (o) => {
+        runs++;
+        await new Promise((r) => setTimeout(r, 1_500));
+        return runInstaller(o);
+      };
+      const both = await Promise.all([0, 1].map(() => neoforgeInstall(bounded.db, source, { game: GAME, version: "21.1.84", mojang: file, run: slow })));
+      expect(runs).toBe(1);
+      expect(both[1]).toEqual(both[0]);
+    } finally {
+      await bounded.close();
+    }
+  });
+
   it("refuses an installer whose sha256 is not the one NeoForge's Maven publishes, and writes no install", async () => {
     const neo = await buildStandinNeoforge({ version: "21.1.78", game: GAME, mojangInner: mojang.inner });
     const { source, mojang: file } = upstream(neo, mojang.bundler, { [`${neoforgeInstallerUrl("21.1.78")}.sha256`]: text(`${"0".repeat(64)}  neoforge-21.1.78-installer.jar`) });
