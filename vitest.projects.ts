@@ -41,6 +41,8 @@ export const UNIT_TESTS = [
   "packages/artifacts/test/manifestJava.test.ts",
   "packages/artifacts/test/mirror.test.ts",
   "packages/artifacts/test/mrpackLimits.test.ts",
+  "packages/artifacts/test/neoforgeInstallProfile.test.ts",
+  "packages/artifacts/test/neoforgeVersions.test.ts",
   "packages/db/test/migrationPolicy.test.ts",
   "apps/agent/test/cgroupUsage.test.ts",
   "packages/domain/test/crashCause.test.ts",

@@ -16,7 +16,7 @@ import { LeaseTable } from "./leases";
 import { executeOperation } from "./ops/execute";
 import { Outbox, type PendingResult } from "./outbox";
 import { ArtifactCache } from "./placement/cache";
-import { withUploadedPacks } from "./placement/uploadedPacks";
+import { withControlPlaneFiles } from "./placement/controlPlaneFiles";
 import { createArtifactSource } from "@zlh/artifacts";
 import type { Runtime } from "./runtime/runtime";
 import type { SessionComponent } from "./session/component";
@@ -76,7 +76,7 @@ export class Agent {
     this.#stats = new LiveStats(runtime);
     this.#outbox = new Outbox(config.stateDir);
     const cacheSize = cacheBytes(config.stateDir);
-    const artifacts = withUploadedPacks(createArtifactSource(config.artifactSource, config.artifactMirror), config.controlUrl, config.agentToken);
+    const artifacts = withControlPlaneFiles(createArtifactSource(config.artifactSource, config.artifactMirror), config.controlUrl, config.agentToken);
     this.#artifacts = new ArtifactCache(config.stateDir, artifacts, () => cacheSize.changed(), config.cacheMaxBytes);
     this.#conn = new Connection(
       gatewayUrl(config.controlUrl),

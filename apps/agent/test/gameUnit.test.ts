@@ -59,6 +59,17 @@ describe("game unit", () => {
     expect(() => renderGameUnit({ memoryMiB: 1024, javaMajor: 17, jar: "../x.jar" })).toThrow(/not a plain jar/);
   });
 
+  it("starts a NeoForge server from its args files, each one token, and refuses an args file path that could leave the server directory", () => {
+    const argFiles = ["user_jvm_args.txt", "libraries/net/neoforged/neoforge/21.1.77/unix_args.txt"];
+    expect(renderGameUnit({ memoryMiB: 2048, javaMajor: 21, argFiles })).toContain(
+      "ExecStart=/opt/zlh/java/21/bin/java -Xmx1638M @user_jvm_args.txt @libraries/net/neoforged/neoforge/21.1.77/unix_args.txt nogui\n",
+    );
+    for (const bad of ["../etc/args.txt", "/etc/args.txt", "a b.txt", "x/../../y.txt", "args.sh", "%h.txt"]) {
+      expect(() => renderGameUnit({ memoryMiB: 1024, javaMajor: 21, argFiles: [bad] })).toThrow(/not a plain args file path/);
+    }
+    expect(() => renderGameUnit({ memoryMiB: 1024, javaMajor: 21, jar: "server.jar", argFiles })).toThrow(/not both/);
+  });
+
   it("picks the game's Java: the control plane's when it names one, else 17 up to 1.20.4 and 21 from 1.20.5 (and for a snapshot)", () => {
     expect(javaMajorFor("1.20.4")).toBe(17);
     expect(javaMajorFor("1.18.2")).toBe(17);

@@ -29,10 +29,10 @@ const ModList = Type.Array(
   { maxItems: 100 },
 );
 
-/** What a server runs (docs/server-types.md); forge and neoforge are not provisioned yet. */
+/** What a server runs (docs/server-types.md); forge is not provisioned yet. */
 const ServerTypeEnum = Type.Enum(SERVER_TYPES, {
   title: "ServerType",
-  description: "What the server runs: fabric (the default; Modrinth mods for Fabric), quilt (Quilt's loader; Modrinth mods for Quilt or Fabric), vanilla (Mojang's server), paper (PaperMC's newest stable build) or purpur (Purpur's newest successful build), a paper or purpur build pinned by loaderVersion; vanilla, paper and purpur take no mods. Forge and NeoForge are not provisioned yet.",
+  description: "What the server runs: fabric (the default; Modrinth mods for Fabric), quilt (Quilt's loader; Modrinth mods for Quilt or Fabric), vanilla (Mojang's server), paper (PaperMC's newest stable build), purpur (Purpur's newest successful build) or neoforge (NeoForge's newest release for the game; Modrinth mods for NeoForge); a paper or purpur build is pinned by loaderVersion; vanilla, paper and purpur take no mods. Forge is not provisioned yet.",
 });
 
 export const CreateServerBody = Type.Object(

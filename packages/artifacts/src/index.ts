@@ -14,4 +14,5 @@ export * from "./jvmJar";
 export * from "./vanilla/launcherDecision";
 export * from "./paper/launcherDecision";
 export * from "./paper/paperclipJar";
+export * from "./neoforge/index";
 export * from "./quilt/index";

@@ -22,8 +22,8 @@ export const DownloadedFile = Type.Object({
   sha512: Sha512,
   /** Present where upstream publishes a sha1 (Mojang, Modrinth), checked too. */
   sha1: Type.Optional(Sha1),
-  /** `pack`: a file a modpack's index lists (docs/modpacks.md). */
-  kind: Type.Union([Type.Literal("server"), Type.Literal("library"), Type.Literal("mod"), Type.Literal("pack")]),
+  /** `pack`: a file a modpack's index lists (docs/modpacks.md); `installed`: one NeoForge's installer made (its url is `zlh:neoforge/<sha512>`). */
+  kind: Type.Union([Type.Literal("server"), Type.Literal("library"), Type.Literal("mod"), Type.Literal("pack"), Type.Literal("installed")]),
 });
 export type DownloadedFile = Static<typeof DownloadedFile>;
 
@@ -127,12 +127,20 @@ export const JavaRuntime = Type.Object({
 });
 export type JavaRuntime = Static<typeof JavaRuntime>;
 
+/** An args file the JVM reads (`@<file>`): a relative path of plain segments, checked again by the unit. */
+const ArgFile = Type.String({ pattern: "^[A-Za-z0-9][A-Za-z0-9._+-]*(/[A-Za-z0-9][A-Za-z0-9._+-]*)*\\.txt$", maxLength: 256 });
+
 /**
- * How the game is started: `java -jar <jar> nogui` in the server directory
- * (the agent's game unit, and the sim, read it from here; neither guesses).
- * A plain file name, no path: the unit refuses anything else.
+ * How the game is started, in the server directory (the agent's game unit,
+ * and the sim, read it from here; neither guesses): `java -jar <jar> nogui`
+ * (a plain file name, no path: the unit refuses anything else), or, for a
+ * type whose installer writes args files instead (NeoForge),
+ * `java @<argFiles[0]> @<argFiles[1]>... nogui`. Exactly one of the two.
  */
-export const ManifestLaunch = Type.Object({ jar: Type.String({ pattern: "^[A-Za-z0-9][A-Za-z0-9._-]*\\.jar$", maxLength: 128 }) });
+export const ManifestLaunch = Type.Union([
+  Type.Object({ jar: Type.String({ pattern: "^[A-Za-z0-9][A-Za-z0-9._-]*\\.jar$", maxLength: 128 }) }, { additionalProperties: false }),
+  Type.Object({ argFiles: Type.Array(ArgFile, { minItems: 1, maxItems: 4 }) }, { additionalProperties: false }),
+]);
 export type ManifestLaunch = Static<typeof ManifestLaunch>;
 
 /**
@@ -166,7 +174,12 @@ export function manifestHash(m: Manifest): string {
   return createHash("sha256").update(stringify(m) ?? "").digest("hex");
 }
 
-/** The type a manifest is for and the jar that starts it; a manifest from before types existed is Fabric's. */
-export function manifestLaunch(m: Pick<Manifest, "type" | "launch">): { type: ServerType; jar: string } {
-  return { type: m.type ?? "fabric", jar: m.launch?.jar ?? FABRIC_LAUNCHER_JAR };
+/** How a placed server starts: a jar (`-jar`), or args files (`@file`, NeoForge). */
+export type LaunchOf = { type: ServerType; jar: string; argFiles?: undefined } | { type: ServerType; jar?: undefined; argFiles: string[] };
+
+/** The type a manifest is for and what starts it; a manifest from before types existed is Fabric's. */
+export function manifestLaunch(m: Pick<Manifest, "type" | "launch">): LaunchOf {
+  const type = m.type ?? "fabric";
+  if (m.launch && "argFiles" in m.launch) return { type, argFiles: [...m.launch.argFiles] };
+  return { type, jar: m.launch?.jar ?? FABRIC_LAUNCHER_JAR };
 }

@@ -1338,10 +1338,10 @@ export interface components {
         /** @enum {unknown} */
         ServerStatus: "pending" | "provisioning" | "running" | "stopping" | "stopped" | "starting" | "deleting" | "deleted" | "failed";
         /**
-         * @description What the server runs: fabric (the default; Modrinth mods for Fabric), quilt (Quilt's loader; Modrinth mods for Quilt or Fabric), vanilla (Mojang's server), paper (PaperMC's newest stable build) or purpur (Purpur's newest successful build), a paper or purpur build pinned by loaderVersion; vanilla, paper and purpur take no mods. Forge and NeoForge are not provisioned yet.
+         * @description What the server runs: fabric (the default; Modrinth mods for Fabric), quilt (Quilt's loader; Modrinth mods for Quilt or Fabric), vanilla (Mojang's server), paper (PaperMC's newest stable build), purpur (Purpur's newest successful build) or neoforge (NeoForge's newest release for the game; Modrinth mods for NeoForge); a paper or purpur build is pinned by loaderVersion; vanilla, paper and purpur take no mods. Forge is not provisioned yet.
          * @enum {unknown}
          */
-        ServerType: "fabric" | "vanilla" | "paper" | "purpur" | "quilt";
+        ServerType: "fabric" | "vanilla" | "paper" | "purpur" | "quilt" | "neoforge";
         TaskOperation: {
             /** Format: uuid */
             id: string;

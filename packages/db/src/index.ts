@@ -52,3 +52,4 @@ export * from "./sql/schedules";
 export * from "./sql/modpackContents";
 export * from "./sql/modpackRetention";
 export * from "./sql/modpackUploads";
+export * from "./sql/neoforgeFiles";

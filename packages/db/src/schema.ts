@@ -691,6 +691,37 @@ export const modpackContents = pgTable("modpack_contents", {
 });
 
 /**
+ * Files NeoForge's installer made (its processors' outputs: the unpacked
+ * game jar, run scripts, unix_args.txt) in the one sandboxed run per
+ * (game, NeoForge version), content-addressed by sha512: upstream
+ * publishes no URL for them, so agents fetch them from here by hash.
+ */
+export const neoforgeFiles = pgTable("neoforge_files", {
+  sha512: text("sha512").primaryKey(),
+  size: integer("size").notNull(),
+  data: bytea("data").notNull(),
+  createdAt: createdAt(),
+});
+
+/**
+ * The one installer run per (game, NeoForge version): every file it left,
+ * by path, with its hash (`{ path, size, sha512, sha1, url? }`, `url` for
+ * a library placed from upstream). Written once under an advisory lock, so
+ * concurrent resolutions run the installer once and pin the same tree.
+ */
+export const neoforgeInstalls = pgTable(
+  "neoforge_installs",
+  {
+    game: text("game").notNull(),
+    neoforgeVersion: text("neoforge_version").notNull(),
+    installerSha512: text("installer_sha512").notNull(),
+    files: jsonb("files").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.game, t.neoforgeVersion], name: "neoforge_installs_pkey" })],
+);
+
+/**
  * Hashes the resolver computed for upstream files that publish none (the
  * Fabric launcher, libraries) or only a sha1 (Mojang): each URL is downloaded
  * and hashed once, then the same inputs always resolve to the same manifest.

@@ -195,3 +195,7 @@ export class ModpackUnavailableError extends ZlhError {
 export class ModpackTooLargeError extends ZlhError {
   readonly code = "payload_too_large";
 }
+/** An agent asked for a NeoForge installer-made file no server of its host uses. */
+export class InstallerFileNotFoundError extends ZlhError {
+  readonly code = "not_found";
+}

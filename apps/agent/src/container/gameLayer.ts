@@ -29,8 +29,8 @@ export async function installGameLayer(ctx: OpContext, game: GameOf): Promise<vo
   const vmid = op.spec.vmid;
   const { memoryMiB } = await runtime.resources(vmid);
   const javaMajor = javaMajorFor(game.minecraftVersion, game.manifest?.java?.major ?? game.javaMajor);
-  const { jar } = manifestLaunch(game.manifest ?? {});
+  const { jar, argFiles } = manifestLaunch(game.manifest ?? {});
   ensureLeaseHeld(ctx);
-  await runtime.withGuest(vmid, (guest) => installGameUnit(guest, { memoryMiB, javaMajor, jar }), ctx.signal);
-  log.info({ vmid, memoryMiB, javaMajor, jar }, "game unit installed");
+  await runtime.withGuest(vmid, (guest) => installGameUnit(guest, argFiles ? { memoryMiB, javaMajor, argFiles } : { memoryMiB, javaMajor, jar }), ctx.signal);
+  log.info({ vmid, memoryMiB, javaMajor, jar, argFiles }, "game unit installed");
 }

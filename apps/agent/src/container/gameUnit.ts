@@ -37,6 +37,8 @@ export interface GameUnitOptions {
   javaMajor: number;
   /** The jar in /srv/minecraft started with `-jar <jar> nogui`. Default fabric-server-launch.jar. */
   jar?: string;
+  /** Instead of a jar: args files the JVM reads, `java @<file>... nogui` (NeoForge's launch: user_jvm_args.txt, then its unix_args.txt). */
+  argFiles?: string[];
   /** Extra JVM flags (e.g. -XX:+UseG1GC), each one token. */
   jvmFlags?: string[];
   /** systemd's stop window before SIGKILL; keep it below the agent's stop timeout (ZLH_STOP_TIMEOUT_MS, 30 s). Default 25. */
@@ -46,17 +48,24 @@ export interface GameUnitOptions {
 /** No spaces, quotes, `%` (systemd specifiers) or `$` (variable expansion): a token is passed to java as written. */
 const FLAG = /^-[A-Za-z0-9:+=.,_/@-]+$/;
 const JAR = /^[A-Za-z0-9][A-Za-z0-9._-]*\.jar$/;
+/** A relative path of plain segments ending .txt: no `..`, no space or specifier, so `@<file>` is one token java reads under /srv/minecraft. */
+const ARG_FILE = /^[A-Za-z0-9][A-Za-z0-9._+-]*(\/[A-Za-z0-9][A-Za-z0-9._+-]*)*\.txt$/;
 
 export function renderGameUnit(opts: GameUnitOptions): string {
+  if (opts.jar !== undefined && opts.argFiles !== undefined) throw new Error("a game unit starts a jar or args files, not both");
   const jar = opts.jar ?? "fabric-server-launch.jar";
-  if (!JAR.test(jar)) throw new Error(`not a plain jar file name: ${JSON.stringify(jar)}`);
+  if (!opts.argFiles && !JAR.test(jar)) throw new Error(`not a plain jar file name: ${JSON.stringify(jar)}`);
+  for (const f of opts.argFiles ?? []) {
+    if (!ARG_FILE.test(f) || f.split("/").some((s) => s === "." || s === "..")) throw new Error(`not a plain args file path: ${JSON.stringify(f)}`);
+  }
+  const start = opts.argFiles ? opts.argFiles.map((f) => `@${f}`) : ["-jar", jar];
   const flags = opts.jvmFlags ?? [];
   for (const f of flags) {
     if (!FLAG.test(f) || /^-Xm[xs]/.test(f)) throw new Error(`refusing JVM flag ${JSON.stringify(f)}: one token of letters, digits and -:+=.,_/@, and no -Xmx/-Xms (the heap follows the memory)`);
   }
   const stopSec = opts.stopTimeoutSec ?? 25;
   if (!Number.isInteger(stopSec) || stopSec < 1 || stopSec > 3600) throw new Error(`stop timeout ${stopSec} s is not 1 to 3600`);
-  const exec = [`${javaHome(opts.javaMajor)}/bin/java`, `-Xmx${heapMiB(opts.memoryMiB)}M`, ...flags, "-jar", jar, "nogui"].join(" ");
+  const exec = [`${javaHome(opts.javaMajor)}/bin/java`, `-Xmx${heapMiB(opts.memoryMiB)}M`, ...flags, ...start, "nogui"].join(" ");
   return [
     "# Written by the ZeroLagHub agent: the game server, started by the container's systemd at boot.",
     "[Unit]",

@@ -32,6 +32,8 @@ interface PlacedRecord {
   /** What the manifest runs and the jar that starts it (manifestLaunch): the sim, which has no unit, starts what these say. */
   type?: string;
   jar?: string;
+  /** Instead of a jar, the args files that start it (NeoForge). */
+  argFiles?: string[];
   files: (PlacedFile | PendingFile)[];
 }
 

@@ -140,10 +140,14 @@ sub refuse {
 my $record = slurp('.zlh/manifest.json') // '';
 my ($type) = $record =~ /"type"\s*:\s*"([a-z]+)"/;
 my ($jar) = $record =~ /"jar"\s*:\s*"([A-Za-z0-9][A-Za-z0-9._-]*\.jar)"/;
+# A type started from args files instead (NeoForge: `java @user_jvm_args.txt @.../unix_args.txt nogui`).
+my ($arg_list) = $record =~ /"argFiles"\s*:\s*\[([^\]]*)\]/;
+my @arg_files = defined $arg_list ? ($arg_list =~ /"([A-Za-z0-9][A-Za-z0-9._+\/-]*\.txt)"/g) : ();
+@arg_files = grep { !m{(^|/)\.\.?(/|$)} } @arg_files;
 $type //= 'fabric';
 $jar //= 'fabric-server-launch.jar';
 # The JVM's own first check, whatever the jar.
-refuse("Error: Unable to access jarfile $jar") unless -r "$dir/$jar";
+refuse("Error: Unable to access jarfile $jar") unless @arg_files || -r "$dir/$jar";
 
 # One entry of a zip file (stored, or deflated when zlib is at hand), undef if absent; dies on a corrupt zip.
 sub zip_entry {
@@ -246,6 +250,44 @@ if ($type eq 'vanilla') {
     $main =~ s/\s+$//;
     refuse("Failed to read main-class file") if $main eq '';
     logline('INFO', "Starting $main");
+} elsif (@arg_files) {
+    # ---- What `java @<args files> nogui` decides before NeoForge runs (the
+    # TypeScript twin is packages/artifacts/src/neoforge/launchDecision.ts):
+    # each args file opens; the main class (the first token neither an option
+    # nor an option's value) is in a jar of the module or class path; every
+    # module path, class path and -DlegacyClassPath= entry is in place.
+    my @tokens;
+    for my $file (@arg_files) {
+        my $text = slurp($file);
+        refuse("Error: could not open `$file'") unless defined $text;
+        $text =~ s/(^|\s)#[^\n]*/$1/g;
+        while ($text =~ /"([^"]*)"|'([^']*)'|(\S+)/g) { push @tokens, $1 // $2 // $3 }
+    }
+    my %with_value = map { $_ => 1 } qw(-p --module-path -cp -classpath --class-path --add-modules --add-opens --add-exports --add-reads --upgrade-module-path --patch-module);
+    my (@paths, $main);
+    for (my $i = 0; $i < @tokens; $i++) {
+        my $t = $tokens[$i];
+        if ($with_value{$t}) {
+            my $v = $tokens[++$i] // '';
+            push @paths, grep { length } split /:/, $v if $t =~ /^(?:-p|--module-path|-cp|-classpath|--class-path)$/;
+            next;
+        }
+        if ($t =~ /^-DlegacyClassPath=(.*)$/) { push @paths, grep { length } split /:/, $1; next }
+        next if $t =~ /^-/;
+        $main = $t;
+        last;
+    }
+    refuse("Error: no main class named in the args files") unless defined $main;
+    (my $class_entry = $main) =~ s{\.}{/}g;
+    $class_entry .= '.class';
+    my ($found, @missing) = (0);
+    for my $p (@paths) {
+        unless (-f "$dir/$p") { push @missing, $p; next }
+        $found ||= defined(eval { zip_entry("$dir/$p", $class_entry) });
+    }
+    refuse("Error: Could not find or load main class $main\nCaused by: java.lang.ClassNotFoundException: $main") unless $found;
+    refuse("a library the launch names is missing: $missing[0]") if @missing;
+    logline('INFO', "Starting $main (NeoForge)");
 } elsif ($type eq 'fabric') {
     # ---- What `java -jar fabric-server-launch.jar nogui` decides before the game
     # starts (FabricMC/fabric-installer ServerLauncher.initialise; the TypeScript

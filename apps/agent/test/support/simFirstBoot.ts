@@ -1,7 +1,7 @@
 import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { mirrorSource, OFFLINE_MIRROR_DIR, type Manifest } from "@zlh/artifacts";
+import { mirrorSource, OFFLINE_MIRROR_DIR, type ArtifactSource, type Manifest } from "@zlh/artifacts";
 import { markerFor } from "@zlh/protocol";
 import { freePort } from "@zlh/testing";
 import { ArtifactCache } from "../../src/placement/cache";
@@ -23,13 +23,13 @@ export interface SimFirstBoot {
   close: () => Promise<void>;
 }
 
-/** A sim container with `manifest` placed from the offline mirror, for first-boot tests of a type's launcher decision. */
-export async function simFirstBoot(vmid: number, serverId: string, manifest: Manifest): Promise<SimFirstBoot> {
+/** A sim container with `manifest` placed from the offline mirror (or `source`), for first-boot tests of a type's launcher decision. */
+export async function simFirstBoot(vmid: number, serverId: string, manifest: Manifest, source: ArtifactSource = mirrorSource(OFFLINE_MIRROR_DIR, "offline")): Promise<SimFirstBoot> {
   const simRoot = await mkdtemp(join(tmpdir(), "zlh-sim-"));
   const rt = new SimRuntime({ root: simRoot });
   const port = await freePort();
   await rt.create({ vmid, hostname: "h", memoryMiB: 1, cpuCores: 1, diskGiB: 1, description: markerFor(serverId) });
-  const cache = new ArtifactCache(await mkdtemp(join(tmpdir(), "zlh-cache-")), mirrorSource(OFFLINE_MIRROR_DIR, "offline"));
+  const cache = new ArtifactCache(await mkdtemp(join(tmpdir(), "zlh-cache-")), source);
   const spec = (m: Manifest) => ({ vmid, hostname: "h", memoryMiB: 1, cpuCores: 1, diskGiB: 1, gamePort: port, rconPort: port + 1, minecraftVersion: m.game, loaderVersion: null, serverProperties: {}, manifest: m, rconPassword: "pw" });
   await rt.withGuest(vmid, (guest) => placeServer(guest, spec(manifest), manifest, cache));
   const dir = join(simRoot, String(vmid), "rootfs", SERVER_DIR);

@@ -46,6 +46,7 @@ export interface ModLoader {
 }
 const FABRIC_MODS: ModLoader = { loaders: ["fabric"], name: "Fabric" };
 export const QUILT_MODS: ModLoader = { loaders: ["quilt", "fabric"], name: "Quilt (or Fabric)" };
+export const NEOFORGE_MODS: ModLoader = { loaders: ["neoforge"], name: "NeoForge" };
 
 interface Chosen {
   project: Project;

@@ -1,0 +1,156 @@
+import { createHash } from "node:crypto";
+import { sql } from "drizzle-orm";
+import { ArtifactNotFoundError, InstallerRefusedError, readInstallProfile, zipDirectory, neoforgeArgFiles, neoforgeLaunchDecision, INSTALLER_ZIP_LIMITS, type ArtifactSource, type DownloadedFile } from "@zlh/artifacts";
+import type { Db } from "@zlh/db";
+import { fetchPinned } from "../fabric/digest";
+import { ResolutionError } from "../fabric/errors";
+import { readProducedTree, TreeRefusedError } from "./producedTree";
+import { INSTALLER_TIMEOUT_MS, InstallerFailedError, runInstaller } from "./runInstaller";
+
+export const NEOFORGE_MAVEN = "https://maven.neoforged.net/releases/";
+export const neoforgeInstallerUrl = (v: string) => `${NEOFORGE_MAVEN}net/neoforged/neoforge/${v}/neoforge-${v}-installer.jar`;
+
+/** One file of a pinned install: from upstream (`url`: a library or Mojang's jar, placed as is) or made by the installer (stored in neoforge_files). */
+export interface InstalledFile {
+  path: string;
+  size: number;
+  sha512: string;
+  sha1: string;
+  url?: string;
+}
+
+export interface NeoforgeInstall {
+  game: string;
+  version: string;
+  installerSha512: string;
+  files: InstalledFile[];
+}
+
+/** One install's bound and the fetches around it: how long a resolution waits for another's install of the same build. */
+const LOCK_WAIT_MS = INSTALLER_TIMEOUT_MS + 5 * 60_000;
+
+/** How the installer is run: the real runner, or a wrapper of it (a test counting runs). */
+export type InstallerRunner = typeof runInstaller;
+
+/**
+ * The pinned install of NeoForge `version` for `game`, made once: the first
+ * resolution runs the installer (runInstaller) and records every file it
+ * left (`neoforge_installs`, the installer-made ones' bytes in
+ * `neoforge_files`); every later one, in any process, reads that row.
+ * Concurrent first resolutions serialise on a transaction-scoped advisory
+ * lock of (game, version) and re-read under it, so the installer runs
+ * once and every server of that pair places the same bytes.
+ */
+export async function neoforgeInstall(db: Db, source: ArtifactSource, opts: { game: string; version: string; mojang: DownloadedFile; run?: InstallerRunner }): Promise<NeoforgeInstall> {
+  const known = await recorded(db, opts.game, opts.version);
+  if (known) return known;
+  return db.transaction(async (tx) => {
+    // Waiting for the lock is waiting for another process's install (minutes, not the control plane's 30-s
+    // statement bound): this transaction's statements may take as long as one install, and no longer.
+    await tx.execute(sql.raw(`set local statement_timeout = ${LOCK_WAIT_MS}`));
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`zlh:neoforge:${opts.game}:${opts.version}`}, 0))`);
+    const raced = await recorded(tx as unknown as Db, opts.game, opts.version);
+    if (raced) return raced;
+    const made = await install(db, source, opts);
+    for (const f of made.stored) {
+      await tx.execute(sql`insert into neoforge_files (sha512, size, data) values (${f.sha512}, ${f.size}, ${Buffer.from(f.bytes)}) on conflict (sha512) do nothing`);
+    }
+    await tx.execute(sql`insert into neoforge_installs (game, neoforge_version, installer_sha512, files)
+      values (${opts.game}, ${opts.version}, ${made.install.installerSha512}, ${JSON.stringify(made.install.files)}::jsonb)`);
+    return made.install;
+  });
+}
+
+async function recorded(db: Db, game: string, version: string): Promise<NeoforgeInstall | null> {
+  const [row] = await db.execute<{ installer_sha512: string; files: InstalledFile[] }>(sql`select installer_sha512, files from neoforge_installs where game = ${game} and neoforge_version = ${version}`);
+  return row ? { game, version, installerSha512: row.installer_sha512, files: row.files } : null;
+}
+
+/**
+ * One run: the installer pinned by the sha256 NeoForge's Maven publishes
+ * beside it (`.sha256`), its profile read and checked against the build
+ * asked for, every library it would download fetched here (by its sha1 and
+ * size) and pre-placed with Mojang's jar at serverJarPath, then the run,
+ * then the tree: a file that is a pre-placed one with the same hash keeps
+ * its upstream url; every other is the installer's own and is stored.
+ */
+async function install(db: Db, source: ArtifactSource, opts: { game: string; version: string; mojang: DownloadedFile; run?: InstallerRunner }) {
+  const url = neoforgeInstallerUrl(opts.version);
+  const installer = await fetchPinned(db, source, url);
+  const published = await publishedDigest(source, url);
+  const actual = createHash(published.algorithm).update(installer.bytes).digest("hex");
+  if (published.hex !== actual) throw new ResolutionError(`hash mismatch for ${url}: NeoForge's Maven publishes ${published.algorithm} ${published.hex}, the file has ${actual}`);
+  let profile: ReturnType<typeof readInstallProfile>;
+  try {
+    profile = readInstallProfile(installer.bytes);
+  } catch (err) {
+    if (err instanceof InstallerRefusedError) throw new ResolutionError(err.message);
+    throw err;
+  }
+  if (profile.version !== opts.version || profile.minecraft !== opts.game) {
+    throw new ResolutionError(`the NeoForge ${opts.version} installer installs neoforge ${profile.version} for Minecraft ${profile.minecraft}, not for ${opts.game}; refused.`);
+  }
+  const inInstaller = new Set(zipDirectory(installer.bytes, INSTALLER_ZIP_LIMITS).map((e) => e.name));
+  const upstream = new Map<string, { url: string; sha512: string }>();
+  const preplaced: { path: string; bytes: Uint8Array }[] = [];
+  for (const lib of profile.libraries) {
+    if (!lib.url || inInstaller.has(`maven/${lib.path}`)) continue; // the installer copies it out of itself
+    const fetched = await fetchPinned(db, source, lib.url, { sha1: lib.sha1, size: lib.size });
+    preplaced.push({ path: `libraries/${lib.path}`, bytes: fetched.bytes });
+    upstream.set(`libraries/${lib.path}`, { url: lib.url, sha512: fetched.digest.sha512 });
+  }
+  const serverJar = profile.serverJarPath.replace("{LIBRARY_DIR}", "libraries").replaceAll("{MINECRAFT_VERSION}", opts.game);
+  const mojang = await fetchPinned(db, source, opts.mojang.url, { sha1: opts.mojang.sha1, size: opts.mojang.size });
+  preplaced.push({ path: serverJar, bytes: mojang.bytes });
+  upstream.set(serverJar, { url: opts.mojang.url, sha512: mojang.digest.sha512 });
+
+  let run: Awaited<ReturnType<InstallerRunner>>;
+  try {
+    run = await (opts.run ?? runInstaller)({ installer: installer.bytes, installerName: `neoforge-${opts.version}-installer.jar`, preplaced });
+  } catch (err) {
+    if (err instanceof InstallerFailedError) throw new ResolutionError(err.message);
+    throw err;
+  }
+  try {
+    // What the server will start with must start: refused here, once, rather than at every first boot.
+    const launch = await neoforgeLaunchDecision(run.serverDir, neoforgeArgFiles(opts.version));
+    if (!launch.launches) throw new ResolutionError(`the NeoForge ${opts.version} install would not start: ${launch.reason}`);
+    const tree = await readProducedTree(run.serverDir).catch((err) => {
+      throw err instanceof TreeRefusedError ? new ResolutionError(err.message) : err;
+    });
+    const files: InstalledFile[] = [];
+    const stored: { sha512: string; size: number; bytes: Uint8Array }[] = [];
+    for (const f of tree) {
+      const from = upstream.get(f.path);
+      if (from && from.sha512 === f.sha512) files.push({ path: f.path, size: f.size, sha512: f.sha512, sha1: f.sha1, url: from.url });
+      else {
+        files.push({ path: f.path, size: f.size, sha512: f.sha512, sha1: f.sha1 });
+        stored.push(f);
+      }
+    }
+    return { install: { game: opts.game, version: opts.version, installerSha512: installer.digest.sha512, files }, stored };
+  } finally {
+    await run.dispose();
+  }
+}
+
+/**
+ * What NeoForge's Maven publishes beside a file: `<file>.sha256`, or, where
+ * an older build has none, `<file>.sha1` (Maven's own checksum); each the
+ * hex digest, optionally followed by the file name. Neither is a refusal.
+ */
+async function publishedDigest(source: ArtifactSource, url: string): Promise<{ algorithm: "sha256" | "sha1"; hex: string }> {
+  for (const algorithm of ["sha256", "sha1"] as const) {
+    let body: Uint8Array;
+    try {
+      body = await source.fetchBytes(`${url}.${algorithm}`);
+    } catch (err) {
+      if (err instanceof ArtifactNotFoundError) continue;
+      throw err;
+    }
+    const hex = new TextDecoder().decode(body.subarray(0, 200)).trim().split(/\s+/)[0]?.toLowerCase() ?? "";
+    if (!new RegExp(`^[0-9a-f]{${algorithm === "sha256" ? 64 : 40}}$`).test(hex)) throw new ResolutionError(`NeoForge's Maven publishes an unreadable ${algorithm} for ${url}; refused.`);
+    return { algorithm, hex };
+  }
+  throw new ResolutionError(`NeoForge's Maven publishes no sha256 or sha1 for ${url}; refused.`);
+}

@@ -1,0 +1,73 @@
+import { createHash } from "node:crypto";
+import { constants } from "node:fs";
+import { lstat, open, readdir } from "node:fs/promises";
+import { join } from "node:path";
+
+/** NeoForge 21.1's server install is about 150 files and 80 MiB; the bounds leave room and stop a runaway. */
+export const TREE_MAX_FILES = 5_000;
+export const TREE_MAX_BYTES = 1024 * 1024 * 1024;
+
+/** The tree holds something placement must never carry (a link, a FIFO, a device) or breaks the bounds. */
+export class TreeRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "TreeRefusedError";
+  }
+}
+
+export interface ProducedFile {
+  /** Relative to the server directory, `/`-separated. */
+  path: string;
+  size: number;
+  sha512: string;
+  sha1: string;
+  bytes: Uint8Array;
+}
+
+/**
+ * Every regular file under `dir`, walked with lstat (a link is never
+ * followed: it is refused, as are FIFOs, sockets and devices, which an
+ * installer has no reason to make and placement must never copy), within
+ * TREE_MAX_FILES and TREE_MAX_BYTES, each hashed. Sorted by path, so one
+ * tree always pins the same way.
+ */
+export async function readProducedTree(dir: string, limits = { maxFiles: TREE_MAX_FILES, maxBytes: TREE_MAX_BYTES }): Promise<ProducedFile[]> {
+  const out: ProducedFile[] = [];
+  let total = 0;
+  const walk = async (rel: string): Promise<void> => {
+    const names = (await readdir(join(dir, rel))).sort();
+    for (const name of names) {
+      const path = rel ? `${rel}/${name}` : name;
+      const st = await lstat(join(dir, path));
+      if (st.isDirectory()) {
+        await walk(path);
+        continue;
+      }
+      if (st.isSymbolicLink()) throw new TreeRefusedError(`the NeoForge installer made a symbolic link at ${path}; refused.`);
+      if (!st.isFile()) throw new TreeRefusedError(`the NeoForge installer made ${path}, which is not a regular file (a FIFO, socket or device); refused.`);
+      if (out.length + 1 > limits.maxFiles) throw new TreeRefusedError(`the NeoForge installer made more than ${limits.maxFiles} files; refused.`);
+      total += st.size;
+      if (total > limits.maxBytes) throw new TreeRefusedError(`the NeoForge installer made more than ${limits.maxBytes} bytes of files; refused.`);
+      const bytes = await readNoFollow(join(dir, path), path, st.size);
+      out.push({ path, size: bytes.byteLength, sha512: createHash("sha512").update(bytes).digest("hex"), sha1: createHash("sha1").update(bytes).digest("hex"), bytes });
+    }
+  };
+  await walk("");
+  return out;
+}
+
+/** Opened without following a link and without blocking on a FIFO, and checked to be the regular file lstat saw: a swap after lstat is refused. */
+async function readNoFollow(abs: string, path: string, size: number): Promise<Uint8Array> {
+  const fh = await open(abs, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(() => {
+    throw new TreeRefusedError(`${path} changed while it was read; refused.`);
+  });
+  try {
+    const st = await fh.stat();
+    if (!st.isFile() || st.size !== size) throw new TreeRefusedError(`${path} changed while it was read; refused.`);
+    const bytes = new Uint8Array(await fh.readFile());
+    if (bytes.byteLength !== size) throw new TreeRefusedError(`${path} changed while it was read; refused.`);
+    return bytes;
+  } finally {
+    await fh.close();
+  }
+}

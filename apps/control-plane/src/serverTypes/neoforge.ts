@@ -1,0 +1,47 @@
+import { ArtifactNotFoundError, chooseNeoforge, installerFileUrl, metadataVersions, neoforgeArgFiles, NeoforgeVersionError, type ManifestFile } from "@zlh/artifacts";
+import { ResolutionError } from "../fabric/errors";
+import { NEOFORGE_MODS, resolveMods } from "../fabric/modrinth";
+import { NEOFORGE_MAVEN, neoforgeInstall } from "../neoforge/install";
+import type { TypeResolver } from "./serverType";
+
+export const NEOFORGE_METADATA_URL = `${NEOFORGE_MAVEN}net/neoforged/neoforge/maven-metadata.xml`;
+
+/**
+ * NeoForge (maven.neoforged.net, neoforged/LegacyInstaller):
+ *  - the build from maven-metadata.xml by NeoForge's versioning (`21.1.x`
+ *    is Minecraft 1.21.1): the newest non-beta one for the game, or the
+ *    pinned `loaderVersion` (a beta only when pinned);
+ *  - its installer run once per (game, build) in a sandbox with no network,
+ *    every library and Mojang's jar pre-placed, and every file it left
+ *    pinned (neoforge/install.ts): upstream's keep their url, the ones it
+ *    made are served by the control plane (`installed`, zlh:neoforge/<sha512>);
+ *  - started from the args files it wrote (`launch.argFiles`);
+ *  - Modrinth mods for the `neoforge` loader.
+ */
+export const resolveNeoforge: TypeResolver = async ({ db, source, request, mojangServer }) => {
+  const game = request.minecraftVersion;
+  let listed: string[];
+  try {
+    listed = metadataVersions(new TextDecoder().decode(await source.fetchBytes(NEOFORGE_METADATA_URL)));
+  } catch (err) {
+    if (err instanceof ArtifactNotFoundError) throw new ResolutionError(`NeoForge's Maven has no version listing (it answered ${err.status}).`);
+    if (err instanceof NeoforgeVersionError) throw new ResolutionError(err.message);
+    throw err;
+  }
+  let version: string;
+  try {
+    version = chooseNeoforge(listed, game, request.loaderVersion ?? undefined).version;
+  } catch (err) {
+    if (err instanceof NeoforgeVersionError) throw new ResolutionError(err.message);
+    throw err;
+  }
+  const mojang = await mojangServer();
+  const install = await neoforgeInstall(db, source, { game, version, mojang });
+  const files: ManifestFile[] = install.files.map((f) =>
+    f.url
+      ? { path: f.path, url: f.url, size: f.size, sha512: f.sha512, sha1: f.sha1, kind: f.url === mojang.url ? "server" : "library" }
+      : { path: f.path, url: installerFileUrl(f.sha512), size: f.size, sha512: f.sha512, sha1: f.sha1, kind: "installed" },
+  );
+  const mods = await resolveMods(source, game, request.mods, NEOFORGE_MODS);
+  return { loader: version, installer: version, mods: mods.mods, files: [...files, ...mods.files], launch: { argFiles: neoforgeArgFiles(version) } };
+};

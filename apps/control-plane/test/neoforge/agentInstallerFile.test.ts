@@ -1,0 +1,44 @@
+import { createHash } from "node:crypto";
+import { describe, expect, it, beforeAll } from "vitest";
+import { installerFileUrl } from "@zlh/artifacts";
+import { enrollHost, serverBody, startTestPlane } from "../harness";
+
+const sha512 = (b: Uint8Array) => createHash("sha512").update(b).digest("hex");
+
+describe("GET /v1/agent/neoforge-file: a NeoForge installer-made file, for the agents of hosts that place it", () => {
+  let t: Awaited<ReturnType<typeof startTestPlane>>;
+  let host: { id: string; agentToken: string };
+  const args = new TextEncoder().encode("-p libraries/a.jar\ncpw.mods.bootstraplauncher.BootstrapLauncher\n");
+  const unused = new TextEncoder().encode("made for a server on no host of this test\n");
+  beforeAll(async () => {
+    t = await startTestPlane();
+    host = await enrollHost(t.api, "neoforge-files-host");
+    const created = await t.api("POST", "/v1/servers", serverBody(1, { type: "vanilla" }), { "idempotency-key": "neoforge-file-1" });
+    expect(created.status).toBe(202);
+    for (const b of [args, unused]) await t.sql`insert into neoforge_files (sha512, size, data) values (${sha512(b)}, ${b.byteLength}, ${Buffer.from(b)})`;
+    // The server's previous manifest places it (a rollback would): resolution never rewrites that column.
+    const file = { path: "libraries/net/neoforged/neoforge/21.1.77/unix_args.txt", url: installerFileUrl(sha512(args)), size: args.byteLength, sha512: sha512(args), kind: "installed" };
+    await t.sql`update servers set previous_manifest = ${t.sql.json({ files: [file] })} where id = ${created.body.id}`;
+  });
+
+  const get = (token: string | null, hash: string) => fetch(`${t.plane.url}/v1/agent/neoforge-file?sha512=${hash}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+
+  it("serves the file to the agent of the host whose server places it", async () => {
+    const ok = await get(host.agentToken, sha512(args));
+    expect(ok.status).toBe(200);
+    expect(new Uint8Array(await ok.arrayBuffer())).toEqual(args);
+  });
+
+  it("refuses every other caller: no token, a wrong one, another host's agent, a file no server of the host places, a malformed hash", async () => {
+    expect((await get(null, sha512(args))).status).toBe(401);
+    expect((await get("not-a-host-token", sha512(args))).status).toBe(401);
+    const other = await enrollHost(t.api, "neoforge-files-other");
+    const refused = await get(other.agentToken, sha512(args));
+    expect({ status: refused.status, body: await refused.json() }).toEqual({
+      status: 404,
+      body: { error: "not_found", message: `No server of this host places a NeoForge installer file ${sha512(args)}.` },
+    });
+    expect((await get(host.agentToken, sha512(unused))).status).toBe(404); // stored, but for no server of this host
+    expect((await get(host.agentToken, "../../etc/passwd")).status).toBe(404);
+  });
+});

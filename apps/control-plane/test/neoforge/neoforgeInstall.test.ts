@@ -1,0 +1,145 @@
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ArtifactNotFoundError, sha1Hex, sha512Hex, type ArtifactSource, type DownloadedFile } from "@zlh/artifacts";
+import { connectDatabase, type Database } from "@zlh/db";
+import { testDatabase } from "@zlh/testing";
+import { ResolutionError } from "../../src/fabric/errors";
+import { neoforgeInstall, neoforgeInstallerUrl } from "../../src/neoforge/install";
+import { runInstaller } from "../../src/neoforge/runInstaller";
+import { buildStandinNeoforge, neoforgeMavenFiles, type StandinNeoforge } from "../../../../scripts/standinGame/neoforgeInstaller";
+import { mojangBundler } from "./mojangBundler";
+
+const GAME = "1.21.1";
+const text = (s: string) => new TextEncoder().encode(s);
+
+/** Upstream as NeoForge's Maven and Mojang serve it, by URL (a missing URL is their 404). */
+function upstream(neo: StandinNeoforge, mojangJar: Uint8Array, overrides: Record<string, Uint8Array> = {}): { source: ArtifactSource; mojang: DownloadedFile } {
+  const mojangUrl = `https://piston-data.mojang.com/v1/objects/${sha1Hex(mojangJar)}/server.jar`;
+  const files = new Map<string, Uint8Array>([...neoforgeMavenFiles([neo], [neo.version]), [mojangUrl, mojangJar], ...Object.entries(overrides)]);
+  const fetchBytes = async (url: string) => {
+    const body = files.get(url);
+    if (!body) throw new ArtifactNotFoundError(url);
+    return body;
+  };
+  return {
+    source: { kind: "mirror", fetchBytes, fetchJson: async (url: string) => JSON.parse(new TextDecoder().decode(await fetchBytes(url))) },
+    mojang: { path: "server.jar", url: mojangUrl, size: mojangJar.byteLength, sha512: sha512Hex(mojangJar), sha1: sha1Hex(mojangJar), kind: "server" },
+  };
+}
+
+describe("a NeoForge install, run once per (game, version) and pinned", () => {
+  let database: Database;
+  const mojang = mojangBundler(GAME);
+  beforeAll(async () => {
+    database = connectDatabase(await testDatabase(), { max: 8 });
+  });
+  afterAll(async () => {
+    await database.close();
+  });
+
+  it("runs the installer once for six concurrent resolutions, and all six pin the same tree", async () => {
+    const neo = await buildStandinNeoforge({ version: "21.1.77", game: GAME, mojangInner: mojang.inner });
+    const { source, mojang: file } = upstream(neo, mojang.bundler);
+    let runs = 0;
+    const counted: typeof runInstaller = (o) => {
+      runs++;
+      return runInstaller(o);
+    };
+    const results = await Promise.all(Array.from({ length: 6 }, () => neoforgeInstall(database.db, source, { game: GAME, version: "21.1.77", mojang: file, run: counted })));
+    expect(runs).toBe(1);
+    for (const r of results) expect(r).toEqual(results[0]);
+    const byPath = new Map(results[0]!.files.map((f) => [f.path, f]));
+    // Upstream's files keep their url; what the installer made has none and is stored by hash.
+    expect(byPath.get("libraries/net/neoforged/fancymodloader/loader/4.0.24/loader-4.0.24.jar")?.url).toBe(neo.libraries.find((l) => l.path.endsWith("loader-4.0.24.jar"))!.url);
+    expect(byPath.get(`libraries/net/minecraft/server/${GAME}/server-${GAME}.jar`)?.url).toBe(file.url);
+    const args = byPath.get("libraries/net/neoforged/neoforge/21.1.77/unix_args.txt")!;
+    expect(args.url).toBeUndefined();
+    expect(args.sha512).toBe(sha512Hex(text(neo.unixArgs)));
+    for (const path of ["run.sh", "user_jvm_args.txt", `libraries/net/minecraft/server/${GAME}/server-${GAME}-unpacked.jar`]) expect(byPath.get(path)?.url).toBeUndefined();
+    const made = results[0]!.files.filter((f) => !f.url);
+    const stored = await database.db.execute<{ sha512: string; data: Buffer }>(sql`select sha512, data from neoforge_files`);
+    expect(new Set(stored.map((r) => r.sha512))).toEqual(new Set(made.map((f) => f.sha512)));
+    for (const r of stored) expect(sha512Hex(r.data)).toBe(r.sha512);
+    const [count] = await database.db.execute<{ n: number }>(sql`select count(*)::int as n from neoforge_installs`);
+    expect(count!.n).toBe(1);
+    // A later resolution reads the row: no run.
+    await neoforgeInstall(database.db, source, { game: GAME, version: "21.1.77", mojang: file, run: counted });
+    expect(runs).toBe(1);
+  });
+
+  it("lets a resolution wait out another's install past the control plane's statement bound (installs take minutes)", async () => {
+    // The control plane bounds every statement (30 s); here 300 ms, and the install takes 1.5 s.
+    const bounded = connectDatabase(await testDatabase(), { max: 4, statementTimeoutMs: 300 });
+    try {
+      const neo = await buildStandinNeoforge({ version: "21.1.84", game: GAME, mojangInner: mojang.inner });
+      const { source, mojang: file } = upstream(neo, mojang.bundler);
+      let runs = 0;
+      const slow: typeof runInstaller = async (o) => {
+        runs++;
+        await new Promise((r) => setTimeout(r, 1_500));
+        return runInstaller(o);
+      };
+      const both = await Promise.all([0, 1].map(() => neoforgeInstall(bounded.db, source, { game: GAME, version: "21.1.84", mojang: file, run: slow })));
+      expect(runs).toBe(1);
+      expect(both[1]).toEqual(both[0]);
+    } finally {
+      await bounded.close();
+    }
+  });
+
+  it("refuses an installer whose sha256 is not the one NeoForge's Maven publishes, and writes no install", async () => {
+    const neo = await buildStandinNeoforge({ version: "21.1.78", game: GAME, mojangInner: mojang.inner });
+    const { source, mojang: file } = upstream(neo, mojang.bundler, { [`${neoforgeInstallerUrl("21.1.78")}.sha256`]: text(`${"0".repeat(64)}  neoforge-21.1.78-installer.jar`) });
+    await expect(neoforgeInstall(database.db, source, { game: GAME, version: "21.1.78", mojang: file })).rejects.toThrow(/hash mismatch for https:\/\/maven\.neoforged\.net\/.*publishes sha256 0{64}/);
+    const rows = await database.db.execute(sql`select 1 from neoforge_installs where neoforge_version = '21.1.78'`);
+    expect(rows).toHaveLength(0);
+  });
+
+  it("checks the installer against .sha1 where NeoForge's Maven has no .sha256, and refuses one with neither", async () => {
+    const neo = await buildStandinNeoforge({ version: "21.1.83", game: GAME, mojangInner: mojang.inner });
+    const sha256Url = `${neoforgeInstallerUrl("21.1.83")}.sha256`;
+    const without = (extra: Record<string, Uint8Array>) => {
+      const u = upstream(neo, mojang.bundler, extra);
+      return { ...u, source: { ...u.source, fetchBytes: (url: string) => (url === sha256Url ? Promise.reject(new ArtifactNotFoundError(url)) : u.source.fetchBytes(url)) } };
+    };
+    const wrongSha1 = without({ [`${neoforgeInstallerUrl("21.1.83")}.sha1`]: text("f".repeat(40)) });
+    await expect(neoforgeInstall(database.db, wrongSha1.source, { game: GAME, version: "21.1.83", mojang: wrongSha1.mojang })).rejects.toThrow(/publishes sha1 f{40}, the file has/);
+    const neither = without({});
+    await expect(neoforgeInstall(database.db, neither.source, { game: GAME, version: "21.1.83", mojang: neither.mojang })).rejects.toThrow(
+      `NeoForge's Maven publishes no sha256 or sha1 for ${neoforgeInstallerUrl("21.1.83")}; refused.`,
+    );
+    const rightSha1 = without({ [`${neoforgeInstallerUrl("21.1.83")}.sha1`]: text(`${sha1Hex(neo.installer)}  neoforge-21.1.83-installer.jar`) });
+    expect((await neoforgeInstall(database.db, rightSha1.source, { game: GAME, version: "21.1.83", mojang: rightSha1.mojang })).version).toBe("21.1.83");
+  });
+
+  it("refuses an installer that installs another build or game than asked for", async () => {
+    const neo = await buildStandinNeoforge({ version: "21.1.79", game: GAME, mojangInner: mojang.inner });
+    const { source, mojang: file } = upstream({ ...neo, version: "21.1.80" }, mojang.bundler);
+    await expect(neoforgeInstall(database.db, source, { game: GAME, version: "21.1.80", mojang: file })).rejects.toThrow(
+      new ResolutionError("the NeoForge 21.1.80 installer installs neoforge 21.1.79 for Minecraft 1.21.1, not for 1.21.1; refused."),
+    );
+  });
+
+  it("refuses a library upstream does not have before running anything", async () => {
+    const neo = await buildStandinNeoforge({ version: "21.1.81", game: GAME, mojangInner: mojang.inner, omitLibrary: true });
+    const { source, mojang: file } = upstream(neo, mojang.bundler);
+    let runs = 0;
+    const counted: typeof runInstaller = (o) => {
+      runs++;
+      return runInstaller(o);
+    };
+    await expect(neoforgeInstall(database.db, source, { game: GAME, version: "21.1.81", mojang: file, run: counted })).rejects.toThrow(
+      "upstream has no file at https://maven.neoforged.net/releases/net/neoforged/fancymodloader/loader/4.0.24/loader-4.0.24.jar",
+    );
+    expect(runs).toBe(0);
+  });
+
+  it("turns a failed run into a resolution failure and records nothing", async () => {
+    const neo = await buildStandinNeoforge({ version: "21.1.82", game: GAME, mojangInner: mojang.inner });
+    const { source, mojang: file } = upstream(neo, mojang.bundler);
+    const failing: typeof runInstaller = (o) => runInstaller({ ...o, java: "false" });
+    await expect(neoforgeInstall(database.db, source, { game: GAME, version: "21.1.82", mojang: file, run: failing })).rejects.toThrow(ResolutionError);
+    await expect(neoforgeInstall(database.db, source, { game: GAME, version: "21.1.82", mojang: file, run: failing })).rejects.toThrow(/the NeoForge installer failed \(exit 1\)/);
+    expect(await database.db.execute(sql`select 1 from neoforge_installs where neoforge_version = '21.1.82'`)).toHaveLength(0);
+  });
+});

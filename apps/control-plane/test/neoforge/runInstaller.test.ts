@@ -1,0 +1,139 @@
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { promisify } from "node:util";
+import { createServer, type Server } from "node:net";
+import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readInstallProfile } from "@zlh/artifacts";
+import { InstallerFailedError, runInstaller } from "../../src/neoforge/runInstaller";
+import { buildStandinNeoforge, type StandinNeoforge } from "../../../../scripts/standinGame/neoforgeInstaller";
+import { mojangBundler } from "./mojangBundler";
+
+const GAME = "1.21.1";
+const VERSION = "21.1.77";
+const SERVER_JAR = `libraries/net/minecraft/server/${GAME}/server-${GAME}.jar`;
+const libs = (neo: StandinNeoforge) => neo.libraries.map((l) => ({ path: `libraries/${l.path}`, bytes: l.bytes }));
+const run = promisify(execFile);
+const sha1 = (b: Uint8Array) => createHash("sha1").update(b).digest("hex");
+
+describe("the NeoForge installer, run once in a sandbox (stand-in installer, real java, real unshare)", () => {
+  const mojang = mojangBundler(GAME);
+
+  it("installs offline from pre-placed libraries: run scripts, user_jvm_args.txt, unix_args.txt and the processors' outputs", async () => {
+    const neo = await buildStandinNeoforge({ version: VERSION, game: GAME, mojangInner: mojang.inner });
+    const profile = readInstallProfile(neo.installer);
+    expect(profile.processors.map((p) => p.args[1])).toEqual(["EXTRACT_FILES", "BUNDLER_EXTRACT"]); // the client processor is not the server's
+    const installed = await runInstaller({
+      installer: neo.installer,
+      installerName: `neoforge-${VERSION}-installer.jar`,
+      preplaced: [...libs(neo), { path: SERVER_JAR, bytes: mojang.bundler }],
+    });
+    try {
+      expect(installed.log).toContain("ENABLING OFFLINE MODE");
+      expect(installed.log).toContain("The server installed successfully");
+      const at = (p: string) => readFile(join(installed.serverDir, p));
+      expect((await at(`libraries/net/neoforged/neoforge/${VERSION}/unix_args.txt`)).toString()).toBe(neo.unixArgs);
+      expect((await at("run.sh")).toString()).toContain(`@libraries/net/neoforged/neoforge/${VERSION}/unix_args.txt`);
+      expect((await at("user_jvm_args.txt")).toString()).toMatch(/^# Xmx/);
+      expect(sha1(await at(`libraries/net/minecraft/server/${GAME}/server-${GAME}-unpacked.jar`))).toBe(sha1(mojang.inner));
+      // NeoForge's own jar came out of the installer's maven/, not from a download.
+      expect(installed.log).toContain(`Downloaded file locally from jar:/maven/net/neoforged/neoforge/${VERSION}/neoforge-${VERSION}-universal.jar, valid checksum.`);
+    } finally {
+      await installed.dispose();
+    }
+  });
+
+  it("refuses, in the real installer's words, a library it would have downloaded", async () => {
+    const neo = await buildStandinNeoforge({ version: VERSION, game: GAME, mojangInner: mojang.inner, omitLibrary: true });
+    const err = await runInstaller({ installer: neo.installer, installerName: "i.jar", preplaced: [...libs(neo), { path: SERVER_JAR, bytes: mojang.bundler }] }).catch((e) => e);
+    expect(err).toBeInstanceOf(InstallerFailedError);
+    expect(err.log).toMatch(/\tFound no cached library at \S+loader-4\.0\.24\.jar, expecting download from https:\/\/maven\.neoforged\.net\/releases\/net\/neoforged\/fancymodloader\/loader\/4\.0\.24\/loader-4\.0\.24\.jar, but running in offline mode\./);
+    expect(err.message).toContain("These libraries failed to download. Try again.");
+    expect(err.message).toContain("There was an error during installation");
+  });
+
+  it("refuses a missing Mojang jar: the real one would fetch Mojang's version manifest", async () => {
+    const neo = await buildStandinNeoforge({ version: VERSION, game: GAME, mojangInner: mojang.inner });
+    const err = await runInstaller({ installer: neo.installer, installerName: "i.jar", preplaced: libs(neo) }).catch((e) => e);
+    expect(err).toBeInstanceOf(InstallerFailedError);
+    expect(err.log).toContain("\tLibrary not cached, expecting download from https://piston-meta.mojang.com/mc/game/version_manifest_v2.json, but running in offline mode.");
+    expect(err.message).toContain("A problem installing was detected, install cannot continue");
+  });
+});
+
+describe("the installer's sandbox (a stand-in java: a shell script)", () => {
+  let dir: string;
+  let listener: Server;
+  let port: number;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "zlh-sandbox-test-"));
+    await chmod(dir, 0o755); // the stand-in javas must be runnable by the installer's uid (nobody, as root); still not writable by it
+    listener = createServer((s) => {
+      s.on("error", () => {}); // the probe closes without reading: a reset is expected
+      s.end("reached\n");
+    });
+    await new Promise<void>((r) => listener.listen(0, "127.0.0.1", r));
+    port = (listener.address() as { port: number }).port;
+  });
+  afterAll(async () => {
+    await new Promise((r) => listener.close(r));
+    await rm(dir, { recursive: true, force: true });
+  });
+  const fakeJava = async (name: string, body: string) => {
+    const p = join(dir, name);
+    await writeFile(p, `#!/bin/bash\n${body}\n`);
+    await chmod(p, 0o755);
+    return p;
+  };
+  const opts = { installer: new Uint8Array([1]), installerName: "x.jar", preplaced: [] };
+
+  it("has no network: a listener on the host's loopback cannot be reached", async () => {
+    // Outside the sandbox the same script reaches it (so the check can fail).
+    const java = await fakeJava("net.sh", `if exec 3<>/dev/tcp/127.0.0.1/${port}; then echo REACHED; else echo UNREACHABLE; fi`);
+    expect((await run(java, [])).stdout).toContain("REACHED");
+    const sandboxed = await runInstaller({ ...opts, java });
+    await sandboxed.dispose();
+    expect(sandboxed.log).toContain("UNREACHABLE");
+    expect(sandboxed.log).not.toContain("REACHED\n");
+  });
+
+  it("is stopped at its time bound, with every process it started, even one that left its process group", async () => {
+    // In /tmp: the installer may write only there and in its own directory.
+    const child = join(tmpdir(), `zlh-sandbox-child-${process.pid}-${Date.now()}`);
+    const escaped = `${child}-setsid`;
+    const java = await fakeJava("slow.sh", `(sleep 2; touch ${child}) & setsid sh -c 'sleep 2; touch ${escaped}' & sleep 30`);
+    const started = Date.now();
+    const err = await runInstaller({ ...opts, java, timeoutMs: 500 }).catch((e) => e);
+    expect(err).toBeInstanceOf(InstallerFailedError);
+    expect(err.message).toMatch(/did not finish within 1 s/);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await new Promise((r) => setTimeout(r, 3_000));
+    await expect(readFile(child)).rejects.toThrow(); // the background child died with the group
+    await expect(readFile(escaped)).rejects.toThrow(); // and the one in its own session died with the PID namespace
+  });
+
+  it("runs the installer as nobody when the control plane is root, able to write only its own directory", async () => {
+    const java = await fakeJava("who.sh", `echo "uid=$(id -u)"; if touch ${join(dir, "written-by-installer")} 2>/dev/null; then echo WROTE; else echo REFUSED; fi; touch ./own-dir && echo OWN`);
+    const sandboxed = await runInstaller({ ...opts, java });
+    await sandboxed.dispose();
+    if (process.getuid?.() === 0) expect(sandboxed.log).toContain("uid=65534");
+    expect(sandboxed.log).toContain("REFUSED");
+    expect(sandboxed.log).toContain("OWN");
+  });
+
+  it("is stopped when its output passes the bound", async () => {
+    const java = await fakeJava("flood.sh", "yes flood");
+    const err = await runInstaller({ ...opts, java, maxLogBytes: 64 * 1024 }).catch((e) => e);
+    expect(err).toBeInstanceOf(InstallerFailedError);
+    expect(err.message).toContain(`wrote more than ${64 * 1024} bytes of output`);
+  });
+
+  it("gives the installer's exit status and last lines on failure", async () => {
+    const java = await fakeJava("fail.sh", 'echo "line one"; echo "There was an error during installation"; exit 1');
+    const err = await runInstaller({ ...opts, java }).catch((e) => e);
+    expect(err.message).toContain("failed (exit 1)");
+    expect(err.message).toContain("There was an error during installation");
+  });
+});

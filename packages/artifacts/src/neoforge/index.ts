@@ -1,0 +1,4 @@
+export * from "./versions";
+export * from "./installProfile";
+export * from "./launchDecision";
+export * from "./installerFile";
