@@ -8,6 +8,7 @@ const sha512 = (b: Uint8Array) => createHash("sha512").update(b).digest("hex");
 describe("GET /v1/agent/neoforge-file: a NeoForge installer-made file, for the agents of hosts that place it", () => {
   let t: Awaited<ReturnType<typeof startTestPlane>>;
   let host: { id: string; agentToken: string };
+  let serverId: string;
   const args = new TextEncoder().encode("-p libraries/a.jar\ncpw.mods.bootstraplauncher.BootstrapLauncher\n");
   const unused = new TextEncoder().encode("made for a server on no host of this test\n");
   beforeAll(async () => {
@@ -15,6 +16,7 @@ describe("GET /v1/agent/neoforge-file: a NeoForge installer-made file, for the a
     host = await enrollHost(t.api, "neoforge-files-host");
     const created = await t.api("POST", "/v1/servers", serverBody(1, { type: "vanilla" }), { "idempotency-key": "neoforge-file-1" });
     expect(created.status).toBe(202);
+    serverId = created.body.id;
     for (const b of [args, unused]) await t.sql`insert into neoforge_files (sha512, size, data) values (${sha512(b)}, ${b.byteLength}, ${Buffer.from(b)})`;
     // The server's previous manifest places it (a rollback would): resolution never rewrites that column.
     const file = { path: "libraries/net/neoforged/neoforge/21.1.77/unix_args.txt", url: installerFileUrl(sha512(args)), size: args.byteLength, sha512: sha512(args), kind: "installed" };
@@ -40,5 +42,10 @@ describe("GET /v1/agent/neoforge-file: a NeoForge installer-made file, for the a
     });
     expect((await get(host.agentToken, sha512(unused))).status).toBe(404); // stored, but for no server of this host
     expect((await get(host.agentToken, "../../etc/passwd")).status).toBe(404);
+  });
+
+  it("stops serving it once the server that placed it is deleted (its row stays, on the host, as the record)", async () => {
+    await t.sql`update servers set status = 'deleted', desired_state = 'deleted' where id = ${serverId}`;
+    expect((await get(host.agentToken, sha512(args))).status).toBe(404);
   });
 });

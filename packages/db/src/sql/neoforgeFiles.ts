@@ -12,7 +12,7 @@ export async function readNeoforgeFileForHost(tx: DbOrTx, hostId: string, sha512
   const [row] = await tx.execute<{ data: Buffer }>(sql`
     select f.data from neoforge_files f
     where f.sha512 = ${sha512} and exists (
-      select 1 from servers s where s.host_id = ${hostId} and (
+      select 1 from servers s where s.host_id = ${hostId} and s.status <> 'deleted' and (
         s.manifest->'files' @> ${wanted}::jsonb or s.requested_manifest->'files' @> ${wanted}::jsonb or s.previous_manifest->'files' @> ${wanted}::jsonb))`);
   return row ? new Uint8Array(row.data.buffer, row.data.byteOffset, row.data.byteLength) : null;
 }
