@@ -44,6 +44,14 @@ describe("installing from nothing: a database owned by an ordinary role, TLS for
   });
 
   it("migrates, runs a server over TLS, and after a dump and restore into a new database still knows it", async () => {
+    // pg_dump refuses a server of a newer major version ("server version mismatch"): say what to do before
+    // anything runs (the embedded Postgres of `pnpm test` without DATABASE_URL is 17; Debian 12's client is 15).
+    const [{ server_version_num: serverVersion }] = await admin`show server_version_num`;
+    const clientMajor = Number(/(\d+)\.\d+/.exec((await run("pg_dump", ["--version"])).stdout)?.[1]);
+    const serverMajor = Math.floor(Number(serverVersion) / 10_000);
+    if (clientMajor < serverMajor) {
+      throw new Error(`pg_dump ${clientMajor} cannot dump this Postgres ${serverMajor}: set DATABASE_URL to a Postgres of version ${clientMajor} or older (as .ci/run does), or install postgresql-client-${serverMajor}.`);
+    }
     // The docs' "Postgres" step, word for word in SQL.
     await admin.unsafe(`create role "${role}" login password '${password}' nosuperuser nocreatedb nocreaterole`);
     await admin.unsafe(`create database "${databases[0]}" owner "${role}"`);
