@@ -235,7 +235,10 @@ describe("modpacks (.mrpack): upload, Modrinth ids, create, resolution", () => {
     const second = await upload(pack, undefined, "cust-2");
     expect(second.body.sha512).toBe(mine.body.sha512);
     expect(second.body.uploadedAt).not.toBe(mine.body.uploadedAt); // cust-2's own upload, not cust-1's
-    expect((await upload(pack, undefined, "cust-1")).body.uploadedAt).toBe(mine.body.uploadedAt);
+    // Uploading again renews cust-1's own time (its retention counts from it), never to cust-2's.
+    const again = (await upload(pack, undefined, "cust-1")).body.uploadedAt;
+    expect(Date.parse(again)).toBeGreaterThan(Date.parse(mine.body.uploadedAt));
+    expect(again).not.toBe(second.body.uploadedAt);
     expect(await count("modpack_uploads")).toBeGreaterThan(0);
     const now = await t.api("POST", "/v1/servers", serverBody(2, { minecraftVersion: undefined, modpack: { upload: mine.body.sha512 } }), { "idempotency-key": "scoped-2b" });
     expect(now.status).toBe(202);

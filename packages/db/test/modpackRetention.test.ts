@@ -1,7 +1,9 @@
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabase } from "@zlh/testing";
 import {
   connectDatabase,
+  holdOwnedModpackUpload,
   modpackUploadSizeForHost,
   ownedModpackUploadSize,
   readModpackContents,
@@ -40,7 +42,7 @@ describe("uploaded packs: per-customer claims, removal when unused", () => {
     await database.sql`update modpack_upload_owners set created_at = now() - interval '1 hour' where sha512 = ${sha("a")}`;
     const again = await upload(sha("a"), "cust-1");
     const other = await upload(sha("a"), "cust-2");
-    expect(again.created_at).not.toBe(first.created_at); // cust-1's claim is an hour old now: answered as it is
+    expect(new Date(again.created_at).getTime()).toBeGreaterThan(new Date(first.created_at).getTime()); // uploading again renews cust-1's claim
     expect(new Date(other.created_at).getTime()).toBeGreaterThan(new Date(again.created_at).getTime()); // cust-2 does not see cust-1's time
     expect(await ownedModpackUploadSize(database.db, sha("a"), "cust-1")).toBe(3);
     expect(await ownedModpackUploadSize(database.db, sha("a"), "cust-3")).toBeNull();
@@ -80,5 +82,37 @@ describe("uploaded packs: per-customer claims, removal when unused", () => {
     // The claim of a pack a server uses stays too: that customer can create another server from it.
     expect(await ownedModpackUploadSize(database.db, sha("b"), "c")).toBe(3);
     expect(await removeUnusedModpacks(database.db, 7 * DAY)).toEqual({ owners: 0, uploads: 0, contents: 0 });
+  });
+
+  it("keeps a pack uploaded again past the retention: the upload renews it", async () => {
+    await upload(sha("7"), "c");
+    await age(sha("7"), 8);
+    await upload(sha("7"), "c"); // answered 201 again: the customer was told it is stored
+    await removeUnusedModpacks(database.db, 7 * DAY);
+    expect(await stored(sha("7"))).toBe(true);
+    expect(await ownedModpackUploadSize(database.db, sha("7"), "c")).toBe(3);
+  });
+
+  it("never removes a pack under a create that holds it, and a create after the sweep finds it gone", async () => {
+    await upload(sha("8"), "c");
+    await age(sha("8"), 8);
+    // A create's transaction holds the pack, then records its server; the sweep runs meanwhile.
+    const made = await seedServer(database, hostId);
+    let sweep: Promise<unknown> | null = null;
+    await database.db.transaction(async (tx) => {
+      expect(await holdOwnedModpackUpload(tx, sha("8"), "c")).toBe(true);
+      sweep = removeUnusedModpacks(database.db, 7 * DAY);
+      await new Promise((r) => setTimeout(r, 300)); // the sweep is waiting on the pack's lock now
+      await tx.execute(sql`update servers set modpack = ${JSON.stringify({ sha512: sha("8") })}::jsonb where id = ${made.id}`);
+    });
+    await sweep;
+    expect(await stored(sha("8"))).toBe(true);
+    expect(await ownedModpackUploadSize(database.db, sha("8"), "c")).toBe(3);
+
+    // The other order: swept first, then a create's transaction is told the customer no longer has it.
+    await upload(sha("6"), "c");
+    await age(sha("6"), 8);
+    await removeUnusedModpacks(database.db, 7 * DAY);
+    expect(await database.db.transaction((tx) => holdOwnedModpackUpload(tx, sha("6"), "c"))).toBe(false);
   });
 });

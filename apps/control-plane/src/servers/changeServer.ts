@@ -23,6 +23,7 @@ import { assertServerId } from "./loadServer";
 import { checkPinnedBuild } from "../serverTypes/pinnedBuild";
 import { checkTypeSettings } from "../serverTypes/typeSettings";
 import { editMods } from "./modsEdit";
+import { holdUploadedPack } from "../modpacks/holdUploadedPack";
 import { packSettings, type PackSettings } from "../modpacks/packSettings";
 import { requestHash } from "./requestHash";
 
@@ -74,6 +75,7 @@ export async function changeServer(
         throw new InvalidTransitionError(`The server is ${s.status}; it can be changed once it has been provisioned, and until it is deleted.`);
       }
       if (isChangeInFlight(s.change_status)) throw new ChangeInProgressError();
+      if (pack?.modpack.source === "upload") await holdUploadedPack(tx, pack.modpack.sha512, s.customer_id);
 
       const from: ServerSettings = settingsOf(s);
       if (s.modpack && !pack && (body.mods !== undefined || body.loaderVersion !== undefined || body.minecraftVersion !== undefined || body.type !== undefined)) {

@@ -19,6 +19,7 @@ import { CapacityExhaustedError, DEFAULT_SERVER_TYPE, IdempotencyKeyReusedError,
 import { retryOnDeadlock } from "../db/retryOnDeadlock";
 import type { ManifestCache } from "../fabric/manifestCache";
 import { converge } from "../lifecycle/converge";
+import { holdUploadedPack } from "../modpacks/holdUploadedPack";
 import { packSettings, type PackSettings } from "../modpacks/packSettings";
 import { checkPinnedBuild } from "../serverTypes/pinnedBuild";
 import { checkTypeSettings } from "../serverTypes/typeSettings";
@@ -99,6 +100,8 @@ export async function createServerOnce(
         if (existing.request_hash !== hash) throw new IdempotencyKeyReusedError();
         return { server: existing, replayed: true };
       }
+      // The upload was read before this transaction; the sweep may have removed it since. Held to the commit.
+      if (pack?.modpack.source === "upload") await holdUploadedPack(tx, pack.modpack.sha512, body.customerId);
       await setActor(tx, callerId);
       const id = randomUUID();
       const [vmid] = await withContentionFallback(1, (mode, n) => takeVmids(tx, id, ctx.vmidRange, n, mode));

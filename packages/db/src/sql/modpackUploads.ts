@@ -12,28 +12,44 @@ export type ModpackUpload = {
 /**
  * Stores a checked pack under its sha512 (the same bytes are stored once) and
  * records that `customerId` uploaded it; returns the pack with that
- * customer's own upload time.
+ * customer's own upload time, its latest: uploading it again renews it, and
+ * the retention of an unused pack counts from it (a pack answered 201 now is
+ * not swept as old an hour later).
  */
 export async function storeModpackUpload(db: Db, u: { sha512: string; data: Uint8Array; summary: unknown; callerId: string; customerId: string }): Promise<ModpackUpload> {
-  // One transaction: the sweep cannot remove the pack between its insert and the customer's claim.
+  // One transaction, under the pack's lock: the sweep cannot remove the pack between its insert and the customer's claim.
   return db.transaction(async (tx) => {
+    await lockModpack(tx, u.sha512);
     await tx.execute(sql`
       insert into modpack_uploads (sha512, size, data, summary, caller_id)
       values (${u.sha512}, ${u.data.byteLength}, ${Buffer.from(u.data.buffer, u.data.byteOffset, u.data.byteLength)}, ${JSON.stringify(u.summary)}::jsonb, ${u.callerId})
-      on conflict (sha512) do update set sha512 = excluded.sha512`);
+      on conflict (sha512) do update set created_at = now()`);
     const [row] = await tx.execute<ModpackUpload>(sql`
-    with ins as (
+    with mine as (
       insert into modpack_upload_owners (customer_id, sha512, caller_id) values (${u.customerId}, ${u.sha512}, ${u.callerId})
-      on conflict (customer_id, sha512) do nothing
+      on conflict (customer_id, sha512) do update set created_at = now(), caller_id = excluded.caller_id
       returning created_at
-    ), mine as (
-      select created_at from ins union all
-      select created_at from modpack_upload_owners where customer_id = ${u.customerId} and sha512 = ${u.sha512}
-      limit 1
     )
     select p.sha512, p.size, p.summary, mine.created_at::text from modpack_uploads p, mine where p.sha512 = ${u.sha512}`);
     return row!;
   });
+}
+
+/**
+ * One pack's lock, held to the end of the transaction: a create or change
+ * that pins an upload, an upload, and the sweep's removal of that pack take
+ * it, so the sweep never removes a pack a server is being created from (it
+ * sees the server once the create has committed, and the create sees the
+ * pack gone if the sweep went first).
+ */
+export async function lockModpack(tx: DbOrTx, sha512: string): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`zlh:modpack:${sha512}`}, 0))`);
+}
+
+/** In a create's or change's transaction: locks the pack and says whether the customer still has it (the sweep may have removed it since it was read). */
+export async function holdOwnedModpackUpload(tx: DbOrTx, sha512: string, customerId: string): Promise<boolean> {
+  await lockModpack(tx, sha512);
+  return (await ownedModpackUploadSize(tx, sha512, customerId)) !== null;
 }
 
 /** An uploaded pack's size for a customer's create or change: null unless that customer uploaded it. */
