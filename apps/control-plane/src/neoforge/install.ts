@@ -1,3 +1,4 @@
+import { posix } from "node:path";
 import { createHash } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { ArtifactNotFoundError, InstallerRefusedError, readInstallProfile, zipDirectory, neoforgeArgFiles, neoforgeLaunchDecision, INSTALLER_ZIP_LIMITS, type ArtifactSource, type DownloadedFile } from "@zlh/artifacts";
@@ -112,12 +113,16 @@ async function install(db: Db, source: ArtifactSource, opts: { game: string; ver
     throw err;
   }
   try {
-    // What the server will start with must start: refused here, once, rather than at every first boot.
-    const launch = await neoforgeLaunchDecision(run.serverDir, neoforgeArgFiles(opts.version));
-    if (!launch.launches) throw new ResolutionError(`the NeoForge ${opts.version} install would not start: ${launch.reason}`);
+    // The tree is walked first (no link followed, no FIFO opened, bounded), and the launch is decided over what
+    // the walk read, never by opening paths the installer's args files name: those could point anywhere
+    // (`../../etc/shadow`, /dev/zero) and the decision runs outside the sandbox, as the control plane.
     const tree = await readProducedTree(run.serverDir).catch((err) => {
       throw err instanceof TreeRefusedError ? new ResolutionError(err.message) : err;
     });
+    const byPath = new Map(tree.map((f) => [f.path, f.bytes]));
+    // What the server will start with must start: refused here, once, rather than at every first boot.
+    const launch = await neoforgeLaunchDecision(run.serverDir, neoforgeArgFiles(opts.version), async (p) => byPath.get(posix.normalize(p)) ?? null);
+    if (!launch.launches) throw new ResolutionError(`the NeoForge ${opts.version} install would not start: ${launch.reason}`);
     const files: InstalledFile[] = [];
     const stored: { sha512: string; size: number; bytes: Uint8Array }[] = [];
     for (const f of tree) {

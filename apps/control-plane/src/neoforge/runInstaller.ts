@@ -71,7 +71,7 @@ export async function runInstaller(opts: RunInstallerOptions): Promise<Installer
     }
     if (asRoot()) await chownTree(root, SANDBOX_ID);
     const log = await sandboxed(
-      [opts.java ?? "java", "-Djava.net.preferIPv4Stack=true", "-jar", installerPath, "--installServer", serverDir, "--offline"],
+      [opts.java ?? "java", `-Xmx${INSTALLER_HEAP}`, "-Djava.net.preferIPv4Stack=true", "-jar", installerPath, "--installServer", serverDir, "--offline"],
       work,
       opts.timeoutMs ?? INSTALLER_TIMEOUT_MS,
       opts.maxLogBytes ?? INSTALLER_MAX_LOG_BYTES,
@@ -83,6 +83,9 @@ export async function runInstaller(opts: RunInstallerOptions): Promise<Installer
   }
 }
 
+/** The installer JVM's heap: without it the JVM takes a quarter of the control plane's memory. */
+const INSTALLER_HEAP = "1g";
+
 /** The uid and gid the installer runs as when the control plane is root: nobody's, so upstream's code can write only its own temporary directory. */
 const SANDBOX_ID = 65534;
 const asRoot = () => process.getuid?.() === 0;
@@ -91,15 +94,22 @@ const asRoot = () => process.getuid?.() === 0;
  * The sandbox around argv: new network and PID namespaces (`--fork`: the
  * installer is the namespace's init, so when it dies, or is killed at a
  * bound, everything it started dies with it, even a process that left its
- * group with setsid; `--kill-child`: it dies with unshare). As root, the
- * installer then drops to nobody (setpriv, no supplementary groups);
- * otherwise a user namespace maps us to root inside it, which is still
- * only our own uid outside.
+ * group with setsid; `--kill-child`: it dies with unshare), and a mount
+ * namespace of its own with a fresh /proc (no host process to see) and
+ * empty /run and /dev/shm: a unix socket is a file, which a network
+ * namespace does not cover, and /run holds the local Postgres's (where
+ * `trust` would make the installer its superuser) and every service's. As
+ * root, the installer then drops to nobody (setpriv, no supplementary
+ * groups); otherwise a user namespace maps us to root inside it, which is
+ * still only our own uid outside: that mode confines the network, the
+ * processes and the sockets, not the files our uid may write (documented in
+ * docs/server-types.md#neoforge).
  */
 function sandboxArgv(argv: string[]): string[] {
-  const ns = ["--net", "--pid", "--fork", "--kill-child"];
-  if (asRoot()) return [...ns, "--", "setpriv", `--reuid=${SANDBOX_ID}`, `--regid=${SANDBOX_ID}`, "--clear-groups", "--", ...argv];
-  return [...ns, "--map-root-user", "--", ...argv];
+  const ns = ["--net", "--pid", "--fork", "--kill-child", "--mount", "--mount-proc"];
+  const hide = 'mount -t tmpfs -o size=1m,mode=755 zlh-run /run && mount -t tmpfs -o size=1m zlh-shm /dev/shm && exec "$@"';
+  const inner = asRoot() ? ["setpriv", `--reuid=${SANDBOX_ID}`, `--regid=${SANDBOX_ID}`, "--clear-groups", "--", ...argv] : argv;
+  return [...ns, ...(asRoot() ? [] : ["--map-root-user"]), "--", "sh", "-c", hide, "zlh-sandbox", ...inner];
 }
 
 function sandboxed(argv: string[], cwd: string, timeoutMs: number, maxLogBytes: number): Promise<string> {

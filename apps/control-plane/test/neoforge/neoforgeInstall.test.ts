@@ -1,3 +1,6 @@
+import { mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ArtifactNotFoundError, sha1Hex, sha512Hex, type ArtifactSource, type DownloadedFile } from "@zlh/artifacts";
@@ -141,5 +144,26 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
     await expect(neoforgeInstall(database.db, source, { game: GAME, version: "21.1.82", mojang: file, run: failing })).rejects.toThrow(ResolutionError);
     await expect(neoforgeInstall(database.db, source, { game: GAME, version: "21.1.82", mojang: file, run: failing })).rejects.toThrow(/the NeoForge installer failed \(exit 1\)/);
     expect(await database.db.execute(sql`select 1 from neoforge_installs where neoforge_version = '21.1.82'`)).toHaveLength(0);
+  });
+
+  it("decides the launch over the walked tree: a link the installer leaves to a host file is refused, never read", async () => {
+    const neo = await buildStandinNeoforge({ version: "21.1.86", game: GAME, mojangInner: mojang.inner });
+    const { source, mojang: file } = upstream(neo, mojang.bundler);
+    const secretDir = await mkdtemp(join(tmpdir(), "zlh-secret-"));
+    const secret = join(secretDir, "shadow");
+    await writeFile(secret, "TOPSECRET-line -Dx=1\n");
+    // A hostile installer: its args file is a link to a host file the control plane can read.
+    const hostile: typeof runInstaller = async (o) => {
+      const run = await runInstaller(o);
+      await rm(join(run.serverDir, "user_jvm_args.txt"));
+      await symlink(secret, join(run.serverDir, "user_jvm_args.txt"));
+      return run;
+    };
+    const err = await neoforgeInstall(database.db, source, { game: GAME, version: "21.1.86", mojang: file, run: hostile }).catch((e) => e);
+    await rm(secretDir, { recursive: true, force: true });
+    expect(err).toBeInstanceOf(ResolutionError);
+    expect(err.message).not.toMatch(/TOPSECRET/);
+    expect(err.message).toMatch(/user_jvm_args\.txt/);
+    expect(await database.db.execute(sql`select 1 from neoforge_installs where neoforge_version = '21.1.86'`)).toHaveLength(0);
   });
 });

@@ -1,3 +1,4 @@
+import { createServer as createNetServer } from "node:net";
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { promisify } from "node:util";
@@ -121,6 +122,21 @@ describe("the installer's sandbox (a stand-in java: a shell script)", () => {
     if (process.getuid?.() === 0) expect(sandboxed.log).toContain("uid=65534");
     expect(sandboxed.log).toContain("REFUSED");
     expect(sandboxed.log).toContain("OWN");
+  });
+
+  it("sees no host socket under /run and no host process: a network namespace does not cover unix sockets", async () => {
+    const socketPath = `/run/zlh-sandbox-test-${process.pid}.sock`;
+    const listener = createNetServer().listen(socketPath);
+    await new Promise((r) => listener.once("listening", r));
+    try {
+      const java = await fakeJava("peek.sh", `if [ -e ${socketPath} ]; then echo SOCKET-SEEN; else echo NO-SOCKET; fi; echo "procs=$(ls /proc | grep -c '^[0-9]')"`);
+      const sandboxed = await runInstaller({ ...opts, java });
+      await sandboxed.dispose();
+      expect(sandboxed.log).toContain("NO-SOCKET");
+      expect(Number(/procs=(\d+)/.exec(sandboxed.log)?.[1])).toBeLessThan(10);
+    } finally {
+      await new Promise((r) => listener.close(r));
+    }
   });
 
   it("is stopped when its output passes the bound", async () => {

@@ -60,10 +60,18 @@ export function argFileTokens(text: string): string[] {
  * the installer left, which the manifest pins. The simulated server
  * (apps/agent/src/sim/mcServer.pl) makes the same decision.
  */
-export async function neoforgeLaunchDecision(dir: string, argFiles: readonly string[]): Promise<JarLaunchDecision> {
+/** Reads a file the launch names, relative to the server directory; null when it cannot be opened. */
+export type LaunchFileReader = (path: string) => Promise<Uint8Array | null>;
+
+export async function neoforgeLaunchDecision(
+  dir: string,
+  argFiles: readonly string[],
+  read: LaunchFileReader = (p) => readFile(join(dir, p)).catch(() => null),
+): Promise<JarLaunchDecision> {
   const tokens: string[] = [];
   for (const file of argFiles) {
-    const text = await readFile(join(dir, file), "utf8").catch(() => null);
+    const bytes = await read(file);
+    const text = bytes === null ? null : Buffer.from(bytes).toString("utf8");
     if (text === null) return refuse(`Error: could not open \`${file}'`);
     tokens.push(...argFileTokens(text));
   }
@@ -89,7 +97,7 @@ export async function neoforgeLaunchDecision(dir: string, argFiles: readonly str
   let found = false;
   const missing: string[] = [];
   for (const p of paths) {
-    const bytes = await readFile(join(dir, p)).catch(() => null);
+    const bytes = await read(p);
     if (!bytes) {
       missing.push(p);
       continue;
