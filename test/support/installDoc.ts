@@ -12,10 +12,16 @@ export const repoText = (path: string) => readFile(resolve(ROOT, path), "utf8");
  */
 export function sectionBlocks(markdown: string, heading: string): string[] {
   const lines = markdown.split("\n");
-  const start = lines.findIndex((l) => /^#{2,4} /.test(l) && l.replace(/^#+ /, "") === heading);
+  // A `# comment` line inside a code block is shell, not a heading.
+  let fenced = false;
+  const isHeading = lines.map((l) => {
+    if (l.startsWith("```")) fenced = !fenced;
+    return !fenced && /^#+ /.test(l);
+  });
+  const start = lines.findIndex((l, i) => isHeading[i] && /^#{2,4} /.test(l) && l.replace(/^#+ /, "") === heading);
   if (start < 0) throw new Error(`no heading "${heading}" in the page`);
   const level = /^#+/.exec(lines[start]!)![0].length;
-  const end = lines.findIndex((l, i) => i > start && /^#+ /.test(l) && /^#+/.exec(l)![0].length <= level);
+  const end = lines.findIndex((l, i) => i > start && isHeading[i] && /^#+/.exec(l)![0].length <= level);
   const body = lines.slice(start + 1, end < 0 ? undefined : end).join("\n");
   return [...body.matchAll(/^```\w*\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
 }
@@ -27,11 +33,16 @@ export function blockWith(markdown: string, heading: string, marker: string): st
   return found[0]!;
 }
 
-/** `KEY=value` lines of an environment file or a block (comments after the value dropped), commented ones too. */
+/**
+ * `KEY=value` lines of an environment file or a block, commented ones too. A comment after a value is refused:
+ * systemd's EnvironmentFile (and `set -a; .`) would make it part of the value.
+ */
 export function envLines(text: string): { key: string; value: string; commented: boolean }[] {
   return text.split("\n").flatMap((line) => {
-    const m = /^(#?)([A-Z][A-Z0-9_]*)=(\S*)/.exec(line.trim());
-    return m ? [{ key: m[2]!, value: m[3]!, commented: m[1] === "#" }] : [];
+    const m = /^(#?)([A-Z][A-Z0-9_]*)=(.*)$/.exec(line.trim());
+    if (!m) return [];
+    if (/\s#/.test(m[3]!)) throw new Error(`${m[2]}'s line has a comment after its value, which would be part of it: ${JSON.stringify(line)}`);
+    return [{ key: m[2]!, value: m[3]!.trim(), commented: m[1] === "#" }];
   });
 }
 

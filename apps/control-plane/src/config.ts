@@ -274,6 +274,8 @@ export function parseApiClientEntry(entry: string): ApiClientToken {
   if (token.length < 16 || /\s/.test(token)) {
     throw new ConfigError("ZLH_API_TOKENS", "every token must be at least 16 characters without spaces (entries are token, name=token or name:scope=token).");
   }
+  // The example env file's placeholders pass the length rule; one left in would be a published admin token.
+  if (/CHANGE-ME/i.test(token)) throw new ConfigError("ZLH_API_TOKENS", "a token is still the example's CHANGE-ME placeholder; generate one with `openssl rand -base64 32`.");
   if (eq < 0) return { name: sha256Hex(token), scope: "admin", token };
   const [name = "", scope = "admin", ...rest] = entry.slice(0, eq).split(":");
   if (!CLIENT_NAME_PATTERN.test(name) || rest.length > 0) {

@@ -26,6 +26,8 @@ describe("loadConfig", () => {
     [{ DATABASE_URL: undefined }, "DATABASE_URL"],
     [{ DATABASE_URL: "mysql://x" }, "DATABASE_URL"],
     [{ ZLH_API_TOKENS: "short" }, "ZLH_API_TOKENS"],
+    // The deploy/env example's placeholders are long enough: left in, they would be a published admin token.
+    [{ ZLH_API_TOKENS: "ops:admin=CHANGE-ME-admin-token,panel:panel=CHANGE-ME-panel-token" }, "ZLH_API_TOKENS"],
     [{ ZLH_VMID_RANGE: "6000-5000" }, "ZLH_VMID_RANGE"],
     [{ ZLH_PORT_RANGE: "80-90" }, "ZLH_PORT_RANGE"],
     [{ ZLH_LEASE_TTL_MS: "soon" }, "ZLH_LEASE_TTL_MS"],

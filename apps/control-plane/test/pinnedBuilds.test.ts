@@ -101,6 +101,35 @@ describe("pinned Paper and Purpur builds", () => {
   });
 });
 
+describe("pinned NeoForge versions: one game each", () => {
+  it("refuses at once a version of another game, and drops the pin on a game change", async () => {
+    const t = await startTestPlane({ ZLH_VMID_RANGE: "6100-6199" });
+    await enrollHost(t.api, "neo-pin-host");
+    const before = (await t.sql`select count(*)::int as n from servers`)[0]!.n;
+    const other = await t.api("POST", "/v1/servers", serverBody(1, { type: "neoforge", loaderVersion: "21.1.77", minecraftVersion: "1.21.4" }), { "idempotency-key": "neo-other-game" });
+    expect([other.status, other.body]).toEqual([
+      422,
+      { error: "unknown_build", message: "NeoForge 21.1.77 is built for Minecraft 1.21.1, not 1.21.4; pin a NeoForge version of 1.21.4, or leave loaderVersion out for its newest." },
+    ]);
+    const notOne = await t.api("POST", "/v1/servers", serverBody(2, { type: "neoforge", loaderVersion: "0.16.5" }), { "idempotency-key": "neo-not-a-version" });
+    expect([notOne.status, notOne.body.error]).toEqual([422, "unknown_build"]);
+    expect((await t.sql`select count(*)::int as n from servers`)[0]!.n).toBe(before);
+
+    const database = connectDatabase(t.databaseUrl, { max: 2 });
+    try {
+      const hostId = await seedHost(database.sql, "neo-pin-seed");
+      const seeded = await seedServer(database, hostId, { manifest: { game: "1.21.1", type: "neoforge", loader: "21.1.77" } });
+      await t.sql`update servers set server_type = 'neoforge', loader_version = '21.1.77' where id = ${seeded.id}`;
+      const res = await t.api("PATCH", `/v1/servers/${seeded.id}`, { minecraftVersion: "1.21.4" }, { "idempotency-key": "neo-game-change" });
+      expect(res.status).toBe(202);
+      const [recorded] = await t.sql`select changes from server_changes where server_id = ${seeded.id} order by generation desc limit 1`;
+      expect(recorded!.changes).toMatchObject({ minecraftVersion: { from: "1.21.1", to: "1.21.4" }, loaderVersion: { from: "21.1.77", to: null } });
+    } finally {
+      await database.close();
+    }
+  });
+});
+
 describe("pinned builds with the upstream unreachable", () => {
   it("answers 503 unavailable and writes nothing", async () => {
     // A port nothing listens on: the mirror's fetch fails as an unreachable upstream does.

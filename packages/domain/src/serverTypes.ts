@@ -25,3 +25,12 @@ export function typeHasLoader(type: ServerType): boolean {
 export function typePinsBuild(type: ServerType): boolean {
   return type === "paper" || type === "purpur";
 }
+/**
+ * Whether a type's pinned `loaderVersion` belongs to one game version: a
+ * Paper or Purpur build, or a NeoForge version (21.1.77 is for 1.21.1). A
+ * game change drops such a pin (the newest for the new game is taken);
+ * Fabric's and Quilt's loaders run on every game and are kept.
+ */
+export function typeLoaderIsPerGame(type: ServerType): boolean {
+  return typePinsBuild(type) || type === "neoforge";
+}

@@ -1,4 +1,4 @@
-import { ArtifactFetchError, type ArtifactSource } from "@zlh/artifacts";
+import { ArtifactFetchError, parseNeoforgeVersion, type ArtifactSource } from "@zlh/artifacts";
 import { typePinsBuild, UnknownBuildError, UpstreamUnavailableError, type ServerType } from "@zlh/domain";
 import { ResolutionError } from "../fabric/errors";
 import { choosePaperBuild } from "./paper";
@@ -35,6 +35,7 @@ export async function checkPinnedBuild(
   s: { type: ServerType; minecraftVersion: string; loaderVersion: string | null },
   deadlineMs = PIN_CHECK_DEADLINE_MS,
 ): Promise<void> {
+  if (s.type === "neoforge" && s.loaderVersion !== null) return checkNeoforgePin(s.loaderVersion, s.minecraftVersion);
   const lookup = LOOKUPS[s.type];
   if (!typePinsBuild(s.type) || !lookup || s.loaderVersion === null) return;
   const remembered = rememberedBy.get(source) ?? new Map<string, { at: number; lookup: Promise<void> }>();
@@ -64,4 +65,16 @@ export async function checkPinnedBuild(
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * A NeoForge version names its game (21.1.77 is for 1.21.1, 26.1.0.3 for
+ * 26.1): one pinned for another game is refused here, with no upstream
+ * asked, rather than accepted and failed in the job. Whether the build
+ * exists is the resolution's to find (it reads maven-metadata.xml).
+ */
+function checkNeoforgePin(version: string, game: string): void {
+  const parsed = parseNeoforgeVersion(version);
+  if (!parsed) throw new UnknownBuildError(`${JSON.stringify(version)} is not a NeoForge version (such as 21.1.77 for Minecraft 1.21.1).`);
+  if (parsed.game !== game) throw new UnknownBuildError(`NeoForge ${version} is built for Minecraft ${parsed.game}, not ${game}; pin a NeoForge version of ${game}, or leave loaderVersion out for its newest.`);
 }

@@ -14,7 +14,7 @@ import {
   isChangeable,
   isChangeInFlight,
   ServerNotFoundError,
-  typePinsBuild,
+  typeLoaderIsPerGame,
 } from "@zlh/domain";
 import { retryOnDeadlock } from "../db/retryOnDeadlock";
 import { changeJobKey, RESOLVE_CHANGE_JOB } from "../jobs/jobNames";
@@ -124,7 +124,7 @@ export async function changeServer(
  */
 function keptLoader(from: ServerSettings, type: ServerSettings["type"], game: string | undefined): string | null {
   if (type !== from.type) return null;
-  if (typePinsBuild(type) && game !== undefined && game !== from.minecraftVersion) return null;
+  if (typeLoaderIsPerGame(type) && game !== undefined && game !== from.minecraftVersion) return null;
   return from.loaderVersion;
 }
 
