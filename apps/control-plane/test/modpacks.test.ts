@@ -308,6 +308,8 @@ describe("modpacks (.mrpack): upload, Modrinth ids, create, resolution", () => {
       throw new Error("the server did not fail");
     };
     await failure({ overrides: { "fabric-server-launch.jar": "not the launcher" } }, /^manifest_unresolvable: two files resolve to fabric-server-launch.jar/);
+    // A pack's file where the platform places a folder (the libraries the launcher loads).
+    await failure({ overrides: { libraries: "not a folder" } }, /^manifest_unresolvable: libraries is a file and the folder of libraries\/\S+; a path cannot be both/);
     await failure({ dependencies: { minecraft: "1.21.1", "fabric-loader": "0.11.7" } }, /^manifest_unresolvable: .*0\.11\.7/);
   });
 });

@@ -107,5 +107,8 @@ describe("resolving a Quilt server", () => {
     }
     const plainHttp = rewritingMirror((url, body) => (url.endsWith("/server/json") ? { ...(body as object), libraries: [{ name: "org.quiltmc:x:1", url: "http://maven.example/" }] } : body));
     await expect(resolve(plainHttp)).rejects.toThrow(/lists an unusable library/);
+    // A library on any other host (an internal address, say) is never fetched.
+    const elsewhere = rewritingMirror((url, body) => (url.endsWith("/server/json") ? { ...(body as object), libraries: [{ name: "org.quiltmc:x:1", url: "https://10.0.0.5/" }] } : body));
+    await expect(resolve(elsewhere)).rejects.toThrow(new ResolutionError("Quilt loader 0.26.4 lists library org.quiltmc:x:1 on 10.0.0.5, which is not one of Quilt's Mavens (maven.quiltmc.org, maven.fabricmc.net)."));
   });
 });

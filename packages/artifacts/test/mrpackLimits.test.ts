@@ -58,6 +58,15 @@ describe("the limits a pack is read within", () => {
     expect(() => readPack(buildMrpack({ files, overrides: many }))).toThrow(/The pack's files take \d+ bytes of manifest; at most 4194304 are pinned for one pack./);
   });
 
+  it("refuses a path that is a file and another's folder, in files[] or the overrides, which could never be placed", () => {
+    const fileThenInside = { files: [{ path: "config", bytes: text("c"), url: cdn("config") }], overrides: { "config/a.toml": "a = 1" } };
+    expect(() => readPack(buildMrpack(fileThenInside))).toThrow('The pack places a file at "config" and another inside it, "config/a.toml"; a path cannot be both a file and a folder.');
+    const jarAsFolder = { files: [{ path: "mods/a.jar", bytes: text("a"), url: cdn("a.jar") }], overrides: { "mods/a.jar/x": "x" } };
+    expect(() => readPack(buildMrpack(jarAsFolder))).toThrow('The pack places a file at "mods/a.jar" and another inside it, "mods/a.jar/x"');
+    // An override replacing a downloaded file on the same path is the format's rule, not a clash.
+    expect(readPack(buildMrpack({ ...base, overrides: { "mods/a.jar": "replaced" } })).overrides.map((o) => o.path)).toEqual(["mods/a.jar"]);
+  });
+
   it("refuses overrides bigger together than are placed from the archive", () => {
     // Random bytes do not compress, so no ratio check is what refuses them.
     const chunk = new Uint8Array(randomBytes(40 * 1024 * 1024));

@@ -1,4 +1,4 @@
-import type { ArtifactSource, Manifest } from "@zlh/artifacts";
+import { fileDirectoryClash, type ArtifactSource, type Manifest } from "@zlh/artifacts";
 import type { Db } from "@zlh/db";
 import { DEFAULT_SERVER_TYPE } from "@zlh/domain";
 import { resolverFor, type ManifestRequest } from "../serverTypes/index";
@@ -31,6 +31,9 @@ export async function resolveManifest(db: Db, source: ArtifactSource, r: Manifes
     if (paths.has(f.path)) throw new ResolutionError(`two files resolve to ${f.path}`);
     paths.add(f.path);
   }
+  // A pack's file where the platform needs a folder (`libraries`), or inside one of the platform's files.
+  const clash = fileDirectoryClash(paths);
+  if (clash) throw new ResolutionError(`${clash[0]} is a file and the folder of ${clash[1]}; a path cannot be both`);
   const manifest: Manifest = { schema: 2, type, launch: resolved.launch, game: r.minecraftVersion, loader: resolved.loader, installer: resolved.installer, mods: resolved.mods, files, java };
   return r.modpack ? { ...manifest, modpack: r.modpack } : manifest;
 }

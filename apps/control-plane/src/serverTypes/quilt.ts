@@ -15,6 +15,9 @@ import { QUILT_MODS, resolveMods } from "../fabric/modrinth";
 import { QUILT_META } from "../fabric/urls";
 import type { TypeResolver } from "./serverType";
 
+/** Where Quilt meta's server profiles put their libraries: Quilt's Maven, and Fabric's for the intermediary mappings it shares. */
+const QUILT_LIBRARY_HOSTS = ["maven.quiltmc.org", "maven.fabricmc.net"];
+
 /** One entry of Quilt meta's `/v3/versions/loader/<game>` (update-quilt-meta Main.populateLoaderVersions): no `stable` flag. */
 interface QuiltLoaderEntry {
   loader: { version: string; maven: string };
@@ -63,6 +66,9 @@ export async function resolveQuilt(db: Db, source: ArtifactSource, game: string,
   const seen = new Set<string>();
   for (const lib of profile.libraries) {
     if (typeof lib?.name !== "string" || typeof lib.url !== "string" || !/^https:\/\/[^\s]+\/$/.test(lib.url)) throw new ResolutionError(`Quilt loader ${loader} lists an unusable library ${JSON.stringify(lib)}.`);
+    // Meta's answer decides what the control plane fetches: only from the Mavens Quilt's libraries live on, never an
+    // address a tampered or mistaken answer names (an internal service, say).
+    if (!QUILT_LIBRARY_HOSTS.includes(new URL(lib.url).host)) throw new ResolutionError(`Quilt loader ${loader} lists library ${lib.name} on ${new URL(lib.url).host}, which is not one of Quilt's Mavens (${QUILT_LIBRARY_HOSTS.join(", ")}).`);
     let path: string;
     try {
       path = quiltLibraryPath(lib.name);

@@ -19,3 +19,20 @@ export function packPathProblem(path: string): string | null {
   if (segments[0] === ".zlh") return "writes into the platform's .zlh directory";
   return null;
 }
+
+/**
+ * The first path of `paths` that another one needs as a directory
+ * (`config` beside `config/a.toml`), as `[file, inside]`, or null: such a set
+ * can never be placed (the guest worker would refuse the second write after
+ * the first), so it is refused where it is read, before anything is written.
+ */
+export function fileDirectoryClash(paths: Iterable<string>): [string, string] | null {
+  const all = new Set(paths);
+  for (const p of all) {
+    for (let i = p.indexOf("/"); i > 0; i = p.indexOf("/", i + 1)) {
+      const dir = p.slice(0, i);
+      if (all.has(dir)) return [dir, p];
+    }
+  }
+  return null;
+}

@@ -1,5 +1,5 @@
 import { PackRefusedError, readEntry, zipDirectory, type ZipDirEntry } from "./boundedZip";
-import { packPathProblem } from "./packPaths";
+import { fileDirectoryClash, packPathProblem } from "./packPaths";
 
 /** Hosts the format lets a pack download from (Modrinth's modpack format, `downloads`). */
 export const PACK_DOWNLOAD_HOSTS = ["cdn.modrinth.com", "github.com", "raw.githubusercontent.com", "gitlab.com"] as const;
@@ -146,6 +146,8 @@ export function readPack(bytes: Uint8Array): ReadPack {
   skipped.push(...files.filter((e) => e.name.startsWith("client-overrides/")).map((e) => e.name));
   // The format copies overrides over the downloaded files: the override wins on the same path.
   const kept = downloads.filter((d) => !overrides.has(d.path));
+  const clash = fileDirectoryClash([...kept.map((d) => d.path), ...overrides.keys()]);
+  if (clash) throw new PackRefusedError(`The pack places a file at ${JSON.stringify(clash[0])} and another inside it, ${JSON.stringify(clash[1])}; a path cannot be both a file and a folder.`);
   const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
   const read = { name, versionId, game, loader, downloads: kept.sort(byPath), overrides: [...overrides.values()].sort(byPath), skipped: skipped.sort() };
   withinLimits(read);
