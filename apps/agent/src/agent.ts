@@ -77,7 +77,7 @@ export class Agent {
     this.#outbox = new Outbox(config.stateDir);
     const cacheSize = cacheBytes(config.stateDir);
     const artifacts = withControlPlaneFiles(createArtifactSource(config.artifactSource, config.artifactMirror), config.controlUrl, config.agentToken);
-    this.#artifacts = new ArtifactCache(config.stateDir, artifacts, () => cacheSize.changed(), config.cacheMaxBytes);
+    this.#artifacts = new ArtifactCache(config.stateDir, artifacts, () => cacheSize.changed(), { maxBytes: config.cacheMaxBytes, minFreeBytes: config.cacheMinFreeBytes });
     this.#conn = new Connection(
       gatewayUrl(config.controlUrl),
       config.agentToken,
@@ -241,10 +241,12 @@ export class Agent {
       await after; // an earlier execution of this operation, cancelled, must have stopped first
       log.info({ attempt: op.attempt }, "operation started");
       this.#stats.learn(op.serverId, op.spec);
+      // What the operation takes from the cache stays there until it ends, however it ends, however long it runs.
+      const artifacts = this.#artifacts.hold();
       const result = await executeOperation({
         op,
         runtime: this.runtime,
-        artifacts: this.#artifacts,
+        artifacts,
         log,
         signal: held.abort.signal,
         readyTimeoutMs: this.config.readyTimeoutMs,
@@ -252,7 +254,7 @@ export class Agent {
         backupDir: this.config.backupDir,
         control: { url: this.config.controlUrl.replace(/^ws/, "http").replace(/\/+$/, ""), token: this.config.agentToken },
         progress: progressReporter(op, (m) => this.#send(m)),
-      });
+      }).finally(() => artifacts.release());
       held.done = true;
       this.metrics.finished(op.kind, held.lost ? "lost" : result.outcome);
       if (held.lost) {

@@ -43,6 +43,8 @@ export interface AgentConfig {
   artifactMirror: string | null;
   /** ZLH_AGENT_CACHE_MAX_BYTES */
   cacheMaxBytes: number;
+  /** Free bytes a download must leave on the cache's filesystem (ZLH_AGENT_CACHE_MIN_FREE_BYTES). */
+  cacheMinFreeBytes: number;
   /** LOG_LEVEL */
   logLevel: string;
   /** LOG_FORMAT */
@@ -92,6 +94,7 @@ export function loadAgentConfig(env: Env): AgentConfig {
     artifactSource: artifactSource(read),
     artifactMirror: read.text("ZLH_ARTIFACT_MIRROR"),
     cacheMaxBytes: read.integer("ZLH_AGENT_CACHE_MAX_BYTES"),
+    cacheMinFreeBytes: read.integer("ZLH_AGENT_CACHE_MIN_FREE_BYTES"),
     logLevel: read.choice("LOG_LEVEL"),
     logFormat: read.choice("LOG_FORMAT"),
     logName: read.textWithDefault("ZLH_LOG_NAME"),

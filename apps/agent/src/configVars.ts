@@ -107,7 +107,15 @@ export const AGENT_ENV = {
     min: 64 * 1024 * 1024,
     max: 2 ** 50,
     description:
-      "Bytes the artifact cache (`<ZLH_STATE_DIR>/cache/sha512/`) may hold: past it, the least recently used files are removed (a file used in the last ten minutes stays, so the cache can exceed it while placements read). See [Modpacks](modpacks.md#limits).",
+      "Bytes the artifact cache (`<ZLH_STATE_DIR>/cache/sha512/`) may hold: past it, the least recently used files are removed, except files a running operation uses (held until it ends, so the cache can exceed it while placements read). See [Modpacks](modpacks.md#limits).",
+  },
+  ZLH_AGENT_CACHE_MIN_FREE_BYTES: {
+    type: "integer",
+    default: 2 * 1024 ** 3,
+    min: 0,
+    max: 2 ** 50,
+    description:
+      "Free bytes the artifact cache's filesystem must keep after a download (checked with statfs before each one): a download that would go below removes least recently used files no running operation uses, and is refused with a retryable `cache_disk_full` when that is not enough. See [Modpacks](modpacks.md#limits).",
   },
   ZLH_ARTIFACT_MIRROR: { type: "text", format: "directory or http(s) base URL", description: "For `ZLH_ARTIFACT_SOURCE=mirror` (required then), as for the control plane." },
   LOG_LEVEL: { type: "choice", default: "info", values: LOG_LEVELS, description: "pino level." },

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { mkdir, mkdtemp, readdir, readFile, stat, utimes, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, statfs, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -108,7 +108,7 @@ describe("the agent's artifact cache", () => {
     expect(mismatch).toMatchObject({ code: "artifact_mismatch", message: expect.stringMatching(/no download of .*wrong.jar matched: .*wrong.jar: sha512 differs.*right.jar: sha512 differs/) });
   });
 
-  it("evicts the least recently used files past its byte budget, never one in use, and counts what a restart finds", async () => {
+  it("evicts the least recently used files past its byte budget, never one an operation holds, and counts what a restart finds", async () => {
     const files = Object.fromEntries(["a", "b", "c", "d"].map((n, i) => [`https://cdn.modrinth.com/data/x/${n}.jar`, new Uint8Array(MiB).fill(i + 1)]));
     const source = mirrorSource(await dirMirror(files));
     const state = await mkdtemp(join(tmpdir(), "zlh-state-"));
@@ -117,7 +117,7 @@ describe("the agent's artifact cache", () => {
       return { url, size: MiB, sha512: sha512(files[url]!) };
     };
     const budget = Math.floor(2.5 * MiB);
-    const cache = new ArtifactCache(state, source, () => {}, budget);
+    const cache = new ArtifactCache(state, source, () => {}, { maxBytes: budget });
     const ago = (ms: number) => new Date(Date.now() - ms);
     const a = await cache.ensure(pin("a"));
     const b = await cache.ensure(pin("b"));
@@ -132,14 +132,113 @@ describe("the agent's artifact cache", () => {
     // Using b again (a cache hit) makes c, untouched for longer, the one to go; b is in use now anyway.
     await utimes(c, ago(3 * 3600_000), ago(3 * 3600_000));
     await utimes(b, ago(4 * 3600_000), ago(4 * 3600_000));
-    const fresh = new ArtifactCache(state, source, () => {}, budget); // a restarted agent measures the cache it finds
+    const fresh = new ArtifactCache(state, source, () => {}, { maxBytes: budget }); // a restarted agent measures the cache it finds
     expect(await fresh.ensure(pin("b"))).toBe(b);
     expect(Date.now() - (await stat(b)).atimeMs).toBeLessThan(60_000);
     await fresh.ensure(pin("d"));
     await expect(stat(c)).rejects.toThrow();
     expect((await stat(b)).isFile()).toBe(true);
-    // b and d were both used just now: over the budget again, nothing in use is removed.
-    await fresh.ensure(pin("a"));
+
+    // An operation holds b and d, then runs for hours (their last use long ago): over the budget again, neither is removed.
+    const op = fresh.hold();
+    await op.ensure(pin("b"));
+    await op.ensure(pin("d"));
+    for (const n of ["b", "d"]) await utimes(fresh.pathOf(pin(n).sha512), ago(5 * 3600_000), ago(5 * 3600_000));
+    const other = fresh.hold();
+    await other.ensure(pin("a"));
     for (const n of ["a", "b", "d"]) expect((await stat(fresh.pathOf(pin(n).sha512))).isFile()).toBe(true);
+    // Released (twice: the second is nothing), the least recently used unheld one goes at the next store; a, still held, stays.
+    op.release();
+    op.release();
+    other.release();
+    await utimes(fresh.pathOf(pin("a").sha512), ago(60_000), ago(60_000));
+    await fresh.hold().ensure(pin("c"));
+    await expect(stat(fresh.pathOf(pin("b").sha512))).rejects.toThrow();
+    await expect(stat(fresh.pathOf(pin("d").sha512))).rejects.toThrow();
+    for (const n of ["a", "c"]) expect((await stat(fresh.pathOf(pin(n).sha512))).isFile()).toBe(true);
+  });
+
+  it("an entry two operations hold stays until both released it", async () => {
+    const files = Object.fromEntries(["a", "b"].map((n, i) => [`https://cdn.modrinth.com/data/x/${n}.jar`, new Uint8Array(MiB).fill(i + 1)]));
+    const source = mirrorSource(await dirMirror(files));
+    const pin = (n: string) => {
+      const url = `https://cdn.modrinth.com/data/x/${n}.jar`;
+      return { url, size: MiB, sha512: sha512(files[url]!) };
+    };
+    const cache = new ArtifactCache(await mkdtemp(join(tmpdir(), "zlh-state-")), source, () => {}, { maxBytes: MiB });
+    const [first, second] = [cache.hold(), cache.hold()];
+    const a = await first.ensure(pin("a"));
+    await second.ensure(pin("a"));
+    first.release();
+    await cache.ensure(pin("b")); // over the budget: a is still held by the second
+    expect((await stat(a)).isFile()).toBe(true);
+    second.release();
+    await rm(cache.pathOf(pin("b").sha512));
+    await cache.ensure(pin("b"));
+    await expect(stat(a)).rejects.toThrow();
+  });
+
+  it("refuses a download that would leave its disk under the reserve, retryably, before fetching a byte", async () => {
+    const bytes = new Uint8Array(1000).fill(5);
+    const url = "https://cdn.modrinth.com/data/x/small.jar";
+    const inner = mirrorSource(await dirMirror({ [url]: bytes }));
+    let fetches = 0;
+    const source = { ...inner, fetchStream: (u: string) => (fetches++, inner.fetchStream!(u)) };
+    const state = await mkdtemp(join(tmpdir(), "zlh-state-"));
+    const fs = await statfs(state);
+    const free = fs.bavail * fs.bsize;
+    // A pinned GiB with a reserve of all but half a GiB of what is free now: far past what others' writes on the machine move.
+    const reserve = Math.max(0, free - 512 * MiB);
+    const tight = new ArtifactCache(state, source, () => {}, { minFreeBytes: reserve });
+    const err = await tight.ensure({ url, size: 1024 * MiB, sha512: "e".repeat(128) }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "cache_disk_full", retryable: true, message: expect.stringContaining("ZLH_AGENT_CACHE_MIN_FREE_BYTES") });
+    expect(fetches).toBe(0);
+    expect(await readdir(join(state, "cache", "tmp"))).toEqual([]);
+    // Room enough: the same cache stores a small file.
+    const roomy = new ArtifactCache(state, source, () => {}, { minFreeBytes: 0 });
+    expect(sha512(await readFile(await roomy.ensure({ url, size: bytes.length, sha512: sha512(bytes) })))).toBe(sha512(bytes));
+  });
+
+  it("makes room for a download by removing unheld files, never held ones", async () => {
+    const files = Object.fromEntries(["a", "b", "c"].map((n, i) => [`https://cdn.modrinth.com/data/x/${n}.jar`, new Uint8Array(32 * MiB).fill(i + 1)]));
+    const source = mirrorSource(await dirMirror(files));
+    const pin = (n: string) => {
+      const url = `https://cdn.modrinth.com/data/x/${n}.jar`;
+      return { url, size: 32 * MiB, sha512: sha512(files[url]!) };
+    };
+    const state = await mkdtemp(join(tmpdir(), "zlh-state-"));
+    const loose = new ArtifactCache(state, source);
+    const held = loose.hold();
+    const a = await held.ensure(pin("a"));
+    const b = await loose.ensure(pin("b"));
+    await utimes(a, new Date(Date.now() - 7200_000), new Date(Date.now() - 7200_000));
+    // A reserve that leaves room for c only once one 32 MiB file is gone (half of it: what others write meanwhile moves it far less).
+    const fs = await statfs(state);
+    const reserve = fs.bavail * fs.bsize - 32 * MiB + 16 * MiB;
+    const shared = new ArtifactCache(state, source, () => {}, { minFreeBytes: reserve });
+    const op = shared.hold();
+    await op.ensure(pin("a"));
+    await op.ensure(pin("c"));
+    await expect(stat(b)).rejects.toThrow();
+    expect((await stat(a)).isFile()).toBe(true);
+    held.release();
+  });
+
+  it("abandons a download whose body trickles at its deadline, closing the connection", async () => {
+    let closed!: () => void;
+    const hungUp = new Promise<void>((r) => (closed = r));
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/octet-stream" });
+      const tick = setInterval(() => res.write("x"), 50);
+      res.on("close", () => (clearInterval(tick), closed()));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    servers.push(server);
+    const state = await mkdtemp(join(tmpdir(), "zlh-state-"));
+    const cache = new ArtifactCache(state, mirrorSource(`http://127.0.0.1:${(server.address() as AddressInfo).port}`), () => {}, { downloadTimeoutMs: 1500 });
+    const err = await cache.ensure({ url: "https://cdn.modrinth.com/data/x/slow.mrpack", size: MiB, sha512: "f".repeat(128) }).catch((e: Error) => e);
+    expect(err).toMatchObject({ name: "ArtifactFetchError", message: expect.stringContaining("did not finish within 2 s") });
+    await hungUp;
+    expect(await readdir(join(state, "cache", "tmp"))).toEqual([]);
   });
 });

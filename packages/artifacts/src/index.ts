@@ -1,6 +1,7 @@
 export * from "./manifest";
 export * from "./mirrorPath";
 export * from "./source";
+export * from "./deadline";
 export * from "./mirror";
 export * from "./upstream";
 export * from "./createSource";

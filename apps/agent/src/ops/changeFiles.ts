@@ -1,5 +1,5 @@
 import { isBuilt, type Manifest } from "@zlh/artifacts";
-import type { ArtifactCache } from "../placement/cache";
+import type { ArtifactFiles } from "../placement/cache";
 
 /**
  * Every file `manifest` needs, fetched and verified into the host's cache
@@ -7,7 +7,7 @@ import type { ArtifactCache } from "../placement/cache";
  * that fails then fails with nothing on disk changed, never half-way through
  * a placement.
  */
-export async function prefetchManifest(cache: ArtifactCache, manifest: Manifest, signal: AbortSignal): Promise<void> {
+export async function prefetchManifest(cache: ArtifactFiles, manifest: Manifest, signal: AbortSignal): Promise<void> {
   for (const file of manifest.files) {
     signal.throwIfAborted();
     if (!isBuilt(file)) await cache.ensure(file);

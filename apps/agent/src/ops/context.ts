@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { LeasedOperation } from "@zlh/protocol";
-import type { ArtifactCache } from "../placement/cache";
+import type { ArtifactFiles } from "../placement/cache";
 import type { Runtime } from "../runtime/runtime";
 import type { ReportProgress } from "./progress";
 
@@ -8,7 +8,7 @@ export interface OpContext {
   op: LeasedOperation;
   runtime: Runtime;
   /** The host's verified artifact cache, for placing manifest files. */
-  artifacts: ArtifactCache;
+  artifacts: ArtifactFiles;
   log: Logger;
   /**
    * Aborted when the lease is lost. Every step checks it before its next side

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { buildLauncherJar, buildLaunchJar, buildQuiltLaunchJar, PackRefusedError, packEntries, readEntryAsync, sha512Hex, type BuiltFile } from "@zlh/artifacts";
 import { OpFailure } from "../ops/opFailure";
-import type { ArtifactCache } from "./cache";
+import type { ArtifactFiles } from "./cache";
 
 /**
  * The bytes of a file the manifest says to build (the Fabric launcher and
@@ -9,7 +9,7 @@ import type { ArtifactCache } from "./cache";
  * built them when it pinned the hash. Anything else than those bytes (an
  * input that changed, a different builder) is refused, never placed.
  */
-export async function buildFile(file: BuiltFile, cache: ArtifactCache): Promise<Uint8Array> {
+export async function buildFile(file: BuiltFile, cache: ArtifactFiles): Promise<Uint8Array> {
   const bytes =
     file.kind === "launcher"
       ? buildLauncherJar(await readFile(await cache.ensure(file.build.installer)), file.build.loader, file.build.game)
@@ -31,7 +31,7 @@ export async function buildFile(file: BuiltFile, cache: ArtifactCache): Promise<
  */
 let lastPack: { sha512: string; bytes: Uint8Array; entries: ReturnType<typeof packEntries>; drop: NodeJS.Timeout } | null = null;
 
-async function packFile(file: Extract<BuiltFile, { kind: "packFile" }>, cache: ArtifactCache): Promise<Uint8Array> {
+async function packFile(file: Extract<BuiltFile, { kind: "packFile" }>, cache: ArtifactFiles): Promise<Uint8Array> {
   try {
     const path = await cache.ensure(file.build.pack);
     if (lastPack?.sha512 !== file.build.pack.sha512) {

@@ -1,13 +1,31 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdir, readdir, rename, rm, stat, utimes } from "node:fs/promises";
+import { mkdir, readdir, rename, rm, stat, statfs, utimes } from "node:fs/promises";
 import { join } from "node:path";
-import { ArtifactFetchError, streamFrom, type ArtifactSource } from "@zlh/artifacts";
+import { ArtifactFetchError, streamFrom, withinDeadline, type ArtifactSource } from "@zlh/artifacts";
 import { OpFailure } from "../ops/opFailure";
 import { streamToFile } from "./streamToFile";
 
-/** An entry used this recently is never evicted: a placement reads it right after ensure() returned its path. */
-const IN_USE_MS = 10 * 60_000;
+/** One download's bound, body included: 256 MiB (the largest pack file) at well under 1 MiB/s. */
+const DOWNLOAD_TIMEOUT_MS = 10 * 60_000;
+
+/** How the cache is bounded (agent config: ZLH_AGENT_CACHE_MAX_BYTES, ZLH_AGENT_CACHE_MIN_FREE_BYTES). */
+export interface CacheLimits {
+  /** Bytes the cache may hold: past it, least recently used entries no operation holds are removed. */
+  maxBytes?: number;
+  /** Free bytes the cache's filesystem must keep after a download: a download that would go below is refused (retryable). */
+  minFreeBytes?: number;
+  /** How long one download (headers and the whole body) may take before it is abandoned. */
+  downloadTimeoutMs?: number;
+}
+
+/** What an operation places files from: the cache, through a hold (ArtifactCache.hold) that keeps what it fetched from eviction. */
+export type ArtifactFiles = Pick<ArtifactCache, "ensure">;
+
+/** An operation's view of the cache: every entry it asked for stays until release(), which the agent calls when the operation ends, however it ends. */
+export interface CacheHold extends ArtifactFiles {
+  release(): void;
+}
 
 /**
  * The host's content-addressed artifact cache (`<state>/cache/sha512/<hash>`):
@@ -20,8 +38,14 @@ const IN_USE_MS = 10 * 60_000;
  * before use (once per change of its mtime), so a corrupted entry is
  * detected, dropped and fetched again. The cache holds at most `maxBytes`:
  * past it, the least recently used entries are removed (use is recorded as
- * the entry's atime, so the order survives a restart), except entries used
- * in the last ten minutes, which a placement may still be reading.
+ * the entry's atime, so the order survives a restart), except entries a
+ * running operation holds (hold(): counted per entry, released when the
+ * operation ends), which it may still be reading however long it runs.
+ * Before a download the filesystem's free space is checked (statfs): a file
+ * that would leave less than `minFreeBytes` free is refused with a retryable
+ * `cache_disk_full` once unheld entries cannot make the room, so a cache on a
+ * small or shared disk never fills it. A download has `downloadTimeoutMs` to
+ * finish, its body included (an upstream that trickles is abandoned there).
  */
 export class ArtifactCache {
   readonly #dir: string;
@@ -29,6 +53,11 @@ export class ArtifactCache {
   readonly #verified = new Map<string, number>();
   /** One download per file at a time: concurrent placements of the same file wait for the same fetch. */
   readonly #fetching = new Map<string, Promise<string>>();
+  /** How many running operations hold each entry (by path): a held entry is never evicted. */
+  readonly #holds = new Map<string, number>();
+  readonly #maxBytes: number;
+  readonly #minFreeBytes: number;
+  readonly #downloadTimeoutMs: number;
   /** The cache's size, measured once (at the first ensure, when leftovers of a crash are removed too), then kept. */
   #total: Promise<{ bytes: number }> | null = null;
 
@@ -37,11 +66,38 @@ export class ArtifactCache {
     private readonly source: ArtifactSource,
     /** Told when a file is stored or dropped (the metrics' cache size). */
     private readonly onChange: () => void = () => {},
-    /** ZLH_AGENT_CACHE_MAX_BYTES */
-    private readonly maxBytes = 20 * 1024 ** 3,
+    limits: CacheLimits = {},
   ) {
     this.#dir = join(stateDir, "cache", "sha512");
     this.#tmp = join(stateDir, "cache", "tmp");
+    this.#maxBytes = limits.maxBytes ?? 20 * 1024 ** 3;
+    this.#minFreeBytes = limits.minFreeBytes ?? 0;
+    this.#downloadTimeoutMs = limits.downloadTimeoutMs ?? DOWNLOAD_TIMEOUT_MS;
+  }
+
+  /** A hold for one operation: what it ensures is not evicted until it is released (release is idempotent). */
+  hold(): CacheHold {
+    const held = new Set<string>();
+    let released = false;
+    return {
+      ensure: (file) => {
+        const path = this.pathOf(file.sha512);
+        if (!released && !held.has(path)) {
+          held.add(path);
+          this.#holds.set(path, (this.#holds.get(path) ?? 0) + 1);
+        }
+        return this.ensure(file);
+      },
+      release: () => {
+        if (released) return;
+        released = true;
+        for (const path of held) {
+          const n = (this.#holds.get(path) ?? 1) - 1;
+          if (n > 0) this.#holds.set(path, n);
+          else this.#holds.delete(path);
+        }
+      },
+    };
   }
 
   pathOf(sha512: string): string {
@@ -74,6 +130,7 @@ export class ArtifactCache {
   async #fetch(file: Pinned, path: string): Promise<string> {
     const total = await this.#measure();
     await mkdir(this.#tmp, { recursive: true });
+    await this.#ensureRoom(total, file, path);
     const urls = [file.url, ...(file.alternates ?? [])];
     const failures: { url: string; err: unknown }[] = [];
     for (const url of urls) {
@@ -88,15 +145,34 @@ export class ArtifactCache {
     total.bytes += file.size;
     this.#verified.set(path, (await stat(path)).mtimeMs);
     this.onChange();
-    await this.#evict(total, path);
+    await this.#evict(total, path, total.bytes - this.#maxBytes);
     return path;
+  }
+
+  /** Refuses (retryable) a download that would leave the filesystem under its reserve, after removing what unheld entries it takes. */
+  async #ensureRoom(total: { bytes: number }, file: Pinned, path: string): Promise<void> {
+    const short = async () => {
+      const fs = await statfs(this.#tmp);
+      return file.size + this.#minFreeBytes - fs.bavail * fs.bsize;
+    };
+    let missing = await short();
+    if (missing <= 0) return;
+    await this.#evict(total, path, missing);
+    missing = await short();
+    if (missing <= 0) return;
+    throw new OpFailure(
+      "cache_disk_full",
+      `${file.url}: ${file.size} bytes would leave ${missing} bytes less than the ${this.#minFreeBytes} the artifact cache keeps free on its disk (ZLH_AGENT_CACHE_MIN_FREE_BYTES), and every cached file that could go is held by a running operation; try again once space is freed`,
+      true,
+    );
   }
 
   /** One URL's bytes streamed into `path`, or an error saying why not (nothing is left behind then). */
   async #download(file: Pinned, url: string, path: string): Promise<void> {
     const tmp = join(this.#tmp, `${file.sha512.slice(0, 16)}-${process.pid}-${Math.random().toString(36).slice(2)}`);
     try {
-      const body = await streamFrom(this.source, url);
+      const deadline = Date.now() + this.#downloadTimeoutMs;
+      const body = withinDeadline(await streamFrom(this.source, url), deadline, url);
       const got = await streamToFile(body, tmp, file.size, { sha1: !!file.sha1, sha256: !!file.sha256 });
       const problem = got.overflow
         ? `more than the pinned ${file.size} bytes (the download was stopped there)`
@@ -149,16 +225,17 @@ export class ArtifactCache {
     return out;
   }
 
-  /** Least recently used first, until the cache fits its budget again; `keep` (just stored) and files in use stay. */
-  async #evict(total: { bytes: number }, keep: string): Promise<void> {
-    if (total.bytes <= this.maxBytes) return;
-    const now = Date.now();
-    const candidates = (await this.#entries()).filter((e) => e.path !== keep && now - e.usedAt > IN_USE_MS && !this.#fetching.has(e.path)).sort((a, b) => a.usedAt - b.usedAt);
+  /** Removes least recently used entries until `bytes` are freed; `keep` (just stored or being fetched), entries being fetched and entries an operation holds stay. */
+  async #evict(total: { bytes: number }, keep: string, bytes: number): Promise<void> {
+    if (bytes <= 0) return;
+    const candidates = (await this.#entries()).filter((e) => e.path !== keep && !this.#holds.has(e.path) && !this.#fetching.has(e.path)).sort((a, b) => a.usedAt - b.usedAt);
+    let freed = 0;
     for (const e of candidates) {
-      if (total.bytes <= this.maxBytes) break;
+      if (freed >= bytes) break;
       await rm(e.path, { force: true });
       this.#verified.delete(e.path);
       total.bytes -= e.size;
+      freed += e.size;
     }
     this.onChange();
   }

@@ -3,7 +3,7 @@ import { createReadStream } from "node:fs";
 import { javaRuntimeDir, type Manifest } from "@zlh/artifacts";
 import type { GuestFiles } from "../guest/guestFiles";
 import { OpFailure } from "../ops/opFailure";
-import type { ArtifactCache } from "./cache";
+import type { ArtifactFiles } from "./cache";
 
 /** Where Java runtimes live in the container (relative to its rootfs): one directory per feature release. */
 export const JAVA_ROOT = "opt/zlh/java";
@@ -23,7 +23,7 @@ export type JavaPlacement = "none" | "kept" | "placed";
  * swapped in by renames, so a failed extract leaves the old runtime whole.
  * Runtimes of other majors are left where they are.
  */
-export async function placeJava(guest: GuestFiles, manifest: Manifest, cache: ArtifactCache, opts: { signal?: AbortSignal } = {}): Promise<JavaPlacement> {
+export async function placeJava(guest: GuestFiles, manifest: Manifest, cache: ArtifactFiles, opts: { signal?: AbortSignal } = {}): Promise<JavaPlacement> {
   const java = manifest.java;
   if (!java) return "none";
   if (java.path !== javaRuntimeDir(java.major)) throw new OpFailure("unsafe_path", `refusing Java path ${JSON.stringify(java.path)}: a runtime of Java ${java.major} lives at ${javaRuntimeDir(java.major)}`, false);

@@ -4,7 +4,7 @@ import type { OperationSpec } from "@zlh/protocol";
 import type { GuestFiles } from "../guest/guestFiles";
 import { OpFailure } from "../ops/opFailure";
 import { buildFile } from "./buildFile";
-import type { ArtifactCache } from "./cache";
+import type { ArtifactFiles } from "./cache";
 import { placeJava } from "./placeJava";
 import { renderServerProperties } from "./serverProperties";
 
@@ -72,7 +72,7 @@ export interface PlacementOptions {
 /** The platform's own small files (record, properties, eula) are read up to this size; more is refused. */
 const SMALL_FILE_MAX = 16 * 1024 * 1024;
 
-export async function placeServer(guest: GuestFiles, spec: OperationSpec, manifest: Manifest, cache: ArtifactCache, opts: PlacementOptions = {}): Promise<PlacementReport> {
+export async function placeServer(guest: GuestFiles, spec: OperationSpec, manifest: Manifest, cache: ArtifactFiles, opts: PlacementOptions = {}): Promise<PlacementReport> {
   await placeJava(guest, manifest, cache, opts);
   await guest.mkdir(SERVER_DIR);
   const previous = await readRecord(guest);

@@ -1,0 +1,42 @@
+import { ArtifactFetchError, fetchFailure } from "./source";
+
+/**
+ * `body`'s chunks, abandoned at `deadline` (epoch ms): a download whose
+ * headers arrived but whose body trickles, or stops, ends there with a
+ * retryable ArtifactFetchError instead of holding its caller for as long as
+ * the upstream likes. On the deadline a fetch body's reader is cancelled,
+ * which closes its connection at once (an iterator's return() would wait for
+ * the read that never comes). A timeout or abort of the fetch's own signal
+ * while the body is read is an ArtifactFetchError too, not a bare DOMException.
+ */
+export async function* withinDeadline(body: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>, deadline: number, url: string): AsyncGenerator<Uint8Array> {
+  const reader = "getReader" in body ? body.getReader() : null;
+  const it: { next(): Promise<IteratorResult<Uint8Array>>; return?(): unknown } = reader
+    ? { next: () => reader.read() as Promise<IteratorResult<Uint8Array>>, return: () => reader.cancel() }
+    : (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+  const ms = Math.max(0, deadline - Date.now());
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ArtifactFetchError(url, `the download did not finish within ${Math.ceil(ms / 1000)} s; abandoned (try again)`)), ms);
+  });
+  expired.catch(() => {}); // raced below; never left unhandled
+  let finished = false;
+  try {
+    for (;;) {
+      const next = await Promise.race([it.next(), expired]);
+      if (next.done) {
+        finished = true;
+        return;
+      }
+      yield next.value;
+    }
+  } catch (err) {
+    const name = (err as Error).name;
+    if (name === "TimeoutError" || name === "AbortError") throw fetchFailure(url, err);
+    throw err;
+  } finally {
+    clearTimeout(timer);
+    // Not awaited: a node stream's return() settles at once, a reader's cancel() too; neither may hold the caller.
+    if (!finished) void Promise.resolve(it.return?.()).catch(() => {});
+  }
+}
