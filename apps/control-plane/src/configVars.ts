@@ -311,6 +311,22 @@ export const CONTROL_PLANE_ENV = {
     description:
       "An uploaded pack no live server of its customer uses is removed this many days after that customer's upload (checked hourly); a server keeps the pack it runs, asks for or could roll back to. See [Modpacks](modpacks.md#limits).",
   },
+  ZLH_MODPACK_CUSTOMER_QUOTA_BYTES: {
+    type: "integer",
+    default: 1024 * 1024 * 1024,
+    min: 1024 * 1024,
+    max: 2 ** 40,
+    description:
+      "Bytes of uploaded packs one customer may hold at once (each pack counted once, by its size; a pack uploaded again is not counted twice): an upload past it is 409 `modpack_quota_exceeded` and nothing is stored. Deleting an upload (`DELETE /v1/modpacks/:id`) or its retention running out frees its bytes. See [Modpacks](modpacks.md#limits).",
+  },
+  ZLH_MODPACK_UPLOAD_CONCURRENCY: {
+    type: "integer",
+    default: 4,
+    min: 1,
+    max: 64,
+    description:
+      "Uploads (`POST /v1/modpacks`) received at once per control plane process (each is held in memory while it is read, up to `ZLH_MODPACK_MAX_BYTES`): one more is 503 `too_many_uploads` with `Retry-After`, before its body is read. See [Modpacks](modpacks.md#limits).",
+  },
   ZLH_EVENT_STREAMS_PER_CLIENT: {
     type: "integer",
     default: 50,

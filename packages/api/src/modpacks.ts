@@ -1,5 +1,5 @@
 import Type, { type Static } from "typebox";
-import { ModProject, ModVersion, SafeText, Timestamp } from "./primitives";
+import { ModProject, ModVersion, QueryInteger, SafeText, Timestamp } from "./primitives";
 
 const Sha512 = Type.String({ pattern: "^[0-9a-f]{128}$" });
 
@@ -58,3 +58,40 @@ export const ModpackUploadQuery = Type.Object(
   { additionalProperties: false },
 );
 export type ModpackUpload = Static<typeof ModpackUpload>;
+
+/** One upload a customer holds (`GET /v1/modpacks?customerId=`). */
+export const HeldModpack = Type.Object(
+  {
+    id: Type.String({ pattern: "^[0-9a-f]{128}$", description: "The upload's id: its sha512, as POST /v1/modpacks answered (what `modpack.upload` names)." }),
+    sha512: Sha512,
+    size: Type.Integer(),
+    name: Type.String(),
+    version: Type.String(),
+    minecraftVersion: Type.String(),
+    loader: Type.Object({ name: Type.String(), version: Type.String() }),
+    uploadedAt: Timestamp,
+    expiresAt: Type.Union([Timestamp, Type.Null()], {
+      description: "When the retention sweep removes it (ZLH_MODPACK_RETENTION_DAYS after this customer's upload) if no live server of the customer uses it then; null while one does.",
+    }),
+    inUse: Type.Boolean({ description: "One of the customer's live servers runs it, asks for it or could roll back to it: it is kept, and cannot be deleted." }),
+  },
+  { title: "HeldModpack" },
+);
+
+export const HeldModpackList = Type.Object(
+  { items: Type.Array(HeldModpack), nextCursor: Type.Union([Type.String(), Type.Null()], { description: "Pass as `cursor` for the next page; null on the last." }) },
+  { title: "HeldModpackList" },
+);
+
+/** `GET /v1/modpacks?customerId=`: the customer whose uploads are listed, a page at a time. */
+export const HeldModpackQuery = Type.Object(
+  {
+    customerId: ModpackUploadQuery.properties.customerId,
+    limit: Type.Optional(QueryInteger(1, 500, "How many items a page holds: 1-500, default 50.")),
+    cursor: Type.Optional(Type.String({ maxLength: 512 })),
+  },
+  { additionalProperties: false },
+);
+
+/** `DELETE /v1/modpacks/:id`: the upload, by its sha512. */
+export const ModpackIdParams = Type.Object({ id: Type.String({ pattern: "^[0-9a-f]{128}$", description: "The upload's sha512." }) }, { additionalProperties: false });

@@ -1,4 +1,4 @@
-import { ArtifactFetchError, fetchFailure } from "./source";
+import { ArtifactFetchError, fetchFailure, streamFrom, type ArtifactSource } from "./source";
 
 /**
  * `body`'s chunks, abandoned at `deadline` (epoch ms): a download whose
@@ -39,4 +39,26 @@ export async function* withinDeadline(body: AsyncIterable<Uint8Array> | Readable
     // Not awaited: a node stream's return() settles at once, a reader's cancel() too; neither may hold the caller.
     if (!finished) void Promise.resolve(it.return?.()).catch(() => {});
   }
+}
+
+/**
+ * `source` with every download bounded by `ms`, its body included
+ * (withinDeadline): fetchBytes and fetchAtMost read through the bounded
+ * stream too. JSON answers are small and left to the source's own bounds.
+ */
+export function withDownloadDeadline(source: ArtifactSource, ms: number): ArtifactSource {
+  const stream = async (url: string) => {
+    const deadline = Date.now() + ms;
+    return withinDeadline(await streamFrom(source, url), deadline, url);
+  };
+  return {
+    kind: source.kind,
+    fetchJson: (url) => source.fetchJson(url),
+    fetchStream: stream,
+    async fetchBytes(url) {
+      const parts: Uint8Array[] = [];
+      for await (const chunk of await stream(url)) parts.push(chunk);
+      return new Uint8Array(Buffer.concat(parts));
+    },
+  };
 }

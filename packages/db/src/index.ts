@@ -52,4 +52,5 @@ export * from "./sql/schedules";
 export * from "./sql/modpackContents";
 export * from "./sql/modpackRetention";
 export * from "./sql/modpackUploads";
+export * from "./sql/modpackHeld";
 export * from "./sql/neoforgeFiles";

@@ -647,6 +647,7 @@ export const driftItems = pgTable(
 export const modpackUploads = pgTable("modpack_uploads", {
   sha512: text("sha512").primaryKey(),
   size: integer("size").notNull(),
+  /** STORAGE EXTERNAL (migration 0030, hand-written): a zip does not compress, and slices are read with substring(). */
   data: bytea("data").notNull(),
   /** The pack's name, version, game and loader, as read at upload. */
   summary: jsonb("summary").notNull(),

@@ -26,8 +26,11 @@ describe("uploaded packs: per-customer claims, removal when unused", () => {
   });
   afterAll(() => database.close());
 
-  const upload = (sha512: string, customerId: string) =>
-    storeModpackUpload(database.db, { sha512, data: new Uint8Array([1, 2, 3]), summary: { name: "p" }, callerId: "panel", customerId });
+  const upload = async (sha512: string, customerId: string) => {
+    const r = await storeModpackUpload(database.db, { sha512, data: new Uint8Array([1, 2, 3]), summary: { name: "p" }, callerId: "panel", customerId, quotaBytes: 2 ** 40 });
+    if ("overQuota" in r) throw new Error("over the quota");
+    return r.upload;
+  };
   /** Makes a customer's claim (and the stored pack, and its contents) look `days` old. */
   const age = async (sha512: string, days: number) => {
     const at = new Date(Date.now() - days * DAY).toISOString();

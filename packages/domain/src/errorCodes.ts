@@ -48,6 +48,9 @@ export const ERROR_CODES = [
   "modpack_invalid",
   "modpack_loader_unsupported",
   "modpack_not_found",
+  "modpack_quota_exceeded",
+  "modpack_in_use",
+  "too_many_uploads",
   "not_supported_by_type",
   "unknown_build",
 ] as const;

@@ -191,6 +191,18 @@ export class ModpackNotFoundError extends ZlhError {
 export class ModpackUnavailableError extends ZlhError {
   readonly code = "unavailable";
 }
+/** An upload that would take the customer's held uploads past ZLH_MODPACK_CUSTOMER_QUOTA_BYTES. */
+export class ModpackQuotaExceededError extends ZlhError {
+  readonly code = "modpack_quota_exceeded";
+}
+/** A delete of an upload one of the customer's live servers runs, asks for or could roll back to. */
+export class ModpackInUseError extends ZlhError {
+  readonly code = "modpack_in_use";
+}
+/** ZLH_MODPACK_UPLOAD_CONCURRENCY uploads are being received already: retry after Retry-After. */
+export class TooManyUploadsError extends ZlhError {
+  readonly code = "too_many_uploads";
+}
 /** An upload over ZLH_MODPACK_MAX_BYTES. */
 export class ModpackTooLargeError extends ZlhError {
   readonly code = "payload_too_large";

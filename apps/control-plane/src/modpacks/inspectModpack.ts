@@ -1,5 +1,5 @@
 import type { ModpackRef } from "@zlh/api";
-import { ArtifactFetchError, sha512Hex, uploadedPackUrl, type ArtifactSource, type ManifestModpack, type PackContents } from "@zlh/artifacts";
+import { ArtifactFetchError, sha512Hex, uploadedPackUrl, withDownloadDeadline, type ArtifactSource, type ManifestModpack, type PackContents } from "@zlh/artifacts";
 import { ownedModpackUploadSize, readPinnedModpackUpload, type Db } from "@zlh/db";
 import { ModpackInvalidError, ModpackNotFoundError, ModpackUnavailableError } from "@zlh/domain";
 import { fetchPinned } from "../fabric/digest";
@@ -14,7 +14,12 @@ export interface ModpackDeps {
   maxBytes: number;
   /** The customer the server is (or is being created) for: an uploaded pack must be one this customer uploaded. */
   customerId: string;
+  /** How long a pack's download from Modrinth may take, its body included (default PACK_DOWNLOAD_TIMEOUT_MS). */
+  downloadTimeoutMs?: number;
 }
+
+/** A pack's download, headers to last byte: 200 MiB (the most ZLH_MODPACK_MAX_BYTES allows) at well under 1 MiB/s. */
+const PACK_DOWNLOAD_TIMEOUT_MS = 5 * 60_000;
 
 export interface InspectedPack {
   pin: ManifestModpack;
@@ -57,11 +62,14 @@ export async function inspectModpack(deps: ModpackDeps, ref: ModpackRef): Promis
 /**
  * The bytes of a pinned pack, for reading it the first time: an upload from
  * the database, a Modrinth pack downloaded (once per URL, recorded in
- * artifact_digests) and refused unless it is the pinned size and sha512.
+ * artifact_digests, within PACK_DOWNLOAD_TIMEOUT_MS) and refused unless it
+ * is the pinned size and sha512.
  */
-export async function packBytes(deps: Pick<ModpackDeps, "db" | "source">, pin: { url: string; size: number; sha512: string; sha1?: string }): Promise<Uint8Array> {
+export async function packBytes(deps: Pick<ModpackDeps, "db" | "source" | "downloadTimeoutMs">, pin: { url: string; size: number; sha512: string; sha1?: string }): Promise<Uint8Array> {
   const upload = pin.url === uploadedPackUrl(pin.sha512);
-  const bytes = upload ? await readPinnedModpackUpload(deps.db, pin.sha512) : (await fetchPinned(deps.db, deps.source, pin.url, { size: pin.size, sha1: pin.sha1 })).bytes;
+  // Bounded to the last byte: a download whose headers came but whose body trickles ends at the deadline (503, retryable).
+  const source = withDownloadDeadline(deps.source, deps.downloadTimeoutMs ?? PACK_DOWNLOAD_TIMEOUT_MS);
+  const bytes = upload ? await readPinnedModpackUpload(deps.db, pin.sha512) : (await fetchPinned(deps.db, source, pin.url, { size: pin.size, sha1: pin.sha1 })).bytes;
   if (!bytes) throw new ResolutionError(`The uploaded modpack ${pin.sha512} is no longer stored.`);
   if (bytes.byteLength !== pin.size || sha512Hex(bytes) !== pin.sha512) throw new ResolutionError(`The modpack at ${pin.url} is not the pinned one (size or sha512 differs); refused.`);
   return bytes;

@@ -3,18 +3,32 @@ import { readModpackContents, storeModpackContents, type Db } from "@zlh/db";
 import { ModpackInvalidError, ModpackLoaderUnsupportedError } from "@zlh/domain";
 import { PACK_LOADER_SUPPORT, provisionableLoaders } from "./loaders";
 
+/** Reads under way in this process, per database and sha512: a second caller waits for the first's. */
+const reading = new WeakMap<Db, Map<string, Promise<PackContents>>>();
+
 /**
  * What the pack with this sha512 places: read from modpack_contents when it
  * was read before, else from its bytes (`bytes()`, fetched only then), off
  * the event loop (packContents), and stored, so no pack is inflated and
- * hashed twice. A pack that does not read is a 422 with the reason.
+ * hashed twice. Concurrent calls for one pack in this process share one
+ * read (the second waits for the first, its own `bytes` unused); across
+ * processes the row's insert-on-conflict keeps the first writer's, which is
+ * the same. A pack that does not read is a 422 with the reason.
  */
-export async function contentsOf(db: Db, sha512: string, bytes: () => Promise<Uint8Array>): Promise<PackContents> {
-  const stored = await readModpackContents(db, sha512);
-  if (stored) return stored as PackContents;
-  const contents = await readContents(await bytes());
-  await storeModpackContents(db, sha512, contents);
-  return contents;
+export function contentsOf(db: Db, sha512: string, bytes: () => Promise<Uint8Array>): Promise<PackContents> {
+  let inFlight = reading.get(db);
+  if (!inFlight) reading.set(db, (inFlight = new Map()));
+  const running = inFlight.get(sha512);
+  if (running) return running;
+  const read = (async () => {
+    const stored = await readModpackContents(db, sha512);
+    if (stored) return stored as PackContents;
+    const contents = await readContents(await bytes());
+    await storeModpackContents(db, sha512, contents);
+    return contents;
+  })().finally(() => inFlight.delete(sha512));
+  inFlight.set(sha512, read);
+  return read;
 }
 
 /** A pack's bytes read to the format (packContents), its refusals as 422 modpack_invalid. */

@@ -1,54 +1,123 @@
 import type { FastifyInstance } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import { ErrorBody, ModpackUpload, ModpackUploadQuery } from "@zlh/api";
-import { sha512Hex, type PackContents } from "@zlh/artifacts";
-import { storeModpackUpload } from "@zlh/db";
-import { InvalidRequestError, ModpackTooLargeError } from "@zlh/domain";
+import { ErrorBody, HeldModpackList, HeldModpackQuery, ModpackIdParams, ModpackUpload, ModpackUploadQuery } from "@zlh/api";
+import type { PackContents } from "@zlh/artifacts";
+import { heldUploadBytes, listModpackUploads, removeModpackUpload, storeModpackUpload } from "@zlh/db";
+import { InvalidRequestError, ModpackInUseError, ModpackNotFoundError, ModpackQuotaExceededError, TooManyUploadsError } from "@zlh/domain";
 import { checkedContents, contentsOf } from "../modpacks/packContents";
+import { presentHeldModpack, uploadCursor } from "../modpacks/heldModpacks";
+import { readUploadBody, type UploadBody } from "../modpacks/uploadBody";
+import { UploadSlots } from "../modpacks/uploadSlots";
 import { MODPACK_UPLOAD_ROUTE, PACK_MEDIA_TYPES } from "./modpackMedia";
 
+const tags = ["modpacks"];
+
 /**
- * `POST /v1/modpacks`: a `.mrpack` uploaded as the raw body, at most
- * ZLH_MODPACK_MAX_BYTES (413 over it, before it is read whole). It is read
- * to the format and checked (inspectModpack's refusals: 422 with the
- * reason) before it is stored, content-addressed by sha512, so uploading
- * the same pack again is the same answer. It is uploaded for a customer
- * (`?customerId=`): only that customer's servers are then created from it
- * (or changed to it) with `"modpack": { "upload": "<sha512>" }`, and the
- * answer's uploadedAt is that customer's own upload.
+ * A customer's uploaded `.mrpack`s. `POST /v1/modpacks`: the pack as the raw
+ * body, at most ZLH_MODPACK_MAX_BYTES (413 over it, as soon as that is
+ * known), at most ZLH_MODPACK_UPLOAD_CONCURRENCY received at once (503 with
+ * Retry-After before the body is read), hashed as it arrives; read to the
+ * format and checked (422 with the reason) before it is stored,
+ * content-addressed by sha512, so uploading the same pack again is the same
+ * answer; refused (409) past the customer's ZLH_MODPACK_CUSTOMER_QUOTA_BYTES.
+ * It is uploaded for a customer (`?customerId=`): only that customer's
+ * servers are then created from it (or changed to it) with
+ * `"modpack": { "upload": "<sha512>" }`. `GET` lists what a customer holds,
+ * `DELETE /v1/modpacks/:id` gives one up (409 while a server needs it).
  */
 export default async function modpackRoutes(root: FastifyInstance) {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
-  const maxBytes = app.deps.config.modpackMaxBytes;
-  app.addContentTypeParser(PACK_MEDIA_TYPES, { parseAs: "buffer", bodyLimit: maxBytes }, (_request, body, done) => done(null, body));
+  const { modpackMaxBytes: maxBytes, modpackCustomerQuotaBytes: quotaBytes, modpackRetentionMs: retentionMs } = app.deps.config;
+  const slots = new UploadSlots(app.deps.config.modpackUploadConcurrency);
+  app.addContentTypeParser(PACK_MEDIA_TYPES, async (request: { headers: Record<string, string | string[] | undefined> }, payload: AsyncIterable<Buffer>) => {
+    const declared = request.headers["content-length"];
+    return readUploadBody(payload, typeof declared === "string" ? Number(declared) : null, maxBytes);
+  });
   app.post(
     MODPACK_UPLOAD_ROUTE,
     {
-      bodyLimit: maxBytes,
       config: { scope: "panel" },
+      // After authentication (the /v1 scope's hook), before the body is read: a full process answers at once.
+      onRequest: async (_request, reply) => {
+        const release = slots.tryTake();
+        if (!release) throw new TooManyUploadsError(`${slots.size} uploads are being received already (ZLH_MODPACK_UPLOAD_CONCURRENCY); try again after Retry-After.`);
+        reply.raw.once("close", release);
+      },
       schema: {
-        tags: ["modpacks"],
+        tags,
         operationId: "uploadModpack",
         summary: "Upload a Modrinth modpack (.mrpack) to create servers from",
-        description: `The raw .mrpack as the body (Content-Type ${PACK_MEDIA_TYPES.join(", ")}), at most ZLH_MODPACK_MAX_BYTES. Refused with 422 modpack_invalid or modpack_loader_unsupported and the reason; nothing is stored then.`,
+        description: `The raw .mrpack as the body (Content-Type ${PACK_MEDIA_TYPES.join(", ")}), at most ZLH_MODPACK_MAX_BYTES. Refused with 422 modpack_invalid or modpack_loader_unsupported and the reason, 409 modpack_quota_exceeded past the customer's ZLH_MODPACK_CUSTOMER_QUOTA_BYTES, 503 too_many_uploads (with Retry-After) while ZLH_MODPACK_UPLOAD_CONCURRENCY uploads are being received; nothing is stored then.`,
         consumes: PACK_MEDIA_TYPES,
         querystring: ModpackUploadQuery,
-        response: { 201: ModpackUpload, 400: ErrorBody, 413: ErrorBody, 415: ErrorBody, 422: ErrorBody },
+        response: { 201: ModpackUpload, 400: ErrorBody, 409: ErrorBody, 413: ErrorBody, 415: ErrorBody, 422: ErrorBody, 503: ErrorBody },
       },
     },
     async (request, reply) => {
-      const body = request.body as unknown;
-      if (!Buffer.isBuffer(body)) throw new InvalidRequestError(`The body must be the .mrpack file itself (Content-Type ${PACK_MEDIA_TYPES[0]}).`);
-      if (body.byteLength > maxBytes) throw new ModpackTooLargeError(`The pack is ${body.byteLength} bytes; at most ${maxBytes} are accepted (ZLH_MODPACK_MAX_BYTES).`);
-      const bytes = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+      const body = request.body as UploadBody | undefined;
+      if (!body?.bytes) throw new InvalidRequestError(`The body must be the .mrpack file itself (Content-Type ${PACK_MEDIA_TYPES[0]}).`);
+      const { bytes, sha512 } = body;
+      const { customerId } = request.query;
+      // Past the quota, refused before the pack is read (storeModpackUpload checks again under the customer's lock).
+      const overQuota = (heldBytes: number) =>
+        new ModpackQuotaExceededError(
+          `The customer holds ${heldBytes} bytes of uploaded packs; this one (${bytes.byteLength} bytes) would take them past ${quotaBytes} (ZLH_MODPACK_CUSTOMER_QUOTA_BYTES). Delete an unused upload (DELETE /v1/modpacks/:id) first.`,
+        );
+      const held = await heldUploadBytes(app.deps.db, customerId, sha512);
+      if (held + bytes.byteLength > quotaBytes) throw overQuota(held);
       // Read once, off the event loop, and recorded by sha512 (a pack uploaded again is not inflated again):
       // resolutions use the recorded override digests, never the bytes.
-      const sha512 = sha512Hex(bytes);
       const pack = checkedContents(await contentsOf(app.deps.db, sha512, async () => bytes));
-      const { customerId } = request.query;
-      const stored = await storeModpackUpload(app.deps.db, { sha512, data: bytes, summary: summaryOf(pack), callerId: request.client!.name, customerId });
+      const stored = await storeModpackUpload(app.deps.db, { sha512, data: bytes, summary: summaryOf(pack), callerId: request.client!.name, customerId, quotaBytes });
+      if ("overQuota" in stored) throw overQuota(stored.overQuota.heldBytes);
       request.log.info({ sha512, size: bytes.byteLength, pack: pack.name, version: pack.versionId }, "modpack uploaded");
-      return reply.status(201).send({ sha512, size: stored.size, ...summaryOf(pack), uploadedAt: new Date(stored.created_at).toISOString() });
+      return reply.status(201).send({ sha512, size: stored.upload.size, ...summaryOf(pack), uploadedAt: new Date(stored.upload.created_at).toISOString() });
+    },
+  );
+
+  app.get(
+    MODPACK_UPLOAD_ROUTE,
+    {
+      schema: {
+        tags,
+        operationId: "listModpacks",
+        summary: "The packs a customer holds (uploaded, not yet swept or deleted), newest upload first, a page at a time",
+        querystring: HeldModpackQuery,
+        response: { 200: HeldModpackList, 400: ErrorBody },
+      },
+    },
+    async (request) => {
+      const limit = request.query.limit ?? 50;
+      const after = request.query.cursor === undefined ? undefined : uploadCursor.decode(request.query.cursor);
+      const rows = await listModpackUploads(app.deps.db, request.query.customerId, { after, limit: limit + 1 });
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      return { items: page.map((r) => presentHeldModpack(r, retentionMs)), nextCursor: rows.length > limit && last ? uploadCursor.encode(last.uploaded_at, last.sha512) : null };
+    },
+  );
+
+  app.delete(
+    `${MODPACK_UPLOAD_ROUTE}/:id`,
+    {
+      config: { scope: "panel" },
+      schema: {
+        tags,
+        operationId: "deleteModpack",
+        summary: "Give up a customer's upload: its bytes go unless another customer or a live server still needs them",
+        description: "Refused with 409 modpack_in_use while one of the customer's live servers runs the pack, asks for it or could roll back to it; 404 modpack_not_found when the customer holds no such upload.",
+        params: ModpackIdParams,
+        querystring: ModpackUploadQuery,
+        response: { 204: { type: "null", description: "Deleted." }, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const { customerId } = request.query;
+      const outcome = await removeModpackUpload(app.deps.db, id, customerId);
+      if (outcome === "not_found") throw new ModpackNotFoundError(`This customer has no uploaded modpack ${id}.`);
+      if (outcome === "in_use") throw new ModpackInUseError(`A live server of this customer runs the modpack ${id}, asks for it or could roll back to it; change or delete that server first.`);
+      request.log.info({ sha512: id, customerId }, "modpack upload deleted");
+      return reply.status(204).send();
     },
   );
 }

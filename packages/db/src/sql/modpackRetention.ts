@@ -1,11 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../client";
+import { usedByLiveServer } from "./modpackUse";
 import { lockModpack } from "./modpackUploads";
-
-/** A pack some live server runs, asks for or could roll back to: `sha512` is a SQL expression naming the pack. */
-const usedByLiveServer = (sha512: ReturnType<typeof sql>, customer?: ReturnType<typeof sql>) => sql`exists (
-  select 1 from servers s where s.status <> 'deleted' ${customer ? sql`and s.customer_id = ${customer}` : sql``} and ${sha512} in (
-    s.modpack->>'sha512', s.manifest->'modpack'->>'sha512', s.requested_manifest->'modpack'->>'sha512', s.previous_manifest->'modpack'->>'sha512'))`;
 
 /** Packs looked at per sweep run: a backlog is worked through an hour at a time, never in one unbounded pass. */
 const SWEEP_BATCH = 1000;

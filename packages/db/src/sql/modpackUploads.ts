@@ -9,16 +9,29 @@ export type ModpackUpload = {
   created_at: string;
 };
 
+/** A stored upload, or, past the customer's quota, the bytes the customer holds already (nothing was written). */
+export type StoredModpackUpload = { upload: ModpackUpload } | { overQuota: { heldBytes: number } };
+
 /**
  * Stores a checked pack under its sha512 (the same bytes are stored once) and
  * records that `customerId` uploaded it; returns the pack with that
  * customer's own upload time, its latest: uploading it again renews it, and
  * the retention of an unused pack counts from it (a pack answered 201 now is
- * not swept as old an hour later).
+ * not swept as old an hour later). Refused, writing nothing, when the
+ * customer's other held uploads and this one would be more than
+ * `quotaBytes` (a pack the customer holds already is not counted twice).
  */
-export async function storeModpackUpload(db: Db, u: { sha512: string; data: Uint8Array; summary: unknown; callerId: string; customerId: string }): Promise<ModpackUpload> {
-  // One transaction, under the pack's lock: the sweep cannot remove the pack between its insert and the customer's claim.
+export async function storeModpackUpload(
+  db: Db,
+  u: { sha512: string; data: Uint8Array; summary: unknown; callerId: string; customerId: string; quotaBytes: number },
+): Promise<StoredModpackUpload> {
+  // One transaction, under the customer's lock (two uploads of one customer cannot both pass the quota) and then the
+  // pack's (the sweep cannot remove the pack between its insert and the customer's claim). Only uploads take the
+  // customer's lock, so the order cannot deadlock against a create's, a delete's or the sweep's pack lock.
   return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`zlh:modpack-customer:${u.customerId}`}, 0))`);
+    const heldBytes = await heldUploadBytes(tx, u.customerId, u.sha512);
+    if (heldBytes + u.data.byteLength > u.quotaBytes) return { overQuota: { heldBytes } };
     await lockModpack(tx, u.sha512);
     await tx.execute(sql`
       insert into modpack_uploads (sha512, size, data, summary, caller_id)
@@ -31,8 +44,16 @@ export async function storeModpackUpload(db: Db, u: { sha512: string; data: Uint
       returning created_at
     )
     select p.sha512, p.size, p.summary, mine.created_at::text from modpack_uploads p, mine where p.sha512 = ${u.sha512}`);
-    return row!;
+    return { upload: row! };
   });
+}
+
+/** Bytes of the packs a customer holds (each counted once, by its size), but `except`: what an upload of `except` adds to. */
+export async function heldUploadBytes(tx: DbOrTx, customerId: string, except: string): Promise<number> {
+  const [held] = await tx.execute<{ bytes: string }>(sql`
+    select coalesce(sum(p.size), 0)::text as bytes from modpack_upload_owners o join modpack_uploads p on p.sha512 = o.sha512
+    where o.customer_id = ${customerId} and o.sha512 <> ${except}`);
+  return Number(held!.bytes);
 }
 
 /**
