@@ -81,6 +81,8 @@ export async function startControlPlane(
       logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: "requestId" }),
       serverFactory: serverFactory(config),
       bodyLimit: 256 * 1024,
+      // A route parameter may be a sha512 (DELETE /v1/modpacks/:id): 128 characters, past Fastify's default 100.
+      maxParamLength: 160,
       genReqId: requestId,
       requestIdHeader: false,
     });

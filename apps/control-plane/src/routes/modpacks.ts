@@ -1,4 +1,4 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { ErrorBody, HeldModpackList, HeldModpackQuery, ModpackIdParams, ModpackUpload, ModpackUploadQuery } from "@zlh/api";
 import type { PackContents } from "@zlh/artifacts";
@@ -29,6 +29,7 @@ export default async function modpackRoutes(root: FastifyInstance) {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
   const { modpackMaxBytes: maxBytes, modpackCustomerQuotaBytes: quotaBytes, modpackRetentionMs: retentionMs } = app.deps.config;
   const slots = new UploadSlots(app.deps.config.modpackUploadConcurrency);
+  const slotOf = new WeakMap<FastifyRequest, () => void>();
   app.addContentTypeParser(PACK_MEDIA_TYPES, async (request: { headers: Record<string, string | string[] | undefined> }, payload: AsyncIterable<Buffer>) => {
     const declared = request.headers["content-length"];
     return readUploadBody(payload, typeof declared === "string" ? Number(declared) : null, maxBytes);
@@ -38,10 +39,11 @@ export default async function modpackRoutes(root: FastifyInstance) {
     {
       config: { scope: "panel" },
       // After authentication (the /v1 scope's hook), before the body is read: a full process answers at once.
-      onRequest: async (_request, reply) => {
+      onRequest: async (request, reply) => {
         const release = slots.tryTake();
         if (!release) throw new TooManyUploadsError(`${slots.size} uploads are being received already (ZLH_MODPACK_UPLOAD_CONCURRENCY); try again after Retry-After.`);
-        reply.raw.once("close", release);
+        slotOf.set(request, release);
+        reply.raw.once("close", release); // a body refused, or a client that hung up: the handler never ran
       },
       schema: {
         tags,
@@ -54,6 +56,15 @@ export default async function modpackRoutes(root: FastifyInstance) {
       },
     },
     async (request, reply) => {
+      try {
+        return await receiveUpload(request, reply);
+      } finally {
+        slotOf.get(request)?.(); // before the answer is sent: a client that has it may upload again at once
+      }
+    },
+  );
+
+  async function receiveUpload(request: FastifyRequest<{ Querystring: ModpackUploadQuery }>, reply: FastifyReply) {
       const body = request.body as UploadBody | undefined;
       if (!body?.bytes) throw new InvalidRequestError(`The body must be the .mrpack file itself (Content-Type ${PACK_MEDIA_TYPES[0]}).`);
       const { bytes, sha512 } = body;
@@ -72,8 +83,7 @@ export default async function modpackRoutes(root: FastifyInstance) {
       if ("overQuota" in stored) throw overQuota(stored.overQuota.heldBytes);
       request.log.info({ sha512, size: bytes.byteLength, pack: pack.name, version: pack.versionId }, "modpack uploaded");
       return reply.status(201).send({ sha512, size: stored.upload.size, ...summaryOf(pack), uploadedAt: new Date(stored.upload.created_at).toISOString() });
-    },
-  );
+  }
 
   app.get(
     MODPACK_UPLOAD_ROUTE,
