@@ -108,4 +108,9 @@ describe("a customer's uploads: the quota, the list, a delete", () => {
     expect(await removal).toBe("in_use");
     expect(await rows("modpack_uploads", sha("4"))).toBe(1);
   });
+
+  it("stores modpack_uploads.data EXTERNAL: a zip does not compress, and the agent's slices read only their TOAST chunks", async () => {
+    const [row] = await database.sql`select attstorage from pg_attribute where attrelid = 'modpack_uploads'::regclass and attname = 'data'`;
+    expect(row!.attstorage).toBe("e");
+  });
 });
