@@ -166,14 +166,35 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The packs a customer holds (uploaded, not yet swept or deleted), newest upload first, a page at a time */
+        get: operations["listModpacks"];
         put?: never;
         /**
          * Upload a Modrinth modpack (.mrpack) to create servers from
-         * @description The raw .mrpack as the body (Content-Type application/x-modrinth-modpack+zip, application/zip, application/octet-stream), at most ZLH_MODPACK_MAX_BYTES. Refused with 422 modpack_invalid or modpack_loader_unsupported and the reason; nothing is stored then.
+         * @description The raw .mrpack as the body (Content-Type application/x-modrinth-modpack+zip, application/zip, application/octet-stream), at most ZLH_MODPACK_MAX_BYTES. Refused with 422 modpack_invalid or modpack_loader_unsupported and the reason, 409 modpack_quota_exceeded past the customer's ZLH_MODPACK_CUSTOMER_QUOTA_BYTES, 503 too_many_uploads (with Retry-After) while ZLH_MODPACK_UPLOAD_CONCURRENCY uploads are being received; nothing is stored then.
          */
         post: operations["uploadModpack"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/modpacks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Give up a customer's upload: its bytes go unless another customer or a live server still needs them
+         * @description Refused with 409 modpack_in_use while one of the customer's live servers runs the pack, asks for it or could roll back to it; 404 modpack_not_found when the customer holds no such upload.
+         */
+        delete: operations["deleteModpack"];
         options?: never;
         head?: never;
         patch?: never;
@@ -992,7 +1013,7 @@ export interface components {
          * @description Stable snake_case error code.
          * @enum {unknown}
          */
-        ErrorCode: "invalid_request" | "invalid_json" | "idempotency_key_missing" | "invalid_cursor" | "managed_property" | "unauthorized" | "forbidden" | "server_not_found" | "host_not_found" | "api_token_not_found" | "backup_not_found" | "not_found" | "method_not_allowed" | "request_timeout" | "host_name_taken" | "host_not_empty" | "network_in_use" | "server_busy" | "downgrade_refused" | "change_in_progress" | "capacity_exhausted" | "invalid_transition" | "disk_shrink_refused" | "payload_too_large" | "unsupported_media_type" | "invalid_network" | "idempotency_key_reused" | "rate_limited" | "too_many_streams" | "internal_error" | "command_failed" | "unavailable" | "command_timeout" | "edge_not_configured" | "schedule_not_found" | "schedule_limit" | "schedule_name_taken" | "invalid_schedule" | "drift_not_found" | "modpack_invalid" | "modpack_loader_unsupported" | "modpack_not_found" | "not_supported_by_type" | "unknown_build";
+        ErrorCode: "invalid_request" | "invalid_json" | "idempotency_key_missing" | "invalid_cursor" | "managed_property" | "unauthorized" | "forbidden" | "server_not_found" | "host_not_found" | "api_token_not_found" | "backup_not_found" | "not_found" | "method_not_allowed" | "request_timeout" | "host_name_taken" | "host_not_empty" | "network_in_use" | "server_busy" | "downgrade_refused" | "change_in_progress" | "capacity_exhausted" | "invalid_transition" | "disk_shrink_refused" | "payload_too_large" | "unsupported_media_type" | "invalid_network" | "idempotency_key_reused" | "rate_limited" | "too_many_streams" | "internal_error" | "command_failed" | "unavailable" | "command_timeout" | "edge_not_configured" | "schedule_not_found" | "schedule_limit" | "schedule_name_taken" | "invalid_schedule" | "drift_not_found" | "modpack_invalid" | "modpack_loader_unsupported" | "modpack_not_found" | "modpack_quota_exceeded" | "modpack_in_use" | "too_many_uploads" | "not_supported_by_type" | "unknown_build";
         Event: {
             /** @description The event's position in the feed, a decimal integer that only grows in feed order: keep the largest seen and continue after it (`after`, or the SSE id and Last-Event-ID). */
             id: string;
@@ -1021,6 +1042,30 @@ export interface components {
          * @enum {unknown}
          */
         EventType: "server.requested" | "server.intent" | "server.status_changed" | "server.progress" | "server.running" | "server.manifest_resolved" | "server.resources_released" | "server.destroy_failed" | "server.address_observed" | "server.address_refused" | "server.crashed" | "server.crash_loop" | "server.self_heal" | "server.command" | "server.change_requested" | "server.change_resolved" | "server.change_resources_kept" | "server.change_applied" | "server.change_rolled_back" | "server.change_failed" | "server.restore_requested" | "server.restored" | "server.restore_failed" | "server.condition_changed" | "server.edge_removed" | "server.edge_removal_overdue" | "op.queued" | "op.leased" | "op.completed" | "op.failed" | "op.cancelled" | "op.lease_expired" | "op.retry_queued" | "op.result_rejected" | "backup.requested" | "backup.completed" | "backup.failed" | "backup.deleted" | "backup.archive_removed" | "backup.archive_abandoned" | "host.enrolled" | "host.token_rotated" | "host.previous_token_expired" | "host.cordoned" | "host.uncordoned" | "host.network_changed" | "host.removed" | "host.connected" | "host.disconnected" | "drift.detected" | "drift.resolved" | "drift.acknowledged" | "drift.orphan_destroy" | "edge.published" | "edge.unpublished" | "schedule.created" | "schedule.updated" | "schedule.deleted" | "schedule.run_started" | "schedule.run_late" | "schedule.run_succeeded" | "schedule.run_failed" | "schedule.run_skipped" | "api_token.created" | "api_token.revoked";
+        HeldModpack: {
+            /** @description The upload's id: its sha512, as POST /v1/modpacks answered (what `modpack.upload` names). */
+            id: string;
+            sha512: string;
+            size: number;
+            name: string;
+            version: string;
+            minecraftVersion: string;
+            loader: {
+                name: string;
+                version: string;
+            };
+            /** Format: date-time */
+            uploadedAt: string;
+            /** @description When the retention sweep removes it (ZLH_MODPACK_RETENTION_DAYS after this customer's upload) if no live server of the customer uses it then; null while one does. */
+            expiresAt: string | null;
+            /** @description One of the customer's live servers runs it, asks for it or could roll back to it: it is kept, and cannot be deleted. */
+            inUse: boolean;
+        };
+        HeldModpackList: {
+            items: components["schemas"]["HeldModpack"][];
+            /** @description Pass as `cursor` for the next page; null on the last. */
+            nextCursor: string | null;
+        };
         Host: {
             /** Format: uuid */
             id: string;
@@ -1409,7 +1454,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not available now. `error` is one of: unavailable. */
+            /** @description Not available now. `error` is one of: too_many_uploads, unavailable. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1529,7 +1574,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
+            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, modpack_quota_exceeded, modpack_in_use, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1685,7 +1730,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
+            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, modpack_quota_exceeded, modpack_in_use, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1944,8 +1989,70 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
+            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, modpack_quota_exceeded, modpack_in_use, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listModpacks: {
+        parameters: {
+            query: {
+                /** @description The panel's customer id (as on servers): only this customer's servers can be created from or changed to the pack. */
+                customerId: string;
+                /** @description How many items a page holds: 1-500, default 50. */
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeldModpackList"];
+                };
+            };
+            /** @description The request is malformed: validation (every problem, each naming its field), JSON, a cursor or key. `error` is one of: invalid_request, invalid_json, idempotency_key_missing, invalid_cursor, managed_property, disk_shrink_refused. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No bearer token, or one that is not known (or revoked). `error` is one of: unauthorized. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token's scope does not allow this route. `error` is one of: forbidden. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2012,6 +2119,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, modpack_quota_exceeded, modpack_in_use, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description The body is larger than 256 KiB. `error` is one of: payload_too_large. */
             413: {
                 headers: {
@@ -2032,6 +2148,93 @@ export interface operations {
             };
             /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, not_supported_by_type, unknown_build, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not available now. `error` is one of: too_many_uploads, unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteModpack: {
+        parameters: {
+            query: {
+                /** @description The panel's customer id (as on servers): only this customer's servers can be created from or changed to the pack. */
+                customerId: string;
+            };
+            header?: never;
+            path: {
+                /** @description The upload's sha512. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is malformed: validation (every problem, each naming its field), JSON, a cursor or key. `error` is one of: invalid_request, invalid_json, idempotency_key_missing, invalid_cursor, managed_property, disk_shrink_refused. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No bearer token, or one that is not known (or revoked). `error` is one of: unauthorized. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token's scope does not allow this route. `error` is one of: forbidden. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, modpack_quota_exceeded, modpack_in_use, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2166,7 +2369,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
+            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, modpack_quota_exceeded, modpack_in_use, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2202,7 +2405,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not available now. `error` is one of: unavailable. */
+            /** @description Not available now. `error` is one of: too_many_uploads, unavailable. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2318,7 +2521,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
+            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, modpack_quota_exceeded, modpack_in_use, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2401,7 +2604,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
+            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, modpack_quota_exceeded, modpack_in_use, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2437,7 +2640,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not available now. `error` is one of: unavailable. */
+            /** @description Not available now. `error` is one of: too_many_uploads, unavailable. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2583,7 +2786,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
+            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, modpack_quota_exceeded, modpack_in_use, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2659,7 +2862,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
+            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, modpack_quota_exceeded, modpack_in_use, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2726,7 +2929,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
+            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, modpack_quota_exceeded, modpack_in_use, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2793,7 +2996,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
+            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, modpack_quota_exceeded, modpack_in_use, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2872,7 +3075,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
+            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, modpack_quota_exceeded, modpack_in_use, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2969,7 +3172,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
+            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, modpack_quota_exceeded, modpack_in_use, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3067,7 +3270,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
+            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, modpack_quota_exceeded, modpack_in_use, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3430,7 +3633,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
+            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, modpack_quota_exceeded, modpack_in_use, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3519,7 +3722,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
+            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, modpack_quota_exceeded, modpack_in_use, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3611,7 +3814,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
+            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, modpack_quota_exceeded, modpack_in_use, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3697,7 +3900,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
+            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, modpack_quota_exceeded, modpack_in_use, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4052,7 +4255,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
+            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, modpack_quota_exceeded, modpack_in_use, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4341,7 +4544,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
+            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, modpack_quota_exceeded, modpack_in_use, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4492,7 +4695,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
+            /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, modpack_quota_exceeded, modpack_in_use, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
             409: {
                 headers: {
                     [name: string]: unknown;
