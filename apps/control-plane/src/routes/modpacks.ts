@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { ErrorBody, HeldModpackList, HeldModpackQuery, ModpackIdParams, ModpackUpload, ModpackUploadQuery } from "@zlh/api";
 import type { PackContents } from "@zlh/artifacts";
@@ -57,18 +57,19 @@ export default async function modpackRoutes(root: FastifyInstance) {
     },
     async (request, reply) => {
       try {
-        return await receiveUpload(request, reply);
+        const answer = await receiveUpload(request.body, request.query.customerId, request.client!.name, request.log);
+        return reply.status(201).send(answer);
       } finally {
         slotOf.get(request)?.(); // before the answer is sent: a client that has it may upload again at once
       }
     },
   );
 
-  async function receiveUpload(request: FastifyRequest<{ Querystring: ModpackUploadQuery }>, reply: FastifyReply) {
-      const body = request.body as UploadBody | undefined;
+  /** The upload's answer: the pack read, checked against the quota and stored for the customer. */
+  async function receiveUpload(received: unknown, customerId: string, callerId: string, log: FastifyBaseLogger) {
+      const body = received as UploadBody | undefined;
       if (!body?.bytes) throw new InvalidRequestError(`The body must be the .mrpack file itself (Content-Type ${PACK_MEDIA_TYPES[0]}).`);
       const { bytes, sha512 } = body;
-      const { customerId } = request.query;
       // Past the quota, refused before the pack is read (storeModpackUpload checks again under the customer's lock).
       const overQuota = (heldBytes: number) =>
         new ModpackQuotaExceededError(
@@ -79,10 +80,10 @@ export default async function modpackRoutes(root: FastifyInstance) {
       // Read once, off the event loop, and recorded by sha512 (a pack uploaded again is not inflated again):
       // resolutions use the recorded override digests, never the bytes.
       const pack = checkedContents(await contentsOf(app.deps.db, sha512, async () => bytes));
-      const stored = await storeModpackUpload(app.deps.db, { sha512, data: bytes, summary: summaryOf(pack), callerId: request.client!.name, customerId, quotaBytes });
+      const stored = await storeModpackUpload(app.deps.db, { sha512, data: bytes, summary: summaryOf(pack), callerId, customerId, quotaBytes });
       if ("overQuota" in stored) throw overQuota(stored.overQuota.heldBytes);
-      request.log.info({ sha512, size: bytes.byteLength, pack: pack.name, version: pack.versionId }, "modpack uploaded");
-      return reply.status(201).send({ sha512, size: stored.upload.size, ...summaryOf(pack), uploadedAt: new Date(stored.upload.created_at).toISOString() });
+      log.info({ sha512, size: bytes.byteLength, pack: pack.name, version: pack.versionId }, "modpack uploaded");
+      return { sha512, size: stored.upload.size, ...summaryOf(pack), uploadedAt: new Date(stored.upload.created_at).toISOString() };
   }
 
   app.get(
@@ -127,7 +128,7 @@ export default async function modpackRoutes(root: FastifyInstance) {
       if (outcome === "not_found") throw new ModpackNotFoundError(`This customer has no uploaded modpack ${id}.`);
       if (outcome === "in_use") throw new ModpackInUseError(`A live server of this customer runs the modpack ${id}, asks for it or could roll back to it; change or delete that server first.`);
       request.log.info({ sha512: id, customerId }, "modpack upload deleted");
-      return reply.status(204).send();
+      return reply.status(204).send(null);
     },
   );
 }
