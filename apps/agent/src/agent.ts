@@ -242,19 +242,20 @@ export class Agent {
       log.info({ attempt: op.attempt }, "operation started");
       this.#stats.learn(op.serverId, op.spec);
       // What the operation takes from the cache stays there until it ends, however it ends, however long it runs.
-      const artifacts = this.#artifacts.hold();
-      const result = await executeOperation({
-        op,
-        runtime: this.runtime,
-        artifacts,
-        log,
-        signal: held.abort.signal,
-        readyTimeoutMs: this.config.readyTimeoutMs,
-        stopTimeoutMs: this.config.stopTimeoutMs,
-        backupDir: this.config.backupDir,
-        control: { url: this.config.controlUrl.replace(/^ws/, "http").replace(/\/+$/, ""), token: this.config.agentToken },
-        progress: progressReporter(op, (m) => this.#send(m)),
-      }).finally(() => artifacts.release());
+      const result = await this.#artifacts.holding((artifacts) =>
+        executeOperation({
+          op,
+          runtime: this.runtime,
+          artifacts,
+          log,
+          signal: held.abort.signal,
+          readyTimeoutMs: this.config.readyTimeoutMs,
+          stopTimeoutMs: this.config.stopTimeoutMs,
+          backupDir: this.config.backupDir,
+          control: { url: this.config.controlUrl.replace(/^ws/, "http").replace(/\/+$/, ""), token: this.config.agentToken },
+          progress: progressReporter(op, (m) => this.#send(m)),
+        }),
+      );
       held.done = true;
       this.metrics.finished(op.kind, held.lost ? "lost" : result.outcome);
       if (held.lost) {

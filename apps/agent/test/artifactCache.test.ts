@@ -178,6 +178,62 @@ describe("the agent's artifact cache", () => {
     await expect(stat(a)).rejects.toThrow();
   });
 
+  it("releases an operation's hold when it ends, also when it fails", async () => {
+    const files = Object.fromEntries(["a", "b", "c"].map((n, i) => [`https://cdn.modrinth.com/data/x/${n}.jar`, new Uint8Array(MiB).fill(i + 1)]));
+    const source = mirrorSource(await dirMirror(files));
+    const pin = (n: string) => {
+      const url = `https://cdn.modrinth.com/data/x/${n}.jar`;
+      return { url, size: MiB, sha512: sha512(files[url]!) };
+    };
+    const cache = new ArtifactCache(await mkdtemp(join(tmpdir(), "zlh-state-")), source, () => {}, { maxBytes: MiB });
+    const a = cache.pathOf(pin("a").sha512);
+    const failed = cache.holding(async (files) => {
+      await files.ensure(pin("a"));
+      await utimes(a, new Date(Date.now() - 7200_000), new Date(Date.now() - 7200_000));
+      await cache.ensure(pin("b")); // over the budget while the operation runs: a is held
+      expect((await stat(a)).isFile()).toBe(true);
+      throw new Error("the operation failed");
+    });
+    await expect(failed).rejects.toThrow("the operation failed");
+    await cache.ensure(pin("c")); // a, released, is the least recently used
+    await expect(stat(a)).rejects.toThrow();
+  });
+
+  it("counts a download under way against the reserve, so two at once cannot both take the same room", async () => {
+    const files = Object.fromEntries(["a", "b"].map((n, i) => [`https://cdn.modrinth.com/data/x/${n}.jar`, new Uint8Array(32 * MiB).fill(i + 1)]));
+    const inner = mirrorSource(await dirMirror(files));
+    const pin = (n: string) => {
+      const url = `https://cdn.modrinth.com/data/x/${n}.jar`;
+      return { url, size: 32 * MiB, sha512: sha512(files[url]!) };
+    };
+    let aWaiting!: () => void;
+    const aStarted = new Promise<void>((r) => (aWaiting = r));
+    let go!: () => void;
+    const gate = new Promise<void>((r) => (go = r));
+    // a's download waits (nothing of it on disk yet) until b has been decided: refused, or started too.
+    const source = {
+      ...inner,
+      fetchStream: async (u: string) => {
+        if (u === pin("b").url) go();
+        else {
+          aWaiting();
+          await gate;
+        }
+        return inner.fetchStream!(u);
+      },
+    };
+    const state = await mkdtemp(join(tmpdir(), "zlh-state-"));
+    const fs = await statfs(state);
+    // Room for one of them with 16 MiB to spare, not for both (others' writes meanwhile move it far less).
+    const cache = new ArtifactCache(state, source, () => {}, { minFreeBytes: fs.bavail * fs.bsize - 48 * MiB });
+    const first = cache.ensure(pin("a"));
+    await aStarted;
+    const second = await cache.ensure(pin("b")).catch((e: unknown) => e);
+    go();
+    expect(second).toMatchObject({ code: "cache_disk_full", retryable: true });
+    expect((await stat(await first)).size).toBe(32 * MiB);
+  });
+
   it("refuses a download that would leave its disk under the reserve, retryably, before fetching a byte", async () => {
     const bytes = new Uint8Array(1000).fill(5);
     const url = "https://cdn.modrinth.com/data/x/small.jar";

@@ -58,6 +58,8 @@ export class ArtifactCache {
   readonly #maxBytes: number;
   readonly #minFreeBytes: number;
   readonly #downloadTimeoutMs: number;
+  /** Bytes of the downloads under way (their pinned sizes): room #ensureRoom has promised them. */
+  #downloading = 0;
   /** The cache's size, measured once (at the first ensure, when leftovers of a crash are removed too), then kept. */
   #total: Promise<{ bytes: number }> | null = null;
 
@@ -73,6 +75,16 @@ export class ArtifactCache {
     this.#maxBytes = limits.maxBytes ?? 20 * 1024 ** 3;
     this.#minFreeBytes = limits.minFreeBytes ?? 0;
     this.#downloadTimeoutMs = limits.downloadTimeoutMs ?? DOWNLOAD_TIMEOUT_MS;
+  }
+
+  /** `run` with a hold of its own, released when it settles, however it settles. */
+  async holding<T>(run: (files: ArtifactFiles) => Promise<T>): Promise<T> {
+    const hold = this.hold();
+    try {
+      return await run(hold);
+    } finally {
+      hold.release();
+    }
   }
 
   /** A hold for one operation: what it ensures is not evicted until it is released (release is idempotent). */
@@ -133,13 +145,17 @@ export class ArtifactCache {
     await this.#ensureRoom(total, file, path);
     const urls = [file.url, ...(file.alternates ?? [])];
     const failures: { url: string; err: unknown }[] = [];
-    for (const url of urls) {
-      try {
-        await this.#download(file, url, path);
-        break;
-      } catch (err) {
-        failures.push({ url, err });
+    try {
+      for (const url of urls) {
+        try {
+          await this.#download(file, url, path);
+          break;
+        } catch (err) {
+          failures.push({ url, err });
+        }
       }
+    } finally {
+      this.#downloading -= file.size; // reserved by #ensureRoom
     }
     if (failures.length === urls.length) throw allFailed(file, failures);
     total.bytes += file.size;
@@ -149,17 +165,23 @@ export class ArtifactCache {
     return path;
   }
 
-  /** Refuses (retryable) a download that would leave the filesystem under its reserve, after removing what unheld entries it takes. */
+  /**
+   * Refuses (retryable) a download that would leave the filesystem under its reserve, counting the downloads under
+   * way as if they were whole already, after removing what unheld entries it takes. On success the file's size is
+   * reserved (#downloading) in the same step as the check, so concurrent downloads cannot each pass on the same room.
+   */
   async #ensureRoom(total: { bytes: number }, file: Pinned, path: string): Promise<void> {
-    const short = async () => {
+    const fits = async () => {
       const fs = await statfs(this.#tmp);
-      return file.size + this.#minFreeBytes - fs.bavail * fs.bsize;
+      missing = file.size + this.#downloading + this.#minFreeBytes - fs.bavail * fs.bsize;
+      if (missing > 0) return false;
+      this.#downloading += file.size;
+      return true;
     };
-    let missing = await short();
-    if (missing <= 0) return;
+    let missing = 0;
+    if (await fits()) return;
     await this.#evict(total, path, missing);
-    missing = await short();
-    if (missing <= 0) return;
+    if (await fits()) return;
     throw new OpFailure(
       "cache_disk_full",
       `${file.url}: ${file.size} bytes would leave ${missing} bytes less than the ${this.#minFreeBytes} the artifact cache keeps free on its disk (ZLH_AGENT_CACHE_MIN_FREE_BYTES), and every cached file that could go is held by a running operation; try again once space is freed`,

@@ -60,30 +60,30 @@ export default async function modpackRoutes(root: FastifyInstance) {
         const answer = await receiveUpload(request.body, request.query.customerId, request.client!.name, request.log);
         return reply.status(201).send(answer);
       } finally {
-        slotOf.get(request)?.(); // before the answer is sent: a client that has it may upload again at once
+        slotOf.get(request)?.(); // the answer is written, not yet read: a client that has it may upload again at once
       }
     },
   );
 
   /** The upload's answer: the pack read, checked against the quota and stored for the customer. */
   async function receiveUpload(received: unknown, customerId: string, callerId: string, log: FastifyBaseLogger) {
-      const body = received as UploadBody | undefined;
-      if (!body?.bytes) throw new InvalidRequestError(`The body must be the .mrpack file itself (Content-Type ${PACK_MEDIA_TYPES[0]}).`);
-      const { bytes, sha512 } = body;
-      // Past the quota, refused before the pack is read (storeModpackUpload checks again under the customer's lock).
-      const overQuota = (heldBytes: number) =>
-        new ModpackQuotaExceededError(
-          `The customer holds ${heldBytes} bytes of uploaded packs; this one (${bytes.byteLength} bytes) would take them past ${quotaBytes} (ZLH_MODPACK_CUSTOMER_QUOTA_BYTES). Delete an unused upload (DELETE /v1/modpacks/:id) first.`,
-        );
-      const held = await heldUploadBytes(app.deps.db, customerId, sha512);
-      if (held + bytes.byteLength > quotaBytes) throw overQuota(held);
-      // Read once, off the event loop, and recorded by sha512 (a pack uploaded again is not inflated again):
-      // resolutions use the recorded override digests, never the bytes.
-      const pack = checkedContents(await contentsOf(app.deps.db, sha512, async () => bytes));
-      const stored = await storeModpackUpload(app.deps.db, { sha512, data: bytes, summary: summaryOf(pack), callerId, customerId, quotaBytes });
-      if ("overQuota" in stored) throw overQuota(stored.overQuota.heldBytes);
-      log.info({ sha512, size: bytes.byteLength, pack: pack.name, version: pack.versionId }, "modpack uploaded");
-      return { sha512, size: stored.upload.size, ...summaryOf(pack), uploadedAt: new Date(stored.upload.created_at).toISOString() };
+    const body = received as UploadBody | undefined;
+    if (!body?.bytes) throw new InvalidRequestError(`The body must be the .mrpack file itself (Content-Type ${PACK_MEDIA_TYPES[0]}).`);
+    const { bytes, sha512 } = body;
+    // Past the quota, refused before the pack is read (storeModpackUpload checks again under the customer's lock).
+    const overQuota = (heldBytes: number) =>
+      new ModpackQuotaExceededError(
+        `The customer holds ${heldBytes} bytes of uploaded packs; this one (${bytes.byteLength} bytes) would take them past ${quotaBytes} (ZLH_MODPACK_CUSTOMER_QUOTA_BYTES). Delete an unused upload (DELETE /v1/modpacks/:id) first.`,
+      );
+    const held = await heldUploadBytes(app.deps.db, customerId, sha512);
+    if (held + bytes.byteLength > quotaBytes) throw overQuota(held);
+    // Read once, off the event loop, and recorded by sha512 (a pack uploaded again is not inflated again):
+    // resolutions use the recorded override digests, never the bytes.
+    const pack = checkedContents(await contentsOf(app.deps.db, sha512, async () => bytes));
+    const stored = await storeModpackUpload(app.deps.db, { sha512, data: bytes, summary: summaryOf(pack), callerId, customerId, quotaBytes });
+    if ("overQuota" in stored) throw overQuota(stored.overQuota.heldBytes);
+    log.info({ sha512, size: bytes.byteLength, pack: pack.name, version: pack.versionId }, "modpack uploaded");
+    return { sha512, size: stored.upload.size, ...summaryOf(pack), uploadedAt: new Date(stored.upload.created_at).toISOString() };
   }
 
   app.get(
