@@ -31,8 +31,8 @@ export default async function modpackRoutes(root: FastifyInstance) {
   const slots = new UploadSlots(app.deps.config.modpackUploadConcurrency);
   const slotOf = new WeakMap<FastifyRequest, () => void>();
   app.addContentTypeParser(PACK_MEDIA_TYPES, async (request: { headers: Record<string, string | string[] | undefined> }, payload: AsyncIterable<Buffer>) => {
-    const declared = request.headers["content-length"];
-    return readUploadBody(payload, typeof declared === "string" ? Number(declared) : null, maxBytes);
+    const declared = Number(request.headers["content-length"] ?? Number.NaN);
+    return readUploadBody(payload, Number.isSafeInteger(declared) && declared >= 0 ? declared : null, maxBytes);
   });
   app.post(
     MODPACK_UPLOAD_ROUTE,
