@@ -45,6 +45,7 @@ export const UNIT_TESTS = [
   "packages/artifacts/test/neoforgeVersions.test.ts",
   "packages/db/test/migrationPolicy.test.ts",
   "apps/agent/test/cgroupUsage.test.ts",
+  "apps/agent/test/procStat.test.ts",
   "packages/domain/test/crashCause.test.ts",
   "packages/domain/test/crashLoop.test.ts",
   "packages/domain/test/eventTypes.test.ts",

@@ -45,7 +45,9 @@ describe("agent shutdown", () => {
     const server = await createServer(call);
     await waitFor(async () => (await sql`select 1 from events where server_id = ${server.id} and type = 'op.leased'`).length > 0, 15_000, "lease");
     slow.signal("SIGTERM");
-    await new Promise((r) => setTimeout(r, 200));
+    // The second signal only once the first was handled: two sent before the agent runs again are one
+    // pending signal (they do not queue), and the agent would shut down gracefully.
+    await waitFor(async () => slow.output.some((l) => l.includes('"shutting down"')), 15_000, "the first signal handled");
     slow.signal("SIGTERM");
     expect(await slow.exited).toBe(1);
   });

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { killSimServers, tempDir } from "../support/processes";
+import { killSimServers, simServerPids, tempDir, waitFor } from "../support/processes";
 
 const alive = (pid: number) => {
   try {
@@ -33,8 +33,9 @@ describe("killSimServers", () => {
     };
     const a = await start(mine);
     const b = await start(other);
-    await new Promise((r) => setTimeout(r, 200));
     try {
+      // Found by their command line, which is perl's only once each has exec'd: waited for, not assumed.
+      await waitFor(async () => (await simServerPids(mine)).includes(a) && (await simServerPids(other)).includes(b), 10_000, "both sim servers running");
       expect([alive(a), alive(b)]).toEqual([true, true]);
       await killSimServers(mine);
       for (let i = 0; i < 50 && alive(a); i++) await new Promise((r) => setTimeout(r, 20));

@@ -85,8 +85,11 @@ describe("the guest worker", () => {
     let pid = 0;
     await expect(
       GuestFiles.scope(root, { identity: TEST_IDENTITY, timeoutMs: 300, workerSource: hung }, async (guest) => {
-        await new Promise((r) => setTimeout(r, 100)); // its child is running by now
-        pid = processesWith(marker)[0] ?? 0;
+        // Its child runs once the worker has started (slow on a loaded machine): waited for, not assumed after a delay.
+        for (let i = 0; i < 200 && pid === 0; i++) {
+          pid = processesWith(marker)[0] ?? 0;
+          if (pid === 0) await new Promise((r) => setTimeout(r, 25));
+        }
         return guest.stat("anything");
       }),
     ).rejects.toMatchObject({ code: "guest_timeout", message: expect.stringContaining("within 300 ms; it was killed") });

@@ -229,7 +229,7 @@ function shorthandWebhook(url: string | null, secret: string | null, naming: Edg
     return parseEdgeProviders(JSON.stringify([{ name: "webhook", kind: "webhook", url, ...(secret !== null ? { secret } : {}) }]), naming, EDGE_PROVIDER_FACTORIES, undefined, edgePort);
   } catch (err) {
     if (!(err instanceof EdgeConfigError)) throw err;
-    const variable = /\): secret /.test(err.message) ? "ZLH_EDGE_WEBHOOK_SECRET" : "ZLH_EDGE_WEBHOOK_URL";
+    const variable = err.field === "secret" ? "ZLH_EDGE_WEBHOOK_SECRET" : "ZLH_EDGE_WEBHOOK_URL";
     throw new ConfigError(variable, err.message);
   }
 }

@@ -1,9 +1,9 @@
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectDatabase, type Database } from "@zlh/db";
-import { inventoryDigest, type InventoryItem } from "@zlh/protocol";
+import type { InventoryItem } from "@zlh/protocol";
 import { reconcilePass, type PassDeps } from "../src/reconcile/pass";
-import { enrollHost, serverBody, startTestPlane } from "./harness";
+import { agentHeartbeat, enrollHost, serverBody, startTestPlane } from "./harness";
 
 type Plane = Awaited<ReturnType<typeof startTestPlane>>;
 
@@ -18,23 +18,22 @@ describe("a dead game in a running container", () => {
   let deps: PassDeps;
   let hostId: string;
 
-  const heartbeat = (inventory: InventoryItem[]) => t.sql`
-    update hosts set session_id = coalesce(session_id, gen_random_uuid()), last_heartbeat_at = now(),
-      inventory = ${t.sql.json(inventory as never)}, inventory_digest = ${inventoryDigest(inventory)}, inventory_at = clock_timestamp()
-    where id = ${hostId}`;
+  const heartbeat = (inventory: InventoryItem[]) => agentHeartbeat(t.sql, hostId, inventory);
   async function runningServer(n: number) {
     const created = (await t.api("POST", "/v1/servers", serverBody(n), { "idempotency-key": `game-crash-${n}` })).body;
     await t.sql`update servers set status = 'running', desired_state = 'running', status_changed_at = now() - interval '1 minute' where id = ${created.id}`;
     await t.sql`update operations set status = 'cancelled' where server_id = ${created.id} and status in ('queued', 'leased')`;
     return created as { id: string; vmid: number };
   }
+  // A pass that fails for a host logs it and goes on (reconcile/pass.ts): here that is a failure, with its log line on stderr.
+  const pass = async (opts?: { hostId: string; force: true }) => expect(await reconcilePass(deps, opts)).toMatchObject({ failed: 0 });
   const events = async (serverId: string, type: string) =>
     (await t.sql`select data from events where server_id = ${serverId} and type = ${type} order by id`).map((r) => r.data as Record<string, unknown>);
 
   beforeAll(async () => {
     t = await startTestPlane({}, { runWorker: false });
     database = connectDatabase(t.databaseUrl, { max: 4 });
-    deps = { db: database.db, log: pino({ level: "silent" }), leaseTtlMs: 60_000, proxmox: null, schedule: { recheckMs: 300_000, clockMarginMs: 0 } };
+    deps = { db: database.db, log: pino({ level: "error" }, pino.destination(2)), leaseTtlMs: 60_000, proxmox: null, schedule: { recheckMs: 300_000, clockMarginMs: 0 } };
     hostId = (await enrollHost(t.api, "game-crash")).id;
   });
   afterAll(() => database.close());
@@ -42,13 +41,13 @@ describe("a dead game in a running container", () => {
   it("an OOM-killed game: crash recorded as out_of_memory with the hint, a start planned, the API's lastCrash says why", async () => {
     const s = await runningServer(1);
     await heartbeat([{ vmid: s.vmid, state: "running", serverId: s.id, game: "alive" }]);
-    await reconcilePass(deps);
+    await pass();
     // First seen dead (the exit record not read yet), then OOM-killed: the second observation acts, with its reason.
     await heartbeat([{ vmid: s.vmid, state: "running", serverId: s.id, game: "dead" }]);
-    await reconcilePass(deps);
+    await pass();
     expect(await events(s.id, "server.crashed")).toEqual([]);
     await heartbeat([{ vmid: s.vmid, state: "running", serverId: s.id, game: "oom_killed" }]);
-    await reconcilePass(deps);
+    await pass();
     const [crash] = await events(s.id, "server.crashed");
     expect(crash).toMatchObject({ vmid: s.vmid, source: "agent", reason: "out_of_memory", hint: expect.stringMatching(/raise the server's memoryMiB/), restartCount: 1 });
     expect(await events(s.id, "server.self_heal")).toEqual([expect.objectContaining({ action: "start" })]);
@@ -69,14 +68,14 @@ describe("a dead game in a running container", () => {
   it("a game that died otherwise: game_exited, no hint; a live game is no crash", async () => {
     const s = await runningServer(2);
     await heartbeat([{ vmid: s.vmid, state: "running", serverId: s.id, game: "alive" }]);
-    await reconcilePass(deps);
+    await pass();
     await heartbeat([{ vmid: s.vmid, state: "running", serverId: s.id, game: "alive" }]);
-    await reconcilePass(deps, { hostId, force: true });
+    await pass({ hostId, force: true });
     expect(await events(s.id, "server.crashed")).toEqual([]);
     expect((await t.api("GET", `/v1/servers/${s.id}`)).body.lastCrash).toBeNull();
     for (let i = 0; i < 2; i++) {
       await heartbeat([{ vmid: s.vmid, state: "running", serverId: s.id, game: "dead" }]);
-      await reconcilePass(deps, { hostId, force: true });
+      await pass({ hostId, force: true });
     }
     expect(await events(s.id, "server.crashed")).toEqual([expect.objectContaining({ reason: "game_exited" })]);
     expect((await t.api("GET", `/v1/servers/${s.id}`)).body.lastCrash).toMatchObject({ reason: "game_exited", hint: null });
@@ -100,7 +99,7 @@ describe("a dead game in a running container", () => {
       }
       for (let i = 0; i < 2; i++) {
         await heartbeat([{ vmid: s.vmid, state: "running", serverId: s.id, game: "dead", crash: evidence }]);
-        await reconcilePass(deps, { hostId, force: true });
+        await pass({ hostId, force: true });
       }
     }
     const crashed = await events(s.id, "server.crashed");

@@ -1,5 +1,6 @@
 import { afterAll } from "vitest";
 import postgres from "postgres";
+import { inventoryDigest, type InventoryItem } from "@zlh/protocol";
 import { apiClient, nextPortRange, TEST_SECRETS_KEY, testDatabase } from "@zlh/testing";
 
 export { apiClient, enrollHost, type Api } from "@zlh/testing";
@@ -49,4 +50,21 @@ export function serverBody(i: number, overrides: Record<string, unknown> = {}) {
     diskGiB: 2,
     ...overrides,
   };
+}
+
+/**
+ * An agent's heartbeat with `inventory`, as the gateway stores it (recordHeartbeat), on `sql`.
+ * The evidence time is now, but always after the host's previous evidence and after every status
+ * change of its servers, by at least a millisecond: reconciliation compares these times as JavaScript
+ * Dates (milliseconds), so a heartbeat sent within the same millisecond as the update before it would
+ * count as older than that update (judgeHost leaves the server unjudged) or as the same observation
+ * as the previous heartbeat (no second observation), and a test would depend on how fast it ran.
+ */
+export function agentHeartbeat(sql: postgres.Sql, hostId: string, inventory: InventoryItem[]) {
+  return sql`
+    update hosts h set session_id = coalesce(session_id, gen_random_uuid()), last_heartbeat_at = now(),
+      inventory = ${sql.json(inventory as never)}, inventory_digest = ${inventoryDigest(inventory)},
+      inventory_at = greatest(clock_timestamp(), h.inventory_at + interval '1 millisecond',
+        (select max(s.status_changed_at) from servers s where s.host_id = h.id) + interval '1 millisecond')
+    where id = ${hostId}`;
 }

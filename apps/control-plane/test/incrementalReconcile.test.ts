@@ -1,9 +1,9 @@
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectDatabase, type Database } from "@zlh/db";
-import { inventoryDigest, type InventoryItem } from "@zlh/protocol";
+import type { InventoryItem } from "@zlh/protocol";
 import { reconcilePass, type PassDeps } from "../src/reconcile/pass";
-import { enrollHost, serverBody, startTestPlane } from "./harness";
+import { agentHeartbeat, enrollHost, serverBody, startTestPlane } from "./harness";
 
 type Plane = Awaited<ReturnType<typeof startTestPlane>>;
 
@@ -20,11 +20,7 @@ describe("incremental reconciliation", () => {
   let serverId: string;
   let vmid: number;
 
-  /** The agent's heartbeat as the gateway stores it: the inventory (or its digest confirming it) and a fresh evidence time. */
-  const heartbeat = (inventory: InventoryItem[]) => t.sql`
-    update hosts set session_id = coalesce(session_id, gen_random_uuid()), last_heartbeat_at = now(),
-      inventory = ${t.sql.json(inventory as never)}, inventory_digest = ${inventoryDigest(inventory)}, inventory_at = clock_timestamp()
-    where id = ${hostId}`;
+  const heartbeat = (inventory: InventoryItem[]) => agentHeartbeat(t.sql, hostId, inventory);
   const unmanaged = Array.from({ length: 50 }, (_, i) => ({ vmid: 9000 + i, state: "running" as const, serverId: null }));
   const hostRow = async () => (await t.sql`select xmin::text, reconciled_at, reconcile_settled from hosts where id = ${hostId}`)[0]!;
   const driftVersions = async () => (await t.sql`select id, xmin::text as v from drift_items where host_id = ${hostId} and resolved_at is null order by id`).map((r) => `${r.id}@${r.v}`);

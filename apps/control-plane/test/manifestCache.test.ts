@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { fixtureManifest } from "@zlh/testing";
 import { ManifestCache } from "../src/fabric/manifestCache";
 
@@ -7,16 +7,23 @@ describe("ManifestCache", () => {
     const manifest = await fixtureManifest();
     let calls = 0;
     const fresh = async () => (calls++, manifest);
-    const cache = new ManifestCache(50);
-    const req = () => ({ minecraftVersion: "1.21.1", loaderVersion: null, mods: [{ project: "lithium" }] });
-    await cache.resolve(req(), fresh);
-    expect(await cache.resolve(req(), fresh)).toBe(manifest);
-    expect(calls).toBe(1);
-    await cache.resolve({ ...req(), mods: [] }, fresh);
-    expect(calls).toBe(2);
-    await new Promise((r) => setTimeout(r, 60));
-    await cache.resolve(req(), fresh);
-    expect(calls).toBe(3);
+    // The clock is the test's: "within the TTL" must not depend on how fast a loaded machine runs these lines.
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      const cache = new ManifestCache(50);
+      const req = () => ({ minecraftVersion: "1.21.1", loaderVersion: null, mods: [{ project: "lithium" }] });
+      await cache.resolve(req(), fresh);
+      vi.setSystemTime(Date.now() + 49);
+      expect(await cache.resolve(req(), fresh)).toBe(manifest);
+      expect(calls).toBe(1);
+      await cache.resolve({ ...req(), mods: [] }, fresh);
+      expect(calls).toBe(2);
+      vi.setSystemTime(Date.now() + 1);
+      await cache.resolve(req(), fresh);
+      expect(calls).toBe(3);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("keeps at most `maxBytes` of manifests, dropping the oldest, and never caches one larger than that", async () => {

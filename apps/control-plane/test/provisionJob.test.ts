@@ -24,6 +24,8 @@ describe("server.provision job", () => {
     let open!: () => void;
     const gate = new Promise<void>((r) => (open = r));
     let runs = 0;
+    let started!: () => void;
+    const firstStarted = new Promise<void>((r) => (started = r));
     const runner = await run({
       connectionString: t.databaseUrl,
       concurrency: 4,
@@ -32,7 +34,8 @@ describe("server.provision job", () => {
       logger: new Logger(() => () => {}),
       taskList: {
         [PROVISION_JOB]: async (payload, helpers) => {
-          if (++inFlight === 2) open();
+          if (++inFlight === 1) started();
+          if (inFlight === 2) open();
           await gate;
           await task(payload, helpers);
           runs++;
@@ -41,7 +44,7 @@ describe("server.provision job", () => {
     });
     // The create enqueued the first job; while it is locked and running, add it again:
     // graphile-worker then inserts a second job rather than replacing the running one.
-    await new Promise((r) => setTimeout(r, 300));
+    await firstStarted;
     await quickAddJob({ connectionString: t.databaseUrl }, PROVISION_JOB, { serverId: server.id }, { jobKey: `provision:${server.id}`, jobKeyMode: "replace" });
     // And a burst of direct concurrent runs on top.
     await Promise.all(Array.from({ length: 50 }, () => task({ serverId: server.id }, { job: { attempts: 1, max_attempts: 10 } } as never)));

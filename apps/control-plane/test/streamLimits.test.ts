@@ -1,9 +1,9 @@
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectDatabase, openLogStream, sweepLogReads, type Database } from "@zlh/db";
-import { inventoryDigest, type InventoryItem } from "@zlh/protocol";
+import type { InventoryItem } from "@zlh/protocol";
 import { reconcilePass, type PassDeps } from "../src/reconcile/pass";
-import { enrollHost, serverBody, startTestPlane, ADMIN_TOKEN } from "./harness";
+import { agentHeartbeat, enrollHost, serverBody, startTestPlane, ADMIN_TOKEN } from "./harness";
 import { endReason, openStream, type OpenStream } from "./sseClient";
 
 type Plane = Awaited<ReturnType<typeof startTestPlane>>;
@@ -18,10 +18,7 @@ describe("stream limits", () => {
   let vmid: number;
   const streams: OpenStream[] = [];
   const caps = { perClient: 10, perServer: 10, staleAfterMs: 30_000 };
-  const heartbeat = (inventory: InventoryItem[]) => t.sql`
-    update hosts set session_id = coalesce(session_id, gen_random_uuid()), last_heartbeat_at = now(),
-      inventory = ${t.sql.json(inventory as never)}, inventory_digest = ${inventoryDigest(inventory)}, inventory_at = clock_timestamp()
-    where id = ${hostId}`;
+  const heartbeat = (inventory: InventoryItem[]) => agentHeartbeat(t.sql, hostId, inventory);
 
   beforeAll(async () => {
     t = await startTestPlane({ ZLH_EVENT_STREAMS_PER_CLIENT: "2", ZLH_STREAM_MAX_DURATION_MS: "1500", ZLH_EVENT_STREAM_POLL_MS: "50" }, { runWorker: false });

@@ -21,7 +21,8 @@ describe("uploaded packs: per-customer claims, removal when unused", () => {
   let database: Database;
   let hostId: string;
   beforeAll(async () => {
-    database = connectDatabase(await testDatabase(), { max: 2 });
+    // Three: a create's transaction, the sweep waiting behind it, and the look at pg_stat_activity that sees it wait.
+    database = connectDatabase(await testDatabase(), { max: 3 });
     hostId = await seedHost(database.sql, "packs-retention");
   });
   afterAll(() => database.close());
@@ -37,6 +38,15 @@ describe("uploaded packs: per-customer claims, removal when unused", () => {
     await database.sql`update modpack_upload_owners set created_at = ${at}::timestamptz where sha512 = ${sha512}`;
     await database.sql`update modpack_uploads set created_at = ${at}::timestamptz where sha512 = ${sha512}`;
     await database.sql`update modpack_contents set created_at = ${at}::timestamptz where sha512 = ${sha512}`;
+  };
+  /** Until a session of this database waits on a lock (the sweep behind a create's transaction): a bounded poll, not a guess at how long it takes to get there. */
+  const waitForLockWaiter = async () => {
+    for (let i = 0; i < 400; i++) {
+      const waiting = await database.sql`select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`;
+      if (waiting.length > 0) return;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error("the sweep never waited on the pack's lock");
   };
   const stored = async (sha512: string) => (await database.sql`select 1 from modpack_uploads where sha512 = ${sha512}`).length === 1;
 
@@ -105,7 +115,7 @@ describe("uploaded packs: per-customer claims, removal when unused", () => {
     await database.db.transaction(async (tx) => {
       expect(await holdOwnedModpackUpload(tx, sha("8"), "c")).toBe(true);
       sweep = removeUnusedModpacks(database.db, 7 * DAY);
-      await new Promise((r) => setTimeout(r, 300)); // the sweep is waiting on the pack's lock now
+      await waitForLockWaiter(); // the sweep is waiting on the pack's lock now
       await tx.execute(sql`update servers set modpack = ${JSON.stringify({ sha512: sha("8") })}::jsonb where id = ${made.id}`);
     });
     await sweep;

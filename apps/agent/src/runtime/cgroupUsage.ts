@@ -1,4 +1,5 @@
 import { open } from "node:fs/promises";
+import { procStatFields } from "./procStat";
 
 /**
  * A container's CPU and memory use, read on the host from its cgroup (never
@@ -64,11 +65,11 @@ export async function usageV1(cpuacctDir: string, memoryDir: string | null): Pro
  * per second on Linux) and VmRSS of /proc/<pid>/status.
  */
 export function parseProcStat(stat: string): number | null {
-  // The command (field 2) is in parentheses and may hold spaces or ')': fields count from the last ')'.
-  const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const utime = Number(rest[11]);
-  const stime = Number(rest[12]);
-  return Number.isFinite(utime) && Number.isFinite(stime) ? (utime + stime) * 10_000 : null;
+  const fields = procStatFields(stat);
+  if (fields === null) return null;
+  const utime = Number(fields[14 - 1]);
+  const stime = Number(fields[15 - 1]);
+  return Number.isSafeInteger(utime) && Number.isSafeInteger(stime) ? (utime + stime) * 10_000 : null;
 }
 
 export function parseVmRss(status: string): number | null {

@@ -1,5 +1,6 @@
 import { stat, statfs } from "node:fs/promises";
 import { readSmall } from "./cgroupUsage";
+import { procStatFields } from "./procStat";
 
 /**
  * A running container's disk use as its volume reports it: statfs of its root seen through its
@@ -24,13 +25,12 @@ export async function volumeUsedBytes(pid: number, hostDev: bigint): Promise<num
  * with the pid it names one process for the machine's uptime, since a reused pid starts later.
  */
 export async function processStartTime(pid: number): Promise<number | null> {
-  const stat = await readSmall(`/proc/${pid}/stat`);
-  if (stat === null) return null;
-  // The command (field 2) is in parentheses and may hold spaces or ')': fields count from the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const fields = procStatFields((await readSmall(`/proc/${pid}/stat`)) ?? "");
+  if (fields === null) return null;
   // A zombie (Z, or X while it is reaped) has exited: its root can no longer be read.
-  if (fields[0] === "Z" || fields[0] === "X") return null;
-  const start = Number(fields[19]);
+  const state = fields[3 - 1];
+  if (state === "Z" || state === "X") return null;
+  const start = Number(fields[22 - 1]);
   return Number.isSafeInteger(start) ? start : null;
 }
 

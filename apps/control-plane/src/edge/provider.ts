@@ -64,8 +64,19 @@ export class EdgeProviderError extends Error {
   }
 }
 
-/** A provider's settings refused at start: the sentence names the provider and the field, never the secret. */
-export class EdgeConfigError extends Error {}
+/**
+ * A provider's settings refused at start: the sentence names the provider and the field, never the secret.
+ * `field` is the refused setting when one setting is to blame (readSettings sets it), so a caller can tell
+ * which of its own variables to name without reading the sentence.
+ */
+export class EdgeConfigError extends Error {
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
 
 /** How one kind of provider is made from its entry in ZLH_EDGE_PROVIDERS. */
 export interface EdgeProviderFactory {

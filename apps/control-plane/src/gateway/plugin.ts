@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { Readable } from "node:stream";
 import websocket from "@fastify/websocket";
 import type { FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
@@ -27,6 +28,44 @@ export interface GatewayOptions {
 }
 
 /**
+ * A file an agent downloads by its sha512 (`?sha512=`), only one a server of its own host uses: anything else,
+ * like a malformed hash, is the route's 404. `find` answers the body (and its size when it is streamed).
+ */
+interface AgentFileRoute {
+  path: string;
+  operationId: string;
+  contentType: string;
+  find(db: Db, hostId: string, sha512: string): Promise<{ body: Buffer | Readable; size?: number } | null>;
+  notFound(sha512: string): Error;
+}
+
+const AGENT_FILE_ROUTES: AgentFileRoute[] = [
+  {
+    // An uploaded modpack, for the agent that extracts its overrides (docs/modpacks.md): streamed in slices
+    // (uploadedPackStream) so concurrent agents never make the control plane hold packs whole.
+    path: "/v1/agent/modpack",
+    operationId: "agentDownloadModpack",
+    contentType: "application/x-modrinth-modpack+zip",
+    async find(db, hostId, sha512) {
+      const size = await modpackUploadSizeForHost(db, hostId, sha512);
+      return size === null ? null : { body: uploadedPackStream(db, sha512, size), size };
+    },
+    notFound: (sha512) => new ModpackNotFoundError(`No server of this host uses an uploaded modpack ${sha512}.`),
+  },
+  {
+    // A file NeoForge's installer made (docs/server-types.md#neoforge).
+    path: "/v1/agent/neoforge-file",
+    operationId: "agentDownloadNeoforgeFile",
+    contentType: "application/octet-stream",
+    async find(db, hostId, sha512) {
+      const bytes = await readNeoforgeFileForHost(db, hostId, sha512);
+      return bytes && { body: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
+    },
+    notFound: (sha512) => new InstallerFileNotFoundError(`No server of this host places a NeoForge installer file ${sha512}.`),
+  },
+];
+
+/**
  * The agent gateway: `GET /v1/agent` upgraded to a websocket. The agent's
  * host token (Authorization: Bearer) is checked before the upgrade; a wrong
  * or revoked token gets a plain 401 and no socket.
@@ -34,30 +73,16 @@ export interface GatewayOptions {
 export const agentGateway = fp<GatewayOptions>(async (app: FastifyInstance, opts) => {
   await app.register(websocket, { options: { maxPayload: 4 * 1024 * 1024 } });
   const agentOnly = authenticateAgent(opts.db);
-  // An uploaded modpack, for the agent that extracts its overrides (docs/modpacks.md): only one of its own live servers'
-  // packs, streamed in slices (uploadedPackStream) so concurrent agents never make the control plane hold packs whole.
-  // The hash is a query parameter: 128 characters is past Fastify's route parameter limit (maxParamLength 100).
-  app.get<{ Querystring: { sha512?: string } }>(
-    "/v1/agent/modpack",
-    { schema: { hide: true, operationId: "agentDownloadModpack" }, preValidation: agentOnly },
-    async (request, reply) => {
+  for (const route of AGENT_FILE_ROUTES) {
+    // The hash is a query parameter: 128 characters is past Fastify's route parameter limit (maxParamLength 100).
+    app.get<{ Querystring: { sha512?: string } }>(route.path, { schema: { hide: true, operationId: route.operationId }, preValidation: agentOnly }, async (request, reply) => {
       const sha512 = String(request.query.sha512 ?? "");
-      const size = /^[0-9a-f]{128}$/.test(sha512) ? await modpackUploadSizeForHost(opts.db, request.agentHost!.id, sha512) : null;
-      if (size === null) throw new ModpackNotFoundError(`No server of this host uses an uploaded modpack ${sha512.slice(0, 128)}.`);
-      return reply.header("content-type", "application/x-modrinth-modpack+zip").header("content-length", size).send(uploadedPackStream(opts.db, sha512, size));
-    },
-  );
-  // A file NeoForge's installer made (docs/server-types.md#neoforge), scoped as the modpack route is: only one a server of this host places.
-  app.get<{ Querystring: { sha512?: string } }>(
-    "/v1/agent/neoforge-file",
-    { schema: { hide: true, operationId: "agentDownloadNeoforgeFile" }, preValidation: agentOnly },
-    async (request, reply) => {
-      const sha512 = String(request.query.sha512 ?? "");
-      const bytes = /^[0-9a-f]{128}$/.test(sha512) ? await readNeoforgeFileForHost(opts.db, request.agentHost!.id, sha512) : null;
-      if (!bytes) throw new InstallerFileNotFoundError(`No server of this host places a NeoForge installer file ${sha512.slice(0, 128)}.`);
-      return reply.header("content-type", "application/octet-stream").send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-    },
-  );
+      const file = /^[0-9a-f]{128}$/.test(sha512) ? await route.find(opts.db, request.agentHost!.id, sha512) : null;
+      if (!file) throw route.notFound(sha512.slice(0, 128));
+      if (file.size !== undefined) reply.header("content-length", file.size);
+      return reply.header("content-type", route.contentType).send(file.body);
+    });
+  }
   app.get(
     "/v1/agent",
     {

@@ -44,6 +44,22 @@ describe("the webhook's transport and secret", () => {
     }
     expect(() => loadConfig({ ...base, ZLH_EDGE_WEBHOOK_URL: "http://panel.example.com/edge" })).toThrow(/^ZLH_EDGE_WEBHOOK_URL\b.*https:\/\//);
   });
+
+  it("a refused setting carries its field, not only a sentence naming it (a quoted value may read like another field)", () => {
+    const refusal = (entry: Record<string, unknown>) => {
+      try {
+        parse(entry);
+      } catch (err) {
+        return err instanceof EdgeConfigError ? err.field : err;
+      }
+      return "accepted";
+    };
+    expect(refusal({ url: "x): secret y" })).toBe("url");
+    expect(refusal({ url: "http://panel.example.com/edge" })).toBe("url");
+    expect(refusal({ url: "https://panel.example.com/edge", secret: "short" })).toBe("secret");
+    expect(refusal({ url: "https://panel.example.com/edge", timeoutMs: 0 })).toBe("timeoutMs");
+    expect(refusal({ url: "https://panel.example.com/edge", secrets: SECRET })).toBe("secrets");
+  });
 });
 
 describe("a signed call", () => {

@@ -5,7 +5,8 @@ import { EdgeConfigError } from "../provider";
  * Reads one ZLH_EDGE_PROVIDERS entry's settings for a factory: every refusal
  * is a sentence naming the provider and the field, and a secret's value is
  * never quoted (a typo in it must not end up in a log). An unknown field is
- * refused too: a misspelt optional setting would otherwise be ignored.
+ * refused too: a misspelt optional setting would otherwise be ignored. The
+ * error carries the refused field (EdgeConfigError.field).
  */
 export interface SettingsReader {
   /** An http:// or https:// base URL without credentials, query or fragment; the trailing `/` dropped. */
@@ -22,7 +23,7 @@ export interface SettingsReader {
 export function readSettings(kind: string, name: string, settings: Record<string, unknown>, known: readonly string[]): SettingsReader {
   const who = `edge provider ${JSON.stringify(name)} (${kind})`;
   const fail = (field: string, sentence: string): never => {
-    throw new EdgeConfigError(`${who}: ${field} ${sentence}`);
+    throw new EdgeConfigError(`${who}: ${field} ${sentence}`, field);
   };
   for (const field of Object.keys(settings)) {
     if (!known.includes(field)) fail(field, `is not a setting of ${kind}; the known ones are ${known.join(", ")}.`);
