@@ -42,6 +42,23 @@ async function dirMirror(files: Record<string, Uint8Array>): Promise<string> {
   return dir;
 }
 
+/**
+ * A disk of `capacity` bytes holding only `root`: its free bytes are the capacity less what is under root now
+ * (temporary downloads included), so a reserve test does not depend on what others write to the machine's disk.
+ */
+function diskOf(root: string, capacity: number): () => Promise<number> {
+  const used = async (dir: string): Promise<number> => {
+    let bytes = 0;
+    for (const e of await readdir(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) bytes += await used(p);
+      else if (e.isFile()) bytes += (await stat(p)).size;
+    }
+    return bytes;
+  };
+  return async () => capacity - (await used(root));
+}
+
 const servers: Server[] = [];
 afterEach(async () => {
   for (const s of servers.splice(0)) await new Promise((r) => s.close(r));
@@ -223,9 +240,8 @@ describe("the agent's artifact cache", () => {
       },
     };
     const state = await mkdtemp(join(tmpdir(), "zlh-state-"));
-    const fs = await statfs(state);
-    // Room for one of them with 16 MiB to spare, not for both (others' writes meanwhile move it far less).
-    const cache = new ArtifactCache(state, source, () => {}, { minFreeBytes: fs.bavail * fs.bsize - 48 * MiB });
+    // A disk with room for one of them, not for both.
+    const cache = new ArtifactCache(state, source, () => {}, { minFreeBytes: 8 * MiB, freeBytes: diskOf(state, 56 * MiB) });
     const first = cache.ensure(pin("a"));
     await aStarted;
     const second = await cache.ensure(pin("b")).catch((e: unknown) => e);
@@ -268,10 +284,8 @@ describe("the agent's artifact cache", () => {
     const a = await held.ensure(pin("a"));
     const b = await loose.ensure(pin("b"));
     await utimes(a, new Date(Date.now() - 7200_000), new Date(Date.now() - 7200_000));
-    // A reserve that leaves room for c only once one 32 MiB file is gone (half of it: what others write meanwhile moves it far less).
-    const fs = await statfs(state);
-    const reserve = fs.bavail * fs.bsize - 32 * MiB + 16 * MiB;
-    const shared = new ArtifactCache(state, source, () => {}, { minFreeBytes: reserve });
+    // A disk that holds c beside the reserve only once one of a and b is gone.
+    const shared = new ArtifactCache(state, source, () => {}, { minFreeBytes: 16 * MiB, freeBytes: diskOf(state, 96 * MiB) });
     const op = shared.hold();
     await op.ensure(pin("a"));
     await op.ensure(pin("c"));

@@ -17,7 +17,14 @@ export interface CacheLimits {
   minFreeBytes?: number;
   /** How long one download (headers and the whole body) may take before it is abandoned. */
   downloadTimeoutMs?: number;
+  /** How the free bytes of the cache's disk are read: statfs (a test gives a disk of known size, which a shared disk is not). */
+  freeBytes?: (dir: string) => Promise<number>;
 }
+
+const statfsFreeBytes = async (dir: string) => {
+  const fs = await statfs(dir);
+  return fs.bavail * fs.bsize;
+};
 
 /** What an operation places files from: the cache, through a hold (ArtifactCache.hold) that keeps what it fetched from eviction. */
 export type ArtifactFiles = Pick<ArtifactCache, "ensure">;
@@ -58,6 +65,7 @@ export class ArtifactCache {
   readonly #maxBytes: number;
   readonly #minFreeBytes: number;
   readonly #downloadTimeoutMs: number;
+  readonly #freeBytes: (dir: string) => Promise<number>;
   /** Bytes of the downloads under way (their pinned sizes): room #ensureRoom has promised them. */
   #downloading = 0;
   /** The cache's size, measured once (at the first ensure, when leftovers of a crash are removed too), then kept. */
@@ -75,6 +83,7 @@ export class ArtifactCache {
     this.#maxBytes = limits.maxBytes ?? 20 * 1024 ** 3;
     this.#minFreeBytes = limits.minFreeBytes ?? 0;
     this.#downloadTimeoutMs = limits.downloadTimeoutMs ?? DOWNLOAD_TIMEOUT_MS;
+    this.#freeBytes = limits.freeBytes ?? statfsFreeBytes;
   }
 
   /** `run` with a hold of its own, released when it settles, however it settles. */
@@ -172,8 +181,7 @@ export class ArtifactCache {
    */
   async #ensureRoom(total: { bytes: number }, file: Pinned, path: string): Promise<void> {
     const fits = async () => {
-      const fs = await statfs(this.#tmp);
-      missing = file.size + this.#downloading + this.#minFreeBytes - fs.bavail * fs.bsize;
+      missing = file.size + this.#downloading + this.#minFreeBytes - (await this.#freeBytes(this.#tmp));
       if (missing > 0) return false;
       this.#downloading += file.size;
       return true;
