@@ -1,10 +1,13 @@
 import { ArtifactNotFoundError, chooseNeoforge, installerFileUrl, metadataVersions, neoforgeArgFiles, NeoforgeVersionError, type ManifestFile } from "@zlh/artifacts";
+import { fetchBounded } from "../fabric/digest";
 import { ResolutionError } from "../fabric/errors";
 import { NEOFORGE_MODS, resolveMods } from "../fabric/modrinth";
 import { NEOFORGE_MAVEN, neoforgeInstall } from "../neoforge/install";
 import type { TypeResolver } from "./serverType";
 
 export const NEOFORGE_METADATA_URL = `${NEOFORGE_MAVEN}net/neoforged/neoforge/maven-metadata.xml`;
+/** NeoForge's listing (every build it ever published) is kilobytes: a source sending more than this is cut off there. */
+export const METADATA_MAX_BYTES = 4 * 1024 * 1024;
 
 /**
  * NeoForge (maven.neoforged.net, neoforged/LegacyInstaller):
@@ -22,7 +25,7 @@ export const resolveNeoforge: TypeResolver = async ({ db, source, request, mojan
   const game = request.minecraftVersion;
   let listed: string[];
   try {
-    listed = metadataVersions(new TextDecoder().decode(await source.fetchBytes(NEOFORGE_METADATA_URL)));
+    listed = metadataVersions(new TextDecoder().decode(await fetchBounded(source, NEOFORGE_METADATA_URL, METADATA_MAX_BYTES)));
   } catch (err) {
     if (err instanceof ArtifactNotFoundError) throw new ResolutionError(`NeoForge's Maven has no version listing (it answered ${err.status}).`);
     if (err instanceof NeoforgeVersionError) throw new ResolutionError(err.message);
