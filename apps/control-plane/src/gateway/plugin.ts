@@ -2,10 +2,10 @@ import { randomUUID } from "node:crypto";
 import websocket from "@fastify/websocket";
 import type { FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
-import { modpackUploadSizeForHost, readNeoforgeFileForHost, startAgentSession, type Db } from "@zlh/db";
+import { modpackUploadSizeForHost, neoforgeFileSizeForHost, startAgentSession, type Db } from "@zlh/db";
 import { InstallerFileNotFoundError, ModpackNotFoundError } from "@zlh/domain";
 import { authenticateAgent } from "./agentAuth";
-import { uploadedPackStream } from "./packStream";
+import { neoforgeFileStream, uploadedPackStream } from "./packStream";
 import { AgentSession, SessionRefusedError } from "./agentSession";
 import type { SessionRegistry } from "./sessionRegistry";
 import type { Metrics } from "../metrics/metrics";
@@ -47,15 +47,16 @@ export const agentGateway = fp<GatewayOptions>(async (app: FastifyInstance, opts
       return reply.header("content-type", "application/x-modrinth-modpack+zip").header("content-length", size).send(uploadedPackStream(opts.db, sha512, size));
     },
   );
-  // A file NeoForge's installer made (docs/server-types.md#neoforge), scoped as the modpack route is: only one a server of this host places.
+  // A file NeoForge's installer made (docs/server-types.md#neoforge), scoped and streamed as the modpack route is: only one a
+  // server of this host places, in slices (a library the installer made can be tens of MB).
   app.get<{ Querystring: { sha512?: string } }>(
     "/v1/agent/neoforge-file",
     { schema: { hide: true, operationId: "agentDownloadNeoforgeFile" }, preValidation: agentOnly },
     async (request, reply) => {
       const sha512 = String(request.query.sha512 ?? "");
-      const bytes = /^[0-9a-f]{128}$/.test(sha512) ? await readNeoforgeFileForHost(opts.db, request.agentHost!.id, sha512) : null;
-      if (!bytes) throw new InstallerFileNotFoundError(`No server of this host places a NeoForge installer file ${sha512.slice(0, 128)}.`);
-      return reply.header("content-type", "application/octet-stream").send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      const size = /^[0-9a-f]{128}$/.test(sha512) ? await neoforgeFileSizeForHost(opts.db, request.agentHost!.id, sha512) : null;
+      if (size === null) throw new InstallerFileNotFoundError(`No server of this host places a NeoForge installer file ${sha512.slice(0, 128)}.`);
+      return reply.header("content-type", "application/octet-stream").header("content-length", size).send(neoforgeFileStream(opts.db, sha512, size));
     },
   );
   app.get(
