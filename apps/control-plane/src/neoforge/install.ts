@@ -6,6 +6,7 @@ import type { Db } from "@zlh/db";
 import { fetchBounded, fetchPinned, HASH_FILE_MAX_BYTES } from "../fabric/digest";
 import { ResolutionError } from "../fabric/errors";
 import { readProducedTree, TreeRefusedError } from "./producedTree";
+import { serverJarPathOf } from "./serverJar";
 import { INSTALLER_TIMEOUT_MS, InstallerFailedError, runInstaller } from "./runInstaller";
 
 export const NEOFORGE_MAVEN = "https://maven.neoforged.net/releases/";
@@ -102,7 +103,7 @@ async function install(db: Db, source: ArtifactSource, opts: { game: string; ver
     preplaced.push({ path: `libraries/${lib.path}`, bytes: fetched.bytes });
     upstream.set(`libraries/${lib.path}`, { url: lib.url, sha512: fetched.digest.sha512 });
   }
-  const serverJar = profile.serverJarPath.replace("{LIBRARY_DIR}", "libraries").replaceAll("{MINECRAFT_VERSION}", opts.game);
+  const serverJar = serverJarPathOf(profile.serverJarPath, opts.game, profile.libraries.map((l) => l.path));
   const mojang = await fetchPinned(db, source, opts.mojang.url, { sha1: opts.mojang.sha1, size: opts.mojang.size });
   preplaced.push({ path: serverJar, bytes: mojang.bytes });
   upstream.set(serverJar, { url: opts.mojang.url, sha512: mojang.digest.sha512 });
