@@ -81,6 +81,10 @@ export interface ControlPlaneConfig {
   modpackMaxBytes: number;
   /** ZLH_MODPACK_RETENTION_DAYS, in milliseconds */
   modpackRetentionMs: number;
+  /** ZLH_NEOFORGE_RETENTION_DAYS, in milliseconds */
+  neoforgeRetentionMs: number;
+  /** ZLH_NEOFORGE_NEW_BUILDS_PER_DAY */
+  neoforgeNewBuildsPerDay: number;
   /** ZLH_BACKUP_KEEP, ZLH_BACKUP_MAX_AGE_DAYS */
   backupRetention: { keep: number; maxAgeDays: number };
   /** ZLH_COMMAND_TIMEOUT_MS */
@@ -157,6 +161,8 @@ export function loadConfig(env: Env): ControlPlaneConfig {
     metricsPublic: read.choice("ZLH_METRICS_PUBLIC") === "true",
     modpackMaxBytes: read.integer("ZLH_MODPACK_MAX_BYTES"),
     modpackRetentionMs: read.integer("ZLH_MODPACK_RETENTION_DAYS") * 86_400_000,
+    neoforgeRetentionMs: read.integer("ZLH_NEOFORGE_RETENTION_DAYS") * 86_400_000,
+    neoforgeNewBuildsPerDay: read.integer("ZLH_NEOFORGE_NEW_BUILDS_PER_DAY"),
     console: { tokenTtlMs: read.integer("ZLH_CONSOLE_TOKEN_TTL_MS"), origins: origins(read.text("ZLH_CONSOLE_ORIGINS")) },
   };
 }

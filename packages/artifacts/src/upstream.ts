@@ -98,7 +98,7 @@ async function* bodyWithin(url: string, body: ReadableStream<Uint8Array>, deadli
       const late = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new ArtifactFetchError(url, `the body did not arrive within ${timeoutMs / 1000} s`)), Math.max(0, deadline - Date.now()));
       });
-      let next: ReadableStreamReadResult<Uint8Array>;
+      let next: Awaited<ReturnType<typeof reader.read>>;
       try {
         next = await Promise.race([reader.read(), late]);
       } catch (err) {

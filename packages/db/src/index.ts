@@ -53,3 +53,4 @@ export * from "./sql/modpackContents";
 export * from "./sql/modpackRetention";
 export * from "./sql/modpackUploads";
 export * from "./sql/neoforgeFiles";
+export * from "./sql/neoforgeRetention";

@@ -57,7 +57,9 @@ export async function neoforgeInstall(db: Db, source: ArtifactSource, opts: { ga
     if (raced) return raced;
     const made = await install(db, source, opts);
     for (const f of made.stored) {
-      await tx.execute(sql`insert into neoforge_files (sha512, size, data) values (${f.sha512}, ${f.size}, ${Buffer.from(f.bytes)}) on conflict (sha512) do nothing`);
+      // A file already stored (another build made the same bytes) is renewed: the retention sweep, which removes files no
+      // install lists, waits on this row until the commit and then keeps it (neoforgeRetention.ts).
+      await tx.execute(sql`insert into neoforge_files (sha512, size, data) values (${f.sha512}, ${f.size}, ${Buffer.from(f.bytes)}) on conflict (sha512) do update set used_at = now()`);
     }
     await tx.execute(sql`insert into neoforge_installs (game, neoforge_version, installer_sha512, files)
       values (${opts.game}, ${opts.version}, ${made.install.installerSha512}, ${JSON.stringify(made.install.files)}::jsonb)`);

@@ -60,7 +60,7 @@ describe("an installer whose serverJarPath is unusable", () => {
     const mojangUrl = `https://piston-data.mojang.com/v1/objects/${sha1Hex(mojang.bundler)}/server.jar`;
     const files = new Map<string, Uint8Array>([...neoforgeMavenFiles([neo], [neo.version]), [mojangUrl, mojang.bundler]]);
     const fetchBytes = async (url: string) => files.get(url) ?? Promise.reject(new ArtifactNotFoundError(url));
-    const source: ArtifactSource = { kind: "mirror", fetchBytes, fetchJson: async () => ({}) };
+    const source: ArtifactSource = { kind: "mirror", fetchBytes, fetchJson: async <T>(url: string): Promise<T> => JSON.parse(new TextDecoder().decode(await fetchBytes(url))) as T };
     let runs = 0;
     const counted: typeof runInstaller = (o) => (runs++, runInstaller(o));
     const file = { path: "server.jar", url: mojangUrl, size: mojang.bundler.byteLength, sha512: sha512Hex(mojang.bundler), sha1: sha1Hex(mojang.bundler), kind: "server" as const };
