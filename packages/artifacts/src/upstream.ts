@@ -1,4 +1,5 @@
 import { fetchPackDownload, isPackDownload, RedirectRefusedError } from "./packRedirects";
+import { bodyWithin, readAll } from "./bodyWithin";
 import { ArtifactFetchError, ArtifactNotFoundError, fetchFailure, type ArtifactSource } from "./source";
 
 export interface UpstreamOptions {
@@ -82,41 +83,4 @@ export function upstreamSource(o: UpstreamOptions): ArtifactSource {
     if (!res.body) throw new ArtifactFetchError(url, "answered without a body");
     return bodyWithin(url, res.body, deadline, timeoutMs);
   }
-}
-
-/**
- * A response body read by `deadline`: a chunk not come by then ends it with
- * ArtifactFetchError (the attempt's bound covers the body, not only the
- * headers), as does a body that breaks off. Leaving early (a consumer that
- * stops at a size cap) cancels the download.
- */
-async function* bodyWithin(url: string, body: ReadableStream<Uint8Array>, deadline: number, timeoutMs: number): AsyncGenerator<Uint8Array> {
-  const reader = body.getReader();
-  try {
-    for (;;) {
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new ArtifactFetchError(url, `the body did not arrive within ${timeoutMs / 1000} s`)), Math.max(0, deadline - Date.now()));
-      });
-      let next: Awaited<ReturnType<typeof reader.read>>;
-      try {
-        next = await Promise.race([reader.read(), late]);
-      } catch (err) {
-        throw err instanceof ArtifactFetchError ? err : fetchFailure(url, err, timeoutMs);
-      } finally {
-        clearTimeout(timer);
-      }
-      if (next.done) return;
-      yield next.value;
-    }
-  } finally {
-    // Not awaited: a source that never ends may never settle its cancel either.
-    reader.cancel().catch(() => undefined);
-  }
-}
-
-async function readAll(body: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  for await (const chunk of body) parts.push(chunk);
-  return new Uint8Array(Buffer.concat(parts));
 }
