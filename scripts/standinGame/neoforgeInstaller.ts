@@ -61,7 +61,7 @@ export interface StandinNeoforge {
  * of Mojang's bundler, an output pinned by sha1). `mojangInner` is the jar
  * inside Mojang's bundler (its sha1 is that output's).
  */
-export async function buildStandinNeoforge(opts: { version: string; game: string; mojangInner: Uint8Array; omitLibrary?: boolean }): Promise<StandinNeoforge> {
+export async function buildStandinNeoforge(opts: { version: string; game: string; mojangInner: Uint8Array; omitLibrary?: boolean; serverJarPath?: string }): Promise<StandinNeoforge> {
   const { version, game } = opts;
   const cls = await classes();
   const installertools = storedZip([manifest("InstallerTools"), ...cls.installertools]);
@@ -93,7 +93,7 @@ export async function buildStandinNeoforge(opts: { version: string; game: string
     version: `neoforge-${version}`,
     minecraft: game,
     json: "/version.json",
-    serverJarPath: "{LIBRARY_DIR}/net/minecraft/server/{MINECRAFT_VERSION}/server-{MINECRAFT_VERSION}.jar",
+    serverJarPath: opts.serverJarPath ?? "{LIBRARY_DIR}/net/minecraft/server/{MINECRAFT_VERSION}/server-{MINECRAFT_VERSION}.jar",
     data: { MC_UNPACKED: { client: `[net.minecraft:client:${game}:unpacked]`, server: `[net.minecraft:server:${game}:unpacked]` } },
     processors: [
       {

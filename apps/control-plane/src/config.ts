@@ -85,6 +85,10 @@ export interface ControlPlaneConfig {
   modpackCustomerQuotaBytes: number;
   /** ZLH_MODPACK_UPLOAD_CONCURRENCY */
   modpackUploadConcurrency: number;
+  /** ZLH_NEOFORGE_RETENTION_DAYS, in milliseconds */
+  neoforgeRetentionMs: number;
+  /** ZLH_NEOFORGE_NEW_BUILDS_PER_DAY */
+  neoforgeNewBuildsPerDay: number;
   /** ZLH_BACKUP_KEEP, ZLH_BACKUP_MAX_AGE_DAYS */
   backupRetention: { keep: number; maxAgeDays: number };
   /** ZLH_COMMAND_TIMEOUT_MS */
@@ -163,6 +167,8 @@ export function loadConfig(env: Env): ControlPlaneConfig {
     modpackRetentionMs: read.integer("ZLH_MODPACK_RETENTION_DAYS") * 86_400_000,
     modpackCustomerQuotaBytes: read.integer("ZLH_MODPACK_CUSTOMER_QUOTA_BYTES"),
     modpackUploadConcurrency: read.integer("ZLH_MODPACK_UPLOAD_CONCURRENCY"),
+    neoforgeRetentionMs: read.integer("ZLH_NEOFORGE_RETENTION_DAYS") * 86_400_000,
+    neoforgeNewBuildsPerDay: read.integer("ZLH_NEOFORGE_NEW_BUILDS_PER_DAY"),
     console: { tokenTtlMs: read.integer("ZLH_CONSOLE_TOKEN_TTL_MS"), origins: origins(read.text("ZLH_CONSOLE_ORIGINS")) },
   };
 }

@@ -327,6 +327,22 @@ export const CONTROL_PLANE_ENV = {
     description:
       "Uploads (`POST /v1/modpacks`) received at once per control plane process (each is held in memory while it is read, up to `ZLH_MODPACK_MAX_BYTES`): one more is 503 `too_many_uploads` with `Retry-After`, before its body is read. See [Modpacks](modpacks.md#limits).",
   },
+  ZLH_NEOFORGE_RETENTION_DAYS: {
+    type: "integer",
+    default: 30,
+    min: 1,
+    max: 3650,
+    description:
+      "A NeoForge install (the installer's run for one game and build, its made files stored in the database) no live server uses is removed once no resolution has used it for this many days (checked hourly); a server keeps the build it runs, asks for or could roll back to. See [Operations](operations.md#neoforge-installs).",
+  },
+  ZLH_NEOFORGE_NEW_BUILDS_PER_DAY: {
+    type: "integer",
+    default: 5,
+    min: 0,
+    max: 1000,
+    description:
+      "NeoForge builds not installed yet one customer may pin (create, change) in any 24 hours: each costs an installer run of minutes on the control plane. Over it: 429 `rate_limited` with `Retry-After`, nothing written; 0 lets customers pin only builds already installed. See [Server types](server-types.md#neoforge).",
+  },
   ZLH_EVENT_STREAMS_PER_CLIENT: {
     type: "integer",
     default: 50,

@@ -39,6 +39,8 @@ describe("loadConfig", () => {
     // Over 200 MiB an upload's bytea, sent as hex, breaks Postgres's message limit: a 500 at upload, so refused at start.
     [{ ZLH_MODPACK_MAX_BYTES: String(200 * 1024 * 1024 + 1) }, "ZLH_MODPACK_MAX_BYTES"],
     [{ ZLH_MODPACK_RETENTION_DAYS: "0" }, "ZLH_MODPACK_RETENTION_DAYS"],
+    [{ ZLH_NEOFORGE_RETENTION_DAYS: "0" }, "ZLH_NEOFORGE_RETENTION_DAYS"],
+    [{ ZLH_NEOFORGE_NEW_BUILDS_PER_DAY: "-1" }, "ZLH_NEOFORGE_NEW_BUILDS_PER_DAY"],
   ])("names the bad variable: %o", (over, variable) => {
     let err: unknown;
     try {

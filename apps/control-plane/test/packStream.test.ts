@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectDatabase, storeModpackUpload, type Database } from "@zlh/db";
 import { testDatabase } from "@zlh/testing";
-import { uploadedPackStream } from "../src/gateway/packStream";
+import { neoforgeFileStream, uploadedPackStream } from "../src/gateway/packStream";
 
 const read = async (stream: AsyncIterable<Uint8Array>) => {
   const parts: Buffer[] = [];
@@ -32,5 +32,16 @@ describe("an uploaded pack streamed to an agent in slices", () => {
     await expect((async () => {
       for (;;) if ((await it.next()).done) return;
     })()).rejects.toThrow(`modpack ${sha512} is no longer stored`);
+  });
+
+  it("sends a NeoForge installer-made file the same way: slice by slice, byte for byte", async () => {
+    const data = randomBytes(3_000 + 5);
+    const sha512 = "d".repeat(128);
+    await database.sql`insert into neoforge_files (sha512, size, data) values (${sha512}, ${data.length}, ${data})`;
+    const parts = await read(neoforgeFileStream(database.db, sha512, data.length, 1000));
+    expect(parts.map((p) => p.length)).toEqual([1000, 1000, 1000, 5]);
+    expect(Buffer.concat(parts).equals(data)).toBe(true);
+    await database.sql`delete from neoforge_files where sha512 = ${sha512}`;
+    await expect(read(neoforgeFileStream(database.db, sha512, data.length, 1000))).rejects.toThrow(`NeoForge installer file ${sha512} is no longer stored`);
   });
 });

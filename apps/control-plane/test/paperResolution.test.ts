@@ -65,6 +65,8 @@ describe("resolving a Paper server", () => {
         const b = body as { builds: { build: number; downloads: { application: { name: string; sha256: string } } }[] };
         return { ...b, builds: b.builds.map((x) => (x.build === 132 ? { ...x, downloads: { application: { ...x.downloads.application, sha256: sha256(other) } } } : x)) };
       }),
+      // Read whole through fetchBytes (resolution streams a source's fetchStream when it has one).
+      fetchStream: undefined,
       fetchBytes: async (u: string) => (u.endsWith("paper-1.21.1-132.jar") ? other : mirror.fetchBytes(u)),
     } as ArtifactSource;
     // A fresh database: the mirror's own build 132 is already pinned in this one.

@@ -30,7 +30,8 @@ describe("resolving a Quilt server", () => {
   /** The offline mirror, counting the Maven `.sha1` files asked for. */
   const counting = () => {
     const asked: string[] = [];
-    const source: ArtifactSource = { ...offline, fetchBytes: (url: string) => (url.endsWith(".sha1") && asked.push(url), offline.fetchBytes(url)) };
+    // Without fetchStream, resolution reads every file through this fetchBytes (it streams a source's fetchStream when it has one).
+    const source: ArtifactSource = { ...offline, fetchStream: undefined, fetchBytes: (url: string) => (url.endsWith(".sha1") && asked.push(url), offline.fetchBytes(url)) };
     return { source, asked };
   };
 
@@ -93,9 +94,9 @@ describe("resolving a Quilt server", () => {
 
   it("refuses a library whose bytes are not what Maven's .sha1 says, one Maven publishes no .sha1 for, and a profile the installer itself would refuse", async () => {
     const config = `${QUILT_MAVEN}org/quiltmc/quilt-config/1.3.2/quilt-config-1.3.2.jar`;
-    const otherSha1: ArtifactSource = { ...offline, fetchBytes: async (url: string) => (url === `${config}.sha1` ? new TextEncoder().encode(`${"ab".repeat(20)}  quilt-config-1.3.2.jar\n`) : offline.fetchBytes(url)) };
+    const otherSha1: ArtifactSource = { ...offline, fetchStream: undefined, fetchBytes: async (url: string) => (url === `${config}.sha1` ? new TextEncoder().encode(`${"ab".repeat(20)}  quilt-config-1.3.2.jar\n`) : offline.fetchBytes(url)) };
     await expect(resolve(otherSha1, { loaderVersion: "0.26.3", db: unpinned })).rejects.toThrow(`hash mismatch for ${config}: upstream publishes sha1 ${"ab".repeat(20)}`);
-    const noSha1: ArtifactSource = { ...offline, fetchBytes: (url: string) => offline.fetchBytes(url.endsWith(".sha1") ? `${url}.missing` : url) };
+    const noSha1: ArtifactSource = { ...offline, fetchStream: undefined, fetchBytes: (url: string) => offline.fetchBytes(url.endsWith(".sha1") ? `${url}.missing` : url) };
     await expect(resolve(noSha1, { loaderVersion: "0.26.3", db: unpinned })).rejects.toThrow(/^upstream publishes no sha1 for (https:\/\/maven\.\S+\.jar) \(\1\.sha1 answered 404\); refused unpinned$/);
     const noMain = rewritingMirror((url, body) => (url.endsWith("/server/json") ? { ...(body as object), launcherMainClass: undefined } : body));
     await expect(resolve(noMain)).rejects.toThrow(new ResolutionError("Quilt loader 0.26.4: launcherMainClass in server launch json was not present."));

@@ -2,6 +2,7 @@ import { createReadStream } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { bodyWithin, readAll } from "./bodyWithin";
 import { mirrorPath, mirrorRefusalPath } from "./mirrorPath";
 import { ArtifactFetchError, ArtifactNotFoundError, fetchFailure, type ArtifactSource } from "./source";
 
@@ -16,21 +17,25 @@ export const OFFLINE_MIRROR_DIR = fileURLToPath(
  * `mirrorPath(url)`. A directory records upstream's 400 answers too, as
  * `mirrorRefusalPath(url)` holding the body; an HTTP mirror passes 400 on.
  */
-export function mirrorSource(location: string, kind: "mirror" | "offline" = "mirror"): ArtifactSource {
+export function mirrorSource(location: string, kind: "mirror" | "offline" = "mirror", opts: { timeoutMs?: number } = {}): ArtifactSource {
   const http = /^https?:\/\//.test(location);
-  /** Where a URL's file is: a local path or an HTTP response (a URL the mirror lacks: ArtifactNotFoundError). */
-  const open = async (url: string): Promise<{ file: string } | { res: Response }> => {
+  /** The bound of one HTTP mirror request, headers and body together (60 s). */
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  /** Where a URL's file is: a local path or an HTTP response's body, read by the request's bound (a URL the mirror lacks: ArtifactNotFoundError). */
+  const open = async (url: string): Promise<{ file: string } | { body: AsyncIterable<Uint8Array> }> => {
     const path = mirrorPath(url);
     if (http) {
       // The file's name is the path (with its literal %XX, e.g. Temurin's `jdk-21.0.7%2B6`, an encoded query): each
       // segment is percent-encoded once more, so a static file server, which decodes the request, finds that name.
       const at = `${location.replace(/\/+$/, "")}/${path.split("/").map(encodeURIComponent).join("/")}`;
-      const res = await fetch(at, { signal: AbortSignal.timeout(60_000) }).catch((err: unknown) => {
+      const deadline = Date.now() + timeoutMs;
+      const res = await fetch(at, { signal: AbortSignal.timeout(timeoutMs) }).catch((err: unknown) => {
         throw fetchFailure(at, err);
       });
       if (res.status === 404 || res.status === 400) throw new ArtifactNotFoundError(url, res.status, await res.text().catch(() => ""));
       if (!res.ok) throw new ArtifactFetchError(at, `the mirror answered ${res.status} for ${url}`);
-      return { res };
+      if (!res.body) throw new ArtifactFetchError(url, "the mirror answered without a body");
+      return { body: bodyWithin(at, res.body, deadline, timeoutMs) };
     }
     const file = join(location, path);
     if ((await stat(file).catch(() => null))?.isFile()) return { file };
@@ -40,16 +45,14 @@ export function mirrorSource(location: string, kind: "mirror" | "offline" = "mir
   };
   const read = async (url: string): Promise<Uint8Array> => {
     const at = await open(url);
-    return "file" in at ? await readFile(at.file) : new Uint8Array(await at.res.arrayBuffer());
+    return "file" in at ? await readFile(at.file) : readAll(at.body);
   };
   return {
     kind,
     fetchBytes: read,
     async fetchStream(url: string): Promise<AsyncIterable<Uint8Array>> {
       const at = await open(url);
-      if ("file" in at) return createReadStream(at.file);
-      if (!at.res.body) throw new ArtifactFetchError(url, "the mirror answered without a body");
-      return at.res.body;
+      return "file" in at ? createReadStream(at.file) : at.body;
     },
     async fetchJson<T>(url: string) {
       return JSON.parse(new TextDecoder().decode(await read(url))) as T;

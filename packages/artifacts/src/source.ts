@@ -68,9 +68,9 @@ export class ArtifactFetchError extends Error {
 }
 
 /** Why a fetch threw, from undici's cause (e.g. "getaddrinfo ENOTFOUND meta.fabricmc.net", "connect ECONNREFUSED 127.0.0.1:9"). */
-export function fetchFailure(url: string, err: unknown): ArtifactFetchError {
+export function fetchFailure(url: string, err: unknown, timeoutMs = 60_000): ArtifactFetchError {
   const e = err as Error & { cause?: { code?: string; message?: string } };
   const cause = e.cause?.message ?? e.cause?.code;
-  const reason = e.name === "TimeoutError" ? "no answer within 60 s" : cause ? `${e.message} (${cause})` : e.message;
+  const reason = e.name === "TimeoutError" ? `no answer within ${timeoutMs / 1000} s` : cause ? `${e.message} (${cause})` : e.message;
   return new ArtifactFetchError(url, reason);
 }

@@ -1,4 +1,5 @@
 import { fetchPackDownload, isPackDownload, RedirectRefusedError } from "./packRedirects";
+import { bodyWithin, readAll } from "./bodyWithin";
 import { ArtifactFetchError, ArtifactNotFoundError, fetchFailure, type ArtifactSource } from "./source";
 
 export interface UpstreamOptions {
@@ -9,6 +10,8 @@ export interface UpstreamOptions {
   /** Waits are capped at this, so a wrong reset header cannot stall a job for an hour. */
   maxWaitMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** One attempt's bound, headers and body together (60 s): a mirror dripping bytes holds a job no longer than one that never answers. */
+  timeoutMs?: number;
 }
 
 /**
@@ -36,21 +39,24 @@ export function upstreamSource(o: UpstreamOptions): ArtifactSource {
       await sleep(Math.ceil(((1 - tokens) / perMinute) * 60_000));
     }
   };
-  const request = async (url: string): Promise<Response> => {
+  const timeoutMs = o.timeoutMs ?? 60_000;
+  /** The answer and the time by which its body must have arrived. */
+  const request = async (url: string): Promise<{ res: Response; deadline: number }> => {
     const retries = o.maxRetries ?? 5;
     for (let attempt = 0; ; attempt++) {
       await take();
       let res: Response | null = null;
+      const deadline = Date.now() + timeoutMs;
       try {
-        const init = { headers: { "user-agent": o.userAgent }, signal: AbortSignal.timeout(60_000) };
+        const init = { headers: { "user-agent": o.userAgent }, signal: AbortSignal.timeout(timeoutMs) };
         // A pack's files are named by hostile input: their redirects are followed only to the hosts a pack may use.
         res = isPackDownload(url) ? await fetchPackDownload(url, init) : await fetch(url, init);
       } catch (err) {
         if (err instanceof RedirectRefusedError) throw err;
-        if (attempt >= retries) throw fetchFailure(url, err);
+        if (attempt >= retries) throw fetchFailure(url, err, timeoutMs);
       }
       if (res) {
-        if (res.ok) return res;
+        if (res.ok) return { res, deadline };
         if (res.status === 404 || res.status === 400) throw new ArtifactNotFoundError(url, res.status, await res.text().catch(() => ""));
         if (attempt >= retries || (res.status !== 429 && res.status < 500)) throw new ArtifactFetchError(url, `answered ${res.status}`);
       }
@@ -62,15 +68,19 @@ export function upstreamSource(o: UpstreamOptions): ArtifactSource {
   return {
     kind: "upstream",
     async fetchJson<T>(url: string) {
-      return (await (await request(url)).json()) as T;
+      return JSON.parse(new TextDecoder().decode(await readAll(await bodyOf(url)))) as T;
     },
     async fetchBytes(url: string) {
-      return new Uint8Array(await (await request(url)).arrayBuffer());
+      return readAll(await bodyOf(url));
     },
     async fetchStream(url: string) {
-      const res = await request(url);
-      if (!res.body) throw new ArtifactFetchError(url, "answered without a body");
-      return res.body;
+      return bodyOf(url);
     },
   };
+
+  async function bodyOf(url: string): Promise<AsyncIterable<Uint8Array>> {
+    const { res, deadline } = await request(url);
+    if (!res.body) throw new ArtifactFetchError(url, "answered without a body");
+    return bodyWithin(url, res.body, deadline, timeoutMs);
+  }
 }

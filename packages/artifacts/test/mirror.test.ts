@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ArtifactNotFoundError, buildLauncherJar, mirrorPath, mirrorSource, OFFLINE_MIRROR_DIR, zipEntries } from "../src/index";
+import { ArtifactFetchError, ArtifactNotFoundError, buildLauncherJar, mirrorPath, mirrorSource, OFFLINE_MIRROR_DIR, zipEntries } from "../src/index";
 
 describe("mirrors", () => {
   let server: Server;
@@ -10,6 +10,8 @@ describe("mirrors", () => {
   beforeAll(async () => {
     // An HTTP mirror: the same files by path, as any static file server would serve them.
     server = createServer(async (req, res) => {
+      // A broken mirror: the headers and a first chunk, then nothing, the connection held open.
+      if (req.url!.startsWith("/stalled/")) return void res.writeHead(200).write("first bytes");
       const path = join(OFFLINE_MIRROR_DIR, decodeURIComponent(req.url!.slice(1)));
       const body = await readFile(path).catch(() => null);
       const refusal = body ? null : await readFile(path.replace(/\.body$/, ".400")).catch(() => null);
@@ -19,7 +21,18 @@ describe("mirrors", () => {
     const addr = server.address() as { port: number };
     base = `http://127.0.0.1:${addr.port}`;
   });
-  afterAll(() => new Promise((r) => server.close(r)));
+  afterAll(() => new Promise((r) => (server.closeAllConnections(), server.close(r))));
+
+  it("fails a body that stops coming within the request's bound over HTTP, as a fetch that may pass", async () => {
+    const mirror = mirrorSource(`${base}/stalled`, "mirror", { timeoutMs: 300 });
+    for (const read of [() => mirror.fetchBytes("https://maven.example/a.jar"), async () => {
+      for await (const chunk of await mirror.fetchStream!("https://maven.example/b.jar")) void chunk;
+    }]) {
+      const err = await read().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ArtifactFetchError);
+      expect((err as Error).message).toMatch(/^could not fetch http:\/\/127\.0\.0\.1:\d+\/stalled\/maven\.example\/[ab]\.jar\.body: the body did not arrive within 0\.3 s$/);
+    }
+  });
 
   it("maps URLs to paths, keeping a listing apart from the directory of longer paths", () => {
     expect(mirrorPath("https://meta.fabricmc.net/v2/versions/loader/1.21.1")).toBe("meta.fabricmc.net/v2/versions/loader/1.21.1.body");

@@ -1514,7 +1514,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1601,7 +1601,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1659,7 +1659,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1757,7 +1757,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1815,7 +1815,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1873,7 +1873,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1931,7 +1931,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1998,7 +1998,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2060,7 +2060,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2155,7 +2155,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2242,7 +2242,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2306,7 +2306,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2396,7 +2396,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2463,7 +2463,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2530,7 +2530,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2631,7 +2631,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2715,7 +2715,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2804,7 +2804,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2871,7 +2871,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2938,7 +2938,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3005,7 +3005,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3084,7 +3084,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3181,7 +3181,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3288,7 +3288,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3364,7 +3364,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3423,7 +3423,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3492,7 +3492,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3563,7 +3563,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3651,7 +3651,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3740,7 +3740,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3841,7 +3841,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3909,7 +3909,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3980,7 +3980,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4069,7 +4069,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4148,7 +4148,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4282,7 +4282,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4360,7 +4360,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4438,7 +4438,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4571,7 +4571,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4645,7 +4645,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4704,7 +4704,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4784,7 +4784,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4842,7 +4842,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4889,7 +4889,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4958,7 +4958,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5016,7 +5016,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5080,7 +5080,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5144,7 +5144,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5229,7 +5229,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5276,7 +5276,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5321,7 +5321,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the client's (or the address's) budget: wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
                     [name: string]: unknown;

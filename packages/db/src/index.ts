@@ -54,3 +54,4 @@ export * from "./sql/modpackRetention";
 export * from "./sql/modpackUploads";
 export * from "./sql/modpackHeld";
 export * from "./sql/neoforgeFiles";
+export * from "./sql/neoforgeRetention";

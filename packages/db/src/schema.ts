@@ -702,6 +702,13 @@ export const neoforgeFiles = pgTable("neoforge_files", {
   size: integer("size").notNull(),
   data: bytea("data").notNull(),
   createdAt: createdAt(),
+  /**
+   * When an install last recorded this file (a later install with the same
+   * bytes renews it): the retention sweep removes only a file that no
+   * install lists and that is older than its retention by this, so an
+   * install being written is never left listing a swept file.
+   */
+  usedAt: timestamp("used_at", { withTimezone: true }).notNull().defaultNow(),
 });
 
 /**
@@ -718,8 +725,33 @@ export const neoforgeInstalls = pgTable(
     installerSha512: text("installer_sha512").notNull(),
     files: jsonb("files").notNull(),
     createdAt: createdAt(),
+    /**
+     * When a resolution last pinned a manifest from it (renewed by each):
+     * the retention sweep removes only an install no live server uses and
+     * unused for ZLH_NEOFORGE_RETENTION_DAYS by this, so a resolution that
+     * read it is never left with a manifest pointing at swept files.
+     */
+    usedAt: timestamp("used_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.game, t.neoforgeVersion], name: "neoforge_installs_pkey" })],
+);
+
+/**
+ * The NeoForge builds a customer's creates and changes asked for while
+ * they were not installed yet (each costs an installer run of minutes):
+ * at most ZLH_NEOFORGE_NEW_BUILDS_PER_DAY such builds per customer in any
+ * 24 hours. One row per customer and build; `claimed_at` is when it was
+ * first asked for in that window. Old rows are removed by the sweep.
+ */
+export const neoforgeBuildClaims = pgTable(
+  "neoforge_build_claims",
+  {
+    customerId: text("customer_id").notNull(),
+    game: text("game").notNull(),
+    neoforgeVersion: text("neoforge_version").notNull(),
+    claimedAt: timestamp("claimed_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.customerId, t.game, t.neoforgeVersion], name: "neoforge_build_claims_pkey" })],
 );
 
 /**

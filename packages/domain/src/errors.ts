@@ -141,6 +141,12 @@ export class ForbiddenError extends ZlhError {
 }
 export class RateLimitedError extends ZlhError {
   readonly code = "rate_limited";
+  /** Seconds until asking again can succeed, sent as Retry-After (a route that sets the header itself leaves it out). */
+  readonly retryAfterS?: number;
+  constructor(message: string, opts: { retryAfterS?: number } = {}) {
+    super(message);
+    if (opts.retryAfterS !== undefined) this.retryAfterS = opts.retryAfterS;
+  }
 }
 /** A restore into a server on another host than the backup's archive: archives are not moved between hosts. */
 export class InvalidTransitionError extends ZlhError {

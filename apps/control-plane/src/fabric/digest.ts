@@ -26,18 +26,34 @@ export async function digestOf(db: Db, source: ArtifactSource, url: string, expe
 }
 
 /**
+ * The most a file resolution reads whole is taken to be when upstream
+ * publishes no size (a Paper or Purpur jar is ~50 MiB, Fabric's jars far
+ * less): a source sending more is cut off at the first byte past it.
+ */
+export const PINNED_MAX_BYTES = 256 * 1024 * 1024;
+
+/**
  * The file's bytes, for the few files resolution reads (the loader jar's
  * manifest, the installer jar the launcher is built from), checked against
  * what upstream publishes and against the digest recorded the first time:
  * an immutable Maven file that changes is refused, never silently re-pinned.
+ * Read as a stream and stopped at the published size, or at `maxBytes`
+ * where none is published: a hostile or broken mirror cannot make the
+ * control plane hold gigabytes.
  */
-export async function fetchPinned(db: Db, source: ArtifactSource, url: string, expect?: { sha1?: string; size?: number }): Promise<{ bytes: Uint8Array; digest: Digest }> {
+export async function fetchPinned(
+  db: Db,
+  source: ArtifactSource,
+  url: string,
+  expect?: { sha1?: string; size?: number },
+  maxBytes = PINNED_MAX_BYTES,
+): Promise<{ bytes: Uint8Array; digest: Digest }> {
   let bytes: Uint8Array;
   try {
-    // A published size bounds the download: a source sending more (a pack's hostile mirror, a broken CDN) is cut off there.
-    const got = expect?.size !== undefined ? await fetchAtMost(source, url, expect.size) : await source.fetchBytes(url);
-    if (!got) throw new ResolutionError(`size mismatch for ${url}: upstream publishes ${expect!.size} bytes, the file has more (the download was stopped there)`);
-    bytes = got;
+    bytes =
+      expect?.size !== undefined
+        ? await fetchWithin(source, url, expect.size, `size mismatch for ${url}: upstream publishes ${expect.size} bytes, the file has more (the download was stopped there)`)
+        : await fetchBounded(source, url, maxBytes);
   } catch (err) {
     if (err instanceof ArtifactNotFoundError) throw new ResolutionError(`upstream has no file at ${url}`);
     throw err;
@@ -51,6 +67,25 @@ export async function fetchPinned(db: Db, source: ArtifactSource, url: string, e
     select * from ins union all select size::int, sha512, sha1 from artifact_digests where url = ${url} limit 1`);
   if (recorded && recorded.sha512 !== digest.sha512) throw new ResolutionError(`${url} changed upstream since it was first pinned (sha512 differs); refused`);
   return { bytes, digest };
+}
+
+/** A Maven `.sha1` or `.sha256`: the hex digest, perhaps the file name after it; a few hundred bytes at most. */
+export const HASH_FILE_MAX_BYTES = 512;
+
+/**
+ * A small file resolution reads whole (a Maven listing, a `.sha1`), read as
+ * a stream and refused (ResolutionError) at the first byte past `maxBytes`:
+ * what a sane upstream sends is far below it. ArtifactNotFoundError passes
+ * through, for the caller to word.
+ */
+export async function fetchBounded(source: ArtifactSource, url: string, maxBytes: number): Promise<Uint8Array> {
+  return fetchWithin(source, url, maxBytes, `${url} is more than ${maxBytes} bytes, more than such a file can be; the download was stopped there, refused.`);
+}
+
+async function fetchWithin(source: ArtifactSource, url: string, limit: number, refusal: string): Promise<Uint8Array> {
+  const got = await fetchAtMost(source, url, limit);
+  if (!got) throw new ResolutionError(refusal);
+  return got;
 }
 
 function checked(url: string, d: Digest, expect?: { sha1?: string; size?: number }): Digest {

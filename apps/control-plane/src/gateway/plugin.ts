@@ -3,10 +3,10 @@ import type { Readable } from "node:stream";
 import websocket from "@fastify/websocket";
 import type { FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
-import { modpackUploadSizeForHost, readNeoforgeFileForHost, startAgentSession, type Db } from "@zlh/db";
+import { modpackUploadSizeForHost, neoforgeFileSizeForHost, startAgentSession, type Db } from "@zlh/db";
 import { InstallerFileNotFoundError, ModpackNotFoundError } from "@zlh/domain";
 import { authenticateAgent } from "./agentAuth";
-import { uploadedPackStream } from "./packStream";
+import { neoforgeFileStream, uploadedPackStream } from "./packStream";
 import { AgentSession, SessionRefusedError } from "./agentSession";
 import type { SessionRegistry } from "./sessionRegistry";
 import type { Metrics } from "../metrics/metrics";
@@ -35,7 +35,7 @@ interface AgentFileRoute {
   path: string;
   operationId: string;
   contentType: string;
-  find(db: Db, hostId: string, sha512: string): Promise<{ body: Buffer | Readable; size?: number } | null>;
+  find(db: Db, hostId: string, sha512: string): Promise<{ body: Readable; size: number } | null>;
   notFound(sha512: string): Error;
 }
 
@@ -53,13 +53,14 @@ const AGENT_FILE_ROUTES: AgentFileRoute[] = [
     notFound: (sha512) => new ModpackNotFoundError(`No server of this host uses an uploaded modpack ${sha512}.`),
   },
   {
-    // A file NeoForge's installer made (docs/server-types.md#neoforge).
+    // A file NeoForge's installer made (docs/server-types.md#neoforge), streamed in slices as a pack is (a library
+    // the installer made can be tens of MB).
     path: "/v1/agent/neoforge-file",
     operationId: "agentDownloadNeoforgeFile",
     contentType: "application/octet-stream",
     async find(db, hostId, sha512) {
-      const bytes = await readNeoforgeFileForHost(db, hostId, sha512);
-      return bytes && { body: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
+      const size = await neoforgeFileSizeForHost(db, hostId, sha512);
+      return size === null ? null : { body: neoforgeFileStream(db, sha512, size), size };
     },
     notFound: (sha512) => new InstallerFileNotFoundError(`No server of this host places a NeoForge installer file ${sha512}.`),
   },
@@ -79,8 +80,7 @@ export const agentGateway = fp<GatewayOptions>(async (app: FastifyInstance, opts
       const sha512 = String(request.query.sha512 ?? "");
       const file = /^[0-9a-f]{128}$/.test(sha512) ? await route.find(opts.db, request.agentHost!.id, sha512) : null;
       if (!file) throw route.notFound(sha512.slice(0, 128));
-      if (file.size !== undefined) reply.header("content-length", file.size);
-      return reply.header("content-type", route.contentType).send(file.body);
+      return reply.header("content-type", route.contentType).header("content-length", file.size).send(file.body);
     });
   }
   app.get(

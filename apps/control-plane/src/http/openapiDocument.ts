@@ -53,7 +53,7 @@ const ERROR_WHY: Record<string, string> = {
   "413": "The body is larger than 256 KiB",
   "415": "The body is not JSON",
   "422": "Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold",
-  "429": "Over the client's (or the address's) budget: wait for Retry-After",
+  "429": "Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After",
   "502": "The host's answer was a failure",
   "503": "Not available now",
   "504": "The host did not answer in time",

@@ -12,3 +12,5 @@ export const RESOLVE_CHANGE_JOB = "server.resolve_change";
 export const changeJobKey = (serverId: string) => `change:${serverId}`;
 /** Removes uploaded packs no live server uses, past ZLH_MODPACK_RETENTION_DAYS (docs/modpacks.md); one pending run. */
 export const MODPACK_SWEEP_JOB = "modpacks.sweep";
+/** Removes NeoForge installs no live server uses, past ZLH_NEOFORGE_RETENTION_DAYS (docs/operations.md); one pending run. */
+export const NEOFORGE_SWEEP_JOB = "neoforge.sweep";

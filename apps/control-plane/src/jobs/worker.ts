@@ -10,10 +10,11 @@ import { edgeAuditTask, edgePassTask } from "./handlers/edge";
 import { provisionServerTask } from "./handlers/provisionServer";
 import { healServerTask } from "./handlers/heal";
 import { modpackSweepTask } from "./handlers/modpackSweep";
+import { neoforgeSweepTask } from "./handlers/neoforgeSweep";
 import { reconcileAllTask, reconcileHostTask } from "./handlers/reconcile";
 import { startWorkerLiveness } from "./workerLiveness";
 import type { Metrics } from "../metrics/metrics";
-import { EDGE_AUDIT_JOB, EDGE_PASS_JOB, HEAL_JOB, MODPACK_SWEEP_JOB, PROVISION_JOB, RECONCILE_ALL_JOB, RECONCILE_HOST_JOB, RESOLVE_CHANGE_JOB } from "./jobNames";
+import { EDGE_AUDIT_JOB, EDGE_PASS_JOB, HEAL_JOB, MODPACK_SWEEP_JOB, NEOFORGE_SWEEP_JOB, PROVISION_JOB, RECONCILE_ALL_JOB, RECONCILE_HOST_JOB, RESOLVE_CHANGE_JOB } from "./jobNames";
 import { resolveChangeTask } from "./handlers/resolveChange";
 import { COUNTDOWN_JOB, countdownTask } from "../schedules/countdownJob";
 
@@ -49,6 +50,7 @@ export async function startWorker(config: ControlPlaneConfig, db: Db, log: Logge
     [RECONCILE_HOST_JOB]: reconcileHostTask(reconcileDeps),
     [HEAL_JOB]: healServerTask(db),
     [MODPACK_SWEEP_JOB]: modpackSweepTask({ db, log: log.child({ component: "modpacks" }), retentionMs: config.modpackRetentionMs }),
+    [NEOFORGE_SWEEP_JOB]: neoforgeSweepTask({ db, log: log.child({ component: "neoforge" }), retentionMs: config.neoforgeRetentionMs }),
     [COUNTDOWN_JOB]: countdownTask(db, { config }, log.child({ component: "scheduler" })),
   };
   const edge = config.edgeNaming && config.edgeProviders.length > 0 ? { db, log: log.child({ component: "edge" }), providers: config.edgeProviders, ...config.edgeTiming } : null;
@@ -72,6 +74,7 @@ export async function startWorker(config: ControlPlaneConfig, db: Db, log: Logge
   // Start the reconciliation cycle unless a run is already scheduled (by this or another process).
   await addJob(db, RECONCILE_ALL_JOB, {}, { jobKey: "reconcile", jobKeyMode: "preserve_run_at", maxAttempts: 3 });
   await addJob(db, MODPACK_SWEEP_JOB, {}, { jobKey: "modpack-sweep", jobKeyMode: "preserve_run_at", maxAttempts: 3 });
+  await addJob(db, NEOFORGE_SWEEP_JOB, {}, { jobKey: "neoforge-sweep", jobKeyMode: "preserve_run_at", maxAttempts: 3 });
   if (edge) {
     if (await noteEdgeNaming(db, edge.providers)) edge.log.info({ providers: edge.providers.map((p) => p.name) }, "edge naming changed since the last start: every server is marked dirty");
     await addJob(db, EDGE_PASS_JOB, {}, { jobKey: "edge-pass", jobKeyMode: "preserve_run_at", maxAttempts: 3 });

@@ -3,13 +3,16 @@ import { createHash } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { ArtifactNotFoundError, InstallerRefusedError, readInstallProfile, zipDirectory, neoforgeArgFiles, neoforgeLaunchDecision, INSTALLER_ZIP_LIMITS, type ArtifactSource, type DownloadedFile } from "@zlh/artifacts";
 import type { Db } from "@zlh/db";
-import { fetchPinned } from "../fabric/digest";
+import { fetchBounded, fetchPinned, HASH_FILE_MAX_BYTES } from "../fabric/digest";
 import { ResolutionError } from "../fabric/errors";
 import { readProducedTree, TreeRefusedError } from "./producedTree";
+import { serverJarPathOf } from "./serverJar";
 import { INSTALLER_TIMEOUT_MS, InstallerFailedError, runInstaller } from "./runInstaller";
 
 export const NEOFORGE_MAVEN = "https://maven.neoforged.net/releases/";
 export const neoforgeInstallerUrl = (v: string) => `${NEOFORGE_MAVEN}net/neoforged/neoforge/${v}/neoforge-${v}-installer.jar`;
+/** NeoForge's installer jar is megabytes, not tens of them: a source sending more than this is cut off there, never held whole. */
+export const INSTALLER_MAX_BYTES = 64 * 1024 * 1024;
 
 /** One file of a pinned install: from upstream (`url`: a library or Mojang's jar, placed as is) or made by the installer (stored in neoforge_files). */
 export interface InstalledFile {
@@ -54,7 +57,9 @@ export async function neoforgeInstall(db: Db, source: ArtifactSource, opts: { ga
     if (raced) return raced;
     const made = await install(db, source, opts);
     for (const f of made.stored) {
-      await tx.execute(sql`insert into neoforge_files (sha512, size, data) values (${f.sha512}, ${f.size}, ${Buffer.from(f.bytes)}) on conflict (sha512) do nothing`);
+      // A file already stored (another build made the same bytes) is renewed: the retention sweep, which removes files no
+      // install lists, waits on this row until the commit and then keeps it (neoforgeRetention.ts).
+      await tx.execute(sql`insert into neoforge_files (sha512, size, data) values (${f.sha512}, ${f.size}, ${Buffer.from(f.bytes)}) on conflict (sha512) do update set used_at = now()`);
     }
     await tx.execute(sql`insert into neoforge_installs (game, neoforge_version, installer_sha512, files)
       values (${opts.game}, ${opts.version}, ${made.install.installerSha512}, ${JSON.stringify(made.install.files)}::jsonb)`);
@@ -77,7 +82,7 @@ async function recorded(db: Db, game: string, version: string): Promise<Neoforge
  */
 async function install(db: Db, source: ArtifactSource, opts: { game: string; version: string; mojang: DownloadedFile; run?: InstallerRunner }) {
   const url = neoforgeInstallerUrl(opts.version);
-  const installer = await fetchPinned(db, source, url);
+  const installer = await fetchPinned(db, source, url, undefined, INSTALLER_MAX_BYTES);
   const published = await publishedDigest(source, url);
   const actual = createHash(published.algorithm).update(installer.bytes).digest("hex");
   if (published.hex !== actual) throw new ResolutionError(`hash mismatch for ${url}: NeoForge's Maven publishes ${published.algorithm} ${published.hex}, the file has ${actual}`);
@@ -100,7 +105,7 @@ async function install(db: Db, source: ArtifactSource, opts: { game: string; ver
     preplaced.push({ path: `libraries/${lib.path}`, bytes: fetched.bytes });
     upstream.set(`libraries/${lib.path}`, { url: lib.url, sha512: fetched.digest.sha512 });
   }
-  const serverJar = profile.serverJarPath.replace("{LIBRARY_DIR}", "libraries").replaceAll("{MINECRAFT_VERSION}", opts.game);
+  const serverJar = serverJarPathOf(profile.serverJarPath, opts.game, profile.libraries.map((l) => l.path));
   const mojang = await fetchPinned(db, source, opts.mojang.url, { sha1: opts.mojang.sha1, size: opts.mojang.size });
   preplaced.push({ path: serverJar, bytes: mojang.bytes });
   upstream.set(serverJar, { url: opts.mojang.url, sha512: mojang.digest.sha512 });
@@ -148,7 +153,7 @@ async function publishedDigest(source: ArtifactSource, url: string): Promise<{ a
   for (const algorithm of ["sha256", "sha1"] as const) {
     let body: Uint8Array;
     try {
-      body = await source.fetchBytes(`${url}.${algorithm}`);
+      body = await fetchBounded(source, `${url}.${algorithm}`, HASH_FILE_MAX_BYTES);
     } catch (err) {
       if (err instanceof ArtifactNotFoundError) continue;
       throw err;

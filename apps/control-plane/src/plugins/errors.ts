@@ -2,7 +2,7 @@ import type { FastifyError, FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
 import type { ErrorObject } from "ajv";
 import { isManagedPropertyKey, MAX_LISTED_PROBLEMS } from "@zlh/api";
-import { IdempotencyKeyMissingError, ZlhError } from "@zlh/domain";
+import { IdempotencyKeyMissingError, RateLimitedError, ZlhError } from "@zlh/domain";
 import { httpStatusFor } from "../http/errorStatus";
 import { describeValidation, validationSentence, type Problem } from "../http/validationMessages";
 import { MODPACK_UPLOAD_ROUTE, PACK_MEDIA_TYPES } from "../routes/modpackMedia";
@@ -40,6 +40,7 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
     if (status >= 500) request.log.error({ err }, "request failed");
     // 503 is "an upstream could not be asked now": say when asking again is worth it, as a 429 does.
     if (status === 503) void reply.header("retry-after", String(UNAVAILABLE_RETRY_AFTER_S));
+    if (err instanceof RateLimitedError && err.retryAfterS !== undefined) void reply.header("retry-after", String(err.retryAfterS));
     return reply.status(status).send(body);
   });
 });

@@ -1,10 +1,14 @@
 import { ArtifactNotFoundError, chooseNeoforge, installerFileUrl, metadataVersions, neoforgeArgFiles, NeoforgeVersionError, type ManifestFile } from "@zlh/artifacts";
+import { renewNeoforgeInstall } from "@zlh/db";
+import { fetchBounded } from "../fabric/digest";
 import { ResolutionError } from "../fabric/errors";
 import { NEOFORGE_MODS, resolveMods } from "../fabric/modrinth";
-import { NEOFORGE_MAVEN, neoforgeInstall } from "../neoforge/install";
-import type { TypeResolver } from "./serverType";
+import { NEOFORGE_MAVEN, neoforgeInstall, type InstalledFile, type NeoforgeInstall } from "../neoforge/install";
+import type { TypeInput, TypeResolver } from "./serverType";
 
 export const NEOFORGE_METADATA_URL = `${NEOFORGE_MAVEN}net/neoforged/neoforge/maven-metadata.xml`;
+/** NeoForge's listing (every build it ever published) is kilobytes: a source sending more than this is cut off there. */
+export const METADATA_MAX_BYTES = 4 * 1024 * 1024;
 
 /**
  * NeoForge (maven.neoforged.net, neoforged/LegacyInstaller):
@@ -22,7 +26,7 @@ export const resolveNeoforge: TypeResolver = async ({ db, source, request, mojan
   const game = request.minecraftVersion;
   let listed: string[];
   try {
-    listed = metadataVersions(new TextDecoder().decode(await source.fetchBytes(NEOFORGE_METADATA_URL)));
+    listed = metadataVersions(new TextDecoder().decode(await fetchBounded(source, NEOFORGE_METADATA_URL, METADATA_MAX_BYTES)));
   } catch (err) {
     if (err instanceof ArtifactNotFoundError) throw new ResolutionError(`NeoForge's Maven has no version listing (it answered ${err.status}).`);
     if (err instanceof NeoforgeVersionError) throw new ResolutionError(err.message);
@@ -36,7 +40,7 @@ export const resolveNeoforge: TypeResolver = async ({ db, source, request, mojan
     throw err;
   }
   const mojang = await mojangServer();
-  const install = await neoforgeInstall(db, source, { game, version, mojang });
+  const install = await pinnedInstall(db, source, { game, version, mojang });
   const files: ManifestFile[] = install.files.map((f) =>
     f.url
       ? { path: f.path, url: f.url, size: f.size, sha512: f.sha512, sha1: f.sha1, kind: f.url === mojang.url ? "server" : "library" }
@@ -45,3 +49,21 @@ export const resolveNeoforge: TypeResolver = async ({ db, source, request, mojan
   const mods = await resolveMods(source, game, request.mods, NEOFORGE_MODS);
   return { loader: version, installer: version, mods: mods.mods, files: [...files, ...mods.files], launch: { argFiles: neoforgeArgFiles(version) } };
 };
+
+/** Installs swept between being read and renewed that a resolution makes again before it gives up (the job retries). */
+const SWEPT_RETRIES = 3;
+
+/**
+ * The install, renewed as used now (renewNeoforgeInstall) so the retention
+ * sweep keeps it while this resolution's manifest is stored, with the
+ * files the renewed row lists: an install the sweep removed after it was
+ * read is made again, never pinned.
+ */
+async function pinnedInstall(db: TypeInput["db"], source: TypeInput["source"], opts: Parameters<typeof neoforgeInstall>[2]): Promise<NeoforgeInstall> {
+  for (let attempt = 1; ; attempt++) {
+    await neoforgeInstall(db, source, opts);
+    const renewed = await renewNeoforgeInstall<InstalledFile>(db, opts.game, opts.version);
+    if (renewed) return { game: opts.game, version: opts.version, ...renewed };
+    if (attempt >= SWEPT_RETRIES) throw new Error(`the NeoForge ${opts.version} install was removed by the retention sweep as it was pinned, ${attempt} times; the job retries`);
+  }
+}

@@ -9,7 +9,7 @@ import {
   type QuiltServerJson,
 } from "@zlh/artifacts";
 import type { Db } from "@zlh/db";
-import { digestOf } from "../fabric/digest";
+import { digestOf, fetchBounded, HASH_FILE_MAX_BYTES } from "../fabric/digest";
 import { ResolutionError } from "../fabric/errors";
 import { QUILT_MODS, resolveMods } from "../fabric/modrinth";
 import { QUILT_META } from "../fabric/urls";
@@ -90,7 +90,7 @@ export async function resolveQuilt(db: Db, source: ArtifactSource, game: string,
 async function mavenSha1(source: ArtifactSource, url: string): Promise<string> {
   let text: string;
   try {
-    text = new TextDecoder().decode(await source.fetchBytes(`${url}.sha1`));
+    text = new TextDecoder().decode(await fetchBounded(source, `${url}.sha1`, HASH_FILE_MAX_BYTES));
   } catch (err) {
     if (err instanceof ArtifactNotFoundError) throw new ResolutionError(`upstream publishes no sha1 for ${url} (${url}.sha1 answered ${err.status}); refused unpinned`);
     throw err;

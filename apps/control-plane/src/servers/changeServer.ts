@@ -21,6 +21,7 @@ import { changeJobKey, RESOLVE_CHANGE_JOB } from "../jobs/jobNames";
 import { converge } from "../lifecycle/converge";
 import { assertServerId } from "./loadServer";
 import { checkPinnedBuild } from "../serverTypes/pinnedBuild";
+import { claimNewNeoforgeBuild } from "../neoforge/newBuildLimit";
 import { checkTypeSettings } from "../serverTypes/typeSettings";
 import { editMods } from "./modsEdit";
 import { holdUploadedPack } from "../modpacks/holdUploadedPack";
@@ -37,7 +38,7 @@ import { requestHash } from "./requestHash";
  * change of properties or resources only re-places the applied manifest).
  */
 export async function changeServer(
-  deps: { db: Db; source?: ArtifactSource; config?: { modpackMaxBytes: number } },
+  deps: { db: Db; source?: ArtifactSource; config: { modpackMaxBytes: number; neoforgeNewBuildsPerDay: number } },
   id: string,
   client: string,
   key: string,
@@ -101,6 +102,10 @@ export async function changeServer(
       }
       const changes = diff(from, to);
       if (Object.keys(changes).length === 0) return { server: s, replayed: false };
+      // A NeoForge build not installed yet costs an installer run: counted against the customer's day (429, nothing written).
+      if ("type" in changes || "minecraftVersion" in changes || "loaderVersion" in changes || "modpack" in changes) {
+        await claimNewNeoforgeBuild(tx, { customerId: s.customer_id, ...to }, deps.config.neoforgeNewBuildsPerDay);
+      }
 
       await setActor(tx, client);
       const needsManifest = "type" in changes || "minecraftVersion" in changes || "loaderVersion" in changes || "mods" in changes || "modpack" in changes;

@@ -22,6 +22,7 @@ import { converge } from "../lifecycle/converge";
 import { holdUploadedPack } from "../modpacks/holdUploadedPack";
 import { packSettings, type PackSettings } from "../modpacks/packSettings";
 import { checkPinnedBuild } from "../serverTypes/pinnedBuild";
+import { claimNewNeoforgeBuild } from "../neoforge/newBuildLimit";
 import { checkTypeSettings } from "../serverTypes/typeSettings";
 import { newRconPassword, seal, type SecretsKeyring } from "../secrets/sealedSecrets";
 import { requestHash } from "./requestHash";
@@ -30,7 +31,7 @@ export interface CreateContext {
   db: Db;
   vmidRange: IntRange;
   portRange: IntRange;
-  config: { placementPolicy: PlacementPolicy; leaseTtlMs: number; secretsKeys: SecretsKeyring; modpackMaxBytes: number };
+  config: { placementPolicy: PlacementPolicy; leaseTtlMs: number; secretsKeys: SecretsKeyring; modpackMaxBytes: number; neoforgeNewBuildsPerDay: number };
   /** Where a modpack from Modrinth is read, and a pinned Paper/Purpur build looked up (both checked before anything is written). */
   source?: ArtifactSource;
   /** Manifests this process resolved recently (shared with its provision jobs): a hit lets the create plan the provision itself. */
@@ -60,6 +61,8 @@ export interface Created {
  * A modpack is read and checked first, outside the transaction (a bad pack
  * is a 4xx and nothing is written); its game and loader become the server's.
  * So is a pinned Paper or Purpur build (checkPinnedBuild: 422 unknown_build).
+ * A pinned NeoForge build not installed yet counts against the customer's
+ * daily bound (claimNewNeoforgeBuild: 429 rate_limited), in the transaction.
  */
 export async function createServerOnce(
   ctx: CreateContext,
@@ -102,6 +105,9 @@ export async function createServerOnce(
       }
       // The upload was read before this transaction; the sweep may have removed it since. Held to the commit.
       if (pack?.modpack.source === "upload") await holdUploadedPack(tx, pack.modpack.sha512, body.customerId);
+      const request = settings(body, type, game, pack);
+      // A NeoForge build not installed yet costs an installer run: counted against the customer's day (429, nothing written).
+      await claimNewNeoforgeBuild(tx, { customerId: body.customerId, ...request }, ctx.config.neoforgeNewBuildsPerDay);
       await setActor(tx, callerId);
       const id = randomUUID();
       const [vmid] = await withContentionFallback(1, (mode, n) => takeVmids(tx, id, ctx.vmidRange, n, mode));
@@ -112,7 +118,6 @@ export async function createServerOnce(
         return claimed ? [claimed] : [];
       });
       if (!hostId) throw new CapacityExhaustedError("host");
-      const request = settings(body, type, game, pack);
       const resolved = ctx.manifests?.peek(request) ?? null;
       const server = await insertPlacedServer(
         tx,

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { describe, expect, it, beforeAll } from "vitest";
 import { installerFileUrl } from "@zlh/artifacts";
 import { enrollHost, serverBody, startTestPlane } from "../harness";
@@ -11,16 +11,19 @@ describe("GET /v1/agent/neoforge-file: a NeoForge installer-made file, for the a
   let serverId: string;
   const args = new TextEncoder().encode("-p libraries/a.jar\ncpw.mods.bootstraplauncher.BootstrapLauncher\n");
   const unused = new TextEncoder().encode("made for a server on no host of this test\n");
+  // Past two of the route's 4-MiB slices, so it arrives in three reads of the bytea.
+  const big = new Uint8Array(randomBytes(9 * 1024 * 1024 + 17));
   beforeAll(async () => {
     t = await startTestPlane();
     host = await enrollHost(t.api, "neoforge-files-host");
     const created = await t.api("POST", "/v1/servers", serverBody(1, { type: "vanilla" }), { "idempotency-key": "neoforge-file-1" });
     expect(created.status).toBe(202);
     serverId = created.body.id;
-    for (const b of [args, unused]) await t.sql`insert into neoforge_files (sha512, size, data) values (${sha512(b)}, ${b.byteLength}, ${Buffer.from(b)})`;
+    for (const b of [args, unused, big]) await t.sql`insert into neoforge_files (sha512, size, data) values (${sha512(b)}, ${b.byteLength}, ${Buffer.from(b)})`;
     // The server's previous manifest places it (a rollback would): resolution never rewrites that column.
     const file = { path: "libraries/net/neoforged/neoforge/21.1.77/unix_args.txt", url: installerFileUrl(sha512(args)), size: args.byteLength, sha512: sha512(args), kind: "installed" };
-    await t.sql`update servers set previous_manifest = ${t.sql.json({ files: [file] })} where id = ${created.body.id}`;
+    const bigFile = { path: "libraries/net/minecraft/server/1.21.1/server-1.21.1-srg.jar", url: installerFileUrl(sha512(big)), size: big.byteLength, sha512: sha512(big), kind: "installed" };
+    await t.sql`update servers set previous_manifest = ${t.sql.json({ files: [file, bigFile] })} where id = ${created.body.id}`;
   });
 
   const get = (token: string | null, hash: string) => fetch(`${t.plane.url}/v1/agent/neoforge-file?sha512=${hash}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
@@ -29,6 +32,15 @@ describe("GET /v1/agent/neoforge-file: a NeoForge installer-made file, for the a
     const ok = await get(host.agentToken, sha512(args));
     expect(ok.status).toBe(200);
     expect(new Uint8Array(await ok.arrayBuffer())).toEqual(args);
+  });
+
+  it("streams a file of several slices byte for byte, with its length announced", async () => {
+    const ok = await get(host.agentToken, sha512(big));
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get("content-length")).toBe(String(big.byteLength));
+    const got = Buffer.from(await ok.arrayBuffer());
+    expect(got.byteLength).toBe(big.byteLength);
+    expect(sha512(got)).toBe(sha512(big));
   });
 
   it("refuses every other caller: no token, a wrong one, another host's agent, a file no server of the host places, a malformed hash", async () => {
