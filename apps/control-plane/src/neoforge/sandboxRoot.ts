@@ -42,7 +42,8 @@ export async function sandboxRoot(javaName: string): Promise<SandboxRoot> {
   const home = basename(dirname(java)) === "bin" ? dirname(dirname(java)) : dirname(java);
   if (home === "/") throw new SandboxRefusedError(`java resolves to ${java}, whose home would be the host's whole root; the NeoForge installer was not run.`);
   const dirs = new Set<string>(["/usr", home]);
-  for (const target of await linkTargets(home)) dirs.add(dirname(target));
+  // A program of /usr itself (`/usr/bin/false`) has no home of its own to walk: /usr is shown whole.
+  if (home !== "/usr") for (const target of await linkTargets(home)) dirs.add(dirname(target));
   if (await exists("/etc/ld.so.cache")) dirs.add("/etc/ld.so.cache");
   for (const d of dirs) if (d === "/" || d === "/etc" || d === "/run" || d === "/tmp" || d === "/proc" || d === "/dev") throw new SandboxRefusedError(`java's home ${home} links into ${d}, which the NeoForge installer's sandbox does not show; it was not run.`);
   const top: string[] = [];
