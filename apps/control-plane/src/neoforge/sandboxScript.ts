@@ -20,7 +20,7 @@
  * exits, everything it started dies with it, and this init reports `exit
  * <status>` on fd 3 and ends, which ends the sandbox.
  */
-export const SANDBOX_INIT = String.raw`set -eu
+export const SANDBOX_INIT = `set -eu
 size=$1; inodes=$2; shift 2
 mount -t tmpfs -o "size=$size,nr_inodes=$inodes,mode=755" zlh-neoforge-install /run
 cd /run

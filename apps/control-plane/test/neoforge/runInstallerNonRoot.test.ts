@@ -54,7 +54,7 @@ describe("the installer's sandbox when the control plane is not root", () => {
   };
   /** One run as UID, in the real runner; the temporary directory it would use is checked for what it left. */
   const asUser = async (java: string, extra: { spaceBytes?: number } = {}) => {
-    const { stdout } = await run("setpriv", [`--reuid=${UID}`, `--regid=${UID}`, "--clear-groups", "--", join(repo, "node_modules/.bin/tsx"), join(import.meta.dirname, "sandboxAsUser.ts"), JSON.stringify({ java, ...extra })], {
+    const { stdout } = await run("setpriv", [`--reuid=${UID}`, `--regid=${UID}`, "--clear-groups", "--", join(repo, "node_modules/.bin/tsx"), join(import.meta.dirname, "../fixtures/neoforgeSandboxAsUser.ts"), JSON.stringify({ java, ...extra })], {
       cwd: repo,
       env: { PATH: process.env.PATH, HOME: scratch, TMPDIR: scratch },
       timeout: 120_000,
