@@ -8,7 +8,9 @@
  *
  * It builds the installer's whole root in a tmpfs of that size mounted over
  * /run (which also hides the host's /run and its sockets): the read-only
- * binds, /dev's null, zero, random and urandom, a fresh /proc, a /tmp, and
+ * binds (recursive: in a user namespace the kernel refuses a plain bind of
+ * a mount with mounts under it that systemd's Protect* settings made, and
+ * every mount under one is made read-only too), /dev's null, zero, random and urandom, a fresh /proc, a /tmp, and
  * the writable /work and /server; then pivot_root into it and detaches the
  * old root, so no host path is left in this mount namespace to reach, by
  * `..`, a link or a chroot escape. It then says `ready` on fd 3 and waits
@@ -29,13 +31,16 @@ chmod 1777 tmp
 for d in null zero random urandom; do : > "dev/$d"; mount --bind "/dev/$d" "dev/$d"; done
 while [ "$1" != "--" ]; do
   p=$1; shift
-  if [ -L "$p" ]; then ln -s "$(readlink "$p")" ".$p"
-  elif [ -d "$p" ]; then mkdir -p ".$p"; mount --bind "$p" ".$p"; mount -o remount,bind,ro ".$p"
-  else mkdir -p ".$(dirname "$p")"; : > ".$p"; mount --bind "$p" ".$p"; mount -o remount,bind,ro ".$p"
-  fi
+  if [ -L "$p" ]; then ln -s "$(readlink "$p")" ".$p"; continue; fi
+  if [ -d "$p" ]; then mkdir -p ".$p"; else mkdir -p ".$(dirname "$p")"; : > ".$p"; fi
+  mount --rbind "$p" ".$p"
+  for m in $(awk -v t="/run$p" '$5 == t || index($5, t "/") == 1 { print $5 }' /proc/self/mountinfo); do mount -o remount,bind,ro "$m"; done
 done
 shift
-mount -t proc -o nosuid,nodev,noexec zlh-proc proc
+mount -t proc -o nosuid,nodev,noexec zlh-proc proc || {
+  echo "zlh-sandbox: a fresh /proc cannot be mounted here: in a user namespace the kernel refuses it while parts of the host's /proc are covered (systemd's ProtectKernelTunables=yes does that; see docs/operations.md)" >&2
+  exit 1
+}
 pivot_root . .old
 umount -l /.old
 rmdir /.old

@@ -53,8 +53,10 @@ describe("the installer's sandbox when the control plane is not root", () => {
     return p;
   };
   /** One run as UID, in the real runner; the temporary directory it would use is checked for what it left. */
-  const asUser = async (java: string, extra: { spaceBytes?: number } = {}) => {
-    const { stdout } = await run("setpriv", [`--reuid=${UID}`, `--regid=${UID}`, "--clear-groups", "--", join(repo, "node_modules/.bin/tsx"), join(import.meta.dirname, "../fixtures/neoforgeSandboxAsUser.ts"), JSON.stringify({ java, ...extra })], {
+  const asUser = async (java: string, extra: { spaceBytes?: number } = {}, unit = "") => {
+    // `unit`: mounts made first, as root in a mount namespace of the run's own, as a systemd unit's Protect* settings make them.
+    const child = ["setpriv", `--reuid=${UID}`, `--regid=${UID}`, "--clear-groups", "--", join(repo, "node_modules/.bin/tsx"), join(import.meta.dirname, "../fixtures/neoforgeSandboxAsUser.ts"), JSON.stringify({ java, ...extra })];
+    const { stdout } = await run("unshare", ["--mount", "--propagation", "private", "--", "sh", "-c", `set -e; ${unit} exec "$@"`, "unit", ...child], {
       cwd: repo,
       env: { PATH: process.env.PATH, HOME: scratch, TMPDIR: scratch },
       timeout: 120_000,
@@ -89,6 +91,24 @@ describe("the installer's sandbox when the control plane is not root", () => {
     for (const refused of ["CONFIG-REFUSED", "SECRET-REFUSED", "NO-SOCKET", "NO-RUN", "JAVA-HOME-REFUSED", "NO-MOUNT", "OWN-WRITTEN"]) expect(r.log).toContain(refused);
     await expect(readFile(join(own, "planted"))).rejects.toThrow(/ENOENT/);
     expect(r.tree).toEqual(["libraries/pre.jar", "made.txt"]);
+    expect(r.left).toEqual([]);
+  });
+
+  it("builds its root under a unit's protections: a read-only /usr with a mount under it, itself read-only inside", async () => {
+    // As ProtectSystem=strict and ProtectKernelModules=yes leave /usr: read-only, nosuid, with a mount under it.
+    const unit = "mount --bind /usr /usr; mount -o remount,bind,ro,nosuid,nodev /usr; mount -t tmpfs -o size=1m zlh-under-usr /usr/local/share;";
+    const r = await asUser(await fakeJava("under.sh", "if echo x > /usr/local/share/planted 2>/dev/null; then echo UNDER-WRITTEN; else echo UNDER-REFUSED; fi; echo ran"), {}, unit);
+    expect(r.error).toBeUndefined();
+    expect(r.log).toContain("UNDER-REFUSED");
+  });
+
+  it("is not run, rather than run unconfined, where no fresh /proc can be mounted (systemd's ProtectKernelTunables=yes)", async () => {
+    const unit = "mount --bind /proc/sys /proc/sys; mount -o remount,bind,ro /proc/sys;";
+    const r = await asUser(await fakeJava("never.sh", "echo INSTALLER-RAN"), {}, unit);
+    expect(r.error?.name).toBe("InstallerFailedError");
+    expect(r.error?.message).toContain("the NeoForge installer's sandbox could not be set up (exit 1); it was not run rather than run unconfined");
+    expect(r.error?.message).toContain("systemd's ProtectKernelTunables=yes does that");
+    expect(r.error?.log).not.toContain("INSTALLER-RAN");
     expect(r.left).toEqual([]);
   });
 
