@@ -47,7 +47,8 @@ const INSTALL_STATEMENT_MS = INSTALLER_TIMEOUT_MS;
  * transaction ends at once and the recorded row is looked for again every
  * INSTALL_POLL_MS with no connection held between, up to the bound, then
  * InstallBusyError. In this process one attempt runs at a time
- * (oneAtATime), so a burst of new builds starts one JVM, not one each.
+ * (oneAtATime), so a burst of new builds starts one JVM, not one each; a
+ * turn that comes past the bound is not taken (InstallBusyError too).
  */
 export async function installOnce<T>(db: Db, key: string, what: string, steps: InstallSteps<T>, wait: InstallWait = {}): Promise<T> {
   const maxWaitMs = wait.maxWaitMs ?? INSTALL_WAIT_MS;
@@ -55,15 +56,17 @@ export async function installOnce<T>(db: Db, key: string, what: string, steps: I
   for (;;) {
     const known = await steps.recorded(db);
     if (known) return known;
-    const made = await oneAtATime(() =>
-      db.transaction(async (tx) => {
+    const made = await oneAtATime((queued) => {
+      // A turn that comes past the bound, after waiting for this process's other installs, is not taken.
+      if (queued && Date.now() > deadline) throw new InstallBusyError(`this control plane was still installing other NeoForge builds after ${Math.round(maxWaitMs / 1000)} s; the resolution of ${what} is retried later.`);
+      return db.transaction(async (tx) => {
         const locked = tx as unknown as Db;
         await locked.execute(sql.raw(`set local statement_timeout = ${INSTALL_STATEMENT_MS}`));
         const [row] = await locked.execute<{ got: boolean }>(sql`select pg_try_advisory_xact_lock(hashtextextended(${key}, 0)) as got`);
         if (!row?.got) return null;
         return (await steps.recorded(locked)) ?? (await steps.install(locked));
-      }),
-    );
+      });
+    });
     if (made) return made;
     wait.onBusy?.();
     if (Date.now() >= deadline) throw new InstallBusyError(`another process was still installing ${what} after ${Math.round(maxWaitMs / 1000)} s; the resolution is retried later.`);
@@ -72,15 +75,18 @@ export async function installOnce<T>(db: Db, key: string, what: string, steps: I
 }
 
 let last: Promise<unknown> = Promise.resolve();
+let pending = 0;
 
 /**
- * One at a time in this process: an install is a JVM of up to 1 GiB of heap
+ * One at a time in this process (`queued`: the turn waited for another): an install is a JVM of up to 1 GiB of heap
  * and a work space of up to INSTALLER_SPACE_BYTES of memory. Each turn is
  * bounded (a lock try, or an install within its time bound), so the queue
  * is too.
  */
-function oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
-  const turn = last.then(fn);
+function oneAtATime<T>(fn: (queued: boolean) => Promise<T>): Promise<T> {
+  const queued = pending > 0;
+  pending++;
+  const turn = last.then(() => fn(queued)).finally(() => pending--);
   last = turn.catch(() => undefined);
   return turn;
 }

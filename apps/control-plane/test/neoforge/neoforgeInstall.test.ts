@@ -183,6 +183,40 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
     }
   });
 
+  it("does not take its turn after the wait's bound while this process installs another build", async () => {
+    const [first, second] = await Promise.all(["21.1.91", "21.1.92"].map((version) => buildStandinNeoforge({ version, game: GAME, mojangInner: mojang.inner })));
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let started!: () => void;
+    const running = new Promise<void>((r) => (started = r));
+    const held: typeof runInstaller = async (o) => {
+      started();
+      await released;
+      return runInstaller(o);
+    };
+    const a = upstream(first!, mojang.bundler);
+    const installing = neoforgeInstall(database.db, a.source, { game: GAME, version: "21.1.91", mojang: a.mojang, run: held });
+    await running;
+    const b = upstream(second!, mojang.bundler);
+    let runs = 0;
+    const queued = neoforgeInstall(database.db, b.source, {
+      game: GAME,
+      version: "21.1.92",
+      mojang: b.mojang,
+      wait: { maxWaitMs: 0 },
+      run: (o) => {
+        runs++;
+        return runInstaller(o);
+      },
+    }).catch((e) => e);
+    release();
+    expect((await installing).version).toBe("21.1.91");
+    const err = await queued;
+    expect(err).toBeInstanceOf(InstallBusyError);
+    expect(err.message).toBe("this control plane was still installing other NeoForge builds after 0 s; the resolution of NeoForge 21.1.92 for Minecraft 1.21.1 is retried later.");
+    expect(runs).toBe(0);
+  });
+
   it("runs one install at a time in a process", async () => {
     let running = 0;
     let most = 0;
