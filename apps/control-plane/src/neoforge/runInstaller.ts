@@ -26,7 +26,7 @@ export class InstallerFailedError extends Error {
 export interface InstallerRun {
   /** The sandbox's root as the control plane reads it (`/proc/<our pid>/fd/<fd>`): a tmpfs kept alive by that fd alone, the sandbox being gone. */
   root: string;
-  /** The server directory the installer filled. */
+  /** The server directory the installer filled: for reading; detached from every root, it is no working directory for another process (getcwd fails). */
   serverDir: string;
   log: string;
   /** Closes the fd, which frees the tmpfs: nothing was ever on the host's disk. Never throws. */
