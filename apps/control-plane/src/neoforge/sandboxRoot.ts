@@ -46,6 +46,9 @@ export async function sandboxRoot(javaName: string): Promise<SandboxRoot> {
   if (home !== "/usr") for (const target of await linkTargets(home)) dirs.add(dirname(target));
   if (await exists("/etc/ld.so.cache")) dirs.add("/etc/ld.so.cache");
   for (const d of dirs) if (d === "/" || d === "/etc" || d === "/run" || d === "/tmp" || d === "/proc" || d === "/dev") throw new SandboxRefusedError(`java's home ${home} links into ${d}, which the NeoForge installer's sandbox does not show; it was not run.`);
+  // The sandbox's init matches these against /proc/self/mountinfo (which escapes white space) and hands them to
+  // awk (which reads backslashes): a path of other characters is refused rather than shown without its read-only mounts.
+  for (const d of dirs) if (!/^\/[A-Za-z0-9._+@/-]*$/.test(d)) throw new SandboxRefusedError(`java's home or what it links to is at ${JSON.stringify(d)}, a path the NeoForge installer's sandbox does not show; it was not run.`);
   const top: string[] = [];
   for (const p of TOP_LEVEL) if (await exists(p)) top.push(p);
   return { java, binds: [...top, ...outermost([...dirs])] };
