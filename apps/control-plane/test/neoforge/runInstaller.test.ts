@@ -122,6 +122,24 @@ describe("the installer's sandbox (a stand-in java: a shell script)", () => {
     expect(await alive()).toEqual([]);
   });
 
+  it("is read after the sandbox is gone: a process the installer left behind cannot change the tree", async () => {
+    const mark = `zlh-left-${process.pid}-${Date.now() % 100_000}`;
+    const java = await fakeJava("leaves.sh", `setsid bash -c 'exec -a ${mark} bash -c "while :; do date +%N > ../server/changing; done"' </dev/null >/dev/null 2>&1 & sleep 0.3; echo left`);
+    const installed = await runInstaller({ ...opts, java });
+    try {
+      const first = await readFile(join(installed.serverDir, "changing"), "utf8");
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await readFile(join(installed.serverDir, "changing"), "utf8")).toBe(first);
+      const alive: string[] = [];
+      for (const pid of (await readdir("/proc")).filter((n) => /^\d+$/.test(n))) {
+        if ((await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")).startsWith(mark)) alive.push(pid);
+      }
+      expect(alive).toEqual([]);
+    } finally {
+      await installed.dispose();
+    }
+  });
+
   it("shows the installer nothing of the host but /usr, java's home and what that links to, read-only", async () => {
     const java = await fakeJava("look.sh", [
       "echo \"root=$(ls -A / | tr '\\n' ' ')\"",
