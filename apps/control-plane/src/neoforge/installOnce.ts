@@ -78,10 +78,11 @@ let last: Promise<unknown> = Promise.resolve();
 let pending = 0;
 
 /**
- * One at a time in this process (`queued`: the turn waited for another): an install is a JVM of up to 1 GiB of heap
- * and a work space of up to INSTALLER_SPACE_BYTES of memory. Each turn is
- * bounded (a lock try, or an install within its time bound), so the queue
- * is too.
+ * One at a time in this process (`queued`: the turn waited for another): an
+ * install is a JVM of up to 1 GiB of heap and a work space of up to
+ * INSTALLER_SPACE_BYTES of memory. Each turn is bounded (a lock try, or an
+ * install within its time bound), and a resolution's turn past its own
+ * bound is not taken, so the queue is bounded too.
  */
 function oneAtATime<T>(fn: (queued: boolean) => Promise<T>): Promise<T> {
   const queued = pending > 0;
