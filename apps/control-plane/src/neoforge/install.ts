@@ -7,7 +7,8 @@ import { fetchBounded, fetchPinned, HASH_FILE_MAX_BYTES } from "../fabric/digest
 import { ResolutionError } from "../fabric/errors";
 import { readProducedTree, TreeRefusedError } from "./producedTree";
 import { serverJarPathOf } from "./serverJar";
-import { INSTALLER_TIMEOUT_MS, InstallerFailedError, runInstaller } from "./runInstaller";
+import { installOnce, type InstallWait } from "./installOnce";
+import { InstallerFailedError, runInstaller } from "./runInstaller";
 
 export const NEOFORGE_MAVEN = "https://maven.neoforged.net/releases/";
 export const neoforgeInstallerUrl = (v: string) => `${NEOFORGE_MAVEN}net/neoforged/neoforge/${v}/neoforge-${v}-installer.jar`;
@@ -30,9 +31,6 @@ export interface NeoforgeInstall {
   files: InstalledFile[];
 }
 
-/** One install's bound and the fetches around it: how long a resolution waits for another's install of the same build. */
-const LOCK_WAIT_MS = INSTALLER_TIMEOUT_MS + 5 * 60_000;
-
 /** How the installer is run: the real runner, or a wrapper of it (a test counting runs). */
 export type InstallerRunner = typeof runInstaller;
 
@@ -41,30 +39,32 @@ export type InstallerRunner = typeof runInstaller;
  * resolution runs the installer (runInstaller) and records every file it
  * left (`neoforge_installs`, the installer-made ones' bytes in
  * `neoforge_files`); every later one, in any process, reads that row.
- * Concurrent first resolutions serialise on a transaction-scoped advisory
- * lock of (game, version) and re-read under it, so the installer runs
- * once and every server of that pair places the same bytes.
+ * Concurrent first resolutions take turns at an advisory lock of (game,
+ * version) and re-read under it, waiting for another's install with no
+ * connection held (installOnce.ts), so the installer runs once, one at a
+ * time in a process, and every server of that pair places the same bytes.
  */
-export async function neoforgeInstall(db: Db, source: ArtifactSource, opts: { game: string; version: string; mojang: DownloadedFile; run?: InstallerRunner }): Promise<NeoforgeInstall> {
-  const known = await recorded(db, opts.game, opts.version);
-  if (known) return known;
-  return db.transaction(async (tx) => {
-    // Waiting for the lock is waiting for another process's install (minutes, not the control plane's 30-s
-    // statement bound): this transaction's statements may take as long as one install, and no longer.
-    await tx.execute(sql.raw(`set local statement_timeout = ${LOCK_WAIT_MS}`));
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`zlh:neoforge:${opts.game}:${opts.version}`}, 0))`);
-    const raced = await recorded(tx as unknown as Db, opts.game, opts.version);
-    if (raced) return raced;
-    const made = await install(db, source, opts);
-    for (const f of made.stored) {
-      // A file already stored (another build made the same bytes) is renewed: the retention sweep, which removes files no
-      // install lists, waits on this row until the commit and then keeps it (neoforgeRetention.ts).
-      await tx.execute(sql`insert into neoforge_files (sha512, size, data) values (${f.sha512}, ${f.size}, ${Buffer.from(f.bytes)}) on conflict (sha512) do update set used_at = now()`);
-    }
-    await tx.execute(sql`insert into neoforge_installs (game, neoforge_version, installer_sha512, files)
-      values (${opts.game}, ${opts.version}, ${made.install.installerSha512}, ${JSON.stringify(made.install.files)}::jsonb)`);
-    return made.install;
-  });
+export async function neoforgeInstall(db: Db, source: ArtifactSource, opts: { game: string; version: string; mojang: DownloadedFile; run?: InstallerRunner; wait?: InstallWait }): Promise<NeoforgeInstall> {
+  return installOnce(
+    db,
+    `zlh:neoforge:${opts.game}:${opts.version}`,
+    `NeoForge ${opts.version} for Minecraft ${opts.game}`,
+    {
+      recorded: (d) => recorded(d, opts.game, opts.version),
+      install: async (tx) => {
+        const made = await install(db, source, opts);
+        for (const f of made.stored) {
+          // A file already stored (another build made the same bytes) is renewed: the retention sweep, which removes files no
+          // install lists, waits on this row until the commit and then keeps it (jobs/handlers/neoforgeSweep.ts).
+          await tx.execute(sql`insert into neoforge_files (sha512, size, data) values (${f.sha512}, ${f.size}, ${Buffer.from(f.bytes)}) on conflict (sha512) do update set used_at = now()`);
+        }
+        await tx.execute(sql`insert into neoforge_installs (game, neoforge_version, installer_sha512, files)
+          values (${opts.game}, ${opts.version}, ${made.install.installerSha512}, ${JSON.stringify(made.install.files)}::jsonb)`);
+        return made.install;
+      },
+    },
+    opts.wait,
+  );
 }
 
 async function recorded(db: Db, game: string, version: string): Promise<NeoforgeInstall | null> {

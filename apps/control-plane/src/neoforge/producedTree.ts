@@ -35,7 +35,9 @@ export async function readProducedTree(dir: string, limits = { maxFiles: TREE_MA
   const out: ProducedFile[] = [];
   let total = 0;
   const walk = async (rel: string): Promise<void> => {
-    const names = (await readdir(join(dir, rel))).sort();
+    const names = (await readdir(join(dir, rel)).catch((err) => {
+      throw unreadable(err, rel || "its server directory") ?? err;
+    })).sort();
     for (const name of names) {
       const path = rel ? `${rel}/${name}` : name;
       const st = await lstat(join(dir, path));
@@ -58,8 +60,8 @@ export async function readProducedTree(dir: string, limits = { maxFiles: TREE_MA
 
 /** Opened without following a link and without blocking on a FIFO, and checked to be the regular file lstat saw: a swap after lstat is refused. */
 async function readNoFollow(abs: string, path: string, size: number): Promise<Uint8Array> {
-  const fh = await open(abs, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(() => {
-    throw new TreeRefusedError(`${path} changed while it was read; refused.`);
+  const fh = await open(abs, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch((err) => {
+    throw unreadable(err, path) ?? new TreeRefusedError(`${path} changed while it was read; refused.`);
   });
   try {
     const st = await fh.stat();
@@ -70,4 +72,9 @@ async function readNoFollow(abs: string, path: string, size: number): Promise<Ui
   } finally {
     await fh.close();
   }
+}
+
+/** A directory or file the installer left with no read permission (`chmod 000`): a non-root control plane cannot read it, and placement could not either. */
+function unreadable(err: unknown, path: string): TreeRefusedError | null {
+  return (err as NodeJS.ErrnoException).code === "EACCES" ? new TreeRefusedError(`the NeoForge installer left ${path} unreadable; refused.`) : null;
 }

@@ -1,8 +1,11 @@
 import { spawn } from "node:child_process";
-import { chown, mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { constants } from "node:fs";
+import { chown, mkdir, open, readdir, readFile, statfs, writeFile, type FileHandle } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { isSafeRelativePath } from "@zlh/artifacts";
+import { TREE_MAX_FILES } from "./producedTree";
+import { SANDBOX_INIT } from "./sandboxScript";
+import { SandboxRefusedError, sandboxRoot, type SandboxRoot } from "./sandboxRoot";
 
 /** How long one install may take: NeoForge's processors (remapping, patching the game) take a minute or two on a real machine. */
 export const INSTALLER_TIMEOUT_MS = 10 * 60_000;
@@ -21,11 +24,12 @@ export class InstallerFailedError extends Error {
 }
 
 export interface InstallerRun {
-  /** The temporary directory holding everything; the caller removes it (`dispose`). */
+  /** The sandbox's root as the control plane reads it (`/proc/<our pid>/fd/<fd>`): a tmpfs kept alive by that fd alone, the sandbox being gone. */
   root: string;
-  /** The server directory the installer filled. */
+  /** The server directory the installer filled: for reading; detached from every root, it is no working directory for another process (getcwd fails). */
   serverDir: string;
   log: string;
+  /** Closes the fd, which frees the tmpfs: nothing was ever on the host's disk. Never throws. */
   dispose: () => Promise<void>;
 }
 
@@ -38,126 +42,99 @@ export interface RunInstallerOptions {
   java?: string;
   timeoutMs?: number;
   maxLogBytes?: number;
+  /** The work space's size (everything the installer has and writes: INSTALLER_SPACE_BYTES). */
+  spaceBytes?: number;
 }
 
 /**
- * Runs NeoForge's installer once, `java -jar <installer> --installServer
- * <dir> --offline`, in a sandbox: a new network namespace (`unshare
- * --net`: only a down loopback, so a step that would download fails at
- * once rather than reaching anything), a PID namespace it is the init of,
- * nobody's uid when we are root (sandboxArgv), a fresh temporary directory
- * it alone may write, a time bound (it is killed at it, and everything it
- * started with it) and a bound on its output. `--offline` makes the real installer take only what is in place
- * (LegacyInstaller's Downloader: a present file with its sha1, or its own
- * maven/ entry) and say which file it would have downloaded; the caller
+ * Runs NeoForge's installer once, `java -jar /work/<installer>
+ * --installServer /server --offline`, in a sandbox (sandboxArgv,
+ * sandboxScript.ts): new network (only a down loopback, so a step that
+ * would download fails at once), PID and mount namespaces; a root of its
+ * own, a tmpfs of `spaceBytes` holding /work, /server and /tmp, with /usr
+ * and java's home read-only and nothing else of the host; no privileges
+ * (nobody's uid when we are root, no capabilities either way); a time bound
+ * (it is killed at it, and everything it started with it) and a bound on
+ * its output. `--offline` makes the real installer take only what is in
+ * place (LegacyInstaller's Downloader: a present file with its sha1, or its
+ * own maven/ entry) and say which file it would have downloaded; the caller
  * pre-places exactly those. The installer is upstream's code, pinned by
- * hash; what it produces is checked after (producedTree.ts).
+ * hash; what it produces is read after the sandbox is gone (through the
+ * tmpfs's fd, so nothing can change it while it is read) and checked
+ * (producedTree.ts).
  */
 export async function runInstaller(opts: RunInstallerOptions): Promise<InstallerRun> {
   if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*\.jar$/.test(opts.installerName)) throw new Error(`unusable installer name ${JSON.stringify(opts.installerName)}`);
-  const root = await mkdtemp(join(tmpdir(), "zlh-neoforge-install-"));
-  const dispose = () => rm(root, { recursive: true, force: true });
+  for (const f of opts.preplaced) if (!isSafeRelativePath(f.path)) throw new Error(`unsafe pre-placed path ${JSON.stringify(f.path)}`);
+  const spaceBytes = opts.spaceBytes ?? INSTALLER_SPACE_BYTES;
+  let sandboxRootOf: SandboxRoot;
   try {
-    const work = join(root, "work");
-    const serverDir = join(root, "server");
-    await mkdir(work);
-    await mkdir(serverDir);
-    const installerPath = join(work, opts.installerName);
-    await writeFile(installerPath, opts.installer);
-    for (const f of opts.preplaced) {
-      if (!isSafeRelativePath(f.path)) throw new Error(`unsafe pre-placed path ${JSON.stringify(f.path)}`);
-      await mkdir(dirname(join(serverDir, f.path)), { recursive: true });
-      await writeFile(join(serverDir, f.path), f.bytes, { flag: "wx" });
-    }
-    if (asRoot()) await chownTree(root, SANDBOX_ID);
-    const log = await sandboxed(
-      [opts.java ?? "java", `-Xmx${INSTALLER_HEAP}`, "-Djava.net.preferIPv4Stack=true", "-jar", installerPath, "--installServer", serverDir, "--offline"],
-      work,
-      opts.timeoutMs ?? INSTALLER_TIMEOUT_MS,
-      opts.maxLogBytes ?? INSTALLER_MAX_LOG_BYTES,
-    );
-    return { root, serverDir, log, dispose };
+    sandboxRootOf = await sandboxRoot(opts.java ?? "java");
   } catch (err) {
-    await dispose();
+    if (err instanceof SandboxRefusedError) throw new InstallerFailedError(err.message, "");
     throw err;
   }
+  const argv = [sandboxRootOf.java, `-Xmx${INSTALLER_HEAP}`, "-Djava.net.preferIPv4Stack=true", "-jar", `/work/${opts.installerName}`, "--installServer", "/server", "--offline"];
+  return sandboxed(sandboxArgv(sandboxRootOf.binds, spaceBytes, argv), {
+    timeoutMs: opts.timeoutMs ?? INSTALLER_TIMEOUT_MS,
+    maxLogBytes: opts.maxLogBytes ?? INSTALLER_MAX_LOG_BYTES,
+    spaceBytes,
+    place: (root) => placeInputs(root, opts, spaceBytes),
+  });
 }
 
 /** The installer JVM's heap: without it the JVM takes a quarter of the control plane's memory. */
 const INSTALLER_HEAP = "1g";
+/**
+ * The installer's whole writable space (its jar, the pre-placed libraries
+ * and Mojang's jar, what it makes, its /tmp): a real NeoForge 21.1 server
+ * install is about 300 MiB of that; the produced tree alone may be up to
+ * TREE_MAX_BYTES. A tmpfs: it takes memory only as it is filled.
+ */
+export const INSTALLER_SPACE_BYTES = 1536 * 1024 * 1024;
+/** Files and directories in the work space: the produced tree may have TREE_MAX_FILES. */
+const INSTALLER_SPACE_INODES = 4 * TREE_MAX_FILES;
 
-/** The uid and gid the installer runs as when the control plane is root: nobody's, so upstream's code can write only its own temporary directory. */
+/** The uid and gid the installer runs as when the control plane is root: nobody's. */
 const SANDBOX_ID = 65534;
 const asRoot = () => process.getuid?.() === 0;
 
 /**
- * The sandbox around argv: new network and PID namespaces (`--fork`: the
- * installer is the namespace's init, so when it dies, or is killed at a
- * bound, everything it started dies with it, even a process that left its
- * group with setsid; `--kill-child`: it dies with unshare), and a mount
- * namespace of its own with a fresh /proc (no host process to see) and
- * empty /run and /dev/shm: a unix socket is a file, which a network
- * namespace does not cover, and /run holds the local Postgres's (where
- * `trust` would make the installer its superuser) and every service's. As
- * root, the installer then drops to nobody (setpriv, no supplementary
- * groups); otherwise a user namespace maps us to root inside it, which is
- * still only our own uid outside: that mode confines the network, the
- * processes and the sockets, not the files our uid may write (documented in
- * docs/server-types.md#neoforge).
+ * `unshare` around the sandbox's init (SANDBOX_INIT): new network, PID
+ * (`--fork`: the init is its PID 1; `--kill-child`: it dies with unshare)
+ * and mount namespaces, and when we are not root a user namespace mapping
+ * our uid to root inside, the only way an unprivileged process may mount.
+ * The installer's command drops every capability (and the bounding set,
+ * with no_new_privs) and, as root, to nobody with no supplementary groups:
+ * inside a user namespace there is only the one uid, so it stays that
+ * uid's root with no capabilities, unable to mount, remount a bind
+ * read-write or chroot.
  */
-function sandboxArgv(argv: string[]): string[] {
-  const ns = ["--net", "--pid", "--fork", "--kill-child", "--mount", "--mount-proc"];
-  const hide = 'mount -t tmpfs -o size=1m,mode=755 zlh-run /run && mount -t tmpfs -o size=1m zlh-shm /dev/shm && exec "$@"';
-  const inner = asRoot() ? ["setpriv", `--reuid=${SANDBOX_ID}`, `--regid=${SANDBOX_ID}`, "--clear-groups", "--", ...argv] : argv;
-  return [...ns, ...(asRoot() ? [] : ["--map-root-user"]), "--", "sh", "-c", hide, "zlh-sandbox", ...inner];
+function sandboxArgv(binds: string[], spaceBytes: number, argv: string[]): string[] {
+  const ns = ["--net", "--pid", "--fork", "--kill-child", "--mount", "--propagation", "private", ...(asRoot() ? [] : ["--user", "--map-root-user"])];
+  const drop = ["--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"];
+  const as = asRoot() ? [`--reuid=${SANDBOX_ID}`, `--regid=${SANDBOX_ID}`, "--clear-groups", ...drop] : drop;
+  return [...ns, "--", "sh", "-c", SANDBOX_INIT, "zlh-sandbox", String(spaceBytes), String(INSTALLER_SPACE_INODES), ...binds, "--", "setpriv", ...as, "--", ...argv];
 }
 
-function sandboxed(argv: string[], cwd: string, timeoutMs: number, maxLogBytes: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("unshare", sandboxArgv(argv), { cwd, detached: true, stdio: ["ignore", "pipe", "pipe"], env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: cwd, LANG: "C.UTF-8" } });
-    const chunks: Buffer[] = [];
-    let bytes = 0;
-    let failure: string | null = null;
-    const killGroup = () => {
-      try {
-        process.kill(-child.pid!, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    };
-    const onData = (b: Buffer) => {
-      if (failure) return;
-      bytes += b.byteLength;
-      if (bytes > maxLogBytes) {
-        failure = `the NeoForge installer wrote more than ${maxLogBytes} bytes of output; it was stopped`;
-        killGroup();
-        return;
-      }
-      chunks.push(b);
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    const timer = setTimeout(() => {
-      failure ??= `the NeoForge installer did not finish within ${Math.round(timeoutMs / 1000)} s; it was stopped`;
-      killGroup();
-    }, timeoutMs);
-    child.on("error", (err) => {
-      clearTimeout(timer);
-      reject(new InstallerFailedError(`the NeoForge installer could not be started: ${err.message}`, ""));
-    });
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      killGroup(); // anything it left behind in its group
-      const log = Buffer.concat(chunks).toString("utf8");
-      const tail = log.trimEnd().split("\n").slice(-8).join("\n");
-      if (failure) reject(new InstallerFailedError(`${failure}. Its last lines:\n${tail}`, log));
-      else if (code !== 0) reject(new InstallerFailedError(`the NeoForge installer failed (${signal ?? `exit ${code}`}). Its last lines:\n${tail}`, log));
-      else resolve(log);
-    });
-  });
+/** Writes the installer and the pre-placed files into the sandbox's work space (no installer code has run yet) and, as root, hands /work and /server to its uid. */
+async function placeInputs(root: string, opts: RunInstallerOptions, spaceBytes: number): Promise<void> {
+  try {
+    await writeFile(join(root, "work", opts.installerName), opts.installer, { flag: "wx" });
+    for (const f of opts.preplaced) {
+      await mkdir(dirname(join(root, "server", f.path)), { recursive: true });
+      await writeFile(join(root, "server", f.path), f.bytes, { flag: "wx" });
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOSPC") throw new InstallerFailedError(`the NeoForge installer and its pre-placed files do not fit its work space (${mib(spaceBytes)} MiB); it was not run.`, "");
+    throw err;
+  }
+  if (asRoot()) for (const d of ["work", "server"]) await chownTree(join(root, d), SANDBOX_ID);
 }
 
-/** Hands the sandbox's directory (made by us, holding only what we wrote) to the installer's uid. */
+const mib = (b: number) => Math.round(b / (1024 * 1024));
+
+/** Hands a directory we made (holding only what we wrote) to the installer's uid. */
 async function chownTree(dir: string, id: number): Promise<void> {
   await chown(dir, id, id);
   for (const e of await readdir(dir, { withFileTypes: true })) {
@@ -165,4 +142,111 @@ async function chownTree(dir: string, id: number): Promise<void> {
     if (e.isDirectory()) await chownTree(p, id);
     else await chown(p, id, id);
   }
+}
+
+/** statfs's f_type of a tmpfs (linux/magic.h TMPFS_MAGIC). */
+const TMPFS_MAGIC = 0x01021994;
+/** What the sandbox's init says on fd 3: `ready`, then `exit <status>`. More is not it. */
+const MAX_CONTROL_BYTES = 256;
+
+interface SandboxBounds {
+  timeoutMs: number;
+  maxLogBytes: number;
+  spaceBytes: number;
+  place: (root: string) => Promise<void>;
+}
+
+/**
+ * Runs the sandbox to its end: at `ready` the sandbox's root is opened
+ * through the init's /proc/<pid>/root (the init was just made and runs no
+ * installer code yet) and checked to be the bounded tmpfs, the inputs are
+ * placed, and the init is told to go. The fd keeps the tmpfs alive after the
+ * sandbox's namespaces are gone, with every process in them: the tree is
+ * then read where nothing can change it, and nothing was on the host's disk.
+ */
+function sandboxed(args: string[], o: SandboxBounds): Promise<InstallerRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("unshare", args, { cwd: "/", detached: true, stdio: ["pipe", "pipe", "pipe", "pipe"], env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", HOME: "/work", LANG: "C.UTF-8" } });
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    let failure: string | null = null;
+    let control = "";
+    let ready: Promise<void> | null = null;
+    let status: number | null = null;
+    let handle: FileHandle | null = null;
+    const root = () => `/proc/${process.pid}/fd/${handle!.fd}`;
+    const dispose = async () => {
+      const h = handle;
+      handle = null;
+      await h?.close().catch(() => {});
+    };
+    const killGroup = () => {
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    };
+    const stop = (why: string) => {
+      failure ??= why;
+      killGroup();
+    };
+    const onData = (b: Buffer) => {
+      if (failure) return;
+      bytes += b.byteLength;
+      if (bytes > o.maxLogBytes) return stop(`the NeoForge installer wrote more than ${o.maxLogBytes} bytes of output; it was stopped`);
+      chunks.push(b);
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    child.stdin!.on("error", () => {}); // the sandbox ended before reading its go: its close says why
+    child.stdio[3]!.on("data", (b: Buffer) => {
+      control += b.toString("latin1");
+      if (control.length > MAX_CONTROL_BYTES) return stop("the NeoForge installer's sandbox said more than it does; it was stopped");
+      if (!ready && /^ready\n/.test(control)) ready = onReady();
+      const exit = /\nexit (\d{1,3})\n$/.exec(control);
+      if (exit) status = Number(exit[1]);
+    });
+    const onReady = async () => {
+      try {
+        const keeper = (await readFile(`/proc/${child.pid}/task/${child.pid}/children`, "utf8")).trim();
+        if (!/^\d+$/.test(keeper)) throw new Error(`unshare has children ${JSON.stringify(keeper)}, not one`);
+        handle = await open(`/proc/${keeper}/root`, constants.O_RDONLY | constants.O_DIRECTORY);
+        const fs = await statfs(root());
+        if (fs.type !== TMPFS_MAGIC || fs.blocks * fs.bsize > o.spaceBytes + 1024 * 1024) throw new Error("the sandbox's root is not its bounded tmpfs");
+        await o.place(root());
+        child.stdin!.end("go\n");
+      } catch (err) {
+        stop(err instanceof InstallerFailedError ? err.message.replace(/\.$/, "") : `the NeoForge installer's sandbox could not be entered (${(err as Error).message}); it was not run`);
+      }
+    };
+    const timer = setTimeout(() => stop(`the NeoForge installer did not finish within ${Math.round(o.timeoutMs / 1000)} s; it was stopped`), o.timeoutMs);
+    child.on("error", (err) => {
+      clearTimeout(timer);
+      void dispose();
+      reject(new InstallerFailedError(`the NeoForge installer could not be started: ${err.message}`, ""));
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      killGroup(); // anything left in its group
+      void (async () => {
+        await ready;
+        const log = Buffer.concat(chunks).toString("utf8");
+        const tail = log.trimEnd().split("\n").slice(-8).join("\n");
+        const fail = async (why: string) => {
+          await dispose();
+          reject(new InstallerFailedError(`${why}. Its last lines:\n${tail}`, log));
+        };
+        if (failure) return fail(failure);
+        if (!ready || !handle) return fail(`the NeoForge installer's sandbox could not be set up (${signal ?? `exit ${code}`}); it was not run rather than run unconfined`);
+        if (status === null) return fail(`the NeoForge installer's sandbox ended without the installer's status (${signal ?? `exit ${code}`})`);
+        if (status !== 0) {
+          const fs = await statfs(root());
+          const full = fs.bavail === 0 || fs.ffree === 0 || log.includes("No space left on device");
+          return fail(full ? `the NeoForge installer ran out of its work space (${mib(o.spaceBytes)} MiB, ${INSTALLER_SPACE_INODES} files) and failed (exit ${status})` : `the NeoForge installer failed (exit ${status})`);
+        }
+        resolve({ root: root(), serverDir: join(root(), "server"), log, dispose });
+      })();
+    });
+  });
 }

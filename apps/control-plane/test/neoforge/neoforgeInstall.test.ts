@@ -8,6 +8,7 @@ import { connectDatabase, type Database } from "@zlh/db";
 import { testDatabase } from "@zlh/testing";
 import { ResolutionError } from "../../src/fabric/errors";
 import { neoforgeInstall, neoforgeInstallerUrl } from "../../src/neoforge/install";
+import { InstallBusyError } from "../../src/neoforge/installOnce";
 import { runInstaller } from "../../src/neoforge/runInstaller";
 import { buildStandinNeoforge, neoforgeMavenFiles, type StandinNeoforge } from "../../../../scripts/standinGame/neoforgeInstaller";
 import { mojangBundler } from "./mojangBundler";
@@ -88,6 +89,154 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
     } finally {
       await bounded.close();
     }
+  });
+
+  it("waits for another control plane's install of the same build holding no connection", async () => {
+    // The other control plane: its own pool, holding the build's lock in its transaction as its install would.
+    const url = await testDatabase();
+    const here = connectDatabase(url, { max: 4 });
+    const other = connectDatabase(url, { max: 1 });
+    try {
+      const neo = await buildStandinNeoforge({ version: "21.1.87", game: GAME, mojangInner: mojang.inner });
+      const { source, mojang: file } = upstream(neo, mojang.bundler);
+      let release!: () => void;
+      const released = new Promise<void>((r) => (release = r));
+      let locked!: (pid: number) => void;
+      const holding = new Promise<number>((r) => (locked = r));
+      const otherInstall = other.db.transaction(async (tx) => {
+        const [me] = await tx.execute<{ pid: number }>(sql`select pg_backend_pid() as pid, pg_advisory_xact_lock(hashtextextended('zlh:neoforge:1.21.1:21.1.87', 0))`);
+        locked(me!.pid);
+        await released;
+        await tx.execute(sql`insert into neoforge_installs (game, neoforge_version, installer_sha512, files) values (${GAME}, '21.1.87', 'recorded-by-the-other', '[]'::jsonb)`);
+      });
+      const otherPid = await holding;
+      let runs = 0;
+      let busy = 0;
+      let twice!: () => void;
+      const waitedTwice = new Promise<void>((r) => (twice = r));
+      const waiter = neoforgeInstall(here.db, source, {
+        game: GAME,
+        version: "21.1.87",
+        mojang: file,
+        run: (o) => {
+          runs++;
+          return runInstaller(o);
+        },
+        wait: { onBusy: () => ++busy === 2 && twice() },
+      });
+      // A waiter blocked in Postgres instead (pg_advisory_xact_lock, holding its connection) is seen as such, rather than hanging the test.
+      let looking = true;
+      const blockedInPostgres = (async () => {
+        while (looking) {
+          const lockWaits = await here.db.execute(sql`select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`);
+          if (lockWaits.length > 0) throw new Error("the waiter waits for the lock in Postgres, holding a pooled connection");
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      })();
+      try {
+        await Promise.race([waitedTwice, blockedInPostgres, waiter.then(() => Promise.reject(new Error("the waiter did not wait")))]);
+      } finally {
+        looking = false;
+      }
+      await blockedInPostgres;
+      // Between its looks, no backend but the other's is in a transaction or waiting for a lock.
+      const activity = await here.db.execute<{ state: string; wait: string | null }>(
+        sql`select state, wait_event_type as wait from pg_stat_activity where datname = current_database() and pid not in (pg_backend_pid(), ${otherPid}) and state <> 'idle'`,
+      );
+      expect(activity).toEqual([]);
+      release();
+      await otherInstall;
+      expect(await waiter).toEqual({ game: GAME, version: "21.1.87", installerSha512: "recorded-by-the-other", files: [] });
+      expect(runs).toBe(0);
+    } finally {
+      await other.close();
+      await here.close();
+    }
+  });
+
+  it("gives up with a retryable error when another's install of the same build outlasts the wait", async () => {
+    const url = await testDatabase();
+    const here = connectDatabase(url, { max: 2 });
+    const other = connectDatabase(url, { max: 1 });
+    try {
+      const neo = await buildStandinNeoforge({ version: "21.1.90", game: GAME, mojangInner: mojang.inner });
+      const { source, mojang: file } = upstream(neo, mojang.bundler);
+      let release!: () => void;
+      const released = new Promise<void>((r) => (release = r));
+      let locked!: () => void;
+      const holding = new Promise<void>((r) => (locked = r));
+      const otherInstall = other.db.transaction(async (tx) => {
+        await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended('zlh:neoforge:1.21.1:21.1.90', 0))`);
+        locked();
+        await released;
+      });
+      await holding;
+      const err = await neoforgeInstall(here.db, source, { game: GAME, version: "21.1.90", mojang: file, wait: { maxWaitMs: 0 } }).catch((e) => e);
+      release();
+      await otherInstall;
+      expect(err).toBeInstanceOf(InstallBusyError);
+      expect(err).not.toBeInstanceOf(ResolutionError); // the job retries it
+      expect(err.message).toBe("another process was still installing NeoForge 21.1.90 for Minecraft 1.21.1 after 0 s; the resolution is retried later.");
+    } finally {
+      await other.close();
+      await here.close();
+    }
+  });
+
+  it("does not take its turn after the wait's bound while this process installs another build", async () => {
+    const [first, second] = await Promise.all(["21.1.91", "21.1.92"].map((version) => buildStandinNeoforge({ version, game: GAME, mojangInner: mojang.inner })));
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let started!: () => void;
+    const running = new Promise<void>((r) => (started = r));
+    const held: typeof runInstaller = async (o) => {
+      started();
+      await released;
+      return runInstaller(o);
+    };
+    const a = upstream(first!, mojang.bundler);
+    const installing = neoforgeInstall(database.db, a.source, { game: GAME, version: "21.1.91", mojang: a.mojang, run: held });
+    await running;
+    const b = upstream(second!, mojang.bundler);
+    let runs = 0;
+    const queued = neoforgeInstall(database.db, b.source, {
+      game: GAME,
+      version: "21.1.92",
+      mojang: b.mojang,
+      wait: { maxWaitMs: 0 },
+      run: (o) => {
+        runs++;
+        return runInstaller(o);
+      },
+    }).catch((e) => e);
+    release();
+    expect((await installing).version).toBe("21.1.91");
+    const err = await queued;
+    expect(err).toBeInstanceOf(InstallBusyError);
+    expect(err.message).toBe("this control plane was still installing other NeoForge builds after 0 s; the resolution of NeoForge 21.1.92 for Minecraft 1.21.1 is retried later.");
+    expect(runs).toBe(0);
+  });
+
+  it("runs one install at a time in a process", async () => {
+    let running = 0;
+    let most = 0;
+    const overlapping: typeof runInstaller = async (o) => {
+      most = Math.max(most, ++running);
+      try {
+        return await runInstaller(o);
+      } finally {
+        running--;
+      }
+    };
+    const builds = await Promise.all(["21.1.88", "21.1.89"].map((version) => buildStandinNeoforge({ version, game: GAME, mojangInner: mojang.inner })));
+    const done = await Promise.all(
+      builds.map((neo) => {
+        const { source, mojang: file } = upstream(neo, mojang.bundler);
+        return neoforgeInstall(database.db, source, { game: GAME, version: neo.version, mojang: file, run: overlapping });
+      }),
+    );
+    expect(done.map((d) => d.version)).toEqual(["21.1.88", "21.1.89"]);
+    expect(most).toBe(1);
   });
 
   it("refuses an installer whose sha256 is not the one NeoForge's Maven publishes, and writes no install", async () => {

@@ -1,10 +1,11 @@
 import { execFile } from "node:child_process";
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { argFileTokens, neoforgeArgFiles, neoforgeLaunchDecision } from "@zlh/artifacts";
-import { runInstaller, type InstallerRun } from "../../src/neoforge/runInstaller";
+import { runInstaller } from "../../src/neoforge/runInstaller";
 import { buildStandinNeoforge } from "../../../../scripts/standinGame/neoforgeInstaller";
 import { mojangBundler } from "./mojangBundler";
 
@@ -21,19 +22,22 @@ async function javaSays(dir: string): Promise<string> {
 }
 
 describe("a NeoForge server's launch: java @user_jvm_args.txt @libraries/net/neoforged/neoforge/<v>/unix_args.txt nogui", () => {
-  let installed: InstallerRun;
   let dir: string;
   beforeAll(async () => {
     const mojang = mojangBundler(GAME);
     const neo = await buildStandinNeoforge({ version: VERSION, game: GAME, mojangInner: mojang.inner });
-    installed = await runInstaller({
+    const installed = await runInstaller({
       installer: neo.installer,
       installerName: `neoforge-${VERSION}-installer.jar`,
       preplaced: [...neo.libraries.map((l) => ({ path: `libraries/${l.path}`, bytes: l.bytes })), { path: `libraries/net/minecraft/server/${GAME}/server-${GAME}.jar`, bytes: mojang.bundler }],
     });
-    dir = installed.serverDir;
+    // A copy on the host: the run's tree lives on a tmpfs held by an fd, detached from every root, where a
+    // process started in it (the machine's java below) cannot even tell its own working directory.
+    dir = await mkdtemp(join(tmpdir(), "zlh-neoforge-launch-"));
+    await run("cp", ["-R", `${installed.serverDir}/.`, dir]);
+    await installed.dispose();
   });
-  afterAll(() => installed?.dispose());
+  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it("reads args files as the java launcher does: white space, quotes, comments", () => {
     expect(argFileTokens('-Da=1  "-Db=two words"\n# a comment -Dc\n\'-Dd=x\'\tMain')).toEqual(["-Da=1", "-Db=two words", "-Dd=x", "Main"]);

@@ -3,7 +3,7 @@ import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { promisify } from "node:util";
 import { createServer, type Server } from "node:net";
-import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -101,18 +101,61 @@ describe("the installer's sandbox (a stand-in java: a shell script)", () => {
   });
 
   it("is stopped at its time bound, with every process it started, even one that left its process group", async () => {
-    // In /tmp: the installer may write only there and in its own directory.
-    const child = join(tmpdir(), `zlh-sandbox-child-${process.pid}-${Date.now()}`);
-    const escaped = `${child}-setsid`;
-    const java = await fakeJava("slow.sh", `(sleep 2; touch ${child}) & setsid sh -c 'sleep 2; touch ${escaped}' & sleep 30`);
+    // Marked by their arguments, found (or not) in the host's process table after.
+    const mark = `${process.pid}${Date.now() % 100_000}`;
+    const java = await fakeJava("slow.sh", `(exec sleep 3${mark}.1) & setsid sh -c 'exec sleep 3${mark}.2' </dev/null >/dev/null 2>&1 & sleep 30`);
     const started = Date.now();
     const err = await runInstaller({ ...opts, java, timeoutMs: 500 }).catch((e) => e);
     expect(err).toBeInstanceOf(InstallerFailedError);
     expect(err.message).toMatch(/did not finish within 1 s/);
     expect(Date.now() - started).toBeLessThan(5_000);
-    await new Promise((r) => setTimeout(r, 3_000));
-    await expect(readFile(child)).rejects.toThrow(); // the background child died with the group
-    await expect(readFile(escaped)).rejects.toThrow(); // and the one in its own session died with the PID namespace
+    // The PID namespace's teardown is the kernel's, just after: a bounded wait for it, then none of them may be left.
+    const alive = async () => {
+      const found: string[] = [];
+      for (const pid of (await readdir("/proc")).filter((n) => /^\d+$/.test(n))) {
+        const cmd = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+        if (cmd.includes(`3${mark}.`)) found.push(cmd.replaceAll("\0", " "));
+      }
+      return found;
+    };
+    for (let i = 0; i < 50 && (await alive()).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await alive()).toEqual([]);
+  });
+
+  it("is read after the sandbox is gone: a process the installer left behind cannot change the tree", async () => {
+    const mark = `zlh-left-${process.pid}-${Date.now() % 100_000}`;
+    const java = await fakeJava("leaves.sh", `setsid bash -c 'exec -a ${mark} bash -c "while :; do date +%N > ../server/changing; done"' </dev/null >/dev/null 2>&1 & sleep 0.3; echo left`);
+    const installed = await runInstaller({ ...opts, java });
+    try {
+      const first = await readFile(join(installed.serverDir, "changing"), "utf8");
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await readFile(join(installed.serverDir, "changing"), "utf8")).toBe(first);
+      const alive: string[] = [];
+      for (const pid of (await readdir("/proc")).filter((n) => /^\d+$/.test(n))) {
+        if ((await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")).startsWith(mark)) alive.push(pid);
+      }
+      expect(alive).toEqual([]);
+    } finally {
+      await installed.dispose();
+    }
+  });
+
+  it("shows the installer nothing of the host but /usr, java's home and what that links to, read-only", async () => {
+    const java = await fakeJava("look.sh", [
+      "echo \"root=$(ls -A / | tr '\\n' ' ')\"",
+      "echo \"etc=$(ls -A /etc)\"",
+      "if touch /usr/zlh-planted 2>/dev/null; then echo USR-WRITTEN; else echo USR-REFUSED; fi",
+      "touch /tmp/mine && echo TMP-OWN",
+    ].join("\n"));
+    const sandboxed = await runInstaller({ ...opts, java });
+    await sandboxed.dispose();
+    const shown = /root=(.*)/.exec(sandboxed.log)![1]!.trim().split(" ");
+    // The host's root has more (home, root, var, opt, run, etc with the control plane's configuration): none of it is shown.
+    expect(shown.filter((n) => !["bin", "sbin", "lib", "lib32", "lib64", "libx32"].includes(n))).toEqual(["dev", "etc", "proc", "server", "tmp", "usr", "work"]);
+    // /etc holds only the linker's cache here (a stand-in java links nowhere).
+    expect(sandboxed.log).toContain("etc=ld.so.cache\n");
+    expect(sandboxed.log).toContain("USR-REFUSED");
+    expect(sandboxed.log).toContain("TMP-OWN");
   });
 
   it("runs the installer as nobody when the control plane is root, able to write only its own directory", async () => {
