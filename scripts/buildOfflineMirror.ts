@@ -310,14 +310,14 @@ json(`https://api.purpurmc.org/v2/purpur/${PAPER_GAME}`, {
   builds: { latest: purpurBuilds.at(-1)!.build, all: purpurBuilds.map((b) => b.build) },
 });
 
-// ---- NeoForge's Maven (maven.neoforged.net/releases): maven-metadata.xml (oldest first, a beta among
-// releases), and for 1.21.1 one build's installer with the .sha256 and .sha1 its Maven publishes beside it, and
+// ---- NeoForge's Maven (maven.neoforged.net/releases): maven-metadata.xml (oldest first; 21.0.167 is
+// Minecraft 1.21's, so a pin of it on a 1.21.1 server is refused as another game's), and for 1.21.1 one build's installer with the .sha256 and .sha1 its Maven publishes beside it, and
 // the libraries its profile names. The installer is the stand-in (tools/standin-neoforge, compiled with this
 // machine's javac: a few KB of classes), laid out as the real one; its processors take the game jar out of the
 // bundler above. So `pnpm dev` (which runs the installer with the machine's java) provisions NeoForge offline.
 {
   const neo = await buildStandinNeoforge({ version: NEOFORGE_VERSION, game: "1.21.1", mojangInner: innerServerJars.get("1.21.1")! });
-  for (const [url, body] of neoforgeMavenFiles([neo], ["21.1.1-beta", "21.1.9", NEOFORGE_VERSION, "21.2.1-beta"])) put(url, body);
+  for (const [url, body] of neoforgeMavenFiles([neo], ["21.0.167", NEOFORGE_VERSION])) put(url, body);
   const installer = `https://maven.neoforged.net/releases/net/neoforged/neoforge/${NEOFORGE_VERSION}/neoforge-${NEOFORGE_VERSION}-installer.jar`;
   put(`${installer}.sha1`, hash("sha1", neo.installer));
 }

@@ -162,7 +162,7 @@ describe("pnpm dev", () => {
       return s.status === "running";
     }, 120_000, "running");
     const shown = (await call("GET", `/v1/servers/${server.id}`)).body;
-    // The offline mirror's newest NeoForge release for 1.21.1 (its betas are never chosen unpinned).
+    // The offline mirror's one NeoForge build of 1.21.1 (scripts/buildOfflineMirror.ts).
     expect(shown).toMatchObject({ type: "neoforge", minecraftVersion: "1.21.1" });
     expect(await listening(shown.address, shown.ports.game)).toBe(true);
     process.kill(-run.child.pid!, "SIGINT");

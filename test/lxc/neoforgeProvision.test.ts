@@ -1,22 +1,19 @@
 import { execFile } from "node:child_process";
-import { createHash } from "node:crypto";
-import { rm } from "node:fs/promises";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { neoforgeArgFiles } from "@zlh/artifacts";
 import { GAME_UNIT } from "../../apps/agent/src/container/gameUnit";
 import { LxcRuntime } from "../../apps/agent/src/runtime/lxc";
 import { pingServer } from "../../apps/agent/src/slp/ping";
-import type { StandinNeoforge } from "../../scripts/standinGame/neoforgeInstaller";
 import { createServer, serverStatus, type Api } from "../support/api";
-import { neoforgeMirror } from "../support/neoforgeMirror";
 import { waitFor } from "../support/processes";
 import { startLxcAgentCluster, type LxcAgentCluster } from "./support/agentCluster";
 
 /**
  * A NeoForge server on a real container, the whole path: NeoForge's Maven
- * (a mirror directory, ZLH_ARTIFACT_SOURCE=mirror) lists one build whose
- * installer is the stand-in (tools/standin-neoforge); the control plane runs
+ * (the offline mirror's, as `pnpm dev --runtime lxc` serves it) lists one
+ * build of 1.21.1 whose installer is the stand-in (tools/standin-neoforge,
+ * built by scripts/buildOfflineMirror.ts); the control plane runs
  * it once in its sandbox and pins the tree it made; the agent places the
  * libraries and the installer-made files (fetched from
  * /v1/agent/neoforge-file) through the container boundary; the container's
@@ -30,22 +27,15 @@ import { startLxcAgentCluster, type LxcAgentCluster } from "./support/agentClust
 const GAME = "1.21.1";
 const VERSION = "21.1.77";
 const run = promisify(execFile);
-const sha512 = (b: string | Uint8Array) => createHash("sha512").update(b).digest("hex");
 const rt = new LxcRuntime();
 let cluster: LxcAgentCluster;
 let call: Api;
-let mirror: { dir: string; neo: StandinNeoforge };
 
 beforeAll(async () => {
-  mirror = await neoforgeMirror(GAME, VERSION);
-  const source = { ZLH_ARTIFACT_SOURCE: "mirror", ZLH_ARTIFACT_MIRROR: mirror.dir };
-  cluster = await startLxcAgentCluster({ controlPlane: source, agent: source });
+  cluster = await startLxcAgentCluster();
   call = cluster.c.call;
 });
-afterAll(async () => {
-  await cluster?.close();
-  if (mirror) await rm(mirror.dir, { recursive: true, force: true });
-});
+afterAll(() => cluster?.close());
 
 it("provisions a NeoForge server to running on a real container: the installer's tree placed, the game started from its args files", async () => {
   const server = await createServer(call, { type: "neoforge", memoryMiB: 1024, serverProperties: { motd: "real neoforge" } });
@@ -60,21 +50,28 @@ it("provisions a NeoForge server to running on a real container: the installer's
   expect(await pingServer(address, server.ports.game, 3000)).toMatchObject({ version: { name: GAME }, description: { text: "real neoforge" } });
 
   const [userArgs, unixArgs] = neoforgeArgFiles(VERSION);
+  const [row] = await cluster.c.sql`select manifest from servers where id = ${server.id}`;
+  expect(row!.manifest).toMatchObject({ type: "neoforge", loader: VERSION, launch: { argFiles: [userArgs, unixArgs] } });
+  const files = row!.manifest.files as { path: string; url: string; kind: string; sha512: string }[];
+  const pinned = (path: string) => files.find((f) => f.path === path)!;
+  const bootstrap = "libraries/cpw/mods/bootstraplauncher/2.0.2/bootstraplauncher-2.0.2.jar";
   const inside = await rt.withGuest(server.vmid, async (guest) => ({
     unit: await guest.readText(`etc/systemd/system/${GAME_UNIT}`, 64 * 1024),
     unixArgs: await guest.hash(`srv/minecraft/${unixArgs}`),
-    library: await guest.hash(`srv/minecraft/libraries/${mirror.neo.libraries[1]!.path}`),
+    library: await guest.hash(`srv/minecraft/${bootstrap}`),
     log: await guest.readText("srv/minecraft/logs/latest.log", 256 * 1024),
   }));
   expect(inside.unit).toContain(`ExecStart=/opt/zlh/java/21/bin/java -Xmx819M @${userArgs} @${unixArgs} nogui\n`);
-  // The args file is the installer's own (fetched from the control plane), the library NeoForge's Maven's.
-  expect(inside.unixArgs?.sha512).toBe(sha512(mirror.neo.unixArgs));
-  expect(inside.library?.sha512).toBe(sha512(mirror.neo.libraries[1]!.bytes));
+  // In the guest as pinned: the args file is the installer's own (fetched from the control plane), the library NeoForge's Maven's.
+  expect(pinned(unixArgs)).toMatchObject({ kind: "installed", url: expect.stringMatching(/^zlh:neoforge\/[0-9a-f]{128}$/) });
+  expect(inside.unixArgs?.sha512).toBe(pinned(unixArgs).sha512);
+  expect(pinned(bootstrap)).toMatchObject({ kind: "library", url: `https://maven.neoforged.net/releases/${bootstrap.slice("libraries/".length)}` });
+  expect(inside.library?.sha512).toBe(pinned(bootstrap).sha512);
   expect(inside.log).toContain("Starting cpw.mods.bootstraplauncher.BootstrapLauncher (NeoForge)");
   // The stand-in java passed the unit's args files on, and the game runs as its own user.
   const pids = await rt.unitPids(server.vmid, GAME_UNIT);
   const { stdout } = await run("ps", ["-o", "uid=,args=", "-p", pids.join(",")], { timeout: 10_000 });
-  expect(stdout).toMatch(new RegExp(`^\\s*100\\d{3} /opt/zlh/jre/bin/java -Xmx819M -Dzlh\\.jar= -Dzlh\\.argFiles=${userArgs}:${unixArgs.replaceAll(".", "\\.")} -jar /opt/zlh/standin-server\\.jar nogui`, "m"));
+  expect(stdout).toMatch(new RegExp(`^\\s*100\\d{3} /opt/zlh/jre/bin/java -Xmx819M -Dzlh\\.jar= -Dzlh\\.argFiles=@${userArgs}@${unixArgs.replaceAll(".", "\\.")} -jar /opt/zlh/standin-server\\.jar nogui`, "m"));
 
   expect((await call("DELETE", `/v1/servers/${server.id}`)).status).toBe(202);
   await waitFor(async () => (await serverStatus(call, server.id)) === "deleted", 120_000, "deleted");

@@ -95,14 +95,14 @@ describe("NeoForge's args files (-Dzlh.argFiles)", () => {
     const dir = await serverDir(files);
     const decided = await neoforgeLaunchDecision(dir, ["user_jvm_args.txt", unixArgs]);
     expect(decided.launches).toBe(false);
-    const ran = await standin(dir, [`-Dzlh.argFiles=user_jvm_args.txt:${unixArgs}`]);
+    const ran = await standin(dir, [`-Dzlh.argFiles=@user_jvm_args.txt@${unixArgs}`]);
     expect(ran).toMatchObject({ code: 1, stderr: decided.launches ? "" : decided.reason });
   });
 
   it("starts the game when every file the args name is in place, logging the main class", async () => {
     const dir = await serverDir(complete());
     expect(await neoforgeLaunchDecision(dir, ["user_jvm_args.txt", unixArgs])).toMatchObject({ launches: true, mainClass: BOOTSTRAP });
-    const ran = await standin(dir, [`-Dzlh.argFiles=user_jvm_args.txt:${unixArgs}`]);
+    const ran = await standin(dir, [`-Dzlh.argFiles=@user_jvm_args.txt@${unixArgs}`]);
     expect(ran.code).toBeNull();
     expect(ran.log).toContain(`Starting ${BOOTSTRAP} (NeoForge)`);
   });

@@ -11,7 +11,7 @@ import java.util.zip.ZipFile;
  * What `java @<args files> nogui` decides before NeoForge's code runs (its
  * launch: `@user_jvm_args.txt @libraries/net/neoforged/neoforge/<v>/unix_args.txt`),
  * for a NeoForge server started on a real container: the stand-in java
- * passes the args files the unit names as -Dzlh.argFiles (colon-separated),
+ * passes the args files the unit names as -Dzlh.argFiles (`@a.txt@b/c.txt`),
  * and this makes the JVM's decision over them, in the JVM's words, on
  * stderr with exit 1, as packages/artifacts/src/neoforge/launchDecision.ts
  * and the sim (apps/agent/src/sim/mcServer.pl) do:

@@ -51,7 +51,9 @@ public final class StandinServer {
         String launcher = null;
         if (!argFiles.isEmpty()) {
             // NeoForge: `java @user_jvm_args.txt @.../unix_args.txt nogui`, decided by the JVM over its args files.
-            launcher = "Starting " + ArgsFileLaunch.decide(argFiles.split(":")) + " (NeoForge)";
+            // As the stand-in java passes them: each with its `@` (`@a.txt@b/c.txt`; the unit's paths hold no `@`).
+            String[] files = java.util.Arrays.stream(argFiles.split("@")).filter(f -> !f.isEmpty()).toArray(String[]::new);
+            launcher = "Starting " + ArgsFileLaunch.decide(files) + " (NeoForge)";
         } else {
             String mainClass = checkLaunchedJar(launched);
             // A Paper or Purpur jar is Paperclip: it sets up the patched game first, then starts it (this server plays the game).
