@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { neoforgeArgFiles } from "@zlh/artifacts";
-import { GAME_UNIT } from "../../apps/agent/src/container/gameUnit";
+import { GAME_STDERR_FILE, GAME_UNIT } from "../../apps/agent/src/container/gameUnit";
 import { LxcRuntime } from "../../apps/agent/src/runtime/lxc";
 import { pingServer } from "../../apps/agent/src/slp/ping";
 import { createServer, serverStatus, type Api } from "../support/api";
@@ -32,7 +32,8 @@ let cluster: LxcAgentCluster;
 let call: Api;
 
 beforeAll(async () => {
-  cluster = await startLxcAgentCluster();
+  // Readiness bounded at 40 s: the heal of the refused game below is retried at that pace until the delete.
+  cluster = await startLxcAgentCluster({ agent: { ZLH_READY_TIMEOUT_MS: "40000" } });
   call = cluster.c.call;
 });
 afterAll(() => cluster?.close());
@@ -73,7 +74,20 @@ it("provisions a NeoForge server to running on a real container: the installer's
   const { stdout } = await run("ps", ["-o", "uid=,args=", "-p", pids.join(",")], { timeout: 10_000 });
   expect(stdout).toMatch(new RegExp(`^\\s*100\\d{3} /opt/zlh/jre/bin/java -Xmx819M -Dzlh\\.jar= -Dzlh\\.argFiles=@${userArgs}@${unixArgs.replaceAll(".", "\\.")} -jar /opt/zlh/standin-server\\.jar nogui`, "m"));
 
+  // A library the args files name gone (as a customer could remove it) and the game killed: the agent heals by
+  // starting the unit again, and inside the container the stand-in refuses as the JVM's decision does, on the
+  // unit's stderr, the crash evidence's file (which the unit's ExecStopPost used to empty: see gameUnit.ts).
+  const loader = "libraries/net/neoforged/fancymodloader/loader/4.0.24/loader-4.0.24.jar";
+  expect(pinned(loader)).toMatchObject({ kind: "library" });
+  expect(await rt.withGuest(server.vmid, (guest) => guest.remove(`srv/minecraft/${loader}`))).toBe(true);
+  for (const pid of pids) process.kill(pid, "SIGKILL");
+  const refusal = `a library the launch names is missing: ${loader}\n`;
+  const stderr = () => rt.withGuest(server.vmid, (guest) => guest.readText(GAME_STDERR_FILE.slice(1), 64 * 1024)).catch(() => null);
+  await waitFor(async () => (await stderr()) === refusal, 120_000, "the stand-in's refusal on the unit's stderr").catch(async (err) => {
+    throw new Error(`${(err as Error).message}: ${JSON.stringify(await stderr())}`);
+  });
+
   expect((await call("DELETE", `/v1/servers/${server.id}`)).status).toBe(202);
   await waitFor(async () => (await serverStatus(call, server.id)) === "deleted", 120_000, "deleted");
   expect(await rt.inspect(server.vmid)).toBeNull();
-});
+}, 420_000);
