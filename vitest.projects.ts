@@ -57,6 +57,7 @@ export const UNIT_TESTS = [
   "packages/protocol/test/progress.test.ts",
   "apps/agent/test/progressReporter.test.ts",
   "test/cli/progressTimeline.test.ts",
+  "test/dev/devNeoforge.test.ts",
   "test/cli/sse.test.ts",
   "test/docs/configuration.test.ts",
   "test/docs/links.test.ts",

@@ -17,6 +17,9 @@
  *    with install.properties added (400 for loader 0.11.7), as meta does;
  *  - Mojang: version ids and URLs as piston-meta lists them (1.20.1, 1.21.1,
  *    26.1), each version JSON naming its Java (`javaVersion`: 17, 21, 25);
+ *  - NeoForge's Maven: maven-metadata.xml and one build's stand-in installer
+ *    (compiled with this machine's javac) with its .sha256 and .sha1, and the
+ *    libraries it expects pre-placed (./standinGame/neoforgeInstaller.ts);
  *  - Adoptium API v3: the feature listings of those Javas in the API's shapes
  *    (./offlineMirror/adoptiumRelease.ts); 21 and 25 are stand-in JREs, 17 a
  *    real one built from this machine's JDK (./offlineMirror/machineJre.ts,
@@ -37,6 +40,7 @@ import { adoptiumReleasesUrl, FABRIC_MAVEN, installProperties, mavenPath, mirror
 import { temurinJreLink, temurinRelease, temurinReleaseName, type TemurinBuild } from "./offlineMirror/adoptiumRelease";
 import { standInJre } from "./offlineMirror/jreArchive";
 import { ensureMachineJre } from "./offlineMirror/machineJre";
+import { buildStandinNeoforge, neoforgeMavenFiles } from "./standinGame/neoforgeInstaller";
 import { standinPatch } from "./standinGame/standinPaperclip";
 
 const files = new Map<string, Uint8Array>();
@@ -57,6 +61,8 @@ const jar = (name: string, manifest: [string, string][] = [], extra: Record<stri
   );
 
 const META = "https://meta.fabricmc.net/v2";
+/** The NeoForge build the mirror serves an installer of (1.21.1's newest release there). */
+const NEOFORGE_VERSION = "21.1.77";
 const GAMES = ["1.20.1", "1.21.1", "26.1"] as const;
 /** Each game's `javaVersion` as Mojang's version JSONs name it (17 up to 1.20.4, 21 from 1.20.5, 25 for the 26.x line). */
 const JAVA = { "1.20.1": { component: "java-runtime-gamma", majorVersion: 17 }, "1.21.1": { component: "java-runtime-delta", majorVersion: 21 }, "26.1": { component: "java-runtime-epsilon", majorVersion: 25 } } as const;
@@ -303,6 +309,18 @@ json(`https://api.purpurmc.org/v2/purpur/${PAPER_GAME}`, {
   version: PAPER_GAME,
   builds: { latest: purpurBuilds.at(-1)!.build, all: purpurBuilds.map((b) => b.build) },
 });
+
+// ---- NeoForge's Maven (maven.neoforged.net/releases): maven-metadata.xml (oldest first; 21.0.167 is
+// Minecraft 1.21's, so a pin of it on a 1.21.1 server is refused as another game's), and for 1.21.1 one build's installer with the .sha256 and .sha1 its Maven publishes beside it, and
+// the libraries its profile names. The installer is the stand-in (tools/standin-neoforge, compiled with this
+// machine's javac: a few KB of classes), laid out as the real one; its processors take the game jar out of the
+// bundler above. So `pnpm dev` (which runs the installer with the machine's java) provisions NeoForge offline.
+{
+  const neo = await buildStandinNeoforge({ version: NEOFORGE_VERSION, game: "1.21.1", mojangInner: innerServerJars.get("1.21.1")! });
+  for (const [url, body] of neoforgeMavenFiles([neo], ["21.0.167", NEOFORGE_VERSION])) put(url, body);
+  const installer = `https://maven.neoforged.net/releases/net/neoforged/neoforge/${NEOFORGE_VERSION}/neoforge-${NEOFORGE_VERSION}-installer.jar`;
+  put(`${installer}.sha1`, hash("sha1", neo.installer));
+}
 
 // ---- Adoptium API v3: the feature releases the games need, newest first, JREs for linux/x64. Java 21
 // and 25 are small stand-ins (like the jars); Java 17 is a real JRE built from this machine's JDK by

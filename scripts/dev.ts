@@ -21,6 +21,7 @@ import { onAncestorExit } from "@zlh/process";
 import { startDevAgents } from "./devAgents";
 import { ensureConsoleBuilt } from "./console/buildConsole";
 import { parseDevArgs } from "./devArgs";
+import { neoforgeDevLine } from "./devNeoforge";
 import { deleteDevServers, destroyLeftContainers, DevLxcRefusal, LXC_DEV_HOST, lxcHostCapacity, prepareDevLxc } from "./devLxc";
 import { resumeSimServers, stopSimServers } from "./devSimServers";
 
@@ -162,6 +163,7 @@ ZeroLagHub control plane is up.
   Console:    ${plane.url}/ui/   (sign in with the API token)
   API token:  ${apiToken}   (client "dev", admin; kept in ${resolve(dataDir, "admin-token")})
   Hosts:      ${hosts.map((h) => h.name).join(", ") || "(none)"}  (${lxc ? "lxc runtime: real containers, deleted on Ctrl-C" : `sim runtime under ${resolve(dataDir, "sim")}`})
+  ${neoforgeDevLine()}
 Try:
   curl -s -H "Authorization: Bearer ${apiToken}" ${plane.url}/v1/hosts
 Ctrl-C stops everything.

@@ -28,7 +28,10 @@ export interface TemplateJava {
  * /opt/zlh/jre) on the stand-in server (/opt/zlh/standin-server.jar) in
  * place of the jar the unit names, keeping the unit's -Xmx, and refusing as
  * java does when that jar cannot be run (the stand-in checks it, given as
- * -Dzlh.jar: missing, corrupt, no Main-Class; the offline
+ * -Dzlh.jar: missing, corrupt, no Main-Class; NeoForge's `@<args file>`s
+ * go as -Dzlh.argFiles, each with its `@` (`@a.txt@b/c.txt`: the unit's
+ * args file paths hold no `@`), and the stand-in reads them as the JVM
+ * would; the offline
  * mirror's Fabric jars and its Java 21 and 25 are fixtures, not a game: the
  * marker of the manifest's pinned Java makes placement keep this one).
  * Built in a fresh temporary directory (the caller removes `dir`): the base
@@ -51,10 +54,10 @@ export async function buildGameTemplate(standinJar: string, javas: readonly Temp
       [
         "#!/bin/sh",
         "# Stand-in (scripts/standinGame/gameTemplate.ts): the stand-in server in place of the jar the unit names, with the unit's heap;",
-        "# the stand-in refuses as java would when that jar cannot be run (-Dzlh.jar).",
-        'heap="" jar="" prev=""',
-        'for a in "$@"; do case "$a" in -Xmx*) heap="$a" ;; esac; [ "$prev" = "-jar" ] && jar="$a"; prev="$a"; done',
-        'exec /opt/zlh/jre/bin/java $heap "-Dzlh.jar=$jar" -jar /opt/zlh/standin-server.jar nogui',
+        "# the stand-in refuses as java would when that jar cannot be run (-Dzlh.jar), or decides over the args files (-Dzlh.argFiles: NeoForge's).",
+        'heap="" jar="" args="" prev=""',
+        'for a in "$@"; do case "$a" in -Xmx*) heap="$a" ;; @*) args="$args$a" ;; esac; [ "$prev" = "-jar" ] && jar="$a"; prev="$a"; done',
+        'exec /opt/zlh/jre/bin/java $heap "-Dzlh.jar=$jar" "-Dzlh.argFiles=$args" -jar /opt/zlh/standin-server.jar nogui',
         "",
       ].join("\n"),
     );

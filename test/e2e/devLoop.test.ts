@@ -149,6 +149,26 @@ describe("pnpm dev", () => {
     await waitFor(async () => (await processesUnder(dataDir)).length === 0, 30_000, "nothing of pnpm dev left running");
   });
 
+  it("provisions a NeoForge server to running from the offline mirror: its installer run by the control plane with the java it names at start", async () => {
+    const { port, env } = await setup("dev-neoforge");
+    const run = launch("exec pnpm dev", env);
+    await up(run);
+    expect(run.out()).toMatch(/NeoForge: {3}its installer runs with \/\S+\/java\n/);
+    const call = api(`http://127.0.0.1:${port}`, tokenOf(run));
+    const server = await createServer(call, { type: "neoforge" });
+    await waitFor(async () => {
+      const s = (await call("GET", `/v1/servers/${server.id}`)).body;
+      if (s.status === "failed") throw new Error(`the NeoForge server failed: ${JSON.stringify((await call("GET", `/v1/servers/${server.id}/events`)).body.items.slice(-3))}`);
+      return s.status === "running";
+    }, 120_000, "running");
+    const shown = (await call("GET", `/v1/servers/${server.id}`)).body;
+    // The offline mirror's one NeoForge build of 1.21.1 (scripts/buildOfflineMirror.ts).
+    expect(shown).toMatchObject({ type: "neoforge", minecraftVersion: "1.21.1" });
+    expect(await listening(shown.address, shown.ports.game)).toBe(true);
+    process.kill(-run.child.pid!, "SIGINT");
+    expect(await run.exited).toBe(0);
+  });
+
   it("runs in the background: started with setsid or nohup by a shell that then exits, it keeps serving until stopped", async () => {
     for (const how of ["setsid", "nohup"] as const) {
       const { dataDir, port, env } = await setup(`dev-${how}`);

@@ -1,13 +1,13 @@
-import { access, cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { access, readdir, readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FABRIC_LAUNCHER_JAR, mirrorPath, neoforgeArgFiles, neoforgeLaunchDecision, OFFLINE_MIRROR_DIR } from "@zlh/artifacts";
-import { buildStandinNeoforge, mirroredMojangInner, neoforgeMavenFiles, type StandinNeoforge } from "../../scripts/standinGame/neoforgeInstaller";
+import { FABRIC_LAUNCHER_JAR, neoforgeArgFiles, neoforgeLaunchDecision } from "@zlh/artifacts";
+import type { StandinNeoforge } from "../../scripts/standinGame/neoforgeInstaller";
 import { createServer } from "../support/api";
 import { startE2eCluster, type E2eCluster } from "../support/cluster";
 import { writeAsCustomer } from "../support/customerFiles";
 import { answersPing, changeEnded, waitStatus } from "../support/lifecycle";
+import { neoforgeMirror } from "../support/neoforgeMirror";
 
 const GAME = "1.21.1";
 const exists = (p: string) => access(p).then(() => true, () => false);
@@ -20,15 +20,7 @@ describe("a NeoForge server", () => {
   let neo: StandinNeoforge;
   beforeAll(async () => {
     // The offline mirror plus NeoForge's Maven as it serves a build: maven-metadata.xml, the installer with its .sha256, the libraries.
-    mirror = await mkdtemp(join(tmpdir(), "zlh-neoforge-mirror-"));
-    await cp(OFFLINE_MIRROR_DIR, mirror, { recursive: true });
-    const put = async (url: string, body: string | Uint8Array) => {
-      const path = join(mirror, mirrorPath(url));
-      await mkdir(dirname(path), { recursive: true });
-      await writeFile(path, body);
-    };
-    neo = await buildStandinNeoforge({ version: VERSION, game: GAME, mojangInner: await mirroredMojangInner(GAME) });
-    for (const [url, body] of neoforgeMavenFiles([neo], ["21.1.1-beta", "21.1.9", VERSION, "21.2.1-beta"])) await put(url, body);
+    ({ dir: mirror, neo } = await neoforgeMirror(GAME, VERSION, ["21.1.1-beta", "21.1.9", VERSION, "21.2.1-beta"]));
     const env = { ZLH_ARTIFACT_SOURCE: "mirror", ZLH_ARTIFACT_MIRROR: mirror };
     c = await startE2eCluster("neoforge-host", env);
     c.startAgent({ extra: env });

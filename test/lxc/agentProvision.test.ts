@@ -43,7 +43,7 @@ it("provisions a server to running on a real container, the game started by its 
   // The unit's heap follows the memory (1024 / 1.25), and the game runs as its own user.
   const pids = await rt.unitPids(server.vmid, GAME_UNIT);
   const { stdout } = await run("ps", ["-o", "uid=,args=", "-p", pids.join(",")], { timeout: 10_000 });
-  expect(stdout).toMatch(/^\s*100\d{3} \/opt\/zlh\/jre\/bin\/java -Xmx819M -Dzlh\.jar=fabric-server-launch\.jar -jar \/opt\/zlh\/standin-server\.jar nogui/m);
+  expect(stdout).toMatch(/^\s*100\d{3} \/opt\/zlh\/jre\/bin\/java -Xmx819M -Dzlh\.jar=fabric-server-launch\.jar -Dzlh\.argFiles= -jar \/opt\/zlh\/standin-server\.jar nogui/m);
 
   expect((await call("DELETE", `/v1/servers/${server.id}`)).status).toBe(202);
   await waitFor(async () => (await serverStatus(call, server.id)) === "deleted", 120_000, "deleted");
@@ -63,8 +63,32 @@ it("provisions a vanilla server to running on a real container: its unit starts 
   expect(unit).toContain("ExecStart=/opt/zlh/java/21/bin/java -Xmx819M -jar server.jar nogui\n");
   const pids = await rt.unitPids(server.vmid, GAME_UNIT);
   const { stdout } = await run("ps", ["-o", "args=", "-p", pids.join(",")], { timeout: 10_000 });
-  expect(stdout).toMatch(/-Dzlh\.jar=server\.jar -jar \/opt\/zlh\/standin-server\.jar nogui/);
+  expect(stdout).toMatch(/-Dzlh\.jar=server\.jar -Dzlh\.argFiles= -jar \/opt\/zlh\/standin-server\.jar nogui/);
 
+
+  expect((await call("DELETE", `/v1/servers/${server.id}`)).status).toBe(202);
+  await waitFor(async () => (await serverStatus(call, server.id)) === "deleted", 120_000, "deleted");
+});
+
+// Quilt shares the container's whole path with Fabric (one launch jar, `-jar <jar> nogui`); what differs is
+// the launch jar, which the agent builds from the manifest's recipe (a manifest with Main-Class and Class-Path
+// only), and Quilt's launcher decision over it: so this proves those inside a real container, no more.
+it("provisions a Quilt server to running on a real container: the agent-built launch jar passes Quilt's launcher decision there", async () => {
+  const server = await createServer(call, { type: "quilt", memoryMiB: 1024, serverProperties: { motd: "real quilt" } });
+  await waitFor(async () => {
+    const s = await serverStatus(call, server.id);
+    if (s === "failed") throw new Error(`provision failed: ${JSON.stringify((await call("GET", `/v1/servers/${server.id}/events`)).body.items.slice(-3))}`);
+    return s === "running";
+  }, 150_000, "running");
+  const status = await pingServer(await rt.address(server.vmid), server.ports.game, 3000);
+  expect(status).toMatchObject({ version: { name: "1.21.1" }, description: { text: "real quilt" } });
+  const inside = await rt.withGuest(server.vmid, async (guest) => ({
+    unit: await guest.readText(`etc/systemd/system/${GAME_UNIT}`, 64 * 1024),
+    log: await guest.readText("srv/minecraft/logs/latest.log", 256 * 1024),
+  }));
+  expect(inside.unit).toContain("ExecStart=/opt/zlh/java/21/bin/java -Xmx819M -jar quilt-server-launch.jar nogui\n");
+  // Only QuiltLaunch logs this, after finding QuiltServerLauncher on the Class-Path, server.jar and every library.
+  expect(inside.log).toContain("Loading Minecraft 1.21.1 with Quilt Loader 0.26.4");
 
   expect((await call("DELETE", `/v1/servers/${server.id}`)).status).toBe(202);
   await waitFor(async () => (await serverStatus(call, server.id)) === "deleted", 120_000, "deleted");

@@ -30,7 +30,9 @@ import java.util.zip.GZIPOutputStream;
  * "FAILED TO BIND TO PORT" when the port is taken. Everything a client sends
  * is treated as hostile: bounded packets, read timeouts, a connection cap.
  * A Paper or Purpur jar named by the unit is set up first as its Paperclip
- * would set it up (Paperclip.java); this server then plays the game.
+ * would set it up (Paperclip.java), Quilt's launch jar is decided as its
+ * launcher decides it (QuiltLaunch.java), and NeoForge's args files as the
+ * JVM reads them (ArgsFileLaunch.java); this server then plays the game.
  */
 public final class StandinServer {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss");
@@ -45,10 +47,23 @@ public final class StandinServer {
 
     public static void main(String[] args) throws Exception {
         String launched = System.getProperty("zlh.jar");
-        // A Paper or Purpur jar is Paperclip: it sets up the patched game first, then starts it (this server plays the game).
-        if (Paperclip.MAIN_CLASS.equals(checkLaunchedJar(launched))) Paperclip.setup(Path.of(launched));
+        String argFiles = System.getProperty("zlh.argFiles", "");
+        String launcher = null;
+        if (!argFiles.isEmpty()) {
+            // NeoForge: `java @user_jvm_args.txt @.../unix_args.txt nogui`, decided by the JVM over its args files.
+            // As the stand-in java passes them: each with its `@` (`@a.txt@b/c.txt`; the unit's paths hold no `@`).
+            String[] files = java.util.Arrays.stream(argFiles.split("@")).filter(f -> !f.isEmpty()).toArray(String[]::new);
+            launcher = "Starting " + ArgsFileLaunch.decide(files) + " (NeoForge)";
+        } else {
+            String mainClass = checkLaunchedJar(launched);
+            // A Paper or Purpur jar is Paperclip: it sets up the patched game first, then starts it (this server plays the game).
+            if (Paperclip.MAIN_CLASS.equals(mainClass)) Paperclip.setup(Path.of(launched));
+            // Quilt's launch jar: its main class on the Class-Path, the server jar, every library.
+            if (QuiltLaunch.MAIN_CLASS.equals(mainClass)) launcher = "Loading Minecraft " + gameVersion() + " with Quilt Loader " + QuiltLaunch.decide(Path.of(launched));
+        }
         Files.createDirectories(Path.of("logs"));
         log = new PrintStream(Files.newOutputStream(Path.of("logs", "latest.log")), true, StandardCharsets.UTF_8);
+        if (launcher != null) log("main", "INFO", launcher);
         log("main", "INFO", "Starting minecraft server version " + gameVersion() + " (stand-in)");
         if (!eulaAgreed()) {
             // Vanilla logs this and returns from main: the process ends without starting the game.

@@ -81,11 +81,15 @@ export function renderGameUnit(opts: GameUnitOptions): string {
     `ExecStartPre=+/bin/chown -R ${GAME_USER}:${GAME_USER} ${SERVER_DIR}`,
     // How the game last ended, for the agent to tell an OOM kill from another death (gameExit.ts).
     `ExecStartPre=${CLEAR_EXIT_COMMAND}`,
+    // The last run's stderr removed last before the game, so the file is this run's (see StandardError below).
+    `ExecStartPre=+/bin/rm -f ${GAME_STDERR_FILE}`,
     `ExecStart=${exec}`,
     `ExecStopPost=${RECORD_EXIT_COMMAND}`,
     // This run's stderr (the JVM's own refusals, such as a class built for a newer Java), for crash reports
-    // (crashEvidence.ts); truncated at every start, so it stays this run's. stdout stays with the journal.
-    `StandardError=truncate:${GAME_STDERR_FILE}`,
+    // (crashEvidence.ts); stdout stays with the journal. `append:`, not `truncate:`: systemd opens the file
+    // anew for every command of the unit, so with truncate: the ExecStopPost that records the exit emptied
+    // it right after the game died (seen on a real container: a refusal on stderr, then an empty file).
+    `StandardError=append:${GAME_STDERR_FILE}`,
     // Vanilla saves in a shutdown hook on SIGTERM; the JVM then exits 143, which is a clean stop.
     "SuccessExitStatus=143",
     "KillSignal=SIGTERM",
