@@ -341,7 +341,7 @@ export const CONTROL_PLANE_ENV = {
     min: 0,
     max: 1000,
     description:
-      "NeoForge builds not installed yet one customer may pin (create, change) in any 24 hours: each costs an installer run of minutes on the control plane. Over it: 429 `rate_limited` with `Retry-After`, nothing written; 0 lets customers pin only builds already installed. See [Server types](server-types.md#neoforge).",
+      "NeoForge builds not installed yet one customer may pin (create, change) in any 24 hours: each costs an installer run of minutes on the control plane. Over it: 429 `rate_limited` with `Retry-After`, nothing written; 0 lets customers pin only builds already installed (that 429 has no `Retry-After`: waiting does not help). See [Server types](server-types.md#neoforge).",
   },
   ZLH_EVENT_STREAMS_PER_CLIENT: {
     type: "integer",
