@@ -115,7 +115,7 @@ export const AGENT_ENV = {
     min: 0,
     max: 2 ** 50,
     description:
-      "Free bytes the artifact cache's filesystem must keep after a download (checked with statfs before each one): a download that would go below removes least recently used files no running operation uses, and is refused with a retryable `cache_disk_full` when that is not enough. See [Modpacks](modpacks.md#limits).",
+      "Free bytes the artifact cache's filesystem must keep after a download (checked with statfs before each one): a download that would go below removes least recently used files no running operation uses, and is refused with a retryable `cache_disk_full` when that is not enough. It is kept on the filesystem of `ZLH_STATE_DIR` (often the host's root, which Proxmox's own updates and logs need too): on a small root lower it rather than have every download refused. See [Modpacks](modpacks.md#limits).",
   },
   ZLH_ARTIFACT_MIRROR: { type: "text", format: "directory or http(s) base URL", description: "For `ZLH_ARTIFACT_SOURCE=mirror` (required then), as for the control plane." },
   LOG_LEVEL: { type: "choice", default: "info", values: LOG_LEVELS, description: "pino level." },

@@ -263,7 +263,11 @@ describe("the agent's artifact cache", () => {
     const reserve = Math.max(0, free - 512 * MiB);
     const tight = new ArtifactCache(state, source, () => {}, { minFreeBytes: reserve });
     const err = await tight.ensure({ url, size: 1024 * MiB, sha512: "e".repeat(128) }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: "cache_disk_full", retryable: true, message: expect.stringContaining("ZLH_AGENT_CACHE_MIN_FREE_BYTES") });
+    expect(err).toMatchObject({
+      code: "cache_disk_full",
+      retryable: true,
+      message: expect.stringMatching(new RegExp(`^${url.replace(/[.]/g, "\\.")}: ${1024 * MiB} bytes would leave the filesystem of ${join(state, "cache", "tmp")} \\d+ bytes short of the ${reserve} the artifact cache keeps free \\(ZLH_AGENT_CACHE_MIN_FREE_BYTES\\), with every cached file no running operation holds already removed; free space on that filesystem or lower ZLH_AGENT_CACHE_MIN_FREE_BYTES \\(the operation is retried\\)$`)),
+    });
     expect(fetches).toBe(0);
     expect(await readdir(join(state, "cache", "tmp"))).toEqual([]);
     // Room enough: the same cache stores a small file.

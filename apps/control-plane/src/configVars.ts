@@ -317,7 +317,7 @@ export const CONTROL_PLANE_ENV = {
     min: 1024 * 1024,
     max: 2 ** 40,
     description:
-      "Bytes of uploaded packs one customer may hold at once (each pack counted once, by its size; a pack uploaded again is not counted twice): an upload past it is 409 `modpack_quota_exceeded` and nothing is stored. Deleting an upload (`DELETE /v1/modpacks/:id`) or its retention running out frees its bytes. See [Modpacks](modpacks.md#limits).",
+      "Bytes of uploaded packs one customer may hold at once (each pack counted once, by its size; a pack uploaded again is not counted twice): an upload past it is 409 `modpack_quota_exceeded` and nothing is stored. Deleting an upload (`DELETE /v1/modpacks/:id`) or its retention running out frees its bytes. Set below `ZLH_MODPACK_MAX_BYTES`, it is the largest pack a customer can upload (409, not 413, past it). See [Modpacks](modpacks.md#limits).",
   },
   ZLH_MODPACK_UPLOAD_CONCURRENCY: {
     type: "integer",
@@ -325,7 +325,7 @@ export const CONTROL_PLANE_ENV = {
     min: 1,
     max: 64,
     description:
-      "Uploads (`POST /v1/modpacks`) received at once per control plane process (each is held in memory while it is read, up to `ZLH_MODPACK_MAX_BYTES`): one more is 503 `too_many_uploads` with `Retry-After`, before its body is read. See [Modpacks](modpacks.md#limits).",
+      "Uploads (`POST /v1/modpacks`) received at once per control plane process (each is held in memory while it is read, up to `ZLH_MODPACK_MAX_BYTES`: at most this times that, 256 MiB at the defaults, on top of the process's own): one more is 503 `too_many_uploads` with `Retry-After`, before its body is read. See [Modpacks](modpacks.md#limits).",
   },
   ZLH_NEOFORGE_RETENTION_DAYS: {
     type: "integer",
@@ -341,7 +341,7 @@ export const CONTROL_PLANE_ENV = {
     min: 0,
     max: 1000,
     description:
-      "NeoForge builds not installed yet one customer may pin (create, change) in any 24 hours: each costs an installer run of minutes on the control plane. Over it: 429 `rate_limited` with `Retry-After`, nothing written; 0 lets customers pin only builds already installed. See [Server types](server-types.md#neoforge).",
+      "NeoForge builds not installed yet one customer may pin (create, change) in any 24 hours: each costs an installer run of minutes on the control plane. Over it: 429 `rate_limited` with `Retry-After`, nothing written; 0 lets customers pin only builds already installed (that 429 has no `Retry-After`: waiting does not help). See [Server types](server-types.md#neoforge).",
   },
   ZLH_EVENT_STREAMS_PER_CLIENT: {
     type: "integer",

@@ -117,7 +117,7 @@ describe("a customer's uploads: one at a time past the bound, a quota, listed an
     const before = await count();
     const over = await upload(c);
     expect({ status: over.status, error: over.body.error }).toEqual({ status: 409, error: "modpack_quota_exceeded" });
-    expect(over.body.message).toMatch(/holds \d+ bytes of uploaded packs; this one \(\d+ bytes\) would take them past 1048576 \(ZLH_MODPACK_CUSTOMER_QUOTA_BYTES\)/);
+    expect(over.body.message).toMatch(/holds \d+ bytes of uploaded packs; this one \(\d+ bytes\) would take them past 1048576 \(ZLH_MODPACK_CUSTOMER_QUOTA_BYTES\)\. Delete one no server uses \(GET \/v1\/modpacks lists them with inUse, DELETE \/v1\/modpacks\/:id removes one\) first\.$/);
     expect(await count()).toBe(before);
     expect((await upload(c, "cust-4")).status).toBe(201); // another customer's quota is its own
     expect((await upload(a)).status).toBe(201); // held already: not counted twice

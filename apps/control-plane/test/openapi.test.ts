@@ -63,14 +63,15 @@ describe("the OpenAPI document", () => {
     expect(doc.components.schemas.Error.required).toEqual(["error", "message"]);
   });
 
-  it("types query numbers as integers with bounds, path ids as UUIDs", () => {
+  it("types query numbers as integers with bounds, path ids as UUIDs (an upload's id as its sha512)", () => {
     const param = (path: string, name: string) => doc.paths[path].get.parameters.find((p: Json) => p.name === name).schema;
     expect(param("/v1/servers", "limit")).toEqual({ type: "integer", minimum: 1, maximum: 500 });
     expect(param("/v1/events", "limit")).toMatchObject({ type: "integer", minimum: 1, maximum: 1000 });
     expect(param("/v1/servers/{id}/logs", "tail")).toEqual({ type: "integer", minimum: 0, maximum: 1000 });
     const ids = operations.flatMap(({ op }) => (op.parameters ?? []).filter((p: Json) => p.in === "path"));
     expect(ids.length).toBeGreaterThan(20);
-    expect(ids.filter((p: Json) => p.schema.format !== "uuid")).toEqual([]);
+    expect(ids.filter((p: Json) => p.schema.format !== "uuid")).toEqual([doc.paths["/v1/modpacks/{id}"].delete.parameters.find((p: Json) => p.in === "path")]);
+    expect(doc.paths["/v1/modpacks/{id}"].delete.parameters.find((p: Json) => p.in === "path").schema).toMatchObject({ type: "string", pattern: "^[0-9a-f]{128}$" });
   });
 
   it("describes the streams as text/event-stream and their errors as JSON", () => {

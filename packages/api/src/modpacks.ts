@@ -63,13 +63,14 @@ export type ModpackUpload = Static<typeof ModpackUpload>;
 export const HeldModpack = Type.Object(
   {
     id: Type.String({ pattern: "^[0-9a-f]{128}$", description: "The upload's id: its sha512, as POST /v1/modpacks answered (what `modpack.upload` names)." }),
-    sha512: Sha512,
-    size: Type.Integer(),
-    name: Type.String(),
-    version: Type.String(),
-    minecraftVersion: Type.String(),
-    loader: Type.Object({ name: Type.String(), version: Type.String() }),
-    uploadedAt: Timestamp,
+    // The upload's own answer's fields, so the two cannot drift.
+    sha512: ModpackUpload.properties.sha512,
+    size: ModpackUpload.properties.size,
+    name: ModpackUpload.properties.name,
+    version: ModpackUpload.properties.version,
+    minecraftVersion: ModpackUpload.properties.minecraftVersion,
+    loader: ModpackUpload.properties.loader,
+    uploadedAt: ModpackUpload.properties.uploadedAt,
     expiresAt: Type.Union([Timestamp, Type.Null()], {
       description: "When the retention sweep removes it (ZLH_MODPACK_RETENTION_DAYS after this customer's upload) if no live server of the customer uses it then; null while one does.",
     }),

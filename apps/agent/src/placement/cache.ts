@@ -192,7 +192,8 @@ export class ArtifactCache {
     if (await fits()) return;
     throw new OpFailure(
       "cache_disk_full",
-      `${file.url}: ${file.size} bytes would leave ${missing} bytes less than the ${this.#minFreeBytes} the artifact cache keeps free on its disk (ZLH_AGENT_CACHE_MIN_FREE_BYTES), and every cached file that could go is held by a running operation; try again once space is freed`,
+      // Said so an operator can act: which filesystem, and that the cache itself has nothing left to give (an empty cache on a full disk reads the same).
+      `${file.url}: ${file.size} bytes${this.#downloading > 0 ? ` (with ${this.#downloading} bytes of other downloads under way)` : ""} would leave the filesystem of ${this.#tmp} ${missing} bytes short of the ${this.#minFreeBytes} the artifact cache keeps free (ZLH_AGENT_CACHE_MIN_FREE_BYTES), with every cached file no running operation holds already removed; free space on that filesystem or lower ZLH_AGENT_CACHE_MIN_FREE_BYTES (the operation is retried)`,
       true,
     );
   }

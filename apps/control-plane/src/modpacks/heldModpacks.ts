@@ -1,5 +1,5 @@
 import type { HeldModpackUpload } from "@zlh/db";
-import { InvalidCursorError } from "@zlh/domain";
+import { timeKeyCursor } from "../servers/cursor";
 
 /** An upload as a customer's list shows it: when the sweep would remove it (null while a live server of theirs keeps it). */
 export function presentHeldModpack(r: HeldModpackUpload, retentionMs: number) {
@@ -19,12 +19,13 @@ export function presentHeldModpack(r: HeldModpackUpload, retentionMs: number) {
   };
 }
 
+const byUpload = timeKeyCursor("m", "[0-9a-f]{128}");
+
 /** The list's keyset cursor: the last item's (upload time as Postgres wrote it, to the microsecond, sha512), opaque to the panel. */
 export const uploadCursor = {
-  encode: (uploadedAt: string, sha512: string) => Buffer.from(`m:${uploadedAt}|${sha512}`).toString("base64url"),
+  encode: (uploadedAt: string, sha512: string) => byUpload.encode(uploadedAt, sha512),
   decode(cursor: string): { uploadedAt: string; sha512: string } {
-    const m = /^m:(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d{1,6})?[+-]\d{2}(?::\d{2})?)\|([0-9a-f]{128})$/.exec(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (!m?.[1] || !m[2]) throw new InvalidCursorError();
-    return { uploadedAt: m[1], sha512: m[2] };
+    const { at, key } = byUpload.decode(cursor);
+    return { uploadedAt: at, sha512: key };
   },
 };

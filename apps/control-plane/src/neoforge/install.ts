@@ -8,7 +8,7 @@ import { ResolutionError } from "../fabric/errors";
 import { readProducedTree, TreeRefusedError } from "./producedTree";
 import { serverJarPathOf } from "./serverJar";
 import { installOnce, type InstallWait } from "./installOnce";
-import { InstallerFailedError, runInstaller } from "./runInstaller";
+import { InstallerFailedError, runInstaller, SandboxUnavailableError } from "./runInstaller";
 
 export const NEOFORGE_MAVEN = "https://maven.neoforged.net/releases/";
 export const neoforgeInstallerUrl = (v: string) => `${NEOFORGE_MAVEN}net/neoforged/neoforge/${v}/neoforge-${v}-installer.jar`;
@@ -114,6 +114,7 @@ async function install(db: Db, source: ArtifactSource, opts: { game: string; ver
   try {
     run = await (opts.run ?? runInstaller)({ installer: installer.bytes, installerName: `neoforge-${opts.version}-installer.jar`, preplaced });
   } catch (err) {
+    if (err instanceof SandboxUnavailableError) throw err; // retried: the machine, not the build
     if (err instanceof InstallerFailedError) throw new ResolutionError(err.message);
     throw err;
   }

@@ -33,10 +33,13 @@ export async function claimNewNeoforgeBuild(
   const [open] = await tx.execute<{ n: number; wait_s: number | null }>(sql`
     select count(*)::int as n, ceil(extract(epoch from min(claimed_at) + make_interval(secs => ${WINDOW_S}) - now()))::int as wait_s
     from neoforge_build_claims where customer_id = ${s.customerId} and claimed_at > ${window}`);
+  const refused = `NeoForge ${version} for Minecraft ${s.minecraftVersion} is not installed yet, and`;
+  const otherwise = "pick a build already installed, or leave loaderVersion out for the newest";
+  // At 0 waiting never helps: no Retry-After, so a client that honours it does not come back in a day for the same refusal.
+  if (perDay === 0) throw new RateLimitedError(`${refused} customers may pin only builds already installed here (ZLH_NEOFORGE_NEW_BUILDS_PER_DAY is 0); ${otherwise}.`);
   if (open!.n >= perDay) {
     const retryAfterS = Math.max(1, open!.wait_s ?? WINDOW_S);
-    const why = perDay === 0 ? "customers may pin only builds already installed here" : `this customer has asked for ${open!.n} new NeoForge builds in the last 24 hours (at most ${perDay})`;
-    throw new RateLimitedError(`NeoForge ${version} for Minecraft ${s.minecraftVersion} is not installed yet, and ${why}; retry in ${retryAfterS} s, or pick a build already installed.`, { retryAfterS });
+    throw new RateLimitedError(`${refused} this customer has asked for ${open!.n} new NeoForge builds in the last 24 hours (at most ${perDay}); retry in ${retryAfterS} s, or ${otherwise}.`, { retryAfterS });
   }
   await tx.execute(sql`
     insert into neoforge_build_claims (customer_id, game, neoforge_version) values (${s.customerId}, ${s.minecraftVersion}, ${version})

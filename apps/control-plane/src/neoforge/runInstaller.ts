@@ -23,6 +23,19 @@ export class InstallerFailedError extends Error {
   }
 }
 
+/**
+ * This machine cannot build the sandbox (no java or unshare, no user
+ * namespaces, a /proc it cannot mount afresh): the installer was not run.
+ * The operator's to fix, not the build's fault, so a resolution retries it
+ * (the server stays pending with this as its lastError) rather than fail.
+ */
+export class SandboxUnavailableError extends InstallerFailedError {
+  constructor(message: string, log: string) {
+    super(message, log);
+    this.name = "SandboxUnavailableError";
+  }
+}
+
 export interface InstallerRun {
   /** The sandbox's root as the control plane reads it (`/proc/<our pid>/fd/<fd>`): a tmpfs kept alive by that fd alone, the sandbox being gone. */
   root: string;
@@ -71,7 +84,7 @@ export async function runInstaller(opts: RunInstallerOptions): Promise<Installer
   try {
     sandboxRootOf = await sandboxRoot(opts.java ?? "java");
   } catch (err) {
-    if (err instanceof SandboxRefusedError) throw new InstallerFailedError(err.message, "");
+    if (err instanceof SandboxRefusedError) throw new SandboxUnavailableError(err.message, "");
     throw err;
   }
   const argv = [sandboxRootOf.java, `-Xmx${INSTALLER_HEAP}`, "-Djava.net.preferIPv4Stack=true", "-jar", `/work/${opts.installerName}`, "--installServer", "/server", "--offline"];
@@ -224,7 +237,7 @@ function sandboxed(args: string[], o: SandboxBounds): Promise<InstallerRun> {
     child.on("error", (err) => {
       clearTimeout(timer);
       void dispose();
-      reject(new InstallerFailedError(`the NeoForge installer could not be started: ${err.message}`, ""));
+      reject(new SandboxUnavailableError(`the NeoForge installer could not be started: ${err.message}`, ""));
     });
     child.on("close", (code, signal) => {
       clearTimeout(timer);
@@ -233,12 +246,12 @@ function sandboxed(args: string[], o: SandboxBounds): Promise<InstallerRun> {
         await ready;
         const log = Buffer.concat(chunks).toString("utf8");
         const tail = log.trimEnd().split("\n").slice(-8).join("\n");
-        const fail = async (why: string) => {
+        const fail = async (why: string, Failure = InstallerFailedError) => {
           await dispose();
-          reject(new InstallerFailedError(`${why}. Its last lines:\n${tail}`, log));
+          reject(new Failure(`${why}. Its last lines:\n${tail}`, log));
         };
         if (failure) return fail(failure);
-        if (!ready || !handle) return fail(`the NeoForge installer's sandbox could not be set up (${signal ?? `exit ${code}`}); it was not run rather than run unconfined`);
+        if (!ready || !handle) return fail(`the NeoForge installer's sandbox could not be set up (${signal ?? `exit ${code}`}); it was not run rather than run unconfined`, SandboxUnavailableError);
         if (status === null) return fail(`the NeoForge installer's sandbox ended without the installer's status (${signal ?? `exit ${code}`})`);
         if (status !== 0) {
           const fs = await statfs(root());

@@ -1,12 +1,11 @@
-import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { ErrorBody, HeldModpackList, HeldModpackQuery, ModpackIdParams, ModpackUpload, ModpackUploadQuery } from "@zlh/api";
-import type { PackContents } from "@zlh/artifacts";
-import { heldUploadBytes, listModpackUploads, removeModpackUpload, storeModpackUpload } from "@zlh/db";
-import { InvalidRequestError, ModpackInUseError, ModpackNotFoundError, ModpackQuotaExceededError, TooManyUploadsError } from "@zlh/domain";
-import { checkedContents, contentsOf } from "../modpacks/packContents";
+import { listModpackUploads, removeModpackUpload } from "@zlh/db";
+import { ModpackInUseError, ModpackNotFoundError, TooManyUploadsError } from "@zlh/domain";
 import { presentHeldModpack, uploadCursor } from "../modpacks/heldModpacks";
-import { readUploadBody, type UploadBody } from "../modpacks/uploadBody";
+import { readUploadBody } from "../modpacks/uploadBody";
+import { receiveUpload } from "../modpacks/receiveUpload";
 import { UploadSlots } from "../modpacks/uploadSlots";
 import { MODPACK_UPLOAD_ROUTE, PACK_MEDIA_TYPES } from "./modpackMedia";
 
@@ -57,34 +56,13 @@ export default async function modpackRoutes(root: FastifyInstance) {
     },
     async (request, reply) => {
       try {
-        const answer = await receiveUpload(request.body, request.query.customerId, request.client!.name, request.log);
+        const answer = await receiveUpload(app.deps.db, quotaBytes, { received: request.body, customerId: request.query.customerId, callerId: request.client!.name }, request.log);
         return reply.status(201).send(answer);
       } finally {
         slotOf.get(request)?.(); // the answer is written, not yet read: a client that has it may upload again at once
       }
     },
   );
-
-  /** The upload's answer: the pack read, checked against the quota and stored for the customer. */
-  async function receiveUpload(received: unknown, customerId: string, callerId: string, log: FastifyBaseLogger) {
-    const body = received as UploadBody | undefined;
-    if (!body?.bytes) throw new InvalidRequestError(`The body must be the .mrpack file itself (Content-Type ${PACK_MEDIA_TYPES[0]}).`);
-    const { bytes, sha512 } = body;
-    // Past the quota, refused before the pack is read (storeModpackUpload checks again under the customer's lock).
-    const overQuota = (heldBytes: number) =>
-      new ModpackQuotaExceededError(
-        `The customer holds ${heldBytes} bytes of uploaded packs; this one (${bytes.byteLength} bytes) would take them past ${quotaBytes} (ZLH_MODPACK_CUSTOMER_QUOTA_BYTES). Delete an unused upload (DELETE /v1/modpacks/:id) first.`,
-      );
-    const held = await heldUploadBytes(app.deps.db, customerId, sha512);
-    if (held + bytes.byteLength > quotaBytes) throw overQuota(held);
-    // Read once, off the event loop, and recorded by sha512 (a pack uploaded again is not inflated again):
-    // resolutions use the recorded override digests, never the bytes.
-    const pack = checkedContents(await contentsOf(app.deps.db, sha512, async () => bytes));
-    const stored = await storeModpackUpload(app.deps.db, { sha512, data: bytes, summary: summaryOf(pack), callerId, customerId, quotaBytes });
-    if ("overQuota" in stored) throw overQuota(stored.overQuota.heldBytes);
-    log.info({ sha512, size: bytes.byteLength, pack: pack.name, version: pack.versionId }, "modpack uploaded");
-    return { sha512, size: stored.upload.size, ...summaryOf(pack), uploadedAt: new Date(stored.upload.created_at).toISOString() };
-  }
 
   app.get(
     MODPACK_UPLOAD_ROUTE,
@@ -131,16 +109,4 @@ export default async function modpackRoutes(root: FastifyInstance) {
       return reply.status(204).send(null);
     },
   );
-}
-
-function summaryOf(pack: PackContents) {
-  return {
-    name: pack.name,
-    version: pack.versionId,
-    minecraftVersion: pack.game,
-    loader: pack.loader,
-    files: pack.downloads.length,
-    overrides: pack.overrides.length,
-    skipped: pack.skipped,
-  };
 }

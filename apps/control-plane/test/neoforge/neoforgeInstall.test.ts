@@ -9,7 +9,7 @@ import { testDatabase } from "@zlh/testing";
 import { ResolutionError } from "../../src/fabric/errors";
 import { neoforgeInstall, neoforgeInstallerUrl } from "../../src/neoforge/install";
 import { InstallBusyError } from "../../src/neoforge/installOnce";
-import { runInstaller } from "../../src/neoforge/runInstaller";
+import { runInstaller, SandboxUnavailableError } from "../../src/neoforge/runInstaller";
 import { buildStandinNeoforge, neoforgeMavenFiles, type StandinNeoforge } from "../../../../scripts/standinGame/neoforgeInstaller";
 import { mojangBundler } from "./mojangBundler";
 
@@ -284,6 +284,17 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
       "upstream has no file at https://maven.neoforged.net/releases/net/neoforged/fancymodloader/loader/4.0.24/loader-4.0.24.jar",
     );
     expect(runs).toBe(0);
+  });
+
+  it("leaves a machine that cannot build the sandbox retryable (not the build's refusal) and records nothing", async () => {
+    const neo = await buildStandinNeoforge({ version: "21.1.99", game: GAME, mojangInner: mojang.inner });
+    const { source, mojang: file } = upstream(neo, mojang.bundler);
+    const noJava: typeof runInstaller = (o) => runInstaller({ ...o, java: "zlh-no-such-java" });
+    const err = await neoforgeInstall(database.db, source, { game: GAME, version: "21.1.99", mojang: file, run: noJava }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SandboxUnavailableError);
+    expect(err).not.toBeInstanceOf(ResolutionError);
+    expect((err as Error).message).toBe("no zlh-no-such-java to run the NeoForge installer with on PATH; it was not run.");
+    expect(await database.db.execute(sql`select 1 from neoforge_installs where neoforge_version = '21.1.99'`)).toHaveLength(0);
   });
 
   it("turns a failed run into a resolution failure and records nothing", async () => {

@@ -25,7 +25,7 @@ describe("the per-customer bound on NeoForge builds not installed yet (ZLH_NEOFO
     expect(refused.status).toBe(429);
     expect(refused.body).toEqual({
       error: "rate_limited",
-      message: expect.stringMatching(/^NeoForge 21\.1\.3 for Minecraft 1\.21\.1 is not installed yet, and this customer has asked for 2 new NeoForge builds in the last 24 hours \(at most 2\); retry in \d+ s, or pick a build already installed\.$/),
+      message: expect.stringMatching(/^NeoForge 21\.1\.3 for Minecraft 1\.21\.1 is not installed yet, and this customer has asked for 2 new NeoForge builds in the last 24 hours \(at most 2\); retry in \d+ s, or pick a build already installed, or leave loaderVersion out for the newest\.$/),
     });
     const after = Number(refused.headers["retry-after"]);
     expect(after).toBeGreaterThan(86_000);
@@ -68,5 +68,25 @@ describe("the per-customer bound on NeoForge builds not installed yet (ZLH_NEOFO
     expect((await create("lim-a", "21.1.5")).status).toBe(202);
     expect(await claims("lim-a")).toEqual(["21.1.1", "21.1.2", "21.1.5"]);
     expect((await create("lim-a", "21.1.6")).status).toBe(429);
+  });
+});
+
+describe("ZLH_NEOFORGE_NEW_BUILDS_PER_DAY=0: only builds already installed", () => {
+  let t: Awaited<ReturnType<typeof startTestPlane>>;
+  beforeAll(async () => {
+    t = await startTestPlane({ ZLH_NEOFORGE_NEW_BUILDS_PER_DAY: "0" });
+    await enrollHost(t.api, "neoforge-none-host");
+  });
+
+  it("refuses a new build without a Retry-After (waiting never helps) and says what does", async () => {
+    const refused = await t.api("POST", "/v1/servers", { ...serverBody(1, { type: "neoforge", loaderVersion: "21.1.7" }), customerId: "none-a", name: "none-1" }, { "idempotency-key": "none-1" });
+    expect(refused.status).toBe(429);
+    expect(refused.body).toEqual({
+      error: "rate_limited",
+      message:
+        "NeoForge 21.1.7 for Minecraft 1.21.1 is not installed yet, and customers may pin only builds already installed here (ZLH_NEOFORGE_NEW_BUILDS_PER_DAY is 0); pick a build already installed, or leave loaderVersion out for the newest.",
+    });
+    expect(refused.headers["retry-after"]).toBeUndefined();
+    expect((await t.sql`select count(*)::int as n from servers where customer_id = 'none-a'`)[0]!.n).toBe(0);
   });
 });
