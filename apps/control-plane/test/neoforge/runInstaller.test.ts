@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readInstallProfile } from "@zlh/artifacts";
-import { InstallerFailedError, runInstaller } from "../../src/neoforge/runInstaller";
+import { INSTALLER_MAX_PROCESSES, InstallerFailedError, runInstaller } from "../../src/neoforge/runInstaller";
 import { buildStandinNeoforge, type StandinNeoforge } from "../../../../scripts/standinGame/neoforgeInstaller";
 import { mojangBundler } from "./mojangBundler";
 
@@ -180,6 +180,19 @@ describe("the installer's sandbox (a stand-in java: a shell script)", () => {
     } finally {
       await new Promise((r) => listener.close(r));
     }
+  });
+
+  it("cannot start processes without bound: a fork bomb is stopped at INSTALLER_MAX_PROCESSES, not at the host's pid table", async () => {
+    // Every process (and JVM thread) it starts takes a host pid and memory for its whole run: without a bound one
+    // installer could exhaust the host's pids for up to its time bound. It tries for more than the bound and counts.
+    const tries = INSTALLER_MAX_PROCESSES + 100;
+    // dash gives up at the first fork refused (bash would retry for a minute); the count is written with builtins only.
+    const java = await fakeJava("forks.sh", `sh -c 'n=0; for i in $(seq ${tries}); do sleep 30 & n=$((n+1)); echo $n > /tmp/started; done'; read n < /tmp/started; echo "started=$n"`);
+    const sandboxed = await runInstaller({ ...opts, java });
+    await sandboxed.dispose();
+    const started = Number(/started=(\d+)/.exec(sandboxed.log)?.[1]);
+    expect(started).toBeGreaterThan(0);
+    expect(started).toBeLessThan(INSTALLER_MAX_PROCESSES);
   });
 
   it("is stopped when its output passes the bound", async () => {
