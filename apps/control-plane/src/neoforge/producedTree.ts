@@ -13,8 +13,7 @@ export const TREE_MAX_BYTES = 1024 * 1024 * 1024;
  * or that breaks a line of its records: refused here once, not at every
  * placement of every server pinning the build.
  */
-// eslint-disable-next-line no-control-regex -- control characters are what it looks for
-const UNPLACEABLE = /[\\\u0000-\u001f\u007f]/;
+const unplaceable = (name: string) => [...name].some((c) => c === "\\" || c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
 
 /** The tree holds something placement must never carry (a link, a FIFO, a device) or breaks the bounds. */
 export class TreeRefusedError extends Error {
@@ -37,7 +36,7 @@ export interface ProducedFile {
  * Every regular file under `dir`, walked with lstat (a link is never
  * followed: it is refused, as are FIFOs, sockets and devices, which an
  * installer has no reason to make and placement must never copy, and a
- * name placement cannot carry: UNPLACEABLE), within
+ * name placement cannot carry: unplaceable), within
  * TREE_MAX_FILES and TREE_MAX_BYTES, each hashed. Sorted by path, so one
  * tree always pins the same way.
  */
@@ -50,7 +49,7 @@ export async function readProducedTree(dir: string, limits = { maxFiles: TREE_MA
     })).sort();
     for (const name of names) {
       const path = rel ? `${rel}/${name}` : name;
-      if (UNPLACEABLE.test(name)) throw new TreeRefusedError(`the NeoForge installer made ${JSON.stringify(path)}, a name placement cannot carry (a backslash or a control character); refused.`);
+      if (unplaceable(name)) throw new TreeRefusedError(`the NeoForge installer made ${JSON.stringify(path)}, a name placement cannot carry (a backslash or a control character); refused.`);
       const st = await lstat(join(dir, path));
       if (st.isDirectory()) {
         await walk(path);
