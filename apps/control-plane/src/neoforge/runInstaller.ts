@@ -109,9 +109,10 @@ const SANDBOX_ID = 65534;
 const asRoot = () => process.getuid?.() === 0;
 
 /**
- * `unshare` around the sandbox's init (SANDBOX_INIT): new network, PID
- * (`--fork`: the init is its PID 1; `--kill-child`: it dies with unshare)
- * and mount namespaces, and when we are not root a user namespace mapping
+ * `unshare` around the sandbox's init (SANDBOX_INIT): new network, IPC (a
+ * System V segment outlives its maker: the host's would be its to leave
+ * memory in, or to attach to), PID (`--fork`: the init is its PID 1;
+ * `--kill-child`: it dies with unshare) and mount namespaces, and when we are not root a user namespace mapping
  * our uid to root inside, the only way an unprivileged process may mount.
  * The installer's command drops every capability (and the bounding set,
  * with no_new_privs), is held to INSTALLER_MAX_PROCESSES and, as root, to nobody with no supplementary groups:
@@ -120,7 +121,7 @@ const asRoot = () => process.getuid?.() === 0;
  * read-write or chroot.
  */
 function sandboxArgv(binds: string[], spaceBytes: number, argv: string[]): string[] {
-  const ns = ["--net", "--pid", "--fork", "--kill-child", "--mount", "--propagation", "private", ...(asRoot() ? [] : ["--user", "--map-root-user"])];
+  const ns = ["--net", "--ipc", "--pid", "--fork", "--kill-child", "--mount", "--propagation", "private", ...(asRoot() ? [] : ["--user", "--map-root-user"])];
   const drop = ["--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"];
   const as = asRoot() ? [`--reuid=${SANDBOX_ID}`, `--regid=${SANDBOX_ID}`, "--clear-groups", ...drop] : drop;
   // prlimit after setpriv: lowering a limit needs no capability, and the installer then cannot raise it again.

@@ -195,6 +195,20 @@ describe("the installer's sandbox (a stand-in java: a shell script)", () => {
     expect(started).toBeLessThan(INSTALLER_MAX_PROCESSES);
   });
 
+  it("shares no System V IPC with the host: a segment it makes does not outlast it", async () => {
+    // A segment outlives its creator (until IPC_RMID or reboot): without an IPC namespace of its own an installer
+    // could leave host memory taken after its run, and attach to what the host's processes share (Postgres's).
+    const size = 40_961 + (process.pid % 1000);
+    const host = () => readFile("/proc/sysvipc/shm", "utf8").then((t) => t.trim().split("\n").slice(1).map((l) => l.trim().split(/\s+/)));
+    const java = await fakeJava("ipc.sh", `ipcmk -M ${size} -p 0600`);
+    const sandboxed = await runInstaller({ ...opts, java });
+    await sandboxed.dispose();
+    const left = (await host()).filter((f) => f[3] === String(size));
+    for (const f of left) await run("ipcrm", ["-m", f[1]!]); // the test leaves nothing behind, either way
+    expect(sandboxed.log).toMatch(/Shared memory id: \d+/); // it could make one, in a namespace of its own
+    expect(left).toEqual([]);
+  });
+
   it("is stopped when its output passes the bound", async () => {
     const java = await fakeJava("flood.sh", "yes flood");
     const err = await runInstaller({ ...opts, java, maxLogBytes: 64 * 1024 }).catch((e) => e);
