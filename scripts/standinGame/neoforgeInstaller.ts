@@ -61,7 +61,15 @@ export interface StandinNeoforge {
  * of Mojang's bundler, an output pinned by sha1). `mojangInner` is the jar
  * inside Mojang's bundler (its sha1 is that output's).
  */
-export async function buildStandinNeoforge(opts: { version: string; game: string; mojangInner: Uint8Array; omitLibrary?: boolean; serverJarPath?: string }): Promise<StandinNeoforge> {
+export async function buildStandinNeoforge(opts: {
+  version: string;
+  game: string;
+  mojangInner: Uint8Array;
+  omitLibrary?: boolean;
+  serverJarPath?: string;
+  /** The size version.json declares for the loader library instead of its own (a hostile profile's). */
+  loaderDeclaredSize?: number;
+}): Promise<StandinNeoforge> {
   const { version, game } = opts;
   const cls = await classes();
   const installertools = storedZip([manifest("InstallerTools"), ...cls.installertools]);
@@ -73,6 +81,7 @@ export async function buildStandinNeoforge(opts: { version: string; game: string
   const loaderPath = "net/neoforged/fancymodloader/loader/4.0.24/loader-4.0.24.jar";
   const universalPath = `net/neoforged/neoforge/${version}/neoforge-${version}-universal.jar`;
   const lib = (name: string, path: string, bytes: Uint8Array) => ({ name, downloads: { artifact: { path, url: `${MAVEN}${path}`, sha1: hex("sha1", bytes), size: bytes.byteLength } } });
+  const withSize = (l: ReturnType<typeof lib>, size?: number) => (size === undefined ? l : { ...l, downloads: { artifact: { ...l.downloads.artifact, size } } });
   const unpackedPath = `net/minecraft/server/${game}/server-${game}-unpacked.jar`;
   const unixArgs = [
     "-DlibraryDirectory=libraries",
@@ -117,7 +126,7 @@ export async function buildStandinNeoforge(opts: { version: string; game: string
     id: `neoforge-${version}`,
     inheritsFrom: game,
     mainClass: "cpw.mods.bootstraplauncher.BootstrapLauncher",
-    libraries: [lib("cpw.mods:bootstraplauncher:2.0.2", bootstrapPath, bootstrap), lib("net.neoforged.fancymodloader:loader:4.0.24", loaderPath, loader), lib(`net.neoforged:neoforge:${version}:universal`, universalPath, universal)],
+    libraries: [lib("cpw.mods:bootstraplauncher:2.0.2", bootstrapPath, bootstrap), withSize(lib("net.neoforged.fancymodloader:loader:4.0.24", loaderPath, loader), opts.loaderDeclaredSize), lib(`net.neoforged:neoforge:${version}:universal`, universalPath, universal)],
   };
   const installer = storedZip([
     manifest("StandinInstaller"),

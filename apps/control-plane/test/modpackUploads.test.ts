@@ -147,4 +147,17 @@ describe("a customer's uploads: one at a time past the bound, a quota, listed an
     expect((await t.api("GET", "/v1/modpacks?customerId=cust-1")).body.items.map((i: { sha512: string }) => i.sha512)).toEqual([packSha512(a)]);
     expect((await upload(c)).status).toBe(201); // b's bytes freed the quota
   });
+  it("stores nothing for an upload refused after it was read: a pack whose loader is not provisioned leaves no read contents", async () => {
+    // Each refused upload would otherwise leave up to megabytes of read contents (its files and digests) that no
+    // quota counts, kept for the retention: a customer could write them without bound.
+    const forge = buildMrpack({ name: "Forge pack", dependencies: { minecraft: "1.20.1", forge: "47.3.0" } });
+    const refused = await upload(forge, "cust-5");
+    expect({ status: refused.status, error: refused.body.error }).toEqual({ status: 422, error: "modpack_loader_unsupported" });
+    expect(await t.sql`select sha512 from modpack_contents where sha512 = ${packSha512(forge)}`).toEqual([]);
+    expect(await t.sql`select sha512 from modpack_uploads where sha512 = ${packSha512(forge)}`).toEqual([]);
+    // An accepted upload still records what it read, so the pack is not inflated again by its resolutions.
+    const fabric = noisyPack(6, 10);
+    expect((await upload(fabric, "cust-5")).status).toBe(201);
+    expect(await t.sql`select sha512 from modpack_contents where sha512 = ${packSha512(fabric)}`).toEqual([{ sha512: packSha512(fabric) }]);
+  });
 });

@@ -20,7 +20,7 @@ describe("an uploaded pack streamed to an agent in slices", () => {
   it("sends the stored bytes slice by slice, never the pack in one read, and ends short when the pack is removed meanwhile", async () => {
     const data = randomBytes(10_000 + 17);
     const sha512 = "e".repeat(128);
-    await storeModpackUpload(database.db, { sha512, data, summary: {}, callerId: "t", customerId: "c", quotaBytes: 2 ** 40 });
+    await storeModpackUpload(database.db, { sha512, data, summary: {}, contents: {}, callerId: "t", customerId: "c", quotaBytes: 2 ** 40 });
     const parts = await read(uploadedPackStream(database.db, sha512, data.length, 1000));
     expect(parts.map((p) => p.length)).toEqual([...Array(10).fill(1000), 17]);
     expect(Buffer.concat(parts).equals(data)).toBe(true);

@@ -23,7 +23,7 @@ describe("a customer's uploads: the quota, the list, a delete", () => {
   afterAll(() => database.close());
 
   const upload = (sha512: string, customerId: string, size: number, quotaBytes = 10) =>
-    storeModpackUpload(database.db, { sha512, data: bytes(size), summary: { name: sha512[0] }, callerId: "panel", customerId, quotaBytes });
+    storeModpackUpload(database.db, { sha512, data: bytes(size), summary: { name: sha512[0] }, contents: {}, callerId: "panel", customerId, quotaBytes });
   const rows = async (table: string, sha512: string) => (await database.sql`select 1 from ${database.sql(table)} where sha512 = ${sha512}`).length;
 
   it("refuses an upload past the customer's quota, writing nothing, and counts a pack uploaded again once", async () => {

@@ -27,8 +27,8 @@ describe("uploaded packs: per-customer claims, removal when unused", () => {
   });
   afterAll(() => database.close());
 
-  const upload = async (sha512: string, customerId: string) => {
-    const r = await storeModpackUpload(database.db, { sha512, data: new Uint8Array([1, 2, 3]), summary: { name: "p" }, callerId: "panel", customerId, quotaBytes: 2 ** 40 });
+  const upload = async (sha512: string, customerId: string, contents: unknown = { name: "p" }) => {
+    const r = await storeModpackUpload(database.db, { sha512, data: new Uint8Array([1, 2, 3]), summary: { name: "p" }, contents, callerId: "panel", customerId, quotaBytes: 2 ** 40 });
     if ("overQuota" in r) throw new Error("over the quota");
     return r.upload;
   };
@@ -63,8 +63,7 @@ describe("uploaded packs: per-customer claims, removal when unused", () => {
 
   it("removes unused packs past the retention, keeping what a live server runs, asks for or could roll back to", async () => {
     for (const c of ["b", "c", "d", "e", "f"]) {
-      await upload(sha(c), "c");
-      await storeModpackContents(database.db, sha(c), { name: c });
+      await upload(sha(c), "c", { name: c }); // its read contents stored with it
       await age(sha(c), 8);
     }
     await upload(sha("1"), "c"); // recent: kept whatever uses it

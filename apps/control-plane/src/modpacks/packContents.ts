@@ -14,20 +14,25 @@ const reading = new WeakMap<Db, Map<string, Promise<PackContents>>>();
  * read (the second waits for the first, its own `bytes` unused); across
  * processes the row's insert-on-conflict keeps the first writer's, which is
  * the same. A pack that does not read is a 422 with the reason.
+ * `{ store: false }` (an upload): what was read is only answered, for the
+ * caller to store once the pack itself is accepted (storeModpackUpload),
+ * so an upload refused after it was read leaves nothing behind.
  */
-export function contentsOf(db: Db, sha512: string, bytes: () => Promise<Uint8Array>): Promise<PackContents> {
+export function contentsOf(db: Db, sha512: string, bytes: () => Promise<Uint8Array>, opts: { store: boolean } = { store: true }): Promise<PackContents> {
   let inFlight = reading.get(db);
   if (!inFlight) reading.set(db, (inFlight = new Map()));
-  const running = inFlight.get(sha512);
+  // A read that stores and one that does not are not shared: a caller that needs the row stored never waits on one that skips it.
+  const key = `${opts.store ? "store" : "read"}:${sha512}`;
+  const running = inFlight.get(key);
   if (running) return running;
   const read = (async () => {
     const stored = await readModpackContents(db, sha512);
     if (stored) return stored as PackContents;
     const contents = await readContents(await bytes());
-    await storeModpackContents(db, sha512, contents);
+    if (opts.store) await storeModpackContents(db, sha512, contents);
     return contents;
-  })().finally(() => inFlight.delete(sha512));
-  inFlight.set(sha512, read);
+  })().finally(() => inFlight.delete(key));
+  inFlight.set(key, read);
   return read;
 }
 

@@ -19,10 +19,11 @@ export async function receiveUpload(db: Db, quotaBytes: number, upload: { receiv
     );
   const held = await heldUploadBytes(db, customerId, sha512);
   if (held + bytes.byteLength > quotaBytes) throw overQuota(held);
-  // Read once, off the event loop, and recorded by sha512 (a pack uploaded again is not inflated again):
-  // resolutions use the recorded override digests, never the bytes.
-  const pack = checkedContents(await contentsOf(db, sha512, async () => bytes));
-  const stored = await storeModpackUpload(db, { sha512, data: bytes, summary: summaryOf(pack), callerId, customerId, quotaBytes });
+  // Read once, off the event loop, and recorded by sha512 with the pack (a pack uploaded again is not inflated
+  // again): resolutions use the recorded override digests, never the bytes. Recorded only once the pack is
+  // accepted, in its store's transaction: a refused upload (its loader, the quota) writes nothing.
+  const pack = checkedContents(await contentsOf(db, sha512, async () => bytes, { store: false }));
+  const stored = await storeModpackUpload(db, { sha512, data: bytes, summary: summaryOf(pack), contents: pack, callerId, customerId, quotaBytes });
   if ("overQuota" in stored) throw overQuota(stored.overQuota.heldBytes);
   log.info({ sha512, size: bytes.byteLength, pack: pack.name, version: pack.versionId }, "modpack uploaded");
   return { sha512, size: stored.upload.size, ...summaryOf(pack), uploadedAt: new Date(stored.upload.created_at).toISOString() };

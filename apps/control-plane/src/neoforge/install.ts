@@ -8,7 +8,7 @@ import { ResolutionError } from "../fabric/errors";
 import { readProducedTree, TreeRefusedError } from "./producedTree";
 import { serverJarPathOf } from "./serverJar";
 import { installOnce, type InstallWait } from "./installOnce";
-import { InstallerFailedError, runInstaller, SandboxUnavailableError } from "./runInstaller";
+import { INSTALLER_SPACE_BYTES, InstallerFailedError, runInstaller, SandboxUnavailableError } from "./runInstaller";
 
 export const NEOFORGE_MAVEN = "https://maven.neoforged.net/releases/";
 export const neoforgeInstallerUrl = (v: string) => `${NEOFORGE_MAVEN}net/neoforged/neoforge/${v}/neoforge-${v}-installer.jar`;
@@ -99,11 +99,18 @@ async function install(db: Db, source: ArtifactSource, opts: { game: string; ver
   const inInstaller = new Set(zipDirectory(installer.bytes, INSTALLER_ZIP_LIMITS).map((e) => e.name));
   const upstream = new Map<string, { url: string; sha512: string }>();
   const preplaced: { path: string; bytes: Uint8Array }[] = [];
-  for (const lib of profile.libraries) {
-    if (!lib.url || inInstaller.has(`maven/${lib.path}`)) continue; // the installer copies it out of itself
-    const fetched = await fetchPinned(db, source, lib.url, { sha1: lib.sha1, size: lib.size });
-    preplaced.push({ path: `libraries/${lib.path}`, bytes: fetched.bytes });
-    upstream.set(`libraries/${lib.path}`, { url: lib.url, sha512: fetched.digest.sha512 });
+  const fetched = profile.libraries.filter((lib) => lib.url && !inInstaller.has(`maven/${lib.path}`)); // the rest the installer copies out of itself
+  // Each download is read up to the size the profile declares (upstream's word) and held until it is placed: what
+  // cannot fit the installer's work space anyway is refused before anything is fetched, so a hostile profile cannot
+  // make the control plane hold gigabytes.
+  const declared = installer.bytes.byteLength + opts.mojang.size + fetched.reduce((n, lib) => n + lib.size, 0);
+  if (declared > INSTALLER_SPACE_BYTES) {
+    throw new ResolutionError(`the NeoForge ${opts.version} installer, its libraries and Mojang's jar are ${declared} bytes together, more than its work space (${INSTALLER_SPACE_BYTES} bytes) holds; refused before any was downloaded.`);
+  }
+  for (const lib of fetched) {
+    const got = await fetchPinned(db, source, lib.url!, { sha1: lib.sha1, size: lib.size });
+    preplaced.push({ path: `libraries/${lib.path}`, bytes: got.bytes });
+    upstream.set(`libraries/${lib.path}`, { url: lib.url!, sha512: got.digest.sha512 });
   }
   const serverJar = serverJarPathOf(profile.serverJarPath, opts.game, profile.libraries.map((l) => l.path));
   const mojang = await fetchPinned(db, source, opts.mojang.url, { sha1: opts.mojang.sha1, size: opts.mojang.size });

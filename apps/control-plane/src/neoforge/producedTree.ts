@@ -7,6 +7,14 @@ import { join } from "node:path";
 export const TREE_MAX_FILES = 5_000;
 export const TREE_MAX_BYTES = 1024 * 1024 * 1024;
 
+/**
+ * A name the agent's placement would read as another path (it splits a
+ * path on a backslash too, so a file named `..\x` is a `..` segment there)
+ * or that breaks a line of its records: refused here once, not at every
+ * placement of every server pinning the build.
+ */
+const unplaceable = (name: string) => [...name].some((c) => c === "\\" || c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
+
 /** The tree holds something placement must never carry (a link, a FIFO, a device) or breaks the bounds. */
 export class TreeRefusedError extends Error {
   constructor(message: string) {
@@ -27,7 +35,8 @@ export interface ProducedFile {
 /**
  * Every regular file under `dir`, walked with lstat (a link is never
  * followed: it is refused, as are FIFOs, sockets and devices, which an
- * installer has no reason to make and placement must never copy), within
+ * installer has no reason to make and placement must never copy, and a
+ * name placement cannot carry: unplaceable), within
  * TREE_MAX_FILES and TREE_MAX_BYTES, each hashed. Sorted by path, so one
  * tree always pins the same way.
  */
@@ -40,6 +49,7 @@ export async function readProducedTree(dir: string, limits = { maxFiles: TREE_MA
     })).sort();
     for (const name of names) {
       const path = rel ? `${rel}/${name}` : name;
+      if (unplaceable(name)) throw new TreeRefusedError(`the NeoForge installer made ${JSON.stringify(path)}, a name placement cannot carry (a backslash or a control character); refused.`);
       const st = await lstat(join(dir, path));
       if (st.isDirectory()) {
         await walk(path);

@@ -108,26 +108,38 @@ export const INSTALLER_SPACE_BYTES = 1536 * 1024 * 1024;
 /** Files and directories in the work space: the produced tree may have TREE_MAX_FILES. */
 const INSTALLER_SPACE_INODES = 4 * TREE_MAX_FILES;
 
+/**
+ * Processes and threads the installer's uid may have at once (RLIMIT_NPROC,
+ * counted by the kernel per uid and user namespace): the real installer is
+ * one JVM of a few dozen threads (a hundred or two on a many-core machine);
+ * without a bound, one could take the host's whole pid table, and memory
+ * with it, for its whole time bound.
+ */
+export const INSTALLER_MAX_PROCESSES = 512;
+
 /** The uid and gid the installer runs as when the control plane is root: nobody's. */
 const SANDBOX_ID = 65534;
 const asRoot = () => process.getuid?.() === 0;
 
 /**
- * `unshare` around the sandbox's init (SANDBOX_INIT): new network, PID
- * (`--fork`: the init is its PID 1; `--kill-child`: it dies with unshare)
- * and mount namespaces, and when we are not root a user namespace mapping
+ * `unshare` around the sandbox's init (SANDBOX_INIT): new network, IPC (a
+ * System V segment outlives its maker: the host's would be its to leave
+ * memory in, or to attach to), PID (`--fork`: the init is its PID 1;
+ * `--kill-child`: it dies with unshare) and mount namespaces, and when we are not root a user namespace mapping
  * our uid to root inside, the only way an unprivileged process may mount.
  * The installer's command drops every capability (and the bounding set,
- * with no_new_privs) and, as root, to nobody with no supplementary groups:
+ * with no_new_privs), is held to INSTALLER_MAX_PROCESSES and, as root, to nobody with no supplementary groups:
  * inside a user namespace there is only the one uid, so it stays that
  * uid's root with no capabilities, unable to mount, remount a bind
  * read-write or chroot.
  */
 function sandboxArgv(binds: string[], spaceBytes: number, argv: string[]): string[] {
-  const ns = ["--net", "--pid", "--fork", "--kill-child", "--mount", "--propagation", "private", ...(asRoot() ? [] : ["--user", "--map-root-user"])];
+  const ns = ["--net", "--ipc", "--pid", "--fork", "--kill-child", "--mount", "--propagation", "private", ...(asRoot() ? [] : ["--user", "--map-root-user"])];
   const drop = ["--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"];
   const as = asRoot() ? [`--reuid=${SANDBOX_ID}`, `--regid=${SANDBOX_ID}`, "--clear-groups", ...drop] : drop;
-  return [...ns, "--", "sh", "-c", SANDBOX_INIT, "zlh-sandbox", String(spaceBytes), String(INSTALLER_SPACE_INODES), ...binds, "--", "setpriv", ...as, "--", ...argv];
+  // prlimit after setpriv: lowering a limit needs no capability, and the installer then cannot raise it again.
+  const bounded = ["prlimit", `--nproc=${INSTALLER_MAX_PROCESSES}`, "--", ...argv];
+  return [...ns, "--", "sh", "-c", SANDBOX_INIT, "zlh-sandbox", String(spaceBytes), String(INSTALLER_SPACE_INODES), ...binds, "--", "setpriv", ...as, "--", ...bounded];
 }
 
 /** Writes the installer and the pre-placed files into the sandbox's work space (no installer code has run yet) and, as root, hands /work and /server to its uid. */

@@ -297,6 +297,20 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
     expect(await database.db.execute(sql`select 1 from neoforge_installs where neoforge_version = '21.1.99'`)).toHaveLength(0);
   });
 
+  it("refuses a profile whose libraries declare more than the work space holds, before fetching any (each is read up to its declared size)", async () => {
+    const neo = await buildStandinNeoforge({ version: "21.1.93", game: GAME, mojangInner: mojang.inner, loaderDeclaredSize: 8 * 1024 ** 3 });
+    const { source, mojang: file } = upstream(neo, mojang.bundler);
+    const asked: string[] = [];
+    const counting: ArtifactSource = { ...source, fetchBytes: (url) => (asked.push(url), source.fetchBytes(url)) };
+    let runs = 0;
+    const counted: typeof runInstaller = (o) => (runs++, runInstaller(o));
+    await expect(neoforgeInstall(database.db, counting, { game: GAME, version: "21.1.93", mojang: file, run: counted })).rejects.toThrow(
+      /^the NeoForge 21\.1\.93 installer, its libraries and Mojang's jar are \d+ bytes together, more than its work space \(1610612736 bytes\) holds; refused before any was downloaded\.$/,
+    );
+    expect(asked.filter((u) => u.includes("/libraries/") || u.includes("fancymodloader") || u.includes("piston-data"))).toEqual([]);
+    expect(runs).toBe(0);
+  });
+
   it("turns a failed run into a resolution failure and records nothing", async () => {
     const neo = await buildStandinNeoforge({ version: "21.1.82", game: GAME, mojangInner: mojang.inner });
     const { source, mojang: file } = upstream(neo, mojang.bundler);

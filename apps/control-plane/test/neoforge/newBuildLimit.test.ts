@@ -69,6 +69,12 @@ describe("the per-customer bound on NeoForge builds not installed yet (ZLH_NEOFO
     expect(await claims("lim-a")).toEqual(["21.1.1", "21.1.2", "21.1.5"]);
     expect((await create("lim-a", "21.1.6")).status).toBe(429);
   });
+  it("holds under concurrent requests of one customer: five creates at once for five new builds take two", async () => {
+    const answers = await Promise.all(["21.1.101", "21.1.102", "21.1.103", "21.1.104", "21.1.105"].map((v) => create("lim-c", v)));
+    expect(answers.map((a) => a.status).sort()).toEqual([202, 202, 429, 429, 429]);
+    expect(await claims("lim-c")).toHaveLength(2);
+    expect(await servers("lim-c")).toBe(2);
+  });
 });
 
 describe("ZLH_NEOFORGE_NEW_BUILDS_PER_DAY=0: only builds already installed", () => {

@@ -33,6 +33,17 @@ describe("the installer's produced tree, pinned file by file", () => {
     await expect(readProducedTree(dir)).rejects.toThrow(TreeRefusedError);
   });
 
+  it("refuses a name placement would read as another path or refuse at every boot: a backslash, a control character", async () => {
+    // The agent splits a manifest path on "\\" as well as "/" (apps/agent/src/placement/placeServer.ts): a file named
+    // "..\\x" is a ".." segment there, refused as unsafe_path (not retryable) on every placement of every server
+    // pinning the build; it must be the resolution's refusal, once.
+    await writeFile(join(dir, "libraries/..\\x"), "escape");
+    await expect(readProducedTree(dir)).rejects.toThrow('the NeoForge installer made "libraries/..\\\\x", a name placement cannot carry (a backslash or a control character); refused.');
+    await rm(join(dir, "libraries/..\\x"));
+    await writeFile(join(dir, "run\nsh"), "x");
+    await expect(readProducedTree(dir)).rejects.toThrow(TreeRefusedError);
+  });
+
   it("refuses a FIFO without blocking on it", async () => {
     execFileSync("mkfifo", [join(dir, "libraries/pipe")]);
     await expect(readProducedTree(dir)).rejects.toThrow("the NeoForge installer made libraries/pipe, which is not a regular file (a FIFO, socket or device); refused.");

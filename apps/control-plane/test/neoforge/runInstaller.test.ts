@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readInstallProfile } from "@zlh/artifacts";
-import { InstallerFailedError, runInstaller } from "../../src/neoforge/runInstaller";
+import { INSTALLER_MAX_PROCESSES, InstallerFailedError, runInstaller } from "../../src/neoforge/runInstaller";
 import { buildStandinNeoforge, type StandinNeoforge } from "../../../../scripts/standinGame/neoforgeInstaller";
 import { mojangBundler } from "./mojangBundler";
 
@@ -180,6 +180,33 @@ describe("the installer's sandbox (a stand-in java: a shell script)", () => {
     } finally {
       await new Promise((r) => listener.close(r));
     }
+  });
+
+  it("cannot start processes without bound: a fork bomb is stopped at INSTALLER_MAX_PROCESSES, not at the host's pid table", async () => {
+    // Every process (and JVM thread) it starts takes a host pid and memory for its whole run: without a bound one
+    // installer could exhaust the host's pids for up to its time bound. It tries for more than the bound and counts.
+    const tries = INSTALLER_MAX_PROCESSES + 100;
+    // dash gives up at the first fork refused (bash would retry for a minute); the count is written with builtins only.
+    const java = await fakeJava("forks.sh", `sh -c 'n=0; for i in $(seq ${tries}); do sleep 30 & n=$((n+1)); echo $n > /tmp/started; done'; read n < /tmp/started; echo "started=$n"`);
+    const sandboxed = await runInstaller({ ...opts, java });
+    await sandboxed.dispose();
+    const started = Number(/started=(\d+)/.exec(sandboxed.log)?.[1]);
+    expect(started).toBeGreaterThan(0);
+    expect(started).toBeLessThan(INSTALLER_MAX_PROCESSES);
+  });
+
+  it("shares no System V IPC with the host: a segment it makes does not outlast it", async () => {
+    // A segment outlives its creator (until IPC_RMID or reboot): without an IPC namespace of its own an installer
+    // could leave host memory taken after its run, and attach to what the host's processes share (Postgres's).
+    const size = 40_961 + (process.pid % 1000);
+    const host = () => readFile("/proc/sysvipc/shm", "utf8").then((t) => t.trim().split("\n").slice(1).map((l) => l.trim().split(/\s+/)));
+    const java = await fakeJava("ipc.sh", `ipcmk -M ${size} -p 0600`);
+    const sandboxed = await runInstaller({ ...opts, java });
+    await sandboxed.dispose();
+    const left = (await host()).filter((f) => f[3] === String(size));
+    for (const f of left) await run("ipcrm", ["-m", f[1]!]); // the test leaves nothing behind, either way
+    expect(sandboxed.log).toMatch(/Shared memory id: \d+/); // it could make one, in a namespace of its own
+    expect(left).toEqual([]);
   });
 
   it("is stopped when its output passes the bound", async () => {

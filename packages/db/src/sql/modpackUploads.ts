@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "../client";
+import { storeModpackContents } from "./modpackContents";
 
 export type ModpackUpload = {
   sha512: string;
@@ -20,10 +21,12 @@ export type StoredModpackUpload = { upload: ModpackUpload } | { overQuota: { hel
  * not swept as old an hour later). Refused, writing nothing, when the
  * customer's other held uploads and this one would be more than
  * `quotaBytes` (a pack the customer holds already is not counted twice).
+ * `contents` (what the pack places, as read) is recorded with it, in the
+ * same transaction: a refused upload leaves no read contents either.
  */
 export async function storeModpackUpload(
   db: Db,
-  u: { sha512: string; data: Uint8Array; summary: unknown; callerId: string; customerId: string; quotaBytes: number },
+  u: { sha512: string; data: Uint8Array; summary: unknown; contents: unknown; callerId: string; customerId: string; quotaBytes: number },
 ): Promise<StoredModpackUpload> {
   // One transaction, under the customer's lock (two uploads of one customer cannot both pass the quota) and then the
   // pack's (the sweep cannot remove the pack between its insert and the customer's claim). Only uploads take the
@@ -37,6 +40,7 @@ export async function storeModpackUpload(
       insert into modpack_uploads (sha512, size, data, summary, caller_id)
       values (${u.sha512}, ${u.data.byteLength}, ${Buffer.from(u.data.buffer, u.data.byteOffset, u.data.byteLength)}, ${JSON.stringify(u.summary)}::jsonb, ${u.callerId})
       on conflict (sha512) do update set created_at = now()`);
+    await storeModpackContents(tx, u.sha512, u.contents);
     const [row] = await tx.execute<ModpackUpload>(sql`
     with mine as (
       insert into modpack_upload_owners (customer_id, sha512, caller_id) values (${u.customerId}, ${u.sha512}, ${u.callerId})
