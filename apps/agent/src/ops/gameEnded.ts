@@ -10,7 +10,7 @@ const EXIT_RECORD_EVERY_MS = 1000;
 
 /**
  * For the readiness wait (readiness.ts): a check that throws `game_exited`,
- * carrying the crash evidence, once the game this operation started has
+ * carrying the crash evidence and what readiness last saw, once the game this operation started has
  * ended before it answered, so a game that refuses at once is reported at
  * once, not after the whole ZLH_READY_TIMEOUT_MS (docs/game-liveness.md).
  *
@@ -21,7 +21,7 @@ const EXIT_RECORD_EVERY_MS = 1000;
  * dead, or one whose exit record (written by its ExecStopPost, removed by its
  * ExecStartPre, in the container's /run: this boot's) says it stopped.
  */
-export function gameEndedCheck(ctx: OpContext): () => Promise<void> {
+export function gameEndedCheck(ctx: OpContext): (lastSeen: string) => Promise<void> {
   const { runtime } = ctx;
   const vmid = ctx.op.spec.vmid;
   let seenAlive = false;
@@ -42,13 +42,13 @@ export function gameEndedCheck(ctx: OpContext): () => Promise<void> {
     const exit = await runtime.withGuest(vmid, (guest) => readGameExit(guest), AbortSignal.timeout(5000)).catch(() => null);
     return exit !== null;
   };
-  return async () => {
-    if (await ended()) throw await gameExited(ctx);
+  return async (lastSeen) => {
+    if (await ended()) throw await gameExited(ctx, lastSeen);
   };
 }
 
 /** The failure of a game that ended while starting: not retryable at once (it would end the same), with why it ended. */
-async function gameExited(ctx: OpContext): Promise<OpFailure> {
+async function gameExited(ctx: OpContext, lastSeen: string): Promise<OpFailure> {
   const { runtime } = ctx;
   const vmid = ctx.op.spec.vmid;
   // Bounded: the container is its customer's, and may be made slow to enter.
@@ -58,5 +58,5 @@ async function gameExited(ctx: OpContext): Promise<OpFailure> {
   const { cause, summary } = recognizeCrash("game_exited", crash);
   ctx.log.warn({ vmid, cause, summary, exit: crash?.exit }, "the game ended before it answered");
   const why = summary ? `${cause}: ${summary}` : cause;
-  return new OpFailure("game_exited", `the game ended before it answered (${why}); see lastCrash for its log and stderr`, false, crash ? { crash } : {});
+  return new OpFailure("game_exited", `the game ended before it answered (${why}; last seen: ${lastSeen}); see lastCrash for its log and stderr`, false, crash ? { crash } : {});
 }

@@ -23,7 +23,7 @@ export async function waitUntilAnswering(
   expectVersion?: string,
   signal?: AbortSignal,
   /** When given, run between attempts: throws once the game has ended (gameEnded.ts), since it will not answer. */
-  checkGameEnded?: () => Promise<void>,
+  checkGameEnded?: (lastSeen: string) => Promise<void>,
 ): Promise<ServerStatus> {
   const { gamePort, rconPort, rconPassword } = server;
   if (!rconPassword) {
@@ -50,7 +50,7 @@ export async function waitUntilAnswering(
       foreign = false;
       last = (err as Error).message;
     }
-    await checkGameEnded?.();
+    await checkGameEnded?.(last);
     if (Date.now() + delay > deadline) break;
     await new Promise((r) => setTimeout(r, delay));
   }
