@@ -32,7 +32,7 @@ let cluster: LxcAgentCluster;
 let call: Api;
 
 beforeAll(async () => {
-  // Readiness bounded at 40 s: the heal of the refused game below is retried at that pace until the delete.
+  // Readiness bounded at 40 s: the heal of the refused game below must be reported long before it (game_exited, by its reason).
   cluster = await startLxcAgentCluster({ agent: { ZLH_READY_TIMEOUT_MS: "40000" } });
   call = cluster.c.call;
 });
