@@ -70,7 +70,8 @@ describe("server changes (PATCH)", () => {
     const asked = await change(server.id, { mods: [{ project: "lithium" }, { project: "needs-new-loader" }], memoryMiB: 1536 });
     const after = await changeEnded(server.id, asked.body.generation);
     expect(after.ended.status).toBe("rolled_back");
-    expect(after.ended.reason).toMatch(/exited/);
+    // Said at once with why (the loader's refusal recognised), not after the ready timeout.
+    expect(after.ended.reason).toMatch(/^the game ended before it answered \(mod_dependency: /);
     expect(after).toMatchObject({ status: "running", mods: [{ project: "lithium" }], memoryMiB: 1024, manifests: { applied: before.manifests.applied, requested: null } });
     expect(await mods(server.vmid)).toEqual(jarsBefore);
     expect(JSON.parse(await readFile(join(c.simRoot, String(server.vmid), "config.json"), "utf8")).memoryMiB).toBe(1024);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer, serverStatus, type Api } from "../support/api";
 import { startE2eCluster, type E2eCluster } from "../support/cluster";
 import { answersPing, waitStatus } from "../support/lifecycle";
-import { killSimServers, waitFor } from "../support/processes";
+import { killSimServers, simServerPids, waitFor } from "../support/processes";
 
 /**
  * A crash says why, through the real agent and control plane
@@ -23,7 +23,8 @@ describe("crash reports with a real agent", () => {
   beforeAll(async () => {
     c = await startE2eCluster("crash-host", { ZLH_LEASE_TTL_MS: "1500", ZLH_RECONCILE_INTERVAL_MS: "300" });
     ({ call, sql } = c);
-    c.startAgent();
+    // A ready timeout far longer than the test waits: a start whose game refused must be reported without it.
+    c.startAgent({ extra: { ZLH_READY_TIMEOUT_MS: "120000" } });
   });
   afterAll(async () => {
     await c?.close();
@@ -49,5 +50,38 @@ describe("crash reports with a real agent", () => {
     await waitFor(async () => (await serverStatus(call, s.id)) === "running" && (await answersPing(s)), 30_000, "running again");
     const shown = (await call("GET", `/v1/servers/${s.id}`)).body;
     expect(shown.lastCrash).toMatchObject({ reason: "observed_stopped", cause: "game_crash", summary: "Description: Exception in server tick loop", evidence: { crashReport: { name: event.evidence.crashReport.name } } });
+  });
+
+  /**
+   * Regression: a healing start whose JVM refused at once waited out the whole
+   * ready timeout and failed `not_ready` (retryable), with no crash recorded
+   * and nothing of the refusal. Now the start fails `game_exited` as soon as
+   * the game has ended, carrying the evidence: a crash with its cause, healed
+   * after the backoff, and the crash loop says what keeps failing.
+   */
+  it("a game whose JVM refuses at start: the start fails game_exited at once, recorded as a crash with the refusal, and the loop names it", async () => {
+    const s = await createServer(call);
+    await waitStatus(call, s.id, "running");
+    const rootfs = join(c.simRoot, String(s.vmid), "rootfs");
+    const refusal = [
+      "Error: LinkageError occurred while loading main class net.fabricmc.loader.impl.launch.server.FabricServerLauncher",
+      "\tjava.lang.UnsupportedClassVersionError: net/fabricmc/loader/impl/launch/server/FabricServerLauncher has been compiled by a more recent version of the Java Runtime (class file version 65.0), this version of the Java Runtime only recognizes class file versions up to 61.0",
+    ].join("\n");
+    await writeFile(join(rootfs, "srv/minecraft/.sim-crash"), `jvm\n${refusal}\n`);
+    // The running game dies (as a kill would do it); the heal's start then meets the JVM's refusal.
+    for (const pid of await simServerPids(rootfs)) process.kill(pid, "SIGKILL");
+    const crashed = async () => (await sql`select data from events where server_id = ${s.id} and type = 'server.crashed' order by id`).map((r) => r.data);
+    const refused = await waitFor(async () => (await crashed()).find((e) => e.reason === "game_exited"), 20_000, "a crash recorded by the failed start");
+    expect(refused).toMatchObject({ source: "start", cause: "java_version", vmid: s.vmid });
+    expect(refused.hint).toContain("Java 21");
+    expect(refused.evidence.stderr).toEqual(expect.arrayContaining([expect.stringContaining("has been compiled by a more recent version of the Java Runtime")]));
+    const [failedStart] = await sql`select error from operations where server_id = ${s.id} and kind = 'start' and status = 'failed' order by created_at desc limit 1`;
+    expect(failedStart!.error).toMatch(/^game_exited: the game ended before it answered \(java_version: /);
+    const shown = (await call("GET", `/v1/servers/${s.id}`)).body;
+    expect(shown.lastCrash).toMatchObject({ reason: "game_exited", cause: "java_version" });
+    // Healed after its backoff, and refused again: the crash loop says what keeps failing.
+    const loop = await waitFor(async () => (await sql`select data from events where server_id = ${s.id} and type = 'server.crash_loop' order by id`).map((r) => r.data)[0], 40_000, "server.crash_loop");
+    expect(loop).toMatchObject({ reason: "game_exited", cause: "java_version", repeated: 2 });
+    await rm(join(rootfs, "srv/minecraft/.sim-crash"));
   });
 });

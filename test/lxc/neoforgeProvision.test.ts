@@ -32,7 +32,7 @@ let cluster: LxcAgentCluster;
 let call: Api;
 
 beforeAll(async () => {
-  // Readiness bounded at 40 s: the heal of the refused game below is retried at that pace until the delete.
+  // Readiness bounded at 40 s: the heal of the refused game below must be reported long before it (game_exited, by its reason).
   cluster = await startLxcAgentCluster({ agent: { ZLH_READY_TIMEOUT_MS: "40000" } });
   call = cluster.c.call;
 });
@@ -86,6 +86,17 @@ it("provisions a NeoForge server to running on a real container: the installer's
   await waitFor(async () => (await stderr()) === refusal, 120_000, "the stand-in's refusal on the unit's stderr").catch(async (err) => {
     throw new Error(`${(err as Error).message}: ${JSON.stringify(await stderr())}`);
   });
+  // The healing start that met the refusal says so at once, as a crash carrying the refusal (the unit's
+  // stderr) and how systemd saw the unit end, never `not_ready` after the 40 s readiness (the container stays
+  // running when the game dies: only the game unit tells). Regression: it waited out the timeout, told nothing.
+  const refused = await waitFor(async () => {
+    const rows = await cluster.c.sql`select data from events where server_id = ${server.id} and type = 'server.crashed' order by id`;
+    return rows.map((r) => r.data).find((d) => d.reason === "game_exited" && d.source === "start");
+  }, 120_000, "the crash recorded by the start that met the refusal");
+  expect(refused).toMatchObject({ evidence: { stderr: [refusal.trimEnd()], exit: { result: "exit-code", code: "exited" } } });
+  const [failedStart] = await cluster.c.sql`select error from operations where server_id = ${server.id} and kind = 'start' and status = 'failed' order by created_at desc limit 1`;
+  expect(failedStart!.error).toMatch(/^game_exited: the game ended before it answered/);
+  expect((await call("GET", `/v1/servers/${server.id}`)).body.lastCrash).toMatchObject({ reason: "game_exited", evidence: { stderr: [refusal.trimEnd()] } });
 
   expect((await call("DELETE", `/v1/servers/${server.id}`)).status).toBe(202);
   await waitFor(async () => (await serverStatus(call, server.id)) === "deleted", 120_000, "deleted");

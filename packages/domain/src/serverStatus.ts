@@ -31,7 +31,8 @@ export const SERVER_TRANSITIONS: Readonly<Record<ServerStatus, readonly ServerSt
   running: ["stopping", "stopped", "starting", "provisioning", "deleting", "failed"],
   stopping: ["stopped", "starting", "provisioning", "deleting", "failed"],
   stopped: ["starting", "provisioning", "deleting", "failed"],
-  starting: ["running", "stopping", "provisioning", "deleting", "failed"],
+  // starting -> stopped: its game ended before it answered (the agent's game_exited): a crash, healed by a start.
+  starting: ["running", "stopped", "stopping", "provisioning", "deleting", "failed"],
   // A destroy that fails leaves the server `deleting` until it is confirmed:
   // the row is never forgotten while a container may still exist.
   deleting: ["deleted"],

@@ -6,6 +6,7 @@ import { prefetchManifest } from "./changeFiles";
 import { ensureLeaseHeld, type OpContext, type ResultData } from "./context";
 import { ensureContainer, manifestOf } from "./ensureContainer";
 import { OpFailure } from "./opFailure";
+import { gameEndedCheck } from "./gameEnded";
 import { waitUntilAnswering } from "./readiness";
 import { downloadProgress } from "./progress";
 import { serverAddress } from "./serverAddress";
@@ -126,7 +127,7 @@ async function startAndWait(ctx: OpContext, version: string) {
   ensureLeaseHeld(ctx);
   ctx.progress?.({ phase: "starting" });
   await runtime.start(op.spec.vmid);
-  const alive = async () => (await runtime.inspect(op.spec.vmid))?.state === "running";
+  const checkGameEnded = gameEndedCheck(ctx);
   ctx.progress?.({ phase: "waiting" });
-  return waitUntilAnswering(await serverAddress(ctx), op.spec, ctx.readyTimeoutMs, version, ctx.signal, alive);
+  return waitUntilAnswering(await serverAddress(ctx), op.spec, ctx.readyTimeoutMs, version, ctx.signal, checkGameEnded);
 }

@@ -62,6 +62,6 @@ export async function executeOperation(ctx: OpContext): Promise<Omit<Result, "v"
             new OpFailure(`runtime_${err.kind}`, err.message, err.kind === "locked" || err.kind === "other")
           : new OpFailure("agent_error", (err as Error).message ?? String(err), true);
     ctx.log.warn({ code: failure.code, retryable: failure.retryable, err: failure.message }, "operation failed");
-    return { ...base, outcome: "failed", retryable: failure.retryable, error: { code: failure.code, message: failure.message.slice(0, 2000) } };
+    return { ...base, outcome: "failed", retryable: failure.retryable, error: { code: failure.code, message: failure.message.slice(0, 2000) }, ...(failure.data ? { data: failure.data } : {}) };
   }
 }

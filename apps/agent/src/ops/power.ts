@@ -2,6 +2,7 @@ import { isRuntimeError } from "../runtime/runtime";
 import { ensureLeaseHeld, type OpContext, type ResultData } from "./context";
 import { assertOwnedBy } from "./identity";
 import { OpFailure } from "./opFailure";
+import { gameEndedCheck } from "./gameEnded";
 import { waitUntilAnswering } from "./readiness";
 import { serverAddress } from "./serverAddress";
 
@@ -20,6 +21,7 @@ async function ownedContainer(ctx: OpContext) {
  */
 export async function start(ctx: OpContext): Promise<ResultData> {
   const ct = await ownedContainer(ctx);
+  const checkGameEnded = gameEndedCheck(ctx);
   if (ct.state !== "running") {
     ensureLeaseHeld(ctx);
     try {
@@ -36,7 +38,7 @@ export async function start(ctx: OpContext): Promise<ResultData> {
     }
   }
   const address = await serverAddress(ctx);
-  const status = await waitUntilAnswering(address, ctx.op.spec, ctx.readyTimeoutMs, undefined, ctx.signal);
+  const status = await waitUntilAnswering(address, ctx.op.spec, ctx.readyTimeoutMs, undefined, ctx.signal, checkGameEnded);
   return { version: status.version.name, playersMax: status.players.max, address };
 }
 

@@ -4,6 +4,7 @@ import type { ContainerInfo } from "../runtime/runtime";
 import { isRuntimeError } from "../runtime/runtime";
 import { ensureLeaseHeld, type OpContext, type ResultData } from "./context";
 import { ensureContainer, manifestOf } from "./ensureContainer";
+import { gameEndedCheck } from "./gameEnded";
 import { waitUntilAnswering } from "./readiness";
 import { downloadProgress } from "./progress";
 import { serverAddress } from "./serverAddress";
@@ -40,7 +41,7 @@ export async function install(ctx: OpContext, ct: ContainerInfo): Promise<Result
   }
   const address = await serverAddress(ctx);
   ctx.progress?.({ phase: "waiting" });
-  const status = await waitUntilAnswering(address, op.spec, ctx.readyTimeoutMs, op.spec.minecraftVersion, ctx.signal);
+  const status = await waitUntilAnswering(address, op.spec, ctx.readyTimeoutMs, op.spec.minecraftVersion, ctx.signal, gameEndedCheck(ctx));
   // The address it answered on: the control plane records it where it allocated none (DHCP, the sim).
   return { version: status.version.name, playersMax: status.players.max, filesWritten: placed.written.length, address };
 }

@@ -22,8 +22,8 @@ export async function waitUntilAnswering(
   timeoutMs: number,
   expectVersion?: string,
   signal?: AbortSignal,
-  /** When given, checked between attempts: a server whose process is gone will not answer; say so at once. */
-  alive?: () => Promise<boolean>,
+  /** When given, run between attempts: throws once the game has ended (gameEnded.ts), since it will not answer. */
+  checkGameEnded?: (lastSeen: string) => Promise<void>,
 ): Promise<ServerStatus> {
   const { gamePort, rconPort, rconPassword } = server;
   if (!rconPassword) {
@@ -50,7 +50,7 @@ export async function waitUntilAnswering(
       foreign = false;
       last = (err as Error).message;
     }
-    if (alive && !(await alive())) throw new OpFailure("server_exited", `the server process exited before it answered (see logs/latest.log): ${last}`, false);
+    await checkGameEnded?.(last);
     if (Date.now() + delay > deadline) break;
     await new Promise((r) => setTimeout(r, delay));
   }

@@ -6,6 +6,7 @@ import { backupPath, openArchive, sha256OfFile } from "./backup";
 import { ensureLeaseHeld, type OpContext, type ResultData } from "./context";
 import { fetchArchive } from "./fetchArchive";
 import { OpFailure } from "./opFailure";
+import { gameEndedCheck } from "./gameEnded";
 import { waitUntilAnswering } from "./readiness";
 import { serverAddress } from "./serverAddress";
 
@@ -95,7 +96,7 @@ async function restoreFrom(ctx: OpContext, archive: string): Promise<ResultData>
   if (!b.start) return { restored: true, started: false };
   ensureLeaseHeld(ctx);
   await runtime.start(op.spec.vmid);
-  const alive = async () => (await runtime.inspect(op.spec.vmid))?.state === "running";
-  const status = await waitUntilAnswering(await serverAddress(ctx), op.spec, ctx.readyTimeoutMs, op.spec.minecraftVersion, ctx.signal, alive);
+  const checkGameEnded = gameEndedCheck(ctx);
+  const status = await waitUntilAnswering(await serverAddress(ctx), op.spec, ctx.readyTimeoutMs, op.spec.minecraftVersion, ctx.signal, checkGameEnded);
   return { restored: true, started: true, version: status.version.name };
 }

@@ -13,8 +13,9 @@ export interface Crash {
 }
 
 /**
- * A desired-running server was observed stopped: it moves `running ->
- * stopped`, and the crash is counted toward its crash-loop backoff
+ * A desired-running server was observed stopped (or its start saw its game
+ * end before it answered): it moves `running -> stopped` (`starting ->
+ * stopped`), and the crash is counted toward its crash-loop backoff
  * (packages/domain/src/crashLoop.ts). Every crash is a new generation, so the
  * start that heals it is a new operation (operations are unique per server,
  * generation and kind: reusing the generation would plan nothing after the

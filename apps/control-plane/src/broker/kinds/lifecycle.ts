@@ -1,6 +1,7 @@
-import { endChange, recordObservedAddress, releaseServerResources, reportDestroyFailed, transitionServer, type LeasedRow, type OperationRow, type Tx } from "@zlh/db";
+import { addJob, endChange, recordCrash, recordEvent, recordObservedAddress, releaseServerResources, reportDestroyFailed, transitionServer, type LeasedRow, type OperationRow, type Tx } from "@zlh/db";
 import type { Manifest } from "@zlh/artifacts";
-import { DONE_STATUS, isReportableIpv4, WORKING_STATUS, type ServerStatus } from "@zlh/domain";
+import { DONE_STATUS, isReportableIpv4, recognizeCrash, WORKING_STATUS, type CrashEvidence, type ServerStatus } from "@zlh/domain";
+import { HEAL_JOB, healJobKey } from "../../jobs/jobNames";
 import type { LeasedOperation } from "@zlh/protocol";
 import type { OperationDefinition } from "./definition";
 
@@ -48,10 +49,30 @@ async function recordReportedAddress(tx: Tx, op: OperationRow): Promise<void> {
   if (isReportableIpv4(address)) await recordObservedAddress(tx, op.server_id, op.id, address);
 }
 
+/**
+ * A start (a heal's too) whose game ended before it answered (the agent's `game_exited`, with the crash
+ * evidence it read): a crash like one observed by reconciliation, not a failed server: recorded with why
+ * (lastCrash, `server.crashed`, a crash loop saying what keeps failing) and started again after its
+ * crash-loop backoff (docs/crash-reports.md). False when it is not that, or the server moved on.
+ */
+async function recordEndedWhileStarting(tx: Tx, op: OperationRow): Promise<boolean> {
+  if (op.kind === "stop" || !op.error?.startsWith("game_exited:")) return false;
+  const evidence = ((op.result as { crash?: CrashEvidence } | null)?.crash ?? null) as CrashEvidence | null;
+  const { cause, hint, summary } = recognizeCrash("game_exited", evidence);
+  const data = { vmid: op.vmid, source: op.kind, reason: "game_exited", cause, ...(hint ? { hint } : {}), ...(summary ? { summary } : {}) };
+  const crash = await recordCrash(tx, op.server_id, data, evidence);
+  if (!crash) return false;
+  await recordEvent(tx, { type: "server.self_heal", serverId: op.server_id, hostId: op.host_id, data: { vmid: op.vmid, action: "start", crashStreak: crash.crashStreak, restartAt: crash.healAfter.toISOString() } });
+  // The backoff's start: the caller converges (heal_after holds it until then) and the heal job wakes it.
+  if (crash.healAfter.getTime() > Date.now()) await addJob(tx, HEAL_JOB, { serverId: op.server_id }, { jobKey: healJobKey(op.server_id), runAt: crash.healAfter, maxAttempts: 10 });
+  return true;
+}
+
 /** Start, stop and restart: power moves of an existing container. */
 const power: OperationDefinition = {
   onLeased: enterWorkingStatus,
   async onFinished(tx, op) {
+    if (op.status === "failed" && (await recordEndedWhileStarting(tx, op))) return;
     if (op.status === "failed") return failServer(tx, op, reasonOf(op));
     if (op.status !== "succeeded") return;
     // A start reports where the game answered; a stop brought nothing up.
