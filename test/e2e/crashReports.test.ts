@@ -39,7 +39,6 @@ describe("crash reports with a real agent", () => {
     await writeFile(knob, `tick\n${thrown}\n`);
     const crashed = async () => (await sql`select data from events where server_id = ${s.id} and type = 'server.crashed' order by id`).map((r) => r.data);
     await waitFor(async () => (await crashed()).length > 0, 20_000, "server.crashed");
-    await rm(knob);
     const [event] = await crashed();
     expect(event).toMatchObject({ reason: "observed_stopped", cause: "game_crash", summary: "Description: Exception in server tick loop", repeated: 1 });
     expect(event.evidence.crashReport.name).toMatch(/^crash-\d{4}-\d{2}-\d{2}_\d{2}\.\d{2}\.\d{2}-server\.txt$/);

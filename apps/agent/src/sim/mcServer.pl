@@ -107,7 +107,8 @@ open(STDERR, '>', 'run/zlh-server.stderr');
 # run's), printing to stderr as java does, exit 1. `tick` (read while it runs,
 # so a running server can be made to crash): it dies as vanilla does on an
 # exception in the server tick loop: the error logged, a crash report written
-# to crash-reports/, its path logged, exit 1.
+# to crash-reports/, its path logged, exit 1; the knob is spent by that crash
+# (removed as it dies), so the heal's start comes up: one crash, not a loop.
 my ($crash_mode, $crash_text) = (slurp('.sim-crash') // '') =~ /^(jvm|tick)\n(.*)$/s;
 if (($crash_mode // '') eq 'jvm') {
     print STDERR $crash_text;
@@ -679,7 +680,10 @@ sub tick_crash {
 while (1) {
     if (-e "$dir/.sim-crash") {
         my ($mode, $text) = (slurp('.sim-crash') // '') =~ /^(jvm|tick)\n(.*)$/s;
-        tick_crash($text) if ($mode // '') eq 'tick';
+        if (($mode // '') eq 'tick') {
+            unlink "$dir/.sim-crash";
+            tick_crash($text);
+        }
     }
     my $want = '';
     vec($want, fileno($_), 1) = 1 for $listener, ($rcon ? ($rcon) : ()), map { $_->{sock} } values %conn;
