@@ -1,16 +1,13 @@
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { http, HttpResponse } from "msw";
-import { setupServer } from "msw/node";
+import { HttpResponse } from "msw";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { zipSync } from "fflate";
-import { fabricLaunchJarPath, isBuilt, renderJavaManifest, upstreamSource, USER_AGENT, type ArtifactSource, type FabricLoaderEntry } from "@zlh/artifacts";
+import { fabricLaunchJarPath, isBuilt, upstreamSource, USER_AGENT, type ArtifactSource, type FabricLoaderEntry } from "@zlh/artifacts";
 import { connectDatabase, type Database } from "@zlh/db";
 import { testDatabase } from "@zlh/testing";
 import { ResolutionError } from "../src/fabric/errors";
 import { chooseLoader, resolveFabric } from "../src/serverTypes/fabric";
 import { resolveMods } from "../src/fabric/modrinth";
 import { resolveVanillaServer } from "../src/fabric/mojang";
+import { recorded, recordedBody, recordedUpstream, sample, standInJar } from "./upstreamSamples";
 
 /**
  * Resolution held against what the real services send: the recorded responses
@@ -18,19 +15,6 @@ import { resolveVanillaServer } from "../src/fabric/mojang";
  * with their recorded status codes. The real jars are not recorded; small
  * stand-in jars take their place.
  */
-const sample = (path: string) => readFileSync(fileURLToPath(new URL(`../../../fixtures/upstream-samples/${path}`, import.meta.url)), "utf8");
-/** A WireMock recording: its status, headers and body, as recorded. */
-const recorded = (path: string) => {
-  const { response } = JSON.parse(sample(path)) as { response: { status: number; body: string; headers?: Record<string, string> } };
-  return () => new HttpResponse(response.body, { status: response.status, headers: response.headers ?? { "content-type": "application/json" } });
-};
-const jsonBody = (path: string) => () => new HttpResponse(sample(path), { headers: { "content-type": "application/json" } });
-const standInJar = (name: string, mainClass?: string) => () =>
-  new HttpResponse(
-    zipSync({ "META-INF/MANIFEST.MF": new TextEncoder().encode(renderJavaManifest(mainClass ? [["Main-Class", mainClass]] : [])), "stand-in.txt": new TextEncoder().encode(name) }),
-    { headers: { "content-type": "application/java-archive" } },
-  );
-
 const META = "https://meta.fabricmc.net/v2";
 const MAVEN = "https://maven.fabricmc.net";
 const routes = new Map<string, () => Response>([
@@ -40,24 +24,15 @@ const routes = new Map<string, () => Response>([
   [`${META}/versions/loader/1.21.99`, () => new HttpResponse("[]", { status: 400, headers: { "content-type": "application/json" } })],
   [`${MAVEN}/net/fabricmc/fabric-loader/0.14.12/fabric-loader-0.14.12.jar`, standInJar("fabric-loader 0.14.12", "net.fabricmc.loader.impl.launch.server.FabricServerLauncher")],
   [`${MAVEN}/net/fabricmc/fabric-installer/0.11.1/fabric-installer-0.11.1-server.jar`, standInJar("fabric-installer 0.11.1 server", "net.fabricmc.installer.ServerLauncher")],
-  ["https://piston-meta.mojang.com/mc/game/version_manifest_v2.json", jsonBody("mojang/version_manifest_v2.json")],
-  ["https://piston-meta.mojang.com/v1/packages/9d4b0811c18ea0e0968693b971233c49d89b9ced/1.21.1.json", jsonBody("mojang/1.21.1.json")],
-  ["https://api.modrinth.com/v2/project/fabric-api", jsonBody("modrinth/project-fabric-api.json")],
-  ["https://api.modrinth.com/v2/project/P7dR8mSH", jsonBody("modrinth/project-fabric-api.json")],
-  [`https://api.modrinth.com/v2/project/P7dR8mSH/version?loaders=%5B%22fabric%22%5D&game_versions=%5B%221.19.2%22%5D`, jsonBody("modrinth/project-fabric-api-version-fabric-1.19.2.json")],
-  ["https://api.modrinth.com/v2/project/P7dR8mSH/version", jsonBody("modrinth/project-fabric-api-version-fabric-1.19.2.json")],
+  ["https://piston-meta.mojang.com/mc/game/version_manifest_v2.json", recordedBody("mojang/version_manifest_v2.json")],
+  ["https://piston-meta.mojang.com/v1/packages/9d4b0811c18ea0e0968693b971233c49d89b9ced/1.21.1.json", recordedBody("mojang/1.21.1.json")],
+  ["https://api.modrinth.com/v2/project/fabric-api", recordedBody("modrinth/project-fabric-api.json")],
+  ["https://api.modrinth.com/v2/project/P7dR8mSH", recordedBody("modrinth/project-fabric-api.json")],
+  [`https://api.modrinth.com/v2/project/P7dR8mSH/version?loaders=%5B%22fabric%22%5D&game_versions=%5B%221.19.2%22%5D`, recordedBody("modrinth/project-fabric-api-version-fabric-1.19.2.json")],
+  ["https://api.modrinth.com/v2/project/P7dR8mSH/version", recordedBody("modrinth/project-fabric-api-version-fabric-1.19.2.json")],
 ]);
-const requested: string[] = [];
-const upstream = setupServer(
-  http.get(/^https:\/\//, ({ request }) => {
-    requested.push(request.url);
-    const route = routes.get(request.url);
-    if (route) return route();
-    // Every other Fabric maven file (the libraries) is a stand-in jar; the rest is unknown upstream.
-    if (request.url.startsWith(`${MAVEN}/`) && request.url.endsWith(".jar")) return standInJar(request.url)();
-    return HttpResponse.json({ error: "not_found", description: "the requested resource does not exist" }, { status: 404 });
-  }),
-);
+// Every other Fabric maven file (the libraries) is a stand-in jar; the rest is unknown upstream.
+const { server: upstream, requested } = recordedUpstream(routes, (url) => (url.startsWith(`${MAVEN}/`) && url.endsWith(".jar") ? standInJar(url)() : undefined));
 
 describe("resolution against recorded real upstream responses", () => {
   let database: Database;
