@@ -1,13 +1,11 @@
 import { HttpResponse } from "msw";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { fabricLaunchJarPath, isBuilt, upstreamSource, USER_AGENT, type ArtifactSource, type FabricLoaderEntry } from "@zlh/artifacts";
-import { connectDatabase, type Database } from "@zlh/db";
-import { testDatabase } from "@zlh/testing";
+import { describe, expect, it } from "vitest";
+import { fabricLaunchJarPath, isBuilt, type FabricLoaderEntry } from "@zlh/artifacts";
 import { ResolutionError } from "../src/fabric/errors";
 import { chooseLoader, resolveFabric } from "../src/serverTypes/fabric";
 import { resolveMods } from "../src/fabric/modrinth";
 import { resolveVanillaServer } from "../src/fabric/mojang";
-import { recorded, recordedBody, recordedUpstream, sample, standInJar } from "./upstreamSamples";
+import { recorded, recordedBody, recordedResolution, sample, standInJar } from "./upstreamSamples";
 
 /**
  * Resolution held against what the real services send: the recorded responses
@@ -31,27 +29,11 @@ const routes = new Map<string, () => Response>([
   [`https://api.modrinth.com/v2/project/P7dR8mSH/version?loaders=%5B%22fabric%22%5D&game_versions=%5B%221.19.2%22%5D`, recordedBody("modrinth/project-fabric-api-version-fabric-1.19.2.json")],
   ["https://api.modrinth.com/v2/project/P7dR8mSH/version", recordedBody("modrinth/project-fabric-api-version-fabric-1.19.2.json")],
 ]);
-// Every other Fabric maven file (the libraries) is a stand-in jar; the rest is unknown upstream.
-const { server: upstream, requested } = recordedUpstream(routes, (url) => (url.startsWith(`${MAVEN}/`) && url.endsWith(".jar") ? standInJar(url)() : undefined));
 
 describe("resolution against recorded real upstream responses", () => {
-  let database: Database;
-  let source: ArtifactSource;
-  const sleeps: number[] = [];
-
-  beforeAll(async () => {
-    upstream.listen({ onUnhandledRequest: "error" });
-    database = connectDatabase(await testDatabase(), { max: 2 });
-  });
-  afterAll(async () => {
-    upstream.close();
-    await database.close();
-  });
-  beforeEach(() => {
-    requested.length = 0;
-    sleeps.length = 0;
-    source = upstreamSource({ userAgent: USER_AGENT, sleep: async (ms) => void sleeps.push(ms) });
-  });
+  // Every other Fabric maven file (the libraries) is a stand-in jar; the rest is unknown upstream.
+  const upstream = recordedResolution(routes, (url) => (url.startsWith(`${MAVEN}/`) && url.endsWith(".jar") ? standInJar(url)() : undefined));
+  const { requested, sleeps } = upstream;
 
   it("takes meta's one stable loader by default, and refuses unknown and too-old pins by meta's own rules", () => {
     // meta-v2/loader.json: 251 loaders, newest first, exactly one stable. The list is the same for every game.
@@ -65,7 +47,7 @@ describe("resolution against recorded real upstream responses", () => {
   });
 
   it("resolves Fabric from meta's recorded answers into a complete install that never asks meta for its launcher", async () => {
-    const fabric = await resolveFabric(database.db, source, "1.19.2");
+    const fabric = await resolveFabric(upstream.database.db, upstream.source, "1.19.2");
     expect({ loader: fabric.loader, installer: fabric.installer }).toEqual({ loader: "0.14.12", installer: "0.11.1" });
     const launch = fabric.files.find((f) => f.path === fabricLaunchJarPath("0.14.12", "1.19.2"))!;
     expect(launch.kind).toBe("launch");
@@ -81,7 +63,7 @@ describe("resolution against recorded real upstream responses", () => {
   });
 
   it("treats meta's 400 for an unknown game as a final refusal, at once, with no retry", async () => {
-    const err = await resolveFabric(database.db, source, "1.21.99").catch((e: unknown) => e);
+    const err = await resolveFabric(upstream.database.db, upstream.source, "1.21.99").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ResolutionError);
     expect((err as Error).message).toBe("Fabric does not support Minecraft 1.21.99 (Fabric meta answered 400).");
     expect(sleeps).toEqual([]);
@@ -93,13 +75,13 @@ describe("resolution against recorded real upstream responses", () => {
     expect(manifest.versions.map((v) => v.id)).toEqual(expect.arrayContaining(["26.1", "26.2-pre-1", "26.2-rc-1", "26.3-snapshot-9"]));
     // The real 1.21.1 JSON pins sha1 59353fb4... and 51,627,615 bytes: a stand-in jar is refused.
     routes.set("https://piston-data.mojang.com/v1/objects/59353fb40c36d304f2035d51e7d6e6baa98dc05c/server.jar", standInJar("not the real server jar"));
-    await expect(resolveVanillaServer(database.db, source, "1.21.1")).rejects.toThrow(/hash mismatch|size mismatch/);
+    await expect(resolveVanillaServer(upstream.database.db, upstream.source, "1.21.1")).rejects.toThrow(/hash mismatch|size mismatch/);
   });
 
   it("resolves Modrinth's real version lists: newest release, and a pin whose only file is not primary", async () => {
-    const newest = await resolveMods(source, "1.19.2", [{ project: "fabric-api" }]);
+    const newest = await resolveMods(upstream.source, "1.19.2", [{ project: "fabric-api" }]);
     expect(newest.mods).toEqual([{ projectId: "P7dR8mSH", versionId: "fO05PwUR", versionNumber: "0.76.1+1.19.2", reason: "requested" }]);
-    const pinned = await resolveMods(source, "1.19.2", [{ project: "fabric-api", version: "0.60.0+1.19.2" }]);
+    const pinned = await resolveMods(upstream.source, "1.19.2", [{ project: "fabric-api", version: "0.60.0+1.19.2" }]);
     expect(pinned.files).toEqual([expect.objectContaining({ path: "mods/fabric-api-0.60.0+1.19.2.jar", kind: "mod" })]);
     expect((pinned.files[0] as { url: string }).url).toMatch(/^https:\/\/cdn\.modrinth\.com\/data\/P7dR8mSH\/versions\//);
   });

@@ -1,12 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { chooseNeoforge, metadataVersions, readInstallProfile, storedZip, upstreamSource, USER_AGENT, type ArtifactSource } from "@zlh/artifacts";
+import { describe, expect, it } from "vitest";
+import { chooseNeoforge, metadataVersions, readInstallProfile, storedZip } from "@zlh/artifacts";
 import { UnknownBuildError } from "@zlh/domain";
-import { connectDatabase, type Database } from "@zlh/db";
-import { testDatabase } from "@zlh/testing";
 import { ResolutionError } from "../src/fabric/errors";
 import { NEOFORGE_METADATA_URL, resolveNeoforge } from "../src/serverTypes/neoforge";
 import { checkPinnedBuild } from "../src/serverTypes/pinnedBuild";
-import { recordedBody, recordedUpstream, sample } from "./upstreamSamples";
+import { recordedBody, recordedResolution, sample } from "./upstreamSamples";
 
 /**
  * NeoForge held against the real maven-metadata.xml of maven.neoforged.net
@@ -19,35 +17,21 @@ import { recordedBody, recordedUpstream, sample } from "./upstreamSamples";
  * (neoforge/); here the listing is read, the build chosen and its profile
  * checked as resolution does.
  */
-const { server: upstream, requested } = recordedUpstream(new Map([[NEOFORGE_METADATA_URL, recordedBody("neoforge/maven-metadata.xml", "application/xml")]]));
 const listed = () => metadataVersions(sample("neoforge/maven-metadata.xml"));
 
 /** Thrown where resolution, past choosing a build, first asks for Mojang's jar. */
 class ChoseBuild extends Error {}
 
 describe("NeoForge resolution against NeoForge's recorded maven-metadata.xml", () => {
-  let database: Database;
-  let source: ArtifactSource;
+  const upstream = recordedResolution(new Map([[NEOFORGE_METADATA_URL, recordedBody("neoforge/maven-metadata.xml", "application/xml")]]));
+  const { requested } = upstream;
   const resolve = (minecraftVersion: string, loaderVersion?: string) =>
-    resolveNeoforge({
-      db: database.db,
-      source,
-      request: { type: "neoforge", minecraftVersion, loaderVersion, mods: [] },
-      mojangServer: () => Promise.reject(new ChoseBuild()),
-    });
-
-  beforeAll(async () => {
-    upstream.listen({ onUnhandledRequest: "error" });
-    database = connectDatabase(await testDatabase(), { max: 2 });
-  });
-  afterAll(async () => {
-    upstream.close();
-    await database.close();
-  });
-  beforeEach(() => {
-    requested.length = 0;
-    source = upstreamSource({ userAgent: USER_AGENT, sleep: async () => {} });
-  });
+    resolveNeoforge(
+      upstream.input(
+        { type: "neoforge", minecraftVersion, loaderVersion, mods: [] },
+        () => Promise.reject(new ChoseBuild()),
+      ),
+    );
 
   it("takes the numerically newest release for each game, whatever the listing's order and its <release> (a beta)", () => {
     const versions = listed();
@@ -69,7 +53,7 @@ describe("NeoForge resolution against NeoForge's recorded maven-metadata.xml", (
     await expect(resolve("1.21.1", "21.1.227")).rejects.toThrow(new ResolutionError("NeoForge has no build 21.1.227."));
     expect(listed()).toContain("26.1.0.0-alpha.15+pre-3");
     await expect(resolve("26.1", "26.1.0.0-alpha.15+pre-3")).rejects.toThrow(new ResolutionError('"26.1.0.0-alpha.15+pre-3" is not a NeoForge version (e.g. 21.1.77).'));
-    await expect(checkPinnedBuild(source, { type: "neoforge", minecraftVersion: "26.1", loaderVersion: "26.1.0.0-alpha.15+pre-3" })).rejects.toThrow(UnknownBuildError);
+    await expect(checkPinnedBuild(upstream.source, { type: "neoforge", minecraftVersion: "26.1", loaderVersion: "26.1.0.0-alpha.15+pre-3" })).rejects.toThrow(UnknownBuildError);
   });
 
   it("reads 21.1.226's real install profile: every library pinned by sha1 on NeoForge's or Mojang's host, and the processors a server install runs", () => {

@@ -1,10 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { upstreamSource, USER_AGENT, type ArtifactSource } from "@zlh/artifacts";
-import { connectDatabase, type Database } from "@zlh/db";
-import { testDatabase } from "@zlh/testing";
+import { describe, expect, it } from "vitest";
 import { ResolutionError } from "../src/fabric/errors";
 import { resolvePaper } from "../src/serverTypes/paper";
-import { recordedBody, recordedUpstream, sample, standInJar } from "./upstreamSamples";
+import { recordedBody, recordedResolution, sample, standInJar } from "./upstreamSamples";
 
 /**
  * Paper held against PaperMC's real downloads API v2 answers (recorded by
@@ -17,33 +14,19 @@ const routes = new Map<string, () => Response>([
   [`${BUILDS}/1.20.6/builds`, recordedBody("papermc/v2-paper-1.20.6-builds.json")],
   [`${BUILDS}/1.20.5/builds`, recordedBody("papermc/v2-paper-1.20.5-builds.json")],
 ]);
-// Every build's jar is a stand-in: the sha256 PaperMC publishes for it cannot match.
-const { server: upstream, requested } = recordedUpstream(routes, (url) => (/\/builds\/\d+\/downloads\/paper-[\d.]+-\d+\.jar$/.test(url) ? standInJar(url, "io.papermc.paperclip.Main")() : undefined));
 
 describe("Paper resolution against PaperMC's recorded v2 answers", () => {
-  let database: Database;
-  let source: ArtifactSource;
+  // Every build's jar is a stand-in: the sha256 PaperMC publishes for it cannot match.
+  const upstream = recordedResolution(routes, (url) => (/\/builds\/\d+\/downloads\/paper-[\d.]+-\d+\.jar$/.test(url) ? standInJar(url, "io.papermc.paperclip.Main")() : undefined));
+  const { requested } = upstream;
   const resolve = (minecraftVersion: string, loaderVersion?: string) =>
-    resolvePaper({
-      db: database.db,
-      source,
-      request: { type: "paper", minecraftVersion, loaderVersion, mods: [] },
-      // Asked for only after the Paper jar's sha256 is checked, which a stand-in never passes.
-      mojangServer: () => Promise.reject(new Error("Mojang's jar was asked for before the Paper jar's hash was checked")),
-    });
-
-  beforeAll(async () => {
-    upstream.listen({ onUnhandledRequest: "error" });
-    database = connectDatabase(await testDatabase(), { max: 2 });
-  });
-  afterAll(async () => {
-    upstream.close();
-    await database.close();
-  });
-  beforeEach(() => {
-    requested.length = 0;
-    source = upstreamSource({ userAgent: USER_AGENT, sleep: async () => {} });
-  });
+    resolvePaper(
+      upstream.input(
+        { type: "paper", minecraftVersion, loaderVersion, mods: [] },
+        // Asked for only after the Paper jar's sha256 is checked, which a stand-in never passes.
+        () => Promise.reject(new Error("Mojang's jar was asked for before the Paper jar's hash was checked")),
+      ),
+    );
 
   it("pins the newest default-channel build and checks its jar against the sha256 PaperMC publishes", async () => {
     const listing = JSON.parse(sample("papermc/v2-paper-1.20.6-builds.json")) as { builds: { build: number; channel: string; downloads: { application: { sha256: string } } }[] };

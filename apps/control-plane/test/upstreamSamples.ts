@@ -2,8 +2,12 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
+import { afterAll, beforeAll, beforeEach } from "vitest";
 import { zipSync } from "fflate";
-import { renderJavaManifest } from "@zlh/artifacts";
+import { renderJavaManifest, upstreamSource, USER_AGENT, type ArtifactSource } from "@zlh/artifacts";
+import { connectDatabase, type Database } from "@zlh/db";
+import { testDatabase } from "@zlh/testing";
+import type { TypeInput } from "../src/serverTypes/serverType";
 
 /**
  * The recorded real upstream responses of fixtures/upstream-samples (sources
@@ -35,7 +39,7 @@ export const standInJar = (name: string, mainClass?: string) => () =>
  * An msw server answering `routes` by exact URL, then `fallback`, else a 404
  * (an upstream that does not have it); every URL asked for is in `requested`.
  */
-export function recordedUpstream(routes: Map<string, () => Response>, fallback?: (url: string) => Response | undefined) {
+function recordedUpstream(routes: Map<string, () => Response>, fallback?: (url: string) => Response | undefined) {
   const requested: string[] = [];
   const server = setupServer(
     http.get(/^https:\/\//, ({ request }) => {
@@ -46,4 +50,30 @@ export function recordedUpstream(routes: Map<string, () => Response>, fallback?:
     }),
   );
   return { server, requested };
+}
+
+/**
+ * For a describe block: the recorded upstream listening (an unknown request
+ * fails the test), a test database, and per test a fresh real upstream
+ * source whose retry sleeps are recorded, not slept, and a cleared `requested`.
+ */
+export function recordedResolution(routes: Map<string, () => Response>, fallback?: (url: string) => Response | undefined) {
+  const { server, requested } = recordedUpstream(routes, fallback);
+  const ctx = { requested, sleeps: [] as number[], database: undefined as unknown as Database, source: undefined as unknown as ArtifactSource };
+  beforeAll(async () => {
+    server.listen({ onUnhandledRequest: "error" });
+    ctx.database = connectDatabase(await testDatabase(), { max: 2 });
+  });
+  afterAll(async () => {
+    server.close();
+    await ctx.database.close();
+  });
+  beforeEach(() => {
+    requested.length = 0;
+    ctx.sleeps.length = 0;
+    ctx.source = upstreamSource({ userAgent: USER_AGENT, sleep: async (ms) => void ctx.sleeps.push(ms) });
+  });
+  /** A type resolver's input for `request`, against this test's database and source. */
+  const input = (request: TypeInput["request"], mojangServer: TypeInput["mojangServer"]): TypeInput => ({ db: ctx.database.db, source: ctx.source, request, mojangServer });
+  return Object.assign(ctx, { input });
 }
