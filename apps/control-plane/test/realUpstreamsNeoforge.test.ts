@@ -49,7 +49,7 @@ describe("NeoForge resolution against NeoForge's recorded maven-metadata.xml", (
     expect(chooseNeoforge(listed(), "26.1.2", "26.1.2.7-beta")).toMatchObject({ game: "26.1.2", beta: true });
   });
 
-  it("refuses a pin NeoForge never published, and its snapshot alphas (listed, but not NeoForge versions we run)", async () => {
+  it("refuses a pin the listing does not hold, and its snapshot alphas (listed, but not NeoForge versions we run)", async () => {
     await expect(resolve("1.21.1", "21.1.227")).rejects.toThrow(new ResolutionError("NeoForge has no build 21.1.227."));
     expect(listed()).toContain("26.1.0.0-alpha.15+pre-3");
     await expect(resolve("26.1", "26.1.0.0-alpha.15+pre-3")).rejects.toThrow(new ResolutionError('"26.1.0.0-alpha.15+pre-3" is not a NeoForge version (e.g. 21.1.77).'));
