@@ -1,16 +1,11 @@
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { http, HttpResponse } from "msw";
-import { setupServer } from "msw/node";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { zipSync } from "fflate";
-import { fabricLaunchJarPath, isBuilt, renderJavaManifest, upstreamSource, USER_AGENT, type ArtifactSource, type FabricLoaderEntry } from "@zlh/artifacts";
-import { connectDatabase, type Database } from "@zlh/db";
-import { testDatabase } from "@zlh/testing";
+import { HttpResponse } from "msw";
+import { describe, expect, it } from "vitest";
+import { fabricLaunchJarPath, isBuilt, type FabricLoaderEntry } from "@zlh/artifacts";
 import { ResolutionError } from "../src/fabric/errors";
 import { chooseLoader, resolveFabric } from "../src/serverTypes/fabric";
 import { resolveMods } from "../src/fabric/modrinth";
 import { resolveVanillaServer } from "../src/fabric/mojang";
+import { recorded, recordedBody, recordedResolution, sample, standInJar } from "./upstreamSamples";
 
 /**
  * Resolution held against what the real services send: the recorded responses
@@ -18,19 +13,6 @@ import { resolveVanillaServer } from "../src/fabric/mojang";
  * with their recorded status codes. The real jars are not recorded; small
  * stand-in jars take their place.
  */
-const sample = (path: string) => readFileSync(fileURLToPath(new URL(`../../../fixtures/upstream-samples/${path}`, import.meta.url)), "utf8");
-/** A WireMock recording: its status, headers and body, as recorded. */
-const recorded = (path: string) => {
-  const { response } = JSON.parse(sample(path)) as { response: { status: number; body: string; headers?: Record<string, string> } };
-  return () => new HttpResponse(response.body, { status: response.status, headers: response.headers ?? { "content-type": "application/json" } });
-};
-const jsonBody = (path: string) => () => new HttpResponse(sample(path), { headers: { "content-type": "application/json" } });
-const standInJar = (name: string, mainClass?: string) => () =>
-  new HttpResponse(
-    zipSync({ "META-INF/MANIFEST.MF": new TextEncoder().encode(renderJavaManifest(mainClass ? [["Main-Class", mainClass]] : [])), "stand-in.txt": new TextEncoder().encode(name) }),
-    { headers: { "content-type": "application/java-archive" } },
-  );
-
 const META = "https://meta.fabricmc.net/v2";
 const MAVEN = "https://maven.fabricmc.net";
 const routes = new Map<string, () => Response>([
@@ -40,43 +22,18 @@ const routes = new Map<string, () => Response>([
   [`${META}/versions/loader/1.21.99`, () => new HttpResponse("[]", { status: 400, headers: { "content-type": "application/json" } })],
   [`${MAVEN}/net/fabricmc/fabric-loader/0.14.12/fabric-loader-0.14.12.jar`, standInJar("fabric-loader 0.14.12", "net.fabricmc.loader.impl.launch.server.FabricServerLauncher")],
   [`${MAVEN}/net/fabricmc/fabric-installer/0.11.1/fabric-installer-0.11.1-server.jar`, standInJar("fabric-installer 0.11.1 server", "net.fabricmc.installer.ServerLauncher")],
-  ["https://piston-meta.mojang.com/mc/game/version_manifest_v2.json", jsonBody("mojang/version_manifest_v2.json")],
-  ["https://piston-meta.mojang.com/v1/packages/9d4b0811c18ea0e0968693b971233c49d89b9ced/1.21.1.json", jsonBody("mojang/1.21.1.json")],
-  ["https://api.modrinth.com/v2/project/fabric-api", jsonBody("modrinth/project-fabric-api.json")],
-  ["https://api.modrinth.com/v2/project/P7dR8mSH", jsonBody("modrinth/project-fabric-api.json")],
-  [`https://api.modrinth.com/v2/project/P7dR8mSH/version?loaders=%5B%22fabric%22%5D&game_versions=%5B%221.19.2%22%5D`, jsonBody("modrinth/project-fabric-api-version-fabric-1.19.2.json")],
-  ["https://api.modrinth.com/v2/project/P7dR8mSH/version", jsonBody("modrinth/project-fabric-api-version-fabric-1.19.2.json")],
+  ["https://piston-meta.mojang.com/mc/game/version_manifest_v2.json", recordedBody("mojang/version_manifest_v2.json")],
+  ["https://piston-meta.mojang.com/v1/packages/9d4b0811c18ea0e0968693b971233c49d89b9ced/1.21.1.json", recordedBody("mojang/1.21.1.json")],
+  ["https://api.modrinth.com/v2/project/fabric-api", recordedBody("modrinth/project-fabric-api.json")],
+  ["https://api.modrinth.com/v2/project/P7dR8mSH", recordedBody("modrinth/project-fabric-api.json")],
+  [`https://api.modrinth.com/v2/project/P7dR8mSH/version?loaders=%5B%22fabric%22%5D&game_versions=%5B%221.19.2%22%5D`, recordedBody("modrinth/project-fabric-api-version-fabric-1.19.2.json")],
+  ["https://api.modrinth.com/v2/project/P7dR8mSH/version", recordedBody("modrinth/project-fabric-api-version-fabric-1.19.2.json")],
 ]);
-const requested: string[] = [];
-const upstream = setupServer(
-  http.get(/^https:\/\//, ({ request }) => {
-    requested.push(request.url);
-    const route = routes.get(request.url);
-    if (route) return route();
-    // Every other Fabric maven file (the libraries) is a stand-in jar; the rest is unknown upstream.
-    if (request.url.startsWith(`${MAVEN}/`) && request.url.endsWith(".jar")) return standInJar(request.url)();
-    return HttpResponse.json({ error: "not_found", description: "the requested resource does not exist" }, { status: 404 });
-  }),
-);
 
 describe("resolution against recorded real upstream responses", () => {
-  let database: Database;
-  let source: ArtifactSource;
-  const sleeps: number[] = [];
-
-  beforeAll(async () => {
-    upstream.listen({ onUnhandledRequest: "error" });
-    database = connectDatabase(await testDatabase(), { max: 2 });
-  });
-  afterAll(async () => {
-    upstream.close();
-    await database.close();
-  });
-  beforeEach(() => {
-    requested.length = 0;
-    sleeps.length = 0;
-    source = upstreamSource({ userAgent: USER_AGENT, sleep: async (ms) => void sleeps.push(ms) });
-  });
+  // Every other Fabric maven file (the libraries) is a stand-in jar; the rest is unknown upstream.
+  const upstream = recordedResolution(routes, (url) => (url.startsWith(`${MAVEN}/`) && url.endsWith(".jar") ? standInJar(url)() : undefined));
+  const { requested, sleeps } = upstream;
 
   it("takes meta's one stable loader by default, and refuses unknown and too-old pins by meta's own rules", () => {
     // meta-v2/loader.json: 251 loaders, newest first, exactly one stable. The list is the same for every game.
@@ -90,7 +47,7 @@ describe("resolution against recorded real upstream responses", () => {
   });
 
   it("resolves Fabric from meta's recorded answers into a complete install that never asks meta for its launcher", async () => {
-    const fabric = await resolveFabric(database.db, source, "1.19.2");
+    const fabric = await resolveFabric(upstream.database.db, upstream.source, "1.19.2");
     expect({ loader: fabric.loader, installer: fabric.installer }).toEqual({ loader: "0.14.12", installer: "0.11.1" });
     const launch = fabric.files.find((f) => f.path === fabricLaunchJarPath("0.14.12", "1.19.2"))!;
     expect(launch.kind).toBe("launch");
@@ -106,7 +63,7 @@ describe("resolution against recorded real upstream responses", () => {
   });
 
   it("treats meta's 400 for an unknown game as a final refusal, at once, with no retry", async () => {
-    const err = await resolveFabric(database.db, source, "1.21.99").catch((e: unknown) => e);
+    const err = await resolveFabric(upstream.database.db, upstream.source, "1.21.99").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ResolutionError);
     expect((err as Error).message).toBe("Fabric does not support Minecraft 1.21.99 (Fabric meta answered 400).");
     expect(sleeps).toEqual([]);
@@ -118,13 +75,13 @@ describe("resolution against recorded real upstream responses", () => {
     expect(manifest.versions.map((v) => v.id)).toEqual(expect.arrayContaining(["26.1", "26.2-pre-1", "26.2-rc-1", "26.3-snapshot-9"]));
     // The real 1.21.1 JSON pins sha1 59353fb4... and 51,627,615 bytes: a stand-in jar is refused.
     routes.set("https://piston-data.mojang.com/v1/objects/59353fb40c36d304f2035d51e7d6e6baa98dc05c/server.jar", standInJar("not the real server jar"));
-    await expect(resolveVanillaServer(database.db, source, "1.21.1")).rejects.toThrow(/hash mismatch|size mismatch/);
+    await expect(resolveVanillaServer(upstream.database.db, upstream.source, "1.21.1")).rejects.toThrow(/hash mismatch|size mismatch/);
   });
 
   it("resolves Modrinth's real version lists: newest release, and a pin whose only file is not primary", async () => {
-    const newest = await resolveMods(source, "1.19.2", [{ project: "fabric-api" }]);
+    const newest = await resolveMods(upstream.source, "1.19.2", [{ project: "fabric-api" }]);
     expect(newest.mods).toEqual([{ projectId: "P7dR8mSH", versionId: "fO05PwUR", versionNumber: "0.76.1+1.19.2", reason: "requested" }]);
-    const pinned = await resolveMods(source, "1.19.2", [{ project: "fabric-api", version: "0.60.0+1.19.2" }]);
+    const pinned = await resolveMods(upstream.source, "1.19.2", [{ project: "fabric-api", version: "0.60.0+1.19.2" }]);
     expect(pinned.files).toEqual([expect.objectContaining({ path: "mods/fabric-api-0.60.0+1.19.2.jar", kind: "mod" })]);
     expect((pinned.files[0] as { url: string }).url).toMatch(/^https:\/\/cdn\.modrinth\.com\/data\/P7dR8mSH\/versions\//);
   });

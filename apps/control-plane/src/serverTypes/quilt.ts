@@ -65,25 +65,33 @@ export async function resolveQuilt(db: Db, source: ArtifactSource, game: string,
   const libraries = [];
   const seen = new Set<string>();
   for (const lib of profile.libraries) {
-    if (typeof lib?.name !== "string" || typeof lib.url !== "string" || !/^https:\/\/[^\s]+\/$/.test(lib.url)) throw new ResolutionError(`Quilt loader ${loader} lists an unusable library ${JSON.stringify(lib)}.`);
-    // Meta's answer decides what the control plane fetches: only from the Mavens Quilt's libraries live on, never an
-    // address a tampered or mistaken answer names (an internal service, say).
-    if (!QUILT_LIBRARY_HOSTS.includes(new URL(lib.url).host)) throw new ResolutionError(`Quilt loader ${loader} lists library ${lib.name} on ${new URL(lib.url).host}, which is not one of Quilt's Mavens (${QUILT_LIBRARY_HOSTS.join(", ")}).`);
-    let path: string;
-    try {
-      path = quiltLibraryPath(lib.name);
-    } catch (err) {
-      throw new ResolutionError(`Quilt loader ${loader}: ${(err as Error).message}`);
-    }
-    // Upstream's bytes become a path and a Class-Path entry: plain segments only (no `..`, no blank that would split the Class-Path).
-    if (!path.split("/").every((part) => /^[A-Za-z0-9_+-][A-Za-z0-9_.+-]*$/.test(part))) throw new ResolutionError(`Quilt loader ${loader} lists an unusable library ${JSON.stringify(lib.name)}.`);
+    const { path, url } = quiltLibrary(loader, lib);
     if (seen.has(path)) continue;
     seen.add(path);
-    const url = quiltLibraryUrl(lib);
     // Maven's .sha1 is asked for only on the first download: a recorded digest is the pin from then on.
     libraries.push({ path, url, ...(await digestOf(db, source, url, async () => ({ sha1: await mavenSha1(source, url) }))) });
   }
   return { loader, files: quiltInstallFiles({ mainClass, libraries }) };
+}
+
+/**
+ * Where a library meta's server profile lists goes, and where it is fetched
+ * from, or the refusal of one the control plane must not fetch or place.
+ */
+export function quiltLibrary(loader: string, lib: NonNullable<QuiltServerJson["libraries"]>[number]): { path: string; url: string } {
+  if (typeof lib?.name !== "string" || typeof lib.url !== "string" || !/^https:\/\/[^\s]+\/$/.test(lib.url)) throw new ResolutionError(`Quilt loader ${loader} lists an unusable library ${JSON.stringify(lib)}.`);
+  // Meta's answer decides what the control plane fetches: only from the Mavens Quilt's libraries live on, never an
+  // address a tampered or mistaken answer names (an internal service, say).
+  if (!QUILT_LIBRARY_HOSTS.includes(new URL(lib.url).host)) throw new ResolutionError(`Quilt loader ${loader} lists library ${lib.name} on ${new URL(lib.url).host}, which is not one of Quilt's Mavens (${QUILT_LIBRARY_HOSTS.join(", ")}).`);
+  let path: string;
+  try {
+    path = quiltLibraryPath(lib.name);
+  } catch (err) {
+    throw new ResolutionError(`Quilt loader ${loader}: ${(err as Error).message}`);
+  }
+  // Upstream's bytes become a path and a Class-Path entry: plain segments only (no `..`, no blank that would split the Class-Path).
+  if (!path.split("/").every((part) => /^[A-Za-z0-9_+-][A-Za-z0-9_.+-]*$/.test(part))) throw new ResolutionError(`Quilt loader ${loader} lists an unusable library ${JSON.stringify(lib.name)}.`);
+  return { path, url: quiltLibraryUrl(lib) };
 }
 
 /** The sha1 a Maven repository publishes beside a file (`<url>.sha1`: the hex digest, sometimes followed by the file name). */
