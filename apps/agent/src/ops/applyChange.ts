@@ -33,7 +33,8 @@ export async function change(ctx: OpContext): Promise<ResultData> {
  * placement record lists each before it is written) and properties, memory
  * and cores (a grown disk stays grown), starts it if it is wanted running,
  * and reports success with
- * `rolledBack` and the reason; the control plane then restores the settings. Only if the
+ * `rolledBack` and the reason (and, where the change's game ended before it answered, `failedWith:
+ * game_exited` and its `crash`, which the control plane records); the control plane then restores the settings. Only if the
  * rollback fails too does the operation fail. A server wanted stopped that
  * took the change is left stopped: nothing can be verified. A lost lease
  * stops everything at once; the next attempt of the operation starts over

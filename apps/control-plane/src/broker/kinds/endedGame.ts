@@ -6,7 +6,7 @@ import { CrashEvidence } from "@zlh/protocol";
 const isCrashEvidence = Compile(CrashEvidence);
 
 /** What a crash record of a game that ended while its operation started it says: the event's data and the evidence. */
-export interface EndedGame {
+interface EndedGame {
   data: Record<string, unknown>;
   evidence: CrashEvidence | null;
 }
