@@ -8,6 +8,7 @@ export const UNIT_TESTS = [
   "apps/agent/test/backupSaveOn.test.ts",
   "apps/agent/test/config.test.ts",
   "apps/agent/test/fabricFirstBoot.test.ts",
+  "apps/agent/test/gameEnded.test.ts",
   "apps/agent/test/gameUnit.test.ts",
   "apps/agent/test/handlerName.test.ts",
   "apps/agent/test/heartbeatInventory.test.ts",

@@ -13,7 +13,8 @@ import { writeAsCustomer } from "../support/customerFiles";
  * format, uploaded, a server created from one (its files downloaded from the
  * offline mirror, overrides and server-overrides placed from the pack by the
  * agent, client-only files skipped), updated to a pack that does not start
- * (rolled back) and to one that does (applied).
+ * (rolled back, its refused start recorded as the server's last crash) and
+ * to one that does (applied).
  */
 describe("modpacks on the sim", () => {
   let c: E2eCluster;
@@ -76,6 +77,11 @@ describe("modpacks on the sim", () => {
     expect(rolled.ended.status).toBe("rolled_back");
     expect(rolled.ended.reason).toMatch(/^the game ended before it answered \(mod_dependency: /);
     expect(rolled).toMatchObject({ status: "running", modpack: { version: "1.0.0", sha512: v1 }, manifests: { applied: running.manifests.applied } });
+    // The customer sees why: the refused start's crash is the server's last crash, kept through the rollback's restart.
+    expect(rolled.lastCrash).toMatchObject({ reason: "game_exited", cause: "mod_dependency", summary: "Incompatible mods found!", evidence: { stderr: expect.arrayContaining(["Incompatible mods found!"]) } });
+    const events = (await c.call("GET", `/v1/servers/${server.id}/events`)).body.items as { type: string; data: Record<string, unknown> }[];
+    expect(events.filter((e) => e.type === "server.crashed").map((e) => e.data)).toEqual([expect.objectContaining({ source: "provision", change: true, rolledBack: true, cause: "mod_dependency" })]);
+    expect(events.some((e) => e.type === "server.self_heal")).toBe(false);
     expect((await readdir(join(dir, "mods"))).sort()).toEqual(["fabric-api.jar", "lithium.jar"]);
     expect(await readFile(join(dir, "config/pack.toml"), "utf8")).toBe('version = "1.0.0"\n');
     expect(await answersPing(server)).toBe(true);

@@ -7,6 +7,7 @@ import { pingServer } from "../../apps/agent/src/slp/ping";
 import { createServer, serverStatus, type Api } from "../support/api";
 import { waitFor } from "../support/processes";
 import { startLxcAgentCluster, type LxcAgentCluster } from "./support/agentCluster";
+import { waitProvisioned } from "./support/provisioned";
 
 /**
  * The real agent (ZLH_RUNTIME=lxc) with a real control plane: a server is
@@ -30,11 +31,7 @@ afterAll(() => cluster?.close());
 it("provisions a server to running on a real container, the game started by its systemd, then deletes it", async () => {
   const server = await createServer(call, { memoryMiB: 1024, serverProperties: { motd: "real lxc", "max-players": 3 } });
   expect(server.vmid).toBeGreaterThanOrEqual(9916);
-  await waitFor(async () => {
-    const s = await serverStatus(call, server.id);
-    if (s === "failed") throw new Error(`provision failed: ${JSON.stringify((await call("GET", `/v1/servers/${server.id}/events`)).body.items.slice(-3))}`);
-    return s === "running";
-  }, 150_000, "running"); // within the test's own timeout, so a failure says what it waited for
+  await waitProvisioned(call, server.id);
 
   const address = await rt.address(server.vmid);
   const status = await pingServer(address, server.ports.game, 3000);
@@ -52,11 +49,7 @@ it("provisions a server to running on a real container, the game started by its 
 
 it("provisions a vanilla server to running on a real container: its unit starts Mojang's jar, which the stand-in java checks as java would", async () => {
   const server = await createServer(call, { type: "vanilla", memoryMiB: 1024, serverProperties: { motd: "real vanilla" } });
-  await waitFor(async () => {
-    const s = await serverStatus(call, server.id);
-    if (s === "failed") throw new Error(`provision failed: ${JSON.stringify((await call("GET", `/v1/servers/${server.id}/events`)).body.items.slice(-3))}`);
-    return s === "running";
-  }, 150_000, "running");
+  await waitProvisioned(call, server.id);
   const status = await pingServer(await rt.address(server.vmid), server.ports.game, 3000);
   expect(status).toMatchObject({ version: { name: "1.21.1" }, description: { text: "real vanilla" } });
   const unit = await rt.withGuest(server.vmid, (guest) => guest.readText(`etc/systemd/system/${GAME_UNIT}`, 64 * 1024));
@@ -75,11 +68,7 @@ it("provisions a vanilla server to running on a real container: its unit starts 
 // only), and Quilt's launcher decision over it: so this proves those inside a real container, no more.
 it("provisions a Quilt server to running on a real container: the agent-built launch jar passes Quilt's launcher decision there", async () => {
   const server = await createServer(call, { type: "quilt", memoryMiB: 1024, serverProperties: { motd: "real quilt" } });
-  await waitFor(async () => {
-    const s = await serverStatus(call, server.id);
-    if (s === "failed") throw new Error(`provision failed: ${JSON.stringify((await call("GET", `/v1/servers/${server.id}/events`)).body.items.slice(-3))}`);
-    return s === "running";
-  }, 150_000, "running");
+  await waitProvisioned(call, server.id);
   const status = await pingServer(await rt.address(server.vmid), server.ports.game, 3000);
   expect(status).toMatchObject({ version: { name: "1.21.1" }, description: { text: "real quilt" } });
   const inside = await rt.withGuest(server.vmid, async (guest) => ({

@@ -7,8 +7,9 @@ import { GAME_UNIT } from "../../apps/agent/src/container/gameUnit";
 import { LxcRuntime } from "../../apps/agent/src/runtime/lxc";
 import { pingServer } from "../../apps/agent/src/slp/ping";
 import { destroyContainers } from "../../scripts/hostPrepare/destroyContainers";
-import { api, createServer, serverStatus } from "../support/api";
+import { api, createServer } from "../support/api";
 import { tempDir, waitFor } from "../support/processes";
+import { waitProvisioned } from "./support/provisioned";
 
 /**
  * `pnpm dev --runtime lxc`: the local loop on real containers, run as a
@@ -59,11 +60,7 @@ it("creates a server to running in a real container through its API; one Ctrl-C 
   // 1.20.1: Java 17, the machine's JRE in the offline mirror; the template's java keeps it offline.
   const server = await createServer(call, { minecraftVersion: "1.20.1", memoryMiB: 1024, serverProperties: { motd: "dev on lxc" } });
   expect(VMIDS).toContain(server.vmid);
-  await waitFor(async () => {
-    const s = await serverStatus(call, server.id);
-    if (s === "failed") throw new Error(`provision failed: ${JSON.stringify((await call("GET", `/v1/servers/${server.id}/events`)).body.items.slice(-3))}`);
-    return s === "running";
-  }, 150_000, "running");
+  await waitProvisioned(call, server.id);
   const { address } = (await call("GET", `/v1/servers/${server.id}`)).body;
   expect(await rt.inspect(server.vmid)).toMatchObject({ state: "running" });
   expect((await rt.unitState(server.vmid, GAME_UNIT))?.populated).toBe(true);

@@ -9,6 +9,7 @@ import { createDhcpBridge, DHCP_BRIDGE, removeDhcpBridge, startDnsmasq, type Dns
 import { buildGameTemplate } from "../../scripts/standinGame/gameTemplate";
 import { pinnedJava } from "../../scripts/standinGame/pinnedJava";
 import { buildStandinJar } from "../../scripts/standinGame/standinJar";
+import { waitProvisioned } from "./support/provisioned";
 
 /**
  * A DHCP host end to end: its network is `dhcp` on a bridge with dnsmasq
@@ -49,11 +50,7 @@ afterAll(async () => {
 it("provisions to running on the address DHCP gave the container, and the API reports it", async () => {
   const server = await createServer(call, { memoryMiB: 1024, serverProperties: { motd: "dhcp host" } });
   expect((await call("GET", `/v1/servers/${server.id}`)).body.address).toBeNull(); // a dhcp host allocates none
-  await waitFor(async () => {
-    const s = await serverStatus(call, server.id);
-    if (s === "failed") throw new Error(`provision failed: ${JSON.stringify((await call("GET", `/v1/servers/${server.id}/events`)).body.items.slice(-3))}`);
-    return s === "running";
-  }, 150_000, "running");
+  await waitProvisioned(call, server.id);
 
   const address = (await call("GET", `/v1/servers/${server.id}`)).body.address as string;
   expect(address).toMatch(/^10\.213\.78\.(5\d|[6-9]\d)$/);

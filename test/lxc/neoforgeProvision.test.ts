@@ -8,6 +8,7 @@ import { pingServer } from "../../apps/agent/src/slp/ping";
 import { createServer, serverStatus, type Api } from "../support/api";
 import { waitFor } from "../support/processes";
 import { startLxcAgentCluster, type LxcAgentCluster } from "./support/agentCluster";
+import { waitProvisioned } from "./support/provisioned";
 
 /**
  * A NeoForge server on a real container, the whole path: NeoForge's Maven
@@ -40,11 +41,7 @@ afterAll(() => cluster?.close());
 
 it("provisions a NeoForge server to running on a real container: the installer's tree placed, the game started from its args files", async () => {
   const server = await createServer(call, { type: "neoforge", memoryMiB: 1024, serverProperties: { motd: "real neoforge" } });
-  await waitFor(async () => {
-    const s = await serverStatus(call, server.id);
-    if (s === "failed") throw new Error(`provision failed: ${JSON.stringify((await call("GET", `/v1/servers/${server.id}/events`)).body.items.slice(-3))}\n${cluster.logs()}`);
-    return s === "running";
-  }, 150_000, "running");
+  await waitProvisioned(call, server.id, cluster.logs);
 
   expect((await call("GET", `/v1/servers/${server.id}`)).body).toMatchObject({ type: "neoforge", minecraftVersion: GAME });
   const address = await rt.address(server.vmid);

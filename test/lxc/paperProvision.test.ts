@@ -9,6 +9,7 @@ import { createServer, serverStatus, type Api } from "../support/api";
 import { waitFor } from "../support/processes";
 import { startLxcAgentCluster, type LxcAgentCluster } from "./support/agentCluster";
 import { paperMirror } from "./support/paperMirror";
+import { waitProvisioned } from "./support/provisioned";
 
 /**
  * A Paper server on a real container, the whole path: PaperMC's API (a
@@ -43,11 +44,7 @@ afterAll(async () => {
 
 it("provisions a Paper server to running on a real container: Paperclip patches offline from the placed Mojang jar, then the game answers", async () => {
   const server = await createServer(call, { type: "paper", memoryMiB: 1024, serverProperties: { motd: "real paper" } });
-  await waitFor(async () => {
-    const s = await serverStatus(call, server.id);
-    if (s === "failed") throw new Error(`provision failed: ${JSON.stringify((await call("GET", `/v1/servers/${server.id}/events`)).body.items.slice(-3))}\n${cluster.logs()}`);
-    return s === "running";
-  }, 150_000, "running");
+  await waitProvisioned(call, server.id, cluster.logs);
 
   const shown = (await call("GET", `/v1/servers/${server.id}`)).body;
   expect(shown).toMatchObject({ type: "paper", minecraftVersion: GAME });

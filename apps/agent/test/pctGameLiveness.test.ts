@@ -59,9 +59,9 @@ describe("pct: the game unit seen from the host", () => {
   it("is alive after boot, dead once its cgroup is gone, null when the container stops; all without calling pct", async () => {
     await runningGame();
     const before = (await calls()).length;
-    expect(await rt.observeGame(VMID)).toEqual({ alive: true, memory: { limitHits: 0, oomKills: 0 } });
+    expect(await rt.observeGame(VMID)).toEqual({ alive: true, exists: true, memory: { limitHits: 0, oomKills: 0 } });
     await killGame("low 0\nhigh 0\nmax 7\noom 1\noom_kill 1\n");
-    expect(await rt.observeGame(VMID)).toEqual({ alive: false, memory: { limitHits: 7, oomKills: 1 } });
+    expect(await rt.observeGame(VMID)).toEqual({ alive: false, exists: false, memory: { limitHits: 7, oomKills: 1 } });
     expect((await calls()).length).toBe(before);
     await rt.stop(VMID, 1000);
     expect(await rt.observeGame(VMID)).toBeNull();

@@ -33,7 +33,8 @@ export async function change(ctx: OpContext): Promise<ResultData> {
  * placement record lists each before it is written) and properties, memory
  * and cores (a grown disk stays grown), starts it if it is wanted running,
  * and reports success with
- * `rolledBack` and the reason; the control plane then restores the settings. Only if the
+ * `rolledBack` and the reason (and, where the change's game ended before it answered, `failedWith:
+ * game_exited` and its `crash`, which the control plane records); the control plane then restores the settings. Only if the
  * rollback fails too does the operation fail. A server wanted stopped that
  * took the change is left stopped: nothing can be verified. A lost lease
  * stops everything at once; the next attempt of the operation starts over
@@ -65,8 +66,16 @@ export async function applyChange(ctx: OpContext, running: boolean, change: Chan
     return outcome;
   } catch (err) {
     if (ctx.signal.aborted) throw err;
-    return rollBack(ctx, change, (err as Error).message);
+    return rollBack(ctx, change, (err as Error).message, endedGame(err));
   }
+}
+
+/**
+ * What a change's failure tells the control plane beside its reason: a game that ended before it
+ * answered (`game_exited`) is a crash it records, with the evidence read (the failure's `crash`).
+ */
+function endedGame(err: unknown): ResultData {
+  return err instanceof OpFailure && err.code === "game_exited" ? { failedWith: err.code, ...err.data } : {};
 }
 
 function untouched(ctx: OpContext, reason: string): ResultData {
@@ -74,8 +83,12 @@ function untouched(ctx: OpContext, reason: string): ResultData {
   return { rolledBack: true, reason, untouched: true };
 }
 
-/** Back to `change.previous`; its placement removes whatever the record lists and it does not want. */
-async function rollBack(ctx: OpContext, change: Change, reason: string): Promise<ResultData> {
+/**
+ * Back to `change.previous`; its placement removes whatever the record lists and it does not want.
+ * `ended` (endedGame) goes into the result, or the failure's data if the rollback fails, where the
+ * rollback's own start's ended game, the later crash, replaces it.
+ */
+async function rollBack(ctx: OpContext, change: Change, reason: string, ended: ResultData = {}): Promise<ResultData> {
   const { op, runtime, log } = ctx;
   const spec = op.spec;
   const previous = change.previous;
@@ -90,13 +103,15 @@ async function rollBack(ctx: OpContext, change: Change, reason: string): Promise
     const back = await runtime.withGuest(spec.vmid, (guest) => placeServer(guest, previousSpec, previous.manifest, ctx.artifacts, { signal: ctx.signal }), ctx.signal);
     log.info({ vmid: spec.vmid, written: back.written.length, removed: back.removed.length, ...resources }, "previous manifest placed back");
     await installGameLayer(ctx, { minecraftVersion: previous.manifest.game, manifest: previous.manifest });
-    if (!change.start) return { rolledBack: true, reason, started: false };
+    if (!change.start) return { rolledBack: true, reason, started: false, ...ended };
     const status = await startAndWait(ctx, previous.manifest.game);
     log.info({ vmid: spec.vmid }, "change rolled back; the server runs as before");
-    return { rolledBack: true, reason, version: status.version.name };
+    return { rolledBack: true, reason, version: status.version.name, ...ended };
   } catch (rollbackErr) {
     if (ctx.signal.aborted) throw rollbackErr;
-    throw new OpFailure("rollback_failed", `the change failed (${reason}), and so did the rollback: ${(rollbackErr as Error).message}`, false);
+    const rollbackEnded = endedGame(rollbackErr);
+    const data = Object.keys(rollbackEnded).length > 0 ? rollbackEnded : ended;
+    throw new OpFailure("rollback_failed", `the change failed (${reason}), and so did the rollback: ${(rollbackErr as Error).message}`, false, Object.keys(data).length > 0 ? data : undefined);
   }
 }
 

@@ -5,8 +5,13 @@ import { readGameExit } from "../container/gameExit";
 import type { OpContext } from "./context";
 import { OpFailure } from "./opFailure";
 
-/** How often, while the game unit has never been seen alive, its exit record is looked for (each look enters the container's files). */
-const EXIT_RECORD_EVERY_MS = 1000;
+/**
+ * While the game unit has never been seen on the host, its exit record is looked for (each look enters the
+ * container's files: a boundary worker) first this long after the start, then twice as long after each look,
+ * up to EXIT_RECORD_MAX_EVERY_MS: a container booting for minutes costs a few dozen looks, not one a second.
+ */
+export const EXIT_RECORD_EVERY_MS = 1000;
+export const EXIT_RECORD_MAX_EVERY_MS = 8000;
 
 /**
  * For the readiness wait (readiness.ts): a check that throws `game_exited`,
@@ -18,14 +23,21 @@ const EXIT_RECORD_EVERY_MS = 1000;
  * On an OS-booting runtime (lxc, pct) the container stays running when the
  * game dies, so the game unit decides, and a unit systemd has not started yet
  * (the container still booting) is NOT ended: only a unit seen alive and then
- * dead, or one whose exit record (written by its ExecStopPost, removed by its
- * ExecStartPre, in the container's /run: this boot's) says it stopped.
+ * dead, one whose cgroup was seen and then removed (systemd creates it at the
+ * unit's start and removes it after its stop), or one whose exit record
+ * (written by its ExecStopPost, removed by its ExecStartPre, in the
+ * container's /run: this boot's) says it stopped. The host's cgroup reads are
+ * cheap and made on every check; only a unit never seen at all (not started,
+ * or it lived and died between two checks) needs its exit record, looked for
+ * at most once per EXIT_RECORD_EVERY_MS and ever more rarely (`now`: the clock, for tests).
  */
-export function gameEndedCheck(ctx: OpContext): (lastSeen: string) => Promise<void> {
+export function gameEndedCheck(ctx: OpContext, now: () => number = Date.now): (lastSeen: string) => Promise<void> {
   const { runtime } = ctx;
   const vmid = ctx.op.spec.vmid;
   let seenAlive = false;
-  let lookedForExit = 0;
+  let seenUnit = false;
+  let exitEvery = EXIT_RECORD_EVERY_MS;
+  let nextExitLook = now() + exitEvery;
   const containerStopped = async () => (await runtime.inspect(vmid))?.state !== "running";
   const ended = async (): Promise<boolean> => {
     if (!runtime.bootsOs || !runtime.observeGame) return containerStopped();
@@ -36,9 +48,16 @@ export function gameEndedCheck(ctx: OpContext): (lastSeen: string) => Promise<vo
       return false;
     }
     if (seenAlive) return true;
-    // Never seen alive: not started yet, or it lived and died between two looks; its exit record tells which.
-    if (Date.now() - lookedForExit < EXIT_RECORD_EVERY_MS) return false;
-    lookedForExit = Date.now();
+    if (seen.exists) {
+      // Started, and not populated yet (or stopping): a later check sees it alive, or its cgroup gone.
+      seenUnit = true;
+      return false;
+    }
+    if (seenUnit) return true;
+    // Never seen: not started yet, or it lived and died between two checks; its exit record tells which.
+    if (now() < nextExitLook) return false;
+    exitEvery = Math.min(exitEvery * 2, EXIT_RECORD_MAX_EVERY_MS);
+    nextExitLook = now() + exitEvery;
     const exit = await runtime.withGuest(vmid, (guest) => readGameExit(guest), AbortSignal.timeout(5000)).catch(() => null);
     return exit !== null;
   };

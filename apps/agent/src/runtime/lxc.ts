@@ -289,7 +289,7 @@ export class LxcRuntime implements Runtime {
     const { pid } = await this.#info(vmid);
     if (!pid) return null;
     const unit = await unitCgroupState(pid, GAME_UNIT, this.#unifiedRoot);
-    return { alive: unit.populated, memory: await containerMemory(pid, this.#unifiedRoot) };
+    return { alive: unit.populated, exists: unit.exists, memory: await containerMemory(pid, this.#unifiedRoot) };
   }
 
   /**

@@ -237,7 +237,7 @@ export class PctRuntime implements Runtime {
     const memory = await memoryEventsAt(container);
     if (memory === null) return null;
     const unit = await unitCgroupAt(`${container}/ns/system.slice/${GAME_UNIT}`);
-    return { alive: unit.populated, memory };
+    return { alive: unit.populated, exists: unit.exists, memory };
   }
 
   /**

@@ -29,6 +29,8 @@ export interface CreateSpec {
 export interface GameObservation {
   /** The unit's cgroup has a live process. */
   alive: boolean;
+  /** The unit's cgroup exists: systemd creates it when it starts the unit and removes it once the unit has stopped. */
+  exists: boolean;
   /** How often the container's memory reached its limit, and OOM kills in it (null where the kernel does not count them per container: cgroup v1). */
   memory: { limitHits: number; oomKills: number | null };
 }

@@ -1,9 +1,10 @@
 import { addJob, endChange, recordCrash, recordEvent, recordObservedAddress, releaseServerResources, reportDestroyFailed, transitionServer, type LeasedRow, type OperationRow, type Tx } from "@zlh/db";
 import type { Manifest } from "@zlh/artifacts";
-import { DONE_STATUS, isReportableIpv4, recognizeCrash, WORKING_STATUS, type CrashEvidence, type ServerStatus } from "@zlh/domain";
+import { DONE_STATUS, isReportableIpv4, WORKING_STATUS, type ServerStatus } from "@zlh/domain";
 import { HEAL_JOB, healJobKey } from "../../jobs/jobNames";
 import type { LeasedOperation } from "@zlh/protocol";
 import type { OperationDefinition } from "./definition";
+import { endedGameOf, recordOperationEndedGame } from "./endedGame";
 
 /**
  * The lifecycle kinds: each moves its server into its working status when
@@ -50,17 +51,15 @@ async function recordReportedAddress(tx: Tx, op: OperationRow): Promise<void> {
 }
 
 /**
- * A start (a heal's too) whose game ended before it answered (the agent's `game_exited`, with the crash
- * evidence it read): a crash like one observed by reconciliation, not a failed server: recorded with why
- * (lastCrash, `server.crashed`, a crash loop saying what keeps failing) and started again after its
- * crash-loop backoff (docs/crash-reports.md). False when it is not that, or the server moved on.
+ * A start (a heal's too) whose game ended before it answered: a crash like one observed by
+ * reconciliation, not a failed server: recorded with why (lastCrash, `server.crashed`, a crash loop
+ * saying what keeps failing) and started again after its crash-loop backoff (docs/crash-reports.md).
+ * False when it is not that, or the server moved on.
  */
 async function recordEndedWhileStarting(tx: Tx, op: OperationRow): Promise<boolean> {
-  if (op.kind === "stop" || !op.error?.startsWith("game_exited:")) return false;
-  const evidence = ((op.result as { crash?: CrashEvidence } | null)?.crash ?? null) as CrashEvidence | null;
-  const { cause, hint, summary } = recognizeCrash("game_exited", evidence);
-  const data = { vmid: op.vmid, source: op.kind, reason: "game_exited", cause, ...(hint ? { hint } : {}), ...(summary ? { summary } : {}) };
-  const crash = await recordCrash(tx, op.server_id, data, evidence);
+  const ended = endedGameOf(op);
+  if (!ended) return false;
+  const crash = await recordCrash(tx, op.server_id, ended.data, ended.evidence);
   if (!crash) return false;
   await recordEvent(tx, { type: "server.self_heal", serverId: op.server_id, hostId: op.host_id, data: { vmid: op.vmid, action: "start", crashStreak: crash.crashStreak, restartAt: crash.healAfter.toISOString() } });
   // The backoff's start: the caller converges (heal_after holds it until then) and the heal job wakes it.
@@ -92,6 +91,8 @@ export const provision: OperationDefinition = {
   }),
   onLeased: enterWorkingStatus,
   async onFinished(tx, op) {
+    // First, and whichever way it ended: a rolled-back change succeeded, its crash is in its result.
+    await recordOperationEndedGame(tx, op);
     if (op.status === "succeeded") {
       await endChangeOf(tx, op);
       await recordReportedAddress(tx, op);

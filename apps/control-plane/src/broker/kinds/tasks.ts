@@ -1,6 +1,7 @@
 import { finishBackup, finishRunOfOperation, markBackupRunning, removeEndedLogRead, pruneBackups, queueBackupRemoval, recordEvent, restartEvidenceClock, settleRemovedArchives, type LeasedRow } from "@zlh/db";
 import type { LeasedOperation } from "@zlh/protocol";
 import type { OperationDefinition } from "./definition";
+import { recordOperationEndedGame } from "./endedGame";
 
 /**
  * The task kinds: asked for one by one, each with a subject of its own, run
@@ -73,13 +74,17 @@ export const backup: OperationDefinition = {
   },
 };
 
-/** A restore: the server's files are the backup's now, so earlier evidence about it no longer counts. */
+/**
+ * A restore: the server's files are the backup's now, so earlier evidence about it no longer counts.
+ * One whose game ended before it answered has that crash recorded (endedGame.ts).
+ */
 export const restore: OperationDefinition = {
   spec: backupSpec,
   async onFinished(tx, op) {
     // A retryable failure with attempts left is requeued (status queued): the restore has not ended, and the files are untouched.
     if (op.status === "queued") return;
     const failed = op.status === "failed";
+    await recordOperationEndedGame(tx, op);
     await restartEvidenceClock(tx, op.server_id);
     await recordEvent(tx, {
       type: failed ? "server.restore_failed" : "server.restored",
