@@ -348,7 +348,7 @@ export const CONTROL_PLANE_ENV = {
     format: "absolute path or a name on PATH",
     default: "java",
     description:
-      "The java that runs NeoForge's installer on the control plane (by its real path: `/usr/bin/java` through Debian's alternatives is found). It must be at least the Java the game needs (Mojang's `javaVersion`: 21 for Minecraft 1.20.5 and later, 17 before), read from its home's `release` file; an older one, or none there, is not run and the server stays pending with the reason, retried. A newer Java installs older builds too, so one setting to the newest covers all. Debian 12's `java` is 17: see [Server types](server-types.md#the-java-that-runs-the-installer).",
+      "The java that runs NeoForge's installer on the control plane, used by its real path (past Debian's `/etc/alternatives` links). It must be at least the Java the game needs (Mojang's `javaVersion`: 21 for Minecraft 1.20.5 and later, 17 before), read from its home's `release` file; an older one, or none there, is not run and the server stays pending with the reason, retried. A newer Java installs older builds too, so one setting to the newest covers all. Debian 12's `java` is 17: see [Server types](server-types.md#the-java-that-runs-the-installer).",
   },
   ZLH_EVENT_STREAMS_PER_CLIENT: {
     type: "integer",

@@ -13,6 +13,8 @@ import { installerJava } from "../../src/neoforge/installerJava";
 import { runInstaller, SandboxUnavailableError } from "../../src/neoforge/runInstaller";
 import { buildStandinNeoforge } from "../../../../scripts/standinGame/neoforgeInstaller";
 import { standinInstallerJava } from "../../../../scripts/standinGame/installerJava";
+import { waitFor } from "../../../../test/support/processes";
+import { enrollHost, serverBody, startTestPlane } from "../harness";
 import { mojangBundler } from "./mojangBundler";
 import { upstream } from "./neoforgeUpstream";
 
@@ -103,5 +105,22 @@ describe("the java that runs NeoForge's installer (ZLH_NEOFORGE_JAVA), checked a
     const eight = await javaHome("jdk-8", 'JAVA_VERSION="1.8.0_392"\n');
     await expect(installerJava(eight.java, 17, "a build")).rejects.toThrow(`${eight.java} is Java 8;`);
     expect(existsSync(newer.mark) || existsSync(eight.mark)).toBe(false);
+  });
+
+  it("reaches the worker from the configuration: a NeoForge server stays pending, its lastError naming ZLH_NEOFORGE_JAVA and the Java needed", async () => {
+    const old = await javaHome("jdk-17-configured", 'JAVA_VERSION="17.0.12"\n');
+    const t = await startTestPlane({ ZLH_NEOFORGE_JAVA: old.java });
+    await enrollHost(t.api, "installer-java-host");
+    const { body: created } = await t.api("POST", "/v1/servers", serverBody(1, { type: "neoforge" }), { "idempotency-key": "installer-java-1" });
+    const pending = await waitFor(async () => {
+      const s = (await t.api("GET", `/v1/servers/${created.id}`)).body;
+      return s.lastError ? s : null;
+    }, 60_000, "the resolution's lastError");
+    expect(pending).toMatchObject({ status: "pending", failureReason: null });
+    expect(pending.lastError).toMatchObject({
+      code: "manifest_resolution_failed",
+      message: `NeoForge 21.1.77 for Minecraft 1.21.1 needs Java 21 or newer to install, and ZLH_NEOFORGE_JAVA is ${JSON.stringify(old.java)}: ${old.java} is Java 17; the installer was not run. Point ZLH_NEOFORGE_JAVA at a Java 21 (see docs/server-types.md).`,
+    });
+    expect(existsSync(old.mark)).toBe(false);
   });
 });
