@@ -21,7 +21,7 @@ import { onAncestorExit } from "@zlh/process";
 import { startDevAgents } from "./devAgents";
 import { ensureConsoleBuilt } from "./console/buildConsole";
 import { parseDevArgs } from "./devArgs";
-import { neoforgeDevLine } from "./devNeoforge";
+import { devNeoforgeJava, neoforgeDevLine } from "./devNeoforge";
 import { deleteDevServers, destroyLeftContainers, DevLxcRefusal, LXC_DEV_HOST, lxcHostCapacity, prepareDevLxc } from "./devLxc";
 import { resumeSimServers, stopSimServers } from "./devSimServers";
 
@@ -106,6 +106,7 @@ const config = loadConfig({
   ZLH_SECRETS_KEY: secretsKey,
   // Three processes share the terminal: readable lines, each prefixed with its name.
   LOG_FORMAT: "pretty",
+  ...devNeoforgeJava(),
   ...process.env,
   DATABASE_URL: databaseUrl,
   ZLH_API_TOKENS: process.env.ZLH_API_TOKENS || `dev:admin=${apiToken}`,
@@ -163,7 +164,7 @@ ZeroLagHub control plane is up.
   Console:    ${plane.url}/ui/   (sign in with the API token)
   API token:  ${apiToken}   (client "dev", admin; kept in ${resolve(dataDir, "admin-token")})
   Hosts:      ${hosts.map((h) => h.name).join(", ") || "(none)"}  (${lxc ? "lxc runtime: real containers, deleted on Ctrl-C" : `sim runtime under ${resolve(dataDir, "sim")}`})
-  ${neoforgeDevLine()}
+  ${neoforgeDevLine(config.neoforgeJava)}
 Try:
   curl -s -H "Authorization: Bearer ${apiToken}" ${plane.url}/v1/hosts
 Ctrl-C stops everything.

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FABRIC_LAUNCHER_JAR, neoforgeArgFiles, neoforgeLaunchDecision } from "@zlh/artifacts";
 import type { StandinNeoforge } from "../../scripts/standinGame/neoforgeInstaller";
+import { standinInstallerJava } from "../../scripts/standinGame/installerJava";
 import { createServer } from "../support/api";
 import { startE2eCluster, type E2eCluster } from "../support/cluster";
 import { writeAsCustomer } from "../support/customerFiles";
@@ -22,7 +23,8 @@ describe("a NeoForge server", () => {
     // The offline mirror plus NeoForge's Maven as it serves a build: maven-metadata.xml, the installer with its .sha256, the libraries.
     ({ dir: mirror, neo } = await neoforgeMirror(GAME, VERSION, ["21.1.1-beta", "21.1.9", VERSION, "21.2.1-beta"]));
     const env = { ZLH_ARTIFACT_SOURCE: "mirror", ZLH_ARTIFACT_MIRROR: mirror };
-    c = await startE2eCluster("neoforge-host", env);
+    // 1.21.1 needs Java 21 to install; the stand-in says it is that (this machine's java may be 17).
+    c = await startE2eCluster("neoforge-host", { ...env, ZLH_NEOFORGE_JAVA: standinInstallerJava(21) });
     c.startAgent({ extra: env });
   });
   afterAll(async () => {

@@ -7,6 +7,7 @@ import { LxcRuntime } from "../../apps/agent/src/runtime/lxc";
 import { pingServer } from "../../apps/agent/src/slp/ping";
 import { createServer, serverStatus, type Api } from "../support/api";
 import { waitFor } from "../support/processes";
+import { standinInstallerJava } from "../../scripts/standinGame/installerJava";
 import { startLxcAgentCluster, type LxcAgentCluster } from "./support/agentCluster";
 import { waitProvisioned } from "./support/provisioned";
 
@@ -34,7 +35,8 @@ let call: Api;
 
 beforeAll(async () => {
   // Readiness bounded at 40 s: the heal of the refused game below must be reported long before it (game_exited, by its reason).
-  cluster = await startLxcAgentCluster({ agent: { ZLH_READY_TIMEOUT_MS: "40000" } });
+  // 1.21.1 needs Java 21 to install; the stand-in says it is that (this machine's java may be 17).
+  cluster = await startLxcAgentCluster({ controlPlane: { ZLH_NEOFORGE_JAVA: standinInstallerJava(21) }, agent: { ZLH_READY_TIMEOUT_MS: "40000" } });
   call = cluster.c.call;
 });
 afterAll(() => cluster?.close());

@@ -89,6 +89,8 @@ export interface ControlPlaneConfig {
   neoforgeRetentionMs: number;
   /** ZLH_NEOFORGE_NEW_BUILDS_PER_DAY */
   neoforgeNewBuildsPerDay: number;
+  /** ZLH_NEOFORGE_JAVA */
+  neoforgeJava: string;
   /** ZLH_BACKUP_KEEP, ZLH_BACKUP_MAX_AGE_DAYS */
   backupRetention: { keep: number; maxAgeDays: number };
   /** ZLH_COMMAND_TIMEOUT_MS */
@@ -169,6 +171,7 @@ export function loadConfig(env: Env): ControlPlaneConfig {
     modpackUploadConcurrency: read.integer("ZLH_MODPACK_UPLOAD_CONCURRENCY"),
     neoforgeRetentionMs: read.integer("ZLH_NEOFORGE_RETENTION_DAYS") * 86_400_000,
     neoforgeNewBuildsPerDay: read.integer("ZLH_NEOFORGE_NEW_BUILDS_PER_DAY"),
+    neoforgeJava: read.textWithDefault("ZLH_NEOFORGE_JAVA"),
     console: { tokenTtlMs: read.integer("ZLH_CONSOLE_TOKEN_TTL_MS"), origins: origins(read.text("ZLH_CONSOLE_ORIGINS")) },
   };
 }

@@ -343,6 +343,13 @@ export const CONTROL_PLANE_ENV = {
     description:
       "NeoForge builds not installed yet one customer may pin (create, change) in any 24 hours: each costs an installer run of minutes on the control plane. Over it: 429 `rate_limited` with `Retry-After`, nothing written; 0 lets customers pin only builds already installed (that 429 has no `Retry-After`: waiting does not help). See [Server types](server-types.md#neoforge).",
   },
+  ZLH_NEOFORGE_JAVA: {
+    type: "text",
+    format: "absolute path or a name on PATH",
+    default: "java",
+    description:
+      "The java that runs NeoForge's installer on the control plane, used by its real path (past Debian's `/etc/alternatives` links). It must be at least the Java the game needs (Mojang's `javaVersion`: 21 for Minecraft 1.20.5 and later, 17 before), read from its home's `release` file; an older one, or none there, is not run and the server stays pending with the reason, retried. A newer Java installs older builds too, so one setting to the newest covers all. Debian 12's `java` is 17: see [Server types](server-types.md#the-java-that-runs-the-installer).",
+  },
   ZLH_EVENT_STREAMS_PER_CLIENT: {
     type: "integer",
     default: 50,

@@ -8,6 +8,7 @@ import { ResolutionError } from "../fabric/errors";
 import { readProducedTree, TreeRefusedError } from "./producedTree";
 import { serverJarPathOf } from "./serverJar";
 import { installOnce, type InstallWait } from "./installOnce";
+import { installerJava } from "./installerJava";
 import { INSTALLER_SPACE_BYTES, InstallerFailedError, runInstaller, SandboxUnavailableError } from "./runInstaller";
 
 export const NEOFORGE_MAVEN = "https://maven.neoforged.net/releases/";
@@ -34,6 +35,18 @@ export interface NeoforgeInstall {
 /** How the installer is run: the real runner, or a wrapper of it (a test counting runs). */
 export type InstallerRunner = typeof runInstaller;
 
+export interface NeoforgeInstallOptions {
+  game: string;
+  version: string;
+  mojang: DownloadedFile;
+  /** The Java major the game needs (Mojang's javaVersion): the installer's java must be at least it. */
+  javaMajor: number;
+  /** ZLH_NEOFORGE_JAVA: the java that runs the installer (a path, or a name on PATH); `java` when not given. */
+  java?: string;
+  run?: InstallerRunner;
+  wait?: InstallWait;
+}
+
 /**
  * The pinned install of NeoForge `version` for `game`, made once: the first
  * resolution runs the installer (runInstaller) and records every file it
@@ -44,7 +57,7 @@ export type InstallerRunner = typeof runInstaller;
  * connection held (installOnce.ts), so the installer runs once, one at a
  * time in a process, and every server of that pair places the same bytes.
  */
-export async function neoforgeInstall(db: Db, source: ArtifactSource, opts: { game: string; version: string; mojang: DownloadedFile; run?: InstallerRunner; wait?: InstallWait }): Promise<NeoforgeInstall> {
+export async function neoforgeInstall(db: Db, source: ArtifactSource, opts: NeoforgeInstallOptions): Promise<NeoforgeInstall> {
   return installOnce(
     db,
     `zlh:neoforge:${opts.game}:${opts.version}`,
@@ -73,14 +86,16 @@ async function recorded(db: Db, game: string, version: string): Promise<Neoforge
 }
 
 /**
- * One run: the installer pinned by the sha256 NeoForge's Maven publishes
+ * One run: first the java that will run it checked to be new enough for
+ * the game (installerJava.ts), before anything is fetched; then the installer pinned by the sha256 NeoForge's Maven publishes
  * beside it (`.sha256`), its profile read and checked against the build
  * asked for, every library it would download fetched here (by its sha1 and
  * size) and pre-placed with Mojang's jar at serverJarPath, then the run,
  * then the tree: a file that is a pre-placed one with the same hash keeps
  * its upstream url; every other is the installer's own and is stored.
  */
-async function install(db: Db, source: ArtifactSource, opts: { game: string; version: string; mojang: DownloadedFile; run?: InstallerRunner }) {
+async function install(db: Db, source: ArtifactSource, opts: NeoforgeInstallOptions) {
+  const java = await installerJava(opts.java ?? "java", opts.javaMajor, `NeoForge ${opts.version} for Minecraft ${opts.game}`);
   const url = neoforgeInstallerUrl(opts.version);
   const installer = await fetchPinned(db, source, url, undefined, INSTALLER_MAX_BYTES);
   const published = await publishedDigest(source, url);
@@ -119,7 +134,8 @@ async function install(db: Db, source: ArtifactSource, opts: { game: string; ver
 
   let run: Awaited<ReturnType<InstallerRunner>>;
   try {
-    run = await (opts.run ?? runInstaller)({ installer: installer.bytes, installerName: `neoforge-${opts.version}-installer.jar`, preplaced });
+    // By the real path checked above: the java checked is the java run, whatever PATH says meanwhile.
+    run = await (opts.run ?? runInstaller)({ installer: installer.bytes, installerName: `neoforge-${opts.version}-installer.jar`, preplaced, java });
   } catch (err) {
     if (err instanceof SandboxUnavailableError) throw err; // retried: the machine, not the build
     if (err instanceof InstallerFailedError) throw new ResolutionError(err.message);

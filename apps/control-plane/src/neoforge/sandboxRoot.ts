@@ -37,9 +37,7 @@ const HOME_MAX_ENTRIES = 50_000;
  * /home, /var, /srv or /opt.
  */
 export async function sandboxRoot(javaName: string): Promise<SandboxRoot> {
-  const found = await onPath(javaName);
-  const java = await realpath(found);
-  const home = basename(dirname(java)) === "bin" ? dirname(dirname(java)) : dirname(java);
+  const { java, home } = await locateJava(javaName);
   if (home === "/") throw new SandboxRefusedError(`java resolves to ${java}, whose home would be the host's whole root; the NeoForge installer was not run.`);
   const dirs = new Set<string>(["/usr", home]);
   // A program of /usr itself (`/usr/bin/false`) has no home of its own to walk: /usr is shown whole.
@@ -52,6 +50,12 @@ export async function sandboxRoot(javaName: string): Promise<SandboxRoot> {
   const top: string[] = [];
   for (const p of TOP_LEVEL) if (await exists(p)) top.push(p);
   return { java, binds: [...top, ...outermost([...dirs])] };
+}
+
+/** `name` (a path, or a name on PATH) by its real path, and its home: the directory above its `bin/`, else its own. */
+export async function locateJava(name: string): Promise<{ java: string; home: string }> {
+  const java = await realpath(await onPath(name));
+  return { java, home: basename(dirname(java)) === "bin" ? dirname(dirname(java)) : dirname(java) };
 }
 
 /** A name without a slash is looked up on PATH, as the shell would; the result must be an executable file. */

@@ -16,13 +16,14 @@ export const METADATA_MAX_BYTES = 4 * 1024 * 1024;
  *    is Minecraft 1.21.1): the newest non-beta one for the game, or the
  *    pinned `loaderVersion` (a beta only when pinned);
  *  - its installer run once per (game, build) in a sandbox with no network,
- *    every library and Mojang's jar pre-placed, and every file it left
+ *    every library and Mojang's jar pre-placed, with ZLH_NEOFORGE_JAVA once
+ *    it is known to be at least the game's Java, and every file it left
  *    pinned (neoforge/install.ts): upstream's keep their url, the ones it
  *    made are served by the control plane (`installed`, zlh:neoforge/<sha512>);
  *  - started from the args files it wrote (`launch.argFiles`);
  *  - Modrinth mods for the `neoforge` loader.
  */
-export const resolveNeoforge: TypeResolver = async ({ db, source, request, mojangServer }) => {
+export const resolveNeoforge: TypeResolver = async ({ db, source, request, mojangServer, javaMajor, settings }) => {
   const game = request.minecraftVersion;
   let listed: string[];
   try {
@@ -40,7 +41,7 @@ export const resolveNeoforge: TypeResolver = async ({ db, source, request, mojan
     throw err;
   }
   const mojang = await mojangServer();
-  const install = await pinnedInstall(db, source, { game, version, mojang });
+  const install = await pinnedInstall(db, source, { game, version, mojang, javaMajor: await javaMajor(), java: settings.neoforgeJava });
   const files: ManifestFile[] = install.files.map((f) =>
     f.url
       ? { path: f.path, url: f.url, size: f.size, sha512: f.sha512, sha1: f.sha1, kind: f.url === mojang.url ? "server" : "library" }

@@ -16,6 +16,12 @@ export interface ManifestRequest {
   modpack?: ManifestModpack | null;
 }
 
+/** How this control plane resolves, from its configuration: the same for every request. */
+export interface ResolveSettings {
+  /** ZLH_NEOFORGE_JAVA; `java` (on PATH) when not given. */
+  neoforgeJava?: string;
+}
+
 /** What a type's resolver is given: the request, and what every type shares, resolved once when first asked for. */
 export interface TypeInput {
   db: Db;
@@ -23,6 +29,9 @@ export interface TypeInput {
   request: ManifestRequest;
   /** Mojang's server jar, pinned; its `path` is the Fabric launcher's, re-pathed by a type that wants it elsewhere. */
   mojangServer: () => Promise<DownloadedFile>;
+  /** The Java major version the game needs (Mojang's javaVersion.majorVersion). */
+  javaMajor: () => Promise<number>;
+  settings: ResolveSettings;
 }
 
 /** A type's part of a manifest: its files (the Mojang jar among them, where the type places it) and how to start it. */

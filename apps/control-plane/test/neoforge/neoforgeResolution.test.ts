@@ -4,7 +4,9 @@ import { connectDatabase, type Database } from "@zlh/db";
 import { testDatabase } from "@zlh/testing";
 import { ResolutionError } from "../../src/fabric/errors";
 import { resolveManifest } from "../../src/fabric/resolveManifest";
+import { SandboxUnavailableError } from "../../src/neoforge/runInstaller";
 import { buildStandinNeoforge, mirroredMojangInner, neoforgeMavenFiles } from "../../../../scripts/standinGame/neoforgeInstaller";
+import { standinInstallerJava } from "../../../../scripts/standinGame/installerJava";
 
 const GAME = "1.21.1";
 const LISTED = ["21.0.167", "21.1.1-beta", "21.1.9", "21.1.77", "21.2.1-beta"];
@@ -34,14 +36,23 @@ async function upstream(): Promise<ArtifactSource> {
 describe("resolving a NeoForge server", () => {
   let database: Database;
   let source: ArtifactSource;
-  const resolve = (extra: { loaderVersion?: string; mods?: { project: string }[]; minecraftVersion?: string } = {}) =>
-    resolveManifest(database.db, source, { type: "neoforge", minecraftVersion: extra.minecraftVersion ?? GAME, loaderVersion: extra.loaderVersion, mods: extra.mods ?? [] });
+  const resolve = (extra: { loaderVersion?: string; mods?: { project: string }[]; minecraftVersion?: string } = {}, neoforgeJava = standinInstallerJava(21)) =>
+    resolveManifest(database.db, source, { type: "neoforge", minecraftVersion: extra.minecraftVersion ?? GAME, loaderVersion: extra.loaderVersion, mods: extra.mods ?? [] }, { neoforgeJava });
   beforeAll(async () => {
     database = connectDatabase(await testDatabase(), { max: 4 });
     source = await upstream();
   });
   afterAll(async () => {
     await database.close();
+  });
+
+  it("refuses, retryably, to install with a configured java older than the game's (Mojang's javaVersion for 1.21.1: 21)", async () => {
+    const java17 = standinInstallerJava(17);
+    const err = await resolve({}, java17).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SandboxUnavailableError);
+    expect((err as Error).message).toBe(
+      `NeoForge 21.1.77 for Minecraft 1.21.1 needs Java 21 or newer to install, and ZLH_NEOFORGE_JAVA is ${JSON.stringify(java17)}: ${java17} is Java 17; the installer was not run. Point ZLH_NEOFORGE_JAVA at a Java 21 (see docs/server-types.md).`,
+    );
   });
 
   it("pins the newest release for the game with its installer's tree, started from its args files, with Modrinth's NeoForge mods", async () => {

@@ -5,11 +5,14 @@ import { mirrorSource, OFFLINE_MIRROR_DIR, type ArtifactSource } from "@zlh/arti
 import { connectDatabase, removeUnusedNeoforgeInstalls, renewNeoforgeInstall, type Db } from "@zlh/db";
 import { resolveManifest } from "../../src/fabric/resolveManifest";
 import { buildStandinNeoforge, mirroredMojangInner, neoforgeMavenFiles } from "../../../../scripts/standinGame/neoforgeInstaller";
+import { standinInstallerJava } from "../../../../scripts/standinGame/installerJava";
 import { enrollHost, serverBody, startTestPlane } from "../harness";
 
 const GAME = "1.21.1";
 const DAY_MS = 86_400_000;
 const RETENTION_MS = 30 * DAY_MS;
+/** 1.21.1 needs Java 21; the stand-in says it is that (this machine's may be 17). */
+const SETTINGS = { neoforgeJava: standinInstallerJava(21) };
 const sha512 = (b: Uint8Array) => createHash("sha512").update(b).digest("hex");
 
 describe("the NeoForge retention sweep", () => {
@@ -103,7 +106,7 @@ describe("the NeoForge retention sweep", () => {
       fetchJson: (url) => mirror.fetchJson(url),
     };
     const request = { type: "neoforge" as const, minecraftVersion: GAME, loaderVersion: version, mods: [] };
-    await resolveManifest(db, source, request); // installed once
+    await resolveManifest(db, source, request, SETTINGS); // installed once
     await t.sql`update neoforge_installs set used_at = now() - interval '40 days' where neoforge_version = ${version}`;
     await t.sql`update neoforge_files set used_at = now() - interval '40 days'`;
     // The sweep runs between the resolution's read of the install and its renewal.
@@ -118,7 +121,7 @@ describe("the NeoForge retention sweep", () => {
         };
       },
     });
-    const manifest = await resolveManifest(racing, source, request);
+    const manifest = await resolveManifest(racing, source, request, SETTINGS);
     expect(swept).toBe(1);
     const made = manifest.files.filter((f) => f.kind === "installed");
     expect(made.length).toBeGreaterThan(0);

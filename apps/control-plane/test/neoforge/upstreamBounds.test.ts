@@ -10,6 +10,7 @@ import { ResolutionError } from "../../src/fabric/errors";
 import { resolveManifest } from "../../src/fabric/resolveManifest";
 import { INSTALLER_MAX_BYTES, neoforgeInstall, neoforgeInstallerUrl } from "../../src/neoforge/install";
 import { METADATA_MAX_BYTES, NEOFORGE_METADATA_URL } from "../../src/serverTypes/neoforge";
+import { standinInstallerJava } from "../../../../scripts/standinGame/installerJava";
 
 const GAME = "1.21.1";
 const CHUNK = 64 * 1024;
@@ -73,7 +74,7 @@ describe("NeoForge's upstream files are read as streams, each within its cap and
     const url = neoforgeInstallerUrl("21.1.90");
     const pulled = { bytes: 0 };
     server.use(http.get(url, () => new HttpResponse(endless(pulled))));
-    await expect(neoforgeInstall(database.db, source(), { game: GAME, version: "21.1.90", mojang })).rejects.toThrow(
+    await expect(neoforgeInstall(database.db, source(), { game: GAME, version: "21.1.90", mojang, javaMajor: 21, java: standinInstallerJava(21) })).rejects.toThrow(
       new ResolutionError(`${url} is more than ${INSTALLER_MAX_BYTES} bytes, more than such a file can be; the download was stopped there, refused.`),
     );
     expect(pulled.bytes).toBeLessThan(INSTALLER_MAX_BYTES + 16 * CHUNK);
@@ -84,7 +85,7 @@ describe("NeoForge's upstream files are read as streams, each within its cap and
       http.get(url, () => HttpResponse.arrayBuffer(small.buffer)),
       http.get(`${url}.sha256`, () => new HttpResponse(endless(hashPulled))),
     );
-    await expect(neoforgeInstall(database.db, source(), { game: GAME, version: "21.1.90", mojang })).rejects.toThrow(
+    await expect(neoforgeInstall(database.db, source(), { game: GAME, version: "21.1.90", mojang, javaMajor: 21, java: standinInstallerJava(21) })).rejects.toThrow(
       new ResolutionError(`${url}.sha256 is more than ${HASH_FILE_MAX_BYTES} bytes, more than such a file can be; the download was stopped there, refused.`),
     );
     expect(hashPulled.bytes).toBeLessThan(16 * CHUNK);

@@ -4,7 +4,7 @@ import { ArtifactFetchError, manifestHash, type ArtifactSource, type Manifest, t
 import { getServer, setLastError, storeManifest, transitionServer, type Db, type ServerRow } from "@zlh/db";
 import { ResolutionError } from "../../fabric/errors";
 import type { ManifestCache } from "../../fabric/manifestCache";
-import { resolveManifest } from "../../fabric/resolveManifest";
+import { resolveManifest, type ResolveSettings } from "../../fabric/resolveManifest";
 import { converge } from "../../lifecycle/converge";
 import { newRconPassword, seal, type SecretsKeyring } from "../../secrets/sealedSecrets";
 
@@ -15,6 +15,8 @@ export interface ProvisionDeps {
   log: Logger;
   /** Optional: reuse manifests resolved moments ago for the same request. */
   cache?: ManifestCache;
+  /** The configuration's part in resolving (ZLH_NEOFORGE_JAVA); defaults when not given. */
+  settings?: ResolveSettings;
 }
 
 /**
@@ -67,6 +69,6 @@ export function provisionServerTask(deps: ProvisionDeps): Task {
 
 async function resolve(deps: ProvisionDeps, s: ServerRow): Promise<Manifest> {
   const request = { type: s.server_type, minecraftVersion: s.minecraft_version, loaderVersion: s.loader_version, mods: s.mods, modpack: s.modpack as ManifestModpack | null };
-  const fresh = () => resolveManifest(deps.db, deps.source, request);
+  const fresh = () => resolveManifest(deps.db, deps.source, request, deps.settings);
   return deps.cache ? deps.cache.resolve(request, fresh) : fresh();
 }

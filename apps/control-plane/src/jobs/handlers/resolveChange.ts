@@ -26,7 +26,7 @@ export function resolveChangeTask(deps: ProvisionDeps): Task {
         loaderVersion: s.loader_version,
         mods: s.mods,
         modpack: s.modpack as ManifestModpack | null,
-      });
+      }, deps.settings);
       await deps.db.transaction(async (tx) => {
         if (await storeRequestedManifest(tx, serverId, generation, manifest, manifestHash(manifest))) {
           deps.log.info({ serverId, generation, files: manifest.files.length }, "change resolved");
