@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { ErrorBody, HeldModpackList, HeldModpackQuery, ModpackIdParams, ModpackUpload, ModpackUploadQuery } from "@zlh/api";
 import { listModpackUploads, removeModpackUpload } from "@zlh/db";
 import { ModpackInUseError, ModpackNotFoundError, TooManyUploadsError } from "@zlh/domain";
+import { assertIdShape } from "../http/pathIds";
 import { presentHeldModpack, uploadCursor } from "../modpacks/heldModpacks";
 import { readUploadBody } from "../modpacks/uploadBody";
 import { receiveUpload } from "../modpacks/receiveUpload";
@@ -93,7 +94,7 @@ export default async function modpackRoutes(root: FastifyInstance) {
         tags,
         operationId: "deleteModpack",
         summary: "Give up a customer's upload: its bytes go unless another customer or a live server still needs them",
-        description: "Refused with 409 modpack_in_use while one of the customer's live servers runs the pack, asks for it or could roll back to it; 404 modpack_not_found when the customer holds no such upload.",
+        description: "Refused with 409 modpack_in_use while one of the customer's live servers runs the pack, asks for it or could roll back to it; 404 modpack_not_found when the customer holds no such upload (an id that is not a sha512 is not found either).",
         params: ModpackIdParams,
         querystring: ModpackUploadQuery,
         response: { 204: { type: "null", description: "Deleted." }, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody },
@@ -102,8 +103,10 @@ export default async function modpackRoutes(root: FastifyInstance) {
     async (request, reply) => {
       const { id } = request.params;
       const { customerId } = request.query;
+      const notFound = (x: string) => new ModpackNotFoundError(`This customer has no uploaded modpack ${JSON.stringify(x)}.`);
+      assertIdShape("sha512", id, notFound);
       const outcome = await removeModpackUpload(app.deps.db, id, customerId);
-      if (outcome === "not_found") throw new ModpackNotFoundError(`This customer has no uploaded modpack ${id}.`);
+      if (outcome === "not_found") throw notFound(id);
       if (outcome === "in_use") throw new ModpackInUseError(`A live server of this customer runs the modpack ${id}, asks for it or could roll back to it; change or delete that server first.`);
       request.log.info({ sha512: id, customerId }, "modpack upload deleted");
       return reply.status(204).send(null);
