@@ -34,6 +34,7 @@ export const UNIT_TESTS = [
   "apps/control-plane/test/edge/webhookSigning.test.ts",
   "apps/control-plane/test/frameQueue.test.ts",
   "apps/control-plane/test/judgeHost.property.test.ts",
+  "apps/control-plane/test/keysetPage.test.ts",
   "apps/control-plane/test/manifestCache.test.ts",
   "apps/control-plane/test/operationKinds.test.ts",
   "apps/control-plane/test/packRedirects.test.ts",

@@ -9,6 +9,7 @@ import { readUploadBody } from "../modpacks/uploadBody";
 import { receiveUpload } from "../modpacks/receiveUpload";
 import { UploadSlots } from "../modpacks/uploadSlots";
 import { MODPACK_UPLOAD_ROUTE, PACK_MEDIA_TYPES } from "./modpackMedia";
+import { keysetPage } from "../servers/page";
 
 const tags = ["modpacks"];
 
@@ -80,9 +81,8 @@ export default async function modpackRoutes(root: FastifyInstance) {
       const limit = request.query.limit ?? 50;
       const after = request.query.cursor === undefined ? undefined : uploadCursor.decode(request.query.cursor);
       const rows = await listModpackUploads(app.deps.db, request.query.customerId, { after, limit: limit + 1 });
-      const page = rows.slice(0, limit);
-      const last = page.at(-1);
-      return { items: page.map((r) => presentHeldModpack(r, retentionMs)), nextCursor: rows.length > limit && last ? uploadCursor.encode(last.uploaded_at, last.sha512) : null };
+      const { page, nextCursor } = keysetPage(rows, limit, (last) => uploadCursor.encode(last.uploaded_at, last.sha512));
+      return { items: page.map((r) => presentHeldModpack(r, retentionMs)), nextCursor };
     },
   );
 
