@@ -1,12 +1,11 @@
 import { http, HttpResponse } from "msw";
-import { setupServer } from "msw/node";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { sha1Hex, upstreamSource, USER_AGENT } from "@zlh/artifacts";
-import { connectDatabase, readModpackContents, type Database } from "@zlh/db";
-import { buildMrpack, packSha512, testDatabase } from "@zlh/testing";
+import { readModpackContents } from "@zlh/db";
+import { buildMrpack, packSha512 } from "@zlh/testing";
 import { inspectModpack } from "../src/modpacks/inspectModpack";
+import { stubbedUpstreams } from "./stubbedUpstreams";
 
-const server = setupServer();
 const CDN = "https://cdn.modrinth.com/data/SlowPack/versions";
 
 /** A Modrinth version whose primary file is `pack`, at `url`. */
@@ -44,16 +43,7 @@ function trickle(): ReadableStream<Uint8Array> {
 }
 
 describe("a Modrinth pack's download has the pack path's own bound, not the upstream source's shorter one", () => {
-  let database: Database;
-  beforeAll(async () => {
-    server.listen({ onUnhandledRequest: "error" });
-    database = connectDatabase(await testDatabase(), { max: 2 });
-  });
-  afterEach(() => server.resetHandlers());
-  afterAll(async () => {
-    server.close();
-    await database.close();
-  });
+  const { server, db } = stubbedUpstreams();
 
   it("reads a pack whose body takes longer than the source's per-request bound, within the pack's", async () => {
     const pack = buildMrpack({ name: "Slow", overrides: { "config/slow.toml": "x = 1\n".repeat(2000) } });
@@ -64,9 +54,9 @@ describe("a Modrinth pack's download has the pack path's own bound, not the upst
       http.get(url, () => new HttpResponse(slowly(pack, 8, 40))),
     );
     const source = upstreamSource({ userAgent: USER_AGENT, maxRetries: 0, sleep: async () => {}, timeoutMs: 100 });
-    const got = await inspectModpack({ db: database.db, source, maxBytes: 1024 * 1024, customerId: "c", downloadTimeoutMs: 30_000 }, { version: "SLOW0001" });
+    const got = await inspectModpack({ db: db(), source, maxBytes: 1024 * 1024, customerId: "c", downloadTimeoutMs: 30_000 }, { version: "SLOW0001" });
     expect(got.pin).toMatchObject({ source: "modrinth", name: "Slow", size: pack.byteLength, sha512: packSha512(pack) });
-    expect(await readModpackContents(database.db, packSha512(pack))).toMatchObject({ name: "Slow" });
+    expect(await readModpackContents(db(), packSha512(pack))).toMatchObject({ name: "Slow" });
   });
 
   it("still ends a body that trickles past the pack's bound: 503, retryable, nothing recorded", async () => {
@@ -77,8 +67,8 @@ describe("a Modrinth pack's download has the pack path's own bound, not the upst
       http.get(url, () => new HttpResponse(trickle())),
     );
     const source = upstreamSource({ userAgent: USER_AGENT, maxRetries: 0, sleep: async () => {} });
-    const err = await inspectModpack({ db: database.db, source, maxBytes: 1024 * 1024, customerId: "c", downloadTimeoutMs: 300 }, { version: "ENDL0001" }).catch((e: Error) => e);
+    const err = await inspectModpack({ db: db(), source, maxBytes: 1024 * 1024, customerId: "c", downloadTimeoutMs: 300 }, { version: "ENDL0001" }).catch((e: Error) => e);
     expect(err).toMatchObject({ code: "unavailable", message: expect.stringMatching(/within (0\.3|1) s/) });
-    expect(await readModpackContents(database.db, packSha512(pack))).toBeNull();
+    expect(await readModpackContents(db(), packSha512(pack))).toBeNull();
   });
 });
