@@ -315,4 +315,25 @@ describe("the agent's artifact cache", () => {
     await hungUp;
     expect(await readdir(join(state, "cache", "tmp"))).toEqual([]);
   });
+
+  it("gives a download its own bound, not the source's shorter per-request one", async () => {
+    const bytes = new Uint8Array(8 * 1024).map((_, i) => i % 251);
+    // Eight parts 40 ms apart: the body takes at least 320 ms, more than the mirror's 100 ms bound for one request.
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(bytes.byteLength) });
+      let part = 0;
+      const tick = setInterval(() => {
+        res.write(bytes.subarray(part * 1024, (part + 1) * 1024));
+        if (++part === 8) (clearInterval(tick), res.end());
+      }, 40);
+      res.on("close", () => clearInterval(tick));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    servers.push(server);
+    const state = await mkdtemp(join(tmpdir(), "zlh-state-"));
+    const source = mirrorSource(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, "mirror", { timeoutMs: 100 });
+    const cache = new ArtifactCache(state, source, () => {}, { downloadTimeoutMs: 30_000 });
+    const path = await cache.ensure({ url: "https://cdn.modrinth.com/data/x/big.mrpack", size: bytes.byteLength, sha512: sha512(bytes) });
+    expect(Buffer.compare(await readFile(path), Buffer.from(bytes))).toBe(0);
+  });
 });

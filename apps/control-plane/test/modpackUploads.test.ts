@@ -147,6 +147,14 @@ describe("a customer's uploads: one at a time past the bound, a quota, listed an
     expect((await t.api("GET", "/v1/modpacks?customerId=cust-1")).body.items.map((i: { sha512: string }) => i.sha512)).toEqual([packSha512(a)]);
     expect((await upload(c)).status).toBe(201); // b's bytes freed the quota
   });
+
+  it("answers a delete of an id that is not a sha512 as one of an upload the customer does not hold: 404, as servers do", async () => {
+    for (const id of ["not-a-sha512", "A".repeat(128), "%00", "0".repeat(128)]) {
+      const res = await t.api("DELETE", `/v1/modpacks/${id}?customerId=cust-1`);
+      expect({ status: res.status, error: res.body.error }).toEqual({ status: 404, error: "modpack_not_found" });
+      expect(res.body.message).toBe(`This customer has no uploaded modpack ${JSON.stringify(decodeURIComponent(id))}.`);
+    }
+  });
   it("stores nothing for an upload refused after it was read: a pack whose loader is not provisioned leaves no read contents", async () => {
     // Each refused upload would otherwise leave up to megabytes of read contents (its files and digests) that no
     // quota counts, kept for the retention: a customer could write them without bound.

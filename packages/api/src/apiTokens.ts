@@ -1,4 +1,5 @@
 import Type, { type Static } from "typebox";
+import { PathId } from "./pathIds";
 import { Timestamp, Uuid } from "./primitives";
 
 const Scope = Type.Enum(["read", "panel", "admin", "metrics"], {
@@ -29,7 +30,7 @@ const ApiTokenFields = {
 export const ApiToken = Type.Object(ApiTokenFields, { title: "ApiToken" });
 export const CreatedApiToken = Type.Object({ ...ApiTokenFields, token: Type.String({ description: "Shown once; only its hash is stored." }) }, { title: "CreatedApiToken" });
 export const ApiTokenList = Type.Object({ items: Type.Array(ApiToken) }, { title: "ApiTokenList" });
-export const ApiTokenIdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+export const ApiTokenIdParams = Type.Object({ id: PathId("uuid", 64) });
 
 export const Caller = Type.Object(
   {

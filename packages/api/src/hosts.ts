@@ -1,4 +1,5 @@
 import Type, { type Static } from "typebox";
+import { PathId } from "./pathIds";
 import { QueryInteger, SafeText, Timestamp, Uuid } from "./primitives";
 
 const Capacity = Type.Object(
@@ -103,7 +104,7 @@ export const DrainReport = Type.Object({
   ),
 }, { title: "DrainReport" });
 
-export const HostIdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+export const HostIdParams = Type.Object({ id: PathId("uuid", 64) });
 
 export const DriftItem = Type.Object(
   {

@@ -8,3 +8,4 @@ export * from "./edge";
 export * from "./stats";
 export * from "./schedules";
 export * from "./modpacks";
+export * from "./pathIds";

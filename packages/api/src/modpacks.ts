@@ -1,4 +1,5 @@
 import Type, { type Static } from "typebox";
+import { PathId } from "./pathIds";
 import { ModProject, ModVersion, QueryInteger, SafeText, Timestamp } from "./primitives";
 
 const Sha512 = Type.String({ pattern: "^[0-9a-f]{128}$" });
@@ -95,4 +96,4 @@ export const HeldModpackQuery = Type.Object(
 );
 
 /** `DELETE /v1/modpacks/:id`: the upload, by its sha512. */
-export const ModpackIdParams = Type.Object({ id: Type.String({ pattern: "^[0-9a-f]{128}$", description: "The upload's sha512." }) }, { additionalProperties: false });
+export const ModpackIdParams = Type.Object({ id: PathId("sha512", 256, "The upload's sha512 (an id that is not one is not found: 404).") }, { additionalProperties: false });

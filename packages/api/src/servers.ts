@@ -1,4 +1,5 @@
 import Type, { type Static } from "typebox";
+import { PathId } from "./pathIds";
 import { DESIRED_STATES, EVENT_TYPES, SERVER_STATUSES, SERVER_TYPES } from "@zlh/domain";
 import { LoaderVersion, MinecraftVersion, ModProject, ModVersion, QueryInteger, SafeText, Timestamp, Uuid } from "./primitives";
 import { ModpackRef, ServerModpack } from "./modpacks";
@@ -184,7 +185,7 @@ export const Server = Type.Object(
 );
 export type Server = Static<typeof Server>;
 
-export const ServerIdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+export const ServerIdParams = Type.Object({ id: PathId("uuid", 64) });
 
 export const ListServersQuery = Type.Object(
   {

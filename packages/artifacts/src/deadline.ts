@@ -44,12 +44,14 @@ export async function* withinDeadline(body: AsyncIterable<Uint8Array> | Readable
 /**
  * `source` with every download bounded by `ms`, its body included
  * (withinDeadline): fetchBytes and fetchAtMost read through the bounded
- * stream too. JSON answers are small and left to the source's own bounds.
+ * stream too. The source is asked for the same bound (FetchOptions), so
+ * its own shorter default (upstreamSource's 60 s) does not end the download
+ * first. JSON answers are small and left to the source's own bounds.
  */
 export function withDownloadDeadline(source: ArtifactSource, ms: number): ArtifactSource {
   const stream = async (url: string) => {
     const deadline = Date.now() + ms;
-    return withinDeadline(await streamFrom(source, url), deadline, url);
+    return withinDeadline(await streamFrom(source, url, { timeoutMs: ms }), deadline, url);
   };
   return {
     kind: source.kind,

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { bodyWithin, readAll } from "./bodyWithin";
 import { mirrorPath, mirrorRefusalPath } from "./mirrorPath";
-import { ArtifactFetchError, ArtifactNotFoundError, fetchFailure, type ArtifactSource } from "./source";
+import { ArtifactFetchError, ArtifactNotFoundError, fetchFailure, type ArtifactSource, type FetchOptions } from "./source";
 
 /** The offline mirror bundled with the repository (small fixture artifacts and the metadata to resolve them). */
 export const OFFLINE_MIRROR_DIR = fileURLToPath(
@@ -19,12 +19,13 @@ export const OFFLINE_MIRROR_DIR = fileURLToPath(
  */
 export function mirrorSource(location: string, kind: "mirror" | "offline" = "mirror", opts: { timeoutMs?: number } = {}): ArtifactSource {
   const http = /^https?:\/\//.test(location);
-  /** The bound of one HTTP mirror request, headers and body together (60 s). */
-  const timeoutMs = opts.timeoutMs ?? 60_000;
+  /** The bound of one HTTP mirror request, headers and body together (60 s), unless the download sets its own. */
+  const defaultTimeoutMs = opts.timeoutMs ?? 60_000;
   /** Where a URL's file is: a local path or an HTTP response's body, read by the request's bound (a URL the mirror lacks: ArtifactNotFoundError). */
-  const open = async (url: string): Promise<{ file: string } | { body: AsyncIterable<Uint8Array> }> => {
+  const open = async (url: string, fetchOpts?: FetchOptions): Promise<{ file: string } | { body: AsyncIterable<Uint8Array> }> => {
     const path = mirrorPath(url);
     if (http) {
+      const timeoutMs = fetchOpts?.timeoutMs ?? defaultTimeoutMs;
       // The file's name is the path (with its literal %XX, e.g. Temurin's `jdk-21.0.7%2B6`, an encoded query): each
       // segment is percent-encoded once more, so a static file server, which decodes the request, finds that name.
       const at = `${location.replace(/\/+$/, "")}/${path.split("/").map(encodeURIComponent).join("/")}`;
@@ -43,15 +44,15 @@ export function mirrorSource(location: string, kind: "mirror" | "offline" = "mir
     const refused = await readFile(join(location, mirrorRefusalPath(url)), "utf8").catch(() => null);
     throw new ArtifactNotFoundError(url, refused === null ? 404 : 400, refused ?? "");
   };
-  const read = async (url: string): Promise<Uint8Array> => {
-    const at = await open(url);
+  const read = async (url: string, fetchOpts?: FetchOptions): Promise<Uint8Array> => {
+    const at = await open(url, fetchOpts);
     return "file" in at ? await readFile(at.file) : readAll(at.body);
   };
   return {
     kind,
     fetchBytes: read,
-    async fetchStream(url: string): Promise<AsyncIterable<Uint8Array>> {
-      const at = await open(url);
+    async fetchStream(url: string, fetchOpts?: FetchOptions): Promise<AsyncIterable<Uint8Array>> {
+      const at = await open(url, fetchOpts);
       return "file" in at ? createReadStream(at.file) : at.body;
     },
     async fetchJson<T>(url: string) {

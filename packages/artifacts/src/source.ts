@@ -1,19 +1,29 @@
+/** One download's own terms, where the source's defaults do not fit it. */
+export interface FetchOptions {
+  /**
+   * The bound of this download, headers and body (and a retrying source's attempts) together, instead of the
+   * source's own per attempt (60 s): a download its caller bounds itself, for longer (a modpack's 5 minutes), is
+   * not cut at the source's shorter default first.
+   */
+  timeoutMs?: number;
+}
+
 /** Where artifacts and their metadata come from. Every fetch names the upstream URL. */
 export interface ArtifactSource {
   readonly kind: "upstream" | "mirror" | "offline";
   fetchJson<T = unknown>(url: string): Promise<T>;
-  fetchBytes(url: string): Promise<Uint8Array>;
+  fetchBytes(url: string, opts?: FetchOptions): Promise<Uint8Array>;
   /**
    * The same bytes as a stream, for a consumer that must not hold a file whole (the agent's cache streams to disk
    * and stops as soon as a file is longer than pinned). Sources without it are read with fetchBytes.
    */
-  fetchStream?(url: string): Promise<AsyncIterable<Uint8Array>>;
+  fetchStream?(url: string, opts?: FetchOptions): Promise<AsyncIterable<Uint8Array>>;
 }
 
 /** A source's bytes for `url` as a stream: its fetchStream, or fetchBytes's answer as one chunk for a source without. */
-export async function streamFrom(source: ArtifactSource, url: string): Promise<AsyncIterable<Uint8Array>> {
-  if (source.fetchStream) return source.fetchStream(url);
-  const bytes = await source.fetchBytes(url);
+export async function streamFrom(source: ArtifactSource, url: string, opts?: FetchOptions): Promise<AsyncIterable<Uint8Array>> {
+  if (source.fetchStream) return source.fetchStream(url, opts);
+  const bytes = await source.fetchBytes(url, opts);
   return (async function* () {
     yield bytes;
   })();

@@ -1,6 +1,6 @@
 import { fetchPackDownload, isPackDownload, RedirectRefusedError } from "./packRedirects";
 import { bodyWithin, readAll } from "./bodyWithin";
-import { ArtifactFetchError, ArtifactNotFoundError, fetchFailure, type ArtifactSource } from "./source";
+import { ArtifactFetchError, ArtifactNotFoundError, fetchFailure, type ArtifactSource, type FetchOptions } from "./source";
 
 export interface UpstreamOptions {
   userAgent: string;
@@ -10,7 +10,10 @@ export interface UpstreamOptions {
   /** Waits are capped at this, so a wrong reset header cannot stall a job for an hour. */
   maxWaitMs?: number;
   sleep?: (ms: number) => Promise<void>;
-  /** One attempt's bound, headers and body together (60 s): a mirror dripping bytes holds a job no longer than one that never answers. */
+  /**
+   * One attempt's bound, headers and body together (60 s): a mirror dripping bytes holds a job no longer than one
+   * that never answers. A download may set its own (FetchOptions.timeoutMs).
+   */
   timeoutMs?: number;
 }
 
@@ -39,13 +42,18 @@ export function upstreamSource(o: UpstreamOptions): ArtifactSource {
       await sleep(Math.ceil(((1 - tokens) / perMinute) * 60_000));
     }
   };
-  const timeoutMs = o.timeoutMs ?? 60_000;
-  /** The answer and the time by which its body must have arrived. */
-  const request = async (url: string): Promise<{ res: Response; deadline: number }> => {
+  const defaultTimeoutMs = o.timeoutMs ?? 60_000;
+  /**
+   * The answer and the time by which its body must have arrived. Each attempt has the source's bound; a download
+   * with its own (`bound`) has that for all its attempts together, so a longer bound is not multiplied by the retries.
+   */
+  const request = async (url: string, bound?: number): Promise<{ res: Response; deadline: number }> => {
     const retries = o.maxRetries ?? 5;
+    const end = bound === undefined ? Number.POSITIVE_INFINITY : Date.now() + bound;
     for (let attempt = 0; ; attempt++) {
       await take();
       let res: Response | null = null;
+      const timeoutMs = bound === undefined ? defaultTimeoutMs : Math.max(1, end - Date.now());
       const deadline = Date.now() + timeoutMs;
       try {
         const init = { headers: { "user-agent": o.userAgent }, signal: AbortSignal.timeout(timeoutMs) };
@@ -53,12 +61,12 @@ export function upstreamSource(o: UpstreamOptions): ArtifactSource {
         res = isPackDownload(url) ? await fetchPackDownload(url, init) : await fetch(url, init);
       } catch (err) {
         if (err instanceof RedirectRefusedError) throw err;
-        if (attempt >= retries) throw fetchFailure(url, err, timeoutMs);
+        if (attempt >= retries || Date.now() >= end) throw fetchFailure(url, err, timeoutMs);
       }
       if (res) {
         if (res.ok) return { res, deadline };
         if (res.status === 404 || res.status === 400) throw new ArtifactNotFoundError(url, res.status, await res.text().catch(() => ""));
-        if (attempt >= retries || (res.status !== 429 && res.status < 500)) throw new ArtifactFetchError(url, `answered ${res.status}`);
+        if (attempt >= retries || Date.now() >= end || (res.status !== 429 && res.status < 500)) throw new ArtifactFetchError(url, `answered ${res.status}`);
       }
       const reset = Number(res?.headers.get("x-ratelimit-reset"));
       const wait = res?.status === 429 && Number.isFinite(reset) && reset >= 0 ? reset * 1000 : 250 * 2 ** attempt;
@@ -70,17 +78,17 @@ export function upstreamSource(o: UpstreamOptions): ArtifactSource {
     async fetchJson<T>(url: string) {
       return JSON.parse(new TextDecoder().decode(await readAll(await bodyOf(url)))) as T;
     },
-    async fetchBytes(url: string) {
-      return readAll(await bodyOf(url));
+    async fetchBytes(url: string, opts?: FetchOptions) {
+      return readAll(await bodyOf(url, opts));
     },
-    async fetchStream(url: string) {
-      return bodyOf(url);
+    async fetchStream(url: string, opts?: FetchOptions) {
+      return bodyOf(url, opts);
     },
   };
 
-  async function bodyOf(url: string): Promise<AsyncIterable<Uint8Array>> {
-    const { res, deadline } = await request(url);
+  async function bodyOf(url: string, opts?: FetchOptions): Promise<AsyncIterable<Uint8Array>> {
+    const { res, deadline } = await request(url, opts?.timeoutMs);
     if (!res.body) throw new ArtifactFetchError(url, "answered without a body");
-    return bodyWithin(url, res.body, deadline, timeoutMs);
+    return bodyWithin(url, res.body, deadline, opts?.timeoutMs ?? defaultTimeoutMs);
   }
 }

@@ -192,7 +192,7 @@ export interface paths {
         post?: never;
         /**
          * Give up a customer's upload: its bytes go unless another customer or a live server still needs them
-         * @description Refused with 409 modpack_in_use while one of the customer's live servers runs the pack, asks for it or could roll back to it; 404 modpack_not_found when the customer holds no such upload.
+         * @description Refused with 409 modpack_in_use while one of the customer's live servers runs the pack, asks for it or could roll back to it; 404 modpack_not_found when the customer holds no such upload (an id that is not a sha512 is not found either).
          */
         delete: operations["deleteModpack"];
         options?: never;
@@ -2183,7 +2183,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description The upload's sha512. */
+                /** @description The upload's sha512 (an id that is not one is not found: 404). */
                 id: string;
             };
             cookie?: never;

@@ -203,7 +203,8 @@ export class ArtifactCache {
     const tmp = join(this.#tmp, `${file.sha512.slice(0, 16)}-${process.pid}-${Math.random().toString(36).slice(2)}`);
     try {
       const deadline = Date.now() + this.#downloadTimeoutMs;
-      const body = withinDeadline(await streamFrom(this.source, url), deadline, url);
+      // The source is given the same bound: its own per-request one (a mirror's 60 s) would end a large download first.
+      const body = withinDeadline(await streamFrom(this.source, url, { timeoutMs: this.#downloadTimeoutMs }), deadline, url);
       const got = await streamToFile(body, tmp, file.size, { sha1: !!file.sha1, sha256: !!file.sha256 });
       const problem = got.overflow
         ? `more than the pinned ${file.size} bytes (the download was stopped there)`

@@ -36,13 +36,13 @@ export function withControlPlaneFiles(source: ArtifactSource, controlUrl: string
   return {
     kind: source.kind,
     fetchJson: (url) => source.fetchJson(url),
-    async fetchStream(url) {
+    async fetchStream(url, opts) {
       const served = routeOf(url);
-      return served ? request(url, served) : streamFrom(source, url);
+      return served ? request(url, served) : streamFrom(source, url, opts);
     },
-    async fetchBytes(url) {
+    async fetchBytes(url, opts) {
       const served = routeOf(url);
-      if (!served) return source.fetchBytes(url);
+      if (!served) return source.fetchBytes(url, opts);
       const chunks: Uint8Array[] = [];
       let size = 0;
       for await (const chunk of await request(url, served)) {

@@ -1,3 +1,4 @@
+import { PATH_ID_KIND, PATH_ID_PATTERNS, type PathIdKind } from "@zlh/api";
 import { codesWithStatus } from "./errorStatus";
 
 type Json = Record<string, unknown>;
@@ -14,6 +15,9 @@ export interface OpenApiDocument {
 }
 
 const ERROR_REF = { $ref: "#/components/schemas/Error" };
+
+/** What a real path id of `kind` looks like, for a client validating by the document (a UUID as its format). */
+const documentedPathId = (kind: PathIdKind): Json => (kind === "uuid" ? { type: "string", format: "uuid" } : { type: "string", pattern: PATH_ID_PATTERNS[kind] });
 
 /**
  * Every schema with a `title` (the typebox schemas of @zlh/api name theirs:
@@ -92,8 +96,9 @@ export function documentErrors(doc: OpenApiDocument): OpenApiDocument {
         };
       }
       for (const p of op.parameters ?? []) {
-        // An id whose schema says its own shape (an upload's sha512) keeps it: a client validating by the document would refuse every real id.
-        if (p.in === "path" && /(^id|Id)$/.test(p.name) && !p.schema?.pattern) p.schema = { type: "string", format: "uuid" };
+        // A path id is validated for its length only (one of the wrong shape is not found, 404); the document states the shape a real
+        // id has: its schema's kind (PathId: an upload's sha512), else a UUID.
+        if (p.in === "path" && /(^id|Id)$/.test(p.name)) p.schema = documentedPathId((p.schema?.[PATH_ID_KIND] as PathIdKind | undefined) ?? "uuid");
       }
     }
   }

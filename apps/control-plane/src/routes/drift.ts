@@ -5,6 +5,7 @@ import { acknowledgeDrift, listOpenDrift, listOpenEdgeDrift, type ListedDrift } 
 import { DriftNotFoundError } from "@zlh/domain";
 import { decodeCursor, encodeCursor } from "../servers/cursor";
 import { isoTime } from "../servers/present";
+import { nextCursorOf } from "../servers/page";
 
 function presentDrift(d: ListedDrift) {
   return {
@@ -46,11 +47,10 @@ export default async function driftRoutes(root: FastifyInstance) {
         limit,
         includeAcknowledged: request.query.include === "acknowledged",
       });
-      const last = rows.at(-1);
       // Names an edge provider holds in the platform's naming scheme without its mark (reported, never touched):
       // few, kept per provider and name rather than as drift items, so they come whole with the first page.
       const edge = cursor === undefined ? (await listOpenEdgeDrift(app.deps.db)).map(presentEdgeDrift) : [];
-      return { items: [...rows.map(presentDrift), ...edge], nextCursor: more && last ? encodeCursor(last.id) : null };
+      return { items: [...rows.map(presentDrift), ...edge], nextCursor: nextCursorOf(rows, more, (last) => encodeCursor(last.id)) };
     },
   );
 

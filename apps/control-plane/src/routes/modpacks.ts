@@ -3,11 +3,13 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { ErrorBody, HeldModpackList, HeldModpackQuery, ModpackIdParams, ModpackUpload, ModpackUploadQuery } from "@zlh/api";
 import { listModpackUploads, removeModpackUpload } from "@zlh/db";
 import { ModpackInUseError, ModpackNotFoundError, TooManyUploadsError } from "@zlh/domain";
+import { assertIdShape } from "../http/pathIds";
 import { presentHeldModpack, uploadCursor } from "../modpacks/heldModpacks";
 import { readUploadBody } from "../modpacks/uploadBody";
 import { receiveUpload } from "../modpacks/receiveUpload";
 import { UploadSlots } from "../modpacks/uploadSlots";
 import { MODPACK_UPLOAD_ROUTE, PACK_MEDIA_TYPES } from "./modpackMedia";
+import { keysetPage } from "../servers/page";
 
 const tags = ["modpacks"];
 
@@ -79,9 +81,8 @@ export default async function modpackRoutes(root: FastifyInstance) {
       const limit = request.query.limit ?? 50;
       const after = request.query.cursor === undefined ? undefined : uploadCursor.decode(request.query.cursor);
       const rows = await listModpackUploads(app.deps.db, request.query.customerId, { after, limit: limit + 1 });
-      const page = rows.slice(0, limit);
-      const last = page.at(-1);
-      return { items: page.map((r) => presentHeldModpack(r, retentionMs)), nextCursor: rows.length > limit && last ? uploadCursor.encode(last.uploaded_at, last.sha512) : null };
+      const { page, nextCursor } = keysetPage(rows, limit, (last) => uploadCursor.encode(last.uploaded_at, last.sha512));
+      return { items: page.map((r) => presentHeldModpack(r, retentionMs)), nextCursor };
     },
   );
 
@@ -93,7 +94,7 @@ export default async function modpackRoutes(root: FastifyInstance) {
         tags,
         operationId: "deleteModpack",
         summary: "Give up a customer's upload: its bytes go unless another customer or a live server still needs them",
-        description: "Refused with 409 modpack_in_use while one of the customer's live servers runs the pack, asks for it or could roll back to it; 404 modpack_not_found when the customer holds no such upload.",
+        description: "Refused with 409 modpack_in_use while one of the customer's live servers runs the pack, asks for it or could roll back to it; 404 modpack_not_found when the customer holds no such upload (an id that is not a sha512 is not found either).",
         params: ModpackIdParams,
         querystring: ModpackUploadQuery,
         response: { 204: { type: "null", description: "Deleted." }, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody },
@@ -102,8 +103,10 @@ export default async function modpackRoutes(root: FastifyInstance) {
     async (request, reply) => {
       const { id } = request.params;
       const { customerId } = request.query;
+      const notFound = (x: string) => new ModpackNotFoundError(`This customer has no uploaded modpack ${JSON.stringify(x)}.`);
+      assertIdShape("sha512", id, notFound);
       const outcome = await removeModpackUpload(app.deps.db, id, customerId);
-      if (outcome === "not_found") throw new ModpackNotFoundError(`This customer has no uploaded modpack ${id}.`);
+      if (outcome === "not_found") throw notFound(id);
       if (outcome === "in_use") throw new ModpackInUseError(`A live server of this customer runs the modpack ${id}, asks for it or could roll back to it; change or delete that server first.`);
       request.log.info({ sha512: id, customerId }, "modpack upload deleted");
       return reply.status(204).send(null);

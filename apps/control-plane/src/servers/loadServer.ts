@@ -1,11 +1,10 @@
 import { getServer, type DbOrTx, type ServerRow } from "@zlh/db";
 import { ServerNotFoundError } from "@zlh/domain";
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { assertIdShape } from "../http/pathIds";
 
 /** `server_not_found` for an id that is not a UUID, before it reaches the database (where it would be a type error). */
 export function assertServerId(id: string): void {
-  if (!UUID.test(id)) throw new ServerNotFoundError(id);
+  assertIdShape("uuid", id, (x) => new ServerNotFoundError(x));
 }
 
 /** The server, or `server_not_found`, also for ids that are not UUIDs (never a database error). */

@@ -1,20 +1,17 @@
 import { sql } from "drizzle-orm";
 import { http, HttpResponse } from "msw";
-import { setupServer } from "msw/node";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ArtifactFetchError, sha1Hex, sha512Hex, upstreamSource, USER_AGENT } from "@zlh/artifacts";
-import { connectDatabase, type Database } from "@zlh/db";
-import { testDatabase } from "@zlh/testing";
 import { HASH_FILE_MAX_BYTES } from "../../src/fabric/digest";
 import { ResolutionError } from "../../src/fabric/errors";
 import { resolveManifest } from "../../src/fabric/resolveManifest";
 import { INSTALLER_MAX_BYTES, neoforgeInstall, neoforgeInstallerUrl } from "../../src/neoforge/install";
 import { METADATA_MAX_BYTES, NEOFORGE_METADATA_URL } from "../../src/serverTypes/neoforge";
 import { standinInstallerJava } from "../../../../scripts/standinGame/installerJava";
+import { stubbedUpstreams } from "../stubbedUpstreams";
 
 const GAME = "1.21.1";
 const CHUNK = 64 * 1024;
-const server = setupServer();
 
 /** A body that never ends (a broken mirror streaming /dev/zero): counts what was pulled from it, to show the reader stopped. */
 function endless(pulled: { bytes: number }) {
@@ -42,21 +39,12 @@ const source = (timeoutMs = 60_000) => upstreamSource({ userAgent: USER_AGENT, m
 const mojang = { path: "server.jar", url: "https://piston-data.mojang.com/v1/objects/x/server.jar", size: 1, sha512: sha512Hex(new Uint8Array(1)), sha1: sha1Hex(new Uint8Array(1)), kind: "server" as const };
 
 describe("NeoForge's upstream files are read as streams, each within its cap and the upstream timeout", () => {
-  let database: Database;
-  beforeAll(async () => {
-    server.listen({ onUnhandledRequest: "error" });
-    database = connectDatabase(await testDatabase(), { max: 2 });
-  });
-  afterEach(() => server.resetHandlers());
-  afterAll(async () => {
-    server.close();
-    await database.close();
-  });
+  const { server, db } = stubbedUpstreams();
 
   it("stops reading a maven-metadata.xml that never ends at its cap, and refuses it", async () => {
     const pulled = { bytes: 0 };
     server.use(http.get(NEOFORGE_METADATA_URL, () => new HttpResponse(endless(pulled))));
-    const err = await resolveManifest(database.db, source(), { type: "neoforge", minecraftVersion: GAME, mods: [] }).catch((e: unknown) => e);
+    const err = await resolveManifest(db(), source(), { type: "neoforge", minecraftVersion: GAME, mods: [] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ResolutionError);
     expect((err as Error).message).toBe(`${NEOFORGE_METADATA_URL} is more than ${METADATA_MAX_BYTES} bytes, more than such a file can be; the download was stopped there, refused.`);
     // The stream's own read-ahead aside, nothing past the cap was asked for.
@@ -65,7 +53,7 @@ describe("NeoForge's upstream files are read as streams, each within its cap and
 
   it("fails a listing whose body stops coming within the upstream timeout, as a fetch that may pass (retried by the job)", async () => {
     server.use(http.get(NEOFORGE_METADATA_URL, () => new HttpResponse(stalled())));
-    const err = await resolveManifest(database.db, source(300), { type: "neoforge", minecraftVersion: GAME, mods: [] }).catch((e: unknown) => e);
+    const err = await resolveManifest(db(), source(300), { type: "neoforge", minecraftVersion: GAME, mods: [] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ArtifactFetchError);
     expect((err as Error).message).toBe(`could not fetch ${NEOFORGE_METADATA_URL}: the body did not arrive within 0.3 s`);
   });
@@ -74,7 +62,7 @@ describe("NeoForge's upstream files are read as streams, each within its cap and
     const url = neoforgeInstallerUrl("21.1.90");
     const pulled = { bytes: 0 };
     server.use(http.get(url, () => new HttpResponse(endless(pulled))));
-    await expect(neoforgeInstall(database.db, source(), { game: GAME, version: "21.1.90", mojang, javaMajor: 21, java: standinInstallerJava(21) })).rejects.toThrow(
+    await expect(neoforgeInstall(db(), source(), { game: GAME, version: "21.1.90", mojang, javaMajor: 21, java: standinInstallerJava(21) })).rejects.toThrow(
       new ResolutionError(`${url} is more than ${INSTALLER_MAX_BYTES} bytes, more than such a file can be; the download was stopped there, refused.`),
     );
     expect(pulled.bytes).toBeLessThan(INSTALLER_MAX_BYTES + 16 * CHUNK);
@@ -85,10 +73,10 @@ describe("NeoForge's upstream files are read as streams, each within its cap and
       http.get(url, () => HttpResponse.arrayBuffer(small.buffer)),
       http.get(`${url}.sha256`, () => new HttpResponse(endless(hashPulled))),
     );
-    await expect(neoforgeInstall(database.db, source(), { game: GAME, version: "21.1.90", mojang, javaMajor: 21, java: standinInstallerJava(21) })).rejects.toThrow(
+    await expect(neoforgeInstall(db(), source(), { game: GAME, version: "21.1.90", mojang, javaMajor: 21, java: standinInstallerJava(21) })).rejects.toThrow(
       new ResolutionError(`${url}.sha256 is more than ${HASH_FILE_MAX_BYTES} bytes, more than such a file can be; the download was stopped there, refused.`),
     );
     expect(hashPulled.bytes).toBeLessThan(16 * CHUNK);
-    expect(await database.db.execute(sql`select 1 from neoforge_installs where neoforge_version = '21.1.90'`)).toHaveLength(0);
+    expect(await db().execute(sql`select 1 from neoforge_installs where neoforge_version = '21.1.90'`)).toHaveLength(0);
   });
 });

@@ -7,6 +7,7 @@ import { newToken, sha256Hex } from "../../http/tokens";
 import { presentHost, presentNetwork } from "../../hosts/presentHost";
 import { asClient } from "../../db/asClient";
 import { decodeTimeCursor, encodeTimeCursor } from "../../servers/cursor";
+import { keysetPage } from "../../servers/page";
 
 export default async function hostRoutes(root: FastifyInstance) {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
@@ -85,13 +86,9 @@ export default async function hostRoutes(root: FastifyInstance) {
       const limit = request.query.limit ?? 100;
       const after = request.query.cursor === undefined ? undefined : decodeTimeCursor(request.query.cursor);
       const rows = await listHostsWithCounts(app.deps.db, { after, limit: limit + 1 });
-      const page = rows.slice(0, limit);
-      const last = page.at(-1);
+      const { page, nextCursor } = keysetPage(rows, limit, (last) => encodeTimeCursor(last.created_key, last.id));
       const now = Date.now();
-      return {
-        items: page.map((h) => presentHost(h, app.deps.config.leaseTtlMs, now)),
-        nextCursor: rows.length > limit && last ? encodeTimeCursor(last.created_key, last.id) : null,
-      };
+      return { items: page.map((h) => presentHost(h, app.deps.config.leaseTtlMs, now)), nextCursor };
     },
   );
 }

@@ -10,6 +10,7 @@ import { decodeTimeCursor, encodeTimeCursor } from "../../servers/cursor";
 import { isoTime } from "../../servers/present";
 import { loadServer } from "../../servers/loadServer";
 import { requestHash } from "../../servers/requestHash";
+import { keysetPage } from "../../servers/page";
 
 const present = (b: BackupRow) => ({
   id: b.id,
@@ -69,9 +70,8 @@ export default async function backupRoutes(root: FastifyInstance) {
       const before = request.query.cursor === undefined ? undefined : decodeTimeCursor(request.query.cursor);
       const server = await loadServer(app.deps.db, request.params.id);
       const rows = await listBackups(app.deps.db, server.id, { before, limit: limit + 1 });
-      const page = rows.slice(0, limit);
-      const last = page.at(-1);
-      return { items: page.map(present), nextCursor: rows.length > limit && last ? encodeTimeCursor(last.created_key, last.id) : null };
+      const { page, nextCursor } = keysetPage(rows, limit, (last) => encodeTimeCursor(last.created_key, last.id));
+      return { items: page.map(present), nextCursor };
     },
   );
 

@@ -5,6 +5,7 @@ import { listChanges, type ChangeRow } from "@zlh/db";
 import { decodeCursor, encodeCursor } from "../../servers/cursor";
 import { isoTime } from "../../servers/present";
 import { loadServer } from "../../servers/loadServer";
+import { keysetPage } from "../../servers/page";
 
 const present = (c: ChangeRow) => ({
   generation: c.generation,
@@ -35,9 +36,8 @@ export default async function changeHistoryRoutes(root: FastifyInstance) {
       const before = request.query.cursor === undefined ? undefined : Number(decodeCursor(request.query.cursor));
       const server = await loadServer(app.deps.db, request.params.id);
       const rows = await listChanges(app.deps.db, server.id, { beforeGeneration: before, limit: limit + 1 });
-      const page = rows.slice(0, limit);
-      const last = page.at(-1);
-      return { items: page.map(present), nextCursor: rows.length > limit && last ? encodeCursor(String(last.generation)) : null };
+      const { page, nextCursor } = keysetPage(rows, limit, (last) => encodeCursor(String(last.generation)));
+      return { items: page.map(present), nextCursor };
     },
   );
 }

@@ -6,6 +6,7 @@ import { decodeCursor, encodeCursor } from "../../servers/cursor";
 import { presentServer } from "../../servers/present";
 import { pageLimit, readEventPage } from "../../events/feed";
 import { loadServer } from "../../servers/loadServer";
+import { nextCursorOf } from "../../servers/page";
 
 export default async function readServerRoutes(root: FastifyInstance) {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
@@ -29,8 +30,7 @@ export default async function readServerRoutes(root: FastifyInstance) {
         limit,
         afterSeq: cursor === undefined ? undefined : decodeCursor(cursor),
       });
-      const last = rows.at(-1);
-      return { items: rows.map((r) => presentServer(r, app.deps.config)), nextCursor: more && last ? encodeCursor(last.seq) : null };
+      return { items: rows.map((r) => presentServer(r, app.deps.config)), nextCursor: nextCursorOf(rows, more, (last) => encodeCursor(last.seq)) };
     },
   );
 
