@@ -343,6 +343,14 @@ export const CONTROL_PLANE_ENV = {
     description:
       "NeoForge builds not installed yet one customer may pin (create, change) in any 24 hours: each costs an installer run of minutes on the control plane. Over it: 429 `rate_limited` with `Retry-After`, nothing written; 0 lets customers pin only builds already installed (that 429 has no `Retry-After`: waiting does not help). See [Server types](server-types.md#neoforge).",
   },
+  ZLH_NEOFORGE_INSTALLER_MEMORY_BYTES: {
+    type: "integer",
+    default: 3 * 1024 * 1024 * 1024,
+    min: 0,
+    max: 2 ** 40,
+    description:
+      "The bound on all the memory one NeoForge installer run takes (its 1 GiB heap, the JVM's native memory, any process it starts, the files it writes to its in-memory work space), in a memory cgroup of its own: past it the kernel kills the run and the build fails, saying so. Where no memory cgroup can be made (cgroup v2 not delegated to the service: the shipped unit's `Delegate=`), new builds stay `pending`, retried, until it can; 0 runs the installer with its heap as its only memory bound. Below 2 GiB the heap is half of it. Otherwise at least 256 MiB. See [Operations](operations.md#neoforges-installer-sandbox).",
+  },
   ZLH_EVENT_STREAMS_PER_CLIENT: {
     type: "integer",
     default: 50,

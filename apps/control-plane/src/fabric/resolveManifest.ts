@@ -7,6 +7,7 @@ import { resolveJava } from "./adoptium";
 import { resolveGame } from "./mojang";
 import { ResolutionError } from "./errors";
 import { resolvePackFiles } from "../modpacks/resolvePack";
+import type { InstallerSettings } from "../neoforge/runInstaller";
 
 export type { ManifestRequest } from "../serverTypes/index";
 
@@ -17,11 +18,11 @@ export type { ManifestRequest } from "../serverTypes/index";
  * Mojang jar goes, the jar that starts it). Files are sorted by path, so the
  * same inputs give the same manifest (and manifest hash).
  */
-export async function resolveManifest(db: Db, source: ArtifactSource, r: ManifestRequest): Promise<Manifest> {
+export async function resolveManifest(db: Db, source: ArtifactSource, r: ManifestRequest, neoforgeInstaller?: InstallerSettings): Promise<Manifest> {
   const type = r.type ?? DEFAULT_SERVER_TYPE;
   let mojang: ReturnType<typeof resolveGame> | undefined;
   const game = () => (mojang ??= resolveGame(db, source, r.minecraftVersion));
-  const resolved = await resolverFor(type)({ db, source, request: r, mojangServer: async () => (await game()).server });
+  const resolved = await resolverFor(type)({ db, source, request: r, mojangServer: async () => (await game()).server, neoforgeInstaller });
   const pack = r.modpack ? await resolvePackFiles(db, source, r.modpack, r.minecraftVersion, r.loaderVersion ?? null) : [];
   const java = await resolveJava(db, source, (await game()).javaMajor, r.architecture ?? "x64");
   const files = [...resolved.files, ...pack].sort((a, b) => byCodeUnits(a.path, b.path));

@@ -8,7 +8,7 @@ import { ResolutionError } from "../fabric/errors";
 import { readProducedTree, TreeRefusedError } from "./producedTree";
 import { serverJarPathOf } from "./serverJar";
 import { installOnce, type InstallWait } from "./installOnce";
-import { INSTALLER_SPACE_BYTES, InstallerFailedError, runInstaller, SandboxUnavailableError } from "./runInstaller";
+import { INSTALLER_SPACE_BYTES, InstallerFailedError, runInstaller, SandboxUnavailableError, type InstallerSettings } from "./runInstaller";
 
 export const NEOFORGE_MAVEN = "https://maven.neoforged.net/releases/";
 export const neoforgeInstallerUrl = (v: string) => `${NEOFORGE_MAVEN}net/neoforged/neoforge/${v}/neoforge-${v}-installer.jar`;
@@ -44,7 +44,11 @@ export type InstallerRunner = typeof runInstaller;
  * connection held (installOnce.ts), so the installer runs once, one at a
  * time in a process, and every server of that pair places the same bytes.
  */
-export async function neoforgeInstall(db: Db, source: ArtifactSource, opts: { game: string; version: string; mojang: DownloadedFile; run?: InstallerRunner; wait?: InstallWait }): Promise<NeoforgeInstall> {
+export async function neoforgeInstall(
+  db: Db,
+  source: ArtifactSource,
+  opts: { game: string; version: string; mojang: DownloadedFile; run?: InstallerRunner; wait?: InstallWait; settings?: InstallerSettings },
+): Promise<NeoforgeInstall> {
   return installOnce(
     db,
     `zlh:neoforge:${opts.game}:${opts.version}`,
@@ -80,7 +84,7 @@ async function recorded(db: Db, game: string, version: string): Promise<Neoforge
  * then the tree: a file that is a pre-placed one with the same hash keeps
  * its upstream url; every other is the installer's own and is stored.
  */
-async function install(db: Db, source: ArtifactSource, opts: { game: string; version: string; mojang: DownloadedFile; run?: InstallerRunner }) {
+async function install(db: Db, source: ArtifactSource, opts: { game: string; version: string; mojang: DownloadedFile; run?: InstallerRunner; settings?: InstallerSettings }) {
   const url = neoforgeInstallerUrl(opts.version);
   const installer = await fetchPinned(db, source, url, undefined, INSTALLER_MAX_BYTES);
   const published = await publishedDigest(source, url);
@@ -119,7 +123,7 @@ async function install(db: Db, source: ArtifactSource, opts: { game: string; ver
 
   let run: Awaited<ReturnType<InstallerRunner>>;
   try {
-    run = await (opts.run ?? runInstaller)({ installer: installer.bytes, installerName: `neoforge-${opts.version}-installer.jar`, preplaced });
+    run = await (opts.run ?? runInstaller)({ ...opts.settings, installer: installer.bytes, installerName: `neoforge-${opts.version}-installer.jar`, preplaced });
   } catch (err) {
     if (err instanceof SandboxUnavailableError) throw err; // retried: the machine, not the build
     if (err instanceof InstallerFailedError) throw new ResolutionError(err.message);

@@ -3,6 +3,7 @@ import type { Db } from "@zlh/db";
 import type { ServerType } from "@zlh/domain";
 import type { Static } from "typebox";
 import type { ModRequest } from "../fabric/modrinth";
+import type { InstallerSettings } from "../neoforge/runInstaller";
 
 export interface ManifestRequest {
   /** Absent: fabric (requests from before types existed). */
@@ -23,6 +24,8 @@ export interface TypeInput {
   request: ManifestRequest;
   /** Mojang's server jar, pinned; its `path` is the Fabric launcher's, re-pathed by a type that wants it elsewhere. */
   mojangServer: () => Promise<DownloadedFile>;
+  /** How NeoForge's installer is run, where a build is installed (the operator's settings; the defaults when absent). */
+  neoforgeInstaller?: InstallerSettings;
 }
 
 /** A type's part of a manifest: its files (the Mojang jar among them, where the type places it) and how to start it. */

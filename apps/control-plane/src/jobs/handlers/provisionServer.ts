@@ -6,6 +6,7 @@ import { ResolutionError } from "../../fabric/errors";
 import type { ManifestCache } from "../../fabric/manifestCache";
 import { resolveManifest } from "../../fabric/resolveManifest";
 import { converge } from "../../lifecycle/converge";
+import type { InstallerSettings } from "../../neoforge/runInstaller";
 import { newRconPassword, seal, type SecretsKeyring } from "../../secrets/sealedSecrets";
 
 export interface ProvisionDeps {
@@ -15,6 +16,8 @@ export interface ProvisionDeps {
   log: Logger;
   /** Optional: reuse manifests resolved moments ago for the same request. */
   cache?: ManifestCache;
+  /** How a NeoForge build's installer is run (ZLH_NEOFORGE_INSTALLER_*); the defaults when absent. */
+  neoforgeInstaller?: InstallerSettings;
 }
 
 /**
@@ -67,6 +70,6 @@ export function provisionServerTask(deps: ProvisionDeps): Task {
 
 async function resolve(deps: ProvisionDeps, s: ServerRow): Promise<Manifest> {
   const request = { type: s.server_type, minecraftVersion: s.minecraft_version, loaderVersion: s.loader_version, mods: s.mods, modpack: s.modpack as ManifestModpack | null };
-  const fresh = () => resolveManifest(deps.db, deps.source, request);
+  const fresh = () => resolveManifest(deps.db, deps.source, request, deps.neoforgeInstaller);
   return deps.cache ? deps.cache.resolve(request, fresh) : fresh();
 }
