@@ -12,7 +12,7 @@ import { basename, dirname, join, posix } from "node:path";
  *    controllers): children of our own memory cgroup, and of our pids cgroup
  *    where that is writable.
  */
-export type CgroupLayout = { kind: "v2"; own: string; pids: boolean } | { kind: "v1"; memory: string; pids: string | null } | { kind: "none"; why: string };
+export type CgroupLayout = { kind: "v2"; own: string; pids: boolean; root: boolean } | { kind: "v1"; memory: string; pids: string | null } | { kind: "none"; why: string };
 
 /** The installer's cgroup: made with its bounds before any installer code runs, removed after its last process. */
 export interface InstallerCgroup {
@@ -74,7 +74,7 @@ export function cgroupLayout(mountinfo: string, selfCgroup: string, v2Controller
   if (!offered.includes("memory")) return { kind: "none", why: `the cgroup v2 hierarchy at ${unified.point} offers no memory controller` };
   const at = inMount(unified, own.path);
   if (!at) return { kind: "none", why: `this process's cgroup ${own.path} is not under the cgroup v2 mount at ${unified.point}` };
-  return { kind: "v2", own: at, pids: offered.includes("pids") };
+  return { kind: "v2", own: at, pids: offered.includes("pids"), root: at === unified.point };
 }
 
 /** Our cgroup's directory: its path is from the hierarchy's root, the mount shows the hierarchy from `root` on. */
@@ -111,13 +111,15 @@ function layout(): Promise<CgroupLayout> {
  * CONTROL_PLANE_LEAF, then the controllers are enabled; installer cgroups
  * are that leaf's siblings. Done already (we are in the leaf of a cgroup
  * that enables memory: a second look in this process), it is not redone.
+ * The root cgroup is exempt from the rule (and holds every other process of
+ * the machine or container): nothing is moved out of it.
  */
 async function prepareV2(l: Extract<CgroupLayout, { kind: "v2" }>): Promise<CgroupLayout> {
   const enabled = async (dir: string) => (await readFile(join(dir, "cgroup.subtree_control"), "utf8").catch(() => "")).split(/\s+/);
   if (basename(l.own) === CONTROL_PLANE_LEAF && (await enabled(dirname(l.own))).includes("memory")) return { ...l, own: dirname(l.own) };
   const want = l.pids ? "+memory +pids" : "+memory";
   try {
-    if (!(await enabled(l.own)).includes("memory")) {
+    if (!(await enabled(l.own)).includes("memory") && !l.root) {
       const leaf = join(l.own, CONTROL_PLANE_LEAF);
       await mkdir(leaf).catch((err: NodeJS.ErrnoException) => {
         if (err.code !== "EEXIST") throw err;
@@ -130,8 +132,8 @@ async function prepareV2(l: Extract<CgroupLayout, { kind: "v2" }>): Promise<Cgro
           if (err.code !== "ESRCH") throw err;
         });
       }
-      await writeFile(join(l.own, "cgroup.subtree_control"), want);
     }
+    if (!(await enabled(l.own)).includes("memory")) await writeFile(join(l.own, "cgroup.subtree_control"), want);
     return l;
   } catch (err) {
     return { kind: "none", why: `the control plane's cgroup ${l.own} is not delegated to it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): with systemd, the unit needs Delegate=memory pids and no ProtectControlGroups=yes` };
@@ -162,7 +164,8 @@ export async function installerCgroup(memoryBytes: number, maxProcesses: number)
       made.push(dir);
       await writeFile(join(dir, "memory.max"), String(memoryBytes));
       await writeOptional(join(dir, "memory.swap.max"), "0");
-      if (l.pids) await writeFile(join(dir, "pids.max"), String(maxProcesses));
+      // pids.max is there only where pids is enabled for children (a parent that enabled memory alone has none).
+      if (l.pids) await writeOptional(join(dir, "pids.max"), String(maxProcesses));
     } else {
       const dir = join(l.memory, name);
       await mkdir(dir);

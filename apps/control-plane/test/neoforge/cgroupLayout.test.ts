@@ -12,7 +12,10 @@ describe("where the NeoForge installer's memory cgroup is made (cgroupLayout)", 
       kind: "v2",
       own: "/sys/fs/cgroup/system.slice/zlh-control-plane.service",
       pids: true,
+      root: false,
     });
+    // The root cgroup (a container's, with no cgroup of its own): children are made in it, and nothing is moved out.
+    expect(cgroupLayout(info, "0::/\n", offers(["memory"]))).toEqual({ kind: "v2", own: "/sys/fs/cgroup", pids: false, root: true });
   });
 
   it("cgroup v1 or hybrid (this machine's kind): our memory cgroup, and our pids cgroup, even with an empty unified hierarchy", () => {
