@@ -208,7 +208,13 @@ function handle(l: Exclude<CgroupLayout, { kind: "none" }>, dirs: string[]): Ins
   };
 }
 
-/** Each directory: its processes killed (cgroup.kill where the kernel has it, else by pid), then rmdir, retried while the last are reaped. */
+/**
+ * Each directory: rmdir, and while it is busy (its last processes are
+ * still being reaped, or one outlived the sandbox) what is in it killed,
+ * with cgroup.kill where the kernel has it (cgroup v2, Linux 5.14+), else
+ * by pid, and rmdir again. Never throws: a cgroup that cannot be removed
+ * is left to the next look (installerCgroupsLeft), not the run's result.
+ */
 async function removeAll(dirs: string[]): Promise<void> {
   for (const dir of [...dirs].reverse()) {
     for (let i = 0; i < RMDIR_TRIES; i++) {
@@ -217,7 +223,12 @@ async function removeAll(dirs: string[]): Promise<void> {
         (err: NodeJS.ErrnoException) => err.code === "ENOENT",
       );
       if (gone) break;
-      if (!(await writeOptional(join(dir, "cgroup.kill"), "1"))) {
+      // A v1 cgroup has no cgroup.kill, and cgroupfs answers a file it lacks with EACCES: any refusal falls back to pids.
+      const killed = await writeFile(join(dir, "cgroup.kill"), "1").then(
+        () => true,
+        () => false,
+      );
+      if (!killed) {
         for (const pid of await pidsIn(dir).catch(() => [])) {
           try {
             process.kill(pid, "SIGKILL");

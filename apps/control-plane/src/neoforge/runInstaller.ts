@@ -235,6 +235,8 @@ function sandboxed(args: string[], o: SandboxBounds): Promise<InstallerRun> {
     const chunks: Buffer[] = [];
     let bytes = 0;
     let failure: string | null = null;
+    // A failure of the machine (the run could not be put in its cgroup) is retried, as an unbuildable sandbox is.
+    let failureKind: typeof InstallerFailedError = InstallerFailedError;
     let control = "";
     let ready: Promise<void> | null = null;
     let status: number | null = null;
@@ -278,13 +280,16 @@ function sandboxed(args: string[], o: SandboxBounds): Promise<InstallerRun> {
         if (!/^\d+$/.test(keeper)) throw new Error(`unshare has children ${JSON.stringify(keeper)}, not one`);
         // unshare and its init are the sandbox's only processes now, and the init waits for its go: the installer and
         // everything it starts are born in the cgroup.
-        await o.cgroup?.join([child.pid!, Number(keeper)]);
+        await o.cgroup?.join([child.pid!, Number(keeper)]).catch((err: NodeJS.ErrnoException) => {
+          throw new SandboxUnavailableError(`the NeoForge installer's sandbox could not be put in its memory cgroup (${err.code ?? err.message}); it was not run.`, "");
+        });
         handle = await open(`/proc/${keeper}/root`, constants.O_RDONLY | constants.O_DIRECTORY);
         const fs = await statfs(root());
         if (fs.type !== TMPFS_MAGIC || fs.blocks * fs.bsize > o.spaceBytes + 1024 * 1024) throw new Error("the sandbox's root is not its bounded tmpfs");
         await o.place(root());
         child.stdin!.end("go\n");
       } catch (err) {
+        if (err instanceof SandboxUnavailableError && !failure) failureKind = SandboxUnavailableError;
         stop(err instanceof InstallerFailedError ? err.message.replace(/\.$/, "") : `the NeoForge installer's sandbox could not be entered (${(err as Error).message}); it was not run`);
       }
     };
@@ -311,7 +316,7 @@ function sandboxed(args: string[], o: SandboxBounds): Promise<InstallerRun> {
           await dispose();
           reject(new Failure(`${why}. Its last lines:\n${tail}`, log));
         };
-        if (failure) return fail(failure);
+        if (failure) return fail(failure, failureKind);
         if (oom) return fail(`the NeoForge installer ran out of its memory bound (${mib(o.memoryBytes)} MiB, ZLH_NEOFORGE_INSTALLER_MEMORY_BYTES) and was killed (${status === null ? (signal ?? `exit ${code}`) : `exit ${status}`})`);
         if (!ready || !handle) return fail(`the NeoForge installer's sandbox could not be set up (${signal ?? `exit ${code}`}); it was not run rather than run unconfined`, SandboxUnavailableError);
         if (status === null) return fail(`the NeoForge installer's sandbox ended without the installer's status (${signal ?? `exit ${code}`})`);
