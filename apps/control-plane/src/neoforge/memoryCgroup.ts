@@ -35,7 +35,7 @@ export class CgroupUnavailableError extends Error {
 }
 
 /** The leaf the control plane moves itself into on cgroup v2: a cgroup with controllers enabled for children may hold no process. */
-export const CONTROL_PLANE_LEAF = "control-plane";
+const CONTROL_PLANE_LEAF = "control-plane";
 const PREFIX = "neoforge-installer-";
 /** rmdir of a cgroup whose last process is still being reaped is EBUSY for a moment: retried this often, this long. */
 const RMDIR_TRIES = 50;
