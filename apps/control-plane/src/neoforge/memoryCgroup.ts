@@ -7,7 +7,8 @@ import { basename, dirname, join, posix } from "node:path";
  * /proc/self/mountinfo and /proc/self/cgroup (cgroupLayout):
  *  - `v2`: a unified hierarchy with the memory controller (Debian 12 and
  *    Proxmox with systemd). The control plane's own cgroup, delegated to it
- *    (the unit's `Delegate=memory pids`); children go in `parent`.
+ *    (the unit's `Delegate=memory pids`), `own`; children go in it, beside
+ *    the leaf the control plane moves itself into (prepareV2).
  *  - `v1`: a memory hierarchy of its own (cgroup v1, or hybrid with v1
  *    controllers): children of our own memory cgroup, and of our pids cgroup
  *    where that is writable.
@@ -16,8 +17,6 @@ export type CgroupLayout = { kind: "v2"; own: string; pids: boolean; root: boole
 
 /** The installer's cgroup: made with its bounds before any installer code runs, removed after its last process. */
 export interface InstallerCgroup {
-  /** The cgroup's directories (one per hierarchy): what a test lists. */
-  dirs: string[];
   /** Moves these processes (the sandbox's unshare and its init, which runs no installer code yet) in; their children are born in it. */
   join: (pids: number[]) => Promise<void>;
   /** Whether the kernel's OOM killer killed a process in it: the run ran out of its memory bound. */
@@ -46,7 +45,7 @@ const RMDIR_PAUSE_MS = 100;
  * mounted and which cgroup it is in; pure, for the two files' text. A v1
  * memory hierarchy wins (hybrid: the unified one then has no memory
  * controller); else the unified hierarchy if its root offers memory
- * (`controllers`, its root's cgroup.controllers).
+ * (`v2Controllers`: a mount's root's cgroup.controllers).
  */
 export function cgroupLayout(mountinfo: string, selfCgroup: string, v2Controllers: (mount: string) => string[]): CgroupLayout {
   const mounts = mountinfo.split("\n").flatMap((line) => {
@@ -190,7 +189,6 @@ export async function installerCgroup(memoryBytes: number, maxProcesses: number)
 function handle(l: Exclude<CgroupLayout, { kind: "none" }>, dirs: string[]): InstallerCgroup {
   let removed: Promise<void> | null = null;
   return {
-    dirs,
     join: async (pids) => {
       for (const dir of dirs) for (const pid of pids) await writeFile(join(dir, "cgroup.procs"), String(pid));
     },
