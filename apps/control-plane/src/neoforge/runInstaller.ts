@@ -106,6 +106,9 @@ export async function runInstaller(opts: RunInstallerOptions): Promise<Installer
     memoryBytes,
     cgroup,
     place: (root) => placeInputs(root, opts, spaceBytes),
+  }).catch(async (err) => {
+    await cgroup?.remove(); // done already, unless spawn itself threw: the cgroup never outlives the run either way
+    throw err;
   });
 }
 
