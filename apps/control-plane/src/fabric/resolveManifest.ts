@@ -1,28 +1,28 @@
 import { fileDirectoryClash, type ArtifactSource, type Manifest } from "@zlh/artifacts";
 import type { Db } from "@zlh/db";
 import { DEFAULT_SERVER_TYPE } from "@zlh/domain";
-import { resolverFor, type ManifestRequest } from "../serverTypes/index";
+import { resolverFor, type ManifestRequest, type ResolveSettings } from "../serverTypes/index";
 import { byCodeUnits } from "./order";
 import { resolveJava } from "./adoptium";
 import { resolveGame } from "./mojang";
 import { ResolutionError } from "./errors";
 import { resolvePackFiles } from "../modpacks/resolvePack";
-import type { InstallerSettings } from "../neoforge/runInstaller";
 
-export type { ManifestRequest } from "../serverTypes/index";
+export type { ManifestRequest, ResolveSettings } from "../serverTypes/index";
 
 /**
  * Resolves a server's request into a pinned manifest: what every type
  * shares (Mojang's server jar, the Java runtime the game names), then the
  * type's own part (serverTypes/<type>.ts: loader, launcher, mods, where the
- * Mojang jar goes, the jar that starts it). Files are sorted by path, so the
+ * Mojang jar goes, the jar that starts it), with this control plane's
+ * `settings` (its configuration's part in resolving). Files are sorted by path, so the
  * same inputs give the same manifest (and manifest hash).
  */
-export async function resolveManifest(db: Db, source: ArtifactSource, r: ManifestRequest, neoforgeInstaller?: InstallerSettings): Promise<Manifest> {
+export async function resolveManifest(db: Db, source: ArtifactSource, r: ManifestRequest, settings: ResolveSettings = {}): Promise<Manifest> {
   const type = r.type ?? DEFAULT_SERVER_TYPE;
   let mojang: ReturnType<typeof resolveGame> | undefined;
   const game = () => (mojang ??= resolveGame(db, source, r.minecraftVersion));
-  const resolved = await resolverFor(type)({ db, source, request: r, mojangServer: async () => (await game()).server, neoforgeInstaller });
+  const resolved = await resolverFor(type)({ db, source, request: r, mojangServer: async () => (await game()).server, settings });
   const pack = r.modpack ? await resolvePackFiles(db, source, r.modpack, r.minecraftVersion, r.loaderVersion ?? null) : [];
   const java = await resolveJava(db, source, (await game()).javaMajor, r.architecture ?? "x64");
   const files = [...resolved.files, ...pack].sort((a, b) => byCodeUnits(a.path, b.path));

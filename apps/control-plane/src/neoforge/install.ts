@@ -8,7 +8,7 @@ import { ResolutionError } from "../fabric/errors";
 import { readProducedTree, TreeRefusedError } from "./producedTree";
 import { serverJarPathOf } from "./serverJar";
 import { installOnce, type InstallWait } from "./installOnce";
-import { INSTALLER_SPACE_BYTES, InstallerFailedError, runInstaller, SandboxUnavailableError, type InstallerSettings } from "./runInstaller";
+import { INSTALLER_SPACE_BYTES, InstallerFailedError, runInstaller, SandboxUnavailableError } from "./runInstaller";
 
 export const NEOFORGE_MAVEN = "https://maven.neoforged.net/releases/";
 export const neoforgeInstallerUrl = (v: string) => `${NEOFORGE_MAVEN}net/neoforged/neoforge/${v}/neoforge-${v}-installer.jar`;
@@ -34,6 +34,16 @@ export interface NeoforgeInstall {
 /** How the installer is run: the real runner, or a wrapper of it (a test counting runs). */
 export type InstallerRunner = typeof runInstaller;
 
+export interface NeoforgeInstallOptions {
+  game: string;
+  version: string;
+  mojang: DownloadedFile;
+  /** ZLH_NEOFORGE_INSTALLER_MEMORY_BYTES: the run's memory bound (runInstaller's default when not given; 0: none but its heap's). */
+  memoryBytes?: number;
+  run?: InstallerRunner;
+  wait?: InstallWait;
+}
+
 /**
  * The pinned install of NeoForge `version` for `game`, made once: the first
  * resolution runs the installer (runInstaller) and records every file it
@@ -44,11 +54,7 @@ export type InstallerRunner = typeof runInstaller;
  * connection held (installOnce.ts), so the installer runs once, one at a
  * time in a process, and every server of that pair places the same bytes.
  */
-export async function neoforgeInstall(
-  db: Db,
-  source: ArtifactSource,
-  opts: { game: string; version: string; mojang: DownloadedFile; run?: InstallerRunner; wait?: InstallWait; settings?: InstallerSettings },
-): Promise<NeoforgeInstall> {
+export async function neoforgeInstall(db: Db, source: ArtifactSource, opts: NeoforgeInstallOptions): Promise<NeoforgeInstall> {
   return installOnce(
     db,
     `zlh:neoforge:${opts.game}:${opts.version}`,
@@ -84,7 +90,7 @@ async function recorded(db: Db, game: string, version: string): Promise<Neoforge
  * then the tree: a file that is a pre-placed one with the same hash keeps
  * its upstream url; every other is the installer's own and is stored.
  */
-async function install(db: Db, source: ArtifactSource, opts: { game: string; version: string; mojang: DownloadedFile; run?: InstallerRunner; settings?: InstallerSettings }) {
+async function install(db: Db, source: ArtifactSource, opts: NeoforgeInstallOptions) {
   const url = neoforgeInstallerUrl(opts.version);
   const installer = await fetchPinned(db, source, url, undefined, INSTALLER_MAX_BYTES);
   const published = await publishedDigest(source, url);
@@ -123,7 +129,7 @@ async function install(db: Db, source: ArtifactSource, opts: { game: string; ver
 
   let run: Awaited<ReturnType<InstallerRunner>>;
   try {
-    run = await (opts.run ?? runInstaller)({ ...opts.settings, installer: installer.bytes, installerName: `neoforge-${opts.version}-installer.jar`, preplaced });
+    run = await (opts.run ?? runInstaller)({ installer: installer.bytes, installerName: `neoforge-${opts.version}-installer.jar`, preplaced, memoryBytes: opts.memoryBytes });
   } catch (err) {
     if (err instanceof SandboxUnavailableError) throw err; // retried: the machine, not the build
     if (err instanceof InstallerFailedError) throw new ResolutionError(err.message);

@@ -62,9 +62,6 @@ export interface RunInstallerOptions {
   memoryBytes?: number;
 }
 
-/** What the operator sets of a run (config.ts): threaded from the worker to each run. */
-export type InstallerSettings = Pick<RunInstallerOptions, "memoryBytes">;
-
 /**
  * Runs NeoForge's installer once, `java -jar /work/<installer>
  * --installServer /server --offline`, in a sandbox (sandboxArgv,

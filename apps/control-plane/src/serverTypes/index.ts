@@ -11,4 +11,4 @@ import { resolveVanilla } from "./vanilla";
 const RESOLVERS: Record<ServerType, TypeResolver> = { fabric: resolveFabricType, vanilla: resolveVanilla, paper: resolvePaper, purpur: resolvePurpur, quilt: resolveQuiltType, neoforge: resolveNeoforge };
 
 export const resolverFor = (type: ServerType | undefined): TypeResolver => RESOLVERS[type ?? DEFAULT_SERVER_TYPE];
-export type { ManifestRequest } from "./serverType";
+export type { ManifestRequest, ResolveSettings } from "./serverType";

@@ -22,7 +22,7 @@ export const METADATA_MAX_BYTES = 4 * 1024 * 1024;
  *  - started from the args files it wrote (`launch.argFiles`);
  *  - Modrinth mods for the `neoforge` loader.
  */
-export const resolveNeoforge: TypeResolver = async ({ db, source, request, mojangServer, neoforgeInstaller }) => {
+export const resolveNeoforge: TypeResolver = async ({ db, source, request, mojangServer, settings }) => {
   const game = request.minecraftVersion;
   let listed: string[];
   try {
@@ -40,7 +40,7 @@ export const resolveNeoforge: TypeResolver = async ({ db, source, request, mojan
     throw err;
   }
   const mojang = await mojangServer();
-  const install = await pinnedInstall(db, source, { game, version, mojang, settings: neoforgeInstaller });
+  const install = await pinnedInstall(db, source, { game, version, mojang, memoryBytes: settings.neoforgeInstallerMemoryBytes });
   const files: ManifestFile[] = install.files.map((f) =>
     f.url
       ? { path: f.path, url: f.url, size: f.size, sha512: f.sha512, sha1: f.sha1, kind: f.url === mojang.url ? "server" : "library" }

@@ -3,7 +3,6 @@ import type { Db } from "@zlh/db";
 import type { ServerType } from "@zlh/domain";
 import type { Static } from "typebox";
 import type { ModRequest } from "../fabric/modrinth";
-import type { InstallerSettings } from "../neoforge/runInstaller";
 
 export interface ManifestRequest {
   /** Absent: fabric (requests from before types existed). */
@@ -17,6 +16,12 @@ export interface ManifestRequest {
   modpack?: ManifestModpack | null;
 }
 
+/** How this control plane resolves, from its configuration: the same for every request. */
+export interface ResolveSettings {
+  /** ZLH_NEOFORGE_INSTALLER_MEMORY_BYTES (0: no bound but the heap's); INSTALLER_MEMORY_BYTES when not given. */
+  neoforgeInstallerMemoryBytes?: number;
+}
+
 /** What a type's resolver is given: the request, and what every type shares, resolved once when first asked for. */
 export interface TypeInput {
   db: Db;
@@ -24,8 +29,7 @@ export interface TypeInput {
   request: ManifestRequest;
   /** Mojang's server jar, pinned; its `path` is the Fabric launcher's, re-pathed by a type that wants it elsewhere. */
   mojangServer: () => Promise<DownloadedFile>;
-  /** How NeoForge's installer is run, where a build is installed (the operator's settings; the defaults when absent). */
-  neoforgeInstaller?: InstallerSettings;
+  settings: ResolveSettings;
 }
 
 /** A type's part of a manifest: its files (the Mojang jar among them, where the type places it) and how to start it. */

@@ -4,9 +4,8 @@ import { ArtifactFetchError, manifestHash, type ArtifactSource, type Manifest, t
 import { getServer, setLastError, storeManifest, transitionServer, type Db, type ServerRow } from "@zlh/db";
 import { ResolutionError } from "../../fabric/errors";
 import type { ManifestCache } from "../../fabric/manifestCache";
-import { resolveManifest } from "../../fabric/resolveManifest";
+import { resolveManifest, type ResolveSettings } from "../../fabric/resolveManifest";
 import { converge } from "../../lifecycle/converge";
-import type { InstallerSettings } from "../../neoforge/runInstaller";
 import { newRconPassword, seal, type SecretsKeyring } from "../../secrets/sealedSecrets";
 
 export interface ProvisionDeps {
@@ -16,8 +15,8 @@ export interface ProvisionDeps {
   log: Logger;
   /** Optional: reuse manifests resolved moments ago for the same request. */
   cache?: ManifestCache;
-  /** How a NeoForge build's installer is run (ZLH_NEOFORGE_INSTALLER_*); the defaults when absent. */
-  neoforgeInstaller?: InstallerSettings;
+  /** The configuration's part in resolving (ZLH_NEOFORGE_INSTALLER_MEMORY_BYTES); defaults when not given. */
+  settings?: ResolveSettings;
 }
 
 /**
@@ -70,6 +69,6 @@ export function provisionServerTask(deps: ProvisionDeps): Task {
 
 async function resolve(deps: ProvisionDeps, s: ServerRow): Promise<Manifest> {
   const request = { type: s.server_type, minecraftVersion: s.minecraft_version, loaderVersion: s.loader_version, mods: s.mods, modpack: s.modpack as ManifestModpack | null };
-  const fresh = () => resolveManifest(deps.db, deps.source, request, deps.neoforgeInstaller);
+  const fresh = () => resolveManifest(deps.db, deps.source, request, deps.settings);
   return deps.cache ? deps.cache.resolve(request, fresh) : fresh();
 }

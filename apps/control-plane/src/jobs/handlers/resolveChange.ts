@@ -20,8 +20,13 @@ export function resolveChangeTask(deps: ProvisionDeps): Task {
     const s = await getServer(deps.db, serverId);
     if (!s || s.change_generation !== generation || s.change_status !== "resolving") return;
     try {
-      const request = { type: s.server_type, minecraftVersion: s.minecraft_version, loaderVersion: s.loader_version, mods: s.mods, modpack: s.modpack as ManifestModpack | null };
-      const manifest = await resolveManifest(deps.db, deps.source, request, deps.neoforgeInstaller);
+      const manifest = await resolveManifest(deps.db, deps.source, {
+        type: s.server_type,
+        minecraftVersion: s.minecraft_version,
+        loaderVersion: s.loader_version,
+        mods: s.mods,
+        modpack: s.modpack as ManifestModpack | null,
+      }, deps.settings);
       await deps.db.transaction(async (tx) => {
         if (await storeRequestedManifest(tx, serverId, generation, manifest, manifestHash(manifest))) {
           deps.log.info({ serverId, generation, files: manifest.files.length }, "change resolved");
