@@ -91,6 +91,8 @@ export interface ControlPlaneConfig {
   neoforgeNewBuildsPerDay: number;
   /** ZLH_NEOFORGE_JAVA */
   neoforgeJava: string;
+  /** ZLH_NEOFORGE_INSTALLER_MEMORY_BYTES (0: no bound but the heap's) */
+  neoforgeInstallerMemoryBytes: number;
   /** ZLH_BACKUP_KEEP, ZLH_BACKUP_MAX_AGE_DAYS */
   backupRetention: { keep: number; maxAgeDays: number };
   /** ZLH_COMMAND_TIMEOUT_MS */
@@ -172,8 +174,17 @@ export function loadConfig(env: Env): ControlPlaneConfig {
     neoforgeRetentionMs: read.integer("ZLH_NEOFORGE_RETENTION_DAYS") * 86_400_000,
     neoforgeNewBuildsPerDay: read.integer("ZLH_NEOFORGE_NEW_BUILDS_PER_DAY"),
     neoforgeJava: read.textWithDefault("ZLH_NEOFORGE_JAVA"),
+    neoforgeInstallerMemoryBytes: installerMemory(read.integer("ZLH_NEOFORGE_INSTALLER_MEMORY_BYTES")),
     console: { tokenTtlMs: read.integer("ZLH_CONSOLE_TOKEN_TTL_MS"), origins: origins(read.text("ZLH_CONSOLE_ORIGINS")) },
   };
+}
+
+/** A bound a JVM cannot even start in is a typo, not a bound: 0 (none) or at least this. */
+const INSTALLER_MEMORY_MIN_BYTES = 256 * 1024 * 1024;
+
+function installerMemory(bytes: number): number {
+  if (bytes !== 0 && bytes < INSTALLER_MEMORY_MIN_BYTES) throw new ConfigError("ZLH_NEOFORGE_INSTALLER_MEMORY_BYTES", `must be 0 (no bound but the heap's) or at least ${INSTALLER_MEMORY_MIN_BYTES} (256 MiB).`);
+  return bytes;
 }
 
 function origins(raw: string | null): string[] {

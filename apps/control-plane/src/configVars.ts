@@ -350,6 +350,14 @@ export const CONTROL_PLANE_ENV = {
     description:
       "The java that runs NeoForge's installer on the control plane, used by its real path (past Debian's `/etc/alternatives` links). It must be at least the Java the game needs (Mojang's `javaVersion`: 21 for Minecraft 1.20.5 and later, 17 before), read from its home's `release` file; an older one, or none there, is not run and the server stays pending with the reason, retried. A newer Java installs older builds too, so one setting to the newest covers all. Debian 12's `java` is 17: see [Server types](server-types.md#the-java-that-runs-the-installer).",
   },
+  ZLH_NEOFORGE_INSTALLER_MEMORY_BYTES: {
+    type: "integer",
+    default: 3 * 1024 * 1024 * 1024,
+    min: 0,
+    max: 2 ** 40,
+    description:
+      "The bound on all the memory one NeoForge installer run takes (its 1 GiB heap, the JVM's native memory, any process it starts, the files it writes to its in-memory work space), in a memory cgroup of its own: past it the kernel kills the run and the build fails, saying so. Where no memory cgroup can be made (cgroup v2 not delegated to the service: the shipped unit's `Delegate=`), new builds stay `pending`, retried, until it can; 0 runs the installer with its heap as its only memory bound. Below 2 GiB the heap is half of it. Otherwise at least 256 MiB. See [Operations](operations.md#neoforges-installer-sandbox).",
+  },
   ZLH_EVENT_STREAMS_PER_CLIENT: {
     type: "integer",
     default: 50,

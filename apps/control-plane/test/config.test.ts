@@ -19,7 +19,12 @@ describe("loadConfig", () => {
       artifactSource: "upstream",
       proxmox: null,
       edgeProviders: [],
+      neoforgeInstallerMemoryBytes: 3 * 1024 * 1024 * 1024,
     });
+  });
+
+  it("takes 0 for the NeoForge installer's memory bound: none but its heap's", () => {
+    expect(loadConfig({ ...base, ZLH_NEOFORGE_INSTALLER_MEMORY_BYTES: "0" }).neoforgeInstallerMemoryBytes).toBe(0);
   });
 
   it.each([
@@ -41,6 +46,8 @@ describe("loadConfig", () => {
     [{ ZLH_MODPACK_RETENTION_DAYS: "0" }, "ZLH_MODPACK_RETENTION_DAYS"],
     [{ ZLH_NEOFORGE_RETENTION_DAYS: "0" }, "ZLH_NEOFORGE_RETENTION_DAYS"],
     [{ ZLH_NEOFORGE_NEW_BUILDS_PER_DAY: "-1" }, "ZLH_NEOFORGE_NEW_BUILDS_PER_DAY"],
+    // A bound no JVM starts in is a typo (bytes meant as MiB), not a bound.
+    [{ ZLH_NEOFORGE_INSTALLER_MEMORY_BYTES: "3072" }, "ZLH_NEOFORGE_INSTALLER_MEMORY_BYTES"],
   ])("names the bad variable: %o", (over, variable) => {
     let err: unknown;
     try {

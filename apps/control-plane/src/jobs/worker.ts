@@ -42,7 +42,7 @@ export async function startWorker(config: ControlPlaneConfig, db: Db, log: Logge
     secretsKeys: config.secretsKeys,
     log: log.child({ component: "resolver" }),
     cache: manifests,
-    settings: { neoforgeJava: config.neoforgeJava },
+    settings: { neoforgeJava: config.neoforgeJava, neoforgeInstallerMemoryBytes: config.neoforgeInstallerMemoryBytes },
   };
   const taskList: TaskList = {
     [PROVISION_JOB]: provisionServerTask(provisionDeps),

@@ -43,6 +43,8 @@ export interface NeoforgeInstallOptions {
   javaMajor: number;
   /** ZLH_NEOFORGE_JAVA: the java that runs the installer (a path, or a name on PATH); `java` when not given. */
   java?: string;
+  /** ZLH_NEOFORGE_INSTALLER_MEMORY_BYTES: the run's memory bound (runInstaller's default when not given; 0: none but its heap's). */
+  memoryBytes?: number;
   run?: InstallerRunner;
   wait?: InstallWait;
 }
@@ -135,7 +137,7 @@ async function install(db: Db, source: ArtifactSource, opts: NeoforgeInstallOpti
   let run: Awaited<ReturnType<InstallerRunner>>;
   try {
     // By the real path checked above: the java checked is the java run, whatever PATH says meanwhile.
-    run = await (opts.run ?? runInstaller)({ installer: installer.bytes, installerName: `neoforge-${opts.version}-installer.jar`, preplaced, java });
+    run = await (opts.run ?? runInstaller)({ installer: installer.bytes, installerName: `neoforge-${opts.version}-installer.jar`, preplaced, java, memoryBytes: opts.memoryBytes });
   } catch (err) {
     if (err instanceof SandboxUnavailableError) throw err; // retried: the machine, not the build
     if (err instanceof InstallerFailedError) throw new ResolutionError(err.message);

@@ -4,6 +4,7 @@ import { chown, mkdir, open, readdir, readFile, statfs, writeFile, type FileHand
 import { dirname, join } from "node:path";
 import { isSafeRelativePath } from "@zlh/artifacts";
 import { TREE_MAX_FILES } from "./producedTree";
+import { CgroupUnavailableError, installerCgroup, type InstallerCgroup } from "./memoryCgroup";
 import { SANDBOX_INIT } from "./sandboxScript";
 import { SandboxRefusedError, sandboxRoot, type SandboxRoot } from "./sandboxRoot";
 
@@ -57,6 +58,8 @@ export interface RunInstallerOptions {
   maxLogBytes?: number;
   /** The work space's size (everything the installer has and writes: INSTALLER_SPACE_BYTES). */
   spaceBytes?: number;
+  /** The bound on all the memory the run takes, in a memory cgroup of its own (INSTALLER_MEMORY_BYTES); 0: none but its heap's. */
+  memoryBytes?: number;
 }
 
 /**
@@ -68,7 +71,10 @@ export interface RunInstallerOptions {
  * and java's home read-only and nothing else of the host; no privileges
  * (nobody's uid when we are root, no capabilities either way); a time bound
  * (it is killed at it, and everything it started with it) and a bound on
- * its output. `--offline` makes the real installer take only what is in
+ * its output; a memory bound over all it takes (a cgroup of its own,
+ * memoryCgroup.ts: its heap, the JVM's native memory, any process it
+ * starts and the pages of its tmpfs), the run refused where none can be
+ * made unless `memoryBytes` is 0. `--offline` makes the real installer take only what is in
  * place (LegacyInstaller's Downloader: a present file with its sha1, or its
  * own maven/ entry) and say which file it would have downloaded; the caller
  * pre-places exactly those. The installer is upstream's code, pinned by
@@ -87,17 +93,48 @@ export async function runInstaller(opts: RunInstallerOptions): Promise<Installer
     if (err instanceof SandboxRefusedError) throw new SandboxUnavailableError(err.message, "");
     throw err;
   }
-  const argv = [sandboxRootOf.java, `-Xmx${INSTALLER_HEAP}`, "-Djava.net.preferIPv4Stack=true", "-jar", `/work/${opts.installerName}`, "--installServer", "/server", "--offline"];
+  const memoryBytes = opts.memoryBytes ?? INSTALLER_MEMORY_BYTES;
+  const cgroup = memoryBytes > 0 ? await boundedMemory(memoryBytes) : null;
+  const argv = [sandboxRootOf.java, `-Xmx${heapMib(memoryBytes)}m`, "-Djava.net.preferIPv4Stack=true", "-jar", `/work/${opts.installerName}`, "--installServer", "/server", "--offline"];
   return sandboxed(sandboxArgv(sandboxRootOf.binds, spaceBytes, argv), {
     timeoutMs: opts.timeoutMs ?? INSTALLER_TIMEOUT_MS,
     maxLogBytes: opts.maxLogBytes ?? INSTALLER_MAX_LOG_BYTES,
     spaceBytes,
+    memoryBytes,
+    cgroup,
     place: (root) => placeInputs(root, opts, spaceBytes),
+  }).catch(async (err) => {
+    await cgroup?.remove(); // done already, unless spawn itself threw: the cgroup never outlives the run either way
+    throw err;
   });
 }
 
+/**
+ * The bound on everything one run takes: its heap (1 GiB), the JVM's
+ * native memory (metaspace, threads, the JIT, direct buffers: a few
+ * hundred MiB), and the tmpfs pages it writes (a real NeoForge 21.1
+ * install about 300 MiB, up to INSTALLER_SPACE_BYTES). 3 GiB leaves a real
+ * install room; an installer past it is killed by the kernel's OOM killer,
+ * not the host's memory taken.
+ */
+export const INSTALLER_MEMORY_BYTES = 3 * 1024 * 1024 * 1024;
 /** The installer JVM's heap: without it the JVM takes a quarter of the control plane's memory. */
-const INSTALLER_HEAP = "1g";
+const INSTALLER_HEAP_MIB = 1024;
+/** The heap stays below the memory bound: half of a bound under 2 GiB (the rest is the JVM's own and the tmpfs's). */
+const heapMib = (memoryBytes: number) => (memoryBytes > 0 ? Math.min(INSTALLER_HEAP_MIB, Math.floor(memoryBytes / 2 / (1024 * 1024))) : INSTALLER_HEAP_MIB);
+
+/** The run's cgroup; where none can be made the install is refused as the other missing sandbox prerequisites are (retried). */
+async function boundedMemory(memoryBytes: number): Promise<InstallerCgroup> {
+  try {
+    return await installerCgroup(memoryBytes, INSTALLER_MAX_PROCESSES);
+  } catch (err) {
+    if (!(err instanceof CgroupUnavailableError)) throw err;
+    throw new SandboxUnavailableError(
+      `${err.message}; the NeoForge installer was not run without its memory bound. Run the control plane as root, delegate it its cgroup (the shipped unit's Delegate=memory pids, see docs/operations.md), or set ZLH_NEOFORGE_INSTALLER_MEMORY_BYTES=0 to bound only its heap.`,
+      "",
+    );
+  }
+}
 /**
  * The installer's whole writable space (its jar, the pre-placed libraries
  * and Mojang's jar, what it makes, its /tmp): a real NeoForge 21.1 server
@@ -178,6 +215,9 @@ interface SandboxBounds {
   timeoutMs: number;
   maxLogBytes: number;
   spaceBytes: number;
+  memoryBytes: number;
+  /** Joined at `ready`, before the installer's code runs; removed once the sandbox has ended, however it ended. */
+  cgroup: InstallerCgroup | null;
   place: (root: string) => Promise<void>;
 }
 
@@ -195,6 +235,8 @@ function sandboxed(args: string[], o: SandboxBounds): Promise<InstallerRun> {
     const chunks: Buffer[] = [];
     let bytes = 0;
     let failure: string | null = null;
+    // A failure of the machine (the run could not be put in its cgroup) is retried, as an unbuildable sandbox is.
+    let failureKind: typeof InstallerFailedError = InstallerFailedError;
     let control = "";
     let ready: Promise<void> | null = null;
     let status: number | null = null;
@@ -236,33 +278,46 @@ function sandboxed(args: string[], o: SandboxBounds): Promise<InstallerRun> {
       try {
         const keeper = (await readFile(`/proc/${child.pid}/task/${child.pid}/children`, "utf8")).trim();
         if (!/^\d+$/.test(keeper)) throw new Error(`unshare has children ${JSON.stringify(keeper)}, not one`);
+        // unshare and its init are the sandbox's only processes now, and the init waits for its go: the installer and
+        // everything it starts are born in the cgroup.
+        await o.cgroup?.join([child.pid!, Number(keeper)]).catch((err: NodeJS.ErrnoException) => {
+          throw new SandboxUnavailableError(`the NeoForge installer's sandbox could not be put in its memory cgroup (${err.code ?? err.message}); it was not run.`, "");
+        });
         handle = await open(`/proc/${keeper}/root`, constants.O_RDONLY | constants.O_DIRECTORY);
         const fs = await statfs(root());
         if (fs.type !== TMPFS_MAGIC || fs.blocks * fs.bsize > o.spaceBytes + 1024 * 1024) throw new Error("the sandbox's root is not its bounded tmpfs");
         await o.place(root());
         child.stdin!.end("go\n");
       } catch (err) {
+        if (err instanceof SandboxUnavailableError && !failure) failureKind = SandboxUnavailableError;
         stop(err instanceof InstallerFailedError ? err.message.replace(/\.$/, "") : `the NeoForge installer's sandbox could not be entered (${(err as Error).message}); it was not run`);
       }
     };
     const timer = setTimeout(() => stop(`the NeoForge installer did not finish within ${Math.round(o.timeoutMs / 1000)} s; it was stopped`), o.timeoutMs);
     child.on("error", (err) => {
       clearTimeout(timer);
-      void dispose();
-      reject(new SandboxUnavailableError(`the NeoForge installer could not be started: ${err.message}`, ""));
+      void (async () => {
+        await dispose();
+        await o.cgroup?.remove();
+        reject(new SandboxUnavailableError(`the NeoForge installer could not be started: ${err.message}`, ""));
+      })();
     });
     child.on("close", (code, signal) => {
       clearTimeout(timer);
       killGroup(); // anything left in its group
       void (async () => {
         await ready;
+        // Read before the cgroup goes; removing it waits for its last process, so none outlives the run.
+        const oom = (await o.cgroup?.oomKilled().catch(() => false)) ?? false;
+        await o.cgroup?.remove();
         const log = Buffer.concat(chunks).toString("utf8");
         const tail = log.trimEnd().split("\n").slice(-8).join("\n");
         const fail = async (why: string, Failure = InstallerFailedError) => {
           await dispose();
           reject(new Failure(`${why}. Its last lines:\n${tail}`, log));
         };
-        if (failure) return fail(failure);
+        if (failure) return fail(failure, failureKind);
+        if (oom) return fail(`the NeoForge installer ran out of its memory bound (${mib(o.memoryBytes)} MiB, ZLH_NEOFORGE_INSTALLER_MEMORY_BYTES) and was killed (${status === null ? (signal ?? `exit ${code}`) : `exit ${status}`})`);
         if (!ready || !handle) return fail(`the NeoForge installer's sandbox could not be set up (${signal ?? `exit ${code}`}); it was not run rather than run unconfined`, SandboxUnavailableError);
         if (status === null) return fail(`the NeoForge installer's sandbox ended without the installer's status (${signal ?? `exit ${code}`})`);
         if (status !== 0) {

@@ -41,7 +41,7 @@ export const resolveNeoforge: TypeResolver = async ({ db, source, request, mojan
     throw err;
   }
   const mojang = await mojangServer();
-  const install = await pinnedInstall(db, source, { game, version, mojang, javaMajor: await javaMajor(), java: settings.neoforgeJava });
+  const install = await pinnedInstall(db, source, { game, version, mojang, javaMajor: await javaMajor(), java: settings.neoforgeJava, memoryBytes: settings.neoforgeInstallerMemoryBytes });
   const files: ManifestFile[] = install.files.map((f) =>
     f.url
       ? { path: f.path, url: f.url, size: f.size, sha512: f.sha512, sha1: f.sha1, kind: f.url === mojang.url ? "server" : "library" }

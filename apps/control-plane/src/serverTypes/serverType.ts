@@ -20,6 +20,8 @@ export interface ManifestRequest {
 export interface ResolveSettings {
   /** ZLH_NEOFORGE_JAVA; `java` (on PATH) when not given. */
   neoforgeJava?: string;
+  /** ZLH_NEOFORGE_INSTALLER_MEMORY_BYTES (0: no bound but the heap's); INSTALLER_MEMORY_BYTES when not given. */
+  neoforgeInstallerMemoryBytes?: number;
 }
 
 /** What a type's resolver is given: the request, and what every type shares, resolved once when first asked for. */

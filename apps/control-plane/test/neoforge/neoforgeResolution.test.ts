@@ -67,6 +67,13 @@ describe("resolving a NeoForge server", () => {
     expect(m.java).toMatchObject({ major: 21 });
   });
 
+  it("runs a new build's installer within the operator's memory bound (ZLH_NEOFORGE_INSTALLER_MEMORY_BYTES), and fails saying so past it", async () => {
+    // Far too little for a JVM: the real one is killed in its cgroup, and the build's resolution says why.
+    const err = await resolveManifest(database.db, source, { type: "neoforge", minecraftVersion: GAME, loaderVersion: "21.1.9", mods: [] }, { neoforgeInstallerMemoryBytes: 16 * 1024 * 1024 }).catch((e) => e);
+    expect(err).toBeInstanceOf(ResolutionError);
+    expect(err.message).toContain("the NeoForge installer ran out of its memory bound (16 MiB, ZLH_NEOFORGE_INSTALLER_MEMORY_BYTES) and was killed");
+  });
+
   it("takes a pinned build, and refuses a pin for another game, one not listed, and a Fabric-only mod", async () => {
     expect((await resolve({ loaderVersion: "21.1.9" })).loader).toBe("21.1.9");
     await expect(resolve({ loaderVersion: "21.0.167" })).rejects.toThrow(new ResolutionError("NeoForge 21.0.167 is built for Minecraft 1.21, not 1.21.1."));

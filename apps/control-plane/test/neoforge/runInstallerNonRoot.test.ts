@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { createServer } from "node:net";
-import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, rmdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -24,7 +24,13 @@ describe("the installer's sandbox when the control plane is not root", () => {
   let javas: string;
   const socket = () => join(own, "postgres.sock");
   let listener: ReturnType<typeof createServer>;
+  /** A memory cgroup handed to UID, as systemd's Delegate= hands a service its own: the runs start in it. */
+  let delegated: string;
   beforeAll(async () => {
+    const ours = (await readFile("/proc/self/cgroup", "utf8")).split("\n").find((l) => /^\d+:memory:/.test(l))!.split(":")[2]!;
+    delegated = join("/sys/fs/cgroup/memory", ours, `zlh-test-delegated-${process.pid}`);
+    await mkdir(delegated);
+    for (const f of ["", "cgroup.procs", "tasks"]) await chown(join(delegated, f), UID, UID);
     base = await mkdtemp(join(tmpdir(), "zlh-nonroot-sandbox-"));
     await chmod(base, 0o755);
     // What the control plane's uid owns: its configuration and sealed key, a socket it may connect to, its temporary directory.
@@ -45,6 +51,7 @@ describe("the installer's sandbox when the control plane is not root", () => {
   afterAll(async () => {
     await new Promise((r) => listener.close(r));
     await rm(base, { recursive: true, force: true });
+    await rmdir(delegated); // every run in it has ended: it has no process, and no child cgroup was left in it
   });
 
   const fakeJava = async (name: string, body: string) => {
@@ -53,10 +60,11 @@ describe("the installer's sandbox when the control plane is not root", () => {
     return p;
   };
   /** One run as UID, in the real runner; the temporary directory it would use is checked for what it left. */
-  const asUser = async (java: string, extra: { spaceBytes?: number } = {}, unit = "") => {
+  const asUser = async (java: string, extra: { spaceBytes?: number; memoryBytes?: number } = {}, unit = "", inCgroup = true) => {
     // `unit`: mounts made first, as root in a mount namespace of the run's own, as a systemd unit's Protect* settings make them.
     const child = ["setpriv", `--reuid=${UID}`, `--regid=${UID}`, "--clear-groups", "--", join(repo, "node_modules/.bin/tsx"), join(import.meta.dirname, "../fixtures/neoforgeSandboxAsUser.ts"), JSON.stringify({ java, ...extra })];
-    const { stdout } = await run("unshare", ["--mount", "--propagation", "private", "--", "sh", "-c", `set -e; ${unit} exec "$@"`, "unit", ...child], {
+    const enter = inCgroup ? `echo $$ > ${delegated}/cgroup.procs;` : "";
+    const { stdout } = await run("unshare", ["--mount", "--propagation", "private", "--", "sh", "-c", `set -e; ${enter} ${unit} exec "$@"`, "unit", ...child], {
       cwd: repo,
       env: { PATH: process.env.PATH, HOME: scratch, TMPDIR: scratch },
       timeout: 120_000,
@@ -92,6 +100,26 @@ describe("the installer's sandbox when the control plane is not root", () => {
     await expect(readFile(join(own, "planted"))).rejects.toThrow(/ENOENT/);
     expect(r.tree).toEqual(["libraries/pre.jar", "made.txt"]);
     expect(r.left).toEqual([]);
+  });
+
+  it("runs in a memory cgroup of its own, made in the cgroup delegated to it, and removes it", async () => {
+    const r = await asUser(await fakeJava("where.sh", "cat /proc/self/cgroup"));
+    expect(r.error).toBeUndefined();
+    expect(r.log).toMatch(/^\d+:memory:\S+\/zlh-test-delegated-\d+\/neoforge-installer-[0-9a-f]{12}$/m);
+    expect((await readdir(delegated, { withFileTypes: true })).filter((e) => e.isDirectory())).toEqual([]);
+  });
+
+  it("is not run where it has no memory cgroup to make, unless the bound is 0 (its heap's only)", async () => {
+    const java = await fakeJava("unbounded.sh", "echo INSTALLER-RAN");
+    const refused = await asUser(java, {}, "", false);
+    expect(refused.error?.name).toBe("SandboxUnavailableError"); // retried, as the other missing prerequisites are
+    expect(refused.error?.message).toContain("a memory cgroup for the NeoForge installer could not be made under /sys/fs/cgroup/memory/");
+    expect(refused.error?.message).toContain("Delegate=memory pids");
+    expect(refused.error?.message).toContain("ZLH_NEOFORGE_INSTALLER_MEMORY_BYTES=0");
+    expect(refused.error?.log).not.toContain("INSTALLER-RAN");
+    const ran = await asUser(java, { memoryBytes: 0 }, "", false);
+    expect(ran.error).toBeUndefined();
+    expect(ran.log).toContain("INSTALLER-RAN");
   });
 
   it("builds its root under a unit's protections: a read-only /usr with a mount under it, itself read-only inside", async () => {

@@ -15,7 +15,7 @@ export interface ProvisionDeps {
   log: Logger;
   /** Optional: reuse manifests resolved moments ago for the same request. */
   cache?: ManifestCache;
-  /** The configuration's part in resolving (ZLH_NEOFORGE_JAVA); defaults when not given. */
+  /** The configuration's part in resolving (ZLH_NEOFORGE_JAVA, ZLH_NEOFORGE_INSTALLER_MEMORY_BYTES); defaults when not given. */
   settings?: ResolveSettings;
 }
 

@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { cgroupLayout } from "../../src/neoforge/memoryCgroup";
+
+/** /proc/self/mountinfo lines as the kernel writes them (the fields before ` - ` elided to what is read). */
+const mount = (root: string, point: string, fstype: string, superOptions: string) => `30 23 0:26 ${root} ${point} rw,nosuid,nodev,noexec,relatime shared:4 - ${fstype} ${fstype} ${superOptions}`;
+const offers = (list: string[]) => () => list;
+
+describe("where the NeoForge installer's memory cgroup is made (cgroupLayout)", () => {
+  it("cgroup v2 with systemd (Debian 12, Proxmox): under the service's own cgroup, from /proc/self/cgroup's 0:: line", () => {
+    const info = [mount("/", "/sys/fs/cgroup", "cgroup2", "rw,nsdelegate,memory_recursiveprot")].join("\n");
+    expect(cgroupLayout(info, "0::/system.slice/zlh-control-plane.service\n", offers(["cpuset", "cpu", "io", "memory", "pids"]))).toEqual({
+      kind: "v2",
+      own: "/sys/fs/cgroup/system.slice/zlh-control-plane.service",
+      pids: true,
+      root: false,
+    });
+    // The root cgroup (a container's, with no cgroup of its own): children are made in it, and nothing is moved out.
+    expect(cgroupLayout(info, "0::/\n", offers(["memory"]))).toEqual({ kind: "v2", own: "/sys/fs/cgroup", pids: false, root: true });
+  });
+
+  it("cgroup v1 or hybrid (this machine's kind): our memory cgroup, and our pids cgroup, even with an empty unified hierarchy", () => {
+    const info = [
+      mount("/", "/sys/fs/cgroup/memory", "cgroup", "rw,memory"),
+      mount("/", "/sys/fs/cgroup/pids", "cgroup", "rw,pids"),
+      mount("/", "/sys/fs/cgroup/unified", "cgroup2", "rw"),
+    ].join("\n");
+    const self = "9:name=systemd:/\n8:pids:/user.slice\n4:memory:/process_api/abc\n0::/\n";
+    expect(cgroupLayout(info, self, offers([]))).toEqual({ kind: "v1", memory: "/sys/fs/cgroup/memory/process_api/abc", pids: "/sys/fs/cgroup/pids/user.slice" });
+  });
+
+  it("reads a mount that shows the hierarchy from below its root (a container's), and escaped paths", () => {
+    const info = mount("/lxc/101", "/sys/fs/cgroup/mem\\040ory", "cgroup", "rw,memory");
+    expect(cgroupLayout(info, "4:memory:/lxc/101/ns\n", offers([]))).toEqual({ kind: "v1", memory: "/sys/fs/cgroup/mem ory/ns", pids: null });
+    // Our cgroup outside what the mount shows: no directory of it to make children in.
+    expect(cgroupLayout(mount("/lxc/101", "/sys/fs/cgroup", "cgroup2", "rw"), "0::/lxc/102\n", offers(["memory"]))).toMatchObject({ kind: "none" });
+  });
+
+  it("finds none without a memory controller: the install is then refused (or run with 0, its heap's bound only)", () => {
+    expect(cgroupLayout(mount("/", "/sys/fs/cgroup", "cgroup2", "rw"), "0::/\n", offers(["cpu", "pids"]))).toEqual({ kind: "none", why: "the cgroup v2 hierarchy at /sys/fs/cgroup offers no memory controller" });
+    expect(cgroupLayout("", "", offers([]))).toEqual({ kind: "none", why: "this machine has no memory cgroup controller mounted" });
+  });
+});
