@@ -69,7 +69,7 @@ describe("resolving a NeoForge server", () => {
 
   it("runs a new build's installer within the operator's memory bound (ZLH_NEOFORGE_INSTALLER_MEMORY_BYTES), and fails saying so past it", async () => {
     // Far too little for a JVM: the real one is killed in its cgroup, and the build's resolution says why.
-    const err = await resolveManifest(database.db, source, { type: "neoforge", minecraftVersion: GAME, loaderVersion: "21.1.9", mods: [] }, { neoforgeInstallerMemoryBytes: 16 * 1024 * 1024 }).catch((e) => e);
+    const err = await resolveManifest(database.db, source, { type: "neoforge", minecraftVersion: GAME, loaderVersion: "21.1.9", mods: [] }, { neoforgeInstallerMemoryBytes: 16 * 1024 * 1024, neoforgeJava: standinInstallerJava(21) }).catch((e) => e);
     expect(err).toBeInstanceOf(ResolutionError);
     expect(err.message).toContain("the NeoForge installer ran out of its memory bound (16 MiB, ZLH_NEOFORGE_INSTALLER_MEMORY_BYTES) and was killed");
   });
