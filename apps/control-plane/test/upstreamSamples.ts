@@ -74,6 +74,12 @@ export function recordedResolution(routes: Map<string, () => Response>, fallback
     ctx.source = upstreamSource({ userAgent: USER_AGENT, sleep: async (ms) => void ctx.sleeps.push(ms) });
   });
   /** A type resolver's input for `request`, against this test's database and source. */
-  const input = (request: TypeInput["request"], mojangServer: TypeInput["mojangServer"]): TypeInput => ({ db: ctx.database.db, source: ctx.source, request, mojangServer });
+  const input = (request: TypeInput["request"], mojangServer: TypeInput["mojangServer"], mojangServerMappings: TypeInput["mojangServerMappings"] = async () => null): TypeInput => ({
+    db: ctx.database.db,
+    source: ctx.source,
+    request,
+    mojangServer,
+    mojangServerMappings,
+  });
   return Object.assign(ctx, { input });
 }

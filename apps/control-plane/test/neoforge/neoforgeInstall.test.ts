@@ -10,16 +10,19 @@ import { ResolutionError } from "../../src/fabric/errors";
 import { neoforgeInstall, neoforgeInstallerUrl } from "../../src/neoforge/install";
 import { InstallBusyError } from "../../src/neoforge/installOnce";
 import { runInstaller, SandboxUnavailableError } from "../../src/neoforge/runInstaller";
-import { buildStandinNeoforge, neoforgeMavenFiles, type StandinNeoforge } from "../../../../scripts/standinGame/neoforgeInstaller";
+import type { MojangDownload } from "../../src/fabric/mojang";
+import { buildStandinNeoforge, mojangMappingsDownload, neoforgeMavenFiles, standinServerMappings, type StandinNeoforge } from "../../../../scripts/standinGame/neoforgeInstaller";
 import { mojangBundler } from "./mojangBundler";
 
 const GAME = "1.21.1";
 const text = (s: string) => new TextEncoder().encode(s);
 
 /** Upstream as NeoForge's Maven and Mojang serve it, by URL (a missing URL is their 404). */
-function upstream(neo: StandinNeoforge, mojangJar: Uint8Array, overrides: Record<string, Uint8Array> = {}): { source: ArtifactSource; mojang: DownloadedFile } {
+function upstream(neo: StandinNeoforge, mojangJar: Uint8Array, overrides: Record<string, Uint8Array> = {}): { source: ArtifactSource; mojang: DownloadedFile; mappings: MojangDownload } {
   const mojangUrl = `https://piston-data.mojang.com/v1/objects/${sha1Hex(mojangJar)}/server.jar`;
-  const files = new Map<string, Uint8Array>([...neoforgeMavenFiles([neo], [neo.version]), [mojangUrl, mojangJar], ...Object.entries(overrides)]);
+  const mappingsBytes = standinServerMappings(GAME);
+  const mappings = mojangMappingsDownload(mappingsBytes);
+  const files = new Map<string, Uint8Array>([...neoforgeMavenFiles([neo], [neo.version]), [mojangUrl, mojangJar], [mappings.url, mappingsBytes], ...Object.entries(overrides)]);
   const fetchBytes = async (url: string) => {
     const body = files.get(url);
     if (!body) throw new ArtifactNotFoundError(url);
@@ -28,6 +31,7 @@ function upstream(neo: StandinNeoforge, mojangJar: Uint8Array, overrides: Record
   return {
     source: { kind: "mirror", fetchBytes, fetchJson: async (url: string) => JSON.parse(new TextDecoder().decode(await fetchBytes(url))) },
     mojang: { path: "server.jar", url: mojangUrl, size: mojangJar.byteLength, sha512: sha512Hex(mojangJar), sha1: sha1Hex(mojangJar), kind: "server" },
+    mappings,
   };
 }
 
@@ -43,13 +47,13 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
 
   it("runs the installer once for six concurrent resolutions, and all six pin the same tree", async () => {
     const neo = await buildStandinNeoforge({ version: "21.1.77", game: GAME, mojangInner: mojang.inner });
-    const { source, mojang: file } = upstream(neo, mojang.bundler);
+    const { source, mojang: file, mappings, mappings } = upstream(neo, mojang.bundler);
     let runs = 0;
     const counted: typeof runInstaller = (o) => {
       runs++;
       return runInstaller(o);
     };
-    const results = await Promise.all(Array.from({ length: 6 }, () => neoforgeInstall(database.db, source, { game: GAME, version: "21.1.77", mojang: file, run: counted })));
+    const results = await Promise.all(Array.from({ length: 6 }, () => neoforgeInstall(database.db, source, { game: GAME, version: "21.1.77", mojang: file, mappings, run: counted })));
     expect(runs).toBe(1);
     for (const r of results) expect(r).toEqual(results[0]);
     const byPath = new Map(results[0]!.files.map((f) => [f.path, f]));
@@ -67,7 +71,7 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
     const [count] = await database.db.execute<{ n: number }>(sql`select count(*)::int as n from neoforge_installs`);
     expect(count!.n).toBe(1);
     // A later resolution reads the row: no run.
-    await neoforgeInstall(database.db, source, { game: GAME, version: "21.1.77", mojang: file, run: counted });
+    await neoforgeInstall(database.db, source, { game: GAME, version: "21.1.77", mojang: file, mappings, run: counted });
     expect(runs).toBe(1);
   });
 
@@ -76,14 +80,14 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
     const bounded = connectDatabase(await testDatabase(), { max: 4, statementTimeoutMs: 300 });
     try {
       const neo = await buildStandinNeoforge({ version: "21.1.84", game: GAME, mojangInner: mojang.inner });
-      const { source, mojang: file } = upstream(neo, mojang.bundler);
+      const { source, mojang: file, mappings, mappings } = upstream(neo, mojang.bundler);
       let runs = 0;
       const slow: typeof runInstaller = async (o) => {
         runs++;
         await new Promise((r) => setTimeout(r, 1_500));
         return runInstaller(o);
       };
-      const both = await Promise.all([0, 1].map(() => neoforgeInstall(bounded.db, source, { game: GAME, version: "21.1.84", mojang: file, run: slow })));
+      const both = await Promise.all([0, 1].map(() => neoforgeInstall(bounded.db, source, { game: GAME, version: "21.1.84", mojang: file, mappings, run: slow })));
       expect(runs).toBe(1);
       expect(both[1]).toEqual(both[0]);
     } finally {
@@ -98,7 +102,7 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
     const other = connectDatabase(url, { max: 1 });
     try {
       const neo = await buildStandinNeoforge({ version: "21.1.87", game: GAME, mojangInner: mojang.inner });
-      const { source, mojang: file } = upstream(neo, mojang.bundler);
+      const { source, mojang: file, mappings, mappings } = upstream(neo, mojang.bundler);
       let release!: () => void;
       const released = new Promise<void>((r) => (release = r));
       let locked!: (pid: number) => void;
@@ -117,7 +121,7 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
       const waiter = neoforgeInstall(here.db, source, {
         game: GAME,
         version: "21.1.87",
-        mojang: file,
+        mojang: file, mappings,
         run: (o) => {
           runs++;
           return runInstaller(o);
@@ -160,7 +164,7 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
     const other = connectDatabase(url, { max: 1 });
     try {
       const neo = await buildStandinNeoforge({ version: "21.1.90", game: GAME, mojangInner: mojang.inner });
-      const { source, mojang: file } = upstream(neo, mojang.bundler);
+      const { source, mojang: file, mappings, mappings } = upstream(neo, mojang.bundler);
       let release!: () => void;
       const released = new Promise<void>((r) => (release = r));
       let locked!: () => void;
@@ -171,7 +175,7 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
         await released;
       });
       await holding;
-      const err = await neoforgeInstall(here.db, source, { game: GAME, version: "21.1.90", mojang: file, wait: { maxWaitMs: 0 } }).catch((e) => e);
+      const err = await neoforgeInstall(here.db, source, { game: GAME, version: "21.1.90", mojang: file, mappings, wait: { maxWaitMs: 0 } }).catch((e) => e);
       release();
       await otherInstall;
       expect(err).toBeInstanceOf(InstallBusyError);
@@ -195,14 +199,14 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
       return runInstaller(o);
     };
     const a = upstream(first!, mojang.bundler);
-    const installing = neoforgeInstall(database.db, a.source, { game: GAME, version: "21.1.91", mojang: a.mojang, run: held });
+    const installing = neoforgeInstall(database.db, a.source, { game: GAME, version: "21.1.91", mojang: a.mojang, mappings: a.mappings, run: held });
     await running;
     const b = upstream(second!, mojang.bundler);
     let runs = 0;
     const queued = neoforgeInstall(database.db, b.source, {
       game: GAME,
       version: "21.1.92",
-      mojang: b.mojang,
+      mojang: b.mojang, mappings: b.mappings,
       wait: { maxWaitMs: 0 },
       run: (o) => {
         runs++;
@@ -231,8 +235,8 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
     const builds = await Promise.all(["21.1.88", "21.1.89"].map((version) => buildStandinNeoforge({ version, game: GAME, mojangInner: mojang.inner })));
     const done = await Promise.all(
       builds.map((neo) => {
-        const { source, mojang: file } = upstream(neo, mojang.bundler);
-        return neoforgeInstall(database.db, source, { game: GAME, version: neo.version, mojang: file, run: overlapping });
+        const { source, mojang: file, mappings, mappings } = upstream(neo, mojang.bundler);
+        return neoforgeInstall(database.db, source, { game: GAME, version: neo.version, mojang: file, mappings, run: overlapping });
       }),
     );
     expect(done.map((d) => d.version)).toEqual(["21.1.88", "21.1.89"]);
@@ -241,8 +245,8 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
 
   it("refuses an installer whose sha256 is not the one NeoForge's Maven publishes, and writes no install", async () => {
     const neo = await buildStandinNeoforge({ version: "21.1.78", game: GAME, mojangInner: mojang.inner });
-    const { source, mojang: file } = upstream(neo, mojang.bundler, { [`${neoforgeInstallerUrl("21.1.78")}.sha256`]: text(`${"0".repeat(64)}  neoforge-21.1.78-installer.jar`) });
-    await expect(neoforgeInstall(database.db, source, { game: GAME, version: "21.1.78", mojang: file })).rejects.toThrow(/hash mismatch for https:\/\/maven\.neoforged\.net\/.*publishes sha256 0{64}/);
+    const { source, mojang: file, mappings, mappings } = upstream(neo, mojang.bundler, { [`${neoforgeInstallerUrl("21.1.78")}.sha256`]: text(`${"0".repeat(64)}  neoforge-21.1.78-installer.jar`) });
+    await expect(neoforgeInstall(database.db, source, { game: GAME, version: "21.1.78", mojang: file, mappings })).rejects.toThrow(/hash mismatch for https:\/\/maven\.neoforged\.net\/.*publishes sha256 0{64}/);
     const rows = await database.db.execute(sql`select 1 from neoforge_installs where neoforge_version = '21.1.78'`);
     expect(rows).toHaveLength(0);
   });
@@ -255,32 +259,32 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
       return { ...u, source: { ...u.source, fetchBytes: (url: string) => (url === sha256Url ? Promise.reject(new ArtifactNotFoundError(url)) : u.source.fetchBytes(url)) } };
     };
     const wrongSha1 = without({ [`${neoforgeInstallerUrl("21.1.83")}.sha1`]: text("f".repeat(40)) });
-    await expect(neoforgeInstall(database.db, wrongSha1.source, { game: GAME, version: "21.1.83", mojang: wrongSha1.mojang })).rejects.toThrow(/publishes sha1 f{40}, the file has/);
+    await expect(neoforgeInstall(database.db, wrongSha1.source, { game: GAME, version: "21.1.83", mojang: wrongSha1.mojang, mappings: wrongSha1.mappings })).rejects.toThrow(/publishes sha1 f{40}, the file has/);
     const neither = without({});
-    await expect(neoforgeInstall(database.db, neither.source, { game: GAME, version: "21.1.83", mojang: neither.mojang })).rejects.toThrow(
+    await expect(neoforgeInstall(database.db, neither.source, { game: GAME, version: "21.1.83", mojang: neither.mojang, mappings: neither.mappings })).rejects.toThrow(
       `NeoForge's Maven publishes no sha256 or sha1 for ${neoforgeInstallerUrl("21.1.83")}; refused.`,
     );
     const rightSha1 = without({ [`${neoforgeInstallerUrl("21.1.83")}.sha1`]: text(`${sha1Hex(neo.installer)}  neoforge-21.1.83-installer.jar`) });
-    expect((await neoforgeInstall(database.db, rightSha1.source, { game: GAME, version: "21.1.83", mojang: rightSha1.mojang })).version).toBe("21.1.83");
+    expect((await neoforgeInstall(database.db, rightSha1.source, { game: GAME, version: "21.1.83", mojang: rightSha1.mojang, mappings: rightSha1.mappings })).version).toBe("21.1.83");
   });
 
   it("refuses an installer that installs another build or game than asked for", async () => {
     const neo = await buildStandinNeoforge({ version: "21.1.79", game: GAME, mojangInner: mojang.inner });
-    const { source, mojang: file } = upstream({ ...neo, version: "21.1.80" }, mojang.bundler);
-    await expect(neoforgeInstall(database.db, source, { game: GAME, version: "21.1.80", mojang: file })).rejects.toThrow(
+    const { source, mojang: file, mappings, mappings } = upstream({ ...neo, version: "21.1.80" }, mojang.bundler);
+    await expect(neoforgeInstall(database.db, source, { game: GAME, version: "21.1.80", mojang: file, mappings })).rejects.toThrow(
       new ResolutionError("the NeoForge 21.1.80 installer installs neoforge 21.1.79 for Minecraft 1.21.1, not for 1.21.1; refused."),
     );
   });
 
   it("refuses a library upstream does not have before running anything", async () => {
     const neo = await buildStandinNeoforge({ version: "21.1.81", game: GAME, mojangInner: mojang.inner, omitLibrary: true });
-    const { source, mojang: file } = upstream(neo, mojang.bundler);
+    const { source, mojang: file, mappings, mappings } = upstream(neo, mojang.bundler);
     let runs = 0;
     const counted: typeof runInstaller = (o) => {
       runs++;
       return runInstaller(o);
     };
-    await expect(neoforgeInstall(database.db, source, { game: GAME, version: "21.1.81", mojang: file, run: counted })).rejects.toThrow(
+    await expect(neoforgeInstall(database.db, source, { game: GAME, version: "21.1.81", mojang: file, mappings, run: counted })).rejects.toThrow(
       "upstream has no file at https://maven.neoforged.net/releases/net/neoforged/fancymodloader/loader/4.0.24/loader-4.0.24.jar",
     );
     expect(runs).toBe(0);
@@ -288,9 +292,9 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
 
   it("leaves a machine that cannot build the sandbox retryable (not the build's refusal) and records nothing", async () => {
     const neo = await buildStandinNeoforge({ version: "21.1.99", game: GAME, mojangInner: mojang.inner });
-    const { source, mojang: file } = upstream(neo, mojang.bundler);
+    const { source, mojang: file, mappings, mappings } = upstream(neo, mojang.bundler);
     const noJava: typeof runInstaller = (o) => runInstaller({ ...o, java: "zlh-no-such-java" });
-    const err = await neoforgeInstall(database.db, source, { game: GAME, version: "21.1.99", mojang: file, run: noJava }).catch((e: unknown) => e);
+    const err = await neoforgeInstall(database.db, source, { game: GAME, version: "21.1.99", mojang: file, mappings, run: noJava }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SandboxUnavailableError);
     expect(err).not.toBeInstanceOf(ResolutionError);
     expect((err as Error).message).toBe("no zlh-no-such-java to run the NeoForge installer with on PATH; it was not run.");
@@ -299,12 +303,12 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
 
   it("refuses a profile whose libraries declare more than the work space holds, before fetching any (each is read up to its declared size)", async () => {
     const neo = await buildStandinNeoforge({ version: "21.1.93", game: GAME, mojangInner: mojang.inner, loaderDeclaredSize: 8 * 1024 ** 3 });
-    const { source, mojang: file } = upstream(neo, mojang.bundler);
+    const { source, mojang: file, mappings, mappings } = upstream(neo, mojang.bundler);
     const asked: string[] = [];
     const counting: ArtifactSource = { ...source, fetchBytes: (url) => (asked.push(url), source.fetchBytes(url)) };
     let runs = 0;
     const counted: typeof runInstaller = (o) => (runs++, runInstaller(o));
-    await expect(neoforgeInstall(database.db, counting, { game: GAME, version: "21.1.93", mojang: file, run: counted })).rejects.toThrow(
+    await expect(neoforgeInstall(database.db, counting, { game: GAME, version: "21.1.93", mojang: file, mappings, run: counted })).rejects.toThrow(
       /^the NeoForge 21\.1\.93 installer, its libraries and Mojang's jar are \d+ bytes together, more than its work space \(1610612736 bytes\) holds; refused before any was downloaded\.$/,
     );
     expect(asked.filter((u) => u.includes("/libraries/") || u.includes("fancymodloader") || u.includes("piston-data"))).toEqual([]);
@@ -313,16 +317,16 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
 
   it("turns a failed run into a resolution failure and records nothing", async () => {
     const neo = await buildStandinNeoforge({ version: "21.1.82", game: GAME, mojangInner: mojang.inner });
-    const { source, mojang: file } = upstream(neo, mojang.bundler);
+    const { source, mojang: file, mappings, mappings } = upstream(neo, mojang.bundler);
     const failing: typeof runInstaller = (o) => runInstaller({ ...o, java: "false" });
-    await expect(neoforgeInstall(database.db, source, { game: GAME, version: "21.1.82", mojang: file, run: failing })).rejects.toThrow(ResolutionError);
-    await expect(neoforgeInstall(database.db, source, { game: GAME, version: "21.1.82", mojang: file, run: failing })).rejects.toThrow(/the NeoForge installer failed \(exit 1\)/);
+    await expect(neoforgeInstall(database.db, source, { game: GAME, version: "21.1.82", mojang: file, mappings, run: failing })).rejects.toThrow(ResolutionError);
+    await expect(neoforgeInstall(database.db, source, { game: GAME, version: "21.1.82", mojang: file, mappings, run: failing })).rejects.toThrow(/the NeoForge installer failed \(exit 1\)/);
     expect(await database.db.execute(sql`select 1 from neoforge_installs where neoforge_version = '21.1.82'`)).toHaveLength(0);
   });
 
   it("decides the launch over the walked tree: a link the installer leaves to a host file is refused, never read", async () => {
     const neo = await buildStandinNeoforge({ version: "21.1.86", game: GAME, mojangInner: mojang.inner });
-    const { source, mojang: file } = upstream(neo, mojang.bundler);
+    const { source, mojang: file, mappings, mappings } = upstream(neo, mojang.bundler);
     const secretDir = await mkdtemp(join(tmpdir(), "zlh-secret-"));
     const secret = join(secretDir, "shadow");
     await writeFile(secret, "TOPSECRET-line -Dx=1\n");
@@ -333,7 +337,7 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
       await symlink(secret, join(run.serverDir, "user_jvm_args.txt"));
       return run;
     };
-    const err = await neoforgeInstall(database.db, source, { game: GAME, version: "21.1.86", mojang: file, run: hostile }).catch((e) => e);
+    const err = await neoforgeInstall(database.db, source, { game: GAME, version: "21.1.86", mojang: file, mappings, run: hostile }).catch((e) => e);
     await rm(secretDir, { recursive: true, force: true });
     expect(err).toBeInstanceOf(ResolutionError);
     expect(err.message).not.toMatch(/TOPSECRET/);
