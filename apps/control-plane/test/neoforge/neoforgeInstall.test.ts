@@ -47,7 +47,7 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
 
   it("runs the installer once for six concurrent resolutions, and all six pin the same tree", async () => {
     const neo = await buildStandinNeoforge({ version: "21.1.77", game: GAME, mojangInner: mojang.inner });
-    const { source, mojang: file, mappings, mappings } = upstream(neo, mojang.bundler);
+    const { source, mojang: file, mappings } = upstream(neo, mojang.bundler);
     let runs = 0;
     const counted: typeof runInstaller = (o) => {
       runs++;
@@ -80,7 +80,7 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
     const bounded = connectDatabase(await testDatabase(), { max: 4, statementTimeoutMs: 300 });
     try {
       const neo = await buildStandinNeoforge({ version: "21.1.84", game: GAME, mojangInner: mojang.inner });
-      const { source, mojang: file, mappings, mappings } = upstream(neo, mojang.bundler);
+      const { source, mojang: file, mappings } = upstream(neo, mojang.bundler);
       let runs = 0;
       const slow: typeof runInstaller = async (o) => {
         runs++;
@@ -102,7 +102,7 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
     const other = connectDatabase(url, { max: 1 });
     try {
       const neo = await buildStandinNeoforge({ version: "21.1.87", game: GAME, mojangInner: mojang.inner });
-      const { source, mojang: file, mappings, mappings } = upstream(neo, mojang.bundler);
+      const { source, mojang: file, mappings } = upstream(neo, mojang.bundler);
       let release!: () => void;
       const released = new Promise<void>((r) => (release = r));
       let locked!: (pid: number) => void;
@@ -164,7 +164,7 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
     const other = connectDatabase(url, { max: 1 });
     try {
       const neo = await buildStandinNeoforge({ version: "21.1.90", game: GAME, mojangInner: mojang.inner });
-      const { source, mojang: file, mappings, mappings } = upstream(neo, mojang.bundler);
+      const { source, mojang: file, mappings } = upstream(neo, mojang.bundler);
       let release!: () => void;
       const released = new Promise<void>((r) => (release = r));
       let locked!: () => void;
@@ -235,7 +235,7 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
     const builds = await Promise.all(["21.1.88", "21.1.89"].map((version) => buildStandinNeoforge({ version, game: GAME, mojangInner: mojang.inner })));
     const done = await Promise.all(
       builds.map((neo) => {
-        const { source, mojang: file, mappings, mappings } = upstream(neo, mojang.bundler);
+        const { source, mojang: file, mappings } = upstream(neo, mojang.bundler);
         return neoforgeInstall(database.db, source, { game: GAME, version: neo.version, mojang: file, mappings, run: overlapping });
       }),
     );
@@ -245,7 +245,7 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
 
   it("refuses an installer whose sha256 is not the one NeoForge's Maven publishes, and writes no install", async () => {
     const neo = await buildStandinNeoforge({ version: "21.1.78", game: GAME, mojangInner: mojang.inner });
-    const { source, mojang: file, mappings, mappings } = upstream(neo, mojang.bundler, { [`${neoforgeInstallerUrl("21.1.78")}.sha256`]: text(`${"0".repeat(64)}  neoforge-21.1.78-installer.jar`) });
+    const { source, mojang: file, mappings } = upstream(neo, mojang.bundler, { [`${neoforgeInstallerUrl("21.1.78")}.sha256`]: text(`${"0".repeat(64)}  neoforge-21.1.78-installer.jar`) });
     await expect(neoforgeInstall(database.db, source, { game: GAME, version: "21.1.78", mojang: file, mappings })).rejects.toThrow(/hash mismatch for https:\/\/maven\.neoforged\.net\/.*publishes sha256 0{64}/);
     const rows = await database.db.execute(sql`select 1 from neoforge_installs where neoforge_version = '21.1.78'`);
     expect(rows).toHaveLength(0);
@@ -270,7 +270,7 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
 
   it("refuses an installer that installs another build or game than asked for", async () => {
     const neo = await buildStandinNeoforge({ version: "21.1.79", game: GAME, mojangInner: mojang.inner });
-    const { source, mojang: file, mappings, mappings } = upstream({ ...neo, version: "21.1.80" }, mojang.bundler);
+    const { source, mojang: file, mappings } = upstream({ ...neo, version: "21.1.80" }, mojang.bundler);
     await expect(neoforgeInstall(database.db, source, { game: GAME, version: "21.1.80", mojang: file, mappings })).rejects.toThrow(
       new ResolutionError("the NeoForge 21.1.80 installer installs neoforge 21.1.79 for Minecraft 1.21.1, not for 1.21.1; refused."),
     );
@@ -278,7 +278,7 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
 
   it("refuses a library upstream does not have before running anything", async () => {
     const neo = await buildStandinNeoforge({ version: "21.1.81", game: GAME, mojangInner: mojang.inner, omitLibrary: true });
-    const { source, mojang: file, mappings, mappings } = upstream(neo, mojang.bundler);
+    const { source, mojang: file, mappings } = upstream(neo, mojang.bundler);
     let runs = 0;
     const counted: typeof runInstaller = (o) => {
       runs++;
@@ -292,7 +292,7 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
 
   it("leaves a machine that cannot build the sandbox retryable (not the build's refusal) and records nothing", async () => {
     const neo = await buildStandinNeoforge({ version: "21.1.99", game: GAME, mojangInner: mojang.inner });
-    const { source, mojang: file, mappings, mappings } = upstream(neo, mojang.bundler);
+    const { source, mojang: file, mappings } = upstream(neo, mojang.bundler);
     const noJava: typeof runInstaller = (o) => runInstaller({ ...o, java: "zlh-no-such-java" });
     const err = await neoforgeInstall(database.db, source, { game: GAME, version: "21.1.99", mojang: file, mappings, run: noJava }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SandboxUnavailableError);
@@ -303,7 +303,7 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
 
   it("refuses a profile whose libraries declare more than the work space holds, before fetching any (each is read up to its declared size)", async () => {
     const neo = await buildStandinNeoforge({ version: "21.1.93", game: GAME, mojangInner: mojang.inner, loaderDeclaredSize: 8 * 1024 ** 3 });
-    const { source, mojang: file, mappings, mappings } = upstream(neo, mojang.bundler);
+    const { source, mojang: file, mappings } = upstream(neo, mojang.bundler);
     const asked: string[] = [];
     const counting: ArtifactSource = { ...source, fetchBytes: (url) => (asked.push(url), source.fetchBytes(url)) };
     let runs = 0;
@@ -317,7 +317,7 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
 
   it("turns a failed run into a resolution failure and records nothing", async () => {
     const neo = await buildStandinNeoforge({ version: "21.1.82", game: GAME, mojangInner: mojang.inner });
-    const { source, mojang: file, mappings, mappings } = upstream(neo, mojang.bundler);
+    const { source, mojang: file, mappings } = upstream(neo, mojang.bundler);
     const failing: typeof runInstaller = (o) => runInstaller({ ...o, java: "false" });
     await expect(neoforgeInstall(database.db, source, { game: GAME, version: "21.1.82", mojang: file, mappings, run: failing })).rejects.toThrow(ResolutionError);
     await expect(neoforgeInstall(database.db, source, { game: GAME, version: "21.1.82", mojang: file, mappings, run: failing })).rejects.toThrow(/the NeoForge installer failed \(exit 1\)/);
@@ -326,7 +326,7 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
 
   it("decides the launch over the walked tree: a link the installer leaves to a host file is refused, never read", async () => {
     const neo = await buildStandinNeoforge({ version: "21.1.86", game: GAME, mojangInner: mojang.inner });
-    const { source, mojang: file, mappings, mappings } = upstream(neo, mojang.bundler);
+    const { source, mojang: file, mappings } = upstream(neo, mojang.bundler);
     const secretDir = await mkdtemp(join(tmpdir(), "zlh-secret-"));
     const secret = join(secretDir, "shadow");
     await writeFile(secret, "TOPSECRET-line -Dx=1\n");
