@@ -60,6 +60,8 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
     // Upstream's files keep their url; what the installer made has none and is stored by hash.
     expect(byPath.get("libraries/net/neoforged/fancymodloader/loader/4.0.24/loader-4.0.24.jar")?.url).toBe(neo.libraries.find((l) => l.path.endsWith("loader-4.0.24.jar"))!.url);
     expect(byPath.get(`libraries/net/minecraft/server/${GAME}/server-${GAME}.jar`)?.url).toBe(file.url);
+    // The installer copied Mojang's mappings from its local source to {MOJMAPS}: those bytes are Mojang's, placed from Mojang's url.
+    expect(byPath.get(`libraries/net/minecraft/server/${GAME}-20240808.144430/server-${GAME}-20240808.144430-mappings.txt`)).toMatchObject({ url: mappings.url, sha1: mappings.sha1, size: mappings.size });
     const args = byPath.get("libraries/net/neoforged/neoforge/21.1.77/unix_args.txt")!;
     expect(args.url).toBeUndefined();
     expect(args.sha512).toBe(sha512Hex(text(neo.unixArgs)));
@@ -268,6 +270,23 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
     expect((await neoforgeInstall(database.db, rightSha1.source, { game: GAME, version: "21.1.83", mojang: rightSha1.mojang, mappings: rightSha1.mappings })).version).toBe("21.1.83");
   });
 
+  it("refuses Mojang's mappings when their bytes are not the sha1 Mojang's version JSON publishes, before running anything", async () => {
+    const neo = await buildStandinNeoforge({ version: "21.1.85", game: GAME, mojangInner: mojang.inner });
+    const right = standinServerMappings(GAME);
+    const wrong = right.map((b, i) => (i === 0 ? b ^ 1 : b)); // the same size: only the sha1 tells
+    const { source, mojang: file, mappings } = upstream(neo, mojang.bundler, { [mojangMappingsDownload(right).url]: wrong });
+    let runs = 0;
+    const counted: typeof runInstaller = (o) => {
+      runs++;
+      return runInstaller(o);
+    };
+    await expect(neoforgeInstall(database.db, source, { game: GAME, version: "21.1.85", mojang: file, mappings, run: counted })).rejects.toThrow(
+      new ResolutionError(`hash mismatch for ${mappings.url}: upstream publishes sha1 ${mappings.sha1}, the file has ${sha1Hex(wrong)}`),
+    );
+    expect(runs).toBe(0);
+    expect(await database.db.execute(sql`select 1 from neoforge_installs where neoforge_version = '21.1.85'`)).toHaveLength(0);
+  });
+
   it("refuses an installer that installs another build or game than asked for", async () => {
     const neo = await buildStandinNeoforge({ version: "21.1.79", game: GAME, mojangInner: mojang.inner });
     const { source, mojang: file, mappings } = upstream({ ...neo, version: "21.1.80" }, mojang.bundler);
@@ -309,7 +328,7 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
     let runs = 0;
     const counted: typeof runInstaller = (o) => (runs++, runInstaller(o));
     await expect(neoforgeInstall(database.db, counting, { game: GAME, version: "21.1.93", mojang: file, mappings, run: counted })).rejects.toThrow(
-      /^the NeoForge 21\.1\.93 installer, its libraries and Mojang's jar are \d+ bytes together, more than its work space \(1610612736 bytes\) holds; refused before any was downloaded\.$/,
+      /^the NeoForge 21\.1\.93 installer, its libraries and Mojang's jar and mappings are \d+ bytes together, more than its work space \(1610612736 bytes\) holds; refused before any was downloaded\.$/,
     );
     expect(asked.filter((u) => u.includes("/libraries/") || u.includes("fancymodloader") || u.includes("piston-data"))).toEqual([]);
     expect(runs).toBe(0);
