@@ -68,7 +68,7 @@ describe("the NeoForge installer, run once in a sandbox (stand-in installer, rea
     const neo = await buildStandinNeoforge({ version: VERSION, game: GAME, mojangInner: mojang.inner });
     const err = await runInstaller({ installer: neo.installer, installerName: "i.jar", preplaced: [...libs(neo), { path: SERVER_JAR, bytes: mojang.bundler }] }).catch((e) => e);
     expect(err).toBeInstanceOf(InstallerFailedError);
-    expect(err.log).toContain("Args: --task, DOWNLOAD_MOJMAPS, --version, 1.21.1, --side, server, --output, /server/" + MOJMAPS);
+    expect(err.log).toContain(`Args: --task, DOWNLOAD_MOJMAPS, --version, 1.21.1, --side, server, --output, /server/${MOJMAPS}`);
     expect(err.log).toMatch(/Failed to run processor: java\.net\.\w+Exception:.*launchermeta\.mojang\.com/);
     expect(err.message).toContain("There was an error during installation");
   });
