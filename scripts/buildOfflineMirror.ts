@@ -16,7 +16,9 @@
  *    what the launcher is built from; meta's launcher endpoint serves that jar
  *    with install.properties added (400 for loader 0.11.7), as meta does;
  *  - Mojang: version ids and URLs as piston-meta lists them (1.20.1, 1.21.1,
- *    26.1), each version JSON naming its Java (`javaVersion`: 17, 21, 25);
+ *    26.1), each version JSON naming its Java (`javaVersion`: 17, 21, 25)
+ *    and its server mappings (`downloads.server_mappings`, served on
+ *    piston-data: NeoForge's installer needs them);
  *  - NeoForge's Maven: maven-metadata.xml and one build's stand-in installer
  *    (compiled with this machine's javac) with its .sha256 and .sha1, and the
  *    libraries it expects pre-placed (./standinGame/neoforgeInstaller.ts);
@@ -40,7 +42,7 @@ import { adoptiumReleasesUrl, FABRIC_MAVEN, installProperties, mavenPath, mirror
 import { temurinJreLink, temurinRelease, temurinReleaseName, type TemurinBuild } from "./offlineMirror/adoptiumRelease";
 import { standInJre } from "./offlineMirror/jreArchive";
 import { ensureMachineJre } from "./offlineMirror/machineJre";
-import { buildStandinNeoforge, neoforgeMavenFiles } from "./standinGame/neoforgeInstaller";
+import { buildStandinNeoforge, mojangMappingsDownload, neoforgeMavenFiles, standinServerMappings } from "./standinGame/neoforgeInstaller";
 import { standinPatch } from "./standinGame/standinPaperclip";
 
 const files = new Map<string, Uint8Array>();
@@ -222,6 +224,9 @@ const mojangVersions = GAMES.map((game) => {
   const serverUrl = `https://piston-data.mojang.com/v1/objects/${hash("sha1", serverJar)}/server.jar`;
   put(serverUrl, serverJar);
   mojangServerJars.set(game, { url: serverUrl, bytes: serverJar });
+  const mappings = standinServerMappings(game);
+  const serverMappings = mojangMappingsDownload(mappings);
+  put(serverMappings.url, mappings);
   const versionJson = JSON.stringify({
     id: game,
     type: "release",
@@ -230,6 +235,7 @@ const mojangVersions = GAMES.map((game) => {
     downloads: {
       client: { sha1: "0".repeat(40), size: 1, url: `https://piston-data.mojang.com/v1/objects/${"0".repeat(40)}/client.jar` },
       server: { sha1: hash("sha1", serverJar), size: serverJar.byteLength, url: serverUrl },
+      server_mappings: serverMappings,
     },
   });
   const sha1 = hash("sha1", text(versionJson));

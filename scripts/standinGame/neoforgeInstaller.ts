@@ -39,6 +39,13 @@ const manifest = (mainClass: string): ZipEntry => ({ name: "META-INF/MANIFEST.MF
 export const STANDIN_INSTALLERTOOLS = "net.neoforged.installertools:installertools:2.1.2";
 const INSTALLERTOOLS_PATH = "net/neoforged/installertools/installertools/2.1.2/installertools-2.1.2.jar";
 const MAVEN = "https://maven.neoforged.net/releases/";
+/** The NeoForm build in the mappings' coordinate, as 21.1.226's profile names it (`net.minecraft:server:1.21.1-20240808.144430:mappings@txt`). */
+const NEOFORM = "20240808.144430";
+
+/** Stand-in bytes for Mojang's server mappings of `game` (ProGuard's format, as Mojang's `server.txt`). */
+export const standinServerMappings = (game: string) => text(`# stand-in for Mojang's server mappings of Minecraft ${game}\nnet.minecraft.server.Main -> net.minecraft.server.Main:\n`);
+/** Where Mojang would publish `mappings` (piston-data, by sha1) and what its version JSON says of them (`downloads.server_mappings`). */
+export const mojangMappingsDownload = (mappings: Uint8Array) => ({ sha1: hex("sha1", mappings), size: mappings.byteLength, url: `https://piston-data.mojang.com/v1/objects/${hex("sha1", mappings)}/server.txt` });
 
 export interface StandinNeoforge {
   version: string;
@@ -57,8 +64,12 @@ export interface StandinNeoforge {
  * run scripts and args files, maven/ with NeoForge's own universal jar),
  * run by the stand-in installer (tools/standin-neoforge). Its server
  * processors are real installertools tasks: EXTRACT_FILES (run.sh,
- * user_jvm_args.txt, unix_args.txt) and BUNDLER_EXTRACT (the game jar out
- * of Mojang's bundler, an output pinned by sha1). `mojangInner` is the jar
+ * user_jvm_args.txt, unix_args.txt), BUNDLER_EXTRACT (the game jar out
+ * of Mojang's bundler, an output pinned by sha1) and, as in the real
+ * profile (fixtures/upstream-samples/neoforge/21.1.226-install_profile.json),
+ * DOWNLOAD_MOJMAPS for every side: it needs the network unless the
+ * installer finds Mojang's server mappings in its local source (then it
+ * copies them to {MOJMAPS} and skips it). `mojangInner` is the jar
  * inside Mojang's bundler (its sha1 is that output's).
  */
 export async function buildStandinNeoforge(opts: {
@@ -103,7 +114,10 @@ export async function buildStandinNeoforge(opts: {
     minecraft: game,
     json: "/version.json",
     serverJarPath: opts.serverJarPath ?? "{LIBRARY_DIR}/net/minecraft/server/{MINECRAFT_VERSION}/server-{MINECRAFT_VERSION}.jar",
-    data: { MC_UNPACKED: { client: `[net.minecraft:client:${game}:unpacked]`, server: `[net.minecraft:server:${game}:unpacked]` } },
+    data: {
+      MC_UNPACKED: { client: `[net.minecraft:client:${game}:unpacked]`, server: `[net.minecraft:server:${game}:unpacked]` },
+      MOJMAPS: { client: `[net.minecraft:client:${game}-${NEOFORM}:mappings@txt]`, server: `[net.minecraft:server:${game}-${NEOFORM}:mappings@txt]` },
+    },
     processors: [
       {
         sides: ["server"],
@@ -117,8 +131,8 @@ export async function buildStandinNeoforge(opts: {
         ],
       },
       { sides: ["server"], jar: STANDIN_INSTALLERTOOLS, classpath: [], args: ["--task", "BUNDLER_EXTRACT", "--input", "{MINECRAFT_JAR}", "--output", "{MC_UNPACKED}", "--jar-only"], outputs: { "{MC_UNPACKED}": hex("sha1", opts.mojangInner) } },
-      // A client processor: never run on a server install (the real one would fetch mappings here).
-      { sides: ["client"], jar: STANDIN_INSTALLERTOOLS, classpath: [], args: ["--task", "DOWNLOAD_MOJMAPS", "--version", game, "--side", "client"] },
+      // No sides: run on a server install too, as the real profile's (skipped only when the installer finds the mappings locally).
+      { jar: STANDIN_INSTALLERTOOLS, classpath: [], args: ["--task", "DOWNLOAD_MOJMAPS", "--version", game, "--side", "{SIDE}", "--output", "{MOJMAPS}"] },
     ],
     libraries: [lib(STANDIN_INSTALLERTOOLS, INSTALLERTOOLS_PATH, installertools)],
   };

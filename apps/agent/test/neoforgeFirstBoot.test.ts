@@ -5,7 +5,7 @@ import { ArtifactNotFoundError, installerFileUrl, neoforgeArgFiles, neoforgeLaun
 import { readProducedTree } from "../../control-plane/src/neoforge/producedTree";
 import { runInstaller } from "../../control-plane/src/neoforge/runInstaller";
 import { mojangBundler } from "../../control-plane/test/neoforge/mojangBundler";
-import { buildStandinNeoforge } from "../../../scripts/standinGame/neoforgeInstaller";
+import { buildStandinNeoforge, standinServerMappings } from "../../../scripts/standinGame/neoforgeInstaller";
 import { simFirstBoot, type SimFirstBoot } from "./support/simFirstBoot";
 
 const SERVER = "5e0f0a2b-8c1d-4b7e-9f3a-2d4c6e8a0b1c";
@@ -33,6 +33,7 @@ describe("NeoForge first boot with no network", () => {
       installer: neo.installer,
       installerName: `neoforge-${VERSION}-installer.jar`,
       preplaced: [...neo.libraries.map((l) => ({ path: `libraries/${l.path}`, bytes: l.bytes })), { path: `libraries/net/minecraft/server/${GAME}/server-${GAME}.jar`, bytes: mojang.bundler }],
+      local: [{ path: `minecraft/${GAME}/server_mappings.txt`, bytes: standinServerMappings(GAME) }],
     });
     const tree = await readProducedTree(run.serverDir).finally(() => run.dispose());
     const bytes = new Map(tree.map((f) => [installerFileUrl(f.sha512), f.bytes]));

@@ -42,6 +42,13 @@ describe("NeoForge resolution against NeoForge's recorded maven-metadata.xml", (
     expect(chosen).toEqual({ "1.20.2": "20.2.93", "1.20.4": "20.4.251", "1.21": "21.0.167", "1.21.1": "21.1.226", "1.21.11": "21.11.42" });
   });
 
+  it("refuses a game for which Mojang publishes no server mappings, which NeoForge's installer needs", async () => {
+    const mojang = { path: "server.jar", url: "https://piston-data.mojang.com/v1/objects/x/server.jar", size: 1, sha512: "0".repeat(128), sha1: "0".repeat(40), kind: "server" as const };
+    await expect(resolveNeoforge(upstream.input({ type: "neoforge", minecraftVersion: "1.21.1", mods: [] }, async () => mojang, async () => null))).rejects.toThrow(
+      new ResolutionError("Minecraft 1.21.1 has no server mappings (downloads.server_mappings, published from 1.14.4 on), which NeoForge's installer needs; refused."),
+    );
+  });
+
   it("refuses a game whose builds are all betas unless one is pinned, and then takes the pinned beta", async () => {
     await expect(resolve("26.1.2")).rejects.toThrow(new ResolutionError("NeoForge has only beta builds for Minecraft 26.1.2; pin one with loaderVersion to run it."));
     expect(requested).toEqual([NEOFORGE_METADATA_URL]);
@@ -71,7 +78,8 @@ describe("NeoForge resolution against NeoForge's recorded maven-metadata.xml", (
       size: 3528068,
     });
     // Processors with no `sides` run on a server too: the real profile remaps and patches the game there, and fetches
-    // Mojang's mappings (DOWNLOAD_MOJMAPS), which the offline stand-in installer does on the client only (docs/server-types.md).
+    // Mojang's mappings (DOWNLOAD_MOJMAPS) unless the installer finds them in its local source, where the resolution
+    // pre-places them (docs/server-types.md); the stand-in's profile is held to this one (neoforge/standinProfile.test.ts).
     const tasks = profile.processors.map((p) => (p.args.includes("--task") ? p.args[p.args.indexOf("--task") + 1] : p.jar));
     expect(tasks).toEqual([
       "EXTRACT_FILES",

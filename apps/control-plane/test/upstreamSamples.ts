@@ -74,6 +74,14 @@ export function recordedResolution(routes: Map<string, () => Response>, fallback
     ctx.source = upstreamSource({ userAgent: USER_AGENT, sleep: async (ms) => void ctx.sleeps.push(ms) });
   });
   /** A type resolver's input for `request`, against this test's database and source (the game's Java as 1.21's: 21; no settings given). */
-  const input = (request: TypeInput["request"], mojangServer: TypeInput["mojangServer"]): TypeInput => ({ db: ctx.database.db, source: ctx.source, request, mojangServer, javaMajor: async () => 21, settings: {} });
+  const input = (request: TypeInput["request"], mojangServer: TypeInput["mojangServer"], mojangServerMappings: TypeInput["mojangServerMappings"] = async () => null): TypeInput => ({
+    db: ctx.database.db,
+    source: ctx.source,
+    request,
+    mojangServer,
+    mojangServerMappings,
+    javaMajor: async () => 21,
+    settings: {},
+  });
   return Object.assign(ctx, { input });
 }

@@ -30,13 +30,19 @@ import java.util.jar.JarFile;
  * fetch Mojang's version manifest, which offline it cannot); every library
  * present with its sha1, else copied from the installer's own maven/, else
  * downloaded (offline: refused with the real line); the profile's data
- * resolved; then each server-side processor run in-process from its jar's
- * Main-Class with its classpath, outputs checked by sha1. Written from the
+ * resolved; Mojang's server mappings copied to {MOJMAPS} from the local
+ * source when they are there, which skips DOWNLOAD_MOJMAPS; then each
+ * server-side processor run in-process from its jar's Main-Class with its
+ * classpath, outputs checked by sha1. The local source is upstream's
+ * Downloader.LOCAL: the jar's own /maven/ entries, then, for a jar at
+ * <X>/build/libs/<jar>, <X>/src/main/resources/maven/. Written from the
  * installer's source, sharing none of it.
  */
 public final class StandinInstaller {
     private static PrintStream log;
     private static boolean offline;
+    /** Downloader.LOCAL, detected once when the class loads (LocalSource.detect). */
+    private static final LocalSource LOCAL = detect();
 
     public static void main(String[] args) throws Exception {
         File installer = new File(StandinInstaller.class.getProtectionDomain().getCodeSource().getLocation().toURI());
@@ -101,7 +107,7 @@ public final class StandinInstaller {
         return process(profile, serverProcessors(processors), libraries, server, target, installer);
     }
 
-    /** Downloader.download: a present file with the sha1, else the installer's own maven/ entry, else the network (never offline). */
+    /** Downloader.download: a present file with the sha1, else the local source's (LOCAL), else the network (never offline). */
     private static boolean library(File file, String path, String url, String sha1) throws IOException {
         if (file.exists() && sha1 != null) {
             if (sha1.equals(sha1(file))) { log.println("File " + file + " exists. Checksum valid."); return true; }
@@ -109,12 +115,11 @@ public final class StandinInstaller {
             file.delete();
         }
         file.getParentFile().mkdirs();
-        try (InputStream in = StandinInstaller.class.getResourceAsStream("/maven/" + path)) {
-            if (in != null) {
-                Files.copy(in, file.toPath(), StandardCopyOption.REPLACE_EXISTING);
-                if (sha1 == null || sha1.equals(sha1(file))) { log.println("Downloaded file locally from jar:/maven/" + path + ", valid checksum."); return true; }
-                log.println("Invalid checksum. Downloaded locally from jar:/maven/" + path);
-            }
+        LocalFile local = LOCAL.artifact(path);
+        if (local != null) {
+            try (InputStream in = local.stream) { Files.copy(in, file.toPath(), StandardCopyOption.REPLACE_EXISTING); }
+            if (sha1 == null || sha1.equals(sha1(file))) { log.println("Downloaded file locally from " + local.path + ", valid checksum."); return true; }
+            log.println("Invalid checksum. Downloaded locally from " + local.path);
         }
         if (offline) {
             log.println("\tFound no cached library at " + file + ", expecting download from " + url + ", but running in offline mode.");
@@ -174,9 +179,24 @@ public final class StandinInstaller {
         data.put("ROOT", root.getAbsolutePath());
         data.put("INSTALLER", installer.getAbsolutePath());
         data.put("LIBRARY_DIR", libraries.getAbsolutePath());
+        // PostProcessors.process: the mappings from the local source, if there, to {MOJMAPS}; DOWNLOAD_MOJMAPS is then skipped.
+        LocalFile mappings = LOCAL.artifact("minecraft/" + profile.get("minecraft") + "/" + data.get("SIDE") + "_mappings.txt");
+        boolean mojmapsSuccess = false;
+        if (mappings != null) {
+            File out = new File(data.get("MOJMAPS"));
+            out.getParentFile().mkdirs();
+            try (InputStream in = mappings.stream) { Files.copy(in, out.toPath(), StandardCopyOption.REPLACE_EXISTING); }
+            log.println("Downloaded file locally from " + mappings.path + ", no checksum provided, assuming valid.");
+            mojmapsSuccess = true;
+        }
         log.println(processors.size() == 1 ? "Building Processor" : "Building Processors");
         for (Map<String, Object> proc : processors) {
             log.println("===============================================================================");
+            List<Object> procArgs = list(proc.get("args"));
+            if (new Artifact((String) proc.get("jar")).name.equals("installertools") && mojmapsSuccess && "DOWNLOAD_MOJMAPS".equals(procArgs.get(procArgs.indexOf("--task") + 1))) {
+                log.println("Skipping mojmaps download due to local cache hit.");
+                continue;
+            }
             Map<String, String> outputs = new LinkedHashMap<>();
             Map<String, Object> declaredOutputs = proc.get("outputs") == null ? Map.of() : object(proc.get("outputs"));
             boolean miss = declaredOutputs.isEmpty();
@@ -249,6 +269,51 @@ public final class StandinInstaller {
             } else b.append(c);
         }
         return b.toString();
+    }
+
+    /** A file of the local source and where it was found (`jar:/maven/<path>`, or its absolute path). */
+    private static final class LocalFile {
+        final InputStream stream;
+        final String path;
+        LocalFile(InputStream stream, String path) { this.stream = stream; this.path = path; }
+    }
+
+    private interface LocalSource {
+        LocalFile artifact(String path) throws IOException;
+    }
+
+    /** LocalSource.detect for a jar: fromResource, falling back to walkFromLibs. */
+    private static LocalSource detect() {
+        Path jar;
+        try {
+            jar = Path.of(StandinInstaller.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (java.net.URISyntaxException e) {
+            throw new RuntimeException(e);
+        }
+        Path base = walkFromLibs(jar);
+        return p -> {
+            InputStream in = StandinInstaller.class.getResourceAsStream("/maven/" + p);
+            if (in != null) return new LocalFile(in, "jar:/maven/" + p);
+            if (base == null) return null;
+            Path f = base.resolve(p);
+            try {
+                return new LocalFile(Files.newInputStream(f), f.toFile().getAbsolutePath());
+            } catch (java.nio.file.NoSuchFileException e) {
+                return null;
+            }
+        };
+    }
+
+    /** LocalSource.walkFromLibs: for <X>/build/libs/<jar>, <X>/src/main/resources/maven when it is a directory; else none. */
+    private static Path walkFromLibs(Path jar) {
+        Path libs = jar.getParent();
+        if (libs == null || libs.getFileName() == null || !libs.getFileName().toString().equals("libs")) return null;
+        Path build = libs.getParent();
+        if (build == null || build.getFileName() == null || !build.getFileName().toString().equals("build")) return null;
+        Path x = build.getParent();
+        if (x == null) return null;
+        Path base = x.resolve("src/main/resources/maven");
+        return Files.isDirectory(base) ? base : null;
     }
 
     static String sha1(File f) throws IOException {

@@ -1,6 +1,7 @@
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.StandardCopyOption;
@@ -18,7 +19,11 @@ import java.util.zip.ZipFile;
  *    to where the server reads them; an --optional target that exists is kept
  *    (user_jvm_args.txt is the operator's), an --exec target is made executable;
  *  - BUNDLER_EXTRACT --input <Mojang's server jar> --output <file> --jar-only:
- *    the game jar out of Mojang's bundler (META-INF/versions.list names it).
+ *    the game jar out of Mojang's bundler (META-INF/versions.list names it);
+ *  - DOWNLOAD_MOJMAPS --version <game> --side <side> --output <file>: opens
+ *    Mojang's version manifest first, as the real task always does
+ *    (DownloadMojmaps.java), so with no network it fails there; reached, it
+ *    goes no further (a stand-in downloads nothing).
  * Any other task is refused, naming it.
  */
 public final class InstallerTools {
@@ -26,7 +31,22 @@ public final class InstallerTools {
         String task = value(args, "--task");
         if ("EXTRACT_FILES".equals(task)) extractFiles(args);
         else if ("BUNDLER_EXTRACT".equals(task)) bundlerExtract(args);
-        else throw new IllegalArgumentException("Unknown task: " + task + " (the stand-in installertools runs EXTRACT_FILES and BUNDLER_EXTRACT)");
+        else if ("DOWNLOAD_MOJMAPS".equals(task)) downloadMojmaps(args);
+        else throw new IllegalArgumentException("Unknown task: " + task + " (the stand-in installertools runs EXTRACT_FILES, BUNDLER_EXTRACT and DOWNLOAD_MOJMAPS)");
+    }
+
+    private static final String MANIFEST_URL = "https://launchermeta.mojang.com/mc/game/version_manifest.json";
+
+    private static void downloadMojmaps(String[] args) throws IOException {
+        File output = new File(value(args, "--output"));
+        System.out.println("MC Version: " + value(args, "--version"));
+        System.out.println("Side:       " + value(args, "--side"));
+        System.out.println("Output:     " + output);
+        if (output.exists() && !output.delete()) throw new IOException("Could not delete output file: " + output);
+        if (!output.getParentFile().exists() && !output.getParentFile().mkdirs()) throw new IOException("Could not make output folders: " + output.getParentFile());
+        try (InputStream manifest = new URL(MANIFEST_URL).openStream()) {
+            throw new IOException("the stand-in installertools downloads no mappings (it reached " + MANIFEST_URL + ")");
+        }
     }
 
     private static void extractFiles(String[] args) throws IOException {

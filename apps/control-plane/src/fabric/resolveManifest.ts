@@ -22,7 +22,15 @@ export async function resolveManifest(db: Db, source: ArtifactSource, r: Manifes
   const type = r.type ?? DEFAULT_SERVER_TYPE;
   let mojang: ReturnType<typeof resolveGame> | undefined;
   const game = () => (mojang ??= resolveGame(db, source, r.minecraftVersion));
-  const resolved = await resolverFor(type)({ db, source, request: r, mojangServer: async () => (await game()).server, javaMajor: async () => (await game()).javaMajor, settings });
+  const resolved = await resolverFor(type)({
+    db,
+    source,
+    request: r,
+    mojangServer: async () => (await game()).server,
+    mojangServerMappings: async () => (await game()).serverMappings,
+    javaMajor: async () => (await game()).javaMajor,
+    settings,
+  });
   const pack = r.modpack ? await resolvePackFiles(db, source, r.modpack, r.minecraftVersion, r.loaderVersion ?? null) : [];
   const java = await resolveJava(db, source, (await game()).javaMajor, r.architecture ?? "x64");
   const files = [...resolved.files, ...pack].sort((a, b) => byCodeUnits(a.path, b.path));

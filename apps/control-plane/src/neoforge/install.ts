@@ -5,6 +5,7 @@ import { ArtifactNotFoundError, InstallerRefusedError, readInstallProfile, zipDi
 import type { Db } from "@zlh/db";
 import { fetchBounded, fetchPinned, HASH_FILE_MAX_BYTES } from "../fabric/digest";
 import { ResolutionError } from "../fabric/errors";
+import type { MojangDownload } from "../fabric/mojang";
 import { readProducedTree, TreeRefusedError } from "./producedTree";
 import { serverJarPathOf } from "./serverJar";
 import { installOnce, type InstallWait } from "./installOnce";
@@ -16,7 +17,7 @@ export const neoforgeInstallerUrl = (v: string) => `${NEOFORGE_MAVEN}net/neoforg
 /** NeoForge's installer jar is megabytes, not tens of them: a source sending more than this is cut off there, never held whole. */
 export const INSTALLER_MAX_BYTES = 64 * 1024 * 1024;
 
-/** One file of a pinned install: from upstream (`url`: a library or Mojang's jar, placed as is) or made by the installer (stored in neoforge_files). */
+/** One file of a pinned install: from upstream (`url`: a library, Mojang's jar or mappings, placed as is) or made by the installer (stored in neoforge_files). */
 export interface InstalledFile {
   path: string;
   size: number;
@@ -39,6 +40,8 @@ export interface NeoforgeInstallOptions {
   game: string;
   version: string;
   mojang: DownloadedFile;
+  /** Mojang's server mappings (`downloads.server_mappings`) for the game: the installer's DOWNLOAD_MOJMAPS step is given them. */
+  mappings: MojangDownload;
   /** The Java major the game needs (Mojang's javaVersion): the installer's java must be at least it. */
   javaMajor: number;
   /** ZLH_NEOFORGE_JAVA: the java that runs the installer (a path, or a name on PATH); `java` when not given. */
@@ -92,9 +95,11 @@ async function recorded(db: Db, game: string, version: string): Promise<Neoforge
  * the game (installerJava.ts), before anything is fetched; then the installer pinned by the sha256 NeoForge's Maven publishes
  * beside it (`.sha256`), its profile read and checked against the build
  * asked for, every library it would download fetched here (by its sha1 and
- * size) and pre-placed with Mojang's jar at serverJarPath, then the run,
- * then the tree: a file that is a pre-placed one with the same hash keeps
- * its upstream url; every other is the installer's own and is stored.
+ * size) and pre-placed with Mojang's jar at serverJarPath and Mojang's
+ * server mappings where the installer looks for them (localMappingsPath),
+ * then the run, then the tree: a file that is a pre-placed one with the
+ * same hash keeps its upstream url (the mappings wherever the installer
+ * copied them); every other is the installer's own and is stored.
  */
 async function install(db: Db, source: ArtifactSource, opts: NeoforgeInstallOptions) {
   const java = await installerJava(opts.java ?? "java", opts.javaMajor, `NeoForge ${opts.version} for Minecraft ${opts.game}`);
@@ -120,9 +125,9 @@ async function install(db: Db, source: ArtifactSource, opts: NeoforgeInstallOpti
   // Each download is read up to the size the profile declares (upstream's word) and held until it is placed: what
   // cannot fit the installer's work space anyway is refused before anything is fetched, so a hostile profile cannot
   // make the control plane hold gigabytes.
-  const declared = installer.bytes.byteLength + opts.mojang.size + fetched.reduce((n, lib) => n + lib.size, 0);
+  const declared = installer.bytes.byteLength + opts.mojang.size + opts.mappings.size + fetched.reduce((n, lib) => n + lib.size, 0);
   if (declared > INSTALLER_SPACE_BYTES) {
-    throw new ResolutionError(`the NeoForge ${opts.version} installer, its libraries and Mojang's jar are ${declared} bytes together, more than its work space (${INSTALLER_SPACE_BYTES} bytes) holds; refused before any was downloaded.`);
+    throw new ResolutionError(`the NeoForge ${opts.version} installer, its libraries and Mojang's jar and mappings are ${declared} bytes together, more than its work space (${INSTALLER_SPACE_BYTES} bytes) holds; refused before any was downloaded.`);
   }
   for (const lib of fetched) {
     const got = await fetchPinned(db, source, lib.url!, { sha1: lib.sha1, size: lib.size });
@@ -133,11 +138,15 @@ async function install(db: Db, source: ArtifactSource, opts: NeoforgeInstallOpti
   const mojang = await fetchPinned(db, source, opts.mojang.url, { sha1: opts.mojang.sha1, size: opts.mojang.size });
   preplaced.push({ path: serverJar, bytes: mojang.bytes });
   upstream.set(serverJar, { url: opts.mojang.url, sha512: mojang.digest.sha512 });
+  // The profile's DOWNLOAD_MOJMAPS processor (every side) would fetch Mojang's version manifest, which the sandbox cannot
+  // reach; the installer skips it when it finds the mappings in its local source, copying them to {MOJMAPS} instead.
+  const mappings = await fetchPinned(db, source, opts.mappings.url, { sha1: opts.mappings.sha1, size: opts.mappings.size });
+  const local = [{ path: localMappingsPath(opts.game), bytes: mappings.bytes }];
 
   let run: Awaited<ReturnType<InstallerRunner>>;
   try {
     // By the real path checked above: the java checked is the java run, whatever PATH says meanwhile.
-    run = await (opts.run ?? runInstaller)({ installer: installer.bytes, installerName: `neoforge-${opts.version}-installer.jar`, preplaced, java, memoryBytes: opts.memoryBytes });
+    run = await (opts.run ?? runInstaller)({ installer: installer.bytes, installerName: `neoforge-${opts.version}-installer.jar`, preplaced, local, java, memoryBytes: opts.memoryBytes });
   } catch (err) {
     if (err instanceof SandboxUnavailableError) throw err; // retried: the machine, not the build
     if (err instanceof InstallerFailedError) throw new ResolutionError(err.message);
@@ -157,7 +166,7 @@ async function install(db: Db, source: ArtifactSource, opts: NeoforgeInstallOpti
     const files: InstalledFile[] = [];
     const stored: { sha512: string; size: number; bytes: Uint8Array }[] = [];
     for (const f of tree) {
-      const from = upstream.get(f.path);
+      const from = upstream.get(f.path) ?? (f.sha512 === mappings.digest.sha512 ? { url: opts.mappings.url, sha512: f.sha512 } : undefined);
       if (from && from.sha512 === f.sha512) files.push({ path: f.path, size: f.size, sha512: f.sha512, sha1: f.sha1, url: from.url });
       else {
         files.push({ path: f.path, size: f.size, sha512: f.sha512, sha1: f.sha1 });
@@ -169,6 +178,14 @@ async function install(db: Db, source: ArtifactSource, opts: NeoforgeInstallOpti
     await run.dispose();
   }
 }
+
+/**
+ * Where neoforged/LegacyInstaller looks for a game's server mappings in its
+ * local source before running DOWNLOAD_MOJMAPS (PostProcessors.process:
+ * `"minecraft/" + profile.getMinecraft() + "/" + SIDE + "_mappings.txt"`),
+ * relative to that source's root (runInstaller's `local`).
+ */
+const localMappingsPath = (game: string) => `minecraft/${game}/server_mappings.txt`;
 
 /**
  * What NeoForge's Maven publishes beside a file: `<file>.sha256`, or, where

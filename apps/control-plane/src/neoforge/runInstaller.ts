@@ -53,6 +53,8 @@ export interface RunInstallerOptions {
   installerName: string;
   /** Files put in the server directory first (libraries, Mojang's jar), so an offline install needs nothing else. */
   preplaced: { path: string; bytes: Uint8Array }[];
+  /** Files of the installer's local source (LOCAL_SOURCE_DIR), by their path in it (`minecraft/<game>/server_mappings.txt`). */
+  local?: { path: string; bytes: Uint8Array }[];
   java?: string;
   timeoutMs?: number;
   maxLogBytes?: number;
@@ -63,7 +65,7 @@ export interface RunInstallerOptions {
 }
 
 /**
- * Runs NeoForge's installer once, `java -jar /work/<installer>
+ * Runs NeoForge's installer once, `java -jar /work/build/libs/<installer>
  * --installServer /server --offline`, in a sandbox (sandboxArgv,
  * sandboxScript.ts): new network (only a down loopback, so a step that
  * would download fails at once), PID and mount namespaces; a root of its
@@ -77,14 +79,16 @@ export interface RunInstallerOptions {
  * made unless `memoryBytes` is 0. `--offline` makes the real installer take only what is in
  * place (LegacyInstaller's Downloader: a present file with its sha1, or its
  * own maven/ entry) and say which file it would have downloaded; the caller
- * pre-places exactly those. The installer is upstream's code, pinned by
+ * pre-places exactly those. The jar sits in `build/libs/` so that the
+ * installer's local source includes LOCAL_SOURCE_DIR, where the caller puts
+ * Mojang's mappings (`local`). The installer is upstream's code, pinned by
  * hash; what it produces is read after the sandbox is gone (through the
  * tmpfs's fd, so nothing can change it while it is read) and checked
  * (producedTree.ts).
  */
 export async function runInstaller(opts: RunInstallerOptions): Promise<InstallerRun> {
   if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*\.jar$/.test(opts.installerName)) throw new Error(`unusable installer name ${JSON.stringify(opts.installerName)}`);
-  for (const f of opts.preplaced) if (!isSafeRelativePath(f.path)) throw new Error(`unsafe pre-placed path ${JSON.stringify(f.path)}`);
+  for (const f of [...opts.preplaced, ...(opts.local ?? [])]) if (!isSafeRelativePath(f.path)) throw new Error(`unsafe pre-placed path ${JSON.stringify(f.path)}`);
   const spaceBytes = opts.spaceBytes ?? INSTALLER_SPACE_BYTES;
   let sandboxRootOf: SandboxRoot;
   try {
@@ -95,7 +99,7 @@ export async function runInstaller(opts: RunInstallerOptions): Promise<Installer
   }
   const memoryBytes = opts.memoryBytes ?? INSTALLER_MEMORY_BYTES;
   const cgroup = memoryBytes > 0 ? await boundedMemory(memoryBytes) : null;
-  const argv = [sandboxRootOf.java, `-Xmx${heapMib(memoryBytes)}m`, "-Djava.net.preferIPv4Stack=true", "-jar", `/work/${opts.installerName}`, "--installServer", "/server", "--offline"];
+  const argv = [sandboxRootOf.java, `-Xmx${heapMib(memoryBytes)}m`, "-Djava.net.preferIPv4Stack=true", "-jar", `/work/${INSTALLER_DIR}/${opts.installerName}`, "--installServer", "/server", "--offline"];
   return sandboxed(sandboxArgv(sandboxRootOf.binds, spaceBytes, argv), {
     timeoutMs: opts.timeoutMs ?? INSTALLER_TIMEOUT_MS,
     maxLogBytes: opts.maxLogBytes ?? INSTALLER_MAX_LOG_BYTES,
@@ -110,6 +114,7 @@ export async function runInstaller(opts: RunInstallerOptions): Promise<Installer
 }
 
 /**
+/**
  * The bound on everything one run takes: its heap (1 GiB), the JVM's
  * native memory (metaspace, threads, the JIT, direct buffers: a few
  * hundred MiB), and the tmpfs pages it writes (a real NeoForge 21.1
@@ -118,6 +123,25 @@ export async function runInstaller(opts: RunInstallerOptions): Promise<Installer
  * not the host's memory taken.
  */
 export const INSTALLER_MEMORY_BYTES = 3 * 1024 * 1024 * 1024;
+
+/**
+ * Where in /work the installer jar is put, and the local source that puts
+ * beside it. neoforged/LegacyInstaller reads local files from
+ * `Downloader.LOCAL` (src/main/java/net/minecraftforge/installer/Downloader.java,
+ * LocalSource.detect, added in commit 3df82a1): its own jar's `/maven/`
+ * entries, then, when the jar's path is `<X>/build/libs/<jar>`,
+ * `<X>/src/main/resources/maven/` (walkFromLibs: a development layout).
+ * Before its processors it looks there for `minecraft/<game>/<side>_mappings.txt`
+ * and, found, copies it to {MOJMAPS} and skips DOWNLOAD_MOJMAPS
+ * ("Skipping mojmaps download due to local cache hit.",
+ * installer/actions/PostProcessors.java): that processor runs on server
+ * installs too and always downloads Mojang's version manifest, which the
+ * sandbox (no network) cannot. This layout is the only way upstream's own
+ * code takes the mappings without the network.
+ */
+const INSTALLER_DIR = "build/libs";
+const LOCAL_SOURCE_DIR = "src/main/resources/maven";
+
 /** The installer JVM's heap: without it the JVM takes a quarter of the control plane's memory. */
 const INSTALLER_HEAP_MIB = 1024;
 /** The heap stays below the memory bound: half of a bound under 2 GiB (the rest is the JVM's own and the tmpfs's). */
@@ -179,13 +203,17 @@ function sandboxArgv(binds: string[], spaceBytes: number, argv: string[]): strin
   return [...ns, "--", "sh", "-c", SANDBOX_INIT, "zlh-sandbox", String(spaceBytes), String(INSTALLER_SPACE_INODES), ...binds, "--", "setpriv", ...as, "--", ...bounded];
 }
 
-/** Writes the installer and the pre-placed files into the sandbox's work space (no installer code has run yet) and, as root, hands /work and /server to its uid. */
+/** Writes the installer, the pre-placed files and its local source into the sandbox's work space (no installer code has run yet) and, as root, hands /work and /server to its uid. */
 async function placeInputs(root: string, opts: RunInstallerOptions, spaceBytes: number): Promise<void> {
   try {
-    await writeFile(join(root, "work", opts.installerName), opts.installer, { flag: "wx" });
-    for (const f of opts.preplaced) {
-      await mkdir(dirname(join(root, "server", f.path)), { recursive: true });
-      await writeFile(join(root, "server", f.path), f.bytes, { flag: "wx" });
+    const files = [
+      { at: join(root, "work", INSTALLER_DIR, opts.installerName), bytes: opts.installer },
+      ...opts.preplaced.map((f) => ({ at: join(root, "server", f.path), bytes: f.bytes })),
+      ...(opts.local ?? []).map((f) => ({ at: join(root, "work", LOCAL_SOURCE_DIR, f.path), bytes: f.bytes })),
+    ];
+    for (const f of files) {
+      await mkdir(dirname(f.at), { recursive: true });
+      await writeFile(f.at, f.bytes, { flag: "wx" });
     }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOSPC") throw new InstallerFailedError(`the NeoForge installer and its pre-placed files do not fit its work space (${mib(spaceBytes)} MiB); it was not run.`, "");

@@ -16,14 +16,14 @@ export const METADATA_MAX_BYTES = 4 * 1024 * 1024;
  *    is Minecraft 1.21.1): the newest non-beta one for the game, or the
  *    pinned `loaderVersion` (a beta only when pinned);
  *  - its installer run once per (game, build) in a sandbox with no network,
- *    every library and Mojang's jar pre-placed, with ZLH_NEOFORGE_JAVA once
+ *    every library, Mojang's jar and Mojang's server mappings pre-placed, with ZLH_NEOFORGE_JAVA once
  *    it is known to be at least the game's Java, and every file it left
  *    pinned (neoforge/install.ts): upstream's keep their url, the ones it
  *    made are served by the control plane (`installed`, zlh:neoforge/<sha512>);
  *  - started from the args files it wrote (`launch.argFiles`);
  *  - Modrinth mods for the `neoforge` loader.
  */
-export const resolveNeoforge: TypeResolver = async ({ db, source, request, mojangServer, javaMajor, settings }) => {
+export const resolveNeoforge: TypeResolver = async ({ db, source, request, mojangServer, mojangServerMappings, javaMajor, settings }) => {
   const game = request.minecraftVersion;
   let listed: string[];
   try {
@@ -41,7 +41,10 @@ export const resolveNeoforge: TypeResolver = async ({ db, source, request, mojan
     throw err;
   }
   const mojang = await mojangServer();
-  const install = await pinnedInstall(db, source, { game, version, mojang, javaMajor: await javaMajor(), java: settings.neoforgeJava, memoryBytes: settings.neoforgeInstallerMemoryBytes });
+  // The installer's DOWNLOAD_MOJMAPS step needs the game's server mappings, which it can only be given (neoforge/install.ts).
+  const mappings = await mojangServerMappings();
+  if (!mappings) throw new ResolutionError(`Minecraft ${game} has no server mappings (downloads.server_mappings, published from 1.14.4 on), which NeoForge's installer needs; refused.`);
+  const install = await pinnedInstall(db, source, { game, version, mojang, mappings, javaMajor: await javaMajor(), java: settings.neoforgeJava, memoryBytes: settings.neoforgeInstallerMemoryBytes });
   const files: ManifestFile[] = install.files.map((f) =>
     f.url
       ? { path: f.path, url: f.url, size: f.size, sha512: f.sha512, sha1: f.sha1, kind: f.url === mojang.url ? "server" : "library" }

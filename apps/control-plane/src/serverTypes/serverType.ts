@@ -2,6 +2,7 @@ import type { ArtifactSource, DownloadedFile, JavaArchitecture, ManifestFile, Ma
 import type { Db } from "@zlh/db";
 import type { ServerType } from "@zlh/domain";
 import type { Static } from "typebox";
+import type { MojangDownload } from "../fabric/mojang";
 import type { ModRequest } from "../fabric/modrinth";
 
 export interface ManifestRequest {
@@ -31,6 +32,8 @@ export interface TypeInput {
   request: ManifestRequest;
   /** Mojang's server jar, pinned; its `path` is the Fabric launcher's, re-pathed by a type that wants it elsewhere. */
   mojangServer: () => Promise<DownloadedFile>;
+  /** Where Mojang publishes the server's mappings (`downloads.server_mappings`), null for a game without them (before 1.14.4). */
+  mojangServerMappings: () => Promise<MojangDownload | null>;
   /** The Java major version the game needs (Mojang's javaVersion.majorVersion). */
   javaMajor: () => Promise<number>;
   settings: ResolveSettings;

@@ -52,7 +52,7 @@ describe("the java that runs NeoForge's installer (ZLH_NEOFORGE_JAVA), checked a
     const source: ArtifactSource = { ...u.source, fetchBytes: (url) => (fetched.push(url), u.source.fetchBytes(url)) };
     const javas: (string | undefined)[] = [];
     const run: typeof runInstaller = (o) => (javas.push(o.java), runInstaller(o));
-    return { source, mojang: u.mojang, fetched, javas, run, installed: () => database.db.execute(sql`select 1 from neoforge_installs where neoforge_version = ${version}`) };
+    return { source, mojang: u.mojang, mappings: u.mappings, fetched, javas, run, installed: () => database.db.execute(sql`select 1 from neoforge_installs where neoforge_version = ${version}`) };
   };
 
   it("runs the installer with the configured java by its real path (a link to it is followed), and records the install", async () => {
@@ -60,7 +60,7 @@ describe("the java that runs NeoForge's installer (ZLH_NEOFORGE_JAVA), checked a
     const link = join(base, "java-link");
     await symlink(java, link);
     const b = await newBuild("21.1.70");
-    const install = await neoforgeInstall(database.db, b.source, { game: GAME, version: "21.1.70", mojang: b.mojang, javaMajor: 21, java: link, run: b.run });
+    const install = await neoforgeInstall(database.db, b.source, { game: GAME, version: "21.1.70", mojang: b.mojang, mappings: b.mappings, javaMajor: 21, java: link, run: b.run });
     expect(b.javas).toEqual([await realpath(java)]);
     expect(install.files.map((f) => f.path)).toContain("libraries/net/neoforged/neoforge/21.1.70/unix_args.txt");
     expect(await b.installed()).toHaveLength(1);
@@ -69,7 +69,7 @@ describe("the java that runs NeoForge's installer (ZLH_NEOFORGE_JAVA), checked a
   it("refuses a java older than the game's, read from its release file: not run, nothing fetched, nothing recorded, retried", async () => {
     const old = await javaHome("jdk-11", 'IMPLEMENTOR="Eclipse Adoptium"\nJAVA_VERSION="11.0.2"\n');
     const b = await newBuild("21.1.71");
-    const err = await neoforgeInstall(database.db, b.source, { game: GAME, version: "21.1.71", mojang: b.mojang, javaMajor: 21, java: old.java, run: b.run }).catch((e: unknown) => e);
+    const err = await neoforgeInstall(database.db, b.source, { game: GAME, version: "21.1.71", mojang: b.mojang, mappings: b.mappings, javaMajor: 21, java: old.java, run: b.run }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SandboxUnavailableError);
     expect(err).not.toBeInstanceOf(ResolutionError);
     expect((err as Error).message).toBe(
@@ -83,7 +83,7 @@ describe("the java that runs NeoForge's installer (ZLH_NEOFORGE_JAVA), checked a
 
   it("refuses a path with no java, a name not on PATH, and a home that does not say its version", async () => {
     const b = await newBuild("21.1.72");
-    const attempt = (java: string) => neoforgeInstall(database.db, b.source, { game: GAME, version: "21.1.72", mojang: b.mojang, javaMajor: 21, java, run: b.run });
+    const attempt = (java: string) => neoforgeInstall(database.db, b.source, { game: GAME, version: "21.1.72", mojang: b.mojang, mappings: b.mappings, javaMajor: 21, java, run: b.run });
     const needs = `NeoForge 21.1.72 for Minecraft 1.21.1 needs Java 21 or newer to install, and ZLH_NEOFORGE_JAVA is`;
     const after = "the installer was not run. Point ZLH_NEOFORGE_JAVA at a Java 21 (see docs/server-types.md).";
     const missing = join(base, "no-jdk/bin/java");

@@ -10,7 +10,7 @@ import { ResolutionError } from "../../src/fabric/errors";
 import { neoforgeInstall, neoforgeInstallerUrl } from "../../src/neoforge/install";
 import { InstallBusyError } from "../../src/neoforge/installOnce";
 import { runInstaller, SandboxUnavailableError } from "../../src/neoforge/runInstaller";
-import { buildStandinNeoforge } from "../../../../scripts/standinGame/neoforgeInstaller";
+import { buildStandinNeoforge, mojangMappingsDownload, standinServerMappings } from "../../../../scripts/standinGame/neoforgeInstaller";
 import { standinInstallerJava } from "../../../../scripts/standinGame/installerJava";
 import { mojangBundler } from "./mojangBundler";
 import { upstream } from "./neoforgeUpstream";
@@ -32,19 +32,21 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
 
   it("runs the installer once for six concurrent resolutions, and all six pin the same tree", async () => {
     const neo = await buildStandinNeoforge({ version: "21.1.77", game: GAME, mojangInner: mojang.inner });
-    const { source, mojang: file } = upstream(neo, mojang.bundler);
+    const { source, mojang: file, mappings } = upstream(neo, mojang.bundler);
     let runs = 0;
     const counted: typeof runInstaller = (o) => {
       runs++;
       return runInstaller(o);
     };
-    const results = await Promise.all(Array.from({ length: 6 }, () => neoforgeInstall(database.db, source, { game: GAME, version: "21.1.77", mojang: file, ...JAVA, run: counted })));
+    const results = await Promise.all(Array.from({ length: 6 }, () => neoforgeInstall(database.db, source, { game: GAME, version: "21.1.77", mojang: file, mappings, ...JAVA, run: counted })));
     expect(runs).toBe(1);
     for (const r of results) expect(r).toEqual(results[0]);
     const byPath = new Map(results[0]!.files.map((f) => [f.path, f]));
     // Upstream's files keep their url; what the installer made has none and is stored by hash.
     expect(byPath.get("libraries/net/neoforged/fancymodloader/loader/4.0.24/loader-4.0.24.jar")?.url).toBe(neo.libraries.find((l) => l.path.endsWith("loader-4.0.24.jar"))!.url);
     expect(byPath.get(`libraries/net/minecraft/server/${GAME}/server-${GAME}.jar`)?.url).toBe(file.url);
+    // The installer copied Mojang's mappings from its local source to {MOJMAPS}: those bytes are Mojang's, placed from Mojang's url.
+    expect(byPath.get(`libraries/net/minecraft/server/${GAME}-20240808.144430/server-${GAME}-20240808.144430-mappings.txt`)).toMatchObject({ url: mappings.url, sha1: mappings.sha1, size: mappings.size });
     const args = byPath.get("libraries/net/neoforged/neoforge/21.1.77/unix_args.txt")!;
     expect(args.url).toBeUndefined();
     expect(args.sha512).toBe(sha512Hex(text(neo.unixArgs)));
@@ -56,7 +58,7 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
     const [count] = await database.db.execute<{ n: number }>(sql`select count(*)::int as n from neoforge_installs`);
     expect(count!.n).toBe(1);
     // A later resolution reads the row: no run.
-    await neoforgeInstall(database.db, source, { game: GAME, version: "21.1.77", mojang: file, ...JAVA, run: counted });
+    await neoforgeInstall(database.db, source, { game: GAME, version: "21.1.77", mojang: file, mappings, ...JAVA, run: counted });
     expect(runs).toBe(1);
   });
 
@@ -65,14 +67,14 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
     const bounded = connectDatabase(await testDatabase(), { max: 4, statementTimeoutMs: 300 });
     try {
       const neo = await buildStandinNeoforge({ version: "21.1.84", game: GAME, mojangInner: mojang.inner });
-      const { source, mojang: file } = upstream(neo, mojang.bundler);
+      const { source, mojang: file, mappings } = upstream(neo, mojang.bundler);
       let runs = 0;
       const slow: typeof runInstaller = async (o) => {
         runs++;
         await new Promise((r) => setTimeout(r, 1_500));
         return runInstaller(o);
       };
-      const both = await Promise.all([0, 1].map(() => neoforgeInstall(bounded.db, source, { game: GAME, version: "21.1.84", mojang: file, ...JAVA, run: slow })));
+      const both = await Promise.all([0, 1].map(() => neoforgeInstall(bounded.db, source, { game: GAME, version: "21.1.84", mojang: file, mappings, ...JAVA, run: slow })));
       expect(runs).toBe(1);
       expect(both[1]).toEqual(both[0]);
     } finally {
@@ -87,7 +89,7 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
     const other = connectDatabase(url, { max: 1 });
     try {
       const neo = await buildStandinNeoforge({ version: "21.1.87", game: GAME, mojangInner: mojang.inner });
-      const { source, mojang: file } = upstream(neo, mojang.bundler);
+      const { source, mojang: file, mappings } = upstream(neo, mojang.bundler);
       let release!: () => void;
       const released = new Promise<void>((r) => (release = r));
       let locked!: (pid: number) => void;
@@ -107,6 +109,7 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
         game: GAME,
         version: "21.1.87",
         mojang: file,
+        mappings,
         ...JAVA,
         run: (o) => {
           runs++;
@@ -150,7 +153,7 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
     const other = connectDatabase(url, { max: 1 });
     try {
       const neo = await buildStandinNeoforge({ version: "21.1.90", game: GAME, mojangInner: mojang.inner });
-      const { source, mojang: file } = upstream(neo, mojang.bundler);
+      const { source, mojang: file, mappings } = upstream(neo, mojang.bundler);
       let release!: () => void;
       const released = new Promise<void>((r) => (release = r));
       let locked!: () => void;
@@ -161,7 +164,7 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
         await released;
       });
       await holding;
-      const err = await neoforgeInstall(here.db, source, { game: GAME, version: "21.1.90", mojang: file, ...JAVA, wait: { maxWaitMs: 0 } }).catch((e) => e);
+      const err = await neoforgeInstall(here.db, source, { game: GAME, version: "21.1.90", mojang: file, mappings, ...JAVA, wait: { maxWaitMs: 0 } }).catch((e) => e);
       release();
       await otherInstall;
       expect(err).toBeInstanceOf(InstallBusyError);
@@ -185,7 +188,7 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
       return runInstaller(o);
     };
     const a = upstream(first!, mojang.bundler);
-    const installing = neoforgeInstall(database.db, a.source, { game: GAME, version: "21.1.91", mojang: a.mojang, ...JAVA, run: held });
+    const installing = neoforgeInstall(database.db, a.source, { game: GAME, version: "21.1.91", mojang: a.mojang, mappings: a.mappings, ...JAVA, run: held });
     await running;
     const b = upstream(second!, mojang.bundler);
     let runs = 0;
@@ -193,6 +196,7 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
       game: GAME,
       version: "21.1.92",
       mojang: b.mojang,
+      mappings: b.mappings,
       ...JAVA,
       wait: { maxWaitMs: 0 },
       run: (o) => {
@@ -222,8 +226,8 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
     const builds = await Promise.all(["21.1.88", "21.1.89"].map((version) => buildStandinNeoforge({ version, game: GAME, mojangInner: mojang.inner })));
     const done = await Promise.all(
       builds.map((neo) => {
-        const { source, mojang: file } = upstream(neo, mojang.bundler);
-        return neoforgeInstall(database.db, source, { game: GAME, version: neo.version, mojang: file, ...JAVA, run: overlapping });
+        const { source, mojang: file, mappings } = upstream(neo, mojang.bundler);
+        return neoforgeInstall(database.db, source, { game: GAME, version: neo.version, mojang: file, mappings, ...JAVA, run: overlapping });
       }),
     );
     expect(done.map((d) => d.version)).toEqual(["21.1.88", "21.1.89"]);
@@ -232,8 +236,8 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
 
   it("refuses an installer whose sha256 is not the one NeoForge's Maven publishes, and writes no install", async () => {
     const neo = await buildStandinNeoforge({ version: "21.1.78", game: GAME, mojangInner: mojang.inner });
-    const { source, mojang: file } = upstream(neo, mojang.bundler, { [`${neoforgeInstallerUrl("21.1.78")}.sha256`]: text(`${"0".repeat(64)}  neoforge-21.1.78-installer.jar`) });
-    await expect(neoforgeInstall(database.db, source, { game: GAME, version: "21.1.78", mojang: file, ...JAVA })).rejects.toThrow(/hash mismatch for https:\/\/maven\.neoforged\.net\/.*publishes sha256 0{64}/);
+    const { source, mojang: file, mappings } = upstream(neo, mojang.bundler, { [`${neoforgeInstallerUrl("21.1.78")}.sha256`]: text(`${"0".repeat(64)}  neoforge-21.1.78-installer.jar`) });
+    await expect(neoforgeInstall(database.db, source, { game: GAME, version: "21.1.78", mojang: file, mappings, ...JAVA })).rejects.toThrow(/hash mismatch for https:\/\/maven\.neoforged\.net\/.*publishes sha256 0{64}/);
     const rows = await database.db.execute(sql`select 1 from neoforge_installs where neoforge_version = '21.1.78'`);
     expect(rows).toHaveLength(0);
   });
@@ -246,32 +250,49 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
       return { ...u, source: { ...u.source, fetchBytes: (url: string) => (url === sha256Url ? Promise.reject(new ArtifactNotFoundError(url)) : u.source.fetchBytes(url)) } };
     };
     const wrongSha1 = without({ [`${neoforgeInstallerUrl("21.1.83")}.sha1`]: text("f".repeat(40)) });
-    await expect(neoforgeInstall(database.db, wrongSha1.source, { game: GAME, version: "21.1.83", mojang: wrongSha1.mojang, ...JAVA })).rejects.toThrow(/publishes sha1 f{40}, the file has/);
+    await expect(neoforgeInstall(database.db, wrongSha1.source, { game: GAME, version: "21.1.83", mojang: wrongSha1.mojang, mappings: wrongSha1.mappings, ...JAVA })).rejects.toThrow(/publishes sha1 f{40}, the file has/);
     const neither = without({});
-    await expect(neoforgeInstall(database.db, neither.source, { game: GAME, version: "21.1.83", mojang: neither.mojang, ...JAVA })).rejects.toThrow(
+    await expect(neoforgeInstall(database.db, neither.source, { game: GAME, version: "21.1.83", mojang: neither.mojang, mappings: neither.mappings, ...JAVA })).rejects.toThrow(
       `NeoForge's Maven publishes no sha256 or sha1 for ${neoforgeInstallerUrl("21.1.83")}; refused.`,
     );
     const rightSha1 = without({ [`${neoforgeInstallerUrl("21.1.83")}.sha1`]: text(`${sha1Hex(neo.installer)}  neoforge-21.1.83-installer.jar`) });
-    expect((await neoforgeInstall(database.db, rightSha1.source, { game: GAME, version: "21.1.83", mojang: rightSha1.mojang, ...JAVA })).version).toBe("21.1.83");
+    expect((await neoforgeInstall(database.db, rightSha1.source, { game: GAME, version: "21.1.83", mojang: rightSha1.mojang, mappings: rightSha1.mappings, ...JAVA })).version).toBe("21.1.83");
+  });
+
+  it("refuses Mojang's mappings when their bytes are not the sha1 Mojang's version JSON publishes, before running anything", async () => {
+    const neo = await buildStandinNeoforge({ version: "21.1.85", game: GAME, mojangInner: mojang.inner });
+    const right = standinServerMappings(GAME);
+    const wrong = right.map((b, i) => (i === 0 ? b ^ 1 : b)); // the same size: only the sha1 tells
+    const { source, mojang: file, mappings } = upstream(neo, mojang.bundler, { [mojangMappingsDownload(right).url]: wrong });
+    let runs = 0;
+    const counted: typeof runInstaller = (o) => {
+      runs++;
+      return runInstaller(o);
+    };
+    await expect(neoforgeInstall(database.db, source, { game: GAME, version: "21.1.85", mojang: file, mappings, ...JAVA, run: counted })).rejects.toThrow(
+      new ResolutionError(`hash mismatch for ${mappings.url}: upstream publishes sha1 ${mappings.sha1}, the file has ${sha1Hex(wrong)}`),
+    );
+    expect(runs).toBe(0);
+    expect(await database.db.execute(sql`select 1 from neoforge_installs where neoforge_version = '21.1.85'`)).toHaveLength(0);
   });
 
   it("refuses an installer that installs another build or game than asked for", async () => {
     const neo = await buildStandinNeoforge({ version: "21.1.79", game: GAME, mojangInner: mojang.inner });
-    const { source, mojang: file } = upstream({ ...neo, version: "21.1.80" }, mojang.bundler);
-    await expect(neoforgeInstall(database.db, source, { game: GAME, version: "21.1.80", mojang: file, ...JAVA })).rejects.toThrow(
+    const { source, mojang: file, mappings } = upstream({ ...neo, version: "21.1.80" }, mojang.bundler);
+    await expect(neoforgeInstall(database.db, source, { game: GAME, version: "21.1.80", mojang: file, mappings, ...JAVA })).rejects.toThrow(
       new ResolutionError("the NeoForge 21.1.80 installer installs neoforge 21.1.79 for Minecraft 1.21.1, not for 1.21.1; refused."),
     );
   });
 
   it("refuses a library upstream does not have before running anything", async () => {
     const neo = await buildStandinNeoforge({ version: "21.1.81", game: GAME, mojangInner: mojang.inner, omitLibrary: true });
-    const { source, mojang: file } = upstream(neo, mojang.bundler);
+    const { source, mojang: file, mappings } = upstream(neo, mojang.bundler);
     let runs = 0;
     const counted: typeof runInstaller = (o) => {
       runs++;
       return runInstaller(o);
     };
-    await expect(neoforgeInstall(database.db, source, { game: GAME, version: "21.1.81", mojang: file, ...JAVA, run: counted })).rejects.toThrow(
+    await expect(neoforgeInstall(database.db, source, { game: GAME, version: "21.1.81", mojang: file, mappings, ...JAVA, run: counted })).rejects.toThrow(
       "upstream has no file at https://maven.neoforged.net/releases/net/neoforged/fancymodloader/loader/4.0.24/loader-4.0.24.jar",
     );
     expect(runs).toBe(0);
@@ -279,9 +300,9 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
 
   it("leaves a machine that cannot build the sandbox retryable (not the build's refusal) and records nothing", async () => {
     const neo = await buildStandinNeoforge({ version: "21.1.99", game: GAME, mojangInner: mojang.inner });
-    const { source, mojang: file } = upstream(neo, mojang.bundler);
+    const { source, mojang: file, mappings } = upstream(neo, mojang.bundler);
     const noJava: typeof runInstaller = (o) => runInstaller({ ...o, java: "zlh-no-such-java" });
-    const err = await neoforgeInstall(database.db, source, { game: GAME, version: "21.1.99", mojang: file, ...JAVA, run: noJava }).catch((e: unknown) => e);
+    const err = await neoforgeInstall(database.db, source, { game: GAME, version: "21.1.99", mojang: file, mappings, ...JAVA, run: noJava }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SandboxUnavailableError);
     expect(err).not.toBeInstanceOf(ResolutionError);
     expect((err as Error).message).toBe("no zlh-no-such-java to run the NeoForge installer with on PATH; it was not run.");
@@ -290,13 +311,13 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
 
   it("refuses a profile whose libraries declare more than the work space holds, before fetching any (each is read up to its declared size)", async () => {
     const neo = await buildStandinNeoforge({ version: "21.1.93", game: GAME, mojangInner: mojang.inner, loaderDeclaredSize: 8 * 1024 ** 3 });
-    const { source, mojang: file } = upstream(neo, mojang.bundler);
+    const { source, mojang: file, mappings } = upstream(neo, mojang.bundler);
     const asked: string[] = [];
     const counting: ArtifactSource = { ...source, fetchBytes: (url) => (asked.push(url), source.fetchBytes(url)) };
     let runs = 0;
     const counted: typeof runInstaller = (o) => (runs++, runInstaller(o));
-    await expect(neoforgeInstall(database.db, counting, { game: GAME, version: "21.1.93", mojang: file, ...JAVA, run: counted })).rejects.toThrow(
-      /^the NeoForge 21\.1\.93 installer, its libraries and Mojang's jar are \d+ bytes together, more than its work space \(1610612736 bytes\) holds; refused before any was downloaded\.$/,
+    await expect(neoforgeInstall(database.db, counting, { game: GAME, version: "21.1.93", mojang: file, mappings, ...JAVA, run: counted })).rejects.toThrow(
+      /^the NeoForge 21\.1\.93 installer, its libraries and Mojang's jar and mappings are \d+ bytes together, more than its work space \(1610612736 bytes\) holds; refused before any was downloaded\.$/,
     );
     expect(asked.filter((u) => u.includes("/libraries/") || u.includes("fancymodloader") || u.includes("piston-data"))).toEqual([]);
     expect(runs).toBe(0);
@@ -304,16 +325,16 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
 
   it("turns a failed run into a resolution failure and records nothing", async () => {
     const neo = await buildStandinNeoforge({ version: "21.1.82", game: GAME, mojangInner: mojang.inner });
-    const { source, mojang: file } = upstream(neo, mojang.bundler);
+    const { source, mojang: file, mappings } = upstream(neo, mojang.bundler);
     const failing: typeof runInstaller = (o) => runInstaller({ ...o, java: "false" });
-    await expect(neoforgeInstall(database.db, source, { game: GAME, version: "21.1.82", mojang: file, ...JAVA, run: failing })).rejects.toThrow(ResolutionError);
-    await expect(neoforgeInstall(database.db, source, { game: GAME, version: "21.1.82", mojang: file, ...JAVA, run: failing })).rejects.toThrow(/the NeoForge installer failed \(exit 1\)/);
+    await expect(neoforgeInstall(database.db, source, { game: GAME, version: "21.1.82", mojang: file, mappings, ...JAVA, run: failing })).rejects.toThrow(ResolutionError);
+    await expect(neoforgeInstall(database.db, source, { game: GAME, version: "21.1.82", mojang: file, mappings, ...JAVA, run: failing })).rejects.toThrow(/the NeoForge installer failed \(exit 1\)/);
     expect(await database.db.execute(sql`select 1 from neoforge_installs where neoforge_version = '21.1.82'`)).toHaveLength(0);
   });
 
   it("decides the launch over the walked tree: a link the installer leaves to a host file is refused, never read", async () => {
     const neo = await buildStandinNeoforge({ version: "21.1.86", game: GAME, mojangInner: mojang.inner });
-    const { source, mojang: file } = upstream(neo, mojang.bundler);
+    const { source, mojang: file, mappings } = upstream(neo, mojang.bundler);
     const secretDir = await mkdtemp(join(tmpdir(), "zlh-secret-"));
     const secret = join(secretDir, "shadow");
     await writeFile(secret, "TOPSECRET-line -Dx=1\n");
@@ -324,7 +345,7 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
       await symlink(secret, join(run.serverDir, "user_jvm_args.txt"));
       return run;
     };
-    const err = await neoforgeInstall(database.db, source, { game: GAME, version: "21.1.86", mojang: file, ...JAVA, run: hostile }).catch((e) => e);
+    const err = await neoforgeInstall(database.db, source, { game: GAME, version: "21.1.86", mojang: file, mappings, ...JAVA, run: hostile }).catch((e) => e);
     await rm(secretDir, { recursive: true, force: true });
     expect(err).toBeInstanceOf(ResolutionError);
     expect(err.message).not.toMatch(/TOPSECRET/);

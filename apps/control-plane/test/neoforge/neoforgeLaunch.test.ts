@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { argFileTokens, neoforgeArgFiles, neoforgeLaunchDecision } from "@zlh/artifacts";
 import { runInstaller } from "../../src/neoforge/runInstaller";
-import { buildStandinNeoforge } from "../../../../scripts/standinGame/neoforgeInstaller";
+import { buildStandinNeoforge, standinServerMappings } from "../../../../scripts/standinGame/neoforgeInstaller";
 import { mojangBundler } from "./mojangBundler";
 
 const run = promisify(execFile);
@@ -30,6 +30,7 @@ describe("a NeoForge server's launch: java @user_jvm_args.txt @libraries/net/neo
       installer: neo.installer,
       installerName: `neoforge-${VERSION}-installer.jar`,
       preplaced: [...neo.libraries.map((l) => ({ path: `libraries/${l.path}`, bytes: l.bytes })), { path: `libraries/net/minecraft/server/${GAME}/server-${GAME}.jar`, bytes: mojang.bundler }],
+      local: [{ path: `minecraft/${GAME}/server_mappings.txt`, bytes: standinServerMappings(GAME) }],
     });
     // A copy on the host: the run's tree lives on a tmpfs held by an fd, detached from every root, where a
     // process started in it (the machine's java below) cannot even tell its own working directory.

@@ -63,6 +63,11 @@ describe("resolving a NeoForge server", () => {
     expect(kinds["libraries/net/neoforged/neoforge/21.1.77/unix_args.txt"]).toBe("installed");
     expect(kinds[`libraries/net/minecraft/server/${GAME}/server-${GAME}.jar`]).toBe("server");
     expect(kinds["libraries/net/neoforged/fancymodloader/loader/4.0.24/loader-4.0.24.jar"]).toBe("library");
+    // Mojang's server mappings, as the mirror's version JSON publishes them, copied by the installer to {MOJMAPS}.
+    const mojang = await source.fetchJson<{ versions: { id: string; url: string }[] }>("https://piston-meta.mojang.com/mc/game/version_manifest_v2.json");
+    const published = (await source.fetchJson<{ downloads: { server_mappings: { url: string; sha1: string; size: number } } }>(mojang.versions.find((v) => v.id === GAME)!.url)).downloads.server_mappings;
+    const mappings = m.files.find((f) => f.path === `libraries/net/minecraft/server/${GAME}-20240808.144430/server-${GAME}-20240808.144430-mappings.txt`);
+    expect(mappings).toMatchObject({ kind: "library", url: published.url, sha1: published.sha1, size: published.size });
     expect(m.files.filter((f) => f.kind === "mod")).toHaveLength(1);
     expect(m.java).toMatchObject({ major: 21 });
   });

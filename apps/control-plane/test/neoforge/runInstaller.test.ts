@@ -15,6 +15,9 @@ import { mojangBundler } from "./mojangBundler";
 const GAME = "1.21.1";
 const VERSION = "21.1.77";
 const SERVER_JAR = `libraries/net/minecraft/server/${GAME}/server-${GAME}.jar`;
+/** Where the profile's {MOJMAPS} puts the server mappings (`[net.minecraft:server:<game>-<neoform>:mappings@txt]`). */
+const MOJMAPS = `libraries/net/minecraft/server/${GAME}-20240808.144430/server-${GAME}-20240808.144430-mappings.txt`;
+const MAPPINGS = new TextEncoder().encode("net.minecraft.server.Main -> net.minecraft.server.Main:\n");
 const libs = (neo: StandinNeoforge) => neo.libraries.map((l) => ({ path: `libraries/${l.path}`, bytes: l.bytes }));
 const run = promisify(execFile);
 const sha1 = (b: Uint8Array) => createHash("sha1").update(b).digest("hex");
@@ -25,11 +28,12 @@ describe("the NeoForge installer, run once in a sandbox (stand-in installer, rea
   it("installs offline from pre-placed libraries: run scripts, user_jvm_args.txt, unix_args.txt and the processors' outputs", async () => {
     const neo = await buildStandinNeoforge({ version: VERSION, game: GAME, mojangInner: mojang.inner });
     const profile = readInstallProfile(neo.installer);
-    expect(profile.processors.map((p) => p.args[1])).toEqual(["EXTRACT_FILES", "BUNDLER_EXTRACT"]); // the client processor is not the server's
+    expect(profile.processors.map((p) => p.args[1])).toEqual(["EXTRACT_FILES", "BUNDLER_EXTRACT", "DOWNLOAD_MOJMAPS"]); // DOWNLOAD_MOJMAPS has no sides: servers run it too
     const installed = await runInstaller({
       installer: neo.installer,
       installerName: `neoforge-${VERSION}-installer.jar`,
       preplaced: [...libs(neo), { path: SERVER_JAR, bytes: mojang.bundler }],
+      local: [{ path: `minecraft/${GAME}/server_mappings.txt`, bytes: MAPPINGS }],
     });
     try {
       expect(installed.log).toContain("ENABLING OFFLINE MODE");
@@ -39,6 +43,11 @@ describe("the NeoForge installer, run once in a sandbox (stand-in installer, rea
       expect((await at("run.sh")).toString()).toContain(`@libraries/net/neoforged/neoforge/${VERSION}/unix_args.txt`);
       expect((await at("user_jvm_args.txt")).toString()).toMatch(/^# Xmx/);
       expect(sha1(await at(`libraries/net/minecraft/server/${GAME}/server-${GAME}-unpacked.jar`))).toBe(sha1(mojang.inner));
+      // Mojang's mappings came from the local source beside build/libs/ to {MOJMAPS}, and DOWNLOAD_MOJMAPS did not run.
+      expect(await at(MOJMAPS)).toEqual(Buffer.from(MAPPINGS));
+      expect(installed.log).toContain(`Downloaded file locally from /work/src/main/resources/maven/minecraft/${GAME}/server_mappings.txt, no checksum provided, assuming valid.`);
+      expect(installed.log).toContain("Skipping mojmaps download due to local cache hit.");
+      expect(installed.log).not.toContain("launchermeta");
       // NeoForge's own jar came out of the installer's maven/, not from a download.
       expect(installed.log).toContain(`Downloaded file locally from jar:/maven/net/neoforged/neoforge/${VERSION}/neoforge-${VERSION}-universal.jar, valid checksum.`);
     } finally {
@@ -52,6 +61,15 @@ describe("the NeoForge installer, run once in a sandbox (stand-in installer, rea
     expect(err).toBeInstanceOf(InstallerFailedError);
     expect(err.log).toMatch(/\tFound no cached library at \S+loader-4\.0\.24\.jar, expecting download from https:\/\/maven\.neoforged\.net\/releases\/net\/neoforged\/fancymodloader\/loader\/4\.0\.24\/loader-4\.0\.24\.jar, but running in offline mode\./);
     expect(err.message).toContain("These libraries failed to download. Try again.");
+    expect(err.message).toContain("There was an error during installation");
+  });
+
+  it("fails without Mojang's mappings in its local source: DOWNLOAD_MOJMAPS runs on a server install and needs the network", async () => {
+    const neo = await buildStandinNeoforge({ version: VERSION, game: GAME, mojangInner: mojang.inner });
+    const err = await runInstaller({ installer: neo.installer, installerName: "i.jar", preplaced: [...libs(neo), { path: SERVER_JAR, bytes: mojang.bundler }] }).catch((e) => e);
+    expect(err).toBeInstanceOf(InstallerFailedError);
+    expect(err.log).toContain(`Args: --task, DOWNLOAD_MOJMAPS, --version, 1.21.1, --side, server, --output, /server/${MOJMAPS}`);
+    expect(err.log).toMatch(/Failed to run processor: java\.net\.\w+Exception:.*launchermeta\.mojang\.com/);
     expect(err.message).toContain("There was an error during installation");
   });
 

@@ -65,7 +65,7 @@ describe("an installer whose serverJarPath is unusable", () => {
     let runs = 0;
     const counted: typeof runInstaller = (o) => (runs++, runInstaller(o));
     const file = { path: "server.jar", url: mojangUrl, size: mojang.bundler.byteLength, sha512: sha512Hex(mojang.bundler), sha1: sha1Hex(mojang.bundler), kind: "server" as const };
-    await expect(neoforgeInstall(database.db, source, { game: GAME, version: "21.1.91", mojang: file, javaMajor: 21, java: standinInstallerJava(21), run: counted })).rejects.toThrow(
+    await expect(neoforgeInstall(database.db, source, { game: GAME, version: "21.1.91", mojang: file, mappings: { url: `${mojangUrl}.txt`, size: 1, sha1: "0".repeat(40) }, javaMajor: 21, java: standinInstallerJava(21), run: counted })).rejects.toThrow(
       refusal(template, "names {LIBRARY_DIR}, which a server install does not fill"),
     );
     expect(runs).toBe(0);

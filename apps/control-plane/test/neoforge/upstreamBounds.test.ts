@@ -36,6 +36,8 @@ function stalled() {
 }
 
 const source = (timeoutMs = 60_000) => upstreamSource({ userAgent: USER_AGENT, maxRetries: 0, sleep: async () => {}, timeoutMs });
+// Never fetched here: each install is refused before Mojang's files are.
+const mappings = { url: "https://piston-data.mojang.com/v1/objects/x/server.txt", size: 1, sha1: sha1Hex(new Uint8Array(1)) };
 const mojang = { path: "server.jar", url: "https://piston-data.mojang.com/v1/objects/x/server.jar", size: 1, sha512: sha512Hex(new Uint8Array(1)), sha1: sha1Hex(new Uint8Array(1)), kind: "server" as const };
 
 describe("NeoForge's upstream files are read as streams, each within its cap and the upstream timeout", () => {
@@ -62,7 +64,7 @@ describe("NeoForge's upstream files are read as streams, each within its cap and
     const url = neoforgeInstallerUrl("21.1.90");
     const pulled = { bytes: 0 };
     server.use(http.get(url, () => new HttpResponse(endless(pulled))));
-    await expect(neoforgeInstall(db(), source(), { game: GAME, version: "21.1.90", mojang, javaMajor: 21, java: standinInstallerJava(21) })).rejects.toThrow(
+    await expect(neoforgeInstall(db(), source(), { game: GAME, version: "21.1.90", mojang, mappings, javaMajor: 21, java: standinInstallerJava(21) })).rejects.toThrow(
       new ResolutionError(`${url} is more than ${INSTALLER_MAX_BYTES} bytes, more than such a file can be; the download was stopped there, refused.`),
     );
     expect(pulled.bytes).toBeLessThan(INSTALLER_MAX_BYTES + 16 * CHUNK);
@@ -73,7 +75,7 @@ describe("NeoForge's upstream files are read as streams, each within its cap and
       http.get(url, () => HttpResponse.arrayBuffer(small.buffer)),
       http.get(`${url}.sha256`, () => new HttpResponse(endless(hashPulled))),
     );
-    await expect(neoforgeInstall(db(), source(), { game: GAME, version: "21.1.90", mojang, javaMajor: 21, java: standinInstallerJava(21) })).rejects.toThrow(
+    await expect(neoforgeInstall(db(), source(), { game: GAME, version: "21.1.90", mojang, mappings, javaMajor: 21, java: standinInstallerJava(21) })).rejects.toThrow(
       new ResolutionError(`${url}.sha256 is more than ${HASH_FILE_MAX_BYTES} bytes, more than such a file can be; the download was stopped there, refused.`),
     );
     expect(hashPulled.bytes).toBeLessThan(16 * CHUNK);
