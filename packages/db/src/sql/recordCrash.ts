@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { CRASH_LOOP_STREAK, crashBackoffMs, nextCrashStreak } from "@zlh/domain";
+import { CRASH_DETAIL_MAX_BYTES, CRASH_LOOP_STREAK, type CrashEvidence, cleanLine, crashBackoffMs, fitCrashEvidence, jsonTextBytes, nextCrashStreak } from "@zlh/domain";
 import type { DbOrTx } from "../client";
 import { transitionServer } from "./transitionServer";
 
@@ -23,8 +23,13 @@ export interface Crash {
  * server's last crash reason; `data.cause`, `hint` and `summary` (the evidence
  * recognised: @zlh/domain recognizeCrash) and `evidence` are kept as its last
  * crash detail, with `repeated`: how many crashes in a row had this cause (a
- * crash loop says what keeps failing). The events carry the same. Returns
- * null when the server was no longer `running`.
+ * crash loop says what keeps failing). The events carry the same. The
+ * evidence came from inside the customer's container, through an agent that
+ * may be old or subverted: it is fitted to its byte budgets here whatever it
+ * is (fitCrashEvidence, `truncated: true` when cut), so the detail always
+ * fits servers_last_crash_detail_bounded and a crash can never fail the
+ * transaction it is recorded in (a host's whole reconcile, a start's result).
+ * Returns null when the server was no longer `running`.
  */
 export async function recordCrash(tx: DbOrTx, serverId: string, data: Record<string, unknown>, evidence: unknown = null): Promise<Crash | null> {
   const moved = await transitionServer(tx, serverId, "stopped", { data: { reason: "observed_stopped", ...data } });
@@ -39,8 +44,10 @@ export async function recordCrash(tx: DbOrTx, serverId: string, data: Record<str
   const cause = typeof data.cause === "string" ? data.cause : null;
   // In a row: within this streak, with the same cause as the crash before.
   const repeated = cause !== null && streak > 1 && prev!.last_cause === cause ? (prev!.last_repeated ?? 1) + 1 : 1;
-  const detail = cause === null ? null : { cause, hint: data.hint ?? null, summary: data.summary ?? null, repeated, ...(evidence ? { evidence } : {}) };
-  const eventData = { ...data, ...(cause === null ? {} : { repeated }), ...(evidence ? { evidence } : {}) };
+  const said = { ...data, ...boundedText(data, "hint", HINT_CHARS), ...boundedText(data, "summary", SUMMARY_CHARS) };
+  const fitted = fitCrashEvidence(evidence);
+  const detail = cause === null ? null : withinBound({ cause, hint: said.hint ?? null, summary: said.summary ?? null, repeated }, fitted);
+  const eventData = withinBound({ ...said, ...(cause === null ? {} : { repeated }) }, fitted);
   const [row] = await tx.execute<{ generation: number; restart_count: number }>(sql`
     with s as (
       update servers set generation = generation + 1, restart_count = restart_count + 1, crash_streak = ${streak},
@@ -56,4 +63,26 @@ export async function recordCrash(tx: DbOrTx, serverId: string, data: Record<str
     )
     select generation, restart_count from s`);
   return { generation: row!.generation, restartCount: row!.restart_count, crashStreak: streak, healAfter, looping };
+}
+
+/** The recogniser's hint is ours, its summary a line of the evidence: both bounded, like the evidence, whoever passed them. */
+const HINT_CHARS = 1000;
+const SUMMARY_CHARS = 300;
+/** Room in an event for what the statement adds to its data (restartCount, crashStreak, restartAt). */
+const EVENT_FIELDS_BYTES = 128;
+
+function boundedText(data: Record<string, unknown>, key: "hint" | "summary", chars: number): Record<string, string> {
+  const v = data[key];
+  return typeof v === "string" ? { [key]: cleanLine(v, chars) } : {};
+}
+
+/**
+ * `fields` with the evidence, unless the whole would still exceed the bound
+ * (a caller's own fields too large): then the evidence only says it was cut.
+ * The budgets make that unreachable for the fields recordCrash is given.
+ */
+function withinBound<T extends Record<string, unknown>>(fields: T, evidence: CrashEvidence | null): T & { evidence?: CrashEvidence } {
+  if (!evidence) return fields;
+  const whole = { ...fields, evidence };
+  return jsonTextBytes(whole) + EVENT_FIELDS_BYTES <= CRASH_DETAIL_MAX_BYTES ? whole : { ...fields, evidence: { truncated: true } };
 }
