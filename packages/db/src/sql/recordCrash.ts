@@ -23,13 +23,8 @@ export interface Crash {
  * server's last crash reason; `data.cause`, `hint` and `summary` (the evidence
  * recognised: @zlh/domain recognizeCrash) and `evidence` are kept as its last
  * crash detail, with `repeated`: how many crashes in a row had this cause (a
- * crash loop says what keeps failing). The events carry the same. The
- * evidence came from inside the customer's container, through an agent that
- * may be old or subverted: it is fitted to its byte budgets here whatever it
- * is (fitCrashEvidence, `truncated: true` when cut), so the detail always
- * fits servers_last_crash_detail_bounded and a crash can never fail the
- * transaction it is recorded in (a host's whole reconcile, a start's result).
- * Returns null when the server was no longer `running`.
+ * crash loop says what keeps failing). The events carry the same, both
+ * fitted to their bound (crashRecord). Returns null when the server was no longer `running`.
  */
 export async function recordCrash(tx: DbOrTx, serverId: string, data: Record<string, unknown>, evidence: unknown = null): Promise<Crash | null> {
   const moved = await transitionServer(tx, serverId, "stopped", { data: { reason: "observed_stopped", ...data } });
@@ -44,20 +39,17 @@ export async function recordCrash(tx: DbOrTx, serverId: string, data: Record<str
   const cause = typeof data.cause === "string" ? data.cause : null;
   // In a row: within this streak, with the same cause as the crash before.
   const repeated = cause !== null && streak > 1 && prev!.last_cause === cause ? (prev!.last_repeated ?? 1) + 1 : 1;
-  const said = { ...data, ...boundedText(data, "hint", HINT_CHARS), ...boundedText(data, "summary", SUMMARY_CHARS) };
-  const fitted = fitCrashEvidence(evidence);
-  const detail = cause === null ? null : withinBound({ cause, hint: said.hint ?? null, summary: said.summary ?? null, repeated }, fitted);
-  const eventData = withinBound({ ...said, ...(cause === null ? {} : { repeated }) }, fitted);
+  const { detail, eventData } = crashRecord(data, evidence, repeated);
   const [row] = await tx.execute<{ generation: number; restart_count: number }>(sql`
     with s as (
       update servers set generation = generation + 1, restart_count = restart_count + 1, crash_streak = ${streak},
         last_crash_at = ${now.toISOString()}::timestamptz, last_crash_reason = ${typeof data.reason === "string" ? data.reason : "observed_stopped"},
-        last_crash_detail = ${detail === null ? null : JSON.stringify(detail)}::jsonb, heal_after = ${healAfter.toISOString()}::timestamptz, updated_at = now()
+        last_crash_detail = ${detail}::jsonb, heal_after = ${healAfter.toISOString()}::timestamptz, updated_at = now()
       where id = ${serverId}
       returning id, host_id, generation, restart_count
     ), event as (
       insert into events (server_id, host_id, type, data)
-      select id, host_id, t.type, jsonb_build_object('restartCount', restart_count, 'crashStreak', ${streak}::int, 'restartAt', ${healAfter.toISOString()}::text) || ${JSON.stringify(eventData)}::jsonb
+      select id, host_id, t.type, jsonb_build_object('restartCount', restart_count, 'crashStreak', ${streak}::int, 'restartAt', ${healAfter.toISOString()}::text) || ${eventData}::jsonb
       from s, (values ('server.crashed'), (case when ${looping} then 'server.crash_loop' end)) as t(type)
       where t.type is not null
     )
@@ -70,6 +62,25 @@ const HINT_CHARS = 1000;
 const SUMMARY_CHARS = 300;
 /** Room in an event for what the statement adds to its data (restartCount, crashStreak, restartAt). */
 const EVENT_FIELDS_BYTES = 128;
+
+/**
+ * The last crash detail (null where no cause was recognised) and the crash
+ * event's data, as JSON. The evidence came from inside the customer's
+ * container, through an agent that may be old or subverted: it is fitted to
+ * its byte budgets whatever it is (fitCrashEvidence, `truncated: true` when
+ * cut), and the hint and summary bounded, so the detail always fits
+ * servers_last_crash_detail_bounded and the event as much (events.data has
+ * no CHECK: a crash must never fail the transaction it is recorded in, a
+ * host's whole reconcile or a start's result).
+ */
+function crashRecord(data: Record<string, unknown>, evidence: unknown, repeated: number): { detail: string | null; eventData: string } {
+  const said = { ...data, ...boundedText(data, "hint", HINT_CHARS), ...boundedText(data, "summary", SUMMARY_CHARS) };
+  const fitted = fitCrashEvidence(evidence);
+  const cause = typeof said.cause === "string" ? said.cause : null;
+  const detail = cause === null ? null : withinBound({ cause, hint: said.hint ?? null, summary: said.summary ?? null, repeated }, fitted);
+  const eventData = withinBound({ ...said, ...(cause === null ? {} : { repeated }) }, fitted);
+  return { detail: detail === null ? null : JSON.stringify(detail), eventData: JSON.stringify(eventData) };
+}
 
 function boundedText(data: Record<string, unknown>, key: "hint" | "summary", chars: number): Record<string, string> {
   const v = data[key];
