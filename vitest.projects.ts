@@ -51,6 +51,7 @@ export const UNIT_TESTS = [
   "apps/agent/test/cgroupUsage.test.ts",
   "apps/agent/test/procStat.test.ts",
   "packages/domain/test/crashCause.test.ts",
+  "packages/domain/test/crashEvidenceBudget.test.ts",
   "packages/domain/test/crashLoop.test.ts",
   "packages/domain/test/eventTypes.test.ts",
   "packages/domain/test/hostNetwork.test.ts",

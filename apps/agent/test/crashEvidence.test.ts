@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdir, rm, symlink, truncate, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { EVIDENCE_BOUNDS, jsonTextBytes } from "@zlh/domain";
 import { readCrashEvidence } from "../src/container/crashEvidence";
 import { atGuest, giveToGuest, guestRootfs } from "./support/guestRoot";
 
@@ -90,6 +91,36 @@ describe("a crashed game's evidence, read through the container boundary", () =>
       const e = await atGuest(root, (g) => readCrashEvidence(g, null));
       expect(e.crashReport).toBeUndefined();
       expect(e.refused).toEqual([expect.stringMatching(/^srv\/minecraft\/crash-reports: /)]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it("files at their worst (0xFF bytes, control characters, emoji, lone surrogates' bytes) are sent within each field's byte budget, a log keeping its tail", async () => {
+    const { root, srv } = await tree();
+    try {
+      // Per line: 299 bytes of 0xFF (each read as U+FFFD, 3 bytes), control characters (each U+FFFD), emoji cut by
+      // the 300-character line limit, and the UTF-8 of surrogates (ED A0 80: invalid, each byte U+FFFD).
+      const kinds = [Buffer.alloc(299, 0xff), Buffer.alloc(299, 0x01), Buffer.from("\u{1F600}".repeat(200)), Buffer.from(Array(100).fill([0xed, 0xa0, 0x80]).flat())];
+      const junk = (n: number, last: string) => Buffer.concat([...Array.from({ length: n }, (_, i) => Buffer.concat([kinds[i % 4]!, Buffer.from("\n")])), Buffer.from(`${last}\n`)]);
+      await writeFile(join(srv, "logs/latest.log"), junk(200, "[10:00:01] [Server thread/ERROR]: the last line"));
+      await writeFile(join(root, "run/zlh-server.stderr"), junk(100, "stderr's last line"));
+      await writeFile(join(srv, "crash-reports/crash-2026-12-02_10.15.42-server.txt"), Buffer.concat([Buffer.from("---- Minecraft Crash Report ----\n"), junk(100, "end")]));
+      await giveToGuest(root);
+      const e = await atGuest(root, (g) => readCrashEvidence(g, { result: "exit-code", code: "exited", status: "1" }));
+      expect(jsonTextBytes(e.log)).toBeLessThanOrEqual(EVIDENCE_BOUNDS.log.maxBytes);
+      expect(jsonTextBytes(e.stderr)).toBeLessThanOrEqual(EVIDENCE_BOUNDS.stderr.maxBytes);
+      expect(jsonTextBytes(e.crashReport!.lines)).toBeLessThanOrEqual(EVIDENCE_BOUNDS.crashReport.maxBytes);
+      expect(e.truncated).toBe(true);
+      expect(e.log!.at(-1)).toBe("[10:00:01] [Server thread/ERROR]: the last line");
+      expect(e.stderr!.at(-1)).toBe("stderr's last line");
+      expect(e.crashReport!.lines[0]).toBe("---- Minecraft Crash Report ----");
+      // Nothing left that JSON would escape or jsonb refuse: no control character, no half of a surrogate pair.
+      const text = [...e.log!, ...e.stderr!, ...e.crashReport!.lines].join("");
+      expect(text).toMatch(/\ufffd/);
+      expect(text).toMatch(/\u{1F600}/u);
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: that no control character is left is the point.
+      expect(text).not.toMatch(/[\x00-\x08\x0a-\x1f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/);
     } finally {
       await rm(root, { recursive: true, force: true });
     }

@@ -1,7 +1,8 @@
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectDatabase, type Database } from "@zlh/db";
-import type { InventoryItem } from "@zlh/protocol";
+import { CRASH_DETAIL_MAX_BYTES } from "@zlh/domain";
+import type { CrashEvidence, InventoryItem } from "@zlh/protocol";
 import { reconcilePass, type PassDeps } from "../src/reconcile/pass";
 import { agentHeartbeat, enrollHost, serverBody, startTestPlane } from "./harness";
 
@@ -110,5 +111,42 @@ describe("a dead game in a running container", () => {
     const shown = (await t.api("GET", `/v1/servers/${s.id}`)).body;
     expect(shown.lastCrash).toMatchObject({ reason: "game_exited", cause: "java_version", repeated: 3, evidence });
     expect(shown.crashLooping).toBe(true);
+  });
+
+  it("evidence at its worst (0xFF read as U+FFFD, raw control characters, emoji, every line full) is cut to fit: stored, and the host's other servers reconciled", async () => {
+    const [hostile, healthy] = [await runningServer(4), await runningServer(5)];
+    // What an agent from before the byte budgets sent for 0xFF-filled files, and a subverted one may: as many lines
+    // and characters as the protocol allows, each costing 3 (U+FFFD), 4 per pair (emoji) or 6 (\u0001) bytes of JSON.
+    const full = ["\ufffd".repeat(300), "\u0001".repeat(300), "\u{1F600}".repeat(150)];
+    const lines = (n: number) => Array.from({ length: n }, (_, i) => full[i % 3]!);
+    const evidence: CrashEvidence = {
+      log: [...lines(39), "[10:00:01] [Server thread/ERROR]: the last line"],
+      stderr: lines(20),
+      crashReport: { name: "crash-2026-12-02_10.15.42-server.txt", lines: ["---- Minecraft Crash Report ----", ...lines(59)] },
+      exit: { result: "exit-code", code: "exited", status: "1" },
+      refused: lines(4),
+    };
+    for (let i = 0; i < 2; i++) {
+      await heartbeat([
+        { vmid: hostile.vmid, state: "running", serverId: hostile.id, game: "dead", crash: evidence },
+        { vmid: healthy.vmid, state: "running", serverId: healthy.id, game: "dead" },
+      ]);
+      await pass({ hostId, force: true });
+    }
+    const [stored] = await t.sql`select octet_length(last_crash_detail::text) as bytes, last_crash_detail as detail from servers where id = ${hostile.id}`;
+    expect(stored!.bytes).toBeLessThanOrEqual(CRASH_DETAIL_MAX_BYTES);
+    const kept = (stored!.detail as { evidence: CrashEvidence }).evidence;
+    expect(kept).toMatchObject({ truncated: true, exit: evidence.exit, crashReport: { name: evidence.crashReport!.name } });
+    // A log keeps its tail, a crash report its head; the control characters are neutralised, not stored as escapes.
+    expect(kept.log!.at(-1)).toBe(evidence.log!.at(-1));
+    expect(kept.crashReport!.lines[0]).toBe("---- Minecraft Crash Report ----");
+    expect(JSON.stringify(kept)).not.toContain("\\u0001");
+    const [event] = await t.sql`select octet_length(data::text) as bytes, data from events where server_id = ${hostile.id} and type = 'server.crashed'`;
+    expect(event!.bytes).toBeLessThanOrEqual(CRASH_DETAIL_MAX_BYTES);
+    expect(event!.data).toMatchObject({ reason: "game_exited", evidence: kept });
+    // The same pass healed the other server of the host: its crash recorded, its start planned.
+    expect(await events(healthy.id, "server.crashed")).toEqual([expect.objectContaining({ reason: "game_exited" })]);
+    const [op] = await t.sql`select kind from operations where server_id = ${healthy.id} and status = 'queued'`;
+    expect(op?.kind).toBe("start");
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectDatabase, type Database } from "@zlh/db";
+import { CRASH_DETAIL_MAX_BYTES } from "@zlh/domain";
 import { applyAgentResult } from "../src/broker/applyResult";
 import { grantLeases } from "../src/broker/grantLeases";
 import { enrollHost, serverBody, startTestPlane } from "./harness";
@@ -64,5 +65,17 @@ describe("a start whose game ended before it answered", () => {
     await applyAgentResult(database.db, hostId, { opId: op.opId, token: op.token, outcome: "failed", retryable: false, error: { code: "not_ready", message: "did not become ready" } }, {});
     expect((await t.api("GET", `/v1/servers/${s.id}`)).body).toMatchObject({ status: "failed", lastCrash: null });
     expect(await events(s.id, "server.crashed")).toEqual([]);
+  });
+
+  it("game_exited with evidence far past its budgets (an old or subverted agent): the result still applies, the crash stored cut to fit", async () => {
+    const { s, op } = await leasedStart(3);
+    const full = (n: number) => Array.from({ length: n }, (_, i) => (i % 2 ? "\u0001" : "\ufffd").repeat(300));
+    const crash = { log: [...full(39), "the last line"], stderr: [...full(19), REFUSAL], crashReport: { name: "crash-2026-12-02_10.15.42-server.txt", lines: full(60) } };
+    const verdict = await applyAgentResult(database.db, hostId, { opId: op.opId, token: op.token, outcome: "failed", retryable: false, error: { code: "game_exited", message: "the game ended before it answered" }, data: { crash } }, {});
+    expect(verdict.verdict).toBe("applied");
+    const [row] = await t.sql`select octet_length(last_crash_detail::text) as bytes, last_crash_detail as detail from servers where id = ${s.id}`;
+    expect(row!.bytes).toBeLessThanOrEqual(CRASH_DETAIL_MAX_BYTES);
+    expect(row!.detail).toMatchObject({ cause: "java_version", evidence: { truncated: true, log: expect.arrayContaining(["the last line"]), stderr: expect.arrayContaining([REFUSAL]) } });
+    expect(await events(s.id, "server.crashed")).toEqual([expect.objectContaining({ cause: "java_version", evidence: row!.detail.evidence })]);
   });
 });

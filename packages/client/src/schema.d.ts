@@ -1274,7 +1274,7 @@ export interface components {
                 summary: string | null;
                 /** @description Crashes in a row (this crash-loop streak) with this cause: a crash loop says what keeps failing. */
                 repeated: number;
-                /** @description What the agent read from the container, bounded and made safe (invalid UTF-8 and terminal escapes neutralised). */
+                /** @description What the agent read from the container, bounded (in lines, and in bytes of JSON per field) and made safe (invalid UTF-8 and terminal escapes neutralised). */
                 evidence: {
                     /** @description The last lines of logs/latest.log. */
                     log?: string[];
@@ -1293,6 +1293,8 @@ export interface components {
                     };
                     /** @description Files that could not be read, and why (not a regular file, ...). */
                     refused?: string[];
+                    /** @description True when something was left out or cut to fit the evidence's byte budgets (docs/crash-reports.md); absent otherwise. */
+                    truncated?: boolean;
                 } | null;
             } | null;
             /** @description The latest live figures from its agent (docs/live-stats.md); null before the first, and once it stops (the last ones stay in its history). */

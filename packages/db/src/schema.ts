@@ -29,6 +29,7 @@ import {
 import {
   API_SCOPES,
   CHANGE_STATUSES,
+  CRASH_DETAIL_MAX_BYTES,
   DESIRED_STATES,
   LIFECYCLE_KINDS,
   MISSED_POLICIES,
@@ -246,8 +247,8 @@ export const servers = pgTable(
     check("servers_desired_state_valid", sql`${t.desiredState} in (${inList(DESIRED_STATES)})`),
     check("servers_address_single_ipv4", sql`${t.address} is null or (family(${t.address}) = 4 and masklen(${t.address}) = 32)`),
     check("servers_ports_distinct", sql`${t.gamePort} <> ${t.rconPort}`),
-    // The protocol bounds the evidence (about 36 KiB); this bounds the row whatever wrote it.
-    check("servers_last_crash_detail_bounded", sql`${t.lastCrashDetail} is null or octet_length(${t.lastCrashDetail}::text) <= 65536`),
+    // recordCrash fits the evidence under this (fitCrashEvidence: at most about 43 KiB); this bounds the row whatever wrote it.
+    check("servers_last_crash_detail_bounded", sql`${t.lastCrashDetail} is null or octet_length(${t.lastCrashDetail}::text) <= ${sql.raw(String(CRASH_DETAIL_MAX_BYTES))}`),
     check("servers_resources_positive", sql`${t.memoryMiB} > 0 and ${t.cpuCores} > 0 and ${t.diskGiB} > 0`),
     check("servers_change_status_valid", sql`${t.changeStatus} is null or ${t.changeStatus} in (${inList(CHANGE_STATUSES)})`),
   ],

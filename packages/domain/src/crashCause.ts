@@ -4,7 +4,8 @@ import type { CrashReason } from "./crashReason";
  * What the agent read from a crashed server's container (docs/crash-reports.md),
  * already bounded and made safe (crashText.ts): the last lines of
  * logs/latest.log, of the game's stderr, the head of the newest crash report,
- * how systemd says the unit ended, and what could not be read and why.
+ * how systemd says the unit ended, and what could not be read and why;
+ * each field within its byte budget (crashEvidenceBudget.ts).
  */
 export interface CrashEvidence {
   log?: string[];
@@ -12,6 +13,8 @@ export interface CrashEvidence {
   crashReport?: { name: string; lines: string[] };
   exit?: { result: string; code: string; status: string };
   refused?: string[];
+  /** Something was left out or cut to fit its byte budget (crashEvidenceBudget.ts). */
+  truncated?: boolean;
 }
 
 export type CrashCause =

@@ -4,12 +4,16 @@
  * are decoded as UTF-8 with invalid sequences replaced (U+FFFD), terminal
  * escape sequences (CSI, OSC, and any other ESC) are removed, other control
  * characters but tab become U+FFFD, as do the bidirectional overrides that
- * can make a line display as something else; lines are cut to `maxLineChars`.
+ * can make a line display as something else, and so does half of a
+ * surrogate pair (JSON carries it as an escape Postgres refuses to store);
+ * lines are cut to `maxLineChars` on a code point boundary.
  */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point: they are removed.
 const ESCAPES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?|\x9b[0-?]*[ -/]*[@-~]/g;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point: they are replaced.
 const CONTROLS = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
+/** Half of a surrogate pair, alone: not a character, and refused by jsonb. */
+const LONE_SURROGATES = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 const decoder = new TextDecoder("utf-8", { fatal: false });
 
 export interface TextLimits {
@@ -19,8 +23,11 @@ export interface TextLimits {
 
 /** One line made safe (no newline expected in it). */
 export function cleanLine(line: string, maxLineChars: number): string {
-  const clean = line.replace(/\r$/, "").replace(ESCAPES, "").replace(CONTROLS, "\ufffd");
-  return clean.length > maxLineChars ? `${clean.slice(0, maxLineChars - 1)}…` : clean;
+  const clean = line.replace(/\r$/, "").replace(ESCAPES, "").replace(CONTROLS, "\ufffd").replace(LONE_SURROGATES, "\ufffd");
+  if (clean.length <= maxLineChars) return clean;
+  // Never keep half of a pair: the cut would make a lone surrogate of it.
+  const end = /[\ud800-\udbff]/.test(clean[maxLineChars - 2] ?? "") ? maxLineChars - 2 : maxLineChars - 1;
+  return `${clean.slice(0, end)}…`;
 }
 
 /**

@@ -14,6 +14,7 @@ export * from "./hostNetwork";
 export * from "./crashReason";
 export * from "./crashCause";
 export * from "./crashText";
+export * from "./crashEvidenceBudget";
 export * from "./schedules";
 export * from "./errorCodes";
 export * from "./eventTypes";

@@ -15,6 +15,7 @@
  */
 import Type, { type Static } from "typebox";
 import { Manifest } from "@zlh/artifacts";
+import { EVIDENCE_BOUNDS, EVIDENCE_EXIT_CHARS, EVIDENCE_NAME_CHARS, type EvidenceBound } from "@zlh/domain";
 
 export const PROTOCOL_VERSION = 1;
 
@@ -27,18 +28,29 @@ const Token = Type.String({ pattern: "^[0-9]{1,19}$" });
 export const HeldLease = Type.Object({ opId: Uuid, token: Token });
 export type HeldLease = Static<typeof HeldLease>;
 
-const EvidenceLine = Type.String({ maxLength: 300 });
+const B = EVIDENCE_BOUNDS;
+const evidenceLines = (b: EvidenceBound) => Type.Array(Type.String({ maxLength: b.maxLineChars }), { maxItems: b.maxLines });
 /**
  * Why a game died, read by the agent from the container (docs/crash-reports.md): bounded and made safe there,
- * and bounded again here, since the agent's host may be the customer's to subvert. 40 lines of the log, 20 of
- * stderr, the first 60 of the newest crash report; at most about 36 KiB per container.
+ * and bounded again here, since the agent's host may be the customer's to subvert. Lines and characters per
+ * field are EVIDENCE_BOUNDS' (40 lines of the log, 20 of stderr, the first 60 of the newest crash report). Their
+ * budgets in bytes (16, 8 and 16 KiB of JSON) are not a schema's to count: the agent sends within them, and the
+ * control plane fits the evidence to them again before storing it (fitCrashEvidence), rather than refusing a
+ * whole heartbeat from an older agent. `truncated`: something was cut to fit.
  */
 export const CrashEvidence = Type.Object({
-  log: Type.Optional(Type.Array(EvidenceLine, { maxItems: 40 })),
-  stderr: Type.Optional(Type.Array(EvidenceLine, { maxItems: 20 })),
-  crashReport: Type.Optional(Type.Object({ name: Type.String({ maxLength: 128 }), lines: Type.Array(EvidenceLine, { maxItems: 60 }) })),
-  exit: Type.Optional(Type.Object({ result: Type.String({ maxLength: 32 }), code: Type.String({ maxLength: 16 }), status: Type.String({ maxLength: 16 }) })),
-  refused: Type.Optional(Type.Array(Type.String({ maxLength: 300 }), { maxItems: 4 })),
+  log: Type.Optional(evidenceLines(B.log)),
+  stderr: Type.Optional(evidenceLines(B.stderr)),
+  crashReport: Type.Optional(Type.Object({ name: Type.String({ maxLength: EVIDENCE_NAME_CHARS }), lines: evidenceLines(B.crashReport) })),
+  exit: Type.Optional(
+    Type.Object({
+      result: Type.String({ maxLength: EVIDENCE_EXIT_CHARS.result }),
+      code: Type.String({ maxLength: EVIDENCE_EXIT_CHARS.code }),
+      status: Type.String({ maxLength: EVIDENCE_EXIT_CHARS.status }),
+    }),
+  ),
+  refused: Type.Optional(evidenceLines(B.refused)),
+  truncated: Type.Optional(Type.Boolean()),
 });
 export type CrashEvidence = Static<typeof CrashEvidence>;
 

@@ -1,4 +1,4 @@
-import { safeLines, type TextLimits } from "@zlh/domain";
+import { type EvidenceBound, EVIDENCE_BOUNDS, fitCrashEvidence, safeLines } from "@zlh/domain";
 import type { CrashEvidence } from "@zlh/protocol";
 import type { GuestFiles } from "../guest/guestFiles";
 import { SERVER_DIR } from "../placement/placeServer";
@@ -12,25 +12,23 @@ const REPORT_NAME = /^crash-\d{4}-\d{2}-\d{2}_\d{2}\.\d{2}\.\d{2}-[a-z]{1,16}\.t
 /** A crash report older than the log's last write by more than this is of an earlier run. */
 const REPORT_STALE_MS = 60_000;
 
-const LOG = { bytes: 16 * 1024, limits: { maxLines: 40, maxLineChars: 300 } };
-const STDERR = { bytes: 8 * 1024, limits: { maxLines: 20, maxLineChars: 300 } };
-const REPORT = { bytes: 16 * 1024, limits: { maxLines: 60, maxLineChars: 300 } };
-
-/** The last `bytes` of the regular file `path` as safe lines, or null when it is missing or empty. */
-async function tail(guest: GuestFiles, path: string, bytes: number, limits: TextLimits): Promise<string[] | null> {
+/** The last `readBytes` of the regular file `path` as safe lines, or null when it is missing or empty. */
+async function tail(guest: GuestFiles, path: string, bound: EvidenceBound): Promise<string[] | null> {
   const { size, exists } = await guest.read(path, 0, 0);
   if (!exists || size === 0) return null;
-  const from = Math.max(0, size - bytes);
-  const { data } = await guest.read(path, from, bytes);
-  return safeLines(data, limits, "end", from > 0);
+  const from = Math.max(0, size - bound.readBytes);
+  const { data } = await guest.read(path, from, bound.readBytes);
+  return safeLines(data, bound, "end", from > 0);
 }
 
 /**
  * Why the game died, read through the container boundary as hostile input
  * (docs/crash-reports.md): the last lines of logs/latest.log and of the
  * game's stderr, the head of the newest crash report (by name, from one
- * listing; only if written during the log's run), each bounded in bytes and
- * lines and made safe (safeLines). Whatever is not a regular file (a FIFO, a
+ * listing; only if written during the log's run), each bounded in bytes read
+ * and lines, made safe (safeLines), then fitted to its budget in bytes of
+ * JSON (fitCrashEvidence: a log keeps its tail, `truncated` says it was cut),
+ * so the control plane can store it whole. Whatever is not a regular file (a FIFO, a
  * link, a device) or cannot be read is named in `refused` and the rest is
  * still read; the worker's own deadline bounds the whole.
  */
@@ -45,14 +43,14 @@ export async function readCrashEvidence(guest: GuestFiles, exit: GameExit | null
       return null;
     }
   };
-  const log = await attempt(LATEST_LOG, () => tail(guest, LATEST_LOG, LOG.bytes, LOG.limits));
+  const log = await attempt(LATEST_LOG, () => tail(guest, LATEST_LOG, EVIDENCE_BOUNDS.log));
   if (log) evidence.log = log;
-  const stderr = await attempt(GAME_STDERR_FILE, () => tail(guest, GAME_STDERR_FILE.slice(1), STDERR.bytes, STDERR.limits));
+  const stderr = await attempt(GAME_STDERR_FILE, () => tail(guest, GAME_STDERR_FILE.slice(1), EVIDENCE_BOUNDS.stderr));
   if (stderr) evidence.stderr = stderr;
   const report = await attempt(CRASH_REPORTS, () => newestReport(guest));
   if (report) evidence.crashReport = report;
-  if (refused.length > 0) evidence.refused = refused.slice(0, 4);
-  return evidence;
+  if (refused.length > 0) evidence.refused = refused;
+  return fitCrashEvidence(evidence)!;
 }
 
 async function newestReport(guest: GuestFiles): Promise<CrashEvidence["crashReport"] | null> {
@@ -63,6 +61,6 @@ async function newestReport(guest: GuestFiles): Promise<CrashEvidence["crashRepo
   const [entry, log] = [await guest.stat(path), await guest.stat(LATEST_LOG)];
   if (!entry || entry.type !== "file") return null;
   if (log && entry.mtimeMs < log.mtimeMs - REPORT_STALE_MS) return null;
-  const { data } = await guest.read(path, 0, REPORT.bytes);
-  return { name: newest, lines: safeLines(data, REPORT.limits, "start") };
+  const { data } = await guest.read(path, 0, EVIDENCE_BOUNDS.crashReport.readBytes);
+  return { name: newest, lines: safeLines(data, EVIDENCE_BOUNDS.crashReport, "start") };
 }

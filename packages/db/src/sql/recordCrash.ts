@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { CRASH_LOOP_STREAK, crashBackoffMs, nextCrashStreak } from "@zlh/domain";
+import { CRASH_DETAIL_MAX_BYTES, CRASH_LOOP_STREAK, type CrashEvidence, cleanLine, crashBackoffMs, fitCrashEvidence, jsonTextBytes, nextCrashStreak } from "@zlh/domain";
 import type { DbOrTx } from "../client";
 import { transitionServer } from "./transitionServer";
 
@@ -23,8 +23,8 @@ export interface Crash {
  * server's last crash reason; `data.cause`, `hint` and `summary` (the evidence
  * recognised: @zlh/domain recognizeCrash) and `evidence` are kept as its last
  * crash detail, with `repeated`: how many crashes in a row had this cause (a
- * crash loop says what keeps failing). The events carry the same. Returns
- * null when the server was no longer `running`.
+ * crash loop says what keeps failing). The events carry the same, both
+ * fitted to their bound (crashRecord). Returns null when the server was no longer `running`.
  */
 export async function recordCrash(tx: DbOrTx, serverId: string, data: Record<string, unknown>, evidence: unknown = null): Promise<Crash | null> {
   const moved = await transitionServer(tx, serverId, "stopped", { data: { reason: "observed_stopped", ...data } });
@@ -83,10 +83,43 @@ export async function recordOperationCrash(tx: DbOrTx, serverId: string, operati
 
 const reasonOf = (data: Record<string, unknown>) => (typeof data.reason === "string" ? data.reason : "observed_stopped");
 
-/** The last crash detail (null where no cause was recognised) and the `server.crashed` event's data, as JSON. */
+/** The recogniser's hint is ours, its summary a line of the evidence: both bounded, like the evidence, whoever passed them. */
+const HINT_CHARS = 1000;
+const SUMMARY_CHARS = 300;
+/** Room in an event for what the statement adds to its data (restartCount, crashStreak, restartAt). */
+const EVENT_FIELDS_BYTES = 128;
+
+/**
+ * The last crash detail (null where no cause was recognised) and the crash
+ * event's data, as JSON. The evidence came from inside the customer's
+ * container, through an agent that may be old or subverted: it is fitted to
+ * its byte budgets whatever it is (fitCrashEvidence, `truncated: true` when
+ * cut), and the hint and summary bounded, so the detail always fits
+ * servers_last_crash_detail_bounded and the event as much (events.data has
+ * no CHECK: a crash must never fail the transaction it is recorded in, a
+ * host's whole reconcile or a start's result).
+ */
 function crashRecord(data: Record<string, unknown>, evidence: unknown, repeated: number): { detail: string | null; eventData: string } {
-  const cause = typeof data.cause === "string" ? data.cause : null;
-  const detail = cause === null ? null : { cause, hint: data.hint ?? null, summary: data.summary ?? null, repeated, ...(evidence ? { evidence } : {}) };
-  const eventData = { ...data, ...(cause === null ? {} : { repeated }), ...(evidence ? { evidence } : {}) };
+  const said = { ...data, ...boundedText(data, "hint", HINT_CHARS), ...boundedText(data, "summary", SUMMARY_CHARS) };
+  const fitted = fitCrashEvidence(evidence);
+  const cause = typeof said.cause === "string" ? said.cause : null;
+  const detail = cause === null ? null : withinBound({ cause, hint: said.hint ?? null, summary: said.summary ?? null, repeated }, fitted);
+  const eventData = withinBound({ ...said, ...(cause === null ? {} : { repeated }) }, fitted);
   return { detail: detail === null ? null : JSON.stringify(detail), eventData: JSON.stringify(eventData) };
+}
+
+function boundedText(data: Record<string, unknown>, key: "hint" | "summary", chars: number): Record<string, string> {
+  const v = data[key];
+  return typeof v === "string" ? { [key]: cleanLine(v, chars) } : {};
+}
+
+/**
+ * `fields` with the evidence, unless the whole would still exceed the bound
+ * (a caller's own fields too large): then the evidence only says it was cut.
+ * The budgets make that unreachable for the fields recordCrash is given.
+ */
+function withinBound<T extends Record<string, unknown>>(fields: T, evidence: CrashEvidence | null): T & { evidence?: CrashEvidence } {
+  if (!evidence) return fields;
+  const whole = { ...fields, evidence };
+  return jsonTextBytes(whole) + EVENT_FIELDS_BYTES <= CRASH_DETAIL_MAX_BYTES ? whole : { ...fields, evidence: { truncated: true } };
 }
