@@ -20,7 +20,8 @@ export interface TextLimits {
 /** One line made safe (no newline expected in it). */
 export function cleanLine(line: string, maxLineChars: number): string {
   const clean = line.replace(/\r$/, "").replace(ESCAPES, "").replace(CONTROLS, "\ufffd");
-  return clean.length > maxLineChars ? `${clean.slice(0, maxLineChars - 1)}…` : clean;
+  // Cut between the halves of a surrogate pair, the half left would be no character: it goes too.
+  return clean.length > maxLineChars ? `${clean.slice(0, maxLineChars - 1).replace(/[\ud800-\udbff]$/, "")}…` : clean;
 }
 
 /**
