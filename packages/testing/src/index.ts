@@ -8,3 +8,4 @@ export * from "./portRanges";
 export * from "./postgresServer";
 export * from "./apiClient";
 export * from "./mrpack";
+export * from "./joinAsPlayer";
