@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { connect } from "node:net";
 
-function varint(n: number): Buffer {
+/** A VarInt of the Minecraft protocol: 7 bits a byte, low first, the high bit set on every byte but the last. */
+export function varint(n: number): Buffer {
   const out: number[] = [];
   do {
     out.push((n & 0x7f) | (n > 0x7f ? 0x80 : 0));
