@@ -91,7 +91,7 @@ describe("modpacks (.mrpack): upload, Modrinth ids, create, resolution", () => {
     // NeoForge's Maven listing 21.1.9 and 21.1.77, with the stand-in installer of 21.1.9 (the one a NeoForge pack below pins).
     const neo = await buildStandinNeoforge({ version: "21.1.9", game: "1.21.1", mojangInner: await mirroredMojangInner("1.21.1") });
     for (const [url, body] of neoforgeMavenFiles([neo], ["21.1.9", "21.1.77"])) await put(url, body);
-    t = await startTestPlane({ ZLH_ARTIFACT_SOURCE: "mirror", ZLH_ARTIFACT_MIRROR: mirror, ZLH_MODPACK_MAX_BYTES: String(1024 * 1024) });
+    t = await startTestPlane({ ZLH_ARTIFACT_SOURCE: "mirror", ZLH_ARTIFACT_MIRROR: mirror, ZLH_MODPACK_MAX_BYTES: String(1024 * 1024), ZLH_NEOFORGE_NEW_BUILDS_PER_DAY: "1" });
     host = await enrollHost(t.api, "packs-host");
   });
 
@@ -202,6 +202,13 @@ describe("modpacks (.mrpack): upload, Modrinth ids, create, resolution", () => {
     expect(m.files.some((f) => f.path === "mods/sodium.jar" || f.path === "fabric-server-launch.jar")).toBe(false);
     const [install] = await t.sql`select count(*)::int as n from neoforge_installs where neoforge_version = '21.1.9'`;
     expect(install!.n).toBe(1);
+    // A second new build the same day is past the customer's bound (1 here): 429, the pack's own way out named, nothing written.
+    const newer = await upload(buildMrpack({ ...(await spec("n-2.0.0")), name: "Neo Pack", dependencies: { minecraft: "1.21.1", neoforge: "21.1.77" } }), undefined, "cust-5");
+    const before = await count("servers");
+    const over = await t.api("POST", "/v1/servers", serverBody(26, { modpack: { upload: newer.body.sha512 } }), { "idempotency-key": "pack-neoforge-over" });
+    expect([over.status, over.body.error]).toEqual([429, "rate_limited"]);
+    expect(over.body.message).toMatch(/^NeoForge 21\.1\.77 for Minecraft 1\.21\.1 is not installed yet, and this customer has asked for 1 new NeoForge builds .*; retry in \d+ s, or choose a pack whose NeoForge build is installed already\.$/);
+    expect(await count("servers")).toBe(before);
     const asQuilt = await t.api("POST", "/v1/servers", serverBody(19, { type: "quilt", modpack: { upload: uploaded.body.sha512 } }), { "idempotency-key": "pack-neoforge-as-quilt" });
     expect([asQuilt.status, asQuilt.body.message]).toEqual([422, "The pack's loader (neoforge) runs on the neoforge type; the request asks for quilt. Leave type out to take the pack's."]);
   });
