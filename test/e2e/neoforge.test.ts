@@ -2,6 +2,7 @@ import { access, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FABRIC_LAUNCHER_JAR, neoforgeArgFiles, neoforgeLaunchDecision } from "@zlh/artifacts";
+import { buildMrpack, mirroredPackFile, MIRRORED_MODS } from "@zlh/testing";
 import type { StandinNeoforge } from "../../scripts/standinGame/neoforgeInstaller";
 import { standinInstallerJava } from "../../scripts/standinGame/installerJava";
 import { createServer } from "../support/api";
@@ -73,5 +74,29 @@ describe("a NeoForge server", () => {
     // One install per (game, version), however many servers place it.
     const [installs] = await c.sql`select count(*)::int as n from neoforge_installs`;
     expect(installs!.n).toBe(1);
+  });
+
+  it("runs a NeoForge modpack: the neoforge type with the pack's build, NeoForge's tree and the pack's files and overrides placed", async () => {
+    const mod = await mirroredPackFile("mods/pack-mod.jar", MIRRORED_MODS.lithium);
+    const pack = buildMrpack({
+      name: "Neo E2E Pack",
+      versionId: "1.0.0",
+      dependencies: { minecraft: GAME, neoforge: VERSION },
+      files: [mod, await mirroredPackFile("mods/client-only.jar", MIRRORED_MODS.sodium, { client: "required", server: "unsupported" })],
+      overrides: { "config/neo-pack.toml": "pack = 1\n" },
+      serverOverrides: { "config/neo-server.toml": "server = true\n" },
+    });
+    const up = await c.call("POST", "/v1/modpacks?customerId=e2e", pack, { "content-type": "application/x-modrinth-modpack+zip" });
+    expect([up.status, up.body.loader]).toEqual([201, { name: "neoforge", version: VERSION }]);
+    const server = await createServer(c.call, { minecraftVersion: undefined, modpack: { upload: up.body.sha512 } });
+    await waitStatus(c.call, server.id, "running", 90_000);
+    expect((await c.call("GET", `/v1/servers/${server.id}`)).body).toMatchObject({ type: "neoforge", minecraftVersion: GAME, loaderVersion: VERSION, mods: [], modpack: { name: "Neo E2E Pack" } });
+    const dir = join(c.simRoot, String(server.vmid), "rootfs/srv/minecraft");
+    expect(await neoforgeLaunchDecision(dir, neoforgeArgFiles(VERSION))).toMatchObject({ launches: true, mainClass: "cpw.mods.bootstraplauncher.BootstrapLauncher" });
+    expect(await readdir(join(dir, "mods"))).toEqual(["pack-mod.jar"]);
+    expect(await readFile(join(dir, "mods/pack-mod.jar"))).toEqual(Buffer.from(mod.bytes));
+    expect(await readFile(join(dir, "config/neo-pack.toml"), "utf8")).toBe("pack = 1\n");
+    expect(await readFile(join(dir, "config/neo-server.toml"), "utf8")).toBe("server = true\n");
+    expect(await answersPing(server)).toBe(true);
   });
 });

@@ -1,20 +1,13 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import type { InventoryItem } from "@zlh/protocol";
+import { varint } from "@zlh/testing";
 import type { Runtime } from "../src/runtime/runtime";
 import { LiveStats, STATS_EVERY_MS } from "../src/session/liveStats";
 import { MAX_PLAYERS, playersOf } from "../src/slp/players";
 
 const SERVER = "11111111-2222-4333-8444-555555555555";
 
-function varint(n: number): Buffer {
-  const out: number[] = [];
-  do {
-    out.push((n & 0x7f) | (n > 0x7f ? 0x80 : 0));
-    n >>>= 7;
-  } while (n);
-  return Buffer.from(out);
-}
 /** A status response packet as a server sends it: length, id 0, the JSON as a length-prefixed string. */
 function statusPacket(json: string): Buffer {
   const text = Buffer.from(json, "utf8");

@@ -5,10 +5,11 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mirrorSource, OFFLINE_MIRROR_DIR } from "@zlh/artifacts";
 import { markerFor } from "@zlh/protocol";
-import { fixtureManifest, freePort } from "@zlh/testing";
+import { fixtureManifest, freePort, joinAsPlayer } from "@zlh/testing";
 import { ArtifactCache } from "../src/placement/cache";
 import { waitUntilAnswering } from "../src/ops/readiness";
 import { placeServer } from "../src/placement/placeServer";
+import { pingServer } from "../src/slp/ping";
 import { rconCommand } from "../src/rcon/rconCommand";
 import { encodePacket, PacketReader, type RconPacket } from "../src/rcon/rconPacket";
 import { SimRuntime } from "../src/runtime/sim";
@@ -43,6 +44,7 @@ function rawSession(host: string, port: number) {
 describe("sim server RCON: vanilla's request limits", () => {
   let rt: SimRuntime;
   let rconPort: number;
+  let gamePort: number;
   const host = simAddress(VMID);
   const loggedIn = async () => {
     const s = rawSession(host, rconPort);
@@ -57,7 +59,8 @@ describe("sim server RCON: vanilla's request limits", () => {
     const manifest = await fixtureManifest();
     const cache = new ArtifactCache(await mkdtemp(join(tmpdir(), "zlh-cache-")), mirrorSource(OFFLINE_MIRROR_DIR, "offline"));
     rconPort = await freePort();
-    const spec = { vmid: VMID, hostname: "h", memoryMiB: 1, cpuCores: 1, diskGiB: 1, gamePort: await freePort(), rconPort, minecraftVersion: "1.21.1", loaderVersion: null, serverProperties: {}, manifest, rconPassword: "pw" };
+    gamePort = await freePort();
+    const spec = { vmid: VMID, hostname: "h", memoryMiB: 1, cpuCores: 1, diskGiB: 1, gamePort, rconPort, minecraftVersion: "1.21.1", loaderVersion: null, serverProperties: {}, manifest, rconPassword: "pw" };
     await rt.withGuest(VMID, (guest) => placeServer(guest, spec, manifest, cache));
     await rt.start(VMID);
     // Started is not listening yet; once it answers the status ping (its loop runs), RCON is bound too.
@@ -65,6 +68,21 @@ describe("sim server RCON: vanilla's request limits", () => {
   });
   afterAll(async () => {
     await rt?.stop(VMID, 2000).catch(() => undefined);
+  });
+
+  it("counts the players who logged in and are still connected, in the status ping and in list", async () => {
+    const list = async () => (await rconCommand(host, rconPort, "pw", "list")).trim();
+    expect((await pingServer(host, gamePort)).players).toMatchObject({ online: 0, max: 20 });
+    const alex = await joinAsPlayer(host, gamePort, "Alex");
+    const steve = await joinAsPlayer(host, gamePort, "Steve");
+    expect((await pingServer(host, gamePort)).players).toMatchObject({ online: 2, max: 20 });
+    expect(await list()).toBe("There are 2 of a max of 20 players online: Alex, Steve");
+    alex.leave();
+    // The sim sees the close on its next loop (within a second): asked until it has.
+    for (let i = 0; i < 50 && (await pingServer(host, gamePort)).players.online !== 1; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await list()).toBe("There are 1 of a max of 20 players online: Steve");
+    steve.leave();
+    await expect(joinAsPlayer(host, gamePort, "bad name!")).rejects.toThrow(/closed bad name!'s connection/);
   });
 
   it("answers a command of 1446 UTF-8 bytes, and drops the connection for 1447", async () => {

@@ -3,8 +3,9 @@ import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { manifestHash, mirrorPath, OFFLINE_MIRROR_DIR, type Manifest } from "@zlh/artifacts";
+import { manifestHash, mirrorPath, neoforgeArgFiles, OFFLINE_MIRROR_DIR, type Manifest } from "@zlh/artifacts";
 import { buildMrpack, mirroredPackFile, MIRRORED_MODS, packSha512, type PackSpec } from "@zlh/testing";
+import { buildStandinNeoforge, mirroredMojangInner, neoforgeMavenFiles } from "../../../scripts/standinGame/neoforgeInstaller";
 import { enrollHost, serverBody, startTestPlane } from "./harness";
 
 const PROJECT = "TstPack1";
@@ -57,8 +58,8 @@ describe("modpacks (.mrpack): upload, Modrinth ids, create, resolution", () => {
   /** serverBody(n)'s customer is `cust-${n % 7}`: packs are uploaded for cust-1 unless a test says otherwise. */
   const upload = (body: Uint8Array, type = "application/x-modrinth-modpack+zip", customer = "cust-1") =>
     t.api("POST", `/v1/modpacks?customerId=${customer}`, Buffer.from(body), { "content-type": type });
-  const manifestOf = async (id: string) => {
-    for (let i = 0; i < 200; i++) {
+  const manifestOf = async (id: string, tries = 200) => {
+    for (let i = 0; i < tries; i++) {
       const [row] = await t.sql`select manifest from servers where id = ${id}`;
       if (row?.manifest) return row.manifest as Manifest;
       await new Promise((r) => setTimeout(r, 100));
@@ -87,7 +88,10 @@ describe("modpacks (.mrpack): upload, Modrinth ids, create, resolution", () => {
     await put("https://api.modrinth.com/v2/project/test-pack/version", JSON.stringify([v2, v1]));
     await put(cdnUrl(V1), packs.v1);
     await put(cdnUrl(V2), packs.v2);
-    t = await startTestPlane({ ZLH_ARTIFACT_SOURCE: "mirror", ZLH_ARTIFACT_MIRROR: mirror, ZLH_MODPACK_MAX_BYTES: String(1024 * 1024) });
+    // NeoForge's Maven listing 21.1.9 and 21.1.77, with the stand-in installer of 21.1.9 (the one a NeoForge pack below pins).
+    const neo = await buildStandinNeoforge({ version: "21.1.9", game: "1.21.1", mojangInner: await mirroredMojangInner("1.21.1") });
+    for (const [url, body] of neoforgeMavenFiles([neo], ["21.1.9", "21.1.77"])) await put(url, body);
+    t = await startTestPlane({ ZLH_ARTIFACT_SOURCE: "mirror", ZLH_ARTIFACT_MIRROR: mirror, ZLH_MODPACK_MAX_BYTES: String(1024 * 1024), ZLH_NEOFORGE_NEW_BUILDS_PER_DAY: "1" });
     host = await enrollHost(t.api, "packs-host");
   });
 
@@ -101,8 +105,15 @@ describe("modpacks (.mrpack): upload, Modrinth ids, create, resolution", () => {
     await refused(buildMrpack({ index: { formatVersion: 2 } }), 422, "modpack_invalid", /Unknown formatVersion 2/);
     await refused(buildMrpack({ files: [{ path: "mods/x.jar", bytes: new Uint8Array(3), url: "https://example.com/x.jar" }] }), 422, "modpack_invalid", /example.com, which the format does not allow/);
     await refused(buildMrpack({ overrides: { "../../root/.ssh/authorized_keys": "ssh-ed25519 AAAA" } }), 422, "modpack_invalid", /escapes the server directory/);
-    await refused(buildMrpack({ dependencies: { minecraft: "1.21.1", forge: "52.0.1" } }), 422, "modpack_loader_unsupported", /forge 52.0.1, which this platform cannot provision yet; packs for fabric-loader, quilt-loader can/);
-    await refused(buildMrpack({ dependencies: { minecraft: "1.20.1", neoforge: "47.1.100" } }), 422, "modpack_loader_unsupported", /neoforge 47.1.100/);
+    await refused(
+      buildMrpack({ dependencies: { minecraft: "1.21.1", forge: "52.0.1" } }),
+      422,
+      "modpack_loader_unsupported",
+      /^The pack needs forge 52.0.1: Forge servers are not offered here \(NeoForge is: a pack built for NeoForge runs\), so a Forge pack cannot be provisioned; packs for fabric-loader, quilt-loader, neoforge can be provisioned.$/,
+    );
+    // NeoForge's version names its game: a pack pairing one with another game could never install.
+    await refused(buildMrpack({ dependencies: { minecraft: "1.21.1", neoforge: "20.4.237" } }), 422, "modpack_invalid", /NeoForge 20.4.237, which is built for Minecraft 1.20.4, with Minecraft 1.21.1/);
+    await refused(buildMrpack({ dependencies: { minecraft: "1.20.1", neoforge: "47.1.100" } }), 422, "modpack_invalid", /"47.1.100" is not a NeoForge version/);
     const big = await upload(buildMrpack({ entries: { "overrides/noise.bin": [new Uint8Array(2 * 1024 * 1024).map((_, i) => (i * 2654435761) >>> 24), { level: 0 }] } }));
     expect({ status: big.status, error: big.body.error }).toEqual({ status: 413, error: "payload_too_large" });
     const wrongType = await upload(packs.v1!, "text/plain");
@@ -171,6 +182,35 @@ describe("modpacks (.mrpack): upload, Modrinth ids, create, resolution", () => {
     expect(m.files.filter((f) => ["mods/lithium.jar", "config/pack.toml", "quilt-server-launch.jar", "server.jar"].includes(f.path)).map((f) => f.kind)).toEqual(["packFile", "pack", "quiltLaunch", "server"]);
     const refused = await t.api("POST", "/v1/servers", serverBody(13, { type: "fabric", modpack: { upload: uploaded.body.sha512 } }), { "idempotency-key": "pack-quilt-as-fabric" });
     expect([refused.status, refused.body.message]).toEqual([422, "The pack's loader (quilt-loader) runs on the quilt type; the request asks for fabric. Leave type out to take the pack's."]);
+  });
+
+  it("creates a NeoForge server from a neoforge pack: the neoforge type, the pack's NeoForge build pinned (installed, counted against the customer's day), the pack's files beside NeoForge's tree", async () => {
+    const neoPack = buildMrpack({ ...(await spec("n-1.0.0")), name: "Neo Pack", dependencies: { minecraft: "1.21.1", neoforge: "21.1.9" } });
+    const uploaded = await upload(neoPack, undefined, "cust-5"); // serverBody(5) and (12): cust-5
+    expect(uploaded.status).toBe(201);
+    expect(uploaded.body).toMatchObject({ name: "Neo Pack", minecraftVersion: "1.21.1", loader: { name: "neoforge", version: "21.1.9" } });
+    const created = await t.api("POST", "/v1/servers", serverBody(12, { minecraftVersion: undefined, modpack: { upload: uploaded.body.sha512 } }), { "idempotency-key": "pack-neoforge" });
+    expect(created.status).toBe(202);
+    expect(created.body).toMatchObject({ type: "neoforge", minecraftVersion: "1.21.1", loaderVersion: "21.1.9", mods: [], modpack: { source: "upload", name: "Neo Pack", version: "n-1.0.0" } });
+    // The pack's build is not installed yet: the create claimed it for the customer, as a pinned loaderVersion does.
+    expect((await t.sql`select neoforge_version from neoforge_build_claims where customer_id = 'cust-5'`).map((r) => r.neoforge_version)).toEqual(["21.1.9"]);
+    const m = await manifestOf(created.body.id, 1200); // the installer runs once first, in its sandbox
+    // 21.1.9, not the newest (21.1.77): the pack's build, installed by the installer run and started from its args files.
+    expect(m).toMatchObject({ type: "neoforge", game: "1.21.1", loader: "21.1.9", launch: { argFiles: neoforgeArgFiles("21.1.9") }, modpack: { sha512: uploaded.body.sha512 } });
+    const kind = (path: string) => m.files.find((f) => f.path === path)?.kind;
+    expect(["mods/lithium.jar", "config/pack.toml", "config/server-only.toml", "libraries/net/neoforged/neoforge/21.1.9/unix_args.txt"].map(kind)).toEqual(["pack", "packFile", "packFile", "installed"]);
+    expect(m.files.some((f) => f.path === "mods/sodium.jar" || f.path === "fabric-server-launch.jar")).toBe(false);
+    const [install] = await t.sql`select count(*)::int as n from neoforge_installs where neoforge_version = '21.1.9'`;
+    expect(install!.n).toBe(1);
+    // A second new build the same day is past the customer's bound (1 here): 429, the pack's own way out named, nothing written.
+    const newer = await upload(buildMrpack({ ...(await spec("n-2.0.0")), name: "Neo Pack", dependencies: { minecraft: "1.21.1", neoforge: "21.1.77" } }), undefined, "cust-5");
+    const before = await count("servers");
+    const over = await t.api("POST", "/v1/servers", serverBody(26, { modpack: { upload: newer.body.sha512 } }), { "idempotency-key": "pack-neoforge-over" });
+    expect([over.status, over.body.error]).toEqual([429, "rate_limited"]);
+    expect(over.body.message).toMatch(/^NeoForge 21\.1\.77 for Minecraft 1\.21\.1 is not installed yet, and this customer has asked for 1 new NeoForge builds .*; retry in \d+ s, or choose a pack whose NeoForge build is installed already\.$/);
+    expect(await count("servers")).toBe(before);
+    const asQuilt = await t.api("POST", "/v1/servers", serverBody(19, { type: "quilt", modpack: { upload: uploaded.body.sha512 } }), { "idempotency-key": "pack-neoforge-as-quilt" });
+    expect([asQuilt.status, asQuilt.body.message]).toEqual([422, "The pack's loader (neoforge) runs on the neoforge type; the request asks for quilt. Leave type out to take the pack's."]);
   });
 
   it("creates servers from a Modrinth version id and from a project's newest release, pinning the .mrpack by Modrinth's hashes", async () => {

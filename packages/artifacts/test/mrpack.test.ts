@@ -39,6 +39,21 @@ describe("reading .mrpack files to Modrinth's modpack format", () => {
     expect(readPack(bytes)).toEqual(readPack(buildMrpack(good))); // deterministic
   });
 
+  it("cleans the pack's name and versionId as a game's log is: no escapes, control, tab or bidi characters, at most 256 characters", () => {
+    const read = (name: string, versionId = "1.0.0") => readPack(buildMrpack({ ...good, name, versionId }));
+    // An ESC sequence removed; BEL, newline, tab, C1 and the bidi overrides each shown as U+FFFD.
+    expect(read("Evil\x1b[31m Pack\x07\nline2\ttab\u0085\u202egnp.exe\u2066x").name).toBe("Evil Pack\ufffd\ufffdline2\ufffdtab\ufffd\ufffdgnp.exe\ufffdx");
+    expect(read("ok", "2.0\u202e1-\x00").versionId).toBe("2.0\ufffd1-\ufffd");
+    // A lone surrogate (the JSON escape of one) is no character; a pair is kept.
+    expect(read("a\ud800b \ud83d\ude00").name).toBe("a\ufffdb \ud83d\ude00");
+    expect(read("n".repeat(256)).name).toBe("n".repeat(256));
+    const long = read("x".repeat(254) + "\ud83d\ude00".repeat(1000)).name;
+    expect([long.length, long.endsWith("x…"), long.slice(0, 254)]).toEqual([255, true, "x".repeat(254)]); // not half an emoji
+    expect(read("v".repeat(300)).name).toBe(`${"v".repeat(255)}…`);
+    expect(refusal({ ...good, name: " \t " })).toThrow(/has no name \(a non-empty string\)/);
+    expect(refusal({ ...good, versionId: "" })).toThrow(/has no versionId/);
+  });
+
   it("refuses what the format does not allow, each with its reason", () => {
     expect(() => readPack(text("not a zip at all"))).toThrow(/not a zip archive/);
     expect(() => readPack(storedZip([{ name: "readme.txt", data: text("hi") }]))).toThrow(/no modrinth.index.json/);

@@ -9,3 +9,4 @@ export * from "./postgresServer";
 export * from "./apiClient";
 export * from "./mrpack";
 export * from "./javaRefusal";
+export * from "./joinAsPlayer";

@@ -463,10 +463,11 @@ sub json_string {
 my $port = $props{'server-port'} // 25565;
 my $max_players = ($props{'max-players'} // 20) + 0;
 # $game is already JSON-escaped text: it was cut out of a JSON string as is.
-my $status = sprintf('{"version":{"name":%s,"protocol":767},"players":{"max":%d,"online":0,"sample":[]},'
-      . '"description":{"text":%s},"enforcesSecureChat":false}',
-    defined $game ? "\"$game\"" : '"unknown"', $max_players, json_string($props{motd} // 'A Minecraft Server'));
-utf8::encode($status);    # the packet carries UTF-8 bytes; a \uXXXX motd may hold wide characters
+# The players online go between the two halves when a status is asked for.
+my $status_head = sprintf('{"version":{"name":%s,"protocol":767},"players":{"max":%d,"online":',
+    defined $game ? "\"$game\"" : '"unknown"', $max_players);
+my $status_tail = sprintf(',"sample":[]},"description":{"text":%s},"enforcesSecureChat":false}', json_string($props{motd} // 'A Minecraft Server'));
+utf8::encode($_) for $status_head, $status_tail;    # the packet carries UTF-8 bytes; a \uXXXX motd may hold wide characters
 
 sub varint {
     my ($n) = @_;
@@ -553,7 +554,7 @@ logline('INFO', 'Done! For help, type "help"');
 $SIG{$_} = sub { exit 0 } for qw(TERM INT);
 $SIG{PIPE} = 'IGNORE';
 
-my %conn;    # fileno -> { sock, buf, state, seen, rcon, authed }
+my %conn;    # fileno -> { sock, buf, state, seen, rcon, authed, player }
 my $autosave = 1;
 my $stopping = 0;
 
@@ -570,7 +571,8 @@ sub rcon_command {
     my ($cmd, $rest) = split / /, $line, 2;
     $cmd //= '';
     if ($cmd eq 'list') {
-        return sprintf('There are 0 of a max of %d players online: ', $max_players);
+        my @names = sort(players());
+        return sprintf('There are %d of a max of %d players online: %s', scalar(@names), $max_players, join(', ', @names));
     }
     if ($cmd eq 'say' && defined $rest && $rest ne '') {
         logline('INFO', "[Rcon] $rest");
@@ -631,22 +633,60 @@ sub handle_rcon {
     return 1;
 }
 
+# The names of the players online: connections that logged in and are still open.
+sub players { return map { $_->{player} } grep { defined $_->{player} } values %conn }
+
 sub drop {
     my ($c) = @_;
+    logline('INFO', "$c->{player} left the game") if defined $c->{player};
     delete $conn{ fileno $c->{sock} };
     close $c->{sock};
 }
 
+# The string at $off of a packet (VarInt length, UTF-8 bytes): (string, bytes taken), () if it is cut short.
+sub read_string {
+    my ($buf, $off) = @_;
+    my ($len, $size) = read_varint($buf, $off);
+    return () unless defined $len && $off + $size + $len <= length($buf);
+    return (substr($buf, $off + $size, $len), $size + $len);
+}
+
 # One packet from a client; returns false when the connection is done.
+# A player joins as an offline-mode (online-mode=false) server lets one:
+# the handshake asks for login (next state 2), Login Start names the
+# player, Login Success (1.21's: uuid, name, no properties, strict error
+# handling off) answers it, and from then on the player is online until the
+# connection closes; what the client sends after that is read and ignored
+# (the sim has no world to configure or play in).
 sub handle_packet {
     my ($c, $body) = @_;
     my ($id, $size) = read_varint($body, 0);
     return 0 unless defined $id;
+    return 1 if $c->{state} == 3;
     if ($c->{state} == 0 && $id == 0) {
-        $c->{state} = 1;    # handshake; only the status state is served
+        # Handshake: protocol version, server address, port, next state (1 status, 2 login).
+        my ($protocol, $psize) = read_varint($body, $size);
+        return 0 unless defined $protocol;
+        my (undef, $asize) = read_string($body, $size + $psize);
+        return 0 unless defined $asize;
+        my ($next) = read_varint($body, $size + $psize + $asize + 2);
+        return 0 unless defined $next && ($next == 1 || $next == 2);
+        $c->{state} = $next;
         return 1;
     }
+    if ($c->{state} == 2 && $id == 0) {
+        my ($name, $nsize) = read_string($body, $size);
+        return 0 unless defined $name && $name =~ /^[A-Za-z0-9_]{1,16}$/ && length($body) >= $size + $nsize + 16;
+        my $uuid = substr($body, $size + $nsize, 16);
+        syswrite($c->{sock}, packet(2, $uuid . varint(length $name) . $name . varint(0) . "\0"));
+        $c->{state} = 3;
+        $c->{player} = $name;
+        logline('INFO', "$name joined the game");
+        return 1;
+    }
+    return 0 if $c->{state} == 2;
     if ($c->{state} == 1 && $id == 0) {
+        my $status = $status_head . scalar(players()) . $status_tail;
         syswrite($c->{sock}, packet(0, varint(length $status) . $status));
         return 1;
     }
@@ -721,6 +761,7 @@ while (1) {
             drop($c) unless $open;
         }
     }
-    # A status client silent for 10 s is dropped, as the server's read timeout would (RCON clients may idle).
-    for my $c (values %conn) { drop($c) if !$c->{rcon} && time - $c->{seen} > 10 }
+    # A status client silent for 10 s is dropped, as the server's read timeout would (RCON clients and players may
+    # idle: the sim sends no keep-alives for a player to answer).
+    for my $c (values %conn) { drop($c) if !$c->{rcon} && !defined $c->{player} && time - $c->{seen} > 10 }
 }

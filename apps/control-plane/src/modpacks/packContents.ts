@@ -1,4 +1,4 @@
-import { PackRefusedError, packContents, type PackContents } from "@zlh/artifacts";
+import { PackRefusedError, packContents, parseNeoforgeVersion, type PackContents } from "@zlh/artifacts";
 import { readModpackContents, storeModpackContents, type Db } from "@zlh/db";
 import { ModpackInvalidError, ModpackLoaderUnsupportedError } from "@zlh/domain";
 import { PACK_LOADER_SUPPORT, provisionableLoaders } from "./loaders";
@@ -46,12 +46,21 @@ export async function readContents(bytes: Uint8Array): Promise<PackContents> {
   }
 }
 
-/** A read pack, refused (4xx) unless its loader is one this platform provisions. */
-export function checkedContents<T extends Pick<PackContents, "loader">>(pack: T): T {
-  if (PACK_LOADER_SUPPORT[pack.loader.name] === null) {
-    throw new ModpackLoaderUnsupportedError(
-      `The pack needs ${pack.loader.name} ${pack.loader.version}, which this platform cannot provision yet; packs for ${provisionableLoaders().join(", ")} can be provisioned.`,
-    );
+/**
+ * A read pack, refused (4xx) unless its loader is one this platform
+ * provisions, and, for NeoForge, unless its NeoForge version is one built
+ * for the pack's game (a NeoForge version names its game: 21.1.77 is for
+ * 1.21.1), which no resolution could install.
+ */
+export function checkedContents<T extends Pick<PackContents, "loader" | "game">>(pack: T): T {
+  const support = PACK_LOADER_SUPPORT[pack.loader.name];
+  if (typeof support !== "string") {
+    throw new ModpackLoaderUnsupportedError(`The pack needs ${pack.loader.name} ${pack.loader.version}: ${support.refused}; packs for ${provisionableLoaders().join(", ")} can be provisioned.`);
+  }
+  if (support === "neoforge") {
+    const built = parseNeoforgeVersion(pack.loader.version)?.game;
+    if (built === undefined) throw new ModpackInvalidError(`The pack's dependencies.neoforge ${JSON.stringify(pack.loader.version)} is not a NeoForge version (such as 21.1.77 for Minecraft 1.21.1).`);
+    if (built !== pack.game) throw new ModpackInvalidError(`The pack needs NeoForge ${pack.loader.version}, which is built for Minecraft ${built}, with Minecraft ${pack.game}; no server can run both.`);
   }
   return pack;
 }

@@ -2,10 +2,10 @@ import type { ModpackRef } from "@zlh/api";
 import type { ManifestModpack } from "@zlh/artifacts";
 import { InvalidRequestError, ModpackInvalidError, ModpackLoaderUnsupportedError, type ServerType } from "@zlh/domain";
 import { inspectModpack, type ModpackDeps } from "./inspectModpack";
-import { PACK_LOADER_SUPPORT } from "./loaders";
+import { packLoaderType } from "./loaders";
 
 export interface PackSettings {
-  /** The server type that runs the pack's loader (PACK_LOADER_SUPPORT). */
+  /** The server type that runs the pack's loader (PACK_LOADER_SUPPORT): fabric, quilt or neoforge. */
   type: ServerType;
   minecraftVersion: string;
   loaderVersion: string;
@@ -30,7 +30,7 @@ export async function packSettings(
   if (asked.loaderVersion != null && asked.loaderVersion !== pack.loader.version) {
     throw new ModpackInvalidError(`The pack needs ${pack.loader.name} ${pack.loader.version}; the request asks for loader ${asked.loaderVersion}. Leave loaderVersion out to take the pack's.`);
   }
-  const type = PACK_LOADER_SUPPORT[pack.loader.name];
+  const type = packLoaderType(pack.loader.name);
   if (!type) throw new ModpackLoaderUnsupportedError(`The pack needs ${pack.loader.name}, which this platform does not provision yet.`);
   if (asked.type !== undefined && asked.type !== type) {
     throw new ModpackInvalidError(`The pack's loader (${pack.loader.name}) runs on the ${type} type; the request asks for ${asked.type}. Leave type out to take the pack's.`);

@@ -18,7 +18,8 @@ const WINDOW_S = 86_400;
  */
 export async function claimNewNeoforgeBuild(
   tx: DbOrTx,
-  s: { customerId: string; type: ServerType; minecraftVersion: string; loaderVersion: string | null },
+  /** `modpack`: the build is a pack's (its `dependencies.neoforge`), which the request cannot leave out. */
+  s: { customerId: string; type: ServerType; minecraftVersion: string; loaderVersion: string | null; modpack?: unknown },
   perDay: number,
 ): Promise<void> {
   if (s.type !== "neoforge" || s.loaderVersion === null) return;
@@ -34,7 +35,7 @@ export async function claimNewNeoforgeBuild(
     select count(*)::int as n, ceil(extract(epoch from min(claimed_at) + make_interval(secs => ${WINDOW_S}) - now()))::int as wait_s
     from neoforge_build_claims where customer_id = ${s.customerId} and claimed_at > ${window}`);
   const refused = `NeoForge ${version} for Minecraft ${s.minecraftVersion} is not installed yet, and`;
-  const otherwise = "pick a build already installed, or leave loaderVersion out for the newest";
+  const otherwise = s.modpack ? "choose a pack whose NeoForge build is installed already" : "pick a build already installed, or leave loaderVersion out for the newest";
   // At 0 waiting never helps: no Retry-After, so a client that honours it does not come back in a day for the same refusal.
   if (perDay === 0) throw new RateLimitedError(`${refused} customers may pin only builds already installed here (ZLH_NEOFORGE_NEW_BUILDS_PER_DAY is 0); ${otherwise}.`);
   if (open!.n >= perDay) {

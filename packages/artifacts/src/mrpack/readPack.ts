@@ -1,3 +1,4 @@
+import { cleanLine } from "@zlh/domain";
 import { PackRefusedError, readEntry, zipDirectory, type ZipDirEntry } from "./boundedZip";
 import { fileDirectoryClash, packPathProblem } from "./packPaths";
 
@@ -168,9 +169,22 @@ function withinLimits(pack: ReadPack): void {
   if (manifestBytes > L.maxManifestBytes) throw new PackRefusedError(`The pack's files take ${manifestBytes} bytes of manifest; at most ${L.maxManifestBytes} are pinned for one pack.`);
 }
 
+/** The longest `name` or `versionId` kept; a longer one is cut there (ending in `…`). */
+const PACK_TEXT_MAX_CHARS = 256;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * A `name` or `versionId`, shown to API clients and in the console: cleaned
+ * as a game's log is (cleanLine: escapes removed; control characters, tabs
+ * and bidirectional overrides replaced with U+FFFD) and cut to
+ * PACK_TEXT_MAX_CHARS, so a pack cannot make a panel line or a log read as
+ * something else. A string that has nothing but blanks is refused.
+ */
 function text(v: unknown, field: string): string {
-  if (typeof v !== "string" || v.length === 0 || v.length > 256) throw new PackRefusedError(`${INDEX} has no ${field} (a string of 1 to 256 characters).`);
-  return v;
+  if (typeof v !== "string" || v.trim().length === 0) throw new PackRefusedError(`${INDEX} has no ${field} (a non-empty string).`);
+  // A pack's text is hostile and unbounded: only the start of it is cleaned, never megabytes of it.
+  // A lone surrogate (JSON allows the escape of one) is no character, and the database's jsonb refuses it: U+FFFD as well.
+  return cleanLine(v.slice(0, PACK_TEXT_MAX_CHARS + 1).replace(LONE_SURROGATE, "\ufffd").replace(/\t/g, "\ufffd"), PACK_TEXT_MAX_CHARS);
 }
 
 function dependencies(raw: unknown): { game: string; loader: ReadPack["loader"] } {
