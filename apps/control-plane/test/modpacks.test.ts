@@ -7,6 +7,7 @@ import { manifestHash, mirrorPath, neoforgeArgFiles, OFFLINE_MIRROR_DIR, type Ma
 import { buildMrpack, mirroredPackFile, MIRRORED_MODS, packSha512, type PackSpec } from "@zlh/testing";
 import { buildStandinNeoforge, mirroredMojangInner, neoforgeMavenFiles } from "../../../scripts/standinGame/neoforgeInstaller";
 import { enrollHost, serverBody, startTestPlane } from "./harness";
+import { standinInstallerJava } from "../../../scripts/standinGame/installerJava";
 
 const PROJECT = "TstPack1";
 const V1 = "TPver001";
@@ -91,7 +92,14 @@ describe("modpacks (.mrpack): upload, Modrinth ids, create, resolution", () => {
     // NeoForge's Maven listing 21.1.9 and 21.1.77, with the stand-in installer of 21.1.9 (the one a NeoForge pack below pins).
     const neo = await buildStandinNeoforge({ version: "21.1.9", game: "1.21.1", mojangInner: await mirroredMojangInner("1.21.1") });
     for (const [url, body] of neoforgeMavenFiles([neo], ["21.1.9", "21.1.77"])) await put(url, body);
-    t = await startTestPlane({ ZLH_ARTIFACT_SOURCE: "mirror", ZLH_ARTIFACT_MIRROR: mirror, ZLH_MODPACK_MAX_BYTES: String(1024 * 1024), ZLH_NEOFORGE_NEW_BUILDS_PER_DAY: "1" });
+    t = await startTestPlane({
+      ZLH_ARTIFACT_SOURCE: "mirror",
+      ZLH_ARTIFACT_MIRROR: mirror,
+      ZLH_MODPACK_MAX_BYTES: String(1024 * 1024),
+      ZLH_NEOFORGE_NEW_BUILDS_PER_DAY: "1",
+      // The mirror's NeoForge builds are for 1.21.1, whose Java is 21: the installer's java must say so.
+      ZLH_NEOFORGE_JAVA: standinInstallerJava(21),
+    });
     host = await enrollHost(t.api, "packs-host");
   });
 
