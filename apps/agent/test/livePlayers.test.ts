@@ -1,7 +1,12 @@
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { createServer, type Server, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Logger } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import type { InventoryItem } from "@zlh/protocol";
 import type { Runtime } from "../src/runtime/runtime";
+import { GamePorts } from "../src/session/gamePorts";
 import { LiveStats, STATS_EVERY_MS } from "../src/session/liveStats";
 import { MAX_PLAYERS, playersOf } from "../src/slp/players";
 
@@ -106,8 +111,40 @@ describe("LiveStats: players online from a status ping at the stats cadence", ()
     expect((await failing.due(running))?.[0]).toMatchObject({ diskBytes: null, memoryBytes: 4096 });
   });
 
-  it("has null players before it knows the server's port (no operation seen since the agent started)", async () => {
-    const stats = new LiveStats(runtime);
+  it("has null players before it knows the server's port (no operation seen on it, none kept by an earlier run)", async () => {
+    const stats = new LiveStats(runtime, new GamePorts(await mkdtemp(join(tmpdir(), "zlh-state-"))));
+    await stats.load();
     expect((await stats.due(running))?.[0]).toMatchObject({ playersOnline: null, playersMax: null, diskBytes: null });
+  });
+
+  it("ignores a corrupt or hostile ports file with a warning, and learns the ports again", async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), "zlh-state-"));
+    const file = join(stateDir, "game-ports.json");
+    const warnings: string[] = [];
+    const log = { warn: (_o: unknown, msg: string) => void warnings.push(msg) } as unknown as Logger;
+    for (const bad of ["{torn", JSON.stringify([{ vmid: 7, serverId: SERVER, gamePort: 70_000 }]), JSON.stringify([{ vmid: 7, serverId: SERVER, gamePort: 25_565, network: { bridge: "vmbr0,x=1", mode: "dhcp" } }]), JSON.stringify({ 7: 25_565 })]) {
+      await writeFile(file, bad);
+      const stats = new LiveStats(runtime, new GamePorts(stateDir, log));
+      await stats.load();
+      expect((await stats.due(running))?.[0]).toMatchObject({ playersOnline: null });
+    }
+    expect(warnings).toHaveLength(4);
+  });
+
+  it("knows the ports after the agent restarts (kept in its state directory), with no operation since; forgets a destroyed container's", async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), "zlh-state-"));
+    const port = await gamePort('{"players":{"max":20,"online":3}}');
+    const kept = new GamePorts(stateDir);
+    const before = new LiveStats(runtime, kept);
+    await before.load();
+    before.learn(SERVER, { vmid: 7, gamePort: port, network: { bridge: "vmbr0", address: "10.0.0.7", prefix: 24, gateway: "10.0.0.1" } });
+    before.learn("99999999-2222-4333-8444-555555555555", { vmid: 8, gamePort: port });
+    before.retain([7]); // 8 was destroyed: no longer listed
+    await kept.settled();
+    // A new agent, the same state directory: the port is known before any operation.
+    const restarted = new LiveStats(runtime, new GamePorts(stateDir));
+    await restarted.load();
+    expect((await restarted.due(running))?.[0]).toMatchObject({ playersOnline: 3, playersMax: 20 });
+    expect(JSON.parse(await readFile(join(stateDir, "game-ports.json"), "utf8"))).toEqual([{ vmid: 7, serverId: SERVER, gamePort: port, network: { bridge: "vmbr0", address: "10.0.0.7", prefix: 24, gateway: "10.0.0.1" } }]);
   });
 });

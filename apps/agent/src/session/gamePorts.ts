@@ -61,6 +61,11 @@ export class GamePorts {
     );
     return this.#writing;
   }
+
+  /** Resolves once every write asked for so far is done (or failed). */
+  settled(): Promise<void> {
+    return this.#writing;
+  }
 }
 
 /** The file's entries, or null when it is too large or anything in it is not a valid entry. */
