@@ -12,7 +12,7 @@ const VMID = 5400;
  */
 function fakeHost() {
   const host = {
-    seen: { alive: false, memory: { limitHits: 0, oomKills: 0 } } as GameObservation,
+    seen: { alive: false, memory: { limitHits: 0, oomKills: 0 } } as Pick<GameObservation, "alive" | "memory">,
     guestReads: 0,
     /** A read that hangs until its signal aborts (a container slow to enter). */
     hang: false,
