@@ -33,6 +33,8 @@ import { AgentMetrics } from "./metrics/agentMetrics";
 import { cacheBytes } from "./metrics/cacheBytes";
 
 export const AGENT_VERSION = ZLH_VERSION;
+/** The hello's inventory cuts its reads inside containers short after this long (what it cut is read by the next one). */
+const HELLO_INVENTORY_BUDGET_MS = 5_000;
 
 /**
  * The host agent. It never starts work on its own: it runs only operations
@@ -173,7 +175,8 @@ export class Agent {
     this.#watchdog.arm();
     await this.#outbox.load();
     await this.#stats.load();
-    const inventory = await this.inventory();
+    // Bounded: a session's leases wait for its welcome, and a customer can make reads in its container slow.
+    const inventory = await this.inventory(AbortSignal.timeout(HELLO_INVENTORY_BUDGET_MS));
     this.#send({ type: "hello", agentVersion: AGENT_VERSION, held: this.#leases.renewable(), inventory });
     this.#inventoryReport.sentInFull(inventory);
   }
