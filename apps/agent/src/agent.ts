@@ -311,6 +311,7 @@ export class Agent {
     const deadline = Date.now() + 2000;
     while (Date.now() < deadline && this.#outbox.size > 0 && this.#greeted) await sleep(50);
     this.#onClose();
+    await this.#stats.settled(); // the ports learnt are on disk for the next run
     await this.#conn.stop();
   }
 }

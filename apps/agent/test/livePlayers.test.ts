@@ -1,5 +1,4 @@
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
-import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "pino";
@@ -9,23 +8,9 @@ import type { Runtime } from "../src/runtime/runtime";
 import { GamePorts } from "../src/session/gamePorts";
 import { LiveStats, STATS_EVERY_MS } from "../src/session/liveStats";
 import { MAX_PLAYERS, playersOf } from "../src/slp/players";
+import { statusServer } from "./support/statusServer";
 
 const SERVER = "11111111-2222-4333-8444-555555555555";
-
-function varint(n: number): Buffer {
-  const out: number[] = [];
-  do {
-    out.push((n & 0x7f) | (n > 0x7f ? 0x80 : 0));
-    n >>>= 7;
-  } while (n);
-  return Buffer.from(out);
-}
-/** A status response packet as a server sends it: length, id 0, the JSON as a length-prefixed string. */
-function statusPacket(json: string): Buffer {
-  const text = Buffer.from(json, "utf8");
-  const body = Buffer.concat([varint(0), varint(text.length), text]);
-  return Buffer.concat([varint(body.length), body]);
-}
 
 describe("players from the status reply's JSON, which the customer's server wrote", () => {
   it("takes integers in bounds with online at most max, and nothing else", () => {
@@ -54,24 +39,17 @@ describe("players from the status reply's JSON, which the customer's server wrot
 });
 
 describe("LiveStats: players online from a status ping at the stats cadence", () => {
-  let server: Server | undefined;
-  const sockets = new Set<Socket>();
+  let server: { close(): Promise<void> } | undefined;
   afterEach(async () => {
-    for (const s of sockets) s.destroy();
-    sockets.clear();
-    if (server) await new Promise((r) => server?.close(r));
+    await server?.close();
     server = undefined;
   });
 
   /** A game port that answers every status request with `reply` (null: accepts and never answers). */
   async function gamePort(reply: string | null): Promise<number> {
-    server = createServer((s) => {
-      sockets.add(s);
-      s.on("error", () => {});
-      s.once("data", () => reply !== null && s.write(statusPacket(reply)));
-    });
-    await new Promise<void>((r) => server?.listen(0, "127.0.0.1", r));
-    return (server.address() as { port: number }).port;
+    const answering = await statusServer(reply);
+    server = answering;
+    return answering.port;
   }
 
   const runtime = { usage: async () => ({ cpuUsec: 1000, memoryBytes: 4096 }), address: async () => "127.0.0.1" } as unknown as Runtime;
@@ -139,12 +117,19 @@ describe("LiveStats: players online from a status ping at the stats cadence", ()
     await before.load();
     before.learn(SERVER, { vmid: 7, gamePort: port, network: { bridge: "vmbr0", address: "10.0.0.7", prefix: 24, gateway: "10.0.0.1" } });
     before.learn("99999999-2222-4333-8444-555555555555", { vmid: 8, gamePort: port });
-    before.retain([7]); // 8 was destroyed: no longer listed
+    before.retain([7]); // 8 is being provisioned: its container is not listed yet, and its port is kept
+    before.retain([7, 8]);
+    before.retain([7]); // 8 was destroyed: listed, and no longer
     await kept.settled();
     // A new agent, the same state directory: the port is known before any operation.
     const restarted = new LiveStats(runtime, new GamePorts(stateDir));
     await restarted.load();
     expect((await restarted.due(running))?.[0]).toMatchObject({ playersOnline: 3, playersMax: 20 });
     expect(JSON.parse(await readFile(join(stateDir, "game-ports.json"), "utf8"))).toEqual([{ vmid: 7, serverId: SERVER, gamePort: port, network: { bridge: "vmbr0", address: "10.0.0.7", prefix: 24, gateway: "10.0.0.1" } }]);
+    // Destroyed while the agent was down: not listed by the first inventory after the restart, so forgotten.
+    restarted.retain([]);
+    const again = new GamePorts(stateDir);
+    await restarted.settled();
+    expect(await again.load()).toEqual(new Map());
   });
 });

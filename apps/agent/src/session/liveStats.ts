@@ -39,11 +39,20 @@ export class LiveStats {
     this.#disk = new DiskUse(runtime);
   }
 
+  /**
+   * The VMIDs of targets an inventory listed since they were learnt (or loaded): only such a container,
+   * once no longer listed, was destroyed. A port learnt by a provision is kept until its container exists.
+   */
+  readonly #listed = new Set<number>();
+  /** Loaded from the state directory and not yet checked against an inventory. */
+  #unchecked = new Set<number>();
+
   /** Reads what an earlier run of the agent kept, once (before any operation: those learnt since are kept over it). */
   load(): Promise<void> {
     this.#loaded ??= (async () => {
       const kept = (await this.ports?.load()) ?? new Map<number, GameTarget>();
       this.#targets = new Map([...kept, ...this.#targets]);
+      this.#unchecked = new Set(kept.keys());
     })();
     return this.#loaded;
   }
@@ -56,11 +65,25 @@ export class LiveStats {
     void this.ports?.save(this.#targets);
   }
 
-  /** Forgets the containers no longer on the host (destroyed): kept only for those `vmids`. */
+  /** Resolves once the ports learnt so far are written (or failed to be). */
+  async settled(): Promise<void> {
+    await this.ports?.settled();
+  }
+
+  /**
+   * Forgets the containers no longer on the host (destroyed), given those an inventory lists now: a target
+   * listed before and not now, or loaded and not listed by the first inventory after (destroyed while the
+   * agent was down; operations start only after that inventory, so none is in flight).
+   */
   retain(vmids: Iterable<number>): void {
-    const keep = new Set(vmids);
-    const gone = [...this.#targets.keys()].filter((v) => !keep.has(v));
-    for (const v of gone) this.#targets.delete(v);
+    const listed = new Set(vmids);
+    const gone = [...this.#targets.keys()].filter((v) => !listed.has(v) && (this.#listed.has(v) || this.#unchecked.has(v)));
+    for (const v of gone) {
+      this.#targets.delete(v);
+      this.#listed.delete(v);
+    }
+    for (const v of this.#targets.keys()) if (listed.has(v)) this.#listed.add(v);
+    this.#unchecked.clear();
     if (gone.length > 0) void this.ports?.save(this.#targets);
   }
 
