@@ -138,6 +138,7 @@ export class GameLiveness {
     if (kept) return now - kept.at < STOP_EVIDENCE_TTL_MS ? { crash: kept.crash } : undefined;
     if (!this.#seenRunning.delete(vmid)) return undefined;
     const crash = await this.runtime.withGuest(vmid, (guest) => readCrashEvidence(guest, null), bounded(budget)).catch(() => null);
+    if (!crash && budget?.aborted) this.#seenRunning.add(vmid); // cut by the inventory's budget: read by the next one
     if (!crash) return undefined;
     this.#stopEvidence.set(vmid, { crash, at: now });
     return { crash };

@@ -1,5 +1,5 @@
 import { isIPv4 } from "node:net";
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import type { OperationSpec, SpecNetwork } from "@zlh/protocol";
@@ -37,16 +37,16 @@ export class GamePorts {
   /** What an earlier run of the agent kept (empty when there is nothing valid). */
   async load(): Promise<Map<number, GameTarget>> {
     const targets = new Map<number, GameTarget>();
-    let text: string;
+    let text: string | null;
     try {
-      text = await readFile(this.#file, "utf8");
+      text = (await stat(this.#file)).size > MAX_FILE_BYTES ? null : await readFile(this.#file, "utf8");
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "ENOENT") this.log?.warn({ err: (err as Error).message }, "could not read the game ports; they are learnt again from the next operations");
       return targets;
     }
-    const entries = parse(text);
+    const entries = text === null ? null : parse(text);
     if (!entries) {
-      this.log?.warn({ file: this.#file }, "the game ports file is malformed; ignored (the ports are learnt again from the next operations)");
+      this.log?.warn({ file: this.#file }, "the game ports file is malformed or too large; ignored (the ports are learnt again from the next operations)");
       return targets;
     }
     for (const [vmid, target] of entries) targets.set(vmid, target);
@@ -68,9 +68,8 @@ export class GamePorts {
   }
 }
 
-/** The file's entries, or null when it is too large or anything in it is not a valid entry. */
+/** The file's entries, or null when anything in it is not a valid entry. */
 function parse(text: string): [number, GameTarget][] | null {
-  if (Buffer.byteLength(text) > MAX_FILE_BYTES) return null;
   let value: unknown;
   try {
     value = JSON.parse(text);
