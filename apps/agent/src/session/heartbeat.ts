@@ -18,27 +18,29 @@ export interface HeartbeatDeps {
 
 /** An observation (the inventory, then the live figures) is cut short after this many heartbeat intervals. */
 export const OBSERVATION_BUDGET_BEATS = 6;
+/** How long a heartbeat waits, at most, for the inventory it carries: then it renews the leases without it. */
+const GRACE_MS = 1000;
+
+type Observation = { inventory: InventoryItem[]; stats?: ServerStat[] };
 
 /**
- * Every TTL/3, a heartbeat renews the leases the agent still executes, at
- * once: it never waits on the inventory, which reads inside customers'
- * containers (a dead game's evidence), and a customer can make that slow.
- * The inventory (and the live figures) is observed in the background, one
- * observation at a time, each within a budget of a few intervals; a
- * heartbeat carries the last one finished since the previous heartbeat
- * (or its digest), and none if none finished: the control plane then
- * renews the leases and keeps the inventory it has. An observation starts
- * when the session starts and after each heartbeat, so each is listed
- * after the previous one was sent, and a heartbeat normally carries the
- * inventory observed during the interval before it. Results not
- * acknowledged within a heartbeat are sent again: the control plane may
- * have failed to apply them.
+ * Every TTL/3, a heartbeat renews the leases the agent still executes and
+ * carries the inventory (or its digest), listed just before it: the
+ * control plane takes an inventory as observed when it arrives. The
+ * inventory reads inside customers' containers (a dead game's evidence),
+ * which a customer can slow, so the heartbeat waits for it a moment at most
+ * (GRACE_MS, or half the interval): past that it renews the leases without
+ * it, and the inventory follows in a heartbeat of its own as soon as it is
+ * listed. One observation (inventory, then live figures) at a time, within
+ * a budget of a few intervals: a beat that finds one still under way renews
+ * the leases at once. Results not acknowledged within a heartbeat are sent
+ * again: the control plane may have failed to apply them.
  */
 export class Heartbeat implements SessionComponent {
   #timer: NodeJS.Timeout | null = null;
-  /** The observation under way (at most one), and the last one finished and not yet sent. */
+  #grace: NodeJS.Timeout | null = null;
+  /** The observation under way (at most one). */
   #observing: Promise<void> | null = null;
-  #observed: { inventory: InventoryItem[]; stats?: ServerStat[] } | null = null;
   #session = 0;
 
   constructor(private readonly deps: HeartbeatDeps) {}
@@ -47,7 +49,6 @@ export class Heartbeat implements SessionComponent {
     this.stop();
     const third = Math.max(50, Math.floor(ttlMs / 3));
     const session = this.#session;
-    this.#observe(session, third);
     this.#timer = setInterval(() => {
       try {
         this.#beat(session, third);
@@ -59,32 +60,26 @@ export class Heartbeat implements SessionComponent {
 
   stop(): void {
     if (this.#timer) clearInterval(this.#timer);
+    if (this.#grace) clearTimeout(this.#grace);
     this.#timer = null;
+    this.#grace = null;
     this.#session++; // an observation of the ended session is never sent in the next one
-    this.#observed = null;
   }
 
   #beat(session: number, third: number): void {
-    const observed = this.#observed;
-    this.#observed = null;
-    this.deps.send({
-      type: "heartbeat",
-      held: this.deps.renewable(),
-      ...(observed ? this.deps.report.next(observed.inventory) : {}),
-      ...(observed?.stats ? { stats: observed.stats } : {}),
-    });
-    this.deps.resendOlderThan(third);
-    this.#observe(session, third);
-  }
-
-  /** Starts the next observation unless one is under way (a slow one is not doubled: the next waits for it). */
-  #observe(session: number, third: number): void {
-    if (this.#observing) return;
+    if (this.#observing) return this.#send(third, null); // the last one is slow: renew now, it follows when done
+    let renewed = false;
+    this.#grace = setTimeout(() => {
+      renewed = true;
+      this.#send(third, null);
+    }, Math.min(GRACE_MS, Math.floor(third / 2)));
     const budget = AbortSignal.timeout(third * OBSERVATION_BUDGET_BEATS);
     this.#observing = (async () => {
       const inventory = await this.deps.inventory(budget);
       const stats = await this.deps.stats?.(inventory).catch(() => undefined);
-      if (session === this.#session) this.#observed = { inventory, ...(stats ? { stats } : {}) };
+      if (session !== this.#session) return;
+      if (!renewed && this.#grace) clearTimeout(this.#grace);
+      this.#send(third, { inventory, ...(stats ? { stats } : {}) });
     })()
       .catch((err) => {
         if (session === this.#session) this.deps.onError(err);
@@ -92,5 +87,16 @@ export class Heartbeat implements SessionComponent {
       .finally(() => {
         this.#observing = null;
       });
+  }
+
+  /** A heartbeat: the leases, and the observation just finished if there is one. */
+  #send(third: number, observed: Observation | null): void {
+    this.deps.send({
+      type: "heartbeat",
+      held: this.deps.renewable(),
+      ...(observed ? this.deps.report.next(observed.inventory) : {}),
+      ...(observed?.stats ? { stats: observed.stats } : {}),
+    });
+    this.deps.resendOlderThan(third);
   }
 }
