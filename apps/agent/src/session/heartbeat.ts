@@ -67,7 +67,10 @@ export class Heartbeat implements SessionComponent {
   }
 
   #beat(session: number, third: number): void {
-    if (this.#observing) return this.#send(third, null); // the last one is slow: renew now, it follows when done
+    if (this.#observing) {
+      this.#send(third, null); // the last one is slow: renew now, it follows when done
+      return;
+    }
     let renewed = false;
     this.#grace = setTimeout(() => {
       renewed = true;
