@@ -17,7 +17,7 @@ export interface HeartbeatDeps {
 }
 
 /** An observation (the inventory, then the live figures) is cut short after this many heartbeat intervals. */
-export const OBSERVATION_BUDGET_BEATS = 6;
+const OBSERVATION_BUDGET_BEATS = 6;
 /** How long a heartbeat waits, at most, for the inventory it carries (and the live figures: their pings take 1.5 s at most): then it renews the leases without it. */
 const GRACE_MS = 2000;
 
