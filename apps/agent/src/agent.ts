@@ -22,6 +22,7 @@ import type { Runtime } from "./runtime/runtime";
 import type { SessionComponent } from "./session/component";
 import { Heartbeat } from "./session/heartbeat";
 import { InventoryReport } from "./session/inventoryReport";
+import { GamePorts } from "./session/gamePorts";
 import { LiveStats } from "./session/liveStats";
 import { SilenceWatchdog } from "./session/silenceWatchdog";
 import { WorkRequests } from "./session/workRequests";
@@ -32,6 +33,8 @@ import { AgentMetrics } from "./metrics/agentMetrics";
 import { cacheBytes } from "./metrics/cacheBytes";
 
 export const AGENT_VERSION = ZLH_VERSION;
+/** The hello's inventory cuts its reads inside containers short after this long (what it cut is read by the next one). */
+const HELLO_INVENTORY_BUDGET_MS = 5_000;
 
 /**
  * The host agent. It never starts work on its own: it runs only operations
@@ -73,7 +76,7 @@ export class Agent {
     private readonly log: Logger,
   ) {
     this.#games = new GameLiveness(runtime, log);
-    this.#stats = new LiveStats(runtime);
+    this.#stats = new LiveStats(runtime, new GamePorts(config.stateDir, log));
     this.#outbox = new Outbox(config.stateDir);
     const cacheSize = cacheBytes(config.stateDir);
     const artifacts = withControlPlaneFiles(createArtifactSource(config.artifactSource, config.artifactMirror), config.controlUrl, config.agentToken);
@@ -95,7 +98,7 @@ export class Agent {
       send: (max) => this.#send({ type: "lease.request", max }),
     });
     this.#heartbeat = new Heartbeat({
-      inventory: () => this.inventory(),
+      inventory: (budget) => this.inventory(budget),
       renewable: () => this.#leases.renewable(),
       report: this.#inventoryReport,
       stats: async (inventory) => {
@@ -146,15 +149,17 @@ export class Agent {
    * Every container, and for a running one of ours on a runtime that boots
    * an OS, whether its game is alive (container/gameLiveness.ts: from the
    * host's cgroup files, a few containers at a time, so a dead game changes
-   * the digest and the control plane judges it).
+   * the digest and the control plane judges it). `budget` cuts short the
+   * reads inside containers (a dead game's evidence) still under way.
    */
-  async inventory(): Promise<InventoryItem[]> {
+  async inventory(budget?: AbortSignal): Promise<InventoryItem[]> {
     const cts = await this.runtime.list();
     this.#games.retain(cts.map((c) => c.vmid));
+    this.#stats.retain(cts.map((c) => c.vmid));
     const items = await mapBounded(cts, 4, async (c) => {
       const item: InventoryItem = { vmid: c.vmid, state: c.state, serverId: serverIdFromMarker(c.description) };
       if (item.serverId === null) return item;
-      const game = await this.#games.observe(c.vmid, c.state).catch((err) => {
+      const game = await this.#games.observe(c.vmid, c.state, Date.now(), budget).catch((err) => {
         this.log.warn({ vmid: c.vmid, err: (err as Error).message }, "could not observe the game");
         return undefined;
       });
@@ -169,7 +174,9 @@ export class Agent {
     this.#work.stop();
     this.#watchdog.arm();
     await this.#outbox.load();
-    const inventory = await this.inventory();
+    await this.#stats.load();
+    // Bounded: a session's leases wait for its welcome, and a customer can make reads in its container slow.
+    const inventory = await this.inventory(AbortSignal.timeout(HELLO_INVENTORY_BUDGET_MS));
     this.#send({ type: "hello", agentVersion: AGENT_VERSION, held: this.#leases.renewable(), inventory });
     this.#inventoryReport.sentInFull(inventory);
   }
@@ -241,6 +248,7 @@ export class Agent {
       await after; // an earlier execution of this operation, cancelled, must have stopped first
       log.info({ attempt: op.attempt }, "operation started");
       this.#stats.learn(op.serverId, op.spec);
+      this.#games.forget(op.spec.vmid);
       // What the operation takes from the cache stays there until it ends, however it ends, however long it runs.
       const result = await this.#artifacts.holding((artifacts) =>
         executeOperation({
@@ -257,6 +265,7 @@ export class Agent {
         }),
       );
       held.done = true;
+      this.#games.forget(op.spec.vmid); // what it did (a heal: the game started, or died again) is observed afresh
       this.metrics.finished(op.kind, held.lost ? "lost" : result.outcome);
       if (held.lost) {
         log.warn("operation stopped: its lease was lost (the control plane gave it to another attempt)");
@@ -302,6 +311,7 @@ export class Agent {
     const deadline = Date.now() + 2000;
     while (Date.now() < deadline && this.#outbox.size > 0 && this.#greeted) await sleep(50);
     this.#onClose();
+    await this.#stats.settled(); // the ports learnt are on disk for the next run
     await this.#conn.stop();
   }
 }

@@ -30,7 +30,7 @@ export const AGENT_ENV = {
     type: "text",
     default: "/var/lib/zlh-agent",
     format: "directory",
-    description: "Unacknowledged results (`results/`) and the content-addressed artifact cache (`cache/sha512/`).",
+    description: "Unacknowledged results (`results/`), the content-addressed artifact cache (`cache/sha512/`) and the servers' game ports (`game-ports.json`, so players are known after a restart).",
   },
   ZLH_SIM_ROOT: {
     type: "text",

@@ -1,19 +1,16 @@
-import { createServer, type Server, type Socket } from "node:net";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Logger } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import type { InventoryItem } from "@zlh/protocol";
-import { varint } from "@zlh/testing";
 import type { Runtime } from "../src/runtime/runtime";
+import { GamePorts } from "../src/session/gamePorts";
 import { LiveStats, STATS_EVERY_MS } from "../src/session/liveStats";
 import { MAX_PLAYERS, playersOf } from "../src/slp/players";
+import { statusServer } from "./support/statusServer";
 
 const SERVER = "11111111-2222-4333-8444-555555555555";
-
-/** A status response packet as a server sends it: length, id 0, the JSON as a length-prefixed string. */
-function statusPacket(json: string): Buffer {
-  const text = Buffer.from(json, "utf8");
-  const body = Buffer.concat([varint(0), varint(text.length), text]);
-  return Buffer.concat([varint(body.length), body]);
-}
 
 describe("players from the status reply's JSON, which the customer's server wrote", () => {
   it("takes integers in bounds with online at most max, and nothing else", () => {
@@ -42,24 +39,17 @@ describe("players from the status reply's JSON, which the customer's server wrot
 });
 
 describe("LiveStats: players online from a status ping at the stats cadence", () => {
-  let server: Server | undefined;
-  const sockets = new Set<Socket>();
+  let server: { close(): Promise<void> } | undefined;
   afterEach(async () => {
-    for (const s of sockets) s.destroy();
-    sockets.clear();
-    if (server) await new Promise((r) => server?.close(r));
+    await server?.close();
     server = undefined;
   });
 
   /** A game port that answers every status request with `reply` (null: accepts and never answers). */
   async function gamePort(reply: string | null): Promise<number> {
-    server = createServer((s) => {
-      sockets.add(s);
-      s.on("error", () => {});
-      s.once("data", () => reply !== null && s.write(statusPacket(reply)));
-    });
-    await new Promise<void>((r) => server?.listen(0, "127.0.0.1", r));
-    return (server.address() as { port: number }).port;
+    const answering = await statusServer(reply);
+    server = answering;
+    return answering.port;
   }
 
   const runtime = { usage: async () => ({ cpuUsec: 1000, memoryBytes: 4096 }), address: async () => "127.0.0.1" } as unknown as Runtime;
@@ -99,8 +89,47 @@ describe("LiveStats: players online from a status ping at the stats cadence", ()
     expect((await failing.due(running))?.[0]).toMatchObject({ diskBytes: null, memoryBytes: 4096 });
   });
 
-  it("has null players before it knows the server's port (no operation seen since the agent started)", async () => {
-    const stats = new LiveStats(runtime);
+  it("has null players before it knows the server's port (no operation seen on it, none kept by an earlier run)", async () => {
+    const stats = new LiveStats(runtime, new GamePorts(await mkdtemp(join(tmpdir(), "zlh-state-"))));
+    await stats.load();
     expect((await stats.due(running))?.[0]).toMatchObject({ playersOnline: null, playersMax: null, diskBytes: null });
+  });
+
+  it("ignores a corrupt or hostile ports file with a warning, and learns the ports again", async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), "zlh-state-"));
+    const file = join(stateDir, "game-ports.json");
+    const warnings: string[] = [];
+    const log = { warn: (_o: unknown, msg: string) => void warnings.push(msg) } as unknown as Logger;
+    for (const bad of ["{torn", JSON.stringify([{ vmid: 7, serverId: SERVER, gamePort: 70_000 }]), JSON.stringify([{ vmid: 7, serverId: SERVER, gamePort: 25_565, network: { bridge: "vmbr0,x=1", mode: "dhcp" } }]), JSON.stringify({ 7: 25_565 })]) {
+      await writeFile(file, bad);
+      const stats = new LiveStats(runtime, new GamePorts(stateDir, log));
+      await stats.load();
+      expect((await stats.due(running))?.[0]).toMatchObject({ playersOnline: null });
+    }
+    expect(warnings).toHaveLength(4);
+  });
+
+  it("knows the ports after the agent restarts (kept in its state directory), with no operation since; forgets a destroyed container's", async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), "zlh-state-"));
+    const port = await gamePort('{"players":{"max":20,"online":3}}');
+    const kept = new GamePorts(stateDir);
+    const before = new LiveStats(runtime, kept);
+    await before.load();
+    before.learn(SERVER, { vmid: 7, gamePort: port, network: { bridge: "vmbr0", address: "10.0.0.7", prefix: 24, gateway: "10.0.0.1" } });
+    before.learn("99999999-2222-4333-8444-555555555555", { vmid: 8, gamePort: port });
+    before.retain([7]); // 8 is being provisioned: its container is not listed yet, and its port is kept
+    before.retain([7, 8]);
+    before.retain([7]); // 8 was destroyed: listed, and no longer
+    await kept.settled();
+    // A new agent, the same state directory: the port is known before any operation.
+    const restarted = new LiveStats(runtime, new GamePorts(stateDir));
+    await restarted.load();
+    expect((await restarted.due(running))?.[0]).toMatchObject({ playersOnline: 3, playersMax: 20 });
+    expect(JSON.parse(await readFile(join(stateDir, "game-ports.json"), "utf8"))).toEqual([{ vmid: 7, serverId: SERVER, gamePort: port, network: { bridge: "vmbr0", address: "10.0.0.7", prefix: 24, gateway: "10.0.0.1" } }]);
+    // Destroyed while the agent was down: not listed by the first inventory after the restart, so forgotten.
+    restarted.retain([]);
+    const again = new GamePorts(stateDir);
+    await restarted.settled();
+    expect(await again.load()).toEqual(new Map());
   });
 });

@@ -9,6 +9,8 @@ const LATEST_LOG = `${SERVER_DIR}/logs/latest.log`;
 const CRASH_REPORTS = `${SERVER_DIR}/crash-reports`;
 /** Vanilla's (and Fabric's, Forge's) crash report name: crash-<yyyy-MM-dd_HH.mm.ss>-<side>.txt, so names sort by time. */
 const REPORT_NAME = /^crash-\d{4}-\d{2}-\d{2}_\d{2}\.\d{2}\.\d{2}-[a-z]{1,16}\.txt$/;
+/** The crash-reports/ entries read at most for the newest report: bounded work in a directory of any size. */
+const REPORT_ENTRIES_READ = 10_000;
 /** A crash report older than the log's last write by more than this is of an earlier run. */
 const REPORT_STALE_MS = 60_000;
 
@@ -47,15 +49,16 @@ export async function readCrashEvidence(guest: GuestFiles, exit: GameExit | null
   if (log) evidence.log = log;
   const stderr = await attempt(GAME_STDERR_FILE, () => tail(guest, GAME_STDERR_FILE.slice(1), EVIDENCE_BOUNDS.stderr));
   if (stderr) evidence.stderr = stderr;
-  const report = await attempt(CRASH_REPORTS, () => newestReport(guest));
+  const report = await attempt(CRASH_REPORTS, () => newestReport(guest, refused));
   if (report) evidence.crashReport = report;
   if (refused.length > 0) evidence.refused = refused;
   return fitCrashEvidence(evidence)!;
 }
 
-async function newestReport(guest: GuestFiles): Promise<CrashEvidence["crashReport"] | null> {
-  const names = await guest.list(CRASH_REPORTS);
-  const newest = (names ?? []).filter((n) => REPORT_NAME.test(n)).sort().at(-1);
+/** The newest report from at most REPORT_ENTRIES_READ names (a customer can fill the directory); `refused` says when there were more. */
+async function newestReport(guest: GuestFiles, refused: string[]): Promise<CrashEvidence["crashReport"] | null> {
+  const { name: newest, complete } = await guest.greatest(CRASH_REPORTS, REPORT_NAME, REPORT_ENTRIES_READ);
+  if (!complete) refused.push(`${CRASH_REPORTS}: more than ${REPORT_ENTRIES_READ} entries; the newest report of the first ${REPORT_ENTRIES_READ} read`);
   if (!newest) return null;
   const path = `${CRASH_REPORTS}/${newest}`;
   const [entry, log] = [await guest.stat(path), await guest.stat(LATEST_LOG)];

@@ -172,6 +172,15 @@ export class GuestFiles {
     return (await this.#request({ op: "list", path })).names as string[] | null;
   }
 
+  /**
+   * The greatest name matching `pattern` in the directory `path` (null if none, or if the directory is missing),
+   * from at most `maxEntries` entries read in the directory's order: `complete` is false when there were more.
+   */
+  async greatest(path: string, pattern: RegExp, maxEntries: number): Promise<{ name: string | null; complete: boolean }> {
+    const r = await this.#request({ op: "greatest", path, pattern: pattern.source, maxEntries });
+    return { name: r.name as string | null, complete: r.complete as boolean };
+  }
+
   async mkdir(path: string): Promise<void> {
     await this.#request({ op: "mkdir", path });
   }

@@ -197,6 +197,25 @@ const ops = {
     if (!enter(p, false)) return { names: null };
     return { names: fs.readdirSync(".").sort() };
   },
+  // The greatest name matching `pattern` (a RegExp source) in the directory, read one entry at a time (never the
+  // whole listing in memory, never sorted) and at most `maxEntries` of them: a directory the customer filled with
+  // a million names costs this bounded work. `complete` is false when the cap stopped the reading first.
+  greatest({ path, pattern, maxEntries }) {
+    const p = parts(path, true);
+    if (!enter(p, false)) return { name: null, complete: true };
+    const match = new RegExp(pattern);
+    const dir = fs.opendirSync(".");
+    let greatest = null;
+    let read = 0;
+    try {
+      for (let entry; read < maxEntries && (entry = dir.readSync()) !== null; read++) {
+        if (match.test(entry.name) && (greatest === null || entry.name > greatest)) greatest = entry.name;
+      }
+      return { name: greatest, complete: read < maxEntries || dir.readSync() === null };
+    } finally {
+      dir.closeSync();
+    }
+  },
   mkdir({ path }) {
     enter(parts(path), true);
     return {};

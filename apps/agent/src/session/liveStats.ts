@@ -4,6 +4,7 @@ import type { Runtime } from "../runtime/runtime";
 import { pingServer } from "../slp/ping";
 import { playersOf, type Players } from "../slp/players";
 import { DiskUse } from "./diskUse";
+import type { GamePorts, GameTarget } from "./gamePorts";
 
 /** How often a heartbeat carries the live figures (docs/live-stats.md): every 30 s at most, not every heartbeat. */
 export const STATS_EVERY_MS = 30_000;
@@ -11,7 +12,6 @@ export const STATS_EVERY_MS = 30_000;
 export const STATS_PING_MS = 1500;
 const PINGS_AT_ONCE = 16;
 
-type Target = Pick<OperationSpec, "gamePort" | "network"> & { serverId: string };
 
 /**
  * The live figures of the host's running servers, for the heartbeat at the
@@ -23,18 +23,68 @@ type Target = Pick<OperationSpec, "gamePort" | "network"> & { serverId: string }
  */
 export class LiveStats {
   readonly #previous = new Map<number, { cpuUsec: number; at: number }>();
-  /** Where each container's game answers, learned from the operations the agent ran on it (their spec). */
-  readonly #targets = new Map<number, Target>();
+  /**
+   * Where each container's game answers, learned from the operations the agent ran on it (their spec), and
+   * kept in the state directory (`ports`) across restarts of the agent.
+   */
+  #targets = new Map<number, GameTarget>();
   readonly #disk: DiskUse;
   #last = Number.NEGATIVE_INFINITY;
+  #loaded: Promise<void> | null = null;
 
-  constructor(private readonly runtime: Runtime) {
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly ports?: GamePorts,
+  ) {
     this.#disk = new DiskUse(runtime);
+  }
+
+  /**
+   * The VMIDs of targets an inventory listed since they were learnt (or loaded): only such a container,
+   * once no longer listed, was destroyed. A port learnt by a provision is kept until its container exists.
+   */
+  readonly #listed = new Set<number>();
+  /** Loaded from the state directory and not yet checked against an inventory. */
+  #unchecked = new Set<number>();
+
+  /** Reads what an earlier run of the agent kept, once (before any operation: those learnt since are kept over it). */
+  load(): Promise<void> {
+    this.#loaded ??= (async () => {
+      const kept = (await this.ports?.load()) ?? new Map<number, GameTarget>();
+      this.#targets = new Map([...kept, ...this.#targets]);
+      this.#unchecked = new Set(kept.keys());
+    })();
+    return this.#loaded;
   }
 
   /** Remembers where the server of an operation answers (the control plane's spec: its port and network). */
   learn(serverId: string, spec: Pick<OperationSpec, "vmid" | "gamePort" | "network">): void {
-    this.#targets.set(spec.vmid, { serverId, gamePort: spec.gamePort, network: spec.network });
+    const known = this.#targets.get(spec.vmid);
+    if (known && known.serverId === serverId && known.gamePort === spec.gamePort && JSON.stringify(known.network) === JSON.stringify(spec.network)) return;
+    this.#targets.set(spec.vmid, { serverId, gamePort: spec.gamePort, ...(spec.network ? { network: spec.network } : {}) });
+    void this.ports?.save(this.#targets);
+  }
+
+  /** Resolves once the ports learnt so far are written (or failed to be). */
+  async settled(): Promise<void> {
+    await this.ports?.settled();
+  }
+
+  /**
+   * Forgets the containers no longer on the host (destroyed), given those an inventory lists now: a target
+   * listed before and not now, or loaded and not listed by the first inventory after (destroyed while the
+   * agent was down; operations start only after that inventory, so none is in flight).
+   */
+  retain(vmids: Iterable<number>): void {
+    const listed = new Set(vmids);
+    const gone = [...this.#targets.keys()].filter((v) => !listed.has(v) && (this.#listed.has(v) || this.#unchecked.has(v)));
+    for (const v of gone) {
+      this.#targets.delete(v);
+      this.#listed.delete(v);
+    }
+    for (const v of this.#targets.keys()) if (listed.has(v)) this.#listed.add(v);
+    this.#unchecked.clear();
+    if (gone.length > 0) void this.ports?.save(this.#targets);
   }
 
   /** The figures if they are due at `now`, else undefined (the heartbeat then carries none). */

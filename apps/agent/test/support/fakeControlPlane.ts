@@ -41,10 +41,10 @@ export async function startFakeControlPlane(onMessage: (m: { type: string } & Re
   };
 }
 
-/** A real agent on the sim runtime, dialling `url`; stop it with `shutdown(0)`. */
-export async function simAgent(url: string): Promise<{ agent: Agent; runtime: SimRuntime }> {
-  const stateDir = await mkdtemp(join(tmpdir(), "zlh-agent-"));
+/** A real agent on the sim runtime, dialling `url`, with a fresh state directory or `stateDir` (an earlier agent's); stop it with `shutdown(0)`. */
+export async function simAgent(url: string, stateDir?: string): Promise<{ agent: Agent; runtime: SimRuntime; stateDir: string }> {
+  stateDir ??= await mkdtemp(join(tmpdir(), "zlh-agent-"));
   const runtime = new SimRuntime({ root: join(stateDir, "sim") });
   const config = loadAgentConfig({ ZLH_CONTROL_URL: url, ZLH_AGENT_TOKEN: "t", ZLH_RUNTIME: "sim", ZLH_STATE_DIR: stateDir, ZLH_ARTIFACT_SOURCE: "offline" });
-  return { agent: new Agent(config, runtime, pino({ level: "silent" })), runtime };
+  return { agent: new Agent(config, runtime, pino({ level: "silent" })), runtime, stateDir };
 }
