@@ -799,6 +799,13 @@ export const schedules = pgTable(
     missedPolicy: text("missed_policy").notNull().default("skip"),
     nextSlot: timestamp("next_slot", { withTimezone: true }),
     dueAt: timestamp("due_at", { withTimezone: true }),
+    /**
+     * The newest slot claimed (a schedule_runs row): a change places `next_slot` after it, so a
+     * slot claimed by a countdown is never placed again (schedules_next_after_last holds it).
+     */
+    lastSlot: timestamp("last_slot", { withTimezone: true }),
+    /** The slot a tick last found the server busy for: past its tolerance it is skipped `server_busy`, not `missed`. */
+    busySlot: timestamp("busy_slot", { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
     endedAt: timestamp("ended_at", { withTimezone: true }),
@@ -810,6 +817,7 @@ export const schedules = pgTable(
     check("schedules_action_valid", sql`${t.action} in (${inList(SCHEDULE_ACTIONS)})`),
     check("schedules_missed_policy_valid", sql`${t.missedPolicy} in (${inList(MISSED_POLICIES)})`),
     check("schedules_argument_needed", sql`(${t.action} in ('command', 'announce')) = (${t.argument} is not null)`),
+    check("schedules_next_after_last", sql`${t.nextSlot} is null or ${t.lastSlot} is null or ${t.nextSlot} > ${t.lastSlot}`),
   ],
 );
 
