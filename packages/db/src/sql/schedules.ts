@@ -197,7 +197,7 @@ export async function advanceSchedule(tx: DbOrTx, id: string, nextSlot: Date | n
   await tx.execute(sql`
     update schedules set next_slot = ${toIso(nextSlot)}::timestamptz, due_at = ${toIso(dueAt)}::timestamptz,
       last_slot = greatest(last_slot, ${toIso(claimed)}::timestamptz)
-    where id = ${id} and (${toIso(claimed)}::timestamptz is null or next_slot <= ${toIso(claimed)}::timestamptz)`);
+    where id = ${id} and (${toIso(claimed)}::timestamptz is null or date_trunc('milliseconds', next_slot) <= ${toIso(claimed)}::timestamptz)`);
 }
 
 /** Notes that a tick found the server busy for this slot (tried again until its tolerance passes). */
