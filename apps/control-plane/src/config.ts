@@ -13,6 +13,7 @@ import { EdgeConfigError, type EdgeProvider } from "./edge/provider";
 import { EDGE_PROVIDER_FACTORIES } from "./edge/providers/registry";
 import { CONTROL_PLANE_ENV } from "./configVars";
 import { secretsKey, type SecretsKeyring } from "./secrets/sealedSecrets";
+import type { RetentionMs } from "./jobs/handlers/retentionSweep";
 
 /** An API client's token, from ZLH_API_TOKENS. */
 export interface ApiClientToken {
@@ -89,6 +90,8 @@ export interface ControlPlaneConfig {
   neoforgeRetentionMs: number;
   /** ZLH_NEOFORGE_NEW_BUILDS_PER_DAY */
   neoforgeNewBuildsPerDay: number;
+  /** ZLH_EVENT_RETENTION_DAYS, ZLH_OPERATION_RETENTION_DAYS, ZLH_SCHEDULE_RUN_RETENTION_DAYS, in milliseconds */
+  retention: RetentionMs;
   /** ZLH_BACKUP_KEEP, ZLH_BACKUP_MAX_AGE_DAYS */
   backupRetention: { keep: number; maxAgeDays: number };
   /** ZLH_COMMAND_TIMEOUT_MS */
@@ -169,6 +172,11 @@ export function loadConfig(env: Env): ControlPlaneConfig {
     modpackUploadConcurrency: read.integer("ZLH_MODPACK_UPLOAD_CONCURRENCY"),
     neoforgeRetentionMs: read.integer("ZLH_NEOFORGE_RETENTION_DAYS") * 86_400_000,
     neoforgeNewBuildsPerDay: read.integer("ZLH_NEOFORGE_NEW_BUILDS_PER_DAY"),
+    retention: {
+      eventsMs: read.integer("ZLH_EVENT_RETENTION_DAYS") * 86_400_000,
+      operationsMs: read.integer("ZLH_OPERATION_RETENTION_DAYS") * 86_400_000,
+      scheduleRunsMs: read.integer("ZLH_SCHEDULE_RUN_RETENTION_DAYS") * 86_400_000,
+    },
     console: { tokenTtlMs: read.integer("ZLH_CONSOLE_TOKEN_TTL_MS"), origins: origins(read.text("ZLH_CONSOLE_ORIGINS")) },
   };
 }

@@ -456,6 +456,8 @@ export const operations = pgTable(
       .where(sql`${t.status} in (${liveOperation}) and ${t.kind} not in (${inList([...LIFECYCLE_KINDS, ...READ_ONLY_KINDS])})`),
     index("operations_host_queued_idx").on(t.hostId, t.createdAt).where(sql`${t.status} = 'queued'`),
     index("operations_lease_expiry_idx").on(t.leaseExpiresAt).where(sql`${t.status} = 'leased'`),
+    // The retention sweep's order (pruneOperations).
+    index("operations_finished_idx").on(t.updatedAt).where(sql`${t.status} in ('succeeded', 'failed', 'cancelled')`),
     foreignKey({ columns: [t.serverId], foreignColumns: [servers.id], name: "operations_server_fk" }),
     foreignKey({ columns: [t.hostId], foreignColumns: [hosts.id], name: "operations_host_fk" }),
     check("operations_kind_valid", sql`${t.kind} in (${inList(OPERATION_KINDS)})`),
@@ -845,6 +847,8 @@ export const scheduleRuns = pgTable(
   (t) => [
     primaryKey({ columns: [t.scheduleId, t.slot], name: "schedule_runs_pkey" }),
     index("schedule_runs_operation_idx").on(t.operationId).where(sql`${t.operationId} is not null`),
+    // The retention sweep's order (pruneScheduleRuns).
+    index("schedule_runs_finished_idx").on(t.finishedAt).where(sql`${t.status} <> 'started'`),
     foreignKey({ columns: [t.scheduleId], foreignColumns: [schedules.id], name: "schedule_runs_schedule_fk" }),
     check("schedule_runs_status_valid", sql`${t.status} in (${inList(SCHEDULE_RUN_STATUSES)})`),
   ],
