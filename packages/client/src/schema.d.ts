@@ -2715,6 +2715,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Failed. `error` is one of: cursor_expired. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
@@ -5091,6 +5100,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Failed. `error` is one of: cursor_expired. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
@@ -5148,6 +5166,15 @@ export interface operations {
             };
             /** @description The token's scope does not allow this route. `error` is one of: forbidden. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Failed. `error` is one of: cursor_expired. */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
