@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabase } from "@zlh/testing";
-import { connectDatabase, listEvents, pruneEvents, pruneOperations, pruneScheduleRuns, sequenceEvents, type Database } from "../src/index";
-import { pruneAll } from "../../../apps/control-plane/src/jobs/handlers/retentionSweep";
+import { connectDatabase, listEvents, pruneAll, pruneEvents, pruneOperations, pruneScheduleRuns, sequenceEvents, type Database } from "../src/index";
 import { seedHost, seedServer } from "./support/seed";
 
 const DAY = 86_400_000;

@@ -1,15 +1,34 @@
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../client";
 
 /** Rows one delete statement removes at most: each batch is its own short transaction, never one long lock. */
-export const RETENTION_BATCH = 5000;
+const RETENTION_BATCH = 5000;
+
+/** Batches per table per sweep, at most: a backlog (a first run on a years-old database) is worked through a run at a time. */
+const MAX_BATCHES = 200;
+
+type Prune = (db: Db, retentionMs: number, batch?: number) => Promise<number>;
+
+/** Deletes batch after batch (each its own statement and transaction) until a batch comes back short. */
+export async function pruneAll(db: Db, prune: Prune, retentionMs: number, batch = RETENTION_BATCH, maxBatches = MAX_BATCHES): Promise<number> {
+  let total = 0;
+  for (let i = 0; i < maxBatches; i++) {
+    const n = await prune(db, retentionMs, batch);
+    total += n;
+    if (n < batch) break;
+  }
+  return total;
+}
 
 const cutoff = (retentionMs: number) => sql`now() - make_interval(secs => ${retentionMs / 1000})`;
 
-async function deleted(db: Db, statement: ReturnType<typeof sql>): Promise<number> {
+async function deleted(db: Db, statement: SQL): Promise<number> {
   const rows = await db.execute(statement);
   return rows.length;
 }
+
+/** Deletes the rows `doomed` selects (locked, so a concurrent sweep passes over them) from `table`, matched by `match`. */
+const deleteDoomed = (db: Db, doomed: SQL, table: SQL, match: SQL) => deleted(db, sql`with doomed as (${doomed}) delete from ${table} using doomed where ${match} returning 1`);
 
 /**
  * One batch of the oldest events, older than the retention: always a prefix
@@ -37,18 +56,12 @@ export function pruneEvents(db: Db, retentionMs: number, batch = RETENTION_BATCH
  * not find it gone). Rows another sweep holds are passed over.
  */
 export function pruneOperations(db: Db, retentionMs: number, batch = RETENTION_BATCH): Promise<number> {
-  return deleted(
-    db,
-    sql`
-    with doomed as (
-      select o.id from operations o join servers s on s.id = o.server_id
-      where o.status in ('succeeded', 'failed', 'cancelled') and o.updated_at < ${cutoff(retentionMs)}
-        and not (o.generation = s.generation and s.status <> 'deleted')
-      order by o.updated_at limit ${batch}
-      for update of o skip locked
-    )
-    delete from operations o using doomed where o.id = doomed.id returning 1`,
-  );
+  const doomed = sql`
+    select o.id from operations o join servers s on s.id = o.server_id
+    where o.status in ('succeeded', 'failed', 'cancelled') and o.updated_at < ${cutoff(retentionMs)}
+      and not (o.generation = s.generation and s.status <> 'deleted')
+    order by o.updated_at limit ${batch} for update of o skip locked`;
+  return deleteDoomed(db, doomed, sql`operations x`, sql`x.id = doomed.id`);
 }
 
 /**
@@ -58,15 +71,9 @@ export function pruneOperations(db: Db, retentionMs: number, batch = RETENTION_B
  * (schedules_next_after_last).
  */
 export function pruneScheduleRuns(db: Db, retentionMs: number, batch = RETENTION_BATCH): Promise<number> {
-  return deleted(
-    db,
-    sql`
-    with doomed as (
-      select schedule_id, slot from schedule_runs
-      where status <> 'started' and finished_at < ${cutoff(retentionMs)}
-      order by finished_at limit ${batch}
-      for update skip locked
-    )
-    delete from schedule_runs r using doomed where r.schedule_id = doomed.schedule_id and r.slot = doomed.slot returning 1`,
-  );
+  const doomed = sql`
+    select schedule_id, slot from schedule_runs
+    where status <> 'started' and finished_at < ${cutoff(retentionMs)}
+    order by finished_at limit ${batch} for update skip locked`;
+  return deleteDoomed(db, doomed, sql`schedule_runs x`, sql`x.schedule_id = doomed.schedule_id and x.slot = doomed.slot`);
 }

@@ -1,32 +1,16 @@
 import type { Task } from "graphile-worker";
 import type { Logger } from "pino";
-import { addJob, pruneEvents, pruneOperations, pruneScheduleRuns, RETENTION_BATCH, type Db } from "@zlh/db";
+import { addJob, pruneAll, pruneEvents, pruneOperations, pruneScheduleRuns, type Db } from "@zlh/db";
 import { RETENTION_SWEEP_JOB } from "../jobNames";
 
 /** How often the sweep runs: retention is counted in days, so an hour late is nothing. */
 const RETENTION_SWEEP_INTERVAL_MS = 3_600_000;
 export const RETENTION_SWEEP_KEY = "retention-sweep";
 
-/** Batches per table per run, at most: a backlog (a first run on a years-old database) is worked through an hour at a time. */
-const MAX_BATCHES = 200;
-
 export interface RetentionMs {
   eventsMs: number;
   operationsMs: number;
   scheduleRunsMs: number;
-}
-
-type Prune = (db: Db, retentionMs: number, batch?: number) => Promise<number>;
-
-/** Deletes batch after batch (each its own statement and transaction) until a batch comes back short. */
-export async function pruneAll(db: Db, prune: Prune, retentionMs: number, batch = RETENTION_BATCH, maxBatches = MAX_BATCHES): Promise<number> {
-  let total = 0;
-  for (let i = 0; i < maxBatches; i++) {
-    const n = await prune(db, retentionMs, batch);
-    total += n;
-    if (n < batch) break;
-  }
-  return total;
 }
 
 /**
