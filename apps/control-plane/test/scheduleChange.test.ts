@@ -76,6 +76,27 @@ describe("changing a schedule with a claimed slot", () => {
     expect(warnings.filter((w) => w.scheduleId === s.id)).toEqual([]);
   });
 
+  it("a change racing two schedulers' ticks: whichever goes first, no claimed slot is placed again and no countdown outlives the change", async () => {
+    const id = await runningServer();
+    const slot = new Date(Math.ceil((Date.now() + 60_000) / 1000) * 1000);
+    const cron = `${slot.getUTCSeconds()} ${slot.getUTCMinutes()} ${slot.getUTCHours()} * * *`;
+    const s = (await t.api("POST", `/v1/servers/${id}/schedules`, { name: "reboot", cron, action: "restart" })).body;
+    const [patched] = await Promise.all([
+      t.api("PATCH", `/v1/servers/${id}/schedules/${s.id}`, { action: "command", command: "save-all" }),
+      scheduleTick(deps()),
+      scheduleTick(deps()),
+    ]);
+    expect(patched.status).toBe(200);
+    const after = await row(s.id);
+    const taken = await runs(id, s.id);
+    // The tick first: its run ended by the change, the next slot after it. The change first: nothing claimed, the command's slot is today's.
+    if (taken.length > 0) {
+      expect(taken).toMatchObject([{ slot: slot.toISOString(), status: "failed", reason: COUNTDOWN_CHANGED_REASON }]);
+      expect(new Date(after.next_slot).getTime()).toBeGreaterThan(slot.getTime());
+    } else expect(new Date(after.next_slot).toISOString()).toBe(slot.toISOString());
+    expect(await t.sql`select 1 from events where server_id = ${id} and type = 'server.intent'`).toHaveLength(0);
+  });
+
   it("a change that keeps a countdown restart keeps its countdown under way", async () => {
     const id = await runningServer();
     const slot = new Date(Math.ceil((Date.now() + 60_000) / 1000) * 1000);
