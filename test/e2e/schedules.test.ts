@@ -47,6 +47,13 @@ describe("schedules", () => {
     await sql?.end();
   });
 
+  /** The slots of a schedule this control plane took, from its log ("scheduled slot taken"). */
+  const slotsTaken = (plane: ControlPlaneProc, scheduleId: string) =>
+    plane.output
+      .filter((line) => line.includes("scheduled slot taken"))
+      .map((line) => JSON.parse(line) as { scheduleId?: string; slot?: string })
+      .filter((entry) => entry.scheduleId === scheduleId)
+      .map((entry) => entry.slot!);
   const schedules = (path = "") => `/v1/servers/${server.id}/schedules${path}`;
   const runs = async (id: string) => ((await api(b.url)("GET", schedules(`/${id}/runs`))).body.items as Run[]).reverse();
   const create = async (body: Record<string, unknown>) => {
@@ -74,6 +81,11 @@ describe("schedules", () => {
     expect(ops!.n).toBe(all.length);
     const [started] = await sql`select count(*)::int as n from events where server_id = ${server.id} and type = 'schedule.run_started' and actor = 'schedule:every3'`;
     expect(started!.n).toBe(all.length);
+    // Both control planes took slots (ticks are jittered, so a minute of them is shared), each slot by one of them.
+    const [byA, byB] = [slotsTaken(a, s.id), slotsTaken(b, s.id)];
+    expect(byA.length, "slots taken by the first control plane").toBeGreaterThan(0);
+    expect(byB.length, "slots taken by the second control plane").toBeGreaterThan(0);
+    expect([...byA, ...byB].sort()).toEqual(all.map((r) => r.slot).sort());
   }, 120_000);
 
   it("every control plane down across a slot: skip records it skipped, run_late runs it late", async () => {
@@ -107,17 +119,25 @@ describe("schedules", () => {
     }
   }, 120_000);
 
-  it("a countdown restart warns in game, then restarts the server once", async () => {
+  it("a countdown restart warns in game at 1 min and 10 s, in order, then restarts the server once", async () => {
     await idle();
     await waitStatus(call, server.id, "running", 30_000);
-    const slot = new Date(Math.ceil((Date.now() + 25_000) / 1000) * 1000);
+    // 70 s ahead: inside the 5-minute countdown, so of its warnings (5 min, 1 min, 10 s) the last two fall in it.
+    const slot = new Date(Math.ceil((Date.now() + 70_000) / 1000) * 1000);
     const cron = `${slot.getUTCSeconds()} ${slot.getUTCMinutes()} ${slot.getUTCHours()} * * *`;
     const s = await create({ name: "nightly-restart", cron, timeZone: "UTC", action: "restart" });
     expect(s.nextRuns[0]).toBe(slot.toISOString());
     const [before] = await sql`select count(*)::int as n from operations where server_id = ${server.id} and kind = 'restart'`;
     const log = join(simRoot, String(server.vmid), "rootfs/srv/minecraft/logs/latest.log");
-    // The 10-s warning is said in game before the restart (the 5- and 1-min ones were past when it was made).
-    await waitFor(async () => (await readFile(log, "utf8").catch(() => "")).includes("[Rcon] The server restarts in 10 seconds."), 30_000, "the 10-s warning in the log");
+    const said = ["[Rcon] The server restarts in 1 minute.", "[Rcon] The server restarts in 10 seconds."];
+    // Each warning is said in game, in order, before the restart (the 5-min one was past when it was made).
+    const text = await waitFor(async () => {
+      const t = await readFile(log, "utf8").catch(() => "");
+      return t.includes(said[1]!) ? t : null;
+    }, 90_000, "the 10-s warning in the log");
+    expect(text.indexOf(said[0]!), "the 1-min warning in the log").toBeGreaterThanOrEqual(0);
+    expect(text.indexOf(said[0]!)).toBeLessThan(text.indexOf(said[1]!));
+    expect(text).not.toContain("The server restarts in 5 minutes.");
     const run = await waitFor(async () => (await runs(s.id)).find((r) => r.status !== "started") ?? null, 30_000, "the restart's run ended");
     expect(run).toMatchObject({ slot: slot.toISOString(), status: "succeeded", late: false });
     const intents = await sql`select data, actor from events where server_id = ${server.id} and type = 'server.intent' and data->>'action' = 'restart'`;
@@ -126,7 +146,7 @@ describe("schedules", () => {
     await waitFor(async () => (await sql`select 1 from events where server_id = ${server.id} and type = 'server.running' and at > ${slot}`).length > 0, 40_000, "running again");
     const [after] = await sql`select count(*)::int as n from operations where server_id = ${server.id} and kind = 'restart'`;
     expect(after!.n - before!.n).toBe(1);
-    const warnings = await sql`select params->>'command' as c from operations where server_id = ${server.id} and kind = 'command' and params->>'command' like 'say The server restarts%'`;
-    expect(warnings.map((w) => w.c)).toEqual(["say The server restarts in 10 seconds."]);
-  }, 120_000);
+    const warnings = await sql`select params->>'command' as c from operations where server_id = ${server.id} and kind = 'command' and params->>'command' like 'say The server restarts%' order by created_at`;
+    expect(warnings.map((w) => w.c)).toEqual(["say The server restarts in 1 minute.", "say The server restarts in 10 seconds."]);
+  }, 180_000);
 });

@@ -42,9 +42,17 @@ function launch(entry: string, env: Record<string, string>): Proc {
     stdio: ["ignore", "pipe", "pipe"],
   });
   const output: string[] = [];
-  const collect = (buf: Buffer) => output.push(...buf.toString().split("\n").filter(Boolean));
-  child.stdout!.on("data", collect);
-  child.stderr!.on("data", collect);
+  // Whole lines only: a chunk may end mid-line, and a test parses the JSON log lines.
+  const collector = () => {
+    let partial = "";
+    return (buf: Buffer) => {
+      const lines = (partial + buf.toString()).split("\n");
+      partial = lines.pop()!;
+      output.push(...lines.filter(Boolean));
+    };
+  };
+  child.stdout!.on("data", collector());
+  child.stderr!.on("data", collector());
   const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
   const ended = () => child.exitCode !== null || child.signalCode !== null;
   const proc: Proc = {

@@ -13,6 +13,7 @@ import { EdgeConfigError, type EdgeProvider } from "./edge/provider";
 import { EDGE_PROVIDER_FACTORIES } from "./edge/providers/registry";
 import { CONTROL_PLANE_ENV } from "./configVars";
 import { secretsKey, type SecretsKeyring } from "./secrets/sealedSecrets";
+import type { RetentionMs } from "./jobs/handlers/retentionSweep";
 
 /** An API client's token, from ZLH_API_TOKENS. */
 export interface ApiClientToken {
@@ -93,6 +94,8 @@ export interface ControlPlaneConfig {
   neoforgeJava: string;
   /** ZLH_NEOFORGE_INSTALLER_MEMORY_BYTES (0: no bound but the heap's) */
   neoforgeInstallerMemoryBytes: number;
+  /** ZLH_EVENT_RETENTION_DAYS, ZLH_OPERATION_RETENTION_DAYS, ZLH_SCHEDULE_RUN_RETENTION_DAYS, in milliseconds */
+  retention: RetentionMs;
   /** ZLH_BACKUP_KEEP, ZLH_BACKUP_MAX_AGE_DAYS */
   backupRetention: { keep: number; maxAgeDays: number };
   /** ZLH_COMMAND_TIMEOUT_MS */
@@ -175,6 +178,11 @@ export function loadConfig(env: Env): ControlPlaneConfig {
     neoforgeNewBuildsPerDay: read.integer("ZLH_NEOFORGE_NEW_BUILDS_PER_DAY"),
     neoforgeJava: read.textWithDefault("ZLH_NEOFORGE_JAVA"),
     neoforgeInstallerMemoryBytes: installerMemory(read.integer("ZLH_NEOFORGE_INSTALLER_MEMORY_BYTES")),
+    retention: {
+      eventsMs: read.integer("ZLH_EVENT_RETENTION_DAYS") * 86_400_000,
+      operationsMs: read.integer("ZLH_OPERATION_RETENTION_DAYS") * 86_400_000,
+      scheduleRunsMs: read.integer("ZLH_SCHEDULE_RUN_RETENTION_DAYS") * 86_400_000,
+    },
     console: { tokenTtlMs: read.integer("ZLH_CONSOLE_TOKEN_TTL_MS"), origins: origins(read.text("ZLH_CONSOLE_ORIGINS")) },
   };
 }

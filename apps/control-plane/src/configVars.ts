@@ -335,6 +335,30 @@ export const CONTROL_PLANE_ENV = {
     description:
       "A NeoForge install (the installer's run for one game and build, its made files stored in the database) no live server uses is removed once no resolution has used it for this many days (checked hourly); a server keeps the build it runs, asks for or could roll back to. See [Operations](operations.md#neoforge-installs).",
   },
+  ZLH_EVENT_RETENTION_DAYS: {
+    type: "integer",
+    default: 90,
+    min: 1,
+    max: 36500,
+    description:
+      "Events (the feed, `GET /v1/events`) older than this many days are deleted, oldest first (checked hourly); the newest event always stays. A feed cursor whose next events were deleted is 410 `cursor_expired`. See [Operations](operations.md#what-grows-in-the-database).",
+  },
+  ZLH_OPERATION_RETENTION_DAYS: {
+    type: "integer",
+    default: 90,
+    min: 1,
+    max: 36500,
+    description:
+      "Finished operations (succeeded, failed, cancelled) last changed more than this many days ago are deleted (checked hourly), except those of a live server's current generation. See [Operations](operations.md#what-grows-in-the-database).",
+  },
+  ZLH_SCHEDULE_RUN_RETENTION_DAYS: {
+    type: "integer",
+    default: 90,
+    min: 1,
+    max: 36500,
+    description:
+      "Schedule runs (`GET .../schedules/:id/runs`) that ended more than this many days ago are deleted (checked hourly); a run under way stays. See [Operations](operations.md#what-grows-in-the-database).",
+  },
   ZLH_NEOFORGE_NEW_BUILDS_PER_DAY: {
     type: "integer",
     default: 5,

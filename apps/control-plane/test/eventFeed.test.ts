@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { connectDatabase, pruneEvents } from "@zlh/db";
 import { enrollHost, serverBody, startTestPlane } from "./harness";
 
 type Plane = Awaited<ReturnType<typeof startTestPlane>>;
@@ -190,5 +191,29 @@ describe("the event feed", () => {
     const res = await fetch(`${t.plane.url}/v1/events/stream`, { headers: { authorization: `Bearer ${t.config.apiClients[0]!.token}`, "last-event-id": "999999999999" } });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error: "invalid_cursor" });
+  });
+
+  // Last: it deletes the feed's oldest events.
+  it("answers a cursor whose next events retention deleted with 410 cursor_expired, on the list and the stream", async () => {
+    const page = (await t.api("GET", "/v1/events?limit=500")).body as { items: FeedEvent[] };
+    expect(page.items.length).toBeGreaterThan(3);
+    const [first, second, third] = page.items;
+    await t.sql`update events set at = now() - interval '400 days' where position <= ${third!.id}::bigint`;
+    const database = connectDatabase(t.databaseUrl, { max: 1 });
+    try {
+      expect(await pruneEvents(database.db, 90 * 86_400_000)).toBe(3);
+    } finally {
+      await database.close();
+    }
+    const expired = await t.api("GET", `/v1/events?after=${first!.id}`);
+    expect(expired.status).toBe(410);
+    expect(expired.body).toMatchObject({ error: "cursor_expired" });
+    const stream = await fetch(`${t.plane.url}/v1/events/stream`, { headers: { authorization: `Bearer ${t.config.apiClients[0]!.token}`, "last-event-id": second!.id } });
+    expect(stream.status).toBe(410);
+    expect(await stream.json()).toMatchObject({ error: "cursor_expired" });
+    // Right after the last deleted one nothing was lost: the feed goes on.
+    const onward = await t.api("GET", `/v1/events?after=${third!.id}&limit=1`);
+    expect(onward.status).toBe(200);
+    expect(onward.body.items[0].id).toBe(page.items[3]!.id);
   });
 });

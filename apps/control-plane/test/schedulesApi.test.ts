@@ -41,7 +41,10 @@ describe("schedules API", () => {
     expect(changed.status).toBe(200);
     expect(changed.body).toMatchObject({ action: "command", command: "save-all", timeZone: "UTC", name: "nightly" });
     expect(new Date(changed.body.nextRuns[0]).getUTCHours()).toBe(2);
-    expect((await t.api("DELETE", `/v1/servers/${id}/schedules/${s.id}`)).status).toBe(200);
+    const deleted = await t.api("DELETE", `/v1/servers/${id}/schedules/${s.id}`);
+    expect(deleted.status).toBe(200);
+    // Ended: nothing of it runs any more.
+    expect(deleted.body.nextRuns).toEqual([]);
     expect((await t.api("GET", `/v1/servers/${id}/schedules/${s.id}`)).status).toBe(404);
     expect((await t.api("DELETE", `/v1/servers/${id}/schedules/${s.id}`)).status).toBe(404);
     // Its runs stay readable.
@@ -122,11 +125,14 @@ describe("schedules API", () => {
       select id, host_id, -7, 'backup', vmid, 'leased', gen_random_uuid(), now() + interval '1 hour' from servers where id = ${id}`;
     await scheduleTick(deps());
     expect(await t.sql`select * from schedule_runs where schedule_id = ${s.id}`).toHaveLength(0);
-    // Past the tolerance, policy skip: recorded skipped, and the next slot placed.
-    await t.sql`update schedules set next_slot = next_slot - interval '1 minute', due_at = due_at - interval '1 minute' where id = ${s.id}`;
+    const [busy] = await t.sql`select busy_slot = date_trunc('milliseconds', next_slot) as noted from schedules where id = ${s.id}`;
+    expect(busy!.noted).toBe(true);
+    // Past the tolerance (the same slot, a minute older), policy skip: recorded skipped, and the next slot placed.
+    await t.sql`update schedules set next_slot = next_slot - interval '1 minute', due_at = due_at - interval '1 minute', busy_slot = busy_slot - interval '1 minute' where id = ${s.id}`;
     await scheduleTick(deps());
     const runs = (await t.api("GET", `/v1/servers/${id}/schedules/${s.id}/runs`)).body.items;
-    expect(runs).toMatchObject([{ status: "skipped", reason: "missed" }]);
+    // The control planes were up: the server being busy is why, not a missed tick.
+    expect(runs).toMatchObject([{ status: "skipped", reason: "server_busy" }]);
     const [after] = await t.sql`select next_slot > now() as ahead from schedules where id = ${s.id}`;
     expect(after!.ahead).toBe(true);
     expect(await t.sql`select 1 from events where server_id = ${id} and type = 'schedule.run_skipped' and actor = 'schedule:cmd'`).toHaveLength(1);

@@ -57,7 +57,11 @@ export const Schedule = Type.Object({
   message: Type.Union([Type.String(), Type.Null()]),
   countdown: Type.Boolean(),
   missedPolicy: Type.String(),
-  nextRuns: Type.Array(Timestamp, { description: "The next slots (up to 5), from now." }),
+  nextRuns: Type.Array(Timestamp, {
+    description:
+      "The slots still to run (up to 5): from the next slot not yet taken (a slot a countdown has claimed is a run, not listed); a slot past due that still runs comes first; empty for an ended schedule.",
+  }),
+  nextRunLate: Type.Boolean({ description: "nextRuns[0] is past its tolerance and runs late (missedPolicy run_late)." }),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
@@ -70,7 +74,10 @@ export const ScheduleRun = Type.Object({
   late: Type.Boolean({ description: "Run after its tolerance had passed (missedPolicy run_late)." }),
   missedBefore: Type.Integer({ description: "Missed slots before this one, counted but not run." }),
   operationId: Type.Union([Uuid, Type.Null()]),
-  reason: Type.Union([Type.String(), Type.Null()]),
+  reason: Type.Union([Type.String(), Type.Null()], {
+    description:
+      "Why it was skipped or failed: `missed` (past its tolerance while no control plane took it), `server_busy` (past its tolerance while the server had an operation in flight), or a sentence.",
+  }),
   startedAt: Timestamp,
   finishedAt: Type.Union([Timestamp, Type.Null()]),
 });

@@ -566,7 +566,7 @@ export interface paths {
         delete: operations["deleteSchedule"];
         options?: never;
         head?: never;
-        /** Change a schedule (the fields given); its next slot is placed again from now */
+        /** Change a schedule (the fields given); its next slot is placed again from now, after any slot already claimed */
         patch: operations["changeSchedule"];
         trace?: never;
     };
@@ -1013,7 +1013,7 @@ export interface components {
          * @description Stable snake_case error code.
          * @enum {unknown}
          */
-        ErrorCode: "invalid_request" | "invalid_json" | "idempotency_key_missing" | "invalid_cursor" | "managed_property" | "unauthorized" | "forbidden" | "server_not_found" | "host_not_found" | "api_token_not_found" | "backup_not_found" | "not_found" | "method_not_allowed" | "request_timeout" | "host_name_taken" | "host_not_empty" | "network_in_use" | "server_busy" | "downgrade_refused" | "change_in_progress" | "capacity_exhausted" | "invalid_transition" | "disk_shrink_refused" | "payload_too_large" | "unsupported_media_type" | "invalid_network" | "idempotency_key_reused" | "rate_limited" | "too_many_streams" | "internal_error" | "command_failed" | "unavailable" | "command_timeout" | "edge_not_configured" | "schedule_not_found" | "schedule_limit" | "schedule_name_taken" | "invalid_schedule" | "drift_not_found" | "modpack_invalid" | "modpack_loader_unsupported" | "modpack_not_found" | "modpack_quota_exceeded" | "modpack_in_use" | "too_many_uploads" | "not_supported_by_type" | "unknown_build";
+        ErrorCode: "invalid_request" | "invalid_json" | "idempotency_key_missing" | "invalid_cursor" | "cursor_expired" | "managed_property" | "unauthorized" | "forbidden" | "server_not_found" | "host_not_found" | "api_token_not_found" | "backup_not_found" | "not_found" | "method_not_allowed" | "request_timeout" | "host_name_taken" | "host_not_empty" | "network_in_use" | "server_busy" | "downgrade_refused" | "change_in_progress" | "capacity_exhausted" | "invalid_transition" | "disk_shrink_refused" | "payload_too_large" | "unsupported_media_type" | "invalid_network" | "idempotency_key_reused" | "rate_limited" | "too_many_streams" | "internal_error" | "command_failed" | "unavailable" | "command_timeout" | "edge_not_configured" | "schedule_not_found" | "schedule_limit" | "schedule_name_taken" | "invalid_schedule" | "drift_not_found" | "modpack_invalid" | "modpack_loader_unsupported" | "modpack_not_found" | "modpack_quota_exceeded" | "modpack_in_use" | "too_many_uploads" | "not_supported_by_type" | "unknown_build";
         Event: {
             /** @description The event's position in the feed, a decimal integer that only grows in feed order: keep the largest seen and continue after it (`after`, or the SSE id and Last-Event-ID). */
             id: string;
@@ -2717,6 +2717,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Failed. `error` is one of: cursor_expired. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
@@ -4113,8 +4122,10 @@ export interface operations {
                             message: string | null;
                             countdown: boolean;
                             missedPolicy: string;
-                            /** @description The next slots (up to 5), from now. */
+                            /** @description The slots still to run (up to 5): from the next slot not yet taken (a slot a countdown has claimed is a run, not listed); a slot past due that still runs comes first; empty for an ended schedule. */
                             nextRuns: string[];
+                            /** @description nextRuns[0] is past its tolerance and runs late (missedPolicy run_late). */
+                            nextRunLate: boolean;
                             /** Format: date-time */
                             createdAt: string;
                             /** Format: date-time */
@@ -4212,8 +4223,10 @@ export interface operations {
                         message: string | null;
                         countdown: boolean;
                         missedPolicy: string;
-                        /** @description The next slots (up to 5), from now. */
+                        /** @description The slots still to run (up to 5): from the next slot not yet taken (a slot a countdown has claimed is a run, not listed); a slot past due that still runs comes first; empty for an ended schedule. */
                         nextRuns: string[];
+                        /** @description nextRuns[0] is past its tolerance and runs late (missedPolicy run_late). */
+                        nextRunLate: boolean;
                         /** Format: date-time */
                         createdAt: string;
                         /** Format: date-time */
@@ -4326,8 +4339,10 @@ export interface operations {
                         message: string | null;
                         countdown: boolean;
                         missedPolicy: string;
-                        /** @description The next slots (up to 5), from now. */
+                        /** @description The slots still to run (up to 5): from the next slot not yet taken (a slot a countdown has claimed is a run, not listed); a slot past due that still runs comes first; empty for an ended schedule. */
                         nextRuns: string[];
+                        /** @description nextRuns[0] is past its tolerance and runs late (missedPolicy run_late). */
+                        nextRunLate: boolean;
                         /** Format: date-time */
                         createdAt: string;
                         /** Format: date-time */
@@ -4404,8 +4419,10 @@ export interface operations {
                         message: string | null;
                         countdown: boolean;
                         missedPolicy: string;
-                        /** @description The next slots (up to 5), from now. */
+                        /** @description The slots still to run (up to 5): from the next slot not yet taken (a slot a countdown has claimed is a run, not listed); a slot past due that still runs comes first; empty for an ended schedule. */
                         nextRuns: string[];
+                        /** @description nextRuns[0] is past its tolerance and runs late (missedPolicy run_late). */
+                        nextRunLate: boolean;
                         /** Format: date-time */
                         createdAt: string;
                         /** Format: date-time */
@@ -4501,8 +4518,10 @@ export interface operations {
                         message: string | null;
                         countdown: boolean;
                         missedPolicy: string;
-                        /** @description The next slots (up to 5), from now. */
+                        /** @description The slots still to run (up to 5): from the next slot not yet taken (a slot a countdown has claimed is a run, not listed); a slot past due that still runs comes first; empty for an ended schedule. */
                         nextRuns: string[];
+                        /** @description nextRuns[0] is past its tolerance and runs late (missedPolicy run_late). */
+                        nextRunLate: boolean;
                         /** Format: date-time */
                         createdAt: string;
                         /** Format: date-time */
@@ -4612,6 +4631,7 @@ export interface operations {
                             /** @description Missed slots before this one, counted but not run. */
                             missedBefore: number;
                             operationId: string | null;
+                            /** @description Why it was skipped or failed: `missed` (past its tolerance while no control plane took it), `server_busy` (past its tolerance while the server had an operation in flight), or a sentence. */
                             reason: string | null;
                             /** Format: date-time */
                             startedAt: string;
@@ -5082,6 +5102,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Failed. `error` is one of: cursor_expired. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
             429: {
                 headers: {
@@ -5139,6 +5168,15 @@ export interface operations {
             };
             /** @description The token's scope does not allow this route. `error` is one of: forbidden. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Failed. `error` is one of: cursor_expired. */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };

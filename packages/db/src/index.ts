@@ -55,3 +55,4 @@ export * from "./sql/modpackUploads";
 export * from "./sql/modpackHeld";
 export * from "./sql/neoforgeFiles";
 export * from "./sql/neoforgeRetention";
+export * from "./sql/retention";

@@ -457,6 +457,8 @@ export const operations = pgTable(
       .where(sql`${t.status} in (${liveOperation}) and ${t.kind} not in (${inList([...LIFECYCLE_KINDS, ...READ_ONLY_KINDS])})`),
     index("operations_host_queued_idx").on(t.hostId, t.createdAt).where(sql`${t.status} = 'queued'`),
     index("operations_lease_expiry_idx").on(t.leaseExpiresAt).where(sql`${t.status} = 'leased'`),
+    // The retention sweep's order (pruneOperations).
+    index("operations_finished_idx").on(t.updatedAt).where(sql`${t.status} in ('succeeded', 'failed', 'cancelled')`),
     foreignKey({ columns: [t.serverId], foreignColumns: [servers.id], name: "operations_server_fk" }),
     foreignKey({ columns: [t.hostId], foreignColumns: [hosts.id], name: "operations_host_fk" }),
     check("operations_kind_valid", sql`${t.kind} in (${inList(OPERATION_KINDS)})`),
@@ -800,6 +802,13 @@ export const schedules = pgTable(
     missedPolicy: text("missed_policy").notNull().default("skip"),
     nextSlot: timestamp("next_slot", { withTimezone: true }),
     dueAt: timestamp("due_at", { withTimezone: true }),
+    /**
+     * The newest slot claimed (a schedule_runs row): a change places `next_slot` after it, so a
+     * slot claimed by a countdown is never placed again (schedules_next_after_last holds it).
+     */
+    lastSlot: timestamp("last_slot", { withTimezone: true }),
+    /** The slot a tick last found the server busy for: past its tolerance it is skipped `server_busy`, not `missed`. */
+    busySlot: timestamp("busy_slot", { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
     endedAt: timestamp("ended_at", { withTimezone: true }),
@@ -811,6 +820,7 @@ export const schedules = pgTable(
     check("schedules_action_valid", sql`${t.action} in (${inList(SCHEDULE_ACTIONS)})`),
     check("schedules_missed_policy_valid", sql`${t.missedPolicy} in (${inList(MISSED_POLICIES)})`),
     check("schedules_argument_needed", sql`(${t.action} in ('command', 'announce')) = (${t.argument} is not null)`),
+    check("schedules_next_after_last", sql`${t.nextSlot} is null or ${t.lastSlot} is null or ${t.nextSlot} > ${t.lastSlot}`),
   ],
 );
 
@@ -838,6 +848,8 @@ export const scheduleRuns = pgTable(
   (t) => [
     primaryKey({ columns: [t.scheduleId, t.slot], name: "schedule_runs_pkey" }),
     index("schedule_runs_operation_idx").on(t.operationId).where(sql`${t.operationId} is not null`),
+    // The retention sweep's order (pruneScheduleRuns).
+    index("schedule_runs_finished_idx").on(t.finishedAt).where(sql`${t.status} <> 'started'`),
     foreignKey({ columns: [t.scheduleId], foreignColumns: [schedules.id], name: "schedule_runs_schedule_fk" }),
     check("schedule_runs_status_valid", sql`${t.status} in (${inList(SCHEDULE_RUN_STATUSES)})`),
   ],

@@ -10,6 +10,7 @@ export const ERROR_CODES = [
   "invalid_json",
   "idempotency_key_missing",
   "invalid_cursor",
+  "cursor_expired",
   "managed_property",
   "unauthorized",
   "forbidden",

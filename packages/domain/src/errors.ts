@@ -76,6 +76,12 @@ export class InvalidCursorError extends ZlhError {
     super("The cursor is not one this API returned.");
   }
 }
+export class CursorExpiredError extends ZlhError {
+  readonly code = "cursor_expired";
+  constructor() {
+    super("Events after this cursor were deleted by retention (ZLH_EVENT_RETENTION_DAYS); read again from the start of the feed, or from=now.");
+  }
+}
 export class UnauthorizedError extends ZlhError {
   readonly code = "unauthorized";
   constructor(message = "A valid bearer token is required.") {

@@ -1,5 +1,5 @@
 import { feedHead, listEvents, type Db, type FeedEventRow } from "@zlh/db";
-import { InvalidCursorError, InvalidRequestError, type EventType } from "@zlh/domain";
+import { CursorExpiredError, InvalidCursorError, InvalidRequestError, type EventType } from "@zlh/domain";
 import type { Event } from "@zlh/api";
 import { isoTime } from "../servers/present";
 
@@ -38,6 +38,7 @@ export async function feedStart(db: Db, q: { after?: string | null; from?: "now"
 export async function readEventPage(db: Db, q: { after: string | null; limit: number; serverId?: string }) {
   const page = await listEvents(db, q);
   if (!page.cursorKnown) throw new InvalidCursorError();
+  if (page.cursorExpired) throw new CursorExpiredError();
   const items = page.rows.map(presentEvent);
   return { items, nextCursor: items.at(-1)?.id ?? q.after, hasMore: page.more };
 }

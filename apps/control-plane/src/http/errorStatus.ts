@@ -6,6 +6,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   invalid_json: 400,
   idempotency_key_missing: 400,
   invalid_cursor: 400,
+  cursor_expired: 410,
   managed_property: 400,
   unauthorized: 401,
   forbidden: 403,

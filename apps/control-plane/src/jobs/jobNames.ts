@@ -14,3 +14,5 @@ export const changeJobKey = (serverId: string) => `change:${serverId}`;
 export const MODPACK_SWEEP_JOB = "modpacks.sweep";
 /** Removes NeoForge installs no live server uses, past ZLH_NEOFORGE_RETENTION_DAYS (docs/operations.md); one pending run. */
 export const NEOFORGE_SWEEP_JOB = "neoforge.sweep";
+/** Deletes events, finished operations and schedule runs past their retention (docs/operations.md); one pending run. */
+export const RETENTION_SWEEP_JOB = "retention.sweep";

@@ -11,10 +11,11 @@ import { provisionServerTask } from "./handlers/provisionServer";
 import { healServerTask } from "./handlers/heal";
 import { modpackSweepTask } from "./handlers/modpackSweep";
 import { neoforgeSweepTask } from "./handlers/neoforgeSweep";
+import { RETENTION_SWEEP_KEY, retentionSweepTask } from "./handlers/retentionSweep";
 import { reconcileAllTask, reconcileHostTask } from "./handlers/reconcile";
 import { startWorkerLiveness } from "./workerLiveness";
 import type { Metrics } from "../metrics/metrics";
-import { EDGE_AUDIT_JOB, EDGE_PASS_JOB, HEAL_JOB, MODPACK_SWEEP_JOB, NEOFORGE_SWEEP_JOB, PROVISION_JOB, RECONCILE_ALL_JOB, RECONCILE_HOST_JOB, RESOLVE_CHANGE_JOB } from "./jobNames";
+import { EDGE_AUDIT_JOB, EDGE_PASS_JOB, HEAL_JOB, MODPACK_SWEEP_JOB, NEOFORGE_SWEEP_JOB, PROVISION_JOB, RETENTION_SWEEP_JOB, RECONCILE_ALL_JOB, RECONCILE_HOST_JOB, RESOLVE_CHANGE_JOB } from "./jobNames";
 import { resolveChangeTask } from "./handlers/resolveChange";
 import { COUNTDOWN_JOB, countdownTask } from "../schedules/countdownJob";
 
@@ -52,6 +53,7 @@ export async function startWorker(config: ControlPlaneConfig, db: Db, log: Logge
     [HEAL_JOB]: healServerTask(db),
     [MODPACK_SWEEP_JOB]: modpackSweepTask({ db, log: log.child({ component: "modpacks" }), retentionMs: config.modpackRetentionMs }),
     [NEOFORGE_SWEEP_JOB]: neoforgeSweepTask({ db, log: log.child({ component: "neoforge" }), retentionMs: config.neoforgeRetentionMs }),
+    [RETENTION_SWEEP_JOB]: retentionSweepTask({ db, log: log.child({ component: "retention" }), retention: config.retention }),
     [COUNTDOWN_JOB]: countdownTask(db, { config }, log.child({ component: "scheduler" })),
   };
   const edge = config.edgeNaming && config.edgeProviders.length > 0 ? { db, log: log.child({ component: "edge" }), providers: config.edgeProviders, ...config.edgeTiming } : null;
@@ -76,6 +78,7 @@ export async function startWorker(config: ControlPlaneConfig, db: Db, log: Logge
   await addJob(db, RECONCILE_ALL_JOB, {}, { jobKey: "reconcile", jobKeyMode: "preserve_run_at", maxAttempts: 3 });
   await addJob(db, MODPACK_SWEEP_JOB, {}, { jobKey: "modpack-sweep", jobKeyMode: "preserve_run_at", maxAttempts: 3 });
   await addJob(db, NEOFORGE_SWEEP_JOB, {}, { jobKey: "neoforge-sweep", jobKeyMode: "preserve_run_at", maxAttempts: 3 });
+  await addJob(db, RETENTION_SWEEP_JOB, {}, { jobKey: RETENTION_SWEEP_KEY, jobKeyMode: "preserve_run_at", maxAttempts: 3 });
   if (edge) {
     if (await noteEdgeNaming(db, edge.providers)) edge.log.info({ providers: edge.providers.map((p) => p.name) }, "edge naming changed since the last start: every server is marked dirty");
     await addJob(db, EDGE_PASS_JOB, {}, { jobKey: "edge-pass", jobKeyMode: "preserve_run_at", maxAttempts: 3 });

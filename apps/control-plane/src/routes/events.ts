@@ -22,7 +22,7 @@ export default async function eventRoutes(root: FastifyInstance) {
         operationId: "listEvents",
         summary: "The event feed of all servers and hosts (or one server: serverId), in order, after a cursor (or from now); gapless",
         querystring: EventsQuery,
-        response: { 200: EventPage, 400: ErrorBody },
+        response: { 200: EventPage, 400: ErrorBody, 410: ErrorBody },
       },
     },
     async (request) => {
@@ -42,7 +42,7 @@ export default async function eventRoutes(root: FastifyInstance) {
           "Each message is `id: <event id>` and `data: <the event as JSON, as in GET /v1/events>`. Ids only grow. A reconnecting EventSource sends Last-Event-ID and the stream resumes after it (it wins over the query); `?after=` does the same for the first connection, `?from=now` starts at the feed's end.",
         querystring: EventsQuery,
         produces: ["text/event-stream"],
-        response: { 400: ErrorBody, 429: ErrorBody },
+        response: { 400: ErrorBody, 410: ErrorBody, 429: ErrorBody },
       },
     },
     async (request, reply) => {

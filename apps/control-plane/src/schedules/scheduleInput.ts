@@ -5,6 +5,7 @@ import type { ScheduleFields, ScheduleRow } from "@zlh/db";
 import {
   checkSchedule,
   InvalidScheduleError,
+  judgeDue,
   leadMs,
   MISSED_POLICIES,
   NEXT_RUNS_SHOWN,
@@ -29,9 +30,10 @@ const oneOf = <T extends string>(list: readonly T[], v: string, what: string): T
  * A schedule as asked for, checked (422 invalid_schedule with the reason)
  * and turned into what is stored: its first slot is the first at or after
  * `now` (the database's clock is the tick's; the API's is close enough to
- * place the first slot).
+ * place the first slot) and after `lastSlot`, the newest slot claimed (a
+ * change during a countdown must not place the countdown's slot again).
  */
-export function scheduleFields(b: Body, minIntervalMs: number, now: Date): ScheduleFields {
+export function scheduleFields(b: Body, minIntervalMs: number, now: Date, lastSlot: Date | null = null): ScheduleFields {
   const action = oneOf<ScheduleAction>(SCHEDULE_ACTIONS, b.action, "action");
   const missedPolicy = oneOf<MissedPolicy>(MISSED_POLICIES, b.missedPolicy ?? "skip", "missedPolicy");
   const timeZone = b.timeZone ?? "UTC";
@@ -43,7 +45,8 @@ export function scheduleFields(b: Body, minIntervalMs: number, now: Date): Sched
   if (action === "command" && b.message !== undefined) throw new InvalidScheduleError("A command schedule takes `command`, not `message`.");
   if (action === "announce" && b.command !== undefined) throw new InvalidScheduleError("An announce schedule takes `message`, not `command`.");
   checkSchedule({ cron: b.cron, timeZone, action, countdown }, minIntervalMs, now);
-  const nextSlot = slotAtOrAfter(parseCron(b.cron, timeZone), now);
+  const from = lastSlot !== null && lastSlot.getTime() >= now.getTime() ? new Date(lastSlot.getTime() + 1) : now;
+  const nextSlot = slotAtOrAfter(parseCron(b.cron, timeZone), from);
   const lead = leadMs({ action, countdown });
   return { name: b.name, cron: b.cron, timeZone, action, argument, countdown, missedPolicy, nextSlot, dueAt: nextSlot && new Date(nextSlot.getTime() - lead) };
 }
@@ -69,7 +72,23 @@ export function bodyOf(s: ScheduleRow): Body {
   };
 }
 
-export function presentSchedule(s: ScheduleRow, now: Date) {
+/**
+ * The slots a tick will still judge, from the stored next slot: a slot past
+ * due but not yet taken comes first while it will still run (within the
+ * tolerance, or late under run_late: then `late`); an ended schedule has none.
+ */
+function upcoming(s: ScheduleRow, ended: boolean, now: Date, toleranceMs: number): { nextRuns: string[]; nextRunLate: boolean } {
+  if (ended || s.next_slot === null) return { nextRuns: [], nextRunLate: false };
+  const cron = parseCron(s.cron, s.time_zone);
+  const next = new Date(s.next_slot);
+  if (next.getTime() > now.getTime()) return { nextRuns: [next, ...nextSlots(cron, next, NEXT_RUNS_SHOWN - 1)].map((d) => d.toISOString()), nextRunLate: false };
+  const due = judgeDue(cron, { nextSlot: next, leadMs: 0, policy: s.missed_policy }, now, toleranceMs);
+  const future = nextSlots(cron, now, NEXT_RUNS_SHOWN);
+  if (!due || due.verdict === "skipped") return { nextRuns: future.map((d) => d.toISOString()), nextRunLate: false };
+  return { nextRuns: [due.slot, ...future].slice(0, NEXT_RUNS_SHOWN).map((d) => d.toISOString()), nextRunLate: due.verdict === "late" };
+}
+
+export function presentSchedule(s: ScheduleRow, now: Date, toleranceMs: number, ended = false) {
   return {
     id: s.id,
     serverId: s.server_id,
@@ -81,7 +100,7 @@ export function presentSchedule(s: ScheduleRow, now: Date) {
     message: s.action === "announce" ? s.argument : null,
     countdown: s.countdown,
     missedPolicy: s.missed_policy,
-    nextRuns: nextSlots(parseCron(s.cron, s.time_zone), now, NEXT_RUNS_SHOWN).map((d) => d.toISOString()),
+    ...upcoming(s, ended, now, toleranceMs),
     createdAt: isoTime(s.created_at),
     updatedAt: isoTime(s.updated_at),
   };

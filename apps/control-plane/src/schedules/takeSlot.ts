@@ -5,6 +5,7 @@ import {
   advanceSchedule,
   claimRun,
   getServer,
+  noteBusySlot,
   requestBackup,
   setActor,
   taskOperationId,
@@ -61,26 +62,40 @@ export async function takeSlot(deps: SlotDeps, passed: string[]): Promise<string
       return s.id;
     }
     await setActor(tx, `schedule:${s.name}`);
-    const outcome: Outcome = due.verdict === "skipped" ? { status: "skipped", operationId: null, reason: "missed" } : await startAction(tx, deps, s, due, now);
+    const outcome: Outcome = due.verdict === "skipped" ? { status: "skipped", operationId: null, reason: skippedReason(s, due) } : await startAction(tx, deps, s, due, now);
     const log = deps.log.child({ serverId: s.server_id, scheduleId: s.id, slot: due.slot.toISOString() });
     if (outcome === "busy") {
+      await noteBusySlot(tx, s.id, due.slot);
       log.info("scheduled slot meets a busy server; tried again at the next tick");
       return s.id;
     }
+    const dueNext = due.nextSlot && new Date(due.nextSlot.getTime() - lead);
     const claimed = await claimRun(tx, { schedule: s, slot: due.slot, late: due.verdict === "late", missedBefore: due.missedBefore, ...outcome });
-    // Someone ran this slot already (only a slot stored again by hand can get here): nothing of ours may stand.
-    if (!claimed) throw new SlotTakenError(s.id);
-    await advanceSchedule(tx, s.id, due.nextSlot, due.nextSlot && new Date(due.nextSlot.getTime() - lead));
+    // Claimed already: schedules_next_after_last keeps a change from placing a claimed slot again, so
+    // only a schedule stored before that rule (or by hand) gets here. Nothing of ours may stand.
+    if (!claimed) throw new SlotTakenError(s.id, due.slot, due.nextSlot, dueNext);
+    await advanceSchedule(tx, s.id, due.nextSlot, dueNext, due.slot);
     log.info({ verdict: due.verdict, missedBefore: due.missedBefore, status: outcome.status, opId: outcome.operationId }, "scheduled slot taken");
     return s.id;
-  }).catch((err: unknown) => {
-    if (err instanceof SlotTakenError) return err.scheduleId;
-    throw err;
+  }).catch(async (err: unknown) => {
+    if (!(err instanceof SlotTakenError)) throw err;
+    // Rolled back; the schedule moves past the slot, so it is not taken again at every tick until the next.
+    deps.log.warn({ scheduleId: err.scheduleId, slot: err.slot.toISOString() }, "scheduled slot was claimed already; the schedule moves on to its next slot");
+    await advanceSchedule(deps.db, err.scheduleId, err.nextSlot, err.dueAt, err.slot);
+    return err.scheduleId;
   });
 }
 
+/** A slot past its tolerance: one a tick found the server busy for was not missed by the control planes. */
+const skippedReason = (s: ScheduleRow, due: DueSlot) => (s.busy_slot !== null && new Date(s.busy_slot).getTime() === due.slot.getTime() ? "server_busy" : "missed");
+
 class SlotTakenError extends Error {
-  constructor(readonly scheduleId: string) {
+  constructor(
+    readonly scheduleId: string,
+    readonly slot: Date,
+    readonly nextSlot: Date | null,
+    readonly dueAt: Date | null,
+  ) {
     super("the slot was claimed already");
   }
 }

@@ -19,6 +19,8 @@ export interface EventPage {
   more: boolean;
   /** False when `after` is past the feed's end (a cursor this API never gave). */
   cursorKnown: boolean;
+  /** True when events right after `after` were deleted by retention (pruneEvents): reading on would skip them. */
+  cursorExpired: boolean;
 }
 
 const SEQUENCER_LOCK = sql`hashtextextended('zlh:event_sequencer', 0)`;
@@ -69,7 +71,17 @@ export async function listEvents(db: Db, opts: { after: string | null; limit: nu
     order by e.position
     limit ${opts.limit + 1}`);
   const cursorKnown = rows.length > 0 || BigInt(after) <= BigInt(await feedHead(db));
-  return { rows: rows.slice(0, opts.limit), more: rows.length > opts.limit, cursorKnown };
+  return { rows: rows.slice(0, opts.limit), more: rows.length > opts.limit, cursorKnown, cursorExpired: opts.after !== null && (await pruned(db, after)) };
+}
+
+/**
+ * Positions have no hole but what retention deleted, always the oldest
+ * (pruneEvents): events after `after` were lost when the oldest position kept
+ * is past the one right after it.
+ */
+async function pruned(db: DbOrTx, after: string): Promise<boolean> {
+  const [row] = await db.execute<{ oldest: string | null }>(sql`select min(position)::text as oldest from events`);
+  return row!.oldest !== null && BigInt(row!.oldest) > BigInt(after) + 1n;
 }
 
 /** The largest position given so far ("0" on an empty feed): `?from=now` starts after it. */

@@ -15,6 +15,10 @@ export type ScheduleRow = {
   missed_policy: MissedPolicy;
   next_slot: string | null;
   due_at: string | null;
+  /** The newest slot claimed (null: none yet). */
+  last_slot: string | null;
+  /** The slot a tick last found the server busy for. */
+  busy_slot: string | null;
   created_at: string;
   updated_at: string;
 };
@@ -45,7 +49,7 @@ export interface ScheduleFields {
 }
 
 const COLUMNS = sql.raw(
-  `s.id, s.server_id, v.host_id, s.name, s.cron, s.time_zone, s.action, s.argument, s.countdown, s.missed_policy, s.next_slot, s.due_at, s.created_at, s.updated_at`,
+  `s.id, s.server_id, v.host_id, s.name, s.cron, s.time_zone, s.action, s.argument, s.countdown, s.missed_policy, s.next_slot, s.due_at, s.last_slot, s.busy_slot, s.created_at, s.updated_at`,
 );
 
 const toIso = (d: Date | null) => d?.toISOString() ?? null;
@@ -76,10 +80,35 @@ export async function insertSchedule(tx: Tx, serverId: string, f: ScheduleFields
     return row!;
 }
 
-/** Replaces a live schedule's fields (its next slot is computed again from now); null if unknown. */
-export async function updateSchedule(tx: Tx, serverId: string, id: string, f: ScheduleFields): Promise<ScheduleRow | "name_taken" | null> {
+/** Why a changed restart's countdown under way ends (its run `failed`, its remaining steps doing nothing). */
+export const COUNTDOWN_CHANGED_REASON = "the schedule was changed before its restart";
+
+/**
+ * Replaces a live schedule's fields; null if unknown. `place` turns the
+ * newest claimed slot into the fields (their next slot after it), read under
+ * the schedule's lock, taken before the server's as a tick takes them, so no
+ * tick claims a slot between the read and the write. A countdown restart
+ * changed to another action, or to no countdown, ends the run it has under
+ * way (`failed`, COUNTDOWN_CHANGED_REASON): its warnings and restart then do
+ * nothing.
+ */
+export async function updateSchedule(
+  tx: Tx,
+  serverId: string,
+  id: string,
+  place: (lastSlot: Date | null) => ScheduleFields,
+): Promise<ScheduleRow | "name_taken" | null> {
+  const [old] = await tx.execute<ScheduleRow>(sql`
+    select ${COLUMNS} from schedules s join servers v on v.id = s.server_id
+    where s.id = ${id} and s.server_id = ${serverId} and s.ended_at is null for update of s`);
+  if (!old) return null;
+  const f = place(old.last_slot === null ? null : new Date(old.last_slot));
   await tx.execute(sql`select id from servers where id = ${serverId} for update`);
   if (await nameTaken(tx, serverId, f.name, id)) return "name_taken";
+  if (old.action === "restart" && old.countdown && (f.action !== "restart" || !f.countdown)) {
+    const started = await tx.execute<{ slot: string }>(sql`select slot from schedule_runs where schedule_id = ${id} and status = 'started'`);
+    for (const r of started) await finishRun(tx, old, new Date(r.slot), "failed", null, COUNTDOWN_CHANGED_REASON);
+  }
     const [row] = await tx.execute<ScheduleRow>(sql`
       with s as (
         update schedules set name = ${f.name}, cron = ${f.cron}, time_zone = ${f.timeZone}, action = ${f.action}, argument = ${f.argument},
@@ -159,9 +188,21 @@ export async function takeDueSchedule(tx: Tx, passed: string[]): Promise<(Schedu
   return row ?? null;
 }
 
-/** The schedule's next slot once one is judged (null: it never fires again). */
-export async function advanceSchedule(tx: Tx, id: string, nextSlot: Date | null, dueAt: Date | null): Promise<void> {
-  await tx.execute(sql`update schedules set next_slot = ${toIso(nextSlot)}::timestamptz, due_at = ${toIso(dueAt)}::timestamptz where id = ${id}`);
+/**
+ * The schedule's next slot once one is judged (null: it never fires again);
+ * `claimed`, the slot just claimed, becomes its newest claimed slot, unless
+ * the schedule has moved past it already (another tick did this first).
+ */
+export async function advanceSchedule(tx: DbOrTx, id: string, nextSlot: Date | null, dueAt: Date | null, claimed: Date | null = null): Promise<void> {
+  await tx.execute(sql`
+    update schedules set next_slot = ${toIso(nextSlot)}::timestamptz, due_at = ${toIso(dueAt)}::timestamptz,
+      last_slot = greatest(last_slot, ${toIso(claimed)}::timestamptz)
+    where id = ${id} and (${toIso(claimed)}::timestamptz is null or date_trunc('milliseconds', next_slot) <= ${toIso(claimed)}::timestamptz)`);
+}
+
+/** Notes that a tick found the server busy for this slot (tried again until its tolerance passes). */
+export async function noteBusySlot(tx: Tx, id: string, slot: Date): Promise<void> {
+  await tx.execute(sql`update schedules set busy_slot = ${slot.toISOString()}::timestamptz where id = ${id}`);
 }
 
 export interface NewRun {

@@ -42,7 +42,7 @@ export default async function readServerRoutes(root: FastifyInstance) {
         operationId: "listServerEvents", summary: "One server's events (its audit trail) by id, after a cursor; to follow one live, use /v1/events?serverId=",
         params: ServerIdParams,
         querystring: EventsQuery,
-        response: { 200: EventPage, 400: ErrorBody, 404: ErrorBody },
+        response: { 200: EventPage, 400: ErrorBody, 404: ErrorBody, 410: ErrorBody },
       },
     },
     async (request) => {

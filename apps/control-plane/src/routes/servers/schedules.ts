@@ -54,7 +54,7 @@ export default async function scheduleRoutes(root: FastifyInstance) {
       if (row === "cap_reached") throw new ScheduleLimitError(cfg().perServer);
       if (row === "name_taken") throw new ScheduleNameTakenError(fields.name);
       request.log.info({ serverId: server.id, scheduleId: row.id }, "schedule created");
-      return reply.status(201).send(presentSchedule(row, now));
+      return reply.status(201).send(presentSchedule(row, now, cfg().toleranceMs));
     },
   );
 
@@ -64,7 +64,7 @@ export default async function scheduleRoutes(root: FastifyInstance) {
     async (request) => {
       const server = await loadServer(app.deps.db, request.params.id);
       const now = new Date();
-      return { items: (await listSchedules(app.deps.db, server.id)).map((s) => presentSchedule(s, now)) };
+      return { items: (await listSchedules(app.deps.db, server.id)).map((s) => presentSchedule(s, now, cfg().toleranceMs)) };
     },
   );
 
@@ -73,7 +73,7 @@ export default async function scheduleRoutes(root: FastifyInstance) {
     { schema: { tags, operationId: "getSchedule", summary: "One schedule, with its next slots", params: ScheduleParams, response: { 200: Schedule, 404: ErrorBody } } },
     async (request) => {
       const server = await loadServer(app.deps.db, request.params.id);
-      return presentSchedule(await find(server.id, request.params.scheduleId), new Date());
+      return presentSchedule(await find(server.id, request.params.scheduleId), new Date(), cfg().toleranceMs);
     },
   );
 
@@ -83,7 +83,7 @@ export default async function scheduleRoutes(root: FastifyInstance) {
       schema: {
         tags,
         operationId: "changeSchedule",
-        summary: "Change a schedule (the fields given); its next slot is placed again from now",
+        summary: "Change a schedule (the fields given); its next slot is placed again from now, after any slot already claimed",
         params: ScheduleParams,
         body: SchedulePatch,
         response: { 200: Schedule, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody },
@@ -101,11 +101,13 @@ export default async function scheduleRoutes(root: FastifyInstance) {
       const merged: Record<string, unknown> = { ...base, ...request.body };
       for (const k of ["command", "message"]) if (merged[k] === null) delete merged[k];
       const now = new Date();
-      const fields = scheduleFields(merged as ScheduleInput, cfg().minIntervalMs, now);
-      const row = await asClient(app.deps.db, request.client!.name, (tx) => updateSchedule(tx, server.id, current.id, fields));
+      const place = (lastSlot: Date | null) => scheduleFields(merged as ScheduleInput, cfg().minIntervalMs, now, lastSlot);
+      // Checked before the transaction too, so an invalid change is refused without a lock.
+      const fields = place(null);
+      const row = await asClient(app.deps.db, request.client!.name, (tx) => updateSchedule(tx, server.id, current.id, place));
       if (row === null) throw new ScheduleNotFoundError(current.id);
       if (row === "name_taken") throw new ScheduleNameTakenError(fields.name);
-      return presentSchedule(row, now);
+      return presentSchedule(row, now, cfg().toleranceMs);
     },
   );
 
@@ -117,7 +119,7 @@ export default async function scheduleRoutes(root: FastifyInstance) {
       const s = await find(server.id, request.params.scheduleId);
       const ended = await asClient(app.deps.db, request.client!.name, (tx) => endSchedules(tx, server.id, s.id, "deleted"));
       if (ended === 0) throw new ScheduleNotFoundError(s.id);
-      return presentSchedule(s, new Date());
+      return presentSchedule(s, new Date(), cfg().toleranceMs, true);
     },
   );
 

@@ -1,0 +1,2 @@
+CREATE INDEX "operations_finished_idx" ON "operations" USING btree ("updated_at") WHERE "operations"."status" in ('succeeded', 'failed', 'cancelled');--> statement-breakpoint
+CREATE INDEX "schedule_runs_finished_idx" ON "schedule_runs" USING btree ("finished_at") WHERE "schedule_runs"."status" <> 'started';

@@ -1,0 +1,79 @@
+import { type SQL, sql } from "drizzle-orm";
+import type { Db } from "../client";
+
+/** Rows one delete statement removes at most: each batch is its own short transaction, never one long lock. */
+const RETENTION_BATCH = 5000;
+
+/** Batches per table per sweep, at most: a backlog (a first run on a years-old database) is worked through a run at a time. */
+const MAX_BATCHES = 200;
+
+type Prune = (db: Db, retentionMs: number, batch?: number) => Promise<number>;
+
+/** Deletes batch after batch (each its own statement and transaction) until a batch comes back short. */
+export async function pruneAll(db: Db, prune: Prune, retentionMs: number, batch = RETENTION_BATCH, maxBatches = MAX_BATCHES): Promise<number> {
+  let total = 0;
+  for (let i = 0; i < maxBatches; i++) {
+    const n = await prune(db, retentionMs, batch);
+    total += n;
+    if (n < batch) break;
+  }
+  return total;
+}
+
+const cutoff = (retentionMs: number) => sql`now() - make_interval(secs => ${retentionMs / 1000})`;
+
+async function deleted(db: Db, statement: SQL): Promise<number> {
+  const rows = await db.execute(statement);
+  return rows.length;
+}
+
+/** Deletes the rows `doomed` selects (locked, so a concurrent sweep passes over them) from `table`, matched by `match`. */
+const deleteDoomed = (db: Db, doomed: SQL, table: SQL, match: SQL) => deleted(db, sql`with doomed as (${doomed}) delete from ${table} using doomed where ${match} returning 1`);
+
+/**
+ * One batch of the oldest events, older than the retention: always a prefix
+ * of the feed (walked by position, stopping at the first event still kept),
+ * so a cursor before the oldest event kept is known to have lost events
+ * (listEvents answers `cursorExpired`), and never the feed's newest event,
+ * whose position the next one is numbered after.
+ */
+export function pruneEvents(db: Db, retentionMs: number, batch = RETENTION_BATCH): Promise<number> {
+  return deleted(
+    db,
+    sql`
+    with head as (select max(position) as p from events),
+    oldest as (select id, position, at from events where position is not null order by position limit ${batch}),
+    kept as (select min(position) as p from oldest where at >= ${cutoff(retentionMs)}),
+    doomed as (select oldest.id from oldest, head, kept where oldest.position < coalesce(kept.p, head.p))
+    delete from events e using doomed where e.id = doomed.id returning 1`,
+  );
+}
+
+/**
+ * One batch of finished operations last changed before the retention, except
+ * the operations of a live server's current generation (what its state
+ * stands on: the planner keeps one per (server, generation, kind) and must
+ * not find it gone). Rows another sweep holds are passed over.
+ */
+export function pruneOperations(db: Db, retentionMs: number, batch = RETENTION_BATCH): Promise<number> {
+  const doomed = sql`
+    select o.id from operations o join servers s on s.id = o.server_id
+    where o.status in ('succeeded', 'failed', 'cancelled') and o.updated_at < ${cutoff(retentionMs)}
+      and not (o.generation = s.generation and s.status <> 'deleted')
+    order by o.updated_at limit ${batch} for update of o skip locked`;
+  return deleteDoomed(db, doomed, sql`operations x`, sql`x.id = doomed.id`);
+}
+
+/**
+ * One batch of ended schedule runs that ended before the retention. A run
+ * still `started` stays; a deleted claim cannot be claimed again, since a
+ * schedule's next slot is always after its newest claimed one
+ * (schedules_next_after_last).
+ */
+export function pruneScheduleRuns(db: Db, retentionMs: number, batch = RETENTION_BATCH): Promise<number> {
+  const doomed = sql`
+    select schedule_id, slot from schedule_runs
+    where status <> 'started' and finished_at < ${cutoff(retentionMs)}
+    order by finished_at limit ${batch} for update skip locked`;
+  return deleteDoomed(db, doomed, sql`schedule_runs x`, sql`x.schedule_id = doomed.schedule_id and x.slot = doomed.slot`);
+}

@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testDatabase } from "@zlh/testing";
+import { connectDatabase, listEvents, pruneAll, pruneEvents, pruneOperations, pruneScheduleRuns, sequenceEvents, type Database } from "../src/index";
+import { seedHost, seedServer } from "./support/seed";
+
+const DAY = 86_400_000;
+const RETENTION = 90 * DAY;
+
+describe("retention: events, finished operations and schedule runs past their days", () => {
+  let database: Database;
+  let hostId: string;
+  beforeAll(async () => {
+    database = connectDatabase(await testDatabase(), { max: 6 });
+    hostId = await seedHost(database.sql, "retention");
+  });
+  afterAll(() => database.close());
+
+  /** Events of these ages in days, in this order, sequenced: their positions follow. */
+  async function feed(ages: number[]): Promise<string[]> {
+    for (const age of ages) await database.sql`insert into events (type, data, at) values ('host.enrolled', '{}'::jsonb, now() - make_interval(days => ${age}))`;
+    // Sequencing waits for every older transaction of the cluster (other test files' too): a bounded poll.
+    for (let i = 0; ; i++) {
+      await sequenceEvents(database.db);
+      if ((await database.sql`select 1 from events where position is null`).length === 0) break;
+      if (i === 400) throw new Error("events were never sequenced");
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    return (await database.sql`select position::text as p from events order by position`).map((r) => r.p as string);
+  }
+  const positions = async () => (await database.sql`select position::text as p from events order by position`).map((r) => r.p as string);
+
+  it("deletes the oldest events in bounded batches, stops at the first kept, keeps the newest, and a cursor into the deleted part expires", async () => {
+    await database.sql`delete from events`;
+    const all = await feed([100, 100, 100, 100, 100, 1, 100, 100]);
+    expect(await pruneEvents(database.db, RETENTION, 2)).toBe(2);
+    expect(await positions()).toEqual(all.slice(2));
+    expect(await pruneAll(database.db, pruneEvents, RETENTION, 2)).toBe(3);
+    // A prefix only: the old events after the one a day old stay (so no cursor past it loses any).
+    expect(await positions()).toEqual(all.slice(5));
+    const read = (after: string | null) => listEvents(database.db, { after, limit: 10 });
+    expect((await read(all[1]!)).cursorExpired).toBe(true);
+    expect((await read(all[4]!)).cursorExpired).toBe(false);
+    expect((await read(null)).cursorExpired).toBe(false);
+    expect((await read(all[4]!)).rows.map((r) => r.position)).toEqual(all.slice(5));
+  });
+
+  it("never deletes the newest event: the next is numbered after it, never below a position given", async () => {
+    await database.sql`delete from events`;
+    const all = await feed([200, 200, 200]);
+    expect(await pruneAll(database.db, pruneEvents, RETENTION)).toBe(2);
+    expect(await positions()).toEqual([all[2]]);
+    const next = await feed([0]);
+    expect(next).toEqual([all[2], String(BigInt(all[2]!) + 1n)]);
+  });
+
+  it("deletes old finished operations, but not live ones, recent ones, or a live server's current generation's", async () => {
+    const live = await seedServer(database, hostId);
+    const gone = await seedServer(database, hostId, { status: "deleted", desiredState: "deleted" });
+    await database.sql`update servers set generation = 3 where id = ${live.id}`;
+    await database.sql`update servers set generation = 2 where id = ${gone.id}`;
+    await database.sql`delete from operations where server_id in (${live.id}, ${gone.id})`;
+    const op = async (serverId: string, generation: number, kind: string, status: string, ageDays: number) => {
+      const [row] = await database.sql`
+        insert into operations (server_id, host_id, generation, kind, vmid, status, updated_at, lease_session_id, lease_expires_at)
+        values (${serverId}, ${hostId}, ${generation}, ${kind}, 1, ${status}, now() - make_interval(days => ${ageDays}),
+          case when ${status} = 'leased' then gen_random_uuid() end, case when ${status} = 'leased' then now() + interval '1 hour' end)
+        returning id`;
+      return row!.id as string;
+    };
+    const kept = [
+      await op(live.id, 3, "start", "succeeded", 200), // the live server's current state stands on it
+      await op(live.id, -1, "command", "queued", 200), // not finished
+      await op(live.id, -2, "command", "succeeded", 10), // recent
+    ];
+    const doomed = [
+      await op(live.id, 2, "stop", "succeeded", 200), // an older generation's
+      await op(live.id, -3, "command", "failed", 200),
+      await op(live.id, -4, "backup", "cancelled", 200),
+      await op(gone.id, 2, "destroy", "succeeded", 200), // a deleted server's, its current generation too
+    ];
+    expect(await pruneAll(database.db, pruneOperations, RETENTION)).toBe(doomed.length);
+    const left = (await database.sql`select id from operations where server_id in (${live.id}, ${gone.id})`).map((r) => r.id);
+    expect(left.sort()).toEqual([...kept].sort());
+  });
+
+  it("deletes ended schedule runs past their retention, keeping runs under way and recent ones", async () => {
+    const server = await seedServer(database, hostId);
+    const [s] = await database.sql`
+      insert into schedules (server_id, name, cron, time_zone, action, argument, next_slot, due_at, last_slot)
+      values (${server.id}, 'r', '0 4 * * *', 'UTC', 'command', 'list', now() + interval '1 day', now() + interval '1 day', now() - interval '1 day')
+      returning id`;
+    const run = async (ageDays: number, status: string) =>
+      database.sql`insert into schedule_runs (schedule_id, slot, server_id, status, started_at, finished_at)
+        values (${s!.id}, now() - make_interval(days => ${ageDays}), ${server.id}, ${status}, now() - make_interval(days => ${ageDays}),
+          case when ${status} <> 'started' then now() - make_interval(days => ${ageDays}) end)`;
+    await run(300, "succeeded");
+    await run(200, "skipped");
+    await run(150, "started");
+    await run(5, "failed");
+    expect(await pruneAll(database.db, pruneScheduleRuns, RETENTION)).toBe(2);
+    const left = await database.sql`select status from schedule_runs where schedule_id = ${s!.id} order by slot`;
+    expect(left.map((r) => r.status)).toEqual(["started", "failed"]);
+  });
+
+  it("concurrent sweeps delete each row once, in batches, with no error", async () => {
+    const server = await seedServer(database, hostId);
+    await database.sql`
+      insert into operations (server_id, host_id, generation, kind, vmid, status, updated_at)
+      select ${server.id}, ${hostId}, -100 - g, 'command', 1, 'succeeded', now() - interval '200 days' from generate_series(1, 60) g`;
+    const counts = await Promise.all(Array.from({ length: 4 }, () => pruneAll(database.db, pruneOperations, RETENTION, 7)));
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(60);
+    expect(await database.sql`select 1 from operations where server_id = ${server.id}`).toHaveLength(0);
+  });
+});
