@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { connectDatabase, pruneAll, pruneOperations } from "@zlh/db";
 import { apiClient, enrollHost, serverBody, startTestPlane } from "./harness";
 
 type Plane = Awaited<ReturnType<typeof startTestPlane>>;
@@ -46,6 +47,28 @@ describe("backup and restore requests", () => {
     // Without a key, each POST is a backup of its own.
     expect((await t.api("POST", `/v1/servers/${s.id}/backups`)).status).toBe(202);
     expect((await t.sql`select count(*)::int as n from backups where server_id = ${s.id}`)[0]!.n).toBe(2);
+  });
+
+  it("forgets a key once the retention sweep deleted its backup's operation: a retry then takes a new backup, not an error", async () => {
+    const s = await runningServer("idem-host");
+    const first = await t.api("POST", `/v1/servers/${s.id}/backups`, undefined, { "idempotency-key": "weekly-1" });
+    expect(first.status).toBe(202);
+    await clearTasks(s.id);
+    await t.sql`update backups set status = 'completed', size_bytes = 10, sha256 = 'ab' where server_id = ${s.id}`;
+    // A newer backup supersedes it (the newest of a kind is kept), and the keyed one is past the retention.
+    expect((await t.api("POST", `/v1/servers/${s.id}/backups`)).status).toBe(202);
+    await clearTasks(s.id);
+    await t.sql`update operations set updated_at = now() - interval '200 days' where server_id = ${s.id} and params->>'idempotencyKey' = 'weekly-1'`;
+    const database = connectDatabase(t.databaseUrl, { max: 1 });
+    try {
+      expect(await pruneAll(database.db, pruneOperations, 90 * 86_400_000)).toBeGreaterThanOrEqual(1);
+    } finally {
+      await database.close();
+    }
+    const retry = await t.api("POST", `/v1/servers/${s.id}/backups`, undefined, { "idempotency-key": "weekly-1" });
+    expect(retry.status).toBe(202);
+    expect(retry.body.id).not.toBe(first.body.id);
+    expect((await t.sql`select count(*)::int as n from backups where server_id = ${s.id}`)[0]!.n).toBe(3);
   });
 
   it("answers a restore with its operation, once per key however many retries", async () => {

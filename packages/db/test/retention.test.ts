@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabase } from "@zlh/testing";
-import { connectDatabase, listEvents, pruneAll, pruneEvents, pruneOperations, pruneScheduleRuns, sequenceEvents, type Database } from "../src/index";
+import { connectDatabase, findKeyedTask, listEvents, markerOwners, pruneAll, pruneEvents, pruneOperations, pruneScheduleRuns, sequenceEvents, wasProvisioned, type Database } from "../src/index";
 import { seedHost, seedServer } from "./support/seed";
 
 const DAY = 86_400_000;
@@ -53,34 +53,76 @@ describe("retention: events, finished operations and schedule runs past their da
     expect(next).toEqual([all[2], String(BigInt(all[2]!) + 1n)]);
   });
 
-  it("deletes old finished operations, but not live ones, recent ones, or a live server's current generation's", async () => {
+  /** An operation of this server, generation, kind and status, last changed this many days ago. */
+  async function op(serverId: string, generation: number, kind: string, status: string, ageDays: number, params: Record<string, unknown> = {}) {
+    const [row] = await database.sql`
+      insert into operations (server_id, host_id, generation, kind, vmid, status, updated_at, params, lease_session_id, lease_expires_at)
+      values (${serverId}, ${hostId}, ${generation}, ${kind}, 1, ${status}, now() - make_interval(days => ${ageDays}), ${JSON.stringify(params)}::jsonb,
+        case when ${status} = 'leased' then gen_random_uuid() end, case when ${status} = 'leased' then now() + interval '1 hour' end)
+      returning id`;
+    return row!.id as string;
+  }
+  const left = async (...serverIds: string[]) => (await database.sql`select id from operations where server_id = any(${serverIds}::uuid[])`).map((r) => r.id as string).sort();
+
+  it("deletes old finished operations, but not live ones, recent ones, a live server's current generation's, or the newest of a kind", async () => {
     const live = await seedServer(database, hostId);
     const gone = await seedServer(database, hostId, { status: "deleted", desiredState: "deleted" });
     await database.sql`update servers set generation = 3 where id = ${live.id}`;
     await database.sql`update servers set generation = 2 where id = ${gone.id}`;
     await database.sql`delete from operations where server_id in (${live.id}, ${gone.id})`;
-    const op = async (serverId: string, generation: number, kind: string, status: string, ageDays: number) => {
-      const [row] = await database.sql`
-        insert into operations (server_id, host_id, generation, kind, vmid, status, updated_at, lease_session_id, lease_expires_at)
-        values (${serverId}, ${hostId}, ${generation}, ${kind}, 1, ${status}, now() - make_interval(days => ${ageDays}),
-          case when ${status} = 'leased' then gen_random_uuid() end, case when ${status} = 'leased' then now() + interval '1 hour' end)
-        returning id`;
-      return row!.id as string;
-    };
+    const doomed = [
+      await op(live.id, 1, "stop", "succeeded", 300), // superseded by the stop of generation 2
+      await op(live.id, -3, "command", "failed", 200), // superseded by the command of -5
+      await op(live.id, -4, "backup", "cancelled", 200), // superseded by the backup of -6
+      await op(gone.id, 1, "destroy", "failed", 300), // superseded by the destroy of generation 2
+      await op(gone.id, 2, "stop", "succeeded", 200), // a deleted server's, its current generation too: only its destroy is read
+    ];
     const kept = [
       await op(live.id, 3, "start", "succeeded", 200), // the live server's current state stands on it
+      await op(live.id, 2, "stop", "succeeded", 200), // its newest stop
       await op(live.id, -1, "command", "queued", 200), // not finished
       await op(live.id, -2, "command", "succeeded", 10), // recent
-    ];
-    const doomed = [
-      await op(live.id, 2, "stop", "succeeded", 200), // an older generation's
-      await op(live.id, -3, "command", "failed", 200),
-      await op(live.id, -4, "backup", "cancelled", 200),
-      await op(gone.id, 2, "destroy", "succeeded", 200), // a deleted server's, its current generation too
+      await op(live.id, -5, "command", "failed", 200), // its newest command (the lowest task generation: the next is numbered below it)
+      await op(live.id, -6, "backup", "succeeded", 200), // its newest backup
+      await op(gone.id, 2, "destroy", "succeeded", 200), // a deleted server's newest destroy (how its last reap ended)
     ];
     expect(await pruneAll(database.db, pruneOperations, RETENTION)).toBe(doomed.length);
-    const left = (await database.sql`select id from operations where server_id in (${live.id}, ${gone.id})`).map((r) => r.id);
-    expect(left.sort()).toEqual([...kept].sort());
+    expect(await left(live.id, gone.id)).toEqual([...kept].sort());
+  });
+
+  it("keeps a live server's newest succeeded provision, so a failed server once provisioned is still known to be", async () => {
+    const server = await seedServer(database, hostId, { status: "failed" });
+    await database.sql`update servers set generation = 5 where id = ${server.id}`;
+    const first = await op(server.id, 1, "provision", "succeeded", 400);
+    const provisioned = await op(server.id, 2, "provision", "succeeded", 300);
+    const retried = await op(server.id, 4, "provision", "failed", 200); // the newest provision, but not a succeeded one
+    expect(await wasProvisioned(database.db, server.id)).toBe(true);
+    expect(await pruneAll(database.db, pruneOperations, RETENTION)).toBe(1);
+    expect(await left(server.id)).toEqual([provisioned, retried].sort());
+    expect(await left(server.id)).not.toContain(first);
+    expect(await wasProvisioned(database.db, server.id)).toBe(true);
+  });
+
+  it("keeps the destroy a failed reap of a deleted server left, so its orphan stays with the operator", async () => {
+    const server = await seedServer(database, hostId, { status: "deleted", desiredState: "deleted" });
+    await database.sql`update servers set generation = 4 where id = ${server.id}`;
+    await op(server.id, 2, "destroy", "succeeded", 400);
+    await op(server.id, 3, "destroy", "failed", 300); // the reap of an orphan, generation 4 being bumped past it since
+    await op(server.id, 1, "provision", "succeeded", 500);
+    expect(await pruneAll(database.db, pruneOperations, RETENTION)).toBe(2);
+    const [owner] = await markerOwners(database.db, [server.id]);
+    expect(owner!.last_reap_status).toBe("failed");
+  });
+
+  it("forgets a backup's Idempotency-Key with its operation: a retry after the retention is a new request", async () => {
+    const server = await seedServer(database, hostId);
+    const keyed = { idempotencyClient: "c", idempotencyKey: "k", requestHash: "h" };
+    await op(server.id, -10, "backup", "succeeded", 200, keyed);
+    await op(server.id, -11, "backup", "succeeded", 150, { ...keyed, idempotencyKey: "k2" }); // the newest backup: kept, and its key
+    expect(await findKeyedTask(database.db, server.id, "c", "k")).not.toBeNull();
+    expect(await pruneAll(database.db, pruneOperations, RETENTION)).toBe(1);
+    expect(await findKeyedTask(database.db, server.id, "c", "k")).toBeNull();
+    expect(await findKeyedTask(database.db, server.id, "c", "k2")).not.toBeNull();
   });
 
   it("deletes ended schedule runs past their retention, keeping runs under way and recent ones", async () => {
@@ -108,7 +150,8 @@ describe("retention: events, finished operations and schedule runs past their da
       insert into operations (server_id, host_id, generation, kind, vmid, status, updated_at)
       select ${server.id}, ${hostId}, -100 - g, 'command', 1, 'succeeded', now() - interval '200 days' from generate_series(1, 60) g`;
     const counts = await Promise.all(Array.from({ length: 4 }, () => pruneAll(database.db, pruneOperations, RETENTION, 7)));
-    expect(counts.reduce((a, b) => a + b, 0)).toBe(60);
-    expect(await database.sql`select 1 from operations where server_id = ${server.id}`).toHaveLength(0);
+    // All but the newest command (generation -160), each once.
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(59);
+    expect((await database.sql`select generation from operations where server_id = ${server.id}`).map((r) => r.generation)).toEqual([-160]);
   });
 });

@@ -49,17 +49,45 @@ export function pruneEvents(db: Db, retentionMs: number, batch = RETENTION_BATCH
   );
 }
 
+/*
+ * Readers of finished operations, which a prune must not pull from under:
+ * - wasProvisioned (servers.ts): a succeeded provision of the server, ever;
+ *   without it a failed server is provisioned again instead of started.
+ * - markerOwners' last_reap_status (reconcileInputs.ts): a deleted server's
+ *   newest destroy; without it an orphan left to an operator after a failed
+ *   reap is destroyed automatically.
+ * - insertTaskOperation (taskOperations.ts): the server's lowest task
+ *   generation, the next task numbered below it.
+ * - the planner (operations.ts): one per (server, generation, kind) of the
+ *   current generation.
+ * - findKeyedTask (backups.ts): a backup or restore by its Idempotency-Key,
+ *   remembered as long as its operation is (at least the retention).
+ * - queueBackupRemoval (backupRemoval.ts): a failed backup_delete of the
+ *   last 5 minutes; taskOperationId (schedules.ts): a task queued in the
+ *   same transaction; both far inside any retention.
+ */
+
+/** Whether operation `n` is a newer one than `o` of the same kind: lifecycle generations count up, task generations down. */
+const newer = sql`n.server_id = o.server_id and n.kind = o.kind
+  and case when o.generation >= 0 then n.generation > o.generation else n.generation < o.generation end`;
+
 /**
- * One batch of finished operations last changed before the retention, except
- * the operations of a live server's current generation (what its state
- * stands on: the planner keeps one per (server, generation, kind) and must
- * not find it gone). Rows another sweep holds are passed over.
+ * One batch of finished operations last changed before the retention that
+ * nothing reads any more (see the readers above). Kept: the operations of a
+ * live server's current generation; a live server's newest of each kind
+ * (its lowest task generation among them) and its newest succeeded
+ * provision; a deleted server's newest destroy. So a server keeps a few
+ * rows for ever, however old, and the rest go. Rows another sweep holds are
+ * passed over.
  */
 export function pruneOperations(db: Db, retentionMs: number, batch = RETENTION_BATCH): Promise<number> {
   const doomed = sql`
     select o.id from operations o join servers s on s.id = o.server_id
     where o.status in ('succeeded', 'failed', 'cancelled') and o.updated_at < ${cutoff(retentionMs)}
       and not (o.generation = s.generation and s.status <> 'deleted')
+      and ((s.status = 'deleted' and o.kind <> 'destroy') or exists (select 1 from operations n where ${newer}))
+      and not (o.kind = 'provision' and o.status = 'succeeded' and s.status <> 'deleted'
+        and not exists (select 1 from operations n where ${newer} and n.status = 'succeeded'))
     order by o.updated_at limit ${batch} for update of o skip locked`;
   return deleteDoomed(db, doomed, sql`operations x`, sql`x.id = doomed.id`);
 }

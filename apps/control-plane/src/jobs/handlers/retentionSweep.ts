@@ -17,7 +17,8 @@ export interface RetentionMs {
  * `retention.sweep`: deletes events, finished operations and ended schedule
  * runs older than their retention (ZLH_EVENT_RETENTION_DAYS,
  * ZLH_OPERATION_RETENTION_DAYS, ZLH_SCHEDULE_RUN_RETENTION_DAYS), in bounded
- * batches, then schedules its next run. Without it, a crash loop's evidence
+ * batches (an operation something still reads stays; see pruneOperations),
+ * then schedules its next run. Without it, a crash loop's evidence
  * or a schedule every minute grows the database for ever.
  */
 export function retentionSweepTask(deps: { db: Db; log: Logger; retention: RetentionMs; intervalMs?: number }): Task {
