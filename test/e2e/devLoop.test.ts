@@ -153,7 +153,7 @@ describe("pnpm dev", () => {
     const { port, env } = await setup("dev-neoforge");
     const run = launch("exec pnpm dev", env);
     await up(run);
-    expect(run.out()).toMatch(/NeoForge: {3}its installer runs with \/\S+\/java\n/);
+    expect(run.out()).toMatch(/NeoForge: {3}its installer runs with \/\S+\/java \(ZLH_NEOFORGE_JAVA=\S+\)\n/);
     const call = api(`http://127.0.0.1:${port}`, tokenOf(run));
     const server = await createServer(call, { type: "neoforge" });
     await waitFor(async () => {

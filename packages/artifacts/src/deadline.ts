@@ -17,7 +17,7 @@ export async function* withinDeadline(body: AsyncIterable<Uint8Array> | Readable
   const ms = Math.max(0, deadline - Date.now());
   let timer: ReturnType<typeof setTimeout> | undefined;
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ArtifactFetchError(url, `the download did not finish within ${Math.ceil(ms / 1000)} s; abandoned (try again)`)), ms);
+    timer = setTimeout(() => reject(expiredError(url, ms)), ms);
   });
   expired.catch(() => {}); // raced below; never left unhandled
   let finished = false;
@@ -51,7 +51,10 @@ export async function* withinDeadline(body: AsyncIterable<Uint8Array> | Readable
 export function withDownloadDeadline(source: ArtifactSource, ms: number): ArtifactSource {
   const stream = async (url: string) => {
     const deadline = Date.now() + ms;
-    return withinDeadline(await streamFrom(source, url, { timeoutMs: ms }), deadline, url);
+    // The source's own bound is a little past ours: at the deadline it is ours that ends the download (its
+    // two timers would otherwise race, and which message the caller saw would depend on the machine's load).
+    const opened = streamFrom(source, url, { timeoutMs: ms + SOURCE_SLACK_MS });
+    return withinDeadline(await headersBefore(opened, deadline, url), deadline, url);
   };
   return {
     kind: source.kind,
@@ -63,4 +66,29 @@ export function withDownloadDeadline(source: ArtifactSource, ms: number): Artifa
       return new Uint8Array(Buffer.concat(parts));
     },
   };
+}
+
+/** How much later than a download's own deadline its source is told to give up. */
+const SOURCE_SLACK_MS = 1000;
+
+const expiredError = (url: string, ms: number) => new ArtifactFetchError(url, `the download did not finish within ${Math.ceil(ms / 1000)} s; abandoned (try again)`);
+
+/** `opened` (a download's headers), or the deadline's failure if they come later; a body that comes after it is closed unread. */
+function headersBefore(opened: Promise<AsyncIterable<Uint8Array>>, deadline: number, url: string): Promise<AsyncIterable<Uint8Array>> {
+  const ms = Math.max(0, deadline - Date.now());
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let late = false;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      late = true;
+      reject(expiredError(url, ms));
+    }, ms);
+  });
+  void opened.then(
+    (body) => {
+      if (late) void Promise.resolve(body[Symbol.asyncIterator]().return?.()).catch(() => {});
+    },
+    () => {},
+  );
+  return Promise.race([opened, expired]).finally(() => clearTimeout(timer));
 }

@@ -61,7 +61,7 @@ export function upstreamSource(o: UpstreamOptions): ArtifactSource {
         res = isPackDownload(url) ? await fetchPackDownload(url, init) : await fetch(url, init);
       } catch (err) {
         if (err instanceof RedirectRefusedError) throw err;
-        if (attempt >= retries || Date.now() >= end) throw fetchFailure(url, err, timeoutMs);
+        if (attempt >= retries || Date.now() >= end) throw fetchFailure(url, err, bound ?? timeoutMs); // the bound asked for, not what was left of it
       }
       if (res) {
         if (res.ok) return { res, deadline };
