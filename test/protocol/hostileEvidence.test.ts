@@ -1,11 +1,7 @@
-import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inventoryDigest } from "@zlh/protocol";
 import { EVIDENCE_BOUNDS } from "@zlh/domain";
-import { TEST_SECRETS_KEY, testDatabase } from "@zlh/testing";
-import { createLogger, loadConfig, startControlPlane, type ControlPlane } from "@zlh/control-plane";
-import { api, createServer, enroll, type Api } from "../support/api";
-import { ADMIN_TOKEN, waitFor } from "../support/processes";
+import { leaseNewServer, startProtocolPlane, type ProtocolPlane } from "../support/protocolPlane";
 import { RawAgent } from "../support/rawAgent";
 
 /**
@@ -36,37 +32,25 @@ function expectFitted(crash: unknown) {
 }
 
 describe("hostile crash evidence at the control plane's door", () => {
-  let plane: ControlPlane;
-  let call: Api;
-  let sql: postgres.Sql;
-  let host: { id: string; agentToken: string };
-
+  let p: ProtocolPlane;
   beforeAll(async () => {
-    const url = await testDatabase();
-    sql = postgres(url, { max: 2, onnotice: () => {} });
-    const config = loadConfig({ DATABASE_URL: url, PORT: "0", HOST: "127.0.0.1", ZLH_API_TOKENS: ADMIN_TOKEN, ZLH_SECRETS_KEY: TEST_SECRETS_KEY, ZLH_ARTIFACT_SOURCE: "offline", LOG_LEVEL: "silent" });
-    plane = await startControlPlane(config, createLogger("silent", "test"));
-    call = api(plane.url);
-    host = await enroll(call, "hostile-evidence");
+    p = await startProtocolPlane("hostile-evidence");
   });
-  afterAll(async () => {
-    await plane?.close();
-    await sql?.end();
-  });
+  afterAll(() => p?.close());
 
   it("a hello and a heartbeat carrying it are accepted and store it fitted; the host stays connected", async () => {
-    const a = await RawAgent.connect(plane.url, host.agentToken);
+    const a = await RawAgent.connect(p.plane.url, p.host.agentToken);
     const inventory = [{ vmid: 5801, state: "stopped" as const, serverId: null, crash: hostileCrash }];
     a.send({ type: "hello", agentVersion: "old", held: [], inventory });
     const welcome = await a.next("welcome");
-    const [greeted] = await sql`select inventory, inventory_digest from hosts where id = ${host.id}`;
+    const [greeted] = await p.sql`select inventory, inventory_digest from hosts where id = ${p.host.id}`;
     expectFitted(greeted!.inventory[0].crash);
     // The digest is the agent's own, of what it sent: its confirming beats still match.
     expect(greeted!.inventory_digest).toBe(inventoryDigest(inventory));
 
     a.send({ type: "heartbeat", held: [], inventory: [{ ...inventory[0]!, vmid: 5802 }] });
     expect(await a.next("heartbeat.ack")).not.toHaveProperty("inventoryWanted");
-    const [beat] = await sql`select inventory, session_id from hosts where id = ${host.id}`;
+    const [beat] = await p.sql`select inventory, session_id from hosts where id = ${p.host.id}`;
     expect(beat!.inventory[0].vmid).toBe(5802);
     expectFitted(beat!.inventory[0].crash);
     expect(beat!.session_id).toBe(welcome.sessionId);
@@ -75,18 +59,15 @@ describe("hostile crash evidence at the control plane's door", () => {
   });
 
   it("a failed result carrying it (and NUL in its message) is applied and stored fitted", async () => {
-    const a = await RawAgent.connect(plane.url, host.agentToken);
+    const a = await RawAgent.connect(p.plane.url, p.host.agentToken);
     await a.greet();
-    const server = await createServer(call);
-    expect(server.hostId).toBe(host.id);
-    await waitFor(async () => (await sql`select 1 from operations where server_id = ${server.id}`).length > 0, 10_000, "operation");
-    const [op] = (await a.lease()).filter((o) => o.serverId === server.id);
-    const ack = await a.report(op!.opId, op!.token, "failed", {
+    const { op } = await leaseNewServer(p, a);
+    const ack = await a.report(op.opId, op.token, "failed", {
       error: { code: "game_exited", message: "the game ended \u0000 before it answered \ud800" },
-      data: { crash: hostileCrash, note: "k\u0000", ["key\ud800"]: ["\u0000"] },
+      data: { crash: hostileCrash, note: "k\u0000", "key\ud800": ["\u0000"] },
     });
     expect(ack.outcome).toBe("applied");
-    const [row] = await sql`select status, result, error from operations where id = ${op!.opId}`;
+    const [row] = await p.sql`select status, result, error from operations where id = ${op.opId}`;
     expect(row!.status).toBe("failed");
     expect(row!.error).toBe("game_exited: the game ended \ufffd before it answered \ufffd");
     expectFitted(row!.result.crash);
