@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabase } from "@zlh/testing";
-import { connectDatabase, listEvents, pruneAll, pruneEvents, pruneOperations, pruneResolvedDrift, pruneScheduleRuns, sequenceEvents, type Database } from "../src/index";
+import { connectDatabase, listEvents, pruneAll, pruneEvents, pruneOperations, pruneScheduleRuns, sequenceEvents, type Database } from "../src/index";
 import { seedHost, seedServer } from "./support/seed";
+import { pruneResolvedDrift } from "../src/index";
 
 const DAY = 86_400_000;
 const RETENTION = 90 * DAY;

@@ -14,10 +14,9 @@ export interface RetentionMs {
 }
 
 /**
- * `retention.sweep`: deletes events and resolved drift items, finished
- * operations and ended schedule runs older than their retention
- * (ZLH_EVENT_RETENTION_DAYS for the first two: an item's story is told by
- * its events; ZLH_OPERATION_RETENTION_DAYS, ZLH_SCHEDULE_RUN_RETENTION_DAYS), in bounded
+ * `retention.sweep`: deletes events, finished operations and ended schedule
+ * runs older than their retention (ZLH_EVENT_RETENTION_DAYS,
+ * ZLH_OPERATION_RETENTION_DAYS, ZLH_SCHEDULE_RUN_RETENTION_DAYS), in bounded
  * batches, then schedules its next run. Without it, a crash loop's evidence
  * or a schedule every minute grows the database for ever.
  */
@@ -26,6 +25,7 @@ export function retentionSweepTask(deps: { db: Db; log: Logger; retention: Reten
     try {
       const removed = {
         events: await pruneAll(deps.db, pruneEvents, deps.retention.eventsMs),
+        // Resolved drift items go with the events that tell their story: the events' retention.
         driftItems: await pruneAll(deps.db, pruneResolvedDrift, deps.retention.eventsMs),
         operations: await pruneAll(deps.db, pruneOperations, deps.retention.operationsMs),
         scheduleRuns: await pruneAll(deps.db, pruneScheduleRuns, deps.retention.scheduleRunsMs),
