@@ -1,37 +1,22 @@
-import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TEST_SECRETS_KEY, testDatabase } from "@zlh/testing";
-import { createLogger, loadConfig, startControlPlane, type ControlPlane } from "@zlh/control-plane";
-import { api, createServer, enroll, serverStatus, type Api } from "../support/api";
-import { ADMIN_TOKEN, waitFor } from "../support/processes";
+import { serverStatus } from "../support/api";
+import { waitFor } from "../support/processes";
+import { leaseNewServer, startProtocolPlane, type ProtocolPlane } from "../support/protocolPlane";
 import { RawAgent } from "../support/rawAgent";
 
 /** The progress message over a real websocket, from a hand-driven agent holding (or no longer holding) a lease. */
 describe("operation progress", () => {
-  let plane: ControlPlane;
-  let call: Api;
-  let sql: postgres.Sql;
-  let host: { id: string; agentToken: string };
-
+  let plane: ProtocolPlane;
   beforeAll(async () => {
-    const url = await testDatabase();
-    sql = postgres(url, { max: 2, onnotice: () => {} });
-    const config = loadConfig({ DATABASE_URL: url, PORT: "0", HOST: "127.0.0.1", ZLH_API_TOKENS: ADMIN_TOKEN, ZLH_SECRETS_KEY: TEST_SECRETS_KEY, ZLH_ARTIFACT_SOURCE: "offline", ZLH_LEASE_TTL_MS: "400", LOG_LEVEL: "silent" });
-    plane = await startControlPlane(config, createLogger("silent", "test"));
-    call = api(plane.url);
-    host = await enroll(call, "progress-a");
+    plane = await startProtocolPlane("progress-a", { ZLH_LEASE_TTL_MS: "400" });
   });
-  afterAll(async () => {
-    await plane?.close();
-    await sql?.end();
-  });
+  afterAll(() => plane?.close());
 
   it("keeps the progress of the current lease only, records a phase once, and never lets progress change a status", async () => {
-    const a = await RawAgent.connect(plane.url, host.agentToken);
+    const { call, sql } = plane;
+    const a = await RawAgent.connect(plane.plane.url, plane.host.agentToken);
     await a.greet();
-    const server = await createServer(call);
-    await waitFor(async () => (await sql`select 1 from operations where server_id = ${server.id}`).length > 0, 10_000, "operation");
-    const [first] = (await a.lease()).filter((o) => o.serverId === server.id);
+    const { server, op: first } = await leaseNewServer(plane, a);
     // Progress is never answered; frames are handled in order, so a refused frame's error marks it handled.
     const progress = async (op: { opId: string; token: string }, p: Record<string, unknown>) => {
       a.send({ type: "progress", opId: op.opId, token: op.token, ...p });
@@ -41,8 +26,8 @@ describe("operation progress", () => {
     const shown = async () => (await call("GET", `/v1/servers/${server.id}`)).body;
     const progressEvents = async () => (await sql`select data from events where server_id = ${server.id} and type = 'server.progress' order by id`).map((r) => r.data);
 
-    await progress(first!, { phase: "downloading", done: 1, total: 3, bytesDone: 1000, bytesTotal: 9000 });
-    await progress(first!, { phase: "downloading", done: 2, total: 3, bytesDone: 5000, bytesTotal: 9000 });
+    await progress(first, { phase: "downloading", done: 1, total: 3, bytesDone: 1000, bytesTotal: 9000 });
+    await progress(first, { phase: "downloading", done: 2, total: 3, bytesDone: 5000, bytesTotal: 9000 });
     const during = await shown();
     expect(during.status).toBe("provisioning");
     expect(during.progress).toMatchObject({ phase: "downloading", done: 2, total: 3, bytesDone: 5000, bytesTotal: 9000 });
@@ -51,12 +36,12 @@ describe("operation progress", () => {
     expect(await progressEvents()).toEqual([{ kind: "provision", phase: "downloading", done: 1, total: 3, bytesDone: 1000, bytesTotal: 9000 }]);
 
     // The lease lapses and is granted again.
-    await waitFor(async () => (await sql`select status from operations where id = ${first!.opId}`)[0]?.status === "queued", 5000, "expiry");
+    await waitFor(async () => (await sql`select status from operations where id = ${first.opId}`)[0]?.status === "queued", 5000, "expiry");
     let second: Awaited<ReturnType<RawAgent["lease"]>>[number] | undefined;
-    await waitFor(async () => ([second] = (await a.lease()).filter((o) => o.opId === first!.opId)).length > 0, 5000, "second grant");
+    await waitFor(async () => ([second] = (await a.lease()).filter((o) => o.opId === first.opId)).length > 0, 5000, "second grant");
     // The lapsed lease's report went with it; the old token's later report is dropped.
     expect((await shown()).progress).toBeNull();
-    await progress(first!, { phase: "waiting" });
+    await progress(first, { phase: "waiting" });
     expect((await shown()).progress).toBeNull();
     expect(await progressEvents()).toHaveLength(1);
 

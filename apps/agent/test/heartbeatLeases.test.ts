@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LeasedOperation } from "@zlh/protocol";
 import { fixtureManifest } from "@zlh/testing";
 import type { ContainerInfo } from "../src/runtime/runtime";
+import { Heartbeat } from "../src/session/heartbeat";
+import { InventoryReport } from "../src/session/inventoryReport";
 import { simAgent, startFakeControlPlane, type FakeControlPlane } from "./support/fakeControlPlane";
 
 const SERVER = "6a7b8c9d-0000-4000-8000-00000000000b";
@@ -72,6 +74,39 @@ describe("heartbeats while the inventory hangs", () => {
       endListing();
       await agent.shutdown(0);
     }
+  });
+});
+
+/**
+ * An observation's budget lasts several beats; a session that ends (a
+ * reconnect) must not leave its reads going beside the next hello's, which
+ * lists the same containers.
+ */
+describe("a heartbeat stopped while its inventory hangs", () => {
+  it("ends the inventory's reads at once (stop() aborts them, not the budget's timeout)", async () => {
+    let reading!: (read: { budget: AbortSignal; ended: Promise<never> }) => void;
+    const started = new Promise<{ budget: AbortSignal; ended: Promise<never> }>((r) => (reading = r));
+    const sent: unknown[] = [];
+    const heartbeat = new Heartbeat({
+      // A read inside a container that hangs until it is aborted.
+      inventory: (budget) => {
+        const ended = new Promise<never>((_, reject) => budget.addEventListener("abort", () => reject(budget.reason), { once: true }));
+        reading({ budget, ended });
+        return ended;
+      },
+      renewable: () => [],
+      report: new InventoryReport(),
+      send: (beat) => sent.push(beat),
+      resendOlderThan: () => {},
+      onError: (err) => sent.push(err),
+    });
+    heartbeat.start({ ttlMs: 3000 }); // a beat a second; the budget would cut the reads after 6 s
+    const { budget, ended } = await started;
+    heartbeat.stop();
+    expect(budget.aborted).toBe(true);
+    await expect(ended).rejects.toThrow("the agent session ended"); // not the budget's TimeoutError
+    await new Promise((r) => setImmediate(r));
+    expect(sent).toEqual([]); // the ended session's observation reports nothing, not even its error
   });
 });
 

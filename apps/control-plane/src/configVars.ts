@@ -341,7 +341,7 @@ export const CONTROL_PLANE_ENV = {
     min: 1,
     max: 36500,
     description:
-      "Events (the feed, `GET /v1/events`) older than this many days are deleted, oldest first (checked hourly); the newest event always stays. A feed cursor whose next events were deleted is 410 `cursor_expired`. See [Operations](operations.md#what-grows-in-the-database).",
+      "Events (the feed, `GET /v1/events`) older than this many days are deleted, oldest first (checked hourly); the newest event always stays. A feed cursor whose next events were deleted is 410 `cursor_expired`. Drift items resolved this many days ago go too (an open one always stays). See [Operations](operations.md#what-grows-in-the-database).",
   },
   ZLH_OPERATION_RETENTION_DAYS: {
     type: "integer",

@@ -2,11 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabase } from "@zlh/testing";
 import { connectDatabase, findKeyedTask, listEvents, markerOwners, pruneAll, pruneEvents, pruneOperations, pruneScheduleRuns, sequenceEvents, wasProvisioned, type Database } from "../src/index";
 import { seedHost, seedServer } from "./support/seed";
+import { pruneResolvedDrift } from "../src/index";
 
 const DAY = 86_400_000;
 const RETENTION = 90 * DAY;
 
-describe("retention: events, finished operations and schedule runs past their days", () => {
+describe("retention: events, resolved drift, finished operations and schedule runs past their days", () => {
   let database: Database;
   let hostId: string;
   beforeAll(async () => {
@@ -142,6 +143,27 @@ describe("retention: events, finished operations and schedule runs past their da
     expect(await pruneAll(database.db, pruneScheduleRuns, RETENTION)).toBe(2);
     const left = await database.sql`select status from schedule_runs where schedule_id = ${s!.id} order by slot`;
     expect(left.map((r) => r.status)).toEqual(["started", "failed"]);
+  });
+
+  it("deletes drift items resolved before the retention, never an open one however old", async () => {
+    const host = await seedHost(database.sql, "retention-drift");
+    const item = async (vmid: number, detectedDays: number, resolvedDays: number | null) => {
+      const [row] = await database.sql`
+        insert into drift_items (kind, host_id, vmid, detail, detected_at, seen_at, resolved_at)
+        values ('state_mismatch', ${host}, ${vmid}, '{}'::jsonb, now() - make_interval(days => ${detectedDays}), now() - make_interval(days => ${detectedDays}),
+          case when ${resolvedDays}::int is not null then now() - make_interval(days => ${resolvedDays}::int) end)
+        returning id::text`;
+      return row!.id as string;
+    };
+    const kept = [
+      await item(1, 400, null), // open: the next pass judges it
+      await item(2, 400, 10), // detected long ago, resolved recently
+    ];
+    await item(3, 300, 200);
+    await item(4, 95, 91);
+    expect(await pruneAll(database.db, pruneResolvedDrift, RETENTION, 1)).toBe(2);
+    const left = (await database.sql`select id::text from drift_items where host_id = ${host}`).map((r) => r.id);
+    expect(left.sort()).toEqual([...kept].sort());
   });
 
   it("concurrent sweeps delete each row once, in batches, with no error", async () => {

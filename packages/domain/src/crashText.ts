@@ -16,6 +16,16 @@ const CONTROLS = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
 const LONE_SURROGATES = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 const decoder = new TextDecoder("utf-8", { fatal: false });
 
+/**
+ * Any string as Postgres can store it, in text and in jsonb: NUL (refused by
+ * both) and a lone surrogate (jsonb refuses its escape) become U+FFFD; all
+ * else is kept. For free text from a peer that is stored, not shown as a log.
+ */
+export function storableText(value: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is what is replaced.
+  return value.replace(/\u0000/g, "\ufffd").replace(LONE_SURROGATES, "\ufffd");
+}
+
 export interface TextLimits {
   maxLines: number;
   maxLineChars: number;

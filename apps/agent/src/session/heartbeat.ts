@@ -33,8 +33,9 @@ type Observation = { inventory: InventoryItem[]; stats?: ServerStat[] };
  * it, and the inventory follows in a heartbeat of its own as soon as it is
  * listed. One observation (inventory, then live figures) at a time, within
  * a budget of a few intervals: a beat that finds one still under way renews
- * the leases at once. Results not acknowledged within a heartbeat are sent
- * again: the control plane may have failed to apply them.
+ * the leases at once; stop() (the session ended) cuts it short too.
+ * Results not acknowledged within a heartbeat are sent again: the control
+ * plane may have failed to apply them.
  */
 export class Heartbeat implements SessionComponent {
   #timer: NodeJS.Timeout | null = null;
@@ -42,6 +43,8 @@ export class Heartbeat implements SessionComponent {
   /** The observation under way (at most one). */
   #observing: Promise<void> | null = null;
   #session = 0;
+  /** Aborted by stop(): an observation of the ended session stops reading (a reconnect's hello lists the same containers). */
+  #ended = new AbortController();
 
   constructor(private readonly deps: HeartbeatDeps) {}
 
@@ -64,6 +67,8 @@ export class Heartbeat implements SessionComponent {
     this.#timer = null;
     this.#grace = null;
     this.#session++; // an observation of the ended session is never sent in the next one
+    this.#ended.abort(new Error("the agent session ended"));
+    this.#ended = new AbortController();
   }
 
   #beat(session: number, third: number): void {
@@ -76,7 +81,7 @@ export class Heartbeat implements SessionComponent {
       renewed = true;
       this.#send(third, null);
     }, Math.min(GRACE_MS, Math.floor(third / 2)));
-    const budget = AbortSignal.timeout(third * OBSERVATION_BUDGET_BEATS);
+    const budget = AbortSignal.any([AbortSignal.timeout(third * OBSERVATION_BUDGET_BEATS), this.#ended.signal]);
     this.#observing = (async () => {
       const inventory = await this.deps.inventory(budget);
       const stats = await this.deps.stats?.(inventory).catch(() => undefined);

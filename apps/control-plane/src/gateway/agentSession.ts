@@ -5,6 +5,7 @@ import { RECONCILE_HOST_JOB } from "../jobs/jobNames";
 import { decodeAgentMessage, encode, inventoryDigest, type AgentMessage, type ControlMessage } from "@zlh/protocol";
 import { applyAgentResult } from "../broker/applyResult";
 import { grantLeases } from "../broker/grantLeases";
+import { fitInventory, fitResult } from "./fitAgentEvidence";
 import { FrameQueue } from "./frameQueue";
 import type { Metrics } from "../metrics/metrics";
 import type { SecretsKeyring } from "../secrets/sealedSecrets";
@@ -144,7 +145,8 @@ export class AgentSession {
     switch (m.type) {
       case "hello": {
         const confirmed = await reclaimLeases(db, this.hostId, this.sessionId, m.held, leaseTtlMs);
-        this.#logFreed(await recordHeartbeat(db, { hostId: this.hostId, sessionId: this.sessionId, held: [], inventory: m.inventory, ttlMs: leaseTtlMs, digest: inventoryDigest(m.inventory) }));
+        // The digest is of what the agent sent, as the agent computes it for the beats that confirm it; what is stored is fitted.
+        this.#logFreed(await recordHeartbeat(db, { hostId: this.hostId, sessionId: this.sessionId, held: [], inventory: fitInventory(m.inventory), ttlMs: leaseTtlMs, digest: inventoryDigest(m.inventory) }));
         // Every (re)connect is a moment to compare what the host has with what it should have.
         await addJob(db, RECONCILE_HOST_JOB, { hostId: this.hostId }, { jobKey: `reconcile:${this.hostId}`, maxAttempts: 3 });
         this.#greeted = true;
@@ -163,7 +165,7 @@ export class AgentSession {
       }
       case "heartbeat": {
         const digest = m.inventory ? inventoryDigest(m.inventory) : m.inventoryDigest;
-        const outcome = await recordHeartbeat(db, { hostId: this.hostId, sessionId: this.sessionId, held: m.held, inventory: m.inventory, ttlMs: leaseTtlMs, digest });
+        const outcome = await recordHeartbeat(db, { hostId: this.hostId, sessionId: this.sessionId, held: m.held, inventory: fitInventory(m.inventory), ttlMs: leaseTtlMs, digest });
         if (outcome === null) return this.supersede();
         this.#logFreed(outcome);
         if (m.stats) await recordServerStats(db, this.hostId, m.stats);
@@ -183,7 +185,7 @@ export class AgentSession {
         return;
       }
       case "result": {
-        const verdict = await applyAgentResult(db, this.hostId, m, { backupRetention: this.deps.backupRetention });
+        const verdict = await applyAgentResult(db, this.hostId, fitResult(m), { backupRetention: this.deps.backupRetention });
         this.deps.metrics.results.inc({ verdict: verdict.verdict });
         if (verdict.verdict === "applied") this.deps.metrics.operationDuration.observe({ kind: verdict.op.kind, status: verdict.op.status }, verdict.op.age_ms / 1000);
         const fields = { opId: m.opId, token: m.token, outcome: m.outcome, verdict: verdict.verdict };

@@ -105,3 +105,18 @@ export function pruneScheduleRuns(db: Db, retentionMs: number, batch = RETENTION
     order by finished_at limit ${batch} for update skip locked`;
   return deleteDoomed(db, doomed, sql`schedule_runs x`, sql`x.schedule_id = doomed.schedule_id and x.slot = doomed.slot`);
 }
+
+/**
+ * One batch of drift items resolved before the retention (the events'
+ * retention: the drift.detected and drift.resolved events that tell an
+ * item's story go with it). An open item always stays, however old: it is
+ * what the next reconcile pass judges. Nothing reads a resolved item but
+ * history, and a crash loop opens one a crash, each with its evidence.
+ */
+export function pruneResolvedDrift(db: Db, retentionMs: number, batch = RETENTION_BATCH): Promise<number> {
+  const doomed = sql`
+    select id from drift_items
+    where resolved_at is not null and resolved_at < ${cutoff(retentionMs)}
+    order by resolved_at limit ${batch} for update skip locked`;
+  return deleteDoomed(db, doomed, sql`drift_items x`, sql`x.id = doomed.id`);
+}

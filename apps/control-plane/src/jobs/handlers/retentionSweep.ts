@@ -1,6 +1,6 @@
 import type { Task } from "graphile-worker";
 import type { Logger } from "pino";
-import { addJob, pruneAll, pruneEvents, pruneOperations, pruneScheduleRuns, type Db } from "@zlh/db";
+import { addJob, pruneAll, pruneEvents, pruneOperations, pruneResolvedDrift, pruneScheduleRuns, type Db } from "@zlh/db";
 import { RETENTION_SWEEP_JOB } from "../jobNames";
 
 /** How often the sweep runs: retention is counted in days, so an hour late is nothing. */
@@ -26,10 +26,12 @@ export function retentionSweepTask(deps: { db: Db; log: Logger; retention: Reten
     try {
       const removed = {
         events: await pruneAll(deps.db, pruneEvents, deps.retention.eventsMs),
+        // Resolved drift items go with the events that tell their story: the events' retention.
+        driftItems: await pruneAll(deps.db, pruneResolvedDrift, deps.retention.eventsMs),
         operations: await pruneAll(deps.db, pruneOperations, deps.retention.operationsMs),
         scheduleRuns: await pruneAll(deps.db, pruneScheduleRuns, deps.retention.scheduleRunsMs),
       };
-      if (removed.events + removed.operations + removed.scheduleRuns > 0) deps.log.info(removed, "deleted rows past their retention");
+      if (Object.values(removed).some((n) => n > 0)) deps.log.info(removed, "deleted rows past their retention");
     } finally {
       await addJob(deps.db, RETENTION_SWEEP_JOB, {}, { jobKey: RETENTION_SWEEP_KEY, runAt: new Date(Date.now() + (deps.intervalMs ?? RETENTION_SWEEP_INTERVAL_MS)), maxAttempts: 3 });
     }
