@@ -50,7 +50,7 @@ const RMDIR_PAUSE_MS = 100;
  * where our own cgroup has it: what systemd delegated to us (Delegate=),
  * not what the root offers, is what we can enable for children.
  */
-export function cgroupLayout(mountinfo: string, selfCgroup: string, v2Controllers: (mount: string) => string[]): CgroupLayout {
+export function cgroupLayout(mountinfo: string, selfCgroup: string, v2Controllers: (dir: string) => string[]): CgroupLayout {
   const mounts = mountinfo.split("\n").flatMap((line) => {
     const [pre, post] = line.split(" - ");
     if (!pre || !post) return [];
