@@ -17,8 +17,9 @@
  *    with install.properties added (400 for loader 0.11.7), as meta does;
  *  - Mojang: version ids and URLs as piston-meta lists them (1.20.1, 1.21.1,
  *    26.1), each version JSON naming its Java (`javaVersion`: 17, 21, 25)
- *    and its server mappings (`downloads.server_mappings`, served on
- *    piston-data: NeoForge's installer needs them);
+ *    and, as Mojang publishes them up to 1.21.x (26.1 on is unobfuscated
+ *    and has none), its server mappings (`downloads.server_mappings`,
+ *    served on piston-data: NeoForge's installer's DOWNLOAD_MOJMAPS needs them);
  *  - NeoForge's Maven: maven-metadata.xml and one build's stand-in installer
  *    (compiled with this machine's javac) with its .sha256 and .sha1, and the
  *    libraries it expects pre-placed (./standinGame/neoforgeInstaller.ts);
@@ -212,6 +213,8 @@ for (const [url, body] of [...files.entries()]) if ((url.startsWith(QUILT_MAVEN)
 // Each server jar is a bundler, as Mojang's are since 1.18: the game's own jar inside it under
 // META-INF/versions/ (listed in versions.list with its sha256), which Paperclip patches.
 const innerServerJars = new Map<string, Uint8Array>();
+/** Whether Mojang publishes server mappings for the game: not from 26.1, which ships unobfuscated. */
+const MAPPED: Record<(typeof GAMES)[number], boolean> = { "1.20.1": true, "1.21.1": true, "26.1": false };
 const mojangServerJars = new Map<string, { url: string; bytes: Uint8Array }>();
 const mojangVersions = GAMES.map((game) => {
   const inner = jar(`minecraft server ${game} (the game, inside the bundler)`, [["Main-Class", "net.minecraft.server.Main"]]);
@@ -226,7 +229,7 @@ const mojangVersions = GAMES.map((game) => {
   mojangServerJars.set(game, { url: serverUrl, bytes: serverJar });
   const mappings = standinServerMappings(game);
   const serverMappings = mojangMappingsDownload(mappings);
-  put(serverMappings.url, mappings);
+  if (MAPPED[game]) put(serverMappings.url, mappings);
   const versionJson = JSON.stringify({
     id: game,
     type: "release",
@@ -235,7 +238,7 @@ const mojangVersions = GAMES.map((game) => {
     downloads: {
       client: { sha1: "0".repeat(40), size: 1, url: `https://piston-data.mojang.com/v1/objects/${"0".repeat(40)}/client.jar` },
       server: { sha1: hash("sha1", serverJar), size: serverJar.byteLength, url: serverUrl },
-      server_mappings: serverMappings,
+      ...(MAPPED[game] ? { server_mappings: serverMappings } : {}),
     },
   });
   const sha1 = hash("sha1", text(versionJson));

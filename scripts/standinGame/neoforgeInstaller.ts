@@ -23,7 +23,8 @@ function classes(): Promise<{ installer: ZipEntry[]; installertools: ZipEntry[] 
       for (const part of ["installer", "installertools"]) {
         const sources = (await readdir(join(SOURCES, part))).filter((f) => f.endsWith(".java")).map((f) => join(SOURCES, part, f));
         await run("javac", ["--release", "17", "-d", join(dir, part), ...sources], { timeout: 120_000 });
-        const names = (await readdir(join(dir, part))).filter((f) => f.endsWith(".class")).sort();
+        // By their path in the jar: the installer's PostProcessors is in its package's directory, as in the real jar.
+        const names = (await readdir(join(dir, part), { recursive: true })).filter((f) => f.endsWith(".class")).sort();
         out[part] = await Promise.all(names.map(async (name) => ({ name, data: new Uint8Array(await readFile(join(dir, part, name))) })));
       }
       return { installer: out.installer!, installertools: out.installertools! };
@@ -41,6 +42,9 @@ const INSTALLERTOOLS_PATH = "net/neoforged/installertools/installertools/2.1.2/i
 const MAVEN = "https://maven.neoforged.net/releases/";
 /** The NeoForm build in the mappings' coordinate, as 21.1.226's profile names it (`net.minecraft:server:1.21.1-20240808.144430:mappings@txt`). */
 const NEOFORM = "20240808.144430";
+/** The real installer's class holding the mojmaps skip line, at its path in the jar (and the stand-in's). */
+const POST_PROCESSORS = "net/minecraftforge/installer/actions/PostProcessors.class";
+const MOJMAPS_SKIP = "Skipping mojmaps download due to local cache hit.";
 
 /** Stand-in bytes for Mojang's server mappings of `game` (ProGuard's format, as Mojang's `server.txt`). */
 export const standinServerMappings = (game: string) => text(`# stand-in for Mojang's server mappings of Minecraft ${game}\nnet.minecraft.server.Main -> net.minecraft.server.Main:\n`);
@@ -71,6 +75,10 @@ export interface StandinNeoforge {
  * installer finds Mojang's server mappings in its local source (then it
  * copies them to {MOJMAPS} and skips it). `mojangInner` is the jar
  * inside Mojang's bundler (its sha1 is that output's).
+ * `predatesOfflineMappings`: an installer built before LegacyInstaller had
+ * that skip, its PostProcessors class without the line.
+ * `withoutMojmaps`: a profile with no DOWNLOAD_MOJMAPS step (a game
+ * Mojang publishes no mappings for).
  */
 export async function buildStandinNeoforge(opts: {
   version: string;
@@ -78,6 +86,8 @@ export async function buildStandinNeoforge(opts: {
   mojangInner: Uint8Array;
   omitLibrary?: boolean;
   serverJarPath?: string;
+  predatesOfflineMappings?: boolean;
+  withoutMojmaps?: boolean;
   /** The size version.json declares for the loader library instead of its own (a hostile profile's). */
   loaderDeclaredSize?: number;
 }): Promise<StandinNeoforge> {
@@ -132,7 +142,7 @@ export async function buildStandinNeoforge(opts: {
       },
       { sides: ["server"], jar: STANDIN_INSTALLERTOOLS, classpath: [], args: ["--task", "BUNDLER_EXTRACT", "--input", "{MINECRAFT_JAR}", "--output", "{MC_UNPACKED}", "--jar-only"], outputs: { "{MC_UNPACKED}": hex("sha1", opts.mojangInner) } },
       // No sides: run on a server install too, as the real profile's (skipped only when the installer finds the mappings locally).
-      { jar: STANDIN_INSTALLERTOOLS, classpath: [], args: ["--task", "DOWNLOAD_MOJMAPS", "--version", game, "--side", "{SIDE}", "--output", "{MOJMAPS}"] },
+      ...(opts.withoutMojmaps ? [] : [{ jar: STANDIN_INSTALLERTOOLS, classpath: [], args: ["--task", "DOWNLOAD_MOJMAPS", "--version", game, "--side", "{SIDE}", "--output", "{MOJMAPS}"] }]),
     ],
     libraries: [lib(STANDIN_INSTALLERTOOLS, INSTALLERTOOLS_PATH, installertools)],
   };
@@ -144,7 +154,7 @@ export async function buildStandinNeoforge(opts: {
   };
   const installer = storedZip([
     manifest("StandinInstaller"),
-    ...cls.installer,
+    ...cls.installer.map((c) => (c.name === POST_PROCESSORS && opts.predatesOfflineMappings ? { name: c.name, data: withoutSkipLine(c.data) } : c)),
     { name: "install_profile.json", data: text(JSON.stringify(profile, null, 2)) },
     { name: "version.json", data: text(JSON.stringify(versionJson, null, 2)) },
     { name: "data/run.sh", data: text(`#!/usr/bin/env sh\njava @user_jvm_args.txt @libraries/net/neoforged/neoforge/${version}/unix_args.txt "$@"\n`) },
@@ -158,6 +168,20 @@ export async function buildStandinNeoforge(opts: {
     ...(opts.omitLibrary ? [] : [{ path: loaderPath, url: `${MAVEN}${loaderPath}`, bytes: loader }]),
   ];
   return { version, game, installer, libraries, unixArgs };
+}
+
+/**
+ * The class with its skip line's constant replaced by one of the same
+ * length (the constant pool's UTF-8 entry keeps its size: still a valid
+ * class), as an installer from before the skip has none.
+ */
+function withoutSkipLine(cls: Uint8Array): Uint8Array {
+  const line = text(MOJMAPS_SKIP);
+  const at = Buffer.from(cls).indexOf(Buffer.from(line));
+  if (at < 0) throw new Error(`the stand-in's ${POST_PROCESSORS} has no "${MOJMAPS_SKIP}"`);
+  const out = new Uint8Array(cls);
+  out.set(text("x".repeat(line.byteLength)), at);
+  return out;
 }
 
 /**

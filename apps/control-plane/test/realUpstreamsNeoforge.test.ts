@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { chooseNeoforge, metadataVersions, readInstallProfile, storedZip } from "@zlh/artifacts";
+import { chooseNeoforge, downloadsMojmaps, metadataVersions, readInstallProfile, storedZip } from "@zlh/artifacts";
 import { UnknownBuildError } from "@zlh/domain";
 import { ResolutionError } from "../src/fabric/errors";
 import { NEOFORGE_METADATA_URL, resolveNeoforge } from "../src/serverTypes/neoforge";
@@ -42,11 +42,11 @@ describe("NeoForge resolution against NeoForge's recorded maven-metadata.xml", (
     expect(chosen).toEqual({ "1.20.2": "20.2.93", "1.20.4": "20.4.251", "1.21": "21.0.167", "1.21.1": "21.1.226", "1.21.11": "21.11.42" });
   });
 
-  it("refuses a game for which Mojang publishes no server mappings, which NeoForge's installer needs", async () => {
+  it("does not refuse a game Mojang publishes no server mappings for (26.1 on): only an installer step that needs them does (neoforge/install.ts)", async () => {
     const mojang = { path: "server.jar", url: "https://piston-data.mojang.com/v1/objects/x/server.jar", size: 1, sha512: "0".repeat(128), sha1: "0".repeat(40), kind: "server" as const };
-    await expect(resolveNeoforge(upstream.input({ type: "neoforge", minecraftVersion: "1.21.1", mods: [] }, async () => mojang, async () => null))).rejects.toThrow(
-      new ResolutionError("Minecraft 1.21.1 has no server mappings (downloads.server_mappings, published from 1.14.4 on), which NeoForge's installer needs; refused."),
-    );
+    const input = upstream.input({ type: "neoforge", minecraftVersion: "1.21.1", mods: [] }, async () => mojang, async () => null);
+    // Past the mappings, resolution goes on to the install, which first asks for the game's Java.
+    await expect(resolveNeoforge({ ...input, javaMajor: () => Promise.reject(new ChoseBuild()) })).rejects.toBeInstanceOf(ChoseBuild);
   });
 
   it("refuses a game whose builds are all betas unless one is pinned, and then takes the pinned beta", async () => {
@@ -93,5 +93,7 @@ describe("NeoForge resolution against NeoForge's recorded maven-metadata.xml", (
       "net.neoforged.installertools:binarypatcher:2.1.2:fatjar",
     ]);
     expect(profile.data.MOJMAPS).toBe("[net.minecraft:server:1.21.1-20240808.144430:mappings@txt]");
+    // Its DOWNLOAD_MOJMAPS has no sides, so a server install needs Mojang's mappings (refused for a game without them).
+    expect(profile.processors.filter(downloadsMojmaps)).toHaveLength(1);
   });
 });

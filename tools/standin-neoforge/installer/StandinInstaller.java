@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.jar.Attributes;
 import java.util.jar.JarFile;
+import net.minecraftforge.installer.actions.PostProcessors;
 
 /**
  * A stand-in for NeoForge's installer (neoforged/LegacyInstaller) in its
@@ -194,7 +195,7 @@ public final class StandinInstaller {
             log.println("===============================================================================");
             List<Object> procArgs = list(proc.get("args"));
             if (new Artifact((String) proc.get("jar")).name.equals("installertools") && mojmapsSuccess && "DOWNLOAD_MOJMAPS".equals(procArgs.get(procArgs.indexOf("--task") + 1))) {
-                log.println("Skipping mojmaps download due to local cache hit.");
+                log.println(PostProcessors.MOJMAPS_CACHE_HIT);
                 continue;
             }
             Map<String, String> outputs = new LinkedHashMap<>();

@@ -1,7 +1,7 @@
 import { posix } from "node:path";
 import { createHash } from "node:crypto";
 import { sql } from "drizzle-orm";
-import { ArtifactNotFoundError, InstallerRefusedError, readInstallProfile, zipDirectory, neoforgeArgFiles, neoforgeLaunchDecision, INSTALLER_ZIP_LIMITS, type ArtifactSource, type DownloadedFile } from "@zlh/artifacts";
+import { ArtifactNotFoundError, downloadsMojmaps, InstallerRefusedError, installerSkipsLocalMojmaps, readInstallProfile, zipDirectory, neoforgeArgFiles, neoforgeLaunchDecision, INSTALLER_ZIP_LIMITS, type ArtifactSource, type DownloadedFile } from "@zlh/artifacts";
 import type { Db } from "@zlh/db";
 import { fetchBounded, fetchPinned, HASH_FILE_MAX_BYTES } from "../fabric/digest";
 import { ResolutionError } from "../fabric/errors";
@@ -40,8 +40,12 @@ export interface NeoforgeInstallOptions {
   game: string;
   version: string;
   mojang: DownloadedFile;
-  /** Mojang's server mappings (`downloads.server_mappings`) for the game: the installer's DOWNLOAD_MOJMAPS step is given them. */
-  mappings: MojangDownload;
+  /**
+   * Mojang's server mappings (`downloads.server_mappings`) for the game, or
+   * null where Mojang publishes none (the unobfuscated 26.1 on): given to
+   * the installer's DOWNLOAD_MOJMAPS step, required only where its profile has one.
+   */
+  mappings: MojangDownload | null;
   /** The Java major the game needs (Mojang's javaVersion): the installer's java must be at least it. */
   javaMajor: number;
   /** ZLH_NEOFORGE_JAVA: the java that runs the installer (a path, or a name on PATH); `java` when not given. */
@@ -95,8 +99,9 @@ async function recorded(db: Db, game: string, version: string): Promise<Neoforge
  * the game (installerJava.ts), before anything is fetched; then the installer pinned by the sha256 NeoForge's Maven publishes
  * beside it (`.sha256`), its profile read and checked against the build
  * asked for, every library it would download fetched here (by its sha1 and
- * size) and pre-placed with Mojang's jar at serverJarPath and Mojang's
- * server mappings where the installer looks for them (localMappingsPath),
+ * size) and pre-placed with Mojang's jar at serverJarPath and, only
+ * where the profile runs DOWNLOAD_MOJMAPS on the server (mojmapsFor),
+ * Mojang's server mappings where the installer looks for them (localMappingsPath),
  * then the run, then the tree: a file that is a pre-placed one with the
  * same hash keeps its upstream url (the mappings wherever the installer
  * copied them); every other is the installer's own and is stored.
@@ -118,6 +123,7 @@ async function install(db: Db, source: ArtifactSource, opts: NeoforgeInstallOpti
   if (profile.version !== opts.version || profile.minecraft !== opts.game) {
     throw new ResolutionError(`the NeoForge ${opts.version} installer installs neoforge ${profile.version} for Minecraft ${profile.minecraft}, not for ${opts.game}; refused.`);
   }
+  const needed = profile.processors.some(downloadsMojmaps) ? mojmapsFor(installer.bytes, opts) : null;
   const inInstaller = new Set(zipDirectory(installer.bytes, INSTALLER_ZIP_LIMITS).map((e) => e.name));
   const upstream = new Map<string, { url: string; sha512: string }>();
   const preplaced: { path: string; bytes: Uint8Array }[] = [];
@@ -125,7 +131,7 @@ async function install(db: Db, source: ArtifactSource, opts: NeoforgeInstallOpti
   // Each download is read up to the size the profile declares (upstream's word) and held until it is placed: what
   // cannot fit the installer's work space anyway is refused before anything is fetched, so a hostile profile cannot
   // make the control plane hold gigabytes.
-  const declared = installer.bytes.byteLength + opts.mojang.size + opts.mappings.size + fetched.reduce((n, lib) => n + lib.size, 0);
+  const declared = installer.bytes.byteLength + opts.mojang.size + (needed?.size ?? 0) + fetched.reduce((n, lib) => n + lib.size, 0);
   if (declared > INSTALLER_SPACE_BYTES) {
     throw new ResolutionError(`the NeoForge ${opts.version} installer, its libraries and Mojang's jar and mappings are ${declared} bytes together, more than its work space (${INSTALLER_SPACE_BYTES} bytes) holds; refused before any was downloaded.`);
   }
@@ -140,8 +146,8 @@ async function install(db: Db, source: ArtifactSource, opts: NeoforgeInstallOpti
   upstream.set(serverJar, { url: opts.mojang.url, sha512: mojang.digest.sha512 });
   // The profile's DOWNLOAD_MOJMAPS processor (every side) would fetch Mojang's version manifest, which the sandbox cannot
   // reach; the installer skips it when it finds the mappings in its local source, copying them to {MOJMAPS} instead.
-  const mappings = await fetchPinned(db, source, opts.mappings.url, { sha1: opts.mappings.sha1, size: opts.mappings.size });
-  const local = [{ path: localMappingsPath(opts.game), bytes: mappings.bytes }];
+  const mappings = needed ? await fetchPinned(db, source, needed.url, { sha1: needed.sha1, size: needed.size }) : null;
+  const local = mappings ? [{ path: localMappingsPath(opts.game), bytes: mappings.bytes }] : [];
 
   let run: Awaited<ReturnType<InstallerRunner>>;
   try {
@@ -166,7 +172,7 @@ async function install(db: Db, source: ArtifactSource, opts: NeoforgeInstallOpti
     const files: InstalledFile[] = [];
     const stored: { sha512: string; size: number; bytes: Uint8Array }[] = [];
     for (const f of tree) {
-      const from = upstream.get(f.path) ?? (f.sha512 === mappings.digest.sha512 ? { url: opts.mappings.url, sha512: f.sha512 } : undefined);
+      const from = upstream.get(f.path) ?? (needed && f.sha512 === mappings?.digest.sha512 ? { url: needed.url, sha512: f.sha512 } : undefined);
       if (from && from.sha512 === f.sha512) files.push({ path: f.path, size: f.size, sha512: f.sha512, sha1: f.sha1, url: from.url });
       else {
         files.push({ path: f.path, size: f.size, sha512: f.sha512, sha1: f.sha1 });
@@ -177,6 +183,27 @@ async function install(db: Db, source: ArtifactSource, opts: NeoforgeInstallOpti
   } finally {
     await run.dispose();
   }
+}
+
+/**
+ * The mappings a profile's server-side DOWNLOAD_MOJMAPS step needs, or a
+ * refusal before anything is fetched or run: the game has none, or the
+ * installer would not take them from its local source (built before
+ * LegacyInstaller's skip) and so would download them, which no sandboxed
+ * install can; that is the build's age, not a failed install.
+ */
+function mojmapsFor(installer: Uint8Array, opts: NeoforgeInstallOptions): MojangDownload {
+  const what = `the NeoForge ${opts.version} installer runs DOWNLOAD_MOJMAPS on a server install`;
+  if (!opts.mappings) throw new ResolutionError(`${what}, but Minecraft ${opts.game} has no server mappings (downloads.server_mappings); refused.`);
+  let skips: boolean;
+  try {
+    skips = installerSkipsLocalMojmaps(installer);
+  } catch (err) {
+    if (err instanceof InstallerRefusedError) throw new ResolutionError(err.message);
+    throw err;
+  }
+  if (!skips) throw new ResolutionError(`${what} and predates offline mappings (LegacyInstaller before 2024-04-12): it would download Mojang's mappings, which its sandbox cannot; choose a newer NeoForge build.`);
+  return opts.mappings;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { mkdir, readdir, readFile, rmdir, writeFile } from "node:fs/promises";
 import { basename, dirname, join, posix } from "node:path";
 
@@ -45,9 +46,11 @@ const RMDIR_PAUSE_MS = 100;
  * mounted and which cgroup it is in; pure, for the two files' text. A v1
  * memory hierarchy wins (hybrid: the unified one then has no memory
  * controller); else the unified hierarchy if its root offers memory
- * (`v2Controllers`: a mount's root's cgroup.controllers).
+ * (`v2Controllers`: a cgroup directory's cgroup.controllers), with pids
+ * where our own cgroup has it: what systemd delegated to us (Delegate=),
+ * not what the root offers, is what we can enable for children.
  */
-export function cgroupLayout(mountinfo: string, selfCgroup: string, v2Controllers: (mount: string) => string[]): CgroupLayout {
+export function cgroupLayout(mountinfo: string, selfCgroup: string, v2Controllers: (dir: string) => string[]): CgroupLayout {
   const mounts = mountinfo.split("\n").flatMap((line) => {
     const [pre, post] = line.split(" - ");
     if (!pre || !post) return [];
@@ -73,7 +76,7 @@ export function cgroupLayout(mountinfo: string, selfCgroup: string, v2Controller
   if (!offered.includes("memory")) return { kind: "none", why: `the cgroup v2 hierarchy at ${unified.point} offers no memory controller` };
   const at = inMount(unified, own.path);
   if (!at) return { kind: "none", why: `this process's cgroup ${own.path} is not under the cgroup v2 mount at ${unified.point}` };
-  return { kind: "v2", own: at, pids: offered.includes("pids"), root: at === unified.point };
+  return { kind: "v2", own: at, pids: v2Controllers(at).includes("pids"), root: at === unified.point };
 }
 
 /** Our cgroup's directory: its path is from the hierarchy's root, the mount shows the hierarchy from `root` on. */
@@ -86,21 +89,40 @@ function inMount(mount: { root: string; point: string }, path: string): string |
 /** mountinfo escapes space, tab, newline and backslash as octal. */
 const unoctal = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
 
-let prepared: Promise<CgroupLayout> | null = null;
+/**
+ * `detect`, run once and its result kept while it is usable. A failure is
+ * not kept: after one (a unit fixed and its cgroup delegated meanwhile, a
+ * transient error) the next install looks again rather than being refused
+ * until a restart. Concurrent callers share one look.
+ */
+export function keepUsable(detect: () => Promise<CgroupLayout>): () => Promise<CgroupLayout> {
+  let kept: Promise<CgroupLayout> | null = null;
+  return async () => {
+    const attempt = (kept ??= detect());
+    const found = await attempt.catch((err: unknown) => {
+      if (kept === attempt) kept = null;
+      throw err;
+    });
+    if (found.kind === "none" && kept === attempt) kept = null;
+    return found;
+  };
+}
 
-/** The layout, found and (cgroup v2) prepared once per process; a failure is kept too: the machine does not change under us. */
-function layout(): Promise<CgroupLayout> {
-  prepared ??= (async () => {
-    const mountinfo = await readFile("/proc/self/mountinfo", "utf8");
-    const controllers = new Map<string, string[]>();
-    for (const line of mountinfo.split("\n").filter((l) => l.includes(" - cgroup2 "))) {
-      const point = unoctal(line.split(" ")[4] ?? "");
-      controllers.set(point, (await readFile(join(point, "cgroup.controllers"), "utf8").catch(() => "")).trim().split(/\s+/));
+/** The layout, found and (cgroup v2) prepared once per process (keepUsable). */
+const layout = keepUsable(detect);
+
+async function detect(): Promise<CgroupLayout> {
+  const mountinfo = await readFile("/proc/self/mountinfo", "utf8");
+  // Read in place (a cgroupfs file, never blocking) for the directories the pure cgroupLayout asks about.
+  const controllers = (dir: string) => {
+    try {
+      return readFileSync(join(dir, "cgroup.controllers"), "utf8").trim().split(/\s+/);
+    } catch {
+      return [];
     }
-    const found = cgroupLayout(mountinfo, await readFile("/proc/self/cgroup", "utf8"), (p) => controllers.get(p) ?? []);
-    return found.kind === "v2" ? prepareV2(found) : found;
-  })();
-  return prepared;
+  };
+  const found = cgroupLayout(mountinfo, await readFile("/proc/self/cgroup", "utf8"), controllers);
+  return found.kind === "v2" ? prepareV2(found) : found;
 }
 
 /**

@@ -16,7 +16,8 @@ export const METADATA_MAX_BYTES = 4 * 1024 * 1024;
  *    is Minecraft 1.21.1): the newest non-beta one for the game, or the
  *    pinned `loaderVersion` (a beta only when pinned);
  *  - its installer run once per (game, build) in a sandbox with no network,
- *    every library, Mojang's jar and Mojang's server mappings pre-placed, with ZLH_NEOFORGE_JAVA once
+ *    every library, Mojang's jar and (where its profile's DOWNLOAD_MOJMAPS
+ *    step needs them) Mojang's server mappings pre-placed, with ZLH_NEOFORGE_JAVA once
  *    it is known to be at least the game's Java, and every file it left
  *    pinned (neoforge/install.ts): upstream's keep their url, the ones it
  *    made are served by the control plane (`installed`, zlh:neoforge/<sha512>);
@@ -41,9 +42,8 @@ export const resolveNeoforge: TypeResolver = async ({ db, source, request, mojan
     throw err;
   }
   const mojang = await mojangServer();
-  // The installer's DOWNLOAD_MOJMAPS step needs the game's server mappings, which it can only be given (neoforge/install.ts).
+  // Null for a game Mojang publishes none for (26.1 on, unobfuscated): the install refuses only a profile whose DOWNLOAD_MOJMAPS step needs them.
   const mappings = await mojangServerMappings();
-  if (!mappings) throw new ResolutionError(`Minecraft ${game} has no server mappings (downloads.server_mappings, published from 1.14.4 on), which NeoForge's installer needs; refused.`);
   const install = await pinnedInstall(db, source, { game, version, mojang, mappings, javaMajor: await javaMajor(), java: settings.neoforgeJava, memoryBytes: settings.neoforgeInstallerMemoryBytes });
   const files: ManifestFile[] = install.files.map((f) =>
     f.url

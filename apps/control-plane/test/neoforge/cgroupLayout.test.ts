@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cgroupLayout } from "../../src/neoforge/memoryCgroup";
+import { cgroupLayout, keepUsable, type CgroupLayout } from "../../src/neoforge/memoryCgroup";
 
 /** /proc/self/mountinfo lines as the kernel writes them (the fields before ` - ` elided to what is read). */
 const mount = (root: string, point: string, fstype: string, superOptions: string) => `30 23 0:26 ${root} ${point} rw,nosuid,nodev,noexec,relatime shared:4 - ${fstype} ${fstype} ${superOptions}`;
@@ -16,6 +16,15 @@ describe("where the NeoForge installer's memory cgroup is made (cgroupLayout)", 
     });
     // The root cgroup (a container's, with no cgroup of its own): children are made in it, and nothing is moved out.
     expect(cgroupLayout(info, "0::/\n", offers(["memory"]))).toEqual({ kind: "v2", own: "/sys/fs/cgroup", pids: false, root: true });
+  });
+
+  it("takes pids from our own cgroup's controllers, not the root's: a unit with Delegate=memory alone is bounded by memory only", () => {
+    const info = mount("/", "/sys/fs/cgroup", "cgroup2", "rw,nsdelegate");
+    const own = "/sys/fs/cgroup/system.slice/zlh-control-plane.service";
+    const byDir = (dirs: Record<string, string[]>) => (dir: string) => dirs[dir] ?? [];
+    const self = "0::/system.slice/zlh-control-plane.service\n";
+    expect(cgroupLayout(info, self, byDir({ "/sys/fs/cgroup": ["memory", "pids"], [own]: ["memory"] }))).toEqual({ kind: "v2", own, pids: false, root: false });
+    expect(cgroupLayout(info, self, byDir({ "/sys/fs/cgroup": ["memory", "pids"], [own]: ["memory", "pids"] }))).toEqual({ kind: "v2", own, pids: true, root: false });
   });
 
   it("cgroup v1 or hybrid (this machine's kind): our memory cgroup, and our pids cgroup, even with an empty unified hierarchy", () => {
@@ -38,5 +47,34 @@ describe("where the NeoForge installer's memory cgroup is made (cgroupLayout)", 
   it("finds none without a memory controller: the install is then refused (or run with 0, its heap's bound only)", () => {
     expect(cgroupLayout(mount("/", "/sys/fs/cgroup", "cgroup2", "rw"), "0::/\n", offers(["cpu", "pids"]))).toEqual({ kind: "none", why: "the cgroup v2 hierarchy at /sys/fs/cgroup offers no memory controller" });
     expect(cgroupLayout("", "", offers([]))).toEqual({ kind: "none", why: "this machine has no memory cgroup controller mounted" });
+  });
+});
+
+describe("the layout kept for the process (keepUsable)", () => {
+  const usable: CgroupLayout = { kind: "v2", own: "/sys/fs/cgroup/zlh", pids: true, root: false };
+
+  it("looks again after a layout with no cgroup, or a failed look, and keeps the first usable one", async () => {
+    const answers: (CgroupLayout | Error)[] = [{ kind: "none", why: "not delegated" }, new Error("EIO"), usable, { kind: "none", why: "never asked" }];
+    let looks = 0;
+    const layout = keepUsable(async () => {
+      const a = answers[looks++]!;
+      if (a instanceof Error) throw a;
+      return a;
+    });
+    expect(await layout()).toEqual({ kind: "none", why: "not delegated" });
+    await expect(layout()).rejects.toThrow("EIO");
+    expect(await layout()).toEqual(usable);
+    expect(await layout()).toEqual(usable);
+    expect(looks).toBe(3);
+  });
+
+  it("shares one look between concurrent callers", async () => {
+    let looks = 0;
+    const layout = keepUsable(async () => {
+      looks++;
+      return usable;
+    });
+    await Promise.all([layout(), layout(), layout()]);
+    expect(looks).toBe(1);
   });
 });

@@ -10,7 +10,7 @@ import { ResolutionError } from "../../src/fabric/errors";
 import { neoforgeInstall, neoforgeInstallerUrl } from "../../src/neoforge/install";
 import { InstallBusyError } from "../../src/neoforge/installOnce";
 import { runInstaller, SandboxUnavailableError } from "../../src/neoforge/runInstaller";
-import { buildStandinNeoforge, mojangMappingsDownload, standinServerMappings } from "../../../../scripts/standinGame/neoforgeInstaller";
+import { buildStandinNeoforge, mojangMappingsDownload, standinServerMappings, type StandinNeoforge } from "../../../../scripts/standinGame/neoforgeInstaller";
 import { standinInstallerJava } from "../../../../scripts/standinGame/installerJava";
 import { mojangBundler } from "./mojangBundler";
 import { upstream } from "./neoforgeUpstream";
@@ -274,6 +274,63 @@ describe("a NeoForge install, run once per (game, version) and pinned", () => {
     );
     expect(runs).toBe(0);
     expect(await database.db.execute(sql`select 1 from neoforge_installs where neoforge_version = '21.1.85'`)).toHaveLength(0);
+  });
+
+  /** The stand-in's upstream, recording every URL asked of it. */
+  const watchedUpstream = (neo: StandinNeoforge) => {
+    const u = upstream(neo, mojang.bundler);
+    const asked: string[] = [];
+    const source: ArtifactSource = { ...u.source, fetchBytes: (url) => (asked.push(url), u.source.fetchBytes(url)) };
+    return { ...u, source, asked };
+  };
+
+  /** Refused with `message` having fetched nothing but the installer, run nothing and recorded no install. */
+  const refusedBeforeAnything = async (neo: StandinNeoforge, withMappings: boolean, message: string) => {
+    const u = watchedUpstream(neo);
+    let runs = 0;
+    const counted: typeof runInstaller = (o) => (runs++, runInstaller(o));
+    await expect(neoforgeInstall(database.db, u.source, { game: GAME, version: neo.version, mojang: u.mojang, mappings: withMappings ? u.mappings : null, ...JAVA, run: counted })).rejects.toThrow(
+      new ResolutionError(message),
+    );
+    expect(runs).toBe(0);
+    expect(u.asked.filter((url) => !url.includes("-installer.jar"))).toEqual([]);
+    expect(await database.db.execute(sql`select 1 from neoforge_installs where neoforge_version = ${neo.version}`)).toHaveLength(0);
+  };
+
+  it("installs a profile with no DOWNLOAD_MOJMAPS step with no mappings: none fetched, none given, none pinned (a game Mojang publishes none for)", async () => {
+    const u = watchedUpstream(await buildStandinNeoforge({ version: "21.1.100", game: GAME, mojangInner: mojang.inner, withoutMojmaps: true }));
+    const given: Parameters<typeof runInstaller>[0][] = [];
+    const recorded: typeof runInstaller = (o) => (given.push(o), runInstaller(o));
+    const install = await neoforgeInstall(database.db, u.source, { game: GAME, version: "21.1.100", mojang: u.mojang, mappings: null, ...JAVA, run: recorded });
+    expect(given).toHaveLength(1);
+    expect(given[0]!.local ?? []).toEqual([]);
+    expect(u.asked).not.toContain(u.mappings.url);
+    expect(install.files.some((f) => f.path.endsWith("-mappings.txt"))).toBe(false);
+    expect(install.files.map((f) => f.path)).toContain("libraries/net/neoforged/neoforge/21.1.100/unix_args.txt");
+    // Mappings offered for such a profile are not fetched either.
+    const offered = watchedUpstream(await buildStandinNeoforge({ version: "21.1.101", game: GAME, mojangInner: mojang.inner, withoutMojmaps: true }));
+    await neoforgeInstall(database.db, offered.source, { game: GAME, version: "21.1.101", mojang: offered.mojang, mappings: offered.mappings, ...JAVA });
+    expect(offered.asked).not.toContain(offered.mappings.url);
+  });
+
+  it("refuses a profile whose server-side DOWNLOAD_MOJMAPS needs mappings the game has none of, before fetching or running anything", async () => {
+    await refusedBeforeAnything(
+      await buildStandinNeoforge({ version: "21.1.102", game: GAME, mojangInner: mojang.inner }),
+      false,
+      "the NeoForge 21.1.102 installer runs DOWNLOAD_MOJMAPS on a server install, but Minecraft 1.21.1 has no server mappings (downloads.server_mappings); refused.",
+    );
+  });
+
+  it("refuses an installer from before LegacyInstaller's local-mappings skip (it would download them offline), before running anything", async () => {
+    await refusedBeforeAnything(
+      await buildStandinNeoforge({ version: "21.1.103", game: GAME, mojangInner: mojang.inner, predatesOfflineMappings: true }),
+      true,
+      "the NeoForge 21.1.103 installer runs DOWNLOAD_MOJMAPS on a server install and predates offline mappings (LegacyInstaller before 2024-04-12): it would download Mojang's mappings, which its sandbox cannot; choose a newer NeoForge build.",
+    );
+    // The same old installer with no DOWNLOAD_MOJMAPS step needs no skip: it installs.
+    const old = await buildStandinNeoforge({ version: "21.1.104", game: GAME, mojangInner: mojang.inner, predatesOfflineMappings: true, withoutMojmaps: true });
+    const oldUpstream = upstream(old, mojang.bundler);
+    expect((await neoforgeInstall(database.db, oldUpstream.source, { game: GAME, version: "21.1.104", mojang: oldUpstream.mojang, mappings: null, ...JAVA })).version).toBe("21.1.104");
   });
 
   it("refuses an installer that installs another build or game than asked for", async () => {

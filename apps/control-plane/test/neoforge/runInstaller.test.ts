@@ -7,7 +7,7 @@ import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readInstallProfile } from "@zlh/artifacts";
+import { installerSkipsLocalMojmaps, readInstallProfile, storedZip } from "@zlh/artifacts";
 import { INSTALLER_MAX_PROCESSES, InstallerFailedError, runInstaller } from "../../src/neoforge/runInstaller";
 import { buildStandinNeoforge, type StandinNeoforge } from "../../../../scripts/standinGame/neoforgeInstaller";
 import { mojangBundler } from "./mojangBundler";
@@ -29,6 +29,8 @@ describe("the NeoForge installer, run once in a sandbox (stand-in installer, rea
     const neo = await buildStandinNeoforge({ version: VERSION, game: GAME, mojangInner: mojang.inner });
     const profile = readInstallProfile(neo.installer);
     expect(profile.processors.map((p) => p.args[1])).toEqual(["EXTRACT_FILES", "BUNDLER_EXTRACT", "DOWNLOAD_MOJMAPS"]); // DOWNLOAD_MOJMAPS has no sides: servers run it too
+    // The skip's line is a constant of its PostProcessors class, as in the real installer's jar: what install.ts reads.
+    expect(installerSkipsLocalMojmaps(neo.installer)).toBe(true);
     const installed = await runInstaller({
       installer: neo.installer,
       installerName: `neoforge-${VERSION}-installer.jar`,
@@ -62,6 +64,25 @@ describe("the NeoForge installer, run once in a sandbox (stand-in installer, rea
     expect(err.log).toMatch(/\tFound no cached library at \S+loader-4\.0\.24\.jar, expecting download from https:\/\/maven\.neoforged\.net\/releases\/net\/neoforged\/fancymodloader\/loader\/4\.0\.24\/loader-4\.0\.24\.jar, but running in offline mode\./);
     expect(err.message).toContain("These libraries failed to download. Try again.");
     expect(err.message).toContain("There was an error during installation");
+  });
+
+  it("installs a profile with no DOWNLOAD_MOJMAPS step with nothing in its local source", async () => {
+    const neo = await buildStandinNeoforge({ version: VERSION, game: GAME, mojangInner: mojang.inner, withoutMojmaps: true });
+    const installed = await runInstaller({ installer: neo.installer, installerName: `neoforge-${VERSION}-installer.jar`, preplaced: [...libs(neo), { path: SERVER_JAR, bytes: mojang.bundler }] });
+    try {
+      expect(installed.log).toContain("The server installed successfully");
+      expect(installed.log).not.toContain("mojmaps");
+      await expect(readFile(join(installed.serverDir, MOJMAPS))).rejects.toMatchObject({ code: "ENOENT" });
+    } finally {
+      await installed.dispose();
+    }
+  });
+
+  it("tells an installer from before the local-mappings skip by its PostProcessors class (a still-valid class without the line)", async () => {
+    const old = await buildStandinNeoforge({ version: VERSION, game: GAME, mojangInner: mojang.inner, predatesOfflineMappings: true });
+    expect(installerSkipsLocalMojmaps(old.installer)).toBe(false);
+    // No such class at all (not LegacyInstaller's layout): no skip either.
+    expect(installerSkipsLocalMojmaps(storedZip([{ name: "install_profile.json", data: MAPPINGS }]))).toBe(false);
   });
 
   it("fails without Mojang's mappings in its local source: DOWNLOAD_MOJMAPS runs on a server install and needs the network", async () => {
