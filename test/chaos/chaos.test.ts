@@ -22,8 +22,11 @@ describe("chaos (short, seeded)", () => {
     let log = "";
     child.stdout.on("data", (b: Buffer) => (out += b.toString()));
     child.stderr.on("data", (b: Buffer) => (log += b.toString()));
-    // Past its budget, the run is told to stop (it then stops everything it started) rather than abandoned.
-    const budget = setTimeout(() => child.kill("SIGTERM"), 270_000);
+    // Past its budget, the run is told to stop (it then stops everything it started) rather than abandoned. The
+    // budget is past the run's own bounds (35 s of faults, its convergence wait of 240 s and two reconcile intervals,
+    // the edge's check of up to 60 s), so a slow convergence on a loaded machine is judged by the run's invariants,
+    // which say what did not converge, rather than cut off with nothing said.
+    const budget = setTimeout(() => child.kill("SIGTERM"), 420_000);
     const code = await new Promise<number | null>((r) => child.once("exit", r));
     clearTimeout(budget);
     expect(out.trim(), log).not.toBe("");
@@ -42,7 +45,7 @@ describe("chaos (short, seeded)", () => {
     expect(summary.workload.breakingChanges).toBeGreaterThan(0);
     expect(summary.backups.completed ?? 0).toBeGreaterThan(0);
     expect(code, log).toBe(0);
-  }, 300_000);
+  }, 450_000);
 });
 
 /** What `pnpm chaos --json` prints (scripts/chaos.ts). */
