@@ -9,7 +9,7 @@ import { ArtifactFetchError, fetchFailure, streamFrom, type ArtifactSource } fro
  * the read that never comes). A timeout or abort of the fetch's own signal
  * while the body is read is an ArtifactFetchError too, not a bare DOMException.
  */
-export async function* withinDeadline(body: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>, deadline: number, url: string): AsyncGenerator<Uint8Array> {
+async function* withinDeadline(body: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>, deadline: number, url: string): AsyncGenerator<Uint8Array> {
   const reader = "getReader" in body ? body.getReader() : null;
   const it: { next(): Promise<IteratorResult<Uint8Array>>; return?(): unknown } = reader
     ? { next: () => reader.read() as Promise<IteratorResult<Uint8Array>>, return: () => reader.cancel() }
@@ -49,13 +49,7 @@ export async function* withinDeadline(body: AsyncIterable<Uint8Array> | Readable
  * first. JSON answers are small and left to the source's own bounds.
  */
 export function withDownloadDeadline(source: ArtifactSource, ms: number): ArtifactSource {
-  const stream = async (url: string) => {
-    const deadline = Date.now() + ms;
-    // The source's own bound is a little past ours: at the deadline it is ours that ends the download (its
-    // two timers would otherwise race, and which message the caller saw would depend on the machine's load).
-    const opened = streamFrom(source, url, { timeoutMs: ms + SOURCE_SLACK_MS });
-    return withinDeadline(await headersBefore(opened, deadline, url), deadline, url);
-  };
+  const stream = (url: string) => downloadWithin(source, url, ms);
   return {
     kind: source.kind,
     fetchJson: (url) => source.fetchJson(url),
@@ -66,6 +60,17 @@ export function withDownloadDeadline(source: ArtifactSource, ms: number): Artifa
       return new Uint8Array(Buffer.concat(parts));
     },
   };
+}
+
+/**
+ * `url`'s body from `source`, headers and body within `ms` (withinDeadline). The source's own bound is a little
+ * past ours: at the deadline it is ours that ends the download (the two timers would otherwise race, and which
+ * message the caller saw would depend on the machine's load).
+ */
+export async function downloadWithin(source: ArtifactSource, url: string, ms: number): Promise<AsyncGenerator<Uint8Array>> {
+  const deadline = Date.now() + ms;
+  const opened = streamFrom(source, url, { timeoutMs: ms + SOURCE_SLACK_MS });
+  return withinDeadline(await headersBefore(opened, deadline, url), deadline, url);
 }
 
 /** How much later than a download's own deadline its source is told to give up. */

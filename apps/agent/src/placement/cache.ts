@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdir, readdir, rename, rm, stat, statfs, utimes } from "node:fs/promises";
 import { join } from "node:path";
-import { ArtifactFetchError, streamFrom, withinDeadline, type ArtifactSource } from "@zlh/artifacts";
+import { ArtifactFetchError, downloadWithin, type ArtifactSource } from "@zlh/artifacts";
 import { OpFailure } from "../ops/opFailure";
 import { streamToFile } from "./streamToFile";
 
@@ -202,9 +202,8 @@ export class ArtifactCache {
   async #download(file: Pinned, url: string, path: string): Promise<void> {
     const tmp = join(this.#tmp, `${file.sha512.slice(0, 16)}-${process.pid}-${Math.random().toString(36).slice(2)}`);
     try {
-      const deadline = Date.now() + this.#downloadTimeoutMs;
-      // The source is given the same bound: its own per-request one (a mirror's 60 s) would end a large download first.
-      const body = withinDeadline(await streamFrom(this.source, url, { timeoutMs: this.#downloadTimeoutMs }), deadline, url);
+      // The source is given (a little more than) the same bound: its own per-request one (a mirror's 60 s) would end a large download first.
+      const body = await downloadWithin(this.source, url, this.#downloadTimeoutMs);
       const got = await streamToFile(body, tmp, file.size, { sha1: !!file.sha1, sha256: !!file.sha256 });
       const problem = got.overflow
         ? `more than the pinned ${file.size} bytes (the download was stopped there)`
