@@ -50,7 +50,7 @@ const sampled = (): [string, () => Response][] => [
 ];
 const routes = new Map(sampled());
 /** This test's upstream answers `url` with `body` (as papyrus would, other data) instead of the sample. */
-const answer = (url: string, body: unknown) => routes.set(url, () => HttpResponse.json(body));
+const answer = (url: string, body: object) => routes.set(url, () => HttpResponse.json(body));
 
 describe("Purpur resolution against papyrus's answers (derived from its source)", () => {
   const upstream = recordedResolution(routes, papyrusNotFound);
