@@ -23,6 +23,8 @@
  *  - NeoForge's Maven: maven-metadata.xml and one build's stand-in installer
  *    (compiled with this machine's javac) with its .sha256 and .sha1, and the
  *    libraries it expects pre-placed (./standinGame/neoforgeInstaller.ts);
+ *  - Purpur's API v2: as PurpurMC/papyrus's controllers answer (`latest` the
+ *    newest build that succeeded, a failed build listed with `md5: null`);
  *  - Adoptium API v3: the feature listings of those Javas in the API's shapes
  *    (./offlineMirror/adoptiumRelease.ts); 21 and 25 are stand-in JREs, 17 a
  *    real one built from this machine's JDK (./offlineMirror/machineJre.ts,
@@ -285,10 +287,13 @@ const paperBuilds = [
 });
 json(`https://api.papermc.io/v2/projects/paper/versions/${PAPER_GAME}/builds`, { project_id: "paper", project_name: "Paper", version: PAPER_GAME, builds: paperBuilds });
 
-// ---- Purpur's API v2 (api.purpurmc.org/v2/purpur): a version lists its builds (`builds.all`, oldest
-// first, `builds.latest`); each build says its `result` (SUCCESS or FAILURE) and its jar's md5; the jar
-// at .../<build>/download. The newest build here failed (as Purpur's do at times: it lists them too).
-// An unknown version is a 404. Purpur is a Paper fork: its jar is a Paperclip laid out as Paper's.
+// ---- Purpur's API v2 (api.purpurmc.org/v2/purpur), as PurpurMC/papyrus's v2 controllers answer it
+// (fixtures/upstream-samples/README.md says where each field comes from): a version lists its builds
+// (`builds.all`, failed ones too, oldest first by timestamp) and `builds.latest`, the newest build that
+// succeeded and has a jar, not the newest listed; each build has every field papyrus sends, in its order,
+// its `result` SUCCESS or FAILURE and its jar's md5 (`null` for a failed build: it has none); the jar at
+// .../<build>/download. The newest build here failed (as Purpur's do at times). An unknown version is a 404.
+// Purpur is a Paper fork: its jar is a Paperclip laid out as Paper's.
 const purpurBuilds = [
   { build: "2327", result: "SUCCESS", timestamp: 1729411200000 },
   { build: "2328", result: "SUCCESS", timestamp: 1730534400000 },
@@ -296,7 +301,8 @@ const purpurBuilds = [
 ];
 for (const b of purpurBuilds) {
   const base = `https://api.purpurmc.org/v2/purpur/${PAPER_GAME}/${b.build}`;
-  const info: Record<string, unknown> = { project: "purpur", version: PAPER_GAME, build: b.build, result: b.result, timestamp: b.timestamp, duration: 412000, commits: [] };
+  const commits = [{ author: "Purpur", email: "purpur@example.invalid", description: `Build ${b.build}`, hash: hash("sha1", text(base)), timestamp: b.timestamp - 600000 }];
+  let md5: string | null = null;
   if (b.result === "SUCCESS") {
     const mojang = mojangServerJars.get(PAPER_GAME)!;
     const library = jar("com.google.guava:guava:33.3.1-jre");
@@ -309,14 +315,15 @@ for (const b of purpurBuilds) {
       "META-INF/main-class": text("org.bukkit.craftbukkit.Main"),
     });
     put(`${base}/download`, purpurJar);
-    info.md5 = hash("md5", purpurJar);
+    md5 = hash("md5", purpurJar);
   }
-  json(base, info);
+  json(base, { project: "purpur", version: PAPER_GAME, build: b.build, result: b.result, timestamp: b.timestamp, duration: 412000, commits, metadata: {}, md5 });
 }
+json("https://api.purpurmc.org/v2/purpur", { project: "purpur", metadata: { current: PAPER_GAME }, versions: [PAPER_GAME] });
 json(`https://api.purpurmc.org/v2/purpur/${PAPER_GAME}`, {
   project: "purpur",
   version: PAPER_GAME,
-  builds: { latest: purpurBuilds.at(-1)!.build, all: purpurBuilds.map((b) => b.build) },
+  builds: { latest: purpurBuilds.filter((b) => b.result === "SUCCESS").at(-1)!.build, all: purpurBuilds.map((b) => b.build) },
 });
 
 // ---- NeoForge's Maven (maven.neoforged.net/releases): maven-metadata.xml (oldest first; 21.0.167 is

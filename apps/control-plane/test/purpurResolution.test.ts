@@ -38,9 +38,17 @@ describe("resolving a Purpur server", () => {
 
   it("refuses a game Purpur does not build (its 404), a version whose builds all failed, and a jar whose md5 is not the published one", async () => {
     await expect(resolve(mirrorSource(OFFLINE_MIRROR_DIR, "offline"), "26.1")).rejects.toThrow(new ResolutionError("Purpur does not build Minecraft 26.1 (Purpur answered 404)."));
-    const allFailed = rewritingMirror((url, body) => (url.startsWith(`${API}/`) ? { ...(body as object), result: "FAILURE" } : body));
-    await expect(resolve(allFailed)).rejects.toThrow(new ResolutionError("Purpur has no successful build of Minecraft 1.21.1 among its newest 10."));
+    // papyrus names no latest build (null) when none succeeded: nothing more is asked.
+    const allFailed = rewritingMirror((url, body) => (url === API ? { ...(body as object), builds: { latest: null, all: ["2329"] } } : body));
+    await expect(resolve(allFailed)).rejects.toThrow(new ResolutionError("Purpur has no successful build of Minecraft 1.21.1."));
     const otherMd5 = rewritingMirror((url, body) => (url === `${API}/2328` ? { ...(body as object), md5: "0".repeat(32) } : body));
     await expect(resolve(otherMd5)).rejects.toThrow(`hash mismatch for ${API}/2328/download: Purpur publishes md5 ${"0".repeat(32)}`);
+  });
+
+  it("refuses what papyrus never answers as bad input, not as a crash: an md5 that is not one, a latest build it does not list", async () => {
+    const numberMd5 = rewritingMirror((url, body) => (url === `${API}/2328` ? { ...(body as object), md5: 12345 } : body));
+    await expect(resolve(numberMd5)).rejects.toThrow(new ResolutionError("Purpur publishes 12345 as the md5 of build 2328 of Minecraft 1.21.1, which is not an md5."));
+    const unlistedLatest = rewritingMirror((url, body) => (url === API ? { ...(body as object), builds: { latest: "../2328", all: ["2327", "2328"] } } : body));
+    await expect(resolve(unlistedLatest)).rejects.toThrow(new ResolutionError('Purpur names "../2328" the latest build of Minecraft 1.21.1, which it does not list.'));
   });
 });

@@ -7,26 +7,33 @@ import { PURPUR_API } from "../fabric/urls";
 import { newestListed, paperclipFiles, pinnedBuildOf, refuseMods } from "./paperclip";
 import type { TypeResolver } from "./serverType";
 
+/** `/v2/purpur/<game>` as papyrus answers it (VersionController.VersionResponse): `latest` is null when no build succeeded. */
 interface PurpurVersion {
-  builds: { latest: string; all: string[] };
+  builds?: { latest?: string | null; all?: string[] };
 }
+/** `/v2/purpur/<game>/<build>` as papyrus answers it (BuildController.BuildResponse), the fields resolution reads. */
 interface PurpurBuild {
   build: string;
   result: string;
-  md5?: string;
+  md5: string | null;
 }
 
-/** How many builds, newest first, are asked for their result before giving up: failures come in short runs. */
-const BUILDS_TRIED = 10;
+/** A build name papyrus stores as any string; Purpur's are numbers, and it goes into a URL path. */
+const BUILD_NAME = /^\d{1,9}$/;
+/** papyrus's md5: Spring's DigestUtils.md5DigestAsHex of the uploaded jar, 32 lowercase hex digits. */
+const MD5 = /^[0-9a-f]{32}$/;
 
 /**
- * Purpur (api.purpurmc.org/v2/purpur, a Paper fork):
- *  - `/<game>` lists the version's builds (`builds.all`); a 404 is a game
- *    Purpur does not build, a permanent refusal;
- *  - each build says its `result`: the build the caller pinned
- *    (`loaderVersion`) must be listed and have succeeded, else the newest
- *    SUCCESS is pinned (failed builds are listed too, and have no jar), by
- *    number and by the md5 the API publishes, checked on the one download;
+ * Purpur (api.purpurmc.org/v2/purpur, served by PurpurMC/papyrus; what it
+ * answers is read from its source: fixtures/upstream-samples/README.md):
+ *  - `/<game>` lists the version's builds (`builds.all`, failed ones too, in
+ *    timestamp order) and `builds.latest`, papyrus's newest successful build
+ *    with a jar (null when none); a 404 is a game Purpur does not build, a
+ *    permanent refusal;
+ *  - `/<game>/<build>` says its `result` (SUCCESS or FAILURE) and its jar's
+ *    `md5` (null when it has no jar): the build the caller pinned
+ *    (`loaderVersion`) must be listed, have succeeded and have a jar, else
+ *    `latest` is pinned, by number and by that md5, checked on the one download;
  *  - its jar is a Paperclip, so Mojang's jar goes where it looks (paperclipFiles).
  * Purpur takes plugins, not Modrinth mods: mods are refused.
  */
@@ -38,37 +45,48 @@ export const resolvePurpur: TypeResolver = async (input) => {
   const url = `${PURPUR_API}/${encodeURIComponent(game)}/${chosen.build}/download`;
   const jar = await fetchPinned(db, source, url);
   const md5 = createHash("md5").update(jar.bytes).digest("hex");
-  if (md5 !== chosen.md5!.toLowerCase()) throw new ResolutionError(`hash mismatch for ${url}: Purpur publishes md5 ${chosen.md5}, the file has ${md5}`);
+  if (md5 !== chosen.md5) throw new ResolutionError(`hash mismatch for ${url}: Purpur publishes md5 ${chosen.md5}, the file has ${md5}`);
   const files = await paperclipFiles(input, { path: PURPUR_SERVER_JAR, url, ...jar }, `Purpur build ${chosen.build}`);
   return { loader: chosen.build, installer: "", mods: [], files, launch: { jar: PURPUR_SERVER_JAR } };
 };
 
 /**
- * The Purpur build to resolve for `game`: `pinned` when given, which must be
- * listed and have succeeded (else UnknownBuildError), or the newest
- * successful one among the newest BUILDS_TRIED (else ResolutionError).
+ * The Purpur build to resolve for `game`, with its md5: `pinned` when given,
+ * which must be listed, have succeeded and have a jar (else
+ * UnknownBuildError), or the one papyrus names `latest` (else ResolutionError).
  */
-export async function choosePurpurBuild(source: ArtifactSource, game: string, pinned: string | null): Promise<PurpurBuild> {
-  const version = await purpurJson<PurpurVersion>(source, `${PURPUR_API}/${encodeURIComponent(game)}`, game);
-  const newestFirst = [...(version.builds?.all ?? [])].filter((b) => /^\d{1,9}$/.test(b)).sort((a, b) => Number(b) - Number(a));
+export async function choosePurpurBuild(source: ArtifactSource, game: string, pinned: string | null): Promise<PurpurBuild & { md5: string }> {
+  const version = (await purpurJson<PurpurVersion | null>(source, `${PURPUR_API}/${encodeURIComponent(game)}`, `Purpur does not build Minecraft ${game}`)) ?? {};
+  const listed = (Array.isArray(version.builds?.all) ? version.builds.all : []).filter((b) => typeof b === "string" && BUILD_NAME.test(b));
   if (pinned !== null) {
-    if (!newestFirst.includes(pinned)) throw new UnknownBuildError(`Purpur has no build ${pinned} of Minecraft ${game}; ${newestListed(newestFirst.map(Number))}.`);
-    const info = await purpurJson<PurpurBuild>(source, `${PURPUR_API}/${encodeURIComponent(game)}/${pinned}`, game);
-    if (info.result !== "SUCCESS" || !info.md5) throw new UnknownBuildError(`Purpur build ${pinned} of Minecraft ${game} did not succeed (its result: ${String(info.result).slice(0, 32)}), so it has no jar.`);
-    return { ...info, build: pinned };
+    if (!listed.includes(pinned)) throw new UnknownBuildError(`Purpur has no build ${pinned} of Minecraft ${game}; ${newestListed(listed.map(Number))}.`);
+    const info = await purpurBuild(source, game, pinned);
+    if (info.result !== "SUCCESS") throw new UnknownBuildError(`Purpur build ${pinned} of Minecraft ${game} did not succeed (its result: ${String(info.result).slice(0, 32)}), so it has no jar.`);
+    if (info.md5 === null) throw new UnknownBuildError(`Purpur build ${pinned} of Minecraft ${game} succeeded but has no jar (Purpur publishes no md5 for it).`);
+    return { ...info, md5: info.md5 };
   }
-  for (const build of newestFirst.slice(0, BUILDS_TRIED)) {
-    const info = await purpurJson<PurpurBuild>(source, `${PURPUR_API}/${encodeURIComponent(game)}/${build}`, game);
-    if (info.result === "SUCCESS" && info.md5) return { ...info, build };
-  }
-  throw new ResolutionError(`Purpur has no successful build of Minecraft ${game} among its newest ${BUILDS_TRIED}.`);
+  const latest = version.builds?.latest;
+  if (latest === null || latest === undefined) throw new ResolutionError(`Purpur has no successful build of Minecraft ${game}.`);
+  if (typeof latest !== "string" || !listed.includes(latest)) throw new ResolutionError(`Purpur names ${JSON.stringify(latest).slice(0, 40)} the latest build of Minecraft ${game}, which it does not list.`);
+  const info = await purpurBuild(source, game, latest);
+  if (info.result !== "SUCCESS" || info.md5 === null) throw new ResolutionError(`Purpur names build ${latest} the latest of Minecraft ${game}, but it has no jar (its result: ${String(info.result).slice(0, 32)}).`);
+  return { ...info, md5: info.md5 };
 }
 
-async function purpurJson<T>(source: ArtifactSource, url: string, game: string): Promise<T> {
+/** A listed build's answer, its md5 checked for shape (hostile input, compared and shown in messages). */
+async function purpurBuild(source: ArtifactSource, game: string, build: string): Promise<PurpurBuild> {
+  const info = (await purpurJson<Partial<PurpurBuild> | null>(source, `${PURPUR_API}/${encodeURIComponent(game)}/${build}`, `Purpur lists build ${build} of Minecraft ${game} but does not have it`)) ?? {};
+  if (info.build !== build) throw new ResolutionError(`Purpur answered for build ${build} of Minecraft ${game} with build ${JSON.stringify(info.build ?? null).slice(0, 40)}.`);
+  const md5 = info.md5 ?? null;
+  if (md5 !== null && (typeof md5 !== "string" || !MD5.test(md5))) throw new ResolutionError(`Purpur publishes ${JSON.stringify(md5).slice(0, 40)} as the md5 of build ${build} of Minecraft ${game}, which is not an md5.`);
+  return { build, result: String(info.result), md5 };
+}
+
+async function purpurJson<T>(source: ArtifactSource, url: string, notFound: string): Promise<T> {
   try {
     return await source.fetchJson<T>(url);
   } catch (err) {
-    if (err instanceof ArtifactNotFoundError) throw new ResolutionError(`Purpur does not build Minecraft ${game} (Purpur answered ${err.status}).`);
+    if (err instanceof ArtifactNotFoundError) throw new ResolutionError(`${notFound} (Purpur answered ${err.status}).`);
     throw err;
   }
 }
