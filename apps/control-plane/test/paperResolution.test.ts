@@ -52,7 +52,7 @@ describe("resolving a Paper server", () => {
     const mirror = mirrorSource(OFFLINE_MIRROR_DIR, "offline");
     const m = await resolve(mirror, "1.21.1", "133");
     expect(m).toMatchObject({ type: "paper", loader: "133" });
-    expect(m.files.find((f) => f.path === PAPER_SERVER_JAR)!.url.match(JAR)![2]).toBe("133");
+    expect((m.files.find((f) => f.path === PAPER_SERVER_JAR) as { url: string }).url.match(JAR)![2]).toBe("133");
     // Gone upstream since the request was accepted: the server fails at once, as any request that cannot resolve.
     await expect(resolve(mirror, "1.21.1", "140")).rejects.toThrow(new ResolutionError("Paper has no build 140 of Minecraft 1.21.1; its newest: 133, 132, 131."));
   });
