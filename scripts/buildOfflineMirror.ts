@@ -251,27 +251,29 @@ const mojangVersions = GAMES.map((game) => {
 });
 json("https://piston-meta.mojang.com/mc/game/version_manifest_v2.json", { latest: { release: "26.1", snapshot: "26.1" }, versions: mojangVersions.reverse() });
 
-// ---- PaperMC downloads API v2 (api.papermc.io/v2, its documented shapes): a version's builds, oldest
-// first, each with `channel` (`default` or `experimental`) and `downloads.application` ({ name, sha256 });
-// the jar at .../builds/<build>/downloads/<name>. An unknown version is a 404. Each jar is a stand-in
+// ---- PaperMC downloads API v3, "Fill" (fill.papermc.io/v3; shapes from PaperMC/fill's Api3MetaController
+// and the recordings in fixtures/upstream-samples/papermc): a version's builds, a JSON array newest first,
+// each `{ id, time, channel, commits, downloads }` with `channel` one of ALPHA, BETA, STABLE, RECOMMENDED
+// and `downloads["server:default"]` `{ name, checksums: { sha256 }, size, url }`, the jar on
+// fill-data.papermc.io/v1/objects/<sha256>/<name>. An unknown version is a 404. Each jar is a stand-in
 // Paperclip laid out as the real one (PaperMC/Paperclip): a download context naming Mojang's jar (sha256,
 // url, cache file name), a patch of the game's jar inside it (a stand-in patch, not a real bsdiff: the
 // stand-in Paperclip of real containers applies it, tools/standin-server/src/Paperclip.java), the versions
 // and libraries lists and the main class.
 const PAPER_GAME = "1.21.1";
 const paperBuilds = [
-  { build: 131, time: "2024-10-20T09:12:41.102Z", channel: "default" },
-  { build: 132, time: "2024-11-02T14:51:03.553Z", channel: "default" },
-  { build: 133, time: "2024-11-10T18:20:17.004Z", channel: "experimental" },
+  { id: 133, time: "2024-11-10T18:20:17.004Z", channel: "ALPHA" },
+  { id: 132, time: "2024-11-02T14:51:03.553Z", channel: "STABLE" },
+  { id: 131, time: "2024-10-20T09:12:41.102Z", channel: "STABLE" },
 ].map((b) => {
   const mojang = mojangServerJars.get(PAPER_GAME)!;
   const inner = innerServerJars.get(PAPER_GAME)!;
-  const patched = jar(`paper ${PAPER_GAME} build ${b.build} (the patched game)`, [["Main-Class", "net.minecraft.server.Main"]]);
+  const patched = jar(`paper ${PAPER_GAME} build ${b.id} (the patched game)`, [["Main-Class", "net.minecraft.server.Main"]]);
   const patch = standinPatch(patched);
   const library = jar("com.google.guava:guava:33.3.1-jre");
   const libraryPath = "com/google/guava/guava/33.3.1-jre/guava-33.3.1-jre.jar";
-  const name = `paper-${PAPER_GAME}-${b.build}.jar`;
-  const paperJar = jar(`paper ${PAPER_GAME} build ${b.build}`, [["Main-Class", "io.papermc.paperclip.Main"]], {
+  const name = `paper-${PAPER_GAME}-${b.id}.jar`;
+  const paperJar = jar(`paper ${PAPER_GAME} build ${b.id}`, [["Main-Class", "io.papermc.paperclip.Main"]], {
     "META-INF/download-context": text(`${hash("sha256", mojang.bytes)}\t${mojang.url}\tmojang_${PAPER_GAME}.jar`),
     "META-INF/patches.list": text(
       `versions\t${hash("sha256", inner)}\t${hash("sha256", patch)}\t${hash("sha256", patched)}\t${PAPER_GAME}/server-${PAPER_GAME}.jar\t${PAPER_GAME}/paper-${PAPER_GAME}.jar.patch\t${PAPER_GAME}/paper-${PAPER_GAME}.jar\n`,
@@ -282,10 +284,13 @@ const paperBuilds = [
     [`META-INF/libraries/${libraryPath}`]: library,
     "META-INF/main-class": text("io.papermc.paper.PaperBootstrap"),
   });
-  put(`https://api.papermc.io/v2/projects/paper/versions/${PAPER_GAME}/builds/${b.build}/downloads/${name}`, paperJar);
-  return { ...b, promoted: false, changes: [{ commit: hash("sha1", text(name)), summary: `Build ${b.build}`, message: `Build ${b.build}` }], downloads: { application: { name, sha256: hash("sha256", paperJar) } } };
+  const sha256 = hash("sha256", paperJar);
+  const url = `https://fill-data.papermc.io/v1/objects/${sha256}/${name}`;
+  put(url, paperJar);
+  const commits = [{ sha: hash("sha1", text(name)), time: b.time, message: `Build ${b.id}\n` }];
+  return { ...b, commits, downloads: { "server:default": { name, checksums: { sha256 }, size: paperJar.byteLength, url } } };
 });
-json(`https://api.papermc.io/v2/projects/paper/versions/${PAPER_GAME}/builds`, { project_id: "paper", project_name: "Paper", version: PAPER_GAME, builds: paperBuilds });
+json(`https://fill.papermc.io/v3/projects/paper/versions/${PAPER_GAME}/builds`, paperBuilds);
 
 // ---- Purpur's API v2 (api.purpurmc.org/v2/purpur), as PurpurMC/papyrus's v2 controllers answer it
 // (fixtures/upstream-samples/README.md says where each field comes from): a version lists its builds

@@ -130,8 +130,9 @@ describe("the stand-in Paperclip", () => {
 
   it("sets up the offline mirror's Paper and Purpur jars too (what `pnpm dev --runtime lxc` serves): each listed file in place with its hash", async () => {
     const mirror = mirrorSource(OFFLINE_MIRROR_DIR, "offline");
+    const paperBuilds = await mirror.fetchJson<{ id: number; downloads: { "server:default": { url: string } } }[]>(`https://fill.papermc.io/v3/projects/paper/versions/${GAME}/builds`);
     const jars = {
-      "paper 132": await mirror.fetchBytes(`https://api.papermc.io/v2/projects/paper/versions/${GAME}/builds/132/downloads/paper-${GAME}-132.jar`),
+      "paper 132": await mirror.fetchBytes(paperBuilds.find((b) => b.id === 132)!.downloads["server:default"].url),
       "purpur 2328": await mirror.fetchBytes(`https://api.purpurmc.org/v2/purpur/${GAME}/2328/download`),
     };
     for (const [what, jar] of Object.entries(jars)) {

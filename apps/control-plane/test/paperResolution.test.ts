@@ -8,12 +8,18 @@ import { ResolutionError } from "../src/fabric/errors";
 import { resolveManifest } from "../src/fabric/resolveManifest";
 import { rewritingMirror } from "./rewritingMirror";
 
-const BUILDS = "https://api.papermc.io/v2/projects/paper/versions/1.21.1/builds";
+/** The offline mirror's PaperMC v3 listing of 1.21.1: 133 (ALPHA), 132 and 131 (STABLE), newest first. */
+const BUILDS = "https://fill.papermc.io/v3/projects/paper/versions/1.21.1/builds";
+const JAR = /^https:\/\/fill-data\.papermc\.io\/v1\/objects\/([0-9a-f]{64})\/paper-1\.21\.1-(\d+)\.jar$/;
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+
+type Build = { id: number; channel: string; downloads: Record<string, { name: string; checksums: { sha256: string }; url: string } | undefined> };
+/** The mirror with its 1.21.1 listing passed through `edit`. */
+const editedListing = (edit: (builds: Build[]) => unknown) => rewritingMirror((url, body) => (url === BUILDS ? edit(body as Build[]) : body));
 
 describe("resolving a Paper server", () => {
   let database: Database;
-  const resolve = (source: ArtifactSource, game = "1.21.1") => resolveManifest(database.db, source, { type: "paper", minecraftVersion: game, mods: [] });
+  const resolve = (source: ArtifactSource, game = "1.21.1", loaderVersion?: string) => resolveManifest(database.db, source, { type: "paper", minecraftVersion: game, loaderVersion, mods: [] });
 
   beforeAll(async () => {
     database = connectDatabase(await testDatabase(), { max: 2 });
@@ -22,68 +28,75 @@ describe("resolving a Paper server", () => {
     await database.close();
   });
 
-  it("pins the newest default-channel build (never an experimental one) and Mojang's jar where that build's Paperclip looks for it", async () => {
-    const mirror = mirrorSource(OFFLINE_MIRROR_DIR, "offline");
-    const m = await resolve(mirror);
+  it("pins the newest STABLE build (never the newer ALPHA one) at the URL v3 gives, and Mojang's jar where that build's Paperclip looks for it", async () => {
+    const m = await resolve(mirrorSource(OFFLINE_MIRROR_DIR, "offline"));
     expect(m).toMatchObject({ type: "paper", launch: { jar: PAPER_SERVER_JAR }, game: "1.21.1", loader: "132", mods: [] });
     expect(m.files.map((f) => f.path)).toEqual(["cache/mojang_1.21.1.jar", PAPER_SERVER_JAR]);
     const [mojang, paper] = m.files as unknown as [{ url: string; sha1?: string }, { url: string }];
-    expect(paper.url).toBe(`${BUILDS}/132/downloads/paper-1.21.1-132.jar`);
+    expect(paper.url).toMatch(JAR);
+    expect(paper.url.match(JAR)![2]).toBe("132");
     // The Mojang jar is the version JSON's, with Mojang's sha1; its sha256 is the one the Paper jar's download context names.
     expect(mojang.url).toMatch(/^https:\/\/piston-data\.mojang\.com\/v1\/objects\/[0-9a-f]{40}\/server\.jar$/);
     expect(mojang.sha1).toMatch(/^[0-9a-f]{40}$/);
     expect(m.java).toMatchObject({ major: 21 });
   });
 
-  it("pins the build asked for (loaderVersion), an experimental one too; a build PaperMC does not list fails resolution naming the ones it does", async () => {
-    const mirror = mirrorSource(OFFLINE_MIRROR_DIR, "offline");
-    const pin = (build: string) => resolveManifest(database.db, mirror, { type: "paper", minecraftVersion: "1.21.1", loaderVersion: build, mods: [] });
-    const m = await pin("133");
-    expect(m).toMatchObject({ type: "paper", loader: "133" });
-    expect(m.files.find((f) => f.path === PAPER_SERVER_JAR)).toMatchObject({ url: `${BUILDS}/133/downloads/paper-1.21.1-133.jar` });
-    // Gone upstream since the request was accepted: the server fails at once, as any request that cannot resolve.
-    await expect(pin("140")).rejects.toThrow(new ResolutionError("Paper has no build 140 of Minecraft 1.21.1; its newest: 133, 132, 131."));
+  it("takes the newest by id, not the listing's order, and RECOMMENDED as stable", async () => {
+    const reversed = editedListing((builds) => [...builds].reverse());
+    expect(await resolve(reversed)).toMatchObject({ loader: "132" });
+    const recommended = editedListing((builds) => builds.map((b) => (b.id === 131 ? { ...b, channel: "RECOMMENDED" } : b.id === 132 ? { ...b, channel: "BETA" } : b)));
+    expect(await resolve(recommended)).toMatchObject({ loader: "131" });
   });
 
-  it("refuses a game Paper does not build (PaperMC's 404), mods, and a version with only experimental builds", async () => {
+  it("pins the build asked for (loaderVersion), an ALPHA one too; a build PaperMC does not list fails resolution naming the ones it does", async () => {
+    const mirror = mirrorSource(OFFLINE_MIRROR_DIR, "offline");
+    const m = await resolve(mirror, "1.21.1", "133");
+    expect(m).toMatchObject({ type: "paper", loader: "133" });
+    expect((m.files.find((f) => f.path === PAPER_SERVER_JAR) as { url: string }).url.match(JAR)![2]).toBe("133");
+    // Gone upstream since the request was accepted: the server fails at once, as any request that cannot resolve.
+    await expect(resolve(mirror, "1.21.1", "140")).rejects.toThrow(new ResolutionError("Paper has no build 140 of Minecraft 1.21.1; its newest: 133, 132, 131."));
+  });
+
+  it("refuses a build with no usable server download: pinned, it is named; unpinned, it is passed over", async () => {
+    const without = (bad: Build["downloads"]["server:default"]) => editedListing((builds) => builds.map((b) => (b.id === 132 ? { ...b, downloads: { "server:mojang": b.downloads["server:default"], "server:default": bad } } : b)));
+    for (const bad of [undefined, { name: "paper.jar", checksums: { sha256: "not-hex" }, url: "https://fill-data.papermc.io/x.jar" }, { name: "paper.jar", checksums: { sha256: "a".repeat(64) }, url: "http://fill-data.papermc.io/x.jar" }]) {
+      await expect(resolve(without(bad), "1.21.1", "132")).rejects.toThrow(new ResolutionError("Paper build 132 of Minecraft 1.21.1 has no server download; its newest: 133, 131."));
+      expect(await resolve(without(bad))).toMatchObject({ loader: "131" });
+    }
+  });
+
+  it("refuses a game Paper does not build (PaperMC's 404), mods, a version with only ALPHA and BETA builds, and a listing that is not v3's array", async () => {
     await expect(resolve(mirrorSource(OFFLINE_MIRROR_DIR, "offline"), "26.1")).rejects.toThrow(new ResolutionError("Paper does not build Minecraft 26.1 (PaperMC answered 404)."));
     await expect(resolveManifest(database.db, mirrorSource(OFFLINE_MIRROR_DIR, "offline"), { type: "paper", minecraftVersion: "1.21.1", mods: [{ project: "lithium" }] })).rejects.toThrow(ResolutionError);
-    const experimentalOnly = rewritingMirror((url, body) => (url === BUILDS ? { ...(body as object), builds: (body as { builds: { channel: string }[] }).builds.filter((b) => b.channel === "experimental") } : body));
-    await expect(resolve(experimentalOnly)).rejects.toThrow(new ResolutionError("Paper has no stable (default channel) build of Minecraft 1.21.1."));
+    const unstable = editedListing((builds) => builds.map((b) => ({ ...b, channel: b.id === 133 ? "ALPHA" : "BETA" })));
+    await expect(resolve(unstable)).rejects.toThrow(new ResolutionError("Paper has no stable (STABLE or RECOMMENDED channel) build of Minecraft 1.21.1."));
+    // v2's shape, as a mirror left on it would answer.
+    const v2 = editedListing((builds) => ({ project_id: "paper", builds }));
+    await expect(resolve(v2)).rejects.toThrow(new ResolutionError("PaperMC's builds of Minecraft 1.21.1 are not a list (its v3 API answers an array)."));
   });
 
   it("refuses a build whose Paperclip patches another Mojang jar than the one Mojang serves (it would download that one at first start)", async () => {
     const mirror = mirrorSource(OFFLINE_MIRROR_DIR, "offline");
-    const original = await mirror.fetchBytes(`${BUILDS}/132/downloads/paper-1.21.1-132.jar`);
-    const entries = unzipSync(original);
+    const listing = await mirror.fetchJson<Build[]>(BUILDS);
+    const jarUrl = listing.find((b) => b.id === 132)!.downloads["server:default"]!.url;
+    const entries = unzipSync(await mirror.fetchBytes(jarUrl));
     const [, url, file] = new TextDecoder().decode(entries["META-INF/download-context"]!).split("\t");
     entries["META-INF/download-context"] = new TextEncoder().encode(`${"ab".repeat(32)}\t${url}\t${file}`);
     const other = storedZip(Object.entries(entries).map(([name, data]) => ({ name, data })));
+    const otherUrl = `https://fill-data.papermc.io/v1/objects/${sha256(other)}/paper-1.21.1-132.jar`;
     const source = {
-      ...rewritingMirror((u, body) => {
-        if (u !== BUILDS) return body;
-        const b = body as { builds: { build: number; downloads: { application: { name: string; sha256: string } } }[] };
-        return { ...b, builds: b.builds.map((x) => (x.build === 132 ? { ...x, downloads: { application: { ...x.downloads.application, sha256: sha256(other) } } } : x)) };
-      }),
+      ...editedListing((builds) => builds.map((b) => (b.id === 132 ? { ...b, downloads: { "server:default": { ...b.downloads["server:default"]!, checksums: { sha256: sha256(other) }, url: otherUrl } } } : b))),
       // Read whole through fetchBytes (resolution streams a source's fetchStream when it has one).
       fetchStream: undefined,
-      fetchBytes: async (u: string) => (u.endsWith("paper-1.21.1-132.jar") ? other : mirror.fetchBytes(u)),
+      fetchBytes: async (u: string) => (u === otherUrl ? other : mirror.fetchBytes(u)),
     } as ArtifactSource;
-    // A fresh database: the mirror's own build 132 is already pinned in this one.
-    const fresh = connectDatabase(await testDatabase(), { max: 2 });
-    try {
-      await expect(resolveManifest(fresh.db, source, { type: "paper", minecraftVersion: "1.21.1", mods: [] })).rejects.toThrow(/Paper build 132 patches a Mojang jar with sha256 (ab){32}, but Mojang's 1\.21\.1 server jar is [0-9a-f]{64}; Paperclip would download another/);
-    } finally {
-      await fresh.close();
-    }
+    await expect(resolve(source)).rejects.toThrow(/Paper build 132 patches a Mojang jar with sha256 (ab){32}, but Mojang's 1\.21\.1 server jar is [0-9a-f]{64}; Paperclip would download another/);
   });
 
   it("refuses a jar whose sha256 is not the one PaperMC publishes", async () => {
-    const tampered = rewritingMirror((url, body) => {
-      if (url !== BUILDS) return body;
-      const b = body as { builds: { build: number; downloads: { application: { sha256: string } } }[] };
-      return { ...b, builds: b.builds.map((x) => ({ ...x, downloads: { application: { ...x.downloads.application, sha256: sha256(new TextEncoder().encode("other")) } } })) };
-    });
-    await expect(resolve(tampered)).rejects.toThrow(/hash mismatch for https:\/\/api\.papermc\.io\/.*PaperMC publishes sha256/);
+    const tampered = editedListing((builds) =>
+      builds.map((b) => ({ ...b, downloads: { "server:default": { ...b.downloads["server:default"]!, checksums: { sha256: sha256(new TextEncoder().encode("other")) } } } })),
+    );
+    await expect(resolve(tampered)).rejects.toThrow(/^hash mismatch for https:\/\/fill-data\.papermc\.io\/v1\/objects\/.*PaperMC publishes sha256/);
   });
 });

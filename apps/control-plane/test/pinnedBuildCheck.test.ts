@@ -3,10 +3,12 @@ import type { ArtifactSource } from "@zlh/artifacts";
 import { UnknownBuildError, UpstreamUnavailableError } from "@zlh/domain";
 import { checkPinnedBuild } from "../src/serverTypes/pinnedBuild";
 
-/** PaperMC's builds listing (api.papermc.io/v2/projects/paper/versions/<game>/builds), cut to what the lookup reads. */
-const LISTING = {
-  builds: [131, 132].map((build) => ({ build, channel: "default", downloads: { application: { name: `paper-1.21.1-${build}.jar`, sha256: "0".repeat(64) } } })),
-};
+/** PaperMC's v3 builds listing (fill.papermc.io/v3/projects/paper/versions/<game>/builds), cut to what the lookup reads. */
+const LISTING = [132, 131].map((id) => ({
+  id,
+  channel: "STABLE",
+  downloads: { "server:default": { name: `paper-1.21.1-${id}.jar`, checksums: { sha256: "0".repeat(64) }, url: `https://fill-data.papermc.io/v1/objects/${"0".repeat(64)}/paper-1.21.1-${id}.jar` } },
+}));
 
 /** A source whose answers the test holds: `answer` decides each fetch; every URL asked is kept. */
 function source(answer: (url: string) => Promise<unknown>): ArtifactSource & { asked: string[] } {

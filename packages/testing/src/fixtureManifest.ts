@@ -98,7 +98,9 @@ export async function fixtureVanillaManifest(): Promise<Manifest> {
 export async function fixturePaperManifest(): Promise<Manifest> {
   const mojang = await offline.fetchJson<{ versions: { id: string; url: string }[] }>("https://piston-meta.mojang.com/mc/game/version_manifest_v2.json");
   const version = await offline.fetchJson<{ downloads: { server: { url: string } } }>(mojang.versions.find((v) => v.id === GAME)!.url);
-  const paperUrl = `https://api.papermc.io/v2/projects/paper/versions/${GAME}/builds/132/downloads/paper-${GAME}-132.jar`;
+  // PaperMC's v3 lists each build's jar URL (on fill-data.papermc.io, named by its sha256): taken from the listing, never built.
+  const builds = await offline.fetchJson<{ id: number; downloads: { "server:default": { url: string } } }[]>(`https://fill.papermc.io/v3/projects/paper/versions/${GAME}/builds`);
+  const paperUrl = builds.find((b) => b.id === 132)!.downloads["server:default"].url;
   const files = [await file(`cache/mojang_${GAME}.jar`, version.downloads.server.url, "server"), await file(PAPER_SERVER_JAR, paperUrl, "server")];
   return { schema: 2, type: "paper", launch: { jar: PAPER_SERVER_JAR }, game: GAME, loader: "132", installer: "", mods: [], files };
 }

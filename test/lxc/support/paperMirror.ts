@@ -19,29 +19,33 @@ export async function mojangServerJar(game: string): Promise<{ url: string; byte
 
 /**
  * A copy of the offline mirror (for ZLH_ARTIFACT_SOURCE=mirror) in which
- * PaperMC's v2 API lists one `default` build of `game`, `build`, whose
- * `downloads.application` is the stand-in Paperclip built from the mirror's
- * Mojang jar, pinned by its sha256 as PaperMC publishes it. The caller
- * removes `dir`.
+ * PaperMC's v3 API lists one STABLE build of `game`, `build`, whose
+ * `downloads["server:default"]` is the stand-in Paperclip built from the
+ * mirror's Mojang jar, on fill-data.papermc.io and pinned by its sha256 as
+ * PaperMC publishes it. The caller removes `dir`.
  */
 export async function paperMirror(game: string, build: number): Promise<{ dir: string; paperclip: StandinPaperclip }> {
   const dir = await mkdtemp(join(tmpdir(), "zlh-paper-mirror-"));
   await cp(OFFLINE_MIRROR_DIR, dir, { recursive: true });
   const paperclip = standinPaperclipJar(await mojangServerJar(game), game, build);
   const name = `paper-${game}-${build}.jar`;
-  const base = `https://api.papermc.io/v2/projects/paper/versions/${game}/builds`;
   const put = async (url: string, body: Uint8Array | string) => {
     const path = join(dir, mirrorPath(url));
     await mkdir(dirname(path), { recursive: true });
     await writeFile(path, body);
   };
-  await put(`${base}/${build}/downloads/${name}`, paperclip.jar);
-  const listing = {
-    project_id: "paper",
-    project_name: "Paper",
-    version: game,
-    builds: [{ build, time: "2024-11-20T10:00:00.000Z", channel: "default", promoted: false, changes: [], downloads: { application: { name, sha256: sha256(paperclip.jar) } } }],
-  };
-  await put(base, JSON.stringify(listing, null, 2));
+  const sha = sha256(paperclip.jar);
+  const url = `https://fill-data.papermc.io/v1/objects/${sha}/${name}`;
+  await put(url, paperclip.jar);
+  const listing = [
+    {
+      id: build,
+      time: "2024-11-20T10:00:00.000Z",
+      channel: "STABLE",
+      commits: [],
+      downloads: { "server:default": { name, checksums: { sha256: sha }, size: paperclip.jar.byteLength, url } },
+    },
+  ];
+  await put(`https://fill.papermc.io/v3/projects/paper/versions/${game}/builds`, JSON.stringify(listing, null, 2));
   return { dir, paperclip };
 }

@@ -1,0 +1,74 @@
+import { ArtifactNotFoundError, type ArtifactSource } from "@zlh/artifacts";
+import { ResolutionError } from "../fabric/errors";
+import { PAPER_API } from "../fabric/urls";
+
+/** A Paper build as PaperMC's v3 lists it, with its server jar when it publishes a usable one. */
+export interface PaperBuild {
+  id: number;
+  channel: string;
+  /** `downloads["server:default"]`: null when the build has none, or one this resolver cannot use (refused, not guessed at). */
+  server: { name: string; sha256: string; url: string } | null;
+}
+
+/**
+ * The channels whose builds are chosen for a caller who pinned none. v3
+ * (PaperMC/fill's BuildChannel) has ALPHA, BETA, STABLE and RECOMMENDED;
+ * RECOMMENDED replaces v2's `promoted` and is a stable build too.
+ */
+export const STABLE_CHANNELS: readonly string[] = ["STABLE", "RECOMMENDED"];
+
+/** v3's error codes (PaperMC/fill's ErrorResponse `error`) are snake_case words; anything else in a 404 body is not repeated. */
+const ERROR_CODE = /^[a-z][a-z_]{0,39}$/;
+
+/**
+ * A game's Paper builds from PaperMC's downloads API v3 ("Fill"):
+ * `GET /v3/projects/paper/versions/<game>/builds`, a JSON array of builds
+ * (`id`, `channel`, `downloads`), newest first. A 404 is a game Paper does
+ * not build (v3 answers `{"ok":false,"error":"version_not_found",...}`), a
+ * permanent refusal. Every byte of the listing is upstream's: an element
+ * without an integer id is skipped, a server download without a jar name,
+ * a sha256 and an https URL counts as none.
+ */
+export async function paperBuildsOf(source: ArtifactSource, game: string): Promise<PaperBuild[]> {
+  let listing: unknown;
+  try {
+    listing = await source.fetchJson<unknown>(`${PAPER_API}/projects/paper/versions/${encodeURIComponent(game)}/builds`);
+  } catch (err) {
+    if (err instanceof ArtifactNotFoundError) throw new ResolutionError(`Paper does not build Minecraft ${game} (PaperMC answered ${err.status}${errorCodeOf(err.body)}).`);
+    throw err;
+  }
+  if (!Array.isArray(listing)) throw new ResolutionError(`PaperMC's builds of Minecraft ${game} are not a list (its v3 API answers an array).`);
+  return listing.flatMap((entry: unknown) => {
+    if (typeof entry !== "object" || entry === null) return [];
+    const b = entry as { id?: unknown; channel?: unknown; downloads?: Record<string, unknown> };
+    if (!Number.isSafeInteger(b.id) || (b.id as number) < 0) return [];
+    return [{ id: b.id as number, channel: typeof b.channel === "string" ? b.channel : "", server: serverDownloadOf(b.downloads?.["server:default"]) }];
+  });
+}
+
+function serverDownloadOf(d: unknown): PaperBuild["server"] {
+  if (typeof d !== "object" || d === null) return null;
+  const { name, checksums, url } = d as { name?: unknown; checksums?: { sha256?: unknown }; url?: unknown };
+  const sha256 = checksums?.sha256;
+  if (typeof name !== "string" || typeof sha256 !== "string" || !/^[0-9a-fA-F]{64}$/.test(sha256) || typeof url !== "string" || !isHttpsUrl(url)) return null;
+  return { name, sha256: sha256.toLowerCase(), url };
+}
+
+function isHttpsUrl(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.protocol === "https:" && u.username === "" && u.password === "";
+  } catch {
+    return false;
+  }
+}
+
+/** ": version_not_found" from a v3 error body, or nothing (a mirror's bare 404, or a body that is not v3's). */
+function errorCodeOf(body: string): string {
+  try {
+    const error = (JSON.parse(body) as { error?: unknown }).error;
+    return typeof error === "string" && ERROR_CODE.test(error) ? `: ${error}` : "";
+  } catch {
+    return "";
+  }
+}
