@@ -36,6 +36,7 @@ async function endedChange(ctx: Ctx, id: string, generation: number): Promise<Ch
 interface EventItem {
   id: string;
   type: string;
+  operationId?: string | null;
   data: Record<string, unknown>;
 }
 
@@ -109,12 +110,17 @@ export async function waitForServer(
   const knownErrorAt = opts.knownErrorAt ?? null;
   let lastErrorSaid = "";
   let reportedPhase: unknown = null;
+  // The bar never goes back within one attempt of the operation (a late look or event must not undo a phase drawn);
+  // a new attempt (a lease expired, the agent retried) starts over from placing, and is said.
+  const attempts = new Map<string, number>();
+  let floor = 0;
   // What the events alone say: they are read after each look at the server, so they are never older than it.
   const byEvents: ServerView = { id, status: "pending", generation: 0, failureReason: null, change: null, progress: null };
   const barred = goal.kind === "change" || goal.status === "running";
   const draw = (server: ServerView, done: boolean) => {
     // The agent's own report (the last server.progress event: each phase is one) says where its operation is.
-    const step = phaseOf(server, seen, done, reportedPhase);
+    const step = Math.max(floor, phaseOf(server, seen, done, reportedPhase));
+    floor = step;
     const text = !barred
         ? `${server.status}${done ? "" : ` (waiting for ${goal.status})`}`
         : `${bar(step, PHASES.length - 1)} ${step + 1}/${PHASES.length} ${PHASES[step]}${detail && !done ? ` (${detail})` : ""}`;
@@ -134,6 +140,19 @@ export async function waitForServer(
     last = "";
   };
   const onEvent = (e: EventItem) => {
+    if (e.type === "op.leased" && e.operationId && typeof e.data.attempt === "number" && Number.isSafeInteger(e.data.attempt)) {
+      const before = attempts.get(e.operationId);
+      if (before !== undefined && e.data.attempt > before && barred) {
+        if (tty && last) process.stderr.write("\r\x1b[2K");
+        ctx.err(printable(`retrying: attempt ${e.data.attempt} of the ${typeof e.data.kind === "string" ? e.data.kind.slice(0, 32) : "operation"}`));
+        last = "";
+        // The earlier attempt's phases are behind it: this one is placed again, then started.
+        floor = Math.min(floor, 2);
+        reportedPhase = null;
+        detail = null;
+      }
+      attempts.set(e.operationId, Math.max(before ?? 0, e.data.attempt));
+    }
     seen.add(e.type);
     if (e.type === "server.status_changed" && typeof e.data.to === "string") seen.add(e.data.to);
     detail = progressDetail(e.data.progress ?? (e.type.endsWith("progress") ? e.data : null)) ?? detail;
