@@ -1,4 +1,5 @@
-import { basename, dirname, posix } from "node:path";
+import { readFileSync } from "node:fs";
+import { basename, dirname, join, posix } from "node:path";
 
 /**
  * Where installer cgroups are made, found once per process from
@@ -59,6 +60,15 @@ export function cgroupLayout(mountinfo: string, selfCgroup: string, v2Controller
   if (!at) return { kind: "none", why: `this process's cgroup ${own.path} is not under the cgroup v2 mount at ${mount.point}` };
   const ours = basename(at) === CONTROL_PLANE_LEAF && at !== mount.point ? dirname(at) : at;
   return { kind: "v2", own: ours, pids: v2Controllers(ours).includes("pids") };
+}
+
+/** A cgroup directory's cgroup.controllers, read in place (a cgroupfs file, never blocking) for cgroupLayout; none where it cannot be read. */
+export function readControllers(dir: string): string[] {
+  try {
+    return readFileSync(join(dir, "cgroup.controllers"), "utf8").trim().split(/\s+/).filter(Boolean);
+  } catch {
+    return [];
+  }
 }
 
 /**

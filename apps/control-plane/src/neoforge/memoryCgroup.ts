@@ -1,8 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { mkdir, readdir, readFile, rmdir, writeFile } from "node:fs/promises";
+import { access, mkdir, readdir, readFile, rmdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { cgroupLayout, keepUsable, type CgroupLayout, type V2Layout } from "./cgroupLayout";
+import { cgroupLayout, keepUsable, readControllers, type CgroupLayout, type V2Layout } from "./cgroupLayout";
 import { pidsIn, prepareV2 } from "./cgroupV2";
 
 /** The installer's cgroup: made with its bounds before any installer code runs, removed after its last process. */
@@ -33,15 +32,7 @@ const layout = keepUsable(detect);
 
 async function detect(): Promise<CgroupLayout> {
   const mountinfo = await readFile("/proc/self/mountinfo", "utf8");
-  // Read in place (a cgroupfs file, never blocking) for the directories the pure cgroupLayout asks about.
-  const controllers = (dir: string) => {
-    try {
-      return readFileSync(join(dir, "cgroup.controllers"), "utf8").trim().split(/\s+/);
-    } catch {
-      return [];
-    }
-  };
-  const found = cgroupLayout(mountinfo, await readFile("/proc/self/cgroup", "utf8"), controllers);
+  const found = cgroupLayout(mountinfo, await readFile("/proc/self/cgroup", "utf8"), readControllers);
   return found.kind === "v2" ? prepareV2(found, found.pids ? ["memory", "pids"] : ["memory"]) : found;
 }
 
@@ -170,15 +161,21 @@ async function removeAll(dirs: string[]): Promise<void> {
   }
 }
 
-/** Writes a control file that only some kernels or configurations have: false when it is not there. */
+/**
+ * Writes a control file that only some kernels or configurations have:
+ * false when it is not there. Asked first: cgroupfs answers a write to a
+ * file it lacks with EACCES (it cannot be created), as it does one refused.
+ */
 async function writeOptional(path: string, value: string): Promise<boolean> {
-  try {
-    await writeFile(path, value);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
-    throw err;
-  }
+  const there = await access(path).then(
+    () => true,
+    (err: NodeJS.ErrnoException) => {
+      if (err.code === "ENOENT") return false;
+      throw err;
+    },
+  );
+  if (there) await writeFile(path, value);
+  return there;
 }
 
 /** The installer cgroups under the directories this process would make them in: none may outlive its run. */
