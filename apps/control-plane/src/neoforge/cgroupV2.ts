@@ -23,7 +23,7 @@ export async function prepareV2(l: V2Layout, controllers: string[]): Promise<Cgr
   try {
     const enabled = (await readFile(subtree, "utf8")).split(/\s+/);
     if (controllers.every((c) => enabled.includes(c))) return l;
-    const exempt = !(await isCgroupFile(join(l.own, "cgroup.type")));
+    const exempt = !(await present(join(l.own, "cgroup.type")));
     const leaf = join(l.own, CONTROL_PLANE_LEAF);
     if (!exempt) {
       await mkdir(leaf).catch((err: NodeJS.ErrnoException) => {
@@ -48,7 +48,7 @@ export async function prepareV2(l: V2Layout, controllers: string[]): Promise<Cgr
 }
 
 /** The kernel gives every cgroup but the hierarchy's root a cgroup.type (and cgroup.events, cgroup.kill): the one mark of the real root. */
-async function isCgroupFile(path: string): Promise<boolean> {
+async function present(path: string): Promise<boolean> {
   return access(path).then(
     () => true,
     () => false,

@@ -43,7 +43,7 @@ const alive = async (pid: number) => {
 const exists = (path: string) => access(path).then(() => true, () => false);
 
 /** A process standing for "the control plane and what it runs", put in `cgroup`. */
-async function process_(cgroup: string, command = ["sleep", "1000"]): Promise<ChildProcess> {
+async function startIn(cgroup: string, command = ["sleep", "1000"]): Promise<ChildProcess> {
   const child = spawn(command[0]!, command.slice(1), { stdio: ["pipe", "pipe", "inherit"] });
   children.add(child);
   await once(child, "spawn");
@@ -122,8 +122,8 @@ afterAll(async () => {
 describe("the installer cgroup's cgroup v2 path on the kernel's real cgroup2 interface", () => {
   it("moves every process of our cgroup into the control-plane leaf and enables the controller there; a second look redoes nothing", async () => {
     const own = await newOwn("moved");
-    const a = await process_(own);
-    const b = await process_(own);
+    const a = await startIn(own);
+    const b = await startIn(own);
     const l = await layoutOf(a.pid!);
     expect(l).toEqual({ kind: "v2", own, pids: false });
 
@@ -150,7 +150,7 @@ describe("the installer cgroup's cgroup v2 path on the kernel's real cgroup2 int
 
   it("refuses a controller our cgroup was not given (+memory here) with the not-delegated message, and the next look recovers from the leaf, moving a process started meanwhile", async () => {
     const own = await newOwn("refused");
-    const a = await process_(own);
+    const a = await startIn(own);
     const l = await layoutOf(a.pid!);
     // The kernel's answer to +memory where memory is not this hierarchy's: ENOENT, after our processes moved into the leaf.
     expect(await prepareV2(l, ["memory"])).toEqual({
@@ -160,7 +160,7 @@ describe("the installer cgroup's cgroup v2 path on the kernel's real cgroup2 int
     expect(await subtree(own)).toEqual([]);
     expect(await pidsIn(join(own, CONTROL_PLANE_LEAF))).toEqual([a.pid]);
 
-    const later = await process_(own); // nothing enabled yet: the kernel lets it in
+    const later = await startIn(own); // nothing enabled yet: the kernel lets it in
     const next = await layoutOf(a.pid!);
     expect(next).toEqual(l); // the leaf's parent, not a leaf inside the leaf
     expect(await prepareV2(next, [CONTROLLER])).toEqual(l);
@@ -172,7 +172,7 @@ describe("the installer cgroup's cgroup v2 path on the kernel's real cgroup2 int
 
   it("makes the installer's cgroup beside the leaf with its limit, and removes it with a live process tree in it (cgroup.kill)", async () => {
     const own = await newOwn("installer");
-    const l = await layoutOf((await process_(own)).pid!);
+    const l = await layoutOf((await startIn(own)).pid!);
     await prepareV2(l, [CONTROLLER]);
     const limit = "hugetlb.2MB.max";
     const cgroup = await installerCgroupV2(l, [
@@ -211,7 +211,7 @@ describe("the installer cgroup's cgroup v2 path on the kernel's real cgroup2 int
 
   it("refuses a limit file the hierarchy lacks, and leaves no cgroup behind", async () => {
     const own = await newOwn("unmade");
-    const l = await layoutOf((await process_(own)).pid!);
+    const l = await layoutOf((await startIn(own)).pid!);
     await prepareV2(l, [CONTROLLER]);
     const err = await installerCgroupV2(l, [{ file: "memory.max", value: "1073741824" }]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CgroupUnavailableError);
