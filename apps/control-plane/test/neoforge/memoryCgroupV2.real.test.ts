@@ -92,13 +92,23 @@ beforeAll(async () => {
   if (!unified) throw new Error("this machine has no cgroup2 mount of the hierarchy's root: the v2 path cannot be run on a real interface");
   const offered = readControllers(unified);
   if (!offered.includes(CONTROLLER)) throw new Error(`the cgroup v2 root ${unified} offers ${offered.join(" ") || "nothing"}, not ${CONTROLLER}: this file needs the hybrid machine CI runs on`);
-  // The root is exempt from the no-internal-processes rule: hugetlb enabled for its children (no process moves); put back as found afterwards.
-  if (!(await subtree(unified)).includes(CONTROLLER)) {
-    await writeFile(join(unified, "cgroup.subtree_control"), `+${CONTROLLER}`);
-    enabledAtRoot = true;
-  }
   await mkdir(base);
-  await writeFile(join(base, "cgroup.subtree_control"), `+${CONTROLLER}`);
+  // The root is exempt from the no-internal-processes rule: hugetlb enabled for its children (no process moves); put back as found afterwards.
+  // Another run of this file (another checkout) may take it back between the two writes (ENOENT below): enabled again, then.
+  for (let tries = 1; ; tries++) {
+    if (!(await subtree(unified)).includes(CONTROLLER)) {
+      await writeFile(join(unified, "cgroup.subtree_control"), `+${CONTROLLER}`);
+      enabledAtRoot = true;
+    }
+    const enabled = await writeFile(join(base, "cgroup.subtree_control"), `+${CONTROLLER}`).then(
+      () => true,
+      (err: NodeJS.ErrnoException) => {
+        if (err.code !== "ENOENT" || tries === 3) throw err;
+        return false;
+      },
+    );
+    if (enabled) break;
+  }
 });
 
 afterEach(async () => {
@@ -115,7 +125,7 @@ afterEach(async () => {
 afterAll(async () => {
   await stopChildren();
   await removeTree(base);
-  // Another user of the unified hierarchy may have enabled it below meanwhile (EBUSY): then it stays, as harmless as it was to enable.
+  // Another run of this file (another checkout) still using it below is EBUSY: then it stays (that run found it enabled, so leaves it), as harmless as it was to enable.
   if (enabledAtRoot) await writeFile(join(unified!, "cgroup.subtree_control"), `-${CONTROLLER}`).catch(() => {});
 });
 
