@@ -219,6 +219,15 @@ describe("the installer cgroup's cgroup v2 path on the kernel's real cgroup2 int
     await cgroup.remove(); // again: nothing
   });
 
+  it("reads oom_kill from the kernel's own flat-keyed memory file, as oomKilled does (v1's memory.oom_control here: memory.events has the same format)", async () => {
+    const v1 = cgroupLayout(await readFile("/proc/self/mountinfo", "utf8"), await readFile("/proc/self/cgroup", "utf8"), readControllers);
+    if (v1.kind !== "v1") throw new Error(`expected this hybrid machine's v1 memory hierarchy, found ${JSON.stringify(v1)}`);
+    const text = await readFile(join(v1.memory, "memory.oom_control"), "utf8");
+    expect(flatKeyed(text, "oom_kill")).toBe(Number(/^oom_kill (\d+)$/m.exec(text)![1]));
+    expect(flatKeyed(text, "under_oom")).toBe(0);
+    expect(flatKeyed(text, "oom")).toBeNull(); // a key is matched whole, not as a prefix of oom_kill
+  });
+
   it("refuses a limit file the hierarchy lacks, and leaves no cgroup behind", async () => {
     const own = await newOwn("unmade");
     const l = await layoutOf((await startIn(own)).pid!);
