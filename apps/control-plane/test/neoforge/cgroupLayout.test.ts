@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cgroupLayout, keepUsable, type CgroupLayout } from "../../src/neoforge/memoryCgroup";
+import { cgroupLayout, keepUsable, type CgroupLayout } from "../../src/neoforge/cgroupLayout";
 
 /** /proc/self/mountinfo lines as the kernel writes them (the fields before ` - ` elided to what is read). */
 const mount = (root: string, point: string, fstype: string, superOptions: string) => `30 23 0:26 ${root} ${point} rw,nosuid,nodev,noexec,relatime shared:4 - ${fstype} ${fstype} ${superOptions}`;
@@ -12,10 +12,29 @@ describe("where the NeoForge installer's memory cgroup is made (cgroupLayout)", 
       kind: "v2",
       own: "/sys/fs/cgroup/system.slice/zlh-control-plane.service",
       pids: true,
-      root: false,
     });
-    // The root cgroup (a container's, with no cgroup of its own): children are made in it, and nothing is moved out.
-    expect(cgroupLayout(info, "0::/\n", offers(["memory"]))).toEqual({ kind: "v2", own: "/sys/fs/cgroup", pids: false, root: true });
+    // The hierarchy's top (a container's own, or the real root): children are made in it (whether anything is moved out is prepareV2's to find out).
+    expect(cgroupLayout(info, "0::/\n", offers(["memory"]))).toEqual({ kind: "v2", own: "/sys/fs/cgroup", pids: false });
+  });
+
+  it("takes the parent of the control-plane leaf as ours, enabled or not: a look after one that moved us there but failed to enable", () => {
+    const info = mount("/", "/sys/fs/cgroup", "cgroup2", "rw,nsdelegate");
+    const own = "/sys/fs/cgroup/system.slice/zlh-control-plane.service";
+    const byDir = (dirs: Record<string, string[]>) => (dir: string) => dirs[dir] ?? [];
+    // The leaf's own controllers are what its parent enabled (none yet): pids is read from the parent's.
+    const controllers = byDir({ "/sys/fs/cgroup": ["memory", "pids"], [own]: ["memory", "pids"], [`${own}/control-plane`]: [] });
+    expect(cgroupLayout(info, "0::/system.slice/zlh-control-plane.service/control-plane\n", controllers)).toEqual({ kind: "v2", own, pids: true });
+    // A cgroup namespace's root named so is ours, not its parent (which the namespace does not show).
+    expect(cgroupLayout(mount("/", "/sys/fs/cgroup/control-plane", "cgroup2", "rw"), "0::/\n", offers(["memory"]))).toEqual({ kind: "v2", own: "/sys/fs/cgroup/control-plane", pids: false });
+  });
+
+  it("finds no cgroup of ours in a mount made outside our cgroup namespace (its root shows as /..), and takes one of our own view", () => {
+    // `unshare --cgroup` without a fresh mount: the kernel's mountinfo for this very case (seen on this machine).
+    const host = "41 31 0:38 /.. /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw";
+    expect(cgroupLayout(host, "0::/\n", offers(["memory"]))).toEqual({ kind: "none", why: "this process's cgroup / is not under the cgroup v2 mount at /sys/fs/cgroup/unified" });
+    expect(cgroupLayout("60 50 0:38 /../../a /x rw - cgroup2 cgroup2 rw", "0::/\n", offers(["memory"]))).toMatchObject({ kind: "none" });
+    const fresh = `${host}\n66 46 0:38 / /tmp/ns rw,relatime - cgroup2 none rw`;
+    expect(cgroupLayout(fresh, "0::/\n", offers(["memory"]))).toEqual({ kind: "v2", own: "/tmp/ns", pids: false });
   });
 
   it("takes pids from our own cgroup's controllers, not the root's: a unit with Delegate=memory alone is bounded by memory only", () => {
@@ -23,8 +42,8 @@ describe("where the NeoForge installer's memory cgroup is made (cgroupLayout)", 
     const own = "/sys/fs/cgroup/system.slice/zlh-control-plane.service";
     const byDir = (dirs: Record<string, string[]>) => (dir: string) => dirs[dir] ?? [];
     const self = "0::/system.slice/zlh-control-plane.service\n";
-    expect(cgroupLayout(info, self, byDir({ "/sys/fs/cgroup": ["memory", "pids"], [own]: ["memory"] }))).toEqual({ kind: "v2", own, pids: false, root: false });
-    expect(cgroupLayout(info, self, byDir({ "/sys/fs/cgroup": ["memory", "pids"], [own]: ["memory", "pids"] }))).toEqual({ kind: "v2", own, pids: true, root: false });
+    expect(cgroupLayout(info, self, byDir({ "/sys/fs/cgroup": ["memory", "pids"], [own]: ["memory"] }))).toEqual({ kind: "v2", own, pids: false });
+    expect(cgroupLayout(info, self, byDir({ "/sys/fs/cgroup": ["memory", "pids"], [own]: ["memory", "pids"] }))).toEqual({ kind: "v2", own, pids: true });
   });
 
   it("cgroup v1 or hybrid (this machine's kind): our memory cgroup, and our pids cgroup, even with an empty unified hierarchy", () => {
@@ -51,7 +70,7 @@ describe("where the NeoForge installer's memory cgroup is made (cgroupLayout)", 
 });
 
 describe("the layout kept for the process (keepUsable)", () => {
-  const usable: CgroupLayout = { kind: "v2", own: "/sys/fs/cgroup/zlh", pids: true, root: false };
+  const usable: CgroupLayout = { kind: "v2", own: "/sys/fs/cgroup/zlh", pids: true };
 
   it("looks again after a layout with no cgroup, or a failed look, and keeps the first usable one", async () => {
     const answers: (CgroupLayout | Error)[] = [{ kind: "none", why: "not delegated" }, new Error("EIO"), usable, { kind: "none", why: "never asked" }];
