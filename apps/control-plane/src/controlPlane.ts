@@ -82,7 +82,8 @@ export async function startControlPlane(
       serverFactory: serverFactory(config),
       bodyLimit: 256 * 1024,
       // A route parameter may be a sha512 (DELETE /v1/modpacks/:id): 128 characters, past Fastify's default 100.
-      maxParamLength: 160,
+      // (Router options go in routerOptions: at the top level Fastify 5 warns FSTDEP022 at every start.)
+      routerOptions: { maxParamLength: 160 },
       genReqId: requestId,
       requestIdHeader: false,
     });
