@@ -15,7 +15,7 @@ import { startLxcAgentCluster, type LxcAgentCluster } from "./support/agentClust
 /**
  * A server's whole life on a real container through the real agent and
  * control plane (issue 20): create -> running -> a console command over
- * RCON -> stop (the world saved, the unit stopped) -> start -> a memory
+ * RCON -> a player joined, counted in the live figures -> stop (the world saved, the unit stopped) -> start -> a memory
  * change (the container's limit and the unit's -Xmx follow) -> a game killed
  * from the host, healed by starting its unit again in the same container
  * (its init unchanged) -> an OOM kill, reported as out_of_memory and healed

@@ -10,7 +10,7 @@ export const WIPE_BATCH = 1000;
  * this is reached only by a directory that really holds more (or a process refilling it); the wipe then fails,
  * retryable, having removed that many, and the next attempt goes on where it stopped.
  */
-export const WIPE_MAX_ENTRIES = 1_000_000;
+const WIPE_MAX_ENTRIES = 1_000_000;
 
 /**
  * Makes a server directory ready to be placed again from scratch (a
