@@ -7,6 +7,7 @@ import { GAME_UNIT } from "../../apps/agent/src/container/gameUnit";
 import { LxcRuntime } from "../../apps/agent/src/runtime/lxc";
 import { containerCgroups } from "../../apps/agent/src/runtime/lxc/unitCgroup";
 import { pingServer } from "../../apps/agent/src/slp/ping";
+import { joinAsPlayer } from "@zlh/testing";
 import { createServer, serverStatus, type Api } from "../support/api";
 import { waitFor } from "../support/processes";
 import { startLxcAgentCluster, type LxcAgentCluster } from "./support/agentCluster";
@@ -14,7 +15,7 @@ import { startLxcAgentCluster, type LxcAgentCluster } from "./support/agentClust
 /**
  * A server's whole life on a real container through the real agent and
  * control plane (issue 20): create -> running -> a console command over
- * RCON -> stop (the world saved, the unit stopped) -> start -> a memory
+ * RCON -> a player joined, counted in the live figures -> stop (the world saved, the unit stopped) -> start -> a memory
  * change (the container's limit and the unit's -Xmx follow) -> a game killed
  * from the host, healed by starting its unit again in the same container
  * (its init unchanged) -> an OOM kill, reported as out_of_memory and healed
@@ -86,10 +87,23 @@ async function healedInPlace(init: number, oldGame: number) {
 
 describe("a server's life on a real container", () => {
   it("is created and runs, and answers a console command over RCON", async () => {
-    server = await createServer(call, { memoryMiB: 1024, serverProperties: { motd: "lifecycle" } });
+    // Offline mode: a player can join without Mojang's session server (the next step's).
+    server = await createServer(call, { memoryMiB: 1024, serverProperties: { motd: "lifecycle", "online-mode": false } });
     await waitStatus("running", 150_000);
     address = await rt.address(server.vmid);
     expect((await call("POST", `/v1/servers/${server.id}/commands`, { command: "list" })).body).toEqual({ reply: expect.stringMatching(/^There are 0 of a max of \d+ players online/) });
+  });
+
+  it("counts a player who joined the game in the container in its live figures", async () => {
+    const alex = await joinAsPlayer(address, server.ports.game, "Alex");
+    try {
+      // A sample every 30 s with the heartbeat: the one after the join has the player the agent's ping counted.
+      await waitFor(async () => ((await call("GET", `/v1/servers/${server.id}`)).body.stats?.playersOnline ?? 0) >= 1, 75_000, "a player in the live figures").catch(explain);
+      expect((await call("GET", `/v1/servers/${server.id}`)).body.stats).toMatchObject({ playersOnline: 1, playersMax: 20 });
+      expect((await call("POST", `/v1/servers/${server.id}/commands`, { command: "list" })).body).toEqual({ reply: "There are 1 of a max of 20 players online: Alex" });
+    } finally {
+      alex.leave();
+    }
   });
 
   it("stops with its world saved and its unit stopped, and starts again", async () => {

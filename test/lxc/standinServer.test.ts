@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { connect, createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "@zlh/testing";
+import { freePort, joinAsPlayer, varint } from "@zlh/testing";
 import { rconCommand } from "../../apps/agent/src/rcon/rconCommand";
 import { pingServer } from "../../apps/agent/src/slp/ping";
 import { buildStandinJar } from "../../scripts/standinGame/standinJar";
@@ -78,6 +79,39 @@ async function running(port: number, rconPort: number, extra = ""): Promise<{ di
   return { dir, child };
 }
 
+/** An offline-mode server's id for `name`, as Java's UUID.nameUUIDFromBytes makes it (an MD5, version 3). */
+function offlineId(name: string): string {
+  const b = createHash("md5").update(`OfflinePlayer:${name}`).digest();
+  b[6] = (b[6]! & 0x0f) | 0x30;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const hex = b.toString("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** The bytes a server answers a 1.21 login of `name` with, until it has sent a first whole packet (bounded). */
+function loginReply(port: number, name: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ host: "127.0.0.1", port }, () => {
+      const portBytes = Buffer.alloc(2);
+      portBytes.writeUInt16BE(port);
+      const handshake = Buffer.concat([Buffer.from([0x00]), varint(767), varint(9), Buffer.from("127.0.0.1"), portBytes, Buffer.from([0x02])]);
+      const start = Buffer.concat([Buffer.from([0x00]), varint(name.length), Buffer.from(name), Buffer.alloc(16)]);
+      s.write(Buffer.concat([varint(handshake.length), handshake, varint(start.length), start]));
+    });
+    let got = Buffer.alloc(0);
+    const deadline = setTimeout(() => (s.destroy(), reject(new Error(`no whole reply: ${got.toString("hex")}`))), 5000);
+    s.on("data", (d: Buffer) => {
+      got = Buffer.concat([got, d]);
+      if (got.length > 0 && got.length >= 1 + got[0]!) {
+        clearTimeout(deadline);
+        s.destroy();
+        resolve(got);
+      }
+    });
+    s.on("error", (err) => (clearTimeout(deadline), reject(err)));
+  });
+}
+
 describe("stand-in server on the host JVM", () => {
   it("refuses to start without eula=true, as vanilla: logs the EULA sentence, writes eula=false if the file is absent, and exits", async () => {
     const port = await freePort();
@@ -119,6 +153,41 @@ describe("stand-in server on the host JVM", () => {
     expect(await rcon("frobnicate now")).toBe("Unknown or incomplete command, see below for errorfrobnicate now<--[HERE]");
     await expect(rconCommand("127.0.0.1", rconPort, "wrong", "list", 5000)).rejects.toThrow(/wrong password/);
     expect(await logShows(dir, "[Server thread/INFO]: [Rcon] hello there", child)).toContain("RCON running on 127.0.0.1:");
+  });
+
+  it("counts the players logged in and still connected, in the status ping (with a sample) and in list; refuses one past max-players", async () => {
+    const [port, rconPort] = [await freePort(), await freePort()];
+    const { dir, child } = await running(port, rconPort, "online-mode=false\nmax-players=2\n");
+    const players = async () => (await pingServer("127.0.0.1", port, 5000)).players;
+    const list = () => rconCommand("127.0.0.1", rconPort, "s3cret", "list", 5000);
+    expect(await players()).toEqual({ max: 2, online: 0, sample: [] });
+    const alex = await joinAsPlayer("127.0.0.1", port, "Alex");
+    const steve = await joinAsPlayer("127.0.0.1", port, "Steve");
+    expect(await players()).toEqual({ max: 2, online: 2, sample: [{ name: "Alex", id: offlineId("Alex") }, { name: "Steve", id: offlineId("Steve") }] });
+    expect(await list()).toBe("There are 2 of a max of 2 players online: Alex, Steve");
+    // Full: refused with vanilla's Login Disconnect (packet 0), before compression is set up.
+    await expect(joinAsPlayer("127.0.0.1", port, "Notch")).rejects.toThrow("Notch was answered packet 0, not Login Success");
+    alex.leave();
+    // The server sees the close when its read of Alex's connection ends: asked until it has (bounded).
+    for (let i = 0; i < 100 && (await players()).online !== 1; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await players()).toEqual({ max: 2, online: 1, sample: [{ name: "Steve", id: offlineId("Steve") }] });
+    expect(await list()).toBe("There are 1 of a max of 2 players online: Steve");
+    steve.leave();
+    await expect(joinAsPlayer("127.0.0.1", port, "bad name!")).rejects.toThrow(/closed bad name!'s connection/);
+    const log = await logShows(dir, "Alex left the game", child);
+    expect(log).toMatch(/\[Server thread\/INFO\]: Alex joined the game/);
+  });
+
+  it("answers a login as vanilla's online mode does without a session server to ask, and without compression when its threshold is negative", async () => {
+    const [port, rconPort] = [await freePort(), await freePort()];
+    await running(port, rconPort); // online-mode unset: vanilla's default, true
+    await expect(joinAsPlayer("127.0.0.1", port, "Alex")).rejects.toThrow("Alex was answered packet 0, not Login Success");
+    const [plainPort, plainRcon] = [await freePort(), await freePort()];
+    await running(plainPort, plainRcon, "online-mode=false\nnetwork-compression-threshold=-1\n");
+    const raw = await loginReply(plainPort, "Alex");
+    // Login Success for 1.21 (767), uncompressed: the name's offline id, the name, no properties, strict error handling off.
+    const body = Buffer.concat([Buffer.from([0x02]), Buffer.from(offlineId("Alex").replaceAll("-", ""), "hex"), Buffer.from([4]), Buffer.from("Alex"), Buffer.from([0, 0])]);
+    expect(raw).toEqual(Buffer.concat([Buffer.from([body.length]), body]));
   });
 
   it("saves the world in a shutdown hook on SIGTERM and exits 143", async () => {

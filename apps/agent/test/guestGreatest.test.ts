@@ -1,19 +1,11 @@
-import { opendirSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { atGuest, giveToGuest, guestRootfs } from "./support/guestRoot";
+import { readOrder } from "./support/readOrder";
 
 const REPORT = /^crash-\d{4}-\d{2}-\d{2}_\d{2}\.\d{2}\.\d{2}-[a-z]{1,16}\.txt$/;
 
-/** The directory's names in the order readdir gives them (the worker reads them in this order). */
-function readOrder(dir: string): string[] {
-  const d = opendirSync(dir);
-  const names: string[] = [];
-  for (let e; (e = d.readSync()) !== null; ) names.push(e.name);
-  d.closeSync();
-  return names;
-}
 const greatestOf = (names: string[]) => names.filter((n) => REPORT.test(n)).sort().at(-1) ?? null;
 
 /**

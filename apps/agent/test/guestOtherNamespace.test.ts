@@ -60,7 +60,7 @@ it("reads a file through /proc/<pid>/root of a process in another mount namespac
 });
 
 it("names the rootfs when it cannot be opened", async () => {
-  await expect(GuestFiles.scope("/nonexistent-zlh-rootfs", { identity: TEST_IDENTITY }, (g) => g.list(""))).rejects.toMatchObject({
+  await expect(GuestFiles.scope("/nonexistent-zlh-rootfs", { identity: TEST_IDENTITY }, (g) => g.list("", 10))).rejects.toMatchObject({
     code: "guest_failed",
     message: expect.stringContaining("could not run in /nonexistent-zlh-rootfs"),
   });

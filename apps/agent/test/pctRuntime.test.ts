@@ -231,7 +231,7 @@ describe("pct runtime against a fake pct", () => {
     const file = join(dir, "cts", "5100.json");
     await writeFile(file, JSON.stringify({ ...JSON.parse(await readFile(file, "utf8")), lock: "mounted" }));
     await expect(rt.start(5100)).rejects.toMatchObject({ kind: "mounted" });
-    expect(await rt.withGuest(5100, async (guest) => guest.list(""))).toEqual(["etc", "lib", "sbin", "usr"]);
+    expect(await rt.withGuest(5100, async (guest) => guest.list("", 100))).toEqual({ names: ["etc", "lib", "sbin", "usr"], complete: true });
     await rt.start(5100); // the lock is gone
     await rt.stop(5100, 1000);
 

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { spawnSync } from "node:child_process";
-import { lstat, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { lstat, mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -9,10 +9,12 @@ import { markerFor } from "@zlh/protocol";
 import { fixtureManifest } from "@zlh/testing";
 import { ensureMachineJre } from "../../../scripts/offlineMirror/machineJre";
 import { ArtifactCache } from "../src/placement/cache";
-import { placeJava } from "../src/placement/placeJava";
+import { JAVA_ROOT_LISTED, placeJava } from "../src/placement/placeJava";
 import { placeServer } from "../src/placement/placeServer";
 import { SimRuntime } from "../src/runtime/sim";
-import { TEST_IDENTITY } from "./support/guestRoot";
+import { giveToGuest, TEST_IDENTITY } from "./support/guestRoot";
+import { readOrder } from "./support/readOrder";
+import { recordListings } from "./support/listingReplies";
 
 const SERVER = "7a7e0c1d-3b8f-4b0e-9c55-0f1e2d3c4b5a";
 const sha512 = (b: Uint8Array) => createHash("sha512").update(b).digest("hex");
@@ -109,6 +111,27 @@ describe("placing the Java runtime into a container (sim, through the container 
     expect(await rt.withGuest(vmid, (guest) => placeJava(guest, m21, cache))).toBe("placed");
     expect((await readdir(join(rootfs, "opt/zlh/java/21"))).sort()).toEqual([".zlh-release", "bin", "lib", "release"]);
     expect((await readdir(join(rootfs, "opt/zlh/java"))).sort()).toEqual(["17", "21"]);
+  });
+
+  it("places the runtime in a Java root the customer filled with more names than it reads, removing the leftovers among those it read", { timeout: 60_000 }, async () => {
+    await container();
+    const javaRoot = join(rootfs, "opt/zlh/java");
+    await mkdir(javaRoot, { recursive: true });
+    await Promise.all(Array.from({ length: JAVA_ROOT_LISTED + 200 }, (_, i) => writeFile(join(javaRoot, `junk-${i}`), "")));
+    const leftovers = [".zlh-staging-17-0badc0de", ".zlh-old-17-feedface"];
+    for (const l of leftovers) await mkdir(join(javaRoot, l, "bin"), { recursive: true });
+    await giveToGuest(rootfs);
+    const read = readOrder(javaRoot).slice(0, JAVA_ROOT_LISTED);
+    const m = { ...base, java: java17() };
+    const replies = await rt.withGuest(vmid, async (guest) => {
+      const recorded = recordListings(guest);
+      expect(await placeJava(recorded.guest, m, cache)).toBe("placed");
+      return recorded.replies;
+    });
+    expect(replies).toEqual([{ path: "opt/zlh/java", names: JAVA_ROOT_LISTED, complete: false }]);
+    expect(await readFile(join(javaRoot, "17/.zlh-release"), "utf8")).toBe(`${m.java.release}\n${m.java.sha512}\n`);
+    const left = await readdir(javaRoot);
+    for (const l of leftovers) expect(left.includes(l), l).toBe(!read.includes(l));
   });
 
   it("refuses a runtime path other than /opt/zlh/java/<major>, touching nothing", async () => {

@@ -635,6 +635,8 @@ export const driftItems = pgTable(
     uniqueIndex("drift_items_open_key").on(t.kind, t.hostId, t.vmid).where(sql`${t.resolvedAt} is null`),
     // A host's open items, read by every pass that judges the host.
     index("drift_items_host_open_idx").on(t.hostId).where(sql`${t.resolvedAt} is null`),
+    // The retention sweep's order (pruneResolvedDrift): resolved items only, the oldest first; open ones never go.
+    index("drift_items_resolved_idx").on(t.resolvedAt).where(sql`${t.resolvedAt} is not null`),
     check("drift_items_kind_valid", sql`${t.kind} in (${inList(DRIFT_KINDS)})`),
     foreignKey({ columns: [t.hostId], foreignColumns: [hosts.id], name: "drift_items_host_fk" }),
   ],

@@ -75,7 +75,9 @@ final class Rcon {
         String rest = parts.length > 1 ? parts[1] : "";
         switch (cmd) {
             case "list":
-                return "There are 0 of a max of " + StandinServer.maxPlayers + " players online: ";
+                java.util.List<Players.Player> online = Players.online();
+                String names = String.join(", ", online.stream().map(Players.Player::name).toList());
+                return "There are " + online.size() + " of a max of " + StandinServer.maxPlayers + " players online: " + names;
             case "say":
                 if (rest.isEmpty()) break;
                 StandinServer.log("Server thread", "INFO", "[Rcon] " + rest);

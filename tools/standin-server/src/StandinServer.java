@@ -25,7 +25,8 @@ import java.util.zip.GZIPOutputStream;
  * it is started the way the game is (`java -Xmx.. -jar <jar> nogui` in the
  * server directory) and behaves like it where the agent looks: eula.txt,
  * server.properties (read by java.util.Properties, as vanilla reads it),
- * logs/latest.log in vanilla's layout, the Server List Ping, RCON, a world
+ * logs/latest.log in vanilla's layout, the Server List Ping with the players
+ * logged in (an offline-mode login: Login.java), RCON, a world
  * saved by a shutdown hook on SIGTERM (the JVM then exits 143), and
  * "FAILED TO BIND TO PORT" when the port is taken. Everything a client sends
  * is treated as hostile: bounded packets, read timeouts, a connection cap.

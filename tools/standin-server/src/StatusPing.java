@@ -4,8 +4,13 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
-/** The Minecraft Server List Ping as the vanilla server answers it; every packet bounded, the client is hostile. */
+/**
+ * The handshake, then the Minecraft Server List Ping as the vanilla server
+ * answers it, with the players online (Players.java); a handshake asking for
+ * login goes to Login.java. Every packet bounded, the client is hostile.
+ */
 final class StatusPing {
     /** A status client sends a few dozen bytes; anything larger is not a Minecraft client. */
     private static final int SLP_MAX = 32 * 1024;
@@ -20,10 +25,15 @@ final class StatusPing {
         byte[] handshake = readPacket(in);
         Buf h = new Buf(handshake);
         if (h.varint() != 0) return;
-        h.varint(); // protocol version
+        int protocol = h.varint();
         h.skip(h.varint()); // server address
         h.skip(2); // port
-        if (h.varint() != 1) return; // only the status state is served
+        int next = h.varint();
+        if (next == 2) {
+            Login.serve(s, protocol);
+            return;
+        }
+        if (next != 1) return; // a transfer (3) is not served
         while (true) {
             Buf p = new Buf(readPacket(in));
             int id = p.varint();
@@ -44,12 +54,23 @@ final class StatusPing {
 
     private static String statusJson() {
         return "{\"version\":{\"name\":" + jsonString(StandinServer.gameVersion()) + ",\"protocol\":763},"
-                + "\"players\":{\"max\":" + StandinServer.maxPlayers + ",\"online\":0,\"sample\":[]},"
+                + "\"players\":" + playersJson() + ","
                 + "\"description\":{\"text\":" + jsonString(StandinServer.props.getProperty("motd", "A Minecraft Server")) + "},"
                 + "\"enforcesSecureChat\":false}";
     }
 
-    private static String jsonString(String s) {
+    /** The players online, and a sample of them (the first who joined, each with the id they play under). */
+    private static String playersJson() {
+        List<Players.Player> online = Players.online();
+        StringBuilder sample = new StringBuilder();
+        for (Players.Player p : online.subList(0, Math.min(online.size(), Players.SAMPLE_MAX))) {
+            if (sample.length() > 0) sample.append(',');
+            sample.append("{\"name\":").append(jsonString(p.name())).append(",\"id\":\"").append(p.id()).append("\"}");
+        }
+        return "{\"max\":" + StandinServer.maxPlayers + ",\"online\":" + online.size() + ",\"sample\":[" + sample + "]}";
+    }
+
+    static String jsonString(String s) {
         StringBuilder b = new StringBuilder("\"");
         for (char c : s.toCharArray()) {
             if (c == '"' || c == '\\') b.append('\\').append(c);
@@ -59,13 +80,13 @@ final class StatusPing {
         return b.append('"').toString();
     }
 
-    private static byte[] readPacket(InputStream in) throws IOException {
+    static byte[] readPacket(InputStream in) throws IOException {
         int len = readVarint(in);
         if (len <= 0 || len > SLP_MAX) throw new IOException("bad packet length " + len);
         return in.readNBytes(len);
     }
 
-    private static int readVarint(InputStream in) throws IOException {
+    static int readVarint(InputStream in) throws IOException {
         int result = 0;
         for (int i = 0; i < 5; i++) {
             int b = in.read();
@@ -76,7 +97,7 @@ final class StatusPing {
         throw new IOException("varint too long");
     }
 
-    private static void writeVarint(OutputStream out, int value) throws IOException {
+    static void writeVarint(OutputStream out, int value) throws IOException {
         int v = value;
         do {
             int b = v & 0x7f;
@@ -86,7 +107,13 @@ final class StatusPing {
         } while (v != 0);
     }
 
-    private static void writePacket(OutputStream out, int id, byte[] payload) throws IOException {
+    static void writeString(OutputStream out, String s) throws IOException {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        writeVarint(out, b.length);
+        out.write(b);
+    }
+
+    static void writePacket(OutputStream out, int id, byte[] payload) throws IOException {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         writeVarint(body, id);
         body.write(payload);
@@ -98,7 +125,7 @@ final class StatusPing {
     }
 
     /** A bounded reader over one packet: reading past its end throws, never blocks. */
-    private static final class Buf {
+    static final class Buf {
         private final byte[] data;
         private int pos;
 
@@ -115,6 +142,16 @@ final class StatusPing {
                 if ((b & 0x80) == 0) return result;
             }
             throw new IOException("varint too long");
+        }
+
+        /** A string of at most `maxChars` characters (its UTF-8 length bounded as vanilla's readUtf bounds it). */
+        String string(int maxChars) throws IOException {
+            int len = varint();
+            if (len < 0 || len > maxChars * 4) throw new IOException("string of " + len + " bytes");
+            skip(len);
+            String s = new String(data, pos - len, len, StandardCharsets.UTF_8);
+            if (s.length() > maxChars) throw new IOException("string of " + s.length() + " characters");
+            return s;
         }
 
         void skip(int n) throws IOException {

@@ -167,9 +167,14 @@ export class GuestFiles {
     return r.sha512 ? { sha512: r.sha512 as string, size: r.size as number, mtimeMs: r.mtimeMs as number } : null;
   }
 
-  /** The names in the directory `path` ("" is the rootfs), or null if it is missing. */
-  async list(path: string): Promise<string[] | null> {
-    return (await this.#request({ op: "list", path })).names as string[] | null;
+  /**
+   * At most `maxEntries` names in the directory `path` ("" is the rootfs), sorted, read in the directory's order
+   * (null if it is missing): `complete` is false when there were more. A directory inside a container is the
+   * customer's to fill, so no caller gets it whole.
+   */
+  async list(path: string, maxEntries: number): Promise<{ names: string[]; complete: boolean } | null> {
+    const r = await this.#request({ op: "list", path, maxEntries });
+    return r.names === null ? null : { names: r.names as string[], complete: r.complete as boolean };
   }
 
   /**

@@ -152,6 +152,27 @@ function locate(path, create = false) {
   return { dirs: p.slice(0, -1), name: p[p.length - 1], found: enter(p.slice(0, -1), create) };
 }
 
+/** A request's cap on the entries it reads: a positive integer, or the request is refused. */
+function entryCap(maxEntries) {
+  if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) throw new Refusal("protocol", `maxEntries ${JSON.stringify(maxEntries)} is not a positive integer`);
+  return maxEntries;
+}
+
+/** Up to `max` names of the cwd, in the directory's order, read one entry at a time; `complete`: there were no more. */
+function readNames(max) {
+  const dir = fs.opendirSync(".");
+  const names = [];
+  try {
+    for (let entry; names.length < max && (entry = dir.readSync()) !== null; ) names.push(entry.name);
+    return { names, complete: names.length < max || dir.readSync() === null };
+  } finally {
+    dir.closeSync();
+  }
+}
+
+/** Entries removeTree reads from a directory at a time, so a directory of a million names is never held whole. */
+const REMOVE_BATCH = 1000;
+
 // ---- operations
 const ops = {
   stat({ path }) {
@@ -192,10 +213,13 @@ const ops = {
       fs.closeSync(file.fd);
     }
   },
-  list({ path }) {
+  // At most `maxEntries` names of the directory (sorted), read one entry at a time: a directory the customer
+  // filled with a million names is never held whole, nor sent. `complete` is false when there were more.
+  list({ path, maxEntries }) {
     const p = parts(path, true);
-    if (!enter(p, false)) return { names: null };
-    return { names: fs.readdirSync(".").sort() };
+    if (!enter(p, false)) return { names: null, complete: true };
+    const { names, complete } = readNames(entryCap(maxEntries));
+    return { names: names.sort(), complete };
   },
   // The greatest name matching `pattern` (a RegExp source) in the directory, read one entry at a time (never the
   // whole listing in memory, never sorted) and at most `maxEntries` of them: a directory the customer filled with
@@ -204,6 +228,7 @@ const ops = {
     const p = parts(path, true);
     if (!enter(p, false)) return { name: null, complete: true };
     const match = new RegExp(pattern);
+    entryCap(maxEntries);
     const dir = fs.opendirSync(".");
     let greatest = null;
     let read = 0;
@@ -325,13 +350,18 @@ async function runTar(args, pump, okCodes) {
 function removeTree(p) {
   // A directory the customer removed meanwhile is gone already; never go on from wherever the walk stopped
   // (the cwd would be a parent, which would then be emptied).
+  // A batch at a time until the directory reads empty: each listed entry is removed, gone already, or the
+  // removal throws, so every batch makes progress; a customer refilling it meanwhile meets the request's deadline.
   if (!enter(p, false)) return;
-  for (const name of fs.readdirSync(".")) {
+  for (let batch; (batch = readNames(REMOVE_BATCH).names).length > 0; ) {
+    for (const name of batch) {
+      if (!enter(p, false)) return;
+      const st = fs.lstatSync(name, { throwIfNoEntry: false });
+      if (!st) continue;
+      if (st.isDirectory()) removeTree([...p, name]);
+      else fs.unlinkSync(name);
+    }
     if (!enter(p, false)) return;
-    const st = fs.lstatSync(name, { throwIfNoEntry: false });
-    if (!st) continue;
-    if (st.isDirectory()) removeTree([...p, name]);
-    else fs.unlinkSync(name);
   }
   if (!enter(p.slice(0, -1), false)) return;
   try {

@@ -1,5 +1,16 @@
 import type { GuestFiles } from "../guest/guestFiles";
+import { OpFailure } from "../ops/opFailure";
 import { inServerDir, PLACED_RECORD, readRecord, SERVER_DIR } from "./placeServer";
+
+/** Names a wipe lists at a time: the customer can fill the server directory with millions, never held or sent whole. */
+export const WIPE_BATCH = 1000;
+
+/**
+ * Entries one wipe removes at most before it stops: with the server stopped nothing refills the directory, so
+ * this is reached only by a directory that really holds more (or a process refilling it); the wipe then fails,
+ * retryable, having removed that many, and the next attempt goes on where it stopped.
+ */
+const WIPE_MAX_ENTRIES = 1_000_000;
 
 /**
  * Makes a server directory ready to be placed again from scratch (a
@@ -11,13 +22,8 @@ import { inServerDir, PLACED_RECORD, readRecord, SERVER_DIR } from "./placeServe
  * or anywhere below) is removed as a link or refused, never followed.
  * Returns how many entries were removed.
  */
-export async function clearForReinstall(guest: GuestFiles, wipe: boolean): Promise<number> {
-  const entries = await guest.list(SERVER_DIR);
-  if (entries === null) return 0;
-  if (wipe) {
-    for (const name of entries) await guest.remove(`${SERVER_DIR}/${name}`, true);
-    return entries.length;
-  }
+export async function clearForReinstall(guest: GuestFiles, wipe: boolean, bounds = { batch: WIPE_BATCH, maxEntries: WIPE_MAX_ENTRIES }): Promise<number> {
+  if (wipe) return wipeServerDir(guest, bounds);
   const record = await readRecord(guest);
   let removed = 0;
   for (const f of record?.files ?? []) {
@@ -31,4 +37,17 @@ export async function clearForReinstall(guest: GuestFiles, wipe: boolean): Promi
   }
   await guest.remove(`${SERVER_DIR}/${PLACED_RECORD}`);
   return removed;
+}
+
+/** Everything in the server directory removed, a batch of names at a time until it lists empty. */
+async function wipeServerDir(guest: GuestFiles, bounds: { batch: number; maxEntries: number }): Promise<number> {
+  let removed = 0;
+  for (;;) {
+    const listing = await guest.list(SERVER_DIR, bounds.batch);
+    if (listing === null || listing.names.length === 0) return removed;
+    if (removed >= bounds.maxEntries) {
+      throw new OpFailure("too_many_entries", `${SERVER_DIR} holds more than the ${bounds.maxEntries} entries one wipe removes; removed ${removed}, the next attempt goes on`, true);
+    }
+    for (const name of listing.names) if (await guest.remove(`${SERVER_DIR}/${name}`, true)) removed++;
+  }
 }

@@ -54,9 +54,16 @@ export async function placeJava(guest: GuestFiles, manifest: Manifest, cache: Ar
   return "placed";
 }
 
+/**
+ * Entries of the Java root read for leftovers, at most: it holds a runtime per major and what a stopped
+ * placement left, but it is the customer's to fill; leftovers past the first this many read stay (disk the
+ * customer's own junk already outweighs), and the placement goes on.
+ */
+export const JAVA_ROOT_LISTED = 1000;
+
 /** Staging and replaced runtimes an earlier placement left when it was stopped half-way. */
 async function removeLeftovers(guest: GuestFiles): Promise<void> {
-  for (const entry of (await guest.list(JAVA_ROOT)) ?? []) {
+  for (const entry of (await guest.list(JAVA_ROOT, JAVA_ROOT_LISTED))?.names ?? []) {
     if (/^\.zlh-(staging|old)-\d+-[0-9a-f]{8}$/.test(entry)) await guest.remove(`${JAVA_ROOT}/${entry}`, true);
   }
 }

@@ -28,7 +28,8 @@ async function deleted(db: Db, statement: SQL): Promise<number> {
 }
 
 /** Deletes the rows `doomed` selects (locked, so a concurrent sweep passes over them) from `table`, matched by `match`. */
-const deleteDoomed = (db: Db, doomed: SQL, table: SQL, match: SQL) => deleted(db, sql`with doomed as (${doomed}) delete from ${table} using doomed where ${match} returning 1`);
+const deleteDoomedStatement = (doomed: SQL, table: SQL, match: SQL) => sql`with doomed as (${doomed}) delete from ${table} using doomed where ${match} returning 1`;
+const deleteDoomed = (db: Db, doomed: SQL, table: SQL, match: SQL) => deleted(db, deleteDoomedStatement(doomed, table, match));
 
 /**
  * One batch of the oldest events, older than the retention: always a prefix
@@ -114,9 +115,14 @@ export function pruneScheduleRuns(db: Db, retentionMs: number, batch = RETENTION
  * history, and a crash loop opens one a crash, each with its evidence.
  */
 export function pruneResolvedDrift(db: Db, retentionMs: number, batch = RETENTION_BATCH): Promise<number> {
+  return deleted(db, pruneResolvedDriftStatement(retentionMs, batch));
+}
+
+/** pruneResolvedDrift's statement, walked in drift_items_resolved_idx's order (its plan is tested). */
+export function pruneResolvedDriftStatement(retentionMs: number, batch = RETENTION_BATCH): SQL {
   const doomed = sql`
     select id from drift_items
     where resolved_at is not null and resolved_at < ${cutoff(retentionMs)}
     order by resolved_at limit ${batch} for update skip locked`;
-  return deleteDoomed(db, doomed, sql`drift_items x`, sql`x.id = doomed.id`);
+  return deleteDoomedStatement(doomed, sql`drift_items x`, sql`x.id = doomed.id`);
 }

@@ -1,0 +1,1 @@
+CREATE INDEX "drift_items_resolved_idx" ON "drift_items" USING btree ("resolved_at") WHERE "drift_items"."resolved_at" is not null;
