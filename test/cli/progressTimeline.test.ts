@@ -99,6 +99,22 @@ describe("zlh's progress against the API's timeline", () => {
     expect(lines.at(-1)).toBe("[####################] 5/5 running");
   });
 
+  it("forgets the earlier attempt's start: a retry after the server was starting draws placing, not starting", async () => {
+    const lines = await drawn([
+      { status: "pending", events: [{ type: "server.manifest_resolved", data: {} }, leased(1)] },
+      { status: "starting", events: [{ type: "server.status_changed", data: { from: "provisioning", to: "starting" } }] },
+      { status: "provisioning", events: [leased(2), progress("downloading")] },
+      { status: "provisioning", events: [progress("waiting")] },
+      { status: "running", events: [{ type: "server.status_changed", data: { from: "starting", to: "running" } }] },
+    ]);
+    const retry = lines.indexOf("retrying: attempt 2 of the provision");
+    expect(retry, lines.join("\n")).toBeGreaterThan(0);
+    expect(lines[retry + 1]).toMatch(/^\[#{10}-{10}\] 3\/5 placing on the host/);
+    expect(lines.slice(retry)).toContain("[##########----------] 3/5 placing on the host (downloading)");
+    expect(lines.slice(retry)).not.toContainEqual(expect.stringMatching(/starting the game \(downloading\)/));
+    expect(lines.at(-1)).toBe("[####################] 5/5 running");
+  });
+
   it("draws every phase once, in order, also one the server's next look had already passed", async () => {
     const lines: string[] = [];
     const ctx: Ctx = {

@@ -150,6 +150,7 @@ export async function waitForServer(
         floor = Math.min(floor, 2);
         reportedPhase = null;
         detail = null;
+        seen.delete("starting");
       }
       attempts.set(e.operationId, Math.max(before ?? 0, e.data.attempt));
     }
