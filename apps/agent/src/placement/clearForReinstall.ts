@@ -1,5 +1,5 @@
 import type { GuestFiles } from "../guest/guestFiles";
-import { inServerDir, PLACED_RECORD, readRecord, recordText, SERVER_DIR } from "./placeServer";
+import { inServerDir, PLACED_RECORD, readRecord, SERVER_DIR } from "./placeServer";
 
 /**
  * Makes a server directory ready to be placed again from scratch (a
@@ -35,7 +35,8 @@ export async function clearForReinstall(guest: GuestFiles, wipe: boolean): Promi
     }
     if ((await guest.stat(target).catch(() => null)) && (await guest.remove(target).catch(() => false))) removed++;
   }
-  if (record && seeded.length > 0) await guest.write(`${SERVER_DIR}/${PLACED_RECORD}`, recordText({ ...record, files: seeded }));
+  // The seeded files' entries stay (any JSON the record reads as; the placement after the clear writes the whole record again).
+  if (record && seeded.length > 0) await guest.write(`${SERVER_DIR}/${PLACED_RECORD}`, JSON.stringify({ ...record, files: seeded }));
   else await guest.remove(`${SERVER_DIR}/${PLACED_RECORD}`);
   return removed;
 }

@@ -26,7 +26,7 @@ interface PendingFile extends Partial<PlacedFile> {
   path: string;
   pending: true;
 }
-export interface PlacedRecord {
+interface PlacedRecord {
   /** The last placement that finished (a record with pending files is one that did not, since). */
   manifestHash: string;
   game: string;
@@ -199,7 +199,7 @@ export async function readRecord(guest: GuestFiles): Promise<PlacedRecord | null
   }
 }
 
-export const recordText = (record: PlacedRecord) => `${JSON.stringify(record, null, 2)}\n`;
+const recordText = (record: PlacedRecord) => `${JSON.stringify(record, null, 2)}\n`;
 
 async function writeIfChanged(guest: GuestFiles, path: string, content: string): Promise<void> {
   const target = `${SERVER_DIR}/${path}`;
