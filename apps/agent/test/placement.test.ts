@@ -61,7 +61,7 @@ describe("placing a manifest into a server directory", () => {
     const fetchedOnce = source.fetched.length;
     const mtimes = await Promise.all(manifest.files.map(async (f) => (await stat(join(dir(), f.path))).mtimeMs));
     const again = await placeServer(rootfs, spec(manifest), manifest, cache);
-    expect(again).toEqual({ written: [], kept: manifest.files.map((f) => f.path), removed: [] });
+    expect(again).toEqual({ written: [], kept: manifest.files.map((f) => f.path), removed: [], preserved: [] });
     expect(await Promise.all(manifest.files.map(async (f) => (await stat(join(dir(), f.path))).mtimeMs))).toEqual(mtimes);
     // A second server on the same host: files come from the cache.
     const other = await guestRootfs();

@@ -122,6 +122,15 @@ describe("modpacks (.mrpack): upload, Modrinth ids, create, resolution", () => {
     // NeoForge's version names its game: a pack pairing one with another game could never install.
     await refused(buildMrpack({ dependencies: { minecraft: "1.21.1", neoforge: "20.4.237" } }), 422, "modpack_invalid", /NeoForge 20.4.237, which is built for Minecraft 1.20.4, with Minecraft 1.21.1/);
     await refused(buildMrpack({ dependencies: { minecraft: "1.20.1", neoforge: "47.1.100" } }), 422, "modpack_invalid", /"47.1.100" is not a NeoForge version/);
+    // A file where the type's launcher or libraries go could never resolve: refused when it is read, not when a server fails.
+    const launcherClash = /^The pack places "fabric-server-launch.jar", which the platform places itself on a fabric server \(the pinned loader's launcher and libraries\); remove it from the pack\.$/;
+    await refused(buildMrpack({ overrides: { "fabric-server-launch.jar": "not the launcher" } }), 422, "modpack_invalid", launcherClash);
+    await refused(buildMrpack({ overrides: { libraries: "not a folder" } }), 422, "modpack_invalid", /"libraries", a file where the platform needs the folder libraries\/ on a fabric server/);
+    await refused(buildMrpack({ overrides: { ".fabric/server/1.21.1-server.jar": "not Mojang's" } }), 422, "modpack_invalid", /inside \.fabric\/server\/, which the platform fills itself on a fabric server/);
+    await refused(buildMrpack({ overrides: { "server.jar": "x" }, dependencies: { minecraft: "1.21.1", "quilt-loader": "0.26.4" } }), 422, "modpack_invalid", /"server.jar", which the platform places itself on a quilt server/);
+    await refused(buildMrpack({ overrides: { "run.sh": "#!/bin/sh" }, dependencies: { minecraft: "1.21.1", neoforge: "21.1.9" } }), 422, "modpack_invalid", /"run.sh", which the platform places itself on a neoforge server/);
+    const library = { path: "libraries/org/ow2/asm/asm/9.7/asm-9.7.jar", bytes: new Uint8Array(3), url: "https://cdn.modrinth.com/data/AAAAAAAA/versions/BBBBBBBB/asm.jar" };
+    await refused(buildMrpack({ files: [library] }), 422, "modpack_invalid", /"libraries\/org\/ow2\/asm\/asm\/9.7\/asm-9.7.jar", inside libraries\/, which the platform fills itself/);
     const big = await upload(buildMrpack({ entries: { "overrides/noise.bin": [new Uint8Array(2 * 1024 * 1024).map((_, i) => (i * 2654435761) >>> 24), { level: 0 }] } }));
     expect({ status: big.status, error: big.body.error }).toEqual({ status: 413, error: "payload_too_large" });
     const wrongType = await upload(packs.v1!, "text/plain");
@@ -193,9 +202,11 @@ describe("modpacks (.mrpack): upload, Modrinth ids, create, resolution", () => {
   });
 
   it("creates a NeoForge server from a neoforge pack: the neoforge type, the pack's NeoForge build pinned (installed, counted against the customer's day), the pack's files beside NeoForge's tree", async () => {
-    const neoPack = buildMrpack({ ...(await spec("n-1.0.0")), name: "Neo Pack", dependencies: { minecraft: "1.21.1", neoforge: "21.1.9" } });
+    // NeoForge packs often ship user_jvm_args.txt: skipped, as server.properties is (the JVM's arguments are the platform's), so the pack still resolves.
+    const neoPack = buildMrpack({ ...(await spec("n-1.0.0")), name: "Neo Pack", dependencies: { minecraft: "1.21.1", neoforge: "21.1.9" }, entries: { "overrides/user_jvm_args.txt": new TextEncoder().encode("-Xmx8G\n") } });
     const uploaded = await upload(neoPack, undefined, "cust-5"); // serverBody(5) and (12): cust-5
     expect(uploaded.status).toBe(201);
+    expect(uploaded.body.skipped).toContain("overrides/user_jvm_args.txt");
     expect(uploaded.body).toMatchObject({ name: "Neo Pack", minecraftVersion: "1.21.1", loader: { name: "neoforge", version: "21.1.9" } });
     const created = await t.api("POST", "/v1/servers", serverBody(12, { minecraftVersion: undefined, modpack: { upload: uploaded.body.sha512 } }), { "idempotency-key": "pack-neoforge" });
     expect(created.status).toBe(202);
@@ -355,9 +366,6 @@ describe("modpacks (.mrpack): upload, Modrinth ids, create, resolution", () => {
       }
       throw new Error("the server did not fail");
     };
-    await failure({ overrides: { "fabric-server-launch.jar": "not the launcher" } }, /^manifest_unresolvable: two files resolve to fabric-server-launch.jar/);
-    // A pack's file where the platform places a folder (the libraries the launcher loads).
-    await failure({ overrides: { libraries: "not a folder" } }, /^manifest_unresolvable: libraries is a file and the folder of libraries\/\S+; a path cannot be both/);
     await failure({ dependencies: { minecraft: "1.21.1", "fabric-loader": "0.11.7" } }, /^manifest_unresolvable: .*0\.11\.7/);
   });
 });

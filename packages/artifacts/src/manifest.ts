@@ -76,6 +76,15 @@ export const ManifestFile = Type.Union([DownloadedFile, BuiltFile]);
 export type ManifestFile = Static<typeof ManifestFile>;
 export const isBuilt = (f: ManifestFile): f is BuiltFile => "build" in f;
 
+/**
+ * A file the platform seeds rather than keeps exact (docs/modpacks.md#overrides):
+ * a pack's override (`packFile`) that is no jar and not in `mods/` (a config, a
+ * world, a script). It is placed where absent and replaced or removed by a
+ * pack update only while the customer has not changed it since it was placed;
+ * everything else (the game, libraries, launchers, every mod) is made exact.
+ */
+export const isSeeded = (f: Pick<ManifestFile, "kind" | "path">): boolean => f.kind === "packFile" && !f.path.startsWith("mods/") && !f.path.endsWith(".jar");
+
 export const ManifestMod = Type.Object({
   projectId: Type.String(),
   versionId: Type.String(),

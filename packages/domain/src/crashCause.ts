@@ -57,17 +57,21 @@ interface Rule {
  * so an older log may still be there), then what the game refuses at start,
  * then what crashes it later.
  */
+/** A server's Java is the one its game version names (the manifest's, from Mojang's javaVersion): no request field sets it. */
+const JAVA_CHOSEN = "chosen from the version; no setting changes it";
+const OWN_JAR = "if the server's own jar needs it, contact the operator";
+
 const RULES: Rule[] = [
   {
     cause: "java_version",
     line: /has been compiled by a more recent version of the Java Runtime \(class file version (\d+)(?:\.\d+)?\), this version of the Java Runtime only recognizes class file versions up to (\d+)/,
     hint: (m) =>
-      `The server's jar needs Java ${javaOfClassFile(m[1]!)} but runs on Java ${javaOfClassFile(m[2]!)}: set the server's javaMajor to ${javaOfClassFile(m[1]!)} or later (or leave it unset to follow the game version).`,
+      `A jar needs Java ${javaOfClassFile(m[1]!)} but runs on Java ${javaOfClassFile(m[2]!)}, the Java of the server's Minecraft version (${JAVA_CHOSEN}): replace the mod that needs it with a build for this Minecraft version, or change the server's minecraftVersion to one that runs on Java ${javaOfClassFile(m[1]!)} or later; ${OWN_JAR}.`,
   },
   {
     cause: "java_version",
     line: /UnsupportedClassVersionError/,
-    hint: () => "A jar was built for a newer Java than the server runs on: raise the server's javaMajor (or leave it unset to follow the game version), or remove the mod that needs it.",
+    hint: () => `A jar was built for a newer Java than the server runs on, the Java of its Minecraft version (${JAVA_CHOSEN}): replace the mod that needs it with a build for this Minecraft version, or change the server's minecraftVersion to a newer one; ${OWN_JAR}.`,
   },
   {
     cause: "eula_not_accepted",

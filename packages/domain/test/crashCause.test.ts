@@ -22,6 +22,9 @@ describe("recognizeCrash", () => {
       crashReport: { name: "crash-2026-12-02_10.00.00-server.txt", lines: ["Description: Exception in server tick loop", "", "java.lang.UnsupportedClassVersionError: com/example/Mod : Unsupported major.minor version 65.0"] },
     });
     expect(d.cause).toBe("java_version");
+    // No field sets a server's Java (it is its game version's): the hint names what the customer can change.
+    expect(d.hint).not.toContain("javaMajor");
+    expect(d.hint).toMatch(/replace the mod that needs it with a build for this Minecraft version, or change the server's minecraftVersion to a newer one; if the server's own jar needs it, contact the operator\.$/);
   });
 
   it("recognises the EULA, a taken port, a missing mod dependency and a corrupt world from vanilla's and Fabric's wording", () => {

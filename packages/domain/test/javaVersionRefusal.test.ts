@@ -15,7 +15,7 @@ describe("a real JVM refusing a class built for a newer Java", () => {
     const lines = safeLines(new TextEncoder().encode(stderr), { maxLines: 20, maxLineChars: 300 }, "end");
     const diagnosis = recognizeCrash("game_exited", { stderr: lines, exit: { result: "exit-code", code: "exited", status: "1" } });
     expect(diagnosis.cause).toBe("java_version");
-    expect(diagnosis.hint).toBe("The server's jar needs Java 21 but runs on Java 17: set the server's javaMajor to 21 or later (or leave it unset to follow the game version).");
+    expect(diagnosis.hint).toBe("A jar needs Java 21 but runs on Java 17, the Java of the server's Minecraft version (chosen from the version; no setting changes it): replace the mod that needs it with a build for this Minecraft version, or change the server's minecraftVersion to one that runs on Java 21 or later; if the server's own jar needs it, contact the operator.");
     expect(diagnosis.summary).toMatch(/^java\.lang\.UnsupportedClassVersionError: Refused has been compiled by a more recent version of the Java Runtime \(class file version 65\.0\)/);
   });
 });

@@ -1,5 +1,5 @@
 import type { OperationSpec } from "@zlh/protocol";
-import { placeServer } from "../placement/placeServer";
+import { placementResult, placeServer } from "../placement/placeServer";
 import { installGameLayer } from "../container/gameLayer";
 import { isRuntimeError, type Resources } from "../runtime/runtime";
 import { prefetchManifest } from "./changeFiles";
@@ -57,11 +57,11 @@ export async function applyChange(ctx: OpContext, running: boolean, change: Chan
   // A stop that fails changed nothing: the operation fails (and is retried) as before.
   if (running) await stopQuietly(ctx);
   try {
-    const written = await applyResourcesAndFiles(ctx, spec, { memoryMiB: spec.memoryMiB, cpuCores: spec.cpuCores, diskGiB: spec.diskGiB });
-    let outcome: ResultData = { applied: true, started: false, filesWritten: written };
+    const placed = await applyResourcesAndFiles(ctx, spec, { memoryMiB: spec.memoryMiB, cpuCores: spec.cpuCores, diskGiB: spec.diskGiB });
+    let outcome: ResultData = { applied: true, started: false, ...placed };
     if (change.start) {
       const status = await startAndWait(ctx, spec.minecraftVersion);
-      outcome = { applied: true, version: status.version.name, playersMax: status.players.max, filesWritten: written };
+      outcome = { applied: true, version: status.version.name, playersMax: status.players.max, ...placed };
     }
     return outcome;
   } catch (err) {
@@ -124,17 +124,17 @@ async function stopQuietly(ctx: OpContext): Promise<void> {
   }
 }
 
-/** Resources and files to what the change's spec says; returns how many files were written. */
-async function applyResourcesAndFiles(ctx: OpContext, spec: OperationSpec, resources: Resources): Promise<number> {
+/** Resources and files to what the change's spec says; returns what the result says of the placement (placementResult). */
+async function applyResourcesAndFiles(ctx: OpContext, spec: OperationSpec, resources: Resources): Promise<ReturnType<typeof placementResult>> {
   const { runtime, log } = ctx;
   ensureLeaseHeld(ctx);
   await runtime.resize(spec.vmid, resources);
   ensureLeaseHeld(ctx);
   const placed = await runtime.withGuest(spec.vmid, (guest) => placeServer(guest, spec, spec.manifest!, ctx.artifacts, { signal: ctx.signal, onFile: downloadProgress(ctx.progress) }), ctx.signal);
-  log.info({ vmid: spec.vmid, written: placed.written.length, removed: placed.removed.length, ...resources }, "change placed");
+  log.info({ vmid: spec.vmid, written: placed.written.length, removed: placed.removed.length, preserved: placed.preserved.length, ...resources }, "change placed");
   ctx.progress?.({ phase: "placing" });
   await installGameLayer(ctx, spec);
-  return placed.written.length;
+  return placementResult(placed);
 }
 
 async function startAndWait(ctx: OpContext, version: string) {

@@ -1,5 +1,5 @@
 import { installGameLayer } from "../container/gameLayer";
-import { placeServer } from "../placement/placeServer";
+import { placementResult, placeServer } from "../placement/placeServer";
 import type { ContainerInfo } from "../runtime/runtime";
 import { isRuntimeError } from "../runtime/runtime";
 import { ensureLeaseHeld, type OpContext, type ResultData } from "./context";
@@ -27,7 +27,7 @@ export async function install(ctx: OpContext, ct: ContainerInfo): Promise<Result
   const manifest = manifestOf(ctx);
   ensureLeaseHeld(ctx);
   const placed = await runtime.withGuest(vmid, (guest) => placeServer(guest, op.spec, manifest, ctx.artifacts, { signal: ctx.signal, onFile: downloadProgress(ctx.progress) }), ctx.signal);
-  log.info({ vmid, written: placed.written.length, kept: placed.kept.length, removed: placed.removed.length }, "files placed");
+  log.info({ vmid, written: placed.written.length, kept: placed.kept.length, removed: placed.removed.length, preserved: placed.preserved.length }, "files placed");
   ctx.progress?.({ phase: "placing" });
   await installGameLayer(ctx, op.spec);
   if (ct.state !== "running") {
@@ -43,5 +43,5 @@ export async function install(ctx: OpContext, ct: ContainerInfo): Promise<Result
   ctx.progress?.({ phase: "waiting" });
   const status = await waitUntilAnswering(address, op.spec, ctx.readyTimeoutMs, op.spec.minecraftVersion, ctx.signal, gameEndedCheck(ctx));
   // The address it answered on: the control plane records it where it allocated none (DHCP, the sim).
-  return { version: status.version.name, playersMax: status.players.max, filesWritten: placed.written.length, address };
+  return { version: status.version.name, playersMax: status.players.max, ...placementResult(placed), address };
 }

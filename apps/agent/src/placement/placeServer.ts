@@ -1,5 +1,5 @@
 import { createReadStream } from "node:fs";
-import { isBuilt, manifestHash, manifestLaunch, type Manifest } from "@zlh/artifacts";
+import { isBuilt, isSeeded, manifestHash, manifestLaunch, type Manifest } from "@zlh/artifacts";
 import type { OperationSpec } from "@zlh/protocol";
 import type { GuestFiles } from "../guest/guestFiles";
 import { OpFailure } from "../ops/opFailure";
@@ -18,6 +18,8 @@ interface PlacedFile {
   sha512: string;
   size: number;
   mtimeMs: number;
+  /** A pack's override (isSeeded): the customer's to edit once placed; a reinstall keeps it, an update replaces or removes it only unchanged. */
+  seeded?: true;
 }
 /** A file a placement began to write and did not finish placing: ours, whatever is there now. */
 interface PendingFile extends Partial<PlacedFile> {
@@ -41,6 +43,17 @@ export interface PlacementReport {
   written: string[];
   kept: string[];
   removed: string[];
+  /** Seeded files the customer changed since they were placed (or had before): left as they are, neither replaced by the pack's copy nor removed. */
+  preserved: string[];
+}
+
+/** Preserved paths an operation's result lists (the count is always whole): a pack of thousands of edited configs stays a small result. */
+const PRESERVED_LISTED = 100;
+
+/** What an operation's result says of a placement: how many files were written, and the seeded files kept as the customer changed them. */
+export function placementResult(r: PlacementReport): { filesWritten: number; filesPreserved?: number; preserved?: string[] } {
+  if (r.preserved.length === 0) return { filesWritten: r.written.length };
+  return { filesWritten: r.written.length, filesPreserved: r.preserved.length, preserved: r.preserved.slice(0, PRESERVED_LISTED) };
 }
 
 /**
@@ -56,6 +69,10 @@ export interface PlacementReport {
  *  - files the platform placed before and the manifest no longer lists are
  *    removed; files it never placed (worlds, the customer's configs) are
  *    never touched;
+ *  - a seeded file (a pack's override: isSeeded) is placed where absent, and
+ *    replaced or removed only while it is what was placed (its size and
+ *    mtime, or re-hashed, as recorded): one the customer changed, or had
+ *    there before the pack placed it, is kept and listed as `preserved`;
  *  - the record is written ahead: before a file it does not list yet is
  *    written, it is listed (as pending), so that it always lists everything
  *    the platform may have placed, and whatever stops a placement part-way,
@@ -77,7 +94,7 @@ export async function placeServer(guest: GuestFiles, spec: OperationSpec, manife
   await guest.mkdir(SERVER_DIR);
   const previous = await readRecord(guest);
   const before = new Map(previous?.files.map((f) => [f.path, f]) ?? []);
-  const report: PlacementReport = { written: [], kept: [], removed: [] };
+  const report: PlacementReport = { written: [], kept: [], removed: [], preserved: [] };
   const placed: PlacedFile[] = [];
   const recorded = [...(previous?.files ?? [])];
   const bytesTotal = manifest.files.reduce((n, f) => n + f.size, 0);
@@ -95,10 +112,19 @@ export async function placeServer(guest: GuestFiles, spec: OperationSpec, manife
     const found = await guest.stat(target);
     const st = found?.type === "file" ? found : null;
     const known = before.get(file.path);
+    const hashed = onceHashed(guest, target);
+    const seeded = isSeeded(file) ? ({ seeded: true } as const) : {};
     const unchanged = st && known && known.sha512 === file.sha512 && known.size === st.size && known.mtimeMs === st.mtimeMs;
-    if (unchanged || (st && st.size === file.size && (await guest.hash(target))?.sha512 === file.sha512)) {
+    if (unchanged || (st && st.size === file.size && (await hashed()) === file.sha512)) {
       report.kept.push(file.path);
-      placed.push({ path: file.path, sha512: file.sha512, size: file.size, mtimeMs: st!.mtimeMs });
+      placed.push({ path: file.path, sha512: file.sha512, size: file.size, mtimeMs: st!.mtimeMs, ...seeded });
+      fileDone(file.size);
+      continue;
+    }
+    if (st && isSeeded(file) && !(known && "pending" in known) && !(known && (await isAsPlaced(known, st, hashed)))) {
+      report.preserved.push(file.path);
+      // Still listed as what was placed: once the customer puts those bytes back, an update replaces it again.
+      if (known) placed.push({ ...(known as PlacedFile), seeded: true });
       fileDone(file.size);
       continue;
     }
@@ -110,7 +136,7 @@ export async function placeServer(guest: GuestFiles, spec: OperationSpec, manife
     }
     const written = await guest.write(target, typeof source === "string" ? createReadStream(source) : source);
     report.written.push(file.path);
-    placed.push({ path: file.path, sha512: file.sha512, size: file.size, mtimeMs: written.mtimeMs });
+    placed.push({ path: file.path, sha512: file.sha512, size: file.size, mtimeMs: written.mtimeMs, ...seeded });
     fileDone(file.size);
   }
 
@@ -119,10 +145,14 @@ export async function placeServer(guest: GuestFiles, spec: OperationSpec, manife
   for (const old of previous?.files ?? []) {
     if (wanted.has(old.path) || !isSafeRelative(old.path)) continue;
     const target = inServerDir(old.path);
-    if ((await guest.stat(target).catch(() => null))?.type === "file") {
-      await guest.remove(target);
-      report.removed.push(old.path);
+    const st = await guest.stat(target).catch(() => null);
+    if (st?.type !== "file") continue;
+    if (old.seeded && !("pending" in old) && !(await isAsPlaced(old as PlacedFile, st, onceHashed(guest, target)))) {
+      report.preserved.push(old.path); // the customer's now: no longer in the record, never removed
+      continue;
     }
+    await guest.remove(target);
+    report.removed.push(old.path);
   }
 
   await writeIfChanged(guest, "eula.txt", "eula=true\n");
@@ -130,6 +160,18 @@ export async function placeServer(guest: GuestFiles, spec: OperationSpec, manife
   const record: PlacedRecord = { ...recordHeader(manifest), files: placed };
   await writeIfChanged(guest, PLACED_RECORD, recordText(record));
   return report;
+}
+
+/** The sha512 of the file at `target`, hashed at most once (null: no regular file). */
+function onceHashed(guest: GuestFiles, target: string): () => Promise<string | null> {
+  let hash: Promise<string | null> | undefined;
+  return () => (hash ??= guest.hash(target).then((h) => h?.sha512 ?? null));
+}
+
+/** Whether the file on disk is still the one the record says was placed: its size and mtime, or else its bytes. */
+async function isAsPlaced(placed: PlacedFile, st: { size: number; mtimeMs: number }, hashed: () => Promise<string | null>): Promise<boolean> {
+  if (placed.size !== st.size || typeof placed.sha512 !== "string") return false;
+  return placed.mtimeMs === st.mtimeMs || (await hashed()) === placed.sha512;
 }
 
 function recordHeader(manifest: Manifest): Omit<PlacedRecord, "files"> {

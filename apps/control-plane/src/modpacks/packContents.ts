@@ -2,6 +2,7 @@ import { PackRefusedError, packContents, parseNeoforgeVersion, type PackContents
 import { readModpackContents, storeModpackContents, type Db } from "@zlh/db";
 import { ModpackInvalidError, ModpackLoaderUnsupportedError } from "@zlh/domain";
 import { PACK_LOADER_SUPPORT, provisionableLoaders } from "./loaders";
+import { platformPathClash } from "./platformPaths";
 
 /** Reads under way in this process, per database and sha512: a second caller waits for the first's. */
 const reading = new WeakMap<Db, Map<string, Promise<PackContents>>>();
@@ -50,9 +51,11 @@ export async function readContents(bytes: Uint8Array): Promise<PackContents> {
  * A read pack, refused (4xx) unless its loader is one this platform
  * provisions, and, for NeoForge, unless its NeoForge version is one built
  * for the pack's game (a NeoForge version names its game: 21.1.77 is for
- * 1.21.1), which no resolution could install.
+ * 1.21.1), which no resolution could install, and unless it leaves the
+ * type's launcher and libraries to the platform (platformPathClash): a
+ * pack's file on one of those paths could never resolve either.
  */
-export function checkedContents<T extends Pick<PackContents, "loader" | "game">>(pack: T): T {
+export function checkedContents<T extends Pick<PackContents, "loader" | "game" | "downloads" | "overrides">>(pack: T): T {
   const support = PACK_LOADER_SUPPORT[pack.loader.name];
   if (typeof support !== "string") {
     throw new ModpackLoaderUnsupportedError(`The pack needs ${pack.loader.name} ${pack.loader.version}: ${support.refused}; packs for ${provisionableLoaders().join(", ")} can be provisioned.`);
@@ -62,5 +65,7 @@ export function checkedContents<T extends Pick<PackContents, "loader" | "game">>
     if (built === undefined) throw new ModpackInvalidError(`The pack's dependencies.neoforge ${JSON.stringify(pack.loader.version)} is not a NeoForge version (such as 21.1.77 for Minecraft 1.21.1).`);
     if (built !== pack.game) throw new ModpackInvalidError(`The pack needs NeoForge ${pack.loader.version}, which is built for Minecraft ${built}, with Minecraft ${pack.game}; no server can run both.`);
   }
+  const clash = platformPathClash(support, [...pack.downloads.map((d) => d.path), ...pack.overrides.map((o) => o.path)]);
+  if (clash) throw new ModpackInvalidError(`The pack places ${JSON.stringify(clash.path)}, ${clash.why} on a ${support} server (the pinned loader's launcher and libraries); remove it from the pack.`);
   return pack;
 }

@@ -62,8 +62,16 @@ const INDEX = "modrinth.index.json";
 /** URLs one file may list (the first, then alternates tried in order). */
 const MAX_DOWNLOADS = 5;
 const INDEX_MAX = 8 * 1024 * 1024;
-/** Written by the platform from the server's settings; a pack's copy would be overwritten on every placement. */
-const PLATFORM_OWNED = new Set(["server.properties", "eula.txt"]);
+/**
+ * The platform's own files, and what they are: a pack's override of one is skipped, a download of one refused.
+ * server.properties and eula.txt are written from the server's settings on every placement; the JVM's arguments
+ * (user_jvm_args.txt, which NeoForge packs often ship) are the platform's, the heap set from the server's memory.
+ */
+const PLATFORM_OWNED = new Map([
+  ["server.properties", "which the platform writes from the server's settings"],
+  ["eula.txt", "which the platform writes from the server's settings"],
+  ["user_jvm_args.txt", "whose JVM arguments are the platform's (the heap is set from the server's memory)"],
+]);
 
 /**
  * A `.mrpack` read to Modrinth's modpack format, as hostile input: the
@@ -110,16 +118,18 @@ export function readPack(bytes: Uint8Array): ReadPack {
     if (seen.has(path)) throw new PackRefusedError(`The pack lists ${JSON.stringify(path)} twice.`);
     seen.add(path);
     const hashes = (f.hashes ?? {}) as Record<string, unknown>;
-    if (typeof hashes.sha1 !== "string" || !/^[0-9a-f]{40}$/.test(hashes.sha1)) throw new PackRefusedError(`${path} has no sha1 hash (the format requires sha1 and sha512).`);
-    if (typeof hashes.sha512 !== "string" || !/^[0-9a-f]{128}$/.test(hashes.sha512)) throw new PackRefusedError(`${path} has no sha512 hash (the format requires sha1 and sha512).`);
-    if (!Number.isSafeInteger(f.fileSize) || (f.fileSize as number) < 0) throw new PackRefusedError(`${path} has no fileSize.`);
-    if ((f.fileSize as number) > PACK_LIMITS.maxFileBytes) throw new PackRefusedError(`${path} is ${f.fileSize} bytes; a pack file may be at most ${PACK_LIMITS.maxFileBytes}.`);
+    hashProblem(path, "sha1", hashes.sha1, 40);
+    hashProblem(path, "sha512", hashes.sha512, 128);
+    if (f.fileSize === undefined) throw new PackRefusedError(`${path} has no fileSize.`);
+    if (typeof f.fileSize === "number" && f.fileSize > PACK_LIMITS.maxFileBytes) throw new PackRefusedError(`${path} is ${f.fileSize} bytes; a pack file may be at most ${PACK_LIMITS.maxFileBytes}.`);
+    if (!Number.isSafeInteger(f.fileSize) || (f.fileSize as number) < 0) throw new PackRefusedError(`${path} has fileSize ${JSON.stringify(f.fileSize).slice(0, 40)}; it must be a whole number of bytes, 0 or more.`);
     const env = f.env === undefined ? { server: "required" } : ((f.env ?? {}) as Record<string, unknown>);
     if (!["required", "optional", "unsupported"].includes(env.server as string)) throw new PackRefusedError(`${path} has env.server ${JSON.stringify(env.server)}; the format allows required, optional and unsupported.`);
     if (!Array.isArray(f.downloads) || f.downloads.length === 0) throw new PackRefusedError(`${path} has no downloads.`);
     if (f.downloads.length > MAX_DOWNLOADS) throw new PackRefusedError(`${path} has ${f.downloads.length} downloads; at most ${MAX_DOWNLOADS} are tried.`);
     const urls = f.downloads.map((u: unknown) => allowedUrl(u, path));
-    if (PLATFORM_OWNED.has(path)) throw new PackRefusedError(`The pack downloads ${path}, which the platform writes from the server's settings.`);
+    const owned = PLATFORM_OWNED.get(path);
+    if (owned) throw new PackRefusedError(`The pack downloads ${path}, ${owned}.`);
     if (env.server === "unsupported") skipped.push(path);
     else downloads.push({ path, url: urls[0]!, ...(urls.length > 1 ? { alternates: urls.slice(1) } : {}), size: f.fileSize as number, sha1: hashes.sha1, sha512: hashes.sha512 });
   });
@@ -202,6 +212,14 @@ function dependencies(raw: unknown): { game: string; loader: ReadPack["loader"] 
   const loaders = PACK_LOADERS.filter((l) => l in deps);
   if (loaders.length !== 1) throw new PackRefusedError(`dependencies must name exactly one loader (${PACK_LOADERS.join(", ")}); it names ${loaders.length}.`);
   return { game: version("minecraft"), loader: { name: loaders[0]!, version: version(loaders[0]!) } };
+}
+
+/** Refuses a `hashes` entry that is missing, or not `hexDigits` lowercase hexadecimal digits, saying which. */
+function hashProblem(path: string, name: string, v: unknown, hexDigits: number): asserts v is string {
+  if (v === undefined) throw new PackRefusedError(`${path} has no ${name} hash (the format requires sha1 and sha512).`);
+  if (typeof v !== "string" || !new RegExp(`^[0-9a-f]{${hexDigits}}$`).test(v)) {
+    throw new PackRefusedError(`${path} has a malformed ${name} hash ${JSON.stringify(v).slice(0, 40)}: it must be ${hexDigits} lowercase hexadecimal digits.`);
+  }
 }
 
 function safePath(v: unknown, what: string): string {
