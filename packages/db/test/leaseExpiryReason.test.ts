@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabase } from "@zlh/testing";
 import { applyResultIfCurrent, connectDatabase, expireLeases, type Database } from "../src/index";
+import { seedHost, seedServer } from "./support/seed";
 
 /**
  * A lease that expires says why, where a panel looks: the event's `error`, the server's `last_error` while the
@@ -10,19 +11,19 @@ describe("an expired lease says why", () => {
   let database: Database;
   let hostId: string;
   let serverId: string;
+  let vmid: number;
 
   beforeAll(async () => {
     database = connectDatabase(await testDatabase(), { max: 2 });
-    [{ id: hostId }] = await database.sql`insert into hosts (name, node, agent_token_hash, memory_mib, cpu_cores, disk_gib) values ('h', 'pve1', 'x', 10, 10, 10) returning id`;
-    [{ id: serverId }] = await database.sql`insert into servers (id, caller_id, idempotency_key, request_hash, customer_id, name, minecraft_version, memory_mib, cpu_cores, disk_gib, host_id, vmid, game_port, rcon_port)
-      values (gen_random_uuid(), 'c', 'k', 'h', 'cust', 'n', '1.21.1', 1, 1, 1, ${hostId}, 5000, 40000, 40001) returning id`;
+    hostId = await seedHost(database.sql, "h");
+    ({ id: serverId, vmid } = await seedServer(database, hostId, { status: "provisioning" }));
   });
   afterAll(() => database.close());
 
   /** A provision leased 40 s ago whose lease has just run out. */
   async function expiredLease(attempt: number, maxAttempts: number, token: number): Promise<string> {
     const [{ id }] = await database.sql`insert into operations (server_id, host_id, generation, kind, vmid, status, lease_token, lease_session_id, lease_expires_at, attempt, max_attempts, updated_at)
-      values (${serverId}, ${hostId}, ${token}, 'provision', 5000, 'leased', ${token}, gen_random_uuid(), now() - interval '1 second', ${attempt}, ${maxAttempts}, now() - interval '40 seconds') returning id`;
+      values (${serverId}, ${hostId}, ${token}, 'provision', ${vmid}, 'leased', ${token}, gen_random_uuid(), now() - interval '1 second', ${attempt}, ${maxAttempts}, now() - interval '40 seconds') returning id`;
     return id as string;
   }
 
