@@ -3,13 +3,13 @@ import type { ServerStatus } from "@zlh/domain";
 import type { DbOrTx } from "../client";
 import type { ServerRow } from "../rows";
 
-/** A server with what the API needs of its host, to tell whether its state is current or stale. */
 /**
  * Since when the server's oldest queued operation could have been leased (past its retry backoff, if any):
- * work waiting on its host. One probe of the (server_id, ...) index per server.
+ * work waiting on its host (servers/waitingOnHost.ts). One probe of the (server_id, generation, kind) index per server read.
  */
 const WORK_WAITING_SINCE = `(select min(greatest(o.created_at, o.not_before)) from operations o where o.server_id = s.id and o.status = 'queued') as work_waiting_since`;
 
+/** A server with what the API needs of its host, to tell whether its state is current or stale, and whether its work waits on it. */
 const WITH_HOST = sql.raw(`s.*, h.session_id as host_session_id, h.last_heartbeat_at as host_heartbeat_at, ${WORK_WAITING_SINCE}`);
 
 export async function getServer(db: DbOrTx, id: string): Promise<ServerRow | null> {
