@@ -92,7 +92,11 @@ describe("console and backups", () => {
     // 483 characters, 1449 bytes: within any character limit, beyond what vanilla reads.
     const euros = await command(`say ${"€".repeat(482)}`);
     expect(euros.status).toBe(400);
-    expect(euros.body).toEqual({ error: "invalid_request", message: "body/command is 1450 bytes in UTF-8; vanilla's RCON accepts at most 1446." });
+    expect(euros.body).toEqual({
+      error: "invalid_request",
+      message: "body.command is 1450 bytes in UTF-8; vanilla's RCON accepts at most 1446.",
+      problems: [{ field: "body.command", message: "is 1450 bytes in UTF-8; vanilla's RCON accepts at most 1446" }],
+    });
     expect((await eventTypes()).length).toBe(before);
     // The longest command vanilla takes goes through (the simulated server drops longer ones as vanilla does).
     expect((await command(`say ${"é".repeat(721)}`)).body).toEqual({ reply: "" });

@@ -136,8 +136,12 @@ describe("modpacks (.mrpack): upload, Modrinth ids, create, resolution", () => {
     const wrongType = await upload(packs.v1!, "text/plain");
     expect({ status: wrongType.status, error: wrongType.body.error }).toEqual({ status: 415, error: "unsupported_media_type" });
     expect(wrongType.body.message).toMatch(/must be the .mrpack file \(Content-Type: application\/x-modrinth-modpack\+zip/);
-    const json = await t.api("POST", "/v1/modpacks", { not: "a pack" });
-    expect({ status: json.status, error: json.body.error }).toEqual({ status: 400, error: "invalid_request" });
+    // JSON is parsed by the API's own parser, yet it is not a pack's media type: 415 naming all three, as for text/plain.
+    const json = await t.api("POST", "/v1/modpacks?customerId=cust-1", { not: "a pack" });
+    expect({ status: json.status, error: json.body.error }).toEqual({ status: 415, error: "unsupported_media_type" });
+    expect(json.body.message).toBe('The body must be the .mrpack file (Content-Type: application/x-modrinth-modpack+zip, application/zip, application/octet-stream), not "application/json".');
+    const none = await t.api("POST", "/v1/modpacks?customerId=cust-1");
+    expect({ status: none.status, error: none.body.error, message: none.body.message }).toEqual({ status: 400, error: "invalid_request", message: expect.stringMatching(/none was sent\.$/) });
     expect(await count("modpack_uploads")).toBe(0);
   });
 

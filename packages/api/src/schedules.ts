@@ -1,4 +1,5 @@
 import Type from "typebox";
+import { MISSED_POLICIES, SCHEDULE_ACTIONS } from "@zlh/domain";
 import { Timestamp, Uuid } from "./primitives";
 
 const Printable = (description: string) => Type.String({ minLength: 1, maxLength: 1446, pattern: "^[^\\u0000-\\u001f\\u007f]+$", description });
@@ -11,11 +12,11 @@ const fields = {
     description: "A cron expression (5 fields, or 6 with seconds first), read by croner in `timeZone`; slots closer than ZLH_SCHEDULE_MIN_INTERVAL_MS are refused.",
   }),
   timeZone: Type.String({ minLength: 1, maxLength: 64, description: 'An IANA time zone, e.g. "Europe/Berlin" (default "UTC"); daylight saving time is followed.' }),
-  action: Type.String({ maxLength: 32, description: "`backup`, `restart`, `command` (needs `command`) or `announce` (needs `message`)." }),
+  action: Type.Enum(SCHEDULE_ACTIONS, { title: "ScheduleAction", description: "`backup`, `restart`, `command` (needs `command`) or `announce` (needs `message`)." }),
   command: Printable("command: the console line to run."),
   message: Printable("announce: the text said in game (`say`)."),
   countdown: Type.Boolean({ description: "restart: warn in game 5 min, 1 min and 10 s before (default true)." }),
-  missedPolicy: Type.String({ maxLength: 16, description: "A slot missed while every control plane was down: `skip` (recorded skipped, the default) or `run_late` (run once, marked late)." }),
+  missedPolicy: Type.Enum(MISSED_POLICIES, { title: "MissedPolicy", description: "A slot missed while every control plane was down: `skip` (recorded skipped, the default) or `run_late` (run once, marked late)." }),
 };
 
 export const ScheduleBody = Type.Object(
@@ -29,7 +30,7 @@ export const ScheduleBody = Type.Object(
     countdown: Type.Optional(fields.countdown),
     missedPolicy: Type.Optional(fields.missedPolicy),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, title: "CreateScheduleBody" },
 );
 
 export const SchedulePatch = Type.Object(
@@ -43,7 +44,7 @@ export const SchedulePatch = Type.Object(
     countdown: Type.Optional(fields.countdown),
     missedPolicy: Type.Optional(fields.missedPolicy),
   },
-  { additionalProperties: false, minProperties: 1 },
+  { additionalProperties: false, minProperties: 1, title: "UpdateScheduleBody" },
 );
 
 export const Schedule = Type.Object({
@@ -52,11 +53,11 @@ export const Schedule = Type.Object({
   name: Type.String(),
   cron: Type.String(),
   timeZone: Type.String(),
-  action: Type.String(),
+  action: fields.action,
   command: Type.Union([Type.String(), Type.Null()]),
   message: Type.Union([Type.String(), Type.Null()]),
   countdown: Type.Boolean(),
-  missedPolicy: Type.String(),
+  missedPolicy: fields.missedPolicy,
   nextRuns: Type.Array(Timestamp, {
     description:
       "The slots still to run (up to 5): from the next slot not yet taken (a slot a countdown has claimed is a run, not listed); a slot past due that still runs comes first; empty for an ended schedule.",
@@ -64,13 +65,13 @@ export const Schedule = Type.Object({
   nextRunLate: Type.Boolean({ description: "nextRuns[0] is past its tolerance and runs late (missedPolicy run_late)." }),
   createdAt: Timestamp,
   updatedAt: Timestamp,
-});
-export const ScheduleList = Type.Object({ items: Type.Array(Schedule) });
+}, { title: "Schedule" });
+export const ScheduleList = Type.Object({ items: Type.Array(Schedule) }, { title: "ScheduleList" });
 export const ScheduleParams = Type.Object({ id: Type.String({ maxLength: 64 }), scheduleId: Type.String({ maxLength: 64 }) });
 
 export const ScheduleRun = Type.Object({
   slot: Timestamp,
-  status: Type.Union([Type.Literal("started"), Type.Literal("succeeded"), Type.Literal("failed"), Type.Literal("skipped")]),
+  status: Type.Enum(["started", "succeeded", "failed", "skipped"], { title: "ScheduleRunStatus" }),
   late: Type.Boolean({ description: "Run after its tolerance had passed (missedPolicy run_late)." }),
   missedBefore: Type.Integer({ description: "Missed slots before this one, counted but not run." }),
   operationId: Type.Union([Uuid, Type.Null()]),
@@ -80,5 +81,5 @@ export const ScheduleRun = Type.Object({
   }),
   startedAt: Timestamp,
   finishedAt: Type.Union([Timestamp, Type.Null()]),
-});
-export const ScheduleRunList = Type.Object({ items: Type.Array(ScheduleRun) });
+}, { title: "ScheduleRun" });
+export const ScheduleRunList = Type.Object({ items: Type.Array(ScheduleRun) }, { title: "ScheduleRunList" });

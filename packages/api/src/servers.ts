@@ -101,14 +101,14 @@ export const Server = Type.Object(
     lastError: Type.Union(
       [
         Type.Object({
-          code: Type.String({ description: "e.g. artifact_fetch_failed." }),
+          code: Type.String({ description: "e.g. artifact_fetch_failed, lease_expired, host_disconnected, host_not_taking_work." }),
           message: Type.String({ description: "Why, as a sentence (the cause the fetch gave: DNS, refused, a status)." }),
           url: Type.Union([Type.String(), Type.Null()], { description: "The URL that failed, when there was one." }),
           at: Timestamp,
         }),
         Type.Null(),
       ],
-      { description: "The last error of work being retried for the server (e.g. resolving its artifacts while the network is down); null once that work succeeds." },
+      { description: "Why the server's work is not moving: the last error of work being retried (resolving its artifacts while the network is down, a lease that expired), or its host not taking queued work (disconnected, or connected and not asking); null once that work succeeds." },
     ),
     restartCount: Type.Integer({ description: "Crashes healed so far: times the server was found stopped while it should run, and started again." }),
     lastCrashAt: Type.Union([Timestamp, Type.Null()]),

@@ -1,4 +1,5 @@
 import Type from "typebox";
+import { QueryInteger } from "./primitives";
 
 /** One sample of a server's live figures (docs/live-stats.md). */
 export const StatsSample = Type.Object({
@@ -16,11 +17,11 @@ export const StatsSample = Type.Object({
 
 export const StatsQuery = Type.Object(
   {
-    window: Type.Optional(Type.String({ pattern: "^[0-9]{1,5}$", description: "Seconds back from now (60-1800; default 1800: all that is kept)." })),
+    window: Type.Optional(QueryInteger(60, 1800, "Seconds back from now (60-1800; default 1800: all that is kept).")),
   },
   { additionalProperties: false },
 );
 
 export const StatsHistory = Type.Object({
   items: Type.Array(StatsSample, { description: "Oldest first; at most 60 (30 minutes at the 30 s cadence)." }),
-});
+}, { title: "StatsHistory" });

@@ -907,6 +907,22 @@ export interface components {
             capacity: components["schemas"]["HostCapacity"];
             network?: components["schemas"]["HostNetworkBody"];
         };
+        CreateScheduleBody: {
+            /** @description Unique among the server's schedules; events name it as their actor (`schedule:<name>`). */
+            name: string;
+            /** @description A cron expression (5 fields, or 6 with seconds first), read by croner in `timeZone`; slots closer than ZLH_SCHEDULE_MIN_INTERVAL_MS are refused. */
+            cron: string;
+            /** @description An IANA time zone, e.g. "Europe/Berlin" (default "UTC"); daylight saving time is followed. */
+            timeZone?: string;
+            action: components["schemas"]["ScheduleAction"];
+            /** @description command: the console line to run. */
+            command?: string;
+            /** @description announce: the text said in game (`say`). */
+            message?: string;
+            /** @description restart: warn in game 5 min, 1 min and 10 s before (default true). */
+            countdown?: boolean;
+            missedPolicy?: components["schemas"]["MissedPolicy"];
+        };
         CreateServerBody: {
             /** @description The panel's customer id; used for filtering. */
             customerId: string;
@@ -1143,6 +1159,11 @@ export interface components {
             /** @description Where the log's next read starts (the stream's event id). */
             offset: number;
         };
+        /**
+         * @description A slot missed while every control plane was down: `skip` (recorded skipped, the default) or `run_late` (run once, marked late).
+         * @enum {unknown}
+         */
+        MissedPolicy: "skip" | "run_late";
         /** @description A Modrinth modpack (docs/modpacks.md). The pack's Minecraft and loader versions become the server's; its files are its mods (`mods` cannot be given with it). */
         ModpackRef: {
             /** @description The sha512 POST /v1/modpacks answered. */
@@ -1186,6 +1207,56 @@ export interface components {
             /** Format: date-time */
             revokedAt: string;
         };
+        Schedule: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            serverId: string;
+            name: string;
+            cron: string;
+            timeZone: string;
+            action: components["schemas"]["ScheduleAction"];
+            command: string | null;
+            message: string | null;
+            countdown: boolean;
+            missedPolicy: components["schemas"]["MissedPolicy"];
+            /** @description The slots still to run (up to 5): from the next slot not yet taken (a slot a countdown has claimed is a run, not listed); a slot past due that still runs comes first; empty for an ended schedule. */
+            nextRuns: string[];
+            /** @description nextRuns[0] is past its tolerance and runs late (missedPolicy run_late). */
+            nextRunLate: boolean;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        /**
+         * @description `backup`, `restart`, `command` (needs `command`) or `announce` (needs `message`).
+         * @enum {unknown}
+         */
+        ScheduleAction: "backup" | "restart" | "command" | "announce";
+        ScheduleList: {
+            items: components["schemas"]["Schedule"][];
+        };
+        ScheduleRun: {
+            /** Format: date-time */
+            slot: string;
+            status: components["schemas"]["ScheduleRunStatus"];
+            /** @description Run after its tolerance had passed (missedPolicy run_late). */
+            late: boolean;
+            /** @description Missed slots before this one, counted but not run. */
+            missedBefore: number;
+            operationId: string | null;
+            /** @description Why it was skipped or failed: `missed` (past its tolerance while no control plane took it), `server_busy` (past its tolerance while the server had an operation in flight), or a sentence. */
+            reason: string | null;
+            /** Format: date-time */
+            startedAt: string;
+            finishedAt: string | null;
+        };
+        ScheduleRunList: {
+            items: components["schemas"]["ScheduleRun"][];
+        };
+        /** @enum {unknown} */
+        ScheduleRunStatus: "started" | "succeeded" | "failed" | "skipped";
         Server: {
             /** Format: uuid */
             id: string;
@@ -1246,9 +1317,9 @@ export interface components {
                 [key: string]: string | number | boolean;
             };
             failureReason: string | null;
-            /** @description The last error of work being retried for the server (e.g. resolving its artifacts while the network is down); null once that work succeeds. */
+            /** @description Why the server's work is not moving: the last error of work being retried (resolving its artifacts while the network is down, a lease that expired), or its host not taking queued work (disconnected, or connected and not asking); null once that work succeeds. */
             lastError: {
-                /** @description e.g. artifact_fetch_failed. */
+                /** @description e.g. artifact_fetch_failed, lease_expired, host_disconnected, host_not_taking_work. */
                 code: string;
                 /** @description Why, as a sentence (the cause the fetch gave: DNS, refused, a status). */
                 message: string;
@@ -1389,6 +1460,26 @@ export interface components {
          * @enum {unknown}
          */
         ServerType: "fabric" | "vanilla" | "paper" | "purpur" | "quilt" | "neoforge";
+        StatsHistory: {
+            /** @description Oldest first; at most 60 (30 minutes at the 30 s cadence). */
+            items: {
+                /**
+                 * Format: date-time
+                 * @description When the control plane received it (the agent reads at its 30 s cadence).
+                 */
+                at: string;
+                /** @description CPU since the previous sample, in percent of one core (200 is two cores busy); null on a container's first sample. */
+                cpuPercent: number | null;
+                /** @description Memory charged to the container's cgroup (page cache included, as its limit counts it); on the sim, the server process's RSS. */
+                memoryBytes: number | null;
+                /** @description Players online, from the status ping on its game port; null when it did not answer (within 1.5 s) or the agent does not know its port yet. Absent from samples older than the field. */
+                playersOnline?: number | null;
+                /** @description The server's player limit, from the same ping. */
+                playersMax?: number | null;
+                /** @description Bytes its files allocate on disk (a sparse file counts what it allocates), walked every 5 minutes; null before the first walk, where the runtime has no walkable folder, or past the walk's bounds. */
+                diskBytes?: number | null;
+            }[];
+        };
         TaskOperation: {
             /** Format: uuid */
             id: string;
@@ -1399,6 +1490,20 @@ export interface components {
             serverId: string;
             /** Format: uuid */
             backupId: string;
+        };
+        UpdateScheduleBody: {
+            /** @description Unique among the server's schedules; events name it as their actor (`schedule:<name>`). */
+            name?: string;
+            /** @description A cron expression (5 fields, or 6 with seconds first), read by croner in `timeZone`; slots closer than ZLH_SCHEDULE_MIN_INTERVAL_MS are refused. */
+            cron?: string;
+            /** @description An IANA time zone, e.g. "Europe/Berlin" (default "UTC"); daylight saving time is followed. */
+            timeZone?: string;
+            action?: components["schemas"]["ScheduleAction"];
+            command?: string | null;
+            message?: string | null;
+            /** @description restart: warn in game 5 min, 1 min and 10 s before (default true). */
+            countdown?: boolean;
+            missedPolicy?: components["schemas"]["MissedPolicy"];
         };
     };
     responses: never;
@@ -4006,7 +4111,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Seconds back from now (60-1800; default 1800: all that is kept). */
-                window?: string;
+                window?: number;
             };
             header?: never;
             path: {
@@ -4022,26 +4127,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description Oldest first; at most 60 (30 minutes at the 30 s cadence). */
-                        items: {
-                            /**
-                             * Format: date-time
-                             * @description When the control plane received it (the agent reads at its 30 s cadence).
-                             */
-                            at: string;
-                            /** @description CPU since the previous sample, in percent of one core (200 is two cores busy); null on a container's first sample. */
-                            cpuPercent: number | null;
-                            /** @description Memory charged to the container's cgroup (page cache included, as its limit counts it); on the sim, the server process's RSS. */
-                            memoryBytes: number | null;
-                            /** @description Players online, from the status ping on its game port; null when it did not answer (within 1.5 s) or the agent does not know its port yet. Absent from samples older than the field. */
-                            playersOnline?: number | null;
-                            /** @description The server's player limit, from the same ping. */
-                            playersMax?: number | null;
-                            /** @description Bytes its files allocate on disk (a sparse file counts what it allocates), walked every 5 minutes; null before the first walk, where the runtime has no walkable folder, or past the walk's bounds. */
-                            diskBytes?: number | null;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["StatsHistory"];
                 };
             };
             /** @description The request is malformed: validation (every problem, each naming its field), JSON, a cursor or key. `error` is one of: invalid_request, invalid_json, idempotency_key_missing, invalid_cursor, managed_property, disk_shrink_refused. */
@@ -4108,30 +4194,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            /** Format: uuid */
-                            id: string;
-                            /** Format: uuid */
-                            serverId: string;
-                            name: string;
-                            cron: string;
-                            timeZone: string;
-                            action: string;
-                            command: string | null;
-                            message: string | null;
-                            countdown: boolean;
-                            missedPolicy: string;
-                            /** @description The slots still to run (up to 5): from the next slot not yet taken (a slot a countdown has claimed is a run, not listed); a slot past due that still runs comes first; empty for an ended schedule. */
-                            nextRuns: string[];
-                            /** @description nextRuns[0] is past its tolerance and runs late (missedPolicy run_late). */
-                            nextRunLate: boolean;
-                            /** Format: date-time */
-                            createdAt: string;
-                            /** Format: date-time */
-                            updatedAt: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["ScheduleList"];
                 };
             };
             /** @description No bearer token, or one that is not known (or revoked). `error` is one of: unauthorized. */
@@ -4183,24 +4246,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description Unique among the server's schedules; events name it as their actor (`schedule:<name>`). */
-                    name: string;
-                    /** @description A cron expression (5 fields, or 6 with seconds first), read by croner in `timeZone`; slots closer than ZLH_SCHEDULE_MIN_INTERVAL_MS are refused. */
-                    cron: string;
-                    /** @description An IANA time zone, e.g. "Europe/Berlin" (default "UTC"); daylight saving time is followed. */
-                    timeZone?: string;
-                    /** @description `backup`, `restart`, `command` (needs `command`) or `announce` (needs `message`). */
-                    action: string;
-                    /** @description command: the console line to run. */
-                    command?: string;
-                    /** @description announce: the text said in game (`say`). */
-                    message?: string;
-                    /** @description restart: warn in game 5 min, 1 min and 10 s before (default true). */
-                    countdown?: boolean;
-                    /** @description A slot missed while every control plane was down: `skip` (recorded skipped, the default) or `run_late` (run once, marked late). */
-                    missedPolicy?: string;
-                };
+                "application/json": components["schemas"]["CreateScheduleBody"];
             };
         };
         responses: {
@@ -4210,28 +4256,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        /** Format: uuid */
-                        serverId: string;
-                        name: string;
-                        cron: string;
-                        timeZone: string;
-                        action: string;
-                        command: string | null;
-                        message: string | null;
-                        countdown: boolean;
-                        missedPolicy: string;
-                        /** @description The slots still to run (up to 5): from the next slot not yet taken (a slot a countdown has claimed is a run, not listed); a slot past due that still runs comes first; empty for an ended schedule. */
-                        nextRuns: string[];
-                        /** @description nextRuns[0] is past its tolerance and runs late (missedPolicy run_late). */
-                        nextRunLate: boolean;
-                        /** Format: date-time */
-                        createdAt: string;
-                        /** Format: date-time */
-                        updatedAt: string;
-                    };
+                    "application/json": components["schemas"]["Schedule"];
                 };
             };
             /** @description The request is malformed: validation (every problem, each naming its field), JSON, a cursor or key. `error` is one of: invalid_request, invalid_json, idempotency_key_missing, invalid_cursor, managed_property, disk_shrink_refused. */
@@ -4326,28 +4351,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        /** Format: uuid */
-                        serverId: string;
-                        name: string;
-                        cron: string;
-                        timeZone: string;
-                        action: string;
-                        command: string | null;
-                        message: string | null;
-                        countdown: boolean;
-                        missedPolicy: string;
-                        /** @description The slots still to run (up to 5): from the next slot not yet taken (a slot a countdown has claimed is a run, not listed); a slot past due that still runs comes first; empty for an ended schedule. */
-                        nextRuns: string[];
-                        /** @description nextRuns[0] is past its tolerance and runs late (missedPolicy run_late). */
-                        nextRunLate: boolean;
-                        /** Format: date-time */
-                        createdAt: string;
-                        /** Format: date-time */
-                        updatedAt: string;
-                    };
+                    "application/json": components["schemas"]["Schedule"];
                 };
             };
             /** @description No bearer token, or one that is not known (or revoked). `error` is one of: unauthorized. */
@@ -4406,28 +4410,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        /** Format: uuid */
-                        serverId: string;
-                        name: string;
-                        cron: string;
-                        timeZone: string;
-                        action: string;
-                        command: string | null;
-                        message: string | null;
-                        countdown: boolean;
-                        missedPolicy: string;
-                        /** @description The slots still to run (up to 5): from the next slot not yet taken (a slot a countdown has claimed is a run, not listed); a slot past due that still runs comes first; empty for an ended schedule. */
-                        nextRuns: string[];
-                        /** @description nextRuns[0] is past its tolerance and runs late (missedPolicy run_late). */
-                        nextRunLate: boolean;
-                        /** Format: date-time */
-                        createdAt: string;
-                        /** Format: date-time */
-                        updatedAt: string;
-                    };
+                    "application/json": components["schemas"]["Schedule"];
                 };
             };
             /** @description No bearer token, or one that is not known (or revoked). `error` is one of: unauthorized. */
@@ -4480,22 +4463,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description Unique among the server's schedules; events name it as their actor (`schedule:<name>`). */
-                    name?: string;
-                    /** @description A cron expression (5 fields, or 6 with seconds first), read by croner in `timeZone`; slots closer than ZLH_SCHEDULE_MIN_INTERVAL_MS are refused. */
-                    cron?: string;
-                    /** @description An IANA time zone, e.g. "Europe/Berlin" (default "UTC"); daylight saving time is followed. */
-                    timeZone?: string;
-                    /** @description `backup`, `restart`, `command` (needs `command`) or `announce` (needs `message`). */
-                    action?: string;
-                    command?: string | null;
-                    message?: string | null;
-                    /** @description restart: warn in game 5 min, 1 min and 10 s before (default true). */
-                    countdown?: boolean;
-                    /** @description A slot missed while every control plane was down: `skip` (recorded skipped, the default) or `run_late` (run once, marked late). */
-                    missedPolicy?: string;
-                };
+                "application/json": components["schemas"]["UpdateScheduleBody"];
             };
         };
         responses: {
@@ -4505,28 +4473,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        /** Format: uuid */
-                        serverId: string;
-                        name: string;
-                        cron: string;
-                        timeZone: string;
-                        action: string;
-                        command: string | null;
-                        message: string | null;
-                        countdown: boolean;
-                        missedPolicy: string;
-                        /** @description The slots still to run (up to 5): from the next slot not yet taken (a slot a countdown has claimed is a run, not listed); a slot past due that still runs comes first; empty for an ended schedule. */
-                        nextRuns: string[];
-                        /** @description nextRuns[0] is past its tolerance and runs late (missedPolicy run_late). */
-                        nextRunLate: boolean;
-                        /** Format: date-time */
-                        createdAt: string;
-                        /** Format: date-time */
-                        updatedAt: string;
-                    };
+                    "application/json": components["schemas"]["Schedule"];
                 };
             };
             /** @description The request is malformed: validation (every problem, each naming its field), JSON, a cursor or key. `error` is one of: invalid_request, invalid_json, idempotency_key_missing, invalid_cursor, managed_property, disk_shrink_refused. */
@@ -4621,23 +4568,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            /** Format: date-time */
-                            slot: string;
-                            status: "started" | "succeeded" | "failed" | "skipped";
-                            /** @description Run after its tolerance had passed (missedPolicy run_late). */
-                            late: boolean;
-                            /** @description Missed slots before this one, counted but not run. */
-                            missedBefore: number;
-                            operationId: string | null;
-                            /** @description Why it was skipped or failed: `missed` (past its tolerance while no control plane took it), `server_busy` (past its tolerance while the server had an operation in flight), or a sentence. */
-                            reason: string | null;
-                            /** Format: date-time */
-                            startedAt: string;
-                            finishedAt: string | null;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["ScheduleRunList"];
                 };
             };
             /** @description No bearer token, or one that is not known (or revoked). `error` is one of: unauthorized. */

@@ -64,6 +64,8 @@ export type ServerRow = {
   /** Present when read through getServer/listServers: the host's agent session and last heartbeat. */
   host_session_id?: string | null;
   host_heartbeat_at?: string | null;
+  /** Present when read through getServer/listServers: since when its oldest queued operation could have been leased (null: none queued). */
+  work_waiting_since?: string | null;
   updated_at: string;
 };
 

@@ -11,8 +11,24 @@ export abstract class ZlhError extends Error {
   }
 }
 
+/** One field's problem, as a validation error lists it: `body.command`, `query.window`; the message without the field. */
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
 export class InvalidRequestError extends ZlhError {
   readonly code = "invalid_request";
+  /** The fields at fault, when it is a refusal of fields: the reply's `problems`, as a schema's refusal lists them. */
+  readonly problems?: readonly FieldProblem[];
+  constructor(message: string, options?: ErrorOptions & { problems?: readonly FieldProblem[] }) {
+    super(message, options);
+    if (options?.problems) this.problems = options.problems;
+  }
+}
+/** A body in a media type the route does not take (the API's error handler names the ones it does). */
+export class UnsupportedMediaTypeError extends ZlhError {
+  readonly code = "unsupported_media_type";
 }
 export class IdempotencyKeyMissingError extends ZlhError {
   readonly code = "idempotency_key_missing";

@@ -1,6 +1,7 @@
 import { feedHead, listEvents, type Db, type FeedEventRow } from "@zlh/db";
-import { CursorExpiredError, InvalidCursorError, InvalidRequestError, type EventType } from "@zlh/domain";
+import { CursorExpiredError, InvalidCursorError, type EventType } from "@zlh/domain";
 import type { Event } from "@zlh/api";
+import { invalidFields } from "../http/validationMessages";
 import { isoTime } from "../servers/present";
 
 export function presentEvent(e: FeedEventRow): Event {
@@ -28,7 +29,7 @@ export function pageLimit(limit: number | undefined, fallback: number): number {
  */
 export async function feedStart(db: Db, q: { after?: string | null; from?: "now" }): Promise<string | null> {
   if (q.from === "now") {
-    if (q.after != null) throw new InvalidRequestError("Give after or from=now, not both.");
+    if (q.after != null) throw invalidFields({ field: "query.after", message: "cannot be given with from=now (give one or the other)" });
     return feedHead(db);
   }
   return q.after ?? null;

@@ -1,12 +1,9 @@
 import type { ErrorObject } from "ajv";
 import { MAX_LISTED_PROBLEMS, NO_CONTROL_CHARS } from "@zlh/api";
+import { InvalidRequestError, type FieldProblem } from "@zlh/domain";
 
-export interface Problem {
-  /** `body.mods[0].project`, `query.limit`, `path.id`, `header.idempotency-key`. */
-  field: string;
-  /** What is wrong with it, in plain words (without the field). */
-  message: string;
-}
+/** A field's problem: `field` is `body.mods[0].project`, `query.limit`, `path.id`, `header.idempotency-key`; `message` what is wrong with it, in plain words (without the field). */
+export type Problem = FieldProblem;
 
 const PART: Record<string, string> = { body: "body", querystring: "query", params: "path", headers: "header" };
 
@@ -32,6 +29,14 @@ export function describeValidation(errors: readonly ErrorObject[], context: stri
     seen.add(key);
   }
   return problems;
+}
+
+/**
+ * A handler's refusal of fields its schema cannot express (a byte bound, a range read from two parameters),
+ * shaped as the schema's own refusal: 400 invalid_request, one sentence naming each field, and `problems`.
+ */
+export function invalidFields(...problems: Problem[]): InvalidRequestError {
+  return new InvalidRequestError(validationSentence(problems), { problems: problems.slice(0, MAX_LISTED_PROBLEMS) });
 }
 
 /** One sentence of at most MAX_LISTED_PROBLEMS problems, the rest counted. */

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { PackContents } from "@zlh/artifacts";
 import { heldUploadBytes, storeModpackUpload, type Db } from "@zlh/db";
-import { InvalidRequestError, ModpackQuotaExceededError } from "@zlh/domain";
+import { InvalidRequestError, ModpackQuotaExceededError, UnsupportedMediaTypeError } from "@zlh/domain";
 import { PACK_MEDIA_TYPES } from "../routes/modpackMedia";
 import { checkedContents, contentsOf } from "./packContents";
 import type { UploadBody } from "./uploadBody";
@@ -10,7 +10,10 @@ import type { UploadBody } from "./uploadBody";
 export async function receiveUpload(db: Db, quotaBytes: number, upload: { received: unknown; customerId: string; callerId: string }, log: FastifyBaseLogger) {
   const { customerId, callerId } = upload;
   const body = upload.received as UploadBody | undefined;
-  if (!body?.bytes) throw new InvalidRequestError(`The body must be the .mrpack file itself (Content-Type ${PACK_MEDIA_TYPES[0]}).`);
+  const expected = `The body must be the .mrpack file itself (Content-Type: ${PACK_MEDIA_TYPES.join(", ")})`;
+  if (body === undefined || body === null) throw new InvalidRequestError(`${expected}; none was sent.`);
+  // Read by another parser than the pack's: a body in another media type the API parses (JSON), a 415 as any other.
+  if (!body.bytes) throw new UnsupportedMediaTypeError(`${expected}.`);
   const { bytes, sha512 } = body;
   // Past the quota, refused before the pack is read (storeModpackUpload checks again under the customer's lock).
   const overQuota = (heldBytes: number) =>

@@ -2,7 +2,7 @@ import type { FastifyError, FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
 import type { ErrorObject } from "ajv";
 import { isManagedPropertyKey, MAX_LISTED_PROBLEMS } from "@zlh/api";
-import { IdempotencyKeyMissingError, RateLimitedError, ZlhError } from "@zlh/domain";
+import { IdempotencyKeyMissingError, InvalidRequestError, RateLimitedError, ZlhError } from "@zlh/domain";
 import { httpStatusFor } from "../http/errorStatus";
 import { describeValidation, validationSentence, type Problem } from "../http/validationMessages";
 import { MODPACK_UPLOAD_ROUTE, PACK_MEDIA_TYPES } from "../routes/modpackMedia";
@@ -46,6 +46,7 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
 });
 
 function toErrorReply(err: FastifyError): ErrorReply {
+  if (err instanceof InvalidRequestError && err.problems) return { error: err.code, message: err.message, problems: [...err.problems] };
   if (err instanceof ZlhError) return { error: err.code, message: err.message };
   if (err.validation) return validationReply(err);
   const code = err.code ? FASTIFY_CODES[err.code] : undefined;
@@ -66,8 +67,11 @@ function validationReply(err: FastifyError): ErrorReply {
   const problems = describeValidation(errors, err.validationContext);
   const managed = errors.find((e) => e.instancePath.endsWith("/serverProperties") && isManagedPropertyKey(String(param(e, "additionalProperty") ?? "")));
   if (managed) {
-    const key = String(param(managed, "additionalProperty"));
-    return { error: "managed_property", message: `serverProperties.${key} is managed by the platform and cannot be set.`, problems: problems.slice(0, MAX_LISTED_PROBLEMS) };
+    // The field as every other problem names it (`body.serverProperties["rcon.password"]`), saying why it is refused.
+    const [{ field }] = describeValidation([managed], err.validationContext) as [Problem];
+    const why = "is managed by the platform and cannot be set";
+    const listed = problems.map((p) => (p.field === field ? { field, message: why } : p));
+    return { error: "managed_property", message: `${field} ${why}.`, problems: listed.slice(0, MAX_LISTED_PROBLEMS) };
   }
   if (problems.length === 0) return { error: "invalid_request", message: sentence(err.message) };
   return { error: "invalid_request", message: validationSentence(problems), problems: problems.slice(0, MAX_LISTED_PROBLEMS) };

@@ -1,6 +1,5 @@
 import type { Static } from "typebox";
 import type { ScheduleBody } from "@zlh/api";
-import { commandBytes, MAX_COMMAND_BYTES } from "@zlh/api";
 import type { ScheduleFields, ScheduleRow } from "@zlh/db";
 import {
   checkSchedule,
@@ -16,6 +15,7 @@ import {
   type MissedPolicy,
   type ScheduleAction,
 } from "@zlh/domain";
+import { checkConsoleLine } from "../http/consoleLine";
 import { isoTime } from "../servers/present";
 
 export type ScheduleInput = Static<typeof ScheduleBody>;
@@ -40,7 +40,7 @@ export function scheduleFields(b: Body, minIntervalMs: number, now: Date, lastSl
   const countdown = b.countdown ?? true;
   let argument: string | null = null;
   if (action === "command") argument = needed(b.command, "command", "a command schedule needs `command`");
-  else if (action === "announce") argument = needed(b.message, "say ", "an announce schedule needs `message`");
+  else if (action === "announce") argument = needed(b.message, "message", "an announce schedule needs `message`");
   else if (b.command !== undefined || b.message !== undefined) throw new InvalidScheduleError(`A ${action} schedule takes neither \`command\` nor \`message\`.`);
   if (action === "command" && b.message !== undefined) throw new InvalidScheduleError("A command schedule takes `command`, not `message`.");
   if (action === "announce" && b.command !== undefined) throw new InvalidScheduleError("An announce schedule takes `message`, not `command`.");
@@ -51,10 +51,10 @@ export function scheduleFields(b: Body, minIntervalMs: number, now: Date, lastSl
   return { name: b.name, cron: b.cron, timeZone, action, argument, countdown, missedPolicy, nextSlot, dueAt: nextSlot && new Date(nextSlot.getTime() - lead) };
 }
 
-function needed(value: string | undefined | null, prefix: string, missing: string): string {
+/** The action's argument, there and short enough to send: an over-long line is the field's fault (400), as on `/commands`. */
+function needed(value: string | undefined | null, field: "command" | "message", missing: string): string {
   if (value === undefined || value === null) throw new InvalidScheduleError(`${missing[0]!.toUpperCase()}${missing.slice(1)}.`);
-  const bytes = commandBytes(prefix === "say " ? `say ${value}` : value);
-  if (bytes > MAX_COMMAND_BYTES) throw new InvalidScheduleError(`The console line is ${bytes} bytes in UTF-8; vanilla's RCON accepts at most ${MAX_COMMAND_BYTES}.`);
+  checkConsoleLine(`body.${field}`, value, field === "message" ? "say " : "");
   return value;
 }
 

@@ -5,6 +5,7 @@ import { crashHint, isCrashLooping } from "@zlh/domain";
 import { presentConditions } from "../edge/conditions";
 import { desiredEdge, type EdgeNaming } from "../edge/desiredEdge";
 import { isHostConnected } from "../hosts/connectivity";
+import { waitingOnHost } from "./waitingOnHost";
 
 /** Postgres timestamptz text -> ISO 8601. */
 export function isoTime(pgText: string): string {
@@ -41,7 +42,8 @@ export function presentServer(row: ServerRow, view: { leaseTtlMs: number; edgeNa
     diskGiB: row.disk_gib,
     serverProperties: row.server_properties,
     failureReason: row.failure_reason,
-    lastError: row.last_error ? { ...row.last_error, at: isoTime(row.last_error.at) } : null,
+    // Work held up by its host is the current reason; the stored one is of the work's own last attempt.
+    lastError: waitingOnHost(row, Date.now(), leaseTtlMs) ?? (row.last_error ? { ...row.last_error, at: isoTime(row.last_error.at) } : null),
     restartCount: row.restart_count,
     lastCrashAt: row.last_crash_at ? isoTime(row.last_crash_at) : null,
     lastCrash: row.last_crash_at ? lastCrash(row) : null,

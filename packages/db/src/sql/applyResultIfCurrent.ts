@@ -57,8 +57,13 @@ export async function applyResultIfCurrent(tx: DbOrTx, hostId: string, r: Report
         case status when 'succeeded' then 'op.completed' when 'queued' then 'op.retry_queued' else 'op.failed' end,
         jsonb_build_object('kind', kind, 'token', ${r.token}::text, 'attempt', attempt, 'error', ${errorText}::text)
       from applied where kind not in (${readOnlyKind})
-    ), progress_ended as (
-      update servers s set progress = null from applied where s.id = applied.server_id and s.progress->>'opId' = applied.id::text
+    ), server_told as (
+      -- One update of the server: what the lease reported is over; an expired lease's lastError ends with the work.
+      update servers s set
+        progress = case when s.progress->>'opId' = applied.id::text then null else s.progress end,
+        last_error = case when applied.status <> 'queued' and s.last_error->>'code' = 'lease_expired' then null else s.last_error end
+      from applied where s.id = applied.server_id
+        and (s.progress->>'opId' = applied.id::text or (applied.status <> 'queued' and s.last_error->>'code' = 'lease_expired'))
     )
     select applied.* from applied
     left join lateral (select pg_notify(${WORK_CHANNEL}, applied.host_id::text) where applied.status = 'queued') wake on true`);

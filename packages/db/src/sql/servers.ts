@@ -3,8 +3,14 @@ import type { ServerStatus } from "@zlh/domain";
 import type { DbOrTx } from "../client";
 import type { ServerRow } from "../rows";
 
-/** A server with what the API needs of its host, to tell whether its state is current or stale. */
-const WITH_HOST = sql.raw("s.*, h.session_id as host_session_id, h.last_heartbeat_at as host_heartbeat_at");
+/**
+ * Since when the server's oldest queued operation could have been leased (past its retry backoff, if any):
+ * work waiting on its host (servers/waitingOnHost.ts). One probe of the (server_id, generation, kind) index per server read.
+ */
+const WORK_WAITING_SINCE = `(select min(greatest(o.created_at, o.not_before)) from operations o where o.server_id = s.id and o.status = 'queued') as work_waiting_since`;
+
+/** A server with what the API needs of its host, to tell whether its state is current or stale, and whether its work waits on it. */
+const WITH_HOST = sql.raw(`s.*, h.session_id as host_session_id, h.last_heartbeat_at as host_heartbeat_at, ${WORK_WAITING_SINCE}`);
 
 export async function getServer(db: DbOrTx, id: string): Promise<ServerRow | null> {
   const rows = await db.execute<ServerRow>(sql`select ${WITH_HOST} from servers s join hosts h on h.id = s.host_id where s.id = ${id}`);
@@ -34,7 +40,7 @@ const LISTED = sql.raw(`s.id, s.seq, s.caller_id, s.idempotency_key, s.request_h
   case when s.manifest_hash is null then s.manifest end as manifest,
   case when s.requested_manifest_hash is null then s.requested_manifest end as requested_manifest,
   case when s.previous_manifest_hash is null then s.previous_manifest end as previous_manifest,
-  h.session_id as host_session_id, h.last_heartbeat_at as host_heartbeat_at`);
+  h.session_id as host_session_id, h.last_heartbeat_at as host_heartbeat_at, ${WORK_WAITING_SINCE}`);
 
 /**
  * One page in creation order, plus whether another page follows.

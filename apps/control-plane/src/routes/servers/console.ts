@@ -1,8 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import { CommandBody, CommandReply, commandBytes, ErrorBody, LogLines, LogsQuery, MAX_COMMAND_BYTES, ServerIdParams } from "@zlh/api";
+import { CommandBody, CommandReply, ErrorBody, LogLines, LogsQuery, ServerIdParams } from "@zlh/api";
+import { checkConsoleLine } from "../../http/consoleLine";
 import { closingSignal } from "../../http/sse";
-import { acceptsCommands, CommandFailedError, CommandTimeoutError, InvalidRequestError, InvalidTransitionError, ServerBusyError } from "@zlh/domain";
+import { acceptsCommands, CommandFailedError, CommandTimeoutError, InvalidTransitionError, ServerBusyError } from "@zlh/domain";
 import { asClient } from "../../db/asClient";
 import { loadServer } from "../../servers/loadServer";
 import { sendCommand } from "../../servers/sendCommand";
@@ -78,8 +79,7 @@ export default async function consoleRoutes(root: FastifyInstance) {
       },
     },
     async (request) => {
-      const bytes = commandBytes(request.body.command);
-      if (bytes > MAX_COMMAND_BYTES) throw new InvalidRequestError(`body/command is ${bytes} bytes in UTF-8; vanilla's RCON accepts at most ${MAX_COMMAND_BYTES}.`);
+      checkConsoleLine("body.command", request.body.command);
       const server = await loadServer(app.deps.db, request.params.id);
       if (!acceptsCommands(server.status)) throw new InvalidTransitionError(`The server is ${server.status}; commands go to a running server.`);
       const command = request.body.command;
