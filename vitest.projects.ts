@@ -60,6 +60,7 @@ export const UNIT_TESTS = [
   "packages/domain/test/schedules.test.ts",
   "packages/protocol/test/specNetwork.test.ts",
   "packages/protocol/test/progress.test.ts",
+  "packages/protocol/test/codec.test.ts",
   "apps/agent/test/progressReporter.test.ts",
   "test/cli/progressTimeline.test.ts",
   "test/dev/devNeoforge.test.ts",

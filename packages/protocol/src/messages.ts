@@ -15,7 +15,7 @@
  */
 import Type, { type Static } from "typebox";
 import { Manifest } from "@zlh/artifacts";
-import { EVIDENCE_BOUNDS, EVIDENCE_EXIT_CHARS, EVIDENCE_NAME_CHARS, type EvidenceBound } from "@zlh/domain";
+import { COMMAND_PATTERN, EVIDENCE_BOUNDS, EVIDENCE_EXIT_CHARS, EVIDENCE_NAME_CHARS, MAX_COMMAND_BYTES, type EvidenceBound } from "@zlh/domain";
 
 export const PROTOCOL_VERSION = 1;
 
@@ -122,7 +122,7 @@ export const OperationSpec = Type.Object({
    * it afterwards (false for a server wanted stopped; then nothing can be verified, and nothing rolls back).
    */
   /** A `command` operation: the console command, sent over RCON. */
-  command: Type.Optional(Type.String({ maxLength: 1000 })),
+  command: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_COMMAND_BYTES, pattern: COMMAND_PATTERN })),
   /** A `backup` or `restore` operation: which backup (its archive is `<ZLH_BACKUP_DIR>/<serverId>/<backupId>.tar.gz`) and, for a restore, the sha256 it must have. */
   backup: Type.Optional(
     Type.Object({

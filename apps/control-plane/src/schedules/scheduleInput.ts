@@ -1,12 +1,13 @@
 import type { Static } from "typebox";
 import type { ScheduleBody } from "@zlh/api";
-import { commandBytes, MAX_COMMAND_BYTES } from "@zlh/api";
 import type { ScheduleFields, ScheduleRow } from "@zlh/db";
 import {
   checkSchedule,
+  commandBytes,
   InvalidScheduleError,
   judgeDue,
   leadMs,
+  MAX_COMMAND_BYTES,
   MISSED_POLICIES,
   NEXT_RUNS_SHOWN,
   nextSlots,

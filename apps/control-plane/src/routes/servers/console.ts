@@ -1,8 +1,8 @@
 import type { FastifyInstance } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import { CommandBody, CommandReply, commandBytes, ErrorBody, LogLines, LogsQuery, MAX_COMMAND_BYTES, ServerIdParams } from "@zlh/api";
+import { CommandBody, CommandReply, ErrorBody, LogLines, LogsQuery, ServerIdParams } from "@zlh/api";
 import { closingSignal } from "../../http/sse";
-import { acceptsCommands, CommandFailedError, CommandTimeoutError, InvalidRequestError, InvalidTransitionError, ServerBusyError } from "@zlh/domain";
+import { acceptsCommands, CommandFailedError, commandBytes, MAX_COMMAND_BYTES, CommandTimeoutError, InvalidRequestError, InvalidTransitionError, ServerBusyError } from "@zlh/domain";
 import { asClient } from "../../db/asClient";
 import { loadServer } from "../../servers/loadServer";
 import { sendCommand } from "../../servers/sendCommand";
