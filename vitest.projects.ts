@@ -18,6 +18,7 @@ export const UNIT_TESTS = [
   "apps/agent/test/prefetchManifest.test.ts",
   "apps/agent/test/rconCommand.test.ts",
   "apps/agent/test/sessionComponents.test.ts",
+  "apps/agent/test/refusedGrant.test.ts",
   "apps/agent/test/simAddress.test.ts",
   "apps/agent/test/simRcon.test.ts",
   "apps/agent/test/unitCgroup.test.ts",
