@@ -46,3 +46,23 @@ describe("a refused frame's reason", () => {
     expect(decodeAgentMessage("{")).toMatchObject({ ok: false, code: "malformed", reason: "not JSON" });
   });
 });
+
+describe("a heartbeat's figures", () => {
+  const serverId = "6a7b8c9d-0000-4000-8000-00000000000b";
+  const beat = (stats: unknown[], inventory?: unknown[]) => decodeAgentMessage(JSON.stringify({ v: 1, type: "heartbeat", held: [], stats, ...(inventory ? { inventory } : {}) }));
+
+  it("are read one by one: a figure past Number.MAX_SAFE_INTEGER is left out with its reason, the beat and the other figures kept", () => {
+    const ok = { vmid: 7310, serverId, cpuPercent: 1, memoryBytes: Number.MAX_SAFE_INTEGER, diskBytes: 0 };
+    const d = beat([{ ...ok, memoryBytes: 1e300 }, ok, { ...ok, diskBytes: 2 ** 60 }, { ...ok, vmid: 2 ** 31 }]);
+    expect(d.ok && d.message.type === "heartbeat" && d.message.stats).toEqual([ok]);
+    expect(d.ok && d.refused).toEqual([
+      "heartbeat: /stats/0/memoryBytes must be <= 9007199254740991",
+      "heartbeat: /stats/2/diskBytes must be <= 9007199254740991",
+      "heartbeat: /stats/3/vmid must be <= 999999999",
+    ]);
+  });
+
+  it("but an inventory a container of which cannot be a VMID refuses the beat (leaving one out would read as a container gone)", () => {
+    expect(beat([], [{ vmid: 1e300, state: "running", serverId: null }])).toMatchObject({ ok: false, type: "heartbeat", reason: "heartbeat: /inventory/0/vmid must be <= 999999999" });
+  });
+});
