@@ -25,7 +25,7 @@ describe("a grant the agent cannot read", () => {
   afterEach(() => cp?.close());
 
   /** A control plane that welcomes, acknowledges every beat (so the session stays up) and answers each lease request with the next of `grants`. */
-  async function scripted(grants: unknown[][] | ((ws: WebSocket) => void)[]) {
+  async function scripted(grants: (unknown[] | ((ws: WebSocket) => void))[]) {
     const seen: Message[] = [];
     let asked = 0;
     cp = await startFakeControlPlane((m, ws) => {
