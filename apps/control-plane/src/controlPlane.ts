@@ -85,6 +85,14 @@ export async function startControlPlane(
       maxParamLength: 160,
       genReqId: requestId,
       requestIdHeader: false,
+      // A path that is not percent-encoded UTF-8 (/v1/servers/%ED%A0%80) is refused before any route, and so
+      // before the error handler: answered here as every other refusal is, not in Fastify's own shape.
+      // (The only other is a failed async route constraint, which this API has none of.)
+      frameworkErrors: (err, request, reply) => {
+        if (err.code === "FST_ERR_BAD_URL") return void reply.status(400).send({ error: "invalid_request", message: "The path is not percent-encoded UTF-8." });
+        request.log.error({ err }, "request failed");
+        void reply.status(500).send({ error: "internal_error", message: "The server failed to handle this request; it has been logged." });
+      },
     });
     // Bodies exactly as sent; query strings, paths and headers with whole numbers coerced; every problem reported.
     http.setValidatorCompiler(validatorCompiler());

@@ -53,9 +53,12 @@ describe("a request with a string that is not well-formed Unicode", () => {
     expect(res.status).toBe(202);
   });
 
-  it("finds none in a query string, a path or a header: percent-encoding decodes to well-formed text, and Node reads headers as latin1", async () => {
+  it("finds none in a query string or a header (percent-encoding decodes to well-formed text, Node reads headers as latin1), and refuses a path that is not UTF-8", async () => {
     const res = await fetch(`${t.plane.url}/v1/servers?customerId=%ED%A0%80`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ items: [], nextCursor: null });
+    // A path whose percent-encoding is not UTF-8 is refused as any bad input is: { error, message }, not Fastify's shape.
+    const path = await fetch(`${t.plane.url}/v1/servers/%ED%A0%80`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect({ status: path.status, body: await path.json() }).toEqual({ status: 400, body: { error: "invalid_request", message: "The path is not percent-encoded UTF-8." } });
   });
 });
