@@ -1,4 +1,4 @@
-import Fastify, { LogController } from "fastify";
+import Fastify, { type FastifyReply, LogController } from "fastify";
 import type { Logger } from "pino";
 import { connectDatabase, migrateDatabase, syncResourcePools } from "@zlh/db";
 import app from "./app";
@@ -89,9 +89,12 @@ export async function startControlPlane(
       // before the error handler: answered here as every other refusal is, not in Fastify's own shape.
       // (The only other is a failed async route constraint, which this API has none of.)
       frameworkErrors: (err, request, reply) => {
-        if (err.code === "FST_ERR_BAD_URL") return void reply.status(400).send({ error: "invalid_request", message: "The path is not percent-encoded UTF-8." });
-        request.log.error({ err }, "request failed");
-        void reply.status(500).send({ error: "internal_error", message: "The server failed to handle this request; it has been logged." });
+        const refused = err.code === "FST_ERR_BAD_URL";
+        if (!refused) request.log.error({ err }, "request failed");
+        const body = refused
+          ? { error: "invalid_request", message: "The path is not percent-encoded UTF-8." }
+          : { error: "internal_error", message: "The server failed to handle this request; it has been logged." };
+        void (reply as unknown as FastifyReply).status(refused ? 400 : 500).send(body);
       },
     });
     // Bodies exactly as sent; query strings, paths and headers with whole numbers coerced; every problem reported.
