@@ -100,6 +100,12 @@ describe("console and backups", () => {
     expect((await eventTypes()).length).toBe(before);
     // The longest command vanilla takes goes through (the simulated server drops longer ones as vanilla does).
     expect((await command(`say ${"é".repeat(721)}`)).body).toEqual({ reply: "" });
+    // In ASCII that is 1446 characters: the wire carries as many as the API accepts (it once refused past 1000,
+    // and the host asked for no work again).
+    const longest = `say ${"a".repeat(1442)}`;
+    expect((await command(longest)).body).toEqual({ reply: "" });
+    expect(await readFile(join(dir(), "logs/latest.log"), "utf8")).toContain(`[Rcon] ${"a".repeat(1442)}`);
+    expect((await command("list")).body.reply).toMatch(/^There are 0 of a max/); // and the host still takes work
   });
 
   it("backs up a running server consistently, restores it after the world changed, and refuses a corrupted archive", async () => {

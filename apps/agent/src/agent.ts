@@ -8,6 +8,7 @@ import {
   type ControlMessage,
   type InventoryItem,
   type LeasedOperation,
+  type RefusedOperation,
   type ServerStat,
 } from "@zlh/protocol";
 import { Connection, gatewayUrl } from "./connection";
@@ -190,7 +191,10 @@ export class Agent {
     this.#watchdog.heard();
     const decoded = decodeControlMessage(frame);
     if (!decoded.ok) {
-      this.log.warn({ code: decoded.code, reason: decoded.reason }, "control message refused");
+      this.log.warn({ code: decoded.code, type: decoded.type, reason: decoded.reason }, "control message refused");
+      // It may have been the grant answering the request in flight (or a type this agent does not know): unless it
+      // was plainly another message, the request is over, or no work would ever be asked for again on this session.
+      if (decoded.type === null || decoded.type === "lease.grant") this.#work.answered();
       return;
     }
     const m = decoded.message;
@@ -199,8 +203,9 @@ export class Agent {
         return this.#welcome(m);
       case "lease.grant":
         this.#work.answered();
+        for (const refused of decoded.refused) await this.#refuseOperation(refused);
         for (const op of m.ops) this.#run(op);
-        if (m.ops.length > 0) this.#work.request();
+        if (m.ops.length + decoded.refused.length > 0) this.#work.request();
         return;
       case "work.available":
         return this.#work.request();
@@ -232,6 +237,18 @@ export class Agent {
     this.#greeted = true;
     for (const r of this.#outbox.due()) this.#send({ type: "result", ...r });
     for (const c of this.#components) c.start({ ttlMs: m.leaseTtlMs });
+  }
+
+  /**
+   * A granted operation this agent cannot read runs nowhere: reported failed at once (not retryable: it reads no
+   * better on the next attempt), so its server's other work and the client waiting on it get an answer now rather
+   * than when its lease runs out. Without a readable lease it can only be logged; its lease expires as any other.
+   */
+  async #refuseOperation({ lease, reason }: RefusedOperation): Promise<void> {
+    this.log.error({ opId: lease?.opId, token: lease?.token, reason }, "leased operation refused: it does not match the protocol");
+    if (!lease) return;
+    const message = `the agent could not read the operation (${reason})`.slice(0, 2000);
+    await this.#deliver({ ...lease, outcome: "failed", retryable: false, error: { code: "malformed_operation", message } }, this.log);
   }
 
   #markLost(opId: string): void {

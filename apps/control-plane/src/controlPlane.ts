@@ -1,4 +1,4 @@
-import Fastify, { LogController } from "fastify";
+import Fastify, { type FastifyReply, LogController } from "fastify";
 import type { Logger } from "pino";
 import { connectDatabase, migrateDatabase, syncResourcePools } from "@zlh/db";
 import app from "./app";
@@ -86,6 +86,17 @@ export async function startControlPlane(
       routerOptions: { maxParamLength: 160 },
       genReqId: requestId,
       requestIdHeader: false,
+      // A path that is not percent-encoded UTF-8 (/v1/servers/%ED%A0%80) is refused before any route, and so
+      // before the error handler: answered here as every other refusal is, not in Fastify's own shape.
+      // (The only other is a failed async route constraint, which this API has none of.)
+      frameworkErrors: (err, request, reply) => {
+        const refused = err.code === "FST_ERR_BAD_URL";
+        if (!refused) request.log.error({ err }, "request failed");
+        const body = refused
+          ? { error: "invalid_request", message: "The path is not percent-encoded UTF-8." }
+          : { error: "internal_error", message: "The server failed to handle this request; it has been logged." };
+        void (reply as unknown as FastifyReply).status(refused ? 400 : 500).send(body);
+      },
     });
     // Bodies exactly as sent; query strings, paths and headers with whole numbers coerced; every problem reported.
     http.setValidatorCompiler(validatorCompiler());

@@ -1,23 +1,15 @@
 import Type from "typebox";
+import { COMMAND_PATTERN, MAX_COMMAND_BYTES } from "@zlh/domain";
 import { QueryInteger, Timestamp, Uuid } from "./primitives";
-
-/**
- * The longest command vanilla's RCON accepts, in UTF-8 bytes: it reads one
- * packet of at most 1460 bytes, 14 of them framing, and drops the
- * connection for anything longer. JSON Schema counts characters, so the
- * route checks the bytes (commandBytes); no longer string can fit.
- */
-export const MAX_COMMAND_BYTES = 1446;
-export const commandBytes = (command: string): number => new TextEncoder().encode(command).length;
 
 export const CommandBody = Type.Object(
   {
     command: Type.String({
       minLength: 1,
+      // Characters, as JSON Schema counts; the route counts the bytes (commandBytes).
       maxLength: MAX_COMMAND_BYTES,
-      // Printable text only: RCON carries one line; a newline or a control character has no place in it.
-      pattern: "^[^\\u0000-\\u001f\\u007f]+$",
-      description: "One console command, as typed at the server console (a leading / is fine), e.g. `list`, `say hello`, `save-all`; at most 1446 bytes in UTF-8 (vanilla's RCON limit).",
+      pattern: COMMAND_PATTERN,
+      description: `One console command, as typed at the server console (a leading / is fine), e.g. \`list\`, \`say hello\`, \`save-all\`; at most ${MAX_COMMAND_BYTES} bytes in UTF-8 (vanilla's RCON limit).`,
     }),
   },
   { additionalProperties: false, title: "CommandBody" },

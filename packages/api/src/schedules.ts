@@ -1,8 +1,9 @@
 import Type from "typebox";
-import { MISSED_POLICIES, SCHEDULE_ACTIONS } from "@zlh/domain";
+import { COMMAND_PATTERN, MAX_COMMAND_BYTES, MISSED_POLICIES, SCHEDULE_ACTIONS } from "@zlh/domain";
 import { Timestamp, Uuid } from "./primitives";
 
-const Printable = (description: string) => Type.String({ minLength: 1, maxLength: 1446, pattern: "^[^\\u0000-\\u001f\\u007f]+$", description });
+/** A console line (the schedule's input checks its bytes, with `say ` for an announcement). */
+const Printable = (description: string) => Type.String({ minLength: 1, maxLength: MAX_COMMAND_BYTES, pattern: COMMAND_PATTERN, description });
 
 const fields = {
   name: Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9][A-Za-z0-9 ._-]*$", description: "Unique among the server's schedules; events name it as their actor (`schedule:<name>`)." }),

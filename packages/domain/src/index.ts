@@ -19,3 +19,4 @@ export * from "./schedules";
 export * from "./errorCodes";
 export * from "./eventTypes";
 export * from "./serverTypes";
+export * from "./consoleCommand";

@@ -15,7 +15,7 @@
  */
 import Type, { type Static } from "typebox";
 import { Manifest } from "@zlh/artifacts";
-import { EVIDENCE_BOUNDS, EVIDENCE_EXIT_CHARS, EVIDENCE_NAME_CHARS, type EvidenceBound } from "@zlh/domain";
+import { COMMAND_PATTERN, EVIDENCE_BOUNDS, EVIDENCE_EXIT_CHARS, EVIDENCE_NAME_CHARS, MAX_COMMAND_BYTES, type EvidenceBound } from "@zlh/domain";
 
 export const PROTOCOL_VERSION = 1;
 
@@ -54,8 +54,16 @@ export const CrashEvidence = Type.Object({
 });
 export type CrashEvidence = Static<typeof CrashEvidence>;
 
+/**
+ * Every figure an agent sends has a maximum: JSON's integers are doubles (1e300 and 2^63 are "integers"), and one
+ * the database cannot hold, or holds imprecisely, must be refused at the door rather than fail what stores it.
+ * A VMID is Proxmox's (at most 999999999, within Postgres' int); a count of bytes is exact in a double.
+ */
+const Vmid = Type.Integer({ minimum: 1, maximum: 999_999_999 });
+const Bytes = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+
 export const InventoryItem = Type.Object({
-  vmid: Type.Integer({ minimum: 1 }),
+  vmid: Vmid,
   state: Type.Union([Type.Literal("running"), Type.Literal("stopped")]),
   /** The server id in the container's marker, or null when the container has no marker of ours. */
   serverId: Type.Union([Type.String({ pattern: "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$" }), Type.Null()]),
@@ -122,7 +130,7 @@ export const OperationSpec = Type.Object({
    * it afterwards (false for a server wanted stopped; then nothing can be verified, and nothing rolls back).
    */
   /** A `command` operation: the console command, sent over RCON. */
-  command: Type.Optional(Type.String({ maxLength: 1000 })),
+  command: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_COMMAND_BYTES, pattern: COMMAND_PATTERN })),
   /** A `backup` or `restore` operation: which backup (its archive is `<ZLH_BACKUP_DIR>/<serverId>/<backupId>.tar.gz`) and, for a restore, the sha256 it must have. */
   backup: Type.Optional(
     Type.Object({
@@ -194,15 +202,15 @@ export const LeaseRequest = Type.Object({ v: V, type: Type.Literal("lease.reques
  * percent of one core since the previous sample (null on the first), memory charged to its cgroup.
  */
 export const ServerStat = Type.Object({
-  vmid: Type.Integer({ minimum: 1 }),
+  vmid: Vmid,
   serverId: Uuid,
   cpuPercent: Type.Union([Type.Number({ minimum: 0, maximum: 100_000 }), Type.Null()]),
-  memoryBytes: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+  memoryBytes: Type.Union([Bytes, Type.Null()]),
   /** From the status ping on its game port (null: no answer, or the agent does not know the port yet). Absent from older agents. */
   playersOnline: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 1_000_000 }), Type.Null()])),
   playersMax: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 1_000_000 }), Type.Null()])),
   /** Bytes its server files allocate, from a bounded walk every few minutes (null: not measured, or the walk hit its bound). */
-  diskBytes: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])),
+  diskBytes: Type.Optional(Type.Union([Bytes, Type.Null()])),
 });
 export type ServerStat = Static<typeof ServerStat>;
 

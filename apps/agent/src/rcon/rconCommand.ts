@@ -1,6 +1,7 @@
 import { connect } from "node:net";
 import { StringDecoder } from "node:string_decoder";
-import { encodePacket, MalformedPacket, MAX_COMMAND_BYTES, PacketReader, REPLY_PIECE, TYPE_AUTH_REPLY, TYPE_COMMAND, TYPE_LOGIN, TYPE_REPLY } from "./rconPacket";
+import { encodePacket, MalformedPacket, PacketReader, REPLY_PIECE, TYPE_AUTH_REPLY, TYPE_COMMAND, TYPE_LOGIN, TYPE_REPLY } from "./rconPacket";
+import { MAX_COMMAND_BYTES } from "@zlh/domain";
 
 /** Replies longer than this are cut, at a character (a console line is short; the agent runs as root and buffers nothing unbounded). */
 export const MAX_REPLY_BYTES = 64 * 1024;

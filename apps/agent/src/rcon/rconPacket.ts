@@ -4,15 +4,14 @@
  * body, two NUL bytes. The limits are vanilla's (RconClient):
  *  - it reads a request with one read of at most 1460 bytes, and drops the
  *    connection unless that read is exactly one whole packet: a request body
- *    is at most 1460 - 14 = 1446 bytes (UTF-8);
+ *    is at most 1460 - 14 = 1446 bytes (UTF-8): MAX_COMMAND_BYTES, held in
+ *    @zlh/domain since the API and the wire protocol hold it too;
  *  - it cuts a reply's UTF-8 bytes into 4096-byte pieces and sends each as a
  *    string of its own, so a character split between two pieces arrives as
  *    U+FFFD (three bytes) on either side: a reply packet's body is 4096
  *    bytes or a little more (never less) except the last, whatever its
  *    content, and at most three bytes a byte in any case.
  */
-export const MAX_REQUEST_PACKET = 1460;
-export const MAX_COMMAND_BYTES = MAX_REQUEST_PACKET - 14;
 export const REPLY_PIECE = 4096;
 /** The longest reply body accepted: a 4096-byte piece decoded and encoded again is at most 3 bytes a byte. */
 export const MAX_REPLY_BODY = 3 * REPLY_PIECE;

@@ -128,6 +128,8 @@ export class AgentSession {
       this.send({ type: "error", code: decoded.code, message: decoded.reason });
       return;
     }
+    // Figures out of range are left out alone: the beat's renewals and inventory still count.
+    if (decoded.refused.length > 0) this.log.warn({ refused: decoded.refused.slice(0, 10), count: decoded.refused.length }, "live figures refused");
     try {
       await this.#dispatch(decoded.message);
     } catch (err) {
@@ -168,7 +170,6 @@ export class AgentSession {
         const outcome = await recordHeartbeat(db, { hostId: this.hostId, sessionId: this.sessionId, held: m.held, inventory: fitInventory(m.inventory), ttlMs: leaseTtlMs, digest });
         if (outcome === null) return this.supersede();
         this.#logFreed(outcome);
-        if (m.stats) await recordServerStats(db, this.hostId, m.stats);
         const kept = new Set(outcome.renewed);
         this.send({
           type: "heartbeat.ack",
@@ -176,6 +177,9 @@ export class AgentSession {
           lost: m.held.map((h) => h.opId).filter((id) => !kept.has(id)),
           ...(outcome.inventoryWanted ? { inventoryWanted: true } : {}),
         });
+        // After the ack, on their own: figures are only shown, and figures that cannot be stored must not cost
+        // the host its renewals (every lease on it would be lost).
+        if (m.stats) await recordServerStats(db, this.hostId, m.stats).catch((err) => this.log.error({ err, hostId: this.hostId }, "could not store the live figures"));
         return;
       }
       case "progress": {

@@ -1,4 +1,4 @@
-import { commandBytes, MAX_COMMAND_BYTES } from "@zlh/api";
+import { commandBytes, MAX_COMMAND_BYTES } from "@zlh/domain";
 import { invalidFields } from "./validationMessages";
 
 /**
