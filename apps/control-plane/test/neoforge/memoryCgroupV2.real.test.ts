@@ -51,6 +51,9 @@ const alive = async (pid: number) => {
   return stat !== "" && !/^[ZX]$/.test(stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3));
 };
 const exists = (path: string) => access(path).then(() => true, () => false);
+/** tsx's loader, for `node --import`: the fixture runs as node itself, one process. */
+const tsxLoader = join(repo, "node_modules/tsx/dist/loader.mjs");
+
 /** The control plane's stand-in (test/fixtures/cgroupV2Prepare.ts) started in `own` with `count` children of its own; what it saw. */
 async function standIn(own: string, count: number): Promise<{ child: ChildProcess; seen: { pid: number; children: number[]; first: { found: unknown; prepared: unknown }; second: { found: unknown; prepared: unknown } } }> {
   const fixture = join(import.meta.dirname, "../fixtures/cgroupV2Prepare.ts");
@@ -65,7 +68,6 @@ async function standIn(own: string, count: number): Promise<{ child: ChildProces
   }
   return { child, seen: JSON.parse(out) };
 }
-const tsxLoader = join(repo, "node_modules/tsx/dist/loader.mjs");
 
 /** A process standing for "the control plane and what it runs", put in `cgroup`. */
 async function startIn(cgroup: string, command = SLEEP): Promise<ChildProcess> {
