@@ -41,6 +41,7 @@ export const UNIT_TESTS = [
   "apps/control-plane/test/operationKinds.test.ts",
   "apps/control-plane/test/packRedirects.test.ts",
   "apps/control-plane/test/neoforge/cgroupLayout.test.ts",
+  "apps/control-plane/test/neoforge/procStat.test.ts",
   "apps/control-plane/test/pinnedBuildCheck.test.ts",
   "apps/control-plane/test/upstreamFetchBound.test.ts",
   "packages/artifacts/test/manifestJava.test.ts",

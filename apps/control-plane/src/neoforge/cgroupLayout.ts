@@ -23,14 +23,18 @@ export const CONTROL_PLANE_LEAF = "control-plane";
  * mounted and which cgroup it is in; pure, for the two files' text. A v1
  * memory hierarchy wins (hybrid: the unified one then has no memory
  * controller); else the unified hierarchy if its root offers `controller`
- * (memory; `v2Controllers`: a cgroup directory's cgroup.controllers), with
+ * (memory; `v2Controllers`: a cgroup directory's list of controllers,
+ * cgroup.controllers unless told), with
  * pids where our own cgroup has it: what systemd delegated to us
  * (Delegate=), not what the root offers, is what we can enable for
- * children. In CONTROL_PLANE_LEAF (a previous look in this process moved
- * us there) our own cgroup is its parent, whether or not that look got as
- * far as enabling the controllers.
+ * children. In CONTROL_PLANE_LEAF our own cgroup is its parent only where
+ * the parent enables `controller` for its children: the state a finished
+ * prepareV2 leaves, and only it (a failed one moves us back and removes
+ * the leaf; systemd names no cgroup without a .service/.scope/.slice
+ * suffix). A cgroup merely named so, under a parent that hands nothing
+ * down, is taken as ours itself: its parent is not shown to be.
  */
-export function cgroupLayout(mountinfo: string, selfCgroup: string, v2Controllers: (dir: string) => string[], controller = "memory"): CgroupLayout {
+export function cgroupLayout(mountinfo: string, selfCgroup: string, v2Controllers: (dir: string, list?: ControllerList) => string[], controller = "memory"): CgroupLayout {
   const mounts = mountinfo.split("\n").flatMap((line) => {
     const [pre, post] = line.split(" - ");
     if (!pre || !post) return [];
@@ -58,14 +62,18 @@ export function cgroupLayout(mountinfo: string, selfCgroup: string, v2Controller
   if (!offered.includes(controller)) return { kind: "none", why: `the cgroup v2 hierarchy at ${mount.point} offers no ${controller} controller` };
   const at = inMount(mount, own.path);
   if (!at) return { kind: "none", why: `this process's cgroup ${own.path} is not under the cgroup v2 mount at ${mount.point}` };
-  const ours = basename(at) === CONTROL_PLANE_LEAF && at !== mount.point ? dirname(at) : at;
+  const prepared = basename(at) === CONTROL_PLANE_LEAF && at !== mount.point && v2Controllers(dirname(at), "cgroup.subtree_control").includes(controller);
+  const ours = prepared ? dirname(at) : at;
   return { kind: "v2", own: ours, pids: v2Controllers(ours).includes("pids") };
 }
 
-/** A cgroup directory's cgroup.controllers, read in place (a cgroupfs file, never blocking) for cgroupLayout; none where it cannot be read. */
-export function readControllers(dir: string): string[] {
+/** A cgroup's lists of controllers: those it has (its parent gave it), and those it hands down to its children. */
+export type ControllerList = "cgroup.controllers" | "cgroup.subtree_control";
+
+/** A cgroup directory's `list` of controllers, read in place (a cgroupfs file, never blocking) for cgroupLayout; none where it cannot be read. */
+export function readControllers(dir: string, list: ControllerList = "cgroup.controllers"): string[] {
   try {
-    return readFileSync(join(dir, "cgroup.controllers"), "utf8").trim().split(/\s+/).filter(Boolean);
+    return readFileSync(join(dir, list), "utf8").trim().split(/\s+/).filter(Boolean);
   } catch {
     return [];
   }

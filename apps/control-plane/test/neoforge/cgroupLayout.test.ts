@@ -17,13 +17,20 @@ describe("where the NeoForge installer's memory cgroup is made (cgroupLayout)", 
     expect(cgroupLayout(info, "0::/\n", offers(["memory"]))).toEqual({ kind: "v2", own: "/sys/fs/cgroup", pids: false });
   });
 
-  it("takes the parent of the control-plane leaf as ours, enabled or not: a look after one that moved us there but failed to enable", () => {
+  it("takes the parent of the control-plane leaf as ours only where that parent hands the controller down (a finished preparation); else the leaf itself", () => {
     const info = mount("/", "/sys/fs/cgroup", "cgroup2", "rw,nsdelegate");
     const own = "/sys/fs/cgroup/system.slice/zlh-control-plane.service";
-    const byDir = (dirs: Record<string, string[]>) => (dir: string) => dirs[dir] ?? [];
-    // The leaf's own controllers are what its parent enabled (none yet): pids is read from the parent's.
-    const controllers = byDir({ "/sys/fs/cgroup": ["memory", "pids"], [own]: ["memory", "pids"], [`${own}/control-plane`]: [] });
-    expect(cgroupLayout(info, "0::/system.slice/zlh-control-plane.service/control-plane\n", controllers)).toEqual({ kind: "v2", own, pids: true });
+    const lists = (dirs: Record<string, string[]>) => (dir: string, list = "cgroup.controllers") => dirs[`${dir} ${list}`] ?? [];
+    const self = "0::/system.slice/zlh-control-plane.service/control-plane\n";
+    // The leaf's own controllers are what its parent enabled: pids is read from the parent's.
+    const prepared = lists({ "/sys/fs/cgroup cgroup.controllers": ["memory", "pids"], [`${own} cgroup.controllers`]: ["memory", "pids"], [`${own} cgroup.subtree_control`]: ["memory", "pids"], [`${own}/control-plane cgroup.controllers`]: ["memory", "pids"] });
+    expect(cgroupLayout(info, self, prepared)).toEqual({ kind: "v2", own, pids: true });
+    // Someone else's cgroup that happens to be named so, its parent handing down nothing: not shown to be ours, so the leaf itself is.
+    const named = lists({ "/sys/fs/cgroup cgroup.controllers": ["memory", "pids"], [`${own} cgroup.controllers`]: ["memory", "pids"], [`${own}/control-plane cgroup.controllers`]: [] });
+    expect(cgroupLayout(info, self, named)).toEqual({ kind: "v2", own: `${own}/control-plane`, pids: false });
+    // Its parent handing down another controller, not the one asked for: not a preparation of ours either.
+    const other = lists({ "/sys/fs/cgroup cgroup.controllers": ["memory", "pids"], [`${own} cgroup.subtree_control`]: ["pids"], [`${own}/control-plane cgroup.controllers`]: ["pids"] });
+    expect(cgroupLayout(info, self, other)).toEqual({ kind: "v2", own: `${own}/control-plane`, pids: true });
     // A cgroup namespace's root named so is ours, not its parent (which the namespace does not show).
     expect(cgroupLayout(mount("/", "/sys/fs/cgroup/control-plane", "cgroup2", "rw"), "0::/\n", offers(["memory"]))).toEqual({ kind: "v2", own: "/sys/fs/cgroup/control-plane", pids: false });
   });
