@@ -17,6 +17,13 @@ describe("fields refused past their schema", () => {
     const line = await t.api("POST", `/v1/servers/${nobody}/commands`, { command: "€".repeat(483) });
     expect({ status: line.status, body: line.body }).toEqual({ status: 400, body: refusal("body.command", "is 1449 bytes in UTF-8; vanilla's RCON accepts at most 1446") });
 
+    // A line break by any name (C1's NEL, Unicode's line and paragraph separators) is a control character here.
+    for (const breaker of ["\u0085", "\u2028", "\u2029", "\u009b"]) {
+      const broken = await t.api("POST", `/v1/servers/${nobody}/commands`, { command: `say a${breaker}[Server] forged` });
+      expect({ status: broken.status, body: broken.body }).toEqual({ status: 400, body: refusal("body.command", "must not contain control characters (line breaks, tabs, NUL)") });
+    }
+    expect((await t.api("POST", `/v1/servers/${nobody}/commands`, { command: "say é ü 😀" })).body.error).toBe("server_not_found");
+
     const window = await t.api("GET", `/v1/servers/${nobody}/stats?window=30`);
     expect({ status: window.status, body: window.body }).toEqual({ status: 400, body: refusal("query.window", "must be at least 60") });
     expect((await t.api("GET", `/v1/servers/${nobody}/stats?window=1801`)).body.problems).toEqual([{ field: "query.window", message: "must be at most 1800" }]);

@@ -12,7 +12,11 @@
  */
 export const MAX_COMMAND_BYTES = 1446;
 
-/** Printable text only: RCON carries one line; a newline or a control character has no place in it. */
-export const COMMAND_PATTERN = "^[^\\u0000-\\u001f\\u007f]+$";
+/**
+ * Printable text only: RCON carries one line; a newline or a control character has no place in it. That is C0,
+ * DEL and C1 (U+0085 is a line break to many readers) and Unicode's own line and paragraph separators (U+2028,
+ * U+2029): a log viewer that breaks lines on them would show a customer's command as a forged console line.
+ */
+export const COMMAND_PATTERN = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]+$";
 
 export const commandBytes = (command: string): number => new TextEncoder().encode(command).length;
