@@ -59,10 +59,28 @@ describe("resolving a Paper server", () => {
 
   it("refuses a build with no usable server download: pinned, it is named; unpinned, it is passed over", async () => {
     const without = (bad: Build["downloads"]["server:default"]) => editedListing((builds) => builds.map((b) => (b.id === 132 ? { ...b, downloads: { "server:mojang": b.downloads["server:default"], "server:default": bad } } : b)));
-    for (const bad of [undefined, { name: "paper.jar", checksums: { sha256: "not-hex" }, url: "https://fill-data.papermc.io/x.jar" }, { name: "paper.jar", checksums: { sha256: "a".repeat(64) }, url: "http://fill-data.papermc.io/x.jar" }]) {
+    const at = (url: string) => ({ name: "paper.jar", checksums: { sha256: "a".repeat(64) }, url });
+    // A listing's URL decides what the control plane and every agent fetch: PaperMC's object store, at its default port, only.
+    const offHost = [
+      "https://127.0.0.1:8006/api2/json/nodes",
+      "https://169.254.169.254/latest/meta-data/",
+      "https://evil.example/paper.jar",
+      "https://fill-data.papermc.io:8443/x.jar",
+      "https://user:pass@fill-data.papermc.io/x.jar",
+      "https://fill-data.papermc.io.evil.example/x.jar",
+      "https://fill-data.papermc.io\n/x/../../127.0.0.1",
+      `https://fill-data.papermc.io/${"a".repeat(600)}.jar`,
+    ];
+    for (const bad of [undefined, { name: "paper.jar", checksums: { sha256: "not-hex" }, url: "https://fill-data.papermc.io/x.jar" }, at("http://fill-data.papermc.io/x.jar"), ...offHost.map(at)]) {
       await expect(resolve(without(bad), "1.21.1", "132")).rejects.toThrow(new ResolutionError("Paper build 132 of Minecraft 1.21.1 has no server download; its newest: 133, 131."));
       expect(await resolve(without(bad))).toMatchObject({ loader: "131" });
     }
+  });
+
+  it("pins and fetches the listed URL as URL normalises it, never the raw string", async () => {
+    const shouted = editedListing((builds) => builds.map((b) => (b.id === 132 ? { ...b, downloads: { "server:default": { ...b.downloads["server:default"]!, url: b.downloads["server:default"]!.url.replace("https://fill-data.papermc.io/", "https://FILL-DATA.papermc.io:443/v1/../") } } } : b)));
+    const m = await resolve(shouted);
+    expect((m.files.find((f) => f.path === PAPER_SERVER_JAR) as { url: string }).url).toMatch(JAR);
   });
 
   it("refuses a game Paper does not build (PaperMC's 404), mods, a version with only ALPHA and BETA builds, and a listing that is not v3's array", async () => {

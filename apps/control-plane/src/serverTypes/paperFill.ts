@@ -1,5 +1,6 @@
 import { ArtifactNotFoundError, type ArtifactSource } from "@zlh/artifacts";
 import { ResolutionError } from "../fabric/errors";
+import { upstreamUrlOn } from "../fabric/upstreamHosts";
 import { PAPER_API } from "../fabric/urls";
 
 /** A Paper build as PaperMC's v3 lists it, with its server jar when it publishes a usable one. */
@@ -17,6 +18,14 @@ export interface PaperBuild {
  */
 export const STABLE_CHANNELS: readonly string[] = ["STABLE", "RECOMMENDED"];
 
+/**
+ * Where v3's server jars are: PaperMC asks clients to take the URL it lists
+ * rather than build one, so that URL decides what the control plane, and
+ * every agent after it, fetches; only PaperMC's object store, never an
+ * address a tampered listing names.
+ */
+export const PAPER_DOWNLOAD_HOSTS: readonly string[] = ["fill-data.papermc.io"];
+
 /** v3's error codes (PaperMC/fill's ErrorResponse `error`) are snake_case words; anything else in a 404 body is not repeated. */
 const ERROR_CODE = /^[a-z][a-z_]{0,39}$/;
 
@@ -27,7 +36,7 @@ const ERROR_CODE = /^[a-z][a-z_]{0,39}$/;
  * not build (v3 answers `{"ok":false,"error":"version_not_found",...}`), a
  * permanent refusal. Every byte of the listing is upstream's: an element
  * without an integer id is skipped, a server download without a jar name,
- * a sha256 and an https URL counts as none.
+ * a sha256 and an https URL on PAPER_DOWNLOAD_HOSTS counts as none.
  */
 export async function paperBuildsOf(source: ArtifactSource, game: string): Promise<PaperBuild[]> {
   let listing: unknown;
@@ -50,17 +59,9 @@ function serverDownloadOf(d: unknown): PaperBuild["server"] {
   if (typeof d !== "object" || d === null) return null;
   const { name, checksums, url } = d as { name?: unknown; checksums?: { sha256?: unknown }; url?: unknown };
   const sha256 = checksums?.sha256;
-  if (typeof name !== "string" || typeof sha256 !== "string" || !/^[0-9a-fA-F]{64}$/.test(sha256) || typeof url !== "string" || !isHttpsUrl(url)) return null;
-  return { name, sha256: sha256.toLowerCase(), url };
-}
-
-function isHttpsUrl(url: string): boolean {
-  try {
-    const u = new URL(url);
-    return u.protocol === "https:" && u.username === "" && u.password === "";
-  } catch {
-    return false;
-  }
+  if (typeof name !== "string" || typeof sha256 !== "string" || !/^[0-9a-fA-F]{64}$/.test(sha256) || typeof url !== "string") return null;
+  const href = upstreamUrlOn(url, PAPER_DOWNLOAD_HOSTS);
+  return href === null ? null : { name, sha256: sha256.toLowerCase(), url: href };
 }
 
 /** ": version_not_found" from a v3 error body, or nothing (a mirror's bare 404, or a body that is not v3's). */
