@@ -2,7 +2,7 @@ import { PAPER_SERVER_JAR, type ArtifactSource } from "@zlh/artifacts";
 import { UnknownBuildError } from "@zlh/domain";
 import { fetchPinned } from "../fabric/digest";
 import { ResolutionError } from "../fabric/errors";
-import { newestListed, pinnedBuildOf, paperclipFiles, refuseMods, sha256Hex } from "./paperclip";
+import { newestListed, pinnedBuildOf, paperclipFiles, refuseMods } from "./paperclip";
 import { paperBuildsOf, STABLE_CHANNELS, type PaperBuild } from "./paperFill";
 import type { TypeResolver } from "./serverType";
 
@@ -30,8 +30,7 @@ export const resolvePaper: TypeResolver = async (input) => {
   const chosen = await pinnedBuildOf(() => choosePaperBuild(source, game, request.loaderVersion ?? null));
   const { name, sha256, url } = chosen.server;
   if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*\.jar$/.test(name)) throw new ResolutionError(`Paper build ${chosen.id} has an unusable file name ${JSON.stringify(name)}.`);
-  const paper = await fetchPinned(db, source, url);
-  if (sha256Hex(paper.bytes) !== sha256) throw new ResolutionError(`hash mismatch for ${url}: PaperMC publishes sha256 ${sha256}, the file has ${sha256Hex(paper.bytes)}`);
+  const paper = await fetchPinned(db, source, url, { hash: { algorithm: "sha256", hex: sha256, by: "PaperMC" } });
   const files = await paperclipFiles(input, { path: PAPER_SERVER_JAR, url, ...paper }, `Paper build ${chosen.id}`);
   return { loader: String(chosen.id), installer: "", mods: [], files, launch: { jar: PAPER_SERVER_JAR } };
 };

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { ArtifactNotFoundError, PURPUR_SERVER_JAR, type ArtifactSource } from "@zlh/artifacts";
 import { UnknownBuildError } from "@zlh/domain";
 import { fetchPinned } from "../fabric/digest";
@@ -43,9 +42,7 @@ export const resolvePurpur: TypeResolver = async (input) => {
   refuseMods("purpur", request);
   const chosen = await pinnedBuildOf(() => choosePurpurBuild(source, game, request.loaderVersion ?? null));
   const url = `${PURPUR_API}/${encodeURIComponent(game)}/${chosen.build}/download`;
-  const jar = await fetchPinned(db, source, url);
-  const md5 = createHash("md5").update(jar.bytes).digest("hex");
-  if (md5 !== chosen.md5) throw new ResolutionError(`hash mismatch for ${url}: Purpur publishes md5 ${chosen.md5}, the file has ${md5}`);
+  const jar = await fetchPinned(db, source, url, { hash: { algorithm: "md5", hex: chosen.md5, by: "Purpur" } });
   const files = await paperclipFiles(input, { path: PURPUR_SERVER_JAR, url, ...jar }, `Purpur build ${chosen.build}`);
   return { loader: chosen.build, installer: "", mods: [], files, launch: { jar: PURPUR_SERVER_JAR } };
 };
