@@ -71,7 +71,9 @@ describe("resolving a Paper server", () => {
       "https://fill-data.papermc.io\n/x/../../127.0.0.1",
       `https://fill-data.papermc.io/${"a".repeat(600)}.jar`,
     ];
-    for (const bad of [undefined, { name: "paper.jar", checksums: { sha256: "not-hex" }, url: "https://fill-data.papermc.io/x.jar" }, at("http://fill-data.papermc.io/x.jar"), ...offHost.map(at)]) {
+    // A name that is not a plain jar's, or a megabyte one (it would be repeated into every message about the build).
+    const badNames = ["../paper.jar", "paper.jar\n", `${"a".repeat(1_000_000)}.jar`].map((name) => ({ ...at("https://fill-data.papermc.io/x.jar"), name }));
+    for (const bad of [undefined, { name: "paper.jar", checksums: { sha256: "not-hex" }, url: "https://fill-data.papermc.io/x.jar" }, at("http://fill-data.papermc.io/x.jar"), ...offHost.map(at), ...badNames]) {
       await expect(resolve(without(bad), "1.21.1", "132")).rejects.toThrow(new ResolutionError("Paper build 132 of Minecraft 1.21.1 has no server download; its newest: 133, 131."));
       expect(await resolve(without(bad))).toMatchObject({ loader: "131" });
     }

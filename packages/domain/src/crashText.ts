@@ -26,6 +26,26 @@ export function storableText(value: string): string {
   return value.replace(/\u0000/g, "\ufffd").replace(LONE_SURROGATES, "\ufffd");
 }
 
+/**
+ * The most of a reason the control plane stores (a failure reason, an
+ * event's `reason`, a last error's message): the ones it words are a few
+ * hundred characters; what makes one longer is text it echoes from a peer
+ * (an upstream's file name, a URL), which must not become a megabyte row.
+ */
+export const REASON_MAX_CHARS = 2048;
+
+/**
+ * `reason` as it is stored and shown: storable (storableText), without
+ * terminal escape sequences (the CLI prints it), cut to REASON_MAX_CHARS on
+ * a code point boundary with "…" saying so. Newlines are kept.
+ */
+export function boundedReason(reason: string): string {
+  const clean = storableText(reason.replace(ESCAPES, ""));
+  if (clean.length <= REASON_MAX_CHARS) return clean;
+  const end = /[\ud800-\udbff]/.test(clean[REASON_MAX_CHARS - 2] ?? "") ? REASON_MAX_CHARS - 2 : REASON_MAX_CHARS - 1;
+  return `${clean.slice(0, end)}…`;
+}
+
 export interface TextLimits {
   maxLines: number;
   maxLineChars: number;

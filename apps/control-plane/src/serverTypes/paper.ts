@@ -28,8 +28,7 @@ export const resolvePaper: TypeResolver = async (input) => {
   const game = request.minecraftVersion;
   refuseMods("paper", request);
   const chosen = await pinnedBuildOf(() => choosePaperBuild(source, game, request.loaderVersion ?? null));
-  const { name, sha256, url } = chosen.server;
-  if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*\.jar$/.test(name)) throw new ResolutionError(`Paper build ${chosen.id} has an unusable file name ${JSON.stringify(name)}.`);
+  const { sha256, url } = chosen.server;
   const paper = await fetchPinned(db, source, url, { hash: { algorithm: "sha256", hex: sha256, by: "PaperMC" } });
   const files = await paperclipFiles(input, { path: PAPER_SERVER_JAR, url, ...paper }, `Paper build ${chosen.id}`);
   return { loader: String(chosen.id), installer: "", mods: [], files, launch: { jar: PAPER_SERVER_JAR } };

@@ -26,6 +26,9 @@ export const STABLE_CHANNELS: readonly string[] = ["STABLE", "RECOMMENDED"];
  */
 export const PAPER_DOWNLOAD_HOSTS: readonly string[] = ["fill-data.papermc.io"];
 
+/** A jar name as PaperMC's are (`paper-1.21.1-132.jar`), at most 128 characters: anything else is a download this resolver cannot use, and is never repeated. */
+const JAR_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,123}\.jar$/;
+
 /** v3's error codes (PaperMC/fill's ErrorResponse `error`) are snake_case words; anything else in a 404 body is not repeated. */
 const ERROR_CODE = /^[a-z][a-z_]{0,39}$/;
 
@@ -35,8 +38,9 @@ const ERROR_CODE = /^[a-z][a-z_]{0,39}$/;
  * (`id`, `channel`, `downloads`), newest first. A 404 is a game Paper does
  * not build (v3 answers `{"ok":false,"error":"version_not_found",...}`), a
  * permanent refusal. Every byte of the listing is upstream's: an element
- * without an integer id is skipped, a server download without a jar name,
- * a sha256 and an https URL on PAPER_DOWNLOAD_HOSTS counts as none.
+ * without an integer id is skipped, a server download without a usable jar
+ * name (JAR_NAME), a sha256 and an https URL on PAPER_DOWNLOAD_HOSTS counts
+ * as none (so an unpinned resolution passes over its build).
  */
 export async function paperBuildsOf(source: ArtifactSource, game: string): Promise<PaperBuild[]> {
   let listing: unknown;
@@ -59,7 +63,7 @@ function serverDownloadOf(d: unknown): PaperBuild["server"] {
   if (typeof d !== "object" || d === null) return null;
   const { name, checksums, url } = d as { name?: unknown; checksums?: { sha256?: unknown }; url?: unknown };
   const sha256 = checksums?.sha256;
-  if (typeof name !== "string" || typeof sha256 !== "string" || !/^[0-9a-fA-F]{64}$/.test(sha256) || typeof url !== "string") return null;
+  if (typeof name !== "string" || !JAR_NAME.test(name) || typeof sha256 !== "string" || !/^[0-9a-fA-F]{64}$/.test(sha256) || typeof url !== "string") return null;
   const href = upstreamUrlOn(url, PAPER_DOWNLOAD_HOSTS);
   return href === null ? null : { name, sha256: sha256.toLowerCase(), url: href };
 }
