@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unzipSync } from "fflate";
-import { mirrorSource, OFFLINE_MIRROR_DIR, PAPER_SERVER_JAR, storedZip, type ArtifactSource } from "@zlh/artifacts";
+import { ArtifactNotFoundError, mirrorSource, OFFLINE_MIRROR_DIR, PAPER_SERVER_JAR, storedZip, type ArtifactSource } from "@zlh/artifacts";
 import { connectDatabase, type Database } from "@zlh/db";
 import { testDatabase } from "@zlh/testing";
 import { ResolutionError } from "../src/fabric/errors";
@@ -90,6 +90,12 @@ describe("resolving a Paper server", () => {
     await expect(resolveManifest(database.db, mirrorSource(OFFLINE_MIRROR_DIR, "offline"), { type: "paper", minecraftVersion: "1.21.1", mods: [{ project: "lithium" }] })).rejects.toThrow(ResolutionError);
     const unstable = editedListing((builds) => builds.map((b) => ({ ...b, channel: b.id === 133 ? "ALPHA" : "BETA" })));
     await expect(resolve(unstable)).rejects.toThrow(new ResolutionError("Paper has no stable (STABLE or RECOMMENDED channel) build of Minecraft 1.21.1."));
+    // An operator's mirror holding only v2's tree has no v3 listing: its bare 404 says so; one repeating v3's code is PaperMC's answer.
+    await expect(resolve(mirrorSource(OFFLINE_MIRROR_DIR, "mirror"), "26.1")).rejects.toThrow(
+      new ResolutionError("Paper does not build Minecraft 26.1, or the mirror lacks fill.papermc.io/v3/projects/paper/versions/26.1/builds (it answered 404 without a v3 error code); a mirror filled from PaperMC's v2 API must be refilled from v3."),
+    );
+    const coded = { ...mirrorSource(OFFLINE_MIRROR_DIR, "mirror"), fetchJson: async (url: string) => Promise.reject(new ArtifactNotFoundError(url, 404, '{"ok":false,"error":"version_not_found","message":"Version not found."}')) } as ArtifactSource;
+    await expect(resolve(coded, "26.1")).rejects.toThrow(new ResolutionError("Paper does not build Minecraft 26.1 (PaperMC answered 404: version_not_found)."));
     // v2's shape, as a mirror left on it would answer.
     const v2 = editedListing((builds) => ({ project_id: "paper", builds }));
     await expect(resolve(v2)).rejects.toThrow(new ResolutionError("PaperMC's builds of Minecraft 1.21.1 are not a list (its v3 API answers an array)."));

@@ -43,11 +43,12 @@ const ERROR_CODE = /^[a-z][a-z_]{0,39}$/;
  * as none (so an unpinned resolution passes over its build).
  */
 export async function paperBuildsOf(source: ArtifactSource, game: string): Promise<PaperBuild[]> {
+  const listingPath = `${PAPER_API}/projects/paper/versions/${encodeURIComponent(game)}/builds`;
   let listing: unknown;
   try {
-    listing = await source.fetchJson<unknown>(`${PAPER_API}/projects/paper/versions/${encodeURIComponent(game)}/builds`);
+    listing = await source.fetchJson<unknown>(listingPath);
   } catch (err) {
-    if (err instanceof ArtifactNotFoundError) throw new ResolutionError(`Paper does not build Minecraft ${game} (PaperMC answered ${err.status}${errorCodeOf(err.body)}).`);
+    if (err instanceof ArtifactNotFoundError) throw new ResolutionError(notBuilt(source, game, listingPath, err));
     throw err;
   }
   if (!Array.isArray(listing)) throw new ResolutionError(`PaperMC's builds of Minecraft ${game} are not a list (its v3 API answers an array).`);
@@ -66,6 +67,20 @@ function serverDownloadOf(d: unknown): PaperBuild["server"] {
   if (typeof name !== "string" || !JAR_NAME.test(name) || typeof sha256 !== "string" || !/^[0-9a-fA-F]{64}$/.test(sha256) || typeof url !== "string") return null;
   const href = upstreamUrlOn(url, PAPER_DOWNLOAD_HOSTS);
   return href === null ? null : { name, sha256: sha256.toLowerCase(), url: href };
+}
+
+/**
+ * Why a listing is not there. PaperMC's 404 is a game it does not build; so
+ * is an operator's mirror's when it repeats v3's error code. A mirror's bare
+ * 404 may be a mirror still holding only v2's `api.papermc.io` tree (v3's
+ * path is then never there): said so, so the operator refills it.
+ */
+function notBuilt(source: ArtifactSource, game: string, listingPath: string, err: ArtifactNotFoundError): string {
+  const code = errorCodeOf(err.body);
+  if (source.kind === "mirror" && code === "") {
+    return `Paper does not build Minecraft ${game}, or the mirror lacks ${listingPath.replace(/^https:\/\//, "")} (it answered ${err.status} without a v3 error code); a mirror filled from PaperMC's v2 API must be refilled from v3.`;
+  }
+  return `Paper does not build Minecraft ${game} (PaperMC answered ${err.status}${code}).`;
 }
 
 /** ": version_not_found" from a v3 error body, or nothing (a mirror's bare 404, or a body that is not v3's). */
