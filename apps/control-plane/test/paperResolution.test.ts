@@ -85,6 +85,14 @@ describe("resolving a Paper server", () => {
     expect((m.files.find((f) => f.path === PAPER_SERVER_JAR) as { url: string }).url).toMatch(JAR);
   });
 
+  it("refuses a listing with the build to pin listed twice (which entry is PaperMC's cannot be told), pinned or newest", async () => {
+    const twice = editedListing((builds) => builds.flatMap((b) => (b.id === 132 ? [{ ...b, downloads: { "server:default": { ...b.downloads["server:default"]!, checksums: { sha256: "0".repeat(64) } } } }, b] : [b])));
+    const refusal = new ResolutionError("PaperMC lists build 132 of Minecraft 1.21.1 more than once; refused (which one is the build cannot be told).");
+    await expect(resolve(twice)).rejects.toThrow(refusal);
+    await expect(resolve(twice, "1.21.1", "132")).rejects.toThrow(refusal);
+    expect(await resolve(twice, "1.21.1", "131")).toMatchObject({ loader: "131" });
+  });
+
   it("refuses a game Paper does not build (PaperMC's 404), mods, a version with only ALPHA and BETA builds, and a listing that is not v3's array", async () => {
     await expect(resolve(mirrorSource(OFFLINE_MIRROR_DIR, "offline"), "26.1")).rejects.toThrow(new ResolutionError("Paper does not build Minecraft 26.1 (PaperMC answered 404)."));
     await expect(resolveManifest(database.db, mirrorSource(OFFLINE_MIRROR_DIR, "offline"), { type: "paper", minecraftVersion: "1.21.1", mods: [{ project: "lithium" }] })).rejects.toThrow(ResolutionError);

@@ -44,12 +44,22 @@ export async function choosePaperBuild(source: ArtifactSource, game: string, pin
   const usable = builds.filter((b): b is ChosenBuild => b.server !== null);
   if (pinned !== null) {
     const found = usable.find((b) => String(b.id) === pinned);
-    if (found) return found;
+    if (found) return unambiguous(builds, found, game);
     const listedWithout = builds.some((b) => String(b.id) === pinned);
     const refusal = listedWithout ? `Paper build ${pinned} of Minecraft ${game} has no server download` : `Paper has no build ${pinned} of Minecraft ${game}`;
     throw new UnknownBuildError(`${refusal}; ${newestListed(usable.map((b) => b.id))}.`);
   }
   const chosen = usable.filter((b) => STABLE_CHANNELS.includes(b.channel)).sort((a, b) => b.id - a.id)[0];
   if (!chosen) throw new ResolutionError(`Paper has no stable (${STABLE_CHANNELS.join(" or ")} channel) build of Minecraft ${game}.`);
+  return unambiguous(builds, chosen, game);
+}
+
+/**
+ * `chosen`, unless the listing has its id more than once: a build is one
+ * jar, and which of two entries is PaperMC's cannot be told (taking the
+ * first would let a bad entry listed first decide), so the listing is refused.
+ */
+function unambiguous(builds: PaperBuild[], chosen: ChosenBuild, game: string): ChosenBuild {
+  if (builds.filter((b) => b.id === chosen.id).length > 1) throw new ResolutionError(`PaperMC lists build ${chosen.id} of Minecraft ${game} more than once; refused (which one is the build cannot be told).`);
   return chosen;
 }
