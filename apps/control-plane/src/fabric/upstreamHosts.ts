@@ -18,6 +18,7 @@ export const UPSTREAM_URL_MAX_LENGTH = 512;
  * tampered answer names (the hypervisor's API, a cloud metadata service).
  */
 export function upstreamUrlOn(raw: string, hosts: readonly string[]): string | null {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point: a URL with one is refused.
   if (raw.length > UPSTREAM_URL_MAX_LENGTH || /[\s\x00-\x1f\x7f]/.test(raw)) return null;
   let u: URL;
   try {
