@@ -40,8 +40,9 @@ export async function resolveJava(db: Db, source: ArtifactSource, major: number,
 /**
  * The sha256 (the one Adoptium publishes, which the download must match) and
  * sha512 of the archive. artifact_digests (the record that makes a changed
- * file refused) has no sha256, so the bytes are checked here once per process: a later resolution reuses that only while the recorded
- * digest is still the one hashed. A 50 MB download per build and process.
+ * file refused) has no sha256, so the bytes are checked here once per
+ * process: a later resolution reuses that only while the recorded digest is
+ * still the one hashed. A 50 MB download per build and process.
  */
 async function archiveDigest(db: Db, source: ArtifactSource, url: string, size: number, sha256: string): Promise<{ sha256: string; sha512: string; size: number }> {
   const seen = hashedArchives.get(url);
