@@ -13,7 +13,7 @@ export const standinPatch = (patched: Uint8Array): Uint8Array => new Uint8Array(
 const PAPERCLIP_MAIN = "io.papermc.paperclip.Main";
 
 export interface StandinPaperclip {
-  /** The jar, as PaperMC would serve it for `downloads.application`. */
+  /** The jar, as PaperMC would serve it for v3's `downloads["server:default"]`. */
   jar: Uint8Array;
   /** What its patch makes, at versions/<game>/paper-<game>.jar. */
   patched: { path: string; bytes: Uint8Array };

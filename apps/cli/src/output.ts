@@ -15,10 +15,18 @@ export function printJson(ctx: Ctx, body: unknown): void {
   ctx.out(JSON.stringify(body, null, 2));
 }
 
-/** Text from the API (names, log lines, command replies: what players and games wrote) with control characters shown as `?`, so none reaches the terminal. */
+/** The most of one value the CLI prints: past it, text from the API is cut with "…" (a megabyte reason would flood a terminal). */
+export const PRINTABLE_MAX_CHARS = 4096;
+
+/**
+ * Text from the API (names, log lines, command replies: what players and games wrote) with control characters
+ * shown as `?`, so none reaches the terminal, and at most PRINTABLE_MAX_CHARS code points of it.
+ */
 export function printable(text: string): string {
   let out = "";
+  let count = 0;
   for (const ch of text) {
+    if (count++ === PRINTABLE_MAX_CHARS) return `${out}…`;
     const c = ch.codePointAt(0)!;
     out += (c < 0x20 && c !== 0x09) || (c >= 0x7f && c <= 0x9f) ? "?" : ch;
   }

@@ -48,7 +48,7 @@ export const CONTROL_PLANE_ENV = {
     default: "upstream",
     values: ["upstream", "mirror", "offline"],
     description:
-      "Where Fabric, Mojang, Modrinth and Adoptium metadata and files come from when resolving manifests: `upstream` (the real services), `mirror` (`ZLH_ARTIFACT_MIRROR`), `offline` (the small fixture mirror bundled in `fixtures/offline-mirror`; `pnpm dev` uses it). See [Artifact sources](design/manifests.md#artifact-sources).",
+      "Where the upstreams' metadata and files (Fabric, Quilt, NeoForge, Paper, Purpur, Mojang, Modrinth, Adoptium) come from when resolving manifests: `upstream` (the real services), `mirror` (`ZLH_ARTIFACT_MIRROR`), `offline` (the small fixture mirror bundled in `fixtures/offline-mirror`; `pnpm dev` uses it). See [Artifact sources](design/manifests.md#artifact-sources).",
   },
   ZLH_ARTIFACT_MIRROR: {
     type: "text",

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unzipSync } from "fflate";
-import { mirrorSource, OFFLINE_MIRROR_DIR, PAPER_SERVER_JAR, storedZip, type ArtifactSource } from "@zlh/artifacts";
+import { ArtifactNotFoundError, mirrorSource, OFFLINE_MIRROR_DIR, PAPER_SERVER_JAR, storedZip, type ArtifactSource } from "@zlh/artifacts";
 import { connectDatabase, type Database } from "@zlh/db";
 import { testDatabase } from "@zlh/testing";
 import { ResolutionError } from "../src/fabric/errors";
@@ -59,10 +59,38 @@ describe("resolving a Paper server", () => {
 
   it("refuses a build with no usable server download: pinned, it is named; unpinned, it is passed over", async () => {
     const without = (bad: Build["downloads"]["server:default"]) => editedListing((builds) => builds.map((b) => (b.id === 132 ? { ...b, downloads: { "server:mojang": b.downloads["server:default"], "server:default": bad } } : b)));
-    for (const bad of [undefined, { name: "paper.jar", checksums: { sha256: "not-hex" }, url: "https://fill-data.papermc.io/x.jar" }, { name: "paper.jar", checksums: { sha256: "a".repeat(64) }, url: "http://fill-data.papermc.io/x.jar" }]) {
+    const at = (url: string) => ({ name: "paper.jar", checksums: { sha256: "a".repeat(64) }, url });
+    // A listing's URL decides what the control plane and every agent fetch: PaperMC's object store, at its default port, only.
+    const offHost = [
+      "https://127.0.0.1:8006/api2/json/nodes",
+      "https://169.254.169.254/latest/meta-data/",
+      "https://evil.example/paper.jar",
+      "https://fill-data.papermc.io:8443/x.jar",
+      "https://user:pass@fill-data.papermc.io/x.jar",
+      "https://fill-data.papermc.io.evil.example/x.jar",
+      "https://fill-data.papermc.io\n/x/../../127.0.0.1",
+      `https://fill-data.papermc.io/${"a".repeat(600)}.jar`,
+    ];
+    // A name that is not a plain jar's, or a megabyte one (it would be repeated into every message about the build).
+    const badNames = ["../paper.jar", "paper.jar\n", `${"a".repeat(1_000_000)}.jar`].map((name) => ({ ...at("https://fill-data.papermc.io/x.jar"), name }));
+    for (const bad of [undefined, { name: "paper.jar", checksums: { sha256: "not-hex" }, url: "https://fill-data.papermc.io/x.jar" }, at("http://fill-data.papermc.io/x.jar"), ...offHost.map(at), ...badNames]) {
       await expect(resolve(without(bad), "1.21.1", "132")).rejects.toThrow(new ResolutionError("Paper build 132 of Minecraft 1.21.1 has no server download; its newest: 133, 131."));
       expect(await resolve(without(bad))).toMatchObject({ loader: "131" });
     }
+  });
+
+  it("pins and fetches the listed URL as URL normalises it, never the raw string", async () => {
+    const shouted = editedListing((builds) => builds.map((b) => (b.id === 132 ? { ...b, downloads: { "server:default": { ...b.downloads["server:default"]!, url: b.downloads["server:default"]!.url.replace("https://fill-data.papermc.io/", "https://FILL-DATA.papermc.io:443/v1/../") } } } : b)));
+    const m = await resolve(shouted);
+    expect((m.files.find((f) => f.path === PAPER_SERVER_JAR) as { url: string }).url).toMatch(JAR);
+  });
+
+  it("refuses a listing with the build to pin listed twice (which entry is PaperMC's cannot be told), pinned or newest", async () => {
+    const twice = editedListing((builds) => builds.flatMap((b) => (b.id === 132 ? [{ ...b, downloads: { "server:default": { ...b.downloads["server:default"]!, checksums: { sha256: "0".repeat(64) } } } }, b] : [b])));
+    const refusal = new ResolutionError("PaperMC lists build 132 of Minecraft 1.21.1 more than once; refused (which one is the build cannot be told).");
+    await expect(resolve(twice)).rejects.toThrow(refusal);
+    await expect(resolve(twice, "1.21.1", "132")).rejects.toThrow(refusal);
+    expect(await resolve(twice, "1.21.1", "131")).toMatchObject({ loader: "131" });
   });
 
   it("refuses a game Paper does not build (PaperMC's 404), mods, a version with only ALPHA and BETA builds, and a listing that is not v3's array", async () => {
@@ -70,6 +98,12 @@ describe("resolving a Paper server", () => {
     await expect(resolveManifest(database.db, mirrorSource(OFFLINE_MIRROR_DIR, "offline"), { type: "paper", minecraftVersion: "1.21.1", mods: [{ project: "lithium" }] })).rejects.toThrow(ResolutionError);
     const unstable = editedListing((builds) => builds.map((b) => ({ ...b, channel: b.id === 133 ? "ALPHA" : "BETA" })));
     await expect(resolve(unstable)).rejects.toThrow(new ResolutionError("Paper has no stable (STABLE or RECOMMENDED channel) build of Minecraft 1.21.1."));
+    // An operator's mirror holding only v2's tree has no v3 listing: its bare 404 says so; one repeating v3's code is PaperMC's answer.
+    await expect(resolve(mirrorSource(OFFLINE_MIRROR_DIR, "mirror"), "26.1")).rejects.toThrow(
+      new ResolutionError("Paper does not build Minecraft 26.1, or the mirror lacks fill.papermc.io/v3/projects/paper/versions/26.1/builds (it answered 404 without a v3 error code); a mirror filled from PaperMC's v2 API must be refilled from v3."),
+    );
+    const coded = { ...mirrorSource(OFFLINE_MIRROR_DIR, "mirror"), fetchJson: async (url: string) => Promise.reject(new ArtifactNotFoundError(url, 404, '{"ok":false,"error":"version_not_found","message":"Version not found."}')) } as ArtifactSource;
+    await expect(resolve(coded, "26.1")).rejects.toThrow(new ResolutionError("Paper does not build Minecraft 26.1 (PaperMC answered 404: version_not_found)."));
     // v2's shape, as a mirror left on it would answer.
     const v2 = editedListing((builds) => ({ project_id: "paper", builds }));
     await expect(resolve(v2)).rejects.toThrow(new ResolutionError("PaperMC's builds of Minecraft 1.21.1 are not a list (its v3 API answers an array)."));

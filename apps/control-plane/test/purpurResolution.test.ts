@@ -2,8 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mirrorSource, OFFLINE_MIRROR_DIR, PURPUR_SERVER_JAR, type ArtifactSource } from "@zlh/artifacts";
 import { connectDatabase, type Database } from "@zlh/db";
 import { testDatabase } from "@zlh/testing";
+import { UnknownBuildError } from "@zlh/domain";
 import { ResolutionError } from "../src/fabric/errors";
 import { resolveManifest } from "../src/fabric/resolveManifest";
+import { checkPinnedBuild } from "../src/serverTypes/pinnedBuild";
 import { rewritingMirror } from "./rewritingMirror";
 
 const API = "https://api.purpurmc.org/v2/purpur/1.21.1";
@@ -50,5 +52,21 @@ describe("resolving a Purpur server", () => {
     await expect(resolve(numberMd5)).rejects.toThrow(new ResolutionError("Purpur publishes 12345 as the md5 of build 2328 of Minecraft 1.21.1, which is not an md5."));
     const unlistedLatest = rewritingMirror((url, body) => (url === API ? { ...(body as object), builds: { latest: "../2328", all: ["2327", "2328"] } } : body));
     await expect(resolve(unlistedLatest)).rejects.toThrow(new ResolutionError('Purpur names "../2328" the latest build of Minecraft 1.21.1, which it does not list.'));
+  });
+
+  it("names a hostile value's kind without stringifying it (20,000 deep would overflow the stack), and echoes no escape sequence", async () => {
+    let deep: unknown = [];
+    for (let i = 0; i < 20_000; i++) deep = [deep];
+    const at = (url: string, field: string, value: unknown) => rewritingMirror((u, body) => (u === url ? { ...(body as object), [field]: value } : body));
+    await expect(resolve(at(`${API}/2328`, "result", deep))).rejects.toThrow(new ResolutionError("Purpur names build 2328 the latest of Minecraft 1.21.1, but it has no jar (its result: a list, not a string)."));
+    await expect(resolve(at(`${API}/2328`, "md5", deep))).rejects.toThrow(new ResolutionError("Purpur publishes a list, not a string as the md5 of build 2328 of Minecraft 1.21.1, which is not an md5."));
+    await expect(resolve(at(`${API}/2328`, "build", { deep }))).rejects.toThrow(new ResolutionError("Purpur answered for build 2328 of Minecraft 1.21.1 with build an object, not a string."));
+    const latestDeep = rewritingMirror((u, body) => (u === API ? { ...(body as object), builds: { latest: deep, all: ["2328"] } } : body));
+    await expect(resolve(latestDeep)).rejects.toThrow(new ResolutionError("Purpur names a list, not a string the latest build of Minecraft 1.21.1, which it does not list."));
+    // The pin check a create makes: refused as an unknown build (4xx), not a crash (500).
+    const pinned = await checkPinnedBuild(at(`${API}/2329`, "result", deep), { type: "purpur", minecraftVersion: "1.21.1", loaderVersion: "2329" }, 10_000).catch((e: unknown) => e);
+    expect(pinned).toEqual(new UnknownBuildError("Purpur build 2329 of Minecraft 1.21.1 did not succeed (its result: a list, not a string), so it has no jar."));
+    const escaped = await checkPinnedBuild(at(`${API}/2329`, "result", "\u001b[2J\u001b]0;owned\u0007FAIL"), { type: "purpur", minecraftVersion: "1.21.1", loaderVersion: "2329" }, 10_000).catch((e: unknown) => e);
+    expect((escaped as Error).message).toBe("Purpur build 2329 of Minecraft 1.21.1 did not succeed (its result: ?[2J?]0;owned?FAIL), so it has no jar.");
   });
 });

@@ -40,3 +40,22 @@ export async function readAll(body: AsyncIterable<Uint8Array>): Promise<Uint8Arr
   for await (const chunk of body) parts.push(chunk);
   return new Uint8Array(Buffer.concat(parts));
 }
+
+/** The most JSON a source reads for one answer: no upstream's metadata is near it (Mojang's version manifest, the largest, is ~1 MiB). */
+export const JSON_MAX_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The JSON `body` carries, refused (ArtifactFetchError) at the first byte past
+ * `maxBytes`, where the download is stopped: a hostile or broken upstream
+ * cannot make the control plane hold gigabytes for one answer.
+ */
+export async function jsonWithin<T>(url: string, body: AsyncIterable<Uint8Array>, maxBytes = JSON_MAX_BYTES): Promise<T> {
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.byteLength;
+    if (size > maxBytes) throw new ArtifactFetchError(url, `answered more than ${maxBytes} bytes of JSON, more than any upstream's metadata is; the download was stopped there`);
+    parts.push(chunk);
+  }
+  return JSON.parse(new TextDecoder().decode(Buffer.concat(parts))) as T;
+}

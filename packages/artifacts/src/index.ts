@@ -17,3 +17,4 @@ export * from "./paper/launcherDecision";
 export * from "./paper/paperclipJar";
 export * from "./neoforge/index";
 export * from "./quilt/index";
+export { JSON_MAX_BYTES } from "./bodyWithin";

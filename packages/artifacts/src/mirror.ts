@@ -2,7 +2,7 @@ import { createReadStream } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { bodyWithin, readAll } from "./bodyWithin";
+import { bodyWithin, jsonWithin, readAll } from "./bodyWithin";
 import { mirrorPath, mirrorRefusalPath } from "./mirrorPath";
 import { ArtifactFetchError, ArtifactNotFoundError, fetchFailure, type ArtifactSource, type FetchOptions } from "./source";
 
@@ -56,7 +56,8 @@ export function mirrorSource(location: string, kind: "mirror" | "offline" = "mir
       return "file" in at ? createReadStream(at.file) : at.body;
     },
     async fetchJson<T>(url: string) {
-      return JSON.parse(new TextDecoder().decode(await read(url))) as T;
+      const at = await open(url);
+      return jsonWithin<T>(url, "file" in at ? createReadStream(at.file) : at.body);
     },
   };
 }

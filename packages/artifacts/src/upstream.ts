@@ -1,5 +1,5 @@
 import { fetchPackDownload, isPackDownload, RedirectRefusedError } from "./packRedirects";
-import { bodyWithin, readAll } from "./bodyWithin";
+import { bodyWithin, jsonWithin, readAll } from "./bodyWithin";
 import { ArtifactFetchError, ArtifactNotFoundError, fetchFailure, type ArtifactSource, type FetchOptions } from "./source";
 
 export interface UpstreamOptions {
@@ -76,7 +76,7 @@ export function upstreamSource(o: UpstreamOptions): ArtifactSource {
   return {
     kind: "upstream",
     async fetchJson<T>(url: string) {
-      return JSON.parse(new TextDecoder().decode(await readAll(await bodyOf(url)))) as T;
+      return jsonWithin<T>(url, await bodyOf(url));
     },
     async fetchBytes(url: string, opts?: FetchOptions) {
       return readAll(await bodyOf(url, opts));

@@ -26,6 +26,30 @@ export function storableText(value: string): string {
   return value.replace(/\u0000/g, "\ufffd").replace(LONE_SURROGATES, "\ufffd");
 }
 
+/**
+ * The most of a reason the control plane stores (a failure reason, an
+ * event's `reason`, a last error's message): the ones it words are a few
+ * hundred characters; what makes one longer is text it echoes from a peer
+ * (an upstream's file name, a URL), which must not become a megabyte row.
+ */
+export const REASON_MAX_CHARS = 2048;
+
+/**
+ * `reason` as it is stored and shown: storable (storableText), without
+ * terminal escape sequences (the CLI prints it), cut to REASON_MAX_CHARS on
+ * a code point boundary with "…" saying so. Newlines are kept.
+ */
+export function boundedReason(reason: string): string {
+  return cut(storableText(reason.replace(ESCAPES, "")), REASON_MAX_CHARS);
+}
+
+/** `text` in at most `max` UTF-16 units, "…" included when it is cut; never half of a surrogate pair (the cut would make a lone one of it). */
+function cut(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const end = /[\ud800-\udbff]/.test(text[max - 2] ?? "") ? max - 2 : max - 1;
+  return `${text.slice(0, end)}…`;
+}
+
 export interface TextLimits {
   maxLines: number;
   maxLineChars: number;
@@ -33,11 +57,7 @@ export interface TextLimits {
 
 /** One line made safe (no newline expected in it). */
 export function cleanLine(line: string, maxLineChars: number): string {
-  const clean = line.replace(/\r$/, "").replace(ESCAPES, "").replace(CONTROLS, "\ufffd").replace(LONE_SURROGATES, "\ufffd");
-  if (clean.length <= maxLineChars) return clean;
-  // Never keep half of a pair: the cut would make a lone surrogate of it.
-  const end = /[\ud800-\udbff]/.test(clean[maxLineChars - 2] ?? "") ? maxLineChars - 2 : maxLineChars - 1;
-  return `${clean.slice(0, end)}…`;
+  return cut(line.replace(/\r$/, "").replace(ESCAPES, "").replace(CONTROLS, "\ufffd").replace(LONE_SURROGATES, "\ufffd"), maxLineChars);
 }
 
 /**

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { adoptiumReleasesUrl, ArtifactNotFoundError, javaRuntimeDir, type AdoptiumRelease, type ArtifactSource, type JavaArchitecture, type JavaRuntime } from "@zlh/artifacts";
 import type { Db } from "@zlh/db";
@@ -34,25 +33,26 @@ export async function resolveJava(db: Db, source: ArtifactSource, major: number,
   if (!newest) throw new ResolutionError(`${noBuild}.`);
   const { release, pkg } = newest;
   if (!pkg.checksum || !/^[0-9a-f]{64}$/.test(pkg.checksum)) throw new ResolutionError(`Adoptium publishes no sha256 for ${pkg.link}; refused.`);
-  const d = await archiveDigest(db, source, pkg.link, pkg.size);
-  if (d.sha256 !== pkg.checksum) throw new ResolutionError(`checksum mismatch for ${pkg.link}: Adoptium publishes sha256 ${pkg.checksum}, the file has ${d.sha256}; refused.`);
+  const d = await archiveDigest(db, source, pkg.link, pkg.size, pkg.checksum);
   return { major, release: release.release_name, architecture, url: pkg.link, size: d.size, sha256: d.sha256, sha512: d.sha512, path: javaRuntimeDir(major) };
 }
 
 /**
- * The sha256 and sha512 of the archive. artifact_digests (the record that
- * makes a changed file refused) has no sha256, so the bytes are hashed here
- * once per process: a later resolution reuses that only while the recorded
- * digest is still the one hashed. A 50 MB download per build and process.
+ * The sha256 (the one Adoptium publishes, which the download must match) and
+ * sha512 of the archive. artifact_digests (the record that makes a changed
+ * file refused) has no sha256, so the bytes are checked here once per
+ * process: a later resolution reuses that only while the recorded digest is
+ * still the one hashed. A 50 MB download per build and process.
  */
-async function archiveDigest(db: Db, source: ArtifactSource, url: string, size: number): Promise<{ sha256: string; sha512: string; size: number }> {
+async function archiveDigest(db: Db, source: ArtifactSource, url: string, size: number, sha256: string): Promise<{ sha256: string; sha512: string; size: number }> {
   const seen = hashedArchives.get(url);
   if (seen) {
     const [known] = await db.execute<{ sha512: string }>(sql`select sha512 from artifact_digests where url = ${url}`);
-    if (known?.sha512 === seen.sha512 && seen.size === size) return seen;
+    if (known?.sha512 === seen.sha512 && seen.size === size && seen.sha256 === sha256) return seen;
   }
-  const { bytes, digest } = await fetchPinned(db, source, url, { size });
-  const hashed = { sha256: createHash("sha256").update(bytes).digest("hex"), sha512: digest.sha512, size: digest.size };
+  // The published sha256 is checked before the digest is recorded: a corrupt first download pins nothing.
+  const { digest } = await fetchPinned(db, source, url, { size, hash: { algorithm: "sha256", hex: sha256, by: "Adoptium" } });
+  const hashed = { sha256, sha512: digest.sha512, size: digest.size };
   hashedArchives.set(url, hashed);
   return hashed;
 }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { ArtifactNotFoundError, fetchAtMost, sha1Hex, sha512Hex, type ArtifactSource } from "@zlh/artifacts";
 import type { Db } from "@zlh/db";
@@ -33,19 +34,28 @@ export async function digestOf(db: Db, source: ArtifactSource, url: string, expe
 export const PINNED_MAX_BYTES = 256 * 1024 * 1024;
 
 /**
+ * A hash upstream publishes beside a file that artifact_digests does not
+ * keep (Paper's sha256, Purpur's md5, a Maven `.sha256`, Adoptium's
+ * checksum), and who publishes it, for the refusal's wording.
+ */
+export type PublishedHash = { algorithm: "sha256" | "sha1" | "md5"; hex: string; by: string };
+
+/**
  * The file's bytes, for the few files resolution reads (the loader jar's
  * manifest, the installer jar the launcher is built from), checked against
  * what upstream publishes and against the digest recorded the first time:
  * an immutable Maven file that changes is refused, never silently re-pinned.
  * Read as a stream and stopped at the published size, or at `maxBytes`
  * where none is published: a hostile or broken mirror cannot make the
- * control plane hold gigabytes.
+ * control plane hold gigabytes. Everything published (`expect`, with its
+ * `hash`) is checked before the digest is recorded: a bad first download
+ * pins nothing, so the right bytes later are not refused as a change.
  */
 export async function fetchPinned(
   db: Db,
   source: ArtifactSource,
   url: string,
-  expect?: { sha1?: string; size?: number },
+  expect?: { sha1?: string; size?: number; hash?: PublishedHash },
   maxBytes = PINNED_MAX_BYTES,
 ): Promise<{ bytes: Uint8Array; digest: Digest }> {
   let bytes: Uint8Array;
@@ -59,6 +69,11 @@ export async function fetchPinned(
     throw err;
   }
   const digest = checked(url, { size: bytes.byteLength, sha512: sha512Hex(bytes), sha1: sha1Hex(bytes) }, expect);
+  if (expect?.hash) {
+    const { algorithm, hex, by } = expect.hash;
+    const actual = createHash(algorithm).update(bytes).digest("hex");
+    if (actual !== hex) throw new ResolutionError(`hash mismatch for ${url}: ${by} publishes ${algorithm} ${hex}, the file has ${actual}`);
+  }
   const [recorded] = await db.execute<Digest>(sql`
     with ins as (
       insert into artifact_digests (url, size, sha512, sha1) values (${url}, ${digest.size}, ${digest.sha512}, ${digest.sha1})

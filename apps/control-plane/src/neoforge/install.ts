@@ -1,5 +1,4 @@
 import { posix } from "node:path";
-import { createHash } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { ArtifactNotFoundError, downloadsMojmaps, InstallerRefusedError, installerSkipsLocalMojmaps, readInstallProfile, zipDirectory, neoforgeArgFiles, neoforgeLaunchDecision, INSTALLER_ZIP_LIMITS, type ArtifactSource, type DownloadedFile } from "@zlh/artifacts";
 import type { Db } from "@zlh/db";
@@ -109,10 +108,8 @@ async function recorded(db: Db, game: string, version: string): Promise<Neoforge
 async function install(db: Db, source: ArtifactSource, opts: NeoforgeInstallOptions) {
   const java = await installerJava(opts.java ?? "java", opts.javaMajor, `NeoForge ${opts.version} for Minecraft ${opts.game}`);
   const url = neoforgeInstallerUrl(opts.version);
-  const installer = await fetchPinned(db, source, url, undefined, INSTALLER_MAX_BYTES);
   const published = await publishedDigest(source, url);
-  const actual = createHash(published.algorithm).update(installer.bytes).digest("hex");
-  if (published.hex !== actual) throw new ResolutionError(`hash mismatch for ${url}: NeoForge's Maven publishes ${published.algorithm} ${published.hex}, the file has ${actual}`);
+  const installer = await fetchPinned(db, source, url, { hash: { ...published, by: "NeoForge's Maven" } }, INSTALLER_MAX_BYTES);
   let profile: ReturnType<typeof readInstallProfile>;
   try {
     profile = readInstallProfile(installer.bytes);

@@ -2,7 +2,7 @@ import { PAPER_SERVER_JAR, type ArtifactSource } from "@zlh/artifacts";
 import { UnknownBuildError } from "@zlh/domain";
 import { fetchPinned } from "../fabric/digest";
 import { ResolutionError } from "../fabric/errors";
-import { newestListed, pinnedBuildOf, paperclipFiles, refuseMods, sha256Hex } from "./paperclip";
+import { newestListed, pinnedBuildOf, paperclipFiles, refuseMods } from "./paperclip";
 import { paperBuildsOf, STABLE_CHANNELS, type PaperBuild } from "./paperFill";
 import type { TypeResolver } from "./serverType";
 
@@ -28,10 +28,8 @@ export const resolvePaper: TypeResolver = async (input) => {
   const game = request.minecraftVersion;
   refuseMods("paper", request);
   const chosen = await pinnedBuildOf(() => choosePaperBuild(source, game, request.loaderVersion ?? null));
-  const { name, sha256, url } = chosen.server;
-  if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*\.jar$/.test(name)) throw new ResolutionError(`Paper build ${chosen.id} has an unusable file name ${JSON.stringify(name)}.`);
-  const paper = await fetchPinned(db, source, url);
-  if (sha256Hex(paper.bytes) !== sha256) throw new ResolutionError(`hash mismatch for ${url}: PaperMC publishes sha256 ${sha256}, the file has ${sha256Hex(paper.bytes)}`);
+  const { sha256, url } = chosen.server;
+  const paper = await fetchPinned(db, source, url, { hash: { algorithm: "sha256", hex: sha256, by: "PaperMC" } });
   const files = await paperclipFiles(input, { path: PAPER_SERVER_JAR, url, ...paper }, `Paper build ${chosen.id}`);
   return { loader: String(chosen.id), installer: "", mods: [], files, launch: { jar: PAPER_SERVER_JAR } };
 };
@@ -46,12 +44,22 @@ export async function choosePaperBuild(source: ArtifactSource, game: string, pin
   const usable = builds.filter((b): b is ChosenBuild => b.server !== null);
   if (pinned !== null) {
     const found = usable.find((b) => String(b.id) === pinned);
-    if (found) return found;
+    if (found) return unambiguous(builds, found, game);
     const listedWithout = builds.some((b) => String(b.id) === pinned);
     const refusal = listedWithout ? `Paper build ${pinned} of Minecraft ${game} has no server download` : `Paper has no build ${pinned} of Minecraft ${game}`;
     throw new UnknownBuildError(`${refusal}; ${newestListed(usable.map((b) => b.id))}.`);
   }
   const chosen = usable.filter((b) => STABLE_CHANNELS.includes(b.channel)).sort((a, b) => b.id - a.id)[0];
   if (!chosen) throw new ResolutionError(`Paper has no stable (${STABLE_CHANNELS.join(" or ")} channel) build of Minecraft ${game}.`);
+  return unambiguous(builds, chosen, game);
+}
+
+/**
+ * `chosen`, unless the listing has its id more than once: a build is one
+ * jar, and which of two entries is PaperMC's cannot be told (taking the
+ * first would let a bad entry listed first decide), so the listing is refused.
+ */
+function unambiguous(builds: PaperBuild[], chosen: ChosenBuild, game: string): ChosenBuild {
+  if (builds.filter((b) => b.id === chosen.id).length > 1) throw new ResolutionError(`PaperMC lists build ${chosen.id} of Minecraft ${game} more than once; refused (which one is the build cannot be told).`);
   return chosen;
 }

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { ArtifactNotFoundError, PURPUR_SERVER_JAR, type ArtifactSource } from "@zlh/artifacts";
 import { UnknownBuildError } from "@zlh/domain";
 import { fetchPinned } from "../fabric/digest";
@@ -14,7 +13,8 @@ interface PurpurVersion {
 /** `/v2/purpur/<game>/<build>` as papyrus answers it (BuildController.BuildResponse), the fields resolution reads. */
 interface PurpurBuild {
   build: string;
-  result: string;
+  /** papyrus's is SUCCESS or FAILURE; a hostile answer's anything (only ever compared, or `shown`). */
+  result: unknown;
   md5: string | null;
 }
 
@@ -43,9 +43,7 @@ export const resolvePurpur: TypeResolver = async (input) => {
   refuseMods("purpur", request);
   const chosen = await pinnedBuildOf(() => choosePurpurBuild(source, game, request.loaderVersion ?? null));
   const url = `${PURPUR_API}/${encodeURIComponent(game)}/${chosen.build}/download`;
-  const jar = await fetchPinned(db, source, url);
-  const md5 = createHash("md5").update(jar.bytes).digest("hex");
-  if (md5 !== chosen.md5) throw new ResolutionError(`hash mismatch for ${url}: Purpur publishes md5 ${chosen.md5}, the file has ${md5}`);
+  const jar = await fetchPinned(db, source, url, { hash: { algorithm: "md5", hex: chosen.md5, by: "Purpur" } });
   const files = await paperclipFiles(input, { path: PURPUR_SERVER_JAR, url, ...jar }, `Purpur build ${chosen.build}`);
   return { loader: chosen.build, installer: "", mods: [], files, launch: { jar: PURPUR_SERVER_JAR } };
 };
@@ -61,25 +59,25 @@ export async function choosePurpurBuild(source: ArtifactSource, game: string, pi
   if (pinned !== null) {
     if (!listed.includes(pinned)) throw new UnknownBuildError(`Purpur has no build ${pinned} of Minecraft ${game}; ${newestListed(listed.map(Number))}.`);
     const info = await purpurBuild(source, game, pinned);
-    if (info.result !== "SUCCESS") throw new UnknownBuildError(`Purpur build ${pinned} of Minecraft ${game} did not succeed (its result: ${String(info.result).slice(0, 32)}), so it has no jar.`);
+    if (info.result !== "SUCCESS") throw new UnknownBuildError(`Purpur build ${pinned} of Minecraft ${game} did not succeed (its result: ${shown(info.result, 32, true)}), so it has no jar.`);
     if (info.md5 === null) throw new UnknownBuildError(`Purpur build ${pinned} of Minecraft ${game} succeeded but has no jar (Purpur publishes no md5 for it).`);
     return { ...info, md5: info.md5 };
   }
   const latest = version.builds?.latest;
   if (latest === null || latest === undefined) throw new ResolutionError(`Purpur has no successful build of Minecraft ${game}.`);
-  if (typeof latest !== "string" || !listed.includes(latest)) throw new ResolutionError(`Purpur names ${JSON.stringify(latest).slice(0, 40)} the latest build of Minecraft ${game}, which it does not list.`);
+  if (typeof latest !== "string" || !listed.includes(latest)) throw new ResolutionError(`Purpur names ${shown(latest, 40)} the latest build of Minecraft ${game}, which it does not list.`);
   const info = await purpurBuild(source, game, latest);
-  if (info.result !== "SUCCESS" || info.md5 === null) throw new ResolutionError(`Purpur names build ${latest} the latest of Minecraft ${game}, but it has no jar (its result: ${String(info.result).slice(0, 32)}).`);
+  if (info.result !== "SUCCESS" || info.md5 === null) throw new ResolutionError(`Purpur names build ${latest} the latest of Minecraft ${game}, but it has no jar (its result: ${shown(info.result, 32, true)}).`);
   return { ...info, md5: info.md5 };
 }
 
 /** A listed build's answer, its md5 checked for shape (hostile input, compared and shown in messages). */
 async function purpurBuild(source: ArtifactSource, game: string, build: string): Promise<PurpurBuild> {
   const info = (await purpurJson<Partial<PurpurBuild> | null>(source, `${PURPUR_API}/${encodeURIComponent(game)}/${build}`, `Purpur lists build ${build} of Minecraft ${game} but does not have it`)) ?? {};
-  if (info.build !== build) throw new ResolutionError(`Purpur answered for build ${build} of Minecraft ${game} with build ${JSON.stringify(info.build ?? null).slice(0, 40)}.`);
+  if (info.build !== build) throw new ResolutionError(`Purpur answered for build ${build} of Minecraft ${game} with build ${shown(info.build ?? null, 40)}.`);
   const md5 = info.md5 ?? null;
-  if (md5 !== null && (typeof md5 !== "string" || !MD5.test(md5))) throw new ResolutionError(`Purpur publishes ${JSON.stringify(md5).slice(0, 40)} as the md5 of build ${build} of Minecraft ${game}, which is not an md5.`);
-  return { build, result: String(info.result), md5 };
+  if (md5 !== null && (typeof md5 !== "string" || !MD5.test(md5))) throw new ResolutionError(`Purpur publishes ${shown(md5, 40)} as the md5 of build ${build} of Minecraft ${game}, which is not an md5.`);
+  return { build, result: info.result, md5 };
 }
 
 async function purpurJson<T>(source: ArtifactSource, url: string, notFound: string): Promise<T> {
@@ -89,4 +87,21 @@ async function purpurJson<T>(source: ArtifactSource, url: string, notFound: stri
     if (err instanceof ArtifactNotFoundError) throw new ResolutionError(`${notFound} (Purpur answered ${err.status}).`);
     throw err;
   }
+}
+
+/**
+ * A value from papyrus's answer, for a message: a string with its control
+ * characters (ESC too) shown as `?` and cut to `max` characters, quoted
+ * unless `bare`; a number, boolean or null as JSON writes it; anything else
+ * only named, never stringified (an array nested 20,000 deep would
+ * overflow the stack and answer 500).
+ */
+function shown(value: unknown, max: number, bare = false): string {
+  if (typeof value === "string") {
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point: they are never echoed.
+    const clean = value.slice(0, max).replace(/[\x00-\x1f\x7f-\x9f]/g, "?");
+    return bare ? clean : JSON.stringify(clean);
+  }
+  if (value === null || typeof value === "number" || typeof value === "boolean") return String(value);
+  return Array.isArray(value) ? "a list, not a string" : `${typeof value === "object" ? "an object" : "a value"}, not a string`;
 }

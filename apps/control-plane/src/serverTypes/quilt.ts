@@ -12,6 +12,7 @@ import type { Db } from "@zlh/db";
 import { digestOf, fetchBounded, HASH_FILE_MAX_BYTES } from "../fabric/digest";
 import { ResolutionError } from "../fabric/errors";
 import { QUILT_MODS, resolveMods } from "../fabric/modrinth";
+import { upstreamUrlOn } from "../fabric/upstreamHosts";
 import { QUILT_META } from "../fabric/urls";
 import type { TypeResolver } from "./serverType";
 
@@ -82,7 +83,7 @@ export function quiltLibrary(loader: string, lib: NonNullable<QuiltServerJson["l
   if (typeof lib?.name !== "string" || typeof lib.url !== "string" || !/^https:\/\/[^\s]+\/$/.test(lib.url)) throw new ResolutionError(`Quilt loader ${loader} lists an unusable library ${JSON.stringify(lib)}.`);
   // Meta's answer decides what the control plane fetches: only from the Mavens Quilt's libraries live on, never an
   // address a tampered or mistaken answer names (an internal service, say).
-  if (!QUILT_LIBRARY_HOSTS.includes(new URL(lib.url).host)) throw new ResolutionError(`Quilt loader ${loader} lists library ${lib.name} on ${new URL(lib.url).host}, which is not one of Quilt's Mavens (${QUILT_LIBRARY_HOSTS.join(", ")}).`);
+  if (upstreamUrlOn(lib.url, QUILT_LIBRARY_HOSTS) === null) throw new ResolutionError(`Quilt loader ${loader} lists library ${lib.name} on ${new URL(lib.url).host}, which is not one of Quilt's Mavens (${QUILT_LIBRARY_HOSTS.join(", ")}).`);
   let path: string;
   try {
     path = quiltLibraryPath(lib.name);

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import type { DesiredState } from "@zlh/domain";
+import { boundedReason, type DesiredState } from "@zlh/domain";
 import type { DbOrTx } from "../client";
 import type { ServerRow } from "../rows";
 import { liveOperation, readOnlyKind } from "./statusLists";
@@ -65,7 +65,8 @@ export async function redriveDelete(tx: DbOrTx, serverId: string): Promise<Serve
  * `failureReason` and a `server.destroy_failed` event, until a repeated
  * DELETE re-drives it (redriveDelete) or reconciliation sees it gone.
  */
-export async function reportDestroyFailed(tx: DbOrTx, serverId: string, operationId: string, reason: string): Promise<void> {
+export async function reportDestroyFailed(tx: DbOrTx, serverId: string, operationId: string, said: string): Promise<void> {
+  const reason = boundedReason(said);
   await tx.execute(sql`
     with s as (
       update servers set failure_reason = ${`destroy_failed: ${reason}`}, updated_at = now()

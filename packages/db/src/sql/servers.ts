@@ -1,5 +1,5 @@
 import { sql, type SQL } from "drizzle-orm";
-import type { ServerStatus } from "@zlh/domain";
+import { boundedReason, type ServerStatus } from "@zlh/domain";
 import type { DbOrTx } from "../client";
 import type { ServerRow } from "../rows";
 
@@ -76,7 +76,8 @@ export async function wasProvisioned(db: DbOrTx, serverId: string): Promise<bool
 
 /** The server's last error of work being retried ({code, message, url}, stamped now), or null to clear it once that work succeeded. */
 export async function setLastError(db: DbOrTx, serverId: string, error: { code: string; message: string; url: string | null } | null): Promise<void> {
-  const value = error === null ? null : JSON.stringify(error);
+  // The message may echo a peer's text (an upstream's URL): stored bounded, whoever wrote it.
+  const value = error === null ? null : JSON.stringify({ ...error, message: boundedReason(error.message), url: error.url === null ? null : boundedReason(error.url) });
   await db.execute(sql`
     update servers set last_error = case when ${value}::jsonb is null then null else ${value}::jsonb || jsonb_build_object('at', now()) end
     where id = ${serverId} and last_error is distinct from ${value}::jsonb`);

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { allowedSources, type ServerStatus } from "@zlh/domain";
+import { allowedSources, boundedReason, type ServerStatus } from "@zlh/domain";
 import type { DbOrTx } from "../client";
 import type { ServerRow } from "../rows";
 
@@ -31,13 +31,15 @@ export async function transitionServer(
   const from = allowedSources(to);
   const generation = options.generation ?? null;
   const also = options.alsoRecord;
+  // A resolution's reason may echo an upstream's text: the column and the event keep it bounded.
+  const failureReason = options.failureReason ? boundedReason(options.failureReason) : null;
   const rows = await tx.execute<ServerRow & { previous_status: ServerStatus }>(sql`
     with prev as (
       select id, status from servers where id = ${serverId} for update
     ), moved as (
       update servers s set
         status = ${to}::text,
-        failure_reason = case when ${to}::text = 'failed' then ${options.failureReason ?? null}::text else null end,
+        failure_reason = case when ${to}::text = 'failed' then ${failureReason}::text else null end,
         status_changed_at = now(),
         updated_at = now()
       from prev
@@ -49,7 +51,7 @@ export async function transitionServer(
       insert into events (server_id, host_id, operation_id, type, data)
       select id, host_id, ${options.operationId ?? null}::uuid, 'server.status_changed',
         -- The transition's own facts are merged last, so no caller-supplied data can rewrite them.
-        ${JSON.stringify({ ...options.data, ...(options.failureReason ? { reason: options.failureReason } : {}) })}::jsonb
+        ${JSON.stringify({ ...options.data, ...(failureReason ? { reason: failureReason } : {}) })}::jsonb
           || jsonb_build_object('from', previous_status, 'to', status, 'generation', generation)
       from moved
       union all
