@@ -6,6 +6,7 @@ export * from "./sql/lockMode";
 export * from "./sql/takeVmids";
 export * from "./sql/hostPlacement";
 export * from "./sql/idempotency";
+export * from "./sql/keyedAnswers";
 export * from "./sql/syncResourcePools";
 export * from "./sql/recordEvent";
 export * from "./sql/transitionServer";
