@@ -31,6 +31,7 @@ describe("keyed lifecycle, command and schedule writes", () => {
     // A later retry is the first answer again, not a new generation.
     const later = await t.api("POST", `/v1/servers/${s.id}/restart`, undefined, { "idempotency-key": "reboot-1" });
     expect(later.body).toEqual(answers[0]!.body);
+    expect((await t.sql`select jsonb_typeof(answer) as t from keyed_answers where idempotency_key = 'reboot-1'`)[0]!.t).toBe("object");
     expect(await intents(s.id, "restart")).toBe(1);
     // The key on another action, or another server, is another request: 422 and nothing written.
     const other = await runningServer();

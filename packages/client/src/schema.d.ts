@@ -280,7 +280,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Start a server */
+        /** Start a server (once per Idempotency-Key: a retry answers as the first did) */
         post: operations["startServer"];
         delete?: never;
         options?: never;
@@ -297,7 +297,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Stop a server */
+        /** Stop a server (once per Idempotency-Key: a retry answers as the first did) */
         post: operations["stopServer"];
         delete?: never;
         options?: never;
@@ -314,7 +314,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Restart a server */
+        /** Restart a server (once per Idempotency-Key: a retry answers as the first did) */
         post: operations["restartServer"];
         delete?: never;
         options?: never;
@@ -368,7 +368,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Run a console command on the running server (over RCON) and return its reply */
+        /** Run a console command on the running server (over RCON) and return its reply; once per Idempotency-Key (a retry gets the first one's reply) */
         post: operations["runCommand"];
         delete?: never;
         options?: never;
@@ -494,6 +494,23 @@ export interface paths {
         post?: never;
         /** Delete a backup, also of a deleted server (its archive is removed from the host once the server is free) */
         delete: operations["deleteBackup"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/operations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An operation: its kind, status, attempt, server, times, and its result or failure reason */
+        get: operations["getOperation"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1013,7 +1030,7 @@ export interface components {
          * @description Stable snake_case error code.
          * @enum {unknown}
          */
-        ErrorCode: "invalid_request" | "invalid_json" | "idempotency_key_missing" | "invalid_cursor" | "cursor_expired" | "managed_property" | "unauthorized" | "forbidden" | "server_not_found" | "host_not_found" | "api_token_not_found" | "backup_not_found" | "not_found" | "method_not_allowed" | "request_timeout" | "host_name_taken" | "host_not_empty" | "network_in_use" | "server_busy" | "downgrade_refused" | "change_in_progress" | "capacity_exhausted" | "invalid_transition" | "disk_shrink_refused" | "payload_too_large" | "unsupported_media_type" | "invalid_network" | "idempotency_key_reused" | "rate_limited" | "too_many_streams" | "internal_error" | "command_failed" | "unavailable" | "command_timeout" | "edge_not_configured" | "schedule_not_found" | "schedule_limit" | "schedule_name_taken" | "invalid_schedule" | "drift_not_found" | "modpack_invalid" | "modpack_loader_unsupported" | "modpack_not_found" | "modpack_quota_exceeded" | "modpack_in_use" | "too_many_uploads" | "not_supported_by_type" | "unknown_build";
+        ErrorCode: "invalid_request" | "invalid_json" | "idempotency_key_missing" | "invalid_cursor" | "cursor_expired" | "managed_property" | "unauthorized" | "forbidden" | "server_not_found" | "host_not_found" | "api_token_not_found" | "backup_not_found" | "not_found" | "method_not_allowed" | "request_timeout" | "host_name_taken" | "host_not_empty" | "network_in_use" | "server_busy" | "downgrade_refused" | "change_in_progress" | "capacity_exhausted" | "invalid_transition" | "disk_shrink_refused" | "payload_too_large" | "unsupported_media_type" | "invalid_network" | "idempotency_key_reused" | "rate_limited" | "too_many_streams" | "internal_error" | "command_failed" | "unavailable" | "command_timeout" | "edge_not_configured" | "schedule_not_found" | "schedule_limit" | "schedule_name_taken" | "invalid_schedule" | "drift_not_found" | "modpack_invalid" | "modpack_loader_unsupported" | "modpack_not_found" | "modpack_quota_exceeded" | "modpack_in_use" | "too_many_uploads" | "not_supported_by_type" | "unknown_build" | "operation_not_found";
         Event: {
             /** @description The event's position in the feed, a decimal integer that only grows in feed order: keep the largest seen and continue after it (`after`, or the SSE id and Last-Event-ID). */
             id: string;
@@ -1173,6 +1190,39 @@ export interface components {
             /** Format: date-time */
             uploadedAt: string;
         };
+        Operation: {
+            /** Format: uuid */
+            id: string;
+            kind: components["schemas"]["OperationKind"];
+            status: components["schemas"]["OperationStatus"];
+            /** Format: uuid */
+            serverId: string;
+            /** Format: uuid */
+            hostId: string;
+            /** @description The server's generation it was planned for (a task's is below zero: its own). */
+            generation: number;
+            /** @description Leases taken so far. */
+            attempt: number;
+            maxAttempts: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description While leased: when the lease runs out unless renewed. */
+            leaseExpiresAt: string | null;
+            /** @description Why it failed (its last attempt's reason), at most 2000 characters. */
+            error: string | null;
+            /** @description What the agent reported when it ended, as stored; null while it runs, for a console command or log read (their answers are the console routes', under the panel scope), and when its JSON is over 8192 bytes (resultOmitted). */
+            result: {
+                [key: string]: unknown;
+            } | null;
+            /** @description True when a result exists but is not answered here (too large, or console output). */
+            resultOmitted: boolean;
+        };
+        /** @enum {unknown} */
+        OperationKind: "provision" | "start" | "stop" | "restart" | "destroy" | "command" | "backup" | "restore" | "backup_delete" | "logs" | "backup_read";
+        /** @enum {unknown} */
+        OperationStatus: "queued" | "leased" | "succeeded" | "failed" | "cancelled";
         ReinstallBody: {
             /** @description Also remove the customer's files (the world, configs): a fresh server. Default false. */
             wipe?: boolean;
@@ -1652,7 +1702,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1723,7 +1773,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1808,7 +1858,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1866,7 +1916,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1924,7 +1974,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1982,7 +2032,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2226,7 +2276,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2456,7 +2506,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2514,7 +2564,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2597,7 +2647,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2708,7 +2758,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2788,7 +2838,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2829,7 +2879,10 @@ export interface operations {
     startServer: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Optional. 1-255 printable ASCII characters; a retry with the same key and request answers as the first did and does nothing more; another request with the key is 422 idempotency_key_reused. */
+                "idempotency-key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2844,6 +2897,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Server"];
+                };
+            };
+            /** @description The request is malformed: validation (every problem, each naming its field), JSON, a cursor or key. `error` is one of: invalid_request, invalid_json, idempotency_key_missing, invalid_cursor, managed_property, disk_shrink_refused. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description No bearer token, or one that is not known (or revoked). `error` is one of: unauthorized. */
@@ -2864,7 +2926,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2875,6 +2937,15 @@ export interface operations {
             };
             /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, modpack_quota_exceeded, modpack_in_use, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, not_supported_by_type, unknown_build, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2896,7 +2967,10 @@ export interface operations {
     stopServer: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Optional. 1-255 printable ASCII characters; a retry with the same key and request answers as the first did and does nothing more; another request with the key is 422 idempotency_key_reused. */
+                "idempotency-key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2911,6 +2985,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Server"];
+                };
+            };
+            /** @description The request is malformed: validation (every problem, each naming its field), JSON, a cursor or key. `error` is one of: invalid_request, invalid_json, idempotency_key_missing, invalid_cursor, managed_property, disk_shrink_refused. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description No bearer token, or one that is not known (or revoked). `error` is one of: unauthorized. */
@@ -2931,7 +3014,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2942,6 +3025,15 @@ export interface operations {
             };
             /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, modpack_quota_exceeded, modpack_in_use, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, not_supported_by_type, unknown_build, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2963,7 +3055,10 @@ export interface operations {
     restartServer: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Optional. 1-255 printable ASCII characters; a retry with the same key and request answers as the first did and does nothing more; another request with the key is 422 idempotency_key_reused. */
+                "idempotency-key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2978,6 +3073,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Server"];
+                };
+            };
+            /** @description The request is malformed: validation (every problem, each naming its field), JSON, a cursor or key. `error` is one of: invalid_request, invalid_json, idempotency_key_missing, invalid_cursor, managed_property, disk_shrink_refused. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description No bearer token, or one that is not known (or revoked). `error` is one of: unauthorized. */
@@ -2998,7 +3102,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3009,6 +3113,15 @@ export interface operations {
             };
             /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, modpack_quota_exceeded, modpack_in_use, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, not_supported_by_type, unknown_build, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3077,7 +3190,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3174,7 +3287,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3224,7 +3337,10 @@ export interface operations {
     runCommand: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Optional. 1-255 printable ASCII characters; a retry with the same key and request answers as the first did and does nothing more; another request with the key is 422 idempotency_key_reused. */
+                "idempotency-key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3272,7 +3388,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3292,6 +3408,15 @@ export interface operations {
             };
             /** @description The body is not JSON. `error` is one of: unsupported_media_type. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, not_supported_by_type, unknown_build, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3366,7 +3491,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3425,7 +3550,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3565,7 +3690,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3589,7 +3714,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Optional. 1-255 printable ASCII characters; a retry with the same key and request answers with the same backup or operation; another request with the key is 422 idempotency_key_reused. */
+                /** @description Optional. 1-255 printable ASCII characters; a retry with the same key and request answers as the first did and does nothing more; another request with the key is 422 idempotency_key_reused. */
                 "idempotency-key"?: string;
             };
             path: {
@@ -3635,7 +3760,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3677,7 +3802,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Optional. 1-255 printable ASCII characters; a retry with the same key and request answers with the same backup or operation; another request with the key is 422 idempotency_key_reused. */
+                /** @description Optional. 1-255 printable ASCII characters; a retry with the same key and request answers as the first did and does nothing more; another request with the key is 422 idempotency_key_reused. */
                 "idempotency-key"?: string;
             };
             path: {
@@ -3724,7 +3849,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3766,7 +3891,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Optional. 1-255 printable ASCII characters; a retry with the same key and request answers with the same backup or operation; another request with the key is 422 idempotency_key_reused. */
+                /** @description Optional. 1-255 printable ASCII characters; a retry with the same key and request answers as the first did and does nothing more; another request with the key is 422 idempotency_key_reused. */
                 "idempotency-key"?: string;
             };
             path: {
@@ -3816,7 +3941,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3902,7 +4027,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3913,6 +4038,64 @@ export interface operations {
             };
             /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, modpack_quota_exceeded, modpack_in_use, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getOperation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Operation"];
+                };
+            };
+            /** @description No bearer token, or one that is not known (or revoked). `error` is one of: unauthorized. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token's scope does not allow this route. `error` is one of: forbidden. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3982,7 +4165,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4071,7 +4254,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4152,7 +4335,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4175,7 +4358,10 @@ export interface operations {
     createSchedule: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Optional. 1-255 printable ASCII characters; a retry with the same key and request answers as the first did and does nothing more; another request with the key is 422 idempotency_key_reused. */
+                "idempotency-key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -4261,7 +4447,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4368,7 +4554,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4448,7 +4634,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4556,7 +4742,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4658,7 +4844,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4708,7 +4894,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4855,7 +5041,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5029,7 +5215,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5260,7 +5446,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -44,6 +44,7 @@ export * from "./sql/readCapacityGauges";
 export * from "./sql/hostMaintenance";
 export * from "./sql/changes";
 export * from "./sql/taskOperations";
+export * from "./sql/operationRecord";
 export * from "./sql/edgeRoutes";
 export * from "./sql/backups";
 export * from "./sql/backupRemoval";
