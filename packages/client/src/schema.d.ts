@@ -207,7 +207,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List servers (by customer, by status), a page at a time; deleted ones only with status=deleted or include=deleted */
+        /** List servers (by customer, by exact name, by status), a page at a time; deleted ones only with status=deleted or include=deleted */
         get: operations["listServers"];
         put?: never;
         /** Create a server (idempotent per Idempotency-Key) */
@@ -2309,6 +2309,8 @@ export interface operations {
         parameters: {
             query?: {
                 customerId?: string;
+                /** @description Only servers with exactly this name (as created; names are not unique, so a page may hold several). */
+                name?: string;
                 status?: components["schemas"]["ServerStatus"];
                 /** @description `deleted`: deleted servers too. Without it (and without status=deleted) they are left out. */
                 include?: "deleted";
