@@ -179,7 +179,7 @@ describe("zlh", () => {
     const base = ["servers", "create", "--customer", "cli", "--minecraft", "1.21.1", "--type", "paper", "--memory", "1024", "--disk", "1", "--no-wait"];
     const res = await zlh([...base, "--name", "cli-paper", "--build", "131"], env);
     expect(res.code, res.stderr).toBe(0);
-    expect(res.stdout).toMatch(/\s1\.21\.1 paper 131\s/);
+    expect(res.stdout).toMatch(/\spaper\s+1\.21\.1 131\s/);
     const unknown = await zlh([...base, "--name", "cli-paper-2", "--build", "999"], env);
     expect(unknown.stderr).toContain("Paper has no build 999 of Minecraft 1.21.1; its newest: 133, 132, 131.");
     expect(unknown.code).not.toBe(0);
