@@ -1,10 +1,10 @@
 import type { FastifyInstance } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { CommandBody, CommandReply, commandBytes, ErrorBody, LogLines, LogsQuery, MAX_COMMAND_BYTES, ServerIdParams } from "@zlh/api";
-import { OptionalIdempotencyKeyHeader } from "@zlh/api";
 import { closingSignal } from "../../http/sse";
 import { acceptsCommands, CommandFailedError, CommandTimeoutError, InvalidRequestError, InvalidTransitionError, ServerBusyError } from "@zlh/domain";
 import { asClient } from "../../db/asClient";
+import { OptionalIdempotencyKeyHeader } from "@zlh/api";
 import { replayTask, taskKey } from "../../servers/keyedTask";
 import { loadServer } from "../../servers/loadServer";
 import { sendCommand } from "../../servers/sendCommand";
