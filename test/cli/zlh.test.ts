@@ -56,7 +56,11 @@ describe("zlh", () => {
   it("lists and gets as tables, and --json prints exactly the API's JSON", async () => {
     const list = await zlh(["servers", "list"], env);
     expect(list.code).toBe(0);
-    expect(list.stdout).toMatch(new RegExp(`^${server.id}\\s+cli-one\\s+cli\\s+running`, "m"));
+    expect(list.stdout).toMatch(/^ID\s+NAME\s+CUSTOMER\s+STATUS\s+TYPE\s+VERSION\s/);
+    expect(list.stdout).toMatch(new RegExp(`^${server.id}\\s+cli-one\\s+cli\\s+running\\s+fabric\\s+1\\.21\\.1\\s`, "m"));
+    const named = await zlh(["--json", "servers", "list", "--name", "cli-one"], env);
+    expect(JSON.parse(named.stdout).items.map((s: { id: string }) => s.id)).toEqual([server.id]);
+    expect(JSON.parse((await zlh(["--json", "servers", "list", "--name", "cli-on"], env)).stdout).items).toEqual([]);
     const json = await zlh(["--json", "servers", "list"], env);
     expect(JSON.parse(json.stdout)).toEqual((await c.call("GET", "/v1/servers")).body);
     const got = await zlh(["servers", "get", server.id], env);
@@ -64,6 +68,20 @@ describe("zlh", () => {
     expect(got.stdout).toMatch(/^ports\.game:\s+\d+$/m);
     const gotJson = await zlh(["servers", "get", server.id, "--json"], env);
     expect(JSON.parse(gotJson.stdout)).toEqual((await c.call("GET", `/v1/servers/${server.id}`)).body);
+  });
+
+  it("gets an operation by id, as the API answers it", async () => {
+    const events = (await c.call("GET", `/v1/servers/${server.id}/events`)).body.items as { type: string; operationId: string | null }[];
+    const opId = events.find((e) => e.type === "op.queued")!.operationId!;
+    const got = await zlh(["operations", "get", opId], env);
+    expect(got.code, got.stderr).toBe(0);
+    expect(got.stdout).toMatch(/^kind:\s+provision$/m);
+    expect(got.stdout).toMatch(/^status:\s+succeeded$/m);
+    const json = await zlh(["--json", "operations", "get", opId], env);
+    expect(JSON.parse(json.stdout)).toEqual((await c.call("GET", `/v1/operations/${opId}`)).body);
+    const missing = await zlh(["operations", "get", "nope"], env);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toMatch(/operation_not_found/);
   });
 
   it("runs a console command and prints the reply", async () => {
@@ -161,7 +179,7 @@ describe("zlh", () => {
     const base = ["servers", "create", "--customer", "cli", "--minecraft", "1.21.1", "--type", "paper", "--memory", "1024", "--disk", "1", "--no-wait"];
     const res = await zlh([...base, "--name", "cli-paper", "--build", "131"], env);
     expect(res.code, res.stderr).toBe(0);
-    expect(res.stdout).toMatch(/\s1\.21\.1 paper 131\s/);
+    expect(res.stdout).toMatch(/\spaper\s+1\.21\.1 131\s/);
     const unknown = await zlh([...base, "--name", "cli-paper-2", "--build", "999"], env);
     expect(unknown.stderr).toContain("Paper has no build 999 of Minecraft 1.21.1; its newest: 133, 132, 131.");
     expect(unknown.code).not.toBe(0);

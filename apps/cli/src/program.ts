@@ -4,6 +4,7 @@ import { backupCommands } from "./commands/backups";
 import { consoleCommands } from "./commands/console";
 import { eventCommands } from "./commands/events";
 import { hostCommands } from "./commands/hosts";
+import { operationCommands } from "./commands/operations";
 import { serverCommands } from "./commands/servers";
 import { tokenCommands } from "./commands/tokens";
 import type { Run } from "./commands/shared";
@@ -65,6 +66,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
   serverCommands(program, run);
   consoleCommands(program, run);
   backupCommands(program, run);
+  operationCommands(program, run);
   eventCommands(program, run);
   hostCommands(program, run);
   tokenCommands(program, run);

@@ -25,6 +25,7 @@ import backupDownloadRoute from "./routes/servers/backupDownload";
 import driftRoutes from "./routes/drift";
 import apiTokenRoutes from "./routes/apiTokens/index";
 import eventRoutes from "./routes/events";
+import operationRoutes from "./routes/operations/index";
 import edgeTraefikRoute from "./routes/edgeTraefik";
 import type { EdgeBodyCache } from "./edge/bodyCache";
 import type { TraefikDynamicConfig } from "@zlh/api";
@@ -103,6 +104,7 @@ export default async function app(fastify: FastifyInstance, deps: AppDeps) {
     await v1.register(consoleRoutes);
     await v1.register(consoleTokenRoutes);
     await v1.register(backupRoutes);
+    await v1.register(operationRoutes);
     await v1.register(changeHistoryRoutes);
     await v1.register(statsRoutes);
     await v1.register(scheduleRoutes);

@@ -349,7 +349,7 @@ export const CONTROL_PLANE_ENV = {
     min: 1,
     max: 36500,
     description:
-      "Finished operations (succeeded, failed, cancelled) last changed more than this many days ago are deleted (checked hourly), except those the control plane still reads (a live server's current generation's, its newest of each kind and newest succeeded provision; a deleted server's newest destroy). A backup or restore's Idempotency-Key is remembered as long as its operation. See [Operations](operations.md#what-grows-in-the-database).",
+      "Finished operations (succeeded, failed, cancelled) last changed more than this many days ago are deleted (checked hourly), except those the control plane still reads (a live server's current generation's, its newest of each kind and newest succeeded provision; a deleted server's newest destroy). A backup, restore or console command's Idempotency-Key is remembered as long as its operation, a keyed start/stop/restart or schedule create's answer this many days. See [Operations](operations.md#what-grows-in-the-database).",
   },
   ZLH_SCHEDULE_RUN_RETENTION_DAYS: {
     type: "integer",

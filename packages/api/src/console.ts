@@ -69,14 +69,14 @@ export const TaskOperation = Type.Object(
 /** `POST /v1/servers/:id/restore`: the backup to restore into this server (of this server, or another of the same customer on the same host). */
 export const RestoreBody = Type.Object({ backupId: Type.String({ maxLength: 64 }) }, { additionalProperties: false, title: "RestoreBody" });
 
-/** An optional Idempotency-Key on a backup or a restore: a retry with the same key and request answers as the first did, and queues nothing more. */
+/** An optional Idempotency-Key on a write a client may retry (a backup, a restore, start/stop/restart, a console command, a schedule): a retry with the same key and request answers as the first did, and queues nothing more. */
 export const OptionalIdempotencyKeyHeader = Type.Object({
   "idempotency-key": Type.Optional(
     Type.String({
       minLength: 1,
       maxLength: 255,
       pattern: "^[\\x20-\\x7E]+$",
-      description: "Optional. 1-255 printable ASCII characters; a retry with the same key and request answers with the same backup or operation; another request with the key is 422 idempotency_key_reused.",
+      description: "Optional. 1-255 printable ASCII characters; a retry with the same key and request answers as the first did and does nothing more; another request with the key is 422 idempotency_key_reused.",
     }),
   ),
 });

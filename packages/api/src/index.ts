@@ -9,3 +9,4 @@ export * from "./stats";
 export * from "./schedules";
 export * from "./modpacks";
 export * from "./pathIds";
+export * from "./operations";

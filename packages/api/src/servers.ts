@@ -191,6 +191,7 @@ export const ServerIdParams = Type.Object({ id: PathId("uuid", 64) });
 export const ListServersQuery = Type.Object(
   {
     customerId: Type.Optional(SafeText(1, 128)),
+    name: Type.Optional(SafeText(1, 64, "Only servers with exactly this name (as created; names are not unique, so a page may hold several).")),
     status: Type.Optional(StatusEnum),
     include: Type.Optional(Type.Literal("deleted", { description: "`deleted`: deleted servers too. Without it (and without status=deleted) they are left out." })),
     limit: Type.Optional(QueryInteger(1, 500, "How many servers a page holds: 1-500, default 50.")),

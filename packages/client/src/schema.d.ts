@@ -207,7 +207,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List servers (by customer, by status), a page at a time; deleted ones only with status=deleted or include=deleted */
+        /** List servers (by customer, by exact name, by status), a page at a time; deleted ones only with status=deleted or include=deleted */
         get: operations["listServers"];
         put?: never;
         /** Create a server (idempotent per Idempotency-Key) */
@@ -280,7 +280,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Start a server */
+        /** Start a server (once per Idempotency-Key: a retry answers as the first did) */
         post: operations["startServer"];
         delete?: never;
         options?: never;
@@ -297,7 +297,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Stop a server */
+        /** Stop a server (once per Idempotency-Key: a retry answers as the first did) */
         post: operations["stopServer"];
         delete?: never;
         options?: never;
@@ -314,7 +314,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Restart a server */
+        /** Restart a server (once per Idempotency-Key: a retry answers as the first did) */
         post: operations["restartServer"];
         delete?: never;
         options?: never;
@@ -368,7 +368,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Run a console command on the running server (over RCON) and return its reply */
+        /** Run a console command on the running server (over RCON) and return its reply; once per Idempotency-Key (a retry gets the first one's reply) */
         post: operations["runCommand"];
         delete?: never;
         options?: never;
@@ -494,6 +494,23 @@ export interface paths {
         post?: never;
         /** Delete a backup, also of a deleted server (its archive is removed from the host once the server is free) */
         delete: operations["deleteBackup"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/operations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An operation: its kind, status, attempt, server, times, and its result or failure reason */
+        get: operations["getOperation"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1029,7 +1046,7 @@ export interface components {
          * @description Stable snake_case error code.
          * @enum {unknown}
          */
-        ErrorCode: "invalid_request" | "invalid_json" | "idempotency_key_missing" | "invalid_cursor" | "cursor_expired" | "managed_property" | "unauthorized" | "forbidden" | "server_not_found" | "host_not_found" | "api_token_not_found" | "backup_not_found" | "not_found" | "method_not_allowed" | "request_timeout" | "host_name_taken" | "host_not_empty" | "network_in_use" | "server_busy" | "downgrade_refused" | "change_in_progress" | "capacity_exhausted" | "invalid_transition" | "disk_shrink_refused" | "payload_too_large" | "unsupported_media_type" | "invalid_network" | "idempotency_key_reused" | "rate_limited" | "too_many_streams" | "internal_error" | "command_failed" | "unavailable" | "command_timeout" | "edge_not_configured" | "schedule_not_found" | "schedule_limit" | "schedule_name_taken" | "invalid_schedule" | "drift_not_found" | "modpack_invalid" | "modpack_loader_unsupported" | "modpack_not_found" | "modpack_quota_exceeded" | "modpack_in_use" | "too_many_uploads" | "not_supported_by_type" | "unknown_build";
+        ErrorCode: "invalid_request" | "invalid_json" | "idempotency_key_missing" | "invalid_cursor" | "cursor_expired" | "managed_property" | "unauthorized" | "forbidden" | "server_not_found" | "host_not_found" | "api_token_not_found" | "backup_not_found" | "not_found" | "method_not_allowed" | "request_timeout" | "host_name_taken" | "host_not_empty" | "network_in_use" | "server_busy" | "downgrade_refused" | "change_in_progress" | "capacity_exhausted" | "invalid_transition" | "disk_shrink_refused" | "payload_too_large" | "unsupported_media_type" | "invalid_network" | "idempotency_key_reused" | "rate_limited" | "too_many_streams" | "internal_error" | "command_failed" | "unavailable" | "command_timeout" | "edge_not_configured" | "schedule_not_found" | "schedule_limit" | "schedule_name_taken" | "invalid_schedule" | "drift_not_found" | "modpack_invalid" | "modpack_loader_unsupported" | "modpack_not_found" | "modpack_quota_exceeded" | "modpack_in_use" | "too_many_uploads" | "not_supported_by_type" | "unknown_build" | "operation_not_found";
         Event: {
             /** @description The event's position in the feed, a decimal integer that only grows in feed order: keep the largest seen and continue after it (`after`, or the SSE id and Last-Event-ID). */
             id: string;
@@ -1194,6 +1211,39 @@ export interface components {
             /** Format: date-time */
             uploadedAt: string;
         };
+        Operation: {
+            /** Format: uuid */
+            id: string;
+            kind: components["schemas"]["OperationKind"];
+            status: components["schemas"]["OperationStatus"];
+            /** Format: uuid */
+            serverId: string;
+            /** Format: uuid */
+            hostId: string;
+            /** @description The server's generation it was planned for (a task's is below zero: its own). */
+            generation: number;
+            /** @description Leases taken so far. */
+            attempt: number;
+            maxAttempts: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description While leased: when the lease runs out unless renewed. */
+            leaseExpiresAt: string | null;
+            /** @description Why it failed (its last attempt's reason), at most 2000 characters. */
+            error: string | null;
+            /** @description What the agent reported when it ended, as stored; null while it runs, for a console command or log read (their answers are the console routes', under the panel scope), and when its JSON is over 8192 bytes (resultOmitted). */
+            result: {
+                [key: string]: unknown;
+            } | null;
+            /** @description True when a result exists but is not answered here (too large, or console output). */
+            resultOmitted: boolean;
+        };
+        /** @enum {unknown} */
+        OperationKind: "provision" | "start" | "stop" | "restart" | "destroy" | "command" | "backup" | "restore" | "backup_delete" | "logs" | "backup_read";
+        /** @enum {unknown} */
+        OperationStatus: "queued" | "leased" | "succeeded" | "failed" | "cancelled";
         ReinstallBody: {
             /** @description Also remove the customer's files (the world, configs): a fresh server. Default false. */
             wipe?: boolean;
@@ -1757,7 +1807,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1828,7 +1878,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1913,7 +1963,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1971,7 +2021,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2029,7 +2079,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2087,7 +2137,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2331,7 +2381,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2364,6 +2414,8 @@ export interface operations {
         parameters: {
             query?: {
                 customerId?: string;
+                /** @description Only servers with exactly this name (as created; names are not unique, so a page may hold several). */
+                name?: string;
                 status?: components["schemas"]["ServerStatus"];
                 /** @description `deleted`: deleted servers too. Without it (and without status=deleted) they are left out. */
                 include?: "deleted";
@@ -2561,7 +2613,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2619,7 +2671,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2702,7 +2754,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2813,7 +2865,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2893,7 +2945,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2934,7 +2986,10 @@ export interface operations {
     startServer: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Optional. 1-255 printable ASCII characters; a retry with the same key and request answers as the first did and does nothing more; another request with the key is 422 idempotency_key_reused. */
+                "idempotency-key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2949,6 +3004,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Server"];
+                };
+            };
+            /** @description The request is malformed: validation (every problem, each naming its field), JSON, a cursor or key. `error` is one of: invalid_request, invalid_json, idempotency_key_missing, invalid_cursor, managed_property, disk_shrink_refused. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description No bearer token, or one that is not known (or revoked). `error` is one of: unauthorized. */
@@ -2969,7 +3033,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2980,6 +3044,15 @@ export interface operations {
             };
             /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, modpack_quota_exceeded, modpack_in_use, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, not_supported_by_type, unknown_build, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3001,7 +3074,10 @@ export interface operations {
     stopServer: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Optional. 1-255 printable ASCII characters; a retry with the same key and request answers as the first did and does nothing more; another request with the key is 422 idempotency_key_reused. */
+                "idempotency-key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3016,6 +3092,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Server"];
+                };
+            };
+            /** @description The request is malformed: validation (every problem, each naming its field), JSON, a cursor or key. `error` is one of: invalid_request, invalid_json, idempotency_key_missing, invalid_cursor, managed_property, disk_shrink_refused. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description No bearer token, or one that is not known (or revoked). `error` is one of: unauthorized. */
@@ -3036,7 +3121,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3047,6 +3132,15 @@ export interface operations {
             };
             /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, modpack_quota_exceeded, modpack_in_use, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, not_supported_by_type, unknown_build, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3068,7 +3162,10 @@ export interface operations {
     restartServer: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Optional. 1-255 printable ASCII characters; a retry with the same key and request answers as the first did and does nothing more; another request with the key is 422 idempotency_key_reused. */
+                "idempotency-key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3083,6 +3180,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Server"];
+                };
+            };
+            /** @description The request is malformed: validation (every problem, each naming its field), JSON, a cursor or key. `error` is one of: invalid_request, invalid_json, idempotency_key_missing, invalid_cursor, managed_property, disk_shrink_refused. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description No bearer token, or one that is not known (or revoked). `error` is one of: unauthorized. */
@@ -3103,7 +3209,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3114,6 +3220,15 @@ export interface operations {
             };
             /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, modpack_quota_exceeded, modpack_in_use, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, not_supported_by_type, unknown_build, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3182,7 +3297,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3279,7 +3394,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3329,7 +3444,10 @@ export interface operations {
     runCommand: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Optional. 1-255 printable ASCII characters; a retry with the same key and request answers as the first did and does nothing more; another request with the key is 422 idempotency_key_reused. */
+                "idempotency-key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3377,7 +3495,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3397,6 +3515,15 @@ export interface operations {
             };
             /** @description The body is not JSON. `error` is one of: unsupported_media_type. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Understood but refused: an Idempotency-Key reused with another body, or settings that cannot hold. `error` is one of: invalid_network, invalid_schedule, not_supported_by_type, unknown_build, modpack_invalid, modpack_loader_unsupported, idempotency_key_reused. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3471,7 +3598,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3530,7 +3657,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3670,7 +3797,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3694,7 +3821,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Optional. 1-255 printable ASCII characters; a retry with the same key and request answers with the same backup or operation; another request with the key is 422 idempotency_key_reused. */
+                /** @description Optional. 1-255 printable ASCII characters; a retry with the same key and request answers as the first did and does nothing more; another request with the key is 422 idempotency_key_reused. */
                 "idempotency-key"?: string;
             };
             path: {
@@ -3740,7 +3867,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3782,7 +3909,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Optional. 1-255 printable ASCII characters; a retry with the same key and request answers with the same backup or operation; another request with the key is 422 idempotency_key_reused. */
+                /** @description Optional. 1-255 printable ASCII characters; a retry with the same key and request answers as the first did and does nothing more; another request with the key is 422 idempotency_key_reused. */
                 "idempotency-key"?: string;
             };
             path: {
@@ -3829,7 +3956,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3871,7 +3998,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Optional. 1-255 printable ASCII characters; a retry with the same key and request answers with the same backup or operation; another request with the key is 422 idempotency_key_reused. */
+                /** @description Optional. 1-255 printable ASCII characters; a retry with the same key and request answers as the first did and does nothing more; another request with the key is 422 idempotency_key_reused. */
                 "idempotency-key"?: string;
             };
             path: {
@@ -3921,7 +4048,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4007,7 +4134,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4018,6 +4145,64 @@ export interface operations {
             };
             /** @description Refused in the resource's current state. `error` is one of: host_name_taken, host_not_empty, network_in_use, server_busy, schedule_limit, schedule_name_taken, modpack_quota_exceeded, modpack_in_use, downgrade_refused, change_in_progress, capacity_exhausted, invalid_transition. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over a budget (the client's or the address's requests, a customer's new NeoForge builds a day): wait for Retry-After. `error` is one of: rate_limited, too_many_streams. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getOperation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Operation"];
+                };
+            };
+            /** @description No bearer token, or one that is not known (or revoked). `error` is one of: unauthorized. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token's scope does not allow this route. `error` is one of: forbidden. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4087,7 +4272,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4157,7 +4342,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4215,7 +4400,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4238,7 +4423,10 @@ export interface operations {
     createSchedule: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Optional. 1-255 printable ASCII characters; a retry with the same key and request answers as the first did and does nothing more; another request with the key is 422 idempotency_key_reused. */
+                "idempotency-key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -4286,7 +4474,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4372,7 +4560,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4431,7 +4619,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4503,7 +4691,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4589,7 +4777,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4639,7 +4827,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4786,7 +4974,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4960,7 +5148,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5191,7 +5379,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
+            /** @description Not found (an id that is not a UUID is not found either). `error` is one of: server_not_found, operation_not_found, host_not_found, drift_not_found, api_token_not_found, not_found, backup_not_found, edge_not_configured, schedule_not_found, modpack_not_found. */
             404: {
                 headers: {
                     [name: string]: unknown;

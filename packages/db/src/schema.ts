@@ -238,6 +238,8 @@ export const servers = pgTable(
     uniqueIndex("servers_caller_idempotency_key").on(t.callerId, t.idempotencyKey),
     uniqueIndex("servers_live_vmid_key").on(t.vmid).where(sql`${t.status} <> 'deleted'`),
     index("servers_customer_seq_idx").on(t.customerId, t.seq),
+    // GET /v1/servers?name= (a panel finding its server by the name it gave it).
+    index("servers_name_seq_idx").on(t.name, t.seq),
     // The edge pass reads only the dirty ones: a quiet pass over a large fleet is one empty index scan.
     index("servers_edge_dirty_idx").on(t.edgeDirtyAt).where(sql`${t.edgeDirtyAt} is not null`),
     // Reconciliation asks "did a server of this host change status since its last pass?" per host.
@@ -855,4 +857,23 @@ export const scheduleRuns = pgTable(
     foreignKey({ columns: [t.scheduleId], foreignColumns: [schedules.id], name: "schedule_runs_schedule_fk" }),
     check("schedule_runs_status_valid", sql`${t.status} in (${inList(SCHEDULE_RUN_STATUSES)})`),
   ],
+);
+
+/**
+ * The first answer to a keyed request that leaves no record of its own to
+ * find the key on (start, stop, restart: the server's desired state; a
+ * schedule's create), replayed to a retry with the same Idempotency-Key and
+ * request (requestHash), 422 with another. Kept as long as finished
+ * operations are (the retention sweep).
+ */
+export const keyedAnswers = pgTable(
+  "keyed_answers",
+  {
+    clientName: text("client_name").notNull(),
+    idempotencyKey: text("idempotency_key").notNull(),
+    requestHash: text("request_hash").notNull(),
+    answer: jsonb("answer").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.clientName, t.idempotencyKey], name: "keyed_answers_pkey" }), index("keyed_answers_created_idx").on(t.createdAt)],
 );

@@ -54,5 +54,6 @@ export const ERROR_CODES = [
   "too_many_uploads",
   "not_supported_by_type",
   "unknown_build",
+  "operation_not_found",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

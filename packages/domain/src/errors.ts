@@ -239,3 +239,10 @@ export class ModpackTooLargeError extends ZlhError {
 export class InstallerFileNotFoundError extends ZlhError {
   readonly code = "not_found";
 }
+/** GET /v1/operations/:id of an id no operation has (or had: a finished one past its retention is gone). */
+export class OperationNotFoundError extends ZlhError {
+  readonly code = "operation_not_found";
+  constructor(id: string) {
+    super(`No operation with id ${JSON.stringify(id)} exists.`);
+  }
+}

@@ -36,14 +36,16 @@ function loaderOf(o: { loader?: string; build?: string }): string | undefined {
 function serverTable(ctx: Ctx, items: Server[]): void {
   table(
     ctx,
-    ["ID", "NAME", "CUSTOMER", "STATUS", "VERSION", "RESOURCES", "VMID", "PORT", "AGE"],
+    ["ID", "NAME", "CUSTOMER", "STATUS", "TYPE", "VERSION", "RESOURCES", "VMID", "PORT", "AGE"],
     items.map((s) => [
       s.id,
       s.name,
       s.customerId,
       s.stale ? `${s.status} (stale)` : s.status,
+      // Paper and vanilla of one game looked the same without it. A control plane from before types is Fabric's.
+      s.type ?? "fabric",
       // The loader version is Fabric's loader, or Paper's and Purpur's build.
-      s.loaderVersion ? `${s.minecraftVersion} ${s.type ?? "fabric"} ${s.loaderVersion}` : s.minecraftVersion,
+      s.loaderVersion ? `${s.minecraftVersion} ${s.loaderVersion}` : s.minecraftVersion,
       `${mib(s.memoryMiB)} ${s.cpuCores}cpu ${s.diskGiB}G`,
       s.vmid,
       s.ports?.game,
@@ -98,10 +100,18 @@ const waitFlags = (cmd: Command, defaultWait: boolean) =>
 export function serverCommands(program: Command, run: Run): void {
   const servers = program.command("servers").alias("server").description("list, inspect, create, change and power servers");
 
-  pageFlags(servers.command("list").description("servers in creation order").option("--customer <id>", "only this customer's").option("--status <status>", "only servers in this status")).action(
-    run(async (ctx, o: { customer?: string; status?: string; limit?: number; cursor?: string; all?: boolean }) => {
+  pageFlags(
+    servers
+      .command("list")
+      .description("servers in creation order")
+      .option("--customer <id>", "only this customer's")
+      .option("--name <name>", "only servers of exactly this name")
+      .option("--status <status>", "only servers in this status"),
+  ).action(
+    run(async (ctx, o: { customer?: string; name?: string; status?: string; limit?: number; cursor?: string; all?: boolean }) => {
       const body = await readPages(async (q) => {
         if (o.customer) q.set("customerId", o.customer);
+        if (o.name !== undefined) q.set("name", o.name);
         if (o.status) q.set("status", o.status);
         return (await ctx.client.call<Page<Server>>("GET", `/v1/servers?${q}`)).body;
       }, o);

@@ -11,6 +11,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   unauthorized: 401,
   forbidden: 403,
   server_not_found: 404,
+  operation_not_found: 404,
   host_not_found: 404,
   drift_not_found: 404,
   api_token_not_found: 404,

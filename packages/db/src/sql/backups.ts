@@ -43,7 +43,7 @@ export async function requestBackup(
   return row!;
 }
 
-/** The Idempotency-Key a backup or restore was asked with: the client's, with the fingerprint of its request. */
+/** The Idempotency-Key a backup, restore or command was asked with: the client's, with the fingerprint of its request. */
 export interface TaskKey {
   client: string;
   key: string;
@@ -56,14 +56,14 @@ export function keyParams(keyed: TaskKey | null): Record<string, string> {
 }
 
 /**
- * The backup or restore a client already asked for on this server with this
+ * The backup, restore or console command a client already asked for on this server with this
  * Idempotency-Key, if any (the caller holds lockIdempotencyKey, so of
  * concurrent retries one queues and the others find it here).
  */
 export async function findKeyedTask(tx: DbOrTx, serverId: string, client: string, key: string): Promise<{ id: string; kind: string; subject_id: string; request_hash: string } | null> {
   const [row] = await tx.execute<{ id: string; kind: string; subject_id: string; request_hash: string }>(sql`
     select id, kind, subject_id, params->>'requestHash' as request_hash from operations
-    where server_id = ${serverId} and kind in ('backup', 'restore')
+    where server_id = ${serverId} and kind in ('backup', 'restore', 'command')
       and params->>'idempotencyClient' = ${client} and params->>'idempotencyKey' = ${key}
     limit 1`);
   return row ?? null;

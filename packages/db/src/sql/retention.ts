@@ -126,3 +126,11 @@ export function pruneResolvedDriftStatement(retentionMs: number, batch = RETENTI
     order by resolved_at limit ${batch} for update skip locked`;
   return deleteDoomedStatement(doomed, sql`drift_items x`, sql`x.id = doomed.id`);
 }
+
+/** One batch of keyed answers (keyed_answers) older than the retention: a retry comes within minutes, not days. */
+export function pruneKeyedAnswers(db: Db, retentionMs: number, batch = RETENTION_BATCH): Promise<number> {
+  const doomed = sql`
+    select client_name, idempotency_key from keyed_answers where created_at < ${cutoff(retentionMs)}
+    order by created_at limit ${batch} for update skip locked`;
+  return deleteDoomed(db, doomed, sql`keyed_answers x`, sql`x.client_name = doomed.client_name and x.idempotency_key = doomed.idempotency_key`);
+}

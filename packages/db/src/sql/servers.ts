@@ -19,6 +19,8 @@ export async function getServer(db: DbOrTx, id: string): Promise<ServerRow | nul
 
 export interface ServerFilter {
   customerId?: string;
+  /** Exactly this name (servers_name_seq_idx). */
+  name?: string;
   status?: ServerStatus;
   /** Deleted servers too (without a status filter, the list leaves them out). */
   includeDeleted?: boolean;
@@ -54,6 +56,7 @@ const LISTED = sql.raw(`s.id, s.seq, s.caller_id, s.idempotency_key, s.request_h
 export async function listServers(db: DbOrTx, f: ServerFilter): Promise<{ rows: ServerRow[]; more: boolean }> {
   const filters = [
     f.customerId !== undefined ? sql`s.customer_id = ${f.customerId}` : null,
+    f.name !== undefined ? sql`s.name = ${f.name}` : null,
     f.status !== undefined ? sql`s.status = ${f.status}` : f.includeDeleted ? null : sql`s.status <> 'deleted'`,
     f.afterSeq !== undefined ? sql`s.seq > ${f.afterSeq}::bigint` : null,
   ].filter((c): c is SQL => c !== null);

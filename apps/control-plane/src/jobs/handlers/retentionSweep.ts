@@ -1,6 +1,6 @@
 import type { Task } from "graphile-worker";
 import type { Logger } from "pino";
-import { addJob, pruneAll, pruneEvents, pruneOperations, pruneResolvedDrift, pruneScheduleRuns, type Db } from "@zlh/db";
+import { addJob, pruneAll, pruneEvents, pruneOperations, pruneKeyedAnswers, pruneResolvedDrift, pruneScheduleRuns, type Db } from "@zlh/db";
 import { RETENTION_SWEEP_JOB } from "../jobNames";
 
 /** How often the sweep runs: retention is counted in days, so an hour late is nothing. */
@@ -29,6 +29,8 @@ export function retentionSweepTask(deps: { db: Db; log: Logger; retention: Reten
         // Resolved drift items go with the events that tell their story: the events' retention.
         driftItems: await pruneAll(deps.db, pruneResolvedDrift, deps.retention.eventsMs),
         operations: await pruneAll(deps.db, pruneOperations, deps.retention.operationsMs),
+        // A keyed answer is remembered as long as a keyed backup's operation is.
+        keyedAnswers: await pruneAll(deps.db, pruneKeyedAnswers, deps.retention.operationsMs),
         scheduleRuns: await pruneAll(deps.db, pruneScheduleRuns, deps.retention.scheduleRunsMs),
       };
       if (Object.values(removed).some((n) => n > 0)) deps.log.info(removed, "deleted rows past their retention");

@@ -3,13 +3,13 @@ import type { FastifyInstance } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { Backup, BackupList, BackupParams, ErrorBody, OptionalIdempotencyKeyHeader, RestoreBody, ServerIdParams, ServerPageQuery, TaskOperation } from "@zlh/api";
 import { manifestHash, type Manifest } from "@zlh/artifacts";
-import { findKeyedTask, getBackup, getBackupById, getOperation, getServer, insertTaskOperation, keyParams, listBackups, lockIdempotencyKey, markBackupDeleted, queueBackupRemoval, recordEvent, requestBackup, type BackupRow, type ServerRow, type TaskKey, type Tx } from "@zlh/db";
-import { BackupNotFoundError, canBackUp, IdempotencyKeyReusedError, InvalidTransitionError, ServerBusyError } from "@zlh/domain";
+import { getBackup, getBackupById, getOperation, getServer, insertTaskOperation, keyParams, listBackups, markBackupDeleted, queueBackupRemoval, recordEvent, requestBackup, type BackupRow, type ServerRow, type Tx } from "@zlh/db";
+import { BackupNotFoundError, canBackUp, InvalidTransitionError, ServerBusyError } from "@zlh/domain";
 import { asClient } from "../../db/asClient";
 import { decodeTimeCursor, encodeTimeCursor } from "../../servers/cursor";
 import { isoTime } from "../../servers/present";
 import { loadServer } from "../../servers/loadServer";
-import { requestHash } from "../../servers/requestHash";
+import { replayTask, taskKey } from "../../servers/keyedTask";
 import { keysetPage } from "../../servers/page";
 
 const present = (b: BackupRow) => ({
@@ -52,7 +52,7 @@ export default async function backupRoutes(root: FastifyInstance) {
       const server = await provisioned(request.params.id);
       const keyed = taskKey(request.client!.name, request.headers["idempotency-key"], { route: "backup", serverId: server.id });
       const backup = await asClient(app.deps.db, request.client!.name, async (tx) => {
-        const earlier = await replay(tx, server.id, keyed, "backup");
+        const earlier = await replayTask(tx, server.id, keyed, "backup");
         if (earlier) return getBackup(tx, server.id, earlier.subject_id);
         return requestBackup(tx, server.id, randomUUID(), manifestHash(server.manifest as Manifest), keyed);
       });
@@ -131,7 +131,7 @@ export default async function backupRoutes(root: FastifyInstance) {
     if (backup.status !== "completed" || !backup.sha256) throw new InvalidTransitionError(`The backup is ${backup.status}; only a completed backup can be restored.`);
     const keyed = taskKey(client, key, { route: "restore", serverId: server.id, backupId: backup.id });
     const opId = await asClient(app.deps.db, client, async (tx) => {
-      const earlier = await replay(tx, server.id, keyed, "restore");
+      const earlier = await replayTask(tx, server.id, keyed, "restore");
       if (earlier) return earlier.id;
       const source = backup.server_id === server.id ? {} : { sourceServerId: backup.server_id };
       const fetched = backup.server_id === server.id ? {} : await fetchedFrom(tx, backup, server);
@@ -151,15 +151,6 @@ export default async function backupRoutes(root: FastifyInstance) {
     return source && source.host_id !== server.host_id ? { fetch: true, sizeBytes: Number(backup.size_bytes) } : {};
   }
 
-  /** The earlier task of this key, when the request is the same; a reused key with another request is 422. */
-  async function replay(tx: Tx, serverId: string, keyed: TaskKey | null, kind: "backup" | "restore") {
-    if (!keyed) return null;
-    await lockIdempotencyKey(tx, keyed.client, `task:${keyed.key}`);
-    const earlier = await findKeyedTask(tx, serverId, keyed.client, keyed.key);
-    if (earlier && (earlier.request_hash !== keyed.requestHash || earlier.kind !== kind)) throw new IdempotencyKeyReusedError();
-    return earlier;
-  }
-
   app.delete(
     "/v1/servers/:id/backups/:backupId",
     { schema: { tags, operationId: "deleteBackup", summary: "Delete a backup, also of a deleted server (its archive is removed from the host once the server is free)", params: BackupParams, response: { 200: Backup, 404: ErrorBody, 409: ErrorBody } } },
@@ -175,10 +166,6 @@ export default async function backupRoutes(root: FastifyInstance) {
       return present(backup);
     },
   );
-
-  function taskKey(client: string, key: string | undefined, request: Record<string, unknown>): TaskKey | null {
-    return key === undefined ? null : { client, key, requestHash: requestHash(request) };
-  }
 
   async function findBackup(serverId: string, backupId: string) {
     const b = /^[0-9a-f-]{36}$/.test(backupId) ? await getBackup(app.deps.db, serverId, backupId) : null;

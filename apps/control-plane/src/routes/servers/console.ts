@@ -5,6 +5,8 @@ import { checkConsoleLine } from "../../http/consoleLine";
 import { closingSignal } from "../../http/sse";
 import { acceptsCommands, CommandFailedError, CommandTimeoutError, InvalidTransitionError, ServerBusyError } from "@zlh/domain";
 import { asClient } from "../../db/asClient";
+import { OptionalIdempotencyKeyHeader } from "@zlh/api";
+import { replayTask, taskKey } from "../../servers/keyedTask";
 import { loadServer } from "../../servers/loadServer";
 import { sendCommand } from "../../servers/sendCommand";
 import { waitForOperation } from "../../servers/waitForOperation";
@@ -72,10 +74,11 @@ export default async function consoleRoutes(root: FastifyInstance) {
       config,
       schema: {
         tags: ["console"],
-        operationId: "runCommand", summary: "Run a console command on the running server (over RCON) and return its reply",
+        operationId: "runCommand", summary: "Run a console command on the running server (over RCON) and return its reply; once per Idempotency-Key (a retry gets the first one's reply)",
+        headers: OptionalIdempotencyKeyHeader,
         params: ServerIdParams,
         body: CommandBody,
-        response: { 200: CommandReply, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 502: ErrorBody, 504: ErrorBody },
+        response: { 200: CommandReply, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody, 502: ErrorBody, 504: ErrorBody },
       },
     },
     async (request) => {
@@ -83,7 +86,9 @@ export default async function consoleRoutes(root: FastifyInstance) {
       const server = await loadServer(app.deps.db, request.params.id);
       if (!acceptsCommands(server.status)) throw new InvalidTransitionError(`The server is ${server.status}; commands go to a running server.`);
       const command = request.body.command;
-      const opId = await asClient(app.deps.db, request.client!.name, (tx) => sendCommand(tx, server, command));
+      // A command is not idempotent (`give` twice gives twice): a retry with its key gets the first one's reply.
+      const keyed = taskKey(request.client!.name, request.headers["idempotency-key"], { route: "command", serverId: server.id, command });
+      const opId = await asClient(app.deps.db, request.client!.name, async (tx) => (await replayTask(tx, server.id, keyed, "command"))?.id ?? sendCommand(tx, server, command, keyed));
       if (!opId) throw new ServerBusyError();
       const op = await waitForOperation(app.deps.db, opId, app.deps.config.commandTimeoutMs);
       request.log.info({ serverId: server.id, opId, status: op?.status ?? "pending" }, "console command");

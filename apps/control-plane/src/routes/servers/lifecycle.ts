@@ -1,9 +1,11 @@
 import type { FastifyInstance } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import { ChangeServerBody, ErrorBody, IdempotencyKeyHeader, ReinstallBody, Server, ServerIdParams } from "@zlh/api";
+import { ChangeServerBody, ErrorBody, IdempotencyKeyHeader, OptionalIdempotencyKeyHeader, ReinstallBody, Server, ServerIdParams } from "@zlh/api";
+import { answerOnce } from "../../http/answerOnce";
 import { changeServer } from "../../servers/changeServer";
 import { presentServer } from "../../servers/present";
-import { requestIntent, type Action } from "../../servers/requestIntent";
+import { assertServerId } from "../../servers/loadServer";
+import { recordIntentIn, requestIntent, type Action } from "../../servers/requestIntent";
 
 const ACTIONS: Action[] = ["start", "stop", "restart"];
 
@@ -57,10 +59,27 @@ export default async function lifecycleRoutes(root: FastifyInstance) {
   );
 
   for (const action of ACTIONS) {
-    app.post(`/v1/servers/:id/${action}`, { schema: { ...schema, operationId: `${action}Server`, summary: `${action[0]!.toUpperCase()}${action.slice(1)} a server` } }, async (request, reply) => {
-      const server = await requestIntent(app.deps, request.params.id, action, request.client!.name);
-      request.log.info({ serverId: server.id, generation: server.generation, action }, "server intent recorded");
-      return reply.status(202).send(presentServer(server, app.deps.config));
-    });
+    app.post(
+      `/v1/servers/:id/${action}`,
+      {
+        schema: {
+          ...schema,
+          operationId: `${action}Server`,
+          summary: `${action[0]!.toUpperCase()}${action.slice(1)} a server (once per Idempotency-Key: a retry answers as the first did)`,
+          headers: OptionalIdempotencyKeyHeader,
+          response: { ...schema.response, 422: ErrorBody },
+        },
+      },
+      async (request, reply) => {
+        const id = request.params.id;
+        assertServerId(id);
+        const client = request.client!.name;
+        const { answer, replayed } = await answerOnce(app.deps.db, client, request.headers["idempotency-key"], { route: action, serverId: id }, async (tx) =>
+          presentServer(await recordIntentIn(tx, app.deps, id, action), app.deps.config),
+        );
+        request.log.info({ serverId: id, generation: answer.generation, action, replayed }, replayed ? "server intent replayed" : "server intent recorded");
+        return reply.status(202).send(answer);
+      },
+    );
   }
 }

@@ -19,12 +19,13 @@ export default async function readServerRoutes(root: FastifyInstance) {
 
   app.get(
     "/v1/servers",
-    { schema: { tags: ["servers"], operationId: "listServers", summary: "List servers (by customer, by status), a page at a time; deleted ones only with status=deleted or include=deleted", querystring: ListServersQuery, response: { 200: ServerList, 400: ErrorBody } } },
+    { schema: { tags: ["servers"], operationId: "listServers", summary: "List servers (by customer, by exact name, by status), a page at a time; deleted ones only with status=deleted or include=deleted", querystring: ListServersQuery, response: { 200: ServerList, 400: ErrorBody } } },
     async (request) => {
-      const { customerId, status, cursor, include } = request.query;
+      const { customerId, name, status, cursor, include } = request.query;
       const limit = request.query.limit ?? 50;
       const { rows, more } = await listServers(app.deps.db, {
         customerId,
+        name,
         status,
         includeDeleted: include === "deleted",
         limit,

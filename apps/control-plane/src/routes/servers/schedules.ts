@@ -1,8 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import { ErrorBody, Schedule, ScheduleBody, ScheduleList, ScheduleParams, SchedulePatch, ScheduleRunList, ServerIdParams } from "@zlh/api";
+import { ErrorBody, OptionalIdempotencyKeyHeader, Schedule, ScheduleBody, ScheduleList, ScheduleParams, SchedulePatch, ScheduleRunList, ServerIdParams } from "@zlh/api";
 import { endSchedules, getSchedule, insertSchedule, listRuns, listSchedules, updateSchedule, type ScheduleRunRow } from "@zlh/db";
 import { InvalidTransitionError, ScheduleLimitError, ScheduleNameTakenError, ScheduleNotFoundError } from "@zlh/domain";
+import { answerOnce } from "../../http/answerOnce";
 import { asClient } from "../../db/asClient";
 import { loadServer } from "../../servers/loadServer";
 import { isoTime } from "../../servers/present";
@@ -40,6 +41,7 @@ export default async function scheduleRoutes(root: FastifyInstance) {
         tags,
         operationId: "createSchedule",
         summary: "Add a schedule: a cron expression in a time zone and an action (backup, restart, command, announce)",
+        headers: OptionalIdempotencyKeyHeader,
         params: ServerIdParams,
         body: ScheduleBody,
         response: { 201: Schedule, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody },
@@ -49,12 +51,17 @@ export default async function scheduleRoutes(root: FastifyInstance) {
       const server = await loadServer(app.deps.db, request.params.id);
       const now = new Date();
       const fields = scheduleFields(request.body, cfg().minIntervalMs, now);
-      const row = await asClient(app.deps.db, request.client!.name, (tx) => insertSchedule(tx, server.id, fields, cfg().perServer));
-      if (row === "server_gone") throw new InvalidTransitionError("The server is deleted or being deleted; it takes no schedules.");
-      if (row === "cap_reached") throw new ScheduleLimitError(cfg().perServer);
-      if (row === "name_taken") throw new ScheduleNameTakenError(fields.name);
-      request.log.info({ serverId: server.id, scheduleId: row.id }, "schedule created");
-      return reply.status(201).send(presentSchedule(row, now, cfg().toleranceMs));
+      // A retry with the key gets the schedule it created, not 409 schedule_name_taken.
+      const keyed = { route: "createSchedule", serverId: server.id, ...request.body };
+      const { answer, replayed } = await answerOnce(app.deps.db, request.client!.name, request.headers["idempotency-key"], keyed, async (tx) => {
+        const row = await insertSchedule(tx, server.id, fields, cfg().perServer);
+        if (row === "server_gone") throw new InvalidTransitionError("The server is deleted or being deleted; it takes no schedules.");
+        if (row === "cap_reached") throw new ScheduleLimitError(cfg().perServer);
+        if (row === "name_taken") throw new ScheduleNameTakenError(fields.name);
+        return presentSchedule(row, now, cfg().toleranceMs);
+      });
+      request.log.info({ serverId: server.id, scheduleId: answer.id, replayed }, replayed ? "schedule create replayed" : "schedule created");
+      return reply.status(201).send(answer);
     },
   );
 
