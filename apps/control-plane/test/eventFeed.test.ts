@@ -1,5 +1,7 @@
+import postgres from "postgres";
 import { beforeAll, describe, expect, it } from "vitest";
 import { connectDatabase, pruneEvents } from "@zlh/db";
+import { withDatabase } from "@zlh/testing";
 import { enrollHost, serverBody, startTestPlane } from "./harness";
 
 type Plane = Awaited<ReturnType<typeof startTestPlane>>;
@@ -130,6 +132,30 @@ describe("the event feed", () => {
     expect(ids[0]).toBe(BigInt(cursor!) + 1n);
     // Every racing reader saw a prefix of the same sequence, never another order.
     for (const r of raced) expect(r.events.map((e) => e.id)).toEqual(seen.slice(0, r.events.length).map((e) => e.id));
+  });
+
+  it("is not held back by a transaction of another database on the cluster: it can write no event here", async () => {
+    const { cursor } = await drain(null, 1000);
+    // Transaction ids are the cluster's: a writer elsewhere (another application's database, another test file's)
+    // took one before this event was written, and stays open while the feed is read.
+    const elsewhere = postgres(withDatabase(t.databaseUrl, "postgres"), { max: 1, onnotice: () => {} });
+    let release!: () => void;
+    let began!: () => void;
+    const started = new Promise<void>((r) => (began = r));
+    const open = elsewhere.begin(async (tx) => {
+      await tx`select pg_current_xact_id()`;
+      began();
+      await new Promise<void>((r) => (release = r));
+    });
+    try {
+      await started;
+      await t.sql`insert into events (type) values ('test.beside_another_database')`;
+      expect((await drain(cursor, 1000)).events.map((e) => e.type)).toEqual(["test.beside_another_database"]);
+    } finally {
+      release();
+      await open;
+      await elsewhere.end();
+    }
   });
 
   it("from=now starts at the feed's end, on the list and the stream", async () => {

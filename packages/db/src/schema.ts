@@ -494,15 +494,15 @@ export const events = pgTable(
      * The writing transaction's id. Ids are handed out at insert but become
      * visible at commit, in another order: a feed reading "id > cursor" would
      * skip an event committed late with a smaller id. The feed (listEvents)
-     * serves only events of transactions older than every running one, in
-     * (xid, id) order, which is final for what it serves.
+     * serves only events of transactions older than every running one of
+     * this database, in (xid, id) order, which is final for what it serves.
      */
     xid: xid8("xid").notNull().default(sql`pg_current_xact_id()`),
     /**
      * The feed's cursor: the event's place in the feed, which only grows.
      * Null until sequenced: one sequencing step at a time (sequenceEvents,
      * under an advisory lock) numbers the events of transactions older than
-     * every running one, in (xid, id) order, after the largest position
+     * every running one of this database, in (xid, id) order, after the largest position
      * already given. An event committed late is numbered late, never before
      * one a reader has already passed.
      */
