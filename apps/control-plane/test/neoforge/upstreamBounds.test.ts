@@ -63,7 +63,11 @@ describe("NeoForge's upstream files are read as streams, each within its cap and
   it("stops an installer jar past INSTALLER_MAX_BYTES, and a .sha256 past a few hundred bytes, recording nothing", async () => {
     const url = neoforgeInstallerUrl("21.1.90");
     const pulled = { bytes: 0 };
-    server.use(http.get(url, () => new HttpResponse(endless(pulled))));
+    // The published sha256 is read first (a mismatch must record nothing): a well-formed one, so the jar is reached.
+    server.use(
+      http.get(`${url}.sha256`, () => HttpResponse.text(`${"0".repeat(64)}  neoforge-21.1.90-installer.jar`)),
+      http.get(url, () => new HttpResponse(endless(pulled))),
+    );
     await expect(neoforgeInstall(db(), source(), { game: GAME, version: "21.1.90", mojang, mappings, javaMajor: 21, java: standinInstallerJava(21) })).rejects.toThrow(
       new ResolutionError(`${url} is more than ${INSTALLER_MAX_BYTES} bytes, more than such a file can be; the download was stopped there, refused.`),
     );
