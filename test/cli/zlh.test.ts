@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ZLH_VERSION } from "@zlh/process";
 import { createServer } from "../support/api";
+import { cliPhaseSteps } from "../support/cliPhases";
 import { startE2eCluster, type E2eCluster } from "../support/cluster";
 import { ADMIN_TOKEN, simServerPids, startControlPlaneProcess, tempDir, waitFor } from "../support/processes";
 import { makeTestCa } from "../support/tls";
@@ -40,11 +41,9 @@ describe("zlh", () => {
     expect(phases.at(-1)).toMatch(/^\[#{20}\] 5\/5 running$/);
     // Every phase gets its line, in order, also one passed between two polls (each event is drawn as it is read),
     // and the download shows its files and bytes.
-    const steps = phases.map((l) => Number(/ (\d)\/5 /.exec(l)?.[1]));
-    expect([...new Set(steps)].sort()).toEqual([1, 2, 3, 4, 5]);
-    // In order within each attempt: a loaded machine may expire a lease, and the CLI then says the new attempt.
-    const attempts = res.stderr.split(/^retrying: attempt \d+ of the provision$/m).map((part) => part.split("\n").filter((l) => l.startsWith("[")).map((l) => Number(/ (\d)\/5 /.exec(l)?.[1])));
-    for (const attempt of attempts) expect(attempt).toEqual([...attempt].sort());
+    const steps = cliPhaseSteps(res.stderr);
+    expect([...new Set(steps.all)].sort()).toEqual([1, 2, 3, 4, 5]);
+    for (const attempt of steps.attempts) expect(attempt).toEqual([...attempt].sort());
     expect(phases).toContainEqual(expect.stringMatching(/^\[#{10}-{10}\] 3\/5 placing on the host \(downloading \d+\/\d+ \d+ B\/[\d.]+ KiB\)$/));
     const [header, row] = res.stdout.trim().split("\n");
     expect(header).toMatch(/^ID\s+NAME\s+CUSTOMER\s+STATUS/);
