@@ -10,7 +10,7 @@ import { installGameLayer } from "../src/container/gameLayer";
 import { executeOperation } from "../src/ops/execute";
 import { ArtifactCache } from "../src/placement/cache";
 import { PctRuntime } from "../src/runtime/pct";
-import type { Runtime } from "../src/runtime/runtime";
+import { RuntimeError, type Runtime } from "../src/runtime/runtime";
 import { SimRuntime } from "../src/runtime/sim";
 import { stopFakeInits } from "./support/fakePct";
 
@@ -85,6 +85,32 @@ describe("the game layer", () => {
     // Started, it does not answer (nothing does on the fake): rolled back, then the rollback's start fails the same way.
     expect(await run(op({ memoryMiB: 1024, change: { start: true, previous: { ...previous, memoryMiB: 3072 } } }))).toMatchObject({ outcome: "failed", error: { code: "rollback_failed" } });
     expect(await unit()).toContain("/opt/zlh/java/17/bin/java -Xmx2457M ");
+  });
+
+  it("a rollback stopped by a runtime lock is retryable: final, it left the failed change's files on the host", async () => {
+    await run(op());
+    const previous = { manifest: { ...manifest, game: "1.20.4" }, serverProperties: {}, memoryMiB: 2048, cpuCores: 2, diskGiB: 8 };
+    // The change's own resize passes; the rollback's meets a lock that outlives the runtime's retries (as pct's
+    // "can't lock file ... got timeout" does under load).
+    let resizes = 0;
+    const locking = new Proxy(rt, {
+      get(target, prop) {
+        if (prop === "resize") {
+          return async (...args: Parameters<Runtime["resize"]>) => {
+            if (++resizes === 2) throw new RuntimeError("locked", `can't lock file '/run/lock/lxc/pve-config-${VMID}.lock' - got timeout`);
+            return target.resize(...args);
+          };
+        }
+        const value = Reflect.get(target, prop, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const change = op({ memoryMiB: 1024, change: { start: true, previous } });
+    expect(await run(change, locking)).toMatchObject({ outcome: "failed", retryable: true, error: { code: "rollback_failed" } });
+    expect(resizes).toBe(2);
+    // The next attempt (the lock gone) rolls back to the previous heap; its start answers nothing on the fake, which is final.
+    expect(await run(change)).toMatchObject({ outcome: "failed", retryable: false, error: { code: "rollback_failed" } });
+    expect(await unit()).toContain("/opt/zlh/java/17/bin/java -Xmx1638M ");
   });
 
   it("refuses a container whose template has no systemd, before starting it", async () => {

@@ -1,6 +1,7 @@
 import type { OperationSpec } from "@zlh/protocol";
 import { placementResult, placeServer } from "../placement/placeServer";
 import { installGameLayer } from "../container/gameLayer";
+import { LeaseLost } from "../leases";
 import { isRuntimeError, type Resources } from "../runtime/runtime";
 import { prefetchManifest } from "./changeFiles";
 import { ensureLeaseHeld, type OpContext, type ResultData } from "./context";
@@ -108,10 +109,16 @@ async function rollBack(ctx: OpContext, change: Change, reason: string, ended: R
     log.info({ vmid: spec.vmid }, "change rolled back; the server runs as before");
     return { rolledBack: true, reason, version: status.version.name, ...ended };
   } catch (rollbackErr) {
-    if (ctx.signal.aborted) throw rollbackErr;
+    // A lease lost mid-rollback is the new holder's to redo, as anywhere else.
+    if (ctx.signal.aborted || rollbackErr instanceof LeaseLost) throw rollbackErr;
     const rollbackEnded = endedGame(rollbackErr);
     const data = Object.keys(rollbackEnded).length > 0 ? rollbackEnded : ended;
-    throw new OpFailure("rollback_failed", `the change failed (${reason}), and so did the rollback: ${(rollbackErr as Error).message}`, false, Object.keys(data).length > 0 ? data : undefined);
+    // A rollback stopped by a runtime lock that outlived the runtime's own retries is retryable, as such a lock
+    // is everywhere else: the next attempt applies the change again and rolls it back. Final, it left the
+    // host with the failed change's files while the database holds the previous manifest, and a later start
+    // ran them (a crash loop on mods the server was never meant to have).
+    const transient = isRuntimeError(rollbackErr, "locked");
+    throw new OpFailure("rollback_failed", `the change failed (${reason}), and so did the rollback: ${(rollbackErr as Error).message}`, transient, Object.keys(data).length > 0 ? data : undefined);
   }
 }
 
